@@ -69,6 +69,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** x.type("float32"): a conversion, as x.to; x.type(): PyTorch's type name ("torch.cuda.FloatTensor") */
   type(): string;
   type(dtype: DType | "int64"): Tensor;
+  type(options: { dtype: DType | "int64" }): Tensor;
   /** The number of dims, as dim() (PyTorch's x.ndim) */
   readonly ndim: number;
   numel(): number;
@@ -102,12 +103,19 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   view(...shape: number[]): Tensor;
   /** x.view(y.shape): the sizes as one array, as PyTorch's x.view(y.shape) */
   view(shape: readonly number[]): Tensor;
+  /** PyTorch's keyword for the list: x.view(size=(2, 3)) → x.view({ size: [2, 3] }) (reshape's shape, permute's dims, …) */
+  view(options: { size: readonly number[] }): Tensor;
   reshape(...shape: number[]): Tensor;
   reshape(shape: readonly number[]): Tensor;
+  reshape(options: { shape: readonly number[] }): Tensor;
   flatten(startDim?: number, endDim?: number): Tensor;
+  flatten(startDim?: number, options?: { endDim?: number }): Tensor;
   flatten(options: { startDim?: number; endDim?: number }): Tensor;
   transpose(dim0: number, dim1: number): Tensor;
+  transpose(dim0: number, options: { dim1: number }): Tensor;
+  transpose(options: { dim0: number; dim1: number }): Tensor;
   permute(...dims: number[]): Tensor;
+  permute(options: { dims: readonly number[] }): Tensor;
   unsqueeze(dim: number): Tensor;
   unsqueeze(options: { dim: number }): Tensor;
   squeeze(dim?: number | readonly number[]): Tensor;
@@ -210,29 +218,42 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   expand(...sizes: number[]): Tensor;
   /** x.expand(other.shape), x.expand([B, -1, 4]): the sizes as one list, as PyTorch's expand(torch.Size) */
   expand(sizes: readonly number[]): Tensor;
+  expand(options: { size: readonly number[] }): Tensor;
   /** Each of `dims` read backwards, as torch.flip (not the batch dim). */
   flip(dims: readonly number[]): Tensor;
   flip(...dims: number[]): Tensor;
+  flip(options: { dims: readonly number[] }): Tensor;
   /** Tiled sizes[i] times along dim i, new dims in front, as torch.Tensor.repeat (1 for the batch dim). */
   repeat(...sizes: number[]): Tensor;
   repeat(sizes: readonly number[]): Tensor;
+  repeat(options: { repeats: readonly number[] }): Tensor;
   expandAs(other: Tensor): Tensor;
+  expandAs(options: { other: Tensor }): Tensor;
   /** Matrix transpose of a 2-D tensor. */
   t(): Tensor;
 
   // elementwise, broadcasting like PyTorch
   add(other: Tensor | number): Tensor;
+  add(options: { other: Tensor | number }): Tensor;
   /** this + alpha·other (torch.add's alpha) */
   add(other: Tensor | number, options: { alpha?: number }): Tensor;
+  add(options: { other: Tensor | number; alpha?: number }): Tensor;
   sub(other: Tensor | number): Tensor;
+  sub(options: { other: Tensor | number }): Tensor;
   sub(other: Tensor | number, options: { alpha?: number }): Tensor;
+  sub(options: { other: Tensor | number; alpha?: number }): Tensor;
   mul(other: Tensor | number): Tensor;
+  mul(options: { other: Tensor | number }): Tensor;
   div(other: Tensor | number): Tensor;
+  div(options: { other: Tensor | number }): Tensor;
   /** torch.div(x, y, rounding_mode=…): the quotient rounded down ("floor") or toward zero ("trunc"); int32 operands give int32. */
   div(other: Tensor | number, options: { roundingMode: "floor" | "trunc" | null }): Tensor;
+  div(options: { other: Tensor | number; roundingMode: "floor" | "trunc" | null }): Tensor;
   /** `other - this`, as torch.rsub. */
   rsub(other: Tensor | number): Tensor;
+  rsub(options: { other: Tensor | number }): Tensor;
   pow(exponent: number | Tensor): Tensor;
+  pow(options: { exponent: number | Tensor }): Tensor;
   neg(): Tensor;
   exp(): Tensor;
   log(): Tensor;
@@ -259,10 +280,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   digamma(): Tensor;
   /** ψ⁽ⁿ⁾(x), the n-th derivative of digamma (n ≥ 0). */
   polygamma(n: number): Tensor;
+  polygamma(options: { n: number }): Tensor;
   /** The multivariate log-gamma of dimension p: p(p − 1)/4·ln π + Σᵢ ln Γ(x − i/2). */
   mvlgamma(p: number): Tensor;
+  mvlgamma(options: { p: number }): Tensor;
   /** torch.logit: log(z/(1 − z)), z clamped to [eps, 1 − eps] when eps is given. */
   logit(eps?: number | null): Tensor;
+  logit(options?: { eps?: number | null }): Tensor;
   exp2(): Tensor;
   /** eˣ − 1, exact near 0 */
   expm1(): Tensor;
@@ -294,27 +318,49 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sign(): Tensor;
   /** Two-operand math, broadcast together: atan2(this, other); fmod keeps this's sign (C's), remainder other's (Python's %) */
   atan2(other: Tensor | number): Tensor;
+  atan2(options: { other: Tensor | number }): Tensor;
   arctan2(other: Tensor | number): Tensor;
+  arctan2(options: { other: Tensor | number }): Tensor;
   hypot(other: Tensor | number): Tensor;
+  hypot(options: { other: Tensor | number }): Tensor;
   fmod(other: Tensor | number): Tensor;
+  fmod(options: { other: Tensor | number }): Tensor;
   remainder(other: Tensor | number): Tensor;
+  remainder(options: { other: Tensor | number }): Tensor;
   /** log(eˣ + eʸ) without overflow */
   logaddexp(other: Tensor | number): Tensor;
+  logaddexp(options: { other: Tensor | number }): Tensor;
   /** this·log(other), 0 where this is 0 */
   xlogy(other: Tensor | number): Tensor;
+  xlogy(options: { other: Tensor | number }): Tensor;
   /** this + weight·(end − this) */
   lerp(end: Tensor, weight: Tensor | number): Tensor;
+  lerp(end: Tensor, options: { weight: Tensor | number }): Tensor;
+  lerp(options: { end: Tensor; weight: Tensor | number }): Tensor;
   /** this + value·tensor1·tensor2 (addcdiv: ·tensor1/tensor2) */
   addcmul(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  addcmul(tensor1: Tensor, options: { tensor2: Tensor; value?: number }): Tensor;
+  addcmul(options: { tensor1: Tensor; tensor2: Tensor; value?: number }): Tensor;
   addcdiv(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  addcdiv(tensor1: Tensor, options: { tensor2: Tensor; value?: number }): Tensor;
+  addcdiv(options: { tensor1: Tensor; tensor2: Tensor; value?: number }): Tensor;
   /** beta·this + alpha·(mat1 @ mat2): 2-D (addmm) or 3-D batches (baddbmm) */
   addmm(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  addmm(mat1: Tensor, options: { mat2: Tensor; beta?: number; alpha?: number }): Tensor;
+  addmm(options: { mat1: Tensor; mat2: Tensor; beta?: number; alpha?: number }): Tensor;
   baddbmm(batch1: Tensor, batch2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  baddbmm(batch1: Tensor, options: { batch2: Tensor; beta?: number; alpha?: number }): Tensor;
+  baddbmm(options: { batch1: Tensor; batch2: Tensor; beta?: number; alpha?: number }): Tensor;
   /** beta·this + alpha·(mat @ vec) (addmv, mat 2-D, vec 1-D) and beta·this + alpha·(vec1 ⊗ vec2) (addr) */
   addmv(mat: Tensor, vec: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  addmv(mat: Tensor, options: { vec: Tensor; beta?: number; alpha?: number }): Tensor;
+  addmv(options: { mat: Tensor; vec: Tensor; beta?: number; alpha?: number }): Tensor;
   addr(vec1: Tensor, vec2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  addr(vec1: Tensor, options: { vec2: Tensor; beta?: number; alpha?: number }): Tensor;
+  addr(options: { vec1: Tensor; vec2: Tensor; beta?: number; alpha?: number }): Tensor;
   /** |this| with other's sign bit (−0.0 counts as negative); its gradient result/this, 0 at 0; none to other */
   copysign(other: Tensor | number): Tensor;
+  copysign(options: { other: Tensor | number }): Tensor;
   /** 1 where the sign bit is set (−0.0 too), else 0; no gradient */
   signbit(): Tensor;
   /** torch.histc: counts in `bins` equal bins over [min, max] (the top edge in the last bin); min and max must be given and differ, and this must not hold the batch */
@@ -325,44 +371,60 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
 
   // contraction
   matmul(other: Tensor): Tensor;
+  matmul(options: { other: Tensor }): Tensor;
   /** a[:, None]·b[None, :] of two 1-D tensors (torch.outer) */
   outer(vec2: Tensor): Tensor;
+  outer(options: { vec2: Tensor }): Tensor;
   /** torch.ger: outer's old name (Rainbow's noisy layers). */
   ger(vec2: Tensor): Tensor;
+  ger(options: { vec2: Tensor }): Tensor;
   /** torch's new_zeros / new_ones / new_full: F.zeros, F.ones, F.full (float32, as this tensor must be) */
   /** x.new_empty(size): zeros here (PyTorch's is uninitialized), in x's dtype, as newZeros */
   newEmpty(...size: number[]): Tensor;
   newEmpty(size: readonly number[]): Tensor;
+  newEmpty(options: { size: readonly number[] }): Tensor;
   /** The legacy x.new(size): newEmpty's older spelling. */
   "new"(...size: number[]): Tensor;
   "new"(size: readonly number[]): Tensor;
+  "new"(options: { size: readonly number[] }): Tensor;
   newZeros(...size: number[]): Tensor;
   newZeros(size: readonly number[]): Tensor;
+  newZeros(options: { size: readonly number[] }): Tensor;
   newOnes(...size: number[]): Tensor;
   newOnes(size: readonly number[]): Tensor;
+  newOnes(options: { size: readonly number[] }): Tensor;
   newFull(size: readonly number[], fillValue: number, options?: { dtype?: "float32" | "int32" | "int64" | "bool"; device?: unknown; requiresGrad?: boolean }): Tensor;
+  newFull(size: readonly number[], options: { fillValue: number; dtype?: "float32" | "int32" | "int64" | "bool"; device?: unknown; requiresGrad?: boolean }): Tensor;
+  newFull(options: { size: readonly number[]; fillValue: number; dtype?: "float32" | "int32" | "int64" | "bool"; device?: unknown; requiresGrad?: boolean }): Tensor;
   /** matmul of two matrices (torch.mm) */
   mm(other: Tensor): Tensor;
+  mm(options: { other: Tensor }): Tensor;
   /** matmul of two 3-D batches of matrices (torch.bmm) */
   bmm(other: Tensor): Tensor;
+  bmm(options: { other: Tensor }): Tensor;
 
   // reductions: `dim` may be one dim or several; no dim reduces everything
   /** options.dtype: the result's, as PyTorch's (int32/int64 sums are int32; a float32 sum of an int32 tensor converts first). */
   sum(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
+  sum(dim?: number | readonly number[] | null, options?: { keepdim?: boolean; dtype?: "float32" | "int32" | "int64" }): Tensor;
   /** x.sum(dim=1, keepdim=True) as PyTorch's keywords: x.sum({ dim: 1, keepdim: true }) (mean, max, argmax, softmax, … too) */
   sum(options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | "int32" | "int64" }): Tensor;
   mean(dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" }): Tensor;
+  mean(dim?: number | readonly number[] | null, options?: { keepdim?: boolean; dtype?: "float32" }): Tensor;
   mean(options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" }): Tensor;
   /** The largest element; with a dim, PyTorch's (values, indices) pair. */
   max(): Tensor;
   max(dim: number, keepdim?: boolean): MaxResult;
+  max(dim: number, options?: { keepdim?: boolean }): MaxResult;
   max(options: { dim: number; keepdim?: boolean }): MaxResult;
   /** torch.max(x, other): the elementwise maximum, as maximum. */
   max(other: Tensor): Tensor;
+  max(options: { other: Tensor }): Tensor;
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
   amax(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   amax(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  argmax(dim: number, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
   argmax(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** The smallest element, as max: amin, and torch.min's (values, indices) pair with a dim. */
   amin(dim: number | readonly number[], keepdim?: boolean): Tensor;
@@ -370,9 +432,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   amin(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   min(): Tensor;
   min(dim: number, keepdim?: boolean): MaxResult;
+  min(dim: number, options?: { keepdim?: boolean }): MaxResult;
   min(options: { dim: number; keepdim?: boolean }): MaxResult;
   min(other: Tensor): Tensor;
+  min(options: { other: Tensor }): Tensor;
   argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
+  argmin(dim: number, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
   argmin(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** dtype: "float32" only (what tsdp computes it in; Hugging Face's softmax(…, dtype=torch.float32)) */
   softmax(dim: number, options?: { dtype?: "float32" }): Tensor;
@@ -391,11 +456,16 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   prod(dim: number, options: { keepdim?: boolean }): Tensor;
   /** Elements (i, i + offset) of dims dim1 and dim2, those dims replaced by a last one: a view (a change through it shows in x). */
   diagonal(offset?: number, dim1?: number, dim2?: number): Tensor;
+  diagonal(offset?: number, dim1?: number, options?: { dim2?: number }): Tensor;
+  diagonal(offset?: number, options?: { dim1?: number; dim2?: number }): Tensor;
+  diagonal(options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
   /** The cross product of 3-vectors along dim (torch.cross); without dim, the first dim of size 3 (as PyTorch's). */
   cross(other: Tensor, dim?: number | null): Tensor;
+  cross(options: { other: Tensor; dim?: number | null }): Tensor;
   cross(other: Tensor, options: { dim?: number | null }): Tensor;
   /** |x − other| ≤ atol + rtol·|other| as a 0/1 mask (torch.isclose). */
   isclose(other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
+  isclose(options: { other: Tensor; rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** log Σ_{k ≤ i} exp(x_k) along a fixed-size dim: torch.logcumsumexp. */
   logcumsumexp(dim: number): Tensor;
   logcumsumexp(options: { dim: number }): Tensor;
@@ -410,45 +480,67 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   logsumexp(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   /** Σ(x − mean)² / (N − correction) over dim (not the batch); unbiased (correction 1) by default. */
   var(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  var(dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
+  var(dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
   var(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
   /** The legacy overload var(unbiased): over every element. */
   var(unbiased: boolean): Tensor;
+  var(options: { unbiased: boolean }): Tensor;
   var(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   var(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   /** √var, with var's arguments. */
   std(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  std(dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
+  std(dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
   std(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
   /** The legacy overload std(unbiased): over every element. */
   std(unbiased: boolean): Tensor;
+  std(options: { unbiased: boolean }): Tensor;
   std(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   std(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
 
   // clamp and the elementwise extremes (torch.clamp, torch.maximum/minimum)
   /** min(max(x, min), max); either bound may be null; the gradient passes at the bounds, as PyTorch's. */
   clamp(min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
+  clamp(min?: Tensor | number | null, options?: { max?: Tensor | number | null }): Tensor;
   clamp(options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
   clip(min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
+  clip(min?: Tensor | number | null, options?: { max?: Tensor | number | null }): Tensor;
   clip(options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
   /** max(x, min): clamp with only a lower bound (x.clamp_min(ε) before a division) */
   clampMin(min: Tensor | number): Tensor;
+  clampMin(options: { min: Tensor | number }): Tensor;
   clampMax(max: Tensor | number): Tensor;
+  clampMax(options: { max: Tensor | number }): Tensor;
   /** ‖x‖ₚ over dim (all dims when null): p = 2 or "fro" (the default), 1, Infinity, -Infinity. The 2-norm's gradient is 0 where the norm is 0, as PyTorch's. */
   norm(p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  norm(p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean }): Tensor;
+  norm(p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   norm(options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   /** The larger of the two, elementwise (broadcast); a tie gives each half the gradient. */
   maximum(other: Tensor | number): Tensor;
+  maximum(options: { other: Tensor | number }): Tensor;
   /** torch.fmax / fmin: NaN-ignoring (the other operand where one is NaN; NaN where both are) */
   fmax(other: Tensor | number): Tensor;
+  fmax(options: { other: Tensor | number }): Tensor;
   fmin(other: Tensor | number): Tensor;
+  fmin(options: { other: Tensor | number }): Tensor;
   minimum(other: Tensor | number): Tensor;
+  minimum(options: { other: Tensor | number }): Tensor;
 
   // masks: a comparison gives a float32 tensor of 0s and 1s; a condition is "≠ 0"
   gt(other: Tensor | number): Tensor;
+  gt(options: { other: Tensor | number }): Tensor;
   ge(other: Tensor | number): Tensor;
+  ge(options: { other: Tensor | number }): Tensor;
   lt(other: Tensor | number): Tensor;
+  lt(options: { other: Tensor | number }): Tensor;
   le(other: Tensor | number): Tensor;
+  le(options: { other: Tensor | number }): Tensor;
   eq(other: Tensor | number): Tensor;
+  eq(options: { other: Tensor | number }): Tensor;
   ne(other: Tensor | number): Tensor;
+  ne(options: { other: Tensor | number }): Tensor;
   /** 1 where ≠ 0, else 0: a mask (tsdp's booleans are float32 0/1). */
   bool(): Tensor;
   /** A float32 tensor: an int32 one converted (indices, ids), a float32 one itself. */
@@ -458,21 +550,28 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   long(): Tensor<Shape, "int32">;
   /** x.to("float32" | "int32"), x.to(other) (other's dtype), x.to(x.device) (itself: every tensor is on the model's GPU). */
   to(target: DType | "int64" | Tensor | "cuda"): Tensor;
+  to(options: { target: DType | "int64" | Tensor | "cuda" }): Tensor;
   to(options: { dtype: DType }): Tensor;
   /** Converted to other's dtype (x.type_as(y)). */
   typeAs(other: Tensor): Tensor;
+  typeAs(options: { other: Tensor }): Tensor;
   /** Itself: every tensor is on the model's GPU. */
   cuda(device?: unknown, nonBlocking?: boolean): Tensor;
+  cuda(device?: unknown, options?: { nonBlocking?: boolean }): Tensor;
   cuda(options: { device?: unknown; nonBlocking?: boolean }): Tensor;
   /** A constructor's constant as it is (compile-time data, as before .tolist()); refused on a tensor of forward, which stays on the GPU. */
   cpu(): Tensor;
   /** Reshaped to other's shape (x.view_as(y)). */
   viewAs(other: Tensor): Tensor;
+  viewAs(options: { other: Tensor }): Tensor;
   /** dim (of fixed size) viewed as `sizes`; one −1 takes the rest (x.unflatten). */
   unflatten(dim: number, sizes: readonly number[]): Tensor;
+  unflatten(dim: number, options: { sizes: readonly number[] }): Tensor;
   unflatten(options: { dim: number; sizes: readonly number[] }): Tensor;
   /** torch.where(condition, this, other) */
   where(condition: Tensor, other: Tensor | number): Tensor;
+  where(condition: Tensor, options: { other: Tensor | number }): Tensor;
+  where(options: { condition: Tensor; other: Tensor | number }): Tensor;
   /** 0/1 masks: NaN, ±∞, finite, +∞, −∞ */
   isnan(): Tensor;
   isinf(): Tensor;
@@ -481,6 +580,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   isneginf(): Tensor;
   /** NaN → nan (0), +∞ → posinf (float32's largest), −∞ → neginf (its lowest) */
   nanToNum(nan?: number, posinf?: number | null, neginf?: number | null): Tensor;
+  nanToNum(nan?: number, posinf?: number | null, options?: { neginf?: number | null }): Tensor;
+  nanToNum(nan?: number, options?: { posinf?: number | null; neginf?: number | null }): Tensor;
   nanToNum(options: { nan?: number; posinf?: number | null; neginf?: number | null }): Tensor;
   /** 1 where every (some) element along dim (all dims when absent) is nonzero; NaN counts as nonzero */
   all(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
@@ -493,6 +594,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   countNonzero(options: { dim?: number | readonly number[] | null }): Tensor;
   /** torch.isin: whether each element equals one of testElements (a tensor without the batch, or a number) */
   isin(testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
+  isin(options: { testElements: Tensor | number; assumeUnique?: boolean; invert?: boolean }): Tensor;
   /** Σ and the mean of the elements that are not NaN (torch.nansum / nanmean) */
   nansum(dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   nansum(options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
@@ -502,17 +604,26 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   nanmean(dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   /** torch.diff: the n-th forward difference along dim (−1), prepend and append joined first */
   diff(n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
+  diff(n?: number, dim?: number, prepend?: Tensor | null, options?: { append?: Tensor | null }): Tensor;
+  diff(n?: number, dim?: number, options?: { prepend?: Tensor | null; append?: Tensor | null }): Tensor;
+  diff(n?: number, options?: { dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   diff(options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   /** torch.diag: a vector on diagonal k of a square matrix, or a matrix's diagonal k (fixed sizes) */
   diag(diagonal?: number): Tensor;
+  diag(options?: { diagonal?: number }): Tensor;
   /** Tensor.unfold: windows of `size` along dim, `step` apart, as a new last dim (dim then counts the windows, at most 64) */
   unfold(dimension: number, size: number, step: number): Tensor;
+  unfold(dimension: number, size: number, options: { step: number }): Tensor;
+  unfold(dimension: number, options: { size: number; step: number }): Tensor;
+  unfold(options: { dimension: number; size: number; step: number }): Tensor;
   /**
    * torch.topk: the k largest (smallest) along dim with their int32 indices, ties in index order;
    * { values, indices }, or [values, indices]. k up to 32 one max at a time; past that every element
    * ranked against the others (a dim of at most 4096). sort / argsort: all of the dim.
    */
   topk(k: number, dim?: number, largest?: boolean, sorted?: boolean): MaxResult;
+  topk(k: number, dim?: number, largest?: boolean, options?: { sorted?: boolean }): MaxResult;
+  topk(options: { k: number; dim?: number; largest?: boolean; sorted?: boolean }): MaxResult;
   topk(k: number, options: { dim?: number; largest?: boolean; sorted?: boolean }): MaxResult;
   topk(k: number, dim: number, options: { largest?: boolean; sorted?: boolean }): MaxResult;
   /** torch.median: the lower median along dim with its index (NaN where the dim holds one); without a dim, of every element (no batch). */
@@ -522,6 +633,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   median(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** The k-th smallest along dim (default −1) and its index. */
   kthvalue(k: number, dim?: number, keepdim?: boolean): MaxResult;
+  kthvalue(options: { k: number; dim?: number; keepdim?: boolean }): MaxResult;
   kthvalue(k: number, options: { dim?: number; keepdim?: boolean }): MaxResult;
   kthvalue(k: number, dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.mode: the value seen most often along dim (of several, the smallest) and its last index */
@@ -530,6 +642,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   mode(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** torch.quantile: q a number or an array (a leading dim then); NaN where the dim holds one. */
   quantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  quantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, options?: { interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
+  quantile(options: { q: number | readonly number[]; dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   quantile(q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   quantile(q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** The lower median of the values that are not NaN, with its index (NaN where every value is). */
@@ -539,6 +653,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   nanmedian(dim: number, options: { keepdim?: boolean }): MaxResult;
   /** quantile of the values that are not NaN. */
   nanquantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  nanquantile(q: number | readonly number[], dim?: number | null, keepdim?: boolean, options?: { interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
+  nanquantile(options: { q: number | readonly number[]; dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   nanquantile(q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   nanquantile(q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** torch.aminmax: { min, max } along dim, or of every element. */
@@ -558,22 +674,35 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** torch.tile: repeat with the sizes padded by 1s in front */
   tile(dims: readonly number[]): Tensor;
   tile(...dims: number[]): Tensor;
+  tile(options: { dims: readonly number[] }): Tensor;
   /** each element `repeats` times in a row along dim (the flattened tensor without one); an integer count */
   repeatInterleave(repeats: number, dim?: number): Tensor;
+  repeatInterleave(options: { repeats: number; dim?: number }): Tensor;
   repeatInterleave(repeats: number, options: { dim?: number }): Tensor;
   movedim(source: number, destination: number): Tensor;
+  movedim(source: number, options: { destination: number }): Tensor;
+  movedim(options: { source: number; destination: number }): Tensor;
   swapaxes(axis0: number, axis1: number): Tensor;
+  swapaxes(axis0: number, options: { axis1: number }): Tensor;
+  swapaxes(options: { axis0: number; axis1: number }): Tensor;
   swapdims(dim0: number, dim1: number): Tensor;
+  swapdims(dim0: number, options: { dim1: number }): Tensor;
+  swapdims(options: { dim0: number; dim1: number }): Tensor;
   /** torch.tensor(data) with this tensor's dtype (float32) */
   newTensor(data: number | readonly unknown[], options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
+  newTensor(options: { data: number | readonly unknown[]; dtype?: "float32" | "int32" | "int64" }): Tensor;
   /** 1 with probability this[i] (or p for every element), else 0, drawn on every call, as torch's x.bernoulli(). */
   bernoulli(p?: number): Tensor;
+  bernoulli(options?: { p?: number }): Tensor;
   /** 1 where this is 0, else 0 (PyTorch's ~mask). */
   logicalNot(): Tensor;
   /** 1 where exactly one of the two is ≠ 0 */
   logicalXor(other: Tensor): Tensor;
+  logicalXor(options: { other: Tensor }): Tensor;
   logicalAnd(other: Tensor): Tensor;
+  logicalAnd(options: { other: Tensor }): Tensor;
   logicalOr(other: Tensor): Tensor;
+  logicalOr(options: { other: Tensor }): Tensor;
   /** The method forms of F.sinc, dot, vdot, mv, inner, trace, dist, logaddexp2, rot90, tensorSplit, diagEmbed and torch's other names */
   sinc(): Tensor;
   dot(other: Tensor): Tensor;
@@ -596,6 +725,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   i0(): Tensor;
   /** The square matrices [..., n, n] to the power n (the identity at 0, the inverse's powers below). */
   matrixPower(n: number): Tensor;
+  matrixPower(options: { n: number }): Tensor;
   arccos(): Tensor;
   arcsin(): Tensor;
   arctan(): Tensor;
@@ -620,27 +750,38 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   broadcastTo(size: readonly number[]): Tensor;
   /** PyTorch's mask & other (bool masks only: a comparison's or logical op's result); logicalAnd */
   bitwiseAnd(other: Tensor | boolean): Tensor;
+  bitwiseAnd(options: { other: Tensor | boolean }): Tensor;
   /** PyTorch's mask | other, on bool masks: logicalOr */
   bitwiseOr(other: Tensor | boolean): Tensor;
+  bitwiseOr(options: { other: Tensor | boolean }): Tensor;
   /** PyTorch's mask ^ other, on bool masks: logicalXor */
   bitwiseXor(other: Tensor | boolean): Tensor;
+  bitwiseXor(options: { other: Tensor | boolean }): Tensor;
   /** PyTorch's ~mask, on a bool mask: logicalNot */
   bitwiseNot(): Tensor;
   /** `value` where mask ≠ 0 (mask broadcasts to this tensor's shape); −Infinity before a softmax masks a position out. */
   maskedFill(mask: Tensor, value: number): Tensor;
+  maskedFill(mask: Tensor, options: { value: number }): Tensor;
+  maskedFill(options: { mask: Tensor; value: number }): Tensor;
   /** Lower triangle of the last two dims: keeps (r, c) where c − r ≤ diagonal, as torch.tril. */
   tril(diagonal?: number): Tensor;
+  tril(options?: { diagonal?: number }): Tensor;
   /** Upper triangle of the last two dims: keeps (r, c) where c − r ≥ diagonal, as torch.triu. */
   triu(diagonal?: number): Tensor;
+  triu(options?: { diagonal?: number }): Tensor;
 
   // slices along a fixed-size dim after the batch (torch.split / chunk / narrow)
   /** Pieces of `splitSize` (the last smaller), or of the listed sizes, which must add up to the dim. */
   split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  split(options: { splitSizeOrSections: number | readonly number[]; dim?: number }): Tensor[];
   split(splitSizeOrSections: number | readonly number[], options: { dim?: number }): Tensor[];
   /** `chunks` pieces of ⌈size/chunks⌉, the last smaller (fewer pieces when they run out, as PyTorch). */
   chunk(chunks: number, dim?: number): Tensor[];
+  chunk(options: { chunks: number; dim?: number }): Tensor[];
   chunk(chunks: number, options: { dim?: number }): Tensor[];
   narrow(dim: number, start: number, length: number): Tensor;
+  narrow(dim: number, start: number, options: { length: number }): Tensor;
+  narrow(dim: number, options: { start: number; length: number }): Tensor;
   narrow(options: { dim: number; start: number; length: number }): Tensor;
   /**
    * PyTorch's x[i0, i1, …], one argument per index: a number selects (the dim goes; negative from
@@ -654,11 +795,17 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   index(...indices: (number | string | null | readonly number[] | Tensor<Shape, "int32">)[]): Tensor;
   /** x[start:end:step] along dim (Python's rules; null for an omitted bound): x.slice(-1, 0, half) is x[..., :half]. */
   slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
+  slice(dim: number, start?: number | null, end?: number | null, options?: { step?: number }): Tensor;
+  slice(dim: number, start?: number | null, options?: { end?: number | null; step?: number }): Tensor;
+  slice(dim: number, options?: { start?: number | null; end?: number | null; step?: number }): Tensor;
   slice(options: { dim: number; start?: number | null; end?: number | null; step?: number }): Tensor;
   /** Elements shifted along each dim by its shift, wrapping around (torch.roll; Swin's shifted windows). Without dims, rolled flattened. */
   roll(shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
+  roll(shifts: number | readonly number[], options?: { dims?: number | readonly number[] }): Tensor;
+  roll(options: { shifts: number | readonly number[]; dims?: number | readonly number[] }): Tensor;
   /** The slice at `index` with `dim` removed: PyTorch's x[:, 0] is x.select(1, 0). */
   select(dim: number, index: number): Tensor;
+  select(dim: number, options: { index: number }): Tensor;
   select(options: { dim: number; index: number }): Tensor;
   /**
    * x[i] is x.select(0, i), as PyTorch's x[i]: h_n[-1] is the last layer's final state. A negative i
@@ -671,9 +818,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   unbind(options: { dim?: number }): Tensor[];
   /** Slices `index[j]` along dim, as torch.index_select (index: 1-D int32 of fixed size). */
   indexSelect(dim: number, index: Tensor<Shape, "int32">): Tensor;
+  indexSelect(dim: number, options: { index: Tensor<Shape, "int32"> }): Tensor;
   indexSelect(options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   /** out[…, j, …] = this[…, index[…, j, …], …] along dim, as torch.gather (index: this shape except along dim). */
   gather(dim: number, index: Tensor<Shape, "int32">): Tensor;
+  gather(dim: number, options: { index: Tensor<Shape, "int32"> }): Tensor;
   gather(options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   /**
    * gather's inverse, out of place: src[…, j, …] written at out[…, index[…, j, …], …] (a number for
@@ -682,10 +831,15 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    */
   /** reduce (PyTorch's legacy scatter.reduce): "add" sums what is sent onto x, "multiply" multiplies it in */
   scatter(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
+  scatter(dim: number, index: Tensor<Shape, "int32">, options: { src: Tensor | number; reduce?: "add" | "multiply" | null }): Tensor;
+  scatter(dim: number, options: { index: Tensor<Shape, "int32">; src: Tensor | number; reduce?: "add" | "multiply" | null }): Tensor;
   scatter(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor | number; reduce?: "add" | "multiply" | null }): Tensor;
   /** x // y (torch.floor_divide); int32 operands give int32. */
   floorDivide(other: Tensor | number): Tensor;
+  floorDivide(options: { other: Tensor | number }): Tensor;
   scatterAdd(dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
+  scatterAdd(dim: number, index: Tensor<Shape, "int32">, options: { src: Tensor }): Tensor;
+  scatterAdd(dim: number, options: { index: Tensor<Shape, "int32">; src: Tensor }): Tensor;
   scatterAdd(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor }): Tensor;
   /**
    * torch.scatter_reduce: src's elements sent along dim by index, reduced with this tensor's own
@@ -693,15 +847,25 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * theirs. index and src have one shape, this one's except along dim.
    */
   scatterReduce(dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): Tensor;
+  scatterReduce(dim: number, index: Tensor<Shape, "int32">, src: Tensor, options: { reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
+  scatterReduce(dim: number, index: Tensor<Shape, "int32">, options: { src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
+  scatterReduce(dim: number, options: { index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
   scatterReduce(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
   /** x.reshape(other.shape) */
   reshapeAs(other: Tensor): Tensor;
+  reshapeAs(options: { other: Tensor }): Tensor;
   /** [std, mean] (torch.std_mean), with var's arguments */
   stdMean(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
+  stdMean(dim?: number | readonly number[] | null, unbiased?: boolean, options?: { keepdim?: boolean }): [Tensor, Tensor];
+  stdMean(dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
+  stdMean(options?: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
   stdMean(dim: number | readonly number[] | null, options: { unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
   stdMean(options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
   /** [var, mean] (torch.var_mean) */
   varMean(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
+  varMean(dim?: number | readonly number[] | null, unbiased?: boolean, options?: { keepdim?: boolean }): [Tensor, Tensor];
+  varMean(dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
+  varMean(options?: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
   varMean(dim: number | readonly number[] | null, options: { unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
   varMean(options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
   /** Square matrices [..., n, n]: the inverse, the determinant, its log (NaN where negative), and (sign, log|det|). */
@@ -711,23 +875,35 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   slogdet(): SlogdetResult;
   /** torch.searchsorted(self, values): self's rows sorted; int32 positions of values. */
   searchsorted(values: Tensor, options?: { right?: boolean; side?: "left" | "right"; outInt32?: boolean }): Tensor<Shape, "int32">;
+  searchsorted(options: { values: Tensor; right?: boolean; side?: "left" | "right"; outInt32?: boolean }): Tensor<Shape, "int32">;
   /** torch.bucketize(self, boundaries): the bucket of each element among 1-D sorted boundaries. */
   bucketize(boundaries: Tensor, options?: { right?: boolean; outInt32?: boolean }): Tensor<Shape, "int32">;
+  bucketize(options: { boundaries: Tensor; right?: boolean; outInt32?: boolean }): Tensor<Shape, "int32">;
   takeAlongDim(indices: Tensor<Shape, "int32">, dim: number): Tensor;
+  takeAlongDim(options: { indices: Tensor<Shape, "int32">; dim: number }): Tensor;
   takeAlongDim(indices: Tensor<Shape, "int32">, options: { dim: number }): Tensor;
   /** index_select's inverse: source's slice j added at index[j] along dim (times alpha). */
   indexAdd(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
+  indexAdd(dim: number, index: Tensor<Shape, "int32">, options: { source: Tensor; alpha?: number }): Tensor;
+  indexAdd(dim: number, options: { index: Tensor<Shape, "int32">; source: Tensor; alpha?: number }): Tensor;
   indexAdd(options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor; alpha?: number }): Tensor;
   /** source's slice j written at index[j] along dim (torch.index_copy; x[idx] = source for dim 0). */
   indexCopy(dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
+  indexCopy(dim: number, index: Tensor<Shape, "int32">, options: { source: Tensor }): Tensor;
+  indexCopy(dim: number, options: { index: Tensor<Shape, "int32">; source: Tensor }): Tensor;
   indexCopy(options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor }): Tensor;
   /**
    * index_put: x[i0, i1, …] = values for int32 indices of x's first dims (broadcast together);
    * accumulate adds, summing repeated positions. F.arange(batch) first writes each sample's own rows.
    */
   indexPut(indices: Tensor<Shape, "int32">[], values: Tensor | number, accumulate?: boolean): Tensor;
+  indexPut(indices: Tensor<Shape, "int32">[], values: Tensor | number, options?: { accumulate?: boolean }): Tensor;
+  indexPut(indices: Tensor<Shape, "int32">[], options: { values: Tensor | number; accumulate?: boolean }): Tensor;
+  indexPut(options: { indices: Tensor<Shape, "int32">[]; values: Tensor | number; accumulate?: boolean }): Tensor;
   /** value written at the slices index names along dim (torch.index_fill; x[idx] = value for dim 0). */
   indexFill(dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
+  indexFill(dim: number, index: Tensor<Shape, "int32">, options: { value: number }): Tensor;
+  indexFill(dim: number, options: { index: Tensor<Shape, "int32">; value: number }): Tensor;
   indexFill(options: { dim: number; index: Tensor<Shape, "int32">; value: number }): Tensor;
 }
 
@@ -841,7 +1017,12 @@ export namespace nn {
 
   class Linear extends Module {
     constructor(inFeatures: number, outFeatures: number, bias?: boolean);
+    constructor(inFeatures: number, outFeatures: number, options?: { bias?: boolean });
+    constructor(inFeatures: number, options: { outFeatures: number; bias?: boolean });
+    constructor(options: { inFeatures: number; outFeatures: number; bias?: boolean });
     constructor(inFeatures: number, outFeatures: number, options: LinearOptions);
+    constructor(inFeatures: number, options: { outFeatures: number } & LinearOptions);
+    constructor(options: { inFeatures: number; outFeatures: number } & LinearOptions);
     /**
      * [outFeatures, inFeatures]. Assignable in a constructor to tie weights, as in PyTorch:
      * `this.head.weight = this.tok.weight` (one parameter, used twice).
@@ -864,13 +1045,35 @@ export namespace nn {
   type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
   class Conv2d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: Conv2dOptions);
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2 } & Conv2dOptions);
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2 } & Conv2dOptions);
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2 } & Conv2dOptions);
     /** kernel_size as a keyword, PyTorch's nn.Conv2d(3, 8, kernel_size=3): in the options */
     constructor(inChannels: number, outChannels: number, options: Conv2dOptions & { kernelSize: Size2 });
+    constructor(inChannels: number, options: { outChannels: number } & (Conv2dOptions & { kernelSize: Size2 }));
+    constructor(options: { inChannels: number; outChannels: number } & (Conv2dOptions & { kernelSize: Size2 }));
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid",
       dilation?: Size2, groups?: number, bias?: boolean);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, groups?: number, options?: { bias?: boolean });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, options?: { groups?: number; bias?: boolean });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid", options?: { dilation?: Size2; groups?: number; bias?: boolean });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, options?: { padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: { stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
     // Python's positional arguments then keywords, nn.Conv2d(c, o, 1, 1, 0, bias=False): the options last
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, options: Omit<Conv2dOptions, "stride">);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: { stride: Size2 } & Omit<Conv2dOptions, "stride">);
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2; stride: Size2 } & Omit<Conv2dOptions, "stride">);
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2; stride: Size2 } & Omit<Conv2dOptions, "stride">);
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2; stride: Size2 } & Omit<Conv2dOptions, "stride">);
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, padding: Size2 | "same" | "valid", options: Omit<Conv2dOptions, "stride" | "padding">);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, options: { padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: { stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2; stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2; stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2; stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
     /** [outChannels, inChannels / groups, kh, kw] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -888,10 +1091,24 @@ export namespace nn {
   /** H_out = (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1 */
   class ConvTranspose2d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: ConvTranspose2dOptions);
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2 } & ConvTranspose2dOptions);
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2 } & ConvTranspose2dOptions);
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2 } & ConvTranspose2dOptions);
     /** kernel_size as a keyword, PyTorch's nn.Conv2d(3, 8, kernel_size=3): in the options */
     constructor(inChannels: number, outChannels: number, options: ConvTranspose2dOptions & { kernelSize: Size2 });
+    constructor(inChannels: number, options: { outChannels: number } & (ConvTranspose2dOptions & { kernelSize: Size2 }));
+    constructor(options: { inChannels: number; outChannels: number } & (ConvTranspose2dOptions & { kernelSize: Size2 }));
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2,
       outputPadding?: Size2, groups?: number, bias?: boolean, dilation?: Size2);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2, outputPadding?: Size2, groups?: number, bias?: boolean, options?: { dilation?: Size2 });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2, outputPadding?: Size2, groups?: number, options?: { bias?: boolean; dilation?: Size2 });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2, outputPadding?: Size2, options?: { groups?: number; bias?: boolean; dilation?: Size2 });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2, options?: { outputPadding?: Size2; groups?: number; bias?: boolean; dilation?: Size2 });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, options?: { padding?: Size2; outputPadding?: Size2; groups?: number; bias?: boolean; dilation?: Size2 });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: { stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; bias?: boolean; dilation?: Size2 });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2; stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; bias?: boolean; dilation?: Size2 });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2; stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; bias?: boolean; dilation?: Size2 });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2; stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; bias?: boolean; dilation?: Size2 });
     /** [inChannels, outChannels / groups, kh, kw] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -913,107 +1130,159 @@ export namespace nn {
   /** With returnIndices true it gives [values, indices] (`const [y, idx] = this.pool(x)`). */
   class MaxPool2d<R extends boolean = false> extends Module {
     constructor(kernelSize: Size2, options?: MaxPool2dOptions & { returnIndices?: R });
+    constructor(options: { kernelSize: Size2 } & (MaxPool2dOptions & { returnIndices?: R }));
     constructor(options: MaxPool2dOptions & { returnIndices?: R } & { kernelSize: Size2 });
     constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, returnIndices?: R, ceilMode?: boolean);
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, returnIndices?: R, options?: { ceilMode?: boolean });
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, options?: { returnIndices?: R; ceilMode?: boolean });
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, options?: { dilation?: Size2; returnIndices?: R; ceilMode?: boolean });
+    constructor(kernelSize: Size2, stride?: Size2 | null, options?: { padding?: Size2; dilation?: Size2; returnIndices?: R; ceilMode?: boolean });
+    constructor(kernelSize: Size2, options?: { stride?: Size2 | null; padding?: Size2; dilation?: Size2; returnIndices?: R; ceilMode?: boolean });
+    constructor(options: { kernelSize: Size2; stride?: Size2 | null; padding?: Size2; dilation?: Size2; returnIndices?: R; ceilMode?: boolean });
   }
   interface MaxPool2d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   /** max_unpool2d (SegNet's decoder): x written at a MaxPool2d's indices into zeros of outputSize ([H, W] or [N, C, H, W]; default (in − 1)·stride − 2·padding + kernel). */
   class MaxUnpool2d extends Module {
     constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2);
+    constructor(kernelSize: Size2, stride?: Size2 | null, options?: { padding?: Size2 });
+    constructor(options: { kernelSize: Size2; stride?: Size2 | null; padding?: Size2 });
     constructor(kernelSize: Size2, options: { stride?: Size2 | null; padding?: Size2 });
   }
   interface MaxUnpool2d { (x: Tensor, indices: Tensor<Shape, "int32">, outputSize?: readonly number[] | null): Tensor }
   class MaxUnpool1d extends Module {
     constructor(kernelSize: number, stride?: number | null, padding?: number);
+    constructor(kernelSize: number, stride?: number | null, options?: { padding?: number });
+    constructor(options: { kernelSize: number; stride?: number | null; padding?: number });
     constructor(kernelSize: number, options: { stride?: number | null; padding?: number });
   }
   interface MaxUnpool1d { (x: Tensor, indices: Tensor<Shape, "int32">, outputSize?: readonly number[] | null): Tensor }
   class AvgPool2d extends Module {
     constructor(kernelSize: Size2, options?: AvgPool2dOptions);
+    constructor(options: { kernelSize: Size2 } & AvgPool2dOptions);
     constructor(options: AvgPool2dOptions & { kernelSize: Size2 });
     constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean, options?: { divisorOverride?: number | null });
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, options?: { countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2, options?: { ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(kernelSize: Size2, stride?: Size2 | null, options?: { padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(kernelSize: Size2, options?: { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(options: { kernelSize: Size2; stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
   }
   interface AvgPool2d { (x: Tensor): Tensor }
   class AdaptiveAvgPool2d extends Module {
     /** A null size keeps the input's (PyTorch's None): [null, 1] averages each row. */
     constructor(outputSize: Size2 | readonly [number | null, number | null]);
+    constructor(options: { outputSize: Size2 | readonly [number | null, number | null] });
   }
   interface AdaptiveAvgPool2d { (x: Tensor): Tensor }
   /** Over [N, C, L]: windows of kernelSize along L (stride defaults to kernelSize), as torch.nn.MaxPool1d / AvgPool1d. */
   class MaxPool1d<R extends boolean = false> extends Module {
     constructor(kernelSize: number, stride?: number | null, padding?: number, dilation?: number, returnIndices?: R, ceilMode?: boolean);
+    constructor(kernelSize: number, stride?: number | null, padding?: number, dilation?: number, returnIndices?: R, options?: { ceilMode?: boolean });
+    constructor(kernelSize: number, stride?: number | null, padding?: number, dilation?: number, options?: { returnIndices?: R; ceilMode?: boolean });
+    constructor(kernelSize: number, stride?: number | null, padding?: number, options?: { dilation?: number; returnIndices?: R; ceilMode?: boolean });
+    constructor(kernelSize: number, stride?: number | null, options?: { padding?: number; dilation?: number; returnIndices?: R; ceilMode?: boolean });
+    constructor(kernelSize: number, options?: { stride?: number | null; padding?: number; dilation?: number; returnIndices?: R; ceilMode?: boolean });
+    constructor(options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; returnIndices?: R; ceilMode?: boolean });
     constructor(kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: R });
     constructor(options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: R });
   }
   interface MaxPool1d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   class AvgPool1d extends Module {
     constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
+    constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, options?: { divisorOverride?: number | null });
+    constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, options?: { countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(kernelSize: number, stride?: number | null, padding?: number, options?: { ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(kernelSize: number, stride?: number | null, options?: { padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
     constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
     constructor(options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
   }
   interface AvgPool1d { (x: Tensor): Tensor }
   class AdaptiveAvgPool1d extends Module {
     constructor(outputSize: number);
+    constructor(options: { outputSize: number });
   }
   interface AdaptiveAvgPool1d { (x: Tensor): Tensor }
 
   class Flatten extends Module {
     constructor(startDim?: number, endDim?: number);
+    constructor(startDim?: number, options?: { endDim?: number });
+    constructor(options?: { startDim?: number; endDim?: number });
   }
   interface Flatten { (x: Tensor): Tensor }
   class Dropout extends Module {
     constructor(p?: number, inplace?: boolean);
+    constructor(p?: number, options?: { inplace?: boolean });
     constructor(options: { p?: number; inplace?: boolean });
   }
   interface Dropout extends DropoutSettings { (x: Tensor): Tensor }
   /** Whole channels of [N, C, H, W] (Dropout1d: [N, C, L]) zeroed with probability p in training, the rest scaled by 1/(1 − p). */
   class Dropout2d extends Module {
     constructor(p?: number, inplace?: boolean);
+    constructor(p?: number, options?: { inplace?: boolean });
     constructor(options: { p?: number; inplace?: boolean });
   }
   interface Dropout2d { (x: Tensor): Tensor }
   /** Whole channels of [N, C, D, H, W] zeroed with probability p in training, the rest scaled by 1/(1 − p). */
   class Dropout3d extends Module {
     constructor(p?: number, inplace?: boolean);
+    constructor(p?: number, options?: { inplace?: boolean });
     constructor(options: { p?: number; inplace?: boolean });
   }
   interface Dropout3d { (x: Tensor): Tensor }
   /** A SELU network's dropout (keeps mean and variance): a dropped element is SELU's saturation, the rest rescaled; FeatureAlphaDropout drops whole channels. */
   class AlphaDropout extends Module {
     constructor(p?: number, inplace?: boolean);
+    constructor(p?: number, options?: { inplace?: boolean });
     constructor(options: { p?: number; inplace?: boolean });
   }
   interface AlphaDropout { (x: Tensor): Tensor }
   class FeatureAlphaDropout extends Module {
     constructor(p?: number, inplace?: boolean);
+    constructor(p?: number, options?: { inplace?: boolean });
     constructor(options: { p?: number; inplace?: boolean });
   }
   interface FeatureAlphaDropout { (x: Tensor): Tensor }
   /** im2col and col2im as modules (F.unfold, F.fold). */
-  class Unfold extends Module { constructor(kernelSize: Size2, options?: { dilation?: Size2; padding?: Size2; stride?: Size2 }) }
+  class Unfold extends Module { constructor(kernelSize: Size2, options?: { dilation?: Size2; padding?: Size2; stride?: Size2 });
+      constructor(options: { kernelSize: Size2; dilation?: Size2; padding?: Size2; stride?: Size2 }); }
   interface Unfold { (x: Tensor): Tensor }
-  class Fold extends Module { constructor(outputSize: Size2, kernelSize: Size2, options?: { dilation?: Size2; padding?: Size2; stride?: Size2 }) }
+  class Fold extends Module { constructor(outputSize: Size2, kernelSize: Size2, options?: { dilation?: Size2; padding?: Size2; stride?: Size2 });
+      constructor(outputSize: Size2, options: { kernelSize: Size2; dilation?: Size2; padding?: Size2; stride?: Size2 });
+      constructor(options: { outputSize: Size2; kernelSize: Size2; dilation?: Size2; padding?: Size2; stride?: Size2 }); }
   interface Fold { (x: Tensor): Tensor }
   /** (Σ_window x^p)^(1/p) over each window, as torch.nn.LPPool2d / LPPool1d. */
   class LPPool2d extends Module {
     constructor(normType: number, kernelSize: Size2, stride?: Size2 | null, ceilMode?: boolean);
+    constructor(normType: number, kernelSize: Size2, stride?: Size2 | null, options?: { ceilMode?: boolean });
+    constructor(normType: number, options: { kernelSize: Size2; stride?: Size2 | null; ceilMode?: boolean });
+    constructor(options: { normType: number; kernelSize: Size2; stride?: Size2 | null; ceilMode?: boolean });
     constructor(normType: number, kernelSize: Size2, options: { stride?: Size2 | null; ceilMode?: boolean });
   }
   interface LPPool2d { (x: Tensor): Tensor }
   class LPPool1d extends Module {
     constructor(normType: number, kernelSize: number, stride?: number | null, ceilMode?: boolean);
+    constructor(normType: number, kernelSize: number, stride?: number | null, options?: { ceilMode?: boolean });
+    constructor(normType: number, options: { kernelSize: number; stride?: number | null; ceilMode?: boolean });
+    constructor(options: { normType: number; kernelSize: number; stride?: number | null; ceilMode?: boolean });
     constructor(normType: number, kernelSize: number, options: { stride?: number | null; ceilMode?: boolean });
   }
   interface LPPool1d { (x: Tensor): Tensor }
   /** y_o = x1ᵀ·A_o·x2 + b_o: weight [out, in1, in2], bias [out], as torch.nn.Bilinear. */
   class Bilinear extends Module {
     constructor(in1Features: number, in2Features: number, outFeatures: number, bias?: boolean);
+    constructor(in1Features: number, in2Features: number, options: { outFeatures: number; bias?: boolean });
+    constructor(in1Features: number, options: { in2Features: number; outFeatures: number; bias?: boolean });
+    constructor(options: { in1Features: number; in2Features: number; outFeatures: number; bias?: boolean });
     constructor(in1Features: number, in2Features: number, outFeatures: number, options: { bias?: boolean });
   }
   interface Bilinear { (x1: Tensor, x2: Tensor): Tensor }
   /** Bags of equal length (input [B, L]): each bag's rows summed, averaged or maxed; paddingIdx rows left out; perSampleWeights with "sum". */
   class EmbeddingBag extends Module {
     constructor(numEmbeddings: number, embeddingDim: number, options?: { mode?: "sum" | "mean" | "max"; paddingIdx?: number | null });
+    constructor(numEmbeddings: number, options: { embeddingDim: number; mode?: "sum" | "mean" | "max"; paddingIdx?: number | null });
+    constructor(options: { numEmbeddings: number; embeddingDim: number; mode?: "sum" | "mean" | "max"; paddingIdx?: number | null });
     /** EmbeddingBag.from_pretrained: the weight starts as `embeddings`, frozen unless freeze is false */
     static fromPretrained(embeddings: Tensor, options?: { freeze?: boolean; mode?: "sum" | "mean" | "max"; paddingIdx?: number | null }): EmbeddingBag;
     /** [numEmbeddings, embeddingDim], as nn.Embedding's (DLRM's EE.weight.data = W in the constructor) */
@@ -1022,6 +1291,7 @@ export namespace nn {
   interface EmbeddingBag { (input: Tensor<Shape, "int32">, offsets?: null, perSampleWeights?: Tensor | null): Tensor }
   class Dropout1d extends Module {
     constructor(p?: number, inplace?: boolean);
+    constructor(p?: number, options?: { inplace?: boolean });
     constructor(options: { p?: number; inplace?: boolean });
   }
   interface Dropout1d { (x: Tensor): Tensor }
@@ -1030,14 +1300,26 @@ export namespace nn {
   interface BatchNormOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
   class BatchNorm2d extends Module {
     constructor(numFeatures: number, options?: BatchNormOptions);
+    constructor(options: { numFeatures: number } & BatchNormOptions);
     constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
+    constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, options?: { trackRunningStats?: boolean });
+    constructor(numFeatures: number, eps?: number, momentum?: number | null, options?: { affine?: boolean; trackRunningStats?: boolean });
+    constructor(numFeatures: number, eps?: number, options?: { momentum?: number | null; affine?: boolean; trackRunningStats?: boolean });
+    constructor(numFeatures: number, options?: { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean });
+    constructor(options: { numFeatures: number; eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean });
     readonly weight: Tensor; readonly bias: Tensor;
     readonly runningMean: Tensor; readonly runningVar: Tensor;
   }
   interface BatchNorm2d extends NormSettings { (x: Tensor): Tensor }
   class BatchNorm1d extends Module {
     constructor(numFeatures: number, options?: BatchNormOptions);
+    constructor(options: { numFeatures: number } & BatchNormOptions);
     constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
+    constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, options?: { trackRunningStats?: boolean });
+    constructor(numFeatures: number, eps?: number, momentum?: number | null, options?: { affine?: boolean; trackRunningStats?: boolean });
+    constructor(numFeatures: number, eps?: number, options?: { momentum?: number | null; affine?: boolean; trackRunningStats?: boolean });
+    constructor(numFeatures: number, options?: { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean });
+    constructor(options: { numFeatures: number; eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean });
     readonly weight: Tensor; readonly bias: Tensor;
     readonly runningMean: Tensor; readonly runningVar: Tensor;
   }
@@ -1046,7 +1328,12 @@ export namespace nn {
   interface LayerNormOptions { eps?: number; elementwiseAffine?: boolean; bias?: boolean }
   class LayerNorm extends Module {
     constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions);
+    constructor(options: { normalizedShape: number | readonly number[] } & LayerNormOptions);
     constructor(normalizedShape: number | readonly number[], eps?: number, elementwiseAffine?: boolean, bias?: boolean);
+    constructor(normalizedShape: number | readonly number[], eps?: number, elementwiseAffine?: boolean, options?: { bias?: boolean });
+    constructor(normalizedShape: number | readonly number[], eps?: number, options?: { elementwiseAffine?: boolean; bias?: boolean });
+    constructor(normalizedShape: number | readonly number[], options?: { eps?: number; elementwiseAffine?: boolean; bias?: boolean });
+    constructor(options: { normalizedShape: number | readonly number[]; eps?: number; elementwiseAffine?: boolean; bias?: boolean });
     readonly weight: Tensor; readonly bias: Tensor;
   }
   interface LayerNorm extends LayerNormSettings { (x: Tensor): Tensor }
@@ -1055,7 +1342,12 @@ export namespace nn {
   interface EmbeddingOptions { paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; sparse?: boolean | null }
   class Embedding extends Module {
     constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
+    constructor(numEmbeddings: number, options: { embeddingDim: number } & EmbeddingOptions);
+    constructor(options: { numEmbeddings: number; embeddingDim: number } & EmbeddingOptions);
     constructor(numEmbeddings: number, embeddingDim: number, paddingIdx?: number);
+    constructor(numEmbeddings: number, embeddingDim: number, options?: { paddingIdx?: number });
+    constructor(numEmbeddings: number, options: { embeddingDim: number; paddingIdx?: number });
+    constructor(options: { numEmbeddings: number; embeddingDim: number; paddingIdx?: number });
     /**
      * nn.Embedding.from_pretrained: a layer whose weight starts as `embeddings` [num, dim] (a tensor
      * made in the constructor), frozen (a buffer) unless freeze is false.
@@ -1072,6 +1364,7 @@ export namespace nn {
   class GELU extends Module {
     constructor(options?: GELUOptions);
     constructor(approximate?: "none" | "tanh");
+    constructor(options?: { approximate?: "none" | "tanh" });
   }
   interface GELU { (x: Tensor): Tensor }
   class Tanh extends Module { constructor() }
@@ -1080,10 +1373,14 @@ export namespace nn {
   interface Sigmoid { (x: Tensor): Tensor }
   class SiLU extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
   interface SiLU { (x: Tensor): Tensor }
-  class LeakyReLU extends Module { constructor(negativeSlope?: number, inplace?: boolean) }
+  class LeakyReLU extends Module { constructor(negativeSlope?: number, inplace?: boolean);
+      constructor(negativeSlope?: number, options?: { inplace?: boolean });
+      constructor(options?: { negativeSlope?: number; inplace?: boolean }); }
   interface LeakyReLU extends LeakyReLUSettings { (x: Tensor): Tensor }
   /** Randomized leaky ReLU: negative slopes drawn from U(lower, upper) per element each call in train mode, (lower + upper)/2 in eval. */
-  class RReLU extends Module { constructor(lower?: number, upper?: number, inplace?: boolean); constructor(options: { lower?: number; upper?: number; inplace?: boolean }) }
+  class RReLU extends Module { constructor(lower?: number, upper?: number, inplace?: boolean);
+      constructor(lower?: number, upper?: number, options?: { inplace?: boolean });
+      constructor(lower?: number, options?: { upper?: number; inplace?: boolean }); constructor(options: { lower?: number; upper?: number; inplace?: boolean }) }
   interface RReLU { (x: Tensor): Tensor }
   /** dim may be left out (old ports' nn.Softmax()): PyTorch's deprecated implicit choice, 0 for a 1- or 3-D input (the batch: refused), else 1 */
   class Softmax extends Module { constructor(dim?: number | null); constructor(options: { dim?: number | null }) }
@@ -1097,6 +1394,7 @@ export namespace nn {
   class Softplus extends Module {
     constructor(options?: { beta?: number; threshold?: number });
     constructor(beta?: number, threshold?: number);
+    constructor(beta?: number, options?: { threshold?: number });
   }
   interface Softplus { (x: Tensor): Tensor }
   class Hardswish extends Module { constructor(inplace?: boolean); constructor(options: { inplace?: boolean }) }
@@ -1112,12 +1410,15 @@ export namespace nn {
   /** min(max(x, minVal), maxVal) (defaults −1, 1) */
   class Hardtanh extends Module {
     constructor(minVal?: number, maxVal?: number, inplace?: boolean);
+    constructor(minVal?: number, maxVal?: number, options?: { inplace?: boolean });
+    constructor(minVal?: number, options?: { maxVal?: number; inplace?: boolean });
     constructor(options: { minVal?: number; maxVal?: number; inplace?: boolean });
   }
   interface Hardtanh { (x: Tensor): Tensor }
   /** x > 0 ? x : α·(eˣ − 1) */
   class ELU extends Module {
     constructor(alpha?: number, inplace?: boolean);
+    constructor(alpha?: number, options?: { inplace?: boolean });
     constructor(options: { alpha?: number; inplace?: boolean });
   }
   interface ELU { (x: Tensor): Tensor }
@@ -1127,6 +1428,7 @@ export namespace nn {
   /** x > 0 ? x : α·(e^(x/α) − 1) */
   class CELU extends Module {
     constructor(alpha?: number, inplace?: boolean);
+    constructor(alpha?: number, options?: { inplace?: boolean });
     constructor(options: { alpha?: number; inplace?: boolean });
   }
   interface CELU { (x: Tensor): Tensor }
@@ -1137,13 +1439,18 @@ export namespace nn {
   class Tanhshrink extends Module { constructor() }
   interface Tanhshrink { (x: Tensor): Tensor }
   /** 0 where |x| ≤ lambd (0.5), else x */
-  class Hardshrink extends Module { constructor(lambd?: number) }
+  class Hardshrink extends Module { constructor(lambd?: number);
+      constructor(options?: { lambd?: number }); }
   interface Hardshrink { (x: Tensor): Tensor }
   /** x ∓ lambd (0.5) outside [−lambd, lambd], else 0 */
-  class Softshrink extends Module { constructor(lambd?: number) }
+  class Softshrink extends Module { constructor(lambd?: number);
+      constructor(options?: { lambd?: number }); }
   interface Softshrink { (x: Tensor): Tensor }
   /** value where x ≤ threshold, else x */
-  class Threshold extends Module { constructor(threshold: number, value: number, inplace?: boolean) }
+  class Threshold extends Module { constructor(threshold: number, value: number, inplace?: boolean);
+      constructor(threshold: number, value: number, options?: { inplace?: boolean });
+      constructor(threshold: number, options: { value: number; inplace?: boolean });
+      constructor(options: { threshold: number; value: number; inplace?: boolean }); }
   interface Threshold { (x: Tensor): Tensor }
   /** softmax(−x) along dim */
   class Softmin extends Module { constructor(dim?: number | null); constructor(options: { dim?: number | null }) }
@@ -1156,7 +1463,13 @@ export namespace nn {
   /** numGroups groups of numChannels/numGroups channels, each normalized over its channels and positions. */
   class GroupNorm extends Module {
     constructor(numGroups: number, numChannels: number, options?: GroupNormOptions);
+    constructor(numGroups: number, options: { numChannels: number } & GroupNormOptions);
+    constructor(options: { numGroups: number; numChannels: number } & GroupNormOptions);
     constructor(numGroups: number, numChannels: number, eps?: number, affine?: boolean);
+    constructor(numGroups: number, numChannels: number, eps?: number, options?: { affine?: boolean });
+    constructor(numGroups: number, numChannels: number, options?: { eps?: number; affine?: boolean });
+    constructor(numGroups: number, options: { numChannels: number; eps?: number; affine?: boolean });
+    constructor(options: { numGroups: number; numChannels: number; eps?: number; affine?: boolean });
     /** [numChannels] */ readonly weight: Tensor;
     /** [numChannels] */ readonly bias: Tensor;
   }
@@ -1165,6 +1478,7 @@ export namespace nn {
   /** Each sample's channel normalized over its positions (biased variance); affine false by default, as PyTorch's. Input [N, C, H, W]. */
   class InstanceNorm2d extends Module {
     constructor(numFeatures: number, options?: InstanceNormOptions);
+    constructor(options: { numFeatures: number } & InstanceNormOptions);
     /** [numFeatures], with affine: true */ readonly weight: Tensor;
     /** [numFeatures], with affine: true */ readonly bias: Tensor;
   }
@@ -1177,13 +1491,23 @@ export namespace nn {
   type Size3 = number | readonly [number, number, number];
   class Conv3d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
     constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" } & { kernelSize: Size3 });
+    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" } & { kernelSize: Size3 });
+    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" } & { kernelSize: Size3 });
     readonly weight: Tensor; readonly bias: Tensor;
   }
   interface Conv3d extends ConvSettings { (x: Tensor): Tensor }
   class ConvTranspose3d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
     constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 } & { kernelSize: Size3 });
+    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 } & { kernelSize: Size3 });
+    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 } & { kernelSize: Size3 });
     readonly weight: Tensor; readonly bias: Tensor;
   }
   /** outputSize: the output's [D, H, W] (or [N, C, D, H, W]), which picks the output padding as PyTorch's output_size. */
@@ -1191,28 +1515,35 @@ export namespace nn {
   interface Pool3dOptions { stride?: Size3 | null; padding?: Size3; ceilMode?: boolean }
   class MaxPool3d extends Module {
     constructor(kernelSize: Size3, options?: Pool3dOptions & { dilation?: Size3; returnIndices?: false });
+    constructor(options: { kernelSize: Size3 } & (Pool3dOptions & { dilation?: Size3; returnIndices?: false }));
     constructor(options: Pool3dOptions & { dilation?: Size3; returnIndices?: false; kernelSize: Size3 });
   }
   interface MaxPool3d { (x: Tensor): Tensor }
   class AvgPool3d extends Module {
     constructor(kernelSize: Size3, options?: Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(options: { kernelSize: Size3 } & (Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }));
     constructor(options: Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null; kernelSize: Size3 });
   }
   interface AvgPool3d { (x: Tensor): Tensor }
-  class AdaptiveAvgPool3d extends Module { constructor(outputSize: number | readonly (number | null)[]) }
+  class AdaptiveAvgPool3d extends Module { constructor(outputSize: number | readonly (number | null)[]);
+      constructor(options: { outputSize: number | readonly (number | null)[] }); }
   interface AdaptiveAvgPool3d { (x: Tensor): Tensor }
-  class AdaptiveMaxPool3d extends Module { constructor(outputSize: number | readonly (number | null)[]) }
+  class AdaptiveMaxPool3d extends Module { constructor(outputSize: number | readonly (number | null)[]);
+      constructor(options: { outputSize: number | readonly (number | null)[] }); }
   interface AdaptiveMaxPool3d { (x: Tensor): Tensor }
   class BatchNorm3d extends Module {
     constructor(numFeatures: number, options?: BatchNormOptions);
+    constructor(options: { numFeatures: number } & BatchNormOptions);
     readonly weight: Tensor; readonly bias: Tensor;
   }
   interface BatchNorm3d extends NormSettings { (x: Tensor): Tensor }
-  class InstanceNorm3d extends Module { constructor(numFeatures: number, options?: InstanceNormOptions) }
+  class InstanceNorm3d extends Module { constructor(numFeatures: number, options?: InstanceNormOptions);
+      constructor(options: { numFeatures: number } & InstanceNormOptions); }
   interface InstanceNorm3d extends NormSettings { (x: Tensor): Tensor }
   /** As InstanceNorm2d over [N, C, L]. */
   class InstanceNorm1d extends Module {
     constructor(numFeatures: number, options?: InstanceNormOptions);
+    constructor(options: { numFeatures: number } & InstanceNormOptions);
     readonly weight: Tensor;
     readonly bias: Tensor;
   }
@@ -1220,6 +1551,7 @@ export namespace nn {
   /** x where x > 0, else weight·x: one learned slope, or one per channel (dim 1), starting at init (0.25). */
   class PReLU extends Module {
     constructor(numParameters?: number, init?: number);
+    constructor(numParameters?: number, options?: { init?: number });
     constructor(options: { numParameters?: number; init?: number });
     /** [numParameters] */ readonly weight: Tensor;
   }
@@ -1227,16 +1559,19 @@ export namespace nn {
   /** [N, C·r², H, W] → [N, C, H·r, W·r], as torch.nn.PixelShuffle. */
   class PixelShuffle extends Module {
     constructor(upscaleFactor: number);
+    constructor(options: { upscaleFactor: number });
   }
   interface PixelShuffle { (x: Tensor): Tensor }
   /** [N, C, H·r, W·r] → [N, C·r², H, W], PixelShuffle's inverse. */
   class PixelUnshuffle extends Module {
     constructor(downscaleFactor: number);
+    constructor(options: { downscaleFactor: number });
   }
   interface PixelUnshuffle { (x: Tensor): Tensor }
   /** dim viewed as unflattenedSize (one −1 takes the rest), as torch.nn.Unflatten. */
   class Unflatten extends Module {
     constructor(dim: number, unflattenedSize: readonly number[]);
+    constructor(dim: number, options: { unflattenedSize: readonly number[] });
     constructor(options: { dim: number; unflattenedSize: readonly number[] });
   }
   interface Unflatten { (x: Tensor): Tensor }
@@ -1253,10 +1588,23 @@ export namespace nn {
   /** Over [N, C, L]. */
   class Conv1d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Conv1dOptions);
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: number } & Conv1dOptions);
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: number } & Conv1dOptions);
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: number } & Conv1dOptions);
     /** kernel_size as a keyword, PyTorch's nn.Conv2d(3, 8, kernel_size=3): in the options */
     constructor(inChannels: number, outChannels: number, options: Conv1dOptions & { kernelSize: number });
+    constructor(inChannels: number, options: { outChannels: number } & (Conv1dOptions & { kernelSize: number }));
+    constructor(options: { inChannels: number; outChannels: number } & (Conv1dOptions & { kernelSize: number }));
     constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid",
       dilation?: number, groups?: number, bias?: boolean);
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid", dilation?: number, groups?: number, options?: { bias?: boolean });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid", dilation?: number, options?: { groups?: number; bias?: boolean });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid", options?: { dilation?: number; groups?: number; bias?: boolean });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, options?: { padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, options?: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: number; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: number; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: number; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
     /** [outChannels, inChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -1290,7 +1638,9 @@ export namespace nn {
   /** x·rsqrt(mean(x²) + eps) over the last dims, times weight (eps: float32's machine epsilon unless given) */
   class RMSNorm extends Module {
     constructor(normalizedShape: number | readonly number[], options?: { eps?: number | null; elementwiseAffine?: boolean });
+    constructor(options: { normalizedShape: number | readonly number[]; eps?: number | null; elementwiseAffine?: boolean });
     constructor(normalizedShape: number | readonly number[], eps?: number | null, elementwiseAffine?: boolean);
+    constructor(normalizedShape: number | readonly number[], eps?: number | null, options?: { elementwiseAffine?: boolean });
     readonly weight: Tensor;
   }
   interface RMSNorm extends LayerNormSettings { (x: Tensor): Tensor }
@@ -1299,62 +1649,95 @@ export namespace nn {
   interface GLU { (x: Tensor): Tensor }
   class CosineSimilarity extends Module {
     constructor(dim?: number, eps?: number);
+    constructor(dim?: number, options?: { eps?: number });
     constructor(options: { dim?: number; eps?: number });
   }
   interface CosineSimilarity { (x1: Tensor, x2: Tensor): Tensor }
   /** ‖x1 − x2 + eps‖ₚ along the last dim (p 2, 1 or ±Infinity) */
   class PairwiseDistance extends Module {
     constructor(p?: number, eps?: number, keepdim?: boolean);
+    constructor(p?: number, eps?: number, options?: { keepdim?: boolean });
+    constructor(p?: number, options?: { eps?: number; keepdim?: boolean });
     constructor(options: { p?: number; eps?: number; keepdim?: boolean });
   }
   interface PairwiseDistance { (x1: Tensor, x2: Tensor): Tensor }
   /** Padding of the last dim (1d) or two (2d): one amount for every side, or (left, right[, top, bottom]) */
-  class ZeroPad1d extends Module { constructor(padding: number | readonly number[]) }
+  class ZeroPad1d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface ZeroPad1d { (x: Tensor): Tensor }
-  class ZeroPad2d extends Module { constructor(padding: number | readonly number[]) }
+  class ZeroPad2d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface ZeroPad2d { (x: Tensor): Tensor }
-  class ConstantPad1d extends Module { constructor(padding: number | readonly number[], value: number) }
+  class ConstantPad1d extends Module { constructor(padding: number | readonly number[], value: number);
+      constructor(padding: number | readonly number[], options: { value: number });
+      constructor(options: { padding: number | readonly number[]; value: number }); }
   interface ConstantPad1d { (x: Tensor): Tensor }
-  class ConstantPad2d extends Module { constructor(padding: number | readonly number[], value: number) }
+  class ConstantPad2d extends Module { constructor(padding: number | readonly number[], value: number);
+      constructor(padding: number | readonly number[], options: { value: number });
+      constructor(options: { padding: number | readonly number[]; value: number }); }
   interface ConstantPad2d { (x: Tensor): Tensor }
   /** Mirrored without repeating the edge; each amount below the dim's size */
-  class ReflectionPad1d extends Module { constructor(padding: number | readonly number[]) }
+  class ReflectionPad1d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface ReflectionPad1d { (x: Tensor): Tensor }
-  class ReflectionPad2d extends Module { constructor(padding: number | readonly number[]) }
+  class ReflectionPad2d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface ReflectionPad2d { (x: Tensor): Tensor }
   /** The edge repeated */
-  class ReplicationPad1d extends Module { constructor(padding: number | readonly number[]) }
+  class ReplicationPad1d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface ReplicationPad1d { (x: Tensor): Tensor }
-  class ReplicationPad2d extends Module { constructor(padding: number | readonly number[]) }
+  class ReplicationPad2d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface ReplicationPad2d { (x: Tensor): Tensor }
   /** The far end wrapped around */
-  class CircularPad1d extends Module { constructor(padding: number | readonly number[]) }
+  class CircularPad1d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface CircularPad1d { (x: Tensor): Tensor }
-  class CircularPad2d extends Module { constructor(padding: number | readonly number[]) }
+  class CircularPad2d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface CircularPad2d { (x: Tensor): Tensor }
   /** The volumes' pads ([N, C, D, H, W]): six amounts, (left, right, top, bottom, front, back), or one */
-  class ZeroPad3d extends Module { constructor(padding: number | readonly number[]) }
+  class ZeroPad3d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface ZeroPad3d { (x: Tensor): Tensor }
-  class ConstantPad3d extends Module { constructor(padding: number | readonly number[], value: number) }
+  class ConstantPad3d extends Module { constructor(padding: number | readonly number[], value: number);
+      constructor(padding: number | readonly number[], options: { value: number });
+      constructor(options: { padding: number | readonly number[]; value: number }); }
   interface ConstantPad3d { (x: Tensor): Tensor }
-  class ReflectionPad3d extends Module { constructor(padding: number | readonly number[]) }
+  class ReflectionPad3d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface ReflectionPad3d { (x: Tensor): Tensor }
-  class ReplicationPad3d extends Module { constructor(padding: number | readonly number[]) }
+  class ReplicationPad3d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface ReplicationPad3d { (x: Tensor): Tensor }
-  class CircularPad3d extends Module { constructor(padding: number | readonly number[]) }
+  class CircularPad3d extends Module { constructor(padding: number | readonly number[]);
+      constructor(options: { padding: number | readonly number[] }); }
   interface CircularPad3d { (x: Tensor): Tensor }
   /** Max over equal windows: each output size must divide the input's (null keeps a dim) */
-  class AdaptiveMaxPool1d extends Module { constructor(outputSize: number) }
+  class AdaptiveMaxPool1d extends Module { constructor(outputSize: number);
+      constructor(options: { outputSize: number }); }
   interface AdaptiveMaxPool1d { (x: Tensor): Tensor }
-  class AdaptiveMaxPool2d extends Module { constructor(outputSize: number | readonly (number | null)[]) }
+  class AdaptiveMaxPool2d extends Module { constructor(outputSize: number | readonly (number | null)[]);
+      constructor(options: { outputSize: number | readonly (number | null)[] }); }
   interface AdaptiveMaxPool2d { (x: Tensor): Tensor }
   /** [N, C, L] through a ConvTranspose2d with a 1 × k kernel */
   class ConvTranspose1d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: number,
       options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
     constructor(inChannels: number, outChannels: number, options: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number } & { kernelSize: number });
+    constructor(inChannels: number, options: { outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number } & { kernelSize: number });
+    constructor(options: { inChannels: number; outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number } & { kernelSize: number });
     constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number,
       outputPadding?: number, groups?: number, bias?: boolean, dilation?: number);
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, bias?: boolean, options?: { dilation?: number });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, options?: { bias?: boolean; dilation?: number });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, options?: { groups?: number; bias?: boolean; dilation?: number });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, options?: { outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, options?: { padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
     /** [inChannels, outChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -1364,11 +1747,15 @@ export namespace nn {
   class Softmax2d extends Module { constructor() }
   interface Softmax2d { (x: Tensor): Tensor }
   /** ShuffleNet's channel shuffle */
-  class ChannelShuffle extends Module { constructor(groups: number) }
+  class ChannelShuffle extends Module { constructor(groups: number);
+      constructor(options: { groups: number }); }
   interface ChannelShuffle { (x: Tensor): Tensor }
   /** x / (k + α·mean of x² over `size` neighbouring channels)^β (AlexNet) */
   class LocalResponseNorm extends Module {
     constructor(size: number, alpha?: number, beta?: number, k?: number);
+    constructor(size: number, alpha?: number, beta?: number, options?: { k?: number });
+    constructor(size: number, alpha?: number, options?: { beta?: number; k?: number });
+    constructor(options: { size: number; alpha?: number; beta?: number; k?: number });
     constructor(size: number, options: { alpha?: number; beta?: number; k?: number });
   }
   interface LocalResponseNorm { (x: Tensor): Tensor }
@@ -1409,6 +1796,8 @@ export namespace nn {
    */
   class MultiheadAttention extends Module {
     constructor(embedDim: number, numHeads: number, options?: MultiheadAttentionOptions);
+    constructor(embedDim: number, options: { numHeads: number } & MultiheadAttentionOptions);
+    constructor(options: { embedDim: number; numHeads: number } & MultiheadAttentionOptions);
     readonly in_proj_weight: Tensor;
     readonly in_proj_bias: Tensor;
     readonly out_proj: Linear;
@@ -1437,7 +1826,13 @@ export namespace nn {
    */
   class TransformerEncoderLayer extends Module {
     constructor(dModel: number, nhead: number, options?: TransformerEncoderLayerOptions);
+    constructor(dModel: number, options: { nhead: number } & TransformerEncoderLayerOptions);
+    constructor(options: { dModel: number; nhead: number } & TransformerEncoderLayerOptions);
     constructor(dModel: number, nhead: number, dimFeedforward: number, dropout?: number, options?: TransformerEncoderLayerOptions);
+    constructor(dModel: number, nhead: number, dimFeedforward: number, options?: { dropout?: number } & TransformerEncoderLayerOptions);
+    constructor(dModel: number, nhead: number, options: { dimFeedforward: number; dropout?: number } & TransformerEncoderLayerOptions);
+    constructor(dModel: number, options: { nhead: number; dimFeedforward: number; dropout?: number } & TransformerEncoderLayerOptions);
+    constructor(options: { dModel: number; nhead: number; dimFeedforward: number; dropout?: number } & TransformerEncoderLayerOptions);
     readonly self_attn: MultiheadAttention;
     readonly linear1: Linear;
     readonly linear2: Linear;
@@ -1463,6 +1858,8 @@ export namespace nn {
    */
   class TransformerEncoder extends Module {
     constructor(encoderLayer: TransformerEncoderLayer, numLayers: number, options?: { norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean });
+    constructor(encoderLayer: TransformerEncoderLayer, options: { numLayers: number; norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean });
+    constructor(options: { encoderLayer: TransformerEncoderLayer; numLayers: number; norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean });
     readonly layers: ModuleList<TransformerEncoderLayer>;
   }
   interface TransformerEncoder {
@@ -1475,7 +1872,13 @@ export namespace nn {
    */
   class TransformerDecoderLayer extends Module {
     constructor(dModel: number, nhead: number, options?: TransformerEncoderLayerOptions);
+    constructor(dModel: number, options: { nhead: number } & TransformerEncoderLayerOptions);
+    constructor(options: { dModel: number; nhead: number } & TransformerEncoderLayerOptions);
     constructor(dModel: number, nhead: number, dimFeedforward: number, dropout?: number, options?: TransformerEncoderLayerOptions);
+    constructor(dModel: number, nhead: number, dimFeedforward: number, options?: { dropout?: number } & TransformerEncoderLayerOptions);
+    constructor(dModel: number, nhead: number, options: { dimFeedforward: number; dropout?: number } & TransformerEncoderLayerOptions);
+    constructor(dModel: number, options: { nhead: number; dimFeedforward: number; dropout?: number } & TransformerEncoderLayerOptions);
+    constructor(options: { dModel: number; nhead: number; dimFeedforward: number; dropout?: number } & TransformerEncoderLayerOptions);
     readonly self_attn: MultiheadAttention;
     readonly multihead_attn: MultiheadAttention;
     readonly linear1: Linear;
@@ -1498,6 +1901,8 @@ export namespace nn {
   /** torch.nn.TransformerDecoder: `layers`, numLayers copies of decoderLayer, then the optional final `norm`. */
   class TransformerDecoder extends Module {
     constructor(decoderLayer: TransformerDecoderLayer, numLayers: number, options?: { norm?: Module | null });
+    constructor(decoderLayer: TransformerDecoderLayer, options: { numLayers: number; norm?: Module | null });
+    constructor(options: { decoderLayer: TransformerDecoderLayer; numLayers: number; norm?: Module | null });
     readonly layers: ModuleList<TransformerDecoderLayer>;
   }
   interface TransformerDecoder {
@@ -1517,6 +1922,12 @@ export namespace nn {
   class Transformer extends Module {
     constructor(options?: TransformerOptions);
     constructor(dModel: number, nhead?: number, numEncoderLayers?: number, numDecoderLayers?: number, dimFeedforward?: number, dropout?: number, options?: TransformerOptions);
+    constructor(dModel: number, nhead?: number, numEncoderLayers?: number, numDecoderLayers?: number, dimFeedforward?: number, options?: { dropout?: number } & TransformerOptions);
+    constructor(dModel: number, nhead?: number, numEncoderLayers?: number, numDecoderLayers?: number, options?: { dimFeedforward?: number; dropout?: number } & TransformerOptions);
+    constructor(dModel: number, nhead?: number, numEncoderLayers?: number, options?: { numDecoderLayers?: number; dimFeedforward?: number; dropout?: number } & TransformerOptions);
+    constructor(dModel: number, nhead?: number, options?: { numEncoderLayers?: number; numDecoderLayers?: number; dimFeedforward?: number; dropout?: number } & TransformerOptions);
+    constructor(dModel: number, options?: { nhead?: number; numEncoderLayers?: number; numDecoderLayers?: number; dimFeedforward?: number; dropout?: number } & TransformerOptions);
+    constructor(options: { dModel: number; nhead?: number; numEncoderLayers?: number; numDecoderLayers?: number; dimFeedforward?: number; dropout?: number } & TransformerOptions);
     readonly encoder: TransformerEncoder;
     readonly decoder: TransformerDecoder;
     /** In forward: the float causal mask [sz, sz], 0 on and below the diagonal, −Infinity above. */
@@ -1548,6 +1959,7 @@ export namespace nn {
   }
   class Parameter {
     constructor(data: Tensor, requiresGrad?: boolean | { requiresGrad?: boolean });
+    constructor(options: { data: Tensor; requiresGrad?: boolean });
   }
   /** What registerForwardHook returns: remove() unregisters the hook (in a constructor). */
   interface RemovableHandle {
@@ -1715,20 +2127,35 @@ export namespace nn {
    */
   class RNN extends Module {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
+    constructor(inputSize: number, options: { hiddenSize: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
+    constructor(options: { inputSize: number; hiddenSize: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
+    constructor(inputSize: number, hiddenSize: number, options: { numLayers: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
+    constructor(inputSize: number, options: { hiddenSize: number; numLayers: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
+    constructor(options: { inputSize: number; hiddenSize: number; numLayers: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
   }
   interface RNN extends RecurrentSettings { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
   /** torch.nn.GRU (gates r, z, n), as nn.RNN: [output, h_n]. */
   class GRU extends Module {
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions);
+    constructor(inputSize: number, options: { hiddenSize: number } & RecurrentOptions);
+    constructor(options: { inputSize: number; hiddenSize: number } & RecurrentOptions);
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions);
+    constructor(inputSize: number, hiddenSize: number, options: { numLayers: number } & RecurrentOptions);
+    constructor(inputSize: number, options: { hiddenSize: number; numLayers: number } & RecurrentOptions);
+    constructor(options: { inputSize: number; hiddenSize: number; numLayers: number } & RecurrentOptions);
   }
   interface GRU extends RecurrentSettings { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
   /** torch.nn.LSTM (gates i, f, g, o), as nn.RNN: hx is [h0, c0] and it returns [output, [h_n, c_n]], each state [layers·directions, N, H]. */
   class LSTM extends Module {
     /** projSize (PyTorch's proj_size, below hiddenSize): h = W_hr·(o·tanh(c)), weight_hr_l<k> [projSize, hiddenSize]; output and h_n projSize wide. */
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { projSize?: number });
+    constructor(inputSize: number, options: { hiddenSize: number } & (RecurrentOptions & { projSize?: number }));
+    constructor(options: { inputSize: number; hiddenSize: number } & (RecurrentOptions & { projSize?: number }));
     constructor(inputSize: number, hiddenSize: number, numLayers: number, options?: RecurrentOptions & { projSize?: number });
+    constructor(inputSize: number, hiddenSize: number, options: { numLayers: number } & (RecurrentOptions & { projSize?: number }));
+    constructor(inputSize: number, options: { hiddenSize: number; numLayers: number } & (RecurrentOptions & { projSize?: number }));
+    constructor(options: { inputSize: number; hiddenSize: number; numLayers: number } & (RecurrentOptions & { projSize?: number }));
   }
   interface LSTM extends RecurrentSettings { (input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, [Tensor, Tensor]]; (input: PackedSequence, hx?: readonly [Tensor, Tensor] | null): [PackedSequence, [Tensor, Tensor]] }
   /**
@@ -1737,16 +2164,23 @@ export namespace nn {
    */
   class RNNCell extends Module {
     constructor(inputSize: number, hiddenSize: number, bias?: boolean, nonlinearity?: "tanh" | "relu");
+    constructor(inputSize: number, hiddenSize: number, bias?: boolean, options?: { nonlinearity?: "tanh" | "relu" });
+    constructor(inputSize: number, options: { hiddenSize: number; bias?: boolean; nonlinearity?: "tanh" | "relu" });
+    constructor(options: { inputSize: number; hiddenSize: number; bias?: boolean; nonlinearity?: "tanh" | "relu" });
     constructor(inputSize: number, hiddenSize: number, options?: { bias?: boolean; nonlinearity?: "tanh" | "relu" });
   }
   interface RNNCell { (input: Tensor, hx?: Tensor | null): Tensor }
   class GRUCell extends Module {
     constructor(inputSize: number, hiddenSize: number, bias?: boolean);
+    constructor(inputSize: number, options: { hiddenSize: number; bias?: boolean });
+    constructor(options: { inputSize: number; hiddenSize: number; bias?: boolean });
     constructor(inputSize: number, hiddenSize: number, options?: { bias?: boolean });
   }
   interface GRUCell { (input: Tensor, hx?: Tensor | null): Tensor }
   class LSTMCell extends Module {
     constructor(inputSize: number, hiddenSize: number, bias?: boolean);
+    constructor(inputSize: number, options: { hiddenSize: number; bias?: boolean });
+    constructor(options: { inputSize: number; hiddenSize: number; bias?: boolean });
     constructor(inputSize: number, hiddenSize: number, options?: { bias?: boolean });
   }
   interface LSTMCell { (input: Tensor, hx?: readonly [Tensor, Tensor] | null): [Tensor, Tensor] }
@@ -1774,10 +2208,14 @@ export namespace nn {
    */
   /** weight: one value per class (PyTorch's weight=), known at compile time (F.tensor([...])); the mean is Σ w[y]·ℓ / Σ w[y] */
   interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number; ignoreIndex?: number | null; weight?: Tensor | null }
-  class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions) }
+  /** the class weight by position too, as PyTorch's nn.CrossEntropyLoss(class_weights) (its later positions are the deprecated size_average and reduce: write options) */
+  class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions); constructor(weight: Tensor | null, options?: Omit<CrossEntropyOptions, "weight">) }
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   interface CrossEntropyLoss { (input: Tensor, target: Tensor): Tensor }
-  class NLLLoss extends Module { constructor(options?: { reduction?: Reduction; ignoreIndex?: number | null; weight?: Tensor | null }) }
+  class NLLLoss extends Module {
+    constructor(options?: { reduction?: Reduction; ignoreIndex?: number | null; weight?: Tensor | null });
+    constructor(weight: Tensor | null, options?: { reduction?: Reduction; ignoreIndex?: number | null });
+  }
   interface NLLLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   class MSELoss extends Module { constructor(options?: { reduction?: Reduction }) }
   interface MSELoss { (input: Tensor, target: Tensor): Tensor }
@@ -1791,11 +2229,14 @@ export namespace nn {
   class HuberLoss extends Module { constructor(options?: { reduction?: Reduction; delta?: number }) }
   interface HuberLoss { (input: Tensor, target: Tensor): Tensor }
   /** −(t·log x + (1 − t)·log(1 − x)) on probabilities x in [0, 1], each log clamped at −100 */
-  class BCELoss extends Module { constructor(options?: { reduction?: Reduction; weight?: Tensor | null }) }
+  class BCELoss extends Module { constructor(options?: { reduction?: Reduction; weight?: Tensor | null }); constructor(weight: Tensor | null, options?: { reduction?: Reduction }) }
   interface BCELoss { (input: Tensor, target: Tensor): Tensor }
   /** BCELoss of sigmoid(input), computed from the logits without overflow */
   /** weight rescales each element's loss; posWeight (one per class, along the last dim) the positive term */
-  class BCEWithLogitsLoss extends Module { constructor(options?: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null }) }
+  class BCEWithLogitsLoss extends Module {
+    constructor(options?: { reduction?: Reduction; weight?: Tensor | null; posWeight?: Tensor | null });
+    constructor(weight: Tensor | null, options?: { reduction?: Reduction; posWeight?: Tensor | null });
+  }
   interface BCEWithLogitsLoss { (input: Tensor, target: Tensor): Tensor }
   /** Σ target·(log target − input) on log-probabilities (distillation); "batchmean" is the sum over input.size(0) */
   /** max(0, −y·(x1 − x2) + margin), y = ±1 */
@@ -1872,10 +2313,14 @@ export namespace F {
   /** ψ(x) (torch.digamma) */
   function digamma(x: Tensor): Tensor;
   /** ψ⁽ⁿ⁾(x), torch.polygamma(n, input): the order first */
-  function polygamma(n: number, x: Tensor): Tensor;
+  function polygamma(n: number, input: Tensor): Tensor;
+  function polygamma(n: number, options: { input: Tensor }): Tensor;
+  function polygamma(options: { n: number; input: Tensor }): Tensor;
   /** torch.mvlgamma(input, p) */
   function mvlgamma(x: Tensor, p: number): Tensor;
+  function mvlgamma(x: Tensor, options: { p: number }): Tensor;
   function logit(x: Tensor, eps?: number | null): Tensor;
+  function logit(x: Tensor, options?: { eps?: number | null }): Tensor;
   function median(x: Tensor): Tensor;
   function median(x: Tensor, dim: number, keepdim?: boolean): MaxResult;
   function median(x: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
@@ -1912,6 +2357,7 @@ export namespace F {
   function countNonzero(input: Tensor, dim?: number | readonly number[] | null): Tensor;
   function countNonzero(input: Tensor, options: { dim?: number | readonly number[] | null }): Tensor;
   function isin(elements: Tensor, testElements: Tensor | number, options?: { assumeUnique?: boolean; invert?: boolean }): Tensor;
+  function isin(elements: Tensor, options: { testElements: Tensor | number; assumeUnique?: boolean; invert?: boolean }): Tensor;
   function nansum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
   function nansum(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   function nansum(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
@@ -1919,6 +2365,9 @@ export namespace F {
   function nanmean(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   function nanmean(input: Tensor, dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
   function diff(input: Tensor, n?: number, dim?: number, prepend?: Tensor | null, append?: Tensor | null): Tensor;
+  function diff(input: Tensor, n?: number, dim?: number, prepend?: Tensor | null, options?: { append?: Tensor | null }): Tensor;
+  function diff(input: Tensor, n?: number, dim?: number, options?: { prepend?: Tensor | null; append?: Tensor | null }): Tensor;
+  function diff(input: Tensor, n?: number, options?: { dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   function diff(input: Tensor, options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   /** torch.std_mean / var_mean: [std or var, mean] over the same dims (x.std's arguments) */
   function stdMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
@@ -1926,8 +2375,11 @@ export namespace F {
   function varMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function varMean(input: Tensor, options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function diag(input: Tensor, diagonal?: number): Tensor;
+  function diag(input: Tensor, options?: { diagonal?: number }): Tensor;
   /** torch.meshgrid: each 1-D tensor broadcast over the grid of their lengths; indexing "ij" (default) or "xy" */
   function topk(input: Tensor, k: number, dim?: number, largest?: boolean, sorted?: boolean): MaxResult;
+  function topk(input: Tensor, k: number, dim?: number, largest?: boolean, options?: { sorted?: boolean }): MaxResult;
+  function topk(input: Tensor, options: { k: number; dim?: number; largest?: boolean; sorted?: boolean }): MaxResult;
   function topk(input: Tensor, k: number, options: { dim?: number; largest?: boolean; sorted?: boolean }): MaxResult;
   function topk(input: Tensor, k: number, dim: number, options: { largest?: boolean; sorted?: boolean }): MaxResult;
   function sort(input: Tensor, dim?: number, descending?: boolean, options?: { stable?: boolean }): MaxResult;
@@ -1940,43 +2392,82 @@ export namespace F {
   /** F.gumbel_softmax: softmax((logits + Gumbel noise)/tau) drawn each call; hard: one-hot in value, the soft gradient */
   function gumbelSoftmax(logits: Tensor, options?: { tau?: number; hard?: boolean; eps?: number; dim?: number }): Tensor;
   function pixelShuffle(input: Tensor, upscaleFactor: number): Tensor;
+  function pixelShuffle(input: Tensor, options: { upscaleFactor: number }): Tensor;
   function pixelUnshuffle(input: Tensor, downscaleFactor: number): Tensor;
+  function pixelUnshuffle(input: Tensor, options: { downscaleFactor: number }): Tensor;
   function meshgrid(...tensors: (Tensor | { indexing?: "ij" | "xy" })[]): Tensor[];
   function atan2(input: Tensor, other: Tensor | number): Tensor;
+  function atan2(input: Tensor, options: { other: Tensor | number }): Tensor;
   function arctan2(input: Tensor, other: Tensor | number): Tensor;
+  function arctan2(input: Tensor, options: { other: Tensor | number }): Tensor;
   function hypot(input: Tensor, other: Tensor | number): Tensor;
+  function hypot(input: Tensor, options: { other: Tensor | number }): Tensor;
   function fmod(input: Tensor, other: Tensor | number): Tensor;
+  function fmod(input: Tensor, options: { other: Tensor | number }): Tensor;
   function remainder(input: Tensor, other: Tensor | number): Tensor;
+  function remainder(input: Tensor, options: { other: Tensor | number }): Tensor;
   function logaddexp(input: Tensor, other: Tensor | number): Tensor;
+  function logaddexp(input: Tensor, options: { other: Tensor | number }): Tensor;
   function xlogy(input: Tensor, other: Tensor | number): Tensor;
+  function xlogy(input: Tensor, options: { other: Tensor | number }): Tensor;
   function lerp(input: Tensor, end: Tensor, weight: Tensor | number): Tensor;
+  function lerp(input: Tensor, end: Tensor, options: { weight: Tensor | number }): Tensor;
+  function lerp(input: Tensor, options: { end: Tensor; weight: Tensor | number }): Tensor;
   function addcmul(input: Tensor, tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  function addcmul(input: Tensor, tensor1: Tensor, options: { tensor2: Tensor; value?: number }): Tensor;
+  function addcmul(input: Tensor, options: { tensor1: Tensor; tensor2: Tensor; value?: number }): Tensor;
   function addcdiv(input: Tensor, tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): Tensor;
+  function addcdiv(input: Tensor, tensor1: Tensor, options: { tensor2: Tensor; value?: number }): Tensor;
+  function addcdiv(input: Tensor, options: { tensor1: Tensor; tensor2: Tensor; value?: number }): Tensor;
   function addmm(input: Tensor, mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  function addmm(input: Tensor, mat1: Tensor, options: { mat2: Tensor; beta?: number; alpha?: number }): Tensor;
+  function addmm(input: Tensor, options: { mat1: Tensor; mat2: Tensor; beta?: number; alpha?: number }): Tensor;
   function baddbmm(input: Tensor, batch1: Tensor, batch2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  function baddbmm(input: Tensor, batch1: Tensor, options: { batch2: Tensor; beta?: number; alpha?: number }): Tensor;
+  function baddbmm(input: Tensor, options: { batch1: Tensor; batch2: Tensor; beta?: number; alpha?: number }): Tensor;
   function addmv(input: Tensor, mat: Tensor, vec: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  function addmv(input: Tensor, mat: Tensor, options: { vec: Tensor; beta?: number; alpha?: number }): Tensor;
+  function addmv(input: Tensor, options: { mat: Tensor; vec: Tensor; beta?: number; alpha?: number }): Tensor;
   function addr(input: Tensor, vec1: Tensor, vec2: Tensor, options?: { beta?: number; alpha?: number }): Tensor;
+  function addr(input: Tensor, vec1: Tensor, options: { vec2: Tensor; beta?: number; alpha?: number }): Tensor;
+  function addr(input: Tensor, options: { vec1: Tensor; vec2: Tensor; beta?: number; alpha?: number }): Tensor;
   function copysign(input: Tensor, other: Tensor | number): Tensor;
+  function copysign(input: Tensor, options: { other: Tensor | number }): Tensor;
   function signbit(input: Tensor): Tensor;
   /** torch.histc(input, bins = 100, min, max): min and max must be given and differ (min = max means the data's range, refused); input must not hold the batch; no gradient */
   function histc(input: Tensor, bins?: number, min?: number, max?: number): Tensor;
+  function histc(input: Tensor, bins?: number, min?: number, options?: { max?: number }): Tensor;
+  function histc(input: Tensor, bins?: number, options?: { min?: number; max?: number }): Tensor;
+  function histc(input: Tensor, options?: { bins?: number; min?: number; max?: number }): Tensor;
   function relu(x: Tensor, inplace?: boolean): Tensor;
   function relu(x: Tensor, options: { inplace?: boolean }): Tensor;
   /** torch.matmul, torch.mm (matrices), torch.bmm (3-D batches of matrices) */
   function matmul(input: Tensor, other: Tensor): Tensor;
+  function matmul(input: Tensor, options: { other: Tensor }): Tensor;
   function mm(input: Tensor, other: Tensor): Tensor;
+  function mm(input: Tensor, options: { other: Tensor }): Tensor;
   function bmm(input: Tensor, other: Tensor): Tensor;
+  function bmm(input: Tensor, options: { other: Tensor }): Tensor;
   /** torch.norm: x.norm's arguments */
   function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+  function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean }): Tensor;
+  function norm(x: Tensor, p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   function norm(x: Tensor, options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   function logicalXor(input: Tensor, other: Tensor): Tensor;
+  function logicalXor(input: Tensor, options: { other: Tensor }): Tensor;
   /** torch.dot / vdot (Σ a·b of 1-D tensors), mv (matrix × vector), inner (Σ over the last dims of every pair of rows), trace, dist (‖a − b‖ₚ) */
   function dot(input: Tensor, other: Tensor): Tensor;
+  function dot(input: Tensor, options: { other: Tensor }): Tensor;
   function vdot(input: Tensor, other: Tensor): Tensor;
+  function vdot(input: Tensor, options: { other: Tensor }): Tensor;
   function mv(input: Tensor, vec: Tensor): Tensor;
+  function mv(input: Tensor, options: { vec: Tensor }): Tensor;
   function inner(input: Tensor, other: Tensor): Tensor;
+  function inner(input: Tensor, options: { other: Tensor }): Tensor;
   function trace(input: Tensor): Tensor;
   function dist(input: Tensor, other: Tensor, p?: number): Tensor;
+  function dist(input: Tensor, other: Tensor, options?: { p?: number }): Tensor;
+  function dist(input: Tensor, options: { other: Tensor; p?: number }): Tensor;
   /** torch.hstack, vstack (rowStack), dstack, columnStack: cats after PyTorch's rank rules */
   function hstack(tensors: readonly Tensor[]): Tensor;
   function vstack(tensors: readonly Tensor[]): Tensor;
@@ -1985,21 +2476,30 @@ export namespace F {
   function columnStack(tensors: readonly Tensor[]): Tensor;
   /** torch.rot90(x, k, dims): k quarter turns from dims[0] towards dims[1] */
   function rot90(input: Tensor, k?: number, dims?: readonly [number, number]): Tensor;
+  function rot90(input: Tensor, k?: number, options?: { dims?: readonly [number, number] }): Tensor;
+  function rot90(input: Tensor, options?: { k?: number; dims?: readonly [number, number] }): Tensor;
   /** torch.tensor_split: a number of sections (the first n mod s one longer) or the indices to cut at */
   function tensorSplit(input: Tensor, indicesOrSections: number | readonly number[], dim?: number): Tensor[];
+  function tensorSplit(input: Tensor, options: { indicesOrSections: number | readonly number[]; dim?: number }): Tensor[];
   function tensorSplit(input: Tensor, indicesOrSections: number | readonly number[], options: { dim?: number }): Tensor[];
   function hsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
+  function hsplit(input: Tensor, options: { indicesOrSections: number | readonly number[] }): Tensor[];
   function vsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
+  function vsplit(input: Tensor, options: { indicesOrSections: number | readonly number[] }): Tensor[];
   function dsplit(input: Tensor, indicesOrSections: number | readonly number[]): Tensor[];
+  function dsplit(input: Tensor, options: { indicesOrSections: number | readonly number[] }): Tensor[];
   function fliplr(input: Tensor): Tensor;
   function flipud(input: Tensor): Tensor;
   function kthvalue(input: Tensor, k: number, dim?: number, keepdim?: boolean): MaxResult;
+  function kthvalue(input: Tensor, options: { k: number; dim?: number; keepdim?: boolean }): MaxResult;
   function kthvalue(input: Tensor, k: number, options: { dim?: number; keepdim?: boolean }): MaxResult;
   function kthvalue(input: Tensor, k: number, dim: number, options: { keepdim?: boolean }): MaxResult;
   function mode(input: Tensor, dim?: number, keepdim?: boolean): MaxResult;
   function mode(input: Tensor, options: { dim?: number; keepdim?: boolean }): MaxResult;
   function mode(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function quantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  function quantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, options?: { interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
+  function quantile(input: Tensor, options: { q: number | readonly number[]; dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function quantile(input: Tensor, q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function quantile(input: Tensor, q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function aminmax(input: Tensor, options?: { dim?: number | null; keepdim?: boolean }): { min: Tensor; max: Tensor; 0: Tensor; 1: Tensor } & [Tensor, Tensor];
@@ -2008,28 +2508,48 @@ export namespace F {
   function nanmedian(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function nanmedian(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function nanquantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest"): Tensor;
+  function nanquantile(input: Tensor, q: number | readonly number[], dim?: number | null, keepdim?: boolean, options?: { interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
+  function nanquantile(input: Tensor, options: { q: number | readonly number[]; dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function nanquantile(input: Tensor, q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function nanquantile(input: Tensor, q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
   /** offset 0 and dims −2, −1 only: the diagonal of the last two dims */
   function diagEmbed(input: Tensor, offset?: 0, dim1?: -2, dim2?: -1): Tensor;
+  function diagEmbed(input: Tensor, offset?: 0, dim1?: -2, options?: { dim2?: -1 }): Tensor;
+  function diagEmbed(input: Tensor, offset?: 0, options?: { dim1?: -2; dim2?: -1 }): Tensor;
   function diagEmbed(input: Tensor, options: { offset?: 0; dim1?: -2; dim2?: -1 }): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
+  function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, options?: { step?: number }): Tensor;
+  function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, options?: { end?: number | null; step?: number }): Tensor;
+  function sliceScatter(input: Tensor, src: Tensor, dim?: number, options?: { start?: number | null; end?: number | null; step?: number }): Tensor;
+  function sliceScatter(input: Tensor, options: { src: Tensor; dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, options: { dim?: number; start?: number | null; end?: number | null; step?: number }): Tensor;
   function selectScatter(input: Tensor, src: Tensor, dim: number, index: number): Tensor;
+  function selectScatter(input: Tensor, src: Tensor, dim: number, options: { index: number }): Tensor;
+  function selectScatter(input: Tensor, options: { src: Tensor; dim: number; index: number }): Tensor;
   function selectScatter(input: Tensor, src: Tensor, options: { dim: number; index: number }): Tensor;
   function diagonalScatter(input: Tensor, src: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
+  function diagonalScatter(input: Tensor, src: Tensor, offset?: number, dim1?: number, options?: { dim2?: number }): Tensor;
+  function diagonalScatter(input: Tensor, src: Tensor, offset?: number, options?: { dim1?: number; dim2?: number }): Tensor;
+  function diagonalScatter(input: Tensor, options: { src: Tensor; offset?: number; dim1?: number; dim2?: number }): Tensor;
   function diagonalScatter(input: Tensor, src: Tensor, options: { offset?: number; dim1?: number; dim2?: number }): Tensor;
   function matrixPower(input: Tensor, n: number): Tensor;
+  function matrixPower(input: Tensor, options: { n: number }): Tensor;
   function i0(input: Tensor): Tensor;
   /** torch.fmax / fmin: NaN-ignoring maximum / minimum */
   function fmax(input: Tensor, other: Tensor | number): Tensor;
+  function fmax(input: Tensor, options: { other: Tensor | number }): Tensor;
   function fmin(input: Tensor, other: Tensor | number): Tensor;
+  function fmin(input: Tensor, options: { other: Tensor | number }): Tensor;
   /** sin(πx)/(πx), 1 at 0 */
   function sinc(input: Tensor): Tensor;
   function logaddexp2(input: Tensor, other: Tensor | number): Tensor;
+  function logaddexp2(input: Tensor, options: { other: Tensor | number }): Tensor;
   /** base ** linspace(start, end, steps) */
   function logspace(start: number, end: number, steps: number, base?: number, options?: { dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }): Tensor;
+  function logspace(start: number, end: number, options: { steps: number; base?: number; dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }): Tensor;
+  function logspace(start: number, options: { end: number; steps: number; base?: number; dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }): Tensor;
+  function logspace(options: { start: number; end: number; steps: number; base?: number; dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }): Tensor;
   function logspace(start: number, end: number, steps: number, options: { base?: number; dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }): Tensor;
   /** torch's other names: acos, asin, atan, acosh, asinh, atanh; abs; neg; identity; div; trunc; expand */
   function arccos(input: Tensor): Tensor;
@@ -2042,22 +2562,33 @@ export namespace F {
   function negative(input: Tensor): Tensor;
   function positive(input: Tensor): Tensor;
   function trueDivide(input: Tensor, other: Tensor | number): Tensor;
+  function trueDivide(input: Tensor, options: { other: Tensor | number }): Tensor;
   function fix(input: Tensor): Tensor;
   /** torch's other names: sign (of a real tensor); mul, sub, div; gt, ge, lt, le, ne; cat; movedim */
   function sgn(input: Tensor): Tensor;
   function multiply(input: Tensor, other: Tensor | number): Tensor;
+  function multiply(input: Tensor, options: { other: Tensor | number }): Tensor;
   function subtract(input: Tensor, other: Tensor | number, options?: { alpha?: number }): Tensor;
+  function subtract(input: Tensor, options: { other: Tensor | number; alpha?: number }): Tensor;
   function divide(input: Tensor, other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): Tensor;
+  function divide(input: Tensor, options: { other: Tensor | number; roundingMode?: "floor" | "trunc" | null }): Tensor;
   function greater(input: Tensor, other: Tensor | number): Tensor;
+  function greater(input: Tensor, options: { other: Tensor | number }): Tensor;
   function greaterEqual(input: Tensor, other: Tensor | number): Tensor;
+  function greaterEqual(input: Tensor, options: { other: Tensor | number }): Tensor;
   function less(input: Tensor, other: Tensor | number): Tensor;
+  function less(input: Tensor, options: { other: Tensor | number }): Tensor;
   function lessEqual(input: Tensor, other: Tensor | number): Tensor;
+  function lessEqual(input: Tensor, options: { other: Tensor | number }): Tensor;
   function notEqual(input: Tensor, other: Tensor | number): Tensor;
+  function notEqual(input: Tensor, options: { other: Tensor | number }): Tensor;
   function concat(tensors: readonly Tensor[], dim?: number): Tensor;
   function concat(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   function concatenate(tensors: readonly Tensor[], dim?: number): Tensor;
   function concatenate(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   function moveaxis(input: Tensor, source: number, destination: number): Tensor;
+  function moveaxis(input: Tensor, source: number, options: { destination: number }): Tensor;
+  function moveaxis(input: Tensor, options: { source: number; destination: number }): Tensor;
   function deg2rad(input: Tensor): Tensor;
   function rad2deg(input: Tensor): Tensor;
   function broadcastTo(input: Tensor, size: readonly number[]): Tensor;
@@ -2073,33 +2604,47 @@ export namespace F {
     logsumexp(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
     logSoftmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; softmax(input: Tensor, dim: number, dtype?: "float32"): Tensor;
     logSoftmax(input: Tensor, options: { dim: number; dtype?: "float32" }): Tensor; softmax(input: Tensor, options: { dim: number; dtype?: "float32" }): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
-    sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; round(input: Tensor, options?: { decimals?: number }): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
+    xlogy(input: Tensor, options: { other: Tensor | number }): Tensor;
+    sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; logit(input: Tensor, options?: { eps?: number }): Tensor; round(input: Tensor, options?: { decimals?: number }): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
     gammaln(input: Tensor): Tensor; digamma(input: Tensor): Tensor; psi(input: Tensor): Tensor; polygamma(n: number, input: Tensor): Tensor; multigammaln(input: Tensor, p: number): Tensor;
+    polygamma(n: number, options: { input: Tensor }): Tensor; polygamma(options: { n: number; input: Tensor }): Tensor; multigammaln(input: Tensor, options: { p: number }): Tensor;
     /** Φ⁻¹, √2·erfinv(2p − 1) */
     ndtri(input: Tensor): Tensor;
     /** x·log1p(y), 0 where x = 0 (y not NaN) */
     xlog1py(input: Tensor | number, other: Tensor | number): Tensor;
+    xlog1py(input: Tensor | number, options: { other: Tensor | number }): Tensor;
     /** The modified Bessel functions of orders 0 and 1, and their e^−|x|-scaled forms */
     i0(input: Tensor): Tensor; i0e(input: Tensor): Tensor; i1(input: Tensor): Tensor; i1e(input: Tensor): Tensor;
   };
   /** torch.bitwise_and / or / xor / not on bool masks (a comparison's or logical op's result): the logical ops */
   function bitwiseAnd(input: Tensor, other: Tensor | boolean): Tensor;
+  function bitwiseAnd(input: Tensor, options: { other: Tensor | boolean }): Tensor;
   function bitwiseOr(input: Tensor, other: Tensor | boolean): Tensor;
+  function bitwiseOr(input: Tensor, options: { other: Tensor | boolean }): Tensor;
   function bitwiseXor(input: Tensor, other: Tensor | boolean): Tensor;
+  function bitwiseXor(input: Tensor, options: { other: Tensor | boolean }): Tensor;
   function bitwiseNot(input: Tensor): Tensor;
   /** torch.roll: x.roll's arguments */
   function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
+  function roll(x: Tensor, shifts: number | readonly number[], options?: { dims?: number | readonly number[] }): Tensor;
+  function roll(x: Tensor, options: { shifts: number | readonly number[]; dims?: number | readonly number[] }): Tensor;
   /** F.layer_norm with the caller's weight and bias (each of the normalized shape, or null) */
   function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
+  function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, options?: { eps?: number }): Tensor;
+  function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, options?: { bias?: Tensor | null; eps?: number }): Tensor;
+  function layerNorm(x: Tensor, options: { normalizedShape: number | readonly number[]; weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
   function layerNorm(x: Tensor, normalizedShape: number | readonly number[], options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
   /** F.embedding: rows of a [numEmbeddings, embeddingDim] weight (a tied output layer's, say); paddingIdx's row gets no gradient */
   function embedding(input: Tensor<Shape, "int32">, weight: Tensor, paddingIdx?: number | null): Tensor;
+  function embedding(input: Tensor<Shape, "int32">, options: { weight: Tensor; paddingIdx?: number | null }): Tensor;
   function embedding(input: Tensor<Shape, "int32">, weight: Tensor, options: { paddingIdx?: number | null }): Tensor;
   /** F.one_hot of int32 class indices: a float32 0/1 tensor with a last dim of numClasses (required: sizes are known at compile time); an index outside gives a row of zeros */
   function oneHot(x: Tensor<Shape, "int32">, numClasses: number): Tensor;
   function oneHot(x: Tensor<Shape, "int32">, options: { numClasses: number }): Tensor;
   /** Σ x1/max(‖x1‖, eps) · x2/max(‖x2‖, eps) along dim (default 1, eps 1e-8) */
   function cosineSimilarity(x1: Tensor, x2: Tensor, dim?: number, eps?: number): Tensor;
+  function cosineSimilarity(x1: Tensor, x2: Tensor, dim?: number, options?: { eps?: number }): Tensor;
+  function cosineSimilarity(x1: Tensor, options: { x2: Tensor; dim?: number; eps?: number }): Tensor;
   function cosineSimilarity(x1: Tensor, x2: Tensor, options: { dim?: number; eps?: number }): Tensor;
   /** a·σ(b) for the halves a, b of dim (default −1) */
   function glu(x: Tensor, dim?: number): Tensor;
@@ -2120,24 +2665,32 @@ export namespace F {
   function relu6(x: Tensor, options: { inplace?: boolean }): Tensor;
   /** min(max(x, minVal), maxVal) (defaults −1, 1); the gradient only strictly inside */
   function hardtanh(x: Tensor, minVal?: number, maxVal?: number, inplace?: boolean): Tensor;
+  function hardtanh(x: Tensor, minVal?: number, maxVal?: number, options?: { inplace?: boolean }): Tensor;
+  function hardtanh(x: Tensor, minVal?: number, options?: { maxVal?: number; inplace?: boolean }): Tensor;
   function hardtanh(x: Tensor, options: { minVal?: number; maxVal?: number; inplace?: boolean }): Tensor;
   /** torch.clamp: min(max(x, min), max); either bound may be null; the gradient passes at the bounds */
   function clamp(x: Tensor, min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
+  function clamp(x: Tensor, min?: Tensor | number | null, options?: { max?: Tensor | number | null }): Tensor;
   function clamp(x: Tensor, options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
   /** torch.clip, the same as clamp */
   function clip(x: Tensor, min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
+  function clip(x: Tensor, min?: Tensor | number | null, options?: { max?: Tensor | number | null }): Tensor;
   function clip(x: Tensor, options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
   /** torch.maximum / torch.minimum: elementwise, broadcast; a tie gives each half the gradient */
   function maximum(input: Tensor | number, other: Tensor | number): Tensor;
+  function maximum(input: Tensor | number, options: { other: Tensor | number }): Tensor;
   function minimum(input: Tensor | number, other: Tensor | number): Tensor;
+  function minimum(input: Tensor | number, options: { other: Tensor | number }): Tensor;
   /** x > 0 ? x : α·(eˣ − 1) (α = 1) */
   function elu(x: Tensor, alpha?: number, inplace?: boolean): Tensor;
+  function elu(x: Tensor, alpha?: number, options?: { inplace?: boolean }): Tensor;
   function elu(x: Tensor, options: { alpha?: number; inplace?: boolean }): Tensor;
   /** scale·elu(x, α) with PyTorch's constants */
   function selu(x: Tensor, inplace?: boolean): Tensor;
   function selu(x: Tensor, options: { inplace?: boolean }): Tensor;
   /** x > 0 ? x : α·(e^(x/α) − 1) (α = 1) */
   function celu(x: Tensor, alpha?: number, inplace?: boolean): Tensor;
+  function celu(x: Tensor, alpha?: number, options?: { inplace?: boolean }): Tensor;
   function celu(x: Tensor, options: { alpha?: number; inplace?: boolean }): Tensor;
   /** x / (1 + |x|) */
   function softsign(x: Tensor): Tensor;
@@ -2149,22 +2702,31 @@ export namespace F {
   function logsumexp(x: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
+  function std(x: Tensor, dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
   function std(x: Tensor, options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
   function std(x: Tensor, dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   function std(x: Tensor, options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   /** x / max(‖x‖ₚ, eps) along dim (any p ≥ 1 and Infinity; defaults p 2, dim 1, eps 1e-12) */
   function normalize(x: Tensor, p?: number, dim?: number, eps?: number): Tensor;
+  function normalize(x: Tensor, p?: number, dim?: number, options?: { eps?: number }): Tensor;
+  function normalize(x: Tensor, p?: number, options?: { dim?: number; eps?: number }): Tensor;
   function normalize(x: Tensor, options: { p?: number; dim?: number; eps?: number }): Tensor;
   /** log(1 + e^(βx))/β, and x where βx > threshold (PyTorch's defaults: β = 1, threshold 20) */
   function softplus(x: Tensor, beta?: number, threshold?: number): Tensor;
+  function softplus(x: Tensor, beta?: number, options?: { threshold?: number }): Tensor;
   function softplus(x: Tensor, options: { beta?: number; threshold?: number }): Tensor;
   /** x·tanh(softplus(x)) */
   function mish(x: Tensor, inplace?: boolean): Tensor;
   function mish(x: Tensor, options: { inplace?: boolean }): Tensor;
   function leakyRelu(x: Tensor, negativeSlope?: number, inplace?: boolean): Tensor;
+  function leakyRelu(x: Tensor, negativeSlope?: number, options?: { inplace?: boolean }): Tensor;
   function leakyRelu(x: Tensor, options: { negativeSlope?: number; inplace?: boolean }): Tensor;
   /** F.rrelu: slopes drawn from U(lower, upper) when training is true (this.training), else their mean */
   function rrelu(x: Tensor, lower?: number, upper?: number, training?: boolean, inplace?: boolean): Tensor;
+  function rrelu(x: Tensor, lower?: number, upper?: number, training?: boolean, options?: { inplace?: boolean }): Tensor;
+  function rrelu(x: Tensor, lower?: number, upper?: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
+  function rrelu(x: Tensor, lower?: number, options?: { upper?: number; training?: boolean; inplace?: boolean }): Tensor;
   function rrelu(x: Tensor, options: { lower?: number; upper?: number; training?: boolean; inplace?: boolean }): Tensor;
   function softmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
   function softmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
@@ -2174,30 +2736,43 @@ export namespace F {
   function softmin(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function tanhshrink(x: Tensor): Tensor;
   function hardshrink(x: Tensor, lambd?: number): Tensor;
+  function hardshrink(x: Tensor, options?: { lambd?: number }): Tensor;
   function softshrink(x: Tensor, lambd?: number): Tensor;
+  function softshrink(x: Tensor, options?: { lambd?: number }): Tensor;
   function threshold(x: Tensor, threshold: number, value: number, inplace?: boolean): Tensor;
+  function threshold(x: Tensor, threshold: number, value: number, options?: { inplace?: boolean }): Tensor;
+  function threshold(x: Tensor, threshold: number, options: { value: number; inplace?: boolean }): Tensor;
+  function threshold(x: Tensor, options: { threshold: number; value: number; inplace?: boolean }): Tensor;
   /** x where x > 0, else weight·x; weight [1] or one per channel of dim 1 */
   function prelu(x: Tensor, weight: Tensor): Tensor;
+  function prelu(x: Tensor, options: { weight: Tensor }): Tensor;
   /** torch.pow(x, exponent): a number or tensor exponent (broadcast), or a number base with a tensor exponent (torch.pow(2, t)) */
   function pow(x: Tensor | number, exponent: number | Tensor): Tensor;
+  function pow(x: Tensor | number, options: { exponent: number | Tensor }): Tensor;
   /** torch.outer of two 1-D tensors */
   function outer(input: Tensor, vec2: Tensor): Tensor;
+  function outer(input: Tensor, options: { vec2: Tensor }): Tensor;
   /** torch.ger: outer's old name. */
   function ger(input: Tensor, vec2: Tensor): Tensor;
+  function ger(input: Tensor, options: { vec2: Tensor }): Tensor;
   /** torch.kron: the Kronecker product of two fixed-size tensors (the lower rank padded with leading 1s). */
   function kron(input: Tensor, other: Tensor): Tensor;
+  function kron(input: Tensor, options: { other: Tensor }): Tensor;
   /** torch.block_diag: 2-D blocks (1-D ones as rows) on the diagonal, zeros elsewhere. */
   function blockDiag(...tensors: Tensor[]): Tensor;
   /** torch.tensordot: dims n (a's last n against b's first n, default 2) or two lists of dims; a's free dims, then b's. */
   function tensordot(a: Tensor, b: Tensor, dims?: number | readonly [number | readonly number[], number | readonly number[]]): Tensor;
+  function tensordot(a: Tensor, options: { b: Tensor; dims?: number | readonly [number | readonly number[], number | readonly number[]] }): Tensor;
   function tensordot(a: Tensor, b: Tensor, options: { dims?: number | readonly [number | readonly number[], number | readonly number[]] }): Tensor;
   /** torch.trapezoid (and its old name trapz): the trapezoid rule along dim, with sample points x or a spacing dx (default 1). */
   function trapezoid(y: Tensor, x?: Tensor | null, options?: { dx?: number | null; dim?: number }): Tensor;
   function trapezoid(y: Tensor, options: { x?: Tensor | null; dx?: number | null; dim?: number }): Tensor;
   function trapz(y: Tensor, x?: Tensor | number | null, options?: { dx?: number | null; dim?: number }): Tensor;
+  function trapz(y: Tensor, options?: { x?: Tensor | number | null; dx?: number | null; dim?: number }): Tensor;
   function trapz(y: Tensor, options: { x?: Tensor | null; dx?: number | null; dim?: number }): Tensor;
   /** torch.heaviside: 0 below 0, values at 0, 1 above (no gradient). */
   function heaviside(input: Tensor, values: Tensor | number): Tensor;
+  function heaviside(input: Tensor, options: { values: Tensor | number }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   /** dtype: the input converted first (DETR's not_mask.cumsum(1, dtype=torch.float32)) */
   function cumsum(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
@@ -2205,22 +2780,34 @@ export namespace F {
   function cumprod(x: Tensor, dim: number): Tensor;
   function cumprod(x: Tensor, options: { dim: number }): Tensor;
   function diagonal(x: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
+  function diagonal(x: Tensor, offset?: number, dim1?: number, options?: { dim2?: number }): Tensor;
+  function diagonal(x: Tensor, offset?: number, options?: { dim1?: number; dim2?: number }): Tensor;
+  function diagonal(x: Tensor, options?: { offset?: number; dim1?: number; dim2?: number }): Tensor;
   /** torch.cross: without dim, the first dim of size 3 (as PyTorch's; torch.linalg.cross takes the last). */
   function cross(x: Tensor, other: Tensor, dim?: number | null): Tensor;
+  function cross(x: Tensor, options: { other: Tensor; dim?: number | null }): Tensor;
   function cross(x: Tensor, other: Tensor, options: { dim?: number | null }): Tensor;
   function isclose(x: Tensor, other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
+  function isclose(x: Tensor, options: { other: Tensor; rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** In forward: integers uniform in [low, high) (low 0 when left out), int32, drawn afresh each call; the size may name the batch. */
   function randint(high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(high: number, options: { size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(options: { high: number; size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
   function randint(low: number, high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(low: number, high: number, options: { size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(options: { low: number; high: number; size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.randint(low, high=…, size=…) */
   function randint(low: number, options: { high: number; size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.randint_like: randint over input's shape, in input's dtype (float32: whole numbers) unless dtype says. */
   function randintLike(input: Tensor, high: number, options?: { dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
+  function randintLike(input: Tensor, options: { high: number; dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
   function randintLike(input: Tensor, low: number, high: number, options?: { dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
+  function randintLike(input: Tensor, options: { low: number; high: number; dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
   /** torch.randint_like(input, low, high=…) */
   function randintLike(input: Tensor, low: number, options: { high: number; dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
   /** In forward: a random order of 0 … n − 1 (int32), drawn afresh each call. */
   function randperm(n: number, options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randperm(options: { n: number; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.linalg: vector norms (ord 2, 1, ±Infinity, 0, any p ≥ 1), norm of vectors or matrices, matrixNorm "fro", ±1, ±Infinity; cross. */
   namespace linalg {
     /** Square matrices [..., n, n]: the inverse, the determinant, and (sign, log|det|) */
@@ -2229,29 +2816,38 @@ export namespace F {
     function slogdet(A: Tensor): SlogdetResult;
     /** X with A·X = B (left) or X·A = B (left false), by A's inverse; B [..., n, k], or [n] a vector. */
     function solve(A: Tensor, B: Tensor, options?: { left?: boolean }): Tensor;
+    function solve(A: Tensor, options: { B: Tensor; left?: boolean }): Tensor;
     /** QR of [..., m, n]: "reduced" (the default), "complete" (m ≤ n only), or "r" (R alone). */
     function qr(A: Tensor, mode?: "reduced" | "complete"): QrResult;
     function qr(A: Tensor, mode: "r"): { readonly R: Tensor };
+    function qr(A: Tensor, options: { mode: "r" }): { readonly R: Tensor };
     function qr(A: Tensor, options: { mode?: "reduced" | "complete" }): QrResult;
     function vectorNorm(x: Tensor, ord?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+    function vectorNorm(x: Tensor, options?: { ord?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
     function vectorNorm(x: Tensor, ord: number | "fro", options: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
     function vectorNorm(x: Tensor, ord: number | "fro", dim: number | readonly number[] | null, options: { keepdim?: boolean }): Tensor;
     function norm(x: Tensor, ord?: number | "fro" | null, dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
+    function norm(x: Tensor, ord?: number | "fro" | null, dim?: number | readonly number[] | null, options?: { keepdim?: boolean }): Tensor;
+    function norm(x: Tensor, ord?: number | "fro" | null, options?: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
     function norm(x: Tensor, options: { ord?: number | "fro" | null; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
     /** "fro", or ord ±1 (largest/smallest column sum of |x|), ±Infinity (row sum) */
     function matrixNorm(x: Tensor, ord?: "fro" | number, dim?: readonly [number, number], keepdim?: boolean): Tensor;
+    function matrixNorm(x: Tensor, options?: { ord?: "fro" | number; dim?: readonly [number, number]; keepdim?: boolean }): Tensor;
     function matrixNorm(x: Tensor, ord: "fro" | number, options: { dim?: readonly [number, number]; keepdim?: boolean }): Tensor;
     function matrixNorm(x: Tensor, ord: "fro" | number, dim: readonly [number, number], options: { keepdim?: boolean }): Tensor;
     /** torch.linalg.cross: the cross product of 3-vectors along dim (the last by default). */
     function cross(x: Tensor, other: Tensor, dim?: number): Tensor;
+    function cross(x: Tensor, options: { other: Tensor; dim?: number }): Tensor;
     function cross(x: Tensor, other: Tensor, options: { dim?: number }): Tensor;
     /** A·B·…·Z of two or more matrices; the first may be a 1-D row vector, the last a 1-D column vector. */
     function multiDot(tensors: readonly Tensor[]): Tensor;
     /** Σ x·y along dim (the last by default), x and y broadcast together. */
     function vecdot(x: Tensor, y: Tensor, dim?: number): Tensor;
+    function vecdot(x: Tensor, options: { y: Tensor; dim?: number }): Tensor;
     function vecdot(x: Tensor, y: Tensor, options: { dim?: number }): Tensor;
     /** Square matrices [..., n, n] to the power n: the identity at 0, the inverse's powers below 0. */
     function matrixPower(A: Tensor, n: number): Tensor;
+    function matrixPower(A: Tensor, options: { n: number }): Tensor;
   }
   function prod(x: Tensor, dim?: number, keepdim?: boolean): Tensor;
   function prod(x: Tensor, options: { dim?: number; keepdim?: boolean }): Tensor;
@@ -2275,65 +2871,136 @@ export namespace F {
   function checkpoint<R>(fn: (...args: any[]) => R, ...args: unknown[]): R;
   /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */
   function dropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function dropout(x: Tensor, p?: number, training?: boolean, options?: { inplace?: boolean }): Tensor;
+  function dropout(x: Tensor, p?: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
   function dropout(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   function dropout1d(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function dropout1d(x: Tensor, p?: number, training?: boolean, options?: { inplace?: boolean }): Tensor;
+  function dropout1d(x: Tensor, p?: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
   function dropout1d(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   function dropout2d(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function dropout2d(x: Tensor, p?: number, training?: boolean, options?: { inplace?: boolean }): Tensor;
+  function dropout2d(x: Tensor, p?: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
   function dropout3d(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function dropout3d(x: Tensor, p?: number, training?: boolean, options?: { inplace?: boolean }): Tensor;
+  function dropout3d(x: Tensor, p?: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
   function dropout3d(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   /** PyTorch's F.alpha_dropout (training false by default, as PyTorch's): see nn.AlphaDropout. */
   function alphaDropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function alphaDropout(x: Tensor, p?: number, training?: boolean, options?: { inplace?: boolean }): Tensor;
+  function alphaDropout(x: Tensor, p?: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
   function alphaDropout(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   function featureAlphaDropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
+  function featureAlphaDropout(x: Tensor, p?: number, training?: boolean, options?: { inplace?: boolean }): Tensor;
+  function featureAlphaDropout(x: Tensor, p?: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
   function featureAlphaDropout(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
+  function bilinear(input1: Tensor, input2: Tensor, weight: Tensor, options?: { bias?: Tensor | null }): Tensor;
+  function bilinear(input1: Tensor, input2: Tensor, options: { weight: Tensor; bias?: Tensor | null }): Tensor;
+  function bilinear(input1: Tensor, options: { input2: Tensor; weight: Tensor; bias?: Tensor | null }): Tensor;
   interface WindowOptions { dilation?: Size2; padding?: Size2; stride?: Size2 }
   /** F.conv_transpose2d / conv_transpose1d of any weight [in, out/groups, k…]. */
   function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2, outputPadding?: Size2, groups?: number, dilation?: Size2): Tensor;
+  function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2, outputPadding?: Size2, groups?: number, options?: { dilation?: Size2 }): Tensor;
+  function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2, outputPadding?: Size2, options?: { groups?: number; dilation?: Size2 }): Tensor;
+  function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2, options?: { outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
+  function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, options?: { padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
+  function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
+  function convTranspose2d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
+  function convTranspose2d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
   function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number, outputPadding?: number, groups?: number, dilation?: number): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number, outputPadding?: number, groups?: number, options?: { dilation?: number }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number, outputPadding?: number, options?: { groups?: number; dilation?: number }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number, options?: { outputPadding?: number; groups?: number; dilation?: number }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, options?: { padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number; padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
+  function convTranspose1d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: number; padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
   /** Each sample's channel normalized over its positions (no running statistics). */
   function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, weight?: Tensor | null, bias?: Tensor | null, useInputStats?: true, momentum?: number, eps?: number): Tensor;
+  function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, weight?: Tensor | null, bias?: Tensor | null, useInputStats?: true, momentum?: number, options?: { eps?: number }): Tensor;
+  function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, weight?: Tensor | null, bias?: Tensor | null, useInputStats?: true, options?: { momentum?: number; eps?: number }): Tensor;
+  function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, weight?: Tensor | null, bias?: Tensor | null, options?: { useInputStats?: true; momentum?: number; eps?: number }): Tensor;
+  function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, weight?: Tensor | null, options?: { bias?: Tensor | null; useInputStats?: true; momentum?: number; eps?: number }): Tensor;
+  function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, options?: { weight?: Tensor | null; bias?: Tensor | null; useInputStats?: true; momentum?: number; eps?: number }): Tensor;
+  function instanceNorm(input: Tensor, runningMean?: null, options?: { runningVar?: null; weight?: Tensor | null; bias?: Tensor | null; useInputStats?: true; momentum?: number; eps?: number }): Tensor;
+  function instanceNorm(input: Tensor, options?: { runningMean?: null; runningVar?: null; weight?: Tensor | null; bias?: Tensor | null; useInputStats?: true; momentum?: number; eps?: number }): Tensor;
   /**
    * torch.nn.functional.batch_norm: in training (true or this.training) or without running
    * statistics, the batch's per channel; running statistics given are updated in place in training
    * (a module's buffers persist), and normalize in eval.
    */
   function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number): Tensor;
+  function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, options?: { eps?: number }): Tensor;
+  function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, training?: boolean, options?: { momentum?: number; eps?: number }): Tensor;
+  function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, options?: { training?: boolean; momentum?: number; eps?: number }): Tensor;
+  function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, options?: { bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }): Tensor;
+  function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options?: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }): Tensor;
+  function batchNorm(input: Tensor, runningMean: Tensor | null, options: { runningVar: Tensor | null; weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }): Tensor;
+  function batchNorm(input: Tensor, options: { runningMean: Tensor | null; runningVar: Tensor | null; weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }): Tensor;
   function channelShuffle(x: Tensor, groups: number): Tensor;
+  function channelShuffle(x: Tensor, options: { groups: number }): Tensor;
   /** F.embedding_bag over equal-length bags (input [B, L]): see nn.EmbeddingBag. */
   function embeddingBag(input: Tensor<Shape, "int32">, weight: Tensor, offsets?: null, options?: { mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false; sparse?: boolean; includeLastOffset?: boolean }): Tensor;
+  function embeddingBag(input: Tensor<Shape, "int32">, weight: Tensor, options?: { offsets?: null; mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false; sparse?: boolean; includeLastOffset?: boolean }): Tensor;
+  function embeddingBag(input: Tensor<Shape, "int32">, options: { weight: Tensor; offsets?: null; mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false; sparse?: boolean; includeLastOffset?: boolean }): Tensor;
   /** The deprecated spellings of F.interpolate (upsampleBilinear aligns the corners). */
   function upsample(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function upsampleNearest(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
   function upsampleBilinear(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
   /** im2col: x [N, C, H, W] → [N, C·kh·kw, L], each block's window as a column (channel-major, then tap by tap). */
   function unfold(x: Tensor, kernelSize: Size2, options?: WindowOptions): Tensor;
+  function unfold(x: Tensor, options: { kernelSize: Size2 } & WindowOptions): Tensor;
   function unfold(x: Tensor, kernelSize: Size2, dilation?: Size2, padding?: Size2, stride?: Size2): Tensor;
+  function unfold(x: Tensor, kernelSize: Size2, dilation?: Size2, padding?: Size2, options?: { stride?: Size2 }): Tensor;
+  function unfold(x: Tensor, kernelSize: Size2, dilation?: Size2, options?: { padding?: Size2; stride?: Size2 }): Tensor;
+  function unfold(x: Tensor, kernelSize: Size2, options?: { dilation?: Size2; padding?: Size2; stride?: Size2 }): Tensor;
+  function unfold(x: Tensor, options: { kernelSize: Size2; dilation?: Size2; padding?: Size2; stride?: Size2 }): Tensor;
   /** col2im, unfold's adjoint: [N, C·kh·kw, L] → [N, C, H, W], overlapping values summed. */
   function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, options?: WindowOptions): Tensor;
+  function fold(x: Tensor, outputSize: Size2, options: { kernelSize: Size2 } & WindowOptions): Tensor;
+  function fold(x: Tensor, options: { outputSize: Size2; kernelSize: Size2 } & WindowOptions): Tensor;
   function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, dilation?: Size2, padding?: Size2, stride?: Size2): Tensor;
+  function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, dilation?: Size2, padding?: Size2, options?: { stride?: Size2 }): Tensor;
+  function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, dilation?: Size2, options?: { padding?: Size2; stride?: Size2 }): Tensor;
+  function fold(x: Tensor, outputSize: Size2, kernelSize: Size2, options?: { dilation?: Size2; padding?: Size2; stride?: Size2 }): Tensor;
+  function fold(x: Tensor, outputSize: Size2, options: { kernelSize: Size2; dilation?: Size2; padding?: Size2; stride?: Size2 }): Tensor;
+  function fold(x: Tensor, options: { outputSize: Size2; kernelSize: Size2; dilation?: Size2; padding?: Size2; stride?: Size2 }): Tensor;
   /** (Σ_window x^p)^(1/p), as torch.nn.functional.lp_pool2d / lp_pool1d. */
   function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, stride?: Size2 | null, ceilMode?: boolean): Tensor;
+  function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, stride?: Size2 | null, options?: { ceilMode?: boolean }): Tensor;
+  function lpPool2d(x: Tensor, normType: number, options: { kernelSize: Size2; stride?: Size2 | null; ceilMode?: boolean }): Tensor;
+  function lpPool2d(x: Tensor, options: { normType: number; kernelSize: Size2; stride?: Size2 | null; ceilMode?: boolean }): Tensor;
   function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, options: { stride?: Size2 | null; ceilMode?: boolean }): Tensor;
   function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null, ceilMode?: boolean): Tensor;
+  function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null, options?: { ceilMode?: boolean }): Tensor;
+  function lpPool1d(x: Tensor, normType: number, options: { kernelSize: number; stride?: number | null; ceilMode?: boolean }): Tensor;
+  function lpPool1d(x: Tensor, options: { normType: number; kernelSize: number; stride?: number | null; ceilMode?: boolean }): Tensor;
   function lpPool1d(x: Tensor, normType: number, kernelSize: number, options: { stride?: number | null; ceilMode?: boolean }): Tensor;
   /** torch.floor_divide (Python's //): int32 operands give int32. */
   function floorDivide(input: Tensor, other: Tensor | number): Tensor;
+  function floorDivide(input: Tensor, options: { other: Tensor | number }): Tensor;
   /** How many of each row's sorted values are < each value (≤ with right): torch.searchsorted, int32. */
   function searchsorted(sortedSequence: Tensor, values: Tensor, options?: { right?: boolean; side?: "left" | "right"; outInt32?: boolean }): Tensor<Shape, "int32">;
+  function searchsorted(sortedSequence: Tensor, options: { values: Tensor; right?: boolean; side?: "left" | "right"; outInt32?: boolean }): Tensor<Shape, "int32">;
   /** The bucket of each value among 1-D sorted boundaries: torch.bucketize, int32. */
   function bucketize(input: Tensor, boundaries: Tensor, options?: { right?: boolean; outInt32?: boolean }): Tensor<Shape, "int32">;
+  function bucketize(input: Tensor, options: { boundaries: Tensor; right?: boolean; outInt32?: boolean }): Tensor<Shape, "int32">;
   /** torch.take_along_dim: gather along dim. */
   function takeAlongDim(x: Tensor, indices: Tensor<Shape, "int32">, dim: number): Tensor;
+  function takeAlongDim(x: Tensor, options: { indices: Tensor<Shape, "int32">; dim: number }): Tensor;
   function takeAlongDim(x: Tensor, indices: Tensor<Shape, "int32">, options: { dim: number }): Tensor;
   /** The p-norm distance of every pair of rows of x1 [*, P, M] and x2 [*, R, M]: [*, P, R]. */
   function cdist(x1: Tensor, x2: Tensor, p?: number): Tensor;
+  function cdist(x1: Tensor, x2: Tensor, options?: { p?: number }): Tensor;
+  function cdist(x1: Tensor, options: { x2: Tensor; p?: number }): Tensor;
   /**
    * torch.nn.functional.affine_grid: the sampling grid [N, H, W, 2] of a 2-D affine transform
    * theta [N, 2, 3] for an output of `size` [N, C, H, W] (x.size() or a list); alignCorners false
    * (PyTorch's default) puts the coordinates at pixel centres.
    */
   function affineGrid(theta: Tensor, size: readonly number[], alignCorners?: boolean | null): Tensor;
+  function affineGrid(theta: Tensor, options: { size: readonly number[]; alignCorners?: boolean | null }): Tensor;
   function affineGrid(theta: Tensor, size: readonly number[], options: { alignCorners?: boolean | null }): Tensor;
   /**
    * torch.nn.functional.grid_sample over images: input [N, C, H, W] sampled at grid [N, Ho, Wo, 2]
@@ -2341,26 +3008,70 @@ export namespace F {
    * the mirror image ("reflection"); gradients to the input and to the grid, as PyTorch's. 5-D inputs are refused.
    */
   function gridSample(input: Tensor, grid: Tensor, mode?: "bilinear" | "nearest", paddingMode?: "zeros" | "border" | "reflection", alignCorners?: boolean | null): Tensor;
+  function gridSample(input: Tensor, grid: Tensor, mode?: "bilinear" | "nearest", paddingMode?: "zeros" | "border" | "reflection", options?: { alignCorners?: boolean | null }): Tensor;
+  function gridSample(input: Tensor, grid: Tensor, mode?: "bilinear" | "nearest", options?: { paddingMode?: "zeros" | "border" | "reflection"; alignCorners?: boolean | null }): Tensor;
+  function gridSample(input: Tensor, options: { grid: Tensor; mode?: "bilinear" | "nearest"; paddingMode?: "zeros" | "border" | "reflection"; alignCorners?: boolean | null }): Tensor;
   function gridSample(input: Tensor, grid: Tensor, options: { mode?: "bilinear" | "nearest"; paddingMode?: "zeros" | "border" | "reflection"; alignCorners?: boolean | null }): Tensor;
   function dropout2d(x: Tensor, options: { p?: number; training?: boolean; inplace?: boolean }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride: Size2 | null, padding: Size2, dilation: Size2, ceilMode: boolean, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride: Size2 | null, padding: Size2, dilation: Size2, options: { ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride: Size2 | null, padding: Size2, options: { dilation: Size2; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride: Size2 | null, options: { padding: Size2; dilation: Size2; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool2d(x: Tensor, kernelSize: Size2, options: { stride: Size2 | null; padding: Size2; dilation: Size2; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool2d(x: Tensor, options: { kernelSize: Size2; stride: Size2 | null; padding: Size2; dilation: Size2; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
   function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, ceilMode?: boolean, returnIndices?: false): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, ceilMode?: boolean, options?: { returnIndices?: false }): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, dilation?: Size2, options?: { ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, options?: { dilation?: Size2; ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, options?: { padding?: Size2; dilation?: Size2; ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool2d(x: Tensor, kernelSize: Size2, options?: { stride?: Size2 | null; padding?: Size2; dilation?: Size2; ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool2d(x: Tensor, options: { kernelSize: Size2; stride?: Size2 | null; padding?: Size2; dilation?: Size2; ceilMode?: boolean; returnIndices?: false }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.MaxPool2dOptions & { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool2d(x: Tensor, options: { kernelSize: Size2 } & (nn.MaxPool2dOptions & { returnIndices: true })): [Tensor, Tensor<Shape, "int32">];
   /** F.max_unpool2d(input, indices, kernel_size, stride, padding, output_size) */
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, outputSize?: readonly number[] | null): Tensor;
+  function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, options?: { outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, stride?: Size2 | null, options?: { padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, options: { kernelSize: Size2; stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool2d(input: Tensor, options: { indices: Tensor<Shape, "int32">; kernelSize: Size2; stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, options: { stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, stride?: number | null, padding?: number, outputSize?: readonly number[] | null): Tensor;
+  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, stride?: number | null, padding?: number, options?: { outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, stride?: number | null, options?: { padding?: number; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, options?: { stride?: number | null; padding?: number; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, options: { kernelSize: number; stride?: number | null; padding?: number; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool1d(input: Tensor, options: { indices: Tensor<Shape, "int32">; kernelSize: number; stride?: number | null; padding?: number; outputSize?: readonly number[] | null }): Tensor;
   function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", dilation?: nn.Size3, groups?: number): Tensor;
+  function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", dilation?: nn.Size3, options?: { groups?: number }): Tensor;
+  function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", options?: { dilation?: nn.Size3; groups?: number }): Tensor;
+  function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, options?: { padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
+  function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
+  function conv3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
+  function conv3d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
   function maxPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices?: false }): Tensor;
+  function maxPool3d(x: Tensor, options: { kernelSize: nn.Size3 } & (nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices?: false })): Tensor;
   function avgPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool3d(x: Tensor, options: { kernelSize: nn.Size3 } & (nn.Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null })): Tensor;
   function adaptiveAvgPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
+  function adaptiveAvgPool3d(x: Tensor, options: { outputSize: number | readonly (number | null)[] }): Tensor;
   function adaptiveMaxPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
+  function adaptiveMaxPool3d(x: Tensor, options: { outputSize: number | readonly (number | null)[] }): Tensor;
   function maxPool2d(x: Tensor, kernelSize: Size2, options: nn.MaxPool2dOptions & { returnIndices?: false }): Tensor;
+  function maxPool2d(x: Tensor, options: { kernelSize: Size2 } & (nn.MaxPool2dOptions & { returnIndices?: false })): Tensor;
   function maxPool2d(x: Tensor, options: nn.MaxPool2dOptions & { kernelSize: Size2; returnIndices?: false }): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, countIncludePad?: boolean, options?: { divisorOverride?: number | null }): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, ceilMode?: boolean, options?: { countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, padding?: Size2, options?: { ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, stride?: Size2 | null, options?: { padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool2d(x: Tensor, kernelSize: Size2, options?: { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool2d(x: Tensor, options: { kernelSize: Size2; stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   function avgPool2d(x: Tensor, kernelSize: Size2, options: nn.AvgPool2dOptions): Tensor;
+  function avgPool2d(x: Tensor, options: { kernelSize: Size2 } & nn.AvgPool2dOptions): Tensor;
   function avgPool2d(x: Tensor, options: nn.AvgPool2dOptions & { kernelSize: Size2 }): Tensor;
   function adaptiveAvgPool2d(x: Tensor, outputSize: Size2 | readonly [number | null, number | null]): Tensor;
+  function adaptiveAvgPool2d(x: Tensor, options: { outputSize: Size2 | readonly [number | null, number | null] }): Tensor;
   /**
    * torch's complex tensors (complex64) as LLaMA's rotary embedding uses them: F.polar(abs, angle),
    * F.viewAsComplex(x) of a [..., 2] tensor, arithmetic with complex or real operands, movement
@@ -2370,7 +3081,9 @@ export namespace F {
   function viewAsComplex(input: Tensor): ComplexTensor;
   function viewAsReal(input: ComplexTensor): Tensor;
   function polar(abs: Tensor, angle: Tensor): ComplexTensor;
+  function polar(abs: Tensor, options: { angle: Tensor }): ComplexTensor;
   function complex(real: Tensor, imag: Tensor): ComplexTensor;
+  function complex(real: Tensor, options: { imag: Tensor }): ComplexTensor;
   function real(input: ComplexTensor): Tensor;
   function imag(input: ComplexTensor): Tensor;
   function conj(input: ComplexTensor): ComplexTensor;
@@ -2464,6 +3177,8 @@ export namespace F {
     interface Independent extends Reparameterized {}
     /** KL(p ‖ q) for two distributions of one kind (Normal, Categorical, Bernoulli, Uniform, Independent of those); +∞ where q has no mass under p's. */
     function klDivergence(p: Distribution, q: Distribution): Tensor;
+    function klDivergence(p: Distribution, options: { q: Distribution }): Tensor;
+    function klDivergence(options: { p: Distribution; q: Distribution }): Tensor;
     namespace kl {
       function klDivergence(p: Distribution, q: Distribution): Tensor;
     }
@@ -2476,27 +3191,45 @@ export namespace F {
    * 1/√nFft. returnComplex is required (false: the real view, a last dim of 2).
    */
   function stft(input: Tensor, nFft: number, options: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: "reflect" | "constant" | "replicate"; normalized?: boolean; onesided?: boolean | null; returnComplex: true }): ComplexTensor;
+  function stft(input: Tensor, options: { nFft: number; hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: "reflect" | "constant" | "replicate"; normalized?: boolean; onesided?: boolean | null; returnComplex: true }): ComplexTensor;
   function stft(input: Tensor, nFft: number, options: { hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: "reflect" | "constant" | "replicate"; normalized?: boolean; onesided?: boolean | null; returnComplex: false }): Tensor;
+  function stft(input: Tensor, options: { nFft: number; hopLength?: number | null; winLength?: number | null; window?: Tensor | null; center?: boolean; padMode?: "reflect" | "constant" | "replicate"; normalized?: boolean; onesided?: boolean | null; returnComplex: false }): Tensor;
   /** A window factory's keywords (not F.unfold's WindowOptions: one interface name would merge the two). */
   interface WindowFactoryOptions { dtype?: "float32" | null; device?: unknown; requiresGrad?: boolean }
   /** torch.hann_window(N, periodic = true): 0.5 − 0.5·cos(2πk/M), M = N (periodic) or N − 1. */
   function hannWindow(windowLength: number, periodic?: boolean, options?: WindowFactoryOptions): Tensor;
+  function hannWindow(windowLength: number, options?: { periodic?: boolean } & WindowFactoryOptions): Tensor;
+  function hannWindow(options: { windowLength: number; periodic?: boolean } & WindowFactoryOptions): Tensor;
   function hannWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean }): Tensor;
+  function hannWindow(options: { windowLength: number } & (WindowFactoryOptions & { periodic?: boolean })): Tensor;
   /** torch.hamming_window: α − β·cos(2πk/M) (α 0.54, β 0.46). */
   function hammingWindow(windowLength: number, periodic?: boolean, alpha?: number, beta?: number): Tensor;
+  function hammingWindow(windowLength: number, periodic?: boolean, alpha?: number, options?: { beta?: number }): Tensor;
+  function hammingWindow(windowLength: number, periodic?: boolean, options?: { alpha?: number; beta?: number }): Tensor;
+  function hammingWindow(windowLength: number, options?: { periodic?: boolean; alpha?: number; beta?: number }): Tensor;
+  function hammingWindow(options: { windowLength: number; periodic?: boolean; alpha?: number; beta?: number }): Tensor;
   function hammingWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean; alpha?: number; beta?: number }): Tensor;
+  function hammingWindow(options: { windowLength: number } & (WindowFactoryOptions & { periodic?: boolean; alpha?: number; beta?: number })): Tensor;
   /** torch.blackman_window: 0.42 − 0.5·cos(2πk/M) + 0.08·cos(4πk/M). */
   function blackmanWindow(windowLength: number, periodic?: boolean, options?: WindowFactoryOptions): Tensor;
+  function blackmanWindow(windowLength: number, options?: { periodic?: boolean } & WindowFactoryOptions): Tensor;
+  function blackmanWindow(options: { windowLength: number; periodic?: boolean } & WindowFactoryOptions): Tensor;
   function blackmanWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean }): Tensor;
+  function blackmanWindow(options: { windowLength: number } & (WindowFactoryOptions & { periodic?: boolean })): Tensor;
   /** torch.bartlett_window: 1 − |2k/M − 1|. */
   function bartlettWindow(windowLength: number, periodic?: boolean, options?: WindowFactoryOptions): Tensor;
+  function bartlettWindow(windowLength: number, options?: { periodic?: boolean } & WindowFactoryOptions): Tensor;
+  function bartlettWindow(options: { windowLength: number; periodic?: boolean } & WindowFactoryOptions): Tensor;
   function bartlettWindow(windowLength: number, options?: WindowFactoryOptions & { periodic?: boolean }): Tensor;
+  function bartlettWindow(options: { windowLength: number } & (WindowFactoryOptions & { periodic?: boolean })): Tensor;
   /**
    * torch.multinomial: numSamples int32 category indices per row of a 1-D or 2-D tensor of
    * non-negative weights (last dim the categories), drawn in forward; without replacement by
    * default (numSamples ≤ the categories). Gumbel keys: PyTorch's law, not its numbers.
    */
   function multinomial(input: Tensor, numSamples: number, replacement?: boolean): Tensor<Shape, "int32">;
+  function multinomial(input: Tensor, numSamples: number, options?: { replacement?: boolean }): Tensor<Shape, "int32">;
+  function multinomial(input: Tensor, options: { numSamples: number; replacement?: boolean }): Tensor<Shape, "int32">;
   /** torch's dtypes, as the names tsdp takes: x.to(F.float32), F.zeros(n, { dtype: F.long }) (int64 is held as int32). */
   const float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64";
   const float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool";
@@ -2504,63 +3237,149 @@ export namespace F {
   const uint8: "int32", int8: "int32", int16: "int32", short: "int32";
   /** torch.finfo(dtype): bits, eps, max, min, tiny (smallestNormal) and resolution of a float type (float32 by default). */
   function finfo(type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double"): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
+  function finfo(options?: { type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double" }): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, options: { ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, options: { dilation: number; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, options: { padding: number; dilation: number; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: number, options: { stride: number | null; padding: number; dilation: number; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, options: { kernelSize: number; stride: number | null; padding: number; dilation: number; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
   function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, ceilMode?: boolean, returnIndices?: false): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, ceilMode?: boolean, options?: { returnIndices?: false }): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, options?: { ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, options?: { dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, options?: { padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: number, options?: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
   function maxPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
   function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, options?: { divisorOverride?: number | null }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, options?: { countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, options?: { ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, options?: { padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: number, options?: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   function avgPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
+  function adaptiveAvgPool1d(x: Tensor, options: { outputSize: number }): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
+  function flatten(x: Tensor, startDim?: number, options?: { endDim?: number }): Tensor;
+  function flatten(x: Tensor, options?: { startDim?: number; endDim?: number }): Tensor;
   function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
+  function linear(x: Tensor, weight: Tensor, options?: { bias?: Tensor | null }): Tensor;
+  function linear(x: Tensor, options: { weight: Tensor; bias?: Tensor | null }): Tensor;
   /** torch.nn.functional.conv2d / conv1d of any weight: a parameter, or one computed in forward (weight standardization) */
   function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, groups?: number): Tensor;
+  function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, options?: { groups?: number }): Tensor;
+  function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2 | "same" | "valid", options?: { dilation?: Size2; groups?: number }): Tensor;
+  function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, options?: { padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
+  function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
+  function conv2d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
   function conv2d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
   function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", dilation?: number, groups?: number): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", dilation?: number, options?: { groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", options?: { dilation?: number; groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, options?: { padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
+  function conv1d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
   function conv1d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   function crossEntropy(input: Tensor, target: Tensor, options?: nn.CrossEntropyOptions): Tensor;
+  function crossEntropy(input: Tensor, options: { target: Tensor } & nn.CrossEntropyOptions): Tensor;
+  /** the class weight by position too, as F.cross_entropy(x, y, w) (PyTorch's later positions are the deprecated size_average and reduce: write options) */
+  function crossEntropy(input: Tensor, target: Tensor, weight: Tensor | null, options?: Omit<nn.CrossEntropyOptions, "weight">): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
+  function nllLoss(input: Tensor, options: { target: Tensor<Shape, "int32">; reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
+  function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, weight: Tensor | null, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null }): Tensor;
   function mseLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  function mseLoss(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction }): Tensor;
   function marginRankingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
+  function marginRankingLoss(input1: Tensor, input2: Tensor, options: { target: Tensor; margin?: number; reduction?: nn.Reduction }): Tensor;
+  function marginRankingLoss(input1: Tensor, options: { input2: Tensor; target: Tensor; margin?: number; reduction?: nn.Reduction }): Tensor;
   function hingeEmbeddingLoss(input: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
+  function hingeEmbeddingLoss(input: Tensor, options: { target: Tensor; margin?: number; reduction?: nn.Reduction }): Tensor;
   function softMarginLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  function softMarginLoss(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction }): Tensor;
   function multilabelSoftMarginLoss(input: Tensor, target: Tensor, options?: { weight?: Tensor | null; reduction?: nn.Reduction }): Tensor;
+  function multilabelSoftMarginLoss(input: Tensor, options: { target: Tensor; weight?: Tensor | null; reduction?: nn.Reduction }): Tensor;
   function multiMarginLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { p?: 1 | 2; margin?: number; weight?: Tensor | null; reduction?: nn.Reduction }): Tensor;
+  function multiMarginLoss(input: Tensor, options: { target: Tensor<Shape, "int32">; p?: 1 | 2; margin?: number; weight?: Tensor | null; reduction?: nn.Reduction }): Tensor;
   function multilabelMarginLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction }): Tensor;
+  function multilabelMarginLoss(input: Tensor, options: { target: Tensor<Shape, "int32">; reduction?: nn.Reduction }): Tensor;
   function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, target: Tensor, options?: { margin?: number; reduction?: nn.Reduction }): Tensor;
+  function cosineEmbeddingLoss(input1: Tensor, input2: Tensor, options: { target: Tensor; margin?: number; reduction?: nn.Reduction }): Tensor;
+  function cosineEmbeddingLoss(input1: Tensor, options: { input2: Tensor; target: Tensor; margin?: number; reduction?: nn.Reduction }): Tensor;
   function tripletMarginLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options?: { margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
+  function tripletMarginLoss(anchor: Tensor, positive: Tensor, options: { negative: Tensor; margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
+  function tripletMarginLoss(anchor: Tensor, options: { positive: Tensor; negative: Tensor; margin?: number; p?: number; eps?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
   function tripletMarginWithDistanceLoss(anchor: Tensor, positive: Tensor, negative: Tensor, options?: { distanceFunction?: ((x: Tensor, y: Tensor) => Tensor) | nn.Module | null; margin?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
+  function tripletMarginWithDistanceLoss(anchor: Tensor, positive: Tensor, options: { negative: Tensor; distanceFunction?: ((x: Tensor, y: Tensor) => Tensor) | nn.Module | null; margin?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
+  function tripletMarginWithDistanceLoss(anchor: Tensor, options: { positive: Tensor; negative: Tensor; distanceFunction?: ((x: Tensor, y: Tensor) => Tensor) | nn.Module | null; margin?: number; swap?: boolean; reduction?: nn.Reduction }): Tensor;
   function poissonNllLoss(input: Tensor, target: Tensor, options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
+  function poissonNllLoss(input: Tensor, options: { target: Tensor; logInput?: boolean; full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
   function gaussianNllLoss(input: Tensor, target: Tensor, variance: Tensor, options?: { full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
+  function gaussianNllLoss(input: Tensor, target: Tensor, options: { var: Tensor; full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
+  function gaussianNllLoss(input: Tensor, options: { target: Tensor; var: Tensor; full?: boolean; eps?: number; reduction?: nn.Reduction }): Tensor;
   /** torch.nn.functional.ctc_loss: nn.CTCLoss's loss (see there). */
   function ctcLoss(logProbs: Tensor, targets: Tensor<Shape, "int32">, inputLengths: Tensor | number, targetLengths: Tensor | number, options?: { blank?: number; reduction?: nn.Reduction; zeroInfinity?: boolean }): Tensor;
+  function ctcLoss(logProbs: Tensor, targets: Tensor<Shape, "int32">, inputLengths: Tensor | number, options: { targetLengths: Tensor | number; blank?: number; reduction?: nn.Reduction; zeroInfinity?: boolean }): Tensor;
+  function ctcLoss(logProbs: Tensor, targets: Tensor<Shape, "int32">, options: { inputLengths: Tensor | number; targetLengths: Tensor | number; blank?: number; reduction?: nn.Reduction; zeroInfinity?: boolean }): Tensor;
+  function ctcLoss(logProbs: Tensor, options: { targets: Tensor<Shape, "int32">; inputLengths: Tensor | number; targetLengths: Tensor | number; blank?: number; reduction?: nn.Reduction; zeroInfinity?: boolean }): Tensor;
   function l1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction }): Tensor;
+  function l1Loss(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction }): Tensor;
   function smoothL1Loss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; beta?: number }): Tensor;
+  function smoothL1Loss(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction; beta?: number }): Tensor;
   function huberLoss(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; delta?: number }): Tensor;
+  function huberLoss(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction; delta?: number }): Tensor;
   function klDiv(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction | "batchmean"; logTarget?: boolean }): Tensor;
+  function klDiv(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction | "batchmean"; logTarget?: boolean }): Tensor;
   /** torch.nn.functional.binary_cross_entropy: input holds probabilities in [0, 1] */
   function binaryCrossEntropy(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; weight?: Tensor | null }): Tensor;
+  function binaryCrossEntropy(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction; weight?: Tensor | null }): Tensor;
+  function binaryCrossEntropy(input: Tensor, target: Tensor, weight: Tensor | null, options?: { reduction?: nn.Reduction }): Tensor;
   /** torch.nn.functional.binary_cross_entropy_with_logits */
   function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, options?: { reduction?: nn.Reduction; weight?: Tensor | null; posWeight?: Tensor | null }): Tensor;
+  function binaryCrossEntropyWithLogits(input: Tensor, options: { target: Tensor; reduction?: nn.Reduction; weight?: Tensor | null; posWeight?: Tensor | null }): Tensor;
+  function binaryCrossEntropyWithLogits(input: Tensor, target: Tensor, weight: Tensor | null, options?: { reduction?: nn.Reduction; posWeight?: Tensor | null }): Tensor;
   /** torch.nn.functional.interpolate, modes "nearest", "linear" and "bilinear" (see nn.InterpolateOptions). */
   function interpolate(x: Tensor, options: nn.InterpolateOptions): Tensor;
   function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null,
     mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area", alignCorners?: boolean | null, recomputeScaleFactor?: boolean | null): Tensor;
+  function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null, mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area", alignCorners?: boolean | null, options?: { recomputeScaleFactor?: boolean | null }): Tensor;
+  function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null, mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area", options?: { alignCorners?: boolean | null; recomputeScaleFactor?: boolean | null }): Tensor;
+  function interpolate(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null, options?: { mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area"; alignCorners?: boolean | null; recomputeScaleFactor?: boolean | null }): Tensor;
+  function interpolate(x: Tensor, size?: number | readonly number[] | null, options?: { scaleFactor?: number | readonly number[] | null; mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area"; alignCorners?: boolean | null; recomputeScaleFactor?: boolean | null }): Tensor;
+  function interpolate(x: Tensor, options?: { size?: number | readonly number[] | null; scaleFactor?: number | readonly number[] | null; mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area"; alignCorners?: boolean | null; recomputeScaleFactor?: boolean | null }): Tensor;
   /**
    * torch.nn.functional.pad, mode "constant": (before, after) pairs from the last dim backwards
    * ([left, right, top, bottom] for an image); a negative amount crops. Not along the batch.
    */
   /** mode "constant" (value; negative amounts crop), or from x's own values: "reflect", "replicate", "circular" (the spatial dims) */
   function pad(x: Tensor, pad: readonly number[], mode?: "constant" | "reflect" | "replicate" | "circular", value?: number): Tensor;
+  function pad(x: Tensor, pad: readonly number[], mode?: "constant" | "reflect" | "replicate" | "circular", options?: { value?: number }): Tensor;
+  function pad(x: Tensor, options: { pad: readonly number[]; mode?: "constant" | "reflect" | "replicate" | "circular"; value?: number }): Tensor;
   function pad(x: Tensor, pad: readonly number[], options: { mode?: "constant" | "reflect" | "replicate" | "circular"; value?: number }): Tensor;
   function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, eps?: number | null): Tensor;
+  function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, options?: { eps?: number | null }): Tensor;
+  function rmsNorm(x: Tensor, options: { normalizedShape: number | readonly number[]; weight?: Tensor | null; eps?: number | null }): Tensor;
   function rmsNorm(x: Tensor, normalizedShape: number | readonly number[], options: { weight?: Tensor | null; eps?: number | null }): Tensor;
   function pairwiseDistance(x1: Tensor, x2: Tensor, p?: number, eps?: number, keepdim?: boolean): Tensor;
+  function pairwiseDistance(x1: Tensor, x2: Tensor, p?: number, eps?: number, options?: { keepdim?: boolean }): Tensor;
+  function pairwiseDistance(x1: Tensor, x2: Tensor, p?: number, options?: { eps?: number; keepdim?: boolean }): Tensor;
+  function pairwiseDistance(x1: Tensor, options: { x2: Tensor; p?: number; eps?: number; keepdim?: boolean }): Tensor;
   function pairwiseDistance(x1: Tensor, x2: Tensor, options: { p?: number; eps?: number; keepdim?: boolean }): Tensor;
   function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: number }): Tensor;
   function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
+  function adaptiveMaxPool2d(x: Tensor, options: { outputSize: number | readonly (number | null)[] }): Tensor;
   function localResponseNorm(x: Tensor, size: number, alpha?: number, beta?: number, k?: number): Tensor;
+  function localResponseNorm(x: Tensor, size: number, alpha?: number, beta?: number, options?: { k?: number }): Tensor;
+  function localResponseNorm(x: Tensor, size: number, alpha?: number, options?: { beta?: number; k?: number }): Tensor;
+  function localResponseNorm(x: Tensor, size: number, options?: { alpha?: number; beta?: number; k?: number }): Tensor;
+  function localResponseNorm(x: Tensor, options: { size: number; alpha?: number; beta?: number; k?: number }): Tensor;
   function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
+  function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, options?: { eps?: number }): Tensor;
+  function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, options?: { bias?: Tensor | null; eps?: number }): Tensor;
+  function groupNorm(x: Tensor, options: { numGroups: number; weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
   function groupNorm(x: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
 
   // Factories (torch.zeros, ...): float32. Inside forward they are constants computed in the kernel
@@ -2578,23 +3397,36 @@ export namespace F {
   interface IntFactoryOptions { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }
   /** torch.tensor(data): listed values (a number or nested arrays of them), float32. Read in forward, at most 64 values (a larger table is a buffer made in the constructor). */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32" }): Tensor;
+  function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype?: "float32" }): Tensor;
   /** int32 (or int64, held as int32) indices listed by hand: integers of at most 2^24 in magnitude. */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
+  function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
   function zeros(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(...size: number[]): Tensor;
+  /** torch.zeros(size=(2, 3)) → F.zeros({ size: [2, 3] }) (ones, empty, rand, randn likewise) */
+  function zeros(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
+  function zeros(options: { size: Size } & FactoryOptions): Tensor;
   function ones(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function ones(size: Size, options?: FactoryOptions): Tensor;
   function ones(...size: number[]): Tensor;
+  function ones(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
+  function ones(options: { size: Size } & FactoryOptions): Tensor;
   function full(size: Size, fillValue: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
+  function full(size: Size, options: { fillValue: number } & IntFactoryOptions): Tensor<Shape, "int32">;
+  function full(options: { size: Size; fillValue: number } & IntFactoryOptions): Tensor<Shape, "int32">;
   function full(size: Size, fillValue: number, options?: FactoryOptions): Tensor;
+  function full(size: Size, options: { fillValue: number } & FactoryOptions): Tensor;
+  function full(options: { size: Size; fillValue: number } & FactoryOptions): Tensor;
   /** In forward: zeros (ones, fillValue) shaped like x, the batch dim included, as torch.zeros_like; x's dtype unless dtype is given. */
   function zerosLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   /** torch.empty's values are whatever memory held: tsdp's are zeros, the same on every run. */
   function empty(...sizes: (number | readonly number[] | FactoryOptions)[]): Tensor;
+  function empty(options: { size: Size } & FactoryOptions): Tensor;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions | IntFactoryOptions): Tensor;
+  function fullLike(input: Tensor, options: { fillValue: number } & (FactoryOptions | IntFactoryOptions)): Tensor;
   /**
    * Standard normal values (F.rand: uniform in [0, 1)). In forward, drawn afresh on every call, in
    * train and eval mode as PyTorch's, with no gradient; the size may name the batch once
@@ -2603,8 +3435,10 @@ export namespace F {
    */
   function randn(size: Size, options?: FactoryOptions): Tensor;
   function randn(...size: number[]): Tensor;
+  function randn(options: { size: Size } & FactoryOptions): Tensor;
   function rand(size: Size, options?: FactoryOptions): Tensor;
   function rand(...size: number[]): Tensor;
+  function rand(options: { size: Size } & FactoryOptions): Tensor;
   /** In forward: standard normal values shaped like x, drawn on every call, as torch.randn_like (a VAE's ε). */
   function randnLike(input: Tensor, options?: FactoryOptions): Tensor;
   /** In forward: uniform [0, 1) values shaped like x, drawn on every call, as torch.rand_like. */
@@ -2614,14 +3448,31 @@ export namespace F {
   /** torch.arange(end) or torch.arange(start, end, step = 1): ⌈(end − start)/step⌉ values. */
   /** With { dtype: "int32" }: integer positions, for nn.Embedding. */
   function arange(end: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
+  function arange(options: { end: number } & IntFactoryOptions): Tensor<Shape, "int32">;
   function arange(start: number, end: number, step: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
+  function arange(start: number, end: number, options: { step: number } & IntFactoryOptions): Tensor<Shape, "int32">;
+  function arange(start: number, options: { end: number; step: number } & IntFactoryOptions): Tensor<Shape, "int32">;
+  function arange(options: { start: number; end: number; step: number } & IntFactoryOptions): Tensor<Shape, "int32">;
   function arange(end: number, options?: FactoryOptions): Tensor;
+  function arange(options: { end: number } & FactoryOptions): Tensor;
   function arange(start: number, end: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
+  function arange(start: number, options: { end: number } & IntFactoryOptions): Tensor<Shape, "int32">;
+  function arange(options: { start: number; end: number } & IntFactoryOptions): Tensor<Shape, "int32">;
   function arange(start: number, end: number, options: FactoryOptions): Tensor;
+  function arange(start: number, options: { end: number } & FactoryOptions): Tensor;
+  function arange(options: { start: number; end: number } & FactoryOptions): Tensor;
   function arange(start: number, end: number, step?: number, options?: FactoryOptions): Tensor;
+  function arange(start: number, end: number, options?: { step?: number } & FactoryOptions): Tensor;
+  function arange(start: number, options: { end: number; step?: number } & FactoryOptions): Tensor;
+  function arange(options: { start: number; end: number; step?: number } & FactoryOptions): Tensor;
   function linspace(start: number, end: number, steps: number, options?: FactoryOptions): Tensor;
+  function linspace(start: number, end: number, options: { steps: number } & FactoryOptions): Tensor;
+  function linspace(start: number, options: { end: number; steps: number } & FactoryOptions): Tensor;
+  function linspace(options: { start: number; end: number; steps: number } & FactoryOptions): Tensor;
   /** n × m (m defaults to n) with ones on the diagonal. */
   function eye(n: number, m?: number, options?: FactoryOptions): Tensor;
+  function eye(n: number, options?: { m?: number } & FactoryOptions): Tensor;
+  function eye(options: { n: number; m?: number } & FactoryOptions): Tensor;
   /** torch.tril(input, diagonal = 0): keeps (r, c) of the last two dims where c − r ≤ diagonal. */
   function tril(input: Tensor, diagonal?: number): Tensor;
   function tril(input: Tensor, options: { diagonal?: number }): Tensor;
@@ -2642,7 +3493,15 @@ export namespace F {
   }
   /** softmax(q·kᵀ·scale + mask)·v over the last two dims: q [..., L, E], k [..., S, E], v [..., S, Ev] → [..., L, Ev]. */
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options?: AttentionOptions): Tensor;
+  function scaledDotProductAttention(query: Tensor, key: Tensor, options: { value: Tensor } & AttentionOptions): Tensor;
+  function scaledDotProductAttention(query: Tensor, options: { key: Tensor; value: Tensor } & AttentionOptions): Tensor;
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, scale?: number | null): Tensor;
+  function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, options?: { scale?: number | null }): Tensor;
+  function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, options?: { isCausal?: boolean; scale?: number | null }): Tensor;
+  function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, options?: { dropoutP?: number; isCausal?: boolean; scale?: number | null }): Tensor;
+  function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, options?: { attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number | null }): Tensor;
+  function scaledDotProductAttention(query: Tensor, key: Tensor, options: { value: Tensor; attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number | null }): Tensor;
+  function scaledDotProductAttention(query: Tensor, options: { key: Tensor; value: Tensor; attnMask?: Tensor | null; dropoutP?: number; isCausal?: boolean; scale?: number | null }): Tensor;
   /** torch.cat(tensors, dim = 0): along a fixed-size dim after the batch (dim 0 is the batch: pass a dim). */
   /**
    * torch.einsum ("bhqd,bhkd->bhqk", "ij,jk", "...ij->...ji"): one operand sums; two are sums, then one
@@ -2660,12 +3519,22 @@ export namespace F {
   function relu_(input: Tensor): Tensor;
   function relu6_(input: Tensor): Tensor;
   function elu_(input: Tensor, alpha?: number): Tensor;
+  function elu_(input: Tensor, options?: { alpha?: number }): Tensor;
   function leakyRelu_(input: Tensor, negativeSlope?: number): Tensor;
+  function leakyRelu_(input: Tensor, options?: { negativeSlope?: number }): Tensor;
   function hardtanh_(input: Tensor, minVal?: number, maxVal?: number): Tensor;
+  function hardtanh_(input: Tensor, minVal?: number, options?: { maxVal?: number }): Tensor;
+  function hardtanh_(input: Tensor, options?: { minVal?: number; maxVal?: number }): Tensor;
   function threshold_(input: Tensor, threshold: number, value: number): Tensor;
+  function threshold_(input: Tensor, threshold: number, options: { value: number }): Tensor;
+  function threshold_(input: Tensor, options: { threshold: number; value: number }): Tensor;
   function celu_(input: Tensor, alpha?: number): Tensor;
+  function celu_(input: Tensor, options?: { alpha?: number }): Tensor;
   function selu_(input: Tensor): Tensor;
   function rrelu_(input: Tensor, lower?: number, upper?: number, training?: boolean): Tensor;
+  function rrelu_(input: Tensor, lower?: number, upper?: number, options?: { training?: boolean }): Tensor;
+  function rrelu_(input: Tensor, lower?: number, options?: { upper?: number; training?: boolean }): Tensor;
+  function rrelu_(input: Tensor, options?: { lower?: number; upper?: number; training?: boolean }): Tensor;
   function sigmoid_(input: Tensor): Tensor;
   function tanh_(input: Tensor): Tensor;
   function hardsigmoid_(input: Tensor): Tensor;
@@ -2673,15 +3542,24 @@ export namespace F {
   function silu_(input: Tensor): Tensor;
   function mish_(input: Tensor): Tensor;
   function dropout_(input: Tensor, p?: number, training?: boolean): Tensor;
+  function dropout_(input: Tensor, p?: number, options?: { training?: boolean }): Tensor;
+  function dropout_(input: Tensor, options?: { p?: number; training?: boolean }): Tensor;
   // torch's function forms of tensor methods, the tensor first: F.sum(x, 1) is x.sum(1), F.transpose(x, 1, 2) is x.transpose(1, 2)
   function add(input: Tensor, other: Tensor | number, options?: { alpha?: number }): Tensor;
+  function add(input: Tensor, options: { other: Tensor | number; alpha?: number }): Tensor;
   function sub(input: Tensor, other: Tensor | number, options?: { alpha?: number }): Tensor;
+  function sub(input: Tensor, options: { other: Tensor | number; alpha?: number }): Tensor;
   function mul(input: Tensor, other: Tensor | number): Tensor;
+  function mul(input: Tensor, options: { other: Tensor | number }): Tensor;
   function div(input: Tensor, other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): Tensor;
+  function div(input: Tensor, options: { other: Tensor | number; roundingMode?: "floor" | "trunc" | null }): Tensor;
   function rsub(input: Tensor, other: Tensor | number): Tensor;
+  function rsub(input: Tensor, options: { other: Tensor | number }): Tensor;
   function sum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
+  function sum(input: Tensor, dim?: number | readonly number[] | null, options?: { keepdim?: boolean; dtype?: "float32" | "int32" | "int64" }): Tensor;
   function sum(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | "int32" | "int64" }): Tensor;
   function mean(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" }): Tensor;
+  function mean(input: Tensor, dim?: number | readonly number[] | null, options?: { keepdim?: boolean; dtype?: "float32" }): Tensor;
   function mean(input: Tensor, options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" }): Tensor;
   function amax(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
   function amax(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
@@ -2694,11 +3572,13 @@ export namespace F {
   function max(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function max(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function max(input: Tensor, other: Tensor): Tensor;
+  function max(input: Tensor, options: { other: Tensor }): Tensor;
   function min(input: Tensor): Tensor;
   function min(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
   function min(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function min(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function min(input: Tensor, other: Tensor): Tensor;
+  function min(input: Tensor, options: { other: Tensor }): Tensor;
   function argmax(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   function argmax(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
   function argmax(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
@@ -2707,60 +3587,104 @@ export namespace F {
   function argmin(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
   function numel(input: Tensor): number;
   function gt(input: Tensor, other: Tensor | number): Tensor;
+  function gt(input: Tensor, options: { other: Tensor | number }): Tensor;
   function ge(input: Tensor, other: Tensor | number): Tensor;
+  function ge(input: Tensor, options: { other: Tensor | number }): Tensor;
   function lt(input: Tensor, other: Tensor | number): Tensor;
+  function lt(input: Tensor, options: { other: Tensor | number }): Tensor;
   function le(input: Tensor, other: Tensor | number): Tensor;
+  function le(input: Tensor, options: { other: Tensor | number }): Tensor;
   function eq(input: Tensor, other: Tensor | number): Tensor;
+  function eq(input: Tensor, options: { other: Tensor | number }): Tensor;
   function ne(input: Tensor, other: Tensor | number): Tensor;
+  function ne(input: Tensor, options: { other: Tensor | number }): Tensor;
   function logicalNot(input: Tensor): Tensor;
   function logicalAnd(input: Tensor, other: Tensor): Tensor;
+  function logicalAnd(input: Tensor, options: { other: Tensor }): Tensor;
   function logicalOr(input: Tensor, other: Tensor): Tensor;
+  function logicalOr(input: Tensor, options: { other: Tensor }): Tensor;
   function maskedFill(input: Tensor, mask: Tensor, value: number): Tensor;
+  function maskedFill(input: Tensor, mask: Tensor, options: { value: number }): Tensor;
+  function maskedFill(input: Tensor, options: { mask: Tensor; value: number }): Tensor;
   function clampMin(input: Tensor, min: Tensor | number): Tensor;
+  function clampMin(input: Tensor, options: { min: Tensor | number }): Tensor;
   function clampMax(input: Tensor, max: Tensor | number): Tensor;
+  function clampMax(input: Tensor, options: { max: Tensor | number }): Tensor;
   function reshape(input: Tensor, shape: readonly number[]): Tensor;
+  function reshape(input: Tensor, options: { shape: readonly number[] }): Tensor;
   function unsqueeze(input: Tensor, dim: number): Tensor;
   function unsqueeze(input: Tensor, options: { dim: number }): Tensor;
   function squeeze(input: Tensor, dim?: number | readonly number[]): Tensor;
   function squeeze(input: Tensor, options: { dim?: number | readonly number[] }): Tensor;
   function transpose(input: Tensor, dim0: number, dim1: number): Tensor;
+  function transpose(input: Tensor, dim0: number, options: { dim1: number }): Tensor;
+  function transpose(input: Tensor, options: { dim0: number; dim1: number }): Tensor;
   function swapaxes(input: Tensor, axis0: number, axis1: number): Tensor;
+  function swapaxes(input: Tensor, axis0: number, options: { axis1: number }): Tensor;
+  function swapaxes(input: Tensor, options: { axis0: number; axis1: number }): Tensor;
   function swapdims(input: Tensor, dim0: number, dim1: number): Tensor;
+  function swapdims(input: Tensor, dim0: number, options: { dim1: number }): Tensor;
+  function swapdims(input: Tensor, options: { dim0: number; dim1: number }): Tensor;
   function movedim(input: Tensor, source: number, destination: number): Tensor;
+  function movedim(input: Tensor, source: number, options: { destination: number }): Tensor;
+  function movedim(input: Tensor, options: { source: number; destination: number }): Tensor;
   function t(input: Tensor): Tensor;
   function permute(input: Tensor, dims: readonly number[]): Tensor;
+  function permute(input: Tensor, options: { dims: readonly number[] }): Tensor;
   function unflatten(input: Tensor, dim: number, sizes: readonly number[]): Tensor;
+  function unflatten(input: Tensor, dim: number, options: { sizes: readonly number[] }): Tensor;
   function unflatten(input: Tensor, options: { dim: number; sizes: readonly number[] }): Tensor;
   function flip(input: Tensor, dims: readonly number[]): Tensor;
+  function flip(input: Tensor, options: { dims: readonly number[] }): Tensor;
   function tile(input: Tensor, dims: readonly number[]): Tensor;
+  function tile(input: Tensor, options: { dims: readonly number[] }): Tensor;
   function repeatInterleave(input: Tensor, repeats: number, dim?: number): Tensor;
+  function repeatInterleave(input: Tensor, options: { repeats: number; dim?: number }): Tensor;
   function repeatInterleave(input: Tensor, repeats: number, options: { dim?: number }): Tensor;
   function select(input: Tensor, dim: number, index: number): Tensor;
+  function select(input: Tensor, dim: number, options: { index: number }): Tensor;
   function select(input: Tensor, options: { dim: number; index: number }): Tensor;
   function unbind(input: Tensor, dim?: number): Tensor[];
   function unbind(input: Tensor, options: { dim?: number }): Tensor[];
   function narrow(input: Tensor, dim: number, start: number, length: number): Tensor;
+  function narrow(input: Tensor, dim: number, start: number, options: { length: number }): Tensor;
+  function narrow(input: Tensor, dim: number, options: { start: number; length: number }): Tensor;
   function narrow(input: Tensor, options: { dim: number; start: number; length: number }): Tensor;
   function clone(input: Tensor, options?: { memoryFormat?: unknown }): Tensor;
   function detach(input: Tensor): Tensor;
   function split(tensor: Tensor, splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
+  function split(tensor: Tensor, options: { splitSizeOrSections: number | readonly number[]; dim?: number }): Tensor[];
   function split(tensor: Tensor, splitSizeOrSections: number | readonly number[], options: { dim?: number }): Tensor[];
   function chunk(tensor: Tensor, chunks: number, dim?: number): Tensor[];
+  function chunk(tensor: Tensor, options: { chunks: number; dim?: number }): Tensor[];
   function chunk(tensor: Tensor, chunks: number, options: { dim?: number }): Tensor[];
   function indexSelect(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
+  function indexSelect(input: Tensor, dim: number, options: { index: Tensor<Shape, "int32"> }): Tensor;
   function indexSelect(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   function gather(input: Tensor, dim: number, index: Tensor<Shape, "int32">): Tensor;
+  function gather(input: Tensor, dim: number, options: { index: Tensor<Shape, "int32"> }): Tensor;
   function gather(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32"> }): Tensor;
   function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): Tensor;
+  function scatter(input: Tensor, dim: number, index: Tensor<Shape, "int32">, options: { src: Tensor | number; reduce?: "add" | "multiply" | null }): Tensor;
+  function scatter(input: Tensor, dim: number, options: { index: Tensor<Shape, "int32">; src: Tensor | number; reduce?: "add" | "multiply" | null }): Tensor;
   function scatter(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor | number; reduce?: "add" | "multiply" | null }): Tensor;
   function scatterAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor): Tensor;
+  function scatterAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, options: { src: Tensor }): Tensor;
+  function scatterAdd(input: Tensor, dim: number, options: { index: Tensor<Shape, "int32">; src: Tensor }): Tensor;
   function scatterAdd(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor }): Tensor;
   function scatterReduce(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): Tensor;
+  function scatterReduce(input: Tensor, dim: number, index: Tensor<Shape, "int32">, src: Tensor, options: { reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
+  function scatterReduce(input: Tensor, dim: number, index: Tensor<Shape, "int32">, options: { src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
+  function scatterReduce(input: Tensor, dim: number, options: { index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
   function scatterReduce(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): Tensor;
   /** torch.tril_indices / triu_indices: the [2, n] int32 (row, col) positions of the lower / upper triangle (offset: the diagonal's). */
   function trilIndices(row: number, col: number, offset?: number, options?: { dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function trilIndices(row: number, options: { col: number; offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function trilIndices(options: { row: number; col: number; offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
   function trilIndices(row: number, col: number, options: { offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
   function triuIndices(row: number, col: number, offset?: number, options?: { dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function triuIndices(row: number, options: { col: number; offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function triuIndices(options: { row: number; col: number; offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
   function triuIndices(row: number, col: number, options: { offset?: number; dtype?: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
   /** Square matrices [..., n, n] (torch.inverse, det, logdet, slogdet) */
   function inverse(x: Tensor): Tensor;
@@ -2771,13 +3695,21 @@ export namespace F {
   function qr(A: Tensor, some?: boolean): QrResult;
   function qr(A: Tensor, options: { some?: boolean }): QrResult;
   function indexAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): Tensor;
+  function indexAdd(input: Tensor, dim: number, index: Tensor<Shape, "int32">, options: { source: Tensor; alpha?: number }): Tensor;
+  function indexAdd(input: Tensor, dim: number, options: { index: Tensor<Shape, "int32">; source: Tensor; alpha?: number }): Tensor;
   function indexAdd(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor; alpha?: number }): Tensor;
   function indexCopy(input: Tensor, dim: number, index: Tensor<Shape, "int32">, source: Tensor): Tensor;
+  function indexCopy(input: Tensor, dim: number, index: Tensor<Shape, "int32">, options: { source: Tensor }): Tensor;
+  function indexCopy(input: Tensor, dim: number, options: { index: Tensor<Shape, "int32">; source: Tensor }): Tensor;
   function indexCopy(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; source: Tensor }): Tensor;
   function indexFill(input: Tensor, dim: number, index: Tensor<Shape, "int32">, value: number): Tensor;
+  function indexFill(input: Tensor, dim: number, index: Tensor<Shape, "int32">, options: { value: number }): Tensor;
+  function indexFill(input: Tensor, dim: number, options: { index: Tensor<Shape, "int32">; value: number }): Tensor;
   function indexFill(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; value: number }): Tensor;
   /** torch.where(condition, input, other): input where condition ≠ 0, else other; all three broadcast. */
   function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
+  function where(condition: Tensor, input: Tensor | number, options: { other: Tensor | number }): Tensor;
+  function where(condition: Tensor, options: { input: Tensor | number; other: Tensor | number }): Tensor;
 }
 
 /** torch.optim. Hyperparameters here are defaults; the runtime may change them every step. */

@@ -408,6 +408,10 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     expect(bad("new nn.MultiheadAttention(6, 4, { batchFirst: true })")[0]).toMatch(/^TSDP3004 nn\.MultiheadAttention: embedDim \(6\) must be divisible by numHeads \(4\)/);
     expect(bad("new nn.MultiheadAttention(8, 2, { batchFirst: true })")[0]).toMatch(/^TSDP4001 .*query must be \[N, L, 8\] \(batchFirst: true\)/);
     expect(bad("new nn.MultiheadAttention(8, 2)")[0]).toMatch(/^TSDP4001 .*query must be \[L, N, 8\] \(batchFirst: false\)/);
+    // PyTorch's positional order: (embed_dim, num_heads, dropout, bias, add_bias_kv, add_zero_attn, kdim, vdim, batch_first);
+    // the fifth was read as batchFirst, so a port's add_bias_kv=True by position batched the wrong dim
+    expect(bad("new nn.MultiheadAttention(8, 2, 0, true, false, false, null, null, true)")[0]).toMatch(/^TSDP4001 .*query must be \[N, L, 8\] \(batchFirst: true\)/);
+    expect(bad("new nn.MultiheadAttention(8, 2, 0, true, true)")[0]).toMatch(/^TSDP4001 .*query must be \[L, N, 8\] \(batchFirst: false\)/);
     expect(bad("new nn.MultiheadAttention(6, 2)")[0]).toMatch(/^TSDP4001 nn\.MultiheadAttention \(batchFirst: false, PyTorch's default\) reads query as \[L, N, 6\], got \[Batch, 3, 6\] with the batch first: construct it with \{ batchFirst: true \}/);
 
     // PyTorch's kdim / vdim at their default (embedDim) are one packed weight; a key of another width is refused where it does not fit

@@ -159,6 +159,30 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(got).toHaveLength(18);
     expect(got).toEqual(outputs(flat(positional), input, values));
   });
+  it("test/typing/keyword-forms.ts: 36 common calls with PyTorch's keywords as options (torch.clamp(x, min=0) → x.clamp({ min: 0 }), nn.Linear(in_features=4, …) → new nn.Linear({ inFeatures: 4, … })) equal their positional forms", () => {
+    const { graph } = lowerModel("test/typing/keyword-forms.ts");
+    const state = initState(graph, 0);
+    // the layers built positionally start with the weights of those built with keywords
+    for (const name of [...state.params.keys()]) if (name.includes("Positional.")) state.params.set(name, state.params.get(name.replace("Positional.", "."))!);
+    const x = nd([2, 1, 4, 4], Array.from({ length: 32 }, (_, i) => Math.sin(1.7 * i)));
+    const outs = runReference(graph, { x, y: nd([2], [3, 1]) }, state).outputs.map((o) => Array.from(o.data));
+    const calls = (outs.length - 8) / 2;
+    expect(calls).toBe(36);
+    // the same ops in the same order: bit-equal
+    for (let i = 0; i < calls; i++) expect(outs[i], `call ${i}`).toEqual(outs[calls + i]);
+    // the losses in pairs: label smoothing written out sums in another order (float64 reference: 12 digits), the class weight by keyword and by position alike
+    const losses = outs.slice(2 * calls);
+    close(losses[0], losses[1]);
+    for (let i = 2; i < 8; i += 2) expect(losses[i], `loss pair ${i / 2}`).toEqual(losses[i + 1]);
+  });
+  it("a keyword given by position too, or unknown, is refused naming the call and what it takes", () => {
+    const input = "x: Tensor<[Batch, 4]>";
+    expect(first(model("return F.topk(x, 2, { k: 3 }).values;", input))).toMatch(/^TSDP3004 5: F\.topk: 'k' is given both by position and as an option; give it once$/);
+    expect(first(model("return x.clamp({ mn: 0 });", input))).toMatch(/^TSDP3004 5: clamp has no option 'mn'; did you mean min\?; it takes min, max$/);
+    // an object where any value is taken (where's other may be a tensor or a number) is options once it names one
+    expect(first(model("return F.where(x.gt(0), x, { other: x, bogus: 1 });", input))).toMatch(/^TSDP3004 5: F\.where has no option 'bogus'; it takes condition, input, other$/);
+    expect(first(model("return F.interpolate(x.view(-1, 1, 4), { scale_factor: 2 });", input))).toMatch(/has no option 'scale_factor'; write scaleFactor \(camelCase\) for PyTorch's scale_factor/);
+  });
   it("to, typeAs, dtype and device: conversions between float32 and int32; a model's tensors stay on its GPU", () => {
     const ids = nd([1, 3], [2, 0, 7]);
     const x = nd([1, 3], [1.9, -1.5, 0.2]);

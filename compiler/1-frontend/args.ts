@@ -120,12 +120,13 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
   let keywords: Map<string, Value> | undefined;
   const last = positional[positional.length - 1];
   const lastSpec = specs[positional.length - 1];
-  // an options object, unless the argument at its place takes any value and the object is not
-  // made of the callee's option names (new nn.TransformerEncoderLayer(8, 2, 16, 0.1, { normFirst: true }))
   // x.max(1) passed on as a tensor: PyTorch's named tuple (values, indices) is an object here
   if (last instanceof ObjectValue && last.props.has("values") && last.props.has("indices") && !specs.some((s) => s.name === "values"))
     fail("invalidArgument", `${who} got the { values, indices } that max, min, sort, topk, kthvalue, mode and median return along a dim (PyTorch's named tuple): pass its .values (or [0])`, argLoc(site, args.length - 1, args.length));
-  const optionNames = last instanceof ObjectValue && last.props.size > 0 && [...last.props.keys()].every((k) => specs.some((s) => s.name === k));
+  // an options object, unless the argument at its place takes any value and the object names
+  // none of the callee's options (new nn.TransformerEncoderLayer(8, 2, 16, 0.1, { normFirst: true })
+  // is options; F.where(c, x, { other: y, bogus: 1 }) too, so that bogus is named as unknown)
+  const optionNames = last instanceof ObjectValue && [...last.props.keys()].some((k) => specs.some((s) => s.name === k || s.name === camel(k)));
   if (last instanceof ObjectValue && (onlyKeywords || lastSpec?.kind !== "any" || optionNames)) {
     keywords = last.props;
     positional = positional.slice(0, -1);
@@ -153,7 +154,7 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
       continue;
     }
     if (key in bound) {
-      problems.add("invalidArgument", `${who}: '${key}' is given both by position and as an option`, keyLoc(site, key, "name"));
+      problems.add("invalidArgument", `${who}: '${key}' is given both by position and as an option; give it once`, keyLoc(site, key, "name"));
       continue;
     }
     bound[key] = v;

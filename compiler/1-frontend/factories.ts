@@ -24,9 +24,17 @@ import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ParameterRegion,
 
 export type PhaseOf = () => "toplevel" | "construct" | "forward";
 
-/** torch.zeros(2, 3) and torch.zeros([2, 3]) mean the same: leading numbers, or one array. */
+/**
+ * torch.zeros(2, 3), torch.zeros([2, 3]) and torch.zeros(size=(2, 3)) mean the same: leading
+ * numbers, one array, or size among the options ({ size: [2, 3], dtype: "int32" }).
+ */
 function splitSizes(who: string, args: Value[], site: CallSite): { size: Value; rest: Value[] } {
   if (Array.isArray(args[0])) return { size: args[0], rest: args.slice(1) };
+  const options = args[0];
+  if (args.length === 1 && options instanceof ObjectValue && options.props.has("size")) {
+    const others = new Map([...options.props].filter(([k]) => k !== "size"));
+    return { size: options.props.get("size")!, rest: others.size > 0 ? [new ObjectValue(others)] : [] };
+  }
   let n = 0;
   while (n < args.length && (typeof args[n] === "number" || args[n] instanceof SymInt)) n++;
   if (n === 0) fail("wrongArgumentCount", `${who} expects a size (numbers or an array of them), got ${args.length ? describe(args[0]) : "nothing"}`, site.loc);
@@ -251,12 +259,11 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       "arange",
       new BuiltinFunction("F.arange", (args, site) => {
         if (args.some((a) => a instanceof SymInt)) return batchArange(args, site);
-        const numbers = args.filter((a) => typeof a === "number").length;
         // torch.arange(end) or torch.arange(start, end, step=1): of integers an integer tensor, as
         // PyTorch's (int64 there, int32 here: positions for nn.Embedding, sasrec's pos_emb(arange(T)));
         // a fractional bound or step, or dtype float32, gives float32
         const dtype = opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] });
-        const specs = numbers === 1 ? [arg("end", "number"), dtype, ...placement] : [arg("start", "number"), arg("end", "number"), opt("step", "number", 1), dtype, ...placement];
+        const specs = givesEndOnly(args) ? [arg("end", "number"), dtype, ...placement] : [arg("start", "number"), arg("end", "number"), opt("step", "number", 1), dtype, ...placement];
         const b = bindArgs("F.arange", specs, args, site);
         const start = b.start ?? 0;
         const step = b.step ?? 1;
@@ -717,4 +724,15 @@ function fanInOut(shape: readonly number[], who: string, loc: SourceLoc): { fanI
   if (shape.length < 2) fail("invalidArgument", `${who}: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got [${shape.join(", ")}]`, loc);
   const receptive = shape.slice(2).reduce((a, d) => a * d, 1);
   return { fanIn: shape[1] * receptive, fanOut: shape[0] * receptive };
+}
+
+/**
+ * torch.arange's one-bound overload, arange(end): one number by position, or end alone as a keyword
+ * (torch.arange(end=5) → F.arange({ end: 5 })); any other form is arange(start, end, step).
+ */
+function givesEndOnly(args: readonly Value[]): boolean {
+  const last = args[args.length - 1];
+  const keywords = last instanceof ObjectValue ? last.props : new Map<string, Value>();
+  const numbers = args.filter((a) => typeof a === "number").length;
+  return (numbers === 1 && !keywords.has("end")) || (numbers === 0 && keywords.has("end") && !keywords.has("start"));
 }

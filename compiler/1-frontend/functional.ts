@@ -222,11 +222,27 @@ function classWeighted(op: string, b: Bound, site: CallSite, em: GraphEmitter, w
 }
 
 
-/** BCE's options: reduction, PyTorch's element weight, and the logits form's posWeight. */
+/**
+ * BCE's options in PyTorch's positional order: the element weight first (F.binary_cross_entropy(x, t, w),
+ * nn.BCELoss(w)), reduction (its deprecated size_average and reduce, which tsdp does not take, between),
+ * and the logits form's posWeight.
+ */
 export const bceArgs = (logits: boolean): ArgSpec[] => [
-  reductionArg,
   opt("weight", "tensor", null, { nullable: true }),
+  reductionArg,
   ...(logits ? [opt("posWeight", "tensor", null, { nullable: true })] : []),
+];
+
+/**
+ * cross_entropy's and nll_loss's options in PyTorch's positional order, the class weight first
+ * (F.cross_entropy(x, y, w), nn.CrossEntropyLoss(w)); its deprecated size_average and reduce, which
+ * tsdp does not take, are left out, so a port passing them by position is refused rather than misread.
+ */
+export const classificationArgs = (labelSmoothing: boolean): ArgSpec[] => [
+  classWeightArg,
+  ignoreIndexArg,
+  reductionArg,
+  ...(labelSmoothing ? [opt("labelSmoothing", "prob", 0)] : []),
 ];
 
 /**
@@ -512,10 +528,10 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   flatten: { args: [x, opt("startDim", "int", 0), opt("endDim", "int", -1)], lower: lowerings.flatten },
   linear: { args: [x, arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true })], lower: lowerings.linear },
   crossEntropy: {
-    args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("labelSmoothing", "prob", 0), ignoreIndexArg, classWeightArg],
+    args: [arg("input", "tensor"), arg("target", "tensor"), ...classificationArgs(true)],
     lower: lowerings.crossEntropy,
   },
-  nllLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, ignoreIndexArg, classWeightArg], lower: lowerings.nllLoss },
+  nllLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), ...classificationArgs(false)], lower: lowerings.nllLoss },
   mseLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.mseLoss },
   l1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.l1Loss },
   smoothL1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("beta", "nonNegNumber", 1)], lower: lowerings.smoothL1Loss },

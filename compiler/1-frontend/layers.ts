@@ -16,7 +16,7 @@ import { callableActivation, checkTransformerArgs, transformerClasses, transform
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { bceArgs, classWeightArg, ignoreIndexArg, lowerings, pool1dArgs, pool2dArgs } from "./functional.ts";
+import { bceArgs, classificationArgs, lowerings, pool1dArgs, pool2dArgs } from "./functional.ts";
 import { poolOptions } from "./pool-options.ts";
 import { convInput } from "./composite-layers.ts";
 import { paddingModeArg } from "./args.ts";
@@ -112,8 +112,9 @@ const pool1d = (lower: "maxPool1d" | "avgPool1d"): LayerSpec => ({
 });
 
 type LossLowering = "crossEntropy" | "nllLoss" | "mseLoss" | "l1Loss" | "smoothL1Loss" | "huberLoss";
-const lossLayer = (lower: LossLowering, extra: ArgSpec[] = []): LayerSpec => ({
-  args: [opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] }), ...extra],
+/** A loss module: its constructor's arguments (reduction and `extra` after it, unless given whole), then (input, target). */
+const lossLayer = (lower: LossLowering, extra: ArgSpec[] = [], args = [opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] }), ...extra]): LayerSpec => ({
+  args,
   inputs: [arg("input", "tensor"), arg("target", "tensor")],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
@@ -270,8 +271,9 @@ const layers: Record<string, LayerSpec> = {
   MaxPool1d: pool1d("maxPool1d"),
   AvgPool1d: pool1d("avgPool1d"),
   AdaptiveAvgPool1d: { args: [arg("outputSize", "posInt")], summary: (b) => `${b.outputSize}`, inputs: [x], forward: (_self, b, call, site, em, who) => lowerings.adaptiveAvgPool1d({ ...b, ...call }, site, em, who) },
-  CrossEntropyLoss: lossLayer("crossEntropy", [opt("labelSmoothing", "prob", 0), ignoreIndexArg, classWeightArg]),
-  NLLLoss: lossLayer("nllLoss", [ignoreIndexArg, classWeightArg]),
+  // PyTorch's order: the class weight first (nn.CrossEntropyLoss(class_weights))
+  CrossEntropyLoss: lossLayer("crossEntropy", [], classificationArgs(true)),
+  NLLLoss: lossLayer("nllLoss", [], classificationArgs(false)),
   MSELoss: lossLayer("mseLoss"),
   L1Loss: lossLayer("l1Loss"),
   SmoothL1Loss: lossLayer("smoothL1Loss", [opt("beta", "nonNegNumber", 1)]),

@@ -130,11 +130,14 @@ const addc = (combine: "mul" | "div"): MathFunction => ({
   lower: (x, b, site, em, who) => em.tensor("add", [x, scaled(em.tensor(combine, [b.tensor1, b.tensor2], {}, who, site), b.value, em, site, who)], {}, who, site),
 });
 
-/** β·input + α·(m1 @ m2): torch.addmm (2-D) and baddbmm (3-D, batched). */
-const addProduct = (name: string, rank: number): MathFunction => ({
-  args: [arg("mat1", "tensor"), arg("mat2", "tensor"), opt("beta", "number", 1), opt("alpha", "number", 1)],
+/**
+ * β·input + α·(m1 @ m2): torch.addmm (2-D, mat1 and mat2) and baddbmm (3-D, batched: PyTorch names
+ * them batch1 and batch2, the keywords a port writes).
+ */
+const addProduct = (name: string, rank: number, [m1, m2]: readonly [string, string]): MathFunction => ({
+  args: [arg(m1, "tensor"), arg(m2, "tensor"), opt("beta", "number", 1), opt("alpha", "number", 1)],
   lower: (x, b, site, em, who) => {
-    const product = scaled(rankedMatmul(name, rank, b.mat1, b.mat2, site, em), b.alpha, em, site, who);
+    const product = scaled(rankedMatmul(name, rank, b[m1], b[m2], site, em), b.alpha, em, site, who);
     // beta = 0 ignores input, as PyTorch's (a NaN in it does not propagate)
     return b.beta === 0 ? (product as TensorValue) : em.tensor("add", [scaled(x, b.beta, em, site, who), product], {}, who, site);
   },
@@ -251,8 +254,8 @@ Object.assign(mathFunctions, {
   },
   addcmul: addc("mul"),
   addcdiv: addc("div"),
-  addmm: addProduct("addmm", 2),
-  baddbmm: addProduct("baddbmm", 3),
+  addmm: addProduct("addmm", 2, ["mat1", "mat2"]),
+  baddbmm: addProduct("baddbmm", 3, ["batch1", "batch2"]),
   addmv: addVectorProduct("addmv", ["mat", "vec"], (mat, vec, c, site, who) => {
     requireRank(mat, 2, who, "mat", site);
     requireRank(vec, 1, who, "vec", site);
@@ -291,15 +294,16 @@ export function mathMethod(name: string) {
 export function mathFunction(name: string, em: GraphEmitter) {
   const f = mathFunctions[name];
   const who = `F.${name}`;
-  // torch.pow(2, t): a number base with a tensor exponent, the base a 0-dim constant
-  const x = arg("x", name === "pow" ? "numberOrTensor" : "tensor");
-  const specs = f.argsFirst ? [...f.args, x] : [x, ...f.args];
+  // torch.pow(2, t): a number base with a tensor exponent, the base a 0-dim constant. Named
+  // `input` as PyTorch's keyword (torch.polygamma(1, input=x) → F.polygamma(1, { input: x })).
+  const input = arg("input", name === "pow" ? "numberOrTensor" : "tensor");
+  const specs = f.argsFirst ? [...f.args, input] : [input, ...f.args];
   return (args: Value[], site: CallSite): Value => {
     const b = bindArgs(who, specs, args, site);
-    if (typeof b.x === "number") {
-      if (typeof b.exponent === "number") return b.x ** b.exponent;
-      return em.tensor("pow_tensor", [em.constant(b.x, site), b.exponent], {}, who, site);
+    if (typeof b.input === "number") {
+      if (typeof b.exponent === "number") return b.input ** b.exponent;
+      return em.tensor("pow_tensor", [em.constant(b.input, site), b.exponent], {}, who, site);
     }
-    return f.lower(b.x, b, site, em, who);
+    return f.lower(b.input, b, site, em, who);
   };
 }

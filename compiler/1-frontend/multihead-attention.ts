@@ -144,11 +144,12 @@ export const multiheadAttentionLayer: LayerSpec = {
     arg("numHeads", "posInt"),
     opt("dropout", "prob", 0),
     opt("bias", "bool", true),
-    opt("batchFirst", "bool", false),
+    // PyTorch's order, for a port that passes them by position: batch_first comes last
     opt("addBiasKv", "bool", false),
     opt("addZeroAttn", "bool", false),
     opt("kdim", "posInt", null, { nullable: true }),
     opt("vdim", "posInt", null, { nullable: true }),
+    opt("batchFirst", "bool", false),
   ],
   state: (b) => {
     const [E, kdim, vdim] = [b.embedDim, b.kdim ?? b.embedDim, b.vdim ?? b.embedDim];

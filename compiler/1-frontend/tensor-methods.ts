@@ -5,7 +5,7 @@ import type { Node } from "../ir/node.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
-import { arg, argLoc, bindArgs, locOfArg, opt, type ArgSpec } from "./args.ts";
+import { arg, argLoc, bindArgs, bindOptions, locOfArg, opt, type ArgSpec } from "./args.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
@@ -29,9 +29,21 @@ function toDim(v: Value, who: string, site: CallSite): Dim {
   return fail("wrongArgumentType", `${who}: sizes must be integers, got ${describe(v)}`, site.loc);
 }
 
-/** view(2, 3), view([2, 3]) and view(...shape) all mean the same. */
-function sizesOf(args: Value[], who: string, site: CallSite): Dim[] {
-  const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+/**
+ * A list given variadically (x.permute(0, 2, 1)), as one array (x.permute([0, 2, 1])), or under
+ * PyTorch's keyword for it (x.permute(dims=(0, 2, 1)) → x.permute({ dims: [0, 2, 1] })).
+ */
+function listOf(args: Value[], keyword: string, who: string, site: CallSite): Value[] {
+  if (args.length === 1 && args[0] instanceof ObjectValue) {
+    const v = bindOptions(who, [arg(keyword, "any")], args[0], site)[keyword];
+    return Array.isArray(v) ? v : [v];
+  }
+  return args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+}
+
+/** view(2, 3), view([2, 3]), view(...shape) and view({ size: [2, 3] }) all mean the same; `keyword` is PyTorch's name of the list. */
+function sizesOf(args: Value[], keyword: string, who: string, site: CallSite): Dim[] {
+  const list = listOf(args, keyword, who, site);
   if (list.length === 0) fail("wrongArgumentCount", `${who} expects at least one size`, site.loc);
   return list.map((v) => toDim(v, who, site));
 }
@@ -160,6 +172,11 @@ function viaFunction(who: string, name: keyof typeof pointwiseComposites, specs:
   return (x, args, site, em) => pointwiseComposites[name]({ ...bindArgs(who, specs, args, site), [first]: x }, site, em, who);
 }
 
+/** max(x, y) or max(x, { other: y }): PyTorch's max(input, other) overload, the elementwise maximum (min likewise). */
+function givesOther(args: readonly Value[]): boolean {
+  return args[0] instanceof TensorValue || (args.length === 1 && args[0] instanceof ObjectValue && args[0].props.has("other"));
+}
+
 /** x.std(false), x.var(true): PyTorch's legacy overload std(unbiased), over every dim. */
 function legacyUnbiased(method: Method): Method {
   return (x, args, site, em) => (typeof args[0] === "boolean" && args.length === 1 ? method(x, [null, args[0]], site, em) : method(x, args, site, em));
@@ -222,8 +239,8 @@ export const tensorMethods: Record<string, Method> = {
   logsumexp: viaFunction("logsumexp", "logsumexp", logsumexpArgs.slice(1)),
   var: legacyUnbiased(viaFunction("var", "var", varianceArgs.slice(1))),
   std: legacyUnbiased(viaFunction("std", "std", varianceArgs.slice(1))),
-  view: (x, args, site, em) => reshape(x, sizesOf(args, "view", site), "view", site, em),
-  reshape: (x, args, site, em) => reshape(x, sizesOf(args, "reshape", site), "reshape", site, em),
+  view: (x, args, site, em) => reshape(x, sizesOf(args, "size", "view", site), "view", site, em),
+  reshape: (x, args, site, em) => reshape(x, sizesOf(args, "shape", "reshape", site), "reshape", site, em),
   flatten: (x, args, site, em) => {
     const b = bindArgs("flatten", [opt("startDim", "int", 0), opt("endDim", "int", -1)], args, site);
     return flatten(x, b.startDim, b.endDim, "flatten", site, em);
@@ -278,13 +295,13 @@ export const tensorMethods: Record<string, Method> = {
     return transpose(x, 0, 1, "t", site, em);
   },
   permute: (x, args, site, em) => {
-    const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+    const list = listOf(args, "dims", "permute", site);
     const rank = x.node.shape.length;
     return permute(x, list.map((v) => dimArg(v, rank, "permute", site)), "permute", site, em);
   },
   // torch.expand(*sizes): −1 keeps a dim; a size-1 dim stretches, new dims are added in front
   expand: (x, args, site, em) => {
-    const sizes = sizesOf(args, "expand", site);
+    const sizes = sizesOf(args, "size", "expand", site);
     const shape = x.node.shape;
     const lead = sizes.length - shape.length;
     if (lead < 0) fail("invalidArgument", `expand: the number of sizes (${sizes.length}) must be at least the tensor's ${shape.length} dims`, site.loc);
@@ -297,7 +314,7 @@ export const tensorMethods: Record<string, Method> = {
   },
   // torch.flip(dims): each dim read backwards, an index_select with the reversed positions
   flip: (x, args, site, em) => {
-    const list = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
+    const list = listOf(args, "dims", "flip", site);
     const rank = x.node.shape.length;
     const dims = list.map((v) => dimArg(v, rank, "flip", site));
     if (new Set(dims).size !== dims.length) fail("invalidArgument", `flip: dim appears multiple times in the list of dims [${list.join(", ")}]`, site.loc);
@@ -311,7 +328,7 @@ export const tensorMethods: Record<string, Method> = {
   // torch.repeat(*sizes): the tensor tiled sizes[i] times along dim i (new dims in front), as
   // x viewed [1, a, 1, b], expanded to [r0, a, r1, b] and reshaped to [r0·a, r1·b]
   repeat: (x, args, site, em) => {
-    const sizes = sizesOf(args, "repeat", site);
+    const sizes = sizesOf(args, "repeats", "repeat", site);
     const shape = x.node.shape;
     const lead = sizes.length - shape.length;
     if (lead < 0) fail("invalidArgument", `repeat: number of repeat dims (${sizes.length}) can not be smaller than number of dimensions of tensor (${shape.length})`, site.loc);
@@ -342,7 +359,7 @@ export const tensorMethods: Record<string, Method> = {
   },
   // torch.tile(dims): repeat, with dims padded by 1s in front when fewer than the tensor's
   tile: (x, args, site, em) => {
-    const sizes = sizesOf(args, "tile", site);
+    const sizes = sizesOf(args, "dims", "tile", site);
     const padded = [...new Array<number>(Math.max(0, x.node.shape.length - sizes.length)).fill(1), ...sizes];
     return tensorMethods.repeat(x, [padded], site, em);
   },
@@ -385,8 +402,10 @@ export const tensorMethods: Record<string, Method> = {
   // x.div(x.size(0)): a sum made a mean over the batch (loss.sum() / batch_size), each replica's own batch
   div: (x, args, site, em) => {
     if (args[0] instanceof SymInt && args.length === 1) return em.tensor("div_count", [x], { c: args[0].coef, p: 1 }, "div", site);
-    // torch.div(a, b, rounding_mode="floor" | "trunc"): the quotient rounded (of int32 operands, int32 again)
-    if (args.length === 2) {
+    // torch.div(a, b, rounding_mode="floor" | "trunc"): the quotient rounded (of int32 operands, int32 again);
+    // the mode given by position or as an option, b too (x.div({ other: y, roundingMode: "floor" }))
+    const last = args[args.length - 1];
+    if (args.length === 2 || (last instanceof ObjectValue && last.props.has("roundingMode"))) {
       const b = bindArgs("div", [arg("other", "any"), opt("roundingMode", "string", null, { nullable: true, choices: ["floor", "trunc"] })], args, site);
       return roundedQuotient(x, b.other, b.roundingMode, "div", site, em);
     }
@@ -413,8 +432,8 @@ export const tensorMethods: Record<string, Method> = {
   mean: reduction("mean"),
   amax: reduction("amax"),
   max: (x, args, site, em) => {
-    // torch.max(x, other) is torch.maximum
-    if (args[0] instanceof TensorValue) return tensorMethods.maximum(x, args, site, em);
+    // torch.max(x, other) and torch.max(x, other=y) are torch.maximum
+    if (givesOther(args)) return tensorMethods.maximum(x, args, site, em);
     const b = bindArgs("max", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
     if (b.dim === null) return em.tensor("amax", [x], { dims: null, keepdim: false }, "max", site);
     // torch.max(x, dim) returns (values, indices)
@@ -430,7 +449,7 @@ export const tensorMethods: Record<string, Method> = {
     return em.tensor("neg", [em.tensor("amax", [em.tensor("neg", [x], {}, "amin", site)], { dims: b.dim, keepdim: b.keepdim }, "amin", site)], {}, "amin", site);
   },
   min: (x, args, site, em) => {
-    if (args[0] instanceof TensorValue) return tensorMethods.minimum(x, args, site, em);
+    if (givesOther(args)) return tensorMethods.minimum(x, args, site, em);
     const b = bindArgs("min", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
     const negated = em.tensor("neg", [x], {}, "min", site);
     if (b.dim === null) return em.tensor("neg", [em.tensor("amax", [negated], { dims: null, keepdim: false }, "min", site)], {}, "min", site);
