@@ -2092,6 +2092,8 @@ export namespace F {
   /** F.layer_norm with the caller's weight and bias (each of the normalized shape, or null) */
   function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
   function layerNorm(x: Tensor, normalizedShape: number | readonly number[], options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
+  /** ConvNeXt's F.layer_norm(x, self.normalized_shape, self.weight, self.bias, eps=self.eps) */
+  function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight: Tensor | null | undefined, bias: Tensor | null | undefined, options: { eps?: number }): Tensor;
   /** F.embedding: rows of a [numEmbeddings, embeddingDim] weight (a tied output layer's, say); paddingIdx's row gets no gradient */
   function embedding(input: Tensor<Shape, "int32">, weight: Tensor, paddingIdx?: number | null): Tensor;
   function embedding(input: Tensor<Shape, "int32">, weight: Tensor, options: { paddingIdx?: number | null }): Tensor;
@@ -2290,7 +2292,11 @@ export namespace F {
   interface WindowOptions { dilation?: Size2; padding?: Size2; stride?: Size2 }
   /** F.conv_transpose2d / conv_transpose1d of any weight [in, out/groups, k…]. */
   function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2, outputPadding?: Size2, groups?: number, dilation?: Size2): Tensor;
+  function convTranspose2d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
+  function convTranspose2d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
   function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number, outputPadding?: number, groups?: number, dilation?: number): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: number; padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: number; padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
   /** Each sample's channel normalized over its positions (no running statistics). */
   function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, weight?: Tensor | null, bias?: Tensor | null, useInputStats?: true, momentum?: number, eps?: number): Tensor;
   /**
@@ -2351,6 +2357,8 @@ export namespace F {
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, options: { stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, stride?: number | null, padding?: number, outputSize?: readonly number[] | null): Tensor;
   function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", dilation?: nn.Size3, groups?: number): Tensor;
+  function conv3d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
+  function conv3d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
   function maxPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices?: false }): Tensor;
   function avgPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
   function adaptiveAvgPool3d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
@@ -2515,8 +2523,11 @@ export namespace F {
   /** torch.nn.functional.conv2d / conv1d of any weight: a parameter, or one computed in forward (weight standardization) */
   function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, groups?: number): Tensor;
   function conv2d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
+  /** F.conv2d(x, w, b, padding=1): the bias by position, the rest as keywords (also conv1d, conv3d, convTranspose1d/2d) */
+  function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
   function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", dilation?: number, groups?: number): Tensor;
   function conv1d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   function crossEntropy(input: Tensor, target: Tensor, options?: nn.CrossEntropyOptions): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
@@ -2562,6 +2573,7 @@ export namespace F {
   function localResponseNorm(x: Tensor, size: number, alpha?: number, beta?: number, k?: number): Tensor;
   function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, bias?: Tensor | null, eps?: number): Tensor;
   function groupNorm(x: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
+  function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null | undefined, bias: Tensor | null | undefined, options: { eps?: number }): Tensor;
 
   // Factories (torch.zeros, ...): float32. Inside forward they are constants computed in the kernel
   // that reads them, and zeros/ones/full may name the batch once (F.zeros(layers, x.size(0), H), each
@@ -2591,6 +2603,9 @@ export namespace F {
   /** In forward: zeros (ones, fillValue) shaped like x, the batch dim included, as torch.zeros_like; x's dtype unless dtype is given. */
   function zerosLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   /** torch.empty's values are whatever memory held: tsdp's are zeros, the same on every run. */
+  function empty(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
+  /** the seq2seq tutorial's torch.empty(B, 1, dtype=torch.long).fill_(SOS_token) */
+  function empty(...sizes: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
   function empty(...sizes: (number | readonly number[] | FactoryOptions)[]): Tensor;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
