@@ -2299,12 +2299,17 @@ export namespace F {
   function convTranspose1d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: number; padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
   /** Each sample's channel normalized over its positions (no running statistics). */
   function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, weight?: Tensor | null, bias?: Tensor | null, useInputStats?: true, momentum?: number, eps?: number): Tensor;
+  /** F.instance_norm(x, weight=w, bias=b, eps=1e-5) (AdaIN, style transfer) */
+  function instanceNorm(input: Tensor, options: { runningMean?: null; runningVar?: null; weight?: Tensor | null; bias?: Tensor | null; useInputStats?: true; momentum?: number; eps?: number }): Tensor;
   /**
    * torch.nn.functional.batch_norm: in training (true or this.training) or without running
    * statistics, the batch's per channel; running statistics given are updated in place in training
    * (a module's buffers persist), and normalize in eval.
    */
   function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight?: Tensor | null, bias?: Tensor | null, training?: boolean, momentum?: number, eps?: number): Tensor;
+  /** MAML's F.batch_norm(x, running_mean, running_var, weight, bias, training=True): the rest as keywords */
+  function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, options: { weight?: Tensor | null; bias?: Tensor | null; training?: boolean; momentum?: number; eps?: number }): Tensor;
+  function batchNorm(input: Tensor, runningMean: Tensor | null, runningVar: Tensor | null, weight: Tensor | null | undefined, bias: Tensor | null | undefined, options: { training?: boolean; momentum?: number; eps?: number }): Tensor;
   function channelShuffle(x: Tensor, groups: number): Tensor;
   /** F.embedding_bag over equal-length bags (input [B, L]): see nn.EmbeddingBag. */
   function embeddingBag(input: Tensor<Shape, "int32">, weight: Tensor, offsets?: null, options?: { mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false; sparse?: boolean; includeLastOffset?: boolean }): Tensor;

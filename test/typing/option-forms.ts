@@ -49,6 +49,7 @@ export class OptionForms extends nn.Module {
       F.conv3d(x.unsqueeze(2), w2.unsqueeze(2), undefined, { padding: [0, 1, 1] }), F.conv3d(x.unsqueeze(2), w2.unsqueeze(2), { padding: [0, 1, 1] }),
       F.convTranspose2d(x, w2, b, { padding: 1 }), F.convTranspose2d(x, w2, { bias: b, padding: 1 }), F.convTranspose1d(l, w1, null, { padding: 1 }), F.convTranspose1d(l, w1, { padding: 1 }),
       F.layerNorm(x, [4], null, null, { eps: 1e-6 }), F.groupNorm(x, 2, null, null, { eps: 1e-6 }),
+      F.batchNorm(x, null, null, b, b, { training: true, eps: 1e-3 }), F.batchNorm(x, null, null, { weight: b, training: true }), F.instanceNorm(x, { weight: b, eps: 1e-3 }),
       start.float(), sized.float(),
     ];
   }
