@@ -3275,6 +3275,8 @@ export namespace F {
   function conv2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
   function conv2d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
   function conv2d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
+  /** F.conv2d(x, w, b, padding=1): the bias by position, the rest as keywords (also conv1d, conv3d, convTranspose1d/2d) */
+  function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
   function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", dilation?: number, groups?: number): Tensor;
   function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", dilation?: number, options?: { groups?: number }): Tensor;
   function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", options?: { dilation?: number; groups?: number }): Tensor;
@@ -3282,6 +3284,7 @@ export namespace F {
   function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
   function conv1d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
   function conv1d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   function crossEntropy(input: Tensor, target: Tensor, options?: nn.CrossEntropyOptions): Tensor;
   function crossEntropy(input: Tensor, options: { target: Tensor } & nn.CrossEntropyOptions): Tensor;
@@ -3381,6 +3384,7 @@ export namespace F {
   function groupNorm(x: Tensor, numGroups: number, weight?: Tensor | null, options?: { bias?: Tensor | null; eps?: number }): Tensor;
   function groupNorm(x: Tensor, options: { numGroups: number; weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
   function groupNorm(x: Tensor, numGroups: number, options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
+  function groupNorm(x: Tensor, numGroups: number, weight: Tensor | null | undefined, bias: Tensor | null | undefined, options: { eps?: number }): Tensor;
 
   // Factories (torch.zeros, ...): float32. Inside forward they are constants computed in the kernel
   // that reads them, and zeros/ones/full may name the batch once (F.zeros(layers, x.size(0), H), each
@@ -3421,6 +3425,9 @@ export namespace F {
   /** In forward: zeros (ones, fillValue) shaped like x, the batch dim included, as torch.zeros_like; x's dtype unless dtype is given. */
   function zerosLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   /** torch.empty's values are whatever memory held: tsdp's are zeros, the same on every run. */
+  function empty(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
+  /** the seq2seq tutorial's torch.empty(B, 1, dtype=torch.long).fill_(SOS_token) */
+  function empty(...sizes: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
   function empty(...sizes: (number | readonly number[] | FactoryOptions)[]): Tensor;
   function empty(options: { size: Size } & FactoryOptions): Tensor;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;

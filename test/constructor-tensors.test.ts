@@ -134,6 +134,23 @@ describe("tensors computed in a constructor", () => {
     expect(first("fc = new nn.Linear(4, 4);", "const y = this.fc(F.ones(1, 4));")).toMatch(/^TSDP2003 nn\.Linear can only be called inside forward line 6$/);
   });
 
+  it("a draw scaled in place (StyleGAN2's EqualLinear: torch.randn(out, in).div_(lr_mul)) takes the map itself, as PyTorch's x.div_(v); a clone made before keeps its law", () => {
+    const { graph, init } = stateOf(model(
+      "w: nn.Parameter; v: nn.Parameter; c: nn.Parameter; n: nn.Parameter;",
+      "this.w = new nn.Parameter(F.randn(4).div_(0.01)); const d = F.rand(4); const before = d.clone(); d.mul_(2).sub_(1); this.v = new nn.Parameter(d); this.c = new nn.Parameter(before); this.n = new nn.Parameter(F.randn(4).add_(3).neg_());",
+      "return x.add(this.w).add(this.v).add(this.c).add(this.n);",
+    ));
+    expect(init.get("w")).toEqual({ kind: "normal", std: 100 });
+    // U[0, 1) · 2 − 1 = U[−1, 1); the clone taken before the in-place ops is still U[0, 1)
+    expect(init.get("v")).toEqual({ kind: "uniform", bound: 1, center: 0 });
+    expect(init.get("c")).toEqual({ kind: "uniform", bound: 0.5, center: 0.5, stream: "v" });
+    expect(init.get("n")).toEqual({ kind: "normal", std: 1, mean: -3 });
+    // v and c are one draw in two laws: c's numbers are v's mapped back, (v + 1) / 2
+    const st = initState(graph, 3);
+    const v = Array.from(st.params.get("v")!.data), c = Array.from(st.params.get("c")!.data);
+    v.forEach((vk, k) => expect((vk + 1) / 2).toBeCloseTo(c[k], 6));
+  });
+
   it("a draw read in another shape keeps its law and its numbers (F.randn(16).view(4, 4), Glow's orthogonal q.unsqueeze(2).unsqueeze(3)); a change of an orthogonal draw's rows is refused", () => {
     const { graph, init } = stateOf(model("a = new nn.Parameter(F.randn(16).view(4, -1).mul(2)); b = new nn.Parameter(F.randn(16)); q = new nn.Parameter(nn.init.orthogonal_(F.empty(4, 4)).unsqueeze(2).unsqueeze(3)); r = new nn.Parameter(nn.init.orthogonal_(F.empty(4, 4)));", "", "return x.add(this.a.sum()).add(this.b.sum()).add(this.q.sum()).add(this.r.sum());"));
     expect(graph.params.map((p) => [p.attrs.name, p.shape])).toEqual([["a", [4, 4]], ["b", [16]], ["q", [4, 4, 1, 1]], ["r", [4, 4]]]);

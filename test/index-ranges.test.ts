@@ -140,6 +140,18 @@ describe("int32 indices the compiler knows", () => {
       expect(() => lowerSource(model(body)), body).not.toThrow();
   });
 
+  it("a fill over the batch (seq2seq's start tokens, F.empty([B, 1]).fill_(SOS)) is checked by its one value; it crashed the compiler", () => {
+    // the check listed a fill's values by its size, NaN with the batch in it: "internal error: Invalid array length"
+    const emb = (tokens: string) => `F.embedding(${tokens}, F.ones(5, 4)).squeeze(1).add(x)`;
+    expect(first(emb('F.empty([x.size(0), 1], { dtype: "int32" }).fill_(7)'))).toMatch(/^TSDP3004 5:\d+: F\.embedding: index 7 is out of range for a dim of size 5/);
+    expect(first(emb('F.full([x.size(0), 1], -1, { dtype: "int32" })'))).toMatch(/^TSDP3004 5:\d+: F\.embedding: index -1 is out of range for a dim of size 5/);
+    expect(first(emb('F.full([1, 1], 6, { dtype: "int32" }).expand(x.size(0), 1)'))).toMatch(/index 6 is out of range for a dim of size 5/);
+    for (const tokens of ['F.empty([x.size(0), 1], { dtype: "int32" }).fill_(0)', 'F.zeros([x.size(0), 1], { dtype: "int32" })', 'F.full([x.size(0), 1], 4, { dtype: "int32" })'])
+      expect(() => lowerSource(model(emb(tokens))), tokens).not.toThrow();
+    // a float fill over the batch as an index is not a list of known values either: refused as any float index
+    expect(first("x.index(F.arange(x.size(0)), F.full([x.size(0)], 1))")).toMatch(/^TSDP\d+ 5:\d+: /);
+  });
+
   it("index_fill and x[idx] = v (index_put_) count a negative index from the end, as PyTorch", () => {
     const src = model(
       "[x.indexFill(1, i([-1]), 5), (() => { const g = F.zeros(3, 4); g[i([-1]) as any] = F.ones(1, 4).mul(7); const k = F.zeros(3, 4); k[i([-3]) as any] = 5 as any; return x.mul(0).add(g.sum(0)).add(k.sum(0)); })()]",

@@ -433,6 +433,15 @@ describe("Math.trunc / floor / ceil / round of the batch size", () => {
   });
 });
 
+describe("the batch folded into a convolution's groups (StyleGAN2's modulated conv)", () => {
+  it("is refused naming why and the form that computes the same (test/bad-models/conv-groups-batch.ts has the position)", () => {
+    const body = "const [b, c, h, w] = x.shape;\n    return F.conv2d(x.view(1, b * c, h, w), F.ones(4, 1, 3, 3), null, { padding: 1, groups: b }).view(b, 4, h, w);";
+    expect(first(model(body, "x: Tensor<[Batch, 4, 8, 8]>"))).toMatch(
+      /^TSDP2003 \d+: F\.conv2d: groups cannot depend on the batch size \(the batch is split across devices, so it cannot be folded into the channels\): .*scale the input by the per-sample factor before the conv and the output after it \(rosinality's ModulatedConv2d with fused=False\)$/,
+    );
+  });
+});
+
 describe("registerBuffer(name, null)", () => {
   it("reads null and is no state (Swin's attn_mask without a shift); a tensor in the other branch is a buffer", () => {
     const swin = (shift: number) =>

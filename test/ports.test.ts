@@ -2,7 +2,7 @@
 // nanoGPT's GPT, timm's VisionTransformer, milesial's U-Net, DCGAN's generator and discriminator from
 // pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2,
 // yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial, a Conformer encoder as
-// lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer), run by the reference interpreter: they compile, their
+// lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer, Microsoft's Swin Transformer block, BlinkDL's RWKV-4), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -255,5 +255,60 @@ describe("ported models", () => {
     expect(embed).not.toEqual(embed0);
     // the straight-through estimator carries the decoder's gradient to the encoder
     expect(differentiate(graph).gradients.size).toBe(4);
+  });
+
+  it("Swin (port61): the shifted block's img_mask gives PyTorch's -100 pattern per window, every row of the relative position bias table is read (its registered index), gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/swin.ts");
+    const names = graph.params.map((p) => p.attrs.name as string);
+    expect(names).toContain("layers.0.attn.relativePositionBiasTable");
+    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["layers.1.attnMask"]); // the unshifted block's attn_mask is None
+    const state = initState(graph, 0);
+    // 8 × 8 tokens, window 4, shift 2: the top-left window is one region (no pair masked), the
+    // top-right and bottom-left two halves of 8 tokens (256 − 2·64 pairs), the last four regions of 4 (256 − 4·16)
+    const mask = state.buffers.get("layers.1.attnMask")!;
+    expect(mask.shape).toEqual([4, 16, 16]);
+    const masked = [0, 1, 2, 3].map((w) => Array.from(mask.data.subarray(256 * w, 256 * (w + 1))).filter((v) => v === -100).length);
+    expect(masked).toEqual([0, 128, 128, 192]);
+    expect(Array.from(mask.data).every((v) => v === 0 || v === -100)).toBe(true);
+    const x = nd([2, 3, 16, 16], Array.from({ length: 1536 }, (_, i) => Math.sin(i / 7)));
+    const logits = runReference(graph, { x }, state, { training: false }).outputs[0];
+    expect(logits.shape).toEqual([2, 10]);
+    expect(Array.from(logits.data).every(Number.isFinite)).toBe(true);
+    // a 4 × 4 window holds every offset from −3 to 3 in both dims: all (2·4 − 1)² = 49 rows of each table read
+    const { graph: step, gradients } = differentiate(graph);
+    expect(gradients.size).toBe(graph.params.length);
+    const values = runReference(step, { x, target: nd([2], [3, 7]) }, initState(graph, 0), { training: true }).values;
+    for (const layer of [0, 1]) {
+      const table = values.get(gradients.get(`layers.${layer}.attn.relativePositionBiasTable`)!)!;
+      for (let r = 0; r < 49; r++) expect(Math.abs(table.data[2 * r]) + Math.abs(table.data[2 * r + 1]), `layer ${layer} row ${r}`).toBeGreaterThan(0);
+    }
+  });
+  it("RWKV-4 (port61): the fancy inits written element by element, causal through the token shift and the WKV loop, gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/rwkv.ts");
+    const state = initState(graph, 0);
+    const param = (name: string) => Array.from(state.params.get(name)!.data);
+    const n = 16;
+    // layer 0: decay_speed[h] = −5 + 8·(h/15)^0.7, time_first = ln 0.3 + 0.5·((i + 1) % 3 − 1), time_mix_k = (i/16)^1, time_mix_r = (i/16)^0.5
+    param("blocks.0.att.timeDecay").forEach((v, h) => expect(v).toBeCloseTo(-5 + 8 * (h / 15) ** 0.7, 5));
+    param("blocks.0.att.timeFirst").forEach((v, i) => expect(v).toBeCloseTo(Math.log(0.3) + 0.5 * (((i + 1) % 3) - 1), 6));
+    param("blocks.0.att.timeMixK").forEach((v, i) => expect(v).toBeCloseTo(i / n, 6));
+    param("blocks.0.att.timeMixR").forEach((v, i) => expect(v).toBeCloseTo(Math.sqrt(i / n), 6));
+    // layer 1: the exponents 2 and 0.5, time_mix_v shifted by 0.3
+    param("blocks.1.att.timeDecay").forEach((v, h) => expect(v).toBeCloseTo(-5 + 8 * (h / 15) ** 2, 5));
+    param("blocks.1.att.timeMixV").forEach((v, i) => expect(v).toBeCloseTo((i / n) ** 0.5 + 0.3, 6));
+    // ln0 only in block 0, as `if self.layer_id == 0`
+    expect(graph.params.some((p) => p.attrs.name === "blocks.0.ln0.weight")).toBe(true);
+    expect(graph.params.some((p) => p.attrs.name === "blocks.1.ln0.weight")).toBe(false);
+    const tokens = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3];
+    const logits = (idx: number[]) => runReference(graph, { idx: nd([1, 10], idx) }, state).outputs[0].data;
+    const a = logits(tokens);
+    const changed = [...tokens];
+    changed[6] = 20;
+    const b = logits(changed);
+    // positions 0..5 (24 logits each) are unchanged to the last bit; position 6 changes, and so does 7 (the token shift reads 6)
+    expect(Array.from(b.subarray(0, 6 * 24))).toEqual(Array.from(a.subarray(0, 6 * 24)));
+    expect(Array.from(b.subarray(6 * 24, 7 * 24))).not.toEqual(Array.from(a.subarray(6 * 24, 7 * 24)));
+    expect(Array.from(b.subarray(7 * 24, 8 * 24))).not.toEqual(Array.from(a.subarray(7 * 24, 8 * 24)));
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
 });

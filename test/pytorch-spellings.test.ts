@@ -183,6 +183,17 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(first(model("return F.where(x.gt(0), x, { other: x, bogus: 1 });", input))).toMatch(/^TSDP3004 5: F\.where has no option 'bogus'; it takes condition, input, other$/);
     expect(first(model("return F.interpolate(x.view(-1, 1, 4), { scale_factor: 2 });", input))).toMatch(/has no option 'scale_factor'; write scaleFactor \(camelCase\) for PyTorch's scale_factor/);
   });
+  it("the first arguments by position and the rest as keywords (F.conv2d(x, w, b, { padding: 1 }), F.layerNorm(x, shape, w, b, { eps }), F.batchNorm(x, rm, rv, w, b, { training })) equal the positional forms", () => {
+    const keyword = 'F.conv2d(x, w2, null, { padding: 1 }), F.conv2d(x, w2, b, { stride: 1, padding: "same", groups: 1 }), F.conv1d(l, w1, b, { padding: 1 }), F.conv3d(x.unsqueeze(2), w2.unsqueeze(2), undefined, { padding: [0, 1, 1] }), F.convTranspose2d(x, w2, b, { padding: 1 }), F.convTranspose1d(l, w1, null, { padding: 1 }), F.layerNorm(x, [4], g, b4, { eps: 0.1 }), F.groupNorm(x, 2, null, null, { eps: 0.1 }), F.batchNorm(x, null, null, b, b, { training: true, eps: 0.1 }), F.batchNorm(x, null, null, { weight: b, training: true }), F.instanceNorm(x, { weight: b, eps: 0.1 }), F.empty(x.size(0), 1, { dtype: "int32" }).fill_(3).float()';
+    const positional = 'F.conv2d(x, w2, null, 1, 1), F.conv2d(x, w2, b, 1, "same", 1, 1), F.conv1d(l, w1, b, 1, 1), F.conv3d(x.unsqueeze(2), w2.unsqueeze(2), null, 1, [0, 1, 1]), F.convTranspose2d(x, w2, b, 1, 1), F.convTranspose1d(l, w1, null, 1, 1), F.layerNorm(x, [4], g, b4, 0.1), F.groupNorm(x, 2, null, null, 0.1), F.batchNorm(x, null, null, b, b, true, 0.1, 0.1), F.batchNorm(x, null, null, b, null, true), F.instanceNorm(x, null, null, b, null, true, 0.1, 0.1), F.full([x.size(0), 1], 3)';
+    const weights = "const l = x.flatten(2); const w2 = F.linspace(-1, 1, 36).view(2, 2, 3, 3); const w1 = F.linspace(-1, 1, 12).view(2, 2, 3); const b = F.tensor([0.5, -0.25]); const g = F.linspace(0.5, 1.5, 4); const b4 = F.linspace(-1, 1, 4);";
+    const values = { x: nd([1, 2, 4, 4], Array.from({ length: 32 }, (_, i) => Math.sin(i))) };
+    const flat = (list: string) => `${weights} return [${list}].map((t) => t.reshape(t.size(0), -1));`;
+    const got = outputs(flat(keyword), "x: Tensor<[Batch, 2, 4, 4]>", values);
+    expect(got).toHaveLength(12);
+    expect(got).toEqual(outputs(flat(positional), "x: Tensor<[Batch, 2, 4, 4]>", values));
+    expect(got[11]).toEqual([3]);
+  });
   it("to, typeAs, dtype and device: conversions between float32 and int32; a model's tensors stay on its GPU", () => {
     const ids = nd([1, 3], [2, 0, 7]);
     const x = nd([1, 3], [1.9, -1.5, 0.2]);

@@ -227,6 +227,14 @@ function shown(v: Value): string {
   return describe(v);
 }
 
+/**
+ * Why a convolution's groups cannot be the batch size, and the form that computes the same: the
+ * batch folded into the channels (StyleGAN2's per-sample weights, input.view(1, B·C, H, W) with
+ * groups=B) would put every sample on one device, and the batch is split across them.
+ */
+const BATCH_GROUPS =
+  " (the batch is split across devices, so it cannot be folded into the channels): a per-sample weight, as StyleGAN2's modulated conv, is the shared weight applied to the batch — scale the input by the per-sample factor before the conv and the output after it (rosinality's ModulatedConv2d with fused=False)";
+
 function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   const got = shown(v);
   // the wrong kind of value (a string for a size, 1.5 for a channel count): TSDP3003
@@ -245,7 +253,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     return v;
   }
   if (v instanceof SymInt && spec.kind !== "any")
-    fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size`, loc);
+    fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size${spec.name === "groups" ? BATCH_GROUPS : ""}`, loc);
   /** An integer in [min, MAX_SIZE]: NaN, ∞ and 1e300 are numbers but no sizes. */
   const intAtLeast = (x: Value, min: number, expected: string): number => {
     if (!isNumber(x)) return badType(expected);

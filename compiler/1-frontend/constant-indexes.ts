@@ -4,7 +4,7 @@ import type { IndexRange } from "../ops/op.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { TensorValue, type CallSite } from "./values.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { constantValues } from "./known-values.ts";
+import { constantValues, fillValue } from "./known-values.ts";
 import { KEEPS_EVERY_VALUE } from "../ops/movement.ts";
 
 // PyTorch raises on an index outside the dim it indexes (gather's "index 4 is out of bounds for
@@ -24,8 +24,10 @@ const MAX_CHECKED = 1 << 22;
 /** The values of an index when the compiler knows them, seen through views and expands (an index expanded over the batch). */
 function knownIndexValues(em: GraphEmitter, index: Node): number[] | undefined {
   let source = index;
-  while (KEEPS_EVERY_VALUE.has(source.op) && constantValues(em, source, MAX_CHECKED) === undefined) source = source.inputs[0];
-  return constantValues(em, source, MAX_CHECKED);
+  while (KEEPS_EVERY_VALUE.has(source.op) && constantValues(em, source, MAX_CHECKED) === undefined && fillValue(source) === undefined) source = source.inputs[0];
+  // a fill over the batch (start tokens) is checked by its one value
+  const fill = fillValue(source);
+  return constantValues(em, source, MAX_CHECKED) ?? (fill === undefined ? undefined : [Math.fround(fill)]);
 }
 
 /** Refuses a known index outside [0, limit), as the user wrote it; `torchIgnores`: a value PyTorch's loss would ignore by default. */

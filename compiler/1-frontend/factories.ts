@@ -447,6 +447,15 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
     return new StaticTensor(t.shape, normalInit((init.mean ?? 0) * scale + shift, init.std * Math.abs(scale)), t.origin);
   };
   if (name === "neg") return new BuiltinFunction("neg", (args, s) => (bindArgs("neg", [], args, s), map(-1, 0)));
+  // in place (StyleGAN2's EqualLinear: torch.randn(out, in).div_(lr_mul)): the draw itself takes the
+  // map, as PyTorch's x.div_(v) changes x and returns it; a clone made before keeps its values
+  if (name.endsWith("_") && (name === "neg_" || own(affine, name.slice(0, -1)))) {
+    const outOfPlace = randomDrawProperty(t, name.slice(0, -1), site) as BuiltinFunction;
+    return new BuiltinFunction(name, (args, s) => {
+      t.init = (outOfPlace.call(args, s) as StaticTensor).init;
+      return t;
+    });
+  }
   // Glow's nn.Parameter(q.unsqueeze(2).unsqueeze(3)), F.randn(16).view(4, 4): the same draws in another shape
   if (own(RESHAPES, name)) return new BuiltinFunction(name, (args, s) => reshapedDraw(t, name as keyof typeof RESHAPES, args, s));
   // the same values: a state made from the copy draws what the original's state draws
@@ -455,7 +464,7 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
   if (name === "data") return t;
   const f = own(affine, name);
   if (!f)
-    fail("unsupportedSyntax", `a random draw (F.randn, nn.init) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg), reshaped (.view, .reshape, .unsqueeze, .squeeze, .flatten) and cloned, not .${name}: its values are drawn when the model is created, from the runtime's seed`, site.loc);
+    fail("unsupportedSyntax", `a random draw (F.randn, nn.init) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg and their in-place forms), reshaped (.view, .reshape, .unsqueeze, .squeeze, .flatten) and cloned, not .${name}: its values are drawn when the model is created, from the runtime's seed`, site.loc);
   return new BuiltinFunction(name, (args, s) => {
     const b = bindArgs(name, [arg("other", "any")], args, s);
     if (typeof b.other !== "number" || !Number.isFinite(b.other) || (name === "div" && b.other === 0))

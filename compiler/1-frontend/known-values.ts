@@ -11,19 +11,34 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 export function constantValues(em: GraphEmitter, n: Node, maxFolded = MAX_FOLDED): number[] | undefined {
   // F.tensor([...], { dtype: "int32" }) in forward: the literal converted
   if ((n.op === "to_int" || n.op === "to_float") && !em.constants.owns(n)) return constantValues(em, n.inputs[0], maxFolded)?.map((v) => (n.op === "to_int" ? Math.trunc(v) : v));
+  // NaN when a dim is the batch's: its values are not a list the compiler can hold
   const size = n.shape.reduce<number>((p, d) => p * (typeof d === "number" ? d : NaN), 1);
+  const fill = fillValue(n);
   const values = em.constants.owns(n)
     ? Array.from(em.constants.evaluate(n).data)
     : n.op === "literal"
       ? [...(n.attrs.values as number[])]
-      : n.op === "full"
-        ? new Array<number>(size).fill(n.attrs.value as number)
-        : n.op === "expand" && n.inputs[0].op === "full"
-          ? new Array<number>(size).fill(n.inputs[0].attrs.value as number)
-          : Number.isFinite(size) && size <= maxFolded && !readsState(n)
-            ? folded(em, n)
-            : undefined;
+      : fill !== undefined
+        ? Number.isFinite(size) ? new Array<number>(size).fill(fill) : undefined
+        : Number.isFinite(size) && size <= maxFolded && !readsState(n)
+          ? folded(em, n)
+          : undefined;
   return values?.map(Math.fround);
+}
+
+/**
+ * The one value every element of a fill holds (F.full, F.empty(…).fill_(v), and an expand of one),
+ * whatever its size: a fill over the batch (a decoder's start tokens, `F.empty([B, 1]).fill_(SOS)`)
+ * has a value but no list of values.
+ */
+export function fillValue(n: Node): number | undefined {
+  if (n.op === "to_int" || n.op === "to_float") {
+    const v = fillValue(n.inputs[0]);
+    return v !== undefined && n.op === "to_int" ? Math.trunc(v) : v;
+  }
+  if (n.op === "full") return n.attrs.value as number;
+  if (n.op === "expand" && n.inputs[0].op === "full") return n.inputs[0].attrs.value as number;
+  return undefined;
 }
 
 /** The most elements a value computed from constants in forward is evaluated for (a mask, a table of counts). */

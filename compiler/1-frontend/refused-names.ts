@@ -57,5 +57,7 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "F.unique": dataShaped("unique"),
   "F.uniqueConsecutive": dataShaped("uniqueConsecutive"),
   "F.bincount": dataShaped("bincount"),
+  "F.distributions.MultivariateNormal":
+    "a full covariance needs its Cholesky factor, which tsdp does not compute; a diagonal one (RealNVP's and Glow's prior MultivariateNormal(zeros(D), eye(D)), a diagonal Gaussian) is new Independent(new Normal(loc, scale), 1), whose logProb and entropy are MultivariateNormal's for that covariance and whose rsample draws its law",
   "F.autograd": "gradients inside forward (a WGAN-GP gradient penalty, a Jacobian regularizer) are not computed: tsdp differentiates the loss once per step, in the generated backward pass",
 };

@@ -114,7 +114,8 @@ export class StaticTensor {
   readonly origin: StaticTensor;
   constructor(
     readonly shape: readonly number[],
-    readonly init: Init,
+    /** Mutable: an in-place scale or shift (rosinality's `torch.randn(o, i).div_(lr_mul)`) maps it where it is. */
+    public init: Init,
     origin?: StaticTensor,
   ) {
     this.origin = origin ?? this;

@@ -40,6 +40,20 @@ export class OptionForms extends nn.Module {
     ];
   }
 
+  /** PyTorch's F.conv2d(x, w, b, padding=1), F.layer_norm(x, shape, w, b, eps=…): the first arguments by position, the rest as keywords (port61: ConvNeXt, StyleGAN2, seq2seq) */
+  positionalThenKeywords(x: Tensor, l: Tensor, w2: Tensor, w1: Tensor, b: Tensor): Tensor[] {
+    const start: Tensor<Shape, "int32"> = F.empty(x.size(0), 1, { dtype: "int32" }).fill_(0);
+    const sized: Tensor<Shape, "int32"> = F.empty([x.size(0), 1], { dtype: "int64" });
+    return [
+      F.conv2d(x, w2, null, { padding: 1 }), F.conv2d(x, w2, b, { stride: 1, padding: "same", groups: 1 }), F.conv1d(l, w1, b, { padding: 1 }),
+      F.conv3d(x.unsqueeze(2), w2.unsqueeze(2), undefined, { padding: [0, 1, 1] }), F.conv3d(x.unsqueeze(2), w2.unsqueeze(2), { padding: [0, 1, 1] }),
+      F.convTranspose2d(x, w2, b, { padding: 1 }), F.convTranspose2d(x, w2, { bias: b, padding: 1 }), F.convTranspose1d(l, w1, null, { padding: 1 }), F.convTranspose1d(l, w1, { padding: 1 }),
+      F.layerNorm(x, [4], null, null, { eps: 1e-6 }), F.groupNorm(x, 2, null, null, { eps: 1e-6 }),
+      F.batchNorm(x, null, null, b, b, { training: true, eps: 1e-3 }), F.batchNorm(x, null, null, { weight: b, training: true }), F.instanceNorm(x, { weight: b, eps: 1e-3 }),
+      start.float(), sized.float(),
+    ];
+  }
+
   forward(x: Tensor<[Batch, 2, 4, 4]>, ids: Tensor<[Batch, 3], "int32">) {
     const pooled = F.maxPool2d(x, { kernelSize: 1 }).add(F.avgPool2d(x, { kernelSize: 3, stride: 1, padding: 1 }));
     const planes = pooled.add(this.c2(x)).add(this.mp2(x)).add(this.ap2(x)).add(this.t2(x));
