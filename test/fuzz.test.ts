@@ -142,6 +142,14 @@ describe("fuzz: the fuzzer's parts", () => {
     expect(generateModel(1, 4).source).not.toBe(generateModel(2, 4).source);
   });
 
+  it("reaches the newer ops: erfc, copysign, signbit, isin, mode, broadcastTensors, addmv, addr, histc, fillDiagonal_, the scatters with every reduction", () => {
+    const tags = new Set<string>();
+    for (let seed = 1; seed <= 60; seed++) for (const c of generateModel(seed, 16).cases) c.tags.forEach((t) => tags.add(t));
+    const newer = ["erfc", "copysign", "signbit", "isin", "mode-keepdim", "broadcast-tensors", "addmv", "addr", "histc", "fill-diagonal", "scatter", "index-add", "scatter-reduce"];
+    expect(newer.filter((t) => !tags.has(t))).toEqual([]);
+    expect(["sum", "mean", "prod", "amax", "amin"].filter((r) => !tags.has(`scatter-${r}`))).toEqual([]);
+  });
+
   it("compare: tolerance relative to the tensor's scale, floored for tensors much smaller than the model's gradients", () => {
     const tol = { rtol: 1e-3, atol: 1e-4 };
     expect(compare([1.0005, 2], [1, 2], tol)).toBeUndefined();
