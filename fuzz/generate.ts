@@ -16,7 +16,7 @@
 // masks, factories, nn.Parameter, attention, indexing); then a flatten and a Linear to OUT.
 
 import { dims, field, fresh, numel, ODD, Rng, type CaseBuilder, type Shape, type Step } from "./builder.ts";
-import { attention, factories, imageJoin, indexing, masks, parameter, vectorJoin } from "./language-ops.ts";
+import { attention, factories, imageJoin, indexing, masks, parameter, products, vectorJoin } from "./language-ops.ts";
 
 export { Rng, type Step } from "./builder.ts";
 
@@ -113,6 +113,10 @@ function pointwise(r: Rng, b: CaseBuilder): void {
     { e: `${x}.addcmul(${x}, F.sigmoid(${x}), { value: 0.5 })`, t: "addcmul" },
     { e: `${x}.mul(${x}.isfinite())`, t: "isfinite" },
     { e: `${x}.sub(F.stdMean(${x}, -1, { keepdim: true })[1])`, t: "stdMean" },
+    { e: r.chance(0.5) ? `F.erfc(${x})` : `${x}.erfc()`, t: "erfc" },
+    // copysign: |x| with another value's sign — a constant's, or sin(3x)'s, which jumps only where
+    // sin(3x) crosses 0 (as the masks' thresholds do); its gradient is result/x
+    { e: `${x}.copysign(${r.pick(["-1", "0.5", `F.sin(${x}.mul(3))`])})`, t: "copysign" },
   ];
   const f = r.pick(forms);
   b.tags.push(f.t);
@@ -132,16 +136,24 @@ function residual(r: Rng, b: CaseBuilder): boolean {
 function reduceBack(r: Rng, b: CaseBuilder): void {
   const rank = b.cur.shape.length;
   const dim = r.int(1, rank - 1);
-  const kind = r.pick(["mean", "sum", "amax", "logsumexp", "var"] as const);
+  const kind = r.pick(["mean", "sum", "amax", "logsumexp", "var", "mode"] as const);
   b.tags.push(`${kind}-keepdim`);
   const x = b.cur.name;
+  // mode: the value seen most often along dim (of several, the smallest), its gradient at its index;
+  // of distinct values the smallest, of a row with exact repeats (relu's zeros, a clamp's bounds) the repeated one
+  if (kind === "mode") return fresh(b, b.cur.shape, `${x}.sub(${x}.mode(${dim}, true)[0])`);
+  // the mean broadcast by F.broadcastTensors (x itself is the first of the pair, unchanged)
+  if (kind === "mean" && r.chance(0.3)) {
+    b.tags.push("broadcast-tensors");
+    return fresh(b, b.cur.shape, `${x}.sub(F.broadcastTensors(${x}, ${x}.mean(${dim}, true))[1])`);
+  }
   // var: x centred and divided by 1 + its population variance (no √ of a 0 variance, whose gradient is NaN in PyTorch too)
   if (kind === "var") fresh(b, b.cur.shape, `${x}.sub(${x}.mean(${dim}, true)).div(${x}.var(${dim}, { correction: 0, keepdim: true }).add(1))`);
   else fresh(b, b.cur.shape, `${x}.sub(${x}.${kind}(${dim}, true)${kind === "sum" ? `.div(${b.cur.shape[dim]})` : ""})`);
 }
 
 /** The model language's newer ops (fuzz/language-ops.ts) that apply to either shape: one option each. */
-const newerOps = (r: Rng, b: CaseBuilder): (() => boolean)[] => [() => masks(r, b), () => factories(r, b), () => parameter(r, b), () => attention(r, b), () => indexing(r, b)];
+const newerOps = (r: Rng, b: CaseBuilder): (() => boolean)[] => [() => masks(r, b), () => factories(r, b), () => parameter(r, b), () => attention(r, b), () => indexing(r, b), () => products(r, b)];
 
 function image(r: Rng, b: CaseBuilder): void {
   const [, c, h, w] = b.cur.shape;

@@ -1,8 +1,9 @@
 // The model language's newer ops in random cases (issue 16, session 7): joins and slices (cat,
 // stack, split, chunk, narrow, select), masks (comparisons, where, maskedFill, logical ops),
 // factories inside forward (arange, zeros, ones, full, eye, tril, triu), nn.Parameter, scaled
-// dot-product attention (plain, causal, with a float mask), indexing (indexSelect, gather), and
-// session 25's layers (RMSNorm, F.pad's modes, adaptive max pooling, channel shuffle, LRN).
+// dot-product attention (plain, causal, with a float mask), indexing (indexSelect, gather, the
+// scatters), session 25's layers (RMSNorm, F.pad's modes, adaptive max pooling, channel shuffle,
+// LRN), and addmv/addr.
 // Each function adds one step to the case (or returns false when nothing fits the shape), with its
 // result's shape solved here, so the model is valid by construction. Shapes are [Batch, F] (vector)
 // or [Batch, C, H, W] (image); every form keeps one of the two.
@@ -194,6 +195,10 @@ export function masks(r: Rng, b: CaseBuilder): boolean {
     { tags: ["where", "logical", "ne"], e: `F.where(${x}.ne(0).logicalAnd(${x}.gt(-1)), ${x}, ${x}.mul(-0.5))` },
     { tags: ["eq", "logical"], e: `${x}.mul(${x}.eq(${x}.amax(${last}, true)).logicalNot().add(0.5))` },
     { tags: ["gt", "bool"], e: `${x}.add(${x}.gt(${t}).bool().float().mul(0.5))` },
+    { tags: ["signbit"], e: `${x}.add(${x}.sub(${t}).signbit().float().mul(0.5))` },
+    // isin of exact values: relu's and clampMin's zeros are 0 in every precision
+    { tags: ["isin", "masked-fill"], e: `${x}.maskedFill(${x}.clampMin(0).isin(0), ${r.pick([0.5, -0.25])})` },
+    { tags: ["isin"], e: `${x}.mul(${x}.relu().isin(0, { invert: true }).float().add(0.5))` },
   ];
   const f = r.pick(forms);
   b.tags.push(...f.tags);
@@ -215,7 +220,10 @@ export function factories(r: Rng, b: CaseBuilder): boolean {
   ];
   if (shape.length === 2)
     // a matmul with a constant matrix: the identity plus a strict upper triangle
-    forms.push({ tags: ["eye", "triu", "ones"], e: `${x}.unsqueeze(1).matmul(F.eye(${n}).add(F.ones([${n}, ${n}]).triu(1).mul(0.1))).view(-1, ${n})` });
+    forms.push(
+      { tags: ["eye", "triu", "ones"], e: `${x}.unsqueeze(1).matmul(F.eye(${n}).add(F.ones([${n}, ${n}]).triu(1).mul(0.1))).view(-1, ${n})` },
+      { tags: ["fill-diagonal", "ones"], e: `${x}.unsqueeze(1).matmul(F.ones([${n}, ${n}]).mul(0.1).fillDiagonal_(1)).view(-1, ${n})` },
+    );
   else {
     const [, , h, w] = shape;
     const d = r.int(-1, 1);
@@ -224,6 +232,8 @@ export function factories(r: Rng, b: CaseBuilder): boolean {
       { tags: ["tril"], e: r.chance(0.5) ? `${x}.tril(${d})` : `F.tril(${x}, ${d})` },
       { tags: ["triu"], e: r.chance(0.5) ? `${x}.triu(${d})` : `F.triu(${x}, ${d})` },
       { tags: ["tril", "ones"], e: `${x}.add(F.ones([${h}, ${w}]).tril().mul(0.5))` },
+      // wrap: a tall matrix's diagonal starts again below every w + 1 rows
+      { tags: ["fill-diagonal", "ones"], e: `${x}.mul(F.ones([${h}, ${w}]).fillDiagonal_(${r.pick([0.5, -1])}${r.chance(0.5) ? ", true" : ""}))` },
     );
   }
   const f = r.pick(forms);
@@ -244,7 +254,12 @@ export function parameter(r: Rng, b: CaseBuilder): boolean {
   ]);
   b.tags.push("parameter");
   const p = field(b, `new nn.Parameter(${init.v})`);
-  fresh(b, shape, `${b.cur.name}.${init.op}(${p})`);
+  if (init.v.startsWith("F.randn") && r.chance(0.3)) {
+    // and a histogram of its values, a constant of this step (histc has no gradient; it takes no batch)
+    const bins = shape[1];
+    b.tags.push("histc");
+    fresh(b, shape, `${b.cur.name}.${init.op}(${p}).add(${p}.histc(${bins}, -2, 2)${shape.length === 2 ? "" : `.view(${bins}, 1, 1)`}.mul(0.1))`);
+  } else fresh(b, shape, `${b.cur.name}.${init.op}(${p})`);
   return true;
 }
 
@@ -269,12 +284,17 @@ export function attention(r: Rng, b: CaseBuilder): boolean {
   return true;
 }
 
-/** indexSelect with an arange index (reversed or strided), and gather at each row's argmax. */
+/**
+ * indexSelect with an arange index (reversed or strided), gather at each row's argmax, and the
+ * scatters: scatterReduce (every reduction, with and without x's own elements), scatter with a
+ * reduce, indexAdd — to positions that repeat (arange floor-divided), so reductions meet.
+ */
 export function indexing(r: Rng, b: CaseBuilder): boolean {
   const shape = b.cur.shape;
   const x = b.cur.name;
   const dim = shape.length === 2 ? 1 : r.pick([1, 3]);
   const n = shape[dim];
+  if (r.chance(0.4)) return scatters(r, b, dim);
   if (r.chance(0.6)) {
     const reversed = r.chance(0.5);
     const out: Shape = shape.map((d, i) => (i === dim ? (reversed ? n : Math.ceil(n / 2)) : d));
@@ -291,5 +311,63 @@ export function indexing(r: Rng, b: CaseBuilder): boolean {
     const v = `${x}.view(-1, ${g}, ${shape[1] / g})`;
     fresh(b, [shape[0], g], `${v}.gather(2, ${v}.argmax(2, true)).view(-1, ${g})`);
   } else fresh(b, [shape[0], 1, shape[2], shape[3]], `F.gather(${x}, 1, F.tanh(${x}).argmax(1, true))`);
+  return true;
+}
+
+/** The scatters of indexing(), along dim: each keeps x's shape. */
+function scatters(r: Rng, b: CaseBuilder, dim: number): boolean {
+  const shape = b.cur.shape;
+  const x = b.cur.name;
+  const n = shape[dim];
+  // positions 0, 0, 1, 1, … (or 0, 0, 0, 1, …) along dim, the same for every sample and channel
+  const along = `F.arange(0, ${n}, 1, { dtype: "int32" }).floorDivide(${r.pick([1, 2, 3])})`;
+  const index = `${along}.view(${shape.map((d, i) => (i === dim ? n : 1)).join(", ")}).expandAs(${x})`;
+  const form = r.pick(["scatter-reduce", "scatter", "index-add"] as const);
+  b.tags.push(form);
+  if (form === "scatter-reduce") {
+    const reduce = r.pick(["sum", "mean", "prod", "amax", "amin"]);
+    b.tags.push(`scatter-${reduce}`);
+    fresh(b, shape, `${x}.scatterReduce(${dim}, ${index}, F.tanh(${x}), "${reduce}"${r.chance(0.5) ? "" : `, { includeSelf: ${r.chance(0.5)} }`})`);
+  } else if (form === "scatter") {
+    // PyTorch's legacy reduce: a tensor's values added or multiplied in, or a number added
+    const reduce = r.pick(["add", "multiply"]);
+    const src = reduce === "add" && r.chance(0.3) ? "0.5" : `F.sigmoid(${x})`;
+    fresh(b, shape, `${x}.scatter(${dim}, ${index}, ${src}, { reduce: "${reduce}" })`);
+  } else {
+    // indexAdd: a 1-D index, the source's slice j added at index[j] (reversed, or repeating)
+    const reversed = r.chance(0.5);
+    const idx = reversed ? `F.arange(${n - 1}, -1, -1, { dtype: "int32" })` : along;
+    fresh(b, shape, `${x}.indexAdd(${dim}, ${idx}, F.tanh(${x})${r.chance(0.5) ? `, { alpha: ${r.pick([0.5, -2])} }` : ""})`);
+  }
+  return true;
+}
+
+/**
+ * addmv and addr (beta·input + alpha·(mat @ vec), beta·input + alpha·(vec1 ⊗ vec2)) with
+ * parameters for the vectors: a vector [B, f] is addmv's matrix (its rows times a parameter, added
+ * back per sample) or addr's input with the batch as vec1; an image gets a rank-1 map of two
+ * parameters over its rows and columns.
+ */
+export function products(r: Rng, b: CaseBuilder): boolean {
+  const shape = b.cur.shape;
+  const x = b.cur.name;
+  const scales = r.chance(0.5) ? `, { beta: ${r.pick([0.5, 2])}, alpha: ${r.pick([-1, 0.5])} }` : "";
+  if (shape.length === 2) {
+    const f = shape[1];
+    const v = field(b, `new nn.Parameter(F.randn([${f}]))`);
+    if (r.chance(0.5)) {
+      b.tags.push("addmv");
+      fresh(b, shape, `${x}.add(F.addmv(${x}.mean(1), F.tanh(${x}), ${v}${scales}).unsqueeze(1))`);
+    } else {
+      b.tags.push("addr");
+      fresh(b, shape, r.chance(0.5) ? `F.addr(${x}, ${x}.mean(1), ${v}${scales})` : `${x}.addr(F.tanh(${x}).amax(1), ${v}${scales})`);
+    }
+    return true;
+  }
+  const [, , h, w] = shape;
+  const rows = field(b, `new nn.Parameter(F.randn([${h}]))`);
+  const cols = field(b, `new nn.Parameter(F.randn([${w}]))`);
+  b.tags.push("addr");
+  fresh(b, shape, `${x}.add(F.addr(F.eye(${h}, ${w}), ${rows}, ${cols}${scales}))`);
   return true;
 }

@@ -12,7 +12,7 @@ import { compareRuns, UNIT_ROUNDOFF, type FreshRun } from "../fuzz/metamorphic.t
 import { findingClass, reduce } from "../fuzz/reduce.ts";
 import { compile, generate } from "../compiler/pipeline.ts";
 import { initState } from "../compiler/reference/init.ts";
-import { runReference } from "../compiler/reference/interpret.ts";
+import { heldInFloat32, runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { load, tensor } from "../runtime/index.ts";
 import { lowerSource, yieldToRunner } from "./helpers.ts";
@@ -142,6 +142,14 @@ describe("fuzz: the fuzzer's parts", () => {
     expect(generateModel(1, 4).source).not.toBe(generateModel(2, 4).source);
   });
 
+  it("reaches the newer ops: erfc, copysign, signbit, isin, mode, broadcastTensors, addmv, addr, histc, fillDiagonal_, the scatters with every reduction", () => {
+    const tags = new Set<string>();
+    for (let seed = 1; seed <= 60; seed++) for (const c of generateModel(seed, 16).cases) c.tags.forEach((t) => tags.add(t));
+    const newer = ["erfc", "copysign", "signbit", "isin", "mode-keepdim", "broadcast-tensors", "addmv", "addr", "histc", "fill-diagonal", "scatter", "index-add", "scatter-reduce"];
+    expect(newer.filter((t) => !tags.has(t))).toEqual([]);
+    expect(["sum", "mean", "prod", "amax", "amin"].filter((r) => !tags.has(`scatter-${r}`))).toEqual([]);
+  });
+
   it("compare: tolerance relative to the tensor's scale, floored for tensors much smaller than the model's gradients", () => {
     const tol = { rtol: 1e-3, atol: 1e-4 };
     expect(compare([1.0005, 2], [1, 2], tol)).toBeUndefined();
@@ -182,6 +190,35 @@ export class M extends nn.Module {
       want32.forEach((y, j) => expect(Math.abs(y - Math.fround((x[j] - mean32) * rstd)), layer).toBeLessThan(1e-10));
       run(false).forEach((y, j) => expect(Math.abs(y - want32[j]), layer).toBeGreaterThan(2e-6));
     }
+  });
+
+  it("the dithered fp32 runs move every inexact result one ulp beyond nearest, at random or alternating, an exact one not at all (seed 61020: rounding to nearest was lucky)", () => {
+    // heldInFloat32: 1/3 rounds to nearest, then to its neighbour above or below; 0.5, 0 and an fp32 value stay
+    const third = Math.fround(1 / 3), ulp = 2 ** -25;
+    expect([heldInFloat32(1 / 3, 1), heldInFloat32(1 / 3, -1), heldInFloat32(-1 / 3, 1)]).toEqual([third + ulp, third - ulp, -third + ulp]);
+    expect([0.5, 0, third, -3].map((v) => heldInFloat32(v, 1))).toEqual([0.5, 0, third, -3]);
+    // in a run: the sigmoid's results and a LayerNorm's mean move; a halving, relu, a mask and a max are exact
+    const { graph } = lowerSource(`import { nn, F, type Tensor, type Batch } from "tsdp/dsl";
+export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 4]>) {
+    return [F.sigmoid(x), x.mul(0.5), x.relu(), x.gt(0).float(), x.amax(1, true), F.layerNorm(x, [4], { eps: 1e-5 })];
+  }
+}
+`);
+    // row 0 as in seed 58095's test: a + [0, 1, 2, 4] ulps of a ≈ 0.368, mean a + 1.75 ulps, rstd ≈ 316
+    const a = Math.fround(0.36794266);
+    const x = nd([2, 4], [...[0, 1, 2, 4].map((k) => a + k * ulp), ...[-0.6, 1.3, 0.85, -2.2].map(Math.fround)]);
+    const run = (ditherFloat32?: "random" | "alternating") => runReference(graph, { x }, initState(graph, 0), { roundToFloat32: true, ditherFloat32 }).outputs.map((o) => Array.from(o.data));
+    const [nearest, dithered, alternating] = [run(), run("random"), run("alternating")];
+    const ulpOf = (v: number) => 2 ** (Math.floor(Math.log2(Math.abs(v))) - 23);
+    nearest[0].forEach((v, i) => expect(Math.abs(dithered[0][i] - v)).toBe(ulpOf(v)));
+    // alternating: up where row + column is even, down where odd — neighbours in a row and in a column move apart
+    nearest[0].forEach((v, i) => expect(alternating[0][i] - v).toBe((Math.floor(i / 4) + (i % 4)) % 2 === 0 ? ulpOf(v) : -ulpOf(v)));
+    for (const k of [1, 2, 3, 4]) expect([dithered[k], alternating[k]]).toEqual([nearest[k], nearest[k]]);
+    // the mean held one ulp beyond a + 2 ulps moves the row's four outputs alike by rstd·ulp = 316·2⁻²⁵ ≈ 9.4·10⁻⁶
+    // (the outputs' own one-ulp moves are ~10⁻¹², as they are ~10⁻⁵)
+    const moved = dithered[5].slice(0, 4).map((v, i) => v - nearest[5][i]);
+    for (const d of moved) expect(Math.abs(Math.abs(d) - 316.2 * ulp)).toBeLessThan(0.05 * 316.2 * ulp);
   });
 
   it("metamorphic comparisons: bit-exact for thread order and graphs, 8·u of the scale plus the scaled nudge for a precision", () => {

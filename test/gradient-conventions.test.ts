@@ -89,6 +89,17 @@ describe("PyTorch's gradient conventions", () => {
     expect(gradient("return F.relu(x);", [1, -1, 0, NaN])).toEqual([1, 0, 0, 4]);
   });
 
+  it("scatterReduce's amax and amin share a tie's gradient evenly between x's own element and the src elements tied with it, as PyTorch's scatter_reduce_backward", () => {
+    // x's element a reduced with b, c, d sent to it: N_to_distribute = (self == result) + Σ (src == value),
+    // each tied element grad/N (torch/csrc/autograd/FunctionsManual.cpp) — a third each here, not a half to a
+    const reduce = (kind: string) => `const i = F.tensor([0, 0, 0], { dtype: "int32" }).unsqueeze(0).expand(x.size(0), 3);\n    return x.narrow(1, 0, 1).scatterReduce(1, i, x.narrow(1, 1, 3), "${kind}");`;
+    expect(gradient(reduce("amax"), [1, 1, 1, 0.5])).toEqual([1 / 3, 1 / 3, 1 / 3, 0].map((v) => expect.closeTo(v, 12)));
+    expect(gradient(reduce("amin"), [-1, 0, -1, -1])).toEqual([1 / 3, 0, 1 / 3, 1 / 3].map((v) => expect.closeTo(v, 12)));
+    // a tie of x with one src element: a half each; no tie: all to the extreme
+    expect(gradient(reduce("amax"), [2, 0, 2, 1])).toEqual([0.5, 0, 0.5, 0].map((v) => expect.closeTo(v, 12)));
+    expect(gradient(reduce("amax"), [0, 3, 1, 2])).toEqual([0, 1, 0, 0]);
+  });
+
   it("adaptive max pooling over uneven windows sends a tie's gradient to the first maximum in row-major order, a NaN's to the last NaN, as PyTorch's kernel", () => {
     // 2×3 → 1×2: the windows along W are [0, 2) and [1, 3); PyTorch scans rows, then columns, with
     // (val > max || isnan(val)), so the first of equal maxima and the last NaN hold the index

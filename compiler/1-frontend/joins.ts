@@ -1,6 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { dimEq, formatShape, normalizeDim, type Dim } from "../ir/shape.ts";
-import { pointwiseComposites } from "./pointwise-composites.ts";
 import { ops } from "./composite-ops.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -287,16 +286,19 @@ function scatterReduceBound(who: string, x: TensorValue, b: Bound, site: CallSit
   const elsewhere = op("ne", [spread(index), positions]);
   // the reduction's neutral element where the index sends elsewhere
   const neutral = b.reduce === "prod" ? 1 : b.reduce === "amax" ? -Infinity : Infinity;
-  const masked = op("masked_fill", [op("expand", [spread(src)], { shape: [...elsewhere.node.shape] }), elsewhere], { value: neutral });
-  const after = [...masked.node.shape.slice(0, dim + 1), ...masked.node.shape.slice(dim + 2)];
-  // prod as cumprod's last element (torch.prod's exact gradient at zeros); amin as −amax(−·)
-  const reduced =
-    b.reduce === "prod" ? op("reshape", [op("narrow", [op("cumprod", [masked], { dim: dim + 1 })], { dim: dim + 1, start: n - 1, length: 1 })], { shape: after })
-    : b.reduce === "amax" ? op("amax", [masked], { dims: [dim + 1], keepdim: false })
-    : op("neg", [op("amax", [op("neg", [masked])], { dims: [dim + 1], keepdim: false })]);
-  if (!b.includeSelf) return op("where", [hit, reduced, x]);
-  if (b.reduce === "prod") return op("mul", [x, reduced]);
-  return op("where", [hit, pointwiseComposites[b.reduce === "amax" ? "maximum" : "minimum"]({ input: x, other: reduced }, site, em, who), x]);
+  const sent = op("masked_fill", [op("expand", [spread(src)], { shape: [...elsewhere.node.shape] }), elsewhere], { value: neutral });
+  const after = [...sent.node.shape.slice(0, dim + 1), ...sent.node.shape.slice(dim + 2)];
+  if (b.reduce === "prod") {
+    // cumprod's last element (torch.prod's exact gradient at zeros), times x's own
+    const product = op("reshape", [op("narrow", [op("cumprod", [sent], { dim: dim + 1 })], { dim: dim + 1, start: n - 1, length: 1 })], { shape: after });
+    return b.includeSelf ? op("mul", [x, product]) : op("where", [hit, product, x]);
+  }
+  // amax and amin reduce x's own element with the src elements sent to it, as one more slot along
+  // the new dim: one reduction shares the gradient evenly among every tie, x's included, as
+  // PyTorch's backward does (x tied with two src elements: a third each, not x a half); amin as −amax(−·)
+  const all = b.includeSelf ? op("concat", [sent, op("reshape", [x], { shape: [...after.slice(0, dim + 1), 1, ...after.slice(dim + 1)] })], { dim: dim + 1 }) : sent;
+  const reduced = b.reduce === "amax" ? op("amax", [all], { dims: [dim + 1], keepdim: false }) : op("neg", [op("amax", [op("neg", [all])], { dims: [dim + 1], keepdim: false })]);
+  return op("where", [hit, reduced, x]);
 }
 
 function tensorArg(who: string, args: Value[], site: CallSite): TensorValue {

@@ -22,7 +22,7 @@ interface BatchNormAttrs {
  * A norm's mean as its kernel holds it: rounded to fp32 in a run with fp32 storage. Over a nearly
  * constant row that rounding is most of fp32's error: x − mean is then far smaller than x.
  */
-const keptMean = (mean: number, ctx: Pick<RefContext, "float32">) => (ctx.float32 ? Math.fround(mean) : mean);
+const keptMean = (mean: number, ctx: Pick<RefContext, "float32">) => (ctx.float32 ? ctx.float32(mean) : mean);
 
 /** Splits x [N, C, ...] into (N, C, inner) for per-channel statistics. */
 function channelLayout(x: NDArray): [number, number, number] {

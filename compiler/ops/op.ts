@@ -45,8 +45,9 @@ export interface RefContext {
    * A run with fp32 storage (RunOptions.roundToFloat32): an op rounds the statistic it subtracts
    * inside its kernel (a norm's mean) to fp32 too, as every fp32 kernel (PyTorch's too) holds it in
    * a float. Its half-ulp is what a nearly constant row's normalized values move by (seed 58095).
+   * The function is how the run holds a value in fp32 (RunOptions.ditherFloat32: one ulp further).
    */
-  readonly float32?: boolean;
+  readonly float32?: (value: number) => number;
 }
 
 /**

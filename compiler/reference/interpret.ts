@@ -23,6 +23,18 @@ export interface RunOptions {
    * through the chain after it — the fuzzer's per-model tolerance (fuzz/check.ts).
    */
   readonly roundToFloat32?: boolean;
+  /**
+   * With roundToFloat32: every value whose rounding was inexact moves one fp32 ulp further — an
+   * fp32 kernel's own error (expf, a sum's order) on top of storage's —, up or down at random
+   * (seeded by the node), or alternating along every dim (up where the indices sum to an even
+   * number): a norm cancels what moves a whole row or batch alike, so only moves that differ
+   * between neighbours show how far its chain amplifies one ulp, and random signs agree between
+   * two neighbours half the time. Rounding to nearest alone can be lucky: a chain that amplifies
+   * one rounding (a norm over a nearly constant row) shows little when that rounding happened to
+   * be small (seed 61020). Exact results (a copy, a max, relu's 0, a mask) stay exact, as every
+   * kernel computes them.
+   */
+  readonly ditherFloat32?: "random" | "alternating";
 }
 
 export interface RunResult {
@@ -61,6 +73,39 @@ export async function runReferenceAsync(graph: Graph, inputs: Record<string, NDA
   return run.result();
 }
 
+/** The dither's random streams, apart from dropout's (a node's id). */
+const DITHER_STREAM = 1 << 24;
+
+/**
+ * v rounded to fp32, then (direction ±1) one fp32 ulp further where the rounding was inexact — or
+ * wherever v is not 0, for a value computed with roundings of its own (`evenIfExact`).
+ */
+export function heldInFloat32(v: number, direction: -1 | 0 | 1, evenIfExact = false): number {
+  const rounded = Math.fround(v);
+  if (direction === 0 || (rounded === v && !evenIfExact) || !Number.isFinite(rounded) || rounded === 0) return rounded;
+  const bits = new Float32Array([rounded]);
+  const word = new Int32Array(bits.buffer);
+  // the magnitude's next or previous float: its bit pattern ± 1
+  word[0] += direction * Math.sign(rounded);
+  return Number.isFinite(bits[0]) ? bits[0] : rounded;
+}
+
+/** ±1 per element: at random, or +1 where the element's indices sum to an even number. */
+function ditherDirections(shape: readonly number[], mode: "random" | "alternating", seed: number, stream: number): Int8Array {
+  const count = shape.reduce((a, b) => a * b, 1);
+  if (mode === "random") return Int8Array.from(uniforms(count, seed, DITHER_STREAM + stream), (u) => (u < 0.5 ? -1 : 1));
+  const out = new Int8Array(count);
+  const index = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < count; i++) {
+    out[i] = index.reduce((a, b) => a + b, 0) % 2 === 0 ? 1 : -1;
+    for (let d = shape.length - 1; d >= 0 && ++index[d] === shape[d]; d--) index[d] = 0;
+  }
+  return out;
+}
+
+/** A sign for a value with no element stream (a norm's mean): its own low bits, as random as any. */
+const ditherSign = (v: number): -1 | 1 => (new Uint32Array(new Float64Array([v]).buffer)[0] & 1 ? 1 : -1);
+
 function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState, opts: RunOptions) {
   const training = opts.training ?? false;
   const seed = opts.seed ?? 0;
@@ -84,10 +129,15 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
           writeBuffer: (n, v) => state.buffers.set(n.attrs.name as string, v),
           readBuffer: (n) => state.buffers.get(n.attrs.name as string) ?? values.get(n)!,
           uniform: (count, stream = node.id, word = 0) => uniforms(count, seed, stream, step, draw, word),
-          float32: opts.roundToFloat32,
+          // a statistic (a norm's mean) is a kernel's fp32 sum divided: its rounding errs even where
+          // its exact value is an fp32 number (three values of one binade: a third of the time)
+          float32: opts.roundToFloat32 ? (v) => heldInFloat32(v, opts.ditherFloat32 ? ditherSign(v) : 0, true) : undefined,
         },
       );
-      if (opts.roundToFloat32 && node.dtype === "f32") value = { shape: value.shape, data: value.data.map(Math.fround) };
+      if (opts.roundToFloat32 && node.dtype === "f32") {
+        const directions = opts.ditherFloat32 ? ditherDirections(value.shape, opts.ditherFloat32, seed, node.id) : undefined;
+        value = { shape: value.shape, data: value.data.map((v, i) => heldInFloat32(v, directions ? (directions[i] as -1 | 1) : 0)) };
+      }
       const expected = concrete(node.shape, batch);
       if (value.shape.length !== expected.length || value.shape.some((d, i) => d !== expected[i]))
         throw new Error(`reference: ${node.op} %${node.id} produced [${value.shape.join(", ")}], its shape rule says [${expected.join(", ")}]`);
