@@ -2155,7 +2155,7 @@ export namespace F {
   /** x / max(‖x‖ₚ, eps) along dim (any p ≥ 1 and Infinity; defaults p 2, dim 1, eps 1e-12) */
   function normalize(x: Tensor, p?: number, dim?: number, eps?: number): Tensor;
   function normalize(x: Tensor, options: { p?: number; dim?: number; eps?: number }): Tensor;
-  /** log(1 + e^(βx))/β, and x where βx > threshold (PyTorch's defaults: β = 1, threshold 20) */
+  /** log(1 + e^(βx))/β, and x where βx > threshold (PyTorch's defaults: β = 1, threshold 20; β may be negative, not 0) */
   function softplus(x: Tensor, beta?: number, threshold?: number): Tensor;
   function softplus(x: Tensor, options: { beta?: number; threshold?: number }): Tensor;
   /** x·tanh(softplus(x)) */

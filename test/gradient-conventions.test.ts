@@ -10,7 +10,7 @@ import { GraphBuilder } from "../compiler/ir/builder.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
-import { header, lowerSource } from "./helpers.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
@@ -41,6 +41,19 @@ describe("PyTorch's gradient conventions", () => {
     expect(values("return F.logaddexp(x, F.zerosLike(x));", [-Infinity, NaN])).toEqual([0, NaN]);
     // soft margin, y = 1: log(1 + e^−x), its gradient −σ(−x), −½ at x = 0
     expect(gradient("return F.softMarginLoss(x, F.onesLike(x), { reduction: 'none' });", [0, 0])).toEqual([-0.5, -1]);
+  });
+
+  it("softplus with a negative β is PyTorch's (1/β)·log(1 + e^(βx)), x where βx > threshold, gradient σ(βx); β = 0 refused", () => {
+    // PyTorch's softplus_kernel: (x·β) > threshold ? x : log1p(exp(x·β)) / β, no sign check on β;
+    // softplus_backward: σ(x·β) below the threshold, 1 above. β = −2, threshold 1, x = (−1, 0.5, 0, 3): βx = (2, −1, 0, −6)
+    const xs = [-1, 0.5, 0, 3];
+    const expected = [-1, ...[-1, 0, -6].map((z) => Math.log1p(Math.exp(z)) / -2)];
+    const forward = (body: string) => Array.from(runReference(lowerSource(`${header}export class M extends nn.Module {\n  sp = new nn.Softplus({ beta: -2, threshold: 1 });\n  forward(x: Tensor<[Batch, 4]>) {\n    ${body}\n  }\n}\n`).graph, { x: nd([1, 4], xs) }, { params: new Map(), buffers: new Map() }).outputs[0].data);
+    expect(forward("return F.softplus(x, -2, 1);")).toEqual(expected.map((v) => expect.closeTo(v, 12)));
+    expect(forward("return this.sp(x);")).toEqual(expected.map((v) => expect.closeTo(v, 12)));
+    expect(gradient("return F.softplus(x, { beta: -2, threshold: 1 });", xs)).toEqual([1, 2 * sigmoid(-1), 3 * sigmoid(0), 4 * sigmoid(-6)].map((v) => expect.closeTo(v, 12)));
+    // β = 0 divides by 0 (PyTorch gives ∞ for every x): refused where it is written
+    expect(diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) {\n    return F.softplus(x, 0);\n  }\n}\n`).map((d) => d.code)).toEqual(["TSDP3004"]);
   });
 
   it("attention with a query whose every key is masked passes a gradient of 0 through that row, not NaN (PyTorch's _safe_softmax)", () => {
