@@ -9,10 +9,10 @@ import { KEEPS_EVERY_VALUE } from "../ops/movement.ts";
 
 // PyTorch raises on an index outside the dim it indexes (gather's "index 4 is out of bounds for
 // dimension 1 with size 4", index_select's and embedding's "index out of range in self", a loss's
-// target); a kernel cannot stop, and reads 0 or writes nothing there. A model input's indices are
-// checked by the runtime before the call (index-limits.ts); an index the compiler knows — a literal
-// F.tensor([0, 4], { dtype: "int32" }), a constructor's table, arithmetic on them — is checked
-// here, at the line that uses it.
+// target). A model input's indices are checked by the runtime before the call (index-limits.ts),
+// one computed in forward by the kernel that reads it (5-codegen/index-faults.ts); an index the
+// compiler knows — a literal F.tensor([0, 4], { dtype: "int32" }), a constructor's table,
+// arithmetic on them — is checked here, at the line that uses it.
 
 
 /**
