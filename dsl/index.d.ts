@@ -731,15 +731,16 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   indexFill(options: { dim: number; index: Tensor<Shape, "int32">; value: number }): Tensor;
 }
 
-/**
- * torch.max(x, dim)'s result (and topk's, sort's, …): `.values` / `.indices`, `[0]` / `[1]`, or
- * `const [values, indices] = x.max(1)` as PyTorch's tuple unpacks. A pair without the array's
- * values() method, whose name the named field takes (a tuple & { values } typed it Tensor & a function).
- */
 /** torch.slogdet's (sign, logabsdet): by name or destructured. */
 export type SlogdetResult = readonly [Tensor, Tensor] & { readonly sign: Tensor; readonly logabsdet: Tensor };
 /** torch.qr's (Q, R): by name or destructured. */
 export type QrResult = readonly [Tensor, Tensor] & { readonly Q: Tensor; readonly R: Tensor };
+/**
+ * torch.max(x, dim)'s result (and topk's, sort's, …): `.values` / `.indices`, `[0]` / `[1]`, or
+ * `const [values, indices] = x.max(1)` as PyTorch's tuple unpacks. A pair without the array's
+ * values() method, whose name the named field takes (a tuple & { values } typed it Tensor & a function),
+ * so it is not a `Tensor[]` (as PyTorch's named tuple is not a list): `[...x.max(1)]` is one.
+ */
 export type MaxResult = Omit<readonly [Tensor, Tensor<Shape, "int32">], "values"> & {
   readonly values: Tensor;
   readonly indices: Tensor<Shape, "int32">;
