@@ -77,6 +77,18 @@ describe("PyTorch's gradient conventions", () => {
     // the full reduction (and amax) still shares among ties, as PyTorch's; a NaN maximum goes to the NaNs
     expect(gradient("return x.max().view(1, 1).add(x.narrow(1, 0, 1).mul(0));", [3, 1, 3, 3])).toEqual([1 / 3, 0, 1 / 3, 1 / 3]);
     expect(gradient("return x.max().view(1, 1).add(x.narrow(1, 0, 1).mul(0));", [3, NaN, 3, 0])).toEqual([0, 1, 0, 0]);
+    expect(gradient("return x.min().view(1, 1).add(x.narrow(1, 0, 1).mul(0));", [NaN, 1, NaN, 0])).toEqual([0.5, 0, 0.5, 0]);
+  });
+
+  it("amax and amin share among ties, and a row whose maximum is NaN has gradient NaN, as PyTorch's amax (not max()'s, which goes to the NaNs)", () => {
+    // derivatives.yaml amax/amin: scale_grad_by_count(grad, result == self, dim) = grad / Σ mask · mask;
+    // NaN == NaN is false, so a NaN row's mask is all 0 and its gradient 0/0 · 0 = NaN everywhere
+    expect(gradient("return x.amax(1, true);", [3, 1, 3, 3])).toEqual([1 / 3, 0, 1 / 3, 1 / 3]);
+    expect(gradient("return x.amax(1, true);", [3, NaN, 3, 0])).toEqual([NaN, NaN, NaN, NaN]);
+    expect(gradient("return x.amin(1, true);", [0, NaN, 5, 0])).toEqual([NaN, NaN, NaN, NaN]);
+    expect(gradient("return x.amin(1, true);", [0, 2, 5, 0])).toEqual([0.5, 0, 0, 0.5]);
+    // every dim: the same
+    expect(gradient("return x.amax().view(1, 1).add(x.narrow(1, 0, 1).mul(0));", [3, NaN, 3, 0])).toEqual([NaN, NaN, NaN, NaN]);
   });
 
   it("std of a constant row has gradient 0; xlogy's ∂/∂x is log y; x⁰ has 0; |x| at NaN has 0; normalize at ‖x‖ = eps passes it", () => {

@@ -416,7 +416,8 @@ export const tensorMethods: Record<string, Method> = {
     // torch.max(x, other) is torch.maximum
     if (args[0] instanceof TensorValue) return tensorMethods.maximum(x, args, site, em);
     const b = bindArgs("max", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
-    if (b.dim === null) return em.tensor("amax", [x], { dims: null, keepdim: false }, "max", site);
+    // torch.max(x): amax's value, with max's gradient over a NaN (ops/reduce.ts amax)
+    if (b.dim === null) return em.tensor("amax", [x], { dims: null, keepdim: false, evenly: true }, "max", site);
     // torch.max(x, dim) returns (values, indices)
     return selectedExtreme(x, em.tensor("argmax", [x], { dims: [b.dim], keepdim: true }, "max", site), b.dim, b.keepdim, "max", site, em);
   },
@@ -433,7 +434,7 @@ export const tensorMethods: Record<string, Method> = {
     if (args[0] instanceof TensorValue) return tensorMethods.minimum(x, args, site, em);
     const b = bindArgs("min", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
     const negated = em.tensor("neg", [x], {}, "min", site);
-    if (b.dim === null) return em.tensor("neg", [em.tensor("amax", [negated], { dims: null, keepdim: false }, "min", site)], {}, "min", site);
+    if (b.dim === null) return em.tensor("neg", [em.tensor("amax", [negated], { dims: null, keepdim: false, evenly: true }, "min", site)], {}, "min", site);
     // torch.min(x, dim) returns (values, indices)
     return selectedExtreme(x, em.tensor("argmax", [negated], { dims: [b.dim], keepdim: true }, "min", site), b.dim, b.keepdim, "min", site, em);
   },
