@@ -38,6 +38,13 @@ __device__ __forceinline__ void tsdp_index_fault(int* fault, int site, int value
     if (atomicCAS(&fault[0], 0, site) == 0) fault[1] = value;
 }
 
+// v, recorded as out of range at `site` unless it lies in [low, limit) (op index_check; low is
+// −limit where a negative index counts from the end).
+__device__ __forceinline__ int tsdp_index_checked(int* fault, int site, int v, int low, int limit) {
+    if (v < low || v >= limit) tsdp_index_fault(fault, site, v);
+    return v;
+}
+
 // Warp-wide sum and maximum by butterfly shuffles: every lane ends with the result.
 __device__ __forceinline__ float tsdp_warp_sum(float v) {
     #pragma unroll
