@@ -206,6 +206,67 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   detach_(): this;
   floorDivide_(other: Tensor | number): this;
   logicalNot_(): this;
+  /** The rest of PyTorch's in-place forms of the methods above (x.copysign_(y), x.tril_(), x.scatter_reduce_(…)), as the ones before */
+  absolute_(): this;
+  acos_(): this;
+  acosh_(): this;
+  addmm_(mat1: Tensor, mat2: Tensor, options?: { beta?: number; alpha?: number }): this;
+  addmv_(mat: Tensor, vec: Tensor, options?: { beta?: number; alpha?: number }): this;
+  addr_(vec1: Tensor, vec2: Tensor, options?: { beta?: number; alpha?: number }): this;
+  asin_(): this;
+  asinh_(): this;
+  atan_(): this;
+  atan2_(other: Tensor | number): this;
+  atanh_(): this;
+  baddbmm_(batch1: Tensor, batch2: Tensor, options?: { beta?: number; alpha?: number }): this;
+  clip_(min?: Tensor | number | null, max?: Tensor | number | null): this;
+  clip_(options: { min?: Tensor | number | null; max?: Tensor | number | null }): this;
+  copysign_(other: Tensor | number): this;
+  cosh_(): this;
+  cumsum_(dim: number, options?: { dtype?: DType | "int64" | null }): this;
+  cumsum_(options: { dim: number; dtype?: DType | "int64" | null }): this;
+  cumprod_(dim: number): this;
+  cumprod_(options: { dim: number }): this;
+  deg2rad_(): this;
+  digamma_(): this;
+  divide_(other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): this;
+  erfinv_(): this;
+  exp2_(): this;
+  fix_(): this;
+  frac_(): this;
+  hypot_(other: Tensor | number): this;
+  i0_(): this;
+  lgamma_(): this;
+  log10_(): this;
+  log2_(): this;
+  logicalAnd_(other: Tensor): this;
+  logicalOr_(other: Tensor): this;
+  logicalXor_(other: Tensor): this;
+  logit_(eps?: number | null): this;
+  multiply_(other: Tensor | number): this;
+  mvlgamma_(p: number): this;
+  negative_(): this;
+  polygamma_(n: number): this;
+  rad2deg_(): this;
+  scatterReduce_(dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): this;
+  scatterReduce_(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): this;
+  sgn_(): this;
+  sinc_(): this;
+  sinh_(): this;
+  subtract_(other: Tensor | number, options?: { alpha?: number }): this;
+  tan_(): this;
+  tril_(diagonal?: number): this;
+  triu_(diagonal?: number): this;
+  trueDivide_(other: Tensor | number): this;
+  xlogy_(other: Tensor | number): this;
+  arccos_(): this;
+  arcsin_(): this;
+  arctan_(): this;
+  greater_(other: Tensor | number): this;
+  greaterEqual_(other: Tensor | number): this;
+  less_(other: Tensor | number): this;
+  lessEqual_(other: Tensor | number): this;
+  notEqual_(other: Tensor | number): this;
   nanToNum_(nan?: number, posinf?: number | null, neginf?: number | null): this;
   nanToNum_(options: { nan?: number; posinf?: number | null; neginf?: number | null }): this;
   eq_(other: Tensor | number): this;
@@ -907,15 +968,16 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   indexFill(options: { dim: number; index: Tensor<Shape, "int32">; value: number }): Tensor;
 }
 
-/**
- * torch.max(x, dim)'s result (and topk's, sort's, …): `.values` / `.indices`, `[0]` / `[1]`, or
- * `const [values, indices] = x.max(1)` as PyTorch's tuple unpacks. A pair without the array's
- * values() method, whose name the named field takes (a tuple & { values } typed it Tensor & a function).
- */
 /** torch.slogdet's (sign, logabsdet): by name or destructured. */
 export type SlogdetResult = readonly [Tensor, Tensor] & { readonly sign: Tensor; readonly logabsdet: Tensor };
 /** torch.qr's (Q, R): by name or destructured. */
 export type QrResult = readonly [Tensor, Tensor] & { readonly Q: Tensor; readonly R: Tensor };
+/**
+ * torch.max(x, dim)'s result (and topk's, sort's, …): `.values` / `.indices`, `[0]` / `[1]`, or
+ * `const [values, indices] = x.max(1)` as PyTorch's tuple unpacks. A pair without the array's
+ * values() method, whose name the named field takes (a tuple & { values } typed it Tensor & a function),
+ * so it is not a `Tensor[]` (as PyTorch's named tuple is not a list): `[...x.max(1)]` is one.
+ */
 export type MaxResult = Omit<readonly [Tensor, Tensor<Shape, "int32">], "values"> & {
   readonly values: Tensor;
   readonly indices: Tensor<Shape, "int32">;
@@ -2712,7 +2774,7 @@ export namespace F {
   function normalize(x: Tensor, p?: number, dim?: number, options?: { eps?: number }): Tensor;
   function normalize(x: Tensor, p?: number, options?: { dim?: number; eps?: number }): Tensor;
   function normalize(x: Tensor, options: { p?: number; dim?: number; eps?: number }): Tensor;
-  /** log(1 + e^(βx))/β, and x where βx > threshold (PyTorch's defaults: β = 1, threshold 20) */
+  /** log(1 + e^(βx))/β, and x where βx > threshold (PyTorch's defaults: β = 1, threshold 20; β may be negative, not 0) */
   function softplus(x: Tensor, beta?: number, threshold?: number): Tensor;
   function softplus(x: Tensor, beta?: number, options?: { threshold?: number }): Tensor;
   function softplus(x: Tensor, options: { beta?: number; threshold?: number }): Tensor;

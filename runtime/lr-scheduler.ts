@@ -311,7 +311,7 @@ export class MultiplicativeLR extends LRScheduler {
   private checkReplay(t: number, from: number, who = this.who): void {
     if (t - from > MAX_REPLAYED_STEPS)
       throw new RangeError(
-        `${who}: its rate at step ${t} is the product of lrLambda over the ${t - from} steps from step ${from}, more than the ${MAX_REPLAYED_STEPS} tsdp replays (one lrLambda call each); resume with loadStateDict(stateDict()) of the scheduler that stepped there (it carries the product, "factor"), or step it there`,
+        `${who}: its rate at step ${t} is the product of lrLambda over the ${t - from} steps from step ${from}, more than the ${MAX_REPLAYED_STEPS} tsdp replays (one lrLambda call each); resume with loadStateDict(stateDict()) of the scheduler that stepped there (it carries the product: "factor", a SequentialLR's "factors"), or step it there`,
       );
   }
   /** lastEpoch and the product of λ up to it (`factor`): loadStateDict resumes from it without calling λ again. */
@@ -341,6 +341,15 @@ export class MultiplicativeLR extends LRScheduler {
     for (let e = from + 1; e <= t; e++) factor *= this.lrLambda(e);
     this.continued = { t, factor };
     return lr * factor;
+  }
+  /** The product of λ over its own steps up to t, in a SequentialLR: from step 1 when it is first (lrFrom), from step 0 after a milestone (lrContinuing). */
+  productInSequence(first: boolean, t: number): number {
+    return first ? this.lrFrom(1, t) : this.lrContinuing(1, t);
+  }
+  /** Resumes that product at t (a SequentialLR's stateDict): no λ call before t. */
+  resumeInSequence(first: boolean, t: number, factor: number): void {
+    if (first) this.reached = { t, factor };
+    else this.continued = { t, factor };
   }
 }
 
@@ -750,6 +759,37 @@ export class SequentialLR extends LRScheduler {
     let momentum = held;
     for (let i = 0; i < index; i++) momentum = this.schedulers[i].momentumAfter(this.milestones[i] - (i > 0 ? this.milestones[i - 1] : 0) - 1, momentum);
     return scheduler.momentumAfter(at, momentum);
+  }
+  /** Scheduler i's own step at this one's lastEpoch (counting from 0 at its milestone; the last before the next), or undefined before its milestone. */
+  private ownStep(i: number): number | undefined {
+    const start = i > 0 ? this.milestones[i - 1] : 0;
+    if (this.lastEpoch < start) return undefined;
+    return Math.min(this.lastEpoch, i < this.milestones.length ? this.milestones[i] - 1 : Infinity) - start;
+  }
+  /**
+   * lastEpoch, and each MultiplicativeLR's product of λ over its steps so far (`factors`, by scheduler;
+   * null for the others and for one not reached yet), as MultiplicativeLR's own stateDict carries it:
+   * a resume calls λ for the steps after, not for the millions before (PyTorch's optimizer keeps the lr).
+   */
+  override stateDict(): { lastEpoch: number; factors?: (number | null)[] } {
+    const factors = this.schedulers.map((s, i) => {
+      const t = this.ownStep(i);
+      return s instanceof MultiplicativeLR && t !== undefined ? s.productInSequence(i === 0, t) : null;
+    });
+    return factors.some((f) => f !== null) ? { lastEpoch: this.lastEpoch, factors } : { lastEpoch: this.lastEpoch };
+  }
+  /** A state without `factors` (PyTorch's, or one written by hand) replays each MultiplicativeLR's λ up to lastEpoch. */
+  override loadStateDict(state: { lastEpoch: number; factors?: readonly (number | null)[] }): void {
+    const who = `${this.who}.loadStateDict`;
+    const factors = state?.factors;
+    if (factors !== undefined && (!Array.isArray(factors) || factors.length !== this.schedulers.length || factors.some((f) => f !== null && (typeof f !== "number" || !Number.isFinite(f)))))
+      throw new RangeError(`${who}: factors must hold one finite number (a MultiplicativeLR's product of lrLambda) or null per scheduler, ${this.schedulers.length} in all, got ${describeValue(factors)}`);
+    super.loadStateDict(state);
+    this.schedulers.forEach((s, i) => {
+      const t = this.ownStep(i);
+      const factor = factors?.[i];
+      if (s instanceof MultiplicativeLR && t !== undefined && typeof factor === "number") s.resumeInSequence(i === 0, t, factor);
+    });
   }
   /** A base lr has no param groups to hold a momentum: the latest cycle made among its schedulers set it. */
   protected override heldMomentum(): number | undefined {

@@ -10,7 +10,7 @@ import { GraphBuilder } from "../compiler/ir/builder.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
-import { header, lowerSource } from "./helpers.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
@@ -43,6 +43,19 @@ describe("PyTorch's gradient conventions", () => {
     expect(gradient("return F.softMarginLoss(x, F.onesLike(x), { reduction: 'none' });", [0, 0])).toEqual([-0.5, -1]);
   });
 
+  it("softplus with a negative β is PyTorch's (1/β)·log(1 + e^(βx)), x where βx > threshold, gradient σ(βx); β = 0 refused", () => {
+    // PyTorch's softplus_kernel: (x·β) > threshold ? x : log1p(exp(x·β)) / β, no sign check on β;
+    // softplus_backward: σ(x·β) below the threshold, 1 above. β = −2, threshold 1, x = (−1, 0.5, 0, 3): βx = (2, −1, 0, −6)
+    const xs = [-1, 0.5, 0, 3];
+    const expected = [-1, ...[-1, 0, -6].map((z) => Math.log1p(Math.exp(z)) / -2)];
+    const forward = (body: string) => Array.from(runReference(lowerSource(`${header}export class M extends nn.Module {\n  sp = new nn.Softplus({ beta: -2, threshold: 1 });\n  forward(x: Tensor<[Batch, 4]>) {\n    ${body}\n  }\n}\n`).graph, { x: nd([1, 4], xs) }, { params: new Map(), buffers: new Map() }).outputs[0].data);
+    expect(forward("return F.softplus(x, -2, 1);")).toEqual(expected.map((v) => expect.closeTo(v, 12)));
+    expect(forward("return this.sp(x);")).toEqual(expected.map((v) => expect.closeTo(v, 12)));
+    expect(gradient("return F.softplus(x, { beta: -2, threshold: 1 });", xs)).toEqual([1, 2 * sigmoid(-1), 3 * sigmoid(0), 4 * sigmoid(-6)].map((v) => expect.closeTo(v, 12)));
+    // β = 0 divides by 0 (PyTorch gives ∞ for every x): refused where it is written
+    expect(diagnosticsOf(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) {\n    return F.softplus(x, 0);\n  }\n}\n`).map((d) => d.code)).toEqual(["TSDP3004"]);
+  });
+
   it("attention with a query whose every key is masked passes a gradient of 0 through that row, not NaN (PyTorch's _safe_softmax)", () => {
     const g = gradient("const q = x.view(-1, 3, 2); const keep = F.ones(3, 3, { dtype: F.bool }).tril().logicalAnd(F.arange(3).view(3, 1).gt(0));\n    return F.scaledDotProductAttention(q, q, q, { attnMask: keep }).flatten(1);", [0.5, -1, 2, 0.25, -0.5, 1.5]);
     expect(g.every(Number.isFinite)).toBe(true);
@@ -64,6 +77,18 @@ describe("PyTorch's gradient conventions", () => {
     // the full reduction (and amax) still shares among ties, as PyTorch's; a NaN maximum goes to the NaNs
     expect(gradient("return x.max().view(1, 1).add(x.narrow(1, 0, 1).mul(0));", [3, 1, 3, 3])).toEqual([1 / 3, 0, 1 / 3, 1 / 3]);
     expect(gradient("return x.max().view(1, 1).add(x.narrow(1, 0, 1).mul(0));", [3, NaN, 3, 0])).toEqual([0, 1, 0, 0]);
+    expect(gradient("return x.min().view(1, 1).add(x.narrow(1, 0, 1).mul(0));", [NaN, 1, NaN, 0])).toEqual([0.5, 0, 0.5, 0]);
+  });
+
+  it("amax and amin share among ties, and a row whose maximum is NaN has gradient NaN, as PyTorch's amax (not max()'s, which goes to the NaNs)", () => {
+    // derivatives.yaml amax/amin: scale_grad_by_count(grad, result == self, dim) = grad / Σ mask · mask;
+    // NaN == NaN is false, so a NaN row's mask is all 0 and its gradient 0/0 · 0 = NaN everywhere
+    expect(gradient("return x.amax(1, true);", [3, 1, 3, 3])).toEqual([1 / 3, 0, 1 / 3, 1 / 3]);
+    expect(gradient("return x.amax(1, true);", [3, NaN, 3, 0])).toEqual([NaN, NaN, NaN, NaN]);
+    expect(gradient("return x.amin(1, true);", [0, NaN, 5, 0])).toEqual([NaN, NaN, NaN, NaN]);
+    expect(gradient("return x.amin(1, true);", [0, 2, 5, 0])).toEqual([0.5, 0, 0, 0.5]);
+    // every dim: the same
+    expect(gradient("return x.amax().view(1, 1).add(x.narrow(1, 0, 1).mul(0));", [3, NaN, 3, 0])).toEqual([NaN, NaN, NaN, NaN]);
   });
 
   it("std of a constant row has gradient 0; xlogy's ∂/∂x is log y; x⁰ has 0; |x| at NaN has 0; normalize at ‖x‖ = eps passes it", () => {

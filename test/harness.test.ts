@@ -58,7 +58,7 @@ describe.skipIf(!findNvcc())("the harness on its own, nvcc", () => {
     // the shared cache's entry, as tsdp inspect --arch sm_90 builds it (resources.ts): no second nvcc build
     const h = await harnessFor(cacheDirectory(), "cuda", ["90"], "plain", undefined);
     for (const o of Object.values(h.objects)) expect(existsSync(o)).toBe(true);
-    expect(h.resources?.map((r) => `${r.kernel} ${r.arch}`).sort()).toEqual(["grad_clip_factor_kernel sm_90", "grad_norm_partials_kernel sm_90", "held_gradients_kernel sm_90", "optimizer_update_kernel sm_90", "tsdp_accumulate_kernel sm_90"]);
+    expect(h.resources?.map((r) => `${r.kernel} ${r.arch}`).sort()).toEqual(["grad_clip_factor_kernel sm_90", "grad_norm_partials_kernel sm_90", "held_gradients_kernel sm_90", "index_fault_flag_kernel sm_90", "optimizer_update_kernel sm_90", "tsdp_accumulate_kernel sm_90"]);
     expect(h.resources?.every((r) => r.spillStoreBytes === 0 && r.stackBytes === 0)).toBe(true);
   }, 300_000);
 });

@@ -55,6 +55,77 @@ describe("int32 indices from the caller", () => {
   }, 300_000);
 });
 
+// An index computed in forward cannot be checked before the call: every kernel that reads through
+// one checks it as it reads (compiler/5-codegen/index-faults.ts). It used to read 0 (or add nothing,
+// or take a NaN loss) where PyTorch raises; now the call fails naming the op and its line, and a
+// training step takes no update on any replica: the model is as before it, and the next step is the
+// one a model that never saw the bad batch takes.
+const COMPUTED = `${header}export class Reads extends nn.Module {
+  emb = new nn.Embedding(5, 3);
+  table = new nn.Parameter(F.randn(5, 3));
+  grid = new nn.Parameter(F.randn(3, 4));
+  forward(x: Tensor<[Batch, 10]>) {
+    const col = (j: number) => x.select(1, j).long();
+    const data = x.narrow(1, 6, 4);
+    const rows = this.emb(col(0));
+    const gathered = data.gather(1, col(1).view(-1, 1));
+    const selected = this.table.indexSelect(0, col(2));
+    const scattered = data.mul(0).scatter(1, col(3).view(-1, 1), data.narrow(1, 0, 1));
+    const hot = F.oneHot(col(4), 3).float();
+    const cell = this.grid.index([col(1).remainder(3), col(5)]).view(-1, 1);
+    return rows.add(gathered).add(selected).add(scattered.narrow(1, 0, 3)).add(hot).add(cell);
+  }
+}
+export const training = new Training(Reads, {
+  loss: (out: Tensor, y: Tensor<[Batch, 2]>) => F.crossEntropy(out, y.select(1, 0).long()),
+  optimizer: new optim.Adam({ lr: 0.01 }),
+});
+`;
+
+describe("int32 indices computed in forward", () => {
+  it("one out of range fails the call naming the op and its line (embedding, gather, index_select, scatter, one_hot, x[i, j], a loss's class); a step is not taken, on one replica or two", async () => {
+    const dir = writeFiles({ "model.ts": COMPUTED });
+    const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    // sample 2 of 4 holds the bad index (columns 0–5 are indices): with two replicas it is replica 1's, and replica 0's update must stop too
+    const batch = (bad?: { col: number; value: number }) =>
+      tensor(Float32Array.from([[1, 2, 3, 0, 0, 1], [4, 0, 1, 3, 2, -4], [2, 3, 4, 1, 1, 2], [0, 1, 0, 2, 0, 3]].flatMap((ids, i) => [...ids.map((v, j) => (i === 2 && bad?.col === j ? bad.value : v)), 0.1, 0.2, 0.3, 0.4])), [4, 10]);
+    const target = (cls = 2) => tensor(Float32Array.from([0, 1, cls, 1, 0, 0, 2, 0]), [4, 2]);
+    const fresh = await load(build.outDir, { seed: 1 });
+    const losses = [fresh.trainStepSync(batch(), target()), fresh.trainStepSync(batch(), target())];
+    fresh.dispose();
+    for (const options of [{ devices: 1 }, { devices: 2, cudaGraphs: true }]) {
+      const m = await load(build.outDir, { seed: 1, ...options });
+      try {
+        expect(m.trainStepSync(batch(), target())).toBeCloseTo(losses[0], 5);
+        const state = () => m.parameters().map((p) => Array.from(m.getParameter(p.name).data as Float32Array));
+        const before = state();
+        const reads: [number, number, RegExp][] = [
+          [0, 5, /index 5 is out of range for a dim of size 5: embedding at model\.ts:9:18/],
+          [1, -1, /index -1 is out of range for a dim of size 4: gather at model\.ts:10:22/],
+          [2, 9, /index 9 is out of range for a dim of size 5: index_select at model\.ts:11:22/],
+          [3, 4, /index 4 is out of range for a dim of size 4: scatter at model\.ts:12:23/],
+          // compared, not loaded: a row of zeros; and x[i, j] with j past its dim, whose row-major position
+          // i·4 + j named another element of the grid
+          [4, 3, /index 3 is out of range for a dim of size 3: one_hot at model\.ts:13:17/],
+          [5, 5, /index 5 is out of range for a dim of size 4: index at model\.ts:14:18/],
+        ];
+        for (const [col, value, message] of reads) {
+          expect(() => m.forwardSync(batch({ col, value }))).toThrow(message);
+          expect(() => m.trainStepSync(batch({ col, value }), target())).toThrow(message);
+          await expect(m.trainStep(batch({ col, value }), target(), { waitForLoss: false }).then(() => m.forwardSync(batch()))).rejects.toThrow(message);
+        }
+        expect(() => m.evaluateSync(batch({ col: 0, value: 7 }), target())).toThrow(/index 7 is out of range for a dim of size 5: embedding/);
+        expect(() => m.trainStepSync(batch(), target(3))).toThrow(/index 3 is out of range for a dim of size 3: cross_entropy's target \(a class\) at model\.ts:19:49.*the step was not taken/);
+        expect(state()).toEqual(before);
+        // Adam's step count and moments as before the failed steps: the second step of a fresh model
+        expect(m.trainStepSync(batch(), target())).toBeCloseTo(losses[1], 5);
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 300_000);
+});
+
 describe("labels a loss in forward reads", () => {
   it("a -100 label of a loss declared without ignoreIndex names PyTorch's default there too (it said 'an embedding's rows')", async () => {
     const source = `${header}export class Scored extends nn.Module {

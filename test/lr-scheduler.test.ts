@@ -291,6 +291,29 @@ describe("lrScheduler over param groups: each group's rate from its own initial 
     close(trace.map((g) => g[1]), [0.0005, 0.0005, 0.00045, 0.000405, 0.0003645]);
   });
 
+  it("a SequentialLR's stateDict carries its MultiplicativeLR's product of λ (factors), as MultiplicativeLR's own: a resume calls λ only for the steps after", () => {
+    // PyTorch's optimizer keeps the lr a MultiplicativeLR reached; tsdp's rate is λ's product, which a
+    // resumed SequentialLR replayed from step 0 (refused past 10⁹ steps, pointing at a "factor" its stateDict lacked)
+    const sequence = (lambda: (epoch: number) => number) => new lrScheduler.SequentialLR(1, [new lrScheduler.ExponentialLR(1, { gamma: 0.5 }), new lrScheduler.MultiplicativeLR(1, lambda)], [3]);
+    const ran = sequence(() => 0.9);
+    for (let t = 0; t < 10; t++) ran.step();
+    // steps 0–2: 1, 0.5, 0.25; at milestone 3 the MultiplicativeLR multiplies 0.25 by λ(0), …, λ(7) at step 10
+    expect(ran.stateDict()).toEqual({ lastEpoch: 10, factors: [null, expect.closeTo(0.9 ** 8, 15)] });
+    const calls: number[] = [];
+    const resumed = sequence((e) => (calls.push(e), 0.5));
+    resumed.loadStateDict(JSON.parse(JSON.stringify(ran.stateDict())));
+    expect(resumed.lr).toBeCloseTo(ran.lr, 15);
+    expect(calls).toEqual([]);
+    resumed.step();
+    expect(resumed.lr).toBeCloseTo(ran.lr * 0.5, 15);
+    expect(calls).toEqual([8]);
+    // PyTorch's state (no factors) replays λ; a bad one is refused
+    const replayed = sequence(() => 0.9);
+    replayed.loadStateDict({ lastEpoch: 10 });
+    expect(replayed.lr).toBeCloseTo(ran.lr, 15);
+    expect(() => replayed.loadStateDict({ lastEpoch: 10, factors: [0.5] })).toThrow(/SequentialLR\.loadStateDict: factors must hold one finite number .* or null per scheduler, 2 in all/);
+  });
+
   it("a SequentialLR's schedulers must be made for its model (PyTorch: the same optimizer), and a step's groupLrs are numbers", () => {
     const grouped = model();
     expect(() => new lrScheduler.SequentialLR(grouped, [new lrScheduler.CosineAnnealingLR(0.001, { tMax: 4 })], [])).toThrow(/SequentialLR: schedulers\[0\] was made for a base lr, the SequentialLR for a model: make every one for the same model/);

@@ -408,6 +408,10 @@ describe("joins and slices (compiler/ops/join.ts)", () => {
     expect(infer("take_grad", [t([Batch, 3]), t([Batch], "i32")], { dim: 0, mode: "vector", size: 10 })).toBe("f32[10, 3]");
     rejects("take", [t([3, Batch]), t([Batch], "i32")], { dim: 0, mode: "vector" }, /takes from a tensor without a batch dim/);
   });
+  it("index_check: an int32 identity (an index checked where a composition compares it), int32 only", () => {
+    expect(infer("index_check", [t([Batch, 3], "i32")], { limit: 4, what: "one_hot" })).toBe("i32[Batch, 3]");
+    rejects("index_check", [t([Batch, 3])], { limit: 4, what: "one_hot" }, /int32 indices/);
+  });
   it("the scans keep the shape (cum_extreme's indices int32), along a fixed-size dim; their gradients take inputs of that shape", () => {
     expect(infer("cumprod", [t([Batch, 6, 4])], { dim: 1 })).toBe("f32[Batch, 6, 4]");
     expect(infer("logcumsumexp", [t([Batch, 6])], { dim: -1 })).toBe("f32[Batch, 6]");

@@ -18,6 +18,7 @@ export type ArgKind =
   | "int" // any integer (dims)
   | "number" // finite number
   | "posNumber" // finite number > 0 (eps: dividing by it must not blow up)
+  | "nonZeroNumber" // finite number ≠ 0 (softplus's β, which may be negative: the result is divided by it)
   | "nonNegNumber" // finite number ≥ 0 (learning rates, momentum, weight decay)
   | "prob" // number in [0, 1]
   | "betas" // two numbers in [0, 1) (Adam's moving-average factors)
@@ -293,6 +294,8 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
       return finiteAtLeast(-Infinity, false, "a finite number");
     case "posNumber":
       return finiteAtLeast(0, true, "a finite number > 0");
+    case "nonZeroNumber":
+      return finiteAtLeast(-Infinity, true, "a finite number other than 0");
     case "nonNegNumber":
       return finiteAtLeast(0, false, "a finite number ≥ 0");
     case "prob":

@@ -9,10 +9,10 @@ import { KEEPS_EVERY_VALUE } from "../ops/movement.ts";
 
 // PyTorch raises on an index outside the dim it indexes (gather's "index 4 is out of bounds for
 // dimension 1 with size 4", index_select's and embedding's "index out of range in self", a loss's
-// target); a kernel cannot stop, and reads 0 or writes nothing there. A model input's indices are
-// checked by the runtime before the call (index-limits.ts); an index the compiler knows — a literal
-// F.tensor([0, 4], { dtype: "int32" }), a constructor's table, arithmetic on them — is checked
-// here, at the line that uses it.
+// target). A model input's indices are checked by the runtime before the call (index-limits.ts),
+// one computed in forward by the kernel that reads it (5-codegen/index-faults.ts); an index the
+// compiler knows — a literal F.tensor([0, 4], { dtype: "int32" }), a constructor's table,
+// arithmetic on them — is checked here, at the line that uses it.
 
 
 /**
@@ -50,11 +50,13 @@ export function checkConstantIndexes(em: GraphEmitter, node: Node, who: string, 
 /**
  * An int32 index with its negative values counted from the end of a dim of `size`, as PyTorch's
  * advanced indexing (x[:, idx], index_put_) and index_fill do; a known value outside [−size, size)
- * is refused as the user wrote it.
+ * is refused as the user wrote it, a computed one reported as it is read (op index_check: several
+ * indices make one row-major position, where an index past its own dim would name another element).
  */
 export function countedFromEnd(index: TensorValue, size: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   const bad = knownIndexValues(em, index.node)?.find((v) => !(v >= -size && v < size));
   if (bad !== undefined) fail("invalidArgument", `${who}: index ${bad} is out of range for a dim of size ${size} (PyTorch raises; the valid indices are ${-size} to ${size - 1})`, site.loc);
-  const negative = em.tensor("lt", [index, em.constant(0, site)], {}, who, site);
-  return em.tensor("where", [negative, em.tensor("add", [index, em.constant(size, site)], {}, who, site), index], {}, who, site);
+  const checked = em.tensor("index_check", [index], { limit: size, low: -size, what: who }, who, site);
+  const negative = em.tensor("lt", [checked, em.constant(0, site)], {}, who, site);
+  return em.tensor("where", [negative, em.tensor("add", [checked, em.constant(size, site)], {}, who, site), checked], {}, who, site);
 }

@@ -151,7 +151,8 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
   },
   // F.one_hot(tensor, num_classes): 1 where the last dim's position is the class. tsdp's masks are
   // float32 0/1 (comparisons give them), so the result is one; .float() keeps it, .long() makes int32.
-  // A computed index outside [0, numClasses) gives a row of zeros (PyTorch raises); a known one is refused.
+  // A computed index outside [0, numClasses) is reported as the kernel reads it (op index_check), as
+  // PyTorch raises ("Class values must be smaller than num_classes"); a known one is refused here.
   oneHot: {
     // PyTorch's default −1 (the data's largest class + 1) is taken, to be refused with the reason below
     args: [arg("x", "tensor"), opt("numClasses", "int", -1)],
@@ -163,7 +164,8 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
       checkKnownIndex(em, x.node, { limit: b.numClasses }, who, site);
       const c = ops(em, who, site);
       const classes = c.op("arange_int", [], { start: 0, step: 1, length: b.numClasses });
-      return c.op("eq", [c.reshape(x, [...x.node.shape, 1]), classes]);
+      const checked = c.op("index_check", [x], { limit: b.numClasses, what: "one_hot" });
+      return c.op("eq", [c.reshape(checked, [...x.node.shape, 1]), classes]);
     },
   },
   // F.cosine_similarity(x1, x2, dim=1, eps=1e-8): Σ x1/max(‖x1‖, ε) · x2/max(‖x2‖, ε) along dim

@@ -454,7 +454,8 @@ function stableSoftplus(c: ReturnType<typeof composer>, z: () => Node): Node {
  * alone gives PyTorch's float32 result (for β = 1). A lower threshold changes values and needs the select
  * where(βx > t, x, softplus) — a select, not softplus + [βx > t]·(x − softplus), which is ∞ − ∞ at
  * x = +∞ — with βx computed again for the condition, so that every intermediate keeps one consumer
- * and the kernel stays one.
+ * and the kernel stays one. A negative β is PyTorch's too (its kernel has no sign check): with β = −1
+ * it is log σ(x); the gradient of stableSoftplus(βx)/β is σ(βx), as PyTorch's softplus_backward.
  */
 function softplus(c: ReturnType<typeof composer>, x: Node, beta: number, threshold: number): Node {
   const scaled = () => (beta === 1 ? x : c.op("mul", x, beta));
@@ -554,7 +555,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   logsumexp: { args: logsumexpArgs, lower: lowerings.logsumexp },
   std: { args: varianceArgs, lower: lowerings.std },
   normalize: { args: [x, opt("p", "any", 2), opt("dim", "int", 1), opt("eps", "posNumber", 1e-12)], lower: lowerings.normalize },
-  softplus: { args: [x, opt("beta", "posNumber", 1), opt("threshold", "number", 20)], lower: lowerings.softplus },
+  softplus: { args: [x, opt("beta", "nonZeroNumber", 1), opt("threshold", "number", 20)], lower: lowerings.softplus },
   tanhshrink: { args: [x], lower: lowerings.tanhshrink },
   hardshrink: { args: [x, opt("lambd", "nonNegNumber", 0.5)], lower: lowerings.hardshrink },
   softshrink: { args: [x, opt("lambd", "nonNegNumber", 0.5)], lower: lowerings.softshrink },

@@ -186,7 +186,8 @@ function broadcastIndices(indices: TensorValue[], who: string, site: CallSite, e
 /**
  * The row-major position of (i0, i1, …) in dims of `sizes`: Σ i_k·Π_{j>k} sizes_j, as int32, each
  * negative index counted from its dim's end first, as PyTorch's advanced indexing wraps it
- * (x[..., tensor([-2]), :]). An index still out of range reads 0 on the device (take).
+ * (x[..., tensor([-2]), :]); each is checked against its own dim first (countedFromEnd: index_check),
+ * as a position past one dim would name another element of the whole.
  */
 function rowMajor(indices: TensorValue[], sizes: readonly number[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
   const wrapped = (t: TensorValue, size: number) => countedFromEnd(t, size, who, site, em);

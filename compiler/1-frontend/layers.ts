@@ -283,7 +283,7 @@ const layers: Record<string, LayerSpec> = {
   // weight / posWeight: tensors made at the declaration (F.full([C], 3)), PyTorch's buffers of the loss
   BCELoss: { args: bceArgs(false), inputs: [arg("input", "tensor"), arg("target", "tensor")], forward: (_self, b, call, site, em, who) => lowerings.binaryCrossEntropy({ ...b, ...call }, site, em, who) },
   BCEWithLogitsLoss: { args: bceArgs(true), inputs: [arg("input", "tensor"), arg("target", "tensor")], forward: (_self, b, call, site, em, who) => lowerings.binaryCrossEntropyWithLogits({ ...b, ...call }, site, em, who) },
-  Softplus: activation("softplus", [opt("beta", "posNumber", 1), opt("threshold", "number", 20)]),
+  Softplus: activation("softplus", [opt("beta", "nonZeroNumber", 1), opt("threshold", "number", 20)]),
   Hardswish: activation("hardswish", [opt("inplace", "bool", false)]),
   Hardsigmoid: activation("hardsigmoid", [opt("inplace", "bool", false)]),
   ReLU6: activation("relu6", [opt("inplace", "bool", false)]),

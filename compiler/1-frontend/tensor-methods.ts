@@ -435,7 +435,8 @@ export const tensorMethods: Record<string, Method> = {
     // torch.max(x, other) and torch.max(x, other=y) are torch.maximum
     if (givesOther(args)) return tensorMethods.maximum(x, args, site, em);
     const b = bindArgs("max", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
-    if (b.dim === null) return em.tensor("amax", [x], { dims: null, keepdim: false }, "max", site);
+    // torch.max(x): amax's value, with max's gradient over a NaN (ops/reduce.ts amax)
+    if (b.dim === null) return em.tensor("amax", [x], { dims: null, keepdim: false, evenly: true }, "max", site);
     // torch.max(x, dim) returns (values, indices)
     return selectedExtreme(x, em.tensor("argmax", [x], { dims: [b.dim], keepdim: true }, "max", site), b.dim, b.keepdim, "max", site, em);
   },
@@ -452,7 +453,7 @@ export const tensorMethods: Record<string, Method> = {
     if (givesOther(args)) return tensorMethods.minimum(x, args, site, em);
     const b = bindArgs("min", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
     const negated = em.tensor("neg", [x], {}, "min", site);
-    if (b.dim === null) return em.tensor("neg", [em.tensor("amax", [negated], { dims: null, keepdim: false }, "min", site)], {}, "min", site);
+    if (b.dim === null) return em.tensor("neg", [em.tensor("amax", [negated], { dims: null, keepdim: false, evenly: true }, "min", site)], {}, "min", site);
     // torch.min(x, dim) returns (values, indices)
     return selectedExtreme(x, em.tensor("argmax", [negated], { dims: [b.dim], keepdim: true }, "min", site), b.dim, b.keepdim, "min", site, em);
   },

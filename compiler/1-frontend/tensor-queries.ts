@@ -463,8 +463,9 @@ function evenAmongTies(c: ReturnType<typeof ops>, t: TensorValue, picked: Tensor
   const over = { dims: [0], keepdim: false };
   const ties = c.op("sum", [c.op("where", [tie, 1, 0])], over);
   const spread = c.op("div", [c.op("sum", [c.op("where", [tie, c.op("sub", [c.op("detach", [t]), t]), 0])], over), ties]);
-  const high = c.op("amax", [c.op("where", [tie, t, -FLOAT32_MAX])], over);
-  const low = c.op("neg", [c.op("amax", [c.op("neg", [c.op("where", [tie, t, FLOAT32_MAX])])], over)]);
+  // (evenly: max()'s gradient, which goes to the NaNs, not amax's NaN for a NaN maximum)
+  const high = c.op("amax", [c.op("where", [tie, t, -FLOAT32_MAX])], { ...over, evenly: true });
+  const low = c.op("neg", [c.op("amax", [c.op("neg", [c.op("where", [tie, t, FLOAT32_MAX])])], { ...over, evenly: true })]);
   const extreme = c.op("where", [c.op("lt", [v, -FLOAT32_MAX]), low, high]);
   const finite = c.op("eq", [c.op("sub", [v, v]), 0]);
   return c.reshape(c.op("where", [finite, c.op("sub", [v, spread]), extreme]), []);

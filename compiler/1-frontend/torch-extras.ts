@@ -22,6 +22,11 @@ export const EXTRA_METHODS: Readonly<Record<string, true>> = Object.fromEntries(
   ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter", "sgn", "histc", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual", "moveaxis"].map((n) => [n, true]),
 );
 
+/** Those of them PyTorch also has in place (x.sgn_(), x.sinc_(), x.true_divide_(y)): x takes the result. */
+export const EXTRA_IN_PLACE: Readonly<Record<string, true>> = Object.fromEntries(
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "trueDivide", "fix", "deg2rad", "rad2deg", "sinc", "sgn", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual"].map((n) => [n, true]),
+);
+
 /** x.<name>(...args), the tensor method as a model file calls it. */
 const method = (x: TensorValue, name: string, em: GraphEmitter, site: CallSite, ...args: Value[]): TensorValue =>
   (tensorProperty(x, name, em, site) as BuiltinFunction).call(args, site) as TensorValue;

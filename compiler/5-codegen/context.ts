@@ -5,6 +5,7 @@ import type { MemoryPlan } from "../4-memory/plan.ts";
 import type { Graph, Node } from "../ir/node.ts";
 import { formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import { cComment } from "./escape.ts";
+import { IndexSites } from "./index-faults.ts";
 import type { Tuning } from "../tuning/tuning-file.ts";
 
 /** What every kernel builder needs: the plans, and how to name memory and source lines. */
@@ -20,6 +21,8 @@ export class CodegenContext {
     readonly shapeFor: ShapeFor = "cpu",
     /** The tuning file's knobs (compiler/tuning), which replace the heuristics' choices. */
     readonly tuning?: Tuning,
+    /** The build's index-read sites (index-faults.ts), shared by every program's context. */
+    readonly indexSites: IndexSites = new IndexSites(),
   ) {}
 
   /** The harness expression for a value's device pointer. */

@@ -27,6 +27,7 @@ import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, lay
 import { opDef } from "../ops/index.ts";
 import type { KernelBuilder } from "../ops/op.ts";
 import { kernelReport, launchReports } from "./launches.ts";
+import { IndexSites } from "./index-faults.ts";
 import { nanWatches } from "./nan-watch.ts";
 import { indexRangeOf } from "./index-limits.ts";
 import type { HeaderView, InitTableView, KernelView, PatchRowView, PatchTableView, LaunchView, LaunchSiteView, ModelView, ProgramView, StateCopyView, StateRowView, TensorRowView, TrainingView } from "./view.ts";
@@ -339,8 +340,9 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
   const out: Record<string, RenderedProgram & { ctx: CodegenContext }> = {};
   const gemmChoices: GemmChoice[] = [];
   let cublasltSites = 0;
+  const indexSites = new IndexSites();
   for (const [name, program] of Object.entries(programs)) {
-    const ctx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor, tuning);
+    const ctx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor, tuning, indexSites);
     const launches: LaunchView[] = [];
     const templates: KernelView["template"][] = [];
     const blas = blasSites(ctx, name, program.plan, gemm, cublasltSites);
@@ -361,7 +363,7 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
       // kernel's index maps, reading outside its operands (fuzz seed 60063).
       for (let n = 1; texts.has(kernel.name) && texts.get(kernel.name) !== text; n++) {
         const alias = n === 1 ? `${stem}_${name}` : `${stem}_${name}${n}`;
-        const aliasCtx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor, tuningUnder(tuning, alias, stem));
+        const aliasCtx = new CodegenContext(program.graph, program.plan, program.memory, precision, shapeFor, tuningUnder(tuning, alias, stem), indexSites);
         ({ kernel, launch, extra } = build(aliasCtx, { ...k, name: alias }));
         text = render(kernel, extra);
       }
@@ -383,7 +385,7 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
     }
     out[name] = { launches, templates, plan: program.plan, ctx };
   }
-  return { texts: [...new Set(texts.values())], programs: out, gemmChoices, cublasltSites };
+  return { texts: [...new Set(texts.values())], programs: out, gemmChoices, cublasltSites, indexSites: indexSites.descriptions.map(cString) };
 }
 
 /** The tuning file as a kernel built under a second name sees it: with its plan name's knobs (the memory plan's workspaces follow those too). */
@@ -547,6 +549,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     tileTicketBytes: tickets.bytes,
     kernelTexts: rendered.texts,
     cublasltSites: rendered.cublasltSites,
+    indexSites: rendered.indexSites,
     kernelNamespace,
     programs: programViews,
     forward: programNamed("forward"),

@@ -5,8 +5,8 @@ import { KEEPS_EVERY_VALUE } from "../ops/movement.ts";
 // What a model input's (or the target's) int32 values index: the ops that read it as an index
 // (OpTraits.indexes: an embedding's rows, a gather's dim, a loss's classes), directly or through
 // movement ops that keep its values (a view, a permute, an expand). PyTorch raises on an index
-// outside [0, n); a kernel cannot, so the manifest says n and the runtime refuses the value before
-// the call. Where the uses disagree on an excepted value (two losses' ignore_index), or slices of the
+// outside [0, n); the manifest says n and the runtime refuses the value before the call, with the
+// input's name and position (the kernel's own check, index-faults.ts, names only the op). Where the uses disagree on an excepted value (two losses' ignore_index), or slices of the
 // input are read as indices where other values are not (or index tables of other sizes), nothing is
 // said: a value the model never reads as an index may be anything.
 

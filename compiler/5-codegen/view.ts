@@ -917,6 +917,8 @@ export interface ModelView {
   readonly kernelTexts: readonly string[];
   /** GEMM sites that call cuBLASLt (kernels/cublaslt.ts); the harness loads the library only when there are some. */
   readonly cublasltSites: number;
+  /** What each index-read site is (index-faults.ts), as C string literals, site 1 first. */
+  readonly indexSites: readonly string[];
   readonly kernelNamespace: string;
   readonly programs: readonly ProgramView[];
   readonly forward: ProgramView;

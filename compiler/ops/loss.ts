@@ -100,7 +100,7 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
             ? ["float s = 0.0f, xs = 0.0f;", `for (int c = lane; c < ${C}; c += 32) { s += expf(x[c] - m); xs += x[c] - m; }`, "s = tsdp_warp_sum(s);", "xs = tsdp_warp_sum(xs);"]
             : ["float s = 0.0f;", `for (int c = lane; c < ${C}; c += 32) s += expf(x[c] - m);`, "s = tsdp_warp_sum(s);"]),
           "const float ls = logf(s);",
-          `const float picked = (y >= 0 && y < ${C}) ? x[y] - m : NAN;  // the runtime rejects bad labels first`,
+          `const float picked = (y >= 0 && y < ${C}) ? x[y] - m : NAN;  // a bad label is refused (runtime) or reported (index-faults.ts)`,
           `const float loss = ${unlessIgnored(a, smoothed ? `(1.0f - ${smoothing}) * (ls - picked) + (${smoothing} / ${C}) * (${C} * ls - xs)` : "ls - picked")};`,
         ];
       },

@@ -217,6 +217,8 @@ export interface PointwiseContext {
   readonly index: string;
   /** The IR node, whose id keys its random stream. */
   readonly node: Node;
+  /** The number of an index-read site (5-codegen/index-faults.ts) for this node: the kernel then takes `index_fault`. */
+  readonly indexSite?: (what: string, limit: number) => number;
 }
 
 /** The codegen functions that turn a kernel anchored on an op into a template view. */

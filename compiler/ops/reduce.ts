@@ -107,8 +107,13 @@ export const mean: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
   },
 });
 
-/** torch.amax: the maxima (NaN wins, as in PyTorch). */
-export const amax: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
+/**
+ * torch.amax: the maxima (NaN wins, as in PyTorch). `evenly`: the gradient of torch.max(x) and
+ * torch.min(x) over every element, which goes to the NaNs where the maximum is NaN
+ * (derivatives.yaml: evenly_distribute_backward); amax's own (scale_grad_by_count with
+ * `result == self`) finds no element equal to a NaN maximum, and its row's gradient is 0/0, NaN.
+ */
+export const amax: OpDef<ReduceAttrs & { readonly evenly?: boolean }> = defineOp<ReduceAttrs & { readonly evenly?: boolean }>({
   name: "amax",
   family: "reduce",
   codegen: { kind: "kernel", builder: "reduce" },
@@ -124,7 +129,7 @@ export const amax: OpDef<ReduceAttrs> = defineOp<ReduceAttrs>({
     const x = ctx.node.inputs[0];
     const a = amax.attrsOf(ctx.node);
     const max = ctx.expand(a.keepdim ? ctx.node : ctx.emit("reshape", [ctx.node], { shape: keptShape(ctx, a) }), x.shape);
-    const hits = ctx.emit("eq_mask", [x, max]);
+    const hits = ctx.emit(a.evenly ? "eq_mask" : "eq", [x, max]);
     const ties = ctx.expand(ctx.emit("sum", [hits], { dims: a.dims, keepdim: true }), x.shape);
     return [ctx.emit("mul", [spread(ctx, a), ctx.emit("div", [hits, ties])])];
   },
@@ -136,7 +141,7 @@ function keptShape(ctx: GradContext, a: ReduceAttrs): Shape {
   return x.shape.map((d, i) => (dims.has(i) ? 1 : d));
 }
 
-/** 1 where a == b (NaN matching NaN: where the maximum is NaN, its positions are the NaNs, as PyTorch's evenly_distribute_backward), else 0: the positions of a maximum. */
+/** 1 where a == b (NaN matching NaN: where the maximum is NaN, its positions are the NaNs, as PyTorch's evenly_distribute_backward), else 0: the positions of torch.max(x)'s maximum. */
 export const eqMask = defineOp<{}>({
   name: "eq_mask",
   family: "elementwise",

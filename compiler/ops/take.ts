@@ -48,6 +48,46 @@ function checkedIndex(k: number, size: number, who: string): number {
   return k;
 }
 
+/**
+ * An index a composition reads by comparing rather than by loading (F.oneHot, scatter_reduce's
+ * masks, advanced indexing's row-major position): itself, checked against the dim it indexes. One
+ * outside [0, limit) is reported as the kernels that load through an index report theirs
+ * (5-codegen/index-faults.ts), where it would make a row of zeros or another element's position.
+ */
+interface IndexCheckAttrs {
+  readonly limit: number;
+  /** The smallest index allowed: 0, or −limit where negatives count from the end (advanced indexing). */
+  readonly low?: number;
+  /** The op named in the report ("one_hot", "x[idx]"). */
+  readonly what: string;
+}
+export const indexCheck: OpDef<IndexCheckAttrs> = defineOp<IndexCheckAttrs>({
+  name: "index_check",
+  family: "elementwise",
+  inputs: ["index"],
+  // a model input read through it is checked before the call too (index-limits.ts), naming the input
+  traits: { indexes: (node, input) => (input === 0 && !indexCheck.attrsOf(node).low ? { limit: indexCheck.attrsOf(node).limit } : undefined) },
+  infer: ([idx], _, who) => {
+    requireIndices(idx, who);
+    return { shape: idx.shape, dtype: "i32" };
+  },
+  reference: ([idx], a) => {
+    const low = a.low ?? 0;
+    const checked = (k: number) => {
+      if (!Number.isInteger(k) || k < low || k >= a.limit) throw new RangeError(`${a.what}: index ${k} is out of range [${low}, ${a.limit})`);
+      return k;
+    };
+    return { shape: idx.shape, data: idx.data.map(checked) };
+  },
+  codegen: {
+    kind: "pointwise",
+    expr: ([v], a, ctx) => {
+      if (!ctx.indexSite) throw new Error("codegen: index_check outside an elementwise kernel");
+      return `tsdp_index_checked(index_fault, ${ctx.indexSite(a.what, a.limit)}, ${v}, ${a.low ?? 0}, ${a.limit})`;
+    },
+  },
+});
+
 export const take: OpDef<TakeAttrs> = defineOp<TakeAttrs>({
   name: "take",
   family: "gather",

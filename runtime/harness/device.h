@@ -29,6 +29,22 @@ __device__ __forceinline__ float tsdp_gelu_tanh_grad(float x) {
 // returns the other operand, so a NaN weight could vanish behind a relu or a pool).
 __device__ __forceinline__ float tsdp_max(float a, float b) { return (b > a || b != b) ? b : a; }
 
+// An index out of range (PyTorch raises: IndexError on the CPU, a device-side assert on CUDA): the
+// kernel reads nothing there, and the run's first such read records its site and value for the
+// harness, which fails the call naming the site (harness.cu report_index_fault) and, in a training
+// step, skips the update (step.cu). A trap would leave the CUDA context unusable; this leaves the
+// model as it was.
+__device__ __forceinline__ void tsdp_index_fault(int* fault, int site, int value) {
+    if (atomicCAS(&fault[0], 0, site) == 0) fault[1] = value;
+}
+
+// v, recorded as out of range at `site` unless it lies in [low, limit) (op index_check; low is
+// −limit where a negative index counts from the end).
+__device__ __forceinline__ int tsdp_index_checked(int* fault, int site, int v, int low, int limit) {
+    if (v < low || v >= limit) tsdp_index_fault(fault, site, v);
+    return v;
+}
+
 // Warp-wide sum and maximum by butterfly shuffles: every lane ends with the result.
 __device__ __forceinline__ float tsdp_warp_sum(float v) {
     #pragma unroll

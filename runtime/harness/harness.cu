@@ -286,6 +286,8 @@ int enqueue_inputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, i
     std::vector<size_t> offsets(p.n_in + p.n_out);
     staging_layout(p, len, offsets.data());
     TSDP_CHECK(cudaMemcpyAsync(r->consts, r->consts_host, sizeof(tsdp_run_consts), cudaMemcpyHostToDevice, r->stream));
+    // (a model that reads through no index has nothing to record: no copy either way, no launch)
+    if (tsdp_model_description.index_site_count > 0) TSDP_CHECK(cudaMemsetAsync(r->index_fault, 0, 2 * sizeof(int), r->stream));
     for (int j = 0; j < p.n_in; ++j)
         TSDP_CHECK(cudaMemcpyAsync(address(r, p.ins[j], len), r->staging + offsets[j], p.ins[j].batched ? p.ins[j].bytes * len : p.ins[j].bytes,
                                    cudaMemcpyHostToDevice, r->stream));
@@ -295,6 +297,9 @@ int enqueue_inputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, i
 int enqueue_outputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, int len, bool batched) {
     std::vector<size_t> offsets(p.n_in + p.n_out);
     staging_layout(p, len, offsets.data());
+    // with the outputs, in the same wait: no round trip of its own
+    if (tsdp_model_description.index_site_count > 0)
+        TSDP_CHECK(cudaMemcpyAsync(r->index_fault_host, r->index_fault, 2 * sizeof(int), cudaMemcpyDeviceToHost, r->stream));
     for (int j = 0; j < p.n_out; ++j)
         if (batched || !p.outs[j].batched)
             TSDP_CHECK(cudaMemcpyAsync(r->staging + offsets[p.n_in + j], address(r, p.outs[j], len), p.outs[j].batched ? p.outs[j].bytes * len : p.outs[j].bytes,
@@ -334,6 +339,20 @@ int synchronize_all(tsdp_model* m) {
         TSDP_CHECK(cudaStreamSynchronize(r.stream));
     }
     return 0;
+}
+
+int report_index_fault(tsdp_model* m, const char* effect) {
+    const tsdp_model_desc& d = tsdp_model_description;
+    int site = 0, value = 0;
+    for (auto& r : m->replicas) {
+        if (!r.index_fault_host) continue;
+        if (site == 0 && r.index_fault_host[0] != 0) site = r.index_fault_host[0], value = r.index_fault_host[1];
+        r.index_fault_host[0] = r.index_fault_host[1] = 0;
+    }
+    if (site == 0) return 0;
+    // index_sites[k - 1]: "for a dim of size 4: gather at model.ts:9:20"
+    const std::string where = site >= 1 && site <= d.index_site_count ? d.index_sites[site - 1] : "in a kernel";
+    return fail(m, -1, "index " + std::to_string(value) + " is out of range " + where + " (PyTorch raises an IndexError; an index computed in forward is checked as the kernel reads it)" + effect);
 }
 
 /**
@@ -378,6 +397,7 @@ int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const v
         return e;
     }
     if (int e = synchronize_all(m)) return e;
+    if (int e = report_index_fault(m, "")) return e;
     unstage_outputs(m, p, parts, outputs, per_replica);
     // A train-mode run moved each replica's buffers (BatchNorm's running statistics) by its own
     // chunk: DataParallel keeps device 0's, as the training step does (enqueue_step)
@@ -513,9 +533,9 @@ TSDP_EXPORT int tsdp_destroy(tsdp_model* m) {
     cublaslt_close(m);
     for (auto& r : m->replicas) {
         cudaSetDevice(r.device);
-        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.opt3, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm, (char*)r.param_group, (char*)r.held})
+        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.opt3, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm, (char*)r.param_group, (char*)r.held, (char*)r.index_fault})
             if (p) cudaFree(p);
-        for (char* p : {r.staging, (char*)r.consts_host})
+        for (char* p : {r.staging, (char*)r.consts_host, (char*)r.index_fault_host})
             if (p) cudaFreeHost(p);
         for (cudaEvent_t ev : r.events)
             if (ev) cudaEventDestroy(ev);
@@ -544,6 +564,10 @@ int create_replica(tsdp_model* m, tsdp_replica* r, std::string& host) {
     TSDP_CHECK(cudaMallocHost((void**)&r->consts_host, sizeof(tsdp_run_consts)));
     std::memset((void*)r->consts_host, 0, sizeof(tsdp_run_consts));
     TSDP_CHECK(cudaMalloc((void**)&r->consts, sizeof(tsdp_run_consts)));
+    TSDP_CHECK(cudaMalloc((void**)&r->index_fault, 2 * sizeof(int)));
+    TSDP_CHECK(cudaMemset(r->index_fault, 0, 2 * sizeof(int)));
+    TSDP_CHECK(cudaMallocHost((void**)&r->index_fault_host, 2 * sizeof(int)));
+    std::memset((void*)r->index_fault_host, 0, 2 * sizeof(int));
     TSDP_CHECK(cudaMalloc((void**)&r->params, alloc_bytes(d.param_bytes)));
     TSDP_CHECK(cudaMalloc((void**)&r->fixed_arena, alloc_bytes(d.fixed_bytes)));
     // split-K's tile tickets start at zero; each launch that draws them leaves them so
@@ -552,8 +576,10 @@ int create_replica(tsdp_model* m, tsdp_replica* r, std::string& host) {
         const bool third = (d.training->optimizer_flags & (TSDP_AMSGRAD | TSDP_CENTERED)) != 0;
         for (char** p : {&r->grads, &r->opt1, &r->opt2, &r->opt3}) {
             if (p == &r->opt3 && !third) continue;
-            TSDP_CHECK(cudaMalloc((void**)p, alloc_bytes(d.param_bytes)));
-            TSDP_CHECK(cudaMemset(*p, 0, alloc_bytes(d.param_bytes)));
+            // the gradients have one float more: the step's index-fault flag (step.cu), summed with them
+            const size_t bytes = p == &r->grads ? std::max(alloc_bytes(d.param_bytes), (index_fault_flag(d) + 1) * sizeof(float)) : alloc_bytes(d.param_bytes);
+            TSDP_CHECK(cudaMalloc((void**)p, bytes));
+            TSDP_CHECK(cudaMemset(*p, 0, bytes));
         }
         // Adagrad's initial_accumulator_value: its sums (opt2, over the parameters) start there
         if (d.training->initial_accumulator != 0.0f) {

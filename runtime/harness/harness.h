@@ -117,6 +117,8 @@ struct tsdp_replica {
     double* grad_norm = nullptr;  // training: gradient clipping's partial sums of squares, then the norm and the factor (step.cu)
     unsigned char* param_group = nullptr;  // training with param groups: each parameter float's group
     float* held = nullptr;        // gradient accumulation: the gradients held for the next update (allocated at the first step that holds)
+    int* index_fault = nullptr;       // [site, value] of the run's first index out of range, 0 if none (device.h tsdp_index_fault)
+    int* index_fault_host = nullptr;  // pinned: its copy, made with the run's outputs (harness.cu report_index_fault)
     std::vector<cudaEvent_t> events;  // fork/join and "bucket ready" points of a step
     int capacity = 0;
     int training = 1;
@@ -260,6 +262,10 @@ struct tsdp_model_desc {
     tsdp_program_desc forward;
     const tsdp_training_desc* training;
     int cublaslt_sites;  // GEMMs with a cuBLASLt call site (issue 20; 0: the library is never loaded)
+    // Where a kernel reads through an index tensor (a gather, an embedding, a loss's target): site k
+    // (1-based, the number a kernel records in index_fault) is described by index_sites[k - 1]
+    const char* const* index_sites;
+    int index_site_count;
 };
 
 /** Defined by the generated model.cu; read by the harness. */

@@ -85,6 +85,13 @@ struct tsdp_model {
     // the replicas' streams; 0 when none. The next call that reads or writes the replicas' memory or
     // refills the staging buffer waits for it first (settle_pending).
     unsigned long long pending_step = 0;
+    // The step counters as they were before the pending step: what it leaves if it read an index
+    // out of range (its update was skipped on the device, settle_pending restores the host's count)
+    struct {
+        unsigned long long steps = 0, draws = 0, mu_product_steps = 0;
+        double mu_product = 1.0;
+        bool momentum_started = false, holding = false;
+    } before_pending;
     // Gradient accumulation: the replicas hold the (scaled) gradients of steps taken with `accumulate`
     bool holding = false;
 };
@@ -134,6 +141,10 @@ int enqueue_outputs(tsdp_model* m, tsdp_replica* r, const tsdp_program_desc& p, 
 void unstage_outputs(tsdp_model* m, const tsdp_program_desc& p, const std::vector<std::pair<int, int>>& parts, void* const* outputs,
                      std::vector<float>* per_replica);
 int synchronize_all(tsdp_model* m);
+/** The run just waited for read an index out of range: its error (naming the site), else 0; clears the record. */
+int report_index_fault(tsdp_model* m, const char* effect);
+/** Where a training step's "an index was out of range" flag lives in the gradient arena (floats), summed across replicas as a gradient. */
+inline size_t index_fault_flag(const tsdp_model_desc& d) { return (d.param_bytes + sizeof(float) - 1) / sizeof(float); }
 void settle_after_error(tsdp_model* m);
 /** Forward or evaluate: every replica runs its chunk on its own stream; outputs in batch order. */
 int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const void* const* inputs, void* const* outputs,

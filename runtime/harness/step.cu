@@ -37,7 +37,9 @@ namespace tsdp_harness {
 __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict__ grad, float* __restrict__ s1,
                                         float* __restrict__ s2, float* __restrict__ s3, size_t n, int kind, int flags,
                                         const tsdp_update* __restrict__ u, const double* __restrict__ grad_norm,
-                                        const unsigned char* __restrict__ group) {
+                                        const unsigned char* __restrict__ group, const float* __restrict__ index_fault) {
+    // a replica of this step read an index out of range: no update (PyTorch raised before its step)
+    if (*index_fault != 0.0f) return;
     // Fields are read where used, not the struct copied: a copy is a load of all of it (the group
     // tables too, 128 bytes no step without groups needs) wherever the compiler does not drop the
     // unused fields, and it was the update's one access over 4 sectors per 128 B in `tsdp counters`.
@@ -179,7 +181,9 @@ __global__ void grad_clip_factor_kernel(double* __restrict__ grad_norm, const ts
  * grad the same, so that `.grad` reads the sum so far. Apply (2): grad += held, which clipping and
  * the update read and `.grad` reads back.
  */
-__global__ void held_gradients_kernel(float* __restrict__ grad, float* __restrict__ held, size_t n, const tsdp_update* __restrict__ u) {
+__global__ void held_gradients_kernel(float* __restrict__ grad, float* __restrict__ held, size_t n, const tsdp_update* __restrict__ u,
+                                      const float* __restrict__ index_fault) {
+    if (*index_fault != 0.0f) return;  // as the update: a step that read an index out of range adds nothing to the held sum
     const int mode = u->accumulation;
     const bool add = u->holding != 0;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
@@ -439,6 +443,31 @@ int enqueue_all_reduce(tsdp_model* m, const tsdp_bucket_info& b) {
     return 0;
 }
 
+/** 1 where this replica's step read an index out of range (its record, device.h tsdp_index_fault), else 0. */
+__global__ void index_fault_flag_kernel(const int* __restrict__ fault, float* __restrict__ flag) {
+    if (blockIdx.x == 0 && threadIdx.x == 0) *flag = fault[0] != 0 ? 1.0f : 0.0f;
+}
+
+/**
+ * After the step's last segment: each replica's index-fault flag, summed across the replicas (and
+ * processes) as the gradients are, so that one replica's index out of range stops every replica's
+ * update alike and none moves apart from the others. Every fault is recorded by then: the kernels
+ * that read through an index are the forward's, or the backward's reading the same index.
+ */
+int enqueue_index_fault_flags(tsdp_model* m, bool reduce) {
+    const tsdp_model_desc& d = tsdp_model_description;
+    const tsdp_program_desc& p = training().step;
+    if (d.index_site_count == 0) return 0;  // the flag stays 0 from the replica's creation
+    for (auto& r : m->replicas) {
+        TSDP_CHECK(cudaSetDevice(r.device));
+        TSDP_LAUNCH(index_fault_flag_kernel, dim3(1), dim3(1), 0, r.stream, (const int*)r.index_fault, (float*)r.grads + index_fault_flag(d));
+        TSDP_CHECK(cudaGetLastError());
+        if (reduce) TSDP_CHECK(cudaEventRecord(r.events[kSegmentEvents + p.segments - 1], r.stream));
+    }
+    if (!reduce) return 0;
+    return enqueue_all_reduce(m, tsdp_bucket_info{index_fault_flag(d), 1, p.segments - 1});
+}
+
 /**
  * DDP's broadcast_buffers: every process takes rank 0's buffers (BatchNorm's running statistics)
  * after the step, as the in-process replicas take replica 0's, so that P processes × K devices
@@ -487,6 +516,7 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
         } else {  // no chunk: zero gradients in the sum, and the same update as the others
             TSDP_CHECK(cudaMemcpyAsync(r->consts, r->consts_host, sizeof(tsdp_run_consts), cudaMemcpyHostToDevice, r->stream));
             TSDP_CHECK(cudaMemsetAsync(r->grads, 0, alloc_bytes(d.param_bytes), r->stream));
+            if (d.index_site_count > 0) TSDP_CHECK(cudaMemsetAsync(r->index_fault, 0, 2 * sizeof(int), r->stream));
         }
     }
     int next_bucket = 0;
@@ -503,6 +533,7 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             m->stats[3] += 1;
         }
     }
+    if (int e = enqueue_index_fault_flags(m, reduce)) return e;
     if (reduce) {
         // the update waits for the sums: NCCL's on each replica's comm stream, the stand-in's on replica 0's
         for (auto& r : m->replicas) {
@@ -518,7 +549,7 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
         TSDP_CHECK(cudaSetDevice(r->device));
         if (m->accumulation) {
             TSDP_LAUNCH(held_gradients_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream, (float*)r->grads, r->held, t.param_floats,
-                        (const tsdp_update*)&r->consts->update);
+                        (const tsdp_update*)&r->consts->update, (const float*)r->grads + index_fault_flag(d));
             TSDP_CHECK(cudaGetLastError());
         }
         // a step that holds its gradients takes no update (nor clipping: PyTorch clips the sum, before its step)
@@ -532,7 +563,8 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             }
             TSDP_LAUNCH(optimizer_update_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream,
                         (float*)r->params, (float*)r->grads, (float*)r->opt1, (float*)r->opt2, (float*)r->opt3, t.param_floats, t.optimizer,
-                        t.optimizer_flags, (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm, (const unsigned char*)r->param_group);
+                        t.optimizer_flags, (const tsdp_update*)&r->consts->update, (const double*)r->grad_norm, (const unsigned char*)r->param_group,
+                        (const float*)r->grads + index_fault_flag(d));
             TSDP_CHECK(cudaGetLastError());
         }
         if (i < parts.size())
@@ -747,12 +779,36 @@ int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* ta
     }
 }
 
+/** The host's step counters, as a step that read an index out of range leaves them: as before it. */
+static void restore_counters(tsdp_model* m, const decltype(tsdp_model::before_pending)& before) {
+    m->steps = before.steps;
+    m->draws = before.draws;
+    m->mu_product = before.mu_product;
+    m->mu_product_steps = before.mu_product_steps;
+    m->momentum_started = before.momentum_started;
+    m->holding = before.holding;
+}
+
+static decltype(tsdp_model::before_pending) current_counters(const tsdp_model* m) {
+    decltype(tsdp_model::before_pending) c;
+    c.steps = m->steps, c.draws = m->draws, c.mu_product = m->mu_product, c.mu_product_steps = m->mu_product_steps;
+    c.momentum_started = m->momentum_started, c.holding = m->holding;
+    return c;
+}
+
+const char* const kStepNotTaken = "; the step was not taken: the parameters, the optimizer's state and the step count are as before it";
+
 int settle_pending(tsdp_model* m) {
     if (!m || m->pending_step == 0) return 0;
     const unsigned long long step = m->pending_step;
     m->pending_step = 0;
     int e = nccl_wait(m);
     if (e == 0) e = synchronize_all(m);
+    if (e == 0 && (e = report_index_fault(m, kStepNotTaken)) != 0) {
+        restore_counters(m, m->before_pending);
+        m->error = "step " + std::to_string(step) + ", issued without waiting for its loss, failed: " + m->error;
+        return e;
+    }
     if (e != 0) {
         settle_after_error(m);
         m->error = "step " + std::to_string(step) + ", issued without waiting for its loss, failed: " + m->error;
@@ -774,6 +830,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
     if (int e = settle_pending(m)) return e;
     try {
         const tsdp_training_desc& t = training();
+        const auto before = current_counters(m);
         if (int e = prepare_step_resources(m)) return e;
         const auto parts = chunks(batch, (int)m->replicas.size());
         // a mean loss over the whole job's batch: each replica's backward is scaled by its weight
@@ -890,11 +947,16 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
             // Issued: the host goes on (the caller prepares the next batch) while the replicas run
             // it; the next call that needs them waits (settle_pending), and reports its errors.
             m->pending_step = step;
+            m->before_pending = before;
             count();
             return 0;
         }
         if (int e = nccl_wait(m)) return e;
         if (int e = synchronize_all(m)) return e;
+        if (int e = report_index_fault(m, kStepNotTaken)) {
+            restore_counters(m, before);  // NAdam's Πμ took this step's factor above
+            return e;
+        }
         std::vector<void*> outs = outputs ? with_loss_slot(outputs) : std::vector<void*>();
         unstage_outputs(m, t.step, parts, outputs ? outs.data() : nullptr, &losses);
         count();

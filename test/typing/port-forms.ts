@@ -3,7 +3,8 @@
 // option objects, F.linear with a null bias (PyTorch's None); gap59: sort/argsort/topk with their
 // keyword arguments as options (torch.sort(x, stable=True), x.topk(k, largest=False)); rev60: randint's
 // high as a keyword after low (torch.randint_like(x, 2, high=5)). tsc checks this file with the rest of
-// the project (test/typecheck.test.ts); test/pytorch-spellings.test.ts lowers it.
+// the project (test/typecheck.test.ts); test/pytorch-spellings.test.ts lowers it. left61: in-place
+// forms (copysign_, sgn_, sinc_, …) the compiler took and the typings lacked.
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
 export class PortForms extends nn.Module {
@@ -21,6 +22,10 @@ export class PortForms extends nn.Module {
     const y = this.dropOptions(this.drop(F.linear(x, this.w, this.bias)));
     const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float());
     const drawn = F.randintLike(y, 2, { high: 5 }).add(F.randint(2, { high: 5, size: [y.size(0), 3] }).float());
-    return y.add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
+    // left61: PyTorch's in-place forms the typings lacked (the compiler took them)
+    const changed = y.mul(0.5);
+    changed.copysign_(x).sgn_().tanh_().sinc_().atan2_(x).clip_(-1, 1).cumsum_(1).xlogy_(x.abs()).trueDivide_(2);
+    changed.scatterReduce_(1, x.gt(0).int(), x, "amax");
+    return y.add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
   }
 }

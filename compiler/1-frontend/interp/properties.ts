@@ -20,7 +20,7 @@ import { distributionProperty } from "../distributions.ts";
 import { VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES, REFUSED_TENSOR_METHODS } from "../refused-names.ts";
-import { EXTRA_METHODS } from "../torch-extras.ts";
+import { EXTRA_IN_PLACE, EXTRA_METHODS } from "../torch-extras.ts";
 import { parameterInitProperty, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
@@ -96,9 +96,20 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         if (inPlace) return inPlace;
       }
       // x.sinc(), x.dot(y), x.trace(), x.arccos(): torch's method forms of the functions in torch-extras.ts
+      const extra = (base: string) => {
+        const f = (this.dsl.get("F") as NamespaceValue).members.get(base);
+        return f instanceof BuiltinFunction ? f : undefined;
+      };
       if (own(EXTRA_METHODS, camelCase)) {
-        const f = (this.dsl.get("F") as NamespaceValue).members.get(camelCase);
-        if (f instanceof BuiltinFunction) return new BuiltinFunction(name, (args, s) => f.call([obj, ...args], s));
+        const f = extra(camelCase);
+        if (f) return new BuiltinFunction(name, (args, s) => f.call([obj, ...args], s));
+      }
+      // and the in-place forms PyTorch has of them (x.sgn_(), x.sinc_(), x.arccos_(), x.true_divide_(y))
+      const base = camelCase.replace(/_$/, "");
+      if (camelCase.endsWith("_") && own(EXTRA_IN_PLACE, base) && extra(base)) {
+        const methods = { [base]: (x: TensorValue, args: Value[], s: CallSite) => extra(base)!.call([x, ...args], s) };
+        const inPlace = inPlaceMethod(obj, camelCase, this.em, this.phase === "forward" ? "forward" : "construct", methods);
+        if (inPlace) return inPlace;
       }
       // and its in-place form (x.maskedScatter_(mask, src))
       const refused = own(REFUSED_TENSOR_METHODS, camelCase) ?? own(REFUSED_TENSOR_METHODS, camelCase.replace(/_$/, ""));

@@ -1,3 +1,4 @@
+import { INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
 import { imagesOf } from "../../ir/shape.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
@@ -193,9 +194,13 @@ export function embeddingGradKernel(ctx: CodegenContext, k: Kernel) {
     `const int row = (int)(i / ${dim}), col = (int)(i % ${dim});`,
     `float acc = 0.0f;`,
     // each weight element sums dy over the positions that looked its row up (deterministic, no atomics)
-    `if (row != ${pad}) for (size_t p = 0; p < ${positions}; ++p) if (idx[p] == row) acc += dy[p * ${dim} + col];`,
+    `if (row != ${pad}) for (size_t p = 0; p < ${positions}; ++p) {`,
+    `  const int at = idx[p];`,
+    `  if (at == row) acc += dy[p * ${dim} + col];`,
+    `  else if (${outOfRange("at", num)}) ${indexFault(ctx.indexSites.site(n, "embedding", num), "at")};`,
+    `}`,
   ];
-  return gather(ctx, k, [arg(ctx, dy, "dy"), arg(ctx, idx, "idx")], body, `embedding_grad: ${shapeComment(dy)} → [${num}, ${dim}]`);
+  return gather(ctx, k, [arg(ctx, dy, "dy"), arg(ctx, idx, "idx"), INDEX_FAULT_ARG], body, `embedding_grad: ${shapeComment(dy)} → [${num}, ${dim}]`);
 }
 
 /** Block per channel: batch_norm_grad_input and batch_norm_xhat. */

@@ -1,3 +1,4 @@
+import { INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
 import { imagesOf } from "../../ir/shape.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
@@ -187,7 +188,12 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const gradArgs = g
     ? [arg(ctx, g.inputs[0], "dy"), { decl: "float* __restrict__ grad", value: ctx.pointer(g), comment: `${shapeComment(g)}: ∂loss/∂input (loss-gradient)` }]
     : [];
-  const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k), ...gradArgs];
+  // a class-index target computed in forward (y.select(1, 0).long()) is checked as it is read (index-faults.ts)
+  const classes = op.traits?.indexes?.(n, 1);
+  const targetCheck = classes
+    ? [`if (${outOfRange("y", classes.limit)}${classes.ignore !== undefined ? ` && y != ${classes.ignore}` : ""}) ${indexFault(ctx.indexSites.site(n, `${n.op}'s target (a class)`, classes.limit), "y")};`]
+    : [];
+  const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k), ...gradArgs, ...(classes ? [INDEX_FAULT_ARG] : [])];
   const summary = `${n.op} (${reduction}) ${perElement ? "of" : "over"} ${shapeComment(input)}${g ? ", and its gradient" : ""}`;
   const count = perElement ? cCount(input.shape) : cDim(input.shape[0]);
   // The CPU target sums in one block (its blocks are threads of a few cores); the GPU spreads the
@@ -209,7 +215,7 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
     count,
     classes: C,
     perElement,
-    lossOf: loss.statements(op.attrsOf(n), C),
+    lossOf: [...targetCheck, ...loss.statements(op.attrsOf(n), C)],
     none: reduction === "none",
     finish: reduction === "mean" ? "total / (float)rows" : "total",
     runSteps: LOSS_RUN,

@@ -1,3 +1,4 @@
+import { INDEX_FAULT_ARG } from "../index-faults.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { isBatch, type Dim } from "../../ir/shape.ts";
@@ -64,6 +65,7 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
       args.push({ decl: `const ${cType(input)}* __restrict__ ${name}`, value: ctx.pointer(input), comment: `${ctx.label(input)} ${shapeComment(input)}` });
     }
   const body: string[] = [];
+  let checksIndices = false;
   // each value names its op, and where the kernel spans lines, the line it is on: t3 is then found in the model
   const spansLines = new Set(k.nodes.map((n) => `${n.loc.file}:${n.loc.line}`)).size > 1;
   k.nodes.forEach((n, j) => {
@@ -76,9 +78,12 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
     for (const m of own.matchAll(/c(\d+)/g)) used.add(Number(m[1]));
     const index = own === "i" ? "i" : `(${own})`;
     const origin = spansLines ? `${n.op}, ${basename(n.loc.file)}:${n.loc.line}` : n.op;
-    body.push(`const ${value} ${v} = ${codegen.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index, node: n })};  // ${cComment(origin)}`);
+    const indexSite = (what: string, limit: number) => ((checksIndices = true), ctx.indexSites.site(n, what, limit));
+    body.push(`const ${value} ${v} = ${codegen.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index, node: n, indexSite })};  // ${cComment(origin)}`);
     names.set(n, v);
   });
+  // an index_check among the nodes records into the replica's fault record (index-faults.ts)
+  if (checksIndices) args.push(INDEX_FAULT_ARG);
   args.push({ decl: `${cType(k.output)}* __restrict__ out`, value: ctx.pointer(k.output), comment: shapeComment(k.output) });
   const summary = `${k.nodes.map((n) => n.op).join(" → ")} over ${shapeComment(k.output)}`;
   const kernel: FusedPointwiseView = {

@@ -1,3 +1,4 @@
+import { INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { opDef } from "../../ops/index.ts";
 import { isBatch, type Dim } from "../../ir/shape.ts";
@@ -67,7 +68,7 @@ export function narrowKernel(ctx: CodegenContext, k: Kernel) {
 /**
  * take (index_select, gather): each output element reads the input at its index; take_grad: each
  * input element sums dy over the positions whose index names it (deterministic, no atomics). An
- * index out of range reads 0 and adds nothing; the reference refuses it.
+ * index out of range reads 0, adds nothing and is reported (index-faults.ts); the reference refuses it.
  */
 export function takeKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
@@ -81,9 +82,20 @@ export function takeKernel(ctx: CodegenContext, k: Kernel) {
   const at = (j: string) => (mode === "vector" ? j : `(o * ${n.op === "take" ? outSize : inSize} + ${j}) * ${inner} + e`);
   const span = /^\d+$/.test(outSize) ? times(Number(outSize), inner) : `(${outSize} * ${inner})`;
   const head = `const size_t o = i / ${span}; const int c = (int)((i / ${inner}) % ${outSize}); const size_t e = i % ${inner};`;
+  const what = n.op === "take" ? (mode === "vector" ? "index_select" : "gather") : mode === "vector" ? "index_add" : "scatter";
+  const fault = (v: string, limit: string) => `if (${outOfRange(v, limit)}) ${indexFault(ctx.indexSites.site(n, what, limit), v)};`;
   const body =
     n.op === "take"
-      ? [head, `const int src = idx[${at("c")}];`, `out[i] = (src >= 0 && src < ${inSize}) ? x[(o * ${inSize} + src) * ${inner} + e] : 0.0f;`]
-      : [head, "float acc = 0.0f;", `for (int j = 0; j < (int)${inSize}; ++j) if (idx[${at("j")}] == c) acc += x[(o * ${inSize} + j) * ${inner} + e];`, "out[i] = acc;"];
-  return pointwiseView(ctx, k, [arg(ctx, x, "x"), arg(ctx, idx, "idx")], body, `${n.op} (${mode}) along dim ${dim}: ${shapeComment(x)} → ${shapeComment(n)}`);
+      ? [head, `const int src = idx[${at("c")}];`, fault("src", inSize), `out[i] = (src >= 0 && src < ${inSize}) ? x[(o * ${inSize} + src) * ${inner} + e] : 0.0f;`]
+      : [
+          head,
+          "float acc = 0.0f;",
+          `for (int j = 0; j < (int)${inSize}; ++j) {`,
+          `  const int dst = idx[${at("j")}];`,
+          `  if (dst == c) acc += x[(o * ${inSize} + j) * ${inner} + e];`,
+          `  else ${fault("dst", outSize)}`,
+          "}",
+          "out[i] = acc;",
+        ];
+  return pointwiseView(ctx, k, [arg(ctx, x, "x"), arg(ctx, idx, "idx"), INDEX_FAULT_ARG], body, `${n.op} (${mode}) along dim ${dim}: ${shapeComment(x)} → ${shapeComment(n)}`);
 }
