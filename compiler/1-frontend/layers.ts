@@ -20,7 +20,7 @@ import { bceArgs, classificationArgs, lowerings, pool1dArgs, pool2dArgs } from "
 import { poolOptions } from "./pool-options.ts";
 import { convInput } from "./composite-layers.ts";
 import { paddingModeArg } from "./args.ts";
-import { initialValue, initNamespaceMembers, parameterClass } from "./factories.ts";
+import { initialValue, initNamespaceMembers, parameterClass, shareStorage } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
 import { utilsNamespace } from "./weight-norm.ts";
@@ -415,7 +415,8 @@ function fromPretrainedStatics(who: string, construct: (args: Value[], site: Cal
     const [table, options] = [args[0], args[1]];
     if (args.length > 2) fail("wrongArgumentCount", `${name} takes the table and an options object ({ freeze, paddingIdx, … })`, site.loc);
     if (options !== undefined && !(options instanceof ObjectValue)) fail("wrongArgumentType", `${name}: the second argument is an options object ({ freeze, paddingIdx, … }), got ${describe(options)}`, site.loc);
-    const { shape, init } = initialValue(host.em, name, table, site.loc);
+    // PyTorch's from_pretrained makes the weight a Parameter of the table itself (its storage)
+    const { shape, init } = initialValue(host.em, name, shareStorage(table), site.loc);
     if (shape.length !== 2) fail("shapeMismatch", `${name}: embeddings must be 2-D [num, dim], got [${shape.join(", ")}]`, site.loc);
     const rest = new Map<string, Value>(options?.props ?? []);
     const freeze = rest.get("freeze") ?? true;
