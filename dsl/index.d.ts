@@ -3408,12 +3408,17 @@ export namespace F {
   function zeros(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(...size: number[]): Tensor;
+  /** torch.zeros(B, T, dtype=torch.long): the sizes one by one, then the options (ones, empty, rand, randn likewise) */
+  function zeros(...size: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
+  function zeros(...size: [...number[], FactoryOptions]): Tensor;
   /** torch.zeros(size=(2, 3)) → F.zeros({ size: [2, 3] }) (ones, empty, rand, randn likewise) */
   function zeros(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(options: { size: Size } & FactoryOptions): Tensor;
   function ones(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function ones(size: Size, options?: FactoryOptions): Tensor;
   function ones(...size: number[]): Tensor;
+  function ones(...size: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
+  function ones(...size: [...number[], FactoryOptions]): Tensor;
   function ones(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
   function ones(options: { size: Size } & FactoryOptions): Tensor;
   function full(size: Size, fillValue: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
@@ -3428,7 +3433,9 @@ export namespace F {
   function empty(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   /** the seq2seq tutorial's torch.empty(B, 1, dtype=torch.long).fill_(SOS_token) */
   function empty(...sizes: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
-  function empty(...sizes: (number | readonly number[] | FactoryOptions)[]): Tensor;
+  function empty(size: Size, options?: FactoryOptions): Tensor;
+  function empty(...sizes: number[]): Tensor;
+  function empty(...sizes: [...number[], FactoryOptions]): Tensor;
   function empty(options: { size: Size } & FactoryOptions): Tensor;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
@@ -3442,9 +3449,11 @@ export namespace F {
    */
   function randn(size: Size, options?: FactoryOptions): Tensor;
   function randn(...size: number[]): Tensor;
+  function randn(...size: [...number[], FactoryOptions]): Tensor;
   function randn(options: { size: Size } & FactoryOptions): Tensor;
   function rand(size: Size, options?: FactoryOptions): Tensor;
   function rand(...size: number[]): Tensor;
+  function rand(...size: [...number[], FactoryOptions]): Tensor;
   function rand(options: { size: Size } & FactoryOptions): Tensor;
   /** In forward: standard normal values shaped like x, drawn on every call, as torch.randn_like (a VAE's ε). */
   function randnLike(input: Tensor, options?: FactoryOptions): Tensor;

@@ -44,13 +44,17 @@ export class OptionForms extends nn.Module {
   positionalThenKeywords(x: Tensor, l: Tensor, w2: Tensor, w1: Tensor, b: Tensor): Tensor[] {
     const start: Tensor<Shape, "int32"> = F.empty(x.size(0), 1, { dtype: "int32" }).fill_(0);
     const sized: Tensor<Shape, "int32"> = F.empty([x.size(0), 1], { dtype: "int64" });
+    // torch.zeros(B, 1, dtype=torch.long), torch.randn(B, 4, requires_grad=False): sizes one by one, then options
+    const zeros: Tensor<Shape, "int32"> = F.zeros(x.size(0), 1, { dtype: "int64" });
+    const ones: Tensor<Shape, "int32"> = F.ones(x.size(0), 1, { dtype: "int32" });
+    const noise = F.randn(x.size(0), 1, { requiresGrad: false }).add(F.rand(x.size(0), 1, { dtype: "float32" })).add(F.zeros(x.size(0), 1, {}));
     return [
       F.conv2d(x, w2, null, { padding: 1 }), F.conv2d(x, w2, b, { stride: 1, padding: "same", groups: 1 }), F.conv1d(l, w1, b, { padding: 1 }),
       F.conv3d(x.unsqueeze(2), w2.unsqueeze(2), undefined, { padding: [0, 1, 1] }), F.conv3d(x.unsqueeze(2), w2.unsqueeze(2), { padding: [0, 1, 1] }),
       F.convTranspose2d(x, w2, b, { padding: 1 }), F.convTranspose2d(x, w2, { bias: b, padding: 1 }), F.convTranspose1d(l, w1, null, { padding: 1 }), F.convTranspose1d(l, w1, { padding: 1 }),
       F.layerNorm(x, [4], null, null, { eps: 1e-6 }), F.groupNorm(x, 2, null, null, { eps: 1e-6 }),
       F.batchNorm(x, null, null, b, b, { training: true, eps: 1e-3 }), F.batchNorm(x, null, null, { weight: b, training: true }), F.instanceNorm(x, { weight: b, eps: 1e-3 }),
-      start.float(), sized.float(),
+      start.float(), sized.float(), zeros.add(ones).float().add(noise),
     ];
   }
 
