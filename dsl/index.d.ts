@@ -2208,7 +2208,7 @@ export namespace nn {
    */
   /** weight: one value per class (PyTorch's weight=), known at compile time (F.tensor([...])); the mean is Σ w[y]·ℓ / Σ w[y] */
   interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number; ignoreIndex?: number | null; weight?: Tensor | null }
-  /** the class weight by position too, as PyTorch's nn.CrossEntropyLoss(class_weights) (its later positions are the deprecated size_average and reduce: write options) */
+  /** the class weight by position too, as PyTorch's nn.CrossEntropyLoss(class_weights) (then PyTorch's positions, the deprecated size_average and reduce taken only as null; options are clearer) */
   class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions); constructor(weight: Tensor | null, options?: Omit<CrossEntropyOptions, "weight">) }
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   interface CrossEntropyLoss { (input: Tensor, target: Tensor): Tensor }
@@ -3288,7 +3288,7 @@ export namespace F {
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   function crossEntropy(input: Tensor, target: Tensor, options?: nn.CrossEntropyOptions): Tensor;
   function crossEntropy(input: Tensor, options: { target: Tensor } & nn.CrossEntropyOptions): Tensor;
-  /** the class weight by position too, as F.cross_entropy(x, y, w) (PyTorch's later positions are the deprecated size_average and reduce: write options) */
+  /** the class weight by position too, as F.cross_entropy(x, y, w) (then PyTorch's positions, the deprecated size_average and reduce taken only as null; options are clearer) */
   function crossEntropy(input: Tensor, target: Tensor, weight: Tensor | null, options?: Omit<nn.CrossEntropyOptions, "weight">): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
   function nllLoss(input: Tensor, options: { target: Tensor<Shape, "int32">; reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
