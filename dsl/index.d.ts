@@ -1796,6 +1796,10 @@ export namespace nn {
    */
   class MultiheadAttention extends Module {
     constructor(embedDim: number, numHeads: number, options?: MultiheadAttentionOptions);
+    /** PyTorch's positional order: nn.MultiheadAttention(E, H, 0.1, True, False, False, None, None, True), batch_first last */
+    constructor(embedDim: number, numHeads: number, dropout?: number, bias?: boolean, addBiasKv?: boolean, addZeroAttn?: boolean, kdim?: number | null, vdim?: number | null, batchFirst?: boolean);
+    /** nn.MultiheadAttention(E, H, 0.1, batch_first=True): the dropout by position, the rest as options */
+    constructor(embedDim: number, numHeads: number, dropout: number, options: Omit<MultiheadAttentionOptions, "dropout">);
     constructor(embedDim: number, options: { numHeads: number } & MultiheadAttentionOptions);
     constructor(options: { embedDim: number; numHeads: number } & MultiheadAttentionOptions);
     readonly in_proj_weight: Tensor;

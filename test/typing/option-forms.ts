@@ -10,6 +10,9 @@ import { F, nn, optim, Training, type Batch, type Shape, type Tensor } from "tsd
 
 export class OptionForms extends nn.Module {
   c1 = new nn.Conv1d(2, 2, { kernelSize: 3, padding: 1 });
+  // PyTorch's positional order (batch_first last), and the dropout by position with options after it
+  mha = new nn.MultiheadAttention(16, 2, 0, true, false, false, null, null, true);
+  mhaDropout = new nn.MultiheadAttention(16, 2, 0, { batchFirst: true });
   c2 = new nn.Conv2d(2, 2, { kernelSize: 3, padding: 1 });
   c3 = new nn.Conv3d(2, 2, { kernelSize: 1 });
   t1 = new nn.ConvTranspose1d(2, 2, { kernelSize: 1 });
@@ -62,7 +65,8 @@ export class OptionForms extends nn.Module {
     const pooled = F.maxPool2d(x, { kernelSize: 1 }).add(F.avgPool2d(x, { kernelSize: 3, stride: 1, padding: 1 }));
     const planes = pooled.add(this.c2(x)).add(this.mp2(x)).add(this.ap2(x)).add(this.t2(x));
     const l = x.flatten(2);
-    const rows = this.c1(l).add(this.t1(l)).add(this.mp1(l)).add(this.ap1(l)).add(F.maxPool1d(l, { kernelSize: 1 })).add(F.avgPool1d(l, { kernelSize: 1 }));
+    const rows = this.c1(l).add(this.t1(l)).add(this.mp1(l)).add(this.ap1(l)).add(F.maxPool1d(l, { kernelSize: 1 })).add(F.avgPool1d(l, { kernelSize: 1 }))
+      .add(this.mha(l, l, l)[0]).add(this.mhaDropout(l, l, l)[0]);
     const v = x.unsqueeze(2);
     const volume = this.c3(v).add(this.t3(v)).add(this.mp3(v)).add(this.ap3(v));
     const acts = F.relu(l, { inplace: true }).add(F.relu6(l, true)).add(F.leakyRelu(l, 0.1, true)).add(F.hardtanh(l, { inplace: true })).add(F.silu(l, true)).add(F.elu(l, 1, true));
