@@ -1044,36 +1044,21 @@ export namespace nn {
   }
   type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
   class Conv2d extends Module {
+    // Every split of PyTorch's arguments into leading positionals and trailing keywords, in as few
+    // signatures as cover them: few overloads match a wrong call's argument count, so tsc's error
+    // names each (past three it names only the last), and the full positional form comes last.
+    /** kernel_size (and in/out_channels) as keywords too, PyTorch's nn.Conv2d(3, 8, kernel_size=3) */
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: Conv2dOptions);
     constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2 } & Conv2dOptions);
     constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2 } & Conv2dOptions);
     constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2 } & Conv2dOptions);
-    /** kernel_size as a keyword, PyTorch's nn.Conv2d(3, 8, kernel_size=3): in the options */
-    constructor(inChannels: number, outChannels: number, options: Conv2dOptions & { kernelSize: Size2 });
-    constructor(inChannels: number, options: { outChannels: number } & (Conv2dOptions & { kernelSize: Size2 }));
-    constructor(options: { inChannels: number; outChannels: number } & (Conv2dOptions & { kernelSize: Size2 }));
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid",
-      dilation?: Size2, groups?: number, bias?: boolean);
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, groups?: number, options?: { bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, options?: { groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid", options?: { dilation?: Size2; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, options?: { padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: { stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
     // Python's positional arguments then keywords, nn.Conv2d(c, o, 1, 1, 0, bias=False): the options last
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, options: Omit<Conv2dOptions, "stride">);
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: { stride: Size2 } & Omit<Conv2dOptions, "stride">);
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2; stride: Size2 } & Omit<Conv2dOptions, "stride">);
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2; stride: Size2 } & Omit<Conv2dOptions, "stride">);
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2; stride: Size2 } & Omit<Conv2dOptions, "stride">);
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, padding: Size2 | "same" | "valid", options: Omit<Conv2dOptions, "stride" | "padding">);
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, options: { padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: { stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2; stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2; stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2; stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, padding: Size2 | "same" | "valid", dilation: Size2, options: { groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, padding: Size2 | "same" | "valid", dilation: Size2, groups: number, options: { bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid",
+      dilation?: Size2, groups?: number, bias?: boolean, paddingMode?: PaddingMode);
     /** [outChannels, inChannels / groups, kh, kw] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }

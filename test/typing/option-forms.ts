@@ -14,6 +14,9 @@ export class OptionForms extends nn.Module {
   mha = new nn.MultiheadAttention(16, 2, 0, true, false, false, null, null, true);
   mhaDropout = new nn.MultiheadAttention(16, 2, 0, { batchFirst: true });
   c2 = new nn.Conv2d(2, 2, { kernelSize: 3, padding: 1 });
+  // every PyTorch position (padding_mode the ninth), and positions up to dilation with the rest as options
+  c2Positional = new nn.Conv2d(2, 2, 3, 1, 1, 1, 1, false, "reflect");
+  c2Groups = new nn.Conv2d(2, 2, 3, 1, 1, 1, { groups: 2, bias: false });
   c3 = new nn.Conv3d(2, 2, { kernelSize: 1 });
   t1 = new nn.ConvTranspose1d(2, 2, { kernelSize: 1 });
   t2 = new nn.ConvTranspose2d(2, 2, { kernelSize: 1 });
@@ -63,7 +66,7 @@ export class OptionForms extends nn.Module {
 
   forward(x: Tensor<[Batch, 2, 4, 4]>, ids: Tensor<[Batch, 3], "int32">) {
     const pooled = F.maxPool2d(x, { kernelSize: 1 }).add(F.avgPool2d(x, { kernelSize: 3, stride: 1, padding: 1 }));
-    const planes = pooled.add(this.c2(x)).add(this.mp2(x)).add(this.ap2(x)).add(this.t2(x));
+    const planes = pooled.add(this.c2(x)).add(this.c2Positional(x)).add(this.c2Groups(x)).add(this.mp2(x)).add(this.ap2(x)).add(this.t2(x));
     const l = x.flatten(2);
     const rows = this.c1(l).add(this.t1(l)).add(this.mp1(l)).add(this.ap1(l)).add(F.maxPool1d(l, { kernelSize: 1 })).add(F.avgPool1d(l, { kernelSize: 1 }))
       .add(this.mha(l, l, l)[0]).add(this.mhaDropout(l, l, l)[0]);
