@@ -136,12 +136,17 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * tensor made in the constructor, broadcast to the parameter's shape.
    */
   normal_(mean?: number, std?: number): this;
+  normal_(options: { mean?: number; std?: number }): this;
   uniform_(from?: number, to?: number): this;
+  uniform_(options: { from?: number; to?: number }): this;
   zero_(): this;
   fill_(value: number | Tensor): this;
+  /** PyTorch's keywords for the in-place forms too: x.fill_(value=0) → x.fill_({ value: 0 }), x.add_(other=y, alpha=2) → x.add_({ other: y, alpha: 2 }) */
+  fill_(options: { value: number | Tensor }): this;
   /** Tensor.fill_diagonal_: the value where every index is equal; wrap: a tall matrix's diagonal again below every w + 1 rows */
   fillDiagonal_(fillValue: number, wrap?: boolean): this;
   copy_(src: Tensor): this;
+  copy_(options: { src: Tensor }): this;
   /**
    * In forward, PyTorch's in-place methods (x.relu_(), x.add_(y), x.maskedFill_(m, v), timm's drop
    * path `x.newEmpty(shape).bernoulli_(keep).div_(keep)`): the tensor becomes the out-of-place
@@ -154,14 +159,19 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   bernoulli_(p?: number | Tensor): this;
   add_(other: Tensor | number): this;
   add_(other: Tensor | number, options: { alpha?: number }): this;
+  add_(options: { other: Tensor | number; alpha?: number }): this;
   sub_(other: Tensor | number): this;
   sub_(other: Tensor | number, options: { alpha?: number }): this;
+  sub_(options: { other: Tensor | number; alpha?: number }): this;
   mul_(other: Tensor | number): this;
+  mul_(options: { other: Tensor | number }): this;
   div_(other: Tensor | number): this;
+  div_(options: { other: Tensor | number }): this;
   div_(other: Tensor | number, options: { roundingMode: "floor" | "trunc" | null }): this;
   clamp_(min?: Tensor | number | null, max?: Tensor | number | null): this;
   clamp_(options: { min?: Tensor | number | null; max?: Tensor | number | null }): this;
   clampMin_(min: Tensor | number): this;
+  clampMin_(options: { min: Tensor | number }): this;
   clampMax_(max: Tensor | number): this;
   relu_(): this;
   sigmoid_(): this;
@@ -171,6 +181,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sqrt_(): this;
   rsqrt_(): this;
   pow_(exponent: number): this;
+  pow_(options: { exponent: number }): this;
   neg_(): this;
   abs_(): this;
   floor_(): this;
@@ -181,9 +192,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sign_(): this;
   reciprocal_(): this;
   maskedFill_(mask: Tensor, value: number): this;
+  maskedFill_(options: { mask: Tensor; value: number }): this;
   addcmul_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): this;
+  addcmul_(options: { tensor1: Tensor; tensor2: Tensor; value?: number }): this;
   addcdiv_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): this;
   lerp_(end: Tensor, weight: Tensor | number): this;
+  lerp_(options: { end: Tensor; weight: Tensor | number }): this;
   sin_(): this;
   cos_(): this;
   erf_(): this;
@@ -194,11 +208,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   fmod_(other: Tensor | number): this;
   remainder_(other: Tensor | number): this;
   scatter_(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): this;
+  scatter_(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor | number; reduce?: "add" | "multiply" | null }): this;
   scatterAdd_(dim: number, index: Tensor<Shape, "int32">, src: Tensor): this;
   indexAdd_(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): this;
   indexCopy_(dim: number, index: Tensor<Shape, "int32">, source: Tensor): this;
   indexPut_(indices: Tensor<Shape, "int32">[], values: Tensor | number, accumulate?: boolean): this;
   indexFill_(dim: number, index: Tensor<Shape, "int32">, value: number): this;
+  indexFill_(options: { dim: number; index: Tensor<Shape, "int32">; value: number }): this;
   unsqueeze_(dim: number): this;
   squeeze_(dim?: number | readonly number[]): this;
   transpose_(dim0: number, dim1: number): this;

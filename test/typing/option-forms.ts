@@ -61,6 +61,10 @@ export class OptionForms extends nn.Module {
       F.layerNorm(x, [4], null, null, { eps: 1e-6 }), F.groupNorm(x, 2, null, null, { eps: 1e-6 }),
       F.batchNorm(x, null, null, b, b, { training: true, eps: 1e-3 }), F.batchNorm(x, null, null, { weight: b, training: true }), F.instanceNorm(x, { weight: b, eps: 1e-3 }),
       start.float(), sized.float(), zeros.add(ones).float().add(noise),
+      // the in-place forms' keywords: x.fill_(value=1), x.add_(other=y, alpha=2), x.masked_fill_(mask=m, value=0), …
+      x.clone().fill_({ value: 1 }).add_({ other: x, alpha: 2 }).sub_({ other: 1 }).mul_({ other: 0.5 }).div_({ other: 2 }).pow_({ exponent: 2 }).clampMin_({ min: 0 })
+        .maskedFill_({ mask: x.gt(0), value: 0 }).addcmul_({ tensor1: x, tensor2: x }).lerp_({ end: x, weight: 0.5 }).indexFill_({ dim: 1, index: F.tensor([0], { dtype: "int32" }), value: 0 })
+        .add(x.clone().copy_({ src: x })).add(x.clone().uniform_({ from: -1, to: 1 })).add(x.clone().normal_({ mean: 0, std: 0.1 })),
     ];
   }
 
