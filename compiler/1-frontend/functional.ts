@@ -242,6 +242,13 @@ export const bceArgs = (logits: boolean): ArgSpec[] => [
 ];
 
 /**
+ * mse_loss's, l1_loss's and smooth_l1_loss's options in PyTorch's positional order: the deprecated
+ * size_average and reduce before reduction (F.mse_loss(x, y, "sum") is size_average="sum" there,
+ * refused here), then `extra` (smooth_l1's beta). huber_loss, newer, has reduction first.
+ */
+export const regressionArgs = (...extra: ArgSpec[]): ArgSpec[] => [sizeAverageArg, reduceArg, reductionArg, ...extra];
+
+/**
  * cross_entropy's and nll_loss's options in PyTorch's positional order, the class weight first
  * (F.cross_entropy(x, y, w), nn.CrossEntropyLoss(w)), ignore_index and reduction after the
  * deprecated size_average and reduce.
@@ -542,9 +549,9 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
     lower: lowerings.crossEntropy,
   },
   nllLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), ...classificationArgs(false)], lower: lowerings.nllLoss },
-  mseLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.mseLoss },
-  l1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.l1Loss },
-  smoothL1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("beta", "nonNegNumber", 1)], lower: lowerings.smoothL1Loss },
+  mseLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), ...regressionArgs()], lower: lowerings.mseLoss },
+  l1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), ...regressionArgs()], lower: lowerings.l1Loss },
+  smoothL1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), ...regressionArgs(opt("beta", "nonNegNumber", 1))], lower: lowerings.smoothL1Loss },
   huberLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("delta", "posNumber", 1)], lower: lowerings.huberLoss },
   binaryCrossEntropy: { args: [arg("input", "tensor"), arg("target", "tensor"), ...bceArgs(false)], lower: lowerings.binaryCrossEntropy },
   binaryCrossEntropyWithLogits: { args: [arg("input", "tensor"), arg("target", "tensor"), ...bceArgs(true)], lower: lowerings.binaryCrossEntropyWithLogits },

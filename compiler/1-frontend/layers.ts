@@ -16,7 +16,7 @@ import { callableActivation, checkTransformerArgs, transformerClasses, transform
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { bceArgs, classificationArgs, lowerings, pool1dArgs, pool2dArgs } from "./functional.ts";
+import { bceArgs, classificationArgs, lowerings, regressionArgs, pool1dArgs, pool2dArgs } from "./functional.ts";
 import { poolOptions } from "./pool-options.ts";
 import { convInput } from "./composite-layers.ts";
 import { paddingModeArg } from "./args.ts";
@@ -274,9 +274,10 @@ const layers: Record<string, LayerSpec> = {
   // PyTorch's order: the class weight first (nn.CrossEntropyLoss(class_weights))
   CrossEntropyLoss: lossLayer("crossEntropy", [], classificationArgs(true)),
   NLLLoss: lossLayer("nllLoss", [], classificationArgs(false)),
-  MSELoss: lossLayer("mseLoss"),
-  L1Loss: lossLayer("l1Loss"),
-  SmoothL1Loss: lossLayer("smoothL1Loss", [opt("beta", "nonNegNumber", 1)]),
+  // PyTorch's order: the deprecated size_average and reduce before reduction (HuberLoss has none)
+  MSELoss: lossLayer("mseLoss", [], regressionArgs()),
+  L1Loss: lossLayer("l1Loss", [], regressionArgs()),
+  SmoothL1Loss: lossLayer("smoothL1Loss", [], regressionArgs(opt("beta", "nonNegNumber", 1))),
   HuberLoss: lossLayer("huberLoss", [opt("delta", "posNumber", 1)]),
   // nn.KLDivLoss(reduction="mean", log_target=False): distillation's loss (functional-compositions.ts)
   KLDivLoss: { args: klDivArgs, inputs: [arg("input", "tensor"), arg("target", "tensor")], forward: (_self, b, call, site, em, who) => klDiv({ ...b, ...call }, site, em, who) },
