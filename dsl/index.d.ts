@@ -1588,24 +1588,18 @@ export namespace nn {
   }
   /** Over [N, C, L]. */
   class Conv1d extends Module {
+    // the splits of PyTorch's arguments in as few signatures as cover them (see Conv2d)
+    /** kernel_size (and in/out_channels) as keywords too, PyTorch's nn.Conv1d(3, 8, kernel_size=3) */
     constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Conv1dOptions);
     constructor(inChannels: number, outChannels: number, options: { kernelSize: number } & Conv1dOptions);
     constructor(inChannels: number, options: { outChannels: number; kernelSize: number } & Conv1dOptions);
     constructor(options: { inChannels: number; outChannels: number; kernelSize: number } & Conv1dOptions);
-    /** kernel_size as a keyword, PyTorch's nn.Conv2d(3, 8, kernel_size=3): in the options */
-    constructor(inChannels: number, outChannels: number, options: Conv1dOptions & { kernelSize: number });
-    constructor(inChannels: number, options: { outChannels: number } & (Conv1dOptions & { kernelSize: number }));
-    constructor(options: { inChannels: number; outChannels: number } & (Conv1dOptions & { kernelSize: number }));
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, options: Omit<Conv1dOptions, "stride">);
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, padding: number | "same" | "valid", options: Omit<Conv1dOptions, "stride" | "padding">);
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, padding: number | "same" | "valid", dilation: number, options: { groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, padding: number | "same" | "valid", dilation: number, groups: number, options: { bias?: boolean; paddingMode?: PaddingMode });
     constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid",
-      dilation?: number, groups?: number, bias?: boolean);
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid", dilation?: number, groups?: number, options?: { bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid", dilation?: number, options?: { groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid", options?: { dilation?: number; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, options?: { padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, options?: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: number; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: number; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: number; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
+      dilation?: number, groups?: number, bias?: boolean, paddingMode?: PaddingMode);
     /** [outChannels, inChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }

@@ -10,6 +10,8 @@ import { F, nn, optim, Training, type Batch, type Shape, type Tensor } from "tsd
 
 export class OptionForms extends nn.Module {
   c1 = new nn.Conv1d(2, 2, { kernelSize: 3, padding: 1 });
+  c1Positional = new nn.Conv1d(2, 2, 3, 1, 1, 1, 1, false, "circular");
+  c1Stride = new nn.Conv1d(2, 2, 3, 1, { padding: 1, paddingMode: "reflect" });
   // PyTorch's positional order (batch_first last), and the dropout by position with options after it
   mha = new nn.MultiheadAttention(16, 2, 0, true, false, false, null, null, true);
   mhaDropout = new nn.MultiheadAttention(16, 2, 0, { batchFirst: true });
@@ -72,7 +74,7 @@ export class OptionForms extends nn.Module {
     const pooled = F.maxPool2d(x, { kernelSize: 1 }).add(F.avgPool2d(x, { kernelSize: 3, stride: 1, padding: 1 }));
     const planes = pooled.add(this.c2(x)).add(this.c2Positional(x)).add(this.c2Groups(x)).add(this.mp2(x)).add(this.ap2(x)).add(this.t2(x));
     const l = x.flatten(2);
-    const rows = this.c1(l).add(this.t1(l)).add(this.mp1(l)).add(this.ap1(l)).add(F.maxPool1d(l, { kernelSize: 1 })).add(F.avgPool1d(l, { kernelSize: 1 }))
+    const rows = this.c1(l).add(this.c1Positional(l)).add(this.c1Stride(l)).add(this.t1(l)).add(this.mp1(l)).add(this.ap1(l)).add(F.maxPool1d(l, { kernelSize: 1 })).add(F.avgPool1d(l, { kernelSize: 1 }))
       .add(this.mha(l, l, l)[0]).add(this.mhaDropout(l, l, l)[0]);
     const v = x.unsqueeze(2);
     const volume = this.c3(v).add(this.t3(v)).add(this.mp3(v)).add(this.ap3(v));
