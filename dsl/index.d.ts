@@ -136,12 +136,17 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * tensor made in the constructor, broadcast to the parameter's shape.
    */
   normal_(mean?: number, std?: number): this;
+  normal_(options: { mean?: number; std?: number }): this;
   uniform_(from?: number, to?: number): this;
+  uniform_(options: { from?: number; to?: number }): this;
   zero_(): this;
   fill_(value: number | Tensor): this;
+  /** PyTorch's keywords for the in-place forms too: x.fill_(value=0) → x.fill_({ value: 0 }), x.add_(other=y, alpha=2) → x.add_({ other: y, alpha: 2 }) */
+  fill_(options: { value: number | Tensor }): this;
   /** Tensor.fill_diagonal_: the value where every index is equal; wrap: a tall matrix's diagonal again below every w + 1 rows */
   fillDiagonal_(fillValue: number, wrap?: boolean): this;
   copy_(src: Tensor): this;
+  copy_(options: { src: Tensor }): this;
   /**
    * In forward, PyTorch's in-place methods (x.relu_(), x.add_(y), x.maskedFill_(m, v), timm's drop
    * path `x.newEmpty(shape).bernoulli_(keep).div_(keep)`): the tensor becomes the out-of-place
@@ -154,14 +159,19 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   bernoulli_(p?: number | Tensor): this;
   add_(other: Tensor | number): this;
   add_(other: Tensor | number, options: { alpha?: number }): this;
+  add_(options: { other: Tensor | number; alpha?: number }): this;
   sub_(other: Tensor | number): this;
   sub_(other: Tensor | number, options: { alpha?: number }): this;
+  sub_(options: { other: Tensor | number; alpha?: number }): this;
   mul_(other: Tensor | number): this;
+  mul_(options: { other: Tensor | number }): this;
   div_(other: Tensor | number): this;
+  div_(options: { other: Tensor | number }): this;
   div_(other: Tensor | number, options: { roundingMode: "floor" | "trunc" | null }): this;
   clamp_(min?: Tensor | number | null, max?: Tensor | number | null): this;
   clamp_(options: { min?: Tensor | number | null; max?: Tensor | number | null }): this;
   clampMin_(min: Tensor | number): this;
+  clampMin_(options: { min: Tensor | number }): this;
   clampMax_(max: Tensor | number): this;
   relu_(): this;
   sigmoid_(): this;
@@ -171,6 +181,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sqrt_(): this;
   rsqrt_(): this;
   pow_(exponent: number): this;
+  pow_(options: { exponent: number }): this;
   neg_(): this;
   abs_(): this;
   floor_(): this;
@@ -181,9 +192,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sign_(): this;
   reciprocal_(): this;
   maskedFill_(mask: Tensor, value: number): this;
+  maskedFill_(options: { mask: Tensor; value: number }): this;
   addcmul_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): this;
+  addcmul_(options: { tensor1: Tensor; tensor2: Tensor; value?: number }): this;
   addcdiv_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): this;
   lerp_(end: Tensor, weight: Tensor | number): this;
+  lerp_(options: { end: Tensor; weight: Tensor | number }): this;
   sin_(): this;
   cos_(): this;
   erf_(): this;
@@ -194,11 +208,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   fmod_(other: Tensor | number): this;
   remainder_(other: Tensor | number): this;
   scatter_(dim: number, index: Tensor<Shape, "int32">, src: Tensor | number, options?: { reduce?: "add" | "multiply" | null }): this;
+  scatter_(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor | number; reduce?: "add" | "multiply" | null }): this;
   scatterAdd_(dim: number, index: Tensor<Shape, "int32">, src: Tensor): this;
   indexAdd_(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): this;
   indexCopy_(dim: number, index: Tensor<Shape, "int32">, source: Tensor): this;
   indexPut_(indices: Tensor<Shape, "int32">[], values: Tensor | number, accumulate?: boolean): this;
   indexFill_(dim: number, index: Tensor<Shape, "int32">, value: number): this;
+  indexFill_(options: { dim: number; index: Tensor<Shape, "int32">; value: number }): this;
   unsqueeze_(dim: number): this;
   squeeze_(dim?: number | readonly number[]): this;
   transpose_(dim0: number, dim1: number): this;
@@ -1106,36 +1122,21 @@ export namespace nn {
   }
   type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
   class Conv2d extends Module {
+    // Every split of PyTorch's arguments into leading positionals and trailing keywords, in as few
+    // signatures as cover them: few overloads match a wrong call's argument count, so tsc's error
+    // names each (past three it names only the last), and the full positional form comes last.
+    /** kernel_size (and in/out_channels) as keywords too, PyTorch's nn.Conv2d(3, 8, kernel_size=3) */
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: Conv2dOptions);
     constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2 } & Conv2dOptions);
     constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2 } & Conv2dOptions);
     constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2 } & Conv2dOptions);
-    /** kernel_size as a keyword, PyTorch's nn.Conv2d(3, 8, kernel_size=3): in the options */
-    constructor(inChannels: number, outChannels: number, options: Conv2dOptions & { kernelSize: Size2 });
-    constructor(inChannels: number, options: { outChannels: number } & (Conv2dOptions & { kernelSize: Size2 }));
-    constructor(options: { inChannels: number; outChannels: number } & (Conv2dOptions & { kernelSize: Size2 }));
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid",
-      dilation?: Size2, groups?: number, bias?: boolean);
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, groups?: number, options?: { bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid", dilation?: Size2, options?: { groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid", options?: { dilation?: Size2; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, options?: { padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: { stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number; bias?: boolean });
     // Python's positional arguments then keywords, nn.Conv2d(c, o, 1, 1, 0, bias=False): the options last
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, options: Omit<Conv2dOptions, "stride">);
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: { stride: Size2 } & Omit<Conv2dOptions, "stride">);
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2; stride: Size2 } & Omit<Conv2dOptions, "stride">);
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2; stride: Size2 } & Omit<Conv2dOptions, "stride">);
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2; stride: Size2 } & Omit<Conv2dOptions, "stride">);
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, padding: Size2 | "same" | "valid", options: Omit<Conv2dOptions, "stride" | "padding">);
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, options: { padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
-    constructor(inChannels: number, outChannels: number, kernelSize: Size2, options: { stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2; stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2; stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size2; stride: Size2; padding: Size2 | "same" | "valid" } & (Omit<Conv2dOptions, "stride" | "padding">));
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, padding: Size2 | "same" | "valid", dilation: Size2, options: { groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride: Size2, padding: Size2 | "same" | "valid", dilation: Size2, groups: number, options: { bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size2, stride?: Size2, padding?: Size2 | "same" | "valid",
+      dilation?: Size2, groups?: number, bias?: boolean, paddingMode?: PaddingMode);
     /** [outChannels, inChannels / groups, kh, kw] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -1649,24 +1650,18 @@ export namespace nn {
   }
   /** Over [N, C, L]. */
   class Conv1d extends Module {
+    // the splits of PyTorch's arguments in as few signatures as cover them (see Conv2d)
+    /** kernel_size (and in/out_channels) as keywords too, PyTorch's nn.Conv1d(3, 8, kernel_size=3) */
     constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Conv1dOptions);
     constructor(inChannels: number, outChannels: number, options: { kernelSize: number } & Conv1dOptions);
     constructor(inChannels: number, options: { outChannels: number; kernelSize: number } & Conv1dOptions);
     constructor(options: { inChannels: number; outChannels: number; kernelSize: number } & Conv1dOptions);
-    /** kernel_size as a keyword, PyTorch's nn.Conv2d(3, 8, kernel_size=3): in the options */
-    constructor(inChannels: number, outChannels: number, options: Conv1dOptions & { kernelSize: number });
-    constructor(inChannels: number, options: { outChannels: number } & (Conv1dOptions & { kernelSize: number }));
-    constructor(options: { inChannels: number; outChannels: number } & (Conv1dOptions & { kernelSize: number }));
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, options: Omit<Conv1dOptions, "stride">);
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, padding: number | "same" | "valid", options: Omit<Conv1dOptions, "stride" | "padding">);
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, padding: number | "same" | "valid", dilation: number, options: { groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, padding: number | "same" | "valid", dilation: number, groups: number, options: { bias?: boolean; paddingMode?: PaddingMode });
     constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid",
-      dilation?: number, groups?: number, bias?: boolean);
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid", dilation?: number, groups?: number, options?: { bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid", dilation?: number, options?: { groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid", options?: { dilation?: number; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, options?: { padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, options?: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: number; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: number; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: number; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number; bias?: boolean });
+      dilation?: number, groups?: number, bias?: boolean, paddingMode?: PaddingMode);
     /** [outChannels, inChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -1858,6 +1853,10 @@ export namespace nn {
    */
   class MultiheadAttention extends Module {
     constructor(embedDim: number, numHeads: number, options?: MultiheadAttentionOptions);
+    /** PyTorch's positional order: nn.MultiheadAttention(E, H, 0.1, True, False, False, None, None, True), batch_first last */
+    constructor(embedDim: number, numHeads: number, dropout?: number, bias?: boolean, addBiasKv?: boolean, addZeroAttn?: boolean, kdim?: number | null, vdim?: number | null, batchFirst?: boolean);
+    /** nn.MultiheadAttention(E, H, 0.1, batch_first=True): the dropout by position, the rest as options */
+    constructor(embedDim: number, numHeads: number, dropout: number, options: Omit<MultiheadAttentionOptions, "dropout">);
     constructor(embedDim: number, options: { numHeads: number } & MultiheadAttentionOptions);
     constructor(options: { embedDim: number; numHeads: number } & MultiheadAttentionOptions);
     readonly in_proj_weight: Tensor;
@@ -2270,7 +2269,7 @@ export namespace nn {
    */
   /** weight: one value per class (PyTorch's weight=), known at compile time (F.tensor([...])); the mean is Σ w[y]·ℓ / Σ w[y] */
   interface CrossEntropyOptions { reduction?: Reduction; labelSmoothing?: number; ignoreIndex?: number | null; weight?: Tensor | null }
-  /** the class weight by position too, as PyTorch's nn.CrossEntropyLoss(class_weights) (its later positions are the deprecated size_average and reduce: write options) */
+  /** the class weight by position too, as PyTorch's nn.CrossEntropyLoss(class_weights) (then PyTorch's positions, the deprecated size_average and reduce taken only as null; options are clearer) */
   class CrossEntropyLoss extends Module { constructor(options?: CrossEntropyOptions); constructor(weight: Tensor | null, options?: Omit<CrossEntropyOptions, "weight">) }
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   interface CrossEntropyLoss { (input: Tensor, target: Tensor): Tensor }
@@ -3350,7 +3349,7 @@ export namespace F {
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   function crossEntropy(input: Tensor, target: Tensor, options?: nn.CrossEntropyOptions): Tensor;
   function crossEntropy(input: Tensor, options: { target: Tensor } & nn.CrossEntropyOptions): Tensor;
-  /** the class weight by position too, as F.cross_entropy(x, y, w) (PyTorch's later positions are the deprecated size_average and reduce: write options) */
+  /** the class weight by position too, as F.cross_entropy(x, y, w) (then PyTorch's positions, the deprecated size_average and reduce taken only as null; options are clearer) */
   function crossEntropy(input: Tensor, target: Tensor, weight: Tensor | null, options?: Omit<nn.CrossEntropyOptions, "weight">): Tensor;
   function nllLoss(input: Tensor, target: Tensor<Shape, "int32">, options?: { reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
   function nllLoss(input: Tensor, options: { target: Tensor<Shape, "int32">; reduction?: nn.Reduction; ignoreIndex?: number | null; weight?: Tensor | null }): Tensor;
@@ -3470,12 +3469,17 @@ export namespace F {
   function zeros(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(...size: number[]): Tensor;
+  /** torch.zeros(B, T, dtype=torch.long): the sizes one by one, then the options (ones, empty, rand, randn likewise) */
+  function zeros(...size: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
+  function zeros(...size: [...number[], FactoryOptions]): Tensor;
   /** torch.zeros(size=(2, 3)) → F.zeros({ size: [2, 3] }) (ones, empty, rand, randn likewise) */
   function zeros(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(options: { size: Size } & FactoryOptions): Tensor;
   function ones(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function ones(size: Size, options?: FactoryOptions): Tensor;
   function ones(...size: number[]): Tensor;
+  function ones(...size: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
+  function ones(...size: [...number[], FactoryOptions]): Tensor;
   function ones(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
   function ones(options: { size: Size } & FactoryOptions): Tensor;
   function full(size: Size, fillValue: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
@@ -3490,7 +3494,9 @@ export namespace F {
   function empty(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   /** the seq2seq tutorial's torch.empty(B, 1, dtype=torch.long).fill_(SOS_token) */
   function empty(...sizes: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
-  function empty(...sizes: (number | readonly number[] | FactoryOptions)[]): Tensor;
+  function empty(size: Size, options?: FactoryOptions): Tensor;
+  function empty(...sizes: number[]): Tensor;
+  function empty(...sizes: [...number[], FactoryOptions]): Tensor;
   function empty(options: { size: Size } & FactoryOptions): Tensor;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
   function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
@@ -3504,9 +3510,11 @@ export namespace F {
    */
   function randn(size: Size, options?: FactoryOptions): Tensor;
   function randn(...size: number[]): Tensor;
+  function randn(...size: [...number[], FactoryOptions]): Tensor;
   function randn(options: { size: Size } & FactoryOptions): Tensor;
   function rand(size: Size, options?: FactoryOptions): Tensor;
   function rand(...size: number[]): Tensor;
+  function rand(...size: [...number[], FactoryOptions]): Tensor;
   function rand(options: { size: Size } & FactoryOptions): Tensor;
   /** In forward: standard normal values shaped like x, drawn on every call, as torch.randn_like (a VAE's ε). */
   function randnLike(input: Tensor, options?: FactoryOptions): Tensor;

@@ -151,6 +151,20 @@ describe("tensors computed in a constructor", () => {
     v.forEach((vk, k) => expect((vk + 1) / 2).toBeCloseTo(c[k], 6));
   });
 
+  it("an in-place map of a draw that shares its values (a parameter or buffer made from it, a view, .detach()) is refused: PyTorch's would change them all", () => {
+    const first = (ctor: string) => diagnosticsOf(model("p: nn.Parameter;", ctor, "return x.add(this.p);")).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
+    const refused = /^TSDP2001 mul_: this draw shares its values with a view, a \.detach\(\) or a parameter or buffer made from it, which PyTorch's in-place mul_ changes too; apply \.mul_ before sharing it .* line 6$/;
+    // each was compiled with the parameter's law unscaled (std 1), PyTorch's being std 2
+    expect(first("const d = F.randn(4); this.p = new nn.Parameter(d); d.mul_(2);")).toMatch(refused);
+    expect(first("const d = F.randn(4); this.registerBuffer('q', d); this.p = new nn.Parameter(F.zeros(4)); d.mul_(2);")).toMatch(refused);
+    expect(first("const d = F.randn(4); const v = d.view(2, 2).view(4); d.mul_(2); this.p = new nn.Parameter(v);")).toMatch(refused);
+    expect(first("const d = F.randn(4); d.view(2, 2).mul_(2); this.p = new nn.Parameter(d);")).toMatch(refused);
+    expect(first("const d = F.randn(4); const e = d.detach(); d.mul_(2); this.p = new nn.Parameter(e);")).toMatch(refused);
+    // a clone is a copy, and an in-place map before the parameter is made is the draw's own
+    const { init } = stateOf(model("p: nn.Parameter;", "const d = F.randn(4); const c = d.clone(); d.mul_(2); this.p = new nn.Parameter(c.data.mul_(3));", "return x.add(this.p);"));
+    expect(init.get("p")).toEqual({ kind: "normal", std: 3 });
+  });
+
   it("a draw read in another shape keeps its law and its numbers (F.randn(16).view(4, 4), Glow's orthogonal q.unsqueeze(2).unsqueeze(3)); a change of an orthogonal draw's rows is refused", () => {
     const { graph, init } = stateOf(model("a = new nn.Parameter(F.randn(16).view(4, -1).mul(2)); b = new nn.Parameter(F.randn(16)); q = new nn.Parameter(nn.init.orthogonal_(F.empty(4, 4)).unsqueeze(2).unsqueeze(3)); r = new nn.Parameter(nn.init.orthogonal_(F.empty(4, 4)));", "", "return x.add(this.a.sum()).add(this.b.sum()).add(this.q.sum()).add(this.r.sum());"));
     expect(graph.params.map((p) => [p.attrs.name, p.shape])).toEqual([["a", [4, 4]], ["b", [16]], ["q", [4, 4, 1, 1]], ["r", [4, 4]]]);

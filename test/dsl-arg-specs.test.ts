@@ -49,6 +49,13 @@ const ALLOWED: Record<string, string> = {
   // max(x, other) and min(x, other) are PyTorch's maximum and minimum overloads: a tensor or an
   // { other } goes to maximum's spec, which the probe (a dim) does not reach
   ...Object.fromEntries(["Tensor.max", "Tensor.min", "F.max", "F.min"].map((n) => [`${n}: other`, "the maximum/minimum overload"])),
+  // the losses' deprecated size_average and reduce keep their positions so that ignore_index and
+  // reduction bind by position as PyTorch's; only null is taken, so the typings leave them out
+  ...Object.fromEntries(
+    ["F.crossEntropy", "F.nllLoss", "F.binaryCrossEntropy", "F.binaryCrossEntropyWithLogits", "nn.CrossEntropyLoss", "nn.NLLLoss", "nn.BCELoss", "nn.BCEWithLogitsLoss", "F.mseLoss", "F.l1Loss", "F.smoothL1Loss", "nn.MSELoss", "nn.L1Loss", "nn.SmoothL1Loss"].flatMap((n) =>
+      ["sizeAverage", "reduce"].map((a) => [`${n}: ${a}`, "a deprecated position, null only"]),
+    ),
+  ),
   // torch.no_grad is a context manager: F.noGrad(fn) has no keyword form
   "F.noGrad: fn": "a context manager in PyTorch",
   // bound only where a low is given (F.randintLike(x, 2, 5), { low: 2, high: 5 }), which the probe's

@@ -194,6 +194,26 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(got).toEqual(outputs(flat(positional), "x: Tensor<[Batch, 2, 4, 4]>", values));
     expect(got[11]).toEqual([3]);
   });
+  it("the losses' PyTorch positions: weight, the deprecated size_average, ignore_index, reduce, reduction (F.nll_loss(x, y, w, None, 1, None, 'none')) bind as their keywords; a size_average or reduce other than null is refused", () => {
+    const input = 'v: Tensor<[Batch, 4]>, y: Tensor<[Batch], "int32">';
+    const fields = 'nll = new nn.NLLLoss(null, null, 1, null, "none"); nllKeyword = new nn.NLLLoss({ ignoreIndex: 1, reduction: "none" });';
+    const keyword = 'F.nllLoss(v, y, { weight: w, ignoreIndex: 1, reduction: "none" }), F.crossEntropy(v, y, { weight: w, ignoreIndex: 1, reduction: "none", labelSmoothing: 0.1 }), F.binaryCrossEntropyWithLogits(v, t, { weight: w, reduction: "none", posWeight: w }), this.nllKeyword(v, y), F.smoothL1Loss(v, t, { reduction: "none", beta: 0.5 }), F.mseLoss(v, t, { reduction: "none" })';
+    const positional = 'F.nllLoss(v, y, w, null, 1, null, "none"), F.crossEntropy(v, y, w, null, 1, null, "none", 0.1), F.binaryCrossEntropyWithLogits(v, t, w, null, null, "none", w), this.nll(v, y), F.smoothL1Loss(v, t, null, null, "none", 0.5), new nn.MSELoss(null, null, "none")(v, t)';
+    const flat = (list: string) => `const w = F.tensor([1, 2, 0.5, 3]); const t = F.sigmoid(v); return [${list}].map((l) => l.reshape(l.size(0), -1));`;
+    // class 1 in y: ignored by both forms, or by neither were ignore_index misbound
+    const values = { v: nd([3, 4], Array.from({ length: 12 }, (_, i) => Math.sin(1.3 * i))), y: nd([3], [1, 0, 3]) };
+    const got = outputs(flat(keyword), input, values, fields);
+    expect(got).toHaveLength(6);
+    expect(got[0][0]).toBe(0);
+    expect(got).toEqual(outputs(flat(positional), input, values, fields));
+    // before, position 4 was ignore_index (a number there, size_average's place, was misread) and 5 reduction
+    expect(first(model("return F.crossEntropy(x, F.zeros(x.size(0), { dtype: 'int32' }), null, 2).expand(x.size(0));", "x: Tensor<[Batch, 4]>"))).toMatch(
+      /^TSDP3004 5: F\.crossEntropy: sizeAverage is PyTorch's deprecated size_average, which tsdp takes only as null \(its default\); give reduction \("mean", "sum" or "none"\) instead, got the number 2$/,
+    );
+    expect(first(model("return F.binaryCrossEntropy(F.sigmoid(x), x, null, null, false).expand(x.size(0), 4);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3004 5: F\.binaryCrossEntropy: reduce is PyTorch's deprecated reduce/);
+    // F.mse_loss(x, y, "sum") is size_average="sum" in PyTorch (a mean, with a warning): it summed here
+    expect(first(model('return F.mseLoss(x, x.neg(), "sum").expand(x.size(0), 4);', "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3004 5: F\.mseLoss: sizeAverage is PyTorch's deprecated size_average/);
+  });
   it("to, typeAs, dtype and device: conversions between float32 and int32; a model's tensors stay on its GPU", () => {
     const ids = nd([1, 3], [2, 0, 7]);
     const x = nd([1, 3], [1.9, -1.5, 0.2]);

@@ -3,7 +3,7 @@ import { CompileError, diagnostic, fail, type Diagnostic, type SourceLoc } from 
 import type { DiagnosticKind } from "../diagnostics/catalog.ts";
 import { locOf } from "./source.ts";
 import { describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
-import { didYouMean } from "./interp/syntax.ts";
+import { didYouMean, snake } from "./interp/syntax.ts";
 
 // Binds call arguments the way a PyTorch port writes them: positional arguments in PyTorch's
 // order, then optionally one trailing object literal for the keyword arguments:
@@ -38,6 +38,7 @@ export type ArgKind =
   | "trainingFlag" // true, false or this.training
   | "string" // one of `choices`
   | "flag" // true, false or null (a PyTorch switch); true refused with `refuseTrue`'s reason when given
+  | "legacyNone" // null only: a deprecated PyTorch argument that keeps its position (the losses' size_average, reduce)
   | "any";
 
 export interface ArgSpec {
@@ -243,6 +244,10 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   // the right kind of value outside its legal range (stride 0, lr NaN): TSDP3004
   const badValue = (expected: string): never => fail("invalidArgument", `${who}: ${spec.name} must be ${expected}, got ${got}`, loc);
   if (v === null && spec.nullable) return v;
+  if (spec.kind === "legacyNone") {
+    if (v !== null) fail("invalidArgument", `${who}: ${spec.name} is PyTorch's deprecated ${snake(spec.name)}, which tsdp takes only as null (its default); give reduction ("mean", "sum" or "none") instead, got ${got}`, loc);
+    return v;
+  }
   if (spec.kind === "flag") {
     if (v !== null && typeof v !== "boolean") badType("true, false or null");
     if (v === true && spec.refuseTrue) fail("invalidArgument", `${who}: ${spec.name}: true is not supported (${spec.refuseTrue}); leave it out or set it to false`, loc);

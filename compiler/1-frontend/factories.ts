@@ -452,6 +452,8 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
   if (name.endsWith("_") && (name === "neg_" || own(affine, name.slice(0, -1)))) {
     const outOfPlace = randomDrawProperty(t, name.slice(0, -1), site) as BuiltinFunction;
     return new BuiltinFunction(name, (args, s) => {
+      if (t.shared)
+        fail("unsupportedSyntax", `${name}: this draw shares its values with a view, a .detach() or a parameter or buffer made from it, which PyTorch's in-place ${name} changes too; apply .${name} before sharing it (new nn.Parameter(F.randn(o, i).div_(c))), or make the other from .${name.slice(0, -1)}(…)`, s.loc);
       t.init = (outOfPlace.call(args, s) as StaticTensor).init;
       return t;
     });
@@ -459,8 +461,13 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
   // Glow's nn.Parameter(q.unsqueeze(2).unsqueeze(3)), F.randn(16).view(4, 4): the same draws in another shape
   if (own(RESHAPES, name)) return new BuiltinFunction(name, (args, s) => reshapedDraw(t, name as keyof typeof RESHAPES, args, s));
   // the same values: a state made from the copy draws what the original's state draws
+  // (detach and contiguous read the same storage, as PyTorch's: an in-place map of either is refused after)
   if (name === "clone" || name === "detach" || name === "contiguous")
-    return new BuiltinFunction(name, (args, s) => (bindArgs(name, name === "clone" ? [opt("memoryFormat", "any", null, { nullable: true })] : [], args, s), new StaticTensor(t.shape, t.init, t.origin)));
+    return new BuiltinFunction(name, (args, s) => {
+      bindArgs(name, name === "clone" ? [opt("memoryFormat", "any", null, { nullable: true })] : [], args, s);
+      const copy = new StaticTensor(t.shape, t.init, t.origin);
+      return name === "clone" ? copy : shareStorage(t, copy);
+    });
   if (name === "data") return t;
   const f = own(affine, name);
   if (!f)
@@ -527,7 +534,16 @@ function reshapedDraw(t: StaticTensor, name: keyof typeof RESHAPES, args: Value[
   const keeps = init.kind === "uniform" || init.kind === "constant" || init.kind === "values" || (init.kind === "normal" && (init.zeroRow === undefined || rowsKept)) || (init.kind === "orthogonal" && rowsKept && shape.length >= 2);
   if (!keeps)
     fail("unsupportedSyntax", `${name}: an ${init.kind} draw of shape [${t.shape.join(", ")}] cannot be read as [${shape.join(", ")}]: its law is laid out along the first dim, which ${name} changes; reshape the parameter's initializer instead`, s.loc);
-  return new StaticTensor(shape, init, t.origin);
+  return shareStorage(t, new StaticTensor(shape, init, t.origin));
+}
+
+/**
+ * Marks draws that read one storage (a view and its base, a parameter and the draw it was made
+ * from), so that an in-place map of one, which PyTorch's would show in all, is refused; returns the last.
+ */
+export function shareStorage<T extends Value>(...values: [...Value[], T]): T {
+  for (const v of values) if (v instanceof StaticTensor) v.shared = true;
+  return values[values.length - 1] as T;
 }
 
 /**
@@ -554,6 +570,8 @@ export function parameterClass(em: GraphEmitter, requireConstruct: (who: string,
     if (init.kind === "constant" && !Number.isFinite(init.value))
       fail("invalidArgument", `nn.Parameter: a parameter's initial value must be finite, got ${init.value}`, locOfArg(b, "data", site));
     const param = new ParameterValue(shape, init, site.loc, !b.requiresGrad);
+    // nn.Parameter(t) is t's storage: an in-place map of t after it would change the parameter
+    shareStorage(b.data);
     const draw = b.data instanceof StaticTensor ? b.data : b.data instanceof TensorValue ? redrawn.get(b.data) : undefined;
     if (draw) param.drawOrigin = draw.origin;
     claimCaptured(b.data, param);

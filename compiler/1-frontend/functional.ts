@@ -223,24 +223,41 @@ function classWeighted(op: string, b: Bound, site: CallSite, em: GraphEmitter, w
 
 
 /**
+ * PyTorch's deprecated size_average and reduce, kept in their positions so that the arguments after
+ * them bind as PyTorch's (F.nll_loss(x, y, None, None, -1) is ignore_index -1); only null is taken.
+ */
+const sizeAverageArg = opt("sizeAverage", "legacyNone", null);
+const reduceArg = opt("reduce", "legacyNone", null);
+
+/**
  * BCE's options in PyTorch's positional order: the element weight first (F.binary_cross_entropy(x, t, w),
- * nn.BCELoss(w)), reduction (its deprecated size_average and reduce, which tsdp does not take, between),
- * and the logits form's posWeight.
+ * nn.BCELoss(w)), the deprecated size_average and reduce, reduction, and the logits form's posWeight.
  */
 export const bceArgs = (logits: boolean): ArgSpec[] => [
   opt("weight", "tensor", null, { nullable: true }),
+  sizeAverageArg,
+  reduceArg,
   reductionArg,
   ...(logits ? [opt("posWeight", "tensor", null, { nullable: true })] : []),
 ];
 
 /**
+ * mse_loss's, l1_loss's and smooth_l1_loss's options in PyTorch's positional order: the deprecated
+ * size_average and reduce before reduction (F.mse_loss(x, y, "sum") is size_average="sum" there,
+ * refused here), then `extra` (smooth_l1's beta). huber_loss, newer, has reduction first.
+ */
+export const regressionArgs = (...extra: ArgSpec[]): ArgSpec[] => [sizeAverageArg, reduceArg, reductionArg, ...extra];
+
+/**
  * cross_entropy's and nll_loss's options in PyTorch's positional order, the class weight first
- * (F.cross_entropy(x, y, w), nn.CrossEntropyLoss(w)); its deprecated size_average and reduce, which
- * tsdp does not take, are left out, so a port passing them by position is refused rather than misread.
+ * (F.cross_entropy(x, y, w), nn.CrossEntropyLoss(w)), ignore_index and reduction after the
+ * deprecated size_average and reduce.
  */
 export const classificationArgs = (labelSmoothing: boolean): ArgSpec[] => [
   classWeightArg,
+  sizeAverageArg,
   ignoreIndexArg,
+  reduceArg,
   reductionArg,
   ...(labelSmoothing ? [opt("labelSmoothing", "prob", 0)] : []),
 ];
@@ -533,9 +550,9 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
     lower: lowerings.crossEntropy,
   },
   nllLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), ...classificationArgs(false)], lower: lowerings.nllLoss },
-  mseLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.mseLoss },
-  l1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg], lower: lowerings.l1Loss },
-  smoothL1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("beta", "nonNegNumber", 1)], lower: lowerings.smoothL1Loss },
+  mseLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), ...regressionArgs()], lower: lowerings.mseLoss },
+  l1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), ...regressionArgs()], lower: lowerings.l1Loss },
+  smoothL1Loss: { args: [arg("input", "tensor"), arg("target", "tensor"), ...regressionArgs(opt("beta", "nonNegNumber", 1))], lower: lowerings.smoothL1Loss },
   huberLoss: { args: [arg("input", "tensor"), arg("target", "tensor"), reductionArg, opt("delta", "posNumber", 1)], lower: lowerings.huberLoss },
   binaryCrossEntropy: { args: [arg("input", "tensor"), arg("target", "tensor"), ...bceArgs(false)], lower: lowerings.binaryCrossEntropy },
   binaryCrossEntropyWithLogits: { args: [arg("input", "tensor"), arg("target", "tensor"), ...bceArgs(true)], lower: lowerings.binaryCrossEntropyWithLogits },

@@ -16,11 +16,11 @@ import { callableActivation, checkTransformerArgs, transformerClasses, transform
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { bceArgs, classificationArgs, lowerings, pool1dArgs, pool2dArgs } from "./functional.ts";
+import { bceArgs, classificationArgs, lowerings, regressionArgs, pool1dArgs, pool2dArgs } from "./functional.ts";
 import { poolOptions } from "./pool-options.ts";
 import { convInput } from "./composite-layers.ts";
 import { paddingModeArg } from "./args.ts";
-import { initialValue, initNamespaceMembers, parameterClass } from "./factories.ts";
+import { initialValue, initNamespaceMembers, parameterClass, shareStorage } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
 import { utilsNamespace } from "./weight-norm.ts";
@@ -274,9 +274,10 @@ const layers: Record<string, LayerSpec> = {
   // PyTorch's order: the class weight first (nn.CrossEntropyLoss(class_weights))
   CrossEntropyLoss: lossLayer("crossEntropy", [], classificationArgs(true)),
   NLLLoss: lossLayer("nllLoss", [], classificationArgs(false)),
-  MSELoss: lossLayer("mseLoss"),
-  L1Loss: lossLayer("l1Loss"),
-  SmoothL1Loss: lossLayer("smoothL1Loss", [opt("beta", "nonNegNumber", 1)]),
+  // PyTorch's order: the deprecated size_average and reduce before reduction (HuberLoss has none)
+  MSELoss: lossLayer("mseLoss", [], regressionArgs()),
+  L1Loss: lossLayer("l1Loss", [], regressionArgs()),
+  SmoothL1Loss: lossLayer("smoothL1Loss", [], regressionArgs(opt("beta", "nonNegNumber", 1))),
   HuberLoss: lossLayer("huberLoss", [opt("delta", "posNumber", 1)]),
   // nn.KLDivLoss(reduction="mean", log_target=False): distillation's loss (functional-compositions.ts)
   KLDivLoss: { args: klDivArgs, inputs: [arg("input", "tensor"), arg("target", "tensor")], forward: (_self, b, call, site, em, who) => klDiv({ ...b, ...call }, site, em, who) },
@@ -415,7 +416,8 @@ function fromPretrainedStatics(who: string, construct: (args: Value[], site: Cal
     const [table, options] = [args[0], args[1]];
     if (args.length > 2) fail("wrongArgumentCount", `${name} takes the table and an options object ({ freeze, paddingIdx, … })`, site.loc);
     if (options !== undefined && !(options instanceof ObjectValue)) fail("wrongArgumentType", `${name}: the second argument is an options object ({ freeze, paddingIdx, … }), got ${describe(options)}`, site.loc);
-    const { shape, init } = initialValue(host.em, name, table, site.loc);
+    // PyTorch's from_pretrained makes the weight a Parameter of the table itself (its storage)
+    const { shape, init } = initialValue(host.em, name, shareStorage(table), site.loc);
     if (shape.length !== 2) fail("shapeMismatch", `${name}: embeddings must be 2-D [num, dim], got [${shape.join(", ")}]`, site.loc);
     const rest = new Map<string, Value>(options?.props ?? []);
     const freeze = rest.get("freeze") ?? true;

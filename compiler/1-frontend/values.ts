@@ -120,6 +120,12 @@ export class StaticTensor {
   ) {
     this.origin = origin ?? this;
   }
+  /**
+   * Set once another value reads these values where they are, as PyTorch's share its storage (a
+   * view, .detach(), a parameter or buffer made from it): an in-place map of this draw would have
+   * to change them too, so it is refused from then on.
+   */
+  shared = false;
 }
 
 /**

@@ -5,7 +5,7 @@ import { regionMethod } from "../parameter-regions.ts";
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { appendModule, insertModule, sequentialModule, setDictEntry } from "../layers.ts";
 import { arg, bindArgs, camel, locOfArg, opt } from "../args.ts";
-import { initialValue, randomDrawProperty } from "../factories.ts";
+import { initialValue, randomDrawProperty, shareStorage } from "../factories.ts";
 import { arrayMethod, numberMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { MAX_EXPORTED_TABLE } from "../../ir/node.ts";
@@ -339,7 +339,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
         const computed = b.tensor instanceof TensorValue ? b.tensor : undefined;
         const buffer = new ParameterValue(shape, init, s.loc, true, true, computed);
-        if (b.tensor instanceof StaticTensor) buffer.drawOrigin = b.tensor.origin;
+        if (b.tensor instanceof StaticTensor) buffer.drawOrigin = shareStorage(b.tensor).origin;
         claimCaptured(b.tensor, buffer);
         m.fields.set(b.name, buffer);
         return undefined;
