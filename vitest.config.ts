@@ -100,7 +100,9 @@ const shared = {
   // kernels run slower (LeNet's step 2.8×), and the sum still favours -O1: cpu-target-shuffled and
   // hardening-builddir from an empty cache took 125 s at -O1, 139 s at -O2, 172 and 208 s at -O3.
   // The tests check what the code computes, which -O1 and -O3 agree on within their tolerances. The
-  // main job's test (test/data.test.ts) builds at -O3, as `npm start` and users do.
+  // main job's test (test/data.test.ts) builds at -O3, as `npm start` and users do; the files whose
+  // models each run one step, where g++'s time is nearly all, at -O0 (pytorch-spellings-target,
+  // model-ops-target: their headers).
   env: { TSDP_SHIM_THREADS: "1", TSDP_SHIM_DEVICE_MEMORY_MB: "4096", TSDP_CPU_OPT_LEVEL: "1" },
   // A test file's scratch folders (helpers.ts writeFiles) are removed when it is done; after each
   // test the worker's event loop takes a turn (test/setup-yield.ts says why).
@@ -111,37 +113,43 @@ const shared = {
 };
 
 // The files that take minutes, longest first (their times in a clean-clone CI run on the 2-core
-// machine, session 20, builds at -O1: memcheck 301 s, nvcc 250, fuzz 193, hardening-builddir 143,
-// training 135, cpu-target-shuffled 128, gemm-shapes 120, data 95, precision 91, shim-counters 78,
-// tuning 65, distributed-rdzv 58, distributed 54, limits 52, build 46, bench-gpu-check 45,
-// inspect-gpu 41, own-project 39, shim 37, cpu-target 35; the other files about 420 together). Two
-// workers take files in order; in a fresh clone vitest has no times of its own and orders by file
-// size, and a four-minute file taken last ran while the other worker had nothing left: the run took
-// 2,810 s for 4,478 s of files (session 14). Longest first, the two end close together.
+// machine, session 44, builds at -O1: memcheck 180 s, nvcc 150, training 117, fuzz 109,
+// pytorch-spellings-target 106 (built at -O0 since, its own header says why), cpu-target-shuffled
+// 76, distributed 76, overrides 72, gemm-shapes 69, adversarial/runtime 66, distributed-rdzv 63,
+// precision 62, hardening-builddir 59, data 57, cpu-target 55, shim-counters 55, build 54,
+// adversarial/models 53, tuning 47, shim 45, limits 42, own-project 33, model-ops-target 29,
+// inspect-gpu 27, gpt-example 24; the other files about 300 together). Two workers take files in
+// order; in a fresh clone vitest has no times of its own and orders by file size, and a four-minute
+// file taken last ran while the other worker had nothing left: the run took 2,810 s for 4,478 s of
+// files (session 14). Longest first, the two end close together.
 export const SLOW_FIRST = [
   "test/memcheck.test.ts",
   "test/nvcc.test.ts",
-  "test/fuzz.test.ts",
-  "test/hardening-builddir.test.ts",
   "test/training.test.ts",
+  "test/fuzz.test.ts",
   "test/cpu-target-shuffled.test.ts",
-  "test/gemm-shapes.test.ts",
-  "test/data.test.ts",
-  "test/precision.test.ts",
-  "test/shim-counters.test.ts",
-  "test/adversarial/runtime.test.ts",
-  "test/tuning.test.ts",
-  "test/distributed-rdzv.test.ts",
   "test/distributed.test.ts",
-  "test/limits.test.ts",
-  "test/build.test.ts",
-  "test/bench-gpu-check.test.ts",
-  "test/inspect-gpu.test.ts",
-  "test/own-project.test.ts",
-  "test/shim.test.ts",
+  "test/overrides.test.ts",
+  "test/gemm-shapes.test.ts",
+  "test/adversarial/runtime.test.ts",
+  "test/distributed-rdzv.test.ts",
+  "test/precision.test.ts",
+  "test/pytorch-spellings-target.test.ts",
+  "test/hardening-builddir.test.ts",
+  "test/data.test.ts",
   "test/cpu-target.test.ts",
+  "test/shim-counters.test.ts",
+  "test/build.test.ts",
   "test/adversarial/models.test.ts",
+  "test/tuning.test.ts",
+  "test/shim.test.ts",
+  "test/limits.test.ts",
+  "test/own-project.test.ts",
+  "test/inspect-gpu.test.ts",
+  "test/gpt-example.test.ts",
+  "test/model-ops-target.test.ts",
   "test/tensor-cores.test.ts",
+  "test/bench-gpu-check.test.ts",
   "test/harness.test.ts",
 ];
 
