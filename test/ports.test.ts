@@ -9,24 +9,33 @@
 import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
-import { initState } from "../compiler/reference/init.ts";
+import { initState, type ModelState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
+import type { Graph } from "../compiler/ir/node.ts";
+
+/**
+ * A language model's logits for `tokens` and for `tokens` with position `at` changed to `token`, each
+ * as a function giving positions [from, to)'s logits (`width` each): what a causal mask is checked by.
+ */
+function logitsWithTokenChanged(graph: Graph, state: ModelState, input: string, tokens: readonly number[], at: number, token: number, width: number) {
+  const run = (idx: readonly number[]) => runReference(graph, { [input]: nd([1, idx.length], [...idx]) }, state).outputs[0].data;
+  const changed = [...tokens];
+  changed[at] = token;
+  const [a, b] = [run(tokens), run(changed)];
+  const positions = (data: ArrayLike<number> & { subarray(s: number, e: number): ArrayLike<number> }, from: number, to: number) => Array.from(data.subarray(from * width, to * width));
+  return { before: (from: number, to: number) => positions(a, from, to), after: (from: number, to: number) => positions(b, from, to) };
+}
 
 describe("ported models", () => {
   it("nanoGPT: causal (position t ignores later tokens), and every parameter has a gradient", () => {
     const { graph } = lowerModel("test/fixtures/ports/nanogpt.ts");
     expect(graph.params.slice(0, 4).map((p) => p.attrs.name)).toEqual(["wte.weight", "wpe.weight", "h.0.ln1.weight", "h.0.ln1.bias"]);
     const state = initState(graph, 1);
-    const tokens = [3, 1, 4, 1, 5, 9, 2, 6];
-    const logits = (idx: number[]) => runReference(graph, { idx: nd([1, 8], idx) }, state).outputs[0].data;
-    const a = logits(tokens);
-    const changed = [...tokens];
-    changed[5] = 7;
-    const b = logits(changed);
+    const { before, after } = logitsWithTokenChanged(graph, state, "idx", [3, 1, 4, 1, 5, 9, 2, 6], 5, 7, 16);
     // positions 0..4 (16 logits each) are unchanged to the last bit; position 5 changes
-    expect(Array.from(b.subarray(0, 5 * 16))).toEqual(Array.from(a.subarray(0, 5 * 16)));
-    expect(Array.from(b.subarray(5 * 16, 6 * 16))).not.toEqual(Array.from(a.subarray(5 * 16, 6 * 16)));
+    expect(after(0, 5)).toEqual(before(0, 5));
+    expect(after(5, 6)).not.toEqual(before(5, 6));
     const { gradients } = differentiate(graph);
     expect([...gradients.keys()].sort()).toEqual(graph.params.map((p) => p.attrs.name as string).sort());
     // lm_head's weight is wte's (tied): no parameter of its own, and the head's GEMM reads wte.weight
@@ -134,15 +143,10 @@ describe("ported models", () => {
       { kind: "constant", value: 0 },
     ]);
     const state = initState(graph, 4);
-    const tokens = [3, 1, 4, 1, 5, 9, 2, 6];
-    const logits = (src: number[]) => runReference(graph, { src: nd([1, 8], src) }, state).outputs[0].data;
-    const a = logits(tokens);
-    const changed = [...tokens];
-    changed[5] = 7;
-    const b = logits(changed);
+    const { before, after } = logitsWithTokenChanged(graph, state, "src", [3, 1, 4, 1, 5, 9, 2, 6], 5, 7, 32);
     // positions 0..4 (32 logits each) are unchanged to the last bit; position 5 changes
-    expect(Array.from(b.subarray(0, 5 * 32))).toEqual(Array.from(a.subarray(0, 5 * 32)));
-    expect(Array.from(b.subarray(5 * 32, 6 * 32))).not.toEqual(Array.from(a.subarray(5 * 32, 6 * 32)));
+    expect(after(0, 5)).toEqual(before(0, 5));
+    expect(after(5, 6)).not.toEqual(before(5, 6));
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
   it("ViT: class token and position embedding first (the root's own parameters), finite logits, gradients for all", () => {
@@ -299,16 +303,11 @@ describe("ported models", () => {
     // ln0 only in block 0, as `if self.layer_id == 0`
     expect(graph.params.some((p) => p.attrs.name === "blocks.0.ln0.weight")).toBe(true);
     expect(graph.params.some((p) => p.attrs.name === "blocks.1.ln0.weight")).toBe(false);
-    const tokens = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3];
-    const logits = (idx: number[]) => runReference(graph, { idx: nd([1, 10], idx) }, state).outputs[0].data;
-    const a = logits(tokens);
-    const changed = [...tokens];
-    changed[6] = 20;
-    const b = logits(changed);
+    const { before, after } = logitsWithTokenChanged(graph, state, "idx", [3, 1, 4, 1, 5, 9, 2, 6, 5, 3], 6, 20, 24);
     // positions 0..5 (24 logits each) are unchanged to the last bit; position 6 changes, and so does 7 (the token shift reads 6)
-    expect(Array.from(b.subarray(0, 6 * 24))).toEqual(Array.from(a.subarray(0, 6 * 24)));
-    expect(Array.from(b.subarray(6 * 24, 7 * 24))).not.toEqual(Array.from(a.subarray(6 * 24, 7 * 24)));
-    expect(Array.from(b.subarray(7 * 24, 8 * 24))).not.toEqual(Array.from(a.subarray(7 * 24, 8 * 24)));
+    expect(after(0, 6)).toEqual(before(0, 6));
+    expect(after(6, 7)).not.toEqual(before(6, 7));
+    expect(after(7, 8)).not.toEqual(before(7, 8));
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
 });
