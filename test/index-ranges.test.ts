@@ -5,7 +5,7 @@
 // output's dim 1, is not held to dim 1.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { compile } from "../compiler/pipeline.ts";
+import { compile, generate } from "../compiler/pipeline.ts";
 import { indexRangeOf } from "../compiler/5-codegen/index-limits.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
@@ -124,6 +124,24 @@ describe("int32 indices computed in forward", () => {
       }
     }
   }, 300_000);
+});
+
+describe("int32 indices the runtime checks before the call", () => {
+  // index-faults.ts checkedBeforeTheCall: a kernel reading an input's or the target's indices, which
+  // the runtime refuses out of range before the call, has no check of its own — no fault record to
+  // clear and copy back per run, no flag summed across the replicas per step — and one reading a
+  // computed index keeps its check
+  const sites = (file: string) => Number(/\.index_site_count = (\d+),/.exec(generate(file, { target: "cuda" }).generated.cu)?.[1]);
+  it("LeNet's loss target, a tagger's token ids and gathered targets: no index site; computed indices keep theirs", () => {
+    expect(sites("examples/lenet/model.ts")).toBe(0);
+    expect(sites("examples/gpt/model.ts")).toBe(0);
+    const dir = writeFiles({ "tagger.ts": MODEL, "computed.ts": COMPUTED });
+    expect(sites(join(dir, "tagger.ts"))).toBe(0);
+    // each computed in forward: embedding, gather, index_select, scatter, one_hot, the loss's class, and
+    // x[i, j]'s two indices and the row-major index_select they make; in the step, the backward's
+    // index_add of index_select's and of x[i, j]'s
+    expect(sites(join(dir, "computed.ts"))).toBe(11);
+  });
 });
 
 describe("labels a loss in forward reads", () => {

@@ -1,5 +1,7 @@
 import { basename } from "node:path";
-import type { Node } from "../ir/node.ts";
+import type { Graph, Node } from "../ir/node.ts";
+import { KEEPS_EVERY_VALUE } from "../ops/movement.ts";
+import { indexRangeOf } from "./index-limits.ts";
 import type { ArgView } from "./view.ts";
 
 // An index computed in forward (`x.gather(1, i.add(1))`, `emb(ids.sub(k))`) can fall outside the dim
@@ -9,7 +11,9 @@ import type { ArgView } from "./view.ts";
 // tsdp_index_fault). The harness copies it back with the run's outputs (no round trip of its own),
 // fails the call naming the site, and a training step skips its update on every replica (step.cu).
 // A model input's indices are still checked before the call (index-limits.ts), a known index at
-// compile time (constant-indexes.ts).
+// compile time (constant-indexes.ts); a kernel reading one of those has no check of its own
+// (checkedBeforeTheCall), so a model whose only index reads are its inputs' — LeNet's loss reading
+// its target's classes, a language model's embedding of its token ids — pays nothing per step.
 
 /**
  * The build's index-read sites, numbered from 1 by what they say (op, source position, size): the
@@ -32,6 +36,23 @@ export class IndexSites {
   get descriptions(): readonly string[] {
     return [...this.numbers.keys()];
   }
+}
+
+/**
+ * Whether the runtime checks every value `index` can hold before the call, within [0, limit) (or its
+ * excepted `ignore`): `index` is a model input or the target, or a view of one that keeps every
+ * value, and the manifest's range for it (index-limits.ts, what the runtime checks) lies inside. Then
+ * the kernel's own check could never fire, and it records nothing: no fault record to clear and
+ * copy back each run, no flag to sum across the replicas each step (runtime/harness/step.cu).
+ */
+export function checkedBeforeTheCall(graph: Graph, index: Node, limit: string | number, ignore?: number): boolean {
+  const bound = typeof limit === "number" ? limit : /^\d+$/.test(limit) ? Number(limit) : undefined;
+  if (bound === undefined) return false; // a size that grows with the batch: the runtime's range is fixed
+  let source = index;
+  while (KEEPS_EVERY_VALUE.has(source.op)) source = source.inputs[0];
+  if (source.op !== "input") return false;
+  const range = indexRangeOf(graph, source);
+  return range !== undefined && range.limit <= bound && (range.ignore === undefined || range.ignore === ignore);
 }
 
 /** The kernel parameter every index-reading kernel takes: the replica's fault record. */

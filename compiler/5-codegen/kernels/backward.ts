@@ -1,4 +1,4 @@
-import { INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
+import { checkedBeforeTheCall, INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
 import { imagesOf } from "../../ir/shape.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
@@ -190,6 +190,8 @@ export function embeddingGradKernel(ctx: CodegenContext, k: Kernel) {
   const dim = dy.shape[dy.shape.length - 1] as number;
   const pad = a.paddingIdx === null ? -1 : (a.paddingIdx + num) % num;
   const positions = cCount(idx.shape);
+  // (none where the ids are an input the runtime checks before the call: index-faults.ts)
+  const checks = !checkedBeforeTheCall(ctx.graph, idx, num);
   const body = [
     `const int row = (int)(i / ${dim}), col = (int)(i % ${dim});`,
     `float acc = 0.0f;`,
@@ -197,10 +199,10 @@ export function embeddingGradKernel(ctx: CodegenContext, k: Kernel) {
     `if (row != ${pad}) for (size_t p = 0; p < ${positions}; ++p) {`,
     `  const int at = idx[p];`,
     `  if (at == row) acc += dy[p * ${dim} + col];`,
-    `  else if (${outOfRange("at", num)}) ${indexFault(ctx.indexSites.site(n, "embedding", num), "at")};`,
+    ...(checks ? [`  else if (${outOfRange("at", num)}) ${indexFault(ctx.indexSites.site(n, "embedding", num), "at")};`] : []),
     `}`,
   ];
-  return gather(ctx, k, [arg(ctx, dy, "dy"), arg(ctx, idx, "idx"), INDEX_FAULT_ARG], body, `embedding_grad: ${shapeComment(dy)} → [${num}, ${dim}]`);
+  return gather(ctx, k, [arg(ctx, dy, "dy"), arg(ctx, idx, "idx"), ...(checks ? [INDEX_FAULT_ARG] : [])], body, `embedding_grad: ${shapeComment(dy)} → [${num}, ${dim}]`);
 }
 
 /** Block per channel: batch_norm_grad_input and batch_norm_xhat. */

@@ -1,4 +1,4 @@
-import { INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
+import { checkedBeforeTheCall, INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
 import { imagesOf } from "../../ir/shape.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
@@ -188,8 +188,10 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const gradArgs = g
     ? [arg(ctx, g.inputs[0], "dy"), { decl: "float* __restrict__ grad", value: ctx.pointer(g), comment: `${shapeComment(g)}: ∂loss/∂input (loss-gradient)` }]
     : [];
-  // a class-index target computed in forward (y.select(1, 0).long()) is checked as it is read (index-faults.ts)
-  const classes = op.traits?.indexes?.(n, 1);
+  // a class-index target computed in forward (y.select(1, 0).long()) is checked as it is read
+  // (index-faults.ts); the target itself, before the call
+  const indexes = op.traits?.indexes?.(n, 1);
+  const classes = indexes && !checkedBeforeTheCall(ctx.graph, target, indexes.limit, indexes.ignore) ? indexes : undefined;
   const targetCheck = classes
     ? [`if (${outOfRange("y", classes.limit)}${classes.ignore !== undefined ? ` && y != ${classes.ignore}` : ""}) ${indexFault(ctx.indexSites.site(n, `${n.op}'s target (a class)`, classes.limit), "y")};`]
     : [];

@@ -1,4 +1,4 @@
-import { INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
+import { checkedBeforeTheCall, INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { opDef } from "../../ops/index.ts";
 import { isBatch, type Dim } from "../../ir/shape.ts";
@@ -83,19 +83,21 @@ export function takeKernel(ctx: CodegenContext, k: Kernel) {
   const span = /^\d+$/.test(outSize) ? times(Number(outSize), inner) : `(${outSize} * ${inner})`;
   const head = `const size_t o = i / ${span}; const int c = (int)((i / ${inner}) % ${outSize}); const size_t e = i % ${inner};`;
   const what = n.op === "take" ? (mode === "vector" ? "index_select" : "gather") : mode === "vector" ? "index_add" : "scatter";
-  const fault = (v: string, limit: string) => `if (${outOfRange(v, limit)}) ${indexFault(ctx.indexSites.site(n, what, limit), v)};`;
+  // (none where the index is an input the runtime checks before the call: index-faults.ts)
+  const checks = !checkedBeforeTheCall(ctx.graph, idx, n.op === "take" ? inSize : outSize);
+  const fault = (v: string, limit: string) => (checks ? [`if (${outOfRange(v, limit)}) ${indexFault(ctx.indexSites.site(n, what, limit), v)};`] : []);
   const body =
     n.op === "take"
-      ? [head, `const int src = idx[${at("c")}];`, fault("src", inSize), `out[i] = (src >= 0 && src < ${inSize}) ? x[(o * ${inSize} + src) * ${inner} + e] : 0.0f;`]
+      ? [head, `const int src = idx[${at("c")}];`, ...fault("src", inSize), `out[i] = (src >= 0 && src < ${inSize}) ? x[(o * ${inSize} + src) * ${inner} + e] : 0.0f;`]
       : [
           head,
           "float acc = 0.0f;",
           `for (int j = 0; j < (int)${inSize}; ++j) {`,
           `  const int dst = idx[${at("j")}];`,
           `  if (dst == c) acc += x[(o * ${inSize} + j) * ${inner} + e];`,
-          `  else ${fault("dst", outSize)}`,
+          ...fault("dst", outSize).map((check) => `  else ${check}`),
           "}",
           "out[i] = acc;",
         ];
-  return pointwiseView(ctx, k, [arg(ctx, x, "x"), arg(ctx, idx, "idx"), INDEX_FAULT_ARG], body, `${n.op} (${mode}) along dim ${dim}: ${shapeComment(x)} → ${shapeComment(n)}`);
+  return pointwiseView(ctx, k, [arg(ctx, x, "x"), arg(ctx, idx, "idx"), ...(checks ? [INDEX_FAULT_ARG] : [])], body, `${n.op} (${mode}) along dim ${dim}: ${shapeComment(x)} → ${shapeComment(n)}`);
 }

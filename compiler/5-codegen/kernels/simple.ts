@@ -1,4 +1,4 @@
-import { INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
+import { checkedBeforeTheCall, INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import type { Dim } from "../../ir/shape.ts";
@@ -106,13 +106,14 @@ export function poolKernel(ctx: CodegenContext, k: Kernel) {
 export function embeddingKernel(ctx: CodegenContext, k: Kernel) {
   const [idx, w] = k.anchor.inputs;
   const [num, dim] = w.shape as number[];
+  // an index out of range reads nothing and is reported (index-faults.ts); an input's are checked before the call
+  const checks = !checkedBeforeTheCall(ctx.graph, idx, num);
   const body = [
     `const int row = idx[i / ${dim}];`,
-    // an index out of range reads nothing and is reported (index-faults.ts); an input's are checked before the call
-    `if (${outOfRange("row", num)}) ${indexFault(ctx.indexSites.site(k.anchor, "embedding", num), "row")};`,
+    ...(checks ? [`if (${outOfRange("row", num)}) ${indexFault(ctx.indexSites.site(k.anchor, "embedding", num), "row")};`] : []),
     `out[i] = (row >= 0 && row < ${num}) ? weight[(size_t)row * ${dim} + i % ${dim}] : 0.0f;`,
   ];
-  return pointwiseView(ctx, k, [arg(ctx, idx, "idx"), arg(ctx, w, "weight"), INDEX_FAULT_ARG], body, `embedding: ${shapeComment(idx)} → ${shapeComment(k.anchor)}`);
+  return pointwiseView(ctx, k, [arg(ctx, idx, "idx"), arg(ctx, w, "weight"), ...(checks ? [INDEX_FAULT_ARG] : [])], body, `embedding: ${shapeComment(idx)} → ${shapeComment(k.anchor)}`);
 }
 
 export function permuteKernel(ctx: CodegenContext, k: Kernel) {
