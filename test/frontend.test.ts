@@ -3,6 +3,8 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import { modelReport } from "../compiler/inspect.ts";
+import { generate } from "../compiler/pipeline.ts";
 import { formatShape } from "../compiler/ir/shape.ts";
 import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
 import { diagnosticsOf, header, lowerSource, writeFiles } from "./helpers.ts";
@@ -171,6 +173,20 @@ describe("tsdp inspect's layer settings", () => {
       e: "4 → 4, kernel=3, padding=1, dilation=2",
       f: "4 → 4, kernel=3, stride=2, padding=1, output_padding=1, dilation=2",
     });
+  });
+});
+
+describe("tsdp inspect's layer parameter counts", () => {
+  it("count trained parameters only, as the Parameters table's total does: a registered buffer and a frozen parameter are not parameters", () => {
+    const dir = writeFiles({
+      "model.ts": `${header}class Pos extends nn.Module {\n  declare pe: Tensor;\n  scale = new nn.Parameter(F.ones(4), { requiresGrad: false });\n  constructor() {\n    super();\n    this.registerBuffer("pe", F.zeros(6, 4));\n  }\n  forward(x: Tensor) { return x.add(this.pe.sum(0)).mul(this.scale); }\n}\nexport class M extends nn.Module {\n  pos = new Pos();\n  fc = new nn.Linear(4, 3);\n  bn = new nn.BatchNorm1d(3);\n  forward(x: Tensor<[Batch, 4]>) { return this.bn(this.fc(this.pos(x))); }\n}\n`,
+    });
+    const report = modelReport(generate(join(dir, "model.ts"), { target: "cpu" }));
+    const counts = Object.fromEntries(report.layers.filter((l) => l.path !== "").map((l) => [l.path, l.params]));
+    // pe's 24 values and scale's 4 are state, listed under Buffers; BatchNorm's running stats too
+    expect(counts).toEqual({ pos: 0, fc: 15, bn: 6 });
+    expect(report.totalParameters).toBe(21);
+    expect(report.buffers.map((b) => b.name).sort()).toEqual(["bn.num_batches_tracked", "bn.running_mean", "bn.running_var", "pos.pe", "pos.scale"].sort());
   });
 });
 
