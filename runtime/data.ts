@@ -69,8 +69,20 @@ async function readIdx(path: string, dir: string): Promise<{ dims: number[]; dat
   return { dims, data };
 }
 
+/**
+ * loadFashionMnist's split and normalization, checked before any file is read: "valid" failed as
+ * "FILES[split] is not iterable", and a std of 0 or NaN made every pixel ±Infinity or NaN, silently.
+ */
+function checkLoadArguments(split: unknown, normalize: unknown): void {
+  if (split !== "train" && split !== "test") throw new TypeError(`loadFashionMnist: split must be "train" or "test", got ${describeValue(split)}`);
+  const { mean, std } = (typeof normalize === "object" && normalize !== null ? normalize : {}) as { mean?: unknown; std?: unknown };
+  if (typeof mean !== "number" || !Number.isFinite(mean) || typeof std !== "number" || !Number.isFinite(std) || !(std > 0))
+    throw new RangeError(`loadFashionMnist: normalize must be { mean, std } with a finite mean and a finite std > 0, got { mean: ${describeValue(mean)}, std: ${describeValue(std)} }`);
+}
+
 /** Reads one split, normalizing the pixels. */
 export async function loadFashionMnist(split: "train" | "test", dir = FASHION_MNIST_DIR, normalize = FASHION_MNIST_NORMALIZE): Promise<Dataset> {
+  checkLoadArguments(split, normalize);
   const [imageFile, labelFile] = FILES[split];
   const [images, labels] = await Promise.all([readIdx(join(dir, imageFile), dir), readIdx(join(dir, labelFile), dir)]);
   if (images.dims.length !== 3) throw new DataError(`${join(dir, imageFile)}: expected images [N, rows, cols], got ${images.dims.join("×")}`);

@@ -86,6 +86,13 @@ describe("Fashion-MNIST files", () => {
     writeFileSync(join(dir, files.train[0]), gzipSync(Buffer.concat([header, Buffer.alloc(1000)])));
     await expect(loadFashionMnist("train", dir)).rejects.toThrow(/promises 2×28×28 = 1568 values, the file holds 1000; it is truncated/);
   });
+
+  it("refuses a split other than train and test, and a normalization that is not a finite mean and std > 0, before reading (probe62: std 0 gave ±Infinity pixels in silence)", async () => {
+    await expect(loadFashionMnist("valid" as "train", "/nonexistent")).rejects.toThrow(`loadFashionMnist: split must be "train" or "test", got the string "valid"`);
+    for (const normalize of [{ mean: 0.2, std: 0 }, { mean: 0.2, std: Number.NaN }, { mean: Number.POSITIVE_INFINITY, std: 1 }, { mean: 0.2, std: -1 }])
+      await expect(loadFashionMnist("train", "/nonexistent", normalize)).rejects.toThrow(/loadFashionMnist: normalize must be \{ mean, std \} with a finite mean and a finite std > 0/);
+    await expect(loadFashionMnist("train", "/nonexistent", null as unknown as { mean: number; std: number })).rejects.toThrow(/got \{ mean: undefined, std: undefined \}/);
+  });
 });
 
 describe("training LeNet on Fashion-MNIST (a short run: 4,000 images, one epoch)", () => {
