@@ -81,7 +81,7 @@ function checkLoadArguments(split: unknown, normalize: unknown): void {
 }
 
 /** Reads one split, normalizing the pixels. */
-export async function loadFashionMnist(split: "train" | "test", dir = FASHION_MNIST_DIR, normalize = FASHION_MNIST_NORMALIZE): Promise<Dataset> {
+export async function loadFashionMnist(split: "train" | "test", dir = FASHION_MNIST_DIR, normalize: { readonly mean: number; readonly std: number } = FASHION_MNIST_NORMALIZE): Promise<Dataset> {
   checkLoadArguments(split, normalize);
   const [imageFile, labelFile] = FILES[split];
   const [images, labels] = await Promise.all([readIdx(join(dir, imageFile), dir), readIdx(join(dir, labelFile), dir)]);

@@ -90,6 +90,7 @@ describe("Fashion-MNIST files", () => {
   it("refuses a split other than train and test, and a normalization that is not a finite mean and std > 0, before reading (probe62: std 0 gave ±Infinity pixels in silence)", async () => {
     await expect(loadFashionMnist("valid" as "train", "/nonexistent")).rejects.toThrow(`loadFashionMnist: split must be "train" or "test", got the string "valid"`);
     for (const normalize of [{ mean: 0.2, std: 0 }, { mean: 0.2, std: Number.NaN }, { mean: Number.POSITIVE_INFINITY, std: 1 }, { mean: 0.2, std: -1 }])
+      // a normalization of one's own type-checks (the parameter was typed as the default's literal 0.286 / 0.353)
       await expect(loadFashionMnist("train", "/nonexistent", normalize)).rejects.toThrow(/loadFashionMnist: normalize must be \{ mean, std \} with a finite mean and a finite std > 0/);
     await expect(loadFashionMnist("train", "/nonexistent", null as unknown as { mean: number; std: number })).rejects.toThrow(/got \{ mean: undefined, std: undefined \}/);
   });
