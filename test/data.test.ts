@@ -55,6 +55,11 @@ describe("Fashion-MNIST files", () => {
     expect(() => subset(ds, Uint32Array.from([1, 5]))).toThrow("subset: index 5 at position 1 is past the dataset's 5 samples");
     expect(() => epochOrder(-1, 0, 0)).toThrow(/^epochOrder: n must be an integer from 0/);
     expect(Array.from(subset(ds, Uint32Array.from([4, 0])).labels)).toEqual([4, 0]);
+    // probe62: what passed in silence — an index between two samples, a count past the arrays, no epoch
+    expect(() => subset(ds, Float64Array.from([0.5]) as unknown as Uint32Array)).toThrow("subset: index 0.5 at position 0 is not a sample's index (an integer from 0 to 4)");
+    expect(() => [...batches({ ...ds, count: 100 }, 2)]).toThrow("batches: the dataset's arrays do not hold its count: 100 samples of [1, 2, 2] need 400 image values and 100 labels, it has 20 and 5");
+    expect(() => take({ ...ds, sample: [1, 20, 20] }, 1)).toThrow(/^take: the dataset's arrays do not hold its count/);
+    for (const epoch of [Number.NaN, -1, 1.5, undefined]) expect(() => epochOrder(10, 0, epoch as number)).toThrow(/^epochOrder: epoch must be an integer from 0/);
   });
 
   it("shuffles each epoch reproducibly, and batches keep images with their labels", async () => {
