@@ -69,8 +69,20 @@ async function readIdx(path: string, dir: string): Promise<{ dims: number[]; dat
   return { dims, data };
 }
 
+/**
+ * loadFashionMnist's split and normalization, checked before any file is read: "valid" failed as
+ * "FILES[split] is not iterable", and a std of 0 or NaN made every pixel ±Infinity or NaN, silently.
+ */
+function checkLoadArguments(split: unknown, normalize: unknown): void {
+  if (split !== "train" && split !== "test") throw new TypeError(`loadFashionMnist: split must be "train" or "test", got ${describeValue(split)}`);
+  const { mean, std } = (typeof normalize === "object" && normalize !== null ? normalize : {}) as { mean?: unknown; std?: unknown };
+  if (typeof mean !== "number" || !Number.isFinite(mean) || typeof std !== "number" || !Number.isFinite(std) || !(std > 0))
+    throw new RangeError(`loadFashionMnist: normalize must be { mean, std } with a finite mean and a finite std > 0, got { mean: ${describeValue(mean)}, std: ${describeValue(std)} }`);
+}
+
 /** Reads one split, normalizing the pixels. */
-export async function loadFashionMnist(split: "train" | "test", dir = FASHION_MNIST_DIR, normalize = FASHION_MNIST_NORMALIZE): Promise<Dataset> {
+export async function loadFashionMnist(split: "train" | "test", dir = FASHION_MNIST_DIR, normalize: { readonly mean: number; readonly std: number } = FASHION_MNIST_NORMALIZE): Promise<Dataset> {
+  checkLoadArguments(split, normalize);
   const [imageFile, labelFile] = FILES[split];
   const [images, labels] = await Promise.all([readIdx(join(dir, imageFile), dir), readIdx(join(dir, labelFile), dir)]);
   if (images.dims.length !== 3) throw new DataError(`${join(dir, imageFile)}: expected images [N, rows, cols], got ${images.dims.join("×")}`);
@@ -104,18 +116,35 @@ const MAX_SAMPLES = 2 ** 32 - 1;
 /** Refuses an index past the dataset, which would read no sample and label 0 (a subarray past the end is empty). */
 function checkIndex(where: string, src: number, i: number, count: number): void {
   if (!(src < count)) throw new RangeError(`${where}: index ${src} at position ${i} is past the dataset's ${count} samples`);
+  // an order or indices of another array type: 0.5 read a sample from the middle of two and label 0
+  if (!Number.isInteger(src) || src < 0) throw new RangeError(`${where}: index ${src} at position ${i} is not a sample's index (an integer from 0 to ${count - 1})`);
+}
+
+/**
+ * A dataset whose arrays hold `count` samples of `sample`'s size: one built by hand with a count
+ * past its arrays gave batches of short or empty images and labels 0, with no error.
+ */
+function checkDataset(where: string, ds: Dataset): number {
+  const per = ds.sample[0] * ds.sample[1] * ds.sample[2];
+  if (!Number.isInteger(ds.count) || ds.count < 0 || !Number.isInteger(per) || per < 1 || ds.images.length !== ds.count * per || ds.labels.length !== ds.count)
+    throw new RangeError(
+      `${where}: the dataset's arrays do not hold its count: ${ds.count} samples of [${ds.sample.join(", ")}] need ${ds.count * per} image values and ${ds.count} labels, it has ${ds.images.length} and ${ds.labels.length}`,
+    );
+  return per;
 }
 
 /** The first `n` samples of a dataset (for quick runs; all of them where it has fewer). */
 export function take(ds: Dataset, n: number): Dataset {
+  const per = checkDataset("take", ds);
   const k = Math.min(checkCount("take", "n", n, 0), ds.count);
-  const per = ds.sample[0] * ds.sample[1] * ds.sample[2];
   return { images: ds.images.subarray(0, k * per), labels: ds.labels.subarray(0, k), count: k, sample: ds.sample };
 }
 
 /** A permutation of 0..n-1 for an epoch, reproducible from (seed, epoch); the seed as load takes it. */
 export function epochOrder(n: number, seed: number | bigint, epoch: number): Uint32Array {
   checkCount("epochOrder", "n", n, 0);
+  // the epoch names the shuffle: an undefined or NaN one gave the same order every epoch
+  checkCount("epochOrder", "epoch", epoch, 0);
   const keys = uniforms(n, checkSeed(seed, "epochOrder"), hash32(`epoch ${epoch}`));
   const order = Uint32Array.from({ length: n }, (_, i) => i);
   // Fisher–Yates with the counter-based stream
@@ -139,7 +168,7 @@ export interface Batch {
  */
 export function* batches(ds: Dataset, size: number, order?: Uint32Array): Generator<Batch> {
   checkCount("batches", "size", size, 1);
-  const per = ds.sample[0] * ds.sample[1] * ds.sample[2];
+  const per = checkDataset("batches", ds);
   const length = order ? order.length : ds.count;
   const total = Math.ceil(length / size);
   for (let b = 0; b < total; b++) {
@@ -175,7 +204,7 @@ export function distributedShard(order: Uint32Array, rank: number, worldSize: nu
 
 /** The samples of a dataset at the given indices, in that order (a rank's shard as a dataset). */
 export function subset(ds: Dataset, indices: Uint32Array): Dataset {
-  const per = ds.sample[0] * ds.sample[1] * ds.sample[2];
+  const per = checkDataset("subset", ds);
   const images = new Float32Array(indices.length * per);
   const labels = new Int32Array(indices.length);
   indices.forEach((src, i) => {

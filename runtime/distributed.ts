@@ -14,6 +14,7 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { glooShim } from "./gloo-shim.ts";
+import { describeValue } from "./errors.ts";
 import type { NativeLibrary, ModelHandle } from "./native.ts";
 
 export type Launcher = "mpirun" | "srun" | "torchrun";
@@ -132,9 +133,21 @@ export function localDevices(count: number, localRank: number, target: "cpu" | "
  * when the batch is smaller than the replicas.
  */
 export function batchShard(batch: number, rank: number, worldSize: number, devicesPerProc = 1): { start: number; end: number } {
+  // unchecked, worldSize 0 gave { start: NaN, end: NaN } and a rank past the job an empty part, in silence
+  wholeNumber("batch", batch, 0);
+  wholeNumber("worldSize", worldSize, 1);
+  wholeNumber("devicesPerProc", devicesPerProc, 1);
+  if (wholeNumber("rank", rank, 0) >= worldSize) throw new RangeError(`batchShard: rank must be an integer in [0, ${worldSize}), got ${rank}`);
   const chunk = Math.ceil(batch / (worldSize * devicesPerProc));
   const start = Math.min(batch, rank * devicesPerProc * chunk);
   return { start, end: Math.min(batch, start + devicesPerProc * chunk) };
+}
+
+/** batchShard's argument `what`: a safe integer ≥ min, or a RangeError naming it. */
+function wholeNumber(what: string, n: unknown, min: number): number {
+  if (typeof n !== "number" || !Number.isSafeInteger(n) || n < min)
+    throw new RangeError(`batchShard: ${what} must be an integer ≥ ${min}, got ${typeof n === "number" ? n : describeValue(n)}`);
+  return n;
 }
 
 let joinedLibrary: NativeLibrary | undefined;

@@ -1036,6 +1036,20 @@ async function linkTarget(path: string): Promise<string> {
   throw new SafetensorsError("IoError", path, "cannot write the file: too many levels of symbolic links");
 }
 
+/**
+ * The rename that makes a write atomic replaces whatever is at the destination: a device node
+ * (saveCheckpoint("/dev/null") as root replaced the system's /dev/null with a regular file), a FIFO
+ * or a socket would be swapped for a file, and a directory failed only after the whole file was
+ * written beside it (EISDIR from the rename, a temporary in the parent). Refused up front, as
+ * reads refuse them (readCheckpointBytes).
+ */
+async function refuseSpecialDestination(target: string, path: string): Promise<void> {
+  const st = await lstat(target).catch(() => undefined);
+  if (st === undefined || st.isFile()) return;
+  const what = st.isDirectory() ? "a directory" : "not a regular file (a device, FIFO or socket), which the write's rename would replace";
+  throw new SafetensorsError("IoError", path, `cannot write the file: ${target === resolve(path) ? "it" : `${printable(target)}, where it leads,`} is ${what}; give the path of a file`);
+}
+
 export async function writeSafetensorsFile(
   path: string,
   tensors: SafetensorsInput,
@@ -1050,6 +1064,7 @@ export async function writeSafetensorsFile(
   // a symlink is written through, as an ordinary write would: the rename replaces the file it
   // points to (in that file's directory), not the link
   const target = await linkTarget(resolve(path));
+  await refuseSpecialDestination(target, path);
   const dir = dirname(target);
   await removeStaleTemporaries(dir);
   const tmp = join(dir, `.${basename(target)}.${TEMP_TAG}${process.pid}-${randomBytes(6).toString("hex")}.tmp`);

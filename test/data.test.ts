@@ -55,6 +55,11 @@ describe("Fashion-MNIST files", () => {
     expect(() => subset(ds, Uint32Array.from([1, 5]))).toThrow("subset: index 5 at position 1 is past the dataset's 5 samples");
     expect(() => epochOrder(-1, 0, 0)).toThrow(/^epochOrder: n must be an integer from 0/);
     expect(Array.from(subset(ds, Uint32Array.from([4, 0])).labels)).toEqual([4, 0]);
+    // probe62: what passed in silence — an index between two samples, a count past the arrays, no epoch
+    expect(() => subset(ds, Float64Array.from([0.5]) as unknown as Uint32Array)).toThrow("subset: index 0.5 at position 0 is not a sample's index (an integer from 0 to 4)");
+    expect(() => [...batches({ ...ds, count: 100 }, 2)]).toThrow("batches: the dataset's arrays do not hold its count: 100 samples of [1, 2, 2] need 400 image values and 100 labels, it has 20 and 5");
+    expect(() => take({ ...ds, sample: [1, 20, 20] }, 1)).toThrow(/^take: the dataset's arrays do not hold its count/);
+    for (const epoch of [Number.NaN, -1, 1.5, undefined]) expect(() => epochOrder(10, 0, epoch as number)).toThrow(/^epochOrder: epoch must be an integer from 0/);
   });
 
   it("shuffles each epoch reproducibly, and batches keep images with their labels", async () => {
@@ -85,6 +90,14 @@ describe("Fashion-MNIST files", () => {
     const header = Buffer.from([0, 0, 8, 3, 0, 0, 0, 2, 0, 0, 0, 28, 0, 0, 0, 28]);
     writeFileSync(join(dir, files.train[0]), gzipSync(Buffer.concat([header, Buffer.alloc(1000)])));
     await expect(loadFashionMnist("train", dir)).rejects.toThrow(/promises 2×28×28 = 1568 values, the file holds 1000; it is truncated/);
+  });
+
+  it("refuses a split other than train and test, and a normalization that is not a finite mean and std > 0, before reading (probe62: std 0 gave ±Infinity pixels in silence)", async () => {
+    await expect(loadFashionMnist("valid" as "train", "/nonexistent")).rejects.toThrow(`loadFashionMnist: split must be "train" or "test", got the string "valid"`);
+    for (const normalize of [{ mean: 0.2, std: 0 }, { mean: 0.2, std: Number.NaN }, { mean: Number.POSITIVE_INFINITY, std: 1 }, { mean: 0.2, std: -1 }])
+      // a normalization of one's own type-checks (the parameter was typed as the default's literal 0.286 / 0.353)
+      await expect(loadFashionMnist("train", "/nonexistent", normalize)).rejects.toThrow(/loadFashionMnist: normalize must be \{ mean, std \} with a finite mean and a finite std > 0/);
+    await expect(loadFashionMnist("train", "/nonexistent", null as unknown as { mean: number; std: number })).rejects.toThrow(/got \{ mean: undefined, std: undefined \}/);
   });
 });
 

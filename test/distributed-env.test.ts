@@ -83,6 +83,17 @@ describe("batchShard", () => {
       { start: 7, end: 13 },
     ]);
   });
+
+  it("refuses what is not a job's place (probe62: worldSize 0 gave NaN bounds, rank 3 of 2 an empty part, in silence)", () => {
+    expect(() => batchShard(10, 0, 0)).toThrow(/batchShard: worldSize must be an integer ≥ 1, got 0/);
+    expect(() => batchShard(10, 3, 2)).toThrow(/batchShard: rank must be an integer in \[0, 2\), got 3/);
+    expect(() => batchShard(10, -1, 2)).toThrow(/rank must be an integer ≥ 0, got -1/);
+    expect(() => batchShard(Number.NaN, 0, 2)).toThrow(/batch must be an integer ≥ 0, got NaN/);
+    expect(() => batchShard(10, 0, 2, 0)).toThrow(/devicesPerProc must be an integer ≥ 1, got 0/);
+    expect(() => batchShard("10" as unknown as number, 0, 2)).toThrow(/batch must be an integer ≥ 0, got the string "10"/);
+    // a rank may still get nothing when the batch is smaller than the replicas
+    expect(batchShard(1, 1, 2)).toEqual({ start: 1, end: 1 });
+  });
 });
 
 describe("the collective timeout and the devices", () => {

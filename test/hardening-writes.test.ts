@@ -1,9 +1,11 @@
-import { lstatSync, mkdirSync, readFileSync, symlinkSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { lstatSync, mkdirSync, readdirSync, readFileSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeAtomic, writeExclusive } from "../compiler/6-build/cache.ts";
 import { measureCounters } from "../compiler/counters.ts";
 import { tune } from "../compiler/tuning/tune.ts";
+import { SafetensorsError, writeSafetensorsFile } from "../runtime/safetensors.ts";
 import { header, writeFiles } from "./helpers.ts";
 
 // sec57 F1/F2: a file tsdp writes never goes through a symlink someone planted at its name (in a
@@ -71,4 +73,37 @@ describe("writes never follow a planted symlink", () => {
     expect(lstatSync(named).isSymbolicLink()).toBe(true);
     expect(JSON.parse(readFileSync(target, "utf8")).program).toBe("forward");
   }, 600_000);
+});
+
+describe("an atomic write's rename never replaces a device, FIFO or directory at its name", () => {
+  const tensors = { w: { dtype: "F32" as const, shape: [2], data: new Float32Array([1, 2]) } };
+  const writeError = (path: string) => writeSafetensorsFile(path, tensors).then(() => undefined, (e: unknown) => e as SafetensorsError);
+
+  it("writeSafetensorsFile (saveCheckpoint) refuses them before writing anything (probe62: saveCheckpoint(\"/dev/null\") as root replaced /dev/null with a file)", async () => {
+    const dir = writeFiles({});
+    const fifo = join(dir, "fifo.safetensors");
+    execFileSync("mkfifo", [fifo]);
+    // a link to the FIFO, not to /dev/null: run against a writer without the check, as root, this
+    // test would itself replace the machine's /dev/null
+    symlinkSync(fifo, join(dir, "link.safetensors"));
+    mkdirSync(join(dir, "sub.safetensors"));
+    const fifoError = await writeError(fifo);
+    expect([fifoError?.code, fifoError?.message]).toEqual(["IoError", `${fifo}: cannot write the file: it is not a regular file (a device, FIFO or socket), which the write's rename would replace; give the path of a file [IoError]`]);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    expect((await writeError(join(dir, "link.safetensors")))?.message).toContain(`${fifo}, where it leads, is not a regular file`);
+    expect(lstatSync(fifo).isFIFO()).toBe(true);
+    // a directory failed only at the rename, after the whole file was written beside it (in its parent)
+    expect((await writeError(join(dir, "sub.safetensors")))?.message).toBe(`${join(dir, "sub.safetensors")}: cannot write the file: it is a directory; give the path of a file [IoError]`);
+    expect(readdirSync(dir).sort()).toEqual(["fifo.safetensors", "link.safetensors", "sub.safetensors"]);
+  });
+
+  it("tsdp tune --out a FIFO is a usage error before the search", async () => {
+    const dir = writeFiles({ "model.ts": HEAD });
+    const out = join(dir, "fifo.tune.json");
+    execFileSync("mkfifo", [out]);
+    await expect(tune(join(dir, "model.ts"), { batch: 8, gpu: "h100", by: "model", verifyDir: join(dir, "verify"), out })).rejects.toThrow(
+      `--out ${out} is not a regular file (a device, FIFO or socket), which writing the tuning file would replace`,
+    );
+    expect(lstatSync(out).isFIFO()).toBe(true);
+  });
 });

@@ -48,7 +48,7 @@ describe("the harness on its own, CPU target", () => {
     const run = spawnSync(exe, [], { encoding: "utf8", timeout: 60_000 });
     const lines = run.stdout.trim().split("\n");
     expect(lines.filter((l) => !l.startsWith("ok "))).toEqual([]);
-    expect(lines.length).toBe(21);
+    expect(lines.length).toBe(27);
     expect(run.status).toBe(0);
   }, 240_000);
 });

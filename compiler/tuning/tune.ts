@@ -1,5 +1,5 @@
 import { sourceAsOut } from "../build-paths.ts";
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
+import { existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { lowerModel, type LowerOptions } from "../1-frontend/lower.ts";
 import type { Kernel } from "../3-fusion/plan.ts";
@@ -131,6 +131,10 @@ export async function tune(file: string, o: TuneOptions): Promise<TuneResult> {
   const source = sourceAsOut(out, file);
   if (source) throw new TuneUsageError(`${source}; give the tuning file's path (e.g. ${defaultTuningPath(file)})`);
   if (existsSync(out) && statSync(out).isDirectory()) throw new TuneUsageError(`--out ${out} is a directory; give the tuning file's path (e.g. ${join(out, "model.tune.json")})`);
+  // the rename that installs the file replaces what is at its name: /dev/null (as root) became a regular file
+  const at = lstatSync(out, { throwIfNoEntry: false });
+  if (at && !at.isFile() && !at.isSymbolicLink())
+    throw new TuneUsageError(`--out ${out} is not a regular file (a device, FIFO or socket), which writing the tuning file would replace; give the tuning file's path (e.g. ${defaultTuningPath(file)})`);
   removeAbandonedPending(dirname(out));
   const precision = o.precision ?? "fp32";
   const lowered = lowerModel(file, o); // once: stage 1 is most of a generation's time

@@ -54,6 +54,16 @@ int fail(tsdp_model* m, int code, const std::string& message) {
     return code == 0 ? -1 : code;
 }
 
+int null_entry(tsdp_model* m, const char* fn, const void* const* inputs, void* const* outputs) {
+    const tsdp_model_desc& d = tsdp_model_description;
+    for (int j = 0; j < d.input_count; ++j)
+        if (!inputs[j]) return fail(m, -1, std::string(fn) + ": inputs[" + std::to_string(j) + "] is NULL (the model has " + std::to_string(d.input_count) + " inputs)");
+    if (outputs)
+        for (int j = 0; j < d.output_count; ++j)
+            if (!outputs[j]) return fail(m, -1, std::string(fn) + ": outputs[" + std::to_string(j) + "] is NULL (the model has " + std::to_string(d.output_count) + " outputs)");
+    return 0;
+}
+
 bool is_sticky(cudaError_t e) {
     switch ((int)e) {
     case 700: case 702: case 710: case 714: case 715: case 716: case 717: case 718: case 719: return true;
@@ -627,6 +637,12 @@ TSDP_EXPORT int tsdp_create(const tsdp_config* config, tsdp_model** out) {
             tsdp_destroy(m);
             return fail(nullptr, (int)e, std::string("tsdp_create: ") + cudaGetErrorString(e));
         }
+        // a negative count, or ids missing for a positive one, was taken as "the default devices"
+        if (config && (config->num_devices < 0 || (config->num_devices > 0 && !config->device_ids))) {
+            const std::string why = "tsdp_create: num_devices is " + std::to_string(config->num_devices) + (config->num_devices < 0 ? ", below 0" : " but device_ids is NULL");
+            tsdp_destroy(m);
+            return fail(nullptr, -1, why);
+        }
         std::vector<int> devices;
         if (config && config->num_devices > 0 && config->device_ids)
             devices.assign(config->device_ids, config->device_ids + config->num_devices);
@@ -675,6 +691,7 @@ TSDP_EXPORT int tsdp_forward(tsdp_model* m, int batch, const void* const* inputs
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_forward: batch must be at least 1, got " + std::to_string(batch));
     if (!inputs || !outputs) return fail(m, -1, "tsdp_forward: inputs and outputs must not be NULL");
+    if (int e = null_entry(m, "tsdp_forward", inputs, outputs)) return e;
     if (int e = settle_pending(m)) return e;
     try {
         // a forward is this process's alone (no collective): its samples are counted from its own first
@@ -707,7 +724,8 @@ TSDP_EXPORT int tsdp_use_graphs(tsdp_model* m, int use) {
 
 /** Counters: graph captures, graph replays, eager steps, bucket all-reduces issued. */
 TSDP_EXPORT int tsdp_stats(tsdp_model* m, unsigned long long* out, int n) {
-    if (!m || !out) return -1;
+    if (!m) return -1;
+    if (!out) return fail(m, -1, "tsdp_stats: out is NULL");
     for (int i = 0; i < n && i < 4; ++i) out[i] = m->stats[i];
     return 0;
 }

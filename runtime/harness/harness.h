@@ -274,6 +274,12 @@ extern const tsdp_model_desc tsdp_model_description;
 namespace tsdp_harness {
 /** Records a failure on m (or the thread's create error) and returns the code (never 0). */
 int fail(tsdp_model* m, int code, const std::string& message);
+/**
+ * Refuses a NULL entry among the model's inputs and, when `outputs` is given, among its outputs:
+ * the arrays themselves were checked, their entries were read as they are (a C caller's NULL
+ * input segfaulted the process).
+ */
+int null_entry(tsdp_model* m, const char* fn, const void* const* inputs, void* const* outputs);
 /** "<CUDA's message> in <call> (<file>:<line>)", plus what to do when the error is sticky. */
 std::string describe_cuda_error(cudaError_t e, const char* call, const char* file, int line);
 #ifndef TSDP_CUDA_SHIM

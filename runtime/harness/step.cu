@@ -763,6 +763,7 @@ int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* ta
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_evaluate: batch must be at least 1, got " + std::to_string(batch));
     if (!inputs || !target || !outputs || !loss) return fail(m, -1, "tsdp_evaluate: NULL argument");
+    if (int e = null_entry(m, "tsdp_evaluate", inputs, outputs)) return e;
     if (int e = settle_pending(m)) return e;
     try {
         const tsdp_model_desc& d = tsdp_model_description;
@@ -820,6 +821,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_train_step: batch must be at least 1, got " + std::to_string(batch));
     if (!inputs || !target || !h) return fail(m, -1, "tsdp_train_step: NULL argument");
+    if (int e = null_entry(m, "tsdp_train_step", inputs, outputs)) return e;
     if (!std::isfinite(h->loss_scale)) return fail(m, -1, "tsdp_train_step: loss_scale must be a finite number, got " + std::to_string(h->loss_scale));
     if (!(h->max_grad_norm >= 0.0) || !std::isfinite(h->max_grad_norm))
         return fail(m, -1, "tsdp_train_step: max_grad_norm must be a finite number ≥ 0 (0: no clipping), got " + std::to_string(h->max_grad_norm));
@@ -1003,7 +1005,9 @@ int join_group(tsdp_model* m, double timeout_s, const rendezvous_spec* rendezvou
 }
 
 int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
-    if (!m || !steps) return -1;
+    if (!m) return -1;
+    // every -1 with m says why: tsdp_last_error would otherwise show the previous call's error
+    if (!steps) return fail(m, -1, "tsdp_optimizer_steps: steps is NULL");
     // (reading the count does not wait: a step issued without waiting counts already)
     if (set) {
         if (int e = settle_pending(m)) return e;
@@ -1017,7 +1021,8 @@ int optimizer_steps(tsdp_model* m, unsigned long long* steps, int set) {
 }
 
 int optimizer_scalars(tsdp_model* m, double* scalars, int set) {
-    if (!m || !scalars) return -1;
+    if (!m) return -1;
+    if (!scalars) return fail(m, -1, "tsdp_optimizer_scalars: scalars is NULL");
     // scalars[0]: NAdam's Πμ over the steps taken (NaN where this run has not computed it for them);
     // scalars[1]: SGD's momentum buffers hold a value (1) or are yet to be created (0).
     // set: bit 0 writes scalars[0] (NaN: recompute at the next step), bit 1 writes scalars[1].

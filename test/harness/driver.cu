@@ -176,6 +176,19 @@ int main() {
     check(right, "forward on 3 replicas gathers outputs in batch order", tsdp_last_error(m));
     const void* none[] = {nullptr};
     check(tsdp_forward(m, 0, none, outs) != 0 && std::string(tsdp_last_error(m)).find("batch must be at least 1") != std::string::npos, "batch 0 is refused");
+    // probe62: a NULL entry of the arrays was read as it is (a C caller's NULL input segfaulted)
+    void* no_out[] = {nullptr};
+    const int labels[5] = {0, 0, 0, 0, 0};
+    const tsdp_hparams plain{.lr = 0.125, .momentum = 0, .dampening = 0, .weight_decay = 0, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .nesterov = 0, .alpha = 0.99, .max_grad_norm = 0, .loss_scale = 1};
+    float loss_slot = 0;
+    check(tsdp_forward(m, 5, none, outs) != 0 && std::string(tsdp_last_error(m)) == "tsdp_forward: inputs[0] is NULL (the model has 1 inputs)", "a NULL input is refused", tsdp_last_error(m));
+    check(tsdp_forward(m, 5, ins, no_out) != 0 && std::string(tsdp_last_error(m)) == "tsdp_forward: outputs[0] is NULL (the model has 1 outputs)", "a NULL output is refused", tsdp_last_error(m));
+    check(tsdp_train_step(m, 5, none, labels, &plain, nullptr, &loss_slot) != 0 && std::string(tsdp_last_error(m)) == "tsdp_train_step: inputs[0] is NULL (the model has 1 inputs)", "a step's NULL input is refused", tsdp_last_error(m));
+    check(tsdp_stats(m, nullptr, 4) != 0 && std::string(tsdp_last_error(m)) == "tsdp_stats: out is NULL", "tsdp_stats(NULL) says why, not the previous error", tsdp_last_error(m));
+    tsdp_model* unmade = nullptr;
+    const tsdp_config negative{-5, devices, 0}, no_ids{3, nullptr, 0};
+    check(tsdp_create(&negative, &unmade) != 0 && unmade == nullptr && std::string(tsdp_last_error(nullptr)) == "tsdp_create: num_devices is -5, below 0", "a negative device count is refused", tsdp_last_error(nullptr));
+    check(tsdp_create(&no_ids, &unmade) != 0 && unmade == nullptr && std::string(tsdp_last_error(nullptr)) == "tsdp_create: num_devices is 3 but device_ids is NULL", "device ids missing for a count are refused", tsdp_last_error(nullptr));
 
     // three SGD steps: eager warm-up, capture, replay; each moves every parameter by −lr
     const tsdp_hparams h{.lr = 0.125, .momentum = 0, .dampening = 0, .weight_decay = 0, .beta1 = 0.9, .beta2 = 0.999, .eps = 1e-8, .nesterov = 0, .alpha = 0.99, .max_grad_norm = 0, .loss_scale = 1};
