@@ -97,6 +97,7 @@ const compileCommand = program
   .option("--tune <file>", "the tuning file: kernel knobs (tiles, split-K, block sizes) by kernel name (default: <model>.tune.json beside the model, when it exists)")
   .option("--no-tune", "ignore <model>.tune.json: every kernel shape from tsdp's heuristics")
   .option("--kernels <dir>", "where your kernel overrides (tsdp eject) are read from (default: kernels/ next to the model)", existingDir)
+  .option("--no-kernels", "read no kernel overrides: only tsdp's generated kernels (a model directory from elsewhere: its kernels/ files are native code that compile builds and runs)")
   .addHelpText("after", examples(
     ["tsdp compile model.ts", "build for the GPU when there is one, else the CPU target, into build/<model>"],
     ["tsdp compile model.ts --tune fast.tune.json", "with the kernel knobs of a tuning file (see tsdp tune, tsdp inspect --kernel)"],
@@ -110,7 +111,7 @@ const compileCommand = program
     ["tsdp compile model.ts --kernels my-kernels", "use the overrides in my-kernels/ (tsdp eject --out my-kernels), verified first"],
   ));
 withLimits(compileCommand)
-  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu"; tune?: string | false; kernels?: string } & LimitFlags) =>
+  .action((file: string, opts: { model?: string; target?: Target; out?: string; arch?: string[]; emit?: "ir"; precision: "fp32" | "tf32" | "bf16"; gemm: "auto" | "tsdp" | "cublaslt"; bucketCapMb: number; memcheck?: boolean; counters?: boolean; shapeFor?: "gpu" | "cpu"; tune?: string | false; kernels?: string | false } & LimitFlags) =>
     run(async () => {
       const { defaultOutDir, memcheckFromEnv, recordedOptions } = await import("./build-paths.ts");
       const { tuningPathFor } = await import("./tuning/tuning-file.ts");
@@ -143,7 +144,7 @@ withLimits(compileCommand)
       // --tune's file, or model.tune.json beside the model (its contents are hashed as a source)
       const tunePath = opts.tune === false ? undefined : tuningPathFor(file, opts.tune);
       const { overridesRecord } = await import("./6-build/overrides.ts");
-      const options = { ...recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm, false, opts.tune === false ? false : tunePath), ...overridesRecord(file, opts.kernels) };
+      const options = { ...recordedOptions(opts.model, target, archs, opts.precision, opts.bucketCapMb, memcheck && !counters, opts.shapeFor, counters, opts.gemm, false, opts.tune === false ? false : tunePath), ...(opts.kernels === false ? {} : overridesRecord(file, opts.kernels)) };
       if (isFresh(outDir, file, options)) {
         process.stdout.write(`${file} → ${outDir} (${target}, up to date, ${Math.round(performance.now() - started)} ms)\n`);
         return;

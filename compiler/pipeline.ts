@@ -68,8 +68,12 @@ export interface CompileOptions extends LowerOptions {
   readonly tune?: string | TuningFile | false;
   /** Stage 1's result for this file and these options, when the caller has it (tsdp tune's many candidates). */
   readonly lowered?: LoweredModel;
-  /** Where user kernels (tsdp eject) are read from: default kernels/ next to the model file. */
-  readonly kernelsDir?: string;
+  /**
+   * Where user kernels (tsdp eject) are read from: default kernels/ next to the model file; false
+   * reads none (`--no-kernels`: a downloaded model directory's kernels/ is native code its author
+   * wrote, which the verification would build and run).
+   */
+  readonly kernelsDir?: string | false;
   /** Called with stages 1–5's result before the build starts (tsdp compile prints its warnings then, not after a long build). */
   readonly onGenerated?: (compiled: Compiled) => void;
 }
@@ -255,20 +259,21 @@ export async function compile(file: string, options: CompileOptions = {}): Promi
       [...compiled.model.sources, ...(tunePath ? [tunePath] : [])],
       {
         ...recordedOptions(options.model, target, archs, options.precision, options.bucketCapMb, memcheck, options.shapeFor, counters, options.gemm, options.fastBuild === true, options.tune === false ? false : tuneRecord),
-        ...overridesRecord(file, options.kernelsDir),
+        ...(options.kernelsDir === false ? {} : overridesRecord(file, options.kernelsDir)),
       },
       // a model.tune.json that appears later must rebuild
       options.tune === undefined && !tunePath ? [defaultTuningPath(file)] : [],
     ),
   };
   // User kernels (kernels/NAME.cu) replace generated ones once they pass verification.
-  const overrides = findOverrides(compiled.generated.cu, kernelsDirectory(file, options.kernelsDir), dirname(resolve(file)));
+  const kernelsDir = options.kernelsDir === false ? undefined : kernelsDirectory(file, options.kernelsDir);
+  const overrides = kernelsDir === undefined ? [] : findOverrides(compiled.generated.cu, kernelsDir, dirname(resolve(file)));
   if (overrides.length > 0) {
     const generated = applyOverrides(compiled.generated, overrides);
     // a CUDA build's kernels run on the CPU target with the GPU's shapes; its records must match too
     const cpuTwin = () => {
       const twin = generate(file, { ...options, target: "cpu", shapeFor: options.shapeFor ?? "gpu" }).generated;
-      return applyOverrides(twin, findOverrides(twin.cu, kernelsDirectory(file, options.kernelsDir), dirname(resolve(file))));
+      return applyOverrides(twin, findOverrides(twin.cu, kernelsDir!, dirname(resolve(file))));
     };
     const build = await buildVerified(generated, buildOptions, compiled.model.graph, overrides, cpuTwin); // 6. verified, then installed
     return { ...compiled, generated, build };

@@ -216,6 +216,16 @@ describe("a compile with an ejected LeNet kernel", () => {
     expect(d.loc).toMatchObject({ file: kernelFile, line: at + 1 });
   });
 
+  it("reads none with --no-kernels (kernelsDir false): a model directory's kernels/ is its author's native code, which the verification would build and run", async () => {
+    // the kernel that does not compile (the test above) is still in kernels/
+    expect(readFileSync(kernelFile, "utf8")).toContain("kEnd = 800 +;");
+    const out = join(dir, "no-kernels");
+    const compiled = await compile(join(dir, "model.ts"), { target: "cpu", outDir: out, fastBuild: true, kernelsDir: false });
+    expect((compiled.build as { verified?: string[] }).verified).toBeUndefined();
+    expect(JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")).overrides).toBeUndefined();
+    expect(readFileSync(join(out, "model.cu"), "utf8")).not.toContain("kernels/fc1_relu.cu");
+  });
+
   it("stops a kernel that faults in a process of its own: the compiler lives, names the faulting line (AddressSanitizer), keeps the previous build", async () => {
     const before = readFileSync(join(outDir(), "manifest.json"), "utf8");
     const lines = generated.split("\n");

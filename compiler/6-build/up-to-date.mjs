@@ -301,7 +301,7 @@ export function fastUpToDate(argv, env = process.env, cwd = process.cwd()) {
     if (typeof r.file !== "string" || typeof r.outDir !== "string" || typeof r.options !== "string" || typeof r.target !== "string") return undefined;
     const file = resolve(cwd, r.file);
     // User kernels (tsdp eject) are read on every compile: an edited one must be verified again.
-    if (existsSync(join(dirname(file), "kernels")) || split.rest.some((a) => a === "--kernels" || a.startsWith("--kernels="))) return undefined;
+    if (existsSync(join(dirname(file), "kernels")) || split.rest.some((a) => a === "--kernels" || a === "--no-kernels" || a.startsWith("--kernels="))) return undefined;
     const outDir = split.out === undefined ? r.outDir : resolve(cwd, split.out);
     const ms = () => Math.round(performance.now() - started);
     if (isFreshBuild(outDir, file, r.options)) return `${r.file} → ${outDir} (${r.target}, up to date, ${ms()} ms)\n`;
