@@ -79,8 +79,8 @@ function bilinear(x1: TensorValue, x2: TensorValue, weight: TensorValue, bias: T
 /**
  * nn.EmbeddingBag over bags of equal length (input [B, L]: PyTorch's 2-D form; the 1-D form with
  * offsets is refused): the rows' sum, mean or max per bag, per_sample_weights scaling each row
- * (sum only). paddingIdx rows take no part: a mean divides by the bag's other rows, a bag of
- * padding only gives zeros, as PyTorch's.
+ * (sum only). paddingIdx rows take no part: a mean divides by the bag's other rows, a maximum is
+ * the other rows', a bag of padding only gives zeros, as PyTorch's.
  */
 function embeddingBag(weight: TensorValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const ids: TensorValue = call.input;
@@ -98,8 +98,11 @@ function embeddingBag(weight: TensorValue, b: Bound, call: Bound, site: CallSite
   }
   const present = paddingIdx === null ? null : unsqueeze(c, c.op("ne", [ids.node.dtype === "i32" ? c.op("to_float", [ids]) : ids, paddingIdx]), 2);
   if (b.mode === "max") {
-    if (present) fail("invalidArgument", `${who}: mode "max" with paddingIdx is not supported`, site.loc);
-    return c.op("amax", [rows], { dims: [1], keepdim: false });
+    if (!present) return bagMaximum(rows, em, who, site);
+    // padding rows skipped as PyTorch's kernel skips them (−∞ never wins); a bag of padding only is zeros
+    const maximum = bagMaximum(c.op("where", [present, rows, -Infinity]), em, who, site);
+    const anyRow = c.op("gt", [c.op("sum", [present], { dims: [1], keepdim: false }), 0]);
+    return c.op("where", [anyRow, maximum, 0]);
   }
   const masked = present ? c.op("mul", [rows, present]) : rows;
   const sum = c.op("sum", [masked], { dims: [1], keepdim: false });
@@ -109,6 +112,19 @@ function embeddingBag(weight: TensorValue, b: Bound, call: Bound, site: CallSite
   const count = c.op("sum", [present], { dims: [1], keepdim: false });
   // an all-padding bag: 0 / (0 + 1)
   return c.op("div", [sum, c.op("add", [count, c.op("eq", [count, 0])])]);
+}
+
+/**
+ * mode "max": each feature's maximum over the bag, taken at the first row that holds it, so its
+ * gradient reaches that row alone — PyTorch's kernels record that row in max_indices (a later row
+ * replaces it only when strictly greater) and its backward adds the gradient there; amax would
+ * share it among tied rows.
+ */
+function bagMaximum(rows: TensorValue, em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  const at = em.tensor("argmax", [rows], { dims: [1], keepdim: true }, who, site); // [B, 1, D]
+  const taken = em.tensor("take", [rows, at], { dim: 1, mode: "elementwise" }, who, site);
+  const [bags, , dim] = rows.node.shape;
+  return em.tensor("reshape", [taken], { shape: [bags, dim] }, who, site);
 }
 
 /** The window geometry of F.unfold / F.fold: kernel, dilation, padding, stride, per spatial dim. */
