@@ -215,7 +215,18 @@ export const moreLayers: Record<string, LayerSpec> = {
     forward: (self, _b, call, site, em, who) => bilinear(call.x1, call.x2, param_(self, "weight")!, param_(self, "bias"), site, em, who),
   },
   EmbeddingBag: {
-    args: [arg("numEmbeddings", "posInt"), arg("embeddingDim", "posInt"), opt("mode", "string", "mean", { choices: ["sum", "mean", "max"] }), opt("paddingIdx", "int", null, { nullable: true })],
+    // PyTorch's nn.EmbeddingBag(num_embeddings, embedding_dim, max_norm, norm_type, scale_grad_by_freq, mode, sparse, _weight, include_last_offset, padding_idx)
+    args: [
+      arg("numEmbeddings", "posInt"), arg("embeddingDim", "posInt"), opt("maxNorm", "any", null, { nullable: true }), opt("normType", "number", 2),
+      opt("scaleGradByFreq", "flag", null, { nullable: true, refuseTrue: "gradients scaled by the inverse frequency of the words in the batch are not computed" }),
+      opt("mode", "string", "mean", { choices: ["sum", "mean", "max"] }),
+      // sparse: PyTorch's gradient format (the same values as the dense one tsdp computes)
+      opt("sparse", "flag", null, { nullable: true }),
+      opt("_weight", "any", null, { nullable: true }),
+      // with the 2-D input's equal bags there are no offsets for it to describe
+      opt("includeLastOffset", "flag", null, { nullable: true, refuseTrue: "it describes offsets, and bags given by offsets are not supported" }),
+      opt("paddingIdx", "int", null, { nullable: true }),
+    ],
     // N(0, 1) with the padding row zeroed, as PyTorch's reset_parameters (nn.Embedding's too)
     state: (b) => {
       const pad = b.paddingIdx === null ? undefined : b.paddingIdx < 0 ? b.paddingIdx + b.numEmbeddings : b.paddingIdx;
