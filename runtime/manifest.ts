@@ -234,6 +234,8 @@ export interface Manifest {
    * training, and in eval too where a BatchNorm keeps no running statistics. Absent: no such layer.
    */
   readonly minSamplesPerDevice?: { readonly training: number; readonly eval: number };
+  /** Why PyTorch refuses this model in train mode whatever the batch (each with its file:line): a call in train mode is refused, eval runs. */
+  readonly refusedInTraining?: readonly string[];
   /** Informational: the forward program's kernels and memory plan. */
   readonly kernels?: readonly KernelReport[];
   /** Informational: every launch of the forward and the training step, with its launch expressions and costs. */

@@ -19,6 +19,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { bceArgs, classificationArgs, lowerings, regressionArgs, pool1dArgs, pool2dArgs } from "./functional.ts";
 import { poolOptions } from "./pool-options.ts";
 import { convInput } from "./composite-layers.ts";
+import { requireValuesPerChannel } from "./functional-batch-norm.ts";
 import { paddingModeArg } from "./args.ts";
 import { initialValue, initNamespaceMembers, parameterClass, shareStorage } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
@@ -85,6 +86,7 @@ function batchNorm(ranks: readonly number[]): LayerSpec {
         fail("shapeMismatch", `${who} expects a ${ranks.join("-D or ")}-D input, got ${formatShape(input.node.shape)}`, site.loc);
       const names = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"];
       const ins = [input, ...names.map((n) => param_(self, n)).filter((t): t is TensorValue => t !== null)];
+      requireValuesPerChannel(input.node.shape, b.trackRunningStats ? "training" : "always", who, site, em);
       return em.tensor("batch_norm", ins, { eps: b.eps, momentum: b.momentum, affine: b.affine, track: b.trackRunningStats }, who, site);
     },
   };

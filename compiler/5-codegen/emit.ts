@@ -577,6 +577,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     format: MANIFEST_FORMAT,
     maxSamplesPerDevice: maxSamplesPerDevice(all),
     ...minSamplesPerDevice(graph),
+    ...(graph.trainingRefusals ? { refusedInTraining: graph.trainingRefusals } : {}),
     abiVersion: ABI_VERSION,
     model: graph.name,
     sourceFile,
@@ -726,6 +727,10 @@ function minSamplesPerDevice(graph: Graph): { minSamplesPerDevice?: { training: 
   for (const n of graph.nodes) {
     const stats = opDef(n.op).traits?.batchStatistics?.(n);
     if (!stats || stats.perChannel.p === 0 || stats.perChannel.c > 1) continue;
+    training = 2;
+    if (stats.inEval) inEval = 2;
+  }
+  for (const stats of graph.perSampleBatchStatistics ?? []) {
     training = 2;
     if (stats.inEval) inEval = 2;
   }
