@@ -128,6 +128,8 @@ export interface OpTraits<A = any> {
   readonly random?: boolean;
   /** Reads the run's train/eval mode (the `training` argument that elementwise kernels have and GEMM kernels lack). */
   readonly readsMode?: boolean;
+  /** Of the inputs, the one an eval-mode run reads (mode_select's eval operand): the others only train mode reads. */
+  readonly evalModeInput?: number;
   /** A random op that draws in eval mode too (F.dropout's default training=true); others draw in train mode only. */
   readonly drawsInEval?: (attrs: A) => boolean;
   /** Shares its input's storage (a row-major view): no kernel, no buffer. */
