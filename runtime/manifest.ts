@@ -156,6 +156,7 @@ export interface TrainingManifest {
   readonly optimizer: OptimizerManifest;
   /** PyTorch's param groups when declared: each group's parameters and its own weight decay (absent: the step's). */
   readonly paramGroups?: readonly { readonly params: readonly string[]; readonly weightDecay?: number; readonly lr?: number }[];
+  /** The step's kernels before the optimizer update (and gradient clipping's): the plan's, and the index-fault flag where the build has index-read sites. */
   readonly stepKernels: number;
   /** Informational: gradient buckets in the order the backward completes them. */
   readonly buckets: readonly BucketReport[];

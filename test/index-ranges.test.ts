@@ -142,6 +142,41 @@ describe("int32 indices the runtime checks before the call", () => {
     // index_add of index_select's and of x[i, j]'s
     expect(sites(join(dir, "computed.ts"))).toBe(11);
   });
+  it("F.oneHot and x[i] of a checked input have no site either: the one_hot's compare, x[i]'s count from the end and the take it feeds, in forward and in the step's index_add; x[i, j]'s row-major position keeps its", () => {
+    const dir = writeFiles({
+      "read.ts": `${header}export class M extends nn.Module {
+  emb = new nn.Embedding(10, 4);
+  table = new nn.Parameter(F.randn(10, 4));
+  grid = new nn.Parameter(F.randn(10, 10));
+  forward(ids: Tensor<[Batch], "int32">) {
+    return this.emb(ids).add(F.oneHot(ids, 10).narrow(1, 0, 4)).add(this.table.index(ids)).add(this.grid.index(ids, ids).unsqueeze(1));
+  }
+}
+export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`,
+      "readOne.ts": `${header}export class M extends nn.Module {
+  emb = new nn.Embedding(10, 4);
+  table = new nn.Parameter(F.randn(10, 4));
+  forward(ids: Tensor<[Batch], "int32">) {
+    return this.emb(ids).add(F.oneHot(ids, 10).narrow(1, 0, 4)).add(this.table.index(ids));
+  }
+}
+export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`,
+      // x[i] alone: the input's values may be negative (counted from the end), so the runtime holds them to nothing and the kernels check
+      "negative.ts": `${header}export class M extends nn.Module {
+  table = new nn.Parameter(F.randn(10, 4));
+  forward(ids: Tensor<[Batch], "int32">) {
+    return this.table.index(ids);
+  }
+}
+`,
+    });
+    expect(sites(join(dir, "readOne.ts"))).toBe(0);
+    // x[i, j]: each index unchecked, the position i·10 + j they make checked by its take (forward) and index_add (step)
+    expect(sites(join(dir, "read.ts"))).toBe(2);
+    expect(sites(join(dir, "negative.ts"))).toBe(2);
+  });
 });
 
 describe("labels a loss in forward reads", () => {

@@ -614,7 +614,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     buffers: graph.buffers.map(paramSpec),
     ...stateDictView(graph),
     kernels: plan.kernels.map((k) => kernelReport(k, plan, ctx.source(k))),
-    launches: launchReports(rendered.programs, training && { paramFloats: paramsOnlyBytes / 4, optimizer: training.optimizer }),
+    launches: launchReports(rendered.programs, training && { paramFloats: paramsOnlyBytes / 4, optimizer: training.optimizer, indexSites: rendered.indexSites.length }),
     gemm: { mode: gemm, sites: rendered.cublasltSites, choices: rendered.gemmChoices },
     memory: {
       paramBytes: memory.paramBytes,
@@ -636,7 +636,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
             optimizer: withoutGroups(training.optimizer),
             // the model's own groups (those tsdp made for parameters the loss does not reach are not PyTorch's)
             ...(training.optimizer.groups?.some((g) => !g.internal) ? { paramGroups: training.optimizer.groups.filter((g) => !g.internal) } : {}),
-            stepKernels: training.step.plan.kernels.length,
+            // the plan's kernels, and step.cu's index flag where the build reads indices it checks itself
+            stepKernels: training.step.plan.kernels.length + (rendered.indexSites.length > 0 ? 1 : 0),
             buckets: bucketSummary(buckets!, training.step.plan),
           },
         }
