@@ -182,6 +182,10 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     // an object where any value is taken (where's other may be a tensor or a number) is options once it names one
     expect(first(model("return F.where(x.gt(0), x, { other: x, bogus: 1 });", input))).toMatch(/^TSDP3004 5: F\.where has no option 'bogus'; it takes condition, input, other$/);
     expect(first(model("return F.interpolate(x.view(-1, 1, 4), { scale_factor: 2 });", input))).toMatch(/has no option 'scale_factor'; write scaleFactor \(camelCase\) for PyTorch's scale_factor/);
+    // PyTorch's input= (F.relu(input=x)) is F's first tensor, by position; where PyTorch's input comes second (polygamma) it is an option
+    expect(first(model("return F.relu({ input: x });", input))).toMatch(/^TSDP3004 5: F\.relu has no option 'input'; PyTorch's input= is the tensor given first, by position, here: F\.relu\(x, …\); it takes x, inplace$/);
+    const at = { x: nd([1, 4], [0.5, 1, 2, 3]) };
+    expect(outputs("return F.polygamma(1, { input: x });", input, at)).toEqual(outputs("return F.polygamma(1, x);", input, at));
   });
   it("the first arguments by position and the rest as keywords (F.conv2d(x, w, b, { padding: 1 }), F.layerNorm(x, shape, w, b, { eps }), F.batchNorm(x, rm, rv, w, b, { training })) equal the positional forms", () => {
     const keyword = 'F.conv2d(x, w2, null, { padding: 1 }), F.conv2d(x, w2, b, { stride: 1, padding: "same", groups: 1 }), F.conv1d(l, w1, b, { padding: 1 }), F.conv3d(x.unsqueeze(2), w2.unsqueeze(2), undefined, { padding: [0, 1, 1] }), F.convTranspose2d(x, w2, b, { padding: 1 }), F.convTranspose1d(l, w1, null, { padding: 1 }), F.layerNorm(x, [4], g, b4, { eps: 0.1 }), F.groupNorm(x, 2, null, null, { eps: 0.1 }), F.batchNorm(x, null, null, b, b, { training: true, eps: 0.1 }), F.batchNorm(x, null, null, { weight: b, training: true }), F.instanceNorm(x, { weight: b, eps: 0.1 }), F.empty(x.size(0), 1, { dtype: "int32" }).fill_(3).float()';

@@ -160,7 +160,11 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
     const spec = specs.find((s) => s.name === key);
     if (!spec) {
       const snake = specs.find((s) => s.name === camel(key));
-      const hint = snake ? `; write ${snake.name} (camelCase) for PyTorch's ${key}` : didYouMean(key, specs.map((s) => s.name), "");
+      const hint = snake
+        ? `; write ${snake.name} (camelCase) for PyTorch's ${key}`
+        : key === "input" && who.startsWith("F.") && specs[0]?.kind === "tensor"
+          ? `; PyTorch's input= is the tensor given first, by position, here: ${who}(${specs[0].name}, …)`
+          : didYouMean(key, specs.map((s) => s.name), "");
       problems.add("invalidArgument", `${who} has no option '${key}'${hint}; it takes ${specs.map((s) => s.name).join(", ")}`, keyLoc(site, key, "name"));
       unknownOption = true;
       continue;
