@@ -14,6 +14,11 @@ interface TakeAttrs {
   readonly dim: number;
   /** "vector": index_select's 1-D index; "elementwise": gather's index of the output's shape. */
   readonly mode: "vector" | "elementwise";
+  /**
+   * The index is a row-major position of index_check'ed indices (advanced indexing): one out of its
+   * dim is reported by that check, which runs first, so the kernel reports nothing of its own.
+   */
+  readonly reported?: boolean;
 }
 
 function checkIndex(idx: TensorType, who: string): void {
