@@ -848,10 +848,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   triu(options?: { diagonal?: number }): Tensor;
 
   // slices along a fixed-size dim after the batch (torch.split / chunk / narrow)
-  /** Pieces of `splitSize` (the last smaller), or of the listed sizes, which must add up to the dim. */
-  split(splitSizeOrSections: number | readonly number[], dim?: number): Tensor[];
-  split(options: { splitSizeOrSections: number | readonly number[]; dim?: number }): Tensor[];
-  split(splitSizeOrSections: number | readonly number[], options: { dim?: number }): Tensor[];
+  /** Pieces of `splitSize` (the last smaller), or of the listed sizes, which must add up to the dim (Tensor.split's keyword is split_size; torch.split's, F.split's here, split_size_or_sections). */
+  split(splitSize: number | readonly number[], dim?: number): Tensor[];
+  split(options: { splitSize: number | readonly number[]; dim?: number }): Tensor[];
+  split(splitSize: number | readonly number[], options: { dim?: number }): Tensor[];
   /** `chunks` pieces of ⌈size/chunks⌉, the last smaller (fewer pieces when they run out, as PyTorch). */
   chunk(chunks: number, dim?: number): Tensor[];
   chunk(options: { chunks: number; dim?: number }): Tensor[];
@@ -1342,10 +1342,14 @@ export namespace nn {
   }
   interface Bilinear { (x1: Tensor, x2: Tensor): Tensor }
   /** Bags of equal length (input [B, L]): each bag's rows summed, averaged or maxed; paddingIdx rows left out; perSampleWeights with "sum". */
+  /** nn.EmbeddingBag's options; maxNorm, scaleGradByFreq, _weight and includeLastOffset only at their defaults (_weight: see fromPretrained). */
+  interface EmbeddingBagOptions { maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; mode?: "sum" | "mean" | "max"; sparse?: boolean | null; _weight?: null; includeLastOffset?: false | null; paddingIdx?: number | null }
   class EmbeddingBag extends Module {
-    constructor(numEmbeddings: number, embeddingDim: number, options?: { mode?: "sum" | "mean" | "max"; paddingIdx?: number | null });
-    constructor(numEmbeddings: number, options: { embeddingDim: number; mode?: "sum" | "mean" | "max"; paddingIdx?: number | null });
-    constructor(options: { numEmbeddings: number; embeddingDim: number; mode?: "sum" | "mean" | "max"; paddingIdx?: number | null });
+    constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingBagOptions);
+    /** PyTorch's positional order: nn.EmbeddingBag(10, 3, None, 2.0, False, "max") */
+    constructor(numEmbeddings: number, embeddingDim: number, maxNorm: null, normType?: number, scaleGradByFreq?: false | null, mode?: "sum" | "mean" | "max", sparse?: boolean | null, _weight?: null, includeLastOffset?: false | null, paddingIdx?: number | null);
+    constructor(numEmbeddings: number, options: { embeddingDim: number } & EmbeddingBagOptions);
+    constructor(options: { numEmbeddings: number; embeddingDim: number } & EmbeddingBagOptions);
     /** EmbeddingBag.from_pretrained: the weight starts as `embeddings`, frozen unless freeze is false */
     static fromPretrained(embeddings: Tensor, options?: { freeze?: boolean; mode?: "sum" | "mean" | "max"; paddingIdx?: number | null }): EmbeddingBag;
     /** [numEmbeddings, embeddingDim], as nn.Embedding's (DLRM's EE.weight.data = W in the constructor) */
@@ -2328,7 +2332,11 @@ export namespace nn {
   class TripletMarginWithDistanceLoss extends Module { constructor(options?: { distanceFunction?: ((x: Tensor, y: Tensor) => Tensor) | Module | null; margin?: number; swap?: boolean; reduction?: Reduction }) }
   interface TripletMarginWithDistanceLoss { (anchor: Tensor, positive: Tensor, negative: Tensor): Tensor }
   /** logInput: eˣ − t·x, else x − t·log(x + eps); full adds Stirling's term where t > 1 */
-  class PoissonNLLLoss extends Module { constructor(options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: Reduction }) }
+  class PoissonNLLLoss extends Module {
+    constructor(options?: { logInput?: boolean; full?: boolean; eps?: number; reduction?: Reduction });
+    /** PyTorch's positional order, its deprecated sizeAverage and reduce as null: nn.PoissonNLLLoss(False, True, None, 1e-6) */
+    constructor(logInput: boolean, full?: boolean, sizeAverage?: null, eps?: number, reduce?: null, reduction?: Reduction);
+  }
   interface PoissonNLLLoss { (input: Tensor, target: Tensor): Tensor }
   /**
    * Connectionist temporal classification (torch.nn.CTCLoss): −log of the probability of every

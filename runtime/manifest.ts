@@ -156,6 +156,7 @@ export interface TrainingManifest {
   readonly optimizer: OptimizerManifest;
   /** PyTorch's param groups when declared: each group's parameters and its own weight decay (absent: the step's). */
   readonly paramGroups?: readonly { readonly params: readonly string[]; readonly weightDecay?: number; readonly lr?: number }[];
+  /** The step's kernels before the optimizer update (and gradient clipping's): the plan's, and the index-fault flag where the build has index-read sites. */
   readonly stepKernels: number;
   /** Informational: gradient buckets in the order the backward completes them. */
   readonly buckets: readonly BucketReport[];
@@ -234,6 +235,8 @@ export interface Manifest {
    * training, and in eval too where a BatchNorm keeps no running statistics. Absent: no such layer.
    */
   readonly minSamplesPerDevice?: { readonly training: number; readonly eval: number };
+  /** Why PyTorch refuses this model in train mode whatever the batch (each with its file:line): a call in train mode is refused, eval runs. */
+  readonly refusedInTraining?: readonly string[];
   /** Informational: the forward program's kernels and memory plan. */
   readonly kernels?: readonly KernelReport[];
   /** Informational: every launch of the forward and the training step, with its launch expressions and costs. */

@@ -626,6 +626,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     // The last share is the smallest.
     const fewest = this.manifest.minSamplesPerDevice;
     const training = this.#training;
+    const refused = this.manifest.refusedInTraining;
+    if (training && refused?.length) throw new RangeError(`${where}: ${refused[0]}; in eval() mode the model runs on its running statistics`);
     const least = fewest === undefined ? 1 : training ? fewest.training : fewest.eval;
     // the harness's split (chunks in harness.cu): shares of ⌈batch/devices⌉, the last what remains
     const devices = Math.max(1, this.#devices);

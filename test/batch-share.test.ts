@@ -69,3 +69,40 @@ describe("a BatchNorm's share of the batch", () => {
     }
   }, 300_000);
 });
+
+describe("batch statistics PyTorch refuses whatever the batch, and F.batchNorm's share", () => {
+  const withInput = (body: string, fields: string, input = "x: Tensor<[Batch, 4]>") =>
+    `${header}export class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
+  it("F.batchNorm over [N, C] gets BatchNorm1d's share check; one value per channel in a fixed shape, or one spatial element of a tracking InstanceNorm, refuses train mode (compile-time where every mode would)", () => {
+    const dir = writeFiles({
+      "always.ts": withInput("return F.batchNorm(x, null, null, { training: true });", ""),
+      "tracked.ts": withInput("return F.batchNorm(x, this.m, this.v, { training: this.training });", "constructor() { super(); this.registerBuffer('m', F.zeros(4)); this.registerBuffer('v', F.ones(4)); }"),
+      "instance.ts": withInput("return this.n(x.view(-1, 4, 1, 1)).flatten(1);", "n = new nn.InstanceNorm2d(4, { trackRunningStats: true });"),
+      "fixed.ts": withInput("return x.add(this.bn(x.mean(0, true)));", "bn = new nn.BatchNorm1d(4);"),
+      "fixedStateless.ts": withInput("return x.add(this.bn(x.mean(0, true)));", "bn = new nn.BatchNorm1d(4, { trackRunningStats: false });"),
+    });
+    const manifest = (file: string) => generate(join(dir, file), { target: "cpu" }).generated.manifest;
+    expect(manifest("always.ts").minSamplesPerDevice).toEqual({ training: 2, eval: 2 });
+    expect(manifest("tracked.ts").minSamplesPerDevice).toEqual({ training: 2, eval: 1 });
+    expect(manifest("instance.ts").refusedInTraining).toEqual([
+      "nn.InstanceNorm2d (instance.ts:5): expected more than 1 spatial element when training (PyTorch's error), got input size [Batch, 4, 1, 1]: each sample's channel is normalized over its own positions, and one position has no variance",
+    ]);
+    expect(manifest("fixed.ts").refusedInTraining).toEqual(["nn.BatchNorm1d (fixed.ts:5): expected more than 1 value per channel when training (PyTorch's error), got input size [1, 4]: a channel's statistics over one value"]);
+    expect(() => generate(join(dir, "fixedStateless.ts"), { target: "cpu" })).toThrow(/TSDP4001.*nn\.BatchNorm1d: expected more than 1 value per channel when training \(PyTorch's error\), got input size \[1, 4\]/s);
+  });
+  it("the runtime refuses train mode for such a model, naming the layer and its line; eval runs on the running statistics", async () => {
+    const dir = writeFiles({ "instance.ts": withInput("return this.n(x.view(-1, 4, 1, 1)).flatten(1);", "n = new nn.InstanceNorm2d(4, { trackRunningStats: true });") });
+    const { build } = await compile(join(dir, "instance.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const m = await load(build.outDir);
+    try {
+      const x = tensor(Float32Array.from({ length: 8 }, (_, i) => i), [2, 4]);
+      expect(() => m.forwardSync(x)).toThrow(/M\.forward.*: nn\.InstanceNorm2d \(instance\.ts:5\): expected more than 1 spatial element when training \(PyTorch's error\).*; in eval\(\) mode the model runs on its running statistics$/);
+      m.eval();
+      // running mean 0, variance 1: (x − 0)/√(1 + 1e-5)
+      const y = Array.from(m.forwardAllSync(x)[0].data as Float32Array);
+      y.forEach((v, i) => expect(v).toBeCloseTo(i / Math.sqrt(1 + 1e-5), 5));
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+});

@@ -52,7 +52,9 @@ const ALLOWED: Record<string, string> = {
   // the losses' deprecated size_average and reduce keep their positions so that ignore_index and
   // reduction bind by position as PyTorch's; only null is taken, so the typings leave them out
   ...Object.fromEntries(
-    ["F.crossEntropy", "F.nllLoss", "F.binaryCrossEntropy", "F.binaryCrossEntropyWithLogits", "nn.CrossEntropyLoss", "nn.NLLLoss", "nn.BCELoss", "nn.BCEWithLogitsLoss", "F.mseLoss", "F.l1Loss", "F.smoothL1Loss", "nn.MSELoss", "nn.L1Loss", "nn.SmoothL1Loss"].flatMap((n) =>
+    ["F.crossEntropy", "F.nllLoss", "F.binaryCrossEntropy", "F.binaryCrossEntropyWithLogits", "nn.CrossEntropyLoss", "nn.NLLLoss", "nn.BCELoss", "nn.BCEWithLogitsLoss", "F.mseLoss", "F.l1Loss", "F.smoothL1Loss", "nn.MSELoss", "nn.L1Loss", "nn.SmoothL1Loss",
+      ...["marginRankingLoss", "hingeEmbeddingLoss", "softMarginLoss", "multilabelSoftMarginLoss", "multiMarginLoss", "multilabelMarginLoss", "cosineEmbeddingLoss", "tripletMarginLoss", "poissonNllLoss"].map((f) => `F.${f}`),
+      ...["MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss"].map((m) => `nn.${m}`)].flatMap((n) =>
       ["sizeAverage", "reduce"].map((a) => [`${n}: ${a}`, "a deprecated position, null only"]),
     ),
   ),

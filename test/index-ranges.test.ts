@@ -138,9 +138,45 @@ describe("int32 indices the runtime checks before the call", () => {
     const dir = writeFiles({ "tagger.ts": MODEL, "computed.ts": COMPUTED });
     expect(sites(join(dir, "tagger.ts"))).toBe(0);
     // each computed in forward: embedding, gather, index_select, scatter, one_hot, the loss's class, and
-    // x[i, j]'s two indices and the row-major index_select they make; in the step, the backward's
-    // index_add of index_select's and of x[i, j]'s
-    expect(sites(join(dir, "computed.ts"))).toBe(11);
+    // x[i, j]'s two indices (the row-major index_select they make reports nothing: a bad index is
+    // reported by its own check first); in the step, the backward's index_add of index_select's
+    expect(sites(join(dir, "computed.ts"))).toBe(9);
+  });
+  it("F.oneHot, x[i] and x[i, j] of a checked input have no site either: the one_hot's compare, each index's count from the end, and the take of their row-major position in forward and the step's index_add", () => {
+    const dir = writeFiles({
+      "read.ts": `${header}export class M extends nn.Module {
+  emb = new nn.Embedding(10, 4);
+  table = new nn.Parameter(F.randn(10, 4));
+  grid = new nn.Parameter(F.randn(10, 10));
+  forward(ids: Tensor<[Batch], "int32">) {
+    return this.emb(ids).add(F.oneHot(ids, 10).narrow(1, 0, 4)).add(this.table.index(ids)).add(this.grid.index(ids, ids).unsqueeze(1));
+  }
+}
+export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`,
+      "readOne.ts": `${header}export class M extends nn.Module {
+  emb = new nn.Embedding(10, 4);
+  table = new nn.Parameter(F.randn(10, 4));
+  forward(ids: Tensor<[Batch], "int32">) {
+    return this.emb(ids).add(F.oneHot(ids, 10).narrow(1, 0, 4)).add(this.table.index(ids));
+  }
+}
+export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`,
+      // x[i] alone: the input's values may be negative (counted from the end), so the runtime holds them to nothing and the kernels check
+      "negative.ts": `${header}export class M extends nn.Module {
+  table = new nn.Parameter(F.randn(10, 4));
+  forward(ids: Tensor<[Batch], "int32">) {
+    return this.table.index(ids);
+  }
+}
+`,
+    });
+    expect(sites(join(dir, "readOne.ts"))).toBe(0);
+    expect(sites(join(dir, "read.ts"))).toBe(0);
+    // x[i] of an input the runtime holds to no range (a negative index counts from the end): its
+    // count from the end checks; the take and the step's index_add of the position it makes do not
+    expect(sites(join(dir, "negative.ts"))).toBe(1);
   });
 });
 

@@ -316,6 +316,18 @@ describe("more torch.nn layers as compositions (more-layers.ts)", () => {
     expect(weighted).toEqual([16, 22, 0, 6]);
     expect(first(model("return this.e(ids, ids);", 'ids: Tensor<[Batch, 3], "int32">', "e = new nn.EmbeddingBag(4, 2);"))).toMatch(/bags given by offsets \(a 1-D input\) are not supported/);
   });
+  it("nn.EmbeddingBag mode 'max': a tied maximum's gradient goes to the first row holding it, as PyTorch's max_indices", () => {
+    const src = model("return this.x(ids);", 'ids: Tensor<[Batch, 3], "int32">', "x = new nn.EmbeddingBag(4, 2, { mode: 'max' });\n  constructor() { super(); this.x.weight.copy_(F.tensor([[1, 2], [1, 0], [3, 2], [0, 0]])); }");
+    const { graph } = lowerSource(`${src}export const training = new Training(M, { loss: new nn.MSELoss({ reduction: 'sum' }), optimizer: new optim.SGD({ lr: 0.1 }) });\n`);
+    const { graph: step, gradients } = differentiate(graph);
+    // bag [0, 1, 2]: feature 0's maximum 3 is row 2's; feature 1's 2 is in rows 0 and 2, and PyTorch's
+    // kernel keeps row 0 (a later row replaces it only when greater). Loss Σ(y − 0)²: dy = 2y = [6, 4]
+    const got = runReference(step, { ids: nd([1, 3], [0, 1, 2]), target: nd([1, 2], [0, 0]) }, initState(graph, 0), { training: true });
+    expect(Array.from(got.values.get(gradients.get("x.weight")!)!.data)).toEqual([0, 4, 0, 0, 6, 0, 0, 0]);
+    // with paddingIdx 2 the padding row is skipped (row 0's [1, 2] wins); a bag of padding only is zeros
+    const padded = model("return this.x(ids);", 'ids: Tensor<[Batch, 3], "int32">', "x = new nn.EmbeddingBag(4, 2, { mode: 'max', paddingIdx: 2 });\n  constructor() { super(); this.x.weight.copy_(F.tensor([[1, 2], [1, 0], [3, 2], [0, 0]])); }");
+    expect(outputs(padded, { ids: nd([2, 3], [0, 1, 2, 2, 2, 2]) })).toEqual([[1, 2, 0, 0]]);
+  });
   it("F.cdist: the distance of every pair of rows", () => {
     const [d, d1] = outputs(model("return [F.cdist(x.view(-1, 2, 2), x.view(-1, 2, 2).flip([1])).flatten(1), F.cdist(x.view(-1, 2, 2), x.view(-1, 2, 2), 1).flatten(1)];", "x: Tensor<[Batch, 4]>"), { x: nd([1, 4], [0, 0, 3, 4]) });
     // rows (0, 0) and (3, 4): against themselves reversed

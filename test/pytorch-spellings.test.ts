@@ -182,6 +182,10 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     // an object where any value is taken (where's other may be a tensor or a number) is options once it names one
     expect(first(model("return F.where(x.gt(0), x, { other: x, bogus: 1 });", input))).toMatch(/^TSDP3004 5: F\.where has no option 'bogus'; it takes condition, input, other$/);
     expect(first(model("return F.interpolate(x.view(-1, 1, 4), { scale_factor: 2 });", input))).toMatch(/has no option 'scale_factor'; write scaleFactor \(camelCase\) for PyTorch's scale_factor/);
+    // PyTorch's input= (F.relu(input=x)) is F's first tensor, by position; where PyTorch's input comes second (polygamma) it is an option
+    expect(first(model("return F.relu({ input: x });", input))).toMatch(/^TSDP3004 5: F\.relu has no option 'input'; PyTorch's input= is the tensor given first, by position, here: F\.relu\(x, …\); it takes x, inplace$/);
+    const at = { x: nd([1, 4], [0.5, 1, 2, 3]) };
+    expect(outputs("return F.polygamma(1, { input: x });", input, at)).toEqual(outputs("return F.polygamma(1, x);", input, at));
   });
   it("the first arguments by position and the rest as keywords (F.conv2d(x, w, b, { padding: 1 }), F.layerNorm(x, shape, w, b, { eps }), F.batchNorm(x, rm, rv, w, b, { training })) equal the positional forms", () => {
     const keyword = 'F.conv2d(x, w2, null, { padding: 1 }), F.conv2d(x, w2, b, { stride: 1, padding: "same", groups: 1 }), F.conv1d(l, w1, b, { padding: 1 }), F.conv3d(x.unsqueeze(2), w2.unsqueeze(2), undefined, { padding: [0, 1, 1] }), F.convTranspose2d(x, w2, b, { padding: 1 }), F.convTranspose1d(l, w1, null, { padding: 1 }), F.layerNorm(x, [4], g, b4, { eps: 0.1 }), F.groupNorm(x, 2, null, null, { eps: 0.1 }), F.batchNorm(x, null, null, b, b, { training: true, eps: 0.1 }), F.batchNorm(x, null, null, { weight: b, training: true }), F.instanceNorm(x, { weight: b, eps: 0.1 }), F.empty(x.size(0), 1, { dtype: "int32" }).fill_(3).float()';
@@ -213,6 +217,48 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(first(model("return F.binaryCrossEntropy(F.sigmoid(x), x, null, null, false).expand(x.size(0), 4);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3004 5: F\.binaryCrossEntropy: reduce is PyTorch's deprecated reduce/);
     // F.mse_loss(x, y, "sum") is size_average="sum" in PyTorch (a mean, with a warning): it summed here
     expect(first(model('return F.mseLoss(x, x.neg(), "sum").expand(x.size(0), 4);', "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3004 5: F\.mseLoss: sizeAverage is PyTorch's deprecated size_average/);
+  });
+  it("the other losses' and nn.EmbeddingBag's PyTorch positions bind as their keywords (nn.PoissonNLLLoss(False, True, None, 1e-6), nn.EmbeddingBag(10, 3, None, 2.0, False, 'max'))", () => {
+    const input = 'v: Tensor<[Batch, 4]>, ids: Tensor<[Batch, 3], "int32">';
+    const fields = 'p = new nn.PoissonNLLLoss(false, true, null, 0.5, null, "none"); pk = new nn.PoissonNLLLoss({ logInput: false, full: true, eps: 0.5, reduction: "none" }); m = new nn.MarginRankingLoss(0.5, null, null, "none"); t = new nn.TripletMarginLoss(1, 2, 1e-6, true, null, null, "none"); e = new nn.EmbeddingBag(4, 2, null, 2, false, "max", false, null, false, 1); ek = new nn.EmbeddingBag(4, 2, { mode: "max", paddingIdx: 1 });\n  constructor() { super(); this.e.weight.copy_(F.arange(8).view(4, 2)); this.ek.weight.copy_(F.arange(8).view(4, 2)); }';
+    const pos = "const u = v.abs().add(1);";
+    const keyword = 'this.pk(u, v), F.poissonNllLoss(u, v, { logInput: false, full: true, eps: 0.5, reduction: "none" }), F.marginRankingLoss(v, u, v.sign(), { margin: 0.5, reduction: "none" }), F.tripletMarginLoss(v, u, v.neg(), { swap: true, reduction: "none" }), F.multiMarginLoss(v, F.zeros(v.size(0), { dtype: "int32" }), { p: 1, margin: 2, reduction: "none" }), this.ek(ids)';
+    const positional = 'this.p(u, v), F.poissonNllLoss(u, v, false, true, null, 0.5, null, "none"), this.m(v, u, v.sign()), this.t(v, u, v.neg()), F.multiMarginLoss(v, F.zeros(v.size(0), { dtype: "int32" }), 1, 2, null, null, null, "none"), this.e(ids)';
+    const flat = (list: string) => `${pos} return [${list}].map((l) => l.reshape(l.size(0), -1));`;
+    const values = { v: nd([2, 4], Array.from({ length: 8 }, (_, i) => Math.sin(1.3 * i))), ids: nd([2, 3], [0, 1, 3, 1, 1, 1]) };
+    const got = outputs(flat(keyword), input, values, fields);
+    expect(got).toHaveLength(6);
+    expect(got).toEqual(outputs(flat(positional), input, values, fields));
+    // bag [0, 1, 3] without padding row 1: max of rows [0, 1] and [6, 7]; a bag of padding only is zeros
+    expect(got[5]).toEqual([6, 7, 0, 0]);
+    expect(first(model("return v;", input, "p = new nn.PoissonNLLLoss(true, false, true);"))).toMatch(/^TSDP3004 3: nn\.PoissonNLLLoss: sizeAverage is PyTorch's deprecated size_average/);
+    expect(first(model("return v;", input, "e = new nn.EmbeddingBag(4, 2, 1.5);"))).toMatch(/^TSDP3004 3: nn\.EmbeddingBag: maxNorm is not supported/);
+    expect(first(model("return v;", input, "e = new nn.EmbeddingBag(4, 2, null, 2, true);"))).toMatch(/^TSDP3004 3: nn\.EmbeddingBag: scaleGradByFreq: true is not supported/);
+  });
+  it("PyTorch's keyword-only arguments (after * in its signature) are refused by position, naming the option form: F.gelu(x, 'tanh') is PyTorch's TypeError", () => {
+    const input = "x: Tensor<[Batch, 4]>";
+    expect(first(model('return F.gelu(x, "tanh");', input))).toMatch(/^TSDP3002 5: F\.gelu takes 1 positional argument \(x\), got 2: approximate is keyword-only in PyTorch; give it in the options object \(\{ approximate: … \}\)$/);
+    expect(first(model("return x.add(x, 2);", input))).toMatch(/^TSDP3002 5: add takes 1 positional argument \(other\), got 2: alpha is keyword-only/);
+    expect(first(model('return x.div(x, "floor");', input))).toMatch(/^TSDP3002 5: div takes 1 positional argument \(other\), got 2: roundingMode is keyword-only/);
+    expect(first(model("return F.addmm(x, x, F.eye(4), 0.5);", input))).toMatch(/^TSDP3002 5: F\.addmm takes 3 positional arguments \(input, mat1, mat2\), got 4: beta, alpha are keyword-only/);
+    expect(first(model("return F.searchsorted(F.tensor([1, 2]), x, true).float();", input))).toMatch(/outInt32, right, side are keyword-only/);
+    expect(first(model("return x;", input, "g = new nn.GaussianNLLLoss(true);"))).toMatch(/^TSDP3002 3: nn\.GaussianNLLLoss takes 0 positional arguments, got 1: full, eps, reduction are keyword-only/);
+    // the keyword forms bind, and nn.GELU takes approximate by position (a Python class's parameter)
+    const got = outputs('return [F.gelu(x, { approximate: "tanh" }), new nn.GELU("tanh")(x), x.add(x, { alpha: 2 }), F.gaussianNllLoss(x, x, x.abs(), true, 1e-6, "none")];', input, { x: nd([1, 4], [-1, 0, 0.5, 2]) });
+    expect(got[0]).toEqual(got[1]);
+    expect(got[2]).toEqual([-3, 0, 1.5, 6]);
+  });
+  it("Tensor.split's keyword is splitSize (torch.split's splitSizeOrSections), F.where's operands by keyword, F.arange({ end: x.size(0) })", () => {
+    const input = "x: Tensor<[Batch, 4]>";
+    const got = outputs(
+      "const [a, b] = x.split({ splitSize: 2, dim: 1 }); const [c] = F.split(x, { splitSizeOrSections: [3, 1], dim: 1 }); return [a.sub(b), c, F.where({ condition: x.gt(0), input: x, other: x.neg() }), F.arange({ end: x.size(0) }).float(), F.arange(x.size(0)).float()];",
+      input,
+      { x: nd([2, 4], [1, -2, 3, -4, 5, 6, -7, 8]) },
+    );
+    expect(got).toEqual([[-2, 2, 12, -2], [1, -2, 3, 5, 6, -7], [1, 2, 3, 4, 5, 6, 7, 8], [0, 1], [0, 1]]);
+    expect(first(model("return x.split({ splitSizeOrSections: 2, dim: 1 })[0];", input))).toMatch(/split has no option 'splitSizeOrSections'.*it takes splitSize, dim/);
+    // F.where with the condition alone, by keyword too, is still nonzero's form
+    expect(first(model("return F.where({ condition: x.gt(0) });", input))).toMatch(/^TSDP2001 5: F\.where\(condition\) with one argument is PyTorch's nonzero/);
   });
   it("to, typeAs, dtype and device: conversions between float32 and int32; a model's tensors stay on its GPU", () => {
     const ids = nd([1, 3], [2, 0, 7]);

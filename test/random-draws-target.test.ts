@@ -2,7 +2,7 @@
 // F.bernoulli: test/fixtures/random-draws) and forward code that tests this.training (drop path,
 // train-mode noise: test/fixtures/mode-branches) on the CPU target, with the CPU's and the GPU's
 // kernel shapes: each call draws
-// afresh — in eval mode too, as PyTorch's — element i at Philox counter (i, step, draw, 0) as the
+// afresh — in eval mode too, as PyTorch's, unless every draw is behind this.training — element i at Philox counter (i, step, draw, 0) as the
 // reference draws it, so the forward is the reference's within rtol 1e-4, atol 1e-5 (expectClose)
 // call after call, a training step's gradients are the reference's with the step's draw within
 // rtol 1e-3, atol 1e-4·max|g| (expectGradientClose), and two devices draw what one draws; a seed
@@ -46,17 +46,21 @@ describe("random draws and this.training in forward, on the CPU target", () => {
         expect(Array.from(first)).not.toEqual(Array.from(second));
         expectClose(first, want(true, 0), "first call (draw 0)");
         expectClose(second, want(true, 1), "second call (draw 1)");
-        // eval mode draws as well, and advances the counter
+        // eval mode draws as well where forward draws in every mode (random-draws), and advances the
+        // counter; where every draw sits behind this.training (mode-branches: drop path, train-mode
+        // noise) PyTorch's eval call draws nothing, so two eval calls leave the counter where it was
         m.train(false);
         expectClose(m.forwardAllSync(...tensors)[0].data as Float32Array, want(false, 2), "eval call (draw 2)");
+        expectClose(m.forwardAllSync(...tensors)[0].data as Float32Array, want(false, 3), "second eval call");
+        const stepDraw = fixture === "random-draws" ? 4 : 2;
 
         const target = targetOf(BATCH);
         const { graph: step, gradients } = differentiate(graph);
-        const stepWant = runReference(step, { ...reference, target: nd(target.shape, target.data) }, state, { training: true, step: 0, draw: 3 });
+        const stepWant = runReference(step, { ...reference, target: nd(target.shape, target.data) }, state, { training: true, step: 0, draw: stepDraw });
         m.train(true);
         m.trainStepSync(tensors[0], tensor(target.data, target.shape), { lr: 0 });
         for (const [name, node] of gradients)
-          expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, stepWant.values.get(node)!.data, `∂L/∂${name} (step 0, draw 3)`);
+          expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, stepWant.values.get(node)!.data, `∂L/∂${name} (step 0, draw ${stepDraw})`);
 
         // a seed's high 32 bits draw too: 2^32 + 5 is not 5 (the key mixes them in), for initial values and draws
         const high = await load(build.outDir, { devices: 1, seed: 2 ** 32 + 5 });

@@ -300,8 +300,8 @@ describe("normalization and softmax", () => {
   it("index_check passes an index in [low, limit) through and refuses one outside, as PyTorch raises", () => {
     expect(Array.from(run("index_check", [nd([3], [0, 2, 3])], { limit: 4, what: "one_hot" }).data)).toEqual([0, 2, 3]);
     expect(() => run("index_check", [nd([2], [1, 4])], { limit: 4, what: "one_hot" })).toThrow(/one_hot: index 4 is out of range \[0, 4\)/);
-    // advanced indexing counts a negative index from the end: [−4, 4)
-    expect(Array.from(run("index_check", [nd([2], [-4, 3])], { limit: 4, low: -4, what: "index" }).data)).toEqual([-4, 3]);
+    // advanced indexing counts a negative index from the end: [−4, 4), −4 is row 0
+    expect(Array.from(run("index_check", [nd([3], [-4, -1, 3])], { limit: 4, low: -4, what: "index" }).data)).toEqual([0, 3, 3]);
     expect(() => run("index_check", [nd([1], [-5])], { limit: 4, low: -4, what: "index" })).toThrow(/index: index -5 is out of range \[-4, 4\)/);
   });
   it("cumsum: running sums along the dim, from its end with reverse (its gradient), PyTorch's values", () => {

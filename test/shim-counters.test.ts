@@ -270,6 +270,27 @@ describe("tsdp counters", () => {
     expect(undefinedSymbols.stdout).not.toMatch(/__tsan/);
   });
 
+  it("counts the index-fault flag kernel of a step that reads a computed index, as the manifest's stepKernels and launches do", async () => {
+    const source = writeFiles({ "computed-index.ts": `import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
+export class Shift extends nn.Module {
+  emb = new nn.Embedding(8, 4);
+  forward(ids: Tensor<[Batch], "int32">) {
+    return this.emb(ids.add(1));
+  }
+}
+export const training = new Training(Shift, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+` });
+    const model = join(source, "computed-index.ts");
+    const out = join(dir, "computed-index.json");
+    const r = await exec(process.execPath, [join(root, "bin", "tsdp.js"), "counters", model, "--batch", "4", "--build", join(dir, "computed-build"), "--out", out]);
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+    const kernels = validateCountersFile(JSON.parse(readFileSync(out, "utf8")), out).launches.map((l) => l.kernel);
+    const manifest = JSON.parse(readFileSync(join(dir, "computed-build", "manifest.json"), "utf8")) as { training: { stepKernels: number }; launches: { program: string; kernel: string }[] };
+    // the embedding's index ids + 1 is checked as read: step.cu then launches the flag kernel before the update
+    expect(kernels.slice(-2)).toEqual(["index_fault_flag_kernel", "optimizer_update_kernel"]);
+    expect(kernels.length).toBe(manifest.training.stepKernels + 1);
+    expect(manifest.launches.filter((l) => l.program === "step").map((l) => l.kernel)).toEqual(kernels);
+  });
   it("counts whole sectors where a weight gradient's runs start mid-sector: window staging and float4 stores with the bias gradient's column", async () => {
     // fc1's weight gradient stages dy [8, 36] and x [8, 44] along their features: sample k's run
     // starts at 36·k or 44·k floats, 16 bytes into a sector for odd k. On a 64×64 tile (the tuning

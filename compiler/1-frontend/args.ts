@@ -51,6 +51,8 @@ export interface ArgSpec {
   readonly nullable?: boolean;
   /** A "flag" whose true tsdp does not compute: why, for the message. */
   readonly refuseTrue?: string;
+  /** PyTorch's keyword-only argument (after `*` in its signature): given in the options object only. */
+  readonly keywordOnly?: boolean;
 }
 
 export function arg(name: string, kind: ArgKind, extra: Partial<ArgSpec> = {}): ArgSpec {
@@ -65,6 +67,13 @@ export type Bound = Record<string, any>;
 
 /** A conv layer's padding_mode: "zeros" is the conv's own padding; the others pad the input first (composite-layers.ts convInput). */
 export const paddingModeArg = opt("paddingMode", "string", "zeros", { choices: ["zeros", "reflect", "replicate", "circular"] });
+
+/**
+ * PyTorch's deprecated size_average and reduce, kept in their positions so that the arguments after
+ * them bind as PyTorch's (F.nll_loss(x, y, None, None, -1) is ignore_index -1); only null is taken.
+ */
+export const sizeAverageArg = opt("sizeAverage", "legacyNone", null);
+export const reduceArg = opt("reduce", "legacyNone", null);
 
 /** Where each bound argument is written, so checks made after binding point at the value. */
 const boundLocs = new WeakMap<Bound, Record<string, SourceLoc>>();
@@ -133,6 +142,7 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
     keywords = last.props;
     positional = positional.slice(0, -1);
   }
+  refuseKeywordOnlyByPosition(who, specs, positional.length, args.length, site);
   if (positional.length > specs.length)
     fail(
       "wrongArgumentCount",
@@ -150,7 +160,11 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
     const spec = specs.find((s) => s.name === key);
     if (!spec) {
       const snake = specs.find((s) => s.name === camel(key));
-      const hint = snake ? `; write ${snake.name} (camelCase) for PyTorch's ${key}` : didYouMean(key, specs.map((s) => s.name), "");
+      const hint = snake
+        ? `; write ${snake.name} (camelCase) for PyTorch's ${key}`
+        : key === "input" && who.startsWith("F.") && specs[0]?.kind === "tensor"
+          ? `; PyTorch's input= is the tensor given first, by position, here: ${who}(${specs[0].name}, …)`
+          : didYouMean(key, specs.map((s) => s.name), "");
       problems.add("invalidArgument", `${who} has no option '${key}'${hint}; it takes ${specs.map((s) => s.name).join(", ")}`, keyLoc(site, key, "name"));
       unknownOption = true;
       continue;
@@ -183,6 +197,22 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
   problems.throwIfAny();
   boundLocs.set(bound, at);
   return bound;
+}
+
+/**
+ * A keyword-only argument given by position: PyTorch raises a TypeError (F.gelu(x, "tanh"): "gelu()
+ * takes 1 positional argument but 2 were given"), so tsdp refuses it too, naming the option form.
+ */
+function refuseKeywordOnlyByPosition(who: string, specs: readonly ArgSpec[], given: number, written: number, site: CallSite): void {
+  const first = specs.findIndex((s) => s.keywordOnly);
+  if (first < 0 || given <= first) return;
+  const keywordOnly = specs.slice(first).filter((s) => s.keywordOnly).map((s) => s.name);
+  const positional = specs.slice(0, first).map((s) => s.name);
+  fail(
+    "wrongArgumentCount",
+    `${who} takes ${first} positional argument${first === 1 ? "" : "s"}${first > 0 ? ` (${positional.join(", ")})` : ""}, got ${given}: ${keywordOnly.join(", ")} ${keywordOnly.length === 1 ? "is" : "are"} keyword-only in PyTorch; give ${keywordOnly.length === 1 ? "it" : "them"} in the options object ({ ${keywordOnly[0]}: … })`,
+    argLoc(site, first, written),
+  );
 }
 
 /** The written arguments of the call at `site`, when they match the values one to one (no spread). */

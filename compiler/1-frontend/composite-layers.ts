@@ -1,3 +1,4 @@
+import { basename } from "node:path";
 import { convSummary } from "./layer-settings.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
@@ -390,8 +391,10 @@ function instanceNorm(rank: number): LayerSpec {
       const shape = input.node.shape;
       if (shape.length !== rank || shape[1] !== b.numFeatures)
         fail("shapeMismatch", `${who} expects a ${rank}-D input [N, ${b.numFeatures}, ${rank === 3 ? "L" : "H, W"}], got ${formatShape(shape)}`, site.loc);
-      // normalized by its own statistics in every mode (no running ones): PyTorch refuses one position
+      // normalized by its own statistics in every mode (no running ones): PyTorch refuses one position;
+      // with running statistics only train mode normalizes so, and only it is refused (at run time)
       if (!b.trackRunningStats) requireSpatialElements(shape, who, site);
+      else if (oneSpatialElement(shape)) em.trainingRefusals.push(`${who} (${basename(site.loc.file)}:${site.loc.line}): ${noSpatialVariance(shape)}`);
       const [weight, bias] = [param_(self, "weight"), param_(self, "bias")];
       const perInstance = groupNorm(input, b.numFeatures, weight, bias, b.eps, site, em, who);
       if (!b.trackRunningStats) return perInstance;
@@ -420,9 +423,12 @@ function instanceNorm(rank: number): LayerSpec {
  * one position per sample and channel (one has no variance: the output would be the bias alone).
  */
 export function requireSpatialElements(shape: readonly Dim[], who: string, site: CallSite): void {
-  if (shape.slice(2).every((d) => d === 1))
-    fail("shapeMismatch", `${who}: expected more than 1 spatial element when training (PyTorch's error), got input size ${formatShape(shape)}: each sample's channel is normalized over its own positions, and one position has no variance`, site.loc);
+  if (oneSpatialElement(shape)) fail("shapeMismatch", `${who}: ${noSpatialVariance(shape)}`, site.loc);
 }
+
+const oneSpatialElement = (shape: readonly Dim[]) => shape.slice(2).every((d) => d === 1);
+const noSpatialVariance = (shape: readonly Dim[]) =>
+  `expected more than 1 spatial element when training (PyTorch's error), got input size ${formatShape(shape)}: each sample's channel is normalized over its own positions, and one position has no variance`;
 
 /**
  * nn.PixelShuffle(r): [*, C·r², H, W] → [*, C, H·r, W·r], out[c, h·r + i, w·r + j] = in[c·r² + i·r + j, h, w];

@@ -56,7 +56,6 @@ export function checkConstantIndexes(em: GraphEmitter, node: Node, who: string, 
 export function countedFromEnd(index: TensorValue, size: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   const bad = knownIndexValues(em, index.node)?.find((v) => !(v >= -size && v < size));
   if (bad !== undefined) fail("invalidArgument", `${who}: index ${bad} is out of range for a dim of size ${size} (PyTorch raises; the valid indices are ${-size} to ${size - 1})`, site.loc);
-  const checked = em.tensor("index_check", [index], { limit: size, low: -size, what: who }, who, site);
-  const negative = em.tensor("lt", [checked, em.constant(0, site)], {}, who, site);
-  return em.tensor("where", [negative, em.tensor("add", [checked, em.constant(size, site)], {}, who, site), checked], {}, who, site);
+  // index_check with low −size adds size to a negative index (op take.ts)
+  return em.tensor("index_check", [index], { limit: size, low: -size, what: who }, who, site);
 }

@@ -126,8 +126,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
    * `h[arange(B), idx]` and offsets `arange(B).view(-1, 1, 1) * N`.
    */
   const batchArange = (args: Value[], site: CallSite): Value => {
-    const count = args.filter((a) => typeof a === "number" || a instanceof SymInt).length;
-    const bound = count === 1 ? [arg("end", "any")] : [arg("start", "number"), arg("end", "any"), opt("step", "number", 1)];
+    const bound = givesEndOnly(args) ? [arg("end", "any")] : [arg("start", "number"), arg("end", "any"), opt("step", "number", 1)];
     const b = bindArgs("F.arange", [...bound, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] }), ...placement], args, site);
     if (!(b.end instanceof SymInt) || (b.start ?? 0) !== 0 || b.step !== undefined && b.step !== 1)
       fail("nonConstant", "F.arange over the batch size runs from 0 to it in steps of 1 (F.arange(x.size(0))); other bounds from the batch size are not compile-time constants", site.loc);
@@ -258,7 +257,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     [
       "arange",
       new BuiltinFunction("F.arange", (args, site) => {
-        if (args.some((a) => a instanceof SymInt)) return batchArange(args, site);
+        if (args.some(isOrHoldsBatchSize)) return batchArange(args, site);
         // torch.arange(end) or torch.arange(start, end, step=1): of integers an integer tensor, as
         // PyTorch's (int64 there, int32 here: positions for nn.Embedding, sasrec's pos_emb(arange(T)));
         // a fractional bound or step, or dtype float32, gives float32
@@ -312,7 +311,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       "where",
       new BuiltinFunction("F.where", (args, site) => {
         // torch.where(condition) alone is torch.nonzero(condition, as_tuple=True) (Mixtral's dispatch of tokens to an expert)
-        if (args.length === 1) fail("unsupportedSyntax", `F.where(condition) with one argument is PyTorch's nonzero(condition, as_tuple=True): ${WHERE_OF_CONDITION}`, site.loc);
+        // (F.where({ condition, input, other }) is the three-argument form by keyword)
+        if (args.length === 1 && !namesOperands(args[0])) fail("unsupportedSyntax", `F.where(condition) with one argument is PyTorch's nonzero(condition, as_tuple=True): ${WHERE_OF_CONDITION}`, site.loc);
         const b = bindArgs("F.where", [arg("condition", "tensor"), arg("input", "any"), arg("other", "any")], args, site);
         // a number may be ±Infinity (an additive attention mask) or NaN here: a scalar `full`, which allows them;
         // true and false are 1 and 0, and where(c, true, false) (or bool tensors) is a bool mask
@@ -760,6 +760,16 @@ function fanInOut(shape: readonly number[], who: string, loc: SourceLoc): { fanI
 function givesEndOnly(args: readonly Value[]): boolean {
   const last = args[args.length - 1];
   const keywords = last instanceof ObjectValue ? last.props : new Map<string, Value>();
-  const numbers = args.filter((a) => typeof a === "number").length;
+  const numbers = args.filter((a) => typeof a === "number" || a instanceof SymInt).length;
   return (numbers === 1 && !keywords.has("end")) || (numbers === 0 && keywords.has("end") && !keywords.has("start"));
+}
+
+/** A bound of F.arange that is the batch size (x.size(0)), by position or as an option ({ end: x.size(0) }). */
+function isOrHoldsBatchSize(a: Value): boolean {
+  return a instanceof SymInt || (a instanceof ObjectValue && [...a.props.values()].some((v) => v instanceof SymInt));
+}
+
+/** F.where's one argument is its operands by keyword ({ condition, input, other }), not nonzero's condition alone. */
+function namesOperands(a: Value): boolean {
+  return a instanceof ObjectValue && (a.props.has("input") || a.props.has("other"));
 }

@@ -1,7 +1,8 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { formatShape, shapeEq } from "../ir/shape.ts";
+import { formatShape, numel, shapeEq, type Shape } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
+import { basename } from "node:path";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { writeInPlace } from "./in-place.ts";
 import { ModeFlag, TensorValue, type CallSite } from "./values.ts";
@@ -31,6 +32,26 @@ export function normalizeByStatistics(c: Ops, x: TensorValue, mean: TensorValue,
 export const runningBlend = (c: Ops, r: TensorValue, s: TensorValue, momentum: number): TensorValue =>
   c.op("add", [c.op("mul", [r, 1 - momentum]), c.op("mul", [c.op("detach", [s]), momentum])]);
 
+/**
+ * PyTorch's _verify_batch_size: batch statistics need more than one value per channel ("Expected
+ * more than 1 value per channel when training"). `when`: the modes that take them — "always" (no
+ * running statistics, or F.batch_norm's training=True) or "training". A fixed count of one ([1, C]:
+ * no batch dim) is known now: refused here when always, else recorded for the runtime to refuse
+ * train mode (Graph.trainingRefusals). One value per sample ([Batch, C]) depends on each device's
+ * share: the runtime refuses a share of one sample (Graph.perSampleBatchStatistics).
+ */
+export function requireValuesPerChannel(shape: Shape, when: "always" | "training", who: string, site: CallSite, em: GraphEmitter): void {
+  const count = numel(shape.filter((_, i) => i !== 1));
+  if (count.c > 1) return;
+  if (count.p > 0) {
+    em.perSampleBatchStatistics.push({ inEval: when === "always" });
+    return;
+  }
+  const message = `expected more than 1 value per channel when training (PyTorch's error), got input size ${formatShape(shape)}: a channel's statistics over one value`;
+  if (when === "always") fail("shapeMismatch", `${who}: ${message}`, site.loc);
+  em.trainingRefusals.push(`${who} (${basename(site.loc.file)}:${site.loc.line}): ${message}`);
+}
+
 export const functionalBatchNorm = {
   args: [
     arg("x", "tensor"),
@@ -56,6 +77,8 @@ export const functionalBatchNorm = {
     const [runningMean, runningVar] = [stat(b.runningMean, "runningMean"), stat(b.runningVar, "runningVar")];
     if ((runningMean === null) !== (runningVar === null)) fail("invalidArgument", `${who}: give both running statistics or neither`, site.loc);
     const training: boolean | ModeFlag = b.training instanceof ModeFlag ? b.training : b.training === true ? true : b.training === false ? false : fail("wrongArgumentType", `${who}: training is true, false or this.training`, site.loc);
+    // F.batch_norm verifies when its training flag is set; without running statistics tsdp takes the batch's in every mode
+    if (training !== false || !runningMean) requireValuesPerChannel(shape, training === true || !runningMean ? "always" : "training", who, site, em);
     const c = ops(em, who, site);
     const dims = shape.map((_, i) => i).filter((i) => i !== 1);
     const perChannel = (t: TensorValue) => c.reshape(t, shape.map((_, i) => (i === 1 ? channels : 1)));

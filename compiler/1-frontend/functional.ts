@@ -4,7 +4,7 @@ import { einsumFunction } from "./einsum.ts";
 import type { Node } from "../ir/node.ts";
 import { batchTimes, formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
 import { broadcastShapes } from "../ops/elementwise.ts";
-import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
+import { arg, bindArgs, locOfArg, opt, reduceArg, sizeAverageArg, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { constantValues } from "./known-values.ts";
 import { factoryMembers, type PhaseOf } from "./factories.ts";
@@ -222,12 +222,6 @@ function classWeighted(op: string, b: Bound, site: CallSite, em: GraphEmitter, w
 }
 
 
-/**
- * PyTorch's deprecated size_average and reduce, kept in their positions so that the arguments after
- * them bind as PyTorch's (F.nll_loss(x, y, None, None, -1) is ignore_index -1); only null is taken.
- */
-const sizeAverageArg = opt("sizeAverage", "legacyNone", null);
-const reduceArg = opt("reduce", "legacyNone", null);
 
 /**
  * BCE's options in PyTorch's positional order: the element weight first (F.binary_cross_entropy(x, t, w),
@@ -522,7 +516,8 @@ function pool1d(op: "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d", b: Boun
 // torch.var is x.var(…) only: `var` is a reserved word, which a namespace cannot declare (dsl/index.d.ts)
 const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec> = {
   relu: { args: [x, opt("inplace", "bool", false)], lower: lowerings.relu },
-  gelu: { args: [x, opt("approximate", "string", "none", { choices: ["none", "tanh"] })], lower: lowerings.gelu },
+  // torch.nn.functional.gelu(input, *, approximate): keyword-only (nn.GELU takes it by position)
+  gelu: { args: [x, opt("approximate", "string", "none", { choices: ["none", "tanh"], keywordOnly: true })], lower: lowerings.gelu },
   tanh: { args: [x], lower: lowerings.tanh },
   sigmoid: { args: [x], lower: lowerings.sigmoid },
   silu: { args: [x, opt("inplace", "bool", false)], lower: lowerings.silu },

@@ -38,6 +38,11 @@ export class GraphEmitter {
     }
   }
 
+  /** Why PyTorch refuses train mode for this model (Graph.trainingRefusals), each naming its file:line. */
+  readonly trainingRefusals: string[] = [];
+  /** Batch statistics over one value per sample and channel (Graph.perSampleBatchStatistics). */
+  readonly perSampleBatchStatistics: { readonly inEval: boolean }[] = [];
+
   /** Each buffer's tensor in forward (state-updates.ts): its value as forward has changed it so far. */
   readonly stateValues = new Map<Node, TensorValue>();
 

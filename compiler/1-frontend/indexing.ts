@@ -167,7 +167,7 @@ function advancedRows(t: TensorValue, dim: number, indices: TensorValue[], who: 
   const total = (sizes as number[]).reduce((a, b) => a * b, 1);
   const flat = indices.length === 1 ? t : em.tensor("reshape", [t], { shape: [...shape.slice(0, dim), total, ...shape.slice(dim + indices.length)] }, who, site);
   const line = S.length === 1 ? position : em.tensor("reshape", [position], { shape: [count(S)] }, who, site);
-  const taken = em.tensor("take", [flat, line], { dim, mode: "vector" }, who, site);
+  const taken = em.tensor("take", [flat, line], { dim, mode: "vector", reported: true }, who, site);
   const result = S.length === 1 ? taken : em.tensor("reshape", [taken], { shape: [...shape.slice(0, dim), ...S, ...shape.slice(dim + indices.length)] }, who, site);
   return { result, rank: S.length };
 }
@@ -259,7 +259,7 @@ function perSample(t: TensorValue, indices: TensorValue[], who: string, site: Ca
   const flat = em.tensor("reshape", [t], { shape: [batch, total, ...after] }, who, site);
   const column = em.tensor("reshape", [position], { shape: [batch, m, ...after.map(() => 1)] }, who, site);
   const index = after.length ? em.tensor("expand", [column], { shape: [batch, m, ...after] }, who, site) : column;
-  const taken = em.tensor("take", [flat, index], { dim: 1, mode: "elementwise" }, who, site);
+  const taken = em.tensor("take", [flat, index], { dim: 1, mode: "elementwise", reported: true }, who, site);
   return { result: em.tensor("reshape", [taken], { shape: [...S, ...after] }, who, site), rank: S.length };
 }
 
@@ -315,7 +315,7 @@ function indexPut(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitte
     const column = em.tensor("reshape", [position], { shape: [shape[0], m, ...after.map(() => 1)] }, who, site);
     index = after.length ? em.tensor("expand", [column], { shape: [shape[0], m, ...after] }, who, site) : column;
   } else index = S.length === 1 ? position : em.tensor("reshape", [position], { shape: [m] }, who, site);
-  const attrs = { dim: lead.length, mode: batched ? "elementwise" : "vector", size: total };
+  const attrs = { dim: lead.length, mode: batched ? "elementwise" : "vector", size: total, reported: true };
   const sums = em.tensor("take_grad", [sent, index], attrs, who, site);
   let result: TensorValue;
   if (b.accumulate) result = em.tensor("add", [flat, sums], {}, who, site);

@@ -73,12 +73,15 @@ function fixedDim(who: string, x: TensorValue, dim: number, site: CallSite): num
   return size;
 }
 
-/** torch.split(x, split_size_or_sections, dim = 0). */
-function split(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who = "split"): Value {
-  const b = bindArgs(who, [arg("splitSizeOrSections", "any"), opt("dim", "int", 0)], args, site);
+/**
+ * torch.split(x, split_size_or_sections, dim = 0), and x.split(split_size, dim = 0): the method's
+ * keyword is split_size (torch/_tensor.py), the function's split_size_or_sections.
+ */
+function split(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who = "split", sizeName = "splitSizeOrSections"): Value {
+  const b = bindArgs(who, [arg(sizeName, "any"), opt("dim", "int", 0)], args, site);
   const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
   const size = fixedDim(who, x, dim, site);
-  const s = b.splitSizeOrSections;
+  const s = b[sizeName];
   let sizes: number[];
   if (typeof s === "number" && Number.isInteger(s) && s >= 1) {
     sizes = [];
@@ -86,8 +89,8 @@ function split(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, 
   } else if (Array.isArray(s) && s.every((v) => typeof v === "number" && Number.isInteger(v) && v >= 1)) {
     sizes = s as number[];
     const sum = sizes.reduce((p, q) => p + q, 0);
-    if (sum !== size) fail("invalidArgument", `${who}: split sizes [${sizes.join(", ")}] add up to ${sum}, but dim ${dim} has size ${size}`, locOfArg(b, "splitSizeOrSections", site));
-  } else return fail("wrongArgumentType", `${who}: splitSizeOrSections must be a positive integer or an array of them, got ${describe(s)}`, locOfArg(b, "splitSizeOrSections", site));
+    if (sum !== size) fail("invalidArgument", `${who}: split sizes [${sizes.join(", ")}] add up to ${sum}, but dim ${dim} has size ${size}`, locOfArg(b, sizeName, site));
+  } else return fail("wrongArgumentType", `${who}: ${sizeName} must be a positive integer or an array of them, got ${describe(s)}`, locOfArg(b, sizeName, site));
   return pieces(who, x, sizes, dim, site, em);
 }
 
@@ -400,7 +403,7 @@ export const sliceMethods = {
   indexAdd: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("indexAdd", "indexAdd", x, args, site, em),
   indexCopy: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("indexCopy", "indexCopy", x, args, site, em),
   indexFill: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => scatterInto("indexFill", "indexFill", x, args, site, em),
-  split: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => split(x, args, site, em),
+  split: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => split(x, args, site, em, "split", "splitSize"),
   chunk: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => chunk(x, args, site, em),
   narrow: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const b = bindArgs("narrow", [arg("dim", "int"), arg("start", "int"), arg("length", "posInt")], args, site);

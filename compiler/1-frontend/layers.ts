@@ -19,6 +19,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { bceArgs, classificationArgs, lowerings, regressionArgs, pool1dArgs, pool2dArgs } from "./functional.ts";
 import { poolOptions } from "./pool-options.ts";
 import { convInput } from "./composite-layers.ts";
+import { requireValuesPerChannel } from "./functional-batch-norm.ts";
 import { paddingModeArg } from "./args.ts";
 import { initialValue, initNamespaceMembers, parameterClass, shareStorage } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
@@ -85,6 +86,7 @@ function batchNorm(ranks: readonly number[]): LayerSpec {
         fail("shapeMismatch", `${who} expects a ${ranks.join("-D or ")}-D input, got ${formatShape(input.node.shape)}`, site.loc);
       const names = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"];
       const ins = [input, ...names.map((n) => param_(self, n)).filter((t): t is TensorValue => t !== null)];
+      requireValuesPerChannel(input.node.shape, b.trackRunningStats ? "training" : "always", who, site, em);
       return em.tensor("batch_norm", ins, { eps: b.eps, momentum: b.momentum, affine: b.affine, track: b.trackRunningStats }, who, site);
     },
   };
@@ -323,8 +325,10 @@ function validate(name: string, b: Bound, site: CallSite): void {
   if (name === "Conv3d" || name === "ConvTranspose3d") problems.attempt(() => checkConv3d(b, site, `nn.${name}`));
   if (name === "Embedding" && b.paddingIdx !== null && (b.paddingIdx >= b.numEmbeddings || b.paddingIdx < -b.numEmbeddings))
     problems.add("invalidArgument", `nn.Embedding: paddingIdx must be within numEmbeddings (${b.numEmbeddings}), got ${b.paddingIdx}`, locOfArg(b, "paddingIdx", site));
-  if (name === "Embedding" && b.maxNorm !== null)
-    problems.add("invalidArgument", "nn.Embedding: maxNorm is not supported: PyTorch renormalizes the looked-up rows of the weight in place during forward, a change of model state tsdp's forward does not make; leave it null", locOfArg(b, "maxNorm", site));
+  if ((name === "Embedding" || name === "EmbeddingBag") && b.maxNorm !== null)
+    problems.add("invalidArgument", `nn.${name}: maxNorm is not supported: PyTorch renormalizes the looked-up rows of the weight in place during forward, a change of model state tsdp's forward does not make; leave it null`, locOfArg(b, "maxNorm", site));
+  if (name === "EmbeddingBag" && b._weight !== null)
+    problems.add("invalidArgument", "nn.EmbeddingBag: _weight is not supported; start from given rows with nn.EmbeddingBag.fromPretrained(embeddings, { freeze: false }), or copy_ them into .weight in the constructor", locOfArg(b, "_weight", site));
   if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))
     problems.add("invalidArgument", `nn.${name}: padding ${pair(b.padding)} must be at most half the kernel ${pair(b.kernelSize)}`, locOfArg(b, "padding", site));
   // nn.Hardtanh asserts in its constructor; F.hardtanh checks at its call (pointwise-composites.ts)

@@ -125,8 +125,12 @@ const scaled = (v: TensorValue | Node, factor: number, em: GraphEmitter, site: C
   factor === 1 ? v : em.tensor("mul", [v, em.constant(factor, site)], {}, who, site);
 
 /** x + value·(t1 ∘ t2): torch.addcmul (∘ = mul) and addcdiv (∘ = div), as Adam-style updates written out. */
+/** β and α of torch.addmm(input, mat1, mat2, *, beta=1, alpha=1) and its kin: keyword-only there. */
+const scaleFactors = [opt("beta", "number", 1, { keywordOnly: true }), opt("alpha", "number", 1, { keywordOnly: true })];
+
 const addc = (combine: "mul" | "div"): MathFunction => ({
-  args: [arg("tensor1", "tensor"), arg("tensor2", "tensor"), opt("value", "number", 1)],
+  // torch.addcmul(input, tensor1, tensor2, *, value=1): keyword-only
+  args: [arg("tensor1", "tensor"), arg("tensor2", "tensor"), opt("value", "number", 1, { keywordOnly: true })],
   lower: (x, b, site, em, who) => em.tensor("add", [x, scaled(em.tensor(combine, [b.tensor1, b.tensor2], {}, who, site), b.value, em, site, who)], {}, who, site),
 });
 
@@ -135,7 +139,7 @@ const addc = (combine: "mul" | "div"): MathFunction => ({
  * them batch1 and batch2, the keywords a port writes).
  */
 const addProduct = (name: string, rank: number, [m1, m2]: readonly [string, string]): MathFunction => ({
-  args: [arg(m1, "tensor"), arg(m2, "tensor"), opt("beta", "number", 1), opt("alpha", "number", 1)],
+  args: [arg(m1, "tensor"), arg(m2, "tensor"), ...scaleFactors],
   lower: (x, b, site, em, who) => {
     const product = scaled(rankedMatmul(name, rank, b[m1], b[m2], site, em), b.alpha, em, site, who);
     // beta = 0 ignores input, as PyTorch's (a NaN in it does not propagate)
@@ -149,7 +153,7 @@ const addProduct = (name: string, rank: number, [m1, m2]: readonly [string, stri
  * to the product's size (a [B, n] input for a vector of n is refused there).
  */
 const addVectorProduct = (name: string, operands: readonly [string, string], product: (a: TensorValue, b: TensorValue, c: ReturnType<typeof ops>, site: CallSite, who: string) => TensorValue): MathFunction => ({
-  args: [arg(operands[0], "tensor"), arg(operands[1], "tensor"), opt("beta", "number", 1), opt("alpha", "number", 1)],
+  args: [arg(operands[0], "tensor"), arg(operands[1], "tensor"), ...scaleFactors],
   lower: (x, b, site, em, who) => {
     const c = ops(em, who, site);
     const p = product(b[operands[0]], b[operands[1]], c, site, who);

@@ -79,8 +79,8 @@ function bilinear(x1: TensorValue, x2: TensorValue, weight: TensorValue, bias: T
 /**
  * nn.EmbeddingBag over bags of equal length (input [B, L]: PyTorch's 2-D form; the 1-D form with
  * offsets is refused): the rows' sum, mean or max per bag, per_sample_weights scaling each row
- * (sum only). paddingIdx rows take no part: a mean divides by the bag's other rows, a bag of
- * padding only gives zeros, as PyTorch's.
+ * (sum only). paddingIdx rows take no part: a mean divides by the bag's other rows, a maximum is
+ * the other rows', a bag of padding only gives zeros, as PyTorch's.
  */
 function embeddingBag(weight: TensorValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const ids: TensorValue = call.input;
@@ -98,8 +98,11 @@ function embeddingBag(weight: TensorValue, b: Bound, call: Bound, site: CallSite
   }
   const present = paddingIdx === null ? null : unsqueeze(c, c.op("ne", [ids.node.dtype === "i32" ? c.op("to_float", [ids]) : ids, paddingIdx]), 2);
   if (b.mode === "max") {
-    if (present) fail("invalidArgument", `${who}: mode "max" with paddingIdx is not supported`, site.loc);
-    return c.op("amax", [rows], { dims: [1], keepdim: false });
+    if (!present) return bagMaximum(rows, em, who, site);
+    // padding rows skipped as PyTorch's kernel skips them (−∞ never wins); a bag of padding only is zeros
+    const maximum = bagMaximum(c.op("where", [present, rows, -Infinity]), em, who, site);
+    const anyRow = c.op("gt", [c.op("sum", [present], { dims: [1], keepdim: false }), 0]);
+    return c.op("where", [anyRow, maximum, 0]);
   }
   const masked = present ? c.op("mul", [rows, present]) : rows;
   const sum = c.op("sum", [masked], { dims: [1], keepdim: false });
@@ -109,6 +112,19 @@ function embeddingBag(weight: TensorValue, b: Bound, call: Bound, site: CallSite
   const count = c.op("sum", [present], { dims: [1], keepdim: false });
   // an all-padding bag: 0 / (0 + 1)
   return c.op("div", [sum, c.op("add", [count, c.op("eq", [count, 0])])]);
+}
+
+/**
+ * mode "max": each feature's maximum over the bag, taken at the first row that holds it, so its
+ * gradient reaches that row alone — PyTorch's kernels record that row in max_indices (a later row
+ * replaces it only when strictly greater) and its backward adds the gradient there; amax would
+ * share it among tied rows.
+ */
+function bagMaximum(rows: TensorValue, em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  const at = em.tensor("argmax", [rows], { dims: [1], keepdim: true }, who, site); // [B, 1, D]
+  const taken = em.tensor("take", [rows, at], { dim: 1, mode: "elementwise" }, who, site);
+  const [bags, , dim] = rows.node.shape;
+  return em.tensor("reshape", [taken], { shape: [bags, dim] }, who, site);
 }
 
 /** The window geometry of F.unfold / F.fold: kernel, dilation, padding, stride, per spatial dim. */
@@ -199,7 +215,18 @@ export const moreLayers: Record<string, LayerSpec> = {
     forward: (self, _b, call, site, em, who) => bilinear(call.x1, call.x2, param_(self, "weight")!, param_(self, "bias"), site, em, who),
   },
   EmbeddingBag: {
-    args: [arg("numEmbeddings", "posInt"), arg("embeddingDim", "posInt"), opt("mode", "string", "mean", { choices: ["sum", "mean", "max"] }), opt("paddingIdx", "int", null, { nullable: true })],
+    // PyTorch's nn.EmbeddingBag(num_embeddings, embedding_dim, max_norm, norm_type, scale_grad_by_freq, mode, sparse, _weight, include_last_offset, padding_idx)
+    args: [
+      arg("numEmbeddings", "posInt"), arg("embeddingDim", "posInt"), opt("maxNorm", "any", null, { nullable: true }), opt("normType", "number", 2),
+      opt("scaleGradByFreq", "flag", null, { nullable: true, refuseTrue: "gradients scaled by the inverse frequency of the words in the batch are not computed" }),
+      opt("mode", "string", "mean", { choices: ["sum", "mean", "max"] }),
+      // sparse: PyTorch's gradient format (the same values as the dense one tsdp computes)
+      opt("sparse", "flag", null, { nullable: true }),
+      opt("_weight", "any", null, { nullable: true }),
+      // with the 2-D input's equal bags there are no offsets for it to describe
+      opt("includeLastOffset", "flag", null, { nullable: true, refuseTrue: "it describes offsets, and bags given by offsets are not supported" }),
+      opt("paddingIdx", "int", null, { nullable: true }),
+    ],
     // N(0, 1) with the padding row zeroed, as PyTorch's reset_parameters (nn.Embedding's too)
     state: (b) => {
       const pad = b.paddingIdx === null ? undefined : b.paddingIdx < 0 ? b.paddingIdx + b.numEmbeddings : b.paddingIdx;

@@ -1,6 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
-import { arg, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
+import { arg, locOfArg, opt, reduceArg, sizeAverageArg, type ArgSpec, type Bound } from "./args.ts";
 import { ops, softplus } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import type { LayerSpec } from "./layer-spec.ts";
@@ -17,6 +17,8 @@ import { BuiltinFunction, describe, FunctionValue, ModuleValue, TensorValue, typ
 
 type Reduction = "mean" | "sum" | "none";
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
+/** size_average, reduce, reduction: the tail of every loss here but GaussianNLLLoss (newer), in PyTorch's positions. */
+const legacyReduction = [sizeAverageArg, reduceArg, reductionArg];
 type Composer = ReturnType<typeof ops>;
 
 /**
@@ -40,6 +42,8 @@ interface LossSpec {
   readonly inputs: readonly string[];
   /** The options after them. */
   readonly options: readonly ArgSpec[];
+  /** The module's constructor takes the options by keyword only (PyTorch's `*`), the function by position too. */
+  readonly moduleKeywordOnly?: boolean;
   readonly lower: (b: Bound, c: Composer, site: CallSite, em: GraphEmitter, who: string) => TensorValue;
 }
 
@@ -47,7 +51,7 @@ const losses: Record<string, LossSpec> = {
   // max(0, −y·(x1 − x2) + margin), y = ±1
   marginRankingLoss: {
     inputs: ["input1", "input2", "target"],
-    options: [opt("margin", "number", 0), reductionArg],
+    options: [opt("margin", "number", 0), ...legacyReduction],
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input1, b.input2, b.target);
       return reduce(c, hinge(c, c.op("add", [c.op("neg", [c.op("mul", [b.target, c.op("sub", [b.input1, b.input2])])]), b.margin])), b.reduction);
@@ -57,7 +61,7 @@ const losses: Record<string, LossSpec> = {
   // + where(y ≠ −1, x, 0), so that a y of neither value (0/1 labels) takes both terms, as PyTorch's
   hingeEmbeddingLoss: {
     inputs: ["input", "target"],
-    options: [opt("margin", "number", 1), reductionArg],
+    options: [opt("margin", "number", 1), ...legacyReduction],
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input, b.target);
       const notPositive = c.op("where", [c.op("ne", [b.target, 1]), hinge(c, c.op("sub", [b.margin, b.input])), 0]);
@@ -68,7 +72,7 @@ const losses: Record<string, LossSpec> = {
   // log(1 + e^(−y·x)), y = ±1, as softplus(−y·x)
   softMarginLoss: {
     inputs: ["input", "target"],
-    options: [reductionArg],
+    options: [...legacyReduction],
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input, b.target);
       return reduce(c, softplus(c, c.op("neg", [c.op("mul", [b.target, b.input])])), b.reduction);
@@ -77,7 +81,7 @@ const losses: Record<string, LossSpec> = {
   // −mean_c (y·log σ(x) + (1 − y)·log σ(−x)) [· w_c] per sample: softplus(−x)·y + softplus(x)·(1 − y)
   multilabelSoftMarginLoss: {
     inputs: ["input", "target"],
-    options: [opt("weight", "tensor", null, { nullable: true }), reductionArg],
+    options: [opt("weight", "tensor", null, { nullable: true }), ...legacyReduction],
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input, b.target);
       const rank = b.input.node.shape.length;
@@ -91,7 +95,7 @@ const losses: Record<string, LossSpec> = {
   // x_y and w_y through the targets' one-hot rows (a label outside [0, C) reads 0, not memory)
   multiMarginLoss: {
     inputs: ["input", "target"],
-    options: [opt("p", "posInt", 1), opt("margin", "number", 1), opt("weight", "tensor", null, { nullable: true }), reductionArg],
+    options: [opt("p", "posInt", 1), opt("margin", "number", 1), opt("weight", "tensor", null, { nullable: true }), ...legacyReduction],
     lower: (b, c, site, em, who) => {
       const [x, y] = [b.input as TensorValue, b.target as TensorValue];
       const classes = x.node.shape[1];
@@ -118,7 +122,7 @@ const losses: Record<string, LossSpec> = {
   // argument is > 0 (its backward's test).
   multilabelMarginLoss: {
     inputs: ["input", "target"],
-    options: [reductionArg],
+    options: [...legacyReduction],
     lower: (b, c, site, em, who) => {
       const vector = b.input.node.shape.length === 1;
       const raise = (t: TensorValue) => (vector ? c.reshape(t, [1, t.node.shape[0]]) : t);
@@ -144,7 +148,7 @@ const losses: Record<string, LossSpec> = {
   // 1 − cos(x1, x2) where y = 1, max(0, cos − margin) where y = −1, 0 elsewhere; cos along dim 1 with PyTorch's ε = 1e-12 under the root
   cosineEmbeddingLoss: {
     inputs: ["input1", "input2", "target"],
-    options: [opt("margin", "number", 0), reductionArg],
+    options: [opt("margin", "number", 0), ...legacyReduction],
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input1, b.input2);
       const dot = (p: TensorValue, q: TensorValue) => c.op("sum", [c.op("mul", [p, q])], { dims: [1], keepdim: false });
@@ -160,7 +164,7 @@ const losses: Record<string, LossSpec> = {
   // max(d(a, p) − d(a, n) + margin, 0), d the pairwise p-norm distance with eps (swap: d(a, n) ← min(d(a, n), d(p, n)))
   tripletMarginLoss: {
     inputs: ["anchor", "positive", "negative"],
-    options: [opt("margin", "number", 1), opt("p", "posNumber", 2), opt("eps", "nonNegNumber", 1e-6), opt("swap", "bool", false), reductionArg],
+    options: [opt("margin", "number", 1), opt("p", "posNumber", 2), opt("eps", "nonNegNumber", 1e-6), opt("swap", "bool", false), ...legacyReduction],
     lower: (b, c, site, em, who) => {
       sameShape(who, site, b.anchor, b.positive, b.negative);
       const last = b.anchor.node.shape.length - 1;
@@ -176,7 +180,7 @@ const losses: Record<string, LossSpec> = {
   // logInput: e^x − t·x; else x − t·log(x + eps); full: + Stirling's t·log t − t + ½·log(2πt) where t > 1
   poissonNllLoss: {
     inputs: ["input", "target"],
-    options: [opt("logInput", "bool", true), opt("full", "bool", false), opt("eps", "nonNegNumber", 1e-8), reductionArg],
+    options: [opt("logInput", "bool", true), opt("full", "bool", false), sizeAverageArg, opt("eps", "nonNegNumber", 1e-8), reduceArg, reductionArg],
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input, b.target);
       const x: TensorValue = b.input;
@@ -193,7 +197,9 @@ const losses: Record<string, LossSpec> = {
   // ½·(log max(var, eps) + (x − t)²/max(var, eps)) [+ ½·log 2π]; the clamp passes var's gradient through, as PyTorch's no-grad clamp_
   gaussianNllLoss: {
     inputs: ["input", "target", "var"],
+    // nn.GaussianNLLLoss(*, full, eps, reduction); F.gaussian_nll_loss(input, target, var, full, eps, reduction)
     options: [opt("full", "bool", false), opt("eps", "nonNegNumber", 1e-6), reductionArg],
+    moduleKeywordOnly: true,
     lower: (b, c, site, _em, who) => {
       sameShape(who, site, b.input, b.target);
       // a variance one dim short (one per sample of [B, D] input: [B]) is unsqueezed, as PyTorch's
@@ -237,7 +243,7 @@ export const pairwiseLossLayers: Record<string, LayerSpec> = Object.fromEntries(
   Object.entries(losses).map(([name, spec]) => [
     moduleNames[name],
     {
-      args: spec.options,
+      args: spec.moduleKeywordOnly ? spec.options.map((o) => ({ ...o, keywordOnly: true })) : spec.options,
       inputs: spec.inputs.map((i) => arg(i, "tensor")),
       forward: (_self, b, call, site, em, who) => spec.lower({ ...b, ...call }, ops(em, who, site), site, em, who),
     },
@@ -247,8 +253,8 @@ export const pairwiseLossLayers: Record<string, LayerSpec> = Object.fromEntries(
 /** Calls a model file's function, arrow or module with tsdp's values (the interpreter's callback). */
 type Call = (f: Value, args: Value[], site: CallSite) => Value;
 
-/** nn.TripletMarginWithDistanceLoss's options, also F.tripletMarginWithDistanceLoss's after the three tensors. */
-export const tripletWithDistanceOptions: readonly ArgSpec[] = [opt("distanceFunction", "any", null, { nullable: true }), opt("margin", "number", 1), opt("swap", "bool", false), reductionArg];
+/** nn.TripletMarginWithDistanceLoss's options, also F.tripletMarginWithDistanceLoss's after the three tensors: keyword-only in both (PyTorch's `*`). */
+export const tripletWithDistanceOptions: readonly ArgSpec[] = [opt("distanceFunction", "any", null, { nullable: true }), opt("margin", "number", 1), opt("swap", "bool", false), reductionArg].map((o) => ({ ...o, keywordOnly: true }));
 
 /**
  * max(d(a, p) − d(a, n) + margin, 0) with the caller's distance d (a function of two [N, D]

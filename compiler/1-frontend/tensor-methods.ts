@@ -131,7 +131,8 @@ export function roundedQuotient(x: TensorValue, other: Value, mode: "floor" | "t
 /** x.add(y) / x.sub(y), and torch's alpha: x + alpha·y (torch.add(x, y, alpha=2)). */
 function additive(op: "add" | "sub"): Method {
   return (x, args, site, em) => {
-    const { other, alpha } = bindArgs(op, [arg("other", "any"), opt("alpha", "number", 1)], args, site);
+    // torch.add(input, other, *, alpha=1): alpha keyword-only
+    const { other, alpha } = bindArgs(op, [arg("other", "any"), opt("alpha", "number", 1, { keywordOnly: true })], args, site);
     // bool + bool is bool in PyTorch (True + True is True: a logical or); bool − bool raises there
     if (other instanceof TensorValue && isBooleanMask(x.node) && isBooleanMask(other.node)) {
       if (op === "sub") return fail("dtypeMismatch", "sub of two bool tensors: PyTorch refuses it (\"Subtraction, the `-` operator, with two bool tensors is not supported\"); write x.logicalXor(y) (or x.float().sub(y.float()) for −1/0/1)", site.loc);
@@ -402,11 +403,11 @@ export const tensorMethods: Record<string, Method> = {
   // x.div(x.size(0)): a sum made a mean over the batch (loss.sum() / batch_size), each replica's own batch
   div: (x, args, site, em) => {
     if (args[0] instanceof SymInt && args.length === 1) return em.tensor("div_count", [x], { c: args[0].coef, p: 1 }, "div", site);
-    // torch.div(a, b, rounding_mode="floor" | "trunc"): the quotient rounded (of int32 operands, int32 again);
-    // the mode given by position or as an option, b too (x.div({ other: y, roundingMode: "floor" }))
+    // torch.div(a, b, *, rounding_mode="floor" | "trunc"): the quotient rounded (of int32 operands, int32 again);
+    // the mode keyword-only, as PyTorch's (x.div(y, "floor") is its TypeError), b may be an option too
     const last = args[args.length - 1];
     if (args.length === 2 || (last instanceof ObjectValue && last.props.has("roundingMode"))) {
-      const b = bindArgs("div", [arg("other", "any"), opt("roundingMode", "string", null, { nullable: true, choices: ["floor", "trunc"] })], args, site);
+      const b = bindArgs("div", [arg("other", "any"), opt("roundingMode", "string", null, { nullable: true, choices: ["floor", "trunc"], keywordOnly: true })], args, site);
       return roundedQuotient(x, b.other, b.roundingMode, "div", site, em);
     }
     return binary("div")(x, args, site, em);

@@ -591,12 +591,13 @@ function countBelow(sorted: TensorValue, values: TensorValue, right: boolean, ro
 }
 Object.assign(queries, {
   searchsorted: {
-    args: [arg("values", "tensor"), opt("outInt32", "bool", false), opt("right", "bool", false), opt("side", "string", null, { nullable: true, choices: ["left", "right"] })],
+    // torch.searchsorted(sorted_sequence, input, *, out_int32, right, side, sorter): the flags keyword-only
+    args: [arg("values", "tensor"), opt("outInt32", "bool", false, { keywordOnly: true }), opt("right", "bool", false, { keywordOnly: true }), opt("side", "string", null, { nullable: true, choices: ["left", "right"], keywordOnly: true })],
     // a 1-D sorted sequence is one list for every value, whatever the values' shape (as bucketize)
     lower: (x, b, site, em, who) => countBelow(x, b.values, b.right || b.side === "right", x.node.shape.length !== 1, site, em, who),
   },
   bucketize: {
-    args: [arg("boundaries", "tensor"), opt("outInt32", "bool", false), opt("right", "bool", false)],
+    args: [arg("boundaries", "tensor"), opt("outInt32", "bool", false, { keywordOnly: true }), opt("right", "bool", false, { keywordOnly: true })],
     lower: (x, b, site, em, who) => countBelow(b.boundaries, x, b.right, false, site, em, who),
   },
   // torch.take_along_dim(x, indices, dim): gather, with the index as long as x along dim or broadcast

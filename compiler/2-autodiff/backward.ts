@@ -108,7 +108,7 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
     if (!g) unreached.add(p.attrs.name as string);
     gradients.set(p.attrs.name as string, g ?? emitAt(p)("expand", [emitAt(p)("const", [], { value: 0 })], { shape: p.shape }));
   }
-  const extended = b.finish(graph.name, graph.outputs, { loss: graph.loss, optimizer: graph.optimizer, stateUpdates: graph.stateUpdates });
+  const extended = b.finish(graph.name, graph.outputs, { loss: graph.loss, optimizer: graph.optimizer, stateUpdates: graph.stateUpdates, trainingRefusals: graph.trainingRefusals, perSampleBatchStatistics: graph.perSampleBatchStatistics });
   return { graph: extended, gradients, unreached, lossScale: options.seed === "loss_scale" ? seed : undefined };
 }
 

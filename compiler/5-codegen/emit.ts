@@ -10,7 +10,7 @@ import Handlebars from "handlebars";
 import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
 import type { MemoryPlan } from "../4-memory/plan.ts";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
-import { dtypeNames, groupLrScale, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
+import { dtypeNames, groupLrScale, stateValues, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
 import { formatShape, isBatch, numel, type Dim } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
 import { patchStream, siblingName } from "../reference/init.ts";
@@ -397,11 +397,32 @@ function tuningUnder(tuning: Tuning | undefined, alias: string, planName: string
 /**
  * tsdp_draws of a program: whether its runs draw random numbers (train mode, or always), so that
  * the harness advances the counter and the next call draws a fresh dropout mask, as PyTorch does.
+ * A draw that reaches the results only through a mode_select's train-mode operand (timm's drop
+ * path after `if (!this.training) return x`) is computed in eval too but its value discarded:
+ * PyTorch's eval call never ran it, so its generator did not advance, and neither does the counter.
  */
-function drawsOf(plan: KernelPlan): 0 | 1 | 2 {
+function drawsOf(plan: KernelPlan, graph: Graph): 0 | 1 | 2 {
   const random = plan.kernels.flatMap((k) => k.nodes).filter((n) => opDef(n.op).traits?.random === true);
-  if (random.some((n) => opDef(n.op).traits?.drawsInEval?.(opDef(n.op).attrsOf(n)) === true)) return 2;
+  const usedInEval = evalModeNodes(graph);
+  if (random.some((n) => usedInEval.has(n) && opDef(n.op).traits?.drawsInEval?.(opDef(n.op).attrsOf(n)) === true)) return 2;
   return random.length > 0 ? 1 : 0;
+}
+
+/**
+ * The nodes an eval-mode run's results read: from the outputs, the state values and every node no
+ * other reads (a loss, a gradient) back, each mode_select through its eval operand only.
+ */
+function evalModeNodes(graph: Graph): Set<Node> {
+  const read = new Set(graph.nodes.flatMap((n) => n.inputs));
+  const seen = new Set<Node>();
+  const pending = [...graph.outputs, ...stateValues(graph), ...graph.nodes.filter((n) => !read.has(n))];
+  for (let n = pending.pop(); n; n = pending.pop()) {
+    if (seen.has(n)) continue;
+    seen.add(n);
+    const evalInput = opDef(n.op).traits?.evalModeInput;
+    pending.push(...(evalInput === undefined ? n.inputs : [n.inputs[evalInput]]));
+  }
+  return seen;
 }
 
 function programView(name: string, launches: readonly LaunchView[], draws: 0 | 1 | 2, buckets: BucketPlan | undefined, io: ProgramIO, stateCopies: readonly StateCopyView[]): ProgramView {
@@ -501,7 +522,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
       outs: io(training.step, [...training.step.graph.outputs.map((node, i) => ({ node, name: outputs[i].name })), { node: lossS.value, name: "loss" }]),
     };
   }
-  const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, drawsOf(r.plan), name === "step" ? buckets : undefined, ioOf[name], stateCopies(programs[name].graph, r.ctx)));
+  const programViews = Object.entries(rendered.programs).map(([name, r]) => programView(name, r.launches, drawsOf(r.plan, programs[name].graph), name === "step" ? buckets : undefined, ioOf[name], stateCopies(programs[name].graph, r.ctx)));
   const programNamed = (name: string) => programViews.find((p) => p.name === name)!;
   const trainingView: TrainingView | undefined = training && {
     evaluate: programNamed("evaluate"),
@@ -577,6 +598,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     format: MANIFEST_FORMAT,
     maxSamplesPerDevice: maxSamplesPerDevice(all),
     ...minSamplesPerDevice(graph),
+    ...(graph.trainingRefusals ? { refusedInTraining: graph.trainingRefusals } : {}),
     abiVersion: ABI_VERSION,
     model: graph.name,
     sourceFile,
@@ -592,7 +614,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     buffers: graph.buffers.map(paramSpec),
     ...stateDictView(graph),
     kernels: plan.kernels.map((k) => kernelReport(k, plan, ctx.source(k))),
-    launches: launchReports(rendered.programs, training && { paramFloats: paramsOnlyBytes / 4, optimizer: training.optimizer }),
+    launches: launchReports(rendered.programs, training && { paramFloats: paramsOnlyBytes / 4, optimizer: training.optimizer, indexSites: rendered.indexSites.length }),
     gemm: { mode: gemm, sites: rendered.cublasltSites, choices: rendered.gemmChoices },
     memory: {
       paramBytes: memory.paramBytes,
@@ -614,7 +636,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
             optimizer: withoutGroups(training.optimizer),
             // the model's own groups (those tsdp made for parameters the loss does not reach are not PyTorch's)
             ...(training.optimizer.groups?.some((g) => !g.internal) ? { paramGroups: training.optimizer.groups.filter((g) => !g.internal) } : {}),
-            stepKernels: training.step.plan.kernels.length,
+            // the plan's kernels, and step.cu's index flag where the build reads indices it checks itself
+            stepKernels: training.step.plan.kernels.length + (rendered.indexSites.length > 0 ? 1 : 0),
             buckets: bucketSummary(buckets!, training.step.plan),
           },
         }
@@ -726,6 +749,10 @@ function minSamplesPerDevice(graph: Graph): { minSamplesPerDevice?: { training: 
   for (const n of graph.nodes) {
     const stats = opDef(n.op).traits?.batchStatistics?.(n);
     if (!stats || stats.perChannel.p === 0 || stats.perChannel.c > 1) continue;
+    training = 2;
+    if (stats.inEval) inEval = 2;
+  }
+  for (const stats of graph.perSampleBatchStatistics ?? []) {
     training = 2;
     if (stats.inEval) inEval = 2;
   }

@@ -1,5 +1,6 @@
 import { basename } from "node:path";
 import type { Graph, Node } from "../ir/node.ts";
+import { opDef } from "../ops/index.ts";
 import { KEEPS_EVERY_VALUE } from "../ops/movement.ts";
 import { indexRangeOf } from "./index-limits.ts";
 import type { ArgView } from "./view.ts";
@@ -46,10 +47,16 @@ export class IndexSites {
  * copy back each run, no flag to sum across the replicas each step (runtime/harness/step.cu).
  */
 export function checkedBeforeTheCall(graph: Graph, index: Node, limit: string | number, ignore?: number): boolean {
-  const bound = typeof limit === "number" ? limit : /^\d+$/.test(limit) ? Number(limit) : undefined;
+  let bound = typeof limit === "number" ? limit : /^\d+$/.test(limit) ? Number(limit) : undefined;
   if (bound === undefined) return false; // a size that grows with the batch: the runtime's range is fixed
   let source = index;
-  while (KEEPS_EVERY_VALUE.has(source.op)) source = source.inputs[0];
+  // through views, and through ops that pass an index below their own limit unchanged (index_check)
+  for (;;) {
+    const keepsBelow = opDef(source.op).traits?.keepsIndicesBelow?.(source);
+    if (keepsBelow !== undefined) bound = Math.min(bound, keepsBelow);
+    else if (!KEEPS_EVERY_VALUE.has(source.op)) break;
+    source = source.inputs[0];
+  }
   if (source.op !== "input") return false;
   const range = indexRangeOf(graph, source);
   return range !== undefined && range.limit <= bound && (range.ignore === undefined || range.ignore === ignore);

@@ -33,6 +33,8 @@ interface RenderedLaunches {
 interface UpdateLaunch {
   readonly paramFloats: number;
   readonly optimizer: OptimizerSpec;
+  /** The build's index-read sites (index-faults.ts): with any, the step launches index_fault_flag_kernel. */
+  readonly indexSites: number;
 }
 
 const withoutNamespace = (kernel: string) => kernel.split("::").at(-1)!;
@@ -64,7 +66,7 @@ export function launchReports(programs: Readonly<Record<string, RenderedLaunches
         out.push({ ...common, kernel: withoutNamespace(rest.kernel), template: "cublaslt_epilogue", grid: rest.grid, block: rest.block, flops: elements, bytes: { perSample: 4 * words * elements.perSample, fixed: 4 * words * elements.fixed } });
       }
     });
-    if (program === "step" && update) out.push(...clipLaunches(update), updateLaunch(update));
+    if (program === "step" && update) out.push(...indexFlagLaunches(update), ...clipLaunches(update), updateLaunch(update));
   }
   return out;
 }
@@ -84,6 +86,15 @@ export const UPDATE_GRID = "dim3((unsigned)std::min<size_t>((param_floats + 255)
 
 /** kGradNormBlocks of runtime/harness/harness_internal.h (test/launch-shape.test.ts checks they agree). */
 export const GRAD_NORM_BLOCKS = 64;
+
+/**
+ * step.cu's index_fault_flag_kernel after the step's last segment, where the build has index-read
+ * sites: one thread turns the replica's fault record into the flag summed with the gradients.
+ */
+function indexFlagLaunches({ indexSites }: UpdateLaunch): LaunchReport[] {
+  if (indexSites === 0) return [];
+  return [{ program: "step", kernel: "index_fault_flag_kernel", template: "harness", scalars: [], grid: "dim3(1)", block: "dim3(1)", flops: { perSample: 0, fixed: 0 }, bytes: { perSample: 0, fixed: 8 } }];
+}
 
 /**
  * Gradient clipping's two kernels before the update (step.cu), when the Training declares

@@ -88,7 +88,7 @@ export class GraphBuilder {
   finish(
     name: string,
     outputs: readonly Node[],
-    training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[] },
+    training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[]; trainingRefusals?: readonly string[]; perSampleBatchStatistics?: readonly { readonly inEval: boolean }[] },
     outputNames?: readonly string[],
     stateDict?: readonly StateDictKey[],
   ): Graph {
@@ -104,6 +104,8 @@ export class GraphBuilder {
       loss: training?.loss,
       optimizer: training?.optimizer,
       ...(training?.stateUpdates?.length ? { stateUpdates: Object.freeze([...training.stateUpdates]) } : {}),
+      ...(training?.trainingRefusals?.length ? { trainingRefusals: Object.freeze([...training.trainingRefusals]) } : {}),
+      ...(training?.perSampleBatchStatistics?.length ? { perSampleBatchStatistics: Object.freeze([...training.perSampleBatchStatistics]) } : {}),
       ...(stateDict ? { stateDict: Object.freeze([...stateDict]) } : {}),
     });
   }

@@ -115,6 +115,18 @@ export interface Graph {
    */
   readonly stateUpdates?: readonly StateUpdate[];
   /**
+   * Why PyTorch would refuse this model in train mode, whatever the batch (an InstanceNorm with
+   * running statistics over one spatial element): the runtime refuses a call in train mode with it,
+   * while eval mode, which PyTorch allows, runs.
+   */
+  readonly trainingRefusals?: readonly string[];
+  /**
+   * Batch statistics over one value per sample and channel that no op's batchStatistics trait
+   * shows (F.batch_norm's composition): as a BatchNorm1d of [N, C], the runtime refuses a device's
+   * share of one sample — in training, and in eval too where `inEval`.
+   */
+  readonly perSampleBatchStatistics?: readonly { readonly inEval: boolean }[];
+  /**
    * PyTorch's state_dict() keys in its order (1-frontend/module-tree.ts stateDictKeys): every
    * param and buffer under its own name, and again under each other path that reaches it (a tied
    * weight, a module held in two fields). Absent: params, then buffers, each under its own name.

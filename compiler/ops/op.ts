@@ -128,6 +128,13 @@ export interface OpTraits<A = any> {
   readonly random?: boolean;
   /** Reads the run's train/eval mode (the `training` argument that elementwise kernels have and GEMM kernels lack). */
   readonly readsMode?: boolean;
+  /**
+   * Gives its input 0 unchanged where that value lies in [0, n) (index_check): an index the runtime
+   * checked within such a range passes through it still checked (index-faults.ts checkedBeforeTheCall).
+   */
+  readonly keepsIndicesBelow?: (node: Node) => number;
+  /** Of the inputs, the one an eval-mode run reads (mode_select's eval operand): the others only train mode reads. */
+  readonly evalModeInput?: number;
   /** A random op that draws in eval mode too (F.dropout's default training=true); others draw in train mode only. */
   readonly drawsInEval?: (attrs: A) => boolean;
   /** Shares its input's storage (a row-major view): no kernel, no buffer. */
@@ -217,8 +224,12 @@ export interface PointwiseContext {
   readonly index: string;
   /** The IR node, whose id keys its random stream. */
   readonly node: Node;
-  /** The number of an index-read site (5-codegen/index-faults.ts) for this node: the kernel then takes `index_fault`. */
-  readonly indexSite?: (what: string, limit: number) => number;
+  /**
+   * The number of an index-read site (5-codegen/index-faults.ts) for this node's input `input` (0 by
+   * default): the kernel then takes `index_fault`. Undefined where the runtime checks every value
+   * that input can hold before the call (checkedBeforeTheCall): the expression checks nothing.
+   */
+  readonly indexSite?: (what: string, limit: number, input?: number) => number | undefined;
 }
 
 /** The codegen functions that turn a kernel anchored on an op into a template view. */

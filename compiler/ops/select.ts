@@ -116,7 +116,7 @@ export const where = defineOp<{}>({
 export const modeSelect = defineOp<{}>({
   name: "mode_select",
   family: "elementwise",
-  traits: { readsMode: true },
+  traits: { readsMode: true, evalModeInput: 1 },
   inputs: ["train", "eval"],
   infer: ([a, b], _, who) => {
     requireFloat(a, who, "train-mode value");

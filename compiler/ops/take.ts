@@ -14,6 +14,11 @@ interface TakeAttrs {
   readonly dim: number;
   /** "vector": index_select's 1-D index; "elementwise": gather's index of the output's shape. */
   readonly mode: "vector" | "elementwise";
+  /**
+   * The index is a row-major position of index_check'ed indices (advanced indexing): one out of its
+   * dim is reported by that check, which runs first, so the kernel reports nothing of its own.
+   */
+  readonly reported?: boolean;
 }
 
 function checkIndex(idx: TensorType, who: string): void {
@@ -51,8 +56,10 @@ function checkedIndex(k: number, size: number, who: string): number {
 /**
  * An index a composition reads by comparing rather than by loading (F.oneHot, scatter_reduce's
  * masks, advanced indexing's row-major position): itself, checked against the dim it indexes. One
- * outside [0, limit) is reported as the kernels that load through an index report theirs
+ * outside [low, limit) is reported as the kernels that load through an index report theirs
  * (5-codegen/index-faults.ts), where it would make a row of zeros or another element's position.
+ * With low = −limit (advanced indexing, index_fill) a negative index counts from the end: the result
+ * is v + limit for v < 0, as PyTorch's; in [0, limit) it is v either way (keepsIndicesBelow).
  */
 interface IndexCheckAttrs {
   readonly limit: number;
@@ -65,8 +72,11 @@ export const indexCheck: OpDef<IndexCheckAttrs> = defineOp<IndexCheckAttrs>({
   name: "index_check",
   family: "elementwise",
   inputs: ["index"],
-  // a model input read through it is checked before the call too (index-limits.ts), naming the input
-  traits: { indexes: (node, input) => (input === 0 && !indexCheck.attrsOf(node).low ? { limit: indexCheck.attrsOf(node).limit } : undefined) },
+  traits: {
+    // a model input read through it is checked before the call too (index-limits.ts), naming the input
+    indexes: (node, input) => (input === 0 && !indexCheck.attrsOf(node).low ? { limit: indexCheck.attrsOf(node).limit } : undefined),
+    keepsIndicesBelow: (node) => indexCheck.attrsOf(node).limit,
+  },
   infer: ([idx], _, who) => {
     requireIndices(idx, who);
     return { shape: idx.shape, dtype: "i32" };
@@ -75,7 +85,7 @@ export const indexCheck: OpDef<IndexCheckAttrs> = defineOp<IndexCheckAttrs>({
     const low = a.low ?? 0;
     const checked = (k: number) => {
       if (!Number.isInteger(k) || k < low || k >= a.limit) throw new RangeError(`${a.what}: index ${k} is out of range [${low}, ${a.limit})`);
-      return k;
+      return k < 0 ? k + a.limit : k;
     };
     return { shape: idx.shape, data: idx.data.map(checked) };
   },
@@ -83,7 +93,10 @@ export const indexCheck: OpDef<IndexCheckAttrs> = defineOp<IndexCheckAttrs>({
     kind: "pointwise",
     expr: ([v], a, ctx) => {
       if (!ctx.indexSite) throw new Error("codegen: index_check outside an elementwise kernel");
-      return `tsdp_index_checked(index_fault, ${ctx.indexSite(a.what, a.limit)}, ${v}, ${a.low ?? 0}, ${a.limit})`;
+      const site = ctx.indexSite(a.what, a.limit);
+      // checked before the call within [0, limit): every value passes unchanged
+      if (site === undefined) return v;
+      return a.low ? `tsdp_index_from_end(index_fault, ${site}, ${v}, ${a.limit})` : `tsdp_index_checked(index_fault, ${site}, ${v}, 0, ${a.limit})`;
     },
   },
 });

@@ -45,6 +45,13 @@ __device__ __forceinline__ int tsdp_index_checked(int* fault, int site, int v, i
     return v;
 }
 
+// An index of a dim of `limit` whose negative values count from the end (PyTorch's advanced
+// indexing): checked within [−limit, limit), then v + limit for v < 0.
+__device__ __forceinline__ int tsdp_index_from_end(int* fault, int site, int v, int limit) {
+    v = tsdp_index_checked(fault, site, v, -limit, limit);
+    return v < 0 ? v + limit : v;
+}
+
 // Warp-wide sum and maximum by butterfly shuffles: every lane ends with the result.
 __device__ __forceinline__ float tsdp_warp_sum(float v) {
     #pragma unroll

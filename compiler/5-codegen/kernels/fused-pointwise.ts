@@ -1,4 +1,4 @@
-import { INDEX_FAULT_ARG } from "../index-faults.ts";
+import { checkedBeforeTheCall, INDEX_FAULT_ARG } from "../index-faults.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import { isBatch, type Dim } from "../../ir/shape.ts";
@@ -78,7 +78,8 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
     for (const m of own.matchAll(/c(\d+)/g)) used.add(Number(m[1]));
     const index = own === "i" ? "i" : `(${own})`;
     const origin = spansLines ? `${n.op}, ${basename(n.loc.file)}:${n.loc.line}` : n.op;
-    const indexSite = (what: string, limit: number) => ((checksIndices = true), ctx.indexSites.site(n, what, limit));
+    const indexSite = (what: string, limit: number, input = 0) =>
+      checkedBeforeTheCall(ctx.graph, n.inputs[input], limit) ? undefined : ((checksIndices = true), ctx.indexSites.site(n, what, limit));
     body.push(`const ${value} ${v} = ${codegen.expr(n.inputs.map((i) => names.get(i)!), n.attrs, { index, node: n, indexSite })};  // ${cComment(origin)}`);
     names.set(n, v);
   });

@@ -73,7 +73,7 @@ export function narrowKernel(ctx: CodegenContext, k: Kernel) {
 export function takeKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const [x, idx] = n.inputs;
-  const { dim, mode } = n.attrs as { dim: number; mode: "vector" | "elementwise" };
+  const { dim, mode, reported } = n.attrs as { dim: number; mode: "vector" | "elementwise"; reported?: boolean };
   const inner = innerOf(n.shape, dim);
   // a size along dim: fixed, or the batch where the index is as long as it (a row of a table per sample)
   const sizeAt = (d: Dim) => (typeof d === "number" ? String(d) : cCount([d]));
@@ -84,7 +84,8 @@ export function takeKernel(ctx: CodegenContext, k: Kernel) {
   const head = `const size_t o = i / ${span}; const int c = (int)((i / ${inner}) % ${outSize}); const size_t e = i % ${inner};`;
   const what = n.op === "take" ? (mode === "vector" ? "index_select" : "gather") : mode === "vector" ? "index_add" : "scatter";
   // (none where the index is an input the runtime checks before the call: index-faults.ts)
-  const checks = !checkedBeforeTheCall(ctx.graph, idx, n.op === "take" ? inSize : outSize);
+  // (nor where an index_check reported a bad index first: advanced indexing's positions)
+  const checks = !reported && !checkedBeforeTheCall(ctx.graph, idx, n.op === "take" ? inSize : outSize);
   const fault = (v: string, limit: string) => (checks ? [`if (${outOfRange(v, limit)}) ${indexFault(ctx.indexSites.site(n, what, limit), v)};`] : []);
   const body =
     n.op === "take"
