@@ -114,6 +114,18 @@ describe("tensors computed in a constructor", () => {
     out.forEach((o, k) => expect(Math.abs(o - want[k])).toBeLessThan(1e-6));
   });
 
+  it("assigning to a registered buffer's name keeps it a buffer with the new value, as PyTorch's Module.__setattr__ (MoCo's self.queue = normalize(self.queue, dim=0))", () => {
+    // before: the assignment replaced the buffer by a plain constant, so the state_dict lost "queue"
+    const { graph, init } = stateOf(model("declare queue: Tensor;", 'this.registerBuffer("queue", F.arange(1, 5).float().view(4, 1).expand(4, 4).contiguous());\n    this.queue = F.normalize(this.queue, { dim: 0 });', "return x.matmul(this.queue);"));
+    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["queue"]);
+    // column j of queue is (1, 2, 3, 4)/√30 for every j
+    expectFloat32Of(values(init.get("queue")), Array.from({ length: 16 }, (_, k) => (Math.floor(k / 4) + 1) / Math.sqrt(30)));
+    // a factory assigned over a registered buffer (PyTorch's self.buf = torch.zeros(...)) is the buffer too
+    expect(lowerSource(model("declare q: Tensor;", 'this.registerBuffer("q", F.ones(4, 4));\n    this.q = F.zeros(4, 4);', "return x.matmul(this.q);")).graph.buffers.map((b) => b.attrs.name)).toEqual(["q"]);
+    // PyTorch's TypeError "cannot assign 'int' as buffer 'q' (torch.Tensor or None expected)"
+    expect(diagnosticsOf(model("q: any;", 'this.registerBuffer("q", F.ones(4, 4));\n    this.q = 3;', "return x;")).map((d) => d.message)).toEqual(["cannot assign the number 3 as buffer 'q' (a tensor or null expected, as PyTorch's)"]);
+  });
+
   it("a module-level const is a constructor tensor too, usable as a buffer and in forward", () => {
     const source = `${header}const table = F.linspace(0, 1, 4);\n${model("", 'this.registerBuffer("t", table.mul(2));', "return x.add(table).add(this.t);")}`;
     const { graph, init } = stateOf(source);
