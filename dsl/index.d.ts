@@ -115,6 +115,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   transpose(dim0: number, options: { dim1: number }): Tensor;
   transpose(options: { dim0: number; dim1: number }): Tensor;
   permute(...dims: number[]): Tensor;
+  /** x.permute([2, 0, 1]): the dims as one list, as PyTorch's permute(dims) (Hugging Face's T5 bias) */
+  permute(dims: readonly number[]): Tensor;
   permute(options: { dims: readonly number[] }): Tensor;
   unsqueeze(dim: number): Tensor;
   unsqueeze(options: { dim: number }): Tensor;
@@ -1106,7 +1108,11 @@ export namespace nn {
      * `this.head.weight = this.tok.weight` (one parameter, used twice).
      */
     weight: Tensor;
-    /** [outFeatures] */ readonly bias: Tensor;
+    /**
+     * [outFeatures]. Assignable in a constructor to another parameter, as Hugging Face's MLM heads
+     * do: `this.decoder.bias = this.bias` (one parameter, named under both keys).
+     */
+    bias: Tensor;
   }
   interface Linear extends LinearSettings { (x: Tensor): Tensor }
 
