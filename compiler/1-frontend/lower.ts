@@ -337,6 +337,20 @@ class SharedParams {
   }
 }
 
+/** The modules registered as `m`'s children and their descendants (fields that are modules, not plain instances). */
+function registeredUnder(m: ModuleValue): Set<ModuleValue> {
+  const found = new Set<ModuleValue>();
+  const stack = [m];
+  while (stack.length > 0) {
+    for (const v of stack.pop()!.fields.values()) {
+      if (!(v instanceof ModuleValue) || v.plain || found.has(v)) continue;
+      found.add(v);
+      stack.push(v);
+    }
+  }
+  return found;
+}
+
 /** Names one module, creates its parameters and buffers; returns its child modules, in order. */
 function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: number, layers: LayerInfo[], shared: SharedParams): { m: ModuleValue; path: string; depth: number }[] {
   const children: { m: ModuleValue; path: string; depth: number }[] = [];
@@ -386,7 +400,9 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
   layers.push({ path, type: m.typeName, summary: m.summary, params: nodes, depth });
   for (const [key, child] of m.fields) {
     if (child instanceof ModuleValue && !child.plain) children.push({ m: child, path: prefix + key, depth: depth + 1 });
-    else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue)) {
+    // pyGAT's `self.attentions = [...]` then add_module("attention_{i}", …) for each: a plain list of
+    // modules registered under other names is PyTorch's ordinary attribute, which forward may iterate
+    else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue) && !child.every((c) => !(c instanceof ModuleValue) || registeredUnder(m).has(c))) {
       const field = m.cls?.decl.getProperty(key);
       it.diags.add(
         diagnostic(
