@@ -74,9 +74,20 @@ describe("buffers forward changes", () => {
     expect(first("nfe = 0;", "this.nfe += 1; return x;")).toMatch(/^TSDP2001 forward cannot set this\.nfe: forward read this\.nfe before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer/);
     expect(first("fc = new nn.Linear(3, 3);", "this.fc = new nn.Identity(); return x;")).toMatch(/^TSDP2001 .*forward cannot set this\.fc: this\.fc is a module nn\.Linear, fixed when the model is built|^TSDP3005/);
     expect(first("", "if (this.training) this.last = x; return x;")).toMatch(/^TSDP2001 forward cannot set this\.last: this code runs once per mode/);
+    // MoCo's momentum update of its key encoder (param_k.data = …) and Glow's ActNorm flag (if self.initialized.item() == 0)
+    expect(first("k = new nn.Linear(3, 3);", "for (const p of this.k.parameters()) p.data = p.data.mul(0.9); return this.k(x);")).toMatch(/^TSDP2001 x\.data = v in forward: forward changes only a module's own buffers \(registerBuffer\), never a parameter, frozen or not: an EMA of parameters .* model\.getParameter and model\.setParameter$/);
+    expect(first("declare flag: Tensor;\n  constructor() { super(); this.registerBuffer('flag', F.zeros([])); }", "if (this.flag.item() === 0) return x; return x.mul(2);")).toMatch(/^TSDP2006 '===' compares a tensor with a number, but a tensor's values exist only when the compiled model runs \(x\.item\(\) in forward is still a 0-dim tensor\).*x\.eq\(v\)/);
     // the refused set is the one error: the attribute's reads after it say nothing more (RepVGG's cached id tensor)
     const all = diagnosticsOf(`${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 3);\n  cached?: Tensor;\n  forward(x: Tensor<[Batch, 3]>) {\n    if (!this.training) {\n      if (this.cached === undefined) this.cached = this.fc.weight.mul(2);\n      return x.matmul(this.cached.T);\n    }\n    return this.fc(x);\n  }\n}\n`);
     expect(all.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^TSDP2001 forward cannot set this\.cached: this code runs once per mode/)]);
+  });
+
+  it("buf.data = v in forward gives a module's own buffer the value, as this.buf = v does", () => {
+    const { graph } = lowerSource(MODEL.replace("this.steps = this.steps.add(1);", "const bufs = [this.steps]; bufs[0].data = bufs[0].add(1);"));
+    expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["runningMean", "steps"]);
+    const state = initState(graph, 0);
+    for (let i = 0; i < 3; i++) runReference(graph, { x: nd([1, 3], [1, 2, 3]) }, state, { training: true });
+    expect(Array.from(state.buffers.get("steps")!.data)).toEqual([3]);
   });
 
   it("an attribute forward sets holds for the rest of its call (RevIN's self.mean from its 'norm' call, read by its 'denorm' call)", () => {

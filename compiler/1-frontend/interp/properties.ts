@@ -9,7 +9,7 @@ import { initialValue, randomDrawProperty, shareStorage } from "../factories.ts"
 import { arrayMethod, numberMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { MAX_EXPORTED_TABLE } from "../../ir/node.ts";
-import { assignState } from "../state-updates.ts";
+import { assignState, isState } from "../state-updates.ts";
 import { int64Digest } from "../../../runtime/state-dict.ts";
 import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
@@ -611,6 +611,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (typeof value !== "boolean") fail("wrongArgumentType", `requiresGrad is true or false, got ${describe(value)}`, site.loc);
       return setParameterRequiresGrad(obj, value);
     }
+    // buf.data = v in forward (a buffer read through a list or a helper): the buffer takes v, as this.buf = v does
+    if (obj instanceof TensorValue && name === "data" && isState(obj)) return assignState(obj, value, "x.data = …", site);
+    // MoCo's momentum update `param_k.data = param_k.data * m + param_q.data * (1 - m)` under no_grad
+    if (obj instanceof TensorValue && name === "data")
+      fail("unsupportedSyntax", `x.data = v in forward: forward changes only a module's own buffers (registerBuffer), never a parameter, frozen or not: an EMA of parameters (MoCo's key encoder, a mean teacher) is updated on the host between steps with model.getParameter and model.setParameter`, site.loc);
     fail("unsupportedSyntax", `cannot set '${name}' on ${describe(obj)}`, site.loc);
   }
 
