@@ -122,6 +122,10 @@ describe("tensors computed in a constructor", () => {
     expectFloat32Of(values(init.get("queue")), Array.from({ length: 16 }, (_, k) => (Math.floor(k / 4) + 1) / Math.sqrt(30)));
     // a factory assigned over a registered buffer (PyTorch's self.buf = torch.zeros(...)) is the buffer too
     expect(lowerSource(model("declare q: Tensor;", 'this.registerBuffer("q", F.ones(4, 4));\n    this.q = F.zeros(4, 4);', "return x.matmul(this.q);")).graph.buffers.map((b) => b.attrs.name)).toEqual(["q"]);
+    // MoCo's own queue is torch.randn(dim, K) normalized: a draw, which a constructor only scales and shifts — the message says it is a buffer holding one
+    expect(diagnosticsOf(model("declare queue: Tensor;", 'this.registerBuffer("queue", F.randn(4, 4));\n    this.queue = F.normalize(this.queue, { dim: 0 });', "return x.matmul(this.queue);")).map((d) => d.message)).toEqual([
+      "F.normalize: x must be a tensor, got a buffer [4, 4] holding a random draw, whose values exist only when the model is created (a constructor scales and shifts one, nothing more)",
+    ]);
     // PyTorch's TypeError "cannot assign 'int' as buffer 'q' (torch.Tensor or None expected)"
     expect(diagnosticsOf(model("q: any;", 'this.registerBuffer("q", F.ones(4, 4));\n    this.q = 3;', "return x;")).map((d) => d.message)).toEqual(["cannot assign the number 3 as buffer 'q' (a tensor or null expected, as PyTorch's)"]);
   });
