@@ -130,6 +130,46 @@ describe("tensors computed in a constructor", () => {
     expect(diagnosticsOf(model("q: any;", 'this.registerBuffer("q", F.ones(4, 4));\n    this.q = 3;', "return x;")).map((d) => d.message)).toEqual(["cannot assign the number 3 as buffer 'q' (a tensor or null expected, as PyTorch's)"]);
   });
 
+  it("a parameter copied from another in the constructor starts with its numbers (MoCo's and BYOL's key encoder: param_k.data.copy_(param_q.data), then frozen), whichever registers first", () => {
+    // before: refused, "copy_ takes a tensor made in the constructor …, got the parameter nn.Linear.weight"
+    const src = (before: string, after: string, extra = "") => `${header}export class M extends nn.Module {
+  ${before} = new nn.Linear(3, 4);
+  ${after} = new nn.Linear(3, 4);
+  w = new nn.Parameter(F.randn(4));
+  v = new nn.Parameter(F.zeros(4));
+  constructor() {
+    super();
+    const pq = [...this.q.parameters()];
+    const pk = [...this.k.parameters()];
+    for (let i = 0; i < pq.length; i++) {
+      pk[i].data.copy_(pq[i].data);
+      pk[i].requiresGrad = false;
+    }
+    this.v.data.copy_(this.w.data);
+    ${extra}
+  }
+  forward(x: Tensor<[Batch, 3]>) { return this.q(x).sub(this.k(x)).add(this.w.sub(this.v)); }
+}
+`;
+    for (const [a, b] of [["q", "k"], ["k", "q"]]) {
+      const { graph } = lowerSource(src(a, b));
+      expect(graph.buffers.map((n) => n.attrs.name).sort()).toEqual(["k.bias", "k.weight"]);
+      const state = initState(graph, 5);
+      const all = new Map([...state.params, ...state.buffers]);
+      for (const [p, q] of [["q.weight", "k.weight"], ["q.bias", "k.bias"], ["w", "v"]]) {
+        expect(Array.from(all.get(q)!.data), `${q} after ${a} first`).toEqual(Array.from(all.get(p)!.data));
+        expect(new Set(all.get(p)!.data).size).toBe(all.get(p)!.data.length); // a draw, not a constant
+      }
+    }
+    // q drawn anew after the copy: k keeps the law it copied (U(±1/√3), a Linear's default) on a stream of its own, as PyTorch's k keeps the old draw
+    const { graph } = lowerSource(src("q", "k", "nn.init.normal_(this.q.weight, 0, 0.02);"));
+    const state = initState(graph, 5);
+    const k = Array.from(state.buffers.get("k.weight")!.data);
+    expect(k).not.toEqual(Array.from(state.params.get("q.weight")!.data));
+    expect(Math.max(...k.map(Math.abs))).toBeGreaterThan(0.1);
+    expect(Math.max(...k.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(3));
+  });
+
   it("a module-level const is a constructor tensor too, usable as a buffer and in forward", () => {
     const source = `${header}const table = F.linspace(0, 1, 4);\n${model("", 'this.registerBuffer("t", table.mul(2));', "return x.add(table).add(this.t);")}`;
     const { graph, init } = stateOf(source);
