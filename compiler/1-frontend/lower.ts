@@ -382,6 +382,12 @@ function registeredUnder(m: ModuleValue): Set<ModuleValue> {
   return found;
 }
 
+/** Whether every module among `values` is registered under `m`. */
+function allRegisteredUnder(m: ModuleValue, values: readonly Value[]): boolean {
+  const registered = registeredUnder(m);
+  return values.every((v) => !(v instanceof ModuleValue) || registered.has(v));
+}
+
 /** Names one module, creates its parameters and buffers; returns its child modules, in order. */
 function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: number, layers: LayerInfo[], shared: SharedParams): { m: ModuleValue; path: string; depth: number }[] {
   const children: { m: ModuleValue; path: string; depth: number }[] = [];
@@ -433,7 +439,7 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
     if (child instanceof ModuleValue && !child.plain) children.push({ m: child, path: prefix + key, depth: depth + 1 });
     // pyGAT's `self.attentions = [...]` then add_module("attention_{i}", …) for each: a plain list of
     // modules registered under other names is PyTorch's ordinary attribute, which forward may iterate
-    else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue) && !child.every((c) => !(c instanceof ModuleValue) || registeredUnder(m).has(c))) {
+    else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue) && !allRegisteredUnder(m, child)) {
       const field = m.cls?.decl.getProperty(key);
       it.diags.add(
         diagnostic(
