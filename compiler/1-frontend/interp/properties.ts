@@ -375,7 +375,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (computed)
       return fail("nonConstant", `${m.typeName}.${name} is computed in forward from the parameters that ${m.params.some((p) => p.local.startsWith("parametrizations.")) ? "its parametrization" : "weight norm"} made (${[...m.params.map((p) => p.local)].filter((l) => l.startsWith(`${name}_`) || l.startsWith("parametrizations.")).join(", ")}); initialize those`, site.loc);
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
-    if (p) return new TensorValue(p);
+    // a layer's frozen parameter is state in forward, which forward may change (an EMA of weights, state-updates.ts);
+    // its own buffers (BatchNorm's running statistics) are its kernel's
+    const frozen = p?.op === "buffer" && m.params.some((d) => d.local === name || d.local === snake(name));
+    if (p) return frozen && this.phase === "forward" ? this.stateValue(p) : new TensorValue(p);
     if (m.absent.has(name)) return null;
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
     // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
@@ -615,7 +618,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof TensorValue && name === "data" && isState(obj)) return assignState(obj, value, "x.data = …", site);
     // MoCo's momentum update `param_k.data = param_k.data * m + param_q.data * (1 - m)` under no_grad
     if (obj instanceof TensorValue && name === "data")
-      fail("unsupportedSyntax", `x.data = v in forward: forward changes only a module's own buffers (registerBuffer), never a parameter, frozen or not: an EMA of parameters (MoCo's key encoder, a mean teacher) is updated on the host between steps with model.getParameter and model.setParameter`, site.loc);
+      fail("unsupportedSyntax", `x.data = v in forward: forward changes only a module's own buffers (registerBuffer) and frozen parameters (requiresGrad false), never a trained one (the optimizer's): an EMA of weights (MoCo's key encoder, a mean teacher) freezes its copy in the constructor (p.requiresGrad = false)`, site.loc);
     fail("unsupportedSyntax", `cannot set '${name}' on ${describe(obj)}`, site.loc);
   }
 
