@@ -530,7 +530,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // attn_mask when it does not shift)
     if (tensor === null) {
       m.fields.set(name, null);
-      return undefined;
+      return;
     }
     // an int32 buffer (Swin's relative_position_index) is an index table the compiler computes:
     // a constant, as a non-persistent buffer is; tsdp's state is float32, so it is not saved
@@ -543,7 +543,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const table = new ParameterValue(node.shape as number[], { kind: "values", values }, at, true, true);
       table.intTable = true;
       m.fields.set(name, table);
-      return undefined;
+      return;
     }
     if (!persistent || intTable) {
       // not in the state_dict (BERT's position_ids): a constant forward computes where it reads
@@ -556,7 +556,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const values = this.em.constants.evaluate(node).data;
         m.constantBuffers.set(name, { shape: node.shape as number[], sha256: int64Digest(values), ...(values.length <= MAX_EXPORTED_TABLE ? { values: Array.from(values) } : {}) });
       }
-      return undefined;
+      return;
     }
     const { shape, init } = initialValue(this.em, who, tensor, at);
     // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
