@@ -115,6 +115,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   transpose(dim0: number, options: { dim1: number }): Tensor;
   transpose(options: { dim0: number; dim1: number }): Tensor;
   permute(...dims: number[]): Tensor;
+  /** x.permute([2, 0, 1]): the dims as one list, as PyTorch's permute(dims) (Hugging Face's T5 bias) */
+  permute(dims: readonly number[]): Tensor;
   permute(options: { dims: readonly number[] }): Tensor;
   unsqueeze(dim: number): Tensor;
   unsqueeze(options: { dim: number }): Tensor;
@@ -1106,7 +1108,11 @@ export namespace nn {
      * `this.head.weight = this.tok.weight` (one parameter, used twice).
      */
     weight: Tensor;
-    /** [outFeatures] */ readonly bias: Tensor;
+    /**
+     * [outFeatures]. Assignable in a constructor to another parameter, as Hugging Face's MLM heads
+     * do: `this.decoder.bias = this.bias` (one parameter, named under both keys).
+     */
+    bias: Tensor;
   }
   interface Linear extends LinearSettings { (x: Tensor): Tensor }
 
@@ -3468,6 +3474,8 @@ export namespace F {
   interface FactoryOptions { dtype?: "float32"; device?: unknown; requiresGrad?: boolean }
   /** zeros, ones, full, empty and the *Like factories of dtype int32 (or int64, held as int32): the value rounded toward zero */
   interface IntFactoryOptions { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }
+  /** another tensor's dtype, known to the compiler but not to TypeScript: torchvision's stochastic_depth torch.empty(size, dtype=input.dtype, device=input.device) */
+  interface DtypeOfFactoryOptions { dtype: DType; device?: unknown; requiresGrad?: boolean }
   /** torch.tensor(data): listed values (a number or nested arrays of them), float32. Read in forward, at most 64 values (a larger table is a buffer made in the constructor). */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32" }): Tensor;
   function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype?: "float32" }): Tensor;
@@ -3476,6 +3484,7 @@ export namespace F {
   function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
   function zeros(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
+  function zeros(size: Size, options: DtypeOfFactoryOptions): Tensor;
   function zeros(...size: number[]): Tensor;
   /** torch.zeros(B, T, dtype=torch.long): the sizes one by one, then the options (ones, empty, rand, randn likewise) */
   function zeros(...size: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
@@ -3485,6 +3494,7 @@ export namespace F {
   function zeros(options: { size: Size } & FactoryOptions): Tensor;
   function ones(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function ones(size: Size, options?: FactoryOptions): Tensor;
+  function ones(size: Size, options: DtypeOfFactoryOptions): Tensor;
   function ones(...size: number[]): Tensor;
   function ones(...size: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
   function ones(...size: [...number[], FactoryOptions]): Tensor;
@@ -3494,6 +3504,7 @@ export namespace F {
   function full(size: Size, options: { fillValue: number } & IntFactoryOptions): Tensor<Shape, "int32">;
   function full(options: { size: Size; fillValue: number } & IntFactoryOptions): Tensor<Shape, "int32">;
   function full(size: Size, fillValue: number, options?: FactoryOptions): Tensor;
+  function full(size: Size, fillValue: number, options: DtypeOfFactoryOptions): Tensor;
   function full(size: Size, options: { fillValue: number } & FactoryOptions): Tensor;
   function full(options: { size: Size; fillValue: number } & FactoryOptions): Tensor;
   /** In forward: zeros (ones, fillValue) shaped like x, the batch dim included, as torch.zeros_like; x's dtype unless dtype is given. */
@@ -3503,6 +3514,7 @@ export namespace F {
   /** the seq2seq tutorial's torch.empty(B, 1, dtype=torch.long).fill_(SOS_token) */
   function empty(...sizes: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
   function empty(size: Size, options?: FactoryOptions): Tensor;
+  function empty(size: Size, options: DtypeOfFactoryOptions): Tensor;
   function empty(...sizes: number[]): Tensor;
   function empty(...sizes: [...number[], FactoryOptions]): Tensor;
   function empty(options: { size: Size } & FactoryOptions): Tensor;

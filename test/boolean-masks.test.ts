@@ -123,4 +123,26 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     same(padded, run(mha, "return this.attn(x, x, x, { keyPaddingMask: ids.eq(0), needWeights: false })[0];"));
     expect(Math.max(...padded.map((v, i) => Math.abs(v - none[i])))).toBeGreaterThan(1e-3);
   });
+  it("a bool tensor's sum, cumsum and count_nonzero are PyTorch's int64 counts (int32 here): TabNet's sparsemax gathers at support.sum(dim) - 1", () => {
+    const dtypeOf = (expr: string) => {
+      const src = `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${L}, ${E}]>) {\n    return ${expr};\n  }\n}\n`;
+      return lowerSource(src).graph.outputs[0].dtype;
+    };
+    for (const e of ["x.gt(0).sum(-1)", "F.sum(x.gt(0), -1)", "x.gt(0).sum(-1, true)", "x.gt(0).cumsum(-1)", "F.cumsum(x.lt(0), 2)", "x.ne(0).countNonzero(-1)", "F.countNonzero(x, -1)"]) expect(dtypeOf(e), e).toBe("i32");
+    // floats stay floats: a float mask's and a converted mask's sums, and a dtype asked for
+    for (const e of ["x.sum(-1)", "x.gt(0).float().sum(-1)", "x.gt(0).mul(1.0).sum(-1)", "x.gt(0).sum(-1, { dtype: \"float32\" })", "x.gt(0).cumsum(-1, { dtype: F.float32 })", "x.gt(0).mean(-1)"]) expect(dtypeOf(e), e).toBe("f32");
+    // sparsemax's threshold: z sorted descending, k = #{j : 1 + j·z_(j) > Σ_{i≤j} z_(i)}, tau = (Σ_{i≤k} z_(i) − 1)/k,
+    // the gather index k − 1 an integer as PyTorch's; the row [0.5, 0.3, −0.2, …] by hand: k = 2, tau = −0.1
+    const sparse = run("", `const [srt] = F.sort(x, { descending: true, dim: -1 }); const cs = srt.cumsum(-1).sub(1);
+    const k = F.arange(1, ${E} + 1).float().mul(srt).gt(cs).sum({ dim: -1 }).unsqueeze(-1);
+    return F.clamp(x.sub(cs.gather(-1, k.sub(1)).div(k.to(x.dtype))), { min: 0 });`);
+    for (let r = 0; r < 2 * L; r++) {
+      const row = xs.slice(r * E, (r + 1) * E);
+      const srt = [...row].sort((a, b) => b - a);
+      let k = 0, cum = 0, tauSum = 0;
+      srt.forEach((z, j) => { cum += z; if (1 + (j + 1) * z > cum) { k = j + 1; tauSum = cum; } });
+      const tau = (tauSum - 1) / k;
+      row.forEach((z, c) => expect(sparse[r * E + c]).toBeCloseTo(Math.max(z - tau, 0), 12));
+    }
+  });
 });

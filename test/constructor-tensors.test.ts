@@ -114,6 +114,62 @@ describe("tensors computed in a constructor", () => {
     out.forEach((o, k) => expect(Math.abs(o - want[k])).toBeLessThan(1e-6));
   });
 
+  it("assigning to a registered buffer's name keeps it a buffer with the new value, as PyTorch's Module.__setattr__ (MoCo's self.queue = normalize(self.queue, dim=0))", () => {
+    // before: the assignment replaced the buffer by a plain constant, so the state_dict lost "queue"
+    const { graph, init } = stateOf(model("declare queue: Tensor;", 'this.registerBuffer("queue", F.arange(1, 5).float().view(4, 1).expand(4, 4).contiguous());\n    this.queue = F.normalize(this.queue, { dim: 0 });', "return x.matmul(this.queue);"));
+    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["queue"]);
+    // column j of queue is (1, 2, 3, 4)/√30 for every j
+    expectFloat32Of(values(init.get("queue")), Array.from({ length: 16 }, (_, k) => (Math.floor(k / 4) + 1) / Math.sqrt(30)));
+    // a factory assigned over a registered buffer (PyTorch's self.buf = torch.zeros(...)) is the buffer too
+    expect(lowerSource(model("declare q: Tensor;", 'this.registerBuffer("q", F.ones(4, 4));\n    this.q = F.zeros(4, 4);', "return x.matmul(this.q);")).graph.buffers.map((b) => b.attrs.name)).toEqual(["q"]);
+    // MoCo's own queue is torch.randn(dim, K) normalized: a draw, which a constructor only scales and shifts — the message says it is a buffer holding one
+    expect(diagnosticsOf(model("declare queue: Tensor;", 'this.registerBuffer("queue", F.randn(4, 4));\n    this.queue = F.normalize(this.queue, { dim: 0 });', "return x.matmul(this.queue);")).map((d) => d.message)).toEqual([
+      "F.normalize: x must be a tensor, got a buffer [4, 4] holding a random draw, whose values exist only when the model is created (a constructor scales and shifts one, nothing more)",
+    ]);
+    // PyTorch's TypeError "cannot assign 'int' as buffer 'q' (torch.Tensor or None expected)"
+    expect(diagnosticsOf(model("q: any;", 'this.registerBuffer("q", F.ones(4, 4));\n    this.q = 3;', "return x;")).map((d) => d.message)).toEqual(["cannot assign the number 3 as buffer 'q' (a tensor or null expected, as PyTorch's)"]);
+  });
+
+  it("a parameter copied from another in the constructor starts with its numbers (MoCo's and BYOL's key encoder: param_k.data.copy_(param_q.data), then frozen), whichever registers first", () => {
+    // before: refused, "copy_ takes a tensor made in the constructor …, got the parameter nn.Linear.weight"
+    const src = (before: string, after: string, extra = "") => `${header}export class M extends nn.Module {
+  ${before} = new nn.Linear(3, 4);
+  ${after} = new nn.Linear(3, 4);
+  w = new nn.Parameter(F.randn(4));
+  v = new nn.Parameter(F.zeros(4));
+  constructor() {
+    super();
+    const pq = [...this.q.parameters()];
+    const pk = [...this.k.parameters()];
+    for (let i = 0; i < pq.length; i++) {
+      pk[i].data.copy_(pq[i].data);
+      pk[i].requiresGrad = false;
+    }
+    this.v.data.copy_(this.w.data);
+    ${extra}
+  }
+  forward(x: Tensor<[Batch, 3]>) { return this.q(x).sub(this.k(x)).add(this.w.sub(this.v)); }
+}
+`;
+    for (const [a, b] of [["q", "k"], ["k", "q"]]) {
+      const { graph } = lowerSource(src(a, b));
+      expect(graph.buffers.map((n) => n.attrs.name).sort()).toEqual(["k.bias", "k.weight"]);
+      const state = initState(graph, 5);
+      const all = new Map([...state.params, ...state.buffers]);
+      for (const [p, q] of [["q.weight", "k.weight"], ["q.bias", "k.bias"], ["w", "v"]]) {
+        expect(Array.from(all.get(q)!.data), `${q} after ${a} first`).toEqual(Array.from(all.get(p)!.data));
+        expect(new Set(all.get(p)!.data).size).toBe(all.get(p)!.data.length); // a draw, not a constant
+      }
+    }
+    // q drawn anew after the copy: k keeps the law it copied (U(±1/√3), a Linear's default) on a stream of its own, as PyTorch's k keeps the old draw
+    const { graph } = lowerSource(src("q", "k", "nn.init.normal_(this.q.weight, 0, 0.02);"));
+    const state = initState(graph, 5);
+    const k = Array.from(state.buffers.get("k.weight")!.data);
+    expect(k).not.toEqual(Array.from(state.params.get("q.weight")!.data));
+    expect(Math.max(...k.map(Math.abs))).toBeGreaterThan(0.1);
+    expect(Math.max(...k.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(3));
+  });
+
   it("a module-level const is a constructor tensor too, usable as a buffer and in forward", () => {
     const source = `${header}const table = F.linspace(0, 1, 4);\n${model("", 'this.registerBuffer("t", table.mul(2));', "return x.add(table).add(this.t);")}`;
     const { graph, init } = stateOf(source);

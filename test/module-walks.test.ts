@@ -65,6 +65,30 @@ describe("module walks in a constructor", () => {
     });
   });
 
+  it("a plain array of modules each registered by addModule (pyGAT's attentions + add_module('attention_{i}', …)) is PyTorch's ordinary attribute: state under the registered names, forward iterates the array", () => {
+    const src = `${header}class Head extends nn.Module {
+  w = new nn.Parameter(F.ones([3, 2]));
+  forward(x: Tensor) { return x.matmul(this.w); }
+}
+export class M extends nn.Module {
+  heads: Head[];
+  constructor() {
+    super();
+    this.heads = [0, 1].map(() => new Head());
+    this.heads.forEach((h, i) => this.addModule(\`attention_\${i}\`, h));
+  }
+  forward(x: Tensor<[Batch, 3]>) { return F.cat(this.heads.map((h, i) => h(x).mul(i + 1)), -1); }
+}
+`;
+    const { graph } = lowerSource(src);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["attention_0.w", "attention_1.w"]);
+    // x·1 = row sums, each head's two columns, the second head times 2
+    const out = runReference(graph, { x: nd([1, 3], [1, 2, 3]) }, initState(graph, 0)).outputs[0];
+    expect(Array.from(out.data)).toEqual([6, 6, 12, 12]);
+    // an array of modules registered nowhere is still refused (test/bad-models/plain-array-modules.ts)
+    expect(diagnosticsOf(src.replace("this.heads.forEach((h, i) => this.addModule(\`attention_\${i}\`, h));", "")).map((d) => d.code)).toEqual(["TSDP3007"]);
+  });
+
   it("namedModules() is pre-order with each module once under its first path; namedChildren() is assignment order", () => {
     const source = model(
       "class Inner extends nn.Module {\n  a = new nn.Linear(2, 2);\n  b = new nn.ReLU();\n}",

@@ -2,7 +2,8 @@
 // nanoGPT's GPT, timm's VisionTransformer, milesial's U-Net, DCGAN's generator and discriminator from
 // pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2,
 // yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial, a Conformer encoder as
-// lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer, Microsoft's Swin Transformer block, BlinkDL's RWKV-4), run by the reference interpreter: they compile, their
+// lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer, Microsoft's Swin Transformer block, BlinkDL's RWKV-4, Meta's Llama with
+// Hugging Face's rotary tables, dreamquark's TabNet sparsemax), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -308,6 +309,31 @@ describe("ported models", () => {
     expect(after(0, 6)).toEqual(before(0, 6));
     expect(after(6, 7)).not.toEqual(before(6, 7));
     expect(after(7, 8)).not.toEqual(before(7, 8));
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("Llama (port62): grouped-query attention's narrower k/v projections, the rotary tables as non-persistent buffers, causal through both attention forms (triu mask, SDPA is_causal), gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/llama.ts");
+    const shapes = Object.fromEntries(graph.params.map((p) => [p.attrs.name as string, p.shape]));
+    expect(graph.params.slice(0, 3).map((p) => p.attrs.name)).toEqual(["tokEmbeddings.weight", "layers.0.attention.wq.weight", "layers.0.attention.wk.weight"]);
+    // 4 query heads over 2 key/value heads of 8: wk and wv are 16 wide, repeat_kv's expand + reshape fills the 4
+    expect([shapes["layers.0.attention.wq.weight"], shapes["layers.0.attention.wk.weight"], shapes["layers.1.attention.wv.weight"]]).toEqual([[32, 32], [16, 32], [16, 32]]);
+    // HF's cos_cached / sin_cached are registered with persistent=False: constants, not state
+    expect(graph.buffers).toEqual([]);
+    const state = initState(graph, 0);
+    const { before, after } = logitsWithTokenChanged(graph, state, "tokens", [3, 1, 4, 1, 5, 9, 2, 6, 5, 3, 5, 8], 5, 7, 50);
+    // positions 0..4 (50 logits each) are unchanged to the last bit; position 5 changes
+    expect(after(0, 5)).toEqual(before(0, 5));
+    expect(after(5, 6)).not.toEqual(before(5, 6));
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("TabNet's sparsemax (port62): support.sum(dim) − 1 as a gather index (a bool sum is an integer count), each step's Σ M·log M within [−ln 10, 0], gradients for all through sort, cumsum and gather", () => {
+    const { graph } = lowerModel("test/fixtures/ports/tabnet.ts");
+    const x = nd([3, 10], Array.from({ length: 30 }, (_, i) => Math.sin(i * 1.3) * 2));
+    const [logits, mLoss] = runReference(graph, { x }, initState(graph, 0), { training: false }).outputs;
+    expect(logits.shape).toEqual([3, 3]);
+    expect(Array.from(logits.data).every(Number.isFinite)).toBe(true);
+    // the mean over two steps of Σ_j M_j·log(M_j + 1e-15), M on the simplex of 10 features: in [−ln 10, 0]
+    for (const v of mLoss.data) expect(v >= -Math.log(10) - 1e-9 && v <= 1e-12, String(v)).toBe(true);
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
 });

@@ -74,9 +74,52 @@ describe("buffers forward changes", () => {
     expect(first("nfe = 0;", "this.nfe += 1; return x;")).toMatch(/^TSDP2001 forward cannot set this\.nfe: forward read this\.nfe before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer/);
     expect(first("fc = new nn.Linear(3, 3);", "this.fc = new nn.Identity(); return x;")).toMatch(/^TSDP2001 .*forward cannot set this\.fc: this\.fc is a module nn\.Linear, fixed when the model is built|^TSDP3005/);
     expect(first("", "if (this.training) this.last = x; return x;")).toMatch(/^TSDP2001 forward cannot set this\.last: this code runs once per mode/);
+    // MoCo's momentum update of its key encoder (param_k.data = …) and Glow's ActNorm flag (if self.initialized.item() == 0)
+    expect(first("k = new nn.Linear(3, 3);", "for (const p of this.k.parameters()) p.data = p.data.mul(0.9); return this.k(x);")).toMatch(/^TSDP2001 x\.data = v in forward: forward changes only a module's own buffers \(registerBuffer\) and frozen parameters \(requiresGrad false\), never a trained one .*freezes its copy in the constructor \(p\.requiresGrad = false\)$/);
+    // rosinality's `register_buffer("initialized", torch.tensor(0, dtype=torch.uint8))`: an integer buffer is a constant here, which the message names
+    expect(first("declare initialized: Tensor;\n  constructor() { super(); this.registerBuffer('initialized', F.tensor(0, { dtype: F.uint8 })); }", "this.initialized.fill_(1); return x;")).toMatch(/^TSDP2018 fill_ in forward would change the model's constant, .*the buffers tsdp holds as constants: persistent false, or of an integer dtype/);
+    expect(first("declare flag: Tensor;\n  constructor() { super(); this.registerBuffer('flag', F.zeros([])); }", "if (this.flag.item() === 0) return x; return x.mul(2);")).toMatch(/^TSDP2006 '===' compares a tensor with a number, but a tensor's values exist only when the compiled model runs \(x\.item\(\) in forward is still a 0-dim tensor\).*x\.eq\(v\)/);
     // the refused set is the one error: the attribute's reads after it say nothing more (RepVGG's cached id tensor)
     const all = diagnosticsOf(`${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 3);\n  cached?: Tensor;\n  forward(x: Tensor<[Batch, 3]>) {\n    if (!this.training) {\n      if (this.cached === undefined) this.cached = this.fc.weight.mul(2);\n      return x.matmul(this.cached.T);\n    }\n    return this.fc(x);\n  }\n}\n`);
     expect(all.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^TSDP2001 forward cannot set this\.cached: this code runs once per mode/)]);
+  });
+
+  it("buf.data = v in forward gives a module's own buffer the value, as this.buf = v does", () => {
+    const { graph } = lowerSource(MODEL.replace("this.steps = this.steps.add(1);", "const bufs = [this.steps]; bufs[0].data = bufs[0].add(1);"));
+    expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["runningMean", "steps"]);
+    const state = initState(graph, 0);
+    for (let i = 0; i < 3; i++) runReference(graph, { x: nd([1, 3], [1, 2, 3]) }, state, { training: true });
+    expect(Array.from(state.buffers.get("steps")!.data)).toEqual([3]);
+  });
+
+  it("a frozen parameter is state forward may change: MoCo's momentum update of its key encoder under no_grad, read by the layer at its new value in the same call", () => {
+    // before: TSDP2018 "would change the model's buffer … not a layer's" (in place) and TSDP2001 "cannot set 'data' on a tensor"
+    for (const update of [
+      "for (const [pk, pq] of this.k.parameters().map((p, i) => [p, this.q.parameters()[i]])) pk.data = pk.data.mul(0.9).add(pq.data.mul(0.1));",
+      "this.k.weight.mul_(0.9).add_(this.q.weight.detach().mul(0.1)); this.k.bias.data.mul_(0.9).add_(this.q.bias.data.mul(0.1));",
+    ]) {
+      const { graph } = lowerSource(`${header}export class M extends nn.Module {
+  q = new nn.Linear(3, 2);
+  k = new nn.Linear(3, 2);
+  constructor() { super(); this.k.requiresGrad_(false); }
+  forward(x: Tensor<[Batch, 3]>) {
+    F.noGrad(() => { ${update} });
+    return this.q(x).sub(this.k(x));
+  }
+}
+`);
+      expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name), update).toEqual(["k.weight", "k.bias"]);
+      const state = initState(graph, 2);
+      const [q, k0] = [["q.weight", "q.bias"].map((n) => Array.from(state.params.get(n)!.data)), ["k.weight", "k.bias"].map((n) => Array.from(state.buffers.get(n)!.data))];
+      const x = [1, -2, 0.5];
+      const out = Array.from(runReference(graph, { x: nd([1, 3], x) }, state).outputs[0].data);
+      // k ← 0.9·k + 0.1·q, and the output reads the new k: q(x) − k'(x) = 0.9·(q(x) − k0(x))
+      const k1 = k0.map((t, j) => t.map((v, i) => 0.9 * v + 0.1 * q[j][i]));
+      near(state.buffers.get("k.weight")!.data, k1[0], "k.weight");
+      near(state.buffers.get("k.bias")!.data, k1[1], "k.bias");
+      const lin = ([w, b]: number[][], o: number) => b[o] + [0, 1, 2].reduce((s, i) => s + w[o * 3 + i] * x[i], 0);
+      near(out, [0, 1].map((o) => 0.9 * (lin(q, o) - lin(k0, o))), "output");
+    }
   });
 
   it("an attribute forward sets holds for the rest of its call (RevIN's self.mean from its 'norm' call, read by its 'denorm' call)", () => {

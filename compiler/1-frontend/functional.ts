@@ -1,5 +1,4 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { convert } from "./tensor-spellings.ts";
 import { einsumFunction } from "./einsum.ts";
 import type { Node } from "../ir/node.ts";
 import { batchTimes, formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
@@ -36,7 +35,7 @@ import { checkpointFunction, noGradFunction } from "./no-grad.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { ops, safeSoftmax, softmaxDim } from "./composite-ops.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
-import { flatten, roundedQuotient, softmaxDtype, tensorMethods } from "./tensor-methods.ts";
+import { boolCumsum, flatten, roundedQuotient, softmaxDtype, tensorMethods } from "./tensor-methods.ts";
 import { BuiltinFunction, describe, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.nn.functional as F. Each entry binds PyTorch's arguments and emits IR ops; the nn
@@ -318,7 +317,7 @@ export const lowerings = {
   softmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("softmax", [b.x], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
   logSoftmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("log_softmax", [b.x], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
   // torch.cumsum(x, dim): running sums along a fixed-size dim (ops/scan.ts)
-  cumsum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("cumsum", [b.dtype === null ? b.x : convert(b.x, b.dtype, who, site, em)], { dim: b.dim, reverse: false }, who, site),
+  cumsum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => boolCumsum(b.x, b.dim, b.dtype, who, site, em),
   dropout: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => {
     if (b.training === false) return b.x;
     const mode = b.training instanceof ModeFlag ? "train" : "always";

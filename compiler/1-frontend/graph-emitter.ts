@@ -1,6 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../ir/builder.ts";
-import type { Attrs, Node } from "../ir/node.ts";
+import type { Attrs, Init, Node } from "../ir/node.ts";
 import { formatShape, isBatch } from "../ir/shape.ts";
 import { ShapeError } from "../ops/index.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
@@ -9,7 +9,7 @@ import { intArithmetic } from "./int-arithmetic.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkConstantIndexes } from "./constant-indexes.ts";
 import { stateTensor } from "./state-updates.ts";
-import { TensorValue, type CallSite } from "./values.ts";
+import { TensorValue, type CallSite, type LayerParamRef, type ParameterValue } from "./values.ts";
 
 /**
  * Adds graph nodes for tensor code, placing shape errors at the user's call: to forward's graph
@@ -19,6 +19,12 @@ import { TensorValue, type CallSite } from "./values.ts";
 export class GraphEmitter {
   /** Module paths of the forward calls being evaluated; the innermost names new nodes. */
   private readonly scopes: string[] = [];
+  /**
+   * Draws one parameter copied into another in a constructor (MoCo's and BYOL's target encoder:
+   * param_k.data.copy_(param_q.data)), each with the law copied: registration gives the copy the
+   * source's stream, so both hold the same numbers (parameter-init.ts).
+   */
+  readonly parameterCopies: { readonly target: LayerParamRef | ParameterValue; readonly source: LayerParamRef | ParameterValue; readonly init: Init }[] = [];
   constructor(
     readonly builder: GraphBuilder,
     readonly constants: ConstructorTensors,

@@ -2,6 +2,7 @@ import type { Init } from "../ir/node.ts";
 import { arg, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { TensorValue, type CallSite, type ModuleValue, type ParamDecl, type Value } from "./values.ts";
+import { layerStateOr } from "./state-updates.ts";
 
 // What a built-in layer declares (layers.ts, composite-layers.ts): its constructor arguments, its
 // parameters with PyTorch's names and default initialization, and its forward as IR ops.
@@ -49,5 +50,5 @@ export function param_(self: ModuleValue, local: string): TensorValue | null {
   const computed = self.computed.get(local);
   if (computed) return computed();
   const n = self.paramNodes.get(local);
-  return n ? new TensorValue(n) : null;
+  return n ? layerStateOr(n) : null;
 }

@@ -12,6 +12,7 @@ import { inputType, isConstantParameter } from "./input-types.ts";
 import { checkPlainState, registeredState, stateDictKeys } from "./module-tree.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { Interpreter } from "./interp.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
 import { checkOutput } from "./size-limits.ts";
 import { locOf } from "./source.ts";
 import { checkLayerName, isIdentifier, quoteName } from "./names.ts";
@@ -271,7 +272,7 @@ function selectModel(it: Interpreter, source: SourceFile, wanted: string | undef
  */
 function registerTree(it: Interpreter, root: ModuleValue, layers: LayerInfo[]): void {
   const seen = new Set<ModuleValue>();
-  const shared = new SharedParams();
+  const shared = new SharedParams(it.em.parameterCopies);
   // depth-first in field order, with a stack of our own: a model can nest modules 100,000 deep
   const stack: { m: ModuleValue; path: string; depth: number }[] = [{ m: root, path: "", depth: 0 }];
   while (stack.length > 0) {
@@ -313,6 +314,36 @@ class SharedParams {
   private readonly userParams = new Map<ParameterValue, Node>();
   /** The first state registered from each constructor draw: the others made from it draw from its stream. */
   private readonly draws = new Map<StaticTensor, string>();
+  /**
+   * Parameters a constructor's p.copy_(q) made equal, by group: each group draws from the stream of
+   * its first member registered. A copy whose target or source changed its initializer afterwards
+   * (q drawn anew, p given another law) is no group: PyTorch's p holds the draw it copied, which q's
+   * new one does not repeat, so p draws that law on its own stream.
+   */
+  private readonly copies = new Map<ModuleValue | ParameterValue, Map<string, { first?: string }>>();
+  constructor(copies: GraphEmitter["parameterCopies"]) {
+    for (const { target, source, init } of copies) {
+      if (target.init !== init || source.init !== init) continue;
+      const group = this.copyGroup(source) ?? this.copyGroup(target) ?? {};
+      for (const p of [source, target]) {
+        const [owner, local] = p instanceof ParameterValue ? [p, ""] : [p.module, p.local];
+        const byName = this.copies.get(owner) ?? new Map<string, { first?: string }>();
+        byName.set(local, group);
+        this.copies.set(owner, byName);
+      }
+    }
+  }
+  private copyGroup(p: LayerParamRef | ParameterValue): { first?: string } | undefined {
+    return p instanceof ParameterValue ? this.copies.get(p)?.get("") : this.copies.get(p.module)?.get(p.local);
+  }
+  /** `init` of `p` (registered as `name`), drawing from the stream of the parameter it was copied from or into, when that one came first. */
+  copiedInit(p: LayerParamRef | ParameterValue, init: Init, name: string): Init {
+    const group = this.copyGroup(p);
+    if (!group || (init.kind !== "uniform" && init.kind !== "normal")) return init;
+    if (group.first === undefined) group.first = init.stream ?? name;
+    else if (init.stream === undefined && group.first !== name) return { ...init, stream: group.first };
+    return init;
+  }
   /** `p`'s initializer, drawing from the stream of the first state registered from the same draw (named `name` when it is the first). */
   initOf(p: ParameterValue, name: string): Init {
     const init = p.init;
@@ -337,6 +368,26 @@ class SharedParams {
   }
 }
 
+/** The modules registered as `m`'s children and their descendants (fields that are modules, not plain instances). */
+function registeredUnder(m: ModuleValue): Set<ModuleValue> {
+  const found = new Set<ModuleValue>();
+  const stack = [m];
+  while (stack.length > 0) {
+    for (const v of stack.pop()!.fields.values()) {
+      if (!(v instanceof ModuleValue) || v.plain || found.has(v)) continue;
+      found.add(v);
+      stack.push(v);
+    }
+  }
+  return found;
+}
+
+/** Whether every module among `values` is registered under `m`. */
+function allRegisteredUnder(m: ModuleValue, values: readonly Value[]): boolean {
+  const registered = registeredUnder(m);
+  return values.every((v) => !(v instanceof ModuleValue) || registered.has(v));
+}
+
 /** Names one module, creates its parameters and buffers; returns its child modules, in order. */
 function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: number, layers: LayerInfo[], shared: SharedParams): { m: ModuleValue; path: string; depth: number }[] {
   const children: { m: ModuleValue; path: string; depth: number }[] = [];
@@ -353,7 +404,7 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
       continue;
     }
     // a tied parameter is the other's tensor: its initial value too
-    const init = tie ? tie.init : p.init;
+    const init = shared.copiedInit(identity, tie ? tie.init : p.init, prefix + p.local);
     // requires_grad false: state the optimizer never sees, which is what a buffer is
     const kind = m.frozen.has(p.local) ? "buffer" : "param";
     const node = it.builder.add(kind, [], { name: prefix + p.local, shape: p.shape as any, dtype: p.dtype ?? "f32", init: init as any }, m.createdAt, path, kind);
@@ -371,7 +422,7 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
       continue;
     }
     const kind = v.frozen ? "buffer" : "param";
-    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: shared.initOf(v, prefix + key) as any }, v.createdAt, path, kind);
+    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: shared.copiedInit(v, shared.initOf(v, prefix + key), prefix + key) as any }, v.createdAt, path, kind);
     // a buffer of PyTorch's dtype bool (registerBuffer("mask", F.ones(…, { dtype: F.bool }).tril())) stays a
     // bool mask where forward reads it: an attention mask masks with it, not adds it (boolean-masks.ts)
     if (v.buffer && v.computed && isBooleanMask(v.computed.node)) markBoolean(new TensorValue(node));
@@ -386,7 +437,9 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
   layers.push({ path, type: m.typeName, summary: m.summary, params: nodes, depth });
   for (const [key, child] of m.fields) {
     if (child instanceof ModuleValue && !child.plain) children.push({ m: child, path: prefix + key, depth: depth + 1 });
-    else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue)) {
+    // pyGAT's `self.attentions = [...]` then add_module("attention_{i}", …) for each: a plain list of
+    // modules registered under other names is PyTorch's ordinary attribute, which forward may iterate
+    else if (Array.isArray(child) && child.some((c) => c instanceof ModuleValue) && !allRegisteredUnder(m, child)) {
       const field = m.cls?.decl.getProperty(key);
       it.diags.add(
         diagnostic(

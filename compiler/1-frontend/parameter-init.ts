@@ -63,6 +63,7 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
       return rewrite([arg("value", "number")], (b) => ({ kind: "constant", value: b.value }));
     case "copy_":
       return rewrite([arg("src", "any")], (b, s) => {
+        if (b.src instanceof LayerParamRef || b.src instanceof ParameterValue || b.src instanceof ParameterRegion) return copiedParameter(p, b.src, em, who, locOfArg(b, "src", s));
         // PyTorch's copy_ converts the dtype: an integer table (F.arange(n)) into a float32 parameter
         const data = b.src instanceof TensorValue && b.src.node.dtype === "i32" && em.constants.owns(b.src.node) ? em.tensor("to_float", [b.src], {}, who, s) : b.src;
         const src = initialValue(em, who, data, locOfArg(b, "src", s));
@@ -88,6 +89,24 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
       });
   }
   return undefined;
+}
+
+/**
+ * p.copy_(q) in a constructor with q another parameter (MoCo's and BYOL's target encoder starting as
+ * the online one): p takes q's initializer as it is now; a draw is recorded, so that registration
+ * gives p q's random stream and both hold the same numbers (lower.ts linkParameterCopies).
+ */
+function copiedParameter(p: Handle, source: Handle, em: GraphEmitter, who: string, at: SourceLoc): Init {
+  if (p instanceof ParameterRegion || source instanceof ParameterRegion)
+    return fail("unsupportedSyntax", `${who}: a part of a parameter copied from or into another parameter; copy whole parameters, or give the part its values with a tensor computed in the constructor`, at);
+  if (p.shape.join(",") !== source.shape.join(","))
+    return fail("shapeMismatch", `${who}: ${describeHandle(source)} is [${source.shape.join(", ")}] and the parameter [${p.shape.join(", ")}]; a parameter copied from another has its shape`, at);
+  const init = source.init;
+  if (init.kind === "constant" || init.kind === "values") return init;
+  if (init.kind !== "uniform" && init.kind !== "normal")
+    return fail("unsupportedSyntax", `${who}: ${describeHandle(source)} holds a ${init.kind} draw, which tsdp does not repeat into another parameter; copy one initialized by nn.init's uniform or normal laws (a layer's default is one), or set both with the same computed tensor`, at);
+  em.parameterCopies.push({ target: p, source, init });
+  return init;
 }
 
 /**

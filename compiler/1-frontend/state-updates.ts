@@ -15,16 +15,30 @@ import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 // DataParallel each replica computes its own and replica 0's is kept, as PyTorch's DataParallel
 // keeps device 0's buffers (and DDP broadcasts rank 0's).
 //
-// Parameters and a constructor's constants (F.tril(…) fields, non-persistent buffers) are still
-// not changed by forward: a parameter is the optimizer's, a constant has no state to persist.
+// A frozen parameter (requires_grad false: a buffer node) is state too — an EMA of weights (MoCo's
+// key encoder updated under no_grad) — and a layer's forward reads it at its current value. Trained
+// parameters and a constructor's constants (F.tril(…) fields, non-persistent buffers) are still not
+// changed by forward: a parameter is the optimizer's, a constant has no state to persist.
 
 const states = new WeakSet<TensorValue>();
+/** Each buffer's tensor in forward, once made: what a layer's forward reads of a frozen parameter forward changed. */
+const tensorOfState = new WeakMap<Node, TensorValue>();
 
 /** The tensor a buffer is in forward; forward may change it. */
 export function stateTensor(buffer: Node): TensorValue {
   const t = new TensorValue(buffer);
   states.add(t);
+  tensorOfState.set(buffer, t);
   return t;
+}
+
+/**
+ * A layer's parameter as its forward reads it: a frozen one (a buffer node) that forward read as
+ * state — MoCo's key encoder, moved toward the query encoder under no_grad before it runs — at its
+ * value now; any other, its node.
+ */
+export function layerStateOr(node: Node): TensorValue {
+  return tensorOfState.get(node) ?? new TensorValue(node);
 }
 
 /** Whether forward may change `t` in place: a buffer's tensor. */

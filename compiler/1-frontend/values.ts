@@ -490,6 +490,8 @@ export function describe(v: Value): string {
   if (v instanceof ObjectValue) return "an object";
   if (v instanceof CollectionValue) return `a ${v.kind} of ${v.entries.size}`;
   if (v instanceof StaticTensor) return `a random draw F.randn([${v.shape.join(", ")}]) made in a constructor`;
+  // MoCo's self.queue = normalize(self.queue) after register_buffer("queue", torch.randn(…)): math on a buffer holding a draw, which has no values yet
+  if (v instanceof ParameterValue && v.buffer) return `a buffer [${v.shape.join(", ")}]${v.drawOrigin ? " holding a random draw, whose values exist only when the model is created (a constructor scales and shifts one, nothing more)" : ""}`;
   if (v instanceof ParameterValue) return `an nn.Parameter [${v.shape.join(", ")}]`;
   if (v instanceof LayerParamRef) return `the parameter ${v.module.typeName}.${v.local}`;
   if (v instanceof ParameterRegion) return `a part [${v.shape.join(", ")}] of ${describe(v.parameter)}`;

@@ -4,7 +4,10 @@
 // keyword arguments as options (torch.sort(x, stable=True), x.topk(k, largest=False)); rev60: randint's
 // high as a keyword after low (torch.randint_like(x, 2, high=5)). tsc checks this file with the rest of
 // the project (test/typecheck.test.ts); test/pytorch-spellings.test.ts lowers it. left61: in-place
-// forms (copysign_, sgn_, sinc_, …) the compiler took and the typings lacked.
+// forms (copysign_, sgn_, sinc_, …) the compiler took and the typings lacked. port62: permute with
+// the dims as one list (HF T5's values.permute([2, 0, 1])), a Linear's bias tied to a parameter
+// (HF ALBERT's and BERT's self.decoder.bias = self.bias), factories given another tensor's dtype
+// (torchvision's stochastic_depth: torch.empty(size, dtype=input.dtype, device=input.device)).
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
 export class PortForms extends nn.Module {
@@ -12,10 +15,13 @@ export class PortForms extends nn.Module {
   dropOptions = new nn.Dropout({ p: 0.2 });
   w = new nn.Parameter(F.ones([3, 3]), { requiresGrad: true });
   bias: Tensor | null = null;
+  head = new nn.Linear(3, 3);
+  headBias = new nn.Parameter(F.zeros(3));
 
   constructor() {
     super();
     this.registerBuffer("idx", F.arange(3), { persistent: false });
+    this.head.bias = this.headBias;
   }
 
   forward(x: Tensor<[Batch, 3]>) {
@@ -26,6 +32,7 @@ export class PortForms extends nn.Module {
     const changed = y.mul(0.5);
     changed.copysign_(x).sgn_().tanh_().sinc_().atan2_(x).clip_(-1, 1).cumsum_(1).xlogy_(x.abs()).trueDivide_(2);
     changed.scatterReduce_(1, x.gt(0).int(), x, "amax");
-    return y.add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
+    const tied = this.head(y).unsqueeze(0).permute([2, 1, 0]).squeeze(-1).t().mul(F.empty([y.shape[0], 1], { dtype: y.dtype, device: y.device }).bernoulli_(0.5).add(F.zeros([1, 3], { dtype: x.dtype })));
+    return y.add(tied).add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
   }
 }

@@ -356,6 +356,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (identity && (l === null || l === undefined || r === null || r === undefined || (l instanceof TensorValue && r instanceof TensorValue)))
         return (l === r) === (op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken);
       if (bitOps.has(op)) return fail("tensorOperator", `'${symbol}' on a tensor: ${BIT_ON_TENSOR[op] ?? "tensors have no bit operators in tsdp"}`, locOf(e));
+      // Glow's ActNorm: `if (this.initialized.item() === 0)` — a value forward computes or reads from state is not a JavaScript number
+      if (COMPARE_METHOD[op] && (typeof l === "number" || typeof r === "number"))
+        return fail("tensorOperator", `'${symbol}' compares a tensor with a number, but a tensor's values exist only when the compiled model runs (x.item() in forward is still a 0-dim tensor), so JavaScript cannot compare or branch on them: x.${COMPARE_METHOD[op]}(v) is the elementwise comparison, and F.where(cond, a, b) selects by it`, locOf(e));
       return fail("tensorOperator", `'${symbol}' on a tensor`, locOf(e));
     }
     switch (op) {
@@ -484,6 +487,12 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
 }
 
 /** What to write instead of a bit operator on a tensor: PyTorch's mask & mask and mask | mask are logical ones. */
+/** A comparison operator's elementwise tensor method. */
+const COMPARE_METHOD: Partial<Record<SyntaxKind, string>> = {
+  [SyntaxKind.EqualsEqualsEqualsToken]: "eq", [SyntaxKind.EqualsEqualsToken]: "eq", [SyntaxKind.ExclamationEqualsEqualsToken]: "ne", [SyntaxKind.ExclamationEqualsToken]: "ne",
+  [SyntaxKind.LessThanToken]: "lt", [SyntaxKind.LessThanEqualsToken]: "le", [SyntaxKind.GreaterThanToken]: "gt", [SyntaxKind.GreaterThanEqualsToken]: "ge",
+};
+
 const BIT_ON_TENSOR: Partial<Record<SyntaxKind, string>> = {
   [SyntaxKind.AmpersandToken]: "write a.logicalAnd(b) (PyTorch's & of two masks)",
   [SyntaxKind.BarToken]: "write a.logicalOr(b) (PyTorch's | of two masks)",

@@ -2,14 +2,14 @@ import { Node as TsNode } from "ts-morph";
 import { hookRegistration } from "../module-hooks.ts";
 import { emptyTensorProperty } from "../empty-tensors.ts";
 import { regionMethod } from "../parameter-regions.ts";
-import { fail } from "../../diagnostics/diagnostic.ts";
+import { fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { appendModule, insertModule, sequentialModule, setDictEntry } from "../layers.ts";
 import { arg, bindArgs, camel, locOfArg, opt } from "../args.ts";
 import { initialValue, randomDrawProperty, shareStorage } from "../factories.ts";
 import { arrayMethod, numberMethod, stringMethod } from "../globals.ts";
 import { locOf } from "../source.ts";
 import { MAX_EXPORTED_TABLE } from "../../ir/node.ts";
-import { assignState } from "../state-updates.ts";
+import { assignState, isState } from "../state-updates.ts";
 import { int64Digest } from "../../../runtime/state-dict.ts";
 import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { indexTensor } from "../joins.ts";
@@ -303,45 +303,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         this.requireConstructPhase(who, s);
         const b = bindArgs(who, [arg("name", "string"), arg("tensor", "any"), opt("persistent", "bool", true)], args, s);
         checkLayerName(b.name, "a buffer", s.loc);
-        // register_buffer(name, None): the attribute reads None and the state_dict skips it (Swin's
-        // attn_mask when it does not shift)
-        if (b.tensor === null) {
-          m.fields.set(b.name, null);
-          return undefined;
-        }
-        // an int32 buffer (Swin's relative_position_index) is an index table the compiler computes:
-        // a constant, as a non-persistent buffer is; tsdp's state is float32, so it is not saved
-        const intTable = b.tensor instanceof TensorValue && b.tensor.node.dtype === "i32" && this.em.constants.owns(b.tensor.node);
-        // …unless it is listed, too long for a kernel to compute in place: then float32 state read as int32
-        if (intTable && this.em.constants.hasLongLiteral((b.tensor as TensorValue).node)) {
-          const node = (b.tensor as TensorValue).node;
-          const values = Float32Array.from(this.em.constants.evaluate(node).data);
-          if (values.some((v) => Math.abs(v) > 2 ** 24)) fail("invalidArgument", `${who}: an index table of ${values.length} listed values is held as float32 state, exact within ±2²⁴; this one holds larger values`, locOfArg(b, "tensor", s));
-          const table = new ParameterValue(node.shape as number[], { kind: "values", values }, s.loc, true, true);
-          table.intTable = true;
-          m.fields.set(b.name, table);
-          return undefined;
-        }
-        if (!b.persistent || intTable) {
-          // not in the state_dict (BERT's position_ids): a constant forward computes where it reads
-          // it, as a plain field; a draw has no value until the model is created, so it must be state
-          if (!(b.tensor instanceof TensorValue && this.em.constants.owns(b.tensor.node)))
-            fail("invalidArgument", `${who}: a buffer with persistent false is a constant, computed when the model is compiled: a tensor made in the constructor from factories, not ${describe(b.tensor)}`, locOfArg(b, "tensor", s));
-          m.fields.set(b.name, b.tensor);
-          if (b.persistent) {
-            const node = (b.tensor as TensorValue).node;
-            const values = this.em.constants.evaluate(node).data;
-            m.constantBuffers.set(b.name, { shape: node.shape as number[], sha256: int64Digest(values), ...(values.length <= MAX_EXPORTED_TABLE ? { values: Array.from(values) } : {}) });
-          }
-          return undefined;
-        }
-        const { shape, init } = initialValue(this.em, who, b.tensor, locOfArg(b, "tensor", s));
-        // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
-        const computed = b.tensor instanceof TensorValue ? b.tensor : undefined;
-        const buffer = new ParameterValue(shape, init, s.loc, true, true, computed);
-        if (b.tensor instanceof StaticTensor) buffer.drawOrigin = shareStorage(b.tensor).origin;
-        claimCaptured(b.tensor, buffer);
-        m.fields.set(b.name, buffer);
+        this.setBuffer(m, b.name, b.tensor, b.persistent, who, locOfArg(b, "tensor", s));
         return undefined;
       }, poisonsField(m));
     // add_module(name, module) / register_module: a named child, as an assignment makes it (a
@@ -413,7 +375,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (computed)
       return fail("nonConstant", `${m.typeName}.${name} is computed in forward from the parameters that ${m.params.some((p) => p.local.startsWith("parametrizations.")) ? "its parametrization" : "weight norm"} made (${[...m.params.map((p) => p.local)].filter((l) => l.startsWith(`${name}_`) || l.startsWith("parametrizations.")).join(", ")}); initialize those`, site.loc);
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
-    if (p) return new TensorValue(p);
+    // a layer's frozen parameter is state in forward, which forward may change (an EMA of weights, state-updates.ts);
+    // its own buffers (BatchNorm's running statistics) are its kernel's
+    const frozen = p?.op === "buffer" && m.params.some((d) => d.local === name || d.local === snake(name));
+    if (p) return frozen && this.phase === "forward" ? this.stateValue(p) : new TensorValue(p);
     if (m.absent.has(name)) return null;
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
     // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
@@ -555,6 +520,53 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     return undefined;
   }
 
+  /**
+   * register_buffer(name, tensor, persistent) on a user module, and PyTorch's assignment to a name
+   * already registered as a buffer, which Module.__setattr__ keeps a buffer with the new value.
+   */
+  private setBuffer(m: ModuleValue, name: string, tensor: Value, persistent: boolean, who: string, at: SourceLoc): void {
+    m.constantBuffers.delete(name);
+    // register_buffer(name, None): the attribute reads None and the state_dict skips it (Swin's
+    // attn_mask when it does not shift)
+    if (tensor === null) {
+      m.fields.set(name, null);
+      return;
+    }
+    // an int32 buffer (Swin's relative_position_index) is an index table the compiler computes:
+    // a constant, as a non-persistent buffer is; tsdp's state is float32, so it is not saved
+    const intTable = tensor instanceof TensorValue && tensor.node.dtype === "i32" && this.em.constants.owns(tensor.node);
+    // …unless it is listed, too long for a kernel to compute in place: then float32 state read as int32
+    if (intTable && this.em.constants.hasLongLiteral((tensor as TensorValue).node)) {
+      const node = (tensor as TensorValue).node;
+      const values = Float32Array.from(this.em.constants.evaluate(node).data);
+      if (values.some((v) => Math.abs(v) > 2 ** 24)) fail("invalidArgument", `${who}: an index table of ${values.length} listed values is held as float32 state, exact within ±2²⁴; this one holds larger values`, at);
+      const table = new ParameterValue(node.shape as number[], { kind: "values", values }, at, true, true);
+      table.intTable = true;
+      m.fields.set(name, table);
+      return;
+    }
+    if (!persistent || intTable) {
+      // not in the state_dict (BERT's position_ids): a constant forward computes where it reads
+      // it, as a plain field; a draw has no value until the model is created, so it must be state
+      if (!(tensor instanceof TensorValue && this.em.constants.owns(tensor.node)))
+        fail("invalidArgument", `${who}: a buffer with persistent false is a constant, computed when the model is compiled: a tensor made in the constructor from factories, not ${describe(tensor)}`, at);
+      m.fields.set(name, tensor);
+      if (persistent) {
+        const node = (tensor as TensorValue).node;
+        const values = this.em.constants.evaluate(node).data;
+        m.constantBuffers.set(name, { shape: node.shape as number[], sha256: int64Digest(values), ...(values.length <= MAX_EXPORTED_TABLE ? { values: Array.from(values) } : {}) });
+      }
+      return;
+    }
+    const { shape, init } = initialValue(this.em, who, tensor, at);
+    // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
+    const computed = tensor instanceof TensorValue ? tensor : undefined;
+    const buffer = new ParameterValue(shape, init, at, true, true, computed);
+    if (tensor instanceof StaticTensor) buffer.drawOrigin = shareStorage(tensor).origin;
+    claimCaptured(tensor, buffer);
+    m.fields.set(name, buffer);
+  }
+
   protected setProperty(obj: Value, name: string, value: Value, site: CallSite): void {
     if (obj instanceof ModuleValue) {
       name = fieldName(name);
@@ -572,6 +584,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // reported, and the field still set, so that its uses in forward do not fail again
       const nameAt = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
       if (value instanceof ModuleValue || value instanceof ParameterValue) this.diags.recover(() => checkLayerName(name, "a layer", nameAt), undefined);
+      // PyTorch's Module.__setattr__ keeps a registered buffer's name a buffer: MoCo's
+      // `self.queue = normalize(self.queue, dim=0)` gives it a new value and keeps its state_dict entry
+      if (obj.kind === "user" && ((field instanceof ParameterValue && field.buffer) || obj.constantBuffers.has(name))) {
+        if (value === null || value instanceof TensorValue || value instanceof StaticTensor) return this.setBuffer(obj, name, value, true, `this.${name} = …`, site.loc);
+        return fail("wrongArgumentType", `cannot assign ${describe(value)} as buffer '${name}' (a tensor or null expected, as PyTorch's)`, site.loc);
+      }
       obj.fields.set(name, value);
       return;
     }
@@ -596,6 +614,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (typeof value !== "boolean") fail("wrongArgumentType", `requiresGrad is true or false, got ${describe(value)}`, site.loc);
       return setParameterRequiresGrad(obj, value);
     }
+    // buf.data = v in forward (a buffer read through a list or a helper): the buffer takes v, as this.buf = v does
+    if (obj instanceof TensorValue && name === "data" && isState(obj)) return assignState(obj, value, "x.data = …", site);
+    // MoCo's momentum update `param_k.data = param_k.data * m + param_q.data * (1 - m)` under no_grad
+    if (obj instanceof TensorValue && name === "data")
+      fail("unsupportedSyntax", `x.data = v in forward: forward changes only a module's own buffers (registerBuffer) and frozen parameters (requiresGrad false), never a trained one (the optimizer's): an EMA of weights (MoCo's key encoder, a mean teacher) freezes its copy in the constructor (p.requiresGrad = false)`, site.loc);
     fail("unsupportedSyntax", `cannot set '${name}' on ${describe(obj)}`, site.loc);
   }
 
