@@ -62,6 +62,37 @@ describe("int32 arithmetic in forward", () => {
     expect(sum).toEqual({ values: [23 - 9, 20 - 8], dtype: "i32" });
   });
 
+  it("a bool mask counted or scaled by integers is an integer, as PyTorch's int64: mask.sum(1) indexes, mask * 2 counts", () => {
+    // torch.result_type: bool ranks below the integers, so True + 1 is 2 (int64), a sum, cumsum or
+    // prod of bools is int64 (aten's sum promotes integral and bool inputs to int64), and
+    // count_nonzero is int64; bool ∘ bool stays bool, and a float operand or a fractional number makes a float
+    const mask = IDS.flat().map((v) => (v > 5 ? 1 : 0));
+    const cases: [string, string, number[]][] = [
+      ["return ids.gt(5).add(1);", "i32", mask.map((m) => m + 1)],
+      ["return ids.gt(5).mul(3).add(ids.gt(5));", "i32", mask.map((m) => 4 * m)],
+      ["return ids.gt(5).mul(ids);", "i32", mask.map((m, i) => m * IDS.flat()[i])],
+      ["return ids.gt(5).cumsum(1);", "i32", [0, 1, 2, 2, 2, 0, 0, 1, 2, 2]],
+      ["return F.where(ids.eq(1), ids.gt(5), 7);", "i32", IDS.flat().map((v, i) => (v === 1 ? mask[i] : 7))],
+      ["return ids.gt(5).mul(0.5);", "f32", mask.map((m) => m / 2)],
+      ["return ids.gt(5).mul(ids.float());", "f32", mask.map((m, i) => m * IDS.flat()[i])],
+      // a whole number past float32's exact integers is a port's float (mask * -1e9), not an int64
+      ["return ids.gt(5).mul(-1e30);", "f32", mask.map((m) => m * -1e30)],
+      ["return ids.gt(5).float().cumsum(1);", "f32", [0, 1, 2, 2, 2, 0, 0, 1, 2, 2]],
+      ["return ids.gt(5).mul(ids.gt(6));", "f32", mask.map((m, i) => m * (IDS.flat()[i] > 6 ? 1 : 0))],
+    ];
+    for (const [body, dtype, want] of cases) {
+      const got = run(body);
+      expect(got.dtype, body).toBe(dtype);
+      got.values.forEach((v, i) => expect(v, `${body} [${i}]`).toBeCloseTo(want[i], 6));
+    }
+    expect(run("return ids.gt(5).sum(1);")).toEqual({ values: [2, 2], dtype: "i32" });
+    expect(run("return ids.ne(1).prod(1);")).toEqual({ values: [0, 0], dtype: "i32" });
+    expect(run("return ids.countNonzero(1).add(ids.gt(5).float().countNonzero(1));")).toEqual({ values: [5 + 2, 5 + 2], dtype: "i32" });
+    // an index from a count (the last token of a right-padded row: ids[torch.arange(B), (ids != pad).sum(1) - 1])
+    expect(run("return ids.index(F.arange(ids.size(0)), ids.ne(1).sum(1).sub(1));")).toEqual({ values: [9, 8], dtype: "i32" });
+    expect(run("return ids.float().gather(1, ids.ne(1).sum(1, true).sub(1));").values).toEqual([9, 8]);
+  });
+
   it("int32 results index: a clamped index into an embedding, an offset label into a gather", () => {
     const { values } = run("return this.e(ids.sub(3).clamp(0, 5)).sum(2).float();", "e = new nn.Embedding(6, 2);");
     expect(values).toHaveLength(10);

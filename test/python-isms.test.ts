@@ -171,12 +171,12 @@ describe("an integer fill that has no integer value", () => {
 
 describe("one error, not a cascade", () => {
   it("a failed push in a loop leaves the array poisoned: F.stack of it is quiet, not 'an empty array'", () => {
-    expect(all(model("const outs: Tensor[] = [];\n    for (let i = 0; i < 2; i++) outs.push(x.gather(1, x.gt(0).sum(1, true)));\n    return F.stack(outs, 0).sum(0);"))).toEqual([
+    expect(all(model("const outs: Tensor[] = [];\n    for (let i = 0; i < 2; i++) outs.push(x.gather(1, x.gt(0).float().sum(1, true)));\n    return F.stack(outs, 0).sum(0);"))).toEqual([
       'TSDP4002 6: gather expects int32 indices, got f32 [Batch, 1] (a comparison\'s mask and F.tensor of numbers are float32: convert with .int(), or write F.tensor(values, { dtype: "int32" }))',
     ]);
   });
   it("so does a failed unshift", () => {
-    expect(all(model("const outs: Tensor[] = [];\n    for (let i = 0; i < 2; i++) outs.unshift(x.gather(1, x.gt(0).sum(1, true)));\n    return F.cat(outs, 1);"))).toEqual([
+    expect(all(model("const outs: Tensor[] = [];\n    for (let i = 0; i < 2; i++) outs.unshift(x.gather(1, x.gt(0).float().sum(1, true)));\n    return F.cat(outs, 1);"))).toEqual([
       'TSDP4002 6: gather expects int32 indices, got f32 [Batch, 1] (a comparison\'s mask and F.tensor of numbers are float32: convert with .int(), or write F.tensor(values, { dtype: "int32" }))',
     ]);
   });

@@ -25,7 +25,7 @@ export function convert(x: TensorValue, dtype: string, who: string, site: CallSi
   const want = dtype === "float32" || dtype === "float" ? "f32" : dtype === "int32" || dtype === "int64" || dtype === "int" || dtype === "long" ? "i32" : undefined;
   if (!want) return fail("invalidArgument", `${who}: tsdp's tensors are "float32" or "int32" (int64 is held as int32), got ${JSON.stringify(dtype)}`, site.loc);
   // .float() of a bool tensor is a float mask, which attention adds where a bool one masks (boolean-masks.ts): a new value
-  if (x.node.dtype === want) return want === "f32" && isBooleanMask(x.node) ? em.tensor("mul", [x, em.constant(1, site)], {}, who, site) : x;
+  if (x.node.dtype === want) return want === "f32" && isBooleanMask(x.node) ? new TensorValue(em.floatOfMask(x.node, who, site)) : x;
   return em.tensor(want === "f32" ? "to_float" : "to_int", [x], {}, who, site);
 }
 
