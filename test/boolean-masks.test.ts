@@ -75,7 +75,7 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     same(run(fields, "return F.scaledDotProductAttention(x, x, x, { attnMask: this.f });"), added);
   });
 
-  it("PyTorch's dtype rules decide what stays bool: mul, where, maximum/minimum, any/all, detach, pad, bool + bool, masked_fill, zerosLike and in-place writes of bool tensors are bool; .float(), .to, .typeAs are float", () => {
+  it("PyTorch's dtype rules decide what stays bool: mul, where, maximum/minimum, any/all, detach, pad, bool + bool, masked_fill, zerosLike, new_ones, full(…, True), to(mask) and in-place writes of bool tensors are bool; .float(), .to, .typeAs are float", () => {
     const T = `F.ones(${L}, ${L}, { dtype: F.bool }).tril()`;
     const sdpa = (setup: string, mask: string) => run("", `${setup}\n    return F.scaledDotProductAttention(x, x, x, { attnMask: ${mask} });`);
     const bool = [
@@ -85,6 +85,9 @@ describe("bool attention masks are PyTorch's bool masks", () => {
       ["", `F.cat([F.zerosLike(${T}).narrow(0, 0, 1), ${T}.narrow(0, 1, 3)], 0)`],
       // true and false as values, and the bool dtype by name
       ["", `F.where(${T}, true, false)`], ["", `F.pad(${T}.narrow(1, 1, 3), [1, 0], { value: false })`], ["", `${T}.float().to("bool")`], ["", `F.eye(${L}, { dtype: F.bool }).logicalOr(${T})`],
+      // a mask's dtype passed on, as PyTorch's torch.bool: to(mask), typeAs(mask), to(mask.dtype), mask.new_ones(…), full(…, True)
+      ["", `F.ones(${L}, ${L}).tril().to(${T})`], ["", `F.ones(${L}, ${L}).tril().typeAs(${T})`], ["", `F.ones(${L}, ${L}).tril().to(${T}.dtype)`],
+      ["", `${T}.newOnes(${L}, ${L}).tril()`], ["", `F.full([${L}, ${L}], true).tril()`],
       [`const m = ${T}; m.index(":2", ":2").fill_(0);`, "m"], [`const m = ${T}; m.maskedFill_(F.arange(${L}).view(${L}, 1).eq(F.arange(${L})).logicalAnd(F.arange(${L}).gt(0)), 0);`, "m"],
     ];
     for (const [setup, mask] of bool) {
@@ -93,7 +96,7 @@ describe("bool attention masks are PyTorch's bool masks", () => {
       // not what adding it as a float 0/1 mask gives
       expect(Math.max(...asBool.map((v, i) => Math.abs(v - sdpa(setup, `(${mask}).mul(1)`)[i]))), mask).toBeGreaterThan(1e-3);
     }
-    for (const mask of [`${T}.float()`, `${T}.to("float32")`, `${T}.typeAs(x)`, `${T}.mul(0.5)`]) {
+    for (const mask of [`${T}.float()`, `${T}.to("float32")`, `${T}.typeAs(x)`, `${T}.mul(0.5)`, `${T}.newOnes(${L}, ${L}, { dtype: "float32" }).tril()`]) {
       const asFloat = sdpa("", mask);
       same(asFloat, sdpa("", `(${mask}).mul(1)`));
       expect(Math.max(...asFloat.map((v, i) => Math.abs(v - sdpa("", `(${mask}).ne(0)`)[i]))), mask).toBeGreaterThan(1e-3);

@@ -57,6 +57,8 @@ describe("int32 arithmetic in forward", () => {
       const want = IDS.flat().map(f);
       got.values.forEach((v, i) => expect(v, `${body} [${i}]`).toBeCloseTo(want[i], 6));
     }
+    // x.new_zeros(…, dtype=torch.float32) of an int x: the dtype given, not x's
+    expect(run("return ids.newZeros(ids.size(0), 5, { dtype: 'float32' }).add(ids.newFull([ids.size(0), 5], 2.5, { dtype: 'float32' }));")).toEqual({ values: Array(10).fill(2.5), dtype: "f32" });
     // reductions of integers are integers
     const sum = run("return ids.sum(1, true).sub(ids.amax(1, true));");
     expect(sum).toEqual({ values: [23 - 9, 20 - 8], dtype: "i32" });

@@ -230,6 +230,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         // torch.full(size, fill_value): the size is always one array here, since fill_value is a number too
         const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), ...fillDtype], args, site);
         const value = b.fillValue;
+        // torch.full(size, True): a bool tensor, as PyTorch infers the dtype from the fill value
+        if (typeof value === "boolean") return filledAs("F.full", sizes("F.full", b.size, site), value ? 1 : 0, { ...b, dtype: b.dtype === "float32" ? "bool" : b.dtype }, site);
         if (typeof value !== "number")
           fail("wrongArgumentType", `F.full: fillValue must be a number, got ${describe(value)}`, locOfArg(b, "fillValue", site));
         return filledAs("F.full", sizes("F.full", b.size, site), value, b, site);
