@@ -89,6 +89,13 @@ describe("int32 arithmetic in forward", () => {
     }
     expect(run("return ids.gt(5).sum(1);")).toEqual({ values: [2, 2], dtype: "i32" });
     expect(run("return ids.ne(1).prod(1);")).toEqual({ values: [0, 0], dtype: "i32" });
+    // a dtype asked for is the result's: the float sum of a mask
+    expect(run("return ids.gt(5).sum(1, { dtype: 'float32' });")).toEqual({ values: [2, 2], dtype: "f32" });
+    // maximum of a bool and an int tensor is an int (result_type), not float32
+    expect(run("return F.maximum(ids.gt(5), ids.sub(5));")).toEqual({ values: IDS.flat().map((v) => Math.max(v > 5 ? 1 : 0, v - 5)), dtype: "i32" });
+    // diff of bools is their logical_xor in PyTorch (a bool: where the mask changes), never −1
+    const changes = run("return ids.gt(5).diff(1).float();");
+    expect(changes.values).toEqual([1, 0, 1, 0, 0, 1, 0, 1]);
     expect(run("return ids.countNonzero(1).add(ids.gt(5).float().countNonzero(1));")).toEqual({ values: [5 + 2, 5 + 2], dtype: "i32" });
     // an index from a count (the last token of a right-padded row: ids[torch.arange(B), (ids != pad).sum(1) - 1])
     expect(run("return ids.index(F.arange(ids.size(0)), ids.ne(1).sum(1).sub(1));")).toEqual({ values: [9, 8], dtype: "i32" });

@@ -157,7 +157,8 @@ function reduction(op: "sum" | "mean" | "amax"): Method {
     const b = bindArgs(op, [opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false), ...dtype], args, site);
     // dim=[] reduces every dim, as dim=None (PyTorch's sum/mean/amax: `per.mean(dim=list(range(1, per.ndim)))` of a 1-D tensor)
     if (Array.isArray(b.dim) && b.dim.length === 0) b.dim = null;
-    const input = b.dtype === "float32" && x.node.dtype === "i32" ? em.tensor("to_float", [x], {}, op, site) : x;
+    // dtype float32 of an int32 or bool x: the float sum or mean of its values (a bool one's, not the count countsBooleans makes of it)
+    const input = b.dtype !== "float32" ? x : x.node.dtype === "i32" ? em.tensor("to_float", [x], {}, op, site) : isBooleanMask(x.node) ? new TensorValue(em.floatOfMask(x.node, op, site)) : x;
     const result = em.tensor(op, [input], { dims: b.dim, keepdim: b.keepdim }, op, site);
     return (b.dtype === "int32" || b.dtype === "int64") && result.node.dtype === "f32" ? em.tensor("to_int", [result], {}, op, site) : result;
   };
