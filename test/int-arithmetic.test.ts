@@ -102,6 +102,18 @@ describe("int32 arithmetic in forward", () => {
     expect(run("return ids.float().gather(1, ids.ne(1).sum(1, true).sub(1));").values).toEqual([9, 8]);
   });
 
+  it("masked_fill keeps its tensor's dtype, casting the value as PyTorch does", () => {
+    // masked_fill is clone().masked_fill_(), which keeps self's dtype: an int tensor's fill value is
+    // rounded toward zero (0.5 → 0, −1.5 → −1), a bool tensor's is nonzero → True; a value no int64
+    // holds is refused, as PyTorch's scalar conversion raises
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(run("return ids.maskedFill(ids.eq(1), 0.5);")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 0 : v)), dtype: "i32" });
+    expect(run("return ids.maskedFill(ids.eq(1), -1.5);")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? -1 : v)), dtype: "i32" });
+    expect(run("const y = ids.clone(); y.maskedFill_(ids.eq(1), 2.7); return y;")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 2 : v)), dtype: "i32" });
+    expect(run("return ids.gt(5).maskedFill(ids.eq(1), 0.5).int();").values).toEqual(IDS.flat().map((v) => (v === 1 || v > 5 ? 1 : 0)));
+    expect(first("return ids.maskedFill(ids.eq(1), -Infinity);")).toMatch(/^TSDP3004: maskedFill: the value -Infinity cannot be converted to the int32 tensor's dtype \(PyTorch raises/);
+  });
+
   it("int32 results index: a clamped index into an embedding, an offset label into a gather", () => {
     const { values } = run("return this.e(ids.sub(3).clamp(0, 5)).sum(2).float();", "e = new nn.Embedding(6, 2);");
     expect(values).toHaveLength(10);
@@ -163,9 +175,16 @@ export class M extends nn.Module {
     expect(run("return ids.sub(ids).float().div(0).int().add(ids.float().neg().div(0).int());").values).toEqual(IDS.flat().map(() => -(2 ** 31)));
   });
 
-  it("an integer past ±2²⁴ in int32 arithmetic (a spatial hash's prime) is refused, not computed inexactly", () => {
+  it("an integer past ±2²⁴ in int32 arithmetic (a spatial hash's prime) is refused, not computed inexactly; one past int64 is a float", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return ids.mul(2654435761).remainder(64);")).toMatch(/^TSDP3004: mul: int32 arithmetic computes in float32 here, exact within ±2²⁴ \(16,777,216\); 2654435761 is past it/);
+    // a whole number past int64 is no PyTorch integer (its scalar would overflow): a float literal
+    // (finfo's min, -1e30), which promotes, as torch.result_type(int tensor, float) is float
+    const scaled = run("return ids.rsub(1).mul(F.finfo('float32').min).div(1e38);");
+    expect(scaled.dtype).toBe("f32");
+    scaled.values.forEach((v, i) => expect(v).toBeCloseTo((1 - IDS.flat()[i]) * -3.4028234663852886, 6));
+    expect(run("return F.where(ids.gt(5), ids, -1e30);")).toEqual({ values: IDS.flat().map((v) => (v > 5 ? v : Math.fround(-1e30))), dtype: "f32" });
+    expect(first("return ids.mul(-1e9);")).toMatch(/past it.*where PyTorch's number is a float \(1e9, -1e9\), make the operand one first \(x\.float\(\)\)/);
     // 2²⁴ itself is exact
     expect(run("return ids.mul(16777216).div(16777216);").values).toEqual(IDS.flat());
   });

@@ -369,6 +369,20 @@ function maskOperand(v: Value, who: string, site: CallSite): TensorValue {
   return v;
 }
 
+/**
+ * masked_fill's value as x's dtype holds it, as PyTorch casts it (masked_fill keeps x's dtype): for a
+ * bool x, nonzero is True; for an int32 x, rounded toward zero (idx.masked_fill(m, 0.5) is 0, not 0.5),
+ * and a value no integer holds (NaN, ±∞, past int64) is refused, as PyTorch's cast raises.
+ */
+function fillValueIn(x: TensorValue, value: number | boolean, site: CallSite, loc: SourceLoc): number {
+  const v = typeof value === "boolean" ? Number(value) : value;
+  if (isBooleanMask(x.node)) return v !== 0 ? 1 : 0;
+  if (x.node.dtype !== "i32") return v;
+  if (!Number.isFinite(v) || Math.abs(v) >= 2 ** 63)
+    fail("invalidArgument", `maskedFill: the value ${v} cannot be converted to the int32 tensor's dtype (PyTorch raises: "value cannot be converted to type int64 without overflow"); fill x.float() for a float result`, loc ?? site.loc);
+  return Math.trunc(v) + 0;
+}
+
 /** The tensor methods of this file: x.tril(k), x.triu(k), x.maskedFill(mask, value), comparisons. */
 export const selectionMethods = {
   tril: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => triangleMethod("tril", x, args, site, em),
@@ -411,8 +425,8 @@ export const selectionMethods = {
       return em.tensor("where", [b.mask, em.tensor("expand", [b.value], { shape: [...x.node.shape] }, "maskedFill", site), x], {}, "maskedFill", site);
     }
     // −Infinity is the point of masked_fill in attention; NaN and +Infinity are PyTorch's too
-    if (typeof b.value !== "number") fail("wrongArgumentType", `maskedFill: value must be a number or a 0-dim tensor, got ${describe(b.value)}`, locOfArg(b, "value", site));
-    return em.tensor("masked_fill", [x, b.mask], { value: b.value }, "maskedFill", site);
+    if (typeof b.value !== "number" && typeof b.value !== "boolean") fail("wrongArgumentType", `maskedFill: value must be a number or a 0-dim tensor, got ${describe(b.value)}`, locOfArg(b, "value", site));
+    return em.tensor("masked_fill", [x, b.mask], { value: fillValueIn(x, b.value, site, locOfArg(b, "value", site)) }, "maskedFill", site);
   },
 };
 

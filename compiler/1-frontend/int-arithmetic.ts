@@ -36,8 +36,12 @@ const FLOAT_FAMILIES = new Set(["contraction", "conv"]);
  */
 const valueOperands = (op: string, inputs: readonly Node[]): readonly Node[] => (op === "take" || op === "masked_fill" ? inputs.slice(0, 1) : op === "where" ? inputs.slice(1) : inputs);
 
-/** A whole number as an operand (a const or a fill): an integer one keeps an integer result (past ±2²⁴ the emitter refuses it). */
-const wholeNumber = (n: Node) => (n.op === "const" || n.op === "full") && Number.isInteger(n.attrs.value);
+/**
+ * A whole number as an operand (a const or a fill): an integer one keeps an integer result (past ±2²⁴
+ * the emitter refuses it). One past int64's range cannot be a PyTorch integer (its scalar would
+ * overflow): it is a float literal (finfo's min, -1e30), whose result PyTorch promotes to float.
+ */
+const wholeNumber = (n: Node) => (n.op === "const" || n.op === "full") && Number.isInteger(n.attrs.value) && Math.abs(n.attrs.value as number) < 2 ** 63;
 /** An int32 tensor, a bool one (0/1 float32 here: PyTorch's integers 0 and 1 beside integers) or a whole number. */
 const integerValued = (n: Node) => n.dtype === "i32" || isBooleanMask(n) || wholeNumber(n);
 /**
