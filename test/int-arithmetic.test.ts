@@ -89,6 +89,9 @@ describe("int32 arithmetic in forward", () => {
     }
     expect(run("return ids.gt(5).sum(1);")).toEqual({ values: [2, 2], dtype: "i32" });
     expect(run("return ids.ne(1).prod(1);")).toEqual({ values: [0, 0], dtype: "i32" });
+    // mask // 2 is an integer, mask // 0.5 a float
+    expect(run("return ids.gt(5).floorDivide(2).add(ids.gt(5).floorDivide(0.5).int());")).toEqual({ values: IDS.flat().map((v) => (v > 5 ? 2 : 0)), dtype: "i32" });
+    expect(run("return ids.gt(5).floorDivide(0.5);").dtype).toBe("f32");
     // a dtype asked for is the result's: the float sum of a mask
     expect(run("return ids.gt(5).sum(1, { dtype: 'float32' });")).toEqual({ values: [2, 2], dtype: "f32" });
     // maximum of a bool and an int tensor is an int (result_type), not float32

@@ -121,7 +121,9 @@ export function roundedQuotient(x: TensorValue, other: Value, mode: "floor" | "t
   // floor: Python's //, not floor(a / b), which rounds the quotient first (floor_divide)
   const rounded = em.tensor(mode === "floor" ? "floor_divide" : "div", [float(x), divisor], {}, who, site);
   if (mode === null) return rounded;
-  const ints = x.node.dtype === "i32" && (!(other instanceof TensorValue) || other.node.dtype === "i32") && (typeof other !== "number" || Number.isInteger(other));
+  // a bool mask is PyTorch's integer 0/1 here: mask // 2 is an int64 there
+  const integer = (t: TensorValue) => t.node.dtype === "i32" || isBooleanMask(t.node);
+  const ints = integer(x) && (!(other instanceof TensorValue) || integer(other)) && (typeof other !== "number" || Number.isInteger(other));
   // an integer divided by a literal 0: PyTorch raises ZeroDivisionError
   if (ints && other === 0) fail("invalidArgument", `${who}: integer division by zero (PyTorch raises ZeroDivisionError)`, site.loc);
   const result = mode === "floor" ? rounded : em.tensor("trunc", [rounded], {}, who, site);
