@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
+import { isBooleanMask } from "../compiler/1-frontend/boolean-masks.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 const [L, E] = [4, 8];
@@ -75,7 +76,7 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     same(run(fields, "return F.scaledDotProductAttention(x, x, x, { attnMask: this.f });"), added);
   });
 
-  it("PyTorch's dtype rules decide what stays bool: mul, where, maximum/minimum, any/all, detach, pad, bool + bool, masked_fill, zerosLike, new_ones, full(…, True), to(mask) and in-place writes of bool tensors are bool; .float(), .to, .typeAs are float", () => {
+  it("PyTorch's dtype rules decide what stays bool: mul, where, maximum/minimum, any/all, detach, pad, bool + bool, masked_fill, zerosLike and in-place writes of bool tensors are bool; .float(), .to, .typeAs are float", () => {
     const T = `F.ones(${L}, ${L}, { dtype: F.bool }).tril()`;
     const sdpa = (setup: string, mask: string) => run("", `${setup}\n    return F.scaledDotProductAttention(x, x, x, { attnMask: ${mask} });`);
     const bool = [
@@ -85,9 +86,6 @@ describe("bool attention masks are PyTorch's bool masks", () => {
       ["", `F.cat([F.zerosLike(${T}).narrow(0, 0, 1), ${T}.narrow(0, 1, 3)], 0)`],
       // true and false as values, and the bool dtype by name
       ["", `F.where(${T}, true, false)`], ["", `F.pad(${T}.narrow(1, 1, 3), [1, 0], { value: false })`], ["", `${T}.float().to("bool")`], ["", `F.eye(${L}, { dtype: F.bool }).logicalOr(${T})`],
-      // a mask's dtype passed on, as PyTorch's torch.bool: to(mask), typeAs(mask), to(mask.dtype), mask.new_ones(…), full(…, True)
-      ["", `F.ones(${L}, ${L}).tril().to(${T})`], ["", `F.ones(${L}, ${L}).tril().typeAs(${T})`], ["", `F.ones(${L}, ${L}).tril().to(${T}.dtype)`],
-      ["", `${T}.newOnes(${L}, ${L}).tril()`], ["", `F.full([${L}, ${L}], true).tril()`],
       [`const m = ${T}; m.index(":2", ":2").fill_(0);`, "m"], [`const m = ${T}; m.maskedFill_(F.arange(${L}).view(${L}, 1).eq(F.arange(${L})).logicalAnd(F.arange(${L}).gt(0)), 0);`, "m"],
     ];
     for (const [setup, mask] of bool) {
@@ -96,7 +94,7 @@ describe("bool attention masks are PyTorch's bool masks", () => {
       // not what adding it as a float 0/1 mask gives
       expect(Math.max(...asBool.map((v, i) => Math.abs(v - sdpa(setup, `(${mask}).mul(1)`)[i]))), mask).toBeGreaterThan(1e-3);
     }
-    for (const mask of [`${T}.float()`, `${T}.to("float32")`, `${T}.typeAs(x)`, `${T}.mul(0.5)`, `${T}.newOnes(${L}, ${L}, { dtype: "float32" }).tril()`]) {
+    for (const mask of [`${T}.float()`, `${T}.to("float32")`, `${T}.typeAs(x)`, `${T}.mul(0.5)`]) {
       const asFloat = sdpa("", mask);
       same(asFloat, sdpa("", `(${mask}).mul(1)`));
       expect(Math.max(...asFloat.map((v, i) => Math.abs(v - sdpa("", `(${mask}).ne(0)`)[i]))), mask).toBeGreaterThan(1e-3);
@@ -104,6 +102,15 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     // (ids == PAD).float() as a key padding mask is added (+1 at padded keys), as PyTorch's float mask
     const mha = "attn = new nn.MultiheadAttention(8, 2, { batchFirst: true });";
     same(run(mha, "return this.attn(x, x, x, { keyPaddingMask: ids.eq(0).float(), needWeights: false })[0];"), run(mha, "return this.attn(x, x, x, { keyPaddingMask: ids.eq(0).mul(1.0), needWeights: false })[0];"));
+  });
+
+  it("a bool mask's dtype passes on as PyTorch's torch.bool: to(mask), typeAs(mask), to(mask.dtype), mask.new_ones(…), full(…, True)", () => {
+    // (what SDPA reads as bool is what isBooleanMask says, which the test above checks through attention)
+    const T = `F.ones(${L}, ${L}, { dtype: F.bool }).tril()`;
+    const isBool = (expr: string) => isBooleanMask(lowerSource(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${L}]>) {\n    return (${expr}).unsqueeze(0).expand(x.size(0), ${L}, ${L});\n  }\n}\n`).graph.outputs[0]);
+    for (const expr of [`F.ones(${L}, ${L}).tril().to(${T})`, `F.ones(${L}, ${L}).tril().typeAs(${T})`, `F.ones(${L}, ${L}).tril().to(${T}.dtype)`, `${T}.newOnes(${L}, ${L}).tril()`, `F.full([${L}, ${L}], true).tril()`])
+      expect(isBool(expr), expr).toBe(true);
+    for (const expr of [`${T}.newOnes(${L}, ${L}, { dtype: "float32" }).tril()`, `${T}.float()`]) expect(isBool(expr), expr).toBe(false);
   });
 
   it("bool + bool is a logical or (True + True is True); bool − bool is refused, as PyTorch refuses it", () => {
