@@ -117,6 +117,19 @@ describe("int32 arithmetic in forward", () => {
     expect(first("return ids.maskedFill(ids.eq(1), -Infinity);")).toMatch(/^TSDP3004: maskedFill: the value -Infinity cannot be converted to the int32 tensor's dtype \(PyTorch raises/);
   });
 
+  it("moves that add values keep an int32 tensor's dtype, as PyTorch's: F.pad (its value cast), tril, cat with a mask; one_hot is an integer tensor", () => {
+    // constant_pad_nd fills a tensor of the input's dtype: 2.5 into int64 is 2; a bool input's 2 is True
+    expect(run("return F.pad(ids, [1, 1], { value: 2.5 });")).toEqual({ values: IDS.flatMap((r) => [2, ...r, 2]), dtype: "i32" });
+    expect(run("return F.pad(ids.gt(5), [0, 1], { value: 2 }).int();").values).toEqual(IDS.flatMap((r) => [...r.map((v) => (v > 5 ? 1 : 0)), 1]));
+    expect(run("return F.pad(ids.gt(5), [0, 1], { value: 2 }).logicalNot().int();").values).toEqual(IDS.flatMap((r) => [...r.map((v) => (v > 5 ? 0 : 1)), 0]));
+    expect(run("return ids.unsqueeze(2).expand(ids.size(0), 5, 5).tril().sum(2);")).toEqual({ values: IDS.flatMap((r) => r.map((v, i) => v * (i + 1))), dtype: "i32" });
+    expect(run("return F.cat([ids.gt(5), ids], 1);")).toEqual({ values: IDS.flatMap((r) => [...r.map((v) => (v > 5 ? 1 : 0)), ...r]), dtype: "i32" });
+    // two one-hots add to a count (int64 in PyTorch), not a logical or
+    expect(run("return F.oneHot(ids.sub(1).clamp(0, 3), 4).add(F.oneHot(ids.sub(1).clamp(0, 3), 4)).sum(1);")).toEqual({ values: [2 * 2, 0, 0, 2 * 3, 2 * 2, 0, 0, 2 * 3], dtype: "i32" });
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return F.pad(ids, [1, 1], { value: -Infinity });")).toMatch(/^TSDP3004: F\.pad: the value -Infinity cannot be converted to the int32 input's dtype/);
+  });
+
   it("int32 results index: a clamped index into an embedding, an offset label into a gather", () => {
     const { values } = run("return this.e(ids.sub(3).clamp(0, 5)).sum(2).float();", "e = new nn.Embedding(6, 2);");
     expect(values).toHaveLength(10);

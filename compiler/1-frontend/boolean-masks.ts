@@ -1,5 +1,6 @@
 import type { Node } from "../ir/node.ts";
-import type { TensorValue } from "./values.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import type { CallSite, TensorValue } from "./values.ts";
 
 // PyTorch's bool tensors, which tsdp holds as float32 0/1: a comparison's result, as a mask for
 // masked_fill or where, needs nothing more. But an attention mask is read by its dtype — a float
@@ -29,6 +30,15 @@ const BOOL_OF_BOOLS: Readonly<Record<string, readonly number[]>> = { concat: [],
 export function markBoolean(t: TensorValue): TensorValue {
   marked.add(t.node);
   return t;
+}
+
+/**
+ * `t` as PyTorch's bool result (where(c, mask, True), a mask padded with True, mask & True): marked —
+ * or, where a select of a mask and a number came out an int32 0/1 (int-arithmetic.ts's countsBooleans:
+ * PyTorch's where(c, mask, 1) is an int64), compared back to a mask.
+ */
+export function asBoolean(t: TensorValue, em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  return markBoolean(t.node.dtype === "i32" ? em.tensor("ne", [t, em.constant(0, site)], {}, who, site) : t);
 }
 
 /** `node` holds a bool tensor's 0/1 values (a bool tensor's storage after an in-place write). */

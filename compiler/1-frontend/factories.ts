@@ -7,7 +7,7 @@ import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
-import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { convert } from "./tensor-spellings.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
@@ -325,7 +325,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
           : fail("wrongArgumentType", `F.where: ${name} must be a tensor, a number or a boolean, got ${describe(v)}`, locOfArg(b, name, site));
         const result = em.tensor("where", [b.condition, operand(b.input, "input"), operand(b.other, "other")], {}, "F.where", site);
         const bool = (v: Value) => typeof v === "boolean" || (v instanceof TensorValue && isBooleanMask(v.node));
-        return bool(b.input) && bool(b.other) ? markBoolean(result) : result;
+        return bool(b.input) && bool(b.other) ? asBoolean(result, em, "F.where", site) : result;
       }),
     ],
   ]);

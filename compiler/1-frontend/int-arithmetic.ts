@@ -20,6 +20,8 @@ import { isBooleanMask } from "./boolean-masks.ts";
 const KEEPS_INTEGERS = new Set([
   "add", "sub", "mul", "neg", "abs", "sign", "relu", "clamp", "maximum", "minimum", "where", "remainder", "fmod", "floor", "ceil", "round", "trunc", "pow_tensor",
   "sum", "amax", "amin", "cumsum", "cumprod", "cum_extreme", "mode_select", "take",
+  // movements that add zeros (tril, F.pad) or join (cat of an int and a bool tensor): integers stay integers
+  "triangle", "pad_dim", "concat",
 ]);
 /** KEEPS_INTEGERS, and x.pow(n) of a whole n ≥ 0 (PyTorch's int ** int; a fractional power is float). */
 const keepsIntegers = (op: string, attrs: Attrs): boolean =>

@@ -7,7 +7,7 @@ import { ops, rankedMatmul } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 import { factoryMembers, truth } from "./factories.ts";
-import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { BuiltinFunction, describe, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 import { vectorNorm } from "./vector-norm.ts";
 
@@ -63,7 +63,7 @@ function bitwise(name: "bitwiseAnd" | "bitwiseOr" | "bitwiseXor" | "bitwiseNot",
   if (name === "bitwiseNot") return markBoolean(c.op("eq", [x, 0]));
   if (name === "bitwiseXor") return markBoolean(c.op("ne", [x, other]));
   // the masks are 0/1: and is their product, or a nonzero sum
-  return markBoolean(name === "bitwiseAnd" ? c.op("mul", [x, other]) : c.op("ne", [c.op("add", [x, other]), 0]));
+  return asBoolean(name === "bitwiseAnd" ? c.op("mul", [x, other]) : c.op("ne", [c.op("add", [x, other]), 0]), em, name, site);
 }
 
 /** x.new_zeros(size) and kin: torch's factories with x's dtype (an int32 x's: the values rounded toward zero). */
