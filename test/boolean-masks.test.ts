@@ -104,13 +104,13 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     same(run(mha, "return this.attn(x, x, x, { keyPaddingMask: ids.eq(0).float(), needWeights: false })[0];"), run(mha, "return this.attn(x, x, x, { keyPaddingMask: ids.eq(0).mul(1.0), needWeights: false })[0];"));
   });
 
-  it("a bool mask's dtype passes on as PyTorch's torch.bool: to(mask), typeAs(mask), to(mask.dtype), mask.new_ones(…), full(…, True)", () => {
+  it("a bool mask's dtype passes on as PyTorch's torch.bool: to(mask), typeAs(mask), to(mask.dtype), mask.new_ones(…), full(…, True), cummax", () => {
     // (what SDPA reads as bool is what isBooleanMask says, which the test above checks through attention)
     const T = `F.ones(${L}, ${L}, { dtype: F.bool }).tril()`;
     const isBool = (expr: string) => isBooleanMask(lowerSource(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${L}]>) {\n    return (${expr}).unsqueeze(0).expand(x.size(0), ${L}, ${L});\n  }\n}\n`).graph.outputs[0]);
-    for (const expr of [`F.ones(${L}, ${L}).tril().to(${T})`, `F.ones(${L}, ${L}).tril().typeAs(${T})`, `F.ones(${L}, ${L}).tril().to(${T}.dtype)`, `${T}.newOnes(${L}, ${L}).tril()`, `F.full([${L}, ${L}], true).tril()`])
+    for (const expr of [`F.ones(${L}, ${L}).tril().to(${T})`, `F.ones(${L}, ${L}).tril().typeAs(${T})`, `F.ones(${L}, ${L}).tril().to(${T}.dtype)`, `${T}.newOnes(${L}, ${L}).tril()`, `F.full([${L}, ${L}], true).tril()`, `${T}.cummax(1)[0]`])
       expect(isBool(expr), expr).toBe(true);
-    for (const expr of [`${T}.newOnes(${L}, ${L}, { dtype: "float32" }).tril()`, `${T}.float()`]) expect(isBool(expr), expr).toBe(false);
+    for (const expr of [`${T}.newOnes(${L}, ${L}, { dtype: "float32" }).tril()`, `${T}.float()`, `${T}.cummax(1)[1]`]) expect(isBool(expr), expr).toBe(false);
   });
 
   it("bool + bool is a logical or (True + True is True); bool − bool is refused, as PyTorch refuses it", () => {
