@@ -50,6 +50,8 @@ describe("int32 arithmetic in forward", () => {
       ["return ids.div(4);", "f32", (v) => v / 4],
       ["return ids.sqrt();", "f32", (v) => Math.fround(Math.sqrt(v))],
       ["return ids.add(ids.float());", "f32", (v) => 2 * v],
+      // torch.zeros(5) is a float tensor, not a number: int + it is float (a 0-dim fill is a number)
+      ["return ids.add(F.zeros(5)).add(ids.gt(5).mul(F.ones(5)));", "f32", (v) => v + (v > 5 ? 1 : 0)],
     ];
     for (const [body, dtype, f] of cases) {
       const got = run(body);

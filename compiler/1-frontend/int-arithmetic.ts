@@ -43,7 +43,9 @@ const valueOperands = (op: string, inputs: readonly Node[]): readonly Node[] => 
  * the emitter refuses it). One past int64's range cannot be a PyTorch integer (its scalar would
  * overflow): it is a float literal (finfo's min, -1e30), whose result PyTorch promotes to float.
  */
-const wholeNumber = (n: Node) => (n.op === "const" || n.op === "full") && Number.isInteger(n.attrs.value) && Math.abs(n.attrs.value as number) < 2 ** 63;
+const wholeNumber = (n: Node) => isNumber(n) && Number.isInteger(n.attrs.value) && Math.abs(n.attrs.value as number) < 2 ** 63;
+/** A number written as an operand: a const, or a 0-dim fill (F.where's); F.zeros(5) is a float32 tensor, as PyTorch's. */
+const isNumber = (n: Node) => n.op === "const" || (n.op === "full" && n.shape.length === 0);
 /** An int32 tensor, a bool one (0/1 float32 here: PyTorch's integers 0 and 1 beside integers) or a whole number. */
 const integerValued = (n: Node) => n.dtype === "i32" || isBooleanMask(n) || wholeNumber(n);
 /**
