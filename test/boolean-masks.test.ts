@@ -7,6 +7,7 @@ import { describe, expect, it } from "vitest";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
+import { isBooleanMask } from "../compiler/1-frontend/boolean-masks.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 const [L, E] = [4, 8];
@@ -101,6 +102,15 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     // (ids == PAD).float() as a key padding mask is added (+1 at padded keys), as PyTorch's float mask
     const mha = "attn = new nn.MultiheadAttention(8, 2, { batchFirst: true });";
     same(run(mha, "return this.attn(x, x, x, { keyPaddingMask: ids.eq(0).float(), needWeights: false })[0];"), run(mha, "return this.attn(x, x, x, { keyPaddingMask: ids.eq(0).mul(1.0), needWeights: false })[0];"));
+  });
+
+  it("a bool mask's dtype passes on as PyTorch's torch.bool: to(mask), typeAs(mask), to(mask.dtype), mask.new_ones(…), full(…, True), cummax", () => {
+    // (what SDPA reads as bool is what isBooleanMask says, which the test above checks through attention)
+    const T = `F.ones(${L}, ${L}, { dtype: F.bool }).tril()`;
+    const isBool = (expr: string) => isBooleanMask(lowerSource(`${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, ${L}]>) {\n    return (${expr}).unsqueeze(0).expand(x.size(0), ${L}, ${L});\n  }\n}\n`).graph.outputs[0]);
+    for (const expr of [`F.ones(${L}, ${L}).tril().to(${T})`, `F.ones(${L}, ${L}).tril().typeAs(${T})`, `F.ones(${L}, ${L}).tril().to(${T}.dtype)`, `${T}.newOnes(${L}, ${L}).tril()`, `F.full([${L}, ${L}], true).tril()`, `${T}.cummax(1)[0]`])
+      expect(isBool(expr), expr).toBe(true);
+    for (const expr of [`${T}.newOnes(${L}, ${L}, { dtype: "float32" }).tril()`, `${T}.float()`, `${T}.cummax(1)[1]`]) expect(isBool(expr), expr).toBe(false);
   });
 
   it("bool + bool is a logical or (True + True is True); bool − bool is refused, as PyTorch refuses it", () => {

@@ -50,6 +50,8 @@ describe("int32 arithmetic in forward", () => {
       ["return ids.div(4);", "f32", (v) => v / 4],
       ["return ids.sqrt();", "f32", (v) => Math.fround(Math.sqrt(v))],
       ["return ids.add(ids.float());", "f32", (v) => 2 * v],
+      // torch.zeros(5) is a float tensor, not a number: int + it is float (a 0-dim fill is a number)
+      ["return ids.add(F.zeros(5)).add(ids.gt(5).mul(F.ones(5)));", "f32", (v) => v + (v > 5 ? 1 : 0)],
     ];
     for (const [body, dtype, f] of cases) {
       const got = run(body);
@@ -57,9 +59,77 @@ describe("int32 arithmetic in forward", () => {
       const want = IDS.flat().map(f);
       got.values.forEach((v, i) => expect(v, `${body} [${i}]`).toBeCloseTo(want[i], 6));
     }
+    // x.new_zeros(…, dtype=torch.float32) of an int x: the dtype given, not x's
+    expect(run("return ids.newZeros(ids.size(0), 5, { dtype: 'float32' }).add(ids.newFull([ids.size(0), 5], 2.5, { dtype: 'float32' }));")).toEqual({ values: Array(10).fill(2.5), dtype: "f32" });
     // reductions of integers are integers
     const sum = run("return ids.sum(1, true).sub(ids.amax(1, true));");
     expect(sum).toEqual({ values: [23 - 9, 20 - 8], dtype: "i32" });
+  });
+
+  it("a bool mask counted or scaled by integers is an integer, as PyTorch's int64: mask.sum(1) indexes, mask * 2 counts", () => {
+    // torch.result_type: bool ranks below the integers, so True + 1 is 2 (int64), a sum, cumsum or
+    // prod of bools is int64 (aten's sum promotes integral and bool inputs to int64), and
+    // count_nonzero is int64; bool ∘ bool stays bool, and a float operand or a fractional number makes a float
+    const mask = IDS.flat().map((v) => (v > 5 ? 1 : 0));
+    const cases: [string, string, number[]][] = [
+      ["return ids.gt(5).add(1);", "i32", mask.map((m) => m + 1)],
+      ["return ids.gt(5).mul(3).add(ids.gt(5));", "i32", mask.map((m) => 4 * m)],
+      ["return ids.gt(5).mul(ids);", "i32", mask.map((m, i) => m * IDS.flat()[i])],
+      ["return ids.gt(5).cumsum(1);", "i32", [0, 1, 2, 2, 2, 0, 0, 1, 2, 2]],
+      ["return F.where(ids.eq(1), ids.gt(5), 7);", "i32", IDS.flat().map((v, i) => (v === 1 ? mask[i] : 7))],
+      ["return ids.gt(5).mul(0.5);", "f32", mask.map((m) => m / 2)],
+      ["return ids.gt(5).mul(ids.float());", "f32", mask.map((m, i) => m * IDS.flat()[i])],
+      // a whole number past float32's exact integers is a port's float (mask * -1e9), not an int64
+      ["return ids.gt(5).mul(-1e30);", "f32", mask.map((m) => m * -1e30)],
+      ["return ids.gt(5).float().cumsum(1);", "f32", [0, 1, 2, 2, 2, 0, 0, 1, 2, 2]],
+      ["return ids.gt(5).mul(ids.gt(6));", "f32", mask.map((m, i) => m * (IDS.flat()[i] > 6 ? 1 : 0))],
+    ];
+    for (const [body, dtype, want] of cases) {
+      const got = run(body);
+      expect(got.dtype, body).toBe(dtype);
+      got.values.forEach((v, i) => expect(v, `${body} [${i}]`).toBeCloseTo(want[i], 6));
+    }
+    expect(run("return ids.gt(5).sum(1);")).toEqual({ values: [2, 2], dtype: "i32" });
+    expect(run("return ids.ne(1).prod(1);")).toEqual({ values: [0, 0], dtype: "i32" });
+    // mask // 2 is an integer, mask // 0.5 a float
+    expect(run("return ids.gt(5).floorDivide(2).add(ids.gt(5).floorDivide(0.5).int());")).toEqual({ values: IDS.flat().map((v) => (v > 5 ? 2 : 0)), dtype: "i32" });
+    expect(run("return ids.gt(5).floorDivide(0.5);").dtype).toBe("f32");
+    // a dtype asked for is the result's: the float sum of a mask
+    expect(run("return ids.gt(5).sum(1, { dtype: 'float32' });")).toEqual({ values: [2, 2], dtype: "f32" });
+    // maximum of a bool and an int tensor is an int (result_type), not float32
+    expect(run("return F.maximum(ids.gt(5), ids.sub(5));")).toEqual({ values: IDS.flat().map((v) => Math.max(v > 5 ? 1 : 0, v - 5)), dtype: "i32" });
+    // diff of bools is their logical_xor in PyTorch (a bool: where the mask changes), never −1
+    const changes = run("return ids.gt(5).diff(1).float();");
+    expect(changes.values).toEqual([1, 0, 1, 0, 0, 1, 0, 1]);
+    expect(run("return ids.countNonzero(1).add(ids.gt(5).float().countNonzero(1));")).toEqual({ values: [5 + 2, 5 + 2], dtype: "i32" });
+    // an index from a count (the last token of a right-padded row: ids[torch.arange(B), (ids != pad).sum(1) - 1])
+    expect(run("return ids.index(F.arange(ids.size(0)), ids.ne(1).sum(1).sub(1));")).toEqual({ values: [9, 8], dtype: "i32" });
+    expect(run("return ids.float().gather(1, ids.ne(1).sum(1, true).sub(1));").values).toEqual([9, 8]);
+  });
+
+  it("masked_fill keeps its tensor's dtype, casting the value as PyTorch does", () => {
+    // masked_fill is clone().masked_fill_(), which keeps self's dtype: an int tensor's fill value is
+    // rounded toward zero (0.5 → 0, −1.5 → −1), a bool tensor's is nonzero → True; a value no int64
+    // holds is refused, as PyTorch's scalar conversion raises
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(run("return ids.maskedFill(ids.eq(1), 0.5);")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 0 : v)), dtype: "i32" });
+    expect(run("return ids.maskedFill(ids.eq(1), -1.5);")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? -1 : v)), dtype: "i32" });
+    expect(run("const y = ids.clone(); y.maskedFill_(ids.eq(1), 2.7); return y;")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 2 : v)), dtype: "i32" });
+    expect(run("return ids.gt(5).maskedFill(ids.eq(1), 0.5).int();").values).toEqual(IDS.flat().map((v) => (v === 1 || v > 5 ? 1 : 0)));
+    expect(first("return ids.maskedFill(ids.eq(1), -Infinity);")).toMatch(/^TSDP3004: maskedFill: the value -Infinity cannot be converted to the int32 tensor's dtype \(PyTorch raises/);
+  });
+
+  it("moves that add values keep an int32 tensor's dtype, as PyTorch's: F.pad (its value cast), tril, cat with a mask; one_hot is an integer tensor", () => {
+    // constant_pad_nd fills a tensor of the input's dtype: 2.5 into int64 is 2; a bool input's 2 is True
+    expect(run("return F.pad(ids, [1, 1], { value: 2.5 });")).toEqual({ values: IDS.flatMap((r) => [2, ...r, 2]), dtype: "i32" });
+    expect(run("return F.pad(ids.gt(5), [0, 1], { value: 2 }).int();").values).toEqual(IDS.flatMap((r) => [...r.map((v) => (v > 5 ? 1 : 0)), 1]));
+    expect(run("return F.pad(ids.gt(5), [0, 1], { value: 2 }).logicalNot().int();").values).toEqual(IDS.flatMap((r) => [...r.map((v) => (v > 5 ? 0 : 1)), 0]));
+    expect(run("return ids.unsqueeze(2).expand(ids.size(0), 5, 5).tril().sum(2);")).toEqual({ values: IDS.flatMap((r) => r.map((v, i) => v * (i + 1))), dtype: "i32" });
+    expect(run("return F.cat([ids.gt(5), ids], 1);")).toEqual({ values: IDS.flatMap((r) => [...r.map((v) => (v > 5 ? 1 : 0)), ...r]), dtype: "i32" });
+    // two one-hots add to a count (int64 in PyTorch), not a logical or
+    expect(run("return F.oneHot(ids.sub(1).clamp(0, 3), 4).add(F.oneHot(ids.sub(1).clamp(0, 3), 4)).sum(1);")).toEqual({ values: [2 * 2, 0, 0, 2 * 3, 2 * 2, 0, 0, 2 * 3], dtype: "i32" });
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return F.pad(ids, [1, 1], { value: -Infinity });")).toMatch(/^TSDP3004: F\.pad: the value -Infinity cannot be converted to the int32 input's dtype/);
   });
 
   it("int32 results index: a clamped index into an embedding, an offset label into a gather", () => {
@@ -123,9 +193,16 @@ export class M extends nn.Module {
     expect(run("return ids.sub(ids).float().div(0).int().add(ids.float().neg().div(0).int());").values).toEqual(IDS.flat().map(() => -(2 ** 31)));
   });
 
-  it("an integer past ±2²⁴ in int32 arithmetic (a spatial hash's prime) is refused, not computed inexactly", () => {
+  it("an integer past ±2²⁴ in int32 arithmetic (a spatial hash's prime) is refused, not computed inexactly; one past int64 is a float", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return ids.mul(2654435761).remainder(64);")).toMatch(/^TSDP3004: mul: int32 arithmetic computes in float32 here, exact within ±2²⁴ \(16,777,216\); 2654435761 is past it/);
+    // a whole number past int64 is no PyTorch integer (its scalar would overflow): a float literal
+    // (finfo's min, -1e30), which promotes, as torch.result_type(int tensor, float) is float
+    const scaled = run("return ids.rsub(1).mul(F.finfo('float32').min).div(1e38);");
+    expect(scaled.dtype).toBe("f32");
+    scaled.values.forEach((v, i) => expect(v).toBeCloseTo((1 - IDS.flat()[i]) * -3.4028234663852886, 6));
+    expect(run("return F.where(ids.gt(5), ids, -1e30);")).toEqual({ values: IDS.flat().map((v) => (v > 5 ? v : Math.fround(-1e30))), dtype: "f32" });
+    expect(first("return ids.mul(-1e9);")).toMatch(/past it.*where PyTorch's number is a float \(1e9, -1e9\), make the operand one first \(x\.float\(\)\)/);
     // 2²⁴ itself is exact
     expect(run("return ids.mul(16777216).div(16777216);").values).toEqual(IDS.flat());
   });

@@ -1,5 +1,6 @@
 import type { Node } from "../ir/node.ts";
-import type { TensorValue } from "./values.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import type { CallSite, TensorValue } from "./values.ts";
 
 // PyTorch's bool tensors, which tsdp holds as float32 0/1: a comparison's result, as a mask for
 // masked_fill or where, needs nothing more. But an attention mask is read by its dtype — a float
@@ -10,7 +11,7 @@ import type { TensorValue } from "./values.ts";
 //   - a comparison's or a logical op's result (.gt, .eq, .bool(), logicalNot/And/Or, any/all, a
 //     factory with dtype bool, zerosLike of a bool tensor): marked, or a comparison op;
 //   - a view, copy, pad (with False), detach or triangle of a bool tensor; a concat of bool tensors;
-//   - bool·bool (mul), where(c, bool, bool), the max of bools (amax: any), masked_fill of a
+//   - bool·bool (mul), where(c, bool, bool), the max or min of bools (amax: any; cummax), masked_fill of a
 //     bool tensor: PyTorch's result type of bool operands is bool;
 //   - a bool tensor changed in place (m[:2, :2] = False, m.fill_(0)): PyTorch casts what is
 //     written to the tensor's dtype (views.ts writeThrough marks the new value, cast to 0/1).
@@ -21,7 +22,7 @@ const marked = new WeakSet<Node>();
 
 const COMPARISONS = new Set(["gt", "ge", "lt", "le", "eq", "ne"]);
 /** Ops that move or select a tensor's values without computing new ones (tril/triu and pad_dim add zeros: False). */
-const KEEPS_VALUES = new Set(["reshape", "expand", "permute", "narrow", "take", "triangle", "pad_dim", "detach", "amax"]);
+const KEEPS_VALUES = new Set(["reshape", "expand", "permute", "narrow", "take", "triangle", "pad_dim", "detach", "amax", "amin", "cum_extreme"]);
 /** Ops whose result is bool when every one of `operands` (input positions) is. */
 const BOOL_OF_BOOLS: Readonly<Record<string, readonly number[]>> = { concat: [], mul: [0, 1], where: [1, 2], mode_select: [0, 1] };
 
@@ -29,6 +30,15 @@ const BOOL_OF_BOOLS: Readonly<Record<string, readonly number[]>> = { concat: [],
 export function markBoolean(t: TensorValue): TensorValue {
   marked.add(t.node);
   return t;
+}
+
+/**
+ * `t` as PyTorch's bool result (where(c, mask, True), a mask padded with True, mask & True): marked —
+ * or, where a select of a mask and a number came out an int32 0/1 (int-arithmetic.ts's countsBooleans:
+ * PyTorch's where(c, mask, 1) is an int64), compared back to a mask.
+ */
+export function asBoolean(t: TensorValue, em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  return markBoolean(t.node.dtype === "i32" ? em.tensor("ne", [t, em.constant(0, site)], {}, who, site) : t);
 }
 
 /** `node` holds a bool tensor's 0/1 values (a bool tensor's storage after an in-place write). */
@@ -47,6 +57,8 @@ export function isBooleanMask(node: Node): boolean {
     // masked_fill keeps its input's dtype (the value cast to bool; a fill of 0 or 1 is one)
     if (n.op === "masked_fill" && !(n.attrs.value === 0 || n.attrs.value === 1)) return false;
     if (!KEEPS_VALUES.has(n.op) && n.op !== "masked_fill") return false;
+    // cummax/cummin: the values keep the input's dtype, the indices are int
+    if (n.op === "cum_extreme" && n.attrs.indices) return false;
     n = n.inputs[0];
   }
   return false;

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { convSummary } from "./layer-settings.ts";
-import { fail } from "../diagnostics/diagnostic.ts";
-import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { formatShape, type Dim } from "../ir/shape.ts";
 import type { ResampleAttrs } from "../ops/resample.ts";
 import { arg, CallProblems, locOfArg, opt, paddingModeArg, type Bound } from "./args.ts";
@@ -93,6 +93,19 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
 }
 
 /**
+ * F.pad's value as the input's dtype holds it: PyTorch's constant pad fills a tensor of the input's
+ * dtype, so an int32 input's value is rounded toward zero (F.pad(ids, (0, 2), value=2.5) pads 2) and
+ * one no integer holds is refused as PyTorch's fill raises; a bool input's is nonzero → True.
+ */
+function padValueIn(input: TensorValue, value: number, who: string, loc: SourceLoc): number {
+  if (isBooleanMask(input.node)) return value !== 0 ? 1 : 0;
+  if (input.node.dtype !== "i32") return value;
+  if (!Number.isFinite(value) || Math.abs(value) >= 2 ** 63)
+    fail("invalidArgument", `${who}: the value ${value} cannot be converted to the int32 input's dtype (PyTorch raises: "value cannot be converted to type int64 without overflow"); pad x.float() for a float result`, loc);
+  return Math.trunc(value) + 0;
+}
+
+/**
  * F.pad(x, pad, "constant", value): `pad` holds (before, after) pairs from the last dim backwards,
  * as PyTorch's; a negative amount crops. Each dim is a narrow (the crop) and a pad_dim (zeros
  * around), the ops of slicing and its gradient; a nonzero value is added where the mask of the
@@ -105,6 +118,7 @@ export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): Te
   // ±Infinity and NaN are fills as in PyTorch (timm's MaxPool2dSame pads with -inf before max pooling)
   if (typeof b.value !== "number")
     fail("wrongArgumentType", `${who}: value must be a number or a boolean, got ${describe(b.value)}`, locOfArg(b, "value", site));
+  b = { ...b, value: padValueIn(input, b.value, who, locOfArg(b, "value", site) ?? site.loc) };
   const amounts: number[] = b.pad;
   const rank = input.node.shape.length;
   if (amounts.length % 2 !== 0 || amounts.length > 2 * rank)
@@ -135,7 +149,7 @@ export function pad(b: Bound, site: CallSite, em: GraphEmitter, who: string): Te
   const inside = padded(c.op("full", [], { shape: input.node.shape.map((d) => (typeof d === "number" ? d : 1)), value: 1 }));
   const filled = c.op("where", [inside, y, b.value]);
   // a bool tensor padded with True stays bool, as PyTorch's (a pad of False is pad_dim's zeros: boolean-masks.ts)
-  return b.value === 1 && isBooleanMask(input.node) ? markBoolean(filled) : filled;
+  return b.value === 1 && isBooleanMask(input.node) ? asBoolean(filled, em, who, site) : filled;
 }
 
 /**

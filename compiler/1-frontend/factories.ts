@@ -7,7 +7,7 @@ import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
-import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { convert } from "./tensor-spellings.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
@@ -229,6 +229,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         // torch.full(size, fill_value): the size is always one array here, since fill_value is a number too
         const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), ...fillDtype], args, site);
         const value = b.fillValue;
+        // torch.full(size, True): a bool tensor, as PyTorch infers the dtype from the fill value
+        if (typeof value === "boolean") return filledAs("F.full", sizes("F.full", b.size, site), value ? 1 : 0, { ...b, dtype: b.dtype === "float32" ? "bool" : b.dtype }, site);
         if (typeof value !== "number")
           fail("wrongArgumentType", `F.full: fillValue must be a number, got ${describe(value)}`, locOfArg(b, "fillValue", site));
         return filledAs("F.full", sizes("F.full", b.size, site), value, b, site);
@@ -323,7 +325,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
           : fail("wrongArgumentType", `F.where: ${name} must be a tensor, a number or a boolean, got ${describe(v)}`, locOfArg(b, name, site));
         const result = em.tensor("where", [b.condition, operand(b.input, "input"), operand(b.other, "other")], {}, "F.where", site);
         const bool = (v: Value) => typeof v === "boolean" || (v instanceof TensorValue && isBooleanMask(v.node));
-        return bool(b.input) && bool(b.other) ? markBoolean(result) : result;
+        return bool(b.input) && bool(b.other) ? asBoolean(result, em, "F.where", site) : result;
       }),
     ],
   ]);
@@ -365,6 +367,20 @@ function integer(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter
 function maskOperand(v: Value, who: string, site: CallSite): TensorValue {
   if (!(v instanceof TensorValue)) fail("wrongArgumentType", `${who} expects a tensor, got ${describe(v)}`, site.loc);
   return v;
+}
+
+/**
+ * masked_fill's value as x's dtype holds it, as PyTorch casts it (masked_fill keeps x's dtype): for a
+ * bool x, nonzero is True; for an int32 x, rounded toward zero (idx.masked_fill(m, 0.5) is 0, not 0.5),
+ * and a value no integer holds (NaN, ±∞, past int64) is refused, as PyTorch's cast raises.
+ */
+function fillValueIn(x: TensorValue, value: number | boolean, site: CallSite, loc: SourceLoc): number {
+  const v = typeof value === "boolean" ? Number(value) : value;
+  if (isBooleanMask(x.node)) return v !== 0 ? 1 : 0;
+  if (x.node.dtype !== "i32") return v;
+  if (!Number.isFinite(v) || Math.abs(v) >= 2 ** 63)
+    fail("invalidArgument", `maskedFill: the value ${v} cannot be converted to the int32 tensor's dtype (PyTorch raises: "value cannot be converted to type int64 without overflow"); fill x.float() for a float result`, loc ?? site.loc);
+  return Math.trunc(v) + 0;
 }
 
 /** The tensor methods of this file: x.tril(k), x.triu(k), x.maskedFill(mask, value), comparisons. */
@@ -409,8 +425,8 @@ export const selectionMethods = {
       return em.tensor("where", [b.mask, em.tensor("expand", [b.value], { shape: [...x.node.shape] }, "maskedFill", site), x], {}, "maskedFill", site);
     }
     // −Infinity is the point of masked_fill in attention; NaN and +Infinity are PyTorch's too
-    if (typeof b.value !== "number") fail("wrongArgumentType", `maskedFill: value must be a number or a 0-dim tensor, got ${describe(b.value)}`, locOfArg(b, "value", site));
-    return em.tensor("masked_fill", [x, b.mask], { value: b.value }, "maskedFill", site);
+    if (typeof b.value !== "number" && typeof b.value !== "boolean") fail("wrongArgumentType", `maskedFill: value must be a number or a 0-dim tensor, got ${describe(b.value)}`, locOfArg(b, "value", site));
+    return em.tensor("masked_fill", [x, b.mask], { value: fillValueIn(x, b.value, site, locOfArg(b, "value", site)) }, "maskedFill", site);
   },
 };
 

@@ -149,8 +149,8 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
       return em.tensor("embedding", [b.input, w], { paddingIdx }, who, site);
     },
   },
-  // F.one_hot(tensor, num_classes): 1 where the last dim's position is the class. tsdp's masks are
-  // float32 0/1 (comparisons give them), so the result is one; .float() keeps it, .long() makes int32.
+  // F.one_hot(tensor, num_classes): 1 where the last dim's position is the class, an integer tensor as
+  // PyTorch's (int64 there, int32 here) — not a bool mask: two one-hots add to 2 (a count), not True.
   // A computed index outside [0, numClasses) is reported as the kernel reads it (op index_check), as
   // PyTorch raises ("Class values must be smaller than num_classes"); a known one is refused here.
   oneHot: {
@@ -165,7 +165,7 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
       const c = ops(em, who, site);
       const classes = c.op("arange_int", [], { start: 0, step: 1, length: b.numClasses });
       const checked = c.op("index_check", [x], { limit: b.numClasses, what: "one_hot" });
-      return c.op("eq", [c.reshape(checked, [...x.node.shape, 1]), classes]);
+      return c.op("to_int", [c.op("eq", [c.reshape(checked, [...x.node.shape, 1]), classes])]);
     },
   },
   // F.cosine_similarity(x1, x2, dim=1, eps=1e-8): Σ x1/max(‖x1‖, ε) · x2/max(‖x2‖, ε) along dim

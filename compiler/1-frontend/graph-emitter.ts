@@ -5,7 +5,7 @@ import { formatShape, isBatch } from "../ir/shape.ts";
 import { ShapeError } from "../ops/index.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
-import { intArithmetic } from "./int-arithmetic.ts";
+import { countsBooleans, intArithmetic } from "./int-arithmetic.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkConstantIndexes } from "./constant-indexes.ts";
 import { stateTensor } from "./state-updates.ts";
@@ -63,6 +63,8 @@ export class GraphEmitter {
     let node: Node;
     try {
       node = this.add(op, inputs, attrs, who, site);
+      // a bool mask counted or scaled by integers (mask.sum(1), mask * 2): PyTorch's int64, int32 here
+      if (node.dtype === "f32" && countsBooleans(op, inputs)) node = this.add("to_int", [node], {}, who, site);
     } catch (e) {
       if (!(e instanceof ShapeError)) throw e;
       // an op of float32 operands given int32 ones (i.add(1), idx.clamp(0, n − 1)): int-arithmetic.ts
@@ -71,7 +73,7 @@ export class GraphEmitter {
       // integers computed in float32 are exact within ±2²⁴: a larger number (a spatial hash's prime) would not be
       const large = promoted.dtype === "i32" ? inputs.find((i) => (i.op === "const" || i.op === "full") && Math.abs(i.attrs.value as number) > 2 ** 24) : undefined;
       if (large)
-        fail("invalidArgument", `${who}: int32 arithmetic computes in float32 here, exact within ±2²⁴ (16,777,216); ${large.attrs.value} is past it, so the result would not be PyTorch's (its integers wrap at 64 bits)`, site.loc);
+        fail("invalidArgument", `${who}: int32 arithmetic computes in float32 here, exact within ±2²⁴ (16,777,216); ${large.attrs.value} is past it, so the result would not be PyTorch's (its integers wrap at 64 bits); where PyTorch's number is a float (1e9, -1e9), make the operand one first (x.float())`, site.loc);
       node = promoted;
     }
     checkTensorSize(node.shape, `the result of ${who}`, site.loc);
@@ -107,6 +109,14 @@ export class GraphEmitter {
   tensor(op: string, inputs: readonly (Node | TensorValue)[], attrs: Attrs, who: string, site: CallSite): TensorValue {
     const nodes = inputs.map((i) => (i instanceof TensorValue ? i.node : i));
     return new TensorValue(this.node(op, nodes, attrs, who, site));
+  }
+
+  /**
+   * A bool mask's 0/1 values as a float32 tensor that is not a mask (x.float() of a bool tensor, a
+   * bool written into a float one): x·1, which bypasses countsBooleans (mask * 1 is an integer there).
+   */
+  floatOfMask(mask: Node, who: string, site: CallSite): Node {
+    return this.add("mul", [mask, this.constant(1, site)], {}, who, site);
   }
 
   constant(value: number, site: CallSite): Node {

@@ -1,5 +1,6 @@
 import type { Attrs, Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
+import { isBooleanMask } from "./boolean-masks.ts";
 
 // Arithmetic on int32 tensors, as PyTorch's integer tensors do it (RoBERTa's position ids
 // `mask.cumsum(1).mul(mask).add(padIdx)`, an index clamped `idx.clamp(0, n − 1)`, label offsets
@@ -19,6 +20,8 @@ import { opDef } from "../ops/index.ts";
 const KEEPS_INTEGERS = new Set([
   "add", "sub", "mul", "neg", "abs", "sign", "relu", "clamp", "maximum", "minimum", "where", "remainder", "fmod", "floor", "ceil", "round", "trunc", "pow_tensor",
   "sum", "amax", "amin", "cumsum", "cumprod", "cum_extreme", "mode_select", "take",
+  // movements that add zeros (tril, F.pad) or join (cat of an int and a bool tensor): integers stay integers
+  "triangle", "pad_dim", "concat",
 ]);
 /** KEEPS_INTEGERS, and x.pow(n) of a whole n ≥ 0 (PyTorch's int ** int; a fractional power is float). */
 const keepsIntegers = (op: string, attrs: Attrs): boolean =>
@@ -35,8 +38,40 @@ const FLOAT_FAMILIES = new Set(["contraction", "conv"]);
  */
 const valueOperands = (op: string, inputs: readonly Node[]): readonly Node[] => (op === "take" || op === "masked_fill" ? inputs.slice(0, 1) : op === "where" ? inputs.slice(1) : inputs);
 
-/** A number as an operand (a const or a fill): an integer one keeps an integer result. */
-const integerValued = (n: Node) => n.dtype === "i32" || ((n.op === "const" || n.op === "full") && Number.isInteger(n.attrs.value));
+/**
+ * A whole number as an operand (a const or a fill): an integer one keeps an integer result (past ±2²⁴
+ * the emitter refuses it). One past int64's range cannot be a PyTorch integer (its scalar would
+ * overflow): it is a float literal (finfo's min, -1e30), whose result PyTorch promotes to float.
+ */
+const wholeNumber = (n: Node) => isNumber(n) && Number.isInteger(n.attrs.value) && Math.abs(n.attrs.value as number) < 2 ** 63;
+/** A number written as an operand: a const, or a 0-dim fill (F.where's); F.zeros(5) is a float32 tensor, as PyTorch's. */
+const isNumber = (n: Node) => n.op === "const" || (n.op === "full" && n.shape.length === 0);
+/** An int32 tensor, a bool one (0/1 float32 here: PyTorch's integers 0 and 1 beside integers) or a whole number. */
+const integerValued = (n: Node) => n.dtype === "i32" || isBooleanMask(n) || wholeNumber(n);
+/**
+ * integerValued, with whole numbers only within ±2²⁴: TypeScript cannot tell PyTorch's `2` from `2.0`,
+ * so a whole number is taken as an integer, except one past float32's exact integers, which a port
+ * writes as a float (`mask * -1e9`, `-1e30`): that one keeps a bool operand's result float.
+ */
+const countsWithBooleans = (n: Node) => n.dtype === "i32" || isBooleanMask(n) || (wholeNumber(n) && Math.abs(n.attrs.value as number) <= 2 ** 24);
+
+/** Ops where bool operands count as PyTorch's integers 0 and 1: True + 1 is 2, a sum of bools counts them (int64 in PyTorch). */
+const COUNTS_BOOLEANS = new Set(["add", "mul", "sum", "cumsum", "cumprod", "where", "remainder", "fmod"]);
+/** Reductions and scans, whose result of bool operands is an integer (bool ∘ bool elementwise stays bool: True + True is True). */
+const ACCUMULATES = new Set(["sum", "cumsum", "cumprod"]);
+
+/**
+ * Whether `op` of these float32 operands, a bool one among them and the others integers (int32
+ * tensors, whole numbers), is an integer in PyTorch: `mask.sum(1)` (a length), `mask.cumsum(1)`,
+ * `mask * 2`, `where(c, mask, 0)`, all int64 there (torch.result_type: bool below integer).
+ */
+export function countsBooleans(op: string, inputs: readonly Node[]): boolean {
+  if (!COUNTS_BOOLEANS.has(op)) return false;
+  const values = valueOperands(op, inputs);
+  if (!values.some((v) => v.dtype === "f32" && isBooleanMask(v))) return false;
+  if (!ACCUMULATES.has(op) && values.every(isBooleanMask)) return false;
+  return values.every(countsWithBooleans);
+}
 
 /**
  * `op` of `inputs`, some int32, which the op refused: the op of their float32 values, converted

@@ -245,7 +245,7 @@ function extremum(b: Bound, site: CallSite, em: GraphEmitter, who: string, wins:
   const unordered = c.op("where", [c.op("eq", [a, other]), tie, c.op("add", [a, other])]);
   const result = c.op("where", [c.op(wins, [a, other]), a, c.op("where", [c.op(loses, [a, other]), other, unordered])]);
   // of integers an integer, as PyTorch's (the tie's halves are float32 on the way: int-arithmetic.ts)
-  const integer = (v: unknown) => (v instanceof TensorValue ? v.node.dtype === "i32" : Number.isInteger(v));
+  const integer = (v: unknown) => (v instanceof TensorValue ? v.node.dtype === "i32" || isBooleanMask(v.node) : Number.isInteger(v));
   // of bools a bool, the logical or (maximum) or and (minimum), as PyTorch's (boolean-masks.ts)
   if (a instanceof TensorValue && other instanceof TensorValue && isBooleanMask(a.node) && isBooleanMask(other.node)) return markBoolean(result);
   return integer(a) && integer(other) && result.node.dtype === "f32" ? c.op("to_int", [result]) : result;

@@ -121,7 +121,9 @@ export function roundedQuotient(x: TensorValue, other: Value, mode: "floor" | "t
   // floor: Python's //, not floor(a / b), which rounds the quotient first (floor_divide)
   const rounded = em.tensor(mode === "floor" ? "floor_divide" : "div", [float(x), divisor], {}, who, site);
   if (mode === null) return rounded;
-  const ints = x.node.dtype === "i32" && (!(other instanceof TensorValue) || other.node.dtype === "i32") && (typeof other !== "number" || Number.isInteger(other));
+  // a bool mask is PyTorch's integer 0/1 here: mask // 2 is an int64 there
+  const integer = (t: TensorValue) => t.node.dtype === "i32" || isBooleanMask(t.node);
+  const ints = integer(x) && (!(other instanceof TensorValue) || integer(other)) && (typeof other !== "number" || Number.isInteger(other));
   // an integer divided by a literal 0: PyTorch raises ZeroDivisionError
   if (ints && other === 0) fail("invalidArgument", `${who}: integer division by zero (PyTorch raises ZeroDivisionError)`, site.loc);
   const result = mode === "floor" ? rounded : em.tensor("trunc", [rounded], {}, who, site);
@@ -168,7 +170,8 @@ function reduction(op: "sum" | "mean" | "amax"): Method {
     const b = bindArgs(op, [opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false), ...dtype], args, site);
     // dim=[] reduces every dim, as dim=None (PyTorch's sum/mean/amax: `per.mean(dim=list(range(1, per.ndim)))` of a 1-D tensor)
     if (Array.isArray(b.dim) && b.dim.length === 0) b.dim = null;
-    const input = b.dtype === "float32" && x.node.dtype === "i32" ? em.tensor("to_float", [x], {}, op, site) : x;
+    // dtype float32 of an int32 or bool x: the float sum or mean of its values (a bool one's, not the count countsBooleans makes of it)
+    const input = b.dtype !== "float32" ? x : x.node.dtype === "i32" ? em.tensor("to_float", [x], {}, op, site) : isBooleanMask(x.node) ? new TensorValue(em.floatOfMask(x.node, op, site)) : x;
     const result = em.tensor(op, [input], { dims: b.dim, keepdim: b.keepdim }, op, site);
     const integral = b.dtype === "int32" || b.dtype === "int64" || (op === "sum" && b.dtype === null && isBooleanMask(x.node));
     return integral && result.node.dtype === "f32" ? em.tensor("to_int", [result], {}, op, site) : result;

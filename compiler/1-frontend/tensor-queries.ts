@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { markBoolean } from "./boolean-masks.ts";
+import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 import { formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
@@ -128,7 +128,9 @@ function difference(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, 
     const size = t.node.shape[dim];
     if (isBatch(size)) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(t.node.shape)} is the batch, which is split across devices`, site.loc);
     if (size < 2) fail("shapeMismatch", `${who}: dim ${dim} has ${size} element${size === 1 ? "" : "s"} left after ${k} differences; tsdp's tensors are not empty`, site.loc);
-    t = c.op("sub", [c.narrow(t, dim, 1, size - 1), c.narrow(t, dim, 0, size - 1)]);
+    const [next, prev] = [c.narrow(t, dim, 1, size - 1), c.narrow(t, dim, 0, size - 1)];
+    // of bools, where a difference cannot be −1, PyTorch's diff is their logical_xor (a bool: where the mask changes)
+    t = isBooleanMask(t.node) ? markBoolean(c.op("ne", [next, prev])) : c.op("sub", [next, prev]);
   }
   return t;
 }

@@ -7,8 +7,8 @@ import { ops, rankedMatmul } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 import { factoryMembers, truth } from "./factories.ts";
-import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
-import { BuiltinFunction, describe, TensorValue, type CallSite, type Value } from "./values.ts";
+import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { BuiltinFunction, describe, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 import { vectorNorm } from "./vector-norm.ts";
 
 // PyTorch's other spellings of what tsdp has: x.clamp_min(ε) for clamp, x.mm(y) for matmul,
@@ -25,9 +25,12 @@ export function convert(x: TensorValue, dtype: string, who: string, site: CallSi
   const want = dtype === "float32" || dtype === "float" ? "f32" : dtype === "int32" || dtype === "int64" || dtype === "int" || dtype === "long" ? "i32" : undefined;
   if (!want) return fail("invalidArgument", `${who}: tsdp's tensors are "float32" or "int32" (int64 is held as int32), got ${JSON.stringify(dtype)}`, site.loc);
   // .float() of a bool tensor is a float mask, which attention adds where a bool one masks (boolean-masks.ts): a new value
-  if (x.node.dtype === want) return want === "f32" && isBooleanMask(x.node) ? em.tensor("mul", [x, em.constant(1, site)], {}, who, site) : x;
+  if (x.node.dtype === want) return want === "f32" && isBooleanMask(x.node) ? new TensorValue(em.floatOfMask(x.node, who, site)) : x;
   return em.tensor(want === "f32" ? "to_float" : "to_int", [x], {}, who, site);
 }
+
+/** x's dtype as PyTorch names it: "bool" for a bool mask (tsdp's 0/1 float32, boolean-masks.ts), so x.to(mask) and x.typeAs(mask) make a mask. */
+export const torchDtypeOf = (x: TensorValue): string => (isBooleanMask(x.node) ? "bool" : dtypeNames[x.node.dtype]);
 
 /** The device every tensor of a model is on: the GPU it runs on (the CPU target stands in for it). */
 const DEVICE = "cuda";
@@ -60,13 +63,17 @@ function bitwise(name: "bitwiseAnd" | "bitwiseOr" | "bitwiseXor" | "bitwiseNot",
   if (name === "bitwiseNot") return markBoolean(c.op("eq", [x, 0]));
   if (name === "bitwiseXor") return markBoolean(c.op("ne", [x, other]));
   // the masks are 0/1: and is their product, or a nonzero sum
-  return markBoolean(name === "bitwiseAnd" ? c.op("mul", [x, other]) : c.op("ne", [c.op("add", [x, other]), 0]));
+  return asBoolean(name === "bitwiseAnd" ? c.op("mul", [x, other]) : c.op("ne", [c.op("add", [x, other]), 0]), em, name, site);
 }
 
 /** x.new_zeros(size) and kin: torch's factories with x's dtype (an int32 x's: the values rounded toward zero). */
 function newFactory(name: "zeros" | "ones" | "full" | "tensor" | "empty"): Method {
   return (x, args, site, em) => {
     const made = (factoryMembers(em, () => "forward").get(name) as BuiltinFunction).call(args, site);
+    // a dtype given (x.new_zeros(n, dtype=torch.float32)) is the result's, not x's
+    if (args.some((a) => a instanceof ObjectValue && a.props.has("dtype"))) return made;
+    // a bool x's: mask.new_ones(L, L) is a bool tensor in PyTorch, which attention reads as a mask, not adds
+    if (isBooleanMask(x.node) && made instanceof TensorValue) return markBoolean(em.tensor("ne", [made, em.constant(0, site)], {}, `new${name[0].toUpperCase()}${name.slice(1)}`, site));
     return x.node.dtype === "i32" && made instanceof TensorValue && made.node.dtype === "f32" ? em.tensor("to_int", [made], {}, `new${name[0].toUpperCase()}${name.slice(1)}`, site) : made;
   };
 }
@@ -121,7 +128,7 @@ export const spellingMethods: Record<string, Method> = {
   to: (x, args, site, em) => {
     const b = bindArgs("to", [opt("target", "any", null, { nullable: true }), opt("dtype", "any", null, { nullable: true })], args, site);
     const target = b.target ?? b.dtype;
-    if (target instanceof TensorValue) return convert(x, dtypeNames[target.node.dtype], "to", site, em);
+    if (target instanceof TensorValue) return convert(x, torchDtypeOf(target), "to", site, em);
     if (target === DEVICE) return x;
     if (target === "cpu")
       fail("invalidArgument", `to: a model's tensors stay on its GPU; move results to the host by returning them from forward`, locOfArg(b, "target", site));
@@ -140,12 +147,12 @@ export const spellingMethods: Record<string, Method> = {
   // x.type(dtype): a conversion; x.type(): PyTorch's type name of a CUDA tensor
   type: (x, args, site, em) => {
     const { dtype } = bindArgs("type", [opt("dtype", "string", null, { nullable: true })], args, site);
-    if (dtype === null) return x.node.dtype === "f32" ? "torch.cuda.FloatTensor" : "torch.cuda.IntTensor";
+    if (dtype === null) return isBooleanMask(x.node) ? "torch.cuda.BoolTensor" : x.node.dtype === "f32" ? "torch.cuda.FloatTensor" : "torch.cuda.IntTensor";
     return convert(x, dtype === "int64" ? "int32" : dtype, "type", site, em);
   },
   typeAs: (x, args, site, em) => {
     const { other } = bindArgs("typeAs", [arg("other", "tensor")], args, site);
-    return convert(x, dtypeNames[(other as TensorValue).node.dtype], "typeAs", site, em);
+    return convert(x, torchDtypeOf(other as TensorValue), "typeAs", site, em);
   },
   viewAs: (x, args, site, em) => {
     const { other } = bindArgs("viewAs", [arg("other", "tensor")], args, site);
@@ -193,7 +200,7 @@ export function spellingProperty(x: TensorValue, name: string, site: CallSite, e
     if (rank < 2) fail("shapeMismatch", `mT needs a tensor of at least 2 dims, got ${formatShape(x.node.shape)}`, site.loc);
     return ops(em, "mT", site).transposeLast(x);
   }
-  if (name === "dtype") return dtypeNames[x.node.dtype];
+  if (name === "dtype") return torchDtypeOf(x);
   // PyTorch's x.ndim, the number of dims (x.dim())
   if (name === "ndim") return rank;
   if (name === "device") return DEVICE;

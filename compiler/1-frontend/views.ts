@@ -220,7 +220,7 @@ const hasSharers = (x: TensorValue): boolean => rootOf.has(x) || (familyOf.get(x
  */
 export function writeThrough(x: TensorValue, value: Node, who: string, site: CallSite, em: GraphEmitter): void {
   const storage = storageOf(x);
-  if (!isBooleanMask(storage.node)) return writeInto(x, isBooleanMask(value) ? em.node("mul", [value, em.constant(1, site)], {}, who, site) : value, who, site, em);
+  if (!isBooleanMask(storage.node)) return writeInto(x, isBooleanMask(value) ? em.floatOfMask(value, who, site) : value, who, site, em);
   writeInto(x, isBooleanMask(value) ? value : markBooleanNode(em.node("ne", [value, em.constant(0, site)], {}, who, site)), who, site, em);
   markBooleanNode(storage.node);
 }
