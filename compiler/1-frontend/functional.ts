@@ -35,7 +35,7 @@ import { checkpointFunction, noGradFunction } from "./no-grad.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { ops, safeSoftmax, softmaxDim } from "./composite-ops.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
-import { boolCumsum, flatten, roundedQuotient, softmaxDtype, tensorMethods } from "./tensor-methods.ts";
+import { cumsumOf, flatten, roundedQuotient, softmaxDtype, tensorMethods } from "./tensor-methods.ts";
 import { BuiltinFunction, describe, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.nn.functional as F. Each entry binds PyTorch's arguments and emits IR ops; the nn
@@ -317,7 +317,7 @@ export const lowerings = {
   softmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("softmax", [b.x], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
   logSoftmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("log_softmax", [b.x], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
   // torch.cumsum(x, dim): running sums along a fixed-size dim (ops/scan.ts)
-  cumsum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => boolCumsum(b.x, b.dim, b.dtype, who, site, em),
+  cumsum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => cumsumOf(b.x, b.dim, b.dtype, who, site, em),
   dropout: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => {
     if (b.training === false) return b.x;
     const mode = b.training instanceof ModeFlag ? "train" : "always";

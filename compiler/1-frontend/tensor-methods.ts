@@ -153,18 +153,18 @@ function unary(op: string, attrs: Record<string, number | string> = {}): Method 
 }
 
 /**
- * x.cumsum(dim, dtype): of a bool tensor (a comparison's 0/1 mask) PyTorch's result is int64 — the
- * running count TabNet's sparsemax and RoBERTa's positions index with — so it is int32 here.
+ * x.cumsum(dim, dtype): x converted to the dtype first, as PyTorch's (DETR's not_mask.cumsum(1,
+ * dtype=torch.float32)); a bool mask's running count is int32 without one (int-arithmetic.ts countsBooleans).
  */
-export function boolCumsum(x: TensorValue, dim: number, dtype: string | null, who: string, site: CallSite, em: GraphEmitter): TensorValue {
-  const input = dtype !== null ? convert(x, dtype, who, site, em) : isBooleanMask(x.node) ? convert(x, "int32", who, site, em) : x;
-  return em.tensor("cumsum", [input], { dim, reverse: false }, who, site);
+export function cumsumOf(x: TensorValue, dim: number, dtype: string | null, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  return em.tensor("cumsum", [dtype === null ? x : convert(x, dtype, who, site, em)], { dim, reverse: false }, who, site);
 }
 
 function reduction(op: "sum" | "mean" | "amax"): Method {
   // sum's and mean's dtype (x.sum(1, { dtype: "float32" })): the result's dtype, as PyTorch's; an
   // int32 sum is int arithmetic's (exact within 2^24), float32 is what the kernels compute in. A bool
-  // tensor's sum is PyTorch's int64 count (support.sum(dim) - 1 as a gather index in sparsemax): int32
+  // tensor's sum is PyTorch's int64 count (support.sum(dim) - 1 as a gather index in sparsemax): int32,
+  // by the emitter (int-arithmetic.ts countsBooleans)
   const dtype = op === "amax" ? [] : [opt("dtype", "string", null, { nullable: true, choices: op === "sum" ? ["float32", "int32", "int64"] : ["float32"] })];
   return (x, args, site, em) => {
     const b = bindArgs(op, [opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false), ...dtype], args, site);
@@ -173,7 +173,7 @@ function reduction(op: "sum" | "mean" | "amax"): Method {
     // dtype float32 of an int32 or bool x: the float sum or mean of its values (a bool one's, not the count countsBooleans makes of it)
     const input = b.dtype !== "float32" ? x : x.node.dtype === "i32" ? em.tensor("to_float", [x], {}, op, site) : isBooleanMask(x.node) ? new TensorValue(em.floatOfMask(x.node, op, site)) : x;
     const result = em.tensor(op, [input], { dims: b.dim, keepdim: b.keepdim }, op, site);
-    const integral = b.dtype === "int32" || b.dtype === "int64" || (op === "sum" && b.dtype === null && isBooleanMask(x.node));
+    const integral = b.dtype === "int32" || b.dtype === "int64";
     return integral && result.node.dtype === "f32" ? em.tensor("to_int", [result], {}, op, site) : result;
   };
 }
@@ -487,7 +487,7 @@ export const tensorMethods: Record<string, Method> = {
   // DETR's not_mask.cumsum(1, dtype=torch.float32): converted first, as PyTorch's dtype does
   cumsum: (x, args, site, em) => {
     const { dim, dtype } = bindArgs("cumsum", [arg("dim", "int"), opt("dtype", "string", null, { nullable: true })], args, site);
-    return boolCumsum(x, dim, dtype, "cumsum", site, em);
+    return cumsumOf(x, dim, dtype, "cumsum", site, em);
   },
   size: (x, args, site) => {
     const { dim } = bindArgs("size", [opt("dim", "int", null, { nullable: true })], args, site);

@@ -83,8 +83,8 @@ const queries: Record<string, Query> = {
       return markBoolean(b.invert ? c.op("eq", [found, 0]) : found);
     },
   },
-  // PyTorch's int64 counts: int32 here, as a bool mask's sum
-  countNonzero: { args: [dims], lower: (x, b, site, em, who) => em.tensor("to_int", [em.tensor("sum", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: false }, who, site)], {}, who, site) },
+  // PyTorch's int64 counts: int32 here, as a bool mask's sum (int-arithmetic.ts countsBooleans)
+  countNonzero: { args: [dims], lower: (x, b, site, em, who) => ops(em, who, site).op("sum", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: false }) },
   // torch.std_mean / var_mean: (std or var, mean) over the same dims, as a pair
   stdMean: { args: varianceArgs.slice(1), lower: (x, b, site, em, who) => [pointwiseComposites.std({ ...b, x }, site, em, who), meanOf(x, b, site, em, who)] },
   varMean: { args: varianceArgs.slice(1), lower: (x, b, site, em, who) => [pointwiseComposites.var({ ...b, x }, site, em, who), meanOf(x, b, site, em, who)] },
