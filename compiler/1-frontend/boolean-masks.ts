@@ -28,7 +28,7 @@ const BOOL_OF_BOOLS: Readonly<Record<string, readonly number[]>> = { concat: [],
 
 /** `t` is PyTorch's bool result (logicalAnd written as a product of truths). */
 export function markBoolean(t: TensorValue): TensorValue {
-  marked.add(t.node);
+  markBooleanNode(t.node);
   return t;
 }
 
@@ -44,22 +44,57 @@ export function asBoolean(t: TensorValue, em: GraphEmitter, who: string, site: C
 /** `node` holds a bool tensor's 0/1 values (a bool tensor's storage after an in-place write). */
 export function markBooleanNode(node: Node): Node {
   marked.add(node);
+  // an answer computed before the mark may depend on it (a product of this node and another mask)
+  known = new WeakMap();
   return node;
 }
 
-/** Whether a tensor PyTorch would type bool reaches here as `node`. */
+/**
+ * isBooleanMask's answers so far. The emitter asks it of every new op's operands (int-arithmetic.ts
+ * countsBooleans), so without them a chain of n products walked back n times (n² steps), and the walk
+ * through a product's two operands recursed once per link: a 100,000-link chain overflowed the stack.
+ */
+let known = new WeakMap<Node, boolean>();
+
+/** What decides `n`: its answer, or the operands whose answers it is (all of them must be bool). */
+function rule(n: Node): boolean | readonly (Node | undefined)[] {
+  if (marked.has(n) || COMPARISONS.has(n.op)) return true;
+  const operands = BOOL_OF_BOOLS[n.op];
+  // a concat's parts are all its inputs; take's index is not a value
+  if (operands) return operands.length ? operands.map((i) => n.inputs[i]) : n.inputs;
+  // masked_fill keeps its input's dtype (the value cast to bool; a fill of 0 or 1 is one)
+  if (n.op === "masked_fill" && !(n.attrs.value === 0 || n.attrs.value === 1)) return false;
+  if (!KEEPS_VALUES.has(n.op) && n.op !== "masked_fill") return false;
+  // cummax/cummin: the values keep the input's dtype, the indices are int
+  if (n.op === "cum_extreme" && n.attrs.indices) return false;
+  return [n.inputs[0]];
+}
+
+/** Whether a tensor PyTorch would type bool reaches here as `node` (without recursion: graphs can be deep). */
 export function isBooleanMask(node: Node): boolean {
-  for (let n = node, steps = 0; steps < 10_000; steps++) {
-    if (marked.has(n) || COMPARISONS.has(n.op)) return true;
-    const operands = BOOL_OF_BOOLS[n.op];
-    // a concat's parts are all its inputs; take's index is not a value
-    if (operands) return (operands.length ? operands.map((i) => n.inputs[i]) : n.inputs).every((i) => i !== undefined && isBooleanMask(i));
-    // masked_fill keeps its input's dtype (the value cast to bool; a fill of 0 or 1 is one)
-    if (n.op === "masked_fill" && !(n.attrs.value === 0 || n.attrs.value === 1)) return false;
-    if (!KEEPS_VALUES.has(n.op) && n.op !== "masked_fill") return false;
-    // cummax/cummin: the values keep the input's dtype, the indices are int
-    if (n.op === "cum_extreme" && n.attrs.indices) return false;
-    n = n.inputs[0];
+  const pending: Node[] = [node];
+  while (pending.length > 0) {
+    const n = pending[pending.length - 1];
+    if (known.has(n)) {
+      pending.pop();
+      continue;
+    }
+    const r = rule(n);
+    let answer: boolean | undefined = typeof r === "boolean" ? r : true;
+    // the operands in order, stopping at the first that is not bool (as `every` would)
+    if (typeof r !== "boolean")
+      for (const operand of r) {
+        if (operand === undefined) answer = false;
+        else if (!known.has(operand)) {
+          pending.push(operand);
+          answer = undefined;
+        } else answer = known.get(operand);
+        if (answer !== true) break;
+      }
+    if (answer !== undefined) {
+      known.set(n, answer);
+      pending.pop();
+    }
   }
-  return false;
+  return known.get(node)!;
 }
