@@ -73,7 +73,7 @@ export class GraphEmitter {
       // integers computed in float32 are exact within ±2²⁴: a larger number (a spatial hash's prime) would not be
       const large = promoted.dtype === "i32" ? inputs.find((i) => (i.op === "const" || i.op === "full") && Math.abs(i.attrs.value as number) > 2 ** 24) : undefined;
       if (large)
-        fail("invalidArgument", `${who}: int32 arithmetic computes in float32 here, exact within ±2²⁴ (16,777,216); ${large.attrs.value} is past it, so the result would not be PyTorch's (its integers wrap at 64 bits); where PyTorch's number is a float (1e9, -1e9), make the operand one first (x.float())`, site.loc);
+        fail("invalidArgument", `${who}: int32 arithmetic computes in float32 here, exact within ±2²⁴ (16,777,216); ${large.attrs.value} is past it, so the result would not be PyTorch's (its integers wrap at 64 bits); where PyTorch's number is a float, make the operand one first (x.float())`, site.loc);
       node = promoted;
     }
     checkTensorSize(node.shape, `the result of ${who}`, site.loc);
