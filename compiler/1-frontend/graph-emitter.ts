@@ -29,6 +29,8 @@ export class GraphEmitter {
     readonly builder: GraphBuilder,
     readonly constants: ConstructorTensors,
     private readonly inForward: () => boolean,
+    /** The mode the code being evaluated runs in: one branch of a test of this.training, or undefined for both. */
+    private readonly assumedMode: () => boolean | undefined = () => undefined,
   ) {}
 
   get scope(): string {
@@ -47,7 +49,25 @@ export class GraphEmitter {
   /** Why PyTorch refuses train mode for this model (Graph.trainingRefusals), each naming its file:line. */
   readonly trainingRefusals: string[] = [];
   /** Batch statistics over one value per sample and channel (Graph.perSampleBatchStatistics). */
-  readonly perSampleBatchStatistics: { readonly inEval: boolean }[] = [];
+  readonly perSampleBatchStatistics: { readonly inTraining: boolean; readonly inEval: boolean }[] = [];
+
+  /**
+   * Records why PyTorch refuses train mode — except for code that runs in eval mode only (after
+   * `if (this.training) return …`), which a train-mode call never reaches.
+   */
+  refuseTraining(why: string): void {
+    if (this.assumedMode() !== false) this.trainingRefusals.push(why);
+  }
+
+  /**
+   * Records batch statistics over one value per sample and channel, taken in train mode and, where
+   * `inEval`, in eval too — in the modes the code being evaluated runs in.
+   */
+  takesPerSampleStatistics(inEval: boolean): void {
+    const mode = this.assumedMode();
+    const [inTraining, evalToo] = [mode !== false, inEval && mode !== true];
+    if (inTraining || evalToo) this.perSampleBatchStatistics.push({ inTraining, inEval: evalToo });
+  }
 
   /** Each buffer's tensor in forward (state-updates.ts): its value as forward has changed it so far. */
   readonly stateValues = new Map<Node, TensorValue>();

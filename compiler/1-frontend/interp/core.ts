@@ -99,7 +99,7 @@ export abstract class InterpreterCore {
     this.limits = limits;
     this.budget = new Budget(limits);
     this.builder = new GraphBuilder(limits.maxOps);
-    this.em = new GraphEmitter(this.builder, new ConstructorTensors(limits.maxOps), () => this.phase === "forward");
+    this.em = new GraphEmitter(this.builder, new ConstructorTensors(limits.maxOps), () => this.phase === "forward", () => this.assumedMode);
     this.sources = new SourceFiles(limits.maxDepth);
     const host = {
       em: this.em,
