@@ -208,6 +208,8 @@ export class M extends nn.Module {
     // refused; PyTorch's int64 * -1e9 is float32, the values these (float32 holds 1e9 and each product)
     expect(run("return ids.ne(1).mul(1.0).rsub(1).mul(-1e9);")).toEqual({ values: IDS.flat().map((v) => (v !== 1 ? 0 : 1) * -1e9), dtype: "f32" });
     expect(run("return ids.add(1e10);").dtype).toBe("f32");
+    // an op that refuses integers says why the port's tensor is one
+    expect(first("return F.softmax(ids.ne(1).mul(1.0), 1);")).toMatch(/F\.softmax expects a float32 input, got i32 \(an integer tensor, as PyTorch's int64: convert it with \.float\(\); TypeScript's 1\.0 is 1, so a port's mask\.mul\(1\.0\), float in PyTorch, is an int32 count here\)/);
     // 2²⁴ itself is exact
     expect(run("return ids.mul(16777216).div(16777216);").values).toEqual(IDS.flat());
   });
