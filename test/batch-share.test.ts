@@ -5,6 +5,7 @@
 // statistics — while a BatchNorm2d with H·W > 1 values per sample takes any batch.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { formatReport, modelReport } from "../compiler/inspect.ts";
 import { compile, generate } from "../compiler/pipeline.ts";
 import { load, tensor } from "../runtime/index.ts";
 import { header, writeFiles } from "./helpers.ts";
@@ -92,6 +93,8 @@ describe("batch statistics PyTorch refuses whatever the batch, and F.batchNorm's
     ]);
     expect(manifest("fixed.ts").refusedInTraining).toEqual(["nn.BatchNorm1d (fixed.ts:5): expected more than 1 value per channel when training (PyTorch's error), got input size [1, 4]: a channel's statistics over one value"]);
     expect(manifest("evalOnly.ts").refusedInTraining).toBeUndefined();
+    // inspect says so, not only the first train-mode call
+    expect(formatReport(modelReport(generate(join(dir, "instance.ts"), { target: "cpu" })))).toMatch(/\nTrain mode  refused when the model runs, as PyTorch refuses it \(eval runs\):\n  nn\.InstanceNorm2d \(instance\.ts:5\): expected more than 1 spatial element when training/);
     expect(manifest("evalOnlyFunctional.ts").minSamplesPerDevice).toEqual({ training: 1, eval: 2 });
     expect(() => generate(join(dir, "fixedStateless.ts"), { target: "cpu" })).toThrow(/TSDP4001.*nn\.BatchNorm1d: expected more than 1 value per channel when training \(PyTorch's error\), got input size \[1, 4\]/s);
   });
