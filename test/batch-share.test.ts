@@ -83,6 +83,7 @@ describe("batch statistics PyTorch refuses whatever the batch, and F.batchNorm's
       "fixedStateless.ts": withInput("return x.add(this.bn(x.mean(0, true)));", "bn = new nn.BatchNorm1d(4, { trackRunningStats: false });"),
       // reached in eval mode only: a train-mode call never runs them, so PyTorch trains (train mode was refused)
       "evalOnly.ts": withInput("if (this.training) return x; return this.n(x.view(-1, 4, 1, 1)).flatten(1).add(this.bn(x.mean(0, true)));", "n = new nn.InstanceNorm2d(4, { trackRunningStats: true }); bn = new nn.BatchNorm1d(4);"),
+      "beforeModeTest.ts": withInput("const h = this.n(x.view(-1, 4, 1, 1)).flatten(1);\n    if (this.training) return h;\n    return h.mul(2);", "n = new nn.InstanceNorm2d(4, { trackRunningStats: true });"),
       "evalOnlyFunctional.ts": withInput("if (this.training) return x; return F.batchNorm(x, null, null, { training: true });", ""),
     });
     const manifest = (file: string) => generate(join(dir, file), { target: "cpu" }).generated.manifest;
@@ -93,6 +94,8 @@ describe("batch statistics PyTorch refuses whatever the batch, and F.batchNorm's
     ]);
     expect(manifest("fixed.ts").refusedInTraining).toEqual(["nn.BatchNorm1d (fixed.ts:5): expected more than 1 value per channel when training (PyTorch's error), got input size [1, 4]: a channel's statistics over one value"]);
     expect(manifest("evalOnly.ts").refusedInTraining).toBeUndefined();
+    // code before a test of this.training runs again per mode: its refusal is listed once
+    expect(manifest("beforeModeTest.ts").refusedInTraining).toHaveLength(1);
     // inspect says so, not only the first train-mode call
     expect(formatReport(modelReport(generate(join(dir, "instance.ts"), { target: "cpu" })))).toMatch(/\nTrain mode  refused when the model runs, as PyTorch refuses it \(eval runs\):\n  nn\.InstanceNorm2d \(instance\.ts:5\): expected more than 1 spatial element when training/);
     expect(manifest("evalOnlyFunctional.ts").minSamplesPerDevice).toEqual({ training: 1, eval: 2 });

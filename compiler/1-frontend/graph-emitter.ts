@@ -53,10 +53,11 @@ export class GraphEmitter {
 
   /**
    * Records why PyTorch refuses train mode — except for code that runs in eval mode only (after
-   * `if (this.training) return …`), which a train-mode call never reaches.
+   * `if (this.training) return …`), which a train-mode call never reaches — once: code before a
+   * test of this.training is evaluated again for each mode.
    */
   refuseTraining(why: string): void {
-    if (this.assumedMode() !== false) this.trainingRefusals.push(why);
+    if (this.assumedMode() !== false && !this.trainingRefusals.includes(why)) this.trainingRefusals.push(why);
   }
 
   /**
