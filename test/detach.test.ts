@@ -97,6 +97,9 @@ describe("a change autograd does not record (.data, .detach(), F.noGrad): new va
     for (const forward of [
       "let t = x.sum(1, true);\n    F.noGrad(() => { t = this.b(x); });\n    return this.a(x).add(t);",
       "const o = { t: x };\n    F.noGrad(() => { o.t = this.b(x); });\n    return this.a(x).add(o.t);",
+      // a teacher's outputs collected under no_grad (preds.append(m(x)))
+      "const preds: Tensor[] = [];\n    F.noGrad(() => { preds.push(this.b(x)); });\n    return this.a(x).add(preds[0]);",
+      "const m = new Map<string, Tensor>();\n    F.noGrad(() => { m.set('t', this.b(x)); });\n    return this.a(x).add(m.get('t')!);",
     ]) {
       const got = run(forward);
       close(got.output, want.output);

@@ -14,8 +14,6 @@ import {
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
-import { insideNoGrad } from "../no-grad.ts";
-import { detachedView } from "../views.ts";
 import { locOf } from "../source.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
@@ -424,7 +422,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
   protected assign(target: TsNode, value: Value, scope: Scope): void {
     // a tensor computed under F.noGrad that leaves the block by an assignment (a variable outside it,
     // a buffer, p.data, an attribute) carries no gradient, as one the block returns
-    if (this.phase === "forward" && insideNoGrad() && value instanceof TensorValue) value = detachedView(value, this.em, this.site(target));
+    value = this.arrayHooks.stored(value, this.site(target));
     if (TsNode.isIdentifier(target)) {
       const r = scope.assign(target.getText(), value);
       if (r === "const") fail("assignToConst", `'${target.getText()}' is a constant`, locOf(target));
