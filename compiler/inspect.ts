@@ -29,6 +29,8 @@ export interface ModelReport {
   };
   /** Why the library would have no training step (a backward op without a kernel yet). */
   readonly trainingUnavailable?: string;
+  /** Why PyTorch refuses this model in train mode (manifest.refusedInTraining): the runtime refuses it, eval runs. */
+  readonly refusedInTraining?: readonly string[];
   readonly kernels: readonly KernelReport[];
   /** The user's kernels (tsdp eject; kernels/NAME.cu) and whether this code would use them. */
   readonly overrides?: readonly { kernel: string; status: string }[];
@@ -88,6 +90,7 @@ export function modelReport(compiled: Pick<Compiled, "model" | "generated">, bat
     totalParameters: manifest.params.reduce((s, p) => s + elements(p.shape), 0),
     training: training && { loss: training.loss, optimizer: training.optimizer, stepKernels: training.stepKernels, buckets: training.buckets },
     trainingUnavailable: manifest.trainingUnavailable,
+    refusedInTraining: manifest.refusedInTraining,
     kernels: manifest.kernels,
     gemm: manifest.gemm,
     memory,
@@ -167,6 +170,8 @@ export function formatReport(r: ModelReport): string {
     out.push(`  gradient buckets (all-reduced during the backward; DDP's sizes, --bucket-cap-mb at compile):`);
     for (const b of r.training.buckets) out.push(`    ${kib(b.bytes).padStart(10)}  after ${b.afterKernel}: ${b.params.join(", ")}`);
   }
+  // the step is built, but a call in train mode is refused at run time, as PyTorch refuses it
+  if (r.refusedInTraining?.length) out.push("", "Train mode  refused when the model runs, as PyTorch refuses it (eval runs):", ...r.refusedInTraining.map((why) => `  ${why}`));
   if (r.resources) out.push("", ...formatResources(r.resources));
   if (r.gpu) out.push("", ...formatGpuReport(r.gpu));
   return out.join("\n");

@@ -232,7 +232,8 @@ export interface Manifest {
   /**
    * The fewest samples a device's share may hold where a BatchNorm takes batch statistics from one
    * value per sample and channel ([N, C] input): 2, as PyTorch refuses one value per channel — in
-   * training, and in eval too where a BatchNorm keeps no running statistics. Absent: no such layer.
+   * training, and in eval too where a BatchNorm keeps no running statistics (eval alone where it runs
+   * only in eval: after `if (this.training) return …`). Absent: no such layer.
    */
   readonly minSamplesPerDevice?: { readonly training: number; readonly eval: number };
   /** Why PyTorch refuses this model in train mode whatever the batch (each with its file:line): a call in train mode is refused, eval runs. */

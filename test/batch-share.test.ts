@@ -5,6 +5,7 @@
 // statistics — while a BatchNorm2d with H·W > 1 values per sample takes any batch.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { formatReport, modelReport } from "../compiler/inspect.ts";
 import { compile, generate } from "../compiler/pipeline.ts";
 import { load, tensor } from "../runtime/index.ts";
 import { header, writeFiles } from "./helpers.ts";
@@ -80,6 +81,10 @@ describe("batch statistics PyTorch refuses whatever the batch, and F.batchNorm's
       "instance.ts": withInput("return this.n(x.view(-1, 4, 1, 1)).flatten(1);", "n = new nn.InstanceNorm2d(4, { trackRunningStats: true });"),
       "fixed.ts": withInput("return x.add(this.bn(x.mean(0, true)));", "bn = new nn.BatchNorm1d(4);"),
       "fixedStateless.ts": withInput("return x.add(this.bn(x.mean(0, true)));", "bn = new nn.BatchNorm1d(4, { trackRunningStats: false });"),
+      // reached in eval mode only: a train-mode call never runs them, so PyTorch trains (train mode was refused)
+      "evalOnly.ts": withInput("if (this.training) return x; return this.n(x.view(-1, 4, 1, 1)).flatten(1).add(this.bn(x.mean(0, true)));", "n = new nn.InstanceNorm2d(4, { trackRunningStats: true }); bn = new nn.BatchNorm1d(4);"),
+      "beforeModeTest.ts": withInput("const h = this.n(x.view(-1, 4, 1, 1)).flatten(1);\n    if (this.training) return h;\n    return h.mul(2);", "n = new nn.InstanceNorm2d(4, { trackRunningStats: true });"),
+      "evalOnlyFunctional.ts": withInput("if (this.training) return x; return F.batchNorm(x, null, null, { training: true });", ""),
     });
     const manifest = (file: string) => generate(join(dir, file), { target: "cpu" }).generated.manifest;
     expect(manifest("always.ts").minSamplesPerDevice).toEqual({ training: 2, eval: 2 });
@@ -88,6 +93,12 @@ describe("batch statistics PyTorch refuses whatever the batch, and F.batchNorm's
       "nn.InstanceNorm2d (instance.ts:5): expected more than 1 spatial element when training (PyTorch's error), got input size [Batch, 4, 1, 1]: each sample's channel is normalized over its own positions, and one position has no variance",
     ]);
     expect(manifest("fixed.ts").refusedInTraining).toEqual(["nn.BatchNorm1d (fixed.ts:5): expected more than 1 value per channel when training (PyTorch's error), got input size [1, 4]: a channel's statistics over one value"]);
+    expect(manifest("evalOnly.ts").refusedInTraining).toBeUndefined();
+    // code before a test of this.training runs again per mode: its refusal is listed once
+    expect(manifest("beforeModeTest.ts").refusedInTraining).toHaveLength(1);
+    // inspect says so, not only the first train-mode call
+    expect(formatReport(modelReport(generate(join(dir, "instance.ts"), { target: "cpu" })))).toMatch(/\nTrain mode  refused when the model runs, as PyTorch refuses it \(eval runs\):\n  nn\.InstanceNorm2d \(instance\.ts:5\): expected more than 1 spatial element when training/);
+    expect(manifest("evalOnlyFunctional.ts").minSamplesPerDevice).toEqual({ training: 1, eval: 2 });
     expect(() => generate(join(dir, "fixedStateless.ts"), { target: "cpu" })).toThrow(/TSDP4001.*nn\.BatchNorm1d: expected more than 1 value per channel when training \(PyTorch's error\), got input size \[1, 4\]/s);
   });
   it("the runtime refuses train mode for such a model, naming the layer and its line; eval runs on the running statistics", async () => {

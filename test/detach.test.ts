@@ -91,6 +91,22 @@ describe("a change autograd does not record (.data, .detach(), F.noGrad): new va
     expect(copied.grad("b.weight").every((g) => g === 0)).toBe(true);
     close(copied.grad("a.weight"), run("const y = this.a(x);\n    return y.add(this.b(x).detach());").grad("a.weight"));
   });
+  it("a tensor computed under F.noGrad that leaves the block by an assignment carries no gradient, as a returned one (with torch.no_grad(): t = b(x))", () => {
+    // before: only the block's return value was detached, so b got the gradient through t too
+    const want = run("return this.a(x).add(this.b(x).detach());");
+    for (const forward of [
+      "let t = x.sum(1, true);\n    F.noGrad(() => { t = this.b(x); });\n    return this.a(x).add(t);",
+      "const o = { t: x };\n    F.noGrad(() => { o.t = this.b(x); });\n    return this.a(x).add(o.t);",
+      // a teacher's outputs collected under no_grad (preds.append(m(x)))
+      "const preds: Tensor[] = [];\n    F.noGrad(() => { preds.push(this.b(x)); });\n    return this.a(x).add(preds[0]);",
+      "const m = new Map<string, Tensor>();\n    F.noGrad(() => { m.set('t', this.b(x)); });\n    return this.a(x).add(m.get('t')!);",
+    ]) {
+      const got = run(forward);
+      close(got.output, want.output);
+      expect(got.grad("b.weight").every((g) => g === 0), forward).toBe(true);
+      close(got.grad("a.weight"), want.grad("a.weight"));
+    }
+  });
   it("a change recorded by autograd (no .data, outside F.noGrad) is differentiated: y.mul_(2) doubles the gradient too", () => {
     const recorded = run("const y = this.a(x);\n    y.mul_(2);\n    return y;");
     const product = run("const y = this.a(x);\n    return y.mul(2);");

@@ -202,7 +202,14 @@ export class M extends nn.Module {
     expect(scaled.dtype).toBe("f32");
     scaled.values.forEach((v, i) => expect(v).toBeCloseTo((1 - IDS.flat()[i]) * -3.4028234663852886, 6));
     expect(run("return F.where(ids.gt(5), ids, -1e30);")).toEqual({ values: IDS.flat().map((v) => (v > 5 ? v : Math.fround(-1e30))), dtype: "f32" });
-    expect(first("return ids.mul(-1e9);")).toMatch(/past it.*where PyTorch's number is a float \(1e9, -1e9\), make the operand one first \(x\.float\(\)\)/);
+    expect(first("return ids.mul(2654435761);")).toMatch(/past it.*where PyTorch's number is a float, make the operand one first \(x\.float\(\)\)/);
+    // one past 2²⁴ that float32 holds exactly is a port's float literal: an attention mask made a count
+    // by TypeScript's 1.0 ((ids != 1) * 1.0, float in PyTorch, int32 here), then (1 - m) * -1e9, was
+    // refused; PyTorch's int64 * -1e9 is float32, the values these (float32 holds 1e9 and each product)
+    expect(run("return ids.ne(1).mul(1.0).rsub(1).mul(-1e9);")).toEqual({ values: IDS.flat().map((v) => (v !== 1 ? 0 : 1) * -1e9), dtype: "f32" });
+    expect(run("return ids.add(1e10);").dtype).toBe("f32");
+    // an op that refuses integers says why the port's tensor is one
+    expect(first("return F.softmax(ids.ne(1).mul(1.0), 1);")).toMatch(/F\.softmax expects a float32 input, got i32 \(an integer tensor, as PyTorch's int64: convert it with \.float\(\); TypeScript's 1\.0 is 1, so a port's mask\.mul\(1\.0\), float in PyTorch, is an int32 count here\)/);
     // 2²⁴ itself is exact
     expect(run("return ids.mul(16777216).div(16777216);").values).toEqual(IDS.flat());
   });

@@ -96,6 +96,8 @@ describe("buffers forward changes", () => {
     // before: TSDP2018 "would change the model's buffer … not a layer's" (in place) and TSDP2001 "cannot set 'data' on a tensor"
     for (const update of [
       "for (const [pk, pq] of this.k.parameters().map((p, i) => [p, this.q.parameters()[i]])) pk.data = pk.data.mul(0.9).add(pq.data.mul(0.1));",
+      // pq without .data: still no gradient through k's new value (no_grad; the .data setter records nothing) — q's was 0.9 of PyTorch's
+      "this.k.weight.data = this.k.weight.data.mul(0.9).add(this.q.weight.mul(0.1)); this.k.bias.data = this.k.bias.mul(0.9).add(this.q.bias.mul(0.1));",
       "this.k.weight.mul_(0.9).add_(this.q.weight.detach().mul(0.1)); this.k.bias.data.mul_(0.9).add_(this.q.bias.data.mul(0.1));",
     ]) {
       const { graph } = lowerSource(`${header}export class M extends nn.Module {
@@ -107,6 +109,7 @@ describe("buffers forward changes", () => {
     return this.q(x).sub(this.k(x));
   }
 }
+export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum" }), optimizer: new optim.SGD({ lr: 0.1 }) });
 `);
       expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name), update).toEqual(["k.weight", "k.bias"]);
       const state = initState(graph, 2);
@@ -119,6 +122,11 @@ describe("buffers forward changes", () => {
       near(state.buffers.get("k.bias")!.data, k1[1], "k.bias");
       const lin = ([w, b]: number[][], o: number) => b[o] + [0, 1, 2].reduce((s, i) => s + w[o * 3 + i] * x[i], 0);
       near(out, [0, 1].map((o) => 0.9 * (lin(q, o) - lin(k0, o))), "output");
+      // k's new value carries no gradient (no_grad): Σout² with target 0 gives q.weight 2·out[o]·x[i], not 0.9 of it
+      const { graph: step, gradients } = differentiate(graph);
+      const before = initState(graph, 2);
+      const values = runReference(step, { x: nd([1, 3], x), target: nd([1, 2], [0, 0]) }, before, { training: true }).values;
+      near(values.get(gradients.get("q.weight")!)!.data, [0, 1].flatMap((o) => x.map((v) => 2 * out[o] * v)), `${update}: q.weight's gradient`);
     }
   });
 

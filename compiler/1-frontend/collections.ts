@@ -47,7 +47,7 @@ export function collectionProperty(c: CollectionValue, name: string, hooks: Arra
       if (c.kind === "Map") return fn((args, s) => c.entries.get(keyOf(args[0], who, s)));
       break;
     case "set":
-      if (c.kind === "Map") return fn((args, s) => (c.entries.set(keyOf(args[0], who, s), args[1]), c));
+      if (c.kind === "Map") return fn((args, s) => (c.entries.set(keyOf(args[0], who, s), hooks.stored(args[1], s)), c));
       break;
     case "add":
       if (c.kind === "Set") return fn((args, s) => (c.entries.set(keyOf(args[0], who, s), args[0]), c));

@@ -408,7 +408,7 @@ function instanceNorm(rank: number): LayerSpec {
       // normalized by its own statistics in every mode (no running ones): PyTorch refuses one position;
       // with running statistics only train mode normalizes so, and only it is refused (at run time)
       if (!b.trackRunningStats) requireSpatialElements(shape, who, site);
-      else if (oneSpatialElement(shape)) em.trainingRefusals.push(`${who} (${basename(site.loc.file)}:${site.loc.line}): ${noSpatialVariance(shape)}`);
+      else if (oneSpatialElement(shape)) em.refuseTraining(`${who} (${basename(site.loc.file)}:${site.loc.line}): ${noSpatialVariance(shape)}`);
       const [weight, bias] = [param_(self, "weight"), param_(self, "bias")];
       const perInstance = groupNorm(input, b.numFeatures, weight, bias, b.eps, site, em, who);
       if (!b.trackRunningStats) return perInstance;

@@ -44,12 +44,12 @@ export function requireValuesPerChannel(shape: Shape, when: "always" | "training
   const count = numel(shape.filter((_, i) => i !== 1));
   if (count.c > 1) return;
   if (count.p > 0) {
-    em.perSampleBatchStatistics.push({ inEval: when === "always" });
+    em.takesPerSampleStatistics(when === "always");
     return;
   }
   const message = `expected more than 1 value per channel when training (PyTorch's error), got input size ${formatShape(shape)}: a channel's statistics over one value`;
   if (when === "always") fail("shapeMismatch", `${who}: ${message}`, site.loc);
-  em.trainingRefusals.push(`${who} (${basename(site.loc.file)}:${site.loc.line}): ${message}`);
+  em.refuseTraining(`${who} (${basename(site.loc.file)}:${site.loc.line}): ${message}`);
 }
 
 export const functionalBatchNorm = {

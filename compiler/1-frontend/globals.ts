@@ -90,6 +90,11 @@ export interface ArrayHooks {
   size(size: number, what: "array" | "string", site: CallSite): void;
   /** The items of an iterable that is no array (a ModuleList, a Map), for Array.from; undefined if it is none. */
   items(v: Value): Value[] | undefined;
+  /**
+   * A value an assignment, an array or a Map stores: a tensor computed under F.noGrad in forward
+   * leaves the block without its gradient that way, as one the block returns (no-grad.ts).
+   */
+  stored(v: Value, site: CallSite): Value;
 }
 
 /**
@@ -361,7 +366,7 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         (args, site) => {
           hooks.charge(args.length, site);
           hooks.size(arr.length + args.length, "array", site);
-          for (const a of args) arr.push(a); // push(...args) overflows the stack past ~100,000
+          for (const a of args) arr.push(hooks.stored(a, site)); // push(...args) overflows the stack past ~100,000
           return arr.length;
         },
         // outs.push(<an error>) in a loop: the array holds a Poison for it, so that a later
@@ -427,7 +432,7 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
     case "reverse":
       return m(() => arr.reverse());
     case "fill":
-      return m((args) => arr.fill(args[0], args[1] as number | undefined, args[2] as number | undefined));
+      return m((args, site) => arr.fill(hooks.stored(args[0], site), args[1] as number | undefined, args[2] as number | undefined));
     case "find":
       return m((args, site) => arr.find((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
     case "findIndex":
@@ -471,7 +476,8 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
     // splice(start, deleteCount, ...items): in place, the removed ones returned, as JavaScript's
     case "splice":
       return m((args, site) => {
-        const [start, count, ...items] = args;
+        const [start, count, ...given] = args;
+        const items = given.map((v) => hooks.stored(v, site));
         if (typeof start !== "number" || (count !== undefined && typeof count !== "number")) fail("wrongArgumentType", `splice takes a start and a count (numbers), got ${describe(start)} and ${describe(count)}`, site.loc);
         hooks.size(arr.length + items.length, "array", site);
         // the items are a call's arguments, so a native spread of them is short
@@ -491,7 +497,7 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
     case "unshift": {
       const unshift = m((args, site) => {
         hooks.size(arr.length + args.length, "array", site);
-        const items = [...args];
+        const items = args.map((v) => hooks.stored(v, site));
         for (const v of arr) items.push(v);
         arr.length = 0;
         for (const v of items) arr.push(v); // not unshift(...args): a native spread overflows past ~150,000

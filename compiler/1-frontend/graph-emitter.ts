@@ -29,6 +29,8 @@ export class GraphEmitter {
     readonly builder: GraphBuilder,
     readonly constants: ConstructorTensors,
     private readonly inForward: () => boolean,
+    /** The mode the code being evaluated runs in: one branch of a test of this.training, or undefined for both. */
+    private readonly assumedMode: () => boolean | undefined = () => undefined,
   ) {}
 
   get scope(): string {
@@ -47,7 +49,26 @@ export class GraphEmitter {
   /** Why PyTorch refuses train mode for this model (Graph.trainingRefusals), each naming its file:line. */
   readonly trainingRefusals: string[] = [];
   /** Batch statistics over one value per sample and channel (Graph.perSampleBatchStatistics). */
-  readonly perSampleBatchStatistics: { readonly inEval: boolean }[] = [];
+  readonly perSampleBatchStatistics: { readonly inTraining: boolean; readonly inEval: boolean }[] = [];
+
+  /**
+   * Records why PyTorch refuses train mode — except for code that runs in eval mode only (after
+   * `if (this.training) return …`), which a train-mode call never reaches — once: code before a
+   * test of this.training is evaluated again for each mode.
+   */
+  refuseTraining(why: string): void {
+    if (this.assumedMode() !== false && !this.trainingRefusals.includes(why)) this.trainingRefusals.push(why);
+  }
+
+  /**
+   * Records batch statistics over one value per sample and channel, taken in train mode and, where
+   * `inEval`, in eval too — in the modes the code being evaluated runs in.
+   */
+  takesPerSampleStatistics(inEval: boolean): void {
+    const mode = this.assumedMode();
+    const [inTraining, evalToo] = [mode !== false, inEval && mode !== true];
+    if (inTraining || evalToo) this.perSampleBatchStatistics.push({ inTraining, inEval: evalToo });
+  }
 
   /** Each buffer's tensor in forward (state-updates.ts): its value as forward has changed it so far. */
   readonly stateValues = new Map<Node, TensorValue>();
@@ -73,7 +94,7 @@ export class GraphEmitter {
       // integers computed in float32 are exact within ±2²⁴: a larger number (a spatial hash's prime) would not be
       const large = promoted.dtype === "i32" ? inputs.find((i) => (i.op === "const" || i.op === "full") && Math.abs(i.attrs.value as number) > 2 ** 24) : undefined;
       if (large)
-        fail("invalidArgument", `${who}: int32 arithmetic computes in float32 here, exact within ±2²⁴ (16,777,216); ${large.attrs.value} is past it, so the result would not be PyTorch's (its integers wrap at 64 bits); where PyTorch's number is a float (1e9, -1e9), make the operand one first (x.float())`, site.loc);
+        fail("invalidArgument", `${who}: int32 arithmetic computes in float32 here, exact within ±2²⁴ (16,777,216); ${large.attrs.value} is past it, so the result would not be PyTorch's (its integers wrap at 64 bits); where PyTorch's number is a float, make the operand one first (x.float())`, site.loc);
       node = promoted;
     }
     checkTensorSize(node.shape, `the result of ${who}`, site.loc);

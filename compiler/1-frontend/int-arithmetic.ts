@@ -40,10 +40,14 @@ const valueOperands = (op: string, inputs: readonly Node[]): readonly Node[] => 
 
 /**
  * A whole number as an operand (a const or a fill): an integer one keeps an integer result (past ±2²⁴
- * the emitter refuses it). One past int64's range cannot be a PyTorch integer (its scalar would
- * overflow): it is a float literal (finfo's min, -1e30), whose result PyTorch promotes to float.
+ * the emitter refuses it). TypeScript cannot tell PyTorch's `1e9` from `1000000000`, so past ±2²⁴ the
+ * number decides: one float32 holds exactly (a port's `-1e9`, `1e10`, 2³⁰) or one past int64's range
+ * (finfo's min, -1e30; no PyTorch integer) is taken as a float literal, whose result PyTorch promotes
+ * to float — and computes as float32 does, so the values agree either way; one float32 cannot hold (a
+ * spatial hash's prime) can only be an integer, which the emitter refuses rather than round.
  */
-const wholeNumber = (n: Node) => isNumber(n) && Number.isInteger(n.attrs.value) && Math.abs(n.attrs.value as number) < 2 ** 63;
+const wholeNumber = (n: Node) => isNumber(n) && Number.isInteger(n.attrs.value) && !floatLiteralPastExactIntegers(n.attrs.value as number);
+const floatLiteralPastExactIntegers = (v: number) => Math.abs(v) > 2 ** 24 && (Math.abs(v) >= 2 ** 63 || Math.fround(v) === v);
 /** A number written as an operand: a const, or a 0-dim fill (F.where's); F.zeros(5) is a float32 tensor, as PyTorch's. */
 const isNumber = (n: Node) => n.op === "const" || (n.op === "full" && n.shape.length === 0);
 /** An int32 tensor, a bool one (0/1 float32 here: PyTorch's integers 0 and 1 beside integers) or a whole number. */

@@ -205,6 +205,17 @@ export function withViews<T extends Value>(base: TensorValue, result: T): T {
   return result;
 }
 
+/**
+ * `t`'s values without a gradient, as a view of it (the detach view x.detach() makes: an in-place
+ * change through it still reaches t's storage, as PyTorch's alias would): what `p.data = v` stores
+ * (the .data setter records nothing), and what a tensor computed under F.noGrad is where it leaves
+ * the block by an assignment rather than a return (`with torch.no_grad(): t = f(x)`).
+ */
+export function detachedView(t: TensorValue, em: GraphEmitter, site: CallSite): TensorValue {
+  if (em.constants.owns(t.node)) return t;
+  return withViews(t, em.tensor("detach", [t], {}, "detach", site));
+}
+
 /** The storage x is a view of (x itself if it is none). */
 export const storageOf = (x: TensorValue): TensorValue => rootOf.get(x) ?? x;
 

@@ -742,7 +742,8 @@ function classifierOf(from: Node, target: Node): Node | undefined {
 /**
  * The fewest samples a device's share may hold: 2 where an op takes batch statistics over one value
  * per sample (BatchNorm1d of [N, C]: c = 1 value per sample and channel), in training and, where it
- * keeps no running statistics, in eval too (OpTraits.batchStatistics); nothing otherwise.
+ * keeps no running statistics, in eval too (OpTraits.batchStatistics; F.batch_norm's composition,
+ * Graph.perSampleBatchStatistics, in the modes that run it); nothing otherwise.
  */
 function minSamplesPerDevice(graph: Graph): { minSamplesPerDevice?: { training: number; eval: number } } {
   let [training, inEval] = [1, 1];
@@ -753,10 +754,10 @@ function minSamplesPerDevice(graph: Graph): { minSamplesPerDevice?: { training: 
     if (stats.inEval) inEval = 2;
   }
   for (const stats of graph.perSampleBatchStatistics ?? []) {
-    training = 2;
+    if (stats.inTraining) training = 2;
     if (stats.inEval) inEval = 2;
   }
-  return training > 1 ? { minSamplesPerDevice: { training, eval: inEval } } : {};
+  return training > 1 || inEval > 1 ? { minSamplesPerDevice: { training, eval: inEval } } : {};
 }
 
 /**

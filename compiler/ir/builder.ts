@@ -88,7 +88,7 @@ export class GraphBuilder {
   finish(
     name: string,
     outputs: readonly Node[],
-    training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[]; trainingRefusals?: readonly string[]; perSampleBatchStatistics?: readonly { readonly inEval: boolean }[] },
+    training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[]; trainingRefusals?: readonly string[]; perSampleBatchStatistics?: readonly { readonly inTraining: boolean; readonly inEval: boolean }[] },
     outputNames?: readonly string[],
     stateDict?: readonly StateDictKey[],
   ): Graph {

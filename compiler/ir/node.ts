@@ -123,9 +123,9 @@ export interface Graph {
   /**
    * Batch statistics over one value per sample and channel that no op's batchStatistics trait
    * shows (F.batch_norm's composition): as a BatchNorm1d of [N, C], the runtime refuses a device's
-   * share of one sample — in training, and in eval too where `inEval`.
+   * share of one sample — in the modes that run it: training where `inTraining`, eval where `inEval`.
    */
-  readonly perSampleBatchStatistics?: readonly { readonly inEval: boolean }[];
+  readonly perSampleBatchStatistics?: readonly { readonly inTraining: boolean; readonly inEval: boolean }[];
   /**
    * PyTorch's state_dict() keys in its order (1-frontend/module-tree.ts stateDictKeys): every
    * param and buffer under its own name, and again under each other path that reaches it (a tied

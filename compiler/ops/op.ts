@@ -599,6 +599,12 @@ export function requireIndices(idx: TensorType, who: string): void {
     throw new ShapeError(`${who} expects int32 indices, got ${idx.dtype} ${formatShape(idx.shape)} (a comparison's mask and F.tensor of numbers are float32: convert with .int(), or write F.tensor(values, { dtype: "int32" }))`, "dtypeMismatch");
 }
 
+/**
+ * A float32 operand. An int32 one is PyTorch's integer, which these ops refuse too — but TypeScript's
+ * `1.0` is `1`, so a port's `mask * 1.0` (float in PyTorch) counts the mask here: the message says so.
+ */
 export function requireFloat(t: TensorType, who: string, what = "input"): void {
-  if (t.dtype !== "f32") throw new ShapeError(`${who} expects a float32 ${what}, got ${t.dtype}`, "dtypeMismatch");
+  if (t.dtype === "f32") return;
+  const why = t.dtype === "i32" ? ` (an integer tensor, as PyTorch's int64: convert it with .float(); TypeScript's 1.0 is 1, so a port's mask.mul(1.0), float in PyTorch, is an int32 count here)` : "";
+  throw new ShapeError(`${who} expects a float32 ${what}, got ${t.dtype}${why}`, "dtypeMismatch");
 }

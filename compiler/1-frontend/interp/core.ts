@@ -13,7 +13,9 @@ import { Budget, resolveLimits, type Limits } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf, SourceFiles } from "../source.ts";
 import { optimNamespace, trainingClass } from "../training.ts";
-import { BuiltinFunction, ClassValue, CollectionValue, FunctionValue, ModuleValue, Poison, type CallSite, type TensorValue, type Value } from "../values.ts";
+import { BuiltinFunction, ClassValue, CollectionValue, FunctionValue, ModuleValue, Poison, TensorValue, type CallSite, type Value } from "../values.ts";
+import { insideNoGrad } from "../no-grad.ts";
+import { detachedView } from "../views.ts";
 import type { Node } from "../../ir/node.ts";
 import type { PlainState } from "../module-tree.ts";
 
@@ -99,7 +101,7 @@ export abstract class InterpreterCore {
     this.limits = limits;
     this.budget = new Budget(limits);
     this.builder = new GraphBuilder(limits.maxOps);
-    this.em = new GraphEmitter(this.builder, new ConstructorTensors(limits.maxOps), () => this.phase === "forward");
+    this.em = new GraphEmitter(this.builder, new ConstructorTensors(limits.maxOps), () => this.phase === "forward", () => this.assumedMode);
     this.sources = new SourceFiles(limits.maxDepth);
     const host = {
       em: this.em,
@@ -131,6 +133,7 @@ export abstract class InterpreterCore {
     size: (size: number, what: "array" | "string", site: CallSite) => this.budget.size(size, what, site.loc),
     // Array.from(this.stages, …): a ModuleList or Sequential's modules, a Map's or Set's entries
     items: (v: Value): Value[] | undefined => (v instanceof ModuleValue && v.isSequence ? [...v.elements] : v instanceof CollectionValue ? collectionItems(v) : undefined),
+    stored: (v: Value, site: CallSite): Value => (this.phase === "forward" && insideNoGrad() && v instanceof TensorValue ? detachedView(v, this.em, site) : v),
   };
 
   /** What forward hooks need (module-hooks.ts): the constructor-only check, and calls of the hooks. */

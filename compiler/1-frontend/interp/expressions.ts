@@ -420,6 +420,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
   }
 
   protected assign(target: TsNode, value: Value, scope: Scope): void {
+    // a tensor computed under F.noGrad that leaves the block by an assignment (a variable outside it,
+    // a buffer, p.data, an attribute) carries no gradient, as one the block returns
+    value = this.arrayHooks.stored(value, this.site(target));
     if (TsNode.isIdentifier(target)) {
       const r = scope.assign(target.getText(), value);
       if (r === "const") fail("assignToConst", `'${target.getText()}' is a constant`, locOf(target));

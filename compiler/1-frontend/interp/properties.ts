@@ -17,7 +17,7 @@ import { indexWith } from "../indexing.ts";
 import { claimCaptured, inPlaceMethod } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
 import { distributionProperty } from "../distributions.ts";
-import { VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
+import { detachedView, VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES, REFUSED_TENSOR_METHODS } from "../refused-names.ts";
 import { EXTRA_IN_PLACE, EXTRA_METHODS } from "../torch-extras.ts";
@@ -615,7 +615,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return setParameterRequiresGrad(obj, value);
     }
     // buf.data = v in forward (a buffer read through a list or a helper): the buffer takes v, as this.buf = v does
-    if (obj instanceof TensorValue && name === "data" && isState(obj)) return assignState(obj, value, "x.data = …", site);
+    // (the .data setter records nothing: the buffer's new value carries no gradient, under F.noGrad or not)
+    if (obj instanceof TensorValue && name === "data" && isState(obj)) return assignState(obj, value instanceof TensorValue ? detachedView(value, this.em, site) : value, "x.data = …", site);
     // MoCo's momentum update `param_k.data = param_k.data * m + param_q.data * (1 - m)` under no_grad
     if (obj instanceof TensorValue && name === "data")
       fail("unsupportedSyntax", `x.data = v in forward: forward changes only a module's own buffers (registerBuffer) and frozen parameters (requiresGrad false), never a trained one (the optimizer's): an EMA of weights (MoCo's key encoder, a mean teacher) freezes its copy in the constructor (p.requiresGrad = false)`, site.loc);
