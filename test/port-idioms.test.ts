@@ -77,6 +77,15 @@ describe("initial values set through the parameter, in a constructor", () => {
     // PyTorch's spelling, p.requires_grad = False
     expect(declared(ctor("for (const p of this.fc.parameters()) (p as any).requires_grad = false;")).params).toEqual(["w"]);
   });
+  it("p.detach_() freezes the parameter, as PyTorch's clears a leaf's requires_grad (HF DistilBERT's sinusoidal embeddings); a part is refused", () => {
+    // DistilBERT's create_sinusoidal_embeddings: out.requires_grad = False; out[:, 0::2] = …; out.detach_()
+    const { params, buffers, init } = declared(ctor('this.w.index(":", "0::2").copy_(F.ones(2, 1)); this.w.detach_(); this.fc.weight.data.detach_();'));
+    expect(params).toEqual(["fc.bias"]);
+    expect(buffers.sort()).toEqual(["fc.weight", "w"]);
+    expect(values(init.get("w"))).toEqual([1, 0, 1, 0]);
+    // PyTorch: "Can't detach views in-place. Use detach() instead."
+    expect(first(ctor('this.w.index(":", 0).detach_();'))).toMatch(/^TSDP3004 7: .*detach_: a view cannot be detached in place/);
+  });
   it("refuses what has no initializer, with where and why", () => {
     expect(first(ctor("this.w.data.fill_(Infinity);"))).toMatch(/^TSDP3004 7: an nn.Parameter \[2, 2\]\.fill_: value must be a finite number, got the number Infinity/);
     expect(first(ctor("this.w.copy_(F.ones(3));"))).toMatch(/^TSDP\d+ 7: an nn.Parameter \[2, 2\]\.copy_: the source's shape \[3\] does not broadcast to the parameter's \[2, 2\]/);
