@@ -917,6 +917,8 @@ describe("small PyTorch idioms: finfo, item, an adaptive pool's None, `is None` 
   it("F.finfo(dtype)'s limits are the type's; x.item() is the value as a 0-dim tensor without gradient", () => {
     expect(run("return x.flatten(1).maskedFill(x.flatten(1).gt(0), F.finfo(x.dtype).min);").filter((v) => v < -1e38)).toEqual(Array(x.data.filter((v) => v > 0).length).fill(-3.4028234663852886e38));
     expect(run("const f = F.finfo('float16'); return x.flatten(1).mul(0).add(f.max + f.eps + f.bits);")[0]).toBe(65504 + 2 ** -10 + 16);
+    // an integer tensor's dtype (the typings take any tensor's): PyTorch's "torch.finfo() requires a floating point input type"
+    expect(first(model("return x.add(F.finfo(x.int().dtype).min);", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: F\.finfo: type must be one of .*got .*int32/);
     expect(run("return x.flatten(1).mul(this.s.item());", "s = new nn.Parameter(F.tensor(3));")).toEqual(Array.from(x.data, (v) => v * 3));
     // the value has no gradient, as PyTorch's Python number
     const { graph } = lowerSource(model("return x.flatten(1).mul(this.s.item());", "x: Tensor<[Batch, 2, 2, 3]>", "s = new nn.Parameter(F.tensor(3));"));
