@@ -562,8 +562,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   var(dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
   var(dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
   var(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
-  /** The legacy overload var(unbiased): over every element. */
-  var(unbiased: boolean): Tensor;
+  /** Over every element (the batch's too: each replica's share), as PyTorch's x.var() and the legacy var(unbiased) (pytorch/examples' actor-critic normalizes its returns by returns.std()). */
+  var(unbiased?: boolean): Tensor;
   var(options: { unbiased: boolean }): Tensor;
   var(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   var(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
@@ -572,8 +572,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   std(dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
   std(dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
   std(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
-  /** The legacy overload std(unbiased): over every element. */
-  std(unbiased: boolean): Tensor;
+  /** Over every element (the batch's too: each replica's share), as PyTorch's x.std() and the legacy std(unbiased) (pytorch/examples' actor-critic normalizes its returns by returns.std()). */
+  std(unbiased?: boolean): Tensor;
   std(options: { unbiased: boolean }): Tensor;
   std(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   std(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
@@ -2776,6 +2776,8 @@ export namespace F {
   function logsumexp(x: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   function logsumexp(x: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
+  /** torch.std(x): over every element, unbiased */
+  function std(x: Tensor): Tensor;
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
   function std(x: Tensor, dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;

@@ -36,6 +36,8 @@ export class PortForms extends nn.Module {
     // port63: HF GPT-2's bool causal buffer and masked fill with torch.finfo(scores.dtype).min (DistilBERT)
     const causal = F.tril(F.ones([3, 3], { dtype: F.bool })).mul(F.ones(3, 3, { dtype: F.bool })).index(1).mul(F.zerosLike(y, { dtype: F.bool }).logicalNot());
     const masked = y.maskedFill(causal.eq(0), F.tensor(F.finfo(y.dtype).min)).add(F.finfo(y.dtype).eps);
-    return masked.add(tied).add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
+    // actor-critic's (returns - returns.mean()) / (returns.std() + eps), torch.std(x) and x.var()
+    const normalized = y.sub(y.mean()).div(y.std().add(F.std(y)).add(y.var()).add(1e-7));
+    return masked.add(tied).add(normalized).add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
   }
 }
