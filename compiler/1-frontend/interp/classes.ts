@@ -14,7 +14,7 @@ import {
   type ConstructorDeclaration,
 } from "ts-morph";
 import { calledFrom, CompileError, fail } from "../../diagnostics/diagnostic.ts";
-import { appendModule, callInOrder, moduleBase, setDictEntry } from "../layers.ts";
+import { appendModule, callInOrder, moduleBase, setDictEntry, setNamedSequentialChildren } from "../layers.ts";
 import { LimitError, limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
@@ -665,8 +665,9 @@ export class Interpreter extends PropertyEvaluator {
     return this.baseClass(chain[chain.length - 1]);
   }
 
-  /** nn.Sequential's constructor, for a class that extends it: its arguments (or one array of them) become children "0", "1", ... */
+  /** nn.Sequential's constructor, for a class that extends it: its arguments (or one array of them) become children "0", "1", ..., or one object's (an OrderedDict's) modules named children */
   protected sequentialSuper(self: ModuleValue, args: Value[], site: CallSite): void {
+    if (setNamedSequentialChildren(self, args, site)) return;
     const items = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
     items.forEach((m, i) => {
       if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, argument ${i + 1} is ${describe(m)}`, site.loc);
