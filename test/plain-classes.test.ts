@@ -25,6 +25,25 @@ class Scaler {
 `;
 
 describe("plain classes", () => {
+  it("{ ...instance } copies its fields, as JavaScript's own properties (torchvision's copy.copy(cnf) of a block config), not its getters; a module is not spread", () => {
+    const src = `${header}${classes}export class M extends nn.Module {
+  args = new ModelArgs({ dim: 3 });
+  forward(x: Tensor<[Batch, 3]>) {
+    const args = this.args;
+    const copy: Record<string, number> = { ...args, extra: 7 };
+    copy.dim = 9;
+    // the copy is its own: args.dim stays 3; hidden is a getter on the class, not copied
+    return x.mul(0).add(args.dim * 1000 + copy.dim * 100 + copy.nLayers * 10 + Object.keys(copy).length + ("hidden" in copy ? 50 : 0));
+  }
+}
+`;
+    const { graph } = lowerSource(src);
+    const [out] = runReference(graph, { x: nd([1, 3], [0, 0, 0]) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    // dim, nLayers, eps and extra
+    expect(out).toEqual([3924, 3924, 3924]);
+    const spreadModule = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 3);\n  forward(x: Tensor<[Batch, 3]>) { const o = { ...this.fc }; return x; }\n}\n`;
+    expect(diagnosticsOf(spreadModule).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP3003 cannot spread a module nn.Linear into an object/);
+  });
   it("a config dataclass with defaults and overrides, and a helper with parameter properties and methods, are not part of the model", () => {
     const src = `${header}${classes}export class M extends nn.Module {
   layers: nn.ModuleList;
