@@ -25,6 +25,29 @@ class Scaler {
 `;
 
 describe("plain classes", () => {
+  it("a plain class made in forward holds forward's tensors (Hugging Face's ModelOutput dataclasses); a module made inside it there is refused", () => {
+    const src = `${header}class ClassifierOutput {
+  loss: Tensor | null = null;
+  constructor(public logits: Tensor, public hiddenStates: Tensor | null = null) {}
+  get scaled() { return this.logits.mul(2); }
+}
+export class M extends nn.Module {
+  fc = new nn.Linear(3, 2);
+  forward(x: Tensor<[Batch, 3]>) {
+    const out = new ClassifierOutput(this.fc(x), x);
+    return out.loss === null ? out.scaled.add(out.hiddenStates!.sum(1, true)) : x;
+  }
+}
+`;
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 2);
+    const xs = [0.5, -1, 2];
+    const [got] = runReference(graph, { x: nd([1, 3], xs) }, state).outputs.map((o) => Array.from(o.data));
+    const w = Array.from(state.params.get("fc.weight")!.data), b = Array.from(state.params.get("fc.bias")!.data);
+    [0, 1].forEach((o) => expect(got[o]).toBeCloseTo(2 * (b[o] + xs.reduce((acc, v, i) => acc + w[o * 3 + i] * v, 0)) + 1.5, 12));
+    const maker = `${header}class Maker {\n  fc = new nn.Linear(3, 2);\n}\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>) { return new Maker().fc(x); }\n}\n`;
+    expect(diagnosticsOf(maker).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP3005 nn\.Linear is created inside forward/);
+  });
   it("{ ...instance } copies its fields, as JavaScript's own properties (torchvision's copy.copy(cnf) of a block config), not its getters; a module is not spread", () => {
     const src = `${header}${classes}export class M extends nn.Module {
   args = new ModelArgs({ dim: 3 });
