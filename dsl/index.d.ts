@@ -193,8 +193,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   trunc_(): this;
   sign_(): this;
   reciprocal_(): this;
-  maskedFill_(mask: Tensor, value: number): this;
-  maskedFill_(options: { mask: Tensor; value: number }): this;
+  maskedFill_(mask: Tensor, value: number | Tensor): this;
+  maskedFill_(options: { mask: Tensor; value: number | Tensor }): this;
   addcmul_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): this;
   addcmul_(options: { tensor1: Tensor; tensor2: Tensor; value?: number }): this;
   addcdiv_(tensor1: Tensor, tensor2: Tensor, options?: { value?: number }): this;
@@ -562,8 +562,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   var(dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
   var(dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
   var(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
-  /** The legacy overload var(unbiased): over every element. */
-  var(unbiased: boolean): Tensor;
+  /** Over every element (the batch's too: each replica's share), as PyTorch's x.var() and the legacy var(unbiased) (pytorch/examples' actor-critic normalizes its returns by returns.std()). */
+  var(unbiased?: boolean): Tensor;
   var(options: { unbiased: boolean }): Tensor;
   var(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   var(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
@@ -572,8 +572,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   std(dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
   std(dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
   std(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
-  /** The legacy overload std(unbiased): over every element. */
-  std(unbiased: boolean): Tensor;
+  /** Over every element (the batch's too: each replica's share), as PyTorch's x.std() and the legacy std(unbiased) (pytorch/examples' actor-critic normalizes its returns by returns.std()). */
+  std(unbiased?: boolean): Tensor;
   std(options: { unbiased: boolean }): Tensor;
   std(dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
   std(options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
@@ -838,10 +838,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   bitwiseXor(options: { other: Tensor | boolean }): Tensor;
   /** PyTorch's ~mask, on a bool mask: logicalNot */
   bitwiseNot(): Tensor;
-  /** `value` where mask ≠ 0 (mask broadcasts to this tensor's shape); −Infinity before a softmax masks a position out. */
-  maskedFill(mask: Tensor, value: number): Tensor;
-  maskedFill(mask: Tensor, options: { value: number }): Tensor;
-  maskedFill(options: { mask: Tensor; value: number }): Tensor;
+  /** `value` where mask ≠ 0 (mask broadcasts to this tensor's shape); −Infinity before a softmax masks a position out. A number or a 0-dim tensor (Hugging Face's scores.masked_fill(mask, torch.tensor(torch.finfo(scores.dtype).min))). */
+  maskedFill(mask: Tensor, value: number | Tensor): Tensor;
+  maskedFill(mask: Tensor, options: { value: number | Tensor }): Tensor;
+  maskedFill(options: { mask: Tensor; value: number | Tensor }): Tensor;
   /** Lower triangle of the last two dims: keeps (r, c) where c − r ≤ diagonal, as torch.tril. */
   tril(diagonal?: number): Tensor;
   tril(options?: { diagonal?: number }): Tensor;
@@ -2776,6 +2776,8 @@ export namespace F {
   function logsumexp(x: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   function logsumexp(x: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
+  /** torch.std(x): over every element, unbiased */
+  function std(x: Tensor): Tensor;
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
   function std(x: Tensor, dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
@@ -3310,8 +3312,8 @@ export namespace F {
   const float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool";
   /** The narrower integer types, held as int32 (older ports' uint8 masks): a value past their range does not wrap. */
   const uint8: "int32", int8: "int32", int16: "int32", short: "int32";
-  /** torch.finfo(dtype): bits, eps, max, min, tiny (smallestNormal) and resolution of a float type (float32 by default). */
-  function finfo(type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double"): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
+  /** torch.finfo(dtype): bits, eps, max, min, tiny (smallestNormal) and resolution of a float type (float32 by default); also a tensor's dtype (Hugging Face's torch.finfo(scores.dtype).min), refused when it compiles if that is int32, as PyTorch raises for an integer type. */
+  function finfo(type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double" | DType): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
   function finfo(options?: { type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double" }): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
@@ -3474,8 +3476,8 @@ export namespace F {
   interface FactoryOptions { dtype?: "float32"; device?: unknown; requiresGrad?: boolean }
   /** zeros, ones, full, empty and the *Like factories of dtype int32 (or int64, held as int32): the value rounded toward zero */
   interface IntFactoryOptions { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }
-  /** another tensor's dtype, known to the compiler but not to TypeScript: torchvision's stochastic_depth torch.empty(size, dtype=input.dtype, device=input.device) */
-  interface DtypeOfFactoryOptions { dtype: DType; device?: unknown; requiresGrad?: boolean }
+  /** another tensor's dtype, known to the compiler but not to TypeScript: torchvision's stochastic_depth torch.empty(size, dtype=input.dtype, device=input.device); or bool, a 0/1 mask (HF GPT-2's torch.tril(torch.ones((n, n), dtype=torch.bool))) */
+  interface DtypeOfFactoryOptions { dtype: DType | "bool"; device?: unknown; requiresGrad?: boolean }
   /** torch.tensor(data): listed values (a number or nested arrays of them), float32. Read in forward, at most 64 values (a larger table is a buffer made in the constructor). */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32" }): Tensor;
   function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype?: "float32" }): Tensor;
@@ -3488,7 +3490,7 @@ export namespace F {
   function zeros(...size: number[]): Tensor;
   /** torch.zeros(B, T, dtype=torch.long): the sizes one by one, then the options (ones, empty, rand, randn likewise) */
   function zeros(...size: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
-  function zeros(...size: [...number[], FactoryOptions]): Tensor;
+  function zeros(...size: [...number[], FactoryOptions | DtypeOfFactoryOptions]): Tensor;
   /** torch.zeros(size=(2, 3)) → F.zeros({ size: [2, 3] }) (ones, empty, rand, randn likewise) */
   function zeros(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(options: { size: Size } & FactoryOptions): Tensor;
@@ -3497,7 +3499,7 @@ export namespace F {
   function ones(size: Size, options: DtypeOfFactoryOptions): Tensor;
   function ones(...size: number[]): Tensor;
   function ones(...size: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;
-  function ones(...size: [...number[], FactoryOptions]): Tensor;
+  function ones(...size: [...number[], FactoryOptions | DtypeOfFactoryOptions]): Tensor;
   function ones(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
   function ones(options: { size: Size } & FactoryOptions): Tensor;
   function full(size: Size, fillValue: number, options: IntFactoryOptions): Tensor<Shape, "int32">;
@@ -3508,7 +3510,7 @@ export namespace F {
   function full(size: Size, options: { fillValue: number } & FactoryOptions): Tensor;
   function full(options: { size: Size; fillValue: number } & FactoryOptions): Tensor;
   /** In forward: zeros (ones, fillValue) shaped like x, the batch dim included, as torch.zeros_like; x's dtype unless dtype is given. */
-  function zerosLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
+  function zerosLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   /** torch.empty's values are whatever memory held: tsdp's are zeros, the same on every run. */
   function empty(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   /** the seq2seq tutorial's torch.empty(B, 1, dtype=torch.long).fill_(SOS_token) */
@@ -3516,11 +3518,11 @@ export namespace F {
   function empty(size: Size, options?: FactoryOptions): Tensor;
   function empty(size: Size, options: DtypeOfFactoryOptions): Tensor;
   function empty(...sizes: number[]): Tensor;
-  function empty(...sizes: [...number[], FactoryOptions]): Tensor;
+  function empty(...sizes: [...number[], FactoryOptions | DtypeOfFactoryOptions]): Tensor;
   function empty(options: { size: Size } & FactoryOptions): Tensor;
-  function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
-  function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions): Tensor;
-  function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions | IntFactoryOptions): Tensor;
+  function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
+  function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
+  function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   function fullLike(input: Tensor, options: { fillValue: number } & (FactoryOptions | IntFactoryOptions)): Tensor;
   /**
    * Standard normal values (F.rand: uniform in [0, 1)). In forward, drawn afresh on every call, in
@@ -3700,9 +3702,9 @@ export namespace F {
   function logicalAnd(input: Tensor, options: { other: Tensor }): Tensor;
   function logicalOr(input: Tensor, other: Tensor): Tensor;
   function logicalOr(input: Tensor, options: { other: Tensor }): Tensor;
-  function maskedFill(input: Tensor, mask: Tensor, value: number): Tensor;
-  function maskedFill(input: Tensor, mask: Tensor, options: { value: number }): Tensor;
-  function maskedFill(input: Tensor, options: { mask: Tensor; value: number }): Tensor;
+  function maskedFill(input: Tensor, mask: Tensor, value: number | Tensor): Tensor;
+  function maskedFill(input: Tensor, mask: Tensor, options: { value: number | Tensor }): Tensor;
+  function maskedFill(input: Tensor, options: { mask: Tensor; value: number | Tensor }): Tensor;
   function clampMin(input: Tensor, min: Tensor | number): Tensor;
   function clampMin(input: Tensor, options: { min: Tensor | number }): Tensor;
   function clampMax(input: Tensor, max: Tensor | number): Tensor;

@@ -252,6 +252,34 @@ export class M extends nn.Module {
     expect(got).toEqual(want);
   });
 
+  it("a class that extends nn.Sequential with super(object) (an OrderedDict: torchvision's RegNet BottleneckTransform): named children, called in order", () => {
+    const source = model(
+      [
+        "class Transform extends nn.Sequential {",
+        "  constructor(se: boolean) {",
+        "    const layers: Record<string, nn.Module> = {};",
+        '    layers["a"] = new nn.Linear(2, 3);',
+        '    if (se) layers["se"] = new nn.Tanh();',
+        '    layers["c"] = new nn.Linear(3, 2);',
+        "    super(layers);",
+        "  }",
+        "}",
+        "class FromMap extends nn.Sequential {",
+        '  constructor() { super(new Map<string, nn.Module>([["fc", new nn.Linear(2, 2)], ["act", new nn.Sigmoid()]])); }',
+        "}",
+      ].join("\n"),
+      ["  f = new Transform(true);", "  m = new FromMap();", "  forward(x: Tensor<[Batch, 2]>) { return this.m(this.f(x)); }"].join("\n"),
+    );
+    const { graph } = lowerSource(source);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["f.a.weight", "f.a.bias", "f.c.weight", "f.c.bias", "m.fc.weight", "m.fc.bias"]);
+    const plain = model(
+      "",
+      ["  a = new nn.Linear(2, 3);", "  c = new nn.Linear(3, 2);", "  fc = new nn.Linear(2, 2);", "  forward(x: Tensor<[Batch, 2]>) { return F.sigmoid(this.fc(this.c(F.tanh(this.a(x))))); }"].join("\n"),
+    );
+    const [got, want] = bothOutputs(source, plain, nd([2, 2], Float64Array.from({ length: 4 }, (_, i) => Math.sin(i + 1))), 3);
+    expect(got).toEqual(want);
+  });
+
   it("nn.ModuleDict: children by name in insertion order, indexed, iterated by key, items(), has(), update() and assignment", () => {
     const source = model(
       "",

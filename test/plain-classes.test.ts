@@ -25,6 +25,48 @@ class Scaler {
 `;
 
 describe("plain classes", () => {
+  it("a plain class made in forward holds forward's tensors (Hugging Face's ModelOutput dataclasses); a module made inside it there is refused", () => {
+    const src = `${header}class ClassifierOutput {
+  loss: Tensor | null = null;
+  constructor(public logits: Tensor, public hiddenStates: Tensor | null = null) {}
+  get scaled() { return this.logits.mul(2); }
+}
+export class M extends nn.Module {
+  fc = new nn.Linear(3, 2);
+  forward(x: Tensor<[Batch, 3]>) {
+    const out = new ClassifierOutput(this.fc(x), x);
+    return out.loss === null ? out.scaled.add(out.hiddenStates!.sum(1, true)) : x;
+  }
+}
+`;
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 2);
+    const xs = [0.5, -1, 2];
+    const [got] = runReference(graph, { x: nd([1, 3], xs) }, state).outputs.map((o) => Array.from(o.data));
+    const w = Array.from(state.params.get("fc.weight")!.data), b = Array.from(state.params.get("fc.bias")!.data);
+    [0, 1].forEach((o) => expect(got[o]).toBeCloseTo(2 * (b[o] + xs.reduce((acc, v, i) => acc + w[o * 3 + i] * v, 0)) + 1.5, 12));
+    const maker = `${header}class Maker {\n  fc = new nn.Linear(3, 2);\n}\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>) { return new Maker().fc(x); }\n}\n`;
+    expect(diagnosticsOf(maker).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP3005 nn\.Linear is created inside forward/);
+  });
+  it("{ ...instance } copies its fields, as JavaScript's own properties (torchvision's copy.copy(cnf) of a block config), not its getters; a module is not spread", () => {
+    const src = `${header}${classes}export class M extends nn.Module {
+  args = new ModelArgs({ dim: 3 });
+  forward(x: Tensor<[Batch, 3]>) {
+    const args = this.args;
+    const copy: Record<string, number> = { ...args, extra: 7 };
+    copy.dim = 9;
+    // the copy is its own: args.dim stays 3; hidden is a getter on the class, not copied
+    return x.mul(0).add(args.dim * 1000 + copy.dim * 100 + copy.nLayers * 10 + Object.keys(copy).length + ("hidden" in copy ? 50 : 0));
+  }
+}
+`;
+    const { graph } = lowerSource(src);
+    const [out] = runReference(graph, { x: nd([1, 3], [0, 0, 0]) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    // dim, nLayers, eps and extra
+    expect(out).toEqual([3924, 3924, 3924]);
+    const spreadModule = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 3);\n  forward(x: Tensor<[Batch, 3]>) { const o = { ...this.fc }; return x; }\n}\n`;
+    expect(diagnosticsOf(spreadModule).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP3003 cannot spread a module nn.Linear into an object/);
+  });
   it("a config dataclass with defaults and overrides, and a helper with parameter properties and methods, are not part of the model", () => {
     const src = `${header}${classes}export class M extends nn.Module {
   layers: nn.ModuleList;

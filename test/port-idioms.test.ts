@@ -77,6 +77,15 @@ describe("initial values set through the parameter, in a constructor", () => {
     // PyTorch's spelling, p.requires_grad = False
     expect(declared(ctor("for (const p of this.fc.parameters()) (p as any).requires_grad = false;")).params).toEqual(["w"]);
   });
+  it("p.detach_() freezes the parameter, as PyTorch's clears a leaf's requires_grad (HF DistilBERT's sinusoidal embeddings); a part is refused", () => {
+    // DistilBERT's create_sinusoidal_embeddings: out.requires_grad = False; out[:, 0::2] = …; out.detach_()
+    const { params, buffers, init } = declared(ctor('this.w.index(":", "0::2").copy_(F.ones(2, 1)); this.w.detach_(); this.fc.weight.data.detach_();'));
+    expect(params).toEqual(["fc.bias"]);
+    expect(buffers.sort()).toEqual(["fc.weight", "w"]);
+    expect(values(init.get("w"))).toEqual([1, 0, 1, 0]);
+    // PyTorch: "Can't detach views in-place. Use detach() instead."
+    expect(first(ctor('this.w.index(":", 0).detach_();'))).toMatch(/^TSDP3004 7: .*detach_: a view cannot be detached in place/);
+  });
   it("refuses what has no initializer, with where and why", () => {
     expect(first(ctor("this.w.data.fill_(Infinity);"))).toMatch(/^TSDP3004 7: an nn.Parameter \[2, 2\]\.fill_: value must be a finite number, got the number Infinity/);
     expect(first(ctor("this.w.copy_(F.ones(3));"))).toMatch(/^TSDP\d+ 7: an nn.Parameter \[2, 2\]\.copy_: the source's shape \[3\] does not broadcast to the parameter's \[2, 2\]/);
@@ -908,6 +917,8 @@ describe("small PyTorch idioms: finfo, item, an adaptive pool's None, `is None` 
   it("F.finfo(dtype)'s limits are the type's; x.item() is the value as a 0-dim tensor without gradient", () => {
     expect(run("return x.flatten(1).maskedFill(x.flatten(1).gt(0), F.finfo(x.dtype).min);").filter((v) => v < -1e38)).toEqual(Array(x.data.filter((v) => v > 0).length).fill(-3.4028234663852886e38));
     expect(run("const f = F.finfo('float16'); return x.flatten(1).mul(0).add(f.max + f.eps + f.bits);")[0]).toBe(65504 + 2 ** -10 + 16);
+    // an integer tensor's dtype (the typings take any tensor's): PyTorch's "torch.finfo() requires a floating point input type"
+    expect(first(model("return x.add(F.finfo(x.int().dtype).min);", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: F\.finfo: type must be one of .*got .*int32/);
     expect(run("return x.flatten(1).mul(this.s.item());", "s = new nn.Parameter(F.tensor(3));")).toEqual(Array.from(x.data, (v) => v * 3));
     // the value has no gradient, as PyTorch's Python number
     const { graph } = lowerSource(model("return x.flatten(1).mul(this.s.item());", "x: Tensor<[Batch, 2, 2, 3]>", "s = new nn.Parameter(F.tensor(3));"));

@@ -491,22 +491,29 @@ function tripletWithDistanceClass(host: LayerHost): BuiltinClass {
   });
 }
 
+/**
+ * nn.Sequential(OrderedDict([("conv", …), ("relu", …)])), written with an object or a Map, and a
+ * subclass's super(layers) with one (torchvision's RegNet BottleneckTransform): named children, in
+ * the order given. False when the arguments are not one object or Map.
+ */
+export function setNamedSequentialChildren(seq: ModuleValue, args: Value[], site: CallSite): boolean {
+  const named = args.length === 1 && args[0] instanceof ObjectValue ? args[0].props : args.length === 1 && args[0] instanceof CollectionValue && args[0].kind === "Map" ? args[0].entries : undefined;
+  if (!named) return false;
+  for (const [key, m] of named) {
+    const name = String(key);
+    if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, '${name}' is ${describe(m)}`, site.loc);
+    checkLayerName(name, "a layer", site.loc);
+    seq.fields.set(name, m);
+  }
+  return true;
+}
+
 /** nn.Sequential(a, b, c): children "0", "1", "2", called in order. */
 function sequentialClass(host: LayerHost): BuiltinClass {
   return new BuiltinClass("nn.Sequential", (args, site) => {
     host.requireConstruct("nn.Sequential", site);
     const seq = sequentialModule(site, (m, a, s) => host.callModule(m, a, s));
-    // nn.Sequential(OrderedDict([("conv", …), ("relu", …)])) is written with an object or a Map: named children
-    const named = args.length === 1 && args[0] instanceof ObjectValue ? args[0].props : args.length === 1 && args[0] instanceof CollectionValue && args[0].kind === "Map" ? args[0].entries : undefined;
-    if (named) {
-      for (const [key, m] of named) {
-        const name = String(key);
-        if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, '${name}' is ${describe(m)}`, site.loc);
-        checkLayerName(name, "a layer", site.loc);
-        seq.fields.set(name, m);
-      }
-      return seq;
-    }
+    if (setNamedSequentialChildren(seq, args, site)) return seq;
     const items = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
     items.forEach((m, i) => {
       if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, argument ${i + 1} is not one`, site.loc);

@@ -37,6 +37,15 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
       return p;
     case "detach":
       return new BuiltinFunction(who, (args, s) => (bindArgs(who, [], args, s), p));
+    // HF DistilBERT's create_sinusoidal_embeddings: out.detach_() on a leaf clears its requires_grad
+    // (the parameter is frozen, as requiresGrad_(false)); PyTorch refuses it on a view
+    case "detach_":
+      return new BuiltinFunction(who, (args, s) => {
+        bindArgs(who, [], args, s);
+        if (p instanceof ParameterRegion) return fail("invalidArgument", `${who}: a view cannot be detached in place (PyTorch's "Can't detach views in-place"); detach the whole parameter`, s.loc);
+        setParameterRequiresGrad(p, false);
+        return p;
+      });
     // self.weight.new_zeros((r, in)) (loralib's LoRA): torch's factories, constructor tensors
     case "newZeros":
     case "newOnes":

@@ -33,6 +33,11 @@ export class PortForms extends nn.Module {
     changed.copysign_(x).sgn_().tanh_().sinc_().atan2_(x).clip_(-1, 1).cumsum_(1).xlogy_(x.abs()).trueDivide_(2);
     changed.scatterReduce_(1, x.gt(0).int(), x, "amax");
     const tied = this.head(y).unsqueeze(0).permute([2, 1, 0]).squeeze(-1).t().mul(F.empty([y.shape[0], 1], { dtype: y.dtype, device: y.device }).bernoulli_(0.5).add(F.zeros([1, 3], { dtype: x.dtype })));
-    return y.add(tied).add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
+    // port63: HF GPT-2's bool causal buffer and masked fill with torch.finfo(scores.dtype).min (DistilBERT)
+    const causal = F.tril(F.ones([3, 3], { dtype: F.bool })).mul(F.ones(3, 3, { dtype: F.bool })).index(1).mul(F.zerosLike(y, { dtype: F.bool }).logicalNot());
+    const masked = y.maskedFill(causal.eq(0), F.tensor(F.finfo(y.dtype).min)).add(F.finfo(y.dtype).eps);
+    // actor-critic's (returns - returns.mean()) / (returns.std() + eps), torch.std(x) and x.var()
+    const normalized = y.sub(y.mean()).div(y.std().add(F.std(y)).add(y.var()).add(1e-7));
+    return masked.add(tied).add(normalized).add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
   }
 }

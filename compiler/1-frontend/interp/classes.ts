@@ -14,7 +14,7 @@ import {
   type ConstructorDeclaration,
 } from "ts-morph";
 import { calledFrom, CompileError, fail } from "../../diagnostics/diagnostic.ts";
-import { appendModule, callInOrder, moduleBase, setDictEntry } from "../layers.ts";
+import { appendModule, callInOrder, moduleBase, setDictEntry, setNamedSequentialChildren } from "../layers.ts";
 import { LimitError, limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
@@ -407,11 +407,12 @@ export class Interpreter extends PropertyEvaluator {
     // new Array(n), as Array(n)
     if (callee instanceof NamespaceValue && callee.name === "Array" && callee.call) return callee.call(args, site);
     if (!(callee instanceof ClassValue)) return fail("notCallable", `${describe(callee)} cannot be constructed with new`, site.loc);
-    this.requireConstructPhase(`new ${callee.name}`, site);
     const root = this.rootBase(callee);
-    for (const c of this.classChain(callee)) this.runStaticBlocks(c);
-    // a class extending no module (a config dataclass, a box coder): a plain instance
+    // a class extending no module (a config dataclass, a box coder, Hugging Face's ModelOutput
+    // dataclasses built in forward): a plain instance, which holds values and registers nothing
     const plain = root === undefined;
+    if (!plain) this.requireConstructPhase(`new ${callee.name}`, site);
+    for (const c of this.classChain(callee)) this.runStaticBlocks(c);
     if (!plain && root !== "module" && root !== "sequential" && root !== "dict" && !(root instanceof BuiltinClass))
       fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules and plain classes can be created in model code`, site.loc);
     // a stacked hourglass's Hourglass(n − 1) inside Hourglass(n): nesting of its own class with other
@@ -426,7 +427,8 @@ export class Interpreter extends PropertyEvaluator {
     self.dictLike = root === "dict";
     const saved = this.phase;
     this.enter(site.loc, CALL_LEVELS);
-    this.phase = "construct";
+    // made in forward, its constructor computes in forward: its tensors are forward's values
+    this.phase = plain && saved === "forward" ? "forward" : "construct";
     this.constructing.push({ decl: callee.decl, args });
     try {
       this.runConstructor(callee, self, args, site);
@@ -665,8 +667,9 @@ export class Interpreter extends PropertyEvaluator {
     return this.baseClass(chain[chain.length - 1]);
   }
 
-  /** nn.Sequential's constructor, for a class that extends it: its arguments (or one array of them) become children "0", "1", ... */
+  /** nn.Sequential's constructor, for a class that extends it: its arguments (or one array of them) become children "0", "1", ..., or one object's (an OrderedDict's) modules named children */
   protected sequentialSuper(self: ModuleValue, args: Value[], site: CallSite): void {
+    if (setNamedSequentialChildren(self, args, site)) return;
     const items = args.length === 1 && Array.isArray(args[0]) ? args[0] : args;
     items.forEach((m, i) => {
       if (!(m instanceof ModuleValue)) fail("wrongArgumentType", `nn.Sequential takes modules, argument ${i + 1} is ${describe(m)}`, site.loc);

@@ -106,10 +106,12 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
         } else if (TsNode.isShorthandPropertyAssignment(p)) props.set(p.getName(), this.identifier(p.getNameNode(), scope));
         else if (TsNode.isSpreadAssignment(p)) {
           const v = this.evalExpr(p.getExpression(), scope);
-          if (!(v instanceof ObjectValue)) fail("wrongArgumentType", `cannot spread ${describe(v)} into an object`, locOf(p));
+          // JavaScript copies own fields, so an instance of a plain class spreads its fields (torchvision's
+          // copy.copy(cnf) of a block config is { ...cnf }); a module's children are no plain data
+          const own = v instanceof ObjectValue ? v.props : v instanceof ModuleValue && v.plain ? v.fields : fail("wrongArgumentType", `cannot spread ${describe(v)} into an object`, locOf(p));
           // {...o} copies o, quadratic in a loop unless counted; a Map entry costs ~4 array elements
-          this.charge(4 * v.props.size, p);
-          for (const [k, x] of v.props) props.set(k, x);
+          this.charge(4 * own.size, p);
+          for (const [k, x] of own) props.set(k, x);
         } else fail("unsupportedSyntax", `${describeSyntax(p)} is not supported in object literals`, locOf(p));
       }
       return new ObjectValue(props);
