@@ -1,7 +1,6 @@
 // The build cache with real compiles: two `tsdp compile`s that need the same library at once build
 // it once (the second waits on the entry's lock, then copies the library), and both succeed.
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { load, tensor, type Tensor } from "../runtime/index.ts";

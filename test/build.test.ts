@@ -1,8 +1,7 @@
 // `tsdp compile` end to end on the CPU target: the model directory, the build cache, a plain
 // Node script that loads it, concurrent compiles, missing compilers and build errors.
 import { spawn } from "node:child_process";
-import { copyFileSync, cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, cpSync, existsSync, mkdirSync, readdirSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { explainBuildError } from "../compiler/6-build/build.ts";

@@ -3,8 +3,7 @@
 // live one waited for, a failed build leaving nothing behind. The same cache with real compiles
 // (two `tsdp compile`s of one model) is test/build-cache.test.ts.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, mkdirSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cachedEntry, cacheKey, StagedFiles, type EntryRecipe } from "../compiler/6-build/cache.ts";

@@ -13,8 +13,7 @@
 // hold to the reference), within 1e-5 relative to the largest gradient in fp32, and twice the
 // forward's bound in tf32 and bf16.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { compile, generate, type Compiled } from "../compiler/pipeline.ts";

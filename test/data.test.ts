@@ -2,8 +2,7 @@
 // run (CI's version of the main job), checkpoints that reload to the same accuracy, resuming,
 // and the training script's handling of missing data.
 import { spawn } from "node:child_process";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";

@@ -20,7 +20,6 @@
 // of the model's scale, and its momentum buffer holds only that noise.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";

@@ -8,8 +8,7 @@ import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
 import { load } from "../runtime/index.ts";
 import { compileForTestTarget, expectClose, expectGradientClose, expectEvalForwardClose, stepWithFloatTarget } from "./target-helpers.ts";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { scratchDir } from "./helpers.ts";
 

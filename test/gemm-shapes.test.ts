@@ -5,8 +5,7 @@
 // 1e-3, atol 1e-4·max|g| (as test/training.test.ts): fp32 sums in another order than float64's.
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { compile, generate, trainingPrograms } from "../compiler/pipeline.ts";

@@ -6,8 +6,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
 import { compile, generate } from "../compiler/pipeline.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";

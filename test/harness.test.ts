@@ -4,8 +4,7 @@
 // (Philox, the scatter, staging, init, the C ABI's errors, the training step's all-reduce and
 // CUDA-graph path) on the CPU target.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { existsSync, readdirSync, readFileSync, statSync, utimesSync } from "node:fs";
 import { basename, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { cacheDirectory, compileCommand, harnessFor } from "../compiler/6-build/build.ts";

@@ -1,8 +1,7 @@
 // `tsdp inspect --gpu`: the performance model over LeNet's launches, end to end through the CLI,
 // with and without a counters file, and the refusals of counters that do not fit.
 import { spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { GPU_NAMES } from "../compiler/gpu-specs.ts";

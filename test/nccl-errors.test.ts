@@ -4,8 +4,6 @@
 // must fail the step with NCCL's reason, abort the communicators, and leave the model training
 // through the in-process stand-in. Eager steps (no CUDA graph): the fake sums at call time.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";

@@ -4,8 +4,7 @@
 // nvcc must accept the same source for sm_80 and sm_90.
 import { execFile } from "node:child_process";
 import { promisify } from "node:util";
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { compileCommand } from "../compiler/6-build/build.ts";

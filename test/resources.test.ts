@@ -1,7 +1,7 @@
 // The ptxas resource report (compiler/6-build/resources.ts): parsing nvcc -Xptxas -v logs, the
 // launch configurations of generated code, the rules that fail a build's check, and the manifest
 // field that records them. No nvcc here: codegen.test.ts runs these on every example's real build.
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";

@@ -1,8 +1,7 @@
 // The Node runtime (runtime/): loading a compiled model directory and calling its C ABI, tested
 // against test/runtime/mock_model.cpp, a hand-written library that implements the same ABI.
 import { execFileSync } from "node:child_process";
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { copyFileSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import koffi from "koffi";

@@ -4,8 +4,7 @@
 // small model. Each expected number below is derived in its comment from the hardware's rules:
 // 32 banks of 4 bytes (a float4 access in 4 phases of 8 lanes), 32-byte sectors.
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

@@ -5,8 +5,7 @@
 // synchronous copy of memory that a not-yet-waited-for non-blocking stream still uses
 // ("tsdp cuda shim: race"), and TSDP_SHIM_FAIL_LAUNCH=n fails the n-th kernel launch, so the
 // error can be put anywhere in the step. Without the wait, the parameter reads below are reported.
-import { mkdtempSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";

@@ -3,8 +3,7 @@
 // prepares the next batch while the device runs this one; the next call that needs the model's
 // memory waits for it. On the CPU target the shim runs a stream's work at call time, so these tests
 // show the API's contract — the same training, bit for bit, whichever steps waited — not the overlap.
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";

@@ -12,8 +12,6 @@
 // digits as with the WMMA kernel this one replaced — which says nothing of the GEMM.
 import { describe, expect, it } from "vitest";
 import { execFile } from "node:child_process";
-import { mkdtempSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { compile } from "../compiler/pipeline.ts";

@@ -1,14 +1,13 @@
 // Training on the CPU target: compiled gradients against the reference, data-parallel
 // equivalence with checkpoints, optimizer trajectories, a learnable task, and bad input.
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import type { Graph } from "../compiler/ir/node.ts";
 import { formatShape } from "../compiler/ir/shape.ts";
 import { initState, type ModelState } from "../compiler/reference/init.ts";
-import { runReference, runReferenceAsync } from "../compiler/reference/interpret.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { newOptimizerState, optimizerStep, type StepOverrides } from "../compiler/reference/optim.ts";
 import { normals, uniforms } from "../compiler/reference/rng.ts";

@@ -4,8 +4,7 @@
 // still hashes as recorded. The full CLI's answers are in test/build.test.ts and
 // test/hardening-builddir.test.ts (class 3), which go through the shortcut.
 import { createHash } from "node:crypto";
-import { appendFileSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { appendFileSync, mkdirSync, readdirSync, readFileSync, truncateSync, utimesSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { fastUpToDate, isFreshBuild, MAX_RESOLUTIONS, MODULE_SCOPE, needsModuleScope, ownPackageJson, rememberResolution, tsdpFingerprint } from "../compiler/6-build/up-to-date.mjs";

@@ -1,7 +1,7 @@
 import { basename } from "node:path";
 import { convSummary } from "./layer-settings.ts";
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
-import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { asBoolean, isBooleanMask } from "./boolean-masks.ts";
 import { formatShape, type Dim } from "../ir/shape.ts";
 import type { ResampleAttrs } from "../ops/resample.ts";
 import { arg, CallProblems, locOfArg, opt, paddingModeArg, type Bound } from "./args.ts";

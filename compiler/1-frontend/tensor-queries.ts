@@ -180,7 +180,6 @@ function diag(x: TensorValue, k: number, site: CallSite, em: GraphEmitter, who: 
  */
 function slidingWindows(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const shape = x.node.shape;
-  const rank = shape.length;
   const dim = dimIn(shape, b.dimension, who, locOfArg(b, "dimension", site));
   const n = shape[dim];
   if (typeof n !== "number") fail("shapeMismatch", `${who}: the windows cannot run along the batch dim of ${formatShape(shape)}`, locOfArg(b, "dimension", site));

@@ -22,7 +22,7 @@ import { checkLayerName, isLayerName, memberName } from "../names.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
-import { VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
+import { VIEW_METHODS, viewOrCopy } from "../views.ts";
 import { fieldName, PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
 import { describeSyntax, didYouMean } from "./syntax.ts";

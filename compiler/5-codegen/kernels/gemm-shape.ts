@@ -164,9 +164,6 @@ export function col2imFits(t: { BM: number; BN: number }, c: GemmCol2im | undefi
   return !c || (t.BM % c.rowsPerImage === 0 && t.BN % c.colsPerChannel === 0 && t.BM * t.BN <= COL2IM_MAX_TILE);
 }
 
-/** The most rows of a k-major gathered operand one thread stages (16: the 64×32 4×4 tiles of 128 threads, spill-free on sm_90). */
-const MAX_GATHER_ROWS = 16;
-
 /**
  * The time of one output of a thread tile, relative to an FFMA at the full rate: the larger of the
  * shared-memory time of its operand reads and its issue time (perf-model.ts gemmLoop): 2 for 4×4,
