@@ -1,4 +1,5 @@
 import type { Node } from "../ir/node.ts";
+import { decide, type Rule } from "../ir/decide.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import type { CallSite, TensorValue } from "./values.ts";
 
@@ -56,45 +57,21 @@ export function markBooleanNode(node: Node): Node {
  */
 let known = new WeakMap<Node, boolean>();
 
-/** What decides `n`: its answer, or the operands whose answers it is (all of them must be bool). */
-function rule(n: Node): boolean | readonly (Node | undefined)[] {
+/** What decides `n`: its own op, or its operands (all of them must be bool). */
+function rule(n: Node): Rule {
   if (marked.has(n) || COMPARISONS.has(n.op)) return true;
   const operands = BOOL_OF_BOOLS[n.op];
   // a concat's parts are all its inputs; take's index is not a value
-  if (operands) return operands.length ? operands.map((i) => n.inputs[i]) : n.inputs;
+  if (operands) return { needs: "all", operands: operands.length ? operands.map((i) => n.inputs[i]) : n.inputs };
   // masked_fill keeps its input's dtype (the value cast to bool; a fill of 0 or 1 is one)
   if (n.op === "masked_fill" && !(n.attrs.value === 0 || n.attrs.value === 1)) return false;
   if (!KEEPS_VALUES.has(n.op) && n.op !== "masked_fill") return false;
   // cummax/cummin: the values keep the input's dtype, the indices are int
   if (n.op === "cum_extreme" && n.attrs.indices) return false;
-  return [n.inputs[0]];
+  return { needs: "all", operands: [n.inputs[0]] };
 }
 
-/** Whether a tensor PyTorch would type bool reaches here as `node` (without recursion: graphs can be deep). */
+/** Whether a tensor PyTorch would type bool reaches here as `node`. */
 export function isBooleanMask(node: Node): boolean {
-  const pending: Node[] = [node];
-  while (pending.length > 0) {
-    const n = pending[pending.length - 1];
-    if (known.has(n)) {
-      pending.pop();
-      continue;
-    }
-    const r = rule(n);
-    let answer: boolean | undefined = typeof r === "boolean" ? r : true;
-    // the operands in order, stopping at the first that is not bool (as `every` would)
-    if (typeof r !== "boolean")
-      for (const operand of r) {
-        if (operand === undefined) answer = false;
-        else if (!known.has(operand)) {
-          pending.push(operand);
-          answer = undefined;
-        } else answer = known.get(operand);
-        if (answer !== true) break;
-      }
-    if (answer !== undefined) {
-      known.set(n, answer);
-      pending.pop();
-    }
-  }
-  return known.get(node)!;
+  return decide(node, known, rule);
 }

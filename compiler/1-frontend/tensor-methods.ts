@@ -2,6 +2,7 @@ import { defaultLimits } from "../limits.ts";
 import { own } from "./names.ts";
 import { indexingMethods } from "./indexing.ts";
 import type { Node } from "../ir/node.ts";
+import { decide } from "../ir/decide.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
@@ -548,27 +549,8 @@ const NO_GRADIENT = new Set(["eq", "ne", "gt", "ge", "lt", "le"]);
 
 /** Whether a value depends on a trained parameter along a path that does not pass through detach (or a comparison). */
 function requiresGrad(n: Node): boolean {
-  const seen = new Map<Node, boolean>();
-  const stack: Node[] = [n];
-  while (stack.length > 0) {
-    const top = stack[stack.length - 1];
-    if (seen.has(top)) {
-      stack.pop();
-      continue;
-    }
+  return decide(n, new Map(), (top) =>
     // a comparison's mask and an integer are booleans and integers in PyTorch: no gradient
-    if (top.op === "param" || top.op === "detach" || top.inputs.length === 0 || top.dtype !== "f32" || NO_GRADIENT.has(top.op)) {
-      seen.set(top, top.op === "param");
-      stack.pop();
-      continue;
-    }
-    const pending = top.inputs.filter((i) => !seen.has(i));
-    if (pending.length > 0) {
-      stack.push(...pending);
-      continue;
-    }
-    seen.set(top, top.inputs.some((i) => seen.get(i)));
-    stack.pop();
-  }
-  return seen.get(n)!;
+    top.op === "param" || top.op === "detach" || top.inputs.length === 0 || top.dtype !== "f32" || NO_GRADIENT.has(top.op) ? top.op === "param" : { needs: "any", operands: top.inputs },
+  );
 }
