@@ -276,8 +276,24 @@ describe("weight norm (nn.utils.weightNorm, nn.utils.parametrizations.weightNorm
     expect(first(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2), 'weight', 2)"))).toMatch(/^TSDP3004 4: nn\.utils\.weightNorm: dim 2 is out of range for nn\.Linear\.weight \[2, 3\]/);
     expect(first(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2), 'scale')"))).toMatch(/nn\.Linear has no parameter 'scale' \(its parameters: weight, bias\)/);
     expect(first(wrapped("nn.utils.weightNorm(new nn.Sequential(new nn.Linear(3, 2)))"))).toMatch(/nn\.utils\.weightNorm takes a module with the parameter \(nn\.Linear, nn\.Conv1d, a module of yours with an nn\.Parameter\), got/);
-    expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = nn.utils.weightNorm(new nn.Linear(3, 2));\n  constructor() { super(); nn.init.zeros_(this.fc.weight); }"))).toMatch(
+    // once v has changed, the weight PyTorch's constructor would read (g·v/‖v‖ with the old g) is not v: refused
+    expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = nn.utils.weightNorm(new nn.Linear(3, 2));\n  constructor() { super(); this.fc.weight_v.data.fill_(1); nn.init.zeros_(this.fc.weight); }"))).toMatch(
       /nn\.Linear\.weight is computed in forward from the parameters that weight norm made \(weight_g, weight_v\); initialize those/,
+    );
+  });
+  it("a write into the weight after wrapping changes nothing, as PyTorch's (locuslab TCN's init_weights: conv.weight.data.normal_(0, 0.01))", () => {
+    // PyTorch's weight_norm sets module.weight to a tensor computed once and its forward pre-hook
+    // recomputes it from g and v before every forward (torch/nn/utils/weight_norm.py; locuslab/TCN#1:
+    // "L34 is not effective here"), so g and v keep their values
+    const plain = declared(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2))"));
+    const inits = "\n  constructor() { super(); this.fc.weight.data.normal_(0, 0.01); nn.init.zeros_(this.fc.weight); this.c.weight.fill_(3); }";
+    const written = declared(model("return this.fc(x).add(this.c(x.unsqueeze(1)).flatten(1));", "x: Tensor<[Batch, 3]>", `fc = nn.utils.weightNorm(new nn.Linear(3, 2)); c = nn.utils.parametrizations.weightNorm(new nn.Conv1d(1, 1, 2));${inits}`));
+    for (const name of ["fc.weight_g", "fc.weight_v"]) expect(written.init.get(name)).toEqual(plain.init.get(name));
+    expect(written.init.get("c.parametrizations.weight.original1")?.kind).toBe("uniform");
+    expect(written.init.get("c.parametrizations.weight.original0")?.kind).toBe("sliceNorm");
+    // the copy is no state: another parameter cannot repeat its draw
+    expect(first(model("return this.fc(x).add(this.g(x));", "x: Tensor<[Batch, 3]>", "fc = nn.utils.weightNorm(new nn.Linear(3, 2)); g = new nn.Linear(3, 2);\n  constructor() { super(); this.g.weight.data.copy_(this.fc.weight.data); }"))).toMatch(
+      /weight norm's g·v\/‖v‖, a copy that forward recomputes\) holds a uniform draw, which tsdp does not repeat into another parameter; copy the parameters weight norm made \(weight_v\)/,
     );
   });
 });

@@ -114,6 +114,8 @@ function copiedParameter(p: Handle, source: Handle, em: GraphEmitter, who: strin
   if (init.kind === "constant" || init.kind === "values") return init;
   if (init.kind !== "uniform" && init.kind !== "normal")
     return fail("unsupportedSyntax", `${who}: ${describeHandle(source)} holds a ${init.kind} draw, which tsdp does not repeat into another parameter; copy one initialized by nn.init's uniform or normal laws (a layer's default is one), or set both with the same computed tensor`, at);
+  if (source instanceof ParameterValue && source.copyOf !== undefined)
+    return fail("unsupportedSyntax", `${who}: ${source.copyOf} holds a ${init.kind} draw, which tsdp does not repeat into another parameter; copy the parameters weight norm made (weight_v)`, at);
   em.parameterCopies.push({ target: p, source, init });
   return init;
 }

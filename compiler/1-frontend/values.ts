@@ -140,6 +140,11 @@ export class ParameterValue {
    * initializer changes (nn.init.normal_(p) draws anew).
    */
   drawOrigin: StaticTensor | undefined;
+  /**
+   * Set on a constructor's copy of a computed parameter (ModuleValue.constructorCopies): what it
+   * copies, for messages; such a copy is no model state, so no other parameter repeats its draw.
+   */
+  copyOf: string | undefined;
   get init(): Init {
     return this.#init;
   }
@@ -359,6 +364,13 @@ export class ModuleValue {
    * and weight_v), by local name: what the layer's forward and `this.fc.weight` read instead.
    */
   readonly computed = new Map<string, () => TensorValue>();
+  /**
+   * What a constructor reads under a computed name, where PyTorch holds a tensor of its own there:
+   * weight_norm sets `weight` to g·v/‖v‖ once and its forward pre-hook replaces it before every
+   * forward, so writes into it (locuslab TCN's and HiFi-GAN's `conv.weight.data.normal_(0, 0.01)`)
+   * change nothing the model computes. Undefined where the value is not known (v changed since).
+   */
+  readonly constructorCopies = new Map<string, (loc: SourceLoc) => ParameterValue | undefined>();
   /**
    * A built-in layer's constructor settings, by the DSL's argument names, as PyTorch keeps them as
    * attributes (m.outChannels, m.kernelSize, m.inFeatures): what initialization code reads.

@@ -372,6 +372,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // weight norm's weight: computed from g and v where forward reads it; in a constructor it is not a tensor to initialize
     const computed = m.computed.get(name) ?? m.computed.get(snake(name));
     if (computed && this.phase === "forward") return computed();
+    const copy = computed && (m.constructorCopies.get(name) ?? m.constructorCopies.get(snake(name)))?.(site.loc);
+    if (copy) return copy;
     if (computed)
       return fail("nonConstant", `${m.typeName}.${name} is computed in forward from the parameters that ${m.params.some((p) => p.local.startsWith("parametrizations.")) ? "its parametrization" : "weight norm"} made (${[...m.params.map((p) => p.local)].filter((l) => l.startsWith(`${name}_`) || l.startsWith("parametrizations.")).join(", ")}); initialize those`, site.loc);
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
