@@ -1062,6 +1062,14 @@ export namespace nn {
     namedParameters(prefix?: string, recurse?: boolean): [string, Tensor][];
     /** In a constructor: calls fn on every child module's tree (children first), then on this one, as PyTorch's apply. */
     apply(fn: (module: Module) => void): this;
+    /** In a constructor: the parameters by state_dict name, for another module's loadStateDict (a module with buffers is refused). */
+    stateDict(): Record<string, Tensor>;
+    /**
+     * In a constructor: each parameter copied from the one of its name (DQN's
+     * `target.loadStateDict(policy.stateDict())`); strict refuses missing and unexpected keys, as PyTorch's.
+     */
+    loadStateDict(stateDict: Record<string, Tensor>, strict?: boolean, assign?: boolean): { missingKeys: string[]; unexpectedKeys: string[] };
+    loadStateDict(stateDict: Record<string, Tensor>, options: { strict?: boolean; assign?: boolean }): { missingKeys: string[]; unexpectedKeys: string[] };
   }
   interface Module {
     (...inputs: any[]): any;

@@ -170,6 +170,45 @@ describe("tensors computed in a constructor", () => {
     expect(Math.max(...k.map(Math.abs))).toBeLessThanOrEqual(1 / Math.sqrt(3));
   });
 
+  it("target.loadStateDict(policy.stateDict()) in a constructor (DQN's target network) starts the target with the policy's numbers; PyTorch's strict key check", () => {
+    // before: refused, "this.policy.stateDict is undefined, not a function"
+    const src = (load: string, target = "new Net()") => `${header}class Net extends nn.Module {
+  fc1 = new nn.Linear(3, 4);
+  head = new nn.Linear(4, 2);
+  forward(x: Tensor) { return this.head(F.relu(this.fc1(x))); }
+}
+export class M extends nn.Module {
+  policy = new Net();
+  target = ${target};
+  constructor() {
+    super();
+    ${load}
+    for (const p of this.target.parameters()) p.requiresGrad = false;
+  }
+  forward(x: Tensor<[Batch, 3]>) { return this.policy(x).sub(this.target(x)); }
+}
+`;
+    const { graph } = lowerSource(src("this.target.loadStateDict(this.policy.stateDict());"));
+    const state = initState(graph, 3);
+    for (const name of ["fc1.weight", "fc1.bias", "head.weight", "head.bias"]) {
+      const [p, t] = [state.params.get(`policy.${name}`)!.data, state.buffers.get(`target.${name}`)!.data];
+      expect(Array.from(t), name).toEqual(Array.from(p));
+      expect(new Set(p).size).toBe(p.length); // a draw, not a constant
+    }
+    // same parameters, so the two start equal: the output is 0
+    expect(Array.from(runReference(graph, { x: nd([1, 3], [0.5, -1, 2]) }, state).outputs[0].data)).toEqual([0, 0]);
+    // PyTorch's RuntimeError "Error(s) in loading state_dict for Net: Missing key(s) … Unexpected key(s) …"; strict false loads what matches
+    const other = "new nn.Sequential(new nn.Linear(3, 4), new nn.ReLU(), new nn.Linear(4, 2))";
+    expect(diagnosticsOf(src("this.target.loadStateDict(this.policy.stateDict());", other)).map((d) => d.message)[0]).toBe(
+      "nn.Sequential.loadStateDict: Error(s) in loading state_dict for nn.Sequential: Missing key(s): 0.weight, 0.bias, 2.weight, 2.bias. Unexpected key(s): fc1.weight, fc1.bias, head.weight, head.bias.",
+    );
+    expect(() => lowerSource(src("this.target.loadStateDict(this.policy.stateDict(), { strict: false });", other))).not.toThrow();
+    // target_net.eval(): one mode for the whole model, said where it is written (before: "'eval' is not defined on this.target")
+    expect(diagnosticsOf(src("this.target.loadStateDict(this.policy.stateDict());\n    this.target.eval();")).map((d) => d.message)[0]).toMatch(/^Net\.eval\(\): the compiled model has one mode, the whole model's, set at run time/);
+    // buffers are not copied as parameters are: refused rather than half copied
+    expect(diagnosticsOf(src("this.target.loadStateDict(this.policy.stateDict());", "new nn.BatchNorm1d(3)")).map((d) => d.message)[0]).toMatch(/^nn\.BatchNorm1d\.loadStateDict in a constructor copies parameters; nn\.BatchNorm1d has buffers \(running_mean, running_var, num_batches_tracked\)/);
+  });
+
   it("a module-level const is a constructor tensor too, usable as a buffer and in forward", () => {
     const source = `${header}const table = F.linspace(0, 1, 4);\n${model("", 'this.registerBuffer("t", table.mul(2));', "return x.add(table).add(this.t);")}`;
     const { graph, init } = stateOf(source);

@@ -505,6 +505,33 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           const all = namedParameters(m);
           return listed(b.recurse ? all : own(all), s).map((p) => [b.prefix ? `${b.prefix}.${p.name}` : p.name, parameter(p, s)]);
         });
+      // PyTorch's target_net.eval() keeps that subtree in eval mode until something calls train() on it
+      case "train":
+      case "eval":
+        return new BuiltinFunction(who, (_args, s) =>
+          fail(
+            "unsupportedSyntax",
+            `${who}(): the compiled model has one mode, the whole model's, set at run time (model.train(true) / model.train(false), as PyTorch's model.train() sets every submodule's); a submodule kept in eval mode while the rest trains (DQN's target network) is not supported — without dropout or batch norm in it, it computes the same in both modes and the call can go`,
+            s.loc,
+          ),
+        );
+      case "stateDict":
+      case "state_dict":
+        return new BuiltinFunction(who, (args, s) => {
+          this.requireConstructPhase(who, s);
+          bindArgs(who, [], args, s);
+          return new ObjectValue(new Map(namedParameters(withoutBuffers(m, who, s)).map((p) => [p.name, parameter(p, s)])));
+        });
+      case "loadStateDict":
+      case "load_state_dict":
+        return new BuiltinFunction(who, (args, s) => {
+          this.requireConstructPhase(who, s);
+          const b = bindArgs(who, [arg("stateDict", "any"), opt("strict", "bool", true), opt("assign", "bool", false)], args, s);
+          if (!(b.stateDict instanceof ObjectValue)) return fail("wrongArgumentType", `${who} in a constructor takes another module's stateDict(), got ${describe(b.stateDict)}`, locOfArg(b, "stateDict", s));
+          const { missing, unexpected } = this.loadParameters(withoutBuffers(m, who, s), b.stateDict, b.strict, who, s);
+          // PyTorch's NamedTuple of the keys left out
+          return new ObjectValue(new Map<string, Value>([["missingKeys", missing], ["unexpectedKeys", unexpected]]));
+        });
       case "apply":
         return new BuiltinFunction(who, (args, s) => {
           this.requireConstructPhase(who, s);
@@ -520,6 +547,27 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         });
     }
     return undefined;
+  }
+
+  /**
+   * target.load_state_dict(policy.state_dict()) in a constructor (DQN's target network, a teacher
+   * copied into a student): each parameter copied from the one of its name, as p.data.copy_(q.data)
+   * (parameter-init.ts), so both start with the same numbers. PyTorch's strict check of the keys.
+   */
+  private loadParameters(m: ModuleValue, state: ObjectValue, strict: boolean, who: string, s: CallSite): { missing: string[]; unexpected: string[] } {
+    const own = namedParameters(m);
+    const names = new Set(own.map((p) => p.name));
+    const missing = own.filter((p) => !state.props.has(p.name)).map((p) => p.name);
+    const unexpected = [...state.props.keys()].filter((k) => !names.has(k));
+    if (strict && (missing.length || unexpected.length))
+      fail("invalidArgument", `${who}: Error(s) in loading state_dict for ${m.typeName}:${missing.length ? ` Missing key(s): ${missing.join(", ")}.` : ""}${unexpected.length ? ` Unexpected key(s): ${unexpected.join(", ")}.` : ""}`, s.loc);
+    for (const p of own) {
+      const source = state.props.get(p.name);
+      if (source === undefined) continue;
+      const copy = this.getProperty(this.moduleProperty(p.module, p.local, s), "copy_", s) as BuiltinFunction;
+      copy.call([source], s);
+    }
+    return { missing, unexpected };
   }
 
   /**
@@ -750,4 +798,16 @@ function readThroughItsType(site: CallSite, name: string): boolean {
     return false;
   }
   return true;
+}
+
+/**
+ * A constructor's stateDict() holds the parameters, whose initializers copy_ repeats; a buffer's
+ * initial value is no such handle, so a module with buffers is refused rather than half copied.
+ */
+function withoutBuffers(m: ModuleValue, who: string, s: CallSite): ModuleValue {
+  for (const [path, each] of namedModules(m)) {
+    const buffers = [...each.buffers.map((b) => b.local), ...[...each.fields].filter(([, v]) => v instanceof ParameterValue && v.buffer).map(([k]) => k)];
+    if (buffers.length) fail("unsupportedSyntax", `${who} in a constructor copies parameters; ${path ? `${path} (${each.typeName})` : each.typeName} has buffers (${buffers.join(", ")}), which it would copy too: copy the parameters with p.data.copy_(q.data) over parameters()`, s.loc);
+  }
+  return m;
 }
