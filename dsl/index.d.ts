@@ -493,11 +493,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   mean(options: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" }): Tensor;
   /** The largest element; with a dim, PyTorch's (values, indices) pair. */
   max(): Tensor;
+  /** torch.max(x, other): the elementwise maximum, as maximum. First, so that an operand typed any (a module call's result) reads as a tensor. */
+  max(other: Tensor): Tensor;
   max(dim: number, keepdim?: boolean): MaxResult;
   max(dim: number, options?: { keepdim?: boolean }): MaxResult;
   max(options: { dim: number; keepdim?: boolean }): MaxResult;
-  /** torch.max(x, other): the elementwise maximum, as maximum. */
-  max(other: Tensor): Tensor;
   max(options: { other: Tensor }): Tensor;
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
   amax(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
@@ -510,10 +510,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   amin(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   amin(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   min(): Tensor;
+  min(other: Tensor): Tensor;
   min(dim: number, keepdim?: boolean): MaxResult;
   min(dim: number, options?: { keepdim?: boolean }): MaxResult;
   min(options: { dim: number; keepdim?: boolean }): MaxResult;
-  min(other: Tensor): Tensor;
   min(options: { other: Tensor }): Tensor;
   argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   argmin(dim: number, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
@@ -3675,16 +3675,18 @@ export namespace F {
   function amin(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   function amin(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
   function max(input: Tensor): Tensor;
+  // the elementwise form first: SAC's F.min(q1, q2) of a module call's results (typed any) is a tensor, not a (values, indices) pair
+  function max(input: Tensor, other: Tensor): Tensor;
   function max(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
   function max(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function max(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
-  function max(input: Tensor, other: Tensor): Tensor;
   function max(input: Tensor, options: { other: Tensor }): Tensor;
   function min(input: Tensor): Tensor;
+  // the elementwise form first: SAC's F.min(q1, q2) of a module call's results (typed any) is a tensor, not a (values, indices) pair
+  function min(input: Tensor, other: Tensor): Tensor;
   function min(input: Tensor, dim: number, keepdim?: boolean): MaxResult;
   function min(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function min(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
-  function min(input: Tensor, other: Tensor): Tensor;
   function min(input: Tensor, options: { other: Tensor }): Tensor;
   function argmax(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   function argmax(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;

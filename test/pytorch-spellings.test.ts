@@ -136,7 +136,7 @@ describe("spellings of movement, matmul, conversion and selection", () => {
   it("the forms of test/typing/port-forms.ts, which tsc checks against the typings, lower", () => {
     const { graph } = lowerModel("test/typing/port-forms.ts");
     // the parameters train (head.bias is headBias, named where named_parameters() meets it first); the buffer registered with { persistent: false } is not state
-    expect(graph.params.map((p) => p.attrs.name)).toEqual(["w", "headBias", "head.weight"]);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["w", "headBias", "twin.q1.weight", "twin.q1.bias", "twin.q2.weight", "twin.q2.bias", "head.weight"]);
     expect(graph.buffers).toEqual([]);
   });
   it("the forms of test/typing/option-forms.ts (the kernel size as a keyword, inplace, GLU's options, tuple unpacking of max, named outputs in the loss) lower; EmbeddingBag's weight.data = W starts it as W", () => {

@@ -8,9 +8,19 @@
 // the dims as one list (HF T5's values.permute([2, 0, 1])), a Linear's bias tied to a parameter
 // (HF ALBERT's and BERT's self.decoder.bias = self.bias), factories given another tensor's dtype
 // (torchvision's stochastic_depth: torch.empty(size, dtype=input.dtype, device=input.device)).
+// port65: torch.min/max(a, b) of operands typed any (a module call's result) is the elementwise form.
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
+class TwinQ extends nn.Module {
+  q1 = new nn.Linear(3, 3);
+  q2 = new nn.Linear(3, 3);
+  forward(x: Tensor): [Tensor, Tensor] {
+    return [this.q1(x), this.q2(x)];
+  }
+}
+
 export class PortForms extends nn.Module {
+  twin = new TwinQ();
   drop = new nn.Dropout(0.1, true);
   dropOptions = new nn.Dropout({ p: 0.2 });
   w = new nn.Parameter(F.ones([3, 3]), { requiresGrad: true });
@@ -38,6 +48,9 @@ export class PortForms extends nn.Module {
     const masked = y.maskedFill(causal.eq(0), F.tensor(F.finfo(y.dtype).min)).add(F.finfo(y.dtype).eps);
     // actor-critic's (returns - returns.mean()) / (returns.std() + eps), torch.std(x) and x.var()
     const normalized = y.sub(y.mean()).div(y.std().add(F.std(y)).add(y.var()).add(1e-7));
-    return masked.add(tied).add(normalized).add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
+    // port65: SAC's min_qf_pi = torch.min(qf1_pi, qf2_pi) of a module call's results (typed any): a tensor, not a (values, indices) pair
+    const [q1, q2] = this.twin(x);
+    const minQ: Tensor = F.min(q1, q2).add(F.max(q1, q2)).add(q1.min(q2)).add(q2.max(q1));
+    return minQ.add(masked).add(tied).add(normalized).add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
   }
 }
