@@ -119,6 +119,21 @@ export class Net extends nn.Module {
     expect(d[0].message).toMatch(/^Backbone\.train overrides nn\.Module\.train, which tsdp never calls: .* F\.batchNorm\(x, bn\.runningMean, bn\.runningVar, bn\.weight, bn\.bias, false, 0, bn\.eps\) in forward/);
   });
 
+  it("try/catch says why it is refused and what to write instead (SASRec's init loop skips 1-D parameters by catching xavier's error)", () => {
+    const d = diagnosticsOf(`${header}export class Net extends nn.Module {
+  fc = new nn.Linear(2, 2);
+  constructor() {
+    super();
+    for (const p of this.parameters()) {
+      try { nn.init.xavierNormal_(p); } catch { /* just ignore those failed init layers */ }
+    }
+  }
+  forward(x: Tensor<[Batch, 2]>) { return this.fc(x); }
+}`);
+    expect(d.map((x) => `${x.code} ${x.loc?.line}:${x.loc?.col}`)).toEqual(["TSDP2001 7:7"]);
+    expect(d[0].message).toMatch(/^try\/catch is not supported in model code: it runs when the model is compiled, .*`if \(p\.dim\(\) >= 2\) nn\.init\.xavierNormal_\(p\)`$/);
+  });
+
   it("x.max(dim) gives PyTorch's (values, indices)", () => {
     const m = lowerSource(`${header}
 export class Net extends nn.Module {

@@ -83,6 +83,9 @@ export abstract class StatementEvaluator extends FileEvaluator {
 
   execStatement(stmt: Statement, scope: Scope): Completion {
     const handler = this.statements[stmt.getKind()];
+    // model code runs once, when compiled: what PyTorch's except would catch is a compile error here
+    if (!handler && stmt.getKind() === SyntaxKind.TryStatement)
+      return fail("unsupportedSyntax", "try/catch is not supported in model code: it runs when the model is compiled, where an error is the compile's (SASRec's `try: xavier_normal_(p) except: pass` skips 1-D parameters); test the condition instead: `if (p.dim() >= 2) nn.init.xavierNormal_(p)`", locOf(stmt));
     if (!handler)
       return fail("unsupportedSyntax", `${describeSyntax(stmt)} is not supported in model code`, locOf(stmt));
     this.enter(stmt);
