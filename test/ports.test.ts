@@ -3,7 +3,7 @@
 // pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2,
 // yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial, a Conformer encoder as
 // lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer, Microsoft's Swin Transformer block, BlinkDL's RWKV-4, Meta's Llama with
-// Hugging Face's rotary tables, dreamquark's TabNet sparsemax), run by the reference interpreter: they compile, their
+// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -324,6 +324,24 @@ describe("ported models", () => {
     // positions 0..4 (50 logits each) are unchanged to the last bit; position 5 changes
     expect(after(0, 5)).toEqual(before(0, 5));
     expect(after(5, 6)).not.toEqual(before(5, 6));
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("locuslab TCN (port65): init_weights' write into the weight-normed convs changes nothing, as PyTorch's; each block's convs named once; causal through the chomped dilated convs, gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/tcn.ts");
+    const names = graph.params.map((p) => p.attrs.name as string);
+    // weight_norm re-registers the weight as weight_g, weight_v after the bias; the convs also held by `net` are listed once, under their first path
+    expect(names.slice(0, 7)).toEqual(["encoder.weight", "tcn.network.0.conv1.bias", "tcn.network.0.conv1.weight_g", "tcn.network.0.conv1.weight_v", "tcn.network.0.conv2.bias", "tcn.network.0.conv2.weight_g", "tcn.network.0.conv2.weight_v"]);
+    expect(names.some((n) => n.includes(".net."))).toBe(false);
+    const init = (name: string) => graph.params.find((p) => p.attrs.name === name)!.attrs.init;
+    // v keeps nn.Conv1d's own draw, g its rows' norms; the plain 1×1 downsample and the embedding take normal_(0, 0.01)
+    expect(init("tcn.network.0.conv1.weight_v")).toMatchObject({ kind: "uniform" });
+    expect(init("tcn.network.0.conv1.weight_g")).toMatchObject({ kind: "sliceNorm" });
+    expect(init("tcn.network.0.downsample.weight")).toEqual({ kind: "normal", std: 0.01 });
+    expect(init("encoder.weight")).toEqual({ kind: "normal", std: 0.01 });
+    const { before, after } = logitsWithTokenChanged(graph, initState(graph, 0), "x", [3, 1, 4, 1, 5, 9, 2, 6, 5, 3], 6, 17, 20);
+    // positions 0..5 are unchanged to the last bit; position 6 changes
+    expect(after(0, 6)).toEqual(before(0, 6));
+    expect(after(6, 7)).not.toEqual(before(6, 7));
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
   it("TabNet's sparsemax (port62): support.sum(dim) − 1 as a gather index (a bool sum is an integer count), each step's Σ M·log M within [−ln 10, 0], gradients for all through sort, cumsum and gather", () => {
