@@ -197,6 +197,33 @@ export class LayerParamRef {
 }
 
 /**
+ * A parameter computed from others (weight norm's weight from g and v, a parametrized or
+ * spectral-normed one) named in a constructor. PyTorch's `m.weight` there is a tensor the layer
+ * recomputes before each forward, so what is written into it is lost: HiFi-GAN's and TCN's
+ * init_weights after weight_norm (`m.weight.data.normal_(0, 0.01)`) change nothing
+ * (jik876/hifi-gan#145, locuslab/TCN#1). A stand-in of its shape takes those writes and drops them;
+ * it is not the parameter, so it cannot be tied, frozen or copied from (values.ts's users refuse it).
+ */
+export class RecomputedParamRef extends LayerParamRef {
+  #init: Init;
+  readonly #shape: readonly number[];
+  constructor(module: ModuleValue, local: string, shape: readonly number[], init: Init) {
+    super(module, local);
+    this.#shape = shape;
+    this.#init = init;
+  }
+  override get shape(): readonly number[] {
+    return this.#shape;
+  }
+  override get init(): Init {
+    return this.#init;
+  }
+  override set init(init: Init) {
+    this.#init = init;
+  }
+}
+
+/**
  * A part of a parameter named in a constructor (`p.data[h:2 * h]`, `p.narrow(…)`): a box of its
  * elements, which an initializer sets on its own (compiler/1-frontend/parameter-regions.ts, which
  * also says how the part reads and writes the parameter's initializer).
@@ -359,6 +386,8 @@ export class ModuleValue {
    * and weight_v), by local name: what the layer's forward and `this.fc.weight` read instead.
    */
   readonly computed = new Map<string, () => TensorValue>();
+  /** The shape and initial value each computed parameter had before it was split (RecomputedParamRef's). */
+  readonly computedFrom = new Map<string, { readonly shape: readonly number[]; readonly init: Init }>();
   /**
    * A built-in layer's constructor settings, by the DSL's argument names, as PyTorch keeps them as
    * attributes (m.outChannels, m.kernelSize, m.inFeatures): what initialization code reads.
