@@ -283,11 +283,14 @@ describe("weight norm (nn.utils.weightNorm, nn.utils.parametrizations.weightNorm
     // tensor that is thrown away (jik876/hifi-gan#145, locuslab/TCN#1): g and v keep their values
     const wrap = (init: string, norm = "nn.utils.weightNorm") =>
       model("return this.fc(x);", "x: Tensor<[Batch, 3]>", `fc = ${norm}(new nn.Linear(3, 2));\n  constructor() { super(); ${init} }`);
-    for (const norm of ["nn.utils.weightNorm", "nn.utils.parametrizations.weightNorm", "nn.utils.spectralNorm"]) {
+    for (const norm of ["nn.utils.weightNorm", "nn.utils.parametrizations.weightNorm", "nn.utils.parametrizations.spectralNorm"]) {
       const plain = [...declared(wrap("", norm)).init];
       for (const init of ["this.fc.weight.data.normal_(0, 0.01);", "nn.init.zeros_(this.fc.weight);", "this.fc.weight.fill_(2).mul_(3);", "this.fc.weight.data.copy_(F.ones(2, 3));", "if (this.fc.weight.size(1) !== 3 || this.fc.weight instanceof nn.Parameter) throw new Error('shape');"])
         expect([...declared(wrap(init, norm)).init], `${norm}: ${init}`).toEqual(plain);
     }
+    // the legacy spectral_norm instead leaves module.weight = weight.data, weight_orig's storage
+    // (torch/nn/utils/spectral_norm.py SpectralNorm.apply), so there the write initializes weight_orig
+    expect(declared(wrap("nn.init.zeros_(this.fc.weight);", "nn.utils.spectralNorm")).init.get("fc.weight_orig")).toEqual({ kind: "constant", value: 0 });
     expect(first(wrap("this.fc.weight.requiresGrad_(false);"))).toMatch(/^TSDP2001 5: cannot freeze nn\.Linear\.weight: it is computed before each forward from the parameters weight_g, weight_v .*; freeze those/);
     expect(first(wrap("this.fc.weight.requiresGrad = false;"))).toMatch(/cannot freeze nn\.Linear\.weight/);
     expect(first(wrap("this.g.weight = this.fc.weight;").replace("fc = ", "g = new nn.Linear(3, 2); fc = "))).toMatch(/cannot tie a parameter to nn\.Linear\.weight: .*parametrizations\.weight|cannot tie a parameter to nn\.Linear\.weight: .*weight_g, weight_v/);

@@ -389,6 +389,12 @@ export class ModuleValue {
   /** The shape and initial value each computed parameter had before it was split (RecomputedParamRef's). */
   readonly computedFrom = new Map<string, { readonly shape: readonly number[]; readonly init: Init }>();
   /**
+   * A computed parameter whose constructor reads are another parameter's storage: the legacy
+   * spectral_norm leaves weight.data (weight_orig's) as module.weight, so an init loop after it
+   * initializes weight_orig. By local name → that parameter's local name.
+   */
+  readonly computedAlias = new Map<string, string>();
+  /**
    * A built-in layer's constructor settings, by the DSL's argument names, as PyTorch keeps them as
    * attributes (m.outChannels, m.kernelSize, m.inFeatures): what initialization code reads.
    */

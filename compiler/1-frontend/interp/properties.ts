@@ -376,6 +376,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const computed = m.computed.get(computedName);
     if (computed && this.phase === "forward") return computed();
     if (computed) {
+      const alias = m.computedAlias.get(computedName);
+      if (alias) return this.getProperty(m, alias, site);
       // every computed parameter was split by splitParameter, which records what it was
       const from = m.computedFrom.get(computedName)!;
       return new RecomputedParamRef(m, computedName, from.shape, from.init);
