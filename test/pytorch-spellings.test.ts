@@ -136,8 +136,11 @@ describe("spellings of movement, matmul, conversion and selection", () => {
   it("the forms of test/typing/port-forms.ts, which tsc checks against the typings, lower", () => {
     const { graph } = lowerModel("test/typing/port-forms.ts");
     // the parameters train (head.bias is headBias, named where named_parameters() meets it first); the buffer registered with { persistent: false } is not state
-    expect(graph.params.map((p) => p.attrs.name)).toEqual(["w", "headBias", "head.weight"]);
-    expect(graph.buffers).toEqual([]);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["w", "headBias", "head.weight", "wn.bias", "wn.weight_g", "wn.weight_v", "sn.bias", "sn.weight_orig"]);
+    expect(graph.buffers.map((b) => b.attrs.name)).toEqual(["sn.weight_u", "sn.weight_v"]);
+    // the constructor's writes through the attributes the typings now declare (wn.weight_v, sn.weight_orig)
+    const init = (name: string) => graph.params.find((p) => p.attrs.name === name)!.attrs.init;
+    expect([init("wn.weight_g"), init("wn.weight_v"), init("sn.weight_orig")]).toEqual([{ kind: "constant", value: 1 }, { kind: "normal", std: 0.01 }, { kind: "normal", std: 0.02 }]);
   });
   it("the forms of test/typing/option-forms.ts (the kernel size as a keyword, inplace, GLU's options, tuple unpacking of max, named outputs in the loss) lower; EmbeddingBag's weight.data = W starts it as W", () => {
     const { graph } = lowerModel("test/typing/option-forms.ts");
