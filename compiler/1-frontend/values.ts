@@ -202,7 +202,7 @@ export class LayerParamRef {
  * recomputes before each forward, so what is written into it is lost: HiFi-GAN's and TCN's
  * init_weights after weight_norm (`m.weight.data.normal_(0, 0.01)`) change nothing
  * (jik876/hifi-gan#145, locuslab/TCN#1). A stand-in of its shape takes those writes and drops them;
- * it is not the parameter, so it cannot be tied, frozen or copied from (values.ts's users refuse it).
+ * it is not the parameter, so freezing, tying or copying from it is refused (parameter-init.ts refuseRecomputed).
  */
 export class RecomputedParamRef extends LayerParamRef {
   #init: Init;
