@@ -2054,16 +2054,17 @@ export namespace nn {
    * original1 (v). A layer's parameter or an nn.Parameter of your own module. Returns the module.
    */
   namespace utils {
-    function weightNorm<M extends Module>(module: M, name?: string, dim?: number | null): M;
-    function weight_norm<M extends Module>(module: M, name?: string, dim?: number | null): M;
+    // the module with g and v as PyTorch's attributes (HiFi-GAN's conv.weight_v.data.normal_(…))
+    function weightNorm<M extends Module, N extends string = "weight">(module: M, name?: N, dim?: number | null): M & { readonly [K in `${N}_g` | `${N}_v`]: Tensor };
+    function weight_norm<M extends Module, N extends string = "weight">(module: M, name?: N, dim?: number | null): M & { readonly [K in `${N}_g` | `${N}_v`]: Tensor };
     /**
      * torch.nn.utils.spectral_norm: the weight W/σ, σ from a power iteration whose vectors are the
      * buffers weight_u and weight_v (kept by each train-mode forward); the trained parameter is
      * weight_orig. u and v start as unit vectors of equal elements (PyTorch's: normalized draws).
      */
-    function spectralNorm<M extends Module>(module: M, name?: string, nPowerIterations?: number, eps?: number, dim?: number | null): M;
+    function spectralNorm<M extends Module, N extends string = "weight">(module: M, name?: N, nPowerIterations?: number, eps?: number, dim?: number | null): M & { readonly [K in `${N}_orig` | `${N}_u` | `${N}_v`]: Tensor };
     function spectralNorm<M extends Module>(module: M, options: { name?: string; nPowerIterations?: number; eps?: number; dim?: number | null }): M;
-    function spectral_norm<M extends Module>(module: M, name?: string, nPowerIterations?: number, eps?: number, dim?: number | null): M;
+    function spectral_norm<M extends Module, N extends string = "weight">(module: M, name?: N, nPowerIterations?: number, eps?: number, dim?: number | null): M & { readonly [K in `${N}_orig` | `${N}_u` | `${N}_v`]: Tensor };
     namespace parametrizations {
       function weightNorm<M extends Module>(module: M, name?: string, dim?: number | null): M;
       function weight_norm<M extends Module>(module: M, name?: string, dim?: number | null): M;

@@ -71,6 +71,13 @@ describe("forward returning an object of tensors", () => {
     expect(graph.loss?.value.op).toBe("mse_loss");
   });
 
+  it("a loss function of the output alone (a DDPM's noise MSE) is told how to declare the target it does not use", () => {
+    const ddpm = "export const training = new Training(M, { loss: (out: { logits: Tensor; noise: Tensor }) => F.mseLoss(out.logits, out.noise), optimizer: new optim.SGD({ lr: 0.1 }) });\n";
+    expect(first(model("{ logits, noise: F.randnLike(logits) }", ddpm))).toMatch(
+      /^TSDP5004 \d+: the loss function must take \(output, target\), got 1 parameter; a loss with no target of its own .* type it as the input, \(out, x: Tensor<\[Batch, …\]>\) => …, and pass the input as the target, trainStep\(x, x\)$/,
+    );
+  });
+
   it("on the CPU target: forward gives the object (forwardAll the array in key order); a loss function reads it by key", async () => {
     const lossFunction = "(out: { logits: Tensor; hidden: Tensor }, target: Tensor<[Batch, 2]>) => F.mseLoss(out.logits, target)";
     const dir = writeFiles({ "model.ts": model("{ logits, hidden: this.emb(x).relu() }", `export const training = new Training(M, { loss: ${lossFunction}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`) });

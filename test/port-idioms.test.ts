@@ -276,10 +276,25 @@ describe("weight norm (nn.utils.weightNorm, nn.utils.parametrizations.weightNorm
     expect(first(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2), 'weight', 2)"))).toMatch(/^TSDP3004 4: nn\.utils\.weightNorm: dim 2 is out of range for nn\.Linear\.weight \[2, 3\]/);
     expect(first(wrapped("nn.utils.weightNorm(new nn.Linear(3, 2), 'scale')"))).toMatch(/nn\.Linear has no parameter 'scale' \(its parameters: weight, bias\)/);
     expect(first(wrapped("nn.utils.weightNorm(new nn.Sequential(new nn.Linear(3, 2)))"))).toMatch(/nn\.utils\.weightNorm takes a module with the parameter \(nn\.Linear, nn\.Conv1d, a module of yours with an nn\.Parameter\), got/);
-    // once v has changed, the weight PyTorch's constructor would read (g·v/‖v‖ with the old g) is not v: refused
-    expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = nn.utils.weightNorm(new nn.Linear(3, 2));\n  constructor() { super(); this.fc.weight_v.data.fill_(1); nn.init.zeros_(this.fc.weight); }"))).toMatch(
-      /nn\.Linear\.weight is computed in forward from the parameters that weight norm made \(weight_g, weight_v\); initialize those/,
-    );
+  });
+  it("a write into the weight after weight norm changes nothing, as PyTorch's recomputed weight (HiFi-GAN's init_weights); freezing, tying or copying from it is refused", () => {
+    // PyTorch's weight_norm recomputes module.weight from g and v in a forward pre-hook (a
+    // parametrization on each access), so m.weight.data.normal_(0, 0.01) after it writes into a
+    // tensor that is thrown away (jik876/hifi-gan#145, locuslab/TCN#1): g and v keep their values
+    const wrap = (init: string, norm = "nn.utils.weightNorm") =>
+      model("return this.fc(x);", "x: Tensor<[Batch, 3]>", `fc = ${norm}(new nn.Linear(3, 2));\n  constructor() { super(); ${init} }`);
+    for (const norm of ["nn.utils.weightNorm", "nn.utils.parametrizations.weightNorm", "nn.utils.parametrizations.spectralNorm"]) {
+      const plain = [...declared(wrap("", norm)).init];
+      for (const init of ["this.fc.weight.data.normal_(0, 0.01);", "nn.init.zeros_(this.fc.weight);", "this.fc.weight.fill_(2).mul_(3);", "this.fc.weight.data.copy_(F.ones(2, 3));", "if (this.fc.weight.size(1) !== 3 || this.fc.weight instanceof nn.Parameter) throw new Error('shape');"])
+        expect([...declared(wrap(init, norm)).init], `${norm}: ${init}`).toEqual(plain);
+    }
+    // the legacy spectral_norm instead leaves module.weight = weight.data, weight_orig's storage
+    // (torch/nn/utils/spectral_norm.py SpectralNorm.apply), so there the write initializes weight_orig
+    expect(declared(wrap("nn.init.zeros_(this.fc.weight);", "nn.utils.spectralNorm")).init.get("fc.weight_orig")).toEqual({ kind: "constant", value: 0 });
+    expect(first(wrap("this.fc.weight.requiresGrad_(false);"))).toMatch(/^TSDP2001 5: cannot freeze nn\.Linear\.weight: it is computed before each forward from the parameters weight_g, weight_v .*; freeze those/);
+    expect(first(wrap("this.fc.weight.requiresGrad = false;"))).toMatch(/cannot freeze nn\.Linear\.weight/);
+    expect(first(wrap("this.g.weight = this.fc.weight;").replace("fc = ", "g = new nn.Linear(3, 2); fc = "))).toMatch(/cannot tie a parameter to nn\.Linear\.weight: .*parametrizations\.weight|cannot tie a parameter to nn\.Linear\.weight: .*weight_g, weight_v/);
+    expect(first(wrap("this.g.weight.data.copy_(this.fc.weight);").replace("fc = ", "g = new nn.Linear(3, 2); fc = "))).toMatch(/cannot copy from nn\.Linear\.weight: it is computed before each forward/);
   });
   it("a write into the weight after wrapping changes nothing, as PyTorch's (locuslab TCN's init_weights: conv.weight.data.normal_(0, 0.01))", () => {
     // PyTorch's weight_norm sets module.weight to a tensor computed once and its forward pre-hook
@@ -291,9 +306,9 @@ describe("weight norm (nn.utils.weightNorm, nn.utils.parametrizations.weightNorm
     for (const name of ["fc.weight_g", "fc.weight_v"]) expect(written.init.get(name)).toEqual(plain.init.get(name));
     expect(written.init.get("c.parametrizations.weight.original1")?.kind).toBe("uniform");
     expect(written.init.get("c.parametrizations.weight.original0")?.kind).toBe("sliceNorm");
-    // the copy is no state: another parameter cannot repeat its draw
+    // the copy is recomputed from g and v before each forward: another parameter cannot start as it
     expect(first(model("return this.fc(x).add(this.g(x));", "x: Tensor<[Batch, 3]>", "fc = nn.utils.weightNorm(new nn.Linear(3, 2)); g = new nn.Linear(3, 2);\n  constructor() { super(); this.g.weight.data.copy_(this.fc.weight.data); }"))).toMatch(
-      /weight norm's g·v\/‖v‖, a copy that forward recomputes\) holds a uniform draw, which tsdp does not repeat into another parameter; copy the parameters weight norm made \(weight_v\)/,
+      /cannot copy from nn\.Linear\.weight: it is computed before each forward/,
     );
   });
 });

@@ -3,7 +3,7 @@
 // pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2,
 // yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial, a Conformer encoder as
 // lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer, Microsoft's Swin Transformer block, BlinkDL's RWKV-4, Meta's Llama with
-// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN), run by the reference interpreter: they compile, their
+// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN, jik876's HiFi-GAN generator), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -352,6 +352,22 @@ describe("ported models", () => {
     expect(Array.from(logits.data).every(Number.isFinite)).toBe(true);
     // the mean over two steps of Σ_j M_j·log(M_j + 1e-15), M on the simplex of 10 features: in [−ln 10, 0]
     for (const v of mLoss.data) expect(v >= -Math.log(10) - 1e-9 && v <= 1e-12, String(v)).toBe(true);
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("HiFi-GAN's generator (port64): weight_norm's names and order, its init_weights after weight_norm leaves the convs' defaults (PyTorch's recomputed weight), 8× upsampled audio in [−1, 1], gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/hifigan.ts");
+    // PyTorch's weight_norm deletes weight and registers weight_g, weight_v after the layer's bias
+    expect(graph.params.slice(0, 6).map((p) => `${p.attrs.name}${JSON.stringify(p.shape)}`)).toEqual([
+      "convPre.bias[16]", "convPre.weight_g[16,1,1]", "convPre.weight_v[16,8,7]", "ups.0.bias[8]", "ups.0.weight_g[16,1,1]", "ups.0.weight_v[16,8,8]",
+    ]);
+    // normal_(0, 0.01) went into a weight PyTorch recomputes from g and v: v keeps nn.Conv1d's kaiming-uniform default
+    const v = graph.params.filter((p) => String(p.attrs.name).endsWith("weight_v"));
+    expect(v.length).toBe(28); // conv_pre, 2 ups, 4 resblocks of 6 convs, conv_post
+    expect(v.every((p) => (p.attrs.init as { kind: string }).kind === "uniform")).toBe(true);
+    const x = nd([2, 8, 6], Array.from({ length: 96 }, (_, i) => Math.sin(i * 0.3)));
+    const out = runReference(graph, { x }, initState(graph, 0)).outputs[0];
+    expect(out.shape).toEqual([2, 1, 48]);
+    expect(Math.max(...Array.from(out.data, Math.abs))).toBeLessThanOrEqual(1);
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
 });

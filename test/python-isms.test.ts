@@ -124,6 +124,12 @@ describe("more Python carried over, each refused at its line with the TypeScript
   it("x.numpy() in forward says where tensors become host arrays", () => {
     expect(all(model("return x.numpy();"))[0]).toMatch(/^TSDP2011 5: tensors have no numpy in tsdp: a tensor in model code is part of the compiled graph, not a host array/);
   });
+  it("WGAN-GP's gradient penalty: requires_grad_ on a value and autograd.grad each say why and what instead", () => {
+    const penalty = "const xi = x.mul(0.5).requiresGrad_(true);\n    const g = F.autograd.grad({ outputs: this.fc(xi), inputs: xi, createGraph: true })[0];\n    return g.norm(2, 1);";
+    const [marked, grad] = all(model(penalty, "fc = new nn.Linear(4, 1);"));
+    expect(marked).toMatch(/^TSDP2011 5: tensors have no requiresGrad_ in tsdp: only parameters have gradients.*autograd\.grad's gradient penalty.*x\.detach\(\) stops a gradient/);
+    expect(grad).toMatch(/^TSDP3001 6: F\.autograd is not supported: gradients inside forward \(a WGAN-GP gradient penalty.*wrap its layers in nn\.utils\.spectralNorm/);
+  });
   it("an element loss of [Batch, 1] against [Batch] (PyTorch's broadcasting warning) names both shapes and the squeeze", () => {
     expect(all(model("return F.mseLoss(x.narrow(1, 0, 1), x.select(1, 1), { reduction: 'none' });"))).toEqual([
       `TSDP4001 5: F.mseLoss: input [Batch, 1] and target [Batch] broadcast to [Batch, Batch], each sample's output against every sample's target (PyTorch warns "Using a target size that is different to the input size" and computes that); give them one shape: input.squeeze(-1), or target.unsqueeze(-1)`,

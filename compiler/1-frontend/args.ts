@@ -267,6 +267,14 @@ function shown(v: Value): string {
 const BATCH_GROUPS =
   " (the batch is split across devices, so it cannot be folded into the channels): a per-sample weight, as StyleGAN2's modulated conv, is the shared weight applied to the batch — scale the input by the per-sample factor before the conv and the output after it (rosinality's ModulatedConv2d with fused=False)";
 
+/**
+ * Why float64 is not needed where PyTorch code asks for it: a diffusion schedule computed in float64
+ * in a constructor (lucidrains' linspace(..., dtype=torch.float64), then .to(torch.float32)) is what
+ * tsdp computes anyway, since constructor tensors are evaluated in float64 and rounded once.
+ */
+export const FLOAT64_HINT =
+  ": tsdp's tensors are float32 (int32 for indices), and a constructor's tensor math is done in float64 anyway and rounded once to float32 where it becomes state, which is what a schedule computed in float64 and cast with .to(torch.float32) gives (DDPM's betas); leave the float64 out";
+
 function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   const got = shown(v);
   // the wrong kind of value (a string for a size, 1.5 for a channel count): TSDP3003
@@ -285,7 +293,10 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   }
   if (spec.choices) {
     if (typeof v !== "string") badType(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
-    if (!spec.choices.includes(v as string)) badValue(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
+    if (!spec.choices.includes(v as string)) {
+      if (spec.name === "dtype" && (v === "float64" || v === "double")) fail("invalidArgument", `${who}: ${spec.name} must be ${spec.choices.map((c) => `"${c}"`).join(", ")}, got ${got}${FLOAT64_HINT}`, loc);
+      badValue(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
+    }
     return v;
   }
   if (v instanceof SymInt && spec.kind !== "any")

@@ -494,7 +494,9 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
     targetType = CLASS_LABEL_LOSSES.has(t.loss.typeName) ? { shape: [out.shape[0], ...out.shape.slice(2)], dtype: "i32" } : { shape: out.shape, dtype: "f32" };
   } else if (t.loss instanceof FunctionValue) {
     const params = (t.loss.decl as unknown as { getParameters(): import("ts-morph").ParameterDeclaration[] }).getParameters();
-    if (params.length !== 2) fail("badTraining", `the loss function must take (output, target), got ${params.length} parameter${params.length === 1 ? "" : "s"}`, locOf(t.loss.decl));
+    // a DDPM's noise MSE or an autoencoder's loss needs no target beyond the input, which trainStep is then given twice
+    const noTarget = params.length === 1 ? "; a loss with no target of its own (a diffusion model's noise MSE, an autoencoder's reconstruction of its input) still declares one: type it as the input, (out, x: Tensor<[Batch, …]>) => …, and pass the input as the target, trainStep(x, x)" : "";
+    if (params.length !== 2) fail("badTraining", `the loss function must take (output, target), got ${params.length} parameter${params.length === 1 ? "" : "s"}${noTarget}`, locOf(t.loss.decl));
     const tt = inputType(params[1], "the loss's target");
     targetType = { shape: tt.shape, dtype: tt.dtype === "i32" ? "i32" : "f32" };
   } else return fail("badTraining", "invalid loss", t.loc);

@@ -5,7 +5,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { factoryMembers, initialValue } from "./factories.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { describeHandle, regionMethod, type ParameterHandle } from "./parameter-regions.ts";
-import { BuiltinFunction, LayerParamRef, ParameterRegion, ParameterValue, TensorValue, type CallSite } from "./values.ts";
+import { BuiltinFunction, LayerParamRef, ParameterRegion, ParameterValue, RecomputedParamRef, TensorValue, type CallSite } from "./values.ts";
 
 // A parameter's initial value set through the parameter itself, in a constructor, as PyTorch's
 // ports write it: `self.fc.weight.data.normal_(0, 0.02)` (DCGAN, GPT-2), `p.data.zero_()`,
@@ -43,7 +43,7 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
       return new BuiltinFunction(who, (args, s) => {
         bindArgs(who, [], args, s);
         if (p instanceof ParameterRegion) return fail("invalidArgument", `${who}: a view cannot be detached in place (PyTorch's "Can't detach views in-place"); detach the whole parameter`, s.loc);
-        setParameterRequiresGrad(p, false);
+        setParameterRequiresGrad(p, false, s.loc);
         return p;
       });
     // self.weight.new_zeros((r, in)) (loralib's LoRA): torch's factories, constructor tensors
@@ -106,6 +106,10 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
  * gives p q's random stream and both hold the same numbers (lower.ts linkParameterCopies).
  */
 function copiedParameter(p: Handle, source: Handle, em: GraphEmitter, who: string, at: SourceLoc): Init {
+  if (source instanceof RecomputedParamRef || (source instanceof ParameterRegion && source.parameter instanceof RecomputedParamRef))
+    return refuseRecomputed(source instanceof ParameterRegion ? (source.parameter as RecomputedParamRef) : source, "copy from", at);
+  // a write into a recomputed weight is lost (RecomputedParamRef): nothing to link
+  if (p instanceof RecomputedParamRef) return source.init;
   if (p instanceof ParameterRegion || source instanceof ParameterRegion)
     return fail("unsupportedSyntax", `${who}: a part of a parameter copied from or into another parameter; copy whole parameters, or give the part its values with a tensor computed in the constructor`, at);
   if (p.shape.join(",") !== source.shape.join(","))
@@ -114,8 +118,6 @@ function copiedParameter(p: Handle, source: Handle, em: GraphEmitter, who: strin
   if (init.kind === "constant" || init.kind === "values") return init;
   if (init.kind !== "uniform" && init.kind !== "normal")
     return fail("unsupportedSyntax", `${who}: ${describeHandle(source)} holds a ${init.kind} draw, which tsdp does not repeat into another parameter; copy one initialized by nn.init's uniform or normal laws (a layer's default is one), or set both with the same computed tensor`, at);
-  if (source instanceof ParameterValue && source.copyOf !== undefined)
-    return fail("unsupportedSyntax", `${who}: ${source.copyOf} holds a ${init.kind} draw, which tsdp does not repeat into another parameter; copy the parameters weight norm made (weight_v)`, at);
   em.parameterCopies.push({ target: p, source, init });
   return init;
 }
@@ -139,7 +141,8 @@ function elementwiseInit(p: LayerParamRef | ParameterValue | ParameterRegion, na
 }
 
 /** `p.requiresGrad = flag` in a constructor: PyTorch's attribute, the same as p.requiresGrad_(flag). */
-export function setParameterRequiresGrad(p: LayerParamRef | ParameterValue, requiresGrad: boolean): void {
+export function setParameterRequiresGrad(p: LayerParamRef | ParameterValue, requiresGrad: boolean, at?: SourceLoc): void {
+  if (p instanceof RecomputedParamRef) refuseRecomputed(p, requiresGrad ? "unfreeze" : "freeze", at);
   if (p instanceof ParameterValue) p.frozen = p.buffer || !requiresGrad; // a buffer stays state
   else if (requiresGrad) p.module.frozen.delete(p.local);
   else p.module.frozen.add(p.local);
@@ -203,3 +206,13 @@ function broadcastValues(values: Float32Array, from: readonly number[], to: read
   return out;
 }
 
+
+/**
+ * A use of a recomputed weight (weight norm's, a parametrization's) in a constructor that needs the
+ * parameter itself: PyTorch's is a tensor computed from others, which is no leaf to freeze, tie or
+ * copy from as a parameter; the parameters it is computed from are.
+ */
+export function refuseRecomputed(p: RecomputedParamRef, what: string, at: SourceLoc | undefined): never {
+  const parts = p.module.params.map((d) => d.local).filter((l) => l.startsWith(`${p.local}_`) || l.startsWith(`parametrizations.${p.local}.`));
+  return fail("unsupportedSyntax", `cannot ${what} ${p.module.typeName}.${p.local}: it is computed before each forward from the parameters ${parts.join(", ")} (weight norm, spectral norm or a parametrization), as PyTorch's, and is no parameter of its own; ${what} those`, at);
+}

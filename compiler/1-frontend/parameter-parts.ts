@@ -45,6 +45,7 @@ export function splitParameter(who: string, m: Value, name: string, loc: SourceL
       shape: decl.shape as number[],
       init: decl.init,
       replace(parts) {
+        m.computedFrom.set(name, { shape: decl.shape as number[], init: decl.init });
         const params = m.params as ParamDecl[];
         params.splice(params.indexOf(decl), 1);
         const frozen = m.frozen.delete(name);
@@ -71,6 +72,7 @@ export function splitParameter(who: string, m: Value, name: string, loc: SourceL
     shape: own.shape,
     init: own.init,
     replace(parts) {
+      m.computedFrom.set(name, { shape: own.shape, init: own.init });
       m.fields.delete(name);
       for (const p of parts)
         // the original keeps its ParameterValue: a clone of a draw still draws the same numbers

@@ -19,6 +19,9 @@ export const REFUSED_TENSOR_METHODS: Readonly<Record<string, string>> = {
   bincount: dataShaped("bincount"),
   numpy:
     "a tensor in model code is part of the compiled graph, not a host array: keep it a tensor in forward (x.tolist() reads a constant made in the constructor), and read the model's outputs in Node, where forward resolves with their Float32Array data",
+  // WGAN-GP's interpolates.requires_grad_(True), made for autograd.grad (refused too, F.autograd)
+  requiresGrad_:
+    "only parameters have gradients, which reach them through the loss; one with respect to another tensor (autograd.grad's gradient penalty or saliency map) is not computed, so there is nothing to mark. x.detach() stops a gradient; p.requiresGrad_(false) in a constructor freezes a parameter (this.fc.weight)",
   maskedScatter:
     "masked_scatter takes the source's elements in order over the whole batch wherever the mask is set, so where each lands depends on the masks of the samples before it (and on another device under data parallelism); place the source per sample instead: F.where(mask, placed, x) with placed gathered from the source at mask.cumsum(dim) − 1 along the sample's own dim",
 };
@@ -59,5 +62,6 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "F.bincount": dataShaped("bincount"),
   "F.distributions.MultivariateNormal":
     "a full covariance needs its Cholesky factor, which tsdp does not compute; a diagonal one (RealNVP's and Glow's prior MultivariateNormal(zeros(D), eye(D)), a diagonal Gaussian) is new Independent(new Normal(loc, scale), 1), whose logProb and entropy are MultivariateNormal's for that covariance and whose rsample draws its law",
-  "F.autograd": "gradients inside forward (a WGAN-GP gradient penalty, a Jacobian regularizer) are not computed: tsdp differentiates the loss once per step, in the generated backward pass",
+  "F.autograd":
+    "gradients inside forward (a WGAN-GP gradient penalty, a Jacobian regularizer) are not computed: tsdp differentiates the loss once per step, in the generated backward pass, and a gradient of a gradient (create_graph) would need a second one; for a critic kept Lipschitz without it, wrap its layers in nn.utils.spectralNorm (SN-GAN's critic)",
 };

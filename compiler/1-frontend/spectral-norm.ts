@@ -47,6 +47,9 @@ export function spectralNormFunction(who: string, host: Host, names: (local: str
       { local: uName, shape: [h], init: { kind: "constant", value: 1 / Math.sqrt(h) }, buffer: true },
       { local: vName, shape: [w], init: { kind: "constant", value: 1 / Math.sqrt(w) }, buffer: true },
     ]);
+    // PyTorch's legacy spectral_norm sets module.weight = weight.data, weight_orig's storage, until the
+    // first forward: a constructor's writes into it reach weight_orig (the parametrization's is recomputed)
+    if (orig === `${b.name}_orig`) m.computedAlias.set(b.name, orig);
     m.computed.set(b.name, () => {
       const c = ops(host.em, who, site);
       const [wNode, uNode, vNode] = [m.paramNodes.get(orig), m.paramNodes.get(uName), m.paramNodes.get(vName)];

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { dtypeNames } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
-import { arg, bindArgs, locOfArg, opt } from "./args.ts";
+import { arg, bindArgs, FLOAT64_HINT, locOfArg, opt } from "./args.ts";
 import { unflatten } from "./composite-layers.ts";
 import { ops, rankedMatmul } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -23,6 +23,7 @@ export function convert(x: TensorValue, dtype: string, who: string, site: CallSi
   // bool: a 0/1 mask, nonzero True (x.to(torch.bool), x.type(torch.bool)), as x.bool()
   if (dtype === "bool") return em.tensor("ne", [x, em.constant(0, site)], {}, who, site);
   const want = dtype === "float32" || dtype === "float" ? "f32" : dtype === "int32" || dtype === "int64" || dtype === "int" || dtype === "long" ? "i32" : undefined;
+  if (!want && (dtype === "float64" || dtype === "double")) return fail("invalidArgument", `${who}(${JSON.stringify(dtype)})${FLOAT64_HINT}`, site.loc);
   if (!want) return fail("invalidArgument", `${who}: tsdp's tensors are "float32" or "int32" (int64 is held as int32), got ${JSON.stringify(dtype)}`, site.loc);
   // .float() of a bool tensor is a float mask, which attention adds where a bool one masks (boolean-masks.ts): a new value
   if (x.node.dtype === want) return want === "f32" && isBooleanMask(x.node) ? new TensorValue(em.floatOfMask(x.node, who, site)) : x;
@@ -88,7 +89,11 @@ function outer(a: TensorValue, b: Value, who: string, site: CallSite, em: GraphE
 
 /** x.half() and kin: tsdp's tensors are float32 and int32; lower precision is a compile option, not a cast. */
 const otherPrecision = (name: string): Method => (_x, _args, site) =>
-  fail("dtypeMismatch", `${name}(): tsdp's tensors are float32 (int32 for indices); compute GEMMs in bf16 or tf32 with tsdp compile --precision, and leave the casts out`, site.loc);
+  fail(
+    "dtypeMismatch",
+    name === "double" ? `double()${FLOAT64_HINT}` : `${name}(): tsdp's tensors are float32 (int32 for indices); compute GEMMs in bf16 or tf32 with tsdp compile --precision, and leave the casts out`,
+    site.loc,
+  );
 
 export const spellingMethods: Record<string, Method> = {
   half: otherPrecision("half"),

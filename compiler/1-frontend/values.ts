@@ -140,11 +140,6 @@ export class ParameterValue {
    * initializer changes (nn.init.normal_(p) draws anew).
    */
   drawOrigin: StaticTensor | undefined;
-  /**
-   * Set on a constructor's copy of a computed parameter (ModuleValue.constructorCopies): what it
-   * copies, for messages; such a copy is no model state, so no other parameter repeats its draw.
-   */
-  copyOf: string | undefined;
   get init(): Init {
     return this.#init;
   }
@@ -198,6 +193,33 @@ export class LayerParamRef {
   }
   set init(init: Init) {
     (this.module.params as ParamDecl[])[this.index] = { ...this.module.params[this.index], init };
+  }
+}
+
+/**
+ * A parameter computed from others (weight norm's weight from g and v, a parametrized or
+ * spectral-normed one) named in a constructor. PyTorch's `m.weight` there is a tensor the layer
+ * recomputes before each forward, so what is written into it is lost: HiFi-GAN's and TCN's
+ * init_weights after weight_norm (`m.weight.data.normal_(0, 0.01)`) change nothing
+ * (jik876/hifi-gan#145, locuslab/TCN#1). A stand-in of its shape takes those writes and drops them;
+ * it is not the parameter, so freezing, tying or copying from it is refused (parameter-init.ts refuseRecomputed).
+ */
+export class RecomputedParamRef extends LayerParamRef {
+  #init: Init;
+  readonly #shape: readonly number[];
+  constructor(module: ModuleValue, local: string, shape: readonly number[], init: Init) {
+    super(module, local);
+    this.#shape = shape;
+    this.#init = init;
+  }
+  override get shape(): readonly number[] {
+    return this.#shape;
+  }
+  override get init(): Init {
+    return this.#init;
+  }
+  override set init(init: Init) {
+    this.#init = init;
   }
 }
 
@@ -364,13 +386,14 @@ export class ModuleValue {
    * and weight_v), by local name: what the layer's forward and `this.fc.weight` read instead.
    */
   readonly computed = new Map<string, () => TensorValue>();
+  /** The shape and initial value each computed parameter had before it was split (RecomputedParamRef's). */
+  readonly computedFrom = new Map<string, { readonly shape: readonly number[]; readonly init: Init }>();
   /**
-   * What a constructor reads under a computed name, where PyTorch holds a tensor of its own there:
-   * weight_norm sets `weight` to g·v/‖v‖ once and its forward pre-hook replaces it before every
-   * forward, so writes into it (locuslab TCN's and HiFi-GAN's `conv.weight.data.normal_(0, 0.01)`)
-   * change nothing the model computes. Undefined where the value is not known (v changed since).
+   * A computed parameter whose constructor reads are another parameter's storage: the legacy
+   * spectral_norm leaves weight.data (weight_orig's) as module.weight, so an init loop after it
+   * initializes weight_orig. By local name → that parameter's local name.
    */
-  readonly constructorCopies = new Map<string, (loc: SourceLoc) => ParameterValue | undefined>();
+  readonly computedAlias = new Map<string, string>();
   /**
    * A built-in layer's constructor settings, by the DSL's argument names, as PyTorch keeps them as
    * attributes (m.outChannels, m.kernelSize, m.inFeatures): what initialization code reads.

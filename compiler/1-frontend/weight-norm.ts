@@ -7,7 +7,7 @@ import { rnnUtilsNamespace } from "./packed-sequence.ts";
 import { spectralNormFunction } from "./spectral-norm.ts";
 import { parametrizeNamespace } from "./parametrize.ts";
 import { splitParameter } from "./parameter-parts.ts";
-import { BuiltinFunction, ModuleValue, NamespaceValue, ParameterValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, ModuleValue, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.nn.utils.weight_norm(module, name="weight", dim=0) (TCN's and WaveNet's convolutions) and
 // torch.nn.utils.parametrizations.weight_norm: the layer's weight becomes w = g·v/‖v‖, ‖v‖ the
@@ -57,15 +57,6 @@ function weightNormFunction(who: string, names: (name: string) => [string, strin
       { local: gLocal, shape: gShape, init: sliceNorms(split.init, shape, dim, vLocal.slice(vLocal.lastIndexOf(".") + 1)) },
       { local: vLocal, shape, init: split.init, original: true },
     ]);
-    // PyTorch's weight attribute after wrapping: g·v/‖v‖ = v while v is what it was wrapped with; a copy, so writing into it changes nothing
-    const initial = split.init;
-    const currentV = () => (m.isLayer ? m.params.find((p) => p.local === vLocal)?.init : (m.fields.get(vLocal) as ParameterValue | undefined)?.init);
-    m.constructorCopies.set(b.name, (loc) => {
-      if (currentV() !== initial) return undefined;
-      const copy = new ParameterValue(shape, initial, loc, true);
-      copy.copyOf = `${m.typeName}.${b.name} (weight norm's g·v/‖v‖, a copy that forward recomputes)`;
-      return copy;
-    });
     const dims = shape.map((_, i) => i).filter((i) => i !== dim);
     m.computed.set(b.name, () => {
       const c = ops(host.em, who, site);

@@ -8,7 +8,8 @@
 // the dims as one list (HF T5's values.permute([2, 0, 1])), a Linear's bias tied to a parameter
 // (HF ALBERT's and BERT's self.decoder.bias = self.bias), factories given another tensor's dtype
 // (torchvision's stochastic_depth: torch.empty(size, dtype=input.dtype, device=input.device)).
-// port65: torch.min/max(a, b) of operands typed any (a module call's result) is the elementwise form.
+// port65: torch.min/max(a, b) of operands typed any (a module call's result) is the elementwise form. port64:
+// weight norm's and spectral norm's parameters as attributes of the module they return (conv.weight_v).
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
 class TwinQ extends nn.Module {
@@ -27,15 +28,20 @@ export class PortForms extends nn.Module {
   bias: Tensor | null = null;
   head = new nn.Linear(3, 3);
   headBias = new nn.Parameter(F.zeros(3));
+  wn = nn.utils.weightNorm(new nn.Linear(3, 3));
+  sn = nn.utils.spectralNorm(new nn.Linear(3, 3), "weight");
 
   constructor() {
     super();
     this.registerBuffer("idx", F.arange(3), { persistent: false });
     this.head.bias = this.headBias;
+    this.wn.weight_v.data.normal_(0, 0.01);
+    nn.init.ones_(this.wn.weight_g);
+    this.sn.weight_orig.data.normal_(0, 0.02);
   }
 
   forward(x: Tensor<[Batch, 3]>) {
-    const y = this.dropOptions(this.drop(F.linear(x, this.w, this.bias)));
+    const y = this.sn(this.wn(this.dropOptions(this.drop(F.linear(x, this.w, this.bias)))));
     const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float());
     const drawn = F.randintLike(y, 2, { high: 5 }).add(F.randint(2, { high: 5, size: [y.size(0), 3] }).float());
     // left61: PyTorch's in-place forms the typings lacked (the compiler took them)

@@ -19,7 +19,7 @@ import { LimitError, limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
 import { locOf } from "../source.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, TensorValue, type CallSite, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, RecomputedParamRef, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { VIEW_METHODS, viewOrCopy } from "../views.ts";
@@ -390,7 +390,8 @@ export class Interpreter extends PropertyEvaluator {
     if (cls instanceof NamespaceValue && cls.name === "Array") return Array.isArray(v);
     if (cls instanceof BuiltinClass && (cls.name === "Map" || cls.name === "Set")) return v instanceof CollectionValue && v.kind === cls.name;
     if (cls instanceof BuiltinClass) {
-      if (cls.name === "nn.Parameter") return (v instanceof ParameterValue && !v.buffer) || v instanceof LayerParamRef;
+      // a recomputed weight (weight norm's) is a plain tensor in PyTorch, no nn.Parameter
+      if (cls.name === "nn.Parameter") return (v instanceof ParameterValue && !v.buffer) || (v instanceof LayerParamRef && !(v instanceof RecomputedParamRef));
       if (!(v instanceof ModuleValue)) return false;
       if (cls.name === "nn.Sequential") return v.kind === "sequential" || v.sequential;
       if (cls.name === "nn.ModuleList") return v.kind === "list";

@@ -21,7 +21,7 @@ import { detachedView, VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES, REFUSED_TENSOR_METHODS } from "../refused-names.ts";
 import { EXTRA_IN_PLACE, EXTRA_METHODS } from "../torch-extras.ts";
-import { parameterInitProperty, setParameterRequiresGrad } from "../parameter-init.ts";
+import { parameterInitProperty, refuseRecomputed, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
 import {
   BuiltinClass,
@@ -35,6 +35,7 @@ import {
   NamespaceValue,
   ObjectValue,
   LayerParamRef,
+  RecomputedParamRef,
   PackedSequenceValue,
   ParameterValue,
   Poison,
@@ -160,7 +161,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return new BuiltinFunction("requiresGrad_", (args, s) => {
         this.requireConstructPhase("requiresGrad_", s);
         const b = bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s);
-        setParameterRequiresGrad(obj, b.requiresGrad);
+        setParameterRequiresGrad(obj, b.requiresGrad, s.loc);
         return obj;
       });
     if ((obj instanceof FunctionValue || obj instanceof BuiltinFunction) && (name === "bind" || name === "call" || name === "apply")) return this.functionMethod(obj, name);
@@ -369,13 +370,18 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // an array's read-only methods over the children (layers.entries(), blocks.map(...), a ModuleList's slice(1))
       if (SEQUENCE_ARRAY_METHODS.has(name)) return arrayMethod(m.elements, name, this.arrayHooks);
     }
-    // weight norm's weight: computed from g and v where forward reads it; in a constructor it is not a tensor to initialize
-    const computed = m.computed.get(name) ?? m.computed.get(snake(name));
+    // weight norm's weight: computed from g and v where forward reads it; in a constructor PyTorch's
+    // is a tensor recomputed before each forward, whose writes are lost (RecomputedParamRef)
+    const computedName = m.computed.has(name) ? name : snake(name);
+    const computed = m.computed.get(computedName);
     if (computed && this.phase === "forward") return computed();
-    const copy = computed && (m.constructorCopies.get(name) ?? m.constructorCopies.get(snake(name)))?.(site.loc);
-    if (copy) return copy;
-    if (computed)
-      return fail("nonConstant", `${m.typeName}.${name} is computed in forward from the parameters that ${m.params.some((p) => p.local.startsWith("parametrizations.")) ? "its parametrization" : "weight norm"} made (${[...m.params.map((p) => p.local)].filter((l) => l.startsWith(`${name}_`) || l.startsWith("parametrizations.")).join(", ")}); initialize those`, site.loc);
+    if (computed) {
+      const alias = m.computedAlias.get(computedName);
+      if (alias) return this.getProperty(m, alias, site);
+      // every computed parameter was split by splitParameter, which records what it was
+      const from = m.computedFrom.get(computedName)!;
+      return new RecomputedParamRef(m, computedName, from.shape, from.init);
+    }
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
     // a layer's frozen parameter is state in forward, which forward may change (an EMA of weights, state-updates.ts);
     // its own buffers (BatchNorm's running statistics) are its kernel's
@@ -662,7 +668,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (name === "data") return void this.callCallback(parameterInitProperty(obj, "copy_", this.em) as BuiltinFunction, [value], site);
       if (obj instanceof ParameterRegion) fail("unsupportedSyntax", `requiresGrad is set on a whole parameter, not a part of it`, site.loc);
       if (typeof value !== "boolean") fail("wrongArgumentType", `requiresGrad is true or false, got ${describe(value)}`, site.loc);
-      return setParameterRequiresGrad(obj, value);
+      return setParameterRequiresGrad(obj, value, site.loc);
     }
     // buf.data = v in forward (a buffer read through a list or a helper): the buffer takes v, as this.buf = v does
     // (the .data setter records nothing: the buffer's new value carries no gradient, under F.noGrad or not)
@@ -743,6 +749,7 @@ function tieParameter(layer: ModuleValue, name: string, value: LayerParamRef | P
   const fmt = (s: readonly unknown[]) => `[${s.join(", ")}]`;
   if (fmt(own.shape) !== fmt(value.shape))
     return fail("shapeMismatch", `cannot tie ${layer.typeName}'s ${own.local} ${fmt(own.shape)} to ${describe(value)} ${fmt(value.shape)}: tied parameters must have the same shape`, site.loc);
+  if (value instanceof RecomputedParamRef) return refuseRecomputed(value, "tie a parameter to", site.loc);
   if (value instanceof LayerParamRef && value.module === layer && value.local === own.local) return;
   layer.tied.set(own.local, value);
 }
