@@ -934,6 +934,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   reshapeAs(other: Tensor): Tensor;
   reshapeAs(options: { other: Tensor }): Tensor;
   /** [std, mean] (torch.std_mean), with var's arguments */
+  stdMean(unbiased: boolean): [Tensor, Tensor];
   stdMean(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
   stdMean(dim?: number | readonly number[] | null, unbiased?: boolean, options?: { keepdim?: boolean }): [Tensor, Tensor];
   stdMean(dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
@@ -941,6 +942,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   stdMean(dim: number | readonly number[] | null, options: { unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
   stdMean(options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
   /** [var, mean] (torch.var_mean) */
+  varMean(unbiased: boolean): [Tensor, Tensor];
   varMean(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
   varMean(dim?: number | readonly number[] | null, unbiased?: boolean, options?: { keepdim?: boolean }): [Tensor, Tensor];
   varMean(dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
@@ -2445,8 +2447,10 @@ export namespace F {
   function diff(input: Tensor, n?: number, options?: { dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   function diff(input: Tensor, options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   /** torch.std_mean / var_mean: [std or var, mean] over the same dims (x.std's arguments) */
+  function stdMean(input: Tensor, unbiased: boolean): [Tensor, Tensor];
   function stdMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function stdMean(input: Tensor, options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
+  function varMean(input: Tensor, unbiased: boolean): [Tensor, Tensor];
   function varMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function varMean(input: Tensor, options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function diag(input: Tensor, diagonal?: number): Tensor;
@@ -2778,6 +2782,8 @@ export namespace F {
   /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
   /** torch.std(x): over every element, unbiased */
   function std(x: Tensor): Tensor;
+  /** torch.std(x, unbiased): PyTorch's deprecated overload, over every element (x.std(false) likewise) */
+  function std(x: Tensor, unbiased: boolean): Tensor;
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
   function std(x: Tensor, dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;

@@ -33,6 +33,12 @@ export const extremumArgs = [arg("input", "boundOrTensor"), arg("other", "boundO
 export const logsumexpArgs = [x, arg("dim", "ints"), opt("keepdim", "bool", false)];
 // torch.var(x, dim, unbiased, keepdim, *, correction)
 export const varianceArgs = [x, opt("dim", "ints", null, { nullable: true }), opt("unbiased", "bool", true), opt("keepdim", "bool", false), opt("correction", "nonNegNumber", null, { nullable: true })];
+/**
+ * The arguments after x of std, var, std_mean or var_mean as varianceArgs binds them: PyTorch's
+ * deprecated overload var(input, unbiased) (torch.std(x, False)) puts a bool where dim goes, meaning
+ * every dim — bound by position it would be a dim, which is refused.
+ */
+export const legacyUnbiasedArgs = (args: readonly Value[]): Value[] => (args.length === 1 && typeof args[0] === "boolean" ? [null, args[0]] : [...args]);
 
 type Operand = TensorValue | Node | number;
 type Composer = ReturnType<typeof ops>;

@@ -7,7 +7,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, bindOptions, locOfArg, opt, type ArgSpec } from "./args.ts";
-import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
+import { clampArgs, extremumArgs, legacyUnbiasedArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
 import { mathFunctionNames, mathMethod } from "./math-functions.ts";
@@ -193,9 +193,9 @@ function givesOther(args: readonly Value[]): boolean {
   return args[0] instanceof TensorValue || (args.length === 1 && args[0] instanceof ObjectValue && args[0].props.has("other"));
 }
 
-/** x.std(false), x.var(true): PyTorch's legacy overload std(unbiased), over every dim. */
+/** x.std(false), x.var(true) (and F.std(x, false), F.var's): PyTorch's legacy overload std(unbiased), over every dim. */
 function legacyUnbiased(method: Method): Method {
-  return (x, args, site, em) => (typeof args[0] === "boolean" && args.length === 1 ? method(x, [null, args[0]], site, em) : method(x, args, site, em));
+  return (x, args, site, em) => method(x, legacyUnbiasedArgs(args), site, em);
 }
 
 /**
