@@ -174,6 +174,27 @@ export class M extends nn.Module {
     expect(run("return ids.gt(3).float().neg();").values).toEqual(IDS.flat().map((v) => (v > 3 ? -1 : -0)));
   });
 
+  it("what PyTorch refuses for integer and bool tensors is refused with its reason: mean, var, std, norms, subtraction with a bool", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    // ReduceOps.cpp: mean infers no float dtype from an integral input; std_var_out and
+    // linalg.vector_norm check for floating point; nanmean too
+    expect(first("return ids.mean(1);")).toMatch(/^TSDP4002: mean of an int32 tensor .*"mean\(\): could not infer output dtype\. Input dtype must be either a floating point or complex dtype\. Got: Long".*x\.float\(\)\.mean/);
+    expect(first("return F.mean(ids.gt(5), 1);")).toMatch(/^TSDP4002: mean of a bool tensor .*Got: Bool/);
+    expect(first("return ids.var(1);")).toMatch(/^TSDP4002: var of an int32 tensor .*"std and var only support floating point and complex dtypes"/);
+    expect(first("return F.std(ids.gt(5), 1);")).toMatch(/^TSDP4002: std of a bool tensor/);
+    expect(first("return F.varMean(ids, 1)[0];")).toMatch(/^TSDP4002: F\.varMean of an int32 tensor/);
+    expect(first("return ids.norm(2, 1);")).toMatch(/^TSDP4002: norm of an int32 tensor .*"linalg\.vector_norm: Expected a floating point or complex tensor as input\. Got Long"/);
+    expect(first("return F.normalize(ids.gt(5));")).toMatch(/^TSDP4002: F\.normalize of a bool tensor .*Got Bool/);
+    expect(first("return F.nanmean(ids, 1);")).toMatch(/^TSDP4002: F\.nanmean of an int32 tensor/);
+    // sub_check: any bool operand, not only bool − bool
+    for (const body of ["return ids.gt(5).sub(1);", "return ids.gt(5).rsub(1);", "return ids.float().sub(ids.gt(5));", "return F.sub(ids, ids.gt(5));", "const m = ids.gt(5); m.sub_(1); return m;"])
+      expect(first(body), body).toMatch(/^TSDP4002: r?sub with a bool tensor: PyTorch refuses it \("Subtraction, the `-` operator, with a bool tensor is not supported\. If you are trying to invert a mask, use the `~` or `logical_not\(\)` operator instead\."\); to invert a mask write mask\.logicalNot\(\)/);
+    expect(first("return ids.gt(5).sub(ids.gt(6));")).toMatch(/^TSDP4002: sub of two bool tensors/);
+    // what PyTorch computes still does: a dtype asked for, converted operands
+    expect(run("return ids.mean(1, { dtype: 'float32' }).add(ids.gt(5).float().mean(1));")).toEqual({ values: [23 / 5 + 0.4, 20 / 5 + 0.4], dtype: "f32" });
+    expect(run("return ids.gt(5).float().rsub(1).add(ids.gt(5).int().sub(1));").values).toEqual(IDS.flat().map((v) => (v > 5 ? 0 : 0)));
+  });
+
   it("an integer divided by a literal 0 is refused, as PyTorch's ZeroDivisionError; a float one is IEEE's", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return ids.floorDivide(0);")).toMatch(/^TSDP3004: floorDivide: integer division by zero \(PyTorch raises ZeroDivisionError\)/);

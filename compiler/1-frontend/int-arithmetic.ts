@@ -99,3 +99,21 @@ export function intArithmetic(op: string, inputs: readonly Node[], add: (op: str
   if (!keepsIntegers(op, attrs) || !values.every(integerValued) || result.dtype !== "f32") return result;
   return add("to_int", [result], {});
 }
+
+/** How PyTorch names the dtype of a tsdp tensor that is not float: int32 holds its int64 (Long), a 0/1 mask its Bool. */
+export function pytorchNonFloatDtype(n: Node): "Long" | "Bool" | undefined {
+  return n.dtype === "i32" ? "Long" : isBooleanMask(n) ? "Bool" : undefined;
+}
+
+/**
+ * The reason PyTorch raises for `who` of an integer or bool tensor (`ids.mean()`, `mask.std()`,
+ * `ids.norm()`: they have no integer result and PyTorch does not promote for them), quoting
+ * `pytorchSays` for that dtype; undefined for a float tensor. tsdp could compute them in float32,
+ * but a model that only compiles here would not run in PyTorch, whose port it is meant to be.
+ */
+export function floatOnlyRefusal(n: Node, who: string, pytorchSays: (dtype: "Long" | "Bool") => string): string | undefined {
+  const dtype = pytorchNonFloatDtype(n);
+  if (dtype === undefined) return undefined;
+  const what = dtype === "Long" ? "an int32 tensor (PyTorch's integer tensor)" : "a bool tensor (a comparison's or a logical op's result)";
+  return `${who} of ${what}: PyTorch refuses it ("${pytorchSays(dtype)}"); convert it first, x.float().${who.replace(/^F\./, "")}(…)`;
+}

@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { floatOnlyRefusal } from "./int-arithmetic.ts";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 import { formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
@@ -111,6 +112,8 @@ const queries: Record<string, Query> = {
 
 /** Σ (or the mean) of the non-NaN elements over dims (all when null): NaN read as 0, the count of the others. */
 function nanReduce(op: "sum" | "mean", x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const refused = op === "mean" ? floatOnlyRefusal(x.node, who, (t) => `nanmean(): expected input to have floating point or complex dtype but got ${t}`) : undefined;
+  if (refused) fail("dtypeMismatch", refused, site.loc);
   const c = ops(em, who, site);
   const d = b.dim === null ? x.node.shape.map((_, i) => i) : b.dim;
   const present = c.op("eq", [x, x]);
