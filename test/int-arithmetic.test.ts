@@ -174,6 +174,62 @@ export class M extends nn.Module {
     expect(run("return ids.gt(3).float().neg();").values).toEqual(IDS.flat().map((v) => (v > 3 ? -1 : -0)));
   });
 
+  it("a number written as a float literal (1.0, 2., 1e0, a const of one) is PyTorch's float: it promotes an integer tensor to float32", () => {
+    // torch.result_type(int64 tensor, 2.0) is float32 and (bool tensor, 1.0) float32, where a Python
+    // int keeps the integer (mask * 1 is int64); the values are the same, the dtype decides what follows
+    const mask = IDS.flat().map((v) => (v > 5 ? 1 : 0));
+    const cases: [string, string, number[]][] = [
+      ["return ids.gt(5).mul(1.0);", "f32", mask],
+      ["return ids.gt(5).mul(1);", "i32", mask],
+      ["return ids.gt(5).mul(1.0).div(3);", "f32", mask.map((m) => m / 3)],
+      ["return ids.mul(2);", "i32", IDS.flat().map((v) => 2 * v)],
+      ["return ids.mul(2.0);", "f32", IDS.flat().map((v) => 2 * v)],
+      ["return ids.mul(2.);", "f32", IDS.flat().map((v) => 2 * v)],
+      ["return ids.mul(-(2e0));", "f32", IDS.flat().map((v) => -2 * v)],
+      ["return F.mul(ids, 2.0);", "f32", IDS.flat().map((v) => 2 * v)],
+      // 0x1e is hexadecimal 30, an integer
+      ["return ids.mul(0x1e);", "i32", IDS.flat().map((v) => 30 * v)],
+      ["const scale = 2.0; return ids.mul(scale);", "f32", IDS.flat().map((v) => 2 * v)],
+      ["const scale = 2; return ids.mul(scale);", "i32", IDS.flat().map((v) => 2 * v)],
+      ["return ids.add(1.0).sub(1.0);", "f32", IDS.flat()],
+      ["return ids.floorDivide(2.0);", "f32", IDS.flat().map((v) => Math.floor(v / 2))],
+      ["return ids.gt(5).floorDivide(2.0);", "f32", mask.map(() => 0)],
+      ["return ids.remainder(3.0);", "f32", IDS.flat().map((v) => v % 3)],
+      ["return ids.clamp(0, 3.0);", "f32", IDS.flat().map((v) => Math.min(v, 3))],
+      ["return ids.pow(2.0);", "f32", IDS.flat().map((v) => v * v)],
+      ["return F.where(ids.gt(5), ids, 0.0);", "f32", IDS.flat().map((v) => (v > 5 ? v : 0))],
+      ["return F.where(ids.gt(5), ids, 0);", "i32", IDS.flat().map((v) => (v > 5 ? v : 0))],
+    ];
+    for (const [body, dtype, want] of cases) {
+      const got = run(body);
+      expect(got.dtype, body).toBe(dtype);
+      got.values.forEach((v, i) => expect(v, `${body} [${i}]`).toBeCloseTo(want[i], 6));
+    }
+    // what follows computes as PyTorch's: a float mask's mean (an int one's is refused, as PyTorch's)
+    expect(run("return ids.gt(5).mul(1.0).mean(1);")).toEqual({ values: [0.4, 0.4], dtype: "f32" });
+  });
+
+  it("factories infer PyTorch's dtype from their numbers: F.full(size, 3), F.where(c, 1, 0), F.tensor([0, 2]) are integer tensors", () => {
+    // torch.full((2,), 3).dtype is int64 (since 1.7), torch.where(c, 1, 0) int64 (result_type of two ints),
+    // torch.tensor([0, 2]) int64; a float literal among them, or a dtype given, makes float32
+    const perSample = (t: string) => `const t = ${t}; return ids.sub(ids).add(t);`;
+    expect(run(perSample("F.full([5], 3)"))).toEqual({ values: Array(10).fill(3), dtype: "i32" });
+    expect(run(perSample("F.full([5], 3.0)")).dtype).toBe("f32");
+    expect(run(perSample("F.full([5], 3, { dtype: 'float32' })")).dtype).toBe("f32");
+    expect(run(perSample("F.full([5], 2.5)")).dtype).toBe("f32");
+    expect(run("return F.where(ids.gt(5), 1, 0).sum(1);")).toEqual({ values: [2, 2], dtype: "i32" });
+    expect(run("return F.where(ids.gt(5), 1.0, 0);").dtype).toBe("f32");
+    expect(run(perSample("F.tensor([1, 2, 3, 4, 5])"))).toEqual({ values: [1, 2, 3, 4, 5, 1, 2, 3, 4, 5], dtype: "i32" });
+    expect(run(perSample("F.tensor([1, 2, 3, 4, 5.0])")).dtype).toBe("f32");
+    expect(run(perSample("F.tensor([[1, 2, 3, 4, 5]], { dtype: 'float32' })")).dtype).toBe("f32");
+    // torch.arange(0, 4, 2.0) is float32 (a Transformer's div_term), arange(0, 4, 2) int64
+    expect(run(perSample("F.arange(0, 10, 2.0)"))).toEqual({ values: [0, 2, 4, 6, 8, 0, 2, 4, 6, 8], dtype: "f32" });
+    expect(run(perSample("F.arange(0, 10, 2)")).dtype).toBe("i32");
+    // an integer tensor indexes, as PyTorch's x[:, torch.tensor([0, 2])] (a float32 one was refused)
+    expect(run("return ids.index(':', F.tensor([0, 2]));")).toEqual({ values: [5, 9, 4, 8], dtype: "i32" });
+    expect(run("return ids.float().index(':', F.where(F.arange(5).gt(2), 4, 0));").values).toEqual([5, 5, 5, 1, 1, 4, 4, 4, 1, 1]);
+  });
+
   it("what PyTorch refuses for integer and bool tensors is refused with its reason: mean, var, std, norms, subtraction with a bool", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     // ReduceOps.cpp: mean infers no float dtype from an integral input; std_var_out and
@@ -225,12 +281,12 @@ export class M extends nn.Module {
     expect(run("return F.where(ids.gt(5), ids, -1e30);")).toEqual({ values: IDS.flat().map((v) => (v > 5 ? v : Math.fround(-1e30))), dtype: "f32" });
     expect(first("return ids.mul(2654435761);")).toMatch(/past it.*where PyTorch's number is a float, make the operand one first \(x\.float\(\)\)/);
     // one past 2²⁴ that float32 holds exactly is a port's float literal: an attention mask made a count
-    // by TypeScript's 1.0 ((ids != 1) * 1.0, float in PyTorch, int32 here), then (1 - m) * -1e9, was
-    // refused; PyTorch's int64 * -1e9 is float32, the values these (float32 holds 1e9 and each product)
-    expect(run("return ids.ne(1).mul(1.0).rsub(1).mul(-1e9);")).toEqual({ values: IDS.flat().map((v) => (v !== 1 ? 0 : 1) * -1e9), dtype: "f32" });
+    // ((ids != 1) * 1, int64 in PyTorch), then (1 - m) * -1e9, was refused; PyTorch's int64 * -1e9 is
+    // float32, the values these (float32 holds 1e9 and each product)
+    expect(run("return ids.ne(1).mul(1).rsub(1).mul(-1e9);")).toEqual({ values: IDS.flat().map((v) => (v !== 1 ? 0 : 1) * -1e9), dtype: "f32" });
     expect(run("return ids.add(1e10);").dtype).toBe("f32");
     // an op that refuses integers says why the port's tensor is one
-    expect(first("return F.softmax(ids.ne(1).mul(1.0), 1);")).toMatch(/F\.softmax expects a float32 input, got i32 \(an integer tensor, as PyTorch's int64: convert it with \.float\(\); TypeScript's 1\.0 is 1, so a port's mask\.mul\(1\.0\), float in PyTorch, is an int32 count here\)/);
+    expect(first("return F.softmax(ids.ne(1).mul(1), 1);")).toMatch(/F\.softmax expects a float32 input, got i32 \(an integer tensor, as PyTorch's int64: convert it with \.float\(\); a number written without a decimal point is an integer, as Python's, so mask\.mul\(1\) is an int32 count and mask\.mul\(1\.0\) a float\)/);
     // 2²⁴ itself is exact
     expect(run("return ids.mul(16777216).div(16777216);").values).toEqual(IDS.flat());
   });

@@ -44,9 +44,10 @@ const valueOperands = (op: string, inputs: readonly Node[]): readonly Node[] => 
  * number decides: one float32 holds exactly (a port's `-1e9`, `1e10`, 2³⁰) or one past int64's range
  * (finfo's min, -1e30; no PyTorch integer) is taken as a float literal, whose result PyTorch promotes
  * to float — and computes as float32 does, so the values agree either way; one float32 cannot hold (a
- * spatial hash's prime) can only be an integer, which the emitter refuses rather than round.
+ * spatial hash's prime) can only be an integer, which the emitter refuses rather than round. One
+ * written as a float literal (`mask.mul(1.0)`, attrs.float: float-literals.ts) is PyTorch's float.
  */
-const wholeNumber = (n: Node) => isNumber(n) && Number.isInteger(n.attrs.value) && !floatLiteralPastExactIntegers(n.attrs.value as number);
+const wholeNumber = (n: Node) => isNumber(n) && n.attrs.float !== true && Number.isInteger(n.attrs.value) && !floatLiteralPastExactIntegers(n.attrs.value as number);
 const floatLiteralPastExactIntegers = (v: number) => Math.abs(v) > 2 ** 24 && (Math.abs(v) >= 2 ** 63 || Math.fround(v) === v);
 /** A number written as an operand: a const, or a 0-dim fill (F.where's); F.zeros(5) is a float32 tensor, as PyTorch's. */
 const isNumber = (n: Node) => n.op === "const" || (n.op === "full" && n.shape.length === 0);

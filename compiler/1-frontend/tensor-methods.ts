@@ -6,6 +6,7 @@ import { decide } from "../ir/decide.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { floatOnlyRefusal } from "./int-arithmetic.ts";
+import { writtenAsFloat } from "./float-literals.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, bindOptions, locOfArg, opt, type ArgSpec } from "./args.ts";
 import { clampArgs, extremumArgs, legacyUnbiasedArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
@@ -125,7 +126,7 @@ export function roundedQuotient(x: TensorValue, other: Value, mode: "floor" | "t
   if (mode === null) return rounded;
   // a bool mask is PyTorch's integer 0/1 here: mask // 2 is an int64 there
   const integer = (t: TensorValue) => t.node.dtype === "i32" || isBooleanMask(t.node);
-  const ints = integer(x) && (!(other instanceof TensorValue) || integer(other)) && (typeof other !== "number" || Number.isInteger(other));
+  const ints = integer(x) && (!(other instanceof TensorValue) || integer(other)) && (typeof other !== "number" || (Number.isInteger(other) && !writtenAsFloat(site, other)));
   // an integer divided by a literal 0: PyTorch raises ZeroDivisionError
   if (ints && other === 0) fail("invalidArgument", `${who}: integer division by zero (PyTorch raises ZeroDivisionError)`, site.loc);
   const result = mode === "floor" ? rounded : em.tensor("trunc", [rounded], {}, who, site);
