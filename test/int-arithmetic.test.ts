@@ -230,6 +230,27 @@ export class M extends nn.Module {
     expect(run("return ids.float().index(':', F.where(F.arange(5).gt(2), 4, 0));").values).toEqual([5, 5, 5, 1, 1, 4, 4, 4, 1, 1]);
   });
 
+  it("bitwise and, or, xor, not and shifts of integers act on their bits, as PyTorch's int64 (a mask beside them is its 0/1); float operands are refused", () => {
+    // Python's ints: & | ^ ~ on two's complement, << as ·2ⁿ, >> as floor(/2ⁿ); a shift by ≥ 64 or < 0 is 0
+    // (left) or the sign (right), as aten's lshift/rshift kernels
+    const flat = IDS.flat();
+    const flipped = IDS.flatMap((r) => [...r].reverse());
+    const cases: [string, (v: number, i: number) => number][] = [
+      ["return ids.bitwiseAnd(6);", (v) => v & 6],
+      ["return ids.bitwiseOr(ids.gt(5));", (v) => v | (v > 5 ? 1 : 0)],
+      ["return F.bitwiseXor(ids, ids.flip(1));", (v, i) => v ^ flipped[i]],
+      ["return ids.sub(6).bitwiseNot();", (v) => ~(v - 6)],
+      ["return ids.bitwiseLeftShift(ids.remainder(3));", (v) => v * 2 ** (v % 3)],
+      ["return ids.sub(6).bitwiseRightShift(1);", (v) => Math.floor((v - 6) / 2)],
+      ["return ids.bitwiseLeftShift(64).add(ids.sub(6).bitwiseRightShift(-1));", (v) => (v - 6 < 0 ? -1 : 0)],
+    ];
+    for (const [body, f] of cases) expect(run(body), body).toEqual({ values: flat.map(f), dtype: "i32" });
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return ids.float().bitwiseAnd(ids);")).toMatch(/^TSDP4002: bitwiseAnd of a float32 tensor: PyTorch computes bitwise ops on integer and bool tensors only/);
+    // bool masks alone keep the logical ops (a bool result)
+    expect(run("return ids.gt(5).bitwiseXor(ids.gt(7)).int();").values).toEqual(flat.map((v) => (v > 5 && v <= 7 ? 1 : 0)));
+  });
+
   it("what PyTorch refuses for integer and bool tensors is refused with its reason: mean, var, std, norms, subtraction with a bool", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     // ReduceOps.cpp: mean infers no float dtype from an integral input; std_var_out and

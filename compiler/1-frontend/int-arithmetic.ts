@@ -18,7 +18,7 @@ import { isBooleanMask } from "./boolean-masks.ts";
 
 /** Ops whose result is an integer tensor when every operand is (PyTorch's type promotion). */
 const KEEPS_INTEGERS = new Set([
-  "add", "sub", "mul", "neg", "abs", "sign", "relu", "clamp", "maximum", "minimum", "where", "remainder", "fmod", "floor", "ceil", "round", "trunc", "pow_tensor",
+  "add", "sub", "mul", "neg", "abs", "sign", "relu", "clamp", "maximum", "minimum", "where", "remainder", "fmod", "floor", "ceil", "round", "trunc", "pow_tensor", "bitwise",
   "sum", "amax", "amin", "cumsum", "cumprod", "cum_extreme", "mode_select", "take",
   // movements that add zeros (tril, F.pad) or join (cat of an int and a bool tensor): integers stay integers
   "triangle", "pad_dim", "concat",
