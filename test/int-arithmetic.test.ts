@@ -221,6 +221,7 @@ export class M extends nn.Module {
     expect(run("return F.where(ids.gt(5), 1.0, 0);").dtype).toBe("f32");
     expect(run(perSample("F.tensor([1, 2, 3, 4, 5])"))).toEqual({ values: [1, 2, 3, 4, 5, 1, 2, 3, 4, 5], dtype: "i32" });
     expect(run(perSample("F.tensor([1, 2, 3, 4, 5.0])")).dtype).toBe("f32");
+    expect(run(`const rows = [[1.0, 2, 3, 4, 5]]; ${perSample("F.tensor(rows)")}`).dtype).toBe("f32");
     expect(run(perSample("F.tensor([[1, 2, 3, 4, 5]], { dtype: 'float32' })")).dtype).toBe("f32");
     // torch.arange(0, 4, 2.0) is float32 (a Transformer's div_term), arange(0, 4, 2) int64
     expect(run(perSample("F.arange(0, 10, 2.0)"))).toEqual({ values: [0, 2, 4, 6, 8, 0, 2, 4, 6, 8], dtype: "f32" });

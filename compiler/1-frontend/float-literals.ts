@@ -59,8 +59,12 @@ export function writtenAsFloat(site: CallSite, v: unknown): boolean {
   return writtenOperands(site).some((e) => floatLiteralValue(e) === v);
 }
 
-/** Whether any number listed in the call's array arguments (torch.tensor's data, nested) is written as a float literal. */
+/** Whether any number listed in the call's array arguments (torch.tensor's data, nested, or a `const` holding it) is written as a float literal. */
 export function listsFloatLiteral(site: CallSite): boolean {
-  const anyFloat = (e: TsNode): boolean => (TsNode.isArrayLiteralExpression(e) ? e.getElements().some(anyFloat) : floatLiteralValue(e) !== undefined);
-  return writtenOperands(site).some((e) => TsNode.isArrayLiteralExpression(e) && anyFloat(e));
+  const listed = (e: TsNode): TsNode | undefined => (TsNode.isArrayLiteralExpression(e) ? e : TsNode.isIdentifier(e) ? constInitializer(e) : undefined);
+  const anyFloat = (e: TsNode, depth: number): boolean => {
+    const list = depth < 8 ? listed(e) : undefined;
+    return list && TsNode.isArrayLiteralExpression(list) ? list.getElements().some((x) => anyFloat(x, depth + 1)) : floatLiteralValue(e) !== undefined;
+  };
+  return writtenOperands(site).some((e) => anyFloat(e, 0));
 }
