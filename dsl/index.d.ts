@@ -2711,7 +2711,9 @@ export namespace F {
   function bitwiseNot(input: Tensor): Tensor;
   /** torch.bitwise_left_shift / right_shift of integers (x << n, x >> n): x·2ⁿ and floor(x / 2ⁿ), as PyTorch's int64 (int32 here) */
   function bitwiseLeftShift(input: Tensor, other: Tensor | number): Tensor;
+  function bitwiseLeftShift(input: Tensor, options: { other: Tensor | number }): Tensor;
   function bitwiseRightShift(input: Tensor, other: Tensor | number): Tensor;
+  function bitwiseRightShift(input: Tensor, options: { other: Tensor | number }): Tensor;
   /** torch.roll: x.roll's arguments */
   function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
   function roll(x: Tensor, shifts: number | readonly number[], options?: { dims?: number | readonly number[] }): Tensor;
