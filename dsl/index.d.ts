@@ -827,17 +827,23 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   deg2rad(): Tensor;
   rad2deg(): Tensor;
   broadcastTo(size: readonly number[]): Tensor;
-  /** PyTorch's mask & other (bool masks only: a comparison's or logical op's result); logicalAnd */
-  bitwiseAnd(other: Tensor | boolean): Tensor;
-  bitwiseAnd(options: { other: Tensor | boolean }): Tensor;
-  /** PyTorch's mask | other, on bool masks: logicalOr */
-  bitwiseOr(other: Tensor | boolean): Tensor;
-  bitwiseOr(options: { other: Tensor | boolean }): Tensor;
-  /** PyTorch's mask ^ other, on bool masks: logicalXor */
-  bitwiseXor(other: Tensor | boolean): Tensor;
-  bitwiseXor(options: { other: Tensor | boolean }): Tensor;
-  /** PyTorch's ~mask, on a bool mask: logicalNot */
+  /** PyTorch's a & b: on bool masks (a comparison's or logical op's result) logicalAnd; with an integer (an int32 tensor, a whole number) the integers' bits, int32 */
+  bitwiseAnd(other: Tensor | boolean | number): Tensor;
+  bitwiseAnd(options: { other: Tensor | boolean | number }): Tensor;
+  /** PyTorch's a | b: on bool masks logicalOr, on integers their bits */
+  bitwiseOr(other: Tensor | boolean | number): Tensor;
+  bitwiseOr(options: { other: Tensor | boolean | number }): Tensor;
+  /** PyTorch's a ^ b: on bool masks logicalXor, on integers their bits */
+  bitwiseXor(other: Tensor | boolean | number): Tensor;
+  bitwiseXor(options: { other: Tensor | boolean | number }): Tensor;
+  /** PyTorch's ~x: on a bool mask logicalNot, on integers −x − 1 */
   bitwiseNot(): Tensor;
+  /** PyTorch's x << n of integers: x·2ⁿ (0 for n < 0 or n ≥ 64, as PyTorch's int64), int32 */
+  bitwiseLeftShift(other: Tensor | number): Tensor;
+  bitwiseLeftShift(options: { other: Tensor | number }): Tensor;
+  /** PyTorch's x >> n of integers: floor(x / 2ⁿ), an arithmetic shift, int32 */
+  bitwiseRightShift(other: Tensor | number): Tensor;
+  bitwiseRightShift(options: { other: Tensor | number }): Tensor;
   /** `value` where mask ≠ 0 (mask broadcasts to this tensor's shape); −Infinity before a softmax masks a position out. A number or a 0-dim tensor (Hugging Face's scores.masked_fill(mask, torch.tensor(torch.finfo(scores.dtype).min))). */
   maskedFill(mask: Tensor, value: number | Tensor): Tensor;
   maskedFill(mask: Tensor, options: { value: number | Tensor }): Tensor;
@@ -934,6 +940,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   reshapeAs(other: Tensor): Tensor;
   reshapeAs(options: { other: Tensor }): Tensor;
   /** [std, mean] (torch.std_mean), with var's arguments */
+  stdMean(unbiased: boolean): [Tensor, Tensor];
   stdMean(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
   stdMean(dim?: number | readonly number[] | null, unbiased?: boolean, options?: { keepdim?: boolean }): [Tensor, Tensor];
   stdMean(dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
@@ -941,6 +948,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   stdMean(dim: number | readonly number[] | null, options: { unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
   stdMean(options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number | null }): [Tensor, Tensor];
   /** [var, mean] (torch.var_mean) */
+  varMean(unbiased: boolean): [Tensor, Tensor];
   varMean(dim?: number | readonly number[] | null, unbiased?: boolean, keepdim?: boolean): [Tensor, Tensor];
   varMean(dim?: number | readonly number[] | null, unbiased?: boolean, options?: { keepdim?: boolean }): [Tensor, Tensor];
   varMean(dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean }): [Tensor, Tensor];
@@ -2454,8 +2462,10 @@ export namespace F {
   function diff(input: Tensor, n?: number, options?: { dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   function diff(input: Tensor, options: { n?: number; dim?: number; prepend?: Tensor | null; append?: Tensor | null }): Tensor;
   /** torch.std_mean / var_mean: [std or var, mean] over the same dims (x.std's arguments) */
+  function stdMean(input: Tensor, unbiased: boolean): [Tensor, Tensor];
   function stdMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function stdMean(input: Tensor, options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
+  function varMean(input: Tensor, unbiased: boolean): [Tensor, Tensor];
   function varMean(input: Tensor, dim?: number | readonly number[] | null, options?: { unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function varMean(input: Tensor, options: { dim?: number | readonly number[] | null; unbiased?: boolean; keepdim?: boolean; correction?: number }): [Tensor, Tensor];
   function diag(input: Tensor, diagonal?: number): Tensor;
@@ -2700,14 +2710,19 @@ export namespace F {
     /** The modified Bessel functions of orders 0 and 1, and their e^−|x|-scaled forms */
     i0(input: Tensor): Tensor; i0e(input: Tensor): Tensor; i1(input: Tensor): Tensor; i1e(input: Tensor): Tensor;
   };
-  /** torch.bitwise_and / or / xor / not on bool masks (a comparison's or logical op's result): the logical ops */
-  function bitwiseAnd(input: Tensor, other: Tensor | boolean): Tensor;
-  function bitwiseAnd(input: Tensor, options: { other: Tensor | boolean }): Tensor;
-  function bitwiseOr(input: Tensor, other: Tensor | boolean): Tensor;
-  function bitwiseOr(input: Tensor, options: { other: Tensor | boolean }): Tensor;
-  function bitwiseXor(input: Tensor, other: Tensor | boolean): Tensor;
-  function bitwiseXor(input: Tensor, options: { other: Tensor | boolean }): Tensor;
+  /** torch.bitwise_and / or / xor / not: on bool masks (a comparison's or logical op's result) the logical ops; with an integer the integers' bits (int32) */
+  function bitwiseAnd(input: Tensor, other: Tensor | boolean | number): Tensor;
+  function bitwiseAnd(input: Tensor, options: { other: Tensor | boolean | number }): Tensor;
+  function bitwiseOr(input: Tensor, other: Tensor | boolean | number): Tensor;
+  function bitwiseOr(input: Tensor, options: { other: Tensor | boolean | number }): Tensor;
+  function bitwiseXor(input: Tensor, other: Tensor | boolean | number): Tensor;
+  function bitwiseXor(input: Tensor, options: { other: Tensor | boolean | number }): Tensor;
   function bitwiseNot(input: Tensor): Tensor;
+  /** torch.bitwise_left_shift / right_shift of integers (x << n, x >> n): x·2ⁿ and floor(x / 2ⁿ), as PyTorch's int64 (int32 here) */
+  function bitwiseLeftShift(input: Tensor, other: Tensor | number): Tensor;
+  function bitwiseLeftShift(input: Tensor, options: { other: Tensor | number }): Tensor;
+  function bitwiseRightShift(input: Tensor, other: Tensor | number): Tensor;
+  function bitwiseRightShift(input: Tensor, options: { other: Tensor | number }): Tensor;
   /** torch.roll: x.roll's arguments */
   function roll(x: Tensor, shifts: number | readonly number[], dims?: number | readonly number[]): Tensor;
   function roll(x: Tensor, shifts: number | readonly number[], options?: { dims?: number | readonly number[] }): Tensor;
@@ -2787,6 +2802,8 @@ export namespace F {
   /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
   /** torch.std(x): over every element, unbiased */
   function std(x: Tensor): Tensor;
+  /** torch.std(x, unbiased): PyTorch's deprecated overload, over every element (x.std(false) likewise) */
+  function std(x: Tensor, unbiased: boolean): Tensor;
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
   function std(x: Tensor, dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
   function std(x: Tensor, dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;

@@ -33,6 +33,21 @@ describe("a BatchNorm's share of the batch", () => {
     expect(generate(join(dir, "bn2d.ts"), { target: "cpu" }).generated.manifest.minSamplesPerDevice).toBeUndefined();
   });
 
+  it("each mode counts the BatchNorms its forward reaches: one behind `if (this.training)` does not limit eval's batch, one in eval only not train's", () => {
+    // PyTorch's eval call never runs a BatchNorm reached in train mode only, so one sample per device is valid there
+    // (and a tracking one reached in eval only normalizes by its running statistics, any batch)
+    const branch = (bn: string, test: string) => model(bn).replace("return this.out(F.relu(this.bn(this.fc(x))));", `let h = this.fc(x);\n    if (${test}) h = this.bn(h);\n    return this.out(F.relu(h));`);
+    const dir = writeFiles({
+      "trainOnly.ts": branch("new nn.BatchNorm1d(6, { trackRunningStats: false })", "this.training"),
+      "evalOnlyStateless.ts": branch("new nn.BatchNorm1d(6, { trackRunningStats: false })", "!this.training"),
+      "evalOnly.ts": branch("new nn.BatchNorm1d(6)", "!this.training"),
+    });
+    const fewest = (file: string) => generate(join(dir, file), { target: "cpu" }).generated.manifest.minSamplesPerDevice;
+    expect(fewest("trainOnly.ts")).toEqual({ training: 2, eval: 1 });
+    expect(fewest("evalOnlyStateless.ts")).toEqual({ training: 1, eval: 2 });
+    expect(fewest("evalOnly.ts")).toBeUndefined();
+  });
+
   it("the runtime refuses a share of one sample in train mode, on one device and on the last of two; eval takes it", async () => {
     const dir = writeFiles({ "model.ts": model("new nn.BatchNorm1d(6)") });
     const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });

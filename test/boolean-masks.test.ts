@@ -141,7 +141,7 @@ describe("bool attention masks are PyTorch's bool masks", () => {
     for (const e of ["x.gt(0).sum(-1)", "F.sum(x.gt(0), -1)", "x.gt(0).sum(-1, true)", "x.gt(0).cumsum(-1)", "F.cumsum(x.lt(0), 2)", "x.ne(0).countNonzero(-1)", "F.countNonzero(x, -1)"]) expect(dtypeOf(e), e).toBe("i32");
     // floats stay floats: a float mask's and a converted mask's sums, and a dtype asked for (a mask
     // times a whole number, x.gt(0).mul(1.0), is int32: TypeScript's 1.0 is 1, test/int-arithmetic.test.ts)
-    for (const e of ["x.sum(-1)", "x.gt(0).float().sum(-1)", "x.gt(0).sum(-1, { dtype: \"float32\" })", "x.gt(0).cumsum(-1, { dtype: F.float32 })", "x.gt(0).mean(-1)"]) expect(dtypeOf(e), e).toBe("f32");
+    for (const e of ["x.sum(-1)", "x.gt(0).float().sum(-1)", "x.gt(0).sum(-1, { dtype: \"float32\" })", "x.gt(0).cumsum(-1, { dtype: F.float32 })", "x.gt(0).mean(-1, { dtype: \"float32\" })"]) expect(dtypeOf(e), e).toBe("f32");
     // sparsemax's threshold: z sorted descending, k = #{j : 1 + j·z_(j) > Σ_{i≤j} z_(i)}, tau = (Σ_{i≤k} z_(i) − 1)/k,
     // the gather index k − 1 an integer as PyTorch's; the row [0.5, 0.3, −0.2, …] by hand: k = 2, tau = −0.1
     const sparse = run("", `const [srt] = F.sort(x, { descending: true, dim: -1 }); const cs = srt.cumsum(-1).sub(1);

@@ -155,6 +155,8 @@ cases.signbit = { body: model("return x.mul(x.signbit()).add(x);") };
 cases.fmod = { body: model("return x.mul(0.1).add(0.37).fmod(this.b);", "b = new nn.Parameter(F.full([4], 0.3));") };
 // Python's //: piecewise constant (no gradient, as PyTorch's), the other factor's gradient x // 0.3
 cases.floor_divide = { body: model("return [x.mul(x.floorDivide(0.3)), x.div(x.mul(0.7).add(3), { roundingMode: 'floor' }).mul(x)];") };
+// integers' bits: no gradient; x's other factor carries it
+cases.bitwise = { body: model("return x.mul(x.mul(4).int().bitwiseAnd(3).bitwiseLeftShift(1).float());") };
 cases.remainder = { body: model("return x.mul(0.1).add(0.37).remainder(this.b.neg());", "b = new nn.Parameter(F.full([4], 0.3));") };
 // a positive base (ln a); F.pow(2, t) is a constant base
 cases.pow_tensor = { body: model("return x.abs().add(0.5).pow(x.mul(0.3).add(this.b)).add(F.pow(2, x.mul(this.b)));", "b = new nn.Parameter(F.full([4], 0.7));") };

@@ -48,9 +48,9 @@ describe("index_put", () => {
   forward(x: Tensor<[Batch, 2]>) {
     const rows = F.tensor([[0, 2], [2, 1]], { dtype: "int32" });
     const cols = F.tensor([1, 1], { dtype: "int32" });
-    const v = F.tensor([[10, 20], [30, 40]]);
+    const v = F.tensor([[10.0, 20], [30, 40]]);
     const added = F.ones(3, 2).indexPut([rows, cols], v, true);
-    const put = F.ones(3, 2).indexPut([rows.index(0), cols], F.tensor([5, 6]));
+    const put = F.ones(3, 2).indexPut([rows.index(0), cols], F.tensor([5.0, 6]));
     const t = F.zeros(4, 2);
     t[rows] = 7;
     return [x.mul(0).unsqueeze(1).add(added), x.mul(0).unsqueeze(1).add(put), x.mul(0).unsqueeze(1).add(t)];

@@ -174,6 +174,105 @@ export class M extends nn.Module {
     expect(run("return ids.gt(3).float().neg();").values).toEqual(IDS.flat().map((v) => (v > 3 ? -1 : -0)));
   });
 
+  it("a number written as a float literal (1.0, 2., 1e0, a const of one) is PyTorch's float: it promotes an integer tensor to float32", () => {
+    // torch.result_type(int64 tensor, 2.0) is float32 and (bool tensor, 1.0) float32, where a Python
+    // int keeps the integer (mask * 1 is int64); the values are the same, the dtype decides what follows
+    const mask = IDS.flat().map((v) => (v > 5 ? 1 : 0));
+    const cases: [string, string, number[]][] = [
+      ["return ids.gt(5).mul(1.0);", "f32", mask],
+      ["return ids.gt(5).mul(1);", "i32", mask],
+      ["return ids.gt(5).mul(1.0).div(3);", "f32", mask.map((m) => m / 3)],
+      ["return ids.mul(2);", "i32", IDS.flat().map((v) => 2 * v)],
+      ["return ids.mul(2.0);", "f32", IDS.flat().map((v) => 2 * v)],
+      ["return ids.mul(2.);", "f32", IDS.flat().map((v) => 2 * v)],
+      ["return ids.mul(-(2e0));", "f32", IDS.flat().map((v) => -2 * v)],
+      ["return F.mul(ids, 2.0);", "f32", IDS.flat().map((v) => 2 * v)],
+      // 0x1e is hexadecimal 30, an integer
+      ["return ids.mul(0x1e);", "i32", IDS.flat().map((v) => 30 * v)],
+      ["const scale = 2.0; return ids.mul(scale);", "f32", IDS.flat().map((v) => 2 * v)],
+      ["const scale = 2; return ids.mul(scale);", "i32", IDS.flat().map((v) => 2 * v)],
+      ["return ids.add(1.0).sub(1.0);", "f32", IDS.flat()],
+      ["return ids.floorDivide(2.0);", "f32", IDS.flat().map((v) => Math.floor(v / 2))],
+      ["return ids.gt(5).floorDivide(2.0);", "f32", mask.map(() => 0)],
+      ["return ids.remainder(3.0);", "f32", IDS.flat().map((v) => v % 3)],
+      ["return ids.clamp(0, 3.0);", "f32", IDS.flat().map((v) => Math.min(v, 3))],
+      ["return ids.pow(2.0);", "f32", IDS.flat().map((v) => v * v)],
+      ["return F.where(ids.gt(5), ids, 0.0);", "f32", IDS.flat().map((v) => (v > 5 ? v : 0))],
+      ["return F.where(ids.gt(5), ids, 0);", "i32", IDS.flat().map((v) => (v > 5 ? v : 0))],
+    ];
+    for (const [body, dtype, want] of cases) {
+      const got = run(body);
+      expect(got.dtype, body).toBe(dtype);
+      got.values.forEach((v, i) => expect(v, `${body} [${i}]`).toBeCloseTo(want[i], 6));
+    }
+    // what follows computes as PyTorch's: a float mask's mean (an int one's is refused, as PyTorch's)
+    expect(run("return ids.gt(5).mul(1.0).mean(1);")).toEqual({ values: [0.4, 0.4], dtype: "f32" });
+  });
+
+  it("factories infer PyTorch's dtype from their numbers: F.full(size, 3), F.where(c, 1, 0), F.tensor([0, 2]) are integer tensors", () => {
+    // torch.full((2,), 3).dtype is int64 (since 1.7), torch.where(c, 1, 0) int64 (result_type of two ints),
+    // torch.tensor([0, 2]) int64; a float literal among them, or a dtype given, makes float32
+    const perSample = (t: string) => `const t = ${t}; return ids.sub(ids).add(t);`;
+    expect(run(perSample("F.full([5], 3)"))).toEqual({ values: Array(10).fill(3), dtype: "i32" });
+    expect(run(perSample("F.full([5], 3.0)")).dtype).toBe("f32");
+    expect(run(perSample("F.full([5], 3, { dtype: 'float32' })")).dtype).toBe("f32");
+    expect(run(perSample("F.full([5], 2.5)")).dtype).toBe("f32");
+    expect(run("return F.where(ids.gt(5), 1, 0).sum(1);")).toEqual({ values: [2, 2], dtype: "i32" });
+    expect(run("return F.where(ids.gt(5), 1.0, 0);").dtype).toBe("f32");
+    expect(run(perSample("F.tensor([1, 2, 3, 4, 5])"))).toEqual({ values: [1, 2, 3, 4, 5, 1, 2, 3, 4, 5], dtype: "i32" });
+    expect(run(perSample("F.tensor([1, 2, 3, 4, 5.0])")).dtype).toBe("f32");
+    expect(run(`const rows = [[1.0, 2, 3, 4, 5]]; ${perSample("F.tensor(rows)")}`).dtype).toBe("f32");
+    expect(run(perSample("F.tensor([[1, 2, 3, 4, 5]], { dtype: 'float32' })")).dtype).toBe("f32");
+    // torch.arange(0, 4, 2.0) is float32 (a Transformer's div_term), arange(0, 4, 2) int64
+    expect(run(perSample("F.arange(0, 10, 2.0)"))).toEqual({ values: [0, 2, 4, 6, 8, 0, 2, 4, 6, 8], dtype: "f32" });
+    expect(run(perSample("F.arange(0, 10, 2)")).dtype).toBe("i32");
+    // an integer tensor indexes, as PyTorch's x[:, torch.tensor([0, 2])] (a float32 one was refused)
+    expect(run("return ids.index(':', F.tensor([0, 2]));")).toEqual({ values: [5, 9, 4, 8], dtype: "i32" });
+    expect(run("return ids.float().index(':', F.where(F.arange(5).gt(2), 4, 0));").values).toEqual([5, 5, 5, 1, 1, 4, 4, 4, 1, 1]);
+  });
+
+  it("bitwise and, or, xor, not and shifts of integers act on their bits, as PyTorch's int64 (a mask beside them is its 0/1); float operands are refused", () => {
+    // Python's ints: & | ^ ~ on two's complement, << as ·2ⁿ, >> as floor(/2ⁿ); a shift by ≥ 64 or < 0 is 0
+    // (left) or the sign (right), as aten's lshift/rshift kernels
+    const flat = IDS.flat();
+    const flipped = IDS.flatMap((r) => [...r].reverse());
+    const cases: [string, (v: number, i: number) => number][] = [
+      ["return ids.bitwiseAnd(6);", (v) => v & 6],
+      ["return ids.bitwiseOr(ids.gt(5));", (v) => v | (v > 5 ? 1 : 0)],
+      ["return F.bitwiseXor(ids, ids.flip(1));", (v, i) => v ^ flipped[i]],
+      ["return ids.sub(6).bitwiseNot();", (v) => ~(v - 6)],
+      ["return ids.bitwiseLeftShift(ids.remainder(3));", (v) => v * 2 ** (v % 3)],
+      ["return ids.sub(6).bitwiseRightShift(1);", (v) => Math.floor((v - 6) / 2)],
+      ["return ids.bitwiseLeftShift(64).add(ids.sub(6).bitwiseRightShift(-1));", (v) => (v - 6 < 0 ? -1 : 0)],
+    ];
+    for (const [body, f] of cases) expect(run(body), body).toEqual({ values: flat.map(f), dtype: "i32" });
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return ids.float().bitwiseAnd(ids);")).toMatch(/^TSDP4002: bitwiseAnd of a float32 tensor: PyTorch computes bitwise ops on integer and bool tensors only/);
+    // bool masks alone keep the logical ops (a bool result)
+    expect(run("return ids.gt(5).bitwiseXor(ids.gt(7)).int();").values).toEqual(flat.map((v) => (v > 5 && v <= 7 ? 1 : 0)));
+  });
+
+  it("what PyTorch refuses for integer and bool tensors is refused with its reason: mean, var, std, norms, subtraction with a bool", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    // ReduceOps.cpp: mean infers no float dtype from an integral input; std_var_out and
+    // linalg.vector_norm check for floating point; nanmean too
+    expect(first("return ids.mean(1);")).toMatch(/^TSDP4002: mean of an int32 tensor .*"mean\(\): could not infer output dtype\. Input dtype must be either a floating point or complex dtype\. Got: Long".*x\.float\(\)\.mean/);
+    expect(first("return F.mean(ids.gt(5), 1);")).toMatch(/^TSDP4002: mean of a bool tensor .*Got: Bool/);
+    expect(first("return ids.var(1);")).toMatch(/^TSDP4002: var of an int32 tensor .*"std and var only support floating point and complex dtypes"/);
+    expect(first("return F.std(ids.gt(5), 1);")).toMatch(/^TSDP4002: std of a bool tensor/);
+    expect(first("return F.varMean(ids, 1)[0];")).toMatch(/^TSDP4002: F\.varMean of an int32 tensor/);
+    expect(first("return ids.norm(2, 1);")).toMatch(/^TSDP4002: norm of an int32 tensor .*"linalg\.vector_norm: Expected a floating point or complex tensor as input\. Got Long"/);
+    expect(first("return F.normalize(ids.gt(5));")).toMatch(/^TSDP4002: F\.normalize of a bool tensor .*Got Bool/);
+    expect(first("return F.nanmean(ids, 1);")).toMatch(/^TSDP4002: F\.nanmean of an int32 tensor/);
+    // sub_check: any bool operand, not only bool − bool
+    for (const body of ["return ids.gt(5).sub(1);", "return ids.gt(5).rsub(1);", "return ids.float().sub(ids.gt(5));", "return F.sub(ids, ids.gt(5));", "const m = ids.gt(5); m.sub_(1); return m;"])
+      expect(first(body), body).toMatch(/^TSDP4002: r?sub with a bool tensor: PyTorch refuses it \("Subtraction, the `-` operator, with a bool tensor is not supported\. If you are trying to invert a mask, use the `~` or `logical_not\(\)` operator instead\."\); to invert a mask write mask\.logicalNot\(\)/);
+    expect(first("return ids.gt(5).sub(ids.gt(6));")).toMatch(/^TSDP4002: sub of two bool tensors/);
+    // what PyTorch computes still does: a dtype asked for, converted operands
+    expect(run("return ids.mean(1, { dtype: 'float32' }).add(ids.gt(5).float().mean(1));")).toEqual({ values: [23 / 5 + 0.4, 20 / 5 + 0.4], dtype: "f32" });
+    expect(run("return ids.gt(5).float().rsub(1).add(ids.gt(5).int().sub(1));").values).toEqual(IDS.flat().map((v) => (v > 5 ? 0 : 0)));
+  });
+
   it("an integer divided by a literal 0 is refused, as PyTorch's ZeroDivisionError; a float one is IEEE's", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return ids.floorDivide(0);")).toMatch(/^TSDP3004: floorDivide: integer division by zero \(PyTorch raises ZeroDivisionError\)/);
@@ -204,12 +303,12 @@ export class M extends nn.Module {
     expect(run("return F.where(ids.gt(5), ids, -1e30);")).toEqual({ values: IDS.flat().map((v) => (v > 5 ? v : Math.fround(-1e30))), dtype: "f32" });
     expect(first("return ids.mul(2654435761);")).toMatch(/past it.*where PyTorch's number is a float, make the operand one first \(x\.float\(\)\)/);
     // one past 2²⁴ that float32 holds exactly is a port's float literal: an attention mask made a count
-    // by TypeScript's 1.0 ((ids != 1) * 1.0, float in PyTorch, int32 here), then (1 - m) * -1e9, was
-    // refused; PyTorch's int64 * -1e9 is float32, the values these (float32 holds 1e9 and each product)
-    expect(run("return ids.ne(1).mul(1.0).rsub(1).mul(-1e9);")).toEqual({ values: IDS.flat().map((v) => (v !== 1 ? 0 : 1) * -1e9), dtype: "f32" });
+    // ((ids != 1) * 1, int64 in PyTorch), then (1 - m) * -1e9, was refused; PyTorch's int64 * -1e9 is
+    // float32, the values these (float32 holds 1e9 and each product)
+    expect(run("return ids.ne(1).mul(1).rsub(1).mul(-1e9);")).toEqual({ values: IDS.flat().map((v) => (v !== 1 ? 0 : 1) * -1e9), dtype: "f32" });
     expect(run("return ids.add(1e10);").dtype).toBe("f32");
     // an op that refuses integers says why the port's tensor is one
-    expect(first("return F.softmax(ids.ne(1).mul(1.0), 1);")).toMatch(/F\.softmax expects a float32 input, got i32 \(an integer tensor, as PyTorch's int64: convert it with \.float\(\); TypeScript's 1\.0 is 1, so a port's mask\.mul\(1\.0\), float in PyTorch, is an int32 count here\)/);
+    expect(first("return F.softmax(ids.ne(1).mul(1), 1);")).toMatch(/F\.softmax expects a float32 input, got i32 \(an integer tensor, as PyTorch's int64: convert it with \.float\(\); a number written without a decimal point is an integer, as Python's, so mask\.mul\(1\) is an int32 count and mask\.mul\(1\.0\) a float\)/);
     // 2²⁴ itself is exact
     expect(run("return ids.mul(16777216).div(16777216);").values).toEqual(IDS.flat());
   });

@@ -62,7 +62,7 @@ describe("int32, bool and float32 operands together on the CPU target", () => {
       // a masked_fill / pad of an int tensor, one_hot's sum, mask // 2, the diff's int(), the positions
       // and the buckets; float32 for an indexed float, sum(dtype=float32), mask·0.5, where with a float
       // branch or a float literal past int64 (−1e30), x.to(mask) (a bool, 0/1 float32 here)
-      const ints = [0, 1, 2, 3, 4, 6, 7, 8, 9, 15, 16, 17];
+      const ints = [0, 1, 2, 3, 4, 6, 7, 8, 9, 15, 16, 17, 18, 19];
       expect(got.map((t) => t.data.constructor.name)).toEqual(got.map((_, k) => (ints.includes(k) ? "Int32Array" : "Float32Array")));
       const values = (k: number) => Array.from(got[k].data as Float32Array | Int32Array);
       // mask = ids > 0 = [0 1 0 1 0 | 1 0 1 0 1]
@@ -83,6 +83,10 @@ describe("int32, bool and float32 operands together on the CPU target", () => {
       expect(buckets.filter((_, i) => i % 40 === 0)).toEqual(before);
       // ... and d positions after it (row 0) are the other half, 16 buckets up
       expect(buckets.slice(0, 40)).toEqual(before.map((b, d) => (d === 0 ? 0 : b + 16)));
+      // the bitwise ops, as Python's ints (PyTorch's int64): (v & 6) + (v | mask) + (v ^ flipped) + ~v, and
+      // (v << |v| % 4) + (v >> 1) + (v << 70), the last 0 (a shift past 64 bits)
+      expect(values(18)).toEqual([6, 9, -1, 5, 12, 16, 7, 2, 5, 13]);
+      expect(values(19)).toEqual([-60, 59, 0, 25, -9, 12, -3, 9, -26, 12]);
     } finally {
       m.dispose();
     }

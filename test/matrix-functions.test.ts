@@ -99,7 +99,7 @@ describe("solve and qr", () => {
   it("qr of a constant (reduced): Q·R = A, QᵀQ = I, R upper triangular with LAPACK's signs (R's diagonal −sign(a₀₀)·‖a₀‖ first)", () => {
     // a 4×3 constant from the constructor, its factors as a parameter and a buffer: state, rounded
     // once to float32, so to 6 digits
-    const fields = "q: nn.Parameter; r: Tensor;\n  constructor() {\n    super();\n    const [q, r] = F.linalg.qr(F.tensor([[2, 1, 0], [1, 3, 1], [0, 1, 4], [1, 1, 1]]));\n    this.q = new nn.Parameter(q);\n    this.registerBuffer(\"r\", r);\n  }";
+    const fields = "q: nn.Parameter; r: Tensor;\n  constructor() {\n    super();\n    const [q, r] = F.linalg.qr(F.tensor([[2.0, 1, 0], [1, 3, 1], [0, 1, 4], [1, 1, 1]]));\n    this.q = new nn.Parameter(q);\n    this.registerBuffer(\"r\", r);\n  }";
     const [q, r] = outputs("return [this.q.flatten().unsqueeze(0).add(x.sum(1, true).mul(0)), this.r.flatten().unsqueeze(0).add(x.sum(1, true).mul(0))];", A, fields);
     const a = [[2, 1, 0], [1, 3, 1], [0, 1, 4], [1, 1, 1]];
     for (let i = 0; i < 4; i++) for (let j = 0; j < 3; j++) expect([0, 1, 2].reduce((s, k) => s + q[i * 3 + k] * r[k * 3 + j], 0)).toBeCloseTo(a[i][j], 6);

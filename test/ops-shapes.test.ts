@@ -301,6 +301,12 @@ describe("gradient ops of the norm, random, gather and loss families", () => {
       rejects(op, [t([Batch, 4]), t([3])], {}, /do not broadcast/);
     }
   });
+  it("bitwise broadcasts its two float32 operands (int32 values the frontend converts), whatever its function", () => {
+    for (const fn of ["and", "or", "xor", "left_shift", "right_shift"]) {
+      expect(infer("bitwise", [t([Batch, 4]), t([])], { fn })).toBe("f32[Batch, 4]");
+      rejects("bitwise", [t([Batch, 4]), t([3])], { fn }, /do not broadcast/);
+    }
+  });
   it("signbit keeps its float32 operand's shape and refuses an int32 one (the frontend compares those with 0)", () => {
     expect(infer("signbit", [t([Batch, 4])], {})).toBe("f32[Batch, 4]");
     rejects("signbit", [t([Batch, 4], "i32")], {}, /float32|f32/);

@@ -13,7 +13,7 @@ const classes = `class Symmetric extends nn.Module {
   forward(X: Tensor) { return X.triu().add(X.triu(1).transpose(-1, -2)); }
 }
 class Scale extends nn.Module {
-  s = new nn.Parameter(F.full([1], 2));
+  s = new nn.Parameter(F.full([1], 2.0));
   forward(X: Tensor) { return X.mul(this.s); }
 }
 `;
@@ -44,7 +44,7 @@ describe("nn.utils.parametrize.registerParametrization", () => {
   });
 
   it("a user module's nn.Parameter takes a parametrization, and spectral norm (its buffers after the module's)", () => {
-    const own = "class Gate extends nn.Module {\n  w = new nn.Parameter(F.tensor([[1, 2, 0], [4, 5, 6], [0, 8, 9]]));\n  b = new nn.Parameter(F.zeros(3));\n  forward(x: Tensor) { return x.matmul(this.w).add(this.b); }\n}\n";
+    const own = "class Gate extends nn.Module {\n  w = new nn.Parameter(F.tensor([[1.0, 2, 0], [4, 5, 6], [0, 8, 9]]));\n  b = new nn.Parameter(F.zeros(3));\n  forward(x: Tensor) { return x.matmul(this.w).add(this.b); }\n}\n";
     const src = `${header}${classes}${own}export class M extends nn.Module {\n  g = new Gate();\n  s = new Gate();\n  constructor() {\n    super();\n    nn.utils.parametrize.registerParametrization(this.g, "w", new Symmetric());\n    nn.utils.spectralNorm(this.s, "w");\n  }\n  forward(x: Tensor<[Batch, 3]>) { return [this.g(x), this.s(x)]; }\n}\n`;
     const { graph } = lowerSource(src);
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["g.b", "g.parametrizations.w.original", "s.b", "s.w_orig"]);

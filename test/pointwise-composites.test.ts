@@ -161,6 +161,13 @@ describe("logsumexp, var, std, normalize", () => {
     const all = rows.flat();
     const mean = all.reduce((s, v) => s + v, 0) / 6;
     expectAt("x.sub(x.var())", all.map((v) => v - all.reduce((s, w) => s + (w - mean) ** 2, 0) / 5));
+    // torch.std(x, False), torch.var_mean(x, False): PyTorch's deprecated std(input, unbiased) overload, the
+    // population's over every dim — as the methods' x.std(false); F.std and F.stdMean bound false as a dim
+    const population = all.reduce((s, w) => s + (w - mean) ** 2, 0) / 6;
+    expectAt("x.sub(x.var(false))", all.map((v) => v - population));
+    expectAt("x.sub(F.std(x, false))", all.map((v) => v - Math.sqrt(population)));
+    expectAt("x.sub(F.stdMean(x, false)[0]).sub(F.varMean(x, false)[0]).sub(x.varMean(false)[1])", all.map((v) => v - Math.sqrt(population) - population - mean));
+    expectAt("x.sub(F.std(x, true))", all.map((v) => v - Math.sqrt((population * 6) / 5)));
     // N − correction ≤ 0 divides by 0, as PyTorch's: a batch of one, unbiased
     expect(atBatch("x.sub(x.var(0))", [[1, 2]]).y).toEqual([NaN, NaN]);
     expectAt("x.sub(x.logsumexp(0, true))", rows.flatMap((r) => [r[0] - Math.log(Math.exp(1) + Math.exp(2) + Math.exp(4)), r[1] - (3 + Math.log(3))]));

@@ -52,8 +52,8 @@ describe("initial values set through the parameter, in a constructor", () => {
     expect(values(init.get("w"))).toEqual([0, 1, 2, 3]);
     expect(values(init.get("fc.weight"))).toEqual([3, 0, 0, 3]);
     // copy_ broadcasts as PyTorch's: a row to every row
-    expect(values(declared(ctor("this.w.copy_(F.tensor([5, 7]));")).init.get("w"))).toEqual([5, 7, 5, 7]);
-    expect(values(declared(ctor("this.w.copy_(F.tensor([[5], [7]]));")).init.get("w"))).toEqual([5, 5, 7, 7]);
+    expect(values(declared(ctor("this.w.copy_(F.tensor([5.0, 7]));")).init.get("w"))).toEqual([5, 7, 5, 7]);
+    expect(values(declared(ctor("this.w.copy_(F.tensor([[5.0], [7]]));")).init.get("w"))).toEqual([5, 5, 7, 7]);
     // eye_ of [2, 3]: ones on the leading diagonal
     const eye = model("return x.matmul(this.w);", "x: Tensor<[Batch, 2]>", "w = new nn.Parameter(F.zeros(2, 3));\n  constructor() { super(); nn.init.eye_(this.w); }");
     expect(values(declared(eye).init.get("w"))).toEqual([1, 0, 0, 0, 1, 0]);
@@ -66,9 +66,9 @@ describe("initial values set through the parameter, in a constructor", () => {
     expect(ones).toEqual([0, 3, 4, 7].map((oi) => (oi * 3 + 1) * 3 + 1));
     expect(dirac.reduce((a, b) => a + b, 0)).toBe(4);
     // RCAN's MeanShift: weight.data.div_(std.view(3, 1, 1, 1)) after copy_ — by a constructor tensor, broadcast
-    expect(values(declared(ctor("this.w.data.copy_(F.eye(2).mul(6)); this.w.data.div_(F.tensor([2, 3]).view(2, 1)).add_(F.tensor([1, 0])).mul_(F.ones(2)).sub_(F.full([1], 0.5));")).init.get("w"))).toEqual([3.5, -0.5, 0.5, 1.5]);
-    expect(first(ctor("this.w.data.normal_(); this.w.data.mul_(F.tensor([1, 2]));"))).toMatch(/the parameter holds a normal draw, which mul_ by a tensor would change element by element into no law tsdp records/);
-    expect(first(ctor("this.w.data.mul_(F.tensor([1, 2, 3]));"))).toMatch(/the other tensor's shape \[3\] does not broadcast to the parameter's \[2, 2\]/);
+    expect(values(declared(ctor("this.w.data.copy_(F.eye(2).mul(6)); this.w.data.div_(F.tensor([2.0, 3]).view(2, 1)).add_(F.tensor([1.0, 0])).mul_(F.ones(2)).sub_(F.full([1], 0.5));")).init.get("w"))).toEqual([3.5, -0.5, 0.5, 1.5]);
+    expect(first(ctor("this.w.data.normal_(); this.w.data.mul_(F.tensor([1.0, 2]));"))).toMatch(/the parameter holds a normal draw, which mul_ by a tensor would change element by element into no law tsdp records/);
+    expect(first(ctor("this.w.data.mul_(F.tensor([1.0, 2, 3]));"))).toMatch(/the other tensor's shape \[3\] does not broadcast to the parameter's \[2, 2\]/);
   });
   it("requiresGrad = false freezes a parameter (state, no gradient), as requiresGrad_(false); reading it answers", () => {
     const { params, buffers } = declared(ctor("for (const p of this.fc.parameters()) p.requiresGrad = false; if (this.w.requiresGrad) this.w.requiresGrad = true;"));
@@ -497,7 +497,7 @@ describe("the batch folded into a convolution's groups (StyleGAN2's modulated co
 describe("registerBuffer(name, null)", () => {
   it("reads null and is no state (Swin's attn_mask without a shift); a tensor in the other branch is a buffer", () => {
     const swin = (shift: number) =>
-      `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  declare mask: Tensor | null;\n  constructor(shift = ${shift}) {\n    super();\n    this.registerBuffer("mask", shift > 0 ? F.full([4], 2) : null);\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    const y = this.fc(x);\n    return this.mask !== null ? y.mul(this.mask) : y;\n  }\n}\n`;
+      `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  declare mask: Tensor | null;\n  constructor(shift = ${shift}) {\n    super();\n    this.registerBuffer("mask", shift > 0 ? F.full([4], 2.0) : null);\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    const y = this.fc(x);\n    return this.mask !== null ? y.mul(this.mask) : y;\n  }\n}\n`;
     expect(declared(swin(0)).buffers).toEqual([]);
     expect(declared(swin(1)).buffers).toEqual(["mask"]);
     const x = { x: nd([1, 4], [1, 2, 3, 4]) };
@@ -590,7 +590,7 @@ describe("functional forms of layers (F.convTranspose1d/2d, F.instanceNorm, F.ch
 describe("torch.searchsorted, torch.bucketize, torch.take_along_dim", () => {
   it("count the sorted values below (or at, with right) each value; take_along_dim is gather", () => {
     const src = model(
-      "const seq = F.tensor([[1, 3, 5, 7]]).expand(x.size(0), -1); return [F.searchsorted(seq, x).float(), F.searchsorted(seq, x, { right: true }).float(), F.bucketize(x, F.tensor([1, 3, 5, 7])).float(), F.takeAlongDim(x, F.searchsorted(seq, x).float().clampMax(2).int(), 1)];",
+      "const seq = F.tensor([[1.0, 3, 5, 7]]).expand(x.size(0), -1); return [F.searchsorted(seq, x).float(), F.searchsorted(seq, x, { right: true }).float(), F.bucketize(x, F.tensor([1.0, 3, 5, 7])).float(), F.takeAlongDim(x, F.searchsorted(seq, x).float().clampMax(2).int(), 1)];",
       "x: Tensor<[Batch, 3]>",
     );
     const [left, right, buckets, taken] = outputs(src, { x: nd([1, 3], [0, 3, 8]) });
@@ -602,7 +602,7 @@ describe("torch.searchsorted, torch.bucketize, torch.take_along_dim", () => {
   });
   it("searchsorted against a 1-D sequence for values of any shape; take_along_dim broadcasts; gather's index may be smaller than the input", () => {
     const src = model(
-      "const v = x.view(-1, 2, 3); const idx = F.tensor([[[2, 0]]], { dtype: 'int32' }); const g = F.tensor([[[1], [0]]], { dtype: 'int32' }).expand(x.size(0), -1, -1);\n    return [F.searchsorted(F.tensor([1, 3, 5, 7]), x).float(), F.takeAlongDim(v, idx, 2).flatten(1), v.gather(2, g).flatten(1), F.gather(v, 1, F.tensor([[[1, 0]]], { dtype: 'int32' }).expand(x.size(0), -1, -1)).flatten(1)];",
+      "const v = x.view(-1, 2, 3); const idx = F.tensor([[[2, 0]]], { dtype: 'int32' }); const g = F.tensor([[[1], [0]]], { dtype: 'int32' }).expand(x.size(0), -1, -1);\n    return [F.searchsorted(F.tensor([1.0, 3, 5, 7]), x).float(), F.takeAlongDim(v, idx, 2).flatten(1), v.gather(2, g).flatten(1), F.gather(v, 1, F.tensor([[[1, 0]]], { dtype: 'int32' }).expand(x.size(0), -1, -1)).flatten(1)];",
       "x: Tensor<[Batch, 6]>",
     );
     const xs = [0, 3, 8, 2, 6, 4];
@@ -907,14 +907,14 @@ describe("integer aranges, tensors as iterables, paired tensor indices", () => {
     const gpt = model("return this.pos(F.arange(0, 3)).flatten().unsqueeze(0).expand(x.size(0), -1);", "x: Tensor<[Batch, 2]>", "pos = new nn.Embedding(3, 2);\n  constructor() { super(); F.noGrad(() => this.pos.weight.copy_(F.arange(6).view(3, 2))); }");
     expect(outputs(gpt, { x: nd([1, 2], [0, 0]) })[0]).toEqual([0, 1, 2, 3, 4, 5]);
     // PyTorch refuses an integer nn.Parameter; .float() is the fix
-    expect(first(model("return x.add(this.p);", "x: Tensor<[Batch, 2]>", "p = new nn.Parameter(F.arange(2));"))).toMatch(/^TSDP3003 \d+: nn\.Parameter: a parameter or buffer is float32; this tensor is int32 \(convert it with \.float\(\)\)/);
+    expect(first(model("return x.add(this.p);", "x: Tensor<[Batch, 2]>", "p = new nn.Parameter(F.arange(2));"))).toMatch(/^TSDP3003 \d+: nn\.Parameter: a parameter or buffer is float32; this tensor is int32 \(convert it with \.float\(\); F\.tensor and F\.full of integers/);
   });
 
   it("Array.from over a ModuleList (PSPNet's stages), for…of over a tensor's dim 0, const [rows, cols] = F.trilIndices(…)", () => {
     const x = nd([2, 3], [1, 2, 3, 4, 5, 6]);
     const psp = model("return F.cat(Array.from(this.scales, (s, i) => s(x).mul(i + 1)), 1);", "x: Tensor<[Batch, 3]>", "scales = new nn.ModuleList([new nn.Identity(), new nn.Identity()]);");
     expect(outputs(psp, { x })[0]).toEqual([1, 2, 3, 2, 4, 6, 4, 5, 6, 8, 10, 12]);
-    const rows = model("let y = x; for (const row of this.w) y = y.add(row); return y;", "x: Tensor<[Batch, 3]>", "w = new nn.Parameter(F.tensor([[1, 2, 3], [10, 20, 30]]));");
+    const rows = model("let y = x; for (const row of this.w) y = y.add(row); return y;", "x: Tensor<[Batch, 3]>", "w = new nn.Parameter(F.tensor([[1.0, 2, 3], [10, 20, 30]]));");
     expect(outputs(rows, { x })[0]).toEqual([12, 24, 36, 15, 27, 39]);
     expect(first(model("for (const row of x) {} return x;", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP2007 \d+: iterating over a tensor of shape \[Batch, 3\]: dim 0 is the batch/);
     // DLRM's pairwise interactions Z[:, li, lj] below the diagonal, row by row
@@ -950,9 +950,9 @@ describe("small PyTorch idioms: finfo, item, an adaptive pool's None, `is None` 
     expect(run("const f = F.finfo('float16'); return x.flatten(1).mul(0).add(f.max + f.eps + f.bits);")[0]).toBe(65504 + 2 ** -10 + 16);
     // an integer tensor's dtype (the typings take any tensor's): PyTorch's "torch.finfo() requires a floating point input type"
     expect(first(model("return x.add(F.finfo(x.int().dtype).min);", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: F\.finfo: type must be one of .*got .*int32/);
-    expect(run("return x.flatten(1).mul(this.s.item());", "s = new nn.Parameter(F.tensor(3));")).toEqual(Array.from(x.data, (v) => v * 3));
+    expect(run("return x.flatten(1).mul(this.s.item());", "s = new nn.Parameter(F.tensor(3.0));")).toEqual(Array.from(x.data, (v) => v * 3));
     // the value has no gradient, as PyTorch's Python number
-    const { graph } = lowerSource(model("return x.flatten(1).mul(this.s.item());", "x: Tensor<[Batch, 2, 2, 3]>", "s = new nn.Parameter(F.tensor(3));"));
+    const { graph } = lowerSource(model("return x.flatten(1).mul(this.s.item());", "x: Tensor<[Batch, 2, 2, 3]>", "s = new nn.Parameter(F.tensor(3.0));"));
     expect(graph.nodes.some((n) => n.op === "detach" && n.inputs[0].op === "param")).toBe(true);
     expect(first(model("return x.flatten(1).mul(x.item());", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: item: a tensor of one element has a value, \[Batch, 2, 2, 3\] has one per sample/);
   });

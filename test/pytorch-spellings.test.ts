@@ -307,9 +307,10 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     );
     expect(got).toEqual([[0, 0, 1, 1], [1, 0, 1, 1], [0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1], [0, 0, 1, 1]]);
     // the result is a bool mask: SDPA's bool attn_mask keeps where true, a float one would be added
-    expect(first(model("return x.bitwiseAnd(x.gt(0));", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: bitwiseAnd on a float32 tensor: tsdp computes bitwise ops on bool masks .* where they are logicalAnd; integer bits are not supported/);
-    expect(first(model('return ids.bitwise_xor(ids).float();', 'ids: Tensor<[Batch, 4], "int32">'))).toMatch(/^TSDP\d+ 5: bitwiseXor on an int32 tensor/);
-    expect(first(model("return x.gt(0).bitwiseAnd(2);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: bitwiseAnd expects a tensor, got/);
+    expect(first(model("return x.bitwiseAnd(x.gt(0));", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: bitwiseAnd of a float32 tensor: PyTorch computes bitwise ops on integer and bool tensors only .*convert it with \.int\(\) first/);
+    expect(first(model("return x.gt(0).bitwiseAnd(2.5);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: bitwiseAnd of the number 2\.5/);
+    // with an integer, a mask is its 0/1 (bool promotes to the integer type): True & 2 is 0, True | 2 is 3 (test/int-arithmetic.test.ts)
+    expect(outputs("return [x.gt(0).bitwiseAnd(2), x.gt(0).bitwiseOr(2)];", "x: Tensor<[Batch, 4]>", { x })).toEqual([[0, 0, 0, 0], [2, 2, 3, 3]]);
   });
   it("ops whose result is sized by the data (nonzero, masked_select, unique, argwhere) are refused with the reason and what to write", () => {
     for (const body of ["return x.nonzero();", "return x.gt(0).nonzero({ asTuple: true })[0];", "return F.masked_select(x, x.gt(0));", "return x.unique();", "return F.argwhere(x);", "return F.bincount(x.int());", "return x.int().bincount().float();", "return x.uniqueConsecutive();", "return F.where(x.gt(0))[0];"])
@@ -325,12 +326,14 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     for (const body of ["return x.maskedScatter(x.gt(0), x);", "x.maskedScatter_(x.gt(0), x); return x;", "x.masked_scatter_(x.gt(0), x); return x;"])
       expect(first(model(body, "x: Tensor<[Batch, 4]>")), body).toMatch(/tensors have no masked_?[sS]catter_? in tsdp: masked_scatter takes the source's elements in order over the whole batch/);
   });
-  it("an index list from F.tensor is float32 (JavaScript has one number type): the refusal says to give dtype int32, which then indexes as PyTorch's int64 list (DLRM's Z[:, li, lj])", () => {
+  it("an index list from F.tensor of integers is int32, as PyTorch's int64 list (DLRM's Z[:, li, lj]); one written with float literals is refused as PyTorch refuses a float index", () => {
     const pairs = "const li = F.tensor([1, 2, 2]${dtype});\n    const lj = F.tensor([0, 0, 1]${dtype});\n    const z = x.unsqueeze(2).mul(x.unsqueeze(1));\n    return z.index(':', li, lj);";
-    expect(first(model(pairs.replace(/\$\{dtype\}/g, ""), "x: Tensor<[Batch, 3]>"))).toMatch(
-      /^TSDP\d+ 8: index: a tensor index must be an int32 tensor .*got float32 \[3\] of whole numbers: F\.tensor of numbers is float32 .*F\.tensor\(values, \{ dtype: "int32" \}\)/,
+    expect(first(model(pairs.replace(/\$\{dtype\}/g, ", { dtype: 'float32' }"), "x: Tensor<[Batch, 3]>"))).toMatch(
+      /^TSDP\d+ 8: index: a tensor index must be an int32 tensor .*got float32 \[3\] of whole numbers \(float as PyTorch's is.*write the integers \(F\.tensor\(\[0, 2\]\)\), or convert with \.int\(\)/,
     );
-    expect(first(model("return x.indexSelect(1, F.tensor([0, 2]));", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4002 5: indexSelect expects int32 indices, got f32 \[2\] \(.*convert with \.int\(\), or write F\.tensor\(values, \{ dtype: "int32" \}\)\)/);
+    const { graph: inferred } = lowerSource(model(pairs.replace(/\$\{dtype\}/g, ""), "x: Tensor<[Batch, 3]>"));
+    expect(Array.from(runReference(inferred, { x: nd([1, 3], [2, 3, 5]) }, initState(inferred, 0)).outputs[0].data)).toEqual([6, 10, 15]);
+    expect(first(model("return x.indexSelect(1, F.tensor([0.0, 2]));", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4002 5: indexSelect expects int32 indices, got f32 \[2\] \(.*convert with \.int\(\), or write F\.tensor\(values, \{ dtype: "int32" \}\)\)/);
     const { graph } = lowerSource(model(pairs.replace(/\$\{dtype\}/g, ', { dtype: "int32" }'), "x: Tensor<[Batch, 3]>"));
     // x = [2, 3, 5]: the products below the diagonal, row by row: x1·x0, x2·x0, x2·x1
     expect(Array.from(runReference(graph, { x: nd([1, 3], [2, 3, 5]) }, initState(graph, 0)).outputs[0].data)).toEqual([6, 10, 15]);
@@ -603,9 +606,9 @@ describe("copysign, signbit, addmv, addr, histc, broadcast_shapes", () => {
     // a tensor without the batch (model state, a constant): counts of the batch would be each device's share's
     const h = (body: string) => outputs(`return ${body}.add(x.mul(0));`, "x: Tensor<[Batch, 4]>", { x: nd([1, 4], [0, 0, 0, 0]) })[0];
     // bins of width 0.5 over [0, 2]: 0 → 0, 0.5 → 1, 1 → 2, 1.99 → 3, 2 (the top edge) → 3; −1, NaN (log −1), 3 are outside
-    expect(h("F.histc(F.cat([F.tensor([0, 0.5, 1, 1.99, 2, -1, 3]), F.tensor([-1]).log()]), 4, 0, 2)")).toEqual([1, 1, 1, 2]);
+    expect(h("F.histc(F.cat([F.tensor([0, 0.5, 1, 1.99, 2, -1, 3]), F.tensor([-1.0]).log()]), 4, 0, 2)")).toEqual([1, 1, 1, 2]);
     // PyTorch's documented example: torch.histc(torch.tensor([1., 2, 1]), bins=4, min=0, max=3) = [0, 2, 1, 0]
-    expect(h("F.tensor([[1, 2], [1, 5]]).narrow(1, 0, 2).flatten().narrow(0, 0, 3).histc(4, 0, 3)")).toEqual([0, 2, 1, 0]);
+    expect(h("F.tensor([[1.0, 2], [1, 5]]).narrow(1, 0, 2).flatten().narrow(0, 0, 3).histc(4, 0, 3)")).toEqual([0, 2, 1, 0]);
     expect(first(model("return F.histc(F.ones(4)).add(x.sum(1, true));", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP\d+ 5: F\.histc: min = max \(0\) means the data's own range/);
     expect(first(model("return F.histc(F.ones(4), 10, 1, 0).add(x.sum(1, true));", "x: Tensor<[Batch, 4]>"))).toMatch(/max must be larger than min/);
     expect(first(model("return F.histc(x, 4, 0, 1);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP4001 5: F\.histc of \[Batch, 4\]: counts over the batch/);
@@ -655,7 +658,7 @@ describe("predicates, boolean reductions, std_mean, diag, unfold, meshgrid, new_
   });
 
   it("diag: a vector on diagonal k of a square matrix, a matrix's diagonal k as a vector", () => {
-    const w = "p = new nn.Parameter(F.tensor([[1, 2, 3], [4, 5, 6]]));";
+    const w = "p = new nn.Parameter(F.tensor([[1.0, 2, 3], [4, 5, 6]]));";
     const got = outputs("return [F.diag(this.p), this.p.diag(1), F.diag(this.p, -1), F.diag(F.tensor([7, 8]), 1).flatten(), F.diag(F.tensor([7, 8]), -1).flatten()].map((t) => x.narrow(1, 0, 1).mul(0).add(t.flatten().unsqueeze(0)));", "x: Tensor<[Batch, 3]>", { x: nd([1, 3], [0, 0, 0]) }, w);
     expect(got[0]).toEqual([1, 5]);
     expect(got[1]).toEqual([2, 6]);
@@ -848,7 +851,7 @@ describe("nn.ParameterList and nn.ParameterDict", () => {
     const src = model(
       "let y = x.mul(this.ps[0]);\n    for (const p of this.ps) y = y.add(p);\n    return y.mul(this.pd.scale).add(this.ps.length);",
       "x: Tensor<[Batch, 2]>",
-      "ps = new nn.ParameterList([new nn.Parameter(F.full([2], 2)), new nn.Parameter(F.ones(2))]); pd = new nn.ParameterDict({ scale: new nn.Parameter(F.full([2], 3)) });",
+      "ps = new nn.ParameterList([new nn.Parameter(F.full([2], 2.0)), new nn.Parameter(F.ones(2))]); pd = new nn.ParameterDict({ scale: new nn.Parameter(F.full([2], 3.0)) });",
     );
     const { graph } = lowerSource(src);
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["ps.0", "ps.1", "pd.scale"]);

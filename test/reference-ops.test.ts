@@ -412,6 +412,15 @@ describe("atan2, hypot, fmod, remainder", () => {
     expect([byZero[0], byZero[1], Number.isNaN(byZero[2])]).toEqual([Infinity, -Infinity, true]);
     expect(Object.is(run("floor_divide", [nd([1], [0]), nd([1], [-3])]).data[0], -0)).toBe(true);
   });
+  it("bitwise: Python's & | ^ of the integers, << as ·2ⁿ and >> as floor(/2ⁿ), a shift by < 0 or ≥ 64 giving 0 or the sign", () => {
+    // the values as PyTorch's int64: 6 & −3 = 4, 6 | −3 = −1, 6 ^ −3 = −5; −7 << 2 = −28, −7 >> 1 = −4, 5 >> 70 = 0, −5 >> −1 = −1
+    const a = nd([2], [6, -7]), b = nd([2], [-3, 2]);
+    expect(Array.from(run("bitwise", [a, b], { fn: "and" }).data)).toEqual([6 & -3, -7 & 2]);
+    expect(Array.from(run("bitwise", [a, b], { fn: "or" }).data)).toEqual([-1, -7 | 2]);
+    expect(Array.from(run("bitwise", [a, b], { fn: "xor" }).data)).toEqual([-5, -7 ^ 2]);
+    expect(Array.from(run("bitwise", [nd([2], [-7, 3]), nd([2], [2, 64])], { fn: "left_shift" }).data)).toEqual([-28, 0]);
+    expect(Array.from(run("bitwise", [nd([3], [-7, 5, -5]), nd([3], [1, 70, -1])], { fn: "right_shift" }).data)).toEqual([-4, 0, -1]);
+  });
   it("pow_tensor: powf of each pair, NaN for a negative base's fractional power, 1 for 0⁰", () => {
     expectClose(run("pow_tensor", [nd([4], [2, 9, 0, -2]), nd([4], [-1.5, 0.5, 0, 3])]), [4], [2 ** -1.5, 3, 1, -8]);
     expect(Number.isNaN(run("pow_tensor", [nd([1], [-2]), nd([1], [0.5])]).data[0])).toBe(true);

@@ -27,7 +27,7 @@ const close = (got: number[], want: number[]) => {
 describe("torch functions of a few ops", () => {
   it("dot, vdot, mv, inner, trace and dist, on constants and on a sample", () => {
     const [dot, vdot, mv, inner, trace, dist, rows] = outputs(
-      "const a = F.tensor([1, 2, 3]), b = F.tensor([4, -5, 6]); const m = F.tensor([[1, 2, 3], [4, 5, 6]]); const z = x.mul(0).sum(1, true);\n    " +
+      "const a = F.tensor([1.0, 2, 3]), b = F.tensor([4.0, -5, 6]); const m = F.tensor([[1.0, 2, 3], [4, 5, 6]]); const z = x.mul(0).sum(1, true);\n    " +
         "return [z.add(F.dot(a, b)), z.add(a.vdot(b)), z.add(F.mv(m, a)), z.add(F.inner(m, m).flatten()), z.add(m.narrow(1, 0, 2).trace()), z.add(F.dist(a, b, 1)), F.inner(x.view(-1, 2, 3), m).flatten(1)];",
     );
     expect(dot).toEqual([12]);
@@ -161,7 +161,7 @@ describe("torch functions of a few ops", () => {
     // xs = [0.5, −1.5, 2, 0, 3, −0.25]: sorted −1.5, −0.25, 0, 0.5, 2, 3
     const [kth, kthAt, q, qs, lower, higher, nearest, midpoint, min, max, lr, h0, std, nan] = outputs(
       "const k = x.kthvalue(3, 1, true); const mm = F.aminmax(x, { dim: 1, keepdim: true }); const [h0] = F.hsplit(x.view(-1, 2, 3), 2);\n    " +
-        "return [k.values, k.indices.float(), x.quantile(0.3, 1, true), F.quantile(x, [0, 0.5, 1], 1).t(), x.quantile(0.3, 1, true, 'lower'), x.quantile(0.3, 1, true, 'higher'), x.quantile(0.5, 1, true, 'nearest'), x.quantile(0.3, 1, true, 'midpoint'), mm.min, mm.max, F.fliplr(x.view(-1, 2, 3)).flatten(1), h0.flatten(1), x.mul(0).sum(1, true).add(F.tensor([1, 2, 3, 4]).std(false)), x.log().quantile(0.5, 1, true)];",
+        "return [k.values, k.indices.float(), x.quantile(0.3, 1, true), F.quantile(x, [0, 0.5, 1], 1).t(), x.quantile(0.3, 1, true, 'lower'), x.quantile(0.3, 1, true, 'higher'), x.quantile(0.5, 1, true, 'nearest'), x.quantile(0.3, 1, true, 'midpoint'), mm.min, mm.max, F.fliplr(x.view(-1, 2, 3)).flatten(1), h0.flatten(1), x.mul(0).sum(1, true).add(F.tensor([1.0, 2, 3, 4]).std(false)), x.log().quantile(0.5, 1, true)];",
     );
     expect(kth).toEqual([0]);
     expect(kthAt).toEqual([3]);
@@ -208,7 +208,7 @@ describe("torch functions of a few ops", () => {
     expect([nanValue, nanIndex, allNanValue, allNanIndex]).toEqual([[0], [4], [NaN], [0]]);
     // the gradient: 1 to the element at the returned index, 0 to its equals (value_selecting_reduction_backward)
     const train = `${header}export class M extends nn.Module {
-  t = new nn.Parameter(F.tensor([3, 1, 3, 2, 1]));
+  t = new nn.Parameter(F.tensor([3.0, 1, 3, 2, 1]));
   forward(x: Tensor<[Batch, 1]>) {
     return x.mul(this.t.mode(0).values);
   }
@@ -256,8 +256,8 @@ export const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 1]
 
   it("median() and nanmedian() without a dim share the gradient evenly among the elements equal to the median, as PyTorch's evenly_distribute_backward", () => {
     const src = `${header}export class M extends nn.Module {
-  t = new nn.Parameter(F.tensor([1, 1, 0, 2, 1, 5]));
-  u = new nn.Parameter(F.tensor([3, 1, 3, 2, 3]));
+  t = new nn.Parameter(F.tensor([1.0, 1, 0, 2, 1, 5]));
+  u = new nn.Parameter(F.tensor([3.0, 1, 3, 2, 3]));
   forward(x: Tensor<[Batch, 1]>) {
     return F.cat([x.mul(this.t.median()), x.mul(this.u.nanmedian()), x.mul(this.u.median(0).values)], 1);
   }

@@ -89,7 +89,7 @@ export class ConstructorTensors {
 
   /** The initializer of a parameter or buffer whose value is `n`: a fill stays one, the rest is computed now. */
   initOf(n: Node, who: string, loc: SourceLoc): Init {
-    if (n.dtype !== "f32") fail("wrongArgumentType", `${who}: a parameter or buffer is float32; this tensor is ${n.dtype === "i32" ? "int32" : n.dtype} (convert it with .float())`, loc);
+    if (n.dtype !== "f32") fail("wrongArgumentType", `${who}: a parameter or buffer is float32; this tensor is ${n.dtype === "i32" ? "int32" : n.dtype} (convert it with .float(); F.tensor and F.full of integers, as PyTorch's int64, are int32: write a float literal, F.tensor([1.0, 2]) or F.full(size, 1.0), as PyTorch's nn.Parameter needs a float tensor too)`, loc);
     const fill = constantFill(n);
     if (fill !== undefined) return { kind: "constant", value: fill };
     const values = Float32Array.from(this.evaluate(n).data);

@@ -12,6 +12,7 @@ import { convert } from "./tensor-spellings.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { constantValues } from "./known-values.ts";
+import { listsFloatLiteral, writtenAsFloat } from "./float-literals.ts";
 import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
@@ -185,12 +186,13 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   return new Map<string, Value>([
     [
       "tensor",
-      // torch.tensor(data): a number or nested arrays of numbers, float32 (PyTorch infers int64 from
-      // integers; tsdp's indices come from F.arange(…, { dtype: "int32" }) or the model's inputs)
+      // torch.tensor(data): a number or nested arrays of numbers; PyTorch infers int64 from integers
+      // (int32 here, as every tsdp index) and float32 where one is written as a float (`[1.0, 2]`)
       new BuiltinFunction("F.tensor", (args, site) => {
         // dtype int32 (or PyTorch's int64, held as int32 as every tsdp index): indices listed by hand
-        const b = bindArgs("F.tensor", [arg("data", "any"), opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64"] })], args, site);
+        const b = bindArgs("F.tensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] })], args, site);
         const { shape, values } = listed(b.data, "F.tensor", locOfArg(b, "data", site));
+        b.dtype ??= !listsFloatLiteral(site) && values.every((v) => integerScalar(v, site)) ? "int64" : "float32";
         if (inForward() && values.length > INLINE_LITERAL_VALUES)
           fail("invalidArgument", `F.tensor: ${values.length} listed values inside forward, past the ${INLINE_LITERAL_VALUES} a kernel computes in place; make it a buffer in the constructor (this.registerBuffer("table", F.tensor([...])))`, site.loc);
         if (b.dtype !== "float32") {
@@ -227,8 +229,10 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       "full",
       new BuiltinFunction("F.full", (args, site) => {
         // torch.full(size, fill_value): the size is always one array here, since fill_value is a number too
-        const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), ...fillDtype], args, site);
+        const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64", "bool"] }), ...placement], args, site);
         const value = b.fillValue;
+        // torch.full((2,), 3) is int64 (PyTorch infers the dtype from the fill value, since 1.7), full(…, 3.0) float32
+        b.dtype ??= typeof value === "boolean" ? "float32" : integerScalar(value, site) ? "int64" : "float32";
         // torch.full(size, True): a bool tensor, as PyTorch infers the dtype from the fill value
         if (typeof value === "boolean") return filledAs("F.full", sizes("F.full", b.size, site), value ? 1 : 0, { ...b, dtype: b.dtype === "float32" ? "bool" : b.dtype }, site);
         if (typeof value !== "number")
@@ -273,7 +277,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
           fail("invalidArgument", `F.arange: upper bound and larger bound inconsistent with step sign (start ${start}, end ${b.end}, step ${step})`, site.loc);
         const length = Math.ceil((b.end - start) / step);
         checkTensorSize([length], "the result of F.arange", site.loc);
-        const integral = [start, b.end, step].every(Number.isInteger);
+        // torch.arange(0, d, 2.0) is a float tensor: a bound or step written as a float literal (float-literals.ts)
+        const integral = [start, b.end, step].every((v) => Number.isInteger(v) && !writtenAsFloat(site, v));
         return em.tensor((b.dtype ?? (integral ? "int32" : "float32")) === "float32" ? "arange" : "arange_int", [], { start, step, length }, "F.arange", site);
       }),
     ],
@@ -321,14 +326,26 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         const operand = (v: Value, name: string) =>
           v instanceof TensorValue ? v.node
           : typeof v === "boolean" ? em.node("full", [], { shape: [], value: Number(v) }, "F.where", site)
-          : typeof v === "number" ? em.node("full", [], { shape: [], value: v }, "F.where", site)
+          : typeof v === "number" ? em.node("full", [], writtenAsFloat(site, v) ? { shape: [], value: v, float: true } : { shape: [], value: v }, "F.where", site)
           : fail("wrongArgumentType", `F.where: ${name} must be a tensor, a number or a boolean, got ${describe(v)}`, locOfArg(b, name, site));
         const result = em.tensor("where", [b.condition, operand(b.input, "input"), operand(b.other, "other")], {}, "F.where", site);
         const bool = (v: Value) => typeof v === "boolean" || (v instanceof TensorValue && isBooleanMask(v.node));
-        return bool(b.input) && bool(b.other) ? asBoolean(result, em, "F.where", site) : result;
+        if (bool(b.input) && bool(b.other)) return asBoolean(result, em, "F.where", site);
+        // torch.where(c, 1, 0): two integers make an int64 tensor (result_type of two Python ints)
+        return integerScalar(b.input, site) && integerScalar(b.other, site) ? em.tensor("to_int", [result], {}, "F.where", site) : result;
       }),
     ],
   ]);
+}
+
+/**
+ * A number of the call at `site` that PyTorch reads as an integer, making an integer tensor of a
+ * factory (torch.full((2,), 3), torch.where(c, 1, 0), torch.tensor([1, 2]): int64 there, int32 here):
+ * a whole number not written as a float literal (float-literals.ts), within ±2²⁴, the integers the
+ * kernels' float32 holds exactly (past it, as int-arithmetic.ts, a number is taken as a float).
+ */
+function integerScalar(v: unknown, site: CallSite): boolean {
+  return typeof v === "number" && Number.isInteger(v) && Math.abs(v) <= 2 ** 24 && !writtenAsFloat(site, v);
 }
 
 /** torch.tensor's data: a number, or nested arrays of numbers with equal lengths at each depth; its shape and values in order. */

@@ -34,7 +34,7 @@ import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, noGradFunction } from "./no-grad.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { ops, safeSoftmax, softmaxDim } from "./composite-ops.ts";
-import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
+import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites } from "./pointwise-composites.ts";
 import { cumsumOf, flatten, roundedQuotient, softmaxDtype, tensorMethods } from "./tensor-methods.ts";
 import { BuiltinFunction, describe, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -513,7 +513,8 @@ function pool1d(op: "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d", b: Boun
 
 
 // torch.var is x.var(…) only: `var` is a reserved word, which a namespace cannot declare (dsl/index.d.ts)
-const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec> = {
+// var and std are their tensor methods' forms (TORCH_FUNCTION_FORMS), which take the legacy var(x, unbiased)
+const functional: Record<Exclude<keyof typeof lowerings, "var" | "std">, FunctionalSpec> = {
   relu: { args: [x, opt("inplace", "bool", false)], lower: lowerings.relu },
   // torch.nn.functional.gelu(input, *, approximate): keyword-only (nn.GELU takes it by position)
   gelu: { args: [x, opt("approximate", "string", "none", { choices: ["none", "tanh"], keywordOnly: true })], lower: lowerings.gelu },
@@ -564,7 +565,6 @@ const functional: Record<Exclude<keyof typeof lowerings, "var">, FunctionalSpec>
   maximum: { args: extremumArgs, lower: lowerings.maximum },
   minimum: { args: extremumArgs, lower: lowerings.minimum },
   logsumexp: { args: logsumexpArgs, lower: lowerings.logsumexp },
-  std: { args: varianceArgs, lower: lowerings.std },
   normalize: { args: [x, opt("p", "any", 2), opt("dim", "int", 1), opt("eps", "posNumber", 1e-12)], lower: lowerings.normalize },
   softplus: { args: [x, opt("beta", "nonZeroNumber", 1), opt("threshold", "number", 20)], lower: lowerings.softplus },
   tanhshrink: { args: [x], lower: lowerings.tanhshrink },
@@ -700,7 +700,7 @@ const IN_PLACE_FUNCTIONS = ["relu", "relu6", "elu", "leakyRelu", "hardtanh", "th
 
 /** Tensor methods torch also has as functions of the tensor: torch.<name>(input, …) is input.<name>(…). */
 const TORCH_FUNCTION_FORMS = [
-  "add", "sub", "mul", "div", "rsub", "sum", "mean", "var", "amax", "amin", "max", "min", "argmax", "argmin", "numel",
+  "add", "sub", "mul", "div", "rsub", "sum", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "numel",
   "gt", "ge", "lt", "le", "eq", "ne", "logicalNot", "logicalAnd", "logicalOr", "maskedFill", "clampMin", "clampMax",
   "reshape", "unsqueeze", "squeeze", "transpose", "swapaxes", "swapdims", "movedim", "t", "permute", "unflatten",
   "flip", "tile", "repeatInterleave", "select", "unbind", "narrow", "clone", "detach",

@@ -6,6 +6,7 @@ import { ShapeError } from "../ops/index.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
 import { countsBooleans, intArithmetic } from "./int-arithmetic.ts";
+import { writtenAsFloat } from "./float-literals.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkConstantIndexes } from "./constant-indexes.ts";
 import { stateTensor } from "./state-updates.ts";
@@ -140,7 +141,12 @@ export class GraphEmitter {
     return this.add("mul", [mask, this.constant(1, site)], {}, who, site);
   }
 
-  constant(value: number, site: CallSite): Node {
-    return this.node("const", [], { value }, "constant", site);
+  /**
+   * A scalar of the call at `site`; `float`: written there as a float literal (`x.mul(1.0)`, a whole
+   * number: a fractional one is a float anyway), which PyTorch's type promotion reads as a float
+   * (float-literals.ts) — decided here, so that every op's numbers are read alike.
+   */
+  constant(value: number, site: CallSite, float = Number.isInteger(value) && writtenAsFloat(site, value)): Node {
+    return this.node("const", [], float ? { value, float } : { value }, "constant", site);
   }
 }

@@ -48,9 +48,9 @@ function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): In
     // a bool mask the compiler knows over several dims (SimCLR's cos_sim[pos_mask]): not taken — say so
     if (v.node.dtype === "f32" && v.node.shape.length > 1 && isBooleanMask(v.node) && constantValues(em, v.node))
       fail("wrongArgumentType", `${who}: a constant bool mask of ${v.node.shape.length} dims (${formatShape(v.node.shape)}) as an index is not supported; a 1-D one is: flatten the dims it covers and the mask (x.flatten(1, 2).index(":", mask.flatten())), or use x.mul(mask).sum(…) / F.where`, site.loc);
-    // whole numbers in float32: F.tensor([0, 2, 5]), which PyTorch's torch.tensor makes int64
+    // whole numbers in float32 (F.tensor([0.0, 2.0]), F.full(…, 1.0), a float computation's): PyTorch refuses a float index too
     if (v.node.dtype !== "i32" && constantValues(em, v.node)?.every(Number.isInteger))
-      fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} of whole numbers: F.tensor of numbers is float32 (JavaScript's numbers do not tell 2 from 2.0); write F.tensor(values, { dtype: "int32" }), or convert with .int()`, site.loc);
+      fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} of whole numbers (float as PyTorch's is: a number written with a decimal point, 2.0, makes a float tensor); write the integers (F.tensor([0, 2])), or convert with .int()`, site.loc);
     if (v.node.dtype !== "i32")
       fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where)`, site.loc);
     // a 0-d one (Autoformer's index[i]) takes one element along its dim, which goes, as an integer's

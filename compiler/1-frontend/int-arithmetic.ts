@@ -18,7 +18,7 @@ import { isBooleanMask } from "./boolean-masks.ts";
 
 /** Ops whose result is an integer tensor when every operand is (PyTorch's type promotion). */
 const KEEPS_INTEGERS = new Set([
-  "add", "sub", "mul", "neg", "abs", "sign", "relu", "clamp", "maximum", "minimum", "where", "remainder", "fmod", "floor", "ceil", "round", "trunc", "pow_tensor",
+  "add", "sub", "mul", "neg", "abs", "sign", "relu", "clamp", "maximum", "minimum", "where", "remainder", "fmod", "floor", "ceil", "round", "trunc", "pow_tensor", "bitwise",
   "sum", "amax", "amin", "cumsum", "cumprod", "cum_extreme", "mode_select", "take",
   // movements that add zeros (tril, F.pad) or join (cat of an int and a bool tensor): integers stay integers
   "triangle", "pad_dim", "concat",
@@ -44,9 +44,10 @@ const valueOperands = (op: string, inputs: readonly Node[]): readonly Node[] => 
  * number decides: one float32 holds exactly (a port's `-1e9`, `1e10`, 2³⁰) or one past int64's range
  * (finfo's min, -1e30; no PyTorch integer) is taken as a float literal, whose result PyTorch promotes
  * to float — and computes as float32 does, so the values agree either way; one float32 cannot hold (a
- * spatial hash's prime) can only be an integer, which the emitter refuses rather than round.
+ * spatial hash's prime) can only be an integer, which the emitter refuses rather than round. One
+ * written as a float literal (`mask.mul(1.0)`, attrs.float: float-literals.ts) is PyTorch's float.
  */
-const wholeNumber = (n: Node) => isNumber(n) && Number.isInteger(n.attrs.value) && !floatLiteralPastExactIntegers(n.attrs.value as number);
+const wholeNumber = (n: Node) => isNumber(n) && n.attrs.float !== true && Number.isInteger(n.attrs.value) && !floatLiteralPastExactIntegers(n.attrs.value as number);
 const floatLiteralPastExactIntegers = (v: number) => Math.abs(v) > 2 ** 24 && (Math.abs(v) >= 2 ** 63 || Math.fround(v) === v);
 /** A number written as an operand: a const, or a 0-dim fill (F.where's); F.zeros(5) is a float32 tensor, as PyTorch's. */
 const isNumber = (n: Node) => n.op === "const" || (n.op === "full" && n.shape.length === 0);
@@ -98,4 +99,22 @@ export function intArithmetic(op: string, inputs: readonly Node[], add: (op: str
   const result = add(op, floats);
   if (!keepsIntegers(op, attrs) || !values.every(integerValued) || result.dtype !== "f32") return result;
   return add("to_int", [result], {});
+}
+
+/** How PyTorch names the dtype of a tsdp tensor that is not float: int32 holds its int64 (Long), a 0/1 mask its Bool. */
+export function pytorchNonFloatDtype(n: Node): "Long" | "Bool" | undefined {
+  return n.dtype === "i32" ? "Long" : isBooleanMask(n) ? "Bool" : undefined;
+}
+
+/**
+ * The reason PyTorch raises for `who` of an integer or bool tensor (`ids.mean()`, `mask.std()`,
+ * `ids.norm()`: they have no integer result and PyTorch does not promote for them), quoting
+ * `pytorchSays` for that dtype; undefined for a float tensor. tsdp could compute them in float32,
+ * but a model that only compiles here would not run in PyTorch, whose port it is meant to be.
+ */
+export function floatOnlyRefusal(n: Node, who: string, pytorchSays: (dtype: "Long" | "Bool") => string): string | undefined {
+  const dtype = pytorchNonFloatDtype(n);
+  if (dtype === undefined) return undefined;
+  const what = dtype === "Long" ? "an int32 tensor (PyTorch's integer tensor)" : "a bool tensor (a comparison's or a logical op's result)";
+  return `${who} of ${what}: PyTorch refuses it ("${pytorchSays(dtype)}"); convert it first, x.float().${who.replace(/^F\./, "")}(…)`;
 }

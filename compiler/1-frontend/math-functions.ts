@@ -5,6 +5,7 @@ import { ops, rankedMatmul, softplus } from "./composite-ops.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
+import { writtenAsFloat } from "./float-literals.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 
@@ -70,6 +71,8 @@ const mathFunctions: Record<string, MathFunction> = {
     args: [arg("exponent", "numberOrTensor")],
     lower: (x, b, site, em, who) => {
       if (typeof b.exponent === "number") {
+        // int ** 2.0 is a float in PyTorch (a float scalar promotes; float-literals.ts): the float base's power
+        if (x.node.dtype === "i32" && writtenAsFloat(site, b.exponent)) return em.tensor("pow", [em.tensor("to_float", [x], {}, who, site)], { exponent: b.exponent }, who, site);
         // PyTorch's pow(int tensor, negative int) raises with this message
         if (x.node.dtype === "i32" && Number.isInteger(b.exponent) && b.exponent < 0) fail("invalidArgument", `${who}: Integers to negative integer powers are not allowed (PyTorch's error); write x.float().pow(${b.exponent})`, site.loc);
         return em.tensor("pow", [x], { exponent: b.exponent }, who, site);

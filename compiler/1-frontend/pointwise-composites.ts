@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { floatOnlyRefusal } from "./int-arithmetic.ts";
 import type { Node } from "../ir/node.ts";
 import { normalizeDim, numel, type Count } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
@@ -33,6 +34,12 @@ export const extremumArgs = [arg("input", "boundOrTensor"), arg("other", "boundO
 export const logsumexpArgs = [x, arg("dim", "ints"), opt("keepdim", "bool", false)];
 // torch.var(x, dim, unbiased, keepdim, *, correction)
 export const varianceArgs = [x, opt("dim", "ints", null, { nullable: true }), opt("unbiased", "bool", true), opt("keepdim", "bool", false), opt("correction", "nonNegNumber", null, { nullable: true })];
+/**
+ * The arguments after x of std, var, std_mean or var_mean as varianceArgs binds them: PyTorch's
+ * deprecated overload var(input, unbiased) (torch.std(x, False)) puts a bool where dim goes, meaning
+ * every dim — bound by position it would be a dim, which is refused.
+ */
+export const legacyUnbiasedArgs = (args: readonly Value[]): Value[] => (args.length === 1 && typeof args[0] === "boolean" ? [null, args[0]] : [...args]);
 
 type Operand = TensorValue | Node | number;
 type Composer = ReturnType<typeof ops>;
@@ -211,6 +218,9 @@ export const pointwiseComposites = {
   normalize: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const x = b.x as TensorValue;
     if (typeof b.p !== "number" || !(b.p >= 1)) fail("invalidArgument", `${who}: p must be a number ≥ 1 (Infinity included), got ${describe(b.p)}`, locOfArg(b, "p", site));
+    // F.normalize divides by input.norm(p, dim), which refuses integer and bool inputs
+    const refused = floatOnlyRefusal(x.node, who, (t) => `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${t}`);
+    if (refused) fail("dtypeMismatch", refused, site.loc);
     const { dims } = reducedDims(x, [b.dim], who, site);
     const c = ops(em, who, site);
     // any other p: x / max(‖x‖ₚ, eps), the norm as torch.norm's (tensor-spellings.ts vectorNorm)
@@ -254,6 +264,9 @@ function extremum(b: Bound, site: CallSite, em: GraphEmitter, who: string, wins:
 function variance(b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const x = b.x as TensorValue;
   if (b.correction !== null && b.unbiased === false) fail("invalidArgument", `${who}: give unbiased or correction, not both`, site.loc);
+  // ReduceOps.cpp's std_var_out refuses integer and bool inputs
+  const refused = floatOnlyRefusal(x.node, who, () => "std and var only support floating point and complex dtypes");
+  if (refused) fail("dtypeMismatch", refused, site.loc);
   // no dim: every dim, the batch's included
   const { dims, count } = reducedDims(x, b.dim ?? x.node.shape.map((_, i) => i), who, site);
   const correction = b.correction ?? (b.unbiased ? 1 : 0);

@@ -5,9 +5,11 @@ import type { Node } from "../ir/node.ts";
 import { decide } from "../ir/decide.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { floatOnlyRefusal } from "./int-arithmetic.ts";
+import { writtenAsFloat } from "./float-literals.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, bindOptions, locOfArg, opt, type ArgSpec } from "./args.ts";
-import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
+import { clampArgs, extremumArgs, legacyUnbiasedArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
 import { mathFunctionNames, mathMethod } from "./math-functions.ts";
@@ -124,7 +126,7 @@ export function roundedQuotient(x: TensorValue, other: Value, mode: "floor" | "t
   if (mode === null) return rounded;
   // a bool mask is PyTorch's integer 0/1 here: mask // 2 is an int64 there
   const integer = (t: TensorValue) => t.node.dtype === "i32" || isBooleanMask(t.node);
-  const ints = integer(x) && (!(other instanceof TensorValue) || integer(other)) && (typeof other !== "number" || Number.isInteger(other));
+  const ints = integer(x) && (!(other instanceof TensorValue) || integer(other)) && (typeof other !== "number" || (Number.isInteger(other) && !writtenAsFloat(site, other)));
   // an integer divided by a literal 0: PyTorch raises ZeroDivisionError
   if (ints && other === 0) fail("invalidArgument", `${who}: integer division by zero (PyTorch raises ZeroDivisionError)`, site.loc);
   const result = mode === "floor" ? rounded : em.tensor("trunc", [rounded], {}, who, site);
@@ -136,14 +138,26 @@ function additive(op: "add" | "sub"): Method {
   return (x, args, site, em) => {
     // torch.add(input, other, *, alpha=1): alpha keyword-only
     const { other, alpha } = bindArgs(op, [arg("other", "any"), opt("alpha", "number", 1, { keywordOnly: true })], args, site);
-    // bool + bool is bool in PyTorch (True + True is True: a logical or); bool − bool raises there
+    if (op === "sub") refuseBoolSubtraction(x, other, op, site);
+    // bool + bool is bool in PyTorch (True + True is True: a logical or)
     if (other instanceof TensorValue && isBooleanMask(x.node) && isBooleanMask(other.node)) {
-      if (op === "sub") return fail("dtypeMismatch", "sub of two bool tensors: PyTorch refuses it (\"Subtraction, the `-` operator, with two bool tensors is not supported\"); write x.logicalXor(y) (or x.float().sub(y.float()) for −1/0/1)", site.loc);
       if (alpha === 1) return markBoolean(em.tensor("ne", [em.tensor("add", [x, other], {}, op, site), em.constant(0, site)], {}, op, site));
     }
     const scaled = alpha === 1 ? other : typeof other === "number" ? other * alpha : other instanceof TensorValue ? em.tensor("mul", [other, em.constant(alpha, site)], {}, op, site) : other;
     return em.tensor(op, [x, operand(scaled, op, site, em)], {}, op, site);
   };
+}
+
+/**
+ * a − b with a bool operand: PyTorch's sub_check raises for any (mask − 1, 1 − mask, x − mask), not
+ * only bool − bool — a port of working code never has one, so tsdp computing it would hide a slip.
+ */
+function refuseBoolSubtraction(a: Value, b: Value, who: string, site: CallSite): void {
+  const isMask = (v: Value) => v instanceof TensorValue && isBooleanMask(v.node);
+  if (isMask(a) && isMask(b))
+    fail("dtypeMismatch", `${who} of two bool tensors: PyTorch refuses it ("Subtraction, the \`-\` operator, with two bool tensors is not supported. Use the \`^\` or \`logical_xor()\` operator instead."); write x.logicalXor(y) (or x.float().sub(y.float()) for −1/0/1)`, site.loc);
+  if (isMask(a) || isMask(b))
+    fail("dtypeMismatch", `${who} with a bool tensor: PyTorch refuses it ("Subtraction, the \`-\` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the \`~\` or \`logical_not()\` operator instead."); to invert a mask write mask.logicalNot(), for the arithmetic convert it first (mask.float() or mask.int())`, site.loc);
 }
 
 function unary(op: string, attrs: Record<string, number | string> = {}): Method {
@@ -171,6 +185,9 @@ function reduction(op: "sum" | "mean" | "amax"): Method {
     const b = bindArgs(op, [opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false), ...dtype], args, site);
     // dim=[] reduces every dim, as dim=None (PyTorch's sum/mean/amax: `per.mean(dim=list(range(1, per.ndim)))` of a 1-D tensor)
     if (Array.isArray(b.dim) && b.dim.length === 0) b.dim = null;
+    // mean of integers or bools without a dtype: PyTorch raises, as it infers no float result type
+    const refused = op === "mean" && b.dtype === null ? floatOnlyRefusal(x.node, op, (t) => `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${t}`) : undefined;
+    if (refused) fail("dtypeMismatch", `${refused}, or x.mean(dim, { dtype: "float32" })`, site.loc);
     // dtype float32 of an int32 or bool x: the float sum or mean of its values (a bool one's, not the count countsBooleans makes of it)
     const input = b.dtype !== "float32" ? x : x.node.dtype === "i32" ? em.tensor("to_float", [x], {}, op, site) : isBooleanMask(x.node) ? new TensorValue(em.floatOfMask(x.node, op, site)) : x;
     const result = em.tensor(op, [input], { dims: b.dim, keepdim: b.keepdim }, op, site);
@@ -193,9 +210,9 @@ function givesOther(args: readonly Value[]): boolean {
   return args[0] instanceof TensorValue || (args.length === 1 && args[0] instanceof ObjectValue && args[0].props.has("other"));
 }
 
-/** x.std(false), x.var(true): PyTorch's legacy overload std(unbiased), over every dim. */
+/** x.std(false), x.var(true) (and F.std(x, false), F.var's): PyTorch's legacy overload std(unbiased), over every dim. */
 function legacyUnbiased(method: Method): Method {
-  return (x, args, site, em) => (typeof args[0] === "boolean" && args.length === 1 ? method(x, [null, args[0]], site, em) : method(x, args, site, em));
+  return (x, args, site, em) => method(x, legacyUnbiasedArgs(args), site, em);
 }
 
 /**
@@ -430,6 +447,7 @@ export const tensorMethods: Record<string, Method> = {
   floorDivide: (x, args, site, em) => roundedQuotient(x, bindArgs("floorDivide", [arg("other", "any")], args, site).other, "floor", "floorDivide", site, em),
   rsub: (x, args, site, em) => {
     const { other } = bindArgs("rsub", [arg("other", "any")], args, site);
+    refuseBoolSubtraction(other, x, "rsub", site);
     return em.tensor("sub", [operand(other, "rsub", site, em), x], {}, "rsub", site);
   },
   // rsqrt, erf, floor, … (math-functions.ts, shared with F.rsqrt and the rest)

@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { floatOnlyRefusal } from "./int-arithmetic.ts";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 import { formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
@@ -8,7 +9,7 @@ import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { cat } from "./joins.ts";
 import { cross, diagonal, isclose } from "./linalg.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
+import { legacyUnbiasedArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { BuiltinFunction, describe, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 import { sizes } from "./factories.ts";
 import { matrixQueries } from "./matrix-functions.ts";
@@ -23,6 +24,8 @@ interface Query {
   /** The arguments after x. */
   readonly args: Parameters<typeof bindArgs>[1];
   readonly lower: Lowering;
+  /** The arguments after x as `args` binds them, where an overload of PyTorch's puts one elsewhere. */
+  readonly rebind?: (args: readonly Value[]) => Value[];
 }
 
 const dims = opt("dim", "ints", null, { nullable: true });
@@ -86,8 +89,8 @@ const queries: Record<string, Query> = {
   // PyTorch's int64 counts: int32 here, as a bool mask's sum (int-arithmetic.ts countsBooleans)
   countNonzero: { args: [dims], lower: (x, b, site, em, who) => ops(em, who, site).op("sum", [nonzero(x, em, who, site)], { dims: b.dim, keepdim: false }) },
   // torch.std_mean / var_mean: (std or var, mean) over the same dims, as a pair
-  stdMean: { args: varianceArgs.slice(1), lower: (x, b, site, em, who) => [pointwiseComposites.std({ ...b, x }, site, em, who), meanOf(x, b, site, em, who)] },
-  varMean: { args: varianceArgs.slice(1), lower: (x, b, site, em, who) => [pointwiseComposites.var({ ...b, x }, site, em, who), meanOf(x, b, site, em, who)] },
+  stdMean: { args: varianceArgs.slice(1), rebind: legacyUnbiasedArgs, lower: (x, b, site, em, who) => [pointwiseComposites.std({ ...b, x }, site, em, who), meanOf(x, b, site, em, who)] },
+  varMean: { args: varianceArgs.slice(1), rebind: legacyUnbiasedArgs, lower: (x, b, site, em, who) => [pointwiseComposites.var({ ...b, x }, site, em, who), meanOf(x, b, site, em, who)] },
   diag: { args: [opt("diagonal", "int", 0)], lower: (x, b, site, em, who) => diag(x, b.diagonal, site, em, who) },
   // torch.nansum / nanmean: NaNs left out (as 0 in the sum, not counted in the mean); all NaN: 0 and NaN, as PyTorch's
   nansum: { args: [dims, keepdim], lower: (x, b, site, em, who) => nanReduce("sum", x, b, site, em, who) },
@@ -109,6 +112,8 @@ const queries: Record<string, Query> = {
 
 /** Σ (or the mean) of the non-NaN elements over dims (all when null): NaN read as 0, the count of the others. */
 function nanReduce(op: "sum" | "mean", x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const refused = op === "mean" ? floatOnlyRefusal(x.node, who, (t) => `nanmean(): expected input to have floating point or complex dtype but got ${t}`) : undefined;
+  if (refused) fail("dtypeMismatch", refused, site.loc);
   const c = ops(em, who, site);
   const d = b.dim === null ? x.node.shape.map((_, i) => i) : b.dim;
   const present = c.op("eq", [x, x]);
@@ -635,7 +640,7 @@ export const queryNames: readonly string[] = Object.keys(queries);
 /** x.name(…) */
 export function queryMethod(name: string) {
   const q = queries[name];
-  return (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => q.lower(x, bindArgs(name, q.args, args, site), site, em, name);
+  return (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => q.lower(x, bindArgs(name, q.args, q.rebind?.(args) ?? args, site), site, em, name);
 }
 
 /**
@@ -667,7 +672,7 @@ export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
   const functions: [string, BuiltinFunction][] = Object.entries(queries).filter(([name]) => name !== "unfold").map(([name, q]) => [
     name,
     new BuiltinFunction(`F.${name}`, (args, site) => {
-      const b = bindArgs(`F.${name}`, [arg("x", "tensor"), ...q.args], args, site);
+      const b = bindArgs(`F.${name}`, [arg("x", "tensor"), ...q.args], q.rebind && args.length > 0 ? [args[0], ...q.rebind(args.slice(1))] : args, site);
       return q.lower(b.x, b, site, em, `F.${name}`);
     }),
   ]);

@@ -45,20 +45,42 @@ function logicalXor(a: TensorValue, b: Value, who: string, site: CallSite, em: G
   return em.tensor("ne", [truth(a, who, site, em), truth(b, who, site, em)], {}, who, site);
 }
 
+type BitwiseName = "bitwiseAnd" | "bitwiseOr" | "bitwiseXor" | "bitwiseNot" | "bitwiseLeftShift" | "bitwiseRightShift";
+/** The bitwise op's function (compiler/ops/elementwise-math.ts bitwise); not is xor with −1 (all bits set). */
+const BITWISE_FN = { bitwiseAnd: "and", bitwiseOr: "or", bitwiseXor: "xor", bitwiseNot: "xor", bitwiseLeftShift: "left_shift", bitwiseRightShift: "right_shift" } as const;
+
 /**
- * torch.bitwise_and / or / xor / not (and x.bitwise_and, …: the methods behind PyTorch's & | ^ ~):
- * on bool tensors — the masks a port combines — they are the logical ops. tsdp holds a bool tensor
- * as float 0/1, so a mask is told by how it was made (boolean-masks.ts); on integer or float
- * values the bits are not what a float holds, and the call is refused rather than computed wrongly.
+ * torch.bitwise_and / or / xor / not / left_shift / right_shift (and x.bitwise_and, …: the methods
+ * behind PyTorch's & | ^ ~ << >>). On bool tensors — the masks a port combines — and, or, xor and
+ * not are the logical ops (tsdp holds a bool tensor as float 0/1, told by how it was made:
+ * boolean-masks.ts). With an integer among the operands (an int32 tensor, a whole number) they act
+ * on the integers' bits, a bool mask being its 0 or 1 (PyTorch promotes bool to the integer type),
+ * and give int32. Float tensors and fractional numbers are refused, as PyTorch's kernels are integral only.
  */
-function bitwise(name: "bitwiseAnd" | "bitwiseOr" | "bitwiseXor" | "bitwiseNot", operands: Value[], site: CallSite, em: GraphEmitter): TensorValue {
-  const logical = { bitwiseAnd: "logicalAnd", bitwiseOr: "logicalOr", bitwiseXor: "logicalXor", bitwiseNot: "logicalNot" }[name];
+function bitwise(name: BitwiseName, operands: Value[], site: CallSite, em: GraphEmitter): TensorValue {
+  const shift = name === "bitwiseLeftShift" || name === "bitwiseRightShift";
+  const integral = (v: Value) => typeof v === "boolean" || (typeof v === "number" && Number.isInteger(v)) || (v instanceof TensorValue && (v.node.dtype === "i32" || isBooleanMask(v.node)));
   for (const v of operands) {
-    if (typeof v === "boolean") continue;
-    if (!(v instanceof TensorValue)) return fail("wrongArgumentType", `${name} expects a tensor, got ${describe(v)}`, site.loc);
-    if (!isBooleanMask(v.node))
-      fail("dtypeMismatch", `${name} on ${v.node.dtype === "i32" ? "an" : "a"} ${dtypeNames[v.node.dtype]} tensor: tsdp computes bitwise ops on bool masks (a comparison's or logical op's result) only, where they are ${logical}; integer bits are not supported`, site.loc);
+    if (!(v instanceof TensorValue) && typeof v !== "boolean" && typeof v !== "number") return fail("wrongArgumentType", `${name} expects a tensor, got ${describe(v)}`, site.loc);
+    if (!integral(v))
+      fail("dtypeMismatch", `${name} of ${v instanceof TensorValue ? `a ${dtypeNames[v.node.dtype]} tensor` : `the number ${v}`}: PyTorch computes bitwise ops on integer and bool tensors only (its kernels for float raise "not implemented for 'Float'"); convert it with .int() first`, site.loc);
   }
+  if (!operands.some((v) => v instanceof TensorValue)) return fail("wrongArgumentType", `${name} expects a tensor, got ${operands.map(describe).join(" and ")}`, site.loc);
+  const masks = operands.every((v) => typeof v === "boolean" || (v instanceof TensorValue && isBooleanMask(v.node)));
+  return masks && !shift ? logicalBitwise(name, operands, site, em) : integerBitwise(name, operands, site, em);
+}
+
+/** bitwise of integers: a mask's 0/1 and a boolean as int32 first, so the emitter's int arithmetic gives int32 (int-arithmetic.ts). */
+function integerBitwise(name: BitwiseName, operands: Value[], site: CallSite, em: GraphEmitter): TensorValue {
+  const asInt = (v: Value): TensorValue | number =>
+    typeof v === "boolean" ? Number(v) : typeof v === "number" ? v : (v as TensorValue).node.dtype === "i32" ? (v as TensorValue) : em.tensor("to_int", [v as TensorValue], {}, name, site);
+  const [x, other] = name === "bitwiseNot" ? [asInt(operands[0]), -1] : operands.map(asInt);
+  const node = (v: TensorValue | number) => (typeof v === "number" ? em.constant(v, site) : v.node);
+  return em.tensor("bitwise", [node(x), node(other)], { fn: BITWISE_FN[name] }, name, site);
+}
+
+/** bitwise of bool masks: the logical ops. */
+function logicalBitwise(name: BitwiseName, operands: Value[], site: CallSite, em: GraphEmitter): TensorValue {
   const [x, other] = operands.map((v) => (typeof v === "boolean" ? em.constant(v ? 1 : 0, site) : (v as TensorValue)));
   const c = ops(em, name, site);
   if (name === "bitwiseNot") return markBoolean(c.op("eq", [x, 0]));
@@ -193,7 +215,7 @@ export const spellingMethods: Record<string, Method> = {
     return vectorNorm(x, b.p, b.dim, b.keepdim, site, em, "norm", locOfArg(b, "p", site));
   },
   logicalXor: (x, args, site, em) => logicalXor(x, bindArgs("logicalXor", [arg("other", "any")], args, site).other, "logicalXor", site, em),
-  ...Object.fromEntries((["bitwiseAnd", "bitwiseOr", "bitwiseXor"] as const).map((name): [string, Method] => [name, (x, args, site, em) => bitwise(name, [x, bindArgs(name, [arg("other", "any")], args, site).other], site, em)])),
+  ...Object.fromEntries((["bitwiseAnd", "bitwiseOr", "bitwiseXor", "bitwiseLeftShift", "bitwiseRightShift"] as const).map((name): [string, Method] => [name, (x, args, site, em) => bitwise(name, [x, bindArgs(name, [arg("other", "any")], args, site).other], site, em)])),
   bitwiseNot: (x, args, site, em) => (bindArgs("bitwiseNot", [], args, site), bitwise("bitwiseNot", [x], site, em)),
 };
 
@@ -241,7 +263,7 @@ export function spellingFunctions(em: GraphEmitter): [string, (args: Value[], si
       const b = bindArgs("F.logicalXor", [arg("input", "tensor"), arg("other", "any")], args, site);
       return logicalXor(b.input, b.other, "F.logicalXor", site, em);
     }],
-    ...(["bitwiseAnd", "bitwiseOr", "bitwiseXor"] as const).map((name): [string, (args: Value[], site: CallSite) => Value] => [name, (args, site) => {
+    ...(["bitwiseAnd", "bitwiseOr", "bitwiseXor", "bitwiseLeftShift", "bitwiseRightShift"] as const).map((name): [string, (args: Value[], site: CallSite) => Value] => [name, (args, site) => {
       const b = bindArgs(`F.${name}`, [arg("input", "any"), arg("other", "any")], args, site);
       return bitwise(name, [b.input, b.other], site, em);
     }]),

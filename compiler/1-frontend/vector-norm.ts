@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { ops } from "./composite-ops.ts";
+import { floatOnlyRefusal } from "./int-arithmetic.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -10,6 +11,9 @@ import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
  * gradient is finite, and the result selects 0 — no 0·∞.
  */
 export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keepdim: boolean, site: CallSite, em: GraphEmitter, who: string, pLoc = site.loc): TensorValue {
+  // linalg.vector_norm (and norm, which calls it) refuses integer and bool inputs
+  const refused = floatOnlyRefusal(x.node, who, (t) => `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${t}`);
+  if (refused) fail("dtypeMismatch", refused, site.loc);
   const c = ops(em, who, site);
   const reduce = (op: "sum" | "amax", t: TensorValue) => c.op(op, [t], { dims, keepdim });
   if (p === "fro" || p === 2) {

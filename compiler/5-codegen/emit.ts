@@ -425,6 +425,23 @@ function evalModeNodes(graph: Graph): Set<Node> {
   return seen;
 }
 
+/**
+ * The nodes a forward call in `mode` computes: from the outputs and the state values back, each
+ * mode_select through the operand of that mode only (evalModeNodes also keeps what no node reads,
+ * the backward's gradients, which read train-mode activations).
+ */
+function forwardNodesIn(graph: Graph, mode: "train" | "eval"): Set<Node> {
+  const seen = new Set<Node>();
+  const pending = [...graph.outputs, ...stateValues(graph)];
+  for (let n = pending.pop(); n; n = pending.pop()) {
+    if (seen.has(n)) continue;
+    seen.add(n);
+    const evalInput = opDef(n.op).traits?.evalModeInput;
+    pending.push(...(evalInput === undefined ? n.inputs : mode === "eval" ? [n.inputs[evalInput]] : n.inputs.filter((_, i) => i !== evalInput)));
+  }
+  return seen;
+}
+
 function programView(name: string, launches: readonly LaunchView[], draws: 0 | 1 | 2, buckets: BucketPlan | undefined, io: ProgramIO, stateCopies: readonly StateCopyView[]): ProgramView {
   const ranges = buckets?.segments ?? [[0, launches.length] as const];
   const segments = ranges.map(([start, end], index) => {
@@ -743,15 +760,17 @@ function classifierOf(from: Node, target: Node): Node | undefined {
  * The fewest samples a device's share may hold: 2 where an op takes batch statistics over one value
  * per sample (BatchNorm1d of [N, C]: c = 1 value per sample and channel), in training and, where it
  * keeps no running statistics, in eval too (OpTraits.batchStatistics; F.batch_norm's composition,
- * Graph.perSampleBatchStatistics, in the modes that run it); nothing otherwise.
+ * Graph.perSampleBatchStatistics, in the modes that run it) — each mode counting only the ops its
+ * forward reaches (a BatchNorm behind `if (this.training)` never sees an eval call's batch); nothing otherwise.
  */
 function minSamplesPerDevice(graph: Graph): { minSamplesPerDevice?: { training: number; eval: number } } {
   let [training, inEval] = [1, 1];
+  const [inTrainForward, inEvalForward] = [forwardNodesIn(graph, "train"), forwardNodesIn(graph, "eval")];
   for (const n of graph.nodes) {
     const stats = opDef(n.op).traits?.batchStatistics?.(n);
     if (!stats || stats.perChannel.p === 0 || stats.perChannel.c > 1) continue;
-    training = 2;
-    if (stats.inEval) inEval = 2;
+    if (inTrainForward.has(n)) training = 2;
+    if (stats.inEval && inEvalForward.has(n)) inEval = 2;
   }
   for (const stats of graph.perSampleBatchStatistics ?? []) {
     if (stats.inTraining) training = 2;

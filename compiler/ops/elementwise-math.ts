@@ -159,6 +159,40 @@ export const floorDivide = defineOp<{}>({
   grad: () => [null, null],
 });
 
+/** The bitwise functions of two integers: C's & | ^ and PyTorch's shifts of its int64 integers. */
+type BitwiseFn = "and" | "or" | "xor" | "left_shift" | "right_shift";
+
+/**
+ * torch.bitwise_and / or / xor / left_shift / right_shift of integer tensors (int32 here, read as
+ * float32 as every int32 op: exact while the operands and the result stay within ±2²⁴). & | ^ act on
+ * the two's-complement bits (int32's are int64's for such values); a shift is PyTorch's of an int64:
+ * a·2ᵇ, and floor(a / 2ᵇ) (arithmetic), a shift by b < 0 or b ≥ 64 giving 0 (left) or a's sign, −1 or 0
+ * (right), as aten's lshift/rshift kernels. Integers: no gradient.
+ */
+export const bitwise = defineOp<{ readonly fn: BitwiseFn }>({
+  name: "bitwise",
+  family: "elementwise",
+  inputs: ["a", "b"],
+  infer: ([a, b], _, who) => broadcastFloats(a, b, who, "and"),
+  reference: ([a, b], attrs) => zipBroadcast(a, b, (x, y) => bitwiseOf(attrs.fn, x, y)),
+  codegen: {
+    kind: "pointwise",
+    expr: ([a, b], attrs) =>
+      attrs.fn === "left_shift" || attrs.fn === "right_shift" ? `tsdp_${attrs.fn}(${a}, ${b})` : `(float)((int)(${a}) ${{ and: "&", or: "|", xor: "^" }[attrs.fn]} (int)(${b}))`,
+  },
+  grad: () => [null, null],
+});
+
+/** The float64 reference of bitwise (JavaScript's & | ^ are int32's, which hold int64's bits within ±2³¹). */
+function bitwiseOf(fn: BitwiseFn, a: number, b: number): number {
+  if (fn === "and") return a & b;
+  if (fn === "or") return a | b;
+  if (fn === "xor") return a ^ b;
+  const outside = b < 0 || b >= 64;
+  if (fn === "left_shift") return outside ? 0 : a * 2 ** b;
+  return outside ? (a < 0 ? -1 : 0) : Math.floor(a / 2 ** b);
+}
+
 /** The float64 reference of floor_divide: the same steps as tsdp_floor_divide (runtime/harness/device.h). */
 function pythonFloorDivide(a: number, b: number): number {
   if (b === 0) return a / b;

@@ -600,11 +600,11 @@ export function requireIndices(idx: TensorType, who: string): void {
 }
 
 /**
- * A float32 operand. An int32 one is PyTorch's integer, which these ops refuse too — but TypeScript's
- * `1.0` is `1`, so a port's `mask * 1.0` (float in PyTorch) counts the mask here: the message says so.
+ * A float32 operand. An int32 one is PyTorch's integer, which these ops refuse too; a port's
+ * `mask * 1` counts the mask where `mask * 1.0` is float (1-frontend/float-literals.ts): the message says so.
  */
 export function requireFloat(t: TensorType, who: string, what = "input"): void {
   if (t.dtype === "f32") return;
-  const why = t.dtype === "i32" ? ` (an integer tensor, as PyTorch's int64: convert it with .float(); TypeScript's 1.0 is 1, so a port's mask.mul(1.0), float in PyTorch, is an int32 count here)` : "";
+  const why = t.dtype === "i32" ? ` (an integer tensor, as PyTorch's int64: convert it with .float(); a number written without a decimal point is an integer, as Python's, so mask.mul(1) is an int32 count and mask.mul(1.0) a float)` : "";
   throw new ShapeError(`${who} expects a float32 ${what}, got ${t.dtype}${why}`, "dtypeMismatch");
 }

@@ -42,8 +42,11 @@ export const buffer = defineOp<SourceAttrs & { readonly init: Init; [k: string]:
   reference: (_, __, ctx) => ctx.source(ctx.node),
 });
 
-/** A scalar constant, as in x.mul(2). */
-export const constant = defineOp<{ readonly value: number }>({
+/**
+ * A scalar constant, as in x.mul(2). `float`: written as a float literal (x.mul(2.0)), so that an
+ * integer tensor times it is a float tensor, as PyTorch's (int-arithmetic.ts); the value is the same.
+ */
+export const constant = defineOp<{ readonly value: number; readonly float?: boolean }>({
   name: "const",
   family: "source",
   inputs: [],

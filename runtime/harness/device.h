@@ -135,6 +135,16 @@ __device__ __forceinline__ float tsdp_floor_divide(float a, float b) {
     return div - floored > 0.5f ? floored + 1.0f : floored;
 }
 
+// PyTorch's shifts of its int64 integers, on their float32 values (exact within ±2^24): a·2^b, and
+// floor(a / 2^b), an arithmetic shift; by b < 0 or b >= 64, 0 (left) or a's sign, -1 or 0 (right), as
+// aten's lshift/rshift kernels (compiler/ops/elementwise-math.ts bitwise).
+__device__ __forceinline__ float tsdp_left_shift(float a, float b) {
+    return (b < 0.0f || b >= 64.0f) ? 0.0f : ldexpf(a, (int)b);
+}
+__device__ __forceinline__ float tsdp_right_shift(float a, float b) {
+    return (b < 0.0f || b >= 64.0f) ? (a < 0.0f ? -1.0f : 0.0f) : floorf(ldexpf(a, -(int)b));
+}
+
 // PyTorch's remainder of floats (Python's %): fmod moved into b's sign where it is not 0.
 __device__ __forceinline__ float tsdp_remainder(float a, float b) {
     const float r = fmodf(a, b);

@@ -1,0 +1,70 @@
+import { Node as TsNode, SyntaxKind } from "ts-morph";
+import type { CallSite } from "./values.ts";
+
+// Python tells `1.0` from `1`: a float scalar makes `mask * 1.0` and `int_ids * 2.0` float tensors and
+// `torch.full((2,), 1.0)` a float one, where `1` keeps (or makes) an integer tensor. TypeScript's
+// evaluator sees the number 1 in both cases, but the source text still says which was written: a
+// numeric literal with a decimal point or an exponent ("1.0", "2.", "1e-9") is a Python float. So a
+// call's number is taken as PyTorch's float when its argument is written as such a literal — directly
+// (with parentheses or a sign around it), as a keyword option's value, or as a `const` initialized by
+// one (`const scale = 1.0`) — and as an integer otherwise, as int-arithmetic.ts takes whole numbers.
+
+/** The value of `e` when it is written as a float literal (or names a `const` that is one); else undefined. */
+export function floatLiteralValue(e: TsNode, depth = 0): number | undefined {
+  if (depth > 8) return undefined;
+  if (TsNode.isParenthesizedExpression(e) || TsNode.isAsExpression(e) || TsNode.isNonNullExpression(e)) return floatLiteralValue(e.getExpression(), depth + 1);
+  if (TsNode.isPrefixUnaryExpression(e)) {
+    const v = floatLiteralValue(e.getOperand(), depth + 1);
+    const op = e.getOperatorToken();
+    return v === undefined ? undefined : op === SyntaxKind.MinusToken ? -v : op === SyntaxKind.PlusToken ? v : undefined;
+  }
+  if (TsNode.isNumericLiteral(e)) {
+    const text = e.getText().replace(/_/g, "");
+    // 0x1e is hexadecimal, not an exponent
+    return /^0[xXbBoO]/.test(text) || !/[.eE]/.test(text) ? undefined : Number(text);
+  }
+  if (TsNode.isIdentifier(e)) {
+    const init = constInitializer(e);
+    return init ? floatLiteralValue(init, depth + 1) : undefined;
+  }
+  return undefined;
+}
+
+/** The initializer of the `const` that `name` refers to, found in the blocks around it (innermost first). */
+function constInitializer(name: TsNode): TsNode | undefined {
+  const text = name.getText();
+  for (let scope = name.getParent(); scope; scope = scope.getParent()) {
+    if (!TsNode.isBlock(scope) && !TsNode.isSourceFile(scope)) continue;
+    for (const stmt of scope.getStatements()) {
+      if (!TsNode.isVariableStatement(stmt) || stmt.getDeclarationKind() !== "const") continue;
+      const decl = stmt.getDeclarations().find((d) => d.getName() === text);
+      if (decl) return decl.getInitializer();
+    }
+  }
+  return undefined;
+}
+
+/** The expressions written as the call's arguments, and the values of its options object's properties (F.full(size, { fillValue: 1.0 })). */
+function writtenOperands(site: CallSite): TsNode[] {
+  const node = site.node as TsNode | undefined;
+  if (!node || !(TsNode.isCallExpression(node) || TsNode.isNewExpression(node))) return [];
+  return (node.getArguments() as TsNode[]).flatMap((a) =>
+    TsNode.isObjectLiteralExpression(a) ? a.getProperties().flatMap((p) => (TsNode.isPropertyAssignment(p) ? [p.getInitializerOrThrow()] : [])) : [a],
+  );
+}
+
+/** Whether the number `v` of the call at `site` is written there as a float literal (`x.mul(1.0)`, `F.full(size, 2.)`). */
+export function writtenAsFloat(site: CallSite, v: unknown): boolean {
+  if (typeof v !== "number") return false;
+  return writtenOperands(site).some((e) => floatLiteralValue(e) === v);
+}
+
+/** Whether any number listed in the call's array arguments (torch.tensor's data, nested, or a `const` holding it) is written as a float literal. */
+export function listsFloatLiteral(site: CallSite): boolean {
+  const listed = (e: TsNode): TsNode | undefined => (TsNode.isArrayLiteralExpression(e) ? e : TsNode.isIdentifier(e) ? constInitializer(e) : undefined);
+  const anyFloat = (e: TsNode, depth: number): boolean => {
+    const list = depth < 8 ? listed(e) : undefined;
+    return list && TsNode.isArrayLiteralExpression(list) ? list.getElements().some((x) => anyFloat(x, depth + 1)) : floatLiteralValue(e) !== undefined;
+  };
+  return writtenOperands(site).some((e) => anyFloat(e, 0));
+}
