@@ -12,6 +12,7 @@ import { MAX_EXPORTED_TABLE } from "../../ir/node.ts";
 import { assignState, isState } from "../state-updates.ts";
 import { int64Digest } from "../../../runtime/state-dict.ts";
 import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
+import { modeOf } from "../module-modes.ts";
 import { indexTensor } from "../joins.ts";
 import { indexWith } from "../indexing.ts";
 import { claimCaptured, inPlaceMethod } from "../in-place.ts";
@@ -277,7 +278,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       }
       return v;
     }
-    if (name === "training") return ModeFlag.value;
+    // while an overridden train(mode) runs, the flag it has set so far (a new module's is true); in forward, the module's own
+    if (name === "training") return this.modeFlags ? (this.modeFlags.get(m) ?? true) : modeOf(m);
     // m.constructor: its class, whose name initialization code tests (DCGAN's weights_init:
     // `m.constructor.name.includes("Conv")`, Python's m.__class__.__name__)
     if (name === "constructor") return m.cls ?? this.layerClassOf(m, site);
@@ -508,6 +510,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // PyTorch's target_net.eval() keeps that subtree in eval mode until something calls train() on it
       case "train":
       case "eval":
+        // inside an overridden train(mode), evaluated for each of the model's modes (module-modes.ts)
+        if (this.modeFlags)
+          return new BuiltinFunction(who, (args, s) => {
+            const b = bindArgs(who, name === "train" ? [opt("mode", "bool", true)] : [], args, s);
+            return this.setTrainMode(m, name === "train" ? b.mode : false, s);
+          });
         return new BuiltinFunction(who, (_args, s) =>
           fail(
             "unsupportedSyntax",
@@ -618,6 +626,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   }
 
   protected setProperty(obj: Value, name: string, value: Value, site: CallSite): void {
+    if (this.modeFlags) refuseInModeOverride(obj, name, site);
     if (obj instanceof ModuleValue) {
       name = fieldName(name);
       // this.runningMean = …: a buffer takes the new value, as PyTorch's module attribute does
@@ -810,4 +819,15 @@ function withoutBuffers(m: ModuleValue, who: string, s: CallSite): ModuleValue {
     if (buffers.length) fail("unsupportedSyntax", `${who} in a constructor copies parameters; ${path ? `${path} (${each.typeName})` : each.typeName} has buffers (${buffers.join(", ")}), which it would copy too: copy the parameters with p.data.copy_(q.data) over parameters()`, s.loc);
   }
   return m;
+}
+
+/**
+ * What an overridden train(mode) may change: modules' modes and, as mmdet's _freeze_stages does,
+ * parameters' requiresGrad (taken as the constructor's: PyTorch's first model.train() sets it for
+ * good). Any other attribute it set would change at every model.train() call, which the compiled
+ * model never makes.
+ */
+function refuseInModeOverride(obj: Value, name: string, site: CallSite): void {
+  if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && (name === "requiresGrad" || name === "requires_grad")) return;
+  fail("unsupportedSyntax", `an overridden train(mode) may set modules' modes (m.eval(), m.train(mode)) and parameters' requiresGrad, nothing else: it sets '${name}' here, which model.train() would change at run time; set it in the constructor`, site.loc);
 }
