@@ -519,7 +519,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         return new BuiltinFunction(who, (_args, s) =>
           fail(
             "unsupportedSyntax",
-            `${who}(): the compiled model has one mode, the whole model's, set at run time (model.train(true) / model.train(false), as PyTorch's model.train() sets every submodule's); a submodule kept in eval mode while the rest trains (DQN's target network) is not supported — without dropout or batch norm in it, it computes the same in both modes and the call can go`,
+            `${who}(): the compiled model has one mode, the whole model's, set at run time (model.train(true) / model.train(false), as PyTorch's model.train() sets every submodule's); the next model.train() would undo this call, as PyTorch's does; a submodule kept in eval mode while the rest trains (DQN's target network) is held by overriding train: train(mode = true) { super.train(mode); this.<submodule>.eval(); return this; }`,
             s.loc,
           ),
         );
