@@ -121,6 +121,7 @@ export class Net extends nn.Module {
     expect(first(backbone("super.train(mode);\n    return mode;"))).toMatch(/^TSDP2001 6:3 Backbone\.train must return this \(nn\.Module\.train returns the module\), got true/);
     expect(first(backbone("super.train(mode);\n    this.frozen = mode;\n    return this;", "frozen = false;"))).toMatch(/^TSDP2001 8:5 an overridden train\(mode\) may set modules' modes .* it sets 'frozen' here/);
     expect(first(backbone("super.train(mode);\n    nn.init.zeros_(this.bn.weight);\n    return this;"))).toMatch(/^TSDP2001 8:5 nn\.init\.zeros_ in an overridden train\(mode\)/);
+    expect(first(backbone("super.train(mode);\n    this.bn.weight.data.zero_();\n    return this;"))).toMatch(/^TSDP2001 8:5 .*\.data in an overridden train\(mode\): the override is evaluated when the model is compiled/);
     expect(first(backbone("super.train(!mode);\n    return this;"))).toMatch(/^TSDP2001 \d+:\d+ body \(Backbone\) ends in eval mode when the model trains and in train mode when it evaluates/);
     const evalOverride = diagnosticsOf(backbone("super.train(mode);\n    return this;").replace("  forward(x: Tensor) {", "  eval() { return this.train(false); }\n  forward(x: Tensor) {"));
     expect(evalOverride.map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}`)).toEqual(["TSDP2001 10:3"]);

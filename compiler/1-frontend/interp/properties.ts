@@ -79,6 +79,9 @@ const camelOfSnake = (name: string) => name.replace(/(?<=[a-z0-9])_([a-z])/g, (_
 
 export abstract class PropertyEvaluator extends ExpressionEvaluator {
   getProperty(obj: Value, name: string, site: CallSite): Value {
+    // an overridden train(mode) reads a parameter's requiresGrad at most: p.data.zero_() there would be an initializer, run once
+    if (this.modeFlags && (obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof TensorValue || obj instanceof StaticTensor) && name !== "requiresGrad" && name !== "requires_grad")
+      fail("unsupportedSyntax", `${describe(obj)}.${name} in an overridden train(mode): the override is evaluated when the model is compiled, to find each module's mode, and may set modes (m.eval(), m.train(mode)) and requiresGrad only; change tensors in the constructor or forward`, site.loc);
     // a tensor made in a constructor (a computed buffer read back, this.offset.requiresGrad_()): a
     // constant, which asking for gradients leaves one, as PyTorch leaves a buffer a buffer
     if (obj instanceof TensorValue && name === "requiresGrad_" && this.em.constants.owns(obj.node))
