@@ -260,6 +260,8 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: n
         // the held Dropout draws nothing: two train-mode calls give the same
         const [a, b] = [0, 1].map(() => Array.from(m.forwardAllSync(tensor(xs, [batch, 2, 2, 2]))[0].data as Float32Array));
         expect(a).toEqual(b);
+        // and equal the reference's train-mode forward (the held BatchNorm2d by its running statistics)
+        near(a.slice(0, share * 2), runReference(graph, { x: nd([share, 2, 2, 2], xs.slice(0, share * 8)) }, initState(graph, 0), { training: true }).outputs[0].data.slice(0, share * 2), `${devices} devices: train-mode forward, replica 0's share`);
         // (those calls moved the un-held BatchNorm1d's statistics, as PyTorch's train-mode forward does: start again)
         const fresh = await load(build.outDir, { devices });
         m.dispose();
