@@ -84,7 +84,7 @@ export function modelReport(compiled: Pick<Compiled, "model" | "generated">, bat
     outputs: manifest.outputs.map((o) => ({ dtype: o.dtype, shape: shapeText(o.shape) })),
     // a layer's count is of its trained parameters, as the Parameters table's: a registered buffer or a
     // frozen parameter (state the optimizer never sees) is listed under Buffers, not counted here
-    layers: m.layers.map((l) => ({ path: l.path, type: l.type, summary: l.summary, params: l.params.filter((p) => p.op === "param").reduce((s, p) => s + numel(p.shape).c, 0) })),
+    layers: m.layers.map((l) => ({ path: l.path, type: l.type, summary: l.held ? `${l.summary}${l.summary ? ", " : ""}${l.held} mode always` : l.summary, params: l.params.filter((p) => p.op === "param").reduce((s, p) => s + numel(p.shape).c, 0) })),
     parameters: manifest.params.map((p) => ({ name: p.name, shape: [...p.shape], count: elements(p.shape) })),
     buffers: manifest.buffers.map((b) => ({ name: b.name, shape: [...b.shape], dtype: b.dtype })),
     totalParameters: manifest.params.reduce((s, p) => s + elements(p.shape), 0),

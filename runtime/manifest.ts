@@ -238,6 +238,8 @@ export interface Manifest {
   readonly minSamplesPerDevice?: { readonly training: number; readonly eval: number };
   /** Why PyTorch refuses this model in train mode whatever the batch (each with its file:line): a call in train mode is refused, eval runs. */
   readonly refusedInTraining?: readonly string[];
+  /** Modules the model's overridden train(mode) holds in one mode whatever model.train() sets, by path: "eval" (frozen BatchNorm statistics, no dropout) or "train". */
+  readonly heldModes?: Readonly<Record<string, "eval" | "train">>;
   /** Informational: the forward program's kernels and memory plan. */
   readonly kernels?: readonly KernelReport[];
   /** Informational: every launch of the forward and the training step, with its launch expressions and costs. */

@@ -100,23 +100,32 @@ export class Net extends nn.Module {
     expect(m.graph.nodes.filter((n) => n.op === "dropout").map((n) => [n.attrs.p, n.attrs.mode])).toEqual([[0.25, "train"], [0.5, "train"], [0.1, "always"]]);
   });
 
-  it("a module's own train(mode) or eval() (mmdet's norm_eval) is refused at its name, not ignored: tsdp never calls it", () => {
-    const d = diagnosticsOf(`${header}
+  it("an overridden train(mode) (mmdet's norm_eval) is evaluated per mode; what it may not do is refused at its line", () => {
+    const backbone = (body: string, extra = "") => `${header}
 class Backbone extends nn.Module {
   bn = new nn.BatchNorm2d(1);
+  ${extra}
   train(mode = true) {
-    super.train(mode);
-    for (const m of this.modules()) if (m instanceof nn.BatchNorm2d) m.eval();
-    return this;
+    ${body}
   }
   forward(x: Tensor) { return this.bn(x); }
 }
 export class Net extends nn.Module {
   body = new Backbone();
   forward(x: Tensor<[Batch, 1, 2, 2]>) { return this.body(x); }
-}`);
-    expect(d.map((x) => `${x.code} ${x.loc?.line}:${x.loc?.col}`)).toEqual(["TSDP2001 5:3"]);
-    expect(d[0].message).toMatch(/^Backbone\.train overrides nn\.Module\.train, which tsdp never calls: .* F\.batchNorm\(x, bn\.runningMean, bn\.runningVar, bn\.weight, bn\.bias, false, 0, bn\.eps\) in forward/);
+}`;
+    const ok = lowerSource(backbone("super.train(mode);\n    for (const m of this.modules()) if (m instanceof nn.BatchNorm2d) m.eval();\n    return this;"));
+    expect(ok.graph.heldModes).toEqual({ "body.bn": "eval" });
+    expect(ok.graph.nodes.filter((n) => n.op === "batch_norm" || n.op === "mode_select")).toEqual([]);
+    const first = (src: string) => diagnosticsOf(src).map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col} ${d.message}`)[0];
+    expect(first(backbone("super.train(mode);\n    return mode;"))).toMatch(/^TSDP2001 6:3 Backbone\.train must return this \(nn\.Module\.train returns the module\), got true/);
+    expect(first(backbone("super.train(mode);\n    this.frozen = mode;\n    return this;", "frozen = false;"))).toMatch(/^TSDP2001 8:5 an overridden train\(mode\) may set modules' modes .* it sets 'frozen' here/);
+    expect(first(backbone("super.train(mode);\n    nn.init.zeros_(this.bn.weight);\n    return this;"))).toMatch(/^TSDP2001 8:5 nn\.init\.zeros_ in an overridden train\(mode\)/);
+    expect(first(backbone("super.train(mode);\n    this.bn.weight.data.zero_();\n    return this;"))).toMatch(/^TSDP2001 8:5 .*\.data in an overridden train\(mode\): the override is evaluated when the model is compiled/);
+    expect(first(backbone("super.train(!mode);\n    return this;"))).toMatch(/^TSDP2001 \d+:\d+ body \(Backbone\) ends in eval mode when the model trains and in train mode when it evaluates/);
+    const evalOverride = diagnosticsOf(backbone("super.train(mode);\n    return this;").replace("  forward(x: Tensor) {", "  eval() { return this.train(false); }\n  forward(x: Tensor) {"));
+    expect(evalOverride.map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col}`)).toEqual(["TSDP2001 10:3"]);
+    expect(evalOverride[0].message).toMatch(/^Backbone\.eval overrides nn\.Module\.eval, which model\.train\(false\) never calls .* override train\(mode\) instead/);
   });
 
   it("try/catch says why it is refused and what to write instead (SASRec's init loop skips 1-D parameters by catching xavier's error)", () => {

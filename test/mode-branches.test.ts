@@ -127,3 +127,73 @@ describe("refusals", () => {
     expect(first(model("d: nn.Module = this.training ? new nn.Dropout(0.1) : new nn.Identity();", "return this.d(x);"))).toMatch(/^TSDP2007 4:18: this condition depends on this\.training/);
   });
 });
+
+// An overridden train(mode) (mmdet's norm_eval) holds modules in one mode whatever the model's:
+// evaluated at compile time for both modes (compiler/1-frontend/module-modes.ts). The CPU target's
+// two training steps: test/state-updates.test.ts.
+describe("modules an overridden train(mode) holds in one mode", () => {
+  const held = (fields: string, override: string, forward: string, before = "") =>
+    `${header}${before}\nexport class M extends nn.Module {\n  ${fields}\n  train(mode = true) {\n    super.train(mode);\n    ${override}\n    return this;\n  }\n  forward(x: Tensor<[Batch, 2, 2, 2]>) {\n    ${forward}\n  }\n}\n`;
+  const x4 = nd([3, 2, 2, 2], Array.from({ length: 24 }, (_, i) => Math.sin(i + 1)));
+
+  it("a BatchNorm2d held in eval normalizes by its running statistics in train mode and leaves them; its weight and bias still get gradients", () => {
+    const { graph } = lowerSource(held("bn = new nn.BatchNorm2d(2);", "if (mode) this.bn.eval();", "return this.bn(x);"));
+    expect(graph.heldModes).toEqual({ bn: "eval" });
+    const state = initState(graph, 0);
+    const out = Array.from(runReference(graph, { x: x4 }, state, { training: true }).outputs[0].data);
+    // PyTorch's eval formula at the initial statistics (mean 0, var 1, weight 1, bias 0): x / √(1 + 1e-5)
+    out.forEach((v, i) => expect(v).toBeCloseTo(x4.data[i] / Math.sqrt(1 + 1e-5), 12));
+    expect(Array.from(state.buffers.get("bn.running_mean")!.data)).toEqual([0, 0]);
+    expect(Array.from(state.buffers.get("bn.running_var")!.data)).toEqual([1, 1]);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["bn.weight", "bn.bias"]);
+    expect(gradCheck(`export class M extends nn.Module {
+  bn = new nn.BatchNorm2d(2);
+  train(mode = true) { super.train(mode); this.bn.eval(); return this; }
+  forward(x: Tensor<[Batch, 2, 2, 2]>) { return this.bn(x); }
+}`).checked).toBeGreaterThan(0);
+  });
+
+  it("norm_eval over modules() with instanceof, in a child: only the backbone's BatchNorms are held; the head's follows the model", () => {
+    const src = `${header}
+class Backbone extends nn.Module {
+  conv = new nn.Conv2d(2, 2, 1);
+  bn = new nn.BatchNorm2d(2);
+  normEval = true;
+  train(mode = true) {
+    super.train(mode);
+    if (this.normEval && mode) for (const m of this.modules()) if (m instanceof nn.BatchNorm2d) m.eval();
+    return this;
+  }
+  forward(x: Tensor) { return this.bn(this.conv(x)); }
+}
+export class M extends nn.Module {
+  body = new Backbone();
+  bn = new nn.BatchNorm2d(2);
+  forward(x: Tensor<[Batch, 2, 2, 2]>) { return this.bn(this.body(x)); }
+}`;
+    const { graph } = lowerSource(src);
+    expect(graph.heldModes).toEqual({ "body.bn": "eval" });
+    expect(graph.nodes.filter((n) => n.op === "batch_norm").length).toBe(1);
+  });
+
+  it("this.training in a held module's forward reads its own flag; a held Dropout draws nothing, one held in train (MC dropout) draws in eval too", () => {
+    const Twice = `class Twice extends nn.Module {\n  forward(x: Tensor) { return this.training ? x.mul(2) : x; }\n}`;
+    const src = held("t = new Twice();", "this.t.eval();", "return this.t(x);", Twice);
+    expect(output4(src, true)).toEqual(Array.from(x4.data));
+    expect(count(src, "mode_select")).toBe(0);
+    expect(count(held("drop = new nn.Dropout(0.5);", "this.drop.eval();", "return this.drop(x);"), "dropout")).toBe(0);
+    const mc = lowerSource(held("drop = new nn.Dropout(0.5);", "this.drop.train();", "return this.drop(x);")).graph;
+    expect(mc.heldModes).toEqual({ drop: "train" });
+    expect(mc.nodes.filter((n) => n.op === "dropout").map((n) => n.attrs.mode)).toEqual(["always"]);
+    function output4(s: string, training: boolean): number[] {
+      const { graph } = lowerSource(s);
+      return Array.from(runReference(graph, { x: x4 }, initState(graph, 0), { training }).outputs[0].data);
+    }
+  });
+
+  it("requiresGrad set in the override (mmdet's _freeze_stages) freezes as in the constructor", () => {
+    const { graph } = lowerSource(held("conv = new nn.Conv2d(2, 2, 1);\n  bn = new nn.BatchNorm2d(2);", "this.conv.eval();\n    for (const p of this.conv.parameters()) p.requiresGrad = false;", "return this.bn(this.conv(x));"));
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["bn.weight", "bn.bias"]);
+    expect(graph.heldModes).toEqual({ conv: "eval" });
+  });
+});

@@ -208,4 +208,82 @@ export class M extends nn.Module {
       }
     }
   }, 300_000);
+
+  it("on the CPU target: a BatchNorm2d and a Dropout an overridden train(mode) holds in eval (norm_eval), 2 steps on 1 and 2 devices, as the reference's", async () => {
+    const src = `${header}
+class Backbone extends nn.Module {
+  conv = new nn.Conv2d(2, 3, 1);
+  bn = new nn.BatchNorm2d(3);
+  drop = new nn.Dropout(0.5);
+  normEval = true;
+  train(mode = true) {
+    super.train(mode);
+    if (this.normEval && mode) for (const m of this.modules()) if (m instanceof nn.BatchNorm2d || m instanceof nn.Dropout) m.eval();
+    return this;
+  }
+  forward(x: Tensor) { return this.drop(F.relu(this.bn(this.conv(x)))); }
+}
+export class Net extends nn.Module {
+  body = new Backbone();
+  bn = new nn.BatchNorm1d(3);
+  head = new nn.Linear(3, 2);
+  forward(x: Tensor<[Batch, 2, 2, 2]>) { return this.head(this.bn(this.body(x).mean([2, 3]))); }
+}
+export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+    const dir = writeFiles({ "model.ts": src });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: TEST_TARGET, outDir: join(scratchDir("tsdp-held-"), "out") });
+    const graph = model.graph;
+    expect(graph.heldModes).toEqual({ "body.bn": "eval", "body.drop": "eval" });
+    const { graph: step, gradients } = differentiate(graph);
+    const batch = 4;
+    const xs = Float32Array.from(normals(batch * 8, 41, 1));
+    const ys = Float32Array.from(normals(batch * 2, 42, 1));
+    for (const devices of TEST_TARGET === "cpu" ? [1, 2] : [1]) {
+      const share = Math.ceil(batch / devices);
+      const state = initState(graph, 0);
+      const opt = newOptimizerState();
+      for (let s = 0; s < 2; s++) {
+        const before = new Map([...state.buffers].map(([k, v]) => [k, v]));
+        const r = runReference(step, { x: nd([batch, 2, 2, 2], xs), target: nd([batch, 2], ys) }, state, { training: true, step: s });
+        // the buffers: replica 0's forward on its share, as nn.DataParallel keeps device 0's
+        const shareState = { params: state.params, buffers: before };
+        runReference(graph, { x: nd([share, 2, 2, 2], xs.slice(0, share * 8)) }, shareState, { training: true, step: s });
+        for (const [k, v] of shareState.buffers) state.buffers.set(k, v);
+        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+      }
+      const m = await load(build.outDir, { devices });
+      try {
+        const initial = (name: string) => Array.from(m.getParameter(name).data as Float32Array);
+        const [weight0, bias0] = [initial("body.bn.weight"), initial("body.bn.bias")];
+        m.train(true);
+        // the held Dropout draws nothing: two train-mode calls give the same
+        const [a, b] = [0, 1].map(() => Array.from(m.forwardAllSync(tensor(xs, [batch, 2, 2, 2]))[0].data as Float32Array));
+        expect(a).toEqual(b);
+        // and equal the reference's train-mode forward (the held BatchNorm2d by its running statistics)
+        near(a.slice(0, share * 2), runReference(graph, { x: nd([share, 2, 2, 2], xs.slice(0, share * 8)) }, initState(graph, 0), { training: true }).outputs[0].data.slice(0, share * 2), `${devices} devices: train-mode forward, replica 0's share`);
+        // (those calls moved the un-held BatchNorm1d's statistics, as PyTorch's train-mode forward does: start again)
+        const fresh = await load(build.outDir, { devices });
+        m.dispose();
+        for (let s = 0; s < 2; s++) fresh.trainStepSync(tensor(xs, [batch, 2, 2, 2]), tensor(ys, [batch, 2]));
+        // the whole batch's parameters on one device; on two the un-held BatchNorm1d normalizes each
+        // replica's share by its own statistics (nn.DataParallel's), which the whole-batch reference does not
+        if (devices === 1) for (const [name, p] of state.params) near(fresh.getParameter(name).data as Float32Array, p.data, `${devices} devices: ${name}`);
+        // the held BatchNorm's statistics as initialized (0 and 1, exactly); its weight and bias trained
+        expect(Array.from(fresh.getParameter("body.bn.running_mean").data as Float32Array)).toEqual([0, 0, 0]);
+        expect(Array.from(fresh.getParameter("body.bn.running_var").data as Float32Array)).toEqual([1, 1, 1]);
+        expect(Array.from(fresh.getParameter("body.bn.weight").data as Float32Array)).not.toEqual(weight0);
+        expect(Array.from(fresh.getParameter("body.bn.bias").data as Float32Array)).not.toEqual(bias0);
+        // the un-held one's moved (on one device as the reference's)
+        for (const name of ["bn.running_mean", "bn.running_var"]) {
+          if (devices === 1) near(fresh.getParameter(name).data as Float32Array, state.buffers.get(name)!.data, `${devices} devices: ${name}`);
+          expect(Array.from(fresh.getParameter(name).data as Float32Array)).not.toEqual(name.endsWith("mean") ? [0, 0, 0] : [1, 1, 1]);
+        }
+        fresh.dispose();
+      } catch (e) {
+        m.dispose();
+        throw e;
+      }
+    }
+  }, 300_000);
 });

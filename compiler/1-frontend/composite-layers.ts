@@ -1,4 +1,5 @@
 import { basename } from "node:path";
+import { modeOf } from "./module-modes.ts";
 import { convSummary } from "./layer-settings.ts";
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { asBoolean, isBooleanMask } from "./boolean-masks.ts";
@@ -415,6 +416,10 @@ function instanceNorm(rank: number): LayerSpec {
       const c = ops(em, who, site);
       const [meanState, varState] = ["running_mean", "running_var"].map((n) => em.stateValue(self.paramNodes.get(n)!));
       const byRunning = normalizeByStatistics(c, input, meanState, varState, weight, bias, b.eps);
+      // held in one mode by an overridden train(mode): that mode's computation alone
+      const held = modeOf(self);
+      if (held === false) return byRunning;
+      const inMode = (train: TensorValue, evaluation: TensorValue) => (held === true ? train : c.op("mode_select", [train, evaluation]));
       // each instance's mean and unbiased variance over its positions, averaged over the batch (PyTorch's update)
       const positions = shape.slice(2).map((_, i) => i + 2);
       const count = shape.slice(2).reduce((p: number, d) => p * (d as number), 1);
@@ -425,9 +430,9 @@ function instanceNorm(rank: number): LayerSpec {
       const batchMean = c.op("mean", [c.reshape(mean, [shape[0], b.numFeatures])], { dims: [0], keepdim: false });
       const batchVar = c.op("mean", [variance], { dims: [0], keepdim: false });
       const momentum = b.momentum ?? 0;
-      change(meanState, c.op("mode_select", [runningBlend(c, meanState, batchMean, momentum), meanState]).node, undefined);
-      change(varState, c.op("mode_select", [runningBlend(c, varState, batchVar, momentum), varState]).node, undefined);
-      return c.op("mode_select", [perInstance, byRunning]);
+      change(meanState, inMode(runningBlend(c, meanState, batchMean, momentum), meanState).node, undefined);
+      change(varState, inMode(runningBlend(c, varState, batchVar, momentum), varState).node, undefined);
+      return inMode(perInstance, byRunning);
     },
   };
 }

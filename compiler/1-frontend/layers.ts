@@ -1,4 +1,5 @@
 import { convSummary } from "./layer-settings.ts";
+import { modeOf } from "./module-modes.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
@@ -19,7 +20,8 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { bceArgs, classificationArgs, lowerings, regressionArgs, pool1dArgs, pool2dArgs } from "./functional.ts";
 import { poolOptions } from "./pool-options.ts";
 import { convInput } from "./composite-layers.ts";
-import { requireValuesPerChannel } from "./functional-batch-norm.ts";
+import { normalizeByStatistics, requireValuesPerChannel } from "./functional-batch-norm.ts";
+import { ops } from "./composite-ops.ts";
 import { paddingModeArg } from "./args.ts";
 import { initialValue, initNamespaceMembers, parameterClass, shareStorage } from "./factories.ts";
 import { checkTensorSize } from "./size-limits.ts";
@@ -86,10 +88,24 @@ function batchNorm(ranks: readonly number[]): LayerSpec {
         fail("shapeMismatch", `${who} expects a ${ranks.join("-D or ")}-D input, got ${formatShape(input.node.shape)}`, site.loc);
       const names = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"];
       const ins = [input, ...names.map((n) => param_(self, n)).filter((t): t is TensorValue => t !== null)];
+      if (b.trackRunningStats && modeOf(self) !== ModeFlag.value) return heldBatchNorm(self, b, input, site, em, who);
       requireValuesPerChannel(input.node.shape, b.trackRunningStats ? "training" : "always", who, site, em);
       return em.tensor("batch_norm", ins, { eps: b.eps, momentum: b.momentum, affine: b.affine, track: b.trackRunningStats }, who, site);
     },
   };
+}
+
+/**
+ * A BatchNorm an overridden train(mode) holds in one mode. In eval always (norm_eval), PyTorch's
+ * eval formula in both of the model's modes: (x − running_mean)/√(running_var + ε)·w + b, the
+ * statistics left as they are and the gradient flowing to x, w and b. Held in train mode in eval
+ * too it would update its statistics in forward as well: refused.
+ */
+function heldBatchNorm(self: ModuleValue, b: Bound, input: TensorValue, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  if (modeOf(self) === true)
+    fail("unsupportedSyntax", `${who} (${self.path}) is held in train mode while the model evaluates (an overridden train(mode)); tsdp holds a BatchNorm in eval mode only`, site.loc);
+  const [mean, variance] = ["running_mean", "running_var"].map((n) => em.stateValue(self.paramNodes.get(n)!));
+  return normalizeByStatistics(ops(em, who, site), input, mean, variance, param_(self, "weight"), param_(self, "bias"), b.eps);
 }
 
 const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
@@ -103,7 +119,7 @@ const channelDropoutLayer = (lower: "dropout1d" | "dropout2d" | "dropout3d"): La
   args: [opt("p", "prob", 0.5), opt("inplace", "bool", false)],
   summary: (b) => `p=${b.p}`,
   inputs: [x],
-  forward: (_self, b, call, site, em, who) => lowerings[lower]({ x: call.x, p: b.p, training: ModeFlag.value }, site, em, who),
+  forward: (self, b, call, site, em, who) => lowerings[lower]({ x: call.x, p: b.p, training: modeOf(self) }, site, em, who),
 });
 
 const pool1d = (lower: "maxPool1d" | "avgPool1d"): LayerSpec => ({
@@ -218,7 +234,7 @@ const layers: Record<string, LayerSpec> = {
     args: [opt("p", "prob", 0.5), opt("inplace", "bool", false)],
     summary: (b) => `p=${b.p}`,
     inputs: [x],
-    forward: (_self, b, call, site, em, who) => lowerings.dropout({ x: call.x, p: b.p, training: ModeFlag.value }, site, em, who),
+    forward: (self, b, call, site, em, who) => lowerings.dropout({ x: call.x, p: b.p, training: modeOf(self) }, site, em, who),
   },
   Dropout1d: channelDropoutLayer("dropout1d"),
   Dropout2d: channelDropoutLayer("dropout2d"),

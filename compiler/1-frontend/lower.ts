@@ -9,7 +9,8 @@ import { resolveLimits, type Limits } from "../limits.ts";
 import { RESERVED_OUTPUT_NAMES } from "../../runtime/manifest.ts";
 import { stateUpdates } from "./state-updates.ts";
 import { inputType, isConstantParameter } from "./input-types.ts";
-import { checkPlainState, registeredState, stateDictKeys } from "./module-tree.ts";
+import { checkPlainState, namedModules, registeredState, stateDictKeys } from "./module-tree.ts";
+import { heldMode } from "./module-modes.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { Interpreter } from "./interp.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -54,6 +55,18 @@ export interface LayerInfo {
   readonly summary: string;
   readonly params: readonly Node[];
   readonly depth: number;
+  /** The mode an overridden train(mode) holds it in whatever the model's (module-modes.ts). */
+  readonly held?: "eval" | "train";
+}
+
+/** The modules held in one mode, by path ("" is the model). */
+function heldModes(root: ModuleValue): Record<string, "eval" | "train"> {
+  const held: Record<string, "eval" | "train"> = {};
+  for (const [path, m] of namedModules(root)) {
+    const mode = heldMode(m);
+    if (mode) held[path] = mode;
+  }
+  return held;
 }
 
 /**
@@ -107,6 +120,8 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
     return it.construct(rootClass!, [], it.site(rootClass!.decl.getNameNode() ?? rootClass!.decl)) as ModuleValue;
   }, undefined);
   if (!root) it.diags.throwIfAny();
+  // an overridden train(mode) (norm_eval), run for both of the model's modes: requires_grad it sets counts at registration
+  it.diags.recover(() => it.evaluateModeOverrides(root!), undefined);
   const layers: LayerInfo[] = [];
   it.diags.recover(() => registerTree(it, root!, layers), undefined);
   // what plain objects hold is the model's only where a module of it holds it too
@@ -152,7 +167,7 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   const optimizer = training && it.diags.recover(() => withGroups(it, training.optimizer, it.builder.params), undefined);
   it.diags.throwIfAny();
   const stateDict = stateDictKeys(root!, (n) => n.attrs.name as string);
-  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer, stateUpdates: stateUpdates(it.em.stateValues), trainingRefusals: it.em.trainingRefusals, perSampleBatchStatistics: it.em.perSampleBatchStatistics }, outputNames, stateDict);
+  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer, stateUpdates: stateUpdates(it.em.stateValues), trainingRefusals: it.em.trainingRefusals, heldModes: heldModes(root!), perSampleBatchStatistics: it.em.perSampleBatchStatistics }, outputNames, stateDict);
   const problems = verifyGraph(graph);
   if (problems.length > 0)
     throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);
@@ -285,24 +300,21 @@ function registerTree(it: Interpreter, root: ModuleValue, layers: LayerInfo[]): 
 }
 
 /**
- * A module class's own train(mode) or eval() (mmdet's norm_eval: super.train(mode), then its
- * BatchNorms back to eval): PyTorch runs it on model.train(), so the modes of the modules under it
- * differ from the model's. tsdp compiles the modes itself — the training step runs every module in
- * training mode, forward in evaluation mode — and never calls it: refused rather than ignored.
+ * A module class's own eval(): PyTorch's model.train(false) does not call it (nn.Module.eval is
+ * train(False), not the other way round), so the mode it would set depends on which of the two the
+ * user calls. An override of train(mode) is evaluated instead (module-modes.ts); eval's is refused.
  */
 function refuseModeOverride(it: Interpreter, m: ModuleValue): void {
   if (!m.cls || m.plain) return;
-  for (const name of ["train", "eval"]) {
-    const found = it.lookupMethod(m.cls, name);
-    if (found)
-      it.diags.add(
-        diagnostic(
-          "unsupportedSyntax",
-          `${found.owner.name}.${name} overrides nn.Module.${name}, which tsdp never calls: the training step runs every module in training mode and forward evaluates in eval mode. A BatchNorm kept in eval mode while the rest trains (norm_eval) is F.batchNorm(x, bn.runningMean, bn.runningVar, bn.weight, bn.bias, false, 0, bn.eps) in forward; remove the override`,
-          locOf(found.method.getNameNode()),
-        ),
-      );
-  }
+  const found = it.lookupMethod(m.cls, "eval");
+  if (found)
+    it.diags.add(
+      diagnostic(
+        "unsupportedSyntax",
+        `${found.owner.name}.eval overrides nn.Module.eval, which model.train(false) never calls (PyTorch's eval() is train(false)); override train(mode) instead — super.train(mode), then set the modules you hold (m.eval()), and return this`,
+        locOf(found.method.getNameNode()),
+      ),
+    );
 }
 
 /**
@@ -434,7 +446,8 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
     const node = it.builder.add("buffer", [], { name: prefix + b.local, shape: b.shape as any, dtype: b.dtype ?? "f32", init: b.init as any }, m.createdAt, path, "buffer");
     m.paramNodes.set(b.local, node);
   }
-  layers.push({ path, type: m.typeName, summary: m.summary, params: nodes, depth });
+  const held = heldMode(m);
+  layers.push({ path, type: m.typeName, summary: m.summary, params: nodes, depth, ...(held ? { held } : {}) });
   for (const [key, child] of m.fields) {
     if (child instanceof ModuleValue && !child.plain) children.push({ m: child, path: prefix + key, depth: depth + 1 });
     // pyGAT's `self.attentions = [...]` then add_module("attention_{i}", …) for each: a plain list of

@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { modeOf } from "./module-modes.ts";
 import { pool2d } from "./pool-options.ts";
 import { formatShape, isBatch } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
@@ -240,19 +241,19 @@ export const moreLayers: Record<string, LayerSpec> = {
     args: [opt("lower", "number", 1 / 8), opt("upper", "number", 1 / 3), opt("inplace", "bool", false)],
     summary: (b) => `lower=${b.lower}, upper=${b.upper}`,
     inputs: [x],
-    forward: (_self, b, call, site, em, who) => rrelu(call.x, b.lower, b.upper, ModeFlag.value, site, em, who),
+    forward: (self, b, call, site, em, who) => rrelu(call.x, b.lower, b.upper, modeOf(self), site, em, who),
   },
   AlphaDropout: {
     args: [opt("p", "prob", 0.5), opt("inplace", "bool", false)],
     summary: (b) => `p=${b.p}`,
     inputs: [x],
-    forward: (_self, b, call, site, em, who) => alphaDropout(call.x, b.p, ModeFlag.value, false, site, em, who),
+    forward: (self, b, call, site, em, who) => alphaDropout(call.x, b.p, modeOf(self), false, site, em, who),
   },
   FeatureAlphaDropout: {
     args: [opt("p", "prob", 0.5), opt("inplace", "bool", false)],
     summary: (b) => `p=${b.p}`,
     inputs: [x],
-    forward: (_self, b, call, site, em, who) => alphaDropout(call.x, b.p, ModeFlag.value, true, site, em, who),
+    forward: (self, b, call, site, em, who) => alphaDropout(call.x, b.p, modeOf(self), true, site, em, who),
   },
 };
 

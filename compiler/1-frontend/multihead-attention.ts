@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { modeOf } from "./module-modes.ts";
 import { batchTimes, dimEq, formatShape, isBatch } from "../ir/shape.ts";
 import { arg, opt, type Bound } from "./args.ts";
 import { fixedDim, ops, safeSoftmax } from "./composite-ops.ts";
@@ -130,7 +131,7 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
   // needWeights false is PyTorch's scaled_dot_product_attention path, whose rows with every key
   // masked give 0 (since 2.5); with the weights asked for, the plain softmax's NaN, as PyTorch's
   let weights = call.needWeights ? c.op("softmax", [scores], { dim: 3 }) : safeSoftmax(c, scores, 3);
-  if (b.dropout > 0) weights = c.op("dropout", [weights], { p: b.dropout, mode: "train" });
+  if (b.dropout > 0 && modeOf(self) !== false) weights = c.op("dropout", [weights], { p: b.dropout, mode: modeOf(self) === true ? "always" : "train" });
   const joined = c.reshape(c.permute(c.op("matmul", [weights, heads(vp)]), [0, 2, 1, 3]), [q.node.shape[0], L, E]);
   const outProj = self.fields.get("out_proj") as ModuleValue;
   const out = em.tensor("linear", [joined, param_(outProj, "weight")!, param_(outProj, "bias")].filter((t) => t !== null), {}, who, site);

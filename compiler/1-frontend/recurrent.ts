@@ -1,4 +1,5 @@
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
+import { modeOf } from "./module-modes.ts";
 import type { Node } from "../ir/node.ts";
 import { formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
@@ -205,7 +206,7 @@ function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, 
     }
     let out = outputs.length === 1 ? outputs[0] : c.op("concat", outputs, { dim: 2 });
     // dropout on each layer's output but the last's, in training (PyTorch's)
-    if (b.dropout > 0 && layer < b.numLayers - 1) out = c.op("dropout", [out], { p: b.dropout, mode: "train" });
+    if (b.dropout > 0 && modeOf(self) !== false && layer < b.numLayers - 1) out = c.op("dropout", [out], { p: b.dropout, mode: modeOf(self) === true ? "always" : "train" });
     layerInput = out;
   }
   const output = packed ? new PackedSequenceValue(layerInput, packed.lengths, packed.batchFirst, true) : layerInput;

@@ -382,6 +382,11 @@ export class ModuleValue {
    */
   plain = false;
   /**
+   * The module's `training` flag in each of the model's modes, where an overridden train(mode)
+   * (mmdet's norm_eval) makes it differ from the model's (module-modes.ts); undefined: the model's.
+   */
+  modes: { readonly train: boolean; readonly eval: boolean } | undefined;
+  /**
    * A layer's parameter computed in forward from others (nn.utils.weightNorm: weight from weight_g
    * and weight_v), by local name: what the layer's forward and `this.fc.weight` read instead.
    */

@@ -616,6 +616,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     maxSamplesPerDevice: maxSamplesPerDevice(all),
     ...minSamplesPerDevice(graph),
     ...(graph.trainingRefusals ? { refusedInTraining: graph.trainingRefusals } : {}),
+    ...(graph.heldModes ? { heldModes: graph.heldModes } : {}),
     abiVersion: ABI_VERSION,
     model: graph.name,
     sourceFile,

@@ -88,7 +88,7 @@ export class GraphBuilder {
   finish(
     name: string,
     outputs: readonly Node[],
-    training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[]; trainingRefusals?: readonly string[]; perSampleBatchStatistics?: readonly { readonly inTraining: boolean; readonly inEval: boolean }[] },
+    training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[]; trainingRefusals?: readonly string[]; heldModes?: Readonly<Record<string, "eval" | "train">>; perSampleBatchStatistics?: readonly { readonly inTraining: boolean; readonly inEval: boolean }[] },
     outputNames?: readonly string[],
     stateDict?: readonly StateDictKey[],
   ): Graph {
@@ -105,6 +105,7 @@ export class GraphBuilder {
       optimizer: training?.optimizer,
       ...(training?.stateUpdates?.length ? { stateUpdates: Object.freeze([...training.stateUpdates]) } : {}),
       ...(training?.trainingRefusals?.length ? { trainingRefusals: Object.freeze([...training.trainingRefusals]) } : {}),
+      ...(training?.heldModes && Object.keys(training.heldModes).length ? { heldModes: Object.freeze({ ...training.heldModes }) } : {}),
       ...(training?.perSampleBatchStatistics?.length ? { perSampleBatchStatistics: Object.freeze([...training.perSampleBatchStatistics]) } : {}),
       ...(stateDict ? { stateDict: Object.freeze([...stateDict]) } : {}),
     });

@@ -120,6 +120,8 @@ export interface Graph {
    * while eval mode, which PyTorch allows, runs.
    */
   readonly trainingRefusals?: readonly string[];
+  /** Modules an overridden train(mode) holds in one mode whatever the model's (norm_eval's BatchNorms: "eval"), by path. */
+  readonly heldModes?: Readonly<Record<string, "eval" | "train">>;
   /**
    * Batch statistics over one value per sample and channel that no op's batchStatistics trait
    * shows (F.batch_norm's composition): as a BatchNorm1d of [N, C], the runtime refuses a device's

@@ -26,9 +26,11 @@ import { VIEW_METHODS, viewOrCopy } from "../views.ts";
 import { fieldName, PropertyEvaluator } from "./properties.ts";
 import { CALL_LEVELS, ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
 import { describeSyntax, didYouMean } from "./syntax.ts";
-import { notePlainState } from "../module-tree.ts";
+import { namedChildren, namedModules, notePlainState } from "../module-tree.ts";
+import { recordModes } from "../module-modes.ts";
 import { callWithHooks } from "../module-hooks.ts";
 import { isComplexMethod } from "../complex.ts";
+import { bindArgs, opt } from "../args.ts";
 
 /** The operators that assign to their left side (this.x = …, this.x ??= …, this.n += …). */
 const ASSIGNMENTS = new Set([
@@ -162,6 +164,9 @@ export class Interpreter extends PropertyEvaluator {
   }
 
   callValue(callee: Value, args: Value[], site: CallSite): Value {
+    // an overridden train(mode) sets modes; it computes no tensors (evaluated at compile time, it would change nothing at run time)
+    if (this.modeFlags && callee instanceof BuiltinFunction && /^(F|torch|nn\.init)\./.test(callee.name))
+      fail("unsupportedSyntax", `${callee.name} in an overridden train(mode): the override is evaluated when the model is compiled, to find each module's mode, and may set modes (m.eval(), m.train(mode)) and requiresGrad only`, site.loc);
     // (callExpression has refused a callee that is not callable, naming it as written)
     // F.exp(z), F.sum(z, 1) of a complex tensor z: z's own method (complex.ts)
     if (callee instanceof BuiltinFunction && callee.name.startsWith("F.") && args[0] instanceof ComplexValue && isComplexMethod(callee.name.slice(2)))
@@ -368,6 +373,43 @@ export class Interpreter extends PropertyEvaluator {
     });
   }
 
+  /**
+   * model.train(true) and model.train(false), evaluated against the constructed tree where a module
+   * of it overrides train (module-modes.ts): each module's flag in each mode.
+   */
+  evaluateModeOverrides(root: ModuleValue): void {
+    const overrides = namedModules(root).some(([, m]) => !m.plain && m.cls && this.lookupMethod(m.cls, "train"));
+    if (!overrides) return;
+    const site = this.site(root.cls?.decl.getNameNode() ?? root.cls!.decl);
+    const flagsIn = (mode: boolean) => {
+      this.modeFlags = new Map();
+      try {
+        this.setTrainMode(root, mode, site);
+        return this.modeFlags;
+      } finally {
+        this.modeFlags = undefined;
+      }
+    };
+    recordModes(root, flagsIn(true), flagsIn(false), site);
+  }
+
+  setTrainMode(m: ModuleValue, mode: boolean, site: CallSite): Value {
+    const own = !m.plain && m.cls ? this.lookupMethod(m.cls, "train") : undefined;
+    if (!own) return this.moduleTrain(m, mode, site);
+    const name = `${own.owner.name}.train`;
+    const result = this.callFunction(new FunctionValue(own.method, own.owner.scope, name, m), [mode], site);
+    // PyTorch's model.train() returns what the override returns; `return this` keeps chains (model.train().cuda()) working
+    if (result !== m && !isPoison(result)) fail("unsupportedSyntax", `${name} must return this (nn.Module.train returns the module), got ${describe(result)}`, locOf(own.method.getNameNode()));
+    return m;
+  }
+
+  /** nn.Module.train(mode): the module's flag, then each child's train(mode) — an override of a child's runs. */
+  protected moduleTrain(m: ModuleValue, mode: boolean, site: CallSite): ModuleValue {
+    this.modeFlags!.set(m, mode);
+    for (const [, child] of namedChildren(m)) this.setTrainMode(child, mode, site);
+    return m;
+  }
+
   protected requireConstructPhase(who: string, site: CallSite): void {
     if (this.phase !== "forward") return;
     // `new Scale()` of a model file's module class: where it belongs, and what may be made in forward
@@ -464,6 +506,12 @@ export class Interpreter extends PropertyEvaluator {
       const forward = self.forward;
       return new BuiltinFunction(`${base.name}.forward`, (args, site) => forward(self, args, site));
     }
+    // super.train(mode) in an overridden train (norm_eval): nn.Module's, while modes are evaluated
+    if ((name === "train" || name === "eval") && this.modeFlags)
+      return new BuiltinFunction(`nn.Module.${name}`, (args, site) => {
+        const b = bindArgs(`nn.Module.${name}`, name === "train" ? [opt("mode", "bool", true)] : [], args, site);
+        return name === "train" ? this.moduleTrain(self, b.mode, site) : this.setTrainMode(self, false, site);
+      });
     if (base === "sequential" && name === "forward")
       return new BuiltinFunction("nn.Sequential.forward", (args, site) => callInOrder(self.items, args, site, (c, a, s) => this.callModule(c, a, s)));
     return fail("unknownProperty", `super.${name}: ${base instanceof ClassValue || base instanceof BuiltinClass ? base.name : base === undefined ? "this class extends nothing that" : `nn.${base === "module" ? "Module" : base === "dict" ? "ModuleDict" : "Sequential"}`} has no method '${name}'`, locOf(e));

@@ -74,6 +74,11 @@ export abstract class InterpreterCore {
   registeredState: ReadonlyMap<unknown, Node | undefined> | undefined = undefined;
   /** this.training's truth while a function is evaluated for one mode (a ModeFork's); undefined otherwise. */
   protected assumedMode: boolean | undefined = undefined;
+  /**
+   * While model.train(mode) is evaluated at compile time (an overridden train, module-modes.ts):
+   * each module's `training` flag so far, which m.train()/m.eval() set and this.training reads.
+   */
+  protected modeFlags: Map<ModuleValue, boolean> | undefined = undefined;
   /** The loops being run, outermost first: a used-up step budget is reported at the outermost. */
   protected readonly loops: TsNode[] = [];
   protected readonly fileScopes = new Map<string, Scope>();
@@ -192,6 +197,8 @@ export abstract class InterpreterCore {
   abstract callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
   abstract construct(callee: Value, args: Value[], site: CallSite): Value;
   protected abstract requireConstructPhase(who: string, site: CallSite): void;
+  /** m.train(mode) while modes are evaluated: m's own override if it has one, else nn.Module.train. */
+  abstract setTrainMode(m: ModuleValue, mode: boolean, site: CallSite): Value;
   abstract lookupMethod(cls: ClassValue, name: string): { method: MethodDeclaration; owner: ClassValue } | undefined;
   abstract memberNamesOfClass(cls: ClassValue): ReadonlySet<string>;
   abstract setsComputedMembers(cls: ClassValue): boolean;

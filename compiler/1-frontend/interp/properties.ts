@@ -12,6 +12,7 @@ import { MAX_EXPORTED_TABLE } from "../../ir/node.ts";
 import { assignState, isState } from "../state-updates.ts";
 import { int64Digest } from "../../../runtime/state-dict.ts";
 import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
+import { modeOf } from "../module-modes.ts";
 import { indexTensor } from "../joins.ts";
 import { indexWith } from "../indexing.ts";
 import { claimCaptured, inPlaceMethod } from "../in-place.ts";
@@ -79,6 +80,9 @@ const camelOfSnake = (name: string) => name.replace(/(?<=[a-z0-9])_([a-z])/g, (_
 
 export abstract class PropertyEvaluator extends ExpressionEvaluator {
   getProperty(obj: Value, name: string, site: CallSite): Value {
+    // an overridden train(mode) reads a parameter's requiresGrad at most: p.data.zero_() there would be an initializer, run once
+    if (this.modeFlags && (obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof TensorValue || obj instanceof StaticTensor) && name !== "requiresGrad" && name !== "requires_grad")
+      fail("unsupportedSyntax", `${describe(obj)}.${name} in an overridden train(mode): the override is evaluated when the model is compiled, to find each module's mode, and may set modes (m.eval(), m.train(mode)) and requiresGrad only; change tensors in the constructor or forward`, site.loc);
     // a tensor made in a constructor (a computed buffer read back, this.offset.requiresGrad_()): a
     // constant, which asking for gradients leaves one, as PyTorch leaves a buffer a buffer
     if (obj instanceof TensorValue && name === "requiresGrad_" && this.em.constants.owns(obj.node))
@@ -278,7 +282,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       }
       return v;
     }
-    if (name === "training") return ModeFlag.value;
+    // while an overridden train(mode) runs, the flag it has set so far (a new module's is true); in forward, the module's own
+    if (name === "training") return this.modeFlags ? (this.modeFlags.get(m) ?? true) : modeOf(m);
     // m.constructor: its class, whose name initialization code tests (DCGAN's weights_init:
     // `m.constructor.name.includes("Conv")`, Python's m.__class__.__name__)
     if (name === "constructor") return m.cls ?? this.layerClassOf(m, site);
@@ -514,10 +519,16 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // PyTorch's target_net.eval() keeps that subtree in eval mode until something calls train() on it
       case "train":
       case "eval":
+        // inside an overridden train(mode), evaluated for each of the model's modes (module-modes.ts)
+        if (this.modeFlags)
+          return new BuiltinFunction(who, (args, s) => {
+            const b = bindArgs(who, name === "train" ? [opt("mode", "bool", true)] : [], args, s);
+            return this.setTrainMode(m, name === "train" ? b.mode : false, s);
+          });
         return new BuiltinFunction(who, (_args, s) =>
           fail(
             "unsupportedSyntax",
-            `${who}(): the compiled model has one mode, the whole model's, set at run time (model.train(true) / model.train(false), as PyTorch's model.train() sets every submodule's); a submodule kept in eval mode while the rest trains (DQN's target network) is not supported — without dropout or batch norm in it, it computes the same in both modes and the call can go`,
+            `${who}(): the compiled model has one mode, the whole model's, set at run time (model.train(true) / model.train(false), as PyTorch's model.train() sets every submodule's); the next model.train() would undo this call, as PyTorch's does; a submodule kept in eval mode while the rest trains (DQN's target network) is held by overriding train: train(mode = true) { super.train(mode); this.<submodule>.eval(); return this; }`,
             s.loc,
           ),
         );
@@ -624,6 +635,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   }
 
   protected setProperty(obj: Value, name: string, value: Value, site: CallSite): void {
+    if (this.modeFlags) refuseInModeOverride(obj, name, site);
     if (obj instanceof ModuleValue) {
       name = fieldName(name);
       // this.runningMean = …: a buffer takes the new value, as PyTorch's module attribute does
@@ -817,4 +829,15 @@ function withoutBuffers(m: ModuleValue, who: string, s: CallSite): ModuleValue {
     if (buffers.length) fail("unsupportedSyntax", `${who} in a constructor copies parameters; ${path ? `${path} (${each.typeName})` : each.typeName} has buffers (${buffers.join(", ")}), which it would copy too: copy the parameters with p.data.copy_(q.data) over parameters()`, s.loc);
   }
   return m;
+}
+
+/**
+ * What an overridden train(mode) may change: modules' modes and, as mmdet's _freeze_stages does,
+ * parameters' requiresGrad (taken as the constructor's: PyTorch's first model.train() sets it for
+ * good). Any other attribute it set would change at every model.train() call, which the compiled
+ * model never makes.
+ */
+function refuseInModeOverride(obj: Value, name: string, site: CallSite): void {
+  if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && (name === "requiresGrad" || name === "requires_grad")) return;
+  fail("unsupportedSyntax", `an overridden train(mode) may set modules' modes (m.eval(), m.train(mode)) and parameters' requiresGrad, nothing else: it sets '${name}' here, which model.train() would change at run time; set it in the constructor`, site.loc);
 }
