@@ -354,4 +354,14 @@ describe("ported models", () => {
     for (const v of mLoss.data) expect(v >= -Math.log(10) - 1e-9 && v <= 1e-12, String(v)).toBe(true);
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
+  it("MAE (port66): random masking by argsort of rand noise keeps len_keep patches per sample (the mask's in-place slice write lands), gather unshuffles the mask tokens, finite per-patch loss, gradients for all trainable", () => {
+    const { graph } = lowerModel("test/fixtures/ports/mae.ts");
+    const imgs = nd([3, 3, 8, 8], Array.from({ length: 3 * 192 }, (_, i) => Math.sin(i * 0.7)));
+    const [loss, pred, mask] = runReference(graph, { imgs }, initState(graph, 0), { training: false }).outputs;
+    expect(pred.shape).toEqual([3, 16, 12]);
+    // mask_ratio 0.75 of 16 patches: 4 kept (0) and 12 masked (1) in every row, in shuffled places
+    for (let r = 0; r < 3; r++) expect(Array.from(mask.data.slice(r * 16, r * 16 + 16)).filter((v) => v === 0).length).toBe(4);
+    expect(Array.from(loss.data).every(Number.isFinite)).toBe(true);
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
 });
