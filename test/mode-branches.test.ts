@@ -121,6 +121,9 @@ describe("refusals", () => {
     expect(first(model("fc = new nn.Linear(4, 2);", "let y = x;\n    if (this.training) y = this.fc(x);\n    return y;"))).toMatch(
       /^TSDP2007 7:9: 'y' gives a float32 tensor \[Batch, 2\] in train mode and a float32 tensor \[Batch, 4\] in eval mode/,
     );
+    // the help does not say the branch on this.training is what is refused
+    const [d] = diagnosticsOf(model("fc = new nn.Linear(4, 2);", "let y = x;\n    if (this.training) y = this.fc(x);\n    return y;"));
+    expect(d.help).toMatch(/this\.training in forward \(where both modes give results of one shape and dtype\)/);
   });
 
   it("this.training in a constructor, where it has no value", () => {

@@ -3,7 +3,7 @@
 // pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2,
 // yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial, a Conformer encoder as
 // lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer, Microsoft's Swin Transformer block, BlinkDL's RWKV-4, Meta's Llama with
-// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN, jik876's HiFi-GAN generator), run by the reference interpreter: they compile, their
+// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN, jik876's HiFi-GAN generator, facebookresearch's MAE), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -368,6 +368,16 @@ describe("ported models", () => {
     const out = runReference(graph, { x }, initState(graph, 0)).outputs[0];
     expect(out.shape).toEqual([2, 1, 48]);
     expect(Math.max(...Array.from(out.data, Math.abs))).toBeLessThanOrEqual(1);
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("MAE (port66): random masking by argsort of rand noise keeps len_keep patches per sample (the mask's in-place slice write lands), gather unshuffles the mask tokens, finite per-patch loss, gradients for all trainable", () => {
+    const { graph } = lowerModel("test/fixtures/ports/mae.ts");
+    const imgs = nd([3, 3, 8, 8], Array.from({ length: 3 * 192 }, (_, i) => Math.sin(i * 0.7)));
+    const [loss, pred, mask] = runReference(graph, { imgs }, initState(graph, 0), { training: false }).outputs;
+    expect(pred.shape).toEqual([3, 16, 12]);
+    // mask_ratio 0.75 of 16 patches: 4 kept (0) and 12 masked (1) in every row, in shuffled places
+    for (let r = 0; r < 3; r++) expect(Array.from(mask.data.slice(r * 16, r * 16 + 16)).filter((v) => v === 0).length).toBe(4);
+    expect(Array.from(loss.data).every(Number.isFinite)).toBe(true);
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
 });

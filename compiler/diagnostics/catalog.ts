@@ -47,7 +47,10 @@ export const catalog = {
   dataDependentControlFlow: entry(
     "TSDP2007",
     "control flow depends on tensor data or the train/eval mode",
-    "branches and loop bounds must be compile-time constants",
+    // shared by the data-dependent conditions and the train/eval join: true of both (a bare "must be
+    // compile-time constants" told a user whose `if (this.training)` was refused for its results that
+    // the branch itself was the problem)
+    "branch conditions and loop bounds must be known when compiling: numbers, sizes after the batch dim, and this.training in forward (where both modes give results of one shape and dtype)",
   ),
   loopTooLong: entry("TSDP2008", "loop runs too many iterations"),
   assignToConst: entry("TSDP2009", "assignment to a constant"),
