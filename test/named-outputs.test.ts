@@ -12,6 +12,7 @@ import { load, tensor, type Tensor } from "../runtime/index.ts";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import type { Node } from "../compiler/ir/node.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
+import { NativeLibrary } from "../runtime/native.ts";
 import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
 import { diagnosticsOf, header, lowerSource, scratchDir, writeFiles } from "./helpers.ts";
 import { expectClose, makeInputs, referenceState } from "./target-helpers.ts";
@@ -168,6 +169,17 @@ describe("training with a loss of the output alone", () => {
       } finally {
         m.dispose();
       }
+    }
+    // the C ABI refuses a target too (the runtime refuses first; a C caller meets this one)
+    const lib = NativeLibrary.open(join(build.outDir, "libmodel.so"));
+    const { handle } = lib.create(null, 0n);
+    try {
+      const outs = [new Float32Array(15), new Float32Array(15)];
+      expect(lib.evaluate(handle!, 5, [batches[0].tensors[0].data as Float32Array], new Float32Array(15), outs).code).not.toBe(0);
+      expect(lib.lastError(handle)).toMatch(/tsdp_evaluate: this model's loss takes no target; pass NULL/);
+      expect(lib.evaluate(handle!, 5, [batches[0].tensors[0].data as Float32Array], null, outs).code).toBe(0);
+    } finally {
+      lib.destroy(handle!);
     }
   }, 300_000);
 });
