@@ -75,9 +75,10 @@ export async function measureCounters(modelFile: string, options: CountersOption
     const inputs = manifest.inputs.map((spec) => randomTensor(spec, batch, random, 0));
     model.resetHardwareCounters(); // parameter initialization launched kernels too: count the run only
     if (program === "step") {
-      const target = randomTensor(manifest.training!.target, batch, random, classesOf(manifest));
+      const spec = manifest.training!.target;
       model.train();
-      model.trainStepSync(inputs, target);
+      if (spec) model.trainStepSync(inputs, randomTensor(spec, batch, random, classesOf(manifest)));
+      else model.trainStepSync(inputs);
     } else {
       model.eval();
       model.forwardSync(...inputs);

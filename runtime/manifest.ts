@@ -147,7 +147,8 @@ export interface MemoryReport {
 export interface TrainingManifest {
   readonly loss: string;
   readonly reduction: "mean" | "sum";
-  readonly target: IOSpec;
+  /** null: the loss is a function of the output alone, and the step takes the inputs only (trainStep(x)). */
+  readonly target: IOSpec | null;
   /** For int32 targets: the class count they index (the loss input's dim 1); absent in older builds. */
   readonly classes?: number;
   /** A cross-entropy's ignore_index: a target equal to it is no class (and not counted in the mean). */

@@ -373,6 +373,11 @@ function listed(names: readonly string[], show: (name: string) => string = (n) =
   return names.length > 20 ? `${shown} and ${names.length - 20} more` : shown;
 }
 
+/** Whether an argument is meant as a tensor (a target), not a step's options: a typed array, or an object with data or shape. */
+function isTensorLike(v: unknown): boolean {
+  return ArrayBuffer.isView(v) || (typeof v === "object" && v !== null && ("data" in v || "shape" in v));
+}
+
 /** Reads `{data, shape}` once (a getter must not change it between the check and the call). */
 function readTensor(t: unknown, what: string, arrays = "Float32Array or Int32Array"): { data: unknown; shape: readonly unknown[] } {
   if (typeof t !== "object" || t === null || ArrayBuffer.isView(t) || Array.isArray(t))
@@ -693,8 +698,12 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): Promise<undefined>;
   trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepLossOnly): Promise<number>;
   trainStep<O extends TrainStepOptions>(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepChecked<O>): Promise<TrainStepResult<O>>;
-  trainStep(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number | Evaluation | undefined> {
-    return this.#trainStepQueued("trainStep", inputs, target, options);
+  trainStep(inputs: Tensor | readonly Tensor[], options: TrainStepWithOutputs): Promise<Evaluation>;
+  trainStep(inputs: Tensor | readonly Tensor[], options: TrainStepNoWait): Promise<undefined>;
+  trainStep(inputs: Tensor | readonly Tensor[], options?: TrainStepLossOnly): Promise<number>;
+  trainStep<O extends TrainStepOptions>(inputs: Tensor | readonly Tensor[], options?: TrainStepChecked<O>): Promise<TrainStepResult<O>>;
+  trainStep(inputs: Tensor | readonly Tensor[], ...rest: [target?: Tensor | TrainStepOptions, options?: TrainStepOptions]): Promise<number | Evaluation | undefined> {
+    return this.#trainStepQueued("trainStep", inputs, ...this.#targetAndOptions("trainStep", rest));
   }
 
   /** The name `trainStep` had while it blocked: the same call. */
@@ -702,8 +711,12 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): Promise<undefined>;
   trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepLossOnly): Promise<number>;
   trainStepAsync<O extends TrainStepOptions>(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepChecked<O>): Promise<TrainStepResult<O>>;
-  trainStepAsync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): Promise<number | Evaluation | undefined> {
-    return this.#trainStepQueued("trainStepAsync", inputs, target, options);
+  trainStepAsync(inputs: Tensor | readonly Tensor[], options: TrainStepWithOutputs): Promise<Evaluation>;
+  trainStepAsync(inputs: Tensor | readonly Tensor[], options: TrainStepNoWait): Promise<undefined>;
+  trainStepAsync(inputs: Tensor | readonly Tensor[], options?: TrainStepLossOnly): Promise<number>;
+  trainStepAsync<O extends TrainStepOptions>(inputs: Tensor | readonly Tensor[], options?: TrainStepChecked<O>): Promise<TrainStepResult<O>>;
+  trainStepAsync(inputs: Tensor | readonly Tensor[], ...rest: [target?: Tensor | TrainStepOptions, options?: TrainStepOptions]): Promise<number | Evaluation | undefined> {
+    return this.#trainStepQueued("trainStepAsync", inputs, ...this.#targetAndOptions("trainStepAsync", rest));
   }
 
   /** `trainStep` on this thread, blocking until the step is done (with waitForLoss: false, until it is issued). */
@@ -711,9 +724,13 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepNoWait): undefined;
   trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepLossOnly): number;
   trainStepSync<O extends TrainStepOptions>(inputs: Tensor | readonly Tensor[], target: Tensor, options?: TrainStepChecked<O>): TrainStepResult<O>;
-  trainStepSync(inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions = {}): number | Evaluation | undefined {
+  trainStepSync(inputs: Tensor | readonly Tensor[], options: TrainStepWithOutputs): Evaluation;
+  trainStepSync(inputs: Tensor | readonly Tensor[], options: TrainStepNoWait): undefined;
+  trainStepSync(inputs: Tensor | readonly Tensor[], options?: TrainStepLossOnly): number;
+  trainStepSync<O extends TrainStepOptions>(inputs: Tensor | readonly Tensor[], options?: TrainStepChecked<O>): TrainStepResult<O>;
+  trainStepSync(inputs: Tensor | readonly Tensor[], ...rest: [target?: Tensor | TrainStepOptions, options?: TrainStepOptions]): number | Evaluation | undefined {
     this.#live("trainStep");
-    const { batch, arrays, labels, hp, detectNonFinite, wait, outputs } = this.#prepareStep("trainStep", inputs, target, options);
+    const { batch, arrays, labels, hp, detectNonFinite, wait, outputs } = this.#prepareStep("trainStep", inputs, ...this.#targetAndOptions("trainStep", rest));
     const step = this.#lib.optimizerSteps(this.#live("trainStep")).steps + 1;
     if (detectNonFinite) this.#requireFinite("trainStep", arrays, step);
     const results = outputs ? this.#outputs("trainStep", batch) : [];
@@ -724,7 +741,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     return outputs ? this.#evaluation(batch, labels, results, loss) : finished;
   }
 
-  async #trainStepQueued(method: string, inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions): Promise<number | Evaluation | undefined> {
+  async #trainStepQueued(method: string, inputs: Tensor | readonly Tensor[], target: unknown, options: TrainStepOptions = {}): Promise<number | Evaluation | undefined> {
     this.#accepting(method);
     const { batch, arrays, labels, hp, detectNonFinite, wait, outputs } = this.#prepareStep(method, inputs, target, options);
     const results = outputs ? this.#outputs(method, batch) : [];
@@ -735,7 +752,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     // accuracy reads a copy of the target.
     const staged = this.#lib.stageStep(arrays, labels, results.map((o) => o.data.byteLength));
     const checked = detectNonFinite ? arrays.map(copyOf) : undefined;
-    const target1 = outputs ? copyOf(labels) : labels;
+    const target1 = outputs && labels ? copyOf(labels) : labels;
     const step = this.#enqueue(method, async (handle) => {
       // the step number the error messages name is known once the steps before it are done (or
       // issued: a step that did not wait counts from then)
@@ -758,7 +775,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   }
 
   /** Everything a step needs, read from the caller's values once; ends with no native call pending. */
-  #prepareStep(method: string, inputs: Tensor | readonly Tensor[], target: Tensor, options: TrainStepOptions) {
+  #prepareStep(method: string, inputs: Tensor | readonly Tensor[], target: unknown, options: TrainStepOptions = {}) {
     const training = this.#trainingSpec(method);
     // Options are read once: a getter could answer differently at each read.
     const opts: TrainStepOptions = typeof options === "object" && options !== null ? { ...options } : (options as TrainStepOptions);
@@ -871,11 +888,11 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
    * The loss and, for class-index targets, the accuracy on a batch; nothing is updated. Runs on
    * koffi's worker thread, queued like `forward`.
    */
-  async evaluate(inputs: Tensor | readonly Tensor[], target: Tensor): Promise<Evaluation> {
+  async evaluate(inputs: Tensor | readonly Tensor[], ...target: [target?: Tensor]): Promise<Evaluation> {
     this.#accepting("evaluate");
     const { batch, arrays, labels } = this.#prepareEvaluate(inputs, target);
     const copies = arrays.map(copyOf);
-    const target1 = copyOf(labels);
+    const target1 = labels && copyOf(labels);
     return this.#enqueue("evaluate", async (handle) => {
       const outputs = this.#outputs("evaluate", batch);
       const { code, loss } = await this.#native("evaluate", () => this.#lib.evaluateAsync(handle, batch, copies, target1, outputs.map((o) => o.data)));
@@ -885,7 +902,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   }
 
   /** `evaluate` on this thread, blocking. */
-  evaluateSync(inputs: Tensor | readonly Tensor[], target: Tensor): Evaluation {
+  evaluateSync(inputs: Tensor | readonly Tensor[], ...target: [target?: Tensor]): Evaluation {
     this.#live("evaluate");
     const { batch, arrays, labels } = this.#prepareEvaluate(inputs, target);
     const outputs = this.#outputs("evaluate", batch);
@@ -895,15 +912,17 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     return this.#evaluation(batch, labels, outputs, loss);
   }
 
-  #prepareEvaluate(inputs: Tensor | readonly Tensor[], target: Tensor): { batch: number; arrays: HostArray[]; labels: HostArray } {
-    this.#trainingSpec("evaluate");
+  #prepareEvaluate(inputs: Tensor | readonly Tensor[], rest: readonly unknown[]): { batch: number; arrays: HostArray[]; labels: HostArray | null } {
+    const training = this.#trainingSpec("evaluate");
+    if (!training.target && rest.length > 0 && rest[0] !== undefined) throw new TypeError(`${this.name}.evaluate: this model's loss takes no target (it is a function of the output alone): call evaluate(inputs)`);
+    if (rest.length > 1) throw new TypeError(`${this.name}.evaluate takes (inputs, target), got ${rest.length + 1} arguments`);
     const list = Array.isArray(inputs) ? readList(inputs, MAX_INPUTS, `${this.name}.evaluate: at most ${MAX_INPUTS} inputs`) : [inputs];
     const { batch, arrays } = this.#checkInputs("evaluate", list);
-    const labels = this.#checkTarget("evaluate", target, batch);
+    const labels = training.target ? this.#checkTarget("evaluate", rest[0], batch) : null;
     return { batch, arrays, labels };
   }
 
-  #evaluation(batch: number, labels: HostArray, outputs: { shape: number[]; data: HostArray }[], loss: number): Evaluation {
+  #evaluation(batch: number, labels: HostArray | null, outputs: { shape: number[]; data: HostArray }[], loss: number): Evaluation {
     const result = outputs.map((o) => ({ data: o.data as Float32Array | Int32Array, shape: Object.freeze(o.shape) }));
     let accuracy: number | undefined;
     if (labels instanceof Int32Array && result[0].shape.length === 2) {
@@ -1203,9 +1222,23 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     return t;
   }
 
-  /** Checks a target against the training declaration: dtype, shape, and class indices in range. */
-  #checkTarget(method: string, target: unknown, batch: number): HostArray {
+  /**
+   * A step's (target, options) from the arguments after its inputs: (target, options?) for a loss
+   * that takes a target, (options?) for a loss of the output alone, whose target slot is undefined.
+   */
+  #targetAndOptions(method: string, rest: readonly unknown[]): [target: unknown, options: TrainStepOptions | undefined] {
+    const training = this.#trainingSpec(method);
+    if (training.target) return [rest[0], rest[1] as TrainStepOptions | undefined];
+    // (inputs, options), or (inputs, undefined, options) from code written for either kind of model
+    if (isTensorLike(rest[0]) || (rest.length > 1 && rest[0] !== undefined))
+      throw new TypeError(`${this.name}.${method}: this model's loss takes no target (it is a function of the output alone): call ${method}(inputs) or ${method}(inputs, options)`);
+    return [undefined, rest[rest.length - 1] as TrainStepOptions | undefined];
+  }
+
+  /** Checks a target against the training declaration: dtype, shape, and class indices in range; null for a loss that takes none. */
+  #checkTarget(method: string, target: unknown, batch: number): HostArray | null {
     const spec = this.manifest.training!.target;
+    if (!spec) return null;
     const what = `${this.name}.${method}: target (${formatSpec(spec)})`;
     const tensor = readTensor(target, what);
     const { shape } = tensor;

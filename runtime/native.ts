@@ -115,11 +115,19 @@ function allocBytes(bytes: number): bigint {
  * Native copies of `inputs` and room for outputs of the given sizes, with a table of their
  * pointers (inputs first); `free` releases all of it, also when staging fails halfway.
  */
+/** The arrays a step stages: the inputs, then the target when the loss takes one (null: a loss of the output alone). */
+const withTarget = (inputs: readonly HostArray[], target: HostArray | null): HostArray[] => (target ? [...inputs, target] : [...inputs]);
+
+/** The target's staged block, after the inputs' in the pointer table; NULL for a loss that takes none (the ABI's). */
+const targetPointer = (table: bigint, inputs: number, target: HostArray | null): unknown => (target ? koffi.decode(table + BigInt(8 * inputs), "void *") : null);
+
 /** A step's arrays in native memory (NativeLibrary.stageStep): the pointer table, each block, and how many inputs precede the target. */
 export interface StagedStep {
   readonly table: bigint;
   readonly ptrs: BigUint64Array;
   readonly inputs: number;
+  /** Whether a target block follows the inputs (none for a loss of the output alone). */
+  readonly target: boolean;
   /** Blocks for the forward's outputs after the target's (trainStep's `outputs`), then the loss's. */
   readonly outputs: number;
   free(): void;
@@ -235,13 +243,14 @@ export class NativeLibrary {
    * library's pinned staging, when the step runs. free() is idempotent; the caller frees once the
    * step has settled (or will never run).
    */
-  stageStep(inputs: readonly HostArray[], target: HostArray, outputBytes: readonly number[] = []): StagedStep {
-    const staged = stageArrays([...inputs, target], [...outputBytes, 4]);
+  stageStep(inputs: readonly HostArray[], target: HostArray | null, outputBytes: readonly number[] = []): StagedStep {
+    const staged = stageArrays(withTarget(inputs, target), [...outputBytes, 4]);
     let freed = false;
     return {
       table: staged.table,
       ptrs: staged.ptrs,
       inputs: inputs.length,
+      target: target !== null,
       outputs: outputBytes.length,
       free: () => {
         if (!freed) staged.free();
@@ -257,11 +266,11 @@ export class NativeLibrary {
    * the forward's outputs when the step succeeds.
    */
   trainStepStagedAsync(h: ModelHandle, batch: number, staged: StagedStep, hp: Hyperparameters, wait = true, outputs: readonly HostArray[] = []): Promise<{ code: number; loss: number }> {
-    const first = staged.inputs + 1;
+    const first = staged.inputs + (staged.target ? 1 : 0);
     const loss = staged.ptrs[first + staged.outputs];
     const outs = staged.outputs > 0 ? staged.table + BigInt(8 * first) : null;
     return new Promise((resolve, reject) => {
-      this.#training.trainStep!.async!(h, batch, staged.table, staged.ptrs[staged.inputs], hp, outs, wait ? loss : null, (err: unknown, code: number) => {
+      this.#training.trainStep!.async!(h, batch, staged.table, staged.target ? staged.ptrs[staged.inputs] : null, hp, outs, wait ? loss : null, (err: unknown, code: number) => {
         if (err) return reject(err);
         if (code === 0) outputs.forEach((a, i) => copyOut(a, staged.ptrs[first + i]));
         resolve({ code, loss: wait ? (koffi.decode(loss, "float") as number) : Number.NaN });
@@ -305,10 +314,10 @@ export class NativeLibrary {
   }
 
   /** tsdp_evaluate on a koffi worker thread: the loss comes back through one more output block. */
-  async evaluateAsync(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, outputs: readonly HostArray[]): Promise<{ code: number; loss: number }> {
+  async evaluateAsync(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray | null, outputs: readonly HostArray[]): Promise<{ code: number; loss: number }> {
     const loss = new Float32Array(1);
-    const code = await this.#stagedAsync([...inputs, target], [...outputs, loss], (ins, outs, done) =>
-      this.#training.evaluateRaw!.async!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), outs, koffi.decode(outs + BigInt(8 * outputs.length), "void *"), done),
+    const code = await this.#stagedAsync(withTarget(inputs, target), [...outputs, loss], (ins, outs, done) =>
+      this.#training.evaluateRaw!.async!(h, batch, ins, targetPointer(ins, inputs.length, target), outs, koffi.decode(outs + BigInt(8 * outputs.length), "void *"), done),
     );
     return { code, loss: loss[0] };
   }
@@ -377,19 +386,19 @@ export class NativeLibrary {
    * tsdp_train_step: `inputs` then the target; returns the code and the batch's loss (NaN without
    * waiting); `outputs`, when given, receive the forward's outputs.
    */
-  trainStep(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, hp: Hyperparameters, wait = true, outputs: readonly HostArray[] = []): { code: number; loss: number } {
+  trainStep(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray | null, hp: Hyperparameters, wait = true, outputs: readonly HostArray[] = []): { code: number; loss: number } {
     const loss = new Float32Array(1);
-    const code = this.#staged([...inputs, target], outputs, (ins, outs) =>
-      this.#training.trainStep!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), hp, outputs.length > 0 ? outs : null, wait ? loss : null),
+    const code = this.#staged(withTarget(inputs, target), outputs, (ins, outs) =>
+      this.#training.trainStep!(h, batch, ins, targetPointer(ins, inputs.length, target), hp, outputs.length > 0 ? outs : null, wait ? loss : null),
     );
     return { code, loss: wait ? loss[0] : Number.NaN };
   }
 
   /** tsdp_evaluate: fills `outputs`, returns the code and the loss. */
-  evaluate(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray, outputs: readonly HostArray[]): { code: number; loss: number } {
+  evaluate(h: ModelHandle, batch: number, inputs: readonly HostArray[], target: HostArray | null, outputs: readonly HostArray[]): { code: number; loss: number } {
     const loss = [0];
-    const code = this.#staged([...inputs, target], outputs, (ins, outs) =>
-      this.#training.evaluate!(h, batch, ins, koffi.decode(ins + BigInt(8 * inputs.length), "void *"), outs, loss),
+    const code = this.#staged(withTarget(inputs, target), outputs, (ins, outs) =>
+      this.#training.evaluate!(h, batch, ins, targetPointer(ins, inputs.length, target), outs, loss),
     );
     return { code, loss: loss[0] };
   }

@@ -42,7 +42,7 @@ describe("element losses on the CPU target (fixtures/element-losses)", () => {
       );
       const { graph } = lowerModel(file);
       const target = graph.loss!.target;
-      expect({ dtype: target.dtype, shape: String(target.shape) }, loss).toEqual({ dtype: "f32", shape: String(graph.outputs[0].shape) });
+      expect({ dtype: target!.dtype, shape: String(target!.shape) }, loss).toEqual({ dtype: "f32", shape: String(graph.outputs[0].shape) });
     }
   });
 });

@@ -164,8 +164,8 @@ export const training = new Training(Net, {
   loss: (out: Tensor, y: Tensor<[Batch, 3]>) => F.mseLoss(out, y).mul(0.5),
   optimizer: new optim.AdamW({ lr: 3e-4 }),
 });`);
-    expect(m.graph.loss?.target.dtype).toBe("f32");
-    expect(formatShape(m.graph.loss!.target.shape)).toBe("[Batch, 3]");
+    expect(m.graph.loss?.target?.dtype).toBe("f32");
+    expect(formatShape(m.graph.loss!.target!.shape)).toBe("[Batch, 3]");
     expect(m.graph.loss?.value.op).toBe("mul");
     expect(m.graph.optimizer).toEqual({ kind: "AdamW", lr: 3e-4, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01 });
   });
@@ -177,7 +177,7 @@ export class Net extends nn.Module {
   forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }
 }
 export const training = new Training(Net, { loss: new nn.CrossEntropyLoss({ labelSmoothing: 0.1 }), optimizer: new optim.SGD({ lr: 0.1, momentum: 0.9, nesterov: true }) });`);
-    expect(m.graph.loss?.target.dtype).toBe("i32");
+    expect(m.graph.loss?.target?.dtype).toBe("i32");
     expect(m.graph.loss?.value.attrs).toEqual({ reduction: "mean", labelSmoothing: 0.1 });
     expect(m.graph.optimizer).toMatchObject({ kind: "SGD", nesterov: true, momentum: 0.9 });
   });

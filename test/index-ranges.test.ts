@@ -33,7 +33,7 @@ describe("int32 indices from the caller", () => {
     const m = await load(build.outDir);
     try {
       expect(m.manifest.inputs[0].indexes).toEqual({ limit: 10 });
-      expect(m.manifest.training!.target.indexes).toEqual({ limit: 5 });
+      expect(m.manifest.training!.target!.indexes).toEqual({ limit: 5 });
       const ids = (bad?: number) => tensor(Int32Array.from({ length: 32 }, (_, i) => (i === 17 && bad !== undefined ? bad : i % 10)), [2, 16]);
       const targets = (bad?: number) => tensor(Int32Array.from({ length: 32 }, (_, i) => (i === 3 && bad !== undefined ? bad : i % 5)), [2, 16]);
       const before = Array.from(m.forwardAllSync(ids())[0].data as Float32Array);

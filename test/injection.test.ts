@@ -71,7 +71,7 @@ function withHostileNames(graph: Graph): { graph: Graph; names: Map<string, stri
     params: graph.params.map(copy),
     buffers: graph.buffers.map(copy),
     outputs: graph.outputs.map(copy),
-    loss: graph.loss && { target: copy(graph.loss.target), value: copy(graph.loss.value) },
+    loss: graph.loss && { target: graph.loss.target && copy(graph.loss.target), value: copy(graph.loss.value) },
   });
   return { graph: g, names };
 }

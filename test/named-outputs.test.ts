@@ -9,7 +9,13 @@ import { compile } from "../compiler/pipeline.ts";
 import { typedModule } from "../compiler/6-build/typed-module.ts";
 import { ABI_VERSION, MANIFEST_FORMAT, validateManifest } from "../runtime/manifest.ts";
 import { load, tensor, type Tensor } from "../runtime/index.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import type { Node } from "../compiler/ir/node.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { NativeLibrary } from "../runtime/native.ts";
+import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
 import { diagnosticsOf, header, lowerSource, scratchDir, writeFiles } from "./helpers.ts";
+import { expectClose, makeInputs, referenceState } from "./target-helpers.ts";
 
 const model = (ret: string, training = "") =>
   `${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 2);\n  emb = new nn.Linear(3, 4);\n  forward(x: Tensor<[Batch, 3]>) {\n    const logits = this.fc(x);\n    return ${ret};\n  }\n}\n${training}`;
@@ -71,10 +77,17 @@ describe("forward returning an object of tensors", () => {
     expect(graph.loss?.value.op).toBe("mse_loss");
   });
 
-  it("a loss function of the output alone (a DDPM's noise MSE) is told how to declare the target it does not use", () => {
+  it("a loss function of the output alone (a DDPM's noise MSE) takes no target; three parameters are refused", () => {
     const ddpm = "export const training = new Training(M, { loss: (out: { logits: Tensor; noise: Tensor }) => F.mseLoss(out.logits, out.noise), optimizer: new optim.SGD({ lr: 0.1 }) });\n";
-    expect(first(model("{ logits, noise: F.randnLike(logits) }", ddpm))).toMatch(
-      /^TSDP5004 \d+: the loss function must take \(output, target\), got 1 parameter; a loss with no target of its own .* type it as the input, \(out, x: Tensor<\[Batch, …\]>\) => …, and pass the input as the target, trainStep\(x, x\)$/,
+    const { graph } = lowerSource(model("{ logits, noise: F.tanh(logits) }", ddpm));
+    expect(graph.loss?.target).toBeUndefined();
+    expect(graph.inputs.map((n) => n.attrs.name)).toEqual(["x"]);
+    const three = "export const training = new Training(M, { loss: (out: { logits: Tensor; noise: Tensor }, t: Tensor<[Batch, 2]>, u: Tensor<[Batch, 2]>) => F.mseLoss(out.logits, t), optimizer: new optim.SGD({ lr: 0.1 }) });\n";
+    // a mean over the targets not ignored is weighted by the host's targets, which such a loss has none of
+    const ignoring = "export const training = new Training(M, { loss: (out: { logits: Tensor; labels: Tensor }) => F.crossEntropy(out.logits, out.labels, { ignoreIndex: 0 }), optimizer: new optim.SGD({ lr: 0.1 }) });\n";
+    expect(first(model("{ logits, labels: logits.argmax(1) }", ignoring))).toMatch(/^TSDP5004 \d+: a loss with ignoreIndex and reduction "mean" is weighted by the step's targets, and a loss of the output alone has none: declare the target/);
+    expect(first(model("{ logits, noise: F.tanh(logits) }", three))).toMatch(
+      /^TSDP5004 \d+: the loss function must take \(output, target\), or \(output\) for a loss with no target of its own \(trainStep\(x\)\), got 3 parameters$/,
     );
   });
 
@@ -101,6 +114,72 @@ describe("forward returning an object of tensors", () => {
       expect(loss).toBeCloseTo(Array.from(logits.data).reduce((a, v) => a + v * v, 0) / 4, 5);
     } finally {
       m.dispose();
+    }
+  }, 300_000);
+});
+
+// A loss of the output alone (a DDPM's noise MSE): the step takes the inputs only. Two steps of SGD
+// with momentum against the reference interpreter's, on 1 and 2 virtual devices (a batch of 5 splits
+// 3 + 2: the replicas' mean losses are weighted by their rows, as a target-ful MSE's are), with a
+// checkpoint saved and resumed between the steps.
+describe("training with a loss of the output alone", () => {
+  const src = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 3);\n  forward(x: Tensor<[Batch, 3]>) {\n    return { pred: this.fc(x), noise: F.tanh(x) };\n  }\n}\nexport const training = new Training(M, { loss: (out: { pred: Tensor; noise: Tensor }) => F.mseLoss(out.pred, out.noise), optimizer: new optim.SGD({ lr: 0.1, momentum: 0.9 }) });\n`;
+
+  it("trainStep(x) and evaluate(x) on the CPU target equal the reference's; a target is refused by name", async () => {
+    const dir = writeFiles({ "model.ts": src });
+    const { model: lowered, generated, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(scratchDir("no-target-"), "build") });
+    const graph = lowered.graph;
+    expect(generated.manifest.training?.target).toBeNull();
+    const { dts } = typedModule(generated.manifest);
+    expect(dts).toContain("trainStepSync(inputs: StepInputs, options?: TrainStepLossOnly<StepOptions>): number;");
+    expect(dts).toContain("evaluate(inputs: StepInputs): Promise<ModelEvaluation>;");
+    expect(dts).not.toContain("export type Target");
+
+    // the reference: each step's gradients from the step graph, then PyTorch's SGD with momentum
+    const { graph: stepGraph, gradients } = differentiate(graph);
+    const state = referenceState(graph, 0);
+    const optimizer = newOptimizerState();
+    const batches = [makeInputs(graph, 5, 1), makeInputs(graph, 5, 2)];
+    const losses: number[] = [];
+    for (const [s, { reference }] of batches.entries()) {
+      const want = runReference(stepGraph, reference, state, { training: true, seed: 0, step: s });
+      losses.push(want.loss!);
+      const grads = new Map([...gradients].map(([name, n]) => [name, want.values.get(n as Node)!]));
+      optimizerStep(graph.optimizer!, optimizer, state.params, grads);
+    }
+
+    for (const devices of [1, 2]) {
+      const checkpoint = join(scratchDir("no-target-ckpt-"), "step1.safetensors");
+      let m = await load(build.outDir, { seed: 0, devices });
+      try {
+        for (const [name, p] of referenceState(graph, 0).params) m.setParameter(name, { shape: p.shape, data: Float32Array.from(p.data) });
+        const [x1, x2] = batches.map((b) => b.tensors[0]);
+        expect(() => m.trainStepSync(x1, tensor(new Float32Array(15), [5, 3]))).toThrow(/^M\.trainStep: this model's loss takes no target \(it is a function of the output alone\): call trainStep\(inputs\) or trainStep\(inputs, options\)$/);
+        await expect(m.evaluate(x1, tensor(new Float32Array(15), [5, 3]))).rejects.toThrow(/^M\.evaluate: this model's loss takes no target/);
+        expect(() => (m.trainStepSync as (...a: unknown[]) => number)()).toThrow(/^M\.trainStep: /);
+        // evaluate: the mean loss, nothing updated
+        expectClose([(await m.evaluate(x1)).loss], [losses[0]], `${devices} devices: evaluate's loss`);
+        expectClose([m.trainStepSync(x1)], [losses[0]], `${devices} devices: step 1's loss`);
+        await m.saveCheckpoint(checkpoint);
+        m.dispose();
+        m = await load(build.outDir, { devices, checkpoint });
+        expectClose([await m.trainStep([x2], { lr: 0.1 })], [losses[1]], `${devices} devices: step 2's loss`);
+        expect(m.steps).toBe(2);
+        for (const [name, p] of state.params) expectClose(m.getParameter(name).data as Float32Array, p.data, `${devices} devices: ${name} after 2 steps`);
+      } finally {
+        m.dispose();
+      }
+    }
+    // the C ABI refuses a target too (the runtime refuses first; a C caller meets this one)
+    const lib = NativeLibrary.open(join(build.outDir, "libmodel.so"));
+    const { handle } = lib.create(null, 0n);
+    try {
+      const outs = [new Float32Array(15), new Float32Array(15)];
+      expect(lib.evaluate(handle!, 5, [batches[0].tensors[0].data as Float32Array], new Float32Array(15), outs).code).not.toBe(0);
+      expect(lib.lastError(handle)).toMatch(/tsdp_evaluate: this model's loss takes no target; pass NULL/);
+      expect(lib.evaluate(handle!, 5, [batches[0].tensors[0].data as Float32Array], null, outs).code).toBe(0);
+    } finally {
+      lib.destroy(handle!);
     }
   }, 300_000);
 });

@@ -808,7 +808,7 @@ describe("nn.MultiMarginLoss / F.multiMarginLoss", () => {
     weighted.forEach((v, i) => expect(v).toBeCloseTo(direct(2, 0.5, [1, 2, 3])[i], 12));
     // as a Training's loss: int32 class indices, one per sample
     const { graph } = lowerSource(`${header}export class M extends nn.Module { fc = new nn.Linear(2, 3); forward(x: Tensor<[Batch, 2]>) { return this.fc(x); } }\nexport const training = new Training(M, { loss: new nn.MultiMarginLoss(), optimizer: new optim.SGD({ lr: 0.1 }) });`);
-    expect([graph.loss!.target.dtype, formatShape(graph.loss!.target.shape)]).toEqual(["i32", "[Batch]"]);
+    expect([graph.loss!.target!.dtype, formatShape(graph.loss!.target!.shape)]).toEqual(["i32", "[Batch]"]);
   });
 });
 

@@ -645,7 +645,7 @@ export const training = new Training(Segmenter, { loss: new nn.CrossEntropyLoss(
     });
     const { model, build: b } = await compile(join(dir, "model.ts"), { target, outDir: join(tmp(), "out") });
     const graph = model.graph;
-    expect(formatShape(graph.loss!.target.shape)).toBe("[Batch, 2, 3]");
+    expect(formatShape(graph.loss!.target!.shape)).toBe("[Batch, 2, 3]");
     const xs = Float32Array.from({ length: 5 * 12 }, (_, i) => Math.sin(i * 0.7));
     // sample 4 all ignored; the others a mix
     const ys = Int32Array.from({ length: 30 }, (_, i) => (i >= 24 || i % 5 === 3 ? 255 : i % 3));

@@ -158,7 +158,7 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   const outputs = poisoned || (result === undefined && it.diags.hasErrors) ? undefined : it.diags.recover(() => outputNodes(result, resultAt), undefined);
 
   const training = trainings.find((t) => t.model.decl === rootClass!.decl);
-  let loss: { target: Node; value: Node; ignoreIndex?: number } | undefined;
+  let loss: { target?: Node; value: Node; ignoreIndex?: number } | undefined;
   const outputNames = result instanceof ObjectValue ? [...result.props.keys()] : undefined;
   if (training && outputs) loss = it.diags.recover(() => lowerLoss(it, training, outputs, outputNames), undefined);
   if (training && loss) it.diags.recover(() => requireSomethingToTrain(rootClass!.name, it.builder.params, loss!.value, training), undefined);
@@ -489,8 +489,26 @@ function lossArgument(outputs: Node[], names?: readonly string[]): Value {
   return outputs.length === 1 ? new TensorValue(outputs[0]) : outputs.map((o) => new TensorValue(o));
 }
 
-/** The loss of a training declaration, with its target as a second graph input. */
-function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: readonly string[]): { target: Node; value: Node; ignoreIndex?: number } {
+/**
+ * The target a training declaration's loss takes: a loss module's from its kind and the output, a
+ * loss function's from its second parameter's type; none for a loss function of one parameter (a
+ * DDPM's noise MSE, an autoencoder's reconstruction of its input: the step then takes the inputs alone).
+ */
+function lossTargetType(t: TrainingValue, out: Node): { shape: any; dtype: "f32" | "i32" } | undefined {
+  // class indices: one per sample, or per position of an [N, C, d1, …] output (PyTorch's rule: segmentation's [N, H, W])
+  if (t.loss instanceof ModuleValue)
+    return CLASS_LABEL_LOSSES.has(t.loss.typeName) ? { shape: [out.shape[0], ...out.shape.slice(2)], dtype: "i32" } : { shape: out.shape, dtype: "f32" };
+  if (!(t.loss instanceof FunctionValue)) return fail("badTraining", "invalid loss", t.loc);
+  const params = (t.loss.decl as unknown as { getParameters(): import("ts-morph").ParameterDeclaration[] }).getParameters();
+  if (params.length === 1) return undefined;
+  if (params.length !== 2)
+    fail("badTraining", `the loss function must take (output, target), or (output) for a loss with no target of its own (trainStep(x)), got ${params.length} parameters`, locOf(t.loss.decl));
+  const tt = inputType(params[1], "the loss's target");
+  return { shape: tt.shape, dtype: tt.dtype === "i32" ? "i32" : "f32" };
+}
+
+/** The loss of a training declaration, with its target (if it takes one) as a further graph input. */
+function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: readonly string[]): { target?: Node; value: Node; ignoreIndex?: number } {
   // a loss module takes the one output; a loss function takes it, or all of them as an array (a
   // VAE's [reconstruction, mu, logvar] for its reconstruction and KL terms), or as the object
   // forward returned ({ logits, aux })
@@ -500,33 +518,24 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
       `the model returns ${outputs.length} tensors; a loss module takes one, so write the loss as a function of them: ${names ? `(out: { ${names.join(", ")} }, target) => …` : "(outputs: Tensor[], target) => …"}`,
       t.loc,
     );
-  const out = outputs[0];
-  let targetType: { shape: any; dtype: "f32" | "i32" };
-  if (t.loss instanceof ModuleValue) {
-    // class indices: one per sample, or per position of an [N, C, d1, …] output (PyTorch's rule: segmentation's [N, H, W])
-    targetType = CLASS_LABEL_LOSSES.has(t.loss.typeName) ? { shape: [out.shape[0], ...out.shape.slice(2)], dtype: "i32" } : { shape: out.shape, dtype: "f32" };
-  } else if (t.loss instanceof FunctionValue) {
-    const params = (t.loss.decl as unknown as { getParameters(): import("ts-morph").ParameterDeclaration[] }).getParameters();
-    // a DDPM's noise MSE or an autoencoder's loss needs no target beyond the input, which trainStep is then given twice
-    const noTarget = params.length === 1 ? "; a loss with no target of its own (a diffusion model's noise MSE, an autoencoder's reconstruction of its input) still declares one: type it as the input, (out, x: Tensor<[Batch, …]>) => …, and pass the input as the target, trainStep(x, x)" : "";
-    if (params.length !== 2) fail("badTraining", `the loss function must take (output, target), got ${params.length} parameter${params.length === 1 ? "" : "s"}${noTarget}`, locOf(t.loss.decl));
-    const tt = inputType(params[1], "the loss's target");
-    targetType = { shape: tt.shape, dtype: tt.dtype === "i32" ? "i32" : "f32" };
-  } else return fail("badTraining", "invalid loss", t.loc);
-  const target = it.builder.add("input", [], { name: "target", shape: targetType.shape, dtype: targetType.dtype }, t.loc, "", "target");
+  const targetType = lossTargetType(t, outputs[0]);
+  const target = targetType && it.builder.add("input", [], { name: "target", shape: targetType.shape, dtype: targetType.dtype }, t.loc, "", "target");
   const site = { node: undefined as never, loc: t.lossLoc };
   const lossModule = t.loss;
   const value = lossModule instanceof ModuleValue
     ? it.em.within("", () => {
         lossModule.path ??= "loss";
-        return it.callModule(lossModule, [new TensorValue(out), new TensorValue(target)], site);
+        return it.callModule(lossModule, [new TensorValue(outputs[0]), new TensorValue(target!)], site);
       })
-    : it.callFunction(t.loss as FunctionValue, [lossArgument(outputs, names), new TensorValue(target)], site);
+    : it.callFunction(t.loss as FunctionValue, [lossArgument(outputs, names), ...(target ? [new TensorValue(target)] : [])], site);
   // a loss whose body failed has said why already: no second error about what it returned
   if (value instanceof Poison) it.diags.throwIfAny();
   if (!(value instanceof TensorValue) || value.node.shape.length !== 0)
     fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; use reduction "mean" or "sum"`, t.lossLoc);
   const mean = targetMeans.get(value.node);
+  if (mean && !target)
+    // the harness counts (or weighs) the host's targets to weight each replica's mean; without a target it has none to count
+    fail("badTraining", `a loss with ${mean.classWeights ? "class weights" : "ignoreIndex"} and reduction "mean" is weighted by the step's targets, and a loss of the output alone has none: declare the target, (out, target) => …, and pass it, trainStep(x, target); or use reduction "sum" and divide by a count of your own`, t.lossLoc);
   if (mean) {
     // the step's form of the mean (0 on a replica with no target), which the step weights by count
     const { stepValue, ...weighting } = mean;

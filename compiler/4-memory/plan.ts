@@ -88,7 +88,7 @@ export function planMemory(
   const end = plan.kernels.length;
   const first = new Map<Node, number>();
   const last = new Map<Node, number>();
-  const inputs = [...(graph.loss ? [...graph.inputs, graph.loss.target] : graph.inputs), ...graph.nodes.filter((n) => n.op === "loss_scale")];
+  const inputs = [...graph.inputs, ...(graph.loss?.target ? [graph.loss.target] : []), ...graph.nodes.filter((n) => n.op === "loss_scale")];
   for (const i of inputs) first.set(i, -1);
   plan.kernels.forEach((k, idx) => {
     first.set(k.output, idx);

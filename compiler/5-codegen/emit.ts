@@ -530,11 +530,11 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     const lossE = training.evaluate.graph.loss!;
     const lossS = training.step.graph.loss!;
     ioOf.evaluate = {
-      ins: io(training.evaluate, [...inputsOf, { node: lossE.target, name: "target" }]),
+      ins: io(training.evaluate, [...inputsOf, ...targetOf(lossE)]),
       outs: io(training.evaluate, [...outputs, { node: lossE.value, name: "loss" }]),
     };
     ioOf.step = {
-      ins: io(training.step, [...inputsOf, { node: lossS.target, name: "target" }, { node: training.lossScale, name: "loss_scale" }]),
+      ins: io(training.step, [...inputsOf, ...targetOf(lossS), { node: training.lossScale, name: "loss_scale" }]),
       // the forward's outputs, which the harness copies back only for a step that asks (trainStep's `outputs`)
       outs: io(training.step, [...training.step.graph.outputs.map((node, i) => ({ node, name: outputs[i].name })), { node: lossS.value, name: "loss" }]),
     };
@@ -549,7 +549,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     ignoreIndex: graph.loss!.ignoreIndex === undefined ? "INT32_MIN" : String(graph.loss!.ignoreIndex),
     classWeights: graph.loss!.classWeights?.map(cFloatInitializer).join(", ") ?? "",
     classCount: graph.loss!.classWeights?.length ?? 0,
-    targetsPerSample: numel(graph.loss!.target.shape).c,
+    hasTarget: graph.loss!.target ? 1 : 0,
+    targetsPerSample: graph.loss!.target ? numel(graph.loss!.target.shape).c : 0,
     ...paramGroupsView(training.optimizer, graph.params, memory),
     optimizerKind: optimizerCode[training.optimizer.kind],
     optimizerName: training.optimizer.kind,
@@ -648,7 +649,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
           training: {
             loss: lossOp(graph.loss!).op,
             reduction: training.reduction,
-            target: withIndexRange(ioSpec(graph.loss!.target, "target"), graph, graph.loss!.target),
+            // null: a loss of the output alone, whose step takes the inputs only
+            target: graph.loss!.target ? withIndexRange(ioSpec(graph.loss!.target, "target"), graph, graph.loss!.target) : null,
             ...classCount(graph.loss!),
             ...(graph.loss!.ignoreIndex === undefined ? {} : { ignoreIndex: graph.loss!.ignoreIndex }),
             optimizer: withoutGroups(training.optimizer),
@@ -718,6 +720,9 @@ function withoutGroups(spec: OptimizerSpec): Omit<OptimizerSpec, "groups"> {
   return rest;
 }
 
+/** A program's target input, named as the harness passes it: none for a loss of the output alone. */
+const targetOf = (loss: NonNullable<Graph["loss"]>): { node: Node; name: string }[] => (loss.target ? [{ node: loss.target, name: "target" }] : []);
+
 /** The loss op: the cross-entropy under a mean over its targets (ignoreIndex, class weights), else the value. */
 const lossOp = (loss: NonNullable<Graph["loss"]>): Node => loss.lossOp ?? loss.value;
 
@@ -727,7 +732,7 @@ const lossOp = (loss: NonNullable<Graph["loss"]>): Node => loss.lossOp ?? loss.v
  * logits flattened to [B·T, vocab]).
  */
 function classCount(loss: NonNullable<Graph["loss"]>): { classes?: number } {
-  if (loss.target.dtype !== "i32") return {};
+  if (loss.target?.dtype !== "i32") return {};
   // only a loss that reads the target as class labels: an int32 target a loss function computes
   // with (a count, a regression value) is no label, whatever the output's dim 1 holds
   const classifier = classifierOf(lossOp(loss), loss.target);

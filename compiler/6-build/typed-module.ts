@@ -86,9 +86,7 @@ export function load(options) {
   const stepOptions = training ? stepOptionNames(training.optimizer.kind, training.paramGroups?.length ?? 0) : [];
   const trainingTypes = training
     ? `
-/** The loss's target (${commentText(training.loss)}): ${training.target.dtype} [${training.target.shape.map(dimText).join(", ")}]. */
-export type Target = ${tensorType(training.target)};
-
+${targetType(training)}
 /** A gradient, readable after a training step: getParameter("<name>.grad"). */
 export type GradientName = \`\${ParameterName}.grad\`;
 
@@ -102,16 +100,18 @@ export type StepInputs = ${stepInputs};
 export type StepOptions = Pick<TrainStepOptions, ${stepOptions.map(literal).join(" | ")}>;
 `
     : "";
+  // a loss of the output alone takes no target: the step takes the inputs (and options) only
+  const target = training?.target ? "target: Target, " : "";
   const step = (name: string, result: (r: string) => string) => `
-  ${name}(inputs: StepInputs, target: Target, options: TrainStepWithOutputs<StepOptions>): ${result("ModelEvaluation")};
-  ${name}(inputs: StepInputs, target: Target, options: TrainStepNoWait<StepOptions>): ${result("undefined")};
-  ${name}(inputs: StepInputs, target: Target, options?: TrainStepLossOnly<StepOptions>): ${result("number")};
-  ${name}<O extends StepOptions>(inputs: StepInputs, target: Target, options?: TrainStepChecked<O, StepOptions>): ${result("TrainStepResult<O>")};`;
+  ${name}(inputs: StepInputs, ${target}options: TrainStepWithOutputs<StepOptions>): ${result("ModelEvaluation")};
+  ${name}(inputs: StepInputs, ${target}options: TrainStepNoWait<StepOptions>): ${result("undefined")};
+  ${name}(inputs: StepInputs, ${target}options?: TrainStepLossOnly<StepOptions>): ${result("number")};
+  ${name}<O extends StepOptions>(inputs: StepInputs, ${target}options?: TrainStepChecked<O, StepOptions>): ${result("TrainStepResult<O>")};`;
   const promise = (r: string) => `Promise<${r}>`;
   const trainingMembers = training
     ? `${step("trainStep", promise)}${step("trainStepAsync", promise)}${step("trainStepSync", (r) => r)}
-  evaluate(inputs: StepInputs, target: Target): Promise<ModelEvaluation>;
-  evaluateSync(inputs: StepInputs, target: Target): ModelEvaluation;`
+  evaluate(inputs: StepInputs${target ? ", target: Target" : ""}): Promise<ModelEvaluation>;
+  evaluateSync(inputs: StepInputs${target ? ", target: Target" : ""}): ModelEvaluation;`
     : "";
   // every member typed here, and the training members always: a model compiled without a Training
   // has none (the runtime refuses them: "this build has no training step")
@@ -166,4 +166,13 @@ export declare const directory: string;
 export declare function load(options?: ${training ? "LoadOptions" : 'Omit<LoadOptions, "distributed">'}): Promise<Model>;
 `;
   return { js, dts };
+}
+
+/** The declaration of the loss's target type; a comment for a loss of the output alone, which has none. */
+function targetType(training: NonNullable<Manifest["training"]>): string {
+  const t = training.target;
+  if (!t) return `/** The loss (${commentText(training.loss)}) is a function of the output alone: trainStep and evaluate take no target. */\n`;
+  return `/** The loss's target (${commentText(training.loss)}): ${t.dtype} [${t.shape.map(dimText).join(", ")}]. */
+export type Target = ${tensorType(t)};
+`;
 }

@@ -88,12 +88,14 @@ function inputsFor(graph: Graph, batch: number) {
     return { tensor: { data, shape }, ref: nd(shape, data) };
   };
   const inputs = graph.inputs.map((n, i) => make(n, 100 + i));
-  const target = graph.loss ? make(graph.loss.target, 99) : undefined;
-  if (graph.loss && target && graph.loss.target.dtype !== "f32") {
+  // a loss of the output alone has no target: its step is not checked here (the child checks a step given a target)
+  const targetNode = graph.loss?.target;
+  const target = targetNode ? make(targetNode, 99) : undefined;
+  if (targetNode && target && targetNode.dtype !== "f32") {
     // class indices in [0, classes): the output's dim 1
     const classes = graph.outputs[0].shape[1] as number;
     const data = Int32Array.from(uniforms(target.ref.data.length, 7, 98), (u) => Math.floor(u * classes));
-    const shape = dims(graph.loss.target.shape);
+    const shape = dims(targetNode.shape);
     return { inputs, target: { tensor: { data, shape }, ref: nd(shape, data) } };
   }
   return { inputs, target };

@@ -81,7 +81,8 @@ export type DrawnInit = Extract<Init, { kind: "uniform" | "normal" | "orthogonal
  * and lossOp, the cross_entropy / nll_loss op under that mean.
  */
 export interface Loss {
-  readonly target: Node;
+  /** The target input; absent when the loss is a function of the output alone (a DDPM's noise MSE). */
+  readonly target?: Node;
   readonly value: Node;
   readonly ignoreIndex?: number;
   readonly classWeights?: readonly number[];

@@ -58,7 +58,7 @@ export function printGraph(g: Graph): string {
     lines.push("  // buffers");
     for (const b of g.buffers) lines.push(`  ${valueName(b)}: ${formatType(b)}${formatAttrs(b, ["name", "shape", "dtype"])}`);
   }
-  if (g.loss) lines.push(`  // training target\n  ${valueName(g.loss.target)}: ${formatType(g.loss.target)}`);
+  if (g.loss?.target) lines.push(`  // training target\n  ${valueName(g.loss.target)}: ${formatType(g.loss.target)}`);
   lines.push("  // computation");
   for (const n of g.nodes) {
     if (opDef(n.op).family === "source") continue;
@@ -66,7 +66,7 @@ export function printGraph(g: Graph): string {
     lines.push(`  %${n.id} = ${n.op}(${ins})${formatAttrs(n, ["flattenedFrom"])} : ${formatType(n)}  ${where(n)}`);
   }
   lines.push(`  return ${g.outputs.map(valueName).join(", ")}`);
-  if (g.loss) lines.push(`  loss ${valueName(g.loss.value)}`);
+  if (g.loss?.target) lines.push(`  loss ${valueName(g.loss.value)}`);
   if (g.optimizer) {
     const { kind, ...hyper } = g.optimizer;
     lines.push(`  optimizer ${kind} {${Object.entries(hyper).map(([k, v]) => `${k}=${v}`).join(", ")}}`);

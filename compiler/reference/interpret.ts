@@ -39,14 +39,14 @@ export interface RunOptions {
 
 export interface RunResult {
   readonly outputs: NDArray[];
-  /** The loss, when the graph has one and a target was given. */
+  /** The loss, when the graph has one and a target was given (or its loss takes none). */
   readonly loss?: number;
   /** Every node's value, for tests that look inside. */
   readonly values: Map<Node, NDArray>;
 }
 
 /**
- * Runs `graph` on `inputs` (by input name; "target" for the loss). Buffers in `state` are
+ * Runs `graph` on `inputs` (by input name; "target" for the loss, unless it takes none). Buffers in `state` are
  * updated in place in train mode, as PyTorch updates running statistics, and those forward
  * changes take their values at the end (Graph.stateUpdates).
  */
@@ -112,11 +112,12 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
   const step = opts.step ?? 0;
   const draw = opts.draw ?? 0;
   const batch = batchSize(graph, inputs);
-  const wantLoss = graph.loss !== undefined && "target" in inputs;
+  // a loss of the output alone is computed on every run; one with a target when it is given
+  const wantLoss = graph.loss !== undefined && (!graph.loss.target || "target" in inputs);
   const values = new Map<Node, NDArray>();
   return {
     step(node: Node): void {
-      if (!wantLoss && graph.loss && dependsOn(node, graph.loss.target)) return;
+      if (!wantLoss && graph.loss?.target && dependsOn(node, graph.loss.target)) return;
       const def = opDef(node.op);
       let value = def.reference(
         node.inputs.map((i) => values.get(i)!),
@@ -186,7 +187,7 @@ function dependsOn(node: Node, source: Node): boolean {
 /** The batch size the inputs agree on; every input has Batch as its first dim. */
 function batchSize(graph: Graph, inputs: Record<string, NDArray>): number {
   let batch: number | undefined;
-  const all = graph.loss && "target" in inputs ? [...graph.inputs, graph.loss.target] : graph.inputs;
+  const all = graph.loss?.target && "target" in inputs ? [...graph.inputs, graph.loss.target] : graph.inputs;
   for (const input of all) {
     const name = input.attrs.name as string;
     const value = inputs[name];

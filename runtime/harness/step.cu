@@ -759,16 +759,24 @@ std::string describe_all_reduce(tsdp_model* m) {
     return text;
 }
 
+/** A target where the loss takes one, NULL where it is a function of the output alone (manifest: training.target null). */
+static int check_target(tsdp_model* m, const char* who, const void* target) {
+    if (training().has_target && !target) return fail(m, -1, std::string(who) + ": NULL argument (target)");
+    if (!training().has_target && target) return fail(m, -1, std::string(who) + ": this model's loss takes no target; pass NULL");
+    return 0;
+}
+
 int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* target, void* const* outputs, float* loss) {
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_evaluate: batch must be at least 1, got " + std::to_string(batch));
-    if (!inputs || !target || !outputs || !loss) return fail(m, -1, "tsdp_evaluate: NULL argument");
+    if (!inputs || !outputs || !loss) return fail(m, -1, "tsdp_evaluate: NULL argument");
+    if (int e = check_target(m, "tsdp_evaluate", target)) return e;
     if (int e = null_entry(m, "tsdp_evaluate", inputs, outputs)) return e;
     if (int e = settle_pending(m)) return e;
     try {
         const tsdp_model_desc& d = tsdp_model_description;
         std::vector<const void*> ins(inputs, inputs + d.input_count);
-        ins.push_back(target);
+        if (training().has_target) ins.push_back(target);
         std::vector<void*> outs = with_loss_slot(outputs);
         std::vector<float> losses(m->replicas.size(), 0.0f);
         std::vector<double> weights;
@@ -820,7 +828,8 @@ int settle_pending(tsdp_model* m) {
 int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, void* const* outputs, float* loss) {
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_train_step: batch must be at least 1, got " + std::to_string(batch));
-    if (!inputs || !target || !h) return fail(m, -1, "tsdp_train_step: NULL argument");
+    if (!inputs || !h) return fail(m, -1, "tsdp_train_step: NULL argument");
+    if (int e = check_target(m, "tsdp_train_step", target)) return e;
     if (int e = null_entry(m, "tsdp_train_step", inputs, outputs)) return e;
     if (!std::isfinite(h->loss_scale)) return fail(m, -1, "tsdp_train_step: loss_scale must be a finite number, got " + std::to_string(h->loss_scale));
     if (!(h->max_grad_norm >= 0.0) || !std::isfinite(h->max_grad_norm))
@@ -844,7 +853,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         std::vector<float> scale(m->replicas.size(), 0.0f), losses(m->replicas.size(), 0.0f);
         for (size_t i = 0; i < parts.size(); ++i) scale[i] = (float)(weights[i] * loss_scale);
         std::vector<const void*> ins(inputs, inputs + tsdp_model_description.input_count);
-        ins.push_back(target);
+        if (t.has_target) ins.push_back(target);
         ins.push_back(nullptr);  // the loss scale comes from `scale`
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
