@@ -42,6 +42,13 @@ describe("ignoreIndex", () => {
     expect(lossOf("new nn.CrossEntropyLoss({ ignoreIndex: -1 })").value).toBeCloseTo((rowLoss(0) + rowLoss(2)) / 2, 12);
   });
 
+  it("the reference refuses a -100 target where nothing is ignored, saying that PyTorch ignores it by default", () => {
+    const { graph } = lowerSource(model("new nn.CrossEntropyLoss()"));
+    const run = (targets: number[]) => () => runReference(graph, { x: nd([4, 3], x), target: nd([4], targets) }, initState(graph));
+    expect(run([2, -100, 0, 1])).toThrow(/target -100 is out of range \[0, 3\); PyTorch's cross-entropy and NLL ignore -100 by default: pass ignoreIndex: -100/);
+    expect(run([2, -1, 0, 1])).toThrow(/target -1 is out of range \[0, 3\)$/);
+  });
+
   it("nll_loss: −x[i, y_i] averaged over the targets not ignored", () => {
     expect(lossOf("new nn.NLLLoss({ ignoreIndex: -1 })").value).toBeCloseTo(-(x[2] + x[6]) / 2, 12);
   });

@@ -116,6 +116,9 @@ describe("int32 indices computed in forward", () => {
         }
         expect(() => m.evaluateSync(batch({ col: 0, value: 7 }), target())).toThrow(/index 7 is out of range for a dim of size 5: embedding/);
         expect(() => m.trainStepSync(batch(), target(3))).toThrow(/index 3 is out of range for a dim of size 3: cross_entropy's target \(a class\) at model\.ts:19:49.*the step was not taken/);
+        // a -100 (PyTorch's default ignore_index, a Hugging Face collator's padding) says how to ignore it here
+        expect(() => m.trainStepSync(batch(), target(-100))).toThrow(/index -100 is out of range for a dim of size 3: cross_entropy's target \(a class\) at model\.ts:19:49; PyTorch's cross-entropy and NLL ignore -100 by default: pass ignoreIndex: -100/);
+        expect(() => m.trainStepSync(batch(), target(3))).toThrow(/index 3 is out of range [^;]*at model\.ts:19:49 \(PyTorch raises/);
         expect(state()).toEqual(before);
         // Adam's step count and moments as before the failed steps: the second step of a fresh model
         expect(m.trainStepSync(batch(), target())).toBeCloseTo(losses[1], 5);
@@ -139,8 +142,9 @@ describe("int32 indices the runtime checks before the call", () => {
     expect(sites(join(dir, "tagger.ts"))).toBe(0);
     // each computed in forward: embedding, gather, index_select, scatter, one_hot, the loss's class, and
     // x[i, j]'s two indices (the row-major index_select they make reports nothing: a bad index is
-    // reported by its own check first); in the step, the backward's index_add of index_select's
-    expect(sites(join(dir, "computed.ts"))).toBe(9);
+    // reported by its own check first); in the step, the backward's index_add of index_select's; and
+    // the loss's class twice: a -100 has a description of its own, naming PyTorch's default ignore_index
+    expect(sites(join(dir, "computed.ts"))).toBe(10);
   });
   it("F.oneHot, x[i] and x[i, j] of a checked input have no site either: the one_hot's compare, each index's count from the end, and the take of their row-major position in forward and the step's index_add", () => {
     const dir = writeFiles({

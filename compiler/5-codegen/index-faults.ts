@@ -24,9 +24,9 @@ import type { ArgView } from "./view.ts";
 export class IndexSites {
   private readonly numbers = new Map<string, number>();
 
-  /** The site number of `what` reading through an index at node n's source position, into a dim of `limit`. */
-  site(n: Node, what: string, limit: string | number): number {
-    const text = `for a dim of size ${limit}: ${what} at ${basename(n.loc.file)}:${n.loc.line}:${n.loc.col}`;
+  /** The site number of `what` reading through an index at node n's source position, into a dim of `limit`; `note` follows the position. */
+  site(n: Node, what: string, limit: string | number, note?: string): number {
+    const text = `for a dim of size ${limit}: ${what} at ${basename(n.loc.file)}:${n.loc.line}:${n.loc.col}${note ? `; ${note}` : ""}`;
     const known = this.numbers.get(text);
     if (known !== undefined) return known;
     this.numbers.set(text, this.numbers.size + 1);
@@ -65,8 +65,8 @@ export function checkedBeforeTheCall(graph: Graph, index: Node, limit: string | 
 /** The kernel parameter every index-reading kernel takes: the replica's fault record. */
 export const INDEX_FAULT_ARG: ArgView = { decl: "int* __restrict__ index_fault", value: "r->index_fault", comment: "[site, value] of the run's first index out of range" };
 
-/** C: records `value` as out of range at `site` (unless an earlier read of the run did). */
-export const indexFault = (site: number, value: string) => `tsdp_index_fault(index_fault, ${site}, ${value})`;
+/** C: records `value` as out of range at `site` (a number or a C expression choosing one; unless an earlier read of the run did). */
+export const indexFault = (site: number | string, value: string) => `tsdp_index_fault(index_fault, ${site}, ${value})`;
 
 /** C: whether `value` lies outside [0, limit). */
 export const outOfRange = (value: string, limit: string | number) => `(${value} < 0 || ${value} >= (int)(${limit}))`;

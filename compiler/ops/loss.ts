@@ -61,8 +61,15 @@ const ignored = (a: IgnoreAttrs, t: number) => a.ignoreIndex !== undefined && t 
 /** C: the loss or gradient expression, 0 where the row's target is ignored. */
 const unlessIgnored = (a: IgnoreAttrs, expr: string) => (a.ignoreIndex === undefined ? expr : `(y == ${a.ignoreIndex} ? 0.0f : ${expr})`);
 
-function classIndex(t: number, classes: number, who: string): number {
-  if (!Number.isInteger(t) || t < 0 || t >= classes) throw new RangeError(`${who}: target ${t} is out of range [0, ${classes})`);
+/**
+ * Said of a −100 class target where the loss declares no ignoreIndex: PyTorch's cross_entropy and
+ * nll_loss ignore −100 by default (a Hugging Face collator's padding), tsdp only what is declared.
+ */
+export const TORCH_IGNORES_HINT = "PyTorch's cross-entropy and NLL ignore -100 by default: pass ignoreIndex: -100 to the loss to ignore it here";
+
+function classIndex(t: number, classes: number, who: string, a: IgnoreAttrs): number {
+  const hint = t === -100 && a.ignoreIndex === undefined ? `; ${TORCH_IGNORES_HINT}` : "";
+  if (!Number.isInteger(t) || t < 0 || t >= classes) throw new RangeError(`${who}: target ${t} is out of range [0, ${classes})${hint}`);
   return t;
 }
 
@@ -123,7 +130,7 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
       // log s − (x[y] − m), as the kernel: m + log s is never formed (norm.ts shiftedSum)
       const { m, s } = shiftedSum(row);
       const ls = Math.log(s);
-      const y = classIndex(target.data[i], c, "cross_entropy");
+      const y = classIndex(target.data[i], c, "cross_entropy", a);
       // PyTorch adds the smoothing term only when ε > 0: a −∞ logit makes it +∞, and 0·∞ NaN
       let smooth = 0;
       if (eps !== 0) for (let k = 0; k < c; k++) smooth += ls - (row[k] - m);
@@ -170,7 +177,7 @@ export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readon
       if (ignored(a, target.data[i])) continue;
       const row = input.data.subarray(i * c, (i + 1) * c);
       const { m, s } = shiftedSum(row);
-      const y = classIndex(target.data[i], c, "cross_entropy");
+      const y = classIndex(target.data[i], c, "cross_entropy", a);
       const g = scale(i);
       for (let k = 0; k < c; k++) out[i * c + k] = (Math.exp(row[k] - m) / s - ((k === y ? 1 - eps : 0) + eps / c)) * g;
     }
@@ -190,7 +197,7 @@ export const nllLoss = defineOp<{ readonly reduction: Reduction } & IgnoreAttrs>
   reference: ([input, target], a) => {
     const [n, c] = input.shape;
     const losses = new Float64Array(n);
-    for (let i = 0; i < n; i++) if (!ignored(a, target.data[i])) losses[i] = -input.data[i * c + classIndex(target.data[i], c, "nll_loss")];
+    for (let i = 0; i < n; i++) if (!ignored(a, target.data[i])) losses[i] = -input.data[i * c + classIndex(target.data[i], c, "nll_loss", a)];
     return reduced(losses, a.reduction, [n]);
   },
   grad: ({ node, dy, emit }) => [emit("nll_loss_grad", [dy, ...node.inputs], node.attrs), null],
@@ -207,7 +214,7 @@ export const nllLossGrad = defineOp<{ readonly reduction: Reduction } & IgnoreAt
     const [n, c] = input.shape;
     const scale = rowScale(dy, a.reduction, n);
     const out = new Float64Array(n * c);
-    for (let i = 0; i < n; i++) if (!ignored(a, target.data[i])) out[i * c + classIndex(target.data[i], c, "nll_loss")] = -scale(i);
+    for (let i = 0; i < n; i++) if (!ignored(a, target.data[i])) out[i * c + classIndex(target.data[i], c, "nll_loss", a)] = -scale(i);
     return { shape: input.shape, data: out };
   },
 });

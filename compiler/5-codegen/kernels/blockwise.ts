@@ -5,6 +5,8 @@ import { cFloat } from "../../ops/elementwise.ts";
 import type { Node } from "../../ir/node.ts";
 import { opDef } from "../../ops/index.ts";
 import { batchNorm } from "../../ops/norm.ts";
+import { TORCH_IGNORES_HINT } from "../../ops/loss.ts";
+import type { IndexRange } from "../../ops/op.ts";
 import { reducedDims } from "../../ops/reduce.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, BatchNormView, KernelView, LaunchView, LossView, ReduceView } from "../view.ts";
@@ -170,6 +172,19 @@ const GPU_LOSS_THREADS = 256;
 /** A thread's losses per run, each run's sum then added into its total (loss.cu.hbs). */
 const LOSS_RUN = 256;
 
+/**
+ * C: records a class target `y` outside [0, classes) (its ignoreIndex excepted). A −100 where the loss
+ * ignores nothing records a site of its own whose description says that PyTorch would have ignored it.
+ */
+function classTargetCheck(ctx: CodegenContext, n: Node, classes: IndexRange): string {
+  const what = `${n.op}'s target (a class)`;
+  const site = ctx.indexSites.site(n, what, classes.limit);
+  const outside = `${outOfRange("y", classes.limit)}${classes.ignore !== undefined ? ` && y != ${classes.ignore}` : ""}`;
+  if (classes.torchIgnores === undefined) return `if (${outside}) ${indexFault(site, "y")};`;
+  const torchSite = ctx.indexSites.site(n, what, classes.limit, TORCH_IGNORES_HINT);
+  return `if (${outside}) ${indexFault(`y == ${classes.torchIgnores} ? ${torchSite} : ${site}`, "y")};`;
+}
+
 export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const [input, target] = n.inputs;
@@ -192,9 +207,7 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
   // (index-faults.ts); the target itself, before the call
   const indexes = op.traits?.indexes?.(n, 1);
   const classes = indexes && !checkedBeforeTheCall(ctx.graph, target, indexes.limit, indexes.ignore) ? indexes : undefined;
-  const targetCheck = classes
-    ? [`if (${outOfRange("y", classes.limit)}${classes.ignore !== undefined ? ` && y != ${classes.ignore}` : ""}) ${indexFault(ctx.indexSites.site(n, `${n.op}'s target (a class)`, classes.limit), "y")};`]
-    : [];
+  const targetCheck = classes ? [classTargetCheck(ctx, n, classes)] : [];
   const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k), ...gradArgs, ...(classes ? [INDEX_FAULT_ARG] : [])];
   const summary = `${n.op} (${reduction}) ${perElement ? "of" : "over"} ${shapeComment(input)}${g ? ", and its gradient" : ""}`;
   const count = perElement ? cCount(input.shape) : cDim(input.shape[0]);
