@@ -278,7 +278,8 @@ describe("int32 indices the compiler knows", () => {
     for (const tokens of ['F.empty([x.size(0), 1], { dtype: "int32" }).fill_(0)', 'F.zeros([x.size(0), 1], { dtype: "int32" })', 'F.full([x.size(0), 1], 4, { dtype: "int32" })'])
       expect(() => lowerSource(model(emb(tokens))), tokens).not.toThrow();
     // a float fill over the batch as an index is not a list of known values either: refused as any float index
-    expect(first("x.index(F.arange(x.size(0)), F.full([x.size(0)], 1))")).toMatch(/^TSDP3003 5:\d+: index: a tensor index must be an int32 tensor \(PyTorch's advanced indexing\), got float32 \[Batch\]/);
+    // (written 1.0: F.full(s, 1) is an integer fill now, as torch.full's, and a valid index)
+    expect(first("x.index(F.arange(x.size(0)), F.full([x.size(0)], 1.0))")).toMatch(/^TSDP3003 5:\d+: index: a tensor index must be an int32 tensor \(PyTorch's advanced indexing\), got float32 \[Batch\]/);
   });
 
   it("index_fill and x[idx] = v (index_put_) count a negative index from the end, as PyTorch", () => {
