@@ -1982,7 +1982,7 @@ export namespace nn {
     memoryIsCausal?: boolean;
   }
   interface TransformerDecoderLayer {
-    (tgt: Tensor, memory: Tensor, tgtMask?: Tensor | null, memoryMask?: Tensor | null, tgtKeyPaddingMask?: Tensor | null, memoryKeyPaddingMask?: Tensor | null): Tensor;
+    (tgt: Tensor, memory: Tensor, tgtMask?: Tensor | null, memoryMask?: Tensor | null, tgtKeyPaddingMask?: Tensor | null, memoryKeyPaddingMask?: Tensor | null, tgtIsCausal?: boolean, memoryIsCausal?: boolean): Tensor;
     (tgt: Tensor, memory: Tensor, options: TransformerDecoderCallOptions): Tensor;
   }
   /** torch.nn.TransformerDecoder: `layers`, numLayers copies of decoderLayer, then the optional final `norm`. */
@@ -1993,7 +1993,7 @@ export namespace nn {
     readonly layers: ModuleList<TransformerDecoderLayer>;
   }
   interface TransformerDecoder {
-    (tgt: Tensor, memory: Tensor, tgtMask?: Tensor | null, memoryMask?: Tensor | null, tgtKeyPaddingMask?: Tensor | null, memoryKeyPaddingMask?: Tensor | null): Tensor;
+    (tgt: Tensor, memory: Tensor, tgtMask?: Tensor | null, memoryMask?: Tensor | null, tgtKeyPaddingMask?: Tensor | null, memoryKeyPaddingMask?: Tensor | null, tgtIsCausal?: boolean, memoryIsCausal?: boolean): Tensor;
     (tgt: Tensor, memory: Tensor, options: TransformerDecoderCallOptions): Tensor;
   }
   interface TransformerOptions extends TransformerEncoderLayerOptions {
@@ -2022,7 +2022,8 @@ export namespace nn {
   }
   interface Transformer {
     (src: Tensor, tgt: Tensor, options?: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; srcIsCausal?: boolean } & TransformerDecoderCallOptions): Tensor;
-    (src: Tensor, tgt: Tensor, srcMask?: Tensor | null, tgtMask?: Tensor | null, memoryMask?: Tensor | null): Tensor;
+    /** PyTorch's positional order: the PyTorch translation tutorial's transformer(src, tgt, src_mask, tgt_mask, None, src_padding_mask, tgt_padding_mask, memory_key_padding_mask) */
+    (src: Tensor, tgt: Tensor, srcMask?: Tensor | null, tgtMask?: Tensor | null, memoryMask?: Tensor | null, srcKeyPaddingMask?: Tensor | null, tgtKeyPaddingMask?: Tensor | null, memoryKeyPaddingMask?: Tensor | null, srcIsCausal?: boolean, tgtIsCausal?: boolean, memoryIsCausal?: boolean): Tensor;
   }
 
   /**

@@ -223,6 +223,25 @@ describe("nn.TransformerEncoderLayer, nn.TransformerEncoder", () => {
     expectClose(r.outs[0], layerNorm(want, p("decoder")("norm.weight"), p("decoder")("norm.bias")), "nn.Transformer");
   });
 
+  it("nn.Transformer's call in PyTorch's positional order (the translation tutorial's eight arguments, bool padding masks) equals the options form", () => {
+    const S = 3;
+    const body = (call: string) => `export class M extends nn.Module {
+  t = new nn.Transformer({ dModel: ${E}, nhead: ${H}, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: ${FF}, batchFirst: true });
+  forward(x: Tensor<[Batch, ${L}, ${E}]>, memory: Tensor<[Batch, ${S}, ${E}]>) {
+    const causal = nn.Transformer.generateSquareSubsequentMask(${L});
+    const srcPad = memory.select(2, 0).gt(1).logicalAnd(F.arange(${S}).gt(0));
+    const tgtPad = x.select(2, 0).gt(1).logicalAnd(F.arange(${L}).gt(0));
+    return ${call};
+  }
+}
+`;
+    const positional = run(body("this.t(memory, x, null, causal, null, srcPad, tgtPad, srcPad)"), S).outs[0];
+    const options = run(body("this.t(memory, x, { tgtMask: causal, srcKeyPaddingMask: srcPad, tgtKeyPaddingMask: tgtPad, memoryKeyPaddingMask: srcPad })"), S).outs[0];
+    const unmasked = run(body("this.t(memory, x, null, causal)"), S).outs[0];
+    expectClose(positional, options, "positional masks");
+    expect(positional).not.toEqual(unmasked);
+  });
+
   it("nn.Transformer.generateSquareSubsequentMask(sz): 0 on and below the diagonal, −∞ above, in forward or as a constructor's field", () => {
     // the mask [4, 4] added to each sample's 0 (x·0 summed), flattened
     const want = Array.from({ length: 16 }, (_, i) => (i % 4 > Math.floor(i / 4) ? -Infinity : 0));
