@@ -210,6 +210,18 @@ export class M extends nn.Module {
     expect(train.out).toEqual(evaluation.out);
   });
 
+  it("nn.Module.train written out (this.training = mode, then each child's train) follows the model; a child's training = false holds it", () => {
+    const { graph } = lowerSource(`${header}export class M extends nn.Module {
+  bn = new nn.BatchNorm1d(4);
+  drop = new nn.Dropout(0.5);
+  train(mode = true) { this.training = mode; for (const c of this.children()) c.train(mode); this.drop.training = false; return this; }
+  forward(x: Tensor<[Batch, 4]>) { return this.drop(this.bn(x)); }
+}`);
+    expect(graph.heldModes).toEqual({ drop: "eval" });
+    expect(graph.nodes.filter((n) => n.op === "batch_norm").length).toBe(1);
+    expect(graph.nodes.filter((n) => n.op === "dropout").length).toBe(0);
+  });
+
   it("requiresGrad set in the override (mmdet's _freeze_stages) freezes as in the constructor", () => {
     const { graph } = lowerSource(held("conv = new nn.Conv2d(2, 2, 1);\n  bn = new nn.BatchNorm2d(2);", "this.conv.eval();\n    for (const p of this.conv.parameters()) p.requiresGrad = false;", "return this.bn(this.conv(x));"));
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["bn.weight", "bn.bias"]);

@@ -635,6 +635,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   }
 
   protected setProperty(obj: Value, name: string, value: Value, site: CallSite): void {
+    // this.training = mode: nn.Module.train's own first line, written out in an override (it sets the flag alone, not the children's)
+    if (this.modeFlags && obj instanceof ModuleValue && name === "training" && typeof value === "boolean") {
+      this.modeFlags.set(obj, value);
+      return;
+    }
     if (this.modeFlags) refuseInModeOverride(obj, name, site);
     if (obj instanceof ModuleValue) {
       name = fieldName(name);
