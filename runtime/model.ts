@@ -378,6 +378,11 @@ function isTensorLike(v: unknown): boolean {
   return ArrayBuffer.isView(v) || (typeof v === "object" && v !== null && ("data" in v || "shape" in v));
 }
 
+/** Whether an argument is a plain object with neither data nor shape: a step's options, not a tensor. */
+function isOptionsLike(v: unknown): boolean {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !isTensorLike(v);
+}
+
 /** Reads `{data, shape}` once (a getter must not change it between the check and the call). */
 function readTensor(t: unknown, what: string, arrays = "Float32Array or Int32Array"): { data: unknown; shape: readonly unknown[] } {
   if (typeof t !== "object" || t === null || ArrayBuffer.isView(t) || Array.isArray(t))
@@ -918,6 +923,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     if (rest.length > 1) throw new TypeError(`${this.name}.evaluate takes (inputs, target), got ${rest.length + 1} arguments`);
     const list = Array.isArray(inputs) ? readList(inputs, MAX_INPUTS, `${this.name}.evaluate: at most ${MAX_INPUTS} inputs`) : [inputs];
     const { batch, arrays } = this.#checkInputs("evaluate", list);
+    if (training.target && (rest[0] === undefined || isOptionsLike(rest[0])))
+      throw new TypeError(`${this.name}.evaluate: this model's loss takes a target (${formatSpec(training.target)}), got ${rest[0] === undefined ? "none" : "an object with neither data nor shape"}: call evaluate(inputs, target)`);
     const labels = training.target ? this.#checkTarget("evaluate", rest[0], batch) : null;
     return { batch, arrays, labels };
   }
@@ -1228,7 +1235,12 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
    */
   #targetAndOptions(method: string, rest: readonly unknown[]): [target: unknown, options: TrainStepOptions | undefined] {
     const training = this.#trainingSpec(method);
-    if (training.target) return [rest[0], rest[1] as TrainStepOptions | undefined];
+    if (training.target) {
+      // (inputs) or (inputs, options) on a model whose loss takes a target: the options object would be read as the target
+      if (rest[0] === undefined || isOptionsLike(rest[0]))
+        throw new TypeError(`${this.name}.${method}: this model's loss takes a target (${formatSpec(training.target)}), got ${rest[0] === undefined ? "none" : "an options object in its place"}: call ${method}(inputs, target) or ${method}(inputs, target, options)`);
+      return [rest[0], rest[1] as TrainStepOptions | undefined];
+    }
     // (inputs, options), or (inputs, undefined, options) from code written for either kind of model
     if (isTensorLike(rest[0]) || (rest.length > 1 && rest[0] !== undefined))
       throw new TypeError(`${this.name}.${method}: this model's loss takes no target (it is a function of the output alone): call ${method}(inputs) or ${method}(inputs, options)`);

@@ -199,6 +199,10 @@ export class M extends nn.Module {
       ["return ids.pow(2.0);", "f32", IDS.flat().map((v) => v * v)],
       ["return F.where(ids.gt(5), ids, 0.0);", "f32", IDS.flat().map((v) => (v > 5 ? v : 0))],
       ["return F.where(ids.gt(5), ids, 0);", "i32", IDS.flat().map((v) => (v > 5 ? v : 0))],
+      // Python's true division is a float whatever its value: 4 / 2 is 2.0, and so is a const holding it
+      ["return ids.mul(4 / 2);", "f32", IDS.flat().map((v) => 2 * v)],
+      ["const half = 6 / 3; return ids.add(half);", "f32", IDS.flat().map((v) => v + 2)],
+      ["return ids.add(Math.floor(4 / 2));", "i32", IDS.flat().map((v) => v + 2)],
     ];
     for (const [body, dtype, want] of cases) {
       const got = run(body);
@@ -226,6 +230,7 @@ export class M extends nn.Module {
     // torch.arange(0, 4, 2.0) is float32 (a Transformer's div_term), arange(0, 4, 2) int64
     expect(run(perSample("F.arange(0, 10, 2.0)"))).toEqual({ values: [0, 2, 4, 6, 8, 0, 2, 4, 6, 8], dtype: "f32" });
     expect(run(perSample("F.arange(0, 10, 2)")).dtype).toBe("i32");
+    expect(run(perSample("F.full([5], 4 / 2)")).dtype).toBe("f32");
     // an integer tensor indexes, as PyTorch's x[:, torch.tensor([0, 2])] (a float32 one was refused)
     expect(run("return ids.index(':', F.tensor([0, 2]));")).toEqual({ values: [5, 9, 4, 8], dtype: "i32" });
     expect(run("return ids.float().index(':', F.where(F.arange(5).gt(2), 4, 0));").values).toEqual([5, 5, 5, 1, 1, 4, 4, 4, 1, 1]);

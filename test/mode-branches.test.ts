@@ -194,6 +194,34 @@ export class M extends nn.Module {
     }
   });
 
+  it("a spectral-normed layer held in eval (a frozen discriminator) runs no power iteration in train mode: σ from the stored u, v, which stay", () => {
+    // PyTorch's legacy hook passes do_power_iteration=module.training, the parametrization reads self.training
+    const src = held("fc = nn.utils.spectralNorm(new nn.Linear(8, 3));", "this.fc.eval();", "return this.fc(x.flatten(1));");
+    const { graph } = lowerSource(src);
+    expect(graph.heldModes).toEqual({ fc: "eval" });
+    const run = (training: boolean) => {
+      const state = initState(graph, 0);
+      const u = Array.from(state.buffers.get("fc.weight_u")!.data);
+      const out = Array.from(runReference(graph, { x: x4 }, state, { training }).outputs[0].data);
+      return { out, uKept: Array.from(state.buffers.get("fc.weight_u")!.data).every((v, i) => v === u[i]) };
+    };
+    const [train, evaluation] = [run(true), run(false)];
+    expect(train.uKept).toBe(true);
+    expect(train.out).toEqual(evaluation.out);
+  });
+
+  it("nn.Module.train written out (this.training = mode, then each child's train) follows the model; a child's training = false holds it", () => {
+    const { graph } = lowerSource(`${header}export class M extends nn.Module {
+  bn = new nn.BatchNorm1d(4);
+  drop = new nn.Dropout(0.5);
+  train(mode = true) { this.training = mode; for (const c of this.children()) c.train(mode); this.drop.training = false; return this; }
+  forward(x: Tensor<[Batch, 4]>) { return this.drop(this.bn(x)); }
+}`);
+    expect(graph.heldModes).toEqual({ drop: "eval" });
+    expect(graph.nodes.filter((n) => n.op === "batch_norm").length).toBe(1);
+    expect(graph.nodes.filter((n) => n.op === "dropout").length).toBe(0);
+  });
+
   it("requiresGrad set in the override (mmdet's _freeze_stages) freezes as in the constructor", () => {
     const { graph } = lowerSource(held("conv = new nn.Conv2d(2, 2, 1);\n  bn = new nn.BatchNorm2d(2);", "this.conv.eval();\n    for (const p of this.conv.parameters()) p.requiresGrad = false;", "return this.bn(this.conv(x));"));
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["bn.weight", "bn.bias"]);

@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { compile } from "../compiler/pipeline.ts";
-import { load, tensor, type CompiledModel, type TrainStepOptions } from "../runtime/index.ts";
+import { load, tensor, type CompiledModel, type Tensor, type TrainStepOptions } from "../runtime/index.ts";
 import { scratchDir } from "./helpers.ts";
 
 let dir: string;
@@ -101,6 +101,11 @@ describe("trainStep without waiting for the loss", () => {
       const both: TrainStepOptions = { waitForLoss: false, detectNonFinite: true };
       expect(() => m.trainStepSync(x(2), y(2), both)).toThrow(/detectNonFinite checks the step's loss, so it needs waitForLoss/);
       await expect(m.trainStep(x(2), y(2), both)).rejects.toThrow(TypeError);
+      // the target left out of a model whose loss takes one: named, not read from the options object
+      const options = { waitForLoss: false } as unknown as Tensor;
+      expect(() => m.trainStepSync(x(2), options)).toThrow(/^\w+\.trainStep: this model's loss takes a target \(int32 \[Batch\]\), got an options object in its place: call trainStep\(inputs, target\) or trainStep\(inputs, target, options\)$/);
+      expect(() => (m.trainStepSync as (i: Tensor) => number)(x(2))).toThrow(/this model's loss takes a target \(int32 \[Batch\]\), got none/);
+      await expect((m.evaluate as (i: Tensor) => Promise<unknown>)(x(2))).rejects.toThrow(/^\w+\.evaluate: this model's loss takes a target \(int32 \[Batch\]\), got none: call evaluate\(inputs, target\)$/);
       // nothing was issued
       expect(m.steps).toBe(0);
     } finally {

@@ -8,8 +8,19 @@ import type { CallSite } from "./values.ts";
 // call's number is taken as PyTorch's float when its argument is written as such a literal — directly
 // (with parentheses or a sign around it), as a keyword option's value, or as a `const` initialized by
 // one (`const scale = 1.0`) — and as an integer otherwise, as int-arithmetic.ts takes whole numbers.
+// A true division is a float too (Python's `4 / 2` is 2.0, so `ids.mul(d / h)` is a float tensor):
+// the interpreter notes the quotient each `/` expression last evaluated to, which is the one a call
+// reading it was given.
 
-/** The value of `e` when it is written as a float literal (or names a `const` that is one); else undefined. */
+/** The last quotient each `/` expression evaluated to (the interpreter's noteTrueDivision). */
+const trueDivisions = new WeakMap<object, number>();
+
+/** Records that the `/` expression `e` evaluated to `quotient` (a Python float whatever its value). */
+export function noteTrueDivision(e: TsNode, quotient: number): void {
+  trueDivisions.set(e.compilerNode, quotient);
+}
+
+/** The value of `e` when it is written as a float literal or a true division (or names a `const` that is one); else undefined. */
 export function floatLiteralValue(e: TsNode, depth = 0): number | undefined {
   if (depth > 8) return undefined;
   if (TsNode.isParenthesizedExpression(e) || TsNode.isAsExpression(e) || TsNode.isNonNullExpression(e)) return floatLiteralValue(e.getExpression(), depth + 1);
@@ -23,6 +34,7 @@ export function floatLiteralValue(e: TsNode, depth = 0): number | undefined {
     // 0x1e is hexadecimal, not an exponent
     return /^0[xXbBoO]/.test(text) || !/[.eE]/.test(text) ? undefined : Number(text);
   }
+  if (TsNode.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.SlashToken) return trueDivisions.get(e.compilerNode);
   if (TsNode.isIdentifier(e)) {
     const init = constInitializer(e);
     return init ? floatLiteralValue(init, depth + 1) : undefined;

@@ -4,6 +4,7 @@ import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { change } from "./in-place-journal.ts";
 import { splitParameter } from "./parameter-parts.ts";
+import { modeOf } from "./module-modes.ts";
 import { BuiltinFunction, ModuleValue, TensorValue, type CallSite } from "./values.ts";
 
 // torch.nn.utils.spectral_norm(module, name="weight", n_power_iterations=1, eps=1e-12, dim=None)
@@ -14,7 +15,8 @@ import { BuiltinFunction, ModuleValue, TensorValue, type CallSite } from "./valu
 // model state, which forward makes as a module's buffer changes (state-updates.ts):
 //   v ← normalize(Wᵀu),  u ← normalize(W v)      (n times; normalize(x) = x / max(‖x‖, eps))
 // then σ = uᵀ W v with the new u and v (σ's gradient reaches W, as PyTorch's). In eval mode σ is
-// computed from the stored u and v, which stay. One difference: PyTorch starts u and v as
+// computed from the stored u and v, which stay (in both of the model's modes for a module an
+// overridden train(mode) holds in eval: a frozen discriminator). One difference: PyTorch starts u and v as
 // normalized random draws; tsdp starts both as the unit vector (1, …, 1)/√n, so a fresh model's
 // first σ differs until the power iteration converges (a checkpoint from PyTorch carries its u, v).
 
@@ -73,7 +75,11 @@ export function spectralNormFunction(who: string, host: Host, names: (local: str
         u = normalize(times(fixed, v));
       }
       const sigma = (uu: TensorValue, vv: TensorValue) => c.op("sum", [c.op("mul", [uu, times(matrix, vv)])], { dims: null, keepdim: false });
-      const both = (train: TensorValue, evaluation: TensorValue) => (train === evaluation ? train : c.op("mode_select", [train, evaluation]));
+      // the module's own mode (PyTorch's do_power_iteration=module.training; the parametrization's
+      // self.training): one an overridden train(mode) holds computes that mode's σ alone (module-modes.ts)
+      const held = modeOf(m);
+      const both = (train: TensorValue, evaluation: TensorValue) =>
+        train === evaluation || held === true ? train : held === false ? evaluation : c.op("mode_select", [train, evaluation]);
       const s = both(sigma(u, v), sigma(uState, vState));
       // the new vectors are the buffers' state in train mode; eval keeps them
       change(uState, both(u, uState).node, undefined);

@@ -14,6 +14,7 @@ import {
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
+import { noteTrueDivision } from "../float-literals.ts";
 import { locOf } from "../source.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
@@ -383,7 +384,10 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       return fail("wrongArgumentType", `'${symbol}' needs numbers, got ${describe(l)} and ${describe(r)}`, locOf(e));
     const f = numericOps[op];
     if (!f) return fail("unsupportedSyntax", `the operator '${symbol}' is not supported`, locOf(e));
-    return f(l, r);
+    const result = f(l, r);
+    // Python's 4 / 2 is the float 2.0: a call reading this expression's whole quotient takes it as one
+    if (op === SyntaxKind.SlashToken && typeof result === "number") noteTrueDivision(e, result);
+    return result;
   }
 
   /** Only k·Batch × n and k·Batch / n (exact) keep the batch symbolic. */

@@ -246,7 +246,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const why =
       field instanceof ModuleValue || field instanceof ParameterValue ? `this.${name} is ${describe(field)}, fixed when the model is built`
       : m.kind !== "user" ? `${m.typeName} has no attribute forward may set`
-      : this.readAttributes.get(m)?.has(name) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
+      : this.readAttributes.get(m)?.has(name) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change${integerConstant(field) ? ` — one of float32: this.${name} is an integer tensor, which tsdp holds as a constant (a counter registered from F.tensor(0) is state as F.tensor(0.0), whose integers are exact to 2²⁴)` : ""}`
       : this.assumedMode !== undefined ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test`
       : undefined;
     const attributes = this.callAttributes.get(m) ?? new Map<string, Value>();
@@ -635,6 +635,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   }
 
   protected setProperty(obj: Value, name: string, value: Value, site: CallSite): void {
+    // this.training = mode: nn.Module.train's own first line, written out in an override (it sets the flag alone, not the children's)
+    if (this.modeFlags && obj instanceof ModuleValue && name === "training" && typeof value === "boolean") {
+      this.modeFlags.set(obj, value);
+      return;
+    }
     if (this.modeFlags) refuseInModeOverride(obj, name, site);
     if (obj instanceof ModuleValue) {
       name = fieldName(name);
@@ -840,4 +845,9 @@ function withoutBuffers(m: ModuleValue, who: string, s: CallSite): ModuleValue {
 function refuseInModeOverride(obj: Value, name: string, site: CallSite): void {
   if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && (name === "requiresGrad" || name === "requires_grad")) return;
   fail("unsupportedSyntax", `an overridden train(mode) may set modules' modes (m.eval(), m.train(mode)) and parameters' requiresGrad, nothing else: it sets '${name}' here, which model.train() would change at run time; set it in the constructor`, site.loc);
+}
+
+/** An int32 tensor held as a constructor's constant (an integer buffer: F.tensor(0), F.arange(n)), which forward may not change. */
+function integerConstant(v: Value | undefined): boolean {
+  return v instanceof TensorValue && v.node.dtype === "i32";
 }
