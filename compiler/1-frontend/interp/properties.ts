@@ -31,7 +31,6 @@ import {
   CollectionValue,
   describe,
   FunctionValue,
-  ModeFlag,
   ModuleValue,
   NamespaceValue,
   ObjectValue,
