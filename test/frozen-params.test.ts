@@ -36,7 +36,7 @@ describe("frozen parameters", () => {
     // an int32 tensor computed here is an index table (Swin's relative_position_index): a constant, not state;
     // int32 state that trains or is loaded is refused
     expect(lowerSource(model('this.registerBuffer("ids", F.arange(4, { dtype: "int32" }));')).graph.buffers).toEqual([]);
-    expect(message('this.w = new nn.Parameter(F.arange(4, { dtype: "int32" }));')).toMatch(/TSDP3003 .*nn\.Parameter: a parameter or buffer is float32; this tensor is int32 \(convert it with \.float\(\)\) line 6$/);
+    expect(message('this.w = new nn.Parameter(F.arange(4, { dtype: "int32" }));')).toMatch(/TSDP3003 .*nn\.Parameter: a parameter or buffer is float32; this tensor is int32 \(convert it with \.float\(\); F\.tensor and F\.full of integers, as PyTorch's int64, are int32: write a float literal.*\) line 6$/);
     expect(message('this.registerBuffer("ids", [1, 2]);')).toMatch(/TSDP3003 .*registerBuffer takes a tensor made in the constructor.* line 6$/);
     // persistent false: a constant forward computes, not state (test/constructor-tensors.test.ts); a draw must be state
     expect(lowerSource(model('this.registerBuffer("mask", F.ones([4]), false);')).graph.buffers).toEqual([]);

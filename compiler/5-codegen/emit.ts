@@ -549,7 +549,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     ignoreIndex: graph.loss!.ignoreIndex === undefined ? "INT32_MIN" : String(graph.loss!.ignoreIndex),
     classWeights: graph.loss!.classWeights?.map(cFloatInitializer).join(", ") ?? "",
     classCount: graph.loss!.classWeights?.length ?? 0,
-    hasTarget: graph.loss!.target ? 1 : 0,
+    noTarget: graph.loss!.target ? 0 : 1,
     targetsPerSample: graph.loss!.target ? numel(graph.loss!.target.shape).c : 0,
     ...paramGroupsView(training.optimizer, graph.params, memory),
     optimizerKind: optimizerCode[training.optimizer.kind],

@@ -872,8 +872,8 @@ export interface TrainingView {
   readonly classWeights: string;
   readonly classCount: number;
   readonly targetsPerSample: number;
-  /** 0: the loss is a function of the output alone, and evaluate's and the step's inputs are the model's only. */
-  readonly hasTarget: 0 | 1;
+  /** 1: the loss is a function of the output alone, and evaluate's and the step's inputs are the model's only (0, a descriptor's zero default: a target). */
+  readonly noTarget: 0 | 1;
   /** Param groups, when declared: each trained parameter's floats and group; the groups' weight decays (C doubles, NAN: the step's). */
   readonly paramGroups?: readonly { readonly offsetFloats: number; readonly countFloats: number; readonly group: number; readonly name: string }[];
   readonly groupWeightDecay: string;

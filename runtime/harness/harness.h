@@ -229,7 +229,8 @@ struct tsdp_training_desc {
     const float* class_weights;  // [class_count], or nullptr: every target counts 1
     int class_count;
     size_t targets_per_sample;
-    int has_target;      // 0: the loss is a function of the output alone; evaluate and the step take no target
+    int no_target;       // 1: the loss is a function of the output alone; evaluate and the step take no target (0, a
+                         // descriptor's default, as in those written before the field: a target)
     // Param groups (PyTorch's param_groups), or none (0): each trained parameter's group, and the
     // groups' weight decays, NAN where a group takes the step's.
     const tsdp_param_group* param_groups;

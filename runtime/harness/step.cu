@@ -761,8 +761,8 @@ std::string describe_all_reduce(tsdp_model* m) {
 
 /** A target where the loss takes one, NULL where it is a function of the output alone (manifest: training.target null). */
 static int check_target(tsdp_model* m, const char* who, const void* target) {
-    if (training().has_target && !target) return fail(m, -1, std::string(who) + ": NULL argument (target)");
-    if (!training().has_target && target) return fail(m, -1, std::string(who) + ": this model's loss takes no target; pass NULL");
+    if (!training().no_target && !target) return fail(m, -1, std::string(who) + ": NULL argument (target)");
+    if (training().no_target && target) return fail(m, -1, std::string(who) + ": this model's loss takes no target; pass NULL");
     return 0;
 }
 
@@ -776,7 +776,7 @@ int evaluate(tsdp_model* m, int batch, const void* const* inputs, const void* ta
     try {
         const tsdp_model_desc& d = tsdp_model_description;
         std::vector<const void*> ins(inputs, inputs + d.input_count);
-        if (training().has_target) ins.push_back(target);
+        if (!training().no_target) ins.push_back(target);
         std::vector<void*> outs = with_loss_slot(outputs);
         std::vector<float> losses(m->replicas.size(), 0.0f);
         std::vector<double> weights;
@@ -853,7 +853,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         std::vector<float> scale(m->replicas.size(), 0.0f), losses(m->replicas.size(), 0.0f);
         for (size_t i = 0; i < parts.size(); ++i) scale[i] = (float)(weights[i] * loss_scale);
         std::vector<const void*> ins(inputs, inputs + tsdp_model_description.input_count);
-        if (t.has_target) ins.push_back(target);
+        if (!t.no_target) ins.push_back(target);
         ins.push_back(nullptr);  // the loss scale comes from `scale`
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
