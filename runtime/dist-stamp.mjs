@@ -31,19 +31,6 @@ export function sourcesDigest(root) {
   return hash.digest("hex");
 }
 
-/**
- * Whether dist/ under `root` holds the compiler built from exactly the sources beside it (its stamp
- * is their digest): then it is the same code as compiler/, without a TypeScript loader. bin/tsdp.js
- * runs it in a checkout where it is (npm ci's `prepare` builds it): a command then starts in about
- * 1.0 s of CPU instead of 1.7 through tsx (the test suite runs ~290 commands). The digest reads every
- * source (~50 ms), so after an edit the sources run.
- */
-export function distMatchesSources(root) {
-  const stamp = join(root, "dist", STAMP_FILE);
-  if (!existsSync(join(root, "dist", "compiler", "cli.js")) || !existsSync(stamp)) return false;
-  return readFileSync(stamp, "utf8").trim() === sourcesDigest(root);
-}
-
 /** Written by scripts/build-dist.mjs once dist/ is built. */
 export function writeStamp(root) {
   writeFileSync(join(root, "dist", STAMP_FILE), `${sourcesDigest(root)}\n`);
