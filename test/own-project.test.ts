@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
+import { distMatchesSources } from "../runtime/dist-stamp.mjs";
 import { scratchDir } from "./helpers.ts";
 
 // The README's "Use it in your own project", followed literally: pack tsdp, make a project in a
@@ -60,8 +61,13 @@ describe("README: use it in your own project", () => {
     const work = scratchDir("tsdp-own-");
     const packDir = join(work, "tsdp");
     mkdirSync(packDir);
+    // npm pack runs `prepare`, which leaves a dist/ built from these sources as it is: other test
+    // files' `tsdp` commands are loading it meanwhile (bin/tsdp.js, scripts/build-dist.mjs)
+    const cli = join(root, "dist", "compiler", "cli.js");
+    const builtBefore = distMatchesSources(root) ? statSync(cli).mtimeMs : undefined;
     const pack = await sh(`npm pack --pack-destination ${JSON.stringify(packDir)}`, root);
     expect(pack.code, pack.out).toBe(0);
+    if (builtBefore !== undefined) expect(statSync(cli).mtimeMs, "dist/ rebuilt under running commands").toBe(builtBefore);
     const tarball = readdirSync(packDir).find((f) => f.endsWith(".tgz"))!;
     expect(tarball).toBeDefined();
 

@@ -37,6 +37,21 @@ describe("dist/'s stamp of the sources it was built from", () => {
       writeFileSync(join(root, "runtime", "sub", "b.ts"), "export type B = string;\n");
       expect(staleDistWarning(root, user)).toMatch(/they changed since/);
       expect(staleDistWarning(root, join(root, "examples")), "the checkout's own code reads its sources").toBeUndefined();
+      // bin/tsdp.js runs dist/'s compiler only where it was built from these very sources
+      const { distMatchesSources } = await import("../runtime/dist-stamp.mjs");
+      expect(distMatchesSources(root), "no dist/compiler/cli.js").toBe(false);
+      mkdirSync(join(root, "dist", "compiler"));
+      writeFileSync(join(root, "dist", "compiler", "cli.js"), "\n");
+      expect(distMatchesSources(root), "built before the edit").toBe(false);
+      writeStamp(root);
+      expect(distMatchesSources(root)).toBe(true);
+      writeFileSync(join(root, "compiler", "a.ts"), "export const a = 2;\n");
+      expect(distMatchesSources(root), "a source edited since the build").toBe(false);
+      writeStamp(root);
+      // the build's configuration is one of its inputs: another tsconfig makes another dist/
+      writeFileSync(join(root, "tsconfig.build.json"), '{ "compilerOptions": { "target": "ES2022" } }\n');
+      expect(distMatchesSources(root), "tsconfig.build.json written since the build").toBe(false);
+      writeStamp(root);
       // a file moved is another set of sources, though the bytes are the same
       const before = sourcesDigest(root);
       renameSync(join(root, "runtime", "sub", "b.ts"), join(root, "runtime", "b.ts"));
