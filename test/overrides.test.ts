@@ -202,7 +202,7 @@ describe("a compile with an ejected LeNet kernel", () => {
     expect(d.code).toBe("TSDP7106");
     // a sample past the first 8: found at batch 67
     expect(d.message, d.message).toMatch(/ at \[(?:[89]|[1-6]\d)(?:, \d+)*\] \(got /);
-  });
+  }, 300_000); // the verification builds and runs at two batches (190 s on a 2-core machine at load 13)
 
   it("reports a kernel that does not compile at the user's file and line", async () => {
     const lines = generated.split("\n");
