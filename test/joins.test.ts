@@ -74,6 +74,34 @@ describe("joins and slices in the frontend", () => {
   });
 });
 
+describe("joins and slices along the batch in whole multiples of it (the Set Transformer's heads: torch.cat(Q.split(d, 2), 0), split back by Q.size(0))", () => {
+  // they were refused (TSDP4001 "cannot join or slice along dim 0 … it is the batch"); each replica joins its own share, as DataParallel's do
+  it("cat stacks the parts' batches one after another; split, a list of sizes and chunk take them apart again", () => {
+    const src = model(
+      "const h = F.cat(x.split(2, 2), 0);\n    const B = x.size(0);\n    const [a, b] = h.split(B, 0);\n    const [c, d] = h.chunk(2, 0);\n    const [e, f] = F.split(h, [B, B], 0);\n    return [h.reshape(B, -1), F.cat([a, b], 2).flatten(1), F.cat([d, c], 0).reshape(B, -1), e.sub(c).add(f).sub(d).flatten(1)];",
+      "x: Tensor<[Batch, 2, 4]>",
+    );
+    const { graph } = lowerSource(src);
+    expect(graph.outputs.map((o) => formatShape(o.shape))).toEqual(["[Batch, 8]", "[Batch, 8]", "[Batch, 8]", "[Batch, 4]"]);
+    const xs = Array.from({ length: 16 }, (_, i) => i);
+    const [h, back, swapped, zero] = runReference(graph, { x: nd([2, 2, 4], xs) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    // PyTorch: rows 0–1 are x[..., :2] of samples 0 and 1, rows 2–3 x[..., 2:] of them
+    const left = [0, 1, 4, 5, 8, 9, 12, 13];
+    const right = [2, 3, 6, 7, 10, 11, 14, 15];
+    expect(h).toEqual([...left, ...right]);
+    expect(back).toEqual(xs);
+    expect(swapped).toEqual([...right, ...left]);
+    expect(zero).toEqual(new Array(8).fill(0));
+    // B = 2: e (= c) is rows 0–1 of h, f (= d) rows 2–3
+  });
+  it("refuses pieces whose sizes would depend on the batch size", () => {
+    const first = (forward: string) => diagnosticsOf(model(forward)).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+    expect(first("return x.split(2, 0);")).toMatch(/^TSDP4001 4: split: dim 0 of \[Batch, 13\] is the batch, which is split across devices: split it into pieces of x.size\(0\) or a multiple of it, got the number 2/);
+    expect(first("return F.cat([x, x], 0).chunk(3, 0);")).toMatch(/^TSDP4001 4: chunk: dim 0 of \[2\*Batch, 13\] is the batch, which is split across devices: 3 chunks of it/);
+    expect(first("return F.cat([x, x.narrow(0, 0, 1)], 0);")).toMatch(/^TSDP4001 4: /);
+  });
+});
+
 describe("an empty tensor as a join's start (a greedy decoder's F.zeros([B, 0]))", () => {
   it("F.cat drops it: the tokens gathered step by step are the steps side by side; its shape reads, conversions keep it empty", () => {
     const src = model(

@@ -110,6 +110,12 @@ describe("nn.Parameter", () => {
       ["d", { kind: "normal", std: 1, mean: 1 }],
     ]);
   });
+  it("nn.init draws into a registered buffer (the NTM's register_buffer('mem_bias', torch.Tensor(N, M)); nn.init.uniform_(self.mem_bias, -s, s))", () => {
+    // it failed at registration with TSDP2003 "this tensor was filled by nn.init.uniform_ … make a parameter or buffer of it", then TSDP3007 for every later layer
+    const src = model("declare memBias: Tensor; fc = new nn.Linear(4, 4);", "return this.fc(x).add(this.memBias.sum());", 'this.registerBuffer("memBias", F.empty(8, 6)); nn.init.uniform_(this.memBias, -0.25, 0.25);');
+    const { graph } = lowerSource(src);
+    expect(graph.buffers.map((b) => [b.attrs.name, b.shape, b.attrs.init])).toEqual([["memBias", [8, 6], { kind: "uniform", bound: 0.25 }]]);
+  });
   it("a parameter's new_zeros / new_ones / new_full in a constructor are factories (loralib's lora_A = nn.Parameter(self.weight.new_zeros((r, in))))", () => {
     const { graph } = lowerSource(
       model("fc = new nn.Linear(4, 4); a: any; b: any;", "return this.fc(x).add(this.a.sum()).add(this.b.sum());", "this.a = new nn.Parameter(this.fc.weight.newZeros([2, 4])); this.b = new nn.Parameter(this.fc.weight.newFull([3], 0.5)); nn.init.kaiming_uniform_(this.a, { a: Math.sqrt(5) });"),

@@ -3,7 +3,7 @@
 // pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2,
 // yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial, a Conformer encoder as
 // lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer, Microsoft's Swin Transformer block, BlinkDL's RWKV-4, Meta's Llama with
-// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN, jik876's HiFi-GAN generator, facebookresearch's MAE), run by the reference interpreter: they compile, their
+// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN, jik876's HiFi-GAN generator, facebookresearch's MAE, juho-lee's Set Transformer), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -378,6 +378,19 @@ describe("ported models", () => {
     // mask_ratio 0.75 of 16 patches: 4 kept (0) and 12 masked (1) in every row, in shuffled places
     for (let r = 0; r < 3; r++) expect(Array.from(mask.data.slice(r * 16, r * 16 + 16)).filter((v) => v === 0).length).toBe(4);
     expect(Array.from(loss.data).every(Number.isFinite)).toBe(true);
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("Set Transformer (port70): heads folded into the batch (torch.cat(Q.split(d, 2), 0)) never mix samples — each sample's output is its own batch-1 output — and the output is invariant to the order of the set's elements; gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/set-transformer.ts");
+    const state = initState(graph, 0);
+    const sets = [0, 1, 2].map((b) => Array.from({ length: 21 }, (_, i) => Math.sin(i * 0.9 + b * 2.1)));
+    const run = (rows: number[][]) => Array.from(runReference(graph, { X: nd([rows.length, 7, 3], rows.flat()) }, state).outputs[0].data);
+    const together = run(sets);
+    const alone = sets.flatMap((set) => run([set]));
+    together.forEach((v, i) => expect(v).toBeCloseTo(alone[i], 12));
+    // elements reversed: the same outputs (float64 reference, sums in another order)
+    const reversed = sets.map((set) => Array.from({ length: 7 }, (_, e) => set.slice((6 - e) * 3, (7 - e) * 3)).flat());
+    run(reversed).forEach((v, i) => expect(v).toBeCloseTo(together[i], 12));
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
 });

@@ -629,6 +629,11 @@ export const MAX_NORMAL_Z = Math.sqrt(-2 * Math.log(1 / 4294967297));
  */
 const redrawn = new WeakMap<TensorValue, StaticTensor>();
 
+/** Whether nn.init drew into t: its values exist only when the model is created, so t itself cannot be read. */
+export function drawnInto(t: TensorValue): boolean {
+  return redrawn.has(t);
+}
+
 /** nn.init's in-place initializers, each rewriting a parameter's initializer (or a constructor tensor's values: a draw). */
 export function initNamespaceMembers(requireConstruct: (who: string, site: CallSite) => void, em: GraphEmitter): Map<string, Value> {
   const p = arg("tensor", "any");

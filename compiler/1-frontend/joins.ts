@@ -1,10 +1,10 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { dimEq, formatShape, normalizeDim, type Dim } from "../ir/shape.ts";
+import { Batch, batchTimes, dimEq, formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { ops } from "./composite-ops.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
-import { BuiltinFunction, describe, EmptyTensor, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, EmptyTensor, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
 
 // Joins (torch.cat, stack) and slices (split, chunk, narrow).
@@ -46,7 +46,57 @@ function withoutEmpty(who: string, v: Value, dim: number, site: CallSite): Value
 }
 
 export function cat(who: string, parts: readonly TensorValue[], dim: number, site: CallSite, em: GraphEmitter): TensorValue {
-  return parts.length === 1 ? parts[0] : em.tensor("concat", parts, { dim }, who, site);
+  if (parts.length === 1) return parts[0];
+  if (parts.every((t) => t.node.shape.length === parts[0].node.shape.length && isBatch(t.node.shape[dim]))) return catAlongBatch(who, parts, dim, site, em);
+  return em.tensor("concat", parts, { dim }, who, site);
+}
+
+// A dim of c·Batch is joined or sliced in whole multiples of the batch: the Set Transformer's heads
+// folded into it, torch.cat(Q.split(d, 2), 0), and split back by Q.size(0). Each replica does so with
+// its own share of the batch, as PyTorch's DataParallel replicas do. Viewed as [c, Batch] (memory
+// unchanged) the join or slice is along the fixed c, an ordinary concat or narrow.
+
+/** [..., c·Batch, ...] viewed as [..., c, Batch, ...]. */
+function unfoldBatch(t: TensorValue, dim: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const shape: Dim[] = [...t.node.shape];
+  shape.splice(dim, 1, (shape[dim] as { batch: number }).batch, Batch);
+  return em.tensor("reshape", [t], { shape }, who, site);
+}
+
+/** [..., c, Batch, ...] viewed as [..., c·Batch, ...]. */
+function foldBatch(t: TensorValue, dim: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const shape: Dim[] = [...t.node.shape];
+  shape.splice(dim, 2, batchTimes(shape[dim] as number));
+  return em.tensor("reshape", [t], { shape }, who, site);
+}
+
+function catAlongBatch(who: string, parts: readonly TensorValue[], dim: number, site: CallSite, em: GraphEmitter): TensorValue {
+  const joined = em.tensor("concat", parts.map((t) => unfoldBatch(t, dim, who, site, em)), { dim }, who, site);
+  return foldBatch(joined, dim, who, site, em);
+}
+
+/** Pieces of a c·Batch dim, each of sizes[i]·Batch. */
+function piecesAlongBatch(who: string, x: TensorValue, sizes: number[], dim: number, site: CallSite, em: GraphEmitter): TensorValue[] {
+  if (sizes.length === 1) return [x];
+  const unfolded = unfoldBatch(x, dim, who, site, em);
+  return pieces(who, unfolded, sizes, dim, site, em).map((p) => foldBatch(p, dim, who, site, em));
+}
+
+/** The coefficients of split sizes along a c·Batch dim: x.size(0) multiples, adding up to c. */
+function batchSplitSizes(who: string, x: TensorValue, s: Value, dim: number, site: CallSite, b: Bound, sizeName: string): number[] {
+  const c = (x.node.shape[dim] as { batch: number }).batch;
+  const wrong = () =>
+    fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices: split it into pieces of x.size(0) or a multiple of it, got ${describe(s)}`, locOfArg(b, sizeName, site));
+  if (s instanceof SymInt) {
+    const sizes: number[] = [];
+    for (let at = 0; at < c; at += s.coef) sizes.push(Math.min(s.coef, c - at));
+    return sizes;
+  }
+  if (!Array.isArray(s) || !s.every((v) => v instanceof SymInt)) return wrong();
+  const sizes = (s as SymInt[]).map((v) => v.coef);
+  const sum = sizes.reduce((p, q) => p + q, 0);
+  if (sum !== c) fail("invalidArgument", `${who}: split sizes add up to ${formatShape([batchTimes(sum)])}, but dim ${dim} has size ${formatShape([batchTimes(c)])}`, locOfArg(b, sizeName, site));
+  return sizes;
 }
 
 /** Any number of parts joined along dim: concats of at most MAX_CAT_INPUTS, nested (a long sequence's steps, many written slabs). */
@@ -80,6 +130,7 @@ function fixedDim(who: string, x: TensorValue, dim: number, site: CallSite): num
 function split(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who = "split", sizeName = "splitSizeOrSections"): Value {
   const b = bindArgs(who, [arg(sizeName, "any"), opt("dim", "int", 0)], args, site);
   const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
+  if (isBatch(x.node.shape[dim])) return piecesAlongBatch(who, x, batchSplitSizes(who, x, b[sizeName], dim, site, b, sizeName), dim, site, em);
   const size = fixedDim(who, x, dim, site);
   const s = b[sizeName];
   let sizes: number[];
@@ -98,6 +149,13 @@ function split(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, 
 function chunk(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who = "chunk"): Value {
   const b = bindArgs(who, [arg("chunks", "posInt"), opt("dim", "int", 0)], args, site);
   const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
+  const along = x.node.shape[dim];
+  if (isBatch(along)) {
+    // c·Batch in k chunks of (c/k)·Batch at every batch size only where k divides c
+    if (along.batch % b.chunks !== 0)
+      fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices: ${b.chunks} chunks of it have sizes that depend on the batch size (chunk a multiple of ${b.chunks} times the batch)`, locOfArg(b, "chunks", site));
+    return piecesAlongBatch(who, x, Array.from({ length: b.chunks }, () => along.batch / b.chunks), dim, site, em);
+  }
   const size = fixedDim(who, x, dim, site);
   const each = Math.ceil(size / b.chunks);
   const sizes: number[] = [];

@@ -12,6 +12,7 @@ import { inputType, isConstantParameter } from "./input-types.ts";
 import { checkPlainState, namedModules, registeredState, stateDictKeys } from "./module-tree.ts";
 import { heldMode } from "./module-modes.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
+import { drawnInto } from "./factories.ts";
 import { Interpreter } from "./interp.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { checkOutput } from "./size-limits.ts";
@@ -437,7 +438,8 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
     const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: shared.copiedInit(v, shared.initOf(v, prefix + key), prefix + key) as any }, v.createdAt, path, kind);
     // a buffer of PyTorch's dtype bool (registerBuffer("mask", F.ones(…, { dtype: F.bool }).tril())) stays a
     // bool mask where forward reads it: an attention mask masks with it, not adds it (boolean-masks.ts)
-    if (v.buffer && v.computed && isBooleanMask(v.computed.node)) markBoolean(new TensorValue(node));
+    // (a buffer nn.init drew into, NTM's uniform_(this.mem_bias), is a float draw: its tensor is not read)
+    if (v.buffer && v.computed && !drawnInto(v.computed) && isBooleanMask(v.computed.node)) markBoolean(new TensorValue(node));
     shared.set(v, node);
     m.paramNodes.set(key, node);
     nodes.push(node);

@@ -1,5 +1,6 @@
-// torch.cat's default dim 0 is the batch here, which is split across devices: pass a dim.
-// expect: TSDP4001 7:12
+// torch.cat's default dim 0 joins the two batches one after another, [2*Batch, 4]: fine inside forward
+// (the Set Transformer's heads), but not a result, whose dim 0 is the batch that devices split and gather.
+// expect: TSDP4005 8:12
 import { nn, F, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Joined extends nn.Module {
