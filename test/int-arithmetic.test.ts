@@ -278,6 +278,35 @@ export class M extends nn.Module {
     expect(run("return ids.gt(5).float().rsub(1).add(ids.gt(5).int().sub(1));").values).toEqual(IDS.flat().map((v) => (v > 5 ? 0 : 0)));
   });
 
+  it("functions whose PyTorch kernels are for floating dtypes only refuse integer and bool tensors, as PyTorch's CUDA does; the unary float ops promote", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    // AT_DISPATCH_FLOATING_TYPES… with no promotion before it (ActivationGeluKernel.cu, Lerp.cu,
+    // SoftMax.cu, …): '"GeluCUDAKernelImpl" not implemented for 'Long'' — was computed in float32 here
+    const refused: [string, RegExp][] = [
+      ["return F.gelu(ids);", /^TSDP4002: F\.gelu of an int32 tensor .*"GeluCUDAKernelImpl" not implemented for 'Long'.*convert it first, with \.float\(\)/],
+      ["return ids.lerp(ids.add(1), 0.5);", /^TSDP4002: lerp of an int32 tensor .*"lerp_cuda" not implemented for 'Long'/],
+      ["return F.lerp(ids.float(), ids.float(), ids.gt(5));", /^TSDP4002: F\.lerp of a bool tensor .*"lerp_cuda" not implemented for 'Bool'/],
+      ["return F.silu(ids.gt(5));", /^TSDP4002: F\.silu of a bool tensor .*"silu_cuda" not implemented for 'Bool'/],
+      ["return F.softmax(ids.gt(5), 1);", /^TSDP4002: F\.softmax of a bool tensor .*"host_softmax"/],
+      ["return ids.logSoftmax(1);", /^TSDP4002: logSoftmax of an int32 tensor .*"host_softmax" not implemented for 'Long'/],
+      ["return F.softmin(ids, 1);", /^TSDP4002: F\.softmin of an int32 tensor/],
+      ["return F.layerNorm(ids.gt(5), [5]);", /^TSDP4002: F\.layerNorm of a bool tensor .*"LayerNormKernelImpl"/],
+      ...["elu", "selu", "celu", "softplus", "mish", "logsigmoid", "hardsigmoid", "hardswish", "leakyRelu", "hardshrink", "softshrink"].map((f): [string, RegExp] => [`return F.${f}(ids);`, new RegExp(`^TSDP4002: F\\.${f} of an int32 tensor`)]),
+      // relu and hardtanh (relu6) clamp integers but check for bool first
+      ["return F.relu(ids.gt(5));", /^TSDP4002: F\.relu of a bool tensor .*"Boolean inputs not supported for relu"/],
+      ["return F.relu6(ids.gt(5));", /^TSDP4002: F\.relu6 of a bool tensor .*"Bool inputs not supported for hardtanh"/],
+    ];
+    for (const [body, want] of refused) expect(first(body), body).toMatch(want);
+    const layer = (decl: string, input: string) => diagnosticsOf(model(`return this.a(${input});`, `a = ${decl};`)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(layer("new nn.GELU()", "ids")).toMatch(/^TSDP4002: nn\.GELU of an int32 tensor/);
+    expect(layer("new nn.ELU()", "ids.gt(5)")).toMatch(/^TSDP4002: nn\.ELU of a bool tensor/);
+    // what PyTorch computes still does: softmax's dtype= converts its input first; relu, hardtanh of
+    // integers keep them; sigmoid, tanh (unary float ops) promote
+    expect(run("return F.softmax(ids, 1, { dtype: 'float32' }).sum(1).add(ids.gt(5).logSoftmax(1, { dtype: 'float32' }).exp().sum(1));").values.map((v) => Math.round(v * 1e5) / 1e5)).toEqual([2, 2]);
+    expect(run("return F.relu(ids.sub(6)).add(F.hardtanh(ids, -1, 1));")).toEqual({ values: IDS.flat().map((v) => Math.max(v - 6, 0) + 1), dtype: "i32" });
+    expect(run("return ids.sigmoid().add(F.tanh(ids.gt(5)));").dtype).toBe("f32");
+  });
+
   it("an integer divided by a literal 0 is refused, as PyTorch's ZeroDivisionError; a float one is IEEE's", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return ids.floorDivide(0);")).toMatch(/^TSDP3004: floorDivide: integer division by zero \(PyTorch raises ZeroDivisionError\)/);
@@ -313,7 +342,7 @@ export class M extends nn.Module {
     expect(run("return ids.ne(1).mul(1).rsub(1).mul(-1e9);")).toEqual({ values: IDS.flat().map((v) => (v !== 1 ? 0 : 1) * -1e9), dtype: "f32" });
     expect(run("return ids.add(1e10);").dtype).toBe("f32");
     // an op that refuses integers says why the port's tensor is one
-    expect(first("return F.softmax(ids.ne(1).mul(1), 1);")).toMatch(/F\.softmax expects a float32 input, got i32 \(an integer tensor, as PyTorch's int64: convert it with \.float\(\); a number written without a decimal point is an integer, as Python's, so mask\.mul\(1\) is an int32 count and mask\.mul\(1\.0\) a float\)/);
+    expect(first("return F.softmax(ids.ne(1).mul(1), 1);")).toMatch(/F\.softmax of an int32 tensor .*convert it first, with \.float\(\); a number written without a decimal point is an integer, as Python's, so mask\.mul\(1\) is an int32 count and mask\.mul\(1\.0\) a float$/);
     // 2²⁴ itself is exact
     expect(run("return ids.mul(16777216).div(16777216);").values).toEqual(IDS.flat());
   });

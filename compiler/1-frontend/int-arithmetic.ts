@@ -106,15 +106,59 @@ export function pytorchNonFloatDtype(n: Node): "Long" | "Bool" | undefined {
   return n.dtype === "i32" ? "Long" : isBooleanMask(n) ? "Bool" : undefined;
 }
 
+const describeNonFloat = (dtype: "Long" | "Bool") => (dtype === "Long" ? "an int32 tensor (PyTorch's integer tensor)" : "a bool tensor (a comparison's or a logical op's result)");
+
 /**
  * The reason PyTorch raises for `who` of an integer or bool tensor (`ids.mean()`, `mask.std()`,
  * `ids.norm()`: they have no integer result and PyTorch does not promote for them), quoting
  * `pytorchSays` for that dtype; undefined for a float tensor. tsdp could compute them in float32,
  * but a model that only compiles here would not run in PyTorch, whose port it is meant to be.
  */
-export function floatOnlyRefusal(n: Node, who: string, pytorchSays: (dtype: "Long" | "Bool") => string): string | undefined {
+export function floatOnlyRefusal(n: Node, who: string, pytorchSays: (dtype: "Long" | "Bool") => string, fix = `x.float().${who.replace(/^F\./, "")}(…)`): string | undefined {
   const dtype = pytorchNonFloatDtype(n);
   if (dtype === undefined) return undefined;
-  const what = dtype === "Long" ? "an int32 tensor (PyTorch's integer tensor)" : "a bool tensor (a comparison's or a logical op's result)";
-  return `${who} of ${what}: PyTorch refuses it ("${pytorchSays(dtype)}"); convert it first, x.float().${who.replace(/^F\./, "")}(…)`;
+  const what = describeNonFloat(dtype);
+  // (a kernel's error starts with its quoted name: "lerp_cuda" not implemented for 'Long')
+  const says = pytorchSays(dtype);
+  return `${who} of ${what}: PyTorch refuses it (${says.startsWith('"') ? says : `"${says}"`}); convert it first, ${fix}`;
+}
+
+/**
+ * PyTorch's functions whose CUDA kernels are dispatched on floating types only (AT_DISPATCH_FLOATING_TYPES…
+ * in ActivationGeluKernel.cu, Lerp.cu, SoftMax.cu, …), with the name its error quotes (null where it is
+ * not quoted here), keyed by tsdp's names: IR ops, and the frontend's compositions of other ops (lerp,
+ * softplus, the exponential units), whose parts alone would take integers. Unlike sin or sigmoid
+ * (unary float ops, which promote an integer input to float32) nothing promotes before these kernels,
+ * so an integer or bool input raises '"gelu_cuda…" not implemented for 'Long'' in PyTorch.
+ */
+const FLOAT_KERNELS: Readonly<Record<string, string | null>> = {
+  gelu: "GeluCUDAKernelImpl", silu: "silu_cuda", hardswish: "hardswish_cuda", hardsigmoid: "hardsigmoid_cuda",
+  leaky_relu: "leaky_relu_cuda", leakyRelu: "leaky_relu_cuda", mish: "mish_cuda", softplus: "softplus_cuda",
+  // selu and celu are ATen's elu with their constants
+  elu: "elu_cuda", selu: "elu_cuda", celu: "elu_cuda", logsigmoid: "log_sigmoid_forward_cuda",
+  hardshrink: null, softshrink: null, lerp: "lerp_cuda",
+  softmax: "host_softmax", log_softmax: "host_softmax", logSoftmax: "host_softmax", softmin: "host_softmax",
+  layer_norm: "LayerNormKernelImpl", batch_norm: null,
+};
+
+/**
+ * The refusal of `name` (a FLOAT_KERNELS key) of `input` when it is an int32 or bool tensor, with PyTorch's
+ * error and the fix; undefined for a float32 input or a function that takes integers.
+ */
+export function floatKernelRefusal(name: string, input: Node, who: string): string | undefined {
+  if (!Object.hasOwn(FLOAT_KERNELS, name)) return undefined;
+  const kernel = FLOAT_KERNELS[name];
+  const dtype = pytorchNonFloatDtype(input);
+  if (dtype === undefined) return undefined;
+  const says = kernel ? `"${kernel}" not implemented for '${dtype}'` : "its kernel is for floating dtypes only";
+  // a port's integer tensor is often a count made by accident: mask * 1 is int64 in PyTorch too
+  const count = dtype === "Long" ? "; a number written without a decimal point is an integer, as Python's, so mask.mul(1) is an int32 count and mask.mul(1.0) a float" : "";
+  return `${who} of ${describeNonFloat(dtype)}: PyTorch refuses it (${says}; unlike sin or sigmoid, nothing promotes its input to float first); convert it first, with .float()${count}`;
+}
+
+/** PyTorch's relu and hardtanh (relu6) check for bool inputs before clamping, which takes integers. */
+export function boolActivationRefusal(name: "relu" | "hardtanh", input: Node, who: string): string | undefined {
+  if (pytorchNonFloatDtype(input) !== "Bool") return undefined;
+  const says = name === "relu" ? "Boolean inputs not supported for relu" : "Bool inputs not supported for hardtanh";
+  return floatOnlyRefusal(input, who, () => says, "with .float(), or .int() for its 0/1 as integers");
 }

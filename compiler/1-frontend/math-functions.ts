@@ -7,6 +7,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
+import { floatKernelRefusal } from "./int-arithmetic.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 
 // PyTorch's pointwise math, written either way a port has it: x.rsqrt() and torch.rsqrt(x) (F.rsqrt
@@ -236,6 +237,11 @@ Object.assign(mathFunctions, {
   lerp: {
     args: [arg("end", "tensor"), arg("weight", "numberOrTensor")],
     lower: (x, b, site, em, who) => {
+      // lerp_cuda dispatches on floating types: integer or bool start, end or weight raise (int-arithmetic.ts)
+      for (const t of [x, b.end, b.weight]) {
+        const refused = t instanceof TensorValue ? floatKernelRefusal("lerp", t.node, who) : undefined;
+        if (refused) fail("dtypeMismatch", refused, site.loc);
+      }
       const c = ops(em, who, site);
       return c.op("add", [x, c.op("mul", [operand(b.weight, em, site), c.op("sub", [b.end, x])])]);
     },
