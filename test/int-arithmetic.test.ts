@@ -154,15 +154,22 @@ export class M extends nn.Module {
     expect(checked).toBeGreaterThan(0);
   });
 
-  it("contractions and convolutions compute int32 operands as float32 (TypeScript's arange(0, d, 2.0) is int32); norms still refuse them", () => {
+  it("contractions, convolutions and pools refuse int32 operands, as PyTorch's CUDA does (\"addmm_cuda\" not implemented for 'Long'); float literals make float tensors", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
-    const { graph } = lowerSource(model("return ids.view(-1, 5, 1).matmul(ids.view(-1, 1, 5)).view(-1, 25, 1).add(F.einsum('i,j->ij', F.arange(0, 4, 2), F.tensor([0.5, 1])).flatten().unsqueeze(0)).flatten(1);"));
+    // these were computed in float32: a model that compiled here would not run in PyTorch on the GPU
+    expect(first("return ids.view(-1, 5, 1).matmul(ids.view(-1, 1, 5)).flatten(1);")).toMatch(/^TSDP4002: matmul of an int32 tensor .*"addmm_cuda" not implemented for 'Long'.*convert it first, with \.float\(\)/);
+    expect(first("return F.linear(ids, F.ones(3, 5));")).toMatch(/^TSDP4002: F\.linear of an int32 tensor .*"expected m1 and m2 to have the same dtype"/);
+    expect(first("return F.einsum('bi,j->bij', ids, F.arange(0, 4, 2)).flatten(1);")).toMatch(/^TSDP4002: F\.einsum of an int32 tensor/);
+    expect(first("return F.conv1d(ids.unsqueeze(1), F.ones(1, 1, 2)).flatten(1);")).toMatch(/^TSDP4002: F\.conv1d of an int32 tensor .*convolutions and pools are for floating dtypes only/);
+    expect(first("return F.maxPool1d(ids.unsqueeze(1), 2).flatten(1);")).toMatch(/^TSDP4002: F\.maxPool1d of an int32 tensor/);
+    expect(first("return F.layerNorm(ids, [5]);")).toMatch(/^TSDP4002/);
+    // a float literal's arange (torch.arange(0, d, 2.0)) is float32, and .float() converts: both compute
+    const { graph } = lowerSource(model("return ids.float().view(-1, 5, 1).matmul(ids.float().view(-1, 1, 5)).view(-1, 25, 1).add(F.einsum('i,j->ij', F.arange(0, 4, 2.0), F.tensor([0.5, 1])).flatten().unsqueeze(0)).flatten(1);"));
     expect(graph.outputs[0].dtype).toBe("f32");
     const out = runReference(graph, { ids }, initState(graph, 0)).outputs[0].data;
     // sample 0's outer product ids[0]ᵀ·ids[0] [25, 1], plus the einsum's [0, 0, 1, 2] (i = 0, 2 by 0.5, 1) along a new last dim
     const extra = [0, 0, 1, 2];
     for (let k = 0; k < 25; k++) for (let e = 0; e < 4; e++) expect(out[k * 4 + e]).toBe(ids.data[Math.floor(k / 5)] * ids.data[k % 5] + extra[e]);
-    expect(first("return F.layerNorm(ids, [5]);")).toMatch(/^TSDP4002/);
   });
   it("an int32 tensor to a negative int power is refused with PyTorch's error", () => {
     expect(diagnosticsOf(model("return ids.pow(-1);")).map((d) => `${d.code}: ${d.message}`)[0]).toMatch(/^TSDP3004: pow: Integers to negative integer powers are not allowed \(PyTorch's error\); write x\.float\(\)\.pow\(-1\)/);
