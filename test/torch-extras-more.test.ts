@@ -52,9 +52,9 @@ describe("torch.fmax / fmin", () => {
   const fmax = (a: number, b: number) => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
   const fmin = (a: number, b: number) => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b));
 
-  it("take the other operand where one is NaN, NaN only where both are; as F functions and methods, with a number", () => {
+  it("take the other operand where one is NaN, NaN only where both are; as F functions and methods, with a tensor of ones", () => {
     // x.log(): NaN at −1.5 and −0.25, −∞ at 0
-    const [mx, mn, both, scalar, method] = outputs("const y = x.flip(1).log(); return [F.fmax(x, y), F.fmin(x, y), F.fmax(x.log(), y), x.fmax(1), x.log().fmin(y)];");
+    const [mx, mn, both, scalar, method] = outputs("const y = x.flip(1).log(); return [F.fmax(x, y), F.fmin(x, y), F.fmax(x.log(), y), x.fmax(F.onesLike(x)), x.log().fmin(y)];");
     const y = [...xs].reverse().map(Math.log);
     close(mx, xs.map((v, i) => fmax(v, y[i])));
     close(mn, xs.map((v, i) => fmin(v, y[i])));

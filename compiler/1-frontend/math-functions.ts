@@ -8,7 +8,7 @@ import { formatShape } from "../ir/shape.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import { floatKernelRefusal } from "./int-arithmetic.ts";
-import { pointwiseComposites } from "./pointwise-composites.ts";
+import { pointwiseComposites, refuseNumberOperand } from "./pointwise-composites.ts";
 
 // PyTorch's pointwise math, written either way a port has it: x.rsqrt() and torch.rsqrt(x) (F.rsqrt
 // here, as tsdp's F holds torch's functions too). One table, so the method and the function agree.
@@ -176,6 +176,8 @@ const requireRank = (t: TensorValue, rank: number, who: string, what: string, si
 const nanIgnoringExtremum = (wins: "ge" | "le"): MathFunction => ({
   args: [arg("other", "numberOrTensor")],
   lower: (x, b, site, em, who) => {
+    // (clamp is not NaN-ignoring: a number's tensor keeps fmax's meaning)
+    refuseNumberOperand(who, [x, b.other], wins === "ge" ? "min" : "max", site, `write F.${who.replace(/^F\./, "")}(x, F.fullLike(x, ${b.other}))`);
     const c = ops(em, who, site);
     const y = () => operand(b.other, em, site);
     return c.op("where", [c.op("ne", [y(), y()]), x, c.op("where", [c.op(wins, [x, y()]), x, y()])]);
