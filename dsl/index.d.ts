@@ -596,16 +596,17 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   norm(p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean }): Tensor;
   norm(p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
   norm(options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
-  /** The larger of the two, elementwise (broadcast); a tie gives each half the gradient. */
-  maximum(other: Tensor | number): Tensor;
-  maximum(options: { other: Tensor | number }): Tensor;
+  /** The larger of the two, elementwise (broadcast); a tie gives each half the gradient. A tensor, as PyTorch's: a number bound is clamp({ min }). */
+  maximum(other: Tensor): Tensor;
+  maximum(options: { other: Tensor }): Tensor;
   /** torch.fmax / fmin: NaN-ignoring (the other operand where one is NaN; NaN where both are) */
-  fmax(other: Tensor | number): Tensor;
-  fmax(options: { other: Tensor | number }): Tensor;
-  fmin(other: Tensor | number): Tensor;
-  fmin(options: { other: Tensor | number }): Tensor;
-  minimum(other: Tensor | number): Tensor;
-  minimum(options: { other: Tensor | number }): Tensor;
+  fmax(other: Tensor): Tensor;
+  fmax(options: { other: Tensor }): Tensor;
+  fmin(other: Tensor): Tensor;
+  fmin(options: { other: Tensor }): Tensor;
+  /** The smaller of the two, elementwise; a tensor, as PyTorch's: a number bound is clamp({ max }). */
+  minimum(other: Tensor): Tensor;
+  minimum(options: { other: Tensor }): Tensor;
 
   // masks: a comparison gives a float32 tensor of 0s and 1s; a condition is "≠ 0"
   gt(other: Tensor | number): Tensor;
@@ -2632,10 +2633,10 @@ export namespace F {
   function matrixPower(input: Tensor, options: { n: number }): Tensor;
   function i0(input: Tensor): Tensor;
   /** torch.fmax / fmin: NaN-ignoring maximum / minimum */
-  function fmax(input: Tensor, other: Tensor | number): Tensor;
-  function fmax(input: Tensor, options: { other: Tensor | number }): Tensor;
-  function fmin(input: Tensor, other: Tensor | number): Tensor;
-  function fmin(input: Tensor, options: { other: Tensor | number }): Tensor;
+  function fmax(input: Tensor, other: Tensor): Tensor;
+  function fmax(input: Tensor, options: { other: Tensor }): Tensor;
+  function fmin(input: Tensor, other: Tensor): Tensor;
+  function fmin(input: Tensor, options: { other: Tensor }): Tensor;
   /** sin(πx)/(πx), 1 at 0 */
   function sinc(input: Tensor): Tensor;
   function logaddexp2(input: Tensor, other: Tensor | number): Tensor;
@@ -2776,11 +2777,11 @@ export namespace F {
   function clip(x: Tensor, min?: Tensor | number | null, max?: Tensor | number | null): Tensor;
   function clip(x: Tensor, min?: Tensor | number | null, options?: { max?: Tensor | number | null }): Tensor;
   function clip(x: Tensor, options: { min?: Tensor | number | null; max?: Tensor | number | null }): Tensor;
-  /** torch.maximum / torch.minimum: elementwise, broadcast; a tie gives each half the gradient */
-  function maximum(input: Tensor | number, other: Tensor | number): Tensor;
-  function maximum(input: Tensor | number, options: { other: Tensor | number }): Tensor;
-  function minimum(input: Tensor | number, other: Tensor | number): Tensor;
-  function minimum(input: Tensor | number, options: { other: Tensor | number }): Tensor;
+  /** torch.maximum / torch.minimum: elementwise, broadcast; a tie gives each half the gradient. Tensors only, as PyTorch's: a number bound is x.clamp({ min }) / clamp({ max }). */
+  function maximum(input: Tensor, other: Tensor): Tensor;
+  function maximum(input: Tensor, options: { other: Tensor }): Tensor;
+  function minimum(input: Tensor, other: Tensor): Tensor;
+  function minimum(input: Tensor, options: { other: Tensor }): Tensor;
   /** x > 0 ? x : α·(eˣ − 1) (α = 1) */
   function elu(x: Tensor, alpha?: number, inplace?: boolean): Tensor;
   function elu(x: Tensor, alpha?: number, options?: { inplace?: boolean }): Tensor;

@@ -96,7 +96,7 @@ cases.polygamma = { body: model("return [F.polygamma(1, x.abs().add(0.2)), x.abs
 for (const op of ["floor", "ceil", "round", "trunc", "sign"]) cases[op] = { body: model(`return [x.mul(x.mul(3).${op}()), x.mul(3).frac()];`) };
 cases.cos = { body: model("return x.mul(3).cos();") };
 cases.clamps = {
-  body: model("return [x.clamp(-0.5, 0.5), F.relu6(x.mul(8)), F.hardtanh(x.mul(2)), F.hardsigmoid(x.mul(4)), x.clamp({ min: this.b(x) }), F.maximum(x, this.b(x)), x.minimum(0.2)];", "b = new nn.Linear(4, 1);"),
+  body: model("return [x.clamp(-0.5, 0.5), F.relu6(x.mul(8)), F.hardtanh(x.mul(2)), F.hardsigmoid(x.mul(4)), x.clamp({ min: this.b(x) }), F.maximum(x, this.b(x)), x.minimum(F.fullLike(x, 0.2))];", "b = new nn.Linear(4, 1);"),
 };
 cases.reductions = {
   body: model("return [x.logsumexp(1, true), x.view(-1, 2, 2).logsumexp([1, 2]), x.var(1), x.std(1, { correction: 0, keepdim: true }), x.view(-1, 2, 2).var([1, 2]), F.normalize(x), F.normalize(x.view(-1, 2, 2), { p: 1, dim: 2 })];"),

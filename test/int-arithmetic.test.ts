@@ -154,15 +154,22 @@ export class M extends nn.Module {
     expect(checked).toBeGreaterThan(0);
   });
 
-  it("contractions and convolutions compute int32 operands as float32 (TypeScript's arange(0, d, 2.0) is int32); norms still refuse them", () => {
+  it("contractions, convolutions and pools refuse int32 operands, as PyTorch's CUDA does (\"addmm_cuda\" not implemented for 'Long'); float literals make float tensors", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
-    const { graph } = lowerSource(model("return ids.view(-1, 5, 1).matmul(ids.view(-1, 1, 5)).view(-1, 25, 1).add(F.einsum('i,j->ij', F.arange(0, 4, 2), F.tensor([0.5, 1])).flatten().unsqueeze(0)).flatten(1);"));
+    // these were computed in float32: a model that compiled here would not run in PyTorch on the GPU
+    expect(first("return ids.view(-1, 5, 1).matmul(ids.view(-1, 1, 5)).flatten(1);")).toMatch(/^TSDP4002: matmul of an int32 tensor .*"addmm_cuda" not implemented for 'Long'.*convert it first, with \.float\(\)/);
+    expect(first("return F.linear(ids, F.ones(3, 5));")).toMatch(/^TSDP4002: F\.linear of an int32 tensor .*"expected m1 and m2 to have the same dtype"/);
+    expect(first("return F.einsum('bi,j->bij', ids, F.arange(0, 4, 2)).flatten(1);")).toMatch(/^TSDP4002: F\.einsum of an int32 tensor/);
+    expect(first("return F.conv1d(ids.unsqueeze(1), F.ones(1, 1, 2)).flatten(1);")).toMatch(/^TSDP4002: F\.conv1d of an int32 tensor .*convolutions and pools are for floating dtypes only/);
+    expect(first("return F.maxPool1d(ids.unsqueeze(1), 2).flatten(1);")).toMatch(/^TSDP4002: F\.maxPool1d of an int32 tensor/);
+    expect(first("return F.layerNorm(ids, [5]);")).toMatch(/^TSDP4002/);
+    // a float literal's arange (torch.arange(0, d, 2.0)) is float32, and .float() converts: both compute
+    const { graph } = lowerSource(model("return ids.float().view(-1, 5, 1).matmul(ids.float().view(-1, 1, 5)).view(-1, 25, 1).add(F.einsum('i,j->ij', F.arange(0, 4, 2.0), F.tensor([0.5, 1])).flatten().unsqueeze(0)).flatten(1);"));
     expect(graph.outputs[0].dtype).toBe("f32");
     const out = runReference(graph, { ids }, initState(graph, 0)).outputs[0].data;
     // sample 0's outer product ids[0]ᵀ·ids[0] [25, 1], plus the einsum's [0, 0, 1, 2] (i = 0, 2 by 0.5, 1) along a new last dim
     const extra = [0, 0, 1, 2];
     for (let k = 0; k < 25; k++) for (let e = 0; e < 4; e++) expect(out[k * 4 + e]).toBe(ids.data[Math.floor(k / 5)] * ids.data[k % 5] + extra[e]);
-    expect(first("return F.layerNorm(ids, [5]);")).toMatch(/^TSDP4002/);
   });
   it("an int32 tensor to a negative int power is refused with PyTorch's error", () => {
     expect(diagnosticsOf(model("return ids.pow(-1);")).map((d) => `${d.code}: ${d.message}`)[0]).toMatch(/^TSDP3004: pow: Integers to negative integer powers are not allowed \(PyTorch's error\); write x\.float\(\)\.pow\(-1\)/);
@@ -278,6 +285,35 @@ export class M extends nn.Module {
     expect(run("return ids.gt(5).float().rsub(1).add(ids.gt(5).int().sub(1));").values).toEqual(IDS.flat().map((v) => (v > 5 ? 0 : 0)));
   });
 
+  it("functions whose PyTorch kernels are for floating dtypes only refuse integer and bool tensors, as PyTorch's CUDA does; the unary float ops promote", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    // AT_DISPATCH_FLOATING_TYPES… with no promotion before it (ActivationGeluKernel.cu, Lerp.cu,
+    // SoftMax.cu, …): '"GeluCUDAKernelImpl" not implemented for 'Long'' — was computed in float32 here
+    const refused: [string, RegExp][] = [
+      ["return F.gelu(ids);", /^TSDP4002: F\.gelu of an int32 tensor .*"GeluCUDAKernelImpl" not implemented for 'Long'.*convert it first, with \.float\(\)/],
+      ["return ids.lerp(ids.add(1), 0.5);", /^TSDP4002: lerp of an int32 tensor .*"lerp_cuda" not implemented for 'Long'/],
+      ["return F.lerp(ids.float(), ids.float(), ids.gt(5));", /^TSDP4002: F\.lerp of a bool tensor .*"lerp_cuda" not implemented for 'Bool'/],
+      ["return F.silu(ids.gt(5));", /^TSDP4002: F\.silu of a bool tensor .*"silu_cuda" not implemented for 'Bool'/],
+      ["return F.softmax(ids.gt(5), 1);", /^TSDP4002: F\.softmax of a bool tensor .*"host_softmax"/],
+      ["return ids.logSoftmax(1);", /^TSDP4002: logSoftmax of an int32 tensor .*"host_softmax" not implemented for 'Long'/],
+      ["return F.softmin(ids, 1);", /^TSDP4002: F\.softmin of an int32 tensor/],
+      ["return F.layerNorm(ids.gt(5), [5]);", /^TSDP4002: F\.layerNorm of a bool tensor .*"LayerNormKernelImpl"/],
+      ...["elu", "selu", "celu", "softplus", "mish", "logsigmoid", "hardsigmoid", "hardswish", "leakyRelu", "hardshrink", "softshrink"].map((f): [string, RegExp] => [`return F.${f}(ids);`, new RegExp(`^TSDP4002: F\\.${f} of an int32 tensor`)]),
+      // relu and hardtanh (relu6) clamp integers but check for bool first
+      ["return F.relu(ids.gt(5));", /^TSDP4002: F\.relu of a bool tensor .*"Boolean inputs not supported for relu"/],
+      ["return F.relu6(ids.gt(5));", /^TSDP4002: F\.relu6 of a bool tensor .*"Bool inputs not supported for hardtanh"/],
+    ];
+    for (const [body, want] of refused) expect(first(body), body).toMatch(want);
+    const layer = (decl: string, input: string) => diagnosticsOf(model(`return this.a(${input});`, `a = ${decl};`)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(layer("new nn.GELU()", "ids")).toMatch(/^TSDP4002: nn\.GELU of an int32 tensor/);
+    expect(layer("new nn.ELU()", "ids.gt(5)")).toMatch(/^TSDP4002: nn\.ELU of a bool tensor/);
+    // what PyTorch computes still does: softmax's dtype= converts its input first; relu, hardtanh of
+    // integers keep them; sigmoid, tanh (unary float ops) promote
+    expect(run("return F.softmax(ids, 1, { dtype: 'float32' }).sum(1).add(ids.gt(5).logSoftmax(1, { dtype: 'float32' }).exp().sum(1));").values.map((v) => Math.round(v * 1e5) / 1e5)).toEqual([2, 2]);
+    expect(run("return F.relu(ids.sub(6)).add(F.hardtanh(ids, -1, 1));")).toEqual({ values: IDS.flat().map((v) => Math.max(v - 6, 0) + 1), dtype: "i32" });
+    expect(run("return ids.sigmoid().add(F.tanh(ids.gt(5)));").dtype).toBe("f32");
+  });
+
   it("an integer divided by a literal 0 is refused, as PyTorch's ZeroDivisionError; a float one is IEEE's", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return ids.floorDivide(0);")).toMatch(/^TSDP3004: floorDivide: integer division by zero \(PyTorch raises ZeroDivisionError\)/);
@@ -313,7 +349,7 @@ export class M extends nn.Module {
     expect(run("return ids.ne(1).mul(1).rsub(1).mul(-1e9);")).toEqual({ values: IDS.flat().map((v) => (v !== 1 ? 0 : 1) * -1e9), dtype: "f32" });
     expect(run("return ids.add(1e10);").dtype).toBe("f32");
     // an op that refuses integers says why the port's tensor is one
-    expect(first("return F.softmax(ids.ne(1).mul(1), 1);")).toMatch(/F\.softmax expects a float32 input, got i32 \(an integer tensor, as PyTorch's int64: convert it with \.float\(\); a number written without a decimal point is an integer, as Python's, so mask\.mul\(1\) is an int32 count and mask\.mul\(1\.0\) a float\)/);
+    expect(first("return F.softmax(ids.ne(1).mul(1), 1);")).toMatch(/F\.softmax of an int32 tensor .*convert it first, with \.float\(\); a number written without a decimal point is an integer, as Python's, so mask\.mul\(1\) is an int32 count and mask\.mul\(1\.0\) a float$/);
     // 2²⁴ itself is exact
     expect(run("return ids.mul(16777216).div(16777216);").values).toEqual(IDS.flat());
   });

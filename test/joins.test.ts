@@ -26,8 +26,9 @@ describe("joins and slices in the frontend", () => {
     const mixed = lowerSource(model("return F.cat([ids.float().mul(0.5), ids], 1);", ids)).graph;
     expect(mixed.outputs[0].dtype).toBe("f32");
     expect(Array.from(runReference(mixed, { ids: nd([1, 4], [5, 6, 7, 8]) }, { params: new Map(), buffers: new Map() }).outputs[0].data)).toEqual([2.5, 3, 3.5, 4, 5, 6, 7, 8]);
-    // an int32 matmul computes in float32 (int-arithmetic.ts): a float32 result
-    expect(lowerSource(model("return ids.view(-1, 4, 1).matmul(ids.view(-1, 1, 4)).flatten(1);", ids)).graph.outputs[0].dtype).toBe("f32");
+    // an int32 matmul is refused, as PyTorch's CUDA refuses it ("addmm_cuda" not implemented for 'Long'); of .float() copies, float32
+    expect(diagnosticsOf(model("return ids.view(-1, 4, 1).matmul(ids.view(-1, 1, 4)).flatten(1);", ids))[0].message).toMatch(/^matmul of an int32 tensor/);
+    expect(lowerSource(model("return ids.float().view(-1, 4, 1).matmul(ids.float().view(-1, 1, 4)).flatten(1);", ids)).graph.outputs[0].dtype).toBe("f32");
   });
   it("chunk gives ⌈size/chunks⌉ pieces, the last smaller, maybe fewer than asked (PyTorch's examples)", () => {
     expect(shapes("return x.chunk(6, 1);")).toEqual(["[Batch, 3]", "[Batch, 3]", "[Batch, 3]", "[Batch, 3]", "[Batch, 1]"]);

@@ -222,6 +222,33 @@ export class M extends nn.Module {
     expect(graph.nodes.filter((n) => n.op === "dropout").length).toBe(0);
   });
 
+  it("an override that never calls super.train(mode) leaves the modules it does not reach in train mode, as PyTorch's model.eval() does", () => {
+    // nn.Module.eval() is self.train(False): an override that neither calls super.train nor sets
+    // training changes no flag, so each module keeps training = True from its construction
+    const dropout = `${header}class Block extends nn.Module {
+  drop = new nn.Dropout(0.5);
+  train(mode = true) { return this; }
+  forward(x: Tensor) { return this.training ? this.drop(x) : x.mul(3); }
+}
+export class M extends nn.Module {
+  b = new Block();
+  drop = new nn.Dropout(0.5);
+  forward(x: Tensor<[Batch, 4]>) { return this.drop(this.b(x)); }
+}`;
+    const { graph } = lowerSource(dropout);
+    expect(graph.heldModes).toEqual({ b: "train", "b.drop": "train" });
+    // the block's dropout draws in eval too; the model's own follows its mode
+    expect(graph.nodes.filter((n) => n.op === "dropout").map((n) => n.attrs.mode)).toEqual(["always", "train"]);
+    expect(graph.nodes.filter((n) => n.op === "mode_select").length).toBe(0);
+    // a BatchNorm left so would update its statistics in eval: refused, naming the cause
+    const bn = `${header}export class M extends nn.Module {
+  bn = new nn.BatchNorm1d(4);
+  train(mode = true) { if (mode) super.train(true); return this; }
+  forward(x: Tensor<[Batch, 4]>) { return this.bn(x); }
+}`;
+    expect(diagnosticsOf(bn).map((d) => `${d.code}: ${d.message}`)[0]).toMatch(/^TSDP2001: nn\.BatchNorm1d \(bn\) is held in train mode while the model evaluates .*never calls super\.train\(mode\).*call super\.train\(mode\) in it/);
+  });
+
   it("requiresGrad set in the override (mmdet's _freeze_stages) freezes as in the constructor", () => {
     const { graph } = lowerSource(held("conv = new nn.Conv2d(2, 2, 1);\n  bn = new nn.BatchNorm2d(2);", "this.conv.eval();\n    for (const p of this.conv.parameters()) p.requiresGrad = false;", "return this.bn(this.conv(x));"));
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["bn.weight", "bn.bias"]);

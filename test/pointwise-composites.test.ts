@@ -113,11 +113,11 @@ describe("softsign, logsigmoid", () => {
 
 describe("maximum and minimum", () => {
   it("the larger (smaller) value; a tie gives each side half the gradient; NaN wins and gives each side all of it", () => {
-    check("F.maximum(x, 1)", [0, 1, 2], [1, 1, 2], [0, 0.5, 1]);
-    check("x.minimum(1)", [0, 1, 2], [0, 1, 1], [1, 0.5, 0]);
+    check("F.maximum(x, F.onesLike(x))", [0, 1, 2], [1, 1, 2], [0, 0.5, 1]);
+    check("x.minimum(F.onesLike(x))", [0, 1, 2], [0, 1, 1], [1, 0.5, 0]);
     check("F.maximum(x, x.mul(-1))", [-2, 0, 3], [2, 0, 3], [-1, 0, 1]);
     // a NaN on either side: NaN, and each side the whole gradient (PyTorch's maximum backward)
-    check("x.maximum(0)", [NaN], [NaN], [1]);
+    check("x.maximum(F.zerosLike(x))", [NaN], [NaN], [1]);
     check("x.minimum(x.mul(2))", [NaN, 1], [NaN, 1], [3, 1]);
     check("F.maximum(x, x.mul(2))", [Infinity, -1], [Infinity, -1], [1.5, 1]);
   });
@@ -193,7 +193,11 @@ describe("refused, with the argument's location", () => {
     ["x.logsumexp([1, -1])", "TSDP3004", /names a dim twice/],
     ["F.normalize(x, 0.5)", "TSDP3004", /p must be a number ≥ 1 \(Infinity included\)/],
     ["F.normalize(x, { eps: 1e-30 })", "TSDP3004", /eps = 1e-30 is too small for float32/],
-    ["F.maximum(1, 2).add(x)", "TSDP3003", /at least one of input and other must be a tensor/],
+    // torch.maximum takes tensors only (a number is Python's TypeError): a number bound is clamp's
+    ["F.maximum(1, 2).add(x)", "TSDP3003", /F\.maximum: input must be a tensor, got the number 1: PyTorch's maximum takes two tensors/],
+    ["x.maximum(3.0)", "TSDP3003", /^maximum: other must be a tensor, got the number 3: PyTorch's maximum takes two tensors \(TypeError: "maximum\(\): argument 'other' \(position 2\) must be Tensor"\); for a number bound write x\.clamp\(\{ min: 3 \}\)/],
+    ["F.minimum(x, 0.5)", "TSDP3003", /^F\.minimum: other must be a tensor, got the number 0\.5.*x\.clamp\(\{ max: 0\.5 \}\)/],
+    ["x.fmax(1)", "TSDP3003", /^fmax: other must be a tensor.*write F\.fmax\(x, F\.fullLike\(x, 1\)\)/],
   ];
   for (const [expr, code, message] of cases)
     it(expr, () => {

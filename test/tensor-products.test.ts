@@ -43,7 +43,7 @@ describe("torch's products and integrals", () => {
   });
 
   it("tensordot: n trailing dims with n leading ones, or listed dims; a batch of inputs", () => {
-    const [t1, t2] = run("const T = F.tensor([[[1, 0], [2, 1], [0, 3]], [[-1, 1], [1, 1], [2, 0]]]);\n    const x3 = x.view(-1, 2, 3);\n    return [F.tensordot(x3, T.permute(2, 1, 0).contiguous().permute(1, 0, 2).contiguous().view(3, 2, 2), { dims: 1 }).flatten(1), F.tensordot(x3, T, [[1, 2], [0, 1]])];");
+    const [t1, t2] = run("const T = F.tensor([[[1.0, 0], [2, 1], [0, 3]], [[-1, 1], [1, 1], [2, 0]]]);\n    const x3 = x.view(-1, 2, 3);\n    return [F.tensordot(x3, T.permute(2, 1, 0).contiguous().permute(1, 0, 2).contiguous().view(3, 2, 2), { dims: 1 }).flatten(1), F.tensordot(x3, T, [[1, 2], [0, 1]])];");
     const T = [[[1, 0], [2, 1], [0, 3]], [[-1, 1], [1, 1], [2, 0]]];
     // T2[j][a][b] = T.permute(2, 1, 0)[b][j][a]... written as the view of the permuted copy
     const P: number[] = [];

@@ -52,9 +52,9 @@ describe("torch.fmax / fmin", () => {
   const fmax = (a: number, b: number) => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.max(a, b));
   const fmin = (a: number, b: number) => (Number.isNaN(a) ? b : Number.isNaN(b) ? a : Math.min(a, b));
 
-  it("take the other operand where one is NaN, NaN only where both are; as F functions and methods, with a number", () => {
+  it("take the other operand where one is NaN, NaN only where both are; as F functions and methods, with a tensor of ones", () => {
     // x.log(): NaN at −1.5 and −0.25, −∞ at 0
-    const [mx, mn, both, scalar, method] = outputs("const y = x.flip(1).log(); return [F.fmax(x, y), F.fmin(x, y), F.fmax(x.log(), y), x.fmax(1), x.log().fmin(y)];");
+    const [mx, mn, both, scalar, method] = outputs("const y = x.flip(1).log(); return [F.fmax(x, y), F.fmin(x, y), F.fmax(x.log(), y), x.fmax(F.onesLike(x)), x.log().fmin(y)];");
     const y = [...xs].reverse().map(Math.log);
     close(mx, xs.map((v, i) => fmax(v, y[i])));
     close(mn, xs.map((v, i) => fmin(v, y[i])));
@@ -209,9 +209,10 @@ describe("torch.linalg.multi_dot, vecdot, matrix_power", () => {
   const pow = (a: M, n: number): M => (n === 0 ? [[1, 0], [0, 1]] : mul(pow(a, n - 1), a));
 
   it("multi_dot multiplies a chain, a 1-D first and last as row and column vectors (their dims dropped)", () => {
+    // (float literals: torch.tensor([[1, 2, 3], …]) is int64, whose matmul PyTorch's CUDA refuses)
     const [chain, rowVector, scalar, fromX] = outputs(
-      "const z = x.narrow(1, 0, 1).mul(0); const a = F.tensor([1, 2]), B = F.tensor([[1, 2, 3], [4, 5, 6]]), C = F.tensor([[1, 0], [0, 2], [1, 1]]);\n    " +
-        "return [z.add(F.linalg.multiDot([B, C, F.tensor([[1, -1], [2, 0]])]).flatten()), z.add(F.linalg.multi_dot([a, B, C])), z.add(F.linalg.multiDot([a, B, C, a])), F.linalg.multiDot([x, F.ones(6, 2), F.tensor([[1, 2], [3, 4]])])];",
+      "const z = x.narrow(1, 0, 1).mul(0); const a = F.tensor([1.0, 2]), B = F.tensor([[1.0, 2, 3], [4, 5, 6]]), C = F.tensor([[1.0, 0], [0, 2], [1, 1]]);\n    " +
+        "return [z.add(F.linalg.multiDot([B, C, F.tensor([[1.0, -1], [2, 0]])]).flatten()), z.add(F.linalg.multi_dot([a, B, C])), z.add(F.linalg.multiDot([a, B, C, a])), F.linalg.multiDot([x, F.ones(6, 2), F.tensor([[1.0, 2], [3, 4]])])];",
     );
     const B = [[1, 2, 3], [4, 5, 6]];
     const C = [[1, 0], [0, 2], [1, 1]];

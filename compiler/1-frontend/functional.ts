@@ -27,6 +27,7 @@ import { complexFunctions } from "./complex.ts";
 import { fftNamespace } from "./fft.ts";
 import { distributionsNamespace, multinomialFunction } from "./distributions.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
+import { boolActivationRefusal, floatKernelRefusal } from "./int-arithmetic.ts";
 import { spectralFunctions } from "./stft.ts";
 import { productFunctions } from "./tensor-products.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
@@ -35,7 +36,7 @@ import { checkpointFunction, noGradFunction } from "./no-grad.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { ops, safeSoftmax, softmaxDim } from "./composite-ops.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites } from "./pointwise-composites.ts";
-import { cumsumOf, flatten, roundedQuotient, softmaxDtype, tensorMethods } from "./tensor-methods.ts";
+import { cumsumOf, flatten, roundedQuotient, softmaxDtype, softmaxInput, tensorMethods } from "./tensor-methods.ts";
 import { BuiltinFunction, describe, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.nn.functional as F. Each entry binds PyTorch's arguments and emits IR ops; the nn
@@ -314,8 +315,8 @@ export const lowerings = {
   silu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("silu", [b.x], {}, who, site),
   leakyRelu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
     em.tensor("leaky_relu", [b.x], { slope: b.negativeSlope }, who, site),
-  softmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("softmax", [b.x], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
-  logSoftmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("log_softmax", [b.x], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
+  softmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("softmax", [softmaxInput(b.x, b.dtype, em, who, site)], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
+  logSoftmax: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => em.tensor("log_softmax", [softmaxInput(b.x, b.dtype, em, who, site)], { dim: softmaxDim(b.x, b.dim, who, site) }, who, site),
   // torch.cumsum(x, dim): running sums along a fixed-size dim (ops/scan.ts)
   cumsum: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => cumsumOf(b.x, b.dim, b.dtype, who, site, em),
   dropout: (b: Bound, site: CallSite, em: GraphEmitter, who: string): Value => {
@@ -382,6 +383,23 @@ export const lowerings = {
   groupNorm: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => groupNorm(b.x, b.numGroups, b.weight, b.bias, b.eps, site, em, who),
   prelu: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => prelu(b.x, b.weight, site, em, who),
 } satisfies Record<string, Lowering>;
+
+/**
+ * The compositions whose PyTorch kernels refuse integer and bool inputs (int-arithmetic.ts
+ * FLOAT_KERNELS): their parts (exp, where, clamp) take integers, so the check is at the function,
+ * for F.<name> and nn.<Layer> alike; and hardtanh, relu6 (PyTorch's hardtanh), which refuse bool only.
+ */
+const FLOAT_INPUT_COMPOSITIONS = ["elu", "selu", "celu", "softplus", "mish", "logsigmoid", "hardsigmoid", "hardshrink", "softshrink", "softmin"] as const;
+for (const name of [...FLOAT_INPUT_COMPOSITIONS, "hardtanh", "relu6"] as const) {
+  const lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => TensorValue = lowerings[name];
+  lowerings[name] = (b, site, em, who) => {
+    // (softmin's dtype= converts its input first, as softmax's: softmaxInput)
+    const input: TensorValue = name === "softmin" ? softmaxInput(b.x, b.dtype, em, who, site) : b.x;
+    if (input !== b.x) return lower({ ...b, x: input }, site, em, who);
+    const refused = name === "hardtanh" || name === "relu6" ? boolActivationRefusal("hardtanh", input.node, who) : floatKernelRefusal(name, input.node, who);
+    return refused ? fail("dtypeMismatch", refused, site.loc) : lower(b, site, em, who);
+  };
+}
 
 /**
  * PyTorch's F.scaled_dot_product_attention as a composite: softmax(q·kᵀ·scale + mask)·v, with

@@ -5,7 +5,7 @@ import { formatShape, isBatch } from "../ir/shape.ts";
 import { ShapeError } from "../ops/index.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
-import { countsBooleans, intArithmetic } from "./int-arithmetic.ts";
+import { boolActivationRefusal, countsBooleans, floatFamilyRefusal, floatKernelRefusal, intArithmetic } from "./int-arithmetic.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkConstantIndexes } from "./constant-indexes.ts";
@@ -82,6 +82,9 @@ export class GraphEmitter {
   }
 
   node(op: string, inputs: readonly Node[], attrs: Attrs, who: string, site: CallSite): Node {
+    // gelu, softmax, layer_norm, … of an integer or bool tensor: PyTorch's kernels refuse it (int-arithmetic.ts)
+    const refused = inputs.length > 0 ? (floatKernelRefusal(op, inputs[0], who) ?? floatFamilyRefusal(op, inputs, who) ?? (op === "relu" ? boolActivationRefusal("relu", inputs[0], who) : undefined)) : undefined;
+    if (refused) fail("dtypeMismatch", refused, site.loc);
     let node: Node;
     try {
       node = this.add(op, inputs, attrs, who, site);

@@ -10,11 +10,10 @@ import { isBooleanMask } from "./boolean-masks.ts";
 // integers: add, sub, mul, clamp, sum, …), converts back. Exact while every value, operand and
 // result, stays within ±2²⁴ (float32's integers): indices, positions, counts and labels do.
 // Other ops (sqrt, exp, true division, mean) give float32, as PyTorch promotes integers for them.
-// Contractions and convolutions convert int32 operands to float32 too, with a float32 result:
-// TypeScript has one number type, so a port of PyTorch's `torch.arange(0, d, 2.0)` (float) is an
-// int32 arange here, and its matmul or einsum computes what PyTorch's float one does (a genuinely
-// integer matmul, which PyTorch's CUDA refuses, gives the same values as floats, within 2²⁴).
-// Norms and losses keep refusing int32 operands.
+// Contractions, convolutions, pools and resampling refuse int32 operands, as PyTorch's CUDA does
+// ("addmm_cuda" not implemented for 'Long'; int beside float: "expected m1 and m2 to have the same
+// dtype"): tsdp compiles for CUDA, where a port's integer matmul would not run (a float literal,
+// `F.arange(0, d, 2.0)`, is a float32 tensor: float-literals.ts). Norms and losses refuse them too.
 
 /** Ops whose result is an integer tensor when every operand is (PyTorch's type promotion). */
 const KEEPS_INTEGERS = new Set([
@@ -30,7 +29,7 @@ const keepsIntegers = (op: string, attrs: Attrs): boolean =>
   // an int tensor's masked_fill with a whole number (idx.masked_fill_(idx < 0, 0)) stays int
   (op === "masked_fill" && Number.isInteger(attrs.value));
 const FAMILIES = new Set(["elementwise", "reduce", "movement"]);
-/** Families that compute in float32 only: int32 operands converted, the result float32. */
+/** Families whose PyTorch CUDA kernels take floating operands only: matrix products, convolutions, pools, resampling. */
 const FLOAT_FAMILIES = new Set(["contraction", "conv"]);
 /**
  * The operands that are values (whose dtypes decide the result's): take's others are int32
@@ -91,7 +90,6 @@ export function intArithmetic(op: string, inputs: readonly Node[], add: (op: str
     const masked = inputs.map((i, k) => (k === maskAt ? add("to_float", [i], {}) : i));
     return masked.some((i) => i.dtype === "i32") ? intArithmetic(op, masked, add, attrs) : add(op, masked);
   }
-  if (FLOAT_FAMILIES.has(opDef(op).family)) return add(op, inputs.map((i) => (i.dtype === "i32" ? add("to_float", [i], {}) : i)));
   if (!FAMILIES.has(opDef(op).family) && !KEEPS_INTEGERS.has(op)) return undefined;
   const values = valueOperands(op, inputs);
   if (!values.some((i) => i.dtype === "i32")) return undefined;
@@ -106,15 +104,73 @@ export function pytorchNonFloatDtype(n: Node): "Long" | "Bool" | undefined {
   return n.dtype === "i32" ? "Long" : isBooleanMask(n) ? "Bool" : undefined;
 }
 
+/** Why a port's tensor may be an integer one: a count made by accident (mask * 1 is int64 in PyTorch too). */
+const COUNT_HINT = "; a number written without a decimal point is an integer, as Python's, so mask.mul(1) is an int32 count and mask.mul(1.0) a float";
+
+const describeNonFloat = (dtype: "Long" | "Bool") => (dtype === "Long" ? "an int32 tensor (PyTorch's integer tensor)" : "a bool tensor (a comparison's or a logical op's result)");
+
 /**
  * The reason PyTorch raises for `who` of an integer or bool tensor (`ids.mean()`, `mask.std()`,
  * `ids.norm()`: they have no integer result and PyTorch does not promote for them), quoting
  * `pytorchSays` for that dtype; undefined for a float tensor. tsdp could compute them in float32,
  * but a model that only compiles here would not run in PyTorch, whose port it is meant to be.
  */
-export function floatOnlyRefusal(n: Node, who: string, pytorchSays: (dtype: "Long" | "Bool") => string): string | undefined {
+export function floatOnlyRefusal(n: Node, who: string, pytorchSays: (dtype: "Long" | "Bool") => string, fix = `x.float().${who.replace(/^F\./, "")}(…)`): string | undefined {
   const dtype = pytorchNonFloatDtype(n);
   if (dtype === undefined) return undefined;
-  const what = dtype === "Long" ? "an int32 tensor (PyTorch's integer tensor)" : "a bool tensor (a comparison's or a logical op's result)";
-  return `${who} of ${what}: PyTorch refuses it ("${pytorchSays(dtype)}"); convert it first, x.float().${who.replace(/^F\./, "")}(…)`;
+  const what = describeNonFloat(dtype);
+  // (a kernel's error starts with its quoted name: "lerp_cuda" not implemented for 'Long')
+  const says = pytorchSays(dtype);
+  return `${who} of ${what}: PyTorch refuses it (${says.startsWith('"') ? says : `"${says}"`}); convert it first, ${fix}`;
+}
+
+/**
+ * PyTorch's functions whose CUDA kernels are dispatched on floating types only (AT_DISPATCH_FLOATING_TYPES…
+ * in ActivationGeluKernel.cu, Lerp.cu, SoftMax.cu, …), with the name its error quotes (null where it is
+ * not quoted here), keyed by tsdp's names: IR ops, and the frontend's compositions of other ops (lerp,
+ * softplus, the exponential units), whose parts alone would take integers. Unlike sin or sigmoid
+ * (unary float ops, which promote an integer input to float32) nothing promotes before these kernels,
+ * so an integer or bool input raises '"gelu_cuda…" not implemented for 'Long'' in PyTorch.
+ */
+const FLOAT_KERNELS: Readonly<Record<string, string | null>> = {
+  gelu: "GeluCUDAKernelImpl", silu: "silu_cuda", hardswish: "hardswish_cuda", hardsigmoid: "hardsigmoid_cuda",
+  leaky_relu: "leaky_relu_cuda", leakyRelu: "leaky_relu_cuda", mish: "mish_cuda", softplus: "softplus_cuda",
+  // selu and celu are ATen's elu with their constants
+  elu: "elu_cuda", selu: "elu_cuda", celu: "elu_cuda", logsigmoid: "log_sigmoid_forward_cuda",
+  hardshrink: null, softshrink: null, lerp: "lerp_cuda",
+  softmax: "host_softmax", log_softmax: "host_softmax", logSoftmax: "host_softmax", softmin: "host_softmax",
+  layer_norm: "LayerNormKernelImpl", batch_norm: null,
+};
+
+/**
+ * The refusal of `name` (a FLOAT_KERNELS key) of `input` when it is an int32 or bool tensor, with PyTorch's
+ * error and the fix; undefined for a float32 input or a function that takes integers.
+ */
+export function floatKernelRefusal(name: string, input: Node, who: string): string | undefined {
+  if (!Object.hasOwn(FLOAT_KERNELS, name)) return undefined;
+  const kernel = FLOAT_KERNELS[name];
+  const dtype = pytorchNonFloatDtype(input);
+  if (dtype === undefined) return undefined;
+  const says = kernel ? `"${kernel}" not implemented for '${dtype}'` : "its kernel is for floating dtypes only";
+  const count = dtype === "Long" ? COUNT_HINT : "";
+  return `${who} of ${describeNonFloat(dtype)}: PyTorch refuses it (${says}; unlike sin or sigmoid, nothing promotes its input to float first); convert it first, with .float()${count}`;
+}
+
+/** PyTorch's relu and hardtanh (relu6) check for bool inputs before clamping, which takes integers. */
+export function boolActivationRefusal(name: "relu" | "hardtanh", input: Node, who: string): string | undefined {
+  if (pytorchNonFloatDtype(input) !== "Bool") return undefined;
+  const says = name === "relu" ? "Boolean inputs not supported for relu" : "Bool inputs not supported for hardtanh";
+  return floatOnlyRefusal(input, who, () => says, "with .float(), or .int() for its 0/1 as integers");
+}
+
+/**
+ * The refusal of `op` (a contraction, convolution or pool) of an int32 operand: PyTorch's CUDA
+ * GEMMs and convolutions dispatch on floating types ("addmm_cuda" not implemented for 'Long'), and
+ * an integer operand beside a float one is a dtype mismatch on every device; undefined otherwise.
+ */
+export function floatFamilyRefusal(op: string, inputs: readonly Node[], who: string): string | undefined {
+  const family = opDef(op).family;
+  if (!FLOAT_FAMILIES.has(family) || !inputs.some((i) => i.dtype === "i32")) return undefined;
+  const says = family === "contraction" ? `its matrix products are for floating dtypes only: "addmm_cuda" not implemented for 'Long'; beside a float tensor, "expected m1 and m2 to have the same dtype"` : "its convolutions and pools are for floating dtypes only; an integer input beside a float weight is a dtype mismatch on every device";
+  return `${who} of an int32 tensor (PyTorch's integer tensor): PyTorch's CUDA refuses it (${says}); convert it first, with .float()${COUNT_HINT}`;
 }

@@ -103,7 +103,11 @@ function batchNorm(ranks: readonly number[]): LayerSpec {
  */
 function heldBatchNorm(self: ModuleValue, b: Bound, input: TensorValue, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   if (modeOf(self) === true)
-    fail("unsupportedSyntax", `${who} (${self.path}) is held in train mode while the model evaluates (an overridden train(mode)); tsdp holds a BatchNorm in eval mode only`, site.loc);
+    fail(
+      "unsupportedSyntax",
+      `${who} (${self.path}) is held in train mode while the model evaluates (an overridden train(mode)); tsdp holds a BatchNorm in eval mode only. An override that never calls super.train(mode) (nor sets its modules' modes) leaves them in the train mode they were made in, as PyTorch's does: call super.train(mode) in it`,
+      site.loc,
+    );
   const [mean, variance] = ["running_mean", "running_var"].map((n) => em.stateValue(self.paramNodes.get(n)!));
   return normalizeByStatistics(ops(em, who, site), input, mean, variance, param_(self, "weight"), param_(self, "bias"), b.eps);
 }

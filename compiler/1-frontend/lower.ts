@@ -537,7 +537,11 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
   const mean = targetMeans.get(value.node);
   if (mean && !target)
     // the harness counts (or weighs) the host's targets to weight each replica's mean; without a target it has none to count
-    fail("badTraining", `a loss with ${mean.classWeights ? "class weights" : "ignoreIndex"} and reduction "mean" is weighted by the step's targets, and a loss of the output alone has none: declare the target, (out, target) => …, and pass it, trainStep(x, target); or use reduction "sum" and divide by a count of your own`, t.lossLoc);
+    fail(
+      "badTraining",
+      `a loss with ${mean.classWeights ? "class weights" : "ignoreIndex"} and reduction "mean" is weighted by the step's targets, and a loss of the output alone has none: declare the target, (out, target) => …, and pass it, trainStep(x, target) (a language model that predicts its own input's next tokens: pass those as the target, trainStep(ids, nextIds) with nextIds = ids shifted by one on the host, rather than shifting ids in forward); or use reduction "sum" and divide by a count of your own`,
+      t.lossLoc,
+    );
   if (mean) {
     // the step's form of the mean (0 on a replica with no target), which the step weights by count
     const { stepValue, ...weighting } = mean;

@@ -7,7 +7,8 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
-import { pointwiseComposites } from "./pointwise-composites.ts";
+import { floatKernelRefusal } from "./int-arithmetic.ts";
+import { pointwiseComposites, refuseNumberOperand } from "./pointwise-composites.ts";
 
 // PyTorch's pointwise math, written either way a port has it: x.rsqrt() and torch.rsqrt(x) (F.rsqrt
 // here, as tsdp's F holds torch's functions too). One table, so the method and the function agree.
@@ -175,6 +176,8 @@ const requireRank = (t: TensorValue, rank: number, who: string, what: string, si
 const nanIgnoringExtremum = (wins: "ge" | "le"): MathFunction => ({
   args: [arg("other", "numberOrTensor")],
   lower: (x, b, site, em, who) => {
+    // (clamp is not NaN-ignoring: a number's tensor keeps fmax's meaning)
+    refuseNumberOperand(who, [x, b.other], wins === "ge" ? "min" : "max", site, `write F.${who.replace(/^F\./, "")}(x, F.fullLike(x, ${b.other}))`);
     const c = ops(em, who, site);
     const y = () => operand(b.other, em, site);
     return c.op("where", [c.op("ne", [y(), y()]), x, c.op("where", [c.op(wins, [x, y()]), x, y()])]);
@@ -236,6 +239,11 @@ Object.assign(mathFunctions, {
   lerp: {
     args: [arg("end", "tensor"), arg("weight", "numberOrTensor")],
     lower: (x, b, site, em, who) => {
+      // lerp_cuda dispatches on floating types: integer or bool start, end or weight raise (int-arithmetic.ts)
+      for (const t of [x, b.end, b.weight]) {
+        const refused = t instanceof TensorValue ? floatKernelRefusal("lerp", t.node, who) : undefined;
+        if (refused) fail("dtypeMismatch", refused, site.loc);
+      }
       const c = ops(em, who, site);
       return c.op("add", [x, c.op("mul", [operand(b.weight, em, site), c.op("sub", [b.end, x])])]);
     },

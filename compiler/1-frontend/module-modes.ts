@@ -31,7 +31,9 @@ export function heldMode(m: ModuleValue): "eval" | "train" | undefined {
  */
 export function recordModes(root: ModuleValue, inTrain: ReadonlyMap<ModuleValue, boolean>, inEval: ReadonlyMap<ModuleValue, boolean>, site: CallSite): void {
   for (const [path, m] of namedModules(root)) {
-    const modes = { train: inTrain.get(m) ?? true, eval: inEval.get(m) ?? false };
+    // a module no call reached (an override that neither calls super.train(mode) nor sets its
+    // children's modes) keeps the mode it was made in, as in PyTorch: training, in both modes
+    const modes = { train: inTrain.get(m) ?? true, eval: inEval.get(m) ?? true };
     if (!modes.train && modes.eval)
       fail("unsupportedSyntax", `${path || "the model"} (${m.typeName}) ends in eval mode when the model trains and in train mode when it evaluates; an overridden train(mode) may hold a module in one mode, not swap them`, site.loc);
     m.modes = modes.train && !modes.eval ? undefined : modes;

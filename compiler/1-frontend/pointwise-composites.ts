@@ -242,10 +242,26 @@ const SELU_SCALE = 1.0507009873554804934193349852946;
 const FLT_MAX = 3.4028234663852886e38;
 const FLT_MIN_NORMAL = 1.1754943508222875e-38;
 
+/**
+ * torch.maximum / minimum / fmax / fmin take two tensors: a number operand is Python's TypeError there
+ * ("maximum(): argument 'other' (position 2) must be Tensor, not float"). A number bound is clamp's.
+ */
+export function refuseNumberOperand(who: string, operands: readonly unknown[], bound: "min" | "max", site: CallSite, fix?: string): void {
+  const at = operands.findIndex((v) => typeof v === "number");
+  if (at < 0) return;
+  const v = operands[at] as number;
+  const [name, base] = [["input", "other"][at], who.replace(/^F\./, "")];
+  fail(
+    "wrongArgumentType",
+    `${who}: ${name} must be a tensor, got the number ${v}: PyTorch's ${base} takes two tensors (TypeError: "${base}(): argument '${name}' (position ${at + 1}) must be Tensor"); ${fix ?? `for a number bound write x.clamp({ ${bound}: ${v} })`}`,
+    site.loc,
+  );
+}
+
 function extremum(b: Bound, site: CallSite, em: GraphEmitter, who: string, wins: "gt" | "lt"): TensorValue {
   const a = operandOf(b.input)!;
   const other = operandOf(b.other)!;
-  if (!(a instanceof TensorValue) && !(other instanceof TensorValue)) fail("wrongArgumentType", `${who}: at least one of input and other must be a tensor`, site.loc);
+  refuseNumberOperand(who, [a, other], wins === "gt" ? "min" : "max", site);
   const c = ops(em, who, site);
   const loses = wins === "gt" ? "lt" : "gt";
   // a tie takes a/2 + b/2: the value itself, half the gradient each. A NaN fails all three

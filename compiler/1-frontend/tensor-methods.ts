@@ -219,7 +219,18 @@ function legacyUnbiased(method: Method): Method {
  * softmax's dtype (Hugging Face's softmax(…, dtype=torch.float32)): computing in float32 is what
  * tsdp does anyway, so "float32" is accepted and nothing else.
  */
-export const softmaxDtype = opt("dtype", "string", "float32", { choices: ["float32"] });
+export const softmaxDtype = opt("dtype", "string", null, { nullable: true, choices: ["float32"] });
+
+/**
+ * softmax's input as PyTorch's dtype= converts it, before the kernel: so an integer or bool input,
+ * which the kernel alone refuses ("host_softmax" not implemented for 'Long'), is taken with dtype given.
+ */
+export function softmaxInput(x: TensorValue, dtype: string | null | undefined, em: GraphEmitter, who: string, site: CallSite): TensorValue {
+  // (nn.Softmax has no dtype: undefined)
+  if (dtype === null || dtype === undefined) return x;
+  if (x.node.dtype === "i32") return em.tensor("to_float", [x], {}, who, site);
+  return isBooleanMask(x.node) ? new TensorValue(em.floatOfMask(x.node, who, site)) : x;
+}
 
 /**
  * torch.max(x, dim) / min(x, dim) as (values, indices): the values are x taken at the indices (its
@@ -496,12 +507,12 @@ export const tensorMethods: Record<string, Method> = {
     return em.tensor("argmax", [em.tensor("neg", [x], {}, "argmin", site)], { dims: [b.dim], keepdim: b.keepdim }, "argmin", site);
   },
   softmax: (x, args, site, em) => {
-    const { dim } = bindArgs("softmax", [arg("dim", "int"), softmaxDtype], args, site);
-    return em.tensor("softmax", [x], { dim }, "softmax", site);
+    const { dim, dtype } = bindArgs("softmax", [arg("dim", "int"), softmaxDtype], args, site);
+    return em.tensor("softmax", [softmaxInput(x, dtype, em, "softmax", site)], { dim }, "softmax", site);
   },
   logSoftmax: (x, args, site, em) => {
-    const { dim } = bindArgs("logSoftmax", [arg("dim", "int"), softmaxDtype], args, site);
-    return em.tensor("log_softmax", [x], { dim }, "logSoftmax", site);
+    const { dim, dtype } = bindArgs("logSoftmax", [arg("dim", "int"), softmaxDtype], args, site);
+    return em.tensor("log_softmax", [softmaxInput(x, dtype, em, "logSoftmax", site)], { dim }, "logSoftmax", site);
   },
   // DETR's not_mask.cumsum(1, dtype=torch.float32): converted first, as PyTorch's dtype does
   cumsum: (x, args, site, em) => {
