@@ -16,7 +16,7 @@ import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
 import { noteTrueDivision } from "../float-literals.ts";
 import { locOf } from "../source.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, describe, drawTakenBy, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
 import { ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
 import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
@@ -231,7 +231,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     const name = e.getText();
     if (name === "undefined") return undefined;
     const found = scope.lookup(name);
-    if (found) return found.value;
+    if (found) return drawTakenBy(found.value);
     if (name === "console") return this.consoleObject(e);
     if (runtimeOnlyGlobals.has(name))
       fail("undefinedName", `'${name}' cannot be used in a model file: tsdp evaluates models statically and never runs them`, locOf(e));
