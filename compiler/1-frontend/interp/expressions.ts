@@ -124,6 +124,12 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const v = this.evalExpr(operand, scope);
       return isPoison(v) ? poison : typeOf(v);
     },
+    // void x: a TypeScript port's mark of a value it leaves unused (`const [q, r] = …; void r;`, for
+    // noUnusedLocals); as JavaScript, x is evaluated and the result is undefined
+    [SyntaxKind.VoidExpression]: (e: TsNode & { getExpression(): Expression }, scope) => {
+      const v = this.evalExpr(e.getExpression(), scope);
+      return isPoison(v) ? poison : undefined;
+    },
     // delete obj.key / delete obj[key] on a plain object (torchvision's IntermediateLayerGetter trims
     // its copy of the layers by name); a module's, an array's or a Map's entries are refused
     [SyntaxKind.DeleteExpression]: (e: TsNode & { getExpression(): Expression }, scope) => {
