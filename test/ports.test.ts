@@ -3,7 +3,7 @@
 // pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2,
 // yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial, a Conformer encoder as
 // lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer, Microsoft's Swin Transformer block, BlinkDL's RWKV-4, Meta's Llama with
-// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN, jik876's HiFi-GAN generator, facebookresearch's MAE), run by the reference interpreter: they compile, their
+// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN, jik876's HiFi-GAN generator, facebookresearch's MAE, Hugging Face's DeBERTa-v2), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -378,6 +378,18 @@ describe("ported models", () => {
     // mask_ratio 0.75 of 16 patches: 4 kept (0) and 12 masked (1) in every row, in shuffled places
     for (let r = 0; r < 3; r++) expect(Array.from(mask.data.slice(r * 16, r * 16 + 16)).filter((v) => v === 0).length).toBe(4);
     expect(Array.from(loss.data).every(Number.isFinite)).toBe(true);
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("DeBERTa-v2 (port68): log-bucketed relative positions, the position projections repeated per sample (.repeat(B·H // H, 1, 1)) and gathered (c2p, p2c); each sample's logits are its own, gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/deberta.ts");
+    expect(graph.params.slice(0, 3).map((p) => p.attrs.name)).toEqual(["wordEmbeddings.weight", "embNorm.weight", "embNorm.bias"]);
+    const state = initState(graph, 0);
+    const a = [1, 5, 7, 3, 9, 2, 4, 0, 0];
+    const b = [1, 8, 8, 6, 2, 11, 13, 17, 0];
+    const logits = (rows: number[][]) => Array.from(runReference(graph, { inputIds: nd([rows.length, 9], rows.flat()) }, state).outputs[0].data);
+    // the repeat tiles the [H, 2k, d] projections once per sample: a batch of two is each sample alone, to float64's rounding
+    const both = logits([a, b]);
+    [...logits([a]), ...logits([b])].forEach((v, i) => expect(both[i]).toBeCloseTo(v, 12));
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
 });
