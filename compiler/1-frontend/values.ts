@@ -130,8 +130,8 @@ export class StaticTensor {
 
 /**
  * Constructor tensors that took a random draw in place (`t.uniform_(-s, s); return t`, lucidrains'
- * `init_` helpers): PyTorch's t holds the draw from then on, so a read of a variable bound to t
- * reads the draw (interp's identifier). A read of t by other ways (a view of it) stays refused.
+ * `init_` helpers): PyTorch's t holds the draw from then on, so a read of t through a variable, a
+ * field or an element (interp's expressions) reads the draw. A view of t stays refused.
  */
 const drawsTaken = new WeakMap<TensorValue, StaticTensor>();
 

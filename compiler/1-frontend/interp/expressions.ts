@@ -159,7 +159,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const obj = this.evalExpr(e.getExpression(), scope);
       if (isPoison(obj)) return poison;
       if (e.hasQuestionDotToken() && (obj === null || obj === undefined)) throw SHORT_CIRCUIT;
-      return this.getProperty(obj, e.getName(), this.site(e));
+      // a field holding a constructor tensor that took a draw in place (this.t.uniform_()) reads the draw
+      return drawTakenBy(this.getProperty(obj, e.getName(), this.site(e)));
     },
     [SyntaxKind.ElementAccessExpression]: (e: ElementAccessExpression, scope) => {
       const obj = this.evalExpr(e.getExpression(), scope);
@@ -170,7 +171,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const key = this.evalExpr(arg, scope);
       if (isPoison(obj) || isPoison(key)) return poison;
       // a module indexed by a name is reported at the name
-      return this.getElement(obj, key, this.site(obj instanceof ModuleValue && obj.kind === "user" ? arg : e));
+      return drawTakenBy(this.getElement(obj, key, this.site(obj instanceof ModuleValue && obj.kind === "user" ? arg : e)));
     },
     [SyntaxKind.CallExpression]: (e: CallExpression, scope) => this.callExpression(e, scope),
     [SyntaxKind.NewExpression]: (e: NewExpression, scope) => {
