@@ -261,7 +261,18 @@ describe("in-place changes tsdp cannot follow are refused, with where and why", 
     expect(Array.from((after.graph.params[0].attrs.init as { values: ArrayLike<number> }).values)).toEqual([1, 1, 1, 0, 1, 2]);
     // a table nn.Embedding.fromPretrained took is copied into the layer's declaration: a later change would not reach it
     expect(first(ctor("const t = F.ones(6, 1); this.p = new nn.Parameter(F.ones(6)); this.e = nn.Embedding.fromPretrained(t); t.add_(1);"))).toMatch(/^TSDP2018 7: add_: this tensor already gave an nn.Parameter or buffer its initial value/);
-    expect(first(ctor("const t = F.empty(6); t.uniform_(-1, 1); this.p = new nn.Parameter(t);"))).toMatch(/^TSDP2018 7: uniform_ in a constructor makes a random initial value/);
+    // a variable bound to a tensor that took a draw in place reads the draw, as PyTorch's t holds it
+    // (lucidrains' init_: tensor.uniform_(-std, std); return tensor); a view of it cannot hold it
+    expect(lowerSource(ctor("const t = F.empty(6); t.uniform_(-1, 1); this.p = new nn.Parameter(t);")).graph.params[0].attrs.init).toEqual({ kind: "uniform", bound: 1 });
+    const initHelper = "function init_(tensor: Tensor) { const std = 1 / Math.sqrt(tensor.shape[tensor.shape.length - 1]); tensor.uniform_(-std, std); return tensor; }\n";
+    const helped = lowerSource(initHelper + ctor("const t = F.zeros(2, 4); init_(t); this.p = new nn.Parameter(init_(F.zeros(6)).mul(2)); t.mul_(3); this.registerBuffer('b', t);"));
+    expect(helped.graph.params[0].attrs.init).toMatchObject({ kind: "uniform", bound: 2 / Math.sqrt(6) });
+    expect(helped.graph.buffers[0].attrs.init).toMatchObject({ kind: "uniform", bound: 1.5 });
+    // through a field and an array element too
+    const fields = lowerSource(ctor("const o = { t: F.zeros(6) }; o.t.normal_(0, 2); const ts = [F.zeros(6)]; ts[0].uniform_(-3, 3); this.p = new nn.Parameter(o.t); this.registerBuffer('b', ts[0]);"));
+    expect(fields.graph.params[0].attrs.init).toEqual({ kind: "normal", std: 2 });
+    expect(fields.graph.buffers[0].attrs.init).toMatchObject({ kind: "uniform", bound: 3 });
+    expect(first(ctor("const t = F.empty(6); const v = t.view(2, 3); t.uniform_(-1, 1); this.p = new nn.Parameter(v.flatten());"))).toMatch(/^TSDP2018 7: uniform_ in a constructor makes a random initial value/);
     // the value the draw returns is the initializer
     const { graph } = lowerSource(ctor("this.p = new nn.Parameter(F.empty(6).normal_(0, 0.02));"));
     expect(graph.params[0].attrs.init).toEqual({ kind: "normal", std: 0.02 });

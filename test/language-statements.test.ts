@@ -126,6 +126,10 @@ describe("typeof", () => {
     expect(built(kernel("3")).params).toEqual(built(kernel("[3]")).params);
     expect(lowerSource(kernel("[3]")).graph.outputs[0].shape.at(-1)).toBe(6);
   });
+  it("void x evaluates x and is undefined (a port's mark of a value it leaves unused)", () => {
+    expect(output(model(FC, "const [h, unused] = [this.fc(x), x.size(0)]; void unused; if (void 0 !== undefined) throw new Error('void'); return h;"))).toEqual(ONCE);
+    expect(first(model(FC, "void x.foo(); return x;"))).toMatch(/foo/);
+  });
 });
 
 describe("enums", () => {

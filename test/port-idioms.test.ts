@@ -186,7 +186,15 @@ describe("torch.no_grad, a table's rows per sample, repeat by the batch, int32 t
     expect(picked).toEqual([4, 1, 8, 5]);
     expect(empty).toEqual(Array(8).fill(0));
     expect(first(model('return x.indexSelect(1, F.tensor([0.5], { dtype: "int32" }));', "x: Tensor<[Batch, 4]>"))).toMatch(/dtype int32 takes integers of at most 2\^24 in magnitude, got 0\.5/);
-    expect(first(model("return x.repeat(x.size(0), 1);", "x: Tensor<[Batch, 4]>"))).toMatch(/repeat: repeats must be non-negative integers, got \[Batch\] for dim 0/);
+    expect(first(model("return x.repeat(x.size(0), 1);", "x: Tensor<[Batch, 4]>"))).toMatch(/repeat: \[Batch\] copies of \[Batch, 4\], which holds the batch already, would make a tensor with two dims of the batch/);
+    expect(first(model("return F.ones(2, 3).repeat(x.size(0), x.size(0)).add(1);", "x: Tensor<[Batch, 4]>"))).toMatch(/are repeated by the batch in another dim too/);
+  });
+  it("repeat by the batch of a fixed dim longer than 1 (DeBERTa's position projections .repeat(B·H // H, 1, 1)) tiles it per sample", () => {
+    // [2, 3] tiled B times along dim 0 is [2·B, 3]; viewed [B, 2, 3] each sample holds the whole table
+    const src = model("return F.arange(6).float().view(2, 3).repeat(Math.floor(x.size(0) * 2 / 2), 1).view(-1, 2, 3).add(x);", "x: Tensor<[Batch, 2, 3]>");
+    const { graph } = lowerSource(src);
+    expect(formatShape(graph.outputs[0].shape)).toBe("[Batch, 2, 3]");
+    expect(outputs(src, { x: nd([2, 2, 3], [0, 0, 0, 0, 0, 0, 10, 10, 10, 10, 10, 10]) })[0]).toEqual([0, 1, 2, 3, 4, 5, 10, 11, 12, 13, 14, 15]);
   });
   it("an int32 buffer (Swin's relative_position_index) is a constant index table, read as the rows it names", () => {
     const src = model(

@@ -3,7 +3,8 @@
 // pytorch/examples, Hugging Face's BertForSequenceClassification, torchvision's MobileNetV2,
 // yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial, a Conformer encoder as
 // lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer, Microsoft's Swin Transformer block, BlinkDL's RWKV-4, Meta's Llama with
-// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN, jik876's HiFi-GAN generator, facebookresearch's MAE, juho-lee's Set Transformer), run by the reference interpreter: they compile, their
+// Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN, jik876's HiFi-GAN generator, facebookresearch's MAE, juho-lee's Set Transformer,
+// Hugging Face's DeBERTa-v2), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -391,6 +392,18 @@ describe("ported models", () => {
     // elements reversed: the same outputs (float64 reference, sums in another order)
     const reversed = sets.map((set) => Array.from({ length: 7 }, (_, e) => set.slice((6 - e) * 3, (7 - e) * 3)).flat());
     run(reversed).forEach((v, i) => expect(v).toBeCloseTo(together[i], 12));
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("DeBERTa-v2 (port68): log-bucketed relative positions, the position projections repeated per sample (.repeat(B·H // H, 1, 1)) and gathered (c2p, p2c); each sample's logits are its own, gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/deberta.ts");
+    expect(graph.params.slice(0, 3).map((p) => p.attrs.name)).toEqual(["wordEmbeddings.weight", "embNorm.weight", "embNorm.bias"]);
+    const state = initState(graph, 0);
+    const a = [1, 5, 7, 3, 9, 2, 4, 0, 0];
+    const b = [1, 8, 8, 6, 2, 11, 13, 17, 0];
+    const logits = (rows: number[][]) => Array.from(runReference(graph, { inputIds: nd([rows.length, 9], rows.flat()) }, state).outputs[0].data);
+    // the repeat tiles the [H, 2k, d] projections once per sample: a batch of two is each sample alone, to float64's rounding
+    const both = logits([a, b]);
+    [...logits([a]), ...logits([b])].forEach((v, i) => expect(both[i]).toBeCloseTo(v, 12));
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
 });

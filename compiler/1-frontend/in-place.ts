@@ -6,7 +6,7 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { change } from "./in-place-journal.ts";
-import { BuiltinFunction, describe, ParameterValue, StaticTensor, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, ParameterValue, StaticTensor, takeDraw, TensorValue, type CallSite, type Value } from "./values.ts";
 import { leaveFamily, refuseSharers, storageOf, writeThrough } from "./views.ts";
 import { isState } from "./state-updates.ts";
 
@@ -262,7 +262,8 @@ function broadcastInto(x: TensorValue, src: TensorValue, who: string, site: Call
 
 /**
  * In a constructor, `F.empty(n).uniform_(-b, b)` is a random initial value (a StaticTensor, drawn
- * when the model is created); the receiver itself cannot become one, so its later reads are refused.
+ * when the model is created). The receiver object cannot become one: a variable bound to it reads
+ * the draw from then on (takeDraw), and its other reads (views sharing its storage) are refused.
  */
 function constructorDraw(x: TensorValue, name: string, args: Value[], site: CallSite): Value {
   const shape = x.node.shape;
@@ -280,5 +281,6 @@ function constructorDraw(x: TensorValue, name: string, args: Value[], site: Call
   const why = `${name} in a constructor makes a random initial value, drawn when the model is created, which this tensor cannot hold; use the value it returns (w = F.empty(…).${name}(…))`;
   change(x, x.node, () => fail("inPlaceAlias", why, site.loc));
   refuseSharers(x, why, site);
+  takeDraw(x, result);
   return result;
 }

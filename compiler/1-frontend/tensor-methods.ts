@@ -378,8 +378,12 @@ export const tensorMethods: Record<string, Method> = {
     if (lead < 0) fail("invalidArgument", `repeat: number of repeat dims (${sizes.length}) can not be smaller than number of dimensions of tensor (${shape.length})`, site.loc);
     const padded: Dim[] = [...new Array<Dim>(lead).fill(1), ...shape];
     sizes.forEach((r, i) => {
-      // x.size(0) copies of a dim of 1 (PointNet's identity .repeat(batchsize, 1)) are an expand to the batch
-      if (isBatch(r) && padded[i] === 1 && !shape.some(isBatch)) return;
+      // x.size(0) copies of a fixed dim (PointNet's identity .repeat(batchsize, 1); DeBERTa's
+      // position projections [H, 2k, d] .repeat(B·H // H, 1, 1)) tile it per sample: [r·d], the
+      // batch outermost, so each replica's share of it holds its own samples' copies
+      if (isBatch(r) && !shape.some(isBatch) && sizes.filter(isBatch).length === 1) return;
+      if (isBatch(r))
+        fail("shapeMismatch", `repeat: ${formatShape([r])} copies of ${formatShape(shape)}, which ${shape.some(isBatch) ? "holds the batch already" : "are repeated by the batch in another dim too"}, would make a tensor with two dims of the batch; repeat a tensor without the batch along one dim`, site.loc);
       if (typeof r !== "number" || r < 0) fail("invalidArgument", `repeat: repeats must be non-negative integers, got ${typeof r === "number" ? r : formatShape([r])} for dim ${i}`, site.loc);
       // each replica would tile its own share of the batch, which is not the whole batch tiled
       if (r !== 1 && isBatch(padded[i])) fail("shapeMismatch", `repeat: cannot repeat dim ${i} of ${formatShape(shape)}, the batch (split across devices); only 1 there`, site.loc);
@@ -388,7 +392,10 @@ export const tensorMethods: Record<string, Method> = {
     const stretched = padded.flatMap((d, i) => [sizes[i], d]);
     const viewed = em.tensor("reshape", [x], { shape: spread }, "repeat", site);
     const expanded = em.tensor("expand", [viewed], { shape: stretched as Dim[] }, "repeat", site);
-    return em.tensor("reshape", [expanded], { shape: padded.map((d, i) => (isBatch(d) ? d : isBatch(sizes[i]) ? sizes[i] : (sizes[i] as number) * d)) }, "repeat", site);
+    return em.tensor("reshape", [expanded], { shape: padded.map((d, i) => {
+      const r = sizes[i];
+      return isBatch(d) ? d : isBatch(r) ? batchTimes(r.batch * d) : r * d;
+    }) }, "repeat", site);
   },
   expandAs: (x, args, site, em) => {
     const { other } = bindArgs("expandAs", [arg("other", "tensor")], args, site);

@@ -129,6 +129,22 @@ export class StaticTensor {
 }
 
 /**
+ * Constructor tensors that took a random draw in place (`t.uniform_(-s, s); return t`, lucidrains'
+ * `init_` helpers): PyTorch's t holds the draw from then on, so a read of t through a variable, a
+ * field or an element (interp's expressions) reads the draw. A view of t stays refused.
+ */
+const drawsTaken = new WeakMap<TensorValue, StaticTensor>();
+
+export function takeDraw(t: TensorValue, draw: StaticTensor): void {
+  drawsTaken.set(t, draw);
+}
+
+/** The draw a constructor tensor took in place, else v itself. */
+export function drawTakenBy(v: Value): Value {
+  return v instanceof TensorValue ? (drawsTaken.get(v) ?? v) : v;
+}
+
+/**
  * nn.Parameter(init): a trainable tensor of a user's module, registered under the field name it
  * is assigned to. `init` is mutable: nn.init.normal_(p, ...) redraws it in place, as in PyTorch.
  */

@@ -16,7 +16,7 @@ import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
 import { noteTrueDivision } from "../float-literals.ts";
 import { locOf } from "../source.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, describe, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, describe, drawTakenBy, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
 import { ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
 import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
@@ -124,6 +124,12 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const v = this.evalExpr(operand, scope);
       return isPoison(v) ? poison : typeOf(v);
     },
+    // void x: a TypeScript port's mark of a value it leaves unused (`const [q, r] = …; void r;`, for
+    // noUnusedLocals); as JavaScript, x is evaluated and the result is undefined
+    [SyntaxKind.VoidExpression]: (e: TsNode & { getExpression(): Expression }, scope) => {
+      const v = this.evalExpr(e.getExpression(), scope);
+      return isPoison(v) ? poison : undefined;
+    },
     // delete obj.key / delete obj[key] on a plain object (torchvision's IntermediateLayerGetter trims
     // its copy of the layers by name); a module's, an array's or a Map's entries are refused
     [SyntaxKind.DeleteExpression]: (e: TsNode & { getExpression(): Expression }, scope) => {
@@ -153,7 +159,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const obj = this.evalExpr(e.getExpression(), scope);
       if (isPoison(obj)) return poison;
       if (e.hasQuestionDotToken() && (obj === null || obj === undefined)) throw SHORT_CIRCUIT;
-      return this.getProperty(obj, e.getName(), this.site(e));
+      // a field holding a constructor tensor that took a draw in place (this.t.uniform_()) reads the draw
+      return drawTakenBy(this.getProperty(obj, e.getName(), this.site(e)));
     },
     [SyntaxKind.ElementAccessExpression]: (e: ElementAccessExpression, scope) => {
       const obj = this.evalExpr(e.getExpression(), scope);
@@ -164,7 +171,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const key = this.evalExpr(arg, scope);
       if (isPoison(obj) || isPoison(key)) return poison;
       // a module indexed by a name is reported at the name
-      return this.getElement(obj, key, this.site(obj instanceof ModuleValue && obj.kind === "user" ? arg : e));
+      return drawTakenBy(this.getElement(obj, key, this.site(obj instanceof ModuleValue && obj.kind === "user" ? arg : e)));
     },
     [SyntaxKind.CallExpression]: (e: CallExpression, scope) => this.callExpression(e, scope),
     [SyntaxKind.NewExpression]: (e: NewExpression, scope) => {
@@ -231,7 +238,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     const name = e.getText();
     if (name === "undefined") return undefined;
     const found = scope.lookup(name);
-    if (found) return found.value;
+    if (found) return drawTakenBy(found.value);
     if (name === "console") return this.consoleObject(e);
     if (runtimeOnlyGlobals.has(name))
       fail("undefinedName", `'${name}' cannot be used in a model file: tsdp evaluates models statically and never runs them`, locOf(e));

@@ -79,7 +79,6 @@ export function describeSyntax(node: TsNode): string {
     [SyntaxKind.RegularExpressionLiteral]: "a regular expression",
     [SyntaxKind.BigIntLiteral]: "a bigint literal",
     [SyntaxKind.SetAccessor]: "a setter",
-    [SyntaxKind.VoidExpression]: "void",
   };
   return names[node.getKind()] ?? `${node.getKindName()} ('${node.getText().split("\n")[0].slice(0, 40)}')`;
 }
