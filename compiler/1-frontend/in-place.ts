@@ -125,7 +125,7 @@ export function inPlaceMethod(
     if (!shapeEq(result.node.shape, x.node.shape))
       fail("shapeMismatch", `${name}: the result's shape ${formatShape(result.node.shape)} is not x's ${formatShape(x.node.shape)}, and an in-place result is written into x (PyTorch refuses it too)`, site.loc);
     if (result.node.dtype !== x.node.dtype)
-      fail("dtypeMismatch", `${name}: the result is ${dtypeNames[result.node.dtype]} and x is ${dtypeNames[x.node.dtype]}; an in-place result keeps x's dtype (PyTorch refuses the cast)`, site.loc);
+      fail("dtypeMismatch", `${name}: the result is ${dtypeNames[result.node.dtype]} and x is ${dtypeNames[x.node.dtype]}; an in-place result keeps x's dtype, and PyTorch refuses this cast ("result type Float can't be cast to the desired output type Long", Int for an int32 tensor): give it an integer operand, or make x float32`, site.loc);
     writeThrough(x, result.node, name, site, em);
     if (phase === "construct") retakeInitial(x, em, site);
     return x;
