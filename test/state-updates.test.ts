@@ -284,6 +284,39 @@ export class M extends nn.Module {
     }
   }, 300_000);
 
+  it("on the CPU target: a BatchNorm1d held in train mode updates its statistics in eval calls, on 1 and 2 devices as the reference's (replica 0's share)", async () => {
+    const src = `${header}
+export class Net extends nn.Module {
+  bn = new nn.BatchNorm1d(3);
+  fc = new nn.Linear(3, 2);
+  train(mode = true) { super.train(mode); this.bn.train(); return this; }
+  forward(x: Tensor<[Batch, 3]>) { return this.fc(this.bn(x)); }
+}
+`;
+    const dir = writeFiles({ "model.ts": src });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: TEST_TARGET, outDir: join(scratchDir("tsdp-held-train-"), "out") });
+    const graph = model.graph;
+    const batch = 6;
+    const xs = Float32Array.from(normals(batch * 3, 51, 1));
+    for (const devices of TEST_TARGET === "cpu" ? [1, 2] : [1]) {
+      const share = Math.ceil(batch / devices);
+      const state = initState(graph, 0);
+      let want: ArrayLike<number> = [];
+      for (let call = 0; call < 2; call++) want = runReference(graph, { x: nd([share, 3], xs.slice(0, share * 3)) }, state, { training: false }).outputs[0].data;
+      const m = await load(build.outDir, { devices });
+      try {
+        m.train(false);
+        let out: ArrayLike<number> = [];
+        for (let call = 0; call < 2; call++) out = m.forwardAllSync(tensor(xs, [batch, 3]))[0].data as Float32Array;
+        near(Array.from(out).slice(0, share * 2), want, `${devices} devices: eval output, replica 0's share`);
+        for (const name of ["bn.running_mean", "bn.running_var"]) near(m.getParameter(name).data as Float32Array, state.buffers.get(name)!.data, `${devices} devices: ${name}`);
+        expect(m.getParameter("bn.num_batches_tracked").data).toEqual(BigInt64Array.of(2n));
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 300_000);
+
   it("on the CPU target: a BatchNorm2d and a Dropout an overridden train(mode) holds in eval (norm_eval), 2 steps on 1 and 2 devices, as the reference's", async () => {
     const src = `${header}
 class Backbone extends nn.Module {
