@@ -13,7 +13,7 @@ import type { ModuleValue } from "./values.ts";
 
 /** The integer buffers of one lowering: those to hold as state, and those forward was found to change. */
 export class CounterBuffers {
-  /** Keys of the integer buffers a earlier pass found forward changes: registered as int32 state. */
+  /** Keys of the integer buffers an earlier pass found forward changes: registered as int32 state. */
   readonly held: ReadonlySet<string>;
   /** Keys found changed by forward in this pass while they were constants. */
   readonly found = new Set<string>();
