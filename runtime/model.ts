@@ -970,7 +970,10 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       // SGD's momentum buffers before the first step with momentum are PyTorch's None: not saved
       if (kind === "SGD" && spec.kind === "optimizer" && scalars && !scalars.momentumStarted) continue;
       const value = this.getParameter(name);
-      tensors.push({ name: spec.kind === "optimizer" ? `optimizer.${name}` : name, dtype: dtypes[spec.dtype], shape: spec.shape as number[], data: value.data });
+      // an int32 buffer (a counter forward advances) as PyTorch's torch.tensor(0) holds it, int64, as the
+      // integer tables below and num_batches_tracked are saved: loading narrows it back, checking the range
+      const widened = spec.dtype === "int32" ? { dtype: "I64", data: BigInt64Array.from(value.data as Int32Array, (v) => BigInt(v)) } : { dtype: dtypes[spec.dtype], data: value.data };
+      tensors.push({ name: spec.kind === "optimizer" ? `optimizer.${name}` : name, shape: spec.shape as number[], ...widened });
     }
     // the integer tables the model computes, as PyTorch saves them: a strict load of the file takes it
     for (const key of this.#keys.constants.keys()) {

@@ -147,3 +147,27 @@ describe("one BatchNorm called twice in a forward (a shared encoder on two views
     }
   }, 600_000);
 });
+
+describe("a BatchNorm an overridden train(mode) holds in train mode, on the GPU's shape", () => {
+  it("a BatchNorm held in train mode (an overridden train) runs the split kernels in train mode in eval calls: the statistics move as the reference's", async () => {
+    const dir = writeFiles({
+      "model.ts": `${header}export class M extends nn.Module {\n  bn = new nn.BatchNorm2d(2);\n  train(mode = true) { super.train(mode); this.bn.train(); return this; }\n  forward(x: Tensor<[Batch, 2, 32, 32]>) { return this.bn(x); }\n}\n`,
+    });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", shapeFor: "gpu", outDir: join(dir, "gpu") });
+    expect(readFileSync(join(build.outDir, "model.cu"), "utf8")).toMatch(/_parts_stats_kernel\(/);
+    const xs = Float32Array.from(normals(9 * 2 * 1024, 3, 1));
+    const state = initState(model.graph, 0);
+    const m = await load(build.outDir, { devices: [0] });
+    try {
+      m.train(false);
+      for (let call = 0; call < 2; call++) {
+        const want = runReference(model.graph, { x: nd([9, 2, 32, 32], xs) }, state, { training: false }).outputs[0].data;
+        expectClose(m.forwardAllSync(tensor(xs, [9, 2, 32, 32]))[0].data as Float32Array, want, `eval call ${call}`);
+      }
+      for (const name of ["bn.running_mean", "bn.running_var"]) expectClose(m.getParameter(name).data as Float32Array, state.buffers.get(name)!.data, name);
+      expect(m.getParameter("bn.num_batches_tracked").data).toEqual(BigInt64Array.of(2n));
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+});

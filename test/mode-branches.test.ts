@@ -179,6 +179,33 @@ export class M extends nn.Module {
     expect(graph.nodes.filter((n) => n.op === "batch_norm").length).toBe(1);
   });
 
+  it("a BatchNorm2d held in train mode (an overridden train that puts it back) normalizes by the batch and updates its statistics in eval calls too, as PyTorch's", () => {
+    // before: TSDP2001 "is held in train mode while the model evaluates … tsdp holds a BatchNorm in eval mode only"
+    const { graph } = lowerSource(held("bn = new nn.BatchNorm2d(2, { momentum: null });", "this.bn.train();", "return this.bn(x);"));
+    expect(graph.heldModes).toEqual({ bn: "train" });
+    const run = (training: boolean) => {
+      const state = initState(graph, 0);
+      const outs = [0, 1].map(() => Array.from(runReference(graph, { x: x4 }, state, { training }).outputs[0].data));
+      return { outs, stats: ["bn.running_mean", "bn.running_var", "bn.num_batches_tracked"].map((n) => Array.from(state.buffers.get(n)!.data)) };
+    };
+    const [train, evaluation] = [run(true), run(false)];
+    expect(evaluation).toEqual(train);
+    // channel c's 12 values x[n, c, h, w]: normalized by their own mean and biased variance
+    const values = (c: number) => [0, 1, 2].flatMap((n) => [0, 1, 2, 3].map((j) => x4.data[(n * 2 + c) * 4 + j]));
+    const mean = [0, 1].map((c) => values(c).reduce((a, b) => a + b, 0) / 12);
+    const sq = [0, 1].map((c) => values(c).reduce((a, v) => a + (v - mean[c]) ** 2, 0));
+    evaluation.outs[0].forEach((v, i) => {
+      const c = Math.floor(i / 4) % 2;
+      expect(v).toBeCloseTo((x4.data[i] - mean[c]) / Math.sqrt(sq[c] / 12 + 1e-5), 10);
+    });
+    // momentum None: the cumulative average of the two calls' (equal) statistics, from 0 and 1 — factor 1, then 1/2
+    [0, 1].forEach((c) => {
+      expect(evaluation.stats[0][c]).toBeCloseTo(mean[c], 12);
+      expect(evaluation.stats[1][c]).toBeCloseTo(sq[c] / 11, 12);
+    });
+    expect(evaluation.stats[2]).toEqual([2]);
+  });
+
   it("this.training in a held module's forward reads its own flag; a held Dropout draws nothing, one held in train (MC dropout) draws in eval too", () => {
     const Twice = `class Twice extends nn.Module {\n  forward(x: Tensor) { return this.training ? x.mul(2) : x; }\n}`;
     const src = held("t = new Twice();", "this.t.eval();", "return this.t(x);", Twice);

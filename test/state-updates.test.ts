@@ -3,7 +3,8 @@
 // in forward. Through the float64 reference (the state after each call) and on the CPU target:
 // three training steps on 1, 2 and 3 devices — the parameters equal the reference's whole-batch
 // steps, the buffers replica 0's (its share of each batch, as DataParallel keeps device 0's) —
-// then eval mode reads the running value, and a checkpoint carries it.
+// then eval mode reads the running value, and a checkpoint carries it. An integer buffer forward
+// advances in every call (LitEma's num_updates from torch.tensor(0)) is int32 state the same way.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
@@ -13,7 +14,7 @@ import { nd } from "../compiler/reference/ndarray.ts";
 import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
 import { normals } from "../compiler/reference/rng.ts";
 import { compile } from "../compiler/pipeline.ts";
-import { load, tensor } from "../runtime/index.ts";
+import { load, readSafetensorsFile, tensor, writeSafetensorsFile } from "../runtime/index.ts";
 import { diagnosticsOf, header, lowerSource, scratchDir, writeFiles } from "./helpers.ts";
 import { TEST_TARGET } from "./target-helpers.ts";
 
@@ -22,12 +23,16 @@ export class RunningNorm extends nn.Module {
   fc = new nn.Linear(3, 3);
   declare runningMean: Tensor;
   declare steps: Tensor;
+  declare calls: Tensor;
   constructor() {
     super();
     this.registerBuffer("runningMean", F.zeros(3));
     this.registerBuffer("steps", F.zeros(1));
+    // LitEma's num_updates (torch.tensor(0): int64 there, int32 here), advanced by every call, train or eval
+    this.registerBuffer("calls", F.tensor(0));
   }
   forward(x: Tensor<[Batch, 3]>) {
+    this.calls.add_(1);
     const h = this.fc(x);
     if (this.training) {
       const mean = h.mean(0).detach();
@@ -35,7 +40,8 @@ export class RunningNorm extends nn.Module {
       this.steps = this.steps.add(1);
       return h;
     }
-    return h.sub(this.runningMean);
+    // a warmup read from the count: min(calls / 8, 1)
+    return h.sub(this.runningMean).mul(F.clamp(this.calls.float().div(8), { max: 1.0 }));
   }
 }
 export const training = new Training(RunningNorm, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
@@ -47,9 +53,9 @@ const near = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) => 
 };
 
 describe("buffers forward changes", () => {
-  it("through the reference: the running mean and the count after each call in train mode; eval reads them and changes nothing", () => {
+  it("through the reference: the running mean and the count after each call in train mode; eval reads them and changes nothing but the int32 call count", () => {
     const { graph } = lowerSource(MODEL);
-    expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["runningMean", "steps"]);
+    expect(graph.stateUpdates?.map((u) => `${u.buffer.attrs.name} ${u.buffer.dtype}`)).toEqual(["calls i32", "runningMean f32", "steps f32"]);
     const state = initState(graph, 0);
     const x = nd([2, 3], [1, 2, 3, 3, 4, 5]);
     const w = state.params.get("fc.weight")!.data;
@@ -62,26 +68,28 @@ describe("buffers forward changes", () => {
     near(state.buffers.get("runningMean")!.data, mean.map((v) => 0.1 * v * 0.9 + 0.1 * v), "runningMean");
     expect(Array.from(state.buffers.get("steps")!.data)).toEqual([2]);
     const out = runReference(graph, { x }, state, { training: false }).outputs[0].data;
-    near(out, h.flatMap((row) => row.map((v, o) => v - (0.19 * mean[o]))), "eval output");
+    // the third call: calls = 3, so the warmup's factor is 3/8
+    near(out, h.flatMap((row) => row.map((v, o) => (v - 0.19 * mean[o]) * (3 / 8))), "eval output");
     expect(Array.from(state.buffers.get("steps")!.data)).toEqual([2]);
+    expect(Array.from(state.buffers.get("calls")!.data)).toEqual([3]);
   });
 
   it("refused with why: changing a parameter or a constant in forward, assigning another shape, an attribute read before forward sets it", () => {
     const first = (fields: string, body: string) => diagnosticsOf(`${header}export class M extends nn.Module {\n  ${fields}\n  forward(x: Tensor<[Batch, 3]>) {\n    ${body}\n  }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
     expect(first("w = new nn.Parameter(F.ones(3));", "this.w.add_(1); return x.mul(this.w);")).toMatch(/^TSDP2018 add_ in forward would change the model's parameter/);
-    expect(first("declare b: Tensor;\n  constructor() { super(); this.registerBuffer('b', F.zeros(3)); }", "this.b = x.sum(0, true); return x;")).toMatch(/^TSDP4001 this\.b = …: the buffer is float32 \[3\]; a value of another shape or dtype \(float32 \[1, 3\]\)/);
+    expect(first("declare b: Tensor;\n  constructor() { super(); this.registerBuffer('b', F.zeros(3)); }", "this.b = x.sum(0, true); return x;")).toMatch(/^TSDP4001 this\.b = …: the buffer is float32 \[3\]; a value of another shape \(float32 \[1, 3\]\)/);
     // torchdiffeq's self.nfe += 1: the value would carry from call to call
     expect(first("nfe = 0;", "this.nfe += 1; return x;")).toMatch(/^TSDP2001 forward cannot set this\.nfe: forward read this\.nfe before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer/);
     expect(first("fc = new nn.Linear(3, 3);", "this.fc = new nn.Identity(); return x;")).toMatch(/^TSDP2001 .*forward cannot set this\.fc: this\.fc is a module nn\.Linear, fixed when the model is built|^TSDP3005/);
     expect(first("", "if (this.training) this.last = x; return x;")).toMatch(/^TSDP2001 forward cannot set this\.last: this code runs once per mode/);
     // MoCo's momentum update of its key encoder (param_k.data = …) and Glow's ActNorm flag (if self.initialized.item() == 0)
     expect(first("k = new nn.Linear(3, 3);", "for (const p of this.k.parameters()) p.data = p.data.mul(0.9); return this.k(x);")).toMatch(/^TSDP2001 x\.data = v in forward: forward changes only a module's own buffers \(registerBuffer\) and frozen parameters \(requiresGrad false\), never a trained one .*freezes its copy in the constructor \(p\.requiresGrad = false\)$/);
-    // rosinality's `register_buffer("initialized", torch.tensor(0, dtype=torch.uint8))`: an integer buffer is a constant here, which the message names
-    expect(first("declare initialized: Tensor;\n  constructor() { super(); this.registerBuffer('initialized', F.tensor(0, { dtype: F.uint8 })); }", "this.initialized.fill_(1); return x;")).toMatch(/^TSDP2018 fill_ in forward would change the model's constant, .*the buffers tsdp holds as constants: persistent false, or of an integer dtype/);
-    // LitEma's num_updates from torch.tensor(0) (int64: int32 here, so a constant): both spellings say the float buffer that counts
+    // an integer buffer forward advances is int32 state (below); PyTorch's in-place cast rule holds for it:
+    // `self.n += 0.5` raises "result type Float can't be cast to the desired output type Long"
     const counter = "declare n: Tensor;\n  constructor() { super(); this.registerBuffer('n', F.tensor(0)); }";
-    expect(first(counter, "this.n.add_(1); return x.mul(this.n);")).toMatch(/^TSDP2018 add_ in forward would change the model's constant, .*a counter forward advances .* is state as a float32 buffer: register F\.tensor\(0\.0\)/);
-    expect(first(counter, "this.n = this.n.add(1); return x.mul(this.n);")).toMatch(/^TSDP2001 forward cannot set this\.n: .*this\.n is an integer tensor, which tsdp holds as a constant \(a counter registered from F\.tensor\(0\) is state as F\.tensor\(0\.0\)/);
+    for (const body of ["this.n.add_(0.5); return x;", "this.n.add_(x.sum()); return x;"])
+      expect(first(counter, body), body).toMatch(/^TSDP4002 add_: the result is float32 and x is int32; .*PyTorch refuses this cast \("result type Float can't be cast to the desired output type Long"/);
+    expect(first(counter, "this.n = this.n.add(0.5); return x;")).toMatch(/^TSDP4002 this\.n = …: the buffer is int32 \[\] and the value float32; a buffer keeps its dtype here/);
     expect(first("declare flag: Tensor;\n  constructor() { super(); this.registerBuffer('flag', F.zeros([])); }", "if (this.flag.item() === 0) return x; return x.mul(2);")).toMatch(/^TSDP2006 '===' compares a tensor with a number, but a tensor's values exist only when the compiled model runs \(x\.item\(\) in forward is still a 0-dim tensor\).*x\.eq\(v\)/);
     // the refused set is the one error: the attribute's reads after it say nothing more (RepVGG's cached id tensor)
     const all = diagnosticsOf(`${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 3);\n  cached?: Tensor;\n  forward(x: Tensor<[Batch, 3]>) {\n    if (!this.training) {\n      if (this.cached === undefined) this.cached = this.fc.weight.mul(2);\n      return x.matmul(this.cached.T);\n    }\n    return this.fc(x);\n  }\n}\n`);
@@ -90,10 +98,61 @@ describe("buffers forward changes", () => {
 
   it("buf.data = v in forward gives a module's own buffer the value, as this.buf = v does", () => {
     const { graph } = lowerSource(MODEL.replace("this.steps = this.steps.add(1);", "const bufs = [this.steps]; bufs[0].data = bufs[0].add(1);"));
-    expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["runningMean", "steps"]);
+    expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["calls", "runningMean", "steps"]);
     const state = initState(graph, 0);
     for (let i = 0; i < 3; i++) runReference(graph, { x: nd([1, 3], [1, 2, 3]) }, state, { training: true });
     expect(Array.from(state.buffers.get("steps")!.data)).toEqual([3]);
+  });
+
+  it("integer buffers forward advances, through the reference: LitEma's num_updates and decay, a step counter's warmup, a VQ-VAE's per-code usage counts", () => {
+    // before: TSDP2018 "would change the model's constant … register F.tensor(0.0)" — an integer buffer was a constant
+    const { graph } = lowerSource(`${header}export class M extends nn.Module {
+  decay = 0.9;
+  declare numUpdates: Tensor;
+  declare shadow: Tensor;
+  declare step: Tensor;
+  declare usage: Tensor;
+  constructor() {
+    super();
+    this.registerBuffer("numUpdates", F.tensor(0, { dtype: F.int32 }));
+    this.registerBuffer("shadow", F.zeros(2));
+    this.registerBuffer("step", F.tensor(5));
+    this.registerBuffer("usage", F.zeros(3, { dtype: F.int64 }));
+  }
+  forward(x: Tensor<[Batch, 2]>) {
+    // LitEma: self.num_updates += 1; decay = min(self.decay, (1 + n) / (10 + n)); shadow -= (1 - decay) * (shadow - x)
+    this.numUpdates.add_(1);
+    const n = this.numUpdates.float();
+    const decay = F.clamp(n.add(1).div(n.add(10)), { max: this.decay });
+    this.shadow.sub_(decay.neg().add(1).mul(this.shadow.sub(x.mean(0))));
+    // VQ-VAE's dead-code count: each code's uses, an int32 sum added into the int32 buffer
+    const idx = x.argmax(1);
+    this.usage.add_(F.oneHot(idx, 3).sum(0));
+    // a step counter's warmup: scale = clamp(step / 10, max=1)
+    this.step = this.step.add(1);
+    return x.mul(F.clamp(this.step.float().div(10), { max: 1.0 }));
+  }
+}
+`);
+    expect(graph.stateUpdates?.map((u) => `${u.buffer.attrs.name} ${u.buffer.dtype}`)).toEqual(["numUpdates i32", "shadow f32", "usage i32", "step i32"]);
+    const state = initState(graph, 0);
+    const xs = [[1, 2, 3, 1], [4, -1, 0, 5], [2, 2, -3, 1]];
+    let shadow = [0, 0];
+    const outs: number[][] = [];
+    for (const [i, v] of xs.entries()) {
+      outs.push(Array.from(runReference(graph, { x: nd([2, 2], v) }, state, { training: i !== 1 }).outputs[0].data));
+      const n = i + 1;
+      const decay = Math.min(0.9, (1 + n) / (10 + n));
+      shadow = shadow.map((s, j) => s - (1 - decay) * (s - (v[j] + v[2 + j]) / 2));
+    }
+    // every call advances them, eval ones too (the second), as PyTorch's forward runs the statements in any mode
+    expect(Array.from(state.buffers.get("numUpdates")!.data)).toEqual([3]);
+    expect(Array.from(state.buffers.get("step")!.data)).toEqual([8]);
+    near(state.buffers.get("shadow")!.data, shadow, "shadow");
+    // argmax of the rows [1, 2], [3, 1] | [4, −1], [0, 5] | [2, 2], [−3, 1]: 1, 0 | 0, 1 | 0 (a tie takes the first), 1
+    expect(Array.from(state.buffers.get("usage")!.data)).toEqual([3, 3, 0]);
+    // the warmup's factor read after the count moved: 6/10, 7/10, 8/10
+    near(outs.flat(), xs.flatMap((v, i) => v.map((e) => e * ((6 + i) / 10))), "outputs");
   });
 
   it("a frozen parameter is state forward may change: MoCo's momentum update of its key encoder under no_grad, read by the layer at its new value in the same call", () => {
@@ -192,21 +251,66 @@ export class M extends nn.Module {
         for (const [name, p] of state.params) near(m.getParameter(name).data as Float32Array, p.data, `${devices} devices: ${name}`);
         near(m.getParameter("runningMean").data as Float32Array, state.buffers.get("runningMean")!.data, `${devices} devices: runningMean`);
         expect(Array.from(m.getParameter("steps").data as Float32Array), `${devices} devices: steps`).toEqual([3]);
-        // eval: h − runningMean, and no change
+        expect(m.getParameter("calls").data, `${devices} devices: calls`).toEqual(Int32Array.of(3));
+        // eval: (h − runningMean)·min(calls / 8, 1), and no change but the call count's
         m.train(false);
         const out = m.forwardAllSync(tensor(xs, [batch, 3]))[0];
         near(out.data as Float32Array, runReference(graph, { x: nd([batch, 3], xs) }, { params: state.params, buffers: new Map(state.buffers) }, { training: false }).outputs[0].data, `${devices} devices: eval`);
         expect(Array.from(m.getParameter("steps").data as Float32Array)).toEqual([3]);
-        // a checkpoint carries the changed buffers
+        expect(m.getParameter("calls").data).toEqual(Int32Array.of(4));
+        // a checkpoint carries the changed buffers; the count as PyTorch's torch.tensor(0) holds it, int64
         const file = join(scratchDir("tsdp-state-ckpt-"), "m.safetensors");
         await m.saveCheckpoint(file);
         const again = await load(build.outDir, { devices });
         try {
           await again.loadCheckpoint(file);
           near(again.getParameter("runningMean").data as Float32Array, state.buffers.get("runningMean")!.data, "reloaded runningMean");
+          const { tensors } = await readSafetensorsFile(file);
+          expect([tensors.get("calls")!.dtype, Array.from(tensors.get("calls")!.data as BigInt64Array)]).toEqual(["I64", [4n]]);
+          expect(again.getParameter("calls").data).toEqual(Int32Array.of(4));
+          // a PyTorch int64 count past int32 is refused, naming it; within it, it loads (torch.int's I32 too)
+          const withCalls = (dtype: string, data: BigInt64Array | Int32Array) => [...tensors].map(([name, t]) => (name === "calls" ? { name, dtype, shape: [], data } : { name, dtype: t.dtype, shape: t.shape, data: t.data }));
+          await writeSafetensorsFile(file, withCalls("I64", BigInt64Array.of(2n ** 40n)));
+          await expect(again.loadCheckpoint(file)).rejects.toThrow(/"calls" is I64, the model's calls is int32: value 0 is 1099511627776, outside int32/);
+          await writeSafetensorsFile(file, withCalls("I32", Int32Array.of(7)));
+          await again.loadCheckpoint(file);
+          expect(again.getParameter("calls").data).toEqual(Int32Array.of(7));
         } finally {
           again.dispose();
         }
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 300_000);
+
+  it("on the CPU target: a BatchNorm1d held in train mode updates its statistics in eval calls, on 1 and 2 devices as the reference's (replica 0's share)", async () => {
+    const src = `${header}
+export class Net extends nn.Module {
+  bn = new nn.BatchNorm1d(3);
+  fc = new nn.Linear(3, 2);
+  train(mode = true) { super.train(mode); this.bn.train(); return this; }
+  forward(x: Tensor<[Batch, 3]>) { return this.fc(this.bn(x)); }
+}
+`;
+    const dir = writeFiles({ "model.ts": src });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: TEST_TARGET, outDir: join(scratchDir("tsdp-held-train-"), "out") });
+    const graph = model.graph;
+    const batch = 6;
+    const xs = Float32Array.from(normals(batch * 3, 51, 1));
+    for (const devices of TEST_TARGET === "cpu" ? [1, 2] : [1]) {
+      const share = Math.ceil(batch / devices);
+      const state = initState(graph, 0);
+      let want: ArrayLike<number> = [];
+      for (let call = 0; call < 2; call++) want = runReference(graph, { x: nd([share, 3], xs.slice(0, share * 3)) }, state, { training: false }).outputs[0].data;
+      const m = await load(build.outDir, { devices });
+      try {
+        m.train(false);
+        let out: ArrayLike<number> = [];
+        for (let call = 0; call < 2; call++) out = m.forwardAllSync(tensor(xs, [batch, 3]))[0].data as Float32Array;
+        near(Array.from(out).slice(0, share * 2), want, `${devices} devices: eval output, replica 0's share`);
+        for (const name of ["bn.running_mean", "bn.running_var"]) near(m.getParameter(name).data as Float32Array, state.buffers.get(name)!.data, `${devices} devices: ${name}`);
+        expect(m.getParameter("bn.num_batches_tracked").data).toEqual(BigInt64Array.of(2n));
       } finally {
         m.dispose();
       }

@@ -88,11 +88,14 @@ export class ConstructorTensors {
   }
 
   /** The initializer of a parameter or buffer whose value is `n`: a fill stays one, the rest is computed now. */
-  initOf(n: Node, who: string, loc: SourceLoc): Init {
-    if (n.dtype !== "f32") fail("wrongArgumentType", `${who}: a parameter or buffer is float32; this tensor is ${n.dtype === "i32" ? "int32" : n.dtype} (convert it with .float(); F.tensor and F.full of integers, as PyTorch's int64, are int32: write a float literal, F.tensor([1.0, 2]) or F.full(size, 1.0), as PyTorch's nn.Parameter needs a float tensor too)`, loc);
+  initOf(n: Node, who: string, loc: SourceLoc, integer = false): Init {
+    if (n.dtype !== "f32" && !integer) fail("wrongArgumentType", `${who}: a parameter or buffer is float32; this tensor is ${n.dtype === "i32" ? "int32" : n.dtype} (convert it with .float(); F.tensor and F.full of integers, as PyTorch's int64, are int32: write a float literal, F.tensor([1.0, 2]) or F.full(size, 1.0), as PyTorch's nn.Parameter needs a float tensor too)`, loc);
     const fill = constantFill(n);
     if (fill !== undefined) return { kind: "constant", value: fill };
     const values = Float32Array.from(this.evaluate(n).data);
+    // an integer buffer's initial values are carried as float32, as every computed table (Init "values")
+    if (integer && values.some((v) => Math.abs(v) > 2 ** 24))
+      fail("invalidArgument", `${who}: an integer buffer forward changes starts from values within ±2²⁴ (its initial values are written into model.cu as float32); this one holds larger ones`, loc);
     // every element the same (F.ones(dim).mul(initValues)): a constant initializer, no table
     if (values.length > 0 && values.every((v) => Object.is(v, values[0]))) return { kind: "constant", value: values[0] };
     const count = values.length;

@@ -5,6 +5,7 @@ import { formatShape, isBatch } from "../ir/shape.ts";
 import { ShapeError } from "../ops/index.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
+import { CounterBuffers } from "./counter-buffers.ts";
 import { boolActivationRefusal, countsBooleans, floatFamilyRefusal, floatKernelRefusal, intArithmetic } from "./int-arithmetic.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { checkTensorSize } from "./size-limits.ts";
@@ -70,6 +71,9 @@ export class GraphEmitter {
     const [inTraining, evalToo] = [mode !== false, inEval && mode !== true];
     if (inTraining || evalToo) this.perSampleBatchStatistics.push({ inTraining, inEval: evalToo });
   }
+
+  /** The integer buffers held as state because forward advances them, and those found so (counter-buffers.ts). */
+  counters = new CounterBuffers();
 
   /** Each buffer's tensor in forward (state-updates.ts): its value as forward has changed it so far. */
   readonly stateValues = new Map<Node, TensorValue>();

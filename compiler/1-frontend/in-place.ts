@@ -64,7 +64,7 @@ function retakeInitial(x: TensorValue, em: GraphEmitter, site: CallSite): void {
   const source = capturedOf(x);
   if (!source) return;
   const node = source.snapshot().node;
-  for (const owner of captured.get(source)!.owners) owner.init = em.constants.initOf(node, "the changed tensor", site.loc);
+  for (const owner of captured.get(source)!.owners) owner.init = em.constants.initOf(node, "the changed tensor", site.loc, owner.dtype === "i32");
 }
 
 /**
@@ -125,7 +125,7 @@ export function inPlaceMethod(
     if (!shapeEq(result.node.shape, x.node.shape))
       fail("shapeMismatch", `${name}: the result's shape ${formatShape(result.node.shape)} is not x's ${formatShape(x.node.shape)}, and an in-place result is written into x (PyTorch refuses it too)`, site.loc);
     if (result.node.dtype !== x.node.dtype)
-      fail("dtypeMismatch", `${name}: the result is ${dtypeNames[result.node.dtype]} and x is ${dtypeNames[x.node.dtype]}; an in-place result keeps x's dtype (PyTorch refuses the cast)`, site.loc);
+      fail("dtypeMismatch", `${name}: the result is ${dtypeNames[result.node.dtype]} and x is ${dtypeNames[x.node.dtype]}; an in-place result keeps x's dtype, and PyTorch refuses this cast ("result type Float can't be cast to the desired output type Long", Int for an int32 tensor): give it an integer operand, or make x float32`, site.loc);
     writeThrough(x, result.node, name, site, em);
     if (phase === "construct") retakeInitial(x, em, site);
     return x;
@@ -157,14 +157,14 @@ function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phas
     // (the base's node as it is: reading it is not a use that its staleness should stop)
     const node = t === x ? x.node : t.snapshot().node;
     const op = node.op;
+    // an integer buffer held as a constant (F.tensor(0) is int32): the next lowering makes it state (counter-buffers.ts)
+    if (em.counters.noteChanged(node)) fail("inPlaceAlias", `${name} in forward changes an integer buffer, held as a constant until forward was seen to change it`, site.loc);
     if (op === "param" || op === "buffer" || em.constants.owns(node))
       fail(
         "inPlaceAlias",
-        `${name} in forward would change the model's ${op === "param" ? "parameter" : op === "buffer" ? "buffer" : "constant"}${t === x ? "" : " (through a view of it)"}, which later calls read again; forward changes only a module's own buffers (registerBuffer), not ${op === "param" ? "parameters (the optimizer's)" : op === "buffer" ? "a layer's" : "a constructor's constants (its computed fields, and the buffers tsdp holds as constants: persistent false, or of an integer dtype — Glow's uint8 `initialized` flag)"}: ${fix}` +
+        `${name} in forward would change the model's ${op === "param" ? "parameter" : op === "buffer" ? "buffer" : "constant"}${t === x ? "" : " (through a view of it)"}, which later calls read again; forward changes only a module's own buffers (registerBuffer), not ${op === "param" ? "parameters (the optimizer's)" : op === "buffer" ? "a layer's" : "a constructor's constants (its computed fields, and the buffers tsdp holds as constants: persistent false)"}: ${fix}` +
           // PixelCNN's masked convolution: the weight is masked before every use, so using the product gives PyTorch's outputs
-          (op === "param" ? ` (PixelCNN's this.weight.data.mul_(this.mask) before the convolution is F.conv2d(x, this.weight.mul(this.mask), this.bias, { padding: this.padding }): the same outputs)` : "") +
-          // F.tensor(0) is int32 (PyTorch's int64), so a step counter registered so is a constant table here
-          (op !== "param" && op !== "buffer" && node.dtype === "i32" ? `; a counter forward advances (LitEma's num_updates, registered from F.tensor(0)) is state as a float32 buffer: register F.tensor(0.0), whose integers are exact to 2²⁴` : ""),
+          (op === "param" ? ` (PixelCNN's this.weight.data.mul_(this.mask) before the convolution is F.conv2d(x, this.weight.mul(this.mask), this.bias, { padding: this.padding }): the same outputs)` : ""),
         site.loc,
       );
   }

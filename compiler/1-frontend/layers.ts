@@ -86,28 +86,32 @@ function batchNorm(ranks: readonly number[]): LayerSpec {
       const input: TensorValue = call.x;
       if (!ranks.includes(input.node.shape.length))
         fail("shapeMismatch", `${who} expects a ${ranks.join("-D or ")}-D input, got ${formatShape(input.node.shape)}`, site.loc);
-      const names = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"];
-      const ins = [input, ...names.map((n) => param_(self, n)).filter((t): t is TensorValue => t !== null)];
       if (b.trackRunningStats && modeOf(self) !== ModeFlag.value) return heldBatchNorm(self, b, input, site, em, who);
       requireValuesPerChannel(input.node.shape, b.trackRunningStats ? "training" : "always", who, site, em);
-      return em.tensor("batch_norm", ins, { eps: b.eps, momentum: b.momentum, affine: b.affine, track: b.trackRunningStats }, who, site);
+      return em.tensor("batch_norm", batchNormInputs(self, input), { eps: b.eps, momentum: b.momentum, affine: b.affine, track: b.trackRunningStats }, who, site);
     },
   };
+}
+
+/** batch_norm's inputs: x, then the layer's weight, bias and running statistics it has. */
+function batchNormInputs(self: ModuleValue, input: TensorValue): TensorValue[] {
+  const names = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"];
+  return [input, ...names.map((n) => param_(self, n)).filter((t): t is TensorValue => t !== null)];
 }
 
 /**
  * A BatchNorm an overridden train(mode) holds in one mode. In eval always (norm_eval), PyTorch's
  * eval formula in both of the model's modes: (x − running_mean)/√(running_var + ε)·w + b, the
- * statistics left as they are and the gradient flowing to x, w and b. Held in train mode in eval
- * too it would update its statistics in forward as well: refused.
+ * statistics left as they are and the gradient flowing to x, w and b. Held in train mode, its
+ * train-mode kernel in both: the batch's statistics, and the running ones updated by eval forwards too.
  */
 function heldBatchNorm(self: ModuleValue, b: Bound, input: TensorValue, site: CallSite, em: GraphEmitter, who: string): TensorValue {
-  if (modeOf(self) === true)
-    fail(
-      "unsupportedSyntax",
-      `${who} (${self.path}) is held in train mode while the model evaluates (an overridden train(mode)); tsdp holds a BatchNorm in eval mode only. An override that never calls super.train(mode) (nor sets its modules' modes) leaves them in the train mode they were made in, as PyTorch's does: call super.train(mode) in it`,
-      site.loc,
-    );
+  // held in train mode: PyTorch's train-mode layer in both of the model's modes — the batch's statistics,
+  // and the running ones updated in eval forwards too (the kernel's update, as in a training step)
+  if (modeOf(self) === true) {
+    requireValuesPerChannel(input.node.shape, "always", who, site, em);
+    return em.tensor("batch_norm", batchNormInputs(self, input), { eps: b.eps, momentum: b.momentum, affine: b.affine, track: true, heldTrain: true }, who, site);
+  }
   const [mean, variance] = ["running_mean", "running_var"].map((n) => em.stateValue(self.paramNodes.get(n)!));
   return normalizeByStatistics(ops(em, who, site), input, mean, variance, param_(self, "weight"), param_(self, "bias"), b.eps);
 }

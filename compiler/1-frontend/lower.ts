@@ -8,6 +8,7 @@ import { verifyGraph } from "../ir/verify.ts";
 import { resolveLimits, type Limits } from "../limits.ts";
 import { RESERVED_OUTPUT_NAMES } from "../../runtime/manifest.ts";
 import { stateUpdates } from "./state-updates.ts";
+import { CounterBuffers } from "./counter-buffers.ts";
 import { inputType, isConstantParameter } from "./input-types.ts";
 import { checkPlainState, namedModules, registeredState, stateDictKeys } from "./module-tree.ts";
 import { heldMode } from "./module-modes.ts";
@@ -93,14 +94,24 @@ export interface LoweredModel {
 }
 
 export function lowerModel(path: string, options: LowerOptions = {}): LoweredModel {
-  const it = new Interpreter(resolveLimits(options));
-  try {
-    return lowerWith(it, resolve(path), options);
-  } catch (e) {
-    // a used-up budget ends the compile; the errors found before it are reported with it
-    if (!(e instanceof CompileError) || !e.fatal) throw e;
-    for (const d of e.diagnostics) it.diags.add(d);
-    throw new CompileError(it.diags.sorted());
+  // an integer buffer forward advances is found by evaluating forward: lower again with it as state
+  // (counter-buffers.ts); each pass that lowers again has found one more, so this ends
+  for (let held = new Set<string>(); ; ) {
+    const it = new Interpreter(resolveLimits(options));
+    it.em.counters = new CounterBuffers(held);
+    try {
+      return lowerWith(it, resolve(path), options);
+    } catch (e) {
+      const found = it.em.counters.newlyFound;
+      if (e instanceof CompileError && found.size > 0) {
+        held = new Set([...held, ...found]);
+        continue;
+      }
+      // a used-up budget ends the compile; the errors found before it are reported with it
+      if (!(e instanceof CompileError) || !e.fatal) throw e;
+      for (const d of e.diagnostics) it.diags.add(d);
+      throw new CompileError(it.diags.sorted());
+    }
   }
 }
 
@@ -435,7 +446,7 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
       continue;
     }
     const kind = v.frozen ? "buffer" : "param";
-    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: "f32", init: shared.copiedInit(v, shared.initOf(v, prefix + key), prefix + key) as any }, v.createdAt, path, kind);
+    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: v.dtype, init: shared.copiedInit(v, shared.initOf(v, prefix + key), prefix + key) as any }, v.createdAt, path, kind);
     // a buffer of PyTorch's dtype bool (registerBuffer("mask", F.ones(…, { dtype: F.bool }).tril())) stays a
     // bool mask where forward reads it: an attention mask masks with it, not adds it (boolean-masks.ts)
     // (a buffer nn.init drew into, NTM's uniform_(this.mem_bias), is a float draw: its tensor is not read)

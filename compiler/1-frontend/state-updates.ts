@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import type { Node, StateUpdate } from "../ir/node.ts";
+import { dtypeNames, type Node, type StateUpdate } from "../ir/node.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
 import { change } from "./in-place-journal.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -48,8 +48,11 @@ export const isState = (t: TensorValue): boolean => states.has(t);
 export function assignState(state: TensorValue, value: Value, who: string, site: CallSite): void {
   if (!(value instanceof TensorValue)) return void fail("wrongArgumentType", `${who}: a buffer takes a tensor, got ${describe(value)}`, site.loc);
   const [want, got] = [state.node, value.node];
-  if (!shapeEq(want.shape, got.shape) || want.dtype !== got.dtype)
-    fail("shapeMismatch", `${who}: the buffer is ${want.dtype === "f32" ? "float32" : "int32"} ${formatShape(want.shape)}; a value of another shape or dtype (${got.dtype === "f32" ? "float32" : "int32"} ${formatShape(got.shape)}) would make the state another size`, site.loc);
+  if (!shapeEq(want.shape, got.shape))
+    fail("shapeMismatch", `${who}: the buffer is ${dtypeNames[want.dtype]} ${formatShape(want.shape)}; a value of another shape (${dtypeNames[got.dtype]} ${formatShape(got.shape)}) would make the state another size`, site.loc);
+  // PyTorch's buffer would take the new dtype (self.n = self.n + 0.5 makes a float tensor); the compiled state keeps its own
+  if (want.dtype !== got.dtype)
+    fail("dtypeMismatch", `${who}: the buffer is ${dtypeNames[want.dtype]} ${formatShape(want.shape)} and the value ${dtypeNames[got.dtype]}; a buffer keeps its dtype here (PyTorch's would become ${dtypeNames[got.dtype]}): ${want.dtype === "i32" ? "give it an integer value (.long() rounds toward zero), or register the buffer as float32 (F.tensor(0.0))" : "convert the value (.float())"}`, site.loc);
   change(state, got, undefined);
 }
 

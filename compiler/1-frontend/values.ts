@@ -187,6 +187,8 @@ export class ParameterValue {
    * held as float32 state (exact below 2²⁴) and read in forward as int32.
    */
   intTable = false;
+  /** An integer buffer forward advances (a counter, counter-buffers.ts): int32 state. */
+  dtype: "f32" | "i32" = "f32";
 }
 
 /**

@@ -16,7 +16,16 @@ interface BatchNormAttrs {
   readonly affine: boolean;
   /** running_mean, running_var, num_batches_tracked follow */
   readonly track: boolean;
+  /**
+   * Held in train mode while the model evaluates (an overridden train(mode) that puts it back in
+   * train mode): PyTorch's layer then normalizes by the batch and updates its statistics in every
+   * forward, eval ones included.
+   */
+  readonly heldTrain?: boolean;
 }
+
+/** Whether the layer runs in train mode in this program: the model's mode, or always when held so. */
+export const trainsBatchNorm = (a: BatchNormAttrs, training: boolean): boolean => training || a.heldTrain === true;
 
 /**
  * A norm's mean as its kernel holds it: rounded to fp32 in a run with fp32 storage. Over a nearly
@@ -34,7 +43,7 @@ export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   name: "batch_norm",
   codegen: { kind: "kernel", builder: "batch_norm" },
   family: "norm",
-  traits: { batchStatistics: (node) => ({ perChannel: numel(node.shape.filter((_, i) => i !== 1)), inEval: !(node.attrs as BatchNormAttrs).track }) },
+  traits: { batchStatistics: (node) => ({ perChannel: numel(node.shape.filter((_, i) => i !== 1)), inEval: !(node.attrs as BatchNormAttrs).track || (node.attrs as BatchNormAttrs).heldTrain === true }) },
   inputs: ["x", "weight?", "bias?", "running_mean?", "running_var?", "num_batches_tracked?"],
   infer: ([x, ...rest], a, who) => {
     requireFloat(x, who);
@@ -52,7 +61,8 @@ export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
     const bias = a.affine ? ins[k++] : undefined;
     const [n, c, inner] = channelLayout(x);
     const count = n * inner;
-    const useBatchStats = ctx.training || !a.track;
+    const training = trainsBatchNorm(a, ctx.training);
+    const useBatchStats = training || !a.track;
     const mean = new Float64Array(c);
     const varB = new Float64Array(c);
     if (useBatchStats) {
@@ -69,7 +79,7 @@ export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
       mean.set(ins[k].data);
       varB.set(ins[k + 1].data);
     }
-    if (ctx.training && a.track) {
+    if (training && a.track) {
       const [rmNode, rvNode, nbtNode] = ctx.node.inputs.slice(k, k + 3);
       // the statistics as they are now: a second call of the layer in this forward updates the
       // first call's result, as PyTorch's in-place update (and the kernel, reading the buffer) does
@@ -135,7 +145,7 @@ function batchNormStats(x: NDArray, running: readonly NDArray[], a: BatchNormAtt
   const count = n * inner;
   const mean = new Float64Array(c);
   const rstd = new Float64Array(c);
-  const batchStats = ctx.training || !a.track;
+  const batchStats = trainsBatchNorm(a, ctx.training) || !a.track;
   for (let ch = 0; ch < c; ch++) {
     let m: number;
     let v: number;

@@ -15,7 +15,7 @@ import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { modeOf } from "../module-modes.ts";
 import { indexTensor } from "../joins.ts";
 import { indexWith } from "../indexing.ts";
-import { claimCaptured, inPlaceMethod } from "../in-place.ts";
+import { claimCaptured, inPlaceMethod, markCaptured } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
 import { distributionProperty } from "../distributions.ts";
 import { detachedView, VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
@@ -242,10 +242,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   /** this.name = value in forward, for a plain attribute (not a submodule, parameter or buffer). */
   protected setCallAttribute(m: ModuleValue, name: string, value: Value, site: CallSite): void {
     const field = m.fields.get(name);
+    // this.numUpdates = this.numUpdates.add(1) on an integer buffer held as a constant: the next lowering makes it state (counter-buffers.ts)
+    if (field instanceof TensorValue && this.em.counters.noteChanged(field.node)) fail("unsupportedSyntax", `forward sets the integer buffer this.${name}, held as a constant until forward was seen to change it`, site.loc);
     const why =
       field instanceof ModuleValue || field instanceof ParameterValue ? `this.${name} is ${describe(field)}, fixed when the model is built`
       : m.kind !== "user" ? `${m.typeName} has no attribute forward may set`
-      : this.readAttributes.get(m)?.has(name) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change${integerConstant(field) ? ` — one of float32: this.${name} is an integer tensor, which tsdp holds as a constant (a counter registered from F.tensor(0) is state as F.tensor(0.0), whose integers are exact to 2²⁴)` : ""}`
+      : this.readAttributes.get(m)?.has(name) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
       : this.assumedMode !== undefined ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test`
       : undefined;
     const attributes = this.callAttributes.get(m) ?? new Map<string, Value>();
@@ -611,6 +613,17 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       m.fields.set(name, table);
       return;
     }
+    // …unless forward advances it (LitEma's num_updates): int32 state, which the state update writes (counter-buffers.ts)
+    if (intTable && persistent && this.em.counters.isHeld(m, name)) {
+      const node = (tensor as TensorValue).node;
+      const counter = new ParameterValue(node.shape as number[], this.em.constants.initOf(node, who, at, true), at, true, true, tensor as TensorValue);
+      counter.dtype = "i32";
+      markCaptured(tensor);
+      claimCaptured(tensor, counter);
+      m.fields.set(name, counter);
+      return;
+    }
+    if (intTable && persistent) this.em.counters.noteConstant((tensor as TensorValue).node, m, name);
     if (!persistent || intTable) {
       // not in the state_dict (BERT's position_ids): a constant forward computes where it reads
       // it, as a plain field; a draw has no value until the model is created, so it must be state
@@ -690,6 +703,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // (the .data setter records nothing: the buffer's new value carries no gradient, under F.noGrad or not)
     if (obj instanceof TensorValue && name === "data" && isState(obj)) return assignState(obj, value instanceof TensorValue ? detachedView(value, this.em, site) : value, "x.data = …", site);
     // MoCo's momentum update `param_k.data = param_k.data * m + param_q.data * (1 - m)` under no_grad
+    if (obj instanceof TensorValue && name === "data" && this.em.counters.noteChanged(obj.node)) fail("unsupportedSyntax", "x.data = v in forward on an integer buffer held as a constant until forward was seen to change it", site.loc);
     if (obj instanceof TensorValue && name === "data")
       fail("unsupportedSyntax", `x.data = v in forward: forward changes only a module's own buffers (registerBuffer) and frozen parameters (requiresGrad false), never a trained one (the optimizer's): an EMA of weights (MoCo's key encoder, a mean teacher) freezes its copy in the constructor (p.requiresGrad = false)`, site.loc);
     fail("unsupportedSyntax", `cannot set '${name}' on ${describe(obj)}`, site.loc);
@@ -846,7 +860,3 @@ function refuseInModeOverride(obj: Value, name: string, site: CallSite): void {
   fail("unsupportedSyntax", `an overridden train(mode) may set modules' modes (m.eval(), m.train(mode)) and parameters' requiresGrad, nothing else: it sets '${name}' here, which model.train() would change at run time; set it in the constructor`, site.loc);
 }
 
-/** An int32 tensor held as a constructor's constant (an integer buffer: F.tensor(0), F.arange(n)), which forward may not change. */
-function integerConstant(v: Value | undefined): boolean {
-  return v instanceof TensorValue && v.node.dtype === "i32";
-}

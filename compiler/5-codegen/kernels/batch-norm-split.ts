@@ -50,7 +50,7 @@ export function batchNormSplit(
   ctx: CodegenContext,
   k: Kernel,
   x: Node,
-  o: { readonly eps: string; readonly track: boolean; readonly running?: BatchNormPartsView["running"]; readonly statsArgs: readonly ArgView[]; readonly sums?: { readonly args: readonly ArgView[]; readonly hasWeight: boolean } },
+  o: { readonly eps: string; readonly track: boolean; readonly training?: string; readonly running?: BatchNormPartsView["running"]; readonly statsArgs: readonly ArgView[]; readonly sums?: { readonly args: readonly ArgView[]; readonly hasWeight: boolean } },
 ): BatchNormSplit {
   const C = x.shape[1] as number;
   const inner = (x.shape.slice(2) as number[]).reduce((p, q) => p * q, 1);
@@ -82,7 +82,7 @@ export function batchNormSplit(
     kernel: `${kernel}_kernel`,
     grid: `dim3(${C}, splits)`,
     block: `dim3(${THREADS})`,
-    args: [...args.map((a) => a.value), ...workspace, "splits", images, "r->training"].join(", "),
+    args: [...args.map((a) => a.value), ...workspace, "splits", images, o.training ?? "r->training"].join(", "),
     comment,
     flops: scaled(values, flops),
     bytes: scaled(values, 4 * words),
@@ -102,7 +102,7 @@ export function batchNormSplit(
         `const long long byDepth = (long long)((count + ${MIN_CHUNK - 1}) / ${MIN_CHUNK});`,
         `const int splits = (int)(byDepth < ${maxSplits} ? (byDepth > 1 ? byDepth : 1) : ${maxSplits});`,
       ],
-      scalarArgs: `${images}, r->training`,
+      scalarArgs: `${images}, ${o.training ?? "r->training"}`,
       before,
       tileTickets: C,
       blockPartials: split.SUMS + 2 * C,

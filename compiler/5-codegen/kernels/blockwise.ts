@@ -58,10 +58,12 @@ export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
   const summary = `batch_norm over ${C} channels of ${shapeComment(x)}`;
   // momentum None (cumulative): the factor is the kernel's local `momentum`, 1/(num_batches_tracked + 1)
   const cumulative = a.momentum === null;
+  // a BatchNorm held in train mode runs its train-mode kernel in eval programs too
+  const training = a.heldTrain ? "1" : "r->training";
   const base = { C, inner, eps: cFloat(a.eps), momentum: cumulative ? "momentum" : cFloat(a.momentum!), cumulative, affine: a.affine, track: a.track, threads: 256 };
   if (splitsBatchNorm(ctx, C)) {
     // the GPU shape with few channels: statistics over many blocks per channel, then an elementwise pass
-    const s = batchNormSplit(ctx, k, x, { eps: base.eps, track: a.track, ...(a.track ? { running: { momentum: base.momentum, cumulative, C } } : {}), statsArgs: [arg(ctx, x, "x"), ...running] });
+    const s = batchNormSplit(ctx, k, x, { eps: base.eps, track: a.track, training, ...(a.track ? { running: { momentum: base.momentum, cumulative, C } } : {}), statsArgs: [arg(ctx, x, "x"), ...running] });
     const args = [arg(ctx, x, "x"), ...affine, outArg(ctx, k)];
     const kernel: BatchNormView = { template: "batch_norm", ...common(ctx, k, args, summary), ...base, split: s.view.split };
     return { kernel, launch: { ...launchOf(ctx, k, [...args, s.partsArg], s.launch.grid, 256, s.launch.scalarArgs, summary), ...s.launch }, extra: [s.view] };
@@ -69,7 +71,7 @@ export function batchNormKernel(ctx: CodegenContext, k: Kernel) {
   const args = [arg(ctx, x, "x"), ...affine, ...running, outArg(ctx, k)];
   const kernel: BatchNormView = { template: "batch_norm", ...common(ctx, k, args, summary), ...base };
   // the kernel's `batch` is the image count N of x [N, C, …]: the batch, a multiple of it, or fixed
-  return { kernel, launch: launchOf(ctx, k, args, `dim3(${C})`, 256, `${imagesOf(x.shape[0]).c}, r->training`, summary) };
+  return { kernel, launch: launchOf(ctx, k, args, `dim3(${C})`, 256, `${imagesOf(x.shape[0]).c}, ${training}`, summary) };
 }
 
 /**
