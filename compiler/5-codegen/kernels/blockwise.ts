@@ -8,7 +8,7 @@ import { batchNorm } from "../../ops/norm.ts";
 import { TORCH_IGNORES_HINT } from "../../ops/loss.ts";
 import type { IndexRange } from "../../ops/op.ts";
 import { reducedDims } from "../../ops/reduce.ts";
-import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
+import { cCount, cDim, classesOf, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, BatchNormView, KernelView, LaunchView, LossView, ReduceView } from "../view.ts";
 import { stridedReduceKernel } from "./reduce-strided.ts";
 import { BLOCK_PARTIALS, TILE_TICKETS } from "./tickets.ts";
@@ -193,7 +193,8 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const loss = op.codegen.loss;
   const reduction = n.attrs.reduction as "mean" | "sum" | "none";
   const perElement = loss.perElement;
-  const C = perElement ? 1 : (input.shape[1] as number);
+  // the classes: a number, or the batch where they are its samples (CLIP's [Batch, Batch] logits)
+  const C = perElement ? 1 : classesOf(input.shape[1]);
   // loss-gradient: the gradient op's scale (its dy, ÷ rows for "mean") and statements, and its output
   const g = k.gradient;
   const gradOp = g && opDef(g.op);
