@@ -266,4 +266,40 @@ export const training = new Training(SimClr, { loss: ntXent, optimizer: new opti
       }
     }
   }, 600_000);
+
+  it("a class target from the host indexes the device's own samples: one past its share is refused as PyTorch's per-rank IndexError", async () => {
+    const src = `${header}export class Clip extends nn.Module {
+  img = new nn.Linear(6, 4);
+  txt = new nn.Linear(5, 4);
+  forward(x: Tensor<[Batch, 6]>, t: Tensor<[Batch, 5]>) {
+    return { a: F.normalize(this.img(x), { dim: -1 }), b: F.normalize(this.txt(t), { dim: -1 }) };
+  }
+}
+export const training = new Training(Clip, {
+  loss: (o: { a: Tensor; b: Tensor }, y: Tensor<[Batch], "int32">) => F.crossEntropy(o.a.matmul(o.b.t()), y),
+  optimizer: new optim.SGD({ lr: 0.1 }),
+});
+`;
+    const dir = writeFiles({ "model.ts": src });
+    const { model: lowered, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const x = Float64Array.from({ length: 30 }, (_, i) => Math.sin(i));
+    const t = Float64Array.from({ length: 25 }, (_, i) => Math.cos(i));
+    const labels = [0, 1, 2, 0, 1];
+    const state = initState(lowered.graph, 0);
+    // 2 devices: rows 0–2 and 3–4, each share's labels indexing its own samples, weighted 3/5 and 2/5
+    const share = (from: number, to: number) =>
+      runReference(lowered.graph, { x: nd([to - from, 6], x.subarray(6 * from, 6 * to)), t: nd([to - from, 5], t.subarray(5 * from, 5 * to)), target: nd([to - from], labels.slice(from, to)) }, state, { training: true }).loss!;
+    const m = await load(build.outDir, { seed: 0, devices: 2 });
+    try {
+      for (const [name, p] of state.params) m.setParameter(name, { shape: p.shape, data: Float32Array.from(p.data) });
+      const inputs = [tensor(Float32Array.from(x), [5, 6]), tensor(Float32Array.from(t), [5, 5])];
+      expectClose([(await m.evaluate(inputs, tensor(Int32Array.from(labels), [5]))).loss], [0.6 * share(0, 3) + 0.4 * share(3, 5)], "2 devices: evaluate's loss");
+      // label 3 on the second device, which holds 2 samples
+      await expect(m.evaluate(inputs, tensor(Int32Array.from([0, 1, 2, 3, 4]), [5]))).rejects.toThrow(
+        /index 3 is out of range for a dim of size b, the samples of the device's share \(an in-batch pair matrix's columns\): cross_entropy's target \(a class\) at model\.ts:10:71/,
+      );
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
 });
