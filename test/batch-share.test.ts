@@ -157,10 +157,11 @@ describe("in-batch pairs: each device pairs its own share", () => {
   }
 }
 // CLIP's symmetric loss: torch.arange(len(logits)) labels, the mean of both directions' cross-entropy
+// (plus a small mean over the pairs, whose count is b²)
 function clipLoss(o: { a: Tensor; b: Tensor }) {
   const logits = o.a.matmul(o.b.t());
   const labels = F.arange(logits.size(0));
-  return F.crossEntropy(logits, labels).add(F.crossEntropy(logits.t(), labels)).div(2);
+  return F.crossEntropy(logits, labels).add(F.crossEntropy(logits.t(), labels)).div(2).add(logits.pow(2).mean().mul(0.01));
 }
 export const training = new Training(Clip, { loss: clipLoss, optimizer: new optim.SGD({ lr: 0.5 }) });
 `;
@@ -192,14 +193,14 @@ export const training = new Training(SimClr, { loss: ntXent, optimizer: new opti
     const dir = writeFiles({ "clip.ts": clip });
     const compiled = generate(join(dir, "clip.ts"), { target: "cpu" });
     const { manifest } = compiled.generated;
-    expect(manifest.pairsPerReplica).toEqual(["clip.ts:14", "clip.ts:16"]);
+    expect(manifest.pairsPerReplica).toEqual(["clip.ts:15", "clip.ts:17"]);
     // logits and their transpose, and the gradients of both: 4 floats a pair at most, reused
     expect(manifest.memory!.arenaBytesPerPair).toBeGreaterThan(0);
     expect(compiled.model.graph.nodes.some((n) => n.op === "pair_dot")).toBe(true);
     // a device of b samples indexes c·b² elements with 32-bit ints
     expect(manifest.maxSamplesPerDevice).toBeLessThanOrEqual(Math.floor(Math.sqrt(2 ** 31 - 1)));
     const report = formatReport(modelReport(compiled));
-    expect(report).toContain("In-batch pairs  clip.ts:14, clip.ts:16: [Batch, Batch] — each device pairs the samples of its own share (PyTorch's DDP without all_gather)");
+    expect(report).toContain("In-batch pairs  clip.ts:15, clip.ts:17: [Batch, Batch] — each device pairs the samples of its own share (PyTorch's DDP without all_gather)");
     expect(report).toMatch(/activations .* B per pair of samples \(× 64²\)/);
     const plain = writeFiles({ "model.ts": model("new nn.BatchNorm1d(6)") });
     expect(generate(join(plain, "model.ts"), { target: "cpu" }).generated.manifest.pairsPerReplica).toBeUndefined();
@@ -211,6 +212,7 @@ export const training = new Training(SimClr, { loss: ntXent, optimizer: new opti
     // the runtime gathers outputs along dim 0: the replicas' [b, b] blocks are no [B, B] matrix
     expect(first("return x.matmul(x.t());")).toBe("TSDP4005 4: forward must return tensors with the batch in dim 0 only, got [Batch, Batch]");
     expect(first("return x.matmul(x.t()).unsqueeze(2).mul(x.sum(1).view(1, 1, -1)).sum([1, 2]);")).toMatch(/^TSDP4001 4: mul: the result \[Batch, Batch, Batch\] has the batch in 3 dims; at most 2 \(an in-batch pair matrix \[Batch, Batch\], each device's own samples paired\) are supported/);
+    expect(first("return x.mul(x.matmul(x.t()).numel());")).toMatch(/^TSDP\d+ 4: numel: \[Batch, Batch\] holds c·b² elements on a device of b samples, which is not a size tsdp computes with/);
     expect(first("return x.unsqueeze(0).matmul(x.t().unsqueeze(0)).squeeze(0).sum(1, true);")).toMatch(/^TSDP4001 4: matmul: \[1, Batch, 3\] @ \[1, 3, Batch\] pairs the batch with itself in a batched product, which has no kernel yet; a product of two matrices \(\[Batch, K\] @ \[K, Batch\]\) has/);
   });
 
