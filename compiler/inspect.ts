@@ -31,6 +31,8 @@ export interface ModelReport {
   readonly trainingUnavailable?: string;
   /** Why PyTorch refuses this model in train mode (manifest.refusedInTraining): the runtime refuses it, eval runs. */
   readonly refusedInTraining?: readonly string[];
+  /** Where the model pairs each device's samples ([Batch, Batch]; manifest.pairsPerReplica). */
+  readonly pairsPerReplica?: readonly string[];
   readonly kernels: readonly KernelReport[];
   /** The user's kernels (tsdp eject; kernels/NAME.cu) and whether this code would use them. */
   readonly overrides?: readonly { kernel: string; status: string }[];
@@ -63,7 +65,7 @@ export function modelReport(compiled: Pick<Compiled, "model" | "generated">, bat
   const parameters = bytesOf(manifest.params);
   const { memory, training } = manifest;
   // the arenas are shared by the programs, sized for the largest (the manifest records them so)
-  const activations = memory.arenaBytesPerSample * batch + memory.arenaFixedBytes;
+  const activations = memory.arenaBytesPerSample * batch + memory.arenaFixedBytes + (memory.arenaBytesPerPair ?? 0) * batch * batch;
   const optimizer = training?.optimizer;
   const stateCopies = !optimizer ? 0 : optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? 1 : 0) : optimizer.kind === "RMSprop" ? (optimizer.momentum !== 0 ? 2 : 1) : optimizer.kind === "Adagrad" ? 1 : 2;
   const perDevice = {
@@ -91,6 +93,7 @@ export function modelReport(compiled: Pick<Compiled, "model" | "generated">, bat
     training: training && { loss: training.loss, optimizer: training.optimizer, stepKernels: training.stepKernels, buckets: training.buckets },
     trainingUnavailable: manifest.trainingUnavailable,
     refusedInTraining: manifest.refusedInTraining,
+    pairsPerReplica: manifest.pairsPerReplica,
     kernels: manifest.kernels,
     gemm: manifest.gemm,
     memory,
@@ -157,7 +160,7 @@ export function formatReport(r: ModelReport): string {
         ["buffers", kib(d.buffers)],
         ["gradients", kib(d.gradients)],
         ["optimizer state", kib(d.optimizerState)],
-        ["activations", `${kib(d.activations)}  (forward: ${kib(r.memory.activationBytesPerSample)} per sample, ${kib(r.memory.activationBytesPerSampleWithoutReuse)} without reuse)`],
+        ["activations", `${kib(d.activations)}  (forward: ${kib(r.memory.activationBytesPerSample)} per sample, ${kib(r.memory.activationBytesPerSampleWithoutReuse)} without reuse)${r.memory.arenaBytesPerPair ? `, ${r.memory.arenaBytesPerPair} B per pair of samples (× ${d.batch}²)` : ""}`],
         ["peak", kib(d.peak)],
       ],
       [],
@@ -171,6 +174,8 @@ export function formatReport(r: ModelReport): string {
     for (const b of r.training.buckets) out.push(`    ${kib(b.bytes).padStart(10)}  after ${b.afterKernel}: ${b.params.join(", ")}`);
   }
   // the step is built, but a call in train mode is refused at run time, as PyTorch refuses it
+  if (r.pairsPerReplica?.length)
+    out.push("", `In-batch pairs  ${r.pairsPerReplica.join(", ")}: [Batch, Batch] — each device pairs the samples of its own share (PyTorch's DDP without all_gather); one device pairs the whole batch`);
   if (r.refusedInTraining?.length) out.push("", "Train mode  refused when the model runs, as PyTorch refuses it (eval runs):", ...r.refusedInTraining.map((why) => `  ${why}`));
   if (r.resources) out.push("", ...formatResources(r.resources));
   if (r.gpu) out.push("", ...formatGpuReport(r.gpu));

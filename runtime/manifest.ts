@@ -141,6 +141,8 @@ export interface MemoryReport {
   /** The arenas are shared by forward, evaluate and the training step, sized for the largest. */
   readonly arenaBytesPerSample: number;
   readonly arenaFixedBytes: number;
+  /** In-batch pair matrices ([Batch, Batch]): batch² times this per device; absent where there are none. */
+  readonly arenaBytesPerPair?: number;
 }
 
 /** The training step of a library that has one. */
@@ -237,6 +239,12 @@ export interface Manifest {
    * only in eval: after `if (this.training) return …`). Absent: no such layer.
    */
   readonly minSamplesPerDevice?: { readonly training: number; readonly eval: number };
+  /**
+   * Where the model pairs the batch's samples with each other ([Batch, Batch]: an in-batch
+   * contrastive loss), by file:line: each device pairs the samples of its own share, as PyTorch's DDP
+   * does without an all_gather — on one device the whole batch's pairs. Absent: none.
+   */
+  readonly pairsPerReplica?: readonly string[];
   /** Why PyTorch refuses this model in train mode whatever the batch (each with its file:line): a call in train mode is refused, eval runs. */
   readonly refusedInTraining?: readonly string[];
   /** Modules the model's overridden train(mode) holds in one mode whatever model.train() sets, by path: "eval" (frozen BatchNorm statistics, no dropout) or "train". */

@@ -2,13 +2,21 @@
 // refuses one value per channel ("Expected more than 1 value per channel when training"), so the
 // manifest says the fewest samples a share may hold (2) and the runtime refuses a batch that
 // leaves a device one — in train mode, and in eval mode too where the BatchNorm keeps no running
-// statistics — while a BatchNorm2d with H·W > 1 values per sample takes any batch.
+// statistics — while a BatchNorm2d with H·W > 1 values per sample takes any batch. In-batch pairs
+// ([Batch, Batch], CLIP's and SimCLR's losses) pair each device's share's samples (below).
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { formatReport, modelReport } from "../compiler/inspect.ts";
 import { compile, generate } from "../compiler/pipeline.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import type { Node } from "../compiler/ir/node.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
 import { load, tensor } from "../runtime/index.ts";
-import { header, writeFiles } from "./helpers.ts";
+import { diagnosticsOf, header, writeFiles } from "./helpers.ts";
+import { expectClose } from "./target-helpers.ts";
 
 const model = (bn: string) => `${header}export class Head extends nn.Module {
   fc = new nn.Linear(4, 6);
@@ -127,6 +135,171 @@ describe("batch statistics PyTorch refuses whatever the batch, and F.batchNorm's
       // running mean 0, variance 1: (x − 0)/√(1 + 1e-5)
       const y = Array.from(m.forwardAllSync(x)[0].data as Float32Array);
       y.forEach((v, i) => expect(v).toBeCloseTo(i / Math.sqrt(1 + 1e-5), 5));
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+});
+
+// In-batch pairs ([Batch, Batch]: CLIP's logits a·bᵀ over the batch): each device pairs the samples of
+// its own share, as PyTorch's DDP does without an all_gather (README, "In-batch pairs"); one device
+// pairs the whole batch, PyTorch's [B, B] exactly. The loss is a mean, so the harness weights each
+// replica's by its share: 2 devices on 5 samples give (3/5)·L(first 3) + (2/5)·L(last 2).
+describe("in-batch pairs: each device pairs its own share", () => {
+  const clip = `${header}export class Clip extends nn.Module {
+  img = new nn.Linear(6, 4);
+  txt = new nn.Linear(5, 4);
+  logitScale = new nn.Parameter(F.ones([]).mul(Math.log(1 / 0.07)));
+  forward(x: Tensor<[Batch, 6]>, t: Tensor<[Batch, 5]>) {
+    const a = F.normalize(this.img(x), { dim: -1 });
+    const b = F.normalize(this.txt(t), { dim: -1 });
+    return { a: a.mul(this.logitScale.exp()), b };
+  }
+}
+// CLIP's symmetric loss: torch.arange(len(logits)) labels, the mean of both directions' cross-entropy
+// (plus a small mean over the pairs, whose count is b²)
+function clipLoss(o: { a: Tensor; b: Tensor }) {
+  const logits = o.a.matmul(o.b.t());
+  const labels = F.arange(logits.size(0));
+  return F.crossEntropy(logits, labels).add(F.crossEntropy(logits.t(), labels)).div(2).add(logits.pow(2).mean().mul(0.01));
+}
+export const training = new Training(Clip, { loss: clipLoss, optimizer: new optim.SGD({ lr: 0.5 }) });
+`;
+  // SimCLR's NT-Xent over cat([z1, z2]) (2B×2B, its diagonal masked, positives at (i + B) mod 2B),
+  // written by its B×B blocks: a cat along the batch is refused (TSDP4001). Row i of the first view
+  // is lse([s12_i, s11_i without i]) − s12_ii, the second view's likewise; the mean of both halves.
+  const simclr = `${header}export class SimClr extends nn.Module {
+  proj = new nn.Linear(6, 4);
+  forward(x1: Tensor<[Batch, 6]>, x2: Tensor<[Batch, 6]>) {
+    return { z1: F.normalize(this.proj(x1), { dim: -1 }), z2: F.normalize(this.proj(x2), { dim: -1 }) };
+  }
+}
+function ntXent(o: { z1: Tensor; z2: Tensor }) {
+  const tau = 0.5;
+  const idx = F.arange(o.z1.size(0));
+  const self = idx.unsqueeze(1).eq(idx.unsqueeze(0));
+  const s11 = o.z1.matmul(o.z1.t()).div(tau).maskedFill(self, -1e9);
+  const s12 = o.z1.matmul(o.z2.t()).div(tau);
+  const s22 = o.z2.matmul(o.z2.t()).div(tau).maskedFill(self, -1e9);
+  const pos = o.z1.mul(o.z2).sum(1).div(tau);
+  const first = s12.logsumexp(1).logaddexp(s11.logsumexp(1)).sub(pos);
+  const second = s12.t().logsumexp(1).logaddexp(s22.logsumexp(1)).sub(pos);
+  return first.mean().add(second.mean()).div(2);
+}
+export const training = new Training(SimClr, { loss: ntXent, optimizer: new optim.SGD({ lr: 0.5 }) });
+`;
+
+  it("a [Batch, Batch] in the loss compiles: the manifest and inspect name its lines, the memory plan gives it a pairs arena", () => {
+    const dir = writeFiles({ "clip.ts": clip });
+    const compiled = generate(join(dir, "clip.ts"), { target: "cpu" });
+    const { manifest } = compiled.generated;
+    expect(manifest.pairsPerReplica).toEqual(["clip.ts:15", "clip.ts:17"]);
+    // logits and their transpose, and the gradients of both: 4 floats a pair at most, reused
+    expect(manifest.memory!.arenaBytesPerPair).toBeGreaterThan(0);
+    expect(compiled.model.graph.nodes.some((n) => n.op === "pair_dot")).toBe(true);
+    // a device of b samples indexes c·b² elements with 32-bit ints
+    expect(manifest.maxSamplesPerDevice).toBeLessThanOrEqual(Math.floor(Math.sqrt(2 ** 31 - 1)));
+    const report = formatReport(modelReport(compiled));
+    expect(report).toContain("In-batch pairs  clip.ts:15, clip.ts:17: [Batch, Batch] — each device pairs the samples of its own share (PyTorch's DDP without all_gather)");
+    expect(report).toMatch(/activations .* B per pair of samples \(× 64²\)/);
+    const plain = writeFiles({ "model.ts": model("new nn.BatchNorm1d(6)") });
+    expect(generate(join(plain, "model.ts"), { target: "cpu" }).generated.manifest.pairsPerReplica).toBeUndefined();
+  });
+
+  it("refuses a [Batch, Batch] returned by forward, a third batch dim, and a batched product of the batch with itself", () => {
+    const fwd = (body: string) => `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>) {\n    ${body}\n  }\n}\n`;
+    const first = (body: string) => diagnosticsOf(fwd(body)).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+    // the runtime gathers outputs along dim 0: the replicas' [b, b] blocks are no [B, B] matrix
+    expect(first("return x.matmul(x.t());")).toBe("TSDP4005 4: forward must return tensors with the batch in dim 0 only, got [Batch, Batch]");
+    expect(first("return x.matmul(x.t()).unsqueeze(2).mul(x.sum(1).view(1, 1, -1)).sum([1, 2]);")).toMatch(/^TSDP4001 4: mul: the result \[Batch, Batch, Batch\] has the batch in 3 dims; at most 2 \(an in-batch pair matrix \[Batch, Batch\], each device's own samples paired\) are supported/);
+    expect(first("return x.mul(x.matmul(x.t()).numel());")).toMatch(/^TSDP\d+ 4: numel: \[Batch, Batch\] holds c·b² elements on a device of b samples, which is not a size tsdp computes with/);
+    expect(first("return x.unsqueeze(0).matmul(x.t().unsqueeze(0)).squeeze(0).sum(1, true);")).toMatch(/^TSDP4001 4: matmul: \[1, Batch, 3\] @ \[1, 3, Batch\] pairs the batch with itself in a batched product, which has no kernel yet; a product of two matrices \(\[Batch, K\] @ \[K, Batch\]\) has/);
+  });
+
+  it("CLIP and SimCLR train on the CPU target as the reference: one device on the whole batch, two on each share", async () => {
+    const dir = writeFiles({ "clip.ts": clip, "simclr.ts": simclr });
+    for (const file of ["clip.ts", "simclr.ts"]) {
+      const { model: lowered, build } = await compile(join(dir, file), { target: "cpu", outDir: join(dir, `build-${file}`) });
+      const graph = lowered.graph;
+      const { graph: stepGraph, gradients } = differentiate(graph);
+      const B = 5;
+      // batch s's inputs, rows [from, to) of them
+      const inputs = (s: number, [from, to]: readonly [number, number]) =>
+        graph.inputs.map((n, j) => {
+          const width = n.shape[1] as number;
+          const all = Float64Array.from({ length: B * width }, (_, i) => Math.sin(0.7 * i + 2.1 * j + 0.37 * s));
+          return { name: n.attrs.name as string, shape: [to - from, width], data: all.subarray(from * width, to * width) };
+        });
+      for (const shares of [[[0, 5]], [[0, 3], [3, 5]]] as const) {
+        const state = initState(graph, 0);
+        const optimizer = newOptimizerState();
+        // one reference run per share, its loss and gradients weighted by the share's rows
+        const referenceStep = (s: number) => {
+          let loss = 0;
+          const grads = new Map<string, NDArray>();
+          for (const share of shares) {
+            const weight = (share[1] - share[0]) / B;
+            const run = runReference(stepGraph, Object.fromEntries(inputs(s, share).map((t) => [t.name, nd(t.shape, t.data)])), state, { training: true });
+            loss += weight * run.loss!;
+            for (const [name, g] of gradients) {
+              const v = run.values.get(g as Node)!;
+              const sum = grads.get(name) ?? nd(v.shape);
+              v.data.forEach((x, i) => (sum.data[i] += weight * x));
+              grads.set(name, sum);
+            }
+          }
+          return { loss, grads };
+        };
+        const m = await load(build.outDir, { seed: 0, devices: shares.length });
+        try {
+          for (const [name, p] of initState(graph, 0).params) m.setParameter(name, { shape: p.shape, data: Float32Array.from(p.data) });
+          const batch = (s: number) => inputs(s, [0, B]).map((t) => tensor(Float32Array.from(t.data), t.shape));
+          const what = `${file} on ${shares.length} device(s)`;
+          expectClose([(await m.evaluate(batch(0))).loss], [referenceStep(0).loss], `${what}: evaluate's loss`);
+          for (let s = 0; s < 3; s++) {
+            const want = referenceStep(s);
+            expectClose([m.trainStepSync(batch(s))], [want.loss], `${what}: step ${s + 1}'s loss`);
+            optimizerStep(graph.optimizer!, optimizer, state.params, want.grads);
+          }
+          for (const [name, p] of state.params) expectClose(m.getParameter(name).data as Float32Array, p.data, `${what}: ${name} after 3 steps`);
+        } finally {
+          m.dispose();
+        }
+      }
+    }
+  }, 600_000);
+
+  it("a class target from the host indexes the device's own samples: one past its share is refused as PyTorch's per-rank IndexError", async () => {
+    const src = `${header}export class Clip extends nn.Module {
+  img = new nn.Linear(6, 4);
+  txt = new nn.Linear(5, 4);
+  forward(x: Tensor<[Batch, 6]>, t: Tensor<[Batch, 5]>) {
+    return { a: F.normalize(this.img(x), { dim: -1 }), b: F.normalize(this.txt(t), { dim: -1 }) };
+  }
+}
+export const training = new Training(Clip, {
+  loss: (o: { a: Tensor; b: Tensor }, y: Tensor<[Batch], "int32">) => F.crossEntropy(o.a.matmul(o.b.t()), y),
+  optimizer: new optim.SGD({ lr: 0.1 }),
+});
+`;
+    const dir = writeFiles({ "model.ts": src });
+    const { model: lowered, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const x = Float64Array.from({ length: 30 }, (_, i) => Math.sin(i));
+    const t = Float64Array.from({ length: 25 }, (_, i) => Math.cos(i));
+    const labels = [0, 1, 2, 0, 1];
+    const state = initState(lowered.graph, 0);
+    // 2 devices: rows 0–2 and 3–4, each share's labels indexing its own samples, weighted 3/5 and 2/5
+    const share = (from: number, to: number) =>
+      runReference(lowered.graph, { x: nd([to - from, 6], x.subarray(6 * from, 6 * to)), t: nd([to - from, 5], t.subarray(5 * from, 5 * to)), target: nd([to - from], labels.slice(from, to)) }, state, { training: true }).loss!;
+    const m = await load(build.outDir, { seed: 0, devices: 2 });
+    try {
+      for (const [name, p] of state.params) m.setParameter(name, { shape: p.shape, data: Float32Array.from(p.data) });
+      const inputs = [tensor(Float32Array.from(x), [5, 6]), tensor(Float32Array.from(t), [5, 5])];
+      expectClose([(await m.evaluate(inputs, tensor(Int32Array.from(labels), [5]))).loss], [0.6 * share(0, 3) + 0.4 * share(3, 5)], "2 devices: evaluate's loss");
+      // label 3 on the second device, which holds 2 samples
+      await expect(m.evaluate(inputs, tensor(Int32Array.from([0, 1, 2, 3, 4]), [5]))).rejects.toThrow(
+        /index 3 is out of range for a dim of size b, the samples of the device's share \(an in-batch pair matrix's columns\): cross_entropy's target \(a class\) at model\.ts:10:71/,
+      );
     } finally {
       m.dispose();
     }

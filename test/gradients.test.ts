@@ -35,6 +35,8 @@ cases.matmul = {
   ),
 };
 cases.linear = { body: model("return this.fc(x.view(-1, 2, 2));", "fc = new nn.Linear(2, 3);") };
+// an in-batch pair matrix [Batch, Batch] (matmul's canonical pair_dot), reduced to one value per sample for the output
+cases.pair_dot = { body: model("return x.matmul(this.w(x).t()).exp().sum(1, true).add(x.matmul(x.t()).amax(0).unsqueeze(1));", "w = new nn.Linear(4, 4);") };
 cases.conv2d = {
   body: model(
     "return this.b(this.a(x)).add(this.c(x).mean([2, 3], true));",

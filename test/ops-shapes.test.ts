@@ -118,6 +118,11 @@ describe("contraction", () => {
     expect(infer("matmul", [t([Batch, 1, 3, 4]), t([6, 4, 2])])).toBe("f32[Batch, 6, 3, 2]");
     rejects("matmul", [t([Batch, 3, 4]), t([5, 6])], {}, /last dim \(4\) must equal the right operand's second-to-last dim \(5\)/);
   });
+  it("pair_dot pairs the rows of [M, K] and [N, K]: an in-batch pair matrix [Batch, Batch]", () => {
+    expect(infer("pair_dot", [t([Batch, 4]), t([Batch, 4])])).toBe("f32[Batch, Batch]");
+    expect(infer("pair_dot", [t([Batch, 4]), t([batchTimes(2), 4])])).toBe("f32[Batch, 2*Batch]");
+    rejects("pair_dot", [t([Batch, 4]), t([Batch, 3])], {}, /expects \[M, K\] and \[N, K\], got \[Batch, 4\] and \[Batch, 3\]/);
+  });
   it("linear maps the last dim and names the flattened shape on mismatch", () => {
     expect(infer("linear", [t([Batch, 800]), t([500, 800]), t([500])])).toBe("f32[Batch, 500]");
     expect(infer("linear", [t([Batch, 7, 16]), t([32, 16])])).toBe("f32[Batch, 7, 32]");

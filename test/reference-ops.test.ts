@@ -204,6 +204,10 @@ describe("contraction", () => {
     const batched = run("matmul", [nd([2, 1, 2], [1, 0, 0, 1]), nd([2, 2], [5, 6, 7, 8])]);
     expectClose(batched, [2, 1, 2], [5, 6, 7, 8]);
   });
+  it("pair_dot is a·bᵀ: the dot product of every pair of rows", () => {
+    // a = [[1, 2], [3, 4]], b = [[5, 6], [7, 8], [1, 0]] → [[17, 23, 1], [39, 53, 3]]
+    expectClose(run("pair_dot", [nd([2, 2], [1, 2, 3, 4]), nd([3, 2], [5, 6, 7, 8, 1, 0])]), [2, 3], [17, 23, 1, 39, 53, 3]);
+  });
   it("linear computes x·Wᵀ + b", () => {
     // x = [1, 2]; W = [[1, 1], [2, -1], [0, 3]]; b = [0.5, 0, -1] → [3.5, 0, 5]
     expectClose(run("linear", [nd([1, 2], [1, 2]), nd([3, 2], [1, 1, 2, -1, 0, 3]), nd([3], [0.5, 0, -1])]), [1, 3], [3.5, 0, 5]);

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../ir/builder.ts";
 import type { Attrs, Init, Node } from "../ir/node.ts";
-import { formatShape, isBatch } from "../ir/shape.ts";
+import { formatShape, isBatch, MAX_BATCH_DIMS } from "../ir/shape.ts";
 import { ShapeError } from "../ops/index.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
@@ -107,10 +107,11 @@ export class GraphEmitter {
     }
     checkTensorSize(node.shape, `the result of ${who}`, site.loc);
     checkConstantIndexes(this, node, who, site);
-    // [Batch, Batch] (u @ v.T over the batch, an in-batch similarity matrix): every pair of samples,
-    // when each device holds only its share of the batch
-    if (node.shape.filter(isBatch).length > 1)
-      fail("shapeMismatch", `${who}: the result ${formatShape(node.shape)} has the batch in more than one dim: it pairs the batch's samples with each other, and each device holds only its share of the batch (an in-batch contrastive loss or similarity matrix is computed outside the compiled model, from its per-sample outputs)`, site.loc);
+    // [Batch, Batch] (u @ v.T over the batch) pairs each device's own samples (shape.ts); a third
+    // batch dim ([Batch, Batch, Batch]: triplets) would hold batch³ values per device
+    const batchDims = node.shape.filter(isBatch).length;
+    if (batchDims > MAX_BATCH_DIMS)
+      fail("shapeMismatch", `${who}: the result ${formatShape(node.shape)} has the batch in ${batchDims} dims; at most ${MAX_BATCH_DIMS} (an in-batch pair matrix [Batch, Batch], each device's own samples paired) are supported`, site.loc);
     return node;
   }
 

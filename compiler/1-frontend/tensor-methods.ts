@@ -538,6 +538,8 @@ export const tensorMethods: Record<string, Method> = {
   numel: (x, args, site) => {
     bindArgs("numel", [], args, site);
     const n = numel(x.node.shape);
+    // a size is c·Batch at most: an in-batch pair matrix's c·b² is not one
+    if (n.p > 1) return fail("invalidArgument", `numel: ${formatShape(x.node.shape)} holds c·b² elements on a device of b samples, which is not a size tsdp computes with; use its dims (x.size(0))`, site.loc);
     return n.p === 0 ? n.c : new SymInt(n.c);
   },
   // x.item(): PyTorch's Python number, read at run time. tsdp's model code cannot hold a run-time

@@ -2,20 +2,21 @@ import { stateValues, type Graph, type Node } from "../ir/node.ts";
 import { numel } from "../ir/shape.ts";
 import type { KernelPlan } from "../3-fusion/plan.ts";
 
-// Static memory planning. Every stored value has a size c·Batch or c (one batch dim at most), so
-// activations go in two arenas: one whose offsets are multiples of the batch size (sized for the
-// largest batch seen at run time) and one of fixed size. Within an arena, values whose lifetimes
+// Static memory planning. Every stored value has a size c·Batch, c, or c·Batch² (an in-batch pair
+// matrix [Batch, Batch]), so activations go in three arenas: one whose offsets are multiples of the
+// batch size (sized for the largest batch seen at run time), one of fixed size, and one whose
+// offsets are multiples of the batch size squared (the pairs; empty in most models). Within an arena, values whose lifetimes
 // (first write to last read, in kernel order) do not overlap share bytes: greedy first-fit,
 // largest first.
 
-export type Arena = "batch" | "fixed" | "params" | "grads";
+export type Arena = "batch" | "fixed" | "pairs" | "params" | "grads";
 
 export interface Slot {
   readonly node: Node;
   readonly arena: Arena;
-  /** Bytes, per batch element in the batch arena. */
+  /** Bytes, per batch element in the batch arena, per pair of them (batch²) in the pairs arena. */
   readonly bytes: number;
-  /** Byte offset, per batch element in the batch arena. */
+  /** Byte offset, per batch element in the batch arena, per pair of them in the pairs arena. */
   readonly offset: number;
   /** Kernel indices [first, last] during which the value must stay intact. */
   readonly live: readonly [number, number];
@@ -26,6 +27,8 @@ export interface MemoryPlan {
   /** Arena sizes: batch arena in bytes per batch element. */
   readonly batchBytesPerSample: number;
   readonly fixedBytes: number;
+  /** The pairs arena in bytes per pair of samples: batch² times this on a device of `batch` samples. */
+  readonly pairBytesPerPair: number;
   readonly paramBytes: number;
   /**
    * Scratch of split-K GEMM kernels (kernel anchor → slot in the fixed arena, or the batch arena
@@ -35,6 +38,7 @@ export interface MemoryPlan {
   /** What the activations would take without reuse, for the report. */
   readonly unsharedBatchBytesPerSample: number;
   readonly unsharedFixedBytes: number;
+  readonly unsharedPairBytesPerPair: number;
 }
 
 // Every buffer starts on a 32-byte sector (float4 loads need 16 bytes): a GEMM whose rows are a
@@ -53,9 +57,9 @@ const PARAM_ALIGN = 128;
 const alignParam = (n: number) => Math.ceil(n / PARAM_ALIGN) * PARAM_ALIGN;
 const dtypeBytes = { f32: 4, i32: 4, i64: 8 } as const;
 
-export function bytesOf(n: Node): { arena: "batch" | "fixed"; bytes: number } {
+export function bytesOf(n: Node): { arena: "batch" | "fixed" | "pairs"; bytes: number } {
   const count = numel(n.shape);
-  return { arena: count.p === 1 ? "batch" : "fixed", bytes: align(count.c * dtypeBytes[n.dtype]) };
+  return { arena: count.p === 2 ? "pairs" : count.p === 1 ? "batch" : "fixed", bytes: align(count.c * dtypeBytes[n.dtype]) };
 }
 
 /**
@@ -104,9 +108,10 @@ export function planMemory(
   const values = [...first.keys()].filter((n) => !slots.has(n));
   let unsharedBatch = 0;
   let unsharedFixed = 0;
+  let unsharedPairs = 0;
   const placed: Slot[] = [];
   // each arena's slots sorted by offset, so that a value scans them in offset order without a sort
-  const byOffset: Record<"batch" | "fixed", Slot[]> = { batch: [], fixed: [] };
+  const byOffset: Record<"batch" | "fixed" | "pairs", Slot[]> = { batch: [], fixed: [], pairs: [] };
   // a kernel's workspace: scratch live during that kernel alone, per sample where it grows with the batch
   const scratch = plan.kernels.flatMap((k, idx) => {
     const w = workspaces?.get(k.anchor);
@@ -120,6 +125,7 @@ export function planMemory(
     .sort((a, b) => b.bytes - a.bytes || a.live[0] - b.live[0]);
   for (const v of order) {
     if (v.arena === "batch") unsharedBatch += v.bytes;
+    else if (v.arena === "pairs") unsharedPairs += v.bytes;
     else unsharedFixed += v.bytes;
     // first fit below, between or above the slots whose lifetimes overlap this one's
     const arena = byOffset[v.arena];
@@ -141,9 +147,11 @@ export function planMemory(
     workspaces: placedWorkspaces,
     batchBytesPerSample: extent("batch"),
     fixedBytes: extent("fixed"),
+    pairBytesPerPair: extent("pairs"),
     paramBytes,
     unsharedBatchBytesPerSample: unsharedBatch,
     unsharedFixedBytes: unsharedFixed,
+    unsharedPairBytesPerPair: unsharedPairs,
   };
 }
 

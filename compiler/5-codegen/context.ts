@@ -34,6 +34,7 @@ export class CodegenContext {
     if (slot.arena === "params") return `(${type}*)(r->params + ${slot.offset})`;
     if (slot.arena === "grads") return `(${type}*)(r->grads + ${slot.offset})`;
     if (slot.arena === "fixed") return `(${type}*)(r->fixed_arena + ${slot.offset})`;
+    if (slot.arena === "pairs") return `(${type}*)(r->pair_arena + (size_t)${slot.offset} * batch * batch)`;
     return `(${type}*)(r->batch_arena + (size_t)${slot.offset} * batch)`;
   }
 
@@ -103,17 +104,24 @@ export function cDim(d: Dim): string {
   return d.batch === 1 ? "batch" : `(${d.batch} * batch)`;
 }
 
-/** The element count of a shape as a C expression of `batch`. */
+/** A classification's class count (dim 1 of its logits): a number, or `batch` times its coefficient. */
+export function classesOf(d: Dim): number | string {
+  return isBatch(d) ? cDim(d) : d;
+}
+
+/** The element count of a shape as a C expression of `batch` (batch² for an in-batch pair matrix). */
 export function cCount(shape: readonly Dim[]): string {
   let c = 1;
-  let batch = false;
+  let batches = 0;
   for (const d of shape) {
     if (isBatch(d)) {
       c *= d.batch;
-      batch = true;
+      batches += 1;
     } else c *= d;
   }
-  return batch ? (c === 1 ? "(size_t)batch" : `((size_t)${c} * batch)`) : `(size_t)${c}`;
+  if (batches === 0) return `(size_t)${c}`;
+  const powers = Array(batches).fill("batch").join(" * ");
+  return c === 1 && batches === 1 ? "(size_t)batch" : `((size_t)${c} * ${powers})`;
 }
 
 export function shapeComment(n: Node): string {

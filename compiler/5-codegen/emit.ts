@@ -21,7 +21,7 @@ import { fusedPointwiseKernel } from "./kernels/fused-pointwise.ts";
 import { gemmKernel } from "./kernels/gemm.ts";
 import { blasSites, withBlas, type GemmChoice, type GemmMode } from "./kernels/cublaslt.ts";
 import { rowwiseKernel } from "./kernels/rowwise.ts";
-import { embeddingKernel, permuteKernel, poolKernel } from "./kernels/simple.ts";
+import { embeddingKernel, pairDotKernel, permuteKernel, poolKernel } from "./kernels/simple.ts";
 import { batchNormKernel, lossKernel, reduceKernel } from "./kernels/blockwise.ts";
 import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, layerNormGradKernel, poolGradKernel } from "./kernels/backward.ts";
 import { opDef } from "../ops/index.ts";
@@ -69,6 +69,7 @@ const builders: Record<KernelBuilder, Builder> = {
   iota: iotaKernel,
   scan: scanKernel,
   take: takeKernel,
+  pair_dot: pairDotKernel,
   matrix_pivot: matrixPivotKernel,
 };
 
@@ -516,6 +517,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const sourceFile = basename(graph.nodes[0]?.loc.file ?? "model.ts");
   const all = Object.values(programs);
   const batchBytesPerSample = Math.max(...all.map((p) => p.memory.batchBytesPerSample));
+  const pairBytesPerPair = Math.max(...all.map((p) => p.memory.pairBytesPerPair));
   // the tickets and block sums (kernels/tickets.ts) after every program's activations
   const tickets = ticketRegion(Math.max(...all.map((p) => p.memory.fixedBytes)), Object.values(rendered.programs).flatMap((r) => r.launches));
   const fixedBytes = tickets.ticketsOffset + tickets.bytes;
@@ -581,6 +583,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     paramBytes: memory.paramBytes,
     buffersBegin: paramsOnlyBytes,
     batchBytesPerSample,
+    pairBytesPerPair,
     unsharedBatchBytesPerSample: memory.unsharedBatchBytesPerSample,
     fixedBytes,
     tileTicketsOffset: tickets.ticketsOffset,
@@ -617,6 +620,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     maxSamplesPerDevice: maxSamplesPerDevice(all),
     ...minSamplesPerDevice(graph),
     ...(graph.trainingRefusals ? { refusedInTraining: graph.trainingRefusals } : {}),
+    ...pairsPerReplica(all),
     ...(graph.heldModes ? { heldModes: graph.heldModes } : {}),
     abiVersion: ABI_VERSION,
     model: graph.name,
@@ -643,6 +647,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
       // the arenas are shared by forward, evaluate and the training step, sized for the largest
       arenaBytesPerSample: batchBytesPerSample,
       arenaFixedBytes: fixedBytes,
+      // in-batch pair matrices: batch² times this on a device (absent where the model has none)
+      ...(pairBytesPerPair ? { arenaBytesPerPair: pairBytesPerPair } : {}),
     },
     ...(training
       ? {
@@ -786,9 +792,22 @@ function minSamplesPerDevice(graph: Graph): { minSamplesPerDevice?: { training: 
 }
 
 /**
+ * Where a program pairs the batch's samples ([Batch, Batch], an in-batch similarity matrix), by
+ * file:line: each device pairs those of its own share, so on several devices the loss is the
+ * replicas' (DDP without an all_gather), not one device's on the whole batch (README, "In-batch pairs").
+ */
+function pairsPerReplica(programs: readonly Program[]): { pairsPerReplica?: readonly string[] } {
+  const lines = new Set<string>();
+  for (const p of programs)
+    for (const n of p.graph.nodes) if (n.shape.filter(isBatch).length === 2) lines.add(`${basename(n.loc.file)}:${n.loc.line}`);
+  return lines.size ? { pairsPerReplica: [...lines].sort((a, b) => a.localeCompare(b, "en", { numeric: true })) } : {};
+}
+
+/**
  * The most samples a device can take in one call: kernels index a tensor's elements (a GEMM's rows,
  * a loop counter) with 32-bit ints, so the largest per-sample tensor of any program times the
- * samples must stay within INT32_MAX; and a batched matmul's grid.z within 65,535. The runtime
+ * samples (an in-batch pair matrix: times the samples squared) must stay within INT32_MAX; and a
+ * batched matmul's grid.z within 65,535. The runtime
  * refuses a larger per-device chunk.
  */
 function maxSamplesPerDevice(programs: readonly Program[]): number {
@@ -798,6 +817,11 @@ function maxSamplesPerDevice(programs: readonly Program[]): number {
   for (const p of programs)
     for (const n of p.graph.nodes) {
       if (!n.shape.some(isBatch)) continue;
+      // an in-batch pair matrix holds c·b² elements on a device of b samples
+      if (n.shape.filter(isBatch).length === 2) {
+        limit = Math.min(limit, Math.floor(Math.sqrt((2 ** 31 - 1) / perSample(n.shape))));
+        continue;
+      }
       largest = Math.max(largest, perSample(n.shape));
       // A batched matmul puts its leading (batch) dims on grid.z (kernels/gemm.ts), which CUDA
       // caps at 65,535 blocks: samples × those dims per sample must stay within it.

@@ -571,7 +571,7 @@ export interface LossView extends KernelViewBase {
   readonly template: "loss";
   readonly threads: number;
   readonly count: string;
-  readonly classes: number;
+  readonly classes: number | string;
   readonly perElement: boolean;
   /** Statements that end with `const float loss = …;`. */
   readonly lossOf: readonly string[];
@@ -597,7 +597,7 @@ export interface LossView extends KernelViewBase {
  */
 export interface ClassificationGradView extends KernelViewBase {
   readonly template: "classification_grad";
-  readonly classes: number;
+  readonly classes: number | string;
   readonly rows: string;
   readonly rowsPerBlock: number;
   readonly scale: string;
@@ -719,7 +719,7 @@ export interface ValueView {
   readonly name: string;
   readonly cType: string;
   readonly shape: string;
-  readonly arena: "batch" | "fixed" | "params";
+  readonly arena: "batch" | "fixed" | "pairs" | "params";
   readonly offset: number;
   readonly bytes: number;
   /** Pointer expression in the harness, e.g. (float*)(m->batch_arena + 11520 * batch). */
@@ -908,6 +908,8 @@ export interface ModelView {
   /** Where the buffers (BatchNorm's running statistics) begin in the state, after the parameters. */
   readonly buffersBegin: number;
   readonly batchBytesPerSample: number;
+  /** The pairs arena (in-batch pair matrices [Batch, Batch]) in bytes per pair of samples: × batch². */
+  readonly pairBytesPerPair: number;
   readonly unsharedBatchBytesPerSample: number;
   /** The fixed arena: activations, then the split-K tile tickets. */
   readonly fixedBytes: number;

@@ -2,8 +2,10 @@
 //
 // A dim is a constant or k·Batch. The coefficient lets shapes survive a flatten of the batch
 // into another dim and back: view(-1) of [Batch, 10] is [10·Batch], and view(-1, 10) of that
-// is [Batch, 10] again. Every element count is c·Batch^p with p ∈ {0, 1}; a shape with two
-// batch-dependent dims (p = 2) has no meaning in a data-parallel step and is rejected.
+// is [Batch, 10] again. Every element count is c·Batch^p with p ∈ {0, 1, 2}: p = 2 is an in-batch
+// pair matrix (u @ v.T over the batch, [Batch, Batch]), which each device computes over the pairs
+// of its own share of the batch, as PyTorch's DDP does without an all_gather (README, "In-batch
+// pairs"); p > 2 is rejected (MAX_BATCH_DIMS).
 
 export type Dim = number | BatchDim;
 export interface BatchDim {
@@ -12,6 +14,9 @@ export interface BatchDim {
 export type Shape = readonly Dim[];
 
 export const Batch: BatchDim = Object.freeze({ batch: 1 });
+
+/** The most dims a tensor may have the batch in: two, an in-batch pair matrix [Batch, Batch]. */
+export const MAX_BATCH_DIMS = 2;
 
 export function isBatch(d: Dim): d is BatchDim {
   return typeof d !== "number";

@@ -1,6 +1,6 @@
 import { opDef, ops } from "../ops/index.ts";
 import type { Graph } from "./node.ts";
-import { formatShape, hasBatch, isBatch, shapeEq } from "./shape.ts";
+import { formatShape, hasBatch, isBatch, MAX_BATCH_DIMS, shapeEq } from "./shape.ts";
 
 /**
  * Checks the invariants every phase may rely on; returns the violations (empty when sound).
@@ -30,7 +30,7 @@ export function verifyGraph(g: Graph): string[] {
     } catch (e) {
       problems.push(`${at}: shape rule fails: ${(e as Error).message}`);
     }
-    if (n.shape.filter(isBatch).length > 1) problems.push(`${at}: more than one batch dimension`);
+    if (n.shape.filter(isBatch).length > MAX_BATCH_DIMS) problems.push(`${at}: more than ${MAX_BATCH_DIMS} batch dimensions`);
     if (!n.loc || n.loc.line < 1) problems.push(`${at}: no source location`);
     if (def.family === "source" && n.op !== "const") {
       const name = n.attrs.name as string;

@@ -19,9 +19,14 @@ export const matmul = defineOp<{}>({
   // The GEMM's columns N are a number fixed by the model (its column tiles and grid.y); a product
   // whose columns are the batch ([1, C] @ [C, Batch]: LDAM's margins picked by a transposed
   // one-hot, and its own gradient Aᵀ·dy) runs transposed, C = (Bᵀ·Aᵀ)ᵀ, with the batch as M.
+  // The batch paired with itself ([Batch, K] @ [K, Batch], an in-batch similarity matrix: CLIP's
+  // logits) has no GEMM (both M and N grow with it): a dot product per pair of rows (pair_dot).
   canonical: ([a, b], _, result, emit) => {
     if (b.shape.length < 2 || typeof result.shape[result.shape.length - 1] === "number") return undefined;
-    if (a.shape.length > 1 && typeof a.shape[a.shape.length - 2] !== "number") return undefined; // the batch paired with itself: refused where it is used
+    if (a.shape.length > 1 && typeof a.shape[a.shape.length - 2] !== "number") {
+      if (a.shape.length === 2 && b.shape.length === 2) return emit("pair_dot", [a, lastTwoSwapped(b, emit)], {});
+      throw new ShapeError(`matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)} pairs the batch with itself in a batched product, which has no kernel yet; a product of two matrices ([Batch, K] @ [K, Batch]) has`);
+    }
     const bT = lastTwoSwapped(b, emit);
     if (a.shape.length === 1) return emit("matmul", [bT, a], {});
     return lastTwoSwapped(emit("matmul", [bT, lastTwoSwapped(a, emit)], {}), emit);
@@ -95,6 +100,41 @@ export const matmul = defineOp<{}>({
     const da2 = ctx.sumTo(ctx.emit("matmul", [dy2, transposed(ctx, b2)]), a2.shape);
     const db2 = ctx.sumTo(ctx.emit("matmul", [transposed(ctx, a2), dy2]), b2.shape);
     return [reshapeTo(ctx, da2, a.shape), reshapeTo(ctx, db2, b.shape)];
+  },
+});
+
+/**
+ * out[i, j] = a[i]·b[j], the dot products of every pair of rows: a @ b.T where both M and N are the
+ * batch (matmul's canonical form of an in-batch pair matrix), one thread per pair.
+ */
+export const pairDot = defineOp<{}>({
+  name: "pair_dot",
+  codegen: { kind: "kernel", builder: "pair_dot" },
+  family: "contraction",
+  inputs: ["a", "b"],
+  infer: ([a, b], _, who) => {
+    requireFloat(a, who, "left operand");
+    requireFloat(b, who, "right operand");
+    if (a.shape.length !== 2 || b.shape.length !== 2 || !dimEq(a.shape[1], b.shape[1]))
+      throw new ShapeError(`${who}: expects [M, K] and [N, K], got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    return { shape: [a.shape[0], b.shape[0]], dtype: "f32" };
+  },
+  reference: ([a, b]) => {
+    const [m, k] = a.shape;
+    const n = b.shape[0];
+    const out = new Float64Array(m * n);
+    for (let i = 0; i < m; i++)
+      for (let j = 0; j < n; j++) {
+        let s = 0;
+        for (let p = 0; p < k; p++) s += a.data[i * k + p] * b.data[j * k + p];
+        out[i * n + j] = s;
+      }
+    return { shape: [m, n], data: out };
+  },
+  // da = dy·b, db = dyᵀ·a: GEMMs whose reduction runs over the batch and whose columns are K
+  grad: (ctx) => {
+    const [a, b] = ctx.node.inputs;
+    return [ctx.emit("matmul", [ctx.dy, b]), ctx.emit("matmul", [transposed(ctx, ctx.dy), a])];
   },
 });
 

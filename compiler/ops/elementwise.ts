@@ -328,7 +328,9 @@ export const divCount = defineOp<{ readonly c: number; readonly p: number; reado
     kind: "pointwise",
     expr: ([x], a) => {
       if (!a.p) return a.less ? `(${x} / ${cFloat(Math.max(0, a.c - a.less))})` : `(${x} * ${cFloat(1 / a.c)})`;
-      return a.less ? `(${x} / fmaxf(0.0f, (float)(${a.c} * (size_t)batch) - ${cFloat(a.less)}))` : `(${x} / (float)(${a.c} * (size_t)batch))`;
+      // c·batch^p: p = 2 where the count is of an in-batch pair matrix's elements (its mean)
+      const count = `(float)(${[String(a.c), ...Array(a.p).fill("(size_t)batch")].join(" * ")})`;
+      return a.less ? `(${x} / fmaxf(0.0f, ${count} - ${cFloat(a.less)}))` : `(${x} / ${count})`;
     },
   },
   grad: ({ node, dy, emit }) => [emit("div_count", [dy], node.attrs)],

@@ -3,7 +3,7 @@ import { dimEq, formatShape, numel, shapeEq } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
 import { broadcastShapes, cFloat } from "./elementwise.ts";
 import { shiftedSum } from "./norm.ts";
-import { defineOp, requireFloat, ShapeError, type IndexRange, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type Classes, type IndexRange, type TensorType } from "./op.ts";
 
 // Losses, PyTorch's definitions. reduction: "mean" (default) | "sum" | "none".
 
@@ -71,6 +71,11 @@ function classIndex(t: number, classes: number, who: string, a: IgnoreAttrs): nu
   const hint = t === -100 && a.ignoreIndex === undefined ? `; ${TORCH_IGNORES_HINT}` : "";
   if (!Number.isInteger(t) || t < 0 || t >= classes) throw new RangeError(`${who}: target ${t} is out of range [0, ${classes})${hint}`);
   return t;
+}
+
+/** ε/C as a C float: a constant, or computed where the classes are the batch's samples. */
+function smoothingShare(eps: number, C: Classes): string {
+  return typeof C === "number" ? cFloat(eps / C) : `(${cFloat(eps)} / (float)(${C}))`;
 }
 
 /** A classification loss's target (input 1) indexes the input's classes (dim 1), its ignoreIndex excepted. */
@@ -162,7 +167,7 @@ export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readon
         `for (int j = lane; j < ${C}; j += 32) z += expf(x[j] - m);`,
         "z = tsdp_warp_sum(z);",
       ],
-      element: unlessIgnored(a, `(expf(x[c] - m) / z - ((c == y ? ${cFloat(1 - a.labelSmoothing)} : 0.0f) + ${cFloat(a.labelSmoothing / C)})) * s`),
+      element: unlessIgnored(a, `(expf(x[c] - m) / z - ((c == y ? ${cFloat(1 - a.labelSmoothing)} : 0.0f) + ${smoothingShare(a.labelSmoothing, C)})) * s`),
     }),
   },
   family: "loss",

@@ -1,4 +1,4 @@
-import { batchTimes, formatDim, formatShape, isBatch, numel, type Dim } from "../ir/shape.ts";
+import { batchTimes, formatDim, formatShape, isBatch, MAX_BATCH_DIMS, numel, type Dim } from "../ir/shape.ts";
 import { permute as permuteArray, zipBroadcast } from "../reference/ndarray.ts";
 import { defineOp, ShapeError, type OpDef } from "./op.ts";
 
@@ -46,8 +46,8 @@ export const reshape = defineOp<{ readonly shape: readonly Dim[] }>({
   inputs: ["x"],
   infer: ([x], a, who) => {
     const shape = resolveReshape(x.shape, a.shape, who);
-    if (shape.filter(isBatch).length > 1)
-      throw new ShapeError(`${who}: the result ${formatShape(shape)} has more than one batch dimension`);
+    if (shape.filter(isBatch).length > MAX_BATCH_DIMS)
+      throw new ShapeError(`${who}: the result ${formatShape(shape)} has more than ${MAX_BATCH_DIMS} batch dimensions`);
     return { shape, dtype: x.dtype };
   },
   reference: ([x], _, ctx) => ({ shape: concreteOf(ctx.node.shape, x.data.length, ctx.node.inputs[0].shape, x.shape), data: x.data }),

@@ -251,6 +251,7 @@ export type KernelBuilder =
   | "iota"
   | "scan"
   | "take"
+  | "pair_dot"
   | "matrix_pivot";
 
 export type OpCodegen<A> =
@@ -272,7 +273,7 @@ export type KernelCodegen<A> =
   | { readonly kind: "kernel"; readonly builder: "matrix_pivot"; readonly finish: (n: number) => readonly string[] }
   | { readonly kind: "kernel"; readonly builder: "rowwise"; readonly row: (node: Node, attrs: A) => RowProgram }
   | { readonly kind: "kernel"; readonly builder: "loss"; readonly loss: LossProgram<A> }
-  | { readonly kind: "kernel"; readonly builder: "classification_grad"; readonly grad: (attrs: A, classes: number) => ClassificationGradProgram }
+  | { readonly kind: "kernel"; readonly builder: "classification_grad"; readonly grad: (attrs: A, classes: Classes) => ClassificationGradProgram }
   /** batch_norm_xhat computes only x̂ (for the weight's gradient); batch_norm_grad_input all of ∂L/∂x. */
   | { readonly kind: "kernel"; readonly builder: "batch_norm_grad"; readonly xhatOnly: boolean };
 
@@ -319,8 +320,14 @@ export interface RowProgram {
  */
 export interface LossProgram<A> {
   readonly perElement: boolean;
-  readonly statements: (attrs: A, classes: number) => readonly string[];
+  readonly statements: (attrs: A, classes: Classes) => readonly string[];
 }
+
+/**
+ * A classification's class count: a number, or a C expression of `batch` where the classes are the
+ * batch's samples (an in-batch pair matrix's columns: CLIP's logits, each sample's match among them).
+ */
+export type Classes = number | string;
 
 /**
  * A GEMM-like op: C[M, N] = A[M, K]·B[K, N] per z (batch or group) through the shared GEMM

@@ -243,11 +243,15 @@ int ensure_capacity(tsdp_model* m, tsdp_replica* r, int batch) {
     drop_graphs(m);
     TSDP_CHECK(cudaSetDevice(r->device));
     if (r->batch_arena) TSDP_CHECK(cudaFree(r->batch_arena));
+    if (r->pair_arena) TSDP_CHECK(cudaFree(r->pair_arena));
     if (r->staging) TSDP_CHECK(cudaFreeHost(r->staging));
     r->batch_arena = nullptr;
+    r->pair_arena = nullptr;
     r->staging = nullptr;
     r->capacity = 0;
     TSDP_CHECK(cudaMalloc((void**)&r->batch_arena, alloc_bytes(tsdp_model_description.batch_bytes_per_sample * batch)));
+    // the pairs of the replica's own samples: quadratic in its share of the batch
+    TSDP_CHECK(cudaMalloc((void**)&r->pair_arena, alloc_bytes(tsdp_model_description.pair_bytes_per_pair * batch * batch)));
     r->staging_bytes = staging_needed(batch);
     TSDP_CHECK(cudaMallocHost((void**)&r->staging, r->staging_bytes));
     r->capacity = batch;
@@ -543,7 +547,7 @@ TSDP_EXPORT int tsdp_destroy(tsdp_model* m) {
     cublaslt_close(m);
     for (auto& r : m->replicas) {
         cudaSetDevice(r.device);
-        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.opt3, r.batch_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm, (char*)r.param_group, (char*)r.held, (char*)r.index_fault})
+        for (char* p : {r.params, r.grads, r.opt1, r.opt2, r.opt3, r.batch_arena, r.pair_arena, r.fixed_arena, (char*)r.consts, (char*)r.scratch, (char*)r.grad_norm, (char*)r.param_group, (char*)r.held, (char*)r.index_fault})
             if (p) cudaFree(p);
         for (char* p : {r.staging, (char*)r.consts_host, (char*)r.index_fault_host})
             if (p) cudaFreeHost(p);

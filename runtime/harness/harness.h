@@ -109,6 +109,7 @@ struct tsdp_replica {
     char* opt3 = nullptr;         // amsgrad's max_exp_avg_sq | centered RMSprop's grad_avg; only when the optimizer keeps one
     char* batch_arena = nullptr;  // activations: bytes per sample × capacity
     char* fixed_arena = nullptr;  // activations that do not scale with the batch
+    char* pair_arena = nullptr;   // in-batch pair matrices: bytes per pair × capacity²
     char* staging = nullptr;      // pinned host memory: this replica's inputs in, outputs out
     size_t staging_bytes = 0;
     tsdp_run_consts* consts_host = nullptr;  // pinned
@@ -255,6 +256,7 @@ struct tsdp_model_desc {
     size_t param_bytes;         // parameters, then buffers
     size_t buffers_begin;       // where the buffers begin (param_bytes when there are none)
     size_t batch_bytes_per_sample;
+    size_t pair_bytes_per_pair;  // in-batch pair matrices [Batch, Batch]: × capacity² (0 in most models)
     size_t fixed_bytes;
     size_t zeroed_bytes;  // the fixed arena's last bytes, zero at creation: split-K's tile tickets
     const tsdp_state_info* state;

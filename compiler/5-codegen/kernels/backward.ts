@@ -8,7 +8,7 @@ import { layerNormGradInput } from "../../ops/norm.ts";
 import { adaptiveAvgPool2dGrad } from "../../ops/pool.ts";
 import { maxReduction } from "../../ops/reduce.ts";
 import type { Node } from "../../ir/node.ts";
-import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
+import { cCount, cDim, classesOf, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, BatchNormGradView, ClassificationGradView, LaunchView, LayerNormGradView, PerElementView, PoolWindowGradView } from "../view.ts";
 import type { PoolWindow } from "../../ops/op.ts";
 import { batchNormSplit, splitsBatchNorm } from "./batch-norm-split.ts";
@@ -164,7 +164,7 @@ export function classificationGradKernel(ctx: CodegenContext, k: Kernel): { kern
   const op = opDef(n.op);
   if (op.codegen?.kind !== "kernel" || op.codegen.builder !== "classification_grad") throw new Error(`codegen: ${n.op} is not a classification gradient`);
   const [dy, input, target] = n.inputs;
-  const C = input.shape[1] as number;
+  const C = classesOf(input.shape[1]);
   const reduction = n.attrs.reduction as string;
   const rows = cDim(input.shape[0]);
   const scale = reduction === "none" ? "dy[row]" : reduction === "mean" ? `dy[0] / (float)${rows}` : "dy[0]";

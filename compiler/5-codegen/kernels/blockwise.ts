@@ -1,5 +1,5 @@
 import { checkedBeforeTheCall, INDEX_FAULT_ARG, indexFault, outOfRange } from "../index-faults.ts";
-import { imagesOf } from "../../ir/shape.ts";
+import { imagesOf, isBatch } from "../../ir/shape.ts";
 import type { Kernel } from "../../3-fusion/plan.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import type { Node } from "../../ir/node.ts";
@@ -8,7 +8,7 @@ import { batchNorm } from "../../ops/norm.ts";
 import { TORCH_IGNORES_HINT } from "../../ops/loss.ts";
 import type { IndexRange } from "../../ops/op.ts";
 import { reducedDims } from "../../ops/reduce.ts";
-import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
+import { cCount, cDim, classesOf, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, BatchNormView, KernelView, LaunchView, LossView, ReduceView } from "../view.ts";
 import { stridedReduceKernel } from "./reduce-strided.ts";
 import { BLOCK_PARTIALS, TILE_TICKETS } from "./tickets.ts";
@@ -174,16 +174,33 @@ const GPU_LOSS_THREADS = 256;
 /** A thread's losses per run, each run's sum then added into its total (loss.cu.hbs). */
 const LOSS_RUN = 256;
 
+/** A class range whose limit may be a C expression of `batch` (samplesAsClasses). */
+type ClassRange = Omit<IndexRange, "limit"> & { readonly limit: number | string };
+
+/**
+ * The classes of a loss over an in-batch pair matrix ([Batch, Batch] logits: each sample's match
+ * among the device's samples): the range is the device's share, which the runtime cannot check
+ * before the call, so the kernel checks each label as it reads it (PyTorch raises past it).
+ */
+function samplesAsClasses(n: Node): ClassRange | undefined {
+  const classes = n.inputs[0].shape[1];
+  if (classes === undefined || !isBatch(classes)) return undefined;
+  const ignore = (n.attrs as { ignoreIndex?: number }).ignoreIndex;
+  return ignore === undefined ? { limit: cDim(classes), torchIgnores: -100 } : { limit: cDim(classes), ignore };
+}
+
 /**
  * C: records a class target `y` outside [0, classes) (its ignoreIndex excepted). A −100 where the loss
  * ignores nothing records a site of its own whose description says that PyTorch would have ignored it.
  */
-function classTargetCheck(ctx: CodegenContext, n: Node, classes: IndexRange): string {
+function classTargetCheck(ctx: CodegenContext, n: Node, classes: ClassRange): string {
   const what = `${n.op}'s target (a class)`;
-  const site = ctx.indexSites.site(n, what, classes.limit);
+  // where the classes are the device's samples, the message says so rather than the C name `batch`
+  const size = typeof classes.limit === "number" ? classes.limit : `b, the samples of the device's share (an in-batch pair matrix's columns)`;
+  const site = ctx.indexSites.site(n, what, size);
   const outside = `${outOfRange("y", classes.limit)}${classes.ignore !== undefined ? ` && y != ${classes.ignore}` : ""}`;
   if (classes.torchIgnores === undefined) return `if (${outside}) ${indexFault(site, "y")};`;
-  const torchSite = ctx.indexSites.site(n, what, classes.limit, TORCH_IGNORES_HINT);
+  const torchSite = ctx.indexSites.site(n, what, size, TORCH_IGNORES_HINT);
   return `if (${outside}) ${indexFault(`y == ${classes.torchIgnores} ? ${torchSite} : ${site}`, "y")};`;
 }
 
@@ -195,7 +212,8 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
   const loss = op.codegen.loss;
   const reduction = n.attrs.reduction as "mean" | "sum" | "none";
   const perElement = loss.perElement;
-  const C = perElement ? 1 : (input.shape[1] as number);
+  // the classes: a number, or the batch where they are its samples (CLIP's [Batch, Batch] logits)
+  const C = perElement ? 1 : classesOf(input.shape[1]);
   // loss-gradient: the gradient op's scale (its dy, ÷ rows for "mean") and statements, and its output
   const g = k.gradient;
   const gradOp = g && opDef(g.op);
@@ -207,7 +225,7 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
     : [];
   // a class-index target computed in forward (y.select(1, 0).long()) is checked as it is read
   // (index-faults.ts); the target itself, before the call
-  const indexes = op.traits?.indexes?.(n, 1);
+  const indexes = op.traits?.indexes?.(n, 1) ?? samplesAsClasses(n);
   const classes = indexes && !checkedBeforeTheCall(ctx.graph, target, indexes.limit, indexes.ignore) ? indexes : undefined;
   const targetCheck = classes ? [classTargetCheck(ctx, n, classes)] : [];
   const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k), ...gradArgs, ...(classes ? [INDEX_FAULT_ARG] : [])];

@@ -116,6 +116,22 @@ export function embeddingKernel(ctx: CodegenContext, k: Kernel) {
   return pointwiseView(ctx, k, [arg(ctx, idx, "idx"), arg(ctx, w, "weight"), ...(checks ? [INDEX_FAULT_ARG] : [])], body, `embedding: ${shapeComment(idx)} → ${shapeComment(k.anchor)}`);
 }
 
+/**
+ * pair_dot: thread i is the pair (row i / N of a, row i mod N of b), N the batch or a multiple of
+ * it, and sums their K products in order, as the reference does.
+ */
+export function pairDotKernel(ctx: CodegenContext, k: Kernel) {
+  const [a, b] = k.anchor.inputs;
+  const [N, K] = [cDim(b.shape[0]), cDim(a.shape[1])];
+  const body = [
+    `const size_t row = i / (size_t)${N}, col = i % (size_t)${N};`,
+    "float acc = 0.0f;",
+    `for (size_t p = 0; p < (size_t)${K}; ++p) acc = fmaf(a[row * ${K} + p], b[col * ${K} + p], acc);`,
+    "out[i] = acc;",
+  ];
+  return pointwiseView(ctx, k, [arg(ctx, a, "a"), arg(ctx, b, "b")], body, `pair_dot: ${shapeComment(a)} · ${shapeComment(b)}ᵀ → ${shapeComment(k.anchor)}`);
+}
+
 export function permuteKernel(ctx: CodegenContext, k: Kernel) {
   const x = k.anchor.inputs[0];
   const perm = k.anchor.attrs.perm as number[];
