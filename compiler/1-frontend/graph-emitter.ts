@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../ir/builder.ts";
 import type { Attrs, Init, Node } from "../ir/node.ts";
-import { formatShape, isBatch } from "../ir/shape.ts";
+import { BATCH_GROUP_HINT, formatShape, isBatch } from "../ir/shape.ts";
 import { ShapeError } from "../ops/index.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import type { ConstructorTensors } from "./constructor-tensors.ts";
@@ -103,7 +103,7 @@ export class GraphEmitter {
     // [Batch, Batch] (u @ v.T over the batch, an in-batch similarity matrix): every pair of samples,
     // when each device holds only its share of the batch
     if (node.shape.filter(isBatch).length > 1)
-      fail("shapeMismatch", `${who}: the result ${formatShape(node.shape)} has the batch in more than one dim: it pairs the batch's samples with each other, and each device holds only its share of the batch (an in-batch contrastive loss or similarity matrix is computed outside the compiled model, from its per-sample outputs)`, site.loc);
+      fail("shapeMismatch", `${who}: the result ${formatShape(node.shape)} has the batch in more than one dim: it pairs the batch's samples with each other, and each device holds only its share of the batch (${BATCH_GROUP_HINT})`, site.loc);
     return node;
   }
 
