@@ -3561,6 +3561,15 @@ export namespace F {
   function randn(...size: number[]): Tensor;
   function randn(...size: [...number[], FactoryOptions]): Tensor;
   function randn(options: { size: Size } & FactoryOptions): Tensor;
+  /**
+   * torch.normal: mean + std·z. Of two numbers it takes the size: in a constructor a parameter's initial
+   * value (Parameter(F.normal(0, 0.01, [C, D]))), in forward a fresh draw; a tensor mean or std draws in
+   * forward, one value per element of their broadcast shape.
+   */
+  function normal(mean: number, std: number, size: Size, options?: FactoryOptions): Tensor;
+  function normal(mean: Tensor, std?: Tensor | number): Tensor;
+  function normal(mean: number, std: Tensor): Tensor;
+  function normal(options: { mean: number | Tensor; std?: number | Tensor; size?: Size } & FactoryOptions): Tensor;
   function rand(size: Size, options?: FactoryOptions): Tensor;
   function rand(...size: number[]): Tensor;
   function rand(...size: [...number[], FactoryOptions]): Tensor;
