@@ -1226,7 +1226,13 @@ export namespace nn {
     constructor(kernelSize: Size2, options?: { stride?: Size2 | null; padding?: Size2; dilation?: Size2; returnIndices?: R; ceilMode?: boolean });
     constructor(options: { kernelSize: Size2; stride?: Size2 | null; padding?: Size2; dilation?: Size2; returnIndices?: R; ceilMode?: boolean });
   }
-  interface MaxPool2d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
+  /**
+   * A pool's settings, read as PyTorch's attributes (pytorch-i3d's `self.stride[dim]` in a MaxPool3d
+   * subclass): the stride is the kernel size when not given; a 2-D pool's sizes are pairs, a 3-D
+   * pool's as given, nn.AvgPool1d's 1-tuples (k,).
+   */
+  interface PoolSettings<S> { readonly kernelSize: S; readonly stride: S; readonly padding: S; readonly ceilMode: boolean }
+  interface MaxPool2d<R extends boolean = false> extends PoolSettings<number[]> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   /** max_unpool2d (SegNet's decoder): x written at a MaxPool2d's indices into zeros of outputSize ([H, W] or [N, C, H, W]; default (in − 1)·stride − 2·padding + kernel). */
   class MaxUnpool2d extends Module {
     constructor(kernelSize: Size2, stride?: Size2 | null, padding?: Size2);
@@ -1254,7 +1260,7 @@ export namespace nn {
     constructor(kernelSize: Size2, options?: { stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
     constructor(options: { kernelSize: Size2; stride?: Size2 | null; padding?: Size2; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
   }
-  interface AvgPool2d { (x: Tensor): Tensor }
+  interface AvgPool2d extends PoolSettings<number[]> { readonly countIncludePad: boolean; (x: Tensor): Tensor }
   class AdaptiveAvgPool2d extends Module {
     /** A null size keeps the input's (PyTorch's None): [null, 1] averages each row. */
     constructor(outputSize: Size2 | readonly [number | null, number | null]);
@@ -1273,7 +1279,7 @@ export namespace nn {
     constructor(kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: R });
     constructor(options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: R });
   }
-  interface MaxPool1d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
+  interface MaxPool1d<R extends boolean = false> extends PoolSettings<number> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   class AvgPool1d extends Module {
     constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
     constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, options?: { divisorOverride?: number | null });
@@ -1284,7 +1290,7 @@ export namespace nn {
     constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
     constructor(options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
   }
-  interface AvgPool1d { (x: Tensor): Tensor }
+  interface AvgPool1d extends PoolSettings<number[]> { readonly countIncludePad: boolean; (x: Tensor): Tensor }
   class AdaptiveAvgPool1d extends Module {
     constructor(outputSize: number);
     constructor(options: { outputSize: number });
@@ -1578,7 +1584,7 @@ export namespace nn {
    * 2-D ops (a conv2d per kernel depth with the depths in the batch; a pool over H×W then along D;
    * the 2-D norms over [N, C, D, H·W]), which give the same values.
    */
-  type Size3 = number | readonly [number, number, number];
+  type Size3 = number | readonly [number, number, number] | readonly number[];
   class Conv3d extends Module {
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
     constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
@@ -1608,13 +1614,13 @@ export namespace nn {
     constructor(options: { kernelSize: Size3 } & (Pool3dOptions & { dilation?: Size3; returnIndices?: false }));
     constructor(options: Pool3dOptions & { dilation?: Size3; returnIndices?: false; kernelSize: Size3 });
   }
-  interface MaxPool3d { (x: Tensor): Tensor }
+  interface MaxPool3d extends PoolSettings<Size3> { readonly dilation: Size3; (x: Tensor): Tensor }
   class AvgPool3d extends Module {
     constructor(kernelSize: Size3, options?: Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null });
     constructor(options: { kernelSize: Size3 } & (Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }));
     constructor(options: Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null; kernelSize: Size3 });
   }
-  interface AvgPool3d { (x: Tensor): Tensor }
+  interface AvgPool3d extends PoolSettings<Size3> { readonly countIncludePad: boolean; (x: Tensor): Tensor }
   class AdaptiveAvgPool3d extends Module { constructor(outputSize: number | readonly (number | null)[]);
       constructor(options: { outputSize: number | readonly (number | null)[] }); }
   interface AdaptiveAvgPool3d { (x: Tensor): Tensor }
@@ -3562,6 +3568,15 @@ export namespace F {
   function randn(...size: number[]): Tensor;
   function randn(...size: [...number[], FactoryOptions]): Tensor;
   function randn(options: { size: Size } & FactoryOptions): Tensor;
+  /**
+   * torch.normal: mean + std·z. Of two numbers it takes the size: in a constructor a parameter's initial
+   * value (Parameter(F.normal(0, 0.01, [C, D]))), in forward a fresh draw; a tensor mean or std draws in
+   * forward, one value per element of their broadcast shape.
+   */
+  function normal(mean: number, std: number, size: Size, options?: FactoryOptions): Tensor;
+  function normal(mean: Tensor, std?: Tensor | number): Tensor;
+  function normal(mean: number, std: Tensor): Tensor;
+  function normal(options: { mean: number | Tensor; std?: number | Tensor; size?: Size } & FactoryOptions): Tensor;
   function rand(size: Size, options?: FactoryOptions): Tensor;
   function rand(...size: number[]): Tensor;
   function rand(...size: [...number[], FactoryOptions]): Tensor;

@@ -84,6 +84,9 @@ export class M extends nn.Module {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     expect(first("return x.index(0);")).toMatch(/^TSDP4001: index: dim 0 of \[Batch, 3, 6\] is the batch, which is split across devices/);
     expect(first("return x.index('1:');")).toMatch(/^TSDP4001: index: dim 0 of \[Batch, 3, 6\] is the batch/);
+    // a few-shot episode laid out in the batch (support = the first rows): the refusal says how it is written instead
+    expect(first("return x.index(':2');")).toMatch(/it can only be taken whole \(":"\): a model that relates samples to each other \(an episode's support and query\) takes each group as one sample — inputs with the batch first and the group after it, \[Batch, 6, 1, 28, 28\]; in-batch negatives are a \[Batch, Batch\] pair matrix, a\.matmul\(b\.t\(\)\), each device pairing its own share \(README: In-batch pairs\)$/);
+    expect(first("return x.index(0);")).toMatch(/index it with ":" \(a model that relates samples to each other .* \(README: In-batch pairs\)\)$/);
     expect(first("return x.index(':', '::-1');")).toMatch(/^TSDP3004: index: the slice "::-1" has step -1; PyTorch's steps are positive/);
     expect(first("return x.index(':', ':T');")).toMatch(/^TSDP3004: index: the slice ":T" has the end "T", which is not an integer/);
     expect(first("return x.index(':', 3);")).toMatch(/^TSDP3004: index: index 3 is out of range for dim 1 of size 3/);

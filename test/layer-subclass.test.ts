@@ -151,6 +151,17 @@ describe("a layer's settings as PyTorch's attributes", () => {
     expect(outFeatures(`this.fc = new nn.Linear(2, this.l.in_features + (this.c.padding === "same" ? 100 : 0));`, `l = new nn.Linear(9, 1); c = new nn.Conv2d(1, 1, 3, { padding: "same" });`)).toBe(109);
   });
 
+  it("a pool's stride is its kernel size when not given, as PyTorch's (pytorch-i3d's MaxPool3dSamePadding reads self.stride[dim])", () => {
+    // torch/nn/modules/pooling.py: self.stride = stride if (stride is not None) else kernel_size (_MaxPoolNd, AvgPool2d/3d);
+    // AvgPool1d keeps 1-tuples: _single(stride if stride is not None else kernel_size)
+    expect(outFeatures("this.fc = new nn.Linear(2, this.p.stride[0] * 100 + this.p.stride[1] * 10 + this.p.stride[2]);", "p = new nn.MaxPool3d([1, 3, 3]);")).toBe(133);
+    expect(outFeatures("this.fc = new nn.Linear(2, this.p.stride[0] * 100 + this.p.stride[1] * 10 + this.p.stride[2]);", "p = new nn.AvgPool3d([2, 1, 3], { stride: [1, 1, 2] });")).toBe(112);
+    expect(outFeatures("this.fc = new nn.Linear(2, this.p.stride[0] * 10 + this.p.stride[1]);", "p = new nn.MaxPool2d([2, 3]);")).toBe(23);
+    expect(outFeatures("this.fc = new nn.Linear(2, this.p.stride[0] * 10 + this.p.stride[1]);", "p = new nn.AvgPool2d(4);")).toBe(44);
+    expect(outFeatures("this.fc = new nn.Linear(2, this.p.stride);", "p = new nn.MaxPool1d(5);")).toBe(5);
+    expect(outFeatures("this.fc = new nn.Linear(2, this.p.stride[0] * 10 + this.p.kernelSize[0] + this.p.padding.length * 100);", "p = new nn.AvgPool1d(3, { padding: 1 });")).toBe(133);
+  });
+
   it("are fixed at construction", () => {
     expect(first(`${header}export class M extends nn.Module {\n  c = new nn.Conv2d(1, 1, 3);\n  constructor() { super(); this.c.padding = [1, 1]; }\n  forward(x: Tensor<[Batch, 1, 5, 5]>) { return this.c(x); }\n}`)).toMatch(/^TSDP2001 4: nn.Conv2d.padding is a setting of the layer, fixed when it is constructed; pass it to the constructor/);
   });

@@ -83,6 +83,30 @@ describe("draws in forward", () => {
   });
 });
 
+describe("F.normal (torch.normal): mean + std·z", () => {
+  it("draws in forward from numbers with a size, or per element of a tensor mean and std", () => {
+    const [n, t, exact] = draws("return [F.normal(2, 3, [x.size(0), 512]), F.normal(F.zeros(x.size(0), 512).add(1), 2), F.normal(x, F.zerosLike(x))];");
+    expect(n).toHaveLength(4096);
+    expect(Math.abs(mean(n) - 2)).toBeLessThan(0.2); // standard error 3/64 ≈ 0.047
+    expect(Math.abs(variance(n) - 9)).toBeLessThan(0.9);
+    expect(Math.abs(mean(t) - 1)).toBeLessThan(0.14); // standard error 2/64 ≈ 0.031
+    expect(Math.abs(variance(t) - 4)).toBeLessThan(0.4);
+    // std 0: the mean itself
+    expect(exact).toEqual(Array.from(x.data));
+  });
+  it("initializes a parameter in a constructor (insightface's Parameter(torch.normal(0, 0.01, (C, D))))", () => {
+    const { graph } = lowerSource(model("return x.add(this.w.sum()).add(this.v.sum());", "w = new nn.Parameter(F.normal(0, 0.01, [6, 8])); v = new nn.Parameter(F.normal(1, 0.5, [4096]));"));
+    expect(graph.params.find((n) => n.attrs.name === "w")!.attrs.init).toEqual({ kind: "normal", std: 0.01 });
+    expect(graph.params.find((n) => n.attrs.name === "v")!.attrs.init).toEqual({ kind: "normal", std: 0.5, mean: 1 });
+    const v = Array.from(initState(graph, 3).params.get("v")!.data);
+    expect(Math.abs(mean(v) - 1)).toBeLessThan(0.04); // standard error 0.5/64 ≈ 0.0078
+  });
+  it("refuses what PyTorch refuses: two numbers without a size, a negative std", () => {
+    expect(first(model("return x.add(F.normal(0, 1));"))).toMatch(/^TSDP\d+ 5: F\.normal\(mean, std\) of two numbers needs the size: F\.normal\(0, 1, \[rows, cols\]\)/);
+    expect(first(model("return F.normal(x, -1);"))).toMatch(/^TSDP\d+ 5: F\.normal: std must be at least 0/);
+  });
+});
+
 describe("F.rand in a constructor", () => {
   it("initializes a parameter uniformly in [0, 1), scaled and shifted as F.randn is", () => {
     const { graph } = lowerSource(model("return x.add(this.p.sum());", "p = new nn.Parameter(F.rand(4096).mul(2).sub(1)); q = new nn.Parameter(F.rand(4, 4));"));

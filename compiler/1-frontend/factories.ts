@@ -4,6 +4,7 @@ import { WHERE_OF_CONDITION } from "./refused-names.ts";
 import { batchTimes, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import type { Init } from "../ir/node.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
+import { broadcastShapes } from "../ops/elementwise.ts";
 import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
@@ -172,6 +173,38 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       if (input.node.dtype !== "f32") fail("wrongArgumentType", `${who}: tsdp's random tensors are float32; ${who}(x) of an int32 x is not supported (write F.${distribution === "normal" ? "randn" : "rand"} with its size)`, locOfArg(b, "input", site));
       return draw(who, [...input.node.shape], distribution, site);
     });
+  /**
+   * torch.normal: normal(mean, std, size) of two numbers (insightface's partial-FC weight
+   * `Parameter(torch.normal(0, 0.01, (C, D)))` in a constructor; a fresh draw in forward), or in
+   * forward a tensor mean and/or std, one draw per element of their broadcast shape: mean + std·z.
+   */
+  const normal = (args: Value[], site: CallSite): Value => {
+    const who = "F.normal";
+    const b = bindArgs(who, [arg("mean", "any"), opt("std", "any", 1), opt("size", "any", null, { nullable: true }), ...floatOnly], args, site);
+    const isTensor = (v: unknown): v is TensorValue => v instanceof TensorValue;
+    if (typeof b.std === "number" && !(b.std >= 0)) fail("invalidArgument", `${who}: std must be at least 0 (PyTorch: "normal expects std >= 0.0"), got ${b.std}`, locOfArg(b, "std", site));
+    for (const [name, v] of [["mean", b.mean], ["std", b.std]] as const)
+      if (typeof v !== "number" && !isTensor(v)) fail("wrongArgumentType", `${who}: ${name} must be a number or a float32 tensor, got ${describe(v)}`, locOfArg(b, name, site));
+    if (typeof b.mean === "number" && typeof b.std === "number") {
+      // PyTorch's normal(float, float) takes the size too ("normal() missing 1 required positional arguments: size")
+      if (b.size === null) fail("invalidArgument", `${who}(mean, std) of two numbers needs the size: F.normal(${b.mean}, ${b.std}, [rows, cols])`, site.loc);
+      const shape = sizes(who, b.size, site);
+      if (!inForward()) return new StaticTensor(fixed(who, shape, site), normalInit(b.mean, b.std));
+      return scaledDraw(draw(who, shape, "normal", site), b.mean, b.std, who, site);
+    }
+    if (b.size !== null) fail("invalidArgument", `${who}: size goes with a number mean and std; a tensor's draw has the broadcast shape of mean and std`, locOfArg(b, "size", site));
+    if (!inForward()) fail("nonConstant", `${who} of a tensor mean or std draws in forward; a parameter's initial value is F.normal(mean, std, size) of numbers`, site.loc);
+    const shapes = [b.mean, b.std].filter(isTensor).map((t) => t.node.shape);
+    const shape = shapes.length === 1 ? shapes[0] : broadcastShapes(shapes[0], shapes[1]);
+    if (!shape) return fail("shapeMismatch", `${who}: mean ${formatShape(shapes[0])} and std ${formatShape(shapes[1])} do not broadcast`, site.loc);
+    return scaledDraw(draw(who, [...shape], "normal", site), b.mean, b.std, who, site);
+  };
+  /** mean + std·z for a standard normal draw z, each a number or a tensor. */
+  const scaledDraw = (z: TensorValue, mean: number | TensorValue, std: number | TensorValue, who: string, site: CallSite): TensorValue => {
+    const operand = (v: number | TensorValue) => (typeof v === "number" ? em.constant(v, site) : v);
+    const scaled = std === 1 ? z : em.tensor("mul", [z, operand(std)], {}, who, site);
+    return mean === 0 ? scaled : em.tensor("add", [scaled, operand(mean)], {}, who, site);
+  };
   /** Bernoulli(p) per element: uniform u < p, as a 0/1 float32 tensor of p's shape. */
   const bernoulli = (p: TensorValue, site: CallSite): TensorValue => {
     if (!inForward()) fail("nonConstant", "F.bernoulli draws in forward; it has no constructor form", site.loc);
@@ -253,6 +286,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     // constructor, a parameter's or buffer's initial value, drawn when the model is created
     ["randn", sized("F.randn", floatOnly, (shape, _b, site) => (inForward() ? draw("F.randn", shape, "normal", site) : new StaticTensor(fixed("F.randn", shape, site), { kind: "normal", std: 1 })))],
     ["rand", sized("F.rand", floatOnly, (shape, _b, site) => (inForward() ? draw("F.rand", shape, "uniform", site) : new StaticTensor(fixed("F.rand", shape, site), UNIT_UNIFORM)))],
+    ["normal", new BuiltinFunction("F.normal", (args, site) => normal(args, site))],
     ["randLike", drawLike("F.randLike", "uniform")],
     ["randnLike", drawLike("F.randnLike", "normal")],
     [

@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { batchTimes, dimEq, formatShape, isBatch, numel, shapeEq, type Dim } from "../ir/shape.ts";
+import { BATCH_GROUP_HINT, batchTimes, dimEq, formatShape, isBatch, numel, shapeEq, type Dim } from "../ir/shape.ts";
 import { broadcastShapes } from "../ops/elementwise.ts";
 import { arg, bindArgs, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -85,7 +85,7 @@ export function sliceDim(x: TensorValue, dim: number, start: number | null, end:
   const size = x.node.shape[dim];
   if (isBatch(size)) {
     if ((start === null || start === 0) && end === null && step === 1) return x;
-    return fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices; it can only be taken whole (":")`, site.loc);
+    return fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices; it can only be taken whole (":"): ${BATCH_GROUP_HINT}`, site.loc);
   }
   const r = sliceRange(start, end, step, size);
   if (r.count === 0) fail("shapeMismatch", `${who}: the slice takes nothing of dim ${dim} (size ${size}); tsdp's tensors are not empty`, site.loc);
@@ -135,7 +135,7 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
       dim++;
     } else if (p.kind === "select") {
       const size = t.node.shape[dim];
-      if (isBatch(size)) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(t.node.shape)} is the batch, which is split across devices; index it with ":"`, site.loc);
+      if (isBatch(size)) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(t.node.shape)} is the batch, which is split across devices; index it with ":" (${BATCH_GROUP_HINT})`, site.loc);
       const at = p.at < 0 ? p.at + (size as number) : p.at;
       if (at < 0 || at >= (size as number)) fail("invalidArgument", `${who}: index ${p.at} is out of range for dim ${dim} of size ${size}`, site.loc);
       const piece = size === 1 ? t : em.tensor("narrow", [t], { dim, start: at, length: 1 }, who, site);
@@ -205,7 +205,7 @@ function count(S: readonly Dim[]): Dim {
 /** A list index's rows of x's dim `dim`, negatives from the end, as an int32 tensor. */
 function listedRows(x: TensorValue, dim: number, at: readonly number[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
   const size = x.node.shape[dim];
-  if (isBatch(size)) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices; a list index takes rows of a fixed-size dim`, site.loc);
+  if (isBatch(size)) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices; a list index takes rows of a fixed-size dim (${BATCH_GROUP_HINT})`, site.loc);
   const rows = at.map((i) => (i < 0 ? i + (size as number) : i));
   const bad = at.find((_, k) => rows[k] < 0 || rows[k] >= (size as number));
   if (bad !== undefined) fail("invalidArgument", `${who}: index ${bad} is out of range for dim ${dim} of size ${size}`, site.loc);

@@ -80,7 +80,9 @@ function tensorType(t: TypeNode, what: string, depth = 0): { shape: Dim[]; dtype
       "badInputShape",
       `${what}: the batch must be the first dim and appear once, as in [Batch, 1, 28, 28]; got ${tuple.getText()}` +
         // an RNN's state in PyTorch's [num_layers, N, H] layout: batch-first here, transposed where it is used
-        (batchDims === 1 ? `; a tensor whose batch is another dim (an RNN's [num_layers, Batch, H] state) is declared batch-first and transposed in forward: h.transpose(0, 1)` : ""),
+        (batchDims === 1 ? `; a tensor whose batch is another dim (an RNN's [num_layers, Batch, H] state) is declared batch-first and transposed in forward: h.transpose(0, 1)` : "") +
+        // a whole few-shot episode or graph as the one input: the batch is what devices split, so it holds such examples
+        (batchDims === 0 ? `; an input that is one whole example (a few-shot episode, a graph) is declared with the batch before it, [Batch, ${shape.join(", ")}], and called with a batch of such examples (1 or more)` : ""),
       locOf(tuple),
     );
   checkTensorSize(shape, what, locOf(tuple));

@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { Batch, batchTimes, dimEq, formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
+import { Batch, BATCH_GROUP_HINT, batchTimes, dimEq, formatShape, isBatch, normalizeDim, type Dim } from "../ir/shape.ts";
 import { ops } from "./composite-ops.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -119,7 +119,7 @@ function pieces(who: string, x: TensorValue, sizes: number[], dim: number, site:
 
 function fixedDim(who: string, x: TensorValue, dim: number, site: CallSite): number {
   const size = x.node.shape[dim];
-  if (typeof size !== "number") return fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices`, site.loc);
+  if (typeof size !== "number") return fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices: ${BATCH_GROUP_HINT}`, site.loc);
   return size;
 }
 

@@ -8,7 +8,7 @@ import { recurrentLayers } from "./recurrent.ts";
 import { portLayers } from "./port-layers.ts";
 import { moreLayers } from "./more-layers.ts";
 import { unpoolLayers } from "./pool-indices.ts";
-import { checkConv3d, volumetricLayers } from "./volumetric.ts";
+import { checkConv3d, poolAttributes, volumetricLayers } from "./volumetric.ts";
 import { adaptiveMaxPool } from "./port-layers.ts";
 import { pairwiseLossLayers, tripletMarginWithDistance, tripletWithDistanceOptions } from "./pairwise-losses.ts";
 import { ctcLossLayer } from "./ctc-loss.ts";
@@ -119,6 +119,7 @@ function heldBatchNorm(self: ModuleValue, b: Bound, input: TensorValue, site: Ca
 const pool2d = (lower: "maxPool2d" | "avgPool2d"): LayerSpec => ({
   args: [...pool2dArgs.slice(1), ...(lower === "maxPool2d" ? poolOptions.maxLayer : poolOptions.avgLayer)],
   summary: (b) => `kernel=${pair(b.kernelSize)}, stride=${pair(b.stride ?? b.kernelSize)}`,
+  attributes: poolAttributes,
   inputs: [x],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });
@@ -130,9 +131,13 @@ const channelDropoutLayer = (lower: "dropout1d" | "dropout2d" | "dropout3d"): La
   forward: (self, b, call, site, em, who) => lowerings[lower]({ x: call.x, p: b.p, training: modeOf(self) }, site, em, who),
 });
 
+/** nn.AvgPool1d keeps its sizes as 1-tuples (`_single(kernel_size)`, the stride the kernel's when not given). */
+const avgPool1dAttributes = (b: Bound): Record<string, Value> => ({ kernelSize: [b.kernelSize], stride: [b.stride ?? b.kernelSize], padding: [b.padding] });
+
 const pool1d = (lower: "maxPool1d" | "avgPool1d"): LayerSpec => ({
   args: [...pool1dArgs.slice(1), ...(lower === "maxPool1d" ? poolOptions.maxLayer : poolOptions.avgLayer)],
   summary: (b) => `kernel=${b.kernelSize}, stride=${b.stride ?? b.kernelSize}`,
+  attributes: lower === "maxPool1d" ? poolAttributes : avgPool1dAttributes,
   inputs: [x],
   forward: (_self, b, call, site, em, who) => lowerings[lower]({ ...b, ...call }, site, em, who),
 });

@@ -195,6 +195,13 @@ function adaptivePool3d(kind: "avg" | "max", input: TensorValue, outputSize: unk
 type AdaptiveMax = (t: TensorValue, size: [number, number], site: CallSite, em: GraphEmitter, who: string) => TensorValue;
 
 const conv3dArgs = [opt("stride", "any", 1), opt("padding", "any", 0), opt("dilation", "any", 1), opt("groups", "posInt", 1)];
+/**
+ * A pool layer's stride attribute without a stride given is its kernel size, as PyTorch's
+ * (`self.stride = stride if (stride is not None) else kernel_size`, _MaxPoolNd and AvgPool2d/3d):
+ * pytorch-i3d's MaxPool3dSamePadding computes its padding from `self.stride[dim]`.
+ */
+export const poolAttributes = (b: Bound): Record<string, Value> => ({ stride: b.stride ?? b.kernelSize });
+
 const pool3dArgs = (avg: boolean) => [
   arg("kernelSize", "any"),
   opt("stride", "any", null, { nullable: true }),
@@ -262,8 +269,8 @@ export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpe
         return convTranspose3d(call.x, weight, param_(self, "bias"), { ...b, outputPadding: outputPaddingFor(call.outputSize, call.x, conv, site, who) }, site, em, who);
       },
     },
-    MaxPool3d: { args: pool3dArgs(false), inputs: [x], forward: (_self, b, call, site, em, who) => (checkPoolOptions(b, who, site), pool3d("max_pool2d", call.x, b, site, em, who)) },
-    AvgPool3d: { args: pool3dArgs(true), inputs: [x], forward: (_self, b, call, site, em, who) => (checkPoolOptions(b, who, site), pool3d("avg_pool2d", call.x, b, site, em, who)) },
+    MaxPool3d: { args: pool3dArgs(false), attributes: poolAttributes, inputs: [x], forward: (_self, b, call, site, em, who) => (checkPoolOptions(b, who, site), pool3d("max_pool2d", call.x, b, site, em, who)) },
+    AvgPool3d: { args: pool3dArgs(true), attributes: poolAttributes, inputs: [x], forward: (_self, b, call, site, em, who) => (checkPoolOptions(b, who, site), pool3d("avg_pool2d", call.x, b, site, em, who)) },
     AdaptiveAvgPool3d: { args: [arg("outputSize", "any")], inputs: [x], forward: (_self, b, call, site, em, who) => adaptivePool3d("avg", call.x, b.outputSize, site, em, who, adaptiveMax) },
     AdaptiveMaxPool3d: { args: [arg("outputSize", "any")], inputs: [x], forward: (_self, b, call, site, em, who) => adaptivePool3d("max", call.x, b.outputSize, site, em, who, adaptiveMax) },
     BatchNorm3d: flattened(batchNorm2d, "BatchNorm3d"),

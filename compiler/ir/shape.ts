@@ -33,6 +33,14 @@ export function imagesOf(n: Dim): { readonly c: string; readonly at: (batch: num
   return { c: n.batch === 1 ? "batch" : `(${n.batch} * batch)`, at: (batch) => n.batch * batch };
 }
 
+/**
+ * What a model that relates samples to each other does instead of slicing, joining or pairing the
+ * batch dim (each device holds only its share of the batch): appended to those refusals, which
+ * otherwise say what is wrong but not how a few-shot episode or a contrastive pair is written.
+ */
+export const BATCH_GROUP_HINT =
+  "a model that relates samples to each other (an episode's support and query) takes each group as one sample — inputs with the batch first and the group after it, [Batch, 6, 1, 28, 28]; in-batch negatives are a [Batch, Batch] pair matrix, a.matmul(b.t()), each device pairing its own share (README: In-batch pairs)";
+
 export function batchTimes(k: number): BatchDim {
   return k === 1 ? Batch : Object.freeze({ batch: k });
 }

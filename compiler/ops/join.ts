@@ -1,5 +1,5 @@
 import type { Node } from "../ir/node.ts";
-import { dimEq, formatShape, isBatch, type Dim } from "../ir/shape.ts";
+import { BATCH_GROUP_HINT, dimEq, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import { nd, stridesOf } from "../reference/ndarray.ts";
 import { defineOp, requireFloat, ShapeError, type OpDef, type TensorType } from "./op.ts";
 
@@ -18,7 +18,7 @@ export const MAX_CAT_INPUTS = 64;
 export function checkJoinDim(shape: readonly Dim[], dim: number, who: string, verb = "join or slice"): void {
   if (!Number.isInteger(dim) || dim < 0 || dim >= shape.length) throw new ShapeError(`${who}: dim ${dim} is out of range for ${formatShape(shape)}`, "invalidArgument");
   if (isBatch(shape[dim]))
-    throw new ShapeError(`${who}: cannot ${verb} along dim ${dim} of ${formatShape(shape)}: it is the batch, whose size is known only at run time (it is split across devices)`, "shapeMismatch");
+    throw new ShapeError(`${who}: cannot ${verb} along dim ${dim} of ${formatShape(shape)}: it is the batch, whose size is known only at run time (it is split across devices): ${BATCH_GROUP_HINT}`, "shapeMismatch");
 }
 
 /** Outer count, size of `dim`, inner count of a concrete shape. */

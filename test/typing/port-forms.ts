@@ -10,6 +10,7 @@
 // (torchvision's stochastic_depth: torch.empty(size, dtype=input.dtype, device=input.device)).
 // port65: torch.min/max(a, b) of operands typed any (a module call's result) is the elementwise form. port64:
 // weight norm's and spectral norm's parameters as attributes of the module they return (conv.weight_v).
+// port69: pool layers' settings (kernelSize, stride, padding) as attributes.
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
 class TwinQ extends nn.Module {
@@ -27,6 +28,9 @@ export class PortForms extends nn.Module {
   w = new nn.Parameter(F.ones([3, 3]), { requiresGrad: true });
   bias: Tensor | null = null;
   head = new nn.Linear(3, 3);
+  // port69: a pool's settings as PyTorch's attributes (pytorch-i3d's MaxPool3dSamePadding reads self.stride[dim])
+  pool = new nn.MaxPool3d([1, 3, 3]);
+  poolStride = (this.pool.stride as readonly number[])[1] + (this.pool.kernelSize as readonly number[]).length + new nn.MaxPool2d(2).stride[0];
   headBias = new nn.Parameter(F.zeros(3));
   wn = nn.utils.weightNorm(new nn.Linear(3, 3));
   sn = nn.utils.spectralNorm(new nn.Linear(3, 3), "weight");
