@@ -117,5 +117,6 @@ describe("ignoreIndex", () => {
     }
     expect(() => lowerSource(model("(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o, t.reshape([-1]), { ignoreIndex: -1 })"))).not.toThrow();
     expect(() => lowerSource(model("(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o.unsqueeze(2), t, { ignoreIndex: -1 })"))).not.toThrow();
+    expect(() => lowerSource(model("(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o, t.detach().view(-1), { weight: F.tensor([1, 2, 3]) })"))).not.toThrow();
   });
 });

@@ -579,9 +579,9 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
 }
 
 
-/** The tensor whose elements `node` holds, rearranged (reshaped, permuted): the same counts of each value. */
+/** The tensor whose elements `node` holds, rearranged (reshaped, permuted, detached): the same counts of each value. */
 function beneathRearrangements(node: Node): Node {
-  while (node.op === "reshape" || node.op === "permute") node = node.inputs[0];
+  while (node.op === "reshape" || node.op === "permute" || node.op === "detach") node = node.inputs[0];
   return node;
 }
 
