@@ -1,4 +1,4 @@
-import { resolve } from "node:path";
+import { basename, resolve } from "node:path";
 import { Node as TsNode, SyntaxKind, type SourceFile } from "ts-morph";
 import { CompileError, diagnostic, fail } from "../diagnostics/diagnostic.ts";
 import type { Graph, Init, Node, OptimizerSpec } from "../ir/node.ts";
@@ -553,6 +553,18 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
       `a loss with ${mean.classWeights ? "class weights" : "ignoreIndex"} and reduction "mean" is weighted by the step's targets, and a loss of the output alone has none: declare the target, (out, target) => …, and pass it, trainStep(x, target) (a language model that predicts its own input's next tokens: pass those as the target, trainStep(ids, nextIds) with nextIds = ids shifted by one on the host, rather than shifting ids in forward); or use reduction "sum" and divide by a count of your own`,
       t.lossLoc,
     );
+  if (mean && target && beneathRearrangements(mean.lossOp.inputs[1]) !== target) {
+    // the harness counts (or weighs) the host's declared targets per replica; a target the loss
+    // derives (target[:, 1:], a narrow, labels of its own) has other counts, so the replicas'
+    // means would be weighted by the wrong ones — wrong numbers on 2 devices and more
+    const derived = beneathRearrangements(mean.lossOp.inputs[1]);
+    const what = mean.classWeights ? "the sum of its targets' class weights" : "its count of targets not ignored";
+    fail(
+      "badTraining",
+      `a loss with ${mean.classWeights ? "class weights" : "ignoreIndex"} and reduction "mean" weights each replica's mean by ${what}, counted in the declared target; here ${mean.lossOp.op}'s target is computed (${derived.op} at ${basename(derived.loc.file)}:${derived.loc.line}:${derived.loc.col}), whose counts may differ. Pass the targets the loss reads as the target (a language model's next tokens: trainStep(ids, nextIds) with nextIds = ids shifted by one on the host), or use reduction "sum" and divide by a count of your own`,
+      mean.lossOp.loc,
+    );
+  }
   if (mean) {
     // the step's form of the mean (0 on a replica with no target), which the step weights by count
     const { stepValue, ...weighting } = mean;
@@ -566,6 +578,12 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
   return { target, value: value.node };
 }
 
+
+/** The tensor whose elements `node` holds, rearranged (reshaped, permuted, detached): the same counts of each value. */
+function beneathRearrangements(node: Node): Node {
+  while (node.op === "reshape" || node.op === "permute" || node.op === "detach") node = node.inputs[0];
+  return node;
+}
 
 /**
  * The optimizer's spec with its param groups resolved: each group's function is called with
