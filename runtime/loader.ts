@@ -204,7 +204,7 @@ export async function load<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const what = code !== 0 ? `failed (code ${code})` : "returned 0 but no model";
     throw new NativeError(`load: ${manifest.model}: tsdp_create ${what}: ${msg || "(no message from the library)"}`, "tsdp_create", code, msg);
   }
-  const model = new CompiledModel<Out>(root, manifest, lib, handle);
+  const model = new CompiledModel<Out>(root, manifest, lib, handle, group?.worldSize ?? 1);
   // the build is sound but may be of an older model: say so, as `tsdp compile` would rebuild it
   // (bounded, printable: build-directory.ts staleBuildWarning)
   const stale = staleBuildWarning(root, hint);

@@ -155,6 +155,12 @@ export interface TrainingManifest {
   readonly classes?: number;
   /** A cross-entropy's ignore_index: a target equal to it is no class (and not counted in the mean). */
   readonly ignoreIndex?: number;
+  /**
+   * Where a mean over counted targets (ignoreIndex, class weights) reads targets the loss computes
+   * from the declared one (`narrow at lm.ts:12:23`): the step counts the declared target's per
+   * replica, so it trains and evaluates on one replica only (one device, one process).
+   */
+  readonly targetDerivedAt?: string;
   /** The optimizer's defaults, which `trainStep` options may override. */
   readonly optimizer: OptimizerManifest;
   /** PyTorch's param groups when declared: each group's parameters and its own weight decay (absent: the step's). */

@@ -417,6 +417,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   #handle: ModelHandle | null;
   /** The replicas the native model scatters a batch over (tsdp_device_count). */
   readonly #devices: number;
+  /** The processes of its group (distributed: true under a launcher), 1 alone. */
+  readonly #processes: number;
   /** A loadCheckpoint reading its file (before it writes every tensor): every other call is refused. */
   #busy: "loadCheckpoint" | null = null;
   /**
@@ -442,13 +444,14 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   });
 
   /** @internal Use `load(dir)`. */
-  constructor(dir: string, manifest: Manifest, lib: NativeLibrary, handle: ModelHandle) {
+  constructor(dir: string, manifest: Manifest, lib: NativeLibrary, handle: ModelHandle, processes = 1) {
     this.name = manifest.model;
     this.dir = dir;
     this.manifest = manifest;
     this.#lib = lib;
     this.#handle = handle;
     this.#devices = lib.deviceCount(handle);
+    this.#processes = processes;
     this.#params = new Map();
     for (const p of manifest.params) this.#params.set(p.name, { ...p, kind: "parameter" });
     for (const b of manifest.buffers) this.#params.set(b.name, { ...b, kind: "buffer" });
@@ -1255,6 +1258,16 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const spec = this.manifest.training!.target;
     if (!spec) return null;
     const what = `${this.name}.${method}: target (${formatSpec(spec)})`;
+    // the step weights each replica's mean by its count of the declared target's values, and this
+    // loss counts others (its own, computed from them): right on one replica only (manifest.ts)
+    const derivedAt = this.manifest.training!.targetDerivedAt;
+    const replicas = this.#devices * this.#processes;
+    if (derivedAt !== undefined && replicas > 1)
+      throw new RangeError(
+        `${this.name}.${method}: the loss's mean over the targets it does not ignore reads targets it computes (${derivedAt}), and each of the ${replicas} replicas ` +
+          `(${this.#devices} device(s)${this.#processes > 1 ? ` × ${this.#processes} processes` : ""}) would be weighted by its count of the declared target's instead: ` +
+          `pass the targets the loss reads as the target (a language model's next tokens: trainStep(ids, nextIds), nextIds shifted on the host), or load the model with { devices: 1 } and no process group`,
+      );
     const tensor = readTensor(target, what);
     const { shape } = tensor;
     const data = asHost(tensor.data, spec.dtype, what);

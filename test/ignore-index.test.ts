@@ -102,21 +102,21 @@ describe("ignoreIndex", () => {
   // The step weights each replica's mean by the host's count of its declared targets not ignored
   // (class weights: their sum). A target the loss computes — a language model's target[:, 1:] —
   // has other counts: 2 devices on 7 samples gave 1.6793 for the whole batch's 1.6812 (3 devices
-  // 1.6779), one device right. Refused, naming the op; a reshape or permute keeps the counts.
-  it("a mean with ignoreIndex or class weights over a target computed from the declared one is refused, naming where; reshaped it is fine", () => {
+  // 1.6779), one device right. The manifest names the op (targetDerivedAt) and a step on more than
+  // one replica is refused (test/training.test.ts); a reshape, permute or detach keeps the counts.
+  it("a mean with ignoreIndex or class weights over a target computed from the declared one names where (one replica only); reshaped it is the declared one", () => {
     const derived = [
-      "(o: Tensor, t: Tensor<[Batch, 2], \"int32\">) => F.crossEntropy(o, t.narrow(1, 1, 1).reshape([-1]), { ignoreIndex: -1 })",
-      "(o: Tensor, t: Tensor<[Batch, 2], \"int32\">) => F.crossEntropy(o, t.select(1, 1), { weight: F.tensor([1, 2, 3]) })",
-      "(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, F.arange(o.size(0)), { ignoreIndex: -1 })",
-    ];
-    for (const loss of derived) {
-      const [d] = diagnosticsOf(model(loss));
-      expect(`${d.code} ${d.message}`, loss).toMatch(
-        /^TSDP5004 a loss with (ignoreIndex|class weights) and reduction "mean" weights each replica's mean by (its count of targets not ignored|the sum of its targets' class weights), counted in the declared target; here (cross_entropy|nll_loss)'s target is computed \(\w+ at model\.ts:\d+:\d+\), whose counts may differ\. Pass the targets the loss reads as the target/,
-      );
-    }
-    expect(() => lowerSource(model("(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o, t.reshape([-1]), { ignoreIndex: -1 })"))).not.toThrow();
-    expect(() => lowerSource(model("(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o.unsqueeze(2), t, { ignoreIndex: -1 })"))).not.toThrow();
-    expect(() => lowerSource(model("(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o, t.detach().view(-1), { weight: F.tensor([1, 2, 3]) })"))).not.toThrow();
+      ["(o: Tensor, t: Tensor<[Batch, 2], \"int32\">) => F.crossEntropy(o, t.narrow(1, 1, 1).reshape([-1]), { ignoreIndex: -1 })", /^narrow at model\.ts:\d+:\d+$/],
+      ["(o: Tensor, t: Tensor<[Batch, 2], \"int32\">) => F.crossEntropy(o, t.select(1, 1), { weight: F.tensor([1.0, 2.0, 3.0]) })", /^\w+ at model\.ts:\d+:\d+$/],
+      ["(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, F.arange(o.size(0)), { ignoreIndex: -1 })", /^\w+ at model\.ts:\d+:\d+$/],
+    ] as const;
+    for (const [loss, where] of derived) expect(lowerSource(model(loss)).graph.loss?.targetDerivedAt, loss).toMatch(where);
+    for (const loss of [
+      "(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o, t.reshape([-1]), { ignoreIndex: -1 })",
+      "(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o.unsqueeze(2), t, { ignoreIndex: -1 })",
+      "(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o, t.detach().view(-1), { weight: F.tensor([1.0, 2.0, 3.0]) })",
+      "(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1 })",
+    ])
+      expect(lowerSource(model(loss)).graph.loss?.targetDerivedAt, loss).toBeUndefined();
   });
 });

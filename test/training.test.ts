@@ -601,6 +601,60 @@ describe("cross-entropy with ignoreIndex: the mean over the targets not ignored,
   }, 300_000);
 });
 
+// A language model's loss that shifts its own targets (Hugging Face's labels[..., 1:] with
+// ignore_index -100): the step counts each replica's declared targets, which are not the ones the
+// loss reads, so only one replica is weighted right. One device equals the reference; two are
+// refused at the step and at evaluate, naming the shift (manifest training.targetDerivedAt).
+describe("a mean over ignoreIndex targets the loss shifts itself", () => {
+  it("trains on one device as the reference does, and refuses a step or evaluate on two, naming the shift", async () => {
+    const dir = writeFiles({
+      "model.ts": `${header}
+export class Lm extends nn.Module {
+  emb = new nn.Embedding(6, 5);
+  head = new nn.Linear(5, 3);
+  forward(x: Tensor<[Batch, 4], "int32">) { return this.head(this.emb(x).tanh()); }
+}
+export const training = new Training(Lm, {
+  loss: (logits: Tensor, y: Tensor<[Batch, 4], "int32">) =>
+    new nn.CrossEntropyLoss({ ignoreIndex: -100 })(logits.narrow(1, 0, 3).reshape([-1, 3]), y.narrow(1, 1, 3).reshape([-1])),
+  optimizer: new optim.SGD({ lr: 0.5 }),
+});
+`,
+    });
+    const { model, build: b, generated } = await compile(join(dir, "model.ts"), { target, outDir: join(tmp(), "out") });
+    expect(generated.manifest.training?.targetDerivedAt).toMatch(/^narrow at model\.ts:\d+:\d+$/);
+    const xs = Int32Array.from({ length: 12 }, (_, i) => (i * 5 + 1) % 6);
+    // position 0 of each sample is never read; sample 1 ignores two of the three it reads
+    const ys = Int32Array.from([-100, 2, 0, 1, 1, -100, -100, 2, 0, 1, 2, -100]);
+    if (multiDevice) {
+      const two = await load(b.outDir, { devices: 2 });
+      try {
+        const refusal = /Lm\.(trainStep|evaluate): the loss's mean over the targets it does not ignore reads targets it computes \(narrow at model\.ts:\d+:\d+\), and each of the 2 replicas .*trainStep\(ids, nextIds\)/;
+        expect(() => two.trainStepSync(tensor(xs, [3, 4]), tensor(ys, [3, 4]))).toThrow(refusal);
+        expect(() => two.evaluateSync(tensor(xs, [3, 4]), tensor(ys, [3, 4]))).toThrow(refusal);
+      } finally {
+        two.dispose();
+      }
+    }
+    const graph = model.graph;
+    const { graph: step, gradients } = differentiate(graph);
+    const state: ModelState = initState(graph, 0);
+    const opt = newOptimizerState();
+    const m = await load(b.outDir, { devices: 1 });
+    try {
+      for (let s = 0; s < 3; s++) {
+        const r = runReference(step, { x: nd([3, 4], xs), target: nd([3, 4], ys) }, state, { training: true, step: s });
+        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+        const got = m.trainStepSync(tensor(xs, [3, 4]), tensor(ys, [3, 4]))!;
+        expect(Math.abs(got - r.loss!), `step ${s}: ${got} vs ${r.loss}`).toBeLessThan(1e-5 * Math.abs(r.loss!));
+      }
+      for (const [name, p] of state.params) expectNear(m.getParameter(name).data as Float32Array, p.data, name, 1e-4, 1e-5);
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+});
+
 /**
  * Three steps of the compiled model on 1, 2 and 3 devices (1 off the CPU target) each equal to the
  * float64 reference's three steps on the whole batch: the losses within 1e-5 (relative), the

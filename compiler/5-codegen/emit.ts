@@ -659,6 +659,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
             target: graph.loss!.target ? withIndexRange(ioSpec(graph.loss!.target, "target"), graph, graph.loss!.target) : null,
             ...classCount(graph.loss!),
             ...(graph.loss!.ignoreIndex === undefined ? {} : { ignoreIndex: graph.loss!.ignoreIndex }),
+            ...(graph.loss!.targetDerivedAt === undefined ? {} : { targetDerivedAt: graph.loss!.targetDerivedAt }),
             optimizer: withoutGroups(training.optimizer),
             // the model's own groups (those tsdp made for parameters the loss does not reach are not PyTorch's)
             ...(training.optimizer.groups?.some((g) => !g.internal) ? { paramGroups: training.optimizer.groups.filter((g) => !g.internal) } : {}),

@@ -87,6 +87,12 @@ export interface Loss {
   readonly ignoreIndex?: number;
   readonly classWeights?: readonly number[];
   readonly lossOp?: Node;
+  /**
+   * Where the loss computes the targets it counts from the declared one (`narrow at lm.ts:12:23`:
+   * a language model's target[:, 1:]): the host counts the declared target's, so only one replica's
+   * weighting is right (its weight is 1 whatever the count). Absent when it reads the declared target.
+   */
+  readonly targetDerivedAt?: string;
 }
 
 export interface Graph {
