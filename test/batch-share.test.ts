@@ -166,7 +166,7 @@ function clipLoss(o: { a: Tensor; b: Tensor }) {
 export const training = new Training(Clip, { loss: clipLoss, optimizer: new optim.SGD({ lr: 0.5 }) });
 `;
   // SimCLR's NT-Xent over cat([z1, z2]) (2B×2B, its diagonal masked, positives at (i + B) mod 2B),
-  // written by its B×B blocks: a cat along the batch is refused (TSDP4001). Row i of the first view
+  // written by its B×B blocks: the cat's labels, F.arange(b).add(b), use the batch size in arithmetic (TSDP2003). Row i of the first view
   // is lse([s12_i, s11_i without i]) − s12_ii, the second view's likewise; the mean of both halves.
   const simclr = `${header}export class SimClr extends nn.Module {
   proj = new nn.Linear(6, 4);
