@@ -126,6 +126,12 @@ describe("nn.Parameter", () => {
       ["fc.weight", [4, 4], "uniform"],
       ["fc.bias", [4], "uniform"],
     ]);
+    // of integer data too: a float parameter's new_full((3,), 2) and new_tensor([1, 2, 3]) are float32 in PyTorch
+    // (it was refused with TSDP3003 "this tensor is int32", and the buffer was int32)
+    const ints = lowerSource(
+      model("fc = new nn.Linear(4, 4); b: any; declare c: Tensor;", "return this.fc(x).add(this.b.sum()).add(this.c.sum());", 'this.b = new nn.Parameter(this.fc.weight.newFull([3], 2)); this.registerBuffer("c", this.fc.weight.newTensor([1, 2, 3]));'),
+    ).graph;
+    expect([ints.params[0].attrs.init, ints.buffers[0].dtype]).toEqual([{ kind: "constant", value: 2 }, "f32"]);
   });
   it("reports misuse with the place and the reason", () => {
     const drawn = (ctor: string) => diagnosticsOf(model("p: any;", "return x.add(this.p.sum());", ctor)).map((d) => `${d.code} ${d.message}`)[0];

@@ -129,6 +129,8 @@ describe("more Python carried over, each refused at its line with the TypeScript
     const [marked, grad] = all(model(penalty, "fc = new nn.Linear(4, 1);"));
     expect(marked).toMatch(/^TSDP2011 5: tensors have no requiresGrad_ in tsdp: only parameters have gradients.*autograd\.grad's gradient penalty.*x\.detach\(\) stops a gradient/);
     expect(grad).toMatch(/^TSDP3001 6: F\.autograd is not supported: gradients inside forward \(a WGAN-GP gradient penalty.*wrap its layers in nn\.utils\.spectralNorm/);
+    // a PINN's u_x = autograd.grad(u, x, create_graph=True): the message names the chain rule in forward and differences
+    expect(grad).toMatch(/a PINN's u_x\).*chain rule in forward \(after a Linear, dz = F\.linear\(dh, layer\.weight\); after tanh, dh = \(1 − h²\)·dz\), or taken by central differences/);
   });
   it("an element loss of [Batch, 1] against [Batch] (PyTorch's broadcasting warning) names both shapes and the squeeze", () => {
     expect(all(model("return F.mseLoss(x.narrow(1, 0, 1), x.select(1, 1), { reduction: 'none' });"))).toEqual([

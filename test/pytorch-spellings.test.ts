@@ -444,6 +444,12 @@ describe("more of torch's spellings: alpha, softmax's dtype, pow, outer, new_*, 
     expect(first(model("return F.outer(x, x);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP\d+ 5: F\.outer expects two 1-D tensors, got \[Batch, 3\] and \[Batch, 3\]/);
     // of an int32 x: int32, as PyTorch's new_* take x's dtype
     expect(lowerSource(model("return ids.newFull([x.size(0), 3], 2);", 'ids: Tensor<[Batch, 3], "int32">, x: Tensor<[Batch, 3]>')).graph.outputs[0].dtype).toBe("i32");
+    // of a float32 x: float32 also for integer data (torch.full(s, 2) and torch.tensor([1]) alone are int64),
+    // so a fill of 0.5 keeps its 0.5, where an integer tensor's maskedFill casts it to 0
+    const fromFloat = "[x.newFull([x.size(0), 3], 2), x.newTensor([[1, 2, 3]]).expand(x.size(0), 3), x.newTensor(1).expand(x.size(0), 3)]";
+    const filled = outputs(`return ${fromFloat}.map((t) => t.maskedFill(x.gt(3), 0.5));`, "x: Tensor<[Batch, 3]>", { x });
+    expect(filled).toEqual([[2, 2, 2, 0.5, 0.5, 0.5], [1, 2, 3, 0.5, 0.5, 0.5], [1, 1, 1, 0.5, 0.5, 0.5]]);
+    expect(lowerSource(model(`return ${fromFloat};`, "x: Tensor<[Batch, 3]>")).graph.outputs.map((o) => o.dtype)).toEqual(["f32", "f32", "f32"]);
   });
 });
 

@@ -5,7 +5,8 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { factoryMembers, initialValue } from "./factories.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { describeHandle, regionMethod, type ParameterHandle } from "./parameter-regions.ts";
-import { BuiltinFunction, LayerParamRef, ParameterRegion, ParameterValue, RecomputedParamRef, TensorValue, type CallSite } from "./values.ts";
+import { convert } from "./tensor-spellings.ts";
+import { BuiltinFunction, LayerParamRef, ObjectValue, ParameterRegion, ParameterValue, RecomputedParamRef, TensorValue, type CallSite } from "./values.ts";
 
 // A parameter's initial value set through the parameter itself, in a constructor, as PyTorch's
 // ports write it: `self.fc.weight.data.normal_(0, 0.02)` (DCGAN, GPT-2), `p.data.zero_()`,
@@ -54,7 +55,13 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
     case "newTensor":
     case "new": {
       const factory = factoryMembers(em, () => "construct").get(name === "new" ? "empty" : name.slice(3).toLowerCase()) as BuiltinFunction;
-      return new BuiltinFunction(who, (args, s) => factory.call(args, s) as TensorValue);
+      // a parameter is float32, and so is what its new_* make unless a dtype is given: w.new_full((3,), 2)
+      // and w.new_tensor([1, 2]) are float tensors in PyTorch, where torch.full and torch.tensor alone are int64
+      return new BuiltinFunction(who, (args, s) => {
+        const made = factory.call(args, s) as TensorValue;
+        const dtypeGiven = args.some((a) => a instanceof ObjectValue && a.props.has("dtype"));
+        return dtypeGiven || !(made instanceof TensorValue) ? made : convert(made, "float32", who, s, em);
+      });
     }
     case "requiresGrad": {
       const whole = p instanceof ParameterRegion ? p.parameter : p;

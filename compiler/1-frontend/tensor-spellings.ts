@@ -89,15 +89,21 @@ function logicalBitwise(name: BitwiseName, operands: Value[], site: CallSite, em
   return asBoolean(name === "bitwiseAnd" ? c.op("mul", [x, other]) : c.op("ne", [c.op("add", [x, other]), 0]), em, name, site);
 }
 
-/** x.new_zeros(size) and kin: torch's factories with x's dtype (an int32 x's: the values rounded toward zero). */
+/**
+ * x.new_zeros(size) and kin: torch's factories with x's dtype, whatever the data's (an int32 x's: the
+ * values rounded toward zero; a float x's: float32 also for integer data, x.new_tensor([1, 2]) and
+ * x.new_full(s, 3), which torch.tensor and torch.full alone would make integer tensors).
+ */
 function newFactory(name: "zeros" | "ones" | "full" | "tensor" | "empty"): Method {
   return (x, args, site, em) => {
+    const who = `new${name[0].toUpperCase()}${name.slice(1)}`;
     const made = (factoryMembers(em, () => "forward").get(name) as BuiltinFunction).call(args, site);
     // a dtype given (x.new_zeros(n, dtype=torch.float32)) is the result's, not x's
     if (args.some((a) => a instanceof ObjectValue && a.props.has("dtype"))) return made;
+    if (!(made instanceof TensorValue)) return made;
     // a bool x's: mask.new_ones(L, L) is a bool tensor in PyTorch, which attention reads as a mask, not adds
-    if (isBooleanMask(x.node) && made instanceof TensorValue) return markBoolean(em.tensor("ne", [made, em.constant(0, site)], {}, `new${name[0].toUpperCase()}${name.slice(1)}`, site));
-    return x.node.dtype === "i32" && made instanceof TensorValue && made.node.dtype === "f32" ? em.tensor("to_int", [made], {}, `new${name[0].toUpperCase()}${name.slice(1)}`, site) : made;
+    if (isBooleanMask(x.node)) return markBoolean(em.tensor("ne", [made, em.constant(0, site)], {}, who, site));
+    return convert(made, x.node.dtype === "i32" ? "int32" : "float32", who, site, em);
   };
 }
 

@@ -182,7 +182,10 @@ type ClassRange = Omit<IndexRange, "limit"> & { readonly limit: number | string 
  * among the device's samples): the range is the device's share, which the runtime cannot check
  * before the call, so the kernel checks each label as it reads it (PyTorch raises past it).
  */
-function samplesAsClasses(n: Node): ClassRange | undefined {
+function samplesAsClasses(n: Node, perElement: boolean): ClassRange | undefined {
+  // a loss of each element against a target of its shape (BCE, MSE) has no classes: a dim 1 that is
+  // the batch (an IWAE's [K, Batch, D] samples) holds data, and its target values, not class indices
+  if (perElement) return undefined;
   const classes = n.inputs[0].shape[1];
   if (classes === undefined || !isBatch(classes)) return undefined;
   const ignore = (n.attrs as { ignoreIndex?: number }).ignoreIndex;
@@ -225,7 +228,7 @@ export function lossKernel(ctx: CodegenContext, k: Kernel) {
     : [];
   // a class-index target computed in forward (y.select(1, 0).long()) is checked as it is read
   // (index-faults.ts); the target itself, before the call
-  const indexes = op.traits?.indexes?.(n, 1) ?? samplesAsClasses(n);
+  const indexes = op.traits?.indexes?.(n, 1) ?? samplesAsClasses(n, perElement);
   const classes = indexes && !checkedBeforeTheCall(ctx.graph, target, indexes.limit, indexes.ignore) ? indexes : undefined;
   const targetCheck = classes ? [classTargetCheck(ctx, n, classes)] : [];
   const args = [arg(ctx, input, "input"), arg(ctx, target, "target"), outArg(ctx, k), ...gradArgs, ...(classes ? [INDEX_FAULT_ARG] : [])];
