@@ -3518,6 +3518,8 @@ export namespace F {
   /** int32 (or int64, held as int32) indices listed by hand: integers of at most 2^24 in magnitude. */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
   function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
+  /** another tensor's dtype (Hugging Face's torch.tensor(finfo(w.dtype).min, dtype=w.dtype), Gemma's torch.tensor(hidden_size**0.5, dtype=hidden_states.dtype)) */
+  function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: DType }): Tensor;
   function zeros(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(size: Size, options: DtypeOfFactoryOptions): Tensor;

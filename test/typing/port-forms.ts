@@ -55,7 +55,8 @@ export class PortForms extends nn.Module {
     const tied = this.head(y).unsqueeze(0).permute([2, 1, 0]).squeeze(-1).t().mul(F.empty([y.shape[0], 1], { dtype: y.dtype, device: y.device }).bernoulli_(0.5).add(F.zeros([1, 3], { dtype: x.dtype })));
     // port63: HF GPT-2's bool causal buffer and masked fill with torch.finfo(scores.dtype).min (DistilBERT)
     const causal = F.tril(F.ones([3, 3], { dtype: F.bool })).mul(F.ones(3, 3, { dtype: F.bool })).index(1).mul(F.zerosLike(y, { dtype: F.bool }).logicalNot());
-    const masked = y.maskedFill(causal.eq(0), F.tensor(F.finfo(y.dtype).min)).add(F.finfo(y.dtype).eps);
+    // port71: torch.tensor(value, dtype=x.dtype) (GPT-J's mask_value, Gemma's normalizer)
+    const masked = y.maskedFill(causal.eq(0), F.tensor(F.finfo(y.dtype).min, { dtype: y.dtype })).add(F.finfo(y.dtype).eps).mul(F.tensor(3 ** 0.5, { dtype: y.dtype }));
     // actor-critic's (returns - returns.mean()) / (returns.std() + eps), torch.std(x) and x.var()
     const normalized = y.sub(y.mean()).div(y.std().add(F.std(y)).add(y.var()).add(1e-7));
     // port65: SAC's min_qf_pi = torch.min(qf1_pi, qf2_pi) of a module call's results (typed any): a tensor, not a (values, indices) pair
