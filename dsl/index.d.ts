@@ -2389,10 +2389,14 @@ export namespace nn {
 export namespace F {
   // torch's pointwise math as functions (torch.rsqrt(x) is F.rsqrt(x)): the methods of the same names
   function exp(x: Tensor): Tensor;
+  /** e^z of a complex tensor (Hyena's torch.exp(-1j * f * w), written F.exp(F.complex(zeros, f.mul(w).neg()))) */
+  function exp(x: ComplexTensor): ComplexTensor;
   function log(x: Tensor): Tensor;
   function sqrt(x: Tensor): Tensor;
   function rsqrt(x: Tensor): Tensor;
   function abs(x: Tensor): Tensor;
+  /** |z| of a complex tensor, float32 */
+  function abs(x: ComplexTensor): Tensor;
   function neg(x: Tensor): Tensor;
   function sin(x: Tensor): Tensor;
   function cos(x: Tensor): Tensor;
