@@ -10,7 +10,8 @@
 // (torchvision's stochastic_depth: torch.empty(size, dtype=input.dtype, device=input.device)).
 // port65: torch.min/max(a, b) of operands typed any (a module call's result) is the elementwise form. port64:
 // weight norm's and spectral norm's parameters as attributes of the module they return (conv.weight_v).
-// port69: pool layers' settings (kernelSize, stride, padding) as attributes.
+// port69: pool layers' settings (kernelSize, stride, padding) as attributes. port71: F.tensor(v, { dtype: x.dtype }),
+// F.exp and F.abs of a complex tensor.
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
 class TwinQ extends nn.Module {
@@ -46,7 +47,8 @@ export class PortForms extends nn.Module {
 
   forward(x: Tensor<[Batch, 3]>) {
     const y = this.sn(this.wn(this.dropOptions(this.drop(F.linear(x, this.w, this.bias)))));
-    const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float());
+    // port71: F.exp and F.abs of a complex tensor (Hyena's torch.exp(-1j * f * w))
+    const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float()).add(F.exp(F.complex(F.zerosLike(y), y.neg())).real).add(F.abs(F.complex(y, y)));
     const drawn = F.randintLike(y, 2, { high: 5 }).add(F.randint(2, { high: 5, size: [y.size(0), 3] }).float());
     // left61: PyTorch's in-place forms the typings lacked (the compiler took them)
     const changed = y.mul(0.5);
