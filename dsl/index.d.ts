@@ -2389,10 +2389,14 @@ export namespace nn {
 export namespace F {
   // torch's pointwise math as functions (torch.rsqrt(x) is F.rsqrt(x)): the methods of the same names
   function exp(x: Tensor): Tensor;
+  /** e^z of a complex tensor (Hyena's torch.exp(-1j * f * w), written F.exp(F.complex(zeros, f.mul(w).neg()))) */
+  function exp(x: ComplexTensor): ComplexTensor;
   function log(x: Tensor): Tensor;
   function sqrt(x: Tensor): Tensor;
   function rsqrt(x: Tensor): Tensor;
   function abs(x: Tensor): Tensor;
+  /** |z| of a complex tensor, float32 */
+  function abs(x: ComplexTensor): Tensor;
   function neg(x: Tensor): Tensor;
   function sin(x: Tensor): Tensor;
   function cos(x: Tensor): Tensor;
@@ -3518,6 +3522,8 @@ export namespace F {
   /** int32 (or int64, held as int32) indices listed by hand: integers of at most 2^24 in magnitude. */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
   function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
+  /** another tensor's dtype (Hugging Face's torch.tensor(finfo(w.dtype).min, dtype=w.dtype), Gemma's torch.tensor(hidden_size**0.5, dtype=hidden_states.dtype)) */
+  function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: DType }): Tensor;
   function zeros(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(size: Size, options: DtypeOfFactoryOptions): Tensor;

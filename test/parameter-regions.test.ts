@@ -43,6 +43,27 @@ describe("a part of a parameter, set in a constructor", () => {
     }
   });
 
+  it("Mega's beta: a draw shifted (or scaled) by a small tensor, p.data.normal_(0, 0.02).add_(val), is each value's part drawn from the shifted law", () => {
+    // MultiHeadEMA: beta [D, N, 1] with val [N, 1] = [1, -1, 1, -1]ᵀ (index_fill_ of ones), so beta[:, n] ~ N(±1, 0.02²)
+    const ctor = "const val = F.ones(4, 1); val.indexFill_(0, F.tensor([1, 3]), -1.0); this.beta.data.normal_(0.0, 0.02).add_(val); this.g.data.uniform_(-1, 1).mul_(F.tensor([[1.0], [10.0]]));";
+    const state = initial("beta = new nn.Parameter(F.empty(100, 4, 1)); g = new nn.Parameter(F.empty(2, 200));", ctor);
+    const beta = state.get("beta")!;
+    for (let n = 0; n < 4; n++) {
+      const part = beta.filter((_, i) => i % 4 === n);
+      const mean = part.reduce((a, b) => a + b, 0) / part.length;
+      const sd = Math.sqrt(part.reduce((a, b) => a + (b - mean) ** 2, 0) / (part.length - 1));
+      // 100 draws each: the mean within 5 standard errors of ±1, the std within 25 % of 0.02
+      expect(Math.abs(mean - (n % 2 === 1 ? -1 : 1))).toBeLessThan((5 * 0.02) / Math.sqrt(100));
+      expect(Math.abs(sd / 0.02 - 1)).toBeLessThan(0.25);
+    }
+    // g: row 0 in U(-1, 1), row 1 in U(-10, 10) and past 1 somewhere
+    const g = state.get("g")!;
+    expect(g.slice(0, 200).every((v) => Math.abs(v) <= 1)).toBe(true);
+    expect(g.slice(200).every((v) => Math.abs(v) <= 10) && g.slice(200).some((v) => Math.abs(v) > 1)).toBe(true);
+    // a tensor of more values than parts tsdp splits a draw into is still refused, saying why
+    expect(first("w = new nn.Parameter(F.empty(100, 100));", "this.w.data.normal_(0, 1).add_(F.arange(100).float());")).toMatch(/^TSDP2001: .*holds a normal draw, which add_ by a tensor would change element by element into no law tsdp records/);
+  });
+
   it("ConViT's local init: constants over every row, then the whole scaled — known values; p.data[i] = v; a view (YOLOX's bias)", () => {
     const ctor = [
       "for (let p = 0; p < 4; p++) { this.pos.weight.data.index(p, 2).fill_(-1); this.pos.weight.data.index(p, 1).fill_(p % 2); this.pos.weight.data.index(p, 0).fill_(Math.floor(p / 2)); }",

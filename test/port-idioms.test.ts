@@ -67,7 +67,10 @@ describe("initial values set through the parameter, in a constructor", () => {
     expect(dirac.reduce((a, b) => a + b, 0)).toBe(4);
     // RCAN's MeanShift: weight.data.div_(std.view(3, 1, 1, 1)) after copy_ — by a constructor tensor, broadcast
     expect(values(declared(ctor("this.w.data.copy_(F.eye(2).mul(6)); this.w.data.div_(F.tensor([2.0, 3]).view(2, 1)).add_(F.tensor([1.0, 0])).mul_(F.ones(2)).sub_(F.full([1], 0.5));")).init.get("w"))).toEqual([3.5, -0.5, 0.5, 1.5]);
-    expect(first(ctor("this.w.data.normal_(); this.w.data.mul_(F.tensor([1.0, 2]));"))).toMatch(/the parameter holds a normal draw, which mul_ by a tensor would change element by element into no law tsdp records/);
+    // a draw scaled by a small tensor (port71, Mega's beta): each column its own part, N(0, 1) and N(0, 2²)
+    const scaled = declared(ctor("this.w.data.normal_(); this.w.data.mul_(F.tensor([1.0, 2]));")).init.get("w");
+    expect(scaled?.kind).toBe("parts");
+    if (scaled?.kind === "parts") expect(scaled.patches.map((p) => [p.box.offset, p.init])).toEqual([[0, { kind: "normal", std: 1 }], [1, { kind: "normal", std: 2 }]]);
     expect(first(ctor("this.w.data.mul_(F.tensor([1.0, 2, 3]));"))).toMatch(/the other tensor's shape \[3\] does not broadcast to the parameter's \[2, 2\]/);
   });
   it("requiresGrad = false freezes a parameter (state, no gradient), as requiresGrad_(false); reading it answers", () => {

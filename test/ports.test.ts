@@ -4,7 +4,7 @@
 // yunjey/pytorch-tutorial's BiRNN, PyTorch's nn.Transformer language-model tutorial, a Conformer encoder as
 // lucidrains/torchaudio write it, rosinality's VQ-VAE-2 EMA quantizer, Microsoft's Swin Transformer block, BlinkDL's RWKV-4, Meta's Llama with
 // Hugging Face's rotary tables, dreamquark's TabNet sparsemax, locuslab's TCN, jik876's HiFi-GAN generator, facebookresearch's MAE, juho-lee's Set Transformer,
-// Hugging Face's DeBERTa-v2), run by the reference interpreter: they compile, their
+// Hugging Face's DeBERTa-v2, DeepSeek-MoE), run by the reference interpreter: they compile, their
 // parameters carry PyTorch's names and order, every parameter gets a gradient, and nanoGPT's
 // causal mask holds (the logits at position t do not change when a later token changes).
 // The CPU target runs nanoGPT and ViT in the CPU-target suite (cpu-target.suite.ts).
@@ -392,6 +392,24 @@ describe("ported models", () => {
     // elements reversed: the same outputs (float64 reference, sums in another order)
     const reversed = sets.map((set) => Array.from({ length: 7 }, (_, e) => set.slice((6 - e) * 3, (7 - e) * 3)).flat());
     run(reversed).forEach((v, i) => expect(v).toBeCloseTo(together[i], 12));
+    expect(differentiate(graph).gradients.size).toBe(graph.params.length);
+  });
+  it("DeepSeek-MoE (port71): the tokens repeated top_k times along [8·Batch, H] (repeat_interleave) never mix samples — each sample's logits are its batch-1 logits — causal through the experts, a per-sample auxiliary loss in training, gradients for all", () => {
+    const { graph } = lowerModel("test/fixtures/ports/deepseek-moe.ts");
+    const state = initState(graph, 0);
+    const a = [1, 5, 7, 3, 9, 2, 4, 0];
+    const b = [1, 8, 8, 6, 2, 11, 13, 17];
+    const run = (rows: number[][], training = false) => runReference(graph, { inputIds: nd([rows.length, 8], rows.flat()) }, state, { training }).outputs.map((o) => Array.from(o.data));
+    const [both] = run([a, b]);
+    [...run([a])[0], ...run([b])[0]].forEach((v, i) => expect(both[i]).toBeCloseTo(v, 12));
+    // position 7 changed: positions 0..6 unchanged (the router and experts act per token)
+    const { before, after } = logitsWithTokenChanged(graph, state, "inputIds", a, 7, 30, 50);
+    after(0, 7).forEach((v, i) => expect(v).toBeCloseTo(before(0, 7)[i], 12));
+    expect(after(7, 8)).not.toEqual(before(7, 8));
+    // the sequence-level balance loss, alpha · Σ_e ce_e · mean_t p_e with Σ_e ce_e = E: positive per sample in training, 0 in eval
+    const [, aux] = run([a, b], true);
+    expect(aux.every((v) => v > 0 && v < 0.01)).toBe(true);
+    expect(run([a, b])[1]).toEqual([0, 0]);
     expect(differentiate(graph).gradients.size).toBe(graph.params.length);
   });
   it("DeBERTa-v2 (port68): log-bucketed relative positions, the position projections repeated per sample (.repeat(B·H // H, 1, 1)) and gathered (c2p, p2c); each sample's logits are its own, gradients for all", () => {

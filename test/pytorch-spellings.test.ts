@@ -805,6 +805,24 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     expect(first(model("return x.repeatInterleave(x.int(), 1);", "x: Tensor<[Batch, 6]>"))).toMatch(/repeats must be a positive integer \(a tensor of counts per element would size the result by data\)/);
   });
 
+  it("repeatInterleave along the batch or a multiple of it (DeepSeek-MoE's tokens.repeat_interleave(top_k, 0)) repeats each row in place", () => {
+    // batch 2, x = [[1..6], [7..12]]: x.view(-1, 3) has rows [1,2,3] [4,5,6] [7,8,9] [10,11,12], each
+    // repeated twice in a row by PyTorch's repeat_interleave(2, 0), so sample 0 keeps its own rows
+    const x2 = nd([2, 6], Array.from({ length: 12 }, (_, i) => i + 1));
+    const [tokens, samples] = outputs("return [x.view(-1, 3).repeatInterleave(2, 0).view(x.size(0), -1), x.repeatInterleave(2, 0).view(x.size(0), -1)];", "x: Tensor<[Batch, 6]>", { x: x2 });
+    expect(tokens).toEqual([1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, 7, 8, 9, 7, 8, 9, 10, 11, 12, 10, 11, 12]);
+    expect(samples).toEqual([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 7, 8, 9, 10, 11, 12]);
+    expect(gradCheck(model("return x.view(-1, 3).repeatInterleave(3, 0).tanh().view(x.size(0), -1);", "x: Tensor<[Batch, 6]>")).checked).toBeGreaterThan(0);
+  });
+
+  it("x[mask] with a 0/1 mask: one of constants picks its rows, one of data is refused saying why (as x.index(mask))", () => {
+    const [picked] = outputs("return x.t()[F.tensor([1, 0, 1, 0, 0, 1]).gt(0)].t();", "x: Tensor<[Batch, 6]>", { x: nd([1, 6], [1, 2, 3, 4, 5, 6]) });
+    expect(picked).toEqual([1, 3, 6]);
+    expect(first(model("const t = x.view(-1, 2);\n    return t[t.index(':', 0).gt(0)];", "x: Tensor<[Batch, 6]>"))).toMatch(
+      /^TSDP3003 6: x\[index\]: a tensor index must be an int32 tensor .* got float32 \[3\*Batch\] \(a mask of 0\/1 floats selects a data-dependent count: .* y\.add\(expert\(x\)\.mul\(mask\.unsqueeze\(-1\)\)\)\)$/,
+    );
+  });
+
   it("F.pixelShuffle and F.pixelUnshuffle are the layers' rearrangements, inverse of each other", () => {
     const y = nd([1, 4, 2, 2], Array.from({ length: 16 }, (_, i) => i));
     const [shuffled, layer, back] = outputs("return [F.pixelShuffle(x, 2).flatten(1), this.p(x).flatten(1), F.pixelUnshuffle(F.pixelShuffle(x, 2), 2).flatten(1)];", "x: Tensor<[Batch, 4, 2, 2]>", { x: y }, "p = new nn.PixelShuffle(2);");

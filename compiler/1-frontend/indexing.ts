@@ -52,7 +52,7 @@ function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): In
     if (v.node.dtype !== "i32" && constantValues(em, v.node)?.every(Number.isInteger))
       fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} of whole numbers (float as PyTorch's is: a number written with a decimal point, 2.0, makes a float tensor); write the integers (F.tensor([0, 2])), or convert with .int()`, site.loc);
     if (v.node.dtype !== "i32")
-      fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where)`, site.loc);
+      fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where; a Mixture-of-Experts dispatch, y[mask] = expert(x[mask]), is every row weighed by the mask, y.add(expert(x).mul(mask.unsqueeze(-1))))`, site.loc);
     // a 0-d one (Autoformer's index[i]) takes one element along its dim, which goes, as an integer's
     return { kind: "rows", index: v };
   }

@@ -1,5 +1,5 @@
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
-import type { Init } from "../ir/node.ts";
+import type { Init, InitPatch } from "../ir/node.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { factoryMembers, initialValue } from "./factories.ts";
@@ -97,7 +97,7 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
     case "sub_":
       return rewrite([arg("other", "any")], (b, s) => {
         // RCAN's MeanShift: weight.data.div_(std.view(3, 1, 1, 1)), a constructor tensor broadcast over the values
-        if (typeof b.other !== "number") return elementwiseInit(p, name, initialValue(em, who, b.other, locOfArg(b, "other", s)), who, locOfArg(b, "other", s));
+        if (typeof b.other !== "number") return elementwiseInit(p, name, initialValue(em, who, b.other, locOfArg(b, "other", s)), who, locOfArg(b, "other", s), s);
         const v = b.other as number;
         if (!Number.isFinite(v) || (name === "div_" && v === 0)) fail("invalidArgument", `${who}: a finite number${name === "div_" ? " other than 0" : ""}, got ${v}`, locOfArg(b, "other", s));
         const [scale, shift] = name === "mul_" ? [v, 0] : name === "div_" ? [1 / v, 0] : name === "add_" ? [1, v] : [1, -v];
@@ -134,17 +134,54 @@ function copiedParameter(p: Handle, source: Handle, em: GraphEmitter, who: strin
  * shape, element by element. A constant t is a number; otherwise p's own values must be known
  * (a fill or computed values) — a draw changed element by element is no longer one law.
  */
-function elementwiseInit(p: LayerParamRef | ParameterValue | ParameterRegion, name: "mul_" | "div_" | "add_" | "sub_", other: { shape: readonly number[]; init: Init }, who: string, at: SourceLoc): Init {
+function elementwiseInit(p: LayerParamRef | ParameterValue | ParameterRegion, name: "mul_" | "div_" | "add_" | "sub_", other: { shape: readonly number[]; init: Init }, who: string, at: SourceLoc, site: CallSite): Init {
   const broadcasts = other.shape.length <= p.shape.length && other.shape.every((d, i) => d === 1 || d === p.shape[p.shape.length - other.shape.length + i]);
   if (!broadcasts) fail("shapeMismatch", `${who}: the other tensor's shape [${other.shape.join(", ")}] does not broadcast to the parameter's [${p.shape.join(", ")}]`, at);
   const count = p.shape.reduce((a, d) => a * d, 1);
   const own = p.init.kind === "constant" ? new Float32Array(count).fill(p.init.value) : p.init.kind === "values" ? p.init.values : undefined;
   const them = other.init.kind === "constant" ? new Float32Array(count).fill(other.init.value) : other.init.kind === "values" ? broadcastValues(other.init.values, other.shape, p.shape) : undefined;
   if (!them) return fail("unsupportedSyntax", `${who}: the other tensor is a random draw; ${name} in a constructor takes a number or a tensor of computed values`, at);
-  if (!own)
-    return fail("unsupportedSyntax", `${who}: the parameter holds a ${p.init.kind} draw, which ${name} by a tensor would change element by element into no law tsdp records; set its values first (copy_ or fill_), or scale by a number`, at);
   const f = { mul_: (a: number, b: number) => a * b, div_: (a: number, b: number) => a / b, add_: (a: number, b: number) => a + b, sub_: (a: number, b: number) => a - b }[name];
+  if (!own) {
+    const parts = drawByParts(p, name, other.shape, broadcastValues(other.init.kind === "values" ? other.init.values : new Float32Array(1).fill(them[0]), other.init.kind === "values" ? other.shape : [], other.shape), who, site);
+    if (parts) return parts;
+    return fail("unsupportedSyntax", `${who}: the parameter holds a ${p.init.kind} draw, which ${name} by a tensor would change element by element into no law tsdp records; set its values first (copy_ or fill_), or scale by a number`, at);
+  }
   return { kind: "values", values: own.map((v, i) => f(v, them[i])) };
+}
+
+/** The most parts a draw changed by a tensor is split into (one per element of the tensor). */
+const MAX_DRAW_PARTS = 64;
+
+/**
+ * A uniform or normal draw of a whole parameter shifted or scaled by a small tensor of values (Mega's
+ * `beta.data.normal_(0, 0.02).add_(val)` with val [ndim, 1] of ±1): the elements each value of the
+ * tensor reaches form a box of the parameter, and that box is the draw's law shifted or scaled by the
+ * value, a patch of its own (Init "parts"). Undefined where that does not hold (a part of a parameter,
+ * another law, a tensor of more than MAX_DRAW_PARTS values).
+ */
+function drawByParts(p: LayerParamRef | ParameterValue | ParameterRegion, name: "mul_" | "div_" | "add_" | "sub_", otherShape: readonly number[], values: Float32Array, who: string, site: CallSite): Init | undefined {
+  const init = p.init;
+  if (p instanceof ParameterRegion || !(init.kind === "uniform" || (init.kind === "normal" && init.zeroRow === undefined && init.truncated === undefined)) || init.stream !== undefined) return undefined;
+  if (values.length > MAX_DRAW_PARTS || p.shape.length > 8) return undefined;
+  const lead = p.shape.length - otherShape.length;
+  const strides = p.shape.map((_, i) => p.shape.slice(i + 1).reduce((a, d) => a * d, 1));
+  // the dims the tensor broadcasts over: the box of each of its elements spans them
+  const spans = p.shape.map((_, d) => d < lead || otherShape[d - lead] === 1);
+  const patches: InitPatch[] = [];
+  for (let e = 0; e < values.length; e++) {
+    let rest = e;
+    let offset = 0;
+    for (let d = otherShape.length - 1; d >= 0; d--) {
+      offset += (rest % otherShape[d]) * strides[lead + d];
+      rest = Math.floor(rest / otherShape[d]);
+    }
+    const v = values[e];
+    const [scale, shift] = name === "mul_" ? [v, 0] : name === "div_" ? [1 / v, 0] : name === "add_" ? [1, v] : [1, -v];
+    const box = { offset, sizes: p.shape.map((n, d) => (spans[d] ? n : 1)), strides };
+    patches.push({ box, init: affineInit(init, scale, shift, who, site) as InitPatch["init"] });
+  }
+  return { kind: "parts", base: init, patches };
 }
 
 /** `p.requiresGrad = flag` in a constructor: PyTorch's attribute, the same as p.requiresGrad_(flag). */

@@ -427,10 +427,13 @@ export const tensorMethods: Record<string, Method> = {
     const flat = b.dim === null ? reshape(x, [(x.node.shape as number[]).reduce((p, q) => p * q, 1)], "repeatInterleave", site, em) : x;
     const shape = flat.node.shape;
     const d = b.dim === null ? 0 : dimArg(b.dim, shape.length, "repeatInterleave", site);
-    if (isBatch(shape[d])) fail("shapeMismatch", `repeatInterleave: not along the batch dim of ${formatShape(shape)}`, site.loc);
+    // Along the batch (or a multiple of it: DeepSeek-MoE's tokens [k·Batch, H].repeat_interleave(top_k, 0))
+    // each row is repeated in place, so a sample's copies stay within its own rows and every replica
+    // repeats its share as PyTorch's DataParallel replicas do: c·Batch becomes (c·repeats)·Batch.
+    const repeated = (s: Dim): Dim => (isBatch(s) ? batchTimes(s.batch * b.repeats) : s * b.repeats);
     const withCopies = [...shape.slice(0, d + 1), 1, ...shape.slice(d + 1)];
     const expanded = em.tensor("expand", [reshape(flat, withCopies, "repeatInterleave", site, em)], { shape: withCopies.map((s, i) => (i === d + 1 ? b.repeats : s)) as Dim[] }, "repeatInterleave", site);
-    return reshape(expanded, shape.map((s, i) => (i === d ? (s as number) * b.repeats : s)), "repeatInterleave", site, em);
+    return reshape(expanded, shape.map((s, i) => (i === d ? repeated(s) : s)), "repeatInterleave", site, em);
   },
   detach: (x, args, site, em) => {
     bindArgs("detach", [], args, site);

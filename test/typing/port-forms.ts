@@ -10,7 +10,8 @@
 // (torchvision's stochastic_depth: torch.empty(size, dtype=input.dtype, device=input.device)).
 // port65: torch.min/max(a, b) of operands typed any (a module call's result) is the elementwise form. port64:
 // weight norm's and spectral norm's parameters as attributes of the module they return (conv.weight_v).
-// port69: pool layers' settings (kernelSize, stride, padding) as attributes.
+// port69: pool layers' settings (kernelSize, stride, padding) as attributes. port71: F.tensor(v, { dtype: x.dtype }),
+// F.exp and F.abs of a complex tensor.
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
 class TwinQ extends nn.Module {
@@ -46,7 +47,8 @@ export class PortForms extends nn.Module {
 
   forward(x: Tensor<[Batch, 3]>) {
     const y = this.sn(this.wn(this.dropOptions(this.drop(F.linear(x, this.w, this.bias)))));
-    const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float());
+    // port71: F.exp and F.abs of a complex tensor (Hyena's torch.exp(-1j * f * w))
+    const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float()).add(F.exp(F.complex(F.zerosLike(y), y.neg())).real).add(F.abs(F.complex(y, y)));
     const drawn = F.randintLike(y, 2, { high: 5 }).add(F.randint(2, { high: 5, size: [y.size(0), 3] }).float());
     // left61: PyTorch's in-place forms the typings lacked (the compiler took them)
     const changed = y.mul(0.5);
@@ -55,7 +57,8 @@ export class PortForms extends nn.Module {
     const tied = this.head(y).unsqueeze(0).permute([2, 1, 0]).squeeze(-1).t().mul(F.empty([y.shape[0], 1], { dtype: y.dtype, device: y.device }).bernoulli_(0.5).add(F.zeros([1, 3], { dtype: x.dtype })));
     // port63: HF GPT-2's bool causal buffer and masked fill with torch.finfo(scores.dtype).min (DistilBERT)
     const causal = F.tril(F.ones([3, 3], { dtype: F.bool })).mul(F.ones(3, 3, { dtype: F.bool })).index(1).mul(F.zerosLike(y, { dtype: F.bool }).logicalNot());
-    const masked = y.maskedFill(causal.eq(0), F.tensor(F.finfo(y.dtype).min)).add(F.finfo(y.dtype).eps);
+    // port71: torch.tensor(value, dtype=x.dtype) (GPT-J's mask_value, Gemma's normalizer)
+    const masked = y.maskedFill(causal.eq(0), F.tensor(F.finfo(y.dtype).min, { dtype: y.dtype })).add(F.finfo(y.dtype).eps).mul(F.tensor(3 ** 0.5, { dtype: y.dtype }));
     // actor-critic's (returns - returns.mean()) / (returns.std() + eps), torch.std(x) and x.var()
     const normalized = y.sub(y.mean()).div(y.std().add(F.std(y)).add(y.var()).add(1e-7));
     // port65: SAC's min_qf_pi = torch.min(qf1_pi, qf2_pi) of a module call's results (typed any): a tensor, not a (values, indices) pair

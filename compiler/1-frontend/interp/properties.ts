@@ -733,8 +733,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof TensorValue) {
       // PyTorch's x[i]: the slice at i along dim 0 (h_n[-1], the last layer's final state)
       if (typeof key === "number") return withViews(obj, indexTensor(obj, key, site, this.em));
-      // PyTorch's x[idx] with an int32 tensor: the rows idx names (a schedule's table[t], one per sample; a [L, L] relative-position table)
-      if (key instanceof TensorValue && key.node.dtype === "i32") return indexWith(obj, [key], "x[index]", site, this.em);
+      // PyTorch's x[idx] with an int32 tensor: the rows idx names (a schedule's table[t], one per sample; a [L, L] relative-position table);
+      // a 0/1 mask goes the same way, which takes one of constants and says why one of data is refused
+      if (key instanceof TensorValue) return indexWith(obj, [key], "x[index]", site, this.em);
       return fail("unsupportedSyntax", `a tensor is indexed by one integer (x[i] is x.select(0, i)) or an int32 tensor (its rows), got ${describe(key)}; for slices write x.index(…) (PyTorch's x[:, 1:-1] is x.index(":", "1:-1"))`, site.loc);
     }
     // p.data[i] of a parameter in a constructor: a part of it (parameter-regions.ts)
