@@ -38,6 +38,7 @@ export const NATIVE = [
   "test/nvcc.test.ts",
   "test/own-project.test.ts",
   "test/precision.test.ts",
+  "test/shim.test.ts",
   "test/reduce-strided.test.ts",
   "test/gpu-shapes-norm.test.ts",
   "test/loss-grad.test.ts",
@@ -65,7 +66,6 @@ export const NATIVE = [
   "test/tensor-cores.test.ts",
   "test/resources.test.ts",
   "test/runtime.test.ts",
-  "test/shim.test.ts",
   "test/shim-counters.test.ts",
   "test/training.test.ts",
   "test/typecheck.test.ts",
@@ -112,45 +112,54 @@ const shared = {
   // computed synchronously for over 60 s would miss vitest's RPC heartbeat and fail the run.
 };
 
-// The files that take minutes, longest first (their times in a clean-clone CI run on the 2-core
-// machine, session 44, builds at -O1: memcheck 180 s, nvcc 150, training 117, fuzz 109,
-// pytorch-spellings-target 106 (built at -O0 since, its own header says why), cpu-target-shuffled
-// 76, distributed 76, overrides 72, gemm-shapes 69, adversarial/runtime 66, distributed-rdzv 63,
-// precision 62, hardening-builddir 59, data 57, cpu-target 55, shim-counters 55, build 54,
-// adversarial/models 53, tuning 47, shim 45, limits 42, own-project 33, model-ops-target 29,
-// inspect-gpu 27, gpt-example 24; the other files about 300 together). Two workers take files in
-// order; in a fresh clone vitest has no times of its own and orders by file size, and a four-minute
-// file taken last ran while the other worker had nothing left: the run took 2,810 s for 4,478 s of
-// files (session 14). Longest first, the two end close together.
+// The files that take minutes, longest first (the sum of their tests' times in a clean-clone CI
+// run on the 2-core machine, Dec 6, builds at -O1: memcheck 235 s, nvcc 204, training 161, fuzz
+// 146, cpu-target-shuffled 102, pytorch-spellings-target 89, distributed 87, overrides 82,
+// gemm-shapes 81, build 79, shim-counters 72, data 70, cpu-target 68, distributed-rdzv 65, limits
+// 60, precision 52, tuning 47, hardening-builddir 46, tensor-cores 32, inspect-gpu 23,
+// model-ops-target 22, gpt-example 22, own-project 21, precompiled-shim 17, random-draws-target
+// 15, gpu-shapes-norm 15, typecheck 14, shim 14, harness 13, batch-share 13, bench-gpu-check 11;
+// the other 134 files 271 together). Those sums leave out a file's beforeAll: shim's builds its
+// programs there (about 36 s more: the gap before it started), adversarial/runtime and
+// adversarial/models run their corpora there (66 and 53 s in session 44). Two workers take files in
+// order; in a fresh clone vitest has no times of its own and orders by file size, and a
+// four-minute file taken last ran while the other worker had nothing left: the run took 2,810 s
+// for 4,478 s of files (session 14). Longest first, the two end close together (Dec 6: the last
+// two files ended 17 s apart).
 export const SLOW_FIRST = [
   "test/memcheck.test.ts",
   "test/nvcc.test.ts",
   "test/training.test.ts",
   "test/fuzz.test.ts",
   "test/cpu-target-shuffled.test.ts",
+  "test/pytorch-spellings-target.test.ts",
   "test/distributed.test.ts",
   "test/overrides.test.ts",
   "test/gemm-shapes.test.ts",
-  "test/adversarial/runtime.test.ts",
-  "test/distributed-rdzv.test.ts",
-  "test/precision.test.ts",
-  "test/pytorch-spellings-target.test.ts",
-  "test/hardening-builddir.test.ts",
+  "test/build.test.ts",
+  "test/shim-counters.test.ts",
   "test/data.test.ts",
   "test/cpu-target.test.ts",
-  "test/shim-counters.test.ts",
-  "test/build.test.ts",
-  "test/adversarial/models.test.ts",
-  "test/tuning.test.ts",
-  "test/shim.test.ts",
+  "test/adversarial/runtime.test.ts",
+  "test/distributed-rdzv.test.ts",
   "test/limits.test.ts",
-  "test/own-project.test.ts",
-  "test/inspect-gpu.test.ts",
-  "test/gpt-example.test.ts",
-  "test/model-ops-target.test.ts",
+  "test/adversarial/models.test.ts",
+  "test/precision.test.ts",
+  "test/tuning.test.ts",
+  "test/hardening-builddir.test.ts",
   "test/tensor-cores.test.ts",
-  "test/bench-gpu-check.test.ts",
+  "test/inspect-gpu.test.ts",
+  "test/model-ops-target.test.ts",
+  "test/gpt-example.test.ts",
+  "test/own-project.test.ts",
+  "test/precompiled-shim.test.ts",
+  "test/random-draws-target.test.ts",
+  "test/gpu-shapes-norm.test.ts",
+  "test/typecheck.test.ts",
+  "test/shim.test.ts",
   "test/harness.test.ts",
+  "test/batch-share.test.ts",
+  "test/bench-gpu-check.test.ts",
 ];
 
 /** vitest's order (its own times where it has them, else file size), with SLOW_FIRST's files first, in that order. */
