@@ -706,11 +706,11 @@ double counted_targets(const int32_t* y, size_t first, size_t count) {
  * Each replica's weight in the whole job's loss: 1 for a summed loss; for a mean, its share of
  * what the mean is over — its rows of the batch, or (a cross-entropy with ignore_index or class
  * weights) its targets that are not ignored, each counting its class's weight if there are some,
- * summed here from the host's targets (those the loss reads: counted_targets). In a group the total is every process's. Scaling each
- * replica's backward by its weight makes the summed gradients the whole batch's. A mean over
- * nothing (every target ignored, or weighing 0) is 0/0: every weight is NaN, so the loss is NaN,
- * as PyTorch's, and so is each gradient but where the loss selects 0 back (an ignored target's
- * terms: PyTorch's gradient there is 0).
+ * summed here from the host's targets (those the loss reads: counted_targets). In a group the
+ * total is every process's. Scaling each replica's backward by its weight makes the summed
+ * gradients the whole batch's. A mean over nothing (every target ignored, or weighing 0) is 0/0:
+ * every weight is NaN, so the loss is NaN, as PyTorch's, and so is each gradient but where the
+ * loss selects 0 back (an ignored target's terms: PyTorch's gradient there is 0).
  */
 int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, const void* target, std::vector<double>* weights, bool holds = false) {
     const tsdp_training_desc& t = training();
