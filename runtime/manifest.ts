@@ -156,8 +156,16 @@ export interface TrainingManifest {
   /** A cross-entropy's ignore_index: a target equal to it is no class (and not counted in the mean). */
   readonly ignoreIndex?: number;
   /**
-   * Where a mean over counted targets (ignoreIndex, class weights) reads targets the loss computes
-   * from the declared one (`narrow at lm.ts:12:23`): the step counts the declared target's per
+   * Where a mean over counted targets (ignoreIndex, class weights) reads a target the loss derives
+   * from the declared one by rearranging and selecting within each sample (Hugging Face's
+   * labels[..., 1:] of [Batch, T]: 1 … T − 1): the elements of one sample's declared target it
+   * reads, in its order, which the step counts (and the labels' range check and evaluate's accuracy
+   * read). Absent: every element once.
+   */
+  readonly targetOffsets?: readonly number[];
+  /**
+   * Where such a mean reads targets the loss computes in another way (`masked_fill at lm.ts:12:23`:
+   * a maskedFill, arithmetic, labels of its own): the step counts the declared target's per
    * replica, so it trains and evaluates on one replica only (one device, one process).
    */
   readonly targetDerivedAt?: string;

@@ -935,18 +935,21 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   #evaluation(batch: number, labels: HostArray | null, outputs: { shape: number[]; data: HostArray }[], loss: number): Evaluation {
     const result = outputs.map((o) => ({ data: o.data as Float32Array | Int32Array, shape: Object.freeze(o.shape) }));
     let accuracy: number | undefined;
-    if (labels instanceof Int32Array && result[0].shape.length === 2) {
+    // one label per sample, read where the loss reads it (y.select(1, k) of [Batch, K] labels)
+    const read = labels instanceof Int32Array ? this.#readPositions(labels.length / batch, batch) : undefined;
+    if (labels instanceof Int32Array && result[0].shape.length === 2 && (read ?? labels).length === batch) {
       const classes = result[0].shape[1];
       // a target equal to the loss's ignoreIndex is no class: not counted (NaN when every one is)
       const ignored = this.manifest.training!.ignoreIndex;
       let right = 0;
       let counted = 0;
       for (let i = 0; i < batch; i++) {
-        if (labels[i] === ignored) continue;
+        const label = labels[read ? read[i] : i];
+        if (label === ignored) continue;
         counted++;
         let best = 0;
         for (let c = 1; c < classes; c++) if (result[0].data[i * classes + c] > result[0].data[i * classes + best]) best = c;
-        if (best === labels[i]) right++;
+        if (best === label) right++;
       }
       accuracy = right / counted;
     }
@@ -1258,14 +1261,15 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const spec = this.manifest.training!.target;
     if (!spec) return null;
     const what = `${this.name}.${method}: target (${formatSpec(spec)})`;
-    // the step weights each replica's mean by its count of the declared target's values, and this
-    // loss counts others (its own, computed from them): right on one replica only (manifest.ts)
+    // the step weights each replica's mean by its count of the targets the loss reads, and this loss
+    // computes its own from the declared ones in a way the host cannot count: right on one replica only (manifest.ts)
     const derivedAt = this.manifest.training!.targetDerivedAt;
     const replicas = this.#devices * this.#processes;
     if (derivedAt !== undefined && replicas > 1)
       throw new RangeError(
         `${this.name}.${method}: the loss's mean over the targets it does not ignore reads targets it computes (${derivedAt}), and each of the ${replicas} replicas ` +
-          `(${this.#devices} device(s)${this.#processes > 1 ? ` × ${this.#processes} processes` : ""}) would be weighted by its count of the declared target's instead: ` +
+          `(${this.#devices} device(s)${this.#processes > 1 ? ` × ${this.#processes} processes` : ""}) would be weighted by its count of the declared target's instead ` +
+          `(the step counts the targets a loss reads when it only rearranges and selects within each sample: a slice, narrow or select of a non-batch dim, reshape, view, permute, squeeze, detach): ` +
           `pass the targets the loss reads as the target (a language model's next tokens: trainStep(ids, nextIds), nextIds shifted on the host), or load the model with { devices: 1 } and no process group`,
       );
     const tensor = readTensor(target, what);
@@ -1283,14 +1287,27 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     if (data instanceof Int32Array && declared !== undefined) {
       const classes = declared;
       const ignored = this.manifest.training!.ignoreIndex;
-      for (let i = 0; i < data.length; i++)
+      // the labels the loss reads: where it derives its target (labels[..., 1:]), an element it never reads may hold anything
+      const read = this.#readPositions(data.length / batch, batch);
+      for (let j = 0; j < (read ?? data).length; j++) {
+        const i = read ? read[j] : j;
         if ((data[i] < 0 || data[i] >= classes) && data[i] !== ignored)
           throw new RangeError(
             `${what}: label ${data[i]} at position ${i} is out of range: the model has ${classes} classes (0 to ${classes - 1})` +
               (ignored === undefined ? (data[i] === -100 ? "; PyTorch's cross-entropy ignores -100 by default: declare ignoreIndex: -100 to ignore it here" : "") : `, or ${ignored}, the loss's ignoreIndex`),
           );
+      }
     }
     return data;
+  }
+
+  /** The positions in a batch's target of the elements the loss reads, each sample's targetOffsets; undefined: every element, in order. */
+  #readPositions(perSample: number, batch: number): Int32Array | undefined {
+    const offsets = this.manifest.training?.targetOffsets;
+    if (!offsets) return undefined;
+    const positions = new Int32Array(batch * offsets.length);
+    for (let s = 0; s < batch; s++) offsets.forEach((o, k) => (positions[s * offsets.length + k] = s * perSample + o));
+    return positions;
   }
 
   #requireFinite(method: string, arrays: readonly HostArray[], step: number): void {

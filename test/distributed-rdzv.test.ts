@@ -11,7 +11,7 @@
 // state. The fault cases use short collective timeouts (a few seconds) and check that
 // the processes end with a message naming who is missing, rather than hang.
 import { spawn } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { connect, createServer, type AddressInfo, type Socket } from "node:net";
 import { hostname } from "node:os";
 import { join } from "node:path";
@@ -21,7 +21,12 @@ import { processGroupFromEnv } from "../runtime/distributed.ts";
 import { rankEnvironment } from "../runtime/distributed-rdzv-launch.ts";
 import { STEPS } from "./distributed/batches.ts";
 import { expectJobEqualsReference, reference } from "./distributed/compare.ts";
-import { runNode, scratchDir } from "./helpers.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
+import { header, runNode, scratchDir, writeFiles } from "./helpers.ts";
 
 const MODELS = { lenet: "examples/lenet/model.ts", batchnorm: "test/fixtures/ddp-batchnorm/model.ts" } as const;
 type ModelName = keyof typeof MODELS;
@@ -98,6 +103,58 @@ describe("torchrun-style launch without mpirun (rendezvous store + Gloo)", () =>
       }
       for (const name of Object.keys(MODELS) as ModelName[])
         await expectJobEqualsReference(out, name, [0, 2], nproc, await referenceFor(name, name === "lenet" ? 1 : nproc * k), `${name}, ${nproc} torchrun-style processes × ${k} devices`);
+    }
+  }, 300_000);
+
+  // A mean over the ignoreIndex targets the loss selects itself (Hugging Face's labels[..., 1:]):
+  // each process counts the targets its shard's loss reads (training.targetOffsets), summed across
+  // the group, so 2 and 3 processes (shards 4+3 and 3+3+1 of 7 samples, different counts) equal the
+  // float64 reference on the whole batch: losses within 1e-5 (relative), parameters rtol 1e-4, atol 1e-5.
+  it("a loss over the targets it shifts itself (ignoreIndex -100): 2 and 3 processes equal the reference on the whole batch", async () => {
+    const dir = writeFiles({
+      "model.ts": `${header}
+export class Lm extends nn.Module {
+  emb = new nn.Embedding(6, 5);
+  head = new nn.Linear(5, 3);
+  forward(x: Tensor<[Batch, 5], "int32">) { return this.head(this.emb(x).tanh()); }
+}
+export const training = new Training(Lm, {
+  loss: (logits: Tensor, labels: Tensor<[Batch, 5], "int32">) =>
+    F.crossEntropy(logits.index("...", ":-1", ":").reshape([-1, 3]), labels.index("...", "1:").reshape([-1]), { ignoreIndex: -100 }),
+  optimizer: new optim.SGD({ lr: 0.5, momentum: 0.9 }),
+});
+`,
+    });
+    const { model, build: b } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "out") });
+    const x = Array.from({ length: 35 }, (_, i) => (i * 5 + 1) % 6);
+    // position 0 is never read; samples 1, 5 and 6 ignore most or all of theirs
+    const y = [-100, 2, 0, 1, 1, 2, -100, -100, 2, -100, 0, 1, 2, 0, -100, -100, 0, 0, 1, 2, 1, 2, -100, -100, 1, 2, -100, 1, -100, -100, 0, -100, -100, -100, -100];
+    writeFileSync(join(dir, "data.json"), JSON.stringify({ x, y, shape: [7, 5] }));
+    const graph = model.graph;
+    const { graph: step, gradients } = differentiate(graph);
+    const state = initState(graph, 0);
+    const opt = newOptimizerState();
+    const ref = { x: nd([7, 5], x), target: nd([7, 5], y) };
+    const evaluated = runReference(graph, ref, initState(graph, 0)).loss!;
+    const losses: number[] = [];
+    for (let s = 0; s < 3; s++) {
+      const r = runReference(step, ref, state, { training: true, step: s });
+      losses.push(r.loss!);
+      optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+    }
+    for (const nproc of [2, 3]) {
+      const out = join(dir, `job-${nproc}.json`);
+      const runs = await job([...Array(nproc).keys()], nproc, "test/distributed/counted-targets.ts", [b.outDir, join(dir, "data.json"), out], { TSDP_DIST_TIMEOUT: "60" });
+      expect(runs.map((r) => r.status), `${nproc} processes:\n${said(runs)}`).toEqual(runs.map(() => 0));
+      const got = JSON.parse(readFileSync(out, "utf8")) as { evaluated: number; losses: number[]; params: Record<string, number[]> };
+      [got.evaluated, ...got.losses].forEach((l, i) => {
+        const want = [evaluated, ...losses][i];
+        expect(Math.abs(l - want), `${nproc} processes, ${i === 0 ? "evaluate" : `step ${i - 1}`}: ${l} vs ${want}`).toBeLessThan(1e-5 * Math.abs(want));
+      });
+      for (const [name, p] of state.params) {
+        const scale = Math.max(...Array.from(p.data, Math.abs));
+        got.params[name].forEach((v, i) => expect(Math.abs(v - p.data[i]), `${nproc} processes: ${name}[${i}]`).toBeLessThanOrEqual(1e-5 * scale + 1e-4 * Math.abs(p.data[i])));
+      }
     }
   }, 300_000);
 

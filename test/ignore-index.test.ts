@@ -99,24 +99,49 @@ describe("ignoreIndex", () => {
     expect(() => lowerSource(model("(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1, reduction: \"sum\" }).add(o.pow(2).mean())"))).not.toThrow();
   });
 
-  // The step weights each replica's mean by the host's count of its declared targets not ignored
-  // (class weights: their sum). A target the loss computes — a language model's target[:, 1:] —
-  // has other counts: 2 devices on 7 samples gave 1.6793 for the whole batch's 1.6812 (3 devices
-  // 1.6779), one device right. The manifest names the op (targetDerivedAt) and a step on more than
-  // one replica is refused (test/training.test.ts); a reshape, permute or detach keeps the counts.
-  it("a mean with ignoreIndex or class weights over a target computed from the declared one names where (one replica only); reshaped it is the declared one", () => {
-    const derived = [
-      ["(o: Tensor, t: Tensor<[Batch, 2], \"int32\">) => F.crossEntropy(o, t.narrow(1, 1, 1).reshape([-1]), { ignoreIndex: -1 })", /^narrow at model\.ts:\d+:\d+$/],
-      ["(o: Tensor, t: Tensor<[Batch, 2], \"int32\">) => F.crossEntropy(o, t.select(1, 1), { weight: F.tensor([1.0, 2.0, 3.0]) })", /^\w+ at model\.ts:\d+:\d+$/],
-      ["(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, F.arange(o.size(0)), { ignoreIndex: -1 })", /^\w+ at model\.ts:\d+:\d+$/],
+  // The step weights each replica's mean by the host's count of the targets it does not ignore
+  // (class weights: their sum). A target the loss derives from the declared one by rearranging and
+  // selecting within each sample — a language model's target[:, 1:] — is counted where the loss
+  // reads it: the offsets of those elements in one sample's target (training.targetOffsets; 2
+  // devices on 7 samples counting the declared target's every element gave 1.6793 for the whole
+  // batch's 1.6812; test/training.test.ts trains such models on 1, 2 and 3 devices). One computed
+  // otherwise (a maskedFill, arithmetic, labels of its own) is named (targetDerivedAt) and trains
+  // on one replica only; a reshape, permute or detach reads every element, as the declared one.
+  it("a target selected from the declared one is counted where the loss reads it; one computed otherwise names where (one replica only); reshaped it is the declared one", () => {
+    const selected = [
+      ["(o: Tensor, t: Tensor<[Batch, 2], \"int32\">) => F.crossEntropy(o, t.narrow(1, 1, 1).reshape([-1]), { ignoreIndex: -1 })", [1]],
+      ["(o: Tensor, t: Tensor<[Batch, 2], \"int32\">) => F.crossEntropy(o, t.select(1, 1), { weight: F.tensor([1.0, 2.0, 3.0]) })", [1]],
+      ["(o: Tensor, t: Tensor<[Batch, 2, 3], \"int32\">) => F.crossEntropy(o, t.select(2, 2).select(1, 0).detach(), { ignoreIndex: -1 })", [2]],
+      ["(o: Tensor, t: Tensor<[Batch, 6], \"int32\">) => F.crossEntropy(o.unsqueeze(2).expand(-1, -1, 2), t.index(\":\", \"1::2\").flip([1]).contiguous().view(-1, 3).index(\":\", \"1:\").reshape([-1, 2]), { ignoreIndex: -1 })", [3, 1]],
+      ["(o: Tensor, t: Tensor<[Batch, 2, 2], \"int32\">) => F.crossEntropy(o.unsqueeze(2), t.permute(0, 2, 1).reshape([-1, 4]).narrow(1, 1, 1), { ignoreIndex: -1 })", [2]],
     ] as const;
-    for (const [loss, where] of derived) expect(lowerSource(model(loss)).graph.loss?.targetDerivedAt, loss).toMatch(where);
+    for (const [loss, offsets] of selected) {
+      const { loss: l } = lowerSource(model(loss)).graph;
+      expect(l?.targetOffsets, loss).toEqual(offsets);
+      expect(l?.targetDerivedAt, loss).toBeUndefined();
+    }
+    const derived = [
+      ["(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, F.arange(o.size(0)), { ignoreIndex: -1 })", /^arange\w* at model\.ts:\d+:\d+$/],
+      ["(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t.maskedFill(t.eq(0), -1), { ignoreIndex: -1 })", /^masked_fill at model\.ts:\d+:\d+$/],
+      ["(o: Tensor, t: Tensor<[Batch, 2], \"int32\">) => F.crossEntropy(o, t.select(1, 0).add(t.select(1, 1)), { ignoreIndex: -1 })", /^\w+ at model\.ts:\d+:\d+$/],
+      // a gather whose index the target gives: which elements it reads depends on the data
+      ["(o: Tensor, t: Tensor<[Batch, 2], \"int32\">) => F.crossEntropy(o, t.gather(1, t.narrow(1, 0, 1)).view(-1), { ignoreIndex: -1 })", /^\w+ at model\.ts:\d+:\d+$/],
+    ] as const;
+    for (const [loss, where] of derived) {
+      const { loss: l } = lowerSource(model(loss)).graph;
+      expect(l?.targetDerivedAt, loss).toMatch(where);
+      expect(l?.targetOffsets, loss).toBeUndefined();
+    }
     for (const loss of [
       "(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o, t.reshape([-1]), { ignoreIndex: -1 })",
       "(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o.unsqueeze(2), t, { ignoreIndex: -1 })",
       "(o: Tensor, t: Tensor<[Batch, 1], \"int32\">) => F.crossEntropy(o, t.detach().view(-1), { weight: F.tensor([1.0, 2.0, 3.0]) })",
       "(o: Tensor, t: Tensor<[Batch], \"int32\">) => F.crossEntropy(o, t, { ignoreIndex: -1 })",
-    ])
-      expect(lowerSource(model(loss)).graph.loss?.targetDerivedAt, loss).toBeUndefined();
+      "(o: Tensor, t: Tensor<[Batch, 2, 2], \"int32\">) => F.crossEntropy(o.unsqueeze(2).expand(-1, -1, 4), t.permute(0, 2, 1).reshape([-1, 4]), { ignoreIndex: -1 })",
+    ]) {
+      const { loss: l } = lowerSource(model(loss)).graph;
+      expect(l?.targetDerivedAt, loss).toBeUndefined();
+      expect(l?.targetOffsets, loss).toBeUndefined();
+    }
   });
 });

@@ -21,6 +21,7 @@ import { locOf } from "./source.ts";
 import { checkLayerName, isIdentifier, quoteName } from "./names.ts";
 import { requireSomethingToTrain } from "./training.ts";
 import { targetMeans } from "./functional.ts";
+import { targetReads } from "./target-reads.ts";
 import {
   ClassValue,
   FunctionValue,
@@ -553,17 +554,21 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
       `a loss with ${mean.classWeights ? "class weights" : "ignoreIndex"} and reduction "mean" is weighted by the step's targets, and a loss of the output alone has none: declare the target, (out, target) => …, and pass it, trainStep(x, target) (a language model that predicts its own input's next tokens: pass those as the target, trainStep(ids, nextIds) with nextIds = ids shifted by one on the host, rather than shifting ids in forward); or use reduction "sum" and divide by a count of your own`,
       t.lossLoc,
     );
-  // the harness counts (or weighs) the host's declared targets per replica; a target the loss
-  // derives (target[:, 1:], a narrow, labels of its own) has other counts, so the replicas' means
-  // would be weighted by the wrong ones: right on one replica (its weight is 1 whatever the count),
-  // wrong on several (2 devices on 7 samples gave 1.6793 for the whole batch's 1.6812). The
-  // manifest names where, and a step or evaluate on more than one replica is refused (runtime/model.ts).
-  const derived = mean && target ? beneathRearrangements(mean.lossOp.inputs[1]) : undefined;
-  const targetDerivedAt = derived && derived !== target ? `${derived.op} at ${basename(derived.loc.file)}:${derived.loc.line}:${derived.loc.col}` : undefined;
+  // the harness counts (or weighs) the host's declared targets per replica; a loss that reads a
+  // target it derives (Hugging Face's labels[..., 1:]) counts others: where the derivation only
+  // rearranges and selects within each sample, the harness counts the elements it reads
+  // (targetOffsets); any other is named, and a step on more than one replica is refused
+  // (runtime/model.ts): its weighting would be right on one replica only (weight 1), wrong on
+  // several (2 devices on 7 samples gave 1.6793 for the whole batch's 1.6812).
+  const reads = mean && target ? targetReads(target, mean.lossOp.inputs[1]) : undefined;
+  const counted =
+    reads?.kind === "offsets" ? { targetOffsets: reads.offsets }
+    : reads?.kind === "derived" ? { targetDerivedAt: `${reads.at.op} at ${basename(reads.at.loc.file)}:${reads.at.loc.line}:${reads.at.loc.col}` }
+    : {};
   if (mean) {
     // the step's form of the mean (0 on a replica with no target), which the step weights by count
     const { stepValue, ...weighting } = mean;
-    return { target, value: stepValue, ...weighting, ...(targetDerivedAt ? { targetDerivedAt } : {}) };
+    return { target, value: stepValue, ...weighting, ...counted };
   }
   // a mean over targets, inside a larger loss: the replicas' losses could not be weighted to the
   // whole batch's (their counts or target weights weight that term, their rows the others)
@@ -573,12 +578,6 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
   return { target, value: value.node };
 }
 
-
-/** The tensor whose elements `node` holds, rearranged (reshaped, permuted, detached): the same counts of each value. */
-function beneathRearrangements(node: Node): Node {
-  while (node.op === "reshape" || node.op === "permute" || node.op === "detach") node = node.inputs[0];
-  return node;
-}
 
 /**
  * The optimizer's spec with its param groups resolved: each group's function is called with

@@ -553,6 +553,8 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     classCount: graph.loss!.classWeights?.length ?? 0,
     noTarget: graph.loss!.target ? 0 : 1,
     targetsPerSample: graph.loss!.target ? numel(graph.loss!.target.shape).c : 0,
+    targetOffsets: graph.loss!.targetOffsets?.join(", ") ?? "",
+    targetOffsetCount: graph.loss!.targetOffsets?.length ?? 0,
     ...paramGroupsView(training.optimizer, graph.params, memory),
     optimizerKind: optimizerCode[training.optimizer.kind],
     optimizerName: training.optimizer.kind,
@@ -659,6 +661,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
             target: graph.loss!.target ? withIndexRange(ioSpec(graph.loss!.target, "target"), graph, graph.loss!.target) : null,
             ...classCount(graph.loss!),
             ...(graph.loss!.ignoreIndex === undefined ? {} : { ignoreIndex: graph.loss!.ignoreIndex }),
+            ...(graph.loss!.targetOffsets === undefined ? {} : { targetOffsets: graph.loss!.targetOffsets }),
             ...(graph.loss!.targetDerivedAt === undefined ? {} : { targetDerivedAt: graph.loss!.targetDerivedAt }),
             optimizer: withoutGroups(training.optimizer),
             // the model's own groups (those tsdp made for parameters the loss does not reach are not PyTorch's)
@@ -742,7 +745,8 @@ function classCount(loss: NonNullable<Graph["loss"]>): { classes?: number } {
   if (loss.target?.dtype !== "i32") return {};
   // only a loss that reads the target as class labels: an int32 target a loss function computes
   // with (a count, a regression value) is no label, whatever the output's dim 1 holds
-  const classifier = classifierOf(lossOp(loss), loss.target);
+  // (or one that reads labels it selects from the target, which the runtime checks where it reads them: targetOffsets)
+  const classifier = classifierOf(lossOp(loss), loss.target) ?? (loss.targetOffsets ? loss.lossOp : undefined);
   const classes = classifier?.inputs[0]?.shape[1];
   return typeof classes === "number" ? { classes } : {};
 }

@@ -872,6 +872,9 @@ export interface TrainingView {
   readonly classWeights: string;
   readonly classCount: number;
   readonly targetsPerSample: number;
+  /** The elements of a sample's target the loss reads (C ints, "" when it reads them all), and how many: the harness counts those. */
+  readonly targetOffsets: string;
+  readonly targetOffsetCount: number;
   /** 1: the loss is a function of the output alone, and evaluate's and the step's inputs are the model's only (0, a descriptor's zero default: a target). */
   readonly noTarget: 0 | 1;
   /** Param groups, when declared: each trained parameter's floats and group; the groups' weight decays (C doubles, NAN: the step's). */

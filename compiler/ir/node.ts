@@ -88,9 +88,16 @@ export interface Loss {
   readonly classWeights?: readonly number[];
   readonly lossOp?: Node;
   /**
-   * Where the loss computes the targets it counts from the declared one (`narrow at lm.ts:12:23`:
-   * a language model's target[:, 1:]): the host counts the declared target's, so only one replica's
-   * weighting is right (its weight is 1 whatever the count). Absent when it reads the declared target.
+   * The elements of one sample's declared target the loss reads, in its order, where it derives the
+   * target it counts by rearranging and selecting within each sample (Hugging Face's labels[..., 1:]
+   * of [Batch, T] reads 1 … T − 1): the harness counts y[sample · per sample + offset] for each.
+   * Absent when it reads every element once (the declared target, reshaped or permuted).
+   */
+  readonly targetOffsets?: readonly number[];
+  /**
+   * Where the loss computes the targets it counts from the declared one in another way (a
+   * maskedFill, arithmetic, labels of its own: `masked_fill at lm.ts:12:23`): the host cannot count
+   * them, so only one replica's weighting is right (its weight is 1 whatever the count).
    */
   readonly targetDerivedAt?: string;
 }

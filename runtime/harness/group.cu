@@ -498,6 +498,7 @@ std::string model_fingerprint() {
     if (const tsdp_training_desc* t = d.training) {
         s += std::string("loss reduction ") + (t->mean_loss ? "mean" : "sum") + (t->count_targets ? " over counted targets" : "") + "\n";
         s += "ignore_index " + std::to_string(t->ignore_index) + ", class weights " + std::to_string(t->class_weights ? t->class_count : 0) + "\n";
+        s += "counted target elements per sample " + std::to_string(t->target_offsets ? t->target_offset_count : t->targets_per_sample) + "\n";
         const int k = t->optimizer;
         s += std::string("optimizer ") + (k >= 0 && k < (int)(sizeof kOptimizers / sizeof *kOptimizers) ? kOptimizers[k] : std::to_string(k).c_str()) +
              ", flags " + std::to_string(t->optimizer_flags) + ", param groups " + std::to_string(t->group_count) + "\n";

@@ -230,6 +230,8 @@ struct tsdp_training_desc {
     const float* class_weights;  // [class_count], or nullptr: every target counts 1
     int class_count;
     size_t targets_per_sample;
+    const int32_t* target_offsets;  // the elements of a sample's target the loss reads, which are counted (it derives its
+    size_t target_offset_count;     //   target from them: labels[..., 1:]); nullptr, 0: every element, as a descriptor's default
     int no_target;       // 1: the loss is a function of the output alone; evaluate and the step take no target (0, a
                          // descriptor's default, as in those written before the field: a target)
     // Param groups (PyTorch's param_groups), or none (0): each trained parameter's group, and the

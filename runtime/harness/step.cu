@@ -677,15 +677,40 @@ double combine(const std::vector<float>& losses, const std::vector<double>& weig
     return total;
 }
 
+/** One target's share of a mean over counted targets: 0 ignored, else 1 or its class's weight. */
+double target_amount(const tsdp_training_desc& t, int32_t y) {
+    if (y == t.ignore_index) return 0.0;
+    // a class outside [0, class_count) weighs 0, as its one-hot row in the loss
+    return !t.class_weights ? 1.0 : (y >= 0 && y < t.class_count ? (double)t.class_weights[y] : 0.0);
+}
+
+/**
+ * The amount of samples [first, first + count)'s targets: every element of each sample's target,
+ * or where the loss derives the target it reads (labels[..., 1:]) the elements it reads
+ * (target_offsets, the same in every sample, as many times as it reads each).
+ */
+double counted_targets(const int32_t* y, size_t first, size_t count) {
+    const tsdp_training_desc& t = training();
+    double amount = 0;
+    for (size_t s = first; s < first + count; ++s) {
+        const int32_t* sample = y + s * t.targets_per_sample;
+        if (t.target_offsets)
+            for (size_t k = 0; k < t.target_offset_count; ++k) amount += target_amount(t, sample[t.target_offsets[k]]);
+        else
+            for (size_t k = 0; k < t.targets_per_sample; ++k) amount += target_amount(t, sample[k]);
+    }
+    return amount;
+}
+
 /**
  * Each replica's weight in the whole job's loss: 1 for a summed loss; for a mean, its share of
  * what the mean is over — its rows of the batch, or (a cross-entropy with ignore_index or class
  * weights) its targets that are not ignored, each counting its class's weight if there are some,
- * summed here from the host's targets. In a group the total is every process's. Scaling each
- * replica's backward by its weight makes the summed gradients the whole batch's. A mean over
- * nothing (every target ignored, or weighing 0) is 0/0: every weight is NaN, so the loss is NaN,
- * as PyTorch's, and so is each gradient but where the loss selects 0 back (an ignored target's
- * terms: PyTorch's gradient there is 0).
+ * summed here from the host's targets (those the loss reads: counted_targets). In a group the
+ * total is every process's. Scaling each replica's backward by its weight makes the summed
+ * gradients the whole batch's. A mean over nothing (every target ignored, or weighing 0) is 0/0:
+ * every weight is NaN, so the loss is NaN, as PyTorch's, and so is each gradient but where the
+ * loss selects 0 back (an ignored target's terms: PyTorch's gradient there is 0).
  */
 int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, const void* target, std::vector<double>* weights, bool holds = false) {
     const tsdp_training_desc& t = training();
@@ -693,13 +718,7 @@ int loss_weights(tsdp_model* m, const std::vector<std::pair<int, int>>& parts, c
     double total = 0;
     for (size_t i = 0; i < parts.size(); ++i) {
         if (t.count_targets) {
-            const int32_t* y = (const int32_t*)target;
-            const size_t begin = (size_t)parts[i].first * t.targets_per_sample, end = begin + (size_t)parts[i].second * t.targets_per_sample;
-            for (size_t k = begin; k < end; ++k) {
-                if (y[k] == t.ignore_index) continue;
-                // a class outside [0, class_count) weighs 0, as its one-hot row in the loss
-                amount[i] += !t.class_weights ? 1.0 : (y[k] >= 0 && y[k] < t.class_count ? (double)t.class_weights[y[k]] : 0.0);
-            }
+            amount[i] = counted_targets((const int32_t*)target, (size_t)parts[i].first, (size_t)parts[i].second);
         } else {
             amount[i] = parts[i].second;
         }

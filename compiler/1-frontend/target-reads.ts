@@ -1,0 +1,110 @@
+import type { Node } from "../ir/node.ts";
+import { concrete, isBatch } from "../ir/shape.ts";
+import { opDef } from "../ops/index.ts";
+import type { RefContext } from "../ops/op.ts";
+import type { NDArray } from "../reference/ndarray.ts";
+import { reachable } from "../ir/reachable.ts";
+
+// Which of one sample's declared target elements a mean over counted targets (ignoreIndex, class
+// weights) reads. The harness weights each replica's mean by its count of targets not ignored
+// (or their class weights), counted on the host from the declared target; a loss that reads a
+// target it derives — Hugging Face's labels[..., 1:] — counts other elements. Where the derivation
+// only rearranges and selects within each sample, the elements it reads are the same for every
+// sample: found here by running the chain on an iota of one sample's target, they are what the
+// harness counts (training.targetOffsets); anything else is named (targetDerivedAt), and a step
+// on more than one replica is refused.
+
+/** The ops that move or select a sample's elements without mixing samples or changing values. */
+const PER_SAMPLE_OPS: ReadonlySet<string> = new Set(["reshape", "permute", "narrow", "take", "expand", "detach", "to_float", "to_int"]);
+
+/** Source ops: a side input that reads one is not known when the model compiles. */
+const SOURCE_OPS: ReadonlySet<string> = new Set(["input", "param", "buffer", "loss_scale"]);
+
+export type TargetReads =
+  /** The loss reads the declared target's every element once (perhaps rearranged): the harness counts them all. */
+  | { readonly kind: "all" }
+  /** Each sample's elements the loss reads, in its order (offsets into one sample's declared target). */
+  | { readonly kind: "offsets"; readonly offsets: readonly number[] }
+  /** The first op (from the loss down) that is no per-sample rearrangement or selection: not counted. */
+  | { readonly kind: "derived"; readonly at: Node };
+
+/** What `read` (the target the loss op takes) holds of the declared `target`. */
+export function targetReads(target: Node, read: Node): TargetReads {
+  if (read === target) return { kind: "all" };
+  const chain: Node[] = [];
+  for (let n = read; n !== target; n = n.inputs[0]) {
+    if (!isPerSampleStep(n)) return { kind: "derived", at: n };
+    chain.push(n);
+  }
+  chain.reverse();
+  if (!isBatch(target.shape[0]) || target.shape[0].batch !== 1 || target.shape.slice(1).some(isBatch)) return { kind: "derived", at: chain[0] };
+  const perSample = concrete(target.shape, 1).reduce((a, b) => a * b, 1);
+  const one = evaluate(chain, target, 1);
+  // the same elements for every sample, sample by sample (what the structural checks promise; run to be sure)
+  const two = evaluate(chain, target, 2);
+  if (!one || !two || two.length !== 2 * one.length || one.some((v, i) => two[i] !== v || two[one.length + i] !== v + perSample))
+    return { kind: "derived", at: chain[chain.length - 1] };
+  return readsEachOnce(one, perSample) ? { kind: "all" } : { kind: "offsets", offsets: one };
+}
+
+/** One step of a per-sample chain: its data input is inputs[0], the batch stays leading, and its other inputs are constants. */
+function isPerSampleStep(n: Node): boolean {
+  if (!PER_SAMPLE_OPS.has(n.op) || n.inputs.length === 0) return false;
+  // the batch leads (or is folded in front, [k·Batch, …]) before and after, and is in no other dim
+  const batchLeads = (shape: Node["shape"]) => shape.length > 0 && isBatch(shape[0]) && !shape.slice(1).some(isBatch);
+  if (!batchLeads(n.shape) || !batchLeads(n.inputs[0].shape)) return false;
+  const dim = typeof n.attrs.dim === "number" ? (n.attrs.dim < 0 ? n.attrs.dim + n.inputs[0].shape.length : n.attrs.dim) : undefined;
+  switch (n.op) {
+    case "narrow":
+    case "take":
+      return dim !== undefined && dim !== 0 && n.inputs.slice(1).every(isConstant);
+    case "permute":
+      return (n.attrs.perm as readonly number[])[0] === 0;
+    case "expand":
+      return JSON.stringify(n.shape[0]) === JSON.stringify(n.inputs[0].shape[0]);
+    default:
+      return n.inputs.length === 1;
+  }
+}
+
+/** A value known when the model compiles: it reads no input, parameter or buffer and draws nothing. */
+function isConstant(n: Node): boolean {
+  return [...reachable([n])].every((m) => !SOURCE_OPS.has(m.op) && !opDef(m.op).traits?.random && !opDef(m.op).traits?.readsMode);
+}
+
+/** The chain's result on an iota of the declared target (0, 1, … over `batch` samples), by the reference's ops; undefined if it fails. */
+function evaluate(chain: readonly Node[], target: Node, batch: number): number[] | undefined {
+  const shape = concrete(target.shape, batch);
+  const values = new Map<Node, NDArray>([[target, { shape, data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i) }]]);
+  const valueOf = (n: Node): NDArray => {
+    const known = values.get(n);
+    if (known) return known;
+    const v = opDef(n.op).reference(n.inputs.map(valueOf), n.attrs, context(n, batch));
+    values.set(n, v);
+    return v;
+  };
+  try {
+    return Array.from(valueOf(chain[chain.length - 1]).data);
+  } catch {
+    return undefined;
+  }
+}
+
+/** A reference context for constant ops: no inputs, state or draws to give. */
+function context(node: Node, batch: number): RefContext {
+  const none = (): never => {
+    throw new Error(`${node.op}: not a constant`);
+  };
+  return { node, training: false, batch, source: none, writeBuffer: none, readBuffer: none, uniform: none };
+}
+
+/** Whether `offsets` reads each of a sample's `count` elements exactly once (in any order): the counts of them all. */
+function readsEachOnce(offsets: readonly number[], count: number): boolean {
+  if (offsets.length !== count) return false;
+  const seen = new Uint8Array(count);
+  for (const o of offsets) {
+    if (!Number.isInteger(o) || o < 0 || o >= count || seen[o]) return false;
+    seen[o] = 1;
+  }
+  return true;
+}
