@@ -21,12 +21,11 @@ import { processGroupFromEnv } from "../runtime/distributed.ts";
 import { rankEnvironment } from "../runtime/distributed-rdzv-launch.ts";
 import { STEPS } from "./distributed/batches.ts";
 import { expectJobEqualsReference, reference } from "./distributed/compare.ts";
-import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
-import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
 import { header, runNode, scratchDir, writeFiles } from "./helpers.ts";
+import { referenceSteps } from "./target-helpers.ts";
 
 const MODELS = { lenet: "examples/lenet/model.ts", batchnorm: "test/fixtures/ddp-batchnorm/model.ts" } as const;
 type ModelName = keyof typeof MODELS;
@@ -131,17 +130,9 @@ export const training = new Training(Lm, {
     const y = [-100, 2, 0, 1, 1, 2, -100, -100, 2, -100, 0, 1, 2, 0, -100, -100, 0, 0, 1, 2, 1, 2, -100, -100, 1, 2, -100, 1, -100, -100, 0, -100, -100, -100, -100];
     writeFileSync(join(dir, "data.json"), JSON.stringify({ x, y, shape: [7, 5] }));
     const graph = model.graph;
-    const { graph: step, gradients } = differentiate(graph);
-    const state = initState(graph, 0);
-    const opt = newOptimizerState();
     const ref = { x: nd([7, 5], x), target: nd([7, 5], y) };
     const evaluated = runReference(graph, ref, initState(graph, 0)).loss!;
-    const losses: number[] = [];
-    for (let s = 0; s < 3; s++) {
-      const r = runReference(step, ref, state, { training: true, step: s });
-      losses.push(r.loss!);
-      optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
-    }
+    const { losses, state } = referenceSteps(graph, ref, 3);
     for (const nproc of [2, 3]) {
       const out = join(dir, `job-${nproc}.json`);
       const runs = await job([...Array(nproc).keys()], nproc, "test/distributed/counted-targets.ts", [b.outDir, join(dir, "data.json"), out], { TSDP_DIST_TIMEOUT: "60" });

@@ -9,6 +9,7 @@ import { normals, uniforms } from "../compiler/reference/rng.ts";
 import { compile } from "../compiler/pipeline.ts";
 import { tensor, type CompiledModel, type Tensor } from "../runtime/index.ts";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
 import { yieldToRunner } from "./helpers.ts";
 
 /** fp32 against float64: |got − want| ≤ ATOL + RTOL·|want|. */
@@ -80,6 +81,24 @@ export function referenceState(graph: Graph, seed = 0): ModelState {
 }
 
 export { runReference };
+
+/**
+ * The float64 reference's training on one batch: `steps` steps from the seed-0 state (each step's
+ * loss, then the optimizer's update with the graph's own settings), as the compiled model's
+ * trainStep repeated on that batch. Returns the losses and the state after the last step.
+ */
+export function referenceSteps(graph: Graph, batch: Record<string, NDArray>, steps: number): { losses: number[]; state: ModelState } {
+  const { graph: step, gradients } = differentiate(graph);
+  const state = initState(graph, 0);
+  const opt = newOptimizerState();
+  const losses: number[] = [];
+  for (let s = 0; s < steps; s++) {
+    const r = runReference(step, batch, state, { training: true, step: s });
+    losses.push(r.loss!);
+    optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+  }
+  return { losses, state };
+}
 
 /**
  * One training step's gradient, fp32 against float64: rtol 1e-3 with an absolute floor of 1e-4 ×

@@ -15,7 +15,7 @@ import { compile } from "../compiler/pipeline.ts";
 import { load, tensor } from "../runtime/index.ts";
 import { readSafetensorsFile, writeSafetensorsFile } from "../runtime/safetensors.ts";
 import { header, writeFiles, yieldToRunner, scratchDir } from "./helpers.ts";
-import { makeInputs, TEST_TARGET } from "./target-helpers.ts";
+import { makeInputs, referenceSteps, TEST_TARGET } from "./target-helpers.ts";
 
 const tmp = () => scratchDir("tsdp-train-");
 
@@ -573,16 +573,7 @@ describe("cross-entropy with ignoreIndex: the mean over the targets not ignored,
     // batch 5: with 3 devices the chunks are samples 0–1, 2–3, 4; sample 4 is all ignored
     const xs = Int32Array.from({ length: 20 }, (_, i) => (i * 7 + 3) % 6);
     const ys = Int32Array.from([0, 2, -1, 1, -1, -1, 2, 0, 1, -1, -1, -1, 2, 2, 0, -1, -1, -1, -1, -1]);
-    const { graph: step, gradients } = differentiate(graph);
-    const state: ModelState = initState(graph, 0);
-    const opt = newOptimizerState();
-    const ref = { x: nd([5, 4], xs), target: nd([5, 4], ys) };
-    const want: number[] = [];
-    for (let s = 0; s < 3; s++) {
-      const r = runReference(step, ref, state, { training: true, step: s });
-      want.push(r.loss!);
-      optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
-    }
+    const { losses: want, state } = referenceSteps(graph, { x: nd([5, 4], xs), target: nd([5, 4], ys) }, 3);
     // the reference's loss is PyTorch's: the label-smoothed mean over the 9 targets not ignored
     expect(want[0]).toBeGreaterThan(0);
     for (const devices of multiDevice ? [1, 2, 3] : [1]) {
@@ -643,17 +634,9 @@ export const training = new Training(Lm, {
       expect(generated.manifest.training?.targetOffsets).toEqual([1, 2, 3, 4]);
       expect(generated.manifest.training?.targetDerivedAt).toBeUndefined();
       const graph = model.graph;
-      const { graph: step, gradients } = differentiate(graph);
-      const state: ModelState = initState(graph, 0);
-      const opt = newOptimizerState();
       const ref = { x: nd([7, 5], xs), target: nd([7, 5], ys) };
       const evaluated = runReference(graph, ref, initState(graph, 0)).loss!;
-      const want: number[] = [];
-      for (let s = 0; s < 3; s++) {
-        const r = runReference(step, ref, state, { training: true, step: s });
-        want.push(r.loss!);
-        optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
-      }
+      const { losses: want, state } = referenceSteps(graph, ref, 3);
       for (const devices of multiDevice ? [1, 2, 3] : [1]) {
         const m = await load(b.outDir, { devices });
         try {
@@ -714,16 +697,7 @@ export const training = new Training(Lm, {
  * parameters within rtol 1e-4, atol 1e-5.
  */
 async function expectThreeStepsOnDevices(graph: Graph, outDir: string, x: { data: Float32Array | Int32Array; shape: number[] }, y: { data: Float32Array | Int32Array; shape: number[] }): Promise<void> {
-  const { graph: step, gradients } = differentiate(graph);
-  const state: ModelState = initState(graph, 0);
-  const opt = newOptimizerState();
-  const ref = { x: nd(x.shape, x.data), target: nd(y.shape, y.data) };
-  const want: number[] = [];
-  for (let s = 0; s < 3; s++) {
-    const r = runReference(step, ref, state, { training: true, step: s });
-    want.push(r.loss!);
-    optimizerStep(graph.optimizer!, opt, state.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
-  }
+  const { losses: want, state } = referenceSteps(graph, { x: nd(x.shape, x.data), target: nd(y.shape, y.data) }, 3);
   for (const devices of multiDevice ? [1, 2, 3] : [1]) {
     const m = await load(outDir, { devices });
     try {
