@@ -62,6 +62,9 @@ describe("a part of a parameter, set in a constructor", () => {
     expect(g.slice(200).every((v) => Math.abs(v) <= 10) && g.slice(200).some((v) => Math.abs(v) > 1)).toBe(true);
     // a tensor of more values than parts tsdp splits a draw into is still refused, saying why
     expect(first("w = new nn.Parameter(F.empty(100, 100));", "this.w.data.normal_(0, 1).add_(F.arange(100).float());")).toMatch(/^TSDP2001: .*holds a normal draw, which add_ by a tensor would change element by element into no law tsdp records/);
+    // a value that gives no finite law is refused as the number is (div_(0)), not an internal error at codegen ('Infinity has no C literal')
+    expect(first("w = new nn.Parameter(F.empty(3, 2));", "this.w.data.normal_(0, 1).div_(F.tensor([1.0, 0.0]));")).toMatch(/^TSDP\d+: .*div_: the tensor's values must be finite numbers other than 0 to shift or scale a draw, got 0 at element 1/);
+    expect(first("w = new nn.Parameter(F.empty(3, 2));", "this.w.data.uniform_(0, 1).add_(F.tensor([[1.0], [NaN], [2.0]]));")).toMatch(/^TSDP\d+: .*add_: the tensor's values must be finite numbers to shift or scale a draw, got NaN at element 1/);
   });
 
   it("ConViT's local init: constants over every row, then the whole scaled — known values; p.data[i] = v; a view (YOLOX's bias)", () => {

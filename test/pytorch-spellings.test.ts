@@ -818,6 +818,10 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
   it("x[mask] with a 0/1 mask: one of constants picks its rows, one of data is refused saying why (as x.index(mask))", () => {
     const [picked] = outputs("return x.t()[F.tensor([1, 0, 1, 0, 0, 1]).gt(0)].t();", "x: Tensor<[Batch, 6]>", { x: nd([1, 6], [1, 2, 3, 4, 5, 6]) });
     expect(picked).toEqual([1, 3, 6]);
+    // a mask of another length than the dim: PyTorch's IndexError ("The shape of the mask [5] at index 0 does
+    // not match the shape of the indexed tensor [6, 1]"); a shorter one's rows were taken as if padded with false
+    for (const mask of ["x.t()[F.tensor([1, 0, 1, 0, 0]).gt(0)]", "x.t()[F.tensor([1, 0, 1, 0, 0, 1, 1]).gt(0)]", "x.index(':', F.tensor([0, 1, 1]).gt(0))"])
+      expect(first(model(`return ${mask};`, "x: Tensor<[Batch, 6]>"))).toMatch(/^TSDP\d+ 5: (x\[index\]|index): the mask has [357] values and dim [01] of \[(6, Batch|Batch, 6)\] has 6 rows; a bool mask holds one value per row \(PyTorch raises an IndexError\)$/);
     expect(first(model("const t = x.view(-1, 2);\n    return t[t.index(':', 0).gt(0)];", "x: Tensor<[Batch, 6]>"))).toMatch(
       /^TSDP3003 6: x\[index\]: a tensor index must be an int32 tensor .* got float32 \[3\*Batch\] \(a mask of 0\/1 floats selects a data-dependent count: .* y\.add\(expert\(x\)\.mul\(mask\.unsqueeze\(-1\)\)\)\)$/,
     );

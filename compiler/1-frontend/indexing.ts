@@ -25,7 +25,7 @@ type Index =
   | { kind: "ellipsis" }
   | { kind: "rows"; index: TensorValue }
   // a list of integers (nanoGPT's x[:, [-1], :]): those rows, the dim kept
-  | { kind: "list"; at: readonly number[] };
+  | { kind: "list"; at: readonly number[]; maskLength?: number };
 
 /** "a:b:c", ":", "::2", "1:-1", "..." (or "…"): one index; a number, null or an int32 tensor too. */
 function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): Index {
@@ -43,7 +43,7 @@ function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): In
     if (known) {
       const at = known.flatMap((m, i) => (m !== 0 ? [i] : []));
       if (at.length === 0) fail("shapeMismatch", `${who}: the mask selects nothing; tsdp's tensors are not empty`, site.loc);
-      return { kind: "list", at };
+      return { kind: "list", at, maskLength: known.length };
     }
     // a bool mask the compiler knows over several dims (SimCLR's cos_sim[pos_mask]): not taken — say so
     if (v.node.dtype === "f32" && v.node.shape.length > 1 && isBooleanMask(v.node) && constantValues(em, v.node))
@@ -107,7 +107,7 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
   const expanded: Index[] = [];
   for (const p of parsed) {
     if (p.kind === "ellipsis") for (let i = 0; i < rank - consuming; i++) expanded.push({ kind: "slice", start: null, end: null, step: 1 });
-    else if (p.kind === "list") expanded.push({ kind: "rows", index: listedRows(x, expanded.filter((q) => q.kind !== "new").length, p.at, who, site, em) });
+    else if (p.kind === "list") expanded.push({ kind: "rows", index: listedRows(x, expanded.filter((q) => q.kind !== "new").length, p, who, site, em) });
     else expanded.push(p);
   }
   // PyTorch puts the broadcast shape of tensor indices where they are when they (and any integer
@@ -203,9 +203,13 @@ function count(S: readonly Dim[]): Dim {
 }
 
 /** A list index's rows of x's dim `dim`, negatives from the end, as an int32 tensor. */
-function listedRows(x: TensorValue, dim: number, at: readonly number[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
+function listedRows(x: TensorValue, dim: number, list: { at: readonly number[]; maskLength?: number }, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const { at, maskLength } = list;
   const size = x.node.shape[dim];
   if (isBatch(size)) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices; a list index takes rows of a fixed-size dim (${BATCH_GROUP_HINT})`, site.loc);
+  // a bool mask is one flag per row: PyTorch raises IndexError for one of another length (a shorter one's rows would be taken as if it were padded with false)
+  if (maskLength !== undefined && maskLength !== size)
+    fail("shapeMismatch", `${who}: the mask has ${maskLength} values and dim ${dim} of ${formatShape(x.node.shape)} has ${size} rows; a bool mask holds one value per row (PyTorch raises an IndexError)`, site.loc);
   const rows = at.map((i) => (i < 0 ? i + (size as number) : i));
   const bad = at.find((_, k) => rows[k] < 0 || rows[k] >= (size as number));
   if (bad !== undefined) fail("invalidArgument", `${who}: index ${bad} is out of range for dim ${dim} of size ${size}`, site.loc);

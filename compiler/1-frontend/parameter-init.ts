@@ -177,6 +177,9 @@ function drawByParts(p: LayerParamRef | ParameterValue | ParameterRegion, name: 
       rest = Math.floor(rest / otherShape[d]);
     }
     const v = values[e];
+    // as a number is (div_(0), mul_(Infinity)): a part drawn from no finite law is refused, not emitted
+    if (!Number.isFinite(v) || (name === "div_" && v === 0))
+      fail("invalidArgument", `${who}: the tensor's values must be finite numbers${name === "div_" ? " other than 0" : ""} to shift or scale a draw, got ${v} at element ${e}`, site.loc);
     const [scale, shift] = name === "mul_" ? [v, 0] : name === "div_" ? [1 / v, 0] : name === "add_" ? [1, v] : [1, -v];
     const box = { offset, sizes: p.shape.map((n, d) => (spans[d] ? n : 1)), strides };
     patches.push({ box, init: affineInit(init, scale, shift, who, site) as InitPatch["init"] });
