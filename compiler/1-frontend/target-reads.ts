@@ -67,24 +67,42 @@ function isPerSampleStep(n: Node): boolean {
   }
 }
 
-/** A value known when the model compiles: it reads no input, parameter or buffer and draws nothing. */
+/**
+ * A value known when the model compiles and the same for every sample: it reads no input, parameter
+ * or buffer and draws nothing; its only values with a batch dim are a batch-free constant expanded
+ * to the batch (gather(1, idx.expand(B, k))), not F.arange(labels.size(0)), whose later samples read
+ * other positions (arange(B) // 2 + 1 reads 1 in samples 0 and 1, 2 in sample 2: a check at batch 1
+ * and 2 would not see it, nor at any fixed batch arange(B) // k); and it does not depend on the batch
+ * size otherwise (a division by x.size(0)): the same values at batch 1 and 3.
+ */
 function isConstant(n: Node): boolean {
-  return [...reachable([n])].every((m) => !SOURCE_OPS.has(m.op) && !opDef(m.op).traits?.random && !opDef(m.op).traits?.readsMode);
+  const ops = [...reachable([n])];
+  const samePerSample = (m: Node) => !m.shape.some(isBatch) || (m.op === "expand" && !m.inputs[0].shape.some(isBatch));
+  if (!ops.every((m) => !SOURCE_OPS.has(m.op) && !opDef(m.op).traits?.random && !opDef(m.op).traits?.readsMode && samePerSample(m))) return false;
+  const batchFree = ops.filter((m) => !m.shape.some(isBatch));
+  return batchFree.every((m) => {
+    const [one, three] = [valueAt(m, 1), valueAt(m, 3)];
+    return one !== undefined && three !== undefined && one.length === three.length && one.every((v, i) => Object.is(v, three[i]));
+  });
 }
 
 /** The chain's result on an iota of the declared target (0, 1, … over `batch` samples), by the reference's ops; undefined if it fails. */
 function evaluate(chain: readonly Node[], target: Node, batch: number): number[] | undefined {
   const shape = concrete(target.shape, batch);
-  const values = new Map<Node, NDArray>([[target, { shape, data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i) }]]);
-  const valueOf = (n: Node): NDArray => {
-    const known = values.get(n);
-    if (known) return known;
-    const v = opDef(n.op).reference(n.inputs.map(valueOf), n.attrs, context(n, batch));
-    values.set(n, v);
+  return valueAt(chain[chain.length - 1], batch, new Map([[target, { shape, data: Float64Array.from({ length: shape.reduce((a, b) => a * b, 1) }, (_, i) => i) }]]));
+}
+
+/** `n`'s values with the batch size `batch`, by the reference's ops from those `known`; undefined if it cannot compute them. */
+function valueAt(n: Node, batch: number, known = new Map<Node, NDArray>()): number[] | undefined {
+  const valueOf = (m: Node): NDArray => {
+    const had = known.get(m);
+    if (had) return had;
+    const v = opDef(m.op).reference(m.inputs.map(valueOf), m.attrs, context(m, batch));
+    known.set(m, v);
     return v;
   };
   try {
-    return Array.from(valueOf(chain[chain.length - 1]).data);
+    return Array.from(valueOf(n).data);
   } catch {
     return undefined;
   }
