@@ -326,6 +326,9 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
     expect(first("return x.pow(b);")).toBe("TSDP2003 pow: exponent cannot depend on the batch size");
     expect(first("return x.maskedFill(x.gt(0), b);")).toMatch(/^TSDP3003 maskedFill: value must be a number or a 0-dim tensor, got the batch size/);
     expect(first("return F.arange(1, b).float();")).toMatch(/^TSDP2003 F\.arange over the batch size runs from 0 to it in steps of 1/);
+    // not folded as a constant (it was, at batch 1: a mask of [1, 0, 0] selected one column at every batch size)
+    expect(first("return x.index(':', F.arange(3).lt(b));")).toMatch(/^TSDP3003 index: a tensor index must be an int32 tensor .*a mask of 0\/1 floats selects a data-dependent count/);
+    expect(first("return x.repeatInterleave(F.ones(3).mul(b).int(), 1);")).toMatch(/^TSDP3004 repeatInterleave: repeats must be a positive integer/);
   });
 });
 
