@@ -166,7 +166,7 @@ function clipLoss(o: { a: Tensor; b: Tensor }) {
 export const training = new Training(Clip, { loss: clipLoss, optimizer: new optim.SGD({ lr: 0.5 }) });
 `;
   // SimCLR's NT-Xent over cat([z1, z2]) (2B×2B, its diagonal masked, positives at (i + B) mod 2B),
-  // written by its B×B blocks: the cat's labels, F.arange(b).add(b), use the batch size in arithmetic (TSDP2003). Row i of the first view
+  // written by its B×B blocks (simclrCat below is the same written as PyTorch's SimCLR does). Row i of the first view
   // is lse([s12_i, s11_i without i]) − s12_ii, the second view's likewise; the mean of both halves.
   const simclr = `${header}export class SimClr extends nn.Module {
   proj = new nn.Linear(6, 4);
@@ -188,6 +188,57 @@ function ntXent(o: { z1: Tensor; z2: Tensor }) {
 }
 export const training = new Training(SimClr, { loss: ntXent, optimizer: new optim.SGD({ lr: 0.5 }) });
 `;
+
+  // The same NT-Xent as PyTorch's SimCLR writes it: one [2B, 2B] similarity matrix, its positions
+  // cat([arange(b), arange(b) + b]) and labels cat([arange(b) + b, arange(b)]) (the batch size in
+  // tensor arithmetic), plus a term b·mean(sim) that scales with each device's own b (DataParallel's
+  // x.size(0) is its share's).
+  const simclrCat = simclr.replace(/function ntXent[^]*?\n}\n/, `function ntXent(o: { z1: Tensor; z2: Tensor }) {
+  const b = o.z1.size(0);
+  const z = F.cat([o.z1, o.z2]);
+  const sim = z.matmul(z.t()).div(0.5);
+  const at = F.cat([F.arange(b), F.arange(b).add(b)]);
+  const self = at.unsqueeze(1).eq(at.unsqueeze(0));
+  const labels = F.cat([F.arange(b).add(b), F.arange(b)]);
+  return F.crossEntropy(sim.maskedFill(self, -1e9), labels).add(sim.mean().mul(b).mul(0.01));
+}
+`);
+
+  it("SimCLR with the batch size in tensor arithmetic (labels arange(b) + b, loss · b) trains on the CPU target as the reference, each device its own b", async () => {
+    expect(simclrCat).toContain("F.arange(b).add(b)");
+    const dir = writeFiles({ "simclrCat.ts": simclrCat });
+    await trainsAsReference(dir, "simclrCat.ts");
+  }, 600_000);
+
+  it("the batch size in forward's arithmetic (a GEMM's output times b, a fill of b, b − x, arange(b) + b) is each device's own share's", async () => {
+    const src = `${header}export class M extends nn.Module {
+  fc = new nn.Linear(3, 3);
+  forward(x: Tensor<[Batch, 3]>) {
+    const b = x.size(0);
+    const positions = F.arange(b).add(b).float().unsqueeze(1);
+    return [this.fc(x).mul(b), x.add(F.full([b, 3], b)), x.rsub(b).mul(x.sum(1, true).mul(b * 2)), positions.add(x).sub(b)];
+  }
+}
+`;
+    const dir = writeFiles({ "model.ts": src });
+    const { model: lowered, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const graph = lowered.graph;
+    const state = initState(graph, 0);
+    const x = Float32Array.from({ length: 15 }, (_, i) => Math.sin(1.3 * i));
+    // rows [from, to) on their own: the reference with that share's b
+    const share = (from: number, to: number) => runReference(graph, { x: nd([to - from, 3], x.subarray(3 * from, 3 * to)) }, state).outputs.map((o) => Array.from(o.data));
+    for (const shares of [[[0, 5]], [[0, 3], [3, 5]]] as const) {
+      const m = await load(build.outDir, { seed: 0, devices: shares.length });
+      try {
+        for (const [name, p] of state.params) m.setParameter(name, { shape: p.shape, data: Float32Array.from(p.data) });
+        const got = m.forwardAllSync(tensor(x, [5, 3]));
+        const want = shares.map(([from, to]) => share(from, to));
+        got.forEach((g, i) => expectClose(g.data as Float32Array, want.flatMap((w) => w[i]), `${shares.length} device(s): output ${i}`));
+      } finally {
+        m.dispose();
+      }
+    }
+  }, 300_000);
 
   it("a [Batch, Batch] in the loss compiles: the manifest and inspect name its lines, the memory plan gives it a pairs arena", () => {
     const dir = writeFiles({ "clip.ts": clip });
@@ -216,57 +267,61 @@ export const training = new Training(SimClr, { loss: ntXent, optimizer: new opti
     expect(first("return x.unsqueeze(0).matmul(x.t().unsqueeze(0)).squeeze(0).sum(1, true);")).toMatch(/^TSDP4001 4: matmul: \[1, Batch, 3\] @ \[1, 3, Batch\] pairs the batch with itself in a batched product, which has no kernel yet; a product of two matrices \(\[Batch, K\] @ \[K, Batch\]\) has/);
   });
 
-  it("CLIP and SimCLR train on the CPU target as the reference: one device on the whole batch, two on each share", async () => {
-    const dir = writeFiles({ "clip.ts": clip, "simclr.ts": simclr });
-    for (const file of ["clip.ts", "simclr.ts"]) {
-      const { model: lowered, build } = await compile(join(dir, file), { target: "cpu", outDir: join(dir, `build-${file}`) });
-      const graph = lowered.graph;
-      const { graph: stepGraph, gradients } = differentiate(graph);
-      const B = 5;
-      // batch s's inputs, rows [from, to) of them
-      const inputs = (s: number, [from, to]: readonly [number, number]) =>
-        graph.inputs.map((n, j) => {
-          const width = n.shape[1] as number;
-          const all = Float64Array.from({ length: B * width }, (_, i) => Math.sin(0.7 * i + 2.1 * j + 0.37 * s));
-          return { name: n.attrs.name as string, shape: [to - from, width], data: all.subarray(from * width, to * width) };
-        });
-      for (const shares of [[[0, 5]], [[0, 3], [3, 5]]] as const) {
-        const state = initState(graph, 0);
-        const optimizer = newOptimizerState();
-        // one reference run per share, its loss and gradients weighted by the share's rows
-        const referenceStep = (s: number) => {
-          let loss = 0;
-          const grads = new Map<string, NDArray>();
-          for (const share of shares) {
-            const weight = (share[1] - share[0]) / B;
-            const run = runReference(stepGraph, Object.fromEntries(inputs(s, share).map((t) => [t.name, nd(t.shape, t.data)])), state, { training: true });
-            loss += weight * run.loss!;
-            for (const [name, g] of gradients) {
-              const v = run.values.get(g as Node)!;
-              const sum = grads.get(name) ?? nd(v.shape);
-              v.data.forEach((x, i) => (sum.data[i] += weight * x));
-              grads.set(name, sum);
-            }
+  // forward + 3 SGD steps on the CPU target equal the reference run on each device's share (its
+  // loss and gradients weighted by the share's rows), on one device and on two, at expectClose's tolerance
+  const trainsAsReference = async (dir: string, file: string) => {
+    const { model: lowered, build } = await compile(join(dir, file), { target: "cpu", outDir: join(dir, `build-${file}`) });
+    const graph = lowered.graph;
+    const { graph: stepGraph, gradients } = differentiate(graph);
+    const B = 5;
+    // batch s's inputs, rows [from, to) of them
+    const inputs = (s: number, [from, to]: readonly [number, number]) =>
+      graph.inputs.map((n, j) => {
+        const width = n.shape[1] as number;
+        const all = Float64Array.from({ length: B * width }, (_, i) => Math.sin(0.7 * i + 2.1 * j + 0.37 * s));
+        return { name: n.attrs.name as string, shape: [to - from, width], data: all.subarray(from * width, to * width) };
+      });
+    for (const shares of [[[0, 5]], [[0, 3], [3, 5]]] as const) {
+      const state = initState(graph, 0);
+      const optimizer = newOptimizerState();
+      // one reference run per share, its loss and gradients weighted by the share's rows
+      const referenceStep = (s: number) => {
+        let loss = 0;
+        const grads = new Map<string, NDArray>();
+        for (const share of shares) {
+          const weight = (share[1] - share[0]) / B;
+          const run = runReference(stepGraph, Object.fromEntries(inputs(s, share).map((t) => [t.name, nd(t.shape, t.data)])), state, { training: true });
+          loss += weight * run.loss!;
+          for (const [name, g] of gradients) {
+            const v = run.values.get(g as Node)!;
+            const sum = grads.get(name) ?? nd(v.shape);
+            v.data.forEach((x, i) => (sum.data[i] += weight * x));
+            grads.set(name, sum);
           }
-          return { loss, grads };
-        };
-        const m = await load(build.outDir, { seed: 0, devices: shares.length });
-        try {
-          for (const [name, p] of initState(graph, 0).params) m.setParameter(name, { shape: p.shape, data: Float32Array.from(p.data) });
-          const batch = (s: number) => inputs(s, [0, B]).map((t) => tensor(Float32Array.from(t.data), t.shape));
-          const what = `${file} on ${shares.length} device(s)`;
-          expectClose([(await m.evaluate(batch(0))).loss], [referenceStep(0).loss], `${what}: evaluate's loss`);
-          for (let s = 0; s < 3; s++) {
-            const want = referenceStep(s);
-            expectClose([m.trainStepSync(batch(s))], [want.loss], `${what}: step ${s + 1}'s loss`);
-            optimizerStep(graph.optimizer!, optimizer, state.params, want.grads);
-          }
-          for (const [name, p] of state.params) expectClose(m.getParameter(name).data as Float32Array, p.data, `${what}: ${name} after 3 steps`);
-        } finally {
-          m.dispose();
         }
+        return { loss, grads };
+      };
+      const m = await load(build.outDir, { seed: 0, devices: shares.length });
+      try {
+        for (const [name, p] of initState(graph, 0).params) m.setParameter(name, { shape: p.shape, data: Float32Array.from(p.data) });
+        const batch = (s: number) => inputs(s, [0, B]).map((t) => tensor(Float32Array.from(t.data), t.shape));
+        const what = `${file} on ${shares.length} device(s)`;
+        expectClose([(await m.evaluate(batch(0))).loss], [referenceStep(0).loss], `${what}: evaluate's loss`);
+        for (let s = 0; s < 3; s++) {
+          const want = referenceStep(s);
+          expectClose([m.trainStepSync(batch(s))], [want.loss], `${what}: step ${s + 1}'s loss`);
+          optimizerStep(graph.optimizer!, optimizer, state.params, want.grads);
+        }
+        for (const [name, p] of state.params) expectClose(m.getParameter(name).data as Float32Array, p.data, `${what}: ${name} after 3 steps`);
+      } finally {
+        m.dispose();
       }
     }
+  };
+
+  it("CLIP and SimCLR train on the CPU target as the reference: one device on the whole batch, two on each share", async () => {
+    const dir = writeFiles({ "clip.ts": clip, "simclr.ts": simclr });
+    for (const file of ["clip.ts", "simclr.ts"]) await trainsAsReference(dir, file);
   }, 600_000);
 
   it("a class target from the host indexes the device's own samples: one past its share is refused as PyTorch's per-rank IndexError", async () => {

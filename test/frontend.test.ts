@@ -308,6 +308,30 @@ describe("F.zeros, F.ones, F.full sized by the batch (x.size(0)) in forward", ()
   });
 });
 
+describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
+  const net = (body: string) => `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>) {\n    const b = x.size(0);\n    ${body}\n  }\n}\n`;
+  it("is a batch_size op, each call's batch times its multiple, an integer as PyTorch's Python int (an int32 tensor plus it stays int32)", () => {
+    const { graph } = lowerSource(
+      net("return [x.add(b), F.stack([F.arange(b).add(b), F.arange(b)], 1), x.rsub(b), x.mul(b * 2), F.full([b, 2], b), x.gt(0).add(b), x.floorDivide(b)];"),
+    );
+    expect(graph.nodes.filter((n) => n.op === "batch_size").map((n) => n.attrs.c)).toEqual([1, 1, 1, 2, 1, 1, 1]);
+    expect(graph.outputs.map((o) => `${o.dtype} ${formatShape(o.shape)}`)).toEqual(["f32 [Batch, 3]", "i32 [Batch, 2]", "f32 [Batch, 3]", "f32 [Batch, 3]", "i32 [Batch, 2]", "i32 [Batch, 3]", "f32 [Batch, 3]"]);
+    // a batch of 2: b = 2
+    const x = nd([2, 3], [1, -2, 3.5, 0, 5, -1]);
+    const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+    expect(out).toEqual([[3, 0, 5.5, 2, 7, 1], [2, 0, 3, 1], [1, 4, -1.5, 2, -3, 3], [4, -8, 14, 0, 20, -4], [2, 2, 2, 2], [3, 2, 3, 2, 3, 2], [0, -1, 1, 0, 2, -1]]);
+  });
+  it("uses the batch size where an op's argument must be known when compiling: a clear refusal", () => {
+    const first = (body: string) => diagnosticsOf(net(body)).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first("return x.pow(b);")).toBe("TSDP2003 pow: exponent cannot depend on the batch size");
+    expect(first("return x.maskedFill(x.gt(0), b);")).toMatch(/^TSDP3003 maskedFill: value must be a number or a 0-dim tensor, got the batch size/);
+    expect(first("return F.arange(1, b).float();")).toMatch(/^TSDP2003 F\.arange over the batch size runs from 0 to it in steps of 1/);
+    // not folded as a constant (it was, at batch 1: a mask of [1, 0, 0] selected one column at every batch size)
+    expect(first("return x.index(':', F.arange(3).lt(b));")).toMatch(/^TSDP3003 index: a tensor index must be an int32 tensor .*a mask of 0\/1 floats selects a data-dependent count/);
+    expect(first("return x.repeatInterleave(F.ones(3).mul(b).int(), 1);")).toMatch(/^TSDP3004 repeatInterleave: repeats must be a positive integer/);
+  });
+});
+
 describe("array destructuring assignment ([h, c] = cell(x, [h, c]))", () => {
   const net = (body: string) => `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>) {\n    ${body}\n  }\n}\n`;
   it("assigns each element in order, after the right side is evaluated (a swap works), with holes, rest and defaults", () => {

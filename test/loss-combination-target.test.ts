@@ -31,6 +31,8 @@ const LOSSES: Record<string, [string, "sum" | "mean"]> = {
   'nn.KLDivLoss({ reduction: "batchmean" })': ['new nn.KLDivLoss({ reduction: "batchmean" })', "mean"],
   "nn.BCEWithLogitsLoss with posWeight and weight": ['new nn.BCEWithLogitsLoss({ posWeight: F.full([3], 2.5), weight: F.full([1, 3], 0.5), reduction: "sum" })', "sum"],
   "a sum over x.size(0)": ["(o: Tensor<[Batch, 3]>, t: Tensor<[Batch, 3]>) => o.sub(t).abs().sum().div(o.size(0))", "mean"],
+  // each replica's b: its mean times its own share's size is its sum
+  "a mean times x.size(0)": ["(o: Tensor<[Batch, 3]>, t: Tensor<[Batch, 3]>) => o.sub(t).abs().mean().mul(o.size(0))", "sum"],
 };
 
 describe("the replicas' losses make the whole batch's", () => {

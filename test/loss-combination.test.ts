@@ -41,6 +41,13 @@ describe("the combination of the replicas' losses", () => {
     expect(fn("o.sub(t).pow(2).sum().add(1)")).toBeUndefined();
     expect(fn("o.mean().mul(t.sum())")).toBeUndefined();
   });
+  it("the batch size in arithmetic is each replica's own: a mean times it is a sum, a sum times it or a mean plus it of no kind", () => {
+    const fn = (body: string) => kind(`(o: Tensor<[Batch, 3]>, t: Tensor<[Batch, 3]>) => ${body}`);
+    expect(fn("o.sub(t).pow(2).mean().mul(o.size(0))")).toBe("sum");
+    expect(fn("F.mseLoss(o, t).mul(o.size(0) * 2).div(2)")).toBe("sum");
+    expect(fn("o.sub(t).pow(2).sum().mul(o.size(0))")).toBeUndefined();
+    expect(fn("o.sub(t).pow(2).mean().add(o.size(0))")).toBeUndefined();
+  });
 });
 
 describe("F.klDiv and nn.KLDivLoss", () => {

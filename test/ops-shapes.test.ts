@@ -359,6 +359,9 @@ describe("factories and selection (compiler/ops/factory.ts, select.ts)", () => {
     expect(infer("eye", [], { n: 3, m: 4 })).toBe("f32[3, 4]");
     expect(infer("arange_int", [], { start: 2, step: 3, length: 4 })).toBe("i32[4]");
     rejects("arange_int", [], { start: 0.5, step: 1, length: 4 }, /integer start and step/);
+    // a 0-dim whole number, float32 as the constants it stands beside (int-arithmetic.ts reads it as an integer)
+    expect(infer("batch_size", [], { c: 2 })).toBe("f32[]");
+    rejects("batch_size", [], { c: 0.5 }, /whole number/);
   });
   it("resample_weights is [in, out], both positive integers", () => {
     expect(infer("resample_weights", [], { inSize: 3, outSize: 7, mode: "bilinear", alignCorners: false, scaleFactor: null })).toBe("f32[3, 7]");

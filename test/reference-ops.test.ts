@@ -702,6 +702,8 @@ describe("factories and selection", () => {
     expectClose(run("eye", [], { n: 2, m: 3 }), [2, 3], [1, 0, 0, 0, 1, 0]);
     // torch.arange(5, 0, -2) = [5, 3, 1] (an integer tensor)
     expectClose(run("arange_int", [], { start: 5, step: -2, length: 3 }), [3], [5, 3, 1]);
+    // c·x.size(0) of the call (each replica's own batch)
+    expectClose(run("batch_size", [], { c: 2 }, { batch: 3 }), [], [6]);
   });
   it("resample_weights: column i holds the weights of destination i over the sources (PyTorch's interpolation coordinates)", () => {
     const w = (a: object) => run("resample_weights", [], { alignCorners: false, scaleFactor: null, ...a });

@@ -117,9 +117,17 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   };
   const filledAs = (who: string, shape: Dim[], value: number, b: Bound, site: CallSite): Value => {
     integerFill(who, value, b.dtype, site);
-    const made = filled(who, shape, value, site);
-    if (b.dtype === "bool") return em.tensor("ne", [made as TensorValue, em.constant(0, site)], {}, who, site);
-    return b.dtype === "float32" ? made : em.tensor("to_int", [made as TensorValue], {}, who, site);
+    return ofDtype(who, filled(who, shape, value, site) as TensorValue, b, site);
+  };
+  /** A float32 fill as the dtype asked for: bool a 0/1 mask, int32 (int64) the value rounded toward zero. */
+  const ofDtype = (who: string, made: TensorValue, b: Bound, site: CallSite): TensorValue => {
+    if (b.dtype === "bool") return em.tensor("ne", [made, em.constant(0, site)], {}, who, site);
+    return b.dtype === "float32" ? made : em.tensor("to_int", [made], {}, who, site);
+  };
+  /** torch.full(size, x.size(0)): each replica's own batch size (factory.ts batch_size), expanded as a fill. */
+  const filledWithBatch = (who: string, shape: Dim[], batch: SymInt, b: Bound, site: CallSite): Value => {
+    const value = em.tensor("batch_size", [], { c: batch.coef }, who, site);
+    return ofDtype(who, shape.length ? em.tensor("expand", [value], { shape }, who, site) : value, b, site);
   };
   const x = arg("input", "tensor");
   /**
@@ -265,7 +273,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64", "bool"] }), ...placement], args, site);
         const value = b.fillValue;
         // torch.full((2,), 3) is int64 (PyTorch infers the dtype from the fill value, since 1.7), full(…, 3.0) float32
-        b.dtype ??= typeof value === "boolean" ? "float32" : integerScalar(value, site) ? "int64" : "float32";
+        b.dtype ??= typeof value === "boolean" ? "float32" : value instanceof SymInt || integerScalar(value, site) ? "int64" : "float32";
+        if (value instanceof SymInt) return filledWithBatch("F.full", sizes("F.full", b.size, site), value, b, site);
         // torch.full(size, True): a bool tensor, as PyTorch infers the dtype from the fill value
         if (typeof value === "boolean") return filledAs("F.full", sizes("F.full", b.size, site), value ? 1 : 0, { ...b, dtype: b.dtype === "float32" ? "bool" : b.dtype }, site);
         if (typeof value !== "number")

@@ -45,8 +45,9 @@ const valueOperands = (op: string, inputs: readonly Node[]): readonly Node[] => 
  * to float — and computes as float32 does, so the values agree either way; one float32 cannot hold (a
  * spatial hash's prime) can only be an integer, which the emitter refuses rather than round. One
  * written as a float literal (`mask.mul(1.0)`, attrs.float: float-literals.ts) is PyTorch's float.
+ * The batch size (x.size(0), op batch_size) is PyTorch's Python int.
  */
-const wholeNumber = (n: Node) => isNumber(n) && n.attrs.float !== true && Number.isInteger(n.attrs.value) && !floatLiteralPastExactIntegers(n.attrs.value as number);
+const wholeNumber = (n: Node) => n.op === "batch_size" || (isNumber(n) && n.attrs.float !== true && Number.isInteger(n.attrs.value) && !floatLiteralPastExactIntegers(n.attrs.value as number));
 const floatLiteralPastExactIntegers = (v: number) => Math.abs(v) > 2 ** 24 && (Math.abs(v) >= 2 ** 63 || Math.fround(v) === v);
 /** A number written as an operand: a const, or a 0-dim fill (F.where's); F.zeros(5) is a float32 tensor, as PyTorch's. */
 const isNumber = (n: Node) => n.op === "const" || (n.op === "full" && n.shape.length === 0);
@@ -57,7 +58,7 @@ const integerValued = (n: Node) => n.dtype === "i32" || isBooleanMask(n) || whol
  * so a whole number is taken as an integer, except one past float32's exact integers, which a port
  * writes as a float (`mask * -1e9`, `-1e30`): that one keeps a bool operand's result float.
  */
-const countsWithBooleans = (n: Node) => n.dtype === "i32" || isBooleanMask(n) || (wholeNumber(n) && Math.abs(n.attrs.value as number) <= 2 ** 24);
+const countsWithBooleans = (n: Node) => n.dtype === "i32" || isBooleanMask(n) || n.op === "batch_size" || (wholeNumber(n) && Math.abs(n.attrs.value as number) <= 2 ** 24);
 
 /** Ops where bool operands count as PyTorch's integers 0 and 1: True + 1 is 2, a sum of bools counts them (int64 in PyTorch). */
 const COUNTS_BOOLEANS = new Set(["add", "mul", "sum", "cumsum", "cumprod", "where", "remainder", "fmod"]);

@@ -44,11 +44,12 @@ export function fillValue(n: Node): number | undefined {
 /** The most elements a value computed from constants in forward is evaluated for (a mask, a table of counts). */
 const MAX_FOLDED = 1 << 16;
 
-/** Whether n depends on a model input, parameter or buffer (a source other than a constant). */
+/** Whether n depends on a model input, parameter, buffer or the batch size (anything but constants). */
 function readsState(n: Node, seen = new Set<Node>()): boolean {
   if (seen.has(n)) return false;
   seen.add(n);
-  if (n.inputs.length === 0) return n.op === "input" || n.op === "param" || n.op === "buffer" || n.op === "loss_scale";
+  // the batch size (x.size(0) in arithmetic) is each call's: not a constant of the model
+  if (n.inputs.length === 0) return n.op === "input" || n.op === "param" || n.op === "buffer" || n.op === "loss_scale" || n.op === "batch_size";
   return n.inputs.some((i) => readsState(i, seen));
 }
 

@@ -91,7 +91,7 @@ function transpose(x: TensorValue, a: Value, b: Value, who: string, site: CallSi
   return permute(x, perm, who, site, em);
 }
 
-/** The other operand of a binary op: a tensor, or a number as a scalar constant. */
+/** The other operand of a binary op: a tensor, a number as a scalar constant, or the batch size. */
 function operand(v: Value, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   if (v instanceof TensorValue) return v;
   if (typeof v === "number") {
@@ -101,8 +101,8 @@ function operand(v: Value, who: string, site: CallSite, em: GraphEmitter): Tenso
       fail("invalidArgument", `${who}: the number ${v} is outside float32's range (±3.4e38)`, argLoc(site, 0, 1));
     return new TensorValue(em.constant(v, site));
   }
-  if (v instanceof SymInt)
-    return fail("nonConstant", `${who}: the batch size cannot be used in arithmetic on tensors`, site.loc);
+  // x.size(0) as a number (SimCLR's `arange(b) + b`, `loss * b`): each replica's own batch, an integer (factory.ts batch_size)
+  if (v instanceof SymInt) return em.tensor("batch_size", [], { c: v.coef }, who, site);
   return fail("wrongArgumentType", `${who} expects a tensor or a number, got ${describe(v)}`, site.loc);
 }
 

@@ -2,6 +2,7 @@ import { stateValues, type Graph, type Node } from "../ir/node.ts";
 import { reachable } from "../ir/reachable.ts";
 import { opDef } from "../ops/index.ts";
 import { isPointwise } from "../ops/op.ts";
+import { computedByReader } from "../ops/source.ts";
 import { fusionRules, type FusionRule, type FusionState } from "./rules.ts";
 
 // The kernel plan: the graph's ops grouped into kernels by the fusion rules, in execution order.
@@ -79,7 +80,7 @@ export function planKernels(graph: Graph, outputs: readonly Node[] = graph.outpu
   for (const node of graph.nodes) {
     if (done.has(node) || !needed.has(node)) continue;
     const def = opDef(node.op);
-    if (def.family === "source" || def.traits?.view || folded.has(node)) continue;
+    if (def.family === "source" || computedByReader(node) || def.traits?.view || folded.has(node)) continue;
     let state: FusionState = { anchor: node, epilogue: [], output: node };
     const rules: string[] = [];
     const prologue = node.inputs.filter((i) => folded.has(i));
@@ -119,7 +120,7 @@ export function planKernels(graph: Graph, outputs: readonly Node[] = graph.outpu
     const nodes = [state.anchor, ...state.epilogue, ...(state.pool ? [state.pool] : []), ...(state.rowSums ? [state.rowSums] : []), ...(state.gradient ? [state.gradient] : []), ...prologue];
     for (const n of nodes) done.add(n);
     const inside = new Set(nodes);
-    const inputs = unique(nodes.flatMap((n) => n.inputs.filter((i) => !inside.has(i) && i.op !== "const").map(storageOf)));
+    const inputs = unique(nodes.flatMap((n) => n.inputs.filter((i) => !inside.has(i) && !computedByReader(i)).map(storageOf)));
     kernels.push({ name: uniqueName(kernelName(state), names), ...state, ...(prologue.length ? { prologue } : {}), nodes, inputs, rules: unique(rules) });
   }
   // A kernel runs where its stored value is produced: after every kernel that feeds it.

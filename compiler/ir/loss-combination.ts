@@ -8,7 +8,7 @@ import type { Node } from "./node.ts";
 //   a sum over the batch     L = Σ_r L_r             ("sum": each replica's as it is)
 // A loss module says which by its reduction. A loss function is read term by term: x.sum() over the
 // batch dim is a sum, x.mean() or a sum divided by the batch size (x.size(0), a KL divergence's
-// "batchmean") a mean; a constant factor keeps the kind, as a sum of two terms of one kind does,
+// "batchmean") a mean, a mean times the batch size a sum; a constant factor keeps the kind, as a sum of two terms of one kind does,
 // and a term without the batch (a penalty on the parameters) joins a mean (counted once in all, as
 // the shares add up to 1) but not a sum (it would count once per replica). A loss of no kind — a
 // square root of a mean (an RMSE), a sum plus a penalty — is weighted as a mean, which is what
@@ -31,6 +31,12 @@ function reducesBatch(shape: Shape, dims: readonly number[] | null | undefined):
   return shape.some((d, i) => isBatch(d) && (dims == null || dims.includes(i)));
 }
 
+/** mean · c·Batch (either order): the mean's sum over the batch, c times. */
+function timesBatchSize(n: Node, a: Kind, b: Kind): boolean {
+  const [x, y] = n.inputs;
+  return (a === "mean" && y.op === "batch_size") || (b === "mean" && x.op === "batch_size");
+}
+
 /** The combination of a scalar training loss; undefined when the loss is of no kind (weighted as a mean). */
 export function lossKind(loss: Node): Combination | undefined {
   const kinds = new Map<Node, Kind>();
@@ -38,7 +44,8 @@ export function lossKind(loss: Node): Combination | undefined {
   const batchDependent = (n: Node): boolean => {
     let v = dependsOnBatch.get(n);
     if (v === undefined) {
-      v = n.op === "input" || hasBatch(n.shape) || n.inputs.some(batchDependent);
+      // the batch size (x.size(0) in arithmetic) is each replica's own share's
+      v = n.op === "input" || n.op === "batch_size" || hasBatch(n.shape) || n.inputs.some(batchDependent);
       dependsOnBatch.set(n, v);
     }
     return v;
@@ -66,6 +73,8 @@ export function lossKind(loss: Node): Combination | undefined {
         // a sum over the batch divided by the batch size (c·Batch¹) is a mean
         return a === "sum" && n.attrs.p === 1 && !n.attrs.less ? "mean" : n.attrs.p === 0 ? a : "other";
       case "mul":
+        // a mean over the batch times the batch size (c·Batch, loss * x.size(0)) is c times a sum
+        if (timesBatchSize(n, a, b)) return "sum";
         return a === "free" ? b : b === "free" ? a : "other";
       case "div":
         return b === "free" ? a : "other";

@@ -1,5 +1,5 @@
 import { formatShape, isBatch, type Dim } from "../ir/shape.ts";
-import { nd, type NDArray } from "../reference/ndarray.ts";
+import { nd, scalar, type NDArray } from "../reference/ndarray.ts";
 import { cFloat } from "./elementwise.ts";
 import { defineOp, requireFloat, ShapeError } from "./op.ts";
 
@@ -104,6 +104,26 @@ export const arangeInt = defineOp<{ readonly start: number; readonly step: numbe
     return { shape: fixedShape([a.length], who), dtype: "i32" };
   },
   reference: (_, a, ctx) => generate([isBatch(a.length) ? a.length.batch * ctx.batch : a.length], (i) => a.start + i * a.step),
+});
+
+/**
+ * c·B, B the batch size (x.size(0)) as a number in tensor arithmetic: SimCLR's labels
+ * `cat([arange(b) + b, arange(b)])`, `loss * b`, `b - t`. Each replica's own B, as arange(B) is:
+ * PyTorch's DataParallel gives each replica x.size(0) of its slice. A 0-dim float32 holding a whole
+ * number, which type promotion reads as PyTorch's Python int (int-arithmetic.ts: an int32 tensor
+ * plus it stays int32, a float one float); computed in its reader's kernel from `batch`, as a
+ * constant is, so it has no buffer and no gradient.
+ */
+export const batchSize = defineOp<{ readonly c: number }>({
+  name: "batch_size",
+  family: "elementwise",
+  inputs: [],
+  infer: (_, a, who) => {
+    if (!Number.isInteger(a.c)) throw new ShapeError(`${who}: the batch size's multiple must be a whole number, got ${a.c}`, "invalidArgument");
+    return { shape: [], dtype: "f32" };
+  },
+  reference: (_, a, ctx) => scalar(a.c * ctx.batch),
+  codegen: { kind: "pointwise", expr: (_, a) => `(float)(${a.c} * (long long)batch)` },
 });
 
 /**

@@ -1,4 +1,4 @@
-import type { Init } from "../ir/node.ts";
+import type { Init, Node } from "../ir/node.ts";
 import { scalar } from "../reference/ndarray.ts";
 import { defineOp, ShapeError, type TensorType } from "./op.ts";
 import type { Dim } from "../ir/shape.ts";
@@ -58,6 +58,13 @@ export const constant = defineOp<{ readonly value: number; readonly float?: bool
   },
   reference: (_, a) => scalar(a.value),
 });
+
+/**
+ * A scalar its reader computes, with no kernel and no buffer of its own: a constant, or the batch
+ * size (factory.ts batch_size, from `batch`). The planner makes no kernel for one, and a pointwise
+ * kernel writes its value into its expression.
+ */
+export const computedByReader = (n: Node): boolean => n.op === "const" || n.op === "batch_size";
 
 /**
  * The seed of the backward pass, ∂L/∂loss: a scalar the harness sets before each training step

@@ -4,6 +4,7 @@ import type { Node } from "../../ir/node.ts";
 import { isBatch, type Dim } from "../../ir/shape.ts";
 import { cFloat } from "../../ops/elementwise.ts";
 import { opDef } from "../../ops/index.ts";
+import { computedByReader } from "../../ops/source.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import { cComment } from "../escape.ts";
 import { basename } from "node:path";
@@ -37,6 +38,14 @@ function coordinates(out: readonly Dim[], used: Set<number>): string[] {
   return lines.sort();
 }
 
+/** A constant's or the batch size's value, computed in the reader's expression (source.ts computedByReader). */
+function valueInPlace(n: Node): string {
+  if (n.op === "const") return cFloat(n.attrs.value as number);
+  const codegen = opDef(n.op).codegen;
+  if (codegen?.kind !== "pointwise") throw new Error(`codegen: ${n.op} is not pointwise`);
+  return codegen.expr([], n.attrs, { index: "0", node: n });
+}
+
 export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: FusedPointwiseView; launch: LaunchView } {
   const out = k.output.shape;
   const inside = new Set<Node>(k.nodes);
@@ -52,8 +61,8 @@ export function fusedPointwiseKernel(ctx: CodegenContext, k: Kernel): { kernel: 
   for (const n of k.nodes)
     for (const input of n.inputs) {
       if (inside.has(input) || names.has(input)) continue;
-      if (input.op === "const") {
-        names.set(input, cFloat(input.attrs.value as number));
+      if (computedByReader(input)) {
+        names.set(input, valueInPlace(input));
         continue;
       }
       const idx = broadcastIndex(input.shape, out);
