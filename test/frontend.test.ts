@@ -335,6 +335,8 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
   it("uses the batch size where an op's argument must be known when compiling: a clear refusal", () => {
     const first = (body: string) => diagnosticsOf(net(body)).map((d) => `${d.code} ${d.message}`)[0];
     expect(first("return x.pow(b);")).toBe("TSDP2003 pow: exponent cannot depend on the batch size");
+    // PyTorch's b - 1 is a Python int; here only c·b is a number: the message says how to write it
+    expect(first("return x.add(b - 1);")).toBe("TSDP2003 '-' with the batch size is not a compile-time constant; only whole multiples of it (b * 2) stay numbers: give b itself to tensor arithmetic (x.add(b).sub(1) for x + (b - 1)), F.full, F.arange(b) or view/reshape");
     expect(first("return x.maskedFill(x.gt(0), b);")).toMatch(/^TSDP3003 maskedFill: value must be a number or a 0-dim tensor, got the batch size/);
     expect(first("return F.arange(1, b).float();")).toMatch(/^TSDP2003 F\.arange over the batch size runs from 0 to it in steps of 1/);
     // not folded as a constant (it was, at batch 1: a mask of [1, 0, 0] selected one column at every batch size)
