@@ -321,9 +321,22 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
     const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
     expect(out).toEqual([[3, 0, 5.5, 2, 7, 1], [2, 0, 3, 1], [1, 4, -1.5, 2, -3, 3], [4, -8, 14, 0, 20, -4], [2, 2, 2, 2], [3, 2, 3, 2, 3, 2], [0, -1, 1, 0, 2, -1]]);
   });
+  // PyTorch: x % b and torch.fmod(t, b) with b = x.size(0), a Python int (SimCLR's shifted labels
+  // (arange(b) + 1) % b); an int tensor's result is integer, a float one's float, Python's sign rules
+  it("is the divisor of remainder and fmod (an int tensor's result int32)", () => {
+    const { graph } = lowerSource(net("return [F.arange(b).add(1).remainder(b), x.remainder(b), F.fmod(x, b), x.mul(0).add(1).sub(F.arange(b).unsqueeze(1).mul(3)).remainder(b * 2)];"));
+    expect(graph.nodes.filter((n) => n.op === "batch_size").map((n) => n.attrs.c)).toEqual([1, 1, 1, 2]);
+    expect(graph.outputs.map((o) => `${o.dtype} ${formatShape(o.shape)}`)).toEqual(["i32 [Batch]", "f32 [Batch, 3]", "f32 [Batch, 3]", "f32 [Batch, 3]"]);
+    // a batch of 2: (i + 1) % 2, x % 2 (sign of the divisor), fmod (sign of x), (1 − 3i) % 4
+    const x = nd([2, 3], [1, -3, 3.5, 0, 5, -1]);
+    const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+    expect(out).toEqual([[1, 0], [1, 1, 1.5, 0, 1, 1], [1, -1, 1.5, 0, 1, -1], [1, 1, 1, 2, 2, 2]]);
+  });
   it("uses the batch size where an op's argument must be known when compiling: a clear refusal", () => {
     const first = (body: string) => diagnosticsOf(net(body)).map((d) => `${d.code} ${d.message}`)[0];
     expect(first("return x.pow(b);")).toBe("TSDP2003 pow: exponent cannot depend on the batch size");
+    // PyTorch's b - 1 is a Python int; here only c·b is a number: the message says how to write it
+    expect(first("return x.add(b - 1);")).toBe("TSDP2003 '-' with the batch size is not a compile-time constant; only whole multiples of it (b * 2) stay numbers: give b itself to tensor arithmetic (x.add(b).sub(1) for x + (b - 1)), F.full, F.arange(b) or view/reshape");
     expect(first("return x.maskedFill(x.gt(0), b);")).toMatch(/^TSDP3003 maskedFill: value must be a number or a 0-dim tensor, got the batch size/);
     expect(first("return F.arange(1, b).float();")).toMatch(/^TSDP2003 F\.arange over the batch size runs from 0 to it in steps of 1/);
     // not folded as a constant (it was, at batch 1: a mask of [1, 0, 0] selected one column at every batch size)

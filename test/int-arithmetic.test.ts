@@ -171,6 +171,13 @@ export class M extends nn.Module {
     const extra = [0, 0, 1, 2];
     for (let k = 0; k < 25; k++) for (let e = 0; e < 4; e++) expect(out[k * 4 + e]).toBe(ids.data[Math.floor(k / 5)] * ids.data[k % 5] + extra[e]);
   });
+  // PyTorch: "The size of tensor a (4) must match the size of tensor b (5) at non-singleton dimension 1"
+  it("an int32 tensor and a float one of shapes that do not broadcast: the shape diagnostic at the call, not an internal error", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+    expect(first("return ids.add(F.ones([4]));")).toBe("TSDP4001 6: add: shapes [Batch, 5] + [4] do not broadcast (each trailing dim must be equal or 1)");
+    expect(first("return F.arange(4).mul(ids.float());")).toBe("TSDP4001 6: mul: shapes [4] * [Batch, 5] do not broadcast (each trailing dim must be equal or 1)");
+  });
+
   it("an int32 tensor to a negative int power is refused with PyTorch's error", () => {
     expect(diagnosticsOf(model("return ids.pow(-1);")).map((d) => `${d.code}: ${d.message}`)[0]).toMatch(/^TSDP3004: pow: Integers to negative integer powers are not allowed \(PyTorch's error\); write x\.float\(\)\.pow\(-1\)/);
   });

@@ -53,6 +53,8 @@ export interface ArgSpec {
   readonly refuseTrue?: string;
   /** PyTorch's keyword-only argument (after `*` in its signature): given in the options object only. */
   readonly keywordOnly?: boolean;
+  /** A "numberOrTensor" that may be x.size(0), PyTorch's Python int (x % b): the lowering makes it op batch_size. */
+  readonly batchSize?: boolean;
 }
 
 export function arg(name: string, kind: ArgKind, extra: Partial<ArgSpec> = {}): ArgSpec {
@@ -299,7 +301,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     }
     return v;
   }
-  if (v instanceof SymInt && spec.kind !== "any")
+  if (v instanceof SymInt && spec.kind !== "any" && !(spec.batchSize && spec.kind === "numberOrTensor"))
     fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size${spec.name === "groups" ? BATCH_GROUPS : ""}`, loc);
   /** An integer in [min, MAX_SIZE]: NaN, ∞ and 1e300 are numbers but no sizes. */
   const intAtLeast = (x: Value, min: number, expected: string): number => {
@@ -387,7 +389,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     case "tensor":
       return v instanceof TensorValue ? v : badType("a tensor");
     case "numberOrTensor":
-      if (v instanceof TensorValue) return v;
+      if (v instanceof TensorValue || v instanceof SymInt) return v;
       if (!isNumber(v)) return badType("a number or a tensor");
       return finiteAtLeast(-Infinity, false, "a finite number or a tensor");
     case "boundOrTensor":

@@ -97,7 +97,7 @@ export class GraphEmitter {
     } catch (e) {
       if (!(e instanceof ShapeError)) throw e;
       // an op of float32 operands given int32 ones (i.add(1), idx.clamp(0, n − 1)): int-arithmetic.ts
-      const promoted = e.kind === "dtypeMismatch" ? intArithmetic(op, inputs, (o, i, a = attrs) => this.add(o, i, a, who, site), attrs) : undefined;
+      const promoted = e.kind === "dtypeMismatch" ? this.promoted(op, inputs, attrs, who, site) : undefined;
       if (!promoted) fail(e.kind, e.message, site.loc);
       // integers computed in float32 are exact within ±2²⁴: a larger number (a spatial hash's prime) would not be
       const large = promoted.dtype === "i32" ? inputs.find((i) => (i.op === "const" || i.op === "full") && Math.abs(i.attrs.value as number) > 2 ** 24) : undefined;
@@ -113,6 +113,19 @@ export class GraphEmitter {
     if (batchDims > MAX_BATCH_DIMS)
       fail("shapeMismatch", `${who}: the result ${formatShape(node.shape)} has the batch in ${batchDims} dims; at most ${MAX_BATCH_DIMS} (an in-batch pair matrix [Batch, Batch], each device's own samples paired) are supported`, site.loc);
     return node;
+  }
+
+  /**
+   * The op on int32 operands computed in float32 (int-arithmetic.ts); its operands' shapes are
+   * checked only now (F.arange(2).add(x) of [Batch, 3]), so a shape error is the user's: a diagnostic.
+   */
+  private promoted(op: string, inputs: readonly Node[], attrs: Attrs, who: string, site: CallSite): Node | undefined {
+    try {
+      return intArithmetic(op, inputs, (o, i, a = attrs) => this.add(o, i, a, who, site), attrs);
+    } catch (e) {
+      if (!(e instanceof ShapeError)) throw e;
+      return fail(e.kind, e.message, site.loc);
+    }
   }
 
   private add(op: string, inputs: readonly Node[], attrs: Attrs, who: string, site: CallSite): Node {

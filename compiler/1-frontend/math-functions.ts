@@ -2,7 +2,7 @@ import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import type { Node } from "../ir/node.ts";
 import { ops, rankedMatmul, softplus } from "./composite-ops.ts";
-import { TensorValue, type CallSite, type Value } from "./values.ts";
+import { SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { writtenAsFloat } from "./float-literals.ts";
@@ -112,18 +112,32 @@ function integerPower(a: TensorValue, b: TensorValue, site: CallSite, em: GraphE
   return op("to_int", op("where", op("lt", fb, 0), negative, op("pow_tensor", fa, fb)));
 }
 
-/** An operand that may be a number (torch.fmod(x, 2)): a constant then. */
-const operand = (v: Value, em: GraphEmitter, site: CallSite): Node => (v instanceof TensorValue ? v.node : em.constant(v as number, site));
+/**
+ * An operand that may be a number (torch.fmod(x, 2)): a constant then; or x.size(0) where the
+ * argument takes it (ArgSpec.batchSize): each replica's own batch (factory.ts batch_size).
+ */
+const operand = (v: Value, em: GraphEmitter, site: CallSite): Node => {
+  if (v instanceof TensorValue) return v.node;
+  if (v instanceof SymInt) return em.tensor("batch_size", [], { c: v.coef }, "x.size(0)", site).node;
+  return em.constant(v as number, site);
+};
 
-/** A function of x and one other operand, tensor or number, broadcast together: one IR op. */
-const withOther = (name: string): MathFunction => ({
-  args: [arg("other", "numberOrTensor")],
-  lower: (x, b, site, em, who) => {
-    // an integer modulo a literal 0: PyTorch raises (a tensor's zeros cannot be seen until it runs)
-    if ((name === "remainder" || name === "fmod") && b.other === 0 && x.node.dtype === "i32") fail("invalidArgument", `${who}: integer modulo by zero (PyTorch raises ZeroDivisionError)`, site.loc);
-    return em.tensor(name, [x, operand(b.other, em, site)], {}, who, site);
-  },
-});
+/**
+ * A function of x and one other operand, tensor or number, broadcast together: one IR op. The
+ * modulos take the batch size too (SimCLR's shifted labels `(arange(b) + 1) % b`), a Python int in
+ * PyTorch; it is at least 1, so no modulo by zero.
+ */
+const withOther = (name: string): MathFunction => {
+  const modulo = name === "remainder" || name === "fmod";
+  return {
+    args: [arg("other", "numberOrTensor", { batchSize: modulo })],
+    lower: (x, b, site, em, who) => {
+      // an integer modulo a literal 0: PyTorch raises (a tensor's zeros cannot be seen until it runs)
+      if (modulo && b.other === 0 && x.node.dtype === "i32") fail("invalidArgument", `${who}: integer modulo by zero (PyTorch raises ZeroDivisionError)`, site.loc);
+      return em.tensor(name, [x, operand(b.other, em, site)], {}, who, site);
+    },
+  };
+};
 
 const scaled = (v: TensorValue | Node, factor: number, em: GraphEmitter, site: CallSite, who: string): TensorValue | Node =>
   factor === 1 ? v : em.tensor("mul", [v, em.constant(factor, site)], {}, who, site);

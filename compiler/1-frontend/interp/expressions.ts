@@ -408,7 +408,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       return fail("nonConstant", `'${symbol}' on the batch size: the batch size is known only at run time, and a bit operation on it (B >> 1, B | 0) is no multiple of it, which is all a size may be (only k·Batch × n and k·Batch / n stay symbolic)`, locOf(e));
     if ((op === SyntaxKind.LessThanToken || op === SyntaxKind.GreaterThanToken || op === SyntaxKind.LessThanEqualsToken || op === SyntaxKind.GreaterThanEqualsToken))
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
-    return fail("nonConstant", `'${symbol}' with the batch size is not a compile-time constant; the batch size can only be passed to view/reshape`, locOf(e));
+    // since the batch size is a number in tensor arithmetic (op batch_size), b − 1 has a way to be written
+    return fail("nonConstant", `'${symbol}' with the batch size is not a compile-time constant; only whole multiples of it (b * 2) stay numbers: give b itself to tensor arithmetic (x.add(b).sub(1) for x + (b - 1)), F.full, F.arange(b) or view/reshape`, locOf(e));
   }
 
   protected equal(l: Value, r: Value, e: TsNode): boolean {
