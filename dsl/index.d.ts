@@ -769,7 +769,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   swapdims(dim0: number, options: { dim1: number }): Tensor;
   swapdims(options: { dim0: number; dim1: number }): Tensor;
   /** torch.tensor(data) with this tensor's dtype (float32) */
-  newTensor(data: number | readonly unknown[], options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
+  newTensor(data: number | readonly unknown[], options?: { dtype?: "float32" | "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor;
   newTensor(options: { data: number | readonly unknown[]; dtype?: "float32" | "int32" | "int64" }): Tensor;
   /** 1 with probability this[i] (or p for every element), else 0, drawn on every call, as torch's x.bernoulli(). */
   bernoulli(p?: number): Tensor;
@@ -3517,13 +3517,22 @@ export namespace F {
   /** another tensor's dtype, known to the compiler but not to TypeScript: torchvision's stochastic_depth torch.empty(size, dtype=input.dtype, device=input.device); or bool, a 0/1 mask (HF GPT-2's torch.tril(torch.ones((n, n), dtype=torch.bool))) */
   interface DtypeOfFactoryOptions { dtype: DType | "bool"; device?: unknown; requiresGrad?: boolean }
   /** torch.tensor(data): listed values (a number or nested arrays of them), float32. Read in forward, at most 64 values (a larger table is a buffer made in the constructor). */
-  function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32" }): Tensor;
+  function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32"; device?: unknown; requiresGrad?: boolean }): Tensor;
   function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype?: "float32" }): Tensor;
   /** int32 (or int64, held as int32) indices listed by hand: integers of at most 2^24 in magnitude. */
-  function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
+  function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
   function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
   /** another tensor's dtype (Hugging Face's torch.tensor(finfo(w.dtype).min, dtype=w.dtype), Gemma's torch.tensor(hidden_size**0.5, dtype=hidden_states.dtype)) */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: DType }): Tensor;
+  /** torch.as_tensor(data, dtype): listed data as F.tensor reads it (integers int32, as PyTorch's int64; a float literal float32), or a tensor, itself (converted when a dtype is given) */
+  function asTensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function asTensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32" | DType; device?: unknown }): Tensor;
+  function asTensor<S extends Shape>(data: Tensor<S>, options?: { dtype?: "float32"; device?: unknown }): Tensor<S>;
+  function asTensor<S extends Shape>(data: Tensor<S, DType>, options: { dtype: "int32" | "int64"; device?: unknown }): Tensor<S, "int32">;
+  /** torch.scalar_tensor(s): a 0-dim tensor, float32 unless a dtype is given (torch.scalar_tensor(3) is tensor(3.), where F.tensor(3) is an integer) */
+  function scalarTensor(s: number, options: { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<[], "int32">;
+  function scalarTensor(s: number, options?: { dtype?: "float32" | DType; device?: unknown; requiresGrad?: boolean }): Tensor<[]>;
+  function scalarTensor(options: { s: number; dtype?: "float32" | "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<[]>;
   function zeros(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(size: Size, options: DtypeOfFactoryOptions): Tensor;

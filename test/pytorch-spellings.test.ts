@@ -518,6 +518,17 @@ export class M extends nn.Module {
     expect(bad("return x.mul(F.tensor(Array.from({ length: 65 }, () => 1)).sum());")).toMatch(/^TSDP3004 5: F\.tensor: 65 listed values inside forward, past the 64 a kernel computes in place; make it a buffer/);
     expect(first(model("return x.mul(this.t.sum());", "x: Tensor<[Batch, 3]>", "t = F.tensor(Array.from({ length: 70 }, () => 1));"))).toMatch(/^TSDP3004 3: F\.tensor: 70 listed values read in forward/);
   });
+  it("F.scalarTensor is float32 even for an integer (torch.scalar_tensor(3) is tensor(3.)); F.asTensor infers as F.tensor and passes a tensor through, converted by dtype", () => {
+    const src = (body: string) => model(body, "x: Tensor<[Batch, 3]>");
+    const { graph } = lowerSource(src("return [x.mul(F.scalarTensor(3)), x.mul(0).add(F.asTensor([1, 2, 3]).float()), x.add(F.asTensor([1.0, 2, 3])), F.asTensor(x, { dtype: 'int64' }).float(), x.mul(F.scalarTensor(2, { dtype: 'int64' }).float()), F.asTensor(x).add(F.asTensor(4, { device: 'cuda' }))];"));
+    const out = runReference(graph, { x: nd([1, 3], [0.5, -1.5, 2]) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    expect(out).toEqual([[1.5, -4.5, 6], [1, 2, 3], [1.5, 0.5, 5], [0, -1, 2], [1, -3, 4], [4.5, 2.5, 6]]);
+    // torch.scalar_tensor(3) is float32, torch.as_tensor([1, 2]) int64 (int32 here), torch.as_tensor([1.0, 2]) float32
+    const madeAs = (made: string) => lowerSource(src(`return x.mul(0).add(${made}.sum());`)).graph.nodes.some((n) => n.op === "to_int");
+    expect([madeAs("F.scalarTensor(3)"), madeAs("F.asTensor([1, 2])"), madeAs("F.asTensor([1.0, 2])"), madeAs("F.scalarTensor(3, { dtype: 'int32' })"), madeAs("F.tensor(3)")]).toEqual([false, true, false, true, true]);
+    expect(first(src("return x.mul(F.scalarTensor([1, 2]));"))).toMatch(/^TSDP\d+ 5: F\.scalarTensor: s must be a number/);
+    expect(first(src("return x.mul(F.asTensor([1.5, 2], { dtype: 'int32' }));"))).toMatch(/^TSDP3004 5: F\.asTensor: dtype int32 takes integers of at most 2\^24 in magnitude, got 1\.5/);
+  });
 });
 
 describe("two-operand math and the add-and-multiply forms", () => {

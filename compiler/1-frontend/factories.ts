@@ -24,6 +24,9 @@ import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ParameterRegion,
 // constructor is a StaticTensor: a draw made when the model is created, from the runtime's seed; in
 // forward, a draw on every call (the sample op), as are F.randLike, F.randnLike and F.bernoulli.
 
+/** The dtypes a listed tensor takes: int64 is held as int32, as every tsdp index. */
+const LITERAL_DTYPES = ["float32", "int32", "int64"];
+
 export type PhaseOf = () => "toplevel" | "construct" | "forward";
 
 /**
@@ -224,24 +227,47 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     if (shape.some(isBatch)) fail("nonConstant", `${who} in a constructor draws a parameter's or buffer's initial value, whose size cannot depend on the batch size`, site.loc);
     return shape as number[];
   };
+  /** torch.tensor's values as a constant: data listed by hand, of the given dtype, or the one PyTorch infers from the numbers. */
+  const literalTensor = (who: string, data: Value, given: string | null, dataLoc: SourceLoc, site: CallSite): TensorValue => {
+    const { shape, values } = listed(data, who, dataLoc);
+    // dtype int32 (or PyTorch's int64, held as int32 as every tsdp index): indices listed by hand
+    const dtype = given ?? (!listsFloatLiteral(site) && values.every((v) => integerScalar(v, site)) ? "int64" : "float32");
+    if (inForward() && values.length > INLINE_LITERAL_VALUES)
+      fail("invalidArgument", `${who}: ${values.length} listed values inside forward, past the ${INLINE_LITERAL_VALUES} a kernel computes in place; make it a buffer in the constructor (this.registerBuffer("table", ${who}([...])))`, site.loc);
+    if (dtype !== "float32") {
+      const bad = values.find((v) => !Number.isInteger(v) || Math.abs(v) > 2 ** 24);
+      if (bad !== undefined) fail("invalidArgument", `${who}: dtype ${dtype} takes integers of at most 2^24 in magnitude, got ${bad}`, dataLoc);
+      return em.tensor("to_int", [em.tensor("literal", [], { shape, values }, who, site)], {}, who, site);
+    }
+    return em.tensor("literal", [], { shape, values }, who, site);
+  };
   return new Map<string, Value>([
     [
       "tensor",
       // torch.tensor(data): a number or nested arrays of numbers; PyTorch infers int64 from integers
       // (int32 here, as every tsdp index) and float32 where one is written as a float (`[1.0, 2]`)
       new BuiltinFunction("F.tensor", (args, site) => {
-        // dtype int32 (or PyTorch's int64, held as int32 as every tsdp index): indices listed by hand
-        const b = bindArgs("F.tensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] })], args, site);
-        const { shape, values } = listed(b.data, "F.tensor", locOfArg(b, "data", site));
-        b.dtype ??= !listsFloatLiteral(site) && values.every((v) => integerScalar(v, site)) ? "int64" : "float32";
-        if (inForward() && values.length > INLINE_LITERAL_VALUES)
-          fail("invalidArgument", `F.tensor: ${values.length} listed values inside forward, past the ${INLINE_LITERAL_VALUES} a kernel computes in place; make it a buffer in the constructor (this.registerBuffer("table", F.tensor([...])))`, site.loc);
-        if (b.dtype !== "float32") {
-          const bad = values.find((v) => !Number.isInteger(v) || Math.abs(v) > 2 ** 24);
-          if (bad !== undefined) fail("invalidArgument", `F.tensor: dtype ${b.dtype} takes integers of at most 2^24 in magnitude, got ${bad}`, locOfArg(b, "data", site));
-          return em.tensor("to_int", [em.tensor("literal", [], { shape, values }, "F.tensor", site)], {}, "F.tensor", site);
-        }
-        return em.tensor("literal", [], { shape, values }, "F.tensor", site);
+        const b = bindArgs("F.tensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: LITERAL_DTYPES }), ...placement], args, site);
+        return literalTensor("F.tensor", b.data, b.dtype, locOfArg(b, "data", site), site);
+      }),
+    ],
+    [
+      "asTensor",
+      // torch.as_tensor(data, dtype): listed data as torch.tensor reads it (the same dtype inference);
+      // a tensor is itself, converted when a dtype is given (PyTorch copies only to convert)
+      new BuiltinFunction("F.asTensor", (args, site) => {
+        const b = bindArgs("F.asTensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: LITERAL_DTYPES }), opt("device", "any", null, { nullable: true })], args, site);
+        if (b.data instanceof TensorValue) return b.dtype === null ? b.data : convert(b.data, b.dtype, "F.asTensor", site, em);
+        return literalTensor("F.asTensor", b.data, b.dtype, locOfArg(b, "data", site), site);
+      }),
+    ],
+    [
+      "scalarTensor",
+      // torch.scalar_tensor(s): a 0-dim tensor of the default dtype, float32 even for an integer
+      // (torch.scalar_tensor(3) is tensor(3.)), unlike torch.tensor(3), which is int64
+      new BuiltinFunction("F.scalarTensor", (args, site) => {
+        const b = bindArgs("F.scalarTensor", [arg("s", "number"), opt("dtype", "string", "float32", { choices: LITERAL_DTYPES }), ...placement], args, site);
+        return literalTensor("F.scalarTensor", b.s, b.dtype, locOfArg(b, "s", site), site);
       }),
     ],
     // torch.tril_indices(row, col, offset) / triu_indices: the [2, N] int32 coordinates of the
