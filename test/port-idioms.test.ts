@@ -1259,14 +1259,12 @@ describe("reductions over an empty dim list", () => {
 });
 
 describe("what a port cannot write, said once and with the way around it", () => {
-  it("a constant bool mask over two dims (SimCLR's cos_sim[pos_mask]) names the 1-D form that works", () => {
-    expect(first(model('const m = F.eye(3, { dtype: F.bool });\n    return x.index(":", m);', "x: Tensor<[Batch, 3, 3]>"))).toMatch(
-      /^TSDP3003 \d+: index: a constant bool mask of 2 dims \(\[3, 3\]\) as an index is not supported; a 1-D one is: flatten the dims it covers and the mask \(x\.flatten\(1, 2\)\.index\(":", mask\.flatten\(\)\)\)/,
-    );
-    // the form it names: the diagonal of each sample's 3×3
-    const { graph } = lowerSource(model('const m = F.eye(3, { dtype: F.bool });\n    return x.flatten(1, 2).index(":", m.flatten());', "x: Tensor<[Batch, 3, 3]>"));
-    const out = runReference(graph, { x: nd([1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]) }, initState(graph, 0)).outputs[0];
-    expect([out.shape, Array.from(out.data)]).toEqual([[1, 3], [1, 5, 9]]);
+  it("a constant bool mask over two dims (x[:, torch.eye(3, dtype=bool)]) takes the elements where it is true, as the 1-D mask of the flattened dims does", () => {
+    const x = { x: nd([1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]) };
+    const [masked, flat] = outputs(model('const m = F.eye(3, { dtype: F.bool });\n    return [x.index(":", m), x.flatten(1, 2).index(":", m.flatten())];', "x: Tensor<[Batch, 3, 3]>"), x);
+    // the diagonal of each sample's 3×3, PyTorch's x[:, mask] of shape [B, 3]
+    expect(masked).toEqual([1, 5, 9]);
+    expect(flat).toEqual(masked);
   });
 
   it("an error inside a named loss function is the only one: no second TSDP5004 about what it returned", () => {

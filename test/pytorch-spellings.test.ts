@@ -838,6 +838,35 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     );
   });
 
+  it("x[mask] with a constant bool mask over several dims: the elements where it is true, those dims one dim of their count (PyTorch's [count, ...rest]); over the batch refused", () => {
+    const x = { x: nd([1, 6], [1, 2, 3, 4, 5, 6]) };
+    // c[m] of PyTorch: c = [[1, 2], [3, 4], [5, 6]], m = [[1, 0], [0, 1], [1, 1]] → tensor([1., 4., 5., 6.]);
+    // t [3, 2, 2] (t[i][j] = [2·(2i + j) + 1, 2·(2i + j) + 2]) by the same mask → rows 0, 3, 4, 5 of t.view(6, 2), shape [4, 2];
+    // x.view(-1, 3, 2)[:, m] per sample; the upper triangle of a 3×3 (PyTorch's a[torch.ones(3, 3).triu(1).bool()]) in row order
+    const m = "const m = F.tensor([[1, 0], [0, 1], [1, 1]]).gt(0);\n    const c = F.tensor([[1.0, 2], [3, 4], [5, 6]]);\n    const t = F.arange(12).float().add(1).view(3, 2, 2);\n    const a = F.arange(9).float().view(3, 3);\n    ";
+    const [picked, rows, perSample, triangle] = outputs(`${m}return [x.mul(0).add(c[m].sum()).narrow(1, 0, 1), x.mul(0).narrow(1, 0, 1).add(t[m].flatten().unsqueeze(0)), x.view(-1, 3, 2).index(":", m), x.mul(0).narrow(1, 0, 3).add(a[F.ones(3, 3).triu(1).gt(0)])];`, "x: Tensor<[Batch, 6]>", x);
+    expect(picked).toEqual([1 + 4 + 5 + 6]);
+    expect(rows).toEqual([1, 2, 7, 8, 9, 10, 11, 12]);
+    expect(perSample).toEqual([1, 4, 5, 6]);
+    expect(triangle).toEqual([1, 2, 5]);
+    // PyTorch's IndexError for a mask of another shape ("The shape of the mask [3, 2] at index 1 does not match …")
+    expect(first(model("const m = F.tensor([[1, 0], [0, 1], [1, 1]]).gt(0);\n    return x.mul(F.arange(12).float().view(3, 4)[m].sum());", "x: Tensor<[Batch, 6]>"))).toMatch(
+      /^TSDP4001 6: x\[index\]: the mask's shape \[3, 2\] does not match dims 0–1 of \[3, 4\] at its dim 1 \(2 vs 4\); a bool mask holds one value per element of the dims it covers \(PyTorch raises an IndexError\)$/,
+    );
+    // over the batch: how many it keeps would change with the batch and each device's share
+    for (const masked of ["x[F.tensor([1, 0, 1, 1]).gt(0)]", "x.view(-1, 3, 2).index(F.ones(3, 2).gt(0))"])
+      expect(first(model(`return ${masked};`, "x: Tensor<[Batch, 6]>"))).toMatch(/^TSDP4001 5: (x\[index\]|index): the bool mask covers dim 0 of \[(Batch, 6|Batch, 3, 2)\], the batch, which is split across devices: how many elements it keeps would depend on the batch size/);
+    expect(gradCheck(model("return x.view(-1, 3, 2).index(':', F.tensor([[1, 0], [0, 1], [1, 1]]).gt(0)).tanh();", "x: Tensor<[Batch, 6]>")).checked).toBeGreaterThan(0);
+  });
+
+  it("a float index of whole numbers is refused as PyTorch refuses it; of 0/1 values the message offers the mask (.gt(0)) as well as the indices (.int())", () => {
+    const c = "const c = F.tensor([[1.0, 2], [3, 4], [5, 6]]);\n    ";
+    expect(first(model(`${c}return x.mul(c[F.tensor([1.0, 0.0, 1.0])].sum());`, "x: Tensor<[Batch, 6]>"))).toMatch(
+      /^TSDP3003 6: x\[index\]: a tensor index must be an int32 tensor \(PyTorch's advanced indexing; its error: tensors used as indices must be long, int, byte or bool tensors\), got float32 \[3\] of whole numbers .*; as a mask of the rows to keep, compare it \(mask\.gt\(0\), a bool mask\); as row indices, write the integers \(F\.tensor\(\[0, 2\]\)\), or convert with \.int\(\) \(which makes its 0s and 1s the rows 0 and 1\)$/,
+    );
+    expect(first(model(`${c}return x.mul(c[F.tensor([2.0, 0.0])].sum());`, "x: Tensor<[Batch, 6]>"))).toMatch(/got float32 \[2\] of whole numbers .*\); write the integers \(F\.tensor\(\[0, 2\]\)\), or convert with \.int\(\)$/);
+  });
+
   it("F.pixelShuffle and F.pixelUnshuffle are the layers' rearrangements, inverse of each other", () => {
     const y = nd([1, 4, 2, 2], Array.from({ length: 16 }, (_, i) => i));
     const [shuffled, layer, back] = outputs("return [F.pixelShuffle(x, 2).flatten(1), this.p(x).flatten(1), F.pixelUnshuffle(F.pixelShuffle(x, 2), 2).flatten(1)];", "x: Tensor<[Batch, 4, 2, 2]>", { x: y }, "p = new nn.PixelShuffle(2);");

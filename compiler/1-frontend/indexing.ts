@@ -25,7 +25,9 @@ type Index =
   | { kind: "ellipsis" }
   | { kind: "rows"; index: TensorValue }
   // a list of integers (nanoGPT's x[:, [-1], :]): those rows, the dim kept
-  | { kind: "list"; at: readonly number[]; maskLength?: number };
+  | { kind: "list"; at: readonly number[]; maskLength?: number }
+  // a bool mask of constants over several dims (SimCLR's cos_sim[pos_mask]): its flags, row-major
+  | { kind: "mask"; shape: readonly number[]; flags: readonly number[] };
 
 /** "a:b:c", ":", "::2", "1:-1", "..." (or "…"): one index; a number, null or an int32 tensor too. */
 function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): Index {
@@ -45,12 +47,16 @@ function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): In
       if (at.length === 0) fail("shapeMismatch", `${who}: the mask selects nothing; tsdp's tensors are not empty`, site.loc);
       return { kind: "list", at, maskLength: known.length };
     }
-    // a bool mask the compiler knows over several dims (SimCLR's cos_sim[pos_mask]): not taken — say so
-    if (v.node.dtype === "f32" && v.node.shape.length > 1 && isBooleanMask(v.node) && constantValues(em, v.node))
-      fail("wrongArgumentType", `${who}: a constant bool mask of ${v.node.shape.length} dims (${formatShape(v.node.shape)}) as an index is not supported; a 1-D one is: flatten the dims it covers and the mask (x.flatten(1, 2).index(":", mask.flatten())), or use x.mul(mask).sum(…) / F.where`, site.loc);
+    // a bool mask the compiler knows over several dims (SimCLR's cos_sim[pos_mask]): the elements
+    // where it is true, the dims it covers becoming one dim of that count, as PyTorch's
+    const knownMask = v.node.dtype === "f32" && v.node.shape.length > 1 && isBooleanMask(v.node) ? constantValues(em, v.node) : undefined;
+    if (knownMask) {
+      if (knownMask.every((m) => m === 0)) fail("shapeMismatch", `${who}: the mask selects nothing; tsdp's tensors are not empty`, site.loc);
+      return { kind: "mask", shape: v.node.shape as number[], flags: knownMask };
+    }
     // whole numbers in float32 (F.tensor([0.0, 2.0]), F.full(…, 1.0), a float computation's): PyTorch refuses a float index too
-    if (v.node.dtype !== "i32" && constantValues(em, v.node)?.every(Number.isInteger))
-      fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} of whole numbers (float as PyTorch's is: a number written with a decimal point, 2.0, makes a float tensor); write the integers (F.tensor([0, 2])), or convert with .int()`, site.loc);
+    const whole = v.node.dtype !== "i32" ? constantValues(em, v.node) : undefined;
+    if (whole?.every(Number.isInteger)) fail("wrongArgumentType", `${who}: ${floatIndexMessage(v, whole)}`, site.loc);
     if (v.node.dtype !== "i32")
       fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where; a Mixture-of-Experts dispatch, y[mask] = expert(x[mask]), is every row weighed by the mask, y.add(expert(x).mul(mask.unsqueeze(-1))))`, site.loc);
     // a 0-d one (Autoformer's index[i]) takes one element along its dim, which goes, as an integer's
@@ -71,6 +77,18 @@ function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): In
   const step = parts.length === 3 ? (bound(parts[2], "the step") ?? 1) : 1;
   if (step <= 0) fail("invalidArgument", `${who}: the slice "${v}" has step ${step}; PyTorch's steps are positive (flip the tensor for a reversed order)`, site.loc);
   return { kind: "slice", start: bound(parts[0], "the start"), end: bound(parts[1], "the end"), step };
+}
+
+/**
+ * Why a float32 tensor of whole numbers is no index, and what to write: PyTorch's own error is
+ * "tensors used as indices must be long, int, byte or bool tensors". Of 0/1 values it may be meant
+ * as a mask, which .int() would turn into the row indices 0 and 1: both readings are offered.
+ */
+function floatIndexMessage(v: TensorValue, values: readonly number[]): string {
+  const got = `a tensor index must be an int32 tensor (PyTorch's advanced indexing; its error: tensors used as indices must be long, int, byte or bool tensors), got float32 ${formatShape(v.node.shape)} of whole numbers (float as PyTorch's is: a number written with a decimal point, 2.0, makes a float tensor)`;
+  if (values.every((x) => x === 0 || x === 1))
+    return `${got}; as a mask of the rows to keep, compare it (mask.gt(0), a bool mask); as row indices, write the integers (F.tensor([0, 2])), or convert with .int() (which makes its 0s and 1s the rows 0 and 1)`;
+  return `${got}; write the integers (F.tensor([0, 2])), or convert with .int()`;
 }
 
 /** Python's slice.indices(size) for a positive step: the start, the count and the step. */
@@ -101,13 +119,14 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
   const ellipses = parsed.filter((p) => p.kind === "ellipsis").length;
   if (ellipses > 1) fail("invalidArgument", `${who}: an index can only have a single ellipsis ("...")`, site.loc);
   const rank = x.node.shape.length;
-  const consuming = parsed.filter((p) => p.kind !== "new" && p.kind !== "ellipsis").length;
+  const consuming = parsed.reduce((n, p) => n + (p.kind === "mask" ? p.shape.length : p.kind === "new" || p.kind === "ellipsis" ? 0 : 1), 0);
   if (consuming > rank) fail("invalidArgument", `${who}: too many indices for a tensor of ${rank} dims (${consuming} given)`, site.loc);
   // the ellipsis (or the end) stands for the dims no index names; a list is the int32 rows it names
   const expanded: Index[] = [];
   for (const p of parsed) {
     if (p.kind === "ellipsis") for (let i = 0; i < rank - consuming; i++) expanded.push({ kind: "slice", start: null, end: null, step: 1 });
     else if (p.kind === "list") expanded.push({ kind: "rows", index: listedRows(x, expanded.filter((q) => q.kind !== "new").length, p, who, site, em) });
+    else if (p.kind === "mask") expanded.push(...maskCoordinates(x, expanded.filter((q) => q.kind !== "new").length, p, who, site, em));
     else expanded.push(p);
   }
   // PyTorch puts the broadcast shape of tensor indices where they are when they (and any integer
@@ -206,6 +225,7 @@ function count(S: readonly Dim[]): Dim {
 function listedRows(x: TensorValue, dim: number, list: { at: readonly number[]; maskLength?: number }, who: string, site: CallSite, em: GraphEmitter): TensorValue {
   const { at, maskLength } = list;
   const size = x.node.shape[dim];
+  if (maskLength !== undefined && isBatch(size)) refuseMaskOverBatch(x, dim, who, site);
   if (isBatch(size)) fail("shapeMismatch", `${who}: dim ${dim} of ${formatShape(x.node.shape)} is the batch, which is split across devices; a list index takes rows of a fixed-size dim (${BATCH_GROUP_HINT})`, site.loc);
   // a bool mask is one flag per row: PyTorch raises IndexError for one of another length (a shorter one's rows would be taken as if it were padded with false)
   if (maskLength !== undefined && maskLength !== size)
@@ -214,6 +234,37 @@ function listedRows(x: TensorValue, dim: number, list: { at: readonly number[]; 
   const bad = at.find((_, k) => rows[k] < 0 || rows[k] >= (size as number));
   if (bad !== undefined) fail("invalidArgument", `${who}: index ${bad} is out of range for dim ${dim} of size ${size}`, site.loc);
   return em.tensor("to_int", [em.tensor("literal", [], { shape: [rows.length], values: rows }, who, site)], {}, who, site);
+}
+
+/**
+ * A bool mask of constants over k dims of x from `dim` (PyTorch's x[mask] with mask.shape equal to
+ * those dims): k int32 index tensors, the coordinates of its true elements in row-major order
+ * (mask.nonzero()'s columns), which advanced indexing takes together — the k dims become one of the
+ * count of trues, as PyTorch's result [count, ...the rest].
+ */
+function maskCoordinates(x: TensorValue, dim: number, mask: { shape: readonly number[]; flags: readonly number[] }, who: string, site: CallSite, em: GraphEmitter): Index[] {
+  const covered = x.node.shape.slice(dim, dim + mask.shape.length);
+  const overBatch = covered.findIndex(isBatch);
+  if (overBatch >= 0) refuseMaskOverBatch(x, dim + overBatch, who, site);
+  // PyTorch's IndexError: "The shape of the mask [3, 2] at index 1 does not match the shape of the indexed tensor [3, 4] at index 1"
+  const off = mask.shape.findIndex((d, i) => d !== covered[i]);
+  if (off >= 0)
+    fail("shapeMismatch", `${who}: the mask's shape ${formatShape(mask.shape)} does not match dims ${dim}–${dim + mask.shape.length - 1} of ${formatShape(x.node.shape)} at its dim ${off} (${mask.shape[off]} vs ${covered[off]}); a bool mask holds one value per element of the dims it covers (PyTorch raises an IndexError)`, site.loc);
+  const strides = mask.shape.map((_, i) => mask.shape.slice(i + 1).reduce((a, b) => a * b, 1));
+  const trues = mask.flags.flatMap((m, flat) => (m !== 0 ? [flat] : []));
+  return strides.map((stride, i) => {
+    const coordinate = trues.map((flat) => Math.floor(flat / stride) % mask.shape[i]);
+    return { kind: "rows", index: em.tensor("to_int", [em.tensor("literal", [], { shape: [trues.length], values: coordinate }, who, site)], {}, who, site) };
+  });
+}
+
+/** A bool mask over the batch keeps a count of rows that depends on the batch and on each device's share: refused, saying what works. */
+function refuseMaskOverBatch(x: TensorValue, dim: number, who: string, site: CallSite): never {
+  return fail(
+    "shapeMismatch",
+    `${who}: the bool mask covers dim ${dim} of ${formatShape(x.node.shape)}, the batch, which is split across devices: how many elements it keeps would depend on the batch size and each device's share (a data-dependent count); mask a fixed-size dim, or keep every row weighed by the mask (x.mul(mask.unsqueeze(-1)), F.where)`,
+    site.loc,
+  );
 }
 
 /**
