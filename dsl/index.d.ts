@@ -756,9 +756,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   tile(...dims: number[]): Tensor;
   tile(options: { dims: readonly number[] }): Tensor;
   /** each element `repeats` times in a row along dim (the flattened tensor without one); an integer count */
-  repeatInterleave(repeats: number, dim?: number): Tensor;
-  repeatInterleave(options: { repeats: number; dim?: number }): Tensor;
-  repeatInterleave(repeats: number, options: { dim?: number }): Tensor;
+  /** repeats: one count for every element, or counts per element known when compiled (a list, or F.tensor of them); a one-element list or tensor is one count (PyTorch broadcasts it). Without a dim, the flattened tensor's elements (the batch must be first) */
+  repeatInterleave(repeats: number | readonly number[] | Tensor, dim?: number): Tensor;
+  repeatInterleave(options: { repeats: number | readonly number[] | Tensor; dim?: number }): Tensor;
+  repeatInterleave(repeats: number | readonly number[] | Tensor, options: { dim?: number }): Tensor;
   movedim(source: number, destination: number): Tensor;
   movedim(source: number, options: { destination: number }): Tensor;
   movedim(options: { source: number; destination: number }): Tensor;
@@ -3797,9 +3798,9 @@ export namespace F {
   function flip(input: Tensor, options: { dims: readonly number[] }): Tensor;
   function tile(input: Tensor, dims: readonly number[]): Tensor;
   function tile(input: Tensor, options: { dims: readonly number[] }): Tensor;
-  function repeatInterleave(input: Tensor, repeats: number, dim?: number): Tensor;
-  function repeatInterleave(input: Tensor, options: { repeats: number; dim?: number }): Tensor;
-  function repeatInterleave(input: Tensor, repeats: number, options: { dim?: number }): Tensor;
+  function repeatInterleave(input: Tensor, repeats: number | readonly number[] | Tensor, dim?: number): Tensor;
+  function repeatInterleave(input: Tensor, options: { repeats: number | readonly number[] | Tensor; dim?: number }): Tensor;
+  function repeatInterleave(input: Tensor, repeats: number | readonly number[] | Tensor, options: { dim?: number }): Tensor;
   function select(input: Tensor, dim: number, index: number): Tensor;
   function select(input: Tensor, dim: number, options: { index: number }): Tensor;
   function select(input: Tensor, options: { dim: number; index: number }): Tensor;

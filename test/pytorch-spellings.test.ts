@@ -824,6 +824,19 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     expect(tokens).toEqual([1, 2, 3, 1, 2, 3, 4, 5, 6, 4, 5, 6, 7, 8, 9, 7, 8, 9, 10, 11, 12, 10, 11, 12]);
     expect(samples).toEqual([1, 2, 3, 4, 5, 6, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 7, 8, 9, 10, 11, 12]);
     expect(gradCheck(model("return x.view(-1, 3).repeatInterleave(3, 0).tanh().view(x.size(0), -1);", "x: Tensor<[Batch, 6]>")).checked).toBeGreaterThan(0);
+    // one count as a list or a tensor broadcasts to every element (PyTorch's repeats of one element), so it takes the batch as the integer does
+    const [byList, byTensor, byZeroDim] = outputs("return [x.repeatInterleave([2], 0).view(x.size(0), -1), x.repeatInterleave(F.tensor([2]), 0).view(x.size(0), -1), x.view(-1, 3).repeatInterleave(F.tensor(2), 0).view(x.size(0), -1)];", "x: Tensor<[Batch, 6]>", { x: x2 });
+    expect(byList).toEqual(samples);
+    expect(byTensor).toEqual(samples);
+    expect(byZeroDim).toEqual(tokens);
+    // without a dim, PyTorch flattens first: with the batch first, each sample's elements stay in its own run
+    const [flat, flatOne] = outputs("return [x.repeatInterleave(2).view(x.size(0), -1), x.view(-1, 2, 3).repeatInterleave([3]).view(x.size(0), -1)];", "x: Tensor<[Batch, 6]>", { x: x2 });
+    expect(flat).toEqual(Array.from({ length: 24 }, (_, i) => Math.floor(i / 2) + 1));
+    expect(flatOne).toEqual(Array.from({ length: 36 }, (_, i) => Math.floor(i / 3) + 1));
+    expect(first(model("return x.t().repeatInterleave(2).view(x.size(0), -1);", "x: Tensor<[Batch, 6]>"))).toMatch(
+      /^TSDP4001 5: repeatInterleave without a dim flattens \[6, Batch\], whose batch is dim 1: the flattened order interleaves the samples, which are split across devices; give the dim \(or move the batch first\)$/,
+    );
+    expect(first(model("return x.repeatInterleave([1, 2], 0);", "x: Tensor<[Batch, 6]>"))).toMatch(/^TSDP4001 5: repeatInterleave: 2 counts, one per element of dim 0 of \[Batch, 6\], which holds the batch: its size is each device's share, not known when compiling; give one count for every element/);
   });
 
   it("x[mask] with a 0/1 mask: one of constants picks its rows, one of data is refused saying why (as x.index(mask))", () => {

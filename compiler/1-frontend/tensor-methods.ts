@@ -7,7 +7,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { floatOnlyRefusal } from "./int-arithmetic.ts";
 import { writtenAsFloat } from "./float-literals.ts";
-import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim } from "../ir/shape.ts";
+import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim, type BatchDim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, bindOptions, locOfArg, opt, type ArgSpec } from "./args.ts";
 import { clampArgs, extremumArgs, legacyUnbiasedArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
@@ -256,11 +256,11 @@ const MAX_REPEAT_TABLE = defaultLimits.maxArray;
 
 function repeatEach(x: TensorValue, counts: readonly number[], dim: number | null, site: CallSite, em: GraphEmitter): TensorValue {
   const who = "repeatInterleave";
-  if (dim === null && x.node.shape.some(isBatch)) fail("shapeMismatch", `repeatInterleave without a dim flattens ${formatShape(x.node.shape)}, batch included; give the dim`, site.loc);
-  const flat = dim === null ? reshape(x, [(x.node.shape as number[]).reduce((p, q) => p * q, 1)], who, site, em) : x;
+  const flat = dim === null ? flattenedForRepeat(x, site, em) : x;
   const d = dim === null ? 0 : dimArg(dim, flat.node.shape.length, who, site);
   const size = flat.node.shape[d];
-  if (isBatch(size)) fail("shapeMismatch", `repeatInterleave: not along the batch dim of ${formatShape(flat.node.shape)}`, site.loc);
+  if (isBatch(size))
+    fail("shapeMismatch", `repeatInterleave: ${counts.length} counts, one per element of dim ${d} of ${formatShape(flat.node.shape)}, which holds the batch: its size is each device's share, not known when compiling; give one count for every element (repeats=2, or [2])`, site.loc);
   if (counts.length !== 1 && counts.length !== size) fail("shapeMismatch", `repeatInterleave: ${counts.length} counts for dim ${d} of size ${size}; give one count, or one per element`, site.loc);
   if (!counts.every((n) => Number.isInteger(n) && n >= 0)) fail("invalidArgument", `repeatInterleave: the counts must be integers ≥ 0, got [${counts.join(", ")}]`, site.loc);
   const each = counts.length === 1 ? new Array<number>(size as number).fill(counts[0]) : counts;
@@ -273,6 +273,22 @@ function repeatEach(x: TensorValue, counts: readonly number[], dim: number | nul
   if (index.length === 0) fail("invalidArgument", "repeatInterleave: the counts sum to 0, which leaves an empty tensor; tsdp's tensors are not empty", site.loc);
   const at = em.tensor("to_int", [em.tensor("literal", [], { shape: [index.length], values: index }, who, site)], {}, who, site);
   return em.tensor("take", [flat, at], { dim: d, mode: "vector" }, who, site);
+}
+
+/**
+ * repeat_interleave without a dim repeats the flattened tensor's elements. With the batch first,
+ * the flattened dim is a multiple of the batch whose samples stay in their own runs (sample b's
+ * elements are rows c·b … c·b + c − 1), so each device flattens and repeats its share; with the
+ * batch after another dim, samples' elements interleave in the flattened order: refused.
+ */
+function flattenedForRepeat(x: TensorValue, site: CallSite, em: GraphEmitter): TensorValue {
+  const shape = x.node.shape;
+  const at = shape.findIndex(isBatch);
+  if (at < 0) return reshape(x, [(shape as number[]).reduce((p, q) => p * q, 1)], "repeatInterleave", site, em);
+  if (at > 0)
+    fail("shapeMismatch", `repeatInterleave without a dim flattens ${formatShape(shape)}, whose batch is dim ${at}: the flattened order interleaves the samples, which are split across devices; give the dim (or move the batch first)`, site.loc);
+  const per = (shape.slice(1) as number[]).reduce((p, q) => p * q, 1);
+  return reshape(x, [batchTimes((shape[0] as BatchDim).batch * per)], "repeatInterleave", site, em);
 }
 
 export const tensorMethods: Record<string, Method> = {
@@ -419,20 +435,22 @@ export const tensorMethods: Record<string, Method> = {
     const b = bindArgs("repeatInterleave", [arg("repeats", "any"), opt("dim", "int", null, { nullable: true })], args, site);
     // counts per element known when compiled (torch.tensor([1, 0, 3])): a take of each index that many times
     const counts = b.repeats instanceof TensorValue ? constantValues(em, b.repeats.node) : Array.isArray(b.repeats) && b.repeats.every((v) => typeof v === "number") ? (b.repeats as number[]) : undefined;
-    if (counts) return repeatEach(x, counts, b.dim, site, em);
-    if (typeof b.repeats !== "number" || !Number.isInteger(b.repeats) || b.repeats < 1)
+    // one count (repeats=[2], torch.tensor([2])) broadcasts to every element, as PyTorch's: the integer's path, which takes the batch
+    const one = counts?.length === 1 && Number.isInteger(counts[0]) && counts[0] >= 1 ? counts[0] : undefined;
+    if (counts && one === undefined) return repeatEach(x, counts, b.dim, site, em);
+    const repeats = one ?? b.repeats;
+    if (typeof repeats !== "number" || !Number.isInteger(repeats) || repeats < 1)
       fail("invalidArgument", `repeatInterleave: repeats must be a positive integer (a tensor of counts per element would size the result by data), got ${describe(b.repeats)}`, locOfArg(b, "repeats", site));
-    // no dim: the flattened tensor, whose size must be fixed
-    if (b.dim === null && x.node.shape.some(isBatch)) fail("shapeMismatch", `repeatInterleave without a dim flattens ${formatShape(x.node.shape)}, batch included; give the dim`, site.loc);
-    const flat = b.dim === null ? reshape(x, [(x.node.shape as number[]).reduce((p, q) => p * q, 1)], "repeatInterleave", site, em) : x;
+    // no dim: the flattened tensor (with the batch first, a multiple of it)
+    const flat = b.dim === null ? flattenedForRepeat(x, site, em) : x;
     const shape = flat.node.shape;
     const d = b.dim === null ? 0 : dimArg(b.dim, shape.length, "repeatInterleave", site);
     // Along the batch (or a multiple of it: DeepSeek-MoE's tokens [k·Batch, H].repeat_interleave(top_k, 0))
     // each row is repeated in place, so a sample's copies stay within its own rows and every replica
     // repeats its share as PyTorch's DataParallel replicas do: c·Batch becomes (c·repeats)·Batch.
-    const repeated = (s: Dim): Dim => (isBatch(s) ? batchTimes(s.batch * b.repeats) : s * b.repeats);
+    const repeated = (s: Dim): Dim => (isBatch(s) ? batchTimes(s.batch * repeats) : s * repeats);
     const withCopies = [...shape.slice(0, d + 1), 1, ...shape.slice(d + 1)];
-    const expanded = em.tensor("expand", [reshape(flat, withCopies, "repeatInterleave", site, em)], { shape: withCopies.map((s, i) => (i === d + 1 ? b.repeats : s)) as Dim[] }, "repeatInterleave", site);
+    const expanded = em.tensor("expand", [reshape(flat, withCopies, "repeatInterleave", site, em)], { shape: withCopies.map((s, i) => (i === d + 1 ? repeats : s)) as Dim[] }, "repeatInterleave", site);
     return reshape(expanded, shape.map((s, i) => (i === d ? repeated(s) : s)), "repeatInterleave", site, em);
   },
   detach: (x, args, site, em) => {
