@@ -1269,7 +1269,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       throw new RangeError(
         `${this.name}.${method}: the loss's mean over the targets it does not ignore reads targets it computes (${derivedAt}), and each of the ${replicas} replicas ` +
           `(${this.#devices} device(s)${this.#processes > 1 ? ` × ${this.#processes} processes` : ""}) would be weighted by its count of the declared target's instead ` +
-          `(the step counts the targets a loss reads when it only rearranges and selects within each sample: a slice, narrow or select of a non-batch dim, reshape, view, permute, squeeze, detach): ` +
+          `(the step counts the targets a loss reads when it only rearranges and selects within each sample: a slice, narrow, select, roll, unfold or cat of a non-batch dim, an index or gather by constants, reshape, view, squeeze, a permute or transpose that keeps the batch first, detach, a dtype conversion): ` +
           `pass the targets the loss reads as the target (a language model's next tokens: trainStep(ids, nextIds), nextIds shifted on the host), or load the model with { devices: 1 } and no process group`,
       );
     const tensor = readTensor(target, what);

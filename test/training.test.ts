@@ -599,8 +599,9 @@ describe("cross-entropy with ignoreIndex: the mean over the targets not ignored,
 // gave 1.6793 on 2 devices for the whole batch's 1.6812 —, so 1, 2 and 3 devices train as the
 // reference on the whole batch (batch 7: chunks 4+3 and 3+2+2 with different counts). A label at
 // position 0, which the loss never reads, may hold anything (PyTorch's loss never looks at it).
+// A roll of the labels along the sequence is such a rearrangement (a concat of each sample's pieces).
 // A target computed otherwise (a maskedFill of the labels) cannot be counted on the host: refused
-// on 2 devices, naming the op (training.targetDerivedAt), and trained on one.
+// on 2 devices, naming the user's call and why (training.targetDerivedAt), and trained on one.
 describe("a mean over ignoreIndex or class-weighted targets the loss shifts itself", () => {
   const lm = (loss: string) => `${header}
 export class Lm extends nn.Module {
@@ -627,6 +628,8 @@ export const training = new Training(Lm, {
   for (const [what, loss] of [
     ["ignoreIndex -100", `F.crossEntropy(shiftLogits.view(-1, 3), shiftLabels.view(-1), { ignoreIndex: -100 })`],
     ["class weights", `new nn.CrossEntropyLoss({ weight: F.tensor([0.5, 2.0, 1.25]), ignoreIndex: -100 })(shiftLogits.view(-1, 3), shiftLabels.view(-1))`],
+    // the same targets by a roll along the sequence (a concat of each sample's two pieces) and its first T − 1
+    ["ignoreIndex -100, labels rolled", `F.crossEntropy(shiftLogits.view(-1, 3), labels.roll(-1, 1).index("...", ":-1").reshape([-1]), { ignoreIndex: -100 })`],
   ] as const)
     it(`${what}: evaluate and three SGD steps on 1, 2 and 3 devices equal the reference on the whole batch of 7`, async () => {
       const dir = writeFiles({ "model.ts": lm(loss) });
@@ -659,13 +662,13 @@ export const training = new Training(Lm, {
   it("a target computed otherwise (a maskedFill of the labels) is refused on 2 devices, naming the op and what is counted, and trains on one", async () => {
     const dir = writeFiles({ "model.ts": lm(`F.crossEntropy(shiftLogits.view(-1, 3), shiftLabels.maskedFill(shiftLabels.eq(0), -100).view(-1), { ignoreIndex: -100 })`) });
     const { model, build: b, generated } = await compile(join(dir, "model.ts"), { target, outDir: join(tmp(), "out") });
-    expect(generated.manifest.training?.targetDerivedAt).toMatch(/^masked_fill at model\.ts:\d+:\d+$/);
+    expect(generated.manifest.training?.targetDerivedAt).toMatch(/^shiftLabels\.maskedFill\(shiftLabels\.eq\(0\), -100\) at model\.ts:\d+:\d+: it computes values rather than moving or selecting the target's elements within each sample$/);
     expect(generated.manifest.training?.targetOffsets).toBeUndefined();
     const ok = Int32Array.from(ys, (v) => (v === 7 ? 1 : v));
     if (multiDevice) {
       const two = await load(b.outDir, { devices: 2 });
       try {
-        const refusal = /Lm\.(trainStep|evaluate): the loss's mean over the targets it does not ignore reads targets it computes \(masked_fill at model\.ts:\d+:\d+\), and each of the 2 replicas .*only rearranges and selects within each sample.*trainStep\(ids, nextIds\)/;
+        const refusal = /Lm\.(trainStep|evaluate): the loss's mean over the targets it does not ignore reads targets it computes \(shiftLabels\.maskedFill\(shiftLabels\.eq\(0\), -100\) at model\.ts:\d+:\d+: it computes values .*\), and each of the 2 replicas .*only rearranges and selects within each sample.*trainStep\(ids, nextIds\)/;
         expect(() => two.trainStepSync(tensor(xs, [7, 5]), tensor(ok, [7, 5]))).toThrow(refusal);
         expect(() => two.evaluateSync(tensor(xs, [7, 5]), tensor(ok, [7, 5]))).toThrow(refusal);
       } finally {

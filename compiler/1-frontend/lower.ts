@@ -1,6 +1,6 @@
 import { basename, resolve } from "node:path";
 import { Node as TsNode, SyntaxKind, type SourceFile } from "ts-morph";
-import { CompileError, diagnostic, fail } from "../diagnostics/diagnostic.ts";
+import { CompileError, diagnostic, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { Graph, Init, Node, OptimizerSpec } from "../ir/node.ts";
 import { formatShape } from "../ir/shape.ts";
 import { reachable } from "../ir/reachable.ts";
@@ -521,6 +521,16 @@ function lossTargetType(t: TrainingValue, out: Node): { shape: any; dtype: "f32"
   return { shape: tt.shape, dtype: tt.dtype === "i32" ? "i32" : "f32" };
 }
 
+/** The source a node came from, as its user wrote it (labels.roll(2, 1)): its span's text on its first line. */
+function spelledAt(it: Interpreter, loc: SourceLoc): string {
+  try {
+    const line = it.fileOf(loc.file).getFullText().split(/\r\n|[\n\r\u2028\u2029]/)[loc.line - 1] ?? "";
+    return line.slice(loc.col - 1, loc.col - 1 + loc.length).trim() || "the call";
+  } catch {
+    return "the call";
+  }
+}
+
 /** The loss of a training declaration, with its target (if it takes one) as a further graph input. */
 function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: readonly string[]): { target?: Node; value: Node; ignoreIndex?: number } {
   // a loss module takes the one output; a loss function takes it, or all of them as an array (a
@@ -563,7 +573,7 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
   const reads = mean && target ? targetReads(target, mean.lossOp.inputs[1]) : undefined;
   const counted =
     reads?.kind === "offsets" ? { targetOffsets: reads.offsets }
-    : reads?.kind === "derived" ? { targetDerivedAt: `${reads.at.op} at ${basename(reads.at.loc.file)}:${reads.at.loc.line}:${reads.at.loc.col}` }
+    : reads?.kind === "derived" ? { targetDerivedAt: `${spelledAt(it, reads.at.loc)} at ${basename(reads.at.loc.file)}:${reads.at.loc.line}:${reads.at.loc.col}: ${reads.why}` }
     : {};
   if (mean) {
     // the step's form of the mean (0 on a replica with no target), which the step weights by count
