@@ -10,9 +10,10 @@ import { reachable } from "../ir/reachable.ts";
 // (or their class weights), counted on the host from the declared target; a loss that reads a
 // target it derives — Hugging Face's labels[..., 1:] — counts other elements. Where the derivation
 // only rearranges and selects within each sample, the elements it reads are the same for every
-// sample: found here by running the chain on an iota of one sample's target, they are what the
-// harness counts (training.targetOffsets); anything else is named (targetDerivedAt), and a step
-// on more than one replica is refused.
+// sample (a roll, unfold or cat of a sample's own pieces too): found here by running the derivation
+// on an iota of one sample's target, they are what the harness counts (training.targetOffsets);
+// anything else is named by its call as written and why (targetDerivedAt), and a step on more than
+// one replica is refused.
 
 /** The ops that move or select a sample's elements without mixing samples or changing values. */
 const PER_SAMPLE_OPS: ReadonlySet<string> = new Set(["reshape", "permute", "narrow", "take", "expand", "detach", "to_float", "to_int", "concat"]);
@@ -25,7 +26,7 @@ export type TargetReads =
   | { readonly kind: "all" }
   /** Each sample's elements the loss reads, in its order (offsets into one sample's declared target). */
   | { readonly kind: "offsets"; readonly offsets: readonly number[] }
-  /** The first op (from the loss down) that is no per-sample rearrangement or selection, and why: not counted. */
+  /** Where the derivation stops being a per-sample rearrangement or selection (the op nearest the target), and why: not counted. */
   | { readonly kind: "derived"; readonly at: Node; readonly why: string };
 
 /** What `read` (the target the loss op takes) holds of the declared `target`. */
