@@ -250,6 +250,12 @@ export class M extends nn.Module {
     const smooth = `${header}\nclass Smooth extends nn.Module {\n  forward(x: Tensor, realLabel = 1.0) {\n    return x.sub(x).add(F.full([5], realLabel).maskedFill(F.tensor([1, 0, 0, 0, 0]).bool(), 0.9));\n  }\n}\nexport class M extends nn.Module {\n  s = new Smooth();\n  forward(ids: Tensor<[Batch, 5], "int32">) {\n    return this.s(ids);\n  }\n}\n`;
     const sm = lowerSource(smooth).graph;
     expect(Array.from(runReference(sm, { ids }, initState(sm, 0)).outputs[0].data).map((v) => Math.round(v * 10) / 10)).toEqual([0.9, 1, 1, 1, 1, 0.9, 1, 1, 1, 1]);
+    // a field written as one in its declaration or the constructor (this.realLabel = 1.0; lambdaL1 = 100.0) is a float too
+    const fields = smooth.replace("class Smooth extends nn.Module {", "class Smooth extends nn.Module {\n  lambda = 1.0;\n  label: number;\n  constructor() {\n    super();\n    this.label = 1.0;\n  }")
+      .replace("F.full([5], realLabel)", "F.full([5], this.label).mul(F.tensor(this.lambda))");
+    const fg = lowerSource(fields).graph;
+    expect(Array.from(runReference(fg, { ids }, initState(fg, 0)).outputs[0].data).map((v) => Math.round(v * 10) / 10)).toEqual([0.9, 1, 1, 1, 1, 0.9, 1, 1, 1, 1]);
+    expect(lowerSource(fields.replace("this.label = 1.0", "this.label = 1").replace("lambda = 1.0", "lambda = 1")).graph.outputs[0].dtype).toBe("i32");
   });
 
   it("factories infer PyTorch's dtype from their numbers: F.full(size, 3), F.where(c, 1, 0), F.tensor([0, 2]) are integer tensors", () => {

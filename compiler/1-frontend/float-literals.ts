@@ -1,4 +1,4 @@
-import { Node as TsNode, SyntaxKind, type ParameterDeclaration } from "ts-morph";
+import { Node as TsNode, SyntaxKind, type Block, type ParameterDeclaration } from "ts-morph";
 import type { CallSite } from "./values.ts";
 
 // Python tells `1.0` from `1`: a float scalar makes `mask * 1.0` and `int_ids * 2.0` float tensors and
@@ -14,7 +14,8 @@ import type { CallSite } from "./values.ts";
 // A function's parameter is a float when the value bound to it was (pix2pix's GANLoss:
 // `constructor(ganMode, targetRealLabel = 1.0)` then `torch.tensor(target_real_label)`, float32 in
 // PyTorch): its default written as a float literal, or the caller's argument so written. The
-// interpreter notes each parameter's last binding, as it notes quotients.
+// interpreter notes each parameter's last binding, as it notes quotients. So is a field of the class
+// whose declaration or constructor writes one to it (`this.realLabel = 1.0`).
 
 /** The last quotient each `/` expression evaluated to (the interpreter's noteTrueDivision). */
 const trueDivisions = new WeakMap<object, number>();
@@ -80,7 +81,33 @@ export function floatLiteralValue(e: TsNode, depth = 0): number | undefined {
     const param = parameterNamed(e);
     return param ? floatParameters.get(param.compilerNode) : undefined;
   }
+  if (TsNode.isPropertyAccessExpression(e) && e.getExpression().getKind() === SyntaxKind.ThisKeyword) {
+    for (const written of fieldWrites(e)) {
+      const v = floatLiteralValue(written, depth + 1);
+      if (v !== undefined) return v;
+    }
+  }
   return undefined;
+}
+
+/**
+ * What the class around `this.name` writes to that field: its declaration's initializer
+ * (`lambdaL1 = 100.0`) and the constructor's `this.name = …` statements (`this.realLabel = 1.0`).
+ */
+function fieldWrites(access: TsNode & { getName(): string }): TsNode[] {
+  const cls = access.getFirstAncestor((a) => TsNode.isClassDeclaration(a) || TsNode.isClassExpression(a));
+  if (!cls || !(TsNode.isClassDeclaration(cls) || TsNode.isClassExpression(cls))) return [];
+  const name = access.getName();
+  const declared = cls.getProperties().flatMap((p) => (p.getName() === name && p.getInitializer() ? [p.getInitializer()!] : []));
+  const assigned = cls.getConstructors().flatMap((c) =>
+    (c.getBody() && TsNode.isBlock(c.getBody()!) ? (c.getBody() as Block).getStatements() : []).flatMap((st) => {
+      const x = TsNode.isExpressionStatement(st) ? st.getExpression() : undefined;
+      if (!x || !TsNode.isBinaryExpression(x) || x.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) return [];
+      const left = x.getLeft();
+      return TsNode.isPropertyAccessExpression(left) && left.getExpression().getKind() === SyntaxKind.ThisKeyword && left.getName() === name ? [x.getRight()] : [];
+    }),
+  );
+  return [...declared, ...assigned];
 }
 
 /** The initializer of the `const` that `name` refers to, found in the blocks around it (innermost first). */
