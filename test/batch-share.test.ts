@@ -30,6 +30,29 @@ export const training = new Training(Head, { loss: new nn.CrossEntropyLoss(), op
 `;
 
 describe("a BatchNorm's share of the batch", () => {
+  it("a BatchNorm whose output forward drops still updates its running statistics in a step, as PyTorch's eager call does (GatedGCN's last edge norm)", async () => {
+    // the kernel plan kept only what the loss reads, so bn's update never ran: running_mean stayed 0
+    const src = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  bn = new nn.BatchNorm1d(3);\n  forward(x: Tensor<[Batch, 4]>) {\n    const h = this.fc(x);\n    const dropped = this.bn(h);\n    return h;\n  }\n}\nexport const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 3]>) => F.mseLoss(o, y), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+    const dir = writeFiles({ "model.ts": src });
+    const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const m = await load(build.outDir);
+    try {
+      const B = 5;
+      const xs = Float32Array.from({ length: 4 * B }, (_, i) => Math.sin(i + 1));
+      const [w, b] = ["fc.weight", "fc.bias"].map((n) => m.getParameter(n).data as Float32Array);
+      // (tolerance: target-helpers RTOL/ATOL) h = x·Wᵀ + b with the weights the step's forward sees; momentum 0.1: r ← 0.9·r + 0.1·stat, the variance unbiased (÷ (B − 1))
+      const h = Array.from({ length: B }, (_, i) => Array.from({ length: 3 }, (_, o) => b[o] + [0, 1, 2, 3].reduce((acc, k) => acc + xs[i * 4 + k] * w[o * 4 + k], 0)));
+      const mean = [0, 1, 2].map((c) => h.reduce((acc, r) => acc + r[c], 0) / B);
+      const unbiased = [0, 1, 2].map((c) => h.reduce((acc, r) => acc + (r[c] - mean[c]) ** 2, 0) / (B - 1));
+      m.trainStepSync(tensor(xs, [B, 4]), tensor(new Float32Array(3 * B), [B, 3]));
+      expectClose(m.getParameter("bn.running_mean").data as Float32Array, mean.map((v) => 0.1 * v), "running_mean");
+      expectClose(m.getParameter("bn.running_var").data as Float32Array, unbiased.map((v) => 0.9 + 0.1 * v), "running_var");
+      expect(Number(m.getParameter("bn.num_batches_tracked").data[0])).toBe(1);
+    } finally {
+      m.dispose();
+    }
+  });
+
   it("the manifest says 2 for BatchNorm1d of [N, C] (eval too without running statistics), nothing for BatchNorm2d", () => {
     const dir = writeFiles({
       "bn1d.ts": model("new nn.BatchNorm1d(6)"),

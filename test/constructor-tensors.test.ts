@@ -229,6 +229,14 @@ export class M extends nn.Module {
     expect(first("fc = new nn.Linear(4, 4);", "const y = this.fc(F.ones(1, 4));")).toMatch(/^TSDP2003 nn\.Linear can only be called inside forward line 6$/);
   });
 
+  it("a BatchNorm's running statistics read in a constructor (RepVGG's switch_to_deploy) are refused as layer state, naming the state-dict fold", () => {
+    const first = (fields: string, ctor = "") => diagnosticsOf(model(fields, ctor, "return x;")).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
+    // was "… is a tensor, which exists only inside forward": it exists, but has no values until the model is created
+    expect(first("bn = new nn.BatchNorm1d(4); s = 0;", "const v = this.bn.running_var;")).toMatch(
+      /^TSDP2003 nn\.BatchNorm1d\.running_var is the layer's state: a constructor has no values of it to compute with .*RepVGG's switch_to_deploy .*stateDict\(\) and loadStateDict\(\)s them into a build of the fused model line 6$/,
+    );
+  });
+
   it("a draw scaled in place (StyleGAN2's EqualLinear: torch.randn(out, in).div_(lr_mul)) takes the map itself, as PyTorch's x.div_(v); a clone made before keeps its law", () => {
     const { graph, init } = stateOf(model(
       "w: nn.Parameter; v: nn.Parameter; c: nn.Parameter; n: nn.Parameter;",

@@ -261,6 +261,15 @@ describe("class 8: a training with nothing to train is TSDP5005 at the declarati
     expect(d.message).toMatch(/does not depend on any of its parameters/);
   });
 
+  it("is not reported after an error in forward, whose stand-in value is why the loss misses the parameters (NSF's outputs[mask] = spline(inputs[mask]))", () => {
+    // a float mask as an index is TSDP3003; the loss then reached no parameter, and TSDP5005 followed with
+    // the help "the model has no parameters", of a model that has them
+    const src = model(mlp, "const out = F.zerosLike(x);\n    out.indexPut_([x.gt(0).float()], this.fc1(x).index(x.gt(0).float()));\n    return out;", undefined, training("new optim.SGD({ lr: 0.1 })", "(out: Tensor, y: Tensor<[Batch, 8]>) => F.mseLoss(out, y)"));
+    const codes = diagnosticsOf(src).map((d) => d.code);
+    expect(codes).toContain("TSDP3003");
+    expect(codes).not.toContain("TSDP5005");
+  });
+
   it("a loss function that adds a parameter-free term still trains the parameters it reaches", () => {
     const src = model("used = new nn.Linear(8, 3); spare = new nn.Linear(8, 3);", "return this.used(x);", undefined, training("new optim.SGD({ lr: 0.1 })"));
     const dir = writeFiles({ "model.ts": src });

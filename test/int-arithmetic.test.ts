@@ -227,6 +227,37 @@ export class M extends nn.Module {
     expect(run("return ids.gt(5).mul(1.0).mean(1);")).toEqual({ values: [0.4, 0.4], dtype: "f32" });
   });
 
+  it("a parameter bound to a float literal is PyTorch's float: pix2pix's GANLoss(target_real_label=1.0) → torch.tensor(target_real_label) is float32", () => {
+    // was int32 (and its BCEWithLogitsLoss target refused as an integer tensor): only a literal written at
+    // the call, or a const, counted as a float. A default, an argument at the call, or a parameter passed on
+    const gan = (ctor: string, call: string) =>
+      `${header}\nclass G extends nn.Module {\n  declare real: Tensor;\n  constructor(${ctor}) {\n    super();\n    this.registerBuffer("real", F.tensor(label));\n  }\n  forward(x: Tensor, fill = 1.0) {\n    return F.tensor(fill);\n  }\n}\n` +
+      `class Outer extends nn.Module {\n  g: G;\n  constructor(v = 0.0) {\n    super();\n    this.g = new G(${call});\n  }\n}\n` +
+      `export class M extends nn.Module {\n  o = new Outer();\n  forward(ids: Tensor<[Batch, 5], "int32">) {\n    return [ids.sub(ids).add(this.o.g.real), ids.sub(ids).add(this.o.g(ids))];\n  }\n}\n`;
+    const dtypes = (ctor: string, call: string) => {
+      const { graph } = lowerSource(gan(ctor, call));
+      return [graph.outputs[0].dtype, graph.outputs[1].dtype];
+    };
+    expect(dtypes("label = 1.0", "")).toEqual(["f32", "f32"]);
+    expect(dtypes("label: number", "2.0")).toEqual(["f32", "f32"]);
+    expect(dtypes("label: number", "v")).toEqual(["f32", "f32"]);
+    // integers stay integers, as torch.tensor(1) is int64
+    expect(dtypes("label = 1", "")).toEqual(["i32", "f32"]);
+    expect(dtypes("label: number", "3")).toEqual(["i32", "f32"]);
+    const ints = lowerSource(gan("label = 1", "").replace("fill = 1.0", "fill = 1")).graph;
+    expect(ints.outputs[1].dtype).toBe("i32");
+    // the numbers: torch.full((2,), real_label).masked_fill(m, 0.9) is [0.9, 1] (an int32 full gave [0, 1])
+    const smooth = `${header}\nclass Smooth extends nn.Module {\n  forward(x: Tensor, realLabel = 1.0) {\n    return x.sub(x).add(F.full([5], realLabel).maskedFill(F.tensor([1, 0, 0, 0, 0]).bool(), 0.9));\n  }\n}\nexport class M extends nn.Module {\n  s = new Smooth();\n  forward(ids: Tensor<[Batch, 5], "int32">) {\n    return this.s(ids);\n  }\n}\n`;
+    const sm = lowerSource(smooth).graph;
+    expect(Array.from(runReference(sm, { ids }, initState(sm, 0)).outputs[0].data).map((v) => Math.round(v * 10) / 10)).toEqual([0.9, 1, 1, 1, 1, 0.9, 1, 1, 1, 1]);
+    // a field written as one in its declaration or the constructor (this.realLabel = 1.0; lambdaL1 = 100.0) is a float too
+    const fields = smooth.replace("class Smooth extends nn.Module {", "class Smooth extends nn.Module {\n  lambda = 1.0;\n  label: number;\n  constructor() {\n    super();\n    this.label = 1.0;\n  }")
+      .replace("F.full([5], realLabel)", "F.full([5], this.label).mul(F.tensor(this.lambda))");
+    const fg = lowerSource(fields).graph;
+    expect(Array.from(runReference(fg, { ids }, initState(fg, 0)).outputs[0].data).map((v) => Math.round(v * 10) / 10)).toEqual([0.9, 1, 1, 1, 1, 0.9, 1, 1, 1, 1]);
+    expect(lowerSource(fields.replace("this.label = 1.0", "this.label = 1").replace("lambda = 1.0", "lambda = 1")).graph.outputs[0].dtype).toBe("i32");
+  });
+
   it("factories infer PyTorch's dtype from their numbers: F.full(size, 3), F.where(c, 1, 0), F.tensor([0, 2]) are integer tensors", () => {
     // torch.full((2,), 3).dtype is int64 (since 1.7), torch.where(c, 1, 0) int64 (result_type of two ints),
     // torch.tensor([0, 2]) int64; a float literal among them, or a dtype given, makes float32

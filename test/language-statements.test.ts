@@ -99,6 +99,13 @@ describe("switch", () => {
   it("a switch on the batch size is refused (on this.training, see test/mode-branches.test.ts)", () => {
     expect(first(model(FC, "switch (x.size(0)) { case 2: return this.fc(x); }\n    return x;"))).toMatch(/^TSDP2007 6: this condition depends on the batch size/);
   });
+
+  it("a loop over the batch's samples (CleanRL's C51 projection: t[i].index_add_ for each i) is refused with the batched form; another comparison is not given it", () => {
+    const loop = "const t = F.zerosLike(x);\n    const idx = x.floor().clamp(0, 3).long();\n    for (let i = 0; i < x.size(0); i++) t[i].indexAdd_(0, idx[i], x[i]);\n    return t;";
+    expect(first(model(FC, loop))).toMatch(/^TSDP2007 8: this comparison depends on the batch size, which is known only at run time: a loop over the batch's samples is one op over the batch dim — t\[i\]\.indexAdd_\(0, idx\[i\], v\[i\]\) for each i is t\.scatterAdd_\(1, idx, v\)/);
+    expect(first(model(FC, "let i = 0;\n    while (i < x.size(0)) i++;\n    return x;"))).toMatch(/a loop over the batch's samples is one op/);
+    expect(first(model(FC, "const big = x.size(0) > 4;\n    return big ? x : this.fc(x);"))).toMatch(/^TSDP2007 6: this comparison depends on the batch size, which is known only at run time$/);
+  });
 });
 
 describe("throw", () => {

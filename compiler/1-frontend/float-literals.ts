@@ -1,4 +1,4 @@
-import { Node as TsNode, SyntaxKind } from "ts-morph";
+import { Node as TsNode, SyntaxKind, type Block, type ParameterDeclaration } from "ts-morph";
 import type { CallSite } from "./values.ts";
 
 // Python tells `1.0` from `1`: a float scalar makes `mask * 1.0` and `int_ids * 2.0` float tensors and
@@ -11,6 +11,11 @@ import type { CallSite } from "./values.ts";
 // A true division is a float too (Python's `4 / 2` is 2.0, so `ids.mul(d / h)` is a float tensor):
 // the interpreter notes the quotient each `/` expression last evaluated to, which is the one a call
 // reading it was given.
+// A function's parameter is a float when the value bound to it was (pix2pix's GANLoss:
+// `constructor(ganMode, targetRealLabel = 1.0)` then `torch.tensor(target_real_label)`, float32 in
+// PyTorch): its default written as a float literal, or the caller's argument so written. The
+// interpreter notes each parameter's last binding, as it notes quotients. So is a field of the class
+// whose declaration or constructor writes one to it (`this.realLabel = 1.0`).
 
 /** The last quotient each `/` expression evaluated to (the interpreter's noteTrueDivision). */
 const trueDivisions = new WeakMap<object, number>();
@@ -20,7 +25,42 @@ export function noteTrueDivision(e: TsNode, quotient: number): void {
   trueDivisions.set(e.compilerNode, quotient);
 }
 
-/** The value of `e` when it is written as a float literal or a true division (or names a `const` that is one); else undefined. */
+/** The float each parameter declaration was last bound to (noteParameterFloat), by its node. */
+const floatParameters = new WeakMap<object, number | undefined>();
+
+/**
+ * Records whether the value `v` just bound to the parameter `param` is a Python float: `written`, the
+ * expression it came from (the caller's argument, or the parameter's default), is a float of that value.
+ */
+export function noteParameterFloat(param: ParameterDeclaration, v: unknown, written: TsNode | undefined): void {
+  floatParameters.set(param.compilerNode, typeof v === "number" && written !== undefined && floatLiteralValue(written) === v ? v : undefined);
+}
+
+/**
+ * The expressions written as the arguments of the call at `site`, by position, when they are the values
+ * bound to `fn`'s parameters: not where `fn` is itself one of them (a callback, called by the builtin
+ * with other values) or where a spread moves the positions.
+ */
+export function argumentsBoundAt(site: CallSite, fn: TsNode | undefined): readonly TsNode[] | undefined {
+  const node = site.node as TsNode | undefined;
+  if (!node || !(TsNode.isCallExpression(node) || TsNode.isNewExpression(node))) return undefined;
+  const args = (node.getArguments() as TsNode[]) ?? [];
+  if (args.some((a) => TsNode.isSpreadElement(a) || a === fn || (fn !== undefined && a.getDescendants().includes(fn)))) return undefined;
+  return args;
+}
+
+/** The parameter that `name` refers to, in the functions around it (innermost first), when no `const` there shadows it. */
+function parameterNamed(name: TsNode): ParameterDeclaration | undefined {
+  const text = name.getText();
+  for (let scope = name.getParent(); scope; scope = scope.getParent()) {
+    if (!TsNode.isFunctionLikeDeclaration(scope) && !TsNode.isArrowFunction(scope) && !TsNode.isFunctionExpression(scope)) continue;
+    const p = scope.getParameters().find((d) => TsNode.isIdentifier(d.getNameNode()) && d.getName() === text);
+    if (p) return p;
+  }
+  return undefined;
+}
+
+/** The value of `e` when it is written as a float literal or a true division (or names a `const` or a parameter that is one); else undefined. */
 export function floatLiteralValue(e: TsNode, depth = 0): number | undefined {
   if (depth > 8) return undefined;
   if (TsNode.isParenthesizedExpression(e) || TsNode.isAsExpression(e) || TsNode.isNonNullExpression(e)) return floatLiteralValue(e.getExpression(), depth + 1);
@@ -37,9 +77,37 @@ export function floatLiteralValue(e: TsNode, depth = 0): number | undefined {
   if (TsNode.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.SlashToken) return trueDivisions.get(e.compilerNode);
   if (TsNode.isIdentifier(e)) {
     const init = constInitializer(e);
-    return init ? floatLiteralValue(init, depth + 1) : undefined;
+    if (init) return floatLiteralValue(init, depth + 1);
+    const param = parameterNamed(e);
+    return param ? floatParameters.get(param.compilerNode) : undefined;
+  }
+  if (TsNode.isPropertyAccessExpression(e) && e.getExpression().getKind() === SyntaxKind.ThisKeyword) {
+    for (const written of fieldWrites(e)) {
+      const v = floatLiteralValue(written, depth + 1);
+      if (v !== undefined) return v;
+    }
   }
   return undefined;
+}
+
+/**
+ * What the class around `this.name` writes to that field: its declaration's initializer
+ * (`lambdaL1 = 100.0`) and the constructor's `this.name = …` statements (`this.realLabel = 1.0`).
+ */
+function fieldWrites(access: TsNode & { getName(): string }): TsNode[] {
+  const cls = access.getFirstAncestor((a) => TsNode.isClassDeclaration(a) || TsNode.isClassExpression(a));
+  if (!cls || !(TsNode.isClassDeclaration(cls) || TsNode.isClassExpression(cls))) return [];
+  const name = access.getName();
+  const declared = cls.getProperties().flatMap((p) => (p.getName() === name && p.getInitializer() ? [p.getInitializer()!] : []));
+  const assigned = cls.getConstructors().flatMap((c) =>
+    (c.getBody() && TsNode.isBlock(c.getBody()!) ? (c.getBody() as Block).getStatements() : []).flatMap((st) => {
+      const x = TsNode.isExpressionStatement(st) ? st.getExpression() : undefined;
+      if (!x || !TsNode.isBinaryExpression(x) || x.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) return [];
+      const left = x.getLeft();
+      return TsNode.isPropertyAccessExpression(left) && left.getExpression().getKind() === SyntaxKind.ThisKeyword && left.getName() === name ? [x.getRight()] : [];
+    }),
+  );
+  return [...declared, ...assigned];
 }
 
 /** The initializer of the `const` that `name` refers to, found in the blocks around it (innermost first). */

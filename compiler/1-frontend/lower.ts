@@ -174,7 +174,8 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   let loss: { target?: Node; value: Node; ignoreIndex?: number } | undefined;
   const outputNames = result instanceof ObjectValue ? [...result.props.keys()] : undefined;
   if (training && outputs) loss = it.diags.recover(() => lowerLoss(it, training, outputs, outputNames), undefined);
-  if (training && loss) it.diags.recover(() => requireSomethingToTrain(rootClass!.name, it.builder.params, loss!.value, training), undefined);
+  // after an error in forward, the loss may miss the parameters only because that error's value stands in
+  if (training && loss && !it.diags.hasErrors) it.diags.recover(() => requireSomethingToTrain(rootClass!.name, it.builder.params, loss!.value, training), undefined);
   it.diags.throwIfAny();
 
   const optimizer = training && it.diags.recover(() => withGroups(it, training.optimizer, it.builder.params), undefined);

@@ -44,8 +44,10 @@ export interface PlanOptions {
 }
 
 export function planKernels(graph: Graph, outputs: readonly Node[] = graph.outputs, options: PlanOptions = {}): KernelPlan {
-  // a buffer forward changed is computed by every program, and copied into the buffer at its end
-  const roots = [...outputs, ...stateValues(graph)];
+  // a buffer forward changed is computed by every program, and copied into the buffer at its end;
+  // an op that updates state in its kernel runs whether or not its output is read
+  const updatesState = graph.nodes.filter((n) => opDef(n.op).traits?.updatesState?.(opDef(n.op).attrsOf(n)));
+  const roots = [...outputs, ...stateValues(graph), ...updatesState];
   const active = fusionRules.filter((r) => !options.without?.includes(r.name));
   const consumers = new Map<Node, Node[]>();
   for (const n of graph.nodes)

@@ -132,7 +132,7 @@ export const catalog = {
   nothingToTrain: entry(
     "TSDP5005",
     "nothing to train",
-    "the model has no parameters, so an optimizer has nothing to update (PyTorch's optimizers refuse an empty parameter list too); remove the training declaration or add a layer with parameters",
+    "an optimizer needs parameters that the loss reaches through differentiable ops (PyTorch refuses an empty parameter list, and backward() of a loss that requires no grad); remove the training declaration, or add a layer with parameters and compute the loss from it",
   ),
   lossOfNoKind: entry(
     "TSDP5006",

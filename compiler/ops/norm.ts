@@ -43,7 +43,10 @@ export const batchNorm: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   name: "batch_norm",
   codegen: { kind: "kernel", builder: "batch_norm" },
   family: "norm",
-  traits: { batchStatistics: (node) => ({ perChannel: numel(node.shape.filter((_, i) => i !== 1)), inEval: !(node.attrs as BatchNormAttrs).track || (node.attrs as BatchNormAttrs).heldTrain === true }) },
+  traits: {
+    batchStatistics: (node) => ({ perChannel: numel(node.shape.filter((_, i) => i !== 1)), inEval: !(node.attrs as BatchNormAttrs).track || (node.attrs as BatchNormAttrs).heldTrain === true }),
+    updatesState: (a) => a.track,
+  },
   inputs: ["x", "weight?", "bias?", "running_mean?", "running_var?", "num_batches_tracked?"],
   infer: ([x, ...rest], a, who) => {
     requireFloat(x, who);

@@ -164,6 +164,12 @@ export interface OpTraits<A = any> {
    * ("Expected more than 1 value per channel when training"); the runtime refuses a share that gives one.
    */
   readonly batchStatistics?: (node: Node) => { readonly perChannel: { readonly c: number; readonly p: number }; readonly inEval: boolean };
+  /**
+   * Writes model state in its kernel (BatchNorm's running statistics in train mode): a program runs it
+   * even when nothing reads its output, as PyTorch's eager call updates them whether or not the
+   * result is used (a GatedGCN's last edge BatchNorm, whose edges the readout drops).
+   */
+  readonly updatesState?: (attrs: A) => boolean;
   /** A running combination along one dim (cumsum, cumprod): the scan kernel's line program. */
   readonly scan?: (attrs: A) => ScanProgram;
   /** A reduction over dims (sum, mean, amax): the reduce kernel folds with it. */

@@ -31,6 +31,7 @@ import { recordModes } from "../module-modes.ts";
 import { callWithHooks } from "../module-hooks.ts";
 import { isComplexMethod } from "../complex.ts";
 import { bindArgs, opt } from "../args.ts";
+import { argumentsBoundAt, noteParameterFloat } from "../float-literals.ts";
 
 /** The operators that assign to their left side (this.x = …, this.x ??= …, this.n += …). */
 const ASSIGNMENTS = new Set([
@@ -333,9 +334,16 @@ export class Interpreter extends PropertyEvaluator {
     const hasRest = params.some((p) => p.isRestParameter());
     if (args.length < required || (!hasRest && args.length > params.length))
       fail("wrongArgumentCount", `${who} expects ${required === params.length ? required : `${required} to ${params.length}`} argument${params.length === 1 ? "" : "s"}, got ${args.length}`, site.loc);
+    const written = argumentsBoundAt(site, params[0]?.getParent());
     params.forEach((p, i) => {
       let v: Value = p.isRestParameter() ? args.slice(i) : args[i];
-      if (v === undefined && p.hasInitializer()) v = this.evalExpr(p.getInitializerOrThrow(), scope);
+      let from = p.isRestParameter() ? undefined : written?.[i];
+      if (v === undefined && p.hasInitializer()) {
+        v = this.evalExpr(p.getInitializerOrThrow(), scope);
+        from = p.getInitializerOrThrow();
+      }
+      // torch.tensor(target_real_label) of a `target_real_label = 1.0` parameter is float32, as in PyTorch
+      noteParameterFloat(p, v, from);
       this.bindPattern(p.getNameNode(), v, scope, true);
     });
   }

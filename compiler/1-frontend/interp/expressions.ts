@@ -22,6 +22,20 @@ import { ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
 import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
 
 /** Whether `e` is the outermost expression of an optional chain: a?.b.c is, a?.b in it is not; (a?.b).c ends at the parentheses. */
+/**
+ * `for (let i = 0; i < x.size(0); i++) t[i].indexAdd_(0, l[i], m[i])` (CleanRL's C51 projection): a loop
+ * over the samples, which each replica would run over its own share. The batch is a tensor dim, so the
+ * loop is one op over it.
+ */
+const PER_SAMPLE_LOOP_HINT =
+  ": a loop over the batch's samples is one op over the batch dim — t[i].indexAdd_(0, idx[i], v[i]) for each i is t.scatterAdd_(1, idx, v), t[i] = f(x[i]) is f of the whole batch (with F.arange(x.size(0)) to index each sample's row)";
+
+function isLoopCondition(e: TsNode): boolean {
+  const parent = e.getParent();
+  if (parent !== undefined && TsNode.isForStatement(parent)) return parent.getCondition() === e;
+  return parent !== undefined && TsNode.isWhileStatement(parent) && parent.getExpression() === e;
+}
+
 function endsOptionalChain(e: TsNode): boolean {
   if (!(e.getFlags() & ts.NodeFlags.OptionalChain)) return false;
   const parent = e.getParent();
@@ -407,7 +421,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (bitOps.has(op))
       return fail("nonConstant", `'${symbol}' on the batch size: the batch size is known only at run time, and a bit operation on it (B >> 1, B | 0) is no multiple of it, which is all a size may be (only k·Batch × n and k·Batch / n stay symbolic)`, locOf(e));
     if ((op === SyntaxKind.LessThanToken || op === SyntaxKind.GreaterThanToken || op === SyntaxKind.LessThanEqualsToken || op === SyntaxKind.GreaterThanEqualsToken))
-      return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
+      return fail("dataDependentControlFlow", `this comparison depends on the batch size, which is known only at run time${isLoopCondition(e) ? PER_SAMPLE_LOOP_HINT : ""}`, locOf(e));
     // since the batch size is a number in tensor arithmetic (op batch_size), b − 1 has a way to be written
     return fail("nonConstant", `'${symbol}' with the batch size is not a compile-time constant; only whole multiples of it (b * 2) stay numbers: give b itself to tensor arithmetic (x.add(b).sub(1) for x + (b - 1)), F.full, F.arange(b) or view/reshape`, locOf(e));
   }

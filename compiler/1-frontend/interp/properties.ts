@@ -398,6 +398,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
     const param = m.params.find((d) => d.local === name || d.local === snake(name));
     if (param && this.phase !== "forward" && m.isLayer) return m.tied.get(param.local) ?? new LayerParamRef(m, param.local);
+    if (declared && this.phase !== "forward") return fail("nonConstant", layerStateInConstructor(`${m.typeName}.${name}`), site.loc);
     if (declared) return fail("nonConstant", `${m.typeName}.${name} is a tensor, which exists only inside forward`, site.loc);
     // a layer's settings (this.conv.outChannels, m.kernelSize[0]), as PyTorch's attributes; a copy, so that changing it changes nothing unseen
     const setting = m.config && (Object.hasOwn(m.config, name) ? m.config[name] : Object.hasOwn(m.config, camel(name)) ? m.config[camel(name)] : undefined);
@@ -861,3 +862,15 @@ function refuseInModeOverride(obj: Value, name: string, site: CallSite): void {
   fail("unsupportedSyntax", `an overridden train(mode) may set modules' modes (m.eval(), m.train(mode)) and parameters' requiresGrad, nothing else: it sets '${name}' here, which model.train() would change at run time; set it in the constructor`, site.loc);
 }
 
+/**
+ * A layer's buffer (BatchNorm's running_mean) read in a constructor. Its values are made when the model
+ * is created and change as it trains, so there are none to compute with there. The port that reaches for
+ * them is a re-parameterization from trained values (RepVGG's switch_to_deploy, a conv–BN fold), which
+ * works on the state dict after training.
+ */
+function layerStateInConstructor(what: string): string {
+  return (
+    `${what} is the layer's state: a constructor has no values of it to compute with (they are made when the model is created and change as it trains); ` +
+    `read it in forward, or fold trained values outside the model — RepVGG's switch_to_deploy or a conv–BatchNorm fusion computes the fused weights from stateDict() and loadStateDict()s them into a build of the fused model`
+  );
+}
