@@ -317,20 +317,26 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** this + alpha·other (torch.add's alpha) */
   add(other: Tensor | number, options: { alpha?: number }): Tensor;
   add(options: { other: Tensor | number; alpha?: number }): Tensor;
+  /** a complex operand makes the result complex (S4D's -exp(logAReal) + 1j·AImag) */
+  add(other: ComplexTensor): ComplexTensor;
   sub(other: Tensor | number): Tensor;
   sub(options: { other: Tensor | number }): Tensor;
   sub(other: Tensor | number, options: { alpha?: number }): Tensor;
   sub(options: { other: Tensor | number; alpha?: number }): Tensor;
+  sub(other: ComplexTensor): ComplexTensor;
   mul(other: Tensor | number): Tensor;
   mul(options: { other: Tensor | number }): Tensor;
+  mul(other: ComplexTensor): ComplexTensor;
   div(other: Tensor | number): Tensor;
   div(options: { other: Tensor | number }): Tensor;
   /** torch.div(x, y, rounding_mode=…): the quotient rounded down ("floor") or toward zero ("trunc"); int32 operands give int32. */
   div(other: Tensor | number, options: { roundingMode: "floor" | "trunc" | null }): Tensor;
   div(options: { other: Tensor | number; roundingMode: "floor" | "trunc" | null }): Tensor;
+  div(other: ComplexTensor): ComplexTensor;
   /** `other - this`, as torch.rsub. */
   rsub(other: Tensor | number): Tensor;
   rsub(options: { other: Tensor | number }): Tensor;
+  rsub(other: ComplexTensor): ComplexTensor;
   pow(exponent: number | Tensor): Tensor;
   pow(options: { exponent: number | Tensor }): Tensor;
   neg(): Tensor;
@@ -755,8 +761,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   tile(dims: readonly number[]): Tensor;
   tile(...dims: number[]): Tensor;
   tile(options: { dims: readonly number[] }): Tensor;
-  /** each element `repeats` times in a row along dim (the flattened tensor without one); an integer count */
-  repeatInterleave(repeats: number, dim?: number): Tensor;
+  /** each element `repeats` times in a row along dim (the flattened tensor without one); an integer count, or a tensor of per-element counts made from constants (F.tensor([1, 2, 3])) */
+  repeatInterleave(repeats: number | Tensor, dim?: number): Tensor;
   repeatInterleave(options: { repeats: number; dim?: number }): Tensor;
   repeatInterleave(repeats: number, options: { dim?: number }): Tensor;
   movedim(source: number, destination: number): Tensor;
@@ -3658,6 +3664,9 @@ export namespace F {
    */
   function einsum(equation: string, ...operands: Tensor[]): Tensor;
   function einsum(equation: string, operands: readonly Tensor[]): Tensor;
+  /** complex operands (S4D's Vandermonde kernel): a complex result */
+  function einsum(equation: string, ...operands: (Tensor | ComplexTensor)[]): ComplexTensor;
+  function einsum(equation: string, operands: readonly (Tensor | ComplexTensor)[]): ComplexTensor;
   function cat(tensors: readonly Tensor[], dim?: number): Tensor;
   function cat(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */
@@ -3695,12 +3704,16 @@ export namespace F {
   // torch's function forms of tensor methods, the tensor first: F.sum(x, 1) is x.sum(1), F.transpose(x, 1, 2) is x.transpose(1, 2)
   function add(input: Tensor, other: Tensor | number, options?: { alpha?: number }): Tensor;
   function add(input: Tensor, options: { other: Tensor | number; alpha?: number }): Tensor;
+  function add(input: Tensor | ComplexTensor, other: ComplexTensor): ComplexTensor;
   function sub(input: Tensor, other: Tensor | number, options?: { alpha?: number }): Tensor;
   function sub(input: Tensor, options: { other: Tensor | number; alpha?: number }): Tensor;
+  function sub(input: Tensor | ComplexTensor, other: ComplexTensor): ComplexTensor;
   function mul(input: Tensor, other: Tensor | number): Tensor;
   function mul(input: Tensor, options: { other: Tensor | number }): Tensor;
+  function mul(input: Tensor | ComplexTensor, other: ComplexTensor): ComplexTensor;
   function div(input: Tensor, other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): Tensor;
   function div(input: Tensor, options: { other: Tensor | number; roundingMode?: "floor" | "trunc" | null }): Tensor;
+  function div(input: Tensor | ComplexTensor, other: ComplexTensor): ComplexTensor;
   function rsub(input: Tensor, other: Tensor | number): Tensor;
   function rsub(input: Tensor, options: { other: Tensor | number }): Tensor;
   function sum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;
@@ -3788,7 +3801,7 @@ export namespace F {
   function flip(input: Tensor, options: { dims: readonly number[] }): Tensor;
   function tile(input: Tensor, dims: readonly number[]): Tensor;
   function tile(input: Tensor, options: { dims: readonly number[] }): Tensor;
-  function repeatInterleave(input: Tensor, repeats: number, dim?: number): Tensor;
+  function repeatInterleave(input: Tensor, repeats: number | Tensor, dim?: number): Tensor;
   function repeatInterleave(input: Tensor, options: { repeats: number; dim?: number }): Tensor;
   function repeatInterleave(input: Tensor, repeats: number, options: { dim?: number }): Tensor;
   function select(input: Tensor, dim: number, index: number): Tensor;
