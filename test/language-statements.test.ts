@@ -63,9 +63,14 @@ describe("loops: while, do-while, break and continue", () => {
     expect(output(model(FC, "for (let i = 0; ; i++) { x = this.fc(x); if (i === 2) return x; } ", "x: Tensor<[Batch, 4]>"))).toEqual(THRICE);
   });
 
-  it("a loop that never ends and a condition on tensor values are refused where written; a labeled break leaves the loop it names", () => {
+  it("a loop that never ends, a condition on tensor values and a loop while one holds are refused where written; a labeled break leaves the loop it names", () => {
     expect(first(model(FC, "let i = 0;\n    while (i < 3) { x = this.fc(x); }\n    return x;"))).toMatch(/^TSDP2008 7: this loop ran 100000 times/);
-    expect(first(model(FC, "while (x.sum().gt(0)) { x = this.fc(x); }\n    return x;"))).toMatch(/^TSDP2007 6: this condition depends on tensor values, which are known only when the model runs; to choose between values by it, compute both and select per element: F\.where\(cond, a, b\)/);
+    expect(first(model(FC, "if (x.sum().gt(0)) { x = this.fc(x); }\n    return x;"))).toMatch(/^TSDP2007 6: this condition depends on tensor values, which are known only when the model runs; to choose between values by it, compute both and select per element: F\.where\(cond, a, b\)/);
+    // a loop's own advice (the Universal Transformer's ACT: while ((hp < threshold) & (n < max_hop)).any()), in each loop form
+    const loopAdvice = /^TSDP2007 6: this loop's condition depends on tensor values, so how many times it runs is known only when the model runs; run it a fixed number of times, the bound the condition also checks .*and keep finished elements unchanged with masks/;
+    expect(first(model(FC, "while (x.sum().gt(0)) { x = this.fc(x); }\n    return x;"))).toMatch(loopAdvice);
+    expect(first(model(FC, "for (let i = 0; x.sum().gt(i); i++) { x = this.fc(x); }\n    return x;"))).toMatch(loopAdvice);
+    expect(first(model(FC, "do { x = this.fc(x); } while (x.sum().gt(0));\n    return x;"))).toMatch(/^TSDP2007 \d: this loop's condition depends on tensor values/);
     expect(output(model(FC, "outer: for (let i = 0; i < 2; i++) { for (;;) { x = this.fc(x); break outer; } }\n    return x;"))).toEqual(ONCE);
     expect(first(model(FC, "for (;;) { break outer; }\n    return x;"))).toMatch(/^TSDP2001 6: break outer: no statement around it in this function is labeled 'outer'/);
   });
