@@ -215,6 +215,8 @@ describe("JavaScript's globals and array methods that configuration code uses", 
     ["Object.keys", "[Object.keys({ b: 1, a: 2 }).concat(Object.values({ c: 3 }) as never[]), ['b', 'a', 3]]"],
     ["Object.fromEntries and Object.assign", "[Object.values(Object.assign(Object.fromEntries([['a', 1], ['b', 2]]), { b: 5 }, { c: 6 })), [1, 5, 6]]"],
     ["Math", "[[Math.sign(-3), Math.cbrt(27), Math.log10(1000), Math.hypot(3, 4), Math.hypot(1, 2, 2), Math.atan2(1, 1) * 4 / Math.PI, Math.max(...[1, 5, 2])], [-1, 3, 3, 5, 3, 1, 5]]"],
+    // port73: BigBird's fixed random blocks picked by a seeded mulberry32 (Math.imul, >>>, ^); Math.imul was TSDP2011
+    ["Math.imul and Math.clz32 (a seeded integer hash)", "[[Math.imul(0x6d2b79f5, 0x7fffffff), Math.imul(-5, 12), Math.clz32(1), ((Math.imul(7 ^ (7 >>> 15), 1 | 7) >>> 0) % 1000)], [315917835, -60, 31, 49]]"],
     ["Array(n), new Array(n), Array.of", "[[Array(3).fill(0), new Array(2).fill(7), Array.of(1, 2), Array(1, 2)].flat(), [0, 0, 0, 7, 7, 1, 2, 1, 2]]"],
     ["Number, String, Boolean, parseInt, parseFloat, isNaN", "[[Number('2.5'), String(4) + 'x', Boolean(0), parseInt('12px'), parseInt('ff', 16), parseFloat('1.5e3'), isNaN(Number('a')), Number.isNaN(NaN), Number.parseInt('7')], [2.5, '4x', false, 12, 255, 1500, true, true, 7]]"],
     ["find, findIndex, findLast, lastIndexOf, keys, values", "[[[4, 5, 6].find((v) => v > 4), [4, 5, 6].findIndex((v) => v > 4), [4, 5, 6].findLast((v) => v < 6), [1, 2, 1].lastIndexOf(1), [...[7, 8].keys()], [7, 8].values()].flat(), [5, 1, 5, 2, 0, 1, 7, 8]]"],
