@@ -247,7 +247,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const why =
       field instanceof ModuleValue || field instanceof ParameterValue ? `this.${name} is ${describe(field)}, fixed when the model is built`
       : m.kind !== "user" ? `${m.typeName} has no attribute forward may set`
-      : this.readAttributes.get(m)?.has(name) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
+      : this.readAttributes.get(m)?.has(name) && !sameValues(field, value) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
       : this.assumedMode !== undefined ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test`
       : undefined;
     const attributes = this.callAttributes.get(m) ?? new Map<string, Value>();
@@ -861,3 +861,11 @@ function refuseInModeOverride(obj: Value, name: string, site: CallSite): void {
   fail("unsupportedSyntax", `an overridden train(mode) may set modules' modes (m.eval(), m.train(mode)) and parameters' requiresGrad, nothing else: it sets '${name}' here, which model.train() would change at run time; set it in the constructor`, site.loc);
 }
 
+/**
+ * Whether forward's new value of an attribute is the constructor's tensor itself: SincNet's
+ * `self.n_ = self.n_.to(waveforms.device)` moves a constant to the input's device, which every
+ * call does alike, so no value carries from one call to the next.
+ */
+function sameValues(field: Value, value: Value): boolean {
+  return field instanceof TensorValue && value instanceof TensorValue && field.node === value.node;
+}
