@@ -524,11 +524,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   argmin(dim: number, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
   argmin(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
-  /** dtype: "float32" only (what tsdp computes it in; Hugging Face's softmax(…, dtype=torch.float32)) */
-  softmax(dim: number, options?: { dtype?: "float32" }): Tensor;
-  softmax(options: { dim: number; dtype?: "float32" }): Tensor;
-  logSoftmax(dim: number, options?: { dtype?: "float32" }): Tensor;
-  logSoftmax(options: { dim: number; dtype?: "float32" }): Tensor;
+  /** dtype: float32 (what tsdp computes it in; Hugging Face's softmax(…, dtype=torch.float32), or dtype=scores.dtype, typed DType: int32 is refused when compiled) */
+  softmax(dim: number, options?: { dtype?: DType }): Tensor;
+  softmax(options: { dim: number; dtype?: DType }): Tensor;
+  logSoftmax(dim: number, options?: { dtype?: DType }): Tensor;
+  logSoftmax(options: { dim: number; dtype?: DType }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   cumsum(dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
   cumsum(options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
@@ -2714,8 +2714,8 @@ export namespace F {
     expm1(input: Tensor): Tensor; log1p(input: Tensor): Tensor; logsumexp(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
     logsumexp(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
     logsumexp(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
-    logSoftmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; softmax(input: Tensor, dim: number, dtype?: "float32"): Tensor;
-    logSoftmax(input: Tensor, options: { dim: number; dtype?: "float32" }): Tensor; softmax(input: Tensor, options: { dim: number; dtype?: "float32" }): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
+    logSoftmax(input: Tensor, dim: number, dtype?: DType): Tensor; softmax(input: Tensor, dim: number, dtype?: DType): Tensor;
+    logSoftmax(input: Tensor, options: { dim: number; dtype?: DType }): Tensor; softmax(input: Tensor, options: { dim: number; dtype?: DType }): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
     xlogy(input: Tensor, options: { other: Tensor | number }): Tensor;
     sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; logit(input: Tensor, options?: { eps?: number }): Tensor; round(input: Tensor, options?: { decimals?: number }): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
     gammaln(input: Tensor): Tensor; digamma(input: Tensor): Tensor; psi(input: Tensor): Tensor; polygamma(n: number, input: Tensor): Tensor; multigammaln(input: Tensor, p: number): Tensor;
@@ -2849,10 +2849,10 @@ export namespace F {
   function rrelu(x: Tensor, lower?: number, upper?: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
   function rrelu(x: Tensor, lower?: number, options?: { upper?: number; training?: boolean; inplace?: boolean }): Tensor;
   function rrelu(x: Tensor, options: { lower?: number; upper?: number; training?: boolean; inplace?: boolean }): Tensor;
-  function softmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
-  function softmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
-  function logSoftmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
-  function logSoftmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
+  function softmax(x: Tensor, dim?: number | null, options?: { dtype?: DType }): Tensor;
+  function softmax(x: Tensor, options: { dim?: number | null; dtype?: DType }): Tensor;
+  function logSoftmax(x: Tensor, dim?: number | null, options?: { dtype?: DType }): Tensor;
+  function logSoftmax(x: Tensor, options: { dim?: number | null; dtype?: DType }): Tensor;
   function softmin(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
   function softmin(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function tanhshrink(x: Tensor): Tensor;
