@@ -317,20 +317,26 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** this + alpha·other (torch.add's alpha) */
   add(other: Tensor | number, options: { alpha?: number }): Tensor;
   add(options: { other: Tensor | number; alpha?: number }): Tensor;
+  /** a complex operand makes the result complex (S4D's -exp(logAReal) + 1j·AImag) */
+  add(other: ComplexTensor): ComplexTensor;
   sub(other: Tensor | number): Tensor;
   sub(options: { other: Tensor | number }): Tensor;
   sub(other: Tensor | number, options: { alpha?: number }): Tensor;
   sub(options: { other: Tensor | number; alpha?: number }): Tensor;
+  sub(other: ComplexTensor): ComplexTensor;
   mul(other: Tensor | number): Tensor;
   mul(options: { other: Tensor | number }): Tensor;
+  mul(other: ComplexTensor): ComplexTensor;
   div(other: Tensor | number): Tensor;
   div(options: { other: Tensor | number }): Tensor;
   /** torch.div(x, y, rounding_mode=…): the quotient rounded down ("floor") or toward zero ("trunc"); int32 operands give int32. */
   div(other: Tensor | number, options: { roundingMode: "floor" | "trunc" | null }): Tensor;
   div(options: { other: Tensor | number; roundingMode: "floor" | "trunc" | null }): Tensor;
+  div(other: ComplexTensor): ComplexTensor;
   /** `other - this`, as torch.rsub. */
   rsub(other: Tensor | number): Tensor;
   rsub(options: { other: Tensor | number }): Tensor;
+  rsub(other: ComplexTensor): ComplexTensor;
   pow(exponent: number | Tensor): Tensor;
   pow(options: { exponent: number | Tensor }): Tensor;
   neg(): Tensor;
@@ -518,11 +524,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
   argmin(dim: number, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
   argmin(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
-  /** dtype: "float32" only (what tsdp computes it in; Hugging Face's softmax(…, dtype=torch.float32)) */
-  softmax(dim: number, options?: { dtype?: "float32" }): Tensor;
-  softmax(options: { dim: number; dtype?: "float32" }): Tensor;
-  logSoftmax(dim: number, options?: { dtype?: "float32" }): Tensor;
-  logSoftmax(options: { dim: number; dtype?: "float32" }): Tensor;
+  /** dtype: float32 (what tsdp computes it in; Hugging Face's softmax(…, dtype=torch.float32), or dtype=scores.dtype, typed DType: int32 is refused when compiled) */
+  softmax(dim: number, options?: { dtype?: DType }): Tensor;
+  softmax(options: { dim: number; dtype?: DType }): Tensor;
+  logSoftmax(dim: number, options?: { dtype?: DType }): Tensor;
+  logSoftmax(options: { dim: number; dtype?: DType }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   cumsum(dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
   cumsum(options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
@@ -755,7 +761,6 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   tile(dims: readonly number[]): Tensor;
   tile(...dims: number[]): Tensor;
   tile(options: { dims: readonly number[] }): Tensor;
-  /** each element `repeats` times in a row along dim (the flattened tensor without one); an integer count */
   /** repeats: one count for every element, or counts per element known when compiled (a list, or F.tensor of them); a one-element list or tensor is one count (PyTorch broadcasts it). Without a dim, the flattened tensor's elements (the batch must be first) */
   repeatInterleave(repeats: number | readonly number[] | Tensor, dim?: number): Tensor;
   repeatInterleave(options: { repeats: number | readonly number[] | Tensor; dim?: number }): Tensor;
@@ -2709,8 +2714,8 @@ export namespace F {
     expm1(input: Tensor): Tensor; log1p(input: Tensor): Tensor; logsumexp(input: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
     logsumexp(input: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
     logsumexp(input: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
-    logSoftmax(input: Tensor, dim: number, dtype?: "float32"): Tensor; softmax(input: Tensor, dim: number, dtype?: "float32"): Tensor;
-    logSoftmax(input: Tensor, options: { dim: number; dtype?: "float32" }): Tensor; softmax(input: Tensor, options: { dim: number; dtype?: "float32" }): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
+    logSoftmax(input: Tensor, dim: number, dtype?: DType): Tensor; softmax(input: Tensor, dim: number, dtype?: DType): Tensor;
+    logSoftmax(input: Tensor, options: { dim: number; dtype?: DType }): Tensor; softmax(input: Tensor, options: { dim: number; dtype?: DType }): Tensor; xlogy(input: Tensor, other: Tensor | number): Tensor;
     xlogy(input: Tensor, options: { other: Tensor | number }): Tensor;
     sinc(input: Tensor): Tensor; logit(input: Tensor, eps?: number): Tensor; logit(input: Tensor, options?: { eps?: number }): Tensor; round(input: Tensor, options?: { decimals?: number }): Tensor; ndtr(input: Tensor): Tensor; entr(input: Tensor): Tensor;
     gammaln(input: Tensor): Tensor; digamma(input: Tensor): Tensor; psi(input: Tensor): Tensor; polygamma(n: number, input: Tensor): Tensor; multigammaln(input: Tensor, p: number): Tensor;
@@ -2844,10 +2849,10 @@ export namespace F {
   function rrelu(x: Tensor, lower?: number, upper?: number, options?: { training?: boolean; inplace?: boolean }): Tensor;
   function rrelu(x: Tensor, lower?: number, options?: { upper?: number; training?: boolean; inplace?: boolean }): Tensor;
   function rrelu(x: Tensor, options: { lower?: number; upper?: number; training?: boolean; inplace?: boolean }): Tensor;
-  function softmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
-  function softmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
-  function logSoftmax(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
-  function logSoftmax(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
+  function softmax(x: Tensor, dim?: number | null, options?: { dtype?: DType }): Tensor;
+  function softmax(x: Tensor, options: { dim?: number | null; dtype?: DType }): Tensor;
+  function logSoftmax(x: Tensor, dim?: number | null, options?: { dtype?: DType }): Tensor;
+  function logSoftmax(x: Tensor, options: { dim?: number | null; dtype?: DType }): Tensor;
   function softmin(x: Tensor, dim?: number | null, options?: { dtype?: "float32" }): Tensor;
   function softmin(x: Tensor, options: { dim?: number | null; dtype?: "float32" }): Tensor;
   function tanhshrink(x: Tensor): Tensor;
@@ -3668,6 +3673,9 @@ export namespace F {
    */
   function einsum(equation: string, ...operands: Tensor[]): Tensor;
   function einsum(equation: string, operands: readonly Tensor[]): Tensor;
+  /** complex operands (S4D's Vandermonde kernel): a complex result */
+  function einsum(equation: string, ...operands: (Tensor | ComplexTensor)[]): ComplexTensor;
+  function einsum(equation: string, operands: readonly (Tensor | ComplexTensor)[]): ComplexTensor;
   function cat(tensors: readonly Tensor[], dim?: number): Tensor;
   function cat(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
   /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */
@@ -3705,12 +3713,16 @@ export namespace F {
   // torch's function forms of tensor methods, the tensor first: F.sum(x, 1) is x.sum(1), F.transpose(x, 1, 2) is x.transpose(1, 2)
   function add(input: Tensor, other: Tensor | number, options?: { alpha?: number }): Tensor;
   function add(input: Tensor, options: { other: Tensor | number; alpha?: number }): Tensor;
+  function add(input: Tensor | ComplexTensor, other: ComplexTensor): ComplexTensor;
   function sub(input: Tensor, other: Tensor | number, options?: { alpha?: number }): Tensor;
   function sub(input: Tensor, options: { other: Tensor | number; alpha?: number }): Tensor;
+  function sub(input: Tensor | ComplexTensor, other: ComplexTensor): ComplexTensor;
   function mul(input: Tensor, other: Tensor | number): Tensor;
   function mul(input: Tensor, options: { other: Tensor | number }): Tensor;
+  function mul(input: Tensor | ComplexTensor, other: ComplexTensor): ComplexTensor;
   function div(input: Tensor, other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): Tensor;
   function div(input: Tensor, options: { other: Tensor | number; roundingMode?: "floor" | "trunc" | null }): Tensor;
+  function div(input: Tensor | ComplexTensor, other: ComplexTensor): ComplexTensor;
   function rsub(input: Tensor, other: Tensor | number): Tensor;
   function rsub(input: Tensor, options: { other: Tensor | number }): Tensor;
   function sum(input: Tensor, dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | "int32" | "int64" }): Tensor;

@@ -102,6 +102,41 @@ export class M extends nn.Module {
     out.forEach((v, i) => expect(v, `element ${i}`).toBeCloseTo(want[i], 12));
   });
 
+  it("a real tensor's add, sub, mul, div and rsub of a complex operand are complex, x as x + 0i (S4D's -exp(log_A_real) + 1j·A_imag)", () => {
+    // PyTorch promotes float32 ⊕ complex64 to complex64 (c10/core/ScalarType.h promoteTypes); main refused
+    // x.add(z) with TSDP3003 "add expects a tensor or a number, got a complex tensor"
+    const src = `export class M extends nn.Module {
+  forward(a: Tensor<[Batch, 2]>, r: Tensor<[Batch, 1]>) {
+    const z = F.complex(a.index(":", 0), a.index(":", 1));
+    const x = r.squeeze(1);
+    const parts = (v: any) => F.viewAsReal(v);
+    return F.cat([parts(x.add(z)), parts(x.sub(z)), parts(x.mul(z)), parts(x.div(z)), parts(x.rsub(z)), parts(F.add(x, z)), parts(F.mul(x, z))], 1);
+  }
+}`;
+    const a = [1.5, -0.5, -2, 3];
+    const r = [3, -0.5];
+    const [out] = run(src, { a: { shape: [2, 2], data: a }, r: { shape: [2, 1], data: r } });
+    const want: number[] = [];
+    for (let n = 0; n < 2; n++) {
+      const [u, v, x] = [a[2 * n], a[2 * n + 1], r[n]];
+      const d = u * u + v * v;
+      // x/(u + vi) = x(u − vi)/(u² + v²)
+      want.push(x + u, v, x - u, -v, x * u, x * v, (x * u) / d, (-x * v) / d, u - x, v, x + u, v, x * u, x * v);
+    }
+    expect(out.length).toBe(want.length);
+    out.forEach((v, i) => expect(v, `element ${i}`).toBeCloseTo(want[i], 12));
+    expect(
+      gradCheck(`export class M extends nn.Module {
+  w = new nn.Parameter(F.randn([3]));
+  forward(x: Tensor<[Batch, 3, 2]>) {
+    const z = F.viewAsComplex(x);
+    return F.viewAsReal(F.exp(this.w).neg().add(z).div(this.w.add(3)).mul(z)).flatten(1);
+  }
+}
+`).checked,
+    ).toBeGreaterThan(5);
+  });
+
   it("a complex value chosen by the mode joins each part", () => {
     const src = `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2]>) {\n    const z = F.viewAsComplex(x);\n    return F.viewAsReal(this.training ? z : z.conj());\n  }\n}\n`;
     const { graph } = lowerSource(header + src);
@@ -122,10 +157,15 @@ export class M extends nn.Module {
     ).toBeGreaterThan(10);
   });
 
-  it("refuses a complex result, an in-place change, and a view_as_complex of a last dim other than 2", () => {
+  it("refuses a complex result, an in-place change, a complex factory dtype and a view_as_complex of a last dim other than 2", () => {
     const model = (body: string) => `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3, 2]>) {\n    ${body}\n  }\n}\n`;
     expect(first(model("return F.viewAsComplex(x);"))).toMatch(/^TSDP4005 \d+: forward returns a complex tensor/);
     expect(first(model("const z = F.viewAsComplex(x);\n    z.mul_(2);\n    return x;"))).toMatch(/^TSDP2001 \d+: mul_: complex tensors are changed out of place/);
+    // torch.randn(..., dtype=torch.cfloat): each part N(0, 1/2) ("For complex dtypes, the tensor is i.i.d. sampled
+    // from a complex normal distribution with zero mean and unit variance", torch.randn's docs); the message says so
+    expect(first(`export class M extends nn.Module {\n  c = new nn.Parameter(F.viewAsReal(F.randn(3, 2, { dtype: (F as any).cfloat })));\n  forward(x: Tensor<[Batch, 3, 2]>) {\n    return x.mul(this.c);\n  }\n}\n`)).toMatch(
+      /^TSDP3001 \d+: F.cfloat is not supported: .*each N\(0, ½\).*new nn.Parameter\(F.randn\(H, N, 2\).mul\(Math.SQRT1_2\)\)/,
+    );
     expect(first(model("return F.viewAsReal(F.viewAsComplex(x.view(-1, 2, 3)));"))).toMatch(/^TSDP4001 \d+: F.viewAsComplex takes a tensor whose last dim is 2 .* got \[Batch, 2, 3\]/);
   });
 });

@@ -72,6 +72,26 @@ describe("nn.Parameter", () => {
     const { gradients } = differentiate(lowerSource(text, "M").graph);
     expect([...gradients.keys()]).toContain("pos");
   });
+  it("nn.Parameter(t, requiresGrad false) in forward is t's values, detached, and registers nothing (cosFormer's get_index)", async () => {
+    // cosFormer (OpenNLPLab/cosFormer): index = np.pi / 2 * torch.arange(1, seq_len + 1).reshape(1, -1, 1);
+    // return nn.Parameter(index, requires_grad=False) — called in forward. PyTorch makes a new leaf of t's
+    // values (nothing registers a local), so no gradient flows through it. Main refused it with TSDP3005.
+    const { differentiate } = await import("../compiler/2-autodiff/backward.ts");
+    const { runReference } = await import("../compiler/reference/interpret.ts");
+    const { nd } = await import("../compiler/reference/ndarray.ts");
+    const forward = "const idx = new nn.Parameter(F.arange(1, 5).reshape(1, 1, -1).mul(Math.PI / 2), { requiresGrad: false });\n    const w = new nn.Parameter(this.s.mul(2), { requiresGrad: false });\n    return x.mul(F.sin(idx.div(4))).add(w);";
+    const text = model("s = new nn.Parameter(F.ones([4]));", forward) + "export const t = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n";
+    const { graph } = lowerSource(text, "M");
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["s"]);
+    const x = Array.from({ length: 12 }, (_, i) => i - 5);
+    const out = Array.from(runReference(graph, { x: nd([1, 3, 4], x) }, initState(graph, 0)).outputs[0].data);
+    out.forEach((v, i) => expect(v).toBeCloseTo(x[i] * Math.sin(((i % 4) + 1) * Math.PI / 8) + 2, 12));
+    // w = Parameter(s·2) is a new leaf: no gradient reaches s through it
+    const { graph: step, gradients } = differentiate(graph);
+    const r = runReference(step, { x: nd([1, 3, 4], x), target: nd([1, 3, 4], x.map((v) => v / 3)) }, initState(graph, 0), { training: true });
+    const g = gradients.get("s");
+    expect(g === undefined ? [0, 0, 0, 0] : Array.from(r.values.get(g)!.data)).toEqual([0, 0, 0, 0]);
+  });
   it("trunc_normal_ with bounds that cut the draws: PyTorch's inverse-CDF draw, every value inside, the truncated moments", () => {
     const { graph } = lowerSource(model("p = new nn.Parameter(F.zeros([20000]));", "return x.mul(this.p.sum());", "nn.init.trunc_normal_(this.p, 0.5, 2, -0.5, 1);"));
     expect(graph.params[0].attrs.init).toEqual({ kind: "normal", std: 2, mean: 0.5, truncated: [-0.5, 0.25] });
@@ -140,7 +160,7 @@ describe("nn.Parameter", () => {
     expect(drawn("this.p = new nn.Parameter(nn.init.orthogonal_(F.empty(3, 3)).mul(2));")).toMatch(/^TSDP2001 mul: a orthogonal initial value made by nn.init can become a parameter or buffer as it is/);
     expect(drawn("this.p = new nn.Parameter(F.cat([F.randn(2), F.zeros(2)]));")).toMatch(/^TSDP2003 F.cat: element 0 is a random draw F.randn\(\[2\]\) made in a constructor/);
     const codes = (fields: string, forward: string, ctor = "") => diagnosticsOf(model(fields, forward, ctor)).map((d) => `${d.code} ${d.message}`);
-    expect(codes("", "return x.add(new nn.Parameter(F.zeros([4])));")[0]).toMatch(/^TSDP\d{4} nn.Parameter is created inside forward/);
+    expect(codes("", "return x.add(new nn.Parameter(F.zeros([4])));")[0]).toMatch(/^TSDP3005 nn.Parameter is created inside forward: .*or new nn.Parameter\(t, \{ requiresGrad: false \}\)/);
     expect(codes("fc = new nn.Linear(4, 4);", "return this.fc(x);", "nn.init.normal_(this.fc, 0, 1);")[0]).toMatch(/TSDP3003 nn.init.normal_ initializes an nn.Parameter/);
     expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.uniform_(this.p, 1, 0);")[0]).toMatch(/TSDP3004 .*must not exceed b, got \[1, 0\]/);
     expect(codes("p = new nn.Parameter(F.zeros([4]));", "return x.add(this.p);", "nn.init.trunc_normal_(this.p, 0, 1, 2, -2);")[0]).toMatch(/TSDP3004 nn.init.trunc_normal_: the lower bound a must be below b, got \[2, -2\]/);

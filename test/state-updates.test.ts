@@ -193,6 +193,16 @@ export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum
     }
   });
 
+  it("forward's this.n_ = this.n_.to(x.device) keeps the constructor's tensor (SincNet's SincConv_fast); a changed value stays refused", () => {
+    // SincNet (mravanelli/SincNet dnn_models.py): self.n_ = self.n_.to(waveforms.device) at the top of forward.
+    // The same tensor every call, so nothing carries between calls; main refused it with TSDP2001
+    const model = (line: string) => `${header}export class M extends nn.Module {\n  n_: Tensor;\n  constructor() { super(); this.n_ = F.arange(3).float().add(1); }\n  forward(x: Tensor<[Batch, 3]>) {\n    ${line}\n    return x.mul(this.n_);\n  }\n}\n`;
+    const { graph } = lowerSource(model("this.n_ = this.n_.to(x.device).to(x.dtype);"));
+    const out = runReference(graph, { x: nd([1, 3], [2, -1, 0.5]) }, initState(graph, 0)).outputs[0].data;
+    expect(Array.from(out)).toEqual([2, -2, 1.5]);
+    expect(diagnosticsOf(model("this.n_ = this.n_.mul(2);")).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP2001 forward cannot set this\.n_: forward read this\.n_ before setting it/);
+  });
+
   it("an attribute forward sets holds for the rest of its call (RevIN's self.mean from its 'norm' call, read by its 'denorm' call)", () => {
     const src = `${header}class RevIN extends nn.Module {
   mean!: Tensor;

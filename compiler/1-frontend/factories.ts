@@ -663,11 +663,20 @@ export function initialValue(em: GraphEmitter, who: string, data: Value, at: Sou
   return fail("wrongArgumentType", `${who} takes a tensor made in the constructor (F.zeros, F.ones, F.full, F.arange, F.randn, and math on those), got ${describe(data)}`, at);
 }
 
-/** new nn.Parameter(data, requiresGrad = true), data a tensor made in the constructor. */
-export function parameterClass(em: GraphEmitter, requireConstruct: (who: string, site: CallSite) => void) {
+/**
+ * new nn.Parameter(data, requiresGrad = true), data a tensor made in the constructor. In forward,
+ * `nn.Parameter(t, requires_grad=False)` (cosFormer's `get_index`) is a constant: a new leaf holding
+ * t's values that nothing registers or trains, and no gradient reaches what t was computed from — t
+ * detached. One that requires a gradient stays refused: made anew at every call and never in the
+ * optimizer, it is almost always a parameter meant for the constructor.
+ */
+export function parameterClass(em: GraphEmitter, requireConstruct: (who: string, site: CallSite) => void, inForward: () => boolean) {
   return (args: Value[], site: CallSite): Value => {
-    requireConstruct("nn.Parameter", site);
     const b = bindArgs("nn.Parameter", [arg("data", "any"), opt("requiresGrad", "bool", true)], args, site);
+    if (inForward() && b.data instanceof TensorValue && !b.requiresGrad) return em.tensor("detach", [b.data], {}, "nn.Parameter", site);
+    if (inForward())
+      fail("moduleOutsideConstructor", "nn.Parameter is created inside forward: a new parameter at every call, which no optimizer updates; create it in the constructor (this.w = new nn.Parameter(…)), or, for a constant, pass the tensor itself or new nn.Parameter(t, { requiresGrad: false })", site.loc);
+    requireConstruct("nn.Parameter", site);
     const { shape, init } = initialValue(em, "nn.Parameter", b.data, locOfArg(b, "data", site));
     if (init.kind === "constant" && !Number.isFinite(init.value))
       fail("invalidArgument", `nn.Parameter: a parameter's initial value must be finite, got ${init.value}`, locOfArg(b, "data", site));

@@ -71,6 +71,9 @@ const math = new NamespaceValue(
     mathFn("tanh", Math.tanh),
     mathFn("fround", Math.fround),
     mathFn("hypot", Math.hypot),
+    // integer hashing in a seeded generator (mulberry32, xorshift) that picks fixed random blocks or masks
+    mathFn("imul", Math.imul),
+    mathFn("clz32", Math.clz32),
   ]),
 );
 

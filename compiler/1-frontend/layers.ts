@@ -654,7 +654,7 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["ParameterList", parameterContainerClass(host, "List")],
     ["ParameterDict", parameterContainerClass(host, "Dict")],
     ["ModuleDict", moduleDictClass(host)],
-    ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.em, host.requireConstruct))],
+    ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.em, host.requireConstruct, () => host.inForward()))],
     ["init", new NamespaceValue("nn.init", initNamespaceMembers(host.requireConstruct, host.em))],
     ["utils", utilsNamespace(host)],
   ]);

@@ -26,6 +26,10 @@ export const REFUSED_TENSOR_METHODS: Readonly<Record<string, string>> = {
     "masked_scatter takes the source's elements in order over the whole batch wherever the mask is set, so where each lands depends on the masks of the samples before it (and on another device under data parallelism); place the source per sample instead: F.where(mask, placed, x) with placed gathered from the source at mask.cumsum(dim) − 1 along the sample's own dim",
 };
 
+/** A complex dtype for a factory (S4D's `torch.randn(H, N // 2, dtype=torch.cfloat)`): complex tensors are built from real parts. */
+const complexDtype =
+  "tsdp's complex tensors (complex64) are built from float32 parts — F.complex(re, im), F.polar(abs, angle), F.viewAsComplex(x) — not made by a factory's dtype. torch.randn(…, dtype=torch.cfloat) draws the real and imaginary parts each N(0, ½): S4D's nn.Parameter(torch.view_as_real(torch.randn(H, N, dtype=torch.cfloat))) is new nn.Parameter(F.randn(H, N, 2).mul(Math.SQRT1_2)), and F.viewAsComplex(this.C) reads it as complex in forward";
+
 /** torch.optim's optimizers that tsdp's generated update implements (harness optimizer_update_kernel). */
 const OPTIMIZERS = "optim.SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Adadelta, NAdam and RAdam";
 const notAnOptimizer = (why: string) => `${why}; tsdp's optimizers are ${OPTIMIZERS}`;
@@ -43,6 +47,7 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "optim.ASGD": notAnOptimizer("averaged SGD is not implemented"),
   "optim.Rprop": notAnOptimizer("Rprop is not implemented"),
   "optim.Adafactor": notAnOptimizer("Adafactor is not implemented"),
+  ...Object.fromEntries(["F.cfloat", "F.complex64", "F.cdouble", "F.complex128"].map((name) => [name, complexDtype])),
   "F.Tensor":
     "torch.Tensor(n, m) makes a tensor of that shape with no values set (torch.tensor([...]) is the one of listed values, F.tensor); write F.empty(n, m) and an initializer (nn.init.kaiming_uniform_(w), w.normal_(0, 0.02)), or F.zeros / F.randn",
   "nn.SyncBatchNorm": "statistics across the replicas in the middle of forward are not computed; nn.BatchNorm2d normalizes each replica's share of the batch, as DistributedDataParallel does without SyncBatchNorm",

@@ -18,7 +18,8 @@ import { isContiguous } from "./views.ts";
 import { constantValues } from "./known-values.ts";
 import { queryMethod, queryNames } from "./tensor-queries.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { asShape, BuiltinFunction, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { asShape, BuiltinFunction, ComplexValue, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { complexArithmetic } from "./complex.ts";
 
 // Tensor methods (x.view(...), x.add(y), ...), each lowered to IR ops. Every method here is
 // declared in dsl/index.d.ts; a name missing here is reported as an unknown property.
@@ -145,6 +146,19 @@ function additive(op: "add" | "sub"): Method {
     }
     const scaled = alpha === 1 ? other : typeof other === "number" ? other * alpha : other instanceof TensorValue ? em.tensor("mul", [other, em.constant(alpha, site)], {}, op, site) : other;
     return em.tensor(op, [x, operand(scaled, op, site, em)], {}, op, site);
+  };
+}
+
+/**
+ * x + z, x − z, x·z, x / z (and z − x, rsub) of a real tensor x and a complex z — S4D's
+ * `-torch.exp(self.log_A_real) + 1j * self.A_imag` — are complex, as PyTorch promotes them: x is x + 0i.
+ */
+function withComplexOther(op: "add" | "sub" | "mul" | "div" | "rsub", real: Method): Method {
+  return (x, args, site, em) => {
+    const other = args[0] instanceof ObjectValue ? args[0].props.get("other") : args[0];
+    if (!(other instanceof ComplexValue)) return real(x, args, site, em);
+    bindArgs(op, [arg("other", "any")], args, site);
+    return op === "rsub" ? complexArithmetic("sub", other, x, site, em, op) : complexArithmetic(op, x, other, site, em, op);
   };
 }
 
@@ -457,7 +471,7 @@ export const tensorMethods: Record<string, Method> = {
     bindArgs("detach", [], args, site);
     return em.tensor("detach", [x], {}, "detach", site);
   },
-  add: additive("add"),
+  add: withComplexOther("add", additive("add")),
   // comparisons give 0/1 float masks (see compiler/ops/select.ts)
   gt: binary("gt"),
   ge: binary("ge"),
@@ -469,10 +483,10 @@ export const tensorMethods: Record<string, Method> = {
   ...sliceMethods,
   // x.index("...", "::2"), x.slice(dim, start, end, step): PyTorch's x[..., ::2] (indexing.ts)
   ...indexingMethods,
-  sub: additive("sub"),
-  mul: binary("mul"),
+  sub: withComplexOther("sub", additive("sub")),
+  mul: withComplexOther("mul", binary("mul")),
   // x.div(x.size(0)): a sum made a mean over the batch (loss.sum() / batch_size), each replica's own batch
-  div: (x, args, site, em) => {
+  div: withComplexOther("div", (x, args, site, em) => {
     if (args[0] instanceof SymInt && args.length === 1) return em.tensor("div_count", [x], { c: args[0].coef, p: 1 }, "div", site);
     // torch.div(a, b, *, rounding_mode="floor" | "trunc"): the quotient rounded (of int32 operands, int32 again);
     // the mode keyword-only, as PyTorch's (x.div(y, "floor") is its TypeError), b may be an option too
@@ -482,13 +496,13 @@ export const tensorMethods: Record<string, Method> = {
       return roundedQuotient(x, b.other, b.roundingMode, "div", site, em);
     }
     return binary("div")(x, args, site, em);
-  },
+  }),
   floorDivide: (x, args, site, em) => roundedQuotient(x, bindArgs("floorDivide", [arg("other", "any")], args, site).other, "floor", "floorDivide", site, em),
-  rsub: (x, args, site, em) => {
+  rsub: withComplexOther("rsub", (x, args, site, em) => {
     const { other } = bindArgs("rsub", [arg("other", "any")], args, site);
     refuseBoolSubtraction(other, x, "rsub", site);
     return em.tensor("sub", [operand(other, "rsub", site, em), x], {}, "rsub", site);
-  },
+  }),
   // rsqrt, erf, floor, … (math-functions.ts, shared with F.rsqrt and the rest)
   ...Object.fromEntries(mathFunctionNames.map((name) => [name, mathMethod(name)])),
   // clampMin, typeAs, mm, norm, … (tensor-spellings.ts)

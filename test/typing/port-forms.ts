@@ -11,7 +11,8 @@
 // port65: torch.min/max(a, b) of operands typed any (a module call's result) is the elementwise form. port64:
 // weight norm's and spectral norm's parameters as attributes of the module they return (conv.weight_v).
 // port69: pool layers' settings (kernelSize, stride, padding) as attributes. port71: F.tensor(v, { dtype: x.dtype }),
-// F.exp and F.abs of a complex tensor.
+// F.exp and F.abs of a complex tensor. port73: a real tensor's add/sub/mul/div/rsub of a complex one and F.einsum
+// of complex operands (S4D's kernel), repeatInterleave with a tensor of constant counts.
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
 class TwinQ extends nn.Module {
@@ -49,6 +50,11 @@ export class PortForms extends nn.Module {
     const y = this.sn(this.wn(this.dropOptions(this.drop(F.linear(x, this.w, this.bias)))));
     // port71: F.exp and F.abs of a complex tensor (Hyena's torch.exp(-1j * f * w))
     const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float()).add(F.exp(F.complex(F.zerosLike(y), y.neg())).real).add(F.abs(F.complex(y, y)));
+    // port73: HF Funnel's torch.softmax(score, dim=-1, dtype=score.dtype) (int32 is refused when compiled, TSDP3004)
+    const probs = F.softmax(y, -1, { dtype: y.dtype }).add(y.logSoftmax(-1, { dtype: y.dtype }));
+    // port73: S4D's A = -exp(log_A_real) + 1j·A_imag and its einsum('hn,hnl->hl', C, exp(K)).real; FastSpeech2's fixed durations
+    const s4d = F.einsum("bn,bn->b", y.neg().add(F.complex(F.zerosLike(y), y)).mul(F.complex(y, y)).div(F.mul(y, F.complex(y, y)).add(1)), F.complex(y, y)).real.unsqueeze(1);
+    const expanded = y.repeatInterleave(F.tensor([1, 1, 1]), 1).add(F.repeatInterleave(y, F.tensor([1, 1, 1]), 1)).add(s4d);
     const drawn = F.randintLike(y, 2, { high: 5 }).add(F.randint(2, { high: 5, size: [y.size(0), 3] }).float());
     // left61: PyTorch's in-place forms the typings lacked (the compiler took them)
     const changed = y.mul(0.5);
@@ -64,6 +70,6 @@ export class PortForms extends nn.Module {
     // port65: SAC's min_qf_pi = torch.min(qf1_pi, qf2_pi) of a module call's results (typed any): a tensor, not a (values, indices) pair
     const [q1, q2] = this.twin(x);
     const minQ: Tensor = F.min(q1, q2).add(F.max(q1, q2)).add(q1.min(q2)).add(q2.max(q1));
-    return minQ.add(masked).add(tied).add(normalized).add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
+    return minQ.add(expanded).add(probs).add(masked).add(tied).add(normalized).add(changed).add(order).add(drawn).add(y.sort(-1, true, { stable: true }).values).add(F.topk(y, 3, { largest: false }).values).add(y.topk(3, -1, { sorted: true }).values);
   }
 }

@@ -247,7 +247,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const why =
       field instanceof ModuleValue || field instanceof ParameterValue ? `this.${name} is ${describe(field)}, fixed when the model is built`
       : m.kind !== "user" ? `${m.typeName} has no attribute forward may set`
-      : this.readAttributes.get(m)?.has(name) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
+      : this.readAttributes.get(m)?.has(name) && !sameValues(field, value) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
       : this.assumedMode !== undefined ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test`
       : undefined;
     const attributes = this.callAttributes.get(m) ?? new Map<string, Value>();
@@ -873,4 +873,13 @@ function layerStateInConstructor(what: string): string {
     `${what} is the layer's state: a constructor has no values of it to compute with (they are made when the model is created and change as it trains); ` +
     `read it in forward, or fold trained values outside the model — RepVGG's switch_to_deploy or a conv–BatchNorm fusion computes the fused weights from stateDict() and loadStateDict()s them into a build of the fused model`
   );
+}
+
+/**
+ * Whether forward's new value of an attribute is the constructor's tensor itself: SincNet's
+ * `self.n_ = self.n_.to(waveforms.device)` moves a constant to the input's device, which every
+ * call does alike, so no value carries from one call to the next.
+ */
+function sameValues(field: Value, value: Value): boolean {
+  return field instanceof TensorValue && value instanceof TensorValue && field.node === value.node;
 }

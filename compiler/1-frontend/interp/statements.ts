@@ -305,6 +305,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
       if (cond && (!bodyFirst || i > 0)) {
         const c = this.evalExpr(cond, scope);
         if (isPoison(c)) return this.poisonedLoop(s, scope);
+        if (c instanceof TensorValue) dataDependentLoop(cond);
         if (!this.truthy(c, cond)) break;
       }
       const done = this.execStatement(s.getStatement(), new Scope(scope));
@@ -516,4 +517,17 @@ function checkDeclaredOnce(stmts: readonly Statement[]): void {
         seen.add(name);
       }
   }
+}
+
+/**
+ * `while (running.any())` — the Universal Transformer's ACT halting, a decoder until every sequence
+ * has ended: the number of runs depends on the data. The compiled form runs to the bound the
+ * condition also checks, with masks that leave finished elements as they were.
+ */
+function dataDependentLoop(cond: Expression): never {
+  return fail(
+    "dataDependentControlFlow",
+    "this loop's condition depends on tensor values, so how many times it runs is known only when the model runs; run it a fixed number of times, the bound the condition also checks (ACT's `n_updates < max_hop`: for (let step = 0; step < maxHop; step++)), and keep finished elements unchanged with masks (F.where(done, previous, updated), or the update weights ACT already multiplies by)",
+    locOf(cond),
+  );
 }
