@@ -761,7 +761,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   tile(dims: readonly number[]): Tensor;
   tile(...dims: number[]): Tensor;
   tile(options: { dims: readonly number[] }): Tensor;
-  /** repeats: one count for every element, or counts per element known when compiled (a list, or F.tensor of them); a one-element list or tensor is one count (PyTorch broadcasts it). Without a dim, the flattened tensor's elements (the batch must be first) */
+  /** each element `repeats` times in a row along dim; repeats: one count for every element, or counts per element known when compiled (a list, or F.tensor of them); a one-element list or tensor is one count (PyTorch broadcasts it). Without a dim, the flattened tensor's elements (the batch must be first) */
   repeatInterleave(repeats: number | readonly number[] | Tensor, dim?: number): Tensor;
   repeatInterleave(options: { repeats: number | readonly number[] | Tensor; dim?: number }): Tensor;
   repeatInterleave(repeats: number | readonly number[] | Tensor, options: { dim?: number }): Tensor;
