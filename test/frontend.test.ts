@@ -332,12 +332,37 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
     const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
     expect(out).toEqual([[1, 0], [1, 1, 1.5, 0, 1, 1], [1, -1, 1.5, 0, 1, -1], [1, 1, 1, 2, 2, 2]]);
   });
+  // PyTorch takes a Python int in each: masked_fill and full_like keep x's dtype (the value cast to
+  // it; a bool x takes True), torch.where of a tensor and an int keeps the tensor's dtype and of two
+  // ints is int64, clamp of an int tensor by ints stays int, int ** int is int (type promotion docs)
+  it("is the value of maskedFill, F.where, clamp's bounds, F.fullLike and pow's exponent, in PyTorch's dtypes", () => {
+    const { graph } = lowerSource(
+      net(`const i = F.arange(b).unsqueeze(1).mul(2);
+    return [x.maskedFill(x.gt(0), b), i.maskedFill(i.gt(0), b), x.gt(0).maskedFill(x.lt(-1), b), F.where(x.gt(0), x, b), F.where(x.gt(0), b, 0), F.where(i.gt(0), i, b),
+      x.mul(10).clamp(0, b), i.clamp(b), x.clampMax(b), F.clamp(x, { min: b }), F.fullLike(x, b), F.fullLike(i, b), x.pow(b), i.pow(b)];`),
+    );
+    expect(graph.outputs.map((o) => `${o.dtype}${o.shape.length}`).join(" ")).toBe("f322 i322 f322 f322 i322 i322 f322 i322 f322 f322 f322 i322 f322 i322");
+    const x = [1, -2, 3.5, 0, 5, -1, 2.5, -0.5, 4];
+    // each output's values at batch B (b = B) from x's first B rows and i = 2·[0, …, B − 1]
+    const want = (B: number) => {
+      const xs = x.slice(0, 3 * B);
+      const i = Array.from({ length: B }, (_, k) => 2 * k);
+      return [
+        xs.map((v) => (v > 0 ? B : v)), i.map((v) => (v > 0 ? B : v)), xs.map((v) => (v < -1 || v > 0 ? 1 : 0)),
+        xs.map((v) => (v > 0 ? v : B)), xs.map((v) => (v > 0 ? B : 0)), i.map((v) => (v > 0 ? v : B)),
+        xs.map((v) => Math.min(Math.max(10 * v, 0), B)), i.map((v) => Math.max(v, B)), xs.map((v) => Math.min(v, B)), xs.map((v) => Math.max(v, B)),
+        xs.map(() => B), i.map(() => B), xs.map((v) => v ** B), i.map((v) => v ** B),
+      ];
+    };
+    for (const B of [2, 3]) {
+      const out = runReference(graph, { x: nd([B, 3], x.slice(0, 3 * B)) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+      expect(out).toEqual(want(B));
+    }
+  });
   it("uses the batch size where an op's argument must be known when compiling: a clear refusal", () => {
     const first = (body: string) => diagnosticsOf(net(body)).map((d) => `${d.code} ${d.message}`)[0];
-    expect(first("return x.pow(b);")).toBe("TSDP2003 pow: exponent cannot depend on the batch size");
     // PyTorch's b - 1 is a Python int; here only c·b is a number: the message says how to write it
     expect(first("return x.add(b - 1);")).toBe("TSDP2003 '-' with the batch size is not a compile-time constant; only whole multiples of it (b * 2) stay numbers: give b itself to tensor arithmetic (x.add(b).sub(1) for x + (b - 1)), F.full, F.arange(b) or view/reshape");
-    expect(first("return x.maskedFill(x.gt(0), b);")).toMatch(/^TSDP3003 maskedFill: value must be a number or a 0-dim tensor, got the batch size/);
     expect(first("return F.arange(1, b).float();")).toMatch(/^TSDP2003 F\.arange over the batch size runs from 0 to it in steps of 1/);
     // not folded as a constant (it was, at batch 1: a mask of [1, 0, 0] selected one column at every batch size)
     expect(first("return x.index(':', F.arange(3).lt(b));")).toMatch(/^TSDP3003 index: a tensor index must be an int32 tensor .*a mask of 0\/1 floats selects a data-dependent count/);

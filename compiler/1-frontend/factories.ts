@@ -126,7 +126,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   };
   /** torch.full(size, x.size(0)): each replica's own batch size (factory.ts batch_size), expanded as a fill. */
   const filledWithBatch = (who: string, shape: Dim[], batch: SymInt, b: Bound, site: CallSite): Value => {
-    const value = em.tensor("batch_size", [], { c: batch.coef }, who, site);
+    const value = em.batchSize(batch, who, site);
     return ofDtype(who, shape.length ? em.tensor("expand", [value], { shape }, who, site) : value, b, site);
   };
   const x = arg("input", "tensor");
@@ -154,7 +154,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
    * x's dtype unless `dtype` says otherwise, as PyTorch's: an int32 fill is the value rounded
    * toward zero; x's values do not matter (a NaN in x gives 0, not NaN).
    */
-  const like = (who: string, valueOf: (b: Bound, site: CallSite) => number, extra: ArgSpec[] = []) =>
+  const like = (who: string, valueOf: (b: Bound, site: CallSite) => number | SymInt, extra: ArgSpec[] = []) =>
     new BuiltinFunction(who, (args, site) => {
       const b = bindArgs(who, [arg("input", "any"), ...extra, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64", "bool"] }), ...placement], args, site);
       // a parameter in a constructor (torch.zeros_like(self.weight)) gives its shape, float32
@@ -163,8 +163,9 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         : b.input instanceof ParameterValue || b.input instanceof LayerParamRef || b.input instanceof ParameterRegion || b.input instanceof StaticTensor ? { shape: b.input.shape, dtype: "f32" }
         : fail("wrongArgumentType", `${who}: input must be a tensor, got ${describe(b.input)}`, locOfArg(b, "input", site));
       const value = valueOf(b, site);
-      integerFill(who, value, b.dtype ?? (input.dtype === "i32" ? "int32" : "float32"), site);
-      const scalar = em.node("full", [], { shape: [], value }, who, site);
+      if (typeof value === "number") integerFill(who, value, b.dtype ?? (input.dtype === "i32" ? "int32" : "float32"), site);
+      // full_like(x, x.size(0)): each replica's own batch, in x's dtype (or the one asked for)
+      const scalar = typeof value === "number" ? em.node("full", [], { shape: [], value }, who, site) : em.batchSize(value, who, site).node;
       const filled = em.tensor("expand", [scalar], { shape: [...input.shape] }, who, site);
       // dtype bool, or a bool input's (zeros_like(mask) keeps its dtype): tsdp's 0/1 mask, a comparison's result (as filledAs's)
       if (b.dtype === "bool" || (b.dtype === null && b.input instanceof TensorValue && isBooleanMask(b.input.node))) return em.tensor("ne", [filled, em.constant(0, site)], {}, who, site);
@@ -288,8 +289,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     ["zerosLike", like("F.zerosLike", () => 0)],
     ["onesLike", like("F.onesLike", () => 1)],
     ["fullLike", like("F.fullLike", (b, site) => {
-      if (typeof b.fillValue !== "number") fail("wrongArgumentType", `F.fullLike: fillValue must be a number, got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
-      return b.fillValue;
+      if (typeof b.fillValue !== "number" && !(b.fillValue instanceof SymInt)) fail("wrongArgumentType", `F.fullLike: fillValue must be a number or x.size(0), got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
+      return b.fillValue as number | SymInt;
     }, [arg("fillValue", "any")])],
     // in forward, a fresh draw on every call (a VAE's noise, drop path's keep mask); in a
     // constructor, a parameter's or buffer's initial value, drawn when the model is created
@@ -368,6 +369,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         // true and false are 1 and 0, and where(c, true, false) (or bool tensors) is a bool mask
         const operand = (v: Value, name: string) =>
           v instanceof TensorValue ? v.node
+          : v instanceof SymInt ? em.batchSize(v, "F.where", site).node
           : typeof v === "boolean" ? em.node("full", [], { shape: [], value: Number(v) }, "F.where", site)
           : typeof v === "number" ? em.node("full", [], writtenAsFloat(site, v) ? { shape: [], value: v, float: true } : { shape: [], value: v }, "F.where", site)
           : fail("wrongArgumentType", `F.where: ${name} must be a tensor, a number or a boolean, got ${describe(v)}`, locOfArg(b, name, site));
@@ -375,7 +377,9 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         const bool = (v: Value) => typeof v === "boolean" || (v instanceof TensorValue && isBooleanMask(v.node));
         if (bool(b.input) && bool(b.other)) return asBoolean(result, em, "F.where", site);
         // torch.where(c, 1, 0): two integers make an int64 tensor (result_type of two Python ints)
-        return integerScalar(b.input, site) && integerScalar(b.other, site) ? em.tensor("to_int", [result], {}, "F.where", site) : result;
+        // (x.size(0) is a Python int too)
+        const whole = (v: Value) => v instanceof SymInt || integerScalar(v, site);
+        return whole(b.input) && whole(b.other) ? em.tensor("to_int", [result], {}, "F.where", site) : result;
       }),
     ],
   ]);
@@ -477,6 +481,7 @@ export const selectionMethods = {
   },
   maskedFill: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const b = bindArgs("maskedFill", [arg("mask", "tensor"), arg("value", "any")], args, site);
+    if (b.value instanceof SymInt) return filledWithBatchWhere(x, b.mask as TensorValue, b.value, site, em);
     // a 0-dim tensor value (Hugging Face's masked_fill(mask, torch.tensor(finfo.min))): its value where the mask is set
     if (b.value instanceof TensorValue) {
       if (b.value.node.shape.length !== 0) fail("shapeMismatch", `maskedFill: value must be a number or a 0-dim tensor, got a tensor of shape ${formatShape(b.value.node.shape)}`, locOfArg(b, "value", site));
@@ -489,6 +494,17 @@ export const selectionMethods = {
     return em.tensor("masked_fill", [x, b.mask], { value: fillValueIn(x, b.value, site, locOfArg(b, "value", site)) }, "maskedFill", site);
   },
 };
+
+/**
+ * x.maskedFill(mask, x.size(0)): PyTorch's Python int cast to x's dtype, each replica's own batch
+ * (factory.ts batch_size). A bool x takes True, as b ≥ 1 is nonzero.
+ */
+function filledWithBatchWhere(x: TensorValue, mask: TensorValue, b: SymInt, site: CallSite, em: GraphEmitter): TensorValue {
+  if (isBooleanMask(x.node)) return em.tensor("masked_fill", [x, mask], { value: 1 }, "maskedFill", site);
+  const batch = em.batchSize(b, "maskedFill", site);
+  const value = x.node.dtype === "i32" ? em.tensor("to_int", [batch], {}, "maskedFill", site) : batch;
+  return em.tensor("where", [mask, em.tensor("expand", [value], { shape: [...x.node.shape] }, "maskedFill", site), x], {}, "maskedFill", site);
+}
 
 function triangleMethod(name: "tril" | "triu", x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value {
   const b = bindArgs(name, [opt("diagonal", "int", 0)], args, site);

@@ -69,8 +69,13 @@ const mathFunctions: Record<string, MathFunction> = {
   // x.pow(e), torch.pow(x, e): a number exponent (one op with the exponent as an attribute), or a
   // tensor one (pow_tensor, powf of the pair, broadcast)
   pow: {
-    args: [arg("exponent", "numberOrTensor")],
+    args: [arg("exponent", "numberOrTensor", { batchSize: true })],
     lower: (x, b, site, em, who) => {
+      // x.pow(x.size(0)): a Python int ≥ 1, so an int x's power stays an int (integerPower of it)
+      if (b.exponent instanceof SymInt) {
+        const e = em.batchSize(b.exponent, who, site);
+        return x.node.dtype === "i32" ? integerPower(x, em.tensor("to_int", [e], {}, who, site), site, em, who) : em.tensor("pow_tensor", [x, e], {}, who, site);
+      }
       if (typeof b.exponent === "number") {
         // int ** 2.0 is a float in PyTorch (a float scalar promotes; float-literals.ts): the float base's power
         if (x.node.dtype === "i32" && writtenAsFloat(site, b.exponent)) return em.tensor("pow", [em.tensor("to_float", [x], {}, who, site)], { exponent: b.exponent }, who, site);
@@ -118,7 +123,7 @@ function integerPower(a: TensorValue, b: TensorValue, site: CallSite, em: GraphE
  */
 const operand = (v: Value, em: GraphEmitter, site: CallSite): Node => {
   if (v instanceof TensorValue) return v.node;
-  if (v instanceof SymInt) return em.tensor("batch_size", [], { c: v.coef }, "x.size(0)", site).node;
+  if (v instanceof SymInt) return em.batchSize(v, "x.size(0)", site).node;
   return em.constant(v as number, site);
 };
 

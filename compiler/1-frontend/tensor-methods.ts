@@ -102,7 +102,7 @@ function operand(v: Value, who: string, site: CallSite, em: GraphEmitter): Tenso
     return new TensorValue(em.constant(v, site));
   }
   // x.size(0) as a number (SimCLR's `arange(b) + b`, `loss * b`): each replica's own batch, an integer (factory.ts batch_size)
-  if (v instanceof SymInt) return em.tensor("batch_size", [], { c: v.coef }, who, site);
+  if (v instanceof SymInt) return em.batchSize(v, who, site);
   return fail("wrongArgumentType", `${who} expects a tensor or a number, got ${describe(v)}`, site.loc);
 }
 
