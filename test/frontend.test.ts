@@ -339,9 +339,10 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
     const { graph } = lowerSource(
       net(`const i = F.arange(b).unsqueeze(1).mul(2);
     return [x.maskedFill(x.gt(0), b), i.maskedFill(i.gt(0), b), x.gt(0).maskedFill(x.lt(-1), b), F.where(x.gt(0), x, b), F.where(x.gt(0), b, 0), F.where(i.gt(0), i, b),
-      x.mul(10).clamp(0, b), i.clamp(b), x.clampMax(b), F.clamp(x, { min: b }), F.fullLike(x, b), F.fullLike(i, b), x.pow(b), i.pow(b)];`),
+      x.mul(10).clamp(0, b), i.clamp(b), x.clampMax(b), F.clamp(x, { min: b }), F.fullLike(x, b), F.fullLike(i, b), x.pow(b), i.pow(b),
+      F.pow(b, x), F.pow(b, i), x.mul(1).fill_(b), i.mul(1).fill_(b), x.gt(0).fill_(b)];`),
     );
-    expect(graph.outputs.map((o) => `${o.dtype}${o.shape.length}`).join(" ")).toBe("f322 i322 f322 f322 i322 i322 f322 i322 f322 f322 f322 i322 f322 i322");
+    expect(graph.outputs.map((o) => `${o.dtype}${o.shape.length}`).join(" ")).toBe("f322 i322 f322 f322 i322 i322 f322 i322 f322 f322 f322 i322 f322 i322 f322 i322 f322 i322 f322");
     const x = [1, -2, 3.5, 0, 5, -1, 2.5, -0.5, 4];
     // each output's values at batch B (b = B) from x's first B rows and i = 2·[0, …, B − 1]
     const want = (B: number) => {
@@ -352,6 +353,7 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
         xs.map((v) => (v > 0 ? v : B)), xs.map((v) => (v > 0 ? B : 0)), i.map((v) => (v > 0 ? v : B)),
         xs.map((v) => Math.min(Math.max(10 * v, 0), B)), i.map((v) => Math.max(v, B)), xs.map((v) => Math.min(v, B)), xs.map((v) => Math.max(v, B)),
         xs.map(() => B), i.map(() => B), xs.map((v) => v ** B), i.map((v) => v ** B),
+        xs.map((v) => B ** v), i.map((v) => B ** v), xs.map(() => B), i.map(() => B), xs.map(() => 1),
       ];
     };
     for (const B of [2, 3]) {
@@ -361,6 +363,8 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
   });
   it("uses the batch size where an op's argument must be known when compiling: a clear refusal", () => {
     const first = (body: string) => diagnosticsOf(net(body)).map((d) => `${d.code} ${d.message}`)[0];
+    // torch.pow(2, 3) raises TypeError: one of them must be a tensor
+    expect(first("return x.add(F.pow(2, b));")).toMatch(/^TSDP3003 F\.pow: one of input and exponent must be a tensor/);
     // PyTorch's b - 1 is a Python int; here only c·b is a number: the message says how to write it
     expect(first("return x.add(b - 1);")).toBe("TSDP2003 '-' with the batch size is not a compile-time constant; only whole multiples of it (b * 2) stay numbers: give b itself to tensor arithmetic (x.add(b).sub(1) for x + (b - 1)), F.full, F.arange(b) or view/reshape");
     expect(first("return F.arange(1, b).float();")).toMatch(/^TSDP2003 F\.arange over the batch size runs from 0 to it in steps of 1/);

@@ -330,10 +330,19 @@ export function mathFunction(name: string, em: GraphEmitter) {
   const who = `F.${name}`;
   // torch.pow(2, t): a number base with a tensor exponent, the base a 0-dim constant. Named
   // `input` as PyTorch's keyword (torch.polygamma(1, input=x) → F.polygamma(1, { input: x })).
-  const input = arg("input", name === "pow" ? "numberOrTensor" : "tensor");
+  const input = arg("input", name === "pow" ? "numberOrTensor" : "tensor", { batchSize: name === "pow" });
   const specs = f.argsFirst ? [...f.args, input] : [input, ...f.args];
   return (args: Value[], site: CallSite): Value => {
     const b = bindArgs(who, specs, args, site);
+    // torch.pow(number, tensor) takes one of them a tensor; of two numbers it raises (TypeError)
+    if (!(b.input instanceof TensorValue) && !(b.exponent instanceof TensorValue) && (b.input instanceof SymInt || b.exponent instanceof SymInt))
+      fail("wrongArgumentType", `${who}: one of input and exponent must be a tensor (PyTorch's torch.pow takes no two numbers); for the batch size write F.full([], x.size(0)) as the tensor`, site.loc);
+    // torch.pow(x.size(0), t): the batch size (a Python int) as the base; an int t's power is an int
+    if (b.input instanceof SymInt) {
+      const base = em.batchSize(b.input, who, site);
+      const e = b.exponent as TensorValue;
+      return e.node.dtype === "i32" ? integerPower(em.tensor("to_int", [base], {}, who, site), e, site, em, who) : em.tensor("pow_tensor", [base, e], {}, who, site);
+    }
     if (typeof b.input === "number") {
       if (typeof b.exponent === "number") return b.input ** b.exponent;
       return em.tensor("pow_tensor", [em.constant(b.input, site), b.exponent], {}, who, site);
