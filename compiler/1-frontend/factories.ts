@@ -14,7 +14,7 @@ import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { constantValues } from "./known-values.ts";
 import { listsFloatLiteral, writtenAsFloat } from "./float-literals.ts";
-import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BatchNumber, BuiltinFunction, describe, EmptyTensor, isBatchValue, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
@@ -38,7 +38,7 @@ function splitSizes(who: string, args: Value[], site: CallSite): { size: Value; 
     return { size: options.props.get("size")!, rest: others.size > 0 ? [new ObjectValue(others)] : [] };
   }
   let n = 0;
-  while (n < args.length && (typeof args[n] === "number" || args[n] instanceof SymInt)) n++;
+  while (n < args.length && (typeof args[n] === "number" || isBatchValue(args[n]))) n++;
   if (n === 0) fail("wrongArgumentCount", `${who} expects a size (numbers or an array of them), got ${args.length ? describe(args[0]) : "nothing"}`, site.loc);
   return { size: args.slice(0, n), rest: args.slice(n) };
 }
@@ -54,6 +54,9 @@ export function sizes(who: string, size: Value, site: CallSite): Dim[] {
   // torch.ones([]): a 0-d tensor (CLIP's logit_scale = nn.Parameter(torch.ones([]) * log(1/0.07)))
   if (Array.isArray(size) && size.length === 0) return [];
   const dims = [size].flat();
+  // b + 1: a number of tensor arithmetic, whose shape would change with each share (PyTorch allows it, tsdp's shapes are k·Batch)
+  const shifted = dims.find((d) => d instanceof BatchNumber);
+  if (shifted) fail("nonConstant", `${who}: a size of ${describe(shifted)}: only the batch size or a multiple of it (b, 2 * b) is a size here; b - 1 is a number for tensor arithmetic (x.add(b - 1), F.full([n], b - 1))`, site.loc);
   const batchAt = dims.flatMap((d, i) => (d instanceof SymInt ? [i] : []));
   if (batchAt.length > 1)
     fail("nonConstant", `${who}: the size names the batch size ${batchAt.length} times (dims ${batchAt.join(", ")}); a tensor may have one batch dim`, site.loc);
@@ -125,7 +128,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     return b.dtype === "float32" ? made : em.tensor("to_int", [made], {}, who, site);
   };
   /** torch.full(size, x.size(0)): each replica's own batch size (factory.ts batch_size), expanded as a fill. */
-  const filledWithBatch = (who: string, shape: Dim[], batch: SymInt, b: Bound, site: CallSite): Value => {
+  const filledWithBatch = (who: string, shape: Dim[], batch: SymInt | BatchNumber, b: Bound, site: CallSite): Value => {
     const value = em.batchSize(batch, who, site);
     return ofDtype(who, shape.length ? em.tensor("expand", [value], { shape }, who, site) : value, b, site);
   };
@@ -154,7 +157,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
    * x's dtype unless `dtype` says otherwise, as PyTorch's: an int32 fill is the value rounded
    * toward zero; x's values do not matter (a NaN in x gives 0, not NaN).
    */
-  const like = (who: string, valueOf: (b: Bound, site: CallSite) => number | SymInt, extra: ArgSpec[] = []) =>
+  const like = (who: string, valueOf: (b: Bound, site: CallSite) => number | SymInt | BatchNumber, extra: ArgSpec[] = []) =>
     new BuiltinFunction(who, (args, site) => {
       const b = bindArgs(who, [arg("input", "any"), ...extra, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64", "bool"] }), ...placement], args, site);
       // a parameter in a constructor (torch.zeros_like(self.weight)) gives its shape, float32
@@ -274,8 +277,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64", "bool"] }), ...placement], args, site);
         const value = b.fillValue;
         // torch.full((2,), 3) is int64 (PyTorch infers the dtype from the fill value, since 1.7), full(…, 3.0) float32
-        b.dtype ??= typeof value === "boolean" ? "float32" : value instanceof SymInt || integerScalar(value, site) ? "int64" : "float32";
-        if (value instanceof SymInt) return filledWithBatch("F.full", sizes("F.full", b.size, site), value, b, site);
+        b.dtype ??= typeof value === "boolean" ? "float32" : isBatchValue(value) || integerScalar(value, site) ? "int64" : "float32";
+        if (isBatchValue(value)) return filledWithBatch("F.full", sizes("F.full", b.size, site), value, b, site);
         // torch.full(size, True): a bool tensor, as PyTorch infers the dtype from the fill value
         if (typeof value === "boolean") return filledAs("F.full", sizes("F.full", b.size, site), value ? 1 : 0, { ...b, dtype: b.dtype === "float32" ? "bool" : b.dtype }, site);
         if (typeof value !== "number")
@@ -289,8 +292,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     ["zerosLike", like("F.zerosLike", () => 0)],
     ["onesLike", like("F.onesLike", () => 1)],
     ["fullLike", like("F.fullLike", (b, site) => {
-      if (typeof b.fillValue !== "number" && !(b.fillValue instanceof SymInt)) fail("wrongArgumentType", `F.fullLike: fillValue must be a number or x.size(0), got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
-      return b.fillValue as number | SymInt;
+      if (typeof b.fillValue !== "number" && !isBatchValue(b.fillValue)) fail("wrongArgumentType", `F.fullLike: fillValue must be a number or x.size(0), got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
+      return b.fillValue as number | SymInt | BatchNumber;
     }, [arg("fillValue", "any")])],
     // in forward, a fresh draw on every call (a VAE's noise, drop path's keep mask); in a
     // constructor, a parameter's or buffer's initial value, drawn when the model is created
@@ -369,7 +372,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         // true and false are 1 and 0, and where(c, true, false) (or bool tensors) is a bool mask
         const operand = (v: Value, name: string) =>
           v instanceof TensorValue ? v.node
-          : v instanceof SymInt ? em.batchSize(v, "F.where", site).node
+          : isBatchValue(v) ? em.batchSize(v, "F.where", site).node
           : typeof v === "boolean" ? em.node("full", [], { shape: [], value: Number(v) }, "F.where", site)
           : typeof v === "number" ? em.node("full", [], writtenAsFloat(site, v) ? { shape: [], value: v, float: true } : { shape: [], value: v }, "F.where", site)
           : fail("wrongArgumentType", `F.where: ${name} must be a tensor, a number or a boolean, got ${describe(v)}`, locOfArg(b, name, site));
@@ -378,7 +381,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         if (bool(b.input) && bool(b.other)) return asBoolean(result, em, "F.where", site);
         // torch.where(c, 1, 0): two integers make an int64 tensor (result_type of two Python ints)
         // (x.size(0) is a Python int too)
-        const whole = (v: Value) => v instanceof SymInt || integerScalar(v, site);
+        const whole = (v: Value) => isBatchValue(v) || integerScalar(v, site);
         return whole(b.input) && whole(b.other) ? em.tensor("to_int", [result], {}, "F.where", site) : result;
       }),
     ],
@@ -481,7 +484,7 @@ export const selectionMethods = {
   },
   maskedFill: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const b = bindArgs("maskedFill", [arg("mask", "tensor"), arg("value", "any")], args, site);
-    if (b.value instanceof SymInt) return filledWithBatchWhere(x, b.mask as TensorValue, b.value, site, em);
+    if (isBatchValue(b.value)) return filledWithBatchWhere(x, b.mask as TensorValue, b.value, site, em);
     // a 0-dim tensor value (Hugging Face's masked_fill(mask, torch.tensor(finfo.min))): its value where the mask is set
     if (b.value instanceof TensorValue) {
       if (b.value.node.shape.length !== 0) fail("shapeMismatch", `maskedFill: value must be a number or a 0-dim tensor, got a tensor of shape ${formatShape(b.value.node.shape)}`, locOfArg(b, "value", site));
@@ -499,7 +502,7 @@ export const selectionMethods = {
  * x.maskedFill(mask, x.size(0)): PyTorch's Python int cast to x's dtype, each replica's own batch
  * (factory.ts batch_size). A bool x takes True, as b ≥ 1 is nonzero.
  */
-function filledWithBatchWhere(x: TensorValue, mask: TensorValue, b: SymInt, site: CallSite, em: GraphEmitter): TensorValue {
+function filledWithBatchWhere(x: TensorValue, mask: TensorValue, b: SymInt | BatchNumber, site: CallSite, em: GraphEmitter): TensorValue {
   if (isBooleanMask(x.node)) return em.tensor("masked_fill", [x, mask], { value: 1 }, "maskedFill", site);
   const batch = em.batchSize(b, "maskedFill", site);
   const value = x.node.dtype === "i32" ? em.tensor("to_int", [batch], {}, "maskedFill", site) : batch;
@@ -857,13 +860,13 @@ function fanInOut(shape: readonly number[], who: string, loc: SourceLoc): { fanI
 function givesEndOnly(args: readonly Value[]): boolean {
   const last = args[args.length - 1];
   const keywords = last instanceof ObjectValue ? last.props : new Map<string, Value>();
-  const numbers = args.filter((a) => typeof a === "number" || a instanceof SymInt).length;
+  const numbers = args.filter((a) => typeof a === "number" || isBatchValue(a)).length;
   return (numbers === 1 && !keywords.has("end")) || (numbers === 0 && keywords.has("end") && !keywords.has("start"));
 }
 
 /** A bound of F.arange that is the batch size (x.size(0)), by position or as an option ({ end: x.size(0) }). */
 function isOrHoldsBatchSize(a: Value): boolean {
-  return a instanceof SymInt || (a instanceof ObjectValue && [...a.props.values()].some((v) => v instanceof SymInt));
+  return isBatchValue(a) || (a instanceof ObjectValue && [...a.props.values()].some((v) => isBatchValue(v)));
 }
 
 /** F.where's one argument is its operands by keyword ({ condition, input, other }), not nonzero's condition alone. */

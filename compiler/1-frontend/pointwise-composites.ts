@@ -6,7 +6,7 @@ import { normalizeDim, numel, type Count } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
 import { ops, softmaxDim } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { describe, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { describe, isBatchValue, TensorValue, type CallSite, type Value } from "./values.ts";
 import { vectorNorm } from "./vector-norm.ts";
 
 // PyTorch functions that are one kernel there and a composition of existing pointwise ops and
@@ -67,7 +67,7 @@ function expUnit(c: Composer, x: Operand, alpha: number, inScale: number, outSca
 
 /** A bound of clamp, or an operand of maximum (bound as "boundOrTensor"); undefined when absent. x.size(0) is op batch_size. */
 const operandOf = (v: Value, em: GraphEmitter, who: string, site: CallSite): Operand | undefined =>
-  v === null || v === undefined ? undefined : v instanceof SymInt ? em.batchSize(v, who, site) : (v as Operand);
+  v === null || v === undefined ? undefined : isBatchValue(v) ? em.batchSize(v, who, site) : (v as Operand);
 
 const isBatchSize = (o: TensorValue | Node): boolean => (o instanceof TensorValue ? o.node : o).op === "batch_size";
 
