@@ -159,7 +159,7 @@ function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phas
     const node = t === x ? x.node : t.snapshot().node;
     const op = node.op;
     // an integer buffer held as a constant (F.tensor(0) is int32): the next lowering makes it state (counter-buffers.ts)
-    if (em.counters.noteChanged(node)) fail("inPlaceAlias", `${name} in forward changes an integer buffer, held as a constant until forward was seen to change it`, site.loc);
+    if (em.counters.noteChanged(node)) fail("inPlaceAlias", `${name} in forward changes a buffer held as a constant (an integer one, or one with persistent false) until forward was seen to change it`, site.loc);
     if (op === "param" || op === "buffer" || em.constants.owns(node))
       fail(
         "inPlaceAlias",

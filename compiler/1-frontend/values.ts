@@ -214,6 +214,11 @@ export class ParameterValue {
    * held as float32 state (exact below 2²⁴) and read in forward as int32.
    */
   intTable = false;
+  /**
+   * registerBuffer(…, { persistent: false }) that forward changes: state the model keeps across
+   * calls, as PyTorch keeps the attribute, but not in the state_dict or a checkpoint.
+   */
+  persistent = true;
   /** An integer buffer forward advances (a counter, counter-buffers.ts): int32 state. */
   dtype: "f32" | "i32" = "f32";
 }
