@@ -340,9 +340,9 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
       net(`const i = F.arange(b).unsqueeze(1).mul(2);
     return [x.maskedFill(x.gt(0), b), i.maskedFill(i.gt(0), b), x.gt(0).maskedFill(x.lt(-1), b), F.where(x.gt(0), x, b), F.where(x.gt(0), b, 0), F.where(i.gt(0), i, b),
       x.mul(10).clamp(0, b), i.clamp(b), x.clampMax(b), F.clamp(x, { min: b }), F.fullLike(x, b), F.fullLike(i, b), x.pow(b), i.pow(b),
-      F.pow(b, x), F.pow(b, i), x.mul(1).fill_(b), i.mul(1).fill_(b), x.gt(0).fill_(b)];`),
+      F.pow(b, x), F.pow(b, i), x.mul(1).fill_(b), i.mul(1).fill_(b), x.gt(0).fill_(b), i.add(F.tensor(b)), x.add(F.tensor(b, { dtype: "float32" }))];`),
     );
-    expect(graph.outputs.map((o) => `${o.dtype}${o.shape.length}`).join(" ")).toBe("f322 i322 f322 f322 i322 i322 f322 i322 f322 f322 f322 i322 f322 i322 f322 i322 f322 i322 f322");
+    expect(graph.outputs.map((o) => `${o.dtype}${o.shape.length}`).join(" ")).toBe("f322 i322 f322 f322 i322 i322 f322 i322 f322 f322 f322 i322 f322 i322 f322 i322 f322 i322 f322 i322 f322");
     const x = [1, -2, 3.5, 0, 5, -1, 2.5, -0.5, 4];
     // each output's values at batch B (b = B) from x's first B rows and i = 2·[0, …, B − 1]
     const want = (B: number) => {
@@ -353,7 +353,7 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
         xs.map((v) => (v > 0 ? v : B)), xs.map((v) => (v > 0 ? B : 0)), i.map((v) => (v > 0 ? v : B)),
         xs.map((v) => Math.min(Math.max(10 * v, 0), B)), i.map((v) => Math.max(v, B)), xs.map((v) => Math.min(v, B)), xs.map((v) => Math.max(v, B)),
         xs.map(() => B), i.map(() => B), xs.map((v) => v ** B), i.map((v) => v ** B),
-        xs.map((v) => B ** v), i.map((v) => B ** v), xs.map(() => B), i.map(() => B), xs.map(() => 1),
+        xs.map((v) => B ** v), i.map((v) => B ** v), xs.map(() => B), i.map(() => B), xs.map(() => 1), i.map((v) => v + B), xs.map((v) => v + B),
       ];
     };
     for (const B of [2, 3]) {

@@ -236,6 +236,11 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       new BuiltinFunction("F.tensor", (args, site) => {
         // dtype int32 (or PyTorch's int64, held as int32 as every tsdp index): indices listed by hand
         const b = bindArgs("F.tensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64"] })], args, site);
+        // torch.tensor(x.size(0)): a 0-dim int64 of each replica's own batch (float32 if asked for)
+        if (isBatchValue(b.data)) {
+          const batch = em.batchSize(b.data, "F.tensor", site);
+          return b.dtype === "float32" ? batch : em.tensor("to_int", [batch], {}, "F.tensor", site);
+        }
         const { shape, values } = listed(b.data, "F.tensor", locOfArg(b, "data", site));
         b.dtype ??= !listsFloatLiteral(site) && values.every((v) => integerScalar(v, site)) ? "int64" : "float32";
         if (inForward() && values.length > INLINE_LITERAL_VALUES)
@@ -408,7 +413,8 @@ function listed(data: Value, who: string, loc: SourceLoc): { shape: number[]; va
   const values: number[] = [];
   const walk = (v: Value, depth: number) => {
     if (depth === shape.length) {
-      if (typeof v !== "number") fail("wrongArgumentType", `${who}: the data must be numbers, got ${describe(v)}`, loc);
+      // a list is a literal of values known when compiling; the batch size alone is a tensor of its own
+      if (typeof v !== "number") fail("wrongArgumentType", `${who}: the data must be numbers, got ${describe(v)}${isBatchValue(v) ? ` (F.tensor(x.size(0)) alone is a 0-dim tensor of it; F.stack of such tensors lists it)` : ""}`, loc);
       if (!Number.isFinite(Math.fround(v)) && Number.isFinite(v)) fail("invalidArgument", `${who}: ${v} is outside float32's range`, loc);
       values.push(v as number);
       return;
