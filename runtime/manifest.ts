@@ -43,6 +43,11 @@ export interface ParamSpec {
   readonly name: string;
   readonly dtype: Dtype;
   readonly shape: readonly number[];
+  /**
+   * A buffer registered with persistent false that forward changes: state the model keeps between
+   * calls, but not in stateDict() or checkpoints (PyTorch's state_dict leaves it out). Absent: persistent.
+   */
+  readonly persistent?: false;
 }
 
 /** One kernel's resources on one architecture, as ptxas reported them (CUDA builds only). */
@@ -439,6 +444,7 @@ export function validateManifest(json: unknown, file: string): Manifest {
         } else if (typeof d !== "number" || !Number.isInteger(d) || d < 1 || d > MAX_INT32)
           bad(`${at}.shape[${j}] must be a positive integer${key === "params" || key === "buffers" ? "" : ` or "${BATCH}"`}, got ${describe(d)}`);
       });
+      if (spec.persistent !== undefined && (key !== "buffers" || spec.persistent !== false)) bad(`${at}.persistent may only be false, on a buffer; got ${describe(spec.persistent)}`);
       if ((key === "inputs" || key === "outputs") && spec.shape[0] !== BATCH)
         bad(`${at}.shape must start with "${BATCH}", got [${spec.shape.map((d) => describe(d)).join(", ")}]`);
     });

@@ -434,7 +434,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
   /** A handle that dispose() released while a worker was using it: freed when the worker is done. */
   #destroyWhenIdle: ModelHandle | null = null;
   #training = true;
-  readonly #params: Map<string, ParamSpec & { kind: "parameter" | "buffer" | "gradient" | "optimizer" }>;
+  /** "transient": a buffer with persistent false, which stateDict and checkpoints leave out. */
+  readonly #params: Map<string, ParamSpec & { kind: "parameter" | "buffer" | "transient" | "gradient" | "optimizer" }>;
   /** PyTorch's state_dict keys: their order, and the keys that name another's tensor (tied weights). */
   readonly #keys: StateDictKeys;
   readonly #token = {};
@@ -454,7 +455,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     this.#processes = processes;
     this.#params = new Map();
     for (const p of manifest.params) this.#params.set(p.name, { ...p, kind: "parameter" });
-    for (const b of manifest.buffers) this.#params.set(b.name, { ...b, kind: "buffer" });
+    for (const b of manifest.buffers) this.#params.set(b.name, { ...b, kind: b.persistent === false ? "transient" : "buffer" });
     this.#keys = new StateDictKeys(manifest);
     // With a training step: each parameter's last gradient and its optimizer state, by
     // PyTorch's state names, readable and writable like parameters (checkpoints use them).
@@ -972,7 +973,8 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
     const kind = this.manifest.training?.optimizer.kind;
     const scalars = this.manifest.training && this.#lib.canTrain ? this.#lib.optimizerScalars(this.#live("saveCheckpoint")) : undefined;
     for (const [name, spec] of this.#params) {
-      if (spec.kind === "gradient") continue;
+      // a buffer with persistent false is not saved, as PyTorch's state_dict leaves it out
+      if (spec.kind === "gradient" || spec.kind === "transient") continue;
       // SGD's momentum buffers before the first step with momentum are PyTorch's None: not saved
       if (kind === "SGD" && spec.kind === "optimizer" && scalars && !scalars.momentumStarted) continue;
       const value = this.getParameter(name);
@@ -1047,7 +1049,7 @@ export class CompiledModel<Out extends Tensor | Tensor[] | Readonly<Record<strin
       const key = fileName.startsWith("optimizer.") ? fileName.slice("optimizer.".length) : fileName;
       const name = this.#keys.tensorOf(key);
       const spec = this.#params.get(name);
-      if (!spec || spec.kind === "gradient" || fileName.startsWith("optimizer.") !== (spec.kind === "optimizer")) {
+      if (!spec || spec.kind === "gradient" || spec.kind === "transient" || fileName.startsWith("optimizer.") !== (spec.kind === "optimizer")) {
         const prefix = wrapperPrefix([...tensors.keys()].filter((k) => !k.startsWith("optimizer.")), this.#keys.order);
         throw new RangeError(
           `${where}: unexpected tensor ${quoted(fileName)}${prefix ? prefixAdvice(prefix) : suggestion(fileName, [...this.#keys.order, ...[...this.#params.values()].filter((p) => p.kind === "optimizer").map((p) => `optimizer.${p.name}`)], "names")}`,

@@ -24,7 +24,8 @@ export class StateDictKeys {
 
   constructor(manifest: Manifest) {
     // the seal promises the manifest's lists agree; what would not is dropped rather than trusted
-    const own = [...manifest.params, ...manifest.buffers].map((p) => p.name);
+    // a buffer with persistent false is no key (PyTorch's state_dict leaves it out)
+    const own = [...manifest.params, ...manifest.buffers.filter((b) => b.persistent !== false)].map((p) => p.name);
     const names = new Set(own);
     this.#aliases = new Map(Object.entries(manifest.stateDictAliases ?? {}).filter(([key, of]) => names.has(of) && !names.has(key)));
     const listed = (manifest.stateDict ?? own).filter((k) => names.has(this.#aliases.get(k) ?? k));

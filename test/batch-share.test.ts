@@ -233,13 +233,14 @@ export const training = new Training(SimClr, { loss: ntXent, optimizer: new opti
     await trainsAsReference(dir, "simclrCat.ts");
   }, 600_000);
 
-  it("the batch size in forward's arithmetic (a GEMM's output times b, a fill of b, b − x, arange(b) + b, x % b) is each device's own share's", async () => {
+  it("the batch size in forward's arithmetic (a GEMM's output times b, a fill of b, b − x, arange(b) + b, x % b, where/maskedFill/clamp/fullLike/pow of b, b − 1) is each device's own share's", async () => {
     const src = `${header}export class M extends nn.Module {
   fc = new nn.Linear(3, 3);
   forward(x: Tensor<[Batch, 3]>) {
     const b = x.size(0);
     const positions = F.arange(b).add(b).float().unsqueeze(1);
-    return [this.fc(x).mul(b), x.add(F.full([b, 3], b)), x.rsub(b).mul(x.sum(1, true).mul(b * 2)), positions.add(x).sub(b), F.arange(b).add(1).remainder(b).float().unsqueeze(1).add(x.remainder(b))];
+    const selects = F.where(x.gt(0), this.fc(x), b).add(x.mul(3).clamp(-1, b)).add(x.pow(b)).add(F.fullLike(x, b)).add(x.maskedFill(x.lt(-0.5), b)).add(x.div(b + 1)).add(F.arange(b).add(b - 1).float().unsqueeze(1).mul(1 - b));
+    return [this.fc(x).mul(b), x.add(F.full([b, 3], b)), x.rsub(b).mul(x.sum(1, true).mul(b * 2)), positions.add(x).sub(b), F.arange(b).add(1).remainder(b).float().unsqueeze(1).add(x.remainder(b)), selects, F.arange(b).add(1).pow(b).clampMax(b * 9).float().unsqueeze(1)];
   }
 }
 `;

@@ -332,12 +332,67 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
     const out = runReference(graph, { x }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
     expect(out).toEqual([[1, 0], [1, 1, 1.5, 0, 1, 1], [1, -1, 1.5, 0, 1, -1], [1, 1, 1, 2, 2, 2]]);
   });
+  // PyTorch takes a Python int in each: masked_fill and full_like keep x's dtype (the value cast to
+  // it; a bool x takes True), torch.where of a tensor and an int keeps the tensor's dtype and of two
+  // ints is int64, clamp of an int tensor by ints stays int, int ** int is int (type promotion docs)
+  it("is the value of maskedFill, F.where, clamp's bounds, F.fullLike and pow's exponent, in PyTorch's dtypes", () => {
+    const { graph } = lowerSource(
+      net(`const i = F.arange(b).unsqueeze(1).mul(2);
+    return [x.maskedFill(x.gt(0), b), i.maskedFill(i.gt(0), b), x.gt(0).maskedFill(x.lt(-1), b), F.where(x.gt(0), x, b), F.where(x.gt(0), b, 0), F.where(i.gt(0), i, b),
+      x.mul(10).clamp(0, b), i.clamp(b), x.clampMax(b), F.clamp(x, { min: b }), F.fullLike(x, b), F.fullLike(i, b), x.pow(b), i.pow(b),
+      F.pow(b, x), F.pow(b, i), x.mul(1).fill_(b), i.mul(1).fill_(b), x.gt(0).fill_(b), i.add(F.tensor(b)), x.add(F.tensor(b, { dtype: "float32" }))];`),
+    );
+    expect(graph.outputs.map((o) => `${o.dtype}${o.shape.length}`).join(" ")).toBe("f322 i322 f322 f322 i322 i322 f322 i322 f322 f322 f322 i322 f322 i322 f322 i322 f322 i322 f322 i322 f322");
+    const x = [1, -2, 3.5, 0, 5, -1, 2.5, -0.5, 4];
+    // each output's values at batch B (b = B) from x's first B rows and i = 2·[0, …, B − 1]
+    const want = (B: number) => {
+      const xs = x.slice(0, 3 * B);
+      const i = Array.from({ length: B }, (_, k) => 2 * k);
+      return [
+        xs.map((v) => (v > 0 ? B : v)), i.map((v) => (v > 0 ? B : v)), xs.map((v) => (v < -1 || v > 0 ? 1 : 0)),
+        xs.map((v) => (v > 0 ? v : B)), xs.map((v) => (v > 0 ? B : 0)), i.map((v) => (v > 0 ? v : B)),
+        xs.map((v) => Math.min(Math.max(10 * v, 0), B)), i.map((v) => Math.max(v, B)), xs.map((v) => Math.min(v, B)), xs.map((v) => Math.max(v, B)),
+        xs.map(() => B), i.map(() => B), xs.map((v) => v ** B), i.map((v) => v ** B),
+        xs.map((v) => B ** v), i.map((v) => B ** v), xs.map(() => B), i.map(() => B), xs.map(() => 1), i.map((v) => v + B), xs.map((v) => v + B),
+      ];
+    };
+    for (const B of [2, 3]) {
+      const out = runReference(graph, { x: nd([B, 3], x.slice(0, 3 * B)) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+      expect(out).toEqual(want(B));
+    }
+  });
+  // PyTorch's b - 1, b + 1, 2 * b - 2, -b are Python ints too: c·b + d is batch_size {c, d}; only k·b is a size
+  it("takes c·b + d written in JavaScript (b - 1, 1 - b, -b) as a number of tensor arithmetic, and b - 1 + 1 as a size again", () => {
+    const { graph } = lowerSource(
+      net(`const i = F.arange(b);
+    return [x.add(b - 1), i.add(b - 1), x.div(b + 1), F.full([b, 1], 1 - b), x.mul(-b), x.maskedFill(x.gt(0), 2 * b - 2), i.pow(b - 1), x.clamp(0, (2 * b - 2) / 2), x.view(b - 1 + 1, 3).mul(b - b)];`),
+    );
+    expect(graph.nodes.filter((n) => n.op === "batch_size").map((n) => [n.attrs.c, n.attrs.d])).toEqual([[1, -1], [1, -1], [1, 1], [-1, 1], [-1, undefined], [2, -2], [1, -1], [1, -1]]);
+    expect(graph.outputs.map((o) => `${o.dtype} ${formatShape(o.shape)}`).join(" ")).toBe("f32 [Batch, 3] i32 [Batch] f32 [Batch, 3] i32 [Batch, 1] f32 [Batch, 3] f32 [Batch, 3] i32 [Batch] f32 [Batch, 3] f32 [Batch, 3]");
+    const x = [1, -2, 3.5, 0, 5, -1, 2.5, -0.5, 4];
+    for (const B of [2, 3]) {
+      const xs = x.slice(0, 3 * B);
+      const i = Array.from({ length: B }, (_, k) => k);
+      const out = runReference(graph, { x: nd([B, 3], xs) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+      expect(out).toEqual([
+        xs.map((v) => v + B - 1), i.map((v) => v + B - 1), xs.map((v) => v / (B + 1)), i.map(() => 1 - B), xs.map((v) => v * -B), xs.map((v) => (v > 0 ? 2 * B - 2 : v)),
+        i.map((v) => v ** (B - 1)), xs.map((v) => Math.min(Math.max(v, 0), B - 1)), xs.map((v) => v * 0),
+      ]);
+    }
+    const first = (body: string) => diagnosticsOf(net(body)).map((d) => `${d.code} ${d.message}`)[0];
+    // a shape from b - 1 would change with each share in another way than the batch's: refused, saying what works
+    expect(first("return F.zeros(b + 1, 3);")).toMatch(/^TSDP2003 F\.zeros: a size of b \+ 1 \(b the batch size: a number of tensor arithmetic, not a size\): only the batch size or a multiple of it/);
+    expect(first("return x.view(b - 1, -1);")).toMatch(/^TSDP3003 view: sizes must be integers, got b - 1 \(b the batch size/);
+    expect(first("return F.arange(b - 1);")).toMatch(/^TSDP2003 F\.arange over the batch size runs from 0 to it in steps of 1/);
+    expect(first("if (b - 1 > 2) return x;\n    return x.mul(2);")).toBe("TSDP2007 this comparison depends on the batch size, which is known only at run time");
+  });
   it("uses the batch size where an op's argument must be known when compiling: a clear refusal", () => {
     const first = (body: string) => diagnosticsOf(net(body)).map((d) => `${d.code} ${d.message}`)[0];
-    expect(first("return x.pow(b);")).toBe("TSDP2003 pow: exponent cannot depend on the batch size");
-    // PyTorch's b - 1 is a Python int; here only c·b is a number: the message says how to write it
-    expect(first("return x.add(b - 1);")).toBe("TSDP2003 '-' with the batch size is not a compile-time constant; only whole multiples of it (b * 2) stay numbers: give b itself to tensor arithmetic (x.add(b).sub(1) for x + (b - 1)), F.full, F.arange(b) or view/reshape");
-    expect(first("return x.maskedFill(x.gt(0), b);")).toMatch(/^TSDP3003 maskedFill: value must be a number or a 0-dim tensor, got the batch size/);
+    // torch.pow(2, 3) raises TypeError: one of them must be a tensor
+    expect(first("return x.add(F.pow(2, b));")).toMatch(/^TSDP3003 F\.pow: one of input and exponent must be a tensor/);
+    // b / 2 is a float in PyTorch, b * b no c·b + d: the message says how to write them
+    expect(first("return x.mul(b / 2);")).toBe("TSDP2003 '/' with the batch size b: tensor arithmetic takes c·b + d of whole c and d (b - 1, 2 * b + 1), and a size only k·b; for b / 2 or b % 2 give b itself to tensor arithmetic (x.mul(b).div(2) for x · (b / 2), F.full([], b).floorDivide(2) for b // 2)");
+    expect(first("return x.mul(b * b);")).toMatch(/^TSDP2003 '\*' with the batch size b: tensor arithmetic takes c·b \+ d/);
     expect(first("return F.arange(1, b).float();")).toMatch(/^TSDP2003 F\.arange over the batch size runs from 0 to it in steps of 1/);
     // not folded as a constant (it was, at batch 1: a mask of [1, 0, 0] selected one column at every batch size)
     expect(first("return x.index(':', F.arange(3).lt(b));")).toMatch(/^TSDP3003 index: a tensor index must be an int32 tensor .*a mask of 0\/1 floats selects a data-dependent count/);

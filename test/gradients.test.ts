@@ -166,7 +166,8 @@ cases.literal = { body: model("return x.mul(F.tensor([0.5, -1, 2, 0.25])).add(F.
 cases.arange = { body: model("return x.mul(F.arange(4)).add(F.arange(1, 3, 0.5));") };
 cases.arange_int = { body: model("return x.add(this.e(F.arange(4, { dtype: \"int32\" })).sum(1));", "e = new nn.Embedding(4, 3);") };
 // the batch size is a constant of the call: x's gradient is b (and 1), none for b
-cases.batch_size = { body: model("return x.mul(x.size(0)).add(x.size(0)).mul(x);") };
+// …and where it is pow's exponent (b·x^(b−1)), a clamp bound or a where/maskedFill value (0 where it is chosen)
+cases.batch_size = { body: model("const b = x.size(0);\n    return [x.mul(b).add(b).mul(x), x.pow(b), x.mul(3).clamp(-1, b), F.where(x.gt(0), x, b).add(x.maskedFill(x.lt(0), b))];") };
 cases.linspace = { body: model("return x.mul(F.linspace(-1, 1, 4));") };
 cases.eye = { body: model("return x.view(-1, 2, 2).mul(F.eye(2));") };
 // F.interpolate's weights, read by the matmuls that resample x (nearest and bilinear)

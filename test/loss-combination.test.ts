@@ -47,6 +47,8 @@ describe("the combination of the replicas' losses", () => {
     expect(fn("F.mseLoss(o, t).mul(o.size(0) * 2).div(2)")).toBe("sum");
     expect(fn("o.sub(t).pow(2).sum().mul(o.size(0))")).toBeUndefined();
     expect(fn("o.sub(t).pow(2).mean().add(o.size(0))")).toBeUndefined();
+    // mean · (b − 1): each share's b − 1 is no share of B − 1, so no sum (weighted as a mean)
+    expect(fn("o.sub(t).pow(2).mean().mul(o.size(0) - 1)")).toBeUndefined();
   });
 });
 

@@ -362,6 +362,8 @@ describe("factories and selection (compiler/ops/factory.ts, select.ts)", () => {
     // a 0-dim whole number, float32 as the constants it stands beside (int-arithmetic.ts reads it as an integer)
     expect(infer("batch_size", [], { c: 2 })).toBe("f32[]");
     rejects("batch_size", [], { c: 0.5 }, /whole number/);
+    expect(infer("batch_size", [], { c: 1, d: -1 })).toBe("f32[]");
+    rejects("batch_size", [], { c: 1, d: 0.5 }, /offset must be a whole number/);
   });
   it("resample_weights is [in, out], both positive integers", () => {
     expect(infer("resample_weights", [], { inSize: 3, outSize: 7, mode: "bilinear", alignCorners: false, scaleFactor: null })).toBe("f32[3, 7]");

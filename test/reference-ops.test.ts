@@ -704,6 +704,8 @@ describe("factories and selection", () => {
     expectClose(run("arange_int", [], { start: 5, step: -2, length: 3 }), [3], [5, 3, 1]);
     // c·x.size(0) of the call (each replica's own batch)
     expectClose(run("batch_size", [], { c: 2 }, { batch: 3 }), [], [6]);
+    // c·B + d: b - 1 of x.size(0)
+    expectClose(run("batch_size", [], { c: 2, d: -1 }, { batch: 3 }), [], [5]);
   });
   it("resample_weights: column i holds the weights of destination i over the sources (PyTorch's interpolation coordinates)", () => {
     const w = (a: object) => run("resample_weights", [], { alignCorners: false, scaleFactor: null, ...a });

@@ -437,7 +437,7 @@ describe("load refuses", () => {
       outputs: [],
       params: [
         { name: "fc.weight", dtype: "float32", shape: [2, 0] },
-        { name: "fc.weight", dtype: "float32", shape: ["Batch"] },
+        { name: "fc.weight", dtype: "float32", shape: ["Batch"], persistent: false },
       ],
       buffers: "none",
     };
@@ -455,6 +455,8 @@ describe("load refuses", () => {
       `params[0].shape[1] must be a positive integer, got 0`,
       `params[1].name "fc.weight" appears twice among params and buffers`,
       `params[1].shape[0] is "Batch": parameters and buffers have fixed shapes`,
+      // only a buffer may be left out of the state_dict
+      `params[1].persistent may only be false, on a buffer; got false`,
       `"buffers" must be an array, got "none"`,
     ])
       expect(msg).toContain(part);

@@ -24,15 +24,19 @@ export class RunningNorm extends nn.Module {
   declare runningMean: Tensor;
   declare steps: Tensor;
   declare calls: Tensor;
+  declare seen: Tensor;
   constructor() {
     super();
     this.registerBuffer("runningMean", F.zeros(3));
     this.registerBuffer("steps", F.zeros(1));
     // LitEma's num_updates (torch.tensor(0): int64 there, int32 here), advanced by every call, train or eval
     this.registerBuffer("calls", F.tensor(0));
+    // not in the state_dict, but changed by forward and kept between calls as PyTorch keeps the attribute
+    this.registerBuffer("seen", F.zeros(3), { persistent: false });
   }
   forward(x: Tensor<[Batch, 3]>) {
     this.calls.add_(1);
+    this.seen.add_(x.mean(0));
     const h = this.fc(x);
     if (this.training) {
       const mean = h.mean(0).detach();
@@ -55,7 +59,9 @@ const near = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) => 
 describe("buffers forward changes", () => {
   it("through the reference: the running mean and the count after each call in train mode; eval reads them and changes nothing but the int32 call count", () => {
     const { graph } = lowerSource(MODEL);
-    expect(graph.stateUpdates?.map((u) => `${u.buffer.attrs.name} ${u.buffer.dtype}`)).toEqual(["calls i32", "runningMean f32", "steps f32"]);
+    // seen: registered with persistent false, state all the same (before: TSDP2018 "would change the model's constant")
+    expect(graph.stateUpdates?.map((u) => `${u.buffer.attrs.name} ${u.buffer.dtype}${u.buffer.attrs.persistent === false ? " not persistent" : ""}`)).toEqual(["calls i32", "seen f32 not persistent", "runningMean f32", "steps f32"]);
+    expect(graph.stateDict?.map((k) => k.key)).toEqual(["runningMean", "steps", "calls", "fc.weight", "fc.bias"]);
     const state = initState(graph, 0);
     const x = nd([2, 3], [1, 2, 3, 3, 4, 5]);
     const w = state.params.get("fc.weight")!.data;
@@ -72,6 +78,8 @@ describe("buffers forward changes", () => {
     near(out, h.flatMap((row) => row.map((v, o) => (v - 0.19 * mean[o]) * (3 / 8))), "eval output");
     expect(Array.from(state.buffers.get("steps")!.data)).toEqual([2]);
     expect(Array.from(state.buffers.get("calls")!.data)).toEqual([3]);
+    // x's column means, once a call, train or eval: [2, 3, 4] three times
+    near(state.buffers.get("seen")!.data, [6, 9, 12], "seen");
   });
 
   it("refused with why: changing a parameter or a constant in forward, assigning another shape, an attribute read before forward sets it", () => {
@@ -262,6 +270,9 @@ export class M extends nn.Module {
         near(m.getParameter("runningMean").data as Float32Array, state.buffers.get("runningMean")!.data, `${devices} devices: runningMean`);
         expect(Array.from(m.getParameter("steps").data as Float32Array), `${devices} devices: steps`).toEqual([3]);
         expect(m.getParameter("calls").data, `${devices} devices: calls`).toEqual(Int32Array.of(3));
+        // persistent false: state kept between calls (replica 0's share's), which stateDict leaves out
+        near(m.getParameter("seen").data as Float32Array, state.buffers.get("seen")!.data, `${devices} devices: seen`);
+        expect(Object.keys(m.stateDict())).toEqual(["runningMean", "steps", "calls", "fc.weight", "fc.bias"]);
         // eval: (h − runningMean)·min(calls / 8, 1), and no change but the call count's
         m.train(false);
         const out = m.forwardAllSync(tensor(xs, [batch, 3]))[0];
@@ -278,6 +289,10 @@ export class M extends nn.Module {
           const { tensors } = await readSafetensorsFile(file);
           expect([tensors.get("calls")!.dtype, Array.from(tensors.get("calls")!.data as BigInt64Array)]).toEqual(["I64", [4n]]);
           expect(again.getParameter("calls").data).toEqual(Int32Array.of(4));
+          // not saved, so the loaded model keeps its own (PyTorch's load_state_dict does not touch it); a dict naming it is refused
+          expect(tensors.has("seen")).toBe(false);
+          expect(Array.from(again.getParameter("seen").data as Float32Array)).toEqual([0, 0, 0]);
+          expect(() => again.loadStateDict({ ...m.stateDict(), seen: tensor(new Float32Array(3), [3]) })).toThrow(/unexpected "seen"/);
           // a PyTorch int64 count past int32 is refused, naming it; within it, it loads (torch.int's I32 too)
           const withCalls = (dtype: string, data: BigInt64Array | Int32Array) => [...tensors].map(([name, t]) => (name === "calls" ? { name, dtype, shape: [], data } : { name, dtype: t.dtype, shape: t.shape, data: t.data }));
           await writeSafetensorsFile(file, withCalls("I64", BigInt64Array.of(2n ** 40n)));

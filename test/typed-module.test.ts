@@ -202,6 +202,11 @@ console.log(loss, evaluation, evaluatedClasses, stepClasses, twoDevices, weight,
     expect(dts).toContain("export type Output = [Tensor<Float32Array, readonly [number, 4]>, Tensor<Float32Array, readonly [number, 16, 8]>];");
     expect(dts).toContain('export type ParameterName = "embed.weight";');
     expect(dts).toContain("export type BufferName = never;");
+    expect(dts).toContain("export type TransientBufferName = never;");
+    // a buffer with persistent false: getParameter's State has it, stateDict()'s type leaves it out, as the runtime does
+    const transient = typedModule({ model: "M", inputs: [{ name: "x", dtype: "float32", shape: ["Batch", 2] }], outputs: [{ name: "out0", dtype: "float32", shape: ["Batch", 2] }], params: [], buffers: [{ name: "seen", dtype: "float32", shape: [2], persistent: false }] }).dts;
+    expect(transient).toContain('export type TransientBufferName = "seen";');
+    expect(transient).toContain("stateDict(): { [K in Exclude<keyof State, TransientBufferName>]: State[K] };");
     // no training members: the Omit<CompiledModel> list names them, and no member declares them again
     expect(dts).not.toMatch(/^\s+(trainStep|evaluate)\w*\(/m);
     // a model name cannot end the generated comments early

@@ -2,7 +2,7 @@ import { Node as TsNode } from "ts-morph";
 import { CompileError, diagnostic, fail, type Diagnostic, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { DiagnosticKind } from "../diagnostics/catalog.ts";
 import { locOf } from "./source.ts";
-import { describe, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { describe, isBatchValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { didYouMean, snake } from "./interp/syntax.ts";
 
 // Binds call arguments the way a PyTorch port writes them: positional arguments in PyTorch's
@@ -53,7 +53,7 @@ export interface ArgSpec {
   readonly refuseTrue?: string;
   /** PyTorch's keyword-only argument (after `*` in its signature): given in the options object only. */
   readonly keywordOnly?: boolean;
-  /** A "numberOrTensor" that may be x.size(0), PyTorch's Python int (x % b): the lowering makes it op batch_size. */
+  /** A "numberOrTensor" or "boundOrTensor" that may be x.size(0), PyTorch's Python int (x % b, x.clamp(0, b)): the lowering makes it op batch_size. */
   readonly batchSize?: boolean;
 }
 
@@ -301,7 +301,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     }
     return v;
   }
-  if (v instanceof SymInt && spec.kind !== "any" && !(spec.batchSize && spec.kind === "numberOrTensor"))
+  if (isBatchValue(v) && spec.kind !== "any" && !(spec.batchSize && (spec.kind === "numberOrTensor" || spec.kind === "boundOrTensor")))
     fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size${spec.name === "groups" ? BATCH_GROUPS : ""}`, loc);
   /** An integer in [min, MAX_SIZE]: NaN, ∞ and 1e300 are numbers but no sizes. */
   const intAtLeast = (x: Value, min: number, expected: string): number => {
@@ -389,12 +389,12 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     case "tensor":
       return v instanceof TensorValue ? v : badType("a tensor");
     case "numberOrTensor":
-      if (v instanceof TensorValue || v instanceof SymInt) return v;
+      if (v instanceof TensorValue || isBatchValue(v)) return v;
       if (!isNumber(v)) return badType("a number or a tensor");
       return finiteAtLeast(-Infinity, false, "a finite number or a tensor");
     case "boundOrTensor":
       // ±Infinity is a bound as in PyTorch (x.clamp(-inf, 0.5)); NaN and a finite number past float32 are not
-      if (v instanceof TensorValue) return v;
+      if (v instanceof TensorValue || isBatchValue(v)) return v;
       if (!isNumber(v)) return badType("a number or a tensor");
       return v === Infinity || v === -Infinity ? v : finiteAtLeast(-Infinity, false, "a number (±Infinity included) or a tensor, not NaN");
     case "module":

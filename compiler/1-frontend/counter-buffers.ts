@@ -10,6 +10,9 @@ import type { ModuleValue } from "./values.ts";
 // (by its class and name) where it would refuse the change; the second makes those int32 state
 // — device storage the program's state update writes, as a float buffer's (state-updates.ts).
 // Every other integer buffer stays a constant, so models that never advance one compile as before.
+// A buffer registered with persistent false (any dtype) is a constant the same way and, when forward
+// changes it, state the same way: PyTorch keeps it between calls and only leaves it out of the
+// state_dict (ParameterValue.persistent; the runtime leaves it out of stateDict and checkpoints).
 
 /** The integer buffers of one lowering: those to hold as state, and those forward was found to change. */
 export class CounterBuffers {

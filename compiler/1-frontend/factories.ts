@@ -14,7 +14,7 @@ import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { constantValues } from "./known-values.ts";
 import { listsFloatLiteral, writtenAsFloat } from "./float-literals.ts";
-import { BuiltinFunction, describe, EmptyTensor, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BatchNumber, BuiltinFunction, describe, EmptyTensor, isBatchValue, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
@@ -41,7 +41,7 @@ function splitSizes(who: string, args: Value[], site: CallSite): { size: Value; 
     return { size: options.props.get("size")!, rest: others.size > 0 ? [new ObjectValue(others)] : [] };
   }
   let n = 0;
-  while (n < args.length && (typeof args[n] === "number" || args[n] instanceof SymInt)) n++;
+  while (n < args.length && (typeof args[n] === "number" || isBatchValue(args[n]))) n++;
   if (n === 0) fail("wrongArgumentCount", `${who} expects a size (numbers or an array of them), got ${args.length ? describe(args[0]) : "nothing"}`, site.loc);
   return { size: args.slice(0, n), rest: args.slice(n) };
 }
@@ -57,6 +57,9 @@ export function sizes(who: string, size: Value, site: CallSite): Dim[] {
   // torch.ones([]): a 0-d tensor (CLIP's logit_scale = nn.Parameter(torch.ones([]) * log(1/0.07)))
   if (Array.isArray(size) && size.length === 0) return [];
   const dims = [size].flat();
+  // b + 1: a number of tensor arithmetic, whose shape would change with each share (PyTorch allows it, tsdp's shapes are k·Batch)
+  const shifted = dims.find((d) => d instanceof BatchNumber);
+  if (shifted) fail("nonConstant", `${who}: a size of ${describe(shifted)}: only the batch size or a multiple of it (b, 2 * b) is a size here; b - 1 is a number for tensor arithmetic (x.add(b - 1), F.full([n], b - 1))`, site.loc);
   const batchAt = dims.flatMap((d, i) => (d instanceof SymInt ? [i] : []));
   if (batchAt.length > 1)
     fail("nonConstant", `${who}: the size names the batch size ${batchAt.length} times (dims ${batchAt.join(", ")}); a tensor may have one batch dim`, site.loc);
@@ -128,8 +131,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     return b.dtype === "float32" ? made : em.tensor("to_int", [made], {}, who, site);
   };
   /** torch.full(size, x.size(0)): each replica's own batch size (factory.ts batch_size), expanded as a fill. */
-  const filledWithBatch = (who: string, shape: Dim[], batch: SymInt, b: Bound, site: CallSite): Value => {
-    const value = em.tensor("batch_size", [], { c: batch.coef }, who, site);
+  const filledWithBatch = (who: string, shape: Dim[], batch: SymInt | BatchNumber, b: Bound, site: CallSite): Value => {
+    const value = em.batchSize(batch, who, site);
     return ofDtype(who, shape.length ? em.tensor("expand", [value], { shape }, who, site) : value, b, site);
   };
   const x = arg("input", "tensor");
@@ -157,7 +160,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
    * x's dtype unless `dtype` says otherwise, as PyTorch's: an int32 fill is the value rounded
    * toward zero; x's values do not matter (a NaN in x gives 0, not NaN).
    */
-  const like = (who: string, valueOf: (b: Bound, site: CallSite) => number, extra: ArgSpec[] = []) =>
+  const like = (who: string, valueOf: (b: Bound, site: CallSite) => number | SymInt | BatchNumber, extra: ArgSpec[] = []) =>
     new BuiltinFunction(who, (args, site) => {
       const b = bindArgs(who, [arg("input", "any"), ...extra, opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64", "bool"] }), ...placement], args, site);
       // a parameter in a constructor (torch.zeros_like(self.weight)) gives its shape, float32
@@ -166,8 +169,9 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         : b.input instanceof ParameterValue || b.input instanceof LayerParamRef || b.input instanceof ParameterRegion || b.input instanceof StaticTensor ? { shape: b.input.shape, dtype: "f32" }
         : fail("wrongArgumentType", `${who}: input must be a tensor, got ${describe(b.input)}`, locOfArg(b, "input", site));
       const value = valueOf(b, site);
-      integerFill(who, value, b.dtype ?? (input.dtype === "i32" ? "int32" : "float32"), site);
-      const scalar = em.node("full", [], { shape: [], value }, who, site);
+      if (typeof value === "number") integerFill(who, value, b.dtype ?? (input.dtype === "i32" ? "int32" : "float32"), site);
+      // full_like(x, x.size(0)): each replica's own batch, in x's dtype (or the one asked for)
+      const scalar = typeof value === "number" ? em.node("full", [], { shape: [], value }, who, site) : em.batchSize(value, who, site).node;
       const filled = em.tensor("expand", [scalar], { shape: [...input.shape] }, who, site);
       // dtype bool, or a bool input's (zeros_like(mask) keeps its dtype): tsdp's 0/1 mask, a comparison's result (as filledAs's)
       if (b.dtype === "bool" || (b.dtype === null && b.input instanceof TensorValue && isBooleanMask(b.input.node))) return em.tensor("ne", [filled, em.constant(0, site)], {}, who, site);
@@ -229,6 +233,11 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   };
   /** torch.tensor's values as a constant: data listed by hand, of the given dtype, or the one PyTorch infers from the numbers. */
   const literalTensor = (who: string, data: Value, given: string | null, dataLoc: SourceLoc, site: CallSite): TensorValue => {
+    // torch.tensor(x.size(0)): a 0-dim int64 of each replica's own batch (float32 if asked for)
+    if (isBatchValue(data)) {
+      const batch = em.batchSize(data, who, site);
+      return given === "float32" ? batch : em.tensor("to_int", [batch], {}, who, site);
+    }
     const { shape, values } = listed(data, who, dataLoc);
     // dtype int32 (or PyTorch's int64, held as int32 as every tsdp index): indices listed by hand
     const dtype = given ?? (!listsFloatLiteral(site) && values.every((v) => integerScalar(v, site)) ? "int64" : "float32");
@@ -299,8 +308,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         const b = bindArgs("F.full", [arg("size", "any"), arg("fillValue", "any"), opt("dtype", "string", null, { nullable: true, choices: ["float32", "int32", "int64", "bool"] }), ...placement], args, site);
         const value = b.fillValue;
         // torch.full((2,), 3) is int64 (PyTorch infers the dtype from the fill value, since 1.7), full(…, 3.0) float32
-        b.dtype ??= typeof value === "boolean" ? "float32" : value instanceof SymInt || integerScalar(value, site) ? "int64" : "float32";
-        if (value instanceof SymInt) return filledWithBatch("F.full", sizes("F.full", b.size, site), value, b, site);
+        b.dtype ??= typeof value === "boolean" ? "float32" : isBatchValue(value) || integerScalar(value, site) ? "int64" : "float32";
+        if (isBatchValue(value)) return filledWithBatch("F.full", sizes("F.full", b.size, site), value, b, site);
         // torch.full(size, True): a bool tensor, as PyTorch infers the dtype from the fill value
         if (typeof value === "boolean") return filledAs("F.full", sizes("F.full", b.size, site), value ? 1 : 0, { ...b, dtype: b.dtype === "float32" ? "bool" : b.dtype }, site);
         if (typeof value !== "number")
@@ -314,8 +323,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     ["zerosLike", like("F.zerosLike", () => 0)],
     ["onesLike", like("F.onesLike", () => 1)],
     ["fullLike", like("F.fullLike", (b, site) => {
-      if (typeof b.fillValue !== "number") fail("wrongArgumentType", `F.fullLike: fillValue must be a number, got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
-      return b.fillValue;
+      if (typeof b.fillValue !== "number" && !isBatchValue(b.fillValue)) fail("wrongArgumentType", `F.fullLike: fillValue must be a number or x.size(0), got ${describe(b.fillValue)}`, locOfArg(b, "fillValue", site));
+      return b.fillValue as number | SymInt | BatchNumber;
     }, [arg("fillValue", "any")])],
     // in forward, a fresh draw on every call (a VAE's noise, drop path's keep mask); in a
     // constructor, a parameter's or buffer's initial value, drawn when the model is created
@@ -394,6 +403,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         // true and false are 1 and 0, and where(c, true, false) (or bool tensors) is a bool mask
         const operand = (v: Value, name: string) =>
           v instanceof TensorValue ? v.node
+          : isBatchValue(v) ? em.batchSize(v, "F.where", site).node
           : typeof v === "boolean" ? em.node("full", [], { shape: [], value: Number(v) }, "F.where", site)
           : typeof v === "number" ? em.node("full", [], writtenAsFloat(site, v) ? { shape: [], value: v, float: true } : { shape: [], value: v }, "F.where", site)
           : fail("wrongArgumentType", `F.where: ${name} must be a tensor, a number or a boolean, got ${describe(v)}`, locOfArg(b, name, site));
@@ -401,7 +411,9 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         const bool = (v: Value) => typeof v === "boolean" || (v instanceof TensorValue && isBooleanMask(v.node));
         if (bool(b.input) && bool(b.other)) return asBoolean(result, em, "F.where", site);
         // torch.where(c, 1, 0): two integers make an int64 tensor (result_type of two Python ints)
-        return integerScalar(b.input, site) && integerScalar(b.other, site) ? em.tensor("to_int", [result], {}, "F.where", site) : result;
+        // (x.size(0) is a Python int too)
+        const whole = (v: Value) => isBatchValue(v) || integerScalar(v, site);
+        return whole(b.input) && whole(b.other) ? em.tensor("to_int", [result], {}, "F.where", site) : result;
       }),
     ],
   ]);
@@ -427,7 +439,8 @@ function listed(data: Value, who: string, loc: SourceLoc): { shape: number[]; va
   const values: number[] = [];
   const walk = (v: Value, depth: number) => {
     if (depth === shape.length) {
-      if (typeof v !== "number") fail("wrongArgumentType", `${who}: the data must be numbers, got ${describe(v)}`, loc);
+      // a list is a literal of values known when compiling; the batch size alone is a tensor of its own
+      if (typeof v !== "number") fail("wrongArgumentType", `${who}: the data must be numbers, got ${describe(v)}${isBatchValue(v) ? ` (F.tensor(x.size(0)) alone is a 0-dim tensor of it; F.stack of such tensors lists it)` : ""}`, loc);
       if (!Number.isFinite(Math.fround(v)) && Number.isFinite(v)) fail("invalidArgument", `${who}: ${v} is outside float32's range`, loc);
       values.push(v as number);
       return;
@@ -503,6 +516,7 @@ export const selectionMethods = {
   },
   maskedFill: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     const b = bindArgs("maskedFill", [arg("mask", "tensor"), arg("value", "any")], args, site);
+    if (isBatchValue(b.value)) return filledWithBatchWhere(x, b.mask as TensorValue, b.value, site, em);
     // a 0-dim tensor value (Hugging Face's masked_fill(mask, torch.tensor(finfo.min))): its value where the mask is set
     if (b.value instanceof TensorValue) {
       if (b.value.node.shape.length !== 0) fail("shapeMismatch", `maskedFill: value must be a number or a 0-dim tensor, got a tensor of shape ${formatShape(b.value.node.shape)}`, locOfArg(b, "value", site));
@@ -515,6 +529,17 @@ export const selectionMethods = {
     return em.tensor("masked_fill", [x, b.mask], { value: fillValueIn(x, b.value, site, locOfArg(b, "value", site)) }, "maskedFill", site);
   },
 };
+
+/**
+ * x.maskedFill(mask, x.size(0)): PyTorch's Python int cast to x's dtype, each replica's own batch
+ * (factory.ts batch_size). A bool x takes True, as b ≥ 1 is nonzero.
+ */
+function filledWithBatchWhere(x: TensorValue, mask: TensorValue, b: SymInt | BatchNumber, site: CallSite, em: GraphEmitter): TensorValue {
+  if (isBooleanMask(x.node)) return em.tensor("masked_fill", [x, mask], { value: 1 }, "maskedFill", site);
+  const batch = em.batchSize(b, "maskedFill", site);
+  const value = x.node.dtype === "i32" ? em.tensor("to_int", [batch], {}, "maskedFill", site) : batch;
+  return em.tensor("where", [mask, em.tensor("expand", [value], { shape: [...x.node.shape] }, "maskedFill", site), x], {}, "maskedFill", site);
+}
 
 function triangleMethod(name: "tril" | "triu", x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value {
   const b = bindArgs(name, [opt("diagonal", "int", 0)], args, site);
@@ -876,13 +901,13 @@ function fanInOut(shape: readonly number[], who: string, loc: SourceLoc): { fanI
 function givesEndOnly(args: readonly Value[]): boolean {
   const last = args[args.length - 1];
   const keywords = last instanceof ObjectValue ? last.props : new Map<string, Value>();
-  const numbers = args.filter((a) => typeof a === "number" || a instanceof SymInt).length;
+  const numbers = args.filter((a) => typeof a === "number" || isBatchValue(a)).length;
   return (numbers === 1 && !keywords.has("end")) || (numbers === 0 && keywords.has("end") && !keywords.has("start"));
 }
 
 /** A bound of F.arange that is the batch size (x.size(0)), by position or as an option ({ end: x.size(0) }). */
 function isOrHoldsBatchSize(a: Value): boolean {
-  return a instanceof SymInt || (a instanceof ObjectValue && [...a.props.values()].some((v) => v instanceof SymInt));
+  return isBatchValue(a) || (a instanceof ObjectValue && [...a.props.values()].some((v) => isBatchValue(v)));
 }
 
 /** F.where's one argument is its operands by keyword ({ condition, input, other }), not nonzero's condition alone. */

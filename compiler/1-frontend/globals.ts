@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, Poison, SymInt, TensorValue, describe, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, Poison, SymInt, TensorValue, describe, isBatchValue, type CallSite, type Value } from "./values.ts";
 
 // The few JavaScript globals that model code may use: pure functions of constants.
 
@@ -21,7 +21,7 @@ function mathFn(name: string, f: (...xs: number[]) => number): [string, Value] {
     new BuiltinFunction(`Math.${name}`, (args, site) => {
       // k·Batch is a whole number (its / stays symbolic only where it divides): Swin's
       // int(windows.shape[0] / (H * W / ws / ws)) is Math.trunc of it, itself
-      if (ROUNDINGS.has(f) && args[0] instanceof SymInt) return args[0];
+      if (ROUNDINGS.has(f) && isBatchValue(args[0])) return args[0];
       const xs = numbers(`Math.${name}`, args, site);
       if (!variadic) return f(...xs.slice(0, f.length));
       let acc = f === Math.max ? -Infinity : f === Math.min ? Infinity : 0;

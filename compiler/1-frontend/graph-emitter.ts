@@ -11,7 +11,7 @@ import { writtenAsFloat } from "./float-literals.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkConstantIndexes } from "./constant-indexes.ts";
 import { stateTensor } from "./state-updates.ts";
-import { TensorValue, type CallSite, type LayerParamRef, type ParameterValue } from "./values.ts";
+import { TensorValue, type BatchNumber, type CallSite, type LayerParamRef, type ParameterValue, type SymInt } from "./values.ts";
 
 /**
  * Adds graph nodes for tensor code, placing shape errors at the user's call: to forward's graph
@@ -169,5 +169,14 @@ export class GraphEmitter {
    */
   constant(value: number, site: CallSite, float = Number.isInteger(value) && writtenAsFloat(site, value)): Node {
     return this.node("const", [], float ? { value, float } : { value }, "constant", site);
+  }
+
+  /**
+   * x.size(0) as a number in tensor arithmetic (PyTorch's Python int): each replica's own batch
+   * times its multiple, plus an offset for b − 1 (factory.ts batch_size), which the reader computes in place.
+   */
+  batchSize(b: SymInt | BatchNumber, who: string, site: CallSite): TensorValue {
+    const offset = "offset" in b ? b.offset : 0;
+    return this.tensor("batch_size", [], offset === 0 ? { c: b.coef } : { c: b.coef, d: offset }, who, site);
   }
 }

@@ -6,7 +6,8 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { change } from "./in-place-journal.ts";
-import { BuiltinFunction, describe, ParameterValue, StaticTensor, takeDraw, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, ParameterValue, StaticTensor, isBatchValue, takeDraw, TensorValue, type CallSite, type Value } from "./values.ts";
+import { isBooleanMask } from "./boolean-masks.ts";
 import { leaveFamily, refuseSharers, storageOf, writeThrough } from "./views.ts";
 import { isState } from "./state-updates.ts";
 
@@ -158,7 +159,7 @@ function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phas
     const node = t === x ? x.node : t.snapshot().node;
     const op = node.op;
     // an integer buffer held as a constant (F.tensor(0) is int32): the next lowering makes it state (counter-buffers.ts)
-    if (em.counters.noteChanged(node)) fail("inPlaceAlias", `${name} in forward changes an integer buffer, held as a constant until forward was seen to change it`, site.loc);
+    if (em.counters.noteChanged(node)) fail("inPlaceAlias", `${name} in forward changes a buffer held as a constant (an integer one, or one with persistent false) until forward was seen to change it`, site.loc);
     if (op === "param" || op === "buffer" || em.constants.owns(node))
       fail(
         "inPlaceAlias",
@@ -186,6 +187,8 @@ const fills: Record<string, Fill> = {
     // ±Infinity and NaN too: CLIP's build_attention_mask fills with float("-inf") before triu_
     const b = bindArgs(who, [arg("value", "any")], args, site);
     if (typeof b.value === "number") return filled(x, b.value, who, site, em);
+    // x.size(0), PyTorch's Python int: x's dtype, True for a bool x (b ≥ 1); each replica's own batch
+    if (isBatchValue(b.value)) return isBooleanMask(x.node) ? filled(x, 1, who, site, em) : broadcastInto(x, em.batchSize(b.value, who, site), who, site, em);
     if (!(b.value instanceof TensorValue)) fail("wrongArgumentType", `${who}: value must be a number or a 0-dim tensor, got ${describe(b.value)}`, locOfArg(b, "value", site));
     const v = b.value as TensorValue;
     if (v.node.shape.length !== 0) fail("shapeMismatch", `${who} takes a number or a 0-dim tensor, got ${formatShape(v.node.shape)}`, locOfArg(b, "value", site));

@@ -448,7 +448,7 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
       continue;
     }
     const kind = v.frozen ? "buffer" : "param";
-    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: v.dtype, init: shared.copiedInit(v, shared.initOf(v, prefix + key), prefix + key) as any }, v.createdAt, path, kind);
+    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: v.dtype, init: shared.copiedInit(v, shared.initOf(v, prefix + key), prefix + key) as any, ...(v.persistent ? {} : { persistent: false }) }, v.createdAt, path, kind);
     // a buffer of PyTorch's dtype bool (registerBuffer("mask", F.ones(…, { dtype: F.bool }).tril())) stays a
     // bool mask where forward reads it: an attention mask masks with it, not adds it (boolean-masks.ts)
     // (a buffer nn.init drew into, NTM's uniform_(this.mem_bias), is a float draw: its tensor is not read)

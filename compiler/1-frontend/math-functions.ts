@@ -2,7 +2,7 @@ import { arg, bindArgs, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import type { Node } from "../ir/node.ts";
 import { ops, rankedMatmul, softplus } from "./composite-ops.ts";
-import { SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { isBatchValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { writtenAsFloat } from "./float-literals.ts";
@@ -69,8 +69,13 @@ const mathFunctions: Record<string, MathFunction> = {
   // x.pow(e), torch.pow(x, e): a number exponent (one op with the exponent as an attribute), or a
   // tensor one (pow_tensor, powf of the pair, broadcast)
   pow: {
-    args: [arg("exponent", "numberOrTensor")],
+    args: [arg("exponent", "numberOrTensor", { batchSize: true })],
     lower: (x, b, site, em, who) => {
+      // x.pow(x.size(0)): a Python int ≥ 1, so an int x's power stays an int (integerPower of it)
+      if (isBatchValue(b.exponent)) {
+        const e = em.batchSize(b.exponent, who, site);
+        return x.node.dtype === "i32" ? integerPower(x, em.tensor("to_int", [e], {}, who, site), site, em, who) : em.tensor("pow_tensor", [x, e], {}, who, site);
+      }
       if (typeof b.exponent === "number") {
         // int ** 2.0 is a float in PyTorch (a float scalar promotes; float-literals.ts): the float base's power
         if (x.node.dtype === "i32" && writtenAsFloat(site, b.exponent)) return em.tensor("pow", [em.tensor("to_float", [x], {}, who, site)], { exponent: b.exponent }, who, site);
@@ -118,7 +123,7 @@ function integerPower(a: TensorValue, b: TensorValue, site: CallSite, em: GraphE
  */
 const operand = (v: Value, em: GraphEmitter, site: CallSite): Node => {
   if (v instanceof TensorValue) return v.node;
-  if (v instanceof SymInt) return em.tensor("batch_size", [], { c: v.coef }, "x.size(0)", site).node;
+  if (isBatchValue(v)) return em.batchSize(v, "x.size(0)", site).node;
   return em.constant(v as number, site);
 };
 
@@ -325,10 +330,19 @@ export function mathFunction(name: string, em: GraphEmitter) {
   const who = `F.${name}`;
   // torch.pow(2, t): a number base with a tensor exponent, the base a 0-dim constant. Named
   // `input` as PyTorch's keyword (torch.polygamma(1, input=x) → F.polygamma(1, { input: x })).
-  const input = arg("input", name === "pow" ? "numberOrTensor" : "tensor");
+  const input = arg("input", name === "pow" ? "numberOrTensor" : "tensor", { batchSize: name === "pow" });
   const specs = f.argsFirst ? [...f.args, input] : [input, ...f.args];
   return (args: Value[], site: CallSite): Value => {
     const b = bindArgs(who, specs, args, site);
+    // torch.pow(number, tensor) takes one of them a tensor; of two numbers it raises (TypeError)
+    if (!(b.input instanceof TensorValue) && !(b.exponent instanceof TensorValue) && (isBatchValue(b.input) || isBatchValue(b.exponent)))
+      fail("wrongArgumentType", `${who}: one of input and exponent must be a tensor (PyTorch's torch.pow takes no two numbers); for the batch size write F.full([], x.size(0)) as the tensor`, site.loc);
+    // torch.pow(x.size(0), t): the batch size (a Python int) as the base; an int t's power is an int
+    if (isBatchValue(b.input)) {
+      const base = em.batchSize(b.input, who, site);
+      const e = b.exponent as TensorValue;
+      return e.node.dtype === "i32" ? integerPower(em.tensor("to_int", [base], {}, who, site), e, site, em, who) : em.tensor("pow_tensor", [base, e], {}, who, site);
+    }
     if (typeof b.input === "number") {
       if (typeof b.exponent === "number") return b.input ** b.exponent;
       return em.tensor("pow_tensor", [em.constant(b.input, site), b.exponent], {}, who, site);

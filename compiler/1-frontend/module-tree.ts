@@ -190,7 +190,8 @@ function walkStateDict(root: ModuleValue, nameOf: (node: Node) => string, once: 
     // buffers in registration order: a layer's, then the user's fields, an integer table held as a constant among them
     own(m.buffers.map((b) => b.local));
     for (const [local, v] of m.fields) {
-      if (v instanceof ParameterValue && v.buffer) own([local]);
+      // registerBuffer(…, { persistent: false }): not in PyTorch's state_dict
+      if (v instanceof ParameterValue && v.buffer && v.persistent) own([local]);
       const constant = m.constantBuffers.get(local);
       if (constant && !(v instanceof ParameterValue)) out.push({ key: at(local), constant: constant.shape, sha256: constant.sha256, ...(constant.values ? { values: constant.values } : {}) });
     }

@@ -6,7 +6,7 @@ import { normalizeDim, numel, type Count } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type Bound } from "./args.ts";
 import { ops, softmaxDim } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
+import { describe, isBatchValue, TensorValue, type CallSite, type Value } from "./values.ts";
 import { vectorNorm } from "./vector-norm.ts";
 
 // PyTorch functions that are one kernel there and a composition of existing pointwise ops and
@@ -29,7 +29,8 @@ import { vectorNorm } from "./vector-norm.ts";
 
 const x = arg("x", "tensor");
 // torch.clamp's bounds: a number or a tensor, either may be absent
-export const clampArgs = [x, opt("min", "boundOrTensor", null, { nullable: true }), opt("max", "boundOrTensor", null, { nullable: true })];
+// a bound may be x.size(0) (x.clamp(0, b)), PyTorch's Python int
+export const clampArgs = [x, opt("min", "boundOrTensor", null, { nullable: true, batchSize: true }), opt("max", "boundOrTensor", null, { nullable: true, batchSize: true })];
 export const extremumArgs = [arg("input", "boundOrTensor"), arg("other", "boundOrTensor")];
 export const logsumexpArgs = [x, arg("dim", "ints"), opt("keepdim", "bool", false)];
 // torch.var(x, dim, unbiased, keepdim, *, correction)
@@ -64,8 +65,11 @@ function expUnit(c: Composer, x: Operand, alpha: number, inScale: number, outSca
   return c.op("where", [c.op("gt", [x, 0]), positive, c.op("mul", [c.op("expm1", [scaled()]), alpha * outScale])]);
 }
 
-/** A bound of clamp, or an operand of maximum (bound as "boundOrTensor"); undefined when absent. */
-const operandOf = (v: Value): Operand | undefined => (v === null || v === undefined ? undefined : (v as Operand));
+/** A bound of clamp, or an operand of maximum (bound as "boundOrTensor"); undefined when absent. x.size(0) is op batch_size. */
+const operandOf = (v: Value, em: GraphEmitter, who: string, site: CallSite): Operand | undefined =>
+  v === null || v === undefined ? undefined : isBatchValue(v) ? em.batchSize(v, who, site) : (v as Operand);
+
+const isBatchSize = (o: TensorValue | Node): boolean => (o instanceof TensorValue ? o.node : o).op === "batch_size";
 
 /**
  * The reduced dims of x, normalized, with their element count (c·Batch^p, numel's). A dim of the
@@ -128,14 +132,15 @@ export const pointwiseComposites = {
    * the selects do.
    */
   clamp: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
-    const lo = operandOf(b.min);
-    const hi = operandOf(b.max);
+    const lo = operandOf(b.min, em, who, site);
+    const hi = operandOf(b.max, em, who, site);
     if (lo === undefined && hi === undefined) fail("invalidArgument", `${who}: at least one of min and max must be given (PyTorch refuses it too)`, site.loc);
     const c = ops(em, who, site);
     let out = c.op("where", [c.op("ne", [b.x, b.x]), c.op("detach", [b.x]), clampOf(c, () => b.x, lo, hi, false)]);
     // a tensor bound that is NaN gives NaN, as PyTorch's clamp (and clamp_min's maximum) does;
     // the selects above would keep x where a comparison with NaN fails
-    for (const bound of [lo, hi]) if (bound !== undefined && typeof bound !== "number") out = c.op("where", [c.op("ne", [bound, bound]), c.op("detach", [bound]), out]);
+    // (the batch size is never NaN)
+    for (const bound of [lo, hi]) if (bound !== undefined && typeof bound !== "number" && !isBatchSize(bound)) out = c.op("where", [c.op("ne", [bound, bound]), c.op("detach", [bound]), out]);
     return out;
   },
   /** F.hardtanh / nn.Hardtanh: clamp into [minVal, maxVal], the gradient only strictly inside. */
@@ -259,8 +264,8 @@ export function refuseNumberOperand(who: string, operands: readonly unknown[], b
 }
 
 function extremum(b: Bound, site: CallSite, em: GraphEmitter, who: string, wins: "gt" | "lt"): TensorValue {
-  const a = operandOf(b.input)!;
-  const other = operandOf(b.other)!;
+  const a = operandOf(b.input, em, who, site)!;
+  const other = operandOf(b.other, em, who, site)!;
   refuseNumberOperand(who, [a, other], wins === "gt" ? "min" : "max", site);
   const c = ops(em, who, site);
   const loses = wins === "gt" ? "lt" : "gt";

@@ -17,8 +17,9 @@ import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 //
 // A frozen parameter (requires_grad false: a buffer node) is state too — an EMA of weights (MoCo's
 // key encoder updated under no_grad) — and a layer's forward reads it at its current value. Trained
-// parameters and a constructor's constants (F.tril(…) fields, non-persistent buffers) are still not
-// changed by forward: a parameter is the optimizer's, a constant has no state to persist.
+// parameters and a constructor's constants (F.tril(…) fields) are still not changed by forward: a
+// parameter is the optimizer's, a constant has no state to persist. A non-persistent buffer forward
+// changes is state (counter-buffers.ts), left out of the state_dict.
 
 const states = new WeakSet<TensorValue>();
 /** Each buffer's tensor in forward, once made: what a layer's forward reads of a frozen parameter forward changed. */

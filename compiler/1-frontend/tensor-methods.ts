@@ -18,7 +18,7 @@ import { isContiguous } from "./views.ts";
 import { constantValues } from "./known-values.ts";
 import { queryMethod, queryNames } from "./tensor-queries.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { asShape, BuiltinFunction, ComplexValue, describe, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { asShape, BuiltinFunction, ComplexValue, describe, isBatchValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { complexArithmetic } from "./complex.ts";
 
 // Tensor methods (x.view(...), x.add(y), ...), each lowered to IR ops. Every method here is
@@ -103,7 +103,7 @@ function operand(v: Value, who: string, site: CallSite, em: GraphEmitter): Tenso
     return new TensorValue(em.constant(v, site));
   }
   // x.size(0) as a number (SimCLR's `arange(b) + b`, `loss * b`): each replica's own batch, an integer (factory.ts batch_size)
-  if (v instanceof SymInt) return em.tensor("batch_size", [], { c: v.coef }, who, site);
+  if (isBatchValue(v)) return em.batchSize(v, who, site);
   return fail("wrongArgumentType", `${who} expects a tensor or a number, got ${describe(v)}`, site.loc);
 }
 

@@ -150,11 +150,11 @@ export const spellingMethods: Record<string, Method> = {
   // torch.ger: outer's old name (Rainbow's noisy layers: epsilon_out.ger(epsilon_in))
   ger: (x, args, site, em) => outer(x, bindArgs("ger", [arg("vec2", "tensor")], args, site).vec2, "ger", site, em),
   clampMin: (x, args, site, em) => {
-    const { min } = bindArgs("clampMin", [arg("min", "boundOrTensor")], args, site);
+    const { min } = bindArgs("clampMin", [arg("min", "boundOrTensor", { batchSize: true })], args, site);
     return pointwiseComposites.clamp({ x, min, max: null }, site, em, "clampMin");
   },
   clampMax: (x, args, site, em) => {
-    const { max } = bindArgs("clampMax", [arg("max", "boundOrTensor")], args, site);
+    const { max } = bindArgs("clampMax", [arg("max", "boundOrTensor", { batchSize: true })], args, site);
     return pointwiseComposites.clamp({ x, min: null, max }, site, em, "clampMax");
   },
   // x.to("float32"), x.to(other) (its dtype), x.to({ dtype }), x.to(x.device) (every tensor is on the model's GPU)

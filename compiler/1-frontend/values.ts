@@ -12,6 +12,33 @@ export class SymInt {
   constructor(readonly coef: number) {}
 }
 
+/**
+ * c·Batch + d that is no size: `b - 1`, `b + 1`, `2 - b`, `-b` of b = x.size(0), PyTorch's Python
+ * ints. Tensor arithmetic takes it (op batch_size {c, d}: each replica's own batch), as it takes
+ * x.size(0); a size or an argument known when compiling does not (only k·Batch is a size).
+ */
+export class BatchNumber {
+  constructor(
+    readonly coef: number,
+    readonly offset: number,
+  ) {}
+}
+
+/** x.size(0) or a number computed from it: what tensor arithmetic takes as op batch_size. */
+export const isBatchValue = (v: unknown): v is SymInt | BatchNumber => v instanceof SymInt || v instanceof BatchNumber;
+
+/** c·Batch + d as the simplest value: a number when c = 0, a size (SymInt) when d = 0 and c > 0, else a BatchNumber. */
+export function batchAffine(coef: number, offset: number): number | SymInt | BatchNumber {
+  if (coef === 0) return offset;
+  return offset === 0 && coef > 0 ? new SymInt(coef) : new BatchNumber(coef, offset);
+}
+
+/** "b - 1", "2·b + 3", "-b": as the model's code would write it, b the batch size. */
+export function formatBatchNumber(v: BatchNumber): string {
+  const c = v.coef === 1 ? "b" : v.coef === -1 ? "-b" : `${v.coef}·b`;
+  return v.offset === 0 ? c : `${c} ${v.offset < 0 ? "-" : "+"} ${Math.abs(v.offset)}`;
+}
+
 /** A tensor flowing through forward: a node of the graph being built. */
 export class TensorValue {
   #node: Node;
@@ -187,6 +214,11 @@ export class ParameterValue {
    * held as float32 state (exact below 2²⁴) and read in forward as int32.
    */
   intTable = false;
+  /**
+   * registerBuffer(…, { persistent: false }) that forward changes: state the model keeps across
+   * calls, as PyTorch keeps the attribute, but not in the state_dict or a checkpoint.
+   */
+  persistent = true;
   /** An integer buffer forward advances (a counter, counter-buffers.ts): int32 state. */
   dtype: "f32" | "i32" = "f32";
 }
@@ -509,6 +541,7 @@ export type Value =
   | null
   | Value[]
   | SymInt
+  | BatchNumber
   | TensorValue
   | PackedSequenceValue
   | ComplexValue
@@ -540,6 +573,7 @@ export function describe(v: Value): string {
   if (typeof v === "boolean") return `${v}`;
   if (Array.isArray(v)) return `an array of ${v.length}`;
   if (v instanceof SymInt) return "the batch size";
+  if (v instanceof BatchNumber) return `${formatBatchNumber(v)} (b the batch size: a number of tensor arithmetic, not a size)`;
   if (v instanceof TensorValue) return "a tensor";
   if (v instanceof PackedSequenceValue) return "a PackedSequence";
   if (v instanceof ComplexValue) return "a complex tensor";

@@ -127,7 +127,8 @@ function withIndexRange(spec: IOSpec, graph: Graph, n: Node): IOSpec {
 /** A parameter or buffer, as the manifest lists it: a fixed shape. */
 function paramSpec(n: Node): ParamSpec {
   // parameters and buffers have fixed shapes (the frontend builds them from constructor arguments)
-  return { name: n.attrs.name as string, dtype: manifestDtype(n), shape: n.shape as number[] };
+  // a buffer registered with persistent false: the runtime keeps it out of stateDict and checkpoints
+  return { name: n.attrs.name as string, dtype: manifestDtype(n), shape: n.shape as number[], ...(n.attrs.persistent === false ? { persistent: false as const } : {}) };
 }
 
 const dtypeCode = { f32: "TSDP_F32", i32: "TSDP_I32", i64: "TSDP_I64" } as const;

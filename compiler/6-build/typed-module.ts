@@ -75,6 +75,8 @@ export function load(options) {
   const tables = Object.entries(m.stateDictConstants ?? {}).filter(([, t]) => t.values !== undefined);
   const buffers = [...m.buffers.map((b) => b.name), ...aliasesOf(m.buffers), ...tables.map(([key]) => key)].map(literal);
   const union = (names: string[]) => (names.length ? names.join(" | ") : "never");
+  // a buffer registered with persistent false that forward changes: getParameter reads it, stateDict() leaves it out
+  const transient = m.buffers.filter((b) => b.persistent === false).map((b) => literal(b.name));
   // each name's tensor type, so that getParameter("fc.weight").data is a Float32Array without a cast
   const specs = new Map<string, Pick<ParamSpec, "dtype" | "shape">>([...m.params, ...m.buffers].map((p) => [p.name, p]));
   for (const [alias, of] of Object.entries(m.stateDictAliases ?? {})) if (specs.has(of)) specs.set(alias, specs.get(of)!);
@@ -137,7 +139,10 @@ export type ParameterName = ${union(params)};
 /** The buffers (BatchNorm's running statistics), by state_dict names. */
 export type BufferName = ${union(buffers)};
 
-/** Each parameter's and buffer's tensor, by state_dict name: what getParameter returns and stateDict holds. */
+/** The buffers registered with persistent false (state forward changes), which stateDict() leaves out. */
+export type TransientBufferName = ${union(transient)};
+
+/** Each parameter's and buffer's tensor, by state_dict name: what getParameter returns and stateDict holds (but the transient buffers). */
 export interface State {
 ${state.join("\n")}
 }
@@ -151,7 +156,7 @@ export interface Model extends Omit<CompiledModel<Output>, ${typed.map(literal).
   getParameter<N extends keyof State>(name: N): State[N];${training ? `
   getParameter<G extends GradientName>(name: G): State[G extends \`\${infer P}.grad\` ? P & ParameterName : never];` : ""}
   setParameter(name: ParameterName | BufferName, value: ParameterInput): void;
-  stateDict(): { [K in keyof State]: State[K] };
+  stateDict(): { [K in Exclude<keyof State, TransientBufferName>]: State[K] };
   // the chaining calls return this model, its typed surface kept (m.eval().forwardSync(x))
   train(mode?: boolean): this;
   eval(): this;

@@ -31,10 +31,11 @@ function reducesBatch(shape: Shape, dims: readonly number[] | null | undefined):
   return shape.some((d, i) => isBatch(d) && (dims == null || dims.includes(i)));
 }
 
-/** mean · c·Batch (either order): the mean's sum over the batch, c times. */
+/** mean · c·Batch (either order): the mean's sum over the batch, c times; mean · (b − 1) is no sum (its share's b − 1 is no share of B − 1). */
 function timesBatchSize(n: Node, a: Kind, b: Kind): boolean {
   const [x, y] = n.inputs;
-  return (a === "mean" && y.op === "batch_size") || (b === "mean" && x.op === "batch_size");
+  const multiple = (v: Node) => v.op === "batch_size" && !v.attrs.d;
+  return (a === "mean" && multiple(y)) || (b === "mean" && multiple(x));
 }
 
 /** The combination of a scalar training loss; undefined when the loss is of no kind (weighted as a mean). */

@@ -107,23 +107,25 @@ export const arangeInt = defineOp<{ readonly start: number; readonly step: numbe
 });
 
 /**
- * c·B, B the batch size (x.size(0)) as a number in tensor arithmetic: SimCLR's labels
+ * c·B + d, B the batch size (x.size(0)) as a number in tensor arithmetic (d from `b - 1`): SimCLR's labels
  * `cat([arange(b) + b, arange(b)])`, `loss * b`, `b - t`. Each replica's own B, as arange(B) is:
  * PyTorch's DataParallel gives each replica x.size(0) of its slice. A 0-dim float32 holding a whole
  * number, which type promotion reads as PyTorch's Python int (int-arithmetic.ts: an int32 tensor
  * plus it stays int32, a float one float); computed in its reader's kernel from `batch`, as a
  * constant is, so it has no buffer and no gradient.
  */
-export const batchSize = defineOp<{ readonly c: number }>({
+export const batchSize = defineOp<{ readonly c: number; readonly d?: number }>({
   name: "batch_size",
   family: "elementwise",
   inputs: [],
   infer: (_, a, who) => {
     if (!Number.isInteger(a.c)) throw new ShapeError(`${who}: the batch size's multiple must be a whole number, got ${a.c}`, "invalidArgument");
+    // c·B + d (b − 1, written in JavaScript on x.size(0)): a whole number too
+    if (a.d !== undefined && !Number.isInteger(a.d)) throw new ShapeError(`${who}: the batch size's offset must be a whole number, got ${a.d}`, "invalidArgument");
     return { shape: [], dtype: "f32" };
   },
-  reference: (_, a, ctx) => scalar(a.c * ctx.batch),
-  codegen: { kind: "pointwise", expr: (_, a) => `(float)(${a.c} * (long long)batch)` },
+  reference: (_, a, ctx) => scalar(a.c * ctx.batch + (a.d ?? 0)),
+  codegen: { kind: "pointwise", expr: (_, a) => (a.d ? `(float)(${a.c} * (long long)batch + ${a.d}LL)` : `(float)(${a.c} * (long long)batch)`) },
 });
 
 /**

@@ -16,7 +16,7 @@ import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
 import { noteTrueDivision } from "../float-literals.ts";
 import { locOf } from "../source.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, describe, drawTakenBy, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { BatchNumber, batchAffine, BuiltinClass, BuiltinFunction, ClassValue, describe, drawTakenBy, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, isBatchValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
 import { ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
 import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
@@ -284,13 +284,14 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (op === SyntaxKind.TildeToken) {
       // PyTorch's ~mask is a logical not of a bool tensor; tsdp's masks are float or int32 tensors
       if (v instanceof TensorValue) return fail("tensorOperator", "'~' on a tensor; write mask.logicalNot()", locOf(e));
-      if (v instanceof SymInt) return fail("nonConstant", "'~' on the batch size: the batch size is known only at run time, and only k·Batch × n and k·Batch / n stay symbolic", locOf(e));
+      if (isBatchValue(v)) return fail("nonConstant", "'~' on the batch size: the batch size is known only at run time, and only k·Batch × n and k·Batch / n stay symbolic", locOf(e));
       if (typeof v !== "number") return fail("wrongArgumentType", `'~' needs a number, got ${describe(v)}`, locOf(e));
       return ~v;
     }
     if (v instanceof TensorValue) return fail("tensorOperator", `unary ${e.getText()[0]} on a tensor; write x.neg()`, locOf(e));
     if (op === SyntaxKind.MinusToken) {
-      if (v instanceof SymInt) return fail("nonConstant", "the batch size cannot be negated", locOf(e));
+      // -b is a Python int, a number of tensor arithmetic (no size)
+      if (isBatchValue(v)) return batchAffine(-v.coef, -("offset" in v ? v.offset : 0));
       if (typeof v !== "number") return fail("wrongArgumentType", `cannot negate ${describe(v)}`, locOf(e));
       return -v;
     }
@@ -393,7 +394,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       case SyntaxKind.ExclamationEqualsToken:
         return !this.equal(l, r, e);
     }
-    if (l instanceof SymInt || r instanceof SymInt) return this.symArith(op, l, r, e, symbol);
+    if (isBatchValue(l) || isBatchValue(r)) return this.symArith(op, l, r, e, symbol);
     if (op === SyntaxKind.PlusToken && (typeof l === "string" || typeof r === "string")) {
       if (!isPrimitive(l) || !isPrimitive(r)) fail("wrongArgumentType", `cannot add ${describe(l)} and ${describe(r)}`, locOf(e));
       const joined = String(l) + String(r);
@@ -411,26 +412,26 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     return result;
   }
 
-  /** Only k·Batch × n and k·Batch / n (exact) keep the batch symbolic. */
+  /**
+   * Arithmetic on the batch size B: c·B + d with whole c and d (+, −, × by a whole number, / that
+   * divides both) is kept, a size while it is k·B (k ≥ 1), else a number of tensor arithmetic
+   * (BatchNumber: b − 1 as PyTorch's Python int); anything else is refused.
+   */
   protected symArith(op: SyntaxKind, l: Value, r: Value, e: TsNode, symbol: string): Value {
-    if (op === SyntaxKind.AsteriskToken) {
-      if (l instanceof SymInt && typeof r === "number" && Number.isInteger(r) && r > 0) return new SymInt(l.coef * r);
-      if (r instanceof SymInt && typeof l === "number" && Number.isInteger(l) && l > 0) return new SymInt(r.coef * l);
-    }
-    if (op === SyntaxKind.SlashToken && l instanceof SymInt && typeof r === "number" && l.coef % r === 0) return new SymInt(l.coef / r);
+    const result = affineResult(op, affineOf(l), affineOf(r));
+    if (result) return batchAffine(...result);
     if (bitOps.has(op))
       return fail("nonConstant", `'${symbol}' on the batch size: the batch size is known only at run time, and a bit operation on it (B >> 1, B | 0) is no multiple of it, which is all a size may be (only k·Batch × n and k·Batch / n stay symbolic)`, locOf(e));
     if ((op === SyntaxKind.LessThanToken || op === SyntaxKind.GreaterThanToken || op === SyntaxKind.LessThanEqualsToken || op === SyntaxKind.GreaterThanEqualsToken))
       return fail("dataDependentControlFlow", `this comparison depends on the batch size, which is known only at run time${isLoopCondition(e) ? PER_SAMPLE_LOOP_HINT : ""}`, locOf(e));
-    // since the batch size is a number in tensor arithmetic (op batch_size), b − 1 has a way to be written
-    return fail("nonConstant", `'${symbol}' with the batch size is not a compile-time constant; only whole multiples of it (b * 2) stay numbers: give b itself to tensor arithmetic (x.add(b).sub(1) for x + (b - 1)), F.full, F.arange(b) or view/reshape`, locOf(e));
+    return fail("nonConstant", `'${symbol}' with the batch size b: tensor arithmetic takes c·b + d of whole c and d (b - 1, 2 * b + 1), and a size only k·b; for b / 2 or b % 2 give b itself to tensor arithmetic (x.mul(b).div(2) for x · (b / 2), F.full([], b).floorDivide(2) for b // 2)`, locOf(e));
   }
 
   protected equal(l: Value, r: Value, e: TsNode): boolean {
     // this.training === false: compared as the mode this evaluation is for
     if (l instanceof ModeFlag) l = this.truthy(l, e);
     if (r instanceof ModeFlag) r = this.truthy(r, e);
-    if (l instanceof SymInt || r instanceof SymInt)
+    if (isBatchValue(l) || isBatchValue(r))
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
     if (typeof l === "string" && typeof r === "string") this.charge(Math.min(l.length, r.length), e);
     // x.dim == 3 (the call's parentheses forgotten): a method is never equal to a number, so it is a mistake
@@ -530,11 +531,31 @@ const BIT_ON_TENSOR: Partial<Record<SyntaxKind, string>> = {
   [SyntaxKind.CaretToken]: "write a.logicalXor(b) (PyTorch's ^ of two masks)",
 };
 
+/** [c, d] of c·B + d: the batch size, a number from it, or a plain number (c = 0). */
+function affineOf(v: Value): [number, number] | undefined {
+  if (v instanceof SymInt) return [v.coef, 0];
+  if (v instanceof BatchNumber) return [v.coef, v.offset];
+  return typeof v === "number" && Number.isFinite(v) ? [0, v] : undefined;
+}
+
+/** a ∘ b for c·B + d operands, when it is one again with whole c and d (b · b and b / 2 are not). */
+function affineResult(op: SyntaxKind, a: [number, number] | undefined, b: [number, number] | undefined): [number, number] | undefined {
+  if (!a || !b) return undefined;
+  const r: [number, number] | undefined =
+    op === SyntaxKind.PlusToken ? [a[0] + b[0], a[1] + b[1]]
+    : op === SyntaxKind.MinusToken ? [a[0] - b[0], a[1] - b[1]]
+    : op === SyntaxKind.AsteriskToken && b[0] === 0 ? [a[0] * b[1], a[1] * b[1]]
+    : op === SyntaxKind.AsteriskToken && a[0] === 0 ? [b[0] * a[1], b[1] * a[1]]
+    : op === SyntaxKind.SlashToken && b[0] === 0 && b[1] !== 0 ? [a[0] / b[1], a[1] / b[1]]
+    : undefined;
+  return r && r.every(Number.isInteger) ? [r[0] + 0, r[1] + 0] : undefined;
+}
+
 /** JavaScript's typeof of what the value is in the model's TypeScript: x.size(0) is a number, this.training a boolean, a module or tensor an object. */
 function typeOf(v: Value): string {
   if (v === undefined) return "undefined";
   if (typeof v === "number" || typeof v === "string" || typeof v === "boolean") return typeof v;
-  if (v instanceof SymInt) return "number";
+  if (isBatchValue(v)) return "number";
   if (v instanceof ModeFlag) return "boolean";
   if (v instanceof FunctionValue || v instanceof BuiltinFunction || v instanceof ClassValue || v instanceof BuiltinClass) return "function";
   return "object";

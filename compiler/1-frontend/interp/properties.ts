@@ -243,7 +243,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   protected setCallAttribute(m: ModuleValue, name: string, value: Value, site: CallSite): void {
     const field = m.fields.get(name);
     // this.numUpdates = this.numUpdates.add(1) on an integer buffer held as a constant: the next lowering makes it state (counter-buffers.ts)
-    if (field instanceof TensorValue && this.em.counters.noteChanged(field.node)) fail("unsupportedSyntax", `forward sets the integer buffer this.${name}, held as a constant until forward was seen to change it`, site.loc);
+    if (field instanceof TensorValue && this.em.counters.noteChanged(field.node)) fail("unsupportedSyntax", `forward sets the buffer this.${name}, held as a constant (an integer one, or one with persistent false) until forward was seen to change it`, site.loc);
     const why =
       field instanceof ModuleValue || field instanceof ParameterValue ? `this.${name} is ${describe(field)}, fixed when the model is built`
       : m.kind !== "user" ? `${m.typeName} has no attribute forward may set`
@@ -615,17 +615,20 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return;
     }
     // …unless forward advances it (LitEma's num_updates): int32 state, which the state update writes (counter-buffers.ts)
-    if (intTable && persistent && this.em.counters.isHeld(m, name)) {
+    if (intTable && this.em.counters.isHeld(m, name)) {
       const node = (tensor as TensorValue).node;
       const counter = new ParameterValue(node.shape as number[], this.em.constants.initOf(node, who, at, true), at, true, true, tensor as TensorValue);
       counter.dtype = "i32";
+      counter.persistent = persistent;
       markCaptured(tensor);
       claimCaptured(tensor, counter);
       m.fields.set(name, counter);
       return;
     }
-    if (intTable && persistent) this.em.counters.noteConstant((tensor as TensorValue).node, m, name);
-    if (!persistent || intTable) {
+    // a non-persistent float buffer forward changes (a cache, a step count in float): state too, left out of the state_dict
+    const changedConstant = !persistent && !intTable && this.em.counters.isHeld(m, name);
+    if ((intTable || !persistent) && !changedConstant && tensor instanceof TensorValue && this.em.constants.owns(tensor.node)) this.em.counters.noteConstant(tensor.node, m, name);
+    if ((!persistent || intTable) && !changedConstant) {
       // not in the state_dict (BERT's position_ids): a constant forward computes where it reads
       // it, as a plain field; a draw has no value until the model is created, so it must be state
       if (!(tensor instanceof TensorValue && this.em.constants.owns(tensor.node)))
@@ -642,6 +645,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // a buffer is a frozen parameter: state the step reads and never updates, in the state_dict
     const computed = tensor instanceof TensorValue ? tensor : undefined;
     const buffer = new ParameterValue(shape, init, at, true, true, computed);
+    buffer.persistent = persistent;
     if (tensor instanceof StaticTensor) buffer.drawOrigin = shareStorage(tensor).origin;
     claimCaptured(tensor, buffer);
     m.fields.set(name, buffer);

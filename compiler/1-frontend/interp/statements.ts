@@ -22,7 +22,7 @@ import { formatShape } from "../../ir/shape.ts";
 import { locOf } from "../source.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { collectionItems } from "../collections.ts";
-import { CollectionValue, describe, FunctionValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { CollectionValue, describe, FunctionValue, ModeFlag, ModuleValue, ObjectValue, isBatchValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { FileEvaluator } from "./files.ts";
 import { BREAK, CONTINUE, type Completion, ModeFork, NORMAL, MAX_LOOP_ITERATIONS, poison, isPoison } from "./core.ts";
 import { assignmentsIn, boundNames, containsReturn, describeSyntax, modeJoinableTargets } from "./syntax.ts";
@@ -416,7 +416,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
 
   /** A switch's discriminant and cases are compared at compile time, so they must be constants. */
   protected requireConstant(v: Value, at: TsNode): void {
-    if (v instanceof TensorValue || v instanceof ModeFlag || v instanceof SymInt) this.truthy(v, at);
+    if (v instanceof TensorValue || v instanceof ModeFlag || isBatchValue(v)) this.truthy(v, at);
   }
 
   iterate(v: Value, at: TsNode): Value[] {
@@ -472,7 +472,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
         locOf(at),
       );
     }
-    if (v instanceof SymInt) return fail("dataDependentControlFlow", "this condition depends on the batch size, which is known only at run time", locOf(at));
+    if (isBatchValue(v)) return fail("dataDependentControlFlow", "this condition depends on the batch size, which is known only at run time", locOf(at));
     return Boolean(v);
   }
 }
