@@ -106,7 +106,8 @@ const shared = {
   env: { TSDP_SHIM_THREADS: "1", TSDP_SHIM_DEVICE_MEMORY_MB: "4096", TSDP_CPU_OPT_LEVEL: "1" },
   // A test file's scratch folders (helpers.ts writeFiles) are removed when it is done; after each
   // test the worker's event loop takes a turn (test/setup-yield.ts says why).
-  setupFiles: ["test/setup-scratch.ts", "test/setup-yield.ts"],
+  // Each file starts from the worker's first environment (test/setup-env.ts says why).
+  setupFiles: ["test/setup-env.ts", "test/setup-scratch.ts", "test/setup-yield.ts"],
   // Tests never block a worker for long: compilers and scripts run as child processes awaited
   // asynchronously, and long reference computations yield (test/helpers.ts). A worker that
   // computed synchronously for over 60 s would miss vitest's RPC heartbeat and fail the run.
@@ -179,13 +180,18 @@ export default defineConfig({
     // the native files spend much of their time waiting on g++ or a child process, so one file at a
     // time left the second core idle (CI: the files' times summed to the run's wall time).
     maxWorkers: 2,
+    poolOptions: { forks: { isolate: false } },
     sequence: { sequencer: SlowFirst },
     projects: [
       // The unit files share their workers' module state (isolate: false): each of 43 files paid
       // about a second to import the compiler afresh (unit project alone: 118 s → 84 s). A unit
       // test that sets an environment variable restores it.
       { test: { ...shared, name: "unit", include: ["test/**/*.test.ts"], exclude: NATIVE, isolate: false } },
-      { test: { ...shared, name: "native", include: NATIVE } },
+      // The native files too: 1.4 s of CPU a file to import the compiler and runtime again, about
+      // 100 s a run over ~75 files. What a file leaves behind that another could see: environment
+      // variables (reset per file, setup-env.ts), the toolchain's probes (keyed by the variables
+      // they read), and loaded libraries (each build's own path).
+      { test: { ...shared, name: "native", include: NATIVE, isolate: false } },
     ],
   },
 });

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { packageRoot } from "../package-root.mjs";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
 
-// Finding the compilers and the GPU. Each probe runs once per process.
+// Finding the compilers and the GPU. Each probe runs once per process (and environment).
 
 export type Target = "cpu" | "cuda";
 
@@ -14,8 +14,12 @@ export const shimHeader = join(packageRoot, "runtime", "shim", "cuda_shim.h");
 /** The fixed harness's sources and headers (harness.h, which generated code includes). */
 export const harnessDir = join(packageRoot, "runtime", "harness");
 
+// Keyed by the probe and the environment it reads: a process that changes PATH, CXX or
+// TSDP_NVCC (a test pointing at a fake nvcc, a build script) finds the tools again.
 const memo = new Map<string, unknown>();
-function once<T>(key: string, f: () => T): T {
+function once<T>(probe: string, f: () => T): T {
+  const { PATH, CXX, TSDP_NVCC, TSDP_FORCE_NO_GPU } = process.env;
+  const key = JSON.stringify([probe, PATH, CXX, TSDP_NVCC, TSDP_FORCE_NO_GPU]);
   if (!memo.has(key)) memo.set(key, f());
   return memo.get(key) as T;
 }
