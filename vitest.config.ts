@@ -180,12 +180,17 @@ export default defineConfig({
     // the native files spend much of their time waiting on g++ or a child process, so one file at a
     // time left the second core idle (CI: the files' times summed to the run's wall time).
     maxWorkers: 2,
+    // Files share their worker process. The forks pool reads this from the root config only: a
+    // project's `isolate: false` decides whether modules are kept between the files a process runs,
+    // but without this line every file got a fresh process anyway (until Dec 7 the unit project's
+    // setting did nothing). Unit project, same files back to back at the same load: 435 s of CPU
+    // isolated, 317 s shared. Projects then run one after the other (vitest's pool recycles its
+    // processes between them), the native one first as SLOW_FIRST leads with its files.
     poolOptions: { forks: { isolate: false } },
     sequence: { sequencer: SlowFirst },
     projects: [
-      // The unit files share their workers' module state (isolate: false): each of 43 files paid
-      // about a second to import the compiler afresh (unit project alone: 118 s → 84 s). A unit
-      // test that sets an environment variable restores it.
+      // The unit files share their workers' modules (isolate: false): importing the compiler costs
+      // a second or more of CPU a file. A unit test that sets an environment variable restores it.
       { test: { ...shared, name: "unit", include: ["test/**/*.test.ts"], exclude: NATIVE, isolate: false } },
       // The native files too: 1.4 s of CPU a file to import the compiler and runtime again, about
       // 100 s a run over ~75 files. What a file leaves behind that another could see: environment
