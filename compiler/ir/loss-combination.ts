@@ -31,12 +31,15 @@ function reducesBatch(shape: Shape, dims: readonly number[] | null | undefined):
   return shape.some((d, i) => isBatch(d) && (dims == null || dims.includes(i)));
 }
 
+/** What F.tensor(b), F.full([], b) and F.fullLike(loss, b) put around the batch size: the same number. */
+const sameNumber = new Set(["to_float", "to_int", "expand", "reshape"]);
+
 /**
- * c·Batch as a value (x.size(0), 2 * x.size(0)), also behind the dtype conversions that
- * F.tensor(b) and F.full([], b) put around it; b − 1 is none (its share's b − 1 is no share of B − 1).
+ * c·Batch as a value (x.size(0), 2 * x.size(0)), also behind the dtype conversions and 0-dim
+ * expands of F.tensor(b) and F.fullLike(loss, b); b − 1 is none (its share's b − 1 is no share of B − 1).
  */
 function isBatchMultiple(v: Node): boolean {
-  while (v.op === "to_float" || v.op === "to_int") v = v.inputs[0];
+  while (sameNumber.has(v.op) && v.shape.length === 0) v = v.inputs[0];
   return v.op === "batch_size" && !v.attrs.d;
 }
 
