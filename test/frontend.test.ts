@@ -361,6 +361,16 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
       expect(out).toEqual(want(B));
     }
   });
+  // torch.scalar_tensor(b) is a float32 0-dim tensor of the int (the default dtype, as scalar_tensor(3) is
+  // tensor(3.)); with dtype an int one. Was TSDP2003 "s cannot depend on the batch size", where F.tensor(b) worked
+  it("is F.scalarTensor's number: float32 by default, int with dtype int32", () => {
+    const { graph } = lowerSource(net(`return [x.mul(0).add(F.scalarTensor(b)), F.arange(b).add(F.scalarTensor(b - 1, { dtype: "int32" }))];`));
+    expect(graph.outputs.map((o) => o.dtype)).toEqual(["f32", "i32"]);
+    for (const B of [2, 3]) {
+      const out = runReference(graph, { x: nd([B, 3], new Array(3 * B).fill(1)) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+      expect(out).toEqual([new Array(3 * B).fill(B), Array.from({ length: B }, (_, k) => k + B - 1)]);
+    }
+  });
   // PyTorch's b - 1, b + 1, 2 * b - 2, -b are Python ints too: c·b + d is batch_size {c, d}; only k·b is a size
   it("takes c·b + d written in JavaScript (b - 1, 1 - b, -b) as a number of tensor arithmetic, and b - 1 + 1 as a size again", () => {
     const { graph } = lowerSource(

@@ -258,6 +258,19 @@ export class M extends nn.Module {
     expect(lowerSource(fields.replace("this.label = 1.0", "this.label = 1").replace("lambda = 1.0", "lambda = 1")).graph.outputs[0].dtype).toBe("i32");
   });
 
+  it("a destructured parameter's name bound to a float literal is a float: constructor({ targetRealLabel = 1.0 } = {}), new G({ label: 2.0 })", () => {
+    // a TypeScript port of GANLoss with an options object; was int32 (only a parameter named as a whole was followed)
+    const gan = (pattern: string, call: string) =>
+      `${header}\nclass G extends nn.Module {\n  declare real: Tensor;\n  constructor(${pattern}: { label?: number } = {}) {\n    super();\n    this.registerBuffer("real", F.tensor(name));\n  }\n}\n` +
+      `export class M extends nn.Module {\n  g = new G(${call});\n  forward(ids: Tensor<[Batch, 5], "int32">) {\n    return ids.sub(ids).add(this.g.real);\n  }\n}\n`;
+    const dtype = (pattern: string, call: string) => lowerSource(gan(pattern, call)).graph.outputs[0].dtype;
+    expect(dtype("{ label: name = 1.0 }", "")).toBe("f32");
+    expect(dtype("{ label: name = 1 }", "{ label: 2.0 }")).toBe("f32");
+    // integers stay integers (torch.tensor(1) is int64): an int default, or the caller's int over a float default
+    expect(dtype("{ label: name = 1 }", "")).toBe("i32");
+    expect(dtype("{ label: name = 1.0 }", "{ label: 2 }")).toBe("i32");
+  });
+
   it("factories infer PyTorch's dtype from their numbers: F.full(size, 3), F.where(c, 1, 0), F.tensor([0, 2]) are integer tensors", () => {
     // torch.full((2,), 3).dtype is int64 (since 1.7), torch.where(c, 1, 0) int64 (result_type of two ints),
     // torch.tensor([0, 2]) int64; a float literal among them, or a dtype given, makes float32

@@ -49,6 +49,13 @@ describe("the combination of the replicas' losses", () => {
     expect(fn("o.sub(t).pow(2).mean().add(o.size(0))")).toBeUndefined();
     // mean · (b − 1): each share's b − 1 is no share of B − 1, so no sum (weighted as a mean)
     expect(fn("o.sub(t).pow(2).mean().mul(o.size(0) - 1)")).toBeUndefined();
+    // the batch size as a 0-dim tensor (F.tensor(b), F.full([], b), F.fullLike(loss, b): b behind dtype
+    // conversions and a 0-dim expand) is the same number; before, of no kind, so 2 devices halved the sum
+    expect(fn("o.sub(t).pow(2).mean().mul(F.tensor(o.size(0)))")).toBe("sum");
+    expect(fn("F.full([], 2 * o.size(0)).mul(o.sub(t).pow(2).mean())")).toBe("sum");
+    expect(fn("o.sub(t).pow(2).mean().mul(F.fullLike(o.sub(t).pow(2).mean(), o.size(0)))")).toBe("sum");
+    expect(fn("o.sub(t).pow(2).sum().div(F.tensor(o.size(0)))")).toBe("mean");
+    expect(fn("o.sub(t).pow(2).mean().mul(F.tensor(o.size(0) - 1))")).toBeUndefined();
   });
 });
 

@@ -106,7 +106,7 @@ describe("buffers forward changes", () => {
 
   it("buf.data = v in forward gives a module's own buffer the value, as this.buf = v does", () => {
     const { graph } = lowerSource(MODEL.replace("this.steps = this.steps.add(1);", "const bufs = [this.steps]; bufs[0].data = bufs[0].add(1);"));
-    expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["calls", "runningMean", "steps"]);
+    expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["calls", "seen", "runningMean", "steps"]);
     const state = initState(graph, 0);
     for (let i = 0; i < 3; i++) runReference(graph, { x: nd([1, 3], [1, 2, 3]) }, state, { training: true });
     expect(Array.from(state.buffers.get("steps")!.data)).toEqual([3]);
@@ -338,6 +338,43 @@ export class Net extends nn.Module {
         expect(m.getParameter("bn.num_batches_tracked").data).toEqual(BigInt64Array.of(2n));
       } finally {
         m.dispose();
+      }
+    }
+  }, 300_000);
+
+  it("on the CPU target: a buffer forward changes in eval too is replica 0's on every replica of the next call, on 1, 2 and 3 devices", async () => {
+    // DataParallel replicates device 0's module on every call, so each replica reads device 0's
+    // buffer; before, an eval run left each replica its own share's (batch 7 on 2 devices: rows 4..6
+    // of the second call read the mean of the first call's rows 4..6, not of rows 0..3)
+    const src = `${header}
+export class M extends nn.Module {
+  declare seen: Tensor;
+  constructor() { super(); this.registerBuffer("seen", F.zeros(3), { persistent: false }); }
+  forward(x: Tensor<[Batch, 3]>) {
+    const out = x.add(this.seen);
+    this.seen.add_(x.mean(0));
+    return out;
+  }
+}
+`;
+    const dir = writeFiles({ "model.ts": src });
+    const { build } = await compile(join(dir, "model.ts"), { target: TEST_TARGET, outDir: join(scratchDir("tsdp-eval-state-"), "out") });
+    const first = Float32Array.from({ length: 21 }, (_, i) => i);
+    const second = Float32Array.from({ length: 21 }, (_, i) => 100 * (i % 3));
+    for (const devices of TEST_TARGET === "cpu" ? [1, 2, 3] : [1]) {
+      const share = Math.ceil(7 / devices);
+      // seen after the first call: the mean of replica 0's rows 0..share-1 of [[0,1,2],[3,4,5],…], exact in float32
+      const seen = [0, 1, 2].map((c) => (3 * (share - 1)) / 2 + c);
+      for (const training of [false, true]) {
+        const m = await load(build.outDir, { devices });
+        try {
+          m.train(training);
+          m.forwardAllSync(tensor(first, [7, 3]));
+          const out = m.forwardAllSync(tensor(second, [7, 3]))[0].data as Float32Array;
+          expect(Array.from(out), `${devices} devices, training ${training}`).toEqual(Array.from(second, (v, i) => v + seen[i % 3]));
+        } finally {
+          m.dispose();
+        }
       }
     }
   }, 300_000);

@@ -1,5 +1,5 @@
 import { Node as TsNode, SyntaxKind, type Block, type ParameterDeclaration } from "ts-morph";
-import type { CallSite } from "./values.ts";
+import { ObjectValue, type CallSite } from "./values.ts";
 
 // Python tells `1.0` from `1`: a float scalar makes `mask * 1.0` and `int_ids * 2.0` float tensors and
 // `torch.full((2,), 1.0)` a float one, where `1` keeps (or makes) an integer tensor. TypeScript's
@@ -25,15 +25,30 @@ export function noteTrueDivision(e: TsNode, quotient: number): void {
   trueDivisions.set(e.compilerNode, quotient);
 }
 
-/** The float each parameter declaration was last bound to (noteParameterFloat), by its node. */
+/** The float each parameter declaration, or element of a destructured parameter, was last bound to (noteParameterFloat), by its node. */
 const floatParameters = new WeakMap<object, number | undefined>();
 
 /**
  * Records whether the value `v` just bound to the parameter `param` is a Python float: `written`, the
  * expression it came from (the caller's argument, or the parameter's default), is a float of that value.
+ * A destructured parameter (`{ label = 1.0 }: Options = {}`) notes each of its names: from the caller's
+ * object literal (`new G({ label: 1.0 })`) or from the element's default.
  */
 export function noteParameterFloat(param: ParameterDeclaration, v: unknown, written: TsNode | undefined): void {
   floatParameters.set(param.compilerNode, typeof v === "number" && written !== undefined && floatLiteralValue(written) === v ? v : undefined);
+  const pattern = param.getNameNode();
+  if (!TsNode.isObjectBindingPattern(pattern)) return;
+  const literal = written && TsNode.isObjectLiteralExpression(written) ? written : undefined;
+  for (const el of pattern.getElements()) {
+    if (el.getDotDotDotToken() || !TsNode.isIdentifier(el.getNameNode())) continue;
+    const key = el.getPropertyNameNode()?.getText() ?? el.getName();
+    const given = literal?.getProperty(key);
+    const bound = v instanceof ObjectValue ? v.props.get(key) : undefined;
+    // the caller's `key: 1.0`, or the element's default where the property is absent
+    const from = given && TsNode.isPropertyAssignment(given) ? given.getInitializer() : bound === undefined ? el.getInitializer() : undefined;
+    const value = bound ?? (from ? floatLiteralValue(from) : undefined);
+    floatParameters.set(el.compilerNode, typeof value === "number" && from !== undefined && floatLiteralValue(from) === value ? value : undefined);
+  }
 }
 
 /**
@@ -49,13 +64,17 @@ export function argumentsBoundAt(site: CallSite, fn: TsNode | undefined): readon
   return args;
 }
 
-/** The parameter that `name` refers to, in the functions around it (innermost first), when no `const` there shadows it. */
-function parameterNamed(name: TsNode): ParameterDeclaration | undefined {
+/** The parameter, or element of a destructured parameter, that `name` refers to, in the functions around it (innermost first), when no `const` there shadows it. */
+function parameterNamed(name: TsNode): TsNode | undefined {
   const text = name.getText();
   for (let scope = name.getParent(); scope; scope = scope.getParent()) {
     if (!TsNode.isFunctionLikeDeclaration(scope) && !TsNode.isArrowFunction(scope) && !TsNode.isFunctionExpression(scope)) continue;
-    const p = scope.getParameters().find((d) => TsNode.isIdentifier(d.getNameNode()) && d.getName() === text);
-    if (p) return p;
+    for (const d of scope.getParameters()) {
+      const n = d.getNameNode();
+      if (TsNode.isIdentifier(n) && n.getText() === text) return d;
+      const el = TsNode.isObjectBindingPattern(n) ? n.getElements().find((e) => !e.getDotDotDotToken() && TsNode.isIdentifier(e.getNameNode()) && e.getName() === text) : undefined;
+      if (el) return el;
+    }
   }
   return undefined;
 }

@@ -465,7 +465,7 @@ function programView(name: string, launches: readonly LaunchView[], draws: 0 | 1
       ? ["TSDP_NAN_WATCH: the NaN watch of the CPU target's memcheck builds (runtime/harness/nan_watch.h);\nnothing in any other build, the GPU's included."]
       : []),
   ].flatMap((l) => l.split("\n"));
-  return { name, header, segments, segmentCount: segments.length, draws, ins: io.ins, outs: io.outs, inCount: io.ins.length, outCount: io.outs.length };
+  return { name, header, segments, segmentCount: segments.length, draws, changesState: stateCopies.length ? 1 : 0, ins: io.ins, outs: io.outs, inCount: io.ins.length, outCount: io.outs.length };
 }
 
 /** Comments beside a launch's pointer arguments line up when their values are no longer than this. */

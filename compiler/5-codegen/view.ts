@@ -850,6 +850,8 @@ export interface ProgramView {
   readonly segmentCount: number;
   /** tsdp_draws: whether a run draws random numbers (dropout), and so advances the draw counter. */
   readonly draws: 0 | 1 | 2;
+  /** tsdp_program_desc's changes_state: the program copies buffers forward changed into them (in eval too). */
+  readonly changesState: 0 | 1;
   readonly ins: readonly TensorRowView[];
   readonly outs: readonly TensorRowView[];
   readonly inCount: number;

@@ -31,11 +31,22 @@ function reducesBatch(shape: Shape, dims: readonly number[] | null | undefined):
   return shape.some((d, i) => isBatch(d) && (dims == null || dims.includes(i)));
 }
 
-/** mean · c·Batch (either order): the mean's sum over the batch, c times; mean · (b − 1) is no sum (its share's b − 1 is no share of B − 1). */
+/** What F.tensor(b), F.full([], b) and F.fullLike(loss, b) put around the batch size: the same number. */
+const sameNumber = new Set(["to_float", "to_int", "expand", "reshape"]);
+
+/**
+ * c·Batch as a value (x.size(0), 2 * x.size(0)), also behind the dtype conversions and 0-dim
+ * expands of F.tensor(b) and F.fullLike(loss, b); b − 1 is none (its share's b − 1 is no share of B − 1).
+ */
+function isBatchMultiple(v: Node): boolean {
+  while (sameNumber.has(v.op) && v.shape.length === 0) v = v.inputs[0];
+  return v.op === "batch_size" && !v.attrs.d;
+}
+
+/** mean · c·Batch (either order): the mean's sum over the batch, c times. */
 function timesBatchSize(n: Node, a: Kind, b: Kind): boolean {
   const [x, y] = n.inputs;
-  const multiple = (v: Node) => v.op === "batch_size" && !v.attrs.d;
-  return (a === "mean" && multiple(y)) || (b === "mean" && multiple(x));
+  return (a === "mean" && isBatchMultiple(y)) || (b === "mean" && isBatchMultiple(x));
 }
 
 /** The combination of a scalar training loss; undefined when the loss is of no kind (weighted as a mean). */
@@ -78,6 +89,8 @@ export function lossKind(loss: Node): Combination | undefined {
         if (timesBatchSize(n, a, b)) return "sum";
         return a === "free" ? b : b === "free" ? a : "other";
       case "div":
+        // a sum over the batch divided by the batch size as a tensor (F.tensor(b)) is a mean, as div_count's
+        if (a === "sum" && isBatchMultiple(n.inputs[1])) return "mean";
         return b === "free" ? a : "other";
       case "add":
       case "sub":

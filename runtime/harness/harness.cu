@@ -414,9 +414,10 @@ int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const v
     if (int e = report_index_fault(m, "")) return e;
     unstage_outputs(m, p, parts, outputs, per_replica);
     // A train-mode run moved each replica's buffers (BatchNorm's running statistics) by its own
-    // chunk: DataParallel keeps device 0's, as the training step does (enqueue_step)
+    // chunk, and so may an eval run (a buffer forward changes whatever the mode): DataParallel keeps
+    // device 0's, as the training step does (enqueue_step), and the next run's replicas read it
     const tsdp_model_desc& d = tsdp_model_description;
-    if (m->training && m->replicas.size() > 1 && d.param_bytes > d.buffers_begin) {
+    if ((m->training || p.changes_state) && m->replicas.size() > 1 && d.param_bytes > d.buffers_begin) {
         tsdp_replica* r0 = &m->replicas[0];
         for (size_t i = 1; i < m->replicas.size(); ++i)
             TSDP_CHECK(cudaMemcpy(m->replicas[i].params + d.buffers_begin, r0->params + d.buffers_begin, d.param_bytes - d.buffers_begin, cudaMemcpyDeviceToDevice));

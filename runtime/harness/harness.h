@@ -205,6 +205,9 @@ struct tsdp_program_desc {
     int n_in;
     const tsdp_tensor_info* outs;
     int n_out;
+    // 1: a run may change buffers whatever the mode (a counter, a buffer forward changes in eval too),
+    // so the replicas take replica 0's after an eval run as well as a train-mode one
+    int changes_state;
 };
 
 /** A trained parameter's floats and its optimizer param group. */
