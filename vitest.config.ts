@@ -106,8 +106,7 @@ const shared = {
   env: { TSDP_SHIM_THREADS: "1", TSDP_SHIM_DEVICE_MEMORY_MB: "4096", TSDP_CPU_OPT_LEVEL: "1" },
   // A test file's scratch folders (helpers.ts writeFiles) are removed when it is done; after each
   // test the worker's event loop takes a turn (test/setup-yield.ts says why).
-  // Each file starts from the worker's first environment (test/setup-env.ts says why).
-  setupFiles: ["test/setup-env.ts", "test/setup-scratch.ts", "test/setup-yield.ts"],
+  setupFiles: ["test/setup-scratch.ts", "test/setup-yield.ts"],
   // Tests never block a worker for long: compilers and scripts run as child processes awaited
   // asynchronously, and long reference computations yield (test/helpers.ts). A worker that
   // computed synchronously for over 60 s would miss vitest's RPC heartbeat and fail the run.
@@ -180,23 +179,18 @@ export default defineConfig({
     // the native files spend much of their time waiting on g++ or a child process, so one file at a
     // time left the second core idle (CI: the files' times summed to the run's wall time).
     maxWorkers: 2,
-    // Files share their worker process. The forks pool reads this from the root config only: a
-    // project's `isolate: false` decides whether modules are kept between the files a process runs,
-    // but without this line every file got a fresh process anyway (until Dec 7 the unit project's
-    // setting did nothing). Unit project, same files back to back at the same load: 435 s of CPU
-    // isolated, 317 s shared. Projects then run one after the other (vitest's pool recycles its
-    // processes between them), the native one first as SLOW_FIRST leads with its files.
-    poolOptions: { forks: { isolate: false } },
+    // Every file runs in a process of its own (vitest's default). Shared processes were measured on
+    // Dec 7 (root poolOptions.forks.isolate false, which is where the forks pool reads it: a project's
+    // `isolate` only says whether one process resets its modules between files): in a clean-clone
+    // run, setup, collect and prepare fell from 177 to 29 worker-seconds, but the files' own times
+    // rose 186 s (18 more tests, and unchanged files such as data and fuzz 10–17 % slower): 2,562 s
+    // of CPU and 22:22 of wall, against 2,560 s and 22:21 isolated the day before; and at a load of 20,
+    // the unit project alone raised 50 of vitest's "Timeout calling onTaskUpdate" errors against 1.
     sequence: { sequencer: SlowFirst },
     projects: [
-      // The unit files share their workers' modules (isolate: false): importing the compiler costs
-      // a second or more of CPU a file. A unit test that sets an environment variable restores it.
-      { test: { ...shared, name: "unit", include: ["test/**/*.test.ts"], exclude: NATIVE, isolate: false } },
-      // The native files too: 1.4 s of CPU a file to import the compiler and runtime again, about
-      // 100 s a run over ~75 files. What a file leaves behind that another could see: environment
-      // variables (reset per file, setup-env.ts), the toolchain's probes (keyed by the variables
-      // they read), and loaded libraries (each build's own path).
-      { test: { ...shared, name: "native", include: NATIVE, isolate: false } },
+      // A unit test that sets an environment variable restores it all the same.
+      { test: { ...shared, name: "unit", include: ["test/**/*.test.ts"], exclude: NATIVE } },
+      { test: { ...shared, name: "native", include: NATIVE } },
     ],
   },
 });
