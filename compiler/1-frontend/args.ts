@@ -53,7 +53,7 @@ export interface ArgSpec {
   readonly refuseTrue?: string;
   /** PyTorch's keyword-only argument (after `*` in its signature): given in the options object only. */
   readonly keywordOnly?: boolean;
-  /** A "numberOrTensor" or "boundOrTensor" that may be x.size(0), PyTorch's Python int (x % b, x.clamp(0, b)): the lowering makes it op batch_size. */
+  /** A "number", "numberOrTensor" or "boundOrTensor" that may be x.size(0), PyTorch's Python int (x % b, x.clamp(0, b), F.scalarTensor(b)): the lowering makes it op batch_size. */
   readonly batchSize?: boolean;
 }
 
@@ -301,7 +301,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     }
     return v;
   }
-  if (isBatchValue(v) && spec.kind !== "any" && !(spec.batchSize && (spec.kind === "numberOrTensor" || spec.kind === "boundOrTensor")))
+  if (isBatchValue(v) && spec.kind !== "any" && !(spec.batchSize && (spec.kind === "number" || spec.kind === "numberOrTensor" || spec.kind === "boundOrTensor")))
     fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size${spec.name === "groups" ? BATCH_GROUPS : ""}`, loc);
   /** An integer in [min, MAX_SIZE]: NaN, ∞ and 1e300 are numbers but no sizes. */
   const intAtLeast = (x: Value, min: number, expected: string): number => {
@@ -339,6 +339,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
       if (!Number.isFinite(v)) return badValue("a finite integer");
       return isInt(v) ? v : badType("an integer");
     case "number":
+      if (isBatchValue(v)) return v;
       return finiteAtLeast(-Infinity, false, "a finite number");
     case "posNumber":
       return finiteAtLeast(0, true, "a finite number > 0");

@@ -276,9 +276,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       // (torch.scalar_tensor(3) is tensor(3.)), unlike torch.tensor(3), which is int64
       new BuiltinFunction("F.scalarTensor", (args, site) => {
         // s may be x.size(0), PyTorch's Python int: each replica's own batch, as F.tensor(b) is
-        const s = isBatchValue(args[0]) ? args[0] : undefined;
-        const b = bindArgs("F.scalarTensor", [arg("s", "number"), opt("dtype", "string", "float32", { choices: LITERAL_DTYPES }), ...placement], s ? [0, ...args.slice(1)] : args, site);
-        return literalTensor("F.scalarTensor", s ?? b.s, b.dtype, locOfArg(b, "s", site), site);
+        const b = bindArgs("F.scalarTensor", [arg("s", "number", { batchSize: true }), opt("dtype", "string", "float32", { choices: LITERAL_DTYPES }), ...placement], args, site);
+        return literalTensor("F.scalarTensor", b.s, b.dtype, locOfArg(b, "s", site), site);
       }),
     ],
     // torch.tril_indices(row, col, offset) / triu_indices: the [2, N] int32 coordinates of the
