@@ -2817,7 +2817,7 @@ export namespace F {
   function logsumexp(x: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
   function logsumexp(x: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   function logsumexp(x: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
-  /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is x.var(…): `var` cannot name a function here */
+  /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is F.var, with the same arguments (declared below) */
   /** torch.std(x): over every element, unbiased */
   function std(x: Tensor): Tensor;
   /** torch.std(x, unbiased): PyTorch's deprecated overload, over every element (x.std(false) likewise) */
@@ -3882,6 +3882,23 @@ export namespace F {
   function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
   function where(condition: Tensor, input: Tensor | number, options: { other: Tensor | number }): Tensor;
   function where(condition: Tensor, options: { input: Tensor | number; other: Tensor | number }): Tensor;
+}
+// F.var: `var` is a reserved word, so no function can be declared with that name; a second block of
+// namespace F declares it under another and exports it as `var` (an export declaration makes this block
+// export only what it lists, the other blocks keep theirs)
+export namespace F {
+  /** torch.var over dim (any dims, the batch's too); unbiased (correction 1) by default; x.var(…) likewise */
+  /** torch.var(x): over every element, unbiased */
+  function variance(x: Tensor): Tensor;
+  /** torch.var(x, unbiased): PyTorch's deprecated overload, over every element */
+  function variance(x: Tensor, unbiased: boolean): Tensor;
+  function variance(x: Tensor, dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
+  function variance(x: Tensor, dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
+  function variance(x: Tensor, dim: number | readonly number[], options?: { unbiased?: boolean; keepdim?: boolean }): Tensor;
+  function variance(x: Tensor, options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean }): Tensor;
+  function variance(x: Tensor, dim: number | readonly number[], options: { unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+  function variance(x: Tensor, options: { dim: number | readonly number[]; unbiased?: boolean; keepdim?: boolean; correction?: number }): Tensor;
+  export { variance as var };
 }
 
 /** torch.optim. Hyperparameters here are defaults; the runtime may change them every step. */

@@ -130,6 +130,29 @@ describe("tensors computed in a constructor", () => {
     expect(diagnosticsOf(model("q: any;", 'this.registerBuffer("q", F.ones(4, 4));\n    this.q = 3;', "return x;")).map((d) => d.message)).toEqual(["cannot assign the number 3 as buffer 'q' (a tensor or null expected, as PyTorch's)"]);
   });
 
+  it("a buffer registered with persistent false stays one, not persistent, when assigned again; a parameter's name takes only a parameter, as PyTorch's Module.__setattr__", () => {
+    // before: `this.seen = …` after registerBuffer("seen", …, { persistent: false }) made seen a plain
+    // field (forward's seen.add_(1) refused as changing a constant), and a buffer forward changes came
+    // back persistent (in the state_dict); PyTorch keeps the name in _buffers and in _non_persistent_buffers_set
+    const seen = (persistent: string) =>
+      model("declare seen: Tensor;", `this.registerBuffer("seen", F.zeros([4])${persistent});\n    this.seen = F.ones([4]);`, "this.seen.add_(1);\n    return x.add(this.seen);");
+    for (const [persistent, attrs] of [[", { persistent: false }", { persistent: false }], ["", {}]] as const) {
+      const { graph, init } = stateOf(seen(persistent));
+      expect(graph.buffers.map((b) => [b.attrs.name, b.attrs.persistent]), persistent).toEqual([["seen", (attrs as { persistent?: boolean }).persistent]]);
+      expect(init.has("seen")).toBe(true);
+      expect(Array.from(initState(graph).buffers.get("seen")!.data)).toEqual([1, 1, 1, 1]);
+      // forward adds 1 to the buffer, then to x: x + 2 on the first call
+      expect(Array.from(runReference(graph, { x: nd([1, 4], [0, 1, 2, 3]) }, initState(graph)).outputs[0].data)).toEqual([2, 3, 4, 5]);
+    }
+    // PyTorch's TypeError "cannot assign 'torch.FloatTensor' as parameter 'p' (torch.nn.Parameter or None expected)"
+    expect(diagnosticsOf(model("declare p: Tensor;", "this.p = new nn.Parameter(F.zeros([4]));\n    this.p = F.ones([4]);", "return x.add(this.p);")).map((d) => d.message)).toEqual([
+      "cannot assign a tensor as parameter 'p' (an nn.Parameter or null expected, as PyTorch's TypeError says): to change its values, write this.p.data.copy_(…) or register another name",
+    ]);
+    // a parameter assigned over a buffer's name replaces the buffer, as register_parameter after remove_from(_buffers)
+    const replaced = lowerSource(model("declare q: Tensor;", 'this.registerBuffer("q", F.ones([4]));\n    this.q = new nn.Parameter(F.zeros([4]));', "return x.add(this.q);")).graph;
+    expect([replaced.params.map((p) => p.attrs.name), replaced.buffers.map((b) => b.attrs.name)]).toEqual([["q"], []]);
+  });
+
   it("a parameter copied from another in the constructor starts with its numbers (MoCo's and BYOL's key encoder: param_k.data.copy_(param_q.data), then frozen), whichever registers first", () => {
     // before: refused, "copy_ takes a tensor made in the constructor …, got the parameter nn.Linear.weight"
     const src = (before: string, after: string, extra = "") => `${header}export class M extends nn.Module {

@@ -36,8 +36,6 @@ const ALLOWED: Record<string, string> = {
   ...Object.fromEntries(
     ["relu", "relu6", "elu", "leakyRelu", "hardtanh", "threshold", "celu", "selu", "rrelu", "hardsigmoid", "hardswish", "silu", "mish", "dropout"].map((n) => [`F.${n}_: inplace`, "the in-place form's own flag"]),
   ),
-  // `var` is a reserved word: a namespace cannot declare a function of that name (x.var() is declared)
-  "F.var": "a reserved word",
   // PyTorch's snake_case spellings, accepted as ports write them; the typings give the camelCase names
   "F.linalg.vector_norm": "a PyTorch spelling",
   "F.linalg.matrix_norm": "a PyTorch spelling",
@@ -107,14 +105,17 @@ function readDeclarations(file: string): Map<string, Declared> {
   };
   // F's namespaces too (F.linalg.vectorNorm, F.special.expit, F.fft.rfft)
   const functions = (ns: ModuleDeclaration, prefix: string): void => {
-    for (const f of ns.getFunctions()) addSignature(of(`${prefix}.${f.getName()}`), f.getParameters());
+    // export { variance as var }: F.var, declared under a name that is not a reserved word
+    const aliases = new Map(ns.getExportDeclarations().flatMap((d) => d.getNamedExports().map((e) => [e.getName(), e.getAliasNode()?.getText() ?? e.getName()] as const)));
+    for (const f of ns.getFunctions()) addSignature(of(`${prefix}.${aliases.get(f.getName()!) ?? f.getName()}`), f.getParameters());
     for (const inner of ns.getModules()) functions(inner, `${prefix}.${inner.getName()}`);
     // const special: { expit(input: Tensor): Tensor; … }: an object of methods, as a namespace
     for (const v of ns.getVariableDeclarations())
       for (const member of v.getType().getProperties())
         for (const d of member.getDeclarations()) if (Node.isMethodSignature(d)) addSignature(of(`${prefix}.${v.getName()}.${member.getName()}`), d.getParameters());
   };
-  functions(sf.getModuleOrThrow("F"), "F");
+  // namespace F is declared in two blocks (the second declares F.var)
+  for (const ns of sf.getModules()) if (ns.getName() === "F") functions(ns, "F");
   for (const c of sf.getModuleOrThrow("nn").getClasses()) for (const k of c.getConstructors()) addSignature(of(`nn.${c.getName()}`), k.getParameters());
   // "new"(…): quoted, as an unquoted new(…) would be a construct signature
   for (const m of sf.getInterfaceOrThrow("Tensor").getMethods()) addSignature(of(`Tensor.${m.getName().replace(/^"(.*)"$/, "$1")}`), m.getParameters());

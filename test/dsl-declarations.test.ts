@@ -15,7 +15,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 describe("dsl/index.d.ts", () => {
   it("type-checks strict without skipLibCheck, imported by a model file as tsdp/dsl", async () => {
     const dir = scratchDir();
-    writeFileSync(join(dir, "model.ts"), 'import { nn, type Tensor, type Batch } from "tsdp/dsl";\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }\n}\n');
+    // F.var: `var` is a reserved word, declared through an export alias (was missing: TS2339)
+    writeFileSync(join(dir, "model.ts"), 'import { nn, F, type Tensor, type Batch } from "tsdp/dsl";\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x).add(F.var(x, 1, { keepdim: true })); }\n}\n');
     const config = {
       compilerOptions: {
         target: "ES2022",

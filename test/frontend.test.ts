@@ -371,6 +371,34 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
       expect(out).toEqual([new Array(3 * B).fill(B), Array.from({ length: B }, (_, k) => k + B - 1)]);
     }
   });
+  // torch.add(x, y, alpha=b), torch.lerp(x, y, b), F.threshold(x, t, b), x.index_fill(d, i, b), addcmul's value,
+  // index_add's alpha and addmm's beta/alpha take a Python int: were TSDP2003 "… cannot depend on the batch size"
+  it("is the alpha of add and sub, lerp's weight, threshold's bounds, indexFill's value and the scale factors of addcmul, addcdiv, indexAdd and addmm", () => {
+    const { graph } = lowerSource(
+      net(`const i = F.arange(b).unsqueeze(1).mul(2);
+    return [x.add(x, { alpha: b }), x.sub(1, { alpha: b - 1 }), x.add(b, { alpha: 2 }), i.add(i, { alpha: b }), x.lerp(x.mul(3), b), F.threshold(x, 0.5, b), F.threshold(x, b, -1),
+      x.indexFill(1, F.tensor([0, 2]), b), i.indexFill(1, F.tensor([0]), b), x.addcmul(x, x, { value: b }), x.addcdiv(x, x.abs().add(1), { value: b }),
+      x.indexAdd(1, F.tensor([2]), x.narrow(1, 0, 1), { alpha: b }), F.addmm(x, x, F.eye(3), { beta: b, alpha: 1 - b })];`),
+    );
+    expect(graph.outputs.map((o) => `${o.dtype}${o.shape.length}`).join(" ")).toBe("f322 f322 f322 i322 f322 f322 f322 f322 i322 f322 f322 f322 f322");
+    const x = [1, -2, 3.5, 0, 5, -1, 2.5, -0.5, 4];
+    // each output's values at batch B (b = B) from x's first B rows and i = 2·[0, …, B − 1], by torch's formulas
+    const want = (B: number) => {
+      const xs = x.slice(0, 3 * B);
+      const i = Array.from({ length: B }, (_, k) => 2 * k);
+      const col = (k: number) => k % 3;
+      return [
+        xs.map((v) => v + B * v), xs.map((v) => v - (B - 1)), xs.map((v) => v + 2 * B), i.map((v) => v + B * v), xs.map((v) => v + B * (3 * v - v)),
+        xs.map((v) => (v <= 0.5 ? B : v)), xs.map((v) => (v <= B ? -1 : v)),
+        xs.map((v, k) => (col(k) === 1 ? v : B)), i.map(() => B), xs.map((v) => v + B * v * v), xs.map((v) => v + (B * v) / (Math.abs(v) + 1)),
+        xs.map((v, k) => (col(k) === 2 ? v + B * xs[k - 2] : v)), xs.map((v) => B * v + (1 - B) * v),
+      ];
+    };
+    for (const B of [2, 3]) {
+      const out = runReference(graph, { x: nd([B, 3], x.slice(0, 3 * B)) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+      out.forEach((o, k) => o.forEach((v, j) => expect(v, `output ${k} [${j}] at batch ${B}`).toBeCloseTo(want(B)[k][j], 5)));
+    }
+  });
   // PyTorch's b - 1, b + 1, 2 * b - 2, -b are Python ints too: c·b + d is batch_size {c, d}; only k·b is a size
   it("takes c·b + d written in JavaScript (b - 1, 1 - b, -b) as a number of tensor arithmetic, and b - 1 + 1 as a size again", () => {
     const { graph } = lowerSource(

@@ -271,6 +271,39 @@ export class M extends nn.Module {
     expect(dtype("{ label: name = 1.0 }", "{ label: 2 }")).toBe("i32");
   });
 
+  it("a float is followed through each instance's fields, variables, object properties, ternaries and arithmetic, as Python's float value is", () => {
+    // was: the float of `this.label = label` followed the constructor parameter's last binding, so of
+    // new G(1.0) and new G(1) both were int32 (or both float32 in the other order), and opts.label,
+    // `let v = 1.0` and `c ? 1.0 : 0.0` were int32. torch.full((2,), 1.0) is float32, torch.full((2,), 1) int64.
+    const two = (first: string, second: string) =>
+      `${header}\nclass G extends nn.Module {\n  label: number;\n  constructor(label: number) {\n    super();\n    this.label = label;\n  }\n  forward(ids: Tensor) {\n    return ids.sub(ids).add(F.full([5], this.label));\n  }\n}\n` +
+      `export class M extends nn.Module {\n  a = new G(${first});\n  b = new G(${second});\n  forward(ids: Tensor<[Batch, 5], "int32">) {\n    return [this.a(ids), this.b(ids)];\n  }\n}\n`;
+    const dtypes = (src: string) => lowerSource(src).graph.outputs.map((o) => o.dtype);
+    expect(dtypes(two("1.0", "1"))).toEqual(["f32", "i32"]);
+    expect(dtypes(two("1", "1.0"))).toEqual(["i32", "f32"]);
+    const cases: [string, string][] = [
+      ["const opts = { label: 1.0 }; return F.tensor(opts.label);", "f32"],
+      ["const opts = { label: 1 }; return F.tensor(opts.label);", "i32"],
+      ["const label = 1.0; const opts = { label }; return F.tensor(opts.label);", "f32"],
+      ["const opts: { label?: number } = {}; return F.tensor(opts.label ?? 1.0);", "f32"],
+      ["let v = 1.0; return F.full([5], v);", "f32"],
+      ["let v = 1; return F.full([5], v);", "i32"],
+      ["let v = 1; v = 2.0; return F.full([5], v);", "f32"],
+      ["let v = 1.0; v = 2; return F.full([5], v);", "i32"],
+      ["let v = 1; v += 1.0; return F.full([5], v);", "f32"],
+      ["const c = ids.shape[1] > 3; const v = c ? 1.0 : 0.0; return F.full([5], v);", "f32"],
+      // Python's `1.0 if c else 0` is the int 0 when c is false
+      ["const c = ids.shape[1] > 9; const v = c ? 1.0 : 0; return F.full([5], v);", "i32"],
+      ["const v = 2 * 0.5; return F.full([5], v);", "f32"],
+      ["const v = -(1.0); return F.full([5], v);", "f32"],
+      ["const o: Record<string, number> = {}; o.k = 1.0; return F.full([5], o.k);", "f32"],
+    ];
+    for (const [body, dtype] of cases) expect(lowerSource(model(`return ids.sub(ids).add((() => { ${body} })());`)).graph.outputs[0].dtype, body).toBe(dtype);
+    // the numbers: torch.full((5,), 1.0).masked_fill(m, 0.9) is [0.9, 1, 1, 1, 1] (an int32 full gave [0, 1, 1, 1, 1])
+    const g = lowerSource(model("const opts = { label: 1.0 }; return ids.sub(ids).add(F.full([5], opts.label).maskedFill(F.tensor([1, 0, 0, 0, 0]).bool(), 0.9));")).graph;
+    expect(Array.from(runReference(g, { ids }, initState(g, 0)).outputs[0].data).map((v) => Math.round(v * 10) / 10)).toEqual([0.9, 1, 1, 1, 1, 0.9, 1, 1, 1, 1]);
+  });
+
   it("factories infer PyTorch's dtype from their numbers: F.full(size, 3), F.where(c, 1, 0), F.tensor([0, 2]) are integer tensors", () => {
     // torch.full((2,), 3).dtype is int64 (since 1.7), torch.where(c, 1, 0) int64 (result_type of two ints),
     // torch.tensor([0, 2]) int64; a float literal among them, or a dtype given, makes float32

@@ -1,54 +1,62 @@
-import { Node as TsNode, SyntaxKind, type Block, type ParameterDeclaration } from "ts-morph";
-import { ObjectValue, type CallSite } from "./values.ts";
+import { Node as TsNode, SyntaxKind } from "ts-morph";
+import type { CallSite } from "./values.ts";
 
 // Python tells `1.0` from `1`: a float scalar makes `mask * 1.0` and `int_ids * 2.0` float tensors and
 // `torch.full((2,), 1.0)` a float one, where `1` keeps (or makes) an integer tensor. TypeScript's
 // evaluator sees the number 1 in both cases, but the source text still says which was written: a
-// numeric literal with a decimal point or an exponent ("1.0", "2.", "1e-9") is a Python float. So a
-// call's number is taken as PyTorch's float when its argument is written as such a literal — directly
-// (with parentheses or a sign around it), as a keyword option's value, or as a `const` initialized by
-// one (`const scale = 1.0`) — and as an integer otherwise, as int-arithmetic.ts takes whole numbers.
-// A true division is a float too (Python's `4 / 2` is 2.0, so `ids.mul(d / h)` is a float tensor):
-// the interpreter notes the quotient each `/` expression last evaluated to, which is the one a call
-// reading it was given.
-// A function's parameter is a float when the value bound to it was (pix2pix's GANLoss:
-// `constructor(ganMode, targetRealLabel = 1.0)` then `torch.tensor(target_real_label)`, float32 in
-// PyTorch): its default written as a float literal, or the caller's argument so written. The
-// interpreter notes each parameter's last binding, as it notes quotients. So is a field of the class
-// whose declaration or constructor writes one to it (`this.realLabel = 1.0`).
+// numeric literal with a decimal point or an exponent ("1.0", "2.", "1e-9") is a Python float, and so
+// is a true division's quotient (Python's `4 / 2` is 2.0, so `ids.mul(d / h)` is a float tensor).
+// The interpreter carries that through the values as Python does, noting it beside them:
+// - each expression's last value when it was a float (noteFloat): a literal, a quotient, a sign or
+//   parentheses around one, arithmetic with a float operand (`2 * 0.5`), the branch a `c ? 1.0 : 0`
+//   or `a ?? 1.0` took, an assignment's value, and reads of the places below;
+// - each variable's binding (Scope.noteFloat): `let v = 1.0`, `v = 2.0`, a parameter bound to a float
+//   argument or default (pix2pix's `targetRealLabel = 1.0`), a destructured element;
+// - each object's or module instance's fields (noteFieldFloat): `this.label = label` in a
+//   constructor, a field initializer, an object literal's `{ label: 1.0 }`.
+// A call's number is then a float when the expression written as its argument (or as its options
+// object's property) last evaluated to that float. What a function returns, an array's elements read
+// by index (`scales[i]`) and Math's results are not followed: they stay integers when whole.
 
-/** The last quotient each `/` expression evaluated to (the interpreter's noteTrueDivision). */
-const trueDivisions = new WeakMap<object, number>();
+/** A counter of evaluations: an expression's note is fresh for its parent when made after the parent began. */
+let clock = 0;
 
-/** Records that the `/` expression `e` evaluated to `quotient` (a Python float whatever its value). */
-export function noteTrueDivision(e: TsNode, quotient: number): void {
-  trueDivisions.set(e.compilerNode, quotient);
+/** The float each expression last evaluated to, with the clock's reading then; absent when that value was not a float. */
+const floats = new WeakMap<object, { value: number; at: number }>();
+
+/** The clock's reading as an expression's evaluation begins (freshFloat's `since`). */
+export function evaluationBegins(): number {
+  return ++clock;
 }
 
-/** The float each parameter declaration, or element of a destructured parameter, was last bound to (noteParameterFloat), by its node. */
-const floatParameters = new WeakMap<object, number | undefined>();
+/** Records that `e` just evaluated to the Python float `value`, or (undefined) to something else. */
+export function noteFloat(e: TsNode, value: number | undefined): void {
+  if (value === undefined) floats.delete(e.compilerNode);
+  else floats.set(e.compilerNode, { value, at: ++clock });
+}
 
-/**
- * Records whether the value `v` just bound to the parameter `param` is a Python float: `written`, the
- * expression it came from (the caller's argument, or the parameter's default), is a float of that value.
- * A destructured parameter (`{ label = 1.0 }: Options = {}`) notes each of its names: from the caller's
- * object literal (`new G({ label: 1.0 })`) or from the element's default.
- */
-export function noteParameterFloat(param: ParameterDeclaration, v: unknown, written: TsNode | undefined): void {
-  floatParameters.set(param.compilerNode, typeof v === "number" && written !== undefined && floatLiteralValue(written) === v ? v : undefined);
-  const pattern = param.getNameNode();
-  if (!TsNode.isObjectBindingPattern(pattern)) return;
-  const literal = written && TsNode.isObjectLiteralExpression(written) ? written : undefined;
-  for (const el of pattern.getElements()) {
-    if (el.getDotDotDotToken() || !TsNode.isIdentifier(el.getNameNode())) continue;
-    const key = el.getPropertyNameNode()?.getText() ?? el.getName();
-    const given = literal?.getProperty(key);
-    const bound = v instanceof ObjectValue ? v.props.get(key) : undefined;
-    // the caller's `key: 1.0`, or the element's default where the property is absent
-    const from = given && TsNode.isPropertyAssignment(given) ? given.getInitializer() : bound === undefined ? el.getInitializer() : undefined;
-    const value = bound ?? (from ? floatLiteralValue(from) : undefined);
-    floatParameters.set(el.compilerNode, typeof value === "number" && from !== undefined && floatLiteralValue(from) === value ? value : undefined);
-  }
+/** The float `e` evaluated to since the clock read `since` (during its parent's evaluation); else undefined. */
+export function freshFloat(e: TsNode, since: number): number | undefined {
+  const note = floats.get(e.compilerNode);
+  return note && note.at >= since ? note.value : undefined;
+}
+
+/** The floats held in each object's or module instance's fields, by the holder. */
+const fieldFloats = new WeakMap<object, Map<string, number>>();
+
+/** Records that the field `key` of `holder` now holds the float `value` (undefined: not a float). */
+export function noteFieldFloat(holder: unknown, key: string, value: number | undefined): void {
+  if (typeof holder !== "object" || holder === null) return;
+  const fields = fieldFloats.get(holder);
+  if (value !== undefined) (fields ?? fieldFloats.set(holder, new Map()).get(holder)!).set(key, value);
+  else fields?.delete(key);
+}
+
+/** The float the field `key` of `holder` holds, when `value` read from it is that float. */
+export function fieldFloat(holder: unknown, key: string, value: unknown): number | undefined {
+  if (typeof holder !== "object" || holder === null) return undefined;
+  const f = fieldFloats.get(holder)?.get(key);
+  return f !== undefined && f === value ? f : undefined;
 }
 
 /**
@@ -64,69 +72,47 @@ export function argumentsBoundAt(site: CallSite, fn: TsNode | undefined): readon
   return args;
 }
 
-/** The parameter, or element of a destructured parameter, that `name` refers to, in the functions around it (innermost first), when no `const` there shadows it. */
-function parameterNamed(name: TsNode): TsNode | undefined {
-  const text = name.getText();
-  for (let scope = name.getParent(); scope; scope = scope.getParent()) {
-    if (!TsNode.isFunctionLikeDeclaration(scope) && !TsNode.isArrowFunction(scope) && !TsNode.isFunctionExpression(scope)) continue;
-    for (const d of scope.getParameters()) {
-      const n = d.getNameNode();
-      if (TsNode.isIdentifier(n) && n.getText() === text) return d;
-      const el = TsNode.isObjectBindingPattern(n) ? n.getElements().find((e) => !e.getDotDotDotToken() && TsNode.isIdentifier(e.getNameNode()) && e.getName() === text) : undefined;
-      if (el) return el;
-    }
-  }
-  return undefined;
+/** The value of a numeric literal written with a decimal point or an exponent (a Python float); else undefined. */
+export function floatLiteral(e: TsNode): number | undefined {
+  if (!TsNode.isNumericLiteral(e)) return undefined;
+  const text = e.getText().replace(/_/g, "");
+  // 0x1e is hexadecimal, not an exponent
+  return /^0[xXbBoO]/.test(text) || !/[.eE]/.test(text) ? undefined : Number(text);
 }
 
-/** The value of `e` when it is written as a float literal or a true division (or names a `const` or a parameter that is one); else undefined. */
-export function floatLiteralValue(e: TsNode, depth = 0): number | undefined {
-  if (depth > 8) return undefined;
-  if (TsNode.isParenthesizedExpression(e) || TsNode.isAsExpression(e) || TsNode.isNonNullExpression(e)) return floatLiteralValue(e.getExpression(), depth + 1);
-  if (TsNode.isPrefixUnaryExpression(e)) {
-    const v = floatLiteralValue(e.getOperand(), depth + 1);
-    const op = e.getOperatorToken();
-    return v === undefined ? undefined : op === SyntaxKind.MinusToken ? -v : op === SyntaxKind.PlusToken ? v : undefined;
-  }
-  if (TsNode.isNumericLiteral(e)) {
-    const text = e.getText().replace(/_/g, "");
-    // 0x1e is hexadecimal, not an exponent
-    return /^0[xXbBoO]/.test(text) || !/[.eE]/.test(text) ? undefined : Number(text);
-  }
-  if (TsNode.isBinaryExpression(e) && e.getOperatorToken().getKind() === SyntaxKind.SlashToken) return trueDivisions.get(e.compilerNode);
-  if (TsNode.isIdentifier(e)) {
-    const init = constInitializer(e);
-    if (init) return floatLiteralValue(init, depth + 1);
-    const param = parameterNamed(e);
-    return param ? floatParameters.get(param.compilerNode) : undefined;
-  }
-  if (TsNode.isPropertyAccessExpression(e) && e.getExpression().getKind() === SyntaxKind.ThisKeyword) {
-    for (const written of fieldWrites(e)) {
-      const v = floatLiteralValue(written, depth + 1);
-      if (v !== undefined) return v;
-    }
-  }
-  return undefined;
-}
+const ARITHMETIC = new Set([SyntaxKind.PlusToken, SyntaxKind.MinusToken, SyntaxKind.AsteriskToken, SyntaxKind.PercentToken, SyntaxKind.AsteriskAsteriskToken]);
+const ARITHMETIC_ASSIGNMENTS = new Set([SyntaxKind.PlusEqualsToken, SyntaxKind.MinusEqualsToken, SyntaxKind.AsteriskEqualsToken, SyntaxKind.PercentEqualsToken, SyntaxKind.AsteriskAsteriskEqualsToken]);
 
 /**
- * What the class around `this.name` writes to that field: its declaration's initializer
- * (`lambdaL1 = 100.0`) and the constructor's `this.name = …` statements (`this.realLabel = 1.0`).
+ * Whether the number `result` that `e` evaluated to (its evaluation began at `since`) is a Python
+ * float, from its operands' notes; `variable` gives a variable's noted float. Property reads are
+ * noted where they are evaluated (they need the object).
  */
-function fieldWrites(access: TsNode & { getName(): string }): TsNode[] {
-  const cls = access.getFirstAncestor((a) => TsNode.isClassDeclaration(a) || TsNode.isClassExpression(a));
-  if (!cls || !(TsNode.isClassDeclaration(cls) || TsNode.isClassExpression(cls))) return [];
-  const name = access.getName();
-  const declared = cls.getProperties().flatMap((p) => (p.getName() === name && p.getInitializer() ? [p.getInitializer()!] : []));
-  const assigned = cls.getConstructors().flatMap((c) =>
-    (c.getBody() && TsNode.isBlock(c.getBody()!) ? (c.getBody() as Block).getStatements() : []).flatMap((st) => {
-      const x = TsNode.isExpressionStatement(st) ? st.getExpression() : undefined;
-      if (!x || !TsNode.isBinaryExpression(x) || x.getOperatorToken().getKind() !== SyntaxKind.EqualsToken) return [];
-      const left = x.getLeft();
-      return TsNode.isPropertyAccessExpression(left) && left.getExpression().getKind() === SyntaxKind.ThisKeyword && left.getName() === name ? [x.getRight()] : [];
-    }),
-  );
-  return [...declared, ...assigned];
+export function floatResult(e: TsNode, result: number, since: number, variable: (name: string) => number | undefined): number | undefined {
+  const same = (v: number | undefined) => (v !== undefined && Object.is(v, result) ? result : undefined);
+  const inner = (n: TsNode) => freshFloat(n, since);
+  if (TsNode.isNumericLiteral(e)) return floatLiteral(e);
+  if (TsNode.isParenthesizedExpression(e) || TsNode.isAsExpression(e) || TsNode.isNonNullExpression(e) || TsNode.isSatisfiesExpression(e) || TsNode.isTypeAssertion(e))
+    return same(inner(e.getExpression()));
+  if (TsNode.isPrefixUnaryExpression(e)) {
+    const op = e.getOperatorToken();
+    return op === SyntaxKind.MinusToken || op === SyntaxKind.PlusToken ? (inner(e.getOperand()) !== undefined ? result : undefined) : undefined;
+  }
+  if (TsNode.isConditionalExpression(e)) return same(inner(e.getWhenTrue()) ?? inner(e.getWhenFalse()));
+  if (TsNode.isIdentifier(e)) return same(variable(e.getText()));
+  if (!TsNode.isBinaryExpression(e)) return undefined;
+  const op = e.getOperatorToken().getKind();
+  const [l, r] = [inner(e.getLeft()), inner(e.getRight())];
+  if (op === SyntaxKind.SlashToken || op === SyntaxKind.SlashEqualsToken) return result;
+  if (ARITHMETIC.has(op) || ARITHMETIC_ASSIGNMENTS.has(op)) return l !== undefined || r !== undefined ? result : undefined;
+  if (op === SyntaxKind.EqualsToken) return same(r);
+  if (op === SyntaxKind.QuestionQuestionToken || op === SyntaxKind.BarBarToken || op === SyntaxKind.AmpersandAmpersandToken) return same(r) ?? same(l);
+  return undefined;
+}
+
+/** The float `e` last evaluated to (a float literal, a quotient, a variable or field holding a float, …); else undefined. */
+export function floatLiteralValue(e: TsNode): number | undefined {
+  return floatLiteral(e) ?? floats.get(e.compilerNode)?.value;
 }
 
 /** The initializer of the `const` that `name` refers to, found in the blocks around it (innermost first). */

@@ -588,7 +588,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var" | "std">, Functio
   tanhshrink: { args: [x], lower: lowerings.tanhshrink },
   hardshrink: { args: [x, opt("lambd", "nonNegNumber", 0.5)], lower: lowerings.hardshrink },
   softshrink: { args: [x, opt("lambd", "nonNegNumber", 0.5)], lower: lowerings.softshrink },
-  threshold: { args: [x, arg("threshold", "number"), arg("value", "number"), opt("inplace", "bool", false)], lower: lowerings.threshold },
+  threshold: { args: [x, arg("threshold", "number", { batchSize: true }), arg("value", "number", { batchSize: true }), opt("inplace", "bool", false)], lower: lowerings.threshold },
   softmin: { args: [x, opt("dim", "int", null, { nullable: true }), softmaxDtype], lower: lowerings.softmin },
   prelu: { args: [x, arg("weight", "tensor")], lower: lowerings.prelu },
   mish: { args: [x, opt("inplace", "bool", false)], lower: lowerings.mish },

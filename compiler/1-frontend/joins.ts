@@ -4,8 +4,9 @@ import { ops } from "./composite-ops.ts";
 import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
-import { BuiltinFunction, describe, EmptyTensor, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, EmptyTensor, isBatchValue, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
+import { isBooleanMask } from "./boolean-masks.ts";
 
 // Joins (torch.cat, stack) and slices (split, chunk, narrow).
 
@@ -221,8 +222,11 @@ export function joinMembers(em: GraphEmitter): Map<string, Value> {
 function scatterInto(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" | "indexFill", who: string, x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
   const vector = name === "indexAdd" || name === "indexCopy" || name === "indexFill";
   const srcName = name === "indexFill" ? "value" : vector ? "source" : "src";
-  const extra = name === "indexAdd" ? [opt("alpha", "number", 1)] : name === "scatter" ? [opt("reduce", "string", null, { nullable: true, choices: ["add", "multiply"] })] : [];
-  const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor"), arg(srcName, name === "scatter" ? "any" : name === "indexFill" ? "number" : "tensor"), ...extra], args, site);
+  // index_fill's value and index_add's alpha may be x.size(0): each replica's own batch (op batch_size)
+  const extra = name === "indexAdd" ? [opt("alpha", "number", 1, { batchSize: true })] : name === "scatter" ? [opt("reduce", "string", null, { nullable: true, choices: ["add", "multiply"] })] : [];
+  const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor"), arg(srcName, name === "scatter" ? "any" : name === "indexFill" ? "number" : "tensor", { batchSize: name === "indexFill" }), ...extra], args, site);
+  // a bool x takes True, as b ≥ 1 is nonzero
+  if (isBatchValue(b[srcName]) && isBooleanMask(x.node)) b[srcName] = 1;
   if (x.node.dtype !== "i32") return scatterBound(name, who, x, b, srcName, site, em);
   // PyTorch casts a number to self's integer dtype
   const src = b[srcName];
@@ -273,7 +277,8 @@ function scatterBound(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" 
     return em.tensor("mul", [x, em.tensor("pow_tensor", [em.constant(src as number, site), count], {}, who, site)], {}, who, site);
   }
   if (name === "scatterAdd" || name === "indexAdd") {
-    const scaled = name === "indexAdd" && b.alpha !== 1 ? em.tensor("mul", [src, em.constant(b.alpha, site)], {}, who, site) : src;
+    const alpha = isBatchValue(b.alpha) ? em.batchSize(b.alpha, who, site) : b.alpha !== 1 ? em.constant(b.alpha, site) : undefined;
+    const scaled = name === "indexAdd" && alpha !== undefined ? em.tensor("mul", [src, alpha], {}, who, site) : src;
     return em.tensor("add", [x, padded(em.tensor("take_grad", [scaled, index], attrs, who, site))], {}, who, site);
   }
   const written = (v: TensorValue) => padded(em.tensor("take_grad", [v, index], attrs, who, site));
@@ -282,6 +287,7 @@ function scatterBound(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" 
   const ones = em.tensor("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: [...writes] }, who, site);
   const hit = em.tensor("gt", [written(ones), em.constant(0, site)], {}, who, site);
   if (typeof src === "number") return em.tensor("where", [hit, em.constant(src, site), x], {}, who, site);
+  if (isBatchValue(src)) return em.tensor("where", [hit, em.batchSize(src, who, site), x], {}, who, site);
   if (!(src instanceof TensorValue)) return fail("wrongArgumentType", `${who}: src is a tensor or a number, got ${describe(src)}`, locOfArg(b, "src", site));
   return em.tensor("where", [hit, written(src), x], {}, who, site);
 }

@@ -144,16 +144,17 @@ const withOther = (name: string): MathFunction => {
   };
 };
 
-const scaled = (v: TensorValue | Node, factor: number, em: GraphEmitter, site: CallSite, who: string): TensorValue | Node =>
-  factor === 1 ? v : em.tensor("mul", [v, em.constant(factor, site)], {}, who, site);
+/** v·factor; the factor may be x.size(0) (each replica's own batch), as a Python int scales in PyTorch. */
+const scaled = (v: TensorValue | Node, factor: Value, em: GraphEmitter, site: CallSite, who: string): TensorValue | Node =>
+  factor === 1 ? v : em.tensor("mul", [v, operand(factor, em, site)], {}, who, site);
 
 /** x + value·(t1 ∘ t2): torch.addcmul (∘ = mul) and addcdiv (∘ = div), as Adam-style updates written out. */
 /** β and α of torch.addmm(input, mat1, mat2, *, beta=1, alpha=1) and its kin: keyword-only there. */
-const scaleFactors = [opt("beta", "number", 1, { keywordOnly: true }), opt("alpha", "number", 1, { keywordOnly: true })];
+const scaleFactors = [opt("beta", "number", 1, { keywordOnly: true, batchSize: true }), opt("alpha", "number", 1, { keywordOnly: true, batchSize: true })];
 
 const addc = (combine: "mul" | "div"): MathFunction => ({
   // torch.addcmul(input, tensor1, tensor2, *, value=1): keyword-only
-  args: [arg("tensor1", "tensor"), arg("tensor2", "tensor"), opt("value", "number", 1, { keywordOnly: true })],
+  args: [arg("tensor1", "tensor"), arg("tensor2", "tensor"), opt("value", "number", 1, { keywordOnly: true, batchSize: true })],
   lower: (x, b, site, em, who) => em.tensor("add", [x, scaled(em.tensor(combine, [b.tensor1, b.tensor2], {}, who, site), b.value, em, site, who)], {}, who, site),
 });
 
@@ -256,7 +257,7 @@ Object.assign(mathFunctions, {
   },
   // torch.lerp(start, end, weight) = start + weight·(end − start)
   lerp: {
-    args: [arg("end", "tensor"), arg("weight", "numberOrTensor")],
+    args: [arg("end", "tensor"), arg("weight", "numberOrTensor", { batchSize: true })],
     lower: (x, b, site, em, who) => {
       // lerp_cuda dispatches on floating types: integer or bool start, end or weight raise (int-arithmetic.ts)
       for (const t of [x, b.end, b.weight]) {

@@ -113,10 +113,10 @@ export const pointwiseComposites = {
     const inner = c.op("where", [c.op("lt", [b.x, -b.lambd]), c.op("add", [b.x, b.lambd]), c.op("mul", [b.x, 0])]);
     return c.op("where", [c.op("gt", [b.x, b.lambd]), c.op("sub", [b.x, b.lambd]), inner]);
   },
-  /** value where x ≤ threshold, else x */
+  /** value where x ≤ threshold, else x; either may be x.size(0) (each replica's own batch) */
   threshold: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
     const c = ops(em, who, site);
-    return c.op("where", [c.op("le", [b.x, b.threshold]), b.value, b.x]);
+    return c.op("where", [c.op("le", [b.x, operandOf(b.threshold, em, who, site)!]), operandOf(b.value, em, who, site)!, b.x]);
   },
   /** softmax(−x) along dim */
   softmin: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {

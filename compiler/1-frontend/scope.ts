@@ -5,6 +5,8 @@ interface Binding {
   readonly mutable: boolean;
   /** A top-level const evaluated on first use, so declaration order does not matter. */
   thunk?: () => Value;
+  /** The value when it is a Python float (`let v = 1.0`; float-literals.ts); a plain assignment clears it. */
+  float?: number;
 }
 
 /** Lexical scopes of the evaluator: block → function → file → globals. */
@@ -58,7 +60,20 @@ export class Scope {
     if (!b) return "missing";
     if (!b.mutable) return "const";
     b.value = value;
+    b.float = undefined;
     return "ok";
+  }
+
+  /** Notes that the variable `name` now holds the Python float `float` (undefined: not a float). */
+  noteFloat(name: string, float: number | undefined): void {
+    const b = this.find(name);
+    if (b) b.float = float;
+  }
+
+  /** The Python float the variable `name` holds, when it holds one. */
+  floatOf(name: string): number | undefined {
+    const b = this.find(name);
+    return b && !b.thunk && b.float === b.value ? b.float : undefined;
   }
 
   /**
@@ -68,7 +83,7 @@ export class Scope {
    */
   nextIteration(): Scope {
     const copy = new Scope(this.parent, this.self);
-    for (const [name, b] of this.vars) copy.vars.set(name, { value: b.value, mutable: b.mutable, thunk: b.thunk });
+    for (const [name, b] of this.vars) copy.vars.set(name, { value: b.value, mutable: b.mutable, thunk: b.thunk, float: b.float });
     return copy;
   }
 

@@ -138,13 +138,14 @@ export function roundedQuotient(x: TensorValue, other: Value, mode: "floor" | "t
 function additive(op: "add" | "sub"): Method {
   return (x, args, site, em) => {
     // torch.add(input, other, *, alpha=1): alpha keyword-only
-    const { other, alpha } = bindArgs(op, [arg("other", "any"), opt("alpha", "number", 1, { keywordOnly: true })], args, site);
+    const { other, alpha } = bindArgs(op, [arg("other", "any"), opt("alpha", "number", 1, { keywordOnly: true, batchSize: true })], args, site);
     if (op === "sub") refuseBoolSubtraction(x, other, op, site);
     // bool + bool is bool in PyTorch (True + True is True: a logical or)
     if (other instanceof TensorValue && isBooleanMask(x.node) && isBooleanMask(other.node)) {
       if (alpha === 1) return markBoolean(em.tensor("ne", [em.tensor("add", [x, other], {}, op, site), em.constant(0, site)], {}, op, site));
     }
-    const scaled = alpha === 1 ? other : typeof other === "number" ? other * alpha : other instanceof TensorValue ? em.tensor("mul", [other, em.constant(alpha, site)], {}, op, site) : other;
+    // other or alpha may be x.size(0) (each replica's own batch): scaled as a tensor then
+    const scaled = alpha === 1 ? other : typeof other === "number" && typeof alpha === "number" ? other * alpha : em.tensor("mul", [operand(other, op, site, em), operand(alpha, op, site, em)], {}, op, site);
     return em.tensor(op, [x, operand(scaled, op, site, em)], {}, op, site);
   };
 }

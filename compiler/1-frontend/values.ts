@@ -417,6 +417,11 @@ export class ModuleValue {
    */
   readonly constantBuffers = new Map<string, { readonly shape: readonly number[]; readonly sha256: string; readonly values?: readonly number[] }>();
   /**
+   * The names registered as buffers (registerBuffer), each with its persistence: PyTorch's
+   * Module.__setattr__ keeps such a name a buffer, persistent or not, when it is assigned again.
+   */
+  readonly registeredBuffers = new Map<string, boolean>();
+  /**
    * A layer's optional parameters it was built without (nn.Linear's bias with bias: false), which
    * read as null, as PyTorch registers them as None (`if (m.bias !== null) nn.init.zeros_(m.bias)`).
    */

@@ -31,7 +31,7 @@ import { recordModes } from "../module-modes.ts";
 import { callWithHooks } from "../module-hooks.ts";
 import { isComplexMethod } from "../complex.ts";
 import { bindArgs, opt } from "../args.ts";
-import { argumentsBoundAt, noteParameterFloat } from "../float-literals.ts";
+import { argumentsBoundAt, floatLiteralValue, noteFieldFloat } from "../float-literals.ts";
 
 /** The operators that assign to their left side (this.x = …, this.x ??= …, this.n += …). */
 const ASSIGNMENTS = new Set([
@@ -342,9 +342,10 @@ export class Interpreter extends PropertyEvaluator {
         v = this.evalExpr(p.getInitializerOrThrow(), scope);
         from = p.getInitializerOrThrow();
       }
-      // torch.tensor(target_real_label) of a `target_real_label = 1.0` parameter is float32, as in PyTorch
-      noteParameterFloat(p, v, from);
       this.bindPattern(p.getNameNode(), v, scope, true);
+      // torch.tensor(target_real_label) of a `target_real_label = 1.0` parameter is float32, as in PyTorch
+      const name = p.getNameNode();
+      if (TsNode.isIdentifier(name)) scope.noteFloat(name.getText(), from && typeof v === "number" && floatLiteralValue(from) === v ? v : undefined);
     });
   }
 
@@ -837,6 +838,7 @@ export class Interpreter extends PropertyEvaluator {
         if (frame.self.plain) this.diags.recover(() => notePlainState(this.plainState, this.registeredState, frame.self, p.getName(), value, locOf(p.getNameNode())), undefined);
         if (value instanceof ModuleValue) this.diags.recover(() => checkLayerName(p.getName(), "a layer", locOf(p.getNameNode())), undefined);
         frame.self.fields.set(p.getName(), value);
+        noteFieldFloat(frame.self, p.getName(), frame.scope.floatOf(p.getName()));
       }
   }
 
@@ -877,6 +879,7 @@ export class Interpreter extends PropertyEvaluator {
         continue;
       }
       const value = this.diags.recover(() => this.evalExpr(init, scope), poison);
+      noteFieldFloat(self, name, floatLiteralValue(init) === value ? (value as number) : undefined);
       if (self.plain) this.diags.recover(() => notePlainState(this.plainState, this.registeredState, self, name, value, locOf(prop.getNameNode())), undefined);
       if (value instanceof ModuleValue && !isLayerName(name))
         this.diags.recover(() => checkLayerName(name, "a layer", locOf(prop.getNameNode())), undefined);

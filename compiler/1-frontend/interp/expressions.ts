@@ -14,7 +14,7 @@ import {
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
-import { noteTrueDivision } from "../float-literals.ts";
+import { evaluationBegins, fieldFloat, floatResult, freshFloat, noteFieldFloat, noteFloat } from "../float-literals.ts";
 import { locOf } from "../source.ts";
 import { BatchNumber, batchAffine, BuiltinClass, BuiltinFunction, ClassValue, describe, drawTakenBy, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, isBatchValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
@@ -49,13 +49,21 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (!handler) return fail("unsupportedSyntax", `${describeSyntax(e)} is not supported in model code`, locOf(e));
     this.enter(e);
     try {
-      if (!endsOptionalChain(e)) return handler(e as never, scope);
-      try {
-        return handler(e as never, scope);
-      } catch (x) {
-        if (x === SHORT_CIRCUIT) return undefined;
-        throw x;
-      }
+      const since = evaluationBegins();
+      let result: Value;
+      if (!endsOptionalChain(e)) result = handler(e as never, scope);
+      else
+        try {
+          result = handler(e as never, scope);
+        } catch (x) {
+          if (x === SHORT_CIRCUIT) return undefined;
+          throw x;
+        }
+      // 1.0, 2 * 0.5, c ? 1.0 : 0, a variable holding 1.0: Python floats (float-literals.ts); a
+      // property read notes its own, from the object it read
+      if (typeof result === "number" && !TsNode.isPropertyAccessExpression(e) && !TsNode.isElementAccessExpression(e))
+        noteFloat(e, floatResult(e, result, since, (name) => scope.floatOf(name)));
+      return result;
     } finally {
       this.budget.leave();
     }
@@ -109,7 +117,10 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     [SyntaxKind.ObjectLiteralExpression]: (e: TsNode, scope) => {
       if (!TsNode.isObjectLiteralExpression(e)) return undefined;
       const props = new Map<string, Value>();
+      // { label: 1.0 }: its fields' Python floats, noted on the object once it is made
+      const floats = new Map<string, number | undefined>();
       for (const p of e.getProperties()) {
+        const since = evaluationBegins();
         if (TsNode.isPropertyAssignment(p)) {
           const nameNode = p.getNameNode();
           const key = TsNode.isComputedPropertyName(nameNode)
@@ -118,18 +129,26 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
               ? String(nameNode.getLiteralValue())
               : nameNode.getText();
           props.set(key, this.evalExpr(p.getInitializerOrThrow(), scope));
-        } else if (TsNode.isShorthandPropertyAssignment(p)) props.set(p.getName(), this.identifier(p.getNameNode(), scope));
-        else if (TsNode.isSpreadAssignment(p)) {
+          floats.set(key, freshFloat(p.getInitializerOrThrow(), since));
+        } else if (TsNode.isShorthandPropertyAssignment(p)) {
+          props.set(p.getName(), this.identifier(p.getNameNode(), scope));
+          floats.set(p.getName(), scope.floatOf(p.getName()));
+        } else if (TsNode.isSpreadAssignment(p)) {
           const v = this.evalExpr(p.getExpression(), scope);
           // JavaScript copies own fields, so an instance of a plain class spreads its fields (torchvision's
           // copy.copy(cnf) of a block config is { ...cnf }); a module's children are no plain data
           const own = v instanceof ObjectValue ? v.props : v instanceof ModuleValue && v.plain ? v.fields : fail("wrongArgumentType", `cannot spread ${describe(v)} into an object`, locOf(p));
           // {...o} copies o, quadratic in a loop unless counted; a Map entry costs ~4 array elements
           this.charge(4 * own.size, p);
-          for (const [k, x] of own) props.set(k, x);
+          for (const [k, x] of own) {
+            props.set(k, x);
+            floats.set(k, fieldFloat(v, k, x));
+          }
         } else fail("unsupportedSyntax", `${describeSyntax(p)} is not supported in object literals`, locOf(p));
       }
-      return new ObjectValue(props);
+      const made = new ObjectValue(props);
+      for (const [k, f] of floats) noteFieldFloat(made, k, f);
+      return made;
     },
     [SyntaxKind.TypeOfExpression]: (e: TsNode & { getExpression(): Expression }, scope) => {
       const operand = e.getExpression();
@@ -174,7 +193,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (isPoison(obj)) return poison;
       if (e.hasQuestionDotToken() && (obj === null || obj === undefined)) throw SHORT_CIRCUIT;
       // a field holding a constructor tensor that took a draw in place (this.t.uniform_()) reads the draw
-      return drawTakenBy(this.getProperty(obj, e.getName(), this.site(e)));
+      const v = drawTakenBy(this.getProperty(obj, e.getName(), this.site(e)));
+      if (typeof v === "number") noteFloat(e, fieldFloat(obj, e.getName(), v));
+      return v;
     },
     [SyntaxKind.ElementAccessExpression]: (e: ElementAccessExpression, scope) => {
       const obj = this.evalExpr(e.getExpression(), scope);
@@ -185,7 +206,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const key = this.evalExpr(arg, scope);
       if (isPoison(obj) || isPoison(key)) return poison;
       // a module indexed by a name is reported at the name
-      return drawTakenBy(this.getElement(obj, key, this.site(obj instanceof ModuleValue && obj.kind === "user" ? arg : e)));
+      const v = drawTakenBy(this.getElement(obj, key, this.site(obj instanceof ModuleValue && obj.kind === "user" ? arg : e)));
+      if (typeof v === "number") noteFloat(e, typeof key === "string" ? fieldFloat(obj, key, v) : undefined);
+      return v;
     },
     [SyntaxKind.CallExpression]: (e: CallExpression, scope) => this.callExpression(e, scope),
     [SyntaxKind.NewExpression]: (e: NewExpression, scope) => {
@@ -302,15 +325,16 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
   protected binary(e: BinaryExpression, scope: Scope): Value {
     const op = e.getOperatorToken().getKind();
     const left = e.getLeft();
+    const since = evaluationBegins();
     if (op === SyntaxKind.EqualsToken) {
       const v = this.evalExpr(e.getRight(), scope);
-      this.assign(left, v, scope);
+      this.assign(left, v, scope, freshFloat(e.getRight(), since));
       return v;
     }
     const compound = compoundOps[op];
     if (compound !== undefined) {
       const v = this.arith(compound, this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
-      this.assign(left, v, scope);
+      this.assign(left, v, scope, typeof v === "number" ? floatResult(e, v, since, (name) => scope.floatOf(name)) : undefined);
       return v;
     }
     if (logicalAssignments.has(op)) {
@@ -319,7 +343,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const assigns = op === SyntaxKind.QuestionQuestionEqualsToken ? l === null || l === undefined : op === SyntaxKind.BarBarEqualsToken ? !this.truthy(l, left) : this.truthy(l, left);
       if (!assigns) return l;
       const v = this.evalExpr(e.getRight(), scope);
-      this.assign(left, v, scope);
+      this.assign(left, v, scope, freshFloat(e.getRight(), since));
       return v;
     }
     if (op === SyntaxKind.AmpersandAmpersandToken || op === SyntaxKind.BarBarToken || op === SyntaxKind.QuestionQuestionToken) {
@@ -407,8 +431,6 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     const f = numericOps[op];
     if (!f) return fail("unsupportedSyntax", `the operator '${symbol}' is not supported`, locOf(e));
     const result = f(l, r);
-    // Python's 4 / 2 is the float 2.0: a call reading this expression's whole quotient takes it as one
-    if (op === SyntaxKind.SlashToken && typeof result === "number") noteTrueDivision(e, result);
     return result;
   }
 
@@ -448,7 +470,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     return l === r;
   }
 
-  protected assign(target: TsNode, value: Value, scope: Scope): void {
+  /** Assigns `value` to `target`; `float`: the value is that Python float (float-literals.ts). */
+  protected assign(target: TsNode, value: Value, scope: Scope, float?: number): void {
     // a tensor computed under F.noGrad that leaves the block by an assignment (a variable outside it,
     // a buffer, p.data, an attribute) carries no gradient, as one the block returns
     value = this.arrayHooks.stored(value, this.site(target));
@@ -467,12 +490,14 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
           );
         fail("undefinedName", `'${target.getText()}' is not defined`, locOf(target));
       }
-      return;
+      return scope.noteFloat(target.getText(), float);
     }
     if (TsNode.isPropertyAccessExpression(target)) {
       const obj = this.evalExpr(target.getExpression(), scope);
       if (isPoison(obj)) return;
-      return this.setProperty(obj, target.getName(), value, this.site(target));
+      this.setProperty(obj, target.getName(), value, this.site(target));
+      // this.label = label in a constructor: this instance's field holds the float
+      return noteFieldFloat(obj, target.getName(), float);
     }
     if (TsNode.isElementAccessExpression(target)) {
       const obj = this.evalExpr(target.getExpression(), scope);
@@ -485,11 +510,11 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       }
       if (obj instanceof ObjectValue && (typeof key === "string" || typeof key === "number")) {
         obj.props.set(String(key), value);
-        return;
+        return noteFieldFloat(obj, String(key), float);
       }
       // this["fc"] = new nn.Linear(...) is setattr(self, "fc", ...): the same name rules apply
       if (obj instanceof ModuleValue && (obj.kind === "user" || obj.kind === "dict") && (typeof key === "string" || typeof key === "number"))
-        return this.setProperty(obj, String(key), value, this.site(target.getArgumentExpressionOrThrow()));
+        return void (this.setProperty(obj, String(key), value, this.site(target.getArgumentExpressionOrThrow())), noteFieldFloat(obj, String(key), float));
       if (obj instanceof TensorValue) return this.setElement(obj, key, value, this.site(target));
       // p.data[i] = v of a parameter in a constructor: its part i takes v (parameter-regions.ts)
       if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && typeof key === "number") {
@@ -499,7 +524,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       }
       return fail("unsupportedSyntax", `cannot assign into ${describe(obj)}`, locOf(target));
     }
-    if (TsNode.isParenthesizedExpression(target)) return this.assign(target.getExpression(), value, scope);
+    if (TsNode.isParenthesizedExpression(target)) return this.assign(target.getExpression(), value, scope, float);
     // [h, c] = cell(x, [h, c]): Python's tuple assignment, each element a target of its own
     if (TsNode.isArrayLiteralExpression(target)) {
       const items = isPoison(value) ? [] : this.iterate(value, target);

@@ -1,6 +1,7 @@
 import { Node as TsNode, type BindingName, type EnumDeclaration, type SourceFile, type Statement } from "ts-morph";
 import { fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
+import { evaluationBegins, freshFloat } from "../float-literals.ts";
 import { decoratorErrors, locOf } from "../source.ts";
 import { ClassValue, describe, FunctionValue, NamespaceValue, ObjectValue, type Value } from "../values.ts";
 import { CALL_LEVELS, InterpreterCore, poison } from "./core.ts";
@@ -114,8 +115,12 @@ export abstract class FileEvaluator extends InterpreterCore {
       const saved = this.phase;
       this.phase = "toplevel";
       try {
+        const since = evaluationBegins();
         const value = this.diags.recover(compute, poison);
         scope.declare(name, value, false);
+        // const SCALE = 1.0 is a Python float
+        const init = TsNode.isVariableDeclaration(decl) && TsNode.isIdentifier(decl.getNameNode()) ? decl.getInitializer() : undefined;
+        if (init) scope.noteFloat(name, freshFloat(init, since));
         return value;
       } finally {
         this.phase = saved;

@@ -595,6 +595,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
    */
   private setBuffer(m: ModuleValue, name: string, tensor: Value, persistent: boolean, who: string, at: SourceLoc): void {
     m.constantBuffers.delete(name);
+    m.registeredBuffers.set(name, persistent);
     // register_buffer(name, None): the attribute reads None and the state_dict skips it (Swin's
     // attn_mask when it does not shift)
     if (tensor === null) {
@@ -651,6 +652,29 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     m.fields.set(name, buffer);
   }
 
+  /**
+   * PyTorch's Module.__setattr__ on a name already registered (torch/nn/modules/module.py): a
+   * buffer's name stays a buffer with its persistence (MoCo's `self.queue = normalize(self.queue,
+   * dim=0)` keeps its state_dict entry; a non-persistent one stays out of it), which this returns;
+   * a parameter's name takes only an nn.Parameter or null (TypeError "cannot assign 'torch.FloatTensor'
+   * as parameter 'p' (torch.nn.Parameter or None expected)"). A parameter or a module assigned to a
+   * buffer's name replaces the buffer (undefined: set it as a field).
+   */
+  private reassignedBuffer(m: ModuleValue, name: string, field: Value, value: Value, site: CallSite): boolean | undefined {
+    const parameter = (v: Value) => (v instanceof ParameterValue && !v.buffer) || v instanceof LayerParamRef;
+    if (parameter(field) && value !== null && !parameter(value))
+      fail("wrongArgumentType", `cannot assign ${describe(value)} as parameter '${name}' (an nn.Parameter or null expected, as PyTorch's TypeError says): to change its values, write this.${name}.data.copy_(…) or register another name`, site.loc);
+    if (parameter(value) || value instanceof ModuleValue) {
+      m.registeredBuffers.delete(name);
+      m.constantBuffers.delete(name);
+      return undefined;
+    }
+    const persistent = m.registeredBuffers.get(name) ?? (field instanceof ParameterValue && field.buffer ? field.persistent : m.constantBuffers.has(name) ? true : undefined);
+    if (persistent === undefined) return undefined;
+    if (value === null || value instanceof TensorValue || value instanceof StaticTensor) return persistent;
+    return fail("wrongArgumentType", `cannot assign ${describe(value)} as buffer '${name}' (a tensor or null expected, as PyTorch's)`, site.loc);
+  }
+
   protected setProperty(obj: Value, name: string, value: Value, site: CallSite): void {
     // this.training = mode: nn.Module.train's own first line, written out in an override (it sets the flag alone, not the children's)
     if (this.modeFlags && obj instanceof ModuleValue && name === "training" && typeof value === "boolean") {
@@ -674,11 +698,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // reported, and the field still set, so that its uses in forward do not fail again
       const nameAt = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
       if (value instanceof ModuleValue || value instanceof ParameterValue) this.diags.recover(() => checkLayerName(name, "a layer", nameAt), undefined);
-      // PyTorch's Module.__setattr__ keeps a registered buffer's name a buffer: MoCo's
-      // `self.queue = normalize(self.queue, dim=0)` gives it a new value and keeps its state_dict entry
-      if (obj.kind === "user" && ((field instanceof ParameterValue && field.buffer) || obj.constantBuffers.has(name))) {
-        if (value === null || value instanceof TensorValue || value instanceof StaticTensor) return this.setBuffer(obj, name, value, true, `this.${name} = …`, site.loc);
-        return fail("wrongArgumentType", `cannot assign ${describe(value)} as buffer '${name}' (a tensor or null expected, as PyTorch's)`, site.loc);
+      // a plain class (no nn.Module) has no __setattr__ of PyTorch's: its fields take any value
+      if (obj.kind === "user" && !obj.plain) {
+        const persistent = this.reassignedBuffer(obj, name, field, value, site);
+        if (persistent !== undefined) return this.setBuffer(obj, name, value, persistent, `this.${name} = …`, site.loc);
       }
       obj.fields.set(name, value);
       return;

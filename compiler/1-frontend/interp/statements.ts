@@ -18,6 +18,7 @@ import {
 } from "ts-morph";
 import { diagnostic, fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
+import { evaluationBegins, fieldFloat, freshFloat } from "../float-literals.ts";
 import { formatShape } from "../../ir/shape.ts";
 import { locOf } from "../source.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
@@ -219,8 +220,11 @@ export abstract class StatementEvaluator extends FileEvaluator {
       fail("unsupportedSyntax", "var is not supported in model code; use let or const", locOf(list));
     for (const d of list.getDeclarations()) {
       const init = d.getInitializer();
+      const since = evaluationBegins();
       const value = init ? this.evalExpr(init, scope) : undefined;
       this.bindPattern(d.getNameNode(), value, scope, mutable);
+      // let v = 1.0: a Python float
+      if (init && TsNode.isIdentifier(d.getNameNode())) scope.noteFloat(d.getName(), freshFloat(init, since));
     }
   }
 
@@ -249,7 +253,11 @@ export abstract class StatementEvaluator extends FileEvaluator {
       }
       named.add(key);
       const v = isPoison(value) ? poison : this.getProperty(value, key, this.site(el));
+      const since = evaluationBegins();
       this.bindPattern(el.getNameNode(), v === undefined ? this.defaultOf(el.getInitializer(), scope) : v, scope, mutable);
+      // { label = 1.0 } or { label } of { label: 1.0 }: a Python float
+      const init = el.getInitializer();
+      if (TsNode.isIdentifier(el.getNameNode())) scope.noteFloat(el.getName(), v === undefined ? (init ? freshFloat(init, since) : undefined) : fieldFloat(value, key, v));
     }
   }
 
