@@ -98,8 +98,13 @@ export function tuningFor(file: string, tune: CompileOptions["tune"]): Tuning | 
   return path === undefined ? undefined : tuningOf(readTuningFile(path));
 }
 
+/** generate()'s options: a compile's, and whether kernels with the same code are emitted once (default true; false writes each out in full, for tests to compare). */
+export interface GenerateOptions extends CompileOptions {
+  readonly shareKernels?: boolean;
+}
+
 /** Stages 1–5: from the model file to CUDA source, without building it. */
-export function generate(file: string, options: CompileOptions = {}): Compiled {
+export function generate(file: string, options: GenerateOptions = {}): Compiled {
   const target = options.target ?? defaultTarget();
   const shapeFor = options.shapeFor ?? defaultShapeFor(target);
   const tuning = tuningFor(file, options.tune); //                   the tuning file's knobs, if any
@@ -109,7 +114,7 @@ export function generate(file: string, options: CompileOptions = {}): Compiled {
   const checked = tuning ? checkTuning(tuning.file, tunableKernels([plan, ...(training ? [training.evaluate.plan, training.step.plan] : [])], options.precision ?? "fp32")) : undefined;
   const memory = planMemory(model.graph, plan, undefined, workspaces(plan, shapeFor, options.precision ?? "fp32", tuning)); // 4. buffers, lifetimes, reuse
   const forward = { graph: model.graph, plan, memory };
-  let generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, gemm: options.gemm, training, tuning }); // 5. CUDA
+  let generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, gemm: options.gemm, training, tuning, shareKernels: options.shareKernels }); // 5. CUDA
   if (tuning) generated = withManifestChanges(generated, { tuning: tuningReport(tuning, checked!.stale) });
   const plans = [plan, ...(training ? [training.evaluate.plan, training.step.plan] : [])];
   const warnings = [...(checked?.warnings ?? []), ...lossWarnings(model.graph), ...sizeWarnings(generated.cu, plans)];

@@ -34,6 +34,7 @@ import type { HeaderView, InitTableView, KernelView, PatchRowView, PatchTableVie
 import { MANIFEST_FORMAT, ABI_VERSION, manifestContentHash, type GeneratedManifest, type IOSpec, type ParamSpec, BATCH } from "../../runtime/manifest.ts";
 import { bucketSummary, type BucketPlan } from "../4-memory/buckets.ts";
 import type { Tuning } from "../tuning/tuning-file.ts";
+import { shareIdenticalKernels, type KernelAliasView } from "./shared-kernels.ts";
 
 // Code generation: graph → kernel plan → memory plan → view model → model.cu, model.h and the
 // manifest. The view model holds every name and number; the templates in templates/ only lay
@@ -85,6 +86,8 @@ interface Templates {
   model(view: ModelView): string;
   header(view: HeaderView): string;
   kernel(view: KernelView): string;
+  /** A kernel that shares an earlier one's code (shared-kernels.ts). */
+  alias(view: KernelAliasView): string;
 }
 let templates: Templates | undefined;
 
@@ -97,6 +100,7 @@ function loadTemplates(): Templates {
   templates = {
     model: compile(join(templatesDir, "model.cu.hbs")),
     header: compile(join(templatesDir, "model.h.hbs")),
+    alias: compile(join(templatesDir, "kernel_alias.cu.hbs")),
     kernel: (view) => {
       const k = kernels.get(view.template);
       if (!k) throw new Error(`codegen: no template templates/kernels/${view.template}.cu.hbs`);
@@ -326,6 +330,8 @@ export interface CodegenInput {
   readonly training?: TrainingCodegen;
   /** A tuning file's knobs (compiler/tuning), in place of the heuristics' kernel shapes. */
   readonly tuning?: Tuning;
+  /** Kernels with the same code emitted once, the others as aliases of it (shared-kernels.ts; default true). */
+  readonly shareKernels?: boolean;
 }
 
 interface RenderedProgram {
@@ -336,7 +342,7 @@ interface RenderedProgram {
 }
 
 /** Renders each program's kernels once; a kernel identical in two programs is emitted once. */
-function renderPrograms(programs: Record<string, Program>, precision: Precision, shapeFor: ShapeFor, gemm: GemmMode, tuning?: Tuning) {
+function renderPrograms(programs: Record<string, Program>, precision: Precision, shapeFor: ShapeFor, gemm: GemmMode, tuning: Tuning | undefined, share: boolean) {
   const t = loadTemplates();
   const texts = new Map<string, string>();
   const out: Record<string, RenderedProgram & { ctx: CodegenContext }> = {};
@@ -387,7 +393,8 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
     }
     out[name] = { launches, templates, plan: program.plan, ctx };
   }
-  return { texts: [...new Set(texts.values())], programs: out, gemmChoices, cublasltSites, indexSites: indexSites.descriptions.map(cString) };
+  const distinct = [...new Set(texts.values())];
+  return { texts: share ? shareIdenticalKernels(distinct, t.alias).texts : distinct, programs: out, gemmChoices, cublasltSites, indexSites: indexSites.descriptions.map(cString) };
 }
 
 /** The tuning file as a kernel built under a second name sees it: with its plan name's knobs (the memory plan's workspaces follow those too). */
@@ -511,7 +518,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
   const { graph, plan, memory } = forward;
   const programs: Record<string, Program> = training ? { forward, evaluate: training.evaluate, step: training.step } : { forward };
   const gemm = input.gemm ?? "auto";
-  const rendered = renderPrograms(programs, precision, shapeFor, gemm, input.tuning);
+  const rendered = renderPrograms(programs, precision, shapeFor, gemm, input.tuning, input.shareKernels !== false);
   const ctx = rendered.programs.forward.ctx;
   // forward's object keys (`{ logits, hidden }`) name its outputs; else output0, output1, …
   const outputs = graph.outputs.map((o, i) => ({ node: o, name: graph.outputNames?.[i] ?? `output${i}` }));

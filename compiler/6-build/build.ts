@@ -5,7 +5,7 @@ import type { GeneratedModel } from "../5-codegen/emit.ts";
 import { ABI_VERSION, sha256, type Manifest } from "../../runtime/manifest.ts";
 import { cacheDirectory, cachedEntry, cacheKey, makeDirectory, readCachedLibrary, readCachedResources, sealCachedLibrary, StagedFiles, storeCachedResources } from "./cache.ts";
 import { cacheLimitBytes, touchEntry } from "./cache-trim.ts";
-import { parsePtxasLog } from "./resources.ts";
+import { parsePtxasLog, withKernelAliases } from "./resources.ts";
 import { runToolchain } from "./children.ts";
 import { removeStaleTemporaries, TEMP_NAME } from "./leftovers.ts";
 import { cpuOptLevel, memcheckFromEnv, realPath } from "../build-paths.ts";
@@ -235,7 +235,7 @@ export async function buildModel(gen: GeneratedModel, opts: BuildOptions): Promi
       if (linked.exitCode !== 0)
         throw new CompileError([multiline("buildFailed", `${link[0].split("/").pop()} failed to link the model with the harness:\n${(linked.all ?? "").split("\n").slice(0, 20).join("\n")}`)]);
       sealCachedLibrary(work, readFileSync(join(work, "libmodel.so")));
-      if (opts.target === "cuda") storeCachedResources(work, [...parsePtxasLog(log), ...(harness.value.resources ?? [])]);
+      if (opts.target === "cuda") storeCachedResources(work, [...withKernelAliases(parsePtxasLog(log), gen.cu), ...(harness.value.resources ?? [])]);
     },
   });
   const resources = opts.target === "cuda" ? readCachedResources(entry) : undefined;

@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { aliasTarget, expandedAlias } from "../5-codegen/shared-kernels.ts";
 
 // What an ejected kernel was generated for (compiler/6-build/overrides.ts): the kernel sections of
 // generated model.cu, each with its record (the __global__ signatures, the tensors its first
@@ -15,13 +16,20 @@ export interface KernelRecord {
   readonly launch: string;
 }
 
-/** One kernel section of model.cu: from its `// ----` rule to the next one or the namespace's end. */
+/**
+ * One kernel section of model.cu: from its `// ----` rule to the next one or the namespace's end.
+ * A section that shares an earlier one's code (5-codegen/shared-kernels.ts) is `start`–`end` in
+ * model.cu, a few alias lines, and has as `text` its code in full: what it would be without sharing,
+ * what `tsdp eject` writes and its record is taken from.
+ */
 export interface KernelSection {
   readonly name: string;
   readonly start: number;
   readonly end: number;
   readonly text: string;
   readonly record: KernelRecord;
+  /** The section whose code it shares, where it is an alias. */
+  readonly sharesCodeOf?: string;
 }
 
 const RULE = /^\/\/ -{20,}$/;
@@ -36,11 +44,19 @@ export function kernelSections(cu: string): KernelSection[] {
   const starts: number[] = [];
   for (let i = open + 1; i < close; i++) if (RULE.test(lines[i]) && /^\/\/ \w+: /.test(lines[i + 1] ?? "")) starts.push(i);
   const offsets = lineOffsets(cu);
+  // model.cu's lines, as written and without comments: split once, not once per section (ResNet's 214)
+  const model = { lines, code: withoutComments(cu).split("\n") };
+  const generated = new Map<string, string>();
   return starts.map((s, i) => {
     const endLine = i + 1 < starts.length ? starts[i + 1] : close;
-    const text = lines.slice(s, endLine).join("\n").replace(/\n+$/, "") + "\n";
+    const span = lines.slice(s, endLine).join("\n").replace(/\n+$/, "") + "\n";
     const name = /^\/\/ (\w+): /.exec(lines[s + 1])![1];
-    return { name, start: offsets[s], end: offsets[s] + text.length, text, record: recordOf(text, cu) };
+    const alias = aliasTarget(span);
+    const of = alias && generated.get(alias.of);
+    if (alias && of === undefined) throw new Error(`overrides: kernel section ${name} shares the code of ${alias.of}, which is not before it`);
+    const text = of === undefined ? span : expandedAlias(span, of);
+    generated.set(name, text);
+    return { name, start: offsets[s], end: offsets[s] + span.length, text, record: recordOf(text, model), ...(alias ? { sharesCodeOf: alias.of } : {}) };
   });
 }
 
@@ -103,14 +119,13 @@ function globals(section: string): { name: string; params: string[] }[] {
   return out;
 }
 
-function recordOf(section: string, cu: string): KernelRecord {
+function recordOf(section: string, model: { lines: readonly string[]; code: readonly string[] }): KernelRecord {
   const fns = globals(section);
   const signatures = fns.map((f) => `${f.name}(${f.params.join(", ")})`);
   // The first launch of any of the section's kernels, in its `{ // … }` block of a run_ function.
   let shapes: string[] = [];
   let launch = "";
-  const lines = cu.split("\n");
-  const code = withoutComments(cu).split("\n");
+  const { lines, code } = model;
   for (const f of fns) {
     const at = code.findIndex((l) => l.includes(`TSDP_LAUNCH(tsdp_kernels::${f.name},`));
     if (at < 0) continue;

@@ -159,7 +159,8 @@ function editDistance(a: string, b: string): number {
 /**
  * model.cu with each overridden section replaced by the user's file. #line directives make the
  * host compiler and nvcc report the user's file and line for anything in it, and model.cu's own
- * lines after it.
+ * lines after it. A section that shares the code of an overridden one is written out in full
+ * first: the user's file replaces that one kernel, not every layer built the same way.
  */
 export function withOverrides(cu: string, overrides: readonly Override[]): string {
   if (overrides.length === 0) return cu;
@@ -169,6 +170,11 @@ export function withOverrides(cu: string, overrides: readonly Override[]): strin
   const linesSoFar = () => out.split("\n").length; // the line number the next line of `out` gets
   for (const s of kernelSections(cu)) {
     const o = byName.get(s.name);
+    if (!o && s.sharesCodeOf !== undefined && byName.has(s.sharesCodeOf)) {
+      out += cu.slice(from, s.start) + s.text;
+      from = s.end;
+      continue;
+    }
     if (!o) continue;
     out += cu.slice(from, s.start);
     out += `#line 1 "${o.lineName}"\n`;

@@ -11,6 +11,7 @@ import { CompileError, diagnostic, multiline } from "../diagnostics/diagnostic.t
 import { cacheDirectory, compileCommand, explainBuildError, harnessFor } from "./build.ts";
 import { runToolchain } from "./children.ts";
 import { findNvcc } from "./toolchain.ts";
+import { kernelAliases } from "../5-codegen/shared-kernels.ts";
 
 export type { KernelResources };
 
@@ -39,7 +40,17 @@ export function trigKernels(cu: string): Set<string> {
     const body = cu.slice(m.index, starts[i + 1]?.index ?? cu.length);
     if (/\b(?:sinf|cosf|tanf|sincosf)\(/.test(body)) kernels.add(m[1]);
   });
+  for (const [alias, of] of kernelAliases(cu)) if (kernels.has(of)) kernels.add(alias);
   return kernels;
+}
+
+/**
+ * ptxas's report with an entry for every kernel alias of `cu` too (5-codegen/shared-kernels.ts): ptxas
+ * compiles a shared kernel once, under its first name, and each launch name reads its resources.
+ */
+export function withKernelAliases(resources: readonly KernelResources[], cu: string): KernelResources[] {
+  const aliases = [...kernelAliases(cu)];
+  return [...resources, ...aliases.flatMap(([alias, of]) => resources.filter((r) => r.kernel === of).map((r) => ({ ...r, kernel: alias })))];
 }
 
 /** Limits that hold on every architecture tsdp builds for (sm_80 … sm_90). */
@@ -208,7 +219,7 @@ export async function measureResources(cu: string, archs: readonly string[]): Pr
       logs.push(result.all ?? "");
     }
     const harness = await harnessFor(cacheDirectory(), "cuda", archs, "plain", undefined);
-    const resources = [...logs.flatMap((log) => parsePtxasLog(log)), ...(harness.resources ?? [])];
+    const resources = [...withKernelAliases(logs.flatMap((log) => parsePtxasLog(log)), cu), ...(harness.resources ?? [])];
     const launches = launchConfigs(cu);
     const threads = new Map(launches.map((l) => [l.kernel, l.threads]));
     return { archs: archs.map((a) => `sm_${a}`), kernels: resources.map((r) => ({ ...r, threads: threads.get(r.kernel) })), problems: resourceProblems(resources, launches, trigKernels(cu)) };
