@@ -37,7 +37,11 @@ describe("kernels with the same code, compiled once", () => {
       expect(s.record, s.name).toEqual(whole.get(s.name)!.record);
       if (s.sharesCodeOf !== undefined) expect(shared.slice(s.start, s.end)).toContain(`constexpr auto ${s.name}_kernel = ${s.sharesCodeOf}_kernel;`);
     }
-    expect(sections.filter((s) => s.sharesCodeOf !== undefined).length).toBe(aliasLines(shared).length);
+    const copies = sections.filter((s) => s.sharesCodeOf !== undefined).length;
+    expect(copies).toBe(aliasLines(shared).length);
+    // the file's header says how many
+    expect(shared).toContain(`\n//            ${copies} of the kernel sections below have an earlier one's code: aliases of it, compiled once\n`);
+    expect(full).not.toContain("kernel sections below have");
   });
 
   it("writes out the copies of an overridden kernel in full: the user's file replaces that one kernel", () => {

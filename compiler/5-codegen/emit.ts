@@ -394,7 +394,8 @@ function renderPrograms(programs: Record<string, Program>, precision: Precision,
     out[name] = { launches, templates, plan: program.plan, ctx };
   }
   const distinct = [...new Set(texts.values())];
-  return { texts: share ? shareIdenticalKernels(distinct, t.alias).texts : distinct, programs: out, gemmChoices, cublasltSites, indexSites: indexSites.descriptions.map(cString) };
+  const kernels = share ? shareIdenticalKernels(distinct, t.alias) : { texts: distinct, shared: 0 };
+  return { texts: kernels.texts, sharedKernels: kernels.shared, programs: out, gemmChoices, cublasltSites, indexSites: indexSites.descriptions.map(cString) };
 }
 
 /** The tuning file as a kernel built under a second name sees it: with its plan name's knobs (the memory plan's workspaces follow those too). */
@@ -600,6 +601,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     blockPartialsOffset: tickets.partialsOffset,
     tileTicketBytes: tickets.bytes,
     kernelTexts: rendered.texts,
+    sharedKernels: rendered.sharedKernels,
     cublasltSites: rendered.cublasltSites,
     indexSites: rendered.indexSites,
     kernelNamespace,

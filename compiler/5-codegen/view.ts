@@ -924,6 +924,8 @@ export interface ModelView {
   readonly tileTicketBytes: number;
   /** Each kernel rendered by its template, once. */
   readonly kernelTexts: readonly string[];
+  /** Kernel sections that share an earlier one's code (shared-kernels.ts): aliases, not compiled again. */
+  readonly sharedKernels: number;
   /** GEMM sites that call cuBLASLt (kernels/cublaslt.ts); the harness loads the library only when there are some. */
   readonly cublasltSites: number;
   /** What each index-read site is (index-faults.ts), as C string literals, site 1 first. */
