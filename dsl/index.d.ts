@@ -2204,6 +2204,8 @@ export namespace nn {
   }
   /** null entries keep their places (PyTorch's None: HRNet's fuse layers), counted by length and indices; declare `nn.ModuleList<M | null>` to index them as such. */
   class ModuleList<M extends Module | null = Module> extends Module {
+    /** PyTorch's nn.ModuleList([]) filled by append: a list of any modules (inferred from `[]` alone, its type would be never) */
+    constructor(modules: readonly []);
     constructor(modules?: readonly M[]);
     append(module: M): this;
     extend(modules: readonly M[]): this;

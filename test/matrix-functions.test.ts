@@ -113,6 +113,8 @@ describe("solve and qr", () => {
     const w = graph.params.find((p) => p.attrs.name === "w")!;
     expect(w.shape).toEqual([4, 4, 1, 1]);
     expect(w.attrs.init).toMatchObject({ kind: "orthogonal", gain: 1 });
+    // WaveGlow's `if torch.det(W) < 0: W[:, 0] = -1 * W[:, 0]` on it: refused, naming Q rather than the draw it came from
+    expect(diagnostics("return x;", "constructor() { super(); const W = F.linalg.qr(F.randn(4, 4))[0]; const d = F.det(W); }")[0].message).toMatch(/^F\.det: x must be a tensor, got an orthogonal initial value \[4, 4\] \(QR's Q of a random draw\)/);
   });
 });
 

@@ -846,10 +846,21 @@ describe("a layer without state created where it is called (Hugging Face's loss_
     expect(first(model("const d = new nn.Dropout(0.2); return d(x);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3005 6: nn\.Dropout is created inside forward: PyTorch's new module is in train mode whatever model\.eval\(\) set/);
     // a norm without running statistics computes alike in both modes (rev54)
     expect(lowerSource(model("const bn = new nn.BatchNorm1d(3, { affine: false, trackRunningStats: false }); return bn(x);", "x: Tensor<[Batch, 3]>")).graph.params).toEqual([]);
-    // a model class made in forward says where it belongs
-    expect(first(model("const s = new Scale(); return s(x);", "x: Tensor<[Batch, 3]>", "", "class Scale extends nn.Module { forward(x: Tensor) { return x.mul(2); } }"))).toMatch(
-      /^TSDP3005 6: new Scale is called inside forward: a module class is made in the model's constructor/,
-    );
+    // a model class with state made in forward says where it belongs
+    const withState = (fields: string) => model("const s = new Scale(); return s(x);", "x: Tensor<[Batch, 3]>", "", `class Scale extends nn.Module { ${fields} forward(x: Tensor) { return x.mul(2); } }`);
+    expect(first(withState("w = new nn.Parameter(F.ones(3));"))).toMatch(/^TSDP3005 \d+: nn\.Parameter is created inside forward/);
+    expect(first(withState("fc = new nn.Linear(3, 3);"))).toMatch(/^TSDP3005 \d+: nn\.Linear is created inside forward: its parameters would be new/);
+    expect(first(withState("constructor() { super(); this.registerBuffer('b', F.ones(3)); }"))).toMatch(/^TSDP3005 \d+: .*registerBuffer is called inside forward/);
+  });
+
+  it("a module class of the model file without state (pytorch-qrnn's ForgetMult()(f, z, h)) is a function of its call, in train mode as PyTorch's new module", () => {
+    const scale = "class Scale extends nn.Module { constructor(readonly k = 2.0) { super(); } act = new nn.Tanh(); forward(x: Tensor) { return this.act(x.mul(this.training ? this.k : 1.0)); } }";
+    const made = model("return new Scale(3.0)(x).add(new Scale()(x));", "x: Tensor<[Batch, 3]>", "", scale);
+    const { graph } = lowerSource(made);
+    // PyTorch: a module made in forward has training=True, so eval mode multiplies by k too
+    const want = outputs(model("return F.tanh(x.mul(3.0)).add(F.tanh(x.mul(2.0)));", "x: Tensor<[Batch, 3]>"), { x });
+    for (const training of [true, false]) expect(Array.from(runReference(graph, { x }, initState(graph, 0), { training }).outputs[0].data)).toEqual(want[0]);
+    expect(graph.params).toEqual([]);
   });
 });
 

@@ -632,8 +632,14 @@ function broadcastBesides(x: TensorValue, index: TensorValue, dim: number, em: G
 function sizeAlong(x: TensorValue, dimArg: number, site: CallSite, who: string): number {
   const shape = x.node.shape;
   const d = shape[dimIn(shape, dimArg, who, site.loc)];
-  return typeof d === "number" ? d : fail("shapeMismatch", `${who}: cannot sort along the batch dim of ${formatShape(shape)}`, site.loc);
+  if (typeof d === "number") return d;
+  return fail("shapeMismatch", `${who}: cannot sort along the batch dim of ${formatShape(shape)}${shape.length === 1 ? SORTED_BY_LENGTH : ""}`, site.loc);
 }
+
+// ESIM's and many seq2seq repos' sort_by_seq_lens: the samples sorted by length for
+// pack_padded_sequence's enforce_sorted, then put back with index_select; unsorted lengths give the same
+const SORTED_BY_LENGTH =
+  "; to sort the samples by length for pack_padded_sequence and put them back afterwards (sort_by_seq_lens), pass the lengths unsorted instead: nn.utils.rnn.packPaddedSequence(x, lengths, { enforceSorted: false }) steps each sample over its own length in any order, the outputs in the input's order";
 
 export const queryNames: readonly string[] = Object.keys(queries);
 

@@ -586,6 +586,8 @@ export function describe(v: Value): string {
   if (v instanceof ModeFlag) return "this.training";
   if (v instanceof ObjectValue) return "an object";
   if (v instanceof CollectionValue) return `a ${v.kind} of ${v.entries.size}`;
+  // Glow's and WaveGlow's Q of torch.qr(torch.randn(C, C)) is one too, with its own law
+  if (v instanceof StaticTensor && v.init.kind === "orthogonal") return `an orthogonal initial value [${v.shape.join(", ")}] (QR's Q of a random draw) made in a constructor, whose values exist only when the model is created`;
   if (v instanceof StaticTensor) return `a random draw F.randn([${v.shape.join(", ")}]) made in a constructor`;
   // MoCo's self.queue = normalize(self.queue) after register_buffer("queue", torch.randn(…)): math on a buffer holding a draw, which has no values yet
   if (v instanceof ParameterValue && v.buffer) return `a buffer [${v.shape.join(", ")}]${v.drawOrigin ? " holding a random draw, whose values exist only when the model is created (a constructor scales and shifts one, nothing more)" : ""}`;

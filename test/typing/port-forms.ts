@@ -12,7 +12,8 @@
 // weight norm's and spectral norm's parameters as attributes of the module they return (conv.weight_v).
 // port69: pool layers' settings (kernelSize, stride, padding) as attributes. port71: F.tensor(v, { dtype: x.dtype }),
 // F.exp and F.abs of a complex tensor. port73: a real tensor's add/sub/mul/div/rsub of a complex one and F.einsum
-// of complex operands (S4D's kernel), repeatInterleave with a tensor of constant counts.
+// of complex operands (S4D's kernel), repeatInterleave with a tensor of constant counts. port75: nn.ModuleList([])
+// filled by append (WaveGlow's, ESPnet's), whose `[]` alone made it a list of never.
 import { F, nn, type Batch, type Tensor } from "tsdp/dsl";
 
 class TwinQ extends nn.Module {
@@ -36,6 +37,7 @@ export class PortForms extends nn.Module {
   headBias = new nn.Parameter(F.zeros(3));
   wn = nn.utils.weightNorm(new nn.Linear(3, 3));
   sn = nn.utils.spectralNorm(new nn.Linear(3, 3), "weight");
+  acts = new nn.ModuleList([]);
 
   constructor() {
     super();
@@ -44,10 +46,12 @@ export class PortForms extends nn.Module {
     this.wn.weight_v.data.normal_(0, 0.01);
     nn.init.ones_(this.wn.weight_g);
     this.sn.weight_orig.data.normal_(0, 0.02);
+    this.acts.append(new nn.Tanh());
   }
 
   forward(x: Tensor<[Batch, 3]>) {
-    const y = this.sn(this.wn(this.dropOptions(this.drop(F.linear(x, this.w, this.bias)))));
+    let y = this.sn(this.wn(this.dropOptions(this.drop(F.linear(x, this.w, this.bias)))));
+    for (const act of this.acts) y = act(y);
     // port71: F.exp and F.abs of a complex tensor (Hyena's torch.exp(-1j * f * w))
     const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float()).add(F.exp(F.complex(F.zerosLike(y), y.neg())).real).add(F.abs(F.complex(y, y)));
     // port73: HF Funnel's torch.softmax(score, dim=-1, dtype=score.dtype) (int32 is refused when compiled, TSDP3004)

@@ -358,7 +358,7 @@ export class Interpreter extends PropertyEvaluator {
     // tutorials' module-level `criterion = nn.NLLLoss()`) computes the same registered or not, as
     // in PyTorch; one with parameters or buffers would be neither trained nor saved, and a dropout
     // outside the model stays in training mode in PyTorch, which tsdp's compiled modes cannot follow
-    if (m.path === undefined && !statelessLayer(m))
+    if (m.path === undefined && !statelessLayer(m) && !this.madeInForwardModules.has(m))
       fail("moduleNotInModel", `this ${m.typeName} is not registered in the model: store layers as fields of a module, or in nn.ModuleList / nn.Sequential (a plain array does not register them)`, site.loc);
     // PyTorch's forward hooks around forward (module-hooks.ts)
     return callWithHooks(m, args, site, this.hookHost, (hooked) => this.callForward(m, hooked, site));
@@ -421,11 +421,7 @@ export class Interpreter extends PropertyEvaluator {
 
   protected requireConstructPhase(who: string, site: CallSite): void {
     if (this.phase !== "forward") return;
-    // `new Scale()` of a model file's module class: where it belongs, and what may be made in forward
-    const where = who.startsWith("new ")
-      ? ": a module class is made in the model's constructor, where its parameters are registered (of tsdp's layers, one without state — nn.ReLU, a loss — may be made where it is called)"
-      : "";
-    fail("moduleOutsideConstructor", `${who} is called inside forward${where}`, site.loc);
+    fail("moduleOutsideConstructor", `${who} is called inside forward`, site.loc);
   }
 
   /**
@@ -463,7 +459,6 @@ export class Interpreter extends PropertyEvaluator {
     // a class extending no module (a config dataclass, a box coder, Hugging Face's ModelOutput
     // dataclasses built in forward): a plain instance, which holds values and registers nothing
     const plain = root === undefined;
-    if (!plain) this.requireConstructPhase(`new ${callee.name}`, site);
     for (const c of this.classChain(callee)) this.runStaticBlocks(c);
     if (!plain && root !== "module" && root !== "sequential" && root !== "dict" && !(root instanceof BuiltinClass))
       fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules and plain classes can be created in model code`, site.loc);
@@ -479,8 +474,9 @@ export class Interpreter extends PropertyEvaluator {
     self.dictLike = root === "dict";
     const saved = this.phase;
     this.enter(site.loc, CALL_LEVELS);
-    // made in forward, its constructor computes in forward: its tensors are forward's values
-    this.phase = plain && saved === "forward" ? "forward" : "construct";
+    // made in forward, its constructor computes in forward: its tensors are forward's values (and
+    // what registers state there — nn.Parameter, a layer with weights, registerBuffer — is refused where it is)
+    this.phase = saved === "forward" ? "forward" : "construct";
     this.constructing.push({ decl: callee.decl, args });
     try {
       this.runConstructor(callee, self, args, site);
@@ -489,7 +485,22 @@ export class Interpreter extends PropertyEvaluator {
       this.phase = saved;
       this.budget.leave(CALL_LEVELS);
     }
+    if (!plain && saved === "forward") this.madeInForward(self, site);
     return self;
+  }
+
+  /**
+   * A module class made in forward — pytorch-qrnn's `ForgetMult()(f, z, hidden)` — is a function of
+   * its call when it holds no state, as a stateless built-in layer made there (layers.ts
+   * statelessInForward): PyTorch registers nothing for it. Its `training` is PyTorch's for a new
+   * module, true whatever model.eval() set.
+   */
+  private readonly madeInForwardModules = new WeakSet<ModuleValue>();
+  private madeInForward(m: ModuleValue, site: CallSite): void {
+    const state = m.params.length > 0 ? "parameters" : m.buffers.length > 0 ? "buffers" : undefined;
+    if (state) fail("moduleOutsideConstructor", `new ${m.typeName} is called inside forward: its ${state} would be new at every call and not part of the model; a module class with state is made in the model's constructor, where its parameters are registered`, site.loc);
+    m.modes = { train: true, eval: true };
+    this.madeInForwardModules.add(m);
   }
 
   /**
