@@ -343,6 +343,26 @@ export const training = new Training(SimClr, { loss: ntXent, optimizer: new opti
     }
   };
 
+  // CPC's InfoNCE (jefflai108's CDCK2): nce = Σ diag(log_softmax(total)), nce /= −B·K — the diagonal of
+  // each device's own [b, b] block, as a DDP replica's torch.diag
+  const cpc = clip.replace(
+    /function clipLoss[^]*?\n}\n/,
+    `function clipLoss(o: { a: Tensor; b: Tensor }) {
+  const total = o.a.matmul(o.b.t());
+  const nce = F.sum(F.diag(F.logSoftmax(total, 1))).add(total.t().logSoftmax(1).diagonal().sum());
+  return nce.div(-1.0 * o.a.size(0) * 2);
+}
+`,
+  );
+  it("the main diagonal of a pair matrix (F.diag, x.diagonal(): CPC's InfoNCE) is each device's own samples with themselves", async () => {
+    expect(cpc).toContain("F.diag(F.logSoftmax(total, 1))");
+    await trainsAsReference(writeFiles({ "cpc.ts": cpc }), "cpc.ts");
+    const fwd = (body: string) => `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>) {\n    ${body}\n  }\n}\n`;
+    const first = (body: string) => diagnosticsOf(fwd(body)).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+    expect(first("return F.diag(x.matmul(x.t()), 1).unsqueeze(1);")).toMatch(/^TSDP4001 4: F\.diag takes a tensor of fixed sizes, got \[Batch, Batch\] \(diagonal 1 of an in-batch pair matrix depends on each device's share/);
+    expect(first("return x.matmul(x.t()).diagonal(-1).unsqueeze(1);")).toMatch(/^TSDP4001 4: .*diagonal -1 of an in-batch pair matrix depends on each device's share/);
+  }, 600_000);
+
   it("CLIP and SimCLR train on the CPU target as the reference: one device on the whole batch, two on each share", async () => {
     const dir = writeFiles({ "clip.ts": clip, "simclr.ts": simclr });
     for (const file of ["clip.ts", "simclr.ts"]) await trainsAsReference(dir, file);

@@ -6,7 +6,7 @@ import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { normals } from "../compiler/reference/rng.ts";
-import { header, lowerSource } from "./helpers.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
 const model = (forward: string) =>
   `${header}export class M extends nn.Module {\n  a = new nn.Linear(3, 2);\n  b = new nn.Linear(3, 2);\n  forward(x: Tensor<[Batch, 3]>) {\n    ${forward}\n  }\n}\n` +
@@ -112,5 +112,15 @@ describe("a change autograd does not record (.data, .detach(), F.noGrad): new va
     const product = run("const y = this.a(x);\n    return y.mul(2);");
     close(recorded.grad("a.weight"), product.grad("a.weight"));
     expect(recorded.grad("a.weight")[0]).not.toBeCloseTo(doubled.grad("a.weight")[0], 6);
+  });
+
+  // PixelCNN++'s x.unsqueeze(-1) + torch.zeros(xs + [nr_mix]).requires_grad_(False): PyTorch leaves a leaf's
+  // flag false as it was (VariableTypeManual.cpp requires_grad_), and refuses it on a computed tensor
+  it("requiresGrad_(false) on a tensor no gradient reaches changes nothing; on one computed from parameters it is PyTorch's error", () => {
+    close(run("return this.a(x).add(F.zeros(2).requiresGrad_(false));").output, run("return this.a(x);").output);
+    close(run("return this.a(x).add(x.sum(1, true).requires_grad_(false));").grad("a.weight"), run("return this.a(x).add(x.sum(1, true));").grad("a.weight"));
+    const where = (src: string) => diagnosticsOf(model(src)).map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col} ${d.message}`)[0];
+    expect(where("return this.a(x).requiresGrad_(false);")).toMatch(/^TSDP3004 6:12 requiresGrad_\(false\): this tensor is computed from parameters, .*only \("you can only change requires_grad flags of leaf variables"\); x\.detach\(\)/);
+    expect(where("return this.a(x).add(F.zeros(2).requiresGrad_(true));")).toMatch(/^TSDP2011 6:26 tensors have no requiresGrad_ in tsdp: only parameters have gradients/);
   });
 });

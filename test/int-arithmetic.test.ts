@@ -426,7 +426,9 @@ export class M extends nn.Module {
     expect(scaled.dtype).toBe("f32");
     scaled.values.forEach((v, i) => expect(v).toBeCloseTo((1 - IDS.flat()[i]) * -3.4028234663852886, 6));
     expect(run("return F.where(ids.gt(5), ids, -1e30);")).toEqual({ values: IDS.flat().map((v) => (v > 5 ? v : Math.fround(-1e30))), dtype: "f32" });
-    expect(first("return ids.mul(2654435761);")).toMatch(/past it.*where PyTorch's number is a float, make the operand one first \(x\.float\(\)\)/);
+    expect(first("return ids.mul(2654435761);")).toMatch(/past it.*where PyTorch's number is a float, make the operand one first \(x\.float\(\)\); a hash reduced mod 2\^T afterwards .*multiply by it mod 2\^T \(2654435761 % 2 \*\* T\)$/);
+    // that form: ids·(π mod 2^6) has the low 6 bits of ids·π (ids < 2²⁴ / 49), as PyTorch's int64 product masked
+    expect(run("return ids.mul(2654435761 % 64).bitwiseAnd(63);").values).toEqual(IDS.flat().map((v) => Number((BigInt(v) * 2654435761n) & 63n)));
     // one past 2²⁴ that float32 holds exactly is a port's float literal: an attention mask made a count
     // ((ids != 1) * 1, int64 in PyTorch), then (1 - m) * -1e9, was refused; PyTorch's int64 * -1e9 is
     // float32, the values these (float32 holds 1e9 and each product)

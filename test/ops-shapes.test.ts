@@ -98,7 +98,9 @@ describe("movement", () => {
     expect(infer("reshape", [t([Batch, 6])], { shape: [-1, Batch] })).toBe("f32[6, Batch]");
   });
   it("reshape rejects sizes that do not divide, two holes, and a second batch dim", () => {
-    rejects("reshape", [t([Batch, 50, 5, 5])], { shape: [-1, 800] }, /cannot reshape \[Batch, 50, 5, 5\] \(1250\*Batch elements\): 1250\*Batch is not a multiple of 800/);
+    rejects("reshape", [t([Batch, 50, 5, 5])], { shape: [-1, 800] }, /cannot reshape \[Batch, 50, 5, 5\] \(1250\*Batch elements\): 1250\*Batch is not a multiple of 800$/);
+    // sizes in front of the -1 that ask for a factor of the batch (view(group, -1, …)) say so
+    rejects("reshape", [t([Batch, 8, 4])], { shape: [4, -1, 8, 4] }, /32\*Batch is not a multiple of 128 \(the sizes would split the batch into groups/);
     rejects("reshape", [t([Batch, 6])], { shape: [-1, -1] }, /only one dimension can be -1/);
     rejects("reshape", [t([Batch, 6])], { shape: [Batch, 5] }, /cannot reshape/);
     rejects("reshape", [t([Batch, 6])], { shape: [Batch, Batch] }, /cannot reshape/);

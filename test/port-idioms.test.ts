@@ -505,6 +505,17 @@ describe("the batch folded into a convolution's groups (StyleGAN2's modulated co
   });
 });
 
+describe("StyleGAN2's minibatch stddev (group = min(batch, 4), view(group, -1, …))", () => {
+  it("is refused where the batch size enters Math.min or is split by a view, naming why and ProGAN's whole-share form", () => {
+    const body = (group: string) => `const [batch, c, h, w] = x.shape;\n    const group = ${group};\n    const s = x.view(group, -1, 1, c, h, w).var(0, { unbiased: false }).add(1e-8).sqrt().mean([2, 3, 4], true).squeeze(2);\n    return F.cat([x, s.repeat(group, 1, h, w)], 1);`;
+    expect(first(model(body("Math.min(batch, 4)"), "x: Tensor<[Batch, 2, 3, 3]>"))).toMatch(
+      /^TSDP2003 7: Math\.min of the batch size: the batch is split across devices, so each device's share is known only at run time; tsdp follows it through \+ − × ÷ \(x\.div\(b - 1\)\), not through Math\.min; StyleGAN2's minibatch stddev .*\(ProGAN's MinibatchStdDev/,
+    );
+    expect(first(model("return x.div(Math.max(x.size(0), 1));", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 6: Math\.max of the batch size: .*not through Math\.max$/);
+    expect(first(model(body("4"), "x: Tensor<[Batch, 2, 3, 3]>"))).toMatch(/^TSDP4001 8: view\(4, -1, 1, 2, 3, 3\) cannot reshape .*: 18\*Batch is not a multiple of 72 \(the sizes would split the batch into groups/);
+  });
+});
+
 describe("registerBuffer(name, null)", () => {
   it("reads null and is no state (Swin's attn_mask without a shift); a tensor in the other branch is a buffer", () => {
     const swin = (shift: number) =>

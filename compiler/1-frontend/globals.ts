@@ -7,6 +7,18 @@ function numbers(who: string, args: Value[], site: CallSite): number[] {
   return args.map((a) => (typeof a === "number" ? a : fail("wrongArgumentType", `${who} needs numbers, got ${describe(a)}`, site.loc)));
 }
 
+/**
+ * Math.min(batch, 4) (StyleGAN2's minibatch-stddev group) and the like: a number of each device's
+ * share of the batch, known only at run time, which no size or branch can depend on.
+ */
+function refuseBatchArgument(who: string, f: (...xs: number[]) => number, site: CallSite): never {
+  const grouping =
+    f === Math.min
+      ? "; StyleGAN2's minibatch stddev (group = min(batch, 4), then view(group, -1, …)) splits the batch into groups of samples, which tsdp does not: the statistic over each device's whole share (ProGAN's MinibatchStdDev: x.sub(x.mean(0, true)).pow(2).mean(0)) is written without it"
+      : "";
+  return fail("nonConstant", `${who} of the batch size: the batch is split across devices, so each device's share is known only at run time; tsdp follows it through + − × ÷ (x.div(b - 1)), not through ${who}${grouping}`, site.loc);
+}
+
 /** Math's roundings, which leave k·Batch as it is (a whole number). */
 const ROUNDINGS = new Set<(x: number) => number>([Math.floor, Math.ceil, Math.round, Math.trunc]);
 
@@ -22,6 +34,7 @@ function mathFn(name: string, f: (...xs: number[]) => number): [string, Value] {
       // k·Batch is a whole number (its / stays symbolic only where it divides): Swin's
       // int(windows.shape[0] / (H * W / ws / ws)) is Math.trunc of it, itself
       if (ROUNDINGS.has(f) && isBatchValue(args[0])) return args[0];
+      if (args.some(isBatchValue)) refuseBatchArgument(`Math.${name}`, f, site);
       const xs = numbers(`Math.${name}`, args, site);
       if (!variadic) return f(...xs.slice(0, f.length));
       let acc = f === Math.max ? -Infinity : f === Math.min ? Infinity : 0;

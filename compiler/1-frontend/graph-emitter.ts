@@ -102,7 +102,7 @@ export class GraphEmitter {
       // integers computed in float32 are exact within ±2²⁴: a larger number (a spatial hash's prime) would not be
       const large = promoted.dtype === "i32" ? inputs.find((i) => (i.op === "const" || i.op === "full") && Math.abs(i.attrs.value as number) > 2 ** 24) : undefined;
       if (large)
-        fail("invalidArgument", `${who}: int32 arithmetic computes in float32 here, exact within ±2²⁴ (16,777,216); ${large.attrs.value} is past it, so the result would not be PyTorch's (its integers wrap at 64 bits); where PyTorch's number is a float, make the operand one first (x.float())`, site.loc);
+        fail("invalidArgument", `${who}: int32 arithmetic computes in float32 here, exact within ±2²⁴ (16,777,216); ${large.attrs.value} is past it, so the result would not be PyTorch's (its integers wrap at 64 bits); where PyTorch's number is a float, make the operand one first (x.float())${op === "mul" ? hashHint(large.attrs.value as number) : ""}`, site.loc);
       node = promoted;
     }
     checkTensorSize(node.shape, `the result of ${who}`, site.loc);
@@ -179,4 +179,12 @@ export class GraphEmitter {
     const offset = "offset" in b ? b.offset : 0;
     return this.tensor("batch_size", [], offset === 0 ? { c: b.coef } : { c: b.coef, d: offset }, who, site);
   }
+}
+
+/**
+ * A spatial hash (Instant-NGP's (x·1 ⊕ y·2654435761 ⊕ z·805459861) mod 2^T) keeps only a product's
+ * low T bits, which the prime's low T bits alone decide: the prime reduced mod 2^T gives them exactly.
+ */
+function hashHint(prime: number): string {
+  return `; a hash reduced mod 2^T afterwards (Instant-NGP's (x·π₁ ⊕ y·π₂) & (2^T − 1)) keeps only the product's low T bits, which the number's low T bits decide: multiply by it mod 2^T (${prime} % 2 ** T)`;
 }

@@ -1,5 +1,5 @@
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
-import { formatShape, isBatch } from "../ir/shape.ts";
+import { dimEq, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -105,13 +105,30 @@ export function isclose(a: TensorValue, b: TensorValue, rtol: number, atol: numb
  * those dims replaced by a last one of the diagonal's length — dim1 and dim2 moved last, joined,
  * and a take at every (m + 1)-th position: a view, as PyTorch's (a change through it shows in x).
  */
+/** An in-batch pair matrix [Batch, Batch] (README: In-batch pairs). */
+export const isPairMatrix = (shape: readonly Dim[]) => shape.length === 2 && isBatch(shape[0]) && dimEq(shape[0], shape[1]);
+
+/**
+ * The main diagonal of an in-batch pair matrix (CPC's Σ diag(log_softmax(z·predᵀ)), a contrastive
+ * loss's positives): each sample paired with itself, [Batch] — on a device, the diagonal of its own
+ * share's [b, b] block, as a DDP replica computes it. A select by the eq mask of two aranges summed
+ * along the row (a take along the pair dim has no kernel); the select keeps an off-diagonal ±∞ out.
+ */
+export function pairDiagonal(x: TensorValue, c: ReturnType<typeof ops>): TensorValue {
+  const [n] = x.node.shape;
+  const positions = (shape: Dim[]) => c.reshape(c.op("arange_int", [], { start: 0, step: 1, length: n }), shape);
+  const self = c.op("eq", [positions([n, 1]), positions([1, n])]);
+  return c.op("sum", [c.op("where", [self, x, 0])], { dims: [1], keepdim: false });
+}
+
 export function diagonal(x: TensorValue, offset: number, dim1Arg: number, dim2Arg: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const c = ops(em, who, site);
   const shape = x.node.shape;
   const rank = shape.length;
   const [d1, d2] = [dim1Arg, dim2Arg].map((d) => (d < 0 ? d + rank : d));
   if (d1 === d2 || [d1, d2].some((d) => d < 0 || d >= rank)) fail("invalidArgument", `${who}: dims ${dim1Arg} and ${dim2Arg} must be two different dims of ${formatShape(shape)}`, site.loc);
-  if (isBatch(shape[d1]) || isBatch(shape[d2])) fail("shapeMismatch", `${who}: the diagonal of ${formatShape(shape)} would pair samples across the batch, which is split across devices`, site.loc);
+  if (rank === 2 && offset === 0 && isPairMatrix(shape)) return pairDiagonal(x, c);
+  if (isBatch(shape[d1]) || isBatch(shape[d2])) fail("shapeMismatch", `${who}: ${isPairMatrix(shape) ? `diagonal ${offset} of an in-batch pair matrix depends on each device's share of the batch (the main one, offset 0, is each sample with itself)` : `the diagonal of ${formatShape(shape)} would pair samples across the batch, which is split across devices`}`, site.loc);
   const [n, m] = [shape[d1] as number, shape[d2] as number];
   const length = Math.max(0, offset >= 0 ? Math.min(n, m - offset) : Math.min(n + offset, m));
   if (length === 0) fail("invalidArgument", `${who}: diagonal ${offset} of a ${n}×${m} matrix is empty; tsdp's tensors are not empty`, site.loc);

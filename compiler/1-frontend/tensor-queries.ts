@@ -7,7 +7,7 @@ import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { cat } from "./joins.ts";
-import { cross, diagonal, isclose } from "./linalg.ts";
+import { cross, diagonal, isclose, isPairMatrix, pairDiagonal } from "./linalg.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { legacyUnbiasedArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { BuiltinFunction, describe, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -159,7 +159,9 @@ function diagonalMask(rows: number, cols: number, k: number, c: ReturnType<typeo
  */
 function diag(x: TensorValue, k: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const shape = x.node.shape;
-  if (shape.some(isBatch)) fail("shapeMismatch", `${who} takes a tensor of fixed sizes, got ${formatShape(shape)}`, site.loc);
+  if (k === 0 && isPairMatrix(shape)) return pairDiagonal(x, ops(em, who, site));
+  if (shape.some(isBatch))
+    fail("shapeMismatch", `${who} takes a tensor of fixed sizes, got ${formatShape(shape)}${isPairMatrix(shape) ? ` (diagonal ${k} of an in-batch pair matrix depends on each device's share of the batch; the main one, k = 0, is each sample with itself)` : ""}`, site.loc);
   const c = ops(em, who, site);
   if (shape.length === 1) {
     const n = shape[0] as number;

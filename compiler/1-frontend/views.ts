@@ -259,7 +259,7 @@ function unrecordedChange(x: TensorValue): boolean {
 }
 
 /** Whether a gradient can reach n: some parameter lies behind it other than through a detach. */
-function carriesGradient(n: Node): boolean {
+export function carriesGradient(n: Node): boolean {
   const seen = new Set<Node>();
   const reaches = (m: Node): boolean => {
     if (m.op === "param") return true;

@@ -28,11 +28,26 @@ export function resolveReshape(input: readonly Dim[], requested: readonly Dim[],
   }
   const p = total.p - known.p;
   if (p < 0 || p > 1 || known.c === 0 || total.c % known.c !== 0)
-    throw new ShapeError(`${asked} cannot reshape ${sizes}: ${describeCount(total.c, total.p)} is not a multiple of ${describeCount(known.c, known.p)}`);
+    throw new ShapeError(`${asked} cannot reshape ${sizes}: ${describeCount(total.c, total.p)} is not a multiple of ${describeCount(known.c, known.p)}${p === 1 && splitsBatch(requested, total.c) ? splitsTheBatch : ""}`);
   const c = total.c / known.c;
   const hole: Dim = p === 1 ? batchTimes(c) : c;
   return requested.map((d) => (d === -1 ? hole : d));
 }
+
+/**
+ * Whether the sizes before the -1 would take a factor of the batch: those after it fit in one
+ * sample's elements (c of c·Batch) and those before it ask for more (view(group, -1, …)).
+ */
+function splitsBatch(requested: readonly Dim[], perSample: number): boolean {
+  const hole = requested.indexOf(-1);
+  const product = (dims: readonly Dim[]) => dims.reduce<number>((a, d) => a * (typeof d === "number" ? d : NaN), 1);
+  const before = product(requested.slice(0, hole));
+  return before > 1 && perSample % product(requested.slice(hole + 1)) === 0;
+}
+
+/** Why a view whose -1 would hold a fraction of the batch (view(group, -1, …)) has no size. */
+const splitsTheBatch =
+  " (the sizes would split the batch into groups, as StyleGAN2's minibatch stddev view(group, -1, …) does; the batch is split across devices and each device's share is known only at run time, so it stays one dim)";
 
 function describeCount(c: number, p: number): string {
   const batch = p === 1 ? "Batch" : `Batch^${p}`; // p = 2: the batch size given for two dims

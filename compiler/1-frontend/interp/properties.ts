@@ -18,7 +18,8 @@ import { indexWith } from "../indexing.ts";
 import { claimCaptured, inPlaceMethod, markCaptured } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
 import { distributionProperty } from "../distributions.ts";
-import { detachedView, VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
+import { carriesGradient, detachedView, VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
+import { insideNoGrad } from "../no-grad.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES, REFUSED_TENSOR_METHODS } from "../refused-names.ts";
 import { EXTRA_IN_PLACE, EXTRA_METHODS } from "../torch-extras.ts";
@@ -86,6 +87,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // constant, which asking for gradients leaves one, as PyTorch leaves a buffer a buffer
     if (obj instanceof TensorValue && name === "requiresGrad_" && this.em.constants.owns(obj.node))
       return new BuiltinFunction("requiresGrad_", (args, s) => (bindArgs("requiresGrad_", [opt("requiresGrad", "bool", true)], args, s), obj));
+    if (obj instanceof TensorValue && (name === "requiresGrad_" || name === "requires_grad_"))
+      return new BuiltinFunction(name, (args, s) => unmarkGradient(obj, bindArgs(name, [opt("requiresGrad", "bool", true)], args, s).requiresGrad as boolean, s));
     if (obj instanceof TensorValue) {
       // PyTorch's snake_case spelling (x.masked_fill_, x.index_put_, x.new_zeros) is the camelCase method's
       const camelCase = camelOfSnake(name);
@@ -909,4 +912,21 @@ function layerStateInConstructor(what: string): string {
  */
 function sameValues(field: Value, value: Value): boolean {
   return field instanceof TensorValue && value instanceof TensorValue && field.node === value.node;
+}
+
+/**
+ * A forward's `x.requiresGrad_(false)` (PixelCNN++'s `torch.zeros(…).requires_grad_(False)`): a tensor
+ * that no parameter's gradient reaches is a leaf in PyTorch, which the call leaves as it is; one
+ * that carries a gradient is not, and PyTorch refuses it (VariableTypeManual.cpp's requires_grad_).
+ * `requiresGrad_(true)` marks a tensor for autograd.grad, which tsdp does not compute: refused.
+ */
+function unmarkGradient(x: TensorValue, requiresGrad: boolean, site: CallSite): TensorValue {
+  if (requiresGrad) fail("unknownProperty", `tensors have no requiresGrad_ in tsdp: ${REFUSED_TENSOR_METHODS.requiresGrad_}`, site.loc);
+  if (!insideNoGrad() && carriesGradient(x.node))
+    fail(
+      "invalidArgument",
+      "requiresGrad_(false): this tensor is computed from parameters, and PyTorch changes the flag of a leaf only (\"you can only change requires_grad flags of leaf variables\"); x.detach() stops its gradient",
+      site.loc,
+    );
+  return x;
 }
