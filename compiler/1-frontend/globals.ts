@@ -521,13 +521,17 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
     case "sort":
       // with a comparator, as (a, b) => a - b; without one, JavaScript's order of the elements as strings
       return m((args, site) => {
-        const before = elementFloats(arr).map((f, i) => ({ v: arr[i], f }));
+        // each value's floats, in the array's order: equal elements keep their order (a stable sort), as Python's sorted
+        const floatsOf = new Map<Value, { floats: (number | undefined)[]; next: number }>();
+        elementFloats(arr).forEach((f, i) => (floatsOf.get(arr[i]) ?? floatsOf.set(arr[i], { floats: [], next: 0 }).get(arr[i])!).floats.push(f));
         const sorted = args[0] === undefined ? arr.sort() : arr.sort((a, b) => {
           const c = call(args[0], [a, b], site);
           return typeof c === "number" ? c : fail("wrongArgumentType", `sort's comparator must return a number, got ${describe(c)}`, site.loc);
         });
-        // each element's float goes with it: equal elements keep their order (a stable sort), as Python's sorted
-        setElementFloats(arr, arr.map((v) => before.splice(before.findIndex((b) => Object.is(b.v, v)), 1)[0]?.f));
+        setElementFloats(arr, arr.map((v) => {
+          const q = floatsOf.get(v);
+          return q ? q.floats[q.next++] : undefined;
+        }));
         return sorted;
       });
     // splice(start, deleteCount, ...items): in place, the removed ones returned, as JavaScript's
