@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { argumentFloat, copyElementFloats, elementFloats, fieldFloat, noteFieldFloat, setElementFloats, withArgumentFloats } from "./float-literals.ts";
+import { argumentFloats, copyElementFloats, elementFloats, fieldFloat, noteFieldFloat, setElementFloats, withArgumentFloats } from "./float-literals.ts";
 import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, Poison, SymInt, TensorValue, describe, isBatchValue, type CallSite, type Value } from "./values.ts";
 
 // The few JavaScript globals that model code may use: pure functions of constants.
@@ -390,9 +390,10 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         (args, site) => {
           hooks.charge(args.length, site);
           hooks.size(arr.length + args.length, "array", site);
+          const floats = argumentFloats(site, args); // xs.push(1.0): a Python float
           for (const [i, a] of args.entries()) {
             arr.push(hooks.stored(a, site)); // push(...args) overflows the stack past ~100,000
-            noteFieldFloat(arr, String(arr.length - 1), argumentFloat(site, i, a)); // xs.push(1.0): a Python float
+            noteFieldFloat(arr, String(arr.length - 1), floats[i]);
           }
           return arr.length;
         },
@@ -444,11 +445,12 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         hooks.size(parts.reduce((n, p) => n + p.length, arr.length), "array", site);
         const out = arr.slice(); // not arr.concat(...parts): a native spread overflows past ~150,000
         copyElementFloats(arr, out);
+        const written = argumentFloats(site, args); // [].concat(2.0): a number given is an element
         for (const [k, p] of parts.entries()) {
           const at = out.length;
           for (const x of p) out.push(x);
           if (Array.isArray(args[k])) copyElementFloats(p, out, (i) => at + i);
-          else noteFieldFloat(out, String(at), argumentFloat(site, k, p[0]));
+          else noteFieldFloat(out, String(at), written[k]);
         }
         return out;
       });
@@ -482,7 +484,7 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
       return m(() => movingFloats(arr, (floats) => floats.reverse(), () => arr.reverse()));
     case "fill":
       return m((args, site) =>
-        movingFloats(arr, (floats) => floats.fill(argumentFloat(site, 0, args[0]), args[1] as number | undefined, args[2] as number | undefined), () => arr.fill(hooks.stored(args[0], site), args[1] as number | undefined, args[2] as number | undefined)),
+        movingFloats(arr, (floats) => floats.fill(argumentFloats(site, args)[0], args[1] as number | undefined, args[2] as number | undefined), () => arr.fill(hooks.stored(args[0], site), args[1] as number | undefined, args[2] as number | undefined)),
       );
     case "find":
       return m((args, site) => arr.find((v, i) => Boolean(call(args[0], [v], site, [i, arr], elementFloat(arr, i)))));
@@ -543,7 +545,7 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         hooks.size(arr.length + items.length, "array", site);
         // the items are a call's arguments, so a native spread of them is short
         const floats = elementFloats(arr);
-        const removedFloats = count === undefined ? floats.splice(start as number) : floats.splice(start as number, count as number, ...items.map((v, i) => argumentFloat(site, i + 2, v)));
+        const removedFloats = count === undefined ? floats.splice(start as number) : floats.splice(start as number, count as number, ...argumentFloats(site, args).slice(2));
         const removed = count === undefined ? arr.splice(start as number) : arr.splice(start as number, count as number, ...items);
         setElementFloats(arr, floats);
         setElementFloats(removed, removedFloats);
@@ -564,7 +566,7 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
       const unshift = m((args, site) => {
         hooks.size(arr.length + args.length, "array", site);
         const items = args.map((v) => hooks.stored(v, site));
-        const floats = [...args.map((v, i) => argumentFloat(site, i, v)), ...elementFloats(arr)];
+        const floats = [...argumentFloats(site, args), ...elementFloats(arr)];
         for (const v of arr) items.push(v);
         arr.length = 0;
         for (const v of items) arr.push(v); // not unshift(...args): a native spread overflows past ~150,000
