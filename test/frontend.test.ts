@@ -399,6 +399,20 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
       out.forEach((o, k) => o.forEach((v, j) => expect(v, `output ${k} [${j}] at batch ${B}`).toBeCloseTo(want(B)[k][j], 5)));
     }
   });
+  // int_tensor.add(3, alpha=b) is int64 in PyTorch (3·b a Python int); was float32: 3·b multiplied as 0-dim tensors
+  // is a float32 that type promotion reads as a float, where batch_size {c, d} alone reads as an int
+  it("keeps an integer tensor's dtype when a number times b is added: i.add(3, { alpha: b }), i.sub(b - 1, { alpha: 2 })", () => {
+    const { graph } = lowerSource(
+      net(`const i = F.arange(b).unsqueeze(1);
+    return [i.add(3, { alpha: b }), i.sub(b - 1, { alpha: 2 }), F.add(i, -2, { alpha: b }), i.add(3.0, { alpha: b }), i.add(2.5, { alpha: b })];`),
+    );
+    expect(graph.outputs.map((o) => o.dtype)).toEqual(["i32", "i32", "i32", "f32", "f32"]);
+    for (const B of [2, 3]) {
+      const out = runReference(graph, { x: nd([B, 3], new Array(3 * B).fill(0)) }, { params: new Map(), buffers: new Map() }).outputs.map((o) => Array.from(o.data));
+      const i = Array.from({ length: B }, (_, k) => k);
+      expect(out).toEqual([i.map((v) => v + 3 * B), i.map((v) => v - 2 * (B - 1)), i.map((v) => v - 2 * B), i.map((v) => v + 3 * B), i.map((v) => v + 2.5 * B)]);
+    }
+  });
   // PyTorch's b - 1, b + 1, 2 * b - 2, -b are Python ints too: c·b + d is batch_size {c, d}; only k·b is a size
   it("takes c·b + d written in JavaScript (b - 1, 1 - b, -b) as a number of tensor arithmetic, and b - 1 + 1 as a size again", () => {
     const { graph } = lowerSource(

@@ -304,6 +304,47 @@ export class M extends nn.Module {
     expect(Array.from(runReference(g, { ids }, initState(g, 0)).outputs[0].data).map((v) => Math.round(v * 10) / 10)).toEqual([0.9, 1, 1, 1, 1, 0.9, 1, 1, 1, 1]);
   });
 
+  // were int32: an array's elements, a function's result and s++ were read by their value (1.0 is 1).
+  // Python: `for s in [2.0, 3]: ids = ids * s` is float32 after the first; `def k(self): return 1.0` is a float
+  it("a float is followed through arrays' elements, what functions return and ++, as Python's float value is", () => {
+    const dtype = (body: string, fields = "") => lowerSource(model(`${body}`, fields)).graph.outputs[0].dtype;
+    const cases: [string, string][] = [
+      ["const xs = [2.0, 3]; return ids.mul(xs[0]);", "f32"],
+      ["const xs = [2.0, 3]; return ids.mul(xs[1]);", "i32"],
+      ["let t = ids; for (const s of [2.0, 3]) t = t.mul(s); return t;", "f32"],
+      ["let t = ids; for (const s of [2, 3]) t = t.mul(s); return t;", "i32"],
+      ["const [a, c] = [2, 3.0]; return ids.mul(a).add(ids.mul(c).mul(0));", "f32"],
+      ["const [a] = [2, 3.0]; return ids.mul(a);", "i32"],
+      ["const xs: number[] = []; xs.push(2.0); return ids.mul(xs[0]);", "f32"],
+      ["const xs = [1, 2]; xs[0] = 5.0; return ids.mul(xs[0]);", "f32"],
+      ["const xs = [1.0, 2]; xs[0] = 5; return ids.mul(xs[0]);", "i32"],
+      // each float moves with its element: copies and in-place reorderings
+      ["const xs = [3, 2.0, 5]; return ids.mul(xs.slice(1)[0]);", "f32"],
+      ["const xs = [3, 2.0, 5]; return ids.mul(xs.filter((v) => v > 2)[1]);", "i32"],
+      ["const xs = [3, 2.0]; return ids.mul([...xs, 1][1]);", "f32"],
+      ["const xs = [1, 1.0]; xs.reverse(); return ids.mul(xs[0]);", "f32"],
+      ["const xs = [3, 2.0]; xs.sort((p, q) => p - q); return ids.mul(xs[1]);", "i32"],
+      ["const xs = [1.0, 2]; xs.shift(); return ids.mul(xs[0]);", "i32"],
+      // a map callback's argument and result
+      ["let t = ids; [2.0].forEach((v) => { t = t.mul(v); }); return t;", "f32"],
+      ["return ids.mul([1.0, 2.0].map((v) => v * 3)[0]);", "f32"],
+      ["return ids.mul([1.0, 2.0].map((v) => Math.floor(v))[0]);", "i32"],
+      // a function's result, at the call that ran it; Math's results are read by their value
+      ["const f = () => 2.0; return ids.mul(f());", "f32"],
+      ["const f = (v: number) => v * 2; return ids.mul(f(1));", "i32"],
+      ["const f = (c: boolean) => { if (c) return 2.0; return 2; }; f(true); return ids.mul(f(false));", "i32"],
+      ["const f = () => { const g = () => 1.0; g(); return 1; }; return ids.mul(f());", "i32"],
+      ["const f = () => 2.0; return ids.mul(Math.floor(f()));", "i32"],
+      ["let s = 0.0; s++; return ids.mul(s);", "f32"],
+      ["let s = 1; s++; return ids.mul(s);", "i32"],
+    ];
+    for (const [body, want] of cases) expect(dtype(body), body).toBe(want);
+    expect(dtype("return ids.mul(this.k());", "k() { return 1.0; }")).toBe("f32");
+    expect(dtype("let t = ids; for (const s of this.scales) t = t.mul(s); return t;", "scales = [2.0, 0.5];")).toBe("f32");
+    // the values: ids · 2.0 · 0.5 in float32
+    expect(run("let t = ids; for (const s of this.scales) t = t.mul(s); return t;", "scales = [2.0, 0.5];")).toEqual({ values: IDS.flat(), dtype: "f32" });
+  });
+
   it("factories infer PyTorch's dtype from their numbers: F.full(size, 3), F.where(c, 1, 0), F.tensor([0, 2]) are integer tensors", () => {
     // torch.full((2,), 3).dtype is int64 (since 1.7), torch.where(c, 1, 0) int64 (result_type of two ints),
     // torch.tensor([0, 2]) int64; a float literal among them, or a dtype given, makes float32

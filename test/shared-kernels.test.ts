@@ -9,6 +9,8 @@ import { kernelSections } from "../compiler/6-build/kernel-records.ts";
 import { withOverrides, type Override } from "../compiler/6-build/overrides.ts";
 import { withKernelAliases } from "../compiler/6-build/resources.ts";
 import { shareIdenticalKernels, type KernelAliasView } from "../compiler/5-codegen/shared-kernels.ts";
+import { join } from "node:path";
+import { header, writeFiles } from "./helpers.ts";
 
 const shared = generate("examples/resnet/model.ts", { target: "cpu" }).generated.cu;
 const full = generate("examples/resnet/model.ts", { target: "cpu", shareKernels: false }).generated.cu;
@@ -63,6 +65,41 @@ describe("kernels with the same code, compiled once", () => {
     const [alias, of] = /^constexpr auto (\w+) = (\w+);$/m.exec(shared)!.slice(1);
     const resources = withKernelAliases([{ kernel: of, arch: "sm_90", registers: 40, sharedBytes: 1024, spillStoreBytes: 0, spillLoadBytes: 0, stackBytes: 0, barriers: 1 }], shared);
     expect(resources.find((r) => r.kernel === alias)).toEqual({ kernel: alias, arch: "sm_90", registers: 40, sharedBytes: 1024, spillStoreBytes: 0, spillLoadBytes: 0, stackBytes: 0, barriers: 1 });
+  });
+});
+
+// Three blocks of the same shapes: their GEMMs are the same code (TSDP_GEMM_MICROKERNEL's tile helper, declared in the section)
+const BLOCKS = `${header}
+class Block extends nn.Module {
+  fc = new nn.Linear(16, 16);
+  forward(x: Tensor) {
+    return F.relu(this.fc(x));
+  }
+}
+export class Net extends nn.Module {
+  blocks = new nn.ModuleList([new Block(), new Block(), new Block()]);
+  forward(x: Tensor<[Batch, 16]>) {
+    for (const b of this.blocks) x = b(x);
+    return x;
+  }
+}
+`;
+
+describe("GEMM kernels", () => {
+  // were never shared (ResNet's convolutions included: 0 of its GEMM sections): their tile helper is
+  // declared as `TSDP_GEMM_MICROKERNEL void NAME_tile_fma(…)`, which the declarations did not count,
+  // so the section read as calling a helper declared elsewhere
+  it("shares the GEMMs of repeated layers: ResNet's convolutions and a stack of Linear layers", () => {
+    expect(aliasLines(shared).filter((l) => /conv/.test(l)).length).toBeGreaterThan(20);
+    const cu = generate(join(writeFiles({ "model.ts": BLOCKS }), "model.ts"), { target: "cpu" }).generated.cu;
+    expect(aliasLines(cu)).toEqual(expect.arrayContaining(["constexpr auto blocks_1_fc_relu_kernel = blocks_0_fc_relu_kernel;", "constexpr auto blocks_2_fc_relu_kernel = blocks_0_fc_relu_kernel;"]));
+  });
+
+  it("stops sharing a kernel the tuning file gives other knobs: its tile is in its code", () => {
+    const tune = JSON.stringify({ kernels: { blocks_1_fc_relu: { tile: "64x64" } } });
+    const cu = generate(join(writeFiles({ "model.ts": BLOCKS, "model.tune.json": tune }), "model.ts"), { target: "cpu" }).generated.cu;
+    expect(aliasLines(cu)).toContain("constexpr auto blocks_2_fc_relu_kernel = blocks_0_fc_relu_kernel;");
+    expect(cu).toMatch(/^__global__ void __launch_bounds__\(256, 1\) blocks_1_fc_relu_kernel\(/m);
   });
 });
 

@@ -13,10 +13,16 @@ import type { CallSite } from "./values.ts";
 // - each variable's binding (Scope.noteFloat): `let v = 1.0`, `v = 2.0`, a parameter bound to a float
 //   argument or default (pix2pix's `targetRealLabel = 1.0`), a destructured element;
 // - each object's or module instance's fields (noteFieldFloat): `this.label = label` in a
-//   constructor, a field initializer, an object literal's `{ label: 1.0 }`.
+//   constructor, a field initializer, an object literal's `{ label: 1.0 }`;
+// - each array's elements, by index (an array is a holder whose keys are "0", "1", …): an array
+//   literal's `[1.0, 0.5]`, `xs[i] = 1.0`, `xs.push(1.0)`, and copies (a spread, slice, concat,
+//   filter); read back by `xs[i]`, `for (const s of xs)`, `const [a, b] = xs` and the element a
+//   callback of map, forEach, filter, some, every or reduce is given (offerArgumentFloats).
+// - what a function of the model file returns (`return 1.0`), noted at the call expression that
+//   called it (callingFunction), not at a builtin's (Math.floor(f()) is an int, as Python's floor).
 // A call's number is then a float when the expression written as its argument (or as its options
-// object's property) last evaluated to that float. What a function returns, an array's elements read
-// by index (`scales[i]`) and Math's results are not followed: they stay integers when whole.
+// object's property) last evaluated to that float. Math's results are not followed: they stay
+// integers when whole.
 
 /** A counter of evaluations: an expression's note is fresh for its parent when made after the parent began. */
 let clock = 0;
@@ -41,6 +47,59 @@ export function freshFloat(e: TsNode, since: number): number | undefined {
   return note && note.at >= since ? note.value : undefined;
 }
 
+/** The call expression about to run a function of the model file (callingFunction), until the function takes it. */
+let callingNode: object | undefined;
+
+/** Notes that the call expression `e` now runs a function of the model file (not a builtin). */
+export function callingFunction(e: TsNode): void {
+  callingNode = e.compilerNode;
+}
+
+/**
+ * The call expression that runs the function whose body begins, when `node` (its call site) is the
+ * one callingFunction noted; else undefined (a callback a builtin runs). Taken once.
+ */
+export function calledDirectly(node: TsNode | undefined): TsNode | undefined {
+  const direct = node !== undefined && callingNode === node.compilerNode;
+  callingNode = undefined;
+  return direct ? node : undefined;
+}
+
+/** The value and float of the last return statement run (noteReturn). */
+let lastReturn: { value: unknown; float: number | undefined } | undefined;
+
+/** Records that a return statement just gave `value`, the Python float `float` or not (undefined). */
+export function noteReturn(value: unknown, float: number | undefined): void {
+  lastReturn = { value, float };
+}
+
+/** The float a function that returned `value` by its last return statement returned; else undefined. */
+export function returnedFloat(value: unknown): number | undefined {
+  const r = lastReturn;
+  lastReturn = undefined;
+  return r && typeof value === "number" && Object.is(r.value, value) ? r.float : undefined;
+}
+
+/** The value and float of the last function of the model file that returned (functionReturns). */
+let finished: Returned | undefined;
+
+interface Returned {
+  readonly value: unknown;
+  readonly float: number | undefined;
+}
+
+/**
+ * A function of the model file returns `value`, the Python float `float` or not: noted at `call`, the
+ * call expression that ran it (calledDirectly), and for the builtin that ran it as a callback
+ * (withArgumentFloats). Returns `value`.
+ */
+export function functionReturns<T>(call: TsNode | undefined, value: T, float: number | undefined): T {
+  const f = typeof value === "number" && Object.is(float, value) ? float : undefined;
+  if (call) noteFloat(call, f);
+  finished = { value, float: f };
+  return value;
+}
+
 /** The floats held in each object's or module instance's fields, by the holder. */
 const fieldFloats = new WeakMap<object, Map<string, number>>();
 
@@ -50,6 +109,65 @@ export function noteFieldFloat(holder: unknown, key: string, value: number | und
   const fields = fieldFloats.get(holder);
   if (value !== undefined) (fields ?? fieldFloats.set(holder, new Map()).get(holder)!).set(key, value);
   else fields?.delete(key);
+}
+
+/** The floats among `from`'s elements, noted on `to` at their new indices: to[at(i)] is from[i] (at(i) undefined: dropped). */
+export function copyElementFloats(from: readonly unknown[], to: readonly unknown[], at: (i: number) => number | undefined = (i) => i): void {
+  from.forEach((v, i) => {
+    const j = at(i);
+    if (j !== undefined) noteFieldFloat(to, String(j), fieldFloat(from, String(i), v));
+  });
+}
+
+/** The Python floats among `arr`'s elements, by index (undefined: not a float). */
+export function elementFloats(arr: readonly unknown[]): (number | undefined)[] {
+  return arr.map((v, i) => fieldFloat(arr, String(i), v));
+}
+
+/** Notes `floats` as the floats of `arr`'s elements, by index, in place of those it had (a method moved them). */
+export function setElementFloats(arr: readonly unknown[], floats: readonly (number | undefined)[]): void {
+  fieldFloats.delete(arr);
+  floats.forEach((f, i) => noteFieldFloat(arr, String(i), f));
+}
+
+/**
+ * The floats of the arguments a builtin (Array.map's walk) is about to pass to a function: the next
+ * parameter binding takes them, where nothing written at a call site says (bindParameters).
+ */
+let offered: readonly (number | undefined)[] | undefined;
+
+/** Runs `call` with the floats of the arguments it passes (by position) offered to the function it binds. */
+export function withArgumentFloats<T>(floats: readonly (number | undefined)[], call: () => T): { value: T; float: number | undefined } {
+  offered = floats;
+  finished = undefined;
+  try {
+    const value = call();
+    // the callback's result: a function of the model file notes its float as it returns; a builtin (Math.abs) none
+    const done = finished as Returned | undefined; // set by the call
+    return { value, float: done !== undefined && Object.is(done.value, value) ? done.float : undefined };
+  } finally {
+    offered = undefined; // a builtin callback (xs.map(Math.abs)) binds no parameters: the offer lapses
+    finished = undefined;
+  }
+}
+
+/** The offered argument floats, taken once (by the first binding after the offer); undefined when none. */
+export function takeArgumentFloats(): readonly (number | undefined)[] | undefined {
+  const floats = offered;
+  offered = undefined;
+  return floats;
+}
+
+/**
+ * The floats of `values`, the arguments of the call at `site` (`xs.push(1.0, 2)`), by position; none
+ * where a spread moves the positions (`xs.push(...ys)`). Reads the call's arguments once: a call may
+ * spread 600,000 of them.
+ */
+export function argumentFloats(site: CallSite, values: readonly unknown[]): (number | undefined)[] {
+  const node = site.node as TsNode | undefined;
+  const written = node && TsNode.isCallExpression(node) ? (node.getArguments() as TsNode[]) : [];
+  const known = written.length === values.length && !written.some((a) => TsNode.isSpreadElement(a));
+  return values.map((v, i) => (known && typeof v === "number" && floatLiteralValue(written[i]) === v ? v : undefined));
 }
 
 /** The float the field `key` of `holder` holds, when `value` read from it is that float. */
@@ -96,9 +214,14 @@ export function floatResult(e: TsNode, result: number, since: number, variable: 
     return same(inner(e.getExpression()));
   if (TsNode.isPrefixUnaryExpression(e)) {
     const op = e.getOperatorToken();
-    return op === SyntaxKind.MinusToken || op === SyntaxKind.PlusToken ? (inner(e.getOperand()) !== undefined ? result : undefined) : undefined;
+    const signOrStep = op === SyntaxKind.MinusToken || op === SyntaxKind.PlusToken || op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken;
+    return signOrStep && inner(e.getOperand()) !== undefined ? result : undefined;
   }
+  // s++ of a float: the float it held
+  if (TsNode.isPostfixUnaryExpression(e)) return inner(e.getOperand()) !== undefined ? result : undefined;
   if (TsNode.isConditionalExpression(e)) return same(inner(e.getWhenTrue()) ?? inner(e.getWhenFalse()));
+  // f(): the float the function returned, noted at this call as it returned (runBody)
+  if (TsNode.isCallExpression(e)) return same(inner(e));
   if (TsNode.isIdentifier(e)) return same(variable(e.getText()));
   if (!TsNode.isBinaryExpression(e)) return undefined;
   const op = e.getOperatorToken().getKind();

@@ -1,4 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { argumentFloats, copyElementFloats, elementFloats, fieldFloat, noteFieldFloat, setElementFloats, withArgumentFloats } from "./float-literals.ts";
 import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, Poison, SymInt, TensorValue, describe, isBatchValue, type CallSite, type Value } from "./values.ts";
 
 // The few JavaScript globals that model code may use: pure functions of constants.
@@ -366,9 +367,29 @@ export function numberMethod(value: number, name: string): BuiltinFunction | und
   return undefined;
 }
 
+/** The element `i` of `arr` as a callback's argument list: its Python float, if it holds one. */
+const elementFloat = (arr: readonly Value[], i: number): [number | undefined] => [fieldFloat(arr, String(i), arr[i])];
+
+/** `change` done in place on `arr`, and `move` on its elements' Python floats (by index), so that each float stays with its element. */
+function movingFloats<T>(arr: Value[], move: (floats: (number | undefined)[]) => unknown, change: () => T): T {
+  const floats = elementFloats(arr);
+  const result = change();
+  move(floats);
+  setElementFloats(arr, floats);
+  return result;
+}
+
+/** Where Array.slice(start) of an array of `length` begins, as JavaScript counts it. */
+function sliceStart(start: Value, length: number): number {
+  const s = typeof start === "number" ? Math.trunc(start) || 0 : 0;
+  return s < 0 ? Math.max(length + s, 0) : Math.min(s, length);
+}
+
 /** The array methods model code may use. */
 export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): BuiltinFunction | undefined {
-  const call = hooks.call;
+  // `floats`: the Python floats among the arguments, offered to the callback's parameters (float-literals.ts)
+  const callFloat = (f: Value, args: Value[], site: CallSite, extra?: Value[], floats: readonly (number | undefined)[] = []) => withArgumentFloats(floats, () => hooks.call(f, args, site, extra));
+  const call = (f: Value, args: Value[], site: CallSite, extra?: Value[], floats: readonly (number | undefined)[] = []) => callFloat(f, args, site, extra, floats).value;
   // a method that walks or copies the array costs its length in steps
   const m = (f: (args: Value[], site: CallSite) => Value) =>
     new BuiltinFunction(`Array.${name}`, (args, site) => {
@@ -382,7 +403,11 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         (args, site) => {
           hooks.charge(args.length, site);
           hooks.size(arr.length + args.length, "array", site);
-          for (const a of args) arr.push(hooks.stored(a, site)); // push(...args) overflows the stack past ~100,000
+          const floats = argumentFloats(site, args); // xs.push(1.0): a Python float
+          for (const [i, a] of args.entries()) {
+            arr.push(hooks.stored(a, site)); // push(...args) overflows the stack past ~100,000
+            noteFieldFloat(arr, String(arr.length - 1), floats[i]);
+          }
           return arr.length;
         },
         // outs.push(<an error>) in a loop: the array holds a Poison for it, so that a later
@@ -390,33 +415,56 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         () => void arr.push(Poison.value),
       );
     case "map":
-      return m((args, site) => arr.map((v, i) => call(args[0], [v], site, [i, arr])));
+      return m((args, site) => {
+        // [1.0, 2.0].map((s) => s * 3): each result's float, as Python's [s * 3 for s in …]
+        const results = arr.map((v, i) => callFloat(args[0], [v], site, [i, arr], elementFloat(arr, i)));
+        const out = results.map((r) => r.value);
+        setElementFloats(out, results.map((r) => r.float));
+        return out;
+      });
     case "forEach":
       return m((args, site) => {
-        arr.forEach((v, i) => call(args[0], [v], site, [i, arr]));
+        arr.forEach((v, i) => call(args[0], [v], site, [i, arr], elementFloat(arr, i)));
         return undefined;
       });
     case "filter":
-      return m((args, site) => arr.filter((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
+      return m((args, site) => {
+        const kept = new Map<number, number>(); // an element's index in arr → in the result
+        const out = arr.filter((v, i) => Boolean(call(args[0], [v], site, [i, arr], elementFloat(arr, i))) && kept.set(i, kept.size) !== undefined);
+        copyElementFloats(arr, out, (i) => kept.get(i));
+        return out;
+      });
     case "reduce":
       return m((args, site) => {
         // without an initial value, the first element is one, as JavaScript's
         if (args.length < 2 && arr.length === 0) fail("wrongArgumentCount", "reduce of an empty array with no initial value", site.loc);
-        if (args.length < 2) return arr.slice(1).reduce<Value>((acc, v, i) => call(args[0], [acc, v], site, [i + 1, arr]), arr[0]);
-        return arr.reduce<Value>((acc, v, i) => call(args[0], [acc, v], site, [i, arr]), args[1]);
+        if (args.length < 2) return arr.slice(1).reduce<Value>((acc, v, i) => call(args[0], [acc, v], site, [i + 1, arr], [undefined, elementFloat(arr, i + 1)[0]]), arr[0]);
+        return arr.reduce<Value>((acc, v, i) => call(args[0], [acc, v], site, [i, arr], [undefined, elementFloat(arr, i)[0]]), args[1]);
       });
     case "some":
-      return m((args, site) => arr.some((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
+      return m((args, site) => arr.some((v, i) => Boolean(call(args[0], [v], site, [i, arr], elementFloat(arr, i)))));
     case "every":
-      return m((args, site) => arr.every((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
+      return m((args, site) => arr.every((v, i) => Boolean(call(args[0], [v], site, [i, arr], elementFloat(arr, i)))));
     case "slice":
-      return m((args) => arr.slice(args[0] as number | undefined, args[1] as number | undefined));
+      return m((args) => {
+        const out = arr.slice(args[0] as number | undefined, args[1] as number | undefined);
+        const start = sliceStart(args[0], arr.length);
+        copyElementFloats(arr, out, (i) => (i >= start && i - start < out.length ? i - start : undefined));
+        return out;
+      });
     case "concat":
       return m((args, site) => {
         const parts = args.map((a) => (Array.isArray(a) ? a : [a]));
         hooks.size(parts.reduce((n, p) => n + p.length, arr.length), "array", site);
         const out = arr.slice(); // not arr.concat(...parts): a native spread overflows past ~150,000
-        for (const p of parts) for (const x of p) out.push(x);
+        copyElementFloats(arr, out);
+        const written = argumentFloats(site, args); // [].concat(2.0): a number given is an element
+        for (const [k, p] of parts.entries()) {
+          const at = out.length;
+          for (const x of p) out.push(x);
+          if (Array.isArray(args[k])) copyElementFloats(p, out, (i) => at + i);
+          else noteFieldFloat(out, String(at), written[k]);
+        }
         return out;
       });
     // x.shape.at(-1): a negative index counts from the end
@@ -446,17 +494,19 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
     case "entries":
       return m(() => arr.map((v, i) => [i, v]));
     case "reverse":
-      return m(() => arr.reverse());
+      return m(() => movingFloats(arr, (floats) => floats.reverse(), () => arr.reverse()));
     case "fill":
-      return m((args, site) => arr.fill(hooks.stored(args[0], site), args[1] as number | undefined, args[2] as number | undefined));
+      return m((args, site) =>
+        movingFloats(arr, (floats) => floats.fill(argumentFloats(site, args)[0], args[1] as number | undefined, args[2] as number | undefined), () => arr.fill(hooks.stored(args[0], site), args[1] as number | undefined, args[2] as number | undefined)),
+      );
     case "find":
-      return m((args, site) => arr.find((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
+      return m((args, site) => arr.find((v, i) => Boolean(call(args[0], [v], site, [i, arr], elementFloat(arr, i)))));
     case "findIndex":
-      return m((args, site) => arr.findIndex((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
+      return m((args, site) => arr.findIndex((v, i) => Boolean(call(args[0], [v], site, [i, arr], elementFloat(arr, i)))));
     case "findLast":
-      return m((args, site) => arr.findLast((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
+      return m((args, site) => arr.findLast((v, i) => Boolean(call(args[0], [v], site, [i, arr], elementFloat(arr, i)))));
     case "findLastIndex":
-      return m((args, site) => arr.findLastIndex((v, i) => Boolean(call(args[0], [v], site, [i, arr]))));
+      return m((args, site) => arr.findLastIndex((v, i) => Boolean(call(args[0], [v], site, [i, arr], elementFloat(arr, i)))));
     case "lastIndexOf":
       return m((args) => arr.lastIndexOf(args[0]));
     case "keys":
@@ -476,7 +526,7 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
       return m((args, site) => {
         const out: Value[] = [];
         arr.forEach((v, i) => {
-          const r = call(args[0], [v], site, [i, arr]);
+          const r = call(args[0], [v], site, [i, arr], elementFloat(arr, i));
           if (Array.isArray(r)) for (const x of r) out.push(x);
           else out.push(r);
         });
@@ -485,10 +535,20 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
       });
     case "sort":
       // with a comparator, as (a, b) => a - b; without one, JavaScript's order of the elements as strings
-      return m((args, site) => (args[0] === undefined ? arr.sort() : arr.sort((a, b) => {
-        const c = call(args[0], [a, b], site);
-        return typeof c === "number" ? c : fail("wrongArgumentType", `sort's comparator must return a number, got ${describe(c)}`, site.loc);
-      })));
+      return m((args, site) => {
+        // each value's floats, in the array's order: equal elements keep their order (a stable sort), as Python's sorted
+        const floatsOf = new Map<Value, { floats: (number | undefined)[]; next: number }>();
+        elementFloats(arr).forEach((f, i) => (floatsOf.get(arr[i]) ?? floatsOf.set(arr[i], { floats: [], next: 0 }).get(arr[i])!).floats.push(f));
+        const sorted = args[0] === undefined ? arr.sort() : arr.sort((a, b) => {
+          const c = call(args[0], [a, b], site);
+          return typeof c === "number" ? c : fail("wrongArgumentType", `sort's comparator must return a number, got ${describe(c)}`, site.loc);
+        });
+        setElementFloats(arr, arr.map((v) => {
+          const q = floatsOf.get(v);
+          return q ? q.floats[q.next++] : undefined;
+        }));
+        return sorted;
+      });
     // splice(start, deleteCount, ...items): in place, the removed ones returned, as JavaScript's
     case "splice":
       return m((args, site) => {
@@ -497,7 +557,12 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         if (typeof start !== "number" || (count !== undefined && typeof count !== "number")) fail("wrongArgumentType", `splice takes a start and a count (numbers), got ${describe(start)} and ${describe(count)}`, site.loc);
         hooks.size(arr.length + items.length, "array", site);
         // the items are a call's arguments, so a native spread of them is short
-        return count === undefined ? arr.splice(start as number) : arr.splice(start as number, count as number, ...items);
+        const floats = elementFloats(arr);
+        const removedFloats = count === undefined ? floats.splice(start as number) : floats.splice(start as number, count as number, ...argumentFloats(site, args).slice(2));
+        const removed = count === undefined ? arr.splice(start as number) : arr.splice(start as number, count as number, ...items);
+        setElementFloats(arr, floats);
+        setElementFloats(removed, removedFloats);
+        return removed;
       });
     case "reduceRight":
       return m((args, site) => {
@@ -507,16 +572,18 @@ export function arrayMethod(arr: Value[], name: string, hooks: ArrayHooks): Buil
         return acc;
       });
     case "pop":
-      return m(() => arr.pop());
+      return m(() => movingFloats(arr, (floats) => floats.pop(), () => arr.pop()));
     case "shift":
-      return m(() => arr.shift());
+      return m(() => movingFloats(arr, (floats) => floats.shift(), () => arr.shift()));
     case "unshift": {
       const unshift = m((args, site) => {
         hooks.size(arr.length + args.length, "array", site);
         const items = args.map((v) => hooks.stored(v, site));
+        const floats = [...argumentFloats(site, args), ...elementFloats(arr)];
         for (const v of arr) items.push(v);
         arr.length = 0;
         for (const v of items) arr.push(v); // not unshift(...args): a native spread overflows past ~150,000
+        setElementFloats(arr, floats);
         return arr.length;
       });
       // as push's: the array holds a Poison for an argument that failed

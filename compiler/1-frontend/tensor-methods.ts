@@ -18,7 +18,7 @@ import { isContiguous } from "./views.ts";
 import { constantValues } from "./known-values.ts";
 import { queryMethod, queryNames } from "./tensor-queries.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { asShape, BuiltinFunction, ComplexValue, describe, isBatchValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { asShape, batchAffine, BuiltinFunction, ComplexValue, describe, isBatchValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { complexArithmetic } from "./complex.ts";
 
 // Tensor methods (x.view(...), x.add(y), ...), each lowered to IR ops. Every method here is
@@ -144,10 +144,21 @@ function additive(op: "add" | "sub"): Method {
     if (other instanceof TensorValue && isBooleanMask(x.node) && isBooleanMask(other.node)) {
       if (alpha === 1) return markBoolean(em.tensor("ne", [em.tensor("add", [x, other], {}, op, site), em.constant(0, site)], {}, op, site));
     }
-    // other or alpha may be x.size(0) (each replica's own batch): scaled as a tensor then
-    const scaled = alpha === 1 ? other : typeof other === "number" && typeof alpha === "number" ? other * alpha : em.tensor("mul", [operand(other, op, site, em), operand(alpha, op, site, em)], {}, op, site);
+    const scaled = alpha === 1 ? other : typeof other === "number" && typeof alpha === "number" ? other * alpha : batchProduct(other, alpha, site) ?? em.tensor("mul", [operand(other, op, site, em), operand(alpha, op, site, em)], {}, op, site);
     return em.tensor(op, [x, operand(scaled, op, site, em)], {}, op, site);
   };
+}
+
+/**
+ * alpha·other where one is x.size(0) (each replica's own batch) and the other a Python int: an int
+ * again, c·b + d (PyTorch's `ids + 3 * b` stays an integer tensor). Multiplied as tensors instead,
+ * the 0-dim product would be a float32 that type promotion no longer reads as an int (op batch_size's is).
+ */
+function batchProduct(other: Value, alpha: Value, site: CallSite): Value | undefined {
+  const [batch, k] = isBatchValue(other) ? [other, alpha] : [alpha, other];
+  if (!isBatchValue(batch) || typeof k !== "number" || !Number.isInteger(k) || writtenAsFloat(site, k)) return undefined;
+  const offset = batch instanceof SymInt ? 0 : batch.offset;
+  return batchAffine(batch.coef * k, offset * k);
 }
 
 /**

@@ -72,13 +72,17 @@ function withoutLineComment(line: string): string {
 /** Identifiers derived from `name`: `name_` followed by identifier characters (the kernel's own, by the templates' convention). */
 const ownIdentifiers = (name: string) => new RegExp(`(?<![A-Za-z0-9_])${name}_[A-Za-z0-9_]+`, "g");
 
-/** What the section's lines at column 0 declare: its structs and its __global__ and __device__ functions. */
+/**
+ * What the section's lines at column 0 declare: its structs and its __global__ and __device__
+ * functions, with GEMM's tile microkernel (TSDP_GEMM_MICROKERNEL: __device__ __forceinline__ on a
+ * GPU, noinline on the CPU target, runtime/shim/cuda_shim.h).
+ */
 function declared(code: readonly string[]): Set<string> {
   const out = new Set<string>();
   for (const line of code) {
     const struct = /^struct (\w+)/.exec(line);
     if (struct) out.add(struct[1]);
-    const fn = /^(?:__global__|__device__)\b([^(]*)\(/.exec(line.replace(/__launch_bounds__\s*\([^)]*\)/, ""));
+    const fn = /^(?:__global__|__device__|TSDP_GEMM_MICROKERNEL)\b([^(]*)\(/.exec(line.replace(/__launch_bounds__\s*\([^)]*\)/, ""));
     const name = fn && /(\w+)\s*$/.exec(fn[1]);
     if (name) out.add(name[1]);
   }

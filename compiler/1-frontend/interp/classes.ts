@@ -31,7 +31,7 @@ import { recordModes } from "../module-modes.ts";
 import { callWithHooks } from "../module-hooks.ts";
 import { isComplexMethod } from "../complex.ts";
 import { bindArgs, opt } from "../args.ts";
-import { argumentsBoundAt, floatLiteralValue, noteFieldFloat } from "../float-literals.ts";
+import { argumentsBoundAt, calledDirectly, callingFunction, evaluationBegins, floatLiteralValue, freshFloat, functionReturns, noteFieldFloat, returnedFloat, takeArgumentFloats } from "../float-literals.ts";
 
 /** The operators that assign to their left side (this.x = …, this.x ??= …, this.n += …). */
 const ASSIGNMENTS = new Set([
@@ -86,6 +86,8 @@ export class Interpreter extends PropertyEvaluator {
       return poison;
     }
     if (!isCallable(callee)) return notAFunction(calleeNode, callee, this.site(e), callee === undefined ? this.memberNamesOf(calleeNode, scope) : []);
+    // a function of the model file called here: what it returns is noted at this call (float-literals.ts)
+    if (callee instanceof FunctionValue) callingFunction(e);
     return this.callValue(callee, args, this.site(e));
   }
 
@@ -292,6 +294,8 @@ export class Interpreter extends PropertyEvaluator {
 
   private runBody(f: FunctionValue, args: Value[], site: CallSite): Value {
     const decl = f.decl as FunctionDeclaration | ArrowFunction | FunctionExpression | MethodDeclaration;
+    // called by a call expression of its own (not a callback of Array.map's): its result's float is that call's
+    const call = calledDirectly(site.node);
     const scope = new Scope(f.closure, f.self);
     this.enter(site.loc, CALL_LEVELS);
     try {
@@ -315,9 +319,12 @@ export class Interpreter extends PropertyEvaluator {
       if (!body) return fail("unsupportedSyntax", `${f.name} has no body`, locOf(decl));
       if (TsNode.isBlock(body)) {
         const done = this.execBlock(body.getStatements(), scope);
-        return done.kind === "return" ? done.value : undefined;
+        const result = done.kind === "return" ? done.value : undefined;
+        return functionReturns(call, result, done.kind === "return" ? returnedFloat(result) : undefined);
       }
-      return this.evalExpr(body, scope);
+      const since = evaluationBegins();
+      const result = this.evalExpr(body, scope);
+      return functionReturns(call, result, freshFloat(body, since));
     } catch (e) {
       // an error in the body: which call it was (a helper called from twenty places)
       throw made ? calledFrom(e, f.name, site.loc) : e;
@@ -335,17 +342,22 @@ export class Interpreter extends PropertyEvaluator {
     if (args.length < required || (!hasRest && args.length > params.length))
       fail("wrongArgumentCount", `${who} expects ${required === params.length ? required : `${required} to ${params.length}`} argument${params.length === 1 ? "" : "s"}, got ${args.length}`, site.loc);
     const written = argumentsBoundAt(site, params[0]?.getParent());
+    // a callback's arguments from an array's walk (scales.map((s) => …)): their floats, offered by the walk
+    const offered = takeArgumentFloats();
     params.forEach((p, i) => {
       let v: Value = p.isRestParameter() ? args.slice(i) : args[i];
       let from = p.isRestParameter() ? undefined : written?.[i];
+      let float = p.isRestParameter() ? undefined : offered?.[i];
       if (v === undefined && p.hasInitializer()) {
         v = this.evalExpr(p.getInitializerOrThrow(), scope);
         from = p.getInitializerOrThrow();
+        float = undefined;
       }
       this.bindPattern(p.getNameNode(), v, scope, true);
       // torch.tensor(target_real_label) of a `target_real_label = 1.0` parameter is float32, as in PyTorch
       const name = p.getNameNode();
-      if (TsNode.isIdentifier(name)) scope.noteFloat(name.getText(), from && typeof v === "number" && floatLiteralValue(from) === v ? v : undefined);
+      const fromFloat = from && typeof v === "number" && floatLiteralValue(from) === v ? v : undefined;
+      if (TsNode.isIdentifier(name)) scope.noteFloat(name.getText(), fromFloat ?? (float === v ? float : undefined));
     });
   }
 

@@ -14,7 +14,7 @@ import {
 import { fail } from "../../diagnostics/diagnostic.ts";
 import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
-import { evaluationBegins, fieldFloat, floatResult, freshFloat, noteFieldFloat, noteFloat } from "../float-literals.ts";
+import { copyElementFloats, evaluationBegins, fieldFloat, floatResult, freshFloat, noteFieldFloat, noteFloat } from "../float-literals.ts";
 import { locOf } from "../source.ts";
 import { BatchNumber, batchAffine, BuiltinClass, BuiltinFunction, ClassValue, describe, drawTakenBy, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, isBatchValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { StatementEvaluator } from "./statements.ts";
@@ -109,8 +109,15 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
           if (isPoison(v)) return poison;
           const items = this.iterate(v, el);
           this.budget.size(out.length + items.length, "array", locOf(e));
+          // [...scales, 1.0]: the spread array's floats at their new places
+          if (Array.isArray(v)) copyElementFloats(v, out, (i) => out.length + i);
           for (const item of items) out.push(item); // push(...items) overflows the stack past ~100,000
-        } else out.push(this.evalExpr(el, scope));
+        } else {
+          // [1.0, 0.5]: its elements' Python floats, noted on the array (float-literals.ts)
+          const since = evaluationBegins();
+          out.push(this.evalExpr(el, scope));
+          noteFieldFloat(out, String(out.length - 1), freshFloat(el, since));
+        }
       }
       return out;
     },
@@ -207,7 +214,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (isPoison(obj) || isPoison(key)) return poison;
       // a module indexed by a name is reported at the name
       const v = drawTakenBy(this.getElement(obj, key, this.site(obj instanceof ModuleValue && obj.kind === "user" ? arg : e)));
-      if (typeof v === "number") noteFloat(e, typeof key === "string" ? fieldFloat(obj, key, v) : undefined);
+      // o["label"], or scales[i] of an array holding floats
+      if (typeof v === "number") noteFloat(e, typeof key === "string" || (typeof key === "number" && Array.isArray(obj)) ? fieldFloat(obj, String(key), v) : undefined);
       return v;
     },
     [SyntaxKind.CallExpression]: (e: CallExpression, scope) => this.callExpression(e, scope),
@@ -221,9 +229,12 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     [SyntaxKind.PostfixUnaryExpression]: (e: TsNode, scope) => {
       if (!TsNode.isPostfixUnaryExpression(e)) return undefined;
       const target = e.getOperand();
+      const since = evaluationBegins();
       const old = this.evalExpr(target, scope);
       if (typeof old !== "number") return fail("nonConstant", `++/-- needs a number, got ${describe(old)}`, locOf(e));
-      this.assign(target, old + (e.getOperatorToken() === SyntaxKind.PlusPlusToken ? 1 : -1), scope);
+      const next = old + (e.getOperatorToken() === SyntaxKind.PlusPlusToken ? 1 : -1);
+      // a float stays one (Python's s += 1 of s = 0.0)
+      this.assign(target, next, scope, freshFloat(target, since) !== undefined ? next : undefined);
       return old;
     },
     [SyntaxKind.BinaryExpression]: (e: BinaryExpression, scope) => this.binary(e, scope),
@@ -295,10 +306,11 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (!TsNode.isPrefixUnaryExpression(e)) return undefined;
     const op = e.getOperatorToken();
     if (op === SyntaxKind.PlusPlusToken || op === SyntaxKind.MinusMinusToken) {
+      const since = evaluationBegins();
       const v = this.evalExpr(e.getOperand(), scope);
       if (typeof v !== "number") return fail("nonConstant", `++/-- needs a number, got ${describe(v)}`, locOf(e));
       const next = v + (op === SyntaxKind.PlusPlusToken ? 1 : -1);
-      this.assign(e.getOperand(), next, scope);
+      this.assign(e.getOperand(), next, scope, freshFloat(e.getOperand(), since) !== undefined ? next : undefined);
       return next;
     }
     const v = this.evalExpr(e.getOperand(), scope);
@@ -506,7 +518,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (Array.isArray(obj) && typeof key === "number" && Number.isInteger(key) && key >= 0) {
         this.budget.size(Math.max(obj.length, key + 1), "array", locOf(target));
         obj[key] = value;
-        return;
+        return noteFieldFloat(obj, String(key), float);
       }
       if (obj instanceof ObjectValue && (typeof key === "string" || typeof key === "number")) {
         obj.props.set(String(key), value);
@@ -535,7 +547,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
         // [a = 1] = …: the default replaces undefined only, as in JavaScript
         if (TsNode.isBinaryExpression(el) && el.getOperatorToken().getKind() === SyntaxKind.EqualsToken)
           return this.assign(el.getLeft(), item === undefined ? this.evalExpr(el.getRight(), scope) : item, scope);
-        this.assign(el, item, scope);
+        // [a, b] = [b, 1.0]: each element's float, from the array assigned
+        this.assign(el, item, scope, Array.isArray(value) ? fieldFloat(value, String(i), item) : undefined);
       });
       return;
     }

@@ -18,7 +18,7 @@ import {
 } from "ts-morph";
 import { diagnostic, fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
-import { evaluationBegins, fieldFloat, freshFloat } from "../float-literals.ts";
+import { evaluationBegins, fieldFloat, freshFloat, noteReturn } from "../float-literals.ts";
 import { formatShape } from "../../ir/shape.ts";
 import { locOf } from "../source.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
@@ -118,7 +118,11 @@ export abstract class StatementEvaluator extends FileEvaluator {
     },
     [SyntaxKind.ReturnStatement]: (s: TsNode, scope) => {
       const e = (s as unknown as { getExpression(): Expression | undefined }).getExpression();
-      return { kind: "return", value: e ? this.evalExpr(e, scope) : undefined };
+      const since = evaluationBegins();
+      const value = e ? this.evalExpr(e, scope) : undefined;
+      // `return 1.0`: the function's result is a Python float (float-literals.ts)
+      noteReturn(value, e && freshFloat(e, since));
+      return { kind: "return", value };
     },
     [SyntaxKind.IfStatement]: (s: IfStatement, scope) => {
       // `if (this.training) x = x.add(noise)` in forward: the statement alone, once per mode
@@ -236,8 +240,13 @@ export abstract class StatementEvaluator extends FileEvaluator {
         if (TsNode.isOmittedExpression(el)) return;
         if (el.getDotDotDotToken()) return this.bindPattern(el.getNameNode(), isPoison(value) ? poison : items.slice(i), scope, mutable);
         // as in JavaScript, a default replaces undefined only: a null element stays null
+        const since = evaluationBegins();
         const v = isPoison(value) ? poison : items[i] === undefined ? this.defaultOf(el.getInitializer(), scope) : items[i];
         this.bindPattern(el.getNameNode(), v, scope, mutable);
+        // const [a, b] = [1.0, 2]: each element's float (or its default's)
+        const init = el.getInitializer();
+        if (TsNode.isIdentifier(el.getNameNode()))
+          scope.noteFloat(el.getNameNode().getText(), items[i] === undefined ? (init ? freshFloat(init, since) : undefined) : Array.isArray(value) ? fieldFloat(value, String(i), v) : undefined);
       });
       return;
     }
@@ -341,9 +350,12 @@ export abstract class StatementEvaluator extends FileEvaluator {
     const decl = init.getDeclarations()[0];
     this.loops.push(s);
     try {
-      for (const item of items) {
+      for (const [i, item] of items.entries()) {
         const scope = new Scope(outer);
         this.bindPattern(decl.getNameNode(), item, scope, init.getDeclarationKind() !== "const");
+        // for (const s of [1.0, 0.5]): each element's float
+        const name = decl.getNameNode();
+        if (!keys && TsNode.isIdentifier(name) && Array.isArray(iterable)) scope.noteFloat(name.getText(), fieldFloat(iterable, String(i), item));
         const done = this.execStatement(s.getStatement(), scope);
         if (done.kind === "return" || leavesLoop(done, labels)) return done;
         if (done.kind === "break") break;
