@@ -23,6 +23,8 @@ const RULE = /^\/\/ -{20,}$/;
 const HEADER = /^\/\/ (\w+): /;
 /** The one statement an alias section holds per kernel function: `constexpr auto B_x = A_x;`. */
 const ALIAS = /^constexpr auto (\w+) = (\w+);$/gm;
+/** How an alias section's note begins (kernel_alias.cu.hbs); not part of the section's text in full. */
+const SHARED_NOTE = "// Shares the code of ";
 
 /** A copy's section, as the template kernel_alias.cu.hbs lays it out. */
 export interface KernelAliasView {
@@ -34,7 +36,7 @@ export interface KernelAliasView {
 }
 
 /** A piece of generated kernel text: one kernel section (from its rule), or text outside any section. */
-export function splitSections(text: string): string[] {
+function splitSections(text: string): string[] {
   const lines = text.split("\n");
   const starts = lines.flatMap((l, i) => (RULE.test(l) && HEADER.test(lines[i + 1] ?? "") ? [i] : []));
   if (starts[0] !== 0) starts.unshift(0);
@@ -42,7 +44,7 @@ export function splitSections(text: string): string[] {
 }
 
 /** The name a section's header gives it, or undefined for text that is not a kernel section. */
-export function sectionName(section: string): string | undefined {
+function sectionName(section: string): string | undefined {
   const [rule, header] = section.split("\n", 2);
   return RULE.test(rule ?? "") ? HEADER.exec(header ?? "")?.[1] : undefined;
 }
@@ -94,7 +96,7 @@ function declared(code: readonly string[]): Set<string> {
  * placeholder: equal for two sections exactly when one is the other renamed. Undefined where the
  * section refers to an identifier derived from its name that it does not declare (see above).
  */
-export function codeShape(section: string, name: string): string | undefined {
+function codeShape(section: string, name: string): string | undefined {
   const code = headerAndCode(section).code.map((l) => withoutLineComment(l).trimEnd()).filter((l) => l !== "");
   const own = declared(code);
   let sound = true;
@@ -108,7 +110,7 @@ export function codeShape(section: string, name: string): string | undefined {
 }
 
 /** `text` with the identifiers derived from `from` renamed to derive from `to`. */
-export function renamedKernel(text: string, from: string, to: string): string {
+function renamedKernel(text: string, from: string, to: string): string {
   return text.replace(ownIdentifiers(from), (id) => `${to}${id.slice(from.length)}`);
 }
 
@@ -172,6 +174,3 @@ export function expandedAlias(section: string, of: string): string {
   const { code } = headerAndCode(of);
   return [...headerAndCode(section).header.filter((l) => !l.startsWith(SHARED_NOTE)), ...code.map((l) => renamedKernel(l, original, name))].join("\n");
 }
-
-/** How an alias section's note begins (kernel_alias.cu.hbs); not part of the section's text in full. */
-export const SHARED_NOTE = "// Shares the code of ";
