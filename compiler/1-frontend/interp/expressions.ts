@@ -62,7 +62,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       // 1.0, 2 * 0.5, c ? 1.0 : 0, a variable holding 1.0: Python floats (float-literals.ts); a
       // property read notes its own, from the object it read
       if (typeof result === "number" && !TsNode.isPropertyAccessExpression(e) && !TsNode.isElementAccessExpression(e))
-        noteFloat(e, floatResult(e, result, since, (name) => scope.floatOf(name)));
+        noteFloat(e, floatResult(e, result, since, scope));
       return result;
     } finally {
       this.budget.leave();
@@ -346,7 +346,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     const compound = compoundOps[op];
     if (compound !== undefined) {
       const v = this.arith(compound, this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
-      this.assign(left, v, scope, typeof v === "number" ? floatResult(e, v, since, (name) => scope.floatOf(name)) : undefined);
+      this.assign(left, v, scope, typeof v === "number" ? floatResult(e, v, since, scope) : undefined);
       return v;
     }
     if (logicalAssignments.has(op)) {
