@@ -13,6 +13,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { generate } from "../compiler/pipeline.ts";
 import { buildModel } from "../compiler/6-build/build.ts";
+import type { GeneratedModel } from "../compiler/5-codegen/emit.ts";
 
 const { values: args, positionals } = parseArgs({
   allowPositionals: true,
@@ -31,7 +32,7 @@ for (const v of variants) console.log(`${v.name.padEnd(13)} ${String(kernelFunct
 
 const harnessCache = mkdtempSync(join(tmpdir(), "tsdp-bench-share-"));
 /** One build from a cache holding only the harness's objects; its wall seconds. */
-async function timedBuild(generated: (typeof variants)[number]["generated"]): Promise<number> {
+async function timedBuild(generated: GeneratedModel): Promise<number> {
   const outDir = mkdtempSync(join(tmpdir(), "tsdp-bench-share-out-"));
   const t0 = performance.now();
   await buildModel(generated, { target: "cpu", outDir, archs: [], cacheDir: harnessCache });
