@@ -78,6 +78,30 @@ describe("gradient buckets", () => {
     expect(generated.cu).toContain("// ends with these gradients final, so their bucket is all-reduced: conv2.bias, conv2.weight");
   });
 
+  it("the step's launches are in parts of at most 32, each within one segment, called in order (ResNet, 10 kB buckets)", () => {
+    const { buckets } = bucketsOf("examples/resnet/model.ts", 0.01);
+    const { cu } = generate("examples/resnet/model.ts", { target: "cpu", bucketCapMb: 0.01 }).generated;
+    const run = cu.slice(cu.indexOf("int run_step("), cu.indexOf("\n}\n", cu.indexOf("int run_step(")));
+    // each segment's case calls its parts: a kernel's launch block starts "    {   // <title>" in a part
+    const cases = run.split(/\n    case \d+:/).slice(1);
+    expect(cases.length).toBe(buckets.segments.length);
+    let next = 0;
+    cases.forEach((body, i) => {
+      const parts = [...body.matchAll(/if \(const int failed = (run_step_part(\d+))\(m, r, batch\)\) return failed;/g)];
+      const blocks = parts.map(([, name]) => {
+        const start = cu.indexOf(`static int ${name}(`);
+        expect(start).toBeGreaterThan(0);
+        return cu.slice(start, cu.indexOf("\n}\n", start)).split("\n    {   // ").length - 1;
+      });
+      for (const [, , k] of parts) expect(Number(k)).toBe(next++); // in order, none skipped
+      for (const n of blocks) expect(n).toBeGreaterThan(0);
+      for (const n of blocks) expect(n).toBeLessThanOrEqual(32);
+      const [from, to] = buckets.segments[i];
+      expect(blocks.reduce((a, n) => a + n, 0)).toBe(to - from);
+    });
+    expect(next).toBeGreaterThan(buckets.segments.length); // some segment needed more than one part
+  });
+
   it("tsdp inspect lists the buckets and where each becomes ready", async () => {
     const r = await runNode(["bin/tsdp.js", "inspect", "examples/lenet/model.ts", "--json"]);
     expect(r.status).toBe(0);

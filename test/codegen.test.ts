@@ -9,10 +9,11 @@ import { kernelSections } from "../compiler/6-build/kernel-records.ts";
 import { GPU_SMS } from "../compiler/5-codegen/kernels/gemm-shape.ts";
 import { existsSync, readFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { programSource } from "./helpers.ts";
 
 const lenet = generate("examples/lenet/model.ts", { target: "cpu" });
 const cu = lenet.generated.cu;
-const forwardProgram = cu.slice(cu.indexOf("int run_forward("), cu.indexOf("int run_evaluate("));
+const forwardProgram = programSource(cu, "forward");
 
 describe("LeNet's generated CUDA", () => {
   it("runs forward in 4 kernels: conv+bias+relu+pool twice, fc1+bias+relu, fc2+bias", () => {

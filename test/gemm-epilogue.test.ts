@@ -8,11 +8,12 @@
 import { describe, expect, it } from "vitest";
 import { generate, trainingPrograms } from "../compiler/pipeline.ts";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
+import { programSource } from "./helpers.ts";
 
 const lenet = lowerModel("examples/lenet/model.ts");
 const step = trainingPrograms(lenet.graph)!.step.plan;
 const cu = generate("examples/lenet/model.ts", { target: "cpu" }).generated.cu;
-const stepProgram = cu.slice(cu.indexOf("int run_step("), cu.indexOf("\n}\n", cu.indexOf("int run_step(")));
+const stepProgram = programSource(cu, "step");
 
 describe("relu backward in the GEMM epilogue (LeNet training step)", () => {
   it("folds fc1's relu_grad into the matmul that computes its incoming gradient", () => {

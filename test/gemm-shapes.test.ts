@@ -22,7 +22,7 @@ import { evaluateInteger } from "../compiler/launch-shape.ts";
 import { load, tensor, type CompiledModel } from "../runtime/index.ts";
 import { expectClose, expectEvalForwardClose, makeInputs, referenceState } from "./target-helpers.ts";
 import { cachedReference } from "./reference-cache.ts";
-import { header, writeFiles, yieldToRunner, scratchDir } from "./helpers.ts";
+import { header, programSource, writeFiles, yieldToRunner, scratchDir } from "./helpers.ts";
 
 /** |got − want| ≤ rtol·|want| + atolScale·max|want|, element by element. */
 function expectNear(got: ArrayLike<number>, want: ArrayLike<number>, what: string, rtol = 1e-3, atolScale = 1e-4) {
@@ -204,7 +204,7 @@ describe("the generated split-K and staging code", () => {
     // the only atomics are on the tickets (unsigned; the loss's blocks draw one too), none on the values
     expect(new Set([...cu.matchAll(/atomic\w+\(([^,]+),/g)].map((m) => m[1]))).toEqual(new Set(["&tickets[tileId]", "&tickets[0]"]));
     expect(cu).not.toContain("split_sum");
-    const stepProgram = cu.slice(cu.indexOf("int run_step("), cu.indexOf("\n}\n", cu.indexOf("int run_step(")));
+    const stepProgram = programSource(cu, "step");
     expect(stepProgram).toMatch(/TSDP_LAUNCH\(tsdp_kernels::conv1_conv2d_grad_weight_sum_kernel, dim3\([^;]*, 1 \* splits\)/);
     expect(stepProgram).toContain("(unsigned*)(r->fixed_arena + k_tile_tickets_offset)");
     // the tickets sit past every program's activations, and the harness zeroes exactly them

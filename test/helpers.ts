@@ -84,3 +84,14 @@ export function runNode(args: readonly string[], options: { env?: NodeJS.Process
     child.on("close", (status) => done({ status, stdout, stderr }));
   });
 }
+
+/**
+ * What run_<program> of a model.cu launches: its part functions (run_<program>_part0, …, which hold
+ * the launches, in order) and run_<program> itself, which calls them segment by segment.
+ */
+export function programSource(cu: string, program: string): string {
+  const header = cu.indexOf(`// Program "${program}"`);
+  const run = cu.indexOf(`int run_${program}(`);
+  if (header < 0 || run < header) throw new Error(`model.cu has no program "${program}"`);
+  return cu.slice(header, cu.indexOf("\n}\n", run) + 2);
+}

@@ -11,6 +11,7 @@ import { GRAD_NORM_BLOCKS, UPDATE_GRID } from "../compiler/5-codegen/launches.ts
 import { estimateLaunch } from "../compiler/perf-model.ts";
 import { GPUS } from "../compiler/gpu-specs.ts";
 import { affineAt } from "../compiler/3-fusion/cost.ts";
+import { programSource } from "./helpers.ts";
 
 const root = join(import.meta.dirname, "..");
 
@@ -75,13 +76,6 @@ const examples = readdirSync(join(root, "examples"))
     }
   });
 
-/** The body of run_<program> in model.cu. */
-function programText(cu: string, program: string): string {
-  const start = cu.indexOf(`int run_${program}(`);
-  const end = cu.indexOf("\n}\n", start);
-  expect(start).toBeGreaterThanOrEqual(0);
-  return cu.slice(start, end);
-}
 
 describe("every launch of every example model evaluates, and is the launch model.cu makes", () => {
   it("finds the example models", () => expect(examples.length).toBeGreaterThanOrEqual(5));
@@ -95,7 +89,7 @@ describe("every launch of every example model evaluates, and is the launch model
         expect(listed).toEqual([]);
         continue;
       }
-      const text = programText(generated.cu, program);
+      const text = programSource(generated.cu, program);
       // the same launches, in the same order, with the same expressions
       const inCode = [...text.matchAll(/TSDP_LAUNCH\(tsdp_kernels::(\w+), /g)].map((m) => m[1]);
       expect(listed.map((l) => l.kernel)).toEqual(inCode);

@@ -841,12 +841,26 @@ export interface LaunchSiteView extends LaunchView {
   readonly indent: string;
 }
 
+/**
+ * A run of at most LAUNCHES_PER_PART consecutive launches of one segment, as a function of its own
+ * that returns 0 or the failure's code. g++ and nvcc's host compiler take time superlinear in a
+ * function's size: one run_step of 4,847 launches (an LSTM unrolled in time) took most of a build.
+ */
+export interface ProgramPartView {
+  readonly name: string;
+  /** What the part holds: its program and segment, which launches of how many, its first and last kernel. */
+  readonly comment: string;
+  readonly launches: readonly LaunchSiteView[];
+}
+
 export interface ProgramView {
   readonly name: string;
   /** The comment lines above run_<name> (without `//`): what the program is, and why it has segments. */
   readonly header: readonly string[];
-  /** `case 0:` with the segment's comment, if any. */
-  readonly segments: readonly { readonly index: number; readonly label: string; readonly launches: readonly LaunchSiteView[]; readonly stateCopies: readonly StateCopyView[] }[];
+  /** The functions that hold the launches, in order; run_<name> calls them (ProgramPartView says why). */
+  readonly parts: readonly ProgramPartView[];
+  /** `case 0:` with the segment's comment, if any, and the parts it calls. */
+  readonly segments: readonly { readonly index: number; readonly label: string; readonly parts: readonly string[]; readonly stateCopies: readonly StateCopyView[] }[];
   readonly segmentCount: number;
   /** tsdp_draws: whether a run draws random numbers (dropout), and so advances the draw counter. */
   readonly draws: 0 | 1 | 2;
