@@ -1306,3 +1306,33 @@ describe("nn.Module() as a container (the diffusion codebases' self.temb = nn.Mo
     expect(first(model("return x;", "x: Tensor<[Batch, 4]>", "temb = new nn.Module(4);"))).toMatch(/nn\.Module\(\) takes no arguments/);
   });
 });
+
+describe("Transformer-XL's idioms: triu(ones).byte() masks, `attn_mask.any().item()` of a mask made from sizes, _rel_shift", () => {
+  const x = nd([2, 2, 3], Array.from({ length: 12 }, (_, i) => i - 4.5));
+  const run = (body: string) => outputs(model(body, "x: Tensor<[Batch, 2, 3]>"), { x })[0];
+  it("byte(), char() and short() are integer conversions toward zero (int32 here, as F.uint8); a byte mask masks where it is nonzero", () => {
+    expect(run("return x.byte().add(0);")).toEqual(Array.from(x.data, (v) => Math.trunc(v) + 0));
+    expect(run("return x.char().add(0).mul(x.short());")).toEqual(Array.from(x.data, (v) => Math.trunc(v) ** 2));
+    // PyTorch ≤ 2.0's masked_fill of a uint8 mask (Transformer-XL's dec_attn_mask): where it is 1
+    const masked = run("const m = F.triu(x.newOnes(2, 3), 1).byte(); return x.maskedFill(m.index(null, ':', ':'), -100);");
+    expect(masked).toEqual(Array.from(x.data, (v, i) => (i % 3 > Math.floor(i / 3) % 2 ? -100 : v)));
+  });
+  it("a one-element tensor whose value the compiler knows (made in forward from sizes and constants) is a number to item() and to a branch, as Python's bool()", () => {
+    const branch = (cond: string) => run(`const m = F.triu(x.newOnes(2, 3), ${cond}).byte().index(':', ':', null);\n    if (m.any().item()) return x.mul(2);\n    return x;`);
+    expect(branch("1")).toEqual(Array.from(x.data, (v) => v * 2));
+    // diagonal 3 of [2, 3] leaves no ones: any() is 0
+    expect(branch("3")).toEqual(Array.from(x.data));
+    expect(run("if (F.ones([2, 2]).sum().gt(3)) return x.mul(3);\n    return x;")).toEqual(Array.from(x.data, (v) => v * 3));
+    expect(run("return x.mul(F.arange(4).sum().item());")).toEqual(Array.from(x.data, (v) => v * 6));
+    // a value of the data still has none: refused, with the way around it
+    expect(first(model("if (x.sum().item()) return x.mul(2);\n    return x;", "x: Tensor<[Batch, 2, 3]>"))).toMatch(/^TSDP2007 \d+: this condition depends on tensor values/);
+  });
+  it("_rel_shift (cat a zero column, view as [k + 1, q], drop the first row, view_as) shifts row i left by q − 1 − i, as PyTorch's storage does", () => {
+    // x[i][j] = 3i + j for q = 2, k = 3: padded [[0,0,1,2],[0,3,4,5]] read as [4, 2], rows 1…3: [[1,2],[0,3],[4,5]] → [[1,2,0],[3,4,5]]
+    const src = model(
+      "const s = F.arange(6).float().view(2, 3, 1, 1);\n    const zeroPad = F.zeros([s.size(0), 1, ...s.size().slice(2)], { dtype: s.dtype });\n    const p = F.cat([zeroPad, s], 1).view(s.size(1) + 1, s.size(0), ...s.size().slice(2));\n    return x.mul(0).add(p.index('1:').viewAs(s).view(1, 2, 3));",
+      "x: Tensor<[Batch, 2, 3]>",
+    );
+    expect(outputs(src, { x })[0]).toEqual([1, 2, 0, 3, 4, 5, 1, 2, 0, 3, 4, 5]);
+  });
+});

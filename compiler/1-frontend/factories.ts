@@ -459,7 +459,7 @@ export function truth(x: TensorValue, who: string, site: CallSite, em: GraphEmit
   return em.tensor("ne", [x, em.constant(0, site)], {}, who, site);
 }
 
-function integer(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who: "int" | "long"): TensorValue {
+function integer(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who: "int" | "long" | "byte" | "char" | "short"): TensorValue {
   bindArgs(who, [], args, site);
   return x.node.dtype === "i32" ? x : em.tensor("to_int", [x], {}, who, site);
 }
@@ -502,6 +502,11 @@ export const selectionMethods = {
   // a float32 tensor to int32, toward zero (tsdp's integers are int32: long() is int()); an int32 one is itself
   int: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "int"),
   long: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "long"),
+  // uint8, int8 and int16 are held as int32 as F.uint8 is (Transformer-XL's triu(ones).byte() mask):
+  // the 0/1 masks and small counts older ports make with them are exact; past the narrow range no wrap
+  byte: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "byte"),
+  char: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "char"),
+  short: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "short"),
   logicalNot: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     bindArgs("logicalNot", [], args, site);
     return em.tensor("eq", [x, em.constant(0, site)], {}, "logicalNot", site);
