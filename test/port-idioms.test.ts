@@ -1336,3 +1336,11 @@ describe("Transformer-XL's idioms: triu(ones).byte() masks, `attn_mask.any().ite
     expect(outputs(src, { x })[0]).toEqual([1, 2, 0, 3, 4, 5, 1, 2, 0, 3, 4, 5]);
   });
 });
+
+describe("a run-time number where a compile-time one is needed (Tacotron 2's torch.arange(0, torch.max(lengths).item()))", () => {
+  it("is refused naming the argument and why, with the way around it; a 0-dim tensor by position is arange's end, not its dtype", () => {
+    const src = model("const maxLen = F.max(lengths).item();\n    return F.arange(0, maxLen).unsqueeze(0).lt(lengths.unsqueeze(1)).float().mul(x);", "x: Tensor<[Batch, 4]>, lengths: Tensor<[Batch], \"int32\">");
+    expect(first(src)).toMatch(/^TSDP2003 7: F\.arange: end must be a number known when the model is compiled, got a tensor of shape \[\]: its values exist only when the model runs .*take a size from a shape \(x\.size\(1\)/);
+    expect(first(model("return x.view(x.size(0), x.sum().item());", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP2003 6: .*must be a number known when the model is compiled/);
+  });
+});

@@ -5,7 +5,7 @@ import { batchTimes, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import type { Init } from "../ir/node.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { broadcastShapes } from "../ops/elementwise.ts";
-import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
+import { arg, bindArgs, locOfArg, opt, refuseRunTimeNumber, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
 import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
@@ -643,6 +643,7 @@ function normalizedDim(who: string, dim: number, rank: number, s: CallSite): num
 /** view/reshape's sizes (listed or one array, one of them -1) for `shape`'s elements. */
 function resolvedSizes(who: string, shape: readonly number[], args: Value[], s: CallSite): number[] {
   const sizes = args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : args;
+  for (const n of sizes) refuseRunTimeNumber(who, "a size", n, s.loc);
   if (!sizes.every((n) => typeof n === "number" && Number.isInteger(n) && n >= -1)) return fail("wrongArgumentType", `${who}: sizes must be integers (one of them may be -1), got ${sizes.map(describe).join(", ")}`, s.loc);
   const ns = sizes as number[];
   const count = shape.reduce((x, y) => x * y, 1);
@@ -907,7 +908,8 @@ function fanInOut(shape: readonly number[], who: string, loc: SourceLoc): { fanI
 function givesEndOnly(args: readonly Value[]): boolean {
   const last = args[args.length - 1];
   const keywords = last instanceof ObjectValue ? last.props : new Map<string, Value>();
-  const numbers = args.filter((a) => typeof a === "number" || isBatchValue(a)).length;
+  // a 0-dim tensor by position is a bound too (torch.arange(0, t)), which binding then refuses by name
+  const numbers = args.filter((a) => typeof a === "number" || isBatchValue(a) || (a instanceof TensorValue && a.node.shape.length === 0)).length;
   return (numbers === 1 && !keywords.has("end")) || (numbers === 0 && keywords.has("end") && !keywords.has("start"));
 }
 

@@ -8,7 +8,7 @@ import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { floatOnlyRefusal } from "./int-arithmetic.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim, type BatchDim } from "../ir/shape.ts";
-import { arg, argLoc, bindArgs, bindOptions, locOfArg, opt, type ArgSpec } from "./args.ts";
+import { arg, argLoc, bindArgs, bindOptions, locOfArg, opt, refuseRunTimeNumber, type ArgSpec } from "./args.ts";
 import { clampArgs, extremumArgs, legacyUnbiasedArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
@@ -30,6 +30,7 @@ type Method = (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) 
 function toDim(v: Value, who: string, site: CallSite): Dim {
   if (typeof v === "number" && Number.isInteger(v)) return v;
   if (v instanceof SymInt) return batchTimes(v.coef);
+  refuseRunTimeNumber(who, "a size", v, site.loc);
   return fail("wrongArgumentType", `${who}: sizes must be integers, got ${describe(v)}`, site.loc);
 }
 
