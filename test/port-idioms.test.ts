@@ -1344,3 +1344,13 @@ describe("a run-time number where a compile-time one is needed (Tacotron 2's tor
     expect(first(model("return x.view(x.size(0), x.sum().item());", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP2003 6: .*must be a number known when the model is compiled/);
   });
 });
+
+describe("a function's length (Python's len(inspect.signature(fn).parameters), HF's apply_chunking_to_forward)", () => {
+  it("counts the parameters before a default or rest one, a bound method's less the arguments bound", () => {
+    const fields = "ff(a: Tensor, b: Tensor, c = 1, ...rest: number[]) { return a.add(b).mul(c); }\n  one(a: Tensor) { return a; }";
+    const run = (body: string) => outputs(model(body, "x: Tensor<[Batch, 2]>", fields), { x: nd([1, 2], [1, 1]) })[0];
+    expect(run("return x.mul(this.ff.length);")).toEqual([2, 2]);
+    expect(run("return x.mul(this.ff.bind(this, x).length + this.one.bind(this).length * 10);")).toEqual([11, 11]);
+    expect(run("const f = (p: Tensor, q = 2) => p; const g = function (p: Tensor, q: Tensor) { return p; }; return x.mul(f.length * 10 + g.length);")).toEqual([12, 12]);
+  });
+});

@@ -171,6 +171,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         return obj;
       });
     if ((obj instanceof FunctionValue || obj instanceof BuiltinFunction) && (name === "bind" || name === "call" || name === "apply")) return this.functionMethod(obj, name);
+    // f.length, JavaScript's count of declared parameters (Python's len(inspect.signature(f).parameters),
+    // Hugging Face's apply_chunking_to_forward check); a bound function's less the arguments it binds
+    if (name === "length") {
+      const bound = obj instanceof BuiltinFunction ? this.boundFunctions.get(obj) : undefined;
+      const target = bound ? bound.target : obj;
+      if (target instanceof FunctionValue) return Math.max(0, declaredArity(target.decl) - (bound?.args.length ?? 0));
+    }
     if (obj instanceof ObjectValue) return obj.props.get(name);
     if (obj instanceof CollectionValue) return collectionProperty(obj, name, this.arrayHooks, site);
     if (obj instanceof BuiltinClass && obj.statics.has(name)) return obj.statics.get(name);
@@ -929,4 +936,12 @@ function unmarkGradient(x: TensorValue, requiresGrad: boolean, site: CallSite): 
       site.loc,
     );
   return x;
+}
+
+/** JavaScript's Function.length: the parameters before the first with a default value or the rest parameter. */
+function declaredArity(decl: TsNode): number {
+  if (!TsNode.isParametered(decl)) return 0;
+  const params = decl.getParameters();
+  const first = params.findIndex((p) => p.hasInitializer() || p.isRestParameter());
+  return first < 0 ? params.length : first;
 }
