@@ -1354,3 +1354,12 @@ describe("a function's length (Python's len(inspect.signature(fn).parameters), H
     expect(run("const f = (p: Tensor, q = 2) => p; const g = function (p: Tensor, q: Tensor) { return p; }; return x.mul(f.length * 10 + g.length);")).toEqual([12, 12]);
   });
 });
+
+describe("an attribute of the port's own on a tensor (the time-series codebases' `pe.require_grad = False`)", () => {
+  it("is kept with the tensor and read back, as Python's; tsdp's own tensor names are not overwritten", () => {
+    const ctor = (body: string) => model("return x.add(this.pe);", "x: Tensor<[Batch, 2]>", `declare pe: Tensor;\n  constructor() {\n    super();\n    ${body}\n  }`);
+    expect(outputs(ctor("const pe = F.ones(2); (pe as any).require_grad = false; this.registerBuffer('pe', pe.mul((pe as any).require_grad ? 1 : 3));"), { x: nd([1, 2], [1, 2]) })[0]).toEqual([4, 5]);
+    expect(first(ctor("const pe = F.ones(2); (pe as any).shape = [3]; this.registerBuffer('pe', pe);"))).toMatch(/^TSDP2001 \d+: cannot set 'shape' on a tensor/);
+    expect(first(ctor("const pe = F.ones(2); (pe as any).view = 1; this.registerBuffer('pe', pe);"))).toMatch(/^TSDP2001 \d+: cannot set 'view' on a tensor/);
+  });
+});
