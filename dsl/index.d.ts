@@ -634,6 +634,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** An int32 tensor: a float32 one rounded toward zero (positions made indices), an int32 one itself. tsdp's integers are int32, so long() is int(). */
   int(): Tensor<Shape, "int32">;
   long(): Tensor<Shape, "int32">;
+  /** torch's uint8 / int8 / int16 conversions (an older port's mask.byte()): int32 here, as F.uint8 is, toward zero. */
+  byte(): Tensor<Shape, "int32">;
+  char(): Tensor<Shape, "int32">;
+  short(): Tensor<Shape, "int32">;
   /** x.to("float32" | "int32"), x.to(other) (other's dtype), x.to(x.device) (itself: every tensor is on the model's GPU). */
   to(target: DType | "int64" | Tensor | "cuda"): Tensor;
   to(options: { target: DType | "int64" | Tensor | "cuda" }): Tensor;

@@ -1306,3 +1306,60 @@ describe("nn.Module() as a container (the diffusion codebases' self.temb = nn.Mo
     expect(first(model("return x;", "x: Tensor<[Batch, 4]>", "temb = new nn.Module(4);"))).toMatch(/nn\.Module\(\) takes no arguments/);
   });
 });
+
+describe("Transformer-XL's idioms: triu(ones).byte() masks, `attn_mask.any().item()` of a mask made from sizes, _rel_shift", () => {
+  const x = nd([2, 2, 3], Array.from({ length: 12 }, (_, i) => i - 4.5));
+  const run = (body: string) => outputs(model(body, "x: Tensor<[Batch, 2, 3]>"), { x })[0];
+  it("byte(), char() and short() are integer conversions toward zero (int32 here, as F.uint8); a byte mask masks where it is nonzero", () => {
+    expect(run("return x.byte().add(0);")).toEqual(Array.from(x.data, (v) => Math.trunc(v) + 0));
+    expect(run("return x.char().add(0).mul(x.short());")).toEqual(Array.from(x.data, (v) => Math.trunc(v) ** 2));
+    // PyTorch ≤ 2.0's masked_fill of a uint8 mask (Transformer-XL's dec_attn_mask): where it is 1
+    const masked = run("const m = F.triu(x.newOnes(2, 3), 1).byte(); return x.maskedFill(m.index(null, ':', ':'), -100);");
+    expect(masked).toEqual(Array.from(x.data, (v, i) => (i % 3 > Math.floor(i / 3) % 2 ? -100 : v)));
+  });
+  it("a one-element tensor whose value the compiler knows (made in forward from sizes and constants) is a number to item() and to a branch, as Python's bool()", () => {
+    const branch = (cond: string) => run(`const m = F.triu(x.newOnes(2, 3), ${cond}).byte().index(':', ':', null);\n    if (m.any().item()) return x.mul(2);\n    return x;`);
+    expect(branch("1")).toEqual(Array.from(x.data, (v) => v * 2));
+    // diagonal 3 of [2, 3] leaves no ones: any() is 0
+    expect(branch("3")).toEqual(Array.from(x.data));
+    expect(run("if (F.ones([2, 2]).sum().gt(3)) return x.mul(3);\n    return x;")).toEqual(Array.from(x.data, (v) => v * 3));
+    expect(run("return x.mul(F.arange(4).sum().item());")).toEqual(Array.from(x.data, (v) => v * 6));
+    // a value of the data still has none: refused, with the way around it
+    expect(first(model("if (x.sum().item()) return x.mul(2);\n    return x;", "x: Tensor<[Batch, 2, 3]>"))).toMatch(/^TSDP2007 \d+: this condition depends on tensor values/);
+  });
+  it("_rel_shift (cat a zero column, view as [k + 1, q], drop the first row, view_as) shifts row i left by q − 1 − i, as PyTorch's storage does", () => {
+    // x[i][j] = 3i + j for q = 2, k = 3: padded [[0,0,1,2],[0,3,4,5]] read as [4, 2], rows 1…3: [[1,2],[0,3],[4,5]] → [[1,2,0],[3,4,5]]
+    const src = model(
+      "const s = F.arange(6).float().view(2, 3, 1, 1);\n    const zeroPad = F.zeros([s.size(0), 1, ...s.size().slice(2)], { dtype: s.dtype });\n    const p = F.cat([zeroPad, s], 1).view(s.size(1) + 1, s.size(0), ...s.size().slice(2));\n    return x.mul(0).add(p.index('1:').viewAs(s).view(1, 2, 3));",
+      "x: Tensor<[Batch, 2, 3]>",
+    );
+    expect(outputs(src, { x })[0]).toEqual([1, 2, 0, 3, 4, 5, 1, 2, 0, 3, 4, 5]);
+  });
+});
+
+describe("a run-time number where a compile-time one is needed (Tacotron 2's torch.arange(0, torch.max(lengths).item()))", () => {
+  it("is refused naming the argument and why, with the way around it; a 0-dim tensor by position is arange's end, not its dtype", () => {
+    const src = model("const maxLen = F.max(lengths).item();\n    return F.arange(0, maxLen).unsqueeze(0).lt(lengths.unsqueeze(1)).float().mul(x);", "x: Tensor<[Batch, 4]>, lengths: Tensor<[Batch], \"int32\">");
+    expect(first(src)).toMatch(/^TSDP2003 7: F\.arange: end must be a number known when the model is compiled, got a tensor of shape \[\]: its values exist only when the model runs .*take a size from a shape \(x\.size\(1\)/);
+    expect(first(model("return x.view(x.size(0), x.sum().item());", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP2003 6: .*must be a number known when the model is compiled/);
+  });
+});
+
+describe("a function's length (Python's len(inspect.signature(fn).parameters), HF's apply_chunking_to_forward)", () => {
+  it("counts the parameters before a default or rest one, a bound method's less the arguments bound", () => {
+    const fields = "ff(a: Tensor, b: Tensor, c = 1, ...rest: number[]) { return a.add(b).mul(c); }\n  one(a: Tensor) { return a; }";
+    const run = (body: string) => outputs(model(body, "x: Tensor<[Batch, 2]>", fields), { x: nd([1, 2], [1, 1]) })[0];
+    expect(run("return x.mul(this.ff.length);")).toEqual([2, 2]);
+    expect(run("return x.mul(this.ff.bind(this, x).length + this.one.bind(this).length * 10);")).toEqual([11, 11]);
+    expect(run("const f = (p: Tensor, q = 2) => p; const g = function (p: Tensor, q: Tensor) { return p; }; return x.mul(f.length * 10 + g.length);")).toEqual([12, 12]);
+  });
+});
+
+describe("an attribute of the port's own on a tensor (the time-series codebases' `pe.require_grad = False`)", () => {
+  it("is kept with the tensor and read back, as Python's; tsdp's own tensor names are not overwritten", () => {
+    const ctor = (body: string) => model("return x.add(this.pe);", "x: Tensor<[Batch, 2]>", `declare pe: Tensor;\n  constructor() {\n    super();\n    ${body}\n  }`);
+    expect(outputs(ctor("const pe = F.ones(2); (pe as any).require_grad = false; this.registerBuffer('pe', pe.mul((pe as any).require_grad ? 1 : 3));"), { x: nd([1, 2], [1, 2]) })[0]).toEqual([4, 5]);
+    expect(first(ctor("const pe = F.ones(2); (pe as any).shape = [3]; this.registerBuffer('pe', pe);"))).toMatch(/^TSDP2001 \d+: cannot set 'shape' on a tensor/);
+    expect(first(ctor("const pe = F.ones(2); (pe as any).view = 1; this.registerBuffer('pe', pe);"))).toMatch(/^TSDP2001 \d+: cannot set 'view' on a tensor/);
+  });
+});

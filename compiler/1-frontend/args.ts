@@ -2,6 +2,7 @@ import { Node as TsNode } from "ts-morph";
 import { CompileError, diagnostic, fail, type Diagnostic, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { DiagnosticKind } from "../diagnostics/catalog.ts";
 import { locOf } from "./source.ts";
+import { formatShape } from "../ir/shape.ts";
 import { describe, isBatchValue, ModeFlag, ModuleValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { didYouMean, snake } from "./interp/syntax.ts";
 
@@ -254,6 +255,23 @@ export const MAX_SIZE = 2 ** 31 - 1;
 const isInt = (x: Value): x is number => typeof x === "number" && Number.isInteger(x);
 const isNumber = (x: Value): x is number => typeof x === "number";
 
+/**
+ * A tensor where a number must be known when compiling — most often x.item() of a value forward
+ * computes (Tacotron 2's max_len = torch.max(lengths).item() into torch.arange), a 0-dim tensor
+ * here — is refused saying so, where the argument's kind check would only say "not a number".
+ */
+export function refuseRunTimeNumber(who: string, name: string, v: Value, loc: SourceLoc): void {
+  if (!(v instanceof TensorValue)) return;
+  fail(
+    "nonConstant",
+    `${who}: ${name} must be a number known when the model is compiled, got a tensor of shape ${formatShape(v.node.shape)}: its values exist only when the model runs (x.item() of a tensor computed in forward stays a 0-dim tensor), and tsdp's shapes, counts and settings are fixed at compile time; take a size from a shape (x.size(1), the padded length) or a constant, and keep data-dependent values in tensor ops (a mask from F.arange(L).lt(lengths.unsqueeze(1)))`,
+    loc,
+  );
+}
+
+/** The kinds whose value is a number (or numbers) the compiler must know: a tensor there is refused as such. */
+const NUMBER_KINDS: ReadonlySet<ArgKind> = new Set(["posInt", "nonNegInt", "int", "number", "posNumber", "nonZeroNumber", "nonNegNumber", "prob", "size2"]);
+
 /** A value as a message shows it: short arrays of numbers literally ([2, 3]), the rest described. */
 function shown(v: Value): string {
   if (Array.isArray(v) && v.length <= 8 && v.every((x) => typeof x === "number" || typeof x === "boolean"))
@@ -301,6 +319,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     }
     return v;
   }
+  if (NUMBER_KINDS.has(spec.kind)) refuseRunTimeNumber(who, spec.name, v, loc);
   if (isBatchValue(v) && spec.kind !== "any" && !(spec.batchSize && (spec.kind === "number" || spec.kind === "numberOrTensor" || spec.kind === "boundOrTensor")))
     fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size${spec.name === "groups" ? BATCH_GROUPS : ""}`, loc);
   /** An integer in [min, MAX_SIZE]: NaN, ∞ and 1e300 are numbers but no sizes. */

@@ -5,7 +5,7 @@ import { batchTimes, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import type { Init } from "../ir/node.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
 import { broadcastShapes } from "../ops/elementwise.ts";
-import { arg, bindArgs, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
+import { arg, bindArgs, locOfArg, opt, refuseRunTimeNumber, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { claimCaptured, markCaptured, retakeDrawn } from "./in-place.ts";
 import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
@@ -459,7 +459,7 @@ export function truth(x: TensorValue, who: string, site: CallSite, em: GraphEmit
   return em.tensor("ne", [x, em.constant(0, site)], {}, who, site);
 }
 
-function integer(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who: "int" | "long"): TensorValue {
+function integer(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter, who: "int" | "long" | "byte" | "char" | "short"): TensorValue {
   bindArgs(who, [], args, site);
   return x.node.dtype === "i32" ? x : em.tensor("to_int", [x], {}, who, site);
 }
@@ -502,6 +502,11 @@ export const selectionMethods = {
   // a float32 tensor to int32, toward zero (tsdp's integers are int32: long() is int()); an int32 one is itself
   int: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "int"),
   long: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "long"),
+  // uint8, int8 and int16 are held as int32 as F.uint8 is (Transformer-XL's triu(ones).byte() mask):
+  // the 0/1 masks and small counts older ports make with them are exact; past the narrow range no wrap
+  byte: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "byte"),
+  char: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "char"),
+  short: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => integer(x, args, site, em, "short"),
   logicalNot: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => {
     bindArgs("logicalNot", [], args, site);
     return em.tensor("eq", [x, em.constant(0, site)], {}, "logicalNot", site);
@@ -638,6 +643,7 @@ function normalizedDim(who: string, dim: number, rank: number, s: CallSite): num
 /** view/reshape's sizes (listed or one array, one of them -1) for `shape`'s elements. */
 function resolvedSizes(who: string, shape: readonly number[], args: Value[], s: CallSite): number[] {
   const sizes = args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : args;
+  for (const n of sizes) refuseRunTimeNumber(who, "a size", n, s.loc);
   if (!sizes.every((n) => typeof n === "number" && Number.isInteger(n) && n >= -1)) return fail("wrongArgumentType", `${who}: sizes must be integers (one of them may be -1), got ${sizes.map(describe).join(", ")}`, s.loc);
   const ns = sizes as number[];
   const count = shape.reduce((x, y) => x * y, 1);
@@ -902,7 +908,8 @@ function fanInOut(shape: readonly number[], who: string, loc: SourceLoc): { fanI
 function givesEndOnly(args: readonly Value[]): boolean {
   const last = args[args.length - 1];
   const keywords = last instanceof ObjectValue ? last.props : new Map<string, Value>();
-  const numbers = args.filter((a) => typeof a === "number" || isBatchValue(a)).length;
+  // a 0-dim tensor by position is a bound too (torch.arange(0, t)), which binding then refuses by name
+  const numbers = args.filter((a) => typeof a === "number" || isBatchValue(a) || (a instanceof TensorValue && a.node.shape.length === 0)).length;
   return (numbers === 1 && !keywords.has("end")) || (numbers === 0 && keywords.has("end") && !keywords.has("start"));
 }
 

@@ -8,7 +8,7 @@ import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { floatOnlyRefusal } from "./int-arithmetic.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim, type BatchDim } from "../ir/shape.ts";
-import { arg, argLoc, bindArgs, bindOptions, locOfArg, opt, type ArgSpec } from "./args.ts";
+import { arg, argLoc, bindArgs, bindOptions, locOfArg, opt, refuseRunTimeNumber, type ArgSpec } from "./args.ts";
 import { clampArgs, extremumArgs, legacyUnbiasedArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
@@ -30,6 +30,7 @@ type Method = (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) 
 function toDim(v: Value, who: string, site: CallSite): Dim {
   if (typeof v === "number" && Number.isInteger(v)) return v;
   if (v instanceof SymInt) return batchTimes(v.coef);
+  refuseRunTimeNumber(who, "a size", v, site.loc);
   return fail("wrongArgumentType", `${who}: sizes must be integers, got ${describe(v)}`, site.loc);
 }
 
@@ -597,8 +598,10 @@ export const tensorMethods: Record<string, Method> = {
     bindArgs("item", [], args, site);
     const n = numel(x.node.shape);
     if (n.p !== 0 || n.c !== 1) return fail("invalidArgument", `item: a tensor of one element has a value, ${formatShape(x.node.shape)} has ${n.p ? "one per sample" : n.c}`, site.loc);
-    // a constant (made in a constructor from factories): its number, as Python's
-    if (em.constants.owns(x.node)) return Math.fround(em.constants.evaluate(x.node).data[0]);
+    // a value the compiler knows (made in a constructor from factories, or in forward from sizes and
+    // constants: Transformer-XL's `attn_mask.any().item()` of a triu of ones): its number, as Python's
+    const known = constantValues(em, x.node);
+    if (known) return known[0];
     return em.tensor("reshape", [em.tensor("detach", [x], {}, "item", site)], { shape: [] }, "item", site);
   },
   // x.tolist(): a constant's values as nested arrays of numbers (timm's stochastic depth rates,

@@ -118,6 +118,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const inPlace = inPlaceMethod(obj, camelCase, this.em, this.phase === "forward" ? "forward" : "construct", methods);
         if (inPlace) return inPlace;
       }
+      // an attribute of the port's own set on the tensor (Python's tensors take any: the Informer family's `pe.require_grad = False`)
+      const attribute = this.tensorAttributes.get(obj)?.get(name);
+      if (attribute !== undefined) return attribute;
       // and its in-place form (x.maskedScatter_(mask, src))
       const refused = own(REFUSED_TENSOR_METHODS, camelCase) ?? own(REFUSED_TENSOR_METHODS, camelCase.replace(/_$/, ""));
       if (refused) fail("unknownProperty", `tensors have no ${name} in tsdp: ${refused}`, site.loc);
@@ -171,6 +174,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         return obj;
       });
     if ((obj instanceof FunctionValue || obj instanceof BuiltinFunction) && (name === "bind" || name === "call" || name === "apply")) return this.functionMethod(obj, name);
+    // f.length, JavaScript's count of declared parameters (Python's len(inspect.signature(f).parameters),
+    // Hugging Face's apply_chunking_to_forward check); a bound function's less the arguments it binds
+    if (name === "length") {
+      const bound = obj instanceof BuiltinFunction ? this.boundFunctions.get(obj) : undefined;
+      const target = bound ? bound.target : obj;
+      if (target instanceof FunctionValue) return Math.max(0, declaredArity(target.decl) - (bound?.args.length ?? 0));
+    }
     if (obj instanceof ObjectValue) return obj.props.get(name);
     if (obj instanceof CollectionValue) return collectionProperty(obj, name, this.arrayHooks, site);
     if (obj instanceof BuiltinClass && obj.statics.has(name)) return obj.statics.get(name);
@@ -737,8 +747,20 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof TensorValue && name === "data" && this.em.counters.noteChanged(obj.node)) fail("unsupportedSyntax", "x.data = v in forward on an integer buffer held as a constant until forward was seen to change it", site.loc);
     if (obj instanceof TensorValue && name === "data")
       fail("unsupportedSyntax", `x.data = v in forward: forward changes only a module's own buffers (registerBuffer) and frozen parameters (requiresGrad false), never a trained one (the optimizer's): an EMA of weights (MoCo's key encoder, a mean teacher) freezes its copy in the constructor (p.requiresGrad = false)`, site.loc);
+    // an attribute of the port's own (Python's tensors take any, and the time-series codebases' embed.py has
+    // `pe.require_grad = False`, a misspelling that changes nothing): kept with the tensor, read back by name;
+    // a name of tsdp's tensors (a method, shape, dtype, grad) is not one to overwrite
+    if (obj instanceof TensorValue && !TENSOR_MEMBER_NAMES.has(name) && !own(tensorMethods, name) && !own(tensorMethods, camelOfSnake(name))) {
+      const attributes = this.tensorAttributes.get(obj) ?? new Map<string, Value>();
+      attributes.set(name, value);
+      this.tensorAttributes.set(obj, attributes);
+      return;
+    }
     fail("unsupportedSyntax", `cannot set '${name}' on ${describe(obj)}`, site.loc);
   }
+
+  /** Attributes a port set on tensors of its own (x.tag = v), by tensor: Python keeps them on the object. */
+  protected readonly tensorAttributes = new WeakMap<TensorValue, Map<string, Value>>();
 
   /**
    * PyTorch's x[i] = v (an RNN's `outputs[t] = h`, a table's `m[i] = 0`): the view x[i] takes v in
@@ -930,3 +952,14 @@ function unmarkGradient(x: TensorValue, requiresGrad: boolean, site: CallSite): 
     );
   return x;
 }
+
+/** JavaScript's Function.length: the parameters before the first with a default value or the rest parameter. */
+function declaredArity(decl: TsNode): number {
+  if (!TsNode.isParametered(decl)) return 0;
+  const params = decl.getParameters();
+  const first = params.findIndex((p) => p.hasInitializer() || p.isRestParameter());
+  return first < 0 ? params.length : first;
+}
+
+/** The properties of tsdp's tensors beyond their methods: an assignment to one is not an attribute of the port's own. */
+const TENSOR_MEMBER_NAMES: ReadonlySet<string> = new Set(["shape", "T", "mT", "H", "mH", "dtype", "ndim", "device", "data", "grad", "requiresGrad", "requires_grad", "real", "imag", "isLeaf", "is_leaf", "gradFn", "grad_fn"]);

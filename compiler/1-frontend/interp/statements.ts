@@ -19,7 +19,8 @@ import {
 import { diagnostic, fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { evaluationBegins, fieldFloat, freshFloat, noteReturn } from "../float-literals.ts";
-import { formatShape } from "../../ir/shape.ts";
+import { formatShape, numel } from "../../ir/shape.ts";
+import { constantValues } from "../known-values.ts";
 import { locOf } from "../source.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { collectionItems } from "../collections.ts";
@@ -480,6 +481,9 @@ export abstract class StatementEvaluator extends FileEvaluator {
   }
 
   truthy(v: Value, at: TsNode): boolean {
+    // Python's bool(t) of one element whose value the compiler knows (`if mask.any():` of a mask made from sizes)
+    const known = v instanceof TensorValue && numel(v.node.shape).p === 0 && numel(v.node.shape).c === 1 ? constantValues(this.em, v.node) : undefined;
+    if (known) return known[0] !== 0;
     if (v instanceof TensorValue)
       return fail("dataDependentControlFlow", "this condition depends on tensor values, which are known only when the model runs; to choose between values by it, compute both and select per element: F.where(cond, a, b) (a condition over the whole tensor, as torch.all(n == 0), is F.all(n.eq(0)) there)", locOf(at));
     if (v instanceof ModeFlag) {
