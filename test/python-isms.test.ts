@@ -193,6 +193,16 @@ describe("one error, not a cascade", () => {
       'TSDP4002 6: gather expects int32 indices, got f32 [Batch, 1] (a comparison\'s mask and F.tensor of numbers are float32: convert with .int(), or write F.tensor(values, { dtype: "int32" }))',
     ]);
   });
+  it("a failed this.field = … in forward, directly or in a method forward calls, leaves the field quiet: not 'cannot read … of null'", () => {
+    const arange = /^TSDP2003 \d+: F\.arange: end must be a number known when the model is compiled, got a tensor of shape \[\]/;
+    // Tacotron 2's mask from torch.max(lengths).item(), set by a helper method, read by forward
+    const viaMethod = all(model("this.setMask(x);\n    return x.mul(this.mask!.unsqueeze(0));", "mask: Tensor | null = null;\n  setMask(x: Tensor) {\n    this.mask = F.arange(0, F.max(x).item());\n  }"));
+    expect(viaMethod).toHaveLength(1);
+    expect(viaMethod[0]).toMatch(arange);
+    const direct = all(model("this.mask = F.arange(0, F.max(x).item());\n    return x.mul(this.mask.unsqueeze(0));", "mask: Tensor | null = null;"));
+    expect(direct).toHaveLength(1);
+    expect(direct[0]).toMatch(arange);
+  });
   it("nn.ParameterList of a layer's own parameters says it does not share them, and what to write", () => {
     expect(all(model("return this.fc(x);", "fc = new nn.Linear(4, 2);\n  params = new nn.ParameterList([...this.fc.parameters()]);"))[0]).toMatch(
       /^TSDP3003 4: nn\.ParameterList: '0' is the parameter nn\.Linear\.weight, a parameter its layer owns; .*read it where it lives \(this\.fc\.weight\)/,

@@ -189,6 +189,8 @@ export abstract class InterpreterCore {
   abstract getElement(obj: Value, key: Value, site: CallSite): Value;
   abstract setElement(obj: TensorValue, key: Value, value: Value, site: CallSite): void;
   protected abstract setProperty(obj: Value, name: string, value: Value, site: CallSite): void;
+  /** After a failed statement: this.name of the module `self` reads as Poison (quiet) from here on, in the constructor or in forward. */
+  protected abstract poisonField(self: ModuleValue, name: string): void;
   protected abstract evalArgs(args: readonly TsNode[], scope: Scope): Value[];
   protected abstract callExpression(e: CallExpression, scope: Scope): Value;
   abstract callCallback(f: Value, args: Value[], site: CallSite): Value;

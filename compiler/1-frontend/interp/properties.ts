@@ -252,6 +252,15 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   /** Constructor values forward read (`this.nfe` of `this.nfe += 1`): setting one afterwards would carry a value from call to call. */
   protected readonly readAttributes = new Map<ModuleValue, Set<string>>();
 
+  protected poisonField(self: ModuleValue, name: string): void {
+    name = fieldName(name);
+    if (this.phase !== "forward") return void self.fields.set(name, Poison.value);
+    // in forward, as the attribute the failed line would have set (a call attribute): the module's
+    // own fields, its buffers and layers among them, stay as they are for the model's other uses
+    const attributes = this.callAttributes.get(self) ?? new Map<string, Value>();
+    this.callAttributes.set(self, attributes.set(name, Poison.value));
+  }
+
   /** this.name = value in forward, for a plain attribute (not a submodule, parameter or buffer). */
   protected setCallAttribute(m: ModuleValue, name: string, value: Value, site: CallSite): void {
     const field = m.fields.get(name);

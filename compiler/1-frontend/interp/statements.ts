@@ -76,9 +76,9 @@ export abstract class StatementEvaluator extends FileEvaluator {
       while (TsNode.isParenthesizedExpression(t)) t = t.getExpression();
       if (TsNode.isIdentifier(t)) {
         if (!local.has(t.getText())) scope.assign(t.getText(), poison);
-      } else if (TsNode.isPropertyAccessExpression(t) && t.getExpression().getKind() === SyntaxKind.ThisKeyword && this.phase !== "forward") {
+      } else if (TsNode.isPropertyAccessExpression(t) && t.getExpression().getKind() === SyntaxKind.ThisKeyword) {
         const self = scope.thisValue;
-        if (self instanceof ModuleValue && self.kind === "user") self.fields.set(t.getName(), poison);
+        if (self instanceof ModuleValue && self.kind === "user") this.poisonField(self, t.getName());
       }
     }
   }
