@@ -1306,3 +1306,17 @@ describe("nn.Module() as a container (the diffusion codebases' self.temb = nn.Mo
     expect(first(model("return x;", "x: Tensor<[Batch, 4]>", "temb = new nn.Module(4);"))).toMatch(/nn\.Module\(\) takes no arguments/);
   });
 });
+
+describe("nn.init._calculate_fan_in_and_fan_out (custom layers' reset_parameters, timm's lecun_normal_)", () => {
+  const ctor = (body: string) =>
+    model("return this.conv(x).flatten(1).matmul(this.w);", "x: Tensor<[Batch, 3, 4, 4]>", `conv = new nn.Conv2d(3, 6, 3); w = new nn.Parameter(F.empty(24, 5));\n  constructor() {\n    super();\n    ${body}\n  }`);
+  it("is [size(1), size(0)] times the kernel's elements, as PyTorch's: a bound or std from it initializes", () => {
+    // conv weight [6, 3, 3, 3]: fan_in 3·9 = 27, fan_out 6·9 = 54; w [24, 5]: fan_in 5, fan_out 24
+    const { init } = declared(ctor("const [fanIn, fanOut] = nn.init._calculate_fan_in_and_fan_out(this.conv.weight); nn.init.uniform_(this.conv.bias, -fanIn, fanOut); const [a, b] = nn.init._calculateFanInAndFanOut(this.w); nn.init.normal_(this.w, 0, 1 / Math.sqrt(a * b));"));
+    expect(init.get("conv.bias")).toMatchObject({ kind: "uniform", bound: (27 + 54) / 2, center: (54 - 27) / 2 });
+    expect(init.get("w")).toEqual({ kind: "normal", std: 1 / Math.sqrt(5 * 24) });
+  });
+  it("refuses a tensor of fewer than 2 dims, as PyTorch's ValueError", () => {
+    expect(first(ctor("nn.init._calculate_fan_in_and_fan_out(this.conv.bias);"))).toMatch(/^TSDP\d+ \d+: nn.init._calculate_fan_in_and_fan_out: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got \[6\]/);
+  });
+});
