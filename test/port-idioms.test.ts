@@ -1320,3 +1320,25 @@ describe("nn.init._calculate_fan_in_and_fan_out (custom layers' reset_parameters
     expect(first(ctor("nn.init._calculate_fan_in_and_fan_out(this.conv.bias);"))).toMatch(/^TSDP\d+ \d+: nn.init._calculate_fan_in_and_fan_out: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got \[6\]/);
   });
 });
+
+describe("rows of the batch folded into dim 0, taken by idx + arange(B)·N (DGCNN's get_graph_feature)", () => {
+  // x [B, 2, 3] (2 features of 3 points); each point's 2 nearest other points by a fixed index table
+  const body = `const B = x.size(0); const N = x.size(2);
+    const idx = F.tensor([[[1, 2], [2, 0], [0, 1]]], { dtype: "int32" }).repeat(B, 1, 1).add(F.arange(0, B).view(-1, 1, 1).mul(N)).view(-1);
+    const flat = x.transpose(2, 1).contiguous();
+    return flat.view(B * N, -1).index(idx, ":").view(B, N, 2, 2);`;
+  const src = model(body, "x: Tensor<[Batch, 2, 3]>");
+  it("takes each sample's own rows, as PyTorch's view(B·N, -1)[idx, :] on the whole batch", () => {
+    const x = [0, 1, 2, 10, 11, 12, 100, 101, 102, 110, 111, 112];
+    const [out] = outputs(src, { x: nd([2, 2, 3], x) });
+    // sample 0's point 0 takes points 1 and 2 ([1, 11], [2, 12]); sample 1's point 2 takes 0 and 1
+    expect(out.slice(0, 4)).toEqual([1, 11, 2, 12]);
+    expect(out.slice(20, 24)).toEqual([100, 110, 101, 111]);
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    ${body.replace("return flat", "return flat.tanh()")}\n  }\n}\n`).checked).toBeGreaterThan(0);
+  });
+  it("reports an index that reaches another sample's rows (another device's share), and refuses an index without the batch", () => {
+    const across = model("const B = x.size(0); return x.view(B * 3, -1).index(F.arange(0, B).mul(3).add(3), \":\");", "x: Tensor<[Batch, 3, 2]>");
+    expect(() => outputs(across, { x: nd([2, 3, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) })).toThrow(/index 3 is out of range \[0, 3\)/);
+    expect(first(model("const B = x.size(0); return x.view(B * 3, -1).index(F.tensor([0, 4], { dtype: \"int32\" }), \":\");", "x: Tensor<[Batch, 3, 2]>"))).toMatch(/^TSDP4001 \d+: index: a tensor index takes rows of dim 0 of \[3\*Batch, 2\], the batch/);
+  });
+});

@@ -177,6 +177,7 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
 function advancedRows(t: TensorValue, dim: number, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): { result: TensorValue; rank: number } {
   const shape = t.node.shape;
   if (dim === 0 && isBatchPositions(indices[0], shape[0])) return perSample(t, indices, who, site, em);
+  if (dim === 0 && indices.length === 1 && isBatch(shape[0]) && indices[0].node.shape.some(isBatch)) return foldedRows(t, indices[0], who, site, em);
   const sizes = shape.slice(dim, dim + indices.length);
   if (sizes.some(isBatch))
     fail("shapeMismatch", `${who}: ${indices.length === 1 ? "a tensor index takes rows of" : "tensor indices into"} dim${indices.length === 1 ? ` ${dim}` : `s ${dim}–${dim + indices.length - 1}`} of ${formatShape(shape)}, ${indices.length === 1 ? "" : "one of them "}the batch, which is split across devices; index a fixed-size dim (or pick each sample's rows with F.arange(batch) first)`, site.loc);
@@ -189,6 +190,35 @@ function advancedRows(t: TensorValue, dim: number, indices: TensorValue[], who: 
   const taken = em.tensor("take", [flat, line], { dim, mode: "vector", reported: true }, who, site);
   const result = S.length === 1 ? taken : em.tensor("reshape", [taken], { shape: [...shape.slice(0, dim), ...S, ...shape.slice(dim + indices.length)] }, who, site);
   return { result, rank: S.length };
+}
+
+/**
+ * Rows of a tensor whose dim 0 is the batch folded with c rows per sample ([c·Batch, …], DGCNN's
+ * `x.view(batch_size * num_points, -1)[idx, :]`), taken by an index that has the batch in its own
+ * dim 0 and holds `local + arange(B)·c` (the idx_base idiom: each sample's rows offset by its
+ * position). Each sample's index elements take rows of that sample only: the index minus b·c is a
+ * row of sample b's c, checked to lie in [0, c) — so every device takes from its own share, as a
+ * DataParallel replica computes its idx_base from its own x.size(0). An index that reaches another
+ * sample's rows (which would read another device's share) is reported when the kernel runs.
+ */
+function foldedRows(t: TensorValue, index: TensorValue, who: string, site: CallSite, em: GraphEmitter): { result: TensorValue; rank: number } {
+  const shape = t.node.shape;
+  const c = (shape[0] as { batch: number }).batch;
+  const S = index.node.shape;
+  const a = S[0];
+  if (!isBatch(a) || S.slice(1).some(isBatch))
+    fail("shapeMismatch", `${who}: an index into dim 0 of ${formatShape(shape)} (the batch folded with ${c} rows per sample) must have the batch in its first dim only, as idx + arange(B).view(-1, 1, …)·${c} has, got ${formatShape(S)}`, site.loc);
+  // per sample: m = a's multiple times the other dims' elements
+  const m = a.batch * (S.slice(1) as number[]).reduce((p, q) => p * q, 1);
+  const rest = shape.slice(1);
+  const bases = em.tensor("mul", [em.tensor("reshape", [em.tensor("arange_int", [], { start: 0, step: 1, length: batchTimes(1) }, who, site)], { shape: [batchTimes(1), 1] }, who, site), em.constant(c, site)], {}, who, site);
+  const perSample = em.tensor("reshape", [index], { shape: [batchTimes(1), m] }, who, site);
+  const local = em.tensor("index_check", [em.tensor("sub", [perSample, bases], {}, who, site)], { limit: c, what: `${who} (each sample's rows of the batch folded with ${c} rows per sample)` }, who, site);
+  const viewed = em.tensor("reshape", [t], { shape: [batchTimes(1), c, ...rest] }, who, site);
+  const column = rest.length ? em.tensor("reshape", [local], { shape: [batchTimes(1), m, ...rest.map(() => 1)] }, who, site) : local;
+  const spread = rest.length ? em.tensor("expand", [column], { shape: [batchTimes(1), m, ...rest] }, who, site) : column;
+  const taken = em.tensor("take", [viewed, spread], { dim: 1, mode: "elementwise", reported: true }, who, site);
+  return { result: em.tensor("reshape", [taken], { shape: [...S, ...rest] }, who, site), rank: S.length };
 }
 
 /** Index tensors expanded to their broadcast shape (PyTorch's rule for indices used together). */
