@@ -1342,3 +1342,21 @@ describe("rows of the batch folded into dim 0, taken by idx + arange(B)·N (DGCN
     expect(first(model("const B = x.size(0); return x.view(B * 3, -1).index(F.tensor([0, 4], { dtype: \"int32\" }), \":\");", "x: Tensor<[Batch, 3, 2]>"))).toMatch(/^TSDP4001 \d+: index: a tensor index takes rows of dim 0 of \[3\*Batch, 2\], the batch/);
   });
 });
+
+describe("x[mask] = y[mask] with a mask of data (PointNet++'s farthest_point_sample and query_ball_point)", () => {
+  it("writes y's elements where the mask is true, as PyTorch's (a mask over x's first dims takes whole rows)", () => {
+    const x = [1, -2, 3, -4, -5, 6, 7, -8];
+    const flip = model("const y = x.mul(-1); const mask = x.gt(0); const z = x.clone(); z[mask] = y[mask]; const w = x.clone(); w.indexPut_([mask], y.index(mask)); return [z, w];", "x: Tensor<[Batch, 4]>");
+    const [z, w] = outputs(flip, { x: nd([2, 4], x) });
+    expect(z).toEqual(x.map((v) => -Math.abs(v)));
+    expect(w).toEqual(z);
+    // rows: mask [B, 2] over x [B, 2, 2]; int32 tensors keep their dtype (group_idx[mask] = group_first[mask])
+    const rows = model("const mask = x.sum(-1).gt(0); const ids = F.arange(4, { dtype: \"int32\" }).view(1, 2, 2).repeat(x.size(0), 1, 1); const first = ids.index(\":\", \":\", 0).unsqueeze(-1).repeat(1, 1, 2); ids[mask] = first[mask]; return ids.float().add(x.mul(0));", "x: Tensor<[Batch, 2, 2]>");
+    expect(outputs(rows, { x: nd([1, 2, 2], [1, 1, -1, -1]) })[0]).toEqual([0, 0, 2, 3]);
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) {\n    const y = x.tanh(); const mask = x.gt(0.1); const z = x.mul(2); z[mask] = y[mask]; return z;\n  }\n}\n`).checked).toBeGreaterThan(0);
+  });
+  it("refuses y[mask] read any other way, and a write through another mask, saying what to write", () => {
+    expect(first(model("return x.index(x.gt(0)).sum();", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3003 \d+: index: a tensor index must be an int32 tensor .*x\[mask\] = y\[mask\] through the same mask is taken/);
+    expect(first(model("const z = x.clone(); z[x.gt(0)] = x.index(x.lt(0)); return z;", "x: Tensor<[Batch, 4]>"))).toMatch(/x\[mask\] = y\[other\] writes another mask's selection.*F\.where\(mask, y, x\)/);
+  });
+});

@@ -15,6 +15,7 @@ import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { modeOf } from "../module-modes.ts";
 import { indexTensor } from "../joins.ts";
 import { indexWith } from "../indexing.ts";
+import { maskedCopy } from "../masked-selections.ts";
 import { claimCaptured, inPlaceMethod, markCaptured } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
 import { distributionProperty } from "../distributions.ts";
@@ -754,6 +755,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // index_put_, which counts a negative index from the end
     if (key instanceof TensorValue && key.node.dtype === "i32") return inPlace(obj, "indexPut_", [[key], value]);
     if (key instanceof TensorValue && key.node.dtype === "f32") {
+      // x[mask] = y[mask]: y's elements where the mask is true (masked-selections.ts)
+      const copied = maskedCopy(obj, key, value, "x[mask] = v", site, this.em);
+      if (copied) return inPlace(obj, "copy_", [copied]);
       if (typeof value === "number" || value.node.shape.length === 0) return inPlace(obj, "maskedFill_", [key, value]);
       return void fail("unsupportedSyntax", `x[mask] = v takes a number or a 0-dim tensor (PyTorch's v must fill the mask's selected elements, a count known only at run time); for a tensor of x's shape write x.copy_(F.where(mask, v, x))`, site.loc);
     }
