@@ -1068,6 +1068,8 @@ export namespace nn {
     /** The direct child modules, in assignment order. */
     children(): Module[];
     namedChildren(): [string, Module][];
+    /** PyTorch's self._modules: the direct children by name, in assignment order (a copy). */
+    readonly _modules: Map<string, any>;
     /**
      * Every parameter (not buffers), each tensor once, in the state_dict's order: in a constructor a
      * handle for nn.init (`for (const p of this.parameters()) nn.init.normal_(p, 0, 0.02)`), in forward its tensor.

@@ -1360,3 +1360,11 @@ describe("x[mask] = y[mask] with a mask of data (PointNet++'s farthest_point_sam
     expect(first(model("const z = x.clone(); z[x.gt(0)] = x.index(x.lt(0)); return z;", "x: Tensor<[Batch, 4]>"))).toMatch(/x\[mask\] = y\[other\] writes another mask's selection.*F\.where\(mask, y, x\)/);
   });
 });
+
+describe("self._modules (LeViT's Linear_BN: `l, bn = self._modules.values()`)", () => {
+  it("is the children by name in registration order, as a Map", () => {
+    const cls = `class LinearBN extends nn.Sequential {\n  constructor() { super(); this.addModule("c", new nn.Linear(2, 2, { bias: false })); this.addModule("s", new Scale()); }\n  forward(x: Tensor) { const [l, s] = this._modules.values(); return s(l(x)).add([...this._modules.keys()].length); }\n}\nclass Scale extends nn.Module { forward(x: Tensor) { return x.mul(3); } }\n`;
+    const src = `${header}${cls}export class M extends nn.Module {\n  lb = new LinearBN();\n  constructor() { super(); nn.init.eye_(this.lb.c.weight); }\n  forward(x: Tensor<[Batch, 2]>) { return this.lb(x); }\n}\n`;
+    expect(outputs(src, { x: nd([1, 2], [1, -2]) })[0]).toEqual([5, -4]);
+  });
+});

@@ -417,6 +417,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
+    // PyTorch's self._modules (LeViT's `l, bn = self._modules.values()`): the children by name in
+    // registration order, as a Map (keys(), values(), entries(), get); a copy, as named_children's
+    if (name === "_modules") {
+      const children = new CollectionValue("Map");
+      for (const [key, child] of namedChildren(m)) children.entries.set(key, child);
+      return children;
+    }
     if (name === "forward" && m.forward) {
       const forward = new BuiltinFunction(`${m.typeName}.forward`, (args, s) => this.callModule(m, args, s));
       this.moduleForwards.set(forward, m);
