@@ -1368,3 +1368,19 @@ describe("self._modules (LeViT's Linear_BN: `l, bn = self._modules.values()`)", 
     expect(outputs(src, { x: nd([1, 2], [1, -2]) })[0]).toEqual([5, -4]);
   });
 });
+
+describe("plain attributes set on any module from outside (YOLOv5's parse_model: m_.i, m_.f, m_.type, m_.np = …)", () => {
+  it("a built-in layer or container keeps a number, string, boolean or array of them, which forward reads", () => {
+    const src = model(
+      "let y = x;\n    for (const m of this.layers) y = m.f === -1 ? m(y) : m(y).mul(m.f.length);\n    return y.add(this.layers[0].i).add(this.layers[1].tag.length);",
+      "x: Tensor<[Batch, 2]>",
+      "layers = new nn.Sequential(new nn.Identity(), new nn.ReLU());\n  constructor() {\n    super();\n    const [a, b] = [...this.layers];\n    [a.i, a.f, a.tag] = [5, -1, \"x\"];\n    [b.i, b.f, b.tag] = [6, [0, -1, 2], \"relu\"];\n  }",
+    );
+    // relu(x)·3 + 5 + 4
+    expect(outputs(src, { x: nd([1, 2], [1, -2]) })[0]).toEqual([12, 9]);
+  });
+  it("refuses a tensor or module attribute on a built-in layer, saying what it takes", () => {
+    const src = model("return this.l(x);", "x: Tensor<[Batch, 2]>", "l = new nn.ReLU();\n  constructor() { super(); this.l.extra = F.ones(2); }");
+    expect(first(src)).toMatch(/cannot set 'extra' on nn\.ReLU: a built-in layer takes plain attributes \(numbers, strings, booleans and arrays of them\)/);
+  });
+});

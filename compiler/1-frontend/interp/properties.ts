@@ -705,7 +705,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if ((value instanceof LayerParamRef || value instanceof ParameterValue) && (obj.kind === "layer" || (obj.isLayer && obj.params.some((p) => p.local === name || p.local === snake(name))))) return tieParameter(obj, name, value, site);
       if (obj.config && Object.hasOwn(obj.config, name))
         fail("unsupportedSyntax", `${obj.typeName}.${name} is a setting of the layer, fixed when it is constructed; pass it to the constructor`, site.loc);
-      if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}`, site.loc);
+      // YOLOv5's parse_model `m_.i, m_.f, m_.type, m_.np = i, f, t, np`: PyTorch's Module.__setattr__
+      // keeps a plain value as an attribute of any module, built-in layers and containers too
+      if (obj.kind !== "user" && isPlainAttribute(value)) {
+        obj.fields.set(name, value);
+        return;
+      }
+      if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}: a built-in layer takes plain attributes (numbers, strings, booleans and arrays of them), not ${describe(value)}`, site.loc);
       // reported, and the field still set, so that its uses in forward do not fail again
       const nameAt = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
       if (value instanceof ModuleValue || value instanceof ParameterValue) this.diags.recover(() => checkLayerName(name, "a layer", nameAt), undefined);
@@ -801,6 +807,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (typeof key === "string" || typeof key === "number") return this.getProperty(obj, String(key), site);
     return fail("wrongArgumentType", `cannot index with ${describe(key)}`, site.loc);
   }
+}
+
+/** A value any module may hold as an attribute of its own: no module, parameter or tensor (which registration would have to see). */
+function isPlainAttribute(v: Value): boolean {
+  return typeof v === "number" || typeof v === "string" || typeof v === "boolean" || (Array.isArray(v) && v.every(isPlainAttribute));
 }
 
 /**
