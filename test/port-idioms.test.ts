@@ -1384,3 +1384,19 @@ describe("plain attributes set on any module from outside (YOLOv5's parse_model:
     expect(first(src)).toMatch(/cannot set 'extra' on nn\.ReLU: a built-in layer takes plain attributes \(numbers, strings, booleans and arrays of them\)/);
   });
 });
+
+describe("scatter_add_ into the batch folded into dim 0 (EGNN's unsorted_segment_sum over edges offset by i·n_nodes)", () => {
+  it("sums each sample's messages into its own rows, as PyTorch's on the whole batch", () => {
+    // 2 nodes per graph, edges 0→1 and 1→0 (rows [1, 0]); messages m = x·10 + edge position
+    const body = `const B = x.size(0); const h = x.view(B * 2, -1);
+    const row = F.tensor([[1, 0]], { dtype: "int32" }).add(F.arange(B).view(-1, 1).mul(2)).view(-1);
+    const msg = h.index(row).mul(10);
+    const out = h.newFull([B * 2, 3], 0);
+    out.scatterAdd_(0, row.unsqueeze(-1).expand(-1, 3), msg);
+    return out.add(h).view(B, 6);`;
+    const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    // node 0 receives node 1's message sent back to it: out[r] = h[r] + 10·h[r] (row r's edge reads row r and writes row r)
+    expect(outputs(model(body, "x: Tensor<[Batch, 2, 3]>"), { x: nd([2, 2, 3], x) })[0]).toEqual(x.map((v) => 11 * v));
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    ${body.replace(".mul(10)", ".tanh()")}\n  }\n}\n`).checked).toBeGreaterThan(0);
+  });
+});

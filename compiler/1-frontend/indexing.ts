@@ -8,6 +8,7 @@ import { constantValues } from "./known-values.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
 import { deferredSelection, maskedCopy } from "./masked-selections.ts";
+import { sampleLocalRows } from "./folded-batch.ts";
 
 // PyTorch's basic indexing, which TypeScript has no syntax for: x[..., ::2] (rotary embeddings'
 // even and odd features), x[:, -1] (a sequence's last step), x[:, None] (a new dim), x[:, :T]
@@ -202,28 +203,18 @@ function advancedRows(t: TensorValue, dim: number, indices: TensorValue[], who: 
 
 /**
  * Rows of a tensor whose dim 0 is the batch folded with c rows per sample ([c·Batch, …], DGCNN's
- * `x.view(batch_size * num_points, -1)[idx, :]`), taken by an index that has the batch in its own
- * dim 0 and holds `local + arange(B)·c` (the idx_base idiom: each sample's rows offset by its
- * position). Each sample's index elements take rows of that sample only: the index minus b·c is a
- * row of sample b's c, checked to lie in [0, c) — so every device takes from its own share, as a
- * DataParallel replica computes its idx_base from its own x.size(0). An index that reaches another
- * sample's rows (which would read another device's share) is reported when the kernel runs.
+ * `x.view(batch_size * num_points, -1)[idx, :]`), taken by an index that holds `local + arange(B)·c`:
+ * each sample's own rows (folded-batch.ts), a gather along dim 1 of x viewed [Batch, c, …].
  */
 function foldedRows(t: TensorValue, index: TensorValue, who: string, site: CallSite, em: GraphEmitter): { result: TensorValue; rank: number } {
   const shape = t.node.shape;
   const c = (shape[0] as { batch: number }).batch;
   const S = index.node.shape;
-  const a = S[0];
-  if (!isBatch(a) || S.slice(1).some(isBatch))
-    fail("shapeMismatch", `${who}: an index into dim 0 of ${formatShape(shape)} (the batch folded with ${c} rows per sample) must have the batch in its first dim only, as idx + arange(B).view(-1, 1, …)·${c} has, got ${formatShape(S)}`, site.loc);
-  // per sample: m = a's multiple times the other dims' elements
-  const m = a.batch * (S.slice(1) as number[]).reduce((p, q) => p * q, 1);
+  const local = sampleLocalRows(index, c, who, site, em);
+  const m = (local.node.shape.slice(1) as number[]).reduce((p, q) => p * q, 1);
   const rest = shape.slice(1);
-  const bases = em.tensor("mul", [em.tensor("reshape", [em.tensor("arange_int", [], { start: 0, step: 1, length: batchTimes(1) }, who, site)], { shape: [batchTimes(1), 1] }, who, site), em.constant(c, site)], {}, who, site);
-  const perSample = em.tensor("reshape", [index], { shape: [batchTimes(1), m] }, who, site);
-  const local = em.tensor("index_check", [em.tensor("sub", [perSample, bases], {}, who, site)], { limit: c, what: `${who} (each sample's rows of the batch folded with ${c} rows per sample)` }, who, site);
   const viewed = em.tensor("reshape", [t], { shape: [batchTimes(1), c, ...rest] }, who, site);
-  const column = rest.length ? em.tensor("reshape", [local], { shape: [batchTimes(1), m, ...rest.map(() => 1)] }, who, site) : local;
+  const column = em.tensor("reshape", [local], { shape: [batchTimes(1), m, ...rest.map(() => 1)] }, who, site);
   const spread = rest.length ? em.tensor("expand", [column], { shape: [batchTimes(1), m, ...rest] }, who, site) : column;
   const taken = em.tensor("take", [viewed, spread], { dim: 1, mode: "elementwise", reported: true }, who, site);
   return { result: em.tensor("reshape", [taken], { shape: [...S, ...rest] }, who, site), rank: S.length };
