@@ -1340,6 +1340,8 @@ describe("rows of the batch folded into dim 0, taken by idx + arange(B)·N (DGCN
     const across = model("const B = x.size(0); return x.view(B * 3, -1).index(F.arange(0, B).mul(3).add(3), \":\");", "x: Tensor<[Batch, 3, 2]>");
     expect(() => outputs(across, { x: nd([2, 3, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) })).toThrow(/index 3 is out of range \[0, 3\)/);
     expect(first(model("const B = x.size(0); return x.view(B * 3, -1).index(F.tensor([0, 4], { dtype: \"int32\" }), \":\");", "x: Tensor<[Batch, 3, 2]>"))).toMatch(/^TSDP4001 \d+: index: a tensor index takes rows of dim 0 of \[3\*Batch, 2\], the batch/);
+    // one row per sample: an index of data names another sample's row (mixup's x[randperm(B)]), refused where written
+    expect(first(model("return x.index(x.select(1, 0).abs().int(), \":\");", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP4001 \d+: index: a tensor index takes rows of dim 0 of \[Batch, 2\], the batch/);
   });
 });
 

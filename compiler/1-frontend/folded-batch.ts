@@ -9,9 +9,13 @@ import type { CallSite, TensorValue } from "./values.ts";
 // so each device reads and writes its own share, as a DataParallel replica computes its offsets from
 // its own x.size(0). An index that reaches another sample's rows is reported when the kernel runs.
 
-/** The batch's coefficient c of a dim c·Batch, or undefined for a fixed-size dim. */
+/**
+ * The rows per sample c of a dim c·Batch with c ≥ 2, or undefined. With one row per sample an index
+ * of data could only name the sample's own row (x[arange(B)]) or another's (mixup's x[randperm(B)],
+ * which pairs samples across devices): refused where it is written, not when the kernel runs.
+ */
 export function foldedRowsPerSample(d: Dim): number | undefined {
-  return isBatch(d) ? d.batch : undefined;
+  return isBatch(d) && d.batch > 1 ? d.batch : undefined;
 }
 
 /**

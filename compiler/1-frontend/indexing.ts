@@ -8,7 +8,7 @@ import { constantValues } from "./known-values.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
 import { deferredSelection, maskedCopy } from "./masked-selections.ts";
-import { sampleLocalRows } from "./folded-batch.ts";
+import { foldedRowsPerSample, sampleLocalRows } from "./folded-batch.ts";
 
 // PyTorch's basic indexing, which TypeScript has no syntax for: x[..., ::2] (rotary embeddings'
 // even and odd features), x[:, -1] (a sequence's last step), x[:, None] (a new dim), x[:, :T]
@@ -186,7 +186,7 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
 function advancedRows(t: TensorValue, dim: number, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): { result: TensorValue; rank: number } {
   const shape = t.node.shape;
   if (dim === 0 && isBatchPositions(indices[0], shape[0])) return perSample(t, indices, who, site, em);
-  if (dim === 0 && indices.length === 1 && isBatch(shape[0]) && indices[0].node.shape.some(isBatch)) return foldedRows(t, indices[0], who, site, em);
+  if (dim === 0 && indices.length === 1 && foldedRowsPerSample(shape[0]) !== undefined && indices[0].node.shape.some(isBatch)) return foldedRows(t, indices[0], who, site, em);
   const sizes = shape.slice(dim, dim + indices.length);
   if (sizes.some(isBatch))
     fail("shapeMismatch", `${who}: ${indices.length === 1 ? "a tensor index takes rows of" : "tensor indices into"} dim${indices.length === 1 ? ` ${dim}` : `s ${dim}–${dim + indices.length - 1}`} of ${formatShape(shape)}, ${indices.length === 1 ? "" : "one of them "}the batch, which is split across devices; index a fixed-size dim (or pick each sample's rows with F.arange(batch) first)`, site.loc);
