@@ -1072,6 +1072,8 @@ export namespace nn {
     /** The direct child modules, in assignment order. */
     children(): Module[];
     namedChildren(): [string, Module][];
+    /** PyTorch's self._modules: the direct children by name, in assignment order (a copy). */
+    readonly _modules: Map<string, any>;
     /**
      * Every parameter (not buffers), each tensor once, in the state_dict's order: in a constructor a
      * handle for nn.init (`for (const p of this.parameters()) nn.init.normal_(p, 0, 0.02)`), in forward its tensor.
@@ -2165,6 +2167,11 @@ export namespace nn {
     function dirac_(tensor: Tensor, groups?: number): Tensor;
     /** PyTorch's recommended gain for a nonlinearity (param: leaky_relu's negative slope, 0.01 by default) */
     function calculate_gain(nonlinearity: Nonlinearity, param?: number | null): number;
+    /**
+     * [fan_in, fan_out] of a weight: dims 1 and 0, each times the product of dims 2…; private in torch,
+     * but what custom layers' reset_parameters (`bound = 1 / Math.sqrt(fanIn)`) and timm's lecun_normal_ call.
+     */
+    function _calculate_fan_in_and_fan_out(tensor: Tensor): [number, number];
     // the same functions in the model language's camelCase
     const xavierUniform_: typeof xavier_uniform_;
     const xavierNormal_: typeof xavier_normal_;
@@ -2172,6 +2179,7 @@ export namespace nn {
     const kaimingNormal_: typeof kaiming_normal_;
     const truncNormal_: typeof trunc_normal_;
     const calculateGain: typeof calculate_gain;
+    const _calculateFanInAndFanOut: typeof _calculate_fan_in_and_fan_out;
   }
 
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch, or by the keys of an object (PyTorch's OrderedDict). */

@@ -11,6 +11,7 @@ import { runReference } from "../compiler/reference/interpret.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
 import { gradCheck } from "./gradcheck.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+import { generate } from "../compiler/pipeline.ts";
 
 const model = (fields: string, forward: string, before = "") =>
   `${header}${before}\nexport class M extends nn.Module {\n  ${fields}\n  forward(x: Tensor<[Batch, 4]>) {\n    ${forward}\n  }\n}\n`;
@@ -282,5 +283,20 @@ export class M extends nn.Module {
     const { graph } = lowerSource(held("conv = new nn.Conv2d(2, 2, 1);\n  bn = new nn.BatchNorm2d(2);", "this.conv.eval();\n    for (const p of this.conv.parameters()) p.requiresGrad = false;", "return this.bn(this.conv(x));"));
     expect(graph.params.map((p) => p.attrs.name)).toEqual(["bn.weight", "bn.bias"]);
     expect(graph.heldModes).toEqual({ conv: "eval" });
+  });
+});
+
+describe("a draw under this.training changed in place (LeViT's Residual: torch.rand(…).ge_(drop))", () => {
+  it("draws in train mode only: an eval call leaves the draw counter, as PyTorch's eval never reaches it", () => {
+    const draws = (body: string) => {
+      const src = `${header}export class M extends nn.Module {\n  drop = 0.1;\n  forward(x: Tensor<[Batch, 4]>) {\n    ${body}\n  }\n}\n`;
+      const cu = generate("model.ts", { target: "cpu", lowered: lowerSource(src), tune: false }).generated.cu;
+      return Number(/\.forward = \{[^}]*\.draws = (\d)/.exec(cu)?.[1]);
+    };
+    // 1: TSDP_DRAWS_IN_TRAIN_MODE; the in-place form left a dead merge of the temporary that read the draw in eval (2)
+    expect(draws("if (this.training && this.drop > 0) return x.add(x.mul(F.rand(x.size(0), 1).ge_(this.drop).div(1 - this.drop).detach()));\n    return x.add(x);")).toBe(1);
+    expect(draws("if (this.training) return x.mul(F.rand(x.size(0), 1).ge(this.drop));\n    return x;")).toBe(1);
+    // a draw forward uses in eval too still counts there
+    expect(draws("return x.mul(F.rand(x.size(0), 1).ge_(this.drop));")).toBe(2);
   });
 });

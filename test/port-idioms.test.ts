@@ -1363,3 +1363,99 @@ describe("an attribute of the port's own on a tensor (the time-series codebases'
     expect(first(ctor("const pe = F.ones(2); (pe as any).view = 1; this.registerBuffer('pe', pe);"))).toMatch(/^TSDP2001 \d+: cannot set 'view' on a tensor/);
   });
 });
+
+describe("nn.init._calculate_fan_in_and_fan_out (custom layers' reset_parameters, timm's lecun_normal_)", () => {
+  const ctor = (body: string) =>
+    model("return this.conv(x).flatten(1).matmul(this.w);", "x: Tensor<[Batch, 3, 4, 4]>", `conv = new nn.Conv2d(3, 6, 3); w = new nn.Parameter(F.empty(24, 5));\n  constructor() {\n    super();\n    ${body}\n  }`);
+  it("is [size(1), size(0)] times the kernel's elements, as PyTorch's: a bound or std from it initializes", () => {
+    // conv weight [6, 3, 3, 3]: fan_in 3·9 = 27, fan_out 6·9 = 54; w [24, 5]: fan_in 5, fan_out 24
+    const { init } = declared(ctor("const [fanIn, fanOut] = nn.init._calculate_fan_in_and_fan_out(this.conv.weight); nn.init.uniform_(this.conv.bias, -fanIn, fanOut); const [a, b] = nn.init._calculateFanInAndFanOut(this.w); nn.init.normal_(this.w, 0, 1 / Math.sqrt(a * b));"));
+    expect(init.get("conv.bias")).toMatchObject({ kind: "uniform", bound: (27 + 54) / 2, center: (54 - 27) / 2 });
+    expect(init.get("w")).toEqual({ kind: "normal", std: 1 / Math.sqrt(5 * 24) });
+  });
+  it("refuses a tensor of fewer than 2 dims, as PyTorch's ValueError", () => {
+    expect(first(ctor("nn.init._calculate_fan_in_and_fan_out(this.conv.bias);"))).toMatch(/^TSDP\d+ \d+: nn.init._calculate_fan_in_and_fan_out: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got \[6\]/);
+  });
+});
+
+describe("rows of the batch folded into dim 0, taken by idx + arange(B)·N (DGCNN's get_graph_feature)", () => {
+  // x [B, 2, 3] (2 features of 3 points); each point's 2 nearest other points by a fixed index table
+  const body = `const B = x.size(0); const N = x.size(2);
+    const idx = F.tensor([[[1, 2], [2, 0], [0, 1]]], { dtype: "int32" }).repeat(B, 1, 1).add(F.arange(0, B).view(-1, 1, 1).mul(N)).view(-1);
+    const flat = x.transpose(2, 1).contiguous();
+    return flat.view(B * N, -1).index(idx, ":").view(B, N, 2, 2);`;
+  const src = model(body, "x: Tensor<[Batch, 2, 3]>");
+  it("takes each sample's own rows, as PyTorch's view(B·N, -1)[idx, :] on the whole batch", () => {
+    const x = [0, 1, 2, 10, 11, 12, 100, 101, 102, 110, 111, 112];
+    const [out] = outputs(src, { x: nd([2, 2, 3], x) });
+    // sample 0's point 0 takes points 1 and 2 ([1, 11], [2, 12]); sample 1's point 2 takes 0 and 1
+    expect(out.slice(0, 4)).toEqual([1, 11, 2, 12]);
+    expect(out.slice(20, 24)).toEqual([100, 110, 101, 111]);
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    ${body.replace("return flat", "return flat.tanh()")}\n  }\n}\n`).checked).toBeGreaterThan(0);
+  });
+  it("reports an index that reaches another sample's rows (another device's share), and refuses an index without the batch", () => {
+    const across = model("const B = x.size(0); return x.view(B * 3, -1).index(F.arange(0, B).mul(3).add(3), \":\");", "x: Tensor<[Batch, 3, 2]>");
+    expect(() => outputs(across, { x: nd([2, 3, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]) })).toThrow(/index 3 is out of range \[0, 3\)/);
+    expect(first(model("const B = x.size(0); return x.view(B * 3, -1).index(F.tensor([0, 4], { dtype: \"int32\" }), \":\");", "x: Tensor<[Batch, 3, 2]>"))).toMatch(/^TSDP4001 \d+: index: a tensor index takes rows of dim 0 of \[3\*Batch, 2\], the batch/);
+    // one row per sample: an index of data names another sample's row (mixup's x[randperm(B)]), refused where written
+    expect(first(model("return x.index(x.select(1, 0).abs().int(), \":\");", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP4001 \d+: index: a tensor index takes rows of dim 0 of \[Batch, 2\], the batch/);
+  });
+});
+
+describe("x[mask] = y[mask] with a mask of data (PointNet++'s farthest_point_sample and query_ball_point)", () => {
+  it("writes y's elements where the mask is true, as PyTorch's (a mask over x's first dims takes whole rows)", () => {
+    const x = [1, -2, 3, -4, -5, 6, 7, -8];
+    const flip = model("const y = x.mul(-1); const mask = x.gt(0); const z = x.clone(); z[mask] = y[mask]; const w = x.clone(); w.indexPut_([mask], y.index(mask)); return [z, w];", "x: Tensor<[Batch, 4]>");
+    const [z, w] = outputs(flip, { x: nd([2, 4], x) });
+    expect(z).toEqual(x.map((v) => -Math.abs(v)));
+    expect(w).toEqual(z);
+    // rows: mask [B, 2] over x [B, 2, 2]; int32 tensors keep their dtype (group_idx[mask] = group_first[mask])
+    const rows = model("const mask = x.sum(-1).gt(0); const ids = F.arange(4, { dtype: \"int32\" }).view(1, 2, 2).repeat(x.size(0), 1, 1); const first = ids.index(\":\", \":\", 0).unsqueeze(-1).repeat(1, 1, 2); ids[mask] = first[mask]; return ids.float().add(x.mul(0));", "x: Tensor<[Batch, 2, 2]>");
+    expect(outputs(rows, { x: nd([1, 2, 2], [1, 1, -1, -1]) })[0]).toEqual([0, 0, 2, 3]);
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) {\n    const y = x.tanh(); const mask = x.gt(0.1); const z = x.mul(2); z[mask] = y[mask]; return z;\n  }\n}\n`).checked).toBeGreaterThan(0);
+  });
+  it("refuses y[mask] read any other way, and a write through another mask, saying what to write", () => {
+    expect(first(model("return x.index(x.gt(0)).sum();", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3003 \d+: index: a tensor index must be an int32 tensor .*x\[mask\] = y\[mask\] through the same mask is taken/);
+    expect(first(model("const z = x.clone(); z[x.gt(0)] = x.index(x.lt(0)); return z;", "x: Tensor<[Batch, 4]>"))).toMatch(/x\[mask\] = y\[other\] writes another mask's selection.*F\.where\(mask, y, x\)/);
+  });
+});
+
+describe("self._modules (LeViT's Linear_BN: `l, bn = self._modules.values()`)", () => {
+  it("is the children by name in registration order, as a Map", () => {
+    const cls = `class LinearBN extends nn.Sequential {\n  constructor() { super(); this.addModule("c", new nn.Linear(2, 2, { bias: false })); this.addModule("s", new Scale()); }\n  forward(x: Tensor) { const [l, s] = this._modules.values(); return s(l(x)).add([...this._modules.keys()].length); }\n}\nclass Scale extends nn.Module { forward(x: Tensor) { return x.mul(3); } }\n`;
+    const src = `${header}${cls}export class M extends nn.Module {\n  lb = new LinearBN();\n  constructor() { super(); nn.init.eye_(this.lb.c.weight); }\n  forward(x: Tensor<[Batch, 2]>) { return this.lb(x); }\n}\n`;
+    expect(outputs(src, { x: nd([1, 2], [1, -2]) })[0]).toEqual([5, -4]);
+  });
+});
+
+describe("plain attributes set on any module from outside (YOLOv5's parse_model: m_.i, m_.f, m_.type, m_.np = …)", () => {
+  it("a built-in layer or container keeps a number, string, boolean or array of them, which forward reads", () => {
+    const src = model(
+      "let y = x;\n    for (const m of this.layers) y = m.f === -1 ? m(y) : m(y).mul(m.f.length);\n    return y.add(this.layers[0].i).add(this.layers[1].tag.length);",
+      "x: Tensor<[Batch, 2]>",
+      "layers = new nn.Sequential(new nn.Identity(), new nn.ReLU());\n  constructor() {\n    super();\n    const [a, b] = [...this.layers];\n    [a.i, a.f, a.tag] = [5, -1, \"x\"];\n    [b.i, b.f, b.tag] = [6, [0, -1, 2], \"relu\"];\n  }",
+    );
+    // relu(x)·3 + 5 + 4
+    expect(outputs(src, { x: nd([1, 2], [1, -2]) })[0]).toEqual([12, 9]);
+  });
+  it("refuses a tensor or module attribute on a built-in layer, saying what it takes", () => {
+    const src = model("return this.l(x);", "x: Tensor<[Batch, 2]>", "l = new nn.ReLU();\n  constructor() { super(); this.l.extra = F.ones(2); }");
+    expect(first(src)).toMatch(/cannot set 'extra' on nn\.ReLU: a built-in layer takes plain attributes \(numbers, strings, booleans and arrays of them\)/);
+  });
+});
+
+describe("scatter_add_ into the batch folded into dim 0 (EGNN's unsorted_segment_sum over edges offset by i·n_nodes)", () => {
+  it("sums each sample's messages into its own rows, as PyTorch's on the whole batch", () => {
+    // 2 nodes per graph, edges 0→1 and 1→0 (rows [1, 0]); messages m = x·10 + edge position
+    const body = `const B = x.size(0); const h = x.view(B * 2, -1);
+    const row = F.tensor([[1, 0]], { dtype: "int32" }).add(F.arange(B).view(-1, 1).mul(2)).view(-1);
+    const msg = h.index(row).mul(10);
+    const out = h.newFull([B * 2, 3], 0);
+    out.scatterAdd_(0, row.unsqueeze(-1).expand(-1, 3), msg);
+    return out.add(h).view(B, 6);`;
+    const x = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12];
+    // node 0 receives node 1's message sent back to it: out[r] = h[r] + 10·h[r] (row r's edge reads row r and writes row r)
+    expect(outputs(model(body, "x: Tensor<[Batch, 2, 3]>"), { x: nd([2, 2, 3], x) })[0]).toEqual(x.map((v) => 11 * v));
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    ${body.replace(".mul(10)", ".tanh()")}\n  }\n}\n`).checked).toBeGreaterThan(0);
+  });
+});

@@ -847,7 +847,7 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     for (const mask of ["x.t()[F.tensor([1, 0, 1, 0, 0]).gt(0)]", "x.t()[F.tensor([1, 0, 1, 0, 0, 1, 1]).gt(0)]", "x.index(':', F.tensor([0, 1, 1]).gt(0))"])
       expect(first(model(`return ${mask};`, "x: Tensor<[Batch, 6]>"))).toMatch(/^TSDP\d+ 5: (x\[index\]|index): the mask has [357] values and dim [01] of \[(6, Batch|Batch, 6)\] has 6 rows; a bool mask holds one value per row \(PyTorch raises an IndexError\)$/);
     expect(first(model("const t = x.view(-1, 2);\n    return t[t.index(':', 0).gt(0)];", "x: Tensor<[Batch, 6]>"))).toMatch(
-      /^TSDP3003 6: x\[index\]: a tensor index must be an int32 tensor .* got float32 \[3\*Batch\] \(a mask of 0\/1 floats selects a data-dependent count: .* y\.add\(expert\(x\)\.mul\(mask\.unsqueeze\(-1\)\)\)\)$/,
+      /^TSDP3003 6: x\[index\]: a tensor index must be an int32 tensor .* got float32 \[3\*Batch\] \(a mask of 0\/1 floats selects a data-dependent count: .* y\.add\(expert\(x\)\.mul\(mask\.unsqueeze\(-1\)\)\)\); x\[mask\] = y\[mask\] through the same mask is taken \(F\.where\(mask, y, x\)\)$/,
     );
   });
 

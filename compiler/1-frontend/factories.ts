@@ -807,6 +807,17 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
         return gains[b.nonlinearity as keyof typeof gains](b.param ?? 0.01);
       }),
     ],
+    // nn.init._calculate_fan_in_and_fan_out(w): private in torch but what custom layers' reset_parameters
+    // (`bound = 1 / math.sqrt(fan_in)`) and timm's variance_scaling_ / lecun_normal_ call; a shape query
+    [
+      "_calculate_fan_in_and_fan_out",
+      new BuiltinFunction("nn.init._calculate_fan_in_and_fan_out", (args, site) => {
+        const who = "nn.init._calculate_fan_in_and_fan_out";
+        const b = bindArgs(who, [p], args, site);
+        const { fanIn, fanOut } = fanInOut(staticShapeOf(b.tensor, who, locOfArg(b, "tensor", site)), who, locOfArg(b, "tensor", site));
+        return [fanIn, fanOut];
+      }),
+    ],
     // a (semi-)orthogonal matrix times gain (RL ports' layer_init, recurrent weights): rows the first dim
     [
       "orthogonal_",
@@ -874,7 +885,8 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
     ],
   ]);
   // PyTorch's names (kaiming_normal_), and the model language's camelCase for them (kaimingNormal_)
-  for (const [name, f] of [...members]) if (/[a-z]_[a-z]/.test(name)) members.set(name.replace(/_([a-z])/g, (_, c: string) => c.toUpperCase()), f);
+  // (a leading underscore, torch's private _calculate_fan_in_and_fan_out, stays: _calculateFanInAndFanOut)
+  for (const [name, f] of [...members]) if (/[a-z]_[a-z]/.test(name)) members.set(name.replace(/(?<=[a-z])_([a-z])/g, (_, c: string) => c.toUpperCase()), f);
   return members;
 }
 
@@ -893,6 +905,22 @@ const gains = {
   leaky_relu: (a: number) => Math.sqrt(2 / (1 + a * a)),
   selu: () => 3 / 4,
 };
+
+/**
+ * The fixed shape of a tensor-like argument (a parameter, a layer's parameter, a constructor tensor or
+ * one computed in forward); a batch dim has no size to compute fans from.
+ */
+function staticShapeOf(t: Value, who: string, loc: SourceLoc): readonly number[] {
+  const shape =
+    t instanceof ParameterValue || t instanceof LayerParamRef || t instanceof ParameterRegion || t instanceof StaticTensor
+      ? t.shape
+      : t instanceof TensorValue
+        ? t.node.shape
+        : fail("wrongArgumentType", `${who} takes a tensor (a parameter such as this.weight), got ${describe(t)}`, loc);
+  if (shape.some((d) => typeof d !== "number"))
+    fail("invalidArgument", `${who}: the tensor's shape ${formatShape(shape)} has the batch dim, whose size is not known when the model compiles; pass a parameter or a tensor of fixed size`, loc);
+  return shape as readonly number[];
+}
 
 /** PyTorch's _calculate_fan_in_and_fan_out: dims 1 and 0, each times the product of dims 2…. */
 function fanInOut(shape: readonly number[], who: string, loc: SourceLoc): { fanIn: number; fanOut: number } {

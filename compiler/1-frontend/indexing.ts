@@ -7,6 +7,8 @@ import { isBooleanMask } from "./boolean-masks.ts";
 import { constantValues } from "./known-values.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
+import { deferredSelection, maskedCopy } from "./masked-selections.ts";
+import { foldedRowsPerSample, sampleLocalRows } from "./folded-batch.ts";
 
 // PyTorch's basic indexing, which TypeScript has no syntax for: x[..., ::2] (rotary embeddings'
 // even and odd features), x[:, -1] (a sequence's last step), x[:, None] (a new dim), x[:, :T]
@@ -57,8 +59,7 @@ function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): In
     // whole numbers in float32 (F.tensor([0.0, 2.0]), F.full(…, 1.0), a float computation's): PyTorch refuses a float index too
     const whole = v.node.dtype !== "i32" ? constantValues(em, v.node) : undefined;
     if (whole?.every(Number.isInteger)) fail("wrongArgumentType", `${who}: ${floatIndexMessage(v, whole)}`, site.loc);
-    if (v.node.dtype !== "i32")
-      fail("wrongArgumentType", `${who}: a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where; a Mixture-of-Experts dispatch, y[mask] = expert(x[mask]), is every row weighed by the mask, y.add(expert(x).mul(mask.unsqueeze(-1))))`, site.loc);
+    if (v.node.dtype !== "i32") fail("wrongArgumentType", `${who}: ${floatMaskRefusal(v)}`, site.loc);
     // a 0-d one (Autoformer's index[i]) takes one element along its dim, which goes, as an integer's
     return { kind: "rows", index: v };
   }
@@ -84,6 +85,10 @@ function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): In
  * "tensors used as indices must be long, int, byte or bool tensors". Of 0/1 values it may be meant
  * as a mask, which .int() would turn into the row indices 0 and 1: both readings are offered.
  */
+/** Why a float tensor (a 0/1 mask of data) cannot index: the count it selects is the data's. */
+const floatMaskRefusal = (v: TensorValue) =>
+  `a tensor index must be an int32 tensor (PyTorch's advanced indexing), got float32 ${formatShape(v.node.shape)} (a mask of 0/1 floats selects a data-dependent count: use x.maskedFill or F.where; a Mixture-of-Experts dispatch, y[mask] = expert(x[mask]), is every row weighed by the mask, y.add(expert(x).mul(mask.unsqueeze(-1))))`;
+
 function floatIndexMessage(v: TensorValue, values: readonly number[]): string {
   const got = `a tensor index must be an int32 tensor (PyTorch's advanced indexing; its error: tensors used as indices must be long, int, byte or bool tensors), got float32 ${formatShape(v.node.shape)} of whole numbers (float as PyTorch's is: a number written with a decimal point, 2.0, makes a float tensor)`;
   if (values.every((x) => x === 0 || x === 1))
@@ -115,6 +120,10 @@ export function sliceDim(x: TensorValue, dim: number, start: number | null, end:
 
 /** x.index(...indices): PyTorch's x[i0, i1, …] (see above). */
 export function indexWith(x: TensorValue, indices: Value[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  // y[mask] with a mask of data: kept for a write back through the same mask (x[mask] = y[mask])
+  const mask = indices.length === 1 && indices[0] instanceof TensorValue && indices[0].node.dtype === "f32" ? indices[0] : undefined;
+  const deferred = mask && deferredSelection(x, mask, floatMaskRefusal(mask), who, site, em);
+  if (deferred) return deferred;
   const parsed = indices.map((v) => parseIndex(v, who, site, em));
   const ellipses = parsed.filter((p) => p.kind === "ellipsis").length;
   if (ellipses > 1) fail("invalidArgument", `${who}: an index can only have a single ellipsis ("...")`, site.loc);
@@ -177,6 +186,7 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
 function advancedRows(t: TensorValue, dim: number, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): { result: TensorValue; rank: number } {
   const shape = t.node.shape;
   if (dim === 0 && isBatchPositions(indices[0], shape[0])) return perSample(t, indices, who, site, em);
+  if (dim === 0 && indices.length === 1 && foldedRowsPerSample(shape[0]) !== undefined && indices[0].node.shape.some(isBatch)) return foldedRows(t, indices[0], who, site, em);
   const sizes = shape.slice(dim, dim + indices.length);
   if (sizes.some(isBatch))
     fail("shapeMismatch", `${who}: ${indices.length === 1 ? "a tensor index takes rows of" : "tensor indices into"} dim${indices.length === 1 ? ` ${dim}` : `s ${dim}–${dim + indices.length - 1}`} of ${formatShape(shape)}, ${indices.length === 1 ? "" : "one of them "}the batch, which is split across devices; index a fixed-size dim (or pick each sample's rows with F.arange(batch) first)`, site.loc);
@@ -189,6 +199,25 @@ function advancedRows(t: TensorValue, dim: number, indices: TensorValue[], who: 
   const taken = em.tensor("take", [flat, line], { dim, mode: "vector", reported: true }, who, site);
   const result = S.length === 1 ? taken : em.tensor("reshape", [taken], { shape: [...shape.slice(0, dim), ...S, ...shape.slice(dim + indices.length)] }, who, site);
   return { result, rank: S.length };
+}
+
+/**
+ * Rows of a tensor whose dim 0 is the batch folded with c rows per sample ([c·Batch, …], DGCNN's
+ * `x.view(batch_size * num_points, -1)[idx, :]`), taken by an index that holds `local + arange(B)·c`:
+ * each sample's own rows (folded-batch.ts), a gather along dim 1 of x viewed [Batch, c, …].
+ */
+function foldedRows(t: TensorValue, index: TensorValue, who: string, site: CallSite, em: GraphEmitter): { result: TensorValue; rank: number } {
+  const shape = t.node.shape;
+  const c = (shape[0] as { batch: number }).batch;
+  const S = index.node.shape;
+  const local = sampleLocalRows(index, c, who, site, em);
+  const m = (local.node.shape.slice(1) as number[]).reduce((p, q) => p * q, 1);
+  const rest = shape.slice(1);
+  const viewed = em.tensor("reshape", [t], { shape: [batchTimes(1), c, ...rest] }, who, site);
+  const column = em.tensor("reshape", [local], { shape: [batchTimes(1), m, ...rest.map(() => 1)] }, who, site);
+  const spread = rest.length ? em.tensor("expand", [column], { shape: [batchTimes(1), m, ...rest] }, who, site) : column;
+  const taken = em.tensor("take", [viewed, spread], { dim: 1, mode: "elementwise", reported: true }, who, site);
+  return { result: em.tensor("reshape", [taken], { shape: [...S, ...rest] }, who, site), rank: S.length };
 }
 
 /** Index tensors expanded to their broadcast shape (PyTorch's rule for indices used together). */
@@ -334,6 +363,9 @@ function indexPut(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitte
   const who = "indexPut";
   const b = bindArgs(who, [arg("indices", "any"), arg("values", "any"), opt("accumulate", "bool", false)], args, site);
   const indices: Value[] = Array.isArray(b.indices) ? b.indices : [b.indices];
+  // x.index_put_((mask,), y[mask]): y's elements where the mask is true (masked-selections.ts)
+  const copied = indices.length === 1 && indices[0] instanceof TensorValue && indices[0].node.dtype === "f32" ? maskedCopy(x, indices[0], b.values, who, site, em) : undefined;
+  if (copied) return copied;
   if (indices.length === 0 || !indices.every((i): i is TensorValue => i instanceof TensorValue && i.node.dtype === "i32"))
     return fail("wrongArgumentType", `${who}: indices are int32 tensors, one for each of x's first dims they index, got ${indices.map(describe).join(", ") || "none"}`, site.loc);
   const shape = x.node.shape;

@@ -7,6 +7,7 @@ import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { BuiltinFunction, describe, EmptyTensor, isBatchValue, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
+import { foldedRowsPerSample, sampleLocalRows } from "./folded-batch.ts";
 
 // Joins (torch.cat, stack) and slices (split, chunk, narrow).
 
@@ -247,6 +248,10 @@ function scatterBound(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" 
   const vector = name === "indexAdd" || name === "indexCopy" || name === "indexFill";
   if (name === "scatter" && b.reduce === "multiply" && b.src instanceof TensorValue) return scatterReduce(who, x, [b.dim, b.index, narrowTo(b.src, b.index.node.shape, em, who, site), "prod"], site, em);
   const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
+  // EGNN's unsorted_segment_sum: result [c·Batch, F].scatter_add_(0, row + arange(B)·c, data), each
+  // sample's own rows (folded-batch.ts): along dim 1 of x viewed [Batch, c, …]
+  const folded = dim === 0 && !vector ? foldedRowsPerSample(x.node.shape[0]) : undefined;
+  if (folded !== undefined && isBatch(b.index.node.shape[0])) return foldedScatter(name, who, x, b, srcName, folded, site, em);
   const size = fixedDim(who, x, dim, site);
   const mode = vector ? "vector" : "elementwise";
   const attrs = { dim, mode, size };
@@ -290,6 +295,20 @@ function scatterBound(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" 
   if (isBatchValue(src)) return em.tensor("where", [hit, em.batchSize(src, who, site), x], {}, who, site);
   if (!(src instanceof TensorValue)) return fail("wrongArgumentType", `${who}: src is a tensor or a number, got ${describe(src)}`, locOfArg(b, "src", site));
   return em.tensor("where", [hit, written(src), x], {}, who, site);
+}
+
+/** scatter / scatter_add along a folded batch dim 0 of x [c·Batch, …]: per sample, along dim 1 of x viewed [Batch, c, …]. */
+function foldedScatter(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" | "indexFill", who: string, x: TensorValue, b: Bound, srcName: string, c: number, site: CallSite, em: GraphEmitter): TensorValue {
+  const shape = x.node.shape;
+  const index = b.index as TensorValue;
+  if (index.node.shape.length !== shape.length || index.node.shape.slice(1).some((d, i) => !dimEq(d, shape[i + 1])))
+    fail("shapeMismatch", `${who}: along the batch folded into dim 0 of ${formatShape(shape)}, the index ${formatShape(index.node.shape)} must have the input's other dims`, site.loc);
+  const local = sampleLocalRows(index, c, who, site, em);
+  const perSample = (t: TensorValue) => em.tensor("reshape", [narrowTo(t, index.node.shape, em, who, site)], { shape: [...local.node.shape] }, who, site);
+  const src = b[srcName];
+  const viewed = em.tensor("reshape", [x], { shape: [batchTimes(1), c, ...shape.slice(1)] }, who, site);
+  const result = scatterBound(name, who, viewed, { ...b, dim: 1, index: local, [srcName]: src instanceof TensorValue ? perSample(src) : src }, srcName, site, em);
+  return em.tensor("reshape", [result], { shape: [...shape] }, who, site);
 }
 
 /**

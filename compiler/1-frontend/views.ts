@@ -8,6 +8,7 @@ import type { GradContext } from "../ops/op.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { change } from "./in-place-journal.ts";
 import { isBooleanMask, markBooleanNode } from "./boolean-masks.ts";
+import { isDeferredSelection } from "./masked-selections.ts";
 import { insideNoGrad } from "./no-grad.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -187,6 +188,8 @@ const VIEWS_ONLY = new Set(["view", "viewAs"]);
  * reshape copies; `view` where no view can read the result is refused at `site`, as PyTorch raises.
  */
 export function viewOrCopy<T extends Value>(base: TensorValue, method: string, result: T, site?: CallSite): T {
+  // y[mask] of a data mask: PyTorch's copy, kept unread until x[mask] = y[mask] writes it (masked-selections.ts)
+  if (isDeferredSelection(result)) return result;
   if (result instanceof TensorValue && result !== base && reshapeCopies(base, result.node.shape)) {
     if (RESHAPES_OR_COPIES.has(method)) return result;
     if (VIEWS_ONLY.has(method) && site)

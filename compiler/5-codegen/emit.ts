@@ -425,7 +425,11 @@ function drawsOf(plan: KernelPlan, graph: Graph): 0 | 1 | 2 {
 function evalModeNodes(graph: Graph): Set<Node> {
   const read = new Set(graph.nodes.flatMap((n) => n.inputs));
   const seen = new Set<Node>();
-  const pending = [...graph.outputs, ...stateValues(graph), ...graph.nodes.filter((n) => !read.has(n))];
+  // an unread mode_select is no result but a dead join: the in-place journal's merge of a temporary
+  // changed in one mode's branch (LeViT's `torch.rand(…).ge_(drop)` under `if self.training`), whose
+  // eval operand would make a train-only draw look drawn in eval too
+  const unread = graph.nodes.filter((n) => !read.has(n) && opDef(n.op).traits?.evalModeInput === undefined);
+  const pending = [...graph.outputs, ...stateValues(graph), ...unread];
   for (let n = pending.pop(); n; n = pending.pop()) {
     if (seen.has(n)) continue;
     seen.add(n);

@@ -15,6 +15,7 @@ import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { modeOf } from "../module-modes.ts";
 import { indexTensor } from "../joins.ts";
 import { indexWith } from "../indexing.ts";
+import { maskedCopy } from "../masked-selections.ts";
 import { claimCaptured, inPlaceMethod, markCaptured } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
 import { distributionProperty } from "../distributions.ts";
@@ -435,6 +436,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
+    // PyTorch's self._modules (LeViT's `l, bn = self._modules.values()`): the children by name in
+    // registration order, as a Map (keys(), values(), entries(), get); a copy, as named_children's
+    if (name === "_modules") {
+      const children = new CollectionValue("Map");
+      for (const [key, child] of namedChildren(m)) children.entries.set(key, child);
+      return children;
+    }
     if (name === "forward" && m.forward) {
       const forward = new BuiltinFunction(`${m.typeName}.forward`, (args, s) => this.callModule(m, args, s));
       this.moduleForwards.set(forward, m);
@@ -716,7 +724,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if ((value instanceof LayerParamRef || value instanceof ParameterValue) && (obj.kind === "layer" || (obj.isLayer && obj.params.some((p) => p.local === name || p.local === snake(name))))) return tieParameter(obj, name, value, site);
       if (obj.config && Object.hasOwn(obj.config, name))
         fail("unsupportedSyntax", `${obj.typeName}.${name} is a setting of the layer, fixed when it is constructed; pass it to the constructor`, site.loc);
-      if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}`, site.loc);
+      // YOLOv5's parse_model `m_.i, m_.f, m_.type, m_.np = i, f, t, np`: PyTorch's Module.__setattr__
+      // keeps a plain value as an attribute of any module, built-in layers and containers too
+      if (obj.kind !== "user" && isPlainAttribute(value)) {
+        obj.fields.set(name, value);
+        return;
+      }
+      if (obj.kind !== "user") fail("unsupportedSyntax", `cannot set '${name}' on ${obj.typeName}: a built-in layer takes plain attributes (numbers, strings, booleans and arrays of them), not ${describe(value)}`, site.loc);
       // reported, and the field still set, so that its uses in forward do not fail again
       const nameAt = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
       if (value instanceof ModuleValue || value instanceof ParameterValue) this.diags.recover(() => checkLayerName(name, "a layer", nameAt), undefined);
@@ -785,6 +799,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // index_put_, which counts a negative index from the end
     if (key instanceof TensorValue && key.node.dtype === "i32") return inPlace(obj, "indexPut_", [[key], value]);
     if (key instanceof TensorValue && key.node.dtype === "f32") {
+      // x[mask] = y[mask]: y's elements where the mask is true (masked-selections.ts)
+      const copied = maskedCopy(obj, key, value, "x[mask] = v", site, this.em);
+      if (copied) return inPlace(obj, "copy_", [copied]);
       if (typeof value === "number" || value.node.shape.length === 0) return inPlace(obj, "maskedFill_", [key, value]);
       return void fail("unsupportedSyntax", `x[mask] = v takes a number or a 0-dim tensor (PyTorch's v must fill the mask's selected elements, a count known only at run time); for a tensor of x's shape write x.copy_(F.where(mask, v, x))`, site.loc);
     }
@@ -821,6 +838,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (typeof key === "string" || typeof key === "number") return this.getProperty(obj, String(key), site);
     return fail("wrongArgumentType", `cannot index with ${describe(key)}`, site.loc);
   }
+}
+
+/** A value any module may hold as an attribute of its own: no module, parameter or tensor (which registration would have to see). */
+function isPlainAttribute(v: Value): boolean {
+  return typeof v === "number" || typeof v === "string" || typeof v === "boolean" || (Array.isArray(v) && v.every(isPlainAttribute));
 }
 
 /**

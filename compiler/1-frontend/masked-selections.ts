@@ -1,0 +1,62 @@
+import { fail } from "../diagnostics/diagnostic.ts";
+import { dimEq, formatShape, shapeEq } from "../ir/shape.ts";
+import type { Node } from "../ir/node.ts";
+import { broadcastShapes } from "../ops/elementwise.ts";
+import { isBooleanMask } from "./boolean-masks.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
+import { constantValues } from "./known-values.ts";
+import { TensorValue, type CallSite } from "./values.ts";
+
+// PyTorch's `x[mask] = y[mask]` (PointNet++'s farthest_point_sample `distance[mask] = dist[mask]`,
+// query_ball_point's `group_idx[mask] = group_first[mask]`): y[mask] alone has a count only the data
+// knows, which tsdp refuses, but written back through the same mask it is elementwise — each
+// selected element of x takes y's element at the same place, F.where(mask, y, x). So y[mask] of a
+// data mask is a deferred selection: written through that mask it is that select; read any other
+// way it is refused where it was made, with the reason.
+
+interface Selection {
+  readonly source: TensorValue;
+  readonly mask: Node;
+}
+
+const selections = new WeakMap<TensorValue, Selection>();
+
+/**
+ * y[mask] with a bool mask of data covering y's first dims: a tensor that may only be written back
+ * through the same mask (maskedCopy); undefined where the mask is not such one.
+ */
+export function deferredSelection(y: TensorValue, mask: TensorValue, refusal: string, who: string, site: CallSite, em: GraphEmitter): TensorValue | undefined {
+  const m = mask.node;
+  const shape = y.node.shape;
+  if (m.dtype !== "f32" || !isBooleanMask(m) || m.shape.length > shape.length || !m.shape.every((d, i) => dimEq(d, shape[i]))) return undefined;
+  if (constantValues(em, m)) return undefined;
+  const selected = new TensorValue(y.node);
+  selected.pending = () => fail("wrongArgumentType", `${who}: ${refusal}; x[mask] = y[mask] through the same mask is taken (F.where(mask, y, x))`, site.loc);
+  selections.set(selected, { source: y, mask: m });
+  return selected;
+}
+
+/** Whether v is y[mask] kept for its write back: a copy in PyTorch (boolean indexing), no view of y. */
+export function isDeferredSelection(v: unknown): boolean {
+  return v instanceof TensorValue && selections.has(v);
+}
+
+/**
+ * x[mask] = value where value is y[mask] of this mask: x with y's elements where the mask is true
+ * (the mask over x's first dims, broadcast along the rest); undefined where value is no such selection.
+ */
+export function maskedCopy(x: TensorValue, mask: TensorValue, value: unknown, who: string, site: CallSite, em: GraphEmitter): TensorValue | undefined {
+  const selection = value instanceof TensorValue ? selections.get(value) : undefined;
+  if (!selection) return undefined;
+  const m = mask.node;
+  if (selection.mask !== m)
+    fail("shapeMismatch", `${who}: x[mask] = y[other] writes another mask's selection, whose count only the data knows; write x.copy_(F.where(mask, y, x)) for the elements the mask picks`, site.loc);
+  const shape = x.node.shape;
+  const source = selection.source.node.shape;
+  const joint = broadcastShapes(shape, source);
+  if (m.shape.length > shape.length || !m.shape.every((d, i) => dimEq(d, shape[i])) || !joint || !shapeEq(joint, shape))
+    fail("shapeMismatch", `${who}: x ${formatShape(shape)}[mask ${formatShape(m.shape)}] = y ${formatShape(source)}[mask]: the mask must cover x's first dims and y's other dims fit x's`, site.loc);
+  const rest = shape.length - m.shape.length;
+  const spread = rest === 0 ? mask : em.tensor("reshape", [mask], { shape: [...m.shape, ...Array<number>(rest).fill(1)] }, who, site);
+  return em.tensor("where", [spread, selection.source, x], {}, who, site);
+}
