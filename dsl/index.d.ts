@@ -73,6 +73,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** The number of dims, as dim() (PyTorch's x.ndim) */
   readonly ndim: number;
   numel(): number;
+  /** PyTorch's older names of dim() and numel() */
+  ndimension(): number;
+  nelement(): number;
   /**
    * A one-element tensor's value: PyTorch's Python number. Of a tensor made in a constructor from
    * factories, the number itself (float32's value); of one computed in forward, the tensor as a
@@ -111,6 +114,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   flatten(startDim?: number, endDim?: number): Tensor;
   flatten(startDim?: number, options?: { endDim?: number }): Tensor;
   flatten(options: { startDim?: number; endDim?: number }): Tensor;
+  /** torch.ravel: every dim flattened into one */
+  ravel(): Tensor;
   transpose(dim0: number, dim1: number): Tensor;
   transpose(dim0: number, options: { dim1: number }): Tensor;
   transpose(options: { dim0: number; dim1: number }): Tensor;
@@ -754,6 +759,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sort(dim?: number, descending?: boolean, options?: { stable?: boolean }): MaxResult;
   sort(options: { dim?: number; descending?: boolean; stable?: boolean }): MaxResult;
   sort(dim: number, options: { descending?: boolean; stable?: boolean }): MaxResult;
+  /** torch.msort: sorted along dim 0, the values alone */
+  msort(): Tensor;
   argsort(dim?: number, descending?: boolean, options?: { stable?: boolean }): Tensor<Shape, "int32">;
   argsort(options: { dim?: number; descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
   argsort(dim: number, options: { descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
@@ -1068,6 +1075,8 @@ export namespace nn {
     /** The direct child modules, in assignment order. */
     children(): Module[];
     namedChildren(): [string, Module][];
+    /** PyTorch's _modules: the direct children by name (an OrderedDict there), as init code walks them: `for (const block in this._modules) for (const m of this._modules[block]) …` */
+    readonly _modules: Record<string, any>;
     /**
      * Every parameter (not buffers), each tensor once, in the state_dict's order: in a constructor a
      * handle for nn.init (`for (const p of this.parameters()) nn.init.normal_(p, 0, 0.02)`), in forward its tensor.
@@ -2168,6 +2177,17 @@ export namespace nn {
     const kaimingNormal_: typeof kaiming_normal_;
     const truncNormal_: typeof trunc_normal_;
     const calculateGain: typeof calculate_gain;
+    // PyTorch's deprecated names without the underscore (init.kaiming_normal(w) in older ports), the same functions
+    const uniform: typeof uniform_;
+    const normal: typeof normal_;
+    const constant: typeof constant_;
+    const eye: typeof eye_;
+    const dirac: typeof dirac_;
+    const xavier_uniform: typeof xavier_uniform_;
+    const xavier_normal: typeof xavier_normal_;
+    const kaiming_uniform: typeof kaiming_uniform_;
+    const kaiming_normal: typeof kaiming_normal_;
+    const orthogonal: typeof orthogonal_;
   }
 
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch, or by the keys of an object (PyTorch's OrderedDict). */
@@ -3385,6 +3405,8 @@ export namespace F {
   function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
   function adaptiveAvgPool1d(x: Tensor, options: { outputSize: number }): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
+  function ravel(input: Tensor): Tensor;
+  function msort(input: Tensor): Tensor;
   function flatten(x: Tensor, startDim?: number, options?: { endDim?: number }): Tensor;
   function flatten(x: Tensor, options?: { startDim?: number; endDim?: number }): Tensor;
   function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
@@ -3578,6 +3600,22 @@ export namespace F {
   function empty(...sizes: [...number[], FactoryOptions | DtypeOfFactoryOptions]): Tensor;
   function empty(options: { size: Size } & FactoryOptions): Tensor;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
+  /** torch.manual_seed in a constructor: accepted and changes nothing (the draws come from load()'s seed); refused in forward. */
+  function manualSeed(seed: number): null;
+  function manualSeed(options: { seed: number }): null;
+  /**
+   * PyTorch's legacy typed constructors: sizes (torch.Tensor(out, in), then an initializer) make
+   * F.empty's zeros; listed data (torch.FloatTensor([…]), torch.LongTensor(idxs)) is F.tensor of it in
+   * the class's dtype; a tensor is converted to it. A shape from x.size() is sizes, as torch.Size is.
+   */
+  function Tensor(...sizes: number[]): Tensor;
+  function Tensor(data: number[] | readonly (readonly number[])[] | Tensor): Tensor;
+  function FloatTensor(...sizes: number[]): Tensor;
+  function FloatTensor(data: number[] | readonly (readonly number[])[] | Tensor): Tensor;
+  function LongTensor(...sizes: number[]): Tensor<Shape, "int32">;
+  function LongTensor(data: number[] | readonly (readonly number[])[] | Tensor): Tensor<Shape, "int32">;
+  function IntTensor(...sizes: number[]): Tensor<Shape, "int32">;
+  function IntTensor(data: number[] | readonly (readonly number[])[] | Tensor): Tensor<Shape, "int32">;
   function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   function fullLike(input: Tensor, options: { fillValue: number } & (FactoryOptions | IntFactoryOptions)): Tensor;

@@ -1306,3 +1306,35 @@ describe("nn.Module() as a container (the diffusion codebases' self.temb = nn.Mo
     expect(first(model("return x;", "x: Tensor<[Batch, 4]>", "temb = new nn.Module(4);"))).toMatch(/nn\.Module\(\) takes no arguments/);
   });
 });
+
+describe("older ports' constructor idioms: this._modules, nn.init's names without _, torch.manual_seed", () => {
+  it("walk the children by name, initialize as the underscored functions, and seed nothing", () => {
+    // 1Konny's beta-VAE: for block in self._modules: for m in self._modules[block]: kaiming_init(m)
+    const src = model(
+      "return this.dec(this.enc(x));",
+      "x: Tensor<[Batch, 2]>",
+      "enc = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU()); dec = new nn.Sequential(new nn.Linear(3, 2)); seed: any;\n  constructor() { super(); this.seed = F.manualSeed(0); for (const block in this._modules) for (const m of this._modules[block]) if (m instanceof nn.Linear) { nn.init.kaiming_normal(m.weight); nn.init.constant(m.bias, 0.5); } }",
+    );
+    const { init } = declared(src);
+    expect(init.get("enc.0.weight")).toEqual({ kind: "normal", std: 1 });
+    const dec = init.get("dec.0.weight") as Extract<Init, { kind: "normal" }>;
+    expect(dec.kind).toBe("normal");
+    expect(dec.std).toBeCloseTo(Math.sqrt(2 / 3), 14);
+    expect(init.get("dec.0.bias")).toEqual({ kind: "constant", value: 0.5 });
+    expect(first(model("F.manualSeed(0); return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2001 6: F\.manualSeed in forward would give every call the same draws/);
+  });
+});
+
+describe("a loss of one element of any shape (PyTorch's backward() takes it)", () => {
+  it("trains as its scalar; more elements are refused with PyTorch's reason", () => {
+    // beta-VAE's total_kld = klds.sum(1).mean(0, True), shape [1], in recon_loss + beta * total_kld
+    const src = (reduce: string) => `${header}export class M extends nn.Module {\n  fc = new nn.Linear(2, 2);\n  forward(x: Tensor<[Batch, 2]>) { return this.fc(x); }\n}\nexport const training = new Training(M, { loss: (y: Tensor, t: Tensor<[Batch, 2]>) => y.sub(t).pow(2)${reduce}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+    const one = lowerSource(src(".sum(1).mean(0, true).view(1, 1)")).graph;
+    const scalar = lowerSource(src(".sum(1).mean()")).graph;
+    const inputs = { x: nd([2, 2], [1, -2, 0.5, 3]), target: nd([2, 2], [0, 1, 2, -1]) };
+    const loss = (g: typeof one) => runReference(differentiate(g).graph, inputs, initState(g, 0), { training: true }).loss;
+    expect(one.loss!.value.shape).toEqual([]);
+    expect(loss(one)).toBe(loss(scalar));
+    expect(diagnosticsOf(src(".sum(1)")).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP5004 the loss must be a tensor of one element, as PyTorch's backward\(\) needs, got a tensor of shape \[Batch\]/);
+  });
+});

@@ -331,6 +331,8 @@ export const tensorMethods: Record<string, Method> = {
     const b = bindArgs("flatten", [opt("startDim", "int", 0), opt("endDim", "int", -1)], args, site);
     return flatten(x, b.startDim, b.endDim, "flatten", site, em);
   },
+  // torch.ravel: every dim flattened into one (a copy or a view, as flatten())
+  ravel: (x, args, site, em) => (bindArgs("ravel", [], args, site), flatten(x, 0, -1, "ravel", site, em)),
   unsqueeze: (x, args, site, em) => {
     const { dim } = bindArgs("unsqueeze", [arg("dim", "int")], args, site);
     const d = dimArg(dim, x.node.shape.length + 1, "unsqueeze", site);
@@ -582,6 +584,9 @@ export const tensorMethods: Record<string, Method> = {
     bindArgs("dim", [], args, site);
     return x.node.shape.length;
   },
+  // PyTorch's older names of dim() and numel(), still in its Tensor API (beta-VAE's mu.data.ndimension())
+  ndimension: (x, args, site, em) => tensorMethods.dim(x, args, site, em),
+  nelement: (x, args, site, em) => tensorMethods.numel(x, args, site, em),
   numel: (x, args, site) => {
     bindArgs("numel", [], args, site);
     const n = numel(x.node.shape);

@@ -414,6 +414,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const dictMethod = m.dictLike ? this.moduleDictMethod(m, name) : undefined;
       if (dictMethod !== undefined) return dictMethod;
     }
+    // PyTorch's m._modules, the children by name (an OrderedDict), which initialization code walks
+    // (1Konny's beta-VAE: `for block in self._modules: for m in self._modules[block]: kaiming_init(m)`)
+    if (name === "_modules") return new ObjectValue(new Map<string, Value>(namedChildren(m)));
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
     if (name === "forward" && m.forward) {
