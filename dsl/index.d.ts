@@ -73,6 +73,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** The number of dims, as dim() (PyTorch's x.ndim) */
   readonly ndim: number;
   numel(): number;
+  /** Python's len(x): the size of dim 0 (the batch size of a batched tensor) */
+  readonly length: number;
   /** PyTorch's older names of dim() and numel() */
   ndimension(): number;
   nelement(): number;

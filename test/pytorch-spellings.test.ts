@@ -1081,4 +1081,10 @@ describe("older names still in PyTorch: ndimension, nelement, ravel, msort", () 
     // sorted columns [[-2, 0.5], [0, 1], [3, 5]]: row sums −1.5, 1, 8, and the first row −2, 0.5, 0
     expect(msort).toEqual([-0.5, 0.5, 10, -3, 5.5, 6]);
   });
+  it("Python's len(x) written x.length is the size of dim 0 (rtdl's torch.ones(len(x_num), 1)); of a 0-d tensor refused", () => {
+    const x = nd([2, 3], [3, -1, 2, 0.5, 4, -2]);
+    const [cls] = outputs("return F.cat([F.ones(x.length, 1), x.mul(this.w.length)], 1);", "x: Tensor<[Batch, 3]>", { x }, "w = new nn.Parameter(F.ones(4, 3));");
+    expect(cls).toEqual([1, 12, -4, 8, 1, 2, 16, -8]);
+    expect(first(model("return x.mul(x.sum().length);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4001 5: length: a 0-d tensor has no length/);
+  });
 });

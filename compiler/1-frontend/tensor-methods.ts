@@ -626,6 +626,13 @@ export const tensorMethods: Record<string, Method> = {
 /** `x.name`: a bound method, `shape`, or one of tensor-spellings.ts's properties (x.T, x.mT, x.dtype, x.device). */
 export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter, site: CallSite): Value | undefined {
   if (name === "shape") return asShape(x.node.shape.map(sizeOf));
+  // Python's len(x), which a port writes as x.length (rtdl's torch.ones(len(x_num), 1)): the size of
+  // dim 0, the batch size of a batched tensor; a 0-d tensor has none (PyTorch's "len() of a 0-d tensor")
+  if (name === "length") {
+    if (x.node.shape.length === 0) fail("shapeMismatch", "length: a 0-d tensor has no length (PyTorch's len() of a 0-d tensor raises a TypeError)", site.loc);
+    return sizeOf(x.node.shape[0]);
+  }
+
   // x.requiresGrad: whether autograd tracks x — a trained parameter, or computed from one other than through detach
   if (name === "requiresGrad") return requiresGrad(x.node);
   const property = spellingProperty(x, name, site, em);

@@ -144,9 +144,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof DistributionValue) return distributionProperty(obj, name, this.em, site);
     // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
     // a parameter's size in a constructor (sum(p.numel() for p in self.parameters()), p.dim() ≥ 2 in an init loop)
-    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && ["numel", "dim", "ndimension", "size", "shape"].includes(name)) {
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && ["numel", "dim", "ndimension", "size", "shape", "length"].includes(name)) {
       const shape = [...obj.shape];
       if (name === "shape") return shape;
+      // len(self.weight): the size of dim 0 (rtdl's n_tokens)
+      if (name === "length") return shape.length ? shape[0] : fail("shapeMismatch", "length: a 0-d parameter has no length (PyTorch's len() of a 0-d tensor raises a TypeError)", site.loc);
       return new BuiltinFunction(name, (args, s) => {
         if (name === "size") {
           const b = bindArgs("size", [opt("dim", "int", null, { nullable: true })], args, s);
