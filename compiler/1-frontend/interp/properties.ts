@@ -128,10 +128,14 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const v = obj.members.get(name) ?? obj.members.get(camelOfSnake(name));
       if (v === undefined) {
         // a name tsdp knows and refuses says why and what to write instead (refused-names.ts)
-        const why = own(REFUSED_NAMES, `${obj.name}.${name}`) ?? own(REFUSED_NAMES, `${obj.name}.${camelOfSnake(name)}`);
+        // the member read after it, where that has a reason of its own (F.autograd.Function, not F.autograd.grad)
+        const parent = site.node?.getParent();
+        const member = parent && TsNode.isPropertyAccessExpression(parent) && parent.getExpression() === site.node ? `${name}.${parent.getName()}` : undefined;
+        const memberWhy = member === undefined ? undefined : own(REFUSED_NAMES, `${obj.name}.${member}`);
+        const why = memberWhy ?? own(REFUSED_NAMES, `${obj.name}.${name}`) ?? own(REFUSED_NAMES, `${obj.name}.${camelOfSnake(name)}`);
         fail(
           obj.name === "nn" || obj.name === "F" || obj.name === "optim" ? "unknownLayer" : "unknownProperty",
-          why ? `${obj.name}.${name} is not supported: ${why}` : `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
+          why ? `${obj.name}.${memberWhy ? member : name} is not supported: ${why}` : `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
           site.loc,
         );
       }
