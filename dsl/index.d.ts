@@ -1079,6 +1079,11 @@ export namespace nn {
     namedChildren(): [string, Module][];
     /** PyTorch's _modules: the direct children by name (an OrderedDict there), as init code walks them: `for (const block in this._modules) for (const m of this._modules[block]) …` */
     readonly _modules: Record<string, any>;
+    /** module.to(device), .cuda(), .cpu(), .float(): the module itself (it runs where load() puts it, in float32); another float type is refused */
+    to(...args: unknown[]): this;
+    cuda(device?: unknown): this;
+    cpu(): this;
+    float(): this;
     /**
      * Every parameter (not buffers), each tensor once, in the state_dict's order: in a constructor a
      * handle for nn.init (`for (const p of this.parameters()) nn.init.normal_(p, 0, 0.02)`), in forward its tensor.

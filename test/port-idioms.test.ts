@@ -1307,7 +1307,7 @@ describe("nn.Module() as a container (the diffusion codebases' self.temb = nn.Mo
   });
 });
 
-describe("older ports' constructor idioms: this._modules, nn.init's names without _, torch.manual_seed", () => {
+describe("older ports' constructor idioms: this._modules, nn.init's names without _, torch.manual_seed, module.to(device)", () => {
   it("walk the children by name, initialize as the underscored functions, and seed nothing", () => {
     // 1Konny's beta-VAE: for block in self._modules: for m in self._modules[block]: kaiming_init(m)
     const src = model(
@@ -1322,6 +1322,10 @@ describe("older ports' constructor idioms: this._modules, nn.init's names withou
     expect(dec.std).toBeCloseTo(Math.sqrt(2 / 3), 14);
     expect(init.get("dec.0.bias")).toEqual({ kind: "constant", value: 0.5 });
     expect(first(model("F.manualSeed(0); return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2001 6: F\.manualSeed in forward would give every call the same draws/);
+    // DeepCTR's self.to(device) in a constructor, and .cuda() / .cpu() / .float(): the module itself
+    const moved = model("return this.fc(x);", "x: Tensor<[Batch, 2]>", 'fc = new nn.Linear(2, 2).cuda();\n  constructor() { super(); this.to("cuda"); this.fc.float().cpu(); }');
+    expect(declared(moved).params).toEqual(["fc.weight", "fc.bias"]);
+    expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2).double();"))).toMatch(/^TSDP3004 4: nn\.Linear\.double\(\): tsdp's modules compute in float32/);
   });
 });
 

@@ -530,6 +530,22 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           const all = namedParameters(m);
           return listed(b.recurse ? all : own(all), s).map((p) => [b.prefix ? `${b.prefix}.${p.name}` : p.name, parameter(p, s)]);
         });
+      // module.to(device), .cuda(), .cpu(), .float() (DeepCTR's self.to(device) in a constructor): the model
+      // runs on the devices load() is given, in float32, so each returns the module unchanged; a
+      // conversion to another float type is refused, as tsdp computes in float32 only
+      case "to":
+      case "cuda":
+      case "cpu":
+      case "float":
+        return new BuiltinFunction(who, (args, s) => {
+          const other = args.find((a) => typeof a === "string" && /^(float64|double|float16|half|bfloat16)$/.test(a));
+          if (other !== undefined) fail("invalidArgument", `${who}(${JSON.stringify(other)}): tsdp's modules compute in float32; leave the conversion out`, s.loc);
+          return m;
+        });
+      case "double":
+      case "half":
+      case "bfloat16":
+        return new BuiltinFunction(who, (_args, s) => fail("invalidArgument", `${who}(): tsdp's modules compute in float32 (its --precision option chooses tensor-core math); leave the conversion out`, s.loc));
       // PyTorch's target_net.eval() keeps that subtree in eval mode until something calls train() on it
       case "train":
       case "eval":
