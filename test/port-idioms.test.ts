@@ -1219,6 +1219,12 @@ describe("a constructor tensor's numbers: tolist and item", () => {
     expect(rates("F.arange(4).view(2, 2).tolist()[1]")).toEqual([2, 3]);
     expect(first(model("const v = x.tolist();\n    return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 6: tolist: the values of a tensor computed in forward exist only when the model runs/);
   });
+  it("item() of a value forward computes from constants alone is its number, as Python's (torchdiffeq's int((t[1] - t[0]) / step_size))", () => {
+    const src = model("const t = this.t.typeAs(x);\n    const n = Math.round(t[1].sub(t[0]).item() / 0.25);\n    return x.mul(n);", "x: Tensor<[Batch, 1]>", "t = F.tensor([0, 1]).float();");
+    expect(outputs(src, { x: nd([1, 1], [1.5]) })[0]).toEqual([6]);
+    // a value that depends on the input stays a 0-dim tensor: a JavaScript operator on it is refused
+    expect(first(model("return x.mul(x.sum().item() / 2);", "x: Tensor<[Batch, 1]>"))).toMatch(/^TSDP2006 6: '\/' on a tensor/);
+  });
 });
 
 describe("'key' in obj (Python's hasattr)", () => {

@@ -602,8 +602,12 @@ export const tensorMethods: Record<string, Method> = {
     bindArgs("item", [], args, site);
     const n = numel(x.node.shape);
     if (n.p !== 0 || n.c !== 1) return fail("invalidArgument", `item: a tensor of one element has a value, ${formatShape(x.node.shape)} has ${n.p ? "one per sample" : n.c}`, site.loc);
-    // a constant (made in a constructor from factories): its number, as Python's
+    // a constant (made in a constructor from factories): its number, as Python's; so is one forward
+    // computes from constants alone, whose value the compiler knows (torchdiffeq's
+    // int((t[1] - t[0]) / step_size) of an integration_time made in the constructor)
     if (em.constants.owns(x.node)) return Math.fround(em.constants.evaluate(x.node).data[0]);
+    const known = constantValues(em, x.node);
+    if (known?.length === 1) return known[0];
     return em.tensor("reshape", [em.tensor("detach", [x], {}, "item", site)], { shape: [] }, "item", site);
   },
   // x.tolist(): a constant's values as nested arrays of numbers (timm's stochastic depth rates,
