@@ -1335,6 +1335,15 @@ describe("older ports' constructor idioms: this._modules, nn.init's names withou
   });
 });
 
+describe("super.<nn.Module method> in a class that overrides it", () => {
+  it("SAC's policy: to(device) moves its tensors, then returns super.to(device); super.parameters() too", () => {
+    const src = `${header}class Policy extends nn.Module {\n  fc = new nn.Linear(2, 2);\n  scale = F.tensor([2.0, 3]);\n  to(device: unknown) { this.scale = this.scale.to(device as string); return super.to(device); }\n  count() { return super.parameters().length; }\n  forward(x: Tensor) { return this.fc(x).mul(this.scale).mul(this.count()); }\n}\nexport class M extends nn.Module {\n  policy = new Policy().to("cuda");\n  forward(x: Tensor<[Batch, 2]>) { return this.policy(x); }\n}\n`;
+    const { graph } = lowerSource(src);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["policy.fc.weight", "policy.fc.bias"]);
+    expect(diagnosticsOf(src.replace("return super.to(device);", "return super.bogus(device);")).map((d) => d.message)[0]).toMatch(/^super\.bogus: nn\.Module has no method 'bogus'/);
+  });
+});
+
 describe("a loss of one element of any shape (PyTorch's backward() takes it)", () => {
   it("trains as its scalar; more elements are refused with PyTorch's reason", () => {
     // beta-VAE's total_kld = klds.sum(1).mean(0, True), shape [1], in recon_loss + beta * total_kld
