@@ -1217,7 +1217,10 @@ describe("a constructor tensor's numbers: tolist and item", () => {
     expect(rates("Array.from({ length: 3 }, (_, i) => F.linspace(0, 0.2, 3)[i].item())")).toEqual(want);
     // nested: a 2-D constant's rows
     expect(rates("F.arange(4).view(2, 2).tolist()[1]")).toEqual([2, 3]);
-    expect(first(model("const v = x.tolist();\n    return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 6: tolist: the values of a tensor computed in forward exist only when the model runs/);
+    expect(first(model("const v = x.tolist();\n    return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 6: tolist: the values of a tensor computed in forward from the data exist only when the model runs/);
+    // one forward computes from constants alone has its numbers (FNO's torch.tensor(np.linspace(0, 1, size_x)))
+    const grid = model("const g = F.tensor(F.linspace(0, 1, 3).tolist(), { dtype: 'float32' });\n    return x.mul(g);", "x: Tensor<[Batch, 3]>");
+    expect(outputs(grid, { x: nd([1, 3], [2, 2, 2]) })[0]).toEqual([0, 1, 2]);
   });
   it("item() of a value forward computes from constants alone is its number, as Python's (torchdiffeq's int((t[1] - t[0]) / step_size))", () => {
     const src = model("const t = this.t.typeAs(x);\n    const n = Math.round(t[1].sub(t[0]).item() / 0.25);\n    return x.mul(n);", "x: Tensor<[Batch, 1]>", "t = F.tensor([0, 1]).float();");

@@ -612,11 +612,14 @@ export const tensorMethods: Record<string, Method> = {
   },
   // x.tolist(): a constant's values as nested arrays of numbers (timm's stochastic depth rates,
   // `[x.item() for x in torch.linspace(0, rate, depth)]`); a value computed in forward has none
+  // — or one forward computes from constants alone (FNO's torch.tensor(np.linspace(0, 1, size_x)),
+  // written F.linspace(0, 1, sizeX).tolist()), whose values the compiler knows
   tolist: (x, args, site, em) => {
     bindArgs("tolist", [], args, site);
-    if (!em.constants.owns(x.node))
-      return fail("nonConstant", "tolist: the values of a tensor computed in forward exist only when the model runs; tolist takes a tensor made in the constructor from factories (F.linspace, F.arange, …)", site.loc);
-    const value = em.constants.evaluate(x.node);
+    const known = em.constants.owns(x.node) ? undefined : constantValues(em, x.node);
+    if (!em.constants.owns(x.node) && !known)
+      return fail("nonConstant", "tolist: the values of a tensor computed in forward from the data exist only when the model runs; tolist takes a tensor made from factories and constants (F.linspace, F.arange, …)", site.loc);
+    const value = known ? { shape: x.node.shape as number[], data: known } : em.constants.evaluate(x.node);
     const shape = value.shape as number[];
     const nest = (dim: number, offset: number): Value => {
       if (dim === shape.length) return Math.fround(value.data[offset]);
