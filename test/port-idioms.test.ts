@@ -1338,6 +1338,14 @@ describe("older ports' constructor idioms: this._modules, nn.init's names withou
   });
 });
 
+describe("a layer's factory keywords (PyTorch's device= and dtype=)", () => {
+  it("deepxde's nn.Linear(…, dtype=config.real(torch)) builds the layer; another dtype is refused", () => {
+    const { params } = declared(model("return this.fc(this.ln(x));", "x: Tensor<[Batch, 2]>", 'fc = new nn.Linear(2, 3, { dtype: F.float32, device: "cuda" }); ln = new nn.LayerNorm(2, { device: "cuda" });'));
+    expect(params).toEqual(["fc.weight", "fc.bias", "ln.weight", "ln.bias"]);
+    expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 3, { bias: false, dtype: F.float64 });"))).toMatch(/^TSDP3004 4: nn\.Linear: dtype "float64": a layer's parameters are float32 in tsdp/);
+  });
+});
+
 describe("super.<nn.Module method> in a class that overrides it", () => {
   it("SAC's policy: to(device) moves its tensors, then returns super.to(device); super.parameters() too", () => {
     const src = `${header}class Policy extends nn.Module {\n  fc = new nn.Linear(2, 2);\n  scale = F.tensor([2.0, 3]);\n  to(device: unknown) { this.scale = this.scale.to(device as string); return super.to(device); }\n  count() { return super.parameters().length; }\n  forward(x: Tensor) { return this.fc(x).mul(this.scale).mul(this.count()); }\n}\nexport class M extends nn.Module {\n  policy = new Policy().to("cuda");\n  forward(x: Tensor<[Batch, 2]>) { return this.policy(x); }\n}\n`;
