@@ -208,7 +208,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         "unknownProperty",
         `${describe(obj)} has no property '${name}' in a constructor: a parameter's values there are its initializer — nn.init's, or .data's normal_, uniform_, fill_, zero_, copy_ and mul_/div_/add_/sub_ — and other math is not one; compute the values as a tensor and copy_ them, or apply ${name.replace(/_$/, "")} in forward` +
           // PixelCNN's register_buffer('mask', self.weight.data.clone()), then filled: only its shape is used
-          (name === "clone" ? ` (for a tensor of its shape that is filled next, as PixelCNN's mask, write F.ones(this.weight.size()))` : ""),
+          (name === "clone" ? ` (for a tensor of its shape that is filled next, as PixelCNN's mask, write F.ones(this.weight.size()))` : "") +
+          // NVAE's Conv2D: log_weight_norm = log(norm(self.weight) + 1e-2), from the weight's draw
+          (name !== "clone" && !name.endsWith("_")
+            ? `. Another parameter's initial value computed from this one's draw (NVAE's log_weight_norm = log(‖w‖ + 0.01)) exists only when the model is created; nn.utils.weightNorm(layer) starts its g as ‖v‖ of the same draw, the nearest initializer tsdp computes`
+            : ""),
         site.loc,
       );
     return fail("unknownProperty", `${describe(obj)} has no property '${name}'`, site.loc);
