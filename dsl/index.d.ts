@@ -1106,7 +1106,9 @@ export namespace nn {
     (...inputs: any[]): any;
   }
 
-  interface LinearOptions { bias?: boolean }
+  /** PyTorch's factory keywords of a layer with state: any device (the model's), dtype float32 only */
+  interface FactoryKwargs { device?: unknown; dtype?: "float32" }
+  interface LinearOptions extends FactoryKwargs { bias?: boolean }
   /**
    * A layer's settings, read as PyTorch's attributes (`m.outChannels`, `this.fc.inFeatures`,
    * `conv.kernelSize[0]`): the constructor's arguments with their defaults, sizes as tuples
@@ -1136,7 +1138,7 @@ export namespace nn {
 
   class Linear extends Module {
     constructor(inFeatures: number, outFeatures: number, bias?: boolean);
-    constructor(inFeatures: number, outFeatures: number, options?: { bias?: boolean });
+    constructor(inFeatures: number, outFeatures: number, options?: LinearOptions);
     constructor(inFeatures: number, options: { outFeatures: number; bias?: boolean });
     constructor(options: { inFeatures: number; outFeatures: number; bias?: boolean });
     constructor(inFeatures: number, outFeatures: number, options: LinearOptions);
@@ -1155,7 +1157,7 @@ export namespace nn {
   }
   interface Linear extends LinearSettings { (x: Tensor): Tensor }
 
-  interface Conv2dOptions {
+  interface Conv2dOptions extends FactoryKwargs {
     stride?: Size2;
     /** "same" keeps the size (stride 1, odd kernel); "valid" is no padding. */
     padding?: Size2 | "same" | "valid";
@@ -1415,7 +1417,7 @@ export namespace nn {
   interface Dropout1d { (x: Tensor): Tensor }
 
   /** momentum null: PyTorch's momentum=None, the cumulative average of the batches' statistics */
-  interface BatchNormOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
+  interface BatchNormOptions extends FactoryKwargs { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
   class BatchNorm2d extends Module {
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
@@ -1443,7 +1445,7 @@ export namespace nn {
   }
   interface BatchNorm1d extends NormSettings { (x: Tensor): Tensor }
 
-  interface LayerNormOptions { eps?: number; elementwiseAffine?: boolean; bias?: boolean }
+  interface LayerNormOptions extends FactoryKwargs { eps?: number; elementwiseAffine?: boolean; bias?: boolean }
   class LayerNorm extends Module {
     constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions);
     constructor(options: { normalizedShape: number | readonly number[] } & LayerNormOptions);
@@ -1457,7 +1459,7 @@ export namespace nn {
   interface LayerNorm extends LayerNormSettings { (x: Tensor): Tensor }
 
   /** maxNorm must stay null (PyTorch renormalizes rows of the weight in forward); scaleGradByFreq false; sparse changes nothing (the same gradient values) */
-  interface EmbeddingOptions { paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; sparse?: boolean | null }
+  interface EmbeddingOptions extends FactoryKwargs { paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; sparse?: boolean | null }
   class Embedding extends Module {
     constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
     constructor(numEmbeddings: number, options: { embeddingDim: number } & EmbeddingOptions);
@@ -2225,6 +2227,8 @@ export namespace nn {
     some(fn: (module: M, index: number) => boolean): boolean;
     every(fn: (module: M, index: number) => boolean): boolean;
     slice(start?: number, end?: number): M[];
+    /** Array.at: negative indices from the end (Python's self.linears[-1]) */
+    at(index: number): M | undefined;
     concat(...others: (M | readonly M[])[]): M[];
     includes(module: M): boolean;
     indexOf(module: M): number;

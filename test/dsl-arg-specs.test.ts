@@ -57,6 +57,11 @@ const ALLOWED: Record<string, string> = {
       ["sizeAverage", "reduce"].map((a) => [`${n}: ${a}`, "a deprecated argument"]),
     ),
   ),
+  // PyTorch's factory keywords of a layer with state, taken out of the options before the layer's
+  // own arguments bind (layers.ts withoutFactoryKwargs)
+  ...Object.fromEntries(
+    ["Linear", "Conv2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "Embedding"].flatMap((m) => ["device", "dtype"].map((a) => [`nn.${m}: ${a}`, "a factory keyword"])),
+  ),
   // torch.no_grad is a context manager: F.noGrad(fn) has no keyword form
   "F.noGrad: fn": "a context manager in PyTorch",
   // bound only where a low is given (F.randintLike(x, 2, 5), { low: 2, high: 5 }), which the probe's
