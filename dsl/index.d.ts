@@ -73,6 +73,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** The number of dims, as dim() (PyTorch's x.ndim) */
   readonly ndim: number;
   numel(): number;
+  /** Python's len(x): the size of dim 0 (the batch size of a batched tensor) */
+  readonly length: number;
+  /** PyTorch's older names of dim() and numel() */
+  ndimension(): number;
+  nelement(): number;
   /**
    * A one-element tensor's value: PyTorch's Python number. Of a tensor made in a constructor from
    * factories, the number itself (float32's value); of one computed in forward, the tensor as a
@@ -111,6 +116,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   flatten(startDim?: number, endDim?: number): Tensor;
   flatten(startDim?: number, options?: { endDim?: number }): Tensor;
   flatten(options: { startDim?: number; endDim?: number }): Tensor;
+  /** torch.ravel: every dim flattened into one */
+  ravel(): Tensor;
   transpose(dim0: number, dim1: number): Tensor;
   transpose(dim0: number, options: { dim1: number }): Tensor;
   transpose(options: { dim0: number; dim1: number }): Tensor;
@@ -758,6 +765,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sort(dim?: number, descending?: boolean, options?: { stable?: boolean }): MaxResult;
   sort(options: { dim?: number; descending?: boolean; stable?: boolean }): MaxResult;
   sort(dim: number, options: { descending?: boolean; stable?: boolean }): MaxResult;
+  /** torch.msort: sorted along dim 0, the values alone */
+  msort(): Tensor;
   argsort(dim?: number, descending?: boolean, options?: { stable?: boolean }): Tensor<Shape, "int32">;
   argsort(options: { dim?: number; descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
   argsort(dim: number, options: { descending?: boolean; stable?: boolean }): Tensor<Shape, "int32">;
@@ -1072,8 +1081,17 @@ export namespace nn {
     /** The direct child modules, in assignment order. */
     children(): Module[];
     namedChildren(): [string, Module][];
-    /** PyTorch's self._modules: the direct children by name, in assignment order (a copy). */
-    readonly _modules: Map<string, any>;
+    /**
+     * PyTorch's _modules: the direct children by name, in assignment order (an OrderedDict there), read
+     * as a record (`for (const block in this._modules) for (const m of this._modules[block]) …`) or as
+     * the dict's views (LeViT's `const [l, bn] = this._modules.values()`); a copy, as namedChildren's.
+     */
+    readonly _modules: Record<string, any> & { keys(): string[]; values(): any[]; items(): [string, any][]; entries(): [string, any][] };
+    /** module.to(device), .cuda(), .cpu(), .float(): the module itself (it runs where load() puts it, in float32); another float type is refused */
+    to(...args: unknown[]): this;
+    cuda(device?: unknown): this;
+    cpu(): this;
+    float(): this;
     /**
      * Every parameter (not buffers), each tensor once, in the state_dict's order: in a constructor a
      * handle for nn.init (`for (const p of this.parameters()) nn.init.normal_(p, 0, 0.02)`), in forward its tensor.
@@ -1096,7 +1114,9 @@ export namespace nn {
     (...inputs: any[]): any;
   }
 
-  interface LinearOptions { bias?: boolean }
+  /** PyTorch's factory keywords of a layer with state: any device (the model's), dtype float32 only */
+  interface FactoryKwargs { device?: unknown; dtype?: "float32" }
+  interface LinearOptions extends FactoryKwargs { bias?: boolean }
   /**
    * A layer's settings, read as PyTorch's attributes (`m.outChannels`, `this.fc.inFeatures`,
    * `conv.kernelSize[0]`): the constructor's arguments with their defaults, sizes as tuples
@@ -1126,7 +1146,7 @@ export namespace nn {
 
   class Linear extends Module {
     constructor(inFeatures: number, outFeatures: number, bias?: boolean);
-    constructor(inFeatures: number, outFeatures: number, options?: { bias?: boolean });
+    constructor(inFeatures: number, outFeatures: number, options?: LinearOptions);
     constructor(inFeatures: number, options: { outFeatures: number; bias?: boolean });
     constructor(options: { inFeatures: number; outFeatures: number; bias?: boolean });
     constructor(inFeatures: number, outFeatures: number, options: LinearOptions);
@@ -1145,7 +1165,7 @@ export namespace nn {
   }
   interface Linear extends LinearSettings { (x: Tensor): Tensor }
 
-  interface Conv2dOptions {
+  interface Conv2dOptions extends FactoryKwargs {
     stride?: Size2;
     /** "same" keeps the size (stride 1, odd kernel); "valid" is no padding. */
     padding?: Size2 | "same" | "valid";
@@ -1405,7 +1425,7 @@ export namespace nn {
   interface Dropout1d { (x: Tensor): Tensor }
 
   /** momentum null: PyTorch's momentum=None, the cumulative average of the batches' statistics */
-  interface BatchNormOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
+  interface BatchNormOptions extends FactoryKwargs { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
   class BatchNorm2d extends Module {
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
@@ -1433,7 +1453,7 @@ export namespace nn {
   }
   interface BatchNorm1d extends NormSettings { (x: Tensor): Tensor }
 
-  interface LayerNormOptions { eps?: number; elementwiseAffine?: boolean; bias?: boolean }
+  interface LayerNormOptions extends FactoryKwargs { eps?: number; elementwiseAffine?: boolean; bias?: boolean }
   class LayerNorm extends Module {
     constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions);
     constructor(options: { normalizedShape: number | readonly number[] } & LayerNormOptions);
@@ -1447,7 +1467,7 @@ export namespace nn {
   interface LayerNorm extends LayerNormSettings { (x: Tensor): Tensor }
 
   /** maxNorm must stay null (PyTorch renormalizes rows of the weight in forward); scaleGradByFreq false; sparse changes nothing (the same gradient values) */
-  interface EmbeddingOptions { paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; sparse?: boolean | null }
+  interface EmbeddingOptions extends FactoryKwargs { paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; sparse?: boolean | null }
   class Embedding extends Module {
     constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
     constructor(numEmbeddings: number, options: { embeddingDim: number } & EmbeddingOptions);
@@ -2180,6 +2200,17 @@ export namespace nn {
     const truncNormal_: typeof trunc_normal_;
     const calculateGain: typeof calculate_gain;
     const _calculateFanInAndFanOut: typeof _calculate_fan_in_and_fan_out;
+    // PyTorch's deprecated names without the underscore (init.kaiming_normal(w) in older ports), the same functions
+    const uniform: typeof uniform_;
+    const normal: typeof normal_;
+    const constant: typeof constant_;
+    const eye: typeof eye_;
+    const dirac: typeof dirac_;
+    const xavier_uniform: typeof xavier_uniform_;
+    const xavier_normal: typeof xavier_normal_;
+    const kaiming_uniform: typeof kaiming_uniform_;
+    const kaiming_normal: typeof kaiming_normal_;
+    const orthogonal: typeof orthogonal_;
   }
 
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch, or by the keys of an object (PyTorch's OrderedDict). */
@@ -2210,6 +2241,8 @@ export namespace nn {
     some(fn: (module: M, index: number) => boolean): boolean;
     every(fn: (module: M, index: number) => boolean): boolean;
     slice(start?: number, end?: number): M[];
+    /** Array.at: negative indices from the end (Python's self.linears[-1]) */
+    at(index: number): M | undefined;
     concat(...others: (M | readonly M[])[]): M[];
     includes(module: M): boolean;
     indexOf(module: M): number;
@@ -3397,6 +3430,8 @@ export namespace F {
   function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
   function adaptiveAvgPool1d(x: Tensor, options: { outputSize: number }): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
+  function ravel(input: Tensor): Tensor;
+  function msort(input: Tensor): Tensor;
   function flatten(x: Tensor, startDim?: number, options?: { endDim?: number }): Tensor;
   function flatten(x: Tensor, options?: { startDim?: number; endDim?: number }): Tensor;
   function linear(x: Tensor, weight: Tensor, bias?: Tensor | null): Tensor;
@@ -3590,6 +3625,22 @@ export namespace F {
   function empty(...sizes: [...number[], FactoryOptions | DtypeOfFactoryOptions]): Tensor;
   function empty(options: { size: Size } & FactoryOptions): Tensor;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
+  /** torch.manual_seed in a constructor: accepted and changes nothing (the draws come from load()'s seed); refused in forward. */
+  function manualSeed(seed: number): null;
+  function manualSeed(options: { seed: number }): null;
+  /**
+   * PyTorch's legacy typed constructors: sizes (torch.Tensor(out, in), then an initializer) make
+   * F.empty's zeros; listed data (torch.FloatTensor([…]), torch.LongTensor(idxs)) is F.tensor of it in
+   * the class's dtype; a tensor is converted to it. A shape from x.size() is sizes, as torch.Size is.
+   */
+  function Tensor(...sizes: number[]): Tensor;
+  function Tensor(data: number[] | readonly (readonly number[])[] | Tensor): Tensor;
+  function FloatTensor(...sizes: number[]): Tensor;
+  function FloatTensor(data: number[] | readonly (readonly number[])[] | Tensor): Tensor;
+  function LongTensor(...sizes: number[]): Tensor<Shape, "int32">;
+  function LongTensor(data: number[] | readonly (readonly number[])[] | Tensor): Tensor<Shape, "int32">;
+  function IntTensor(...sizes: number[]): Tensor<Shape, "int32">;
+  function IntTensor(data: number[] | readonly (readonly number[])[] | Tensor): Tensor<Shape, "int32">;
   function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   function fullLike(input: Tensor, options: { fillValue: number } & (FactoryOptions | IntFactoryOptions)): Tensor;

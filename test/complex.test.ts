@@ -161,6 +161,8 @@ export class M extends nn.Module {
     const model = (body: string) => `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3, 2]>) {\n    ${body}\n  }\n}\n`;
     expect(first(model("return F.viewAsComplex(x);"))).toMatch(/^TSDP4005 \d+: forward returns a complex tensor/);
     expect(first(model("const z = F.viewAsComplex(x);\n    z.mul_(2);\n    return x;"))).toMatch(/^TSDP2001 \d+: mul_: complex tensors are changed out of place/);
+    // a slice write (FNO's out_ft[:, :, :m1, :m2] = …) says how to write it: into the float32 parts
+    expect(first(model("const z = F.viewAsComplex(x);\n    z.index(':', ':1').copy_(z.index(':', '1:'));\n    return x;"))).toMatch(/^TSDP2001 \d+: copy_: complex tensors are not written in place, a slice of one neither .*re\.index\(…\)\.copy_\(v\.real\); im\.index\(…\)\.copy_\(v\.imag\); then F\.complex\(re, im\)/);
     // torch.randn(..., dtype=torch.cfloat): each part N(0, 1/2) ("For complex dtypes, the tensor is i.i.d. sampled
     // from a complex normal distribution with zero mean and unit variance", torch.randn's docs); the message says so
     expect(first(`export class M extends nn.Module {\n  c = new nn.Parameter(F.viewAsReal(F.randn(3, 2, { dtype: (F as any).cfloat })));\n  forward(x: Tensor<[Batch, 3, 2]>) {\n    return x.mul(this.c);\n  }\n}\n`)).toMatch(

@@ -48,13 +48,19 @@ const ALLOWED: Record<string, string> = {
   // { other } goes to maximum's spec, which the probe (a dim) does not reach
   ...Object.fromEntries(["Tensor.max", "Tensor.min", "F.max", "F.min"].map((n) => [`${n}: other`, "the maximum/minimum overload"])),
   // the losses' deprecated size_average and reduce keep their positions so that ignore_index and
-  // reduction bind by position as PyTorch's; only null is taken, so the typings leave them out
+  // reduction bind by position as PyTorch's, and old ports' size_average=False still sums (args.ts
+  // legacyReduction); deprecated in PyTorch, so the typings leave them out and steer to reduction
   ...Object.fromEntries(
     ["F.crossEntropy", "F.nllLoss", "F.binaryCrossEntropy", "F.binaryCrossEntropyWithLogits", "nn.CrossEntropyLoss", "nn.NLLLoss", "nn.BCELoss", "nn.BCEWithLogitsLoss", "F.mseLoss", "F.l1Loss", "F.smoothL1Loss", "nn.MSELoss", "nn.L1Loss", "nn.SmoothL1Loss",
       ...["marginRankingLoss", "hingeEmbeddingLoss", "softMarginLoss", "multilabelSoftMarginLoss", "multiMarginLoss", "multilabelMarginLoss", "cosineEmbeddingLoss", "tripletMarginLoss", "poissonNllLoss"].map((f) => `F.${f}`),
       ...["MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss"].map((m) => `nn.${m}`)].flatMap((n) =>
-      ["sizeAverage", "reduce"].map((a) => [`${n}: ${a}`, "a deprecated position, null only"]),
+      ["sizeAverage", "reduce"].map((a) => [`${n}: ${a}`, "a deprecated argument"]),
     ),
+  ),
+  // PyTorch's factory keywords of a layer with state, taken out of the options before the layer's
+  // own arguments bind (layers.ts withoutFactoryKwargs)
+  ...Object.fromEntries(
+    ["Linear", "Conv2d", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "LayerNorm", "Embedding"].flatMap((m) => ["device", "dtype"].map((a) => [`nn.${m}: ${a}`, "a factory keyword"])),
   ),
   // torch.no_grad is a context manager: F.noGrad(fn) has no keyword form
   "F.noGrad: fn": "a context manager in PyTorch",

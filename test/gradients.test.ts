@@ -36,7 +36,13 @@ cases.matmul = {
 };
 cases.linear = { body: model("return this.fc(x.view(-1, 2, 2));", "fc = new nn.Linear(2, 3);") };
 // an in-batch pair matrix [Batch, Batch] (matmul's canonical pair_dot), reduced to one value per sample for the output
-cases.pair_dot = { body: model("return x.matmul(this.w(x).t()).exp().sum(1, true).add(x.matmul(x.t()).amax(0).unsqueeze(1));", "w = new nn.Linear(4, 4);") };
+cases.pair_dot = {
+  body: model(
+    // and over leading dims of fixed size: SAINT's two heads attending across the batch, [2, Batch, 2] @ [2, 2, Batch]
+    "const h = this.w(x).view(1, -1, 2, 2).permute(0, 2, 1, 3); return x.matmul(this.w(x).t()).exp().sum(1, true).add(x.matmul(x.t()).amax(0).unsqueeze(1)).add(h.matmul(h.transpose(2, 3)).softmax(-1).matmul(h).permute(0, 2, 1, 3).reshape(-1, 4).sum(1, true));",
+    "w = new nn.Linear(4, 4);",
+  ),
+};
 cases.conv2d = {
   body: model(
     "return this.b(this.a(x)).add(this.c(x).mean([2, 3], true));",

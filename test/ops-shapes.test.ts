@@ -123,7 +123,10 @@ describe("contraction", () => {
   it("pair_dot pairs the rows of [M, K] and [N, K]: an in-batch pair matrix [Batch, Batch]", () => {
     expect(infer("pair_dot", [t([Batch, 4]), t([Batch, 4])])).toBe("f32[Batch, Batch]");
     expect(infer("pair_dot", [t([Batch, 4]), t([batchTimes(2), 4])])).toBe("f32[Batch, 2*Batch]");
-    rejects("pair_dot", [t([Batch, 4]), t([Batch, 3])], {}, /expects \[M, K\] and \[N, K\], got \[Batch, 4\] and \[Batch, 3\]/);
+    rejects("pair_dot", [t([Batch, 4]), t([Batch, 3])], {}, /expects \[\.\.\., M, K\] and \[\.\.\., N, K\] with the same leading dims of fixed size, got \[Batch, 4\] and \[Batch, 3\]/);
+    // over leading dims of fixed size (SAINT's heads attending across the batch)
+    expect(infer("pair_dot", [t([1, 2, Batch, 4]), t([1, 2, Batch, 4])])).toBe("f32[1, 2, Batch, Batch]");
+    rejects("pair_dot", [t([2, Batch, 4]), t([3, Batch, 4])], {}, /the same leading dims of fixed size/);
   });
   it("linear maps the last dim and names the flattened shape on mismatch", () => {
     expect(infer("linear", [t([Batch, 800]), t([500, 800]), t([500])])).toBe("f32[Batch, 500]");

@@ -97,6 +97,8 @@ describe("initial values set through the parameter, in a constructor", () => {
     expect(first(ctor("this.w.mul_(this.w);"))).toMatch(/^TSDP\d+ 7: .*mul_/);
     // other math on the values is no initializer (RecurrentGemma's p.data.uniform_(a, b).log_().mul_(0.5))
     expect(first(ctor("this.w.data.uniform_(0.8, 0.99).log_().mul_(0.5);"))).toMatch(/has no property 'log_' in a constructor: a parameter's values there are its initializer .* compute the values as a tensor and copy_ them, or apply log in forward/);
+    // NVAE's log_weight_norm = log(norm(self.weight) + 1e-2): another parameter from this one's draw; the message names weight norm
+    expect(first(ctor("const n = this.fc.weight.mul(this.fc.weight).sum(1);"))).toMatch(/has no property 'mul' in a constructor: .*NVAE's log_weight_norm = log\(‖w‖ \+ 0\.01\)\) exists only when the model is created; nn\.utils\.weightNorm\(layer\) starts its g as ‖v‖/);
     expect(first(ctor("this.w.requiresGrad = 1;"))).toMatch(/requiresGrad is true or false, got the number 1/);
   });
 });
@@ -1217,7 +1219,16 @@ describe("a constructor tensor's numbers: tolist and item", () => {
     expect(rates("Array.from({ length: 3 }, (_, i) => F.linspace(0, 0.2, 3)[i].item())")).toEqual(want);
     // nested: a 2-D constant's rows
     expect(rates("F.arange(4).view(2, 2).tolist()[1]")).toEqual([2, 3]);
-    expect(first(model("const v = x.tolist();\n    return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 6: tolist: the values of a tensor computed in forward exist only when the model runs/);
+    expect(first(model("const v = x.tolist();\n    return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 6: tolist: the values of a tensor computed in forward from the data exist only when the model runs/);
+    // one forward computes from constants alone has its numbers (FNO's torch.tensor(np.linspace(0, 1, size_x)))
+    const grid = model("const g = F.tensor(F.linspace(0, 1, 3).tolist(), { dtype: 'float32' });\n    return x.mul(g);", "x: Tensor<[Batch, 3]>");
+    expect(outputs(grid, { x: nd([1, 3], [2, 2, 2]) })[0]).toEqual([0, 1, 2]);
+  });
+  it("item() of a value forward computes from constants alone is its number, as Python's (torchdiffeq's int((t[1] - t[0]) / step_size))", () => {
+    const src = model("const t = this.t.typeAs(x);\n    const n = Math.round(t[1].sub(t[0]).item() / 0.25);\n    return x.mul(n);", "x: Tensor<[Batch, 1]>", "t = F.tensor([0, 1]).float();");
+    expect(outputs(src, { x: nd([1, 1], [1.5]) })[0]).toEqual([6]);
+    // a value that depends on the input stays a 0-dim tensor: a JavaScript operator on it is refused
+    expect(first(model("return x.mul(x.sum().item() / 2);", "x: Tensor<[Batch, 1]>"))).toMatch(/^TSDP2006 6: '\/' on a tensor/);
   });
 });
 
@@ -1457,5 +1468,58 @@ describe("scatter_add_ into the batch folded into dim 0 (EGNN's unsorted_segment
     // node 0 receives node 1's message sent back to it: out[r] = h[r] + 10·h[r] (row r's edge reads row r and writes row r)
     expect(outputs(model(body, "x: Tensor<[Batch, 2, 3]>"), { x: nd([2, 2, 3], x) })[0]).toEqual(x.map((v) => 11 * v));
     expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    ${body.replace(".mul(10)", ".tanh()")}\n  }\n}\n`).checked).toBeGreaterThan(0);
+  });
+});
+
+describe("older ports' constructor idioms: this._modules, nn.init's names without _, torch.manual_seed, module.to(device)", () => {
+  it("walk the children by name, initialize as the underscored functions, and seed nothing", () => {
+    // 1Konny's beta-VAE: for block in self._modules: for m in self._modules[block]: kaiming_init(m)
+    const src = model(
+      "return this.dec(this.enc(x));",
+      "x: Tensor<[Batch, 2]>",
+      "enc = new nn.Sequential(new nn.Linear(2, 3), new nn.ReLU()); dec = new nn.Sequential(new nn.Linear(3, 2)); seed: any;\n  constructor() { super(); this.seed = F.manualSeed(0); for (const block in this._modules) for (const m of this._modules[block]) if (m instanceof nn.Linear) { nn.init.kaiming_normal(m.weight); nn.init.constant(m.bias, 0.5); } }",
+    );
+    const { init } = declared(src);
+    expect(init.get("enc.0.weight")).toEqual({ kind: "normal", std: 1 });
+    const dec = init.get("dec.0.weight") as Extract<Init, { kind: "normal" }>;
+    expect(dec.kind).toBe("normal");
+    expect(dec.std).toBeCloseTo(Math.sqrt(2 / 3), 14);
+    expect(init.get("dec.0.bias")).toEqual({ kind: "constant", value: 0.5 });
+    expect(first(model("F.manualSeed(0); return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2001 6: F\.manualSeed in forward would give every call the same draws/);
+    // DeepCTR's self.to(device) in a constructor, and .cuda() / .cpu() / .float(): the module itself
+    const moved = model("return this.fc(x);", "x: Tensor<[Batch, 2]>", 'fc = new nn.Linear(2, 2).cuda();\n  constructor() { super(); this.to("cuda"); this.fc.float().cpu(); }');
+    expect(declared(moved).params).toEqual(["fc.weight", "fc.bias"]);
+    expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2).double();"))).toMatch(/^TSDP3004 4: nn\.Linear\.double\(\): tsdp's modules compute in float32/);
+  });
+});
+
+describe("a layer's factory keywords (PyTorch's device= and dtype=)", () => {
+  it("deepxde's nn.Linear(…, dtype=config.real(torch)) builds the layer; another dtype is refused", () => {
+    const { params } = declared(model("return this.fc(this.ln(x));", "x: Tensor<[Batch, 2]>", 'fc = new nn.Linear(2, 3, { dtype: F.float32, device: "cuda" }); ln = new nn.LayerNorm(2, { device: "cuda" });'));
+    expect(params).toEqual(["fc.weight", "fc.bias", "ln.weight", "ln.bias"]);
+    expect(first(model("return this.fc(x);", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 3, { bias: false, dtype: F.float64 });"))).toMatch(/^TSDP3004 4: nn\.Linear: dtype "float64": a layer's parameters are float32 in tsdp/);
+  });
+});
+
+describe("super.<nn.Module method> in a class that overrides it", () => {
+  it("SAC's policy: to(device) moves its tensors, then returns super.to(device); super.parameters() too", () => {
+    const src = `${header}class Policy extends nn.Module {\n  fc = new nn.Linear(2, 2);\n  scale = F.tensor([2.0, 3]);\n  to(device: unknown) { this.scale = this.scale.to(device as string); return super.to(device); }\n  count() { return super.parameters().length; }\n  forward(x: Tensor) { return this.fc(x).mul(this.scale).mul(this.count()); }\n}\nexport class M extends nn.Module {\n  policy = new Policy().to("cuda");\n  forward(x: Tensor<[Batch, 2]>) { return this.policy(x); }\n}\n`;
+    const { graph } = lowerSource(src);
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["policy.fc.weight", "policy.fc.bias"]);
+    expect(diagnosticsOf(src.replace("return super.to(device);", "return super.bogus(device);")).map((d) => d.message)[0]).toMatch(/^super\.bogus: nn\.Module has no method 'bogus'/);
+  });
+});
+
+describe("a loss of one element of any shape (PyTorch's backward() takes it)", () => {
+  it("trains as its scalar; more elements are refused with PyTorch's reason", () => {
+    // beta-VAE's total_kld = klds.sum(1).mean(0, True), shape [1], in recon_loss + beta * total_kld
+    const src = (reduce: string) => `${header}export class M extends nn.Module {\n  fc = new nn.Linear(2, 2);\n  forward(x: Tensor<[Batch, 2]>) { return this.fc(x); }\n}\nexport const training = new Training(M, { loss: (y: Tensor, t: Tensor<[Batch, 2]>) => y.sub(t).pow(2)${reduce}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+    const one = lowerSource(src(".sum(1).mean(0, true).view(1, 1)")).graph;
+    const scalar = lowerSource(src(".sum(1).mean()")).graph;
+    const inputs = { x: nd([2, 2], [1, -2, 0.5, 3]), target: nd([2, 2], [0, 1, 2, -1]) };
+    const loss = (g: typeof one) => runReference(differentiate(g).graph, inputs, initState(g, 0), { training: true }).loss;
+    expect(one.loss!.value.shape).toEqual([]);
+    expect(loss(one)).toBe(loss(scalar));
+    expect(diagnosticsOf(src(".sum(1)")).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP5004 the loss must be a tensor of one element, as PyTorch's backward\(\) needs, got a tensor of shape \[Batch\]/);
   });
 });

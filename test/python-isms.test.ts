@@ -132,6 +132,10 @@ describe("more Python carried over, each refused at its line with the TypeScript
     // a PINN's u_x = autograd.grad(u, x, create_graph=True): the message names the chain rule in forward and differences
     expect(grad).toMatch(/a PINN's u_x\).*chain rule in forward \(after a Linear, dz = F\.linear\(dh, layer\.weight\); after tanh, dh = \(1 − h²\)·dz\), or taken by central differences/);
   });
+  it("a custom autograd.Function (gradient reversal, entmax15) says its backward would not run, and how to build such a gradient with detach", () => {
+    const src = `${header}class GradReverse extends F.autograd.Function {\n  static forward(ctx: any, x: Tensor) { return x.viewAs(x); }\n  static backward(ctx: any, g: Tensor) { return g.neg(); }\n}\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) { return GradReverse.apply(x); }\n}\n`;
+    expect(all(src)[0]).toMatch(/^TSDP3001 2: F\.autograd\.Function is not supported: tsdp derives every gradient from forward's tensor ops, so a custom Function's backward would not be used.*a gradient reversal x\.mul\(-alpha\)\.add\(x\.mul\(1 \+ alpha\)\.detach\(\)\)/);
+  });
   it("an element loss of [Batch, 1] against [Batch] (PyTorch's broadcasting warning) names both shapes and the squeeze", () => {
     expect(all(model("return F.mseLoss(x.narrow(1, 0, 1), x.select(1, 1), { reduction: 'none' });"))).toEqual([
       `TSDP4001 5: F.mseLoss: input [Batch, 1] and target [Batch] broadcast to [Batch, Batch], each sample's output against every sample's target (PyTorch warns "Using a target size that is different to the input size" and computes that); give them one shape: input.squeeze(-1), or target.unsqueeze(-1)`,

@@ -201,7 +201,7 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(got).toEqual(outputs(flat(positional), "x: Tensor<[Batch, 2, 4, 4]>", values));
     expect(got[11]).toEqual([3]);
   });
-  it("the losses' PyTorch positions: weight, the deprecated size_average, ignore_index, reduce, reduction (F.nll_loss(x, y, w, None, 1, None, 'none')) bind as their keywords; a size_average or reduce other than null is refused", () => {
+  it("the losses' PyTorch positions: weight, the deprecated size_average, ignore_index, reduce, reduction (F.nll_loss(x, y, w, None, 1, None, 'none')) bind as their keywords; a size_average or reduce other than a boolean or null is refused", () => {
     const input = 'v: Tensor<[Batch, 4]>, y: Tensor<[Batch], "int32">';
     const fields = 'nll = new nn.NLLLoss(null, null, 1, null, "none"); nllKeyword = new nn.NLLLoss({ ignoreIndex: 1, reduction: "none" });';
     const keyword = 'F.nllLoss(v, y, { weight: w, ignoreIndex: 1, reduction: "none" }), F.crossEntropy(v, y, { weight: w, ignoreIndex: 1, reduction: "none", labelSmoothing: 0.1 }), F.binaryCrossEntropyWithLogits(v, t, { weight: w, reduction: "none", posWeight: w }), this.nllKeyword(v, y), F.smoothL1Loss(v, t, { reduction: "none", beta: 0.5 }), F.mseLoss(v, t, { reduction: "none" })';
@@ -215,11 +215,22 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(got).toEqual(outputs(flat(positional), input, values, fields));
     // before, position 4 was ignore_index (a number there, size_average's place, was misread) and 5 reduction
     expect(first(model("return F.crossEntropy(x, F.zeros(x.size(0), { dtype: 'int32' }), null, 2).expand(x.size(0));", "x: Tensor<[Batch, 4]>"))).toMatch(
-      /^TSDP3004 5: F\.crossEntropy: sizeAverage is PyTorch's deprecated size_average, which tsdp takes only as null \(its default\); give reduction \("mean", "sum" or "none"\) instead, got the number 2$/,
+      /^TSDP3004 5: F\.crossEntropy: sizeAverage is PyTorch's deprecated size_average, true, false or null \(its default\), got the number 2; give reduction \("mean", "sum" or "none"\) by name instead$/,
     );
-    expect(first(model("return F.binaryCrossEntropy(F.sigmoid(x), x, null, null, false).expand(x.size(0), 4);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3004 5: F\.binaryCrossEntropy: reduce is PyTorch's deprecated reduce/);
+    expect(first(model("return F.binaryCrossEntropy(F.sigmoid(x), x, null, null, 1).expand(x.size(0), 4);", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3004 5: F\.binaryCrossEntropy: reduce is PyTorch's deprecated reduce, true, false or null/);
     // F.mse_loss(x, y, "sum") is size_average="sum" in PyTorch (a mean, with a warning): it summed here
     expect(first(model('return F.mseLoss(x, x.neg(), "sum").expand(x.size(0), 4);', "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3004 5: F\.mseLoss: sizeAverage is PyTorch's deprecated size_average/);
+  });
+  it("the deprecated size_average and reduce, when given, choose the reduction as PyTorch's legacy rule: size_average=False sums, reduce=False keeps every element", () => {
+    const input = "v: Tensor<[Batch, 4]>";
+    const flat = (list: string) => `const t = F.sigmoid(v.neg()); return [${list}].map((l) => (l.dim() === 0 ? l.view(1, 1).expand(v.size(0), 1) : l));`;
+    const values = { v: nd([2, 4], Array.from({ length: 8 }, (_, i) => Math.sin(1.3 * i))) };
+    // beta-VAE's F.binary_cross_entropy_with_logits(x_recon, x, size_average=False); the VAE example's F.binary_cross_entropy(…, size_average=False)
+    const legacy = 'F.binaryCrossEntropyWithLogits(v, t, { sizeAverage: false }), F.mseLoss(v, t, false), F.l1Loss(v, t, { reduce: false }), F.mseLoss(v, t, true, true, "none"), new nn.MSELoss({ sizeAverage: false, reduce: false })(v, t), F.smoothL1Loss(v, t, null, true, "none")';
+    const modern = 'F.binaryCrossEntropyWithLogits(v, t, { reduction: "sum" }), F.mseLoss(v, t, { reduction: "sum" }), F.l1Loss(v, t, { reduction: "none" }), F.mseLoss(v, t), F.mseLoss(v, t, { reduction: "none" }), F.smoothL1Loss(v, t)';
+    const got = outputs(flat(legacy), input, values);
+    expect(got).toHaveLength(6);
+    expect(got).toEqual(outputs(flat(modern), input, values));
   });
   it("the other losses' and nn.EmbeddingBag's PyTorch positions bind as their keywords (nn.PoissonNLLLoss(False, True, None, 1e-6), nn.EmbeddingBag(10, 3, None, 2.0, False, 'max'))", () => {
     const input = 'v: Tensor<[Batch, 4]>, ids: Tensor<[Batch, 3], "int32">';
@@ -234,7 +245,7 @@ describe("spellings of movement, matmul, conversion and selection", () => {
     expect(got).toEqual(outputs(flat(positional), input, values, fields));
     // bag [0, 1, 3] without padding row 1: max of rows [0, 1] and [6, 7]; a bag of padding only is zeros
     expect(got[5]).toEqual([6, 7, 0, 0]);
-    expect(first(model("return v;", input, "p = new nn.PoissonNLLLoss(true, false, true);"))).toMatch(/^TSDP3004 3: nn\.PoissonNLLLoss: sizeAverage is PyTorch's deprecated size_average/);
+    expect(first(model("return v;", input, "p = new nn.PoissonNLLLoss(true, false, 0.5);"))).toMatch(/^TSDP3004 3: nn\.PoissonNLLLoss: sizeAverage is PyTorch's deprecated size_average, true, false or null/);
     expect(first(model("return v;", input, "e = new nn.EmbeddingBag(4, 2, 1.5);"))).toMatch(/^TSDP3004 3: nn\.EmbeddingBag: maxNorm is not supported/);
     expect(first(model("return v;", input, "e = new nn.EmbeddingBag(4, 2, null, 2, true);"))).toMatch(/^TSDP3004 3: nn\.EmbeddingBag: scaleGradByFreq: true is not supported/);
   });
@@ -923,8 +934,16 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     expect(bounds("nn.init.kaiming_uniform_(this.fc.weight, { a: -0.5 })")).toBe(bounds("nn.init.kaiming_uniform_(this.fc.weight, { a: 0.5 })"));
   });
 
-  it("F.Tensor (torch.Tensor(n, m), a tensor with no values set) says what to write instead", () => {
-    expect(first(model("return x.add(F.Tensor(6));", "x: Tensor<[Batch, 6]>"))).toMatch(/F\.Tensor is not supported: torch\.Tensor\(n, m\) makes a tensor of that shape with no values set .* write F\.empty\(n, m\) and an initializer/);
+  it("the legacy typed constructors: F.Tensor(n, m) (sizes) is F.empty, F.FloatTensor([…]) and F.LongTensor([…]) listed data in their dtype, of a tensor a conversion", () => {
+    const values = { x: nd([1, 3], [0.5, -1, 2]) };
+    // IQN's torch.FloatTensor([π·i for i in 1…n]); AutoInt's nn.Parameter(torch.Tensor(E, E)) then init.normal_
+    expect(outputs("return x.add(F.Tensor(3)).add(F.FloatTensor([1, 2, 3])).add(F.Tensor(x.size(1)));", "x: Tensor<[Batch, 3]>", values)).toEqual([[1.5, 1, 5]]);
+    expect(outputs("return x.add(F.LongTensor([1, 2, 3]).float()).add(F.IntTensor(1, 3)).add(F.FloatTensor(F.tensor([1, 0, 1])));", "x: Tensor<[Batch, 3]>", values)).toEqual([[2.5, 1, 6]]);
+    const { graph } = lowerSource(model("return x.matmul(this.w);", "x: Tensor<[Batch, 3]>", "w = new nn.Parameter(F.Tensor(3, 2));\n  constructor() { super(); nn.init.normal_(this.w, { std: 0.05 }); }"));
+    expect(graph.params[0].shape).toEqual([3, 2]);
+    expect(graph.params[0].attrs.init).toEqual({ kind: "normal", std: 0.05 });
+    // a LongTensor of fractions is refused, as tsdp's integer literals are
+    expect(first(model("return x.add(F.LongTensor([1.5, 2, 3]));", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3004 5: F\.LongTensor: dtype int64 takes integers/);
   });
 });
 
@@ -1044,5 +1063,28 @@ describe("narrow from the end, movedim of several dims, a Gaussian NLL's per-sam
       { x: nd([1, 3], [1, -2, 0.5]) },
     );
     expect(nll).toEqual(explicit);
+  });
+});
+
+describe("older names still in PyTorch: ndimension, nelement, ravel, msort", () => {
+  it("are dim, numel, flatten and sort(0)'s values", () => {
+    const x = nd([2, 3], [3, -1, 2, 0.5, 4, -2]);
+    const [names, ravel, msort] = outputs(
+      // beta-VAE's mu.data.ndimension() == 4; a column sorted along dim 0 (msort) of a tensor without the batch
+      "const c = F.tensor([[3.0, 1], [-2, 5], [0, 0.5]]); return [x.mul(x.ndimension()).add(x.nelement()), F.ravel(x.view(-1, 3, 1)).view(-1, 3).add(x.ravel().view(-1, 3)), x.add(F.msort(c).sum(1).view(1, 3)).add(c.msort().view(1, 6).narrow(1, 0, 3))];",
+      "x: Tensor<[Batch, 3]>",
+      { x },
+    );
+    // 2 dims, and 6 elements: numel counts the batch's share, 2 samples here
+    expect(names).toEqual([12, 4, 10, 7, 14, 2]);
+    expect(ravel).toEqual([6, -2, 4, 1, 8, -4]);
+    // sorted columns [[-2, 0.5], [0, 1], [3, 5]]: row sums −1.5, 1, 8, and the first row −2, 0.5, 0
+    expect(msort).toEqual([-0.5, 0.5, 10, -3, 5.5, 6]);
+  });
+  it("Python's len(x) written x.length is the size of dim 0 (rtdl's torch.ones(len(x_num), 1)); of a 0-d tensor refused", () => {
+    const x = nd([2, 3], [3, -1, 2, 0.5, 4, -2]);
+    const [cls] = outputs("return F.cat([F.ones(x.length, 1), x.mul(this.w.length)], 1);", "x: Tensor<[Batch, 3]>", { x }, "w = new nn.Parameter(F.ones(4, 3));");
+    expect(cls).toEqual([1, 12, -4, 8, 1, 2, 16, -8]);
+    expect(first(model("return x.mul(x.sum().length);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4001 5: length: a 0-d tensor has no length/);
   });
 });

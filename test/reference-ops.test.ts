@@ -207,6 +207,8 @@ describe("contraction", () => {
   it("pair_dot is a·bᵀ: the dot product of every pair of rows", () => {
     // a = [[1, 2], [3, 4]], b = [[5, 6], [7, 8], [1, 0]] → [[17, 23, 1], [39, 53, 3]]
     expectClose(run("pair_dot", [nd([2, 2], [1, 2, 3, 4]), nd([3, 2], [5, 6, 7, 8, 1, 0])]), [2, 3], [17, 23, 1, 39, 53, 3]);
+    // per slice of the leading dims: slice 1 pairs [[1, 0]] with [[2, 3], [4, 5]] → [[2, 4]]
+    expectClose(run("pair_dot", [nd([2, 1, 2], [1, 1, 1, 0]), nd([2, 2, 2], [1, 2, 3, 4, 2, 3, 4, 5])]), [2, 1, 2], [3, 7, 2, 4]);
   });
   it("linear computes x·Wᵀ + b", () => {
     // x = [1, 2]; W = [[1, 1], [2, -1], [0, 3]]; b = [0.5, 0, -1] → [3.5, 0, 5]

@@ -39,7 +39,7 @@ export type ArgKind =
   | "trainingFlag" // true, false or this.training
   | "string" // one of `choices`
   | "flag" // true, false or null (a PyTorch switch); true refused with `refuseTrue`'s reason when given
-  | "legacyNone" // null only: a deprecated PyTorch argument that keeps its position (the losses' size_average, reduce)
+  | "legacyReduction" // true, false or null: the losses' deprecated size_average and reduce, which override reduction when given
   | "any";
 
 export interface ArgSpec {
@@ -73,10 +73,22 @@ export const paddingModeArg = opt("paddingMode", "string", "zeros", { choices: [
 
 /**
  * PyTorch's deprecated size_average and reduce, kept in their positions so that the arguments after
- * them bind as PyTorch's (F.nll_loss(x, y, None, None, -1) is ignore_index -1); only null is taken.
+ * them bind as PyTorch's (F.nll_loss(x, y, None, None, -1) is ignore_index -1). Either given (old
+ * ports: beta-VAE's and the VAE example's `size_average=False`) replaces reduction, as PyTorch's
+ * legacy_get_string: both true (a null counts as true) is "mean", reduce alone true "sum", reduce
+ * false "none" (legacyReduction below).
  */
-export const sizeAverageArg = opt("sizeAverage", "legacyNone", null);
-export const reduceArg = opt("reduce", "legacyNone", null);
+export const sizeAverageArg = opt("sizeAverage", "legacyReduction", null);
+export const reduceArg = opt("reduce", "legacyReduction", null);
+
+/** PyTorch's reduction for a call that gives size_average or reduce (torch.nn._reduction.legacy_get_string). */
+function legacyReduction(bound: Bound): void {
+  if (!("reduction" in bound)) return;
+  const sizeAverage = bound.sizeAverage ?? null;
+  const reduce = bound.reduce ?? null;
+  if (sizeAverage === null && reduce === null) return;
+  bound.reduction = reduce === false ? "none" : sizeAverage === false ? "sum" : "mean";
+}
 
 /** Where each bound argument is written, so checks made after binding point at the value. */
 const boundLocs = new WeakMap<Bound, Record<string, SourceLoc>>();
@@ -198,6 +210,7 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
     problems.attempt(() => (bound[spec.name] = check(who, spec, bound[spec.name], at[spec.name] ?? site.loc)));
   }
   problems.throwIfAny();
+  legacyReduction(bound);
   boundLocs.set(bound, at);
   return bound;
 }
@@ -302,8 +315,11 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   // the right kind of value outside its legal range (stride 0, lr NaN): TSDP3004
   const badValue = (expected: string): never => fail("invalidArgument", `${who}: ${spec.name} must be ${expected}, got ${got}`, loc);
   if (v === null && spec.nullable) return v;
-  if (spec.kind === "legacyNone") {
-    if (v !== null) fail("invalidArgument", `${who}: ${spec.name} is PyTorch's deprecated ${snake(spec.name)}, which tsdp takes only as null (its default); give reduction ("mean", "sum" or "none") instead, got ${got}`, loc);
+  if (spec.kind === "legacyReduction") {
+    // a number or a string here is most likely a later argument written at this position (PyTorch
+    // reads F.mse_loss(x, y, "sum") as size_average="sum", a mean): refused rather than read as truthy
+    if (v !== null && typeof v !== "boolean")
+      fail("invalidArgument", `${who}: ${spec.name} is PyTorch's deprecated ${snake(spec.name)}, true, false or null (its default), got ${got}; give reduction ("mean", "sum" or "none") by name instead`, loc);
     return v;
   }
   if (spec.kind === "flag") {

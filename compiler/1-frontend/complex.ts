@@ -116,6 +116,14 @@ export function complexProperty(z: ComplexValue, name: string, em: GraphEmitter,
       if (b.target === "cuda" || b.target === "complex64") return z;
       return fail("invalidArgument", `${name}: a complex tensor stays complex64 on the model's GPU; take .real, .imag or F.viewAsReal(z) for a float32 tensor`, s.loc);
     });
+  // a slice write (FNO's out_ft[:, :, :m1, :m2] = …, as copy_ into a view) has no out-of-place
+  // method of that name: it is written into the float32 parts, which take writes into their views
+  if (name === "copy_" || name === "fill_" || name === "zero_")
+    return fail(
+      "unsupportedSyntax",
+      `${name}: complex tensors are not written in place, a slice of one neither (FNO's out_ft[:, :, :m1, :m2] = …); write into its float32 parts and join them: const re = F.zeros(…), im = F.zeros(…); re.index(…).copy_(v.real); im.index(…).copy_(v.imag); then F.complex(re, im)`,
+      site.loc,
+    );
   if (name.endsWith("_") && name.length > 1)
     return fail("unsupportedSyntax", `${name}: complex tensors are changed out of place (z = z.${name.slice(0, -1)}(…))`, site.loc);
   return fail("unknownProperty", `complex tensors have no property '${name}' in tsdp (real, imag, abs(), angle(), conj(), exp(), add, sub, mul, div, sum, mean, cumsum, and the movement methods)`, site.loc);

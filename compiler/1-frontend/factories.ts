@@ -14,7 +14,7 @@ import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { constantValues } from "./known-values.ts";
 import { listsFloatLiteral, writtenAsFloat } from "./float-literals.ts";
-import { BatchNumber, BuiltinFunction, describe, EmptyTensor, isBatchValue, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BatchNumber, BuiltinFunction, describe, EmptyTensor, isBatchValue, isShape, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
@@ -320,6 +320,25 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     ],
     // torch.empty's values are whatever memory held; zeros are one such value, and the same on every run
     ["empty", sized("F.empty", fillDtype, (shape, b, site) => filledAs("F.empty", shape, 0, b, site), true)],
+    // PyTorch's legacy typed constructors: torch.Tensor(out, in) or torch.FloatTensor(torch.Size) is
+    // torch.empty of those sizes (zeros here, as F.empty; reset_parameters then initializes it),
+    // torch.FloatTensor([π·i for i in …]) (IQN's pis) or torch.LongTensor(idxs) (LeViT) the listed
+    // data as torch.tensor reads it in the class's dtype, and of a tensor, that tensor in that dtype
+    ...(
+      [["Tensor", "float32"], ["FloatTensor", "float32"], ["LongTensor", "int64"], ["IntTensor", "int32"]] as const
+    ).map(([name, dtype]): [string, Value] => {
+      const who = `F.${name}`;
+      const empty = sized(who, [], (shape, _b, site) => filledAs(who, shape, 0, { dtype }, site), true);
+      return [
+        name,
+        new BuiltinFunction(who, (args, site) => {
+          const [data] = args;
+          if (args.length === 1 && data instanceof TensorValue) return convert(data, dtype, who, site, em);
+          if (args.length === 1 && Array.isArray(data) && !isShape(data)) return literalTensor(who, data, dtype, site.loc, site);
+          return empty.call(args, site);
+        }),
+      ];
+    }),
     ["emptyLike", like("F.emptyLike", () => 0)],
     ["zerosLike", like("F.zerosLike", () => 0)],
     ["onesLike", like("F.onesLike", () => 1)],
@@ -887,6 +906,9 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
   // PyTorch's names (kaiming_normal_), and the model language's camelCase for them (kaimingNormal_)
   // (a leading underscore, torch's private _calculate_fan_in_and_fan_out, stays: _calculateFanInAndFanOut)
   for (const [name, f] of [...members]) if (/[a-z]_[a-z]/.test(name)) members.set(name.replace(/(?<=[a-z])_([a-z])/g, (_, c: string) => c.toUpperCase()), f);
+  // the names without the underscore that torch.nn.init still keeps as deprecated aliases (old ports:
+  // 1Konny's beta-VAE calls init.kaiming_normal(m.weight)), the same functions
+  for (const name of ["uniform_", "normal_", "constant_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]) members.set(name.slice(0, -1), members.get(name)!);
   return members;
 }
 

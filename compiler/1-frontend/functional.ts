@@ -635,6 +635,18 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   const members = factoryMembers(em, phase);
   members.set("noGrad", noGradFunction(em, call));
   members.set("checkpoint", checkpointFunction(call));
+  // torch.manual_seed(seed) in a constructor (RL ports' self.seed = torch.manual_seed(seed)): the
+  // model's draws come from the seed given to load() (tsdp's generator, PyTorch's laws), so seeding
+  // here changes nothing; in forward it would replay the same draws on every call, which is refused
+  members.set(
+    "manualSeed",
+    new BuiltinFunction("F.manualSeed", (args, site) => {
+      bindArgs("F.manualSeed", [arg("seed", "int")], args, site);
+      if (phase() === "forward")
+        fail("unsupportedSyntax", "F.manualSeed in forward would give every call the same draws, and tsdp's draws come from its own generator; seed the model when loading it (load(dir, { seed }))", site.loc);
+      return null;
+    }),
+  );
   // F.triplet_margin_with_distance_loss(anchor, positive, negative, *, distance_function, margin, swap, reduction)
   members.set(
     "tripletMarginWithDistanceLoss",
@@ -718,7 +730,7 @@ const IN_PLACE_FUNCTIONS = ["relu", "relu6", "elu", "leakyRelu", "hardtanh", "th
 
 /** Tensor methods torch also has as functions of the tensor: torch.<name>(input, …) is input.<name>(…). */
 const TORCH_FUNCTION_FORMS = [
-  "add", "sub", "mul", "div", "rsub", "sum", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "numel",
+  "add", "sub", "mul", "div", "rsub", "sum", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "numel", "ravel",
   "gt", "ge", "lt", "le", "eq", "ne", "logicalNot", "logicalAnd", "logicalOr", "maskedFill", "clampMin", "clampMax",
   "reshape", "unsqueeze", "squeeze", "transpose", "swapaxes", "swapdims", "movedim", "t", "permute", "unflatten",
   "flip", "tile", "repeatInterleave", "select", "unbind", "narrow", "clone", "detach",

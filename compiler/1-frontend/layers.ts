@@ -2,7 +2,7 @@ import { convSummary } from "./layer-settings.ts";
 import { modeOf } from "./module-modes.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
-import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
+import { arg, bindArgs, CallProblems, FLOAT64_HINT, keyLoc, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { compositeLayers, validateComposite } from "./composite-layers.ts";
 import { recurrentLayers } from "./recurrent.ts";
 import { portLayers } from "./port-layers.ts";
@@ -391,12 +391,28 @@ function checkStateSize(who: string, state: { params?: ParamDecl[]; buffers?: Pa
   for (const p of [...(state.params ?? []), ...(state.buffers ?? [])]) checkTensorSize(p.shape, `${who}'s ${p.local}`, site.loc);
 }
 
+/**
+ * PyTorch's factory keywords of a layer with state (nn.Linear(…, device=None, dtype=None), deepxde's
+ * Linear(…, dtype=config.real(torch))): the model's parameters live where load() puts them, in
+ * float32, so device is any and dtype float32; another dtype is refused. Taken out of the trailing
+ * options object before the layer's own arguments bind.
+ */
+function withoutFactoryKwargs(who: string, args: Value[], site: CallSite): Value[] {
+  const last = args[args.length - 1];
+  if (!(last instanceof ObjectValue) || !(last.props.has("device") || last.props.has("dtype"))) return args;
+  const dtype = last.props.get("dtype");
+  if (dtype !== undefined && dtype !== null && dtype !== "float32" && dtype !== "float")
+    fail("invalidArgument", `${who}: dtype ${typeof dtype === "string" ? JSON.stringify(dtype) : describe(dtype)}: a layer's parameters are float32 in tsdp${dtype === "float64" || dtype === "double" ? FLOAT64_HINT : ""}`, keyLoc(site, "dtype", "value"));
+  const rest = new Map([...last.props].filter(([k]) => k !== "device" && k !== "dtype"));
+  return rest.size ? [...args.slice(0, -1), new ObjectValue(rest)] : args.slice(0, -1);
+}
+
 function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClass {
   const who = `nn.${name}`;
   const construct = (args: Value[], site: CallSite) => {
     const inForward = host.inForward();
     if (!inForward) host.requireConstruct(who, site);
-    let b = bindArgs(who, spec.args, args, site);
+    let b = bindArgs(who, spec.args, spec.state ? withoutFactoryKwargs(who, args, site) : args, site);
     // validation turns padding "same" into numbers; the attribute stays the string, as PyTorch's
     const padding = b.padding;
     validate(name, b, site);

@@ -555,9 +555,13 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
     : it.callFunction(t.loss as FunctionValue, [lossArgument(outputs, names), ...(target ? [new TensorValue(target)] : [])], site);
   // a loss whose body failed has said why already: no second error about what it returned
   if (value instanceof Poison) it.diags.throwIfAny();
-  if (!(value instanceof TensorValue) || value.node.shape.length !== 0)
-    fail("badTraining", `the loss must be a scalar tensor, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; use reduction "mean" or "sum"`, t.lossLoc);
-  const mean = targetMeans.get(value.node);
+  // PyTorch's loss.backward() takes any tensor of one element (beta-VAE's klds.sum(1).mean(0, True),
+  // shape [1]), and refuses more ("grad can be implicitly created only for scalar outputs")
+  const oneElement = value instanceof TensorValue && value.node.shape.every((d) => d === 1);
+  if (!(value instanceof TensorValue) || !oneElement)
+    fail("badTraining", `the loss must be a tensor of one element, as PyTorch's backward() needs, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; reduce it (.mean(), .sum(), or a loss's reduction "mean" or "sum")`, t.lossLoc);
+  const loss = value.node.shape.length === 0 ? value.node : it.em.tensor("reshape", [value], { shape: [] }, "the loss", site).node;
+  const mean = targetMeans.get(loss);
   if (mean && !target)
     // the harness counts (or weighs) the host's targets to weight each replica's mean; without a target it has none to count
     fail(
@@ -583,10 +587,10 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
   }
   // a mean over targets, inside a larger loss: the replicas' losses could not be weighted to the
   // whole batch's (their counts or target weights weight that term, their rows the others)
-  const inside = [...reachable(value.node.inputs)].find((n) => targetMeans.has(n));
+  const inside = [...reachable(loss.inputs)].find((n) => targetMeans.has(n));
   if (inside)
     fail("badTraining", `a loss with ${targetMeans.get(inside)!.classWeights ? "class weights" : "ignoreIndex"} and reduction "mean" must be the whole training loss (the step weights each replica's by its ${targetMeans.get(inside)!.classWeights ? "sum of its targets' weights" : "count of targets not ignored"}); here it is part of a larger one. Use reduction "sum" and divide by a count of your own, or make it the loss`, inside.loc);
-  return { target, value: value.node };
+  return { target, value: loss };
 }
 
 

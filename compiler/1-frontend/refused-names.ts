@@ -48,8 +48,6 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "optim.Rprop": notAnOptimizer("Rprop is not implemented"),
   "optim.Adafactor": notAnOptimizer("Adafactor is not implemented"),
   ...Object.fromEntries(["F.cfloat", "F.complex64", "F.cdouble", "F.complex128"].map((name) => [name, complexDtype])),
-  "F.Tensor":
-    "torch.Tensor(n, m) makes a tensor of that shape with no values set (torch.tensor([...]) is the one of listed values, F.tensor); write F.empty(n, m) and an initializer (nn.init.kaiming_uniform_(w), w.normal_(0, 0.02)), or F.zeros / F.randn",
   "nn.SyncBatchNorm": "statistics across the replicas in the middle of forward are not computed; nn.BatchNorm2d normalizes each replica's share of the batch, as DistributedDataParallel does without SyncBatchNorm",
   "nn.LazyLinear": lazy("Linear"),
   "nn.LazyConv1d": lazy("Conv1d"),
@@ -67,6 +65,9 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "F.bincount": dataShaped("bincount"),
   "F.distributions.MultivariateNormal":
     "a full covariance needs its Cholesky factor, which tsdp does not compute; a diagonal one (RealNVP's and Glow's prior MultivariateNormal(zeros(D), eye(D)), a diagonal Gaussian) is new Independent(new Normal(loc, scale), 1), whose logProb and entropy are MultivariateNormal's for that covariance and whose rsample draws its law",
+  // a custom autograd.Function (NODE's Entmax15Function, DANN's gradient reversal): its backward is not run
+  "F.autograd.Function":
+    "tsdp derives every gradient from forward's tensor ops, so a custom Function's backward would not be used. Write its forward as a function of tensor ops (entmax15 and sparsemax by sort, cumsum and gather: the gradient follows from them); where backward differs from forward's derivative on purpose, build that gradient with detach: a gradient reversal x.mul(-alpha).add(x.mul(1 + alpha).detach()) (value x, gradient −alpha·g), a straight-through estimator x.add(f(x).sub(x).detach()) (value f(x), gradient g)",
   "F.autograd":
     "gradients inside forward (a WGAN-GP gradient penalty, a Jacobian regularizer, a PINN's u_x) are not computed: tsdp differentiates the loss once per step, in the generated backward pass, and a gradient of a gradient (create_graph) would need a second one; for a critic kept Lipschitz without it, wrap its layers in nn.utils.spectralNorm (SN-GAN's critic); a derivative with respect to an input can be carried through the layers by the chain rule in forward (after a Linear, dz = F.linear(dh, layer.weight); after tanh, dh = (1 − h²)·dz), or taken by central differences, (u(x + ε) − u(x − ε)) / 2ε",
 };

@@ -332,6 +332,8 @@ export const tensorMethods: Record<string, Method> = {
     const b = bindArgs("flatten", [opt("startDim", "int", 0), opt("endDim", "int", -1)], args, site);
     return flatten(x, b.startDim, b.endDim, "flatten", site, em);
   },
+  // torch.ravel: every dim flattened into one (a copy or a view, as flatten())
+  ravel: (x, args, site, em) => (bindArgs("ravel", [], args, site), flatten(x, 0, -1, "ravel", site, em)),
   unsqueeze: (x, args, site, em) => {
     const { dim } = bindArgs("unsqueeze", [arg("dim", "int")], args, site);
     const d = dimArg(dim, x.node.shape.length + 1, "unsqueeze", site);
@@ -583,6 +585,9 @@ export const tensorMethods: Record<string, Method> = {
     bindArgs("dim", [], args, site);
     return x.node.shape.length;
   },
+  // PyTorch's older names of dim() and numel(), still in its Tensor API (beta-VAE's mu.data.ndimension())
+  ndimension: (x, args, site, em) => tensorMethods.dim(x, args, site, em),
+  nelement: (x, args, site, em) => tensorMethods.numel(x, args, site, em),
   numel: (x, args, site) => {
     bindArgs("numel", [], args, site);
     const n = numel(x.node.shape);
@@ -598,19 +603,25 @@ export const tensorMethods: Record<string, Method> = {
     bindArgs("item", [], args, site);
     const n = numel(x.node.shape);
     if (n.p !== 0 || n.c !== 1) return fail("invalidArgument", `item: a tensor of one element has a value, ${formatShape(x.node.shape)} has ${n.p ? "one per sample" : n.c}`, site.loc);
-    // a value the compiler knows (made in a constructor from factories, or in forward from sizes and
-    // constants: Transformer-XL's `attn_mask.any().item()` of a triu of ones): its number, as Python's
+    // a constant (made in a constructor from factories): its number, as Python's; so is a value forward
+    // computes from sizes and constants alone, whose value the compiler knows (Transformer-XL's
+    // `attn_mask.any().item()` of a triu of ones, torchdiffeq's int((t[1] - t[0]) / step_size) of an
+    // integration_time made in the constructor)
+    if (em.constants.owns(x.node)) return Math.fround(em.constants.evaluate(x.node).data[0]);
     const known = constantValues(em, x.node);
-    if (known) return known[0];
+    if (known?.length === 1) return known[0];
     return em.tensor("reshape", [em.tensor("detach", [x], {}, "item", site)], { shape: [] }, "item", site);
   },
   // x.tolist(): a constant's values as nested arrays of numbers (timm's stochastic depth rates,
   // `[x.item() for x in torch.linspace(0, rate, depth)]`); a value computed in forward has none
+  // — or one forward computes from constants alone (FNO's torch.tensor(np.linspace(0, 1, size_x)),
+  // written F.linspace(0, 1, sizeX).tolist()), whose values the compiler knows
   tolist: (x, args, site, em) => {
     bindArgs("tolist", [], args, site);
-    if (!em.constants.owns(x.node))
-      return fail("nonConstant", "tolist: the values of a tensor computed in forward exist only when the model runs; tolist takes a tensor made in the constructor from factories (F.linspace, F.arange, …)", site.loc);
-    const value = em.constants.evaluate(x.node);
+    const known = em.constants.owns(x.node) ? undefined : constantValues(em, x.node);
+    if (!em.constants.owns(x.node) && !known)
+      return fail("nonConstant", "tolist: the values of a tensor computed in forward from the data exist only when the model runs; tolist takes a tensor made from factories and constants (F.linspace, F.arange, …)", site.loc);
+    const value = known ? { shape: x.node.shape as number[], data: known } : em.constants.evaluate(x.node);
     const shape = value.shape as number[];
     const nest = (dim: number, offset: number): Value => {
       if (dim === shape.length) return Math.fround(value.data[offset]);
@@ -624,6 +635,13 @@ export const tensorMethods: Record<string, Method> = {
 /** `x.name`: a bound method, `shape`, or one of tensor-spellings.ts's properties (x.T, x.mT, x.dtype, x.device). */
 export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter, site: CallSite): Value | undefined {
   if (name === "shape") return asShape(x.node.shape.map(sizeOf));
+  // Python's len(x), which a port writes as x.length (rtdl's torch.ones(len(x_num), 1)): the size of
+  // dim 0, the batch size of a batched tensor; a 0-d tensor has none (PyTorch's "len() of a 0-d tensor")
+  if (name === "length") {
+    if (x.node.shape.length === 0) fail("shapeMismatch", "length: a 0-d tensor has no length (PyTorch's len() of a 0-d tensor raises a TypeError)", site.loc);
+    return sizeOf(x.node.shape[0]);
+  }
+
   // x.requiresGrad: whether autograd tracks x — a trained parameter, or computed from one other than through detach
   if (name === "requiresGrad") return requiresGrad(x.node);
   const property = spellingProperty(x, name, site, em);

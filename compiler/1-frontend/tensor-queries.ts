@@ -330,6 +330,11 @@ const selections: Record<string, Query> = {
     args: [opt("dim", "int", -1), opt("descending", "bool", false), opt("stable", "bool", false)],
     lower: (x, b, site, em, who) => pair(topk(x, sizeAlong(x, b.dim, site, who), b.dim, b.descending, site, em, who)),
   },
+  // torch.msort(x): x sorted along dim 0, the values alone (sort(x, dim=0).values)
+  msort: {
+    args: [],
+    lower: (x, _b, site, em, who) => topk(x, sizeAlong(x, 0, site, who), 0, false, site, em, who).values,
+  },
   argsort: {
     args: [opt("dim", "int", -1), opt("descending", "bool", false), opt("stable", "bool", false)],
     lower: (x, b, site, em, who) => topk(x, sizeAlong(x, b.dim, site, who), b.dim, b.descending, site, em, who).indices,

@@ -235,8 +235,7 @@ export function spellingProperty(x: TensorValue, name: string, site: CallSite, e
   }
   if (name === "dtype") return torchDtypeOf(x);
   // PyTorch's x.ndim, the number of dims (x.dim())
-  if (name === "ndim") return rank;
-  if (name === "device") return DEVICE;
+  if (name === "ndim") return rank;  if (name === "device") return DEVICE;
   // PyTorch's x.data: the same values outside autograd (a parameter read without its gradient)
   if (name === "data") return em.constants.owns(x.node) ? x : em.tensor("detach", [x], {}, "data", site);
   return undefined;

@@ -309,7 +309,11 @@ export class EmptyTensor {
 }
 
 export class ObjectValue {
-  constructor(readonly props: Map<string, Value> = new Map()) {}
+  constructor(
+    readonly props: Map<string, Value> = new Map(),
+    /** Methods of the Python dict the object stands for (module._modules' keys(), values(), items()): read by name, never enumerated as props are. */
+    readonly dictMethods?: ReadonlyMap<string, Value>,
+  ) {}
 }
 
 /** A function written by the user: declaration, arrow or method, with its closure. */

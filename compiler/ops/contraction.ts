@@ -24,8 +24,14 @@ export const matmul = defineOp<{}>({
   canonical: ([a, b], _, result, emit) => {
     if (b.shape.length < 2 || typeof result.shape[result.shape.length - 1] === "number") return undefined;
     if (a.shape.length > 1 && typeof a.shape[a.shape.length - 2] !== "number") {
-      if (a.shape.length === 2 && b.shape.length === 2) return emit("pair_dot", [a, lastTwoSwapped(b, emit)], {});
-      throw new ShapeError(`matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)} pairs the batch with itself in a batched product, which has no kernel yet; a product of two matrices ([Batch, K] @ [K, Batch]) has`);
+      // leading dims of fixed size (SAINT's intersample attention: heads over [1, Batch, n·d]) pair each
+      // slice's rows; broadcast leading dims are expanded to one shape first
+      const lead = broadcastShapes(a.shape.slice(0, -2), b.shape.length > 2 ? b.shape.slice(0, -2) : []);
+      if (a.shape.length >= 2 && b.shape.length >= 2 && lead && lead.every((d) => typeof d === "number")) {
+        const full = (x: Node) => (shapeEq(x.shape.slice(0, -2), lead) ? x : emit("expand", [x], { shape: [...lead, ...x.shape.slice(-2)] }));
+        return emit("pair_dot", [full(a), full(lastTwoSwapped(b, emit))], {});
+      }
+      throw new ShapeError(`matmul: ${formatShape(a.shape)} @ ${formatShape(b.shape)} pairs the batch with itself across leading dims that hold the batch, which has no kernel; keep the batch in the last two dims of both operands (an in-batch pair matrix [..., Batch, K] @ [..., K, Batch])`);
     }
     const bT = lastTwoSwapped(b, emit);
     if (a.shape.length === 1) return emit("matmul", [bT, a], {});
@@ -104,8 +110,9 @@ export const matmul = defineOp<{}>({
 });
 
 /**
- * out[i, j] = a[i]·b[j], the dot products of every pair of rows: a @ b.T where both M and N are the
- * batch (matmul's canonical form of an in-batch pair matrix), one thread per pair.
+ * out[..., i, j] = a[..., i]·b[..., j], the dot products of every pair of rows: a @ b.T where both M
+ * and N are the batch (matmul's canonical form of an in-batch pair matrix), over equal leading dims of
+ * fixed size (SAINT's heads attending across the batch), one thread per pair.
  */
 export const pairDot = defineOp<{}>({
   name: "pair_dot",
@@ -115,23 +122,28 @@ export const pairDot = defineOp<{}>({
   infer: ([a, b], _, who) => {
     requireFloat(a, who, "left operand");
     requireFloat(b, who, "right operand");
-    if (a.shape.length !== 2 || b.shape.length !== 2 || !dimEq(a.shape[1], b.shape[1]))
-      throw new ShapeError(`${who}: expects [M, K] and [N, K], got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
-    return { shape: [a.shape[0], b.shape[0]], dtype: "f32" };
+    const r = a.shape.length;
+    const lead = a.shape.slice(0, -2);
+    if (r < 2 || b.shape.length !== r || !dimEq(a.shape[r - 1], b.shape[r - 1]) || !shapeEq(lead, b.shape.slice(0, -2)) || !lead.every((d) => typeof d === "number"))
+      throw new ShapeError(`${who}: expects [..., M, K] and [..., N, K] with the same leading dims of fixed size, got ${formatShape(a.shape)} and ${formatShape(b.shape)}`);
+    return { shape: [...lead, a.shape[r - 2], b.shape[r - 2]], dtype: "f32" };
   },
   reference: ([a, b]) => {
-    const [m, k] = a.shape;
-    const n = b.shape[0];
-    const out = new Float64Array(m * n);
-    for (let i = 0; i < m; i++)
-      for (let j = 0; j < n; j++) {
-        let s = 0;
-        for (let p = 0; p < k; p++) s += a.data[i * k + p] * b.data[j * k + p];
-        out[i * n + j] = s;
-      }
-    return { shape: [m, n], data: out };
+    const r = a.shape.length;
+    const [m, k] = a.shape.slice(-2);
+    const n = b.shape[r - 2];
+    const slices = a.shape.slice(0, -2).reduce((p, q) => p * q, 1);
+    const out = new Float64Array(slices * m * n);
+    for (let l = 0; l < slices; l++)
+      for (let i = 0; i < m; i++)
+        for (let j = 0; j < n; j++) {
+          let s = 0;
+          for (let p = 0; p < k; p++) s += a.data[(l * m + i) * k + p] * b.data[(l * n + j) * k + p];
+          out[(l * m + i) * n + j] = s;
+        }
+    return { shape: [...a.shape.slice(0, -2), m, n], data: out };
   },
-  // da = dy·b, db = dyᵀ·a: GEMMs whose reduction runs over the batch and whose columns are K
+  // da = dy·b, db = dyᵀ·a: GEMMs (batched over the leading dims) whose reduction runs over the batch and whose columns are K
   grad: (ctx) => {
     const [a, b] = ctx.node.inputs;
     return [ctx.emit("matmul", [ctx.dy, b]), ctx.emit("matmul", [transposed(ctx, ctx.dy), a])];

@@ -546,6 +546,10 @@ export class Interpreter extends PropertyEvaluator {
       });
     if (base === "sequential" && name === "forward")
       return new BuiltinFunction("nn.Sequential.forward", (args, site) => callInOrder(self.items, args, site, (c, a, s) => this.callModule(c, a, s)));
+    // nn.Module's own methods, where the class overrides one and calls the base's (SAC's policy:
+    // to(device) moves its tensors, then return super().to(device)): the built-in's, on this module
+    const inherited = this.moduleWalk(self, name);
+    if (inherited) return inherited;
     return fail("unknownProperty", `super.${name}: ${base instanceof ClassValue || base instanceof BuiltinClass ? base.name : base === undefined ? "this class extends nothing that" : `nn.${base === "module" ? "Module" : base === "dict" ? "ModuleDict" : "Sequential"}`} has no method '${name}'`, locOf(e));
   }
 

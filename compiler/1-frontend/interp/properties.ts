@@ -132,10 +132,14 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const v = obj.members.get(name) ?? obj.members.get(camelOfSnake(name));
       if (v === undefined) {
         // a name tsdp knows and refuses says why and what to write instead (refused-names.ts)
-        const why = own(REFUSED_NAMES, `${obj.name}.${name}`) ?? own(REFUSED_NAMES, `${obj.name}.${camelOfSnake(name)}`);
+        // the member read after it, where that has a reason of its own (F.autograd.Function, not F.autograd.grad)
+        const parent = site.node?.getParent();
+        const member = parent && TsNode.isPropertyAccessExpression(parent) && parent.getExpression() === site.node ? `${name}.${parent.getName()}` : undefined;
+        const memberWhy = member === undefined ? undefined : own(REFUSED_NAMES, `${obj.name}.${member}`);
+        const why = memberWhy ?? own(REFUSED_NAMES, `${obj.name}.${name}`) ?? own(REFUSED_NAMES, `${obj.name}.${camelOfSnake(name)}`);
         fail(
           obj.name === "nn" || obj.name === "F" || obj.name === "optim" ? "unknownLayer" : "unknownProperty",
-          why ? `${obj.name}.${name} is not supported: ${why}` : `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
+          why ? `${obj.name}.${memberWhy ? member : name} is not supported: ${why}` : `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
           site.loc,
         );
       }
@@ -148,9 +152,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof DistributionValue) return distributionProperty(obj, name, this.em, site);
     // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
     // a parameter's size in a constructor (sum(p.numel() for p in self.parameters()), p.dim() ≥ 2 in an init loop)
-    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && ["numel", "dim", "ndimension", "size", "shape"].includes(name)) {
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && ["numel", "dim", "ndimension", "size", "shape", "length"].includes(name)) {
       const shape = [...obj.shape];
       if (name === "shape") return shape;
+      // len(self.weight): the size of dim 0 (rtdl's n_tokens)
+      if (name === "length") return shape.length ? shape[0] : fail("shapeMismatch", "length: a 0-d parameter has no length (PyTorch's len() of a 0-d tensor raises a TypeError)", site.loc);
       return new BuiltinFunction(name, (args, s) => {
         if (name === "size") {
           const b = bindArgs("size", [opt("dim", "int", null, { nullable: true })], args, s);
@@ -182,7 +188,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const target = bound ? bound.target : obj;
       if (target instanceof FunctionValue) return Math.max(0, declaredArity(target.decl) - (bound?.args.length ?? 0));
     }
-    if (obj instanceof ObjectValue) return obj.props.get(name);
+    if (obj instanceof ObjectValue) return obj.props.has(name) ? obj.props.get(name) : obj.dictMethods?.get(name);
     if (obj instanceof CollectionValue) return collectionProperty(obj, name, this.arrayHooks, site);
     if (obj instanceof BuiltinClass && obj.statics.has(name)) return obj.statics.get(name);
     // nn.Conv2d.name: "Conv2d", as JavaScript's class name and Python's __name__
@@ -213,7 +219,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         "unknownProperty",
         `${describe(obj)} has no property '${name}' in a constructor: a parameter's values there are its initializer — nn.init's, or .data's normal_, uniform_, fill_, zero_, copy_ and mul_/div_/add_/sub_ — and other math is not one; compute the values as a tensor and copy_ them, or apply ${name.replace(/_$/, "")} in forward` +
           // PixelCNN's register_buffer('mask', self.weight.data.clone()), then filled: only its shape is used
-          (name === "clone" ? ` (for a tensor of its shape that is filled next, as PixelCNN's mask, write F.ones(this.weight.size()))` : ""),
+          (name === "clone" ? ` (for a tensor of its shape that is filled next, as PixelCNN's mask, write F.ones(this.weight.size()))` : "") +
+          // NVAE's Conv2D: log_weight_norm = log(norm(self.weight) + 1e-2), from the weight's draw
+          (name !== "clone" && !name.endsWith("_")
+            ? `. Another parameter's initial value computed from this one's draw (NVAE's log_weight_norm = log(‖w‖ + 0.01)) exists only when the model is created; nn.utils.weightNorm(layer) starts its g as ‖v‖ of the same draw, the nearest initializer tsdp computes`
+            : ""),
         site.loc,
       );
     return fail("unknownProperty", `${describe(obj)} has no property '${name}'`, site.loc);
@@ -434,15 +444,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const dictMethod = m.dictLike ? this.moduleDictMethod(m, name) : undefined;
       if (dictMethod !== undefined) return dictMethod;
     }
+    // PyTorch's m._modules, the children by name in registration order (an OrderedDict), read as a
+    // record (1Konny's beta-VAE: `for block in self._modules: for m in self._modules[block]: kaiming_init(m)`)
+    // and through the dict's views (LeViT's `l, bn = self._modules.values()`); a copy, as named_children's
+    if (name === "_modules") return childrenDict(namedChildren(m));
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
-    // PyTorch's self._modules (LeViT's `l, bn = self._modules.values()`): the children by name in
-    // registration order, as a Map (keys(), values(), entries(), get); a copy, as named_children's
-    if (name === "_modules") {
-      const children = new CollectionValue("Map");
-      for (const [key, child] of namedChildren(m)) children.entries.set(key, child);
-      return children;
-    }
     if (name === "forward" && m.forward) {
       const forward = new BuiltinFunction(`${m.typeName}.forward`, (args, s) => this.callModule(m, args, s));
       this.moduleForwards.set(forward, m);
@@ -548,6 +555,22 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           const all = namedParameters(m);
           return listed(b.recurse ? all : own(all), s).map((p) => [b.prefix ? `${b.prefix}.${p.name}` : p.name, parameter(p, s)]);
         });
+      // module.to(device), .cuda(), .cpu(), .float() (DeepCTR's self.to(device) in a constructor): the model
+      // runs on the devices load() is given, in float32, so each returns the module unchanged; a
+      // conversion to another float type is refused, as tsdp computes in float32 only
+      case "to":
+      case "cuda":
+      case "cpu":
+      case "float":
+        return new BuiltinFunction(who, (args, s) => {
+          const other = args.find((a) => typeof a === "string" && /^(float64|double|float16|half|bfloat16)$/.test(a));
+          if (other !== undefined) fail("invalidArgument", `${who}(${JSON.stringify(other)}): tsdp's modules compute in float32; leave the conversion out`, s.loc);
+          return m;
+        });
+      case "double":
+      case "half":
+      case "bfloat16":
+        return new BuiltinFunction(who, (_args, s) => fail("invalidArgument", `${who}(): tsdp's modules compute in float32 (its --precision option chooses tensor-core math); leave the conversion out`, s.loc));
       // PyTorch's target_net.eval() keeps that subtree in eval mode until something calls train() on it
       case "train":
       case "eval":
@@ -994,3 +1017,13 @@ function declaredArity(decl: TsNode): number {
 
 /** The properties of tsdp's tensors beyond their methods: an assignment to one is not an attribute of the port's own. */
 const TENSOR_MEMBER_NAMES: ReadonlySet<string> = new Set(["shape", "T", "mT", "H", "mH", "dtype", "ndim", "device", "data", "grad", "requiresGrad", "requires_grad", "real", "imag", "isLeaf", "is_leaf", "gradFn", "grad_fn"]);
+
+/** A module's children as Python's OrderedDict of them reads: by name, in order, and keys(), values(), items() (entries()). */
+function childrenDict(children: readonly (readonly [string, Value])[]): ObjectValue {
+  const view = (name: string, items: () => Value[]) => [name, new BuiltinFunction(`_modules.${name}`, () => items())] as const;
+  const pairs = () => children.map(([key, child]): Value => [key, child]);
+  return new ObjectValue(
+    new Map(children),
+    new Map([view("keys", () => children.map(([key]) => key)), view("values", () => children.map(([, child]) => child)), view("items", pairs), view("entries", pairs)]),
+  );
+}

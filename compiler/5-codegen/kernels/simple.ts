@@ -117,16 +117,18 @@ export function embeddingKernel(ctx: CodegenContext, k: Kernel) {
 }
 
 /**
- * pair_dot: thread i is the pair (row i / N of a, row i mod N of b), N the batch or a multiple of
- * it, and sums their K products in order, as the reference does.
+ * pair_dot: thread i is the pair (row i / N mod M of a, row i mod N of b) of slice i / (M·N) over
+ * the leading dims, M and N the batch or a multiple of it, and sums their K products in order, as
+ * the reference does.
  */
 export function pairDotKernel(ctx: CodegenContext, k: Kernel) {
   const [a, b] = k.anchor.inputs;
-  const [N, K] = [cDim(b.shape[0]), cDim(a.shape[1])];
+  const r = a.shape.length;
+  const [M, N, K] = [cDim(a.shape[r - 2]), cDim(b.shape[r - 2]), cDim(a.shape[r - 1])];
   const body = [
-    `const size_t row = i / (size_t)${N}, col = i % (size_t)${N};`,
+    `const size_t slice = i / ((size_t)${M} * ${N}), row = i / (size_t)${N} % ${M}, col = i % (size_t)${N};`,
     "float acc = 0.0f;",
-    `for (size_t p = 0; p < (size_t)${K}; ++p) acc = fmaf(a[row * ${K} + p], b[col * ${K} + p], acc);`,
+    `for (size_t p = 0; p < (size_t)${K}; ++p) acc = fmaf(a[(slice * ${M} + row) * ${K} + p], b[(slice * ${N} + col) * ${K} + p], acc);`,
     "out[i] = acc;",
   ];
   return pointwiseView(ctx, k, [arg(ctx, a, "a"), arg(ctx, b, "b")], body, `pair_dot: ${shapeComment(a)} · ${shapeComment(b)}ᵀ → ${shapeComment(k.anchor)}`);
