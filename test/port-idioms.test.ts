@@ -1363,3 +1363,29 @@ describe("an attribute of the port's own on a tensor (the time-series codebases'
     expect(first(ctor("const pe = F.ones(2); (pe as any).view = 1; this.registerBuffer('pe', pe);"))).toMatch(/^TSDP2001 \d+: cannot set 'view' on a tensor/);
   });
 });
+
+describe("torch.tensor of a tensor and the legacy constructors torch.Tensor / FloatTensor / LongTensor (N-BEATS's bases, Conv-TasNet's norms)", () => {
+  const ctor = (body: string, fields = "declare w: nn.Parameter;") =>
+    model("return x.mul(this.w);", "x: Tensor<[Batch, 3]>", `${fields}\n  constructor() {\n    super();\n    ${body}\n  }`);
+  const ones = { x: nd([1, 3], [1, 1, 1]) };
+  it("F.tensor(t) copies t's values, converted to the dtype asked for, with no gradient to what t was made from", () => {
+    // torch.tensor(np.power(np.arange(3) / 3, 2), dtype=torch.float32): [0, 1/9, 4/9]
+    expect(outputs(ctor("this.w = new nn.Parameter(F.tensor(F.pow(F.arange(3).div(3), 2), { dtype: F.float32 }), false);"), ones)[0].map((v) => Math.fround(v)))
+      .toEqual([0, 1 / 9, 4 / 9].map(Math.fround));
+    // in forward: int64 truncates as PyTorch's conversion (2.5 → 2), and the copy is cut from autograd
+    const src = model("return F.tensor(x.mul(2.5), { dtype: F.int64 }).float().add(this.fc(x).mul(F.tensor(this.fc.weight.sum())));", "x: Tensor<[Batch, 1]>", "fc = new nn.Linear(1, 1, { bias: false });");
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 0);
+    const w = state.params.get("fc.weight")!.data[0];
+    expect(runReference(graph, { x: nd([1, 1], [1]) }, state).outputs[0].data[0]).toBeCloseTo(2 + w * w, 6);
+    // the copy of fc.weight's sum is a detach: autograd does not reach the parameter through it
+    expect(graph.nodes.filter((n) => n.op === "detach").length).toBe(2);
+  });
+  it("F.Tensor(n, m) is F.empty's tensor (zeros), filled by the port's initializer; a list is its values as float32 (LongTensor: int32)", () => {
+    expect(outputs(ctor("this.w = new nn.Parameter(F.Tensor(1, 3)); this.w.data.fill_(2);"), ones)[0]).toEqual([2, 2, 2]);
+    expect(outputs(ctor("this.w = new nn.Parameter(F.Tensor(3));"), ones)[0]).toEqual([0, 0, 0]);
+    expect(outputs(ctor("this.w = new nn.Parameter(F.Tensor([1, 2, 3]).div(2));"), ones)[0]).toEqual([0.5, 1, 1.5]);
+    expect(outputs(ctor("this.registerBuffer('w', F.LongTensor([1, 2, 3]).div(2, { roundingMode: 'floor' }));", "declare w: Tensor;"), ones)[0]).toEqual([0, 1, 1]);
+    expect(first(ctor("this.w = new nn.Parameter(F.Tensor());"))).toMatch(/^TSDP3004 \d+: F\.Tensor\(\) is PyTorch's tensor of no elements/);
+  });
+});

@@ -923,8 +923,8 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     expect(bounds("nn.init.kaiming_uniform_(this.fc.weight, { a: -0.5 })")).toBe(bounds("nn.init.kaiming_uniform_(this.fc.weight, { a: 0.5 })"));
   });
 
-  it("F.Tensor (torch.Tensor(n, m), a tensor with no values set) says what to write instead", () => {
-    expect(first(model("return x.add(F.Tensor(6));", "x: Tensor<[Batch, 6]>"))).toMatch(/F\.Tensor is not supported: torch\.Tensor\(n, m\) makes a tensor of that shape with no values set .* write F\.empty\(n, m\) and an initializer/);
+  it("F.Tensor (torch.Tensor(n, m), a tensor with no values set) is F.empty's (zeros); torch.Tensor([...]) its values as float32 (test/port-idioms.test.ts)", () => {
+    expect(outputs("return x.add(F.Tensor(6)).add(F.Tensor([1, 2, 3, 4, 5, 6]));", "x: Tensor<[Batch, 6]>", { x: nd([1, 6], [1, 1, 1, 1, 1, 1]) })[0]).toEqual([2, 3, 4, 5, 6, 7]);
   });
 });
 
