@@ -1389,3 +1389,13 @@ describe("torch.tensor of a tensor and the legacy constructors torch.Tensor / Fl
     expect(first(ctor("this.w = new nn.Parameter(F.Tensor());"))).toMatch(/^TSDP3004 \d+: F\.Tensor\(\) is PyTorch's tensor of no elements/);
   });
 });
+
+describe("'name' in a library namespace (HF wav2vec2's hasattr(nn.utils.parametrizations, \"weight_norm\"))", () => {
+  it("is whether tsdp has the member, as Python's hasattr on the module; other values on the right are still refused", () => {
+    const pick = (cond: string) => outputs(model(`return ${cond} ? x.mul(2) : x;`, "x: Tensor<[Batch, 1]>"), { x: nd([1, 1], [3]) })[0][0];
+    expect(pick('"weight_norm" in nn.utils.parametrizations')).toBe(6);
+    expect(pick('"weightNorm" in nn.utils')).toBe(6);
+    expect(pick('"no_such_norm" in nn.utils.parametrizations')).toBe(3);
+    expect(first(model('return "a" in 3 ? x : x;', "x: Tensor<[Batch, 1]>"))).toMatch(/^TSDP3003 \d+: 'in' looks in an object, an array, a module or a namespace, got/);
+  });
+});

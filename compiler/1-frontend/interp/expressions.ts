@@ -402,7 +402,10 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (obj.config && Object.hasOwn(obj.config, name)) return true;
       return obj.cls !== undefined && (this.lookupMethod(obj.cls, name) !== undefined || this.lookupGetter(obj.cls, name, obj) !== undefined);
     }
-    return fail("wrongArgumentType", `'in' looks in an object, an array or a module, got ${describe(obj)}`, locOf(e));
+    // a library namespace: whether tsdp has the member (HF's hasattr(nn.utils.parametrizations, "weight_norm"),
+    // a check for the PyTorch version that has it)
+    if (obj instanceof NamespaceValue) return obj.members.has(String(key));
+    return fail("wrongArgumentType", `'in' looks in an object, an array, a module or a namespace, got ${describe(obj)}`, locOf(e));
   }
 
   protected arith(op: SyntaxKind, l: Value, r: Value, e: TsNode): Value {
