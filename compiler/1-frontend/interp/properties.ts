@@ -255,13 +255,16 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   /** this.name = value in forward, for a plain attribute (not a submodule, parameter or buffer). */
   protected setCallAttribute(m: ModuleValue, name: string, value: Value, site: CallSite): void {
     const field = m.fields.get(name);
+    const current = this.callAttributes.get(m)?.has(name) ? this.callAttributes.get(m)!.get(name) : field;
     // this.numUpdates = this.numUpdates.add(1) on an integer buffer held as a constant: the next lowering makes it state (counter-buffers.ts)
     if (field instanceof TensorValue && this.em.counters.noteChanged(field.node)) fail("unsupportedSyntax", `forward sets the buffer this.${name}, held as a constant (an integer one, or one with persistent false) until forward was seen to change it`, site.loc);
     const why =
       field instanceof ModuleValue || field instanceof ParameterValue ? `this.${name} is ${describe(field)}, fixed when the model is built`
       : m.kind !== "user" ? `${m.typeName} has no attribute forward may set`
       : this.readAttributes.get(m)?.has(name) && !sameValues(field, value) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
-      : this.assumedMode !== undefined ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test`
+      // a set under a test of this.training that leaves the attribute as it is (MEGA's `self._coeffs = None`
+      // when it is None) gives it one value in both modes
+      : this.assumedMode !== undefined && !sameValues(current, value) ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test (a value cached in one mode from the parameters, as MEGA's eval-time self._kernel, is the same computed on every call: compute it there instead of caching it)`
       : undefined;
     const attributes = this.callAttributes.get(m) ?? new Map<string, Value>();
     this.callAttributes.set(m, attributes);
@@ -932,8 +935,11 @@ function layerStateInConstructor(what: string): string {
  * `self.n_ = self.n_.to(waveforms.device)` moves a constant to the input's device, which every
  * call does alike, so no value carries from one call to the next.
  */
+/** Whether a set leaves an attribute as it is: the same tensor, or an equal number, string, boolean, null or undefined. */
 function sameValues(field: Value, value: Value): boolean {
-  return field instanceof TensorValue && value instanceof TensorValue && field.node === value.node;
+  if (field instanceof TensorValue && value instanceof TensorValue) return field.node === value.node;
+  const plain = (v: Value) => v === null || v === undefined || typeof v === "number" || typeof v === "string" || typeof v === "boolean";
+  return plain(field) && plain(value) && Object.is(field, value);
 }
 
 /**
