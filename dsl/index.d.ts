@@ -3232,6 +3232,12 @@ export namespace F {
     function ifft2(input: Tensor | ComplexTensor, options?: Options2): ComplexTensor;
     function rfft2(input: Tensor, options?: Options2): ComplexTensor;
     function irfft2(input: ComplexTensor, options?: Options2): Tensor;
+    /** The N-D forms along `dim` (FNet's fftn(x, dim=(1, 2))); without dim the last s.length dims or every dim, which must not include the batch */
+    interface OptionsN { s?: readonly number[] | null; dim?: number | readonly number[] | null; norm?: "backward" | "ortho" | "forward" | null }
+    function fftn(input: Tensor | ComplexTensor, options?: OptionsN): ComplexTensor;
+    function ifftn(input: Tensor | ComplexTensor, options?: OptionsN): ComplexTensor;
+    function rfftn(input: Tensor, options?: OptionsN): ComplexTensor;
+    function irfftn(input: ComplexTensor, options?: OptionsN): Tensor;
     /** The zero frequency to the middle: a roll by ⌊n/2⌋ along each dim (give them for a batched tensor); ifftshift rolls back */
     function fftshift<T extends Tensor | ComplexTensor>(input: T, dim?: number | readonly number[] | { dim?: number | readonly number[] }): T;
     function ifftshift<T extends Tensor | ComplexTensor>(input: T, dim?: number | readonly number[] | { dim?: number | readonly number[] }): T;
