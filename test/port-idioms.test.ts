@@ -1362,6 +1362,13 @@ describe("an attribute of the port's own on a tensor (the time-series codebases'
     expect(first(ctor("const pe = F.ones(2); (pe as any).shape = [3]; this.registerBuffer('pe', pe);"))).toMatch(/^TSDP2001 \d+: cannot set 'shape' on a tensor/);
     expect(first(ctor("const pe = F.ones(2); (pe as any).view = 1; this.registerBuffer('pe', pe);"))).toMatch(/^TSDP2001 \d+: cannot set 'view' on a tensor/);
   });
+  it("and on a parameter, an nn.Parameter or a layer's (the state-spaces codebases' setattr(p, '_optim', {lr, weight_decay})), kept and read back in the constructor", () => {
+    const src = (body: string) => model("return this.fc(x).mul(this.w);", "x: Tensor<[Batch, 2]>", `fc = new nn.Linear(2, 2);\n  w = new nn.Parameter(F.ones(2));\n  constructor() {\n    super();\n    ${body}\n  }`);
+    // the attribute read back picks the initializer: fill_ with its lr (0.5) times 4, with the bias's weight_decay (3) for w
+    const body = "for (const [name, p] of Object.entries(this.fc.stateDict())) ((this.fc as any)[name] as any)._optim = { lr: 0.5, weight_decay: 3 };\n    (this.w as any)._optim = { lr: 0.25 };\n    this.fc.weight.data.fill_((this.fc.weight as any)._optim.lr * 4); this.fc.bias.data.fill_(0); this.w.data.fill_((this.fc.bias as any)._optim.weight_decay + (this.w as any)._optim.lr);";
+    expect(outputs(src(body), { x: nd([1, 2], [1, 1]) })[0]).toEqual([4 * 3.25, 4 * 3.25]);
+    expect(first(src("(this.fc.weight as any).shape = [3];"))).toMatch(/^TSDP2001 \d+: cannot set 'shape' on/);
+  });
 });
 
 describe("torch.tensor of a tensor and the legacy constructors torch.Tensor / FloatTensor / LongTensor (N-BEATS's bases, Conv-TasNet's norms)", () => {

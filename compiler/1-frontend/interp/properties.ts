@@ -119,7 +119,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         if (inPlace) return inPlace;
       }
       // an attribute of the port's own set on the tensor (Python's tensors take any: the Informer family's `pe.require_grad = False`)
-      const attribute = this.tensorAttributes.get(obj)?.get(name);
+      const attribute = this.ownAttributes(obj, false)?.get(name);
       if (attribute !== undefined) return attribute;
       // and its in-place form (x.maskedScatter_(mask, src))
       const refused = own(REFUSED_TENSOR_METHODS, camelCase) ?? own(REFUSED_TENSOR_METHODS, camelCase.replace(/_$/, ""));
@@ -165,6 +165,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) {
       const v = parameterInitProperty(obj, name, this.em);
       if (v !== undefined) return v;
+    }
+    if (obj instanceof LayerParamRef || obj instanceof ParameterValue) {
+      const attribute = this.ownAttributes(obj, false)?.get(name);
+      if (attribute !== undefined) return attribute;
     }
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && name === "requiresGrad_")
       return new BuiltinFunction("requiresGrad_", (args, s) => {
@@ -753,17 +757,32 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // an attribute of the port's own (Python's tensors take any, and the time-series codebases' embed.py has
     // `pe.require_grad = False`, a misspelling that changes nothing): kept with the tensor, read back by name;
     // a name of tsdp's tensors (a method, shape, dtype, grad) is not one to overwrite
-    if (obj instanceof TensorValue && !TENSOR_MEMBER_NAMES.has(name) && !own(tensorMethods, name) && !own(tensorMethods, camelOfSnake(name))) {
-      const attributes = this.tensorAttributes.get(obj) ?? new Map<string, Value>();
-      attributes.set(name, value);
-      this.tensorAttributes.set(obj, attributes);
+    // the same on a parameter (the state-spaces codebases' setattr(param, "_optim", {"lr": …, "weight_decay": …},
+    // metadata their training script reads to build param groups: by itself it changes nothing, as here)
+    if ((obj instanceof TensorValue || obj instanceof ParameterValue || obj instanceof LayerParamRef) && !TENSOR_MEMBER_NAMES.has(name) && !own(tensorMethods, name) && !own(tensorMethods, camelOfSnake(name))) {
+      this.ownAttributes(obj, true)!.set(name, value);
       return;
     }
     fail("unsupportedSyntax", `cannot set '${name}' on ${describe(obj)}`, site.loc);
   }
 
-  /** Attributes a port set on tensors of its own (x.tag = v), by tensor: Python keeps them on the object. */
-  protected readonly tensorAttributes = new WeakMap<TensorValue, Map<string, Value>>();
+  /** Attributes a port set on tensors and parameters of its own (x.tag = v), by tensor: Python keeps them on the object. */
+  protected readonly tensorAttributes = new WeakMap<TensorValue | ParameterValue, Map<string, Value>>();
+  /** A layer's parameter is read through a new reference each time: its attributes are kept by layer and name. */
+  protected readonly layerParamAttributes = new WeakMap<ModuleValue, Map<string, Map<string, Value>>>();
+
+  protected ownAttributes(obj: TensorValue | ParameterValue | LayerParamRef, create: boolean): Map<string, Value> | undefined {
+    if (obj instanceof LayerParamRef) {
+      let byName = this.layerParamAttributes.get(obj.module);
+      if (!byName && create) this.layerParamAttributes.set(obj.module, (byName = new Map()));
+      let attributes = byName?.get(obj.local);
+      if (!attributes && byName && create) byName.set(obj.local, (attributes = new Map()));
+      return attributes;
+    }
+    let attributes = this.tensorAttributes.get(obj);
+    if (!attributes && create) this.tensorAttributes.set(obj, (attributes = new Map()));
+    return attributes;
+  }
 
   /**
    * PyTorch's x[i] = v (an RNN's `outputs[t] = h`, a table's `m[i] = 0`): the view x[i] takes v in
