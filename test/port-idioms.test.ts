@@ -1406,3 +1406,30 @@ describe("'name' in a library namespace (HF wav2vec2's hasattr(nn.utils.parametr
     expect(first(model('return "a" in 3 ? x : x;', "x: Tensor<[Batch, 1]>"))).toMatch(/^TSDP3003 \d+: 'in' looks in an object, an array, a module or a namespace, got/);
   });
 });
+
+describe("Funnel Transformer's idioms: arange bounds from 0-dim tensors of sizes, torch.cat(axis=…), this.x! *= 2", () => {
+  it("a 0-dim tensor the compiler knows is a number where a call needs one: Funnel's relative_pos for seq 8, block 1 is arange(7, -9, -1)", () => {
+    // pos = arange(8); pooled_pos = cat([-1], pos[1:-1][::2]) = [-1, 1, 3, 5]; ref_point = -1, num_remove = 2·4,
+    // max_dist = ref_point + 8·1 = 7, min_dist = pooled_pos[0] − pos[-1] = −8: torch.arange(7, −9, −1)
+    const body = [
+      "const pos = F.arange(0, 8, { dtype: F.int64 }).to(x.dtype);",
+      "const pooled = F.cat([pos.newTensor([-1]), pos.index('1:-1').index('::2')], 0);",
+      "const refPoint = pooled.index(0).sub(pos.index(0));",
+      "const maxDist = refPoint.add(2 * pooled.size(0) * 1);",
+      "const minDist = pooled.index(0).sub(pos.index(-1));",
+      "return x.add(F.arange(maxDist, minDist.sub(1), -1, { dtype: F.long }).float());",
+    ].join("\n    ");
+    expect(outputs(model(body, "x: Tensor<[Batch, 16]>"), { x: nd([1, 16], new Array(16).fill(0)) })[0]).toEqual([7, 6, 5, 4, 3, 2, 1, 0, -1, -2, -3, -4, -5, -6, -7, -8]);
+    // a value known only when the model runs stays refused (Tacotron 2's torch.max(lengths).item())
+    expect(first(model("return F.arange(x.max()).float();", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP2003 \d+: F\.arange: end must be a number known when the model is compiled/);
+  });
+  it("numpy's axis and keepdims are dim and keepdim for torch's functions and tensor methods, as PyTorch's argument parser takes them", () => {
+    const out = outputs(model("return F.cat([x.sum({ axis: 1, keepdims: true }), F.cat([x, x], { axis: 1 })], { axis: 1 });", "x: Tensor<[Batch, 2]>"), { x: nd([1, 2], [1, 2]) })[0];
+    expect(out).toEqual([3, 1, 2, 1, 2]);
+    expect(first(model("return F.cat([x, x], { axis: 1, dim: 1 });", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP3004 \d+: F\.cat has no option 'axis'/);
+  });
+  it("an assignment through TypeScript's non-null or type assertion assigns the expression asserted", () => {
+    const src = model("this.mult = 1; this.mult! *= 2; (this.mult as number) += 1; return x.mul(this.mult!);", "x: Tensor<[Batch, 1]>", "mult: number | null = null;");
+    expect(outputs(src, { x: nd([1, 1], [2]) })[0]).toEqual([6]);
+  });
+});

@@ -540,6 +540,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       return fail("unsupportedSyntax", `cannot assign into ${describe(obj)}`, locOf(target));
     }
     if (TsNode.isParenthesizedExpression(target)) return this.assign(target.getExpression(), value, scope, float);
+    // this.poolingMult! *= 2, (this.x as number) = 3: TypeScript's assertions change only the type
+    if (TsNode.isNonNullExpression(target) || TsNode.isAsExpression(target) || TsNode.isTypeAssertion(target) || TsNode.isSatisfiesExpression(target))
+      return this.assign(target.getExpression(), value, scope, float);
     // [h, c] = cell(x, [h, c]): Python's tuple assignment, each element a target of its own
     if (TsNode.isArrayLiteralExpression(target)) {
       const items = isPoison(value) ? [] : this.iterate(value, target);
