@@ -1423,6 +1423,11 @@ describe("Funnel Transformer's idioms: arange bounds from 0-dim tensors of sizes
     // a value known only when the model runs stays refused (Tacotron 2's torch.max(lengths).item())
     expect(first(model("return F.arange(x.max()).float();", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP2003 \d+: F\.arange: end must be a number known when the model is compiled/);
   });
+  it("Math's functions (Python's int(t), math.floor(t)) of a one-element tensor take its value where the compiler knows it, and say why where it exists only at run time (Autoformer's int(index[i]) of a topk)", () => {
+    expect(outputs(model("const n = F.arange(0, 8).sum(); return x.add(Math.trunc(n.div(3)));", "x: Tensor<[Batch, 1]>"), { x: nd([1, 1], [0]) })[0]).toEqual([9]);
+    expect(first(model("const index = F.topk(x.mean(0), 2)[1]; return F.roll(x, -Math.trunc(index.index(0).item()), -1);", "x: Tensor<[Batch, 6]>")))
+      .toMatch(/^TSDP2003 \d+: Math\.trunc: its argument must be a number known when the model is compiled, got a tensor of shape \[\]: its values exist only when the model runs/);
+  });
   it("numpy's axis and keepdims are dim and keepdim for torch's functions and tensor methods, as PyTorch's argument parser takes them", () => {
     const out = outputs(model("return F.cat([x.sum({ axis: 1, keepdims: true }), F.cat([x, x], { axis: 1 })], { axis: 1 });", "x: Tensor<[Batch, 2]>"), { x: nd([1, 2], [1, 2]) })[0];
     expect(out).toEqual([3, 1, 2, 1, 2]);

@@ -135,6 +135,11 @@ export function resolveKnownScalars(resolve: ((v: TensorValue) => number | undef
   knownScalar = resolve;
 }
 
+/** A one-element tensor's value when the compiler knows it (Python's int(t) of a constant), else undefined. */
+export function knownScalarValue(v: TensorValue): number | undefined {
+  return v.node.shape.every((d) => d === 1) ? knownScalar?.(v) : undefined;
+}
+
 /** Binds `args` to `specs`; `who` names the callee in messages ("nn.Conv2d"). */
 export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly Value[], site: CallSite, onlyKeywords = false): Bound {
   specObserver?.(specs);
