@@ -1407,7 +1407,7 @@ describe("'name' in a library namespace (HF wav2vec2's hasattr(nn.utils.parametr
   });
 });
 
-describe("Funnel Transformer's idioms: arange bounds from 0-dim tensors of sizes, torch.cat(axis=…), this.x! *= 2", () => {
+describe("Funnel's, Autoformer's and wav2vec2's idioms: arange bounds from 0-dim tensors of sizes, torch.cat(axis=…), this.x! *= 2, int(t), LayerDrop", () => {
   it("a 0-dim tensor the compiler knows is a number where a call needs one: Funnel's relative_pos for seq 8, block 1 is arange(7, -9, -1)", () => {
     // pos = arange(8); pooled_pos = cat([-1], pos[1:-1][::2]) = [-1, 1, 3, 5]; ref_point = -1, num_remove = 2·4,
     // max_dist = ref_point + 8·1 = 7, min_dist = pooled_pos[0] − pos[-1] = −8: torch.arange(7, −9, −1)
@@ -1427,6 +1427,11 @@ describe("Funnel Transformer's idioms: arange bounds from 0-dim tensors of sizes
     expect(outputs(model("const n = F.arange(0, 8).sum(); return x.add(Math.trunc(n.div(3)));", "x: Tensor<[Batch, 1]>"), { x: nd([1, 1], [0]) })[0]).toEqual([9]);
     expect(first(model("const index = F.topk(x.mean(0), 2)[1]; return F.roll(x, -Math.trunc(index.index(0).item()), -1);", "x: Tensor<[Batch, 6]>")))
       .toMatch(/^TSDP2003 \d+: Math\.trunc: its argument must be a number known when the model is compiled, got a tensor of shape \[\]: its values exist only when the model runs/);
+  });
+  it("a branch on a draw (HF wav2vec2's LayerDrop, `self.training and torch.rand([]) < p`) is TSDP2007 naming the select that computes it; a branch on other data does not get that hint", () => {
+    const layerDrop = first(model("const skip = this.training && F.rand([]).lt(0.1); if (skip) return x; return this.fc(x);", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2);"));
+    expect(layerDrop).toMatch(/^TSDP2007 \d+: this condition depends on tensor values.*LayerDrop's F\.rand\(\[\]\)\.lt\(p\)\) is y = F\.where\(F\.rand\(\[\]\)\.lt\(p\), x, layer\(x\)\)/);
+    expect(first(model("if (x.sum().gt(0)) return x; return x.mul(2);", "x: Tensor<[Batch, 2]>"))).not.toMatch(/LayerDrop/);
   });
   it("numpy's axis and keepdims are dim and keepdim for torch's functions and tensor methods, as PyTorch's argument parser takes them", () => {
     const out = outputs(model("return F.cat([x.sum({ axis: 1, keepdims: true }), F.cat([x, x], { axis: 1 })], { axis: 1 });", "x: Tensor<[Batch, 2]>"), { x: nd([1, 2], [1, 2]) })[0];
