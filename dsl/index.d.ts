@@ -3273,6 +3273,12 @@ export namespace F {
     function ifft2(input: Tensor | ComplexTensor, options?: Options2): ComplexTensor;
     function rfft2(input: Tensor, options?: Options2): ComplexTensor;
     function irfft2(input: ComplexTensor, options?: Options2): Tensor;
+    /** The N-D forms along `dim` (FNet's fftn(x, dim=(1, 2))); without dim the last s.length dims or every dim, which must not include the batch */
+    interface OptionsN { s?: readonly number[] | null; dim?: number | readonly number[] | null; norm?: "backward" | "ortho" | "forward" | null }
+    function fftn(input: Tensor | ComplexTensor, options?: OptionsN): ComplexTensor;
+    function ifftn(input: Tensor | ComplexTensor, options?: OptionsN): ComplexTensor;
+    function rfftn(input: Tensor, options?: OptionsN): ComplexTensor;
+    function irfftn(input: ComplexTensor, options?: OptionsN): Tensor;
     /** The zero frequency to the middle: a roll by ⌊n/2⌋ along each dim (give them for a batched tensor); ifftshift rolls back */
     function fftshift<T extends Tensor | ComplexTensor>(input: T, dim?: number | readonly number[] | { dim?: number | readonly number[] }): T;
     function ifftshift<T extends Tensor | ComplexTensor>(input: T, dim?: number | readonly number[] | { dim?: number | readonly number[] }): T;
@@ -3579,6 +3585,10 @@ export namespace F {
   function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype: "int32" | "int64" }): Tensor<Shape, "int32">;
   /** another tensor's dtype (Hugging Face's torch.tensor(finfo(w.dtype).min, dtype=w.dtype), Gemma's torch.tensor(hidden_size**0.5, dtype=hidden_states.dtype)) */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: DType }): Tensor;
+  /** torch.tensor(t) of a tensor: a copy cut from autograd (PyTorch's t.clone().detach()), converted when a dtype is given: the port of torch.tensor(np_array) */
+  function tensor<S extends Shape, D extends DType>(data: Tensor<S, D>, options?: { dtype?: undefined; device?: unknown; requiresGrad?: boolean }): Tensor<S, D>;
+  function tensor(data: Tensor, options: { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<Shape, "int32">;
+  function tensor(data: Tensor, options: { dtype: "float32" | DType; device?: unknown; requiresGrad?: boolean }): Tensor;
   /** torch.as_tensor(data, dtype): listed data as F.tensor reads it (integers int32, as PyTorch's int64; a float literal float32), or a tensor, itself (converted when a dtype is given) */
   function asTensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options: { dtype: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
   function asTensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32" | DType; device?: unknown }): Tensor;
@@ -3624,6 +3634,19 @@ export namespace F {
   function empty(...sizes: number[]): Tensor;
   function empty(...sizes: [...number[], FactoryOptions | DtypeOfFactoryOptions]): Tensor;
   function empty(options: { size: Size } & FactoryOptions): Tensor;
+  /**
+   * torch.Tensor(n, m) and torch.FloatTensor / LongTensor / IntTensor, older code's constructors: sizes make
+   * F.empty's tensor (zeros) of that dtype, to be filled by an initializer (Conv-TasNet's reset_parameters);
+   * a list makes its values of that dtype (torch.Tensor([1, 2]) is float32).
+   */
+  function Tensor(...sizes: number[]): Tensor;
+  function Tensor(data: readonly number[] | readonly (readonly number[])[]): Tensor;
+  function FloatTensor(...sizes: number[]): Tensor;
+  function FloatTensor(data: readonly number[] | readonly (readonly number[])[]): Tensor;
+  function LongTensor(...sizes: number[]): Tensor<Shape, "int32">;
+  function LongTensor(data: readonly number[] | readonly (readonly number[])[]): Tensor<Shape, "int32">;
+  function IntTensor(...sizes: number[]): Tensor<Shape, "int32">;
+  function IntTensor(data: readonly number[] | readonly (readonly number[])[]): Tensor<Shape, "int32">;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   /** torch.manual_seed in a constructor: accepted and changes nothing (the draws come from load()'s seed); refused in forward. */
   function manualSeed(seed: number): null;

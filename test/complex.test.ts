@@ -232,6 +232,24 @@ describe("F.fft: torch.fft's transforms", () => {
     }
   });
 
+  it("the N-D forms: HF FNet's fftn(x, dim=(1, 2)).real is the 2-D DFT's real part, rfftn then irfftn gives x back; without dim on a batched tensor, refused asking for the dims", () => {
+    const grid = Array.from({ length: 2 * 12 }, (_, i) => Math.cos(i * 0.7) + 0.1 * i);
+    const src = `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3, 4]>) {\n    return F.cat([F.fft.fftn(x, { dim: [1, 2] }).real.flatten(1), F.fft.ifftn(F.fft.fftn(x, { dim: [1, 2] }), { dim: [1, 2] }).real.flatten(1), F.fft.irfftn(F.fft.rfftn(x, { dim: [1, 2] }), { s: [3, 4], dim: [1, 2] }).flatten(1)], 1);\n  }\n}\n`;
+    const [out] = run(src, { x: { shape: [2, 3, 4], data: grid } });
+    for (let n = 0; n < 2; n++) {
+      const o = out.slice(n * 36, (n + 1) * 36);
+      for (let u = 0; u < 3; u++)
+        for (let v = 0; v < 4; v++) {
+          let sum = 0;
+          for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) sum += grid[n * 12 + r * 4 + c] * Math.cos(-2 * Math.PI * (u * r / 3 + v * c / 4));
+          expect(o[u * 4 + v]).toBeCloseTo(sum, 10);
+        }
+      o.slice(12, 24).forEach((v, i) => expect(v).toBeCloseTo(grid[n * 12 + i], 10));
+      o.slice(24).forEach((v, i) => expect(v).toBeCloseTo(grid[n * 12 + i], 10));
+    }
+    expect(first(model("return F.fft.fftn(x).real;"))).toMatch(/^TSDP4001 \d+: F\.fft\.fftn without dim transforms every dim of \[Batch, 6\], the batch too, .*give the dims to transform/);
+  });
+
   it("gradients through the transforms; refusals: the batch dim, a complex input to rfft, a real one to irfft", () => {
     expect(gradCheck(`export class M extends nn.Module {\n  w = new nn.Parameter(F.randn([5]));\n  forward(x: Tensor<[Batch, 5]>) {\n    const s = F.fft.rfft(x.mul(this.w));\n    return F.fft.irfft(s.mul(F.fft.rfft(this.w)), { n: 5 });\n  }\n}\n`).checked).toBeGreaterThan(10);
     expect(first(model("return F.fft.fft(x, { dim: 0 }).real;"))).toMatch(/^TSDP4001 \d+: F.fft.fft: dim 0 of \[Batch, 6\] is the batch/);

@@ -1373,6 +1373,86 @@ describe("an attribute of the port's own on a tensor (the time-series codebases'
     expect(first(ctor("const pe = F.ones(2); (pe as any).shape = [3]; this.registerBuffer('pe', pe);"))).toMatch(/^TSDP2001 \d+: cannot set 'shape' on a tensor/);
     expect(first(ctor("const pe = F.ones(2); (pe as any).view = 1; this.registerBuffer('pe', pe);"))).toMatch(/^TSDP2001 \d+: cannot set 'view' on a tensor/);
   });
+  it("and on a parameter, an nn.Parameter or a layer's (the state-spaces codebases' setattr(p, '_optim', {lr, weight_decay})), kept and read back in the constructor", () => {
+    const src = (body: string) => model("return this.fc(x).mul(this.w);", "x: Tensor<[Batch, 2]>", `fc = new nn.Linear(2, 2);\n  w = new nn.Parameter(F.ones(2));\n  constructor() {\n    super();\n    ${body}\n  }`);
+    // the attribute read back picks the initializer: fill_ with its lr (0.5) times 4, with the bias's weight_decay (3) for w
+    const body = "for (const [name, p] of Object.entries(this.fc.stateDict())) ((this.fc as any)[name] as any)._optim = { lr: 0.5, weight_decay: 3 };\n    (this.w as any)._optim = { lr: 0.25 };\n    this.fc.weight.data.fill_((this.fc.weight as any)._optim.lr * 4); this.fc.bias.data.fill_(0); this.w.data.fill_((this.fc.bias as any)._optim.weight_decay + (this.w as any)._optim.lr);";
+    expect(outputs(src(body), { x: nd([1, 2], [1, 1]) })[0]).toEqual([4 * 3.25, 4 * 3.25]);
+    expect(first(src("(this.fc.weight as any).shape = [3];"))).toMatch(/^TSDP2001 \d+: cannot set 'shape' on/);
+  });
+});
+
+describe("torch.tensor of a tensor and the legacy constructors torch.Tensor / FloatTensor / LongTensor (N-BEATS's bases, Conv-TasNet's norms)", () => {
+  const ctor = (body: string, fields = "declare w: nn.Parameter;") =>
+    model("return x.mul(this.w);", "x: Tensor<[Batch, 3]>", `${fields}\n  constructor() {\n    super();\n    ${body}\n  }`);
+  const ones = { x: nd([1, 3], [1, 1, 1]) };
+  it("F.tensor(t) copies t's values, converted to the dtype asked for, with no gradient to what t was made from", () => {
+    // torch.tensor(np.power(np.arange(3) / 3, 2), dtype=torch.float32): [0, 1/9, 4/9]
+    expect(outputs(ctor("this.w = new nn.Parameter(F.tensor(F.pow(F.arange(3).div(3), 2), { dtype: F.float32 }), false);"), ones)[0].map((v) => Math.fround(v)))
+      .toEqual([0, 1 / 9, 4 / 9].map(Math.fround));
+    // in forward: int64 truncates as PyTorch's conversion (2.5 → 2), and the copy is cut from autograd
+    const src = model("return F.tensor(x.mul(2.5), { dtype: F.int64 }).float().add(this.fc(x).mul(F.tensor(this.fc.weight.sum())));", "x: Tensor<[Batch, 1]>", "fc = new nn.Linear(1, 1, { bias: false });");
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 0);
+    const w = state.params.get("fc.weight")!.data[0];
+    expect(runReference(graph, { x: nd([1, 1], [1]) }, state).outputs[0].data[0]).toBeCloseTo(2 + w * w, 6);
+    // the copy of fc.weight's sum is a detach: autograd does not reach the parameter through it
+    expect(graph.nodes.filter((n) => n.op === "detach").length).toBe(2);
+  });
+  it("F.Tensor(n, m) is F.empty's tensor (zeros), filled by the port's initializer; a list is its values as float32 (LongTensor: int32)", () => {
+    expect(outputs(ctor("this.w = new nn.Parameter(F.Tensor(1, 3)); this.w.data.fill_(2);"), ones)[0]).toEqual([2, 2, 2]);
+    expect(outputs(ctor("this.w = new nn.Parameter(F.Tensor(3));"), ones)[0]).toEqual([0, 0, 0]);
+    expect(outputs(ctor("this.w = new nn.Parameter(F.Tensor([1, 2, 3]).div(2));"), ones)[0]).toEqual([0.5, 1, 1.5]);
+    expect(outputs(ctor("this.registerBuffer('w', F.LongTensor([1, 2, 3]).div(2, { roundingMode: 'floor' }));", "declare w: Tensor;"), ones)[0]).toEqual([0, 1, 1]);
+    expect(first(ctor("this.w = new nn.Parameter(F.Tensor());"))).toMatch(/^TSDP3004 \d+: F\.Tensor\(\) is PyTorch's tensor of no elements/);
+  });
+});
+
+describe("'name' in a library namespace (HF wav2vec2's hasattr(nn.utils.parametrizations, \"weight_norm\"))", () => {
+  it("is whether tsdp has the member, as Python's hasattr on the module; other values on the right are still refused", () => {
+    const pick = (cond: string) => outputs(model(`return ${cond} ? x.mul(2) : x;`, "x: Tensor<[Batch, 1]>"), { x: nd([1, 1], [3]) })[0][0];
+    expect(pick('"weight_norm" in nn.utils.parametrizations')).toBe(6);
+    expect(pick('"weightNorm" in nn.utils')).toBe(6);
+    expect(pick('"no_such_norm" in nn.utils.parametrizations')).toBe(3);
+    expect(first(model('return "a" in 3 ? x : x;', "x: Tensor<[Batch, 1]>"))).toMatch(/^TSDP3003 \d+: 'in' looks in an object, an array, a module or a namespace, got/);
+  });
+});
+
+describe("Funnel's, Autoformer's and wav2vec2's idioms: arange bounds from 0-dim tensors of sizes, torch.cat(axis=…), this.x! *= 2, int(t), LayerDrop", () => {
+  it("a 0-dim tensor the compiler knows is a number where a call needs one: Funnel's relative_pos for seq 8, block 1 is arange(7, -9, -1)", () => {
+    // pos = arange(8); pooled_pos = cat([-1], pos[1:-1][::2]) = [-1, 1, 3, 5]; ref_point = -1, num_remove = 2·4,
+    // max_dist = ref_point + 8·1 = 7, min_dist = pooled_pos[0] − pos[-1] = −8: torch.arange(7, −9, −1)
+    const body = [
+      "const pos = F.arange(0, 8, { dtype: F.int64 }).to(x.dtype);",
+      "const pooled = F.cat([pos.newTensor([-1]), pos.index('1:-1').index('::2')], 0);",
+      "const refPoint = pooled.index(0).sub(pos.index(0));",
+      "const maxDist = refPoint.add(2 * pooled.size(0) * 1);",
+      "const minDist = pooled.index(0).sub(pos.index(-1));",
+      "return x.add(F.arange(maxDist, minDist.sub(1), -1, { dtype: F.long }).float());",
+    ].join("\n    ");
+    expect(outputs(model(body, "x: Tensor<[Batch, 16]>"), { x: nd([1, 16], new Array(16).fill(0)) })[0]).toEqual([7, 6, 5, 4, 3, 2, 1, 0, -1, -2, -3, -4, -5, -6, -7, -8]);
+    // a value known only when the model runs stays refused (Tacotron 2's torch.max(lengths).item())
+    expect(first(model("return F.arange(x.max()).float();", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP2003 \d+: F\.arange: end must be a number known when the model is compiled/);
+  });
+  it("Math's functions (Python's int(t), math.floor(t)) of a one-element tensor take its value where the compiler knows it, and say why where it exists only at run time (Autoformer's int(index[i]) of a topk)", () => {
+    expect(outputs(model("const n = F.arange(0, 8).sum(); return x.add(Math.trunc(n.div(3)));", "x: Tensor<[Batch, 1]>"), { x: nd([1, 1], [0]) })[0]).toEqual([9]);
+    expect(first(model("const index = F.topk(x.mean(0), 2)[1]; return F.roll(x, -Math.trunc(index.index(0).item()), -1);", "x: Tensor<[Batch, 6]>")))
+      .toMatch(/^TSDP2003 \d+: Math\.trunc: its argument must be a number known when the model is compiled, got a tensor of shape \[\]: its values exist only when the model runs/);
+  });
+  it("a branch on a draw (HF wav2vec2's LayerDrop, `self.training and torch.rand([]) < p`) is TSDP2007 naming the select that computes it; a branch on other data does not get that hint", () => {
+    const layerDrop = first(model("const skip = this.training && F.rand([]).lt(0.1); if (skip) return x; return this.fc(x);", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2);"));
+    expect(layerDrop).toMatch(/^TSDP2007 \d+: this condition depends on tensor values.*LayerDrop's F\.rand\(\[\]\)\.lt\(p\)\) is y = F\.where\(F\.rand\(\[\]\)\.lt\(p\), x, layer\(x\)\)/);
+    expect(first(model("if (x.sum().gt(0)) return x; return x.mul(2);", "x: Tensor<[Batch, 2]>"))).not.toMatch(/LayerDrop/);
+  });
+  it("numpy's axis and keepdims are dim and keepdim for torch's functions and tensor methods, as PyTorch's argument parser takes them", () => {
+    const out = outputs(model("return F.cat([x.sum({ axis: 1, keepdims: true }), F.cat([x, x], { axis: 1 })], { axis: 1 });", "x: Tensor<[Batch, 2]>"), { x: nd([1, 2], [1, 2]) })[0];
+    expect(out).toEqual([3, 1, 2, 1, 2]);
+    expect(first(model("return F.cat([x, x], { axis: 1, dim: 1 });", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP3004 \d+: F\.cat has no option 'axis'/);
+  });
+  it("an assignment through TypeScript's non-null or type assertion assigns the expression asserted", () => {
+    const src = model("this.mult = 1; this.mult! *= 2; (this.mult as number) += 1; return x.mul(this.mult!);", "x: Tensor<[Batch, 1]>", "mult: number | null = null;");
+    expect(outputs(src, { x: nd([1, 1], [2]) })[0]).toEqual([6]);
+  });
 });
 
 describe("nn.init._calculate_fan_in_and_fan_out (custom layers' reset_parameters, timm's lecun_normal_)", () => {

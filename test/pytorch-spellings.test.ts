@@ -945,6 +945,10 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     // a LongTensor of fractions is refused, as tsdp's integer literals are
     expect(first(model("return x.add(F.LongTensor([1.5, 2, 3]));", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3004 5: F\.LongTensor: dtype int64 takes integers/);
   });
+
+  it("F.Tensor (torch.Tensor(n, m), a tensor with no values set) is F.empty's (zeros); torch.Tensor([...]) its values as float32 (test/port-idioms.test.ts)", () => {
+    expect(outputs("return x.add(F.Tensor(6)).add(F.Tensor([1, 2, 3, 4, 5, 6]));", "x: Tensor<[Batch, 6]>", { x: nd([1, 6], [1, 1, 1, 1, 1, 1]) })[0]).toEqual([2, 3, 4, 5, 6, 7]);
+  });
 });
 
 describe("nn.ParameterList and nn.ParameterDict", () => {

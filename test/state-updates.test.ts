@@ -104,6 +104,16 @@ describe("buffers forward changes", () => {
     expect(all.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^TSDP2001 forward cannot set this\.cached: this code runs once per mode/)]);
   });
 
+  it("an attribute set under a test of this.training to the value it already holds is taken (MEGA's self._coeffs = None in both modes)", () => {
+    const src = (set: string) => `${header}export class M extends nn.Module {\n  _coeffs: Tensor | null = null;\n  scale = 2;\n  forward(x: Tensor<[Batch, 3]>) {\n    if (this.training) return x;\n    ${set}\n    return x.mul(this.scale);\n  }\n}\n`;
+    for (const set of ["this._coeffs = null;", "this.scale = 2;"]) {
+      const { graph } = lowerSource(src(set));
+      expect(runReference(graph, { x: nd([1, 3], [1, 2, 3]) }, initState(graph, 0), { training: false }).outputs[0].data, set).toEqual(Float64Array.from([2, 4, 6]));
+    }
+    // another value is still one per mode, and the message says how a cache of parameters is written
+    expect(diagnosticsOf(src("this.scale = 3;")).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP2001 forward cannot set this\.scale: this code runs once per mode .*MEGA's eval-time self\._kernel, is the same computed on every call/);
+  });
+
   it("buf.data = v in forward gives a module's own buffer the value, as this.buf = v does", () => {
     const { graph } = lowerSource(MODEL.replace("this.steps = this.steps.add(1);", "const bufs = [this.steps]; bufs[0].data = bufs[0].add(1);"));
     expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["calls", "seen", "runningMean", "steps"]);

@@ -137,6 +137,21 @@ export function observeArgSpecs(observer: ((specs: readonly ArgSpec[]) => void) 
   specObserver = observer;
 }
 
+/**
+ * The value of a 0-dim tensor the compiler knows (known-values.ts), for the model being lowered: a
+ * number argument given one takes it, as PyTorch's arange(t0, t1) reads a scalar tensor's value
+ * (Funnel's relative_pos: bounds computed from aranges of sizes). Set by the interpreter.
+ */
+let knownScalar: ((v: TensorValue) => number | undefined) | undefined;
+export function resolveKnownScalars(resolve: ((v: TensorValue) => number | undefined) | undefined): void {
+  knownScalar = resolve;
+}
+
+/** A one-element tensor's value when the compiler knows it (Python's int(t) of a constant), else undefined. */
+export function knownScalarValue(v: TensorValue): number | undefined {
+  return v.node.shape.every((d) => d === 1) ? knownScalar?.(v) : undefined;
+}
+
 /** Binds `args` to `specs`; `who` names the callee in messages ("nn.Conv2d"). */
 export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly Value[], site: CallSite, onlyKeywords = false): Bound {
   specObserver?.(specs);
@@ -171,7 +186,12 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
     bound[specs[i].name] = v;
     at[specs[i].name] = argLoc(site, i, args.length);
   });
-  for (const [key, v] of keywords ?? []) {
+  for (let [key, v] of keywords ?? []) {
+    const written = key;
+    // numpy's names that PyTorch's functions and tensor methods take for dim and keepdim (its argument
+    // parser's aliases: Funnel's torch.cat([...], axis=axis), x.sum(axis=1, keepdims=True)); not a module's
+    const alias = NUMPY_ALIASES[key];
+    if (alias && !who.startsWith("nn.") && !specs.some((s) => s.name === key) && specs.some((s) => s.name === alias) && !keywords?.has(alias)) key = alias;
     const spec = specs.find((s) => s.name === key);
     if (!spec) {
       const snake = specs.find((s) => s.name === camel(key));
@@ -185,11 +205,11 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
       continue;
     }
     if (key in bound) {
-      problems.add("invalidArgument", `${who}: '${key}' is given both by position and as an option; give it once`, keyLoc(site, key, "name"));
+      problems.add("invalidArgument", `${who}: '${written}' is given both by position and as an option; give it once`, keyLoc(site, written, "name"));
       continue;
     }
     bound[key] = v;
-    at[key] = keyLoc(site, key, "value");
+    at[key] = keyLoc(site, written, "value");
   }
   for (const spec of specs) {
     if (!(spec.name in bound) || bound[spec.name] === undefined) {
@@ -214,6 +234,8 @@ export function bindArgs(who: string, specs: readonly ArgSpec[], args: readonly 
   boundLocs.set(bound, at);
   return bound;
 }
+
+const NUMPY_ALIASES: Readonly<Record<string, string>> = { axis: "dim", keepdims: "keepdim" };
 
 /**
  * A keyword-only argument given by position: PyTorch raises a TypeError (F.gelu(x, "tanh"): "gelu()
@@ -335,6 +357,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     }
     return v;
   }
+  if (NUMBER_KINDS.has(spec.kind) && v instanceof TensorValue && v.node.shape.length === 0) v = knownScalar?.(v) ?? v;
   if (NUMBER_KINDS.has(spec.kind)) refuseRunTimeNumber(who, spec.name, v, loc);
   if (isBatchValue(v) && spec.kind !== "any" && !(spec.batchSize && (spec.kind === "number" || spec.kind === "numberOrTensor" || spec.kind === "boundOrTensor")))
     fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size${spec.name === "groups" ? BATCH_GROUPS : ""}`, loc);

@@ -250,6 +250,26 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     }
     return em.tensor("literal", [], { shape, values }, who, site);
   };
+  /**
+   * torch.Tensor and its typed forms (FloatTensor, LongTensor, IntTensor), older code's constructors:
+   * sizes one by one make F.empty's tensor of that dtype (Conv-TasNet's nn.Parameter(torch.Tensor(1, C, 1))
+   * filled by reset_parameters; zeros, where PyTorch leaves the memory unset), and a list makes its values
+   * as that dtype (torch.Tensor([1, 2]) is float32 where torch.tensor([1, 2]) is int64, as PyTorch's;
+   * IQN's torch.FloatTensor([π·i for i in …]), LeViT's torch.LongTensor(idxs)), and a tensor itself in it.
+   */
+  const legacyConstructor = (who: string, dtype: "float32" | "int32" | "int64"): BuiltinFunction => {
+    const empty = sized(who, [], (shape, _b, site) => filledAs(who, shape, 0, { dtype } as Bound, site), true);
+    return new BuiltinFunction(who, (args, site) => {
+      // of a tensor, that tensor in the class's dtype (torch.FloatTensor(t)); a torch.Size (x.size()) is sizes
+      if (args.length === 1 && args[0] instanceof TensorValue) return convert(args[0], dtype, who, site, em);
+      if (args.length === 1 && Array.isArray(args[0]) && !isShape(args[0])) {
+        const b = bindArgs(who, [arg("data", "any")], args, site);
+        return literalTensor(who, b.data, dtype, locOfArg(b, "data", site), site);
+      }
+      if (args.length === 0) fail("invalidArgument", `${who}() is PyTorch's tensor of no elements, and tsdp's tensors are not empty; give the sizes (${who}(n, m)) or the values (${who}([...]))`, site.loc);
+      return empty.call(args, site);
+    });
+  };
   return new Map<string, Value>([
     [
       "tensor",
@@ -257,6 +277,12 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       // (int32 here, as every tsdp index) and float32 where one is written as a float (`[1.0, 2]`)
       new BuiltinFunction("F.tensor", (args, site) => {
         const b = bindArgs("F.tensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: LITERAL_DTYPES }), ...placement], args, site);
+        // torch.tensor(t) of a tensor copies it, cut from autograd (PyTorch's clone().detach(), with a
+        // warning): the port of torch.tensor(np_array), whose array a port computes as a tensor (N-BEATS's bases)
+        if (b.data instanceof TensorValue) {
+          const copy = em.tensor("detach", [b.data], {}, "F.tensor", site);
+          return b.dtype === null ? copy : convert(copy, b.dtype, "F.tensor", site, em);
+        }
         return literalTensor("F.tensor", b.data, b.dtype, locOfArg(b, "data", site), site);
       }),
     ],
@@ -320,25 +346,10 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     ],
     // torch.empty's values are whatever memory held; zeros are one such value, and the same on every run
     ["empty", sized("F.empty", fillDtype, (shape, b, site) => filledAs("F.empty", shape, 0, b, site), true)],
-    // PyTorch's legacy typed constructors: torch.Tensor(out, in) or torch.FloatTensor(torch.Size) is
-    // torch.empty of those sizes (zeros here, as F.empty; reset_parameters then initializes it),
-    // torch.FloatTensor([π·i for i in …]) (IQN's pis) or torch.LongTensor(idxs) (LeViT) the listed
-    // data as torch.tensor reads it in the class's dtype, and of a tensor, that tensor in that dtype
-    ...(
-      [["Tensor", "float32"], ["FloatTensor", "float32"], ["LongTensor", "int64"], ["IntTensor", "int32"]] as const
-    ).map(([name, dtype]): [string, Value] => {
-      const who = `F.${name}`;
-      const empty = sized(who, [], (shape, _b, site) => filledAs(who, shape, 0, { dtype }, site), true);
-      return [
-        name,
-        new BuiltinFunction(who, (args, site) => {
-          const [data] = args;
-          if (args.length === 1 && data instanceof TensorValue) return convert(data, dtype, who, site, em);
-          if (args.length === 1 && Array.isArray(data) && !isShape(data)) return literalTensor(who, data, dtype, site.loc, site);
-          return empty.call(args, site);
-        }),
-      ];
-    }),
+    ["Tensor", legacyConstructor("F.Tensor", "float32")],
+    ["FloatTensor", legacyConstructor("F.FloatTensor", "float32")],
+    ["LongTensor", legacyConstructor("F.LongTensor", "int64")],
+    ["IntTensor", legacyConstructor("F.IntTensor", "int32")],
     ["emptyLike", like("F.emptyLike", () => 0)],
     ["zerosLike", like("F.zerosLike", () => 0)],
     ["onesLike", like("F.onesLike", () => 1)],

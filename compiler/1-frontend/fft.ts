@@ -135,7 +135,7 @@ export function transform1d(kind: "fft" | "ifft" | "rfft" | "irfft", input: Tens
   return new ComplexValue(t.fromLast(out.re, d), t.fromLast(out.im, d));
 }
 
-/** F.fft: torch.fft's fft, ifft, rfft, irfft and their 2-D forms. */
+/** F.fft: torch.fft's fft, ifft, rfft, irfft and their 2-D and N-D forms. */
 export function fftNamespace(em: GraphEmitter): NamespaceValue {
   const signal = (v: Value, who: string, site: CallSite) =>
     v instanceof TensorValue || v instanceof ComplexValue ? v : fail("wrongArgumentType", `${who} takes a tensor (real or complex), got ${describe(v)}`, site.loc);
@@ -167,6 +167,37 @@ export function fftNamespace(em: GraphEmitter): NamespaceValue {
       const one = kind === "fft2" ? "fft" : "ifft";
       return transform1d(one, transform1d(one, x, s[1], dims[1], norm, who, site, em, b), s[0], dims[0], norm, who, site, em, b);
     });
+  // the N-D forms (FNet's partial(torch.fft.fftn, dim=(1, 2))): the 1-D transforms along each of `dim`,
+  // rfftn's real one along the last first and irfftn's last; without dim, the last len(s) dims or every
+  // dim, which of a batched tensor is the batch too: refused there, asking for the dims
+  const nD = (kind: "fftn" | "ifftn" | "rfftn" | "irfftn") =>
+    new BuiltinFunction(`F.fft.${kind}`, (args, site) => {
+      const who = `F.fft.${kind}`;
+      const b = bindArgs(who, [arg("input", "any"), opt("s", "ints", null, { nullable: true }), opt("dim", "ints", null, { nullable: true }), normArg], args, site);
+      let x = signal(b.input, who, site);
+      const shape = (x instanceof ComplexValue ? x.re : x).node.shape;
+      const s: number[] | null = b.s;
+      const given: number[] | null = b.dim === null ? null : [b.dim].flat();
+      const dims = given ?? shape.map((_, i) => i).slice(s ? shape.length - s.length : 0);
+      if (!given && dims.some((d) => isBatch(shape[d])))
+        fail("shapeMismatch", `${who} without dim transforms ${s ? `the last ${s.length} dims` : "every dim"} of ${formatShape(shape)}, the batch too, which is split across devices; give the dims to transform (FNet's F.fft.fftn(x, { dim: [1, 2] }))`, site.loc);
+      if (dims.length === 0) fail("invalidArgument", `${who}: dim names no dims`, locOfArg(b, "dim", site));
+      if (s && s.length !== dims.length) fail("invalidArgument", `${who}: s gives ${s.length} lengths for ${dims.length} dims`, locOfArg(b, "s", site));
+      const lengths: (number | null)[] = s ?? dims.map(() => null);
+      const norm: Norm = b.norm ?? "backward";
+      const last = dims.length - 1;
+      if (kind === "rfftn") {
+        x = transform1d("rfft", x, lengths[last], dims[last], norm, who, site, em, b);
+        for (let i = last - 1; i >= 0; i--) x = transform1d("fft", x, lengths[i], dims[i], norm, who, site, em, b);
+        return x;
+      }
+      if (kind === "irfftn") {
+        for (let i = 0; i < last; i++) x = transform1d("ifft", x, lengths[i], dims[i], norm, who, site, em, b);
+        return transform1d("irfft", x, lengths[last], dims[last], norm, who, site, em, b);
+      }
+      for (let i = last; i >= 0; i--) x = transform1d(kind === "fftn" ? "fft" : "ifft", x, lengths[i], dims[i], norm, who, site, em, b);
+      return x;
+    });
   return new NamespaceValue(
     "F.fft",
     new Map<string, Value>([
@@ -178,6 +209,10 @@ export function fftNamespace(em: GraphEmitter): NamespaceValue {
       ["ifft2", twoD("ifft2")],
       ["rfft2", twoD("rfft2")],
       ["irfft2", twoD("irfft2")],
+      ["fftn", nD("fftn")],
+      ["ifftn", nD("ifftn")],
+      ["rfftn", nD("rfftn")],
+      ["irfftn", nD("irfftn")],
       ["fftshift", shift("fftshift", em)],
       ["ifftshift", shift("ifftshift", em)],
     ]),

@@ -1,11 +1,22 @@
 import { fail } from "../diagnostics/diagnostic.ts";
+import { knownScalarValue, refuseRunTimeNumber } from "./args.ts";
 import { argumentFloats, copyElementFloats, elementFloats, fieldFloat, noteFieldFloat, setElementFloats, withArgumentFloats } from "./float-literals.ts";
 import { BuiltinFunction, ModuleValue, NamespaceValue, ObjectValue, Poison, SymInt, TensorValue, describe, isBatchValue, type CallSite, type Value } from "./values.ts";
 
 // The few JavaScript globals that model code may use: pure functions of constants.
 
 function numbers(who: string, args: Value[], site: CallSite): number[] {
-  return args.map((a) => (typeof a === "number" ? a : fail("wrongArgumentType", `${who} needs numbers, got ${describe(a)}`, site.loc)));
+  return args.map((a) => {
+    if (typeof a === "number") return a;
+    // Python's int(t) / math.floor(t) of a one-element tensor: its value where the compiler knows it, and
+    // where it exists only when the model runs (Autoformer's int(index[i]) of a topk), the reason
+    if (a instanceof TensorValue) {
+      const known = knownScalarValue(a);
+      if (known !== undefined) return known;
+      refuseRunTimeNumber(who, "its argument", a, site.loc);
+    }
+    return fail("wrongArgumentType", `${who} needs numbers, got ${describe(a)}`, site.loc);
+  });
 }
 
 /**

@@ -1,3 +1,5 @@
+import { resolveKnownScalars } from "../args.ts";
+import { constantValues } from "../known-values.ts";
 import { Node as TsNode, type CallExpression, type ClassDeclaration, type Expression, type MethodDeclaration, type PropertyAccessExpression } from "ts-morph";
 import { jsonNamespace } from "../json.ts";
 import { DiagnosticBag, fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
@@ -107,6 +109,12 @@ export abstract class InterpreterCore {
     this.budget = new Budget(limits);
     this.builder = new GraphBuilder(limits.maxOps);
     this.em = new GraphEmitter(this.builder, new ConstructorTensors(limits.maxOps), () => this.phase === "forward", () => this.assumedMode);
+    // a 0-dim tensor whose value the compiler knows is that number where a call needs one (args.ts)
+    const em = this.em;
+    resolveKnownScalars((t) => {
+      const values = constantValues(em, t.node);
+      return values?.length === 1 ? values[0] : undefined;
+    });
     this.sources = new SourceFiles(limits.maxDepth);
     const host = {
       em: this.em,

@@ -402,7 +402,10 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (obj.config && Object.hasOwn(obj.config, name)) return true;
       return obj.cls !== undefined && (this.lookupMethod(obj.cls, name) !== undefined || this.lookupGetter(obj.cls, name, obj) !== undefined);
     }
-    return fail("wrongArgumentType", `'in' looks in an object, an array or a module, got ${describe(obj)}`, locOf(e));
+    // a library namespace: whether tsdp has the member (HF's hasattr(nn.utils.parametrizations, "weight_norm"),
+    // a check for the PyTorch version that has it)
+    if (obj instanceof NamespaceValue) return obj.members.has(String(key));
+    return fail("wrongArgumentType", `'in' looks in an object, an array, a module or a namespace, got ${describe(obj)}`, locOf(e));
   }
 
   protected arith(op: SyntaxKind, l: Value, r: Value, e: TsNode): Value {
@@ -537,6 +540,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       return fail("unsupportedSyntax", `cannot assign into ${describe(obj)}`, locOf(target));
     }
     if (TsNode.isParenthesizedExpression(target)) return this.assign(target.getExpression(), value, scope, float);
+    // this.poolingMult! *= 2, (this.x as number) = 3: TypeScript's assertions change only the type
+    if (TsNode.isNonNullExpression(target) || TsNode.isAsExpression(target) || TsNode.isTypeAssertion(target) || TsNode.isSatisfiesExpression(target))
+      return this.assign(target.getExpression(), value, scope, float);
     // [h, c] = cell(x, [h, c]): Python's tuple assignment, each element a target of its own
     if (TsNode.isArrayLiteralExpression(target)) {
       const items = isPoison(value) ? [] : this.iterate(value, target);

@@ -120,7 +120,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         if (inPlace) return inPlace;
       }
       // an attribute of the port's own set on the tensor (Python's tensors take any: the Informer family's `pe.require_grad = False`)
-      const attribute = this.tensorAttributes.get(obj)?.get(name);
+      const attribute = this.ownAttributes(obj, false)?.get(name);
       if (attribute !== undefined) return attribute;
       // and its in-place form (x.maskedScatter_(mask, src))
       const refused = own(REFUSED_TENSOR_METHODS, camelCase) ?? own(REFUSED_TENSOR_METHODS, camelCase.replace(/_$/, ""));
@@ -172,6 +172,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) {
       const v = parameterInitProperty(obj, name, this.em);
       if (v !== undefined) return v;
+    }
+    if (obj instanceof LayerParamRef || obj instanceof ParameterValue) {
+      const attribute = this.ownAttributes(obj, false)?.get(name);
+      if (attribute !== undefined) return attribute;
     }
     if ((obj instanceof LayerParamRef || obj instanceof ParameterValue) && name === "requiresGrad_")
       return new BuiltinFunction("requiresGrad_", (args, s) => {
@@ -275,13 +279,16 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   /** this.name = value in forward, for a plain attribute (not a submodule, parameter or buffer). */
   protected setCallAttribute(m: ModuleValue, name: string, value: Value, site: CallSite): void {
     const field = m.fields.get(name);
+    const current = this.callAttributes.get(m)?.has(name) ? this.callAttributes.get(m)!.get(name) : field;
     // this.numUpdates = this.numUpdates.add(1) on an integer buffer held as a constant: the next lowering makes it state (counter-buffers.ts)
     if (field instanceof TensorValue && this.em.counters.noteChanged(field.node)) fail("unsupportedSyntax", `forward sets the buffer this.${name}, held as a constant (an integer one, or one with persistent false) until forward was seen to change it`, site.loc);
     const why =
       field instanceof ModuleValue || field instanceof ParameterValue ? `this.${name} is ${describe(field)}, fixed when the model is built`
       : m.kind !== "user" ? `${m.typeName} has no attribute forward may set`
       : this.readAttributes.get(m)?.has(name) && !sameValues(field, value) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
-      : this.assumedMode !== undefined ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test`
+      // a set under a test of this.training that leaves the attribute as it is (MEGA's `self._coeffs = None`
+      // when it is None) gives it one value in both modes
+      : this.assumedMode !== undefined && !sameValues(current, value) ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test (a value cached in one mode from the parameters, as MEGA's eval-time self._kernel, is the same computed on every call: compute it there instead of caching it)`
       : undefined;
     const attributes = this.callAttributes.get(m) ?? new Map<string, Value>();
     this.callAttributes.set(m, attributes);
@@ -796,17 +803,32 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // an attribute of the port's own (Python's tensors take any, and the time-series codebases' embed.py has
     // `pe.require_grad = False`, a misspelling that changes nothing): kept with the tensor, read back by name;
     // a name of tsdp's tensors (a method, shape, dtype, grad) is not one to overwrite
-    if (obj instanceof TensorValue && !TENSOR_MEMBER_NAMES.has(name) && !own(tensorMethods, name) && !own(tensorMethods, camelOfSnake(name))) {
-      const attributes = this.tensorAttributes.get(obj) ?? new Map<string, Value>();
-      attributes.set(name, value);
-      this.tensorAttributes.set(obj, attributes);
+    // the same on a parameter (the state-spaces codebases' setattr(param, "_optim", {"lr": …, "weight_decay": …},
+    // metadata their training script reads to build param groups: by itself it changes nothing, as here)
+    if ((obj instanceof TensorValue || obj instanceof ParameterValue || obj instanceof LayerParamRef) && !TENSOR_MEMBER_NAMES.has(name) && !own(tensorMethods, name) && !own(tensorMethods, camelOfSnake(name))) {
+      this.ownAttributes(obj, true)!.set(name, value);
       return;
     }
     fail("unsupportedSyntax", `cannot set '${name}' on ${describe(obj)}`, site.loc);
   }
 
-  /** Attributes a port set on tensors of its own (x.tag = v), by tensor: Python keeps them on the object. */
-  protected readonly tensorAttributes = new WeakMap<TensorValue, Map<string, Value>>();
+  /** Attributes a port set on tensors and parameters of its own (x.tag = v), by tensor: Python keeps them on the object. */
+  protected readonly tensorAttributes = new WeakMap<TensorValue | ParameterValue, Map<string, Value>>();
+  /** A layer's parameter is read through a new reference each time: its attributes are kept by layer and name. */
+  protected readonly layerParamAttributes = new WeakMap<ModuleValue, Map<string, Map<string, Value>>>();
+
+  protected ownAttributes(obj: TensorValue | ParameterValue | LayerParamRef, create: boolean): Map<string, Value> | undefined {
+    if (obj instanceof LayerParamRef) {
+      let byName = this.layerParamAttributes.get(obj.module);
+      if (!byName && create) this.layerParamAttributes.set(obj.module, (byName = new Map()));
+      let attributes = byName?.get(obj.local);
+      if (!attributes && byName && create) byName.set(obj.local, (attributes = new Map()));
+      return attributes;
+    }
+    let attributes = this.tensorAttributes.get(obj);
+    if (!attributes && create) this.tensorAttributes.set(obj, (attributes = new Map()));
+    return attributes;
+  }
 
   /**
    * PyTorch's x[i] = v (an RNN's `outputs[t] = h`, a table's `m[i] = 0`): the view x[i] takes v in
@@ -986,8 +1008,11 @@ function layerStateInConstructor(what: string): string {
  * `self.n_ = self.n_.to(waveforms.device)` moves a constant to the input's device, which every
  * call does alike, so no value carries from one call to the next.
  */
+/** Whether a set leaves an attribute as it is: the same tensor, or an equal number, string, boolean, null or undefined. */
 function sameValues(field: Value, value: Value): boolean {
-  return field instanceof TensorValue && value instanceof TensorValue && field.node === value.node;
+  if (field instanceof TensorValue && value instanceof TensorValue) return field.node === value.node;
+  const plain = (v: Value) => v === null || v === undefined || typeof v === "number" || typeof v === "string" || typeof v === "boolean";
+  return plain(field) && plain(value) && Object.is(field, value);
 }
 
 /**

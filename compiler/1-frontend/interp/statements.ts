@@ -20,6 +20,8 @@ import { diagnostic, fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { evaluationBegins, fieldFloat, freshFloat, noteReturn } from "../float-literals.ts";
 import { formatShape, numel } from "../../ir/shape.ts";
+import type { Node } from "../../ir/node.ts";
+import { opDef } from "../../ops/index.ts";
 import { constantValues } from "../known-values.ts";
 import { locOf } from "../source.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
@@ -485,7 +487,13 @@ export abstract class StatementEvaluator extends FileEvaluator {
     const known = v instanceof TensorValue && numel(v.node.shape).p === 0 && numel(v.node.shape).c === 1 ? constantValues(this.em, v.node) : undefined;
     if (known) return known[0] !== 0;
     if (v instanceof TensorValue)
-      return fail("dataDependentControlFlow", "this condition depends on tensor values, which are known only when the model runs; to choose between values by it, compute both and select per element: F.where(cond, a, b) (a condition over the whole tensor, as torch.all(n == 0), is F.all(n.eq(0)) there)", locOf(at));
+      return fail(
+        "dataDependentControlFlow",
+        "this condition depends on tensor values, which are known only when the model runs; to choose between values by it, compute both and select per element: F.where(cond, a, b) (a condition over the whole tensor, as torch.all(n == 0), is F.all(n.eq(0)) there)" +
+          // LayerDrop (HF wav2vec2's `if self.training and torch.rand([]) < layerdrop: skip`): the select keeps PyTorch's values and gradients
+          (dependsOnDraw(v.node) ? "; a random skip of a layer (LayerDrop's F.rand([]).lt(p)) is y = F.where(F.rand([]).lt(p), x, layer(x)), which computes the layer and keeps x where the draw skips it: the same values, and no gradient to the layer on a skipped step" : ""),
+        locOf(at),
+      );
     if (v instanceof ModeFlag) {
       if (this.assumedMode !== undefined) return this.assumedMode;
       // in forward, the function around the test is evaluated once per mode (classes.ts)
@@ -554,4 +562,11 @@ function dataDependentLoop(cond: Expression): never {
     "this loop's condition depends on tensor values, so how many times it runs is known only when the model runs; run it a fixed number of times, the bound the condition also checks (ACT's `n_updates < max_hop`: for (let step = 0; step < maxHop; step++)), and keep finished elements unchanged with masks (F.where(done, previous, updated), or the update weights ACT already multiplies by)",
     locOf(cond),
   );
+}
+
+/** Whether a value is computed from a draw made in forward (an op of the random family), through at most 64 ops. */
+function dependsOnDraw(n: Node, budget = { left: 64 }): boolean {
+  if (budget.left-- <= 0) return false;
+  if (opDef(n.op).family === "random") return true;
+  return n.inputs.some((i) => dependsOnDraw(i, budget));
 }
