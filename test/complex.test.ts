@@ -16,6 +16,13 @@ const run = (src: string, inputs: Record<string, { shape: number[]; data: number
 };
 const first = (src: string) => diagnosticsOf(header + src).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
 
+/** The real part of sample n's 2-D DFT at (u, v), written out, for a [N, 3, 4] grid. */
+function dft2Real(grid: readonly number[], n: number, u: number, v: number): number {
+  let sum = 0;
+  for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) sum += grid[n * 12 + r * 4 + c] * Math.cos(-2 * Math.PI * (u * r / 3 + v * c / 4));
+  return sum;
+}
+
 describe("complex tensors", () => {
   const [T, H, D] = [3, 2, 4];
   const xs = Array.from({ length: 2 * T * H * D }, (_, i) => Math.sin(i * 0.37) * 2);
@@ -220,11 +227,9 @@ describe("F.fft: torch.fft's transforms", () => {
     const [out] = run(src, { x: { shape: [2, 3, 4], data: grid } });
     for (let n = 0; n < 2; n++) {
       const o = out.slice(n * 36, (n + 1) * 36);
-      // the 2-D DFT's real part written out
       for (let u = 0; u < 3; u++)
         for (let v = 0; v < 4; v++) {
-          let sum = 0;
-          for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) sum += grid[n * 12 + r * 4 + c] * Math.cos(-2 * Math.PI * (u * r / 3 + v * c / 4));
+          const sum = dft2Real(grid, n, u, v);
           expect(o[u * 4 + v]).toBeCloseTo(sum, 10);
           expect(o[12 + u * 4 + v]).toBeCloseTo(sum, 10);
         }
@@ -240,9 +245,7 @@ describe("F.fft: torch.fft's transforms", () => {
       const o = out.slice(n * 36, (n + 1) * 36);
       for (let u = 0; u < 3; u++)
         for (let v = 0; v < 4; v++) {
-          let sum = 0;
-          for (let r = 0; r < 3; r++) for (let c = 0; c < 4; c++) sum += grid[n * 12 + r * 4 + c] * Math.cos(-2 * Math.PI * (u * r / 3 + v * c / 4));
-          expect(o[u * 4 + v]).toBeCloseTo(sum, 10);
+          expect(o[u * 4 + v]).toBeCloseTo(dft2Real(grid, n, u, v), 10);
         }
       o.slice(12, 24).forEach((v, i) => expect(v).toBeCloseTo(grid[n * 12 + i], 10));
       o.slice(24).forEach((v, i) => expect(v).toBeCloseTo(grid[n * 12 + i], 10));
