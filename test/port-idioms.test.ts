@@ -1459,3 +1459,23 @@ describe("scatter_add_ into the batch folded into dim 0 (EGNN's unsorted_segment
     expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2, 3]>) {\n    ${body.replace(".mul(10)", ".tanh()")}\n  }\n}\n`).checked).toBeGreaterThan(0);
   });
 });
+
+describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-run)", () => {
+  const ctor = (body: string, fields = "fc = new nn.Linear(3, 2); emb = new nn.Embedding(5, 3, { paddingIdx: 0 });") =>
+    model("return this.fc(this.emb(i).sum(1));", "i: Tensor<[Batch, 2], \"int32\">", `${fields}\n  constructor() {\n    super();\n    ${body}\n  }`);
+  it("puts back the layer's default initialization over nn.init and .data writes, as PyTorch's", () => {
+    const defaults = declared(ctor("")).init;
+    const { init } = declared(ctor("nn.init.zeros_(this.fc.weight); this.fc.bias.data.fill_(3); nn.init.ones_(this.emb.weight); this.fc.resetParameters(); this.emb.reset_parameters();"));
+    expect(init.get("fc.weight")).toEqual(defaults.get("fc.weight"));
+    expect(init.get("fc.bias")).toEqual(defaults.get("fc.bias"));
+    // nn.Embedding's: N(0, 1) with the padding row zeroed again
+    expect(init.get("emb.weight")).toEqual({ kind: "normal", std: 1, zeroRow: 0 });
+    // an init written after the reset stays
+    expect(declared(ctor("this.fc.resetParameters(); nn.init.zeros_(this.fc.bias);")).init.get("fc.bias")).toEqual({ kind: "constant", value: 0 });
+  });
+  it("is a subclass's own reset_parameters where it defines one, and refused outside a constructor", () => {
+    const sub = `${header}\nclass Z extends nn.Linear {\n  resetParameters() { nn.init.zeros_(this.weight); }\n}\nexport class M extends nn.Module {\n  fc = new Z(3, 2);\n  constructor() {\n    super();\n    this.fc.resetParameters();\n  }\n  forward(x: Tensor<[Batch, 3]>) {\n    return this.fc(x);\n  }\n}\n`;
+    expect(declared(sub).init.get("fc.weight")).toEqual({ kind: "constant", value: 0 });
+    expect(first(model("this.fc.resetParameters(); return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = new nn.Linear(3, 2);"))).toMatch(/^TSDP\d+ \d+: nn.Linear.resetParameters/);
+  });
+});

@@ -1,4 +1,5 @@
 import { Node as TsNode } from "ts-morph";
+import { layerResetMethod } from "../layer-reset.ts";
 import { hookRegistration } from "../module-hooks.ts";
 import { emptyTensorProperty } from "../empty-tensors.ts";
 import { regionMethod } from "../parameter-regions.ts";
@@ -434,6 +435,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const dictMethod = m.dictLike ? this.moduleDictMethod(m, name) : undefined;
       if (dictMethod !== undefined) return dictMethod;
     }
+    // a built-in layer's reset_parameters(), after the class's own methods (a subclass may override it)
+    const reset = layerResetMethod(m, name, (who, s) => this.requireConstructPhase(who, s));
+    if (reset) return reset;
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
     // PyTorch's self._modules (LeViT's `l, bn = self._modules.values()`): the children by name in
