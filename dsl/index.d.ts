@@ -3664,6 +3664,16 @@ export namespace F {
   function empty(...sizes: number[]): Tensor;
   function empty(...sizes: [...number[], FactoryOptions | DtypeOfFactoryOptions]): Tensor;
   function empty(options: { size: Size } & FactoryOptions): Tensor;
+  /** torch.Tensor / FloatTensor(n, m): F.empty(n, m) of float32 (pygcn's Parameter(torch.FloatTensor(in, out))); with one array, F.tensor of those values. */
+  function Tensor(...sizes: number[]): Tensor;
+  function Tensor(data: readonly unknown[]): Tensor;
+  function FloatTensor(...sizes: number[]): Tensor;
+  function FloatTensor(data: readonly unknown[]): Tensor;
+  /** torch.LongTensor / IntTensor: F.empty(…) or F.tensor([…]) of int32 (tsdp's integer tensors; int64 where PyTorch's LongTensor is). */
+  function LongTensor(...sizes: number[]): Tensor<Shape, "int32">;
+  function LongTensor(data: readonly unknown[]): Tensor<Shape, "int32">;
+  function IntTensor(...sizes: number[]): Tensor<Shape, "int32">;
+  function IntTensor(data: readonly unknown[]): Tensor<Shape, "int32">;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   function onesLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   function fullLike(input: Tensor, fillValue: number, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;

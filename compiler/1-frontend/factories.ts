@@ -250,7 +250,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     }
     return em.tensor("literal", [], { shape, values }, who, site);
   };
-  return new Map<string, Value>([
+  const members = new Map<string, Value>([
     [
       "tensor",
       // torch.tensor(data): a number or nested arrays of numbers; PyTorch infers int64 from integers
@@ -418,6 +418,25 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       }),
     ],
   ]);
+  for (const [name, dtype] of LEGACY_CONSTRUCTORS) members.set(name, legacyConstructor(`F.${name}`, dtype, members));
+  return members;
+}
+
+/**
+ * torch.Tensor and the typed constructors (pygcn's Parameter(torch.FloatTensor(in, out)) before
+ * reset_parameters, torch.LongTensor([...]) of indices): sizes give torch.empty's tensor of that dtype,
+ * one array (or number list) gives torch.tensor's of the listed values.
+ */
+const LEGACY_CONSTRUCTORS: readonly (readonly [string, string])[] = [["Tensor", "float32"], ["FloatTensor", "float32"], ["LongTensor", "int64"], ["IntTensor", "int32"]];
+
+function legacyConstructor(who: string, dtype: string, members: ReadonlyMap<string, Value>): BuiltinFunction {
+  return new BuiltinFunction(who, (args, site) => {
+    const options = new ObjectValue(new Map<string, Value>([["dtype", dtype]]));
+    if (args.length === 1 && Array.isArray(args[0])) return (members.get("tensor") as BuiltinFunction).call([args[0], options], site);
+    if (args.some((a) => typeof a !== "number" && !isBatchValue(a)))
+      fail("wrongArgumentType", `${who} takes sizes (${who}(n, m), as torch.empty) or one array of values (${who}([1, 2]), as torch.tensor), got ${args.map(describe).join(", ")}`, site.loc);
+    return (members.get("empty") as BuiltinFunction).call([...args, options], site);
+  });
 }
 
 /**

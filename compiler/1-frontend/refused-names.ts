@@ -48,8 +48,6 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "optim.Rprop": notAnOptimizer("Rprop is not implemented"),
   "optim.Adafactor": notAnOptimizer("Adafactor is not implemented"),
   ...Object.fromEntries(["F.cfloat", "F.complex64", "F.cdouble", "F.complex128"].map((name) => [name, complexDtype])),
-  "F.Tensor":
-    "torch.Tensor(n, m) makes a tensor of that shape with no values set (torch.tensor([...]) is the one of listed values, F.tensor); write F.empty(n, m) and an initializer (nn.init.kaiming_uniform_(w), w.normal_(0, 0.02)), or F.zeros / F.randn",
   "nn.SyncBatchNorm": "statistics across the replicas in the middle of forward are not computed; nn.BatchNorm2d normalizes each replica's share of the batch, as DistributedDataParallel does without SyncBatchNorm",
   "nn.LazyLinear": lazy("Linear"),
   "nn.LazyConv1d": lazy("Conv1d"),
