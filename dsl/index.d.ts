@@ -3156,6 +3156,8 @@ export namespace F {
   function embeddingBag(input: Tensor<Shape, "int32">, options: { weight: Tensor; offsets?: null; mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false; sparse?: boolean; includeLastOffset?: boolean }): Tensor;
   /** The deprecated spellings of F.interpolate (upsampleBilinear aligns the corners). */
   function upsample(x: Tensor, options: nn.InterpolateOptions): Tensor;
+  /** PyTorch's positional form F.upsample(input, size, scale_factor, mode, align_corners), as F.interpolate's. */
+  function upsample(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null, mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area", alignCorners?: boolean | null): Tensor;
   function upsampleNearest(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
   function upsampleBilinear(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
   /** im2col: x [N, C, H, W] → [N, C·kh·kw, L], each block's window as a column (channel-major, then tap by tap). */
