@@ -1473,6 +1473,11 @@ describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-ru
     // an init written after the reset stays
     expect(declared(ctor("this.fc.resetParameters(); nn.init.zeros_(this.fc.bias);")).init.get("fc.bias")).toEqual({ kind: "constant", value: 0 });
   });
+  it("is found by 'in' (PyG's reset(): hasattr(m, 'reset_parameters'), else the children), as PyTorch's hasattr", () => {
+    const reset = `function reset(value: any) {\n  if ("resetParameters" in value) value.resetParameters();\n  else for (const child of "children" in value ? value.children() : []) reset(child);\n}\n`;
+    const src = `${header}${reset}export class M extends nn.Module {\n  net = new nn.Sequential(new nn.Linear(3, 2), new nn.ReLU());\n  constructor() {\n    super();\n    nn.init.zeros_(this.net[0].weight);\n    if ("reset_parameters" in this.net[1] || "resetParameters" in this.net) throw new Error("ReLU and Sequential have none");\n    reset(this.net);\n  }\n  forward(x: Tensor<[Batch, 3]>) {\n    return this.net(x);\n  }\n}\n`;
+    expect(declared(src).init.get("net.0.weight")).toMatchObject({ kind: "uniform" });
+  });
   it("is a subclass's own reset_parameters where it defines one, and refused outside a constructor", () => {
     const sub = `${header}\nclass Z extends nn.Linear {\n  resetParameters() { nn.init.zeros_(this.weight); }\n}\nexport class M extends nn.Module {\n  fc = new Z(3, 2);\n  constructor() {\n    super();\n    this.fc.resetParameters();\n  }\n  forward(x: Tensor<[Batch, 3]>) {\n    return this.fc(x);\n  }\n}\n`;
     expect(declared(sub).init.get("fc.weight")).toEqual({ kind: "constant", value: 0 });

@@ -519,6 +519,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
    * what `this.<name>` is where the call is made: in a constructor a handle for nn.init, in forward
    * its tensor. Named forms give [name, value] pairs, as Python's tuples.
    */
+  protected moduleHasBuiltinMethod(m: ModuleValue, name: string): boolean {
+    if (name === "forward") return m.forward !== undefined;
+    return layerResetMethod(m, name, () => undefined) !== undefined || this.moduleWalk(m, name) !== undefined;
+  }
+
   protected moduleWalk(m: ModuleValue, name: string): BuiltinFunction | undefined {
     const who = `${m.typeName}.${name}`;
     const listed = <T extends Value>(items: T[], s: CallSite): T[] => {
