@@ -1482,5 +1482,8 @@ describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-ru
     const sub = `${header}\nclass Z extends nn.Linear {\n  resetParameters() { nn.init.zeros_(this.weight); }\n}\nexport class M extends nn.Module {\n  fc = new Z(3, 2);\n  constructor() {\n    super();\n    this.fc.resetParameters();\n  }\n  forward(x: Tensor<[Batch, 3]>) {\n    return this.fc(x);\n  }\n}\n`;
     expect(declared(sub).init.get("fc.weight")).toEqual({ kind: "constant", value: 0 });
     expect(first(model("this.fc.resetParameters(); return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = new nn.Linear(3, 2);"))).toMatch(/^TSDP\d+ \d+: nn.Linear.resetParameters/);
+    // a tied weight is another layer's parameter: refused, saying where to initialize it
+    const tied = "a = new nn.Linear(3, 3); b = new nn.Linear(3, 3);\n  constructor() {\n    super();\n    this.b.weight = this.a.weight;\n    this.b.resetParameters();\n  }";
+    expect(first(model("return this.b(this.a(x));", "x: Tensor<[Batch, 3]>", tied))).toMatch(/^TSDP2011 \d+: nn.Linear.resetParameters: its 'weight' is tied to another module's parameter; initialize the shared parameter where it is declared/);
   });
 });
