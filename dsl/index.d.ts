@@ -1145,6 +1145,9 @@ export namespace nn {
   interface LeakyReLUSettings { readonly negativeSlope: number; readonly inplace: boolean }
 
   class Linear extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(inFeatures: number, outFeatures: number, bias?: boolean);
     constructor(inFeatures: number, outFeatures: number, options?: LinearOptions);
     constructor(inFeatures: number, options: { outFeatures: number; bias?: boolean });
@@ -1177,6 +1180,9 @@ export namespace nn {
   }
   type PaddingMode = "zeros" | "reflect" | "replicate" | "circular";
   class Conv2d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     // Every split of PyTorch's arguments into leading positionals and trailing keywords, in as few
     // signatures as cover them: few overloads match a wrong call's argument count, so tsc's error
     // names each (past three it names only the last), and the full positional form comes last.
@@ -1208,6 +1214,9 @@ export namespace nn {
   }
   /** H_out = (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1 */
   class ConvTranspose2d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(inChannels: number, outChannels: number, kernelSize: Size2, options?: ConvTranspose2dOptions);
     constructor(inChannels: number, outChannels: number, options: { kernelSize: Size2 } & ConvTranspose2dOptions);
     constructor(inChannels: number, options: { outChannels: number; kernelSize: Size2 } & ConvTranspose2dOptions);
@@ -1395,6 +1404,9 @@ export namespace nn {
   interface LPPool1d { (x: Tensor): Tensor }
   /** y_o = x1ᵀ·A_o·x2 + b_o: weight [out, in1, in2], bias [out], as torch.nn.Bilinear. */
   class Bilinear extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(in1Features: number, in2Features: number, outFeatures: number, bias?: boolean);
     constructor(in1Features: number, in2Features: number, options: { outFeatures: number; bias?: boolean });
     constructor(in1Features: number, options: { in2Features: number; outFeatures: number; bias?: boolean });
@@ -1406,6 +1418,9 @@ export namespace nn {
   /** nn.EmbeddingBag's options; maxNorm, scaleGradByFreq, _weight and includeLastOffset only at their defaults (_weight: see fromPretrained). */
   interface EmbeddingBagOptions { maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; mode?: "sum" | "mean" | "max"; sparse?: boolean | null; _weight?: null; includeLastOffset?: false | null; paddingIdx?: number | null }
   class EmbeddingBag extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingBagOptions);
     /** PyTorch's positional order: nn.EmbeddingBag(10, 3, None, 2.0, False, "max") */
     constructor(numEmbeddings: number, embeddingDim: number, maxNorm: null, normType?: number, scaleGradByFreq?: false | null, mode?: "sum" | "mean" | "max", sparse?: boolean | null, _weight?: null, includeLastOffset?: false | null, paddingIdx?: number | null);
@@ -1427,6 +1442,9 @@ export namespace nn {
   /** momentum null: PyTorch's momentum=None, the cumulative average of the batches' statistics */
   interface BatchNormOptions extends FactoryKwargs { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
   class BatchNorm2d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
     constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
@@ -1440,6 +1458,9 @@ export namespace nn {
   }
   interface BatchNorm2d extends NormSettings { (x: Tensor): Tensor }
   class BatchNorm1d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
     constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
@@ -1455,6 +1476,9 @@ export namespace nn {
 
   interface LayerNormOptions extends FactoryKwargs { eps?: number; elementwiseAffine?: boolean; bias?: boolean }
   class LayerNorm extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(normalizedShape: number | readonly number[], options?: LayerNormOptions);
     constructor(options: { normalizedShape: number | readonly number[] } & LayerNormOptions);
     constructor(normalizedShape: number | readonly number[], eps?: number, elementwiseAffine?: boolean, bias?: boolean);
@@ -1469,6 +1493,9 @@ export namespace nn {
   /** maxNorm must stay null (PyTorch renormalizes rows of the weight in forward); scaleGradByFreq false; sparse changes nothing (the same gradient values) */
   interface EmbeddingOptions extends FactoryKwargs { paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; sparse?: boolean | null }
   class Embedding extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(numEmbeddings: number, embeddingDim: number, options?: EmbeddingOptions);
     constructor(numEmbeddings: number, options: { embeddingDim: number } & EmbeddingOptions);
     constructor(options: { numEmbeddings: number; embeddingDim: number } & EmbeddingOptions);
@@ -1590,6 +1617,9 @@ export namespace nn {
   interface GroupNormOptions { eps?: number; affine?: boolean }
   /** numGroups groups of numChannels/numGroups channels, each normalized over its channels and positions. */
   class GroupNorm extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(numGroups: number, numChannels: number, options?: GroupNormOptions);
     constructor(numGroups: number, options: { numChannels: number } & GroupNormOptions);
     constructor(options: { numGroups: number; numChannels: number } & GroupNormOptions);
@@ -1605,6 +1635,9 @@ export namespace nn {
   interface InstanceNormOptions { eps?: number; momentum?: number | null; affine?: boolean; trackRunningStats?: boolean }
   /** Each sample's channel normalized over its positions (biased variance); affine false by default, as PyTorch's. Input [N, C, H, W]. */
   class InstanceNorm2d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(numFeatures: number, options?: InstanceNormOptions);
     constructor(options: { numFeatures: number } & InstanceNormOptions);
     /** [numFeatures], with affine: true */ readonly weight: Tensor;
@@ -1618,6 +1651,9 @@ export namespace nn {
    */
   type Size3 = number | readonly [number, number, number] | readonly number[];
   class Conv3d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
     constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
     constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
@@ -1629,6 +1665,9 @@ export namespace nn {
   }
   interface Conv3d extends ConvSettings { (x: Tensor): Tensor }
   class ConvTranspose3d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
     constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
     constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
@@ -1660,6 +1699,9 @@ export namespace nn {
       constructor(options: { outputSize: number | readonly (number | null)[] }); }
   interface AdaptiveMaxPool3d { (x: Tensor): Tensor }
   class BatchNorm3d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
     readonly weight: Tensor; readonly bias: Tensor;
@@ -1670,6 +1712,9 @@ export namespace nn {
   interface InstanceNorm3d extends NormSettings { (x: Tensor): Tensor }
   /** As InstanceNorm2d over [N, C, L]. */
   class InstanceNorm1d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(numFeatures: number, options?: InstanceNormOptions);
     constructor(options: { numFeatures: number } & InstanceNormOptions);
     readonly weight: Tensor;
@@ -1678,6 +1723,9 @@ export namespace nn {
   interface InstanceNorm1d extends NormSettings { (x: Tensor): Tensor }
   /** x where x > 0, else weight·x: one learned slope, or one per channel (dim 1), starting at init (0.25). */
   class PReLU extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(numParameters?: number, init?: number);
     constructor(numParameters?: number, options?: { init?: number });
     constructor(options: { numParameters?: number; init?: number });
@@ -1715,6 +1763,9 @@ export namespace nn {
   }
   /** Over [N, C, L]. */
   class Conv1d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     // the splits of PyTorch's arguments in as few signatures as cover them (see Conv2d)
     /** kernel_size (and in/out_channels) as keywords too, PyTorch's nn.Conv1d(3, 8, kernel_size=3) */
     constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Conv1dOptions);
@@ -1759,6 +1810,9 @@ export namespace nn {
 
   /** x·rsqrt(mean(x²) + eps) over the last dims, times weight (eps: float32's machine epsilon unless given) */
   class RMSNorm extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(normalizedShape: number | readonly number[], options?: { eps?: number | null; elementwiseAffine?: boolean });
     constructor(options: { normalizedShape: number | readonly number[]; eps?: number | null; elementwiseAffine?: boolean });
     constructor(normalizedShape: number | readonly number[], eps?: number | null, elementwiseAffine?: boolean);
@@ -1845,6 +1899,9 @@ export namespace nn {
   interface AdaptiveMaxPool2d { (x: Tensor): Tensor }
   /** [N, C, L] through a ConvTranspose2d with a 1 × k kernel */
   class ConvTranspose1d extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(inChannels: number, outChannels: number, kernelSize: number,
       options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
     constructor(inChannels: number, outChannels: number, options: { kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
@@ -2275,6 +2332,9 @@ export namespace nn {
    * is the last layer's final state (its backward one when bidirectional).
    */
   class RNN extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
     constructor(inputSize: number, options: { hiddenSize: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
     constructor(options: { inputSize: number; hiddenSize: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
@@ -2286,6 +2346,9 @@ export namespace nn {
   interface RNN extends RecurrentSettings { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
   /** torch.nn.GRU (gates r, z, n), as nn.RNN: [output, h_n]. */
   class GRU extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions);
     constructor(inputSize: number, options: { hiddenSize: number } & RecurrentOptions);
     constructor(options: { inputSize: number; hiddenSize: number } & RecurrentOptions);
@@ -2297,6 +2360,9 @@ export namespace nn {
   interface GRU extends RecurrentSettings { (input: Tensor, hx?: Tensor | null): [Tensor, Tensor]; (input: PackedSequence, hx?: Tensor | null): [PackedSequence, Tensor] }
   /** torch.nn.LSTM (gates i, f, g, o), as nn.RNN: hx is [h0, c0] and it returns [output, [h_n, c_n]], each state [layers·directions, N, H]. */
   class LSTM extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     /** projSize (PyTorch's proj_size, below hiddenSize): h = W_hr·(o·tanh(c)), weight_hr_l<k> [projSize, hiddenSize]; output and h_n projSize wide. */
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { projSize?: number });
     constructor(inputSize: number, options: { hiddenSize: number } & (RecurrentOptions & { projSize?: number }));
@@ -2312,6 +2378,9 @@ export namespace nn {
    * bias_hh; x [N, inputSize], hx h [N, H] (LSTMCell: [h, c]), zeros when left out.
    */
   class RNNCell extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(inputSize: number, hiddenSize: number, bias?: boolean, nonlinearity?: "tanh" | "relu");
     constructor(inputSize: number, hiddenSize: number, bias?: boolean, options?: { nonlinearity?: "tanh" | "relu" });
     constructor(inputSize: number, options: { hiddenSize: number; bias?: boolean; nonlinearity?: "tanh" | "relu" });
@@ -2320,6 +2389,9 @@ export namespace nn {
   }
   interface RNNCell { (input: Tensor, hx?: Tensor | null): Tensor }
   class GRUCell extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(inputSize: number, hiddenSize: number, bias?: boolean);
     constructor(inputSize: number, options: { hiddenSize: number; bias?: boolean });
     constructor(options: { inputSize: number; hiddenSize: number; bias?: boolean });
@@ -2327,6 +2399,9 @@ export namespace nn {
   }
   interface GRUCell { (input: Tensor, hx?: Tensor | null): Tensor }
   class LSTMCell extends Module {
+    /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
+    resetParameters(): void;
+    reset_parameters(): void;
     constructor(inputSize: number, hiddenSize: number, bias?: boolean);
     constructor(inputSize: number, options: { hiddenSize: number; bias?: boolean });
     constructor(options: { inputSize: number; hiddenSize: number; bias?: boolean });
@@ -3114,6 +3189,8 @@ export namespace F {
   function embeddingBag(input: Tensor<Shape, "int32">, options: { weight: Tensor; offsets?: null; mode?: "sum" | "mean" | "max"; perSampleWeights?: Tensor | null; paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false; sparse?: boolean; includeLastOffset?: boolean }): Tensor;
   /** The deprecated spellings of F.interpolate (upsampleBilinear aligns the corners). */
   function upsample(x: Tensor, options: nn.InterpolateOptions): Tensor;
+  /** PyTorch's positional form F.upsample(input, size, scale_factor, mode, align_corners), as F.interpolate's. */
+  function upsample(x: Tensor, size?: number | readonly number[] | null, scaleFactor?: number | readonly number[] | null, mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area", alignCorners?: boolean | null): Tensor;
   function upsampleNearest(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
   function upsampleBilinear(x: Tensor, options: { size?: number | readonly number[]; scaleFactor?: number | readonly number[] }): Tensor;
   /** im2col: x [N, C, H, W] → [N, C·kh·kw, L], each block's window as a column (channel-major, then tap by tap). */
@@ -3634,19 +3711,6 @@ export namespace F {
   function empty(...sizes: number[]): Tensor;
   function empty(...sizes: [...number[], FactoryOptions | DtypeOfFactoryOptions]): Tensor;
   function empty(options: { size: Size } & FactoryOptions): Tensor;
-  /**
-   * torch.Tensor(n, m) and torch.FloatTensor / LongTensor / IntTensor, older code's constructors: sizes make
-   * F.empty's tensor (zeros) of that dtype, to be filled by an initializer (Conv-TasNet's reset_parameters);
-   * a list makes its values of that dtype (torch.Tensor([1, 2]) is float32).
-   */
-  function Tensor(...sizes: number[]): Tensor;
-  function Tensor(data: readonly number[] | readonly (readonly number[])[]): Tensor;
-  function FloatTensor(...sizes: number[]): Tensor;
-  function FloatTensor(data: readonly number[] | readonly (readonly number[])[]): Tensor;
-  function LongTensor(...sizes: number[]): Tensor<Shape, "int32">;
-  function LongTensor(data: readonly number[] | readonly (readonly number[])[]): Tensor<Shape, "int32">;
-  function IntTensor(...sizes: number[]): Tensor<Shape, "int32">;
-  function IntTensor(data: readonly number[] | readonly (readonly number[])[]): Tensor<Shape, "int32">;
   function emptyLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   /** torch.manual_seed in a constructor: accepted and changes nothing (the draws come from load()'s seed); refused in forward. */
   function manualSeed(seed: number): null;

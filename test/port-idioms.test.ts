@@ -1603,3 +1603,31 @@ describe("a loss of one element of any shape (PyTorch's backward() takes it)", (
     expect(diagnosticsOf(src(".sum(1)")).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP5004 the loss must be a tensor of one element, as PyTorch's backward\(\) needs, got a tensor of shape \[Batch\]/);
   });
 });
+
+describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-run)", () => {
+  const ctor = (body: string, fields = "fc = new nn.Linear(3, 2); emb = new nn.Embedding(5, 3, { paddingIdx: 0 });") =>
+    model("return this.fc(this.emb(i).sum(1));", "i: Tensor<[Batch, 2], \"int32\">", `${fields}\n  constructor() {\n    super();\n    ${body}\n  }`);
+  it("puts back the layer's default initialization over nn.init and .data writes, as PyTorch's", () => {
+    const defaults = declared(ctor("")).init;
+    const { init } = declared(ctor("nn.init.zeros_(this.fc.weight); this.fc.bias.data.fill_(3); nn.init.ones_(this.emb.weight); this.fc.resetParameters(); this.emb.reset_parameters();"));
+    expect(init.get("fc.weight")).toEqual(defaults.get("fc.weight"));
+    expect(init.get("fc.bias")).toEqual(defaults.get("fc.bias"));
+    // nn.Embedding's: N(0, 1) with the padding row zeroed again
+    expect(init.get("emb.weight")).toEqual({ kind: "normal", std: 1, zeroRow: 0 });
+    // an init written after the reset stays
+    expect(declared(ctor("this.fc.resetParameters(); nn.init.zeros_(this.fc.bias);")).init.get("fc.bias")).toEqual({ kind: "constant", value: 0 });
+  });
+  it("is found by 'in' (PyG's reset(): hasattr(m, 'reset_parameters'), else the children), as PyTorch's hasattr", () => {
+    const reset = `function reset(value: any) {\n  if ("resetParameters" in value) value.resetParameters();\n  else for (const child of "children" in value ? value.children() : []) reset(child);\n}\n`;
+    const src = `${header}${reset}export class M extends nn.Module {\n  net = new nn.Sequential(new nn.Linear(3, 2), new nn.ReLU());\n  constructor() {\n    super();\n    nn.init.zeros_(this.net[0].weight);\n    if ("reset_parameters" in this.net[1] || "resetParameters" in this.net) throw new Error("ReLU and Sequential have none");\n    reset(this.net);\n  }\n  forward(x: Tensor<[Batch, 3]>) {\n    return this.net(x);\n  }\n}\n`;
+    expect(declared(src).init.get("net.0.weight")).toMatchObject({ kind: "uniform" });
+  });
+  it("is a subclass's own reset_parameters where it defines one, and refused outside a constructor", () => {
+    const sub = `${header}\nclass Z extends nn.Linear {\n  resetParameters() { nn.init.zeros_(this.weight); }\n}\nexport class M extends nn.Module {\n  fc = new Z(3, 2);\n  constructor() {\n    super();\n    this.fc.resetParameters();\n  }\n  forward(x: Tensor<[Batch, 3]>) {\n    return this.fc(x);\n  }\n}\n`;
+    expect(declared(sub).init.get("fc.weight")).toEqual({ kind: "constant", value: 0 });
+    expect(first(model("this.fc.resetParameters(); return this.fc(x);", "x: Tensor<[Batch, 3]>", "fc = new nn.Linear(3, 2);"))).toMatch(/^TSDP\d+ \d+: nn.Linear.resetParameters/);
+    // a tied weight is another layer's parameter: refused, saying where to initialize it
+    const tied = "a = new nn.Linear(3, 3); b = new nn.Linear(3, 3);\n  constructor() {\n    super();\n    this.b.weight = this.a.weight;\n    this.b.resetParameters();\n  }";
+    expect(first(model("return this.b(this.a(x));", "x: Tensor<[Batch, 3]>", tied))).toMatch(/^TSDP2011 \d+: nn.Linear.resetParameters: its 'weight' is tied to another module's parameter; initialize the shared parameter where it is declared/);
+  });
+});

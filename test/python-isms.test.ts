@@ -154,6 +154,9 @@ describe("an input whose batch is not its first dim", () => {
       "TSDP4004 4: forward parameter 'h': the batch must be the first dim and appear once, as in [Batch, 1, 28, 28]; got [1, Batch, 8]; a tensor whose batch is another dim (an RNN's [num_layers, Batch, H] state) is declared batch-first and transposed in forward: h.transpose(0, 1)",
     ]);
   });
+  it("the batch twice (pyGAT's whole-graph adjacency [N, N] over the nodes as the batch) is told to batch graphs of a fixed node count", () => {
+    expect(all(model("return x;", "", "x: Tensor<[Batch, 4]>, adj: Tensor<[Batch, Batch]>"))[0]).toMatch(/^TSDP4004 4: forward parameter 'adj': the batch must be the first dim and appear once, .*got \[Batch, Batch\]; the batch is what the devices split, so no input has it twice: .* x: Tensor<\[Batch, N, F\]> and adj: Tensor<\[Batch, N, N\]>/);
+  });
   it("an input without the batch (one whole few-shot episode, Protonet's xs [n_class, n_support, C, H, W]) is told to take a batch of them", () => {
     expect(all(model("return x;", "", "x: Tensor<[Batch, 4]>, xs: Tensor<[3, 2, 1, 8, 8]>"))).toEqual([
       "TSDP4004 4: forward parameter 'xs': the batch must be the first dim and appear once, as in [Batch, 1, 28, 28]; got [3, 2, 1, 8, 8]; an input that is one whole example (a few-shot episode, a graph) is declared with the batch before it, [Batch, 3, 2, 1, 8, 8], and called with a batch of such examples (1 or more)",

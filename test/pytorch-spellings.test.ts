@@ -949,6 +949,17 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
   it("F.Tensor (torch.Tensor(n, m), a tensor with no values set) is F.empty's (zeros); torch.Tensor([...]) its values as float32 (test/port-idioms.test.ts)", () => {
     expect(outputs("return x.add(F.Tensor(6)).add(F.Tensor([1, 2, 3, 4, 5, 6]));", "x: Tensor<[Batch, 6]>", { x: nd([1, 6], [1, 1, 1, 1, 1, 1]) })[0]).toEqual([2, 3, 4, 5, 6, 7]);
   });
+
+  it("F.Tensor / FloatTensor / LongTensor (pygcn's Parameter(torch.FloatTensor(in, out))): sizes are torch.empty's, one array torch.tensor's", () => {
+    // a parameter of that shape, its values from the initializer after it, as pygcn's reset_parameters
+    const fields = "w = new nn.Parameter(F.FloatTensor(6, 2)); b = new nn.Parameter(F.Tensor(2));\n  constructor() {\n    super();\n    this.w.data.uniform_(-0.5, 0.5);\n    this.b.data.fill_(0.25);\n  }";
+    const { graph } = lowerSource(model("return x.matmul(this.w).add(this.b);", "x: Tensor<[Batch, 6]>", fields));
+    expect(graph.params.map((p) => [p.attrs.name, p.shape])).toEqual([["w", [6, 2]], ["b", [2]]]);
+    expect(graph.params[0].attrs.init).toMatchObject({ kind: "uniform", bound: 0.5 });
+    // one array: the listed values, float32 or int32 (LongTensor's int64 is tsdp's int32)
+    const [sum] = outputs("return x.add(F.FloatTensor([1, 2, 3])).add(x.index(':', F.LongTensor([2, 0, 1])));", "x: Tensor<[Batch, 3]>", { x: nd([1, 3], [10, 20, 30]) });
+    expect(sum).toEqual([10 + 1 + 30, 20 + 2 + 10, 30 + 3 + 20]);
+  });
 });
 
 describe("nn.ParameterList and nn.ParameterDict", () => {

@@ -82,7 +82,10 @@ function tensorType(t: TypeNode, what: string, depth = 0): { shape: Dim[]; dtype
         // an RNN's state in PyTorch's [num_layers, N, H] layout: batch-first here, transposed where it is used
         (batchDims === 1 ? `; a tensor whose batch is another dim (an RNN's [num_layers, Batch, H] state) is declared batch-first and transposed in forward: h.transpose(0, 1)` : "") +
         // a whole few-shot episode or graph as the one input: the batch is what devices split, so it holds such examples
-        (batchDims === 0 ? `; an input that is one whole example (a few-shot episode, a graph) is declared with the batch before it, [Batch, ${shape.join(", ")}], and called with a batch of such examples (1 or more)` : ""),
+        (batchDims === 0 ? `; an input that is one whole example (a few-shot episode, a graph) is declared with the batch before it, [Batch, ${shape.join(", ")}], and called with a batch of such examples (1 or more)` : "") +
+        // pyGAT's / pygcn's whole-graph adjacency over the nodes as the batch: the devices split the batch, so a node's
+        // neighbours would be on another device; a graph is one example, its node count fixed
+        (batchDims > 1 ? `; the batch is what the devices split, so no input has it twice: a dense adjacency over the batch's nodes (pyGAT's and pygcn's whole-graph adj [N, N]) is one graph per example — x: Tensor<[Batch, N, F]> and adj: Tensor<[Batch, N, N]> with N nodes a number, torch.mm as F.matmul and .T as .mT` : ""),
       locOf(tuple),
     );
   checkTensorSize(shape, what, locOf(tuple));

@@ -494,6 +494,9 @@ function makeLayer(who: string, spec: LayerSpec, b: Bound, site: CallSite, host:
   };
   const m = new ModuleValue("layer", who, site.loc, undefined, state.params, state.buffers, forward, spec.summary?.(b) ?? "");
   m.config = layerConfig(b, spec);
+  // the layers with state are those with PyTorch's reset_parameters (not ReLU, Dropout, Identity);
+  // copies: nn.init replaces the module's declarations in place (LayerParamRef)
+  if (spec.state) m.defaults = { params: [...(state.params ?? [])], buffers: [...(state.buffers ?? [])] };
   for (const local of spec.optional ?? []) if (!state.params?.some((p) => p.local === local)) m.absent.add(local);
   for (const child of spec.children?.(b) ?? []) m.fields.set(child.name, makeLayer(child.typeName, child.spec, child.args, site, host));
   return m;

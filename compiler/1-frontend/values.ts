@@ -468,6 +468,11 @@ export class ModuleValue {
    * super(…) made the layer's parameters, settings and forward this module's own.
    */
   layerType: string | undefined;
+  /**
+   * A built-in layer's state as its spec declared it, before any nn.init or copy: what PyTorch's
+   * reset_parameters() puts back (layer-reset.ts).
+   */
+  defaults: { readonly params: readonly ParamDecl[]; readonly buffers: readonly ParamDecl[] } | undefined;
   constructor(
     readonly kind: ModuleKind,
     /** "nn.Linear" for built-in layers; the class name for the user's modules. */
@@ -492,6 +497,7 @@ export class ModuleValue {
     this.forward = layer.forward;
     this.summary = layer.summary;
     this.config = layer.config;
+    this.defaults = layer.defaults;
     this.layerType = layer.typeName;
     for (const local of layer.absent) this.absent.add(local);
     for (const [name, child] of layer.fields) this.fields.set(name, child);

@@ -391,6 +391,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
    * `key in obj` (Python's hasattr(self, "downsample"), `key in config`): an object's own key, an
    * array's index, or what a module has — a field, a parameter, a layer's setting, a method.
    */
+  /** Whether reading `name` of the module gives one of nn.Module's methods or a built-in layer's (properties.ts). */
+  protected abstract moduleHasBuiltinMethod(m: ModuleValue, name: string): boolean;
+
   protected hasKey(key: Value, obj: Value, e: TsNode): Value {
     if (isPoison(key) || isPoison(obj)) return poison;
     if (typeof key !== "string" && typeof key !== "number") return fail("wrongArgumentType", `'in' takes a name or an index on its left, got ${describe(key)}`, locOf(e));
@@ -400,7 +403,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const name = String(key);
       if (obj.fields.has(name) || obj.params.some((p) => p.local === name) || obj.buffers.some((b) => b.local === name)) return true;
       if (obj.config && Object.hasOwn(obj.config, name)) return true;
-      return obj.cls !== undefined && (this.lookupMethod(obj.cls, name) !== undefined || this.lookupGetter(obj.cls, name, obj) !== undefined);
+      if (obj.cls !== undefined && (this.lookupMethod(obj.cls, name) !== undefined || this.lookupGetter(obj.cls, name, obj) !== undefined)) return true;
+      // nn.Module's own methods and a built-in layer's (PyG's reset(): hasattr(m, 'reset_parameters') on a Linear, 'children' on a Sequential)
+      return this.moduleHasBuiltinMethod(obj, name);
     }
     // a library namespace: whether tsdp has the member (HF's hasattr(nn.utils.parametrizations, "weight_norm"),
     // a check for the PyTorch version that has it)

@@ -1,4 +1,5 @@
 import { Node as TsNode } from "ts-morph";
+import { layerResetMethod } from "../layer-reset.ts";
 import { hookRegistration } from "../module-hooks.ts";
 import { emptyTensorProperty } from "../empty-tensors.ts";
 import { regionMethod } from "../parameter-regions.ts";
@@ -455,6 +456,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // record (1Konny's beta-VAE: `for block in self._modules: for m in self._modules[block]: kaiming_init(m)`)
     // and through the dict's views (LeViT's `l, bn = self._modules.values()`); a copy, as named_children's
     if (name === "_modules") return childrenDict(namedChildren(m));
+    // a built-in layer's reset_parameters(), after the class's own methods (a subclass may override it)
+    const reset = layerResetMethod(m, name, (who, s) => this.requireConstructPhase(who, s));
+    if (reset) return reset;
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
     if (name === "forward" && m.forward) {
@@ -529,6 +533,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
    * what `this.<name>` is where the call is made: in a constructor a handle for nn.init, in forward
    * its tensor. Named forms give [name, value] pairs, as Python's tuples.
    */
+  protected moduleHasBuiltinMethod(m: ModuleValue, name: string): boolean {
+    if (name === "forward") return m.forward !== undefined;
+    return layerResetMethod(m, name, () => undefined) !== undefined || this.moduleWalk(m, name) !== undefined;
+  }
+
   protected moduleWalk(m: ModuleValue, name: string): BuiltinFunction | undefined {
     const who = `${m.typeName}.${name}`;
     const listed = <T extends Value>(items: T[], s: CallSite): T[] => {
