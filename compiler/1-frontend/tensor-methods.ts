@@ -8,7 +8,7 @@ import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { floatOnlyRefusal } from "./int-arithmetic.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim, type BatchDim } from "../ir/shape.ts";
-import { arg, argLoc, bindArgs, bindOptions, locOfArg, opt, refuseRunTimeNumber, type ArgSpec } from "./args.ts";
+import { arg, argLoc, bindArgs, bindOptions, knownScalarValue, locOfArg, opt, refuseRunTimeNumber, type ArgSpec } from "./args.ts";
 import { clampArgs, extremumArgs, legacyUnbiasedArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
@@ -608,8 +608,8 @@ export const tensorMethods: Record<string, Method> = {
     // `attn_mask.any().item()` of a triu of ones, torchdiffeq's int((t[1] - t[0]) / step_size) of an
     // integration_time made in the constructor)
     if (em.constants.owns(x.node)) return Math.fround(em.constants.evaluate(x.node).data[0]);
-    const known = constantValues(em, x.node);
-    if (known?.length === 1) return known[0];
+    const known = knownScalarValue(x);
+    if (known !== undefined) return known;
     return em.tensor("reshape", [em.tensor("detach", [x], {}, "item", site)], { shape: [] }, "item", site);
   },
   // x.tolist(): a constant's values as nested arrays of numbers (timm's stochastic depth rates,

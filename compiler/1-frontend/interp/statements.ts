@@ -19,10 +19,10 @@ import {
 import { diagnostic, fail } from "../../diagnostics/diagnostic.ts";
 import { Scope } from "../scope.ts";
 import { evaluationBegins, fieldFloat, freshFloat, noteReturn } from "../float-literals.ts";
-import { formatShape, numel } from "../../ir/shape.ts";
+import { formatShape } from "../../ir/shape.ts";
 import type { Node } from "../../ir/node.ts";
 import { opDef } from "../../ops/index.ts";
-import { constantValues } from "../known-values.ts";
+import { knownScalarValue } from "../args.ts";
 import { locOf } from "../source.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { collectionItems } from "../collections.ts";
@@ -484,8 +484,8 @@ export abstract class StatementEvaluator extends FileEvaluator {
 
   truthy(v: Value, at: TsNode): boolean {
     // Python's bool(t) of one element whose value the compiler knows (`if mask.any():` of a mask made from sizes)
-    const known = v instanceof TensorValue && numel(v.node.shape).p === 0 && numel(v.node.shape).c === 1 ? constantValues(this.em, v.node) : undefined;
-    if (known) return known[0] !== 0;
+    const known = v instanceof TensorValue ? knownScalarValue(v) : undefined;
+    if (known !== undefined) return known !== 0;
     if (v instanceof TensorValue)
       return fail(
         "dataDependentControlFlow",
