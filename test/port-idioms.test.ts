@@ -1444,6 +1444,26 @@ describe("Funnel's, Autoformer's and wav2vec2's idioms: arange bounds from 0-dim
     expect(layerDrop).toMatch(/^TSDP2007 \d+: this condition depends on tensor values.*LayerDrop's F\.rand\(\[\]\)\.lt\(p\)\) is y = F\.where\(F\.rand\(\[\]\)\.lt\(p\), x, layer\(x\)\)/);
     expect(first(model("if (x.sum().gt(0)) return x; return x.mul(2);", "x: Tensor<[Batch, 2]>"))).not.toMatch(/LayerDrop/);
   });
+  it("a draw compared with a number its range [0, 1) decides is that boolean (HF LayerDrop at its default 0 never skips); between 0 and 1 the refusal names the select", () => {
+    const fc = "fc = new nn.Linear(2, 2, { bias: false });\n  constructor() { super(); F.noGrad(() => { this.fc.weight.copy_(F.tensor([[1.0, 2], [3, 4]])); }); }";
+    const x = { x: nd([1, 2], [1, 1]) };
+    const plain = outputs(model("return this.fc(x);", "x: Tensor<[Batch, 2]>", fc), x)[0];
+    expect(plain).toEqual([3, 7]);
+    // Python's random.random(), torch.rand([]).item() and torch.rand([]) < p, with the draw on either side
+    for (const skip of ["Math.random() < 0", "F.rand([]).item() < 0.0", "F.rand([]).lt(0).item()", "0 > Math.random()", "Math.random() >= 1", "F.rand([1]).item() > 1"]) {
+      const src = model(`if (this.training && ${skip}) return x; return this.fc(x);`, "x: Tensor<[Batch, 2]>", fc);
+      expect(outputs(src, x)[0], skip).toEqual(plain);
+    }
+    // always true: every draw is below 1 and at least 0
+    for (const skip of ["Math.random() < 1", "F.rand([]).ge(0).item()", "1 > F.rand([]).item()"])
+      expect(outputs(model(`if (${skip}) return x; return this.fc(x);`, "x: Tensor<[Batch, 2]>", fc), x)[0], skip).toEqual([1, 1]);
+    // the draw decides: refused, with the select to write
+    expect(first(model("if (this.training && Math.random() < 0.1) return x; return this.fc(x);", "x: Tensor<[Batch, 2]>", fc)))
+      .toMatch(/^TSDP2007 \d+: '<' compares a random draw with a number between 0 and 1, which only the draw decides when the model runs; a random skip of a layer \(LayerDrop's/);
+    // a number drawn while compiling would be baked in
+    expect(first(model("return x.mul(this.s);", "x: Tensor<[Batch, 2]>", "s: number;\n  constructor() { super(); this.s = Math.random(); }")))
+      .toMatch(/^TSDP\d+ \d+: Math\.random\(\) outside forward would draw one number while compiling/);
+  });
   it("numpy's axis and keepdims are dim and keepdim for torch's functions and tensor methods, as PyTorch's argument parser takes them", () => {
     const out = outputs(model("return F.cat([x.sum({ axis: 1, keepdims: true }), F.cat([x, x], { axis: 1 })], { axis: 1 });", "x: Tensor<[Batch, 2]>"), { x: nd([1, 2], [1, 2]) })[0];
     expect(out).toEqual([3, 1, 2, 1, 2]);

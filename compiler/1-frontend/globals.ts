@@ -229,8 +229,17 @@ export function objectNamespace(hooks: ArrayHooks): NamespaceValue {
   );
 }
 
+/**
+ * Math with random(), which draws: in forward, Python's random.random() of a per-step choice (HF
+ * BART's LayerDrop, `random.uniform(0, 1) < layerdrop`) is a fresh 0-dim uniform draw per step, as
+ * F.rand([]); `random` makes it (it refuses outside forward, where a number drawn while compiling
+ * would be baked into the model).
+ */
+export function mathNamespace(random: BuiltinFunction): NamespaceValue {
+  return new NamespaceValue("Math", new Map<string, Value>([...math.members, ["random", random]]));
+}
+
 export const builtinGlobals = new Map<string, Value>([
-  ["Math", math],
   [
     "Number",
     new NamespaceValue(

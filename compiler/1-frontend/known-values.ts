@@ -14,7 +14,10 @@ export function constantValues(em: GraphEmitter, n: Node, maxFolded = MAX_FOLDED
   // NaN when a dim is the batch's: its values are not a list the compiler can hold
   const size = n.shape.reduce<number>((p, d) => p * (typeof d === "number" ? d : NaN), 1);
   const fill = fillValue(n);
-  const values = em.constants.owns(n)
+  const decided = comparedDraw(em, n);
+  const values = decided !== undefined
+    ? Number.isFinite(size) ? new Array<number>(size).fill(decided ? 1 : 0) : undefined
+    : em.constants.owns(n)
     ? Array.from(em.constants.evaluate(n).data)
     : n.op === "literal"
       ? [...(n.attrs.values as number[])]
@@ -60,4 +63,52 @@ function folded(em: GraphEmitter, n: Node): number[] | undefined {
   } catch {
     return undefined; // a random draw, or an op the constants cannot evaluate: not known
   }
+}
+
+/**
+ * Whether n holds values of one uniform draw (F.rand, F.randLike): the draw itself, or ops that only
+ * pick or arrange its elements (item()'s reshape and detach, a view, an expand, a slice).
+ */
+export function isUniformDraw(n: Node): boolean {
+  if (n.op === "sample") return n.attrs.distribution === "uniform";
+  return VALUE_KEEPING.has(n.op) && isUniformDraw(n.inputs[0]);
+}
+const VALUE_KEEPING = new Set(["reshape", "detach", "expand", "permute", "narrow"]);
+
+type Comparison = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
+const MIRRORED: Record<Comparison, Comparison> = { lt: "gt", le: "ge", gt: "lt", ge: "le", eq: "eq", ne: "ne" };
+const isComparison = (op: string): op is Comparison => op in MIRRORED;
+
+/**
+ * `u op c` for every u a uniform draw can take, where its range decides it: F.rand's values lie in
+ * [0, 1) (the top 24 bits of Philox's word, as torch.rand's), so rand < 0 is false and rand < 1 true
+ * whatever is drawn. HF's LayerDrop (`if self.training and torch.rand([]) < self.layerdrop: skip`)
+ * with its default layerdrop of 0 never skips, and compiles as PyTorch runs it. Undefined where the
+ * draw decides (0 < c < 1), or for a comparison not listed. NaN compares false, and != true.
+ */
+export function drawDecides(op: string, c: number, drawOnLeft = true): boolean | undefined {
+  if (!isComparison(op)) return undefined;
+  const cmp = drawOnLeft ? op : MIRRORED[op];
+  if (Number.isNaN(c)) return cmp === "ne";
+  const below = c < 0; // every draw is greater than c
+  const atOrAbove = c >= 1; // every draw is less than c
+  switch (cmp) {
+    case "lt": return c <= 0 ? false : atOrAbove ? true : undefined;
+    case "le": return below ? false : atOrAbove ? true : undefined;
+    case "gt": return atOrAbove ? false : below ? true : undefined;
+    case "ge": return atOrAbove ? false : c <= 0 ? true : undefined;
+    case "eq": return below || atOrAbove ? false : undefined;
+    case "ne": return below || atOrAbove ? true : undefined;
+  }
+}
+
+/** A comparison of a uniform draw with one known number, where the draw's range decides it (drawDecides). */
+function comparedDraw(em: GraphEmitter, n: Node): boolean | undefined {
+  if (!isComparison(n.op) || n.inputs.length !== 2) return undefined;
+  const [a, b] = n.inputs;
+  const drawOnLeft = isUniformDraw(a);
+  if (!drawOnLeft && !isUniformDraw(b)) return undefined;
+  const other = drawOnLeft ? b : a;
+  const value = fillValue(other) ?? (other.shape.every((d) => d === 1) ? constantValues(em, other)?.[0] : undefined);
+  return value === undefined ? undefined : drawDecides(n.op, value, drawOnLeft);
 }

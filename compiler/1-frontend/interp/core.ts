@@ -8,7 +8,7 @@ import { nnNamespace } from "../layers.ts";
 import { ConstructorTensors } from "../constructor-tensors.ts";
 import { GraphEmitter } from "../graph-emitter.ts";
 import { functionalNamespace } from "../functional.ts";
-import { arrayNamespace, builtinGlobals, objectNamespace } from "../globals.ts";
+import { arrayNamespace, builtinGlobals, mathNamespace, objectNamespace } from "../globals.ts";
 import { collectionClasses, collectionItems } from "../collections.ts";
 import { clearInPlaceJournal } from "../in-place-journal.ts";
 import { Budget, resolveLimits, type Limits } from "../../limits.ts";
@@ -133,10 +133,19 @@ export abstract class InterpreterCore {
     ]);
     this.globals = new Scope();
     for (const [name, value] of builtinGlobals) this.globals.declare(name, value, false);
+    this.globals.declare("Math", mathNamespace(new BuiltinFunction("Math.random", (args, site) => this.mathRandom(args, site))), false);
     this.globals.declare("Array", arrayNamespace(this.arrayHooks), false);
     this.globals.declare("Object", objectNamespace(this.arrayHooks), false);
     this.globals.declare("JSON", jsonNamespace(this.arrayHooks), false);
     for (const [name, cls] of collectionClasses(this.arrayHooks)) this.globals.declare(name, cls, false);
+  }
+
+  /** Math.random(): in forward a 0-dim uniform draw per step (mathNamespace says why); elsewhere refused. */
+  private mathRandom(args: Value[], site: CallSite): Value {
+    if (args.length > 0) fail("wrongArgumentType", `Math.random takes no arguments, got ${args.length}`, site.loc);
+    if (this.phase !== "forward")
+      fail("nonConstant", "Math.random() outside forward would draw one number while compiling and bake it into the model: draw initial values with F.rand([...]) or F.randn([...]) (seeded by the model's seed), and a per-step choice in forward with Math.random() or F.rand([])", site.loc);
+    return this.em.tensor("sample", [], { shape: [], distribution: "uniform" }, "Math.random", site);
   }
 
   /** What array builtins need from the evaluator: callbacks, and the step and size budgets. */

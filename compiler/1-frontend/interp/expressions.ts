@@ -17,7 +17,8 @@ import { Scope } from "../scope.ts";
 import { copyElementFloats, evaluationBegins, fieldFloat, floatResult, freshFloat, noteFieldFloat, noteFloat } from "../float-literals.ts";
 import { locOf } from "../source.ts";
 import { BatchNumber, batchAffine, BuiltinClass, BuiltinFunction, ClassValue, describe, drawTakenBy, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, isBatchValue, SymInt, TensorValue, type Value } from "../values.ts";
-import { StatementEvaluator } from "./statements.ts";
+import { LAYER_DROP_HINT, StatementEvaluator } from "./statements.ts";
+import { drawDecides, isUniformDraw } from "../known-values.ts";
 import { ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
 import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
 
@@ -426,8 +427,16 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
         return (l === r) === (op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken);
       if (bitOps.has(op)) return fail("tensorOperator", `'${symbol}' on a tensor: ${BIT_ON_TENSOR[op] ?? "tensors have no bit operators in tsdp"}`, locOf(e));
       // Glow's ActNorm: `if (this.initialized.item() === 0)` — a value forward computes or reads from state is not a JavaScript number
-      if (COMPARE_METHOD[op] && (typeof l === "number" || typeof r === "number"))
+      if (COMPARE_METHOD[op] && (typeof l === "number" || typeof r === "number")) {
+        // a uniform draw against a number its range decides (LayerDrop's `torch.rand([]) < layerdrop` at 0): that boolean
+        const drawn = l instanceof TensorValue ? l : (r as TensorValue);
+        if (drawn.node.shape.every((d) => d === 1) && isUniformDraw(drawn.node)) {
+          const decided = drawDecides(COMPARE_METHOD[op]!, (typeof l === "number" ? l : r) as number, l === drawn);
+          if (decided !== undefined) return decided;
+          return fail("dataDependentControlFlow", `'${symbol}' compares a random draw with a number between 0 and 1, which only the draw decides when the model runs; ${LAYER_DROP_HINT}`, locOf(e));
+        }
         return fail("tensorOperator", `'${symbol}' compares a tensor with a number, but a tensor's values exist only when the compiled model runs (x.item() in forward is still a 0-dim tensor), so JavaScript cannot compare or branch on them: x.${COMPARE_METHOD[op]}(v) is the elementwise comparison, and F.where(cond, a, b) selects by it`, locOf(e));
+      }
       return fail("tensorOperator", `'${symbol}' on a tensor`, locOf(e));
     }
     switch (op) {

@@ -491,7 +491,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
         "dataDependentControlFlow",
         "this condition depends on tensor values, which are known only when the model runs; to choose between values by it, compute both and select per element: F.where(cond, a, b) (a condition over the whole tensor, as torch.all(n == 0), is F.all(n.eq(0)) there)" +
           // LayerDrop (HF wav2vec2's `if self.training and torch.rand([]) < layerdrop: skip`): the select keeps PyTorch's values and gradients
-          (dependsOnDraw(v.node) ? "; a random skip of a layer (LayerDrop's F.rand([]).lt(p)) is y = F.where(F.rand([]).lt(p), x, layer(x)), which computes the layer and keeps x where the draw skips it: the same values, and no gradient to the layer on a skipped step" : ""),
+          (dependsOnDraw(v.node) ? `; ${LAYER_DROP_HINT}` : ""),
         locOf(at),
       );
     if (v instanceof ModeFlag) {
@@ -563,6 +563,13 @@ function dataDependentLoop(cond: Expression): never {
     locOf(cond),
   );
 }
+
+/**
+ * What a branch on a draw is written as instead: LayerDrop (HF wav2vec2's and BART's `if self.training
+ * and torch.rand([]) < layerdrop: skip`) as a select keeps PyTorch's values and gradients.
+ */
+export const LAYER_DROP_HINT =
+  "a random skip of a layer (LayerDrop's F.rand([]).lt(p)) is y = F.where(F.rand([]).lt(p), x, layer(x)), which computes the layer and keeps x where the draw skips it: the same values, and no gradient to the layer on a skipped step";
 
 /** Whether a value is computed from a draw made in forward (an op of the random family), through at most 64 ops. */
 function dependsOnDraw(n: Node, budget = { left: 64 }): boolean {
