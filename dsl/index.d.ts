@@ -3107,6 +3107,11 @@ export namespace F {
    */
   function noGrad<T>(fn: () => T): T;
   /**
+   * As a method decorator, PyTorch's `@torch.no_grad()`: `@F.noGrad() update() { … }` runs each
+   * call of the method as the block above (an EMA teacher's forward, a sampling method).
+   */
+  function noGrad(): <M extends (...args: any[]) => any>(method: M, context: ClassMethodDecoratorContext) => M;
+  /**
    * torch.utils.checkpoint.checkpoint(fn, *args): fn(...args), the same values and gradients
    * (PyTorch recomputes the block's activations in the backward to save memory; tsdp's step keeps
    * what its backward reads). A trailing { useReentrant, preserveRngState } is accepted.

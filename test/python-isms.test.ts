@@ -56,10 +56,30 @@ describe("decorators", () => {
   it("@torch.no_grad() on forward and @dataclass on a class are refused, not dropped", () => {
     const noGrad = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  @torch.no_grad()\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
     expect(all(noGrad)).toEqual([
-      "TSDP2001 4: the decorator @torch.no_grad() is not supported: gradients follow from the Training declaration; a part that must not train takes .detach() (torch.no_grad) or requiresGrad_(false)",
+      "TSDP2001 4: the decorator @torch.no_grad() is not supported: a method PyTorch runs under torch.no_grad() is decorated @F.noGrad() (or @F.no_grad()); a block inside forward is F.noGrad(() => { … })",
     ]);
     const dataclass = `${header}@dataclass\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
     expect(all(dataclass)[0]).toMatch(/^TSDP2001 2: the decorator @dataclass is not supported: dataclass is Python's/);
+  });
+});
+
+describe("@F.noGrad() on a method (PyTorch's @torch.no_grad() on an EMA teacher's forward)", () => {
+  const teacher = (decorator: string) =>
+    `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  ema = new nn.Linear(4, 2);\n  ${decorator}\n  target(x: Tensor) {\n    return this.ema(x);\n  }\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x).add(this.target(x));\n  }\n}\n`;
+  it("runs each call as an F.noGrad block: the same values, and what it returns carries no gradient", () => {
+    for (const decorator of ["@F.noGrad()", "@F.no_grad()"]) {
+      const { graph } = lowerSource(teacher(decorator));
+      const plain = lowerSource(teacher("")).graph;
+      const x = { x: nd([1, 4], [1, -2, 3, 0.5]) };
+      expect(Array.from(runReference(graph, x, initState(graph, 0)).outputs[0].data), decorator).toEqual(Array.from(runReference(plain, x, initState(plain, 0)).outputs[0].data));
+      // fc(x) + detach(ema(x)): the teacher's branch is cut from the backward
+      expect(graph.outputs[0].inputs.map((n) => n.op).sort(), decorator).toEqual(["detach", "linear"]);
+      expect(plain.outputs[0].inputs.map((n) => n.op), decorator).toEqual(["linear", "linear"]);
+    }
+  });
+  it("is a method's decorator: on a class it is refused with the block form", () => {
+    const onClass = `${header}@F.noGrad()\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
+    expect(all(onClass)[0]).toMatch(/^TSDP2001 2: the decorator @F\.noGrad\(\) is not supported: @F\.noGrad\(\) decorates a method; a block inside forward is F\.noGrad/);
   });
 });
 

@@ -15,14 +15,22 @@ export function noGradFunction(em: GraphEmitter, call: (f: Value, args: Value[],
     const b = bindArgs("F.noGrad", [arg("fn", "any")], args, site);
     if (!(b.fn instanceof FunctionValue) && !(b.fn instanceof BuiltinFunction))
       fail("wrongArgumentType", `F.noGrad takes a function of no arguments, the block PyTorch runs under torch.no_grad(), got ${describe(b.fn)}`, locOfArg(b, "fn", site));
-    // in-place changes inside the block are not recorded either (views.ts unrecordedChange)
-    noGradDepth++;
-    try {
-      return detached(call(b.fn, [], site), em, site);
-    } finally {
-      noGradDepth--;
-    }
+    return underNoGrad(em, site, () => call(b.fn, [], site));
   });
+}
+
+/**
+ * `body` run as a torch.no_grad() block: what it returns is detached, and in-place changes inside
+ * it are not recorded either (views.ts unrecordedChange). F.noGrad's block, and a method decorated
+ * with @F.noGrad() (PyTorch's `@torch.no_grad()` on an EMA update or a sampling method).
+ */
+export function underNoGrad(em: GraphEmitter, site: CallSite, body: () => Value): Value {
+  noGradDepth++;
+  try {
+    return detached(body(), em, site);
+  } finally {
+    noGradDepth--;
+  }
 }
 
 let noGradDepth = 0;

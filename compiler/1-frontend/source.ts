@@ -150,11 +150,21 @@ function pythonSyntaxHint(text: string, lineStarts: readonly number[], line: num
  * meaning would need code that tsdp never runs, and dropping them silently changes it
  * (a forward under no_grad does not train in PyTorch).
  */
+/** The decorators that run a method as a torch.no_grad() block: @F.noGrad() and PyTorch's spelling @F.no_grad(). */
+export const NO_GRAD_DECORATOR = /^F\.(noGrad|no_grad)\(\)$/;
+
 export function decoratorErrors(file: SourceFile): Diagnostic[] {
-  return file.getDescendantsOfKind(ts.SyntaxKind.Decorator).map((d) => {
+  const decorators = file.getDescendantsOfKind(ts.SyntaxKind.Decorator);
+  // @F.noGrad() on a method: its body runs as an F.noGrad block (classes.ts callFunction)
+  const noGradMethod = (d: (typeof decorators)[number]) => NO_GRAD_DECORATOR.test(d.getExpression().getText()) && TsNode.isMethodDeclaration(d.getParent());
+  return decorators.filter((d) => !noGradMethod(d)).map((d) => {
     const text = d.getExpression().getText();
-    const hint = /no_grad|inference_mode|enable_grad/.test(text)
-      ? ": gradients follow from the Training declaration; a part that must not train takes .detach() (torch.no_grad) or requiresGrad_(false)"
+    const hint = /no_grad|noGrad|inference_mode|inferenceMode/.test(text)
+      ? TsNode.isMethodDeclaration(d.getParent())
+        ? ": a method PyTorch runs under torch.no_grad() is decorated @F.noGrad() (or @F.no_grad()); a block inside forward is F.noGrad(() => { … })"
+        : ": @F.noGrad() decorates a method; a block inside forward is F.noGrad(() => { … })"
+      : /enable_grad|enableGrad/.test(text)
+        ? ": gradients follow from the Training declaration; a part that must not train takes .detach() or requiresGrad_(false)"
       : /^(staticmethod|classmethod|property|dataclass)\b/.test(text)
         ? `: ${text} is Python's; in TypeScript a static method is \`static name()\`, a property a getter \`get name()\`, a dataclass's fields are class fields`
         : ": tsdp evaluates model files statically and runs no decorator";

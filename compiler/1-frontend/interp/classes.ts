@@ -17,7 +17,8 @@ import { calledFrom, CompileError, fail } from "../../diagnostics/diagnostic.ts"
 import { appendModule, callInOrder, moduleBase, setDictEntry, setNamedSequentialChildren } from "../layers.ts";
 import { LimitError, limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
-import { locOf } from "../source.ts";
+import { locOf, NO_GRAD_DECORATOR } from "../source.ts";
+import { underNoGrad } from "../no-grad.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, RecomputedParamRef, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
@@ -198,6 +199,13 @@ export class Interpreter extends PropertyEvaluator {
     if (TsNode.isFunctionDeclaration(decl) || TsNode.isFunctionExpression(decl) || TsNode.isMethodDeclaration(decl)) {
       if (decl.isAsync() || decl.isGenerator?.()) fail("unsupportedSyntax", "async and generator functions are not supported in model code", locOf(decl));
     }
+    // @F.noGrad() (PyTorch's @torch.no_grad() on a method): the call is a no_grad block
+    if (TsNode.isMethodDeclaration(decl) && decl.getDecorators().some((d) => NO_GRAD_DECORATOR.test(d.getExpression().getText())))
+      return underNoGrad(this.em, site, () => this.callUndecorated(f, args, site));
+    return this.callUndecorated(f, args, site);
+  }
+
+  private callUndecorated(f: FunctionValue, args: Value[], site: CallSite): Value {
     if (this.phase !== "forward" || this.assumedMode !== undefined) return this.runFunction(f, args, site);
     const mark = this.builder.size;
     const changes = inPlaceMark();
