@@ -3387,6 +3387,7 @@ export namespace F {
     }
     class Normal {
       constructor(loc: Tensor | number, scale: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { loc: Tensor | number; scale: Tensor | number; validateArgs?: boolean | null });
       readonly loc: Tensor; readonly scale: Tensor; readonly mode: Tensor;
       /** Φ((v − loc)/scale) */
       cdf(value: Tensor | number): Tensor;
@@ -3416,6 +3417,7 @@ export namespace F {
     /** Uniform on [low, high); logProb is −∞ outside. */
     class Uniform {
       constructor(low: Tensor | number, high: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { low: Tensor | number; high: Tensor | number; validateArgs?: boolean | null });
       readonly low: Tensor; readonly high: Tensor;
       cdf(value: Tensor | number): Tensor;
     }
@@ -3423,6 +3425,7 @@ export namespace F {
     /** The base's last n batch dims read as one event: logProb and entropy sum over them (a diagonal Gaussian policy). */
     class Independent {
       constructor(baseDistribution: Distribution, reinterpretedBatchNdims: number, validateArgs?: boolean | null);
+      constructor(options: { baseDistribution: Distribution; reinterpretedBatchNdims: number; validateArgs?: boolean | null });
       readonly baseDist: Distribution; readonly reinterpretedBatchNdims: number; readonly mode: Tensor;
     }
     interface Independent extends Reparameterized {}
@@ -3433,6 +3436,12 @@ export namespace F {
     namespace kl {
       function klDivergence(p: Distribution, q: Distribution): Tensor;
     }
+    /** Each class under its defining module too, as torch.distributions.normal.Normal. */
+    namespace normal { export import Normal = distributions.Normal; }
+    namespace categorical { export import Categorical = distributions.Categorical; }
+    namespace bernoulli { export import Bernoulli = distributions.Bernoulli; }
+    namespace uniform { export import Uniform = distributions.Uniform; }
+    namespace independent { export import Independent = distributions.Independent; }
   }
   /**
    * torch.stft: the short-time Fourier transform of a signal [L] or [B, L]: frames of nFft samples
