@@ -3658,9 +3658,10 @@ export namespace F {
    * torch's factory keywords: device (x.device, "cuda": every tensor is on the model's GPU) and
    * requiresGrad (what trains is an nn.Parameter) are accepted and change nothing.
    */
-  interface FactoryOptions { dtype?: "float32"; device?: unknown; requiresGrad?: boolean }
+  /** out: torch's out= (PyG DimeNet's torch.arange(1, n + 1, out=self.freq)): the result written into it, which the call returns */
+  interface FactoryOptions { dtype?: "float32"; device?: unknown; requiresGrad?: boolean; out?: Tensor | null }
   /** zeros, ones, full, empty and the *Like factories of dtype int32 (or int64, held as int32): the value rounded toward zero */
-  interface IntFactoryOptions { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }
+  interface IntFactoryOptions { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean; out?: Tensor | null }
   /** another tensor's dtype, known to the compiler but not to TypeScript: torchvision's stochastic_depth torch.empty(size, dtype=input.dtype, device=input.device); or bool, a 0/1 mask (HF GPT-2's torch.tril(torch.ones((n, n), dtype=torch.bool))) */
   interface DtypeOfFactoryOptions { dtype: DType | "bool"; device?: unknown; requiresGrad?: boolean }
   /** torch.tensor(data): listed values (a number or nested arrays of them), float32. Read in forward, at most 64 values (a larger table is a buffer made in the constructor). */
@@ -3838,10 +3839,10 @@ export namespace F {
   function einsum(equation: string, ...operands: (Tensor | ComplexTensor)[]): ComplexTensor;
   function einsum(equation: string, operands: readonly (Tensor | ComplexTensor)[]): ComplexTensor;
   function cat(tensors: readonly Tensor[], dim?: number): Tensor;
-  function cat(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
+  function cat(tensors: readonly Tensor[], options: { dim?: number; out?: Tensor | null }): Tensor;
   /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */
   function stack(tensors: readonly Tensor[], dim?: number): Tensor;
-  function stack(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
+  function stack(tensors: readonly Tensor[], options: { dim?: number; out?: Tensor | null }): Tensor;
   // in-place forms: input takes over the result, as with { inplace: true } (F.relu_(x) is F.relu(x, { inplace: true }))
   function relu_(input: Tensor): Tensor;
   function relu6_(input: Tensor): Tensor;
