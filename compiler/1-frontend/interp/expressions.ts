@@ -465,7 +465,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (bitOps.has(op))
       return fail("nonConstant", `'${symbol}' on the batch size: the batch size is known only at run time, and a bit operation on it (B >> 1, B | 0) is no multiple of it, which is all a size may be (only k·Batch × n and k·Batch / n stay symbolic)`, locOf(e));
     if ((op === SyntaxKind.LessThanToken || op === SyntaxKind.GreaterThanToken || op === SyntaxKind.LessThanEqualsToken || op === SyntaxKind.GreaterThanEqualsToken)) {
-      const known = batchComparison(op, affineOf(l), affineOf(r));
+      // a loop's condition stays refused: its first test (0 < b) may be the same for every batch, its trip count is not
+      const known = isLoopCondition(e) ? undefined : batchComparison(op, affineOf(l), affineOf(r));
       if (known !== undefined) return known;
       return fail("dataDependentControlFlow", `this comparison depends on the batch size, which is known only at run time${isLoopCondition(e) ? PER_SAMPLE_LOOP_HINT : ""}`, locOf(e));
     }
@@ -477,7 +478,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (l instanceof ModeFlag) l = this.truthy(l, e);
     if (r instanceof ModeFlag) r = this.truthy(r, e);
     if (isBatchValue(l) || isBatchValue(r)) {
-      const known = batchComparison(SyntaxKind.EqualsEqualsEqualsToken, affineOf(l), affineOf(r));
+      const known = isLoopCondition(e) ? undefined : batchComparison(SyntaxKind.EqualsEqualsEqualsToken, affineOf(l), affineOf(r));
       if (known !== undefined) return known;
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
     }
