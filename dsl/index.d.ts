@@ -3392,6 +3392,7 @@ export namespace F {
     }
     class Normal {
       constructor(loc: Tensor | number, scale: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { loc: Tensor | number; scale: Tensor | number; validateArgs?: boolean | null });
       readonly loc: Tensor; readonly scale: Tensor; readonly mode: Tensor;
       /** Φ((v − loc)/scale) */
       cdf(value: Tensor | number): Tensor;
@@ -3421,6 +3422,7 @@ export namespace F {
     /** Uniform on [low, high); logProb is −∞ outside. */
     class Uniform {
       constructor(low: Tensor | number, high: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { low: Tensor | number; high: Tensor | number; validateArgs?: boolean | null });
       readonly low: Tensor; readonly high: Tensor;
       cdf(value: Tensor | number): Tensor;
     }
@@ -3428,6 +3430,7 @@ export namespace F {
     /** The base's last n batch dims read as one event: logProb and entropy sum over them (a diagonal Gaussian policy). */
     class Independent {
       constructor(baseDistribution: Distribution, reinterpretedBatchNdims: number, validateArgs?: boolean | null);
+      constructor(options: { baseDistribution: Distribution; reinterpretedBatchNdims: number; validateArgs?: boolean | null });
       readonly baseDist: Distribution; readonly reinterpretedBatchNdims: number; readonly mode: Tensor;
     }
     interface Independent extends Reparameterized {}
@@ -3438,6 +3441,12 @@ export namespace F {
     namespace kl {
       function klDivergence(p: Distribution, q: Distribution): Tensor;
     }
+    /** Each class under its defining module too, as torch.distributions.normal.Normal. */
+    namespace normal { export import Normal = distributions.Normal; }
+    namespace categorical { export import Categorical = distributions.Categorical; }
+    namespace bernoulli { export import Bernoulli = distributions.Bernoulli; }
+    namespace uniform { export import Uniform = distributions.Uniform; }
+    namespace independent { export import Independent = distributions.Independent; }
   }
   /**
    * torch.stft: the short-time Fourier transform of a signal [L] or [B, L]: frames of nFft samples
@@ -3654,9 +3663,10 @@ export namespace F {
    * torch's factory keywords: device (x.device, "cuda": every tensor is on the model's GPU) and
    * requiresGrad (what trains is an nn.Parameter) are accepted and change nothing.
    */
-  interface FactoryOptions { dtype?: "float32"; device?: unknown; requiresGrad?: boolean }
+  /** out: torch's out= (PyG DimeNet's torch.arange(1, n + 1, out=self.freq)): the result written into it, which the call returns */
+  interface FactoryOptions { dtype?: "float32"; device?: unknown; requiresGrad?: boolean; out?: Tensor | null }
   /** zeros, ones, full, empty and the *Like factories of dtype int32 (or int64, held as int32): the value rounded toward zero */
-  interface IntFactoryOptions { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }
+  interface IntFactoryOptions { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean; out?: Tensor | null }
   /** another tensor's dtype, known to the compiler but not to TypeScript: torchvision's stochastic_depth torch.empty(size, dtype=input.dtype, device=input.device); or bool, a 0/1 mask (HF GPT-2's torch.tril(torch.ones((n, n), dtype=torch.bool))) */
   interface DtypeOfFactoryOptions { dtype: DType | "bool"; device?: unknown; requiresGrad?: boolean }
   /** torch.tensor(data): listed values (a number or nested arrays of them), float32. Read in forward, at most 64 values (a larger table is a buffer made in the constructor). */
@@ -3834,10 +3844,10 @@ export namespace F {
   function einsum(equation: string, ...operands: (Tensor | ComplexTensor)[]): ComplexTensor;
   function einsum(equation: string, operands: readonly (Tensor | ComplexTensor)[]): ComplexTensor;
   function cat(tensors: readonly Tensor[], dim?: number): Tensor;
-  function cat(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
+  function cat(tensors: readonly Tensor[], options: { dim?: number; out?: Tensor | null }): Tensor;
   /** torch.stack(tensors, dim = 0): equal shapes, joined along a new dim. */
   function stack(tensors: readonly Tensor[], dim?: number): Tensor;
-  function stack(tensors: readonly Tensor[], options: { dim?: number }): Tensor;
+  function stack(tensors: readonly Tensor[], options: { dim?: number; out?: Tensor | null }): Tensor;
   // in-place forms: input takes over the result, as with { inplace: true } (F.relu_(x) is F.relu(x, { inplace: true }))
   function relu_(input: Tensor): Tensor;
   function relu6_(input: Tensor): Tensor;

@@ -252,6 +252,22 @@ export class M extends nn.Module {
     close(out[2], xs);
   });
 
+  it("each class under its module's path, as torch.distributions.normal.Normal(loc=…, scale=…) (a neural process's decoder)", () => {
+    const src = model(
+      "x: Tensor<[Batch, 3]>",
+      "const n = new F.distributions.normal.Normal({ loc: x, scale: 2 });\n    const u = new F.distributions.uniform.Uniform({ low: -4, high: 4 });\n    const i = new F.distributions.independent.Independent({ baseDistribution: n, reinterpretedBatchNdims: 1 });\n    return [n.logProb(x.add(1)), u.logProb(x), i.logProb(x), new F.distributions.categorical.Categorical({ logits: x }).logProb(x.argmax(1)).unsqueeze(1), new F.distributions.bernoulli.Bernoulli({ logits: x }).logProb(x.gt(0).float())];",
+    );
+    const xs = [0.5, -1, 2, 0, 1, -0.5];
+    const out = run(src, { x: { shape: [2, 3], data: xs } });
+    const normal = -0.125 - Math.log(2) - 0.5 * Math.log(2 * Math.PI);
+    close(out[0], xs.map(() => normal));
+    close(out[1], xs.map(() => -Math.log(8)));
+    close(out[2], [3 * (-Math.log(2) - 0.5 * Math.log(2 * Math.PI)), 3 * (-Math.log(2) - 0.5 * Math.log(2 * Math.PI))]);
+    const lse = (r: number[]) => Math.log(r.reduce((a, v) => a + Math.exp(v), 0));
+    close(out[3], [0, 1].map((b) => { const r = xs.slice(3 * b, 3 * b + 3); return Math.max(...r) - lse(r); }));
+    close(out[4], xs.map((x) => -softplus(-Math.abs(x))));
+  });
+
   it("says why for both or neither of probs and logits, an unregistered KL pair, the batch as an event or category dim, too many samples, an unknown member", () => {
     const x = `x: Tensor<[Batch, 4]>`;
     expect(first(model(x, "return new F.distributions.Categorical({ probs: x, logits: x }).entropy();"))).toMatch(/^TSDP3004 4: F.distributions.Categorical: pass either probs or logits, not both/);

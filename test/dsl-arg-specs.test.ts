@@ -264,7 +264,8 @@ function compare(name: string, lists: readonly (readonly ArgSpec[])[], offset: n
       untyped.add(s.name);
     });
   const bound = new Set(lists.flatMap((l) => l.map((s) => s.name)));
-  const unbound = [...d.options].filter((k) => !bound.has(k));
+  // out= is taken by every function of F before its own arguments are bound (out-argument.ts)
+  const unbound = [...d.options].filter((k) => !bound.has(k) && !(k === "out" && name.startsWith("F.")));
   const allowed = (n: string) => `${name}: ${n}` in ALLOWED;
   return { name, untyped: [...untyped].filter((n) => !allowed(n)), unbound: unbound.filter((n) => !allowed(n)) };
 }

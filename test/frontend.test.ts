@@ -438,6 +438,27 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
     expect(first("return F.arange(b - 1);")).toMatch(/^TSDP2003 F\.arange over the batch size runs from 0 to it in steps of 1/);
     expect(first("if (b - 1 > 2) return x;\n    return x.mul(2);")).toBe("TSDP2007 this comparison depends on the batch size, which is known only at run time");
   });
+  it("a comparison every batch size answers alike is that answer (torchcfm's assert len(t) == x0.shape[0]); one that depends on it is refused", () => {
+    const first = (body: string) => diagnosticsOf(net(body)).map((d) => `${d.code} ${d.message}`)[0];
+    // each returns x when the comparison is true, -x when false: a run at B = 2 tells which was taken
+    const taken = (cond: string) => {
+      const { graph } = lowerSource(net(`const t = F.rand(b);\n    if (${cond}) return x;\n    return x.neg();`));
+      const out = runReference(graph, { x: nd([2, 3], [1, 1, 1, 1, 1, 1]) }, { params: new Map(), buffers: new Map() }).outputs[0];
+      return out.data[0] === 1;
+    };
+    expect(taken("t.shape[0] === x.shape[0]")).toBe(true);
+    expect(taken("t.size(0) !== b")).toBe(false);
+    expect(taken("b - 1 < b")).toBe(true);
+    expect(taken("0 < b")).toBe(true);
+    expect(taken("b >= 1")).toBe(true);
+    expect(taken("2 * b === b")).toBe(false);
+    expect(taken("b === 0")).toBe(false);
+    expect(taken("b + 1 <= 1")).toBe(false);
+    expect(taken("b === b + 1")).toBe(false);
+    // the runtime never runs a share of 0 samples, so B ≥ 1; where B decides, the refusal stands
+    for (const cond of ["b === 4", "1 < b", "2 * b === b + 3", "b - 1 > 2"])
+      expect(first(`if (${cond}) return x;\n    return x.neg();`)).toBe("TSDP2007 this comparison depends on the batch size, which is known only at run time");
+  });
   it("uses the batch size where an op's argument must be known when compiling: a clear refusal", () => {
     const first = (body: string) => diagnosticsOf(net(body)).map((d) => `${d.code} ${d.message}`)[0];
     // torch.pow(2, 3) raises TypeError: one of them must be a tensor

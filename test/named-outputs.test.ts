@@ -16,6 +16,7 @@ import { NativeLibrary } from "../runtime/native.ts";
 import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts";
 import { diagnosticsOf, header, lowerSource, scratchDir, writeFiles } from "./helpers.ts";
 import { expectClose, makeInputs, referenceState } from "./target-helpers.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
 
 const model = (ret: string, training = "") =>
   `${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 2);\n  emb = new nn.Linear(3, 4);\n  forward(x: Tensor<[Batch, 3]>) {\n    const logits = this.fc(x);\n    return ${ret};\n  }\n}\n${training}`;
@@ -182,4 +183,27 @@ describe("training with a loss of the output alone", () => {
       lib.destroy(handle!);
     }
   }, 300_000);
+});
+
+describe("forward returning arrays of arrays (MelGAN's and HiFi-GAN's per-scale lists of layer outputs)", () => {
+  const src = (ret: string) =>
+    `${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 2);\n  forward(x: Tensor<[Batch, 3]>) {\n    const h = this.fc(x);\n    return ${ret};\n  }\n}\n` +
+    "export const training = new Training(M, { loss: ([real, fake]: Tensor[][]) => real[1].sub(fake[0]).pow(2).mean(), optimizer: new optim.SGD({ lr: 0.1 }) });\n";
+
+  it("the outputs are the tensors depth first; the loss function gets them nested as forward returned them", () => {
+    const { graph } = lowerSource(src("[[h, h.relu()], [h.mul(3)]]"));
+    expect(graph.outputs.length).toBe(3);
+    expect(graph.outputNames).toBeUndefined();
+    // float64 reference: the loss is mean((relu(h) - 3h)²) of the outputs it returns (real[1] is output 1, fake[0] output 2)
+    const x = nd([2, 3], [1, -2, 0.5, 3, 0, -1]);
+    const r = runReference(graph, { x }, referenceState(graph), { training: true });
+    const [relu, thrice] = [r.outputs[1].data, r.outputs[2].data];
+    const want = Array.from(relu).reduce((a, v, i) => a + (v - thrice[i]) ** 2, 0) / relu.length;
+    expectClose([r.loss!], [want], "loss of the nested outputs");
+  });
+
+  it("a leaf that is not a tensor, or an empty inner array, is refused saying what forward may return", () => {
+    expect(first(src("[[h, 3], [h]]"))).toMatch(/^TSDP4005 \d+: forward returns .*; return tensors, an array of them \(arrays of arrays of tensors too\), or an object of them/);
+    expect(first(src("[[h], []]"))).toMatch(/^TSDP4005 \d+: forward returns .*arrays of arrays of tensors too/);
+  });
 });

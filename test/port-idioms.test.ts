@@ -1651,3 +1651,29 @@ describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-ru
     expect(first(model("return this.b(this.a(x));", "x: Tensor<[Batch, 3]>", tied))).toMatch(/^TSDP2011 \d+: nn.Linear.resetParameters: its 'weight' is tied to another module's parameter; initialize the shared parameter where it is declared/);
   });
 });
+
+describe("torch's out= keyword (PyG DimeNet's torch.arange(1, n + 1, out=self.freq).mul_(PI))", () => {
+  const bessel = "freq = new nn.Parameter(F.Tensor(4));\n  constructor() {\n    super();\n    F.noGrad(() => F.arange(1, this.freq.numel() + 1, { out: this.freq }).mul_(Math.PI));\n  }";
+
+  it("writes the result into a parameter in a constructor (its initializer), converting the dtype, and returns out", () => {
+    const { init } = declared(model("return x.mul(this.freq);", "x: Tensor<[Batch, 4]>", bessel));
+    expect(values(init.get("freq"))).toEqual([1, 2, 3, 4].map((k) => Math.fround(k * Math.PI)));
+  });
+
+  it("in forward, a tensor takes the result in place; out=None is a new tensor; other options still apply", () => {
+    const src = model("const buf = F.zeros([x.size(0), 8]);\n    const r = F.cat([x, x.neg()], { dim: 1, out: buf });\n    return [buf, r, F.add(x, 1, { out: null }), F.linspace(0, 1, 4, { out: F.empty(4) }).expand(x.size(0), 4)];", "x: Tensor<[Batch, 4]>");
+    const xs = [1, -2, 0.5, 3, 0, -1, 2, 4];
+    const [buf, r, added, lin] = outputs(src, { x: nd([2, 4], xs) });
+    const joined = [0, 1].flatMap((b) => [...xs.slice(4 * b, 4 * b + 4), ...xs.slice(4 * b, 4 * b + 4).map((v) => -v)]);
+    expect(buf).toEqual(joined);
+    expect(r).toEqual(joined);
+    expect(added).toEqual(xs.map((v) => v + 1));
+    [0, 1, 2, 3, 0, 1, 2, 3].forEach((k, i) => expect(lin[i]).toBeCloseTo(k / 3, 12));
+  });
+
+  it("an out of another shape is refused (PyTorch would resize it), saying to assign the result", () => {
+    expect(first(model("return F.cat([x, x], { dim: 1, out: F.zeros([x.size(0), 4]) });", "x: Tensor<[Batch, 4]>"))).toMatch(
+      /^TSDP4001 \d+: F\.cat: out= is \[Batch, 4\] and the result \[Batch, 8\]; PyTorch would resize out to it: assign the result instead/,
+    );
+  });
+});

@@ -246,3 +246,12 @@ describe("an instance norm over one position", () => {
     expect(() => lowerSource(model("return this.n(x.view(-1, 4, 1, 1)).flatten(1);", "n = new nn.InstanceNorm2d(4, { trackRunningStats: true });"))).not.toThrow();
   });
 });
+
+describe("a number before a tensor in torch's function forms (Python's `a / x` ported as F.div(a, x))", () => {
+  it("is refused as torch.div(a, x) raises, naming the method form", () => {
+    expect(all(model("return F.div(0.25, x.add(1));"))[0]).toMatch(/^TSDP3003 5: F\.div: input must be a tensor, got the number 0\.25 \(torch\.div's input must be a tensor too: it raises TypeError\); Python's operator with the number first, `a \/ x` is `x\.reciprocal\(\)\.mul\(a\)`/);
+    expect(all(model("return F.sub(1, x);"))[0]).toMatch(/`a - x` is `x\.rsub\(a\)`/);
+    // no hint where the second argument is not a tensor either
+    expect(all(model("return F.div(1, 2);"))[0]).toMatch(/got the number 1$/);
+  });
+});

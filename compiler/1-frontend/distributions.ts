@@ -358,6 +358,12 @@ export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
   members.set("klDivergence", kl);
   // torch.distributions.kl.kl_divergence
   members.set("kl", new NamespaceValue("F.distributions.kl", new Map([["klDivergence", kl]])));
+  // each class by its defining module's path too, as PyTorch exports it: torch.distributions.normal.Normal
+  // (neural-process ports), torch.distributions.categorical.Categorical
+  for (const k of kinds) {
+    const sub = k.toLowerCase();
+    members.set(sub, new NamespaceValue(`F.distributions.${sub}`, new Map([[k, members.get(k)!]])));
+  }
   return new NamespaceValue("F.distributions", members);
 }
 

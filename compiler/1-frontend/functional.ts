@@ -718,11 +718,28 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
         name,
         new BuiltinFunction(`F.${name}`, (args, site) => {
           const x = args[0];
-          if (!(x instanceof TensorValue)) return fail("wrongArgumentType", `F.${name}: input must be a tensor, got ${args.length ? describe(x) : "nothing"}`, site.loc);
+          if (!(x instanceof TensorValue))
+            return fail("wrongArgumentType", `F.${name}: input must be a tensor, got ${args.length ? describe(x) : "nothing"}${numberFirstHint(name, x, args[1])}`, site.loc);
           return tensorMethods[name](x, args.slice(1), site, em);
         }),
       );
   return new NamespaceValue("F", members);
+}
+
+/**
+ * Python's `a / x` with a number a (consistency models' `sigma_data**2 / (…)`) ported as
+ * F.div(a, x): torch.div(a, x) raises TypeError too, so say what the operator form is.
+ */
+const NUMBER_FIRST: Record<string, string> = {
+  add: "`a + x` is `x.add(a)`",
+  mul: "`a * x` is `x.mul(a)`",
+  sub: "`a - x` is `x.rsub(a)`",
+  rsub: "`x - a` is `x.sub(a)`",
+  div: "`a / x` is `x.reciprocal().mul(a)`",
+};
+function numberFirstHint(name: string, first: Value, second: Value | undefined): string {
+  if (typeof first !== "number" || !(second instanceof TensorValue) || !(name in NUMBER_FIRST)) return "";
+  return ` (torch.${name}'s input must be a tensor too: it raises TypeError); Python's operator with the number first, ${NUMBER_FIRST[name]}`;
 }
 
 /** torch.nn.functional's and torch's in-place functions: F.<name>_(x, …) changes x. */

@@ -173,7 +173,9 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   const training = trainings.find((t) => t.model.decl === rootClass!.decl);
   let loss: { target?: Node; value: Node; ignoreIndex?: number } | undefined;
   const outputNames = result instanceof ObjectValue ? [...result.props.keys()] : undefined;
-  if (training && outputs) loss = it.diags.recover(() => lowerLoss(it, training, outputs, outputNames), undefined);
+  // an array of arrays of outputs reaches the loss nested as forward returned it
+  const nested = Array.isArray(result) && result.some(Array.isArray) ? result : undefined;
+  if (training && outputs) loss = it.diags.recover(() => lowerLoss(it, training, outputs, outputNames, nested), undefined);
   // after an error in forward, the loss may miss the parameters only because that error's value stands in
   if (training && loss && !it.diags.hasErrors) it.diags.recover(() => requireSomethingToTrain(rootClass!.name, it.builder.params, loss!.value, training), undefined);
   it.diags.throwIfAny();
@@ -481,12 +483,31 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
   }  return children;
 }
 
+/**
+ * The tensors of an array forward returns, nested arrays included, in order (depth first): a
+ * multi-scale discriminator's list per scale of its layers' outputs (MelGAN's, HiFi-GAN's fmaps).
+ * Undefined when a leaf is not a tensor or an array is empty.
+ */
+function arrayLeaves(v: Value): TensorValue[] | undefined {
+  if (v instanceof TensorValue) return [v];
+  if (!Array.isArray(v) || v.length === 0) return undefined;
+  const leaves: TensorValue[] = [];
+  for (const e of v) {
+    const inner = arrayLeaves(e);
+    if (!inner) return undefined;
+    leaves.push(...inner);
+  }
+  return leaves;
+}
+
 function outputNodes(result: Value, at: TsNode): Node[] {
   let nodes: Node[];
+  const leaves = Array.isArray(result) ? arrayLeaves(result) : undefined;
   if (result instanceof TensorValue) nodes = [result.node];
-  else if (Array.isArray(result) && result.length > 0 && result.every((r) => r instanceof TensorValue))
-    nodes = result.map((r) => (r as TensorValue).node);
+  else if (leaves) nodes = leaves.map((r) => r.node);
   else if (result instanceof ObjectValue) nodes = namedOutputs(result, at);
+  else if (Array.isArray(result) && result.length > 0)
+    return fail("badOutput", `forward returns ${describe(result)}; return tensors, an array of them (arrays of arrays of tensors too), or an object of them`, locOf(at));
   else return fail("badOutput", `forward returns ${describe(result)}`, locOf(at));
   // what the runtime's manifest check would refuse (no Batch in dim 0, int64), refused here,
   // at the element of a returned array or object literal when there is one
@@ -498,9 +519,18 @@ function outputNodes(result: Value, at: TsNode): Node[] {
 /** Loss modules whose target is one int32 class index per row; the others take a float target shaped like the output. */
 const CLASS_LABEL_LOSSES = new Set(["nn.CrossEntropyLoss", "nn.NLLLoss", "nn.MultiMarginLoss"]);
 
-/** What a loss function is given: the one output, the outputs as an array, or the object forward returned. */
-function lossArgument(outputs: Node[], names?: readonly string[]): Value {
+/**
+ * What a loss function is given: the one output, the outputs as an array — nested as forward
+ * nested them (`shape`, forward's result: each tensor in it is the next output) — or the object
+ * forward returned.
+ */
+function lossArgument(outputs: Node[], names?: readonly string[], shape?: Value): Value {
   if (names) return new ObjectValue(new Map(names.map((k, i) => [k, new TensorValue(outputs[i])])));
+  if (Array.isArray(shape)) {
+    let next = 0;
+    const rebuild = (v: Value): Value => (Array.isArray(v) ? v.map(rebuild) : new TensorValue(outputs[next++]));
+    return rebuild(shape);
+  }
   return outputs.length === 1 ? new TensorValue(outputs[0]) : outputs.map((o) => new TensorValue(o));
 }
 
@@ -533,7 +563,7 @@ function spelledAt(it: Interpreter, loc: SourceLoc): string {
 }
 
 /** The loss of a training declaration, with its target (if it takes one) as a further graph input. */
-function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: readonly string[]): { target?: Node; value: Node; ignoreIndex?: number } {
+function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: readonly string[], nested?: Value): { target?: Node; value: Node; ignoreIndex?: number } {
   // a loss module takes the one output; a loss function takes it, or all of them as an array (a
   // VAE's [reconstruction, mu, logvar] for its reconstruction and KL terms), or as the object
   // forward returned ({ logits, aux })
@@ -552,7 +582,7 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
         lossModule.path ??= "loss";
         return it.callModule(lossModule, [new TensorValue(outputs[0]), new TensorValue(target!)], site);
       })
-    : it.callFunction(t.loss as FunctionValue, [lossArgument(outputs, names), ...(target ? [new TensorValue(target)] : [])], site);
+    : it.callFunction(t.loss as FunctionValue, [lossArgument(outputs, names, nested), ...(target ? [new TensorValue(target)] : [])], site);
   // a loss whose body failed has said why already: no second error about what it returned
   if (value instanceof Poison) it.diags.throwIfAny();
   // PyTorch's loss.backward() takes any tensor of one element (beta-VAE's klds.sum(1).mean(0, True),

@@ -473,8 +473,12 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (result) return batchAffine(...result);
     if (bitOps.has(op))
       return fail("nonConstant", `'${symbol}' on the batch size: the batch size is known only at run time, and a bit operation on it (B >> 1, B | 0) is no multiple of it, which is all a size may be (only k·Batch × n and k·Batch / n stay symbolic)`, locOf(e));
-    if ((op === SyntaxKind.LessThanToken || op === SyntaxKind.GreaterThanToken || op === SyntaxKind.LessThanEqualsToken || op === SyntaxKind.GreaterThanEqualsToken))
+    if ((op === SyntaxKind.LessThanToken || op === SyntaxKind.GreaterThanToken || op === SyntaxKind.LessThanEqualsToken || op === SyntaxKind.GreaterThanEqualsToken)) {
+      // a loop's condition stays refused: its first test (0 < b) may be the same for every batch, its trip count is not
+      const known = isLoopCondition(e) ? undefined : batchComparison(op, affineOf(l), affineOf(r));
+      if (known !== undefined) return known;
       return fail("dataDependentControlFlow", `this comparison depends on the batch size, which is known only at run time${isLoopCondition(e) ? PER_SAMPLE_LOOP_HINT : ""}`, locOf(e));
+    }
     return fail("nonConstant", `'${symbol}' with the batch size b: tensor arithmetic takes c·b + d of whole c and d (b - 1, 2 * b + 1), and a size only k·b; for b / 2 or b % 2 give b itself to tensor arithmetic (x.mul(b).div(2) for x · (b / 2), F.full([], b).floorDivide(2) for b // 2)`, locOf(e));
   }
 
@@ -482,8 +486,11 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     // this.training === false: compared as the mode this evaluation is for
     if (l instanceof ModeFlag) l = this.truthy(l, e);
     if (r instanceof ModeFlag) r = this.truthy(r, e);
-    if (isBatchValue(l) || isBatchValue(r))
+    if (isBatchValue(l) || isBatchValue(r)) {
+      const known = isLoopCondition(e) ? undefined : batchComparison(SyntaxKind.EqualsEqualsEqualsToken, affineOf(l), affineOf(r));
+      if (known !== undefined) return known;
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
+    }
     if (typeof l === "string" && typeof r === "string") this.charge(Math.min(l.length, r.length), e);
     // x.dim == 3 (the call's parentheses forgotten): a method is never equal to a number, so it is a mistake
     const isFunction = (v: Value) => v instanceof FunctionValue || v instanceof BuiltinFunction;
@@ -594,6 +601,27 @@ function affineOf(v: Value): [number, number] | undefined {
   if (v instanceof SymInt) return [v.coef, 0];
   if (v instanceof BatchNumber) return [v.coef, v.offset];
   return typeof v === "number" && Number.isFinite(v) ? [0, v] : undefined;
+}
+
+/**
+ * a ∘ b for c·B + d operands where every batch size B ≥ 1 gives the same answer: torchcfm's
+ * `assert len(t) == x0.shape[0]` of two tensors of the batch (B = B), `b - 1 < b`, `0 < b`. The
+ * difference (c₁ − c₂)·B + (d₁ − d₂) is linear in B, so an order holds for every B ≥ 1 when it holds
+ * at B = 1 and as B grows; an equality, when the difference is 0 at no B ≥ 1 or at every one.
+ * Undefined where the answer depends on B (b === 4, 1 < b).
+ */
+function batchComparison(op: SyntaxKind, a: [number, number] | undefined, b: [number, number] | undefined): boolean | undefined {
+  if (!a || !b) return undefined;
+  const [slope, at1] = [a[0] - b[0], a[0] - b[0] + a[1] - b[1]];
+  if (op === SyntaxKind.EqualsEqualsEqualsToken) {
+    if (slope === 0) return at1 === 0;
+    const root = 1 - at1 / slope; // the B where the difference is 0
+    return Number.isInteger(root) && root >= 1 ? undefined : false;
+  }
+  const holds = (d: number) =>
+    op === SyntaxKind.LessThanToken ? d < 0 : op === SyntaxKind.GreaterThanToken ? d > 0 : op === SyntaxKind.LessThanEqualsToken ? d <= 0 : d >= 0;
+  const [first, last] = [holds(at1), holds(slope === 0 ? at1 : slope * Infinity)];
+  return first === last ? first : undefined;
 }
 
 /** a ∘ b for c·B + d operands, when it is one again with whole c and d (b · b and b / 2 are not). */

@@ -27,6 +27,7 @@ import { REFUSED_NAMES, REFUSED_TENSOR_METHODS } from "../refused-names.ts";
 import { EXTRA_IN_PLACE, EXTRA_METHODS } from "../torch-extras.ts";
 import { parameterInitProperty, refuseRecomputed, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
+import { withOutArgument } from "../out-argument.ts";
 import {
   BuiltinClass,
   BuiltinFunction,
@@ -144,6 +145,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           site.loc,
         );
       }
+      // torch's functions take out= (F is torch too; its namespaces torch.linalg, torch.special, …)
+      if (v instanceof BuiltinFunction && (obj.name === "F" || obj.name.startsWith("F."))) return withOutArgument(v, (o, n, s) => this.getProperty(o, n, s));
       return v;
     }
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
