@@ -60,3 +60,26 @@ export function maskedCopy(x: TensorValue, mask: TensorValue, value: unknown, wh
   const spread = rest === 0 ? mask : em.tensor("reshape", [mask], { shape: [...m.shape, ...Array<number>(rest).fill(1)] }, who, site);
   return em.tensor("where", [spread, selection.source, x], {}, who, site);
 }
+
+/**
+ * x[mask] = v's mask for a fill: PyTorch's boolean index covers x's first dims (their sizes its,
+ * as PyTorch checks) and takes whole rows along the rest (Mask2Former's `attn_mask[rows] = False`
+ * of an [N, Q] mask over [N, Q, HW]), so a mask of fewer dims is spread over the others with 1s,
+ * where masked_fill's broadcast (from the right) would misalign it; one of x's rank is as it is.
+ */
+export function maskOverRows(x: TensorValue, mask: TensorValue, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const shape = x.node.shape;
+  const m = mask.node.shape;
+  if (m.length >= shape.length) return mask;
+  if (!m.every((d, i) => dimEq(d, shape[i])))
+    fail("shapeMismatch", `${who}: the mask ${formatShape(m)} must match x ${formatShape(shape)}'s first ${m.length} dims, which it selects whole rows of`, site.loc);
+  return em.tensor("reshape", [mask], { shape: [...m, ...Array<number>(shape.length - m.length).fill(1)] }, who, site);
+}
+
+/** x.index_put_((mask,), v) of a number, a bool or a 0-dim v: x[mask] = v, v where the mask (over x's first dims) is true. */
+export function maskedFillRows(x: TensorValue, mask: TensorValue, value: unknown, who: string, site: CallSite, em: GraphEmitter): TensorValue | undefined {
+  const spread = () => maskOverRows(x, mask, who, site, em);
+  if (typeof value === "number" || typeof value === "boolean") return em.tensor("masked_fill", [x, spread()], { value: Number(value) }, who, site);
+  if (value instanceof TensorValue && value.node.shape.length === 0) return em.tensor("where", [spread(), em.tensor("expand", [value], { shape: [...x.node.shape] }, who, site), x], {}, who, site);
+  return undefined;
+}
