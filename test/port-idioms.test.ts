@@ -1520,6 +1520,16 @@ describe("x[torch.where(c)] = v and a mask over x's first dims (Mask2Former's `a
     );
     expect(outputs(src, { x: nd([1, 2, 2], [1, 2, -3, 0.5]) })).toEqual([[0, 0, 0, 1], [1, 2, 0, 0.5], [1, 20, -3, 0.5], [1, 2, 7, 7]]);
   });
+  it("a tensor value is each selected row's (HF wav2vec2/HuBERT's hidden_states[mask_time_indices] = masked_spec_embed), and its gradient reaches it", () => {
+    const src = model("const h = x.mul(1); h[m.bool()] = this.emb; const g = x.mul(1); g.indexPut_([m.bool()], this.emb.view(1, 2)); return [h, g];", "x: Tensor<[Batch, 3, 2]>, m: Tensor<[Batch, 3], \"int32\">", "emb = new nn.Parameter(F.tensor([5.0, 6]));");
+    const x = [1, 2, 3, 4, 5, 6];
+    const [h, g] = outputs(src, { x: nd([1, 3, 2], x), m: nd([1, 3], [0, 1, 0]) });
+    expect(h).toEqual([1, 2, 5, 6, 5, 6]);
+    expect(g).toEqual(h);
+    // a value with the selection's count (PyTorch's [count, 2]) is the data's: refused, saying what to write
+    expect(first(model("const h = x.mul(1); h[x.sum(-1).gt(0)] = x.index(\":\", 0); return h;", "x: Tensor<[Batch, 3, 2]>"))).toMatch(/^TSDP2001 \d+: x\[mask\] = v takes a number, a 0-dim tensor or one that broadcasts to a selected row/);
+    expect(gradCheck(`export class M extends nn.Module {\n  emb = new nn.Parameter(F.tensor([0.5, -1]));\n  forward(x: Tensor<[Batch, 3, 2]>) {\n    const h = x.tanh(); h[x.sum(-1).gt(0)] = this.emb.mul(2); return h.mul(x);\n  }\n}\n`).checked).toBeGreaterThan(0);
+  });
   it("refuses the coordinates read any other way, saying why and what to write", () => {
     expect(first(model("const [i, j] = F.where(x.gt(0)); return x.add(i);", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2001 \d+: F\.where\(condition\) with one argument is PyTorch's nonzero.*x\[F\.where\(mask\)\] = v is x\[mask\] = v/);
     expect(first(model("const [, j] = F.where(x.gt(0)); x[j] = 0; return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2001 \d+: F\.where\(condition\)/);

@@ -76,10 +76,23 @@ export function maskOverRows(x: TensorValue, mask: TensorValue, who: string, sit
   return em.tensor("reshape", [mask], { shape: [...m, ...Array<number>(shape.length - m.length).fill(1)] }, who, site);
 }
 
-/** x.index_put_((mask,), v) of a number, a bool or a 0-dim v: x[mask] = v, v where the mask (over x's first dims) is true. */
+/**
+ * x[mask] = v (x.index_put_((mask,), v)) of a number, a bool or a tensor that broadcasts to one
+ * selected row: v where the mask (over x's first dims) is true. PyTorch broadcasts v to
+ * [count, ...rest], so a v of the rest's shape (HF wav2vec2/HuBERT's
+ * `hidden_states[mask_time_indices] = self.masked_spec_embed`, [hidden] into [B, T, hidden]) or with
+ * a leading 1 is each selected row's; a v with the count itself only the data knows: undefined.
+ */
 export function maskedFillRows(x: TensorValue, mask: TensorValue, value: unknown, who: string, site: CallSite, em: GraphEmitter): TensorValue | undefined {
   const spread = () => maskOverRows(x, mask, who, site, em);
   if (typeof value === "number" || typeof value === "boolean") return em.tensor("masked_fill", [x, spread()], { value: Number(value) }, who, site);
-  if (value instanceof TensorValue && value.node.shape.length === 0) return em.tensor("where", [spread(), em.tensor("expand", [value], { shape: [...x.node.shape] }, who, site), x], {}, who, site);
-  return undefined;
+  if (!(value instanceof TensorValue)) return undefined;
+  const shape = x.node.shape;
+  const rest = shape.slice(Math.min(mask.node.shape.length, shape.length));
+  let v = value.node.shape;
+  while (v.length > rest.length && v[0] === 1) v = v.slice(1);
+  const joint = v.length <= rest.length ? broadcastShapes(v, rest) : undefined;
+  if (!joint || !shapeEq(joint, rest)) return undefined;
+  const row = v.length === value.node.shape.length ? value : em.tensor("reshape", [value], { shape: [...v] }, who, site);
+  return em.tensor("where", [spread(), em.tensor("expand", [row], { shape: [...shape] }, who, site), x], {}, who, site);
 }

@@ -16,7 +16,7 @@ import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { modeOf } from "../module-modes.ts";
 import { indexTensor } from "../joins.ts";
 import { indexWith } from "../indexing.ts";
-import { maskedCopy, maskOverRows } from "../masked-selections.ts";
+import { maskedCopy, maskedFillRows, maskOverRows } from "../masked-selections.ts";
 import { whereIndexMask } from "../where-coordinates.ts";
 import { claimCaptured, inPlaceMethod, markCaptured } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
@@ -863,7 +863,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const copied = maskedCopy(obj, key, value, "x[mask] = v", site, this.em);
       if (copied) return inPlace(obj, "copy_", [copied]);
       if (typeof value === "number" || value.node.shape.length === 0) return inPlace(obj, "maskedFill_", [maskOverRows(obj, key, "x[mask] = v", site, this.em), value]);
-      return void fail("unsupportedSyntax", `x[mask] = v takes a number or a 0-dim tensor (PyTorch's v must fill the mask's selected elements, a count known only at run time); for a tensor of x's shape write x.copy_(F.where(mask, v, x))`, site.loc);
+      // a row for every selected row (wav2vec2's hidden_states[mask] = masked_spec_embed)
+      const filled = maskedFillRows(obj, key, value, "x[mask] = v", site, this.em);
+      if (filled) return inPlace(obj, "copy_", [filled]);
+      return void fail("unsupportedSyntax", `x[mask] = v takes a number, a 0-dim tensor or one that broadcasts to a selected row (PyTorch's v of the mask's count of rows has a size known only at run time); for a tensor of x's shape write x.copy_(F.where(mask, v, x))`, site.loc);
     }
     fail("unsupportedSyntax", `a tensor is assigned into at one integer (x[i] = v), a mask (x[mask] = value) or a 1-D int32 tensor's rows (x[idx] = v), got ${describe(key)}; for slices write x.index(…).copy_(v) (PyTorch's x[:, 0::2] = v is x.index(":", "0::2").copy_(v))`, site.loc);
   }
