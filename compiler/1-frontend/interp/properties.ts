@@ -779,6 +779,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const persistent = this.reassignedBuffer(obj, name, field, value, site);
         if (persistent !== undefined) return this.setBuffer(obj, name, value, persistent, `this.${name} = …`, site.loc);
       }
+      // PyTorch registers a child when a module is first assigned to the name: `self.residual = None`
+      // early (a field's `= null`) is a plain attribute, so a module assigned there later comes after
+      // the children registered in between (named_children, state_dict order)
+      if (value instanceof ModuleValue && !value.plain && obj.fields.has(name) && !(field instanceof ModuleValue && !field.plain)) obj.fields.delete(name);
       obj.fields.set(name, value);
       return;
     }
