@@ -221,7 +221,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   scatterAdd_(dim: number, index: Tensor<Shape, "int32">, src: Tensor): this;
   indexAdd_(dim: number, index: Tensor<Shape, "int32">, source: Tensor, options?: { alpha?: number }): this;
   indexCopy_(dim: number, index: Tensor<Shape, "int32">, source: Tensor): this;
-  indexPut_(indices: Tensor<Shape, "int32">[], values: Tensor | number, accumulate?: boolean): this;
+  indexPut_(indices: Tensor<Shape, "int32">[], values: Tensor | number | boolean, accumulate?: boolean): this;
   indexFill_(dim: number, index: Tensor<Shape, "int32">, value: number): this;
   indexFill_(options: { dim: number; index: Tensor<Shape, "int32">; value: number }): this;
   unsqueeze_(dim: number): this;
@@ -4047,6 +4047,13 @@ export namespace F {
   function indexFill(input: Tensor, options: { dim: number; index: Tensor<Shape, "int32">; value: number }): Tensor;
   /** torch.where(condition, input, other): input where condition ≠ 0, else other; all three broadcast. */
   function where(condition: Tensor, input: Tensor | number, other: Tensor | number): Tensor;
+  /**
+   * torch.where(condition) alone, nonzero(condition, as_tuple=True): the coordinates of the true
+   * elements, as many as the data selects, so usable only whole as an index — Mask2Former's
+   * `attn_mask[torch.where(c)] = False` is `attnMask.indexPut_(F.where(c), false)` (or
+   * `attnMask[F.where(c)] = false`), which is x[c] = v; read any other way they are refused.
+   */
+  function where(condition: Tensor): Tensor<Shape, "int32">[];
   function where(condition: Tensor, input: Tensor | number, options: { other: Tensor | number }): Tensor;
   function where(condition: Tensor, options: { input: Tensor | number; other: Tensor | number }): Tensor;
 }

@@ -19,6 +19,12 @@ describe("nn.Parameter", () => {
     expect(graph.params[0].shape).toEqual([1, 3, 4]);
     expect(graph.params.map((p) => p.attrs.init.kind)).toEqual(["constant", "normal", "constant", "uniform", "uniform"]);
   });
+  it("a child first assigned after null (`self.residual = None` early, a module later) registers where the module is assigned, as PyTorch's __setattr__", () => {
+    // ContextNet's ConvBlock: layers, se_layer, then residual = None and, if residual, residual = ConvModule(...)
+    const src = `${header}class B extends nn.Module {\n  residual: nn.Linear | null = null;\n  a = new nn.Linear(2, 2);\n  se: nn.Linear;\n  constructor(r: boolean) { super(); this.se = new nn.Linear(2, 2); if (r) this.residual = new nn.Linear(2, 2); this.a = new nn.Linear(2, 2); }\n  forward(x: Tensor) { return this.residual ? this.residual(this.se(this.a(x))) : this.se(this.a(x)); }\n}\nexport class M extends nn.Module {\n  b = new B(true);\n  forward(x: Tensor<[Batch, 2]>) { return this.b(x); }\n}\n`;
+    // a module reassigned keeps its place (a)
+    expect(lowerSource(src).graph.params.map((p) => p.attrs.name)).toEqual(["b.a.weight", "b.a.bias", "b.se.weight", "b.se.bias", "b.residual.weight", "b.residual.bias"]);
+  });
   it("takes its initializer from the factory, then from nn.init (in place, as PyTorch)", () => {
     const { graph } = lowerSource(
       model(

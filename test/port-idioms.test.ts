@@ -1531,6 +1531,35 @@ describe("x[mask] = y[mask] with a mask of data (PointNet++'s farthest_point_sam
   });
 });
 
+describe("x[torch.where(c)] = v and a mask over x's first dims (Mask2Former's `attn_mask[torch.where(attn_mask.sum(-1) == L)] = False`)", () => {
+  it("writes through the mask the coordinates come from, whole rows along x's other dims, as PyTorch's", () => {
+    // x = [[1, 2], [-3, 0.5]]: the mask x > 0 is [[1, 1], [0, 1]]; row 0 is all true, so it is cleared
+    const src = model(
+      "const m = x.gt(0); m[F.where(m.sum(-1).eq(2))] = false; const y = x.clone(); y.indexPut_(F.where(x.lt(-1)), 0); const z = x.clone(); const idx = F.where(x.gt(1)); z[idx] = x.mul(10)[idx]; const r = x.clone(); r[x.sum(-1).lt(0)] = 7; return [m.float(), y, z, r];",
+      "x: Tensor<[Batch, 2, 2]>",
+    );
+    expect(outputs(src, { x: nd([1, 2, 2], [1, 2, -3, 0.5]) })).toEqual([[0, 0, 0, 1], [1, 2, 0, 0.5], [1, 20, -3, 0.5], [1, 2, 7, 7]]);
+  });
+  it("a tensor value is each selected row's (HF wav2vec2/HuBERT's hidden_states[mask_time_indices] = masked_spec_embed), and its gradient reaches it", () => {
+    const src = model("const h = x.mul(1); h[m.bool()] = this.emb; const g = x.mul(1); g.indexPut_([m.bool()], this.emb.view(1, 2)); return [h, g];", "x: Tensor<[Batch, 3, 2]>, m: Tensor<[Batch, 3], \"int32\">", "emb = new nn.Parameter(F.tensor([5.0, 6]));");
+    const x = [1, 2, 3, 4, 5, 6];
+    const [h, g] = outputs(src, { x: nd([1, 3, 2], x), m: nd([1, 3], [0, 1, 0]) });
+    expect(h).toEqual([1, 2, 5, 6, 5, 6]);
+    expect(g).toEqual(h);
+    // a value with the selection's count (PyTorch's [count, 2]) is the data's: refused, saying what to write
+    expect(first(model("const h = x.mul(1); h[x.sum(-1).gt(0)] = x.index(\":\", 0); return h;", "x: Tensor<[Batch, 3, 2]>"))).toMatch(/^TSDP2001 \d+: x\[mask\] = v takes a number, a 0-dim tensor or one that broadcasts to a selected row/);
+    expect(gradCheck(`export class M extends nn.Module {\n  emb = new nn.Parameter(F.tensor([0.5, -1]));\n  forward(x: Tensor<[Batch, 3, 2]>) {\n    const h = x.tanh(); h[x.sum(-1).gt(0)] = this.emb.mul(2); return h.mul(x);\n  }\n}\n`).checked).toBeGreaterThan(0);
+  });
+  it("refuses the coordinates read any other way, saying why and what to write", () => {
+    expect(first(model("const [i, j] = F.where(x.gt(0)); return x.add(i);", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2001 \d+: F\.where\(condition\) with one argument is PyTorch's nonzero.*x\[F\.where\(mask\)\] = v is x\[mask\] = v/);
+    expect(first(model("const [, j] = F.where(x.gt(0)); x[j] = 0; return x;", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2001 \d+: F\.where\(condition\)/);
+    // read whole, it is x[mask] of a mask of data: a count only the data knows
+    expect(first(model("return x.index(F.where(x.gt(0))).sum();", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP3003 \d+: index: .*a mask of 0\/1 floats selects a data-dependent count/);
+    // a mask whose dims are not x's first ones (PyTorch's IndexError)
+    expect(first(model("const r = x.clone(); r[x.sum(-1).index(\":\", \"0:1\").gt(0)] = 1; return r;", "x: Tensor<[Batch, 2, 2]>"))).toMatch(/^TSDP4001 \d+: x\[mask\] = v: the mask \[Batch, 1\] must match x \[Batch, 2, 2\]'s first 2 dims/);
+  });
+});
+
 describe("self._modules (LeViT's Linear_BN: `l, bn = self._modules.values()`)", () => {
   it("is the children by name in registration order, as a Map", () => {
     const cls = `class LinearBN extends nn.Sequential {\n  constructor() { super(); this.addModule("c", new nn.Linear(2, 2, { bias: false })); this.addModule("s", new Scale()); }\n  forward(x: Tensor) { const [l, s] = this._modules.values(); return s(l(x)).add([...this._modules.keys()].length); }\n}\nclass Scale extends nn.Module { forward(x: Tensor) { return x.mul(3); } }\n`;

@@ -319,6 +319,14 @@ function shown(v: Value): string {
  * batch folded into the channels (StyleGAN2's per-sample weights, input.view(1, B·C, H, W) with
  * groups=B) would put every sample on one device, and the batch is split across them.
  */
+/**
+ * Why a slice bound cannot be the batch size, and what to write (x[:B] of rows that fold the batch
+ * with another dim): the slice's start, end or length, and the same bound put in an index string.
+ */
+const BOUNDS = new Set(["start", "end", "length"]);
+export const BATCH_BOUND =
+  "each device runs its own share of the batch, so a bound from the batch size counts samples a replica does not hold, and where the batch is folded with another dim into one ([k·Batch] rows) it cuts across samples; take whole samples instead: view that dim as [Batch, k] and index the k dim (TimeSformer's x[:B, 0] takes B of its (b t) rows, whose class tokens are all the same value: each sample's own, x.view(B, T, n, m).index(\":\", 0, 0), is that value)";
+
 const BATCH_GROUPS =
   " (the batch is split across devices, so it cannot be folded into the channels): a per-sample weight, as StyleGAN2's modulated conv, is the shared weight applied to the batch — scale the input by the per-sample factor before the conv and the output after it (rosinality's ModulatedConv2d with fused=False)";
 
@@ -360,7 +368,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   if (NUMBER_KINDS.has(spec.kind) && v instanceof TensorValue && v.node.shape.length === 0) v = knownScalar?.(v) ?? v;
   if (NUMBER_KINDS.has(spec.kind)) refuseRunTimeNumber(who, spec.name, v, loc);
   if (isBatchValue(v) && spec.kind !== "any" && !(spec.batchSize && (spec.kind === "number" || spec.kind === "numberOrTensor" || spec.kind === "boundOrTensor")))
-    fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size${spec.name === "groups" ? BATCH_GROUPS : ""}`, loc);
+    fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size${spec.name === "groups" ? BATCH_GROUPS : BOUNDS.has(spec.name) ? ` (${BATCH_BOUND})` : ""}`, loc);
   /** An integer in [min, MAX_SIZE]: NaN, ∞ and 1e300 are numbers but no sizes. */
   const intAtLeast = (x: Value, min: number, expected: string): number => {
     if (!isNumber(x)) return badType(expected);

@@ -1,6 +1,7 @@
 import { own } from "./names.ts";
 import { CompileError, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { WHERE_OF_CONDITION } from "./refused-names.ts";
+import { whereCoordinates } from "./where-coordinates.ts";
 import { batchTimes, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import type { Init } from "../ir/node.ts";
 import { INLINE_LITERAL_VALUES } from "../ops/factory.ts";
@@ -428,7 +429,11 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       new BuiltinFunction("F.where", (args, site) => {
         // torch.where(condition) alone is torch.nonzero(condition, as_tuple=True) (Mixtral's dispatch of tokens to an expert)
         // (F.where({ condition, input, other }) is the three-argument form by keyword)
-        if (args.length === 1 && !namesOperands(args[0])) fail("unsupportedSyntax", `F.where(condition) with one argument is PyTorch's nonzero(condition, as_tuple=True): ${WHERE_OF_CONDITION}`, site.loc);
+        // (coordinates kept as the condition: as an index they are x[condition], where-coordinates.ts)
+        if (args.length === 1 && !namesOperands(args[0])) {
+          if (args[0] instanceof TensorValue) return whereCoordinates(args[0], site, em);
+          fail("unsupportedSyntax", `F.where(condition) with one argument is PyTorch's nonzero(condition, as_tuple=True): ${WHERE_OF_CONDITION}`, site.loc);
+        }
         const b = bindArgs("F.where", [arg("condition", "tensor"), arg("input", "any"), arg("other", "any")], args, site);
         // a number may be ±Infinity (an additive attention mask) or NaN here: a scalar `full`, which allows them;
         // true and false are 1 and 0, and where(c, true, false) (or bool tensors) is a bool mask

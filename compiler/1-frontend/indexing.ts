@@ -7,7 +7,8 @@ import { isBooleanMask } from "./boolean-masks.ts";
 import { constantValues } from "./known-values.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
-import { deferredSelection, maskedCopy } from "./masked-selections.ts";
+import { deferredSelection, maskedCopy, maskedFillRows } from "./masked-selections.ts";
+import { whereIndexMask } from "./where-coordinates.ts";
 import { foldedRowsPerSample, sampleLocalRows } from "./folded-batch.ts";
 
 // PyTorch's basic indexing, which TypeScript has no syntax for: x[..., ::2] (rotary embeddings'
@@ -120,6 +121,9 @@ export function sliceDim(x: TensorValue, dim: number, start: number | null, end:
 
 /** x.index(...indices): PyTorch's x[i0, i1, …] (see above). */
 export function indexWith(x: TensorValue, indices: Value[], who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  // x[torch.where(c)] is x[c] (where-coordinates.ts)
+  const whereMask = whereIndexMask(indices);
+  if (whereMask) indices = [whereMask];
   // y[mask] with a mask of data: kept for a write back through the same mask (x[mask] = y[mask])
   const mask = indices.length === 1 && indices[0] instanceof TensorValue && indices[0].node.dtype === "f32" ? indices[0] : undefined;
   const deferred = mask && deferredSelection(x, mask, floatMaskRefusal(mask), who, site, em);
@@ -362,10 +366,16 @@ function perSample(t: TensorValue, indices: TensorValue[], who: string, site: Ca
 function indexPut(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): TensorValue {
   const who = "indexPut";
   const b = bindArgs(who, [arg("indices", "any"), arg("values", "any"), opt("accumulate", "bool", false)], args, site);
-  const indices: Value[] = Array.isArray(b.indices) ? b.indices : [b.indices];
+  // x.index_put_(torch.where(c), v) is x[c] = v (where-coordinates.ts)
+  const whereMask = whereIndexMask([b.indices]);
+  const indices: Value[] = whereMask ? [whereMask] : Array.isArray(b.indices) ? b.indices : [b.indices];
   // x.index_put_((mask,), y[mask]): y's elements where the mask is true (masked-selections.ts)
   const copied = indices.length === 1 && indices[0] instanceof TensorValue && indices[0].node.dtype === "f32" ? maskedCopy(x, indices[0], b.values, who, site, em) : undefined;
   if (copied) return copied;
+  // x.index_put_((mask,), 0): the mask's fill (PyTorch's x[mask] = 0)
+  const mask = indices.length === 1 && indices[0] instanceof TensorValue && isBooleanMask(indices[0].node) ? indices[0] : undefined;
+  const filled = mask && !b.accumulate ? maskedFillRows(x, mask, b.values, who, site, em) : undefined;
+  if (filled) return filled;
   if (indices.length === 0 || !indices.every((i): i is TensorValue => i instanceof TensorValue && i.node.dtype === "i32"))
     return fail("wrongArgumentType", `${who}: indices are int32 tensors, one for each of x's first dims they index, got ${indices.map(describe).join(", ") || "none"}`, site.loc);
   const shape = x.node.shape;

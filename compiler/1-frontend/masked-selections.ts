@@ -60,3 +60,39 @@ export function maskedCopy(x: TensorValue, mask: TensorValue, value: unknown, wh
   const spread = rest === 0 ? mask : em.tensor("reshape", [mask], { shape: [...m.shape, ...Array<number>(rest).fill(1)] }, who, site);
   return em.tensor("where", [spread, selection.source, x], {}, who, site);
 }
+
+/**
+ * x[mask] = v's mask for a fill: PyTorch's boolean index covers x's first dims (their sizes its,
+ * as PyTorch checks) and takes whole rows along the rest (Mask2Former's `attn_mask[rows] = False`
+ * of an [N, Q] mask over [N, Q, HW]), so a mask of fewer dims is spread over the others with 1s,
+ * where masked_fill's broadcast (from the right) would misalign it; one of x's rank is as it is.
+ */
+export function maskOverRows(x: TensorValue, mask: TensorValue, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const shape = x.node.shape;
+  const m = mask.node.shape;
+  if (m.length >= shape.length) return mask;
+  if (!m.every((d, i) => dimEq(d, shape[i])))
+    fail("shapeMismatch", `${who}: the mask ${formatShape(m)} must match x ${formatShape(shape)}'s first ${m.length} dims, which it selects whole rows of`, site.loc);
+  return em.tensor("reshape", [mask], { shape: [...m, ...Array<number>(shape.length - m.length).fill(1)] }, who, site);
+}
+
+/**
+ * x[mask] = v (x.index_put_((mask,), v)) of a number, a bool or a tensor that broadcasts to one
+ * selected row: v where the mask (over x's first dims) is true. PyTorch broadcasts v to
+ * [count, ...rest], so a v of the rest's shape (HF wav2vec2/HuBERT's
+ * `hidden_states[mask_time_indices] = self.masked_spec_embed`, [hidden] into [B, T, hidden]) or with
+ * a leading 1 is each selected row's; a v with the count itself only the data knows: undefined.
+ */
+export function maskedFillRows(x: TensorValue, mask: TensorValue, value: unknown, who: string, site: CallSite, em: GraphEmitter): TensorValue | undefined {
+  const spread = () => maskOverRows(x, mask, who, site, em);
+  if (typeof value === "number" || typeof value === "boolean") return em.tensor("masked_fill", [x, spread()], { value: Number(value) }, who, site);
+  if (!(value instanceof TensorValue)) return undefined;
+  const shape = x.node.shape;
+  const rest = shape.slice(Math.min(mask.node.shape.length, shape.length));
+  let v = value.node.shape;
+  while (v.length > rest.length && v[0] === 1) v = v.slice(1);
+  const joint = v.length <= rest.length ? broadcastShapes(v, rest) : undefined;
+  if (!joint || !shapeEq(joint, rest)) return undefined;
+  const row = v.length === value.node.shape.length ? value : em.tensor("reshape", [value], { shape: [...v] }, who, site);
+  return em.tensor("where", [spread(), em.tensor("expand", [row], { shape: [...shape] }, who, site), x], {}, who, site);
+}

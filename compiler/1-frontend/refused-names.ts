@@ -34,6 +34,9 @@ const complexDtype =
 const OPTIMIZERS = "optim.SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Adadelta, NAdam and RAdam";
 const notAnOptimizer = (why: string) => `${why}; tsdp's optimizers are ${OPTIMIZERS}`;
 
+const RNNT_LOSS =
+  "the RNN-T loss is not implemented: it sums the probability of every alignment over the [T, U + 1] lattice of the joint network's output by a forward-variable recursion, with each sample's lengths. For fixed lengths the recursion is a few tensor ops per lattice cell in the loss function — with lp = logits.logSoftmax(-1), blank = lp.index(\"...\", 0) and label[:, t, u] = lp[:, t, u, y_u] (a gather of the targets), α[0][0] = 0, α[t][u] = F.logaddexp(α[t−1][u] + blank[:, t−1, u], α[t][u−1] + label[:, t, u−1]), the loss −(α[T−1][U] + blank[:, T−1, U]), averaged over the batch (torchaudio's reduction \"mean\"); or train a CTC head on the encoder with F.ctcLoss";
+
 /** torch.where(condition) with the condition alone: nonzero(condition, as_tuple=True). */
 export const WHERE_OF_CONDITION = dataShaped("where(condition)");
 
@@ -56,6 +59,9 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "nn.LazyConvTranspose2d": lazy("ConvTranspose2d"),
   "nn.LazyBatchNorm1d": lazy("BatchNorm1d"),
   "nn.LazyBatchNorm2d": lazy("BatchNorm2d"),
+  // torchaudio.functional.rnnt_loss / transforms.RNNTLoss (a Conformer-Transducer's, ContextNet's training loss)
+  "F.rnntLoss": RNNT_LOSS,
+  "nn.RNNTLoss": RNNT_LOSS,
   "F.pdist": "the distances between every pair of rows of one [N, M] matrix pair samples across the batch, which is split across devices; F.cdist(a, b) of two tensors per sample is supported",
   "F.nonzero": dataShaped("nonzero"),
   "F.argwhere": dataShaped("argwhere"),

@@ -16,7 +16,8 @@ import { checkLayerName, isLayerName, own, quoteName } from "../names.ts";
 import { modeOf } from "../module-modes.ts";
 import { indexTensor } from "../joins.ts";
 import { indexWith } from "../indexing.ts";
-import { maskedCopy } from "../masked-selections.ts";
+import { maskedCopy, maskedFillRows, maskOverRows } from "../masked-selections.ts";
+import { whereIndexMask } from "../where-coordinates.ts";
 import { claimCaptured, inPlaceMethod, markCaptured } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
 import { distributionProperty } from "../distributions.ts";
@@ -781,6 +782,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const persistent = this.reassignedBuffer(obj, name, field, value, site);
         if (persistent !== undefined) return this.setBuffer(obj, name, value, persistent, `this.${name} = …`, site.loc);
       }
+      // PyTorch registers a child when a module is first assigned to the name: `self.residual = None`
+      // early (a field's `= null`) is a plain attribute, so a module assigned there later comes after
+      // the children registered in between (named_children, state_dict order)
+      if (value instanceof ModuleValue && !value.plain && obj.fields.has(name) && !(field instanceof ModuleValue && !field.plain)) obj.fields.delete(name);
       obj.fields.set(name, value);
       return;
     }
@@ -849,6 +854,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
    */
   setElement(obj: TensorValue, key: Value, value: Value, site: CallSite): void {
     const inPlace = (t: TensorValue, name: string, args: Value[]) => void this.callCallback(this.getProperty(t, name, site), args, site);
+    // x[torch.where(c)] = v is x[c] = v (where-coordinates.ts)
+    const whereMask = Array.isArray(key) ? whereIndexMask([key]) : undefined;
+    if (whereMask) return this.setElement(obj, whereMask, value, site);
+    // PyTorch's x[mask] = False: a bool is its 0/1
+    if (typeof value === "boolean") value = Number(value);
     if (typeof value !== "number" && !(value instanceof TensorValue))
       return void fail("wrongArgumentType", `x[…] = v: v must be a tensor or a number, got ${describe(value)}`, site.loc);
     if (typeof key === "number") return inPlace(this.getElement(obj, key, site) as TensorValue, typeof value === "number" ? "fill_" : "copy_", [value]);
@@ -859,8 +869,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // x[mask] = y[mask]: y's elements where the mask is true (masked-selections.ts)
       const copied = maskedCopy(obj, key, value, "x[mask] = v", site, this.em);
       if (copied) return inPlace(obj, "copy_", [copied]);
-      if (typeof value === "number" || value.node.shape.length === 0) return inPlace(obj, "maskedFill_", [key, value]);
-      return void fail("unsupportedSyntax", `x[mask] = v takes a number or a 0-dim tensor (PyTorch's v must fill the mask's selected elements, a count known only at run time); for a tensor of x's shape write x.copy_(F.where(mask, v, x))`, site.loc);
+      if (typeof value === "number" || value.node.shape.length === 0) return inPlace(obj, "maskedFill_", [maskOverRows(obj, key, "x[mask] = v", site, this.em), value]);
+      // a row for every selected row (wav2vec2's hidden_states[mask] = masked_spec_embed)
+      const filled = maskedFillRows(obj, key, value, "x[mask] = v", site, this.em);
+      if (filled) return inPlace(obj, "copy_", [filled]);
+      return void fail("unsupportedSyntax", `x[mask] = v takes a number, a 0-dim tensor or one that broadcasts to a selected row (PyTorch's v of the mask's count of rows has a size known only at run time); for a tensor of x's shape write x.copy_(F.where(mask, v, x))`, site.loc);
     }
     fail("unsupportedSyntax", `a tensor is assigned into at one integer (x[i] = v), a mask (x[mask] = value) or a 1-D int32 tensor's rows (x[idx] = v), got ${describe(key)}; for slices write x.index(…).copy_(v) (PyTorch's x[:, 0::2] = v is x.index(":", "0::2").copy_(v))`, site.loc);
   }
@@ -872,6 +885,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // PyTorch's x[idx] with an int32 tensor: the rows idx names (a schedule's table[t], one per sample; a [L, L] relative-position table);
       // a 0/1 mask goes the same way, which takes one of constants and says why one of data is refused
       if (key instanceof TensorValue) return indexWith(obj, [key], "x[index]", site, this.em);
+      if (Array.isArray(key) && whereIndexMask([key])) return indexWith(obj, [key], "x[index]", site, this.em);
       return fail("unsupportedSyntax", `a tensor is indexed by one integer (x[i] is x.select(0, i)) or an int32 tensor (its rows), got ${describe(key)}; for slices write x.index(…) (PyTorch's x[:, 1:-1] is x.index(":", "1:-1"))`, site.loc);
     }
     // p.data[i] of a parameter in a constructor: a part of it (parameter-regions.ts)
