@@ -89,6 +89,17 @@ describe("initial values set through the parameter, in a constructor", () => {
     // PyTorch: "Can't detach views in-place. Use detach() instead."
     expect(first(ctor('this.w.index(":", 0).detach_();'))).toMatch(/^TSDP3004 7: .*detach_: a view cannot be detached in place/);
   });
+  it("a layer's parameter replaced by nn.Parameter(t, false) is frozen, as PyTorch's; one tied to a trained weight trains (RoFormer's sinusoidal table)", () => {
+    // HF RoFormer: an nn.Embedding subclass whose weight becomes nn.Parameter(table, requires_grad=False)
+    const sub = `${header}class E extends nn.Embedding { constructor() { super(5, 4); this.weight = new nn.Parameter(F.ones(5, 4), false); } }
+export class M extends nn.Module { e = new E(); l = new nn.Linear(4, 3); constructor() { super(); this.l.weight = new nn.Parameter(F.ones(3, 4), { requiresGrad: false }); } forward(x: Tensor<[Batch, 3], "int32">) { return this.l(this.e(x)); } }\n`;
+    const { params, buffers } = declared(sub);
+    expect(params).toEqual(["l.bias"]);
+    expect(buffers.sort()).toEqual(["e.weight", "l.weight"]);
+    // frozen after the replacement, or tied to a trained nn.Parameter: the new tensor's own flag
+    expect(declared(ctor("this.fc.weight = new nn.Parameter(F.zeros(2, 2)); this.fc.weight.requiresGrad = false;")).buffers).toEqual(["fc.weight"]);
+    expect(declared(ctor("this.fc.weight = this.w;")).params).toEqual(["w", "fc.bias"]);
+  });
   it("refuses what has no initializer, with where and why", () => {
     expect(first(ctor("this.w.data.fill_(Infinity);"))).toMatch(/^TSDP3004 7: an nn.Parameter \[2, 2\]\.fill_: value must be a finite number, got the number Infinity/);
     expect(first(ctor("this.w.copy_(F.ones(3));"))).toMatch(/^TSDP\d+ 7: an nn.Parameter \[2, 2\]\.copy_: the source's shape \[3\] does not broadcast to the parameter's \[2, 2\]/);
