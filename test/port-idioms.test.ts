@@ -100,6 +100,10 @@ export class M extends nn.Module { e = new E(); l = new nn.Linear(4, 3); constru
     expect(declared(ctor("this.fc.weight = new nn.Parameter(F.zeros(2, 2)); this.fc.weight.requiresGrad = false;")).buffers).toEqual(["fc.weight"]);
     expect(declared(ctor("this.fc.weight = this.w;")).params).toEqual(["w", "fc.bias"]);
   });
+  it("a parameter's dtype and device in a constructor are a tensor's (HF's torch.empty(n, dim, dtype=self.weight.dtype))", () => {
+    const { init } = declared(ctor('const out = F.empty([2, 2], { dtype: this.fc.weight.dtype, device: this.w.device }); out.index(":", 0).copy_(F.ones(2)); this.w.data.copy_(out); if (this.fc.weight.dtype !== "float32") throw new Error(this.fc.weight.dtype);'));
+    expect(values(init.get("w"))).toEqual([1, 0, 1, 0]); // out[:, 0] = 1
+  });
   it("refuses what has no initializer, with where and why", () => {
     expect(first(ctor("this.w.data.fill_(Infinity);"))).toMatch(/^TSDP3004 7: an nn.Parameter \[2, 2\]\.fill_: value must be a finite number, got the number Infinity/);
     expect(first(ctor("this.w.copy_(F.ones(3));"))).toMatch(/^TSDP\d+ 7: an nn.Parameter \[2, 2\]\.copy_: the source's shape \[3\] does not broadcast to the parameter's \[2, 2\]/);

@@ -169,6 +169,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         return name === "numel" ? shape.reduce((p, q) => p * q, 1) : shape.length;
       });
     }
+    // a parameter's dtype and device in a constructor, as a tensor's: Hugging Face's sinusoidal tables are
+    // torch.empty(n_pos, dim, dtype=self.weight.dtype) and positions arange(…, device=self.weight.device)
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && (name === "dtype" || name === "device")) {
+      if (name === "device") return "cuda";
+      const dtype = parameterDtype(obj instanceof ParameterRegion ? obj.parameter : obj);
+      return dtype === "i32" ? "int32" : dtype === "i64" ? "int64" : "float32";
+    }
     // p.data.normal_(0, 0.02), p.zero_(), p.requiresGrad: the parameter's initializer (parameter-init.ts)
     if (obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) {
       const v = parameterInitProperty(obj, name, this.em);
@@ -892,6 +899,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (typeof key === "string" || typeof key === "number") return this.getProperty(obj, String(key), site);
     return fail("wrongArgumentType", `cannot index with ${describe(key)}`, site.loc);
   }
+}
+
+/** The element type of a layer's parameter slot (int64 for BatchNorm's num_batches_tracked) or of an nn.Parameter / buffer. */
+function parameterDtype(p: LayerParamRef | ParameterValue): "f32" | "i32" | "i64" {
+  if (p instanceof ParameterValue) return p.dtype;
+  return p.module.params.find((d) => d.local === p.local)?.dtype ?? "f32";
 }
 
 /** A value any module may hold as an attribute of its own: no module, parameter or tensor (which registration would have to see). */
