@@ -900,6 +900,11 @@ describe("torch names tsdp knows and refuses say why and what to write instead",
       expect(message, name).toBe(`${message.split(" ")[0]} 6: ${name} is not supported: ${why}`);
     }
   });
+  it("a bfloat16 constant (RecurrentGemma's torch.tensor(h ** 0.5, dtype=torch.bfloat16)) is refused naming the float32 number it rounds to", () => {
+    // sqrt(32) = 5.65685…: bfloat16 keeps 8 significant bits, 5.65625
+    expect(first(model("return x.mul(F.tensor(32 ** 0.5, { dtype: F.bfloat16 }));", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP\d+ 6: F\.tensor: dtype bfloat16 is not a tsdp dtype: .*tsdp compile --precision.* \(5\.656854249492381 in bfloat16 is 5\.65625: write F\.tensor\(5\.65625\)\)$/);
+    expect(first(model("return x.mul(F.tensor([1, 2], { dtype: F.float16 }));", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP\d+ 6: F\.tensor: dtype float16 is not a tsdp dtype: .*written as the float32 number it rounds to$/);
+  });
 });
 
 describe("softmax without dim (old ports' nn.Softmax()): PyTorch's implicit choice", () => {
