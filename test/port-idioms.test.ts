@@ -1325,6 +1325,12 @@ describe("what a port cannot write, said once and with the way around it", () =>
     const src = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }\n}\nexport function myLoss(z: Tensor, _t: Tensor<[Batch]>) {\n  return F.logSoftmax(z.chunk(3, 0)[0], 1).mean();\n}\nexport const training = new Training(M, { loss: myLoss, optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
     expect(diagnosticsOf(src).map((d) => d.code)).toEqual(["TSDP4001"]);
   });
+
+  it("Base.prototype.forward.call(this, x) (Python's nn.LayerNorm.forward(self, x), SqueezeBERT's NCW LayerNorm) names super.forward(x)", () => {
+    const sub = (call: string) => `${header}class NCW extends nn.LayerNorm {\n  forward(x: Tensor) {\n    return ${call}.permute(0, 2, 1);\n  }\n}\nexport class M extends nn.Module {\n  n = new NCW(3);\n  forward(x: Tensor<[Batch, 4, 3]>) { return this.n(x); }\n}\n`;
+    expect(first(sub("nn.LayerNorm.prototype.forward.call(this, x)"))).toMatch(/^TSDP2011 4: the class nn\.LayerNorm\.prototype is not part of the model language: .* is super\.forward\(x\)/);
+    expect(formatShape(lowerSource(sub("super.forward(x)")).graph.outputs[0].shape)).toBe("[Batch, 3, 4]");
+  });
 });
 
 describe("nn.Module() as a container (the diffusion codebases' self.temb = nn.Module())", () => {

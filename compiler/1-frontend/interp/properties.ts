@@ -238,6 +238,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
             : ""),
         site.loc,
       );
+    // Python's nn.LayerNorm.forward(self, x) (SqueezeBERT's NCW LayerNorm) read as Base.prototype.forward.call(this, x)
+    if ((obj instanceof BuiltinClass || obj instanceof ClassValue) && name === "prototype")
+      return fail("unknownProperty", `${describe(obj)}.prototype is not part of the model language: a base class's method on this module (Python's nn.LayerNorm.forward(self, x) in a subclass) is super.forward(x), and super.method(…) for any other method`, site.loc);
     return fail("unknownProperty", `${describe(obj)} has no property '${name}'`, site.loc);
   }
 
