@@ -723,6 +723,14 @@ describe("torch's factory keywords, x.type, nn.init in camelCase", () => {
   });
 });
 
+describe("x.to's keywords (nGPT's sinusoidal table .to(device=q.device))", () => {
+  it("device alone is the tensor itself; a device then a dtype converts to the dtype; cpu is refused", () => {
+    const { graph } = lowerSource(model('return [x.to({ device: x.device }).add(1), x.to(x.device, "int32"), x.to({ device: "cuda", dtype: "int32" }), x.to("cuda:0", { nonBlocking: true })];', "x: Tensor<[Batch, 2]>"));
+    expect(graph.outputs.map((o) => o.dtype)).toEqual(["f32", "i32", "i32", "f32"]);
+    expect(first(model('return x.to({ device: "cpu" });', "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP\d+ 6: to: a model's tensors stay on its GPU/);
+  });
+});
+
 describe("F.checkpoint (torch.utils.checkpoint.checkpoint)", () => {
   it("is the call it wraps: a module, a function of several arguments, with PyTorch's keywords", () => {
     const fields = "blk = new nn.Linear(3, 3);";
