@@ -723,6 +723,16 @@ describe("torch's factory keywords, x.type, nn.init in camelCase", () => {
   });
 });
 
+describe("a field holding a layer's parameter (PyTorch's self.w = self.fc.weight)", () => {
+  it("reads in forward as the layer's parameter: one tensor, its gradient from both uses", () => {
+    const x = { x: nd([2, 2], [1, 2, 3, -1]) };
+    const aliased = model("return x.matmul(this.w).add(this.fc(x));", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2);\n  w: nn.Parameter;\n  constructor() { super(); this.w = this.fc.weight; }");
+    const direct = model("return x.matmul(this.fc.weight).add(this.fc(x));", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2);");
+    expect(declared(aliased).params).toEqual(["fc.weight", "fc.bias"]);
+    expect(outputs(aliased, x)).toEqual(outputs(direct, x));
+  });
+});
+
 describe("x.to's keywords (nGPT's sinusoidal table .to(device=q.device))", () => {
   it("device alone is the tensor itself; a device then a dtype converts to the dtype; cpu is refused", () => {
     const { graph } = lowerSource(model('return [x.to({ device: x.device }).add(1), x.to(x.device, "int32"), x.to({ device: "cuda", dtype: "int32" }), x.to("cuda:0", { nonBlocking: true })];', "x: Tensor<[Batch, 2]>"));

@@ -326,6 +326,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         if (v.intTable) return this.em.tensor("to_int", [node], {}, `${m.typeName}.${name}`, site);
         return node.op === "buffer" ? this.stateValue(node) : new TensorValue(node);
       }
+      // a field holding a layer's parameter (PyTorch's self.w = self.fc.weight registers that same tensor) reads in
+      // forward as the layer's own read of it, so a tie, a freeze or a weight norm applies alike
+      if (v instanceof LayerParamRef && this.phase === "forward") return this.moduleProperty(v.module, v.local, site);
       // a buffer computed in the constructor reads there as the tensor it was computed as
       if (v instanceof ParameterValue && v.computed) return v.computed;
       if (this.phase === "forward" && !(v instanceof ModuleValue) && !(v instanceof ParameterValue)) {
