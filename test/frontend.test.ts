@@ -140,7 +140,32 @@ export class Net extends nn.Module {
   forward(x: Tensor<[Batch, 2]>) { return this.fc(x); }
 }`);
     expect(d.map((x) => `${x.code} ${x.loc?.line}:${x.loc?.col}`)).toEqual(["TSDP2001 7:7"]);
-    expect(d[0].message).toMatch(/^try\/catch is not supported in model code: it runs when the model is compiled, .*`if \(p\.dim\(\) >= 2\) nn\.init\.xavierNormal_\(p\)`$/);
+    expect(d[0].message).toMatch(/^try\/catch is not supported in model code: it runs when the model is compiled, .*`if \(p\.dim\(\) >= 2\) nn\.init\.xavierNormal_\(p\)` \(a catch that only throws again, with no finally, is accepted/);
+  });
+
+  it("a try whose catch only throws again runs its block (LayoutLM's bbox lookups in try/except IndexError: raise)", () => {
+    const net = (body: string) => `${header}export class Net extends nn.Module {
+  e = new nn.Embedding(5, 2);
+  forward(x: Tensor<[Batch, 3], "int32">) {
+    let y: Tensor;
+    try {
+      ${body}
+    } catch (e) {
+      throw new Error("The bbox coordinate values should be within 0-1000 range.");
+    }
+    return y;
+  }
+}`;
+    const { graph } = lowerSource(net("y = this.e(x.index(\":\", \"1:\")).mul(2);"));
+    expect(formatShape(graph.outputs[0].shape)).toBe("[Batch, 2, 2]");
+    const { params } = graph;
+    expect(params.map((p) => p.attrs.name)).toEqual(["e.weight"]);
+    // an error inside the block is the compile's own, where it is written (not the catch's message)
+    const d = diagnosticsOf(net("y = this.e(x).view(7);"));
+    expect(d.map((x) => `${x.code} ${x.loc?.line}`)).toEqual([`${d[0]?.code} 7`]);
+    expect(d[0].message).not.toMatch(/bbox/);
+    // a catch that does anything else, or a finally, is still refused
+    expect(diagnosticsOf(net("y = this.e(x);").replace("throw new Error", "y = x; throw new Error"))[0].message).toMatch(/^try\/catch is not supported/);
   });
 
   it("x.max(dim) gives PyTorch's (values, indices)", () => {

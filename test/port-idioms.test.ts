@@ -89,6 +89,21 @@ describe("initial values set through the parameter, in a constructor", () => {
     // PyTorch: "Can't detach views in-place. Use detach() instead."
     expect(first(ctor('this.w.index(":", 0).detach_();'))).toMatch(/^TSDP3004 7: .*detach_: a view cannot be detached in place/);
   });
+  it("a layer's parameter replaced by nn.Parameter(t, false) is frozen, as PyTorch's; one tied to a trained weight trains (RoFormer's sinusoidal table)", () => {
+    // HF RoFormer: an nn.Embedding subclass whose weight becomes nn.Parameter(table, requires_grad=False)
+    const sub = `${header}class E extends nn.Embedding { constructor() { super(5, 4); this.weight = new nn.Parameter(F.ones(5, 4), false); } }
+export class M extends nn.Module { e = new E(); l = new nn.Linear(4, 3); constructor() { super(); this.l.weight = new nn.Parameter(F.ones(3, 4), { requiresGrad: false }); } forward(x: Tensor<[Batch, 3], "int32">) { return this.l(this.e(x)); } }\n`;
+    const { params, buffers } = declared(sub);
+    expect(params).toEqual(["l.bias"]);
+    expect(buffers.sort()).toEqual(["e.weight", "l.weight"]);
+    // frozen after the replacement, or tied to a trained nn.Parameter: the new tensor's own flag
+    expect(declared(ctor("this.fc.weight = new nn.Parameter(F.zeros(2, 2)); this.fc.weight.requiresGrad = false;")).buffers).toEqual(["fc.weight"]);
+    expect(declared(ctor("this.fc.weight = this.w;")).params).toEqual(["w", "fc.bias"]);
+  });
+  it("a parameter's dtype and device in a constructor are a tensor's (HF's torch.empty(n, dim, dtype=self.weight.dtype))", () => {
+    const { init } = declared(ctor('const out = F.empty([2, 2], { dtype: this.fc.weight.dtype, device: this.w.device }); out.index(":", 0).copy_(F.ones(2)); this.w.data.copy_(out); if (this.fc.weight.dtype !== "float32") throw new Error(this.fc.weight.dtype);'));
+    expect(values(init.get("w"))).toEqual([1, 0, 1, 0]); // out[:, 0] = 1
+  });
   it("refuses what has no initializer, with where and why", () => {
     expect(first(ctor("this.w.data.fill_(Infinity);"))).toMatch(/^TSDP3004 7: an nn.Parameter \[2, 2\]\.fill_: value must be a finite number, got the number Infinity/);
     expect(first(ctor("this.w.copy_(F.ones(3));"))).toMatch(/^TSDP\d+ 7: an nn.Parameter \[2, 2\]\.copy_: the source's shape \[3\] does not broadcast to the parameter's \[2, 2\]/);
@@ -708,6 +723,24 @@ describe("torch's factory keywords, x.type, nn.init in camelCase", () => {
   });
 });
 
+describe("a field holding a layer's parameter (PyTorch's self.w = self.fc.weight)", () => {
+  it("reads in forward as the layer's parameter: one tensor, its gradient from both uses", () => {
+    const x = { x: nd([2, 2], [1, 2, 3, -1]) };
+    const aliased = model("return x.matmul(this.w).add(this.fc(x));", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2);\n  w: nn.Parameter;\n  constructor() { super(); this.w = this.fc.weight; }");
+    const direct = model("return x.matmul(this.fc.weight).add(this.fc(x));", "x: Tensor<[Batch, 2]>", "fc = new nn.Linear(2, 2);");
+    expect(declared(aliased).params).toEqual(["fc.weight", "fc.bias"]);
+    expect(outputs(aliased, x)).toEqual(outputs(direct, x));
+  });
+});
+
+describe("x.to's keywords (nGPT's sinusoidal table .to(device=q.device))", () => {
+  it("device alone is the tensor itself; a device then a dtype converts to the dtype; cpu is refused", () => {
+    const { graph } = lowerSource(model('return [x.to({ device: x.device }).add(1), x.to(x.device, "int32"), x.to({ device: "cuda", dtype: "int32" }), x.to("cuda:0", { nonBlocking: true })];', "x: Tensor<[Batch, 2]>"));
+    expect(graph.outputs.map((o) => o.dtype)).toEqual(["f32", "i32", "i32", "f32"]);
+    expect(first(model('return x.to({ device: "cpu" });', "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP\d+ 6: to: a model's tensors stay on its GPU/);
+  });
+});
+
 describe("F.checkpoint (torch.utils.checkpoint.checkpoint)", () => {
   it("is the call it wraps: a module, a function of several arguments, with PyTorch's keywords", () => {
     const fields = "blk = new nn.Linear(3, 3);";
@@ -884,6 +917,11 @@ describe("torch names tsdp knows and refuses say why and what to write instead",
       const message = first(model(`const f = ${name}; return x;`, "x: Tensor<[Batch, 2]>"));
       expect(message, name).toBe(`${message.split(" ")[0]} 6: ${name} is not supported: ${why}`);
     }
+  });
+  it("a bfloat16 constant (RecurrentGemma's torch.tensor(h ** 0.5, dtype=torch.bfloat16)) is refused naming the float32 number it rounds to", () => {
+    // sqrt(32) = 5.65685…: bfloat16 keeps 8 significant bits, 5.65625
+    expect(first(model("return x.mul(F.tensor(32 ** 0.5, { dtype: F.bfloat16 }));", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP\d+ 6: F\.tensor: dtype bfloat16 is not a tsdp dtype: .*tsdp compile --precision.* \(5\.656854249492381 in bfloat16 is 5\.65625: write F\.tensor\(5\.65625\)\)$/);
+    expect(first(model("return x.mul(F.tensor([1, 2], { dtype: F.float16 }));", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP\d+ 6: F\.tensor: dtype float16 is not a tsdp dtype: .*written as the float32 number it rounds to$/);
   });
 });
 
@@ -1304,6 +1342,12 @@ describe("what a port cannot write, said once and with the way around it", () =>
     // chunk(3) of the batch: sizes that depend on it (a cat along the batch, this test's error before 718cdbf, joins now)
     const src = `${header}export class M extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }\n}\nexport function myLoss(z: Tensor, _t: Tensor<[Batch]>) {\n  return F.logSoftmax(z.chunk(3, 0)[0], 1).mean();\n}\nexport const training = new Training(M, { loss: myLoss, optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
     expect(diagnosticsOf(src).map((d) => d.code)).toEqual(["TSDP4001"]);
+  });
+
+  it("Base.prototype.forward.call(this, x) (Python's nn.LayerNorm.forward(self, x), SqueezeBERT's NCW LayerNorm) names super.forward(x)", () => {
+    const sub = (call: string) => `${header}class NCW extends nn.LayerNorm {\n  forward(x: Tensor) {\n    return ${call}.permute(0, 2, 1);\n  }\n}\nexport class M extends nn.Module {\n  n = new NCW(3);\n  forward(x: Tensor<[Batch, 4, 3]>) { return this.n(x); }\n}\n`;
+    expect(first(sub("nn.LayerNorm.prototype.forward.call(this, x)"))).toMatch(/^TSDP2011 4: the class nn\.LayerNorm\.prototype is not part of the model language: .* is super\.forward\(x\)/);
+    expect(formatShape(lowerSource(sub("super.forward(x)")).graph.outputs[0].shape)).toBe("[Batch, 3, 4]");
   });
 });
 

@@ -28,6 +28,25 @@ import { BatchNumber, BuiltinFunction, describe, EmptyTensor, isBatchValue, isSh
 /** The dtypes a listed tensor takes: int64 is held as int32, as every tsdp index. */
 const LITERAL_DTYPES = ["float32", "int32", "int64"];
 
+/**
+ * torch.tensor(v, dtype=torch.bfloat16): tsdp's tensors are float32, so the constant is refused, naming
+ * the float32 number PyTorch's rounded value is (RecurrentGemma's normalizer, sqrt(2560) in bfloat16, is
+ * read back as 50.5 by .type(float32)): writing that number gives PyTorch's result where the constant
+ * meets float32 tensors, as it does there (type promotion makes the product float32).
+ */
+function refuseHalfLiteral(dtype: "float16" | "bfloat16", data: Value, loc: SourceLoc): never {
+  const rounded = typeof data === "number" && dtype === "bfloat16" ? ` (${data} in bfloat16 is ${roundToBfloat16(data)}: write F.tensor(${roundToBfloat16(data)}))` : "";
+  return fail("dtypeMismatch", `F.tensor: dtype ${dtype} is not a tsdp dtype: tensors are float32 (int32 for indices), and lower precision is a compile option (tsdp compile --precision), not a cast; a constant PyTorch stores in ${dtype} is written as the float32 number it rounds to${rounded}`, loc);
+}
+
+/** x rounded to the nearest bfloat16 (ties to even), as a float32 number: torch.tensor(x, dtype=torch.bfloat16).float(). */
+function roundToBfloat16(x: number): number {
+  const bits = new Uint32Array(new Float32Array([x]).buffer);
+  const b = bits[0];
+  bits[0] = ((b + 0x7fff + ((b >>> 16) & 1)) >>> 16) << 16;
+  return new Float32Array(bits.buffer)[0];
+}
+
 export type PhaseOf = () => "toplevel" | "construct" | "forward";
 
 /**
@@ -277,7 +296,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       // torch.tensor(data): a number or nested arrays of numbers; PyTorch infers int64 from integers
       // (int32 here, as every tsdp index) and float32 where one is written as a float (`[1.0, 2]`)
       new BuiltinFunction("F.tensor", (args, site) => {
-        const b = bindArgs("F.tensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: LITERAL_DTYPES }), ...placement], args, site);
+        const b = bindArgs("F.tensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: [...LITERAL_DTYPES, "float16", "bfloat16"] }), ...placement], args, site);
+        if (b.dtype === "float16" || b.dtype === "bfloat16") refuseHalfLiteral(b.dtype, b.data, locOfArg(b, "dtype", site));
         // torch.tensor(t) of a tensor copies it, cut from autograd (PyTorch's clone().detach(), with a
         // warning): the port of torch.tensor(np_array), whose array a port computes as a tensor (N-BEATS's bases)
         if (b.data instanceof TensorValue) {

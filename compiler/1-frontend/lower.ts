@@ -416,6 +416,11 @@ function allRegisteredUnder(m: ModuleValue, values: readonly Value[]): boolean {
   return values.every((v) => !(v instanceof ModuleValue) || registered.has(v));
 }
 
+/** Whether a layer's parameter slot, or the nn.Parameter tied into it, has requires_grad false. */
+function isFrozen(p: LayerParamRef | ParameterValue): boolean {
+  return p instanceof ParameterValue ? p.frozen : p.module.frozen.has(p.local);
+}
+
 /** Names one module, creates its parameters and buffers; returns its child modules, in order. */
 function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: number, layers: LayerInfo[], shared: SharedParams): { m: ModuleValue; path: string; depth: number }[] {
   const children: { m: ModuleValue; path: string; depth: number }[] = [];
@@ -433,8 +438,10 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
     }
     // a tied parameter is the other's tensor: its initial value too
     const init = shared.copiedInit(identity, tie ? tie.init : p.init, prefix + p.local);
-    // requires_grad false: state the optimizer never sees, which is what a buffer is
-    const kind = m.frozen.has(p.local) ? "buffer" : "param";
+    // requires_grad false: state the optimizer never sees, which is what a buffer is. A tied slot
+    // holds the other tensor, whose own flag counts (PyTorch's `emb.weight = nn.Parameter(t,
+    // requires_grad=False)`, RoFormer's sinusoidal table, is frozen; a slot tied to a trained weight trains)
+    const kind = isFrozen(identity) ? "buffer" : "param";
     const node = it.builder.add(kind, [], { name: prefix + p.local, shape: p.shape as any, dtype: p.dtype ?? "f32", init: init as any }, m.createdAt, path, kind);
     shared.set(identity, node);
     m.paramNodes.set(p.local, node);

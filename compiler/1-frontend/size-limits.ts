@@ -32,7 +32,14 @@ export function checkTensorSize(shape: Shape, what: string, loc: SourceLoc): voi
 /** Where a batch-dependent output has its batch, and how to move it first ([layers, N, H] states). */
 function batchAt(shape: Shape): string {
   const at = shape.findIndex((d) => isBatch(d) && d.batch === 1);
-  return at > 0 ? ` (its batch is dim ${at}: .transpose(0, ${at}) puts it first)` : "";
+  if (at > 0) return ` (its batch is dim ${at}: .transpose(0, ${at}) puts it first)`;
+  // [k*Batch, …]: the batch folded with other dims (Hugging Face's router_logits of hidden_states.view(-1, hidden),
+  // a cat along dim 0); the runtime splits outputs by sample, so the sample's own dims must come after it
+  const folded = shape.findIndex((d) => isBatch(d) && d.batch !== 1);
+  if (folded < 0) return "";
+  const k = (shape[folded] as { batch: number }).batch;
+  const where = folded === 0 ? "dim 0" : `dim ${folded}`;
+  return ` (its ${where} is the batch times ${k}, folded with other dims by a view(-1, …) or a cat along the batch: return it unfolded, [Batch, ${k}, …] (x.view(-1, ${k}, …)), with the batch first)`;
 }
 
 /**

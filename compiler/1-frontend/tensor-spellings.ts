@@ -157,14 +157,19 @@ export const spellingMethods: Record<string, Method> = {
     const { max } = bindArgs("clampMax", [arg("max", "boundOrTensor", { batchSize: true })], args, site);
     return pointwiseComposites.clamp({ x, min: null, max }, site, em, "clampMax");
   },
-  // x.to("float32"), x.to(other) (its dtype), x.to({ dtype }), x.to(x.device) (every tensor is on the model's GPU)
+  // x.to("float32"), x.to(other) (its dtype), x.to({ dtype }), x.to(x.device) (every tensor is on the model's GPU),
+  // PyTorch's keywords x.to(device=q.device) (nGPT) and the pair x.to(device, dtype)
   to: (x, args, site, em) => {
-    const b = bindArgs("to", [opt("target", "any", null, { nullable: true }), opt("dtype", "any", null, { nullable: true })], args, site);
-    const target = b.target ?? b.dtype;
+    const b = bindArgs("to", [opt("target", "any", null, { nullable: true }), opt("dtype", "any", null, { nullable: true }), opt("device", "any", null, { nullable: true }), opt("nonBlocking", "bool", false)], args, site);
+    const onDevice = (d: unknown) => d === DEVICE || d === "cuda" || (typeof d === "string" && d.startsWith("cuda:"));
+    if (b.target === "cpu" || b.device === "cpu")
+      fail("invalidArgument", `to: a model's tensors stay on its GPU; move results to the host by returning them from forward`, locOfArg(b, b.device === "cpu" ? "device" : "target", site));
+    if (b.device !== null && !onDevice(b.device)) fail("wrongArgumentType", `to: device must be x.device or "cuda", got ${describe(b.device)}`, locOfArg(b, "device", site));
+    // a device first and a dtype after it: the dtype is the conversion
+    const target = b.target !== null && !onDevice(b.target) ? b.target : b.dtype ?? b.target;
+    if (target === null) return x;
     if (target instanceof TensorValue) return convert(x, torchDtypeOf(target), "to", site, em);
-    if (target === DEVICE) return x;
-    if (target === "cpu")
-      fail("invalidArgument", `to: a model's tensors stay on its GPU; move results to the host by returning them from forward`, locOfArg(b, "target", site));
+    if (onDevice(target)) return x;
     if (typeof target !== "string") fail("wrongArgumentType", `to expects a dtype ("float32", "int32"), a tensor or x.device, got ${describe(target)}`, site.loc);
     return convert(x, target, "to", site, em);
   },

@@ -173,6 +173,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         return name === "numel" ? shape.reduce((p, q) => p * q, 1) : shape.length;
       });
     }
+    // a parameter's dtype and device in a constructor, as a tensor's: Hugging Face's sinusoidal tables are
+    // torch.empty(n_pos, dim, dtype=self.weight.dtype) and positions arange(…, device=self.weight.device)
+    if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && (name === "dtype" || name === "device")) {
+      if (name === "device") return "cuda";
+      const dtype = parameterDtype(obj instanceof ParameterRegion ? obj.parameter : obj);
+      return dtype === "i32" ? "int32" : dtype === "i64" ? "int64" : "float32";
+    }
     // p.data.normal_(0, 0.02), p.zero_(), p.requiresGrad: the parameter's initializer (parameter-init.ts)
     if (obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) {
       const v = parameterInitProperty(obj, name, this.em);
@@ -235,6 +242,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
             : ""),
         site.loc,
       );
+    // Python's nn.LayerNorm.forward(self, x) (SqueezeBERT's NCW LayerNorm) read as Base.prototype.forward.call(this, x)
+    if ((obj instanceof BuiltinClass || obj instanceof ClassValue) && name === "prototype")
+      return fail("unknownProperty", `${describe(obj)}.prototype is not part of the model language: a base class's method on this module (Python's nn.LayerNorm.forward(self, x) in a subclass) is super.forward(x), and super.method(…) for any other method`, site.loc);
     return fail("unknownProperty", `${describe(obj)} has no property '${name}'`, site.loc);
   }
 
@@ -320,6 +330,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         if (v.intTable) return this.em.tensor("to_int", [node], {}, `${m.typeName}.${name}`, site);
         return node.op === "buffer" ? this.stateValue(node) : new TensorValue(node);
       }
+      // a field holding a layer's parameter (PyTorch's self.w = self.fc.weight registers that same tensor) reads in
+      // forward as the layer's own read of it, so a tie, a freeze or a weight norm applies alike
+      if (v instanceof LayerParamRef && this.phase === "forward") return this.moduleProperty(v.module, v.local, site);
       // a buffer computed in the constructor reads there as the tensor it was computed as
       if (v instanceof ParameterValue && v.computed) return v.computed;
       if (this.phase === "forward" && !(v instanceof ModuleValue) && !(v instanceof ParameterValue)) {
@@ -909,6 +922,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (typeof key === "string" || typeof key === "number") return this.getProperty(obj, String(key), site);
     return fail("wrongArgumentType", `cannot index with ${describe(key)}`, site.loc);
   }
+}
+
+/** The element type of a layer's parameter slot (int64 for BatchNorm's num_batches_tracked) or of an nn.Parameter / buffer. */
+function parameterDtype(p: LayerParamRef | ParameterValue): "f32" | "i32" | "i64" {
+  if (p instanceof ParameterValue) return p.dtype;
+  return p.module.params.find((d) => d.local === p.local)?.dtype ?? "f32";
 }
 
 /** A value any module may hold as an attribute of its own: no module, parameter or tensor (which registration would have to see). */

@@ -11,6 +11,7 @@ import {
   type LabeledStatement,
   type SwitchStatement,
   type ThrowStatement,
+  type TryStatement,
   type WhileStatement,
   type Statement,
   type VariableDeclarationList,
@@ -34,6 +35,16 @@ import { assignmentsIn, boundNames, containsReturn, describeSyntax, modeJoinable
 // Statements: blocks, declarations and destructuring (function declarations hoisted), if and
 // switch, for, for-of, while and do-while with break and continue (labeled or not), return, and
 // throw (a compile error with the model's message).
+/**
+ * Whether a try statement's catch only throws again (nothing else runs there, no finally): the try
+ * block's values are the model's either way, and a failure in it stays a failure (a compile error, or
+ * the kernel's index check at run time) with tsdp's message instead of the catch's.
+ */
+function onlyReraises(stmt: TryStatement): boolean {
+  const body = stmt.getCatchClause()?.getBlock().getStatements();
+  return !stmt.getFinallyBlock() && body !== undefined && body.length === 1 && TsNode.isThrowStatement(body[0]);
+}
+
 export abstract class StatementEvaluator extends FileEvaluator {
   /** Runs statements, recording each failing one and poisoning what it would have bound. */
   execBlock(stmts: readonly Statement[], scope: Scope): Completion {
@@ -87,9 +98,12 @@ export abstract class StatementEvaluator extends FileEvaluator {
 
   execStatement(stmt: Statement, scope: Scope): Completion {
     const handler = this.statements[stmt.getKind()];
-    // model code runs once, when compiled: what PyTorch's except would catch is a compile error here
+    // model code runs once, when compiled: what PyTorch's except would catch is a compile error here.
+    // A catch that only re-raises (LayoutLM's `except IndexError as e: raise IndexError("bbox …") from e`)
+    // changes no value the model computes, only an error's wording: its try block runs as a block
+    if (!handler && TsNode.isTryStatement(stmt) && onlyReraises(stmt)) return this.execBlock(stmt.getTryBlock().getStatements(), new Scope(scope));
     if (!handler && stmt.getKind() === SyntaxKind.TryStatement)
-      return fail("unsupportedSyntax", "try/catch is not supported in model code: it runs when the model is compiled, where an error is the compile's (SASRec's `try: xavier_normal_(p) except: pass` skips 1-D parameters); test the condition instead: `if (p.dim() >= 2) nn.init.xavierNormal_(p)`", locOf(stmt));
+      return fail("unsupportedSyntax", "try/catch is not supported in model code: it runs when the model is compiled, where an error is the compile's (SASRec's `try: xavier_normal_(p) except: pass` skips 1-D parameters); test the condition instead: `if (p.dim() >= 2) nn.init.xavierNormal_(p)` (a catch that only throws again, with no finally, is accepted: the try block runs as it is)", locOf(stmt));
     if (!handler)
       return fail("unsupportedSyntax", `${describeSyntax(stmt)} is not supported in model code`, locOf(stmt));
     this.enter(stmt);
