@@ -16,8 +16,18 @@ function shapeOf(v: Value): string | undefined {
   return Array.isArray(shape) && shape.every((d) => typeof d === "number") ? formatShape(shape) : undefined;
 }
 
-/** `f` taking an `out` option too: f's call without it, then out.copy_(result), returning out. */
+/**
+ * `f` taking an `out` option too: f's call without it, then out.copy_(result), returning out. One
+ * wrapper per function, so that F.relu read twice is the same value (`this.act === F.relu`).
+ */
 export function withOutArgument(f: BuiltinFunction, getProperty: GetProperty): BuiltinFunction {
+  let wrapped = wrappers.get(f);
+  if (!wrapped) wrappers.set(f, (wrapped = outArgument(f, getProperty)));
+  return wrapped;
+}
+const wrappers = new WeakMap<BuiltinFunction, BuiltinFunction>();
+
+function outArgument(f: BuiltinFunction, getProperty: GetProperty): BuiltinFunction {
   return new BuiltinFunction(
     f.name,
     (args, site) => {
