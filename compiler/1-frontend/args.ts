@@ -330,6 +330,14 @@ const BATCH_GROUPS =
 export const FLOAT64_HINT =
   ": tsdp's tensors are float32 (int32 for indices), and a constructor's tensor math is done in float64 anyway and rounded once to float32 where it becomes state, which is what a schedule computed in float64 and cast with .to(torch.float32) gives (DDPM's betas); leave the float64 out";
 
+/**
+ * A complex dtype where only real ones are taken: the complex tensors a factory makes are the
+ * constant ones (zeros, ones, empty: FNO's and FEDformer's out_ft); a random one's parts are drawn
+ * as real tensors (torch.randn's complex normal has each part N(0, ½)).
+ */
+export const COMPLEX64_HINT =
+  ": tsdp's complex tensors (complex64) are made by F.zeros, F.ones and F.empty with dtype F.cfloat (FNO's out_ft), or from float32 parts — F.complex(re, im), F.polar(abs, angle), F.viewAsComplex(x). torch.randn(…, dtype=torch.cfloat) draws the real and imaginary parts each N(0, ½): S4D's nn.Parameter(torch.view_as_real(torch.randn(H, N, dtype=torch.cfloat))) is new nn.Parameter(F.randn(H, N, 2).mul(Math.SQRT1_2)), and F.viewAsComplex(this.C) reads it as complex in forward";
+
 function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   const got = shown(v);
   // the wrong kind of value (a string for a size, 1.5 for a channel count): TSDP3003
@@ -352,6 +360,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   if (spec.choices) {
     if (typeof v !== "string") badType(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
     if (!spec.choices.includes(v as string)) {
+      if (spec.name === "dtype" && v === "complex64") fail("invalidArgument", `${who}: ${spec.name} must be ${spec.choices.map((c) => `"${c}"`).join(", ")}, got complex64 (F.cfloat)${COMPLEX64_HINT}`, loc);
       if (spec.name === "dtype" && (v === "float64" || v === "double")) fail("invalidArgument", `${who}: ${spec.name} must be ${spec.choices.map((c) => `"${c}"`).join(", ")}, got ${got}${FLOAT64_HINT}`, loc);
       badValue(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
     }

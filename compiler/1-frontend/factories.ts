@@ -14,7 +14,7 @@ import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { constantValues } from "./known-values.ts";
 import { listsFloatLiteral, writtenAsFloat } from "./float-literals.ts";
-import { BatchNumber, BuiltinFunction, describe, EmptyTensor, isBatchValue, isShape, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BatchNumber, BuiltinFunction, ComplexValue, describe, EmptyTensor, isBatchValue, isShape, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
@@ -114,7 +114,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   const floatOnly = [dtypeOption, ...placement];
   // zeros, ones, full, empty of dtype int32 (torch.long): the fill rounded toward zero; of dtype bool,
   // tsdp's 0/1 mask (a comparison's result, so an attention mask made of it reads as PyTorch's bool one)
-  const fillDtype = [opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64", "bool"] }), ...placement];
+  // of dtype complex64 (F.cfloat), a complex tensor of two such fills, the imaginary part 0 (FNO's out_ft, written into by slices)
+  const fillDtype = [opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64", "bool", "complex64"] }), ...placement];
   // an integer tensor cannot hold NaN or ±∞: PyTorch's fill raises ("cannot be converted to type int
   // without overflow"), where a conversion in the graph would read it as 0 or INT_MAX
   const integerFill = (who: string, value: number, dtype: unknown, site: CallSite) => {
@@ -123,6 +124,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   };
   const filledAs = (who: string, shape: Dim[], value: number, b: Bound, site: CallSite): Value => {
     integerFill(who, value, b.dtype, site);
+    if (b.dtype === "complex64") return new ComplexValue(filled(who, shape, value, site) as TensorValue, filled(who, shape, 0, site) as TensorValue);
     return ofDtype(who, filled(who, shape, value, site) as TensorValue, b, site);
   };
   /** A float32 fill as the dtype asked for: bool a 0/1 mask, int32 (int64) the value rounded toward zero. */
@@ -395,7 +397,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     // The narrower integer types are int32's name here (as int64 is held as int32): the 0/1 masks
     // and small counts older ports make as uint8 (torch.zeros_like(x, dtype=torch.uint8)) are exact
     // in int32; a value past the narrow type's range does not wrap as it would in PyTorch.
-    ...Object.entries({ float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64", uint8: "int32", int8: "int32", int16: "int32", short: "int32", float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool" }),
+    ...Object.entries({ float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64", uint8: "int32", int8: "int32", int16: "int32", short: "int32", float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool", cfloat: "complex64", complex64: "complex64" }),
     // torch.finfo(dtype): a float type's limits (Hugging Face's masks fill with finfo(dtype).min)
     [
       "finfo",

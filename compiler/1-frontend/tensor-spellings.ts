@@ -168,6 +168,8 @@ export const spellingMethods: Record<string, Method> = {
     if (typeof target !== "string") fail("wrongArgumentType", `to expects a dtype ("float32", "int32"), a tensor or x.device, got ${describe(target)}`, site.loc);
     return convert(x, target, "to", site, em);
   },
+  // x.is_complex(), torch.is_complex(x) (FEDformer's compl_mul1d): a tensor is real; a complex one answers in complex.ts
+  isComplex: (_x, args, site) => (bindArgs("isComplex", [], args, site), false),
   // x.cuda(): every tensor is on the model's GPU already
   cuda: (x, args, site) => (bindArgs("cuda", [opt("device", "any", null, { nullable: true }), opt("nonBlocking", "bool", false)], args, site), x),
   // x.cpu(): a constant the constructor computed (RetNet's gammas: (1 − exp(…)).detach().cpu().tolist())

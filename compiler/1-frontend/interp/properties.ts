@@ -149,7 +149,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
     if (obj instanceof StaticTensor) return randomDrawProperty(obj, name, site);
     if (obj instanceof EmptyTensor) return emptyTensorProperty(obj, name, site);
-    if (obj instanceof ComplexValue) return complexProperty(obj, name, this.em, site);
+    if (obj instanceof ComplexValue) return complexProperty(obj, name, this.em, site, (t, method) => this.getProperty(t, method, site));
     if (obj instanceof DistributionValue) return distributionProperty(obj, name, this.em, site);
     // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
     // a parameter's size in a constructor (sum(p.numel() for p in self.parameters()), p.dim() ≥ 2 in an init loop)
