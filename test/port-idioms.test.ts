@@ -1228,7 +1228,12 @@ describe("a constructor tensor's numbers: tolist and item", () => {
     const src = model("const t = this.t.typeAs(x);\n    const n = Math.round(t[1].sub(t[0]).item() / 0.25);\n    return x.mul(n);", "x: Tensor<[Batch, 1]>", "t = F.tensor([0, 1]).float();");
     expect(outputs(src, { x: nd([1, 1], [1.5]) })[0]).toEqual([6]);
     // a value that depends on the input stays a 0-dim tensor: a JavaScript operator on it is refused
-    expect(first(model("return x.mul(x.sum().item() / 2);", "x: Tensor<[Batch, 1]>"))).toMatch(/^TSDP2006 6: '\/' on a tensor/);
+    expect(first(model("return x.mul(x.sum().item() / 2);", "x: Tensor<[Batch, 1]>"))).toMatch(/^TSDP2006 6: '\/' on a tensor and a number: .*its value exists only when the model runs, so no size, count or branch can depend on it/);
+    // TimesNet's period from a topk of the data's spectrum, as a size: the same reason, at the operator
+    const period = "const [, top] = F.topk(F.fft.rfft(x, { dim: 1 }).abs().mean(0).mean(-1), 2);\n    const period = F.floorDivide(F.tensor(8), top)[0];\n    return 8 % period !== 0 ? x : x.mul(2);";
+    expect(first(model(period, "x: Tensor<[Batch, 8, 3]>"))).toMatch(/^TSDP2006 8: '%' on a tensor and a number: .*TimesNet's periods\), its value exists only when the model runs/);
+    // and its top_list.detach().cpu().numpy(), at the .cpu()
+    expect(first(model("const [, top] = F.topk(x.mean(0).mean(-1), 2);\n    const p = (top.detach().cpu() as any).numpy();\n    return x;", "x: Tensor<[Batch, 8, 3]>"))).toMatch(/^TSDP3004 7: cpu: .*TimesNet's top_list\.detach\(\)\.cpu\(\)\.numpy\(\) periods\): it exists only when the model runs/);
   });
 });
 

@@ -177,7 +177,8 @@ export const spellingMethods: Record<string, Method> = {
   cpu: (x, args, site, em) => {
     bindArgs("cpu", [], args, site);
     if (em.constants.owns(x.node)) return x;
-    return fail("invalidArgument", `cpu: a model's tensors stay on its GPU; move results to the host by returning them from forward (drop .cpu())`, site.loc);
+    // TimesNet's top_list.detach().cpu().numpy(): the values are wanted as host numbers in forward, which they cannot be
+    return fail("invalidArgument", `cpu: a model's tensors stay on its GPU; move results to the host by returning them from forward (drop .cpu()). A value forward computes does not become host numbers during forward (TimesNet's top_list.detach().cpu().numpy() periods): it exists only when the model runs, so no size, count or branch can depend on it; keep it a tensor, and take sizes from constants or x.size()`, site.loc);
   },
   // x.type(dtype): a conversion; x.type(): PyTorch's type name of a CUDA tensor
   type: (x, args, site, em) => {
