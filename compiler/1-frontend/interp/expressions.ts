@@ -478,8 +478,13 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     // this.training === false: compared as the mode this evaluation is for
     if (l instanceof ModeFlag) l = this.truthy(l, e);
     if (r instanceof ModeFlag) r = this.truthy(r, e);
-    if (isBatchValue(l) || isBatchValue(r))
+    if (isBatchValue(l) || isBatchValue(r)) {
+      // the batch size is a number whatever its value: never null, a string or an array (QANet's
+      // `[x if x != None else -1 for x in logits.size()]`), so such a comparison is known
+      const other = isBatchValue(l) ? r : l;
+      if (!isBatchValue(other) && typeof other !== "number") return false;
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));
+    }
     if (typeof l === "string" && typeof r === "string") this.charge(Math.min(l.length, r.length), e);
     // x.dim == 3 (the call's parentheses forgotten): a method is never equal to a number, so it is a mistake
     const isFunction = (v: Value) => v instanceof FunctionValue || v instanceof BuiltinFunction;
