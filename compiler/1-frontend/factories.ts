@@ -259,11 +259,23 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
    * as that dtype (torch.Tensor([1, 2]) is float32 where torch.tensor([1, 2]) is int64, as PyTorch's;
    * IQN's torch.FloatTensor([π·i for i in …]), LeViT's torch.LongTensor(idxs)), and a tensor itself in it.
    */
+  /**
+   * A random draw made in the constructor given to torch.tensor / as_tensor / torch.Tensor: the same
+   * draw (its values are made when the model is created, so an integer conversion of them cannot be
+   * known here); as_tensor and torch.Tensor share its storage (the draw itself), torch.tensor copies it.
+   */
+  const drawAs = (t: StaticTensor, dtype: string | null, who: string, site: CallSite, shared: boolean): StaticTensor => {
+    if (dtype !== null && dtype !== "float32")
+      fail("invalidArgument", `${who}: a random draw (F.randn, F.rand, nn.init) in a constructor is float32, its values made when the model is created; ${who} of it cannot convert them to ${dtype}`, site.loc);
+    return shared ? t : new StaticTensor(t.shape, t.init, t.origin);
+  };
   const legacyConstructor = (who: string, dtype: "float32" | "int32" | "int64"): BuiltinFunction => {
     const empty = sized(who, [], (shape, _b, site) => filledAs(who, shape, 0, { dtype } as Bound, site), true);
     return new BuiltinFunction(who, (args, site) => {
       // of a tensor, that tensor in the class's dtype (torch.FloatTensor(t)); a torch.Size (x.size()) is sizes
       if (args.length === 1 && args[0] instanceof TensorValue) return convert(args[0], dtype, who, site, em);
+      // of a random draw (QANet's torch.Tensor(char_mat), the port's table drawn by F.randn): that draw
+      if (args.length === 1 && args[0] instanceof StaticTensor) return drawAs(args[0], dtype, who, site, true);
       if (args.length === 1 && Array.isArray(args[0]) && !isShape(args[0])) {
         const b = bindArgs(who, [arg("data", "any")], args, site);
         return literalTensor(who, b.data, dtype, locOfArg(b, "data", site), site);
@@ -281,6 +293,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         const b = bindArgs("F.tensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: LITERAL_DTYPES }), ...placement], args, site);
         // torch.tensor(t) of a tensor copies it, cut from autograd (PyTorch's clone().detach(), with a
         // warning): the port of torch.tensor(np_array), whose array a port computes as a tensor (N-BEATS's bases)
+        if (b.data instanceof StaticTensor) return drawAs(b.data, b.dtype, "F.tensor", site, false);
         if (b.data instanceof TensorValue) {
           const copy = em.tensor("detach", [b.data], {}, "F.tensor", site);
           return b.dtype === null ? copy : convert(copy, b.dtype, "F.tensor", site, em);
@@ -294,6 +307,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       // a tensor is itself, converted when a dtype is given (PyTorch copies only to convert)
       new BuiltinFunction("F.asTensor", (args, site) => {
         const b = bindArgs("F.asTensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: LITERAL_DTYPES }), opt("device", "any", null, { nullable: true })], args, site);
+        if (b.data instanceof StaticTensor) return drawAs(b.data, b.dtype, "F.asTensor", site, true);
         if (b.data instanceof TensorValue) return b.dtype === null ? b.data : convert(b.data, b.dtype, "F.asTensor", site, em);
         return literalTensor("F.asTensor", b.data, b.dtype, locOfArg(b, "data", site), site);
       }),
