@@ -658,6 +658,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   typeAs(other: Tensor): Tensor;
   typeAs(options: { other: Tensor }): Tensor;
   /** Itself: every tensor is on the model's GPU. */
+  /** The sparse layout's conversions (x.to_dense(), x.coalesce()): tsdp's tensors are dense, so each is x itself; x.is_sparse is false */
+  toDense(): Tensor;
+  coalesce(): Tensor;
+  readonly isSparse: false;
   /** x.is_complex(): a Tensor is real (a ComplexTensor answers true) */
   isComplex(): false;
   cuda(device?: unknown, nonBlocking?: boolean): Tensor;
@@ -3495,6 +3499,11 @@ export namespace F {
   const uint8: "int32", int8: "int32", int16: "int32", short: "int32";
   /** complex64: F.zeros, F.ones and F.empty take it (FNO's out_ft = torch.zeros(…, dtype=torch.cfloat)); a complex tensor otherwise comes from F.complex, F.polar, F.viewAsComplex */
   const cfloat: "complex64", complex64: "complex64";
+  /** torch.spmm(a, b) and torch.sparse.mm(a, b) (GCN ports' adjacency products) of dense matrices: a.mm(b), as PyTorch's for a strided a; tsdp's tensors are dense, so a sparse adjacency is built densely and registered as a buffer */
+  function spmm(mat1: Tensor, mat2: Tensor): Tensor;
+  namespace sparse {
+    function mm(mat1: Tensor, mat2: Tensor): Tensor;
+  }
   /** torch.is_complex(x) */
   function isComplex(input: Tensor | ComplexTensor): boolean;
   /** torch.finfo(dtype): bits, eps, max, min, tiny (smallestNormal) and resolution of a float type (float32 by default); also a tensor's dtype (Hugging Face's torch.finfo(scores.dtype).min), refused when it compiles if that is int32, as PyTorch raises for an integer type. */

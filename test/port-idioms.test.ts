@@ -1636,3 +1636,24 @@ describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-ru
     expect(first(model("return this.b(this.a(x));", "x: Tensor<[Batch, 3]>", tied))).toMatch(/^TSDP2011 \d+: nn.Linear.resetParameters: its 'weight' is tied to another module's parameter; initialize the shared parameter where it is declared/);
   });
 });
+
+describe("GCN ports' sparse products (sparse.ts)", () => {
+  it("torch.sparse.mm and torch.spmm of a dense adjacency buffer are its mm; to_dense and coalesce are the tensor, is_sparse false; a sparse constructor is refused with the dense form", () => {
+    // LightGCN's normalized adjacency built densely: a mask write of the inf degrees, then D^-1/2 A D^-1/2
+    const fields = `declare g: Tensor;
+  constructor() {
+    super();
+    const adj = F.tensor([[0, 1, 1], [1, 0, 0], [1, 0, 0]], { dtype: F.float32 });
+    adj.index(2, 0).fill_(0);
+    adj.index(0, 2).fill_(0);
+    const dInv = adj.sum(1).pow(-0.5);
+    dInv[F.isinf(dInv) as any] = 0;
+    this.registerBuffer("g", dInv.index(":", null).mul(adj).mul(dInv.index(null, ":")).coalesce());
+  }`;
+    const body = "const e = x.t();\n    const a = F.sparse.mm(this.g, e);\n    const b = F.spmm(this.g.toDense(), e);\n    return F.cat([a.t(), b.t(), x.mul(this.g.isSparse ? 0 : 1)], 1);";
+    const [out] = outputs(model(body, "x: Tensor<[Batch, 3]>", fields), { x: nd([3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]) });
+    // g = [[0, 1, 0], [1, 0, 0], [0, 0, 0]] (node 2 isolated, its degree 0 → d^-1/2 zeroed): g·xᵀ swaps nodes 0 and 1 and zeroes node 2
+    expect(out).toEqual([2, 1, 0, 2, 1, 0, 1, 2, 3, 5, 4, 0, 5, 4, 0, 4, 5, 6, 8, 7, 0, 8, 7, 0, 7, 8, 9]);
+    expect(first(model("return x.add(F.sparseCooTensor(F.tensor([[0], [1]]), F.tensor([1.0]), [3, 3]).toDense().sum(0));", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3001 6: F\.sparseCooTensor is not supported: tsdp's tensors are dense: build the matrix densely .*indexPut_\(\[rows, cols\], values, true\)/);
+  });
+});

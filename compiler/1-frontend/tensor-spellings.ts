@@ -168,6 +168,9 @@ export const spellingMethods: Record<string, Method> = {
     if (typeof target !== "string") fail("wrongArgumentType", `to expects a dtype ("float32", "int32"), a tensor or x.device, got ${describe(target)}`, site.loc);
     return convert(x, target, "to", site, em);
   },
+  // the sparse layout's conversions (LightGCN's Graph.coalesce(), pygcn's adj.to_dense()): tsdp's tensors are dense, so each is the tensor itself (sparse.ts)
+  toDense: (x, args, site) => (bindArgs("toDense", [], args, site), x),
+  coalesce: (x, args, site) => (bindArgs("coalesce", [], args, site), x),
   // x.is_complex(), torch.is_complex(x) (FEDformer's compl_mul1d): a tensor is real; a complex one answers in complex.ts
   isComplex: (_x, args, site) => (bindArgs("isComplex", [], args, site), false),
   // x.cuda(): every tensor is on the model's GPU already
@@ -238,6 +241,8 @@ export function spellingProperty(x: TensorValue, name: string, site: CallSite, e
   }
   if (name === "dtype") return torchDtypeOf(x);
   // PyTorch's x.ndim, the number of dims (x.dim())
+  // PyTorch's x.is_sparse (a property): tsdp's tensors are dense (sparse.ts)
+  if (name === "isSparse" || name === "is_sparse") return false;
   if (name === "ndim") return rank;  if (name === "device") return DEVICE;
   // PyTorch's x.data: the same values outside autograd (a parameter read without its gradient)
   if (name === "data") return em.constants.owns(x.node) ? x : em.tensor("detach", [x], {}, "data", site);
