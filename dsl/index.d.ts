@@ -1152,6 +1152,11 @@ export namespace nn {
     readonly inputSize: number; readonly hiddenSize: number; readonly numLayers: number; readonly bidirectional: boolean; readonly batchFirst: boolean; readonly dropout: number;
     /** PyTorch's per-layer parameters: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, …_reverse (a constructor may set them, or parts of them). */
     readonly [parameter: `weight_${string}` | `bias_${string}`]: Tensor;
+    /** RNNBase's parameter names per layer and direction ([["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"], …]: DeepAR's forget-gate init), all of them in order, and the parameters grouped alike */
+    readonly _all_weights: string[][];
+    readonly _flat_weights_names: string[];
+    readonly all_weights: Tensor[][];
+    readonly allWeights: Tensor[][];
   }
   interface LeakyReLUSettings { readonly negativeSlope: number; readonly inplace: boolean }
 
