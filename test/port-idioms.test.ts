@@ -1657,3 +1657,23 @@ describe("GCN ports' sparse products (sparse.ts)", () => {
     expect(first(model("return x.add(F.sparseCooTensor(F.tensor([[0], [1]]), F.tensor([1.0]), [3, 3]).toDense().sum(0));", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3001 6: F\.sparseCooTensor is not supported: tsdp's tensors are dense: build the matrix densely .*indexPut_\(\[rows, cols\], values, true\)/);
   });
 });
+
+describe("GRU4Rec's reset_parameters: nn.init's private _no_grad_* helpers and p.set_(…) of the initialized parameter", () => {
+  const src = (body: string) =>
+    model("const [e, o] = F.cat([x, x.mul(2)]).split(x.shape[0], 0);\n    return this.g(e, o).add(this.emb(x.long().clamp(0, 3)).sum(1));", "x: Tensor<[Batch, 2]>", `g = new nn.GRUCell(2, 2);\n  emb = new nn.Embedding(4, 1);\n  constructor() {\n    super();\n    ${body}\n  }`, `function initParameterMatrix(t: Tensor, s0 = 1, s1 = 1) {\n  const sigma = Math.sqrt(6.0 / (t.size(0) / s0 + t.size(1) / s1));\n  return nn.init._no_grad_uniform_(t, -sigma, sigma);\n}\n`);
+  it("set_ of the tensor its initializer returned keeps that draw; of a constructor tensor, its values; _no_grad_normal_, _fill_ and _zero_ are normal_, constant_ and zeros_", () => {
+    const { init } = declared(src("F.noGrad(() => {\n      this.g.weight_ih.set_(initParameterMatrix(this.g.weight_ih, 3));\n      this.g.weight_hh.set_(F.ones(6, 2).mul(0.5));\n      nn.init._no_grad_normal_(this.g.bias_ih, 1, 0.25);\n      nn.init._no_grad_fill_(this.g.bias_hh, 3);\n      nn.init._no_grad_zero_(this.emb.weight);\n    });"));
+    expect(init.get("g.weight_ih")).toEqual({ kind: "uniform", bound: Math.sqrt(6 / (6 / 3 + 2)) });
+    expect(init.get("g.weight_hh")).toMatchObject({ kind: "constant", value: 0.5 });
+    expect(init.get("g.bias_ih")).toMatchObject({ kind: "normal", std: 0.25, mean: 1 });
+    expect(init.get("g.bias_hh")).toMatchObject({ kind: "constant", value: 3 });
+    expect(init.get("emb.weight")).toMatchObject({ kind: "constant", value: 0 });
+  });
+  it("refuses set_ of another parameter (weight tying) or of another shape, and a slice at the batch size says to split", () => {
+    expect(first(src("this.g.weight_ih.set_(this.g.weight_hh);"))).toMatch(/^TSDP2001 \d+: .*set_ of another parameter makes the two share storage, which is weight tying/);
+    expect(first(src("this.g.weight_ih.set_(F.ones(2, 2));"))).toMatch(/^TSDP4001 \d+: .*set_ would give the parameter the source's shape \[2, 2\] in place of \[6, 2\]/);
+    const sliced = model("const b = x.shape[0];\n    const xy = F.cat([x, x]);\n    return xy.index(`:${b}`);", "x: Tensor<[Batch, 2]>");
+    expect(first(sliced)).toMatch(/^TSDP2003 8: cannot put the batch size in a string, .*is taken apart by x\.split\(b, 0\)/);
+    expect(first(model("const b = x.shape[0];\n    return F.cat([x, x]).narrow(0, 0, b);", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 7: narrow: length cannot depend on the batch size .*x\.split\(b, 0\)/);
+  });
+});

@@ -331,6 +331,13 @@ export const FLOAT64_HINT =
   ": tsdp's tensors are float32 (int32 for indices), and a constructor's tensor math is done in float64 anyway and rounded once to float32 where it becomes state, which is what a schedule computed in float64 and cast with .to(torch.float32) gives (DDPM's betas); leave the float64 out";
 
 /**
+ * Why a slice cannot start or end at the batch size, and what takes such parts: x.split(b, 0) cuts
+ * a dim made of whole batches (a cat along the batch) on each device's share.
+ */
+export const BATCH_SLICE =
+  " (each device holds its own share of the batch, so a bound at the batch size is not one number): a dim made of whole batches, as torch.cat([X, Y]) along the batch, is taken apart by x.split(b, 0) (GRU4Rec's EXY[:split], EXY[split:] with split = X.shape[0]: const [E, O] = EXY.split(split, 0))";
+
+/**
  * A complex dtype where only real ones are taken: the complex tensors a factory makes are the
  * constant ones (zeros, ones, empty: FNO's and FEDformer's out_ft); a random one's parts are drawn
  * as real tensors (torch.randn's complex normal has each part N(0, ½)).
@@ -369,7 +376,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   if (NUMBER_KINDS.has(spec.kind) && v instanceof TensorValue && v.node.shape.length === 0) v = knownScalar?.(v) ?? v;
   if (NUMBER_KINDS.has(spec.kind)) refuseRunTimeNumber(who, spec.name, v, loc);
   if (isBatchValue(v) && spec.kind !== "any" && !(spec.batchSize && (spec.kind === "number" || spec.kind === "numberOrTensor" || spec.kind === "boundOrTensor")))
-    fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size${spec.name === "groups" ? BATCH_GROUPS : ""}`, loc);
+    fail("nonConstant", `${who}: ${spec.name} cannot depend on the batch size${spec.name === "groups" ? BATCH_GROUPS : who === "narrow" || who === "slice" ? BATCH_SLICE : ""}`, loc);
   /** An integer in [min, MAX_SIZE]: NaN, ∞ and 1e300 are numbers but no sizes. */
   const intAtLeast = (x: Value, min: number, expected: string): number => {
     if (!isNumber(x)) return badType(expected);

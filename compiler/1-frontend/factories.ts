@@ -930,6 +930,11 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
       }),
     ],
   ]);
+  // torch.nn.init's private no-grad helpers, which the public initializers call and some ports call
+  // directly (GRU4Rec's init_parameter_matrix: nn.init._no_grad_uniform_(tensor, -sigma, sigma)):
+  // the same initializers under their arguments' names
+  for (const [name, to] of [["_no_grad_uniform_", "uniform_"], ["_no_grad_normal_", "normal_"], ["_no_grad_trunc_normal_", "trunc_normal_"], ["_no_grad_fill_", "constant_"], ["_no_grad_zero_", "zeros_"]])
+    members.set(name, members.get(to)!);
   // PyTorch's names (kaiming_normal_), and the model language's camelCase for them (kaimingNormal_)
   // (a leading underscore, torch's private _calculate_fan_in_and_fan_out, stays: _calculateFanInAndFanOut)
   for (const [name, f] of [...members]) if (/[a-z]_[a-z]/.test(name)) members.set(name.replace(/(?<=[a-z])_([a-z])/g, (_, c: string) => c.toUpperCase()), f);

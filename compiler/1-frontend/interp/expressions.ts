@@ -17,6 +17,7 @@ import { Scope } from "../scope.ts";
 import { copyElementFloats, evaluationBegins, fieldFloat, floatResult, freshFloat, noteFieldFloat, noteFloat } from "../float-literals.ts";
 import { locOf } from "../source.ts";
 import { BatchNumber, batchAffine, BuiltinClass, BuiltinFunction, ClassValue, describe, drawTakenBy, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, isBatchValue, SymInt, TensorValue, type Value } from "../values.ts";
+import { BATCH_SLICE } from "../args.ts";
 import { StatementEvaluator } from "./statements.ts";
 import { ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
 import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
@@ -79,7 +80,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       for (const span of e.getTemplateSpans()) {
         const v = this.evalExpr(span.getExpression(), scope);
         if (typeof v !== "number" && typeof v !== "string" && typeof v !== "boolean")
-          fail("nonConstant", `cannot put ${describe(v)} in a string`, locOf(span));
+          fail("nonConstant", `cannot put ${describe(v)} in a string${isBatchValue(v) ? `, as a slice's bound (x.index(\`:\${b}\`)) would${BATCH_SLICE}` : ""}`, locOf(span));
         s += String(v) + span.getLiteral().getLiteralText();
         this.charge(s.length, e);
         this.budget.size(s.length, "string", locOf(e));
