@@ -160,6 +160,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** Tensor.fill_diagonal_: the value where every index is equal; wrap: a tall matrix's diagonal again below every w + 1 rows */
   fillDiagonal_(fillValue: number, wrap?: boolean): this;
   copy_(src: Tensor): this;
+  /** In a constructor, on a parameter: its values become source's (GRU4Rec's weight.set_(init_parameter_matrix(weight)), the parameter itself: nothing changes); another parameter (weight tying) or shape is refused */
+  set_(source: Tensor): this;
   copy_(options: { src: Tensor }): this;
   /**
    * In forward, PyTorch's in-place methods (x.relu_(), x.add_(y), x.maskedFill_(m, v), timm's drop
@@ -2227,6 +2229,12 @@ export namespace nn {
   /** torch.nn.init's in-place initializers for an nn.Parameter or a layer's parameter (this.fc.weight), in the constructor. */
   namespace init {
     function zeros_(tensor: Tensor): Tensor;
+    /** torch.nn.init's private helpers that the initializers call (GRU4Rec calls _no_grad_uniform_ itself): uniform_, normal_, trunc_normal_, constant_ and zeros_ */
+    function _no_grad_uniform_(tensor: Tensor, a: number, b: number): Tensor;
+    function _no_grad_normal_(tensor: Tensor, mean: number, std: number): Tensor;
+    function _no_grad_trunc_normal_(tensor: Tensor, mean: number, std: number, a: number, b: number): Tensor;
+    function _no_grad_fill_(tensor: Tensor, val: number): Tensor;
+    function _no_grad_zero_(tensor: Tensor): Tensor;
     function ones_(tensor: Tensor): Tensor;
     function constant_(tensor: Tensor, val: number): Tensor;
     /** N(mean, std²) (defaults 0 and 1). */
