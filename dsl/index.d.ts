@@ -3514,8 +3514,10 @@ export namespace F {
   const cfloat: "complex64", complex64: "complex64";
   /** torch.spmm(a, b) and torch.sparse.mm(a, b) (GCN ports' adjacency products) of dense matrices: a.mm(b), as PyTorch's for a strided a; tsdp's tensors are dense, so a sparse adjacency is built densely and registered as a buffer */
   function spmm(mat1: Tensor, mat2: Tensor): Tensor;
+  function spmm(mat1: Tensor, options: { mat2: Tensor }): Tensor;
   namespace sparse {
     function mm(mat1: Tensor, mat2: Tensor): Tensor;
+    function mm(mat1: Tensor, options: { mat2: Tensor }): Tensor;
   }
   /** torch.is_complex(x) */
   function isComplex(input: Tensor | ComplexTensor): boolean;
