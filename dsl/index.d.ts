@@ -49,6 +49,11 @@ export interface ComplexTensor {
   detach(): ComplexTensor;
   chunk(chunks: number, dim?: number): ComplexTensor[];
   to(target: "cuda" | "complex64"): ComplexTensor;
+  /** A write into it or into a view of it (FNO's and FEDformer's out_ft[:, :, :modes] = …, as index(…).copy_(v)): into both parts; a real source has imaginary part 0 */
+  copy_(src: ComplexTensor | Tensor | number): ComplexTensor;
+  fill_(value: number): ComplexTensor;
+  zero_(): ComplexTensor;
+  isComplex(): true;
 }
 /** A size that PyTorch accepts as an int or a pair: kernel sizes, strides, paddings. */
 export type Size2 = number | readonly [number, number] | readonly number[];
@@ -155,6 +160,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** Tensor.fill_diagonal_: the value where every index is equal; wrap: a tall matrix's diagonal again below every w + 1 rows */
   fillDiagonal_(fillValue: number, wrap?: boolean): this;
   copy_(src: Tensor): this;
+  /** In a constructor, on a parameter: its values become source's (GRU4Rec's weight.set_(init_parameter_matrix(weight)), the parameter itself: nothing changes); another parameter (weight tying) or shape is refused */
+  set_(source: Tensor): this;
   copy_(options: { src: Tensor }): this;
   /**
    * In forward, PyTorch's in-place methods (x.relu_(), x.add_(y), x.maskedFill_(m, v), timm's drop
@@ -653,6 +660,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   typeAs(other: Tensor): Tensor;
   typeAs(options: { other: Tensor }): Tensor;
   /** Itself: every tensor is on the model's GPU. */
+  /** The sparse layout's conversions (x.to_dense(), x.coalesce()): tsdp's tensors are dense, so each is x itself; x.is_sparse is false */
+  toDense(): Tensor;
+  coalesce(): Tensor;
+  readonly isSparse: false;
+  /** x.is_complex(): a Tensor is real (a ComplexTensor answers true) */
+  isComplex(): false;
   cuda(device?: unknown, nonBlocking?: boolean): Tensor;
   cuda(device?: unknown, options?: { nonBlocking?: boolean }): Tensor;
   cuda(options: { device?: unknown; nonBlocking?: boolean }): Tensor;
@@ -1141,6 +1154,11 @@ export namespace nn {
     readonly inputSize: number; readonly hiddenSize: number; readonly numLayers: number; readonly bidirectional: boolean; readonly batchFirst: boolean; readonly dropout: number;
     /** PyTorch's per-layer parameters: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, …_reverse (a constructor may set them, or parts of them). */
     readonly [parameter: `weight_${string}` | `bias_${string}`]: Tensor;
+    /** RNNBase's parameter names per layer and direction ([["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"], …]: DeepAR's forget-gate init), all of them in order, and the parameters grouped alike */
+    readonly _all_weights: string[][];
+    readonly _flat_weights_names: string[];
+    readonly all_weights: Tensor[][];
+    readonly allWeights: Tensor[][];
   }
   interface LeakyReLUSettings { readonly negativeSlope: number; readonly inplace: boolean }
 
@@ -2211,6 +2229,12 @@ export namespace nn {
   /** torch.nn.init's in-place initializers for an nn.Parameter or a layer's parameter (this.fc.weight), in the constructor. */
   namespace init {
     function zeros_(tensor: Tensor): Tensor;
+    /** torch.nn.init's private helpers that the initializers call (GRU4Rec calls _no_grad_uniform_ itself): uniform_, normal_, trunc_normal_, constant_ and zeros_ */
+    function _no_grad_uniform_(tensor: Tensor, a: number, b: number): Tensor;
+    function _no_grad_normal_(tensor: Tensor, mean: number, std: number): Tensor;
+    function _no_grad_trunc_normal_(tensor: Tensor, mean: number, std: number, a: number, b: number): Tensor;
+    function _no_grad_fill_(tensor: Tensor, val: number): Tensor;
+    function _no_grad_zero_(tensor: Tensor): Tensor;
     function ones_(tensor: Tensor): Tensor;
     function constant_(tensor: Tensor, val: number): Tensor;
     /** N(mean, std²) (defaults 0 and 1). */
@@ -3500,6 +3524,17 @@ export namespace F {
   const float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool";
   /** The narrower integer types, held as int32 (older ports' uint8 masks): a value past their range does not wrap. */
   const uint8: "int32", int8: "int32", int16: "int32", short: "int32";
+  /** complex64: F.zeros, F.ones and F.empty take it (FNO's out_ft = torch.zeros(…, dtype=torch.cfloat)); a complex tensor otherwise comes from F.complex, F.polar, F.viewAsComplex */
+  const cfloat: "complex64", complex64: "complex64";
+  /** torch.spmm(a, b) and torch.sparse.mm(a, b) (GCN ports' adjacency products) of dense matrices: a.mm(b), as PyTorch's for a strided a; tsdp's tensors are dense, so a sparse adjacency is built densely and registered as a buffer */
+  function spmm(mat1: Tensor, mat2: Tensor): Tensor;
+  function spmm(mat1: Tensor, options: { mat2: Tensor }): Tensor;
+  namespace sparse {
+    function mm(mat1: Tensor, mat2: Tensor): Tensor;
+    function mm(mat1: Tensor, options: { mat2: Tensor }): Tensor;
+  }
+  /** torch.is_complex(x) */
+  function isComplex(input: Tensor | ComplexTensor): boolean;
   /** torch.finfo(dtype): bits, eps, max, min, tiny (smallestNormal) and resolution of a float type (float32 by default); also a tensor's dtype (Hugging Face's torch.finfo(scores.dtype).min), refused when it compiles if that is int32, as PyTorch raises for an integer type. */
   function finfo(type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double" | DType): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
   function finfo(options?: { type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double" }): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
@@ -3669,6 +3704,8 @@ export namespace F {
   interface IntFactoryOptions { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean; out?: Tensor | null }
   /** another tensor's dtype, known to the compiler but not to TypeScript: torchvision's stochastic_depth torch.empty(size, dtype=input.dtype, device=input.device); or bool, a 0/1 mask (HF GPT-2's torch.tril(torch.ones((n, n), dtype=torch.bool))) */
   interface DtypeOfFactoryOptions { dtype: DType | "bool"; device?: unknown; requiresGrad?: boolean }
+  /** zeros, ones and empty of dtype complex64 (F.cfloat): a complex tensor, imaginary part 0, for slice writes (FNO's out_ft) */
+  interface ComplexFactoryOptions { dtype: "complex64"; device?: unknown; requiresGrad?: boolean }
   /** torch.tensor(data): listed values (a number or nested arrays of them), float32. Read in forward, at most 64 values (a larger table is a buffer made in the constructor). */
   function tensor(data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[], options?: { dtype?: "float32"; device?: unknown; requiresGrad?: boolean }): Tensor;
   function tensor(options: { data: number | readonly number[] | readonly (readonly number[])[] | readonly (readonly (readonly number[])[])[]; dtype?: "float32" }): Tensor;
@@ -3690,6 +3727,8 @@ export namespace F {
   function scalarTensor(s: number, options: { dtype: "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<[], "int32">;
   function scalarTensor(s: number, options?: { dtype?: "float32" | DType; device?: unknown; requiresGrad?: boolean }): Tensor<[]>;
   function scalarTensor(options: { s: number; dtype?: "float32" | "int32" | "int64"; device?: unknown; requiresGrad?: boolean }): Tensor<[]>;
+  function zeros(size: Size, options: ComplexFactoryOptions): ComplexTensor;
+  function zeros(...size: [...number[], ComplexFactoryOptions]): ComplexTensor;
   function zeros(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(size: Size, options?: FactoryOptions): Tensor;
   function zeros(size: Size, options: DtypeOfFactoryOptions): Tensor;
@@ -3700,6 +3739,8 @@ export namespace F {
   /** torch.zeros(size=(2, 3)) → F.zeros({ size: [2, 3] }) (ones, empty, rand, randn likewise) */
   function zeros(options: { size: Size } & IntFactoryOptions): Tensor<Shape, "int32">;
   function zeros(options: { size: Size } & FactoryOptions): Tensor;
+  function ones(size: Size, options: ComplexFactoryOptions): ComplexTensor;
+  function ones(...size: [...number[], ComplexFactoryOptions]): ComplexTensor;
   function ones(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   function ones(size: Size, options?: FactoryOptions): Tensor;
   function ones(size: Size, options: DtypeOfFactoryOptions): Tensor;
@@ -3718,6 +3759,8 @@ export namespace F {
   /** In forward: zeros (ones, fillValue) shaped like x, the batch dim included, as torch.zeros_like; x's dtype unless dtype is given. */
   function zerosLike(input: Tensor, options?: FactoryOptions | IntFactoryOptions | DtypeOfFactoryOptions): Tensor;
   /** torch.empty's values are whatever memory held: tsdp's are zeros, the same on every run. */
+  function empty(size: Size, options: ComplexFactoryOptions): ComplexTensor;
+  function empty(...size: [...number[], ComplexFactoryOptions]): ComplexTensor;
   function empty(size: Size, options: IntFactoryOptions): Tensor<Shape, "int32">;
   /** the seq2seq tutorial's torch.empty(B, 1, dtype=torch.long).fill_(SOS_token) */
   function empty(...sizes: [...number[], IntFactoryOptions]): Tensor<Shape, "int32">;

@@ -164,17 +164,51 @@ export class M extends nn.Module {
     ).toBeGreaterThan(10);
   });
 
-  it("refuses a complex result, an in-place change, a complex factory dtype and a view_as_complex of a last dim other than 2", () => {
+  it("FNO's and FEDformer's out_ft: torch.zeros(…, dtype=cfloat), slices written by copy_/fill_/zero_, is_complex", () => {
+    // out_ft = zeros(cfloat); out_ft[:, :, :3] = x_ft[:, :, :3]; irfft(out_ft, n=8): x low-passed to
+    // its first 3 frequencies, y_t = (X_0 + 2·Σ_{k=1,2} Re(X_k e^{2πikt/8})) / 8, written out below
+    const src = `export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 2, 8]>) {
+    const xFt = F.fft.rfft(x);
+    const outFt = F.zeros(x.size(0), 2, 5, { dtype: F.cfloat });
+    outFt.index(":", ":", ":3").copy_(xFt.index(":", ":", ":3"));
+    const low = F.fft.irfft(outFt, { n: 8 });
+    // a real source has imaginary part 0; fill_ and zero_ write both parts
+    const z = F.ones(2, 3, { dtype: F.cfloat }).mul(F.complex(F.full([2, 3], 5), F.full([2, 3], 7)));
+    z.index(0, "1:").copy_(F.tensor([2, 3]));
+    z.index(1, 0).fill_(4);
+    z.index(1, "1:").zero_();
+    const flags = F.tensor([F.isComplex(xFt) ? 1 : 0, F.isComplex(x) ? 1 : 0, xFt.isComplex() ? 1 : 0, x.isComplex() ? 1 : 0]);
+    return [low, F.viewAsReal(z).flatten().unsqueeze(0).expand(x.size(0), 12), flags.unsqueeze(0).expand(x.size(0), 4)];
+  }
+}`;
+    const x = Array.from({ length: 2 * 2 * 8 }, (_, i) => Math.cos(i * 0.71) + 0.1 * i);
+    const [low, z, flags] = run(src, { x: { shape: [2, 2, 8], data: x } });
+    for (let row = 0; row < 4; row++)
+      for (let t = 0; t < 8; t++) {
+        let y = 0;
+        for (let k = 0; k < 3; k++) {
+          // X_k e^{2πikt/8} = Σ_j x_j e^{2πik(t−j)/8}: its real part
+          let re = 0;
+          for (let j = 0; j < 8; j++) re += x[row * 8 + j] * Math.cos((2 * Math.PI * k * (t - j)) / 8);
+          y += (k === 0 ? 1 : 2) * re;
+        }
+        expect(low[row * 8 + t]).toBeCloseTo(y / 8, 10);
+      }
+    expect(z.slice(0, 12)).toEqual([5, 7, 2, 0, 3, 0, 4, 0, 0, 0, 0, 0]);
+    expect(flags.slice(0, 4)).toEqual([1, 0, 1, 0]);
+  });
+
+  it("refuses a complex result, an in-place change, a random complex factory, complex128 and a view_as_complex of a last dim other than 2", () => {
     const model = (body: string) => `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3, 2]>) {\n    ${body}\n  }\n}\n`;
     expect(first(model("return F.viewAsComplex(x);"))).toMatch(/^TSDP4005 \d+: forward returns a complex tensor/);
     expect(first(model("const z = F.viewAsComplex(x);\n    z.mul_(2);\n    return x;"))).toMatch(/^TSDP2001 \d+: mul_: complex tensors are changed out of place/);
-    // a slice write (FNO's out_ft[:, :, :m1, :m2] = …) says how to write it: into the float32 parts
-    expect(first(model("const z = F.viewAsComplex(x);\n    z.index(':', ':1').copy_(z.index(':', '1:'));\n    return x;"))).toMatch(/^TSDP2001 \d+: copy_: complex tensors are not written in place, a slice of one neither .*re\.index\(…\)\.copy_\(v\.real\); im\.index\(…\)\.copy_\(v\.imag\); then F\.complex\(re, im\)/);
     // torch.randn(..., dtype=torch.cfloat): each part N(0, 1/2) ("For complex dtypes, the tensor is i.i.d. sampled
     // from a complex normal distribution with zero mean and unit variance", torch.randn's docs); the message says so
     expect(first(`export class M extends nn.Module {\n  c = new nn.Parameter(F.viewAsReal(F.randn(3, 2, { dtype: (F as any).cfloat })));\n  forward(x: Tensor<[Batch, 3, 2]>) {\n    return x.mul(this.c);\n  }\n}\n`)).toMatch(
-      /^TSDP3001 \d+: F.cfloat is not supported: .*each N\(0, ½\).*new nn.Parameter\(F.randn\(H, N, 2\).mul\(Math.SQRT1_2\)\)/,
+      /^TSDP3004 \d+: F.randn: dtype must be "float32", got complex64 \(F.cfloat\): .*each N\(0, ½\).*new nn.Parameter\(F.randn\(H, N, 2\).mul\(Math.SQRT1_2\)\)/,
     );
+    expect(first(model("return F.viewAsReal(F.zeros(3, 2, { dtype: (F as any).cdouble }));"))).toMatch(/^TSDP3001 \d+: F.cdouble is not supported: .*write F.cfloat/);
     expect(first(model("return F.viewAsReal(F.viewAsComplex(x.view(-1, 2, 3)));"))).toMatch(/^TSDP4001 \d+: F.viewAsComplex takes a tensor whose last dim is 2 .* got \[Batch, 2, 3\]/);
   });
 });

@@ -110,6 +110,11 @@ describe("switch", () => {
     expect(first(model(FC, loop))).toMatch(/^TSDP2007 8: this comparison depends on the batch size, which is known only at run time: a loop over the batch's samples is one op over the batch dim — t\[i\]\.indexAdd_\(0, idx\[i\], v\[i\]\) for each i is t\.scatterAdd_\(1, idx, v\)/);
     expect(first(model(FC, "let i = 0;\n    while (i < x.size(0)) i++;\n    return x;"))).toMatch(/a loop over the batch's samples is one op/);
     expect(first(model(FC, "const big = x.size(0) > 4;\n    return big ? x : this.fc(x);"))).toMatch(/^TSDP2007 6: this comparison depends on the batch size, which is known only at run time$/);
+    expect(first(model(FC, "return x.size(0) === 3 ? x : this.fc(x);"))).toMatch(/^TSDP2007 6: this comparison depends on the batch size/);
+  });
+  it("the batch size compared with null, a string or an array is known: it is a number (QANet's [x if x != None else -1 for x in logits.size()])", () => {
+    const shapes = "const shapes = [...x.size()].map((d) => (d !== null ? d : -1));\n    const odd = x.size(0) == (undefined as any) || x.size(0) === ('2' as any);\n    return odd ? x : x.view(shapes[0], 2, 2).sum(1);";
+    expect(output(model("", shapes))).toEqual([2.5, -0.75, -0.75, 4.5]);
   });
 });
 

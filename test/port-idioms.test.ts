@@ -1266,7 +1266,12 @@ describe("a constructor tensor's numbers: tolist and item", () => {
     const src = model("const t = this.t.typeAs(x);\n    const n = Math.round(t[1].sub(t[0]).item() / 0.25);\n    return x.mul(n);", "x: Tensor<[Batch, 1]>", "t = F.tensor([0, 1]).float();");
     expect(outputs(src, { x: nd([1, 1], [1.5]) })[0]).toEqual([6]);
     // a value that depends on the input stays a 0-dim tensor: a JavaScript operator on it is refused
-    expect(first(model("return x.mul(x.sum().item() / 2);", "x: Tensor<[Batch, 1]>"))).toMatch(/^TSDP2006 6: '\/' on a tensor/);
+    expect(first(model("return x.mul(x.sum().item() / 2);", "x: Tensor<[Batch, 1]>"))).toMatch(/^TSDP2006 6: '\/' on a tensor and a number: .*its value exists only when the model runs, so no size, count or branch can depend on it/);
+    // TimesNet's period from a topk of the data's spectrum, as a size: the same reason, at the operator
+    const period = "const [, top] = F.topk(F.fft.rfft(x, { dim: 1 }).abs().mean(0).mean(-1), 2);\n    const period = F.floorDivide(F.tensor(8), top)[0];\n    return 8 % period !== 0 ? x : x.mul(2);";
+    expect(first(model(period, "x: Tensor<[Batch, 8, 3]>"))).toMatch(/^TSDP2006 8: '%' on a tensor and a number: .*TimesNet's periods\), its value exists only when the model runs/);
+    // and its top_list.detach().cpu().numpy(), at the .cpu()
+    expect(first(model("const [, top] = F.topk(x.mean(0).mean(-1), 2);\n    const p = (top.detach().cpu() as any).numpy();\n    return x;", "x: Tensor<[Batch, 8, 3]>"))).toMatch(/^TSDP3004 7: cpu: .*TimesNet's top_list\.detach\(\)\.cpu\(\)\.numpy\(\) periods\): it exists only when the model runs/);
   });
 });
 
@@ -1748,5 +1753,46 @@ describe("torch's out= keyword (PyG DimeNet's torch.arange(1, n + 1, out=self.fr
     expect(first(model("return F.cat([x, x], { dim: 1, out: F.zeros([x.size(0), 4]) });", "x: Tensor<[Batch, 4]>"))).toMatch(
       /^TSDP4001 \d+: F\.cat: out= is \[Batch, 4\] and the result \[Batch, 8\]; PyTorch would resize out to it: assign the result instead/,
     );
+  });
+});
+
+describe("GCN ports' sparse products (sparse.ts)", () => {
+  it("torch.sparse.mm and torch.spmm of a dense adjacency buffer are its mm; to_dense and coalesce are the tensor, is_sparse false; a sparse constructor is refused with the dense form", () => {
+    // LightGCN's normalized adjacency built densely: a mask write of the inf degrees, then D^-1/2 A D^-1/2
+    const fields = `declare g: Tensor;
+  constructor() {
+    super();
+    const adj = F.tensor([[0, 1, 1], [1, 0, 0], [1, 0, 0]], { dtype: F.float32 });
+    adj.index(2, 0).fill_(0);
+    adj.index(0, 2).fill_(0);
+    const dInv = adj.sum(1).pow(-0.5);
+    dInv[F.isinf(dInv) as any] = 0;
+    this.registerBuffer("g", dInv.index(":", null).mul(adj).mul(dInv.index(null, ":")).coalesce());
+  }`;
+    const body = "const e = x.t();\n    const a = F.sparse.mm(this.g, e);\n    const b = F.spmm(this.g.toDense(), e);\n    return F.cat([a.t(), b.t(), x.mul(this.g.isSparse ? 0 : 1)], 1);";
+    const [out] = outputs(model(body, "x: Tensor<[Batch, 3]>", fields), { x: nd([3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]) });
+    // g = [[0, 1, 0], [1, 0, 0], [0, 0, 0]] (node 2 isolated, its degree 0 → d^-1/2 zeroed): g·xᵀ swaps nodes 0 and 1 and zeroes node 2
+    expect(out).toEqual([2, 1, 0, 2, 1, 0, 1, 2, 3, 5, 4, 0, 5, 4, 0, 4, 5, 6, 8, 7, 0, 8, 7, 0, 7, 8, 9]);
+    expect(first(model("return x.add(F.sparseCooTensor(F.tensor([[0], [1]]), F.tensor([1.0]), [3, 3]).toDense().sum(0));", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3001 6: F\.sparseCooTensor is not supported: tsdp's tensors are dense: build the matrix densely .*indexPut_\(\[rows, cols\], values, true\)/);
+  });
+});
+
+describe("GRU4Rec's reset_parameters: nn.init's private _no_grad_* helpers and p.set_(…) of the initialized parameter", () => {
+  const src = (body: string) =>
+    model("const [e, o] = F.cat([x, x.mul(2)]).split(x.shape[0], 0);\n    return this.g(e, o).add(this.emb(x.long().clamp(0, 3)).sum(1));", "x: Tensor<[Batch, 2]>", `g = new nn.GRUCell(2, 2);\n  emb = new nn.Embedding(4, 1);\n  constructor() {\n    super();\n    ${body}\n  }`, `function initParameterMatrix(t: Tensor, s0 = 1, s1 = 1) {\n  const sigma = Math.sqrt(6.0 / (t.size(0) / s0 + t.size(1) / s1));\n  return nn.init._no_grad_uniform_(t, -sigma, sigma);\n}\n`);
+  it("set_ of the tensor its initializer returned keeps that draw; of a constructor tensor, its values; _no_grad_normal_, _fill_ and _zero_ are normal_, constant_ and zeros_", () => {
+    const { init } = declared(src("F.noGrad(() => {\n      this.g.weight_ih.set_(initParameterMatrix(this.g.weight_ih, 3));\n      this.g.weight_hh.set_(F.ones(6, 2).mul(0.5));\n      nn.init._no_grad_normal_(this.g.bias_ih, 1, 0.25);\n      nn.init._no_grad_fill_(this.g.bias_hh, 3);\n      nn.init._no_grad_zero_(this.emb.weight);\n    });"));
+    expect(init.get("g.weight_ih")).toEqual({ kind: "uniform", bound: Math.sqrt(6 / (6 / 3 + 2)) });
+    expect(init.get("g.weight_hh")).toMatchObject({ kind: "constant", value: 0.5 });
+    expect(init.get("g.bias_ih")).toMatchObject({ kind: "normal", std: 0.25, mean: 1 });
+    expect(init.get("g.bias_hh")).toMatchObject({ kind: "constant", value: 3 });
+    expect(init.get("emb.weight")).toMatchObject({ kind: "constant", value: 0 });
+  });
+  it("refuses set_ of another parameter (weight tying) or of another shape, and a slice at the batch size says to split", () => {
+    expect(first(src("this.g.weight_ih.set_(this.g.weight_hh);"))).toMatch(/^TSDP2001 \d+: .*set_ of another parameter makes the two share storage, which is weight tying/);
+    expect(first(src("this.g.weight_ih.set_(F.ones(2, 2));"))).toMatch(/^TSDP4001 \d+: .*set_ would give the parameter the source's shape \[2, 2\] in place of \[6, 2\]/);
+    const sliced = model("const b = x.shape[0];\n    const xy = F.cat([x, x]);\n    return xy.index(`:${b}`);", "x: Tensor<[Batch, 2]>");
+    expect(first(sliced)).toMatch(/^TSDP2003 8: cannot put the batch size in a string.*is taken apart by x\.split\(b, 0\)/);
+    expect(first(model("const b = x.shape[0];\n    return F.cat([x, x]).narrow(0, 0, b);", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 7: narrow: length cannot depend on the batch size .*x\.split\(b, 0\)/);
   });
 });

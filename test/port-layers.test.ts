@@ -325,3 +325,37 @@ describe("F.interpolate's area mode", () => {
     expect(first(model("return F.interpolate(x, { size: [2, 2], mode: 'area', alignCorners: true }).flatten(1);", "x: Tensor<[Batch, 1, 4, 4]>"))).toMatch(/alignCorners can only be set with modes "linear", "bilinear", "bicubic" and "trilinear" \(PyTorch refuses it for "area" too\)/);
   });
 });
+
+describe("an RNN layer's weight names (RNNBase's _all_weights, _flat_weights_names, all_weights)", () => {
+  it("group the parameters per layer and direction; DeepAR's forget-gate init through them sets bias[H:2H] to 1", () => {
+    const fields = `lstm = new nn.LSTM(2, 3, { numLayers: 2, bidirectional: true, batchFirst: true });
+  gru = new nn.GRU(2, 3, { bias: false });
+  names: string[][];
+  flat: string[];
+  constructor() {
+    super();
+    for (const names of this.lstm._all_weights)
+      for (const name of names.filter((n: string) => n.includes("bias"))) {
+        const bias = (this.lstm as any)[name];
+        const n = bias.size(0);
+        bias.data.index(\`\${Math.floor(n / 4)}:\${Math.floor(n / 2)}\`).fill_(1.0);
+      }
+    this.names = this.lstm._all_weights;
+    this.flat = this.gru._flat_weights_names;
+    for (const [w] of this.gru.all_weights) nn.init.zeros_(w);
+  }`;
+    const src = model("const [y] = this.lstm(x);\n    return y.sum(2).mul(this.names.length + this.flat.length);", "x: Tensor<[Batch, 4, 2]>", fields);
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 0);
+    expect(graph.params.filter((p) => (p.attrs.name as string).startsWith("lstm.")).length).toBe(16);
+    for (const name of ["bias_ih_l0", "bias_hh_l0", "bias_ih_l1_reverse", "bias_hh_l1_reverse"]) {
+      const b = Array.from(state.params.get(`lstm.${name}`)!.data);
+      expect(b.slice(3, 6)).toEqual([1, 1, 1]);
+      expect(b.slice(0, 3).every((v) => v !== 1 && Math.abs(v) <= 1 / Math.sqrt(3))).toBe(true);
+    }
+    expect(Array.from(state.params.get("gru.weight_ih_l0")!.data).every((v) => v === 0)).toBe(true);
+    // the names as PyTorch lists them: 4 groups of 4 for the LSTM, one flat list of 2 for the bias-less GRU (a factor 6 in forward)
+    const named = lowerSource(model("return x.mul(this.names[3].indexOf('bias_hh_l1_reverse') + this.flat.indexOf('weight_hh_l0') * 10 + this.names.length * 100);", "x: Tensor<[Batch, 1]>", fields.replace("const [y] = this.lstm(x);", "")));
+    expect(Array.from(runReference(named.graph, { x: nd([1, 1], [1]) }, initState(named.graph, 0)).outputs[0].data)).toEqual([413]);
+  });
+});

@@ -946,6 +946,14 @@ describe("movement spellings, F.pixelShuffle, gumbel softmax, and parameters' si
     expect(first(model("return x.add(F.LongTensor([1.5, 2, 3]));", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3004 5: F\.LongTensor: dtype int64 takes integers/);
   });
 
+  it("of a random draw made in the constructor (QANet's from_pretrained(torch.Tensor(char_mat))): torch.Tensor, as_tensor and torch.tensor give that draw", () => {
+    const { graph } = lowerSource(
+      model("return x.matmul(this.a).add(x.matmul(this.b)).add(this.e(x.long()).sum(1));", "x: Tensor<[Batch, 3]>", "a = new nn.Parameter(F.Tensor(F.randn(3, 2).mul(0.5)));\n  b = new nn.Parameter(F.tensor(F.rand(3, 2)));\n  e = nn.Embedding.fromPretrained(F.asTensor(F.randn(4, 2)), { freeze: false });"),
+    );
+    expect(graph.params.map((p) => [p.attrs.name, p.attrs.init])).toEqual([["a", { kind: "normal", std: 0.5 }], ["b", { kind: "uniform", bound: 0.5, center: 0.5 }], ["e.weight", { kind: "normal", std: 1 }]]);
+    expect(first(model("return x.add(this.t);", "x: Tensor<[Batch, 3]>", "t = F.LongTensor(F.randn(3));"))).toMatch(/^TSDP3004 \d+: F\.LongTensor: a random draw .* cannot convert them to int64/);
+  });
+
   it("F.Tensor (torch.Tensor(n, m), a tensor with no values set) is F.empty's (zeros); torch.Tensor([...]) its values as float32 (test/port-idioms.test.ts)", () => {
     expect(outputs("return x.add(F.Tensor(6)).add(F.Tensor([1, 2, 3, 4, 5, 6]));", "x: Tensor<[Batch, 6]>", { x: nd([1, 6], [1, 1, 1, 1, 1, 1]) })[0]).toEqual([2, 3, 4, 5, 6, 7]);
   });

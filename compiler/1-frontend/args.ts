@@ -325,7 +325,7 @@ function shown(v: Value): string {
  */
 const BOUNDS = new Set(["start", "end", "length"]);
 export const BATCH_BOUND =
-  "each device runs its own share of the batch, so a bound from the batch size counts samples a replica does not hold, and where the batch is folded with another dim into one ([k·Batch] rows) it cuts across samples; take whole samples instead: view that dim as [Batch, k] and index the k dim (TimeSformer's x[:B, 0] takes B of its (b t) rows, whose class tokens are all the same value: each sample's own, x.view(B, T, n, m).index(\":\", 0, 0), is that value)";
+  "each device runs its own share of the batch, so a bound from the batch size is not one number on every device: a dim made of whole batches (torch.cat([X, Y]) along the batch) is taken apart by x.split(b, 0) (GRU4Rec's EXY[:split], EXY[split:] with split = X.shape[0]: const [E, O] = EXY.split(split, 0)); where the batch is folded with another dim into one ([k·Batch] rows) a bound cuts across samples; take whole samples instead: view that dim as [Batch, k] and index the k dim (TimeSformer's x[:B, 0] takes B of its (b t) rows, whose class tokens are all the same value: each sample's own, x.view(B, T, n, m).index(\":\", 0, 0), is that value)";
 
 const BATCH_GROUPS =
   " (the batch is split across devices, so it cannot be folded into the channels): a per-sample weight, as StyleGAN2's modulated conv, is the shared weight applied to the batch — scale the input by the per-sample factor before the conv and the output after it (rosinality's ModulatedConv2d with fused=False)";
@@ -337,6 +337,18 @@ const BATCH_GROUPS =
  */
 export const FLOAT64_HINT =
   ": tsdp's tensors are float32 (int32 for indices), and a constructor's tensor math is done in float64 anyway and rounded once to float32 where it becomes state, which is what a schedule computed in float64 and cast with .to(torch.float32) gives (DDPM's betas); leave the float64 out";
+
+/**
+ * Why a slice cannot start or end at the batch size, and what takes such parts: x.split(b, 0) cuts
+ * a dim made of whole batches (a cat along the batch) on each device's share.
+ */
+/**
+ * A complex dtype where only real ones are taken: the complex tensors a factory makes are the
+ * constant ones (zeros, ones, empty: FNO's and FEDformer's out_ft); a random one's parts are drawn
+ * as real tensors (torch.randn's complex normal has each part N(0, ½)).
+ */
+export const COMPLEX64_HINT =
+  ": tsdp's complex tensors (complex64) are made by F.zeros, F.ones and F.empty with dtype F.cfloat (FNO's out_ft), or from float32 parts — F.complex(re, im), F.polar(abs, angle), F.viewAsComplex(x). torch.randn(…, dtype=torch.cfloat) draws the real and imaginary parts each N(0, ½): S4D's nn.Parameter(torch.view_as_real(torch.randn(H, N, dtype=torch.cfloat))) is new nn.Parameter(F.randn(H, N, 2).mul(Math.SQRT1_2)), and F.viewAsComplex(this.C) reads it as complex in forward";
 
 function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   const got = shown(v);
@@ -360,6 +372,7 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
   if (spec.choices) {
     if (typeof v !== "string") badType(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
     if (!spec.choices.includes(v as string)) {
+      if (spec.name === "dtype" && v === "complex64") fail("invalidArgument", `${who}: ${spec.name} must be ${spec.choices.map((c) => `"${c}"`).join(", ")}, got complex64 (F.cfloat)${COMPLEX64_HINT}`, loc);
       if (spec.name === "dtype" && (v === "float64" || v === "double")) fail("invalidArgument", `${who}: ${spec.name} must be ${spec.choices.map((c) => `"${c}"`).join(", ")}, got ${got}${FLOAT64_HINT}`, loc);
       badValue(`one of ${spec.choices.map((c) => `"${c}"`).join(", ")}`);
     }

@@ -1,6 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
-import { arg, bindArgs } from "./args.ts";
+import { arg, bindArgs, opt } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { tensorProperty } from "./tensor-methods.ts";
@@ -73,19 +73,22 @@ export function isComplexMethod(name: string): boolean {
 }
 
 /** `z.name` for a complex tensor z. */
-export function complexProperty(z: ComplexValue, name: string, em: GraphEmitter, site: CallSite): Value {
+export function complexProperty(z: ComplexValue, name: string, em: GraphEmitter, site: CallSite, tensorMethod?: (t: TensorValue, name: string) => Value): Value {
   const who = name;
   const c = ops(em, who, site);
   if (name === "real") return z.re;
   if (name === "imag") return z.im;
   if (name === "dtype") return "complex64";
   if (name === "device") return "cuda";
+  if (name === "isComplex") return new BuiltinFunction(name, (args, s) => (bindArgs(name, [], args, s), true));
   if (name === "shape") return tensorProperty(z.re, "shape", em, site);
   const fn = (f: (args: Value[], s: CallSite) => Value) => new BuiltinFunction(name, f);
   if (SHAPE_QUERIES.has(name)) return tensorProperty(z.re, name, em, site);
+  // through the interpreter where it is given, which records each part's view of its base, so a
+  // write into the view (out_ft[:, :, :modes] = …) reaches the complex tensor it came from
   if (MOVEMENT.has(name))
     return fn((args, s) => {
-      const on = (t: TensorValue) => (tensorProperty(t, name, em, s) as BuiltinFunction).call(args, s);
+      const on = (t: TensorValue) => ((tensorMethod ? tensorMethod(t, name) : tensorProperty(t, name, em, s)) as BuiltinFunction).call(args, s);
       return zipParts(on(z.re), on(z.im), name, s);
     });
   if (LINEAR.has(name))
@@ -116,14 +119,30 @@ export function complexProperty(z: ComplexValue, name: string, em: GraphEmitter,
       if (b.target === "cuda" || b.target === "complex64") return z;
       return fail("invalidArgument", `${name}: a complex tensor stays complex64 on the model's GPU; take .real, .imag or F.viewAsReal(z) for a float32 tensor`, s.loc);
     });
-  // a slice write (FNO's out_ft[:, :, :m1, :m2] = …, as copy_ into a view) has no out-of-place
-  // method of that name: it is written into the float32 parts, which take writes into their views
-  if (name === "copy_" || name === "fill_" || name === "zero_")
-    return fail(
-      "unsupportedSyntax",
-      `${name}: complex tensors are not written in place, a slice of one neither (FNO's out_ft[:, :, :m1, :m2] = …); write into its float32 parts and join them: const re = F.zeros(…), im = F.zeros(…); re.index(…).copy_(v.real); im.index(…).copy_(v.imag); then F.complex(re, im)`,
-      site.loc,
-    );
+  // a slice write (FNO's and FEDformer's out_ft[:, :, :modes] = …, a copy_ into a view of
+  // torch.zeros(…, dtype=torch.cfloat)): written into each float32 part, whose views write into
+  // their bases (views.ts), so the complex tensor the view came from sees it as PyTorch's does
+  if (name === "copy_" || name === "fill_" || name === "zero_") {
+    if (!tensorMethod) return fail("unsupportedSyntax", `${name}: a complex tensor is written in place only in model code`, site.loc);
+    return fn((args, s) => {
+      const call = (t: TensorValue, method: string, rest: Value[]) => void (tensorMethod(t, method) as BuiltinFunction).call(rest, s);
+      if (name === "zero_") {
+        bindArgs(name, [], args, s);
+        call(z.re, "zero_", []);
+        call(z.im, "zero_", []);
+        return z;
+      }
+      const b = bindArgs(name, [arg(name === "copy_" ? "src" : "value", "any"), ...(name === "copy_" ? [opt("nonBlocking", "bool", false)] : [])], args, s);
+      const v = (name === "copy_" ? b.src : b.value) as Value;
+      if (!isOperand(v)) return fail("wrongArgumentType", `${name}: a complex tensor takes a complex or real tensor or a number, got ${describe(v)}`, s.loc);
+      // a real source (or number) is a complex one with imaginary part 0, as PyTorch converts it
+      const [re, im] = partsOf(v);
+      call(z.re, re instanceof TensorValue ? "copy_" : "fill_", [re]);
+      if (im instanceof TensorValue) call(z.im, "copy_", [im]);
+      else call(z.im, "fill_", [im]);
+      return z;
+    });
+  }
   if (name.endsWith("_") && name.length > 1)
     return fail("unsupportedSyntax", `${name}: complex tensors are changed out of place (z = z.${name.slice(0, -1)}(…))`, site.loc);
   return fail("unknownProperty", `complex tensors have no property '${name}' in tsdp (real, imag, abs(), angle(), conj(), exp(), add, sub, mul, div, sum, mean, cumsum, and the movement methods)`, site.loc);
@@ -163,6 +182,8 @@ export function complexFunctions(em: GraphEmitter): [string, BuiltinFunction][] 
       if (formatShape(re.node.shape) !== formatShape(im.node.shape)) fail("shapeMismatch", `${who}: real and imag must have one shape, got ${formatShape(re.node.shape)} and ${formatShape(im.node.shape)}`, site.loc);
       return new ComplexValue(re, im);
     }),
+    // torch.is_complex(x): whether x is a complex tensor (a real one has no complex parts)
+    f("isComplex", (args, site, who) => bindArgs(who, [arg("input", "any")], args, site).input instanceof ComplexValue),
     ...(["real", "imag", "conj", "angle"] as const).map((name) =>
       f(name, (args, site, who) => {
         const z = complexArg(bindArgs(who, [arg("input", "any")], args, site).input, who, site);

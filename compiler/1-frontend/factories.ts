@@ -15,7 +15,7 @@ import { normalInit, uniformInit } from "./initial-values.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { constantValues } from "./known-values.ts";
 import { listsFloatLiteral, writtenAsFloat } from "./float-literals.ts";
-import { BatchNumber, BuiltinFunction, describe, EmptyTensor, isBatchValue, isShape, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BatchNumber, BuiltinFunction, ComplexValue, describe, EmptyTensor, isBatchValue, isShape, LayerParamRef, ParameterRegion, ObjectValue, ParameterValue, Poison, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor factories (torch.zeros, ones, full, randn, arange, linspace, eye) and the triangle masks
 // (torch.tril, triu), with PyTorch's names and argument order. Inside forward a factory is a
@@ -134,7 +134,8 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   const floatOnly = [dtypeOption, ...placement];
   // zeros, ones, full, empty of dtype int32 (torch.long): the fill rounded toward zero; of dtype bool,
   // tsdp's 0/1 mask (a comparison's result, so an attention mask made of it reads as PyTorch's bool one)
-  const fillDtype = [opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64", "bool"] }), ...placement];
+  // of dtype complex64 (F.cfloat), a complex tensor of two such fills, the imaginary part 0 (FNO's out_ft, written into by slices)
+  const fillDtype = [opt("dtype", "string", "float32", { choices: ["float32", "int32", "int64", "bool", "complex64"] }), ...placement];
   // an integer tensor cannot hold NaN or ±∞: PyTorch's fill raises ("cannot be converted to type int
   // without overflow"), where a conversion in the graph would read it as 0 or INT_MAX
   const integerFill = (who: string, value: number, dtype: unknown, site: CallSite) => {
@@ -143,6 +144,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   };
   const filledAs = (who: string, shape: Dim[], value: number, b: Bound, site: CallSite): Value => {
     integerFill(who, value, b.dtype, site);
+    if (b.dtype === "complex64") return new ComplexValue(filled(who, shape, value, site) as TensorValue, filled(who, shape, 0, site) as TensorValue);
     return ofDtype(who, filled(who, shape, value, site) as TensorValue, b, site);
   };
   /** A float32 fill as the dtype asked for: bool a 0/1 mask, int32 (int64) the value rounded toward zero. */
@@ -277,11 +279,23 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
    * as that dtype (torch.Tensor([1, 2]) is float32 where torch.tensor([1, 2]) is int64, as PyTorch's;
    * IQN's torch.FloatTensor([π·i for i in …]), LeViT's torch.LongTensor(idxs)), and a tensor itself in it.
    */
+  /**
+   * A random draw made in the constructor given to torch.tensor / as_tensor / torch.Tensor: the same
+   * draw (its values are made when the model is created, so an integer conversion of them cannot be
+   * known here); as_tensor and torch.Tensor share its storage (the draw itself), torch.tensor copies it.
+   */
+  const drawAs = (t: StaticTensor, dtype: string | null, who: string, site: CallSite, shared: boolean): StaticTensor => {
+    if (dtype !== null && dtype !== "float32")
+      fail("invalidArgument", `${who}: a random draw (F.randn, F.rand, nn.init) in a constructor is float32, its values made when the model is created; ${who} of it cannot convert them to ${dtype}`, site.loc);
+    return shared ? t : new StaticTensor(t.shape, t.init, t.origin);
+  };
   const legacyConstructor = (who: string, dtype: "float32" | "int32" | "int64"): BuiltinFunction => {
     const empty = sized(who, [], (shape, _b, site) => filledAs(who, shape, 0, { dtype } as Bound, site), true);
     return new BuiltinFunction(who, (args, site) => {
       // of a tensor, that tensor in the class's dtype (torch.FloatTensor(t)); a torch.Size (x.size()) is sizes
       if (args.length === 1 && args[0] instanceof TensorValue) return convert(args[0], dtype, who, site, em);
+      // of a random draw (QANet's torch.Tensor(char_mat), the port's table drawn by F.randn): that draw
+      if (args.length === 1 && args[0] instanceof StaticTensor) return drawAs(args[0], dtype, who, site, true);
       if (args.length === 1 && Array.isArray(args[0]) && !isShape(args[0])) {
         const b = bindArgs(who, [arg("data", "any")], args, site);
         return literalTensor(who, b.data, dtype, locOfArg(b, "data", site), site);
@@ -300,6 +314,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         if (b.dtype === "float16" || b.dtype === "bfloat16") refuseHalfLiteral(b.dtype, b.data, locOfArg(b, "dtype", site));
         // torch.tensor(t) of a tensor copies it, cut from autograd (PyTorch's clone().detach(), with a
         // warning): the port of torch.tensor(np_array), whose array a port computes as a tensor (N-BEATS's bases)
+        if (b.data instanceof StaticTensor) return drawAs(b.data, b.dtype, "F.tensor", site, false);
         if (b.data instanceof TensorValue) {
           const copy = em.tensor("detach", [b.data], {}, "F.tensor", site);
           return b.dtype === null ? copy : convert(copy, b.dtype, "F.tensor", site, em);
@@ -313,6 +328,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
       // a tensor is itself, converted when a dtype is given (PyTorch copies only to convert)
       new BuiltinFunction("F.asTensor", (args, site) => {
         const b = bindArgs("F.asTensor", [arg("data", "any"), opt("dtype", "string", null, { nullable: true, choices: LITERAL_DTYPES }), opt("device", "any", null, { nullable: true })], args, site);
+        if (b.data instanceof StaticTensor) return drawAs(b.data, b.dtype, "F.asTensor", site, true);
         if (b.data instanceof TensorValue) return b.dtype === null ? b.data : convert(b.data, b.dtype, "F.asTensor", site, em);
         return literalTensor("F.asTensor", b.data, b.dtype, locOfArg(b, "data", site), site);
       }),
@@ -416,7 +432,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     // The narrower integer types are int32's name here (as int64 is held as int32): the 0/1 masks
     // and small counts older ports make as uint8 (torch.zeros_like(x, dtype=torch.uint8)) are exact
     // in int32; a value past the narrow type's range does not wrap as it would in PyTorch.
-    ...Object.entries({ float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64", uint8: "int32", int8: "int32", int16: "int32", short: "int32", float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool" }),
+    ...Object.entries({ float32: "float32", float: "float32", int32: "int32", int: "int32", int64: "int64", long: "int64", uint8: "int32", int8: "int32", int16: "int32", short: "int32", float64: "float64", double: "float64", float16: "float16", half: "float16", bfloat16: "bfloat16", bool: "bool", cfloat: "complex64", complex64: "complex64" }),
     // torch.finfo(dtype): a float type's limits (Hugging Face's masks fill with finfo(dtype).min)
     [
       "finfo",
@@ -939,6 +955,11 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
       }),
     ],
   ]);
+  // torch.nn.init's private no-grad helpers, which the public initializers call and some ports call
+  // directly (GRU4Rec's init_parameter_matrix: nn.init._no_grad_uniform_(tensor, -sigma, sigma)):
+  // the same initializers under their arguments' names
+  for (const [name, to] of [["_no_grad_uniform_", "uniform_"], ["_no_grad_normal_", "normal_"], ["_no_grad_trunc_normal_", "trunc_normal_"], ["_no_grad_fill_", "constant_"], ["_no_grad_zero_", "zeros_"]])
+    members.set(name, members.get(to)!);
   // PyTorch's names (kaiming_normal_), and the model language's camelCase for them (kaimingNormal_)
   // (a leading underscore, torch's private _calculate_fan_in_and_fan_out, stays: _calculateFanInAndFanOut)
   for (const [name, f] of [...members]) if (/[a-z]_[a-z]/.test(name)) members.set(name.replace(/(?<=[a-z])_([a-z])/g, (_, c: string) => c.toUpperCase()), f);

@@ -20,6 +20,7 @@ import { volumetricFunctions } from "./volumetric.ts";
 import { moreFunctions } from "./more-layers.ts";
 import { functionalBatchNorm } from "./functional-batch-norm.ts";
 import { linalgNamespace } from "./linalg.ts";
+import { sparseFunctions } from "./sparse.ts";
 import { torchQr } from "./matrix-functions.ts";
 import { pairwiseLossFunctions, tripletMarginWithDistance, tripletWithDistanceOptions } from "./pairwise-losses.ts";
 import { ctcLossFunction } from "./ctc-loss.ts";
@@ -703,6 +704,8 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   // torch.polar, view_as_complex, view_as_real, … (LLaMA's rotary embedding)
   for (const [name, f] of complexFunctions(em)) members.set(name, f);
   members.set("fft", fftNamespace(em));
+  // torch.sparse.mm and torch.spmm of a dense adjacency (GCN ports; sparse.ts)
+  for (const [name, f] of sparseFunctions(em)) members.set(name, f);
   // torch.distributions (a policy's Categorical, a VAE's Normal and KL) and torch.multinomial
   members.set("distributions", distributionsNamespace(em));
   members.set("multinomial", multinomialFunction(em));

@@ -6,7 +6,7 @@ import { factoryMembers, initialValue } from "./factories.ts";
 import { normalInit, uniformInit } from "./initial-values.ts";
 import { describeHandle, regionMethod, type ParameterHandle } from "./parameter-regions.ts";
 import { convert } from "./tensor-spellings.ts";
-import { BuiltinFunction, LayerParamRef, ObjectValue, ParameterRegion, ParameterValue, RecomputedParamRef, TensorValue, type CallSite } from "./values.ts";
+import { BuiltinFunction, LayerParamRef, ObjectValue, ParameterRegion, ParameterValue, RecomputedParamRef, StaticTensor, TensorValue, type CallSite } from "./values.ts";
 
 // A parameter's initial value set through the parameter itself, in a constructor, as PyTorch's
 // ports write it: `self.fc.weight.data.normal_(0, 0.02)` (DCGAN, GPT-2), `p.data.zero_()`,
@@ -77,6 +77,22 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
     case "fill_":
       // "number" arguments are finite: fill_(Infinity) is refused where it is bound
       return rewrite([arg("value", "number")], (b) => ({ kind: "constant", value: b.value }));
+    // p.set_(t) makes p take t's storage: of p itself (GRU4Rec's weight.set_(init_parameter_matrix(weight)),
+    // whose initializer returns the tensor it filled) nothing changes; of a constructor tensor of p's
+    // shape, p's values are t's, as copy_; another parameter's storage would tie the two (refused)
+    case "set_":
+      return new BuiltinFunction(who, (args, s) => {
+        const b = bindArgs(who, [arg("source", "any")], args, s);
+        const src = b.source;
+        const same = src === p || (src instanceof LayerParamRef && p instanceof LayerParamRef && src.module === p.module && src.local === p.local);
+        if (same) return p;
+        if (src instanceof LayerParamRef || src instanceof ParameterValue || src instanceof ParameterRegion)
+          return fail("unsupportedSyntax", `${who}: set_ of another parameter makes the two share storage, which is weight tying: assign the parameter itself (this.b.weight = this.a.weight), or copy_ its values`, locOfArg(b, "source", s));
+        const shape = src instanceof TensorValue ? src.node.shape : src instanceof StaticTensor ? src.shape : undefined;
+        if (shape && shape.join(",") !== p.shape.join(","))
+          return fail("shapeMismatch", `${who}: set_ would give the parameter the source's shape [${shape.join(", ")}] in place of [${p.shape.join(", ")}]; a parameter keeps its shape in tsdp`, locOfArg(b, "source", s));
+        return (parameterInitProperty(p, "copy_", em) as BuiltinFunction).call([src], s);
+      });
     case "copy_":
       return rewrite([arg("src", "any")], (b, s) => {
         if (b.src instanceof LayerParamRef || b.src instanceof ParameterValue || b.src instanceof ParameterRegion) return copiedParameter(p, b.src, em, who, locOfArg(b, "src", s));

@@ -26,9 +26,9 @@ export const REFUSED_TENSOR_METHODS: Readonly<Record<string, string>> = {
     "masked_scatter takes the source's elements in order over the whole batch wherever the mask is set, so where each lands depends on the masks of the samples before it (and on another device under data parallelism); place the source per sample instead: F.where(mask, placed, x) with placed gathered from the source at mask.cumsum(dim) − 1 along the sample's own dim",
 };
 
-/** A complex dtype for a factory (S4D's `torch.randn(H, N // 2, dtype=torch.cfloat)`): complex tensors are built from real parts. */
-const complexDtype =
-  "tsdp's complex tensors (complex64) are built from float32 parts — F.complex(re, im), F.polar(abs, angle), F.viewAsComplex(x) — not made by a factory's dtype. torch.randn(…, dtype=torch.cfloat) draws the real and imaginary parts each N(0, ½): S4D's nn.Parameter(torch.view_as_real(torch.randn(H, N, dtype=torch.cfloat))) is new nn.Parameter(F.randn(H, N, 2).mul(Math.SQRT1_2)), and F.viewAsComplex(this.C) reads it as complex in forward";
+/** A double-precision complex dtype: tsdp's complex tensors are complex64, two float32 parts (complex.ts). */
+const complex128 =
+  "tsdp's complex tensors are complex64 (two float32 parts): F.zeros(…, { dtype: F.cfloat }), F.complex(re, im), F.polar(abs, angle), F.viewAsComplex(x); write F.cfloat";
 
 /** torch.optim's optimizers that tsdp's generated update implements (harness optimizer_update_kernel). */
 const OPTIMIZERS = "optim.SGD, Adam, AdamW, RMSprop, Adagrad, Adamax, Adadelta, NAdam and RAdam";
@@ -50,7 +50,7 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "optim.ASGD": notAnOptimizer("averaged SGD is not implemented"),
   "optim.Rprop": notAnOptimizer("Rprop is not implemented"),
   "optim.Adafactor": notAnOptimizer("Adafactor is not implemented"),
-  ...Object.fromEntries(["F.cfloat", "F.complex64", "F.cdouble", "F.complex128"].map((name) => [name, complexDtype])),
+  ...Object.fromEntries(["F.cdouble", "F.complex128"].map((name) => [name, complex128])),
   "nn.SyncBatchNorm": "statistics across the replicas in the middle of forward are not computed; nn.BatchNorm2d normalizes each replica's share of the batch, as DistributedDataParallel does without SyncBatchNorm",
   "nn.LazyLinear": lazy("Linear"),
   "nn.LazyConv1d": lazy("Conv1d"),

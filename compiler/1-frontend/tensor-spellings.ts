@@ -173,6 +173,11 @@ export const spellingMethods: Record<string, Method> = {
     if (typeof target !== "string") fail("wrongArgumentType", `to expects a dtype ("float32", "int32"), a tensor or x.device, got ${describe(target)}`, site.loc);
     return convert(x, target, "to", site, em);
   },
+  // the sparse layout's conversions (LightGCN's Graph.coalesce(), pygcn's adj.to_dense()): tsdp's tensors are dense, so each is the tensor itself (sparse.ts)
+  toDense: (x, args, site) => (bindArgs("toDense", [], args, site), x),
+  coalesce: (x, args, site) => (bindArgs("coalesce", [], args, site), x),
+  // x.is_complex(), torch.is_complex(x) (FEDformer's compl_mul1d): a tensor is real; a complex one answers in complex.ts
+  isComplex: (_x, args, site) => (bindArgs("isComplex", [], args, site), false),
   // x.cuda(): every tensor is on the model's GPU already
   cuda: (x, args, site) => (bindArgs("cuda", [opt("device", "any", null, { nullable: true }), opt("nonBlocking", "bool", false)], args, site), x),
   // x.cpu(): a constant the constructor computed (RetNet's gammas: (1 − exp(…)).detach().cpu().tolist())
@@ -180,7 +185,8 @@ export const spellingMethods: Record<string, Method> = {
   cpu: (x, args, site, em) => {
     bindArgs("cpu", [], args, site);
     if (em.constants.owns(x.node)) return x;
-    return fail("invalidArgument", `cpu: a model's tensors stay on its GPU; move results to the host by returning them from forward (drop .cpu())`, site.loc);
+    // TimesNet's top_list.detach().cpu().numpy(): the values are wanted as host numbers in forward, which they cannot be
+    return fail("invalidArgument", `cpu: a model's tensors stay on its GPU; move results to the host by returning them from forward (drop .cpu()). A value forward computes does not become host numbers during forward (TimesNet's top_list.detach().cpu().numpy() periods): it exists only when the model runs, so no size, count or branch can depend on it; keep it a tensor, and take sizes from constants or x.size()`, site.loc);
   },
   // x.type(dtype): a conversion; x.type(): PyTorch's type name of a CUDA tensor
   type: (x, args, site, em) => {
@@ -240,6 +246,8 @@ export function spellingProperty(x: TensorValue, name: string, site: CallSite, e
   }
   if (name === "dtype") return torchDtypeOf(x);
   // PyTorch's x.ndim, the number of dims (x.dim())
+  // PyTorch's x.is_sparse (a property): tsdp's tensors are dense (sparse.ts)
+  if (name === "isSparse" || name === "is_sparse") return false;
   if (name === "ndim") return rank;  if (name === "device") return DEVICE;
   // PyTorch's x.data: the same values outside autograd (a parameter read without its gradient)
   if (name === "data") return em.constants.owns(x.node) ? x : em.tensor("detach", [x], {}, "data", site);

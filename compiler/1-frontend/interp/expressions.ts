@@ -438,6 +438,11 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
         }
         return fail("tensorOperator", `'${symbol}' compares a tensor with a number, but a tensor's values exist only when the compiled model runs (x.item() in forward is still a 0-dim tensor), so JavaScript cannot compare or branch on them: x.${COMPARE_METHOD[op]}(v) is the elementwise comparison, and F.where(cond, a, b) selects by it`, locOf(e));
       }
+      // a one-element tensor beside a number is most often a port's Python number read from data
+      // (TimesNet's period_list[i] of a topk, t.item(), int(t)): say why that cannot be one
+      const tensor = (l instanceof TensorValue ? l : r) as TensorValue;
+      if ((typeof l === "number" || typeof r === "number") && tensor.node.shape.length <= 1 && tensor.node.shape.every((d) => d === 1))
+        return fail("tensorOperator", `'${symbol}' on a tensor and a number: for tensor arithmetic write the method (x.add(y), x.remainder(y), x.floorDivide(y)); where the tensor stands for a Python number (x.item() of a value forward computes, int(t), an element of a topk's indices such as TimesNet's periods), its value exists only when the model runs, so no size, count or branch can depend on it: tsdp's shapes are fixed when the model compiles — use a number known then (a constant, a size from x.size())`, locOf(e));
       return fail("tensorOperator", `'${symbol}' on a tensor`, locOf(e));
     }
     switch (op) {
@@ -488,6 +493,10 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
     if (l instanceof ModeFlag) l = this.truthy(l, e);
     if (r instanceof ModeFlag) r = this.truthy(r, e);
     if (isBatchValue(l) || isBatchValue(r)) {
+      // the batch size is a number whatever its value: never null, a string or an array (QANet's
+      // `[x if x != None else -1 for x in logits.size()]`), so such a comparison is known
+      const other = isBatchValue(l) ? r : l;
+      if (!isBatchValue(other) && typeof other !== "number") return false;
       const known = isLoopCondition(e) ? undefined : batchComparison(SyntaxKind.EqualsEqualsEqualsToken, affineOf(l), affineOf(r));
       if (known !== undefined) return known;
       return fail("dataDependentControlFlow", "this comparison depends on the batch size, which is known only at run time", locOf(e));

@@ -153,7 +153,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
     if (obj instanceof StaticTensor) return randomDrawProperty(obj, name, site);
     if (obj instanceof EmptyTensor) return emptyTensorProperty(obj, name, site);
-    if (obj instanceof ComplexValue) return complexProperty(obj, name, this.em, site);
+    if (obj instanceof ComplexValue) return complexProperty(obj, name, this.em, site, (t, method) => this.getProperty(t, method, site));
     if (obj instanceof DistributionValue) return distributionProperty(obj, name, this.em, site);
     // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
     // a parameter's size in a constructor (sum(p.numel() for p in self.parameters()), p.dim() ≥ 2 in an init loop)
@@ -473,6 +473,16 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // record (1Konny's beta-VAE: `for block in self._modules: for m in self._modules[block]: kaiming_init(m)`)
     // and through the dict's views (LeViT's `l, bn = self._modules.values()`); a copy, as named_children's
     if (name === "_modules") return childrenDict(namedChildren(m));
+    // an RNN layer's parameter names as PyTorch's RNNBase keeps them: _flat_weights_names in order,
+    // _all_weights grouped per layer and direction (DeepAR's forget-gate init: for names in
+    // lstm._all_weights: for name in filter(lambda n: "bias" in n, names): getattr(lstm, name)…),
+    // all_weights the parameters themselves, grouped alike
+    const groups = m.isLayer ? recurrentWeightGroups(m.params.map((d) => d.local)) : undefined;
+    if (groups && (name === "_flat_weights_names" || name === "_all_weights" || name === "all_weights" || name === "allWeights")) {
+      if (name === "_flat_weights_names") return groups.flat();
+      if (name === "_all_weights") return groups.map((g) => [...g]);
+      return groups.map((g) => g.map((local) => this.getProperty(m, local, site)));
+    }
     // a built-in layer's reset_parameters(), after the class's own methods (a subclass may override it)
     const reset = layerResetMethod(m, name, (who, s) => this.requireConstructPhase(who, s));
     if (reset) return reset;
@@ -1096,4 +1106,20 @@ function childrenDict(children: readonly (readonly [string, Value])[]): ObjectVa
     new Map(children),
     new Map([view("keys", () => children.map(([key]) => key)), view("values", () => children.map(([, child]) => child)), view("items", pairs), view("entries", pairs)]),
   );
+}
+
+/**
+ * An RNN layer's parameter names (weight_ih_l0, …, bias_hh_l1_reverse) grouped per layer and
+ * direction in their order, as RNNBase's _all_weights; undefined for a layer whose names are not
+ * all of that form.
+ */
+function recurrentWeightGroups(locals: readonly string[]): string[][] | undefined {
+  if (locals.length === 0) return undefined;
+  const groups = new Map<string, string[]>();
+  for (const local of locals) {
+    const key = /^(?:weight|bias)_(?:ih|hh|hr)_(l\d+(?:_reverse)?)$/.exec(local)?.[1];
+    if (key === undefined) return undefined;
+    groups.set(key, [...(groups.get(key) ?? []), local]);
+  }
+  return [...groups.values()];
 }
