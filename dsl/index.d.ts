@@ -3016,6 +3016,14 @@ export namespace F {
   /** torch.heaviside: 0 below 0, values at 0, 1 above (no gradient). */
   function heaviside(input: Tensor, values: Tensor | number): Tensor;
   function heaviside(input: Tensor, options: { values: Tensor | number }): Tensor;
+  /**
+   * torch.fake_quantize_per_tensor_affine (quantization-aware training): (clamp(round(x / scale) +
+   * zeroPoint, quantMin, quantMax) − zeroPoint) · scale; the gradient passes where the value was not
+   * clamped (straight-through), none reaches scale or zeroPoint. Both a number or a one-element tensor.
+   */
+  function fakeQuantizePerTensorAffine(input: Tensor, scale: number | Tensor, zeroPoint: number | Tensor, quantMin: number, quantMax: number): Tensor;
+  /** torch.fake_quantize_per_channel_affine: the same with one scale and zero point per index of `axis` (1-D tensors). */
+  function fakeQuantizePerChannelAffine(input: Tensor, scale: Tensor, zeroPoint: Tensor, axis: number, quantMin: number, quantMax: number): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   /** dtype: the input converted first (DETR's not_mask.cumsum(1, dtype=torch.float32)) */
   function cumsum(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
