@@ -1183,6 +1183,8 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's _conv_forward(input, weight, bias): this layer's convolution (stride, padding, dilation, groups) with the weight and bias given — what subclasses that quantize or standardize the weight call. */
+    _conv_forward(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
     // Every split of PyTorch's arguments into leading positionals and trailing keywords, in as few
     // signatures as cover them: few overloads match a wrong call's argument count, so tsc's error
     // names each (past three it names only the last), and the full positional form comes last.
@@ -1654,6 +1656,8 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's _conv_forward(input, weight, bias): this layer's convolution (stride, padding, dilation, groups) with the weight and bias given — what subclasses that quantize or standardize the weight call. */
+    _conv_forward(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
     constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
     constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
@@ -1766,6 +1770,8 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's _conv_forward(input, weight, bias): this layer's convolution (stride, padding, dilation, groups) with the weight and bias given — what subclasses that quantize or standardize the weight call. */
+    _conv_forward(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
     // the splits of PyTorch's arguments in as few signatures as cover them (see Conv2d)
     /** kernel_size (and in/out_channels) as keywords too, PyTorch's nn.Conv1d(3, 8, kernel_size=3) */
     constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Conv1dOptions);

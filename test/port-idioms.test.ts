@@ -1631,3 +1631,51 @@ describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-ru
     expect(first(model("return this.b(this.a(x));", "x: Tensor<[Batch, 3]>", tied))).toMatch(/^TSDP2011 \d+: nn.Linear.resetParameters: its 'weight' is tied to another module's parameter; initialize the shared parameter where it is declared/);
   });
 });
+
+describe("quantization wrappers that rebuild a layer (lsq-net's QuanConv2d, quan/func.py)", () => {
+  it("new nn.Parameter(m.weight.detach()) starts with m.weight's values: its law when m is a temporary, its numbers when m is registered too", () => {
+    // before: refused, "nn.Parameter takes a tensor made in the constructor …, got the parameter nn.Conv2d.weight"
+    const wrapped = `${header}class QuanConv2d extends nn.Conv2d {
+  constructor(m: nn.Conv2d) {
+    super(m.in_channels, m.out_channels, m.kernel_size, { padding: m.padding, bias: m.bias !== null });
+    this.weight = new nn.Parameter(m.weight.detach());
+    if (m.bias !== null) this.bias = new nn.Parameter(m.bias.detach());
+  }
+}
+export class M extends nn.Module {
+  plain = new nn.Conv2d(2, 3, 3);
+  q = new QuanConv2d(new nn.Conv2d(2, 3, 3));
+  w = new nn.Parameter(this.plain.weight.data);
+  forward(x: Tensor<[Batch, 2, 5, 5]>) { return this.q(x).add(this.plain(x)).add(this.w.sum()); }
+}
+`;
+    const { init, params, graph } = declared(wrapped);
+    // a module's own parameters before its children's, as named_parameters()
+    expect(params).toEqual(["w", "plain.weight", "plain.bias", "q.weight", "q.bias"]);
+    // the layer's default, U(±1/√fan_in) with fan_in = 2·3·3
+    expect(init.get("q.weight")).toMatchObject({ kind: "uniform", bound: 1 / Math.sqrt(18) });
+    expect(init.get("q.bias")).toMatchObject({ kind: "uniform", bound: 1 / Math.sqrt(18) });
+    const state = initState(graph, 3);
+    const value = (n: string) => Array.from(state.params.get(n)!.data);
+    expect(value("w")).toEqual(value("plain.weight"));
+    expect(value("q.weight")).not.toEqual(value("plain.weight"));
+  });
+  it("a convolution's _conv_forward(input, weight, bias) is its convolution with that weight and bias (stride, padding and its mode, dilation, groups)", () => {
+    const src = (call: string) => `${header}class QConv extends nn.Conv2d {
+  forward(x: Tensor) { return ${call}; }
+}
+export class M extends nn.Module {
+  conv = new QConv(4, 6, 3, { stride: 2, padding: 2, dilation: 2, groups: 2, paddingMode: "reflect" });
+  forward(x: Tensor<[Batch, 4, 7, 7]>) { return this.conv(x); }
+}
+`;
+    const x = { x: nd([2, 4, 7, 7], Array.from({ length: 2 * 4 * 49 }, (_, i) => Math.sin(i * 0.37))) };
+    const viaMethod = outputs(src("this._conv_forward(x, this.weight.round().add(this.weight.sign()), this.bias)"), x)[0];
+    const written = outputs(src("F.conv2d(F.pad(x, [2, 2, 2, 2], { mode: 'reflect' }), this.weight.round().add(this.weight.sign()), this.bias, { stride: 2, dilation: 2, groups: 2 })"), x)[0];
+    expect(viaMethod.length).toBe(2 * 6 * 4 * 4);
+    expect(viaMethod).toEqual(written);
+    const noBias = outputs(src("this._conv_forward(x, this.weight, null)"), x)[0];
+    const plain = outputs(src("F.conv2d(F.pad(x, [2, 2, 2, 2], { mode: 'reflect' }), this.weight, null, { stride: 2, dilation: 2, groups: 2 })"), x)[0];
+    expect(noBias).toEqual(plain);
+  });
+});

@@ -130,6 +130,17 @@ function copiedParameter(p: Handle, source: Handle, em: GraphEmitter, who: strin
 }
 
 /**
+ * The initializer of `new nn.Parameter(q.detach())` (or q.data, q itself) with q another parameter:
+ * quantization and adapter wrappers rebuilding a layer from one made beside it (lsq-net's
+ * `self.weight = nn.Parameter(m.weight.detach())`). PyTorch's new parameter holds q's numbers, so
+ * it takes q's initializer linked as p.copy_(q) links it: where q is registered too both draw the
+ * same numbers, where q's module is a temporary the law is q's.
+ */
+export function initFromParameter(p: ParameterValue, source: Handle, em: GraphEmitter, at: SourceLoc): Init {
+  return copiedParameter(p, source, em, "nn.Parameter", at);
+}
+
+/**
  * p.mul_(t) (div_, add_, sub_) in a constructor with a tensor t computed there: t broadcast to p's
  * shape, element by element. A constant t is a number; otherwise p's own values must be known
  * (a fill or computed values) — a draw changed element by element is no longer one law.

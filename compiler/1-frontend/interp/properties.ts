@@ -1,3 +1,4 @@
+import { convForwardMethod } from "../conv-forward.ts";
 import { Node as TsNode } from "ts-morph";
 import { layerResetMethod } from "../layer-reset.ts";
 import { hookRegistration } from "../module-hooks.ts";
@@ -459,6 +460,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // a built-in layer's reset_parameters(), after the class's own methods (a subclass may override it)
     const reset = layerResetMethod(m, name, (who, s) => this.requireConstructPhase(who, s));
     if (reset) return reset;
+    // a convolution's _conv_forward(input, weight, bias), as its subclasses call it
+    const convForward = convForwardMethod(m, name);
+    if (convForward) return convForward;
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
     if (name === "forward" && m.forward) {
@@ -535,7 +539,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
    */
   protected moduleHasBuiltinMethod(m: ModuleValue, name: string): boolean {
     if (name === "forward") return m.forward !== undefined;
-    return layerResetMethod(m, name, () => undefined) !== undefined || this.moduleWalk(m, name) !== undefined;
+    return layerResetMethod(m, name, () => undefined) !== undefined || convForwardMethod(m, name) !== undefined || this.moduleWalk(m, name) !== undefined;
   }
 
   protected moduleWalk(m: ModuleValue, name: string): BuiltinFunction | undefined {
