@@ -3126,6 +3126,13 @@ export namespace F {
    * what its backward reads). A trailing { useReentrant, preserveRngState } is accepted.
    */
   function checkpoint<R>(fn: (...args: any[]) => R, ...args: unknown[]): R;
+  /**
+   * torch.utils.checkpoint.checkpoint_sequential(functions, segments, input): the modules of an
+   * nn.Sequential (or an array of modules and functions) run in order on input — the same values
+   * and gradients; segments (1 … their count) only says how PyTorch recomputes. A trailing
+   * { useReentrant } is accepted.
+   */
+  function checkpointSequential(functions: nn.Sequential | readonly ((x: any) => any)[], segments: number, input: Tensor, options?: { useReentrant?: boolean; preserveRngState?: boolean }): Tensor;
   /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */
   function dropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
   function dropout(x: Tensor, p?: number, training?: boolean, options?: { inplace?: boolean }): Tensor;

@@ -717,6 +717,16 @@ describe("F.checkpoint (torch.utils.checkpoint.checkpoint)", () => {
     expect(outputs(src("return F.checkpoint(this.blk, x, { useReentrant: false }).add(F.checkpoint((a: Tensor, b: Tensor) => this.blk(a).mul(b), x.mul(2), x));"), { x })).toEqual(plain);
     expect(first(src("return F.checkpoint(3, x);"))).toMatch(/F\.checkpoint takes the function or module to run and its arguments/);
   });
+  it("checkpointSequential (checkpoint_sequential) runs an nn.Sequential's modules, or an array's functions, in order; segments past their count are refused", () => {
+    const fields = "seq = new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh(), new nn.Linear(4, 3));";
+    const src = (body: string) => model(body, "x: Tensor<[Batch, 3]>", fields);
+    const x = nd([2, 3], [0.5, -1, 2, 1.5, 0.25, -0.75]);
+    const plain = outputs(src("return this.seq(x).add(F.relu(this.seq(x)).mul(2));"), { x });
+    expect(plain[0].some((v) => v !== 0)).toBe(true);
+    const viaCheckpoint = "return F.checkpointSequential(this.seq, 2, x, { useReentrant: false }).add(F.checkpoint_sequential([this.seq, (t: Tensor) => F.relu(t), (t: Tensor) => t.mul(2)], 3, x));";
+    expect(outputs(src(viaCheckpoint), { x })).toEqual(plain);
+    expect(first(src("return F.checkpointSequential(this.seq, 4, x);"))).toMatch(/^TSDP3004 \d+: F\.checkpointSequential: 4 segments of 3 functions leave a segment empty/);
+  });
 });
 
 describe("torch.nansum / nanmean / diff, nn.RReLU, nn.Embedding.fromPretrained", () => {

@@ -33,7 +33,7 @@ import { productFunctions } from "./tensor-products.ts";
 import { fakeQuantizeFunctions } from "./fake-quantize.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
-import { checkpointFunction, noGradFunction } from "./no-grad.ts";
+import { checkpointFunction, checkpointSequentialFunction, noGradFunction } from "./no-grad.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { ops, safeSoftmax, softmaxDim } from "./composite-ops.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites } from "./pointwise-composites.ts";
@@ -636,6 +636,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   const members = factoryMembers(em, phase);
   members.set("noGrad", noGradFunction(em, call));
   members.set("checkpoint", checkpointFunction(call));
+  members.set("checkpointSequential", checkpointSequentialFunction(call));
   // torch.manual_seed(seed) in a constructor (RL ports' self.seed = torch.manual_seed(seed)): the
   // model's draws come from the seed given to load() (tsdp's generator, PyTorch's laws), so seeding
   // here changes nothing; in forward it would replay the same draws on every call, which is refused

@@ -56,3 +56,25 @@ export function checkpointFunction(call: (f: Value, args: Value[], site: CallSit
     return call(fn, options ? rest.slice(0, -1) : rest, site);
   });
 }
+
+/**
+ * F.checkpointSequential(functions, segments, input): torch.utils.checkpoint.checkpoint_sequential —
+ * an nn.Sequential (or an array of modules and functions) run in order on input, checkpointed in
+ * `segments` pieces in PyTorch; the values and gradients are the plain run's (see F.checkpoint).
+ */
+export function checkpointSequentialFunction(call: (f: Value, args: Value[], site: CallSite) => Value): BuiltinFunction {
+  const who = "F.checkpointSequential";
+  return new BuiltinFunction(who, (args, site) => {
+    const last = args[args.length - 1];
+    const options = last instanceof ObjectValue && last.props.size > 0 && [...last.props.keys()].every((k) => CHECKPOINT_OPTIONS.has(k));
+    const b = bindArgs(who, [arg("functions", "any"), arg("segments", "posInt"), arg("input", "any")], options ? args.slice(0, -1) : args, site);
+    const sequence = b.functions instanceof ModuleValue && b.functions.isSequence ? b.functions.items : Array.isArray(b.functions) ? b.functions : undefined;
+    const runnable = (f: Value) => f instanceof ModuleValue || f instanceof FunctionValue || f instanceof BuiltinFunction;
+    if (!sequence || !sequence.every(runnable))
+      return fail("wrongArgumentType", `${who} takes an nn.Sequential or an array of modules and functions to run in order, got ${describe(b.functions)}`, locOfArg(b, "functions", site));
+    // PyTorch's segment size is len(functions) // segments, which must not be 0
+    if (b.segments > sequence.length)
+      fail("invalidArgument", `${who}: ${b.segments} segments of ${sequence.length} functions leave a segment empty (PyTorch's segment size len(functions) // segments would be 0); use at most ${sequence.length}`, locOfArg(b, "segments", site));
+    return sequence.reduce<Value>((x, f) => call(f, [x], site), b.input);
+  });
+}
