@@ -21,6 +21,10 @@ import { StatementEvaluator } from "./statements.ts";
 import { ModeFork, poison, isPoison, SHORT_CIRCUIT } from "./core.ts";
 import { bitOps, compoundOps, describeSyntax, isPrimitive, logicalAssignments, numericOps } from "./syntax.ts";
 
+/** Why a slice string cannot hold the batch size, and the calls that take it (logits[:batch_size]). */
+const BATCH_IN_STRING =
+  ": a slice string is read when the model compiles, and the batch size is each replica's share, known at run time; slice a dim that holds the batch by multiples of it with x.slice(dim, start, end) (logits[:b] is logits.slice(0, 0, b), logits[b:] is logits.slice(0, b)), or take it apart with x.split(b) or x.chunk(k)";
+
 /** Whether `e` is the outermost expression of an optional chain: a?.b.c is, a?.b in it is not; (a?.b).c ends at the parentheses. */
 /**
  * `for (let i = 0; i < x.size(0); i++) t[i].indexAdd_(0, l[i], m[i])` (CleanRL's C51 projection): a loop
@@ -79,7 +83,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       for (const span of e.getTemplateSpans()) {
         const v = this.evalExpr(span.getExpression(), scope);
         if (typeof v !== "number" && typeof v !== "string" && typeof v !== "boolean")
-          fail("nonConstant", `cannot put ${describe(v)} in a string`, locOf(span));
+          fail("nonConstant", `cannot put ${describe(v)} in a string${isBatchValue(v) ? BATCH_IN_STRING : ""}`, locOf(span));
         s += String(v) + span.getLiteral().getLiteralText();
         this.charge(s.length, e);
         this.budget.size(s.length, "string", locOf(e));
