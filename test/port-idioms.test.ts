@@ -1670,6 +1670,31 @@ export class M extends nn.Module {
     expect(value("w")).toEqual(value("plain.weight"));
     expect(value("q.weight")).not.toEqual(value("plain.weight"));
   });
+  it("registerBuffer(name, p.detach().clone()) (an EMA's shadow weights) starts with p's numbers; a clone is a copy, so a draw into it leaves p as it was", () => {
+    // before: refused, "the parameter nn.Linear.weight has no property 'clone' in a constructor" (TSDP2011)
+    const src = `${header}export class M extends nn.Module {
+  head = new nn.Linear(4, 3);
+  declare ema_weight: Tensor;
+  declare ema_bias: Tensor;
+  other: nn.Parameter;
+  constructor() {
+    super();
+    this.registerBuffer("ema_weight", this.head.weight.detach().clone());
+    this.registerBuffer("ema_bias", this.head.bias.data.clone());
+    this.other = new nn.Parameter(this.head.weight.clone().normal_(0, 2));
+  }
+  forward(x: Tensor<[Batch, 4]>) { return this.head(x).add(F.linear(x, this.ema_weight, this.ema_bias)).add(F.linear(x, this.other)); }
+}
+`;
+    const { init, graph } = declared(src);
+    expect(init.get("other")).toMatchObject({ kind: "normal", std: 2 });
+    expect(init.get("head.weight")).toMatchObject({ kind: "uniform", bound: 0.5 });
+    const state = initState(graph, 4);
+    const value = (n: string) => Array.from((state.params.get(n) ?? state.buffers.get(n))!.data);
+    expect(value("ema_weight")).toEqual(value("head.weight"));
+    expect(value("ema_bias")).toEqual(value("head.bias"));
+    expect(new Set(value("ema_weight")).size).toBe(12);
+  });
   it("a convolution's _conv_forward(input, weight, bias) is its convolution with that weight and bias (stride, padding and its mode, dilation, groups)", () => {
     const src = (call: string) => `${header}class QConv extends nn.Conv2d {
   forward(x: Tensor) { return ${call}; }

@@ -38,6 +38,16 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
       return p;
     case "detach":
       return new BuiltinFunction(who, (args, s) => (bindArgs(who, [], args, s), p));
+    // p.clone() (p.detach().clone(), p.data.clone()): a copy of its values with storage of its own,
+    // linked to p as copy_ links them, which nn.Parameter and registerBuffer take (an EMA's shadow
+    // weights); an initializer written into either afterwards leaves the other as it was
+    case "clone":
+      return new BuiltinFunction(who, (args, s) => {
+        bindArgs(who, [opt("memoryFormat", "any", null, { nullable: true })], args, s);
+        const copy = new ParameterValue(p.shape, p.init, s.loc, true);
+        copy.init = copiedParameter(copy, p, em, who, s.loc);
+        return copy;
+      });
     // HF DistilBERT's create_sinusoidal_embeddings: out.detach_() on a leaf clears its requires_grad
     // (the parameter is frozen, as requiresGrad_(false)); PyTorch refuses it on a view
     case "detach_":

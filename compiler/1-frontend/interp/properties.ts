@@ -1,3 +1,4 @@
+import { initFromParameter } from "../parameter-init.ts";
 import { convForwardMethod } from "../conv-forward.ts";
 import { Node as TsNode } from "ts-morph";
 import { layerResetMethod } from "../layer-reset.ts";
@@ -713,6 +714,14 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const values = this.em.constants.evaluate(node).data;
         m.constantBuffers.set(name, { shape: node.shape as number[], sha256: int64Digest(values), ...(values.length <= MAX_EXPORTED_TABLE ? { values: Array.from(values) } : {}) });
       }
+      return;
+    }
+    // a copy of a parameter (an EMA's shadow: register_buffer(name, p.detach().clone())): its values, linked to it
+    if (tensor instanceof LayerParamRef || tensor instanceof ParameterValue || tensor instanceof ParameterRegion) {
+      const copy = new ParameterValue(tensor.shape, tensor.init, at, true, true);
+      copy.init = initFromParameter(copy, tensor, this.em, at);
+      copy.persistent = persistent;
+      m.fields.set(name, copy);
       return;
     }
     const { shape, init } = initialValue(this.em, who, tensor, at);
