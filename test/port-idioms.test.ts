@@ -483,6 +483,23 @@ describe("a layer made outside the model", () => {
     expect(a[1][0]).toBeGreaterThan(0);
     expect(a).toEqual(b);
   });
+  it("a loss module of the user's own with no state (timm's LabelSmoothingCrossEntropy, a FocalLoss) is called as PyTorch calls it; one with state or reading training is refused", () => {
+    // before: refused, "this FocalLoss is not registered in the model" (TSDP3007)
+    const focal = "class FocalLoss extends nn.Module {\n  constructor(public gamma = 2) { super(); }\n  forward(x: Tensor, y: Tensor) { const ce = F.crossEntropy(x, y, { reduction: 'none' }); return F.exp(ce.neg()).rsub(1).pow(this.gamma).mul(ce).mean(); }\n}\n";
+    const outside = file(`${focal}const criterion = new FocalLoss(2);`, "this.fc(x)", "criterion(out.view(-1, 3), y.view(-1))");
+    const inline = file("", "this.fc(x)", "F.exp(F.crossEntropy(out.view(-1, 3), y.view(-1), { reduction: 'none' }).neg()).rsub(1).pow(2).mul(F.crossEntropy(out.view(-1, 3), y.view(-1), { reduction: 'none' })).mean()");
+    const inputs = { x: nd([2, 2, 4], Array.from({ length: 16 }, (_, i) => Math.sin(i))), target: nd([2, 2], [0, 2, 1, 1]) };
+    const [a, b] = [outside, inline].map((src) => {
+      const { graph } = lowerSource(src);
+      return runReference(graph, inputs, initState(graph, 0)).values.get(graph.loss!.value)!.data[0];
+    });
+    expect(a).toBeGreaterThan(0);
+    expect(a).toBeCloseTo(b, 12);
+    const withState = "class Scaled extends nn.Module {\n  w = new nn.Parameter(F.ones(3));\n  forward(x: Tensor, y: Tensor) { return F.crossEntropy(x.mul(this.w), y); }\n}\nconst criterion = new Scaled();";
+    expect(first(file(withState, "this.fc(x)", "criterion(out.view(-1, 3), y.view(-1))"))).toMatch(/^TSDP3007 \d+: this Scaled is not registered in the model/);
+    const moded = "class Moded extends nn.Module {\n  forward(x: Tensor, y: Tensor) { return F.crossEntropy(F.dropout(x, 0.5, this.training), y); }\n}\nconst criterion = new Moded();";
+    expect(first(file(moded, "this.fc(x)", "criterion(out.view(-1, 3), y.view(-1))"))).toMatch(/^TSDP3007 \d+: this Moded is not registered in the model/);
+  });
   it("with parameters, or a dropout (PyTorch's stays in training mode outside the model), is refused", () => {
     expect(first(file("const head = new nn.Linear(3, 3);", "head(this.fc(x))", "F.crossEntropy(out.view(-1, 3), y.view(-1))"))).toMatch(/^TSDP3007 \d+: this nn\.Linear is not registered in the model/);
     expect(first(file("const drop = new nn.Dropout(0.5);", "drop(this.fc(x))", "F.crossEntropy(out.view(-1, 3), y.view(-1))"))).toMatch(/^TSDP3007 \d+: this nn\.Dropout is not registered in the model/);

@@ -132,6 +132,10 @@ describe("more Python carried over, each refused at its line with the TypeScript
     // a PINN's u_x = autograd.grad(u, x, create_graph=True): the message names the chain rule in forward and differences
     expect(grad).toMatch(/a PINN's u_x\).*chain rule in forward \(after a Linear, dz = F\.linear\(dh, layer\.weight\); after tanh, dh = \(1 − h²\)·dz\), or taken by central differences/);
   });
+  it("MAML's torch.func.functional_call with fast weights says why (was the generic 'F.func is not part of tsdp's model language')", () => {
+    const maml = "const params = Object.fromEntries(this.net.namedParameters());\n    return F.func.functionalCall(this.net, params, [x]);";
+    expect(all(model(maml, "net = new nn.Linear(4, 1);"))[0]).toMatch(/^TSDP3001 6: F\.func is not supported: torch\.func's transforms are not compiled: .*F\.linear\(x, w, b\).*MAML's fast weights also need the gradient inside forward/);
+  });
   it("a custom autograd.Function (gradient reversal, entmax15) says its backward would not run, and how to build such a gradient with detach", () => {
     const src = `${header}class GradReverse extends F.autograd.Function {\n  static forward(ctx: any, x: Tensor) { return x.viewAs(x); }\n  static backward(ctx: any, g: Tensor) { return g.neg(); }\n}\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) { return GradReverse.apply(x); }\n}\n`;
     expect(all(src)[0]).toMatch(/^TSDP3001 2: F\.autograd\.Function is not supported: tsdp derives every gradient from forward's tensor ops, so a custom Function's backward would not be used.*a gradient reversal x\.mul\(-alpha\)\.add\(x\.mul\(1 \+ alpha\)\.detach\(\)\)/);
