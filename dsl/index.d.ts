@@ -3028,8 +3028,10 @@ export namespace F {
    * clamped (straight-through), none reaches scale or zeroPoint. Both a number or a one-element tensor.
    */
   function fakeQuantizePerTensorAffine(input: Tensor, scale: number | Tensor, zeroPoint: number | Tensor, quantMin: number, quantMax: number): Tensor;
+  function fakeQuantizePerTensorAffine(input: Tensor, options: { scale: number | Tensor; zeroPoint: number | Tensor; quantMin: number; quantMax: number }): Tensor;
   /** torch.fake_quantize_per_channel_affine: the same with one scale and zero point per index of `axis` (1-D tensors). */
   function fakeQuantizePerChannelAffine(input: Tensor, scale: Tensor, zeroPoint: Tensor, axis: number, quantMin: number, quantMax: number): Tensor;
+  function fakeQuantizePerChannelAffine(input: Tensor, options: { scale: Tensor; zeroPoint: Tensor; axis: number; quantMin: number; quantMax: number }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   /** dtype: the input converted first (DETR's not_mask.cumsum(1, dtype=torch.float32)) */
   function cumsum(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
@@ -3133,6 +3135,7 @@ export namespace F {
    * { useReentrant } is accepted.
    */
   function checkpointSequential(functions: nn.Sequential | readonly ((x: any) => any)[], segments: number, input: Tensor, options?: { useReentrant?: boolean; preserveRngState?: boolean }): Tensor;
+  function checkpointSequential(functions: nn.Sequential | readonly ((x: any) => any)[], options: { segments: number; input: Tensor; useReentrant?: boolean; preserveRngState?: boolean }): Tensor;
   /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */
   function dropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
   function dropout(x: Tensor, p?: number, training?: boolean, options?: { inplace?: boolean }): Tensor;

@@ -1711,6 +1711,25 @@ export class M extends nn.Module {
     expect(value("ema_weight")).toEqual(value("head.weight"));
     expect(value("ema_bias")).toEqual(value("head.bias"));
     expect(new Set(value("ema_weight")).size).toBe(12);
+    // PixelCNN's mask: register_buffer("mask", self.weight.data.clone()), then fill_(1) and a part fill_(0)
+    const pixel = `${header}class MaskedConv2d extends nn.Conv2d {
+  declare mask: Tensor;
+  constructor() {
+    super(1, 2, 3, { padding: 1 });
+    this.registerBuffer("mask", this.weight.data.clone());
+    this.mask.fill_(1);
+    this.mask.index(":", ":", 1, "1:").fill_(0);
+    this.mask.index(":", ":", "2:").fill_(0);
+  }
+  forward(x: Tensor) { return F.conv2d(x, this.weight.mul(this.mask), this.bias, { padding: 1 }); }
+}
+export class M extends nn.Module {
+  conv = new MaskedConv2d();
+  forward(x: Tensor<[Batch, 1, 4, 4]>) { return this.conv(x); }
+}
+`;
+    const masked = declared(pixel);
+    expect(Array.from(initState(masked.graph, 0).buffers.get("conv.mask")!.data)).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
   });
   it("a convolution's _conv_forward(input, weight, bias) is its convolution with that weight and bias (stride, padding and its mode, dilation, groups)", () => {
     const src = (call: string) => `${header}class QConv extends nn.Conv2d {

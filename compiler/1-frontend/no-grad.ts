@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { arg, bindArgs, locOfArg } from "./args.ts";
+import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, FunctionValue, ModuleValue, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -65,9 +65,8 @@ export function checkpointFunction(call: (f: Value, args: Value[], site: CallSit
 export function checkpointSequentialFunction(call: (f: Value, args: Value[], site: CallSite) => Value): BuiltinFunction {
   const who = "F.checkpointSequential";
   return new BuiltinFunction(who, (args, site) => {
-    const last = args[args.length - 1];
-    const options = last instanceof ObjectValue && last.props.size > 0 && [...last.props.keys()].every((k) => CHECKPOINT_OPTIONS.has(k));
-    const b = bindArgs(who, [arg("functions", "any"), arg("segments", "posInt"), arg("input", "any")], options ? args.slice(0, -1) : args, site);
+    // PyTorch's keywords of how it recomputes, which change no value
+    const b = bindArgs(who, [arg("functions", "any"), arg("segments", "posInt"), arg("input", "any"), opt("useReentrant", "any", null, { nullable: true }), opt("preserveRngState", "any", true)], args, site);
     const sequence = b.functions instanceof ModuleValue && b.functions.isSequence ? b.functions.items : Array.isArray(b.functions) ? b.functions : undefined;
     const runnable = (f: Value) => f instanceof ModuleValue || f instanceof FunctionValue || f instanceof BuiltinFunction;
     if (!sequence || !sequence.every(runnable))
