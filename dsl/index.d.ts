@@ -1201,6 +1201,8 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's _conv_forward(input, weight, bias): this layer's convolution (stride, padding, dilation, groups) with the weight and bias given — what subclasses that quantize or standardize the weight call. */
+    _conv_forward(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
     // Every split of PyTorch's arguments into leading positionals and trailing keywords, in as few
     // signatures as cover them: few overloads match a wrong call's argument count, so tsc's error
     // names each (past three it names only the last), and the full positional form comes last.
@@ -1672,6 +1674,8 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's _conv_forward(input, weight, bias): this layer's convolution (stride, padding, dilation, groups) with the weight and bias given — what subclasses that quantize or standardize the weight call. */
+    _conv_forward(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
     constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
     constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
     constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
@@ -1784,6 +1788,8 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's _conv_forward(input, weight, bias): this layer's convolution (stride, padding, dilation, groups) with the weight and bias given — what subclasses that quantize or standardize the weight call. */
+    _conv_forward(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
     // the splits of PyTorch's arguments in as few signatures as cover them (see Conv2d)
     /** kernel_size (and in/out_channels) as keywords too, PyTorch's nn.Conv1d(3, 8, kernel_size=3) */
     constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Conv1dOptions);
@@ -3040,6 +3046,16 @@ export namespace F {
   /** torch.heaviside: 0 below 0, values at 0, 1 above (no gradient). */
   function heaviside(input: Tensor, values: Tensor | number): Tensor;
   function heaviside(input: Tensor, options: { values: Tensor | number }): Tensor;
+  /**
+   * torch.fake_quantize_per_tensor_affine (quantization-aware training): (clamp(round(x / scale) +
+   * zeroPoint, quantMin, quantMax) − zeroPoint) · scale; the gradient passes where the value was not
+   * clamped (straight-through), none reaches scale or zeroPoint. Both a number or a one-element tensor.
+   */
+  function fakeQuantizePerTensorAffine(input: Tensor, scale: number | Tensor, zeroPoint: number | Tensor, quantMin: number, quantMax: number): Tensor;
+  function fakeQuantizePerTensorAffine(input: Tensor, options: { scale: number | Tensor; zeroPoint: number | Tensor; quantMin: number; quantMax: number }): Tensor;
+  /** torch.fake_quantize_per_channel_affine: the same with one scale and zero point per index of `axis` (1-D tensors). */
+  function fakeQuantizePerChannelAffine(input: Tensor, scale: Tensor, zeroPoint: Tensor, axis: number, quantMin: number, quantMax: number): Tensor;
+  function fakeQuantizePerChannelAffine(input: Tensor, options: { scale: Tensor; zeroPoint: Tensor; axis: number; quantMin: number; quantMax: number }): Tensor;
   /** Running sums along a fixed-size dim: torch.cumsum. */
   /** dtype: the input converted first (DETR's not_mask.cumsum(1, dtype=torch.float32)) */
   function cumsum(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
@@ -3141,6 +3157,14 @@ export namespace F {
    * what its backward reads). A trailing { useReentrant, preserveRngState } is accepted.
    */
   function checkpoint<R>(fn: (...args: any[]) => R, ...args: unknown[]): R;
+  /**
+   * torch.utils.checkpoint.checkpoint_sequential(functions, segments, input): the modules of an
+   * nn.Sequential (or an array of modules and functions) run in order on input — the same values
+   * and gradients; segments (1 … their count) only says how PyTorch recomputes. A trailing
+   * { useReentrant } is accepted.
+   */
+  function checkpointSequential(functions: nn.Sequential | readonly ((x: any) => any)[], segments: number, input: Tensor, options?: { useReentrant?: boolean; preserveRngState?: boolean }): Tensor;
+  function checkpointSequential(functions: nn.Sequential | readonly ((x: any) => any)[], options: { segments: number; input: Tensor; useReentrant?: boolean; preserveRngState?: boolean }): Tensor;
   /** As in PyTorch, `training` defaults to true: pass `this.training` to follow the mode. */
   function dropout(x: Tensor, p?: number, training?: boolean, inplace?: boolean): Tensor;
   function dropout(x: Tensor, p?: number, training?: boolean, options?: { inplace?: boolean }): Tensor;

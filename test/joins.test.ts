@@ -105,6 +105,24 @@ describe("joins and slices along the batch in whole multiples of it (the Set Tra
     expect(first("return F.cat([x, x], 0).chunk(3, 0);")).toMatch(/^TSDP4001 4: chunk: dim 0 of \[2\*Batch, 13\] is the batch, which is split across devices: 3 chunks of it/);
     expect(first("return F.cat([x, x.narrow(0, 0, 1)], 0);")).toMatch(/^TSDP4001 4: /);
   });
+  it("slice by multiples of the batch size takes whole shares (FixMatch's logits[:batch_size], logits[batch_size:].chunk(2)); a string holding it says which call does", () => {
+    // before: "slice: end cannot depend on the batch size" (TSDP2003)
+    const src = model(
+      "const b = x.shape[0];\n    const h = F.cat([x, x.mul(10), x.mul(100)]);\n    const [u, v] = h.slice(0, b).chunk(2);\n    return [h.slice(0, 0, b), u, v, h.slice(0, b, 2 * b).sub(u), h.slice(0, 2 * b, null), h.slice(0, 0, 5 * b).reshape(b, -1)];",
+      "x: Tensor<[Batch, 2]>",
+    );
+    const { graph } = lowerSource(src);
+    expect(graph.outputs.map((o) => formatShape(o.shape))).toEqual(["[Batch, 2]", "[Batch, 2]", "[Batch, 2]", "[Batch, 2]", "[Batch, 2]", "[Batch, 6]"]);
+    const xs = [1, 2, 3, 4];
+    const [labeled, weak, strong, zero, last, whole] = runReference(graph, { x: nd([2, 2], xs) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    expect([labeled, weak, strong, zero, last]).toEqual([xs, xs.map((v) => v * 10), xs.map((v) => v * 100), [0, 0, 0, 0], xs.map((v) => v * 100)]);
+    // an end past the rows is clamped, as Python's slices: all of h
+    expect(whole).toEqual([1, 2, 3, 4, 10, 20, 30, 40, 100, 200, 300, 400]);
+    const first = (forward: string) => diagnosticsOf(model(forward)).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+    expect(first("const b = x.size(0);\n    return F.cat([x, x]).slice(0, 1, b);")).toMatch(/^TSDP4001 5: slice: dim 0 of \[2\*Batch, 13\] holds the batch, .*its start must be a multiple of x.size\(0\) \(or 0\), got the number 1/);
+    expect(first("const b = x.size(0);\n    return x.slice(1, 0, b);")).toMatch(/^TSDP2003 5: slice: dim 1 of \[Batch, 13\] has a fixed size, so its bounds cannot depend on the batch size/);
+    expect(first("const b = x.size(0);\n    return F.cat([x, x]).index(`:${b}`);")).toMatch(/^TSDP2003 5: cannot put the batch size in a string: .*logits\[:b\] is logits.slice\(0, 0, b\)/);
+  });
 });
 
 describe("an empty tensor as a join's start (a greedy decoder's F.zeros([B, 0]))", () => {

@@ -64,5 +64,9 @@ describe("nn.utils.parametrize.registerParametrization", () => {
     expect(first("nn.utils.parametrize.registerParametrization(3, 'weight', new Symmetric());")).toMatch(/^TSDP3003: .*takes a module with the parameter/);
     expect(first("nn.utils.parametrize.registerParametrization(this.layer, 'weight', new Cut());", "class Cut extends nn.Module {\n  forward(X: Tensor) { return X.index(':', ':2'); }\n}\n")).toMatch(/^TSDP4001: .*Cut changes nn.Linear.weight's shape \[3, 3\] to \[3, 2\]/);
     expect(first("nn.utils.parametrize.registerParametrization(this.layer, 'gamma', new Symmetric());")).toMatch(/^TSDP3004: .*nn.Linear has no parameter 'gamma' \(its parameters: weight, bias\)/);
+    // what the forward returned, named; one that failed is reported once, for its own reason (was: "must return a tensor, got a tensor" after it)
+    expect(first("nn.utils.parametrize.registerParametrization(this.layer, 'weight', new Pair());", "class Pair extends nn.Module {\n  forward(X: Tensor) { return [X, X]; }\n}\n")).toMatch(/^TSDP3003: .*Pair's forward must return a tensor, got an array of 2$/);
+    const failing = diagnosticsOf(model("nn.utils.parametrize.registerParametrization(this.layer, 'weight', new Exp());").replace("export class M", "class Exp extends nn.Module {\n  forward(X: Tensor) { return F.noSuchFunction(X); }\n}\nexport class M"));
+    expect(failing.map((d) => d.code)).toEqual(["TSDP3001"]);
   });
 });

@@ -498,6 +498,23 @@ describe("a layer made outside the model", () => {
     expect(a[1][0]).toBeGreaterThan(0);
     expect(a).toEqual(b);
   });
+  it("a loss module of the user's own with no state (timm's LabelSmoothingCrossEntropy, a FocalLoss) is called as PyTorch calls it; one with state or reading training is refused", () => {
+    // before: refused, "this FocalLoss is not registered in the model" (TSDP3007)
+    const focal = "class FocalLoss extends nn.Module {\n  constructor(public gamma = 2) { super(); }\n  forward(x: Tensor, y: Tensor) { const ce = F.crossEntropy(x, y, { reduction: 'none' }); return F.exp(ce.neg()).rsub(1).pow(this.gamma).mul(ce).mean(); }\n}\n";
+    const outside = file(`${focal}const criterion = new FocalLoss(2);`, "this.fc(x)", "criterion(out.view(-1, 3), y.view(-1))");
+    const inline = file("", "this.fc(x)", "F.exp(F.crossEntropy(out.view(-1, 3), y.view(-1), { reduction: 'none' }).neg()).rsub(1).pow(2).mul(F.crossEntropy(out.view(-1, 3), y.view(-1), { reduction: 'none' })).mean()");
+    const inputs = { x: nd([2, 2, 4], Array.from({ length: 16 }, (_, i) => Math.sin(i))), target: nd([2, 2], [0, 2, 1, 1]) };
+    const [a, b] = [outside, inline].map((src) => {
+      const { graph } = lowerSource(src);
+      return runReference(graph, inputs, initState(graph, 0)).values.get(graph.loss!.value)!.data[0];
+    });
+    expect(a).toBeGreaterThan(0);
+    expect(a).toBeCloseTo(b, 12);
+    const withState = "class Scaled extends nn.Module {\n  w = new nn.Parameter(F.ones(3));\n  forward(x: Tensor, y: Tensor) { return F.crossEntropy(x.mul(this.w), y); }\n}\nconst criterion = new Scaled();";
+    expect(first(file(withState, "this.fc(x)", "criterion(out.view(-1, 3), y.view(-1))"))).toMatch(/^TSDP3007 \d+: this Scaled is not registered in the model/);
+    const moded = "class Moded extends nn.Module {\n  forward(x: Tensor, y: Tensor) { return F.crossEntropy(F.dropout(x, 0.5, this.training), y); }\n}\nconst criterion = new Moded();";
+    expect(first(file(moded, "this.fc(x)", "criterion(out.view(-1, 3), y.view(-1))"))).toMatch(/^TSDP3007 \d+: this Moded is not registered in the model/);
+  });
   it("with parameters, or a dropout (PyTorch's stays in training mode outside the model), is refused", () => {
     expect(first(file("const head = new nn.Linear(3, 3);", "head(this.fc(x))", "F.crossEntropy(out.view(-1, 3), y.view(-1))"))).toMatch(/^TSDP3007 \d+: this nn\.Linear is not registered in the model/);
     expect(first(file("const drop = new nn.Dropout(0.5);", "drop(this.fc(x))", "F.crossEntropy(out.view(-1, 3), y.view(-1))"))).toMatch(/^TSDP3007 \d+: this nn\.Dropout is not registered in the model/);
@@ -749,6 +766,16 @@ describe("F.checkpoint (torch.utils.checkpoint.checkpoint)", () => {
     const plain = outputs(src("return this.blk(x).add(this.blk(x.mul(2)).mul(x));"), { x });
     expect(outputs(src("return F.checkpoint(this.blk, x, { useReentrant: false }).add(F.checkpoint((a: Tensor, b: Tensor) => this.blk(a).mul(b), x.mul(2), x));"), { x })).toEqual(plain);
     expect(first(src("return F.checkpoint(3, x);"))).toMatch(/F\.checkpoint takes the function or module to run and its arguments/);
+  });
+  it("checkpointSequential (checkpoint_sequential) runs an nn.Sequential's modules, or an array's functions, in order; segments past their count are refused", () => {
+    const fields = "seq = new nn.Sequential(new nn.Linear(3, 4), new nn.Tanh(), new nn.Linear(4, 3));";
+    const src = (body: string) => model(body, "x: Tensor<[Batch, 3]>", fields);
+    const x = nd([2, 3], [0.5, -1, 2, 1.5, 0.25, -0.75]);
+    const plain = outputs(src("return this.seq(x).add(F.relu(this.seq(x)).mul(2));"), { x });
+    expect(plain[0].some((v) => v !== 0)).toBe(true);
+    const viaCheckpoint = "return F.checkpointSequential(this.seq, 2, x, { useReentrant: false }).add(F.checkpoint_sequential([this.seq, (t: Tensor) => F.relu(t), (t: Tensor) => t.mul(2)], 3, x));";
+    expect(outputs(src(viaCheckpoint), { x })).toEqual(plain);
+    expect(first(src("return F.checkpointSequential(this.seq, 4, x);"))).toMatch(/^TSDP3004 \d+: F\.checkpointSequential: 4 segments of 3 functions leave a segment empty/);
   });
 });
 
@@ -1792,7 +1819,99 @@ describe("GRU4Rec's reset_parameters: nn.init's private _no_grad_* helpers and p
     expect(first(src("this.g.weight_ih.set_(this.g.weight_hh);"))).toMatch(/^TSDP2001 \d+: .*set_ of another parameter makes the two share storage, which is weight tying/);
     expect(first(src("this.g.weight_ih.set_(F.ones(2, 2));"))).toMatch(/^TSDP4001 \d+: .*set_ would give the parameter the source's shape \[2, 2\] in place of \[6, 2\]/);
     const sliced = model("const b = x.shape[0];\n    const xy = F.cat([x, x]);\n    return xy.index(`:${b}`);", "x: Tensor<[Batch, 2]>");
-    expect(first(sliced)).toMatch(/^TSDP2003 8: cannot put the batch size in a string.*is taken apart by x\.split\(b, 0\)/);
+    expect(first(sliced)).toMatch(/^TSDP2003 8: cannot put the batch size in a string.*taken apart by x\.split\(b, 0\)/);
     expect(first(model("const b = x.shape[0];\n    return F.cat([x, x]).narrow(0, 0, b);", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2003 7: narrow: length cannot depend on the batch size .*x\.split\(b, 0\)/);
+  });
+});
+
+describe("quantization wrappers that rebuild a layer (lsq-net's QuanConv2d, quan/func.py)", () => {
+  it("new nn.Parameter(m.weight.detach()) starts with m.weight's values: its law when m is a temporary, its numbers when m is registered too", () => {
+    // before: refused, "nn.Parameter takes a tensor made in the constructor …, got the parameter nn.Conv2d.weight"
+    const wrapped = `${header}class QuanConv2d extends nn.Conv2d {
+  constructor(m: nn.Conv2d) {
+    super(m.in_channels, m.out_channels, m.kernel_size, { padding: m.padding, bias: m.bias !== null });
+    this.weight = new nn.Parameter(m.weight.detach());
+    if (m.bias !== null) this.bias = new nn.Parameter(m.bias.detach());
+  }
+}
+export class M extends nn.Module {
+  plain = new nn.Conv2d(2, 3, 3);
+  q = new QuanConv2d(new nn.Conv2d(2, 3, 3));
+  w = new nn.Parameter(this.plain.weight.data);
+  forward(x: Tensor<[Batch, 2, 5, 5]>) { return this.q(x).add(this.plain(x)).add(this.w.sum()); }
+}
+`;
+    const { init, params, graph } = declared(wrapped);
+    // a module's own parameters before its children's, as named_parameters()
+    expect(params).toEqual(["w", "plain.weight", "plain.bias", "q.weight", "q.bias"]);
+    // the layer's default, U(±1/√fan_in) with fan_in = 2·3·3
+    expect(init.get("q.weight")).toMatchObject({ kind: "uniform", bound: 1 / Math.sqrt(18) });
+    expect(init.get("q.bias")).toMatchObject({ kind: "uniform", bound: 1 / Math.sqrt(18) });
+    const state = initState(graph, 3);
+    const value = (n: string) => Array.from(state.params.get(n)!.data);
+    expect(value("w")).toEqual(value("plain.weight"));
+    expect(value("q.weight")).not.toEqual(value("plain.weight"));
+  });
+  it("registerBuffer(name, p.detach().clone()) (an EMA's shadow weights) starts with p's numbers; a clone is a copy, so a draw into it leaves p as it was", () => {
+    // before: refused, "the parameter nn.Linear.weight has no property 'clone' in a constructor" (TSDP2011)
+    const src = `${header}export class M extends nn.Module {
+  head = new nn.Linear(4, 3);
+  declare ema_weight: Tensor;
+  declare ema_bias: Tensor;
+  other: nn.Parameter;
+  constructor() {
+    super();
+    this.registerBuffer("ema_weight", this.head.weight.detach().clone());
+    this.registerBuffer("ema_bias", this.head.bias.data.clone());
+    this.other = new nn.Parameter(this.head.weight.clone().normal_(0, 2));
+  }
+  forward(x: Tensor<[Batch, 4]>) { return this.head(x).add(F.linear(x, this.ema_weight, this.ema_bias)).add(F.linear(x, this.other)); }
+}
+`;
+    const { init, graph } = declared(src);
+    expect(init.get("other")).toMatchObject({ kind: "normal", std: 2 });
+    expect(init.get("head.weight")).toMatchObject({ kind: "uniform", bound: 0.5 });
+    const state = initState(graph, 4);
+    const value = (n: string) => Array.from((state.params.get(n) ?? state.buffers.get(n))!.data);
+    expect(value("ema_weight")).toEqual(value("head.weight"));
+    expect(value("ema_bias")).toEqual(value("head.bias"));
+    expect(new Set(value("ema_weight")).size).toBe(12);
+    // PixelCNN's mask: register_buffer("mask", self.weight.data.clone()), then fill_(1) and a part fill_(0)
+    const pixel = `${header}class MaskedConv2d extends nn.Conv2d {
+  declare mask: Tensor;
+  constructor() {
+    super(1, 2, 3, { padding: 1 });
+    this.registerBuffer("mask", this.weight.data.clone());
+    this.mask.fill_(1);
+    this.mask.index(":", ":", 1, "1:").fill_(0);
+    this.mask.index(":", ":", "2:").fill_(0);
+  }
+  forward(x: Tensor) { return F.conv2d(x, this.weight.mul(this.mask), this.bias, { padding: 1 }); }
+}
+export class M extends nn.Module {
+  conv = new MaskedConv2d();
+  forward(x: Tensor<[Batch, 1, 4, 4]>) { return this.conv(x); }
+}
+`;
+    const masked = declared(pixel);
+    expect(Array.from(initState(masked.graph, 0).buffers.get("conv.mask")!.data)).toEqual([1, 1, 1, 1, 0, 0, 0, 0, 0, 1, 1, 1, 1, 0, 0, 0, 0, 0]);
+  });
+  it("a convolution's _conv_forward(input, weight, bias) is its convolution with that weight and bias (stride, padding and its mode, dilation, groups)", () => {
+    const src = (call: string) => `${header}class QConv extends nn.Conv2d {
+  forward(x: Tensor) { return ${call}; }
+}
+export class M extends nn.Module {
+  conv = new QConv(4, 6, 3, { stride: 2, padding: 2, dilation: 2, groups: 2, paddingMode: "reflect" });
+  forward(x: Tensor<[Batch, 4, 7, 7]>) { return this.conv(x); }
+}
+`;
+    const x = { x: nd([2, 4, 7, 7], Array.from({ length: 2 * 4 * 49 }, (_, i) => Math.sin(i * 0.37))) };
+    const viaMethod = outputs(src("this._conv_forward(x, this.weight.round().add(this.weight.sign()), this.bias)"), x)[0];
+    const written = outputs(src("F.conv2d(F.pad(x, [2, 2, 2, 2], { mode: 'reflect' }), this.weight.round().add(this.weight.sign()), this.bias, { stride: 2, dilation: 2, groups: 2 })"), x)[0];
+    expect(viaMethod.length).toBe(2 * 6 * 4 * 4);
+    expect(viaMethod).toEqual(written);
+    const noBias = outputs(src("this._conv_forward(x, this.weight, null)"), x)[0];
+    const plain = outputs(src("F.conv2d(F.pad(x, [2, 2, 2, 2], { mode: 'reflect' }), this.weight, null, { stride: 2, dilation: 2, groups: 2 })"), x)[0];
+    expect(noBias).toEqual(plain);
   });
 });

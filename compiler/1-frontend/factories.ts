@@ -773,13 +773,25 @@ export function initialValue(em: GraphEmitter, who: string, data: Value, at: Sou
  * detached. One that requires a gradient stays refused: made anew at every call and never in the
  * optimizer, it is almost always a parameter meant for the constructor.
  */
-export function parameterClass(em: GraphEmitter, requireConstruct: (who: string, site: CallSite) => void, inForward: () => boolean) {
+export function parameterClass(
+  em: GraphEmitter,
+  requireConstruct: (who: string, site: CallSite) => void,
+  inForward: () => boolean,
+  initFromParameter: (p: ParameterValue, source: LayerParamRef | ParameterValue | ParameterRegion, at: SourceLoc) => Init,
+) {
   return (args: Value[], site: CallSite): Value => {
     const b = bindArgs("nn.Parameter", [arg("data", "any"), opt("requiresGrad", "bool", true)], args, site);
     if (inForward() && b.data instanceof TensorValue && !b.requiresGrad) return em.tensor("detach", [b.data], {}, "nn.Parameter", site);
     if (inForward())
       fail("moduleOutsideConstructor", "nn.Parameter is created inside forward: a new parameter at every call, which no optimizer updates; create it in the constructor (this.w = new nn.Parameter(…)), or, for a constant, pass the tensor itself or new nn.Parameter(t, { requiresGrad: false })", site.loc);
     requireConstruct("nn.Parameter", site);
+    // another parameter's values (nn.Parameter(m.weight.detach())): its initializer, linked to it
+    const source = b.data;
+    if (source instanceof LayerParamRef || source instanceof ParameterValue || source instanceof ParameterRegion) {
+      const param = new ParameterValue(source.shape, source.init, site.loc, !b.requiresGrad);
+      param.init = initFromParameter(param, source, locOfArg(b, "data", site));
+      return param;
+    }
     const { shape, init } = initialValue(em, "nn.Parameter", b.data, locOfArg(b, "data", site));
     if (init.kind === "constant" && !Number.isFinite(init.value))
       fail("invalidArgument", `nn.Parameter: a parameter's initial value must be finite, got ${init.value}`, locOfArg(b, "data", site));

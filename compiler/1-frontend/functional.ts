@@ -31,9 +31,10 @@ import { isBooleanMask } from "./boolean-masks.ts";
 import { boolActivationRefusal, floatKernelRefusal } from "./int-arithmetic.ts";
 import { spectralFunctions } from "./stft.ts";
 import { productFunctions } from "./tensor-products.ts";
+import { fakeQuantizeFunctions } from "./fake-quantize.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
-import { checkpointFunction, noGradFunction } from "./no-grad.ts";
+import { checkpointFunction, checkpointSequentialFunction, noGradFunction } from "./no-grad.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { ops, safeSoftmax, softmaxDim } from "./composite-ops.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites } from "./pointwise-composites.ts";
@@ -636,6 +637,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   const members = factoryMembers(em, phase);
   members.set("noGrad", noGradFunction(em, call));
   members.set("checkpoint", checkpointFunction(call));
+  members.set("checkpointSequential", checkpointSequentialFunction(call));
   // torch.manual_seed(seed) in a constructor (RL ports' self.seed = torch.manual_seed(seed)): the
   // model's draws come from the seed given to load() (tsdp's generator, PyTorch's laws), so seeding
   // here changes nothing; in forward it would replay the same draws on every call, which is refused
@@ -713,6 +715,8 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   for (const [name, f] of spectralFunctions(em)) members.set(name, f);
   // torch.kron, block_diag, tensordot, trapezoid, heaviside
   for (const [name, f] of productFunctions(em)) members.set(name, f);
+  // torch.fake_quantize_per_tensor_affine / per_channel_affine (quantization-aware training)
+  for (const [name, f] of fakeQuantizeFunctions(em)) members.set(name, f);
   // torch.sum(x, 1), torch.transpose(x, 1, 2), torch.max(x, dim): torch's function forms of the
   // tensor's methods, the tensor first (F is torch as well as torch.nn.functional)
   for (const name of TORCH_FUNCTION_FORMS)

@@ -1,11 +1,12 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { BATCH_GROUP_HINT, batchTimes, dimEq, formatShape, isBatch, numel, shapeEq, type Dim } from "../ir/shape.ts";
+import { Batch, BATCH_GROUP_HINT, batchTimes, dimEq, formatShape, isBatch, normalizeDim, numel, shapeEq, type Dim } from "../ir/shape.ts";
 import { broadcastShapes } from "../ops/elementwise.ts";
-import { arg, bindArgs, opt } from "./args.ts";
+import { arg, bindArgs, locOfArg, opt, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import { constantValues } from "./known-values.ts";
-import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
+import { describe, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
+import { narrowAlongBatch } from "./joins.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
 import { deferredSelection, maskedCopy, maskedFillRows } from "./masked-selections.ts";
 import { whereIndexMask } from "./where-coordinates.ts";
@@ -431,6 +432,8 @@ export const indexingMethods = {
   indexPut,
   index: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => indexWith(x, args.length === 1 && Array.isArray(args[0]) ? args[0] : args, "index", site, em),
   slice: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => {
+    const bounds = bindArgs("slice", [arg("dim", "any"), opt("start", "any", null, { nullable: true }), opt("end", "any", null, { nullable: true }), opt("step", "any", 1)], args, site);
+    if (bounds.start instanceof SymInt || bounds.end instanceof SymInt) return sliceByBatchSize(x, bounds, site, em);
     const b = bindArgs("slice", [arg("dim", "int"), opt("start", "int", null, { nullable: true }), opt("end", "int", null, { nullable: true }), opt("step", "posInt", 1)], args, site);
     const rank = x.node.shape.length;
     const dim = b.dim < 0 ? b.dim + rank : b.dim;
@@ -438,3 +441,31 @@ export const indexingMethods = {
     return sliceDim(x, dim, b.start, b.end, b.step, "slice", site, em);
   },
 };
+
+/**
+ * x.slice(dim, start, end) with bounds that are multiples of the batch size b = x.size(0), along a
+ * dim of c·Batch rows: whole shares of b rows (FixMatch's logits[:b] of the labeled and unlabeled
+ * batches concatenated), each replica taking them from its own share as split(b) does.
+ */
+function sliceByBatchSize(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter): TensorValue {
+  const who = "slice";
+  const rank = x.node.shape.length;
+  const dim = typeof b.dim === "number" ? normalizeDim(b.dim, rank) : undefined;
+  if (dim === undefined) return fail("invalidArgument", `slice: dim ${describe(b.dim)} is out of range for a tensor of ${rank} dims`, locOfArg(b, "dim", site));
+  const size = x.node.shape[dim];
+  if (!isBatch(size))
+    return fail("nonConstant", `slice: dim ${dim} of ${formatShape(x.node.shape)} has a fixed size, so its bounds cannot depend on the batch size`, site.loc);
+  const rows = size === Batch ? 1 : (size as { batch: number }).batch;
+  // a bound in shares of b: k·b is k, 0 or absent is an end
+  const share = (v: Value, name: string, fallback: number): number => {
+    if (v === null || v === undefined) return fallback;
+    if (v instanceof SymInt && v.coef >= 0) return Math.min(v.coef, rows);
+    if (v === 0) return 0;
+    return fail("shapeMismatch", `slice: dim ${dim} of ${formatShape(x.node.shape)} holds the batch, which is split across devices: its ${name} must be a multiple of x.size(0) (or 0), got ${describe(v)}`, locOfArg(b, name, site));
+  };
+  if (b.step !== 1) fail("shapeMismatch", `slice: a step along dim ${dim} of ${formatShape(x.node.shape)}, which holds the batch, would mix samples of different shares; take it whole or by multiples of x.size(0)`, locOfArg(b, "step", site));
+  const start = share(b.start, "start", 0);
+  const end = share(b.end, "end", rows);
+  if (end <= start) fail("shapeMismatch", `slice: the slice takes nothing of dim ${dim} (${formatShape([size])}); tsdp's tensors are not empty`, site.loc);
+  return narrowAlongBatch(who, x, dim, start, end - start, site, em);
+}

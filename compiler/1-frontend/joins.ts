@@ -84,6 +84,17 @@ function piecesAlongBatch(who: string, x: TensorValue, sizes: number[], dim: num
   return pieces(who, unfolded, sizes, dim, site, em).map((p) => foldBatch(p, dim, who, site, em));
 }
 
+/**
+ * Rows start·b to (start + length)·b of a c·Batch dim, b the batch size (each replica's share):
+ * FixMatch's logits[:batch_size] and logits[batch_size:] of the labeled and unlabeled batches
+ * concatenated, split's pieces taken one at a time.
+ */
+export function narrowAlongBatch(who: string, x: TensorValue, dim: number, start: number, length: number, site: CallSite, em: GraphEmitter): TensorValue {
+  if (start === 0 && length === (x.node.shape[dim] as { batch: number }).batch) return x;
+  const piece = em.tensor("narrow", [unfoldBatch(x, dim, who, site, em)], { dim, start, length }, who, site);
+  return foldBatch(piece, dim, who, site, em);
+}
+
 /** The coefficients of split sizes along a c·Batch dim: x.size(0) multiples, adding up to c. */
 function batchSplitSizes(who: string, x: TensorValue, s: Value, dim: number, site: CallSite, b: Bound, sizeName: string): number[] {
   const c = (x.node.shape[dim] as { batch: number }).batch;

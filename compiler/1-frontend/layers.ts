@@ -24,6 +24,7 @@ import { normalizeByStatistics, requireValuesPerChannel } from "./functional-bat
 import { ops } from "./composite-ops.ts";
 import { paddingModeArg } from "./args.ts";
 import { initialValue, initNamespaceMembers, parameterClass, shareStorage } from "./factories.ts";
+import { initFromParameter } from "./parameter-init.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
 import { utilsNamespace } from "./weight-norm.ts";
@@ -673,7 +674,7 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["ParameterList", parameterContainerClass(host, "List")],
     ["ParameterDict", parameterContainerClass(host, "Dict")],
     ["ModuleDict", moduleDictClass(host)],
-    ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.em, host.requireConstruct, () => host.inForward()))],
+    ["Parameter", new BuiltinClass("nn.Parameter", parameterClass(host.em, host.requireConstruct, () => host.inForward(), (p, source, at) => initFromParameter(p, source, host.em, at)))],
     ["init", new NamespaceValue("nn.init", initNamespaceMembers(host.requireConstruct, host.em))],
     ["utils", utilsNamespace(host)],
   ]);

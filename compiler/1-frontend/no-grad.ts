@@ -1,5 +1,5 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import { arg, bindArgs, locOfArg } from "./args.ts";
+import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { BuiltinFunction, describe, FunctionValue, ModuleValue, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -62,5 +62,26 @@ export function checkpointFunction(call: (f: Value, args: Value[], site: CallSit
     const last = rest[rest.length - 1];
     const options = last instanceof ObjectValue && last.props.size > 0 && [...last.props.keys()].every((k) => CHECKPOINT_OPTIONS.has(k));
     return call(fn, options ? rest.slice(0, -1) : rest, site);
+  });
+}
+
+/**
+ * F.checkpointSequential(functions, segments, input): torch.utils.checkpoint.checkpoint_sequential —
+ * an nn.Sequential (or an array of modules and functions) run in order on input, checkpointed in
+ * `segments` pieces in PyTorch; the values and gradients are the plain run's (see F.checkpoint).
+ */
+export function checkpointSequentialFunction(call: (f: Value, args: Value[], site: CallSite) => Value): BuiltinFunction {
+  const who = "F.checkpointSequential";
+  return new BuiltinFunction(who, (args, site) => {
+    // PyTorch's keywords of how it recomputes, which change no value
+    const b = bindArgs(who, [arg("functions", "any"), arg("segments", "posInt"), arg("input", "any"), opt("useReentrant", "any", null, { nullable: true }), opt("preserveRngState", "any", true)], args, site);
+    const sequence = b.functions instanceof ModuleValue && b.functions.isSequence ? b.functions.items : Array.isArray(b.functions) ? b.functions : undefined;
+    const runnable = (f: Value) => f instanceof ModuleValue || f instanceof FunctionValue || f instanceof BuiltinFunction;
+    if (!sequence || !sequence.every(runnable))
+      return fail("wrongArgumentType", `${who} takes an nn.Sequential or an array of modules and functions to run in order, got ${describe(b.functions)}`, locOfArg(b, "functions", site));
+    // PyTorch's segment size is len(functions) // segments, which must not be 0
+    if (b.segments > sequence.length)
+      fail("invalidArgument", `${who}: ${b.segments} segments of ${sequence.length} functions leave a segment empty (PyTorch's segment size len(functions) // segments would be 0); use at most ${sequence.length}`, locOfArg(b, "segments", site));
+    return sequence.reduce<Value>((x, f) => call(f, [x], site), b.input);
   });
 }

@@ -38,6 +38,16 @@ export function parameterInitProperty(p: Handle, name: string, em: GraphEmitter)
       return p;
     case "detach":
       return new BuiltinFunction(who, (args, s) => (bindArgs(who, [], args, s), p));
+    // p.clone() (p.detach().clone(), p.data.clone()): a copy of its values with storage of its own,
+    // linked to p as copy_ links them, which nn.Parameter and registerBuffer take (an EMA's shadow
+    // weights); an initializer written into either afterwards leaves the other as it was
+    case "clone":
+      return new BuiltinFunction(who, (args, s) => {
+        bindArgs(who, [opt("memoryFormat", "any", null, { nullable: true })], args, s);
+        const copy = new ParameterValue(p.shape, p.init, s.loc, true);
+        copy.init = copiedParameter(copy, p, em, who, s.loc);
+        return copy;
+      });
     // HF DistilBERT's create_sinusoidal_embeddings: out.detach_() on a leaf clears its requires_grad
     // (the parameter is frozen, as requiresGrad_(false)); PyTorch refuses it on a view
     case "detach_":
@@ -143,6 +153,17 @@ function copiedParameter(p: Handle, source: Handle, em: GraphEmitter, who: strin
     return fail("unsupportedSyntax", `${who}: ${describeHandle(source)} holds a ${init.kind} draw, which tsdp does not repeat into another parameter; copy one initialized by nn.init's uniform or normal laws (a layer's default is one), or set both with the same computed tensor`, at);
   em.parameterCopies.push({ target: p, source, init });
   return init;
+}
+
+/**
+ * The initializer of `new nn.Parameter(q.detach())` (or q.data, q itself) with q another parameter:
+ * quantization and adapter wrappers rebuilding a layer from one made beside it (lsq-net's
+ * `self.weight = nn.Parameter(m.weight.detach())`). PyTorch's new parameter holds q's numbers, so
+ * it takes q's initializer linked as p.copy_(q) links it: where q is registered too both draw the
+ * same numbers, where q's module is a temporary the law is q's.
+ */
+export function initFromParameter(p: ParameterValue, source: Handle, em: GraphEmitter, at: SourceLoc): Init {
+  return copiedParameter(p, source, em, "nn.Parameter", at);
 }
 
 /**

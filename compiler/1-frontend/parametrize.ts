@@ -1,8 +1,8 @@
-import { fail } from "../diagnostics/diagnostic.ts";
+import { CompileError, fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { splitParameter } from "./parameter-parts.ts";
-import { BuiltinFunction, describe, ModuleValue, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, ModuleValue, NamespaceValue, Poison, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // torch.nn.utils.parametrize.register_parametrization(layer, "weight", Symmetric()) (PyTorch's
 // parametrizations tutorial): a layer's (or a user module's) parameter becomes the result of the user's module applied
@@ -52,7 +52,9 @@ function registerParametrization(host: Host): BuiltinFunction {
         let value = new TensorValue(node);
         for (const q of applied) {
           const out = host.callModule(q, [value], site);
-          if (!(out instanceof TensorValue)) return fail("wrongArgumentType", `${who}: ${q.typeName}'s forward must return a tensor, got ${describe(value)}`, q.createdAt);
+          // a forward that failed has said why already (Poison): nothing more to report
+          if (out instanceof Poison) throw new CompileError([]);
+          if (!(out instanceof TensorValue)) return fail("wrongArgumentType", `${who}: ${q.typeName}'s forward must return a tensor, got ${describe(out)}`, q.createdAt);
           value = out;
           // PyTorch checks the parametrized tensor keeps its shape unless unsafe
           if (!b.unsafe && formatShape(value.node.shape) !== formatShape(shape))

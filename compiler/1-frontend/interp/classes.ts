@@ -369,6 +369,22 @@ export class Interpreter extends PropertyEvaluator {
     });
   }
 
+  /**
+   * A module of the user's own that holds no state and whose forward cannot tell the modes apart
+   * (a loss written as a module: timm's LabelSmoothingCrossEntropy, a FocalLoss, made beside the
+   * model as `criterion = FocalLoss()`): it computes the same registered or not, as a stateless
+   * layer does. Its class (and those it extends) must not read `training` — an unregistered module
+   * stays in training mode in PyTorch — and its children must be stateless too.
+   */
+  private statelessUserModule(m: ModuleValue): boolean {
+    if (m.kind !== "user" || !m.cls || m.layerType !== undefined || m.registeredBuffers.size > 0) return false;
+    for (const v of m.fields.values()) {
+      if (v instanceof ParameterValue || v instanceof TensorValue) return false;
+      if (v instanceof ModuleValue && !v.plain && !statelessLayer(v) && !this.statelessUserModule(v)) return false;
+    }
+    return !this.classChain(m.cls).some((c) => /\btraining\b/.test(c.decl.getText()));
+  }
+
   /** Calls a module as PyTorch's __call__ does: its forward, with nodes named by its path. */
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value {
     if (m.plain) fail("notCallable", `${describe(m)} is not callable: ${m.typeName} does not extend nn.Module, so it has no forward to call (call one of its methods)`, site.loc);
@@ -378,7 +394,7 @@ export class Interpreter extends PropertyEvaluator {
     // tutorials' module-level `criterion = nn.NLLLoss()`) computes the same registered or not, as
     // in PyTorch; one with parameters or buffers would be neither trained nor saved, and a dropout
     // outside the model stays in training mode in PyTorch, which tsdp's compiled modes cannot follow
-    if (m.path === undefined && !statelessLayer(m) && !this.madeInForwardModules.has(m))
+    if (m.path === undefined && !statelessLayer(m) && !this.statelessUserModule(m) && !this.madeInForwardModules.has(m))
       fail("moduleNotInModel", `this ${m.typeName} is not registered in the model: store layers as fields of a module, or in nn.ModuleList / nn.Sequential (a plain array does not register them)`, site.loc);
     // PyTorch's forward hooks around forward (module-hooks.ts)
     return callWithHooks(m, args, site, this.hookHost, (hooked) => this.callForward(m, hooked, site));

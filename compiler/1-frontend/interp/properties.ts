@@ -1,3 +1,5 @@
+import { initFromParameter } from "../parameter-init.ts";
+import { convForwardMethod } from "../conv-forward.ts";
 import { Node as TsNode } from "ts-morph";
 import { layerResetMethod } from "../layer-reset.ts";
 import { hookRegistration } from "../module-hooks.ts";
@@ -486,6 +488,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // a built-in layer's reset_parameters(), after the class's own methods (a subclass may override it)
     const reset = layerResetMethod(m, name, (who, s) => this.requireConstructPhase(who, s));
     if (reset) return reset;
+    // a convolution's _conv_forward(input, weight, bias), as its subclasses call it
+    const convForward = convForwardMethod(m, name);
+    if (convForward) return convForward;
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
     if (name === "forward" && m.forward) {
@@ -562,7 +567,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
    */
   protected moduleHasBuiltinMethod(m: ModuleValue, name: string): boolean {
     if (name === "forward") return m.forward !== undefined;
-    return layerResetMethod(m, name, () => undefined) !== undefined || this.moduleWalk(m, name) !== undefined;
+    return layerResetMethod(m, name, () => undefined) !== undefined || convForwardMethod(m, name) !== undefined || this.moduleWalk(m, name) !== undefined;
   }
 
   protected moduleWalk(m: ModuleValue, name: string): BuiltinFunction | undefined {
@@ -736,6 +741,14 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const values = this.em.constants.evaluate(node).data;
         m.constantBuffers.set(name, { shape: node.shape as number[], sha256: int64Digest(values), ...(values.length <= MAX_EXPORTED_TABLE ? { values: Array.from(values) } : {}) });
       }
+      return;
+    }
+    // a copy of a parameter (an EMA's shadow: register_buffer(name, p.detach().clone())): its values, linked to it
+    if (tensor instanceof LayerParamRef || tensor instanceof ParameterValue || tensor instanceof ParameterRegion) {
+      const copy = new ParameterValue(tensor.shape, tensor.init, at, true, true);
+      copy.init = initFromParameter(copy, tensor, this.em, at);
+      copy.persistent = persistent;
+      m.fields.set(name, copy);
       return;
     }
     const { shape, init } = initialValue(this.em, who, tensor, at);
