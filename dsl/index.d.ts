@@ -653,9 +653,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   char(): Tensor<Shape, "int32">;
   short(): Tensor<Shape, "int32">;
   /** x.to("float32" | "int32"), x.to(other) (other's dtype), x.to(x.device) (itself: every tensor is on the model's GPU). */
-  to(target: DType | "int64" | Tensor | "cuda"): Tensor;
-  to(options: { target: DType | "int64" | Tensor | "cuda" }): Tensor;
-  to(options: { dtype: DType }): Tensor;
+  to(target: DType | "int64" | Tensor | "cuda", options?: { nonBlocking?: boolean }): Tensor;
+  /** PyTorch's pair x.to(device, dtype): the dtype is the conversion. */
+  to(device: "cuda", dtype: DType | "int64", options?: { nonBlocking?: boolean }): Tensor;
+  to(options: { target?: DType | "int64" | Tensor | "cuda"; dtype?: DType | "int64"; device?: "cuda"; nonBlocking?: boolean }): Tensor;
   /** Converted to other's dtype (x.type_as(y)). */
   typeAs(other: Tensor): Tensor;
   typeAs(options: { other: Tensor }): Tensor;
