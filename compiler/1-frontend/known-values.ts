@@ -77,7 +77,7 @@ const VALUE_KEEPING = new Set(["reshape", "detach", "expand", "permute", "narrow
 
 type Comparison = "lt" | "le" | "gt" | "ge" | "eq" | "ne";
 const MIRRORED: Record<Comparison, Comparison> = { lt: "gt", le: "ge", gt: "lt", ge: "le", eq: "eq", ne: "ne" };
-const isComparison = (op: string): op is Comparison => op in MIRRORED;
+const isComparison = (op: string): op is Comparison => Object.hasOwn(MIRRORED, op);
 
 /**
  * `u op c` for every u a uniform draw can take, where its range decides it: F.rand's values lie in
