@@ -153,6 +153,17 @@ function pythonSyntaxHint(text: string, lineStarts: readonly number[], line: num
 /** The decorators that run a method as a torch.no_grad() block: @F.noGrad() and PyTorch's spelling @F.no_grad(). */
 export const NO_GRAD_DECORATOR = /^F\.(noGrad|no_grad)\(\)$/;
 
+/**
+ * Whether a method is decorated @F.noGrad(): asked on every call of a function (classes.ts), so the
+ * answer is kept per declaration rather than read from its decorators each time.
+ */
+export function isNoGradMethod(decl: TsNode): boolean {
+  let known = noGradMethods.get(decl);
+  if (known === undefined) noGradMethods.set(decl, (known = TsNode.isMethodDeclaration(decl) && decl.getDecorators().some((d) => NO_GRAD_DECORATOR.test(d.getExpression().getText()))));
+  return known;
+}
+const noGradMethods = new WeakMap<TsNode, boolean>();
+
 export function decoratorErrors(file: SourceFile): Diagnostic[] {
   const decorators = file.getDescendantsOfKind(ts.SyntaxKind.Decorator);
   // @F.noGrad() on a method: its body runs as an F.noGrad block (classes.ts callFunction)

@@ -17,7 +17,7 @@ import { calledFrom, CompileError, fail } from "../../diagnostics/diagnostic.ts"
 import { appendModule, callInOrder, moduleBase, setDictEntry, setNamedSequentialChildren } from "../layers.ts";
 import { LimitError, limitError } from "../../limits.ts";
 import { Scope } from "../scope.ts";
-import { locOf, NO_GRAD_DECORATOR } from "../source.ts";
+import { isNoGradMethod, locOf } from "../source.ts";
 import { underNoGrad } from "../no-grad.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
 import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, RecomputedParamRef, TensorValue, type CallSite, type Value } from "../values.ts";
@@ -200,8 +200,7 @@ export class Interpreter extends PropertyEvaluator {
       if (decl.isAsync() || decl.isGenerator?.()) fail("unsupportedSyntax", "async and generator functions are not supported in model code", locOf(decl));
     }
     // @F.noGrad() (PyTorch's @torch.no_grad() on a method): the call is a no_grad block
-    if (TsNode.isMethodDeclaration(decl) && decl.getDecorators().some((d) => NO_GRAD_DECORATOR.test(d.getExpression().getText())))
-      return underNoGrad(this.em, site, () => this.callUndecorated(f, args, site));
+    if (isNoGradMethod(decl)) return underNoGrad(this.em, site, () => this.callUndecorated(f, args, site));
     return this.callUndecorated(f, args, site);
   }
 

@@ -428,11 +428,11 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
         return (l === r) === (op === SyntaxKind.EqualsEqualsEqualsToken || op === SyntaxKind.EqualsEqualsToken);
       if (bitOps.has(op)) return fail("tensorOperator", `'${symbol}' on a tensor: ${BIT_ON_TENSOR[op] ?? "tensors have no bit operators in tsdp"}`, locOf(e));
       // Glow's ActNorm: `if (this.initialized.item() === 0)` — a value forward computes or reads from state is not a JavaScript number
+      const tensor = (l instanceof TensorValue ? l : r) as TensorValue;
       if (COMPARE_METHOD[op] && (typeof l === "number" || typeof r === "number")) {
         // a uniform draw against a number its range decides (LayerDrop's `torch.rand([]) < layerdrop` at 0): that boolean
-        const drawn = l instanceof TensorValue ? l : (r as TensorValue);
-        if (drawn.node.shape.every((d) => d === 1) && isUniformDraw(drawn.node)) {
-          const decided = drawDecides(COMPARE_METHOD[op]!, (typeof l === "number" ? l : r) as number, l === drawn);
+        if (tensor.node.shape.every((d) => d === 1) && isUniformDraw(tensor.node)) {
+          const decided = drawDecides(COMPARE_METHOD[op]!, (typeof l === "number" ? l : r) as number, l === tensor);
           if (decided !== undefined) return decided;
           return fail("dataDependentControlFlow", `'${symbol}' compares a random draw with a number between 0 and 1, which only the draw decides when the model runs; ${LAYER_DROP_HINT}`, locOf(e));
         }
@@ -440,7 +440,6 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       }
       // a one-element tensor beside a number is most often a port's Python number read from data
       // (TimesNet's period_list[i] of a topk, t.item(), int(t)): say why that cannot be one
-      const tensor = (l instanceof TensorValue ? l : r) as TensorValue;
       if ((typeof l === "number" || typeof r === "number") && tensor.node.shape.length <= 1 && tensor.node.shape.every((d) => d === 1))
         return fail("tensorOperator", `'${symbol}' on a tensor and a number: for tensor arithmetic write the method (x.add(y), x.remainder(y), x.floorDivide(y)); where the tensor stands for a Python number (x.item() of a value forward computes, int(t), an element of a topk's indices such as TimesNet's periods), its value exists only when the model runs, so no size, count or branch can depend on it: tsdp's shapes are fixed when the model compiles — use a number known then (a constant, a size from x.size())`, locOf(e));
       return fail("tensorOperator", `'${symbol}' on a tensor`, locOf(e));
