@@ -577,6 +577,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   logsumexp(dim: number | readonly number[], keepdim?: boolean): Tensor;
   logsumexp(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   logsumexp(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
+  /** Each slice along dim whose p-norm exceeds maxnorm scaled to it (by maxnorm / (norm + 1e-7)): torch.renorm. */
+  renorm(p: number, dim: number, maxnorm: number): Tensor;
+  renorm(options: { p: number; dim: number; maxnorm: number }): Tensor;
+  /** In place (under F.noGrad or through .data on a parameter: a max-norm constraint). */
+  renorm_(p: number, dim: number, maxnorm: number): this;
   /** Σ(x − mean)² / (N − correction) over dim (not the batch); unbiased (correction 1) by default. */
   var(dim: number | readonly number[], unbiased?: boolean, keepdim?: boolean): Tensor;
   var(dim: number | readonly number[], unbiased?: boolean, options?: { keepdim?: boolean }): Tensor;
@@ -2970,6 +2975,9 @@ export namespace F {
   function logsumexp(x: Tensor, dim: number | readonly number[], keepdim?: boolean): Tensor;
   function logsumexp(x: Tensor, options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   function logsumexp(x: Tensor, dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
+  /** torch.renorm(x, p, dim, maxnorm): each slice along dim whose p-norm exceeds maxnorm scaled to it, by maxnorm / (norm + 1e-7) (braindecode's max-norm constraint on a weight). */
+  function renorm(x: Tensor, p: number, dim: number, maxnorm: number): Tensor;
+  function renorm(x: Tensor, options: { p: number; dim: number; maxnorm: number }): Tensor;
   /** torch.std over dim (any dims, the batch's too); unbiased (correction 1) by default. torch.var is F.var, with the same arguments (declared below) */
   /** torch.std(x): over every element, unbiased */
   function std(x: Tensor): Tensor;

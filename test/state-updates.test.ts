@@ -37,6 +37,8 @@ export class RunningNorm extends nn.Module {
   forward(x: Tensor<[Batch, 3]>) {
     this.calls.add_(1);
     this.seen.add_(x.mean(0));
+    // a max-norm constraint (braindecode's): the trained weight's rows renormed before each use
+    F.noGrad(() => this.fc.weight.renorm_(2, 0, 0.6));
     const h = this.fc(x);
     if (this.training) {
       const mean = h.mean(0).detach();
@@ -51,6 +53,16 @@ export class RunningNorm extends nn.Module {
 export const training = new Training(RunningNorm, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
 `;
 
+/** torch.renorm(w, 2, 0, maxNorm) of a [rows, cols] matrix, written out: a row of norm above maxNorm times maxNorm / (norm + 1e-7). */
+function renormRows(w: ArrayLike<number>, cols: number, maxNorm: number): number[] {
+  const out = Array.from(w);
+  for (let r = 0; r < out.length / cols; r++) {
+    const norm = Math.hypot(...out.slice(r * cols, (r + 1) * cols));
+    if (norm > maxNorm) for (let c = 0; c < cols; c++) out[r * cols + c] *= maxNorm / (norm + 1e-7);
+  }
+  return out;
+}
+
 const near = (got: ArrayLike<number>, want: ArrayLike<number>, what: string) => {
   expect(got.length, what).toBe(want.length);
   for (let i = 0; i < want.length; i++) expect(Math.abs(got[i] - want[i]), `${what}[${i}]: ${got[i]} vs ${want[i]}`).toBeLessThan(1e-5 + 1e-4 * Math.abs(want[i]));
@@ -60,11 +72,13 @@ describe("buffers forward changes", () => {
   it("through the reference: the running mean and the count after each call in train mode; eval reads them and changes nothing but the int32 call count", () => {
     const { graph } = lowerSource(MODEL);
     // seen: registered with persistent false, state all the same (before: TSDP2018 "would change the model's constant")
-    expect(graph.stateUpdates?.map((u) => `${u.buffer.attrs.name} ${u.buffer.dtype}${u.buffer.attrs.persistent === false ? " not persistent" : ""}`)).toEqual(["calls i32", "seen f32 not persistent", "runningMean f32", "steps f32"]);
+    expect(graph.stateUpdates?.map((u) => `${u.buffer.attrs.name} ${u.buffer.dtype}${u.buffer.attrs.persistent === false ? " not persistent" : ""}`)).toEqual(["calls i32", "seen f32 not persistent", "fc.weight f32", "runningMean f32", "steps f32"]);
     expect(graph.stateDict?.map((k) => k.key)).toEqual(["runningMean", "steps", "calls", "fc.weight", "fc.bias"]);
     const state = initState(graph, 0);
     const x = nd([2, 3], [1, 2, 3, 3, 4, 5]);
-    const w = state.params.get("fc.weight")!.data;
+    // the weight's rows of norm above 0.6 scaled to it, as torch.renorm: one call changes it, later ones keep it
+    const w = renormRows(state.params.get("fc.weight")!.data, 3, 0.6);
+    expect(w.some((v, i) => v !== state.params.get("fc.weight")!.data[i]), "a row the constraint changes").toBe(true);
     const b = state.params.get("fc.bias")!.data;
     const h = [0, 1].map((n) => [0, 1, 2].map((o) => b[o] + [0, 1, 2].reduce((s, i) => s + w[o * 3 + i] * x.data[n * 3 + i], 0)));
     const mean = [0, 1, 2].map((o) => (h[0][o] + h[1][o]) / 2);
@@ -73,6 +87,7 @@ describe("buffers forward changes", () => {
     // m ← 0.9·m + 0.1·mean, twice from 0
     near(state.buffers.get("runningMean")!.data, mean.map((v) => 0.1 * v * 0.9 + 0.1 * v), "runningMean");
     expect(Array.from(state.buffers.get("steps")!.data)).toEqual([2]);
+    near(state.params.get("fc.weight")!.data, w, "fc.weight, renormed");
     const out = runReference(graph, { x }, state, { training: false }).outputs[0].data;
     // the third call: calls = 3, so the warmup's factor is 3/8
     near(out, h.flatMap((row) => row.map((v, o) => (v - 0.19 * mean[o]) * (3 / 8))), "eval output");
@@ -90,8 +105,9 @@ describe("buffers forward changes", () => {
     expect(first("nfe = 0;", "this.nfe += 1; return x;")).toMatch(/^TSDP2001 forward cannot set this\.nfe: forward read this\.nfe before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer/);
     expect(first("fc = new nn.Linear(3, 3);", "this.fc = new nn.Identity(); return x;")).toMatch(/^TSDP2001 .*forward cannot set this\.fc: this\.fc is a module nn\.Linear, fixed when the model is built|^TSDP3005/);
     expect(first("", "if (this.training) this.last = x; return x;")).toMatch(/^TSDP2001 forward cannot set this\.last: this code runs once per mode/);
-    // MoCo's momentum update of its key encoder (param_k.data = …) and Glow's ActNorm flag (if self.initialized.item() == 0)
-    expect(first("k = new nn.Linear(3, 3);", "for (const p of this.k.parameters()) p.data = p.data.mul(0.9); return this.k(x);")).toMatch(/^TSDP2001 x\.data = v in forward: forward changes only a module's own buffers \(registerBuffer\) and frozen parameters \(requiresGrad false\), never a trained one .*freezes its copy in the constructor \(p\.requiresGrad = false\)$/);
+    // a trained parameter changed where autograd records it: PyTorch's "a leaf Variable that requires grad is being used in an in-place operation"
+    for (const body of ["this.fc.weight.clamp_(-0.1, 0.1); return this.fc(x);", "this.fc.weight.index(0).mul_(2); return this.fc(x);"])
+      expect(first("fc = new nn.Linear(3, 3);", body), body).toMatch(/^TSDP2018 \w+_ in forward would change the model's parameter( \(through a view of it\))? where autograd records it, which PyTorch refuses too \("a leaf Variable that requires grad is being used in an in-place operation"\): change it under F\.noGrad/);
     // an integer buffer forward advances is int32 state (below); PyTorch's in-place cast rule holds for it:
     // `self.n += 0.5` raises "result type Float can't be cast to the desired output type Long"
     const counter = "declare n: Tensor;\n  constructor() { super(); this.registerBuffer('n', F.tensor(0)); }";
@@ -116,7 +132,7 @@ describe("buffers forward changes", () => {
 
   it("buf.data = v in forward gives a module's own buffer the value, as this.buf = v does", () => {
     const { graph } = lowerSource(MODEL.replace("this.steps = this.steps.add(1);", "const bufs = [this.steps]; bufs[0].data = bufs[0].add(1);"));
-    expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["calls", "seen", "runningMean", "steps"]);
+    expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name)).toEqual(["calls", "seen", "fc.weight", "runningMean", "steps"]);
     const state = initState(graph, 0);
     for (let i = 0; i < 3; i++) runReference(graph, { x: nd([1, 3], [1, 2, 3]) }, state, { training: true });
     expect(Array.from(state.buffers.get("steps")!.data)).toEqual([3]);
@@ -209,6 +225,72 @@ export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum
       const values = runReference(step, { x: nd([1, 3], x), target: nd([1, 2], [0, 0]) }, before, { training: true }).values;
       near(values.get(gradients.get("q.weight")!)!.data, [0, 1].flatMap((o) => x.map((v) => 2 * out[o] * v)), `${update}: q.weight's gradient`);
     }
+  });
+
+  it("a trained parameter forward changes where autograd does not record it takes the values: forward and the gradient use them, the optimizer updates them (max-norm constraints, PixelCNN's mask)", () => {
+    // before: TSDP2001 "never a trained one (the optimizer's)" and TSDP2018 "would change the model's parameter"; F.renorm was TSDP3001
+    // w's rows: norm 1.3 (scaled to 0.5) and 0.3 (kept)
+    const rows = [0.5, -1.2, 0, 0.1, 0.2, -0.2];
+    const forms: [string, (w: number[]) => number[]][] = [
+      // braindecode's Conv2dWithConstraint / LinearWithConstraint: self.weight.data = torch.renorm(self.weight.data, p=2, dim=0, maxnorm=…)
+      ["this.fc.weight.data = F.renorm(this.fc.weight.data, 2, 0, 0.5);", (w) => renormRows(w, 3, 0.5)],
+      ["F.noGrad(() => this.fc.weight.copy_(this.fc.weight.renorm(2, 0, 0.5)));", (w) => renormRows(w, 3, 0.5)],
+      ["F.noGrad(() => { for (const [name, p] of this.fc.namedParameters()) if (name === \"weight\") p.renorm_(2, 0, 0.5); });", (w) => renormRows(w, 3, 0.5)],
+      // PixelCNN's self.weight.data *= self.mask (a mask buffer: the second column zeroed)
+      ["this.fc.weight.data.mul_(this.mask);", (w) => w.map((v, i) => (i % 3 === 1 ? 0 : v))],
+      // a weight decay applied in forward, through a list of the parameters (MoCo's loop, on a trained parameter)
+      ["for (const p of [this.fc.weight]) p.data = p.data.mul(0.9);", (w) => w.map((v) => 0.9 * v)],
+    ];
+    for (const [update, changed] of forms) {
+      const { graph } = lowerSource(`${header}export class M extends nn.Module {
+  fc = new nn.Linear(3, 2);
+  declare mask: Tensor;
+  constructor() {
+    super();
+    this.fc.weight.data.copy_(F.tensor([${rows.join(", ")}]).view(2, 3));
+    this.registerBuffer("mask", F.tensor([1, 0, 1]));
+  }
+  forward(x: Tensor<[Batch, 3]>) {
+    ${update}
+    return this.fc(x);
+  }
+}
+export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum" }), optimizer: new optim.SGD({ lr: 0.1 }) });
+`);
+      expect(graph.stateUpdates?.map((u) => u.buffer.attrs.name), update).toEqual(["fc.weight"]);
+      const x = [1, -2, 0.5];
+      const state = initState(graph, 0);
+      const b = Array.from(state.params.get("fc.bias")!.data);
+      const w1 = changed(rows);
+      const out = [0, 1].map((o) => b[o] + [0, 1, 2].reduce((s, i) => s + w1[o * 3 + i] * x[i], 0));
+      // forward reads the changed weight and leaves it in the parameter, as PyTorch's .data setter does
+      near(runReference(graph, { x: nd([1, 3], x) }, state).outputs[0].data, out, `${update}: output`);
+      near(state.params.get("fc.weight")!.data, w1, `${update}: the weight after forward`);
+      // a step: Σout² with target 0 gives the weight 2·out[o]·x[i] (at the changed values), and SGD updates the changed values
+      const { graph: step, gradients } = differentiate(graph);
+      const trained = initState(graph, 0);
+      const r = runReference(step, { x: nd([1, 3], x), target: nd([1, 2], [0, 0]) }, trained, { training: true });
+      const grad = [0, 1].flatMap((o) => x.map((v) => 2 * out[o] * v));
+      near(r.values.get(gradients.get("fc.weight")!)!.data, grad, `${update}: fc.weight's gradient`);
+      optimizerStep(graph.optimizer!, newOptimizerState(), trained.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+      near(trained.params.get("fc.weight")!.data, w1.map((v, i) => v - 0.1 * grad[i]), `${update}: fc.weight after the step`);
+    }
+    // F.renorm itself: p = 1 and the slices along dim 1 (columns of 2 elements), a zero column kept
+    const { graph } = lowerSource(`${header}export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 3]>) {
+    return F.renorm(x.view(-1, 3), 1, 1, 1.5);
+  }
+}
+`);
+    const x = [1, 0, -2, 3, 0, 0.5];
+    const cols = [0, 1, 2].map((c) => Math.abs(x[c]) + Math.abs(x[3 + c]));
+    near(runReference(graph, { x: nd([2, 3], x) }, initState(graph, 0)).outputs[0].data, x.map((v, i) => (cols[i % 3] > 1.5 ? (v * 1.5) / (cols[i % 3] + 1e-7) : v)), "F.renorm p=1 dim 1");
+    expect(diagnosticsOf(`${header}export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 3]>) {
+    return F.renorm(x, 0, 0, 1);
+  }
+}
+`).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP\d+ F\.renorm: p must be a number > 0 .*non-positive-norm not supported/);
   });
 
   it("forward's this.n_ = this.n_.to(x.device) keeps the constructor's tensor (SincNet's SincConv_fast); a changed value stays refused", () => {

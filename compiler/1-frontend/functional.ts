@@ -37,7 +37,7 @@ import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, checkpointSequentialFunction, noGradFunction } from "./no-grad.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { ops, safeSoftmax, softmaxDim } from "./composite-ops.ts";
-import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites } from "./pointwise-composites.ts";
+import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, renormArgs } from "./pointwise-composites.ts";
 import { cumsumOf, flatten, roundedQuotient, softmaxDtype, softmaxInput, tensorMethods } from "./tensor-methods.ts";
 import { BuiltinFunction, describe, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -586,6 +586,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var" | "std">, Functio
   minimum: { args: extremumArgs, lower: lowerings.minimum },
   logsumexp: { args: logsumexpArgs, lower: lowerings.logsumexp },
   normalize: { args: [x, opt("p", "any", 2), opt("dim", "int", 1), opt("eps", "posNumber", 1e-12)], lower: lowerings.normalize },
+  renorm: { args: renormArgs, lower: lowerings.renorm },
   softplus: { args: [x, opt("beta", "nonZeroNumber", 1), opt("threshold", "number", 20)], lower: lowerings.softplus },
   tanhshrink: { args: [x], lower: lowerings.tanhshrink },
   hardshrink: { args: [x, opt("lambd", "nonNegNumber", 0.5)], lower: lowerings.hardshrink },

@@ -8,8 +8,8 @@ import { normalInit, uniformInit } from "./initial-values.ts";
 import { change } from "./in-place-journal.ts";
 import { BuiltinFunction, describe, ParameterValue, StaticTensor, isBatchValue, takeDraw, TensorValue, type CallSite, type Value } from "./values.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
-import { leaveFamily, refuseSharers, storageOf, writeThrough } from "./views.ts";
-import { isState } from "./state-updates.ts";
+import { leaveFamily, refuseSharers, storageOf, unrecordedChange, writeThrough } from "./views.ts";
+import { isState, isTrainedState } from "./state-updates.ts";
 
 // PyTorch's in-place tensor methods — x.add_(y), x.relu_(), x.maskedFill_(m, v), timm's
 // drop path `x.newEmpty(shape).bernoulli_(keep).div_(keep)` — in tsdp's value semantics. The
@@ -20,8 +20,10 @@ import { isState } from "./state-updates.ts";
 // Memory shared between *different* tensor objects — a view (x.view, x.transpose, x[i], x.chunk,
 // x.detach, …) and its base — is followed by views.ts: a change through either shows in the other.
 //
-// Refused too: an in-place change in forward of a parameter (the optimizer's), a layer's buffer
-// or a constant made in the constructor (a module's own buffers may change: state-updates.ts), of a tensor
+// Refused too: an in-place change in forward of a trained parameter that autograd would record (as
+// PyTorch refuses one of a leaf that requires grad; under no_grad or through p.data it is the
+// parameter's new value: state-updates.ts), of a layer's buffer or a constant made in the constructor
+// (a module's own buffers may change), of a tensor
 // an nn.Parameter or buffer was made from, and one that would change the receiver's shape or
 // dtype (PyTorch refuses those: the result is written into the receiver's storage).
 
@@ -153,7 +155,14 @@ function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phas
   if (phase !== "forward") return;
   // the tensor itself, or the one it is a view of (this.fc.weight.T.mul_(2) changes the weight)
   for (const t of new Set([x, storageOf(x)])) {
-    // a buffer forward may change (state-updates.ts)
+    // a buffer forward may change (state-updates.ts); a trained parameter, where autograd does not record the change
+    if (isTrainedState(t) && !unrecordedChange(x))
+      fail(
+        "inPlaceAlias",
+        `${name} in forward would change the model's parameter${t === x ? "" : " (through a view of it)"} where autograd records it, which PyTorch refuses too ("a leaf Variable that requires grad is being used in an in-place operation"): ` +
+          `change it under F.noGrad(() => …) or through p.data (a max-norm constraint: this.weight.data = F.renorm(this.weight.data, 2, 0, maxNorm)) to give the parameter new values, or ${fix}`,
+        site.loc,
+      );
     if (isState(t)) continue;
     // (the base's node as it is: reading it is not a use that its staleness should stop)
     const node = t === x ? x.node : t.snapshot().node;

@@ -33,6 +33,8 @@ const x = arg("x", "tensor");
 export const clampArgs = [x, opt("min", "boundOrTensor", null, { nullable: true, batchSize: true }), opt("max", "boundOrTensor", null, { nullable: true, batchSize: true })];
 export const extremumArgs = [arg("input", "boundOrTensor"), arg("other", "boundOrTensor")];
 export const logsumexpArgs = [x, arg("dim", "ints"), opt("keepdim", "bool", false)];
+// torch.renorm(input, p, dim, maxnorm): all four required, as PyTorch's
+export const renormArgs = [x, arg("p", "any"), arg("dim", "int"), arg("maxnorm", "nonNegNumber")];
 // torch.var(x, dim, unbiased, keepdim, *, correction)
 export const varianceArgs = [x, opt("dim", "ints", null, { nullable: true }), opt("unbiased", "bool", true), opt("keepdim", "bool", false), opt("correction", "nonNegNumber", null, { nullable: true })];
 /**
@@ -214,6 +216,23 @@ export const pointwiseComposites = {
     const v = variance(b, site, em, who);
     const zero = c.op("eq", [v, 0]);
     return c.op("where", [zero, 0, c.op("sqrt", [c.op("where", [zero, 1, v])])]);
+  },
+  /**
+   * torch.renorm(x, p, dim, maxnorm): each slice x.select(dim, i) whose p-norm (over its other dims)
+   * exceeds maxnorm is scaled to it, by PyTorch's factor maxnorm / (‖slice‖ₚ + 1e-7); the others are
+   * kept. The gradient passes through the factor too, as PyTorch's renorm_backward differentiates it.
+   * (braindecode's max-norm constraint: `self.weight.data = torch.renorm(self.weight.data, 2, 0, max_norm)`.)
+   */
+  renorm: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => {
+    const x = b.x as TensorValue;
+    if (typeof b.p !== "number" || !(b.p > 0)) fail("invalidArgument", `${who}: p must be a number > 0 (Infinity included), got ${describe(b.p)}; PyTorch refuses it too ("renorm: non-positive-norm not supported")`, locOfArg(b, "p", site));
+    const rank = x.node.shape.length;
+    if (rank < 2) fail("shapeMismatch", `${who}: x must have at least 2 dims (a slice per index of dim, normed over the others), got ${rank}; PyTorch refuses it too ("renorm: input needs at least 2 dimensions")`, site.loc);
+    const { dims: [kept] } = reducedDims(x, [b.dim as number], who, site);
+    const norm = vectorNorm(x, b.p, x.node.shape.map((_, i) => i).filter((i) => i !== kept), true, site, em, who, locOfArg(b, "p", site));
+    const c = ops(em, who, site);
+    const factor = c.op("where", [c.op("gt", [norm, b.maxnorm as number]), c.op("div", [em.constant(b.maxnorm as number, site), c.op("add", [norm, 1e-7])]), 1]);
+    return c.op("mul", [x, factor]);
   },
   /**
    * F.normalize(x, p, dim, eps): x / max(‖x‖ₚ, eps) for p = 2 or 1. For p = 2 the max is taken

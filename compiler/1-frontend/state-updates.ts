@@ -1,6 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { dtypeNames, type Node, type StateUpdate } from "../ir/node.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
 import { change } from "./in-place-journal.ts";
 import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 
@@ -16,19 +17,29 @@ import { describe, TensorValue, type CallSite, type Value } from "./values.ts";
 // keeps device 0's buffers (and DDP broadcasts rank 0's).
 //
 // A frozen parameter (requires_grad false: a buffer node) is state too — an EMA of weights (MoCo's
-// key encoder updated under no_grad) — and a layer's forward reads it at its current value. Trained
-// parameters and a constructor's constants (F.tril(…) fields) are still not changed by forward: a
-// parameter is the optimizer's, a constant has no state to persist. A non-persistent buffer forward
-// changes is state (counter-buffers.ts), left out of the state_dict.
+// key encoder updated under no_grad) — and a layer's forward reads it at its current value. So is a
+// trained parameter that forward changes where autograd does not record it (under no_grad, through
+// p.data): braindecode's max-norm constraint `self.weight.data = torch.renorm(self.weight.data, …)`
+// before its convolution, PixelCNN's `self.weight.data *= self.mask`. PyTorch's parameter then holds
+// the new values: forward computes with them, the gradient is the parameter's (autograd's graph never
+// saw the change: the `unrecorded` op), and the optimizer updates the changed values — the programs
+// copy the value into the parameter at their end, which in a training step is before the update
+// (runtime/harness/step.cu). A change autograd would record is refused, as PyTorch refuses an in-place
+// change of a leaf that requires grad. A constructor's constants (F.tril(…) fields) are still not
+// changed by forward: a constant has no state to persist. A non-persistent buffer forward changes is
+// state (counter-buffers.ts), left out of the state_dict.
 
 const states = new WeakSet<TensorValue>();
 /** Each buffer's tensor in forward, once made: what a layer's forward reads of a frozen parameter forward changed. */
 const tensorOfState = new WeakMap<Node, TensorValue>();
+/** The buffer or parameter node each state tensor stands for. */
+const stateNodeOf = new WeakMap<TensorValue, Node>();
 
 /** The tensor a buffer is in forward; forward may change it. */
 export function stateTensor(buffer: Node): TensorValue {
   const t = new TensorValue(buffer);
   states.add(t);
+  stateNodeOf.set(t, buffer);
   tensorOfState.set(buffer, t);
   return t;
 }
@@ -42,11 +53,18 @@ export function layerStateOr(node: Node): TensorValue {
   return tensorOfState.get(node) ?? new TensorValue(node);
 }
 
-/** Whether forward may change `t` in place: a buffer's tensor. */
+/** Whether forward may change `t` in place: a buffer's tensor, or a parameter's (only where autograd does not record the change). */
 export const isState = (t: TensorValue): boolean => states.has(t);
 
-/** `this.buf = value` in forward: the buffer takes the value (same shape; float32, as buffers are). */
-export function assignState(state: TensorValue, value: Value, who: string, site: CallSite): void {
+/** Whether `t` is a trained parameter's tensor in forward: a change of it must be one autograd does not record. */
+export const isTrainedState = (t: TensorValue): boolean => states.has(t) && stateNodeOf.get(t)?.op === "param";
+
+/**
+ * `this.buf = value` in forward: the buffer takes the value (same shape; float32, as buffers are). A
+ * trained parameter (`p.data = v`) takes v's values while its gradient stays the parameter's:
+ * `unrecorded(v, p)`, as autograd never saw the assignment.
+ */
+export function assignState(state: TensorValue, value: Value, who: string, site: CallSite, em: GraphEmitter): void {
   if (!(value instanceof TensorValue)) return void fail("wrongArgumentType", `${who}: a buffer takes a tensor, got ${describe(value)}`, site.loc);
   const [want, got] = [state.node, value.node];
   if (!shapeEq(want.shape, got.shape))
@@ -54,7 +72,7 @@ export function assignState(state: TensorValue, value: Value, who: string, site:
   // PyTorch's buffer would take the new dtype (self.n = self.n + 0.5 makes a float tensor); the compiled state keeps its own
   if (want.dtype !== got.dtype)
     fail("dtypeMismatch", `${who}: the buffer is ${dtypeNames[want.dtype]} ${formatShape(want.shape)} and the value ${dtypeNames[got.dtype]}; a buffer keeps its dtype here (PyTorch's would become ${dtypeNames[got.dtype]}): ${want.dtype === "i32" ? "give it an integer value (.long() rounds toward zero), or register the buffer as float32 (F.tensor(0.0))" : "convert the value (.float())"}`, site.loc);
-  change(state, got, undefined);
+  change(state, isTrainedState(state) ? em.node("unrecorded", [got, state.node], {}, who, site) : got, undefined);
 }
 
 /** The buffers forward changed, each with its value at forward's end. */

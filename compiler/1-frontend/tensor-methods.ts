@@ -9,7 +9,7 @@ import { floatOnlyRefusal } from "./int-arithmetic.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { batchTimes, formatShape, isBatch, normalizeDim, numel, type Dim, type BatchDim } from "../ir/shape.ts";
 import { arg, argLoc, bindArgs, bindOptions, knownScalarValue, locOfArg, opt, refuseRunTimeNumber, type ArgSpec } from "./args.ts";
-import { clampArgs, extremumArgs, legacyUnbiasedArgs, logsumexpArgs, pointwiseComposites, varianceArgs } from "./pointwise-composites.ts";
+import { clampArgs, extremumArgs, legacyUnbiasedArgs, logsumexpArgs, pointwiseComposites, renormArgs, varianceArgs } from "./pointwise-composites.ts";
 import { selectionMethods } from "./factories.ts";
 import { sliceMethods } from "./joins.ts";
 import { mathFunctionNames, mathMethod } from "./math-functions.ts";
@@ -324,6 +324,7 @@ export const tensorMethods: Record<string, Method> = {
   maximum: viaFunction("maximum", "maximum", extremumArgs.slice(1), "input"),
   minimum: viaFunction("minimum", "minimum", extremumArgs.slice(1), "input"),
   logsumexp: viaFunction("logsumexp", "logsumexp", logsumexpArgs.slice(1)),
+  renorm: viaFunction("renorm", "renorm", renormArgs.slice(1)),
   var: legacyUnbiased(viaFunction("var", "var", varianceArgs.slice(1))),
   std: legacyUnbiased(viaFunction("std", "std", varianceArgs.slice(1))),
   view: (x, args, site, em) => reshape(x, sizesOf(args, "size", "view", site), "view", site, em),

@@ -256,7 +256,7 @@ function writeInto(x: TensorValue, value: Node, who: string, site: CallSite, em:
  * (F.noGrad's block). The tensor takes the new values while its gradient still reaches what it
  * held before, unchanged — the `unrecorded` op.
  */
-function unrecordedChange(x: TensorValue): boolean {
+export function unrecordedChange(x: TensorValue): boolean {
   if (insideNoGrad()) return true;
   return rootOf.has(x) && (derivationOf.get(x)?.path.some((n) => n.op === "detach") ?? false);
 }

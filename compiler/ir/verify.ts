@@ -48,7 +48,7 @@ export function verifyGraph(g: Graph): string[] {
   for (const o of g.outputs) if (!seen.has(o.id)) problems.push(`output %${o.id} is not a node of the graph`);
   for (const u of g.stateUpdates ?? []) {
     const name = u.buffer.attrs.name as string;
-    if (u.buffer.op !== "buffer" || !seen.has(u.buffer.id)) problems.push(`state update of %${u.buffer.id}: not a buffer of the graph`);
+    if ((u.buffer.op !== "buffer" && u.buffer.op !== "param") || !seen.has(u.buffer.id)) problems.push(`state update of %${u.buffer.id}: not a buffer or parameter of the graph`);
     if (!seen.has(u.value.id)) problems.push(`state update of ${name}: its value %${u.value.id} is not a node of the graph`);
     if (!shapeEq(u.value.shape, u.buffer.shape) || u.value.dtype !== u.buffer.dtype)
       problems.push(`state update of ${name}: ${u.value.dtype}${formatShape(u.value.shape)} for a buffer of ${u.buffer.dtype}${formatShape(u.buffer.shape)}`);

@@ -148,7 +148,8 @@ function start(graph: Graph, inputs: Record<string, NDArray>, state: ModelState,
       // the buffers forward changed take their values at its end, as the compiled programs copy them
       for (const u of graph.stateUpdates ?? []) {
         const value = values.get(u.value);
-        if (value) state.buffers.set(u.buffer.attrs.name as string, value);
+        // (a parameter forward changed — a max-norm constraint — before the optimizer's step reads it)
+        if (value) (u.buffer.op === "param" ? state.params : state.buffers).set(u.buffer.attrs.name as string, value);
       }
       return {
         outputs: graph.outputs.map((o) => values.get(o)!),

@@ -330,7 +330,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         if (!node) return fail("moduleNotInModel", `${m.typeName}.${name} is an nn.Parameter of a module that is not part of the model`, site.loc);
         // a buffer is one tensor in forward, so that forward may change it (state-updates.ts)
         if (v.intTable) return this.em.tensor("to_int", [node], {}, `${m.typeName}.${name}`, site);
-        return node.op === "buffer" ? this.stateValue(node) : new TensorValue(node);
+        // so is a trained parameter: forward may change it where autograd does not record it (state-updates.ts)
+        return node.op === "buffer" || node.op === "param" ? this.stateValue(node) : new TensorValue(node);
       }
       // a field holding a layer's parameter (PyTorch's self.w = self.fc.weight registers that same tensor) reads in
       // forward as the layer's own read of it, so a tie, a freeze or a weight norm applies alike
@@ -449,10 +450,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return new RecomputedParamRef(m, computedName, from.shape, from.init);
     }
     const p = m.paramNodes.get(name) ?? m.paramNodes.get(snake(name));
-    // a layer's frozen parameter is state in forward, which forward may change (an EMA of weights, state-updates.ts);
-    // its own buffers (BatchNorm's running statistics) are its kernel's
-    const frozen = p?.op === "buffer" && m.params.some((d) => d.local === name || d.local === snake(name));
-    if (p) return frozen && this.phase === "forward" ? this.stateValue(p) : new TensorValue(p);
+    // a layer's parameter is state in forward, which forward may change (an EMA of weights into a frozen one, a
+    // max-norm constraint on a trained one: state-updates.ts); its own buffers (BatchNorm's running statistics) are its kernel's
+    const isParam = p !== undefined && m.params.some((d) => d.local === name || d.local === snake(name));
+    if (p) return isParam && this.phase === "forward" ? this.stateValue(p) : new TensorValue(p);
     if (m.absent.has(name)) return null;
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
     // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
@@ -796,7 +797,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       // this.runningMean = …: a buffer takes the new value, as PyTorch's module attribute does
       const field = obj.fields.get(name);
       const node = field instanceof ParameterValue ? obj.paramNodes.get(name) : undefined;
-      if (this.phase === "forward" && node?.op === "buffer") return assignState(this.stateValue(node), value, `this.${name} = …`, site);
+      if (this.phase === "forward" && node?.op === "buffer") return assignState(this.stateValue(node), value, `this.${name} = …`, site, this.em);
       if (this.phase === "forward") return this.setCallAttribute(obj, name, value, site);
       if (obj.plain) notePlainState(this.plainState, this.registeredState, obj, name, value, site.loc);
       if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
@@ -847,12 +848,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return setParameterRequiresGrad(obj, value, site.loc);
     }
     // buf.data = v in forward (a buffer read through a list or a helper): the buffer takes v, as this.buf = v does
-    // (the .data setter records nothing: the buffer's new value carries no gradient, under F.noGrad or not)
-    if (obj instanceof TensorValue && name === "data" && isState(obj)) return assignState(obj, value instanceof TensorValue ? detachedView(value, this.em, site) : value, "x.data = …", site);
+    // (the .data setter records nothing: the buffer's new value carries no gradient, under F.noGrad or not); a
+    // parameter's p.data = v (a max-norm constraint) takes v's values and keeps its own gradient (state-updates.ts)
+    if (obj instanceof TensorValue && name === "data" && isState(obj)) return assignState(obj, value instanceof TensorValue ? detachedView(value, this.em, site) : value, "x.data = …", site, this.em);
     // MoCo's momentum update `param_k.data = param_k.data * m + param_q.data * (1 - m)` under no_grad
     if (obj instanceof TensorValue && name === "data" && this.em.counters.noteChanged(obj.node)) fail("unsupportedSyntax", "x.data = v in forward on an integer buffer held as a constant until forward was seen to change it", site.loc);
     if (obj instanceof TensorValue && name === "data")
-      fail("unsupportedSyntax", `x.data = v in forward: forward changes only a module's own buffers (registerBuffer) and frozen parameters (requiresGrad false), never a trained one (the optimizer's): an EMA of weights (MoCo's key encoder, a mean teacher) freezes its copy in the constructor (p.requiresGrad = false)`, site.loc);
+      fail("unsupportedSyntax", `x.data = v in forward: forward changes a module's own buffers (registerBuffer) and parameters (p.data = v), not ${this.em.constants.owns(obj.node) ? "a constant the constructor computed (register it as a buffer to keep a value forward changes)" : "a tensor forward computed: use v itself"}`, site.loc);
     // an attribute of the port's own (Python's tensors take any, and the time-series codebases' embed.py has
     // `pe.require_grad = False`, a misspelling that changes nothing): kept with the tensor, read back by name;
     // a name of tsdp's tensors (a method, shape, dtype, grad) is not one to overwrite
