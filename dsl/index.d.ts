@@ -1232,6 +1232,8 @@ export namespace nn {
     groups?: number;
     bias?: boolean;
     dilation?: Size2;
+    /** PyTorch's ConvTranspose takes "zeros" only. */
+    paddingMode?: "zeros";
   }
   /** H_out = (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1 */
   class ConvTranspose2d extends Module {
@@ -1691,13 +1693,13 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
-    constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
-    constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 } & { kernelSize: Size3 });
-    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 } & { kernelSize: Size3 });
-    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 } & { kernelSize: Size3 });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" } & { kernelSize: Size3 });
+    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" } & { kernelSize: Size3 });
+    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" } & { kernelSize: Size3 });
     readonly weight: Tensor; readonly bias: Tensor;
   }
   /** outputSize: the output's [D, H, W] (or [N, C, D, H, W]), which picks the output padding as PyTorch's output_size. */
@@ -1928,20 +1930,20 @@ export namespace nn {
     resetParameters(): void;
     reset_parameters(): void;
     constructor(inChannels: number, outChannels: number, kernelSize: number,
-      options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
-    constructor(inChannels: number, outChannels: number, options: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number } & { kernelSize: number });
-    constructor(inChannels: number, options: { outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number } & { kernelSize: number });
-    constructor(options: { inChannels: number; outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number } & { kernelSize: number });
+      options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" } & { kernelSize: number });
+    constructor(inChannels: number, options: { outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" } & { kernelSize: number });
+    constructor(options: { inChannels: number; outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" } & { kernelSize: number });
     constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number,
       outputPadding?: number, groups?: number, bias?: boolean, dilation?: number);
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, bias?: boolean, options?: { dilation?: number });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, options?: { bias?: boolean; dilation?: number });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, options?: { groups?: number; bias?: boolean; dilation?: number });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, options?: { outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, options?: { padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, bias?: boolean, options?: { dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, options?: { bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, options?: { groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, options?: { outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, options?: { padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
     /** [inChannels, outChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -2140,6 +2142,10 @@ export namespace nn {
     readonly decoder: TransformerDecoder;
     /** In forward: the float causal mask [sz, sz], 0 on and below the diagonal, −Infinity above. */
     static generateSquareSubsequentMask(sz: number): Tensor;
+    static generate_square_subsequent_mask(sz: number): Tensor;
+    /** The static method read through an instance, as Python allows: this.transformer.generateSquareSubsequentMask(T). */
+    generateSquareSubsequentMask(sz: number): Tensor;
+    generate_square_subsequent_mask(sz: number): Tensor;
   }
   interface Transformer {
     (src: Tensor, tgt: Tensor, options?: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; srcIsCausal?: boolean } & TransformerDecoderCallOptions): Tensor;
@@ -2472,6 +2478,9 @@ export namespace nn {
     constructor(weight: Tensor | null, options?: { reduction?: Reduction; ignoreIndex?: number | null });
   }
   interface NLLLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
+  /** PyTorch's deprecated name for nn.NLLLoss (its 2-D form is NLLLoss's [N, C, H, W]): the same class. */
+  const NLLLoss2d: typeof NLLLoss;
+  type NLLLoss2d = NLLLoss;
   class MSELoss extends Module { constructor(options?: { reduction?: Reduction }) }
   interface MSELoss { (input: Tensor, target: Tensor): Tensor }
   /** |input − target|, elementwise, then reduced */

@@ -2,7 +2,7 @@ import { convSummary } from "./layer-settings.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { adaptiveWindow } from "../ops/pool.ts";
-import { arg, locOfArg, opt, type Bound } from "./args.ts";
+import { arg, locOfArg, opt, transposedPaddingModeArg, type Bound } from "./args.ts";
 import { conv1dAttributes, interpolate, pad, through2d } from "./composite-layers.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
@@ -200,6 +200,7 @@ export const portLayers: Record<string, LayerSpec> = {
       opt("groups", "posInt", 1),
       opt("bias", "bool", true),
       opt("dilation", "posInt", 1),
+      transposedPaddingModeArg,
     ],
     attributes: conv1dAttributes,
     state: (b) => {
