@@ -1918,12 +1918,15 @@ export namespace nn {
       constructor(options: { padding: number | readonly number[] }); }
   interface CircularPad3d { (x: Tensor): Tensor }
   /** Max over equal windows: each output size must divide the input's (null keeps a dim) */
-  class AdaptiveMaxPool1d extends Module { constructor(outputSize: number);
-      constructor(options: { outputSize: number }); }
-  interface AdaptiveMaxPool1d { (x: Tensor): Tensor }
-  class AdaptiveMaxPool2d extends Module { constructor(outputSize: number | readonly (number | null)[]);
-      constructor(options: { outputSize: number | readonly (number | null)[] }); }
-  interface AdaptiveMaxPool2d { (x: Tensor): Tensor }
+  /** With returnIndices true (output sizes that divide the input's) it gives [values, int32 indices], as MaxPool2d's. */
+  class AdaptiveMaxPool1d<R extends boolean = false> extends Module { constructor(outputSize: number, returnIndices?: R);
+      constructor(outputSize: number, options: { returnIndices?: R });
+      constructor(options: { outputSize: number; returnIndices?: R }); }
+  interface AdaptiveMaxPool1d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
+  class AdaptiveMaxPool2d<R extends boolean = false> extends Module { constructor(outputSize: number | readonly (number | null)[], returnIndices?: R);
+      constructor(outputSize: number | readonly (number | null)[], options: { returnIndices?: R });
+      constructor(options: { outputSize: number | readonly (number | null)[]; returnIndices?: R }); }
+  interface AdaptiveMaxPool2d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   /** [N, C, L] through a ConvTranspose2d with a 1 × k kernel */
   class ConvTranspose1d extends Module {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
@@ -3706,10 +3709,18 @@ export namespace F {
   function pairwiseDistance(x1: Tensor, x2: Tensor, p?: number, options?: { eps?: number; keepdim?: boolean }): Tensor;
   function pairwiseDistance(x1: Tensor, options: { x2: Tensor; p?: number; eps?: number; keepdim?: boolean }): Tensor;
   function pairwiseDistance(x1: Tensor, x2: Tensor, options: { p?: number; eps?: number; keepdim?: boolean }): Tensor;
-  function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor;
-  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: number }): Tensor;
-  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
-  function adaptiveMaxPool2d(x: Tensor, options: { outputSize: number | readonly (number | null)[] }): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, outputSize: number, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool1d(x: Tensor, outputSize: number, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: number; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool1d(x: Tensor, outputSize: number, returnIndices?: false): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, outputSize: number, options: { returnIndices?: false }): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: number; returnIndices?: false }): Tensor;
+  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[], returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[], options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool2d(x: Tensor, options: { outputSize: number | readonly (number | null)[]; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[], returnIndices?: false): Tensor;
+  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[], options: { returnIndices?: false }): Tensor;
+  function adaptiveMaxPool2d(x: Tensor, options: { outputSize: number | readonly (number | null)[]; returnIndices?: false }): Tensor;
   function localResponseNorm(x: Tensor, size: number, alpha?: number, beta?: number, k?: number): Tensor;
   function localResponseNorm(x: Tensor, size: number, alpha?: number, beta?: number, options?: { k?: number }): Tensor;
   function localResponseNorm(x: Tensor, size: number, alpha?: number, options?: { beta?: number; k?: number }): Tensor;

@@ -388,3 +388,14 @@ describe("nn forms ports write that PyTorch accepts (port90)", () => {
     expect(got[1]).toEqual(got[0]);
   });
 });
+
+describe("adaptive max pooling with returnIndices (port90)", () => {
+  it("gives PyTorch's (values, indices): the first maximum's flat position in the input's plane, which MaxUnpool2d takes back", () => {
+    // one channel 2×4: windows of 1×2 → maxima 5 (at 1), 7 (at 2), 8 (at 4), 9 (at 7)
+    const x = nd([1, 1, 2, 4], [1, 5, 7, 7, 8, 0, 3, 9]);
+    const got = outputs("const [y, i] = this.p(x); const [z, j] = F.adaptiveMaxPool1d(x.flatten(2), 2, true); return [y.flatten(1), i.flatten(1), z.flatten(1), j.flatten(1), this.u(y, i).flatten(1)];", "x: Tensor<[Batch, 1, 2, 4]>", { x }, "p = new nn.AdaptiveMaxPool2d([null, 2], { returnIndices: true }); u = new nn.MaxUnpool2d([1, 2]);");
+    expect(got.slice(0, 4)).toEqual([[5, 7, 8, 9], [1, 2, 4, 7], [7, 9], [2, 7]]);
+    expect(got[4]).toEqual([0, 5, 7, 0, 8, 0, 0, 9]);
+    expect(first(model("const [y, i] = this.p(x); return y;", "x: Tensor<[Batch, 1, 2, 4]>", "p = new nn.AdaptiveMaxPool2d(3, true);"))).toMatch(/^TSDP\d+ 5: nn.AdaptiveMaxPool2d: returnIndices: true needs windows of one length/);
+  });
+});
