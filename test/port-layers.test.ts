@@ -399,3 +399,14 @@ describe("adaptive max pooling with returnIndices (port90)", () => {
     expect(first(model("const [y, i] = this.p(x); return y;", "x: Tensor<[Batch, 1, 2, 4]>", "p = new nn.AdaptiveMaxPool2d(3, true);"))).toMatch(/^TSDP\d+ 5: nn.AdaptiveMaxPool2d: returnIndices: true needs windows of one length/);
   });
 });
+
+describe("nn classes tsdp does not compute (port90)", () => {
+  it("FractionalMaxPool, AdaptiveLogSoftmaxWithLoss, LPPool3d and CrossMapLRN2d are refused with what to write instead", () => {
+    const refusal = (fields: string) => first(model("return this.p(x);", "x: Tensor<[Batch, 1, 4, 4]>", fields));
+    expect(refusal("p = new nn.FractionalMaxPool2d(2, { outputSize: 2 });")).toMatch(/^TSDP3001 3: nn.FractionalMaxPool2d is not supported: .*nn.AdaptiveMaxPool2d\(outputSize\)/);
+    expect(first(model("return F.fractional_max_pool2d(x, 2, { outputSize: 2 });", "x: Tensor<[Batch, 1, 4, 4]>"))).toMatch(/^TSDP3001 5: .*not supported: fractional max pooling/);
+    expect(refusal("p = new nn.AdaptiveLogSoftmaxWithLoss(4, 10, [5]);")).toMatch(/^TSDP3001 3: .*nn.Linear\(inFeatures, nClasses\) head with F.crossEntropy/);
+    expect(refusal("p = new nn.LPPool3d(2, 2);")).toMatch(/^TSDP3001 3: .*F.avgPool3d\(x.pow\(p\)/);
+    expect(refusal("p = new nn.CrossMapLRN2d(3);")).toMatch(/^TSDP3001 3: .*nn.LocalResponseNorm/);
+  });
+});
