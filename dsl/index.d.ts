@@ -2482,8 +2482,11 @@ export namespace nn {
   }
   interface NLLLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   /** PyTorch's deprecated name for nn.NLLLoss (its 2-D form is NLLLoss's [N, C, H, W]): the same class. */
-  const NLLLoss2d: typeof NLLLoss;
-  type NLLLoss2d = NLLLoss;
+  class NLLLoss2d extends Module {
+    constructor(options?: { reduction?: Reduction; ignoreIndex?: number | null; weight?: Tensor | null });
+    constructor(weight: Tensor | null, options?: { reduction?: Reduction; ignoreIndex?: number | null });
+  }
+  interface NLLLoss2d { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   class MSELoss extends Module { constructor(options?: { reduction?: Reduction }) }
   interface MSELoss { (input: Tensor, target: Tensor): Tensor }
   /** |input − target|, elementwise, then reduced */
