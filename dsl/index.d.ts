@@ -1237,6 +1237,8 @@ export namespace nn {
     groups?: number;
     bias?: boolean;
     dilation?: Size2;
+    /** PyTorch's ConvTranspose takes "zeros" only. */
+    paddingMode?: "zeros";
   }
   /** H_out = (H − 1)·stride − 2·padding + dilation·(k − 1) + outputPadding + 1 */
   class ConvTranspose2d extends Module {
@@ -1696,13 +1698,13 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
-    constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 });
-    constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 } & { kernelSize: Size3 });
-    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 } & { kernelSize: Size3 });
-    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3 } & { kernelSize: Size3 });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" } & { kernelSize: Size3 });
+    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" } & { kernelSize: Size3 });
+    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size3; padding?: Size3; outputPadding?: Size3; groups?: number; bias?: boolean; dilation?: Size3; paddingMode?: "zeros" } & { kernelSize: Size3 });
     readonly weight: Tensor; readonly bias: Tensor;
   }
   /** outputSize: the output's [D, H, W] (or [N, C, D, H, W]), which picks the output padding as PyTorch's output_size. */
@@ -1921,32 +1923,35 @@ export namespace nn {
       constructor(options: { padding: number | readonly number[] }); }
   interface CircularPad3d { (x: Tensor): Tensor }
   /** Max over equal windows: each output size must divide the input's (null keeps a dim) */
-  class AdaptiveMaxPool1d extends Module { constructor(outputSize: number);
-      constructor(options: { outputSize: number }); }
-  interface AdaptiveMaxPool1d { (x: Tensor): Tensor }
-  class AdaptiveMaxPool2d extends Module { constructor(outputSize: number | readonly (number | null)[]);
-      constructor(options: { outputSize: number | readonly (number | null)[] }); }
-  interface AdaptiveMaxPool2d { (x: Tensor): Tensor }
+  /** With returnIndices true (output sizes that divide the input's) it gives [values, int32 indices], as MaxPool2d's. */
+  class AdaptiveMaxPool1d<R extends boolean = false> extends Module { constructor(outputSize: number, returnIndices?: R);
+      constructor(outputSize: number, options: { returnIndices?: R });
+      constructor(options: { outputSize: number; returnIndices?: R }); }
+  interface AdaptiveMaxPool1d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
+  class AdaptiveMaxPool2d<R extends boolean = false> extends Module { constructor(outputSize: number | readonly (number | null)[], returnIndices?: R);
+      constructor(outputSize: number | readonly (number | null)[], options: { returnIndices?: R });
+      constructor(options: { outputSize: number | readonly (number | null)[]; returnIndices?: R }); }
+  interface AdaptiveMaxPool2d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   /** [N, C, L] through a ConvTranspose2d with a 1 × k kernel */
   class ConvTranspose1d extends Module {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
     constructor(inChannels: number, outChannels: number, kernelSize: number,
-      options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
-    constructor(inChannels: number, outChannels: number, options: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number } & { kernelSize: number });
-    constructor(inChannels: number, options: { outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number } & { kernelSize: number });
-    constructor(options: { inChannels: number; outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number } & { kernelSize: number });
+      options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" } & { kernelSize: number });
+    constructor(inChannels: number, options: { outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" } & { kernelSize: number });
+    constructor(options: { inChannels: number; outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" } & { kernelSize: number });
     constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number,
       outputPadding?: number, groups?: number, bias?: boolean, dilation?: number);
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, bias?: boolean, options?: { dilation?: number });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, options?: { bias?: boolean; dilation?: number });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, options?: { groups?: number; bias?: boolean; dilation?: number });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, options?: { outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, options?: { padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, bias?: boolean, options?: { dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, options?: { bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, options?: { groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, options?: { outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, options?: { padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
     /** [inChannels, outChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -2145,6 +2150,10 @@ export namespace nn {
     readonly decoder: TransformerDecoder;
     /** In forward: the float causal mask [sz, sz], 0 on and below the diagonal, −Infinity above. */
     static generateSquareSubsequentMask(sz: number): Tensor;
+    static generate_square_subsequent_mask(sz: number): Tensor;
+    /** The static method read through an instance, as Python allows: this.transformer.generateSquareSubsequentMask(T). */
+    generateSquareSubsequentMask(sz: number): Tensor;
+    generate_square_subsequent_mask(sz: number): Tensor;
   }
   interface Transformer {
     (src: Tensor, tgt: Tensor, options?: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; srcIsCausal?: boolean } & TransformerDecoderCallOptions): Tensor;
@@ -2477,6 +2486,12 @@ export namespace nn {
     constructor(weight: Tensor | null, options?: { reduction?: Reduction; ignoreIndex?: number | null });
   }
   interface NLLLoss { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
+  /** PyTorch's deprecated name for nn.NLLLoss (its 2-D form is NLLLoss's [N, C, H, W]): the same class. */
+  class NLLLoss2d extends Module {
+    constructor(options?: { reduction?: Reduction; ignoreIndex?: number | null; weight?: Tensor | null });
+    constructor(weight: Tensor | null, options?: { reduction?: Reduction; ignoreIndex?: number | null });
+  }
+  interface NLLLoss2d { (input: Tensor, target: Tensor<Shape, "int32">): Tensor }
   class MSELoss extends Module { constructor(options?: { reduction?: Reduction }) }
   interface MSELoss { (input: Tensor, target: Tensor): Tensor }
   /** |input − target|, elementwise, then reduced */
@@ -3705,10 +3720,18 @@ export namespace F {
   function pairwiseDistance(x1: Tensor, x2: Tensor, p?: number, options?: { eps?: number; keepdim?: boolean }): Tensor;
   function pairwiseDistance(x1: Tensor, options: { x2: Tensor; p?: number; eps?: number; keepdim?: boolean }): Tensor;
   function pairwiseDistance(x1: Tensor, x2: Tensor, options: { p?: number; eps?: number; keepdim?: boolean }): Tensor;
-  function adaptiveMaxPool1d(x: Tensor, outputSize: number): Tensor;
-  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: number }): Tensor;
-  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[]): Tensor;
-  function adaptiveMaxPool2d(x: Tensor, options: { outputSize: number | readonly (number | null)[] }): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, outputSize: number, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool1d(x: Tensor, outputSize: number, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: number; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool1d(x: Tensor, outputSize: number, returnIndices?: false): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, outputSize: number, options: { returnIndices?: false }): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: number; returnIndices?: false }): Tensor;
+  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[], returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[], options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool2d(x: Tensor, options: { outputSize: number | readonly (number | null)[]; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[], returnIndices?: false): Tensor;
+  function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[], options: { returnIndices?: false }): Tensor;
+  function adaptiveMaxPool2d(x: Tensor, options: { outputSize: number | readonly (number | null)[]; returnIndices?: false }): Tensor;
   function localResponseNorm(x: Tensor, size: number, alpha?: number, beta?: number, k?: number): Tensor;
   function localResponseNorm(x: Tensor, size: number, alpha?: number, beta?: number, options?: { k?: number }): Tensor;
   function localResponseNorm(x: Tensor, size: number, alpha?: number, options?: { beta?: number; k?: number }): Tensor;

@@ -51,7 +51,7 @@ const ALLOWED: Record<string, string> = {
   // reduction bind by position as PyTorch's, and old ports' size_average=False still sums (args.ts
   // legacyReduction); deprecated in PyTorch, so the typings leave them out and steer to reduction
   ...Object.fromEntries(
-    ["F.crossEntropy", "F.nllLoss", "F.binaryCrossEntropy", "F.binaryCrossEntropyWithLogits", "nn.CrossEntropyLoss", "nn.NLLLoss", "nn.BCELoss", "nn.BCEWithLogitsLoss", "F.mseLoss", "F.l1Loss", "F.smoothL1Loss", "nn.MSELoss", "nn.L1Loss", "nn.SmoothL1Loss",
+    ["F.crossEntropy", "F.nllLoss", "F.binaryCrossEntropy", "F.binaryCrossEntropyWithLogits", "nn.CrossEntropyLoss", "nn.NLLLoss", "nn.NLLLoss2d", "nn.BCELoss", "nn.BCEWithLogitsLoss", "F.mseLoss", "F.l1Loss", "F.smoothL1Loss", "nn.MSELoss", "nn.L1Loss", "nn.SmoothL1Loss",
       ...["marginRankingLoss", "hingeEmbeddingLoss", "softMarginLoss", "multilabelSoftMarginLoss", "multiMarginLoss", "multilabelMarginLoss", "cosineEmbeddingLoss", "tripletMarginLoss", "poissonNllLoss"].map((f) => `F.${f}`),
       ...["MarginRankingLoss", "HingeEmbeddingLoss", "SoftMarginLoss", "MultiLabelSoftMarginLoss", "MultiMarginLoss", "MultiLabelMarginLoss", "CosineEmbeddingLoss", "TripletMarginLoss", "PoissonNLLLoss"].map((m) => `nn.${m}`)].flatMap((n) =>
       ["sizeAverage", "reduce"].map((a) => [`${n}: ${a}`, "a deprecated argument"]),

@@ -359,3 +359,54 @@ describe("an RNN layer's weight names (RNNBase's _all_weights, _flat_weights_nam
     expect(Array.from(runReference(named.graph, { x: nd([1, 1], [1]) }, initState(named.graph, 0)).outputs[0].data)).toEqual([413]);
   });
 });
+
+describe("nn forms ports write that PyTorch accepts (port90)", () => {
+  it("a built-in class's static method through an instance: this.transformer.generate_square_subsequent_mask(T) is the class's", () => {
+    const x = nd([1, 3], [1, 2, 3]);
+    const got = outputs(
+      "return [this.t.generateSquareSubsequentMask(3), this.t.generate_square_subsequent_mask(3), nn.Transformer.generate_square_subsequent_mask(3)].map((m) => x.unsqueeze(2).mul(0).add(m.exp()).flatten(1));",
+      "x: Tensor<[Batch, 3]>",
+      { x },
+      "t = new nn.Transformer({ dModel: 4, nhead: 2, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: 8, batchFirst: true });",
+    );
+    // exp of the mask: 1 on and below the diagonal, 0 above it
+    for (const g of got) expect(g).toEqual([1, 0, 0, 1, 1, 0, 1, 1, 1]);
+  });
+  it("ConvTranspose1d/2d/3d take padding_mode \"zeros\", by keyword or as PyTorch's tenth argument, and refuse the others as PyTorch does", () => {
+    const x = nd([1, 1, 2, 2], [1, 2, 3, 4]);
+    const got = outputs("return [this.a(x), this.b(x)].map((t) => t.flatten(1));", "x: Tensor<[Batch, 1, 2, 2]>", { x }, "a = new nn.ConvTranspose2d(1, 1, 2, { paddingMode: 'zeros', bias: false }); b = new nn.ConvTranspose2d(1, 1, 2, 1, 0, 0, 1, false, 1, 'zeros');");
+    expect(got[0].length).toBe(9);
+    expect(outputs("return this.c(x.view(-1, 1, 4));", "x: Tensor<[Batch, 4]>", { x: nd([1, 4], [1, 2, 3, 4]) }, "c = new nn.ConvTranspose1d(1, 1, 2, 1, 0, 0, 1, true, 1, 'zeros');")[0].length).toBe(5);
+    expect(outputs("return this.c(x.view(-1, 1, 2, 2, 1)).flatten(1);", "x: Tensor<[Batch, 4]>", { x: nd([1, 4], [1, 2, 3, 4]) }, "c = new nn.ConvTranspose3d(1, 1, 2, { paddingMode: 'zeros' });")[0].length).toBe(18);
+    expect(first(model("return this.c(x);", "x: Tensor<[Batch, 1, 2, 2]>", "c = new nn.ConvTranspose2d(1, 1, 2, { paddingMode: 'reflect' });"))).toMatch(/^TSDP\d+ 3: nn.ConvTranspose2d: paddingMode must be one of "zeros", got the string "reflect"/);
+  });
+  it("nn.NLLLoss2d is NLLLoss (PyTorch's deprecated name for its [N, C, H, W] form)", () => {
+    const x = nd([1, 2, 1, 2], [-1, -2, -3, -0.5]);
+    const t = nd([1, 1, 2], Int32Array.from([1, 0]));
+    const got = outputs("return [this.a(x, t).expand(x.size(0)), this.b(x, t).expand(x.size(0))];", "x: Tensor<[Batch, 2, 1, 2]>, t: Tensor<[Batch, 1, 2], 'int32'>", { x, t }, "a = new nn.NLLLoss2d(); b = new nn.NLLLoss();");
+    expect(got[0]).toEqual([(3 + 2) / 2]);
+    expect(got[1]).toEqual(got[0]);
+  });
+});
+
+describe("adaptive max pooling with returnIndices (port90)", () => {
+  it("gives PyTorch's (values, indices): the first maximum's flat position in the input's plane, which MaxUnpool2d takes back", () => {
+    // one channel 2×4: windows of 1×2 → maxima 5 (at 1), 7 (at 2), 8 (at 4), 9 (at 7)
+    const x = nd([1, 1, 2, 4], [1, 5, 7, 7, 8, 0, 3, 9]);
+    const got = outputs("const [y, i] = this.p(x); const [z, j] = F.adaptiveMaxPool1d(x.flatten(2), 2, true); return [y.flatten(1), i.flatten(1), z.flatten(1), j.flatten(1), this.u(y, i).flatten(1)];", "x: Tensor<[Batch, 1, 2, 4]>", { x }, "p = new nn.AdaptiveMaxPool2d([null, 2], { returnIndices: true }); u = new nn.MaxUnpool2d([1, 2]);");
+    expect(got.slice(0, 4)).toEqual([[5, 7, 8, 9], [1, 2, 4, 7], [7, 9], [2, 7]]);
+    expect(got[4]).toEqual([0, 5, 7, 0, 8, 0, 0, 9]);
+    expect(first(model("const [y, i] = this.p(x); return y;", "x: Tensor<[Batch, 1, 2, 4]>", "p = new nn.AdaptiveMaxPool2d(3, true);"))).toMatch(/^TSDP\d+ 5: nn.AdaptiveMaxPool2d: returnIndices: true needs windows of one length/);
+  });
+});
+
+describe("nn classes tsdp does not compute (port90)", () => {
+  it("FractionalMaxPool, AdaptiveLogSoftmaxWithLoss, LPPool3d and CrossMapLRN2d are refused with what to write instead", () => {
+    const refusal = (fields: string) => first(model("return this.p(x);", "x: Tensor<[Batch, 1, 4, 4]>", fields));
+    expect(refusal("p = new nn.FractionalMaxPool2d(2, { outputSize: 2 });")).toMatch(/^TSDP3001 3: nn.FractionalMaxPool2d is not supported: .*nn.AdaptiveMaxPool2d\(outputSize\)/);
+    expect(first(model("return F.fractional_max_pool2d(x, 2, { outputSize: 2 });", "x: Tensor<[Batch, 1, 4, 4]>"))).toMatch(/^TSDP3001 5: .*not supported: fractional max pooling/);
+    expect(refusal("p = new nn.AdaptiveLogSoftmaxWithLoss(4, 10, [5]);")).toMatch(/^TSDP3001 3: .*nn.Linear\(inFeatures, nClasses\) head with F.crossEntropy/);
+    expect(refusal("p = new nn.LPPool3d(2, 2);")).toMatch(/^TSDP3001 3: .*F.avgPool3d\(x.pow\(p\)/);
+    expect(refusal("p = new nn.CrossMapLRN2d(3);")).toMatch(/^TSDP3001 3: .*nn.LocalResponseNorm/);
+  });
+});

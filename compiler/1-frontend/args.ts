@@ -70,6 +70,8 @@ export type Bound = Record<string, any>;
 
 /** A conv layer's padding_mode: "zeros" is the conv's own padding; the others pad the input first (composite-layers.ts convInput). */
 export const paddingModeArg = opt("paddingMode", "string", "zeros", { choices: ["zeros", "reflect", "replicate", "circular"] });
+/** A transposed conv's padding_mode: PyTorch's ConvTranspose1d/2d/3d accept it, "zeros" only (ports pass it explicitly). */
+export const transposedPaddingModeArg = opt("paddingMode", "string", "zeros", { choices: ["zeros"] });
 
 /**
  * PyTorch's deprecated size_average and reduce, kept in their positions so that the arguments after

@@ -22,7 +22,7 @@ import { poolOptions } from "./pool-options.ts";
 import { convInput } from "./composite-layers.ts";
 import { normalizeByStatistics, requireValuesPerChannel } from "./functional-batch-norm.ts";
 import { ops } from "./composite-ops.ts";
-import { paddingModeArg } from "./args.ts";
+import { paddingModeArg, transposedPaddingModeArg } from "./args.ts";
 import { initialValue, initNamespaceMembers, parameterClass, shareStorage } from "./factories.ts";
 import { initFromParameter } from "./parameter-init.ts";
 import { checkTensorSize } from "./size-limits.ts";
@@ -209,6 +209,7 @@ const layers: Record<string, LayerSpec> = {
       opt("groups", "posInt", 1),
       opt("bias", "bool", true),
       opt("dilation", "size2", [1, 1]),
+      transposedPaddingModeArg,
     ],
     state: (b) => {
       const [kh, kw] = b.kernelSize;
@@ -680,6 +681,8 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
   ]);
   for (const [name, spec] of Object.entries(layers)) members.set(name, layerClass(name, spec, host));
   members.set("TripletMarginWithDistanceLoss", tripletWithDistanceClass(host));
+  // PyTorch's deprecated NLLLoss2d (older segmentation ports): NLLLoss itself, whose [N, C, H, W] form it was
+  members.set("NLLLoss2d", members.get("NLLLoss")!);
   const build = (name: string, args: Value[], site: CallSite) => layerClass(name, layers[name], host).construct(args, site) as ModuleValue;
   for (const [name, cls] of transformerClasses({ requireConstruct: host.requireConstruct, em: () => host.em, build })) members.set(name, cls);
   return new NamespaceValue("nn", members);

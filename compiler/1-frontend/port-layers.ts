@@ -2,7 +2,7 @@ import { convSummary } from "./layer-settings.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
 import { adaptiveWindow } from "../ops/pool.ts";
-import { arg, locOfArg, opt, type Bound } from "./args.ts";
+import { arg, locOfArg, opt, transposedPaddingModeArg, type Bound } from "./args.ts";
 import { conv1dAttributes, interpolate, pad, through2d } from "./composite-layers.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import { compositionFunctions } from "./functional-compositions.ts";
@@ -10,7 +10,8 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, ones, param, param_, x, type LayerSpec } from "./layer-spec.ts";
 import { vectorNorm } from "./vector-norm.ts";
 import { outputPaddingFor } from "./transposed-output-size.ts";
-import type { CallSite, TensorValue } from "./values.ts";
+import { maxPoolWithIndices } from "./pool-indices.ts";
+import type { CallSite, TensorValue, Value } from "./values.ts";
 
 // More of torch.nn that ports reach for, each a composition of existing ops (so each gets its
 // gradient from them): nn.RMSNorm, GLU, CosineSimilarity, PairwiseDistance, the padding layers
@@ -98,9 +99,31 @@ export function adaptiveMaxPool(input: TensorValue, outputSize: readonly (number
 /** Output positions of unequal adaptive windows pooled one at a time; past it, the graph grows too large to be useful. */
 const MAX_ADAPTIVE_WINDOWS = 64;
 
-/** nn.AdaptiveMaxPool1d/2d and F.adaptiveMaxPool1d/2d: x and outputSize bound. */
-const adaptiveMaxPoolOf = (spatial: number, b: Bound, site: CallSite, em: GraphEmitter, who: string) =>
-  adaptiveMaxPool(b.x, outputSizes(b.outputSize, spatial, who, site), spatial, site, em, who);
+/**
+ * nn.AdaptiveMaxPool1d/2d and F.adaptiveMaxPool1d/2d: x, outputSize and returnIndices bound. With
+ * returnIndices (PyTorch's (values, indices) pair, for MaxUnpool): windows of equal length are a max
+ * pool with kernel = stride, whose indices (the flat position in the input's plane, the first
+ * maximum) are PyTorch's adaptive_max_pool's; unequal ones are refused.
+ */
+function adaptiveMaxPoolOf(spatial: number, b: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  const sizes = outputSizes(b.outputSize, spatial, who, site);
+  if (!b.returnIndices) return adaptiveMaxPool(b.x, sizes, spatial, site, em, who);
+  const input: TensorValue = b.x;
+  const shape = input.node.shape;
+  if (shape.length !== spatial + 2) fail("shapeMismatch", `${who} expects a ${spatial + 2}-D input [N, C, ${spatial === 1 ? "L" : "H, W"}], got ${formatShape(shape)}`, site.loc);
+  const planar = (spatial === 1 ? [1, fixedDim(shape, 2, "dim 2", who, site)] : [fixedDim(shape, 2, "dim 2", who, site), fixedDim(shape, 3, "dim 3", who, site)]) as number[];
+  const outs = spatial === 1 ? [1, sizes[0] ?? planar[1]] : planar.map((s, i) => sizes[i] ?? s);
+  const uneven = planar.findIndex((s, i) => s % (outs[i] as number) !== 0);
+  if (uneven >= 0)
+    fail("invalidArgument", `${who}: returnIndices: true needs windows of one length, an output size that divides the input's (${planar[uneven]} into ${outs[uneven]} does not); pool to a divisor (${divisorsOf(planar[uneven]).join(", ")}) or leave returnIndices out`, locOfArg(b, "returnIndices", site) ?? site.loc);
+  const kernel = planar.map((s, i) => s / (outs[i] as number));
+  const c = ops(em, who, site);
+  const as4d = spatial === 1 ? c.reshape(input, [shape[0], shape[1], 1, planar[1]]) : input;
+  const [values, indices] = maxPoolWithIndices(as4d, kernel, kernel, [0, 0], [1, 1], false, site, em, who);
+  if (spatial === 2) return [values, indices];
+  const back = (t: TensorValue) => c.reshape(t, [shape[0], shape[1], outs[1] as number]);
+  return [back(values), back(indices)];
+}
 
 const divisorsOf = (n: number) => [...Array(n).keys()].map((i) => i + 1).filter((d) => n % d === 0);
 
@@ -186,8 +209,8 @@ export const portLayers: Record<string, LayerSpec> = {
   ReflectionPad3d: paddingLayer("reflect", 3),
   ReplicationPad3d: paddingLayer("replicate", 3),
   CircularPad3d: paddingLayer("circular", 3),
-  AdaptiveMaxPool1d: { args: [arg("outputSize", "any")], inputs: [x], forward: (_self, b, call, site, em, who) => adaptiveMaxPoolOf(1, { ...b, ...call }, site, em, who) },
-  AdaptiveMaxPool2d: { args: [arg("outputSize", "any")], inputs: [x], forward: (_self, b, call, site, em, who) => adaptiveMaxPoolOf(2, { ...b, ...call }, site, em, who) },
+  AdaptiveMaxPool1d: { args: [arg("outputSize", "any"), opt("returnIndices", "bool", false)], inputs: [x], forward: (_self, b, call, site, em, who) => adaptiveMaxPoolOf(1, { ...b, ...call }, site, em, who) },
+  AdaptiveMaxPool2d: { args: [arg("outputSize", "any"), opt("returnIndices", "bool", false)], inputs: [x], forward: (_self, b, call, site, em, who) => adaptiveMaxPoolOf(2, { ...b, ...call }, site, em, who) },
   ConvTranspose1d: {
     optional: ["bias"],
     args: [
@@ -200,6 +223,7 @@ export const portLayers: Record<string, LayerSpec> = {
       opt("groups", "posInt", 1),
       opt("bias", "bool", true),
       opt("dilation", "posInt", 1),
+      transposedPaddingModeArg,
     ],
     attributes: conv1dAttributes,
     state: (b) => {
@@ -276,8 +300,8 @@ export const portFunctions = {
     args: [arg("x1", "tensor"), arg("x2", "tensor"), opt("p", "any", 2), opt("eps", "nonNegNumber", 1e-6), opt("keepdim", "bool", false)],
     lower: pairwiseDistance,
   },
-  adaptiveMaxPool1d: { args: [x, arg("outputSize", "any")], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => adaptiveMaxPoolOf(1, b, site, em, who) },
-  adaptiveMaxPool2d: { args: [x, arg("outputSize", "any")], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => adaptiveMaxPoolOf(2, b, site, em, who) },
+  adaptiveMaxPool1d: { args: [x, arg("outputSize", "any"), opt("returnIndices", "bool", false)], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => adaptiveMaxPoolOf(1, b, site, em, who) },
+  adaptiveMaxPool2d: { args: [x, arg("outputSize", "any"), opt("returnIndices", "bool", false)], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => adaptiveMaxPoolOf(2, b, site, em, who) },
   localResponseNorm: {
     args: [x, arg("size", "posInt"), opt("alpha", "number", 1e-4), opt("beta", "number", 0.75), opt("k", "number", 1)],
     lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => localResponseNorm(b.x, b.size, b.alpha, b.beta, b.k, site, em, who),

@@ -51,6 +51,19 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "optim.Rprop": notAnOptimizer("Rprop is not implemented"),
   "optim.Adafactor": notAnOptimizer("Adafactor is not implemented"),
   ...Object.fromEntries(["F.cdouble", "F.complex128"].map((name) => [name, complex128])),
+  // FractionalMaxPool draws each sample's pooling regions at random on every call (and again in eval, unless _random_samples is given)
+  ...Object.fromEntries(
+    ["nn.FractionalMaxPool2d", "nn.FractionalMaxPool3d", "F.fractionalMaxPool2d", "F.fractionalMaxPool3d"].map((name) => [
+      name,
+      "fractional max pooling draws each sample's and channel's window boundaries at random per call, windows that are not tsdp's fixed-shape pools; for the same output size use nn.AdaptiveMaxPool2d(outputSize) (nn.AdaptiveMaxPool3d), or nn.MaxPool2d with a kernel and stride that give it",
+    ]),
+  ),
+  "nn.AdaptiveLogSoftmaxWithLoss":
+    "its tail clusters are computed only for the targets that fall in them, a row count known only from the data; a full nn.Linear(inFeatures, nClasses) head with F.crossEntropy gives the exact log-probabilities that the adaptive softmax approximates",
+  "nn.LPPool3d":
+    "the 3-d power-average pool is not implemented; it is (Σ_window x^p)^(1/p): F.avgPool3d(x.pow(p), k, { stride }).mul(k·k·k).pow(1 / p) (nn.LPPool1d and nn.LPPool2d are supported)",
+  "nn.CrossMapLRN2d":
+    "the legacy Lua-Torch layer is not implemented; nn.LocalResponseNorm(size, alpha, beta, k) computes the same normalization across channels of a 4-D input",
   "nn.SyncBatchNorm": "statistics across the replicas in the middle of forward are not computed; nn.BatchNorm2d normalizes each replica's share of the batch, as DistributedDataParallel does without SyncBatchNorm",
   "nn.LazyLinear": lazy("Linear"),
   "nn.LazyConv1d": lazy("Conv1d"),

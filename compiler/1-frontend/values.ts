@@ -430,6 +430,12 @@ export class ModuleValue {
    * read as null, as PyTorch registers them as None (`if (m.bias !== null) nn.init.zeros_(m.bias)`).
    */
   readonly absent = new Set<string>();
+  /**
+   * The static methods of the built-in class that made this module (nn.Transformer's
+   * generateSquareSubsequentMask): Python finds a class's staticmethod through its instances too,
+   * as ports call it (`self.transformer.generate_square_subsequent_mask(T)`).
+   */
+  statics: ReadonlyMap<string, Value> | undefined;
   /** A user class that extends nn.Sequential: its module fields are called in order when it has no forward. */
   sequential = false;
   /** A user class extending nn.ModuleDict: its named children listed by keys(), values(), items(). */
@@ -499,6 +505,7 @@ export class ModuleValue {
     this.config = layer.config;
     this.defaults = layer.defaults;
     this.layerType = layer.typeName;
+    this.statics = layer.statics;
     for (const local of layer.absent) this.absent.add(local);
     for (const [name, child] of layer.fields) this.fields.set(name, child);
   }

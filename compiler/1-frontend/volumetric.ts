@@ -1,7 +1,7 @@
 import { convSummary } from "./layer-settings.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, type Dim } from "../ir/shape.ts";
-import { arg, locOfArg, opt, type Bound } from "./args.ts";
+import { arg, locOfArg, opt, transposedPaddingModeArg, type Bound } from "./args.ts";
 import { pad } from "./composite-layers.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -251,6 +251,7 @@ export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpe
         opt("groups", "posInt", 1),
         opt("bias", "bool", true),
         opt("dilation", "any", 1),
+        transposedPaddingModeArg,
       ],
       // PyTorch takes fan_in from the weight's dim 1 (out/groups) times the kernel
       state: (b) => {

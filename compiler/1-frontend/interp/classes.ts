@@ -486,7 +486,11 @@ export class Interpreter extends PropertyEvaluator {
   // Classes
 
   construct(callee: Value, args: Value[], site: CallSite): Value {
-    if (callee instanceof BuiltinClass) return callee.construct(args, site);
+    if (callee instanceof BuiltinClass) {
+      const made = callee.construct(args, site);
+      if (made instanceof ModuleValue && callee.statics.size > 0) made.statics = callee.statics;
+      return made;
+    }
     // new Array(n), as Array(n)
     if (callee instanceof NamespaceValue && callee.name === "Array" && callee.call) return callee.call(args, site);
     if (!(callee instanceof ClassValue)) return fail("notCallable", `${describe(callee)} cannot be constructed with new`, site.loc);

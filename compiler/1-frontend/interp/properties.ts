@@ -208,7 +208,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     if (obj instanceof ObjectValue) return obj.props.has(name) ? obj.props.get(name) : obj.dictMethods?.get(name);
     if (obj instanceof CollectionValue) return collectionProperty(obj, name, this.arrayHooks, site);
-    if (obj instanceof BuiltinClass && obj.statics.has(name)) return obj.statics.get(name);
+    // a static method by either spelling (generate_square_subsequent_mask, from_pretrained)
+    const staticMember = obj instanceof BuiltinClass ? staticOf(obj.statics, name) : undefined;
+    if (staticMember !== undefined) return staticMember;
     // nn.Conv2d.name: "Conv2d", as JavaScript's class name and Python's __name__
     if (obj instanceof BuiltinClass && name === "name") return obj.name.slice(obj.name.lastIndexOf(".") + 1);
     if (obj instanceof ClassValue) return this.staticMember(obj, name, site);
@@ -499,6 +501,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       this.moduleForwards.set(forward, m);
       return forward;
     }
+    // the static methods of the layer's class, which Python reads through an instance too
+    const staticMember = m.statics ? staticOf(m.statics, name) : undefined;
+    if (staticMember !== undefined) return staticMember;
     // a PyTorch spelling of a method the model language has under another name
     const renamed = own(PYTORCH_NAMES, name);
     if (renamed) return fail("unknownProperty", `${m.typeName}.${name}: the model language spells it ${renamed}`, site.loc);
@@ -1137,4 +1142,9 @@ function recurrentWeightGroups(locals: readonly string[]): string[][] | undefine
     groups.set(key, [...(groups.get(key) ?? []), local]);
   }
   return [...groups.values()];
+}
+
+/** A built-in class's static member by its name or the camelCase of a snake_case one. */
+function staticOf(statics: ReadonlyMap<string, Value>, name: string): Value | undefined {
+  return statics.get(name) ?? statics.get(camel(name));
 }
