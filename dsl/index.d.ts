@@ -1518,8 +1518,8 @@ export namespace nn {
   }
   interface LayerNorm extends LayerNormSettings { (x: Tensor): Tensor }
 
-  /** maxNorm must stay null (PyTorch renormalizes rows of the weight in forward); scaleGradByFreq false; sparse changes nothing (the same gradient values) */
-  interface EmbeddingOptions extends FactoryKwargs { paddingIdx?: number | null; maxNorm?: null; normType?: number; scaleGradByFreq?: false | null; sparse?: boolean | null }
+  /** maxNorm: each forward first renormalizes the weight's looked-up rows whose normType-norm exceeds it, as PyTorch's; scaleGradByFreq false; sparse changes nothing (the same gradient values) */
+  interface EmbeddingOptions extends FactoryKwargs { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: false | null; sparse?: boolean | null }
   class Embedding extends Module {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
@@ -2924,10 +2924,10 @@ export namespace F {
   function layerNorm(x: Tensor, normalizedShape: number | readonly number[], weight?: Tensor | null, options?: { bias?: Tensor | null; eps?: number }): Tensor;
   function layerNorm(x: Tensor, options: { normalizedShape: number | readonly number[]; weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
   function layerNorm(x: Tensor, normalizedShape: number | readonly number[], options: { weight?: Tensor | null; bias?: Tensor | null; eps?: number }): Tensor;
-  /** F.embedding: rows of a [numEmbeddings, embeddingDim] weight (a tied output layer's, say); paddingIdx's row gets no gradient */
-  function embedding(input: Tensor<Shape, "int32">, weight: Tensor, paddingIdx?: number | null): Tensor;
-  function embedding(input: Tensor<Shape, "int32">, options: { weight: Tensor; paddingIdx?: number | null }): Tensor;
-  function embedding(input: Tensor<Shape, "int32">, weight: Tensor, options: { paddingIdx?: number | null }): Tensor;
+  /** F.embedding: rows of a [numEmbeddings, embeddingDim] weight (a tied output layer's, say); paddingIdx's row gets no gradient; maxNorm renormalizes the looked-up rows of the weight (a module's parameter) in place first */
+  function embedding(input: Tensor<Shape, "int32">, weight: Tensor, paddingIdx?: number | null, maxNorm?: number | null, normType?: number, scaleGradByFreq?: false, sparse?: boolean): Tensor;
+  function embedding(input: Tensor<Shape, "int32">, options: { weight: Tensor; paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: false; sparse?: boolean }): Tensor;
+  function embedding(input: Tensor<Shape, "int32">, weight: Tensor, options: { paddingIdx?: number | null; maxNorm?: number | null; normType?: number; scaleGradByFreq?: false; sparse?: boolean }): Tensor;
   /** F.one_hot of int32 class indices: a float32 0/1 tensor with a last dim of numClasses (required: sizes are known at compile time); an index outside gives a row of zeros */
   function oneHot(x: Tensor<Shape, "int32">, numClasses: number): Tensor;
   function oneHot(x: Tensor<Shape, "int32">, options: { numClasses: number }): Tensor;

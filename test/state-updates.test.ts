@@ -293,6 +293,39 @@ export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum
 `).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP\d+ F\.renorm: p must be a number > 0 .*non-positive-norm not supported/);
   });
 
+  it("nn.Embedding's maxNorm renormalizes the rows the batch looks up, in the weight, before the lookup (torch.embedding_renorm_); F.embedding's too", () => {
+    // before: TSDP2004 "maxNorm is not supported"
+    // rows of norm 5, 0.5, 2.5 and 10: rows 0 and 2 are looked up and over 1 (scaled to it), row 1 is under it, row 3 is not looked up
+    const rows = [3, 4, 0.3, -0.4, 1.5, 2, 6, -8];
+    for (const lookup of ["this.emb(ids)", "F.embedding(ids, this.emb.weight, { maxNorm: 1 })"]) {
+      const { graph } = lowerSource(`${header}export class M extends nn.Module {
+  emb = new nn.Embedding(4, 2, { maxNorm: ${lookup.startsWith("F.") ? "null" : "1"} });
+  constructor() { super(); this.emb.weight.data.copy_(F.tensor([${rows.join(", ")}]).view(4, 2)); }
+  forward(ids: Tensor<[Batch, 3], "int32">) { return ${lookup}.sum(1); }
+}
+export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum" }), optimizer: new optim.SGD({ lr: 0.1 }) });
+`);
+      const scaled = (r: number) => { const [a, b] = rows.slice(2 * r, 2 * r + 2); const n = Math.hypot(a, b); return n > 1 ? [a / (n + 1e-7), b / (n + 1e-7)] : [a, b]; };
+      const w1 = [scaled(0), [0.3, -0.4], scaled(2), [6, -8]].flat();
+      const ids = [0, 2, 0];
+      const state = initState(graph, 0);
+      const out = [0, 1].map((j) => ids.reduce((s, k) => s + w1[2 * k + j], 0));
+      near(runReference(graph, { ids: nd([1, 3], ids) }, state).outputs[0].data, out, `${lookup}: output`);
+      near(state.params.get("emb.weight")!.data, w1, `${lookup}: the weight after forward`);
+      // a step: Σout² gives each looked-up row 2·out per lookup (row 0 twice), and SGD moves the renormed rows
+      const { graph: step, gradients } = differentiate(graph);
+      const trained = initState(graph, 0);
+      const r = runReference(step, { ids: nd([1, 3], ids), target: nd([1, 2], [0, 0]) }, trained, { training: true });
+      const grad = [0, 1, 2, 3].flatMap((k) => [0, 1].map((j) => 2 * out[j] * ids.filter((i) => i === k).length));
+      near(r.values.get(gradients.get("emb.weight")!)!.data, grad, `${lookup}: the weight's gradient`);
+      optimizerStep(graph.optimizer!, newOptimizerState(), trained.params, new Map([...gradients].map(([n, g]) => [n, r.values.get(g)!])));
+      near(trained.params.get("emb.weight")!.data, w1.map((v, i) => v - 0.1 * grad[i]), `${lookup}: the weight after the step`);
+    }
+    const first = (src: string) => diagnosticsOf(`${header}export class M extends nn.Module {\n  emb = new nn.Embedding(4, 2);\n  forward(ids: Tensor<[Batch, 3], "int32">) { return ${src}; }\n}\n`).map((d) => `${d.code} ${d.message}`)[0];
+    // the weight a computed tensor: PyTorch would renorm a temporary
+    expect(first("F.embedding(ids, this.emb.weight.mul(2), { maxNorm: 1 })")).toMatch(/^TSDP2001 F\.embedding: maxNorm renormalizes rows of the weight in place, which must then be a module's parameter or buffer/);
+  });
+
   it("forward's this.n_ = this.n_.to(x.device) keeps the constructor's tensor (SincNet's SincConv_fast); a changed value stays refused", () => {
     // SincNet (mravanelli/SincNet dnn_models.py): self.n_ = self.n_.to(waveforms.device) at the top of forward.
     // The same tensor every call, so nothing carries between calls; main refused it with TSDP2001
@@ -467,6 +500,57 @@ export class M extends nn.Module {
         } finally {
           m.dispose();
         }
+      }
+    }
+  }, 300_000);
+
+  it("on the CPU target: an nn.Embedding with maxNorm, three Adam steps on 1, 2 and 3 devices as DataParallel's (each replica renorms its share's rows, replica 0's weight kept)", async () => {
+    // OlgaChernytska/word2vec-pytorch's CBOW: nn.Embedding(vocab, dim, max_norm=1), the context's mean, a linear.
+    // Which rows change depends on each replica's share, so the replicas would drift apart without the
+    // harness's copy of replica 0's weight (without it, 2 devices' embeddings.weight[0] is 10× the tolerance off)
+    const src = `${header}
+export class Cbow extends nn.Module {
+  embeddings = new nn.Embedding(20, 6, { maxNorm: 1 });
+  linear = new nn.Linear(6, 20);
+  forward(inputs: Tensor<[Batch, 4], "int32">) { return this.linear(this.embeddings(inputs).mean(1)); }
+}
+export const training = new Training(Cbow, { loss: new nn.CrossEntropyLoss(), optimizer: new optim.Adam({ lr: 0.05 }) });
+`;
+    const dir = writeFiles({ "model.ts": src });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: TEST_TARGET, outDir: join(scratchDir("tsdp-max-norm-"), "out") });
+    const graph = model.graph;
+    const { graph: step, gradients } = differentiate(graph);
+    const batch = 5;
+    const xs = Int32Array.from({ length: batch * 4 }, (_, i) => (i * 7 + 3) % 20);
+    const ys = Int32Array.from([0, 11, 2, 19, 5]);
+    for (const devices of TEST_TARGET === "cpu" ? [1, 2, 3] : [1]) {
+      // DataParallel: replica k renorms the rows its chunk looks up in its copy, its gradient is its
+      // chunk's mean weighted by its share, and the summed gradient updates replica 0's copy
+      const share = Math.ceil(batch / devices);
+      const chunks = Array.from({ length: Math.ceil(batch / share) }, (_, k) => [k * share, Math.min(batch, (k + 1) * share)]);
+      const state = initState(graph, 0);
+      const opt = newOptimizerState();
+      for (let s = 0; s < 3; s++) {
+        const total = new Map<string, number[]>();
+        const copies = chunks.map(([a, b]) => {
+          const copy = { params: new Map(state.params), buffers: new Map(state.buffers) };
+          const r = runReference(step, { inputs: nd([b - a, 4], xs.slice(a * 4, b * 4)), target: nd([b - a], ys.slice(a, b)) }, copy, { training: true, step: s });
+          for (const [n, g] of gradients) {
+            const sum = total.get(n) ?? new Array<number>(r.values.get(g)!.data.length).fill(0);
+            r.values.get(g)!.data.forEach((v, i) => (sum[i] += (v * (b - a)) / batch));
+            total.set(n, sum);
+          }
+          return copy;
+        });
+        for (const [n, p] of copies[0].params) state.params.set(n, p);
+        optimizerStep(graph.optimizer!, opt, state.params, new Map([...total].map(([n, d]) => [n, nd([...state.params.get(n)!.shape], d)])));
+      }
+      const m = await load(build.outDir, { devices });
+      try {
+        for (let s = 0; s < 3; s++) m.trainStepSync(tensor(xs, [batch, 4]), tensor(ys, [batch]));
+        for (const [name, p] of state.params) near(m.getParameter(name).data as Float32Array, p.data, `${devices} devices: ${name}`);
+      } finally {
+        m.dispose();
       }
     }
   }, 300_000);

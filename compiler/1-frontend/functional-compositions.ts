@@ -1,3 +1,4 @@
+import { renormLookedUpRows } from "./embedding-max-norm.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { dimEq, formatShape, isBatch, normalizeDim, shapeEq } from "../ir/shape.ts";
 import { arg, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
@@ -133,9 +134,15 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
       return em.tensor("layer_norm", ins, { normalizedShape: b.normalizedShape, eps: b.eps, hasWeight: b.weight !== null, hasBias: b.bias !== null }, who, site);
     },
   },
-  // F.embedding(input, weight, padding_idx=None): rows of a [num, dim] weight (tied embeddings)
+  // F.embedding(input, weight, padding_idx=None, max_norm=None, norm_type=2.0, scale_grad_by_freq=False, sparse=False):
+  // rows of a [num, dim] weight (tied embeddings)
   embedding: {
-    args: [arg("input", "tensor"), arg("weight", "tensor"), opt("paddingIdx", "int", null, { nullable: true })],
+    args: [
+      arg("input", "tensor"), arg("weight", "tensor"), opt("paddingIdx", "int", null, { nullable: true }),
+      opt("maxNorm", "nonNegNumber", null, { nullable: true }), opt("normType", "number", 2),
+      opt("scaleGradByFreq", "flag", null, { nullable: true, refuseTrue: "gradients scaled by the inverse frequency of the words in the batch are not computed" }),
+      opt("sparse", "flag", null, { nullable: true }),
+    ],
     lower: (b, site, em, who) => {
       const w: TensorValue = b.weight;
       const [num, dim] = w.node.shape;
@@ -146,6 +153,7 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
         if (paddingIdx >= num || paddingIdx < -num) fail("invalidArgument", `${who}: paddingIdx must be within numEmbeddings (${num}), got ${paddingIdx}`, locOfArg(b, "paddingIdx", site));
         if (paddingIdx < 0) paddingIdx += num;
       }
+      if (b.maxNorm !== null) renormLookedUpRows(w, b.input, b.maxNorm, b.normType, em, who, site);
       return em.tensor("embedding", [b.input, w], { paddingIdx }, who, site);
     },
   },

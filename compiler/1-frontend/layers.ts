@@ -29,6 +29,7 @@ import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
 import { utilsNamespace } from "./weight-norm.ts";
 import { inPlaceResult } from "./in-place.ts";
+import { renormLookedUpRows } from "./embedding-max-norm.ts";
 import { outputPaddingFor } from "./transposed-output-size.ts";
 import {
   BuiltinClass,
@@ -288,8 +289,13 @@ const layers: Record<string, LayerSpec> = {
     },
     summary: (b) => `${b.numEmbeddings} × ${b.embeddingDim}`,
     inputs: [arg("indices", "tensor")],
-    forward: (self, b, call, site, em, who) =>
-      em.tensor("embedding", [call.indices, param_(self, "weight")!], { paddingIdx: b.paddingIdx }, who, site),
+    forward: (self, b, call, site, em, who) => {
+      // maxNorm: the looked-up rows renormed in the weight first, as PyTorch's forward does (embedding-max-norm.ts)
+      // (the weight as state: the tensor every read of it in forward shares)
+      const node = self.paramNodes.get("weight");
+      if (b.maxNorm !== null) renormLookedUpRows(node && !self.computed.has("weight") ? em.stateValue(node) : param_(self, "weight")!, call.indices, b.maxNorm, b.normType, em, who, site);
+      return em.tensor("embedding", [call.indices, param_(self, "weight")!], { paddingIdx: b.paddingIdx }, who, site);
+    },
   },
   ReLU: activation("relu", [opt("inplace", "bool", false)]),
   GELU: activation("gelu", [opt("approximate", "string", "none", { choices: ["none", "tanh"] })]),
@@ -356,8 +362,10 @@ function validate(name: string, b: Bound, site: CallSite): void {
   if (name === "Conv3d" || name === "ConvTranspose3d") problems.attempt(() => checkConv3d(b, site, `nn.${name}`));
   if (name === "Embedding" && b.paddingIdx !== null && (b.paddingIdx >= b.numEmbeddings || b.paddingIdx < -b.numEmbeddings))
     problems.add("invalidArgument", `nn.Embedding: paddingIdx must be within numEmbeddings (${b.numEmbeddings}), got ${b.paddingIdx}`, locOfArg(b, "paddingIdx", site));
-  if ((name === "Embedding" || name === "EmbeddingBag") && b.maxNorm !== null)
-    problems.add("invalidArgument", `nn.${name}: maxNorm is not supported: PyTorch renormalizes the looked-up rows of the weight in place during forward, a change of model state tsdp's forward does not make; leave it null`, locOfArg(b, "maxNorm", site));
+  if (name === "Embedding" && b.maxNorm !== null && (typeof b.maxNorm !== "number" || !(b.maxNorm >= 0) || !Number.isFinite(b.maxNorm)))
+    problems.add("invalidArgument", `nn.Embedding: maxNorm must be a finite number ≥ 0 or null, got ${b.maxNorm}`, locOfArg(b, "maxNorm", site));
+  if (name === "EmbeddingBag" && b.maxNorm !== null)
+    problems.add("invalidArgument", `nn.EmbeddingBag: maxNorm is not supported yet (nn.Embedding's is); leave it null, or renormalize the weight yourself: F.noGrad(() => this.bag.weight.renorm_(2, 0, maxNorm)) renorms every row, not only the looked-up ones`, locOfArg(b, "maxNorm", site));
   if (name === "EmbeddingBag" && b._weight !== null)
     problems.add("invalidArgument", "nn.EmbeddingBag: _weight is not supported; start from given rows with nn.EmbeddingBag.fromPretrained(embeddings, { freeze: false }), or copy_ them into .weight in the constructor", locOfArg(b, "_weight", site));
   if ((name === "MaxPool2d" || name === "AvgPool2d") && [0, 1].some((i) => b.padding[i] * 2 > b.kernelSize[i]))

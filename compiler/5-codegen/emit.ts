@@ -235,6 +235,30 @@ function drawParams(init: Exclude<Init, { kind: "sliceNorm" | "parts" }>, shape:
           : [0, 0, -1, 1];
 }
 
+/**
+ * The trained parameters whose forward change depends on the batch: each replica would change its own
+ * copy by its own share, so the replicas keep replica 0's. A change computed from the state alone (a
+ * max-norm constraint) is the same on every replica and needs no copy.
+ */
+function replica0Params(graph: Graph, memory: MemoryPlan): ModelView["replica0Params"] {
+  const inputs = new Set<Node>(graph.inputs);
+  const readsInput = (value: Node): boolean => {
+    const seen = new Set<Node>();
+    const stack = [value];
+    while (stack.length > 0) {
+      const n = stack.pop()!;
+      if (inputs.has(n)) return true;
+      if (seen.has(n)) continue;
+      seen.add(n);
+      stack.push(...n.inputs);
+    }
+    return false;
+  };
+  return (graph.stateUpdates ?? [])
+    .filter((u) => u.buffer.op === "param" && readsInput(u.value))
+    .map((u) => ({ offset: memory.slots.get(u.buffer)!.offset, bytes: memory.slots.get(u.buffer)!.bytes, name: cComment(u.buffer.attrs.name as string) }));
+}
+
 function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
   const slot = memory.slots.get(n)!;
   const declared = n.attrs.init as Init;
@@ -613,6 +637,7 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     stepKernelCount: training ? training.step.plan.kernels.length : 0,
     paramBytes: memory.paramBytes,
     buffersBegin: paramsOnlyBytes,
+    replica0Params: replica0Params(graph, memory),
     batchBytesPerSample,
     pairBytesPerPair,
     unsharedBatchBytesPerSample: memory.unsharedBatchBytesPerSample,

@@ -926,6 +926,12 @@ export interface ModelView {
   readonly paramBytes: number;
   /** Where the buffers (BatchNorm's running statistics) begin in the state, after the parameters. */
   readonly buffersBegin: number;
+  /**
+   * Trained parameters forward changes from each replica's own share of the batch (an nn.Embedding's
+   * maxNorm renormalizes the rows that share looks up): byte ranges in the state that every replica
+   * takes from replica 0 after a program, as the buffers' (DataParallel keeps device 0's module).
+   */
+  readonly replica0Params: readonly { readonly offset: number; readonly bytes: number; readonly name: string }[];
   readonly batchBytesPerSample: number;
   /** The pairs arena (in-batch pair matrices [Batch, Batch]) in bytes per pair of samples: × batch². */
   readonly pairBytesPerPair: number;

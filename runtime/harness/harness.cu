@@ -422,6 +422,15 @@ int run_replicated(tsdp_model* m, const tsdp_program_desc& p, int batch, const v
         for (size_t i = 1; i < m->replicas.size(); ++i)
             TSDP_CHECK(cudaMemcpy(m->replicas[i].params + d.buffers_begin, r0->params + d.buffers_begin, d.param_bytes - d.buffers_begin, cudaMemcpyDeviceToDevice));
     }
+    // so are the parameters forward changed from each replica's own share (an embedding's max_norm)
+    if (p.changes_state && m->replicas.size() > 1) {
+        tsdp_replica* r0 = &m->replicas[0];
+        for (int k = 0; k < d.replica0_param_count; ++k) {
+            const tsdp_byte_range& range = d.replica0_params[k];
+            for (size_t i = 1; i < m->replicas.size(); ++i)
+                TSDP_CHECK(cudaMemcpy(m->replicas[i].params + range.offset, r0->params + range.offset, range.bytes, cudaMemcpyDeviceToDevice));
+        }
+    }
     // PyTorch draws a fresh dropout mask on every call: the next run draws from the next counter
     if (p.draws == TSDP_DRAWS_ALWAYS || (p.draws == TSDP_DRAWS_IN_TRAIN_MODE && m->training)) ++m->draws;
     return 0;

@@ -255,6 +255,12 @@ struct tsdp_training_desc {
     size_t largest_bucket_floats;
 };
 
+/** Bytes [offset, offset + bytes) of a replica's state. */
+struct tsdp_byte_range {
+    size_t offset;
+    size_t bytes;
+};
+
 /** Everything the harness needs to know about one generated model. */
 struct tsdp_model_desc {
     const char* manifest_hash;  // the seal of manifest.json (tsdp_manifest_hash)
@@ -275,6 +281,10 @@ struct tsdp_model_desc {
     // (1-based, the number a kernel records in index_fault) is described by index_sites[k - 1]
     const char* const* index_sites;
     int index_site_count;
+    // Trained parameters forward changes from each replica's own share of the batch (an embedding's
+    // max_norm): after a program every replica takes replica 0's, as it takes its buffers
+    const tsdp_byte_range* replica0_params;
+    int replica0_param_count;
 };
 
 /** Defined by the generated model.cu; read by the harness. */

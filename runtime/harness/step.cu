@@ -570,10 +570,16 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
         if (i < parts.size())
             if (int e = enqueue_outputs(m, r, p, parts[i].second, m->step_outputs != 0)) return e;
     }
+    // replica 0's buffers, and the parameters forward changed from its share of the batch (an
+    // embedding's max_norm; updated since), for every replica and process
+    std::vector<tsdp_byte_range> kept;
     const size_t begin = t.param_floats * sizeof(float), end = d.param_bytes;
-    if (m->group && end > begin)
-        if (int e = enqueue_buffer_broadcast(m, begin, end)) return e;
-    if (n > 1 && end > begin && !(m->group && m->nccl)) {
+    if (end > begin) kept.push_back({begin, end - begin});
+    for (int k = 0; k < d.replica0_param_count; ++k) kept.push_back(d.replica0_params[k]);
+    for (const tsdp_byte_range& range : kept)
+        if (m->group)
+            if (int e = enqueue_buffer_broadcast(m, range.offset, range.offset + range.bytes)) return e;
+    if (n > 1 && !kept.empty() && !(m->group && m->nccl)) {
         tsdp_replica* r0 = &m->replicas[0];
         for (size_t i = 1; i < n; ++i) {
             tsdp_replica* r = &m->replicas[i];
@@ -581,7 +587,8 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
             TSDP_CHECK(cudaEventRecord(r->events[kJoinEvent], r->stream));
             TSDP_CHECK(cudaSetDevice(r0->device));
             TSDP_CHECK(cudaStreamWaitEvent(r0->stream, r->events[kJoinEvent], 0));
-            TSDP_CHECK(cudaMemcpyAsync(r->params + begin, r0->params + begin, end - begin, cudaMemcpyDeviceToDevice, r0->stream));
+            for (const tsdp_byte_range& range : kept)
+                TSDP_CHECK(cudaMemcpyAsync(r->params + range.offset, r0->params + range.offset, range.bytes, cudaMemcpyDeviceToDevice, r0->stream));
         }
     }
     return 0;
