@@ -804,7 +804,7 @@ describe("torch.nansum / nanmean / diff, nn.RReLU, nn.Embedding.fromPretrained",
     // drawn per element: not one slope for all
     expect(new Set(slopes.map((a) => a.toFixed(6))).size).toBeGreaterThan(1);
   });
-  it("Embedding.fromPretrained starts from the table, frozen unless freeze is false; maxNorm is refused with why", () => {
+  it("Embedding.fromPretrained starts from the table, frozen unless freeze is false; a maxNorm PyTorch refuses is refused with why", () => {
     const emb = (ctor: string) => model("return this.e(ids).flatten(1);", 'ids: Tensor<[Batch, 2], "int32">', `e = ${ctor};`);
     const frozen = declared(emb("nn.Embedding.fromPretrained(F.arange(6).view(3, 2).div(2))"));
     expect(frozen.params).toEqual([]);
@@ -813,7 +813,8 @@ describe("torch.nansum / nanmean / diff, nn.RReLU, nn.Embedding.fromPretrained",
     const trained = declared(emb("nn.Embedding.fromPretrained(F.ones(3, 2), { freeze: false, paddingIdx: 0 })"));
     expect(trained.params).toEqual(["e.weight"]);
     expect(trained.init.get("e.weight")).toEqual({ kind: "constant", value: 1 });
-    expect(first(emb("new nn.Embedding(3, 2, { maxNorm: 1 })"))).toMatch(/maxNorm is not supported: PyTorch renormalizes the looked-up rows of the weight in place during forward/);
+    // (a maxNorm is supported: test/state-updates.test.ts)
+    expect(first(emb("new nn.Embedding(3, 2, { maxNorm: -1 })"))).toMatch(/nn\.Embedding: maxNorm must be a finite number ≥ 0 or null, got -1/);
   });
 });
 
