@@ -257,8 +257,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   cosh_(): this;
   cumsum_(dim: number, options?: { dtype?: DType | "int64" | null }): this;
   cumsum_(options: { dim: number; dtype?: DType | "int64" | null }): this;
-  cumprod_(dim: number): this;
-  cumprod_(options: { dim: number }): this;
+  cumprod_(dim: number, options?: { dtype?: DType | "int64" | null }): this;
+  cumprod_(options: { dim: number; dtype?: DType | "int64" | null }): this;
   deg2rad_(): this;
   digamma_(): this;
   divide_(other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): this;
@@ -547,11 +547,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   cumsum(dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
   cumsum(options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   /** Running products along a fixed-size dim: torch.cumprod (its gradient exact where there are zeros). */
-  cumprod(dim: number): Tensor;
-  cumprod(options: { dim: number }): Tensor;
+  /** dtype: the input converted first, as PyTorch's. */
+  cumprod(dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
+  cumprod(options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   /** The product along dim (torch.prod), or of every element (fixed sizes only); its gradient is exact where elements are zero. */
-  prod(dim?: number, keepdim?: boolean): Tensor;
-  prod(options: { dim?: number; keepdim?: boolean }): Tensor;
+  prod(dim?: number, keepdim?: boolean, options?: { dtype?: DType | "int64" | null }): Tensor;
+  prod(dim: number, options: { keepdim?: boolean; dtype?: DType | "int64" | null }): Tensor;
+  prod(options: { dim?: number; keepdim?: boolean; dtype?: DType | "int64" | null }): Tensor;
   prod(dim: number, options: { keepdim?: boolean }): Tensor;
   /** Elements (i, i + offset) of dims dim1 and dim2, those dims replaced by a last one: a view (a change through it shows in x). */
   diagonal(offset?: number, dim1?: number, dim2?: number): Tensor;
@@ -3061,8 +3063,8 @@ export namespace F {
   /** dtype: the input converted first (DETR's not_mask.cumsum(1, dtype=torch.float32)) */
   function cumsum(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
   function cumsum(x: Tensor, options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
-  function cumprod(x: Tensor, dim: number): Tensor;
-  function cumprod(x: Tensor, options: { dim: number }): Tensor;
+  function cumprod(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
+  function cumprod(x: Tensor, options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   function diagonal(x: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
   function diagonal(x: Tensor, offset?: number, dim1?: number, options?: { dim2?: number }): Tensor;
   function diagonal(x: Tensor, offset?: number, options?: { dim1?: number; dim2?: number }): Tensor;
@@ -3133,9 +3135,9 @@ export namespace F {
     function matrixPower(A: Tensor, n: number): Tensor;
     function matrixPower(A: Tensor, options: { n: number }): Tensor;
   }
-  function prod(x: Tensor, dim?: number, keepdim?: boolean): Tensor;
-  function prod(x: Tensor, options: { dim?: number; keepdim?: boolean }): Tensor;
-  function prod(x: Tensor, dim: number, options: { keepdim?: boolean }): Tensor;
+  function prod(x: Tensor, dim?: number, keepdim?: boolean, options?: { dtype?: DType | "int64" | null }): Tensor;
+  function prod(x: Tensor, options: { dim?: number; keepdim?: boolean; dtype?: DType | "int64" | null }): Tensor;
+  function prod(x: Tensor, dim: number, options: { keepdim?: boolean; dtype?: DType | "int64" | null }): Tensor;
   function logcumsumexp(x: Tensor, dim: number): Tensor;
   function logcumsumexp(x: Tensor, options: { dim: number }): Tensor;
   function cummax(x: Tensor, dim: number): MaxResult;

@@ -61,7 +61,8 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
     alias("concatenate", "cat"),
     alias("moveaxis", "movedim"),
     fn("positive", (args, site, who) => tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site)),
-    alias("broadcastTo", "expand"),
+    // torch.broadcast_to(x, shape) is x.expand(shape) (F has no expand to alias: the tensor method)
+    fn("broadcastTo", (args, site, who) => method(tensorArg(args[0], who, "input", site), "expand", em, site, ...args.slice(1))),
     // torch.broadcast_tensors(*tensors): each expanded to the shape they broadcast to (views, as PyTorch's)
     fn("broadcastTensors", (args, site, who) => {
       const tensors = (args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : args).map((t, i) => tensorArg(t, who, `tensors[${i}]`, site));
