@@ -283,6 +283,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   scatterReduce_(dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): this;
   scatterReduce_(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): this;
   sgn_(): this;
+  heaviside_(values: Tensor | number): this;
+  floatPower_(exponent: Tensor | number): this;
   sinc_(): this;
   sinh_(): this;
   subtract_(other: Tensor | number, options?: { alpha?: number }): this;
@@ -830,6 +832,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   rot90(k?: number, dims?: readonly [number, number]): Tensor;
   tensorSplit(indicesOrSections: number | readonly number[], dim?: number): Tensor[];
   diagEmbed(): Tensor;
+  /** torch.heaviside's method form: 0 below 0, values at 0, 1 above. */
+  heaviside(values: Tensor | number): Tensor;
+  kron(other: Tensor): Tensor;
+  /** torch.float_power's method form: pow of float operands (PyTorch's float64 result is float32 here). */
+  floatPower(exponent: Tensor | number): Tensor;
   /** A copy with x[..., start:end:step, ...] (along dim) replaced by src. */
   sliceScatter(src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
   /** A copy with x.select(dim, index) replaced by src. */
@@ -2810,6 +2817,8 @@ export namespace F {
   function fmin(input: Tensor, options: { other: Tensor }): Tensor;
   /** sin(πx)/(πx), 1 at 0 */
   function sinc(input: Tensor): Tensor;
+  /** torch.float_power: pow of float operands (int32 ones converted); PyTorch's float64 result is float32 here. */
+  function floatPower(input: Tensor | number, exponent: Tensor | number): Tensor;
   function logaddexp2(input: Tensor, other: Tensor | number): Tensor;
   function logaddexp2(input: Tensor, options: { other: Tensor | number }): Tensor;
   /** base ** linspace(start, end, steps) */

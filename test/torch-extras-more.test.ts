@@ -295,3 +295,23 @@ describe("nn.MultiLabelMarginLoss / F.multilabel_margin_loss", () => {
     expect(gradCheck(model("x: Tensor<[Batch, 5]>", "return F.multilabelMarginLoss(x, F.tensor([[3, 0, -1, 1, 2]], { dtype: 'int32' }).expandAs(x), { reduction: 'none' });")).checked).toBeGreaterThan(0);
   });
 });
+
+describe("torch.float_power and the method forms of heaviside and kron", () => {
+  it("float_power is pow of float operands (an int32 one converted), as a function, a method and in place", () => {
+    const [p, sq, ints, base, inPlace] = outputs("const y = x.clone(); y.floatPower_(2); return [x.abs().floatPower(x), F.floatPower(x, 2), F.float_power(x.mul(2).int(), -1), F.floatPower(2, x), y];");
+    close(p, xs.map((v) => Math.abs(v) ** v));
+    close(sq, xs.map((v) => v * v));
+    // int32 of 2x (1, −3, 4, 0, 6, 0) to the −1: float reciprocals, ∞ at 0, where int pow would refuse
+    close(ints, xs.map((v) => 1 / (Math.trunc(2 * v) + 0))); // an int32 0 has no sign: +∞
+    close(base, xs.map((v) => 2 ** v));
+    close(inPlace, xs.map((v) => v * v));
+    const { y, dx } = at("x.abs().add(0.5).floatPower(1.5)", xs);
+    close(y, xs.map((v) => (Math.abs(v) + 0.5) ** 1.5));
+    close(dx, xs.map((v) => 1.5 * Math.sqrt(Math.abs(v) + 0.5) * Math.sign(v)));
+  });
+  it("x.heaviside(values) and x.kron(other) are F's functions of x", () => {
+    const [h, k] = outputs("return [x.heaviside(F.fullLike(x, 0.5)), x.mul(0).add(F.tensor([1, 2]).kron(F.tensor([1, 10])).sum())];");
+    close(h, xs.map((v) => (v === 0 ? 0.5 : v > 0 ? 1 : 0)));
+    close(k, xs.map(() => 33));
+  });
+});

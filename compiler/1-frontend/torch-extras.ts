@@ -19,12 +19,12 @@ type Entry = [string, BuiltinFunction];
 
 /** The functions here that torch also has as tensor methods (x.sinc(), x.dot(y)): each is the function of x. */
 export const EXTRA_METHODS: Readonly<Record<string, true>> = Object.fromEntries(
-  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter", "sgn", "histc", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual", "moveaxis"].map((n) => [n, true]),
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter", "sgn", "histc", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual", "moveaxis", "heaviside", "kron", "floatPower"].map((n) => [n, true]),
 );
 
 /** Those of them PyTorch also has in place (x.sgn_(), x.sinc_(), x.true_divide_(y)): x takes the result. */
 export const EXTRA_IN_PLACE: Readonly<Record<string, true>> = Object.fromEntries(
-  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "trueDivide", "fix", "deg2rad", "rad2deg", "sinc", "sgn", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual"].map((n) => [n, true]),
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "trueDivide", "fix", "deg2rad", "rad2deg", "sinc", "sgn", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual", "heaviside", "floatPower"].map((n) => [n, true]),
 );
 
 /** x.<name>(...args), the tensor method as a model file calls it. */
@@ -58,6 +58,13 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
     alias("sgn", "sign"),
     ...([["multiply", "mul"], ["subtract", "sub"], ["divide", "div"], ["greater", "gt"], ["greaterEqual", "ge"], ["less", "lt"], ["lessEqual", "le"], ["notEqual", "ne"]] as const).map(([name, of]) => alias(name, of)),
     alias("concat", "cat"),
+    // torch.float_power: pow with both operands as floats; PyTorch's result is float64, tsdp's float32
+    // (its tensors have no float64, FLOAT64_HINT), so only the digits past float32's differ
+    fn("floatPower", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "numberOrTensor"), arg("exponent", "numberOrTensor")], args, site);
+      const float = (v: Value) => (v instanceof TensorValue && v.node.dtype === "i32" ? em.tensor("to_float", [v], {}, who, site) : v);
+      return (lookup("pow") as BuiltinFunction).call([float(b.input), float(b.exponent)], site);
+    }),
     alias("concatenate", "cat"),
     alias("moveaxis", "movedim"),
     fn("positive", (args, site, who) => tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site)),
