@@ -284,6 +284,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   scatterReduce_(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): this;
   sgn_(): this;
   heaviside_(values: Tensor | number): this;
+  put_(index: Tensor<Shape, "int32">, source: Tensor, accumulate?: boolean): this;
   floatPower_(exponent: Tensor | number): this;
   sinc_(): this;
   sinh_(): this;
@@ -831,7 +832,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   logaddexp2(other: Tensor | number): Tensor;
   rot90(k?: number, dims?: readonly [number, number]): Tensor;
   tensorSplit(indicesOrSections: number | readonly number[], dim?: number): Tensor[];
-  diagEmbed(): Tensor;
+  diagEmbed(offset?: number, dim1?: number, dim2?: number): Tensor;
+  diagflat(offset?: number): Tensor;
+  take(index: Tensor<Shape, "int32">): Tensor;
+  put(index: Tensor<Shape, "int32">, source: Tensor, accumulate?: boolean): Tensor;
   /** torch.heaviside's method form: 0 below 0, values at 0, 1 above. */
   heaviside(values: Tensor | number): Tensor;
   kron(other: Tensor): Tensor;
@@ -2786,12 +2790,34 @@ export namespace F {
   function nanquantile(input: Tensor, options: { q: number | readonly number[]; dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function nanquantile(input: Tensor, q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function nanquantile(input: Tensor, q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
-  /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
-  /** offset 0 and dims −2, −1 only: the diagonal of the last two dims */
-  function diagEmbed(input: Tensor, offset?: 0, dim1?: -2, dim2?: -1): Tensor;
-  function diagEmbed(input: Tensor, offset?: 0, dim1?: -2, options?: { dim2?: -1 }): Tensor;
-  function diagEmbed(input: Tensor, offset?: 0, options?: { dim1?: -2; dim2?: -1 }): Tensor;
-  function diagEmbed(input: Tensor, options: { offset?: 0; dim1?: -2; dim2?: -1 }): Tensor;
+  /** torch.diag_embed: the last dim on the offset diagonal of two new dims dim1 and dim2 (the last two by default) */
+  function diagEmbed(input: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
+  function diagEmbed(input: Tensor, offset?: number, dim1?: number, options?: { dim2?: number }): Tensor;
+  function diagEmbed(input: Tensor, offset?: number, options?: { dim1?: number; dim2?: number }): Tensor;
+  function diagEmbed(input: Tensor, options: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+  /** torch.diagflat: the flattened input (no batch dim) on the offset diagonal of a square matrix. */
+  function diagflat(input: Tensor, offset?: number): Tensor;
+  function diagflat(input: Tensor, options: { offset?: number }): Tensor;
+  /** torch.take: the input (no batch dim) read as 1-D at index; the result has index's shape. */
+  function take(input: Tensor, index: Tensor<Shape, "int32">): Tensor;
+  function take(input: Tensor, options: { index: Tensor<Shape, "int32"> }): Tensor;
+  /** torch.put: a copy of the input (no batch dim) read as 1-D with source's elements written at index (summed with accumulate). */
+  function put(input: Tensor, index: Tensor<Shape, "int32">, source: Tensor, accumulate?: boolean): Tensor;
+  function put(input: Tensor, index: Tensor<Shape, "int32">, source: Tensor, options: { accumulate?: boolean }): Tensor;
+  function put(input: Tensor, options: { index: Tensor<Shape, "int32">; source: Tensor; accumulate?: boolean }): Tensor;
+  /** torch.atleast_1d/2d/3d: a tensor, or each of several, viewed with at least that many dims. */
+  function atleast1d(tensor: Tensor): Tensor;
+  function atleast1d(...tensors: Tensor[]): Tensor[];
+  function atleast1d(tensors: readonly Tensor[]): Tensor[];
+  function atleast2d(tensor: Tensor): Tensor;
+  function atleast2d(...tensors: Tensor[]): Tensor[];
+  function atleast2d(tensors: readonly Tensor[]): Tensor[];
+  function atleast3d(tensor: Tensor): Tensor;
+  function atleast3d(...tensors: Tensor[]): Tensor[];
+  function atleast3d(tensors: readonly Tensor[]): Tensor[];
+  /** torch.combinations: the r-element combinations of a 1-D fixed-size tensor's elements, as rows [count, r]. */
+  function combinations(input: Tensor, r?: number, withReplacement?: boolean): Tensor;
+  function combinations(input: Tensor, options: { r?: number; withReplacement?: boolean }): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, options?: { step?: number }): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, options?: { end?: number | null; step?: number }): Tensor;
@@ -2819,6 +2845,7 @@ export namespace F {
   function sinc(input: Tensor): Tensor;
   /** torch.float_power: pow of float operands (int32 ones converted); PyTorch's float64 result is float32 here. */
   function floatPower(input: Tensor | number, exponent: Tensor | number): Tensor;
+  function floatPower(input: Tensor | number, options: { exponent: Tensor | number }): Tensor;
   function logaddexp2(input: Tensor, other: Tensor | number): Tensor;
   function logaddexp2(input: Tensor, options: { other: Tensor | number }): Tensor;
   /** base ** linspace(start, end, steps) */

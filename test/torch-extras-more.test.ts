@@ -315,3 +315,48 @@ describe("torch.float_power and the method forms of heaviside and kron", () => {
     close(k, xs.map(() => 33));
   });
 });
+
+describe("torch.diag_embed with offset and dims, diagflat, take, put, atleast_Nd, combinations", () => {
+  const v = [5, 7, 9];
+  it("diag_embed puts the last dim on the offset diagonal of dims dim1, dim2 (the other dims in order); diagflat flattens first", () => {
+    const [above, below, swapped, placed, flat] = outputs(
+      "const m = x.view(-1, 2, 3); return [F.diagEmbed(x.narrow(1, 0, 2), 1).flatten(1), x.narrow(1, 0, 2).diagEmbed(-1, -2, -1).flatten(1), F.diagEmbed(x.narrow(1, 0, 2), { offset: 1, dim1: -1, dim2: -2 }).flatten(1), F.diagEmbed(m, -2, 3, 1).flatten(1), x.narrow(1, 0, 2).mul(0).add(F.tensor([[1, 2]]).diagflat(-1).sum(1).narrow(0, 1, 2))];",
+    );
+    close(above, [0, 0.5, 0, 0, 0, -1.5, 0, 0, 0]);
+    close(below, [0, 0, 0, 0.5, 0, 0, 0, -1.5, 0]);
+    close(swapped, below);
+    // m [1, 2, 3] → [1, 5, 2, 5]: out[0, j, a, i] = m[a, j] where j − i = −2
+    const want: number[] = [];
+    for (let j = 0; j < 5; j++) for (let a = 0; a < 2; a++) for (let i = 0; i < 5; i++) want.push(j - i === -2 ? xs[a * 3 + j] : 0);
+    close(placed, want);
+    // diagflat([[1, 2]], -1): rows 1 and 2 hold 1 and 2
+    close(flat, [1, 2]);
+    expect(gradCheck(model("x: Tensor<[Batch, 6]>", "return F.diagEmbed(x.view(-1, 2, 3), -1, 1, 3);")).checked).toBeGreaterThan(0);
+    expect(first("return F.diagflat(x);")).toMatch(/F.diagflat: flattening \[Batch, 6\] would put every sample on one diagonal/);
+  });
+  it("take reads a tensor without the batch as 1-D (negative positions from the end), put writes it (accumulate sums)", () => {
+    const [taken, fromEnd, put, summed] = outputs(
+      "const c = F.tensor([[1.0, 2], [3, 4]]); const z = F.zeros([2, 3]); z.put_(F.tensor([0, 5, 0], { dtype: F.int32 }), F.tensor([1.0, 2, 3]), true); const i = F.tensor([3, 0], { dtype: F.int32 });\n    return [x.narrow(1, 0, 2).mul(0).add(F.take(c, i)), x.narrow(1, 0, 2).mul(0).add(c.take(i.sub(4))), x.narrow(1, 0, 2).mul(0).add(c.put(i, F.tensor([8.0, 9])).flatten().narrow(0, 2, 2)), x.narrow(1, 0, 2).mul(0).add(z.take(F.tensor([0, 5], { dtype: F.int32 })))];",
+      v,
+    );
+    close(taken, [4, 1]);
+    close(fromEnd, [4, 1]);
+    // c.put([3, 0], [8, 9]): [9, 2, 3, 8]
+    close(put, [3, 8]);
+    close(summed, [4, 2]);
+    expect(first("return F.take(x, F.tensor([1], { dtype: F.int32 }));")).toMatch(/F.take: reading \[Batch, 6\] as 1-D puts every sample's elements in one row/);
+  });
+  it("atleast_1d/2d/3d add size-1 dims as PyTorch's; combinations lists the r-element ones in order", () => {
+    const [one, two, three, pairs, repeated, triples] = outputs(
+      "const [a, b] = F.atleast_2d(F.tensor(3.0), F.tensor([1.0, 2])); const t = F.atleast3d(F.tensor([1.0, 2]));\n    return [x.narrow(1, 0, 1).mul(0).add(F.atleast1d(F.tensor(3.0))), x.narrow(1, 0, 2).mul(0).add(a.add(b).sum(0)), x.narrow(1, 0, 3).mul(0).add(F.tensor([t.size(0), t.size(1), t.size(2)])), x.narrow(1, 0, 1).mul(0).add(F.combinations(F.tensor([1.0, 2, 3, 4])).flatten()), x.narrow(1, 0, 1).mul(0).add(F.combinations(F.tensor([1.0, 2, 3]), 2, true).flatten()), x.narrow(1, 0, 1).mul(0).add(F.combinations(F.tensor([1.0, 2, 3, 4]), { r: 3 }).flatten())];",
+      v,
+    );
+    close(one, [3]);
+    close(two, [4, 5]);
+    close(three, [1, 2, 1]);
+    close(pairs, [1, 2, 1, 3, 1, 4, 2, 3, 2, 4, 3, 4]);
+    close(repeated, [1, 1, 1, 2, 1, 3, 2, 2, 2, 3, 3, 3]);
+    close(triples, [1, 2, 3, 1, 2, 4, 1, 3, 4, 2, 3, 4]);
+    expect(first("return x.add(F.combinations(F.tensor([1.0, 2]), 3).sum());")).toMatch(/2 elements have no 3-element combinations without replacement/);
+  });
+});
