@@ -525,9 +525,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
   amax(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   amax(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
-  argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
-  argmax(dim: number, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
-  argmax(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
+  /** Without dim (or dim null): the position in the flattened tensor (no batch dim), 0-dim or with keepdim all size-1 dims. */
+  argmax(dim?: number | null, keepdim?: boolean): Tensor<Shape, "int32">;
+  argmax(dim: number | null, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
+  argmax(options: { dim?: number | null; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** The smallest element, as max: amin, and torch.min's (values, indices) pair with a dim. */
   amin(dim: number | readonly number[], keepdim?: boolean): Tensor;
   amin(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
@@ -538,9 +539,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   min(dim: number, options?: { keepdim?: boolean }): MaxResult;
   min(options: { dim: number; keepdim?: boolean }): MaxResult;
   min(options: { other: Tensor }): Tensor;
-  argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
-  argmin(dim: number, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
-  argmin(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
+  /** Without dim (or dim null): the position in the flattened tensor (no batch dim), 0-dim or with keepdim all size-1 dims. */
+  argmin(dim?: number | null, keepdim?: boolean): Tensor<Shape, "int32">;
+  argmin(dim: number | null, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
+  argmin(options: { dim?: number | null; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** dtype: float32 (what tsdp computes it in; Hugging Face's softmax(…, dtype=torch.float32), or dtype=scores.dtype, typed DType: int32 is refused when compiled) */
   softmax(dim: number, options?: { dtype?: DType }): Tensor;
   softmax(options: { dim: number; dtype?: DType }): Tensor;
@@ -4024,12 +4026,12 @@ export namespace F {
   function min(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function min(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function min(input: Tensor, options: { other: Tensor }): Tensor;
-  function argmax(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
-  function argmax(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
-  function argmax(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
-  function argmin(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
-  function argmin(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
-  function argmin(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
+  function argmax(input: Tensor, dim?: number | null, keepdim?: boolean): Tensor<Shape, "int32">;
+  function argmax(input: Tensor, options: { dim?: number | null; keepdim?: boolean }): Tensor<Shape, "int32">;
+  function argmax(input: Tensor, dim: number | null, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
+  function argmin(input: Tensor, dim?: number | null, keepdim?: boolean): Tensor<Shape, "int32">;
+  function argmin(input: Tensor, options: { dim?: number | null; keepdim?: boolean }): Tensor<Shape, "int32">;
+  function argmin(input: Tensor, dim: number | null, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
   function numel(input: Tensor): number;
   function gt(input: Tensor, other: Tensor | number): Tensor;
   function gt(input: Tensor, options: { other: Tensor | number }): Tensor;

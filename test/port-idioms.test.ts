@@ -678,6 +678,17 @@ describe("torch.searchsorted, torch.bucketize, torch.take_along_dim", () => {
   });
 });
 
+describe("torch.argmax / argmin without dim", () => {
+  it("is the position in the flattened tensor (ties: the first), 0-dim or with keepdim all size-1 dims; over the batch it is refused", () => {
+    const src = model("const t = F.tensor([[1.0, 5], [5, -5]]); const k = F.argmin(t, { keepdim: true });\n    return [x.mul(0).add(t.argmax()), x.mul(0).add(k).add(k.size(0) * 10 + k.size(1) * 100), x.argmax(1, true).float()];", "x: Tensor<[Batch, 1]>");
+    const [max, min, along] = outputs(src, { x: nd([1, 1], [0]) });
+    expect(max).toEqual([1]);
+    expect(min).toEqual([113]);
+    expect(along).toEqual([0]);
+    expect(first(model("return x.argmax().unsqueeze(0);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4001 \d+: argmax: without dim, the position among every element of \[Batch, 3\] counts across the batch.*x\.flatten\(1\)\.argmax\(1\)/);
+  });
+});
+
 describe("torch.broadcast_to", () => {
   it("is expand, as a function and a method (-1 keeps a size)", () => {
     const src = model("const r = x.unsqueeze(1); return [F.broadcastTo(r, [x.size(0), 2, 3]).flatten(1), r.broadcastTo([-1, 2, -1]).flatten(1), F.broadcast_to(r, [x.size(0), 2, 3]).flatten(1)];", "x: Tensor<[Batch, 3]>");
