@@ -3333,6 +3333,9 @@ export namespace F {
   function cdist(x1: Tensor, x2: Tensor, p?: number): Tensor;
   function cdist(x1: Tensor, x2: Tensor, options?: { p?: number }): Tensor;
   function cdist(x1: Tensor, options: { x2: Tensor; p?: number }): Tensor;
+  /** torch.pdist: the p-norm distance of each pair of rows i < j of a 2-D tensor without the batch (a parameter), [N·(N − 1)/2]. */
+  function pdist(input: Tensor, p?: number): Tensor;
+  function pdist(input: Tensor, options: { p?: number }): Tensor;
   /**
    * torch.nn.functional.affine_grid: the sampling grid [N, H, W, 2] of a 2-D affine transform
    * theta [N, 2, 3] for an output of `size` [N, C, H, W] (x.size() or a list); alignCorners false

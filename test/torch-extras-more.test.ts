@@ -360,3 +360,15 @@ describe("torch.diag_embed with offset and dims, diagflat, take, put, atleast_Nd
     expect(first("return x.add(F.combinations(F.tensor([1.0, 2]), 3).sum());")).toMatch(/2 elements have no 3-element combinations without replacement/);
   });
 });
+
+describe("torch.pdist", () => {
+  it("is the p-norm distance of each pair of rows i < j of a tensor without the batch, in row-major order of the upper triangle", () => {
+    const rows = [[0, 0], [3, 4], [1, 1], [-2, 5]];
+    const pn = (v: number[], p: number) => (p === Infinity ? Math.max(...v.map(Math.abs)) : v.reduce((a, b) => a + Math.abs(b) ** p, 0) ** (1 / p));
+    const want = (p: number) => rows.flatMap((r, i) => rows.slice(i + 1).map((s) => pn(r.map((v, k) => v - s[k]), p)));
+    const got = outputs("const t = F.tensor([[0.0, 0], [3, 4], [1, 1], [-2, 5]]); const z = x.mul(0); return [z.add(F.pdist(t)), z.add(F.pdist(t, 1)), z.add(F.pdist(t, { p: 3 })), z.add(F.pdist(t, Infinity))];");
+    [2, 1, 3, Infinity].forEach((p, k) => close(got[k], want(p)));
+    expect(gradCheck(model("x: Tensor<[Batch, 3]>", "return x.mul(F.pdist(this.w).sum()).add(F.pdist(this.w, 1).sum());", "  w = new nn.Parameter(F.tensor([[0.3, -0.2], [0.7, 0.1], [-0.5, 0.45]]));\n")).checked).toBeGreaterThan(0);
+    expect(first("return F.pdist(x).unsqueeze(0);")).toMatch(/F.pdist: the distances between every pair of rows of \[Batch, 6\] pair samples across the batch/);
+  });
+});
