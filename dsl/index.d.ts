@@ -619,10 +619,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   clampMax(max: Tensor | number): Tensor;
   clampMax(options: { max: Tensor | number }): Tensor;
   /** ‖x‖ₚ over dim (all dims when null): p = 2 or "fro" (the default), 1, Infinity, -Infinity. The 2-norm's gradient is 0 where the norm is 0, as PyTorch's. */
-  norm(p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
-  norm(p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean }): Tensor;
-  norm(p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
-  norm(options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  norm(p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | null }): Tensor;
+  norm(p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean; dtype?: "float32" | null }): Tensor;
+  norm(p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | null }): Tensor;
+  norm(options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | null }): Tensor;
   /** The larger of the two, elementwise (broadcast); a tie gives each half the gradient. A tensor, as PyTorch's: a number bound is clamp({ min }). */
   maximum(other: Tensor): Tensor;
   maximum(options: { other: Tensor }): Tensor;
@@ -2729,10 +2729,10 @@ export namespace F {
   function bmm(input: Tensor, other: Tensor): Tensor;
   function bmm(input: Tensor, options: { other: Tensor }): Tensor;
   /** torch.norm: x.norm's arguments */
-  function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
-  function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean }): Tensor;
-  function norm(x: Tensor, p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
-  function norm(x: Tensor, options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | null }): Tensor;
+  function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean; dtype?: "float32" | null }): Tensor;
+  function norm(x: Tensor, p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | null }): Tensor;
+  function norm(x: Tensor, options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | null }): Tensor;
   function logicalXor(input: Tensor, other: Tensor): Tensor;
   function logicalXor(input: Tensor, options: { other: Tensor }): Tensor;
   /** torch.dot / vdot (Σ a·b of 1-D tensors), mv (matrix × vector), inner (Σ over the last dims of every pair of rows), trace, dist (‖a − b‖ₚ) */

@@ -424,6 +424,15 @@ describe("F's functional forms: layerNorm, embedding, oneHot, cosineSimilarity, 
     close(rows, [7 / (Math.sqrt(10) * Math.sqrt(5)), 8 / (4 * Math.sqrt(5))]);
     expect(gradCheck(model("return F.cosineSimilarity(a, b.add(0.5), -1);", "a: Tensor<[Batch, 3, 2]>, b: Tensor<[Batch, 3, 1]>")).checked).toBeGreaterThan(0);
   });
+  it("torch.norm's dtype casts the input first: float32 (an int32 tensor's norm) is taken, other dtypes refused", () => {
+    const x = nd([1, 2], [3, 4]);
+    const i = nd([1, 2], Int32Array.from([3, -4]));
+    const [two, one, kw] = outputs("return [x.norm(2, -1, false, { dtype: F.float32 }), F.norm(i, { p: 1, dim: 1, dtype: F.float32 }), x.norm({ dtype: 'float32', dim: 1 })];", 'x: Tensor<[Batch, 2]>, i: Tensor<[Batch, 2], "int32">', { x, i });
+    close(two, [5]);
+    close(one, [7]);
+    close(kw, [5]);
+    expect(first(model("return x.norm(2, -1, false, { dtype: 'int32' });", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP3004 5: norm: dtype must be one of "float32"/);
+  });
   it("F.glu: the first half times σ of the second; an odd dim is refused", () => {
     const x = nd([1, 4], [1, 2, 0, Math.log(3)]);
     const [g] = outputs("return F.glu(x);", "x: Tensor<[Batch, 4]>", { x });
