@@ -257,8 +257,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   cosh_(): this;
   cumsum_(dim: number, options?: { dtype?: DType | "int64" | null }): this;
   cumsum_(options: { dim: number; dtype?: DType | "int64" | null }): this;
-  cumprod_(dim: number): this;
-  cumprod_(options: { dim: number }): this;
+  cumprod_(dim: number, options?: { dtype?: DType | "int64" | null }): this;
+  cumprod_(options: { dim: number; dtype?: DType | "int64" | null }): this;
   deg2rad_(): this;
   digamma_(): this;
   divide_(other: Tensor | number, options?: { roundingMode?: "floor" | "trunc" | null }): this;
@@ -283,6 +283,9 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   scatterReduce_(dim: number, index: Tensor<Shape, "int32">, src: Tensor, reduce: "sum" | "mean" | "prod" | "amax" | "amin", options?: { includeSelf?: boolean }): this;
   scatterReduce_(options: { dim: number; index: Tensor<Shape, "int32">; src: Tensor; reduce: "sum" | "mean" | "prod" | "amax" | "amin"; includeSelf?: boolean }): this;
   sgn_(): this;
+  heaviside_(values: Tensor | number): this;
+  put_(index: Tensor<Shape, "int32">, source: Tensor, accumulate?: boolean): this;
+  floatPower_(exponent: Tensor | number): this;
   sinc_(): this;
   sinh_(): this;
   subtract_(other: Tensor | number, options?: { alpha?: number }): this;
@@ -522,9 +525,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   amax(dim: number | readonly number[], keepdim?: boolean): Tensor;
   amax(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
   amax(dim: number | readonly number[], options: { keepdim?: boolean }): Tensor;
-  argmax(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
-  argmax(dim: number, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
-  argmax(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
+  /** Without dim (or dim null): the position in the flattened tensor (no batch dim), 0-dim or with keepdim all size-1 dims. */
+  argmax(dim?: number | null, keepdim?: boolean): Tensor<Shape, "int32">;
+  argmax(dim: number | null, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
+  argmax(options: { dim?: number | null; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** The smallest element, as max: amin, and torch.min's (values, indices) pair with a dim. */
   amin(dim: number | readonly number[], keepdim?: boolean): Tensor;
   amin(options: { dim: number | readonly number[]; keepdim?: boolean }): Tensor;
@@ -535,9 +539,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   min(dim: number, options?: { keepdim?: boolean }): MaxResult;
   min(options: { dim: number; keepdim?: boolean }): MaxResult;
   min(options: { other: Tensor }): Tensor;
-  argmin(dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
-  argmin(dim: number, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
-  argmin(options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
+  /** Without dim (or dim null): the position in the flattened tensor (no batch dim), 0-dim or with keepdim all size-1 dims. */
+  argmin(dim?: number | null, keepdim?: boolean): Tensor<Shape, "int32">;
+  argmin(dim: number | null, options?: { keepdim?: boolean }): Tensor<Shape, "int32">;
+  argmin(options: { dim?: number | null; keepdim?: boolean }): Tensor<Shape, "int32">;
   /** dtype: float32 (what tsdp computes it in; Hugging Face's softmax(…, dtype=torch.float32), or dtype=scores.dtype, typed DType: int32 is refused when compiled) */
   softmax(dim: number, options?: { dtype?: DType }): Tensor;
   softmax(options: { dim: number; dtype?: DType }): Tensor;
@@ -547,11 +552,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   cumsum(dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
   cumsum(options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   /** Running products along a fixed-size dim: torch.cumprod (its gradient exact where there are zeros). */
-  cumprod(dim: number): Tensor;
-  cumprod(options: { dim: number }): Tensor;
+  /** dtype: the input converted first, as PyTorch's. */
+  cumprod(dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
+  cumprod(options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   /** The product along dim (torch.prod), or of every element (fixed sizes only); its gradient is exact where elements are zero. */
-  prod(dim?: number, keepdim?: boolean): Tensor;
-  prod(options: { dim?: number; keepdim?: boolean }): Tensor;
+  prod(dim?: number, keepdim?: boolean, options?: { dtype?: DType | "int64" | null }): Tensor;
+  prod(dim: number, options: { keepdim?: boolean; dtype?: DType | "int64" | null }): Tensor;
+  prod(options: { dim?: number; keepdim?: boolean; dtype?: DType | "int64" | null }): Tensor;
   prod(dim: number, options: { keepdim?: boolean }): Tensor;
   /** Elements (i, i + offset) of dims dim1 and dim2, those dims replaced by a last one: a view (a change through it shows in x). */
   diagonal(offset?: number, dim1?: number, dim2?: number): Tensor;
@@ -617,10 +624,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   clampMax(max: Tensor | number): Tensor;
   clampMax(options: { max: Tensor | number }): Tensor;
   /** ‖x‖ₚ over dim (all dims when null): p = 2 or "fro" (the default), 1, Infinity, -Infinity. The 2-norm's gradient is 0 where the norm is 0, as PyTorch's. */
-  norm(p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
-  norm(p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean }): Tensor;
-  norm(p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
-  norm(options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  norm(p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | null }): Tensor;
+  norm(p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean; dtype?: "float32" | null }): Tensor;
+  norm(p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | null }): Tensor;
+  norm(options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | null }): Tensor;
   /** The larger of the two, elementwise (broadcast); a tie gives each half the gradient. A tensor, as PyTorch's: a number bound is clamp({ min }). */
   maximum(other: Tensor): Tensor;
   maximum(options: { other: Tensor }): Tensor;
@@ -832,7 +839,15 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   logaddexp2(other: Tensor | number): Tensor;
   rot90(k?: number, dims?: readonly [number, number]): Tensor;
   tensorSplit(indicesOrSections: number | readonly number[], dim?: number): Tensor[];
-  diagEmbed(): Tensor;
+  diagEmbed(offset?: number, dim1?: number, dim2?: number): Tensor;
+  diagflat(offset?: number): Tensor;
+  take(index: Tensor<Shape, "int32">): Tensor;
+  put(index: Tensor<Shape, "int32">, source: Tensor, accumulate?: boolean): Tensor;
+  /** torch.heaviside's method form: 0 below 0, values at 0, 1 above. */
+  heaviside(values: Tensor | number): Tensor;
+  kron(other: Tensor): Tensor;
+  /** torch.float_power's method form: pow of float operands (PyTorch's float64 result is float32 here). */
+  floatPower(exponent: Tensor | number): Tensor;
   /** A copy with x[..., start:end:step, ...] (along dim) replaced by src. */
   sliceScatter(src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
   /** A copy with x.select(dim, index) replaced by src. */
@@ -2734,10 +2749,10 @@ export namespace F {
   function bmm(input: Tensor, other: Tensor): Tensor;
   function bmm(input: Tensor, options: { other: Tensor }): Tensor;
   /** torch.norm: x.norm's arguments */
-  function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean): Tensor;
-  function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean }): Tensor;
-  function norm(x: Tensor, p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
-  function norm(x: Tensor, options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean }): Tensor;
+  function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, keepdim?: boolean, options?: { dtype?: "float32" | null }): Tensor;
+  function norm(x: Tensor, p?: number | "fro", dim?: number | readonly number[] | null, options?: { keepdim?: boolean; dtype?: "float32" | null }): Tensor;
+  function norm(x: Tensor, p?: number | "fro", options?: { dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | null }): Tensor;
+  function norm(x: Tensor, options: { p?: number | "fro"; dim?: number | readonly number[] | null; keepdim?: boolean; dtype?: "float32" | null }): Tensor;
   function logicalXor(input: Tensor, other: Tensor): Tensor;
   function logicalXor(input: Tensor, options: { other: Tensor }): Tensor;
   /** torch.dot / vdot (Σ a·b of 1-D tensors), mv (matrix × vector), inner (Σ over the last dims of every pair of rows), trace, dist (‖a − b‖ₚ) */
@@ -2797,12 +2812,34 @@ export namespace F {
   function nanquantile(input: Tensor, options: { q: number | readonly number[]; dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function nanquantile(input: Tensor, q: number | readonly number[], options: { dim?: number | null; keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
   function nanquantile(input: Tensor, q: number | readonly number[], dim: number | null, options: { keepdim?: boolean; interpolation?: "linear" | "lower" | "higher" | "midpoint" | "nearest" }): Tensor;
-  /** torch.diag_embed (offset 0, the last two dims): the last dim on a diagonal */
-  /** offset 0 and dims −2, −1 only: the diagonal of the last two dims */
-  function diagEmbed(input: Tensor, offset?: 0, dim1?: -2, dim2?: -1): Tensor;
-  function diagEmbed(input: Tensor, offset?: 0, dim1?: -2, options?: { dim2?: -1 }): Tensor;
-  function diagEmbed(input: Tensor, offset?: 0, options?: { dim1?: -2; dim2?: -1 }): Tensor;
-  function diagEmbed(input: Tensor, options: { offset?: 0; dim1?: -2; dim2?: -1 }): Tensor;
+  /** torch.diag_embed: the last dim on the offset diagonal of two new dims dim1 and dim2 (the last two by default) */
+  function diagEmbed(input: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
+  function diagEmbed(input: Tensor, offset?: number, dim1?: number, options?: { dim2?: number }): Tensor;
+  function diagEmbed(input: Tensor, offset?: number, options?: { dim1?: number; dim2?: number }): Tensor;
+  function diagEmbed(input: Tensor, options: { offset?: number; dim1?: number; dim2?: number }): Tensor;
+  /** torch.diagflat: the flattened input (no batch dim) on the offset diagonal of a square matrix. */
+  function diagflat(input: Tensor, offset?: number): Tensor;
+  function diagflat(input: Tensor, options: { offset?: number }): Tensor;
+  /** torch.take: the input (no batch dim) read as 1-D at index; the result has index's shape. */
+  function take(input: Tensor, index: Tensor<Shape, "int32">): Tensor;
+  function take(input: Tensor, options: { index: Tensor<Shape, "int32"> }): Tensor;
+  /** torch.put: a copy of the input (no batch dim) read as 1-D with source's elements written at index (summed with accumulate). */
+  function put(input: Tensor, index: Tensor<Shape, "int32">, source: Tensor, accumulate?: boolean): Tensor;
+  function put(input: Tensor, index: Tensor<Shape, "int32">, source: Tensor, options: { accumulate?: boolean }): Tensor;
+  function put(input: Tensor, options: { index: Tensor<Shape, "int32">; source: Tensor; accumulate?: boolean }): Tensor;
+  /** torch.atleast_1d/2d/3d: a tensor, or each of several, viewed with at least that many dims. */
+  function atleast1d(tensor: Tensor): Tensor;
+  function atleast1d(...tensors: Tensor[]): Tensor[];
+  function atleast1d(tensors: readonly Tensor[]): Tensor[];
+  function atleast2d(tensor: Tensor): Tensor;
+  function atleast2d(...tensors: Tensor[]): Tensor[];
+  function atleast2d(tensors: readonly Tensor[]): Tensor[];
+  function atleast3d(tensor: Tensor): Tensor;
+  function atleast3d(...tensors: Tensor[]): Tensor[];
+  function atleast3d(tensors: readonly Tensor[]): Tensor[];
+  /** torch.combinations: the r-element combinations of a 1-D fixed-size tensor's elements, as rows [count, r]. */
+  function combinations(input: Tensor, r?: number, withReplacement?: boolean): Tensor;
+  function combinations(input: Tensor, options: { r?: number; withReplacement?: boolean }): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, step?: number): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, end?: number | null, options?: { step?: number }): Tensor;
   function sliceScatter(input: Tensor, src: Tensor, dim?: number, start?: number | null, options?: { end?: number | null; step?: number }): Tensor;
@@ -2828,6 +2865,9 @@ export namespace F {
   function fmin(input: Tensor, options: { other: Tensor }): Tensor;
   /** sin(πx)/(πx), 1 at 0 */
   function sinc(input: Tensor): Tensor;
+  /** torch.float_power: pow of float operands (int32 ones converted); PyTorch's float64 result is float32 here. */
+  function floatPower(input: Tensor | number, exponent: Tensor | number): Tensor;
+  function floatPower(input: Tensor | number, options: { exponent: Tensor | number }): Tensor;
   function logaddexp2(input: Tensor, other: Tensor | number): Tensor;
   function logaddexp2(input: Tensor, options: { other: Tensor | number }): Tensor;
   /** base ** linspace(start, end, steps) */
@@ -3084,8 +3124,8 @@ export namespace F {
   /** dtype: the input converted first (DETR's not_mask.cumsum(1, dtype=torch.float32)) */
   function cumsum(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
   function cumsum(x: Tensor, options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
-  function cumprod(x: Tensor, dim: number): Tensor;
-  function cumprod(x: Tensor, options: { dim: number }): Tensor;
+  function cumprod(x: Tensor, dim: number, options?: { dtype?: DType | "int64" | null }): Tensor;
+  function cumprod(x: Tensor, options: { dim: number; dtype?: DType | "int64" | null }): Tensor;
   function diagonal(x: Tensor, offset?: number, dim1?: number, dim2?: number): Tensor;
   function diagonal(x: Tensor, offset?: number, dim1?: number, options?: { dim2?: number }): Tensor;
   function diagonal(x: Tensor, offset?: number, options?: { dim1?: number; dim2?: number }): Tensor;
@@ -3156,9 +3196,9 @@ export namespace F {
     function matrixPower(A: Tensor, n: number): Tensor;
     function matrixPower(A: Tensor, options: { n: number }): Tensor;
   }
-  function prod(x: Tensor, dim?: number, keepdim?: boolean): Tensor;
-  function prod(x: Tensor, options: { dim?: number; keepdim?: boolean }): Tensor;
-  function prod(x: Tensor, dim: number, options: { keepdim?: boolean }): Tensor;
+  function prod(x: Tensor, dim?: number, keepdim?: boolean, options?: { dtype?: DType | "int64" | null }): Tensor;
+  function prod(x: Tensor, options: { dim?: number; keepdim?: boolean; dtype?: DType | "int64" | null }): Tensor;
+  function prod(x: Tensor, dim: number, options: { keepdim?: boolean; dtype?: DType | "int64" | null }): Tensor;
   function logcumsumexp(x: Tensor, dim: number): Tensor;
   function logcumsumexp(x: Tensor, options: { dim: number }): Tensor;
   function cummax(x: Tensor, dim: number): MaxResult;
@@ -3316,6 +3356,9 @@ export namespace F {
   function cdist(x1: Tensor, x2: Tensor, p?: number): Tensor;
   function cdist(x1: Tensor, x2: Tensor, options?: { p?: number }): Tensor;
   function cdist(x1: Tensor, options: { x2: Tensor; p?: number }): Tensor;
+  /** torch.pdist: the p-norm distance of each pair of rows i < j of a 2-D tensor without the batch (a parameter), [N·(N − 1)/2]. */
+  function pdist(input: Tensor, p?: number): Tensor;
+  function pdist(input: Tensor, options: { p?: number }): Tensor;
   /**
    * torch.nn.functional.affine_grid: the sampling grid [N, H, W, 2] of a 2-D affine transform
    * theta [N, 2, 3] for an output of `size` [N, C, H, W] (x.size() or a list); alignCorners false
@@ -4017,12 +4060,12 @@ export namespace F {
   function min(input: Tensor, options: { dim: number; keepdim?: boolean }): MaxResult;
   function min(input: Tensor, dim: number, options: { keepdim?: boolean }): MaxResult;
   function min(input: Tensor, options: { other: Tensor }): Tensor;
-  function argmax(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
-  function argmax(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
-  function argmax(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
-  function argmin(input: Tensor, dim: number, keepdim?: boolean): Tensor<Shape, "int32">;
-  function argmin(input: Tensor, options: { dim: number; keepdim?: boolean }): Tensor<Shape, "int32">;
-  function argmin(input: Tensor, dim: number, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
+  function argmax(input: Tensor, dim?: number | null, keepdim?: boolean): Tensor<Shape, "int32">;
+  function argmax(input: Tensor, options: { dim?: number | null; keepdim?: boolean }): Tensor<Shape, "int32">;
+  function argmax(input: Tensor, dim: number | null, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
+  function argmin(input: Tensor, dim?: number | null, keepdim?: boolean): Tensor<Shape, "int32">;
+  function argmin(input: Tensor, options: { dim?: number | null; keepdim?: boolean }): Tensor<Shape, "int32">;
+  function argmin(input: Tensor, dim: number | null, options: { keepdim?: boolean }): Tensor<Shape, "int32">;
   function numel(input: Tensor): number;
   function gt(input: Tensor, other: Tensor | number): Tensor;
   function gt(input: Tensor, options: { other: Tensor | number }): Tensor;

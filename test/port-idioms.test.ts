@@ -671,6 +671,32 @@ describe("torch.searchsorted, torch.bucketize, torch.take_along_dim", () => {
     // index [1, 1, 2] along dim 1, over the first 2 columns: [v[1][0], v[0][1]]
     expect(rows).toEqual([2, 3]);
   });
+  it("take_along_dim of indices with fewer dims than the input is refused as PyTorch refuses it, naming both ranks", () => {
+    expect(first(model("return F.takeAlongDim(x, F.tensor([[0], [1]], { dtype: 'int32' }), 2);", "x: Tensor<[Batch, 2, 3]>"))).toMatch(
+      /^TSDP4001 \d+: F.takeAlongDim: input and indices should have the same number of dimensions.*got \[Batch, 2, 3\] and \[2, 1\]/,
+    );
+  });
+});
+
+describe("torch.argmax / argmin without dim", () => {
+  it("is the position in the flattened tensor (ties: the first), 0-dim or with keepdim all size-1 dims; over the batch it is refused", () => {
+    const src = model("const t = F.tensor([[1.0, 5], [5, -5]]); const k = F.argmin(t, { keepdim: true });\n    return [x.mul(0).add(t.argmax()), x.mul(0).add(k).add(k.size(0) * 10 + k.size(1) * 100), x.argmax(1, true).float()];", "x: Tensor<[Batch, 1]>");
+    const [max, min, along] = outputs(src, { x: nd([1, 1], [0]) });
+    expect(max).toEqual([1]);
+    expect(min).toEqual([113]);
+    expect(along).toEqual([0]);
+    expect(first(model("return x.argmax().unsqueeze(0);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4001 \d+: argmax: without dim, the position among every element of \[Batch, 3\] counts across the batch.*x\.flatten\(1\)\.argmax\(1\)/);
+  });
+});
+
+describe("torch.broadcast_to", () => {
+  it("is expand, as a function and a method (-1 keeps a size)", () => {
+    const src = model("const r = x.unsqueeze(1); return [F.broadcastTo(r, [x.size(0), 2, 3]).flatten(1), r.broadcastTo([-1, 2, -1]).flatten(1), F.broadcast_to(r, [x.size(0), 2, 3]).flatten(1)];", "x: Tensor<[Batch, 3]>");
+    const [f, method, snake] = outputs(src, { x: nd([1, 3], [1, 2, 3]) });
+    expect(f).toEqual([1, 2, 3, 1, 2, 3]);
+    expect(method).toEqual(f);
+    expect(snake).toEqual(f);
+  });
 });
 
 describe("floor division (torch.floor_divide, torch.div(…, rounding_mode))", () => {
@@ -1040,6 +1066,14 @@ describe("torch.prod", () => {
     expect(all).toEqual([25, 26, 27, 24, 29, 18]);
     expect(first(model("return x.prod().expand(x.size(0), 1);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4001 \d+: prod: the product of every element of \[Batch, 3\] multiplies across the batch/);
     expect(gradCheck(model("return x.prod(1, true).add(x.view(-1, 3, 1).prod(-1));", "x: Tensor<[Batch, 3]>")).checked).toBeGreaterThan(0);
+  });
+  it("prod's and cumprod's dtype= convert the input first, as PyTorch's (an int32 tensor's float product)", () => {
+    const ids = nd([2, 3], Int32Array.from([1, 2, 3, 4, 5, 6]));
+    const [prod, kept, running] = outputs(model("return [x.prod(1, { dtype: F.float32 }).div(4), F.prod(x, 1, { keepdim: true, dtype: F.float32 }).div(4), x.cumprod(1, { dtype: F.float32 }).div(4)];", 'x: Tensor<[Batch, 3], "int32">'), { x: ids });
+    // 6/4 and 120/4: float32 division, where int32 arithmetic would have floored
+    expect(prod).toEqual([1.5, 30]);
+    expect(kept).toEqual([1.5, 30]);
+    expect(running).toEqual([0.25, 0.5, 1.5, 1, 5, 30]);
   });
 });
 

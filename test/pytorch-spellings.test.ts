@@ -414,6 +414,25 @@ describe("F's functional forms: layerNorm, embedding, oneHot, cosineSimilarity, 
     close(along1, [13 / (Math.sqrt(10) * Math.sqrt(18)), -12 / (4 * Math.sqrt(14))]);
     expect(gradCheck(model("return F.cosineSimilarity(a, b.mul(2).add(a), -1);", "a: Tensor<[Batch, 3, 2]>, b: Tensor<[Batch, 3, 2]>")).checked).toBeGreaterThan(0);
   });
+  it("F.cosineSimilarity broadcasts x1 and x2 first, along dim too (a size-1 x2 repeated before its norm), dim being the common shape's", () => {
+    const a = nd([1, 3, 2], [1, 0, 3, 4, 0, 0]);
+    const b = nd([1, 3, 1], [2, -1, 5]);
+    const [along, rows] = outputs("return [F.cosineSimilarity(a, b, -1), F.cosineSimilarity(a, F.tensor([[1.0], [2], [0]]), 1)];", "a: Tensor<[Batch, 3, 2]>, b: Tensor<[Batch, 3, 1]>", { a, b });
+    // b's rows [2, 2], [−1, −1], [5, 5]: ‖·‖ = √8 (not 2, the norm of the one value)
+    close(along, [2 / Math.sqrt(8), -7 / (5 * Math.sqrt(2)), 0]);
+    // [3, 1] against [Batch, 3, 2] along dim 1: columns [1, 3, 0] and [0, 4, 0] with [1, 2, 0]
+    close(rows, [7 / (Math.sqrt(10) * Math.sqrt(5)), 8 / (4 * Math.sqrt(5))]);
+    expect(gradCheck(model("return F.cosineSimilarity(a, b.add(0.5), -1);", "a: Tensor<[Batch, 3, 2]>, b: Tensor<[Batch, 3, 1]>")).checked).toBeGreaterThan(0);
+  });
+  it("torch.norm's dtype casts the input first: float32 (an int32 tensor's norm) is taken, other dtypes refused", () => {
+    const x = nd([1, 2], [3, 4]);
+    const i = nd([1, 2], Int32Array.from([3, -4]));
+    const [two, one, kw] = outputs("return [x.norm(2, -1, false, { dtype: F.float32 }), F.norm(i, { p: 1, dim: 1, dtype: F.float32 }), x.norm({ dtype: 'float32', dim: 1 })];", 'x: Tensor<[Batch, 2]>, i: Tensor<[Batch, 2], "int32">', { x, i });
+    close(two, [5]);
+    close(one, [7]);
+    close(kw, [5]);
+    expect(first(model("return x.norm(2, -1, false, { dtype: 'int32' });", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP3004 5: norm: dtype must be one of "float32"/);
+  });
   it("F.glu: the first half times σ of the second; an odd dim is refused", () => {
     const x = nd([1, 4], [1, 2, 0, Math.log(3)]);
     const [g] = outputs("return F.glu(x);", "x: Tensor<[Batch, 4]>", { x });

@@ -295,3 +295,80 @@ describe("nn.MultiLabelMarginLoss / F.multilabel_margin_loss", () => {
     expect(gradCheck(model("x: Tensor<[Batch, 5]>", "return F.multilabelMarginLoss(x, F.tensor([[3, 0, -1, 1, 2]], { dtype: 'int32' }).expandAs(x), { reduction: 'none' });")).checked).toBeGreaterThan(0);
   });
 });
+
+describe("torch.float_power and the method forms of heaviside and kron", () => {
+  it("float_power is pow of float operands (an int32 one converted), as a function, a method and in place", () => {
+    const [p, sq, ints, base, inPlace] = outputs("const y = x.clone(); y.floatPower_(2); return [x.abs().floatPower(x), F.floatPower(x, 2), F.float_power(x.mul(2).int(), -1), F.floatPower(2, x), y];");
+    close(p, xs.map((v) => Math.abs(v) ** v));
+    close(sq, xs.map((v) => v * v));
+    // int32 of 2x (1, −3, 4, 0, 6, 0) to the −1: float reciprocals, ∞ at 0, where int pow would refuse
+    close(ints, xs.map((v) => 1 / (Math.trunc(2 * v) + 0))); // an int32 0 has no sign: +∞
+    close(base, xs.map((v) => 2 ** v));
+    close(inPlace, xs.map((v) => v * v));
+    const { y, dx } = at("x.abs().add(0.5).floatPower(1.5)", xs);
+    close(y, xs.map((v) => (Math.abs(v) + 0.5) ** 1.5));
+    close(dx, xs.map((v) => 1.5 * Math.sqrt(Math.abs(v) + 0.5) * Math.sign(v)));
+  });
+  it("x.heaviside(values) and x.kron(other) are F's functions of x", () => {
+    const [h, k] = outputs("return [x.heaviside(F.fullLike(x, 0.5)), x.mul(0).add(F.tensor([1, 2]).kron(F.tensor([1, 10])).sum())];");
+    close(h, xs.map((v) => (v === 0 ? 0.5 : v > 0 ? 1 : 0)));
+    close(k, xs.map(() => 33));
+  });
+});
+
+describe("torch.diag_embed with offset and dims, diagflat, take, put, atleast_Nd, combinations", () => {
+  const v = [5, 7, 9];
+  it("diag_embed puts the last dim on the offset diagonal of dims dim1, dim2 (the other dims in order); diagflat flattens first", () => {
+    const [above, below, swapped, placed, flat] = outputs(
+      "const m = x.view(-1, 2, 3); return [F.diagEmbed(x.narrow(1, 0, 2), 1).flatten(1), x.narrow(1, 0, 2).diagEmbed(-1, -2, -1).flatten(1), F.diagEmbed(x.narrow(1, 0, 2), { offset: 1, dim1: -1, dim2: -2 }).flatten(1), F.diagEmbed(m, -2, 3, 1).flatten(1), x.narrow(1, 0, 2).mul(0).add(F.tensor([[1, 2]]).diagflat(-1).sum(1).narrow(0, 1, 2))];",
+    );
+    close(above, [0, 0.5, 0, 0, 0, -1.5, 0, 0, 0]);
+    close(below, [0, 0, 0, 0.5, 0, 0, 0, -1.5, 0]);
+    close(swapped, below);
+    // m [1, 2, 3] → [1, 5, 2, 5]: out[0, j, a, i] = m[a, j] where j − i = −2
+    const want: number[] = [];
+    for (let j = 0; j < 5; j++) for (let a = 0; a < 2; a++) for (let i = 0; i < 5; i++) want.push(j - i === -2 ? xs[a * 3 + j] : 0);
+    close(placed, want);
+    // diagflat([[1, 2]], -1): rows 1 and 2 hold 1 and 2
+    close(flat, [1, 2]);
+    expect(gradCheck(model("x: Tensor<[Batch, 6]>", "return F.diagEmbed(x.view(-1, 2, 3), -1, 1, 3);")).checked).toBeGreaterThan(0);
+    expect(first("return F.diagflat(x);")).toMatch(/F.diagflat: flattening \[Batch, 6\] would put every sample on one diagonal/);
+  });
+  it("take reads a tensor without the batch as 1-D (negative positions from the end), put writes it (accumulate sums)", () => {
+    const [taken, fromEnd, put, summed] = outputs(
+      "const c = F.tensor([[1.0, 2], [3, 4]]); const z = F.zeros([2, 3]); z.put_(F.tensor([0, 5, 0], { dtype: F.int32 }), F.tensor([1.0, 2, 3]), true); const i = F.tensor([3, 0], { dtype: F.int32 });\n    return [x.narrow(1, 0, 2).mul(0).add(F.take(c, i)), x.narrow(1, 0, 2).mul(0).add(c.take(i.sub(4))), x.narrow(1, 0, 2).mul(0).add(c.put(i, F.tensor([8.0, 9])).flatten().narrow(0, 2, 2)), x.narrow(1, 0, 2).mul(0).add(z.take(F.tensor([0, 5], { dtype: F.int32 })))];",
+      v,
+    );
+    close(taken, [4, 1]);
+    close(fromEnd, [4, 1]);
+    // c.put([3, 0], [8, 9]): [9, 2, 3, 8]
+    close(put, [3, 8]);
+    close(summed, [4, 2]);
+    expect(first("return F.take(x, F.tensor([1], { dtype: F.int32 }));")).toMatch(/F.take: reading \[Batch, 6\] as 1-D puts every sample's elements in one row/);
+  });
+  it("atleast_1d/2d/3d add size-1 dims as PyTorch's; combinations lists the r-element ones in order", () => {
+    const [one, two, three, pairs, repeated, triples] = outputs(
+      "const [a, b] = F.atleast_2d(F.tensor(3.0), F.tensor([1.0, 2])); const t = F.atleast3d(F.tensor([1.0, 2]));\n    return [x.narrow(1, 0, 1).mul(0).add(F.atleast1d(F.tensor(3.0))), x.narrow(1, 0, 2).mul(0).add(a.add(b).sum(0)), x.narrow(1, 0, 3).mul(0).add(F.tensor([t.size(0), t.size(1), t.size(2)])), x.narrow(1, 0, 1).mul(0).add(F.combinations(F.tensor([1.0, 2, 3, 4])).flatten()), x.narrow(1, 0, 1).mul(0).add(F.combinations(F.tensor([1.0, 2, 3]), 2, true).flatten()), x.narrow(1, 0, 1).mul(0).add(F.combinations(F.tensor([1.0, 2, 3, 4]), { r: 3 }).flatten())];",
+      v,
+    );
+    close(one, [3]);
+    close(two, [4, 5]);
+    close(three, [1, 2, 1]);
+    close(pairs, [1, 2, 1, 3, 1, 4, 2, 3, 2, 4, 3, 4]);
+    close(repeated, [1, 1, 1, 2, 1, 3, 2, 2, 2, 3, 3, 3]);
+    close(triples, [1, 2, 3, 1, 2, 4, 1, 3, 4, 2, 3, 4]);
+    expect(first("return x.add(F.combinations(F.tensor([1.0, 2]), 3).sum());")).toMatch(/2 elements have no 3-element combinations without replacement/);
+  });
+});
+
+describe("torch.pdist", () => {
+  it("is the p-norm distance of each pair of rows i < j of a tensor without the batch, in row-major order of the upper triangle", () => {
+    const rows = [[0, 0], [3, 4], [1, 1], [-2, 5]];
+    const pn = (v: number[], p: number) => (p === Infinity ? Math.max(...v.map(Math.abs)) : v.reduce((a, b) => a + Math.abs(b) ** p, 0) ** (1 / p));
+    const want = (p: number) => rows.flatMap((r, i) => rows.slice(i + 1).map((s) => pn(r.map((v, k) => v - s[k]), p)));
+    const got = outputs("const t = F.tensor([[0.0, 0], [3, 4], [1, 1], [-2, 5]]); const z = x.mul(0); return [z.add(F.pdist(t)), z.add(F.pdist(t, 1)), z.add(F.pdist(t, { p: 3 })), z.add(F.pdist(t, Infinity))];");
+    [2, 1, 3, Infinity].forEach((p, k) => close(got[k], want(p)));
+    expect(gradCheck(model("x: Tensor<[Batch, 3]>", "return x.mul(F.pdist(this.w).sum()).add(F.pdist(this.w, 1).sum());", "  w = new nn.Parameter(F.tensor([[0.3, -0.2], [0.7, 0.1], [-0.5, 0.45]]));\n")).checked).toBeGreaterThan(0);
+    expect(first("return F.pdist(x).unsqueeze(0);")).toMatch(/F.pdist: the distances between every pair of rows of \[Batch, 6\] pair samples across the batch/);
+  });
+});

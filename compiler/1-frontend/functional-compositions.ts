@@ -6,6 +6,7 @@ import { ops } from "./composite-ops.ts";
 import { convInput, pixelShuffle } from "./composite-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
+import { broadcastShapes } from "../ops/elementwise.ts";
 import { checkKnownIndex } from "./constant-indexes.ts";
 import type { CallSite, TensorValue, Value } from "./values.ts";
 
@@ -180,12 +181,16 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
   cosineSimilarity: {
     args: [arg("x1", "tensor"), arg("x2", "tensor"), opt("dim", "int", 1), opt("eps", "posNumber", 1e-8)],
     lower: (b, site, em, who) => {
-      const d1 = dimOf(b.x1, b.dim, who, site, b);
-      const d2 = dimOf(b.x2, b.dim, who, site, b);
-      if (!dimEq(b.x1.node.shape[d1], b.x2.node.shape[d2]))
-        fail("shapeMismatch", `${who}: x1 ${formatShape(b.x1.node.shape)} and x2 ${formatShape(b.x2.node.shape)} must have the same size along dim ${b.dim}`, site.loc);
+      // PyTorch broadcasts x1 and x2 to one shape first, and dim is that shape's: a size-1 dim
+      // along `dim` is repeated before either is normalized (its norm is over the repeated values)
+      const common = broadcastShapes(b.x1.node.shape, b.x2.node.shape);
+      if (!common) fail("shapeMismatch", `${who}: x1 ${formatShape(b.x1.node.shape)} and x2 ${formatShape(b.x2.node.shape)} do not broadcast to one shape`, site.loc);
+      const c = ops(em, who, site);
+      const grown = (x: TensorValue) => (shapeEq(x.node.shape, common) ? x : c.op("expand", [x], { shape: common }));
+      const [x1, x2] = [grown(b.x1), grown(b.x2)];
+      dimOf(x1, b.dim, who, site, b);
       const unit = (x: TensorValue) => pointwiseComposites.normalize({ x, p: 2, dim: b.dim, eps: b.eps }, site, em, who);
-      return ops(em, who, site).op("sum", [ops(em, who, site).op("mul", [unit(b.x1), unit(b.x2)])], { dims: [b.dim], keepdim: false });
+      return c.op("sum", [c.op("mul", [unit(x1), unit(x2)])], { dims: [b.dim], keepdim: false });
     },
   },
   // F.glu(input, dim=-1): a·σ(b) for the two halves a, b of dim

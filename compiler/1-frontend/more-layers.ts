@@ -64,6 +64,25 @@ function cdist(x1: TensorValue, x2: TensorValue, p: Value, site: CallSite, em: G
   return vectorNorm(difference, p, [difference.node.shape.length - 1], false, site, em, who);
 }
 
+/**
+ * torch.pdist(x [N, M], p): the p-norm distance of each pair of rows i < j, in that order (row-major
+ * over the upper triangle), [N·(N − 1)/2] — the rows i and j picked by constant positions, so no
+ * distance of a row to itself (whose p-norm gradient is undefined at 0) is formed.
+ */
+function pdist(x: TensorValue, p: Value, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = x.node.shape;
+  if (shape.length !== 2) fail("shapeMismatch", `${who} expects a 2-D input [N, M], got ${formatShape(shape)}`, site.loc);
+  if (shape.some(isBatch))
+    fail("shapeMismatch", `${who}: the distances between every pair of rows of ${formatShape(shape)} pair samples across the batch, which is split across devices; F.cdist(a, b) of two tensors per sample is supported`, site.loc);
+  const n = shape[0] as number;
+  if (n < 2) fail("shapeMismatch", `${who}: ${n} row has no pairs: the result would be empty, and tsdp's tensors are not empty`, site.loc);
+  const [rows, cols] = [[] as number[], [] as number[]];
+  for (let i = 0; i < n; i++) for (let j = i + 1; j < n; j++) rows.push(i), cols.push(j);
+  const c = ops(em, who, site);
+  const pick = (positions: number[]) => em.tensor("take", [x, c.op("to_int", [c.op("literal", [], { shape: [positions.length], values: positions })])], { dim: 0, mode: "vector" }, who, site);
+  return vectorNorm(c.op("sub", [pick(rows), pick(cols)]), p, [1], false, site, em, who);
+}
+
 /** y = x1ᵀ·A_o·x2 + b_o for each output o: x1 times A laid out [in1, out·in2], then each in2 row dotted with x2. */
 function bilinear(x1: TensorValue, x2: TensorValue, weight: TensorValue, bias: TensorValue | null, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const [out, in1, in2] = weight.node.shape as number[];
@@ -375,5 +394,9 @@ export const moreFunctions = {
   cdist: {
     args: [arg("x1", "tensor"), arg("x2", "tensor"), opt("p", "any", 2)],
     lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => cdist(b.x1, b.x2, b.p, site, em, who),
+  },
+  pdist: {
+    args: [arg("input", "tensor"), opt("p", "any", 2)],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => pdist(b.input, b.p, site, em, who),
   },
 };

@@ -75,7 +75,6 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   // torchaudio.functional.rnnt_loss / transforms.RNNTLoss (a Conformer-Transducer's, ContextNet's training loss)
   "F.rnntLoss": RNNT_LOSS,
   "nn.RNNTLoss": RNNT_LOSS,
-  "F.pdist": "the distances between every pair of rows of one [N, M] matrix pair samples across the batch, which is split across devices; F.cdist(a, b) of two tensors per sample is supported",
   "F.nonzero": dataShaped("nonzero"),
   "F.argwhere": dataShaped("argwhere"),
   "F.maskedSelect": dataShaped("maskedSelect"),

@@ -202,6 +202,19 @@ export function cumsumOf(x: TensorValue, dim: number, dtype: string | null, who:
   return em.tensor("cumsum", [dtype === null ? x : convert(x, dtype, who, site, em)], { dim, reverse: false }, who, site);
 }
 
+/**
+ * torch.argmax(x) / argmin without dim: the position in x flattened (row-major), a 0-dim int, or
+ * with keepdim one of x's rank of size-1 dims, as PyTorch's. `scored` is x (argmax) or −x (argmin).
+ */
+function flatArgExtreme(x: TensorValue, scored: TensorValue, keepdim: boolean, who: string, site: CallSite, em: GraphEmitter): TensorValue {
+  const shape = x.node.shape;
+  if (shape.some(isBatch))
+    fail("shapeMismatch", `${who}: without dim, the position among every element of ${formatShape(shape)} counts across the batch, which is split across devices; give a dim, or x.flatten(1).${who}(1) for each sample's position in its own flattened elements`, site.loc);
+  const flat = em.tensor("reshape", [scored], { shape: [shape.reduce((a: number, d) => a * (d as number), 1)] }, who, site);
+  const index = em.tensor("argmax", [flat], { dims: [0], keepdim: false }, who, site);
+  return keepdim ? em.tensor("reshape", [index], { shape: shape.map(() => 1) }, who, site) : index;
+}
+
 function reduction(op: "sum" | "mean" | "amax"): Method {
   // sum's and mean's dtype (x.sum(1, { dtype: "float32" })): the result's dtype, as PyTorch's; an
   // int32 sum is int arithmetic's (exact within 2^24), float32 is what the kernels compute in. A bool
@@ -544,7 +557,8 @@ export const tensorMethods: Record<string, Method> = {
     return selectedExtreme(x, em.tensor("argmax", [x], { dims: [b.dim], keepdim: true }, "max", site), b.dim, b.keepdim, "max", site, em);
   },
   argmax: (x, args, site, em) => {
-    const b = bindArgs("argmax", [arg("dim", "int"), opt("keepdim", "bool", false)], args, site);
+    const b = bindArgs("argmax", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
+    if (b.dim === null) return flatArgExtreme(x, x, b.keepdim, "argmax", site, em);
     return em.tensor("argmax", [x], { dims: [b.dim], keepdim: b.keepdim }, "argmax", site);
   },
   // the minimum is the maximum of −x, negated: the same ties (first index), NaN and gradient rules
@@ -561,8 +575,10 @@ export const tensorMethods: Record<string, Method> = {
     return selectedExtreme(x, em.tensor("argmax", [negated], { dims: [b.dim], keepdim: true }, "min", site), b.dim, b.keepdim, "min", site, em);
   },
   argmin: (x, args, site, em) => {
-    const b = bindArgs("argmin", [arg("dim", "int"), opt("keepdim", "bool", false)], args, site);
-    return em.tensor("argmax", [em.tensor("neg", [x], {}, "argmin", site)], { dims: [b.dim], keepdim: b.keepdim }, "argmin", site);
+    const b = bindArgs("argmin", [opt("dim", "int", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
+    const negated = em.tensor("neg", [x], {}, "argmin", site);
+    if (b.dim === null) return flatArgExtreme(x, negated, b.keepdim, "argmin", site, em);
+    return em.tensor("argmax", [negated], { dims: [b.dim], keepdim: b.keepdim }, "argmin", site);
   },
   softmax: (x, args, site, em) => {
     const { dim, dtype } = bindArgs("softmax", [arg("dim", "int"), softmaxDtype], args, site);

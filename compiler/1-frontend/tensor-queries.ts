@@ -13,6 +13,7 @@ import { legacyUnbiasedArgs, pointwiseComposites, varianceArgs } from "./pointwi
 import { BuiltinFunction, describe, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 import { sizes } from "./factories.ts";
 import { matrixQueries } from "./matrix-functions.ts";
+import { convert } from "./tensor-spellings.ts";
 
 // What ports ask of a tensor beyond arithmetic: torch.isnan / isinf / isfinite / nan_to_num, the
 // boolean reductions all / any / count_nonzero, torch.std_mean / var_mean, torch.diag,
@@ -545,12 +546,15 @@ function quantile(x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, wh
 // Running products, log-sum-exps and extremes along a fixed-size dim (ops/scan.ts): torch.cumprod
 // (a diffusion schedule's ᾱ = cumprod(1 − β), in a constructor or forward), logcumsumexp, and
 // cummax / cummin as (values, indices) pairs.
+// cumprod's and prod's dtype= converts the input first, as PyTorch's (and as cumsum's, tensor-methods.ts cumsumOf)
+const scanDtype = opt("dtype", "string", null, { nullable: true });
+const converted = (x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string) => (b.dtype === null ? x : convert(x, b.dtype as string, who, site, em));
 const scans: Record<string, Query> = {
-  cumprod: { args: [arg("dim", "int")], lower: (x, b, site, em, who) => em.tensor("cumprod", [x], { dim: b.dim }, who, site) },
+  cumprod: { args: [arg("dim", "int"), scanDtype], lower: (x, b, site, em, who) => em.tensor("cumprod", [converted(x, b, site, em, who)], { dim: b.dim }, who, site) },
   logcumsumexp: { args: [arg("dim", "int")], lower: (x, b, site, em, who) => em.tensor("logcumsumexp", [x], { dim: b.dim }, who, site) },
   // torch.prod(x, dim, keepdim): the running product's last element, so its gradient is cumprod's,
   // exact where elements are zero (no division by x); without dim, over every element (fixed sizes)
-  prod: { args: [opt("dim", "int", null, { nullable: true }), keepdim], lower: (x, b, site, em, who) => product(x, b, site, em, who) },
+  prod: { args: [opt("dim", "int", null, { nullable: true }), keepdim, scanDtype], lower: (x, b, site, em, who) => product(converted(x, b, site, em, who), b, site, em, who) },
   ...Object.fromEntries(
     (["cummax", "cummin"] as const).map((name) => [
       name,
@@ -627,7 +631,9 @@ Object.assign(queries, {
 /** torch.take_along_dim's operands broadcast against each other in every dim but `dim`, where each keeps its own size. */
 function broadcastBesides(x: TensorValue, index: TensorValue, dim: number, em: GraphEmitter, who: string, site: CallSite): [TensorValue, TensorValue] {
   const [xs, is] = [x.node.shape, index.node.shape];
-  if (xs.length !== is.length) return [x, index]; // the take refuses it, naming both shapes
+  // PyTorch checks the ranks before broadcasting (a [3, 1] index of a [B, 3, 4] input raises there too)
+  if (xs.length !== is.length)
+    fail("shapeMismatch", `${who}: input and indices should have the same number of dimensions, as PyTorch's take_along_dim checks, got ${formatShape(xs)} and ${formatShape(is)}; unsqueeze the indices to ${xs.length} dims`, site.loc);
   const joined = xs.map((d, i) => (i === dim ? d : d === 1 ? is[i] : d));
   const grow = (t: TensorValue, shape: readonly Dim[]) => {
     const want = shape.map((d, i) => (i === dim ? t.node.shape[i] : d));

@@ -30,6 +30,9 @@ export function convert(x: TensorValue, dtype: string, who: string, site: CallSi
   return em.tensor(want === "f32" ? "to_float" : "to_int", [x], {}, who, site);
 }
 
+/** torch.norm's dtype casts the input first; float32 is what tsdp computes in, so it alone is taken. */
+const normDtype = opt("dtype", "string", null, { nullable: true, choices: ["float32"] });
+
 /** x's dtype as PyTorch names it: "bool" for a bool mask (tsdp's 0/1 float32, boolean-masks.ts), so x.to(mask) and x.typeAs(mask) make a mask. */
 export const torchDtypeOf = (x: TensorValue): string => (isBooleanMask(x.node) ? "bool" : dtypeNames[x.node.dtype]);
 
@@ -228,8 +231,8 @@ export const spellingMethods: Record<string, Method> = {
   mm: (x, args, site, em) => rankedMatmul("mm", 2, x, bindArgs("mm", [arg("other", "tensor")], args, site).other, site, em),
   bmm: (x, args, site, em) => rankedMatmul("bmm", 3, x, bindArgs("bmm", [arg("other", "tensor")], args, site).other, site, em),
   norm: (x, args, site, em) => {
-    const b = bindArgs("norm", [opt("p", "any", "fro"), opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
-    return vectorNorm(x, b.p, b.dim, b.keepdim, site, em, "norm", locOfArg(b, "p", site));
+    const b = bindArgs("norm", [opt("p", "any", "fro"), opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false), normDtype], args, site);
+    return vectorNorm(b.dtype === null ? x : convert(x, b.dtype, "norm", site, em), b.p, b.dim, b.keepdim, site, em, "norm", locOfArg(b, "p", site));
   },
   logicalXor: (x, args, site, em) => logicalXor(x, bindArgs("logicalXor", [arg("other", "any")], args, site).other, "logicalXor", site, em),
   ...Object.fromEntries((["bitwiseAnd", "bitwiseOr", "bitwiseXor", "bitwiseLeftShift", "bitwiseRightShift"] as const).map((name): [string, Method] => [name, (x, args, site, em) => bitwise(name, [x, bindArgs(name, [arg("other", "any")], args, site).other], site, em)])),
@@ -270,8 +273,8 @@ export function spellingFunctions(em: GraphEmitter): [string, (args: Value[], si
       return rankedMatmul("bmm", 3, b.input, b.other, site, em);
     }],
     ["norm", (args, site) => {
-      const b = bindArgs("F.norm", [arg("x", "tensor"), opt("p", "any", "fro"), opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false)], args, site);
-      return vectorNorm(b.x, b.p, b.dim, b.keepdim, site, em, "F.norm", locOfArg(b, "p", site));
+      const b = bindArgs("F.norm", [arg("x", "tensor"), opt("p", "any", "fro"), opt("dim", "ints", null, { nullable: true }), opt("keepdim", "bool", false), normDtype], args, site);
+      return vectorNorm(b.dtype === null ? b.x : convert(b.x, b.dtype, "F.norm", site, em), b.p, b.dim, b.keepdim, site, em, "F.norm", locOfArg(b, "p", site));
     }],
     ...(["outer", "ger"] as const).map((name): [string, (args: Value[], site: CallSite) => Value] => [name, (args, site) => {
       const b = bindArgs(`F.${name}`, [arg("input", "tensor"), arg("vec2", "tensor")], args, site);

@@ -19,12 +19,12 @@ type Entry = [string, BuiltinFunction];
 
 /** The functions here that torch also has as tensor methods (x.sinc(), x.dot(y)): each is the function of x. */
 export const EXTRA_METHODS: Readonly<Record<string, true>> = Object.fromEntries(
-  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter", "sgn", "histc", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual", "moveaxis"].map((n) => [n, true]),
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "positive", "trueDivide", "fix", "deg2rad", "rad2deg", "dot", "vdot", "mv", "inner", "trace", "dist", "sinc", "logaddexp2", "rot90", "tensorSplit", "diagEmbed", "broadcastTo", "fliplr", "flipud", "hsplit", "vsplit", "dsplit", "sliceScatter", "selectScatter", "diagonalScatter", "sgn", "histc", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual", "moveaxis", "heaviside", "kron", "floatPower", "take", "put", "diagflat"].map((n) => [n, true]),
 );
 
 /** Those of them PyTorch also has in place (x.sgn_(), x.sinc_(), x.true_divide_(y)): x takes the result. */
 export const EXTRA_IN_PLACE: Readonly<Record<string, true>> = Object.fromEntries(
-  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "trueDivide", "fix", "deg2rad", "rad2deg", "sinc", "sgn", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual"].map((n) => [n, true]),
+  ["arccos", "arcsin", "arctan", "arccosh", "arcsinh", "arctanh", "absolute", "negative", "trueDivide", "fix", "deg2rad", "rad2deg", "sinc", "sgn", "multiply", "subtract", "divide", "greater", "greaterEqual", "less", "lessEqual", "notEqual", "heaviside", "floatPower", "put"].map((n) => [n, true]),
 );
 
 /** x.<name>(...args), the tensor method as a model file calls it. */
@@ -58,10 +58,18 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
     alias("sgn", "sign"),
     ...([["multiply", "mul"], ["subtract", "sub"], ["divide", "div"], ["greater", "gt"], ["greaterEqual", "ge"], ["less", "lt"], ["lessEqual", "le"], ["notEqual", "ne"]] as const).map(([name, of]) => alias(name, of)),
     alias("concat", "cat"),
+    // torch.float_power: pow with both operands as floats; PyTorch's result is float64, tsdp's float32
+    // (its tensors have no float64, FLOAT64_HINT), so only the digits past float32's differ
+    fn("floatPower", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "numberOrTensor"), arg("exponent", "numberOrTensor")], args, site);
+      const float = (v: Value) => (v instanceof TensorValue && v.node.dtype === "i32" ? em.tensor("to_float", [v], {}, who, site) : v);
+      return (lookup("pow") as BuiltinFunction).call([float(b.input), float(b.exponent)], site);
+    }),
     alias("concatenate", "cat"),
     alias("moveaxis", "movedim"),
     fn("positive", (args, site, who) => tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site)),
-    alias("broadcastTo", "expand"),
+    // torch.broadcast_to(x, shape) is x.expand(shape) (F has no expand to alias: the tensor method)
+    fn("broadcastTo", (args, site, who) => method(tensorArg(args[0], who, "input", site), "expand", em, site, ...args.slice(1))),
     // torch.broadcast_tensors(*tensors): each expanded to the shape they broadcast to (views, as PyTorch's)
     fn("broadcastTensors", (args, site, who) => {
       const tensors = (args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : args).map((t, i) => tensorArg(t, who, `tensors[${i}]`, site));
@@ -203,16 +211,96 @@ export function extraFunctions(em: GraphEmitter, lookup: (name: string) => Value
     // torch.diag_embed(x): x's last dim on the diagonal of a new last pair of dims
     fn("diagEmbed", (args, site, who) => {
       const b = bindArgs(who, [arg("input", "tensor"), opt("offset", "int", 0), opt("dim1", "int", -2), opt("dim2", "int", -1)], args, site);
+      return diagEmbed(b.input as TensorValue, b.offset, b.dim1, b.dim2, who, site);
+    }),
+    // torch.diagflat(x, offset): the flattened x on the offset diagonal of a square matrix
+    fn("diagflat", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), opt("offset", "int", 0)], args, site);
       const x = b.input as TensorValue;
-      if (b.offset !== 0 || b.dim1 !== -2 || b.dim2 !== -1) fail("invalidArgument", `${who}: offset 0 and dims −2, −1 only (the diagonal of the last two dims)`, site.loc);
-      const n = x.node.shape[x.node.shape.length - 1];
-      if (typeof n !== "number") fail("shapeMismatch", `${who}: the last dim of ${formatShape(x.node.shape)} is the batch`, site.loc);
+      if (x.node.shape.some(isBatch)) fail("shapeMismatch", `${who}: flattening ${formatShape(x.node.shape)} would put every sample on one diagonal, across the batch, which is split across devices; F.diagEmbed(x, offset) puts each sample's own vector on its own diagonal`, site.loc);
+      return diagEmbed(ops(em, who, site).reshape(x, [-1]), b.offset, 0, 1, who, site);
+    }),
+    // torch.take(x, index): x read as 1-D at index, the result index's shape; torch.put / x.put_(index,
+    // source, accumulate): the inverse, writing source's elements there (index_put of the flat x)
+    fn("take", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), arg("index", "tensor")], args, site);
+      return method(flatOfTable(b.input as TensorValue, who, site), "index", em, site, b.index);
+    }),
+    fn("put", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), arg("index", "tensor"), arg("source", "tensor"), opt("accumulate", "bool", false)], args, site);
+      const x = b.input as TensorValue;
       const c = ops(em, who, site);
-      const eye = (lookup("eye") as BuiltinFunction).call([n], site) as TensorValue;
-      // a select, not a product: +0 off the diagonal whatever x holds (an ∞ or NaN too), as PyTorch's zeros
-      return c.op("where", [eye, c.reshape(x, [...x.node.shape, 1]), 0]);
+      const flat = flatOfTable(x, who, site);
+      const [index, source] = [b.index as TensorValue, b.source as TensorValue];
+      if (index.node.shape.some(isBatch) || source.node.shape.some(isBatch)) fail("shapeMismatch", `${who}: an index or source with the batch (${formatShape(index.node.shape)}, ${formatShape(source.node.shape)}) would write every sample's values into one tensor, across the batch, which is split across devices`, site.loc);
+      const put = method(flat, "indexPut", em, site, [c.reshape(index, [-1])], c.reshape(source, [-1]), b.accumulate);
+      return c.reshape(put, x.node.shape);
+    }),
+    // torch.atleast_1d/2d/3d: a 0-d tensor as [1], [1, 1], [1, 1, 1]; a 1-d [n] as [1, n] and [1, n, 1]; a 2-d [a, b] as [a, b, 1]
+    ...([1, 2, 3] as const).map((rank) =>
+      fn(`atleast${rank}d`, (args, site, who) => {
+        const parts = args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : args;
+        if (parts.length === 0 || !parts.every((p) => p instanceof TensorValue)) return fail("wrongArgumentType", `${who} takes tensors (one, several, or an array of them), got ${parts.length === 0 ? "none" : describe(parts.find((p) => !(p instanceof TensorValue)))}`, site.loc);
+        const grown = (parts as TensorValue[]).map((t) => {
+          const s = t.node.shape;
+          if (s.length >= rank) return t;
+          const shape = rank === 1 ? [1] : rank === 2 ? [1, ...(s.length === 0 ? [1] : s)] : s.length === 0 ? [1, 1, 1] : s.length === 1 ? [1, s[0], 1] : [...s, 1];
+          return ops(em, who, site).reshape(t, shape);
+        });
+        return args.length === 1 && !Array.isArray(args[0]) ? grown[0] : grown;
+      }),
+    ),
+    // their snake_case names keep the digit apart (atleast_2d), which camelCase conversion does not map
+    ...([1, 2, 3] as const).map((rank) => alias(`atleast_${rank}d`, `atleast${rank}d`)),
+    // torch.combinations(x, r=2, with_replacement=False): the r-element combinations of a 1-D x's
+    // elements, in lexicographic order of their positions, as rows of an [n choose r, r] tensor
+    fn("combinations", (args, site, who) => {
+      const b = bindArgs(who, [arg("input", "tensor"), opt("r", "int", 2), opt("withReplacement", "bool", false)], args, site);
+      const x = b.input as TensorValue;
+      const n = x.node.shape[0];
+      if (x.node.shape.length !== 1 || typeof n !== "number") return fail("shapeMismatch", `${who}: expects a 1-D tensor of fixed size, got ${formatShape(x.node.shape)}`, site.loc);
+      if (b.r < 0) fail("invalidArgument", `${who}: r must be non-negative, got ${b.r}`, locOfArg(b, "r", site));
+      const rows = combinations(n, b.r, b.withReplacement);
+      if (rows.length === 0 || b.r === 0) return fail("invalidArgument", `${who}: ${n} elements have no ${b.r}-element combinations${b.withReplacement ? "" : " without replacement"}: the result would be empty, and tsdp's tensors are not empty`, site.loc);
+      const c = ops(em, who, site);
+      const positions = c.op("to_int", [c.op("literal", [], { shape: [rows.length * b.r], values: rows.flat() })]);
+      return c.reshape(em.tensor("take", [x, positions], { dim: 0, mode: "vector" }, who, site), [rows.length, b.r]);
     }),
   ];
+
+  /** x flattened for take and put: a tensor without the batch (the batch's samples would be one row of elements, across devices) */
+  function flatOfTable(x: TensorValue, who: string, site: CallSite): TensorValue {
+    if (x.node.shape.some(isBatch)) fail("shapeMismatch", `${who}: reading ${formatShape(x.node.shape)} as 1-D puts every sample's elements in one row, across the batch, which is split across devices; index each sample's own elements (x.flatten(1).gather(1, index) with an index [Batch, k])`, site.loc);
+    return ops(em, who, site).reshape(x, [-1]);
+  }
+
+  /**
+   * torch.diag_embed(x, offset, dim1, dim2): x's last dim (n) on the offset diagonal of two new dims
+   * of size n + |offset| at dim1 and dim2 of the result; the other dims of x keep their order. The
+   * [..., m, m] matrices are built in the last two dims (row i holds x[i] at column i + offset; below
+   * the diagonal, column j holds x[j]) and moved to dim1 and dim2.
+   */
+  function diagEmbed(x: TensorValue, offset: number, dim1: number, dim2: number, who: string, site: CallSite): TensorValue {
+    const shape = x.node.shape;
+    const n = shape[shape.length - 1];
+    if (typeof n !== "number") return fail("shapeMismatch", `${who}: the last dim of ${formatShape(shape)} is the batch`, site.loc);
+    const rank = shape.length + 1;
+    const [d1, d2] = [dim1, dim2].map((d) => (d < 0 ? d + rank : d));
+    if (![d1, d2].every((d) => d >= 0 && d < rank)) fail("invalidArgument", `${who}: dims ${dim1} and ${dim2} must be in [${-rank}, ${rank - 1}] for a result of ${rank} dims`, site.loc);
+    if (d1 === d2) fail("invalidArgument", `${who}: diagonal dimensions cannot be identical ${dim1}, ${dim2}`, site.loc);
+    const c = ops(em, who, site);
+    const k = Math.abs(offset);
+    const m = n + k;
+    const mask = c.op("literal", [], { shape: [m, m], values: Array.from({ length: m * m }, (_, f) => (f % m) - Math.floor(f / m) === offset ? 1 : 0) });
+    const padded = k === 0 ? x : (lookup("pad") as BuiltinFunction).call([x, [0, k]], site) as TensorValue;
+    const lead = shape.slice(0, -1);
+    // above the diagonal each row's value is its own element; below it each column's
+    const values = c.reshape(padded, offset >= 0 ? [...lead, m, 1] : [...lead, 1, m]);
+    // a select, not a product: +0 off the diagonal whatever x holds (an ∞ or NaN too), as PyTorch's zeros
+    const square = c.op("where", [c.op("ne", [mask, 0]), values, 0]);
+    if (d1 === rank - 2 && d2 === rank - 1) return square;
+    return method(square, "movedim", em, site, [rank - 2, rank - 1], [d1, d2]);
+  }
 }
 
 /** One of broadcast_shapes's arguments: an int (a 1-D shape), or a shape (x.shape, an array of sizes). */
@@ -352,4 +440,15 @@ export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Val
   // the modified Bessel functions i0, i0e, i1, i1e (bessel.ts)
   for (const [name, f] of besselFunctions(em)) members.set(name, f);
   return new NamespaceValue("F.special", members);
+}
+
+/** The r-element combinations of positions 0…n−1 (with replacement: non-decreasing), in lexicographic order, as itertools gives them. */
+function combinations(n: number, r: number, withReplacement: boolean): number[][] {
+  const out: number[][] = [];
+  const walk = (from: number, picked: number[]) => {
+    if (picked.length === r) return void out.push(picked);
+    for (let i = from; i < n; i++) walk(withReplacement ? i : i + 1, [...picked, i]);
+  };
+  walk(0, []);
+  return out;
 }

@@ -1,5 +1,5 @@
-// Unknown function: F.pdist (distances between the rows of one matrix: pairs across the batch) is not part of tsdp's model language.
-// expect: TSDP3001 9:12
+// F.pdist of a tensor with the batch: the distances between its rows pair samples across the batch, which is split across devices (of a tensor without it, a parameter, it is supported).
+// expect: TSDP4001 9:12
 import { nn, F, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Positive extends nn.Module {
