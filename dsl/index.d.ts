@@ -3483,7 +3483,20 @@ export namespace F {
       readonly baseDist: Distribution; readonly reinterpretedBatchNdims: number; readonly mode: Tensor;
     }
     interface Independent extends Reparameterized {}
-    /** KL(p ‖ q) for two distributions of one kind (Normal, Categorical, Bernoulli, Uniform, Independent of those); +∞ where q has no mass under p's. */
+    /**
+     * A Gaussian with a full covariance (PPO-PyTorch's MultivariateNormal(mean, torch.diag_embed(var))): exactly one of
+     * covarianceMatrix and scaleTril (its lower Cholesky factor), [..., n, n] for loc [..., n], n ≤ 16 (unrolled over the
+     * event). precisionMatrix is refused.
+     */
+    class MultivariateNormal {
+      constructor(loc: Tensor, covarianceMatrix?: Tensor | null, precisionMatrix?: Tensor | null, scaleTril?: Tensor | null, validateArgs?: boolean | null);
+      constructor(loc: Tensor, options: { covarianceMatrix?: Tensor | null; precisionMatrix?: Tensor | null; scaleTril?: Tensor | null; validateArgs?: boolean | null });
+      constructor(options: { loc: Tensor; covarianceMatrix?: Tensor | null; precisionMatrix?: Tensor | null; scaleTril?: Tensor | null; validateArgs?: boolean | null });
+      readonly loc: Tensor; readonly covarianceMatrix: Tensor; readonly scaleTril: Tensor; readonly mode: Tensor;
+      readonly covariance_matrix: Tensor; readonly scale_tril: Tensor;
+    }
+    interface MultivariateNormal extends Reparameterized {}
+    /** KL(p ‖ q) for two distributions of one kind (Normal, Categorical, Bernoulli, Uniform, MultivariateNormal, Independent of those); +∞ where q has no mass under p's. */
     function klDivergence(p: Distribution, q: Distribution): Tensor;
     function klDivergence(p: Distribution, options: { q: Distribution }): Tensor;
     function klDivergence(options: { p: Distribution; q: Distribution }): Tensor;
@@ -3496,6 +3509,7 @@ export namespace F {
     namespace bernoulli { export import Bernoulli = distributions.Bernoulli; }
     namespace uniform { export import Uniform = distributions.Uniform; }
     namespace independent { export import Independent = distributions.Independent; }
+    namespace multivariate_normal { export import MultivariateNormal = distributions.MultivariateNormal; }
   }
   /**
    * torch.stft: the short-time Fourier transform of a signal [L] or [B, L]: frames of nFft samples
