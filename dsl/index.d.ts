@@ -2315,6 +2315,14 @@ export namespace nn {
   /** a named child, this.features.conv0 */
   interface Sequential { readonly [name: string]: any }
 
+  /** torch.nn.DataParallel inside a model: the wrapped module as the child `module` (state "<name>.module.…"), called as it is; the whole model is already replicated, so the device arguments have no effect. */
+  class DataParallel<M extends Module = Module> extends Module {
+    constructor(module: M, deviceIds?: readonly number[] | null, outputDevice?: number | string | null, dim?: number);
+    constructor(module: M, options: { deviceIds?: readonly number[] | null; outputDevice?: number | string | null; dim?: number });
+    readonly module: M;
+  }
+  interface DataParallel<M extends Module = Module> { (...args: any[]): any }
+
   /** A list of modules; children are named "0", "1", ... as in PyTorch. */
   /** The read-only array methods of nn.ModuleList and nn.Sequential, over their children. */
   interface ModuleSequence<M extends Module | null> {
@@ -3461,6 +3469,18 @@ export namespace F {
       log_prob(value: Tensor): Tensor;
       entropy(): Tensor;
     }
+    /** Categories along probs' (or logits') last dim, which is the event dim: samples are float32 one-hot rows; logProb reads value.max(-1)'s index. */
+    class OneHotCategorical {
+      constructor(probs?: Tensor | null, logits?: Tensor | null, validateArgs?: boolean | null);
+      constructor(options: { probs?: Tensor | null; logits?: Tensor | null; validateArgs?: boolean | null });
+      /** normalized: logits − logsumexp(logits) */
+      readonly logits: Tensor; readonly probs: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+    }
+    interface OneHotCategorical extends Distribution {}
+    /** A OneHotCategorical whose rsample is straight-through: the one-hot sample's value, probs' gradient (sample + probs − probs.detach()), DreamerV2's latents. */
+    class OneHotCategoricalStraightThrough extends OneHotCategorical {
+      rsample(sampleShape?: SampleShape): Tensor;
+    }
     /** 0/1 float32 samples. */
     class Bernoulli {
       constructor(probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);
@@ -3496,7 +3516,7 @@ export namespace F {
       readonly covariance_matrix: Tensor; readonly scale_tril: Tensor;
     }
     interface MultivariateNormal extends Reparameterized {}
-    /** KL(p ‖ q) for two distributions of one kind (Normal, Categorical, Bernoulli, Uniform, MultivariateNormal, Independent of those); +∞ where q has no mass under p's. */
+    /** KL(p ‖ q) for two distributions of one kind (Normal, Categorical, OneHotCategorical (either kind), Bernoulli, Uniform, MultivariateNormal, Independent of those); +∞ where q has no mass under p's. */
     function klDivergence(p: Distribution, q: Distribution): Tensor;
     function klDivergence(p: Distribution, options: { q: Distribution }): Tensor;
     function klDivergence(options: { p: Distribution; q: Distribution }): Tensor;
@@ -3510,6 +3530,10 @@ export namespace F {
     namespace uniform { export import Uniform = distributions.Uniform; }
     namespace independent { export import Independent = distributions.Independent; }
     namespace multivariate_normal { export import MultivariateNormal = distributions.MultivariateNormal; }
+    namespace one_hot_categorical {
+      export import OneHotCategorical = distributions.OneHotCategorical;
+      export import OneHotCategoricalStraightThrough = distributions.OneHotCategoricalStraightThrough;
+    }
   }
   /**
    * torch.stft: the short-time Fourier transform of a signal [L] or [B, L]: frames of nFft samples

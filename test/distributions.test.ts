@@ -184,6 +184,64 @@ function inverse3(m: number[][]): number[][] {
 }
 const quadForm = (inv: number[][], d: number[]) => d.reduce((s, di, i) => s + di * d.reduce((t, dj, j) => t + inv[i][j] * dj, 0), 0);
 
+describe("torch.distributions.OneHotCategorical and OneHotCategoricalStraightThrough (DreamerV2's latents)", () => {
+  it("logProb of one-hot rows, entropy, moments and KL are the Categorical's; Independent over the category groups sums them", () => {
+    const C = 3;
+    const logits = Array.from({ length: 4 * C }, (_, i) => Math.cos(i * 0.61) * 1.5);
+    const q = Array.from({ length: 4 * C }, (_, i) => Math.sin(i * 0.37) * 1.2);
+    const a = [2, 0, 1, 1];
+    const out = run(
+      model(
+        `l: Tensor<[Batch, 2, ${C}]>, q: Tensor<[Batch, 2, ${C}]>, a: Tensor<[Batch, 2], "int32">`,
+        `const { OneHotCategorical, OneHotCategoricalStraightThrough, Categorical, Independent, klDivergence } = F.distributions;
+    const p = new OneHotCategorical({ logits: l });
+    const st = new F.distributions.one_hot_categorical.OneHotCategoricalStraightThrough({ logits: q });
+    const c = new Categorical({ logits: l });
+    const v = F.oneHot(a, ${C}).float();
+    const ip = new Independent(new OneHotCategoricalStraightThrough({ logits: l }), 1);
+    const iq = new Independent(st, 1);
+    return [p.logProb(v), c.logProb(a), p.entropy(), c.entropy(), klDivergence(p, st), klDivergence(c, new Categorical({ logits: q })), klDivergence(ip, iq), p.mean, p.variance, p.mode, c.mode, ip.logProb(v), l.sum(-1).mul(0).add(st.event_shape[0] * 10 + p.batchShape.length)];`,
+      ),
+      { l: { shape: [2, 2, C], data: logits }, q: { shape: [2, 2, C], data: q }, a: { shape: [2, 2], data: a } },
+    );
+    close(out[0], out[1], 13);
+    close(out[2], out[3], 13);
+    close(out[4], out[5], 13);
+    close(out[6], [out[5][0] + out[5][1], out[5][2] + out[5][3]], 13);
+    const probs = [0, 1, 2, 3].flatMap((r) => {
+      const e = logits.slice(r * C, r * C + C).map(Math.exp);
+      return e.map((x) => x / e.reduce((s, y) => s + y, 0));
+    });
+    close(out[7], probs);
+    close(out[8], probs.map((x) => x * (1 - x)));
+    close(out[9], out[10].flatMap((k) => [0, 1, 2].map((j) => (j === k ? 1 : 0))));
+    close(out[11], [out[1][0] + out[1][1], out[1][2] + out[1][3]], 13);
+    expect(out[12]).toEqual([32, 32, 32, 32]); // event shape [3], batch shape [Batch, 2]
+  });
+
+  it("sample gives one-hot rows with the probabilities' frequencies; rsample the same values (sample + probs − probs.detach()); OneHotCategorical has no rsample", () => {
+    const B = 3000;
+    const probs = [0.2, 0.5, 0.3];
+    const out = run(
+      model(`x: Tensor<[Batch, 3]>`, `const p = x.mul(0).add(F.tensor([${probs}]));
+    return [new F.distributions.OneHotCategorical(p).sample(), new F.distributions.OneHotCategoricalStraightThrough({ probs: p }).rsample()];`),
+      { x: { shape: [B, 3], data: new Array(3 * B).fill(1) } },
+    );
+    for (const draws of out) {
+      for (let r = 0; r < B; r++) {
+        const row = draws.slice(3 * r, 3 * r + 3);
+        expect(row.filter((v) => Math.abs(v - 1) < 1e-12).length).toBe(1);
+        expect(row.filter((v) => Math.abs(v) < 1e-12).length).toBe(2);
+      }
+      probs.forEach((p, k) => {
+        const f = draws.filter((v, i) => i % 3 === k && v > 0.5).length / B;
+        expect(Math.abs(f - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / B));
+      });
+    }
+    expect(first(model(`x: Tensor<[Batch, 3]>`, "return new F.distributions.OneHotCategorical({ logits: x }).rsample();"))).toMatch(/^TSDP2011 4: F.distributions.OneHotCategorical has no 'rsample' in tsdp/);
+  });
+});
+
 describe("torch.distributions.MultivariateNormal: the Cholesky factor and its solves unrolled", () => {
   // two SPD covariances with float32-exact entries (F.tensor's constants are float32); A's factor given as scale_tril must give the same distribution
   const A = [[2, 0.625, -0.375], [0.625, 1.5, 0.25], [-0.375, 0.25, 1.25]];
