@@ -1915,3 +1915,28 @@ export class M extends nn.Module {
     expect(noBias).toEqual(plain);
   });
 });
+
+describe("nn.DataParallel inside a model (muzero-general wraps each network)", () => {
+  it("keeps the wrapped module under `module`, calls it as it is, and reads its attributes through .module", () => {
+    const src = model(
+      "return this.net(x).add(this.wrapped.module[0](x)).mul(this.net.module.length);",
+      "x: Tensor<[Batch, 3]>",
+      `net = new nn.DataParallel(new nn.Sequential(new nn.Linear(3, 3), new nn.ELU()));
+  wrapped = new nn.DataParallel(new nn.Sequential(new nn.Linear(3, 3)), [0], 0, 0);`,
+    );
+    const { params, graph } = declared(src);
+    expect(params).toEqual(["net.module.0.weight", "net.module.0.bias", "wrapped.module.0.weight", "wrapped.module.0.bias"]);
+    // the same as the unwrapped layers, (elu(W₁x + b₁) + W₂x + b₂)·2
+    const state = initState(graph, 0);
+    const x = nd([2, 3], [0.5, -1, 2, 0.25, 0.75, -0.5]);
+    const got = runReference(graph, { x }, state).outputs[0].data;
+    const [w1, b1, w2, b2] = params.map((p) => state.params.get(p)!.data);
+    for (let r = 0; r < 2; r++)
+      for (let o = 0; o < 3; o++) {
+        const dot = (w: ArrayLike<number>, b: ArrayLike<number>) => b[o] + [0, 1, 2].reduce((s, i) => s + w[o * 3 + i] * x.data[r * 3 + i], 0);
+        const h = dot(w1, b1);
+        expect(got[r * 3 + o]).toBeCloseTo(((h > 0 ? h : Math.expm1(h)) + dot(w2, b2)) * 2, 12);
+      }
+    expect(first(model("return this.net(x);", "x: Tensor<[Batch, 3]>", "net = new nn.DataParallel(3);"))).toMatch(/^TSDP3003 \d+: nn.DataParallel wraps a module, got/);
+  });
+});
