@@ -3082,14 +3082,14 @@ export namespace F {
   function isclose(x: Tensor, other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   function isclose(x: Tensor, options: { other: Tensor; rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** In forward: integers uniform in [low, high) (low 0 when left out), int32, drawn afresh each call; the size may name the batch. */
-  function randint(high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randint(high: number, options: { size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randint(options: { high: number; size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randint(low: number, high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randint(low: number, high: number, options: { size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randint(options: { low: number; high: number; size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(high: number, size: readonly number[], options?: { dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(high: number, options: { size: readonly number[]; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(options: { high: number; size: readonly number[]; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(low: number, high: number, size: readonly number[], options?: { dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(low: number, high: number, options: { size: readonly number[]; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(options: { low: number; high: number; size: readonly number[]; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.randint(low, high=…, size=…) */
-  function randint(low: number, options: { high: number; size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(low: number, options: { high: number; size: readonly number[]; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.randint_like: randint over input's shape, in input's dtype (float32: whole numbers) unless dtype says. */
   function randintLike(input: Tensor, high: number, options?: { dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
   function randintLike(input: Tensor, options: { high: number; dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
@@ -3098,8 +3098,8 @@ export namespace F {
   /** torch.randint_like(input, low, high=…) */
   function randintLike(input: Tensor, low: number, options: { high: number; dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
   /** In forward: a random order of 0 … n − 1 (int32), drawn afresh each call. */
-  function randperm(n: number, options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randperm(options: { n: number; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randperm(n: number, options?: { dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randperm(options: { n: number; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.linalg: vector norms (ord 2, 1, ±Infinity, 0, any p ≥ 1), norm of vectors or matrices, matrixNorm "fro", ±1, ±Infinity; cross. */
   namespace linalg {
     /** Square matrices [..., n, n]: the inverse, the determinant, and (sign, log|det|) */

@@ -1150,6 +1150,13 @@ describe("torch.linalg's norms, cross, isclose, diagonal, randint, randperm", ()
     expect([...perm.slice(0, 40)].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(perm.slice(0, 40)).not.toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
+  it("F.randint and F.randperm with dtype float32 (DrQ-v2's shifts, dtype=x.dtype): whole numbers in a float tensor", () => {
+    const { graph } = lowerSource(model("return [F.randint(0, 5, { size: [x.size(0), 1, 1, 2], dtype: x.dtype }), F.randperm(6, { dtype: F.float32 }).unsqueeze(0).expand(x.size(0), -1)];", "x: Tensor<[Batch, 2, 3]>"));
+    expect(graph.outputs.map((o) => o.dtype)).toEqual(["f32", "f32"]);
+    const [shift, perm] = runReference(graph, { x: nd([200, 2, 3], new Array(1200).fill(0)) }, initState(graph, 0), { step: 2 }).outputs.map((o) => Array.from(o.data));
+    expect([new Set(shift).size, shift.every((v) => Number.isInteger(v) && v >= 0 && v < 5)]).toEqual([5, true]);
+    expect([...perm.slice(0, 6)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
   it("F.randintLike draws over the input's shape, in its dtype (float32 whole numbers) unless dtype says", () => {
     const src = model('return [F.randintLike(x, 3), F.randintLike(x.int(), -2, 2).float(), F.randintLike(x, 0, 7, { dtype: "int32" }).float(), F.randintLike(x.int(), 5), F.randintLike(x, 5, { dtype: "int64" })];', "x: Tensor<[Batch, 2, 3]>");
     const { graph } = lowerSource(src);
