@@ -1150,6 +1150,13 @@ describe("torch.linalg's norms, cross, isclose, diagonal, randint, randperm", ()
     expect([...perm.slice(0, 40)].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(perm.slice(0, 40)).not.toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
+  it("F.linspace(0, (b − 1)·k, b) over the batch size (C51's projection offsets) is F.arange(b)·k; other spacings are refused with the form to write", () => {
+    const { graph } = lowerSource(model("const b = x.size(0);\n    return [F.linspace(0, (b - 1) * 11, b).unsqueeze(1).expand(b, 3), F.linspace(2, b + 1, { steps: b }).unsqueeze(1)];", "x: Tensor<[Batch, 2, 3]>"));
+    const [offsets, shifted] = runReference(graph, { x: nd([4, 2, 3], new Array(24).fill(0)) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    expect(offsets).toEqual([0, 0, 0, 11, 11, 11, 22, 22, 22, 33, 33, 33]);
+    expect(shifted).toEqual([2, 3, 4, 5]);
+    expect(first(model("const b = x.size(0);\n    return F.linspace(0, 1, b).unsqueeze(1);", "x: Tensor<[Batch, 2, 3]>"))).toMatch(/^TSDP2003 \d+: F.linspace with the batch size: .*evenly spaced by a compile-time step only when .*F.arange\(x.size\(0\)\).mul\(k\).add\(start\)/);
+  });
   it("F.randint and F.randperm with dtype float32 (DrQ-v2's shifts, dtype=x.dtype): whole numbers in a float tensor", () => {
     const { graph } = lowerSource(model("return [F.randint(0, 5, { size: [x.size(0), 1, 1, 2], dtype: x.dtype }), F.randperm(6, { dtype: F.float32 }).unsqueeze(0).expand(x.size(0), -1)];", "x: Tensor<[Batch, 2, 3]>"));
     expect(graph.outputs.map((o) => o.dtype)).toEqual(["f32", "f32"]);
