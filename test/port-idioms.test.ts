@@ -1615,6 +1615,15 @@ describe("x[mask] = y[mask] with a mask of data (PointNet++'s farthest_point_sam
     expect(outputs(rows, { x: nd([1, 2, 2], [1, 1, -1, -1]) })[0]).toEqual([0, 0, 2, 3]);
     expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) {\n    const y = x.tanh(); const mask = x.gt(0.1); const z = x.mul(2); z[mask] = y[mask]; return z;\n  }\n}\n`).checked).toBeGreaterThan(0);
   });
+  it("x[mask] = x[mask].sub(1) (PyTorch's x[mask] -= 1, C51's projection fix-ups): elementwise methods of numbers keep the selection", () => {
+    // l = [1, 3, 3, 0], u = [2, 3, 4, 0] per row: l == u at 3 and at 0; (u > 0)·(l == u) picks the 3
+    const src = model("const l = x.index(\":\", 0).long(); const u = x.index(\":\", 1).long(); const fix = u.gt(0).logicalAnd(l.eq(u)); l[fix] = l[fix].sub(1); const g = x.index(\":\", 0).clone(); g[fix] = g[fix].mul(2).add(0.5).clamp({ max: 6 }); return [l.float(), g];", "x: Tensor<[Batch, 2, 4]>");
+    const [l, g] = outputs(src, { x: nd([1, 2, 4], [1, 3, 3, 0, 2, 3, 4, 0]) });
+    expect(l).toEqual([1, 2, 3, 0]);
+    expect(g).toEqual([1, 6, 3, 0]);
+    // a tensor operand would pair by the selection's order: still refused
+    expect(first(model("const m = x.gt(0); const z = x.clone(); z[m] = z[m].add(x); return z;", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3003 \d+: .*x\[mask\] = y\[mask\] through the same mask is taken/);
+  });
   it("refuses y[mask] read any other way, and a write through another mask, saying what to write", () => {
     expect(first(model("return x.index(x.gt(0)).sum();", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3003 \d+: index: a tensor index must be an int32 tensor .*x\[mask\] = y\[mask\] through the same mask is taken/);
     expect(first(model("const z = x.clone(); z[x.gt(0)] = x.index(x.lt(0)); return z;", "x: Tensor<[Batch, 4]>"))).toMatch(/x\[mask\] = y\[other\] writes another mask's selection.*F\.where\(mask, y, x\)/);
