@@ -2319,6 +2319,7 @@ export namespace nn {
   class DataParallel<M extends Module = Module> extends Module {
     constructor(module: M, deviceIds?: readonly number[] | null, outputDevice?: number | string | null, dim?: number);
     constructor(module: M, options: { deviceIds?: readonly number[] | null; outputDevice?: number | string | null; dim?: number });
+    constructor(options: { module: M; deviceIds?: readonly number[] | null; outputDevice?: number | string | null; dim?: number });
     readonly module: M;
   }
   interface DataParallel<M extends Module = Module> { (...args: any[]): any }
