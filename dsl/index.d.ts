@@ -2344,6 +2344,15 @@ export namespace nn {
   /** a named child, this.features.conv0 */
   interface Sequential { readonly [name: string]: any }
 
+  /** torch.nn.DataParallel inside a model: the wrapped module as the child `module` (state "<name>.module.…"), called as it is; the whole model is already replicated, so the device arguments have no effect. */
+  class DataParallel<M extends Module = Module> extends Module {
+    constructor(module: M, deviceIds?: readonly number[] | null, outputDevice?: number | string | null, dim?: number);
+    constructor(module: M, options: { deviceIds?: readonly number[] | null; outputDevice?: number | string | null; dim?: number });
+    constructor(options: { module: M; deviceIds?: readonly number[] | null; outputDevice?: number | string | null; dim?: number });
+    readonly module: M;
+  }
+  interface DataParallel<M extends Module = Module> { (...args: any[]): any }
+
   /** A list of modules; children are named "0", "1", ... as in PyTorch. */
   /** The read-only array methods of nn.ModuleList and nn.Sequential, over their children. */
   interface ModuleSequence<M extends Module | null> {
@@ -3137,14 +3146,14 @@ export namespace F {
   function isclose(x: Tensor, other: Tensor, options?: { rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   function isclose(x: Tensor, options: { other: Tensor; rtol?: number; atol?: number; equalNan?: boolean }): Tensor;
   /** In forward: integers uniform in [low, high) (low 0 when left out), int32, drawn afresh each call; the size may name the batch. */
-  function randint(high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randint(high: number, options: { size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randint(options: { high: number; size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randint(low: number, high: number, size: readonly number[], options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randint(low: number, high: number, options: { size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randint(options: { low: number; high: number; size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(high: number, size: readonly number[], options?: { dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(high: number, options: { size: readonly number[]; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(options: { high: number; size: readonly number[]; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(low: number, high: number, size: readonly number[], options?: { dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(low: number, high: number, options: { size: readonly number[]; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(options: { low: number; high: number; size: readonly number[]; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.randint(low, high=…, size=…) */
-  function randint(low: number, options: { high: number; size: readonly number[]; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randint(low: number, options: { high: number; size: readonly number[]; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.randint_like: randint over input's shape, in input's dtype (float32: whole numbers) unless dtype says. */
   function randintLike(input: Tensor, high: number, options?: { dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
   function randintLike(input: Tensor, options: { high: number; dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
@@ -3153,8 +3162,8 @@ export namespace F {
   /** torch.randint_like(input, low, high=…) */
   function randintLike(input: Tensor, low: number, options: { high: number; dtype?: "float32" | "int32" | "int64"; device?: unknown }): Tensor;
   /** In forward: a random order of 0 … n − 1 (int32), drawn afresh each call. */
-  function randperm(n: number, options?: { dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
-  function randperm(options: { n: number; dtype?: "int32" | "int64"; device?: unknown }): Tensor<Shape, "int32">;
+  function randperm(n: number, options?: { dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
+  function randperm(options: { n: number; dtype?: "int32" | "int64" | "float32"; device?: unknown }): Tensor<Shape, "int32">;
   /** torch.linalg: vector norms (ord 2, 1, ±Infinity, 0, any p ≥ 1), norm of vectors or matrices, matrixNorm "fro", ±1, ±Infinity; cross. */
   namespace linalg {
     /** Square matrices [..., n, n]: the inverse, the determinant, and (sign, log|det|) */
@@ -3527,6 +3536,18 @@ export namespace F {
       log_prob(value: Tensor): Tensor;
       entropy(): Tensor;
     }
+    /** Categories along probs' (or logits') last dim, which is the event dim: samples are float32 one-hot rows; logProb reads value.max(-1)'s index. */
+    class OneHotCategorical {
+      constructor(probs?: Tensor | null, logits?: Tensor | null, validateArgs?: boolean | null);
+      constructor(options: { probs?: Tensor | null; logits?: Tensor | null; validateArgs?: boolean | null });
+      /** normalized: logits − logsumexp(logits) */
+      readonly logits: Tensor; readonly probs: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+    }
+    interface OneHotCategorical extends Distribution {}
+    /** A OneHotCategorical whose rsample is straight-through: the one-hot sample's value, probs' gradient (sample + probs − probs.detach()), DreamerV2's latents. */
+    class OneHotCategoricalStraightThrough extends OneHotCategorical {
+      rsample(sampleShape?: SampleShape): Tensor;
+    }
     /** 0/1 float32 samples. */
     class Bernoulli {
       constructor(probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);
@@ -3549,7 +3570,20 @@ export namespace F {
       readonly baseDist: Distribution; readonly reinterpretedBatchNdims: number; readonly mode: Tensor;
     }
     interface Independent extends Reparameterized {}
-    /** KL(p ‖ q) for two distributions of one kind (Normal, Categorical, Bernoulli, Uniform, Independent of those); +∞ where q has no mass under p's. */
+    /**
+     * A Gaussian with a full covariance (PPO-PyTorch's MultivariateNormal(mean, torch.diag_embed(var))): exactly one of
+     * covarianceMatrix and scaleTril (its lower Cholesky factor), [..., n, n] for loc [..., n], n ≤ 16 (unrolled over the
+     * event). precisionMatrix is refused.
+     */
+    class MultivariateNormal {
+      constructor(loc: Tensor, covarianceMatrix?: Tensor | null, precisionMatrix?: Tensor | null, scaleTril?: Tensor | null, validateArgs?: boolean | null);
+      constructor(loc: Tensor, options: { covarianceMatrix?: Tensor | null; precisionMatrix?: Tensor | null; scaleTril?: Tensor | null; validateArgs?: boolean | null });
+      constructor(options: { loc: Tensor; covarianceMatrix?: Tensor | null; precisionMatrix?: Tensor | null; scaleTril?: Tensor | null; validateArgs?: boolean | null });
+      readonly loc: Tensor; readonly covarianceMatrix: Tensor; readonly scaleTril: Tensor; readonly mode: Tensor;
+      readonly covariance_matrix: Tensor; readonly scale_tril: Tensor;
+    }
+    interface MultivariateNormal extends Reparameterized {}
+    /** KL(p ‖ q) for two distributions of one kind (Normal, Categorical, OneHotCategorical (either kind), Bernoulli, Uniform, MultivariateNormal, Independent of those); +∞ where q has no mass under p's. */
     function klDivergence(p: Distribution, q: Distribution): Tensor;
     function klDivergence(p: Distribution, options: { q: Distribution }): Tensor;
     function klDivergence(options: { p: Distribution; q: Distribution }): Tensor;
@@ -3562,6 +3596,11 @@ export namespace F {
     namespace bernoulli { export import Bernoulli = distributions.Bernoulli; }
     namespace uniform { export import Uniform = distributions.Uniform; }
     namespace independent { export import Independent = distributions.Independent; }
+    namespace multivariate_normal { export import MultivariateNormal = distributions.MultivariateNormal; }
+    namespace one_hot_categorical {
+      export import OneHotCategorical = distributions.OneHotCategorical;
+      export import OneHotCategoricalStraightThrough = distributions.OneHotCategoricalStraightThrough;
+    }
   }
   /**
    * torch.stft: the short-time Fourier transform of a signal [L] or [B, L]: frames of nFft samples

@@ -169,6 +169,155 @@ describe("torch.distributions: each formula against JavaScript's", () => {
   });
 });
 
+/** A 3×3 matrix's determinant and inverse by cofactors: independent of the Cholesky factor tsdp unrolls. */
+function det3(m: number[][]): number {
+  return m[0][0] * (m[1][1] * m[2][2] - m[1][2] * m[2][1]) - m[0][1] * (m[1][0] * m[2][2] - m[1][2] * m[2][0]) + m[0][2] * (m[1][0] * m[2][1] - m[1][1] * m[2][0]);
+}
+function inverse3(m: number[][]): number[][] {
+  const d = det3(m);
+  const c = (i: number, j: number) => {
+    const r = [0, 1, 2].filter((k) => k !== i);
+    const s = [0, 1, 2].filter((k) => k !== j);
+    return ((i + j) % 2 ? -1 : 1) * (m[r[0]][s[0]] * m[r[1]][s[1]] - m[r[0]][s[1]] * m[r[1]][s[0]]);
+  };
+  return [0, 1, 2].map((i) => [0, 1, 2].map((j) => c(j, i) / d));
+}
+const quadForm = (inv: number[][], d: number[]) => d.reduce((s, di, i) => s + di * d.reduce((t, dj, j) => t + inv[i][j] * dj, 0), 0);
+
+describe("torch.distributions.OneHotCategorical and OneHotCategoricalStraightThrough (DreamerV2's latents)", () => {
+  it("logProb of one-hot rows, entropy, moments and KL are the Categorical's; Independent over the category groups sums them", () => {
+    const C = 3;
+    const logits = Array.from({ length: 4 * C }, (_, i) => Math.cos(i * 0.61) * 1.5);
+    const q = Array.from({ length: 4 * C }, (_, i) => Math.sin(i * 0.37) * 1.2);
+    const a = [2, 0, 1, 1];
+    const out = run(
+      model(
+        `l: Tensor<[Batch, 2, ${C}]>, q: Tensor<[Batch, 2, ${C}]>, a: Tensor<[Batch, 2], "int32">`,
+        `const { OneHotCategorical, OneHotCategoricalStraightThrough, Categorical, Independent, klDivergence } = F.distributions;
+    const p = new OneHotCategorical({ logits: l });
+    const st = new F.distributions.one_hot_categorical.OneHotCategoricalStraightThrough({ logits: q });
+    const c = new Categorical({ logits: l });
+    const v = F.oneHot(a, ${C}).float();
+    const ip = new Independent(new OneHotCategoricalStraightThrough({ logits: l }), 1);
+    const iq = new Independent(st, 1);
+    return [p.logProb(v), c.logProb(a), p.entropy(), c.entropy(), klDivergence(p, st), klDivergence(c, new Categorical({ logits: q })), klDivergence(ip, iq), p.mean, p.variance, p.mode, c.mode, ip.logProb(v), l.sum(-1).mul(0).add(st.event_shape[0] * 10 + p.batchShape.length)];`,
+      ),
+      { l: { shape: [2, 2, C], data: logits }, q: { shape: [2, 2, C], data: q }, a: { shape: [2, 2], data: a } },
+    );
+    close(out[0], out[1], 13);
+    close(out[2], out[3], 13);
+    close(out[4], out[5], 13);
+    close(out[6], [out[5][0] + out[5][1], out[5][2] + out[5][3]], 13);
+    const probs = [0, 1, 2, 3].flatMap((r) => {
+      const e = logits.slice(r * C, r * C + C).map(Math.exp);
+      return e.map((x) => x / e.reduce((s, y) => s + y, 0));
+    });
+    close(out[7], probs);
+    close(out[8], probs.map((x) => x * (1 - x)));
+    close(out[9], out[10].flatMap((k) => [0, 1, 2].map((j) => (j === k ? 1 : 0))));
+    close(out[11], [out[1][0] + out[1][1], out[1][2] + out[1][3]], 13);
+    expect(out[12]).toEqual([32, 32, 32, 32]); // event shape [3], batch shape [Batch, 2]
+  });
+
+  it("sample gives one-hot rows with the probabilities' frequencies; rsample the same values (sample + probs − probs.detach()); OneHotCategorical has no rsample", () => {
+    const B = 3000;
+    const probs = [0.2, 0.5, 0.3];
+    const out = run(
+      model(`x: Tensor<[Batch, 3]>`, `const p = x.mul(0).add(F.tensor([${probs}]));
+    return [new F.distributions.OneHotCategorical(p).sample(), new F.distributions.OneHotCategoricalStraightThrough({ probs: p }).rsample()];`),
+      { x: { shape: [B, 3], data: new Array(3 * B).fill(1) } },
+    );
+    for (const draws of out) {
+      for (let r = 0; r < B; r++) {
+        const row = draws.slice(3 * r, 3 * r + 3);
+        expect(row.filter((v) => Math.abs(v - 1) < 1e-12).length).toBe(1);
+        expect(row.filter((v) => Math.abs(v) < 1e-12).length).toBe(2);
+      }
+      probs.forEach((p, k) => {
+        const f = draws.filter((v, i) => i % 3 === k && v > 0.5).length / B;
+        expect(Math.abs(f - p)).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / B));
+      });
+    }
+    expect(first(model(`x: Tensor<[Batch, 3]>`, "return new F.distributions.OneHotCategorical({ logits: x }).rsample();"))).toMatch(/^TSDP2011 4: F.distributions.OneHotCategorical has no 'rsample' in tsdp/);
+  });
+});
+
+describe("torch.distributions.MultivariateNormal: the Cholesky factor and its solves unrolled", () => {
+  // two SPD covariances with float32-exact entries (F.tensor's constants are float32); A's factor given as scale_tril must give the same distribution
+  const A = [[2, 0.625, -0.375], [0.625, 1.5, 0.25], [-0.375, 0.25, 1.25]];
+  const B = [[1, 0.25, 0], [0.25, 0.75, -0.125], [0, -0.125, 2.5]];
+  const mu = [0.3, -0.2, 0.5, 1.1, 0.4, -0.7];
+  const v = [1.2, 0.1, -0.3, 0.2, 0.9, 0.4];
+  const logpdf = (S: number[][], m: number[], x: number[]) => -0.5 * (3 * Math.log(2 * Math.PI) + quadForm(inverse3(S), x.map((xi, i) => xi - m[i]))) - 0.5 * Math.log(det3(S));
+  const outputs = () => run(
+    model(
+      `mu: Tensor<[Batch, 3]>, v: Tensor<[Batch, 3]>`,
+      `const { MultivariateNormal, klDivergence } = F.distributions;
+    const p = new MultivariateNormal(mu, F.tensor(${JSON.stringify(A)}));
+    const q = new F.distributions.multivariate_normal.MultivariateNormal(F.zerosLike(mu).add(0.25), { covarianceMatrix: F.tensor(${JSON.stringify(B)}) });
+    const pt = new MultivariateNormal({ loc: mu, scaleTril: p.scale_tril });
+    const diag = new MultivariateNormal(mu, F.diagEmbed(v.exp()));
+    return [p.logProb(v), p.entropy(), klDivergence(p, q), pt.logProb(v), p.scaleTril.matmul(p.scaleTril.t()).add(mu.unsqueeze(-1).mul(0)), p.variance, diag.logProb(v), q.stddev];`,
+    ),
+    { mu: { shape: [2, 3], data: mu }, v: { shape: [2, 3], data: v } },
+  );
+
+  it("logProb, entropy, KL, variance against the formulas with the inverse and determinant by cofactors", () => {
+    const out = outputs();
+    const rows = (x: number[]) => [x.slice(0, 3), x.slice(3)];
+    close(out[0], rows(v).map((x, r) => logpdf(A, rows(mu)[r], x)));
+    close(out[1], [0, 1].map(() => 1.5 * (1 + Math.log(2 * Math.PI)) + 0.5 * Math.log(det3(A))));
+    // KL(p ‖ q) = ½(tr(B⁻¹A) + (μq − μp)ᵀB⁻¹(μq − μp) − 3 + log|B|/|A|)
+    const Bi = inverse3(B);
+    const trace = [0, 1, 2].reduce((s, i) => s + [0, 1, 2].reduce((t, k) => t + Bi[i][k] * A[k][i], 0), 0);
+    close(out[2], rows(mu).map((m) => 0.5 * (trace + quadForm(Bi, m.map((x) => 0.25 - x)) - 3 + Math.log(det3(B) / det3(A)))));
+    close(out[3], out[0], 13);
+    close(out[4], [...A.flat(), ...A.flat()]);
+    close(out[5], [...A.map((r, i) => r[i]), ...A.map((r, i) => r[i])]);
+    // a diagonal covariance from diag_embed (PPO-PyTorch's): the sum of the per-dim Normals' log-densities
+    close(out[6], rows(v).flatMap((x, r) => [x.reduce((s, xi, i) => s + (-((xi - rows(mu)[r][i]) ** 2) / (2 * Math.exp(xi)) - 0.5 * xi - 0.5 * Math.log(2 * Math.PI)), 0)]));
+    close(out[7], [0, 1].flatMap(() => B.map((r, i) => Math.sqrt(r[i]))));
+  });
+
+  it("rsample is loc + L·ε: the draws' mean and covariance, and gradients through the unrolled factor", () => {
+    const n = 4000;
+    const draws = run(
+      model(`x: Tensor<[Batch, 3]>`, `return new F.distributions.MultivariateNormal(x.mul(0).add(F.tensor([1, -1, 0.5])), F.tensor(${JSON.stringify(A)})).rsample();`),
+      { x: { shape: [n, 3], data: new Array(3 * n).fill(0) } },
+    )[0];
+    const col = (k: number) => draws.filter((_, i) => i % 3 === k);
+    const means = [0, 1, 2].map((k) => col(k).reduce((s, x) => s + x, 0) / n);
+    [1, -1, 0.5].forEach((m, k) => expect(Math.abs(means[k] - m)).toBeLessThan(5 * Math.sqrt(A[k][k] / n)));
+    for (const [i, j] of [[0, 0], [0, 1], [0, 2], [1, 2], [2, 2]]) {
+      const cov = col(i).reduce((s, x, r) => s + (x - means[i]) * (col(j)[r] - means[j]), 0) / n;
+      // the standard error of a sample covariance: √((Aᵢᵢ·Aⱼⱼ + Aᵢⱼ²)/n)
+      expect(Math.abs(cov - A[i][j])).toBeLessThan(5 * Math.sqrt((A[i][i] * A[j][j] + A[i][j] ** 2) / n));
+    }
+    expect(
+      gradCheck(`export class M extends nn.Module {
+  fc = new nn.Linear(3, 6);
+  forward(x: Tensor<[Batch, 3]>) {
+    const h = this.fc(x);
+    const m = h.index(":", ":3");
+    const s = h.index(":", "3:").exp();
+    const cov = F.diagEmbed(s).add(m.unsqueeze(-1).mul(m.unsqueeze(-2)).mul(0.1));
+    const p = new F.distributions.MultivariateNormal(m, cov);
+    return [p.logProb(x), p.entropy(), p.rsample(), F.distributions.klDivergence(p, new F.distributions.MultivariateNormal(x, F.eye(3)))];
+  }
+}
+`).checked,
+    ).toBeGreaterThan(10);
+  });
+
+  it("says why for no or two matrices, precision_matrix, a mismatched matrix and a large event", () => {
+    const x = `x: Tensor<[Batch, 3]>`;
+    expect(first(model(x, "return new F.distributions.MultivariateNormal(x).entropy();"))).toMatch(/^TSDP3004 4: F.distributions.MultivariateNormal: pass exactly one of covariance_matrix, precision_matrix and scale_tril, not none/);
+    expect(first(model(x, "return new F.distributions.MultivariateNormal(x, { precisionMatrix: F.eye(3) }).entropy();"))).toMatch(/^TSDP2001 4: .*precision_matrix needs the Cholesky factor of its inverse/);
+    expect(first(model(x, "return new F.distributions.MultivariateNormal(x, F.eye(2)).entropy();"))).toMatch(/^TSDP4001 4: .*covarianceMatrix must be \[\.\.\., 3, 3\]/);
+    expect(first(model(`x: Tensor<[Batch, 20]>`, "return new F.distributions.MultivariateNormal(x, F.eye(20)).entropy();"))).toMatch(/^TSDP2001 4: .*up to 16 dims.*Independent\(new Normal/);
+  });
+});
+
 describe("torch.distributions: draws", () => {
   const B = 3000;
   const meanVar = (xs: number[]) => {

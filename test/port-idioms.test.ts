@@ -1185,6 +1185,20 @@ describe("torch.linalg's norms, cross, isclose, diagonal, randint, randperm", ()
     expect([...perm.slice(0, 40)].sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     expect(perm.slice(0, 40)).not.toEqual(Array.from({ length: 40 }, (_, i) => i));
   });
+  it("F.linspace(0, (b − 1)·k, b) over the batch size (C51's projection offsets) is F.arange(b)·k; other spacings are refused with the form to write", () => {
+    const { graph } = lowerSource(model("const b = x.size(0);\n    return [F.linspace(0, (b - 1) * 11, b).unsqueeze(1).expand(b, 3), F.linspace(2, b + 1, { steps: b }).unsqueeze(1)];", "x: Tensor<[Batch, 2, 3]>"));
+    const [offsets, shifted] = runReference(graph, { x: nd([4, 2, 3], new Array(24).fill(0)) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data));
+    expect(offsets).toEqual([0, 0, 0, 11, 11, 11, 22, 22, 22, 33, 33, 33]);
+    expect(shifted).toEqual([2, 3, 4, 5]);
+    expect(first(model("const b = x.size(0);\n    return F.linspace(0, 1, b).unsqueeze(1);", "x: Tensor<[Batch, 2, 3]>"))).toMatch(/^TSDP2003 \d+: F.linspace with the batch size: .*evenly spaced by a compile-time step only when .*F.arange\(x.size\(0\)\).mul\(k\).add\(start\)/);
+  });
+  it("F.randint and F.randperm with dtype float32 (DrQ-v2's shifts, dtype=x.dtype): whole numbers in a float tensor", () => {
+    const { graph } = lowerSource(model("return [F.randint(0, 5, { size: [x.size(0), 1, 1, 2], dtype: x.dtype }), F.randperm(6, { dtype: F.float32 }).unsqueeze(0).expand(x.size(0), -1)];", "x: Tensor<[Batch, 2, 3]>"));
+    expect(graph.outputs.map((o) => o.dtype)).toEqual(["f32", "f32"]);
+    const [shift, perm] = runReference(graph, { x: nd([200, 2, 3], new Array(1200).fill(0)) }, initState(graph, 0), { step: 2 }).outputs.map((o) => Array.from(o.data));
+    expect([new Set(shift).size, shift.every((v) => Number.isInteger(v) && v >= 0 && v < 5)]).toEqual([5, true]);
+    expect([...perm.slice(0, 6)].sort((a, b) => a - b)).toEqual([0, 1, 2, 3, 4, 5]);
+  });
   it("F.randintLike draws over the input's shape, in its dtype (float32 whole numbers) unless dtype says", () => {
     const src = model('return [F.randintLike(x, 3), F.randintLike(x.int(), -2, 2).float(), F.randintLike(x, 0, 7, { dtype: "int32" }).float(), F.randintLike(x.int(), 5), F.randintLike(x, 5, { dtype: "int64" })];', "x: Tensor<[Batch, 2, 3]>");
     const { graph } = lowerSource(src);
@@ -1636,6 +1650,15 @@ describe("x[mask] = y[mask] with a mask of data (PointNet++'s farthest_point_sam
     expect(outputs(rows, { x: nd([1, 2, 2], [1, 1, -1, -1]) })[0]).toEqual([0, 0, 2, 3]);
     expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4]>) {\n    const y = x.tanh(); const mask = x.gt(0.1); const z = x.mul(2); z[mask] = y[mask]; return z;\n  }\n}\n`).checked).toBeGreaterThan(0);
   });
+  it("x[mask] = x[mask].sub(1) (PyTorch's x[mask] -= 1, C51's projection fix-ups): elementwise methods of numbers keep the selection", () => {
+    // l = [1, 3, 3, 0], u = [2, 3, 4, 0] per row: l == u at 3 and at 0; (u > 0)·(l == u) picks the 3
+    const src = model("const l = x.index(\":\", 0).long(); const u = x.index(\":\", 1).long(); const fix = u.gt(0).logicalAnd(l.eq(u)); l[fix] = l[fix].sub(1); const g = x.index(\":\", 0).clone(); g[fix] = g[fix].mul(2).add(0.5).clamp({ max: 6 }); return [l.float(), g];", "x: Tensor<[Batch, 2, 4]>");
+    const [l, g] = outputs(src, { x: nd([1, 2, 4], [1, 3, 3, 0, 2, 3, 4, 0]) });
+    expect(l).toEqual([1, 2, 3, 0]);
+    expect(g).toEqual([1, 6, 3, 0]);
+    // a tensor operand would pair by the selection's order: still refused
+    expect(first(model("const m = x.gt(0); const z = x.clone(); z[m] = z[m].add(x); return z;", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3003 \d+: .*x\[mask\] = y\[mask\] through the same mask is taken/);
+  });
   it("refuses y[mask] read any other way, and a write through another mask, saying what to write", () => {
     expect(first(model("return x.index(x.gt(0)).sum();", "x: Tensor<[Batch, 4]>"))).toMatch(/^TSDP3003 \d+: index: a tensor index must be an int32 tensor .*x\[mask\] = y\[mask\] through the same mask is taken/);
     expect(first(model("const z = x.clone(); z[x.gt(0)] = x.index(x.lt(0)); return z;", "x: Tensor<[Batch, 4]>"))).toMatch(/x\[mask\] = y\[other\] writes another mask's selection.*F\.where\(mask, y, x\)/);
@@ -1948,5 +1971,30 @@ export class M extends nn.Module {
     const noBias = outputs(src("this._conv_forward(x, this.weight, null)"), x)[0];
     const plain = outputs(src("F.conv2d(F.pad(x, [2, 2, 2, 2], { mode: 'reflect' }), this.weight, null, { stride: 2, dilation: 2, groups: 2 })"), x)[0];
     expect(noBias).toEqual(plain);
+  });
+});
+
+describe("nn.DataParallel inside a model (muzero-general wraps each network)", () => {
+  it("keeps the wrapped module under `module`, calls it as it is, and reads its attributes through .module", () => {
+    const src = model(
+      "return this.net(x).add(this.wrapped.module[0](x)).mul(this.net.module.length);",
+      "x: Tensor<[Batch, 3]>",
+      `net = new nn.DataParallel(new nn.Sequential(new nn.Linear(3, 3), new nn.ELU()));
+  wrapped = new nn.DataParallel(new nn.Sequential(new nn.Linear(3, 3)), [0], 0, 0);`,
+    );
+    const { params, graph } = declared(src);
+    expect(params).toEqual(["net.module.0.weight", "net.module.0.bias", "wrapped.module.0.weight", "wrapped.module.0.bias"]);
+    // the same as the unwrapped layers, (elu(W₁x + b₁) + W₂x + b₂)·2
+    const state = initState(graph, 0);
+    const x = nd([2, 3], [0.5, -1, 2, 0.25, 0.75, -0.5]);
+    const got = runReference(graph, { x }, state).outputs[0].data;
+    const [w1, b1, w2, b2] = params.map((p) => state.params.get(p)!.data);
+    for (let r = 0; r < 2; r++)
+      for (let o = 0; o < 3; o++) {
+        const dot = (w: ArrayLike<number>, b: ArrayLike<number>) => b[o] + [0, 1, 2].reduce((s, i) => s + w[o * 3 + i] * x.data[r * 3 + i], 0);
+        const h = dot(w1, b1);
+        expect(got[r * 3 + o]).toBeCloseTo(((h > 0 ? h : Math.expm1(h)) + dot(w2, b2)) * 2, 12);
+      }
+    expect(first(model("return this.net(x);", "x: Tensor<[Batch, 3]>", "net = new nn.DataParallel(3);"))).toMatch(/^TSDP3003 \d+: nn.DataParallel wraps a module, got/);
   });
 });

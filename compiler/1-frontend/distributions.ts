@@ -5,6 +5,7 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops, softplus } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { tensorProperty } from "./tensor-methods.ts";
+import { halfLogDet, mahalanobis, multivariateNormalParams, scaleBy, traceTerm } from "./multivariate-normal.ts";
 import { BuiltinClass, BuiltinFunction, DistributionValue, describe, NamespaceValue, ObjectValue, SymInt, TensorValue, type CallSite, type DistributionKind, type Value } from "./values.ts";
 
 // torch.distributions as ports use them in forward and in losses:
@@ -31,11 +32,15 @@ const MEMBERS: Record<DistributionKind, readonly string[]> = {
   Categorical: ["probs", "logits", "mode", "batchShape", "eventShape", "sample", "logProb", "entropy"],
   Bernoulli: ["probs", "logits", "mean", "variance", "batchShape", "eventShape", "sample", "logProb", "entropy"],
   Uniform: ["low", "high", "mean", "stddev", "variance", "batchShape", "eventShape", "sample", "rsample", "logProb", "entropy", "cdf"],
+  MultivariateNormal: ["loc", "covarianceMatrix", "scaleTril", "mean", "mode", "stddev", "variance", "batchShape", "eventShape", "sample", "rsample", "logProb", "entropy"],
+  OneHotCategorical: ["probs", "logits", "mean", "mode", "variance", "batchShape", "eventShape", "sample", "logProb", "entropy"],
+  // rsample: the sample with the gradient of probs (DreamerV2's straight-through latents)
+  OneHotCategoricalStraightThrough: ["probs", "logits", "mean", "mode", "variance", "batchShape", "eventShape", "sample", "rsample", "logProb", "entropy"],
   Independent: ["baseDist", "reinterpretedBatchNdims", "mean", "mode", "stddev", "variance", "batchShape", "eventShape", "sample", "rsample", "logProb", "entropy"],
 };
 
 /** Python's snake_case spellings of the members, as ports write them. */
-const SNAKE: Record<string, string> = { log_prob: "logProb", batch_shape: "batchShape", event_shape: "eventShape", base_dist: "baseDist", reinterpreted_batch_ndims: "reinterpretedBatchNdims" };
+const SNAKE: Record<string, string> = { log_prob: "logProb", batch_shape: "batchShape", event_shape: "eventShape", base_dist: "baseDist", reinterpreted_batch_ndims: "reinterpretedBatchNdims", covariance_matrix: "covarianceMatrix", scale_tril: "scaleTril" };
 
 /** Emits one distribution's formulas at a call site. */
 class Formulas {
@@ -93,6 +98,18 @@ function broadcastAll(a: TensorValue, b: TensorValue, names: [string, string], w
   return [f.expand(a, shape), f.expand(b, shape), shape];
 }
 
+/** OneHotCategorical and its straight-through kind: a Categorical whose values are one-hot vectors along the categories. */
+const isOneHot = (kind: DistributionKind) => kind === "OneHotCategorical" || kind === "OneHotCategoricalStraightThrough";
+
+/** The Categorical over the same categories (PyTorch's OneHotCategorical._categorical). */
+const categoricalOf = (d: DistributionValue) => new DistributionValue("Categorical", d.params, d.batchShape, []);
+
+/** Float32 one-hot rows ([..., C]) of int32 indices ([...]): PyTorch's one_hot(…).to(probs), as a one-hot sample is. */
+function oneHotRows(f: Formulas, indices: TensorValue, categories: number): TensorValue {
+  const classes = f.op("arange_int", [], { start: 0, step: 1, length: categories });
+  return f.method(f.op("eq", [f.method(indices, "unsqueeze", -1) as TensorValue, classes]), "float") as TensorValue;
+}
+
 /** Categorical's and Bernoulli's `probs` or `logits`: exactly one. */
 function probsOrLogits(b: Record<string, Value>, who: string, site: CallSite): ["probs" | "logits", Value] {
   const given = (["probs", "logits"] as const).filter((k) => b[k] !== null && b[k] !== undefined);
@@ -112,7 +129,7 @@ function construct(kind: DistributionKind, args: Value[], site: CallSite, em: Gr
     const [p, q, shape] = broadcastAll(first, second, names, who, site, f);
     return new DistributionValue(kind, { [names[0]]: p, [names[1]]: q }, shape, []);
   }
-  if (kind === "Categorical" || kind === "Bernoulli") {
+  if (kind === "Categorical" || kind === "Bernoulli" || isOneHot(kind)) {
     const b = bindArgs(who, [opt("probs", "any", null, { nullable: true }), opt("logits", "any", null, { nullable: true }), validate], args, site);
     const [given, value] = probsOrLogits(b, who, site);
     const t = parameter(value, given, who, { ...site, loc: locOfArg(b, given, site) }, f);
@@ -126,13 +143,25 @@ function construct(kind: DistributionKind, args: Value[], site: CallSite, em: Gr
     if (shape.length === 0) fail("shapeMismatch", `${who}: ${given} needs a last dim of categories, got a 0-dim tensor`, site.loc);
     if (isBatch(shape[shape.length - 1])) fail("shapeMismatch", `${who}: the categories are ${given}'s last dim, which cannot be the batch (${formatShape(shape)})`, site.loc);
     const dim = shape.length - 1;
+    // a one-hot kind's categories are its event dim (PyTorch's event_shape = param_shape[-1:])
+    const eventShape = isOneHot(kind) ? [shape[dim]] : [];
     if (given === "logits") {
       // logits − logsumexp(logits): normalized, as PyTorch keeps them
       const logits = f.op("sub", [t, f.method(t, "logsumexp", -1, true) as TensorValue]);
-      return new DistributionValue(kind, { logits, probs: f.op("softmax", [t], { dim }) }, shape.slice(0, -1), []);
+      return new DistributionValue(kind, { logits, probs: f.op("softmax", [t], { dim }) }, shape.slice(0, -1), eventShape);
     }
     const probs = f.op("div", [t, f.method(t, "sum", -1, true) as TensorValue]);
-    return new DistributionValue(kind, { probs, logits: f.op("log", [f.method(probs, "clamp", EPS, 1 - EPS) as TensorValue]) }, shape.slice(0, -1), []);
+    return new DistributionValue(kind, { probs, logits: f.op("log", [f.method(probs, "clamp", EPS, 1 - EPS) as TensorValue]) }, shape.slice(0, -1), eventShape);
+  }
+  if (kind === "MultivariateNormal") {
+    // exactly one of the three matrices, as PyTorch's "Exactly one of covariance_matrix or precision_matrix or scale_tril may be specified."
+    const matrices = ["covarianceMatrix", "precisionMatrix", "scaleTril"] as const;
+    const b = bindArgs(who, [arg("loc", "any"), ...matrices.map((m) => opt(m, "any", null, { nullable: true })), validate], args, site);
+    const given = matrices.filter((m) => b[m] !== null && b[m] !== undefined);
+    if (given.length !== 1) fail("invalidArgument", `${who}: pass exactly one of covariance_matrix, precision_matrix and scale_tril, not ${given.length === 0 ? "none" : given.join(" and ")}`, site.loc);
+    const loc = parameter(b.loc, "loc", who, { ...site, loc: locOfArg(b, "loc", site) }, f);
+    const p = multivariateNormalParams(loc, given[0], b[given[0]], f, site, { ...site, loc: locOfArg(b, given[0], site) });
+    return new DistributionValue(kind, { loc: p.loc, scaleTril: p.scaleTril, covarianceMatrix: p.covarianceMatrix }, p.batchShape, [p.n]);
   }
   // Independent(base, n): the base's last n batch dims become event dims
   const b = bindArgs(who, [arg("baseDistribution", "any"), arg("reinterpretedBatchNdims", "nonNegInt"), validate], args, site);
@@ -163,7 +192,16 @@ function drawFrom(d: DistributionValue, sampleShape: number[], reparameterized: 
   const p = d.params;
   let x: TensorValue;
   if (d.kind === "Independent") return drawFrom(d.base!, sampleShape, reparameterized, f);
+  if (isOneHot(d.kind)) {
+    // a Categorical draw as a one-hot row; rsample (straight-through): sample + probs − probs.detach(),
+    // the sample's value with the gradient of probs
+    const categories = d.eventShape[0] as number;
+    const keys = f.op("add", [p.logits, gumbelNoise(f, shape)]);
+    const sample = oneHotRows(f, f.em.tensor("argmax", [keys.node], { dims: [shape.length - 1], keepdim: false }, f.who, f.site), categories);
+    return reparameterized ? f.op("add", [sample, f.op("sub", [p.probs, f.method(p.probs, "detach") as TensorValue])]) : sample;
+  }
   if (d.kind === "Normal") x = f.op("add", [p.loc, f.op("mul", [f.draw(shape, "normal"), p.scale])]);
+  else if (d.kind === "MultivariateNormal") x = f.op("add", [p.loc, scaleBy(f, p.scaleTril, f.draw(shape, "normal"))]); // loc + L ε
   else if (d.kind === "Uniform") x = f.op("add", [p.low, f.op("mul", [f.draw(shape, "uniform"), f.op("sub", [p.high, p.low])])]);
   else if (d.kind === "Bernoulli") x = f.op("lt", [f.draw(shape, "uniform"), p.probs]); // comparisons are float32 0/1
   else {
@@ -184,6 +222,11 @@ function gumbelNoise(f: Formulas, shape: readonly Dim[]): TensorValue {
 function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite): TensorValue {
   const p = d.params;
   if (d.kind === "Independent") return f.sumLast(logProb(d.base!, value, f, site), d.reinterpreted);
+  // the Categorical log-probability of value.max(-1)'s index (no gradient through the value, as PyTorch's)
+  if (isOneHot(d.kind)) {
+    if (!(value instanceof TensorValue) || value.node.dtype !== "f32") return fail("wrongArgumentType", `${f.who}.logProb takes a float32 tensor of one-hot rows, got ${describe(value)}`, site.loc);
+    return logProb(categoricalOf(d), f.em.tensor("argmax", [value.node], { dims: [value.node.shape.length - 1], keepdim: false }, f.who, site), f, site);
+  }
   if (d.kind === "Categorical") {
     // PyTorch: value.long().unsqueeze(-1) broadcast against logits, then logits.gather(-1, value)
     if (!(value instanceof TensorValue)) return fail("wrongArgumentType", `${f.who}.logProb takes a tensor of category indices, got ${describe(value)}`, site.loc);
@@ -195,6 +238,15 @@ function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite
     return f.method(f.method(logits, "gather", -1, f.expand(withDim, shape)) as TensorValue, "squeeze", -1) as TensorValue;
   }
   const v = parameter(value, "value", `${f.who}.logProb`, site, f);
+  if (d.kind === "MultivariateNormal") {
+    // −½(n log 2π + ‖L⁻¹(v − μ)‖²) − Σ log Lᵢᵢ
+    const n = d.eventShape[0] as number;
+    const diff = f.op("sub", [v, p.loc]);
+    if (diff.node.shape.length < 1 || diff.node.shape[diff.node.shape.length - 1] !== n)
+      return fail("shapeMismatch", `${f.who}.logProb: value ${formatShape(v.node.shape)} must end in the event size ${n}`, site.loc);
+    const quad = mahalanobis(f, p.scaleTril, diff, n);
+    return f.op("sub", [f.op("mul", [f.op("add", [quad, n * Math.log(2 * Math.PI)]), -0.5]), halfLogDet(f, p.scaleTril, n)]);
+  }
   if (d.kind === "Normal") {
     // −(v − μ)²/(2σ²) − log σ − log √(2π)
     const z = f.op("sub", [v, p.loc]);
@@ -214,9 +266,15 @@ function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite
 function entropy(d: DistributionValue, f: Formulas): TensorValue {
   const p = d.params;
   if (d.kind === "Independent") return f.sumLast(entropy(d.base!, f), d.reinterpreted);
+  if (isOneHot(d.kind)) return entropy(categoricalOf(d), f);
   // ½ + ½ log 2π + log σ
   if (d.kind === "Normal") return f.op("add", [f.op("log", [p.scale]), 0.5 + 0.5 * Math.log(2 * Math.PI)]);
   if (d.kind === "Uniform") return f.op("log", [f.op("sub", [p.high, p.low])]);
+  // ½ n (1 + log 2π) + Σ log Lᵢᵢ, over the batch shape
+  if (d.kind === "MultivariateNormal") {
+    const n = d.eventShape[0] as number;
+    return f.expand(f.op("add", [halfLogDet(f, p.scaleTril, n), 0.5 * n * (1 + Math.log(2 * Math.PI))]), [...d.batchShape]);
+  }
   // BCE-with-logits(l, p) = softplus(l) − p·l
   if (d.kind === "Bernoulli") return f.op("sub", [softplus(f.c, p.logits), f.op("mul", [p.probs, p.logits])]);
   // −Σ p·log p, the logits clamped to float32's min so a zero probability's −∞ gives 0, not NaN
@@ -238,7 +296,19 @@ function cdf(d: DistributionValue, value: Value, inverse: boolean, f: Formulas, 
 function moment(d: DistributionValue, name: "mean" | "mode" | "stddev" | "variance", f: Formulas): TensorValue | undefined {
   const p = d.params;
   if (d.kind === "Independent") return moment(d.base!, name, f);
+  if (isOneHot(d.kind)) {
+    if (name === "mean") return p.probs;
+    if (name === "variance") return f.op("mul", [p.probs, f.op("sub", [1, p.probs])]);
+    if (name === "mode") return oneHotRows(f, moment(categoricalOf(d), "mode", f)!, d.eventShape[0] as number);
+    return undefined;
+  }
   if (d.kind === "Normal") return name === "mean" || name === "mode" ? p.loc : name === "stddev" ? p.scale : f.op("mul", [p.scale, p.scale]);
+  if (d.kind === "MultivariateNormal") {
+    if (name === "mean" || name === "mode") return p.loc;
+    // the covariance's diagonal, Σ_k Lᵢₖ², over the batch shape
+    const variance = f.expand(f.method(f.op("mul", [p.scaleTril, p.scaleTril]), "sum", -1) as TensorValue, [...d.batchShape, ...d.eventShape]);
+    return name === "variance" ? variance : f.op("sqrt", [variance]);
+  }
   if (d.kind === "Uniform") {
     if (name === "mean") return f.op("mul", [f.op("add", [p.low, p.high]), 0.5]);
     const width = f.op("sub", [p.high, p.low]);
@@ -279,7 +349,9 @@ export function distributionProperty(d: DistributionValue, written: string, em: 
  * +∞ (PyTorch's inf entries).
  */
 function klDivergence(p: DistributionValue, q: DistributionValue, f: Formulas, site: CallSite): TensorValue {
-  if (p.kind !== q.kind) return fail("invalidArgument", `${f.who}: the KL divergence of ${p.kind} from ${q.kind} is not one tsdp computes (PyTorch's NotImplementedError for an unregistered pair; tsdp has Normal, Categorical, Bernoulli, Uniform and Independent pairs of one kind)`, site.loc);
+  // the one-hot kinds are one family, as PyTorch's KL registry dispatches a subclass to OneHotCategorical's pair
+  if (isOneHot(p.kind) && isOneHot(q.kind)) return klDivergence(categoricalOf(p), categoricalOf(q), f, site);
+  if (p.kind !== q.kind) return fail("invalidArgument", `${f.who}: the KL divergence of ${p.kind} from ${q.kind} is not one tsdp computes (PyTorch's NotImplementedError for an unregistered pair; tsdp has Normal, Categorical, OneHotCategorical, Bernoulli, Uniform, MultivariateNormal and Independent pairs of one kind)`, site.loc);
   const a = p.params;
   const b = q.params;
   // `value` where cond holds (masked_fill: an infinite value is allowed, as for attention masks)
@@ -287,6 +359,15 @@ function klDivergence(p: DistributionValue, q: DistributionValue, f: Formulas, s
   if (p.kind === "Independent") {
     if (p.reinterpreted !== q.reinterpreted) return fail("invalidArgument", `${f.who}: Independent distributions with ${p.reinterpreted} and ${q.reinterpreted} reinterpreted dims (PyTorch's NotImplementedError)`, site.loc);
     return f.sumLast(klDivergence(p.base!, q.base!, f, site), p.reinterpreted);
+  }
+  if (p.kind === "MultivariateNormal") {
+    // log|Lq| − log|Lp| + ½(‖Lq⁻¹Lp‖²_F + ‖Lq⁻¹(μq − μp)‖² − n)
+    const n = p.eventShape[0] as number;
+    if (q.eventShape[0] !== n) return fail("shapeMismatch", `${f.who}: MultivariateNormal distributions of ${n} and ${q.eventShape[0]} dims (PyTorch's "KL-divergence between two Multivariate Normals with different event shapes cannot be computed")`, site.loc);
+    const halfTerm1 = f.op("sub", [halfLogDet(f, b.scaleTril, n), halfLogDet(f, a.scaleTril, n)]);
+    const term2 = traceTerm(f, b.scaleTril, a.scaleTril, n);
+    const term3 = mahalanobis(f, b.scaleTril, f.op("sub", [b.loc, a.loc]), n);
+    return f.op("add", [halfTerm1, f.op("mul", [f.op("sub", [f.op("add", [term2, term3]), n]), 0.5])]);
   }
   if (p.kind === "Normal") {
     // ½(σp²/σq² + ((μp − μq)/σq)² − 1 − log σp²/σq²)
@@ -346,7 +427,7 @@ function multinomial(args: Value[], site: CallSite, em: GraphEmitter): Value {
 
 /** F.distributions (torch.distributions) and F.multinomial. */
 export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
-  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent"];
+  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough"];
   const members = new Map<string, Value>(kinds.map((k) => [k, new BuiltinClass(`F.distributions.${k}`, (args, site) => construct(k, args, site, em))]));
   const kl = new BuiltinFunction("F.distributions.klDivergence", (args, site) => {
     const who = "F.distributions.klDivergence";
@@ -360,10 +441,13 @@ export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
   members.set("kl", new NamespaceValue("F.distributions.kl", new Map([["klDivergence", kl]])));
   // each class by its defining module's path too, as PyTorch exports it: torch.distributions.normal.Normal
   // (neural-process ports), torch.distributions.categorical.Categorical
+  const modules = new Map<string, DistributionKind[]>();
   for (const k of kinds) {
-    const sub = k.toLowerCase();
-    members.set(sub, new NamespaceValue(`F.distributions.${sub}`, new Map([[k, members.get(k)!]])));
+    // torch.distributions.one_hot_categorical holds both one-hot kinds
+    const sub = k === "MultivariateNormal" ? "multivariate_normal" : isOneHot(k) ? "one_hot_categorical" : k.toLowerCase();
+    modules.set(sub, [...(modules.get(sub) ?? []), k]);
   }
+  for (const [sub, held] of modules) members.set(sub, new NamespaceValue(`F.distributions.${sub}`, new Map(held.map((k) => [k, members.get(k)!]))));
   return new NamespaceValue("F.distributions", members);
 }
 

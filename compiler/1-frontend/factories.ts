@@ -171,6 +171,25 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     const positions = em.tensor("arange_int", [], { start: 0, step: 1, length: batchTimes(b.end.coef) }, "F.arange", site);
     return b.dtype === "float32" ? em.tensor("to_float", [positions], {}, "F.arange", site) : positions;
   };
+  /**
+   * torch.linspace(start, end, steps) with steps the batch size (C51's projection offsets,
+   * linspace(0, (B − 1)·atoms, B)): evenly spaced by a step known when compiling only where
+   * end = start + k·(B − 1), and then start + k·arange(B) — each replica's own positions, as
+   * F.arange(x.size(0)) is. Other spacings change with the replica's share of the batch.
+   */
+  const batchLinspace = (args: Value[], site: CallSite): Value => {
+    const who = "F.linspace";
+    const b = bindArgs(who, [arg("start", "any"), arg("end", "any"), arg("steps", "any"), ...floatOnly], args, site);
+    const affine = (v: Value): [number, number] | undefined => (typeof v === "number" ? [0, v] : v instanceof SymInt ? [v.coef, 0] : v instanceof BatchNumber ? [v.coef, v.offset] : undefined);
+    const [start, end, steps] = [affine(b.start), affine(b.end), affine(b.steps)];
+    const k = end && start ? end[0] - start[0] : NaN;
+    // end − start = k·(steps − 1) for every batch size: steps is B, start a number, end = start + k·(B − 1)
+    if (!start || !end || !steps || start[0] !== 0 || steps[0] !== 1 || steps[1] !== 0 || end[1] - start[1] !== -k)
+      return fail("nonConstant", `${who} with the batch size: its points are start + i·(end − start)/(steps − 1), evenly spaced by a compile-time step only when steps is x.size(0) and end = start + k·(x.size(0) − 1) (C51's offsets F.linspace(0, (b − 1) * atoms, b), which is F.arange(b).mul(atoms)); write F.arange(x.size(0)).mul(k).add(start) for such points`, site.loc);
+    const positions = em.tensor("to_float", [em.tensor("arange_int", [], { start: 0, step: 1, length: batchTimes(1) }, who, site)], {}, who, site);
+    const scaled = k === 1 ? positions : em.tensor("mul", [positions, em.constant(k, site)], {}, who, site);
+    return start[1] === 0 ? scaled : em.tensor("add", [scaled, em.constant(start[1], site)], {}, who, site);
+  };
   const triangle = (name: "tril" | "triu") =>
     new BuiltinFunction(`F.${name}`, (args, site) => {
       const b = bindArgs(`F.${name}`, [x, opt("diagonal", "int", 0)], args, site);
@@ -445,6 +464,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     [
       "linspace",
       new BuiltinFunction("F.linspace", (args, site) => {
+        if (args.some(isOrHoldsBatchSize)) return batchLinspace(args, site);
         const b = bindArgs("F.linspace", [arg("start", "number"), arg("end", "number"), arg("steps", "nonNegInt"), ...floatOnly], args, site);
         return em.tensor("linspace", [], { start: b.start, end: b.end, steps: b.steps }, "F.linspace", site);
       }),

@@ -581,6 +581,25 @@ function sequentialClass(host: LayerHost): BuiltinClass {
   });
 }
 
+/**
+ * nn.DataParallel(module, device_ids, output_device, dim) inside a model (muzero-general wraps each of
+ * its networks): the wrapped module as the child "module" (its state under "<name>.module.…", as
+ * PyTorch's), called as it is. The whole model is already replicated over the devices, so the wrapper
+ * splits nothing itself; its device arguments are taken and have no effect.
+ */
+function dataParallelClass(host: LayerHost): BuiltinClass {
+  const who = "nn.DataParallel";
+  return new BuiltinClass(who, (args, site) => {
+    host.requireConstruct(who, site);
+    const b = bindArgs(who, [arg("module", "any"), opt("deviceIds", "any", null, { nullable: true }), opt("outputDevice", "any", null, { nullable: true }), opt("dim", "int", 0)], args, site);
+    const inner = b.module;
+    if (!(inner instanceof ModuleValue)) return fail("wrongArgumentType", `${who} wraps a module, got ${describe(inner)}`, locOfArg(b, "module", site));
+    const m = new ModuleValue("layer", who, site.loc, undefined, [], [], (_self, callArgs, callSite) => host.callModule(inner, callArgs, callSite));
+    m.fields.set("module", inner);
+    return m;
+  });
+}
+
 /** nn.ModuleList([...]): children "0", "1", ...; iterated and indexed, not called. */
 function moduleListClass(host: LayerHost): BuiltinClass {
   return new BuiltinClass("nn.ModuleList", (args, site) => {
@@ -680,6 +699,7 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["Module", moduleBase],
     ["Sequential", sequentialClass(host)],
     ["ModuleList", moduleListClass(host)],
+    ["DataParallel", dataParallelClass(host)],
     ["ParameterList", parameterContainerClass(host, "List")],
     ["ParameterDict", parameterContainerClass(host, "Dict")],
     ["ModuleDict", moduleDictClass(host)],

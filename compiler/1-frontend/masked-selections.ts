@@ -5,7 +5,7 @@ import { broadcastShapes } from "../ops/elementwise.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { constantValues } from "./known-values.ts";
-import { TensorValue, type CallSite } from "./values.ts";
+import { ObjectValue, TensorValue, type CallSite } from "./values.ts";
 
 // PyTorch's `x[mask] = y[mask]` (PointNet++'s farthest_point_sample `distance[mask] = dist[mask]`,
 // query_ball_point's `group_idx[mask] = group_first[mask]`): y[mask] alone has a count only the data
@@ -33,6 +33,27 @@ export function deferredSelection(y: TensorValue, mask: TensorValue, refusal: st
   const selected = new TensorValue(y.node);
   selected.pending = () => fail("wrongArgumentType", `${who}: ${refusal}; x[mask] = y[mask] through the same mask is taken (F.where(mask, y, x))`, site.loc);
   selections.set(selected, { source: y, mask: m });
+  return selected;
+}
+
+/**
+ * Elementwise methods with number arguments keep a selection deferred: y[mask].sub(1) is
+ * (y − 1)[mask], element for element, so x[mask] = y[mask].sub(1) — PyTorch's `l[mask] -= 1`
+ * (C51's projection fix-ups) — is F.where(mask, y − 1, x). Others (a reduction, a tensor operand
+ * whose elements would pair by the selection's order) stay refused where the selection was made.
+ */
+const ELEMENTWISE_WITH_NUMBERS = new Set(["add", "sub", "mul", "div", "rsub", "neg", "abs", "clamp", "clip", "pow", "remainder", "floorDivide", "exp", "log", "sqrt", "float", "int", "long", "detach", "clone"]);
+
+/** `y[mask].name(…numbers)` as (y.name(…numbers))[mask], still deferred; undefined where v is no selection or the call is not one that maps element for element. */
+export function mapSelection(v: TensorValue, name: string, args: readonly unknown[], call: (source: TensorValue) => unknown): TensorValue | undefined {
+  const selection = selections.get(v);
+  if (!selection || !ELEMENTWISE_WITH_NUMBERS.has(name) || !args.every((a) => typeof a === "number" || (a instanceof ObjectValue && [...a.props.values()].every((x) => typeof x === "number" || x === null))))
+    return undefined;
+  const mapped = call(selection.source);
+  if (!(mapped instanceof TensorValue) || !shapeEq(mapped.node.shape, selection.source.node.shape)) return undefined;
+  const selected = new TensorValue(mapped.node);
+  selected.pending = v.pending;
+  selections.set(selected, { source: mapped, mask: selection.mask });
   return selected;
 }
 

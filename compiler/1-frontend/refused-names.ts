@@ -81,8 +81,6 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "F.unique": dataShaped("unique"),
   "F.uniqueConsecutive": dataShaped("uniqueConsecutive"),
   "F.bincount": dataShaped("bincount"),
-  "F.distributions.MultivariateNormal":
-    "a full covariance needs its Cholesky factor, which tsdp does not compute; a diagonal one (RealNVP's and Glow's prior MultivariateNormal(zeros(D), eye(D)), a diagonal Gaussian) is new Independent(new Normal(loc, scale), 1), whose logProb and entropy are MultivariateNormal's for that covariance and whose rsample draws its law",
   // a custom autograd.Function (NODE's Entmax15Function, DANN's gradient reversal): its backward is not run
   "F.autograd.Function":
     "tsdp derives every gradient from forward's tensor ops, so a custom Function's backward would not be used. Write its forward as a function of tensor ops (entmax15 and sparsemax by sort, cumsum and gather: the gradient follows from them); where backward differs from forward's derivative on purpose, build that gradient with detach: a gradient reversal x.mul(-alpha).add(x.mul(1 + alpha).detach()) (value x, gradient −alpha·g), a straight-through estimator x.add(f(x).sub(x).detach()) (value f(x), gradient g)",

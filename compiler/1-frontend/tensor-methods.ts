@@ -1,3 +1,4 @@
+import { isDeferredSelection, mapSelection } from "./masked-selections.ts";
 import { defaultLimits } from "../limits.ts";
 import { own } from "./names.ts";
 import { indexingMethods } from "./indexing.ts";
@@ -651,6 +652,9 @@ export const tensorMethods: Record<string, Method> = {
 
 /** `x.name`: a bound method, `shape`, or one of tensor-spellings.ts's properties (x.T, x.mT, x.dtype, x.device). */
 export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter, site: CallSite): Value | undefined {
+  // y[mask].sub(1) of a selection kept for its write back stays one (masked-selections.ts)
+  const elementwise = isDeferredSelection(x) ? own(tensorMethods, name) : undefined;
+  if (elementwise) return new BuiltinFunction(name, (args, s) => mapSelection(x, name, args, (source) => elementwise(source, args, s, em)) ?? elementwise(x, args, s, em));
   if (name === "shape") return asShape(x.node.shape.map(sizeOf));
   // Python's len(x), which a port writes as x.length (rtdl's torch.ones(len(x_num), 1)): the size of
   // dim 0, the batch size of a batched tensor; a 0-d tensor has none (PyTorch's "len() of a 0-d tensor")

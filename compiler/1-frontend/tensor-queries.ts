@@ -716,17 +716,19 @@ export function queryFunctions(em: GraphEmitter): [string, BuiltinFunction][] {
 }
 
 /**
- * torch.randint(low=0, high, size) in forward: integers uniform in [low, high), int32, drawn afresh
+ * torch.randint(low=0, high, size) in forward: integers uniform in [low, high), int32 (float32 with that dtype), drawn afresh
  * each call as F.rand is (its size may name the batch): low + 32 random bits mod (high − low), as
  * PyTorch's kernel draws them (ops/random.ts sample); within ±2²⁴, which the kernels' floats hold.
  */
 function randint(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const who = "F.randint";
   const withLow = givesLow(args, 1);
-  const b = bindArgs(who, [...(withLow ? [arg("low", "int")] : []), arg("high", "int"), arg("size", "any"), opt("dtype", "string", "int64", { choices: ["int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
+  // dtype float32: whole numbers in a float tensor, as PyTorch's (DrQ-v2's shifts, dtype=x.dtype)
+  const b = bindArgs(who, [...(withLow ? [arg("low", "int")] : []), arg("high", "int"), arg("size", "any"), opt("dtype", "string", "int64", { choices: ["float32", "int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
   const low: number = b.low ?? 0;
   if (!(b.high > low)) fail("invalidArgument", `${who}: high must exceed low, got [${low}, ${b.high})`, site.loc);
-  return integersDrawn(sizes(who, b.size, site), low, b.high, site, em, who);
+  const drawn = integersDrawn(sizes(who, b.size, site), low, b.high, site, em, who);
+  return b.dtype === "float32" ? ops(em, who, site).op("to_float", [drawn]) : drawn;
 }
 
 /**
@@ -764,9 +766,10 @@ function randintLike(args: Value[], site: CallSite, em: GraphEmitter): Value {
 /** torch.randperm(n) in forward: a random order of 0 … n − 1, int32 — the ranks of n uniform draws, drawn afresh each call. */
 function randperm(args: Value[], site: CallSite, em: GraphEmitter): Value {
   const who = "F.randperm";
-  const b = bindArgs(who, [arg("n", "posInt"), opt("dtype", "string", "int64", { choices: ["int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
+  const b = bindArgs(who, [arg("n", "posInt"), opt("dtype", "string", "int64", { choices: ["float32", "int32", "int64"] }), opt("device", "any", null, { nullable: true })], args, site);
   const u = em.tensor("sample", [], { shape: [b.n], distribution: "uniform" }, who, site);
-  return topk(u, b.n, 0, true, site, em, who).indices;
+  const order = topk(u, b.n, 0, true, site, em, who).indices;
+  return b.dtype === "float32" ? ops(em, who, site).op("to_float", [order]) : order;
 }
 
 
