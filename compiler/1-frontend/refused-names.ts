@@ -62,6 +62,9 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   // torchaudio.functional.rnnt_loss / transforms.RNNTLoss (a Conformer-Transducer's, ContextNet's training loss)
   "F.rnntLoss": RNNT_LOSS,
   "nn.RNNTLoss": RNNT_LOSS,
+  // a word-level LM's output layer (fairseq's and Transformer-XL's ports of Grave et al.'s adaptive softmax)
+  "nn.AdaptiveLogSoftmaxWithLoss":
+    "the layer is not built in; write it as a module of yours with PyTorch's children and names (torch/nn/modules/adaptive.py): head = new nn.Linear(inFeatures, cutoffs[0] + nClusters, headBias) and tail = an nn.ModuleList of, per cluster i, new nn.Sequential(new nn.Linear(inFeatures, Math.floor(inFeatures / divValue ** (i + 1)), false), new nn.Linear(that, cutoffs[i + 1] − cutoffs[i], false)); logProb(x) = F.cat of head(x).logSoftmax(1)'s first cutoffs[0] columns and each cluster's tail[i](x).logSoftmax(1) plus the head's column cutoffs[0] + i (unsqueezed); forward(x, target)'s output is logProb(x).gather(1, target.unsqueeze(1)).squeeze(1), which equals PyTorch's per-cluster rows, and its loss output.neg().mean()",
   "F.pdist": "the distances between every pair of rows of one [N, M] matrix pair samples across the batch, which is split across devices; F.cdist(a, b) of two tensors per sample is supported",
   "F.nonzero": dataShaped("nonzero"),
   "F.argwhere": dataShaped("argwhere"),
