@@ -2004,3 +2004,31 @@ describe("AWD-LSTM's embedded_dropout (embed_regularize.py): weight.data.new().r
     expect(dropped).toBeLessThan(35);
   });
 });
+
+describe("a constructor draw kept beside the buffer made from it (pytorch-ntm's init_r)", () => {
+  it("reads in forward as that buffer: PyTorch's tensor shares the buffer's storage", () => {
+    // ntm.py: init_r_bias = torch.randn(1, M) * 0.01; register_buffer("read0_bias", init_r_bias.data);
+    // self.init_r += [init_r_bias]; in forward init_r[0].clone().repeat(batch_size, 1)
+    // before: TSDP2001 "a random draw … can be scaled and shifted by numbers …, not .repeat"
+    const src = `${header}export class M extends nn.Module {
+  declare read0_bias: Tensor;
+  init_r: Tensor[] = [];
+  constructor() {
+    super();
+    const initRBias = F.randn(1, 3).mul(0.01);
+    this.registerBuffer("read0_bias", initRBias.data);
+    this.init_r.push(initRBias);
+  }
+  forward(x: Tensor<[Batch, 3]>) {
+    return [x.add(this.init_r[0].clone().repeat(x.size(0), 1)), this.read0_bias.expand(x.size(0), 3)];
+  }
+}
+`;
+    const x = nd([2, 3], Float64Array.from([1, 2, 3, 4, 5, 6]));
+    const [sum, bias] = outputs(src, { x });
+    expect(bias.some((v) => v !== 0)).toBe(true);
+    sum.forEach((v, i) => expect(v).toBeCloseTo(x.data[i] + bias[i], 12));
+    // a draw not registered, or registered after another law, is still refused in forward
+    expect(first(src.replace("this.init_r.push(initRBias)", "this.init_r.push(initRBias.mul(2))"))).toMatch(/^TSDP2001 \d+: a random draw .* not \.repeat/);
+  });
+});

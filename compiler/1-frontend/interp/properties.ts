@@ -155,7 +155,14 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return v;
     }
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
-    if (obj instanceof StaticTensor) return randomDrawProperty(obj, name, site);
+    if (obj instanceof StaticTensor) {
+      // the draw a parameter or buffer was made from, kept beside it and read in forward (pytorch-ntm's
+      // `self.init_r += [init_r_bias]` after register_buffer(…, init_r_bias.data)): PyTorch's tensor shares
+      // the state's storage, so it reads the state's values
+      const state = this.phase === "forward" ? this.stateOfDraw(obj) : undefined;
+      if (state) return this.getProperty(state, name, site);
+      return randomDrawProperty(obj, name, site);
+    }
     if (obj instanceof EmptyTensor) return emptyTensorProperty(obj, name, site, this.em);
     if (obj instanceof ComplexValue) return complexProperty(obj, name, this.em, site, (t, method) => this.getProperty(t, method, site));
     if (obj instanceof DistributionValue) return distributionProperty(obj, name, this.em, site);
@@ -296,6 +303,14 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   }
 
   /** this.name = value in forward, for a plain attribute (not a submodule, parameter or buffer). */
+  /** In forward, the registered parameter or buffer made from the same draw with the same law and shape as `t` (its values), if any. */
+  protected stateOfDraw(t: StaticTensor): TensorValue | undefined {
+    const sameLaw = (p: ParameterValue) => p.drawOrigin === t.origin && JSON.stringify(p.init) === JSON.stringify(t.init) && p.shape.join() === t.shape.join();
+    for (const [state, node] of this.registeredState ?? [])
+      if (state instanceof ParameterValue && node && sameLaw(state)) return node.op === "buffer" ? this.stateValue(node) : new TensorValue(node);
+    return undefined;
+  }
+
   protected holdsParameter(m: ModuleValue, name: string): boolean {
     const field = m.fields.get(name);
     return (m.isLayer && m.params.some((p) => p.local === name)) || (field instanceof ParameterValue && !field.buffer);
