@@ -1096,8 +1096,13 @@ export namespace nn {
      */
     addModule(name: string, module: Module | null): void;
     registerModule(name: string, module: Module | null): void;
-    /** register_parameter(name, param): the field `name` holds it, as an assignment would */
+    /** register_parameter(name, param): the field `name` holds it, as an assignment would (on a built-in layer: a parameter after its others) */
     registerParameter(name: string, param: Parameter | null): void;
+    /**
+     * PyTorch's _parameters, for `delete m._parameters[name]` in a constructor (AWD-LSTM's WeightDrop):
+     * the parameter leaves the module, and forward sets `m[name]` to a tensor before the module reads it.
+     */
+    readonly _parameters: Record<string, Parameter | null>;
     /**
      * register_forward_hook(hook), in a constructor: hook(module, args, output) runs after each call's
      * forward, and what it returns (unless undefined or null) replaces the output; prepend puts it

@@ -227,6 +227,11 @@ describe("forward settings with a default", () => {
     // PyTorch's mask=None, untyped: an input without a shape, not a setting
     expect(first(model("return mask ? x.mul(mask) : x;", "", "", "x: Tensor<[Batch, 4]>, mask = null"))).toMatch(/^TSDP4003 5: forward parameter 'mask' has no type/);
   });
+
+  it("an input typed as a class of the file (Tree-LSTM's parse tree) says a per-sample structure cannot steer the compiled model, and how to pass it as tensors", () => {
+    const src = model("return x;", "", "class Tree { children: Tree[] = []; }\n", "tree: Tree, x: Tensor<[Batch, 4]>");
+    expect(first(src)).toMatch(/^TSDP4003 \d+: forward parameter 'tree' must be typed Tensor<\[Batch, \.\.\.\]>, got Tree, an object of the port's own: .*Tree-LSTM's parse tree.*int32 indices padded to a maximum count, with a 0\/1 mask/);
+  });
 });
 
 describe("static blocks", () => {

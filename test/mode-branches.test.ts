@@ -298,5 +298,8 @@ describe("a draw under this.training changed in place (LeViT's Residual: torch.r
     expect(draws("if (this.training) return x.mul(F.rand(x.size(0), 1).ge(this.drop));\n    return x;")).toBe(1);
     // a draw forward uses in eval too still counts there
     expect(draws("return x.mul(F.rand(x.size(0), 1).ge_(this.drop));")).toBe(2);
+    // AWD-LSTM's embedded_dropout under a mode-dependent p, whose train-mode copy of forward leaves an
+    // unused result (an LSTM's h_n) reading the draw: dead code, not an eval-mode read (was 2)
+    expect(draws("const p = this.training ? 0.1 : 0;\n    let y = x;\n    if (p) y = x.mul(x.newEmpty([4]).bernoulli_(1 - p));\n    const unused = y.sum(1);\n    return y.add(1);")).toBe(1);
   });
 });

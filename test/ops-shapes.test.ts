@@ -404,6 +404,9 @@ describe("joins and slices (compiler/ops/join.ts)", () => {
     expect(infer("concat", [t([1, Batch, 3]), t([2, Batch, 3])], { dim: 0 })).toBe("f32[3, Batch, 3]");
     rejects("concat", [t([1, Batch, 3]), t([1, 2, 3])], { dim: 0 }, /must match except in dimension 0/);
     rejects("concat", [t([2, 3]), t([2, 3], "i32")], { dim: 0 }, /float32/);
+    // the Relation Network's coord_tensor, made for args.batch_size: says the batch meets a fixed size, and to expand
+    rejects("concat", [t([Batch, 9, 24]), t([4, 9, 2])], { dim: 2 }, /dim 0 is the batch in one and 4 in the other, a tensor made for a fixed batch size.*expand it to the batch/);
+    rejects("concat", [t([Batch, 2, 3]), t([Batch, 2, 4])], { dim: 1 }, /tensor 1 is \[Batch, 2, 4\]$/);
   });
   it("narrow keeps a window inside the dim; pad_dim puts it back", () => {
     expect(infer("narrow", [t([Batch, 6, 3])], { dim: 1, start: 2, length: 3 })).toBe("f32[Batch, 3, 3]");

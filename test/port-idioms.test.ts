@@ -1998,3 +1998,120 @@ describe("nn.DataParallel inside a model (muzero-general wraps each network)", (
     expect(first(model("return this.net(x);", "x: Tensor<[Batch, 3]>", "net = new nn.DataParallel(3);"))).toMatch(/^TSDP3003 \d+: nn.DataParallel wraps a module, got/);
   });
 });
+
+describe("a parameter deleted in the constructor and set in forward (AWD-LSTM's WeightDrop, salesforce/awd-lstm-lm weight_drop.py)", () => {
+  // WeightDrop as written there (the dropout replaced by a scale, so that the values can be checked):
+  // del module._parameters[name]; module.register_parameter(name + '_raw', Parameter(w.data)); in
+  // forward setattr(module, name, f(raw)), then module(x). An LSTM by hand beside it reads the same tensors.
+  const weightDrop = (set: string, extra = "") => `${header}class WeightDrop extends nn.Module {
+  module: nn.LSTM;
+  constructor(module: nn.LSTM, readonly weights: string[]) {
+    super();
+    this.module = module;
+    for (const nameW of this.weights) {
+      const w = (this.module as any)[nameW];
+      delete this.module._parameters[nameW];
+      this.module.registerParameter(nameW + "_raw", new nn.Parameter(w.data));
+    }
+  }
+  forward(x: Tensor) {
+    ${set}
+    return this.module(x)[0];
+  }
+}
+export class M extends nn.Module {
+  rnn = new WeightDrop(new nn.LSTM(2, 3, { batchFirst: true }), ["weight_hh_l0"]);${extra}
+  forward(x: Tensor<[Batch, 2, 2]>) {
+    const out = this.rnn(x);
+    const m = this.rnn.module as any;
+    let h = F.zeros(x.size(0), 3);
+    let c = F.zeros(x.size(0), 3);
+    const whh = m.weight_hh_l0_raw.mul(2);
+    const hs = [];
+    for (let t = 0; t < 2; t++) {
+      const gates = x.select(1, t).matmul(m.weight_ih_l0.t()).add(m.bias_ih_l0).add(h.matmul(whh.t())).add(m.bias_hh_l0);
+      const [i, f, g, o] = gates.chunk(4, 1);
+      c = f.sigmoid().mul(c).add(i.sigmoid().mul(g.tanh()));
+      h = o.sigmoid().mul(c.tanh());
+      hs.push(h);
+    }
+    return [out, F.stack(hs, 1)];
+  }
+}
+`;
+  const setIt = `for (const nameW of this.weights) (this.module as any)[nameW] = (this.module as any)[nameW + "_raw"].mul(2);`;
+  it("the raw parameter comes after the layer's others, and the layer computes with the tensor forward set", () => {
+    // before: TSDP2011 "nn.LSTM has no property '_parameters'", then "cannot assign into a module nn.LSTM"
+    const src = weightDrop(setIt);
+    const { params } = declared(src);
+    expect(params).toEqual(["rnn.module.weight_ih_l0", "rnn.module.bias_ih_l0", "rnn.module.bias_hh_l0", "rnn.module.weight_hh_l0_raw"]);
+    const x = nd([2, 2, 2], Float64Array.from([0.3, -1.2, 0.5, 0.8, -0.4, 0.1, 1.5, -0.7]));
+    const [layer, byHand] = outputs(src, { x });
+    // float64 throughout: the two are the same arithmetic up to rounding
+    layer.forEach((v, i) => expect(v).toBeCloseTo(byHand[i], 12));
+    // and the gradient reaches the raw parameter through the tensor set in forward
+    expect(gradCheck(src.slice(header.length)).checked).toBeGreaterThan(0);
+  });
+  it("a read before forward sets it, a tensor of another shape and a delete in forward are refused, naming the line", () => {
+    expect(first(weightDrop("this.module.weight_hh_l0_raw.sum();"))).toMatch(/^TSDP2001 9: nn\.LSTM\.weight_hh_l0 was deleted from its parameters here, and forward reads it before setting it/);
+    expect(first(weightDrop(`(this.module as any).weight_hh_l0 = F.zeros(3, 12);`))).toMatch(/^TSDP\d+ 14: nn\.LSTM\.weight_hh_l0 is \[12, 3\] \(the parameter deleted in the constructor\), got a tensor \[3, 12\]/);
+    expect(first(weightDrop(`${setIt} delete this.module._parameters["bias_ih_l0"];`))).toMatch(/^TSDP3005 14: delete nn\.LSTM\.bias_ih_l0 is called inside forward/);
+  });
+});
+
+describe("AWD-LSTM's embedded_dropout (embed_regularize.py): weight.data.new().resize_((V, 1)).bernoulli_(1 - p)", () => {
+  it("x.new() is an empty tensor that resize_ sizes; the mask drops whole rows of the table, the rest scaled by 1/(1 − p)", () => {
+    // before: TSDP3002 "F.empty expects a size (numbers or an array of them), got nothing"
+    const src = model(
+      `const w = this.encoder.weight;
+    const mask = w.data.new().resize_([w.size(0), 1]).bernoulli_(1 - 0.5).expandAs(w).div(1 - 0.5);
+    return F.embedding(ids, mask.mul(w), -1);`,
+      `ids: Tensor<[Batch, 40], "int32">`,
+      "encoder = new nn.Embedding(40, 3);",
+    );
+    const { graph } = lowerSource(src);
+    const ids = nd([1, 40], Int32Array.from({ length: 40 }, (_, i) => i));
+    const state = initState(graph, 0);
+    const out = Array.from(runReference(graph, { ids }, state, { training: true }).outputs[0].data);
+    const w = Array.from(state.params.get("encoder.weight")!.data);
+    let dropped = 0;
+    for (let r = 0; r < 40; r++) {
+      const row = out.slice(3 * r, 3 * r + 3);
+      const kept = row.every((v, j) => Math.abs(v - 2 * w[3 * r + j]) < 1e-12);
+      const zero = row.every((v) => v === 0);
+      expect(kept || zero, `row ${r}`).toBe(true);
+      if (zero) dropped++;
+    }
+    // 40 rows at p = 0.5: some dropped, some kept
+    expect(dropped).toBeGreaterThan(5);
+    expect(dropped).toBeLessThan(35);
+  });
+});
+
+describe("a constructor draw kept beside the buffer made from it (pytorch-ntm's init_r)", () => {
+  it("reads in forward as that buffer: PyTorch's tensor shares the buffer's storage", () => {
+    // ntm.py: init_r_bias = torch.randn(1, M) * 0.01; register_buffer("read0_bias", init_r_bias.data);
+    // self.init_r += [init_r_bias]; in forward init_r[0].clone().repeat(batch_size, 1)
+    // before: TSDP2001 "a random draw … can be scaled and shifted by numbers …, not .repeat"
+    const src = `${header}export class M extends nn.Module {
+  declare read0_bias: Tensor;
+  init_r: Tensor[] = [];
+  constructor() {
+    super();
+    const initRBias = F.randn(1, 3).mul(0.01);
+    this.registerBuffer("read0_bias", initRBias.data);
+    this.init_r.push(initRBias);
+  }
+  forward(x: Tensor<[Batch, 3]>) {
+    return [x.add(this.init_r[0].clone().repeat(x.size(0), 1)), this.read0_bias.expand(x.size(0), 3)];
+  }
+}
+`;
+    const x = nd([2, 3], Float64Array.from([1, 2, 3, 4, 5, 6]));
+    const [sum, bias] = outputs(src, { x });
+    expect(bias.some((v) => v !== 0)).toBe(true);
+    sum.forEach((v, i) => expect(v).toBeCloseTo(x.data[i] + bias[i], 12));
+    // a draw not registered, or registered after another law, is still refused in forward
+    expect(first(src.replace("this.init_r.push(initRBias)", "this.init_r.push(initRBias.mul(2))"))).toMatch(/^TSDP2001 \d+: a random draw .* not \.repeat/);
+  });
+});

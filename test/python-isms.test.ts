@@ -162,6 +162,10 @@ describe("more Python carried over, each refused at its line with the TypeScript
     expect(loss).toMatch(/^TSDP3001 5: F\.rnntLoss is not supported: the RNN-T loss is not implemented: it sums the probability of every alignment over the \[T, U \+ 1\] lattice.*α\[t\]\[u\] = F\.logaddexp\(α\[t−1\]\[u\] \+ blank\[:, t−1, u\], α\[t\]\[u−1\] \+ label\[:, t, u−1\]\).*F\.ctcLoss/);
     expect(layer).toMatch(/^TSDP3001 \d+: nn\.RNNTLoss is not supported: the RNN-T loss is not implemented/);
   });
+  it("nn.AdaptiveLogSoftmaxWithLoss says it is not built in and gives the module to write with PyTorch's names (was the generic 'not part of tsdp's model language')", () => {
+    const [layer] = all(model("return this.asm.logProb(x);", "asm = new nn.AdaptiveLogSoftmaxWithLoss(4, 10, [2]);"));
+    expect(layer).toMatch(/^TSDP3001 \d+: nn\.AdaptiveLogSoftmaxWithLoss is not supported: the layer is not built in; .*head = new nn\.Linear\(inFeatures, cutoffs\[0\] \+ nClusters, headBias\).*gather\(1, target\.unsqueeze\(1\)\)/);
+  });
   it("MAML's torch.func.functional_call with fast weights says why (was the generic 'F.func is not part of tsdp's model language')", () => {
     const maml = "const params = Object.fromEntries(this.net.namedParameters());\n    return F.func.functionalCall(this.net, params, [x]);";
     expect(all(model(maml, "net = new nn.Linear(4, 1);"))[0]).toMatch(/^TSDP3001 6: F\.func is not supported: torch\.func's transforms are not compiled: .*F\.linear\(x, w, b\).*MAML's fast weights also need the gradient inside forward/);

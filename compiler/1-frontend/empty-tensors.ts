@@ -1,7 +1,9 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { bindArgs, opt } from "./args.ts";
 import { sizeOf } from "./tensor-methods.ts";
-import { BuiltinFunction, describe, EmptyTensor, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, EmptyTensor, TensorValue, type CallSite, type Value } from "./values.ts";
+import { factoryMembers } from "./factories.ts";
+import type { GraphEmitter } from "./graph-emitter.ts";
 
 // An empty tensor (values.ts EmptyTensor: a greedy decoder's `all_tokens = torch.zeros(B, 0)`, then
 // `torch.cat([all_tokens, token], 1)` each step) exists to be concatenated onto: F.cat drops it
@@ -13,7 +15,14 @@ const CONVERSIONS: Readonly<Record<string, "f32" | "i32" | undefined>> = {
 };
 
 /** `e.name` of an empty tensor. */
-export function emptyTensorProperty(e: EmptyTensor, name: string, site: CallSite): Value {
+export function emptyTensorProperty(e: EmptyTensor, name: string, site: CallSite, em: GraphEmitter): Value {
+  // e.resize_(sizes): the legacy way to size a tensor made by x.new() (AWD-LSTM's embedded_dropout);
+  // PyTorch's new elements are uninitialized, zeros here, as F.empty's (filled next: bernoulli_, normal_)
+  if (name === "resize_")
+    return new BuiltinFunction("resize_", (args, s) => {
+      const made = (factoryMembers(em, () => "forward").get("empty") as BuiltinFunction).call(args, s);
+      return e.dtype === "i32" && made instanceof TensorValue ? em.tensor("to_int", [made], {}, "resize_", s) : made;
+    });
   if (name === "shape") return e.shape.map(sizeOf);
   if (name === "dtype") return e.dtype === "i32" ? "int32" : "float32";
   if (name === "device") return "cuda";

@@ -68,6 +68,14 @@ function tensorType(t: TypeNode, what: string, depth = 0): { shape: Dim[]; dtype
   if (name !== "Tensor") {
     const alias = t.getSourceFile().getTypeAlias(name);
     if (alias && depth < 10) return tensorType(alias.getTypeNodeOrThrow(), what, depth + 1);
+    // a class or interface of the port's own: Tree-LSTM's parse tree, a graph's adjacency lists
+    const file = t.getSourceFile();
+    if (file.getClass(name) || file.getInterface(name))
+      fail(
+        "missingInputShape",
+        `${what} must be typed Tensor<[Batch, ...]>, got ${name}, an object of the port's own: the compiled model takes tensors, and its computation is fixed when it compiles, so a structure that differs from sample to sample (Tree-LSTM's parse tree walked by recursion, a graph's adjacency lists) cannot steer it; pass the structure as tensors of a fixed size — each node's children as int32 indices padded to a maximum count, with a 0/1 mask, and the nodes processed level by level up to a maximum depth (gather the children's states, mask, sum)`,
+        locOf(t),
+      );
     fail("missingInputShape", `${what} must be typed Tensor<[Batch, ...]>, got ${t.getText()}`, locOf(t));
   }
   if (args.length === 0) fail("missingInputShape", `${what} is a Tensor without a shape: write Tensor<[Batch, ...]>`, locOf(t));

@@ -58,8 +58,6 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
       "fractional max pooling draws each sample's and channel's window boundaries at random per call, windows that are not tsdp's fixed-shape pools; for the same output size use nn.AdaptiveMaxPool2d(outputSize) (nn.AdaptiveMaxPool3d), or nn.MaxPool2d with a kernel and stride that give it",
     ]),
   ),
-  "nn.AdaptiveLogSoftmaxWithLoss":
-    "its tail clusters are computed only for the targets that fall in them, a row count known only from the data; a full nn.Linear(inFeatures, nClasses) head with F.crossEntropy gives the exact log-probabilities that the adaptive softmax approximates",
   "nn.LPPool3d":
     "the 3-d power-average pool is not implemented; it is (Σ_window x^p)^(1/p): F.avgPool3d(x.pow(p), k, { stride }).mul(k·k·k).pow(1 / p) (nn.LPPool1d and nn.LPPool2d are supported)",
   "nn.CrossMapLRN2d":
@@ -75,6 +73,9 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   // torchaudio.functional.rnnt_loss / transforms.RNNTLoss (a Conformer-Transducer's, ContextNet's training loss)
   "F.rnntLoss": RNNT_LOSS,
   "nn.RNNTLoss": RNNT_LOSS,
+  // a word-level LM's output layer (fairseq's and Transformer-XL's ports of Grave et al.'s adaptive softmax)
+  "nn.AdaptiveLogSoftmaxWithLoss":
+    "the layer is not built in; write it as a module of yours with PyTorch's children and names (torch/nn/modules/adaptive.py): head = new nn.Linear(inFeatures, cutoffs[0] + nClusters, headBias) and tail = an nn.ModuleList of, per cluster i, new nn.Sequential(new nn.Linear(inFeatures, Math.floor(inFeatures / divValue ** (i + 1)), false), new nn.Linear(that, cutoffs[i + 1] − cutoffs[i], false)); logProb(x) = F.cat of head(x).logSoftmax(1)'s first cutoffs[0] columns and each cluster's tail[i](x).logSoftmax(1) plus the head's column cutoffs[0] + i (unsqueezed); forward(x, target)'s output is logProb(x).gather(1, target.unsqueeze(1)).squeeze(1), which equals PyTorch's per-cluster rows, and its loss output.neg().mean(); or, for the exact log-probabilities that the adaptive softmax approximates, a full nn.Linear(inFeatures, nClasses) head with F.crossEntropy",
   "F.nonzero": dataShaped("nonzero"),
   "F.argwhere": dataShaped("argwhere"),
   "F.maskedSelect": dataShaped("maskedSelect"),

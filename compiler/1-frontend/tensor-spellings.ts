@@ -8,7 +8,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
 import { factoryMembers, truth } from "./factories.ts";
 import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
-import { BuiltinFunction, describe, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { BuiltinFunction, describe, EmptyTensor, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 import { vectorNorm } from "./vector-norm.ts";
 
 // PyTorch's other spellings of what tsdp has: x.clamp_min(ε) for clamp, x.mm(y) for matmul,
@@ -136,7 +136,9 @@ export const spellingMethods: Record<string, Method> = {
   // x.new_empty(size): uninitialized in PyTorch, zeros here (timm's drop path fills it with bernoulli_)
   newEmpty: newFactory("empty"),
   // the legacy x.new(size) (x.new(*sizes)): new_empty's older spelling, β-VAE's std.data.new(std.size()).normal_()
-  new: newFactory("empty"),
+  // x.new() with no size: an empty tensor of x's dtype, which AWD-LSTM's embedded_dropout sizes with
+  // resize_ (`weight.data.new().resize_((V, 1)).bernoulli_(1 - p)`, empty-tensors.ts)
+  new: (x, args, site, em) => (args.length === 0 ? new EmptyTensor([0], x.node.dtype === "i32" ? "i32" : "f32") : newFactory("empty")(x, args, site, em)),
   // x.clone(): the same values in a tensor of its own (not a view: an in-place change of one leaves
   // the other). Of model state (a parameter, a buffer, a constructor's constant) a node of its own,
   // so that a change of the copy is not taken for a change of the state (w.clone().fill_diagonal_(0))

@@ -236,10 +236,16 @@ export class LayerParamRef {
     return this.module.params.findIndex((p) => p.local === this.local);
   }
   get shape(): readonly number[] {
-    return this.module.params[this.index].shape as number[];
+    return this.index < 0 ? this.removed.shape : (this.module.params[this.index].shape as number[]);
   }
   get init(): Init {
-    return this.module.params[this.index].init;
+    return this.index < 0 ? this.removed.init : this.module.params[this.index].init;
+  }
+  /** A reference taken before the parameter was deleted or split (WeightDrop's `w = getattr(module, name)`): the tensor as it was. */
+  private get removed(): { readonly shape: readonly number[]; readonly init: Init } {
+    const from = this.module.computedFrom.get(this.local);
+    if (!from) throw new Error(`LayerParamRef: ${this.module.typeName} has no parameter ${this.local}`);
+    return from;
   }
   set init(init: Init) {
     (this.module.params as ParamDecl[])[this.index] = { ...this.module.params[this.index], init };
@@ -456,6 +462,11 @@ export class ModuleValue {
    * and weight_v), by local name: what the layer's forward and `this.fc.weight` read instead.
    */
   readonly computed = new Map<string, () => TensorValue>();
+  /**
+   * Parameters the constructor deleted (`delete m._parameters[name]`, AWD-LSTM's WeightDrop), by
+   * local name → shape: forward sets each as a plain tensor before the module reads it (removed-parameters.ts).
+   */
+  readonly removedParams = new Map<string, readonly number[]>();
   /** The shape and initial value each computed parameter had before it was split (RecomputedParamRef's). */
   readonly computedFrom = new Map<string, { readonly shape: readonly number[]; readonly init: Init }>();
   /**

@@ -436,8 +436,9 @@ function tuningUnder(tuning: Tuning | undefined, alias: string, planName: string
  * PyTorch's eval call never ran it, so its generator did not advance, and neither does the counter.
  */
 function drawsOf(plan: KernelPlan, graph: Graph): 0 | 1 | 2 {
-  const random = plan.kernels.flatMap((k) => k.nodes).filter((n) => opDef(n.op).traits?.random === true);
-  const usedInEval = evalModeNodes(graph);
+  const computed = new Set(plan.kernels.flatMap((k) => k.nodes));
+  const random = [...computed].filter((n) => opDef(n.op).traits?.random === true);
+  const usedInEval = evalModeNodes(graph, computed);
   if (random.some((n) => usedInEval.has(n) && opDef(n.op).traits?.drawsInEval?.(opDef(n.op).attrsOf(n)) === true)) return 2;
   return random.length > 0 ? 1 : 0;
 }
@@ -446,13 +447,15 @@ function drawsOf(plan: KernelPlan, graph: Graph): 0 | 1 | 2 {
  * The nodes an eval-mode run's results read: from the outputs, the state values and every node no
  * other reads (a loss, a gradient) back, each mode_select through its eval operand only.
  */
-function evalModeNodes(graph: Graph): Set<Node> {
+function evalModeNodes(graph: Graph, computed: ReadonlySet<Node>): Set<Node> {
   const read = new Set(graph.nodes.flatMap((n) => n.inputs));
   const seen = new Set<Node>();
   // an unread mode_select is no result but a dead join: the in-place journal's merge of a temporary
   // changed in one mode's branch (LeViT's `torch.rand(…).ge_(drop)` under `if self.training`), whose
-  // eval operand would make a train-only draw look drawn in eval too
-  const unread = graph.nodes.filter((n) => !read.has(n) && opDef(n.op).traits?.evalModeInput === undefined);
+  // eval operand would make a train-only draw look drawn in eval too; and an unread node the program
+  // does not compute is dead code (AWD-LSTM's train-mode copy of forward leaves each LSTM's unused
+  // h_n), which reads the train-only draws before the mode_select that picks between the copies
+  const unread = graph.nodes.filter((n) => !read.has(n) && computed.has(n) && opDef(n.op).traits?.evalModeInput === undefined);
   const pending = [...graph.outputs, ...stateValues(graph), ...unread];
   for (let n = pending.pop(); n; n = pending.pop()) {
     if (seen.has(n)) continue;

@@ -32,6 +32,19 @@ interface ConcatAttrs {
 }
 
 /** torch.cat(tensors, dim): every shape equal except along `dim`, whose sizes add up. */
+/**
+ * Where one tensor has the batch and the other a number in the same dim: a tensor built for a fixed
+ * batch size (the Relation Network's coord_tensor = torch.FloatTensor(args.batch_size, 25, 2)), which
+ * PyTorch joins only while the batch has that size.
+ */
+function fixedBatchHint(a: readonly Dim[], b: readonly Dim[], dim: number): string {
+  if (a.length !== b.length) return "";
+  const at = a.findIndex((d, i) => i !== dim && isBatch(d) !== isBatch(b[i]) && (typeof d === "number" || typeof b[i] === "number"));
+  if (at < 0) return "";
+  const fixed = typeof a[at] === "number" ? a[at] : b[at];
+  return `; dim ${at} is the batch in one and ${fixed} in the other, a tensor made for a fixed batch size, which PyTorch joins only while the batch has that size: make it without that dim and expand it to the batch (t.unsqueeze(${at}).expand(…, x.size(0), …)), or take t.narrow(${at}, 0, 1).expand(…) of the one you have`;
+}
+
 export const concat: OpDef<ConcatAttrs> = defineOp<ConcatAttrs>({
   name: "concat",
   family: "movement",
@@ -49,7 +62,7 @@ export const concat: OpDef<ConcatAttrs> = defineOp<ConcatAttrs>({
     ins.forEach((t: TensorType, k) => {
       const same = t.shape.length === first.shape.length && t.shape.every((d, i) => i === a.dim || dimEq(d, first.shape[i]));
       if (!same)
-        throw new ShapeError(`${who}: sizes of tensors must match except in dimension ${a.dim}: tensor 0 is ${formatShape(first.shape)}, tensor ${k} is ${formatShape(t.shape)}`);
+        throw new ShapeError(`${who}: sizes of tensors must match except in dimension ${a.dim}: tensor 0 is ${formatShape(first.shape)}, tensor ${k} is ${formatShape(t.shape)}${fixedBatchHint(first.shape, t.shape, a.dim)}`);
       checkJoinDim(t.shape, a.dim, who);
       size += t.shape[a.dim] as number;
     });

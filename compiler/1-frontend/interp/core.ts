@@ -206,6 +206,10 @@ export abstract class InterpreterCore {
   abstract getElement(obj: Value, key: Value, site: CallSite): Value;
   abstract setElement(obj: TensorValue, key: Value, value: Value, site: CallSite): void;
   protected abstract setProperty(obj: Value, name: string, value: Value, site: CallSite): void;
+  /** Whether `name` is one of m's own parameters (a layer's or an nn.Parameter field). */
+  protected abstract holdsParameter(m: ModuleValue, name: string): boolean;
+  /** `delete m._parameters[name]` / `delete m[name]` of a parameter, in a constructor. */
+  protected abstract deleteParameter(m: ModuleValue, name: string, site: CallSite): boolean;
   /** After a failed statement: this.name of the module `self` reads as Poison (quiet) from here on, in the constructor or in forward. */
   protected abstract poisonField(self: ModuleValue, name: string): void;
   protected abstract evalArgs(args: readonly TsNode[], scope: Scope): Value[];

@@ -179,8 +179,11 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (!TsNode.isPropertyAccessExpression(target) && !TsNode.isElementAccessExpression(target)) return fail("unsupportedSyntax", "delete takes a property (delete obj.key or delete obj[key])", locOf(e));
       // delete n?.a with n null, or delete n?.a.b: the chain ends at the null link and delete is true, as JavaScript's
       let obj: Value;
+      // PyTorch's `del module._parameters[name]`: the module's own parameter (removed-parameters.ts)
+      const inner = target.getExpression();
+      const viaParameters = TsNode.isElementAccessExpression(target) && TsNode.isPropertyAccessExpression(inner) && inner.getName() === "_parameters";
       try {
-        obj = this.evalExpr(target.getExpression(), scope);
+        obj = this.evalExpr(viaParameters ? inner.getExpression() : inner, scope);
       } catch (x) {
         if (x === SHORT_CIRCUIT && target.getFlags() & ts.NodeFlags.OptionalChain) return true;
         throw x;
@@ -188,6 +191,7 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       if (target.hasQuestionDotToken() && (obj === null || obj === undefined)) return true;
       const key = TsNode.isPropertyAccessExpression(target) ? target.getName() : this.evalExpr(target.getArgumentExpressionOrThrow(), scope);
       if (isPoison(obj)) return poison;
+      if (obj instanceof ModuleValue && typeof key === "string" && (viaParameters || this.holdsParameter(obj, key))) return this.deleteParameter(obj, key, this.site(e));
       if (!(obj instanceof ObjectValue) || (typeof key !== "string" && typeof key !== "number"))
         return fail("unsupportedSyntax", `delete removes a property of a plain object, not of ${describe(obj)}${obj instanceof ModuleValue ? " (a module's children are fixed once built)" : ""}`, locOf(e));
       obj.props.delete(String(key));
@@ -557,8 +561,9 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
         obj.props.set(String(key), value);
         return noteFieldFloat(obj, String(key), float);
       }
-      // this["fc"] = new nn.Linear(...) is setattr(self, "fc", ...): the same name rules apply
-      if (obj instanceof ModuleValue && (obj.kind === "user" || obj.kind === "dict") && (typeof key === "string" || typeof key === "number"))
+      // this["fc"] = new nn.Linear(...) is setattr(self, "fc", ...): the same name rules apply (a built-in
+      // layer's too: WeightDrop's setattr(self.module, name_w, w))
+      if (obj instanceof ModuleValue && (obj.kind === "user" || obj.kind === "dict" || (obj.kind === "layer" && typeof key === "string")) && (typeof key === "string" || typeof key === "number"))
         return void (this.setProperty(obj, String(key), value, this.site(target.getArgumentExpressionOrThrow())), noteFieldFloat(obj, String(key), float));
       if (obj instanceof TensorValue) return this.setElement(obj, key, value, this.site(target));
       // p.data[i] = v of a parameter in a constructor: its part i takes v (parameter-regions.ts)

@@ -1,4 +1,5 @@
 import { initFromParameter } from "../parameter-init.ts";
+import { checkRemovedParameterSet, removeParameter } from "../removed-parameters.ts";
 import { convForwardMethod } from "../conv-forward.ts";
 import { Node as TsNode } from "ts-morph";
 import { layerResetMethod } from "../layer-reset.ts";
@@ -55,6 +56,7 @@ import {
   isShape,
   type CallSite,
   type Value,
+  type ParamDecl,
 } from "../values.ts";
 import { applyOrder, namedChildren, namedModules, namedParameters, notePlainState } from "../module-tree.ts";
 import { ExpressionEvaluator } from "./expressions.ts";
@@ -153,8 +155,15 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       return v;
     }
     if (obj instanceof ModuleValue) return this.moduleProperty(obj, name, site);
-    if (obj instanceof StaticTensor) return randomDrawProperty(obj, name, site);
-    if (obj instanceof EmptyTensor) return emptyTensorProperty(obj, name, site);
+    if (obj instanceof StaticTensor) {
+      // the draw a parameter or buffer was made from, kept beside it and read in forward (pytorch-ntm's
+      // `self.init_r += [init_r_bias]` after register_buffer(…, init_r_bias.data)): PyTorch's tensor shares
+      // the state's storage, so it reads the state's values
+      const state = this.phase === "forward" ? this.stateOfDraw(obj) : undefined;
+      if (state) return this.getProperty(state, name, site);
+      return randomDrawProperty(obj, name, site);
+    }
+    if (obj instanceof EmptyTensor) return emptyTensorProperty(obj, name, site, this.em);
     if (obj instanceof ComplexValue) return complexProperty(obj, name, this.em, site, (t, method) => this.getProperty(t, method, site));
     if (obj instanceof DistributionValue) return distributionProperty(obj, name, this.em, site);
     // this.fc.weight.requiresGrad_(false) / this.pos.requiresGrad_(false) in a constructor
@@ -296,7 +305,35 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
   }
 
   /** this.name = value in forward, for a plain attribute (not a submodule, parameter or buffer). */
+  /** In forward, the registered parameter or buffer made from the same draw with the same law and shape as `t` (its values), if any. */
+  protected stateOfDraw(t: StaticTensor): TensorValue | undefined {
+    const sameLaw = (p: ParameterValue) => p.drawOrigin === t.origin && JSON.stringify(p.init) === JSON.stringify(t.init) && p.shape.join() === t.shape.join();
+    for (const [state, node] of this.registeredState ?? [])
+      if (state instanceof ParameterValue && node && sameLaw(state)) return node.op === "buffer" ? this.stateValue(node) : new TensorValue(node);
+    return undefined;
+  }
+
+  protected holdsParameter(m: ModuleValue, name: string): boolean {
+    const field = m.fields.get(name);
+    return (m.isLayer && m.params.some((p) => p.local === name)) || (field instanceof ParameterValue && !field.buffer);
+  }
+
+  protected deleteParameter(m: ModuleValue, name: string, site: CallSite): boolean {
+    this.requireConstructPhase(`delete ${m.typeName}.${name}`, site);
+    removeParameter(m, name, (owner, local) => this.callAttributes.get(owner)?.get(local), site.loc);
+    return true;
+  }
+
   protected setCallAttribute(m: ModuleValue, name: string, value: Value, site: CallSite): void {
+    // a parameter the constructor deleted, set for this call (AWD-LSTM's WeightDrop): what the layer reads
+    if (m.removedParams.has(name)) {
+      // a refused set leaves it poisoned, so that the layer's read says nothing more
+      const attributes = this.callAttributes.get(m) ?? new Map<string, Value>();
+      this.callAttributes.set(m, attributes.set(name, Poison.value));
+      checkRemovedParameterSet(m, name, value, site);
+      attributes.set(name, value);
+      return;
+    }
     const field = m.fields.get(name);
     const current = this.callAttributes.get(m)?.has(name) ? this.callAttributes.get(m)!.get(name) : field;
     // this.numUpdates = this.numUpdates.add(1) on an integer buffer held as a constant: the next lowering makes it state (counter-buffers.ts)
@@ -356,7 +393,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const hook = hookRegistration(m, name, this.hookHost);
     if (hook) return hook;
     // register_parameter(name, nn.Parameter(...)): the field of that name, as an assignment makes it
-    if ((name === "registerParameter" || name === "register_parameter") && m.kind === "user")
+    if ((name === "registerParameter" || name === "register_parameter") && (m.kind === "user" || m.kind === "layer"))
       return new BuiltinFunction(`${m.typeName}.registerParameter`, (args, s) => {
         const who = `${m.typeName}.registerParameter`;
         this.requireConstructPhase(who, s);
@@ -364,6 +401,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         checkLayerName(b.name, "a parameter", s.loc);
         if (b.param !== null && !(b.param instanceof ParameterValue && !b.param.buffer))
           fail("wrongArgumentType", `${who} takes an nn.Parameter (or null), got ${describe(b.param)}`, locOfArg(b, "param", s));
+        if (m.kind === "layer") return void registerLayerParameter(m, b.name, b.param as ParameterValue | null, s);
         this.setProperty(m, b.name, b.param, s);
         return undefined;
       }, poisonsField(m));
@@ -970,6 +1008,20 @@ function isPlainAttribute(v: Value): boolean {
  * parameter (one tensor, its gradient the sum over both uses). Same shape only: PyTorch would
  * accept another shape and fail in forward; here the assignment is the place to say so.
  */
+/**
+ * register_parameter(name, p) on a built-in layer (WeightDrop's `weight_hh_l0_raw`): a parameter of
+ * the layer's after its others, as PyTorch's _parameters appends it, which the layer's own
+ * computation does not read (its forward reads only its own names).
+ */
+function registerLayerParameter(layer: ModuleValue, name: string, param: ParameterValue | null, site: CallSite): void {
+  const who = `${layer.typeName}.registerParameter`;
+  if (param === null) return fail("unsupportedSyntax", `${who}: a built-in layer registers an nn.Parameter, not null`, site.loc);
+  if (layer.params.some((p) => p.local === name) || layer.computed.has(name) || (layer.config && Object.hasOwn(layer.config, name)))
+    return fail("invalidArgument", `${who}: ${layer.typeName} already has an attribute '${name}'`, site.loc);
+  (layer.params as ParamDecl[]).push({ local: name, shape: param.shape, init: param.init });
+  layer.tied.set(name, param);
+}
+
 function tieParameter(layer: ModuleValue, name: string, value: LayerParamRef | ParameterValue, site: CallSite): void {
   const own = layer.params.find((d) => d.local === name || d.local === snake(name));
   if (!own) {
