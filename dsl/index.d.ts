@@ -2366,6 +2366,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's flatten_parameters() (a cuDNN weight layout): changes nothing here, in a constructor or forward. */
+    flattenParameters(): void;
+    flatten_parameters(): void;
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
     constructor(inputSize: number, options: { hiddenSize: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
     constructor(options: { inputSize: number; hiddenSize: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
@@ -2380,6 +2383,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's flatten_parameters() (a cuDNN weight layout): changes nothing here, in a constructor or forward. */
+    flattenParameters(): void;
+    flatten_parameters(): void;
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions);
     constructor(inputSize: number, options: { hiddenSize: number } & RecurrentOptions);
     constructor(options: { inputSize: number; hiddenSize: number } & RecurrentOptions);
@@ -2394,6 +2400,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's flatten_parameters() (a cuDNN weight layout): changes nothing here, in a constructor or forward. */
+    flattenParameters(): void;
+    flatten_parameters(): void;
     /** projSize (PyTorch's proj_size, below hiddenSize): h = W_hr·(o·tanh(c)), weight_hr_l<k> [projSize, hiddenSize]; output and h_n projSize wide. */
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { projSize?: number });
     constructor(inputSize: number, options: { hiddenSize: number } & (RecurrentOptions & { projSize?: number }));

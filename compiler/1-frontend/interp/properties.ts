@@ -1,5 +1,6 @@
 import { initFromParameter } from "../parameter-init.ts";
 import { convForwardMethod } from "../conv-forward.ts";
+import { recurrentLayerMethod } from "../recurrent-methods.ts";
 import { Node as TsNode } from "ts-morph";
 import { layerResetMethod } from "../layer-reset.ts";
 import { hookRegistration } from "../module-hooks.ts";
@@ -491,6 +492,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // a convolution's _conv_forward(input, weight, bias), as its subclasses call it
     const convForward = convForwardMethod(m, name);
     if (convForward) return convForward;
+    const recurrent = recurrentLayerMethod(m, name);
+    if (recurrent) return recurrent;
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
     if (name === "forward" && m.forward) {
@@ -567,7 +570,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
    */
   protected moduleHasBuiltinMethod(m: ModuleValue, name: string): boolean {
     if (name === "forward") return m.forward !== undefined;
-    return layerResetMethod(m, name, () => undefined) !== undefined || convForwardMethod(m, name) !== undefined || this.moduleWalk(m, name) !== undefined;
+    return layerResetMethod(m, name, () => undefined) !== undefined || convForwardMethod(m, name) !== undefined || recurrentLayerMethod(m, name) !== undefined || this.moduleWalk(m, name) !== undefined;
   }
 
   protected moduleWalk(m: ModuleValue, name: string): BuiltinFunction | undefined {
