@@ -387,7 +387,10 @@ export class Interpreter extends PropertyEvaluator {
   /** Calls a module as PyTorch's __call__ does: its forward, with nodes named by its path. */
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value {
     if (m.plain) fail("notCallable", `${describe(m)} is not callable: ${m.typeName} does not extend nn.Module, so it has no forward to call (call one of its methods)`, site.loc);
-    if (this.phase !== "forward") fail("nonConstant", `${m.typeName} can only be called inside forward`, site.loc);
+    // a constructor that runs a layer on a dummy input to learn its output size (AST's get_shape, the
+    // `_get_conv_output(torch.rand(1, *shape))` of many CNNs) would need forward's values: say what gives the size instead
+    if (this.phase !== "forward")
+      fail("nonConstant", `${m.typeName} can only be called inside forward: a constructor builds layers and does not run them, so a dummy input passed through one to read its output's shape has none here; compute the size from the settings — ⌊(n + 2·padding − dilation·(kernelSize − 1) − 1) / stride⌋ + 1 along each dim of a convolution or pooling — and use that number`, site.loc);
     if (args.some(isPoison)) return poison;
     // a layer with no state that behaves the same in both modes (a loss, an activation: the
     // tutorials' module-level `criterion = nn.NLLLoss()`) computes the same registered or not, as

@@ -796,6 +796,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (this.modeFlags) refuseInModeOverride(obj, name, site);
     if (obj instanceof ModuleValue) {
       name = fieldName(name);
+      // a value whose computation already failed (reported there): the attribute reads as poisoned,
+      // with no second error about what it is not (AST's pos_embed from a refused shape probe)
+      if (value instanceof Poison) return this.poisonField(obj, name);
       // this.runningMean = …: a buffer takes the new value, as PyTorch's module attribute does
       const field = obj.fields.get(name);
       const node = field instanceof ParameterValue ? obj.paramNodes.get(name) : undefined;
