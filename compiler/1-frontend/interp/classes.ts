@@ -263,6 +263,11 @@ export class Interpreter extends PropertyEvaluator {
       return new ComplexValue(this.joinModes(train.re, evaluation.re, who, site) as TensorValue, this.joinModes(train.im, evaluation.im, who, site) as TensorValue);
     if (train instanceof ObjectValue && evaluation instanceof ObjectValue && [...train.props.keys()].join() === [...evaluation.props.keys()].join())
       return new ObjectValue(new Map([...train.props].map(([k, v]) => [k, this.joinModes(v, evaluation.props.get(k), who, site)])));
+    // values no select joins (Transformer-TTS's `if self.training: mask = … else: mask = None`, read
+    // further on by `if mask is not None`): the function around is evaluated once per mode instead, each
+    // evaluation following its own values to the end, and the join is tried on what it returns — up to
+    // forward's outputs, where a value of one mode only is refused
+    if (this.assumedMode === undefined && this.phase === "forward" && this.callStack.length > 0) throw new ModeFork(site.node);
     return fail(
       "dataDependentControlFlow",
       `${who} gives ${describeResult(train)} in train mode and ${describeResult(evaluation)} in eval mode; what changes with train()/eval() must be tensors of one shape and dtype in both (a result only training needs, such as an auxiliary output, is a second forward output computed in both modes)`,
