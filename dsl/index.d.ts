@@ -2280,6 +2280,8 @@ export namespace nn {
      * but what custom layers' reset_parameters (`bound = 1 / Math.sqrt(fanIn)`) and timm's lecun_normal_ call.
      */
     function _calculate_fan_in_and_fan_out(tensor: Tensor): [number, number];
+    /** fan_in or fan_out of a weight by the mode's name (private in torch; SampleRNN's lecun_uniform calls it). */
+    function _calculate_correct_fan(tensor: Tensor, mode: "fan_in" | "fan_out"): number;
     // the same functions in the model language's camelCase
     const xavierUniform_: typeof xavier_uniform_;
     const xavierNormal_: typeof xavier_normal_;
@@ -2288,6 +2290,7 @@ export namespace nn {
     const truncNormal_: typeof trunc_normal_;
     const calculateGain: typeof calculate_gain;
     const _calculateFanInAndFanOut: typeof _calculate_fan_in_and_fan_out;
+    const _calculateCorrectFan: typeof _calculate_correct_fan;
     // PyTorch's deprecated names without the underscore (init.kaiming_normal(w) in older ports), the same functions
     const uniform: typeof uniform_;
     const normal: typeof normal_;
