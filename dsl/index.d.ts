@@ -2314,6 +2314,8 @@ export namespace nn {
      * but what custom layers' reset_parameters (`bound = 1 / Math.sqrt(fanIn)`) and timm's lecun_normal_ call.
      */
     function _calculate_fan_in_and_fan_out(tensor: Tensor): [number, number];
+    /** fan_in or fan_out of a weight by the mode's name (private in torch; SampleRNN's lecun_uniform calls it). */
+    function _calculate_correct_fan(tensor: Tensor, mode: "fan_in" | "fan_out"): number;
     // the same functions in the model language's camelCase
     const xavierUniform_: typeof xavier_uniform_;
     const xavierNormal_: typeof xavier_normal_;
@@ -2322,6 +2324,7 @@ export namespace nn {
     const truncNormal_: typeof trunc_normal_;
     const calculateGain: typeof calculate_gain;
     const _calculateFanInAndFanOut: typeof _calculate_fan_in_and_fan_out;
+    const _calculateCorrectFan: typeof _calculate_correct_fan;
     // PyTorch's deprecated names without the underscore (init.kaiming_normal(w) in older ports), the same functions
     const uniform: typeof uniform_;
     const normal: typeof normal_;
@@ -2409,6 +2412,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's flatten_parameters() (a cuDNN weight layout): changes nothing here, in a constructor or forward. */
+    flattenParameters(): void;
+    flatten_parameters(): void;
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { nonlinearity?: "tanh" | "relu" });
     constructor(inputSize: number, options: { hiddenSize: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
     constructor(options: { inputSize: number; hiddenSize: number } & (RecurrentOptions & { nonlinearity?: "tanh" | "relu" }));
@@ -2423,6 +2429,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's flatten_parameters() (a cuDNN weight layout): changes nothing here, in a constructor or forward. */
+    flattenParameters(): void;
+    flatten_parameters(): void;
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions);
     constructor(inputSize: number, options: { hiddenSize: number } & RecurrentOptions);
     constructor(options: { inputSize: number; hiddenSize: number } & RecurrentOptions);
@@ -2437,6 +2446,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's flatten_parameters() (a cuDNN weight layout): changes nothing here, in a constructor or forward. */
+    flattenParameters(): void;
+    flatten_parameters(): void;
     /** projSize (PyTorch's proj_size, below hiddenSize): h = W_hr·(o·tanh(c)), weight_hr_l<k> [projSize, hiddenSize]; output and h_n projSize wide. */
     constructor(inputSize: number, hiddenSize: number, options?: RecurrentOptions & { projSize?: number });
     constructor(inputSize: number, options: { hiddenSize: number } & (RecurrentOptions & { projSize?: number }));

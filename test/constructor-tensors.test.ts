@@ -249,7 +249,13 @@ export class M extends nn.Module {
     expect(first("p = new nn.Parameter(F.randn(4).mul(F.ones(4)));")).toMatch(/^TSDP3003 .*finite numbers only.* line 3$/);
     expect(first("m = F.dropout(F.ones(4), 0.5);")).toMatch(/^TSDP2003 F\.dropout draws random numbers on every call; outside forward a tensor is a constant.* line 3$/);
     // a layer's parameters are nodes of forward's graph: calling it in a constructor is refused
-    expect(first("fc = new nn.Linear(4, 4);", "const y = this.fc(F.ones(1, 4));")).toMatch(/^TSDP2003 nn\.Linear can only be called inside forward line 6$/);
+    expect(first("fc = new nn.Linear(4, 4);", "const y = this.fc(F.ones(1, 4));")).toMatch(/^TSDP2003 nn\.Linear can only be called inside forward: .*dummy input .*⌊\(n \+ 2·padding − dilation·\(kernelSize − 1\) − 1\) \/ stride⌋ \+ 1.* line 6$/);
+    // AST's get_shape: a probe conv on randn, its output's size then sizing a new Parameter assigned over
+    // an existing one: the call is the one error (the assignment of the failed value says nothing more)
+    const all = (fields: string, ctor = "") => diagnosticsOf(model(fields, ctor, "return x;")).map((d) => `${d.code} ${d.message}`);
+    const ast = all("p = new nn.Parameter(F.zeros(1, 3, 4));", "const probe = new nn.Conv2d(1, 4, { kernelSize: [2, 2], stride: [1, 2] });\n    const n = probe(F.randn(1, 1, 4, 8)).shape[3];\n    this.p = new nn.Parameter(F.zeros(1, n + 2, 4));");
+    expect(ast).toHaveLength(1);
+    expect(ast[0]).toMatch(/^TSDP2003 nn\.Conv2d can only be called inside forward/);
   });
 
   it("a BatchNorm's running statistics read in a constructor (RepVGG's switch_to_deploy) are refused as layer state, naming the state-dict fold", () => {

@@ -109,6 +109,17 @@ describe("an if that assigns in one mode, a conditional expression, a switch", (
     expect(output(decoder, true)).not.toEqual(output(decoder, false));
   });
 
+  it("a value no select joins (Transformer-TTS's mask in train mode, null in eval, read by `if (mask !== null)` in a helper) takes the functions around it per mode", () => {
+    const helper = "function masked(x: Tensor, mask: Tensor | null, scale: number | null) {\n  let y = mask !== null ? x.maskedFill(mask, -1) : x;\n  if (scale !== null) y = y.mul(scale);\n  return y;\n}";
+    const fields = "fc = new nn.Linear(4, 4);";
+    const chosen = model(fields, "let mask: Tensor | null, scale: number | null;\n    if (this.training) { mask = x.lt(0); scale = 3; } else { mask = null; scale = null; }\n    const [y] = [masked(this.fc(x), mask, scale), mask];\n    return y;", helper);
+    expect(output(chosen, true)).toEqual(output(model(fields, "return masked(this.fc(x), x.lt(0), 3);", helper), true));
+    expect(output(chosen, false)).toEqual(output(model(fields, "return masked(this.fc(x), null, null);", helper), false));
+    expect(output(chosen, true)).not.toEqual(output(chosen, false));
+    // the layers the modes share are built once
+    expect(count(chosen, "matmul") + count(chosen, "linear")).toBe(1);
+  });
+
   it("gradients reach the eval-mode value in eval mode", () => {
     expect(gradCheck(model("b = new nn.Parameter(F.ones([4]));", "return this.training ? x.mul(this.b) : x.mul(x).add(this.b);"), { training: false }).checked).toBeGreaterThan(0);
   });
@@ -119,8 +130,9 @@ describe("refusals", () => {
     expect(first(model("fc = new nn.Linear(4, 4); aux = new nn.Linear(4, 2);", "const h = this.fc(x);\n    if (this.training) return [h, this.aux(h)];\n    return h;"))).toMatch(
       /^TSDP2007 7:9: M\.forward gives 2 values in train mode and a float32 tensor \[Batch, 4\] in eval mode/,
     );
+    // a variable no select joins takes the function per mode, up to forward's outputs, where it is refused
     expect(first(model("fc = new nn.Linear(4, 2);", "let y = x;\n    if (this.training) y = this.fc(x);\n    return y;"))).toMatch(
-      /^TSDP2007 7:9: 'y' gives a float32 tensor \[Batch, 2\] in train mode and a float32 tensor \[Batch, 4\] in eval mode/,
+      /^TSDP2007 7:9: M\.forward gives a float32 tensor \[Batch, 2\] in train mode and a float32 tensor \[Batch, 4\] in eval mode/,
     );
     // the help does not say the branch on this.training is what is refused
     const [d] = diagnosticsOf(model("fc = new nn.Linear(4, 2);", "let y = x;\n    if (this.training) y = this.fc(x);\n    return y;"));

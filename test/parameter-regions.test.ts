@@ -99,9 +99,24 @@ describe("a part of a parameter, set in a constructor", () => {
     expect(other.slice(0, 20)).not.toEqual(w.slice(0, 20));
   });
 
-  it("refuses an orthogonal or truncated draw into a part, and reading back a part of parts set otherwise", () => {
-    expect(first("fc = new nn.Linear(4, 8);", "nn.init.orthogonal_(this.fc.weight.narrow(0, 0, 4));")).toMatch(/a part of a parameter takes a constant, values, or a uniform or normal draw .*not an orthogonal initializer/);
-    expect(first("fc = new nn.Linear(4, 8);", "nn.init.trunc_normal_(this.fc.weight.narrow(0, 0, 4), 0, 1, -0.5, 0.5);")).toMatch(/not a truncated normal/);
+  it("an orthogonal draw into each gate's rows of a GRU's weight_hh (SampleRNN's concat_init): each block gain·Q, the other gates as set", () => {
+    const ctor = "const w = this.gru.weight_hh_l0.data; for (let g = 0; g < 2; g++) nn.init.orthogonal_(w.index(`${g * 4}:${(g + 1) * 4}`, ':'), 2); w.index('8:12', ':').zero_();";
+    const w = initial("gru = new nn.GRU(4, 4);", ctor).get("gru.weight_hh_l0")!;
+    const block = (g: number) => Array.from({ length: 4 }, (_, r) => w.slice((g * 4 + r) * 4, (g * 4 + r + 1) * 4));
+    for (const g of [0, 1]) {
+      const q = block(g);
+      // QᵀQ = gain²·I (a square block: rows and columns orthonormal, times the gain)
+      for (let i = 0; i < 4; i++) for (let j = 0; j < 4; j++) expect(q.reduce((a, row) => a + row[i] * row[j], 0)).toBeCloseTo(i === j ? 4 : 0, 5);
+    }
+    expect(block(0)).not.toEqual(block(1));
+    expect(w.slice(32)).toEqual(new Array(16).fill(0));
+    // a tall part [4, 2] (rows 0:4 of a Linear(2, 8)): orthonormal columns
+    const fc = initial("fc = new nn.Linear(2, 8);", "nn.init.orthogonal_(this.fc.weight.narrow(0, 0, 4));").get("fc.weight")!;
+    for (let i = 0; i < 2; i++) for (let j = 0; j < 2; j++) expect([0, 1, 2, 3].reduce((a, r) => a + fc[r * 2 + i] * fc[r * 2 + j], 0)).toBeCloseTo(i === j ? 1 : 0, 5);
+  });
+
+  it("refuses a truncated draw into a part, and reading back a part of parts set otherwise", () => {
+    expect(first("fc = new nn.Linear(4, 8);", "nn.init.trunc_normal_(this.fc.weight.narrow(0, 0, 4), 0, 1, -0.5, 0.5);")).toMatch(/a part of a parameter takes a constant, values, a uniform or normal draw .* or an orthogonal one, not a truncated normal/);
     expect(first("fc = new nn.Linear(4, 8);", "this.fc.weight.data.narrow(0, 0, 4).fill_(1); this.fc.weight.data.narrow(0, 2, 4).mul_(2);")).toMatch(/a part of a parameter is read \(to scale or shift it\) where it holds parts set differently/);
     expect(first("fc = new nn.Linear(4, 8);", "this.fc.weight.data.index(':', '::2').view(-1).fill_(1);")).toMatch(/this part of the parameter is not contiguous/);
   });

@@ -1612,6 +1612,12 @@ describe("nn.init._calculate_fan_in_and_fan_out (custom layers' reset_parameters
   it("refuses a tensor of fewer than 2 dims, as PyTorch's ValueError", () => {
     expect(first(ctor("nn.init._calculate_fan_in_and_fan_out(this.conv.bias);"))).toMatch(/^TSDP\d+ \d+: nn.init._calculate_fan_in_and_fan_out: fan in and fan out cannot be computed for a tensor with fewer than 2 dims, got \[6\]/);
   });
+  it("_calculate_correct_fan(w, mode) is the one the mode names (SampleRNN's lecun_uniform: U(±√(3 / fan_in)))", () => {
+    const { init } = declared(ctor("const fanIn = nn.init._calculate_correct_fan(this.conv.weight, 'fan_in'); nn.init.uniform_(this.conv.weight, -Math.sqrt(3 / fanIn), Math.sqrt(3 / fanIn)); nn.init.normal_(this.w, 0, nn.init._calculateCorrectFan(this.w, 'fan_out'));"));
+    expect(init.get("conv.weight")).toMatchObject({ kind: "uniform", bound: Math.sqrt(3 / 27) });
+    expect(init.get("w")).toEqual({ kind: "normal", std: 24 });
+    expect(first(ctor("nn.init._calculate_correct_fan(this.w, 'fan_avg');"))).toMatch(/^TSDP\d+ \d+: .*mode.*fan_in.*fan_out/);
+  });
 });
 
 describe("rows of the batch folded into dim 0, taken by idx + arange(B)·N (DGCNN's get_graph_feature)", () => {

@@ -326,6 +326,17 @@ describe("F.interpolate's area mode", () => {
   });
 });
 
+describe("an RNN layer's flatten_parameters()", () => {
+  it("changes nothing, in forward (Tacotron 2's encoder) and in a constructor; a cell has none", () => {
+    const fields = "lstm = new nn.LSTM(2, 3, { batchFirst: true, bidirectional: true }); gru = new nn.GRU(2, 3, { batchFirst: true }); constructor() { super(); this.gru.flattenParameters(); }";
+    const x = nd([2, 4, 2], Array.from({ length: 16 }, (_, i) => Math.sin(i)));
+    const plain = outputs("const [y] = this.lstm(x);\n    return [y, this.gru(x)[0]];", "x: Tensor<[Batch, 4, 2]>", { x }, fields);
+    const flattened = outputs("this.lstm.flatten_parameters();\n    this.gru.flattenParameters();\n    const [y] = this.lstm(x);\n    return [y, this.gru(x)[0]];", "x: Tensor<[Batch, 4, 2]>", { x }, fields);
+    expect(flattened).toEqual(plain);
+    expect(first(model("this.cell.flatten_parameters();\n    return this.cell(x);", "x: Tensor<[Batch, 2]>", "cell = new nn.LSTMCell(2, 3);"))).toMatch(/^TSDP2011 5: nn\.LSTMCell has no property 'flatten_parameters'/);
+  });
+});
+
 describe("an RNN layer's weight names (RNNBase's _all_weights, _flat_weights_names, all_weights)", () => {
   it("group the parameters per layer and direction; DeepAR's forget-gate init through them sets bias[H:2H] to 1", () => {
     const fields = `lstm = new nn.LSTM(2, 3, { numLayers: 2, bidirectional: true, batchFirst: true });

@@ -33,7 +33,7 @@ describe("x.flip", () => {
 });
 
 describe("x.repeat", () => {
-  it("tiles each dim, new dims in front (PyTorch's [1, 2, 3].repeat(4, 2) is 4 × 6), the batch's factor 1", () => {
+  it("tiles each dim, new dims in front (PyTorch's [1, 2, 3].repeat(4, 2) is 4 × 6)", () => {
     const [tiled, lead] = outputs(model("return [x.view(-1, 1, 3).repeat(1, 2, 3), x.repeat([1, 2])];", "x: Tensor<[Batch, 3]>"), [1, 2, 3, 4, 5, 6], [2, 3]);
     expect(tiled.shape).toEqual([2, 2, 9]);
     expect(tiled.data).toEqual([...[1, 2, 3, 1, 2, 3, 1, 2, 3], ...[1, 2, 3, 1, 2, 3, 1, 2, 3], ...[4, 5, 6, 4, 5, 6, 4, 5, 6], ...[4, 5, 6, 4, 5, 6, 4, 5, 6]]);
@@ -42,9 +42,17 @@ describe("x.repeat", () => {
     const [constant] = outputs(model("return F.arange(3).repeat(4, 2).sum(0, true).mul(x.sum(1, true));", "x: Tensor<[Batch, 3]>"), [1, 2, 3, 4, 5, 6], [2, 3]);
     expect(constant.data).toEqual([0, 24, 48, 0, 24, 48, 0, 60, 120, 0, 60, 120]);
   });
-  it("refuses a factor on the batch dim and fewer sizes than dims", () => {
-    expect(first(model("return x.repeat(1, 2, 1);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4001 repeat: cannot repeat dim 1 of \[Batch, 3\], the batch/);
-    expect(first(model("return x.repeat(2, 1);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4001 repeat: cannot repeat dim 0 of \[Batch, 3\], the batch/);
+  it("along the batch, copies of the whole (share of the) batch one after another, as PyTorch's (Transformer-TTS's mask.repeat(h, 1, 1) beside head-major keys)", () => {
+    // [x0, x1].repeat(2, 1) is [x0, x1, x0, x1]: viewed [2, B, 3], copy i scaled by 10^i, each sample's copies side by side
+    const x = [1, 2, 3, 4, 5, 6];
+    const [copies, written] = outputs(model("const B = x.size(0);\n    const f = F.tensor([1, 10]).view(2, 1, 1);\n    return [x.repeat(2, 1).view(2, B, 3).mul(f).permute(1, 0, 2), x.unsqueeze(0).expand(2, -1, -1).reshape(-1, 3).view(2, B, 3).mul(f).permute(1, 0, 2)];", "x: Tensor<[Batch, 3]>"), x, [2, 3]);
+    expect([copies.shape, copies.data]).toEqual([[2, 2, 3], [1, 2, 3, 10, 20, 30, 4, 5, 6, 40, 50, 60]]);
+    expect(written.data).toEqual(copies.data);
+    expect(gradCheck(model("const B = x.size(0);\n    return x.repeat(3, 1).mul(x.repeat(3, 1)).view(3, B, 2).permute(1, 0, 2);", "x: Tensor<[Batch, 2]>")).checked).toBeGreaterThan(0);
+    // forward's outputs keep the batch first (the copies folded into it are refused there, as a view's)
+    expect(first(model("return x.repeat(2, 1);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP4005 forward must return tensors whose first dim is Batch, got a tensor of shape \[2\*Batch, 3\]/);
+  });
+  it("refuses fewer sizes than dims", () => {
     expect(first(model("return x.repeat(2);", "x: Tensor<[Batch, 3]>"))).toMatch(/^TSDP3004 repeat: number of repeat dims \(1\) can not be smaller than number of dimensions of tensor \(2\)/);
   });
 });

@@ -921,6 +921,17 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
         return [fanIn, fanOut];
       }),
     ],
+    // nn.init._calculate_correct_fan(w, mode): fan_in or fan_out by the mode's name (SampleRNN's
+    // lecun_uniform: bound √(3 / fan_in)); another mode is refused, as PyTorch's ValueError
+    [
+      "_calculate_correct_fan",
+      new BuiltinFunction("nn.init._calculate_correct_fan", (args, site) => {
+        const who = "nn.init._calculate_correct_fan";
+        const b = bindArgs(who, [p, arg("mode", "string", { choices: ["fan_in", "fan_out"] })], args, site);
+        const { fanIn, fanOut } = fanInOut(staticShapeOf(b.tensor, who, locOfArg(b, "tensor", site)), who, locOfArg(b, "tensor", site));
+        return b.mode === "fan_in" ? fanIn : fanOut;
+      }),
+    ],
     // a (semi-)orthogonal matrix times gain (RL ports' layer_init, recurrent weights): rows the first dim
     [
       "orthogonal_",

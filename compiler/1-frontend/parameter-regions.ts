@@ -45,12 +45,15 @@ function patchInit(init: Init, who: string, loc: SourceLoc | undefined): InitPat
     case "constant":
     case "values":
       return init;
+    // rows of a matrix, each gate's block of a recurrent weight (orthogonal_ checked it has 2 dims or more)
+    case "orthogonal":
+      return { kind: "orthogonal", gain: init.gain };
     case "uniform":
       return init.center === undefined ? { kind: "uniform", bound: init.bound } : { kind: "uniform", bound: init.bound, center: init.center };
     case "normal":
       if (init.truncated === undefined && init.zeroRow === undefined) return init.mean === undefined ? { kind: "normal", std: init.std } : { kind: "normal", std: init.std, mean: init.mean };
   }
-  return fail("unsupportedSyntax", `${who}: a part of a parameter takes a constant, values, or a uniform or normal draw (nn.init's fan-based ones too), not ${init.kind === "normal" ? "a truncated normal" : `an ${init.kind} initializer`}; initialize the whole parameter with it`, loc);
+  return fail("unsupportedSyntax", `${who}: a part of a parameter takes a constant, values, a uniform or normal draw (nn.init's fan-based ones too) or an orthogonal one, not ${init.kind === "normal" ? "a truncated normal" : `an ${init.kind} initializer`}; initialize the whole parameter with it`, loc);
 }
 
 /** `init` of a tensor of `shape` with `box` rewritten by `value`. */

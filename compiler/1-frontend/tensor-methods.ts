@@ -430,7 +430,10 @@ export const tensorMethods: Record<string, Method> = {
     }, x);
   },
   // torch.repeat(*sizes): the tensor tiled sizes[i] times along dim i (new dims in front), as
-  // x viewed [1, a, 1, b], expanded to [r0, a, r1, b] and reshaped to [r0·a, r1·b]
+  // x viewed [1, a, 1, b], expanded to [r0, a, r1, b] and reshaped to [r0·a, r1·b]. Along the batch
+  // (Transformer-TTS's mask.repeat(h, 1, 1) beside keys folded head-major by permute(2, 0, 1, 3).view(-1, …))
+  // each replica tiles its own share, as a DataParallel replica does and as the same view, expand and
+  // reshape written out do: r·Batch, which forward's outputs refuse unless unfolded (TSDP4005)
   repeat: (x, args, site, em) => {
     const sizes = sizesOf(args, "repeats", "repeat", site);
     const shape = x.node.shape;
@@ -445,8 +448,6 @@ export const tensorMethods: Record<string, Method> = {
       if (isBatch(r))
         fail("shapeMismatch", `repeat: ${formatShape([r])} copies of ${formatShape(shape)}, which ${shape.some(isBatch) ? "holds the batch already" : "are repeated by the batch in another dim too"}, would make a tensor with two dims of the batch; repeat a tensor without the batch along one dim`, site.loc);
       if (typeof r !== "number" || r < 0) fail("invalidArgument", `repeat: repeats must be non-negative integers, got ${typeof r === "number" ? r : formatShape([r])} for dim ${i}`, site.loc);
-      // each replica would tile its own share of the batch, which is not the whole batch tiled
-      if (r !== 1 && isBatch(padded[i])) fail("shapeMismatch", `repeat: cannot repeat dim ${i} of ${formatShape(shape)}, the batch (split across devices); only 1 there`, site.loc);
     });
     const spread = padded.flatMap((d) => [1, d]);
     const stretched = padded.flatMap((d, i) => [sizes[i], d]);
@@ -454,7 +455,7 @@ export const tensorMethods: Record<string, Method> = {
     const expanded = em.tensor("expand", [viewed], { shape: stretched as Dim[] }, "repeat", site);
     return em.tensor("reshape", [expanded], { shape: padded.map((d, i) => {
       const r = sizes[i];
-      return isBatch(d) ? d : isBatch(r) ? batchTimes(r.batch * d) : r * d;
+      return isBatch(d) ? batchTimes((r as number) * d.batch) : isBatch(r) ? batchTimes(r.batch * d) : r * d;
     }) }, "repeat", site);
   },
   expandAs: (x, args, site, em) => {

@@ -761,7 +761,7 @@ export interface PatchRowView {
   /** C array initializers of the box's sizes and strides, e.g. "{4, 2}". */
   readonly sizes: string;
   readonly strides: string;
-  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA";
+  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA" | "TSDP_INIT_ORTHOGONAL";
   readonly a: string;
   readonly shift: string;
   readonly stream: number;

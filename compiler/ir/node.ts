@@ -67,7 +67,9 @@ export interface InitBox {
 /** One part of a "parts" initializer: its box, and a constant, a draw or the values written there. */
 export interface InitPatch {
   readonly box: InitBox;
-  readonly init: Extract<Init, { kind: "constant" | "values" }> | { readonly kind: "uniform"; readonly bound: number; readonly center?: number } | { readonly kind: "normal"; readonly std: number; readonly mean?: number };
+  // orthogonal: gain·Q of the box's own normal draws, the box a matrix of sizes[0] rows (a GRU's or LSTM's
+  // weight_hh gate by gate, SampleRNN's concat_init)
+  readonly init: Extract<Init, { kind: "constant" | "values" }> | { readonly kind: "uniform"; readonly bound: number; readonly center?: number } | { readonly kind: "normal"; readonly std: number; readonly mean?: number } | { readonly kind: "orthogonal"; readonly gain: number };
 }
 
 /** The initializers that draw from a tensor's stream. */

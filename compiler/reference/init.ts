@@ -44,7 +44,8 @@ function drawn(init: Init, shape: readonly number[], name: string, seed: number)
       const values = drawn(init.base, shape, name, seed).data;
       init.patches.forEach((p, k) => {
         const at = boxPositions(p.box);
-        const part = drawn(p.init, [at.length], patchStream(name, k), seed).data;
+        // an orthogonal part is the matrix of the box's first dim by the rest, as orthogonal_ flattens
+        const part = drawn(p.init, p.init.kind === "orthogonal" ? p.box.sizes : [at.length], patchStream(name, k), seed).data;
         at.forEach((pos, j) => (values[pos] = part[j]));
       });
       return nd(shape, values);

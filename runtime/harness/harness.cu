@@ -179,6 +179,16 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
         const tsdp_init_patch& p = s.patches[k];
         size_t n = 1;
         for (int d = 0; d < p.rank; ++d) n *= (size_t)p.sizes[d];
+        // an orthogonal part: the box as a matrix of sizes[0] rows, drawn as a whole tensor of that shape is
+        std::vector<double> orthogonal_part;
+        if (p.init == TSDP_INIT_ORTHOGONAL) {
+            tsdp_state_info part{};
+            part.count = n;
+            part.row = (int)(n / (size_t)p.sizes[0]);
+            part.a = p.a;
+            part.stream = p.stream;
+            orthogonal_part = orthogonal_init(part, seed);
+        }
         for (size_t j = 0; j < n; ++j) {
             long long at = p.offset;
             size_t rest = j;
@@ -189,6 +199,7 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
             const double v = p.init == TSDP_INIT_UNIFORM ? p.shift + uniform_draw(j, seed, p.stream) * p.a
                              : p.init == TSDP_INIT_NORMAL  ? p.shift + normal_draw(j, seed, p.stream) * p.a
                              : p.init == TSDP_INIT_DATA    ? p.data[j]
+                             : p.init == TSDP_INIT_ORTHOGONAL ? orthogonal_part[j]
                                                            : p.a;
             ((float*)host)[at] = (float)v;
         }

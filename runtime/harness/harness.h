@@ -151,7 +151,8 @@ enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_N
 /**
  * One part of a parameter set on its own in a constructor (an LSTM's forget-gate bias filled with 1):
  * the elements offset + sum(i[k] * strides[k]) for i[k] < sizes[k], each set after the rest as init
- * (constant a, uniform(shift - a, shift + a), normal(shift, a) from its own stream, or data), the
+ * (constant a, uniform(shift - a, shift + a), normal(shift, a) from its own stream, data, or orthogonal:
+ * a·Q of the box as a matrix of sizes[0] rows, as a whole tensor of that shape draws it), the
  * j-th element of the box (row-major) taking the j-th draw.
  */
 struct tsdp_init_patch {

@@ -263,6 +263,11 @@ export class Interpreter extends PropertyEvaluator {
       return new ComplexValue(this.joinModes(train.re, evaluation.re, who, site) as TensorValue, this.joinModes(train.im, evaluation.im, who, site) as TensorValue);
     if (train instanceof ObjectValue && evaluation instanceof ObjectValue && [...train.props.keys()].join() === [...evaluation.props.keys()].join())
       return new ObjectValue(new Map([...train.props].map(([k, v]) => [k, this.joinModes(v, evaluation.props.get(k), who, site)])));
+    // values no select joins (Transformer-TTS's `if self.training: mask = … else: mask = None`, read
+    // further on by `if mask is not None`): the function around is evaluated once per mode instead, each
+    // evaluation following its own values to the end, and the join is tried on what it returns — up to
+    // forward's outputs, where a value of one mode only is refused
+    if (this.assumedMode === undefined && this.phase === "forward" && this.callStack.length > 0) throw new ModeFork(site.node);
     return fail(
       "dataDependentControlFlow",
       `${who} gives ${describeResult(train)} in train mode and ${describeResult(evaluation)} in eval mode; what changes with train()/eval() must be tensors of one shape and dtype in both (a result only training needs, such as an auxiliary output, is a second forward output computed in both modes)`,
@@ -387,7 +392,10 @@ export class Interpreter extends PropertyEvaluator {
   /** Calls a module as PyTorch's __call__ does: its forward, with nodes named by its path. */
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value {
     if (m.plain) fail("notCallable", `${describe(m)} is not callable: ${m.typeName} does not extend nn.Module, so it has no forward to call (call one of its methods)`, site.loc);
-    if (this.phase !== "forward") fail("nonConstant", `${m.typeName} can only be called inside forward`, site.loc);
+    // a constructor that runs a layer on a dummy input to learn its output size (AST's get_shape, the
+    // `_get_conv_output(torch.rand(1, *shape))` of many CNNs) would need forward's values: say what gives the size instead
+    if (this.phase !== "forward")
+      fail("nonConstant", `${m.typeName} can only be called inside forward: a constructor builds layers and does not run them, so a dummy input passed through one to read its output's shape has none here; compute the size from the settings — ⌊(n + 2·padding − dilation·(kernelSize − 1) − 1) / stride⌋ + 1 along each dim of a convolution or pooling — and use that number`, site.loc);
     if (args.some(isPoison)) return poison;
     // a layer with no state that behaves the same in both modes (a loss, an activation: the
     // tutorials' module-level `criterion = nn.NLLLoss()`) computes the same registered or not, as

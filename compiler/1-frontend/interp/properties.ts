@@ -1,6 +1,7 @@
 import { initFromParameter } from "../parameter-init.ts";
 import { checkRemovedParameterSet, removeParameter } from "../removed-parameters.ts";
 import { convForwardMethod } from "../conv-forward.ts";
+import { recurrentLayerMethod } from "../recurrent-methods.ts";
 import { Node as TsNode } from "ts-morph";
 import { layerResetMethod } from "../layer-reset.ts";
 import { hookRegistration } from "../module-hooks.ts";
@@ -532,6 +533,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // a convolution's _conv_forward(input, weight, bias), as its subclasses call it
     const convForward = convForwardMethod(m, name);
     if (convForward) return convForward;
+    const recurrent = recurrentLayerMethod(m, name);
+    if (recurrent) return recurrent;
     const walk = this.moduleWalk(m, name);
     if (walk) return walk;
     if (name === "forward" && m.forward) {
@@ -611,7 +614,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
    */
   protected moduleHasBuiltinMethod(m: ModuleValue, name: string): boolean {
     if (name === "forward") return m.forward !== undefined;
-    return layerResetMethod(m, name, () => undefined) !== undefined || convForwardMethod(m, name) !== undefined || this.moduleWalk(m, name) !== undefined;
+    return layerResetMethod(m, name, () => undefined) !== undefined || convForwardMethod(m, name) !== undefined || recurrentLayerMethod(m, name) !== undefined || this.moduleWalk(m, name) !== undefined;
   }
 
   protected moduleWalk(m: ModuleValue, name: string): BuiltinFunction | undefined {
@@ -837,6 +840,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (this.modeFlags) refuseInModeOverride(obj, name, site);
     if (obj instanceof ModuleValue) {
       name = fieldName(name);
+      // a value whose computation already failed (reported there): the attribute reads as poisoned,
+      // with no second error about what it is not (AST's pos_embed from a refused shape probe)
+      if (value instanceof Poison) return this.poisonField(obj, name);
       // this.runningMean = …: a buffer takes the new value, as PyTorch's module attribute does
       const field = obj.fields.get(name);
       const node = field instanceof ParameterValue ? obj.paramNodes.get(name) : undefined;
