@@ -3994,6 +3994,8 @@ export namespace F {
   function arange(start: number, options: { end: number; step?: number } & FactoryOptions): Tensor;
   function arange(options: { start: number; end: number; step?: number } & FactoryOptions): Tensor;
   function linspace(start: number, end: number, steps: number, options?: FactoryOptions): Tensor;
+  /** dtype another tensor's (DrQ-v2's and C51's torch.linspace(…, dtype=x.dtype)), known to the compiler, not to TypeScript */
+  function linspace(start: number, end: number, steps: number, options: { dtype: DType; device?: unknown; requiresGrad?: boolean }): Tensor;
   function linspace(start: number, end: number, options: { steps: number } & FactoryOptions): Tensor;
   function linspace(start: number, options: { end: number; steps: number } & FactoryOptions): Tensor;
   function linspace(options: { start: number; end: number; steps: number } & FactoryOptions): Tensor;
