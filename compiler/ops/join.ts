@@ -31,7 +31,6 @@ interface ConcatAttrs {
   readonly dim: number;
 }
 
-/** torch.cat(tensors, dim): every shape equal except along `dim`, whose sizes add up. */
 /**
  * Where one tensor has the batch and the other a number in the same dim: a tensor built for a fixed
  * batch size (the Relation Network's coord_tensor = torch.FloatTensor(args.batch_size, 25, 2)), which
@@ -45,6 +44,7 @@ function fixedBatchHint(a: readonly Dim[], b: readonly Dim[], dim: number): stri
   return `; dim ${at} is the batch in one and ${fixed} in the other, a tensor made for a fixed batch size, which PyTorch joins only while the batch has that size: make it without that dim and expand it to the batch (t.unsqueeze(${at}).expand(…, x.size(0), …)), or take t.narrow(${at}, 0, 1).expand(…) of the one you have`;
 }
 
+/** torch.cat(tensors, dim): every shape equal except along `dim`, whose sizes add up. */
 export const concat: OpDef<ConcatAttrs> = defineOp<ConcatAttrs>({
   name: "concat",
   family: "movement",

@@ -305,7 +305,6 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     this.callAttributes.set(self, attributes.set(name, Poison.value));
   }
 
-  /** this.name = value in forward, for a plain attribute (not a submodule, parameter or buffer). */
   /** In forward, the registered parameter or buffer made from the same draw with the same law and shape as `t` (its values), if any. */
   protected stateOfDraw(t: StaticTensor): TensorValue | undefined {
     const sameLaw = (p: ParameterValue) => p.drawOrigin === t.origin && JSON.stringify(p.init) === JSON.stringify(t.init) && p.shape.join() === t.shape.join();
@@ -325,6 +324,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     return true;
   }
 
+  /** this.name = value in forward, for a plain attribute (not a submodule, parameter or buffer). */
   protected setCallAttribute(m: ModuleValue, name: string, value: Value, site: CallSite): void {
     // a parameter the constructor deleted, set for this call (AWD-LSTM's WeightDrop): what the layer reads
     if (m.removedParams.has(name)) {
@@ -1010,11 +1010,6 @@ function isPlainAttribute(v: Value): boolean {
 }
 
 /**
- * Weight tying, PyTorch's way: `this.head.weight = this.tok.weight` makes the layer use the other
- * parameter (one tensor, its gradient the sum over both uses). Same shape only: PyTorch would
- * accept another shape and fail in forward; here the assignment is the place to say so.
- */
-/**
  * register_parameter(name, p) on a built-in layer (WeightDrop's `weight_hh_l0_raw`): a parameter of
  * the layer's after its others, as PyTorch's _parameters appends it, which the layer's own
  * computation does not read (its forward reads only its own names).
@@ -1028,6 +1023,11 @@ function registerLayerParameter(layer: ModuleValue, name: string, param: Paramet
   layer.tied.set(name, param);
 }
 
+/**
+ * Weight tying, PyTorch's way: `this.head.weight = this.tok.weight` makes the layer use the other
+ * parameter (one tensor, its gradient the sum over both uses). Same shape only: PyTorch would
+ * accept another shape and fail in forward; here the assignment is the place to say so.
+ */
 function tieParameter(layer: ModuleValue, name: string, value: LayerParamRef | ParameterValue, site: CallSite): void {
   const own = layer.params.find((d) => d.local === name || d.local === snake(name));
   if (!own) {
