@@ -4,7 +4,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { underNoGrad } from "./no-grad.ts";
 import { isState } from "./state-updates.ts";
 import type { CallSite, TensorValue } from "./values.ts";
-import { vectorNorm } from "./vector-norm.ts";
+import { renormScale, vectorNorm } from "./vector-norm.ts";
 import { writeThrough } from "./views.ts";
 
 // nn.Embedding(…, max_norm=m, norm_type=p) and F.embedding(…, max_norm=m): before the lookup,
@@ -29,8 +29,7 @@ export function renormLookedUpRows(weight: TensorValue, indices: TensorValue, ma
     const ones = c.op("expand", [1], { shape: [...indices.node.shape, 1] });
     const looked = c.op("gt", [c.op("embedding_grad", [ones, indices], { numEmbeddings: num, paddingIdx: null }), 0]);
     const norm = vectorNorm(rows, normType, [1], true, site, em, who);
-    const scale = c.op("where", [c.op("gt", [norm, maxNorm]), c.op("div", [em.constant(maxNorm, site), c.op("add", [norm, 1e-7])]), 1]);
-    writeThrough(weight, c.op("mul", [rows, c.op("where", [looked, scale, 1])]).node, who, site, em);
+    writeThrough(weight, c.op("mul", [rows, c.op("where", [looked, renormScale(norm, maxNorm, site, em, who), 1])]).node, who, site, em);
     return null;
   });
 }

@@ -7,7 +7,7 @@ import { arg, locOfArg, opt, type Bound } from "./args.ts";
 import { ops, softmaxDim } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { describe, isBatchValue, TensorValue, type CallSite, type Value } from "./values.ts";
-import { vectorNorm } from "./vector-norm.ts";
+import { renormScale, vectorNorm } from "./vector-norm.ts";
 
 // PyTorch functions that are one kernel there and a composition of existing pointwise ops and
 // reductions here: clamp and its kin (hardtanh, relu6, hardsigmoid), the exponential units (elu,
@@ -230,9 +230,7 @@ export const pointwiseComposites = {
     if (rank < 2) fail("shapeMismatch", `${who}: x must have at least 2 dims (a slice per index of dim, normed over the others), got ${rank}; PyTorch refuses it too ("renorm: input needs at least 2 dimensions")`, site.loc);
     const { dims: [kept] } = reducedDims(x, [b.dim as number], who, site);
     const norm = vectorNorm(x, b.p, x.node.shape.map((_, i) => i).filter((i) => i !== kept), true, site, em, who, locOfArg(b, "p", site));
-    const c = ops(em, who, site);
-    const factor = c.op("where", [c.op("gt", [norm, b.maxnorm as number]), c.op("div", [em.constant(b.maxnorm as number, site), c.op("add", [norm, 1e-7])]), 1]);
-    return c.op("mul", [x, factor]);
+    return ops(em, who, site).op("mul", [x, renormScale(norm, b.maxnorm as number, site, em, who)]);
   },
   /**
    * F.normalize(x, p, dim, eps): x / max(‖x‖ₚ, eps) for p = 2 or 1. For p = 2 the max is taken

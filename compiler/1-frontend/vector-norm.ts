@@ -38,3 +38,12 @@ export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keep
   }
   return fail("invalidArgument", `${who}: p = ${typeof p === "string" ? JSON.stringify(p) : typeof p === "number" ? p : describe(p)} is not supported (2 or "fro", 1, Infinity, -Infinity, 0, or a number > 0)`, pLoc);
 }
+
+/**
+ * PyTorch's renorm scale of a slice of norm `norm`: maxNorm / (norm + 1e-7) where norm exceeds
+ * maxNorm, else 1 — torch.renorm's factor and embedding_renorm_'s (one formula for both).
+ */
+export function renormScale(norm: TensorValue, maxNorm: number, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const c = ops(em, who, site);
+  return c.op("where", [c.op("gt", [norm, maxNorm]), c.op("div", [em.constant(maxNorm, site), c.op("add", [norm, 1e-7])]), 1]);
+}
