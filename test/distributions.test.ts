@@ -383,6 +383,88 @@ describe("torch.distributions: draws", () => {
   });
 });
 
+describe("a class extending a distribution (ikostrikov's PPO: FixedCategorical, FixedNormal, FixedBernoulli)", () => {
+  // its own methods override the distribution's, super.logProb reaches the base's, the members it
+  // leaves alone are the base's, KL dispatches to the base's pair and instanceof sees the base class
+  const src = `const { Categorical, Normal, Bernoulli } = F.distributions;
+class FixedCategorical extends Categorical {
+  sample() {
+    return super.sample().unsqueeze(-1);
+  }
+  log_probs(actions: Tensor) {
+    return super.log_prob(actions.squeeze(-1)).view(actions.size(0), -1).sum(-1).unsqueeze(-1);
+  }
+  mode() {
+    return this.probs.argmax(-1, true);
+  }
+}
+class FixedNormal extends Normal {
+  constructor(loc: Tensor, scale: Tensor) {
+    super(loc, scale);
+  }
+  log_probs(actions: Tensor) {
+    return super.log_prob(actions).sum(-1, true);
+  }
+  entropy() {
+    return super.entropy().sum(-1);
+  }
+  mode() {
+    return this.mean;
+  }
+}
+class FixedBernoulli extends Bernoulli {
+  entropy() {
+    return super.entropy().sum(-1);
+  }
+  mode() {
+    return this.probs.gt(0.5).float();
+  }
+}
+export class M extends nn.Module {
+  forward(l: Tensor<[Batch, 3]>, a: Tensor<[Batch, 1], "int32">, mu: Tensor<[Batch, 2]>, v: Tensor<[Batch, 2]>) {
+    const c = new FixedCategorical({ logits: l });
+    const n = new FixedNormal(mu, mu.exp());
+    const b = new FixedBernoulli({ logits: mu });
+    const kinds = (c instanceof Categorical ? 1 : 0) + (n instanceof Normal ? 2 : 0) + (n instanceof Categorical ? 4 : 0) + (new Normal(mu, 1) instanceof Normal ? 8 : 0);
+    return [c.log_probs(a), c.entropy(), c.mode().float(), c.sample().float().mul(0), n.log_probs(v), n.entropy(), n.mode(), F.distributions.klDivergence(n, new Normal(0, 1)), b.entropy(), b.mode(), b.logProb(v.gt(0).float()), l.select(1, 0).mul(0).add(kinds)];
+  }
+}
+`;
+  const [l, mu, v] = [[0.3, -1, 2, 1.5, 0, -0.5], [0.2, -0.4, 0.1, 0.3], [0.5, -1, 1, 0.25]];
+  const a = [2, 0];
+
+  it("computes the overrides, the base's members and KL as PyTorch would, and instanceof answers for the base class", () => {
+    const out = run(src, { l: { shape: [2, 3], data: l }, a: { shape: [2, 1], data: a }, mu: { shape: [2, 2], data: mu }, v: { shape: [2, 2], data: v } });
+    const rows = [l.slice(0, 3), l.slice(3)].map((r) => {
+      const lse = Math.log(r.reduce((s, x) => s + Math.exp(x), 0));
+      return r.map((x) => x - lse);
+    });
+    close(out[0], a.map((k, n) => rows[n][k]));
+    close(out[1], rows.map((r) => -r.reduce((s, x) => s + Math.exp(x) * x, 0)));
+    expect(out[2]).toEqual(rows.map((r) => r.indexOf(Math.max(...r))));
+    expect(out[3]).toEqual([0, 0]);
+    const s = mu.map(Math.exp);
+    const logpdf = (x: number, m: number, sd: number) => -((x - m) ** 2) / (2 * sd * sd) - Math.log(sd) - 0.5 * Math.log(2 * Math.PI);
+    close(out[4], [0, 1].map((n) => logpdf(v[2 * n], mu[2 * n], s[2 * n]) + logpdf(v[2 * n + 1], mu[2 * n + 1], s[2 * n + 1])));
+    close(out[5], [0, 1].map((n) => 1 + Math.log(2 * Math.PI) + Math.log(s[2 * n]) + Math.log(s[2 * n + 1])));
+    close(out[6], mu);
+    // KL(N(μ, σ²) ‖ N(0, 1)), per element: the base's pair, the override of entropy not used
+    close(out[7], mu.map((m, i) => -Math.log(s[i]) + (s[i] * s[i] + m * m) / 2 - 0.5));
+    const p = mu.map((x) => 1 / (1 + Math.exp(-x)));
+    const h = p.map((q) => -(q * Math.log(q) + (1 - q) * Math.log(1 - q)));
+    close(out[8], [h[0] + h[1], h[2] + h[3]]);
+    expect(out[9]).toEqual(p.map((q) => (q > 0.5 ? 1 : 0)));
+    close(out[10], v.map((x, i) => (x > 0 ? Math.log(p[i]) : Math.log(1 - p[i]))));
+    expect(out[11]).toEqual([11, 11]);
+  });
+
+  it("says why for Independent over a subclass that overrides what Independent calls, and for a member neither has", () => {
+    const independent = src.replace("const kinds =", "const ind = new F.distributions.Independent(n, 1);\n    const kinds =");
+    expect(first(independent)).toMatch(/^TSDP2001 \d+: F.distributions.Independent: the base distribution, an instance of FixedNormal, overrides entropy and mode, which tsdp's Independent would not call/);
+    expect(first(src.replace("c.entropy()", "c.perplexity()"))).toMatch(/^TSDP2011 \d+: F.distributions.Categorical has no 'perplexity' in tsdp/);
+  });
+});
+
 describe("torch.distributions: spellings and refusals", () => {
   it("top-level destructuring of F.distributions, snake_case members, kl.klDivergence", () => {
     const src = `const { Normal, Categorical, kl: { klDivergence } } = F.distributions;

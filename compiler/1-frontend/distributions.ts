@@ -6,7 +6,7 @@ import { ops, softplus } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { tensorProperty } from "./tensor-methods.ts";
 import { halfLogDet, mahalanobis, multivariateNormalParams, scaleBy, traceTerm } from "./multivariate-normal.ts";
-import { BuiltinClass, BuiltinFunction, DistributionValue, describe, NamespaceValue, ObjectValue, SymInt, TensorValue, type CallSite, type DistributionKind, type Value } from "./values.ts";
+import { BuiltinClass, BuiltinFunction, DistributionValue, describe, distributionOf, ModuleValue, NamespaceValue, ObjectValue, SymInt, TensorValue, type CallSite, type DistributionKind, type Value } from "./values.ts";
 
 // torch.distributions as ports use them in forward and in losses:
 //   a policy head:  dist = Categorical(logits=logits); a = dist.sample(); dist.log_prob(a), dist.entropy()
@@ -165,8 +165,12 @@ function construct(kind: DistributionKind, args: Value[], site: CallSite, em: Gr
   }
   // Independent(base, n): the base's last n batch dims become event dims
   const b = bindArgs(who, [arg("baseDistribution", "any"), arg("reinterpretedBatchNdims", "nonNegInt"), validate], args, site);
-  const base = b.baseDistribution;
-  if (!(base instanceof DistributionValue)) return fail("wrongArgumentType", `${who}: baseDistribution must be a distribution (F.distributions.Normal(…), …), got ${describe(base)}`, locOfArg(b, "baseDistribution", site));
+  const base = distributionOf(b.baseDistribution);
+  if (!base) return fail("wrongArgumentType", `${who}: baseDistribution must be a distribution (F.distributions.Normal(…), …), got ${describe(b.baseDistribution)}`, locOfArg(b, "baseDistribution", site));
+  // PyTorch's Independent calls the base's methods, a subclass's overrides included; tsdp's uses the formulas
+  const overridden = b.baseDistribution instanceof ModuleValue ? b.baseDistribution.methodNames.filter((name) => MEMBERS[base.kind].includes(SNAKE[name] ?? name)) : [];
+  if (overridden.length > 0)
+    fail("unsupportedSyntax", `${who}: the base distribution, ${describe(b.baseDistribution)}, overrides ${overridden.slice(0, -1).join(", ")}${overridden.length > 1 ? " and " : ""}${overridden.at(-1)}, which tsdp's Independent would not call; wrap the base distribution itself (F.distributions.${base.kind}) and apply the override to the result`, locOfArg(b, "baseDistribution", site));
   const n = b.reinterpretedBatchNdims as number;
   if (n > base.batchShape.length)
     fail("invalidArgument", `${who}: reinterpretedBatchNdims ${n} is more than the base's ${base.batchShape.length} batch dims (batch shape ${formatShape(base.batchShape)})`, locOfArg(b, "reinterpretedBatchNdims", site));
@@ -432,9 +436,9 @@ export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
   const kl = new BuiltinFunction("F.distributions.klDivergence", (args, site) => {
     const who = "F.distributions.klDivergence";
     const b = bindArgs(who, [arg("p", "any"), arg("q", "any")], args, site);
-    for (const k of ["p", "q"] as const)
-      if (!(b[k] instanceof DistributionValue)) fail("wrongArgumentType", `${who}: ${k} must be a distribution, got ${describe(b[k])}`, locOfArg(b, k, site));
-    return klDivergence(b.p, b.q, new Formulas(em, site, who), site);
+    // an instance of a class extending a distribution is its base's kind, as PyTorch's KL registry dispatches a subclass
+    const [p, q] = (["p", "q"] as const).map((k) => distributionOf(b[k]) ?? fail("wrongArgumentType", `${who}: ${k} must be a distribution, got ${describe(b[k])}`, locOfArg(b, k, site)));
+    return klDivergence(p, q, new Formulas(em, site, who), site);
   });
   members.set("klDivergence", kl);
   // torch.distributions.kl.kl_divergence

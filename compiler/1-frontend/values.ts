@@ -117,6 +117,11 @@ export class DistributionValue {
   ) {}
 }
 
+/** The distribution `v` is: itself, or the one an instance of a class extending a distribution holds. */
+export function distributionOf(v: Value): DistributionValue | undefined {
+  return v instanceof DistributionValue ? v : v instanceof ModuleValue ? v.distribution : undefined;
+}
+
 /** The result of an expression that already reported an error; it silences follow-on errors. */
 export class Poison {
   static readonly value = new Poison();
@@ -452,6 +457,14 @@ export class ModuleValue {
    * walked, not callable, and holding no modules or parameters (PyTorch would not register them).
    */
   plain = false;
+  /**
+   * A plain instance of a class that extends a distribution (ikostrikov's PPO: class FixedCategorical
+   * extends Categorical, whose methods call super.log_prob): the distribution its super(…) built,
+   * whose members the instance has where its class does not override them.
+   */
+  distribution: DistributionValue | undefined;
+  /** The methods and getters its class and the classes it extends declare (set with `distribution`), which override the distribution's. */
+  methodNames: readonly string[] = [];
   /**
    * The module's `training` flag in each of the model's modes, where an overridden train(mode)
    * (mmdet's norm_eval) makes it differ from the model's (module-modes.ts); undefined: the model's.

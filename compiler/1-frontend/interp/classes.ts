@@ -20,7 +20,7 @@ import { Scope } from "../scope.ts";
 import { isNoGradMethod, locOf } from "../source.ts";
 import { underNoGrad } from "../no-grad.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, RecomputedParamRef, TensorValue, type CallSite, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, distributionOf, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, RecomputedParamRef, TensorValue, type CallSite, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { VIEW_METHODS, viewOrCopy } from "../views.ts";
@@ -33,6 +33,7 @@ import { callWithHooks } from "../module-hooks.ts";
 import { isComplexMethod } from "../complex.ts";
 import { bindArgs, opt } from "../args.ts";
 import { argumentsBoundAt, calledDirectly, callingFunction, evaluationBegins, floatLiteralValue, freshFloat, functionReturns, noteFieldFloat, returnedFloat, takeArgumentFloats } from "../float-literals.ts";
+import { distributionProperty } from "../distributions.ts";
 
 /** The operators that assign to their left side (this.x = …, this.x ??= …, this.n += …). */
 const ASSIGNMENTS = new Set([
@@ -482,6 +483,11 @@ export class Interpreter extends PropertyEvaluator {
     if (cls instanceof BuiltinClass) {
       // a recomputed weight (weight norm's) is a plain tensor in PyTorch, no nn.Parameter
       if (cls.name === "nn.Parameter") return (v instanceof ParameterValue && !v.buffer) || (v instanceof LayerParamRef && !(v instanceof RecomputedParamRef));
+      // a distribution of the class's kind or one extending it; the straight-through one-hot is a OneHotCategorical in PyTorch too
+      if (isDistributionClass(cls)) {
+        const kind = distributionOf(v)?.kind;
+        return kind !== undefined && (`F.distributions.${kind}` === cls.name || (kind === "OneHotCategoricalStraightThrough" && cls.name === "F.distributions.OneHotCategorical"));
+      }
       if (!(v instanceof ModuleValue)) return false;
       if (cls.name === "nn.Sequential") return v.kind === "sequential" || v.sequential;
       if (cls.name === "nn.ModuleList") return v.kind === "list";
@@ -504,8 +510,9 @@ export class Interpreter extends PropertyEvaluator {
     if (!(callee instanceof ClassValue)) return fail("notCallable", `${describe(callee)} cannot be constructed with new`, site.loc);
     const root = this.rootBase(callee);
     // a class extending no module (a config dataclass, a box coder, Hugging Face's ModelOutput
-    // dataclasses built in forward): a plain instance, which holds values and registers nothing
-    const plain = root === undefined;
+    // dataclasses built in forward), or one extending a distribution: a plain instance, which holds
+    // values and registers nothing
+    const plain = root === undefined || (root instanceof BuiltinClass && isDistributionClass(root));
     for (const c of this.classChain(callee)) this.runStaticBlocks(c);
     if (!plain && root !== "module" && root !== "sequential" && root !== "dict" && !(root instanceof BuiltinClass))
       fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules and plain classes can be created in model code`, site.loc);
@@ -533,6 +540,8 @@ export class Interpreter extends PropertyEvaluator {
       this.budget.leave(CALL_LEVELS);
     }
     if (!plain && saved === "forward") this.madeInForward(self, site);
+    if (self.distribution)
+      self.methodNames = this.classChain(callee).flatMap((c) => c.decl.getMembers().flatMap((m) => (TsNode.isMethodDeclaration(m) || TsNode.isGetAccessorDeclaration(m) ? [m.getName()] : [])));
     return self;
   }
 
@@ -568,6 +577,8 @@ export class Interpreter extends PropertyEvaluator {
       const getter = this.lookupGetter(base, name, self);
       if (getter) return this.callCallback(getter, [], this.site(e));
     }
+    // a distribution's member, for a class extending one (super.log_prob(actions) in FixedCategorical.log_probs)
+    if (base instanceof BuiltinClass && isDistributionClass(base) && self.distribution) return distributionProperty(self.distribution, name, this.em, this.site(e));
     // the layer's own forward, for a class extending a built-in layer (timm's Conv2dSame pads, then super.forward)
     if (base instanceof BuiltinClass && name === "forward" && self.forward) {
       const forward = self.forward;
@@ -771,6 +782,8 @@ export class Interpreter extends PropertyEvaluator {
     if (base instanceof BuiltinClass && base.name === "nn.ModuleDict") return "dict";
     // BiT's StdConv2d(nn.Conv2d), MADE's MaskedLinear(nn.Linear): super(…) builds the layer (adoptLayer)
     if (base instanceof BuiltinClass && isLayerClass(base)) return base;
+    // ikostrikov's PPO: FixedCategorical(torch.distributions.Categorical), its methods over super's
+    if (base instanceof BuiltinClass && isDistributionClass(base)) return base;
     if (base instanceof BuiltinClass)
       return fail("unsupportedSyntax", `extending ${base.name} is not supported; extend nn.Module and hold a ${base.name} as a field`, locOf(heritage));
     return fail("wrongArgumentType", `${cls.name} extends ${describe(base)}, not a class`, locOf(heritage));
@@ -778,7 +791,7 @@ export class Interpreter extends PropertyEvaluator {
 
   isModuleClass(cls: ClassValue): boolean {
     const root = this.rootBase(cls);
-    return root === "module" || root === "sequential" || root === "dict" || root instanceof BuiltinClass;
+    return root === "module" || root === "sequential" || root === "dict" || (root instanceof BuiltinClass && !isDistributionClass(root));
   }
 
   /** What the chain of user classes from `cls` ends in: nn.Module, nn.Sequential, a built-in layer, or neither. */
@@ -804,6 +817,10 @@ export class Interpreter extends PropertyEvaluator {
    */
   protected layerSuper(base: BuiltinClass, self: ModuleValue, args: Value[], site: CallSite): void {
     const layer = base.construct(args, site);
+    if (isDistributionClass(base)) {
+      self.distribution = distributionOf(layer);
+      return;
+    }
     if (!(layer instanceof ModuleValue) || layer.kind !== "layer")
       return void fail("unsupportedSyntax", `extending ${base.name} is not supported; extend nn.Module and hold a ${base.name} as a field`, site.loc);
     self.adoptLayer(layer);
@@ -953,6 +970,8 @@ export class Interpreter extends PropertyEvaluator {
 /** nn's classes that are not layers (containers, parameters): a class cannot extend them as it extends a layer. */
 const NOT_LAYERS = new Set(["nn.ModuleList", "nn.ParameterList", "nn.ParameterDict", "nn.Parameter"]);
 const isLayerClass = (c: BuiltinClass) => c.name.startsWith("nn.") && !NOT_LAYERS.has(c.name);
+/** torch.distributions' classes, which a plain class may extend (its instance holds the distribution super(…) built). */
+const isDistributionClass = (c: BuiltinClass) => c.name.startsWith("F.distributions.");
 
 /** The nesting-budget errors already reported as a function's recursion (runawayRecursion), which the calls around it pass on as they are. */
 const namedRecursions = new WeakSet<LimitError>();

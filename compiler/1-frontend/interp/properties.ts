@@ -513,6 +513,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const dictMethod = m.dictLike ? this.moduleDictMethod(m, name) : undefined;
       if (dictMethod !== undefined) return dictMethod;
     }
+    // an instance of a class extending a distribution: the distribution's members its class does not override
+    if (m.distribution) return distributionProperty(m.distribution, name, this.em, site);
     // PyTorch's m._modules, the children by name in registration order (an OrderedDict), read as a
     // record (1Konny's beta-VAE: `for block in self._modules: for m in self._modules[block]: kaiming_init(m)`)
     // and through the dict's views (LeViT's `l, bn = self._modules.values()`); a copy, as named_children's
