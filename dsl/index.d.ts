@@ -4349,3 +4349,13 @@ export declare class Training<M extends nn.Module = nn.Module> {
   constructor(model: abstract new (...args: any[]) => M, options: { loss: LossModule; optimizer: Optimizer; clipGradNorm?: number });
   constructor(model: abstract new (...args: any[]) => M, options: { loss: NamedOutputsLossFunction<M>; optimizer: Optimizer; clipGradNorm?: number });
 }
+// torch.nn.functional under nn (`from torch import nn`: nn.functional.relu(x)) and torch.nn under F, which
+// is torch too (torch.nn.init.xavier_uniform_(w) is F.nn.init.xavier_uniform_(w)): the same namespaces
+import nnNamespace = nn;
+import functionalNamespace = F;
+export namespace nn {
+  export import functional = functionalNamespace;
+}
+export namespace F {
+  export import nn = nnNamespace;
+}

@@ -112,6 +112,17 @@ describe("x.norm and torch.norm", () => {
   });
 });
 
+describe("torch.nn under F and torch.nn.functional under nn", () => {
+  it("F.nn.functional.relu and nn.functional.gelu are F's functions, F.nn.init and F.nn.Linear nn's (F is torch)", () => {
+    const x = nd([2, 3], [0.5, -1, 2, -0.25, 1.5, -3]);
+    const got = outputs("return [F.nn.functional.relu(x), nn.functional.gelu(x), F.relu(x), F.gelu(x), this.fc(x)];", "x: Tensor<[Batch, 3]>", { x }, "fc = new F.nn.Linear(3, 2);\n  constructor() {\n    super();\n    F.nn.init.ones_(this.fc.weight);\n    F.nn.init.zeros_(this.fc.bias);\n  }");
+    expect(got[0]).toEqual(got[2]);
+    expect(got[1]).toEqual(got[3]);
+    expect(got[0]).toEqual([0.5, 0, 2, 0, 1.5, 0]);
+    close(got[4], [1.5, 1.5, -1.75, -1.75]);
+  });
+});
+
 describe("spellings of movement, matmul, conversion and selection", () => {
   it("x.T reverses the dims, x.mT swaps the last two, mm and bmm are matmul for 2-D and 3-D", () => {
     const x = nd([1, 2, 3], [1, 2, 3, 4, 5, 6]);

@@ -45,6 +45,8 @@ export class PortForms extends nn.Module {
     this.head.bias = this.headBias;
     this.wn.weight_v.data.normal_(0, 0.01);
     nn.init.ones_(this.wn.weight_g);
+    // torch.nn.init.zeros_(…) with F as torch
+    F.nn.init.zeros_(this.wn.bias);
     this.sn.weight_orig.data.normal_(0, 0.02);
     this.acts.append(new nn.Tanh());
   }
@@ -52,6 +54,8 @@ export class PortForms extends nn.Module {
   forward(x: Tensor<[Batch, 3]>) {
     let y = this.sn(this.wn(this.dropOptions(this.drop(F.linear(x, this.w, this.bias)))));
     for (const act of this.acts) y = act(y);
+    // torch.nn.functional.relu and nn.functional.gelu (`from torch import nn`)
+    y = F.nn.functional.relu(nn.functional.gelu(y));
     // port71: F.exp and F.abs of a complex tensor (Hyena's torch.exp(-1j * f * w))
     const order = F.sort(y, { stable: true }).indices.float().add(y.argsort(-1, { descending: true, stable: true }).float()).add(F.exp(F.complex(F.zerosLike(y), y.neg())).real).add(F.abs(F.complex(y, y)));
     // port73: HF Funnel's torch.softmax(score, dim=-1, dtype=score.dtype) (int32 is refused when compiled, TSDP3004)

@@ -125,9 +125,16 @@ export abstract class InterpreterCore {
       callModule: (m: ModuleValue, args: Value[], site: CallSite) => this.callModule(m, args, site),
       call: (f: Value, args: Value[], site: CallSite) => this.callCallback(f, args, site),
     };
+    const nn = nnNamespace(host);
+    const F = functionalNamespace(this.em, () => this.phase, (f, args, site) => this.callCallback(f, args, site));
+    // torch.nn.functional under nn (nn.functional.relu) and torch.nn under F, which is torch too
+    // (torch.nn.init.xavier_uniform_ is F.nn.init.xavier_uniform_): each names the other, so one is
+    // added to the other's members after both exist
+    (nn.members as Map<string, Value>).set("functional", F);
+    (F.members as Map<string, Value>).set("nn", nn);
     this.dsl = new Map<string, Value>([
-      ["nn", nnNamespace(host)],
-      ["F", functionalNamespace(this.em, () => this.phase, (f, args, site) => this.callCallback(f, args, site))],
+      ["nn", nn],
+      ["F", F],
       ["optim", optimNamespace],
       ["Training", trainingClass],
     ]);
