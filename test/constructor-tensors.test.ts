@@ -228,6 +228,9 @@ export class M extends nn.Module {
     expect(() => lowerSource(src("this.target.loadStateDict(this.policy.stateDict(), { strict: false });", other))).not.toThrow();
     // target_net.eval(): one mode for the whole model, said where it is written (before: "'eval' is not defined on this.target")
     expect(diagnosticsOf(src("this.target.loadStateDict(this.policy.stateDict());\n    this.target.eval();")).map((d) => d.message)[0]).toMatch(/^Net\.eval\(\): the compiled model has one mode, the whole model's, set at run time/);
+    // train() / train(true) in a constructor (ikostrikov's MLPBase: self.train()) is where every module already is; train(false) is eval()
+    expect(() => lowerSource(src("this.target.loadStateDict(this.policy.stateDict());\n    this.train();\n    this.target.train(true);"))).not.toThrow();
+    expect(diagnosticsOf(src("this.target.loadStateDict(this.policy.stateDict());\n    this.target.train(false);")).map((d) => d.message)[0]).toMatch(/^Net\.train\(\): the compiled model has one mode/);
     // buffers are not copied as parameters are: refused rather than half copied
     expect(diagnosticsOf(src("this.target.loadStateDict(this.policy.stateDict());", "new nn.BatchNorm1d(3)")).map((d) => d.message)[0]).toMatch(/^nn\.BatchNorm1d\.loadStateDict in a constructor copies parameters; nn\.BatchNorm1d has buffers \(running_mean, running_var, num_batches_tracked\)/);
   });

@@ -677,13 +677,15 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
             const b = bindArgs(who, name === "train" ? [opt("mode", "bool", true)] : [], args, s);
             return this.setTrainMode(m, name === "train" ? b.mode : false, s);
           });
-        return new BuiltinFunction(who, (_args, s) =>
-          fail(
+        return new BuiltinFunction(who, (args, s) => {
+          // ikostrikov's MLPBase: self.train() in __init__, where every module already is in train mode
+          if (name === "train" && this.phase !== "forward" && bindArgs(who, [opt("mode", "bool", true)], args, s).mode) return m;
+          return fail(
             "unsupportedSyntax",
             `${who}(): the compiled model has one mode, the whole model's, set at run time (model.train(true) / model.train(false), as PyTorch's model.train() sets every submodule's); the next model.train() would undo this call, as PyTorch's does; a submodule kept in eval mode while the rest trains (DQN's target network) is held by overriding train: train(mode = true) { super.train(mode); this.<submodule>.eval(); return this; }`,
             s.loc,
-          ),
-        );
+          );
+        });
       case "stateDict":
       case "state_dict":
         return new BuiltinFunction(who, (args, s) => {
