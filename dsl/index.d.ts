@@ -3618,6 +3618,62 @@ export namespace F {
       export import OneHotCategorical = distributions.OneHotCategorical;
       export import OneHotCategoricalStraightThrough = distributions.OneHotCategoricalStraightThrough;
     }
+    /**
+     * The base's draws pushed through the transforms in order (CORL's and pytorch_sac's squashed Gaussian:
+     * `new TransformedDistribution(new Normal(mu, std), new transforms.TanhTransform({ cacheSize: 1 }))`). logProb(y)
+     * inverts them from the last (the cached x where y is the transform's last output, with cacheSize 1) and subtracts
+     * each log|det J|. No mean, entropy or cdf, as PyTorch's raise NotImplementedError.
+     */
+    class TransformedDistribution {
+      constructor(baseDistribution: Distribution, transforms: transforms.Transform | readonly transforms.Transform[], validateArgs?: boolean | null);
+      constructor(options: { baseDistribution: Distribution; transforms: transforms.Transform | readonly transforms.Transform[]; validateArgs?: boolean | null });
+      readonly baseDist: Distribution; readonly base_dist: Distribution; readonly transforms: transforms.Transform[];
+      readonly batchShape: number[]; readonly eventShape: number[];
+      sample(sampleShape?: SampleShape): Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+      logProb(value: Tensor): Tensor;
+      log_prob(value: Tensor): Tensor;
+    }
+    namespace transformed_distribution { export import TransformedDistribution = distributions.TransformedDistribution; }
+    /** Bijections y = t(x) with t.inv(y) and log|det ∂y/∂x|; cacheSize 1 keeps the last (x, y) pair, as PyTorch's. */
+    namespace transforms {
+      /** The base class: a class extending it defines _call, _inverse and log_abs_det_jacobian (pytorch_sac's TanhTransform). */
+      class Transform {
+        constructor(cacheSize?: number);
+        constructor(options: { cacheSize?: number });
+        readonly sign: number; readonly bijective: boolean; readonly event_dim: number;
+        inv(y: Tensor): Tensor;
+        _call(x: Tensor): Tensor;
+        _inverse(y: Tensor): Tensor;
+        log_abs_det_jacobian(x: Tensor, y: Tensor): Tensor;
+        logAbsDetJacobian(x: Tensor, y: Tensor): Tensor;
+      }
+      interface Transform { (x: Tensor): Tensor }
+      /** tanh; inverse atanh (unclamped: ±1 gives ±∞, so log-probabilities of draws want cacheSize 1); log|J| = 2(log 2 − x − softplus(−2x)) */
+      class TanhTransform extends Transform {}
+      /** exp; inverse log; log|J| = x */
+      class ExpTransform extends Transform {}
+      /** sigmoid; inverse logit of y clamped to [tiny, 1 − eps]; log|J| = −softplus(−x) − softplus(x) */
+      class SigmoidTransform extends Transform {}
+      /** loc + scale·x; log|J| = log|scale|, summed over the last eventDim dims */
+      class AffineTransform extends Transform {
+        constructor(loc: Tensor | number, scale: Tensor | number, eventDim?: number, cacheSize?: number);
+        constructor(loc: Tensor | number, scale: Tensor | number, options: { eventDim?: number; cacheSize?: number });
+        constructor(options: { loc: Tensor | number; scale: Tensor | number; eventDim?: number; cacheSize?: number });
+      }
+    }
+    /** What a Transform subclass declares as its static domain and codomain; tsdp reads their event_dim. */
+    namespace constraints {
+      interface Constraint { readonly event_dim: number }
+      const real: Constraint;
+      const positive: Constraint;
+      const nonnegative: Constraint;
+      const unit_interval: Constraint;
+      const real_vector: Constraint;
+      function interval(lowerBound: number, upperBound: number): Constraint;
+      function greater_than(lowerBound: number): Constraint;
+      function less_than(upperBound: number): Constraint;
+    }
   }
   /**
    * torch.stft: the short-time Fourier transform of a signal [L] or [B, L]: frames of nFft samples

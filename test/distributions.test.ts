@@ -465,6 +465,134 @@ export class M extends nn.Module {
   });
 });
 
+describe("TransformedDistribution and the transforms (SAC's squashed Gaussian)", () => {
+  const atanh = (y: number) => 0.5 * Math.log((1 + y) / (1 - y));
+  const logNormal = (x: number, m: number, sd: number) => -((x - m) ** 2) / (2 * sd * sd) - Math.log(sd) - 0.5 * Math.log(2 * Math.PI);
+  // log|d tanh(x)/dx| = log(1 − tanh²x), in PyTorch's stable form
+  const logTanhJacobian = (x: number) => 2 * (Math.log(2) - x - Math.log1p(Math.exp(-2 * x)));
+  const mu = [0.3, -0.7, 20, -1.2];
+
+  it("CORL's TransformedDistribution(Normal, TanhTransform(cache_size=1)): logProb of its rsample inverts through the cache, finite where tanh saturates; without the cache atanh(±1) is not", () => {
+    const src = model(
+      `mu: Tensor<[Batch, 2]>`,
+      `const { Normal, TransformedDistribution } = F.distributions;
+    const d = new TransformedDistribution(new Normal(mu, 0.5), new F.distributions.transforms.TanhTransform({ cacheSize: 1 }));
+    const a = d.rsample();
+    const plain = new TransformedDistribution(new Normal(mu, 0.5), [new F.distributions.transforms.TanhTransform()]);
+    return [a, d.log_prob(a), plain.logProb(a), d.transforms[0](mu), d.batch_shape.length === 2 && d.eventShape.length === 0 ? a.mul(0) : a];`,
+    );
+    const out = run(src, { mu: { shape: [2, 2], data: mu } });
+    const a = out[0];
+    expect(a.every((v) => Math.abs(v) <= 1)).toBe(true);
+    // the draw saturates where μ = 20: tanh(20 + 0.5ε) is 1 in float64, whose atanh is +∞
+    expect(a[2]).toBe(1);
+    a.forEach((y, i) => {
+      if (i === 2) return;
+      expect(out[1][i], `element ${i}`).toBeCloseTo(logNormal(atanh(y), mu[i], 0.5) - logTanhJacobian(atanh(y)), 6);
+      expect(out[2][i], `element ${i}`).toBeCloseTo(out[1][i], 6);
+    });
+    expect(Number.isFinite(out[1][2])).toBe(true);
+    expect(Number.isFinite(out[2][2])).toBe(false);
+    close(out[3], mu.map(Math.tanh));
+    expect(out[4].every((z) => z === 0)).toBe(true);
+  });
+
+  it("AffineTransform with an event dim and ExpTransform: logProb of given values, the event shape, PyTorch's sums", () => {
+    const v = [0.5, 1.5, 2.5, 0.25];
+    const src = model(
+      `mu: Tensor<[Batch, 2]>, v: Tensor<[Batch, 2]>`,
+      `const { Normal, TransformedDistribution, transforms } = F.distributions;
+    const d = new TransformedDistribution(new Normal(mu, 1), [new transforms.ExpTransform(), new transforms.AffineTransform(1, F.tensor([2, 3]), { eventDim: 1 })]);
+    const s = new TransformedDistribution(new Normal(mu, 1), new transforms.SigmoidTransform());
+    return [d.logProb(v), d.eventShape.length === 1 ? v.select(1, 0) : v.select(1, 1), s.logProb(v.mul(0.2)), s.sample().sub(0.5).abs().lt(0.5).float()];`,
+    );
+    const out = run(src, { mu: { shape: [2, 2], data: mu }, v: { shape: [2, 2], data: v } });
+    const scale = [2, 3];
+    // y = 1 + scale·exp(x): x = log((y − 1)/scale); log p = Σ_event [log N(x) − x − log scale]
+    close(
+      out[0],
+      [0, 1].map((n) => [0, 1].reduce((sum, k) => {
+        const x = Math.log((v[2 * n + k] - 1) / scale[k]);
+        return sum + logNormal(x, mu[2 * n + k], 1) - x - Math.log(scale[k]);
+      }, 0)),
+      9,
+    );
+    expect(out[1]).toEqual([v[0], v[2]]);
+    // y = σ(x): x = logit(y); log p = log N(x) + softplus(−x) + softplus(x)
+    const sp = (z: number) => Math.log1p(Math.exp(z));
+    close(out[2], v.map((y, i) => {
+      const x = Math.log(0.2 * y) - Math.log1p(-0.2 * y);
+      return logNormal(x, mu[i], 1) + sp(-x) + sp(x);
+    }), 9);
+    expect(out[3]).toEqual([1, 1, 1, 1]);
+  });
+
+  it("pytorch_sac's own TanhTransform(Transform) and SquashedNormal(TransformedDistribution): its _call, _inverse and log_abs_det_jacobian, its cache, its mean", () => {
+    const src = `const pyd = F.distributions;
+class TanhTransform extends pyd.transforms.Transform {
+  static domain = pyd.constraints.real;
+  static codomain = pyd.constraints.interval(-1.0, 1.0);
+  static bijective = true;
+  static sign = +1;
+  constructor(cache_size = 1) {
+    super(cache_size);
+  }
+  static atanh(x: Tensor) {
+    return x.log1p().sub(x.neg().log1p()).mul(0.5);
+  }
+  _call(x: Tensor) {
+    return x.tanh();
+  }
+  _inverse(y: Tensor) {
+    return TanhTransform.atanh(y);
+  }
+  log_abs_det_jacobian(x: Tensor, y: Tensor) {
+    return F.softplus(x.mul(-2)).add(x).sub(Math.log(2)).mul(-2);
+  }
+}
+class SquashedNormal extends pyd.transformed_distribution.TransformedDistribution {
+  loc: Tensor;
+  constructor(loc: Tensor, scale: Tensor | number) {
+    super(new pyd.Normal(loc, scale), [new TanhTransform()]);
+    this.loc = loc;
+  }
+  get mean() {
+    let mu = this.loc;
+    for (const tr of this.transforms) mu = tr(mu);
+    return mu;
+  }
+}
+export class M extends nn.Module {
+  forward(mu: Tensor<[Batch, 2]>, v: Tensor<[Batch, 2]>) {
+    const d = new SquashedNormal(mu, 0.5);
+    const a = d.rsample();
+    return [a, d.log_prob(a).sum(-1, true), d.mean, new SquashedNormal(mu, 0.5).logProb(v), d.transforms[0].inv(v)];
+  }
+}
+`;
+    const v = [0.5, -0.25, 0.75, 0.1];
+    const out = run(src, { mu: { shape: [2, 2], data: mu }, v: { shape: [2, 2], data: v } });
+    const a = out[0];
+    expect(a[2]).toBe(1);
+    // the saturated element's log-probability is finite through the cache; the others as the formula of atanh(a)
+    const logp = a.map((y, i) => (i === 2 ? NaN : logNormal(atanh(y), mu[i], 0.5) - logTanhJacobian(atanh(y))));
+    expect(Number.isFinite(out[1][1])).toBe(true);
+    expect(out[1][0]).toBeCloseTo(logp[0] + logp[1], 6);
+    close(out[2], mu.map(Math.tanh));
+    close(out[3], v.map((y, i) => logNormal(atanh(y), mu[i], 0.5) - logTanhJacobian(atanh(y))), 9);
+    close(out[4], v.map(atanh));
+  });
+
+  it("says why for a transform's mean, a Transform with no _call, and a transform that is none", () => {
+    const x = `x: Tensor<[Batch, 4]>`;
+    const { Normal, TD, T } = { Normal: "new F.distributions.Normal(x, 1)", TD: "F.distributions.TransformedDistribution", T: "F.distributions.transforms" };
+    expect(first(model(x, `return new ${TD}(${Normal}, new ${T}.TanhTransform()).mean;`))).toMatch(/^TSDP2011 4: F.distributions.TransformedDistribution has no 'mean' in tsdp/);
+    expect(first(model(x, `return new ${TD}(${Normal}, new ${T}.Transform()).rsample();`))).toMatch(/^TSDP2011 4: F.distributions.transforms.Transform._call is not defined: a class extending Transform defines _call/);
+    expect(first(model(x, `return new ${TD}(${Normal}, [x]).rsample();`))).toMatch(/^TSDP3003 4: F.distributions.TransformedDistribution: transforms must be a transform or a list of them/);
+    expect(first(model(x, `return new ${TD}(${Normal}, new ${T}.TanhTransform({ cacheSize: 2 })).rsample();`))).toMatch(/^TSDP3004 4: .*cacheSize must be 0 or 1/);
+  });
+});
+
 describe("torch.distributions: spellings and refusals", () => {
   it("top-level destructuring of F.distributions, snake_case members, kl.klDivergence", () => {
     const src = `const { Normal, Categorical, kl: { klDivergence } } = F.distributions;

@@ -5,6 +5,7 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops, softplus } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { tensorProperty } from "./tensor-methods.ts";
+import { constraintsNamespace, transformedDistribution, transformedDraw, transformedLogProb, transformsNamespace } from "./distribution-transforms.ts";
 import { halfLogDet, mahalanobis, multivariateNormalParams, scaleBy, traceTerm } from "./multivariate-normal.ts";
 import { BuiltinClass, BuiltinFunction, DistributionValue, describe, distributionOf, ModuleValue, NamespaceValue, ObjectValue, SymInt, TensorValue, type CallSite, type DistributionKind, type Value } from "./values.ts";
 
@@ -37,6 +38,8 @@ const MEMBERS: Record<DistributionKind, readonly string[]> = {
   // rsample: the sample with the gradient of probs (DreamerV2's straight-through latents)
   OneHotCategoricalStraightThrough: ["probs", "logits", "mean", "mode", "variance", "batchShape", "eventShape", "sample", "rsample", "logProb", "entropy"],
   Independent: ["baseDist", "reinterpretedBatchNdims", "mean", "mode", "stddev", "variance", "batchShape", "eventShape", "sample", "rsample", "logProb", "entropy"],
+  // no mean, entropy or cdf: PyTorch's raise NotImplementedError (pytorch_sac's SquashedNormal defines its own mean)
+  TransformedDistribution: ["baseDist", "transforms", "batchShape", "eventShape", "sample", "rsample", "logProb"],
 };
 
 /** Python's snake_case spellings of the members, as ports write them. */
@@ -119,6 +122,7 @@ function probsOrLogits(b: Record<string, Value>, who: string, site: CallSite): [
 
 function construct(kind: DistributionKind, args: Value[], site: CallSite, em: GraphEmitter): DistributionValue {
   const who = `F.distributions.${kind}`;
+  if (kind === "TransformedDistribution") return transformedDistribution(args, site);
   const f = new Formulas(em, site, who);
   const validate = opt("validateArgs", "any", null, { nullable: true });
   if (kind === "Normal" || kind === "Uniform") {
@@ -196,6 +200,11 @@ function drawFrom(d: DistributionValue, sampleShape: number[], reparameterized: 
   const p = d.params;
   let x: TensorValue;
   if (d.kind === "Independent") return drawFrom(d.base!, sampleShape, reparameterized, f);
+  // the base's draw through the transforms; sample's under torch.no_grad in PyTorch, so without a gradient
+  if (d.kind === "TransformedDistribution") {
+    const y = transformedDraw(d, drawFrom(d.base!, sampleShape, reparameterized, f), f.site);
+    return reparameterized ? y : (f.method(y, "detach") as TensorValue);
+  }
   if (isOneHot(d.kind)) {
     // a Categorical draw as a one-hot row; rsample (straight-through): sample + probs − probs.detach(),
     // the sample's value with the gradient of probs
@@ -226,6 +235,7 @@ function gumbelNoise(f: Formulas, shape: readonly Dim[]): TensorValue {
 function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite): TensorValue {
   const p = d.params;
   if (d.kind === "Independent") return f.sumLast(logProb(d.base!, value, f, site), d.reinterpreted);
+  if (d.kind === "TransformedDistribution") return transformedLogProb(d, parameter(value, "value", `${f.who}.logProb`, site, f), (x) => logProb(d.base!, x, f, site), site, f.em);
   // the Categorical log-probability of value.max(-1)'s index (no gradient through the value, as PyTorch's)
   if (isOneHot(d.kind)) {
     if (!(value instanceof TensorValue) || value.node.dtype !== "f32") return fail("wrongArgumentType", `${f.who}.logProb takes a float32 tensor of one-hot rows, got ${describe(value)}`, site.loc);
@@ -339,6 +349,7 @@ export function distributionProperty(d: DistributionValue, written: string, em: 
   if (name === "batchShape") return sizes(d.batchShape);
   if (name === "eventShape") return sizes(d.eventShape);
   if (name === "baseDist") return d.base;
+  if (name === "transforms") return [...d.transforms];
   if (name === "reinterpretedBatchNdims") return d.reinterpreted;
   if (name === "mean" || name === "mode" || name === "stddev" || name === "variance") return moment(d, name, f)!;
   if (name === "sample" || name === "rsample") return fn((args, s, fs) => drawFrom(d, sampleShapeArg(args, `${who}.${name}`, s), name === "rsample", fs));
@@ -431,7 +442,7 @@ function multinomial(args: Value[], site: CallSite, em: GraphEmitter): Value {
 
 /** F.distributions (torch.distributions) and F.multinomial. */
 export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
-  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough"];
+  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution"];
   const members = new Map<string, Value>(kinds.map((k) => [k, new BuiltinClass(`F.distributions.${k}`, (args, site) => construct(k, args, site, em))]));
   const kl = new BuiltinFunction("F.distributions.klDivergence", (args, site) => {
     const who = "F.distributions.klDivergence";
@@ -448,10 +459,12 @@ export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
   const modules = new Map<string, DistributionKind[]>();
   for (const k of kinds) {
     // torch.distributions.one_hot_categorical holds both one-hot kinds
-    const sub = k === "MultivariateNormal" ? "multivariate_normal" : isOneHot(k) ? "one_hot_categorical" : k.toLowerCase();
+    const sub = k === "MultivariateNormal" ? "multivariate_normal" : k === "TransformedDistribution" ? "transformed_distribution" : isOneHot(k) ? "one_hot_categorical" : k.toLowerCase();
     modules.set(sub, [...(modules.get(sub) ?? []), k]);
   }
   for (const [sub, held] of modules) members.set(sub, new NamespaceValue(`F.distributions.${sub}`, new Map(held.map((k) => [k, members.get(k)!]))));
+  members.set("transforms", transformsNamespace(em));
+  members.set("constraints", constraintsNamespace());
   return new NamespaceValue("F.distributions", members);
 }
 

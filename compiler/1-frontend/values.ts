@@ -97,7 +97,7 @@ export class ComplexValue {
 }
 
 /** The torch.distributions a model file may make (distributions.ts). */
-export type DistributionKind = "Normal" | "Categorical" | "Bernoulli" | "Uniform" | "Independent" | "MultivariateNormal" | "OneHotCategorical" | "OneHotCategoricalStraightThrough";
+export type DistributionKind = "Normal" | "Categorical" | "Bernoulli" | "Uniform" | "Independent" | "MultivariateNormal" | "OneHotCategorical" | "OneHotCategoricalStraightThrough" | "TransformedDistribution";
 
 /**
  * A torch.distributions object (F.distributions.Normal(mu, std), Categorical({ logits }), …): its
@@ -114,7 +114,24 @@ export class DistributionValue {
     readonly eventShape: readonly Dim[],
     readonly base?: DistributionValue,
     readonly reinterpreted = 0,
+    /** TransformedDistribution's transforms, applied in order to the base's draws (distribution-transforms.ts). */
+    readonly transforms: readonly ModuleValue[] = [],
   ) {}
+}
+
+/**
+ * What a torch.distributions transform does (distribution-transforms.ts): y = f(x), x = f⁻¹(y) and
+ * log|det ∂y/∂x|, over `eventDim` rightmost dims; with cacheSize 1 the last (x, y) pair is kept, so
+ * f⁻¹ of the y it made gives back that x itself, as PyTorch's Transform.__call__ and inv cache.
+ */
+export interface TransformBehavior {
+  readonly name: string;
+  readonly cacheSize: 0 | 1;
+  readonly eventDim: number;
+  cache?: { readonly x: TensorValue; readonly y: TensorValue };
+  forward(x: TensorValue, site: CallSite): TensorValue;
+  inverse(y: TensorValue, site: CallSite): TensorValue;
+  logAbsDetJacobian(x: TensorValue, y: TensorValue, site: CallSite): TensorValue;
 }
 
 /** The distribution `v` is: itself, or the one an instance of a class extending a distribution holds. */
@@ -463,6 +480,8 @@ export class ModuleValue {
    * whose members the instance has where its class does not override them.
    */
   distribution: DistributionValue | undefined;
+  /** A transform (built in, or an instance of a class extending one: pytorch_sac's TanhTransform): callable, with inv and log_abs_det_jacobian. */
+  transform: TransformBehavior | undefined;
   /** The methods and getters its class and the classes it extends declare (set with `distribution`), which override the distribution's. */
   methodNames: readonly string[] = [];
   /**

@@ -20,7 +20,7 @@ import { Scope } from "../scope.ts";
 import { isNoGradMethod, locOf } from "../source.ts";
 import { underNoGrad } from "../no-grad.ts";
 import { checkLayerName, isLayerName, memberName } from "../names.ts";
-import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, distributionOf, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, RecomputedParamRef, TensorValue, type CallSite, type Value } from "../values.ts";
+import { BuiltinClass, BuiltinFunction, ClassValue, CollectionValue, ComplexValue, describe, distributionOf, FunctionValue, LayerParamRef, ModuleValue, NamespaceValue, ObjectValue, ParameterValue, RecomputedParamRef, TensorValue, type CallSite, type TransformBehavior, type Value } from "../values.ts";
 import { formatShape, shapeEq } from "../../ir/shape.ts";
 import { inPlaceMark, joinChanges, rewind } from "../in-place-journal.ts";
 import { VIEW_METHODS, viewOrCopy } from "../views.ts";
@@ -31,9 +31,10 @@ import { namedChildren, namedModules, notePlainState } from "../module-tree.ts";
 import { recordModes } from "../module-modes.ts";
 import { callWithHooks } from "../module-hooks.ts";
 import { isComplexMethod } from "../complex.ts";
-import { bindArgs, opt } from "../args.ts";
+import { arg, bindArgs, opt } from "../args.ts";
 import { argumentsBoundAt, calledDirectly, callingFunction, evaluationBegins, floatLiteralValue, freshFloat, functionReturns, noteFieldFloat, returnedFloat, takeArgumentFloats } from "../float-literals.ts";
 import { distributionProperty } from "../distributions.ts";
+import { applyTransform } from "../distribution-transforms.ts";
 
 /** The operators that assign to their left side (this.x = …, this.x ??= …, this.n += …). */
 const ASSIGNMENTS = new Set([
@@ -392,6 +393,12 @@ export class Interpreter extends PropertyEvaluator {
 
   /** Calls a module as PyTorch's __call__ does: its forward, with nodes named by its path. */
   callModule(m: ModuleValue, args: Value[], site: CallSite): Value {
+    // a transform: y = t(x), PyTorch's Transform.__call__ (its cache)
+    if (m.transform) {
+      const b = bindArgs(`${m.typeName}.__call__`, [arg("x", "any")], args, site);
+      if (!(b.x instanceof TensorValue)) return fail("wrongArgumentType", `${m.typeName} takes a tensor, got ${describe(b.x)}`, site.loc);
+      return applyTransform(m.transform, b.x, site);
+    }
     if (m.plain) fail("notCallable", `${describe(m)} is not callable: ${m.typeName} does not extend nn.Module, so it has no forward to call (call one of its methods)`, site.loc);
     // a constructor that runs a layer on a dummy input to learn its output size (AST's get_shape, the
     // `_get_conv_output(torch.rand(1, *shape))` of many CNNs) would need forward's values: say what gives the size instead
@@ -512,7 +519,7 @@ export class Interpreter extends PropertyEvaluator {
     // a class extending no module (a config dataclass, a box coder, Hugging Face's ModelOutput
     // dataclasses built in forward), or one extending a distribution: a plain instance, which holds
     // values and registers nothing
-    const plain = root === undefined || (root instanceof BuiltinClass && isDistributionClass(root));
+    const plain = root === undefined || (root instanceof BuiltinClass && isValueClass(root));
     for (const c of this.classChain(callee)) this.runStaticBlocks(c);
     if (!plain && root !== "module" && root !== "sequential" && root !== "dict" && !(root instanceof BuiltinClass))
       fail("unsupportedSyntax", `${callee.name} does not extend nn.Module; only modules and plain classes can be created in model code`, site.loc);
@@ -783,7 +790,7 @@ export class Interpreter extends PropertyEvaluator {
     // BiT's StdConv2d(nn.Conv2d), MADE's MaskedLinear(nn.Linear): super(…) builds the layer (adoptLayer)
     if (base instanceof BuiltinClass && isLayerClass(base)) return base;
     // ikostrikov's PPO: FixedCategorical(torch.distributions.Categorical), its methods over super's
-    if (base instanceof BuiltinClass && isDistributionClass(base)) return base;
+    if (base instanceof BuiltinClass && isValueClass(base)) return base;
     if (base instanceof BuiltinClass)
       return fail("unsupportedSyntax", `extending ${base.name} is not supported; extend nn.Module and hold a ${base.name} as a field`, locOf(heritage));
     return fail("wrongArgumentType", `${cls.name} extends ${describe(base)}, not a class`, locOf(heritage));
@@ -791,7 +798,7 @@ export class Interpreter extends PropertyEvaluator {
 
   isModuleClass(cls: ClassValue): boolean {
     const root = this.rootBase(cls);
-    return root === "module" || root === "sequential" || root === "dict" || (root instanceof BuiltinClass && !isDistributionClass(root));
+    return root === "module" || root === "sequential" || root === "dict" || (root instanceof BuiltinClass && !isValueClass(root));
   }
 
   /** What the chain of user classes from `cls` ends in: nn.Module, nn.Sequential, a built-in layer, or neither. */
@@ -821,9 +828,39 @@ export class Interpreter extends PropertyEvaluator {
       self.distribution = distributionOf(layer);
       return;
     }
+    if (isTransformClass(base) && layer instanceof ModuleValue && layer.transform) {
+      self.transform = this.transformOf(self, layer.transform);
+      return;
+    }
     if (!(layer instanceof ModuleValue) || layer.kind !== "layer")
       return void fail("unsupportedSyntax", `extending ${base.name} is not supported; extend nn.Module and hold a ${base.name} as a field`, site.loc);
     self.adoptLayer(layer);
+  }
+
+  /**
+   * The transform an instance of a class extending one is: the class's _call, _inverse and
+   * log_abs_det_jacobian where it defines them (looked up when called), the base's elsewhere, and
+   * a cache of its own.
+   */
+  private transformOf(self: ModuleValue, base: TransformBehavior): TransformBehavior {
+    const method = (name: string, fallback: (...args: TensorValue[]) => TensorValue) => (site: CallSite, ...args: TensorValue[]) => {
+      const found = self.cls && this.lookupMethod(self.cls, name);
+      if (!found) return fallback(...args);
+      const result = this.callFunction(new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${name}`, self), args, site);
+      if (!(result instanceof TensorValue)) return fail("wrongArgumentType", `${found.owner.name}.${name} must return a tensor, got ${describe(result)}`, site.loc);
+      return result;
+    };
+    const forward = method("_call", (x) => base.forward(x, this.site(self.cls!.decl)));
+    const inverse = method("_inverse", (y) => base.inverse(y, this.site(self.cls!.decl)));
+    const jacobian = method("log_abs_det_jacobian", (x, y) => base.logAbsDetJacobian(x, y, this.site(self.cls!.decl)));
+    return {
+      name: self.typeName,
+      cacheSize: base.cacheSize,
+      eventDim: base.eventDim,
+      forward: (x, site) => forward(site, x),
+      inverse: (y, site) => inverse(site, y),
+      logAbsDetJacobian: (x, y, site) => jacobian(site, x, y),
+    };
   }
 
   /** nn.ModuleDict's constructor, for a class that extends it: an object's modules become named children. */
@@ -971,7 +1008,11 @@ export class Interpreter extends PropertyEvaluator {
 const NOT_LAYERS = new Set(["nn.ModuleList", "nn.ParameterList", "nn.ParameterDict", "nn.Parameter"]);
 const isLayerClass = (c: BuiltinClass) => c.name.startsWith("nn.") && !NOT_LAYERS.has(c.name);
 /** torch.distributions' classes, which a plain class may extend (its instance holds the distribution super(…) built). */
-const isDistributionClass = (c: BuiltinClass) => c.name.startsWith("F.distributions.");
+const isDistributionClass = (c: BuiltinClass) => c.name.startsWith("F.distributions.") && !isTransformClass(c);
+/** torch.distributions.transforms' classes, which a plain class may extend too (pytorch_sac's TanhTransform). */
+const isTransformClass = (c: BuiltinClass) => c.name.startsWith("F.distributions.transforms.");
+/** A class a plain class extends: its instance holds what the base's constructor made. */
+const isValueClass = (c: BuiltinClass) => isDistributionClass(c) || isTransformClass(c);
 
 /** The nesting-budget errors already reported as a function's recursion (runawayRecursion), which the calls around it pass on as they are. */
 const namedRecursions = new WeakSet<LimitError>();

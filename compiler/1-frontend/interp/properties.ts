@@ -25,6 +25,7 @@ import { whereIndexMask } from "../where-coordinates.ts";
 import { claimCaptured, inPlaceMethod, markCaptured } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
 import { distributionProperty } from "../distributions.ts";
+import { transformProperty } from "../distribution-transforms.ts";
 import { carriesGradient, detachedView, VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
 import { insideNoGrad } from "../no-grad.ts";
 import { collectionProperty } from "../collections.ts";
@@ -515,6 +516,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     // an instance of a class extending a distribution: the distribution's members its class does not override
     if (m.distribution) return distributionProperty(m.distribution, name, this.em, site);
+    if (m.transform) return transformProperty(m.transform, name, site);
     // PyTorch's m._modules, the children by name in registration order (an OrderedDict), read as a
     // record (1Konny's beta-VAE: `for block in self._modules: for m in self._modules[block]: kaiming_init(m)`)
     // and through the dict's views (LeViT's `l, bn = self._modules.values()`); a copy, as named_children's
