@@ -583,6 +583,19 @@ export class M extends nn.Module {
     close(out[4], v.map(atanh));
   });
 
+  it("KL of two squashed Gaussians with the same transforms is their bases' (PyTorch's _kl_transformed_transformed); other transforms are refused", () => {
+    const src = model(
+      `mu: Tensor<[Batch, 2]>`,
+      `const { Normal, TransformedDistribution, transforms, klDivergence } = F.distributions;
+    const p = new TransformedDistribution(new Normal(mu, 0.5), new transforms.TanhTransform());
+    const q = new TransformedDistribution(new Normal(0, 1), [new transforms.TanhTransform({ cacheSize: 1 })]);
+    return klDivergence(p, q);`,
+    );
+    const out = run(src, { mu: { shape: [2, 2], data: mu } });
+    close(out[0], mu.map((m) => -Math.log(0.5) + (0.25 + m * m) / 2 - 0.5));
+    expect(first(src.replace("[new transforms.TanhTransform({ cacheSize: 1 })]", "[new transforms.ExpTransform()]"))).toMatch(/^TSDP3004 \d+: F.distributions.klDivergence: the KL divergence of two TransformedDistributions needs the same transforms/);
+  });
+
   it("says why for a transform's mean, a Transform with no _call, and a transform that is none", () => {
     const x = `x: Tensor<[Batch, 4]>`;
     const { Normal, TD, T } = { Normal: "new F.distributions.Normal(x, 1)", TD: "F.distributions.TransformedDistribution", T: "F.distributions.transforms" };

@@ -42,6 +42,9 @@ const MEMBERS: Record<DistributionKind, readonly string[]> = {
   TransformedDistribution: ["baseDist", "transforms", "batchShape", "eventShape", "sample", "rsample", "logProb"],
 };
 
+/** The transforms without parameters, equal whenever their classes are (PyTorch's Transform.__eq__). */
+const PARAMETERLESS = new Set(["TanhTransform", "ExpTransform", "SigmoidTransform"]);
+
 /** Python's snake_case spellings of the members, as ports write them. */
 const SNAKE: Record<string, string> = { log_prob: "logProb", batch_shape: "batchShape", event_shape: "eventShape", base_dist: "baseDist", reinterpreted_batch_ndims: "reinterpretedBatchNdims", covariance_matrix: "covarianceMatrix", scale_tril: "scaleTril" };
 
@@ -375,6 +378,13 @@ function klDivergence(p: DistributionValue, q: DistributionValue, f: Formulas, s
     if (p.reinterpreted !== q.reinterpreted) return fail("invalidArgument", `${f.who}: Independent distributions with ${p.reinterpreted} and ${q.reinterpreted} reinterpreted dims (PyTorch's NotImplementedError)`, site.loc);
     return f.sumLast(klDivergence(p.base!, q.base!, f, site), p.reinterpreted);
   }
+  if (p.kind === "TransformedDistribution") {
+    // PyTorch's _kl_transformed_transformed: the bases' KL where both apply the same transforms
+    // (Transform.__eq__: the parameterless ones by class, the others only as the same object)
+    const same = p.transforms.length === q.transforms.length && p.transforms.every((t, i) => t === q.transforms[i] || (t.transform!.name === q.transforms[i].transform!.name && PARAMETERLESS.has(t.transform!.name)));
+    if (!same) return fail("invalidArgument", `${f.who}: the KL divergence of two TransformedDistributions needs the same transforms (PyTorch's NotImplementedError otherwise)`, site.loc);
+    return klDivergence(p.base!, q.base!, f, site);
+  }
   if (p.kind === "MultivariateNormal") {
     // log|Lq| − log|Lp| + ½(‖Lq⁻¹Lp‖²_F + ‖Lq⁻¹(μq − μp)‖² − n)
     const n = p.eventShape[0] as number;
@@ -407,6 +417,7 @@ function klDivergence(p: DistributionValue, q: DistributionValue, f: Formulas, s
     const second = where(f.op("eq", [a.probs, 1]), 0, where(f.op("eq", [b.probs, 1]), Infinity, t2));
     return f.op("add", [first, second]);
   }
+  if (p.kind !== "Uniform") return fail("invalidArgument", `${f.who}: the KL divergence of two ${p.kind} distributions is not one tsdp computes`, site.loc);
   // Uniform: log((hq − lq)/(hp − lp)), +∞ where p's support leaves q's
   const outside = f.method(f.op("gt", [b.low, a.low]), "logicalOr", f.op("lt", [b.high, a.high])) as TensorValue;
   return where(outside, Infinity, f.op("log", [f.op("div", [f.op("sub", [b.high, b.low]), f.op("sub", [a.high, a.low])])]));
