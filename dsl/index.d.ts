@@ -4287,7 +4287,8 @@ export namespace optim {
    * holds — called for each with its state_dict name and the parameter, e.g. nanoGPT's
    * `(name, p) => p.dim() >= 2` — `weightDecay` is the group's own (absent: the optimizer's), and
    * `lr` its own learning rate: a step's lr (a schedule) scales it by step lr / the optimizer's lr.
-   * Every trained parameter must be in exactly one group. Pass the groups before the options:
+   * A parameter in two groups is refused; one in none is not updated (PyTorch's optimizer over some
+   * of the parameters). Pass the groups before the options:
    * `new optim.AdamW([{ params: (n, p) => p.dim() >= 2, weightDecay: 0.1 }, { params: (n, p) => p.dim() < 2, weightDecay: 0 }], { lr })`.
    */
   interface ParamGroup { params: (name: string, p: Tensor) => boolean; weightDecay?: number; lr?: number }

@@ -269,7 +269,7 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     // a switch of another optimizer is no option of this one
     expect(first("new optim.SGD({ amsgrad: true })", "amsgrad")).toMatch(/^TSDP3004 optim\.SGD has no option 'amsgrad'/);
   });
-  it("param groups (PyTorch's param_groups): each trained parameter in exactly one, by a function of (name, p); a group's own weight decay", () => {
+  it("param groups (PyTorch's param_groups): each trained parameter in at most one, by a function of (name, p), one in none left as it is; a group's own weight decay", () => {
     const groups = (g: string) => net(`new optim.AdamW([${g}], { lr: 0.01 })`);
     expect(lowerSource(groups("{ params: (n: string, p: Tensor) => p.dim() >= 2, weightDecay: 0.1 }, { params: (n: string, p: Tensor) => p.dim() < 2 }")).graph.optimizer).toEqual({
       kind: "AdamW", lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01,
@@ -277,7 +277,13 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     });
     const first = (g: string) => diagnosticsOf(groups(g)).map((d) => `${d.code} ${d.message}`)[0];
     expect(first("{ params: (n: string) => n.startsWith(\"fc\") }, { params: (n: string) => n.endsWith(\"bias\") }")).toMatch(/^TSDP5004 parameter 'fc\.bias' \[3\] is in param groups 0 and 1; each trained parameter must be in exactly one$/);
-    expect(first("{ params: (n: string) => n === \"fc.weight\" }")).toMatch(/^TSDP5004 parameter 'fc\.bias' \[3\] is in no param group/);
+    // one in no group is not updated, as PyTorch's optimizer over some of the parameters (optim.SGD(model.fc.parameters())):
+    // the internal group the update skips; a declaration in which no group holds any parameter is refused, as PyTorch's empty parameter list
+    expect(lowerSource(groups("{ params: (n: string) => n === \"fc.weight\", weightDecay: 0.1 }")).graph.optimizer!.groups).toEqual([
+      { params: ["fc.weight"], weightDecay: 0.1 },
+      { params: ["fc.bias"], lr: 0, weightDecay: 0, internal: true, skipped: true },
+    ]);
+    expect(first("{ params: (n: string) => n.startsWith(\"head\") }")).toMatch(/^TSDP5004 no trained parameter is in any param group, so AdamW would update nothing .*'fc\.weight', 'fc\.bias'$/);
     expect(first("{ params: (n: string) => 1 }")).toMatch(/^TSDP5004 param group 0's params function must return true or false, got the number 1/);
     expect(first("{ params: (n: string) => true, betas: [0.9, 0.9] }")).toMatch(/^TSDP3004 optim\.AdamW: param group 0 sets betas; a group may set params, lr and weightDecay/);
     expect(lowerSource(groups("{ params: (n: string) => true, lr: 0.5 }")).graph.optimizer!.groups).toEqual([{ params: ["fc.weight", "fc.bias"], lr: 0.5 }]);

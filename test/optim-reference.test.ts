@@ -133,6 +133,20 @@ describe("Adam and AdamW", () => {
   });
 });
 
+describe("param groups", () => {
+  it("a parameter in no declared group (the internal skipped group) keeps its value and gets no state, as PyTorch's optimizer over the others", () => {
+    // PyTorch: optim.AdamW([{"params": [w], "lr": 0.2}], lr=0.1, eps=0) never touches b, which has a gradient
+    const spec: OptimizerSpec = { ...adam("AdamW", { eps: 0, weightDecay: 0.5 }), groups: [{ params: ["w"], lr: 0.2 }, { params: ["b"], lr: 0, weightDecay: 0, internal: true, skipped: true }] };
+    const params = new Map([["w", nd([1], [1])], ["b", nd([1], [3])]]);
+    const state = newOptimizerState();
+    for (let t = 0; t < 3; t++) optimizerStep(spec, state, params, new Map([["w", nd([1], [1])], ["b", nd([1], [0])]]));
+    expect(params.get("b")!.data[0]).toBe(3);
+    expect(state.perParam.has("b")).toBe(false);
+    // w: AdamW at its group's lr 0.2 with a constant gradient 1 (each step moves by 0.2 after the decay p·(1 − 0.2·0.5))
+    expect(params.get("w")!.data[0]).toBeCloseTo(((1 * 0.9 - 0.2) * 0.9 - 0.2) * 0.9 - 0.2, 12);
+  });
+});
+
 describe("clip_grad_norm_ before the step (clipGradNorm)", () => {
   const twoParams = (spec: OptimizerSpec, g: [number[], number[]], overrides?: object) => {
     const params = new Map([

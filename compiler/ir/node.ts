@@ -203,7 +203,7 @@ export interface ParamGroup {
    * skip a parameter whose .grad is None; and, beside it, the rest when the model declared no groups.
    */
   readonly internal?: true;
-  /** The internal group of parameters the loss does not reach: the update skips them, their state too. */
+  /** The internal group of parameters the loss does not reach, and of those in no declared group (PyTorch's optimizer does not hold them): the update skips them, their state too. */
   readonly skipped?: true;
 }
 

@@ -83,6 +83,8 @@ export function optimizerStep(
     if (!rawGrad) continue;
     // a param group's own weight decay (PyTorch's param_groups), else the step's; its lr, scaled as the step's
     const group = h.groups?.find((g) => g.params.includes(name));
+    // a parameter in no declared group: PyTorch's optimizer does not hold it, so nothing moves it or its state
+    if (group?.skipped) continue;
     const weightDecay = group?.weightDecay ?? h.weightDecay;
     const own = group && overrides.groupLrs ? overrides.groupLrs[h.groups!.indexOf(group)] : undefined;
     const groupLr = own ?? h.lr * (group ? groupLrScale(spec, group) : 1);
