@@ -299,6 +299,21 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     expect(`${d.code} ${d.message}`).toMatch(/^TSDP3004 .*clipGradNorm.*-1/);
     expect(d.loc?.col).toBe(source.split("\n").at(-1)!.indexOf("-1") + 1);
   });
+  it("clipGradNorm as { maxNorm, normType } is clip_grad_norm_'s norm_type (Infinity or \"inf\": the largest |g|); clipGradValue is clip_grad_value_; both, a bad normType or errorIfNonfinite are refused", () => {
+    const spec = (o: string) => lowerSource(net(`new optim.SGD({ lr: 0.1 }), ${o}`)).graph.optimizer;
+    expect(spec("clipGradNorm: { maxNorm: 1, normType: Infinity }")).toMatchObject({ clipGradNorm: 1, clipGradNormType: "inf" });
+    expect(spec("clipGradNorm: { maxNorm: 1, normType: \"inf\" }")).toMatchObject({ clipGradNorm: 1, clipGradNormType: "inf" });
+    expect(spec("clipGradNorm: { maxNorm: 0.5, normType: 1 }")).toMatchObject({ clipGradNorm: 0.5, clipGradNormType: 1 });
+    // norm_type 2 is the default: the same spec as the plain number
+    expect(spec("clipGradNorm: { maxNorm: 1.5, normType: 2 }")).toEqual(spec("clipGradNorm: 1.5"));
+    expect(spec("clipGradValue: 0.25")).toMatchObject({ clipGradValue: 0.25 });
+    expect(spec("clipGradValue: 0.25")).not.toHaveProperty("clipGradNorm");
+    const first = (o: string) => diagnosticsOf(net(`new optim.SGD({ lr: 0.1 }), ${o}`)).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first("clipGradNorm: 1, clipGradValue: 0.5")).toMatch(/^TSDP3004 Training: clipGradNorm and clipGradValue together: .*declare one$/);
+    expect(first("clipGradNorm: { maxNorm: 1, normType: 0 }")).toMatch(/^TSDP3004 Training: clipGradNorm's normType must be a number > 0, or Infinity/);
+    expect(first("clipGradNorm: { maxNorm: 1, errorIfNonfinite: true }")).toMatch(/^TSDP3004 Training: clipGradNorm's errorIfNonfinite is not supported: .*detectNonFinite/);
+    expect(first("clipGradNorm: { normType: 1 }")).toMatch(/maxNorm/);
+  });
 });
 
 describe("F.zerosLike, F.onesLike, F.fullLike", () => {
