@@ -246,6 +246,13 @@ export class Net extends nn.Module {
   forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }
 }
 export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: ${optimizer} });`;
+  it("torch.optim's optimizers tsdp does not implement, and swa_utils (a weight average kept in the loop), are refused saying what to do", () => {
+    const first = (optimizer: string) => diagnosticsOf(net(optimizer)).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first("new optim.LBFGS({ lr: 1 })")).toMatch(/^TSDP3001 optim\.LBFGS is not supported: .*closure.*tsdp's optimizers are optim\.SGD, Adam/);
+    expect(first("new optim.Rprop()")).toMatch(/^TSDP3001 optim\.Rprop is not supported: Rprop is not implemented; tsdp's optimizers are/);
+    for (const spelled of ["swaUtils", "swa_utils"])
+      expect(first(`new optim.SGD(), extra: new optim.${spelled}.AveragedModel()`)).toMatch(/^TSDP3001 optim\.swa(Utils|_utils) is not supported: .*after optimizer\.step\(\).*model\.stateDict\(\).*loadStateDict/);
+  });
   it("implementation switches (foreach, fused, capturable, differentiable) and the variants at their default (amsgrad, maximize: false) change nothing", () => {
     const plain = lowerSource(net("new optim.Adam({ lr: 0.01 })")).graph.optimizer;
     const flagged = lowerSource(net("new optim.Adam({ lr: 0.01, amsgrad: false, maximize: false, foreach: null, fused: true, capturable: false, differentiable: false })")).graph.optimizer;
