@@ -218,6 +218,10 @@ function skipUnreached(spec: OptimizerSpec, params: readonly string[], unreached
   if (unreached.size === 0) return spec;
   const reached = (names: readonly string[]) => names.filter((n) => !unreached.has(n));
   const groups: ParamGroup[] = spec.groups ? spec.groups.map((g) => ({ ...g, params: reached(g.params) })) : [{ params: reached(params), internal: true }];
+  // one skipped group (the harness has room for one internal group beyond the model's 8): the
+  // parameters in no declared group (lower.ts withGroups) are skipped already
+  const skipped = groups.find((g) => g.skipped);
+  if (skipped) return { ...spec, groups: groups.map((g) => (g === skipped ? { ...g, params: [...g.params, ...unreached] } : g)) };
   return { ...spec, groups: [...groups, { params: [...unreached], lr: 0, weightDecay: 0, internal: true, skipped: true }] };
 }
 

@@ -4343,7 +4343,8 @@ export namespace optim {
    * holds — called for each with its state_dict name and the parameter, e.g. nanoGPT's
    * `(name, p) => p.dim() >= 2` — `weightDecay` is the group's own (absent: the optimizer's), and
    * `lr` its own learning rate: a step's lr (a schedule) scales it by step lr / the optimizer's lr.
-   * Every trained parameter must be in exactly one group. Pass the groups before the options:
+   * A parameter in two groups is refused; one in none is not updated (PyTorch's optimizer over some
+   * of the parameters). Pass the groups before the options:
    * `new optim.AdamW([{ params: (n, p) => p.dim() >= 2, weightDecay: 0.1 }, { params: (n, p) => p.dim() < 2, weightDecay: 0 }], { lr })`.
    */
   interface ParamGroup { params: (name: string, p: Tensor) => boolean; weightDecay?: number; lr?: number }
@@ -4386,6 +4387,17 @@ export type ForwardResult<M> = M extends { forward(...args: any[]): infer R } ? 
 export type NamedOutputsLossFunction<M> = (outputs: ForwardResult<M>, target: Tensor) => Tensor;
 
 /**
+ * A Training's gradient clipping before each update. clipGradNorm: torch.nn.utils.clip_grad_norm_(
+ * model.parameters(), max_norm) — a number, or { maxNorm, normType } for its norm_type (a p > 0, or
+ * Infinity / "inf": the largest |g|; errorIfNonfinite: true is refused). clipGradValue:
+ * clip_grad_value_(model.parameters(), clip_value), every gradient clamped to [−v, v]. One of them.
+ */
+export interface GradientClipping {
+  clipGradNorm?: number | { maxNorm: number; normType?: number | "inf"; errorIfNonfinite?: boolean; foreach?: boolean | null };
+  clipGradValue?: number;
+}
+
+/**
  * How a model trains, declared next to it:
  *   export const training = new Training(SimpleModel, {
  *     loss: new nn.CrossEntropyLoss(),
@@ -4395,15 +4407,16 @@ export type NamedOutputsLossFunction<M> = (outputs: ForwardResult<M>, target: Te
 export declare class Training<M extends nn.Module = nn.Module> {
   /**
    * clipGradNorm: clip the gradients before each update, as torch.nn.utils.clip_grad_norm_(
-   * model.parameters(), max_norm) between loss.backward() and optimizer.step() (norm 2, over every
-   * trained parameter); trainStep's option of the same name overrides it per step. Default 0: none.
+   * model.parameters(), max_norm) between loss.backward() and optimizer.step() (norm 2 unless
+   * { maxNorm, normType } says, over every trained parameter); trainStep's option of the same name
+   * overrides max_norm per step. Default 0: none. clipGradValue: clip_grad_value_ instead.
    */
   // one overload per form of loss: a union of them (or with the callable loss modules) would leave
   // an unannotated loss function's parameters untyped (implicit any), where the first types them
-  constructor(model: abstract new (...args: any[]) => M, options: { loss: LossFunction; optimizer: Optimizer; clipGradNorm?: number });
-  constructor(model: abstract new (...args: any[]) => M, options: { loss: OutputsLossFunction; optimizer: Optimizer; clipGradNorm?: number });
-  constructor(model: abstract new (...args: any[]) => M, options: { loss: LossModule; optimizer: Optimizer; clipGradNorm?: number });
-  constructor(model: abstract new (...args: any[]) => M, options: { loss: NamedOutputsLossFunction<M>; optimizer: Optimizer; clipGradNorm?: number });
+  constructor(model: abstract new (...args: any[]) => M, options: { loss: LossFunction; optimizer: Optimizer } & GradientClipping);
+  constructor(model: abstract new (...args: any[]) => M, options: { loss: OutputsLossFunction; optimizer: Optimizer } & GradientClipping);
+  constructor(model: abstract new (...args: any[]) => M, options: { loss: LossModule; optimizer: Optimizer } & GradientClipping);
+  constructor(model: abstract new (...args: any[]) => M, options: { loss: NamedOutputsLossFunction<M>; optimizer: Optimizer } & GradientClipping);
 }
 // torch.nn.functional under nn (`from torch import nn`: nn.functional.relu(x)) and torch.nn under F, which
 // is torch too (torch.nn.init.xavier_uniform_(w) is F.nn.init.xavier_uniform_(w)): the same namespaces

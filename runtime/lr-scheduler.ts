@@ -48,8 +48,6 @@ function integer(name: string, v: unknown, who: string, least = 1): number {
 /** What an option key of PyTorch's that tsdp does not take is for instead. */
 const NOT_AN_OPTION: Readonly<Record<string, string>> = {
   lastEpoch: "a schedule resumes with loadStateDict(stateDict())",
-  scaleFn: "CyclicLR's custom scale_fn is not supported: mode is \"triangular\", \"triangular2\" or \"exp_range\"",
-  scaleMode: "CyclicLR's custom scale_fn is not supported: mode is \"triangular\", \"triangular2\" or \"exp_range\"",
   verbose: "PyTorch's verbose (deprecated) is not supported: print getLastLr()",
 };
 
@@ -619,8 +617,10 @@ export class OneCycleLR extends LRScheduler {
 
 /**
  * CyclicLR (per batch): between baseLr and maxLr over cycles of stepSizeUp + stepSizeDown steps,
- * "triangular", "triangular2" (the height halved each cycle) or "exp_range" (scaled by γ^t); the
- * momentum cycles the other way (cycleMomentum). Its baseLr is its own argument, as PyTorch's.
+ * "triangular", "triangular2" (the height halved each cycle) or "exp_range" (scaled by γ^t) — or a
+ * scaleFn of your own (PyTorch's scale_fn, which overrides mode) of the cycle number (scaleMode
+ * "cycle", from 1) or of the step (scaleMode "iterations"); the momentum cycles the other way
+ * (cycleMomentum). Its baseLr is its own argument, as PyTorch's.
  */
 export class CyclicLR extends LRScheduler {
   readonly maxLr: number;
@@ -630,11 +630,16 @@ export class CyclicLR extends LRScheduler {
   readonly gamma: number;
   readonly cycleMomentum: boolean;
   private readonly momenta: [number, number];
+  /** PyTorch's scale_fn and scale_mode: a custom one, or the mode's. */
+  private readonly custom?: { readonly fn: (x: number) => number; readonly mode: "cycle" | "iterations" };
   constructor(
     target: SchedulerTarget,
-    o: { baseLr: number; maxLr: number; stepSizeUp?: number; stepSizeDown?: number | null; mode?: "triangular" | "triangular2" | "exp_range"; gamma?: number; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number },
+    o: {
+      baseLr: number; maxLr: number; stepSizeUp?: number; stepSizeDown?: number | null; mode?: "triangular" | "triangular2" | "exp_range"; gamma?: number;
+      scaleFn?: ((x: number) => number) | null; scaleMode?: "cycle" | "iterations"; cycleMomentum?: boolean; baseMomentum?: number; maxMomentum?: number;
+    },
   ) {
-    checkOptions(o, "CyclicLR", ["baseLr", "maxLr", "stepSizeUp", "stepSizeDown", "mode", "gamma", "cycleMomentum", "baseMomentum", "maxMomentum"]);
+    checkOptions(o, "CyclicLR", ["baseLr", "maxLr", "stepSizeUp", "stepSizeDown", "mode", "gamma", "scaleFn", "scaleMode", "cycleMomentum", "baseMomentum", "maxMomentum"]);
     super(target, "CyclicLR", positive("baseLr", o?.baseLr, "CyclicLR", true));
     this.maxLr = positive("maxLr", o.maxLr, this.who, true);
     const up = positive("stepSizeUp", o.stepSizeUp ?? 2000, this.who);
@@ -644,6 +649,12 @@ export class CyclicLR extends LRScheduler {
     this.mode = o.mode ?? "triangular";
     if (!["triangular", "triangular2", "exp_range"].includes(this.mode)) throw new RangeError(`CyclicLR: mode must be "triangular", "triangular2" or "exp_range", got ${String(this.mode)}`);
     this.gamma = positive("gamma", o.gamma ?? 1, this.who, true);
+    if (o.scaleFn !== undefined && o.scaleFn !== null) {
+      if (typeof o.scaleFn !== "function") throw new TypeError(`CyclicLR: scaleFn must be a function of the cycle number (scaleMode "cycle") or of the step (scaleMode "iterations"), got ${describeValue(o.scaleFn)}`);
+      const mode = o.scaleMode ?? "cycle";
+      if (mode !== "cycle" && mode !== "iterations") throw new RangeError(`CyclicLR: scaleMode must be "cycle" or "iterations", got ${describeValue(mode)}`);
+      this.custom = { fn: o.scaleFn, mode };
+    }
     this.cycleMomentum = o.cycleMomentum ?? true;
     this.momenta = [o.baseMomentum ?? 0.8, o.maxMomentum ?? 0.9];
     // PyTorch's "optimizer must support momentum or beta1 with `cycle_momentum` option enabled", when made
@@ -663,6 +674,11 @@ export class CyclicLR extends LRScheduler {
     return { cycle, scale: x <= this.ratio ? x / this.ratio : (x - 1) / (this.ratio - 1) };
   }
   private scaleFn(cycle: number, t: number): number {
+    if (this.custom) {
+      const scale = this.custom.fn(this.custom.mode === "cycle" ? cycle : t);
+      if (typeof scale !== "number") throw new TypeError(`CyclicLR: scaleFn(${this.custom.mode === "cycle" ? cycle : t}) must return a number, got ${describeValue(scale)}`);
+      return scale;
+    }
     return this.mode === "triangular" ? 1 : this.mode === "triangular2" ? 1 / 2 ** (cycle - 1) : this.gamma ** t;
   }
   /** Every group's: its baseLr and maxLr (one number each) set each group's cycle alike, as PyTorch's. */

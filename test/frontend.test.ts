@@ -246,6 +246,13 @@ export class Net extends nn.Module {
   forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }
 }
 export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: ${optimizer} });`;
+  it("torch.optim's optimizers tsdp does not implement, and swa_utils (a weight average kept in the loop), are refused saying what to do", () => {
+    const first = (optimizer: string) => diagnosticsOf(net(optimizer)).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first("new optim.LBFGS({ lr: 1 })")).toMatch(/^TSDP3001 optim\.LBFGS is not supported: .*closure.*tsdp's optimizers are optim\.SGD, Adam/);
+    expect(first("new optim.Rprop()")).toMatch(/^TSDP3001 optim\.Rprop is not supported: Rprop is not implemented; tsdp's optimizers are/);
+    for (const spelled of ["swaUtils", "swa_utils"])
+      expect(first(`new optim.SGD(), extra: new optim.${spelled}.AveragedModel()`)).toMatch(/^TSDP3001 optim\.swa(Utils|_utils) is not supported: .*after optimizer\.step\(\).*model\.stateDict\(\).*loadStateDict/);
+  });
   it("implementation switches (foreach, fused, capturable, differentiable) and the variants at their default (amsgrad, maximize: false) change nothing", () => {
     const plain = lowerSource(net("new optim.Adam({ lr: 0.01 })")).graph.optimizer;
     const flagged = lowerSource(net("new optim.Adam({ lr: 0.01, amsgrad: false, maximize: false, foreach: null, fused: true, capturable: false, differentiable: false })")).graph.optimizer;
@@ -269,7 +276,7 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     // a switch of another optimizer is no option of this one
     expect(first("new optim.SGD({ amsgrad: true })", "amsgrad")).toMatch(/^TSDP3004 optim\.SGD has no option 'amsgrad'/);
   });
-  it("param groups (PyTorch's param_groups): each trained parameter in exactly one, by a function of (name, p); a group's own weight decay", () => {
+  it("param groups (PyTorch's param_groups): each trained parameter in at most one, by a function of (name, p), one in none left as it is; a group's own weight decay", () => {
     const groups = (g: string) => net(`new optim.AdamW([${g}], { lr: 0.01 })`);
     expect(lowerSource(groups("{ params: (n: string, p: Tensor) => p.dim() >= 2, weightDecay: 0.1 }, { params: (n: string, p: Tensor) => p.dim() < 2 }")).graph.optimizer).toEqual({
       kind: "AdamW", lr: 0.01, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0.01,
@@ -277,7 +284,13 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     });
     const first = (g: string) => diagnosticsOf(groups(g)).map((d) => `${d.code} ${d.message}`)[0];
     expect(first("{ params: (n: string) => n.startsWith(\"fc\") }, { params: (n: string) => n.endsWith(\"bias\") }")).toMatch(/^TSDP5004 parameter 'fc\.bias' \[3\] is in param groups 0 and 1; each trained parameter must be in exactly one$/);
-    expect(first("{ params: (n: string) => n === \"fc.weight\" }")).toMatch(/^TSDP5004 parameter 'fc\.bias' \[3\] is in no param group/);
+    // one in no group is not updated, as PyTorch's optimizer over some of the parameters (optim.SGD(model.fc.parameters())):
+    // the internal group the update skips; a declaration in which no group holds any parameter is refused, as PyTorch's empty parameter list
+    expect(lowerSource(groups("{ params: (n: string) => n === \"fc.weight\", weightDecay: 0.1 }")).graph.optimizer!.groups).toEqual([
+      { params: ["fc.weight"], weightDecay: 0.1 },
+      { params: ["fc.bias"], lr: 0, weightDecay: 0, internal: true, skipped: true },
+    ]);
+    expect(first("{ params: (n: string) => n.startsWith(\"head\") }")).toMatch(/^TSDP5004 no trained parameter is in any param group, so AdamW would update nothing .*'fc\.weight', 'fc\.bias'$/);
     expect(first("{ params: (n: string) => 1 }")).toMatch(/^TSDP5004 param group 0's params function must return true or false, got the number 1/);
     expect(first("{ params: (n: string) => true, betas: [0.9, 0.9] }")).toMatch(/^TSDP3004 optim\.AdamW: param group 0 sets betas; a group may set params, lr and weightDecay/);
     expect(lowerSource(groups("{ params: (n: string) => true, lr: 0.5 }")).graph.optimizer!.groups).toEqual([{ params: ["fc.weight", "fc.bias"], lr: 0.5 }]);
@@ -292,6 +305,21 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     const [d] = diagnosticsOf(source);
     expect(`${d.code} ${d.message}`).toMatch(/^TSDP3004 .*clipGradNorm.*-1/);
     expect(d.loc?.col).toBe(source.split("\n").at(-1)!.indexOf("-1") + 1);
+  });
+  it("clipGradNorm as { maxNorm, normType } is clip_grad_norm_'s norm_type (Infinity or \"inf\": the largest |g|); clipGradValue is clip_grad_value_; both, a bad normType or errorIfNonfinite are refused", () => {
+    const spec = (o: string) => lowerSource(net(`new optim.SGD({ lr: 0.1 }), ${o}`)).graph.optimizer;
+    expect(spec("clipGradNorm: { maxNorm: 1, normType: Infinity }")).toMatchObject({ clipGradNorm: 1, clipGradNormType: "inf" });
+    expect(spec("clipGradNorm: { maxNorm: 1, normType: \"inf\" }")).toMatchObject({ clipGradNorm: 1, clipGradNormType: "inf" });
+    expect(spec("clipGradNorm: { maxNorm: 0.5, normType: 1 }")).toMatchObject({ clipGradNorm: 0.5, clipGradNormType: 1 });
+    // norm_type 2 is the default: the same spec as the plain number
+    expect(spec("clipGradNorm: { maxNorm: 1.5, normType: 2 }")).toEqual(spec("clipGradNorm: 1.5"));
+    expect(spec("clipGradValue: 0.25")).toMatchObject({ clipGradValue: 0.25 });
+    expect(spec("clipGradValue: 0.25")).not.toHaveProperty("clipGradNorm");
+    const first = (o: string) => diagnosticsOf(net(`new optim.SGD({ lr: 0.1 }), ${o}`)).map((d) => `${d.code} ${d.message}`)[0];
+    expect(first("clipGradNorm: 1, clipGradValue: 0.5")).toMatch(/^TSDP3004 Training: clipGradNorm and clipGradValue together: .*declare one$/);
+    expect(first("clipGradNorm: { maxNorm: 1, normType: 0 }")).toMatch(/^TSDP3004 Training: clipGradNorm's normType must be a number > 0, or Infinity/);
+    expect(first("clipGradNorm: { maxNorm: 1, errorIfNonfinite: true }")).toMatch(/^TSDP3004 Training: clipGradNorm's errorIfNonfinite is not supported: .*detectNonFinite/);
+    expect(first("clipGradNorm: { normType: 1 }")).toMatch(/maxNorm/);
   });
 });
 

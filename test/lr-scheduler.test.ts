@@ -84,6 +84,18 @@ describe("lrScheduler: PyTorch's learning rates per step", () => {
     expect(halved[12]).toBeCloseTo(0.001 + 0.004 / 2, 12);
   });
 
+  it("CyclicLR with a scaleFn of its own (PyTorch's scale_fn, over mode): of the cycle number, or of the step with scaleMode \"iterations\"", () => {
+    // PyTorch's docs' example, scale_fn = lambda x: 0.5 * (1 + sin(x * pi / 2)), scale_mode "cycle": cycle 1 scales by 1, cycle 2 by 0.5, cycle 3 by 0
+    const sine = (x: number) => 0.5 * (1 + Math.sin((x * Math.PI) / 2));
+    const byCycle = trace(new lrScheduler.CyclicLR(0, { baseLr: 0.001, maxLr: 0.005, stepSizeUp: 2, scaleFn: sine, cycleMomentum: false }), 11);
+    close(byCycle, [0.001, 0.003, 0.005, 0.003, 0.001, 0.002, 0.003, 0.002, 0.001, 0.001, 0.001]);
+    // "iterations": the scale of step t, scale_fn(t), over the triangle's height at t; mode is ignored, as PyTorch's
+    const bySteps = trace(new lrScheduler.CyclicLR(0, { baseLr: 0.001, maxLr: 0.005, stepSizeUp: 2, mode: "triangular2", scaleFn: (t) => 1 / (1 + t), scaleMode: "iterations", cycleMomentum: false }), 6);
+    close(bySteps, [0.001, 0.001 + 0.002 / 2, 0.001 + 0.004 / 3, 0.001 + 0.002 / 4, 0.001, 0.001 + 0.002 / 6]);
+    expect(() => new lrScheduler.CyclicLR(0, { baseLr: 0.001, maxLr: 0.005, scaleFn: 2 as never })).toThrow(/CyclicLR: scaleFn must be a function of the cycle number/);
+    expect(() => new lrScheduler.CyclicLR(0, { baseLr: 0.001, maxLr: 0.005, scaleFn: sine, scaleMode: "steps" as never })).toThrow(/CyclicLR: scaleMode must be "cycle" or "iterations"/);
+  });
+
   it("SequentialLR: each scheduler from its milestone, counting from 0; LambdaLR, MultiplicativeLR", () => {
     const s = new lrScheduler.SequentialLR(1, [new lrScheduler.ConstantLR(1, { factor: 0.1, totalIters: 2 }), new lrScheduler.ExponentialLR(1, { gamma: 0.9 })], [2]);
     close(trace(s, 5), [0.1, 0.1, 1, 0.9, 0.81]);

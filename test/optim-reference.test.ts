@@ -133,6 +133,20 @@ describe("Adam and AdamW", () => {
   });
 });
 
+describe("param groups", () => {
+  it("a parameter in no declared group (the internal skipped group) keeps its value and gets no state, as PyTorch's optimizer over the others", () => {
+    // PyTorch: optim.AdamW([{"params": [w], "lr": 0.2}], lr=0.1, eps=0) never touches b, which has a gradient
+    const spec: OptimizerSpec = { ...adam("AdamW", { eps: 0, weightDecay: 0.5 }), groups: [{ params: ["w"], lr: 0.2 }, { params: ["b"], lr: 0, weightDecay: 0, internal: true, skipped: true }] };
+    const params = new Map([["w", nd([1], [1])], ["b", nd([1], [3])]]);
+    const state = newOptimizerState();
+    for (let t = 0; t < 3; t++) optimizerStep(spec, state, params, new Map([["w", nd([1], [1])], ["b", nd([1], [0])]]));
+    expect(params.get("b")!.data[0]).toBe(3);
+    expect(state.perParam.has("b")).toBe(false);
+    // w: AdamW at its group's lr 0.2 with a constant gradient 1 (each step moves by 0.2 after the decay p·(1 − 0.2·0.5))
+    expect(params.get("w")!.data[0]).toBeCloseTo(((1 * 0.9 - 0.2) * 0.9 - 0.2) * 0.9 - 0.2, 12);
+  });
+});
+
 describe("clip_grad_norm_ before the step (clipGradNorm)", () => {
   const twoParams = (spec: OptimizerSpec, g: [number[], number[]], overrides?: object) => {
     const params = new Map([
@@ -160,6 +174,27 @@ describe("clip_grad_norm_ before the step (clipGradNorm)", () => {
   });
   it("a NaN gradient makes every gradient NaN, as torch.clamp keeps the NaN factor", () => {
     expect(twoParams(sgd({ clipGradNorm: 1 }), [[Number.NaN, 0], [4]]).grads.every(Number.isNaN)).toBe(true);
+    expect(twoParams(sgd({ clipGradNorm: 1, clipGradNormType: "inf" }), [[Number.NaN, 0], [4]]).grads.every(Number.isNaN)).toBe(true);
+  });
+  it("norm_type: the 1-norm Σ|g|, the ∞-norm max |g|, any p (Σ|g|ᵖ)^(1/p), over all parameters together", () => {
+    // (3, 0), (−4): ‖·‖₁ = 7, ‖·‖∞ = 4, ‖·‖₃ = (27 + 64)^(1/3)
+    const scaled = (f: number) => [3 * f, 0, -4 * f];
+    expect(twoParams(sgd({ clipGradNorm: 1, clipGradNormType: 1 }), [[3, 0], [-4]]).grads).toEqual(scaled(1 / (7 + 1e-6)));
+    expect(twoParams(sgd({ clipGradNorm: 2, clipGradNormType: "inf" }), [[3, 0], [-4]]).grads).toEqual(scaled(2 / (4 + 1e-6)));
+    expect(twoParams(sgd({ clipGradNorm: 1, clipGradNormType: 3 }), [[3, 0], [-4]]).grads).toEqual(scaled(1 / (91 ** (1 / 3) + 1e-6)));
+  });
+});
+
+describe("clip_grad_value_ before the step (clipGradValue)", () => {
+  it("clamps every gradient to [−v, v] in place, then the rule runs on them; a NaN stays NaN, as torch.clamp", () => {
+    const params = new Map([["a", nd([3], [1, 1, 1])]]);
+    const grads = new Map([["a", nd([3], [3, -0.25, -2])]]);
+    optimizerStep(sgd({ clipGradValue: 0.5 }), newOptimizerState(), params, grads);
+    expect(Array.from(grads.get("a")!.data)).toEqual([0.5, -0.25, -0.5]);
+    expect(Array.from(params.get("a")!.data)).toEqual([1 - 0.1 * 0.5, 1 + 0.1 * 0.25, 1 + 0.1 * 0.5]);
+    const nan = new Map([["a", nd([1], [Number.NaN])]]);
+    optimizerStep(sgd({ clipGradValue: 0.5 }), newOptimizerState(), new Map([["a", nd([1], [1])]]), nan);
+    expect(nan.get("a")!.data[0]).toBeNaN();
   });
 });
 

@@ -363,6 +363,9 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     // each step clips (a library that ignored it, or clipped each tensor alone, drifts off)
     "SGD with clipGradNorm declared in the Training": ["new optim.SGD({ lr: 0.5, momentum: 0.9 }), clipGradNorm: 0.05", {}],
     "Adam with clipGradNorm given per step": ["new optim.Adam({ lr: 0.01, weightDecay: 0.01 })", { clipGradNorm: 0.05 }],
+    // clip_grad_norm_'s norm_type inf (the largest |g| over every gradient) and clip_grad_value_ (each clamped)
+    "SGD with clipGradNorm's normType Infinity": ["new optim.SGD({ lr: 0.5, momentum: 0.9 }), clipGradNorm: { maxNorm: 0.005, normType: Infinity }", {}],
+    "SGD with clipGradValue": ["new optim.SGD({ lr: 0.5, momentum: 0.9 }), clipGradValue: 0.005", {}],
     // nanoGPT's configure_optimizers: matrices decay, biases do not; a group without its own weight
     // decay takes the step's (given per step here, 0.05)
     "AdamW with param groups (decay for matrices, none for biases)": [

@@ -3,7 +3,8 @@
 // is None (zero_grad's default since 2.0) — where a zero gradient with AdamW's weight decay would
 // shrink them every step. On the CPU target: three AdamW steps leave them bit for bit, while the
 // trained ones move; with the model's own param groups too; the manifest lists only the model's
-// groups; and with Adam's eps 0, where an update from a zero gradient is 0/0.
+// groups; and with Adam's eps 0, where an update from a zero gradient is 0/0. A parameter in no declared group
+// (PyTorch's optimizer over the others) joins them: reached, with a gradient, and still left as it is.
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { differentiate } from "../compiler/2-autodiff/backward.ts";
@@ -36,6 +37,8 @@ describe("parameters the loss does not reach", () => {
     // eps 0 (PyTorch allows it): an update from their zero gradient would be lr·0/(0 + 0), NaN
     ["Adam with eps 0", "new optim.Adam({ lr: 0.1, eps: 0 })", undefined],
     ["SGD with weight decay and the model's own param groups", "new optim.SGD([{ params: (name: string) => name.startsWith('fc'), weightDecay: 0.01 }, { params: (name: string) => !name.startsWith('fc') }], { lr: 0.1, momentum: 0.9, weightDecay: 0.1 })", 2],
+    // fc.bias, which the loss reaches, in no group: PyTorch's optimizer over the others never updates it (one skipped group with the unreached)
+    ["AdamW over fc.weight alone (fc.bias in no group)", "new optim.AdamW([{ params: (name: string) => name === 'fc.weight' }], { lr: 0.1 })", 1],
   ] as const)
     it(`keep their values through three steps (${label}); the trained ones move`, async () => {
       const dir = writeFiles({ "model.ts": source(optimizer) });
@@ -43,11 +46,12 @@ describe("parameters the loss does not reach", () => {
       const m = await load(build.outDir);
       try {
         expect(m.manifest.training?.paramGroups?.length).toBe(groups);
-        const before = new Map(["fc.weight", "unused.weight", "unused.bias", "thr"].map((n) => [n, Float32Array.from(m.getParameter(n).data as Float32Array)]));
+        const before = new Map(["fc.weight", "fc.bias", "unused.weight", "unused.bias", "thr"].map((n) => [n, Float32Array.from(m.getParameter(n).data as Float32Array)]));
         const x = tensor(Float32Array.from({ length: 12 }, (_, i) => Math.sin(i)), [4, 3]);
         const y = tensor(Float32Array.from({ length: 8 }, (_, i) => Math.cos(i)), [4, 2]);
         for (let step = 0; step < 3; step++) m.trainStepSync(x, y);
-        for (const n of ["unused.weight", "unused.bias", "thr"]) expect(Array.from(m.getParameter(n).data as Float32Array), n).toEqual(Array.from(before.get(n)!));
+        const kept = groups === 1 ? ["unused.weight", "unused.bias", "thr", "fc.bias"] : ["unused.weight", "unused.bias", "thr"];
+        for (const n of kept) expect(Array.from(m.getParameter(n).data as Float32Array), n).toEqual(Array.from(before.get(n)!));
         expect(Array.from(m.getParameter("fc.weight").data as Float32Array)).not.toEqual(Array.from(before.get("fc.weight")!));
       } finally {
         m.dispose();

@@ -633,13 +633,17 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
 
 /**
  * The optimizer's spec with its param groups resolved: each group's function is called with
- * (name, parameter) for every trained parameter, in state_dict order; each parameter must be in
- * exactly one group (PyTorch refuses one in two, and leaves one in none untrained, which here
- * would be a parameter with a gradient and no update: refused too, naming it).
+ * (name, parameter) for every trained parameter, in state_dict order. A parameter in two groups is
+ * refused, naming it (PyTorch's "some parameters appear in more than one parameter group"); one in
+ * none is left as it is, as PyTorch's optimizer over some of the parameters
+ * (`optim.SGD(model.fc.parameters())`) never updates the others: it goes to the internal group the
+ * update skips (lr and weight decay 0, no state change; pipeline.ts skipUnreached adds the
+ * parameters the loss does not reach to it), while its gradient is computed as PyTorch's.
  */
 function withGroups(it: Interpreter, optimizer: OptimizerValue, params: readonly Node[]): OptimizerSpec {
   if (optimizer.groups.length === 0) return optimizer.spec;
   const members: string[][] = optimizer.groups.map(() => []);
+  const ungrouped: string[] = [];
   for (const p of params) {
     const name = p.attrs.name as string;
     const inGroups = optimizer.groups.flatMap((g, i) => {
@@ -649,16 +653,23 @@ function withGroups(it: Interpreter, optimizer: OptimizerValue, params: readonly
       if (typeof chosen !== "boolean") fail("badTraining", `param group ${i}'s params function must return true or false, got ${describe(chosen)} for '${name}'`, g.at);
       return chosen ? [i] : [];
     });
-    if (inGroups.length !== 1)
-      fail("badTraining", `parameter '${name}' ${p.shape.length ? `[${p.shape.join(", ")}] ` : ""}is in ${inGroups.length === 0 ? "no param group" : `param groups ${inGroups.join(" and ")}`}; each trained parameter must be in exactly one`, optimizer.groups[inGroups[1] ?? 0].at);
-    members[inGroups[0]].push(name);
+    if (inGroups.length > 1)
+      fail("badTraining", `parameter '${name}' ${p.shape.length ? `[${p.shape.join(", ")}] ` : ""}is in param groups ${inGroups.join(" and ")}; each trained parameter must be in exactly one`, optimizer.groups[inGroups[1]].at);
+    if (inGroups.length === 0) ungrouped.push(name);
+    else members[inGroups[0]].push(name);
   }
+  // PyTorch's "optimizer got an empty parameter list": groups that hold nothing update nothing
+  if (ungrouped.length === params.length)
+    fail("badTraining", `no trained parameter is in any param group, so ${optimizer.spec.kind} would update nothing (PyTorch's "optimizer got an empty parameter list"); the parameters are ${params.map((p) => `'${p.attrs.name}'`).join(", ")}`, optimizer.groups[0].at);
   // a group's lr is relative to the optimizer's: a step's lr scales it (see ParamGroup), so that lr must not be 0
   const own = optimizer.groups.find((g) => g.lr !== undefined);
   if (own && !(optimizer.spec.lr > 0))
     fail("badTraining", `a param group sets its own lr, which a step's lr scales by step lr / the optimizer's lr; the optimizer's lr must then be > 0, got ${optimizer.spec.lr}`, own.at);
   return {
     ...optimizer.spec,
-    groups: optimizer.groups.map((g, i) => ({ params: members[i], ...(g.weightDecay === undefined ? {} : { weightDecay: g.weightDecay }), ...(g.lr === undefined ? {} : { lr: g.lr }) })),
+    groups: [
+      ...optimizer.groups.map((g, i) => ({ params: members[i], ...(g.weightDecay === undefined ? {} : { weightDecay: g.weightDecay }), ...(g.lr === undefined ? {} : { lr: g.lr }) })),
+      ...(ungrouped.length > 0 ? [{ params: ungrouped, lr: 0, weightDecay: 0, internal: true as const, skipped: true as const }] : []),
+    ],
   };
 }

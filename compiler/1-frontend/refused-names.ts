@@ -50,6 +50,9 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "optim.ASGD": notAnOptimizer("averaged SGD is not implemented"),
   "optim.Rprop": notAnOptimizer("Rprop is not implemented"),
   "optim.Adafactor": notAnOptimizer("Adafactor is not implemented"),
+  // AveragedModel's update_parameters runs after optimizer.step(), in the loop the host runs here
+  "optim.swaUtils":
+    "torch.optim.swa_utils (AveragedModel, SWALR, update_bn) acts in the training loop after optimizer.step(), which a tsdp model file does not hold: keep the average on the host — after each trainStep read model.stateDict() and update your own copy (an EMA: avg ← decay·avg + (1 − decay)·p; SWA: the running mean of the snapshots), then evaluate it with loadStateDict on a second loaded model; an SWA learning rate is a schedule of tsdp's lrScheduler",
   ...Object.fromEntries(["F.cdouble", "F.complex128"].map((name) => [name, complex128])),
   // FractionalMaxPool draws each sample's pooling regions at random on every call (and again in eval, unless _random_samples is given)
   ...Object.fromEntries(

@@ -1,7 +1,7 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import type { Node, OptimizerSpec, OptimizerVariant } from "../ir/node.ts";
+import type { GradientClipping, Node, OptimizerSpec, OptimizerVariant } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
-import { arg, argLoc, bindArgs, bindOptions, CallProblems, keyLoc, locOfArg, opt } from "./args.ts";
+import { arg, argLoc, bindArgs, bindOptions, type Bound, CallProblems, keyLoc, locOfArg, opt } from "./args.ts";
 import {
   BuiltinClass,
   ClassValue,
@@ -157,14 +157,41 @@ export const optimNamespace = new NamespaceValue(
   ]),
 );
 
-/** new Training(Model, { loss, optimizer, clipGradNorm? }) */
+/**
+ * Gradient clipping of a Training: `clipGradNorm: maxNorm` (clip_grad_norm_(params, max_norm)), or
+ * `clipGradNorm: { maxNorm, normType }` for its norm_type (a p > 0, or Infinity / "inf": the largest
+ * |g|); `clipGradValue: v` is clip_grad_value_(params, v). One of the two: PyTorch's loop calls them
+ * in an order the declaration does not say. error_if_nonfinite (which raises mid-loop) is refused.
+ */
+function clippingOf(who: string, o: Bound, site: CallSite): GradientClipping {
+  let maxNorm = 0;
+  let normType: number | "inf" = 2;
+  if (o.clipGradNorm instanceof ObjectValue) {
+    const c = bindOptions(`${who}: clipGradNorm`, [arg("maxNorm", "nonNegNumber"), opt("normType", "any", 2), opt("errorIfNonfinite", "bool", false), opt("foreach", "flag", null)], o.clipGradNorm, site);
+    maxNorm = c.maxNorm;
+    const p = c.normType;
+    if (p === Infinity || p === "inf") normType = "inf";
+    else if (typeof p === "number" && Number.isFinite(p) && p > 0) normType = p;
+    else fail("invalidArgument", `${who}: clipGradNorm's normType must be a number > 0, or Infinity (or "inf") for the largest |g|, got ${describe(p)}`, locOfArg(c, "normType", site));
+    if (c.errorIfNonfinite)
+      fail("invalidArgument", `${who}: clipGradNorm's errorIfNonfinite is not supported: tsdp's step does not stop on a non-finite gradient norm (as PyTorch's default, error_if_nonfinite=False, every gradient becomes NaN); trainStep's detectNonFinite option reports a non-finite loss`, locOfArg(c, "errorIfNonfinite", site));
+  } else maxNorm = o.clipGradNorm;
+  if (maxNorm > 0 && o.clipGradValue > 0)
+    fail("invalidArgument", `${who}: clipGradNorm and clipGradValue together: which PyTorch's loop calls first (clip_grad_norm_ or clip_grad_value_) changes the gradients, and a declaration does not say; declare one`, locOfArg(o, "clipGradValue", site));
+  return { ...(maxNorm > 0 ? { clipGradNorm: maxNorm, ...(normType !== 2 ? { clipGradNormType: normType } : {}) } : {}), ...(o.clipGradValue > 0 ? { clipGradValue: o.clipGradValue } : {}) };
+}
+
+/** new Training(Model, { loss, optimizer, clipGradNorm?, clipGradValue? }) */
 export const trainingClass = new BuiltinClass("Training", (args, site) => {
   const who = "Training";
   const b = bindArgs(who, [arg("model", "any"), arg("options", "any")], args, site);
   if (!(b.model instanceof ClassValue)) fail("badTraining", `${who}: the first argument must be your model class, got ${describe(b.model)}`, argLoc(site, 0, args.length));
   if (!(b.options instanceof ObjectValue)) fail("badTraining", `${who}: the second argument must be { loss, optimizer }`, argLoc(site, 1, args.length));
-  // clipGradNorm: torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) before each step (0: none)
-  const o = bindOptions(who, [arg("loss", "any"), arg("optimizer", "any"), opt("clipGradNorm", "nonNegNumber", 0)], b.options, site);
+  // clipGradNorm: torch.nn.utils.clip_grad_norm_(model.parameters(), max_norm) before each step (0: none); clipGradValue: clip_grad_value_
+  // clipGradNorm: a number (max_norm, checked as every option's) or { maxNorm, normType }
+  const normKind = b.options.props.get("clipGradNorm") instanceof ObjectValue ? "any" : "nonNegNumber";
+  const o = bindOptions(who, [arg("loss", "any"), arg("optimizer", "any"), opt("clipGradNorm", normKind, 0), opt("clipGradValue", "nonNegNumber", 0)], b.options, site);
+  const clipping = clippingOf(who, o, site);
   const lossOk = o.loss instanceof FunctionValue || (o.loss instanceof ModuleValue && /Loss$/.test(o.loss.typeName));
   const problems = new CallProblems();
   if (!lossOk)
@@ -173,7 +200,7 @@ export const trainingClass = new BuiltinClass("Training", (args, site) => {
     problems.add("badTraining", `${who}: optimizer must be new optim.SGD(...), optim.Adam(...), optim.AdamW(...), optim.RMSprop(...), optim.Adamax(...), optim.NAdam(...), optim.RAdam(...), optim.Adagrad(...) or optim.Adadelta(...), got ${describe(o.optimizer)}`, keyLoc(site, "optimizer", "value"));
   problems.throwIfAny();
   const declared = o.optimizer as OptimizerValue;
-  const optimizer = o.clipGradNorm > 0 ? new OptimizerValue({ ...declared.spec, clipGradNorm: o.clipGradNorm }, declared.groups) : declared;
+  const optimizer = Object.keys(clipping).length > 0 ? new OptimizerValue({ ...declared.spec, ...clipping }, declared.groups) : declared;
   return new TrainingValue(b.model, o.loss, optimizer, site.loc, keyLoc(site, "loss", "value"));
 });
 

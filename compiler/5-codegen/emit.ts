@@ -617,6 +617,9 @@ export function generateCuda(input: CodegenInput): GeneratedModel {
     optimizerFlags: optimizerFlags(training.optimizer),
     lrDecay: cDouble(training.optimizer.lrDecay ?? 0),
     initialAccumulator: cFloat(training.optimizer.initialAccumulatorValue ?? 0),
+    // clip_grad_norm_'s norm_type (the descriptor's 0, as one written before the field, is 2) and clip_grad_value_'s clip_value
+    clipNormType: cDoubleInitializer(training.optimizer.clipGradNormType === "inf" ? Infinity : (training.optimizer.clipGradNormType ?? 2)),
+    clipValue: cDouble(training.optimizer.clipGradValue ?? 0),
     paramsOnlyFloats: paramsOnlyBytes / 4,
     buckets: buckets!.buckets.map((b) => ({
       offsetFloats: b.offsetFloats,

@@ -120,8 +120,8 @@ function updateLaunch({ paramFloats, optimizer }: UpdateLaunch): LaunchReport {
     optimizer.kind === "SGD" ? (optimizer.momentum !== 0 ? [20, 6] : [12, 3]) : optimizer.kind === "RMSprop" ? (optimizer.momentum !== 0 ? [28, 10] : [20, 8]) : optimizer.kind === "Adagrad" ? [20, 8] : [28, 14]; // Adam(W), Adamax, NAdam, RAdam, Adadelta: two states
   // amsgrad's or centered RMSprop's third state: read and written (8 B), a max or a multiply-add
   const third = hasThirdState(optimizer);
-  const bytesPer = baseBytes + (optimizer.clipGradNorm ? 4 : 0) + (optimizer.groups ? 1 : 0) + (third ? 8 : 0);
-  const flopsPer = baseFlops + (optimizer.clipGradNorm ? 1 : 0) + (third ? 2 : 0);
+  const bytesPer = baseBytes + (optimizer.clipGradNorm || optimizer.clipGradValue ? 4 : 0) + (optimizer.groups ? 1 : 0) + (third ? 8 : 0);
+  const flopsPer = baseFlops + (optimizer.clipGradNorm || optimizer.clipGradValue ? 1 : 0) + (third ? 2 : 0);
   return {
     program: "step",
     kernel: "optimizer_update_kernel",

@@ -907,6 +907,9 @@ export interface TrainingView {
   /** Adagrad's lr_decay and initial_accumulator_value, as C literals ("0.0", "0.0f" by default). */
   readonly lrDecay: string;
   readonly initialAccumulator: string;
+  /** clip_grad_norm_'s norm_type ("2.0" by default; INFINITY) and clip_grad_value_'s clip_value ("0": none), as C initializers. */
+  readonly clipNormType: string;
+  readonly clipValue: string;
   readonly paramsOnlyFloats: number;
   readonly buckets: readonly BucketRowView[];
   readonly bucketCount: number;

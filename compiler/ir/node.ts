@@ -203,7 +203,7 @@ export interface ParamGroup {
    * skip a parameter whose .grad is None; and, beside it, the rest when the model declared no groups.
    */
   readonly internal?: true;
-  /** The internal group of parameters the loss does not reach: the update skips them, their state too. */
+  /** The internal group of parameters the loss does not reach, and of those in no declared group (PyTorch's optimizer does not hold them): the update skips them, their state too. */
   readonly skipped?: true;
 }
 
@@ -212,7 +212,8 @@ export const groupLrScale = (spec: { readonly lr: number }, group: ParamGroup): 
 
 /**
  * The optimizer and its hyperparameters; clipGradNorm (the Training declaration's: PyTorch's
- * clip_grad_norm_ max_norm before each step) is with them, since the step applies it.
+ * clip_grad_norm_ max_norm before each step), its norm type (absent: 2; "inf": the largest |g|)
+ * and clipGradValue (clip_grad_value_'s clip_value) are with them, since the step applies them.
  */
 /**
  * PyTorch's switches that change an optimizer's update, present only when not at their default:
@@ -234,7 +235,15 @@ export interface OptimizerVariant {
 /** Whether the update keeps a third state per parameter (amsgrad's max_exp_avg_sq, centered's grad_avg). */
 export const hasThirdState = (spec: OptimizerVariant): boolean => spec.amsgrad === true || spec.centered === true;
 
-export type OptimizerSpec = ({ readonly clipGradNorm?: number; readonly groups?: readonly ParamGroup[] } & OptimizerVariant & (
+/** Gradient clipping, declared with the optimizer: clip_grad_norm_'s max_norm and norm_type (absent: 2), or clip_grad_value_'s clip_value. */
+export interface GradientClipping {
+  readonly clipGradNorm?: number;
+  /** clip_grad_norm_'s norm_type p when not 2: a finite p > 0 (‖g‖ₚ = (Σ|g|ᵖ)^(1/p)) or "inf" (max |g|; JSON has no Infinity). */
+  readonly clipGradNormType?: number | "inf";
+  readonly clipGradValue?: number;
+}
+
+export type OptimizerSpec = ({ readonly groups?: readonly ParamGroup[] } & GradientClipping & OptimizerVariant & (
   | {
       readonly kind: "SGD";
       readonly lr: number;

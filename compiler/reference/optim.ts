@@ -25,9 +25,10 @@ import type { NDArray } from "./ndarray.ts";
 // Param groups (groups): a parameter's weight decay λ is its group's when the group sets one; its
 // lr η is the step's times (group lr / declared lr) when the group sets one, as a PyTorch schedule
 // scales every group's lr by the same factor.
-// Clipping first when clipGradNorm > 0 (torch.nn.utils.clip_grad_norm_(params, max_norm), norm 2,
-// called between backward and step): every gradient ← ∇·min(1, max_norm / (‖∇‖₂ + 1e-6)), in place,
-// ‖∇‖₂ over all the trained parameters' gradients together.
+// Clipping first when clipGradNorm > 0 (torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type),
+// called between backward and step): every gradient ← ∇·min(1, max_norm / (‖∇‖ₚ + 1e-6)), in place,
+// ‖∇‖ₚ over all the trained parameters' gradients together (p 2 unless clipGradNormType says; "inf":
+// max |∇|); or when clipGradValue > 0 (clip_grad_value_(params, v)): every gradient clamped to [−v, v].
 
 /** Per-parameter optimizer state, named as in PyTorch's optimizer state_dict. */
 export interface ParamState {
@@ -77,12 +78,16 @@ export function optimizerStep(
   // NAdam's momentum schedule, once per step (the same for every parameter)
   const mu = (t: number) => (h.kind === "NAdam" ? h.beta1 * (1 - 0.5 * Math.pow(0.96, t * h.momentum)) : 0);
   if (h.kind === "NAdam") state.muProduct = (state.muProduct ?? 1) * mu(state.step);
-  if (h.clipGradNorm) clipGradNorm([...params.keys()].flatMap((name) => grads.get(name) ?? []), h.clipGradNorm);
+  const clipped = () => [...params.keys()].flatMap((name) => grads.get(name) ?? []);
+  if (h.clipGradNorm) clipGradNorm(clipped(), h.clipGradNorm, spec.clipGradNormType);
+  if (spec.clipGradValue) clipGradValue(clipped(), spec.clipGradValue);
   for (const [name, p] of params) {
     const rawGrad = grads.get(name);
     if (!rawGrad) continue;
     // a param group's own weight decay (PyTorch's param_groups), else the step's; its lr, scaled as the step's
     const group = h.groups?.find((g) => g.params.includes(name));
+    // a parameter in no declared group: PyTorch's optimizer does not hold it, so nothing moves it or its state
+    if (group?.skipped) continue;
     const weightDecay = group?.weightDecay ?? h.weightDecay;
     const own = group && overrides.groupLrs ? overrides.groupLrs[h.groups!.indexOf(group)] : undefined;
     const groupLr = own ?? h.lr * (group ? groupLrScale(spec, group) : 1);
@@ -196,14 +201,23 @@ export function optimizerStep(
   }
 }
 
-/** torch.nn.utils.clip_grad_norm_(…, maxNorm): scales `grads` in place; returns their 2-norm before. */
-export function clipGradNorm(grads: readonly NDArray[], maxNorm: number): number {
+/** torch.nn.utils.clip_grad_norm_(…, maxNorm, normType): scales `grads` in place; returns their norm before (2-norm by default). */
+export function clipGradNorm(grads: readonly NDArray[], maxNorm: number, normType: number | "inf" = 2): number {
   let sum = 0;
-  for (const g of grads) for (const v of g.data) sum += v * v;
-  const norm = Math.sqrt(sum);
+  // the inf-norm is the largest |g|, NaN if any is (torch.linalg.vector_norm); p: (Σ|g|ᵖ)^(1/p)
+  if (normType === "inf") {
+    for (const g of grads) for (const v of g.data) if (!Number.isNaN(sum) && (Number.isNaN(v) || Math.abs(v) > sum)) sum = Math.abs(v);
+  }
+  else for (const g of grads) for (const v of g.data) sum += normType === 2 ? v * v : Math.abs(v) ** normType;
+  const norm = normType === "inf" ? sum : normType === 2 ? Math.sqrt(sum) : normType === 1 ? sum : sum ** (1 / normType);
   const factor = maxNorm / (norm + 1e-6);
   // torch.clamp(factor, max=1) keeps a NaN (a non-finite gradient): every gradient becomes NaN
   const clamped = factor > 1 ? 1 : factor;
   for (const g of grads) for (let i = 0; i < g.data.length; i++) g.data[i] *= clamped;
   return norm;
+}
+
+/** torch.nn.utils.clip_grad_value_(…, clipValue): clamps every gradient to [−clipValue, clipValue] in place (torch.clamp keeps a NaN). */
+export function clipGradValue(grads: readonly NDArray[], clipValue: number): void {
+  for (const g of grads) for (let i = 0; i < g.data.length; i++) g.data[i] = g.data[i] > clipValue ? clipValue : g.data[i] < -clipValue ? -clipValue : g.data[i];
 }

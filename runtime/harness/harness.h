@@ -73,6 +73,7 @@ struct tsdp_update {
     // rectification r_t, or 0 while ρ_t ≤ 5 (an update of plain momentum)
     float c3, c4;
     int first;     // SGD: the momentum buffer starts as the first gradient
+    float clip_value;  // clip_grad_value_'s clip_value (the descriptor's), 0: none
     // Gradient accumulation (step.cu held_gradients_kernel): 0 none; 1 hold: held = grad (+ held
     // where some are held already), no update; 2 apply: grad += held, then clip and update
     int accumulation;
@@ -250,6 +251,8 @@ struct tsdp_training_desc {
     int optimizer_flags; // tsdp_optimizer_flag bits
     double lr_decay;     // Adagrad's: each step's lr is lr / (1 + (t − 1)·lr_decay)
     float initial_accumulator;  // Adagrad's sums start here
+    double clip_norm_type;  // clip_grad_norm_'s norm_type p: 2 (also 0, a descriptor written before the field), 1, any p > 0, or INFINITY (max |g|)
+    double clip_value;      // clip_grad_value_'s clip_value: every gradient clamped to [−v, v] before the update; 0: none
     size_t param_floats; // the parameters (not buffers): what the optimizer updates
     const tsdp_bucket_info* buckets;
     int bucket_count;

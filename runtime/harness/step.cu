@@ -29,7 +29,8 @@ namespace tsdp_harness {
 //   Adamax:  g ← ∇ + λp;  m ← β₁m + (1 − β₁)g;  u ← max(β₂u, |g| + ε) (NaN kept);  p ← p − (η / c₁) · m / u
 //   NAdam:   g ← ∇ + λp;  m, v as Adam;  d ← √v / √c₂ + ε;  p ← p − η·c₃·g/d − η·c₄·m/d  (c₃, c₄ from μ_t: the host's)
 //   RAdam:   g ← ∇ + λp;  m, v as Adam;  p ← p − (η / c₁)·m · r·√c₂/(√v + ε) while r = c₄ > 0, else p − (η / c₁)·m
-//   clipping (clip_grad_norm_, before the rule): g ← ∇·f, f = min(1, max_norm / (‖∇‖₂ + 1e-6)), written back to grad
+//   clipping (clip_grad_norm_, before the rule): g ← ∇·f, f = min(1, max_norm / (‖∇‖ₚ + 1e-6)), written back to grad;
+//   clip_grad_value_: g ← clamp(∇, −v, v), written back to grad
 //   param groups: λ and η are the element's group's (group[i]): η the step's times the group's scale
 //   flags (tsdp_optimizer_flag): maximize: g ← −g before the rule;  amsgrad (Adam, AdamW): v̂ ← max(v̂, v) in s3,
 //     the denominator √v̂ / √c₂ + ε;  centered (RMSprop): ḡ ← αḡ + (1 − α)g in s3, d ← g / (√(v − ḡ²) + ε);
@@ -52,6 +53,8 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
         float g = grad[i];
         // PyTorch's clip_grad_norm_ scales .grad in place: the gradient read back is the clipped one
         if (h.max_grad_norm > 0.0) grad[i] = g = g * clip;
+        // clip_grad_value_ clamps .grad in place; torch.clamp keeps a NaN
+        if (a.clip_value > 0.0f) grad[i] = g = g > a.clip_value ? a.clip_value : (g < -a.clip_value ? -a.clip_value : g);
         // maximize: PyTorch negates the gradient it read (the stored one stays as backward left it)
         if (flags & TSDP_MAXIMIZE) g = -g;
         // indexed in device memory, not in the local copy `a` (a dynamic index would put that copy on the stack)
@@ -140,35 +143,42 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
 }
 
 // ---------------------------------------------------------------------------------------------
-// Gradient clipping (torch.nn.utils.clip_grad_norm_, norm_type 2): the 2-norm of every trained
-// gradient (the summed one: each replica computes the same from the same sums), then the factor
-// f = max_norm / (norm + 1e-6) clamped to 1 — NaN stays NaN, as torch.clamp keeps it. Two passes
-// with a fixed grid and fixed orders, so the norm is the same bits run to run and on every
-// replica; squares are summed in double (PyTorch sums float32 per tensor, then their norms).
-//   grad_norm[0 .. kGradNormBlocks): per-block Σ g²;  grad_norm[kGradNormBlocks]: ‖g‖₂;  [+1]: f
+// Gradient clipping (torch.nn.utils.clip_grad_norm_): the p-norm of every trained gradient (the
+// summed one: each replica computes the same from the same sums; p is norm_type, 2 by default),
+// then the factor f = max_norm / (norm + 1e-6) clamped to 1 — NaN stays NaN, as torch.clamp keeps
+// it. Two passes with a fixed grid and fixed orders, so the norm is the same bits run to run and on
+// every replica; powers are summed in double (PyTorch sums float32 per tensor, then their norms).
+// norm_type ∞ is the largest |g| (a NaN kept, as torch.linalg.vector_norm's).
+//   grad_norm[0 .. kGradNormBlocks): per-block Σ |g|ᵖ (∞: max |g|);  grad_norm[kGradNormBlocks]: ‖g‖ₚ;  [+1]: f
 constexpr int kGradNormThreads = 256;
 
-__global__ void grad_norm_partials_kernel(const float* __restrict__ grad, size_t n, double* __restrict__ grad_norm) {
+/** The larger of two |g| for the ∞-norm, NaN if either is (fmax would drop it). */
+__device__ __forceinline__ double max_keeping_nan(double a, double b) { return a != a || b > a ? (a != a ? a : b) : a; }
+
+__global__ void grad_norm_partials_kernel(const float* __restrict__ grad, size_t n, double* __restrict__ grad_norm, double p) {
     __shared__ double sums[kGradNormThreads];
+    const bool inf = isinf(p);
     double acc = 0.0;
     for (size_t i = (size_t)blockIdx.x * blockDim.x + threadIdx.x; i < n; i += (size_t)gridDim.x * blockDim.x) {
         const double g = grad[i];
-        acc += g * g;
+        if (inf) acc = max_keeping_nan(acc, fabs(g));
+        else acc += p == 2.0 ? g * g : p == 1.0 ? fabs(g) : pow(fabs(g), p);
     }
     sums[threadIdx.x] = acc;
     __syncthreads();
     for (int half = kGradNormThreads / 2; half > 0; half /= 2) {
-        if ((int)threadIdx.x < half) sums[threadIdx.x] += sums[threadIdx.x + half];
+        if ((int)threadIdx.x < half) sums[threadIdx.x] = inf ? max_keeping_nan(sums[threadIdx.x], sums[threadIdx.x + half]) : sums[threadIdx.x] + sums[threadIdx.x + half];
         __syncthreads();
     }
     if (threadIdx.x == 0) grad_norm[blockIdx.x] = sums[0];
 }
 
-__global__ void grad_clip_factor_kernel(double* __restrict__ grad_norm, const tsdp_update* __restrict__ u) {
+__global__ void grad_clip_factor_kernel(double* __restrict__ grad_norm, const tsdp_update* __restrict__ u, double p) {
     if (blockIdx.x != 0 || threadIdx.x != 0) return;
+    const bool inf = isinf(p);
     double total = 0.0;
-    for (int b = 0; b < kGradNormBlocks; ++b) total += grad_norm[b];
-    const double norm = sqrt(total);
+    for (int b = 0; b < kGradNormBlocks; ++b) total = inf ? max_keeping_nan(total, grad_norm[b]) : total + grad_norm[b];
+    const double norm = inf || p == 1.0 ? total : p == 2.0 ? sqrt(total) : pow(total, 1.0 / p);
     const double factor = u->h.max_grad_norm / (norm + 1e-6);
     grad_norm[kGradNormBlocks] = norm;
     grad_norm[kGradNormBlocks + 1] = factor > 1.0 ? 1.0 : factor;
@@ -555,10 +565,11 @@ int enqueue_step(tsdp_model* m, const std::vector<std::pair<int, int>>& parts) {
         // a step that holds its gradients takes no update (nor clipping: PyTorch clips the sum, before its step)
         if (m->accumulation != 1) {
             if (m->clipping) {
+                const double norm_type = t.clip_norm_type == 0.0 ? 2.0 : t.clip_norm_type;
                 TSDP_LAUNCH(grad_norm_partials_kernel, dim3(kGradNormBlocks), dim3(kGradNormThreads), 0, r->stream, (const float*)r->grads, t.param_floats,
-                            r->grad_norm);
+                            r->grad_norm, norm_type);
                 TSDP_CHECK(cudaGetLastError());
-                TSDP_LAUNCH(grad_clip_factor_kernel, dim3(1), dim3(32), 0, r->stream, r->grad_norm, (const tsdp_update*)&r->consts->update);
+                TSDP_LAUNCH(grad_clip_factor_kernel, dim3(1), dim3(32), 0, r->stream, r->grad_norm, (const tsdp_update*)&r->consts->update, norm_type);
                 TSDP_CHECK(cudaGetLastError());
             }
             TSDP_LAUNCH(optimizer_update_kernel, dim3((unsigned)std::min<size_t>((t.param_floats + 255) / 256, 65535)), dim3(256), 0, r->stream,
@@ -884,7 +895,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
         const double c2 = 1.0 - std::pow(h->beta2, (double)step);
-        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, 0, 0, {}, {}};
+        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, (float)t.clip_value, 0, 0, {}, {}};
         // gradient accumulation: this step holds its gradients, or updates with the ones held added
         const int accumulation = h->accumulate ? 1 : m->holding ? 2 : 0;
         update.accumulation = accumulation;
