@@ -117,6 +117,12 @@ describe("int32 arithmetic in forward", () => {
     expect(run("const y = ids.clone(); y.maskedFill_(ids.eq(1), 2.7); return y;")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 2 : v)), dtype: "i32" });
     expect(run("return ids.gt(5).maskedFill(ids.eq(1), 0.5).int();").values).toEqual(IDS.flat().map((v) => (v === 1 || v > 5 ? 1 : 0)));
     expect(first("return ids.maskedFill(ids.eq(1), -Infinity);")).toMatch(/^TSDP3004: maskedFill: the value -Infinity cannot be converted to the int32 tensor's dtype \(PyTorch raises/);
+    // a 0-dim tensor value (Hugging Face's masked_fill(mask, torch.tensor(v))) is cast the same way,
+    // known when compiling or computed at run time (a draw: F.rand([]) + 2 is in [2, 3), so 2)
+    expect(run("return ids.maskedFill(ids.eq(1), F.tensor(2.7));")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 2 : v)), dtype: "i32" });
+    expect(run("return ids.maskedFill(ids.eq(1), F.rand([]).add(2));")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 2 : v)), dtype: "i32" });
+    expect(run("return ids.gt(5).maskedFill(ids.eq(1), F.rand([]).add(0.5)).add(ids.gt(5));").values).toEqual(IDS.flat().map((v) => (v === 1 || v > 5 ? 1 : 0)));
+    expect(first("return ids.maskedFill(ids.eq(1), F.tensor(-Infinity));")).toMatch(/^TSDP3004: maskedFill: the value -Infinity cannot be converted/);
   });
 
   it("moves that add values keep an int32 tensor's dtype, as PyTorch's: F.pad (its value cast), tril, cat with a mask; one_hot is an integer tensor", () => {

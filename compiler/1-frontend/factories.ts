@@ -574,6 +574,13 @@ function fillValueIn(x: TensorValue, value: number | boolean, site: CallSite, lo
   return Math.trunc(v) + 0;
 }
 
+/** A 0-dim tensor value computed at run time, as x's dtype holds it (fillValueIn's cast, for a tensor). */
+function fillTensorIn(x: TensorValue, value: TensorValue, site: CallSite, em: GraphEmitter): TensorValue {
+  if (isBooleanMask(x.node)) return isBooleanMask(value.node) ? value : truth(value, "maskedFill", site, em);
+  if (x.node.dtype === "i32") return value.node.dtype === "i32" ? value : em.tensor("to_int", [value], {}, "maskedFill", site);
+  return value.node.dtype === "i32" ? em.tensor("to_float", [value], {}, "maskedFill", site) : value;
+}
+
 /** The tensor methods of this file: x.tril(k), x.triu(k), x.maskedFill(mask, value), comparisons. */
 export const selectionMethods = {
   tril: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter) => triangleMethod("tril", x, args, site, em),
@@ -617,9 +624,12 @@ export const selectionMethods = {
     // a 0-dim tensor value (Hugging Face's masked_fill(mask, torch.tensor(finfo.min))): its value where the mask is set
     if (b.value instanceof TensorValue) {
       if (b.value.node.shape.length !== 0) fail("shapeMismatch", `maskedFill: value must be a number or a 0-dim tensor, got a tensor of shape ${formatShape(b.value.node.shape)}`, locOfArg(b, "value", site));
+      // cast to x's dtype as a number value is: masked_fill keeps x's dtype (an int32 x filled with
+      // torch.tensor(2.7) holds 2, a bool x True), where a plain where would promote to the value's
       const known = constantValues(em, b.value.node);
-      if (known) return em.tensor("masked_fill", [x, b.mask], { value: known[0] }, "maskedFill", site);
-      return em.tensor("where", [b.mask, em.tensor("expand", [b.value], { shape: [...x.node.shape] }, "maskedFill", site), x], {}, "maskedFill", site);
+      if (known) return em.tensor("masked_fill", [x, b.mask], { value: fillValueIn(x, known[0], site, locOfArg(b, "value", site)) }, "maskedFill", site);
+      const value = fillTensorIn(x, b.value, site, em);
+      return em.tensor("where", [b.mask, em.tensor("expand", [value], { shape: [...x.node.shape] }, "maskedFill", site), x], {}, "maskedFill", site);
     }
     // −Infinity is the point of masked_fill in attention; NaN and +Infinity are PyTorch's too
     if (typeof b.value !== "number" && typeof b.value !== "boolean") fail("wrongArgumentType", `maskedFill: value must be a number or a 0-dim tensor, got ${describe(b.value)}`, locOfArg(b, "value", site));
