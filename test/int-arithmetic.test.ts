@@ -123,6 +123,12 @@ describe("int32 arithmetic in forward", () => {
     expect(run("return ids.maskedFill(ids.eq(1), F.rand([]).add(2));")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 2 : v)), dtype: "i32" });
     expect(run("return ids.gt(5).maskedFill(ids.eq(1), F.rand([]).add(0.5)).add(ids.gt(5));").values).toEqual(IDS.flat().map((v) => (v === 1 || v > 5 ? 1 : 0)));
     expect(first("return ids.maskedFill(ids.eq(1), F.tensor(-Infinity));")).toMatch(/^TSDP3004: maskedFill: the value -Infinity cannot be converted/);
+    // the fill is computed in float32 and converted back: int32's ends come back as themselves (a
+    // sentinel, F.iinfo(F.int32).min), a value past int32 or between float32's integers would not
+    expect(run("return ids.maskedFill(ids.eq(1), F.iinfo(F.int32).min).add(ids.maskedFill(ids.eq(1), -1e9).clamp({ min: 0 }));")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? -(2 ** 31) : 2 * v)), dtype: "i32" });
+    expect(run("return ids.maskedFill(ids.eq(1), F.iinfo(F.int32).max);").values).toEqual(IDS.flat().map((v) => (v === 1 ? 2 ** 31 - 1 : v)));
+    for (const v of ["1e12", "16777217", "F.iinfo(F.int64).min", "F.tensor(3000000000)"])
+      expect(first(`return ids.maskedFill(ids.eq(1), ${v});`), v).toMatch(/^TSDP3004: maskedFill: -?\d+ is not a value tsdp's integer tensors hold/);
   });
 
   it("moves that add values keep an int32 tensor's dtype, as PyTorch's: F.pad (its value cast), tril, cat with a mask; one_hot is an integer tensor", () => {

@@ -1091,6 +1091,14 @@ describe("small PyTorch idioms: finfo, item, an adaptive pool's None, `is None` 
     expect(graph.nodes.some((n) => n.op === "detach" && n.inputs[0].op === "param")).toBe(true);
     expect(first(model("return x.flatten(1).mul(x.item());", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: item: a tensor of one element has a value, \[Batch, 2, 2, 3\] has one per sample/);
   });
+  it("F.iinfo(dtype)'s limits are the integer type's (a fill value, a sentinel); a tensor's int dtype, ambiguous here, and a float type are refused", () => {
+    const flat = "x.flatten(1)";
+    expect(run(`return ${flat}.maskedFill(${flat}.gt(0), F.iinfo(F.long).min);`).filter((v) => v < -1e18)).toEqual(Array(x.data.filter((v) => v > 0).length).fill(-(2 ** 63)));
+    expect(run(`return ${flat}.mul(0).add(F.iinfo(F.int32).max + F.iinfo(F.uint8).max + F.iinfo('int16').min + F.iinfo({ type: F.int8 }).bits);`)[0]).toBe(2 ** 31 - 1 + 255 - 32768 + 8);
+    // tsdp holds int64 as int32, so an int tensor's dtype does not say which PyTorch's was
+    expect(first(model("return x.add(F.iinfo(x.int().dtype).max);", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: F\.iinfo: this int32 type may be PyTorch's int64/);
+    expect(first(model("return x.add(F.iinfo(x.dtype).max);", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: F\.iinfo: "float32" is not an integer type/);
+  });
   it("AdaptiveAvgPool2d([null, 1]) keeps the rows and averages each; F.adaptiveAvgPool2d(x, [1, null]) the columns", () => {
     const [r, c] = outputs(model("return [this.p(x).flatten(1), F.adaptiveAvgPool2d(x, [1, null]).flatten(1)];", "x: Tensor<[Batch, 2, 2, 3]>", "p = new nn.AdaptiveAvgPool2d([null, 1]);"), { x });
     const at = (n: number, ch: number, i: number, j: number) => x.data[((n * 2 + ch) * 2 + i) * 3 + j];
