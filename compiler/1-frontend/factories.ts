@@ -145,7 +145,7 @@ function iinfoType(value: unknown, site: CallSite, loc: SourceLoc): string {
     return value;
   if (value === "int32")
     fail("invalidArgument", `F.iinfo: this int32 type may be PyTorch's int64 (tsdp holds int64 tensors as int32, so a tensor's dtype reads int32 for both); name the type PyTorch's code means, F.iinfo(F.int64) or F.iinfo(F.int32)`, loc);
-  fail("invalidArgument", `F.iinfo: ${typeof value === "string" ? `"${value}"` : describe(value)} is not an integer type (PyTorch raises a TypeError; torch.finfo, F.finfo here, is for float types); it takes ${Object.keys(INT_INFO).join(", ")}`, loc);
+  fail("invalidArgument", `F.iinfo: ${typeof value === "string" ? `"${value}"` : describe(value as Value)} is not an integer type (PyTorch raises a TypeError; torch.finfo, F.finfo here, is for float types); it takes ${Object.keys(INT_INFO).join(", ")}`, loc);
 }
 
 export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Value> {
