@@ -3237,6 +3237,13 @@ export namespace F {
    */
   function noGrad<T>(fn: () => T): T;
   /**
+   * PyTorch's `with torch.autocast(device_type, dtype=…, enabled=…):` block, as a function run at once.
+   * With `enabled: false` (a float32 island in a mixed-precision model) the block is its code: tsdp
+   * computes in float32. An enabled block is refused: compile with tsdp compile --precision bf16 instead.
+   */
+  function autocast<T>(deviceType: "cuda" | "cpu", options: { dtype?: "float16" | "bfloat16" | "float32" | DType | null; enabled?: boolean; cacheEnabled?: boolean | null }, fn: () => T): T;
+  function autocast<T>(deviceType: "cuda" | "cpu", fn: () => T): T;
+  /**
    * As a method decorator, PyTorch's `@torch.no_grad()`: `@F.noGrad() update() { … }` runs each
    * call of the method as the block above (an EMA teacher's forward, a sampling method).
    */

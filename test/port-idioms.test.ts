@@ -177,6 +177,14 @@ describe("torch.no_grad, a table's rows per sample, repeat by the batch, int32 t
     expect(outputs(src, { x })).toEqual(outputs(plain, { x }));
     expect(first(model("return F.noGrad(x);", "x: Tensor<[Batch, 2]>"))).toMatch(/F\.noGrad takes a function of no arguments/);
   });
+  it("F.autocast with enabled: false is its block (tsdp computes in float32, as the block does); an enabled one is refused, naming --precision", () => {
+    const x = nd([1, 2], [0.3, -0.7]);
+    const fields = "fc = new nn.Linear(2, 2);";
+    const plain = outputs(model("return this.fc(x.float()).softmax(-1);", "x: Tensor<[Batch, 2]>", fields), { x });
+    expect(outputs(model("return F.autocast('cuda', { dtype: F.bfloat16, enabled: false }, () => this.fc(x.float()).softmax(-1));", "x: Tensor<[Batch, 2]>", fields), { x })).toEqual(plain);
+    expect(first(model("return F.autocast('cuda', { dtype: F.bfloat16 }, () => this.fc(x));", "x: Tensor<[Batch, 2]>", fields))).toMatch(/^TSDP3004 6: F\.autocast: an enabled autocast block computes its matmuls and convolutions in bfloat16.*--precision bf16/);
+    expect(first(model("return F.autocast('cuda', { enabled: false });", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP3003 6: F\.autocast takes the block as its last argument/);
+  });
   it("table[t] and table.gather(0, t) with t as long as the batch take a row (an element) per sample", () => {
     const src = model(
       "return [this.table[t], this.table.view(-1).gather(0, t).unsqueeze(1), this.table.indexSelect(0, t)];",
