@@ -328,8 +328,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** Matrix transpose of a 2-D tensor. */
   t(): Tensor;
 
-  // elementwise, broadcasting like PyTorch
-  add(other: Tensor | number): Tensor;
+  // elementwise, broadcasting like PyTorch; a boolean is Python's True/False, PyTorch's bool scalar (x * self.use_pos)
+  add(other: Tensor | number | boolean): Tensor;
   add(options: { other: Tensor | number }): Tensor;
   /** this + alpha·other (torch.add's alpha) */
   add(other: Tensor | number, options: { alpha?: number }): Tensor;
@@ -341,10 +341,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sub(other: Tensor | number, options: { alpha?: number }): Tensor;
   sub(options: { other: Tensor | number; alpha?: number }): Tensor;
   sub(other: ComplexTensor): ComplexTensor;
-  mul(other: Tensor | number): Tensor;
+  mul(other: Tensor | number | boolean): Tensor;
   mul(options: { other: Tensor | number }): Tensor;
   mul(other: ComplexTensor): ComplexTensor;
-  div(other: Tensor | number): Tensor;
+  div(other: Tensor | number | boolean): Tensor;
   div(options: { other: Tensor | number }): Tensor;
   /** torch.div(x, y, rounding_mode=…): the quotient rounded down ("floor") or toward zero ("trunc"); int32 operands give int32. */
   div(other: Tensor | number, options: { roundingMode: "floor" | "trunc" | null }): Tensor;

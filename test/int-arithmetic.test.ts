@@ -131,6 +131,15 @@ describe("int32 arithmetic in forward", () => {
       expect(first(`return ids.maskedFill(ids.eq(1), ${v});`), v).toMatch(/^TSDP3004: maskedFill: -?\d+ is not a value tsdp's integer tensors hold/);
   });
 
+  it("Python's True and False in arithmetic are PyTorch's bool scalar: int stays int, float float, bool bool; subtraction refused", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(run("return ids.add(true).mul(false).add(ids.mul(true));")).toEqual({ values: IDS.flat(), dtype: "i32" });
+    expect(run("return ids.float().mul(true).div(true).add(false);")).toEqual({ values: IDS.flat(), dtype: "f32" });
+    // bool + True is True and bool · False is False (a logical or / and): still a mask, so + mask is or again
+    expect(run("return ids.gt(5).add(true).add(ids.gt(5)).int().add(ids.gt(5).mul(false).add(ids.gt(5)));").values).toEqual(IDS.flat().map((v) => 1 + (v > 5 ? 1 : 0)));
+    expect(first("return ids.sub(true);")).toMatch(/^TSDP4002: sub with a bool tensor: PyTorch refuses it/);
+  });
+
   it("moves that add values keep an int32 tensor's dtype, as PyTorch's: F.pad (its value cast), tril, cat with a mask; one_hot is an integer tensor", () => {
     // constant_pad_nd fills a tensor of the input's dtype: 2.5 into int64 is 2; a bool input's 2 is True
     expect(run("return F.pad(ids, [1, 1], { value: 2.5 });")).toEqual({ values: IDS.flatMap((r) => [2, ...r, 2]), dtype: "i32" });
