@@ -671,6 +671,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   to(options: { target?: DType | "int64" | Tensor | "cuda"; dtype?: DType | "int64"; device?: "cuda"; nonBlocking?: boolean }): Tensor;
   /** Converted to other's dtype (x.type_as(y)). */
   typeAs(other: Tensor): Tensor;
+  /** x.is_floating_point(): true for a float32 tensor, false for an int32 one or a bool mask (known when compiling). */
+  isFloatingPoint(): boolean;
   typeAs(options: { other: Tensor }): Tensor;
   /** Itself: every tensor is on the model's GPU. */
   /** The sparse layout's conversions (x.to_dense(), x.coalesce()): tsdp's tensors are dense, so each is x itself; x.is_sparse is false */
@@ -3689,6 +3691,8 @@ export namespace F {
   }
   /** torch.is_complex(x) */
   function isComplex(input: Tensor | ComplexTensor): boolean;
+  /** torch.is_floating_point(x): x.isFloatingPoint() */
+  function isFloatingPoint(input: Tensor): boolean;
   /** torch.finfo(dtype): bits, eps, max, min, tiny (smallestNormal) and resolution of a float type (float32 by default); also a tensor's dtype (Hugging Face's torch.finfo(scores.dtype).min), refused when it compiles if that is int32, as PyTorch raises for an integer type. */
   function finfo(type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double" | DType): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
   function finfo(options?: { type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double" }): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };

@@ -1107,6 +1107,10 @@ describe("small PyTorch idioms: finfo, item, an adaptive pool's None, `is None` 
     expect(first(model("return x.add(F.iinfo(x.int().dtype).max);", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: F\.iinfo: this int32 type may be PyTorch's int64/);
     expect(first(model("return x.add(F.iinfo(x.dtype).max);", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: F\.iinfo: "float32" is not an integer type/);
   });
+  it("x.isFloatingPoint() and F.isFloatingPoint(x) answer from the dtype: float32 yes, an int32 tensor or a bool mask no", () => {
+    const flat = "x.flatten(1)";
+    expect(run(`return ${flat}.mul(Number(x.isFloatingPoint()) * 4 + Number(F.isFloatingPoint(x.int())) * 2 + Number(x.gt(0).isFloatingPoint()));`)).toEqual(Array.from(x.data, (v) => v * 4));
+  });
   it("AdaptiveAvgPool2d([null, 1]) keeps the rows and averages each; F.adaptiveAvgPool2d(x, [1, null]) the columns", () => {
     const [r, c] = outputs(model("return [this.p(x).flatten(1), F.adaptiveAvgPool2d(x, [1, null]).flatten(1)];", "x: Tensor<[Batch, 2, 2, 3]>", "p = new nn.AdaptiveAvgPool2d([null, 1]);"), { x });
     const at = (n: number, ch: number, i: number, j: number) => x.data[((n * 2 + ch) * 2 + i) * 3 + j];
