@@ -328,8 +328,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** Matrix transpose of a 2-D tensor. */
   t(): Tensor;
 
-  // elementwise, broadcasting like PyTorch
-  add(other: Tensor | number): Tensor;
+  // elementwise, broadcasting like PyTorch; a boolean is Python's True/False, PyTorch's bool scalar (x * self.use_pos)
+  add(other: Tensor | number | boolean): Tensor;
   add(options: { other: Tensor | number }): Tensor;
   /** this + alpha·other (torch.add's alpha) */
   add(other: Tensor | number, options: { alpha?: number }): Tensor;
@@ -341,10 +341,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   sub(other: Tensor | number, options: { alpha?: number }): Tensor;
   sub(options: { other: Tensor | number; alpha?: number }): Tensor;
   sub(other: ComplexTensor): ComplexTensor;
-  mul(other: Tensor | number): Tensor;
+  mul(other: Tensor | number | boolean): Tensor;
   mul(options: { other: Tensor | number }): Tensor;
   mul(other: ComplexTensor): ComplexTensor;
-  div(other: Tensor | number): Tensor;
+  div(other: Tensor | number | boolean): Tensor;
   div(options: { other: Tensor | number }): Tensor;
   /** torch.div(x, y, rounding_mode=…): the quotient rounded down ("floor") or toward zero ("trunc"); int32 operands give int32. */
   div(other: Tensor | number, options: { roundingMode: "floor" | "trunc" | null }): Tensor;
@@ -671,6 +671,8 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   to(options: { target?: DType | "int64" | Tensor | "cuda"; dtype?: DType | "int64"; device?: "cuda"; nonBlocking?: boolean }): Tensor;
   /** Converted to other's dtype (x.type_as(y)). */
   typeAs(other: Tensor): Tensor;
+  /** x.is_floating_point(): true for a float32 tensor, false for an int32 one or a bool mask (known when compiling). */
+  isFloatingPoint(): boolean;
   typeAs(options: { other: Tensor }): Tensor;
   /** Itself: every tensor is on the model's GPU. */
   /** The sparse layout's conversions (x.to_dense(), x.coalesce()): tsdp's tensors are dense, so each is x itself; x.is_sparse is false */
@@ -3237,6 +3239,13 @@ export namespace F {
    */
   function noGrad<T>(fn: () => T): T;
   /**
+   * PyTorch's `with torch.autocast(device_type, dtype=…, enabled=…):` block, as a function run at once.
+   * With `enabled: false` (a float32 island in a mixed-precision model) the block is its code: tsdp
+   * computes in float32. An enabled block is refused: compile with tsdp compile --precision bf16 instead.
+   */
+  function autocast<T>(deviceType: "cuda" | "cpu", options: { dtype?: "float16" | "bfloat16" | "float32" | DType | null; enabled?: boolean; cacheEnabled?: boolean | null }, fn: () => T): T;
+  function autocast<T>(deviceType: "cuda" | "cpu", fn: () => T): T;
+  /**
    * As a method decorator, PyTorch's `@torch.no_grad()`: `@F.noGrad() update() { … }` runs each
    * call of the method as the block above (an EMA teacher's forward, a sampling method).
    */
@@ -3738,9 +3747,14 @@ export namespace F {
   }
   /** torch.is_complex(x) */
   function isComplex(input: Tensor | ComplexTensor): boolean;
+  /** torch.is_floating_point(x): x.isFloatingPoint() */
+  function isFloatingPoint(input: Tensor): boolean;
   /** torch.finfo(dtype): bits, eps, max, min, tiny (smallestNormal) and resolution of a float type (float32 by default); also a tensor's dtype (Hugging Face's torch.finfo(scores.dtype).min), refused when it compiles if that is int32, as PyTorch raises for an integer type. */
   function finfo(type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double" | DType): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
   function finfo(options?: { type?: "float32" | "float" | "float16" | "half" | "bfloat16" | "float64" | "double" }): { readonly bits: number; readonly eps: number; readonly max: number; readonly min: number; readonly tiny: number; readonly smallestNormal: number; readonly resolution: number; readonly dtype: string };
+  /** torch.iinfo(dtype): bits, min and max of an integer type (iinfo(torch.long).max as a sentinel or a fill value); F.uint8, F.int8, F.int16 by the name written; a tensor's dtype is refused (tsdp holds int64 as int32, so it cannot tell which PyTorch's was): name the type. */
+  function iinfo(type: "int32" | "int" | "int64" | "long" | "int16" | "short" | "int8" | "uint8" | DType): { readonly bits: number; readonly min: number; readonly max: number; readonly dtype: string };
+  function iinfo(options: { type: "int32" | "int" | "int64" | "long" | "int16" | "short" | "int8" | "uint8" | DType }): { readonly bits: number; readonly min: number; readonly max: number; readonly dtype: string };
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
   function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, options: { ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];

@@ -117,6 +117,27 @@ describe("int32 arithmetic in forward", () => {
     expect(run("const y = ids.clone(); y.maskedFill_(ids.eq(1), 2.7); return y;")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 2 : v)), dtype: "i32" });
     expect(run("return ids.gt(5).maskedFill(ids.eq(1), 0.5).int();").values).toEqual(IDS.flat().map((v) => (v === 1 || v > 5 ? 1 : 0)));
     expect(first("return ids.maskedFill(ids.eq(1), -Infinity);")).toMatch(/^TSDP3004: maskedFill: the value -Infinity cannot be converted to the int32 tensor's dtype \(PyTorch raises/);
+    // a 0-dim tensor value (Hugging Face's masked_fill(mask, torch.tensor(v))) is cast the same way,
+    // known when compiling or computed at run time (a draw: F.rand([]) + 2 is in [2, 3), so 2)
+    expect(run("return ids.maskedFill(ids.eq(1), F.tensor(2.7));")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 2 : v)), dtype: "i32" });
+    expect(run("return ids.maskedFill(ids.eq(1), F.rand([]).add(2));")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? 2 : v)), dtype: "i32" });
+    expect(run("return ids.gt(5).maskedFill(ids.eq(1), F.rand([]).add(0.5)).add(ids.gt(5));").values).toEqual(IDS.flat().map((v) => (v === 1 || v > 5 ? 1 : 0)));
+    expect(first("return ids.maskedFill(ids.eq(1), F.tensor(-Infinity));")).toMatch(/^TSDP3004: maskedFill: the value -Infinity cannot be converted/);
+    // the fill is computed in float32 and converted back: int32's ends come back as themselves (a
+    // sentinel, F.iinfo(F.int32).min), a value past int32 or between float32's integers would not
+    expect(run("return ids.maskedFill(ids.eq(1), F.iinfo(F.int32).min).add(ids.maskedFill(ids.eq(1), -1e9).clamp({ min: 0 }));")).toEqual({ values: IDS.flat().map((v) => (v === 1 ? -(2 ** 31) : 2 * v)), dtype: "i32" });
+    expect(run("return ids.maskedFill(ids.eq(1), F.iinfo(F.int32).max);").values).toEqual(IDS.flat().map((v) => (v === 1 ? 2 ** 31 - 1 : v)));
+    for (const v of ["1e12", "16777217", "F.iinfo(F.int64).min", "F.tensor(3000000000)"])
+      expect(first(`return ids.maskedFill(ids.eq(1), ${v});`), v).toMatch(/^TSDP3004: maskedFill: -?\d+ is not a value tsdp's integer tensors hold/);
+  });
+
+  it("Python's True and False in arithmetic are PyTorch's bool scalar: int stays int, float float, bool bool; subtraction refused", () => {
+    const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(run("return ids.add(true).mul(false).add(ids.mul(true));")).toEqual({ values: IDS.flat(), dtype: "i32" });
+    expect(run("return ids.float().mul(true).div(true).add(false);")).toEqual({ values: IDS.flat(), dtype: "f32" });
+    // bool + True is True and bool · False is False (a logical or / and): still a mask, so + mask is or again
+    expect(run("return ids.gt(5).add(true).add(ids.gt(5)).int().add(ids.gt(5).mul(false).add(ids.gt(5)));").values).toEqual(IDS.flat().map((v) => 1 + (v > 5 ? 1 : 0)));
+    expect(first("return ids.sub(true);")).toMatch(/^TSDP4002: sub with a bool tensor: PyTorch refuses it/);
   });
 
   it("moves that add values keep an int32 tensor's dtype, as PyTorch's: F.pad (its value cast), tril, cat with a mask; one_hot is an integer tensor", () => {

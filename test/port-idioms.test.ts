@@ -177,6 +177,14 @@ describe("torch.no_grad, a table's rows per sample, repeat by the batch, int32 t
     expect(outputs(src, { x })).toEqual(outputs(plain, { x }));
     expect(first(model("return F.noGrad(x);", "x: Tensor<[Batch, 2]>"))).toMatch(/F\.noGrad takes a function of no arguments/);
   });
+  it("F.autocast with enabled: false is its block (tsdp computes in float32, as the block does); an enabled one is refused, naming --precision", () => {
+    const x = nd([1, 2], [0.3, -0.7]);
+    const fields = "fc = new nn.Linear(2, 2);";
+    const plain = outputs(model("return this.fc(x.float()).softmax(-1);", "x: Tensor<[Batch, 2]>", fields), { x });
+    expect(outputs(model("return F.autocast('cuda', { dtype: F.bfloat16, enabled: false }, () => this.fc(x.float()).softmax(-1));", "x: Tensor<[Batch, 2]>", fields), { x })).toEqual(plain);
+    expect(first(model("return F.autocast('cuda', { dtype: F.bfloat16 }, () => this.fc(x));", "x: Tensor<[Batch, 2]>", fields))).toMatch(/^TSDP3004 6: F\.autocast: an enabled autocast block computes its matmuls and convolutions in bfloat16.*--precision bf16/);
+    expect(first(model("return F.autocast('cuda', { enabled: false });", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP3003 6: F\.autocast takes the block as its last argument/);
+  });
   it("table[t] and table.gather(0, t) with t as long as the batch take a row (an element) per sample", () => {
     const src = model(
       "return [this.table[t], this.table.view(-1).gather(0, t).unsqueeze(1), this.table.indexSelect(0, t)];",
@@ -1090,6 +1098,18 @@ describe("small PyTorch idioms: finfo, item, an adaptive pool's None, `is None` 
     const { graph } = lowerSource(model("return x.flatten(1).mul(this.s.item());", "x: Tensor<[Batch, 2, 2, 3]>", "s = new nn.Parameter(F.tensor(3.0));"));
     expect(graph.nodes.some((n) => n.op === "detach" && n.inputs[0].op === "param")).toBe(true);
     expect(first(model("return x.flatten(1).mul(x.item());", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: item: a tensor of one element has a value, \[Batch, 2, 2, 3\] has one per sample/);
+  });
+  it("F.iinfo(dtype)'s limits are the integer type's (a fill value, a sentinel); a tensor's int dtype, ambiguous here, and a float type are refused", () => {
+    const flat = "x.flatten(1)";
+    expect(run(`return ${flat}.maskedFill(${flat}.gt(0), F.iinfo(F.long).min);`).filter((v) => v < -1e18)).toEqual(Array(x.data.filter((v) => v > 0).length).fill(-(2 ** 63)));
+    expect(run(`return ${flat}.mul(0).add(F.iinfo(F.int32).max + F.iinfo(F.uint8).max + F.iinfo('int16').min + F.iinfo({ type: F.int8 }).bits);`)[0]).toBe(2 ** 31 - 1 + 255 - 32768 + 8);
+    // tsdp holds int64 as int32, so an int tensor's dtype does not say which PyTorch's was
+    expect(first(model("return x.add(F.iinfo(x.int().dtype).max);", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: F\.iinfo: this int32 type may be PyTorch's int64/);
+    expect(first(model("return x.add(F.iinfo(x.dtype).max);", "x: Tensor<[Batch, 2, 2, 3]>"))).toMatch(/^TSDP3004 \d+: F\.iinfo: "float32" is not an integer type/);
+  });
+  it("x.isFloatingPoint() and F.isFloatingPoint(x) answer from the dtype: float32 yes, an int32 tensor or a bool mask no", () => {
+    const flat = "x.flatten(1)";
+    expect(run(`return ${flat}.mul(Number(x.isFloatingPoint()) * 4 + Number(F.isFloatingPoint(x.int())) * 2 + Number(x.gt(0).isFloatingPoint()));`)).toEqual(Array.from(x.data, (v) => v * 4));
   });
   it("AdaptiveAvgPool2d([null, 1]) keeps the rows and averages each; F.adaptiveAvgPool2d(x, [1, null]) the columns", () => {
     const [r, c] = outputs(model("return [this.p(x).flatten(1), F.adaptiveAvgPool2d(x, [1, null]).flatten(1)];", "x: Tensor<[Batch, 2, 2, 3]>", "p = new nn.AdaptiveAvgPool2d([null, 1]);"), { x });

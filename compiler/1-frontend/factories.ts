@@ -1,3 +1,4 @@
+import { Node as TsNode } from "ts-morph";
 import { own } from "./names.ts";
 import { CompileError, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { WHERE_OF_CONDITION } from "./refused-names.ts";
@@ -117,6 +118,35 @@ const FLOAT_INFO: Record<string, readonly [number, number, number, number, numbe
   const f64 = [64, 2 ** -52, Number.MAX_VALUE, 2 ** -1022, 1e-15] as const;
   return { float32: f32, float: f32, float16: f16, half: f16, bfloat16: bf16, float64: f64, double: f64 };
 })();
+
+/** torch.iinfo's bits, min and max of each integer type, by its names. */
+const INT_INFO: Record<string, readonly [number, number, number]> = (() => {
+  const i32 = [32, -(2 ** 31), 2 ** 31 - 1] as const;
+  const i64 = [64, -(2 ** 63), 2 ** 63 - 1] as const; // as JavaScript's numbers: ±9223372036854775808, as float32 and float64 hold them
+  const i16 = [16, -(2 ** 15), 2 ** 15 - 1] as const;
+  return { int32: i32, int: i32, int64: i64, long: i64, int16: i16, short: i16, int8: [8, -128, 127], uint8: [8, 0, 255] };
+})();
+const NARROW_INTS = new Set(["uint8", "int8", "int16", "short"]);
+
+/**
+ * torch.iinfo's type: F.uint8, F.int8, F.int16 and F.short are held as int32, so their value "int32"
+ * is told from F.int32's by the name written; an int32 value otherwise (a tensor's dtype, a variable)
+ * could be PyTorch's int64 or int32, which tsdp does not tell apart, so it is refused.
+ */
+function iinfoType(value: unknown, site: CallSite, loc: SourceLoc): string {
+  const first = TsNode.isCallExpression(site.node) ? site.node.getArguments()[0] : undefined;
+  // F.iinfo({ type: F.int8 }): the property's initializer
+  const property = first && TsNode.isObjectLiteralExpression(first) ? first.getProperty("type") : undefined;
+  const written = property ? (TsNode.isPropertyAssignment(property) ? property.getInitializer() : undefined) : first;
+  const name = written && TsNode.isPropertyAccessExpression(written) ? written.getName() : written && TsNode.isStringLiteral(written) ? written.getLiteralValue() : undefined;
+  if (name !== undefined && own(INT_INFO, name)) return name;
+  if (value === "int64") return "int64";
+  if (typeof value === "string" && own(INT_INFO, value) && value !== "int32")
+    return value;
+  if (value === "int32")
+    fail("invalidArgument", `F.iinfo: this int32 type may be PyTorch's int64 (tsdp holds int64 tensors as int32, so a tensor's dtype reads int32 for both); name the type PyTorch's code means, F.iinfo(F.int64) or F.iinfo(F.int32)`, loc);
+  fail("invalidArgument", `F.iinfo: ${typeof value === "string" ? `"${value}"` : describe(value as Value)} is not an integer type (PyTorch raises a TypeError; torch.finfo, F.finfo here, is for float types); it takes ${Object.keys(INT_INFO).join(", ")}`, loc);
+}
 
 export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Value> {
   const inForward = () => phase() === "forward";
@@ -461,6 +491,16 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
         return new ObjectValue(new Map<string, Value>([["bits", bits], ["eps", eps], ["max", max], ["min", -max], ["tiny", tiny], ["smallestNormal", tiny], ["resolution", resolution], ["dtype", b.type]]));
       }),
     ],
+    // torch.iinfo(dtype): an integer type's limits (iinfo(torch.long).max as a sentinel, a fill value)
+    [
+      "iinfo",
+      new BuiltinFunction("F.iinfo", (args, site) => {
+        const b = bindArgs("F.iinfo", [arg("type", "any")], args, site);
+        const type = iinfoType(b.type, site, locOfArg(b, "type", site));
+        const [bits, min, max] = INT_INFO[type];
+        return new ObjectValue(new Map<string, Value>([["bits", bits], ["min", min], ["max", max], ["dtype", type === "int" ? "int32" : type === "long" ? "int64" : type === "short" ? "int16" : type]]));
+      }),
+    ],
     [
       "linspace",
       new BuiltinFunction("F.linspace", (args, site) => {
@@ -569,9 +609,25 @@ function fillValueIn(x: TensorValue, value: number | boolean, site: CallSite, lo
   const v = typeof value === "boolean" ? Number(value) : value;
   if (isBooleanMask(x.node)) return v !== 0 ? 1 : 0;
   if (x.node.dtype !== "i32") return v;
-  if (!Number.isFinite(v) || Math.abs(v) >= 2 ** 63)
+  // ±2⁶³ is int64's end as JavaScript's numbers hold it (F.iinfo(F.long).min and max): PyTorch takes it
+  if (!Number.isFinite(v) || Math.abs(v) > 2 ** 63)
     fail("invalidArgument", `maskedFill: the value ${v} cannot be converted to the int32 tensor's dtype (PyTorch raises: "value cannot be converted to type int64 without overflow"); fill x.float() for a float result`, loc ?? site.loc);
-  return Math.trunc(v) + 0;
+  const whole = Math.trunc(v) + 0;
+  // the fill is computed in float32 and converted back, saturating at int32's ends: a value that does
+  // not come back as itself (past int32, or past ±2²⁴ between float32's integers) would not be PyTorch's int64
+  if (int32Of(Math.fround(whole)) !== whole)
+    fail("invalidArgument", `maskedFill: ${whole} is not a value tsdp's integer tensors hold (tsdp holds PyTorch's int64 as int32, computed in float32: exact within ±2²⁴ and at int32's ends), so the result would not be PyTorch's; fill a value within ±16,777,216 or F.iinfo(F.int32).min / max, or fill x.float() for a float result`, loc ?? site.loc);
+  return whole;
+}
+
+/** A float32 value converted to int32 as the kernels' to_int does: toward zero, saturating at int32's ends. */
+const int32Of = (v: number) => Math.min(2 ** 31 - 1, Math.max(-(2 ** 31), Math.trunc(v)));
+
+/** A 0-dim tensor value computed at run time, as x's dtype holds it (fillValueIn's cast, for a tensor). */
+function fillTensorIn(x: TensorValue, value: TensorValue, site: CallSite, em: GraphEmitter): TensorValue {
+  if (isBooleanMask(x.node)) return isBooleanMask(value.node) ? value : truth(value, "maskedFill", site, em);
+  if (x.node.dtype === "i32") return value.node.dtype === "i32" ? value : em.tensor("to_int", [value], {}, "maskedFill", site);
+  return value.node.dtype === "i32" ? em.tensor("to_float", [value], {}, "maskedFill", site) : value;
 }
 
 /** The tensor methods of this file: x.tril(k), x.triu(k), x.maskedFill(mask, value), comparisons. */
@@ -617,9 +673,12 @@ export const selectionMethods = {
     // a 0-dim tensor value (Hugging Face's masked_fill(mask, torch.tensor(finfo.min))): its value where the mask is set
     if (b.value instanceof TensorValue) {
       if (b.value.node.shape.length !== 0) fail("shapeMismatch", `maskedFill: value must be a number or a 0-dim tensor, got a tensor of shape ${formatShape(b.value.node.shape)}`, locOfArg(b, "value", site));
+      // cast to x's dtype as a number value is: masked_fill keeps x's dtype (an int32 x filled with
+      // torch.tensor(2.7) holds 2, a bool x True), where a plain where would promote to the value's
       const known = constantValues(em, b.value.node);
-      if (known) return em.tensor("masked_fill", [x, b.mask], { value: known[0] }, "maskedFill", site);
-      return em.tensor("where", [b.mask, em.tensor("expand", [b.value], { shape: [...x.node.shape] }, "maskedFill", site), x], {}, "maskedFill", site);
+      if (known) return em.tensor("masked_fill", [x, b.mask], { value: fillValueIn(x, known[0], site, locOfArg(b, "value", site)) }, "maskedFill", site);
+      const value = fillTensorIn(x, b.value, site, em);
+      return em.tensor("where", [b.mask, em.tensor("expand", [value], { shape: [...x.node.shape] }, "maskedFill", site), x], {}, "maskedFill", site);
     }
     // −Infinity is the point of masked_fill in attention; NaN and +Infinity are PyTorch's too
     if (typeof b.value !== "number" && typeof b.value !== "boolean") fail("wrongArgumentType", `maskedFill: value must be a number or a 0-dim tensor, got ${describe(b.value)}`, locOfArg(b, "value", site));

@@ -35,6 +35,7 @@ import { fakeQuantizeFunctions } from "./fake-quantize.ts";
 import { spatialTransformFunctions } from "./spatial-transform.ts";
 import { unpoolFunctions } from "./pool-indices.ts";
 import { checkpointFunction, checkpointSequentialFunction, noGradFunction } from "./no-grad.ts";
+import { autocastFunction } from "./autocast.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { ops, safeSoftmax, softmaxDim } from "./composite-ops.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, renormArgs } from "./pointwise-composites.ts";
@@ -637,6 +638,7 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   // the factories work in constructors too (an nn.Parameter's initial value)
   const members = factoryMembers(em, phase);
   members.set("noGrad", noGradFunction(em, call));
+  members.set("autocast", autocastFunction(call));
   members.set("checkpoint", checkpointFunction(call));
   members.set("checkpointSequential", checkpointSequentialFunction(call));
   // torch.manual_seed(seed) in a constructor (RL ports' self.seed = torch.manual_seed(seed)): the
@@ -758,5 +760,5 @@ const TORCH_FUNCTION_FORMS = [
   "add", "sub", "mul", "div", "rsub", "sum", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "numel", "ravel",
   "gt", "ge", "lt", "le", "eq", "ne", "logicalNot", "logicalAnd", "logicalOr", "maskedFill", "clampMin", "clampMax",
   "reshape", "unsqueeze", "squeeze", "transpose", "swapaxes", "swapdims", "movedim", "t", "permute", "unflatten",
-  "flip", "tile", "repeatInterleave", "select", "unbind", "narrow", "clone", "detach",
+  "flip", "tile", "repeatInterleave", "select", "unbind", "narrow", "clone", "detach", "isFloatingPoint",
 ] as const;

@@ -106,6 +106,9 @@ function operand(v: Value, who: string, site: CallSite, em: GraphEmitter): Tenso
   }
   // x.size(0) as a number (SimCLR's `arange(b) + b`, `loss * b`): each replica's own batch, an integer (factory.ts batch_size)
   if (isBatchValue(v)) return em.batchSize(v, who, site);
+  // Python's True and False (x * self.use_bias, ids + flag): PyTorch's bool scalar, below every other
+  // dtype, as a 0-dim bool tensor is: float stays float, int int, bool bool (boolean-masks.ts)
+  if (typeof v === "boolean") return em.tensor("ne", [new TensorValue(em.constant(v ? 1 : 0, site)), new TensorValue(em.constant(0, site))], {}, who, site);
   return fail("wrongArgumentType", `${who} expects a tensor or a number, got ${describe(v)}`, site.loc);
 }
 
@@ -140,7 +143,10 @@ export function roundedQuotient(x: TensorValue, other: Value, mode: "floor" | "t
 function additive(op: "add" | "sub"): Method {
   return (x, args, site, em) => {
     // torch.add(input, other, *, alpha=1): alpha keyword-only
-    const { other, alpha } = bindArgs(op, [arg("other", "any"), opt("alpha", "number", 1, { keywordOnly: true, batchSize: true })], args, site);
+    const bound = bindArgs(op, [arg("other", "any"), opt("alpha", "number", 1, { keywordOnly: true, batchSize: true })], args, site);
+    const alpha = bound.alpha;
+    // Python's True/False as PyTorch's bool scalar, so bool + True is bool and ids − True refused as PyTorch's
+    const other = typeof bound.other === "boolean" ? operand(bound.other, op, site, em) : bound.other;
     if (op === "sub") refuseBoolSubtraction(x, other, op, site);
     // bool + bool is bool in PyTorch (True + True is True: a logical or)
     if (other instanceof TensorValue && isBooleanMask(x.node) && isBooleanMask(other.node)) {

@@ -183,6 +183,8 @@ export const spellingMethods: Record<string, Method> = {
   coalesce: (x, args, site) => (bindArgs("coalesce", [], args, site), x),
   // x.is_complex(), torch.is_complex(x) (FEDformer's compl_mul1d): a tensor is real; a complex one answers in complex.ts
   isComplex: (_x, args, site) => (bindArgs("isComplex", [], args, site), false),
+  // x.is_floating_point() (a cast guarded on it): known from the dtype, float32 yes; int32 and a bool mask (float 0/1 here) no
+  isFloatingPoint: (x, args, site) => (bindArgs("isFloatingPoint", [], args, site), x.node.dtype === "f32" && !isBooleanMask(x.node)),
   // x.cuda(): every tensor is on the model's GPU already
   cuda: (x, args, site) => (bindArgs("cuda", [opt("device", "any", null, { nullable: true }), opt("nonBlocking", "bool", false)], args, site), x),
   // x.cpu(): a constant the constructor computed (RetNet's gammas: (1 − exp(…)).detach().cpu().tolist())
