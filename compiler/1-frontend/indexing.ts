@@ -143,27 +143,42 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
     else if (p.kind === "mask") expanded.push(...maskCoordinates(x, expanded.filter((q) => q.kind !== "new").length, p, who, site, em));
     else expanded.push(p);
   }
-  // PyTorch puts the broadcast shape of tensor indices where they are when they (and any integer
-  // among them) are adjacent, and first when a slice or None separates them: only the first is taken
-  const advanced = expanded.flatMap((p, i) => (p.kind === "rows" || p.kind === "select" ? [i] : []));
-  if (expanded.some((p) => p.kind === "rows") && advanced.some((at, i) => i > 0 && at !== advanced[i - 1] + 1))
-    fail("unsupportedSyntax", `${who}: tensor indices (and integers among them) separated by a slice or null put their dims first in PyTorch; index in two steps (x.index(":", i).index(…)) or make them adjacent`, site.loc);
+  // PyTorch applies the integers (and 0-d int32 tensors, which it reads as integers) first, each
+  // taking its dim away, then indexes with the tensors: their broadcast shape goes where they are
+  // when they are adjacent in what is left, and first when a slice or None separates them
+  // (x[i, :, j] is [S, …]; x[0, :, j] is [size of dim 1, …S], as the 0 went first; x[i, 1, j] pairs i with j)
+  const advanced = (p: Index) => p.kind === "rows" && p.index.node.shape.length > 0;
+  if (!expanded.some(advanced)) return basicIndexing(x, expanded, who, site, em);
+  // each tensor index stands as a whole dim while the others are applied (basicIndexing leaves
+  // ":" dims in order); their dims in the result are then taken together
+  const placeholder: Index = { kind: "slice", start: null, end: null, step: 1 };
+  const kept = basicIndexing(x, expanded.map((p) => (advanced(p) ? placeholder : p)), who, site, em, (p) => p === placeholder);
+  const at = kept.marked;
+  const tensorIndices = expanded.filter(advanced).map((p) => (p as { index: TensorValue }).index);
+  const adjacent = at.every((d, i) => d === at[0] + i);
+  if (adjacent) return advancedRows(kept.result, at[0], tensorIndices, who, site, em).result;
+  const shape = kept.result.node.shape;
+  const perm = [...at, ...shape.map((_, d) => d).filter((d) => !at.includes(d))];
+  const front = em.tensor("permute", [kept.result], { perm }, who, site);
+  return advancedRows(front, 0, tensorIndices, who, site, em).result;
+}
+
+/**
+ * Numbers, slices, None and 0-d int32 tensors applied in order to x (a tensor index of higher rank
+ * is taken by advancedRows): each reads the next dim of what is left. `mark` picks indices whose
+ * dims in the result are wanted (the placeholders of the tensor indices), in order.
+ */
+function basicIndexing(x: TensorValue, expanded: readonly Index[], who: string, site: CallSite, em: GraphEmitter): TensorValue;
+function basicIndexing(x: TensorValue, expanded: readonly Index[], who: string, site: CallSite, em: GraphEmitter, mark: (p: Index) => boolean): { result: TensorValue; marked: number[] };
+function basicIndexing(x: TensorValue, expanded: readonly Index[], who: string, site: CallSite, em: GraphEmitter, mark?: (p: Index) => boolean): TensorValue | { result: TensorValue; marked: number[] } {
+  const marked: number[] = [];
   let t = x;
   let dim = 0; // t's dim the next index reads
-  for (let k = 0; k < expanded.length; k++) {
-    const p = expanded[k];
-    // tensor indices in adjacent dims (x[idx], x[:, li, lj], points[batchIdx, idx, :]): PyTorch's
-    // advanced indexing, the indices broadcast together and their shape in place of those dims
+  for (const p of expanded) {
     if (p.kind === "rows") {
-      let n = 1;
-      while (expanded[k + n]?.kind === "rows") n++;
-      const taken = advancedRows(t, dim, expanded.slice(k, k + n).map((q) => (q as { index: TensorValue }).index), who, site, em);
-      t = taken.result;
-      k += n - 1;
-      dim += taken.rank;
-      continue;
-    }
-    if (p.kind === "new") {
+      // a 0-d int32 index (Autoformer's x[:, index[i]]): one element of its dim, which goes
+      t = advancedRows(t, dim, [p.index], who, site, em).result;
+    } else if (p.kind === "new") {
       t = em.tensor("reshape", [t], { shape: [...t.node.shape.slice(0, dim), 1, ...t.node.shape.slice(dim)] }, who, site);
       dim++;
     } else if (p.kind === "select") {
@@ -174,11 +189,12 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
       const piece = size === 1 ? t : em.tensor("narrow", [t], { dim, start: at, length: 1 }, who, site);
       t = em.tensor("reshape", [piece], { shape: t.node.shape.filter((_, i) => i !== dim) }, who, site);
     } else if (p.kind === "slice") {
-      t = sliceDim(t, dim, p.start, p.end, p.step, who, site, em);
+      if (mark?.(p)) marked.push(dim);
+      else t = sliceDim(t, dim, p.start, p.end, p.step, who, site, em);
       dim++;
     }
   }
-  return t;
+  return mark ? { result: t, marked } : t;
 }
 
 /**
