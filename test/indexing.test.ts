@@ -55,6 +55,16 @@ describe("x.index and x.slice: PyTorch's x[…]", () => {
     expect(rows.values).toEqual([at(0, 2, 1), at(0, 0, 1), at(1, 2, 1), at(1, 0, 1)]);
   });
 
+  it("a lone list of integers is one index, the rows it names (PyTorch's x[[0, 2]]); a lone list holding a slice, None or \"...\" is the tuple of indices (x[[':', 1]] is x[:, 1])", () => {
+    const rows = run("return x.index(':', 0).index(':', [2, 0]);");
+    expect(rows.shape).toBe("[Batch, 2]");
+    expect(rows.values).toEqual([at(0, 0, 2), at(0, 0, 0), at(1, 0, 2), at(1, 0, 0)]);
+    // of a tensor without the batch: p[[2, 0]] are p's rows 2 and 0, not the element p[2, 0]
+    const table = run("const p = F.arange(18).float().view(3, 6); return x.index(':', 0).add(p.index([2, 0]).sum(0));");
+    expect(table.values.slice(0, D)).toEqual(Array.from({ length: D }, (_, d) => at(0, 0, d) + (12 + d) + d));
+    expect(run("return x.index([':', 1]);")).toEqual(run("return x.index(':', 1);"));
+  });
+
   it("a bool mask the compiler knows (a comparison of constants) takes the rows where it is true, as PyTorch's x[:, mask]; a data-dependent one is refused", () => {
     const rows = run("return x.index(':', F.tensor([1, 0, 1]).gt(0));");
     expect(rows.shape).toBe(`[Batch, 2, ${D}]`);

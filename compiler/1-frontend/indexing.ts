@@ -444,9 +444,19 @@ function indexPut(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitte
   return em.tensor("reshape", [result], { shape: [...shape] }, who, site);
 }
 
+/**
+ * The indices of x.index(…): its arguments, or a lone array's items where PyTorch reads that list
+ * as a tuple of indices (x[[":", 0]] as x[:, 0], a list holding a slice, None, "..." or tensors);
+ * a lone list of integers is one index, the rows it names, as PyTorch's x[[0, 2]] (not x[0, 2]).
+ */
+export function indexTuple(args: readonly Value[]): Value[] {
+  const lone = args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : undefined;
+  return lone && !lone.every((v) => typeof v === "number" && Number.isInteger(v)) ? lone : [...args];
+}
+
 export const indexingMethods = {
   indexPut,
-  index: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => indexWith(x, args.length === 1 && Array.isArray(args[0]) ? args[0] : args, "index", site, em),
+  index: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => indexWith(x, indexTuple(args), "index", site, em),
   slice: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => {
     const bounds = bindArgs("slice", [arg("dim", "any"), opt("start", "any", null, { nullable: true }), opt("end", "any", null, { nullable: true }), opt("step", "any", 1)], args, site);
     if (bounds.start instanceof SymInt || bounds.end instanceof SymInt) return sliceByBatchSize(x, bounds, site, em);
