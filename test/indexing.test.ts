@@ -63,6 +63,10 @@ describe("x.index and x.slice: PyTorch's x[…]", () => {
     const table = run("const p = F.arange(18).float().view(3, 6); return x.index(':', 0).add(p.index([2, 0]).sum(0));");
     expect(table.values.slice(0, D)).toEqual(Array.from({ length: D }, (_, d) => at(0, 0, d) + (12 + d) + d));
     expect(run("return x.index([':', 1]);")).toEqual(run("return x.index(':', 1);"));
+    // a list of bools is a mask along its dim (x[:, [True, False, True]])
+    expect(run("return x.index(':', [true, false, true]);")).toEqual(run("return x.index(':', [0, 2]);"));
+    expect(run("return x.index(':', ':', [false, true, true, false, false, true]);")).toEqual(run("return x.index(':', ':', [1, 2, 5]);"));
+    expect(diagnosticsOf(model("return x.index(':', [true, false]);"))[0].message).toMatch(/the mask has 2 values and dim 1 of \[Batch, 3, 6\] has 3 rows/);
   });
 
   it("a bool mask the compiler knows (a comparison of constants) takes the rows where it is true, as PyTorch's x[:, mask]; a data-dependent one is refused", () => {

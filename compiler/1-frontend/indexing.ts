@@ -37,6 +37,12 @@ type Index =
 function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): Index {
   if (typeof v === "number") return Number.isInteger(v) ? { kind: "select", at: v } : fail("invalidArgument", `${who}: an index must be an integer, got ${v}`, site.loc);
   if (v === null || v === undefined) return { kind: "new" };
+  // a list of Python bools is a bool mask along its dim (PyTorch's x[:, [True, False, True]])
+  if (Array.isArray(v) && v.length > 0 && v.every((i) => typeof i === "boolean")) {
+    const at = v.flatMap((m, i) => (m ? [i] : []));
+    if (at.length === 0) fail("shapeMismatch", `${who}: the mask selects nothing; tsdp's tensors are not empty`, site.loc);
+    return { kind: "list", at, maskLength: v.length };
+  }
   if (Array.isArray(v)) {
     if (v.length === 0 || !v.every((i) => typeof i === "number" && Number.isInteger(i)))
       fail("invalidArgument", `${who}: a list index holds integers (x[:, [-1]] keeps the last row as a dim of 1), got ${describe(v)}`, site.loc);
@@ -447,11 +453,12 @@ function indexPut(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitte
 /**
  * The indices of x.index(…): its arguments, or a lone array's items where PyTorch reads that list
  * as a tuple of indices (x[[":", 0]] as x[:, 0], a list holding a slice, None, "..." or tensors);
- * a lone list of integers is one index, the rows it names, as PyTorch's x[[0, 2]] (not x[0, 2]).
+ * a lone list of integers (or of bools, a mask) is one index, the rows it names, as PyTorch's
+ * x[[0, 2]] (not x[0, 2]).
  */
 export function indexTuple(args: readonly Value[]): Value[] {
   const lone = args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : undefined;
-  return lone && !lone.every((v) => typeof v === "number" && Number.isInteger(v)) ? lone : [...args];
+  return lone && !lone.every((v) => (typeof v === "number" && Number.isInteger(v)) || typeof v === "boolean") ? lone : [...args];
 }
 
 export const indexingMethods = {
