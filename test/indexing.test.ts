@@ -130,6 +130,13 @@ describe("F.arange over the batch: each sample's own row (x[arange(B), idx])", (
     expect(runWith("return F.arange(x.size(0), { dtype: 'float32' }).view(-1, 1).mul(10).add(x.index(':', 0, 0).unsqueeze(1));", [[0, 0], [0, 0]]).values).toEqual([at(0, 0, 0), 10 + at(1, 0, 0)]);
   });
 
+  it("x[arange(B)] is a copy, as PyTorch's advanced indexing: a write into either leaves the other", () => {
+    const xs = Array.from({ length: B * T * D }, (_, k) => data[k]);
+    expect(runWith("const z = x.clone(); z.index(F.arange(x.size(0))).fill_(0); return z;", [[0, 0], [0, 0]]).values).toEqual(xs);
+    expect(runWith("const z = x.clone(); const y = z.index(F.arange(x.size(0))); z.fill_(0); return y;", [[0, 0], [0, 0]]).values).toEqual(xs);
+    expect(runWith("const z = x.clone(); z.index(':', [0, 1]).fill_(0); return z;", [[0, 0], [0, 0]]).values).toEqual(xs);
+  });
+
   it("sends the gradient to the picked rows only", () => {
     expect(gradCheck(`export class M extends nn.Module {\n  fc = new nn.Linear(${D}, 3);\n  forward(x: Tensor<[Batch, ${T}, ${D}]>, i: Tensor<[Batch], "int32">) {\n    return this.fc(x).tanh().index(F.arange(x.size(0)), i);\n  }\n}\n`, { intLimit: T }).checked).toBeGreaterThan(0);
   });

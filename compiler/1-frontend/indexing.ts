@@ -11,6 +11,7 @@ import { countedFromEnd } from "./constant-indexes.ts";
 import { deferredSelection, maskedCopy, maskedFillRows } from "./masked-selections.ts";
 import { whereIndexMask } from "./where-coordinates.ts";
 import { foldedRowsPerSample, sampleLocalRows } from "./folded-batch.ts";
+import { copyOf } from "./views.ts";
 
 // PyTorch's basic indexing, which TypeScript has no syntax for: x[..., ::2] (rotary embeddings'
 // even and odd features), x[:, -1] (a sequence's last step), x[:, None] (a new dim), x[:, :T]
@@ -161,12 +162,13 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
   const kept = basicIndexing(x, expanded.map((p) => (advanced(p) ? placeholder : p)), who, site, em, (p) => p === placeholder);
   const at = kept.marked;
   const tensorIndices = expanded.filter(advanced).map((p) => (p as { index: TensorValue }).index);
+  // a copy, as PyTorch's advanced indexing makes, even where it holds x's values in order (x[arange(B)])
   const adjacent = at.every((d, i) => d === at[0] + i);
-  if (adjacent) return advancedRows(kept.result, at[0], tensorIndices, who, site, em).result;
+  if (adjacent) return copyOf(advancedRows(kept.result, at[0], tensorIndices, who, site, em).result);
   const shape = kept.result.node.shape;
   const perm = [...at, ...shape.map((_, d) => d).filter((d) => !at.includes(d))];
   const front = em.tensor("permute", [kept.result], { perm }, who, site);
-  return advancedRows(front, 0, tensorIndices, who, site, em).result;
+  return copyOf(advancedRows(front, 0, tensorIndices, who, site, em).result);
 }
 
 /**
