@@ -395,11 +395,11 @@ function indexPut(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitte
   const whereMask = whereIndexMask([b.indices]);
   const indices: Value[] = whereMask ? [whereMask] : Array.isArray(b.indices) ? b.indices : [b.indices];
   // x.index_put_((mask,), y[mask]): y's elements where the mask is true (masked-selections.ts)
-  const copied = indices.length === 1 && indices[0] instanceof TensorValue && indices[0].node.dtype === "f32" ? maskedCopy(x, indices[0], b.values, who, site, em) : undefined;
+  const copied = indices.length === 1 && indices[0] instanceof TensorValue && indices[0].node.dtype === "f32" ? maskedCopy(x, indices[0], b.values, who, site, em, b.accumulate) : undefined;
   if (copied) return copied;
-  // x.index_put_((mask,), 0): the mask's fill (PyTorch's x[mask] = 0)
+  // x.index_put_((mask,), 0): the mask's fill (PyTorch's x[mask] = 0); with accumulate, x[mask] += v
   const mask = indices.length === 1 && indices[0] instanceof TensorValue && isBooleanMask(indices[0].node) ? indices[0] : undefined;
-  const filled = mask && !b.accumulate ? maskedFillRows(x, mask, b.values, who, site, em) : undefined;
+  const filled = mask ? maskedFillRows(x, mask, b.values, who, site, em, b.accumulate) : undefined;
   if (filled) return filled;
   if (indices.length === 0 || !indices.every((i): i is TensorValue => i instanceof TensorValue && i.node.dtype === "i32"))
     return fail("wrongArgumentType", `${who}: indices are int32 tensors, one for each of x's first dims they index, got ${indices.map(describe).join(", ") || "none"}`, site.loc);
