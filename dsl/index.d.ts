@@ -36,7 +36,7 @@ export interface ComplexTensor {
   angle(): Tensor;
   view(...shape: (number | readonly number[])[]): ComplexTensor;
   reshape(...shape: (number | readonly number[])[]): ComplexTensor;
-  index(...indices: (number | string | null | Tensor | readonly number[])[]): ComplexTensor;
+  index(...indices: (number | string | null | Tensor | readonly number[] | readonly boolean[])[]): ComplexTensor;
   unsqueeze(dim: number): ComplexTensor;
   squeeze(dim?: number): ComplexTensor;
   transpose(dim0: number, dim1: number): ComplexTensor;
@@ -928,12 +928,14 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * PyTorch's x[i0, i1, …], one argument per index: a number selects (the dim goes; negative from
    * the end), null adds a dim of 1 (None), a string slices with Python's rules ("1:-1", "::2",
    * ":3"; steps positive), "..." stands for the dims not indexed, a list of integers takes those
-   * rows keeping the dim, and int32 tensors take elements (PyTorch's advanced indexing: tensors in
-   * adjacent dims broadcast together, their shape in place of those dims; F.arange(batch) first
-   * picks each sample's own). `x[..., ::2]` is `x.index("...", "::2")`, `x[:, -1]` is
+   * rows keeping the dim (a list of bools the rows where it is true), and int32 tensors take
+   * elements (PyTorch's advanced indexing: integers apply first; tensors broadcast together, their
+   * shape in place of their dims where adjacent, first where a slice or null separates them;
+   * F.arange(batch) first picks each sample's own). A lone list of integers is one index (x[[0, 2]]);
+   * a lone list holding slices or null is the tuple of indices. `x[..., ::2]` is `x.index("...", "::2")`, `x[:, -1]` is
    * `x.index(":", -1)`. The batch dim can only be taken whole (":"). Bounds that are names: x.slice.
    */
-  index(...indices: (number | string | null | readonly number[] | Tensor<Shape, "int32">)[]): Tensor;
+  index(...indices: (number | string | null | readonly number[] | readonly boolean[] | Tensor<Shape, "int32">)[]): Tensor;
   /** x[start:end:step] along dim (Python's rules; null for an omitted bound): x.slice(-1, 0, half) is x[..., :half]. */
   slice(dim: number, start?: number | null, end?: number | null, step?: number): Tensor;
   slice(dim: number, start?: number | null, end?: number | null, options?: { step?: number }): Tensor;

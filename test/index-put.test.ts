@@ -17,6 +17,28 @@ function outputs(src: string, inputs: Record<string, ReturnType<typeof nd>>): nu
 }
 
 describe("index_put", () => {
+  it("with a bool mask and accumulate adds where the mask is true (PyTorch's x[mask] += v: each element named once), a number, a row or y[mask]", () => {
+    const src = `export class M extends nn.Module {
+  forward(x: Tensor<[Batch, 2, 3]>, y: Tensor<[Batch, 2, 3]>) {
+    const k = y.gt(0);
+    const a = x.clone(); a.indexPut_([k], 1.5, true);
+    const b = x.clone(); b.index_put_([k], y.index(k), true);
+    const c = x.clone(); c.indexPut_(F.where(k), y.index(k), true);
+    const rows = x.indexPut([y.sum(-1).gt(0)], F.tensor([1.0, 2, 3]), true);
+    return [a, b, c, rows];
+  }
+}
+`;
+    const x = [1, 2, 3, 4, 5, 6];
+    const y = [0.5, -1, 2, -3, -0.5, 0.25];
+    const [a, b, c, rows] = outputs(src, { x: nd([1, 2, 3], x), y: nd([1, 2, 3], y) });
+    expect(a).toEqual(x.map((v, i) => (y[i] > 0 ? v + 1.5 : v)));
+    expect(b).toEqual(x.map((v, i) => (y[i] > 0 ? v + y[i] : v)));
+    expect(c).toEqual(b);
+    // row 0 of y sums to 1.5 > 0, row 1 to −3.25
+    expect(rows).toEqual([2, 4, 6, 4, 5, 6]);
+  });
+
   it("per sample (F.arange(B) first) with accumulate: each point's features summed into its voxel", () => {
     const src = `export class M extends nn.Module {
   forward(feats: Tensor<[Batch, 4, 2]>, voxel: Tensor<[Batch, 4], "int32">) {

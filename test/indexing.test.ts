@@ -55,6 +55,20 @@ describe("x.index and x.slice: PyTorch's x[…]", () => {
     expect(rows.values).toEqual([at(0, 2, 1), at(0, 0, 1), at(1, 2, 1), at(1, 0, 1)]);
   });
 
+  it("a lone list of integers is one index, the rows it names (PyTorch's x[[0, 2]]); a lone list holding a slice, None or \"...\" is the tuple of indices (x[[':', 1]] is x[:, 1])", () => {
+    const rows = run("return x.index(':', 0).index(':', [2, 0]);");
+    expect(rows.shape).toBe("[Batch, 2]");
+    expect(rows.values).toEqual([at(0, 0, 2), at(0, 0, 0), at(1, 0, 2), at(1, 0, 0)]);
+    // of a tensor without the batch: p[[2, 0]] are p's rows 2 and 0, not the element p[2, 0]
+    const table = run("const p = F.arange(18).float().view(3, 6); return x.index(':', 0).add(p.index([2, 0]).sum(0));");
+    expect(table.values.slice(0, D)).toEqual(Array.from({ length: D }, (_, d) => at(0, 0, d) + (12 + d) + d));
+    expect(run("return x.index([':', 1]);")).toEqual(run("return x.index(':', 1);"));
+    // a list of bools is a mask along its dim (x[:, [True, False, True]])
+    expect(run("return x.index(':', [true, false, true]);")).toEqual(run("return x.index(':', [0, 2]);"));
+    expect(run("return x.index(':', ':', [false, true, true, false, false, true]);")).toEqual(run("return x.index(':', ':', [1, 2, 5]);"));
+    expect(diagnosticsOf(model("return x.index(':', [true, false]);"))[0].message).toMatch(/the mask has 2 values and dim 1 of \[Batch, 3, 6\] has 3 rows/);
+  });
+
   it("a bool mask the compiler knows (a comparison of constants) takes the rows where it is true, as PyTorch's x[:, mask]; a data-dependent one is refused", () => {
     const rows = run("return x.index(':', F.tensor([1, 0, 1]).gt(0));");
     expect(rows.shape).toBe(`[Batch, 2, ${D}]`);
@@ -114,6 +128,13 @@ describe("F.arange over the batch: each sample's own row (x[arange(B), idx])", (
     // x[arange(B)] alone is x; arange(B) is int32 0 … B − 1, float32 when asked
     expect(runWith("return x.index(F.arange(x.size(0)));", [[0, 0], [0, 0]]).values).toEqual(data);
     expect(runWith("return F.arange(x.size(0), { dtype: 'float32' }).view(-1, 1).mul(10).add(x.index(':', 0, 0).unsqueeze(1));", [[0, 0], [0, 0]]).values).toEqual([at(0, 0, 0), 10 + at(1, 0, 0)]);
+  });
+
+  it("x[arange(B)] is a copy, as PyTorch's advanced indexing: a write into either leaves the other", () => {
+    const xs = Array.from({ length: B * T * D }, (_, k) => data[k]);
+    expect(runWith("const z = x.clone(); z.index(F.arange(x.size(0))).fill_(0); return z;", [[0, 0], [0, 0]]).values).toEqual(xs);
+    expect(runWith("const z = x.clone(); const y = z.index(F.arange(x.size(0))); z.fill_(0); return y;", [[0, 0], [0, 0]]).values).toEqual(xs);
+    expect(runWith("const z = x.clone(); z.index(':', [0, 1]).fill_(0); return z;", [[0, 0], [0, 0]]).values).toEqual(xs);
   });
 
   it("sends the gradient to the picked rows only", () => {
@@ -181,12 +202,43 @@ describe("advanced indexing: int32 index tensors of any shape, broadcast togethe
     expect(runWith("return x.index(F.arange(x.size(0)).view(-1, 1, 1), i);", `, i: Tensor<[Batch, 3, 2], "int32">`, { i: { shape: [B, 3, 2], data: idx } }).values).toEqual(r.values);
   });
 
-  it("refuses indices separated by a slice (PyTorch moves their dims first), a float index, an index into the batch", () => {
+  it("PyTorch's placement: integers first, then tensor indices in place when adjacent in what is left, first when a slice or None separates them", () => {
+    // p [3, 4, 5] of distinct values, indexed in forward; the result tiled per sample (the batch first)
+    const pat = (i: number, j: number, k: number) => (i * 4 + j) * 5 + k;
+    const on = (expr: string) => {
+      const r = runWith(`const p = F.arange(60).float().view(3, 4, 5); const r = ${expr}; return x.index(':', 0, 0).unsqueeze(-1).mul(0).add(r.flatten().unsqueeze(0));`, "", {});
+      return r.values.slice(0, r.values.length / B);
+    };
+    const [i, j] = ["F.tensor([2, 0], { dtype: 'int32' })", "F.tensor([4, 1], { dtype: 'int32' })"];
+    const grid = (rows: number[], cols: number[], f: (r: number, c: number) => number) => rows.flatMap((r) => cols.map((c) => f(r, c)));
+    const pairs = (f: (s: number) => number) => [0, 1].map(f);
+    // p[i, :, j]: separated by a slice, the pairs' dim first: [2, 4]
+    expect(on(`p.index(${i}, ":", ${j})`)).toEqual(grid([0, 1], [0, 1, 2, 3], (s, c) => pat([2, 0][s], c, [4, 1][s])));
+    // p[i, None, j]: None separates too: [2, 1, 5] (j indexes dim 1)
+    expect(on(`p.index(${i}, null, F.tensor([3, 1], { dtype: 'int32' }))`)).toEqual(grid([0, 1], [0, 1, 2, 3, 4], (s, k) => pat([2, 0][s], [3, 1][s], k)));
+    // p[0, :, j]: the 0 goes first, j stays in place: [4, 2] (NumPy's would be [2, 4])
+    expect(on(`p.index(0, ":", ${j})`)).toEqual(grid([0, 1, 2, 3], [0, 1], (c, s) => pat(0, c, [4, 1][s])));
+    // p[i, 1, j]: the 1 goes first, i and j are adjacent and paired: [2] (not every i with every j)
+    expect(on(`p.index(${i}, 1, ${j})`)).toEqual(pairs((s) => pat([2, 0][s], 1, [4, 1][s])));
+    // p[F.tensor(2), :, j]: a 0-d index is an integer
+    expect(on(`p.index(F.tensor(2, { dtype: 'int32' }), ":", ${j})`)).toEqual(grid([0, 1, 2, 3], [0, 1], (c, s) => pat(2, c, [4, 1][s])));
+    // with the batch: x[arange(B), :, y] is each sample's column y[b]: [Batch, T]
+    const ys = [3, 1];
+    const col = runWith("return x.index(F.arange(x.size(0)), ':', y);", `, y: Tensor<[Batch], "int32">`, { y: { shape: [B], data: ys } });
+    expect(col.shape).toBe(`[Batch, ${T}]`);
+    expect(col.values).toEqual([0, 1].flatMap((b) => Array.from({ length: T }, (_, t) => at(b, t, ys[b]))));
+    // x[:, i, None, j]: [2, Batch, 1], the pairs first
+    const front = runWith(`return x.index(':', F.tensor([2, 0], { dtype: 'int32' }), null, ${j}).permute(1, 0, 2);`, "", {});
+    expect(front.shape).toBe("[Batch, 2, 1]");
+    expect(front.values).toEqual([0, 1].flatMap((b) => pairs((s) => at(b, [2, 0][s], [4, 1][s]))));
+    expect(gradCheck(`export class M extends nn.Module {\n  fc = new nn.Linear(${D}, 5);\n  forward(x: Tensor<[Batch, ${T}, ${D}]>) {\n    const y = this.fc(x).tanh();\n    const a = y.unsqueeze(2).index(":", ${i}, 0, ${j});\n    return y.unsqueeze(-1).index(":", ${i}, ":", F.tensor([0, 0], { dtype: "int32" })).permute(1, 0, 2).mul(a.unsqueeze(-1));\n  }\n}\n`).checked).toBeGreaterThan(4);
+  });
+
+  it("refuses a float index and an index into the batch", () => {
     const first = (body: string) => diagnosticsOf(model(body)).map((d) => `${d.code}: ${d.message}`)[0];
     // adjacent, or one at a time, they compile
     expect(run("const j = F.tensor([0, 1], { dtype: 'int32' }); return x.index(':', j, ':').index(':', ':', j);").shape).toBe("[Batch, 2, 2]");
     expect(run("const j = F.tensor([0, 1], { dtype: 'int32' }); return x.index(':', j, j);").shape).toBe("[Batch, 2]");
-    expect(first("const j = F.tensor([0, 1], { dtype: 'int32' }); return x.unsqueeze(1).index(':', j.mul(0), ':', j);")).toMatch(/^TSDP2001: index: tensor indices \(and integers among them\) separated by a slice or null put their dims first in PyTorch/);
     expect(first("return x.index(':', x.index(':', ':', 0).gt(0));")).toMatch(/^TSDP3003: index: a tensor index must be an int32 tensor .* \(a mask of 0\/1 floats/);
     expect(first("const j = F.tensor([[0, 1]], { dtype: 'int32' }); return x.index(j);")).toMatch(/^TSDP4001: index: a tensor index takes rows of dim 0 of \[Batch, 3, 6\], the batch/);
   });

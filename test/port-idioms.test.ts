@@ -1700,6 +1700,12 @@ describe("x[torch.where(c)] = v and a mask over x's first dims (Mask2Former's `a
     );
     expect(outputs(src, { x: nd([1, 2, 2], [1, 2, -3, 0.5]) })).toEqual([[0, 0, 0, 1], [1, 2, 0, 0.5], [1, 20, -3, 0.5], [1, 2, 7, 7]]);
   });
+  it("mask.nonzero(as_tuple=True) is torch.where(mask): x[mask.nonzero(as_tuple=True)] = v is x[mask] = v; nonzero() and a coordinate read alone are refused", () => {
+    const src = model("const y = x.clone(); y.indexPut_(x.lt(-1).nonzero({ asTuple: true }), 0); const z = x.clone(); z[F.nonzero(x.gt(1), { asTuple: true })] = 9; return [y, z];", "x: Tensor<[Batch, 2, 2]>");
+    expect(outputs(src, { x: nd([1, 2, 2], [1, 2, -3, 0.5]) })).toEqual([[1, 2, 0, 0.5], [1, 9, -3, 0.5]]);
+    expect(first(model("return x.nonzero().float();", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2001 \d+: nonzero: nonzero's result has as many elements as the data selects.*write x\.nonzero\(\{ asTuple: true \}\) there/);
+    expect(first(model("const [i] = x.gt(0).nonzero({ asTuple: true }); return x.add(i);", "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2001 \d+: nonzero\(as_tuple=True\): .*as many elements as the data selects/);
+  });
   it("a tensor value is each selected row's (HF wav2vec2/HuBERT's hidden_states[mask_time_indices] = masked_spec_embed), and its gradient reaches it", () => {
     const src = model("const h = x.mul(1); h[m.bool()] = this.emb; const g = x.mul(1); g.indexPut_([m.bool()], this.emb.view(1, 2)); return [h, g];", "x: Tensor<[Batch, 3, 2]>, m: Tensor<[Batch, 3], \"int32\">", "emb = new nn.Parameter(F.tensor([5.0, 6]));");
     const x = [1, 2, 3, 4, 5, 6];

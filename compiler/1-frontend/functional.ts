@@ -760,5 +760,5 @@ const TORCH_FUNCTION_FORMS = [
   "add", "sub", "mul", "div", "rsub", "sum", "mean", "var", "std", "amax", "amin", "max", "min", "argmax", "argmin", "numel", "ravel",
   "gt", "ge", "lt", "le", "eq", "ne", "logicalNot", "logicalAnd", "logicalOr", "maskedFill", "clampMin", "clampMax",
   "reshape", "unsqueeze", "squeeze", "transpose", "swapaxes", "swapdims", "movedim", "t", "permute", "unflatten",
-  "flip", "tile", "repeatInterleave", "select", "unbind", "narrow", "clone", "detach", "isFloatingPoint",
+  "flip", "tile", "repeatInterleave", "select", "unbind", "narrow", "clone", "detach", "isFloatingPoint", "nonzero",
 ] as const;

@@ -11,6 +11,7 @@ import { countedFromEnd } from "./constant-indexes.ts";
 import { deferredSelection, maskedCopy, maskedFillRows } from "./masked-selections.ts";
 import { whereIndexMask } from "./where-coordinates.ts";
 import { foldedRowsPerSample, sampleLocalRows } from "./folded-batch.ts";
+import { copyOf } from "./views.ts";
 
 // PyTorch's basic indexing, which TypeScript has no syntax for: x[..., ::2] (rotary embeddings'
 // even and odd features), x[:, -1] (a sequence's last step), x[:, None] (a new dim), x[:, :T]
@@ -37,6 +38,12 @@ type Index =
 function parseIndex(v: Value, who: string, site: CallSite, em: GraphEmitter): Index {
   if (typeof v === "number") return Number.isInteger(v) ? { kind: "select", at: v } : fail("invalidArgument", `${who}: an index must be an integer, got ${v}`, site.loc);
   if (v === null || v === undefined) return { kind: "new" };
+  // a list of Python bools is a bool mask along its dim (PyTorch's x[:, [True, False, True]])
+  if (Array.isArray(v) && v.length > 0 && v.every((i) => typeof i === "boolean")) {
+    const at = v.flatMap((m, i) => (m ? [i] : []));
+    if (at.length === 0) fail("shapeMismatch", `${who}: the mask selects nothing; tsdp's tensors are not empty`, site.loc);
+    return { kind: "list", at, maskLength: v.length };
+  }
   if (Array.isArray(v)) {
     if (v.length === 0 || !v.every((i) => typeof i === "number" && Number.isInteger(i)))
       fail("invalidArgument", `${who}: a list index holds integers (x[:, [-1]] keeps the last row as a dim of 1), got ${describe(v)}`, site.loc);
@@ -143,27 +150,43 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
     else if (p.kind === "mask") expanded.push(...maskCoordinates(x, expanded.filter((q) => q.kind !== "new").length, p, who, site, em));
     else expanded.push(p);
   }
-  // PyTorch puts the broadcast shape of tensor indices where they are when they (and any integer
-  // among them) are adjacent, and first when a slice or None separates them: only the first is taken
-  const advanced = expanded.flatMap((p, i) => (p.kind === "rows" || p.kind === "select" ? [i] : []));
-  if (expanded.some((p) => p.kind === "rows") && advanced.some((at, i) => i > 0 && at !== advanced[i - 1] + 1))
-    fail("unsupportedSyntax", `${who}: tensor indices (and integers among them) separated by a slice or null put their dims first in PyTorch; index in two steps (x.index(":", i).index(…)) or make them adjacent`, site.loc);
+  // PyTorch applies the integers (and 0-d int32 tensors, which it reads as integers) first, each
+  // taking its dim away, then indexes with the tensors: their broadcast shape goes where they are
+  // when they are adjacent in what is left, and first when a slice or None separates them
+  // (x[i, :, j] is [S, …]; x[0, :, j] is [size of dim 1, …S], as the 0 went first; x[i, 1, j] pairs i with j)
+  const advanced = (p: Index) => p.kind === "rows" && p.index.node.shape.length > 0;
+  if (!expanded.some(advanced)) return basicIndexing(x, expanded, who, site, em);
+  // each tensor index stands as a whole dim while the others are applied (basicIndexing leaves
+  // ":" dims in order); their dims in the result are then taken together
+  const placeholder: Index = { kind: "slice", start: null, end: null, step: 1 };
+  const kept = basicIndexing(x, expanded.map((p) => (advanced(p) ? placeholder : p)), who, site, em, (p) => p === placeholder);
+  const at = kept.marked;
+  const tensorIndices = expanded.filter(advanced).map((p) => (p as { index: TensorValue }).index);
+  // a copy, as PyTorch's advanced indexing makes, even where it holds x's values in order (x[arange(B)])
+  const adjacent = at.every((d, i) => d === at[0] + i);
+  if (adjacent) return copyOf(advancedRows(kept.result, at[0], tensorIndices, who, site, em).result);
+  const shape = kept.result.node.shape;
+  const perm = [...at, ...shape.map((_, d) => d).filter((d) => !at.includes(d))];
+  const front = em.tensor("permute", [kept.result], { perm }, who, site);
+  return copyOf(advancedRows(front, 0, tensorIndices, who, site, em).result);
+}
+
+/**
+ * Numbers, slices, None and 0-d int32 tensors applied in order to x (a tensor index of higher rank
+ * is taken by advancedRows): each reads the next dim of what is left. `mark` picks indices whose
+ * dims in the result are wanted (the placeholders of the tensor indices), in order.
+ */
+function basicIndexing(x: TensorValue, expanded: readonly Index[], who: string, site: CallSite, em: GraphEmitter): TensorValue;
+function basicIndexing(x: TensorValue, expanded: readonly Index[], who: string, site: CallSite, em: GraphEmitter, mark: (p: Index) => boolean): { result: TensorValue; marked: number[] };
+function basicIndexing(x: TensorValue, expanded: readonly Index[], who: string, site: CallSite, em: GraphEmitter, mark?: (p: Index) => boolean): TensorValue | { result: TensorValue; marked: number[] } {
+  const marked: number[] = [];
   let t = x;
   let dim = 0; // t's dim the next index reads
-  for (let k = 0; k < expanded.length; k++) {
-    const p = expanded[k];
-    // tensor indices in adjacent dims (x[idx], x[:, li, lj], points[batchIdx, idx, :]): PyTorch's
-    // advanced indexing, the indices broadcast together and their shape in place of those dims
+  for (const p of expanded) {
     if (p.kind === "rows") {
-      let n = 1;
-      while (expanded[k + n]?.kind === "rows") n++;
-      const taken = advancedRows(t, dim, expanded.slice(k, k + n).map((q) => (q as { index: TensorValue }).index), who, site, em);
-      t = taken.result;
-      k += n - 1;
-      dim += taken.rank;
-      continue;
-    }
-    if (p.kind === "new") {
+      // a 0-d int32 index (Autoformer's x[:, index[i]]): one element of its dim, which goes
+      t = advancedRows(t, dim, [p.index], who, site, em).result;
+    } else if (p.kind === "new") {
       t = em.tensor("reshape", [t], { shape: [...t.node.shape.slice(0, dim), 1, ...t.node.shape.slice(dim)] }, who, site);
       dim++;
     } else if (p.kind === "select") {
@@ -174,11 +197,12 @@ export function indexWith(x: TensorValue, indices: Value[], who: string, site: C
       const piece = size === 1 ? t : em.tensor("narrow", [t], { dim, start: at, length: 1 }, who, site);
       t = em.tensor("reshape", [piece], { shape: t.node.shape.filter((_, i) => i !== dim) }, who, site);
     } else if (p.kind === "slice") {
-      t = sliceDim(t, dim, p.start, p.end, p.step, who, site, em);
+      if (mark?.(p)) marked.push(dim);
+      else t = sliceDim(t, dim, p.start, p.end, p.step, who, site, em);
       dim++;
     }
   }
-  return t;
+  return mark ? { result: t, marked } : t;
 }
 
 /**
@@ -371,11 +395,11 @@ function indexPut(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitte
   const whereMask = whereIndexMask([b.indices]);
   const indices: Value[] = whereMask ? [whereMask] : Array.isArray(b.indices) ? b.indices : [b.indices];
   // x.index_put_((mask,), y[mask]): y's elements where the mask is true (masked-selections.ts)
-  const copied = indices.length === 1 && indices[0] instanceof TensorValue && indices[0].node.dtype === "f32" ? maskedCopy(x, indices[0], b.values, who, site, em) : undefined;
+  const copied = indices.length === 1 && indices[0] instanceof TensorValue && indices[0].node.dtype === "f32" ? maskedCopy(x, indices[0], b.values, who, site, em, b.accumulate) : undefined;
   if (copied) return copied;
-  // x.index_put_((mask,), 0): the mask's fill (PyTorch's x[mask] = 0)
+  // x.index_put_((mask,), 0): the mask's fill (PyTorch's x[mask] = 0); with accumulate, x[mask] += v
   const mask = indices.length === 1 && indices[0] instanceof TensorValue && isBooleanMask(indices[0].node) ? indices[0] : undefined;
-  const filled = mask && !b.accumulate ? maskedFillRows(x, mask, b.values, who, site, em) : undefined;
+  const filled = mask ? maskedFillRows(x, mask, b.values, who, site, em, b.accumulate) : undefined;
   if (filled) return filled;
   if (indices.length === 0 || !indices.every((i): i is TensorValue => i instanceof TensorValue && i.node.dtype === "i32"))
     return fail("wrongArgumentType", `${who}: indices are int32 tensors, one for each of x's first dims they index, got ${indices.map(describe).join(", ") || "none"}`, site.loc);
@@ -428,9 +452,20 @@ function indexPut(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitte
   return em.tensor("reshape", [result], { shape: [...shape] }, who, site);
 }
 
+/**
+ * The indices of x.index(…): its arguments, or a lone array's items where PyTorch reads that list
+ * as a tuple of indices (x[[":", 0]] as x[:, 0], a list holding a slice, None, "..." or tensors);
+ * a lone list of integers (or of bools, a mask) is one index, the rows it names, as PyTorch's
+ * x[[0, 2]] (not x[0, 2]).
+ */
+export function indexTuple(args: readonly Value[]): Value[] {
+  const lone = args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : undefined;
+  return lone && !lone.every((v) => (typeof v === "number" && Number.isInteger(v)) || typeof v === "boolean") ? lone : [...args];
+}
+
 export const indexingMethods = {
   indexPut,
-  index: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => indexWith(x, args.length === 1 && Array.isArray(args[0]) ? args[0] : args, "index", site, em),
+  index: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => indexWith(x, indexTuple(args), "index", site, em),
   slice: (x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value => {
     const bounds = bindArgs("slice", [arg("dim", "any"), opt("start", "any", null, { nullable: true }), opt("end", "any", null, { nullable: true }), opt("step", "any", 1)], args, site);
     if (bounds.start instanceof SymInt || bounds.end instanceof SymInt) return sliceByBatchSize(x, bounds, site, em);

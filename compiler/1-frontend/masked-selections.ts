@@ -66,7 +66,7 @@ export function isDeferredSelection(v: unknown): boolean {
  * x[mask] = value where value is y[mask] of this mask: x with y's elements where the mask is true
  * (the mask over x's first dims, broadcast along the rest); undefined where value is no such selection.
  */
-export function maskedCopy(x: TensorValue, mask: TensorValue, value: unknown, who: string, site: CallSite, em: GraphEmitter): TensorValue | undefined {
+export function maskedCopy(x: TensorValue, mask: TensorValue, value: unknown, who: string, site: CallSite, em: GraphEmitter, accumulate = false): TensorValue | undefined {
   const selection = value instanceof TensorValue ? selections.get(value) : undefined;
   if (!selection) return undefined;
   const m = mask.node;
@@ -79,7 +79,9 @@ export function maskedCopy(x: TensorValue, mask: TensorValue, value: unknown, wh
     fail("shapeMismatch", `${who}: x ${formatShape(shape)}[mask ${formatShape(m.shape)}] = y ${formatShape(source)}[mask]: the mask must cover x's first dims and y's other dims fit x's`, site.loc);
   const rest = shape.length - m.shape.length;
   const spread = rest === 0 ? mask : em.tensor("reshape", [mask], { shape: [...m.shape, ...Array<number>(rest).fill(1)] }, who, site);
-  return em.tensor("where", [spread, selection.source, x], {}, who, site);
+  // with accumulate (x.index_put_((mask,), y[mask], accumulate=True)) x + y where the mask is true
+  const written = accumulate ? em.tensor("add", [x, selection.source], {}, who, site) : selection.source;
+  return em.tensor("where", [spread, written, x], {}, who, site);
 }
 
 /**
@@ -103,9 +105,12 @@ export function maskOverRows(x: TensorValue, mask: TensorValue, who: string, sit
  * [count, ...rest], so a v of the rest's shape (HF wav2vec2/HuBERT's
  * `hidden_states[mask_time_indices] = self.masked_spec_embed`, [hidden] into [B, T, hidden]) or with
  * a leading 1 is each selected row's; a v with the count itself only the data knows: undefined.
+ * With accumulate (index_put_((mask,), v, accumulate=True), x[mask] += v) x + v there: a mask
+ * names each element once, so nothing sums twice.
  */
-export function maskedFillRows(x: TensorValue, mask: TensorValue, value: unknown, who: string, site: CallSite, em: GraphEmitter): TensorValue | undefined {
+export function maskedFillRows(x: TensorValue, mask: TensorValue, value: unknown, who: string, site: CallSite, em: GraphEmitter, accumulate = false): TensorValue | undefined {
   const spread = () => maskOverRows(x, mask, who, site, em);
+  if ((typeof value === "number" || typeof value === "boolean") && accumulate) return em.tensor("where", [spread(), em.tensor("add", [x, em.constant(Number(value), site)], {}, who, site), x], {}, who, site);
   if (typeof value === "number" || typeof value === "boolean") return em.tensor("masked_fill", [x, spread()], { value: Number(value) }, who, site);
   if (!(value instanceof TensorValue)) return undefined;
   const shape = x.node.shape;
@@ -115,5 +120,6 @@ export function maskedFillRows(x: TensorValue, mask: TensorValue, value: unknown
   const joint = v.length <= rest.length ? broadcastShapes(v, rest) : undefined;
   if (!joint || !shapeEq(joint, rest)) return undefined;
   const row = v.length === value.node.shape.length ? value : em.tensor("reshape", [value], { shape: [...v] }, who, site);
-  return em.tensor("where", [spread(), em.tensor("expand", [row], { shape: [...shape] }, who, site), x], {}, who, site);
+  const rows = em.tensor("expand", [row], { shape: [...shape] }, who, site);
+  return em.tensor("where", [spread(), accumulate ? em.tensor("add", [x, rows], {}, who, site) : rows, x], {}, who, site);
 }

@@ -3,6 +3,7 @@ import type { Init, InitBox, InitPatch, WholeInit } from "../ir/node.ts";
 import { boxPositions } from "../ir/init-box.ts";
 import { arg, bindArgs, opt } from "./args.ts";
 import { BuiltinFunction, LayerParamRef, ParameterRegion, ParameterValue, describe, type CallSite, type Value } from "./values.ts";
+import { indexTuple } from "./indexing.ts";
 
 // Ports initialize part of a parameter through a view of it, in a constructor:
 //   self.lstm.bias_ih_l0.data[h:2 * h].fill_(1.0)                       an LSTM's forget-gate bias
@@ -174,7 +175,7 @@ export function regionMethod(p: ParameterHandle, name: string): BuiltinFunction 
       });
     case "index":
       return new BuiltinFunction(who, (args, s) => {
-        const items = args.length === 1 && Array.isArray(args[0]) ? (args[0] as Value[]) : args;
+        const items = indexTuple(args);
         let b = box;
         let dim = 0;
         const explicit = items.filter((v) => v !== "..." && v !== "…").length;

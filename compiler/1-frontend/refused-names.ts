@@ -79,7 +79,6 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   // a word-level LM's output layer (fairseq's and Transformer-XL's ports of Grave et al.'s adaptive softmax)
   "nn.AdaptiveLogSoftmaxWithLoss":
     "the layer is not built in; write it as a module of yours with PyTorch's children and names (torch/nn/modules/adaptive.py): head = new nn.Linear(inFeatures, cutoffs[0] + nClusters, headBias) and tail = an nn.ModuleList of, per cluster i, new nn.Sequential(new nn.Linear(inFeatures, Math.floor(inFeatures / divValue ** (i + 1)), false), new nn.Linear(that, cutoffs[i + 1] − cutoffs[i], false)); logProb(x) = F.cat of head(x).logSoftmax(1)'s first cutoffs[0] columns and each cluster's tail[i](x).logSoftmax(1) plus the head's column cutoffs[0] + i (unsqueezed); forward(x, target)'s output is logProb(x).gather(1, target.unsqueeze(1)).squeeze(1), which equals PyTorch's per-cluster rows, and its loss output.neg().mean(); or, for the exact log-probabilities that the adaptive softmax approximates, a full nn.Linear(inFeatures, nClasses) head with F.crossEntropy",
-  "F.nonzero": dataShaped("nonzero"),
   "F.argwhere": dataShaped("argwhere"),
   "F.maskedSelect": dataShaped("maskedSelect"),
   "F.unique": dataShaped("unique"),

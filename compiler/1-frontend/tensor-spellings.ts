@@ -10,6 +10,8 @@ import { factoryMembers, truth } from "./factories.ts";
 import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { BuiltinFunction, describe, EmptyTensor, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 import { vectorNorm } from "./vector-norm.ts";
+import { REFUSED_TENSOR_METHODS } from "./refused-names.ts";
+import { whereCoordinates } from "./where-coordinates.ts";
 
 // PyTorch's other spellings of what tsdp has: x.clamp_min(ε) for clamp, x.mm(y) for matmul,
 // x.type_as(y) for a conversion, x.mT for a transpose, x.norm() for a composition of sum and sqrt.
@@ -148,6 +150,14 @@ export const spellingMethods: Record<string, Method> = {
     if (!state) return new TensorValue(x.node);
     const copy = em.tensor("reshape", [x], { shape: [...x.node.shape] }, "clone", site);
     return isBooleanMask(x.node) ? markBoolean(copy) : copy;
+  },
+  // mask.nonzero(as_tuple=True) is torch.where(mask): coordinates taken whole as an index, which is
+  // x[mask] (x[mask.nonzero(as_tuple=True)] = 0, where-coordinates.ts); the [count, dims] matrix
+  // of nonzero() has a row count only the data knows
+  nonzero: (x, args, site, em) => {
+    const { asTuple } = bindArgs("nonzero", [opt("asTuple", "bool", false)], args, site);
+    if (!asTuple) return fail("unsupportedSyntax", `nonzero: ${REFUSED_TENSOR_METHODS.nonzero}; used whole as an index, x[mask.nonzero(as_tuple=True)] is x[mask]: write x.nonzero({ asTuple: true }) there`, site.loc);
+    return whereCoordinates(x, site, em, "nonzero(as_tuple=True)");
   },
   // x.new_tensor(data): torch.tensor(data) with x's dtype
   newTensor: newFactory("tensor"),

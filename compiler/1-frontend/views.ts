@@ -77,11 +77,24 @@ function writable(n: Node): boolean {
   return n.op === "reshape" || n.op === "permute" || n.op === "narrow" || n.op === "detach" || (n.op === "take" && n.inputs[1]?.op === "arange_int");
 }
 
+/**
+ * Tensors of their own whatever ops made them: PyTorch's advanced indexing copies, even where the
+ * values are the base's own in order (x[arange(B)], each sample's own row).
+ */
+const copies = new WeakSet<TensorValue>();
+
+/** `t`'s values as a tensor of its own, never recorded as a view. */
+export function copyOf(t: TensorValue): TensorValue {
+  const c = new TensorValue(t.node);
+  copies.add(c);
+  return c;
+}
+
 /** Records that `result` (a tensor or tensors, as chunk returns) is a view of `base`'s storage. */
 export function recordViews(base: TensorValue, result: Value): void {
   const root = rootOf.get(base) ?? base;
   for (const r of Array.isArray(result) ? result : [result]) {
-    if (!(r instanceof TensorValue) || r === root || rootOf.has(r)) continue;
+    if (!(r instanceof TensorValue) || r === root || rootOf.has(r) || copies.has(r)) continue;
     const from = root.node;
     const path = pathBetween(from, r.snapshot().node);
     if (path?.some(isCopy)) continue;

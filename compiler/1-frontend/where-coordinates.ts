@@ -15,13 +15,16 @@ import { TensorValue, type CallSite, type Value } from "./values.ts";
 
 const coordinates = new WeakMap<TensorValue, { readonly mask: TensorValue; readonly dim: number }>();
 
-/** F.where(condition): its coordinate tensors, each refused when read except through whereIndexMask. */
-export function whereCoordinates(condition: TensorValue, site: CallSite, em: GraphEmitter): TensorValue[] {
+/**
+ * F.where(condition) (and condition.nonzero(as_tuple=True), `spelled` in the refusal): its
+ * coordinate tensors, each refused when read except through whereIndexMask.
+ */
+export function whereCoordinates(condition: TensorValue, site: CallSite, em: GraphEmitter, spelled = "F.where(condition) with one argument is PyTorch's nonzero(condition, as_tuple=True)"): TensorValue[] {
   const c = condition.node;
   // nonzero: a condition of numbers marks those that are not 0
   const mask = isBooleanMask(c) ? condition : markBoolean(em.tensor("ne", [condition, em.constant(0, site)], {}, "F.where", site));
   const refusal = () =>
-    fail("unsupportedSyntax", `F.where(condition) with one argument is PyTorch's nonzero(condition, as_tuple=True): ${WHERE_OF_CONDITION}; used whole as an index, x[F.where(mask)] = v is x[mask] = v (write x.indexPut_(F.where(mask), v) or x.maskedFill_(mask, v))`, site.loc);
+    fail("unsupportedSyntax", `${spelled}: ${WHERE_OF_CONDITION}; used whole as an index, x[F.where(mask)] = v is x[mask] = v (write x.indexPut_(F.where(mask), v) or x.maskedFill_(mask, v))`, site.loc);
   return c.shape.map((_, dim) => {
     const t = new TensorValue(c);
     t.pending = refusal;
