@@ -1493,6 +1493,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's reset_running_stats(): the running statistics back to their start (mean 0, var 1, count 0), in a constructor. */
+    resetRunningStats(): void;
+    reset_running_stats(): void;
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
     constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
@@ -1509,6 +1512,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's reset_running_stats(): the running statistics back to their start (mean 0, var 1, count 0), in a constructor. */
+    resetRunningStats(): void;
+    reset_running_stats(): void;
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
     constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
@@ -1686,6 +1692,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's reset_running_stats(): the running statistics back to their start (mean 0, var 1, count 0), in a constructor. */
+    resetRunningStats(): void;
+    reset_running_stats(): void;
     constructor(numFeatures: number, options?: InstanceNormOptions);
     constructor(options: { numFeatures: number } & InstanceNormOptions);
     /** [numFeatures], with affine: true */ readonly weight: Tensor;
@@ -1752,6 +1761,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's reset_running_stats(): the running statistics back to their start (mean 0, var 1, count 0), in a constructor. */
+    resetRunningStats(): void;
+    reset_running_stats(): void;
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
     readonly weight: Tensor; readonly bias: Tensor;
@@ -1765,6 +1777,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's reset_running_stats(): the running statistics back to their start (mean 0, var 1, count 0), in a constructor. */
+    resetRunningStats(): void;
+    reset_running_stats(): void;
     constructor(numFeatures: number, options?: InstanceNormOptions);
     constructor(options: { numFeatures: number } & InstanceNormOptions);
     readonly weight: Tensor;

@@ -1819,6 +1819,32 @@ describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-ru
     const tied = "a = new nn.Linear(3, 3); b = new nn.Linear(3, 3);\n  constructor() {\n    super();\n    this.b.weight = this.a.weight;\n    this.b.resetParameters();\n  }";
     expect(first(model("return this.b(this.a(x));", "x: Tensor<[Batch, 3]>", tied))).toMatch(/^TSDP2011 \d+: nn.Linear.resetParameters: its 'weight' is tied to another module's parameter; initialize the shared parameter where it is declared/);
   });
+  it("is what the layer's own constructor runs, when a subclass overrides it (PyTorch's Linear.__init__ calls self.reset_parameters())", () => {
+    const sub = (classes: string, field: string, input = "x: Tensor<[Batch, 4]>", body = "return this.m(x);") =>
+      `${header}\n${classes}\nexport class M extends nn.Module {\n  m = ${field};\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
+    // no explicit call: the override runs inside super(…), both spellings, a layer's settings readable there
+    const linear = declared(sub("class Z extends nn.Linear {\n  resetParameters() { nn.init.zeros_(this.weight); nn.init.constant_(this.bias, 0.5); }\n}", "new Z(4, 2)")).init;
+    expect(linear.get("m.weight")).toEqual({ kind: "constant", value: 0 });
+    expect(linear.get("m.bias")).toEqual({ kind: "constant", value: 0.5 });
+    const conv = "class C extends nn.Conv2d {\n  reset_parameters() {\n    const n = this.in_channels * this.kernel_size[0] * this.kernel_size[1];\n    this.weight.data.uniform_(-1 / n, 1 / n);\n    this.bias!.data.zero_();\n  }\n}";
+    const convInit = declared(sub(conv, "new C(2, 3, 3)", "x: Tensor<[Batch, 2, 5, 5]>")).init;
+    expect(convInit.get("m.weight")).toMatchObject({ kind: "uniform", bound: 1 / 18 });
+    expect(convInit.get("m.bias")).toEqual({ kind: "constant", value: 0 });
+    // super.reset_parameters() in the override is the layer's default; then scaled, as the override writes it
+    const scaled = declared(sub("class S extends nn.Linear {\n  reset_parameters() { super.reset_parameters(); F.noGrad(() => this.weight.mul_(0.1)); }\n}", "new S(4, 4)")).init;
+    expect(scaled.get("m.weight")).toMatchObject({ kind: "uniform", bound: 0.05 });
+    expect(scaled.get("m.bias")).toMatchObject({ kind: "uniform", bound: 0.5 });
+    // nn.MultiheadAttention's constructor calls _reset_parameters(); a BatchNorm override may call reset_running_stats()
+    const mha = "class A extends nn.MultiheadAttention {\n  _reset_parameters() { nn.init.zeros_(this.in_proj_weight); }\n}";
+    const q = "const t = x.unsqueeze(1);\n    const [o] = this.m(t, t, t);\n    return o.squeeze(1);";
+    expect(declared(sub(mha, "new A(4, 2, { batchFirst: true })", undefined, q)).init.get("m.in_proj_weight")).toEqual({ kind: "constant", value: 0 });
+    const bn = declared(sub("class B extends nn.BatchNorm1d {\n  reset_parameters() { this.reset_running_stats(); nn.init.uniform_(this.weight); nn.init.zeros_(this.bias); }\n}", "new B(4)")).init;
+    expect(bn.get("m.weight")).toMatchObject({ kind: "uniform", bound: 0.5, center: 0.5 });
+    expect(bn.get("m.running_var")).toEqual({ kind: "constant", value: 1 });
+    // nn.TransformerEncoderLayer's constructor calls no reset: a method of that name is only a method
+    const layer = declared(sub("class T extends nn.TransformerEncoderLayer {\n  resetParameters() { nn.init.zeros_(this.linear1.weight); }\n}", "new T(4, 2, 8, 0.0)", undefined, "return this.m(x.unsqueeze(0)).squeeze(0);")).init;
+    expect(layer.get("m.linear1.weight")).toMatchObject({ kind: "uniform", bound: 0.5 });
+  });
 });
 
 describe("torch's out= keyword (PyG DimeNet's torch.arange(1, n + 1, out=self.freq).mul_(PI))", () => {
