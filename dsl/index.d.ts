@@ -2308,7 +2308,7 @@ export namespace nn {
     /** N(0, std²), std = gain·√(2/(fan_in + fan_out)). */
     function xavier_normal_(tensor: Tensor, gain?: number): Tensor;
     function xavier_normal_(tensor: Tensor, options: { gain?: number }): Tensor;
-    type Nonlinearity = "linear" | "conv1d" | "conv2d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
+    type Nonlinearity = "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
     /** U(−b, b), b = gain·√(3/fan) (fan_in by default); gain from the nonlinearity (leaky_relu: √(2/(1 + a²))). */
     function kaiming_uniform_(tensor: Tensor, a?: number, mode?: "fan_in" | "fan_out", nonlinearity?: Nonlinearity): Tensor;
     function kaiming_uniform_(tensor: Tensor, options: { a?: number; mode?: "fan_in" | "fan_out"; nonlinearity?: Nonlinearity }): Tensor;
