@@ -695,7 +695,7 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
   if (name === "data") return t;
   const f = own(affine, name);
   if (!f)
-    fail("unsupportedSyntax", `a random draw (F.randn, nn.init) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg and their in-place forms), reshaped (.view, .reshape, .unsqueeze, .squeeze, .flatten) and cloned, not .${name}: its values are drawn when the model is created, from the runtime's seed`, site.loc);
+    fail("unsupportedSyntax", `a random draw (F.randn, nn.init) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg and their in-place forms), reshaped (.view, .reshape, .unsqueeze, .squeeze, .flatten) and cloned, not .${name}: its values are drawn when the model is created, from the runtime's seed; a tensor computed from a draw's own numbers (Rainbow NoisyLinear's reset_noise: x.sign().mul_(x.abs().sqrt_())) can be drawn in forward instead, where F.randn draws anew on each call`, site.loc);
   return new BuiltinFunction(name, (args, s) => {
     const b = bindArgs(name, [arg("other", "any")], args, s);
     if (typeof b.other !== "number" || !Number.isFinite(b.other) || (name === "div" && b.other === 0))
