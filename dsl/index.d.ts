@@ -2318,6 +2318,9 @@ export namespace nn {
     /** A (semi-)orthogonal matrix times gain: the tensor (2 or more dims) flattened after its first dim, as PyTorch's */
     function orthogonal_(tensor: Tensor, gain?: number): Tensor;
     function orthogonal_(tensor: Tensor, options: { gain?: number }): Tensor;
+    /** N(0, std²) (std 0.01 by default) with ceil(sparsity·rows) zeros in each column of a matrix, at rows chosen at random per column. */
+    function sparse_(tensor: Tensor, sparsity: number, std?: number): Tensor;
+    function sparse_(tensor: Tensor, options: { sparsity: number; std?: number }): Tensor;
     /** The identity matrix (2-D; ones on the leading diagonal). */
     function eye_(tensor: Tensor): Tensor;
     /** A convolution weight (3–5 dims) that passes each group's first channels through at the kernel's centre. */
@@ -2351,6 +2354,7 @@ export namespace nn {
     const kaiming_uniform: typeof kaiming_uniform_;
     const kaiming_normal: typeof kaiming_normal_;
     const orthogonal: typeof orthogonal_;
+    const sparse: typeof sparse_;
   }
 
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch, or by the keys of an object (PyTorch's OrderedDict). */

@@ -1793,6 +1793,34 @@ describe("a loss of one element of any shape (PyTorch's backward() takes it)", (
   });
 });
 
+describe("nn.init.sparse_ (Martens' sparse initialization)", () => {
+  const src = (ctor: string, fields = "fc = new nn.Linear(10, 30);") => model("return this.fc(x);", "x: Tensor<[Batch, 10]>", `${fields}\n  constructor() {\n    super();\n    ${ctor}\n  }`);
+  it("draws N(0, std²) with ceil(sparsity·rows) zeros in every column, at rows that differ between columns", () => {
+    const { graph } = lowerSource(src("nn.init.sparse_(this.fc.weight, 0.3, 0.5);"));
+    expect(graph.params.find((p) => p.attrs.name === "fc.weight")!.attrs.init).toEqual({ kind: "sparse", std: 0.5, zeros: 9 });
+    const w = Array.from(initState(graph, 0).params.get("fc.weight")!.data);
+    const [rows, cols] = [30, 10];
+    const zeroRows = Array.from({ length: cols }, (_, c) => Array.from({ length: rows }, (_, r) => r).filter((r) => w[r * cols + c] === 0).join(","));
+    // PyTorch's: exactly ceil(0.3·30) = 9 zeros per column, chosen per column
+    for (const z of zeroRows) expect(z.split(",")).toHaveLength(9);
+    expect(new Set(zeroRows).size).toBeGreaterThan(1);
+    // the 210 others N(0, 0.25): mean within 6σ/√n = 0.21, std within 6·0.71/√n = 29% of 0.5
+    const rest = w.filter((v) => v !== 0);
+    expect(rest).toHaveLength(210);
+    const mean = rest.reduce((a, b) => a + b, 0) / rest.length;
+    const std = Math.sqrt(rest.reduce((a, b) => a + (b - mean) ** 2, 0) / (rest.length - 1));
+    expect(Math.abs(mean)).toBeLessThan(0.21);
+    expect(Math.abs(std / 0.5 - 1)).toBeLessThan(0.29);
+    // scaled afterwards it stays sparse (std 0.05); the default std is 0.01; a keyword sparsity binds
+    expect(declared(src("nn.init.sparse_(this.fc.weight, { sparsity: 0.1 }); this.fc.weight.data.mul_(-5);")).init.get("fc.weight")).toEqual({ kind: "sparse", std: 0.05, zeros: 3 });
+  });
+  it("is refused on other than a matrix, for a sparsity outside [0, 1], and shifted", () => {
+    expect(first(src("nn.init.sparse_(this.fc.bias, 0.5);"))).toMatch(/^TSDP\d+ \d+: nn\.init\.sparse_: only tensors with 2 dimensions are supported, got \[30\]/);
+    expect(first(src("nn.init.sparse_(this.fc.weight, 1.5);"))).toMatch(/^TSDP\d+ \d+: nn\.init\.sparse_: sparsity is the fraction of each column set to zero, between 0 and 1, got 1\.5/);
+    expect(first(src("nn.init.sparse_(this.fc.weight, 0.5); this.fc.weight.data.add_(1);"))).toMatch(/can be scaled, not shifted: its zeros would move/);
+  });
+});
+
 describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-run)", () => {
   const ctor = (body: string, fields = "fc = new nn.Linear(3, 2); emb = new nn.Embedding(5, 3, { paddingIdx: 0 });") =>
     model("return this.fc(this.emb(i).sum(1));", "i: Tensor<[Batch, 2], \"int32\">", `${fields}\n  constructor() {\n    super();\n    ${body}\n  }`);
