@@ -1497,6 +1497,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's reset_running_stats(): the running statistics back to their start (mean 0, var 1, count 0), in a constructor. */
+    resetRunningStats(): void;
+    reset_running_stats(): void;
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
     constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
@@ -1513,6 +1516,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's reset_running_stats(): the running statistics back to their start (mean 0, var 1, count 0), in a constructor. */
+    resetRunningStats(): void;
+    reset_running_stats(): void;
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
     constructor(numFeatures: number, eps?: number, momentum?: number | null, affine?: boolean, trackRunningStats?: boolean);
@@ -1690,6 +1696,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's reset_running_stats(): the running statistics back to their start (mean 0, var 1, count 0), in a constructor. */
+    resetRunningStats(): void;
+    reset_running_stats(): void;
     constructor(numFeatures: number, options?: InstanceNormOptions);
     constructor(options: { numFeatures: number } & InstanceNormOptions);
     /** [numFeatures], with affine: true */ readonly weight: Tensor;
@@ -1756,6 +1765,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's reset_running_stats(): the running statistics back to their start (mean 0, var 1, count 0), in a constructor. */
+    resetRunningStats(): void;
+    reset_running_stats(): void;
     constructor(numFeatures: number, options?: BatchNormOptions);
     constructor(options: { numFeatures: number } & BatchNormOptions);
     readonly weight: Tensor; readonly bias: Tensor;
@@ -1769,6 +1781,9 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
+    /** PyTorch's reset_running_stats(): the running statistics back to their start (mean 0, var 1, count 0), in a constructor. */
+    resetRunningStats(): void;
+    reset_running_stats(): void;
     constructor(numFeatures: number, options?: InstanceNormOptions);
     constructor(options: { numFeatures: number } & InstanceNormOptions);
     readonly weight: Tensor;
@@ -2297,7 +2312,7 @@ export namespace nn {
     /** N(0, std²), std = gain·√(2/(fan_in + fan_out)). */
     function xavier_normal_(tensor: Tensor, gain?: number): Tensor;
     function xavier_normal_(tensor: Tensor, options: { gain?: number }): Tensor;
-    type Nonlinearity = "linear" | "conv1d" | "conv2d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
+    type Nonlinearity = "linear" | "conv1d" | "conv2d" | "conv3d" | "conv_transpose1d" | "conv_transpose2d" | "conv_transpose3d" | "sigmoid" | "tanh" | "relu" | "leaky_relu" | "selu";
     /** U(−b, b), b = gain·√(3/fan) (fan_in by default); gain from the nonlinearity (leaky_relu: √(2/(1 + a²))). */
     function kaiming_uniform_(tensor: Tensor, a?: number, mode?: "fan_in" | "fan_out", nonlinearity?: Nonlinearity): Tensor;
     function kaiming_uniform_(tensor: Tensor, options: { a?: number; mode?: "fan_in" | "fan_out"; nonlinearity?: Nonlinearity }): Tensor;
@@ -2307,6 +2322,9 @@ export namespace nn {
     /** A (semi-)orthogonal matrix times gain: the tensor (2 or more dims) flattened after its first dim, as PyTorch's */
     function orthogonal_(tensor: Tensor, gain?: number): Tensor;
     function orthogonal_(tensor: Tensor, options: { gain?: number }): Tensor;
+    /** N(0, std²) (std 0.01 by default) with ceil(sparsity·rows) zeros in each column of a matrix, at rows chosen at random per column. */
+    function sparse_(tensor: Tensor, sparsity: number, std?: number): Tensor;
+    function sparse_(tensor: Tensor, options: { sparsity: number; std?: number }): Tensor;
     /** The identity matrix (2-D; ones on the leading diagonal). */
     function eye_(tensor: Tensor): Tensor;
     /** A convolution weight (3–5 dims) that passes each group's first channels through at the kernel's centre. */
@@ -2340,6 +2358,7 @@ export namespace nn {
     const kaiming_uniform: typeof kaiming_uniform_;
     const kaiming_normal: typeof kaiming_normal_;
     const orthogonal: typeof orthogonal_;
+    const sparse: typeof sparse_;
   }
 
   /** Runs its modules in order; children are named "0", "1", ... as in PyTorch, or by the keys of an object (PyTorch's OrderedDict). */

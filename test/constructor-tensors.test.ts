@@ -249,6 +249,8 @@ export class M extends nn.Module {
     expect(init.get("q")).toEqual({ kind: "normal", std: 0.25, mean: 0.5 });
     const first = (fields: string, ctor = "") => diagnosticsOf(model(fields, ctor, "return x;")).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
     expect(first("p = new nn.Parameter(F.randn(4).exp());")).toMatch(/^TSDP2001 a random draw \(F\.randn, nn\.init\) in a constructor can be scaled and shifted by numbers .*reshaped .*not \.exp.* line 3$/);
+    // what to write instead: a value computed from the draw's numbers is drawn in forward (NoisyLinear's noise)
+    expect(first("p = new nn.Parameter(F.randn(4).sign());")).toMatch(/not \.sign: .*can be drawn in forward instead, where F\.randn draws anew on each call line 3$/);
     expect(first("p = new nn.Parameter(F.randn(4).mul(F.ones(4)));")).toMatch(/^TSDP3003 .*finite numbers only.* line 3$/);
     expect(first("m = F.dropout(F.ones(4), 0.5);")).toMatch(/^TSDP2003 F\.dropout draws random numbers on every call; outside forward a tensor is a constant.* line 3$/);
     // a layer's parameters are nodes of forward's graph: calling it in a constructor is refused

@@ -1819,6 +1819,34 @@ describe("a loss of one element of any shape (PyTorch's backward() takes it)", (
   });
 });
 
+describe("nn.init.sparse_ (Martens' sparse initialization)", () => {
+  const src = (ctor: string, fields = "fc = new nn.Linear(10, 30);") => model("return this.fc(x);", "x: Tensor<[Batch, 10]>", `${fields}\n  constructor() {\n    super();\n    ${ctor}\n  }`);
+  it("draws N(0, std²) with ceil(sparsity·rows) zeros in every column, at rows that differ between columns", () => {
+    const { graph } = lowerSource(src("nn.init.sparse_(this.fc.weight, 0.3, 0.5);"));
+    expect(graph.params.find((p) => p.attrs.name === "fc.weight")!.attrs.init).toEqual({ kind: "sparse", std: 0.5, zeros: 9 });
+    const w = Array.from(initState(graph, 0).params.get("fc.weight")!.data);
+    const [rows, cols] = [30, 10];
+    const zeroRows = Array.from({ length: cols }, (_, c) => Array.from({ length: rows }, (_, r) => r).filter((r) => w[r * cols + c] === 0).join(","));
+    // PyTorch's: exactly ceil(0.3·30) = 9 zeros per column, chosen per column
+    for (const z of zeroRows) expect(z.split(",")).toHaveLength(9);
+    expect(new Set(zeroRows).size).toBeGreaterThan(1);
+    // the 210 others N(0, 0.25): mean within 6σ/√n = 0.21, std within 6·0.71/√n = 29% of 0.5
+    const rest = w.filter((v) => v !== 0);
+    expect(rest).toHaveLength(210);
+    const mean = rest.reduce((a, b) => a + b, 0) / rest.length;
+    const std = Math.sqrt(rest.reduce((a, b) => a + (b - mean) ** 2, 0) / (rest.length - 1));
+    expect(Math.abs(mean)).toBeLessThan(0.21);
+    expect(Math.abs(std / 0.5 - 1)).toBeLessThan(0.29);
+    // scaled afterwards it stays sparse (std 0.05); the default std is 0.01; a keyword sparsity binds
+    expect(declared(src("nn.init.sparse_(this.fc.weight, { sparsity: 0.1 }); this.fc.weight.data.mul_(-5);")).init.get("fc.weight")).toEqual({ kind: "sparse", std: 0.05, zeros: 3 });
+  });
+  it("is refused on other than a matrix, for a sparsity outside [0, 1], and shifted", () => {
+    expect(first(src("nn.init.sparse_(this.fc.bias, 0.5);"))).toMatch(/^TSDP\d+ \d+: nn\.init\.sparse_: only tensors with 2 dimensions are supported, got \[30\]/);
+    expect(first(src("nn.init.sparse_(this.fc.weight, 1.5);"))).toMatch(/^TSDP\d+ \d+: nn\.init\.sparse_: sparsity is the fraction of each column set to zero, between 0 and 1, got 1\.5/);
+    expect(first(src("nn.init.sparse_(this.fc.weight, 0.5); this.fc.weight.data.add_(1);"))).toMatch(/can be scaled, not shifted: its zeros would move/);
+  });
+});
+
 describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-run)", () => {
   const ctor = (body: string, fields = "fc = new nn.Linear(3, 2); emb = new nn.Embedding(5, 3, { paddingIdx: 0 });") =>
     model("return this.fc(this.emb(i).sum(1));", "i: Tensor<[Batch, 2], \"int32\">", `${fields}\n  constructor() {\n    super();\n    ${body}\n  }`);
@@ -1844,6 +1872,32 @@ describe("a built-in layer's reset_parameters() (PyG's SchNet, custom init re-ru
     // a tied weight is another layer's parameter: refused, saying where to initialize it
     const tied = "a = new nn.Linear(3, 3); b = new nn.Linear(3, 3);\n  constructor() {\n    super();\n    this.b.weight = this.a.weight;\n    this.b.resetParameters();\n  }";
     expect(first(model("return this.b(this.a(x));", "x: Tensor<[Batch, 3]>", tied))).toMatch(/^TSDP2011 \d+: nn.Linear.resetParameters: its 'weight' is tied to another module's parameter; initialize the shared parameter where it is declared/);
+  });
+  it("is what the layer's own constructor runs, when a subclass overrides it (PyTorch's Linear.__init__ calls self.reset_parameters())", () => {
+    const sub = (classes: string, field: string, input = "x: Tensor<[Batch, 4]>", body = "return this.m(x);") =>
+      `${header}\n${classes}\nexport class M extends nn.Module {\n  m = ${field};\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
+    // no explicit call: the override runs inside super(…), both spellings, a layer's settings readable there
+    const linear = declared(sub("class Z extends nn.Linear {\n  resetParameters() { nn.init.zeros_(this.weight); nn.init.constant_(this.bias, 0.5); }\n}", "new Z(4, 2)")).init;
+    expect(linear.get("m.weight")).toEqual({ kind: "constant", value: 0 });
+    expect(linear.get("m.bias")).toEqual({ kind: "constant", value: 0.5 });
+    const conv = "class C extends nn.Conv2d {\n  reset_parameters() {\n    const n = this.in_channels * this.kernel_size[0] * this.kernel_size[1];\n    this.weight.data.uniform_(-1 / n, 1 / n);\n    this.bias!.data.zero_();\n  }\n}";
+    const convInit = declared(sub(conv, "new C(2, 3, 3)", "x: Tensor<[Batch, 2, 5, 5]>")).init;
+    expect(convInit.get("m.weight")).toMatchObject({ kind: "uniform", bound: 1 / 18 });
+    expect(convInit.get("m.bias")).toEqual({ kind: "constant", value: 0 });
+    // super.reset_parameters() in the override is the layer's default; then scaled, as the override writes it
+    const scaled = declared(sub("class S extends nn.Linear {\n  reset_parameters() { super.reset_parameters(); F.noGrad(() => this.weight.mul_(0.1)); }\n}", "new S(4, 4)")).init;
+    expect(scaled.get("m.weight")).toMatchObject({ kind: "uniform", bound: 0.05 });
+    expect(scaled.get("m.bias")).toMatchObject({ kind: "uniform", bound: 0.5 });
+    // nn.MultiheadAttention's constructor calls _reset_parameters(); a BatchNorm override may call reset_running_stats()
+    const mha = "class A extends nn.MultiheadAttention {\n  _reset_parameters() { nn.init.zeros_(this.in_proj_weight); }\n}";
+    const q = "const t = x.unsqueeze(1);\n    const [o] = this.m(t, t, t);\n    return o.squeeze(1);";
+    expect(declared(sub(mha, "new A(4, 2, { batchFirst: true })", undefined, q)).init.get("m.in_proj_weight")).toEqual({ kind: "constant", value: 0 });
+    const bn = declared(sub("class B extends nn.BatchNorm1d {\n  reset_parameters() { this.reset_running_stats(); nn.init.uniform_(this.weight); nn.init.zeros_(this.bias); }\n}", "new B(4)")).init;
+    expect(bn.get("m.weight")).toMatchObject({ kind: "uniform", bound: 0.5, center: 0.5 });
+    expect(bn.get("m.running_var")).toEqual({ kind: "constant", value: 1 });
+    // nn.TransformerEncoderLayer's constructor calls no reset: a method of that name is only a method
+    const layer = declared(sub("class T extends nn.TransformerEncoderLayer {\n  resetParameters() { nn.init.zeros_(this.linear1.weight); }\n}", "new T(4, 2, 8, 0.0)", undefined, "return this.m(x.unsqueeze(0)).squeeze(0);")).init;
+    expect(layer.get("m.linear1.weight")).toMatchObject({ kind: "uniform", bound: 0.5 });
   });
 });
 

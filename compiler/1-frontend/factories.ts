@@ -754,7 +754,7 @@ export function randomDrawProperty(t: StaticTensor, name: string, site: CallSite
   if (name === "data") return t;
   const f = own(affine, name);
   if (!f)
-    fail("unsupportedSyntax", `a random draw (F.randn, nn.init) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg and their in-place forms), reshaped (.view, .reshape, .unsqueeze, .squeeze, .flatten) and cloned, not .${name}: its values are drawn when the model is created, from the runtime's seed`, site.loc);
+    fail("unsupportedSyntax", `a random draw (F.randn, nn.init) in a constructor can be scaled and shifted by numbers (.mul, .div, .add, .sub, .neg and their in-place forms), reshaped (.view, .reshape, .unsqueeze, .squeeze, .flatten) and cloned, not .${name}: its values are drawn when the model is created, from the runtime's seed; a tensor computed from a draw's own numbers (Rainbow NoisyLinear's reset_noise: x.sign().mul_(x.abs().sqrt_())) can be drawn in forward instead, where F.randn draws anew on each call`, site.loc);
   return new BuiltinFunction(name, (args, s) => {
     const b = bindArgs(name, [arg("other", "any")], args, s);
     if (typeof b.other !== "number" || !Number.isFinite(b.other) || (name === "div" && b.other === 0))
@@ -999,6 +999,16 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
         return { kind: "orthogonal", gain: b.gain };
       }),
     ],
+    // N(0, std²) with ceil(sparsity·rows) zeros in each column, at rows chosen at random per column
+    [
+      "sparse_",
+      initializer("sparse_", [arg("sparsity", "number"), opt("std", "nonNegNumber", 0.01)], (b, site, who) => {
+        const shape = b.tensor.shape as readonly number[];
+        if (shape.length !== 2) fail("invalidArgument", `${who}: only tensors with 2 dimensions are supported, got [${shape.join(", ")}]`, locOfArg(b, "tensor", site));
+        if (!(b.sparsity >= 0 && b.sparsity <= 1)) fail("invalidArgument", `${who}: sparsity is the fraction of each column set to zero, between 0 and 1, got ${b.sparsity}`, locOfArg(b, "sparsity", site));
+        return { kind: "sparse", std: b.std, zeros: Math.ceil(b.sparsity * shape[0]) };
+      }),
+    ],
     // the identity matrix (rows ≠ columns: ones on the leading diagonal)
     [
       "eye_",
@@ -1067,7 +1077,7 @@ export function initNamespaceMembers(requireConstruct: (who: string, site: CallS
   for (const [name, f] of [...members]) if (/[a-z]_[a-z]/.test(name)) members.set(name.replace(/(?<=[a-z])_([a-z])/g, (_, c: string) => c.toUpperCase()), f);
   // the names without the underscore that torch.nn.init still keeps as deprecated aliases (old ports:
   // 1Konny's beta-VAE calls init.kaiming_normal(m.weight)), the same functions
-  for (const name of ["uniform_", "normal_", "constant_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_"]) members.set(name.slice(0, -1), members.get(name)!);
+  for (const name of ["uniform_", "normal_", "constant_", "eye_", "dirac_", "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_", "sparse_"]) members.set(name.slice(0, -1), members.get(name)!);
   return members;
 }
 

@@ -9,11 +9,45 @@ import { BuiltinFunction, type CallSite, type ModuleValue, type ParamDecl } from
 
 const NAMES = new Set(["resetParameters", "reset_parameters"]);
 
+/**
+ * The layers whose PyTorch constructor ends with `self.reset_parameters()`: through Python's method
+ * lookup a subclass's override runs there instead of the layer's own (a Linear subclass that zeroes
+ * its weight, icefall's ScaledLinear). nn.MultiheadAttention and nn.Transformer call
+ * `self._reset_parameters()` the same way. Layers not listed have no such call in their constructor.
+ */
+const RESET_IN_CONSTRUCTOR = new Set(
+  ["Linear", "Bilinear", "Conv1d", "Conv2d", "Conv3d", "ConvTranspose1d", "ConvTranspose2d", "ConvTranspose3d", "Embedding", "EmbeddingBag", "BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d", "LayerNorm", "GroupNorm", "RMSNorm", "RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell", "PReLU"].map((n) => `nn.${n}`),
+);
+const STATS_NAMES = new Set(["resetRunningStats", "reset_running_stats"]);
+/** PyTorch's _NormBase layers, which keep running statistics that reset_running_stats() sets back. */
+const RUNNING_STATS = new Set(["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm", "InstanceNorm1d", "InstanceNorm2d", "InstanceNorm3d"].map((n) => `nn.${n}`));
+const PRIVATE_RESET_IN_CONSTRUCTOR = new Set(["nn.MultiheadAttention", "nn.Transformer"]);
+
+/**
+ * The method names (PyTorch's, then the model language's camelCase) that the constructor of the
+ * built-in layer `typeName` calls on itself when it is done, which a subclass may override; empty
+ * where PyTorch's constructor calls none.
+ */
+export function constructorResetNames(typeName: string): readonly string[] {
+  if (RESET_IN_CONSTRUCTOR.has(typeName)) return ["reset_parameters", "resetParameters"];
+  if (PRIVATE_RESET_IN_CONSTRUCTOR.has(typeName)) return ["_reset_parameters", "_resetParameters"];
+  return [];
+}
+
 /** The layer's reset method for `name`, or undefined when `name` is not one or `m` has no spec defaults. */
 export function layerResetMethod(m: ModuleValue, name: string, requireConstruct: (who: string, site: CallSite) => void): BuiltinFunction | undefined {
-  if (!NAMES.has(name) || !m.defaults) return undefined;
+  if (!m.defaults) return undefined;
   const defaults = m.defaults;
   const who = `${m.typeName}.${name}`;
+  // a norm layer's reset_running_stats(): its buffers alone (a reset_parameters override calls it first)
+  if (STATS_NAMES.has(name) && RUNNING_STATS.has(m.layerType ?? m.typeName))
+    return new BuiltinFunction(who, (args, site) => {
+      requireConstruct(who, site);
+      if (args.length > 0) fail("wrongArgumentCount", `${who} takes no arguments, got ${args.length}`, site.loc);
+      m.buffers = restore(m.buffers, defaults.buffers);
+      return undefined;
+    });
+  if (!NAMES.has(name)) return undefined;
   return new BuiltinFunction(who, (args, site) => {
     requireConstruct(who, site);
     if (args.length > 0) fail("wrongArgumentCount", `${who} takes no arguments, got ${args.length}`, site.loc);

@@ -256,6 +256,10 @@ function affineInit(init: Init, scale: number, shift: number, who: string, site:
       const cut = init.truncated && { truncated: (scale < 0 ? [-init.truncated[1], -init.truncated[0]] : init.truncated) as readonly [number, number] };
       return { ...base, ...(init.zeroRow === undefined ? {} : { zeroRow: init.zeroRow }), ...cut };
     }
+    case "sparse":
+      // its zeros stay zero under a scale, not under a shift
+      if (shift !== 0) return fail("unsupportedSyntax", `${who}: a sparse initial value (nn.init.sparse_) can be scaled, not shifted: its zeros would move`, site.loc);
+      return { kind: "sparse", std: init.std * Math.abs(scale), zeros: init.zeros };
     case "orthogonal":
       if (shift !== 0) return fail("unsupportedSyntax", `${who}: an orthogonal initial value can be scaled (its gain), not shifted`, site.loc);
       return { kind: "orthogonal", gain: init.gain * scale };

@@ -136,7 +136,7 @@ function paramSpec(n: Node): ParamSpec {
 }
 
 const dtypeCode = { f32: "TSDP_F32", i32: "TSDP_I32", i64: "TSDP_I64" } as const;
-const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL", values: "TSDP_INIT_DATA", orthogonal: "TSDP_INIT_ORTHOGONAL", sliceNorm: "TSDP_INIT_SLICE_NORM" } as const;
+const initCode = { constant: "TSDP_INIT_CONSTANT", uniform: "TSDP_INIT_UNIFORM", normal: "TSDP_INIT_NORMAL", values: "TSDP_INIT_DATA", orthogonal: "TSDP_INIT_ORTHOGONAL", sliceNorm: "TSDP_INIT_SLICE_NORM", sparse: "TSDP_INIT_SPARSE" } as const;
 const optimizerCode = { SGD: "TSDP_SGD", Adam: "TSDP_ADAM", AdamW: "TSDP_ADAMW", RMSprop: "TSDP_RMSPROP", Adagrad: "TSDP_ADAGRAD", Adamax: "TSDP_ADAMAX", Adadelta: "TSDP_ADADELTA", NAdam: "TSDP_NADAM", RAdam: "TSDP_RADAM" } as const;
 
 /** A C double literal: JavaScript's shortest round-trip form is one. */
@@ -232,6 +232,8 @@ function drawParams(init: Exclude<Init, { kind: "sliceNorm" | "parts" }>, shape:
         ? [init.std, init.mean ?? 0, init.zeroRow ?? -1, (shape[1] as number) ?? 1]
         : init.kind === "orthogonal"
           ? [init.gain, 0, -1, count / (shape[0] as number)] // row: the columns of the flattened matrix
+          : init.kind === "sparse"
+            ? [init.std, 0, -1, shape[1] as number] // row: the columns
           : [0, 0, -1, 1];
 }
 
@@ -296,6 +298,7 @@ function stateRow(n: Node, index: number, memory: MemoryPlan): StateRowView {
     shape: formatShape(n.shape),
     patches: declared.kind === "parts" ? patchTableSymbol(index) : "nullptr",
     patchCount: declared.kind === "parts" ? declared.patches.length : 0,
+    sparseZeros: init.kind === "sparse" ? init.zeros : 0,
   };
 }
 

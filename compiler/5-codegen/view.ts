@@ -785,7 +785,7 @@ export interface StateRowView {
   readonly dtype: TensorRowView["dtype"];
   readonly count: number;
   /** A tsdp_init_kind enumerator. */
-  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA" | "TSDP_INIT_ORTHOGONAL" | "TSDP_INIT_SLICE_NORM";
+  readonly init: "TSDP_INIT_CONSTANT" | "TSDP_INIT_UNIFORM" | "TSDP_INIT_NORMAL" | "TSDP_INIT_DATA" | "TSDP_INIT_ORTHOGONAL" | "TSDP_INIT_SLICE_NORM" | "TSDP_INIT_SPARSE";
   /** TSDP_INIT_SLICE_NORM: how the sibling v draws (a, shift, zero_row, row, stream are its), its element count, and the run of one slice (ofInner). */
   readonly ofInit: string;
   readonly ofCount: number;
@@ -807,6 +807,8 @@ export interface StateRowView {
   /** Its PatchTableView symbol and row count (parts set on their own, after the rest), else nullptr and 0. */
   readonly patches: string;
   readonly patchCount: number;
+  /** TSDP_INIT_SPARSE: the zeros in each column, else 0. */
+  readonly sparseZeros: number;
 }
 
 /** A tsdp_bucket_info row. */

@@ -40,6 +40,10 @@ export type Init =
   | { readonly kind: "constant"; readonly value: number }
   // nn.init.orthogonal_: gain·Q of normal draws (reference/orthogonal.ts), rows the first dim
   | { readonly kind: "orthogonal"; readonly gain: number }
+  // nn.init.sparse_ of a matrix: N(0, std²) draws, then in each column `zeros` rows set to 0 — the rows
+  // whose keys (a third Philox word of the same counters as the normals) are smallest, ties by row,
+  // a random choice of rows per column as PyTorch's randperm makes one
+  | { readonly kind: "sparse"; readonly std: number; readonly zeros: number }
   // computed in a constructor (compiler/1-frontend/constructor-tensors.ts): the values themselves
   | { readonly kind: "values"; readonly values: Float32Array }
   // weight norm's g (compiler/1-frontend/weight-norm.ts): the 2-norms of its sibling v's slices along

@@ -37,6 +37,8 @@ function drawn(init: Init, shape: readonly number[], name: string, seed: number)
     }
     case "orthogonal":
       return nd(shape, orthogonalize(normals(n, seed, stream), shape[0], n / shape[0], init.gain));
+    case "sparse":
+      return nd(shape, sparseMatrix(shape[0], shape[1], init.std, init.zeros, seed, stream));
     case "values":
       return nd(shape, Float64Array.from(init.values));
     case "parts": {
@@ -68,6 +70,21 @@ function truncatedNormals(count: number, seed: number, stream: number, [lo, hi]:
   const cdf = (x: number) => 0.5 * (1 + erf(x / Math.SQRT2));
   const [l, h] = [cdf(lo), cdf(hi)];
   return uniforms(count, seed, stream).map((u) => Math.min(hi, Math.max(lo, Math.SQRT2 * erfinv(2 * (l + u * (h - l)) - 1))));
+}
+
+/**
+ * nn.init.sparse_: N(0, std²) draws of a rows × cols matrix, then in each column the `zeros` rows with
+ * the smallest keys (ties by row) set to 0; element i's key is word 2 of its normal draw's counter
+ * (runtime/harness/harness.cu sparse_init does the same).
+ */
+function sparseMatrix(rows: number, cols: number, std: number, zeros: number, seed: number, stream: number): Float64Array {
+  const values = normals(rows * cols, seed, stream).map((z) => z * std);
+  const keys = uniforms(rows * cols, seed, stream, 0, 0, 2, 1);
+  for (let c = 0; c < cols; c++) {
+    const order = Array.from({ length: rows }, (_, r) => r).sort((a, b) => keys[a * cols + c] - keys[b * cols + c] || a - b);
+    for (const r of order.slice(0, zeros)) values[r * cols + c] = 0;
+  }
+  return values;
 }
 
 /** The name whose stream patch k of a "parts" initializer of `name` draws from. */

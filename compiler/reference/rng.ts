@@ -60,10 +60,10 @@ export function philoxKey(seed: number | bigint, stream: number): [number, numbe
  * Uniform numbers in [0, 1): element i is Philox output `word` (the first by default) for counter
  * (i, c1, c2, 0), divided by 2³². `stream` names what the numbers are for; `c1`, `c2` distinguish calls.
  */
-export function uniforms(count: number, seed: number | bigint, stream: number, c1 = 0, c2 = 0, word = 0): Float64Array {
+export function uniforms(count: number, seed: number | bigint, stream: number, c1 = 0, c2 = 0, word = 0, c3 = 0): Float64Array {
   const out = new Float64Array(count);
   const [k0, k1] = philoxKey(seed, stream);
-  for (let i = 0; i < count; i++) out[i] = philox4x32(i, c1, c2, 0, k0, k1)[word] / 4294967296;
+  for (let i = 0; i < count; i++) out[i] = philox4x32(i, c1, c2, c3, k0, k1)[word] / 4294967296;
   return out;
 }
 

@@ -101,6 +101,29 @@ double normal_draw(size_t i, unsigned long long seed, uint32_t stream) {
     return std::sqrt(-2.0 * std::log(u1)) * std::cos(2.0 * M_PI * u2);
 }
 
+/**
+ * nn.init.sparse_: the normal draws times a, then in each column (of s.row) the s.sparse_zeros rows with
+ * the smallest keys, ties by row, set to 0; element i's key is word 2 of its normal draw's Philox output
+ * (compiler/reference/init.ts sparseMatrix).
+ */
+std::vector<double> sparse_init(const tsdp_state_info& s, unsigned long long seed) {
+    const size_t cols = (size_t)s.row, rows = s.count / cols;
+    std::vector<double> out(s.count), keys(s.count);
+    for (size_t i = 0; i < s.count; ++i) {
+        uint32_t c[4] = {(uint32_t)i, 0, 0, 1};
+        tsdp_philox4x32(c, (uint32_t)seed, tsdp_philox_key1(seed, s.stream));
+        keys[i] = c[2] / 4294967296.0;
+        out[i] = normal_draw(i, seed, s.stream) * s.a;
+    }
+    std::vector<size_t> order(rows);
+    for (size_t col = 0; col < cols; ++col) {
+        for (size_t r = 0; r < rows; ++r) order[r] = r;
+        std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return keys[a * cols + col] < keys[b * cols + col]; });
+        for (size_t k = 0; k < (size_t)s.sparse_zeros && k < rows; ++k) out[order[k] * cols + col] = 0.0;
+    }
+    return out;
+}
+
 /** A standard normal cut to [lo, hi], PyTorch's trunc_normal_: uniform u between Φ(lo) and Φ(hi), then Φ⁻¹(u), clamped. */
 double truncated_normal_draw(size_t i, unsigned long long seed, uint32_t stream, double lo, double hi) {
     uint32_t c[4] = {(uint32_t)i, 0, 0, 0};
@@ -157,7 +180,7 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
         for (size_t r = 0; r < s.count; ++r) ((float*)host)[r] = (float)std::sqrt(sums[r]);
         return;
     }
-    const std::vector<double> orthogonal = s.init == TSDP_INIT_ORTHOGONAL ? orthogonal_init(s, seed) : std::vector<double>();
+    const std::vector<double> computed = s.init == TSDP_INIT_ORTHOGONAL ? orthogonal_init(s, seed) : s.init == TSDP_INIT_SPARSE ? sparse_init(s, seed) : std::vector<double>();
     for (size_t i = 0; i < s.count; ++i) {
         double v = s.a;
         if (s.init == TSDP_INIT_UNIFORM) {
@@ -165,8 +188,8 @@ void init_value(const tsdp_state_info& s, unsigned long long seed, void* host) {
         } else if (s.init == TSDP_INIT_NORMAL) {
             v = s.shift + (s.truncated ? truncated_normal_draw(i, seed, s.stream, s.lo, s.hi) : normal_draw(i, seed, s.stream)) * s.a;
             if ((long long)(i / s.row) == s.zero_row) v = 0.0;
-        } else if (s.init == TSDP_INIT_ORTHOGONAL) {
-            v = orthogonal[i];
+        } else if (s.init == TSDP_INIT_ORTHOGONAL || s.init == TSDP_INIT_SPARSE) {
+            v = computed[i];
         } else if (s.init == TSDP_INIT_DATA) {
             v = s.data[i];
         }

@@ -144,7 +144,7 @@ struct tsdp_tensor_info {
     int batched;
 };
 
-enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_NORMAL = 2, TSDP_INIT_DATA = 3, TSDP_INIT_ORTHOGONAL = 4, TSDP_INIT_SLICE_NORM = 5 };
+enum tsdp_init_kind { TSDP_INIT_CONSTANT = 0, TSDP_INIT_UNIFORM = 1, TSDP_INIT_NORMAL = 2, TSDP_INIT_DATA = 3, TSDP_INIT_ORTHOGONAL = 4, TSDP_INIT_SLICE_NORM = 5, TSDP_INIT_SPARSE = 6 };
 
 /** The most dims a patch's box has. */
 #define TSDP_PATCH_MAX_RANK 8
@@ -193,6 +193,9 @@ struct tsdp_state_info {
     // parts set on their own after the rest, in order (none: nullptr, 0)
     const tsdp_init_patch* patches;
     int patch_count;
+    // TSDP_INIT_SPARSE (nn.init.sparse_): normal(0, a) draws of a matrix of `row` columns, then in each
+    // column the sparse_zeros rows whose keys (word 2 of the normal draw's Philox output) are smallest set to 0
+    long long sparse_zeros;
 };
 
 /** When a program draws random numbers (dropout): then each run advances the model's draw counter. */

@@ -31,6 +31,7 @@ import { namedChildren, namedModules, notePlainState } from "../module-tree.ts";
 import { recordModes } from "../module-modes.ts";
 import { callWithHooks } from "../module-hooks.ts";
 import { isComplexMethod } from "../complex.ts";
+import { constructorResetNames, layerResetMethod } from "../layer-reset.ts";
 import { arg, bindArgs, opt } from "../args.ts";
 import { argumentsBoundAt, calledDirectly, callingFunction, evaluationBegins, floatLiteralValue, freshFloat, functionReturns, noteFieldFloat, returnedFloat, takeArgumentFloats } from "../float-literals.ts";
 import { distributionProperty } from "../distributions.ts";
@@ -591,6 +592,9 @@ export class Interpreter extends PropertyEvaluator {
       const forward = self.forward;
       return new BuiltinFunction(`${base.name}.forward`, (args, site) => forward(self, args, site));
     }
+    // super.reset_parameters() in an override (the layer's default initialization, then a change to it)
+    const reset = base instanceof BuiltinClass ? layerResetMethod(self, name, (who, site) => this.requireConstructPhase(who, site)) : undefined;
+    if (reset) return reset;
     // super.train(mode) in an overridden train (norm_eval): nn.Module's, while modes are evaluated
     if ((name === "train" || name === "eval") && this.modeFlags)
       return new BuiltinFunction(`nn.Module.${name}`, (args, site) => {
@@ -835,6 +839,15 @@ export class Interpreter extends PropertyEvaluator {
     if (!(layer instanceof ModuleValue) || layer.kind !== "layer")
       return void fail("unsupportedSyntax", `extending ${base.name} is not supported; extend nn.Module and hold a ${base.name} as a field`, site.loc);
     self.adoptLayer(layer);
+    // PyTorch's layer constructor ends with self.reset_parameters(), which Python's method lookup
+    // sends to a subclass's override: the override initializes the parameters, run here, before
+    // this class's own fields exist, as in PyTorch's super().__init__
+    for (const name of constructorResetNames(base.name)) {
+      const found = self.cls && this.lookupMethod(self.cls, name);
+      if (!found) continue;
+      this.callFunction(new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${name}`, self), [], site);
+      break;
+    }
   }
 
   /**
