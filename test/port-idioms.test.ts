@@ -1388,6 +1388,15 @@ describe("a slice of an nn.Sequential (PyTorch's self.features[:2])", () => {
     expect(outputs(sliced, { x })).toEqual(outputs(written, { x }));
     expect(declared(sliced).params).toEqual(["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias"]);
   });
+
+  it("keeps its children's names, as PyTorch's OrderedDict of the sliced items: features[1:]'s state_dict keys are tail.2.weight, not tail.1.weight; indexing it stays positional", () => {
+    const fields = "features = new nn.Sequential(new nn.Linear(2, 2), new nn.Tanh(), new nn.Linear(2, 2));\n  tail: nn.Sequential;\n  constructor() { super(); this.tail = this.features.slice(1); }";
+    const sliced = model("return [this.tail(x), this.tail[1](x), this.tail[-1](x)];", "x: Tensor<[Batch, 2]>", fields);
+    const written = model("return [this.features[2](this.features[1](x)), this.features[2](x), this.features[2](x)];", "x: Tensor<[Batch, 2]>", fields);
+    const x = nd([2, 2], [0.5, -1, 2, 0.25]);
+    expect(outputs(sliced, { x })).toEqual(outputs(written, { x }));
+    expect(lowerSource(sliced).graph.stateDict!.map((k) => k.key)).toEqual(["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias", "tail.2.weight", "tail.2.bias"]);
+  });
 });
 
 describe("F.cartesianProd and Object.entries of an nn.ModuleDict", () => {

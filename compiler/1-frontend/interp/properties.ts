@@ -470,12 +470,14 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           for (const a of this.iterate(args[0], s.node)) appendModule(m, a, s);
           return m;
         });
-      // PyTorch's self.features[:2] on an nn.Sequential is an nn.Sequential of those children
+      // PyTorch's self.features[2:] on an nn.Sequential is an nn.Sequential of those children under
+      // their own names (OrderedDict(list(self._modules.items())[idx])): "2", "3", …, not renumbered
       if (name === "slice" && (m.kind === "sequential" || m.sequential))
         return new BuiltinFunction(`${m.typeName}.slice`, (args, s) => {
-          const picked = (arrayMethod(m.items, "slice", this.arrayHooks) as BuiltinFunction).call(args, s) as ModuleValue[];
+          const named = [...m.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue);
+          const picked = (arrayMethod(named, "slice", this.arrayHooks) as BuiltinFunction).call(args, s) as [string, ModuleValue][];
           const seq = sequentialModule(s, (c, a, site) => this.callModule(c, a, site));
-          picked.forEach((child, i) => seq.fields.set(String(i), child));
+          for (const [key, child] of picked) seq.fields.set(key, child);
           // made in forward: its children are the model's already, named where they are registered
           if (this.phase === "forward") seq.path = m.path;
           return seq;
