@@ -4,6 +4,7 @@ import {
   type ArrowFunction,
   type BinaryExpression,
   type CallExpression,
+  type ClassExpression,
   type ElementAccessExpression,
   type Expression,
   type FunctionExpression,
@@ -198,6 +199,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       return true;
     },
     [SyntaxKind.ArrowFunction]: (e: ArrowFunction, scope) => new FunctionValue(e, scope, "arrow function"),
+    // a mixin's `class extends Base { … }`: its base and members resolve in the scope it is made in
+    [SyntaxKind.ClassExpression]: (e: ClassExpression, scope) => new ClassValue(e, scope),
     [SyntaxKind.FunctionExpression]: (e: FunctionExpression, scope) => new FunctionValue(e, scope, e.getName() ?? "function"),
     [SyntaxKind.PropertyAccessExpression]: (e: PropertyAccessExpression, scope) => {
       // super.forward(x): the base class's method, on this module
