@@ -1399,6 +1399,20 @@ describe("a slice of an nn.Sequential (PyTorch's self.features[:2])", () => {
   });
 });
 
+describe("seq[i] = module on an nn.Sequential or nn.ModuleList (torchvision's fine-tuning: model.classifier[6] = nn.Linear(4096, n))", () => {
+  it("replaces the child at that position under its name and in its place, negative indices from the end; out of range is PyTorch's IndexError", () => {
+    const fields = "classifier = new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Linear(4, 4));\n  blocks = new nn.ModuleList([new nn.Linear(3, 3), new nn.Linear(3, 3)]);\n  tail = new nn.Linear(3, 1);";
+    const replaced = model(
+      "return [this.classifier(x), this.blocks[0](this.blocks[1](this.classifier(x)))];",
+      "x: Tensor<[Batch, 2]>",
+      `${fields}\n  constructor() { super(); this.classifier[-1] = new nn.Linear(4, 3, false); this.blocks[0] = new nn.Linear(3, 3, false); }`,
+    );
+    expect(lowerSource(replaced).graph.stateDict!.map((k) => k.key)).toEqual(["classifier.0.weight", "classifier.0.bias", "classifier.2.weight", "blocks.0.weight", "blocks.1.weight", "blocks.1.bias", "tail.weight", "tail.bias"]);
+    expect(lowerSource(replaced).graph.params.find((p) => p.attrs.name === "classifier.2.weight")!.shape).toEqual([3, 4]);
+    expect(diagnosticsOf(model("return x;", "x: Tensor<[Batch, 2]>", `${fields}\n  constructor() { super(); this.blocks[2] = new nn.Linear(3, 3); }`)).map((d) => d.message)[0]).toMatch(/index 2 is out of range for 2 modules/);
+  });
+});
+
 describe("F.cartesianProd and Object.entries of an nn.ModuleDict", () => {
   it("torch.cartesian_prod's rows in order; a ModuleDict's entries as its items()", () => {
     const prod = model("return x.mul(F.cartesianProd(F.tensor([1, 2]), F.tensor([3, 4, 5])).flatten().unsqueeze(0));", "x: Tensor<[Batch, 12]>");

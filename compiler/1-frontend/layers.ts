@@ -690,6 +690,20 @@ export function appendModule(list: ModuleValue, m: Value, site: CallSite): void 
   list.fields.set(String(list.elements.length), entry);
 }
 
+/**
+ * seq[i] = module (PyTorch's Sequential.__setitem__ and ModuleList.__setitem__): the child at
+ * position i (negative from the end) replaced, under its name and in its place, so the state_dict
+ * keys are the ones a PyTorch model with the replaced layer has (classifier.6.weight).
+ */
+export function setSequenceItem(seq: ModuleValue, index: number, m: Value, site: CallSite, requireConstruct: (who: string, site: CallSite) => void): void {
+  const who = `${seq.typeName}[${index}] = …`;
+  requireConstruct(who, site);
+  const keys = [...seq.fields].filter(([, v]) => v instanceof ModuleValue || (v === null && seq.kind === "list")).map(([k]) => k);
+  const i = index < 0 ? index + keys.length : index;
+  if (i < 0 || i >= keys.length) fail("invalidArgument", `${who}: index ${index} is out of range for ${keys.length} modules (PyTorch raises IndexError)`, site.loc);
+  seq.fields.set(keys[i], listEntry(seq, m, site));
+}
+
 /** nn.ModuleList.insert(index, module), as Python's list.insert: the children renumbered 0, 1, …. */
 export function insertModule(list: ModuleValue, index: number, m: Value, site: CallSite): void {
   const entry = listEntry(list, m, site);

@@ -17,6 +17,7 @@ import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
 import { copyElementFloats, evaluationBegins, fieldFloat, floatResult, freshFloat, noteFieldFloat, noteFloat } from "../float-literals.ts";
 import { locOf } from "../source.ts";
+import { setSequenceItem } from "../layers.ts";
 import { BatchNumber, batchAffine, BuiltinClass, BuiltinFunction, ClassValue, describe, drawTakenBy, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, isBatchValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { BATCH_BOUND } from "../args.ts";
 import { LAYER_DROP_HINT, StatementEvaluator } from "./statements.ts";
@@ -568,6 +569,10 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       // layer's too: WeightDrop's setattr(self.module, name_w, w))
       if (obj instanceof ModuleValue && (obj.kind === "user" || obj.kind === "dict" || (obj.kind === "layer" && typeof key === "string")) && (typeof key === "string" || typeof key === "number"))
         return void (this.setProperty(obj, String(key), value, this.site(target.getArgumentExpressionOrThrow())), noteFieldFloat(obj, String(key), float));
+      // model.classifier[6] = nn.Linear(4096, 10) (torchvision's fine-tuning): Sequential's and
+      // ModuleList's __setitem__, the child at that position replaced under its own name and place
+      if (obj instanceof ModuleValue && obj.isSequence && typeof key === "number" && Number.isInteger(key))
+        return setSequenceItem(obj, key, value, this.site(target), (who, s) => this.requireConstructPhase(who, s));
       if (obj instanceof TensorValue) return this.setElement(obj, key, value, this.site(target));
       // p.data[i] = v of a parameter in a constructor: its part i takes v (parameter-regions.ts)
       if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && typeof key === "number") {
