@@ -1411,6 +1411,18 @@ describe("seq[i] = module on an nn.Sequential or nn.ModuleList (torchvision's fi
     expect(lowerSource(replaced).graph.params.find((p) => p.attrs.name === "classifier.2.weight")!.shape).toEqual([3, 4]);
     expect(diagnosticsOf(model("return x;", "x: Tensor<[Batch, 2]>", `${fields}\n  constructor() { super(); this.blocks[2] = new nn.Linear(3, 3); }`)).map((d) => d.message)[0]).toMatch(/index 2 is out of range for 2 modules/);
   });
+
+  it("delete this.head is PyTorch's del self.head (the child and its state leave); an nn.Sequential has insert and extend as PyTorch's", () => {
+    const src = model(
+      "return this.seq(x);",
+      "x: Tensor<[Batch, 2]>",
+      "seq = new nn.Sequential(new nn.Linear(2, 4), new nn.GELU());\n  head?: nn.Linear = new nn.Linear(2, 2);\n  constructor() { super(); this.seq.extend(new nn.Sequential(new nn.Linear(4, 2))); this.seq.insert(0, new nn.Tanh()); delete this.head; }",
+    );
+    expect(lowerSource(src).graph.stateDict!.map((k) => k.key)).toEqual(["seq.1.weight", "seq.1.bias", "seq.3.weight", "seq.3.bias"]);
+    const written = model("return this.seq(x);", "x: Tensor<[Batch, 2]>", "seq = new nn.Sequential(new nn.Tanh(), new nn.Linear(2, 4), new nn.GELU(), new nn.Linear(4, 2));");
+    const x = nd([2, 2], [0.5, -1, 2, 0.25]);
+    expect(outputs(src, { x })).toEqual(outputs(written, { x }));
+  });
 });
 
 describe("F.cartesianProd and Object.entries of an nn.ModuleDict", () => {

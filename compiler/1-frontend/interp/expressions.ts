@@ -194,6 +194,11 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const key = TsNode.isPropertyAccessExpression(target) ? target.getName() : this.evalExpr(target.getArgumentExpressionOrThrow(), scope);
       if (isPoison(obj)) return poison;
       if (obj instanceof ModuleValue && typeof key === "string" && (viaParameters || this.holdsParameter(obj, key))) return this.deleteParameter(obj, key, this.site(e));
+      // PyTorch's `del self.head` (Module.__delattr__) in a constructor: the child leaves the module, its state with it
+      if (obj instanceof ModuleValue && obj.kind === "user" && this.phase !== "forward" && typeof key === "string" && obj.fields.get(key) instanceof ModuleValue) {
+        obj.fields.delete(key);
+        return true;
+      }
       if (!(obj instanceof ObjectValue) || (typeof key !== "string" && typeof key !== "number"))
         return fail("unsupportedSyntax", `delete removes a property of a plain object, not of ${describe(obj)}${obj instanceof ModuleValue ? " (a module's children are fixed once built)" : ""}`, locOf(e));
       obj.props.delete(String(key));

@@ -457,14 +457,15 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           for (const a of args) appendModule(m, a, s);
           return m;
         });
-      if (m.kind === "list" && name === "insert")
+      // Sequential has insert and extend too (PyTorch's Sequential.insert / extend)
+      if ((m.kind === "list" || m.kind === "sequential" || m.sequential) && name === "insert")
         return new BuiltinFunction(`${m.typeName}.insert`, (args, s) => {
           this.requireConstructPhase(`${m.typeName}.insert`, s);
           const b = bindArgs(`${m.typeName}.insert`, [arg("index", "int"), arg("module", "any")], args, s);
           insertModule(m, b.index, b.module, s);
           return undefined;
         });
-      if (m.kind === "list" && name === "extend")
+      if ((m.kind === "list" || m.kind === "sequential" || m.sequential) && name === "extend")
         return new BuiltinFunction(`${m.typeName}.extend`, (args, s) => {
           this.requireConstructPhase(`${m.typeName}.extend`, s);
           for (const a of this.iterate(args[0], s.node)) appendModule(m, a, s);
