@@ -2214,10 +2214,22 @@ export namespace nn {
     readonly length: number;
     [Symbol.iterator](): Iterator<Tensor>;
   }
-  /** nn.ParameterDict({ name: p }): parameters "name.key" */
+  /**
+   * nn.ParameterDict({ name: p }): parameters "name.key", in PyTorch's order: an object (a Python
+   * dict) sorted by key, as PyTorch's update() sorts a plain dict; a Map (an OrderedDict) or an
+   * array of [key, p] pairs in their order. Iterating gives the keys.
+   */
   class ParameterDict extends Module {
-    constructor(parameters?: Record<string, Parameter>);
+    constructor(parameters?: Record<string, Parameter> | ReadonlyMap<string, Parameter> | readonly (readonly [string, Parameter])[]);
     readonly [key: string]: any;
+    readonly length: number;
+    keys(): string[];
+    values(): Tensor[];
+    items(): [string, Tensor][];
+    has(key: string): boolean;
+    get(key: string, defaultValue?: Tensor | null): Tensor | null;
+    update(parameters: Record<string, Parameter> | ReadonlyMap<string, Parameter> | readonly (readonly [string, Parameter])[]): void;
+    [Symbol.iterator](): Iterator<string>;
   }
   class Parameter {
     constructor(data: Tensor, requiresGrad?: boolean | { requiresGrad?: boolean });
@@ -2520,13 +2532,14 @@ export namespace nn {
 
   /** Modules by name, in insertion order, as torch.nn.ModuleDict: `this.heads["cls"](x)`, `for (const [name, m] of this.heads.items())`. */
   class ModuleDict<M extends Module = Module> extends Module {
-    constructor(modules?: { readonly [name: string]: M });
+    /** an object (a dict, in its order), a Map (an OrderedDict) or an array of [name, module] pairs */
+    constructor(modules?: { readonly [name: string]: M } | ReadonlyMap<string, M> | readonly (readonly [string, M])[]);
     readonly length: number;
     keys(): string[];
     values(): M[];
     items(): [string, M][];
     has(key: string): boolean;
-    update(modules: { readonly [name: string]: M }): void;
+    update(modules: { readonly [name: string]: M } | ReadonlyMap<string, M> | readonly (readonly [string, M])[]): void;
     [Symbol.iterator](): Iterator<string>;
   }
   interface ModuleDict<M extends Module = Module> {

@@ -258,7 +258,7 @@ describe("more of JavaScript's builtins: splice, reduceRight, padStart/padEnd, t
 });
 
 describe("delete", () => {
-  it("removes a plain object's property (IntermediateLayerGetter's trimmed copy of the layers); a module's or an array's are refused", () => {
+  it("removes a plain object's property (IntermediateLayerGetter's trimmed copy of the layers); a module's child in forward or an array's are refused (a constructor's delete this.head: test/port-idioms.test.ts)", () => {
     same("const o = { a: 1, b: 2, c: 3 }; delete o.b; delete o['c']; return Object.keys(o).length * 10 + (o.b === undefined ? 1 : 0);", 11);
     expect(diags(model("delete (this as any).fc; return x;", "fc = new nn.Linear(4, 4);"))[0]).toMatch(/^TSDP2001 \d+: delete removes a property of a plain object, not of a module M \(a module's children are fixed once built\)/);
     expect(diags(model("const a = [1, 2]; delete a[0]; return x;"))[0]).toMatch(/^TSDP2001 \d+: delete removes a property of a plain object, not of an array of 2/);

@@ -1408,6 +1408,41 @@ describe("a slice of an nn.Sequential (PyTorch's self.features[:2])", () => {
     expect(outputs(sliced, { x })).toEqual(outputs(written, { x }));
     expect(declared(sliced).params).toEqual(["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias"]);
   });
+
+  it("keeps its children's names, as PyTorch's OrderedDict of the sliced items: features[1:]'s state_dict keys are tail.2.weight, not tail.1.weight; indexing it stays positional", () => {
+    const fields = "features = new nn.Sequential(new nn.Linear(2, 2), new nn.Tanh(), new nn.Linear(2, 2));\n  tail: nn.Sequential;\n  constructor() { super(); this.tail = this.features.slice(1); }";
+    const sliced = model("return [this.tail(x), this.tail[1](x), this.tail[-1](x)];", "x: Tensor<[Batch, 2]>", fields);
+    const written = model("return [this.features[2](this.features[1](x)), this.features[2](x), this.features[2](x)];", "x: Tensor<[Batch, 2]>", fields);
+    const x = nd([2, 2], [0.5, -1, 2, 0.25]);
+    expect(outputs(sliced, { x })).toEqual(outputs(written, { x }));
+    expect(lowerSource(sliced).graph.stateDict!.map((k) => k.key)).toEqual(["features.0.weight", "features.0.bias", "features.2.weight", "features.2.bias", "tail.2.weight", "tail.2.bias"]);
+  });
+});
+
+describe("seq[i] = module on an nn.Sequential or nn.ModuleList (torchvision's fine-tuning: model.classifier[6] = nn.Linear(4096, n))", () => {
+  it("replaces the child at that position under its name and in its place, negative indices from the end; out of range is PyTorch's IndexError", () => {
+    const fields = "classifier = new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Linear(4, 4));\n  blocks = new nn.ModuleList([new nn.Linear(3, 3), new nn.Linear(3, 3)]);\n  tail = new nn.Linear(3, 1);";
+    const replaced = model(
+      "return [this.classifier(x), this.blocks[0](this.blocks[1](this.classifier(x)))];",
+      "x: Tensor<[Batch, 2]>",
+      `${fields}\n  constructor() { super(); this.classifier[-1] = new nn.Linear(4, 3, false); this.blocks[0] = new nn.Linear(3, 3, false); }`,
+    );
+    expect(lowerSource(replaced).graph.stateDict!.map((k) => k.key)).toEqual(["classifier.0.weight", "classifier.0.bias", "classifier.2.weight", "blocks.0.weight", "blocks.1.weight", "blocks.1.bias", "tail.weight", "tail.bias"]);
+    expect(lowerSource(replaced).graph.params.find((p) => p.attrs.name === "classifier.2.weight")!.shape).toEqual([3, 4]);
+    expect(diagnosticsOf(model("return x;", "x: Tensor<[Batch, 2]>", `${fields}\n  constructor() { super(); this.blocks[2] = new nn.Linear(3, 3); }`)).map((d) => d.message)[0]).toMatch(/index 2 is out of range for 2 modules/);
+  });
+
+  it("delete this.head is PyTorch's del self.head (the child and its state leave); an nn.Sequential has insert and extend as PyTorch's", () => {
+    const src = model(
+      "return this.seq(x);",
+      "x: Tensor<[Batch, 2]>",
+      "seq = new nn.Sequential(new nn.Linear(2, 4), new nn.GELU());\n  head?: nn.Linear = new nn.Linear(2, 2);\n  constructor() { super(); this.seq.extend(new nn.Sequential(new nn.Linear(4, 2))); this.seq.insert(0, new nn.Tanh()); delete this.head; }",
+    );
+    expect(lowerSource(src).graph.stateDict!.map((k) => k.key)).toEqual(["seq.1.weight", "seq.1.bias", "seq.3.weight", "seq.3.bias"]);
+    const written = model("return this.seq(x);", "x: Tensor<[Batch, 2]>", "seq = new nn.Sequential(new nn.Tanh(), new nn.Linear(2, 4), new nn.GELU(), new nn.Linear(4, 2));");
+    const x = nd([2, 2], [0.5, -1, 2, 0.25]);
+    expect(outputs(src, { x })).toEqual(outputs(written, { x }));
+  });
 });
 
 describe("F.cartesianProd and Object.entries of an nn.ModuleDict", () => {

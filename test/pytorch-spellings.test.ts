@@ -1014,6 +1014,34 @@ describe("nn.ParameterList and nn.ParameterDict", () => {
     expect(gradCheck(src.replace(header, "")).checked).toBeGreaterThan(0);
     expect(first(model("return x;", "x: Tensor<[Batch, 2]>", "ps = new nn.ParameterList([F.ones(2)]);"))).toMatch(/^TSDP3003 \d+: nn\.ParameterList holds nn\.Parameter only/);
   });
+
+  it("a ParameterDict is in PyTorch's order (an object, a plain dict, sorted by key; a Map, pairs, assignment in theirs) and walked by keys(), values(), items(), for…of and for…in", () => {
+    // PyTorch's ParameterDict.update sorts a plain dict's keys; an OrderedDict, pairs and pd[k] = p keep theirs
+    const fields =
+      "pd = new nn.ParameterDict({ b: new nn.Parameter(F.full([1], 2.0)), a: new nn.Parameter(F.full([1], 3.0)) });\n" +
+      "  om = new nn.ParameterDict(new Map([['z', new nn.Parameter(F.full([1], 5.0))], ['y', new nn.Parameter(F.full([1], 7.0))]]));\n" +
+      "  constructor() { super(); this.om.update([['x', new nn.Parameter(F.full([1], 11.0))]]); this.om.update({ w: new nn.Parameter(F.ones(1)), v: new nn.Parameter(F.ones(1)) }); this.pd['c'] = new nn.Parameter(F.full([1], 13.0)); }";
+    const body =
+      "const ys: Tensor[] = [];\n    for (const [k, p] of this.pd.items()) ys.push(x.mul(p));\n    for (const p of this.om.values()) ys.push(x.mul(p));\n" +
+      "    for (const k of this.pd) ys.push(x.mul(this.pd[k]));\n    for (const k in this.pd) ys.push(x.mul(this.pd.get(k)));\n    return F.cat(ys, 1).mul(this.pd.keys().length).add(this.om.has('q') ? 100 : 0);";
+    const { graph } = lowerSource(model(body, "x: Tensor<[Batch, 1]>", fields));
+    expect(graph.stateDict!.map((k) => k.key)).toEqual(["pd.a", "pd.b", "pd.c", "om.z", "om.y", "om.x", "om.v", "om.w"]);
+    const out = Array.from(runReference(graph, { x: nd([1, 1], [1]) }, initState(graph, 0)).outputs[0].data);
+    // each walk in the order a, b, c (3, 2, 13) and z, y, x, v, w (5, 7, 11, 1, 1); times 3 keys
+    expect(out).toEqual([3, 2, 13, 5, 7, 11, 1, 1, 3, 2, 13, 3, 2, 13].map((v) => v * 3));
+  });
+
+  it("a ModuleDict takes PyTorch's iterable of [name, module] pairs and an OrderedDict (a Map), in their order", () => {
+    const { graph } = lowerSource(
+      model(
+        "return F.cat([...this.acts.values()].map((a) => a(x)).concat(this.heads.items().map(([, h]) => h(x))), 1);",
+        "x: Tensor<[Batch, 2]>",
+        "acts = new nn.ModuleDict([['lrelu', new nn.LeakyReLU()], ['prelu', new nn.PReLU()]]);\n  heads = new nn.ModuleDict(new Map([['z', new nn.Linear(2, 1)], ['a', new nn.Linear(2, 1)]]));\n  constructor() { super(); this.heads.update([['b', new nn.Linear(2, 1)]]); }",
+      ),
+    );
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["acts.prelu.weight", "heads.z.weight", "heads.z.bias", "heads.a.weight", "heads.a.bias", "heads.b.weight", "heads.b.bias"]);
+    expect(graph.outputs[0].shape).toEqual([{ batch: 1 }, 7]);
+  });
 });
 
 describe("torch's dtype names: F.float32, F.long", () => {

@@ -149,6 +149,30 @@ describe("static methods and imports", () => {
   });
 });
 
+describe("class expressions: a TypeScript mixin (Python's mixin classes) and a class held in a const", () => {
+  const lin = "class Lin extends nn.Module {\n  fc = new nn.Linear(4, 4);\n  forward(x: Tensor) { return this.fc(x); }\n}\n";
+  it("a mixin's `return class extends Base { … }` adds its fields and runs super.forward of the base it was given: the class written out's names, order and numbers", () => {
+    const mixin =
+      "type Ctor = new (...args: any[]) => nn.Module & { forward(x: Tensor): Tensor };\n" +
+      "function WithScale<B extends Ctor>(Base: B, k: number) {\n  return class extends Base {\n    scale = new nn.Parameter(F.full([1], k));\n    forward(x: Tensor) { return super.forward(x).mul(this.scale); }\n  };\n}\n" +
+      lin + "const Scaled = WithScale(Lin, 2.0);\nconst Neg = class extends nn.Module {\n  forward(x: Tensor) { return x.neg(); }\n};\n";
+    const written = lin + "class Scaled extends Lin {\n  scale = new nn.Parameter(F.full([1], 2.0));\n  forward(x: Tensor) { return super.forward(x).mul(this.scale); }\n}\nclass Neg extends nn.Module {\n  forward(x: Tensor) { return x.neg(); }\n}\n";
+    const fields = "body = new Scaled();\n  neg = new Neg();";
+    const mixed = lowerSource(model(fields, "return this.neg(this.body(x));", undefined, mixin));
+    // PyTorch's state_dict: the module's own parameter, then its children's
+    expect(mixed.graph.stateDict!.map((k) => k.key)).toEqual(["body.scale", "body.fc.weight", "body.fc.bias"]);
+    const out = output(model(fields, "return this.neg(this.body(x));", undefined, mixin));
+    expect(out).toEqual(output(model(fields, "return this.neg(this.body(x));", undefined, written)));
+    expect(out.some((v) => v !== 0)).toBe(true);
+    // applied twice: each super.forward runs its own base's (it looped on the outer class); the
+    // inner field is replaced by the outer one, as JavaScript's initializers run: one scale, 3
+    const twice = mixin.replace("WithScale(Lin, 2.0)", "WithScale(WithScale(Lin, 2.0), 3.0)");
+    const twiceWritten = written.replace("F.full([1], 2.0)", "F.full([1], 3.0)").replace("super.forward(x).mul(this.scale)", "super.forward(x).mul(this.scale).mul(this.scale)");
+    expect(lowerSource(model(fields, "return this.neg(this.body(x));", undefined, twice)).graph.stateDict!.map((k) => k.key)).toEqual(["body.scale", "body.fc.weight", "body.fc.bias"]);
+    expect(output(model(fields, "return this.neg(this.body(x));", undefined, twice))).toEqual(output(model(fields, "return this.neg(this.body(x));", undefined, twiceWritten)));
+  });
+});
+
 describe("messages for a misspelled field and an unexported model", () => {
   it("this.fc_1(x) where fc1 exists: did you mean fc1?", () => {
     const src = model("fc1 = new nn.Linear(4, 4);", "return this.fc_1(x);");

@@ -27,6 +27,7 @@ import { initialValue, initNamespaceMembers, parameterClass, shareStorage } from
 import { initFromParameter } from "./parameter-init.ts";
 import { checkTensorSize } from "./size-limits.ts";
 import { checkLayerName } from "./names.ts";
+import { parameterDictEntries } from "./parameter-dict.ts";
 import { utilsNamespace } from "./weight-norm.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { renormLookedUpRows } from "./embedding-max-norm.ts";
@@ -616,7 +617,8 @@ function moduleListClass(host: LayerHost): BuiltinClass {
 /**
  * nn.ParameterList([...]) / nn.ParameterDict({ name: p }): a container module whose parameters
  * are its fields "0", "1", … (or by name), registered as "ps.0", "ps.1" as PyTorch names them;
- * indexed (this.ps[0], this.pd.scale), and a list iterated and measured (length).
+ * indexed (this.ps[0], this.pd.scale), and iterated and measured (length). A dict's entries come
+ * in PyTorch's order (parameter-dict.ts: an object literal, a plain dict, sorted by key).
  */
 function parameterContainerClass(host: LayerHost, kind: "List" | "Dict"): BuiltinClass {
   const who = `nn.Parameter${kind}`;
@@ -626,17 +628,21 @@ function parameterContainerClass(host: LayerHost, kind: "List" | "Dict"): Builti
     const container = new ModuleValue("user", who, site.loc);
     const given = args[0] ?? (kind === "List" ? [] : new ObjectValue());
     const entries: [string, Value][] =
-      kind === "List" && Array.isArray(given) ? given.map((p, i) => [String(i), p]) : kind === "Dict" && given instanceof ObjectValue ? [...given.props] : fail("wrongArgumentType", `${who} takes ${kind === "List" ? "an array" : "an object"} of nn.Parameter, got ${describe(given)}`, site.loc);
-    for (const [name, p] of entries) {
-      if (p instanceof LayerParamRef)
-        // a layer's own weight shared into a list: PyTorch lists it twice in the state_dict, one tensor
-        fail("wrongArgumentType", `${who}: '${name}' is ${describe(p)}, a parameter its layer owns; tsdp's ${who} holds parameters made for it (new nn.Parameter(…)) and does not share a layer's — read it where it lives (this.fc.weight), or iterate the layer's parameters()`, site.loc);
-      if (!(p instanceof ParameterValue)) fail("wrongArgumentType", `${who} holds nn.Parameter only; '${name}' is ${describe(p)}`, site.loc);
-      if (kind === "Dict") checkLayerName(name, "a parameter", site.loc);
-      container.fields.set(name, p);
-    }
+      kind === "Dict" ? parameterDictEntries(given, site) : Array.isArray(given) ? given.map((p, i) => [String(i), p]) : fail("wrongArgumentType", `${who} takes an array of nn.Parameter, got ${describe(given)}`, site.loc);
+    for (const [name, p] of entries) addParameterEntry(container, name, p, site);
     return container;
   });
+}
+
+/** An entry of an nn.ParameterList or nn.ParameterDict: a parameter made for it, under its key (a new key last, an existing one in its place). */
+export function addParameterEntry(container: ModuleValue, name: string, p: Value, site: CallSite): void {
+  const who = container.typeName;
+  if (p instanceof LayerParamRef)
+    // a layer's own weight shared into a list: PyTorch lists it twice in the state_dict, one tensor
+    fail("wrongArgumentType", `${who}: '${name}' is ${describe(p)}, a parameter its layer owns; tsdp's ${who} holds parameters made for it (new nn.Parameter(…)) and does not share a layer's — read it where it lives (this.fc.weight), or iterate the layer's parameters()`, site.loc);
+  if (!(p instanceof ParameterValue)) fail("wrongArgumentType", `${who} holds nn.Parameter only; '${name}' is ${describe(p)}`, site.loc);
+  if (who === "nn.ParameterDict") checkLayerName(name, "a parameter", site.loc);
+  container.fields.set(name, p);
 }
 
 /**
@@ -649,11 +655,21 @@ function moduleDictClass(host: LayerHost): BuiltinClass {
     host.requireConstruct("nn.ModuleDict", site);
     if (args.length > 1) fail("wrongArgumentCount", `nn.ModuleDict takes one object of modules, got ${args.length} arguments`, site.loc);
     const dict = new ModuleValue("dict", "nn.ModuleDict", site.loc);
-    const entries = args[0] ?? new ObjectValue();
-    if (!(entries instanceof ObjectValue)) fail("wrongArgumentType", `nn.ModuleDict takes an object of modules ({ name: module }), got ${describe(entries)}`, site.loc);
-    for (const [name, m] of entries.props) setDictEntry(dict, name, m, site);
+    for (const [name, m] of moduleDictEntries(args[0] ?? new ObjectValue(), site)) setDictEntry(dict, name, m, site);
     return dict;
   });
+}
+
+/**
+ * The entries of nn.ModuleDict(x) or update(x), in order: an object's (a dict keeps its insertion
+ * order in ModuleDict, unlike ParameterDict), a Map's (an OrderedDict), or an array of
+ * [name, module] pairs (PyTorch's iterable of pairs).
+ */
+export function moduleDictEntries(given: Value, site: CallSite, at = site.loc, who = "nn.ModuleDict"): [string, Value][] {
+  if (given instanceof ObjectValue) return [...given.props];
+  if (given instanceof CollectionValue && given.kind === "Map") return [...given.entries].map(([k, v]) => [String(k), v]);
+  if (Array.isArray(given) && given.every((p) => Array.isArray(p) && p.length === 2 && typeof p[0] === "string")) return given.map((p) => [(p as Value[])[0] as string, (p as Value[])[1]]);
+  return fail("wrongArgumentType", `${who} takes an object of modules ({ name: module }), got ${describe(given)}`, at);
 }
 
 /** dict[name] = module: a child registered under that name (replacing one of the same name in its place). */
@@ -672,6 +688,20 @@ function listEntry(list: ModuleValue, m: Value, site: CallSite): ModuleValue | n
 export function appendModule(list: ModuleValue, m: Value, site: CallSite): void {
   const entry = listEntry(list, m, site);
   list.fields.set(String(list.elements.length), entry);
+}
+
+/**
+ * seq[i] = module (PyTorch's Sequential.__setitem__ and ModuleList.__setitem__): the child at
+ * position i (negative from the end) replaced, under its name and in its place, so the state_dict
+ * keys are the ones a PyTorch model with the replaced layer has (classifier.6.weight).
+ */
+export function setSequenceItem(seq: ModuleValue, index: number, m: Value, site: CallSite, requireConstruct: (who: string, site: CallSite) => void): void {
+  const who = `${seq.typeName}[${index}] = …`;
+  requireConstruct(who, site);
+  const keys = [...seq.fields].filter(([, v]) => v instanceof ModuleValue || (v === null && seq.kind === "list")).map(([k]) => k);
+  const i = index < 0 ? index + keys.length : index;
+  if (i < 0 || i >= keys.length) fail("invalidArgument", `${who}: index ${index} is out of range for ${keys.length} modules (PyTorch raises IndexError)`, site.loc);
+  seq.fields.set(keys[i], listEntry(seq, m, site));
 }
 
 /** nn.ModuleList.insert(index, module), as Python's list.insert: the children renumbered 0, 1, …. */

@@ -264,15 +264,15 @@ function selectModel(it: Interpreter, source: SourceFile, wanted: string | undef
   const used = new Set<string>();
   for (const m of models)
     for (const n of m.decl.getDescendantsOfKind(SyntaxKind.Identifier)) if (n.getText() !== m.name) used.add(n.getText());
-  const roots = models.filter((m) => m.decl.isExported() && !used.has(m.name));
+  const roots = models.filter((m) => isExportedClass(m) && !used.has(m.name));
   if (roots.length === 1) return roots[0];
   if (roots.length === 0) {
-    const exported = models.filter((m) => m.decl.isExported());
+    const exported = models.filter(isExportedClass);
     if (exported.length === 1) return exported[0];
     // a class whose base failed (a bad import) is no model yet; its error says why
     if (it.diags.hasErrors) throw new CompileError([]);
     // a model class written without export (Python has no export): point at it and say so
-    const unexported = models.filter((m) => !m.decl.isExported());
+    const unexported = models.filter((m) => !isExportedClass(m));
     const hint = unexported.find((m) => !used.has(m.name)) ?? unexported[0];
     if (hint)
       return fail(
@@ -672,4 +672,9 @@ function withGroups(it: Interpreter, optimizer: OptimizerValue, params: readonly
       ...(ungrouped.length > 0 ? [{ params: ungrouped, lr: 0, weightDecay: 0, internal: true as const, skipped: true as const }] : []),
     ],
   };
+}
+
+/** A class declared with export (a class expression, a mixin's, never is). */
+function isExportedClass(m: ClassValue): boolean {
+  return TsNode.isClassDeclaration(m.decl) && m.decl.isExported();
 }

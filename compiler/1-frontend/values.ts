@@ -1,4 +1,4 @@
-import type { ClassDeclaration, Node as TsNode } from "ts-morph";
+import type { ClassDeclaration, ClassExpression, Node as TsNode } from "ts-morph";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { Init, InitBox, Node, OptimizerSpec } from "../ir/node.ts";
 import { formatDim, type Dim, type Shape } from "../ir/shape.ts";
@@ -388,7 +388,8 @@ export class CollectionValue {
 /** A class written by the user. */
 export class ClassValue {
   constructor(
-    readonly decl: ClassDeclaration,
+    /** a class expression too: a TypeScript mixin's `return class extends Base { … }` (Python's mixin classes) */
+    readonly decl: ClassDeclaration | ClassExpression,
     readonly scope: Scope,
   ) {}
   get name(): string {

@@ -5,6 +5,7 @@ import {
   type Block,
   type CallExpression,
   type ClassDeclaration,
+  type ClassExpression,
   type FunctionDeclaration,
   type FunctionExpression,
   type MethodDeclaration,
@@ -576,8 +577,15 @@ export class Interpreter extends PropertyEvaluator {
     const self = scope.thisValue;
     const name = e.getName();
     if (!(self instanceof ModuleValue) || !self.cls) return fail("unsupportedSyntax", `super.${name} is only available in the methods of model classes`, locOf(e));
-    const decl = e.getFirstAncestor((n) => TsNode.isClassDeclaration(n));
-    const here = this.classChain(self.cls).find((c) => c.decl === decl);
+    const decl = e.getFirstAncestor((n) => TsNode.isClassDeclaration(n) || TsNode.isClassExpression(n));
+    // one mixin applied twice puts its class expression in the chain twice: the running method's
+    // class is the one whose scope (the mixin call that made it) encloses this one
+    const encloses = (c: ClassValue) => {
+      for (let sc: Scope | undefined = scope; sc; sc = sc.parent) if (sc === c.scope) return true;
+      return false;
+    };
+    const candidates = this.classChain(self.cls).filter((c) => c.decl === decl);
+    const here = candidates.length > 1 ? (candidates.find(encloses) ?? candidates[0]) : candidates[0];
     const base = here && this.baseClass(here);
     if (base instanceof ClassValue) {
       const found = this.lookupMethod(base, name);
@@ -649,7 +657,7 @@ export class Interpreter extends PropertyEvaluator {
   }
 
   /** The classes whose static blocks have run (or are running). */
-  private readonly staticsRun = new Set<ClassDeclaration>();
+  private readonly staticsRun = new Set<ClassDeclaration | ClassExpression>();
   /** The classes whose static blocks are running, innermost last: `C.x = …` there sets C's static field. */
   private readonly staticBlocks: ClassValue[] = [];
 
@@ -735,7 +743,7 @@ export class Interpreter extends PropertyEvaluator {
     this.classMembers.set(cls.decl, names);
     return names;
   }
-  private readonly classMembers = new Map<ClassDeclaration, ReadonlySet<string>>();
+  private readonly classMembers = new Map<ClassDeclaration | ClassExpression, ReadonlySet<string>>();
 
   /**
    * Whether `cls` or a class it extends sets members by names the source does not spell —
@@ -759,7 +767,7 @@ export class Interpreter extends PropertyEvaluator {
     this.computedMembers.set(cls.decl, sets);
     return sets;
   }
-  private readonly computedMembers = new Map<ClassDeclaration, boolean>();
+  private readonly computedMembers = new Map<ClassDeclaration | ClassExpression, boolean>();
 
   /**
    * `cls` and the user classes it extends, nearest first; a loop walks it, as an `extends` chain
@@ -767,11 +775,12 @@ export class Interpreter extends PropertyEvaluator {
    */
   protected classChain(cls: ClassValue): ClassValue[] {
     const chain: ClassValue[] = [];
-    const seen = new Set<ClassDeclaration>();
-    for (let c: ClassValue | undefined = cls; c && !seen.has(c.decl); ) {
+    // by class value: one mixin's class expression applied twice is two classes of one declaration
+    const seen = new Set<ClassValue>();
+    for (let c: ClassValue | undefined = cls; c && !seen.has(c); ) {
       if (chain.length >= this.limits.maxDepth)
         throw limitError("nestingTooDeep", "maxDepth", this.limits.maxDepth, `${cls.name} extends a chain of more than ${this.limits.maxDepth} classes`, locOf(cls.decl.getNameNode() ?? cls.decl));
-      seen.add(c.decl);
+      seen.add(c);
       chain.push(c);
       const base = this.baseClass(c);
       c = base instanceof ClassValue ? base : undefined;

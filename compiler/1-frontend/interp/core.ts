@@ -1,6 +1,6 @@
 import { resolveKnownScalars } from "../args.ts";
 import { constantValues } from "../known-values.ts";
-import { Node as TsNode, type CallExpression, type ClassDeclaration, type Expression, type MethodDeclaration, type PropertyAccessExpression } from "ts-morph";
+import { Node as TsNode, type CallExpression, type ClassDeclaration, type ClassExpression, type Expression, type MethodDeclaration, type PropertyAccessExpression } from "ts-morph";
 import { jsonNamespace } from "../json.ts";
 import { DiagnosticBag, fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
 import { GraphBuilder } from "../../ir/builder.ts";
@@ -94,7 +94,7 @@ export abstract class InterpreterCore {
 
   /** The functions running, with the module each was called on (recursion is the same function on the same one), for naming a recursion that does not stop. */
   protected readonly activeCalls: { readonly decl: TsNode; readonly self: Value }[] = [];
-  protected readonly constructing: { readonly decl: ClassDeclaration; readonly args: readonly Value[] }[] = [];
+  protected readonly constructing: { readonly decl: ClassDeclaration | ClassExpression; readonly args: readonly Value[] }[] = [];
   /** A built-in layer's `forward` read as a value (this.proj.forward), with its module: a callback passes it what the module takes. */
   protected readonly moduleForwards = new WeakMap<BuiltinFunction, ModuleValue>();
   /** f.bind(thisArg, ...args) with arguments: the function and the arguments it is called with first. */

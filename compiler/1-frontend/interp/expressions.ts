@@ -4,6 +4,7 @@ import {
   type ArrowFunction,
   type BinaryExpression,
   type CallExpression,
+  type ClassExpression,
   type ElementAccessExpression,
   type Expression,
   type FunctionExpression,
@@ -16,6 +17,7 @@ import { runtimeOnlyGlobals } from "../globals.ts";
 import { Scope } from "../scope.ts";
 import { copyElementFloats, evaluationBegins, fieldFloat, floatResult, freshFloat, noteFieldFloat, noteFloat } from "../float-literals.ts";
 import { locOf } from "../source.ts";
+import { setSequenceItem } from "../layers.ts";
 import { BatchNumber, batchAffine, BuiltinClass, BuiltinFunction, ClassValue, describe, drawTakenBy, FunctionValue, LayerParamRef, ModeFlag, ModuleValue, NamespaceValue, ObjectValue, ParameterRegion, ParameterValue, isBatchValue, SymInt, TensorValue, type Value } from "../values.ts";
 import { BATCH_BOUND } from "../args.ts";
 import { LAYER_DROP_HINT, StatementEvaluator } from "./statements.ts";
@@ -192,12 +194,19 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       const key = TsNode.isPropertyAccessExpression(target) ? target.getName() : this.evalExpr(target.getArgumentExpressionOrThrow(), scope);
       if (isPoison(obj)) return poison;
       if (obj instanceof ModuleValue && typeof key === "string" && (viaParameters || this.holdsParameter(obj, key))) return this.deleteParameter(obj, key, this.site(e));
+      // PyTorch's `del self.head` (Module.__delattr__) in a constructor: the child leaves the module, its state with it
+      if (obj instanceof ModuleValue && obj.kind === "user" && this.phase !== "forward" && typeof key === "string" && obj.fields.get(key) instanceof ModuleValue) {
+        obj.fields.delete(key);
+        return true;
+      }
       if (!(obj instanceof ObjectValue) || (typeof key !== "string" && typeof key !== "number"))
         return fail("unsupportedSyntax", `delete removes a property of a plain object, not of ${describe(obj)}${obj instanceof ModuleValue ? " (a module's children are fixed once built)" : ""}`, locOf(e));
       obj.props.delete(String(key));
       return true;
     },
     [SyntaxKind.ArrowFunction]: (e: ArrowFunction, scope) => new FunctionValue(e, scope, "arrow function"),
+    // a mixin's `class extends Base { … }`: its base and members resolve in the scope it is made in
+    [SyntaxKind.ClassExpression]: (e: ClassExpression, scope) => new ClassValue(e, scope),
     [SyntaxKind.FunctionExpression]: (e: FunctionExpression, scope) => new FunctionValue(e, scope, e.getName() ?? "function"),
     [SyntaxKind.PropertyAccessExpression]: (e: PropertyAccessExpression, scope) => {
       // super.forward(x): the base class's method, on this module
@@ -565,6 +574,10 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       // layer's too: WeightDrop's setattr(self.module, name_w, w))
       if (obj instanceof ModuleValue && (obj.kind === "user" || obj.kind === "dict" || (obj.kind === "layer" && typeof key === "string")) && (typeof key === "string" || typeof key === "number"))
         return void (this.setProperty(obj, String(key), value, this.site(target.getArgumentExpressionOrThrow())), noteFieldFloat(obj, String(key), float));
+      // model.classifier[6] = nn.Linear(4096, 10) (torchvision's fine-tuning): Sequential's and
+      // ModuleList's __setitem__, the child at that position replaced under its own name and place
+      if (obj instanceof ModuleValue && obj.isSequence && typeof key === "number" && Number.isInteger(key))
+        return setSequenceItem(obj, key, value, this.site(target), (who, s) => this.requireConstructPhase(who, s));
       if (obj instanceof TensorValue) return this.setElement(obj, key, value, this.site(target));
       // p.data[i] = v of a parameter in a constructor: its part i takes v (parameter-regions.ts)
       if ((obj instanceof LayerParamRef || obj instanceof ParameterValue || obj instanceof ParameterRegion) && typeof key === "number") {

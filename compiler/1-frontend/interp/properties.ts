@@ -8,7 +8,8 @@ import { hookRegistration } from "../module-hooks.ts";
 import { emptyTensorProperty } from "../empty-tensors.ts";
 import { regionMethod } from "../parameter-regions.ts";
 import { fail, type SourceLoc } from "../../diagnostics/diagnostic.ts";
-import { appendModule, insertModule, sequentialModule, setDictEntry } from "../layers.ts";
+import { addParameterEntry, appendModule, insertModule, moduleDictEntries, sequentialModule, setDictEntry } from "../layers.ts";
+import { parameterDictMember, type ParameterDictHost } from "../parameter-dict.ts";
 import { arg, bindArgs, camel, locOfArg, opt } from "../args.ts";
 import { initialValue, randomDrawProperty, shareStorage } from "../factories.ts";
 import { arrayMethod, numberMethod, stringMethod } from "../globals.ts";
@@ -391,6 +392,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // `m.constructor.name.includes("Conv")`, Python's m.__class__.__name__)
     if (name === "constructor") return m.cls ?? this.layerClassOf(m, site);
     if (name === "length" && m.typeName === "nn.ParameterList") return m.fields.size;
+    if (m.typeName === "nn.ParameterDict") {
+      const member = parameterDictMember(m, name, this.parameterDictHost);
+      if (member !== undefined) return member;
+    }
     // register_forward_hook(hook) and register_forward_pre_hook(hook) (module-hooks.ts)
     const hook = hookRegistration(m, name, this.hookHost);
     if (hook) return hook;
@@ -453,25 +458,28 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           for (const a of args) appendModule(m, a, s);
           return m;
         });
-      if (m.kind === "list" && name === "insert")
+      // Sequential has insert and extend too (PyTorch's Sequential.insert / extend)
+      if ((m.kind === "list" || m.kind === "sequential" || m.sequential) && name === "insert")
         return new BuiltinFunction(`${m.typeName}.insert`, (args, s) => {
           this.requireConstructPhase(`${m.typeName}.insert`, s);
           const b = bindArgs(`${m.typeName}.insert`, [arg("index", "int"), arg("module", "any")], args, s);
           insertModule(m, b.index, b.module, s);
           return undefined;
         });
-      if (m.kind === "list" && name === "extend")
+      if ((m.kind === "list" || m.kind === "sequential" || m.sequential) && name === "extend")
         return new BuiltinFunction(`${m.typeName}.extend`, (args, s) => {
           this.requireConstructPhase(`${m.typeName}.extend`, s);
           for (const a of this.iterate(args[0], s.node)) appendModule(m, a, s);
           return m;
         });
-      // PyTorch's self.features[:2] on an nn.Sequential is an nn.Sequential of those children
+      // PyTorch's self.features[2:] on an nn.Sequential is an nn.Sequential of those children under
+      // their own names (OrderedDict(list(self._modules.items())[idx])): "2", "3", …, not renumbered
       if (name === "slice" && (m.kind === "sequential" || m.sequential))
         return new BuiltinFunction(`${m.typeName}.slice`, (args, s) => {
-          const picked = (arrayMethod(m.items, "slice", this.arrayHooks) as BuiltinFunction).call(args, s) as ModuleValue[];
+          const named = [...m.fields].filter((e): e is [string, ModuleValue] => e[1] instanceof ModuleValue);
+          const picked = (arrayMethod(named, "slice", this.arrayHooks) as BuiltinFunction).call(args, s) as [string, ModuleValue][];
           const seq = sequentialModule(s, (c, a, site) => this.callModule(c, a, site));
-          picked.forEach((child, i) => seq.fields.set(String(i), child));
+          for (const [key, child] of picked) seq.fields.set(key, child);
           // made in forward: its children are the model's already, named where they are registered
           if (this.phase === "forward") seq.path = m.path;
           return seq;
@@ -577,6 +585,14 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     return cls ?? fail("unknownProperty", `${m.typeName}.constructor is not available in model code`, site.loc);
   }
 
+  /** How an nn.ParameterDict's members read and add its entries (parameter-dict.ts). */
+  protected readonly parameterDictHost: ParameterDictHost = {
+    readEntry: (dict, key, s) => this.getProperty(dict, key, s),
+    addEntry: (dict, key, value, s) => addParameterEntry(dict, key, value, s),
+    requireConstructPhase: (who, s) => this.requireConstructPhase(who, s),
+    charge: (n, s) => this.arrayHooks.charge(n, s),
+  };
+
   /** nn.ModuleDict's own members: length, keys(), values(), items(), has(key), update({...}). */
   protected moduleDictMethod(m: ModuleValue, name: string): Value {
     const who = `nn.ModuleDict.${name}`;
@@ -602,8 +618,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         return new BuiltinFunction(who, (args, s) => {
           this.requireConstructPhase(who, s);
           const b = bindArgs(who, [arg("modules", "any")], args, s);
-          if (!(b.modules instanceof ObjectValue)) fail("wrongArgumentType", `${who} takes an object of modules ({ name: module }), got ${describe(b.modules)}`, locOfArg(b, "modules", s));
-          for (const [k, v] of b.modules.props) setDictEntry(m, k, v, s);
+          for (const [k, v] of moduleDictEntries(b.modules, s, locOfArg(b, "modules", s), who)) setDictEntry(m, k, v, s);
           return undefined;
         });
     }

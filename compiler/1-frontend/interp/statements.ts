@@ -1,3 +1,4 @@
+import { parameterDictKeys } from "../parameter-dict.ts";
 import {
   Node as TsNode,
   SyntaxKind,
@@ -387,6 +388,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
   protected keysOf(v: Value, at: TsNode): string[] {
     if (v instanceof ObjectValue) return [...v.props.keys()];
     if (v instanceof ModuleValue && (v.kind === "dict" || v.dictLike)) return [...v.fields].filter(([, m]) => m instanceof ModuleValue).map(([k]) => k);
+    if (v instanceof ModuleValue && v.typeName === "nn.ParameterDict") return parameterDictKeys(v);
     if (Array.isArray(v)) return v.map((_, i) => String(i));
     return fail("unsupportedSyntax", `for-in walks an object's keys (or an array's indices); got ${describe(v)}`, locOf(at));
   }
@@ -473,6 +475,12 @@ export abstract class StatementEvaluator extends FileEvaluator {
     if (v instanceof ModuleValue && v.kind === "dict") {
       this.arrayHooks.charge(v.fields.size, this.site(at));
       return [...v.fields.keys()];
+    }
+    // nn.ParameterDict iterates over its keys, as Python's dict
+    if (v instanceof ModuleValue && v.typeName === "nn.ParameterDict") {
+      const keys = parameterDictKeys(v);
+      this.arrayHooks.charge(keys.length, this.site(at));
+      return keys;
     }
     // nn.ParameterList iterates over its parameters (each its graph node in forward)
     if (v instanceof ModuleValue && v.typeName === "nn.ParameterList") {
