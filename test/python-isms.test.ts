@@ -60,6 +60,10 @@ describe("decorators", () => {
     ]);
     const dataclass = `${header}@dataclass\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  forward(x: Tensor<[Batch, 4]>) {\n    return this.fc(x);\n  }\n}\n`;
     expect(all(dataclass)[0]).toMatch(/^TSDP2001 2: the decorator @dataclass is not supported: dataclass is Python's/);
+    // @torch.jit.script / @torch.jit.ignore / @torch.compile change how PyTorch runs the code, not what it computes
+    expect(all(noGrad.replace("@torch.no_grad()", "@torch.jit.ignore"))).toEqual([
+      "TSDP2001 4: the decorator @torch.jit.ignore is not supported: @torch.jit.ignore changes how PyTorch compiles or scripts the function, not what it computes; delete it (tsdp compiles the whole model)",
+    ]);
   });
 });
 

@@ -176,6 +176,8 @@ export function decoratorErrors(file: SourceFile): Diagnostic[] {
         : ": @F.noGrad() decorates a method; a block inside forward is F.noGrad(() => { … })"
       : /enable_grad|enableGrad/.test(text)
         ? ": gradients follow from the Training declaration; a part that must not train takes .detach() or requiresGrad_(false)"
+      : /\bjit\b|\bcompile\b|\bcompiler\.disable\b/.test(text)
+        ? `: @${text} changes how PyTorch compiles or scripts the function, not what it computes; delete it (tsdp compiles the whole model)`
       : /^(staticmethod|classmethod|property|dataclass)\b/.test(text)
         ? `: ${text} is Python's; in TypeScript a static method is \`static name()\`, a property a getter \`get name()\`, a dataclass's fields are class fields`
         : ": tsdp evaluates model files statically and runs no decorator";
