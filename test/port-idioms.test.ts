@@ -113,6 +113,8 @@ export class M extends nn.Module { e = new E(); l = new nn.Linear(4, 3); constru
     // other math on the values is no initializer (RecurrentGemma's p.data.uniform_(a, b).log_().mul_(0.5))
     expect(first(ctor("this.w.data.uniform_(0.8, 0.99).log_().mul_(0.5);"))).toMatch(/has no property 'log_' in a constructor: a parameter's values there are its initializer .* compute the values as a tensor and copy_ them, or apply log in forward/);
     // NVAE's log_weight_norm = log(norm(self.weight) + 1e-2): another parameter from this one's draw; the message names weight norm
+    // Demucs's rescale_conv reads the draw's std: the message gives the law's std as the number to write
+    expect(first(ctor("const s = this.fc.weight.std();"))).toMatch(/has no property 'std' in a constructor: .*The draw's std is known only when the model is created, from its seed; its law's is a number you can write instead \(a uniform draw in \[−b, b\] has std b\/√3/);
     expect(first(ctor("const n = this.fc.weight.mul(this.fc.weight).sum(1);"))).toMatch(/has no property 'mul' in a constructor: .*NVAE's log_weight_norm = log\(‖w‖ \+ 0\.01\)\) exists only when the model is created; nn\.utils\.weightNorm\(layer\) starts its g as ‖v‖/);
     expect(first(ctor("this.w.requiresGrad = 1;"))).toMatch(/requiresGrad is true or false, got the number 1/);
   });

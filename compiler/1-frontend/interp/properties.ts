@@ -84,6 +84,9 @@ function setRequiresGrad(m: ModuleValue, requiresGrad: boolean): void {
  * A field's name in the module: a private field `#fc` is `fc`, its state_dict name as PyTorch's
  * `self.fc` (a class declaring both `#fc` and `fc` is refused where it declares them).
  */
+
+/** A tensor's statistics, which a constructor reads of a draw (Demucs's rescale_conv: conv.weight.std()). */
+const STATISTICS = new Set(["std", "var", "mean", "norm", "max", "min", "amax", "sum"]);
 export const fieldName = (name: string) => (name.startsWith("#") ? name.slice(1) : name);
 
 /** PyTorch's snake_case name as tsdp's camelCase one (masked_fill_ → maskedFill_, bitwise_not → bitwiseNot); a leading _ stays. */
@@ -252,6 +255,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         `${describe(obj)} has no property '${name}' in a constructor: a parameter's values there are its initializer — nn.init's, or .data's normal_, uniform_, fill_, zero_, copy_ and mul_/div_/add_/sub_ — and other math is not one; compute the values as a tensor and copy_ them, or apply ${name.replace(/_$/, "")} in forward` +
           // PixelCNN's register_buffer('mask', self.weight.data.clone()), then filled: only its shape is used
           (name === "clone" ? ` (for a tensor of its shape that is filled next, as PixelCNN's mask, write F.ones(this.weight.size()))` : "") +
+          // Demucs's rescale_conv: std = conv.weight.std(); conv.weight.data /= (std / reference) ** 0.5
+          (STATISTICS.has(name) ? `. The draw's ${name} is known only when the model is created, from its seed; its law's is a number you can write instead (a uniform draw in [−b, b] has std b/√3, a normal draw its std), and mul_/div_ by a number is an initializer` : "") +
           // NVAE's Conv2D: log_weight_norm = log(norm(self.weight) + 1e-2), from the weight's draw
           (name !== "clone" && !name.endsWith("_")
             ? `. Another parameter's initial value computed from this one's draw (NVAE's log_weight_norm = log(‖w‖ + 0.01)) exists only when the model is created; nn.utils.weightNorm(layer) starts its g as ‖v‖ of the same draw, the nearest initializer tsdp computes`
