@@ -3678,6 +3678,23 @@ export namespace F {
       log_prob(value: Tensor): Tensor;
     }
     namespace transformed_distribution { export import TransformedDistribution = distributions.TransformedDistribution; }
+    /**
+     * A mixture of the components' last batch dim, weighted by a Categorical (a mixture density network's or a GMM
+     * policy's head: `new MixtureSameFamily(new Categorical({ logits }), new Independent(new Normal(mu, sigma), 1))`).
+     * logProb is logsumexp over the components; sample draws a component, then its value (no gradient); mean and variance.
+     */
+    class MixtureSameFamily {
+      constructor(mixtureDistribution: Categorical, componentDistribution: Distribution, validateArgs?: boolean | null);
+      constructor(options: { mixtureDistribution: Categorical; componentDistribution: Distribution; validateArgs?: boolean | null });
+      readonly mixtureDistribution: Categorical; readonly mixture_distribution: Categorical;
+      readonly componentDistribution: Distribution; readonly component_distribution: Distribution;
+      readonly mean: Tensor; readonly variance: Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+      sample(sampleShape?: SampleShape): Tensor;
+      logProb(value: Tensor): Tensor;
+      log_prob(value: Tensor): Tensor;
+    }
+    namespace mixture_same_family { export import MixtureSameFamily = distributions.MixtureSameFamily; }
     /** Bijections y = t(x) with t.inv(y) and log|det ∂y/∂x|; cacheSize 1 keeps the last (x, y) pair, as PyTorch's. */
     namespace transforms {
       /** The base class: a class extending it defines _call, _inverse and log_abs_det_jacobian (pytorch_sac's TanhTransform). */

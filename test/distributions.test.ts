@@ -606,6 +606,64 @@ export class M extends nn.Module {
   });
 });
 
+describe("MixtureSameFamily (a mixture density network's head)", () => {
+  it("logProb is logsumexp of the mixture's log-weights and each component's log-probability; mean and variance; a draw is one component's", () => {
+    // two samples, three components of a 2-D diagonal Gaussian each
+    const [K, E] = [3, 2];
+    const logits = [0.2, -1, 0.5, 1.5, 0, -0.3];
+    const mu = Array.from({ length: 2 * K * E }, (_, i) => Math.sin(i * 1.7) * 2);
+    const ls = Array.from({ length: 2 * K * E }, (_, i) => Math.cos(i * 0.9) * 0.4);
+    const v = [0.3, -0.8, 1.1, 0.4];
+    const src = model(
+      `logits: Tensor<[Batch, ${K}]>, mu: Tensor<[Batch, ${K}, ${E}]>, ls: Tensor<[Batch, ${K}, ${E}]>, v: Tensor<[Batch, ${E}]>`,
+      `const { Categorical, Normal, Independent, MixtureSameFamily } = F.distributions;
+    const gmm = new MixtureSameFamily(new Categorical({ logits }), new Independent(new Normal(mu, ls.exp()), 1));
+    const s = gmm.sample();
+    // the draw is one component's: its distance to the nearest component mean, in that component's units, is that of a standard normal draw
+    return [gmm.log_prob(v), gmm.mean, gmm.variance, s, gmm.mixture_distribution.probs, gmm.batchShape.length === 1 && gmm.eventShape[0] === ${E} ? v.mul(0) : v];`,
+    );
+    const out = run(src, { logits: { shape: [2, K], data: logits }, mu: { shape: [2, K, E], data: mu }, ls: { shape: [2, K, E], data: ls }, v: { shape: [2, E], data: v } });
+    const logNormal = (x: number, m: number, sd: number) => -((x - m) ** 2) / (2 * sd * sd) - Math.log(sd) - 0.5 * Math.log(2 * Math.PI);
+    const at = (n: number, k: number, e: number) => (n * K + k) * E + e;
+    const weights = [0, 1].map((n) => {
+      const row = logits.slice(n * K, n * K + K);
+      const z = row.reduce((a, x) => a + Math.exp(x), 0);
+      return row.map((x) => Math.exp(x) / z);
+    });
+    close(out[0], [0, 1].map((n) => Math.log(weights[n].reduce((acc, w, k) => acc + w * Math.exp(logNormal(v[n * E], mu[at(n, k, 0)], Math.exp(ls[at(n, k, 0)])) + logNormal(v[n * E + 1], mu[at(n, k, 1)], Math.exp(ls[at(n, k, 1)]))), 0))), 10);
+    const mean = [0, 1].flatMap((n) => [0, 1].map((e) => weights[n].reduce((acc, w, k) => acc + w * mu[at(n, k, e)], 0)));
+    close(out[1], mean);
+    close(out[2], [0, 1].flatMap((n) => [0, 1].map((e) => weights[n].reduce((acc, w, k) => acc + w * (Math.exp(2 * ls[at(n, k, e)]) + (mu[at(n, k, e)] - mean[n * E + e]) ** 2), 0))));
+    expect(out[3].length).toBe(2 * E);
+    expect(out[3].every(Number.isFinite)).toBe(true);
+    close(out[4], weights.flat());
+    expect(out[5].every((z) => z === 0)).toBe(true);
+  });
+
+  it("sample follows the mixture: component frequencies and each component's spread over many draws", () => {
+    // one row of 4000 draws of a two-component 1-D mixture far apart: weights 0.25 / 0.75 at −10 and 10, std 1
+    const src = model(
+      `x: Tensor<[Batch, 1]>`,
+      `const { Categorical, Normal, MixtureSameFamily } = F.distributions;
+    const gmm = new MixtureSameFamily(new Categorical({ probs: F.tensor([0.25, 0.75]) }), new Normal(F.tensor([-10, 10]).float(), 1));
+    return gmm.sample([4000]).unsqueeze(0).add(x.mul(0));`,
+    );
+    const [draws] = run(src, { x: { shape: [1, 1], data: [0] } });
+    const low = draws.filter((d) => d < 0);
+    // binomial: 1000 expected, sd √(4000·0.25·0.75) ≈ 27.4; 5 standard errors
+    expect(Math.abs(low.length - 1000)).toBeLessThan(5 * 27.4);
+    const spread = (xs: number[], m: number) => Math.sqrt(xs.reduce((a, x) => a + (x - m) ** 2, 0) / xs.length);
+    expect(Math.abs(spread(low, -10) - 1)).toBeLessThan(0.15);
+    expect(Math.abs(spread(draws.filter((d) => d > 0), 10) - 1)).toBeLessThan(0.1);
+  });
+
+  it("says why for a mixture that is no Categorical and components of another batch shape", () => {
+    const x = `x: Tensor<[Batch, 3]>`;
+    expect(first(model(x, "return new F.distributions.MixtureSameFamily(new F.distributions.Normal(x, 1), new F.distributions.Normal(x, 1)).logProb(x.select(1, 0));"))).toMatch(/^TSDP3003 4: F.distributions.MixtureSameFamily: mixtureDistribution must be a Categorical/);
+    expect(first(model(x, "return new F.distributions.MixtureSameFamily(new F.distributions.Categorical({ logits: x }), new F.distributions.Normal(x.unsqueeze(-1), 1)).logProb(x);"))).toMatch(/^TSDP4001 4: F.distributions.MixtureSameFamily: the components' batch shape \[Batch, 3, 1\] must be the mixture's \[Batch\] followed by its 3 components/);
+  });
+});
+
 describe("torch.distributions: spellings and refusals", () => {
   it("top-level destructuring of F.distributions, snake_case members, kl.klDivergence", () => {
     const src = `const { Normal, Categorical, kl: { klDivergence } } = F.distributions;

@@ -40,13 +40,15 @@ const MEMBERS: Record<DistributionKind, readonly string[]> = {
   Independent: ["baseDist", "reinterpretedBatchNdims", "mean", "mode", "stddev", "variance", "batchShape", "eventShape", "sample", "rsample", "logProb", "entropy"],
   // no mean, entropy or cdf: PyTorch's raise NotImplementedError (pytorch_sac's SquashedNormal defines its own mean)
   TransformedDistribution: ["baseDist", "transforms", "batchShape", "eventShape", "sample", "rsample", "logProb"],
+  // no rsample, entropy or cdf in tsdp (PyTorch's MixtureSameFamily has no rsample or entropy either)
+  MixtureSameFamily: ["mixtureDistribution", "componentDistribution", "mean", "variance", "batchShape", "eventShape", "sample", "logProb"],
 };
 
 /** The transforms without parameters, equal whenever their classes are (PyTorch's Transform.__eq__). */
 const PARAMETERLESS = new Set(["TanhTransform", "ExpTransform", "SigmoidTransform"]);
 
 /** Python's snake_case spellings of the members, as ports write them. */
-const SNAKE: Record<string, string> = { log_prob: "logProb", batch_shape: "batchShape", event_shape: "eventShape", base_dist: "baseDist", reinterpreted_batch_ndims: "reinterpretedBatchNdims", covariance_matrix: "covarianceMatrix", scale_tril: "scaleTril" };
+const SNAKE: Record<string, string> = { log_prob: "logProb", batch_shape: "batchShape", event_shape: "eventShape", base_dist: "baseDist", mixture_distribution: "mixtureDistribution", component_distribution: "componentDistribution", reinterpreted_batch_ndims: "reinterpretedBatchNdims", covariance_matrix: "covarianceMatrix", scale_tril: "scaleTril" };
 
 /** Emits one distribution's formulas at a call site. */
 class Formulas {
@@ -126,6 +128,7 @@ function probsOrLogits(b: Record<string, Value>, who: string, site: CallSite): [
 function construct(kind: DistributionKind, args: Value[], site: CallSite, em: GraphEmitter): DistributionValue {
   const who = `F.distributions.${kind}`;
   if (kind === "TransformedDistribution") return transformedDistribution(args, site);
+  if (kind === "MixtureSameFamily") return mixtureSameFamily(args, site);
   const f = new Formulas(em, site, who);
   const validate = opt("validateArgs", "any", null, { nullable: true });
   if (kind === "Normal" || kind === "Uniform") {
@@ -203,6 +206,7 @@ function drawFrom(d: DistributionValue, sampleShape: number[], reparameterized: 
   const p = d.params;
   let x: TensorValue;
   if (d.kind === "Independent") return drawFrom(d.base!, sampleShape, reparameterized, f);
+  if (d.kind === "MixtureSameFamily") return mixtureDraw(d, sampleShape, f);
   // the base's draw through the transforms; sample's under torch.no_grad in PyTorch, so without a gradient
   if (d.kind === "TransformedDistribution") {
     const y = transformedDraw(d, drawFrom(d.base!, sampleShape, reparameterized, f), f.site);
@@ -238,6 +242,7 @@ function gumbelNoise(f: Formulas, shape: readonly Dim[]): TensorValue {
 function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite): TensorValue {
   const p = d.params;
   if (d.kind === "Independent") return f.sumLast(logProb(d.base!, value, f, site), d.reinterpreted);
+  if (d.kind === "MixtureSameFamily") return mixtureLogProb(d, parameter(value, "value", `${f.who}.logProb`, site, f), f, site);
   if (d.kind === "TransformedDistribution") return transformedLogProb(d, parameter(value, "value", `${f.who}.logProb`, site, f), (x) => logProb(d.base!, x, f, site), site, f.em);
   // the Categorical log-probability of value.max(-1)'s index (no gradient through the value, as PyTorch's)
   if (isOneHot(d.kind)) {
@@ -313,6 +318,7 @@ function cdf(d: DistributionValue, value: Value, inverse: boolean, f: Formulas, 
 function moment(d: DistributionValue, name: "mean" | "mode" | "stddev" | "variance", f: Formulas): TensorValue | undefined {
   const p = d.params;
   if (d.kind === "Independent") return moment(d.base!, name, f);
+  if (d.kind === "MixtureSameFamily") return name === "mean" || name === "variance" ? mixtureMoment(d, name, f) : undefined;
   if (isOneHot(d.kind)) {
     if (name === "mean") return p.probs;
     if (name === "variance") return f.op("mul", [p.probs, f.op("sub", [1, p.probs])]);
@@ -353,6 +359,8 @@ export function distributionProperty(d: DistributionValue, written: string, em: 
   if (name === "eventShape") return sizes(d.eventShape);
   if (name === "baseDist") return d.base;
   if (name === "transforms") return [...d.transforms];
+  if (name === "mixtureDistribution") return mixtureOf(d);
+  if (name === "componentDistribution") return d.base;
   if (name === "reinterpretedBatchNdims") return d.reinterpreted;
   if (name === "mean" || name === "mode" || name === "stddev" || name === "variance") return moment(d, name, f)!;
   if (name === "sample" || name === "rsample") return fn((args, s, fs) => drawFrom(d, sampleShapeArg(args, `${who}.${name}`, s), name === "rsample", fs));
@@ -424,6 +432,73 @@ function klDivergence(p: DistributionValue, q: DistributionValue, f: Formulas, s
 }
 
 /**
+ * MixtureSameFamily(mixture, components): a Categorical over the components' last batch dim k (the
+ * mixture's batch shape is the components' without it). The component distribution is `base`, the
+ * mixture's normalized logits and probs are `params`.
+ */
+function mixtureSameFamily(args: Value[], site: CallSite): DistributionValue {
+  const who = "F.distributions.MixtureSameFamily";
+  const b = bindArgs(who, [arg("mixtureDistribution", "any"), arg("componentDistribution", "any"), opt("validateArgs", "any", null, { nullable: true })], args, site);
+  const mixture = distributionOf(b.mixtureDistribution);
+  const components = distributionOf(b.componentDistribution);
+  if (!mixture || mixture.kind !== "Categorical") return fail("wrongArgumentType", `${who}: mixtureDistribution must be a Categorical, got ${describe(b.mixtureDistribution)} (PyTorch's ValueError)`, locOfArg(b, "mixtureDistribution", site));
+  if (!components) return fail("wrongArgumentType", `${who}: componentDistribution must be a distribution, got ${describe(b.componentDistribution)}`, locOfArg(b, "componentDistribution", site));
+  const k = mixture.params.logits.node.shape.at(-1)!;
+  const [mb, cb] = [mixture.batchShape, components.batchShape];
+  const sameBatch = cb.length === mb.length + 1 && mb.every((d, i) => d === cb[i] || (isBatch(d) && isBatch(cb[i])));
+  if (!sameBatch || cb.at(-1) !== k)
+    return fail("shapeMismatch", `${who}: the components' batch shape ${formatShape(cb)} must be the mixture's ${formatShape(mb)} followed by its ${String(k)} components (PyTorch's ValueError)`, site.loc);
+  return new DistributionValue("MixtureSameFamily", { logits: mixture.params.logits, probs: mixture.params.probs }, [...mb], [...components.eventShape], components);
+}
+
+const mixtureOf = (d: DistributionValue) => new DistributionValue("Categorical", d.params, d.batchShape, []);
+
+/** t with k's dim and the event dims after it made 1 (PyTorch's _pad: x.unsqueeze(−1 − event dims)). */
+const padComponentDim = (f: Formulas, t: TensorValue, eventDims: number) => f.method(t, "unsqueeze", -1 - eventDims) as TensorValue;
+
+/** The mixture's probs [..., k] with a 1 for each event dim after k (PyTorch's _pad_mixture_dimensions). */
+function paddedProbs(d: DistributionValue, f: Formulas): TensorValue {
+  let probs = d.params.probs;
+  for (let i = 0; i < d.eventShape.length; i++) probs = f.method(probs, "unsqueeze", -1) as TensorValue;
+  return probs;
+}
+
+/** log p(x) = logsumexp over the components of log_softmax(mixture logits) + the component's log p(x). */
+function mixtureLogProb(d: DistributionValue, x: TensorValue, f: Formulas, site: CallSite): TensorValue {
+  const perComponent = logProb(d.base!, padComponentDim(f, x, d.eventShape.length), f, site);
+  return f.method(f.op("add", [perComponent, f.op("log_softmax", [d.params.logits], { dim: d.params.logits.node.shape.length - 1 })]), "logsumexp", -1) as TensorValue;
+}
+
+/** mean = Σ_k π_k μ_k; variance = Σ_k π_k σ²_k + Σ_k π_k (μ_k − mean)². */
+function mixtureMoment(d: DistributionValue, name: "mean" | "variance", f: Formulas): TensorValue {
+  const dim = -1 - d.eventShape.length;
+  const probs = paddedProbs(d, f);
+  const means = moment(d.base!, "mean", f);
+  if (!means) return fail("unknownProperty", `${f.who}.${name}: the components have no mean`, f.site.loc);
+  const mean = f.method(f.op("mul", [probs, means]), "sum", dim) as TensorValue;
+  if (name === "mean") return mean;
+  const variances = moment(d.base!, "variance", f);
+  if (!variances) return fail("unknownProperty", `${f.who}.variance: the components have no variance`, f.site.loc);
+  const spread = f.op("sub", [means, padComponentDim(f, mean, d.eventShape.length)]);
+  const meanCondVar = f.method(f.op("mul", [probs, variances]), "sum", dim) as TensorValue;
+  return f.op("add", [meanCondVar, f.method(f.op("mul", [probs, f.op("mul", [spread, spread])]), "sum", dim) as TensorValue]);
+}
+
+/** A draw: each sample's component from the mixture, then that component's draw (no gradient, as PyTorch's under no_grad). */
+function mixtureDraw(d: DistributionValue, sampleShape: number[], f: Formulas): TensorValue {
+  const which = drawFrom(mixtureOf(d), sampleShape, false, f); // [S, B] int32
+  const all = drawFrom(d.base!, sampleShape, false, f); // [S, B, k, E]
+  const e = d.eventShape.length;
+  // gather along k with the index [S, B, 1, E...] expanded over the event dims
+  let index = padComponentDim(f, which, 0);
+  for (let i = 0; i < e; i++) index = f.method(index, "unsqueeze", -1) as TensorValue;
+  const shape = [...all.node.shape];
+  shape[shape.length - 1 - e] = 1;
+  const gathered = f.method(all, "gather", -1 - e, f.expand(index, shape)) as TensorValue;
+  return f.method(gathered, "squeeze", -1 - e) as TensorValue;
+}
+
+/**
  * torch.multinomial(input, numSamples, replacement=False): int32 category indices [.., numSamples]
  * drawn in proportion to input's last dim. Gumbel keys log wₖ + Gₖ: the argmax of one set of keys is
  * a draw; the top numSamples of one set are a draw without replacement (the Gumbel-top-k trick),
@@ -453,7 +528,7 @@ function multinomial(args: Value[], site: CallSite, em: GraphEmitter): Value {
 
 /** F.distributions (torch.distributions) and F.multinomial. */
 export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
-  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution"];
+  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily"];
   const members = new Map<string, Value>(kinds.map((k) => [k, new BuiltinClass(`F.distributions.${k}`, (args, site) => construct(k, args, site, em))]));
   const kl = new BuiltinFunction("F.distributions.klDivergence", (args, site) => {
     const who = "F.distributions.klDivergence";
@@ -470,7 +545,7 @@ export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
   const modules = new Map<string, DistributionKind[]>();
   for (const k of kinds) {
     // torch.distributions.one_hot_categorical holds both one-hot kinds
-    const sub = k === "MultivariateNormal" ? "multivariate_normal" : k === "TransformedDistribution" ? "transformed_distribution" : isOneHot(k) ? "one_hot_categorical" : k.toLowerCase();
+    const sub = k === "MultivariateNormal" ? "multivariate_normal" : k === "TransformedDistribution" ? "transformed_distribution" : k === "MixtureSameFamily" ? "mixture_same_family" : isOneHot(k) ? "one_hot_categorical" : k.toLowerCase();
     modules.set(sub, [...(modules.get(sub) ?? []), k]);
   }
   for (const [sub, held] of modules) members.set(sub, new NamespaceValue(`F.distributions.${sub}`, new Map(held.map((k) => [k, members.get(k)!]))));
