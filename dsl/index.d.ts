@@ -3695,6 +3695,48 @@ export namespace F {
       log_prob(value: Tensor): Tensor;
     }
     namespace mixture_same_family { export import MixtureSameFamily = distributions.MixtureSameFamily; }
+    /** −log 2b − |x − μ|/b; rsample μ − b·sign(u)·log1p(−|u|) */
+    class Laplace {
+      constructor(loc: Tensor | number, scale: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { loc: Tensor | number; scale: Tensor | number; validateArgs?: boolean | null });
+      readonly loc: Tensor; readonly scale: Tensor; readonly mode: Tensor;
+      cdf(value: Tensor | number): Tensor;
+      icdf(value: Tensor | number): Tensor;
+    }
+    interface Laplace extends Reparameterized {}
+    /** log λ − λx; rsample −log(1 − u)/λ */
+    class Exponential {
+      constructor(rate: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { rate: Tensor | number; validateArgs?: boolean | null });
+      readonly rate: Tensor; readonly mode: Tensor;
+      cdf(value: Tensor | number): Tensor;
+      icdf(value: Tensor | number): Tensor;
+    }
+    interface Exponential extends Reparameterized {}
+    /** Gamma(concentration α, rate β): logProb, entropy, mean, mode, variance, KL; no sample or rsample (PyTorch's rejection sampler) */
+    class Gamma {
+      constructor(concentration: Tensor | number, rate: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { concentration: Tensor | number; rate: Tensor | number; validateArgs?: boolean | null });
+      readonly concentration: Tensor; readonly rate: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+      logProb(value: Tensor | number): Tensor;
+      log_prob(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+    }
+    /** Beta(concentration1 α, concentration0 β) on (0, 1) (a PPO policy on bounded actions): logProb, entropy, mean, mode, variance, KL; no sample or rsample */
+    class Beta {
+      constructor(concentration1: Tensor | number, concentration0: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { concentration1: Tensor | number; concentration0: Tensor | number; validateArgs?: boolean | null });
+      readonly concentration1: Tensor; readonly concentration0: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+      logProb(value: Tensor | number): Tensor;
+      log_prob(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+    }
+    namespace laplace { export import Laplace = distributions.Laplace; }
+    namespace exponential { export import Exponential = distributions.Exponential; }
+    namespace gamma { export import Gamma = distributions.Gamma; }
+    namespace beta { export import Beta = distributions.Beta; }
     /** Bijections y = t(x) with t.inv(y) and log|det ∂y/∂x|; cacheSize 1 keeps the last (x, y) pair, as PyTorch's. */
     namespace transforms {
       /** The base class: a class extending it defines _call, _inverse and log_abs_det_jacobian (pytorch_sac's TanhTransform). */

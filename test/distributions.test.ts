@@ -664,6 +664,80 @@ describe("MixtureSameFamily (a mixture density network's head)", () => {
   });
 });
 
+describe("Laplace, Exponential, Gamma and Beta", () => {
+  // integer concentrations, where lgamma(n) = log (n − 1)! and digamma(n) = −γ + Σ_{k<n} 1/k
+  const EULER = 0.5772156649015329;
+  const lgammaInt = (n: number) => Array.from({ length: n - 1 }, (_, k) => Math.log(k + 1)).reduce((a, b) => a + b, 0);
+  const digammaInt = (n: number) => -EULER + Array.from({ length: n - 1 }, (_, k) => 1 / (k + 1)).reduce((a, b) => a + b, 0);
+
+  it("logProb, entropy, moments, cdf/icdf and KL against their formulas", () => {
+    const loc = [0.5, -1, 2, 0];
+    const scale = [1, 0.5, 2, 1.5];
+    const v = [0.75, -2, 2, 0.1];
+    const a = [2, 3, 1, 4];
+    const b = [1, 2, 3, 2];
+    const src = model(
+      `loc: Tensor<[Batch, 2]>, scale: Tensor<[Batch, 2]>, v: Tensor<[Batch, 2]>, a: Tensor<[Batch, 2]>, b: Tensor<[Batch, 2]>`,
+      `const { Laplace, Exponential, Gamma, Beta, klDivergence } = F.distributions;
+    const l = new Laplace(loc, scale), e = new Exponential(scale), g = new Gamma(a, b), be = new Beta(a, b);
+    const u = v.sigmoid();
+    return [l.logProb(v), l.entropy(), l.variance, l.cdf(v), l.icdf(l.cdf(v)), klDivergence(l, new Laplace(0, 1)),
+      e.log_prob(v.abs()), e.entropy(), e.mean, e.cdf(v.abs()), klDivergence(e, new Exponential(2)),
+      g.logProb(v.abs()), g.entropy(), g.mean, g.variance, klDivergence(g, new Gamma(2, 1)),
+      be.logProb(u), be.entropy(), be.mean, be.variance, klDivergence(be, new Beta(2, 2))];`,
+    );
+    const ins = { loc, scale, v, a, b };
+    const out = run(src, Object.fromEntries(Object.entries(ins).map(([k, d]) => [k, { shape: [2, 2], data: d }])));
+    const idx = [0, 1, 2, 3];
+    // Laplace
+    close(out[0], idx.map((i) => -Math.log(2 * scale[i]) - Math.abs(v[i] - loc[i]) / scale[i]));
+    close(out[1], idx.map((i) => 1 + Math.log(2 * scale[i])));
+    close(out[2], idx.map((i) => 2 * scale[i] ** 2));
+    const lcdf = idx.map((i) => (v[i] < loc[i] ? 0.5 * Math.exp((v[i] - loc[i]) / scale[i]) : 1 - 0.5 * Math.exp(-(v[i] - loc[i]) / scale[i])));
+    close(out[3], lcdf);
+    close(out[4], v, 9);
+    close(out[5], idx.map((i) => -Math.log(scale[i]) + Math.abs(loc[i]) + scale[i] * Math.exp(-Math.abs(loc[i]) / scale[i]) - 1));
+    // Exponential with rate = scale
+    close(out[6], idx.map((i) => Math.log(scale[i]) - scale[i] * Math.abs(v[i])));
+    close(out[7], idx.map((i) => 1 - Math.log(scale[i])));
+    close(out[8], idx.map((i) => 1 / scale[i]));
+    close(out[9], idx.map((i) => 1 - Math.exp(-scale[i] * Math.abs(v[i]))));
+    close(out[10], idx.map((i) => -Math.log(2 / scale[i]) + 2 / scale[i] - 1));
+    // Gamma(α = a, β = b): the density αlogβ + (α−1)log x − βx − lgamma α
+    close(out[11], idx.map((i) => a[i] * Math.log(b[i]) + (a[i] - 1) * Math.log(Math.abs(v[i])) - b[i] * Math.abs(v[i]) - lgammaInt(a[i])));
+    close(out[12], idx.map((i) => a[i] - Math.log(b[i]) + lgammaInt(a[i]) + (1 - a[i]) * digammaInt(a[i])));
+    close(out[13], idx.map((i) => a[i] / b[i]));
+    close(out[14], idx.map((i) => a[i] / b[i] ** 2));
+    close(out[15], idx.map((i) => 2 * Math.log(b[i] / 1) + lgammaInt(2) - lgammaInt(a[i]) + (a[i] - 2) * digammaInt(a[i]) + (1 - b[i]) * (a[i] / b[i])));
+    // Beta(α = a, β = b) of u = σ(v); α = 1 makes (α − 1)·log u an xlogy 0
+    const u = v.map((x) => 1 / (1 + Math.exp(-x)));
+    const lbeta = (p: number, q: number) => lgammaInt(p) + lgammaInt(q) - lgammaInt(p + q);
+    close(out[16], idx.map((i) => (a[i] - 1) * Math.log(u[i]) + (b[i] - 1) * Math.log(1 - u[i]) - lbeta(a[i], b[i])));
+    close(out[17], idx.map((i) => lbeta(a[i], b[i]) - (a[i] - 1) * digammaInt(a[i]) - (b[i] - 1) * digammaInt(b[i]) + (a[i] + b[i] - 2) * digammaInt(a[i] + b[i])));
+    close(out[18], idx.map((i) => a[i] / (a[i] + b[i])));
+    close(out[19], idx.map((i) => (a[i] * b[i]) / ((a[i] + b[i]) ** 2 * (a[i] + b[i] + 1))));
+    close(out[20], idx.map((i) => lbeta(2, 2) - lbeta(a[i], b[i]) + (a[i] - 2) * digammaInt(a[i]) + (b[i] - 2) * digammaInt(b[i]) + (4 - a[i] - b[i]) * digammaInt(a[i] + b[i])));
+  });
+
+  it("Laplace's and Exponential's rsample follow their laws; Gamma's and Beta's draws are refused with why", () => {
+    const src = model(
+      `x: Tensor<[Batch, 1]>`,
+      `const { Laplace, Exponential } = F.distributions;
+    return [new Laplace(1, 2).rsample([4000]).unsqueeze(0).add(x.mul(0)), new Exponential(4).rsample([4000]).unsqueeze(0).add(x.mul(0))];`,
+    );
+    const [lap, exp] = run(src, { x: { shape: [1, 1], data: [0] } });
+    const mean = (xs: number[]) => xs.reduce((s, y) => s + y, 0) / xs.length;
+    // Laplace(1, 2): mean 1, sd √8 ≈ 2.83, so 5 standard errors of the mean ≈ 0.22; E|x − μ| = b = 2
+    expect(Math.abs(mean(lap) - 1)).toBeLessThan(0.23);
+    expect(Math.abs(mean(lap.map((y) => Math.abs(y - 1))) - 2)).toBeLessThan(0.16);
+    // Exponential(4): mean 0.25, sd 0.25, non-negative
+    expect(Math.abs(mean(exp) - 0.25)).toBeLessThan(5 * 0.25 / Math.sqrt(4000));
+    expect(exp.every((y) => y >= 0)).toBe(true);
+    expect(first(model(`x: Tensor<[Batch, 2]>`, "return new F.distributions.Beta(x.exp(), 2).sample();"))).toMatch(/^TSDP2011 4: F.distributions.Beta.sample is not in tsdp: Beta's draws come from a rejection sampler/);
+    expect(first(model(`x: Tensor<[Batch, 2]>`, "return new F.distributions.Gamma(x.exp(), 2).rsample();"))).toMatch(/^TSDP2011 4: F.distributions.Gamma.rsample is not in tsdp/);
+  });
+});
+
 describe("torch.distributions: spellings and refusals", () => {
   it("top-level destructuring of F.distributions, snake_case members, kl.klDivergence", () => {
     const src = `const { Normal, Categorical, kl: { klDivergence } } = F.distributions;

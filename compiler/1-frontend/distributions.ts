@@ -5,6 +5,7 @@ import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops, softplus } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { tensorProperty } from "./tensor-methods.ts";
+import { FAMILIES } from "./distribution-families.ts";
 import { constraintsNamespace, transformedDistribution, transformedDraw, transformedLogProb, transformsNamespace } from "./distribution-transforms.ts";
 import { halfLogDet, mahalanobis, multivariateNormalParams, scaleBy, traceTerm } from "./multivariate-normal.ts";
 import { BuiltinClass, BuiltinFunction, DistributionValue, describe, distributionOf, ModuleValue, NamespaceValue, ObjectValue, SymInt, TensorValue, type CallSite, type DistributionKind, type Value } from "./values.ts";
@@ -42,6 +43,7 @@ const MEMBERS: Record<DistributionKind, readonly string[]> = {
   TransformedDistribution: ["baseDist", "transforms", "batchShape", "eventShape", "sample", "rsample", "logProb"],
   // no rsample, entropy or cdf in tsdp (PyTorch's MixtureSameFamily has no rsample or entropy either)
   MixtureSameFamily: ["mixtureDistribution", "componentDistribution", "mean", "variance", "batchShape", "eventShape", "sample", "logProb"],
+  ...(Object.fromEntries(Object.entries(FAMILIES).map(([kind, family]) => [kind, [...family.members, "batchShape", "eventShape"]])) as unknown as Record<FamilyKind, readonly string[]>),
 };
 
 /** The transforms without parameters, equal whenever their classes are (PyTorch's Transform.__eq__). */
@@ -51,7 +53,7 @@ const PARAMETERLESS = new Set(["TanhTransform", "ExpTransform", "SigmoidTransfor
 const SNAKE: Record<string, string> = { log_prob: "logProb", batch_shape: "batchShape", event_shape: "eventShape", base_dist: "baseDist", mixture_distribution: "mixtureDistribution", component_distribution: "componentDistribution", reinterpreted_batch_ndims: "reinterpretedBatchNdims", covariance_matrix: "covarianceMatrix", scale_tril: "scaleTril" };
 
 /** Emits one distribution's formulas at a call site. */
-class Formulas {
+export class Formulas {
   readonly c: ReturnType<typeof ops>;
   constructor(
     readonly em: GraphEmitter,
@@ -129,6 +131,7 @@ function construct(kind: DistributionKind, args: Value[], site: CallSite, em: Gr
   const who = `F.distributions.${kind}`;
   if (kind === "TransformedDistribution") return transformedDistribution(args, site);
   if (kind === "MixtureSameFamily") return mixtureSameFamily(args, site);
+  if (isFamily(kind)) return familyMember(kind, args, site, em);
   const f = new Formulas(em, site, who);
   const validate = opt("validateArgs", "any", null, { nullable: true });
   if (kind === "Normal" || kind === "Uniform") {
@@ -207,6 +210,10 @@ function drawFrom(d: DistributionValue, sampleShape: number[], reparameterized: 
   let x: TensorValue;
   if (d.kind === "Independent") return drawFrom(d.base!, sampleShape, reparameterized, f);
   if (d.kind === "MixtureSameFamily") return mixtureDraw(d, sampleShape, f);
+  if (isFamily(d.kind)) {
+    const drawn = FAMILIES[d.kind].draw!(p, shape, f);
+    return reparameterized ? drawn : (f.method(drawn, "detach") as TensorValue);
+  }
   // the base's draw through the transforms; sample's under torch.no_grad in PyTorch, so without a gradient
   if (d.kind === "TransformedDistribution") {
     const y = transformedDraw(d, drawFrom(d.base!, sampleShape, reparameterized, f), f.site);
@@ -242,6 +249,7 @@ function gumbelNoise(f: Formulas, shape: readonly Dim[]): TensorValue {
 function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite): TensorValue {
   const p = d.params;
   if (d.kind === "Independent") return f.sumLast(logProb(d.base!, value, f, site), d.reinterpreted);
+  if (isFamily(d.kind)) return FAMILIES[d.kind].logProb(p, parameter(value, "value", `${f.who}.logProb`, site, f), f);
   if (d.kind === "MixtureSameFamily") return mixtureLogProb(d, parameter(value, "value", `${f.who}.logProb`, site, f), f, site);
   if (d.kind === "TransformedDistribution") return transformedLogProb(d, parameter(value, "value", `${f.who}.logProb`, site, f), (x) => logProb(d.base!, x, f, site), site, f.em);
   // the Categorical log-probability of value.max(-1)'s index (no gradient through the value, as PyTorch's)
@@ -287,6 +295,7 @@ function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite
 
 function entropy(d: DistributionValue, f: Formulas): TensorValue {
   const p = d.params;
+  if (isFamily(d.kind)) return FAMILIES[d.kind].entropy(p, f);
   if (d.kind === "Independent") return f.sumLast(entropy(d.base!, f), d.reinterpreted);
   if (isOneHot(d.kind)) return entropy(categoricalOf(d), f);
   // ½ + ½ log 2π + log σ
@@ -308,6 +317,7 @@ function entropy(d: DistributionValue, f: Formulas): TensorValue {
 function cdf(d: DistributionValue, value: Value, inverse: boolean, f: Formulas, site: CallSite): TensorValue {
   const p = d.params;
   const v = parameter(value, "value", `${f.who}.${inverse ? "icdf" : "cdf"}`, site, f);
+  if (isFamily(d.kind)) return (inverse ? FAMILIES[d.kind].icdf! : FAMILIES[d.kind].cdf!)(p, v, f);
   if (d.kind === "Uniform") return f.method(f.op("div", [f.op("sub", [v, p.low]), f.op("sub", [p.high, p.low])]), "clamp", 0, 1) as TensorValue;
   // Φ((v − μ)/σ) = ½(1 + erf((v − μ)/(σ√2))); Φ⁻¹: μ + σ√2·erf⁻¹(2v − 1)
   if (!inverse) return f.op("mul", [f.op("add", [f.op("erf", [f.op("div", [f.op("sub", [v, p.loc]), f.op("mul", [p.scale, Math.SQRT2])])]), 1]), 0.5]);
@@ -319,6 +329,7 @@ function moment(d: DistributionValue, name: "mean" | "mode" | "stddev" | "varian
   const p = d.params;
   if (d.kind === "Independent") return moment(d.base!, name, f);
   if (d.kind === "MixtureSameFamily") return name === "mean" || name === "variance" ? mixtureMoment(d, name, f) : undefined;
+  if (isFamily(d.kind)) return FAMILIES[d.kind].moment(p, name, f);
   if (isOneHot(d.kind)) {
     if (name === "mean") return p.probs;
     if (name === "variance") return f.op("mul", [p.probs, f.op("sub", [1, p.probs])]);
@@ -352,6 +363,9 @@ export function distributionProperty(d: DistributionValue, written: string, em: 
   const who = `F.distributions.${d.kind}`;
   const f = new Formulas(em, site, who);
   const fn = (body: (args: Value[], s: CallSite, fs: Formulas) => Value) => new BuiltinFunction(`${who}.${name}`, (args, s) => body(args, s, new Formulas(em, s, who)));
+  // Gamma's and Beta's draws are PyTorch's rejection sampler, which tsdp's kernels do not run
+  if ((name === "sample" || name === "rsample") && isFamily(d.kind) && !FAMILIES[d.kind].draw)
+    return fail("unknownProperty", `${who}.${name} is not in tsdp: ${d.kind}'s draws come from a rejection sampler (PyTorch's _standard_gamma), which the compiled kernels do not run; draw actions outside the compiled model, and use logProb and entropy of them inside (as PPO's update does)`, site.loc);
   if (!MEMBERS[d.kind].includes(name))
     return fail("unknownProperty", `${who} has no '${written}' in tsdp (it has ${MEMBERS[d.kind].join(", ")})`, site.loc);
   if (name in d.params && name !== "base") return d.params[name as keyof Params];
@@ -386,6 +400,7 @@ function klDivergence(p: DistributionValue, q: DistributionValue, f: Formulas, s
     if (p.reinterpreted !== q.reinterpreted) return fail("invalidArgument", `${f.who}: Independent distributions with ${p.reinterpreted} and ${q.reinterpreted} reinterpreted dims (PyTorch's NotImplementedError)`, site.loc);
     return f.sumLast(klDivergence(p.base!, q.base!, f, site), p.reinterpreted);
   }
+  if (isFamily(p.kind)) return FAMILIES[p.kind].kl(a, b, f);
   if (p.kind === "TransformedDistribution") {
     // PyTorch's _kl_transformed_transformed: the bases' KL where both apply the same transforms
     // (Transform.__eq__: the parameterless ones by class, the others only as the same object)
@@ -449,6 +464,21 @@ function mixtureSameFamily(args: Value[], site: CallSite): DistributionValue {
   if (!sameBatch || cb.at(-1) !== k)
     return fail("shapeMismatch", `${who}: the components' batch shape ${formatShape(cb)} must be the mixture's ${formatShape(mb)} followed by its ${String(k)} components (PyTorch's ValueError)`, site.loc);
   return new DistributionValue("MixtureSameFamily", { logits: mixture.params.logits, probs: mixture.params.probs }, [...mb], [...components.eventShape], components);
+}
+
+type FamilyKind = "Laplace" | "Exponential" | "Gamma" | "Beta";
+const isFamily = (kind: DistributionKind): kind is FamilyKind => Object.hasOwn(FAMILIES, kind);
+
+/** A family of distribution-families.ts: its parameters bound, each a float32 tensor or a number, broadcast together. */
+function familyMember(kind: FamilyKind, args: Value[], site: CallSite, em: GraphEmitter): DistributionValue {
+  const who = `F.distributions.${kind}`;
+  const f = new Formulas(em, site, who);
+  const names = FAMILIES[kind].params;
+  const b = bindArgs(who, [...names.map((n) => arg(n, "any")), opt("validateArgs", "any", null, { nullable: true })], args, site);
+  const values = names.map((n) => parameter(b[n], n, who, { ...site, loc: locOfArg(b, n, site) }, f));
+  if (values.length === 1) return new DistributionValue(kind, { [names[0]]: values[0] }, [...values[0].node.shape], []);
+  const [first, second, shape] = broadcastAll(values[0], values[1], [names[0], names[1]], who, site, f);
+  return new DistributionValue(kind, { [names[0]]: first, [names[1]]: second }, shape, []);
 }
 
 const mixtureOf = (d: DistributionValue) => new DistributionValue("Categorical", d.params, d.batchShape, []);
@@ -528,7 +558,7 @@ function multinomial(args: Value[], site: CallSite, em: GraphEmitter): Value {
 
 /** F.distributions (torch.distributions) and F.multinomial. */
 export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
-  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily"];
+  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily", "Laplace", "Exponential", "Gamma", "Beta"];
   const members = new Map<string, Value>(kinds.map((k) => [k, new BuiltinClass(`F.distributions.${k}`, (args, site) => construct(k, args, site, em))]));
   const kl = new BuiltinFunction("F.distributions.klDivergence", (args, site) => {
     const who = "F.distributions.klDivergence";
