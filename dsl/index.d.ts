@@ -3733,6 +3733,29 @@ export namespace F {
       entropy(): Tensor;
       readonly batchShape: number[]; readonly eventShape: number[];
     }
+    /** exp of a Normal(loc, scale): logProb, entropy, mean, mode, variance, rsample, KL */
+    class LogNormal {
+      constructor(loc: Tensor | number, scale: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { loc: Tensor | number; scale: Tensor | number; validateArgs?: boolean | null });
+      readonly loc: Tensor; readonly scale: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+      sample(sampleShape?: SampleShape): Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+      logProb(value: Tensor | number): Tensor;
+      log_prob(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+    }
+    /** Poisson(rate): logProb of (float) counts, mean, mode, variance, KL; no sample (PyTorch's rejection sampler) */
+    class Poisson {
+      constructor(rate: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { rate: Tensor | number; validateArgs?: boolean | null });
+      readonly rate: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+      logProb(value: Tensor | number): Tensor;
+      log_prob(value: Tensor | number): Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+    }
+    namespace log_normal { export import LogNormal = distributions.LogNormal; }
+    namespace poisson { export import Poisson = distributions.Poisson; }
     namespace laplace { export import Laplace = distributions.Laplace; }
     namespace exponential { export import Exponential = distributions.Exponential; }
     namespace gamma { export import Gamma = distributions.Gamma; }

@@ -719,6 +719,28 @@ describe("Laplace, Exponential, Gamma and Beta", () => {
     close(out[20], idx.map((i) => lbeta(2, 2) - lbeta(a[i], b[i]) + (a[i] - 2) * digammaInt(a[i]) + (b[i] - 2) * digammaInt(b[i]) + (4 - a[i] - b[i]) * digammaInt(a[i] + b[i])));
   });
 
+  it("LogNormal (the Normal of log x) and Poisson: logProb, entropy, moments, KL", () => {
+    const [mu, sd, x, k] = [[0.2, -0.5], [0.5, 1.5], [1.3, 0.4], [0, 3]];
+    const src = model(
+      `mu: Tensor<[Batch, 1]>, sd: Tensor<[Batch, 1]>, x: Tensor<[Batch, 1]>, k: Tensor<[Batch, 1]>`,
+      `const { LogNormal, Poisson, klDivergence } = F.distributions;
+    const l = new LogNormal(mu, sd), p = new Poisson(sd.mul(2));
+    return [l.logProb(x), l.entropy(), l.mean, l.variance, klDivergence(l, new LogNormal(0, 1)), p.log_prob(k), p.mean, klDivergence(p, new Poisson(1))];`,
+    );
+    const col = (d: number[]) => ({ shape: [2, 1], data: d });
+    const out = run(src, { mu: col(mu), sd: col(sd), x: col(x), k: col(k) });
+    const logNormal = (y: number, m: number, s: number) => -((y - m) ** 2) / (2 * s * s) - Math.log(s) - 0.5 * Math.log(2 * Math.PI);
+    close(out[0], [0, 1].map((i) => logNormal(Math.log(x[i]), mu[i], sd[i]) - Math.log(x[i])));
+    close(out[1], [0, 1].map((i) => 0.5 + 0.5 * Math.log(2 * Math.PI) + Math.log(sd[i]) + mu[i]));
+    close(out[2], [0, 1].map((i) => Math.exp(mu[i] + sd[i] ** 2 / 2)));
+    close(out[3], [0, 1].map((i) => (Math.exp(sd[i] ** 2) - 1) * Math.exp(2 * mu[i] + sd[i] ** 2)));
+    close(out[4], [0, 1].map((i) => -Math.log(sd[i]) + (sd[i] ** 2 + mu[i] ** 2) / 2 - 0.5));
+    // Poisson(λ = 2σ) of k = 0 and 3: k log λ − λ − log k!
+    close(out[5], [0, 1].map((i) => k[i] * Math.log(2 * sd[i]) - 2 * sd[i] - lgammaInt(k[i] + 1)));
+    close(out[6], sd.map((s) => 2 * s));
+    close(out[7], sd.map((s) => 2 * s * Math.log(2 * s) - (2 * s - 1)));
+  });
+
   it("Laplace's and Exponential's rsample follow their laws; Gamma's and Beta's draws are refused with why", () => {
     const src = model(
       `x: Tensor<[Batch, 1]>`,

@@ -105,6 +105,46 @@ export const FAMILIES: Readonly<Record<string, Family>> = {
       return add(f, add(f, add(f, t1, t2), t3), t4);
     },
   },
+  // PyTorch's LogNormal: exp of a Normal(loc, scale), logProb the Normal's of log x minus log x
+  LogNormal: {
+    params: ["loc", "scale"],
+    members: ["loc", "scale", "mean", "mode", "variance", "sample", "rsample", "logProb", "entropy"],
+    logProb: (p, v, f) => {
+      const y = log(f, v);
+      const z = sub(f, y, p.loc);
+      const normal = sub(f, sub(f, f.op("neg", [div(f, mul(f, z, z), mul(f, mul(f, p.scale, p.scale), 2))]), log(f, p.scale)), Math.log(Math.sqrt(2 * Math.PI)));
+      return sub(f, normal, y);
+    },
+    // the Normal's entropy + μ
+    entropy: (p, f) => add(f, add(f, log(f, p.scale), 0.5 + 0.5 * Math.log(2 * Math.PI)), p.loc),
+    moment: (p, name, f) => {
+      const s2 = mul(f, p.scale, p.scale);
+      if (name === "mean") return f.op("exp", [add(f, p.loc, mul(f, s2, 0.5))]);
+      if (name === "mode") return f.op("exp", [sub(f, p.loc, s2)]);
+      if (name === "variance") return mul(f, f.op("expm1", [s2]), f.op("exp", [add(f, mul(f, p.loc, 2), s2)]));
+      return undefined;
+    },
+    draw: (p, shape, f) => f.op("exp", [add(f, p.loc, mul(f, f.draw(shape, "normal"), p.scale))]),
+    // the Normals' KL (PyTorch's _kl_transformed_transformed of one ExpTransform)
+    kl: (a, b, f) => {
+      const ratio = div(f, a.scale, b.scale);
+      const r2 = mul(f, ratio, ratio);
+      const t = div(f, sub(f, a.loc, b.loc), b.scale);
+      return mul(f, sub(f, sub(f, add(f, r2, mul(f, t, t)), 1), log(f, r2)), 0.5);
+    },
+  },
+  // xlogy(x, λ) − λ − lgamma(x + 1)
+  Poisson: {
+    params: ["rate"],
+    members: ["rate", "mean", "mode", "variance", "logProb"],
+    logProb: (p, v, f) => sub(f, sub(f, xlogy(f, v, p.rate), p.rate), lgamma(f, add(f, v, 1))),
+    entropy: () => {
+      throw new Error("unreachable: Poisson has no entropy member");
+    },
+    moment: (p, name, f) => (name === "mean" || name === "variance" ? p.rate : name === "mode" ? f.op("floor", [p.rate]) : undefined),
+    // λ_p·log(λ_p/λ_q) − (λ_p − λ_q)
+    kl: (a, b, f) => sub(f, mul(f, a.rate, log(f, div(f, a.rate, b.rate))), sub(f, a.rate, b.rate)),
+  },
   // PyTorch's Beta is a Dirichlet over (x, 1 − x): xlogy(α − 1, x) + xlogy(β − 1, 1 − x) + lgamma(α + β) − lgamma(α) − lgamma(β)
   Beta: {
     params: ["concentration1", "concentration0"],

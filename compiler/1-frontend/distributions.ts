@@ -365,7 +365,7 @@ export function distributionProperty(d: DistributionValue, written: string, em: 
   const fn = (body: (args: Value[], s: CallSite, fs: Formulas) => Value) => new BuiltinFunction(`${who}.${name}`, (args, s) => body(args, s, new Formulas(em, s, who)));
   // Gamma's and Beta's draws are PyTorch's rejection sampler, which tsdp's kernels do not run
   if ((name === "sample" || name === "rsample") && isFamily(d.kind) && !FAMILIES[d.kind].draw)
-    return fail("unknownProperty", `${who}.${name} is not in tsdp: ${d.kind}'s draws come from a rejection sampler (PyTorch's _standard_gamma), which the compiled kernels do not run; draw actions outside the compiled model, and use logProb and entropy of them inside (as PPO's update does)`, site.loc);
+    return fail("unknownProperty", `${who}.${name} is not in tsdp: ${d.kind}'s draws come from a rejection sampler in PyTorch, which the compiled kernels do not run; draw actions outside the compiled model, and use logProb and entropy of them inside (as PPO's update does)`, site.loc);
   if (!MEMBERS[d.kind].includes(name))
     return fail("unknownProperty", `${who} has no '${written}' in tsdp (it has ${MEMBERS[d.kind].join(", ")})`, site.loc);
   if (name in d.params && name !== "base") return d.params[name as keyof Params];
@@ -466,7 +466,7 @@ function mixtureSameFamily(args: Value[], site: CallSite): DistributionValue {
   return new DistributionValue("MixtureSameFamily", { logits: mixture.params.logits, probs: mixture.params.probs }, [...mb], [...components.eventShape], components);
 }
 
-type FamilyKind = "Laplace" | "Exponential" | "Gamma" | "Beta";
+type FamilyKind = "Laplace" | "Exponential" | "Gamma" | "Beta" | "LogNormal" | "Poisson";
 const isFamily = (kind: DistributionKind): kind is FamilyKind => Object.hasOwn(FAMILIES, kind);
 
 /** A family of distribution-families.ts: its parameters bound, each a float32 tensor or a number, broadcast together. */
@@ -558,7 +558,7 @@ function multinomial(args: Value[], site: CallSite, em: GraphEmitter): Value {
 
 /** F.distributions (torch.distributions) and F.multinomial. */
 export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
-  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily", "Laplace", "Exponential", "Gamma", "Beta"];
+  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily", "Laplace", "Exponential", "Gamma", "Beta", "LogNormal", "Poisson"];
   const members = new Map<string, Value>(kinds.map((k) => [k, new BuiltinClass(`F.distributions.${k}`, (args, site) => construct(k, args, site, em))]));
   const kl = new BuiltinFunction("F.distributions.klDivergence", (args, site) => {
     const who = "F.distributions.klDivergence";
@@ -575,7 +575,7 @@ export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
   const modules = new Map<string, DistributionKind[]>();
   for (const k of kinds) {
     // torch.distributions.one_hot_categorical holds both one-hot kinds
-    const sub = k === "MultivariateNormal" ? "multivariate_normal" : k === "TransformedDistribution" ? "transformed_distribution" : k === "MixtureSameFamily" ? "mixture_same_family" : isOneHot(k) ? "one_hot_categorical" : k.toLowerCase();
+    const sub = k === "MultivariateNormal" ? "multivariate_normal" : k === "LogNormal" ? "log_normal" : k === "TransformedDistribution" ? "transformed_distribution" : k === "MixtureSameFamily" ? "mixture_same_family" : isOneHot(k) ? "one_hot_categorical" : k.toLowerCase();
     modules.set(sub, [...(modules.get(sub) ?? []), k]);
   }
   for (const [sub, held] of modules) members.set(sub, new NamespaceValue(`F.distributions.${sub}`, new Map(held.map((k) => [k, members.get(k)!]))));
