@@ -103,11 +103,16 @@ export function shapeFits(shape: readonly unknown[], want: readonly number[]): b
   return shape.length === want.length && shape.every((d, i) => d === want[i]);
 }
 
-/** safetensors dtypes whose values convert to the model's dtype as Tensor.copy_ converts them. */
+/**
+ * safetensors dtypes whose values convert to the model's dtype as Tensor.copy_ converts them: any
+ * float, integer or BOOL (a PyTorch bool mask buffer, which tsdp holds as 0/1 float32) — not the
+ * 8-bit and packed floats, nor complex (copy_ would drop the imaginary part).
+ */
+const INTEGERS = ["I64", "I32", "I16", "I8", "U8", "U16", "U32", "U64", "BOOL"] as const;
 const FILE_CONVERSIONS: Record<Dtype, readonly string[]> = {
-  float32: ["F32", "F64", "F16", "BF16"],
-  int32: ["I32", "I64", "I16", "I8", "U8", "F32", "F64"],
-  int64: ["I64", "I32", "I16", "I8", "U8", "F32", "F64"],
+  float32: ["F32", "F64", "F16", "BF16", ...INTEGERS],
+  int32: [...INTEGERS, "F32", "F64"],
+  int64: [...INTEGERS, "F32", "F64"],
 };
 
 /** The dtypes a file's value may have for a state of `dtype`, for messages. */

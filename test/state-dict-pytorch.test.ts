@@ -209,6 +209,11 @@ describe("loading PyTorch's files", () => {
       const counted = await ptFile([...PYTORCH_KEYS.filter((k) => !k.startsWith("again.") && k !== "decoder.weight" && k !== "bn.num_batches_tracked" && k !== "order").map((k) => f32(other, k)), { name: "bn.num_batches_tracked", dtype: "I32", shape: [1], data: Int32Array.of(7) }]);
       await target.loadCheckpoint(counted);
       expect(values(target.getParameter("bn.num_batches_tracked"))).toEqual([7]);
+      // a BOOL (PyTorch's bool mask buffer) and an integer tensor convert as Tensor.copy_ converts them: 0/1, the integers
+      const boolAndInt = await ptFile([...PYTORCH_KEYS.filter((k) => !k.startsWith("again.") && k !== "decoder.weight" && k !== "scale" && k !== "offset" && k !== "order" && k !== "bn.num_batches_tracked").map((k) => f32(other, k)), nbt(other), { name: "scale", dtype: "BOOL", shape: [4], data: Uint8Array.of(1, 0, 0, 1) }, { name: "offset", dtype: "I64", shape: [4], data: BigInt64Array.of(-2n, 0n, 5n, 7n) }]);
+      await target.loadCheckpoint(boolAndInt);
+      expect(values(target.getParameter("scale"))).toEqual([1, 0, 0, 1]);
+      expect(values(target.getParameter("offset"))).toEqual([-2, 0, 5, 7]);
     } finally {
       target.dispose();
     }
@@ -221,8 +226,8 @@ describe("loading PyTorch's files", () => {
       const base = PYTORCH_KEYS.filter((k) => !k.startsWith("again.") && k !== "decoder.weight" && k !== "bn.num_batches_tracked" && k !== "order").map((k) => f32(other, k));
       const fraction = await ptFile([...base, { name: "bn.num_batches_tracked", dtype: "F32", shape: [], data: Float32Array.of(2.5) }]);
       await expect(target.loadCheckpoint(fraction)).rejects.toThrow(/"bn\.num_batches_tracked" is F32, the model's bn\.num_batches_tracked is int64: value 0 is 2\.5, not a whole number/);
-      const bool = await ptFile([...base.filter((t) => t.name !== "scale"), { name: "scale", dtype: "BOOL", shape: [4], data: new Uint8Array(4) }, nbt(other)]);
-      await expect(target.loadCheckpoint(bool)).rejects.toThrow(/"scale" is BOOL, the model's scale is float32: BOOL does not convert to float32 \(F32, F64, F16, BF16 do\)/);
+      const fp8 = await ptFile([...base.filter((t) => t.name !== "scale"), { name: "scale", dtype: "F8_E4M3", shape: [4], data: new Uint8Array(4) }, nbt(other)]);
+      await expect(target.loadCheckpoint(fp8)).rejects.toThrow(/"scale" is F8_E4M3, the model's scale is float32: F8_E4M3 does not convert to float32 \(F32, F64, F16, BF16, I64, .*, BOOL do\)/);
       const table = await ptFile([...base, nbt(other), { name: "order", dtype: "I64", shape: [2, 2], data: new BigInt64Array(4) }]);
       await expect(target.loadCheckpoint(table)).rejects.toThrow(/"order" has shape \[2, 2\], the model's table is \[4\] \(the model computes this table from its file; it holds no state for it\)/);
       // PyTorch would load other values into its buffer; tsdp computes its own, so it refuses them rather than ignore them
