@@ -3567,6 +3567,14 @@ export namespace F {
       log_prob(value: Tensor | number): Tensor;
       entropy(): Tensor;
     }
+    /**
+     * The base class of a distribution the model defines (rlkit's TanhNormal(Distribution)): super(batchShape, eventShape)
+     * sets its shapes; its class writes logProb, sample, rsample, entropy themselves.
+     */
+    class Distribution {
+      constructor(batchShape?: readonly number[], eventShape?: readonly number[], validateArgs?: boolean | null);
+      constructor(options: { batchShape?: readonly number[]; eventShape?: readonly number[]; validateArgs?: boolean | null });
+    }
     /** A distribution with a reparameterized draw: rsample's gradient reaches the parameters. */
     interface Reparameterized extends Distribution {
       rsample(sampleShape?: SampleShape): Tensor;

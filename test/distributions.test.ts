@@ -760,6 +760,47 @@ describe("Laplace, Exponential, Gamma and Beta", () => {
   });
 });
 
+describe("a distribution the model defines (rlkit's TanhNormal(Distribution))", () => {
+  it("extends F.distributions.Distribution: its own methods over a Normal it holds, its shapes from super(…); Independent of it is refused with why", () => {
+    const src = `const { Distribution, Normal } = F.distributions;
+class TanhNormal extends Distribution {
+  normal_mean: Tensor;
+  normal_std: Tensor;
+  normal: F.distributions.Normal;
+  epsilon: number;
+  constructor(normal_mean: Tensor, normal_std: Tensor, epsilon = 1e-6) {
+    super(normal_mean.shape);
+    this.normal_mean = normal_mean;
+    this.normal_std = normal_std;
+    this.normal = new Normal(normal_mean, normal_std);
+    this.epsilon = epsilon;
+  }
+  log_prob(value: Tensor, pre_tanh_value: Tensor | null = null) {
+    if (pre_tanh_value === null) pre_tanh_value = F.log(value.add(1).div(value.neg().add(1))).div(2);
+    return this.normal.log_prob(pre_tanh_value).sub(F.log(value.mul(value).neg().add(1 + this.epsilon)));
+  }
+  rsample() {
+    const z = this.normal_mean.add(this.normal_std.mul(new Normal(F.zerosLike(this.normal_mean), F.onesLike(this.normal_std)).sample()));
+    return F.tanh(z);
+  }
+}
+export class M extends nn.Module {
+  forward(mu: Tensor<[Batch, 2]>, v: Tensor<[Batch, 2]>) {
+    const d = new TanhNormal(mu, mu.exp());
+    return [d.log_prob(v), d.rsample().abs().le(1).float(), d.batch_shape.length === 2 && d.eventShape.length === 0 ? v.mul(0) : v];
+  }
+}
+`;
+    const [mu, v] = [[0.2, -0.4, 0.1, 0.3], [0.5, -0.25, 0.75, 0.1]];
+    const out = run(src, { mu: { shape: [2, 2], data: mu }, v: { shape: [2, 2], data: v } });
+    const logNormal = (x: number, m: number, sd: number) => -((x - m) ** 2) / (2 * sd * sd) - Math.log(sd) - 0.5 * Math.log(2 * Math.PI);
+    close(out[0], v.map((y, i) => logNormal(Math.log((1 + y) / (1 - y)) / 2, mu[i], Math.exp(mu[i])) - Math.log(1 - y * y + 1e-6)));
+    expect(out[1]).toEqual([1, 1, 1, 1]);
+    expect(out[2].every((z) => z === 0)).toBe(true);
+    expect(first(src.replace("return [d.log_prob(v),", "return [new F.distributions.Independent(d, 1).logProb(v).unsqueeze(1),"))).toMatch(/^TSDP2001 \d+: F.distributions.Independent: the base is a distribution the model defines/);
+  });
+});
+
 describe("torch.distributions: spellings and refusals", () => {
   it("top-level destructuring of F.distributions, snake_case members, kl.klDivergence", () => {
     const src = `const { Normal, Categorical, kl: { klDivergence } } = F.distributions;

@@ -3,6 +3,7 @@ import { isBatch, type Dim } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
 import { ops, softplus } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
+import { requireFormulas } from "./distributions.ts";
 import { BuiltinClass, BuiltinFunction, describe, DistributionValue, distributionOf, ModuleValue, NamespaceValue, ObjectValue, TensorValue, type CallSite, type TransformBehavior, type Value } from "./values.ts";
 
 // torch.distributions' transforms and TransformedDistribution, as SAC ports squash a Gaussian:
@@ -184,6 +185,7 @@ export function transformedDistribution(args: Value[], site: CallSite): Distribu
   const b = bindArgs(who, [arg("baseDistribution", "any"), arg("transforms", "any"), opt("validateArgs", "any", null, { nullable: true })], args, site);
   let base = distributionOf(b.baseDistribution);
   if (!base) return fail("wrongArgumentType", `${who}: baseDistribution must be a distribution (F.distributions.Normal(…), …), got ${describe(b.baseDistribution)}`, locOfArg(b, "baseDistribution", site));
+  requireFormulas(base, who, site);
   const list = Array.isArray(b.transforms) ? b.transforms : [b.transforms];
   const transforms = list.map((t) => (t instanceof ModuleValue && t.transform ? t : fail("wrongArgumentType", `${who}: transforms must be a transform or a list of them (F.distributions.transforms.TanhTransform(), …), got ${describe(t)}`, locOfArg(b, "transforms", site))));
   const shape = [...base.batchShape, ...base.eventShape];

@@ -42,6 +42,8 @@ const MEMBERS: Record<DistributionKind, readonly string[]> = {
   // no mean, entropy or cdf: PyTorch's raise NotImplementedError (pytorch_sac's SquashedNormal defines its own mean)
   TransformedDistribution: ["baseDist", "transforms", "batchShape", "eventShape", "sample", "rsample", "logProb"],
   // no rsample, entropy or cdf in tsdp (PyTorch's MixtureSameFamily has no rsample or entropy either)
+  // the base class of a distribution the model defines (rlkit's TanhNormal(Distribution)): its shapes; its class defines the rest
+  Distribution: ["batchShape", "eventShape"],
   MixtureSameFamily: ["mixtureDistribution", "componentDistribution", "mean", "variance", "batchShape", "eventShape", "sample", "logProb"],
   ...(Object.fromEntries(Object.entries(FAMILIES).map(([kind, family]) => [kind, [...family.members, "batchShape", "eventShape"]])) as unknown as Record<FamilyKind, readonly string[]>),
 };
@@ -129,6 +131,14 @@ function probsOrLogits(b: Record<string, Value>, who: string, site: CallSite): [
 
 function construct(kind: DistributionKind, args: Value[], site: CallSite, em: GraphEmitter): DistributionValue {
   const who = `F.distributions.${kind}`;
+  if (kind === "Distribution") {
+    const b = bindArgs(who, [opt("batchShape", "any", []), opt("eventShape", "any", []), opt("validateArgs", "any", null, { nullable: true })], args, site);
+    const sizes = (v: Value, name: string): Dim[] =>
+      Array.isArray(v) && v.every((d) => (typeof d === "number" && Number.isInteger(d) && d >= 0) || d instanceof SymInt)
+        ? v.map((d) => (d instanceof SymInt ? { batch: d.coef } : d) as Dim)
+        : fail("invalidArgument", `${who}: ${name} is a list of sizes, got ${describe(v)}`, locOfArg(b, name, site));
+    return new DistributionValue(kind, {}, sizes(b.batchShape, "batchShape"), sizes(b.eventShape, "eventShape"));
+  }
   if (kind === "TransformedDistribution") return transformedDistribution(args, site);
   if (kind === "MixtureSameFamily") return mixtureSameFamily(args, site);
   if (isFamily(kind)) return familyMember(kind, args, site, em);
@@ -184,6 +194,7 @@ function construct(kind: DistributionKind, args: Value[], site: CallSite, em: Gr
   const overridden = b.baseDistribution instanceof ModuleValue ? b.baseDistribution.methodNames.filter((name) => MEMBERS[base.kind].includes(SNAKE[name] ?? name)) : [];
   if (overridden.length > 0)
     fail("unsupportedSyntax", `${who}: the base distribution, ${describe(b.baseDistribution)}, overrides ${overridden.slice(0, -1).join(", ")}${overridden.length > 1 ? " and " : ""}${overridden.at(-1)}, which tsdp's Independent would not call; wrap the base distribution itself (F.distributions.${base.kind}) and apply the override to the result`, locOfArg(b, "baseDistribution", site));
+  requireFormulas(base, who, site);
   const n = b.reinterpretedBatchNdims as number;
   if (n > base.batchShape.length)
     fail("invalidArgument", `${who}: reinterpretedBatchNdims ${n} is more than the base's ${base.batchShape.length} batch dims (batch shape ${formatShape(base.batchShape)})`, locOfArg(b, "reinterpretedBatchNdims", site));
@@ -458,12 +469,19 @@ function mixtureSameFamily(args: Value[], site: CallSite): DistributionValue {
   const components = distributionOf(b.componentDistribution);
   if (!mixture || mixture.kind !== "Categorical") return fail("wrongArgumentType", `${who}: mixtureDistribution must be a Categorical, got ${describe(b.mixtureDistribution)} (PyTorch's ValueError)`, locOfArg(b, "mixtureDistribution", site));
   if (!components) return fail("wrongArgumentType", `${who}: componentDistribution must be a distribution, got ${describe(b.componentDistribution)}`, locOfArg(b, "componentDistribution", site));
+  requireFormulas(components, who, site);
   const k = mixture.params.logits.node.shape.at(-1)!;
   const [mb, cb] = [mixture.batchShape, components.batchShape];
   const sameBatch = cb.length === mb.length + 1 && mb.every((d, i) => d === cb[i] || (isBatch(d) && isBatch(cb[i])));
   if (!sameBatch || cb.at(-1) !== k)
     return fail("shapeMismatch", `${who}: the components' batch shape ${formatShape(cb)} must be the mixture's ${formatShape(mb)} followed by its ${String(k)} components (PyTorch's ValueError)`, site.loc);
   return new DistributionValue("MixtureSameFamily", { logits: mixture.params.logits, probs: mixture.params.probs }, [...mb], [...components.eventShape], components);
+}
+
+/** A distribution Independent, MixtureSameFamily or TransformedDistribution can wrap: one of F.distributions' own, whose formulas tsdp has. */
+export function requireFormulas(base: DistributionValue, who: string, site: CallSite): void {
+  if (base.kind === "Distribution")
+    fail("unsupportedSyntax", `${who}: the base is a distribution the model defines (a class extending F.distributions.Distribution), whose methods tsdp's ${who} would not call; wrap one of F.distributions' own, or write the combination in the class`, site.loc);
 }
 
 type FamilyKind = "Laplace" | "Exponential" | "Gamma" | "Beta" | "LogNormal" | "Poisson";
@@ -558,7 +576,7 @@ function multinomial(args: Value[], site: CallSite, em: GraphEmitter): Value {
 
 /** F.distributions (torch.distributions) and F.multinomial. */
 export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
-  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily", "Laplace", "Exponential", "Gamma", "Beta", "LogNormal", "Poisson"];
+  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily", "Laplace", "Exponential", "Gamma", "Beta", "LogNormal", "Poisson", "Distribution"];
   const members = new Map<string, Value>(kinds.map((k) => [k, new BuiltinClass(`F.distributions.${k}`, (args, site) => construct(k, args, site, em))]));
   const kl = new BuiltinFunction("F.distributions.klDivergence", (args, site) => {
     const who = "F.distributions.klDivergence";
