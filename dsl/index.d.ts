@@ -673,6 +673,12 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   typeAs(other: Tensor): Tensor;
   /** x.is_floating_point(): true for a float32 tensor, false for an int32 one or a bool mask (known when compiling). */
   isFloatingPoint(): boolean;
+  /**
+   * mask.nonzero(as_tuple=True): torch.where(mask)'s coordinates, usable only whole as an index
+   * (x[mask.nonzero(as_tuple=True)] = 0 is x[mask] = 0); nonzero() alone, a [count, dims] matrix
+   * whose count only the data knows, is refused.
+   */
+  nonzero(options: { asTuple: true }): Tensor<Shape, "int32">[];
   typeAs(options: { other: Tensor }): Tensor;
   /** Itself: every tensor is on the model's GPU. */
   /** The sparse layout's conversions (x.to_dense(), x.coalesce()): tsdp's tensors are dense, so each is x itself; x.is_sparse is false */
@@ -4448,6 +4454,8 @@ export namespace F {
    * `attnMask[F.where(c)] = false`), which is x[c] = v; read any other way they are refused.
    */
   function where(condition: Tensor): Tensor<Shape, "int32">[];
+  /** torch.nonzero(condition, as_tuple=True): F.where(condition)'s coordinates (see there). */
+  function nonzero(input: Tensor, options: { asTuple: true }): Tensor<Shape, "int32">[];
   function where(condition: Tensor, input: Tensor | number, options: { other: Tensor | number }): Tensor;
   function where(condition: Tensor, options: { input: Tensor | number; other: Tensor | number }): Tensor;
 }
