@@ -92,7 +92,7 @@ export function transformProperty(t: TransformBehavior, name: string, site: Call
       return t.logAbsDetJacobian(operand(b.x, `${who}.${name}`, s), operand(b.y, `${who}.${name}`, s), s);
     });
   if (name === "event_dim" || name === "eventDim") return t.eventDim;
-  if (name === "sign") return 1;
+  if (name === "sign") return t.sign ?? fail("unknownProperty", `${who}.sign is not known when compiling: an AffineTransform's with a tensor scale is the data's (compare the scale itself); a Transform subclass's is the one its class declares`, site.loc);
   if (name === "bijective") return true;
   return fail("unknownProperty", `${who} has no '${name}' in tsdp (it has inv, log_abs_det_jacobian, event_dim, sign, bijective; calling it applies it)`, site.loc);
 }
@@ -118,7 +118,7 @@ export function transformsNamespace(em: GraphEmitter): NamespaceValue {
         const who = `F.distributions.transforms.${name}`;
         const cacheSize = cacheSizeOf(bindArgs(who, [cacheArg], args, site), who, site);
         const c = (s: CallSite) => ops(em, who, s);
-        return transformInstance({ name, cacheSize, eventDim: 0, forward: (x, s) => f.forward(c(s), x), inverse: (y, s) => f.inverse(c(s), y), logAbsDetJacobian: (x, y, s) => f.jacobian(c(s), x, y) }, site);
+        return transformInstance({ name, cacheSize, eventDim: 0, sign: 1, forward: (x, s) => f.forward(c(s), x), inverse: (y, s) => f.inverse(c(s), y), logAbsDetJacobian: (x, y, s) => f.jacobian(c(s), x, y) }, site);
       }),
     );
   members.set("AffineTransform", new BuiltinClass("F.distributions.transforms.AffineTransform", (args, site) => affineTransform(args, site, em)));
@@ -139,6 +139,7 @@ function affineTransform(args: Value[], site: CallSite, em: GraphEmitter): Modul
       name: "AffineTransform",
       cacheSize,
       eventDim,
+      sign: typeof scale === "number" ? Math.sign(scale) : undefined,
       forward: (x, s) => c(s).op("add", [loc, c(s).op("mul", [scale, x])]),
       inverse: (y, s) => c(s).op("div", [c(s).op("sub", [y, loc]), scale]),
       logAbsDetJacobian: (x, _y, s) => {

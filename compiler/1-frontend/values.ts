@@ -128,6 +128,8 @@ export interface TransformBehavior {
   readonly name: string;
   readonly cacheSize: 0 | 1;
   readonly eventDim: number;
+  /** Whether it increases (1) or decreases (−1); undefined where it depends on a tensor (AffineTransform's scale). */
+  readonly sign?: number;
   cache?: { readonly x: TensorValue; readonly y: TensorValue };
   forward(x: TensorValue, site: CallSite): TensorValue;
   inverse(y: TensorValue, site: CallSite): TensorValue;

@@ -879,6 +879,7 @@ export class Interpreter extends PropertyEvaluator {
       name: self.typeName,
       cacheSize: base.cacheSize,
       eventDim: base.eventDim,
+      sign: base.sign,
       forward: (x, site) => forward(site, x),
       inverse: (y, site) => inverse(site, y),
       logAbsDetJacobian: (x, y, site) => jacobian(site, x, y),
