@@ -216,6 +216,7 @@ function sampleShapeArg(args: Value[], who: string, site: CallSite): number[] {
 
 /** A draw of d with the gradient to its parameters where `reparameterized` (rsample). */
 function drawFrom(d: DistributionValue, sampleShape: number[], reparameterized: boolean, f: Formulas): TensorValue {
+  requireMember(d, reparameterized ? "rsample" : "sample", f);
   const shape = [...sampleShape, ...d.batchShape, ...d.eventShape];
   const p = d.params;
   let x: TensorValue;
@@ -258,6 +259,7 @@ function gumbelNoise(f: Formulas, shape: readonly Dim[]): TensorValue {
 
 /** log p(value). */
 function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite): TensorValue {
+  requireMember(d, "logProb", f);
   const p = d.params;
   if (d.kind === "Independent") return f.sumLast(logProb(d.base!, value, f, site), d.reinterpreted);
   if (isFamily(d.kind)) return FAMILIES[d.kind].logProb(p, parameter(value, "value", `${f.who}.logProb`, site, f), f);
@@ -305,6 +307,7 @@ function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite
 }
 
 function entropy(d: DistributionValue, f: Formulas): TensorValue {
+  requireMember(d, "entropy", f);
   const p = d.params;
   if (isFamily(d.kind)) return FAMILIES[d.kind].entropy(p, f);
   if (d.kind === "Independent") return f.sumLast(entropy(d.base!, f), d.reinterpreted);
@@ -337,6 +340,7 @@ function cdf(d: DistributionValue, value: Value, inverse: boolean, f: Formulas, 
 
 /** Mean, mode, standard deviation and variance, where the distribution has them. */
 function moment(d: DistributionValue, name: "mean" | "mode" | "stddev" | "variance", f: Formulas): TensorValue | undefined {
+  requireMember(d, name, f);
   const p = d.params;
   if (d.kind === "Independent") return moment(d.base!, name, f);
   if (d.kind === "MixtureSameFamily") return name === "mean" || name === "variance" ? mixtureMoment(d, name, f) : undefined;
@@ -367,6 +371,17 @@ function moment(d: DistributionValue, name: "mean" | "mode" | "stddev" | "varian
 
 /** A shape as `x.shape` gives it: numbers, and the batch size where the batch dim is. */
 const sizes = (shape: readonly Dim[]): Value[] => shape.map((d) => (isBatch(d) ? new SymInt(d.batch) : d));
+
+/**
+ * What a formula needs of `d`, checked where Independent, MixtureSameFamily or TransformedDistribution
+ * reach into a base: a member its kind has, as PyTorch's raises NotImplementedError for one it lacks
+ * (Independent(Poisson(…), 1).entropy(), a Gamma component's sample, a Categorical's rsample).
+ */
+function requireMember(d: DistributionValue, member: string, f: Formulas): void {
+  const drawless = (member === "sample" || member === "rsample") && isFamily(d.kind) && !FAMILIES[d.kind].draw;
+  if (drawless || !MEMBERS[d.kind].includes(member))
+    fail("unknownProperty", `${f.who}: its ${d.kind} has no ${member} in tsdp (it has ${MEMBERS[d.kind].filter((m) => !(drawless && (m === "sample" || m === "rsample"))).join(", ")})`, f.site.loc);
+}
 
 /** `dist.name` for a distribution. */
 export function distributionProperty(d: DistributionValue, written: string, em: GraphEmitter, site: CallSite): Value {
