@@ -17,7 +17,8 @@ export interface Family {
   /** What `dist.<name>` may be, besides batchShape and eventShape. */
   readonly members: readonly string[];
   logProb(p: P, v: TensorValue, f: Formulas): TensorValue;
-  entropy(p: P, f: Formulas): TensorValue;
+  /** Where the family has one (Poisson has none in PyTorch). */
+  entropy?(p: P, f: Formulas): TensorValue;
   moment(p: P, name: "mean" | "mode" | "stddev" | "variance", f: Formulas): TensorValue | undefined;
   /** A draw of `shape` with the gradient to the parameters (rsample), where the family has one here. */
   draw?(p: P, shape: readonly Dim[], f: Formulas): TensorValue;
@@ -138,9 +139,6 @@ export const FAMILIES: Readonly<Record<string, Family>> = {
     params: ["rate"],
     members: ["rate", "mean", "mode", "variance", "logProb"],
     logProb: (p, v, f) => sub(f, sub(f, xlogy(f, v, p.rate), p.rate), lgamma(f, add(f, v, 1))),
-    entropy: () => {
-      throw new Error("unreachable: Poisson has no entropy member");
-    },
     moment: (p, name, f) => (name === "mean" || name === "variance" ? p.rate : name === "mode" ? f.op("floor", [p.rate]) : undefined),
     // λ_p·log(λ_p/λ_q) − (λ_p − λ_q)
     kl: (a, b, f) => sub(f, mul(f, a.rate, log(f, div(f, a.rate, b.rate))), sub(f, a.rate, b.rate)),

@@ -309,7 +309,7 @@ function logProb(d: DistributionValue, value: Value, f: Formulas, site: CallSite
 function entropy(d: DistributionValue, f: Formulas): TensorValue {
   requireMember(d, "entropy", f);
   const p = d.params;
-  if (isFamily(d.kind)) return FAMILIES[d.kind].entropy(p, f);
+  if (isFamily(d.kind)) return FAMILIES[d.kind].entropy!(p, f); // requireMember: the family has one
   if (d.kind === "Independent") return f.sumLast(entropy(d.base!, f), d.reinterpreted);
   if (isOneHot(d.kind)) return entropy(categoricalOf(d), f);
   // ½ + ½ log 2π + log σ
