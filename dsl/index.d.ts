@@ -3768,6 +3768,94 @@ export namespace F {
       log_prob(value: Tensor | number): Tensor;
       readonly batchShape: number[]; readonly eventShape: number[];
     }
+    /** Student's t(df ν, loc μ = 0, scale σ = 1) (DeepAR's StudentTOutput): logProb, entropy, mean, mode, variance; no sample (PyTorch's Chi2 draw) */
+    class StudentT {
+      constructor(df: Tensor | number, loc?: Tensor | number, scale?: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { df: Tensor | number; loc?: Tensor | number; scale?: Tensor | number; validateArgs?: boolean | null });
+      readonly df: Tensor; readonly loc: Tensor; readonly scale: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+      logProb(value: Tensor | number): Tensor;
+      log_prob(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+    }
+    /** Cauchy(loc, scale): logProb, entropy, cdf, icdf, rsample μ + σ·tan(π(u − ½)), KL; mean NaN, variance ∞ */
+    class Cauchy {
+      constructor(loc: Tensor | number, scale: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { loc: Tensor | number; scale: Tensor | number; validateArgs?: boolean | null });
+      readonly loc: Tensor; readonly scale: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+      sample(sampleShape?: SampleShape): Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+      logProb(value: Tensor | number): Tensor;
+      log_prob(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+      cdf(value: Tensor | number): Tensor;
+      icdf(value: Tensor | number): Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+    }
+    /** |Normal(0, scale)|: logProb (−∞ below 0), entropy, mean, mode, variance, cdf, icdf, rsample, KL */
+    class HalfNormal {
+      constructor(scale: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { scale: Tensor | number; validateArgs?: boolean | null });
+      readonly scale: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+      sample(sampleShape?: SampleShape): Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+      logProb(value: Tensor | number): Tensor;
+      log_prob(value: Tensor | number): Tensor;
+      entropy(): Tensor;
+      cdf(value: Tensor | number): Tensor;
+      icdf(value: Tensor | number): Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+    }
+    /** Gumbel(loc, scale): logProb, entropy, mean, mode, stddev, variance, rsample μ − σ·log(−log u), KL */
+    class Gumbel {
+      constructor(loc: Tensor | number, scale: Tensor | number, validateArgs?: boolean | null);
+      constructor(options: { loc: Tensor | number; scale: Tensor | number; validateArgs?: boolean | null });
+      readonly loc: Tensor; readonly scale: Tensor; readonly mode: Tensor;
+    }
+    interface Gumbel extends Reparameterized {}
+    /** Failures before the first success, P(k) = (1 − p)ᵏp: logProb, entropy, mean, mode, variance, sample (no rsample), KL */
+    class Geometric {
+      constructor(probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);
+      constructor(options: { probs?: Tensor | number | null; logits?: Tensor | number | null; validateArgs?: boolean | null });
+      readonly probs: Tensor; readonly logits: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+    }
+    interface Geometric extends Distribution {}
+    /** Binomial(totalCount = 1, probs or logits): logProb, mean, mode, variance, KL; no sample or entropy */
+    class Binomial {
+      constructor(totalCount?: Tensor | number, probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);
+      constructor(options: { totalCount?: Tensor | number; probs?: Tensor | number | null; logits?: Tensor | number | null; validateArgs?: boolean | null });
+      readonly totalCount: Tensor; readonly total_count: Tensor; readonly probs: Tensor; readonly logits: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+      logProb(value: Tensor | number): Tensor;
+      log_prob(value: Tensor | number): Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+    }
+    /** NegativeBinomial(totalCount, probs or logits) (count heads: DeepAR, scVI): logProb, mean, mode, variance; no sample */
+    class NegativeBinomial {
+      constructor(totalCount: Tensor | number, probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);
+      constructor(options: { totalCount: Tensor | number; probs?: Tensor | number | null; logits?: Tensor | number | null; validateArgs?: boolean | null });
+      readonly totalCount: Tensor; readonly total_count: Tensor; readonly probs: Tensor; readonly logits: Tensor; readonly mean: Tensor; readonly mode: Tensor; readonly variance: Tensor;
+      logProb(value: Tensor | number): Tensor;
+      log_prob(value: Tensor | number): Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+    }
+    /** Dirichlet(concentration [..., K]) on the simplex, its last dim the event: logProb, entropy, mean, variance, KL; no sample */
+    class Dirichlet {
+      constructor(concentration: Tensor, validateArgs?: boolean | null);
+      constructor(options: { concentration: Tensor; validateArgs?: boolean | null });
+      readonly concentration: Tensor; readonly mean: Tensor; readonly variance: Tensor;
+      logProb(value: Tensor): Tensor;
+      log_prob(value: Tensor): Tensor;
+      entropy(): Tensor;
+      readonly batchShape: number[]; readonly eventShape: number[];
+    }
+    namespace studentT { export import StudentT = distributions.StudentT; }
+    namespace cauchy { export import Cauchy = distributions.Cauchy; }
+    namespace half_normal { export import HalfNormal = distributions.HalfNormal; }
+    namespace gumbel { export import Gumbel = distributions.Gumbel; }
+    namespace geometric { export import Geometric = distributions.Geometric; }
+    namespace binomial { export import Binomial = distributions.Binomial; }
+    namespace negative_binomial { export import NegativeBinomial = distributions.NegativeBinomial; }
+    namespace dirichlet { export import Dirichlet = distributions.Dirichlet; }
     namespace log_normal { export import LogNormal = distributions.LogNormal; }
     namespace poisson { export import Poisson = distributions.Poisson; }
     namespace laplace { export import Laplace = distributions.Laplace; }

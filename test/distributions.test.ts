@@ -855,3 +855,165 @@ export class M extends nn.Module {
     expect(first(model(x, "return new F.distributions.Normal(x, 1).sample([0]);"))).toMatch(/^TSDP3004 4: .*sampleShape is a list of sizes ≥ 1/);
   });
 });
+
+describe("StudentT, Cauchy, HalfNormal, Gumbel, Geometric, Binomial, NegativeBinomial and Dirichlet", () => {
+  // log Γ by Lanczos (g = 7, 9 terms; ~1e-15 relative for x > 0) and ψ by its recurrence up to 10
+  // then the asymptotic series: the test's own, to 1e-9
+  const LANCZOS = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const lgamma = (x: number): number => {
+    if (x < 0.5) return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
+    const z = x - 1;
+    let a = LANCZOS[0];
+    for (let i = 1; i < 9; i++) a += LANCZOS[i] / (z + i);
+    const t = z + 7.5;
+    return 0.5 * Math.log(2 * Math.PI) + (z + 0.5) * Math.log(t) - t + Math.log(a);
+  };
+  const digamma = (x: number): number => {
+    let r = 0;
+    for (; x < 10; x++) r -= 1 / x;
+    const f = 1 / (x * x);
+    return r + Math.log(x) - 0.5 / x - f * (1 / 12 - f * (1 / 120 - f * (1 / 252 - f * (1 / 240 - f / 132))));
+  };
+  const EULER = 0.5772156649015329;
+  const a = [1.5, 2, 3, 0.5];
+  const v = [0.3, -1, 2, 0];
+  const c = [1, 2, 3, 0.5, 1, 4];
+  const idx = [0, 1, 2, 3];
+  const ins = { a: { shape: [2, 2], data: a }, v: { shape: [2, 2], data: v }, c: { shape: [2, 3], data: c } };
+  const inputs = "a: Tensor<[Batch, 2]>, v: Tensor<[Batch, 2]>, c: Tensor<[Batch, 3]>";
+  const sigmoid = (x: number) => 1 / (1 + Math.exp(-x));
+
+  it("StudentT, Cauchy, HalfNormal and Gumbel: logProb, entropy, moments, cdf and KL against their formulas", () => {
+    const src = model(
+      inputs,
+      `const D = F.distributions;
+    const t = new D.StudentT(a, v, a.mul(0.5)), ca = new D.Cauchy(v, a), h = new D.HalfNormal(a), g = new D.Gumbel(v, a);
+    return [t.logProb(a), t.entropy(), t.mean, t.variance, new D.StudentT(3).logProb(v),
+      ca.logProb(a), ca.entropy(), ca.cdf(a), ca.icdf(ca.cdf(a)), D.klDivergence(ca, new D.Cauchy(0, 1)), ca.mean, ca.variance,
+      h.logProb(v), h.entropy(), h.mean, h.variance, h.cdf(a), h.icdf(h.cdf(a)), D.klDivergence(h, new D.half_normal.HalfNormal(2)),
+      g.logProb(a), g.entropy(), g.mean, g.variance, D.klDivergence(g, new D.Gumbel(0.5, 2))];`,
+    );
+    const out = run(src, ins);
+    // StudentT(ν = a, μ = v, σ = a/2) at x = a
+    const tLog = (df: number, mu: number, s: number, x: number) => {
+      const y = (x - mu) / s;
+      return -0.5 * (df + 1) * Math.log1p((y * y) / df) - (Math.log(s) + 0.5 * Math.log(df) + 0.5 * Math.log(Math.PI) + lgamma(df / 2) - lgamma((df + 1) / 2));
+    };
+    close(out[0], idx.map((i) => tLog(a[i], v[i], a[i] / 2, a[i])), 9);
+    close(out[1], idx.map((i) => Math.log(a[i] / 2) + 0.5 * (a[i] + 1) * (digamma((a[i] + 1) / 2) - digamma(a[i] / 2)) + 0.5 * Math.log(a[i]) + lgamma(a[i] / 2) + lgamma(0.5) - lgamma((a[i] + 1) / 2)), 9);
+    // mean NaN for ν ≤ 1; variance ∞ for 1 < ν ≤ 2, σ²ν/(ν − 2) above, NaN for ν ≤ 1
+    close(out[2], idx.map((i) => (a[i] <= 1 ? NaN : v[i])));
+    close(out[3], idx.map((i) => (a[i] <= 1 ? NaN : a[i] <= 2 ? Infinity : ((a[i] / 2) ** 2 * a[i]) / (a[i] - 2))));
+    close(out[4], idx.map((i) => tLog(3, 0, 1, v[i])), 9);
+    // Cauchy(μ = v, σ = a)
+    close(out[5], idx.map((i) => -Math.log(Math.PI) - Math.log(a[i]) - Math.log1p(((a[i] - v[i]) / a[i]) ** 2)));
+    close(out[6], idx.map((i) => Math.log(4 * Math.PI * a[i])));
+    close(out[7], idx.map((i) => Math.atan((a[i] - v[i]) / a[i]) / Math.PI + 0.5));
+    close(out[8], a, 9);
+    close(out[9], idx.map((i) => Math.log(((a[i] + 1) ** 2 + v[i] ** 2) / (4 * a[i]))));
+    close(out[10], idx.map(() => NaN));
+    close(out[11], idx.map(() => Infinity));
+    // HalfNormal(σ = a) at v: −∞ below 0
+    close(out[12], idx.map((i) => (v[i] < 0 ? -Infinity : Math.log(2) - Math.log(a[i] * Math.sqrt(2 * Math.PI)) - v[i] ** 2 / (2 * a[i] ** 2))));
+    close(out[13], idx.map((i) => 0.5 * Math.log((Math.PI * a[i] ** 2) / 2) + 0.5));
+    close(out[14], idx.map((i) => a[i] * Math.sqrt(2 / Math.PI)));
+    close(out[15], idx.map((i) => a[i] ** 2 * (1 - 2 / Math.PI)));
+    close(out[16], idx.map(() => erf(1 / Math.SQRT2)));
+    close(out[17], a, 9);
+    close(out[18], idx.map((i) => Math.log(2 / a[i]) + a[i] ** 2 / 8 - 0.5));
+    // Gumbel(μ = v, σ = a) at a: z − e^(−z) with z = (x − μ)/σ negated
+    close(out[19], idx.map((i) => -(a[i] - v[i]) / a[i] - Math.exp(-(a[i] - v[i]) / a[i]) - Math.log(a[i])));
+    close(out[20], idx.map((i) => Math.log(a[i]) + 1 + EULER));
+    close(out[21], idx.map((i) => v[i] + a[i] * EULER));
+    close(out[22], idx.map((i) => ((Math.PI * a[i]) ** 2) / 6));
+    // KL(Gumbel(μp, σp) ‖ Gumbel(μq, σq)) = log(σq/σp) + γ(σp/σq − 1) + exp((μq − μp)/σq)·Γ(1 + σp/σq) − 1 + (μp − μq)/σq
+    close(out[23], idx.map((i) => Math.log(2 / a[i]) + EULER * (a[i] / 2 - 1) + Math.exp((0.5 - v[i]) / 2 + lgamma(1 + a[i] / 2)) - 1 + (v[i] - 0.5) / 2), 9);
+  });
+
+  it("Geometric, Binomial, NegativeBinomial and Dirichlet: logProb, entropy, moments and KL against their formulas", () => {
+    const src = model(
+      inputs,
+      `const D = F.distributions;
+    const k = a.floor();
+    const ge = new D.Geometric(v.sigmoid()), bi = new D.Binomial(5, { logits: v }), nb = new D.NegativeBinomial(a, { probs: v.sigmoid() }), di = new D.Dirichlet(c);
+    return [ge.logProb(k), ge.entropy(), ge.mean, ge.variance, D.klDivergence(ge, new D.Geometric({ logits: a })), new D.Geometric(1).logProb(k.mul(0)),
+      bi.logProb(k), bi.mean, bi.mode, bi.variance, D.klDivergence(bi, new D.Binomial(5, 0.4)), D.klDivergence(bi, new D.Binomial(4, 0.4)), bi.total_count,
+      nb.logProb(k), nb.mean, nb.variance, nb.mode, new D.NegativeBinomial(0, 0.5).logProb(k.mul(0)),
+      di.logProb(c.softmax(-1)), di.entropy(), di.mean, di.variance, D.klDivergence(di, new D.Dirichlet(c.flip(-1)))];`,
+    );
+    const out = run(src, ins);
+    const k = a.map(Math.floor);
+    const p = v.map(sigmoid);
+    // Geometric(p = σ(v)) at k: k·log(1 − p) + log p
+    close(out[0], idx.map((i) => k[i] * Math.log(1 - p[i]) + Math.log(p[i])));
+    close(out[1], idx.map((i) => -((1 - p[i]) * Math.log(1 - p[i]) + p[i] * Math.log(p[i])) / p[i]));
+    close(out[2], idx.map((i) => 1 / p[i] - 1));
+    close(out[3], idx.map((i) => (1 / p[i] - 1) / p[i]));
+    // KL(Geom(p) ‖ Geom(q)) = Σ_k (1 − p)ᵏp·log[(1 − p)ᵏp / ((1 − q)ᵏq)], summed to convergence
+    const q = a.map(sigmoid);
+    close(out[4], idx.map((i) => Array.from({ length: 4000 }, (_, j) => (1 - p[i]) ** j * p[i] * (j * Math.log((1 - p[i]) / (1 - q[i])) + Math.log(p[i] / q[i]))).reduce((s, x) => s + x, 0)), 9);
+    // p = 1 at k = 0: probability 1, not 0·log 0 = NaN
+    close(out[5], [0, 0, 0, 0]);
+    // Binomial(5, σ(v)) at k: log C(5, k) + k log p + (5 − k) log(1 − p)
+    const logC = (n: number, j: number) => lgamma(n + 1) - lgamma(j + 1) - lgamma(n - j + 1);
+    close(out[6], idx.map((i) => logC(5, k[i]) + k[i] * Math.log(p[i]) + (5 - k[i]) * Math.log(1 - p[i])), 9);
+    close(out[7], idx.map((i) => 5 * p[i]));
+    close(out[8], idx.map((i) => Math.min(5, Math.floor(6 * p[i]))));
+    close(out[9], idx.map((i) => 5 * p[i] * (1 - p[i])));
+    const binKl = (n: number, x: number, y: number) => n * (x * Math.log(x / y) + (1 - x) * Math.log((1 - x) / (1 - y)));
+    close(out[10], idx.map((i) => binKl(5, p[i], 0.4)), 9);
+    // p's count above q's: +∞ (PyTorch's inf entries)
+    close(out[11], idx.map(() => Infinity));
+    close(out[12], idx.map(() => 5));
+    // NegativeBinomial(n = a, p = σ(v)) at k: log Γ(n + k) − log Γ(k + 1) − log Γ(n) + n log(1 − p) + k log p
+    close(out[13], idx.map((i) => lgamma(a[i] + k[i]) - lgamma(k[i] + 1) - lgamma(a[i]) + a[i] * Math.log(1 - p[i]) + k[i] * Math.log(p[i])), 9);
+    const nbMean = idx.map((i) => (a[i] * p[i]) / (1 - p[i]));
+    close(out[14], nbMean);
+    close(out[15], idx.map((i) => nbMean[i] / (1 - p[i])));
+    close(out[16], idx.map((i) => Math.max(0, Math.floor(((a[i] - 1) * p[i]) / (1 - p[i])))));
+    // n = 0 at k = 0: probability 1 (lgamma(0)'s ∞ masked), as PyTorch's masked_fill
+    close(out[17], [0, 0, 0, 0]);
+    // Dirichlet(α = each row of c) at softmax(c)
+    const rows = [c.slice(0, 3), c.slice(3)];
+    const xs = rows.map((r) => r.map((y) => Math.exp(y) / r.reduce((s, z) => s + Math.exp(z), 0)));
+    const sum = (r: number[]) => r.reduce((s, y) => s + y, 0);
+    close(out[18], rows.map((r, i) => sum(r.map((al, j) => (al - 1) * Math.log(xs[i][j]))) + lgamma(sum(r)) - sum(r.map(lgamma))), 9);
+    close(out[19], rows.map((r) => sum(r.map(lgamma)) - lgamma(sum(r)) - (3 - sum(r)) * digamma(sum(r)) - sum(r.map((al) => (al - 1) * digamma(al)))), 9);
+    close(out[20], rows.flatMap((r) => r.map((al) => al / sum(r))));
+    close(out[21], rows.flatMap((r) => r.map((al) => (al * (sum(r) - al)) / (sum(r) ** 2 * (sum(r) + 1)))));
+    const dirKl = (pr: number[], qr: number[]) => lgamma(sum(pr)) - lgamma(sum(qr)) - sum(pr.map((x, j) => lgamma(x) - lgamma(qr[j]))) + sum(pr.map((x, j) => (x - qr[j]) * (digamma(x) - digamma(sum(pr)))));
+    close(out[22], rows.map((r) => dirKl(r, [...r].reverse())), 9);
+  });
+
+  it("their draws follow their laws; the draws PyTorch makes by a sampler tsdp lacks are refused with why", () => {
+    const src = model(
+      `x: Tensor<[Batch, 1]>`,
+      `const D = F.distributions;
+    const n = 4000, z = x.mul(0);
+    return [new D.Cauchy(1, 2).rsample([n]).unsqueeze(0).add(z), new D.HalfNormal(2).rsample([n]).unsqueeze(0).add(z),
+      new D.Gumbel(1, 2).rsample([n]).unsqueeze(0).add(z), new D.Geometric(0.25).sample([n]).unsqueeze(0).add(z)];`,
+    );
+    const [cau, half, gum, geo] = run(src, { x: { shape: [1, 1], data: [0] } });
+    const mean = (xs: number[]) => xs.reduce((s, y) => s + y, 0) / xs.length;
+    const n = 4000;
+    // Cauchy(1, 2): P(|x − 1| < 2) = ½, a proportion with standard error √(¼/n)
+    expect(Math.abs(mean(cau.map((y) => (Math.abs(y - 1) < 2 ? 1 : 0))) - 0.5)).toBeLessThan(5 * Math.sqrt(0.25 / n));
+    // HalfNormal(2): mean 2√(2/π), sd 2√(1 − 2/π); non-negative
+    expect(Math.abs(mean(half) - 2 * Math.sqrt(2 / Math.PI))).toBeLessThan((5 * 2 * Math.sqrt(1 - 2 / Math.PI)) / Math.sqrt(n));
+    expect(half.every((y) => y >= 0)).toBe(true);
+    // Gumbel(1, 2): mean 1 + 2γ, sd 2π/√6
+    expect(Math.abs(mean(gum) - (1 + 2 * EULER))).toBeLessThan((5 * 2 * Math.PI) / Math.sqrt(6 * n));
+    // Geometric(¼): integer failures, mean 3, sd √12
+    expect(geo.every((y) => Number.isInteger(y) && y >= 0)).toBe(true);
+    expect(Math.abs(mean(geo) - 3)).toBeLessThan((5 * Math.sqrt(12)) / Math.sqrt(n));
+    const x = `x: Tensor<[Batch, 2]>`;
+    expect(first(model(x, "return new F.distributions.StudentT(x.exp()).sample();"))).toMatch(/^TSDP2011 4: F.distributions.StudentT.sample is not in tsdp: StudentT's draws divide by a Chi2 \(Gamma\) draw/);
+    expect(first(model(x, "return new F.distributions.NegativeBinomial(2, { logits: x }).sample();"))).toMatch(/^TSDP2011 4: F.distributions.NegativeBinomial.sample is not in tsdp: NegativeBinomial's draws come from a Gamma–Poisson mixture/);
+    expect(first(model(x, "return new F.distributions.Dirichlet(x.exp()).rsample();"))).toMatch(/^TSDP2011 4: F.distributions.Dirichlet.rsample is not in tsdp/);
+    // sample, not rsample: a floor has no gradient (PyTorch's Geometric has no rsample)
+    expect(first(model(x, "return new F.distributions.Geometric(x.sigmoid()).rsample();"))).toMatch(/^TSDP2011 4: F.distributions.Geometric has no 'rsample' in tsdp/);
+    expect(first(model(x, "return new F.distributions.Geometric(x.sigmoid(), { logits: x }).mean;"))).toMatch(/^TSDP\d+ 4: F.distributions.Geometric: pass either probs or logits, not both/);
+    expect(first(model(x, "return F.distributions.klDivergence(new F.distributions.StudentT(3, x), new F.distributions.StudentT(3));"))).toMatch(/^TSDP\d+ 4: F.distributions.klDivergence: the KL divergence of two StudentT distributions has no closed form/);
+    expect(first(model(x, "return new F.distributions.Dirichlet(x.sum()).mean;"))).toMatch(/^TSDP\d+ 4: F.distributions.Dirichlet: concentration needs a last dim of categories/);
+  });
+});

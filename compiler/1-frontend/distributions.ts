@@ -52,7 +52,7 @@ const MEMBERS: Record<DistributionKind, readonly string[]> = {
 const PARAMETERLESS = new Set(["TanhTransform", "ExpTransform", "SigmoidTransform"]);
 
 /** Python's snake_case spellings of the members, as ports write them. */
-const SNAKE: Record<string, string> = { log_prob: "logProb", batch_shape: "batchShape", event_shape: "eventShape", base_dist: "baseDist", mixture_distribution: "mixtureDistribution", component_distribution: "componentDistribution", reinterpreted_batch_ndims: "reinterpretedBatchNdims", covariance_matrix: "covarianceMatrix", scale_tril: "scaleTril" };
+const SNAKE: Record<string, string> = { log_prob: "logProb", batch_shape: "batchShape", event_shape: "eventShape", base_dist: "baseDist", mixture_distribution: "mixtureDistribution", component_distribution: "componentDistribution", reinterpreted_batch_ndims: "reinterpretedBatchNdims", covariance_matrix: "covarianceMatrix", scale_tril: "scaleTril", total_count: "totalCount" };
 
 /** Emits one distribution's formulas at a call site. */
 export class Formulas {
@@ -391,7 +391,7 @@ export function distributionProperty(d: DistributionValue, written: string, em: 
   const fn = (body: (args: Value[], s: CallSite, fs: Formulas) => Value) => new BuiltinFunction(`${who}.${name}`, (args, s) => body(args, s, new Formulas(em, s, who)));
   // Gamma's and Beta's draws are PyTorch's rejection sampler, which tsdp's kernels do not run
   if ((name === "sample" || name === "rsample") && isFamily(d.kind) && !FAMILIES[d.kind].draw)
-    return fail("unknownProperty", `${who}.${name} is not in tsdp: ${d.kind}'s draws come from a rejection sampler in PyTorch, which the compiled kernels do not run; draw actions outside the compiled model, and use logProb and entropy of them inside (as PPO's update does)`, site.loc);
+    return fail("unknownProperty", `${who}.${name} is not in tsdp: ${d.kind}'s ${FAMILIES[d.kind].noDraw ?? "draws are not tsdp's"}, which the compiled kernels do not run; draw actions outside the compiled model, and use logProb and entropy of them inside (as PPO's update does)`, site.loc);
   if (!MEMBERS[d.kind].includes(name))
     return fail("unknownProperty", `${who} has no '${written}' in tsdp (it has ${MEMBERS[d.kind].join(", ")})`, site.loc);
   if (name in d.params && name !== "base") return d.params[name as keyof Params];
@@ -426,7 +426,11 @@ function klDivergence(p: DistributionValue, q: DistributionValue, f: Formulas, s
     if (p.reinterpreted !== q.reinterpreted) return fail("invalidArgument", `${f.who}: Independent distributions with ${p.reinterpreted} and ${q.reinterpreted} reinterpreted dims (PyTorch's NotImplementedError)`, site.loc);
     return f.sumLast(klDivergence(p.base!, q.base!, f, site), p.reinterpreted);
   }
-  if (isFamily(p.kind)) return FAMILIES[p.kind].kl(a, b, f);
+  if (isFamily(p.kind)) {
+    const kl = FAMILIES[p.kind].kl;
+    if (!kl) return fail("invalidArgument", `${f.who}: the KL divergence of two ${p.kind} distributions has no closed form PyTorch registers (its NotImplementedError); estimate it from draws, p.logProb(x) − q.logProb(x)`, site.loc);
+    return kl(a, b, f);
+  }
   if (p.kind === "TransformedDistribution") {
     // PyTorch's _kl_transformed_transformed: the bases' KL where both apply the same transforms
     // (Transform.__eq__: the parameterless ones by class, the others only as the same object)
@@ -499,19 +503,46 @@ export function requireFormulas(base: DistributionValue, who: string, site: Call
     fail("unsupportedSyntax", `${who}: the base is a distribution the model defines (a class extending F.distributions.Distribution), whose methods tsdp's ${who} would not call; wrap one of F.distributions' own, or write the combination in the class`, site.loc);
 }
 
-type FamilyKind = "Laplace" | "Exponential" | "Gamma" | "Beta" | "LogNormal" | "Poisson";
+type FamilyKind = "Laplace" | "Exponential" | "Gamma" | "Beta" | "LogNormal" | "Poisson" | "StudentT" | "Cauchy" | "HalfNormal" | "Gumbel" | "Geometric" | "Binomial" | "NegativeBinomial" | "Dirichlet";
 const isFamily = (kind: DistributionKind): kind is FamilyKind => Object.hasOwn(FAMILIES, kind);
 
-/** A family of distribution-families.ts: its parameters bound, each a float32 tensor or a number, broadcast together. */
+/**
+ * A family of distribution-families.ts: its parameters bound (defaults where PyTorch has them; probs
+ * or logits after them for a binary family), each a float32 tensor or a number, broadcast together
+ * (a Dirichlet's concentration: its last dim the event).
+ */
 function familyMember(kind: FamilyKind, args: Value[], site: CallSite, em: GraphEmitter): DistributionValue {
   const who = `F.distributions.${kind}`;
   const f = new Formulas(em, site, who);
-  const names = FAMILIES[kind].params;
-  const b = bindArgs(who, [...names.map((n) => arg(n, "any")), opt("validateArgs", "any", null, { nullable: true })], args, site);
-  const values = names.map((n) => parameter(b[n], n, who, { ...site, loc: locOfArg(b, n, site) }, f));
-  if (values.length === 1) return new DistributionValue(kind, { [names[0]]: values[0] }, [...values[0].node.shape], []);
-  const [first, second, shape] = broadcastAll(values[0], values[1], [names[0], names[1]], who, site, f);
-  return new DistributionValue(kind, { [names[0]]: first, [names[1]]: second }, shape, []);
+  const family = FAMILIES[kind];
+  const names = family.params;
+  const specs = names.map((n) => (family.defaults && n in family.defaults ? opt(n, "any", family.defaults[n]) : arg(n, "any")));
+  const binary = family.binary ? [opt("probs", "any", null, { nullable: true }), opt("logits", "any", null, { nullable: true })] : [];
+  const b = bindArgs(who, [...specs, ...binary, opt("validateArgs", "any", null, { nullable: true })], args, site);
+  const given = family.binary ? probsOrLogits(b, who, site)[0] : undefined;
+  const bound = given ? [...names, given] : [...names];
+  const values = bound.map((n) => parameter(b[n], n, who, { ...site, loc: locOfArg(b, n, site) }, f));
+  if (family.event) {
+    const c = values[0];
+    const shape = c.node.shape;
+    if (shape.length === 0) fail("shapeMismatch", `${who}: ${names[0]} needs a last dim of categories, got a 0-dim tensor (PyTorch's "must be at least one-dimensional")`, site.loc);
+    if (isBatch(shape[shape.length - 1])) fail("shapeMismatch", `${who}: the categories are ${names[0]}'s last dim, which cannot be the batch (${formatShape(shape)})`, site.loc);
+    return new DistributionValue(kind, { [names[0]]: c }, shape.slice(0, -1), [shape[shape.length - 1]]);
+  }
+  let shape: Dim[] = [...values[0].node.shape];
+  for (let i = 1; i < values.length; i++) {
+    const next = broadcastShapes(shape, values[i].node.shape);
+    if (!next) return fail("shapeMismatch", `${who}: ${bound.slice(0, i).join(", ")} ${formatShape(shape)} and ${bound[i]} ${formatShape(values[i].node.shape)} do not broadcast`, site.loc);
+    shape = next;
+  }
+  const params: Record<string, TensorValue> = Object.fromEntries(bound.map((n, i) => [n, f.expand(values[i], shape)]));
+  if (given === "logits") params.probs = f.op("sigmoid", [params.logits]);
+  if (given === "probs") {
+    // probs_to_logits(is_binary): log p − log(1 − p) of p clamped into [ε, 1 − ε]
+    const clamped = f.method(params.probs, "clamp", EPS, 1 - EPS) as TensorValue;
+    params.logits = f.op("sub", [f.op("log", [clamped]), f.op("log1p", [f.op("neg", [clamped])])]);
+  }
+  return new DistributionValue(kind, params, shape, []);
 }
 
 const mixtureOf = (d: DistributionValue) => new DistributionValue("Categorical", d.params, d.batchShape, []);
@@ -591,7 +622,7 @@ function multinomial(args: Value[], site: CallSite, em: GraphEmitter): Value {
 
 /** F.distributions (torch.distributions) and F.multinomial. */
 export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
-  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily", "Laplace", "Exponential", "Gamma", "Beta", "LogNormal", "Poisson", "Distribution"];
+  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily", "Laplace", "Exponential", "Gamma", "Beta", "LogNormal", "Poisson", "StudentT", "Cauchy", "HalfNormal", "Gumbel", "Geometric", "Binomial", "NegativeBinomial", "Dirichlet", "Distribution"];
   const members = new Map<string, Value>(kinds.map((k) => [k, new BuiltinClass(`F.distributions.${k}`, (args, site) => construct(k, args, site, em))]));
   const kl = new BuiltinFunction("F.distributions.klDivergence", (args, site) => {
     const who = "F.distributions.klDivergence";
@@ -608,7 +639,7 @@ export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
   const modules = new Map<string, DistributionKind[]>();
   for (const k of kinds) {
     // torch.distributions.one_hot_categorical holds both one-hot kinds
-    const sub = k === "MultivariateNormal" ? "multivariate_normal" : k === "LogNormal" ? "log_normal" : k === "TransformedDistribution" ? "transformed_distribution" : k === "MixtureSameFamily" ? "mixture_same_family" : isOneHot(k) ? "one_hot_categorical" : k.toLowerCase();
+    const sub = k === "MultivariateNormal" ? "multivariate_normal" : k === "LogNormal" ? "log_normal" : k === "StudentT" ? "studentT" : k === "HalfNormal" ? "half_normal" : k === "NegativeBinomial" ? "negative_binomial" : k === "TransformedDistribution" ? "transformed_distribution" : k === "MixtureSameFamily" ? "mixture_same_family" : isOneHot(k) ? "one_hot_categorical" : k.toLowerCase();
     modules.set(sub, [...(modules.get(sub) ?? []), k]);
   }
   for (const [sub, held] of modules) members.set(sub, new NamespaceValue(`F.distributions.${sub}`, new Map(held.map((k) => [k, members.get(k)!]))));
