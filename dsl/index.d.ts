@@ -3580,6 +3580,12 @@ export namespace F {
     class Distribution {
       constructor(batchShape?: readonly number[], eventShape?: readonly number[], validateArgs?: boolean | null);
       constructor(options: { batchShape?: readonly number[]; eventShape?: readonly number[]; validateArgs?: boolean | null });
+      /** The class's rsample without its gradient (PyTorch's base: rsample under torch.no_grad) */
+      sample(sampleShape?: SampleShape): Tensor;
+      /** The square root of the class's variance */
+      get stddev(): Tensor;
+      /** exp of the class's entropy */
+      perplexity(): Tensor;
     }
     /** A distribution with a reparameterized draw: rsample's gradient reaches the parameters. */
     interface Reparameterized extends Distribution {

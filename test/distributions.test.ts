@@ -808,6 +808,45 @@ export class M extends nn.Module {
   });
 });
 
+describe("the Distribution base class's members through a subclass's own", () => {
+  it("sample is rsample without its gradient, stddev variance's root, perplexity exp(entropy), as PyTorch's base defines them", () => {
+    const src = `class Scaled extends F.distributions.Distribution {
+  loc: Tensor;
+  scale: Tensor;
+  constructor(loc: Tensor, scale: Tensor) {
+    super(loc.shape);
+    this.loc = loc;
+    this.scale = scale;
+  }
+  rsample() {
+    return this.loc.add(this.scale.mul(F.randnLike(this.loc)));
+  }
+  get variance() {
+    return this.scale.mul(this.scale);
+  }
+  entropy() {
+    return this.scale.log().add(0.5 + 0.5 * Math.log(2 * Math.PI));
+  }
+}
+export class M extends nn.Module {
+  w = new nn.Parameter(F.ones(2));
+  forward(mu: Tensor<[Batch, 2]>) {
+    const d = new Scaled(mu.mul(this.w), mu.exp().mul(this.w));
+    return [d.stddev, d.perplexity(), d.sample().requiresGrad ? mu : mu.mul(0), d.rsample().requiresGrad ? mu : mu.mul(0)];
+  }
+}
+`;
+    const mu = [0.2, -0.4, 0.1, 0.3];
+    const out = run(src, { mu: { shape: [2, 2], data: mu } });
+    close(out[0], mu.map(Math.exp));
+    close(out[1], mu.map((m) => Math.exp(m + 0.5 + 0.5 * Math.log(2 * Math.PI))));
+    expect(out[2].every((z) => z === 0)).toBe(true);
+    close(out[3], mu);
+    // without the member it goes through, the base's message
+    expect(first(src.replace("d.perplexity(), ", "").replace(/  entropy\(\) \{[^}]*\}\n/, "").replace("rsample() {", "draw() {").replace("d.rsample().requiresGrad ? mu : mu.mul(0)", "mu"))).toMatch(/^TSDP2011 \d+: F.distributions.Distribution has no 'sample' in tsdp/);
+  });
+});
+
 describe("torch.distributions: spellings and refusals", () => {
   it("top-level destructuring of F.distributions, snake_case members, kl.klDivergence", () => {
     const src = `const { Normal, Categorical, kl: { klDivergence } } = F.distributions;

@@ -362,6 +362,36 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (why) fail("unsupportedSyntax", `forward cannot set this.${name}: ${why}`, site.loc);
   }
 
+  /**
+   * A member PyTorch's Distribution base class defines through one its subclass writes (rlkit's
+   * TanhNormal writes rsample and log_prob, and calls sample): sample is rsample under
+   * torch.no_grad (detached here), stddev variance's square root, perplexity exp(entropy). Undefined
+   * where the subclass lacks the member it goes through (the base's own message then says so).
+   */
+  protected distributionDefault(m: ModuleValue, name: string, site: CallSite): Value | undefined {
+    const cls = m.cls!;
+    const method = (n: string) => {
+      const found = this.lookupMethod(cls, n);
+      return found && new FunctionValue(found.method, found.owner.scope, `${found.owner.name}.${n}`, m);
+    };
+    const tensorOf = (v: Value, through: string, s: CallSite): TensorValue =>
+      v instanceof TensorValue ? v : fail("wrongArgumentType", `${m.typeName}.${name} goes through ${through}, which returned ${describe(v)}, not a tensor`, s.loc);
+    const apply = (t: TensorValue, op: string, s: CallSite) => (tensorProperty(t, op, this.em, s) as BuiltinFunction).call([], s);
+    if (name === "sample") {
+      const rsample = method("rsample");
+      return rsample && new BuiltinFunction(`${m.typeName}.sample`, (args, s) => apply(tensorOf(this.callCallback(rsample, args, s), "rsample", s), "detach", s));
+    }
+    if (name === "perplexity") {
+      const entropy = method("entropy");
+      return entropy && new BuiltinFunction(`${m.typeName}.perplexity`, (args, s) => apply(tensorOf(this.callCallback(entropy, args, s), "entropy", s), "exp", s));
+    }
+    if (name === "stddev") {
+      const variance = this.lookupGetter(cls, "variance", m);
+      return variance && apply(tensorOf(this.callCallback(variance, [], site), "variance", site), "sqrt", site);
+    }
+    return undefined;
+  }
+
   protected moduleProperty(m: ModuleValue, name: string, site: CallSite): Value {
     // this.#fc: the field fc (a private method keeps its #)
     if (name.startsWith("#") && m.fields.has(fieldName(name))) name = fieldName(name);
@@ -526,6 +556,12 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (getter) return this.callCallback(getter, [], site);
       const dictMethod = m.dictLike ? this.moduleDictMethod(m, name) : undefined;
       if (dictMethod !== undefined) return dictMethod;
+    }
+    // PyTorch's Distribution base class defines some members through others its subclass writes:
+    // sample() is rsample() under torch.no_grad, stddev is variance.sqrt(), perplexity() exp(entropy())
+    if (m.distribution?.kind === "Distribution" && m.cls) {
+      const through = this.distributionDefault(m, name, site);
+      if (through !== undefined) return through;
     }
     // an instance of a class extending a distribution: the distribution's members its class does not override
     if (m.distribution) return distributionProperty(m.distribution, name, this.em, site);
