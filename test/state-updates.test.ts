@@ -120,6 +120,24 @@ describe("buffers forward changes", () => {
     expect(all.map((d) => `${d.code} ${d.message}`)).toEqual([expect.stringMatching(/^TSDP2001 forward cannot set this\.cached: this code runs once per mode/)]);
   });
 
+  it("a cache of a tensor computed from sizes alone, set where it is None, is forward's first call (word_language_model's src_mask); a counter or a value of the inputs is refused", () => {
+    const src = (set: string) => `${header}export class M extends nn.Module {\n  src_mask: Tensor | null = null;\n  forward(x: Tensor<[Batch, 3]>) {\n    ${set}\n    return x.add(this.src_mask!.sum(0));\n  }\n}\n`;
+    const cache = `if (this.src_mask === null || this.src_mask.size(0) !== x.size(1)) {
+      const mask = F.triu(F.ones(3, 3)).eq(1).transpose(0, 1);
+      this.src_mask = mask.float().maskedFill(mask.eq(0), -1).maskedFill(mask.eq(1), 0.0);
+    }`;
+    const { graph } = lowerSource(src(cache));
+    const x = [1, 2, 3, 4, 5, 6];
+    // the lower triangle with the diagonal is 0, the rest −1: column sums 0, −1, −2
+    expect(Array.from(runReference(graph, { x: nd([2, 3], x) }, initState(graph, 0)).outputs[0].data)).toEqual(x.map((v, i) => v + [0, -1, -2][i % 3]));
+    const first = (set: string) => diagnosticsOf(src(set)).map((d) => `${d.code} ${d.message}`)[0];
+    // a counter started from None: its next value would be computed from this one
+    expect(first("if (this.src_mask === null) this.src_mask = F.zeros(3, 3); this.src_mask = this.src_mask.add(1);")).toMatch(/^TSDP2001 forward cannot set this\.src_mask: forward read this\.src_mask before setting it/);
+    // a value of the inputs or a random draw differs from call to call
+    expect(first("if (this.src_mask === null) this.src_mask = x.sum(0).expand(3, 3);")).toMatch(/^TSDP2001 forward cannot set this\.src_mask: forward read this\.src_mask before setting it/);
+    expect(first("if (this.src_mask === null) this.src_mask = F.rand(3, 3);")).toMatch(/^TSDP2001 forward cannot set this\.src_mask: forward read this\.src_mask before setting it/);
+  });
+
   it("an attribute set under a test of this.training to the value it already holds is taken (MEGA's self._coeffs = None in both modes)", () => {
     const src = (set: string) => `${header}export class M extends nn.Module {\n  _coeffs: Tensor | null = null;\n  scale = 2;\n  forward(x: Tensor<[Batch, 3]>) {\n    if (this.training) return x;\n    ${set}\n    return x.mul(this.scale);\n  }\n}\n`;
     for (const set of ["this._coeffs = null;", "this.scale = 2;"]) {

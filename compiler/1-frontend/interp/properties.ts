@@ -27,6 +27,8 @@ import { claimCaptured, inPlaceMethod, markCaptured } from "../in-place.ts";
 import { complexProperty } from "../complex.ts";
 import { distributionProperty } from "../distributions.ts";
 import { transformProperty } from "../distribution-transforms.ts";
+import { fromConstantsOnly } from "../known-values.ts";
+import { reachable } from "../../ir/reachable.ts";
 import { carriesGradient, detachedView, VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
 import { insideNoGrad } from "../no-grad.ts";
 import { collectionProperty } from "../collections.ts";
@@ -346,10 +348,15 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     const current = this.callAttributes.get(m)?.has(name) ? this.callAttributes.get(m)!.get(name) : field;
     // this.numUpdates = this.numUpdates.add(1) on an integer buffer held as a constant: the next lowering makes it state (counter-buffers.ts)
     if (field instanceof TensorValue && this.em.counters.noteChanged(field.node)) fail("unsupportedSyntax", `forward sets the buffer this.${name}, held as a constant (an integer one, or one with persistent false) until forward was seen to change it`, site.loc);
+    // a cache of a tensor computed from sizes and constants alone, set where it is still None
+    // (word_language_model's `if self.src_mask is None or self.src_mask.size(0) != len(src):
+    // self.src_mask = mask`): it holds what every call computes, tsdp's sizes being fixed, so forward
+    // is compiled as its first call; a value computed from the cache it replaces (a counter) is not one
+    const cache = (field === null || field === undefined) && value instanceof TensorValue && fromConstantsOnly(value.node) && !(current instanceof TensorValue && reachable([value.node]).has(current.node));
     const why =
       field instanceof ModuleValue || field instanceof ParameterValue ? `this.${name} is ${describe(field)}, fixed when the model is built`
       : m.kind !== "user" ? `${m.typeName} has no attribute forward may set`
-      : this.readAttributes.get(m)?.has(name) && !sameValues(field, value) ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
+      : this.readAttributes.get(m)?.has(name) && !sameValues(field, value) && !cache ? `forward read this.${name} before setting it, so its value would carry from one call to the next; state that persists between calls is a buffer (registerBuffer), which forward may change`
       // a set under a test of this.training that leaves the attribute as it is (MEGA's `self._coeffs = None`
       // when it is None) gives it one value in both modes
       : this.assumedMode !== undefined && !sameValues(current, value) ? `this code runs once per mode (it tests this.training), and an attribute holds one value; set it outside the test (a value cached in one mode from the parameters, as MEGA's eval-time self._kernel, is the same computed on every call: compute it there instead of caching it)`
