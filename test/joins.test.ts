@@ -144,5 +144,8 @@ describe("an empty tensor as a join's start (a greedy decoder's F.zeros([B, 0]))
     expect(first("return F.cat([F.zeros([2, 0]), F.zeros([2, 0])], 1);")).toMatch(/^TSDP3004 4: F.cat: every tensor joined is empty/);
     expect(first("return F.cat([F.zeros([x.size(0), 3, 0]), x], 1);")).toMatch(/^TSDP4001 4: F.cat: an empty tensor \[Batch, 3, 0\] does not match \[Batch, 13\] but along dim 1/);
     expect(first("return x.add(F.zeros([2, 0]).size(2));")).toMatch(/^TSDP3004 4: size: dim 2 is out of range for an empty tensor \[2, 0\]/);
+    // the device idiom's parameter of no elements (time_sequence_prediction's dummy_param): what to write instead
+    const dummy = diagnosticsOf(`${header}export class M extends nn.Module {\n  dummy_param = new nn.Parameter(F.empty(0));\n  forward(x: Tensor<[Batch, 13]>) {\n    return x;\n  }\n}\n`);
+    expect(dummy.map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0]).toMatch(/^TSDP2001 3: nn.Parameter of an empty tensor \[0\] holds no elements, which tsdp's state cannot \(the device idiom .*this\.parameters\(\)\[0\]\.device/);
   });
 });

@@ -842,6 +842,10 @@ export function initialValue(em: GraphEmitter, who: string, data: Value, at: Sou
   if (data instanceof TensorValue && em.constants.owns(data.node))
     return { shape: data.node.shape as number[], init: em.constants.initOf(data.node, who, at) };
   if (data instanceof TensorValue) fail("nonConstant", `${who} needs its initial value in the constructor, where it is computed once (a factory such as F.zeros([...]) or F.randn([...]), and math on those)`, at);
+  // the device idiom `self.dummy_param = nn.Parameter(torch.empty(0))`: a parameter of no elements
+  // tsdp's state cannot hold; what it is read for has an answer without it
+  if (data instanceof EmptyTensor)
+    fail("unsupportedSyntax", `${who} of ${describe(data)} holds no elements, which tsdp's state cannot (the device idiom nn.Parameter(torch.empty(0))): leave it out — a model's tensors are on its device already, so x.to(device) is x (write F.zeros(…) without .to(this.dummy_param.device)), and next(self.parameters()).device is this.parameters()[0].device`, at);
   return fail("wrongArgumentType", `${who} takes a tensor made in the constructor (F.zeros, F.ones, F.full, F.arange, F.randn, and math on those), got ${describe(data)}`, at);
 }
 
