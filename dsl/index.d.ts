@@ -2432,7 +2432,10 @@ export namespace nn {
     /** Python's list.insert: before index (negative from the end), the children renumbered. */
     insert(index: number, module: M): void;
   }
-  interface ModuleList<M extends Module | null = Module> extends ModuleSequence<M> {}
+  interface ModuleList<M extends Module | null = Module> extends Omit<ModuleSequence<M>, "slice"> {
+    /** PyTorch's self.layers[1:]: an nn.ModuleList of those children, numbered from 0 (as a field, its keys name the same tensors) */
+    slice(start?: number, end?: number): ModuleList<M>;
+  }
 
   interface RecurrentOptions {
     numLayers?: number;

@@ -1421,6 +1421,19 @@ describe("a slice of an nn.Sequential (PyTorch's self.features[:2])", () => {
   });
 });
 
+describe("a slice of an nn.ModuleList (PyTorch's self.layers[1:])", () => {
+  it("is an nn.ModuleList numbered from 0: a field's state_dict keys name the same tensors (tail.0.weight is layers.1.weight); iterated, measured and spread as the children", () => {
+    const fields = "layers = new nn.ModuleList([new nn.Linear(2, 2), new nn.Linear(2, 2), new nn.Linear(2, 2)]);\n  tail: nn.ModuleList;\n  seq: nn.Sequential;\n  constructor() { super(); this.tail = this.layers.slice(1); this.seq = new nn.Sequential(...this.layers.slice(0, 2)); }";
+    const sliced = model("let y = x;\n    for (const l of this.tail) y = l(y);\n    return [y, this.seq(x).mul(this.layers.slice(-2).length), this.tail[0](x)];", "x: Tensor<[Batch, 2]>", fields);
+    const written = model("return [this.layers[2](this.layers[1](x)), this.layers[1](this.layers[0](x)).mul(2), this.layers[1](x)];", "x: Tensor<[Batch, 2]>", "layers = new nn.ModuleList([new nn.Linear(2, 2), new nn.Linear(2, 2), new nn.Linear(2, 2)]);");
+    const x = nd([2, 2], [0.5, -1, 2, 0.25]);
+    expect(outputs(sliced, { x })).toEqual(outputs(written, { x }));
+    const own = ["layers.0.weight", "layers.0.bias", "layers.1.weight", "layers.1.bias", "layers.2.weight", "layers.2.bias"];
+    expect(declared(sliced).params).toEqual(own);
+    expect(lowerSource(sliced).graph.stateDict!.map((k) => k.key)).toEqual([...own, "tail.0.weight", "tail.0.bias", "tail.1.weight", "tail.1.bias", "seq.0.weight", "seq.0.bias", "seq.1.weight", "seq.1.bias"]);
+  });
+});
+
 describe("seq[i] = module on an nn.Sequential or nn.ModuleList (torchvision's fine-tuning: model.classifier[6] = nn.Linear(4096, n))", () => {
   it("replaces the child at that position under its name and in its place, negative indices from the end; out of range is PyTorch's IndexError", () => {
     const fields = "classifier = new nn.Sequential(new nn.Linear(2, 4), new nn.ReLU(), new nn.Linear(4, 4));\n  blocks = new nn.ModuleList([new nn.Linear(3, 3), new nn.Linear(3, 3)]);\n  tail = new nn.Linear(3, 1);";

@@ -526,7 +526,19 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
           if (this.phase === "forward") seq.path = m.path;
           return seq;
         });
-      // an array's read-only methods over the children (layers.entries(), blocks.map(...), a ModuleList's slice(1))
+      // PyTorch's self.layers[1:] on an nn.ModuleList is an nn.ModuleList of those children numbered
+      // from 0 (self.__class__(list(self._modules.values())[idx])): assigned to a field, a child
+      // whose state_dict keys name the same tensors (tail.0.weight is layers.1.weight)
+      if (name === "slice" && m.kind === "list")
+        return new BuiltinFunction(`${m.typeName}.slice`, (args, s) => {
+          const picked = (arrayMethod(m.elements, "slice", this.arrayHooks) as BuiltinFunction).call(args, s) as Value[];
+          const list = new ModuleValue("list", "nn.ModuleList", s.loc);
+          for (const child of picked) appendModule(list, child, s);
+          // made in forward: its children are the model's already, named where they are registered
+          if (this.phase === "forward") list.path = m.path;
+          return list;
+        });
+      // an array's read-only methods over the children (layers.entries(), blocks.map(...))
       if (SEQUENCE_ARRAY_METHODS.has(name)) return arrayMethod(m.elements, name, this.arrayHooks);
     }
     // weight norm's weight: computed from g and v where forward reads it; in a constructor PyTorch's
