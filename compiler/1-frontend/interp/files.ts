@@ -6,6 +6,12 @@ import { decoratorErrors, locOf } from "../source.ts";
 import { ClassValue, describe, FunctionValue, NamespaceValue, ObjectValue, type Value } from "../values.ts";
 import { CALL_LEVELS, InterpreterCore, poison } from "./core.ts";
 import { boundNames, declaredNames } from "./syntax.ts";
+import { join } from "node:path";
+import { packageRoot } from "../../package-root.mjs";
+
+/** The import of tsdp's torchvision.models (vision/models.ts), and where that file is. */
+const VISION = "tsdp/vision";
+const VISION_MODELS = join(packageRoot, "vision", "models.ts");
 
 // Files and their top-level declarations: imports, re-exports, and top-level names bound lazily.
 export abstract class FileEvaluator extends InterpreterCore {
@@ -163,7 +169,7 @@ export abstract class FileEvaluator extends InterpreterCore {
     const site = this.site(stmt.getModuleSpecifier());
     if (stmt.isTypeOnly()) return;
     // a package (import fs from "fs", import _ from "lodash") is refused for what it is, not for the default import's form
-    const external = spec !== "tsdp/dsl" && !spec.startsWith(".");
+    const external = spec !== "tsdp/dsl" && spec !== VISION && !spec.startsWith(".");
     if (external) fail("importNotSupported", `cannot import '${spec}' into a model file`, site.loc);
     const def = stmt.getDefaultImport();
     if (def) fail("importNotSupported", `default imports are not supported ('${def.getText()}'); use named imports${spec === "tsdp/dsl" ? "" : ` (export it by name and import { ${def.getText()} } from "${spec}")`}`, locOf(def));
@@ -180,7 +186,8 @@ export abstract class FileEvaluator extends InterpreterCore {
       }
       return;
     }
-    const target = this.sources.resolveImport(file.getFilePath(), spec);
+    // tsdp/vision: torchvision.models in the model language, a file of the package read as the user's own
+    const target = spec === VISION ? VISION_MODELS : this.sources.resolveImport(file.getFilePath(), spec);
     if (!target) fail("importNotFound", `cannot find '${spec}' next to ${file.getBaseName()}`, site.loc);
     const ns = stmt.getNamespaceImport();
     if (ns) fail("importNotSupported", "namespace imports of your own files are not supported; import the names", locOf(ns));

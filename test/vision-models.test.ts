@@ -1,0 +1,102 @@
+// tsdp/vision (vision/models.ts): torchvision.models in the model language. Each model's parameter
+// count is torchvision's published one, its state_dict keys come in torchvision's names and order,
+// and its initialization is torchvision's (checked on the initializers the compiler records); a
+// forward runs on the float64 reference. Only lowering and the reference here: no native build.
+import { describe, expect, it } from "vitest";
+import type { Init, Node } from "../compiler/ir/node.ts";
+import { initState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const withVision = `${header}import { models } from "tsdp/vision";\n`;
+/** A model holding `make` as its backbone, called on [Batch, 3, size, size]. */
+const backbone = (make: string, size = 32) =>
+  `${withVision}export class M extends nn.Module {\n  net = ${make};\n  forward(x: Tensor<[Batch, 3, ${size}, ${size}]>) {\n    return this.net(x);\n  }\n}\n`;
+const numel = (n: Node) => (n.shape as number[]).reduce((a, b) => a * b, 1);
+const count = (src: string) => lowerSource(src).graph.params.reduce((s, p) => s + numel(p), 0);
+
+describe("tsdp/vision: torchvision.models with torchvision's sizes, names and initialization", () => {
+  // torchvision's documented parameter counts (the models' pages: "num_params")
+  const published: [string, number][] = [
+    ["resnet18", 11_689_512],
+    ["resnet34", 21_797_672],
+    ["resnet50", 25_557_032],
+    ["resnet101", 44_549_160],
+    ["resnet152", 60_192_808],
+    ["resnext50_32x4d", 25_028_904],
+    ["resnext101_32x8d", 88_791_336],
+    ["wide_resnet50_2", 68_883_240],
+    ["wide_resnet101_2", 126_886_696],
+    ["vgg11", 132_863_336],
+    ["vgg11_bn", 132_868_840],
+    ["vgg13", 133_047_848],
+    ["vgg13_bn", 133_053_736],
+    ["vgg16", 138_357_544],
+    ["vgg16_bn", 138_365_992],
+    ["vgg19", 143_667_240],
+    ["vgg19_bn", 143_678_248],
+    ["alexnet", 61_100_840],
+    ["mobilenet_v2", 3_504_872],
+  ];
+  it.each(published)("%s has torchvision's %d parameters", (name, n) => {
+    // AlexNet's stem needs a larger input (an 11×11 stride-4 convolution, then three pools)
+    expect(count(backbone(`models.${name}()`, name === "alexnet" ? 64 : 32))).toBe(n);
+  });
+
+  it("resnet18's state_dict: torchvision's keys in its order (BatchNorm buffers after each norm's parameters), its 122 entries", () => {
+    const { graph } = lowerSource(backbone("models.resnet18({ numClasses: 10 })"));
+    const keys = graph.stateDict!.map((k) => k.key);
+    expect(keys.length).toBe(122);
+    expect(keys.slice(0, 7)).toEqual(["net.conv1.weight", "net.bn1.weight", "net.bn1.bias", "net.bn1.running_mean", "net.bn1.running_var", "net.bn1.num_batches_tracked", "net.layer1.0.conv1.weight"]);
+    expect(keys).toContain("net.layer2.0.downsample.0.weight");
+    expect(keys).toContain("net.layer4.1.bn2.running_var");
+    expect(keys.slice(-2)).toEqual(["net.fc.weight", "net.fc.bias"]);
+    expect(graph.params.at(-2)!.shape).toEqual([10, 512]);
+  });
+
+  it("mobilenet_v2's keys: Conv2dNormActivation's children 0, 1, 2 inside features and each block's conv", () => {
+    const keys = lowerSource(backbone("models.mobilenet_v2()")).graph.stateDict!.map((k) => k.key);
+    for (const key of ["net.features.0.0.weight", "net.features.0.1.running_mean", "net.features.1.conv.0.0.weight", "net.features.1.conv.1.weight", "net.features.1.conv.2.weight", "net.features.2.conv.0.0.weight", "net.features.2.conv.3.bias", "net.features.18.0.weight", "net.classifier.1.weight"])
+      expect(keys).toContain(key);
+    expect(keys.filter((k) => k.startsWith("net.features.")).map((k) => Number(k.split(".")[2])).reduce((a, b) => Math.max(a, b), 0)).toBe(18);
+  });
+
+  it("initializes as torchvision: kaiming_normal_ fan_out convolutions, BatchNorm 1 and 0, zero_init_residual's last norm, VGG's N(0, 0.01) classifier, AlexNet's PyTorch defaults", () => {
+    const inits = (src: string) => new Map(lowerSource(src).graph.params.map((p) => [p.attrs.name as string, p.attrs.init as Init]));
+    const resnet = inits(backbone("models.resnet50({ zero_init_residual: true })"));
+    // conv1: fan_out = 64·7·7, std √(2/fan_out)
+    const std = (name: string) => {
+      const init = resnet.get(name) as Extract<Init, { kind: "normal" }>;
+      expect(init.kind).toBe("normal");
+      return init.std;
+    };
+    expect(std("net.conv1.weight")).toBeCloseTo(Math.sqrt(2 / (64 * 49)), 12);
+    expect(std("net.layer1.0.conv2.weight")).toBeCloseTo(Math.sqrt(2 / (64 * 9)), 12);
+    expect(resnet.get("net.bn1.weight")).toEqual({ kind: "constant", value: 1 });
+    expect(resnet.get("net.layer1.0.bn3.weight")).toEqual({ kind: "constant", value: 0 });
+    expect(resnet.get("net.layer1.0.bn2.weight")).toEqual({ kind: "constant", value: 1 });
+    const vgg = inits(backbone("models.vgg11_bn()"));
+    expect(vgg.get("net.classifier.0.weight")).toEqual({ kind: "normal", std: 0.01 });
+    expect(vgg.get("net.features.0.bias")).toEqual({ kind: "constant", value: 0 });
+    // PyTorch's Conv2d default: kaiming_uniform_(a = √5), a bound of 1/√fan_in
+    const alex = inits(backbone("models.alexnet()", 64));
+    const w = alex.get("net.features.0.weight") as Extract<Init, { kind: "uniform" }>;
+    expect(w.kind).toBe("uniform");
+    expect(w.bound).toBeCloseTo(1 / Math.sqrt(3 * 11 * 11), 12);
+  });
+
+  it("a backbone in a port: resnet18 with its fc replaced runs on the reference, [Batch, 512] features; pretrained weights are refused saying what to do", () => {
+    const src = `${withVision}export class M extends nn.Module {\n  backbone = models.resnet18();\n  constructor() { super(); this.backbone.fc = new nn.Identity(); }\n  forward(x: Tensor<[Batch, 3, 32, 32]>) {\n    return this.backbone(x);\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    expect(graph.params.some((p) => (p.attrs.name as string).startsWith("backbone.fc"))).toBe(false);
+    const x = nd([1, 3, 32, 32], Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.sin(i)));
+    const [out] = runReference(graph, { x }, initState(graph, 0)).outputs;
+    expect(out.shape).toEqual([1, 512]);
+    // after the last ReLU and the average pool: non-negative, and not all zero
+    expect(Array.from(out.data).every((v) => v >= 0)).toBe(true);
+    expect(Array.from(out.data).some((v) => v > 0)).toBe(true);
+    const refused = diagnosticsOf(backbone(`models.resnet18({ weights: "IMAGENET1K_V1" as never })`)).map((d) => `${d.code} ${d.message}`)[0];
+    expect(refused).toMatch(/pretrained weights are not downloaded here; build the model with weights: null and load the weights into the compiled model/);
+  });
+});

@@ -1,0 +1,14 @@
+// tsdp/vision is model-language source (vision/models.ts), read by `tsdp compile`, never executed:
+// run directly, each name fails at its first use saying what to do instead, as tsdp/dsl's do.
+const message =
+  "tsdp model files are compiled, not run: use `tsdp compile <model.ts>` and load the result with `load()` from 'tsdp'.";
+function notExecutable() {
+  throw new Error(message);
+}
+const trap = new Proxy(notExecutable, { get: notExecutable, apply: notExecutable, construct: notExecutable });
+export const models = trap;
+export const ResNet = trap, BasicBlock = trap, Bottleneck = trap, resnet18 = trap, resnet34 = trap, resnet50 = trap, resnet101 = trap, resnet152 = trap;
+export const resnext50_32x4d = trap, resnext101_32x8d = trap, wide_resnet50_2 = trap, wide_resnet101_2 = trap;
+export const VGG = trap, makeLayers = trap, vgg11 = trap, vgg11_bn = trap, vgg13 = trap, vgg13_bn = trap, vgg16 = trap, vgg16_bn = trap, vgg19 = trap, vgg19_bn = trap;
+export const AlexNet = trap, alexnet = trap;
+export const MobileNetV2 = trap, InvertedResidual = trap, Conv2dNormActivation = trap, makeDivisible = trap, mobilenet_v2 = trap;

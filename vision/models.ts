@@ -1,0 +1,451 @@
+import { nn, F, type Tensor } from "tsdp/dsl";
+
+// torchvision.models in the model language: the architectures ports reach for as a backbone
+// (SimCLR's and MoCo's resnet50(), the siamese example's resnet18(weights=None), a VGG feature
+// extractor), built with torchvision's module tree, so the parameter and buffer names, their order
+// and count, and each layer's initialization are torchvision's (a torchvision state_dict loads).
+// Written from the architectures' definitions; pretrained weights are not downloaded here: load a
+// checkpoint into the compiled model instead.
+//
+//   import { models } from "tsdp/vision";      // from torchvision import models
+//   this.backbone = models.resnet18();          // models.resnet18(weights=None)
+//   this.backbone.fc = new nn.Identity();       // self.backbone.fc = nn.Identity()
+
+/** What a model function takes: torchvision's keyword arguments, camelCase or as Python spells them. */
+export interface ModelOptions {
+  /** Only null (or absent): tsdp downloads nothing; load pretrained weights into the compiled model. */
+  weights?: null;
+  progress?: boolean;
+  numClasses?: number;
+  num_classes?: number;
+  zeroInitResidual?: boolean;
+  zero_init_residual?: boolean;
+  replaceStrideWithDilation?: [boolean, boolean, boolean];
+  replace_stride_with_dilation?: [boolean, boolean, boolean];
+  dropout?: number;
+  widthMult?: number;
+  width_mult?: number;
+}
+
+function numClassesOf(o: ModelOptions): number {
+  if (o.weights !== undefined && o.weights !== null) throw new Error("tsdp/vision: pretrained weights are not downloaded here; build the model with weights: null and load the weights into the compiled model (loadCheckpoint)");
+  return o.numClasses ?? o.num_classes ?? 1000;
+}
+
+// ResNet (torchvision/models/resnet.py): He et al., "Deep Residual Learning for Image Recognition"
+
+/** 3×3 convolution with padding, no bias. */
+function conv3x3(inPlanes: number, outPlanes: number, stride = 1, groups = 1, dilation = 1): nn.Conv2d {
+  return new nn.Conv2d(inPlanes, outPlanes, 3, { stride, padding: dilation, groups, bias: false, dilation });
+}
+
+/** 1×1 convolution, no bias. */
+function conv1x1(inPlanes: number, outPlanes: number, stride = 1): nn.Conv2d {
+  return new nn.Conv2d(inPlanes, outPlanes, 1, { stride, bias: false });
+}
+
+export class BasicBlock extends nn.Module {
+  static expansion = 1;
+  conv1: nn.Conv2d;
+  bn1: nn.BatchNorm2d;
+  relu: nn.ReLU;
+  conv2: nn.Conv2d;
+  bn2: nn.BatchNorm2d;
+  downsample: nn.Module | null;
+  stride: number;
+  constructor(inplanes: number, planes: number, stride = 1, downsample: nn.Module | null = null, groups = 1, baseWidth = 64, dilation = 1) {
+    super();
+    if (groups !== 1 || baseWidth !== 64) throw new Error("BasicBlock only supports groups=1 and base_width=64");
+    if (dilation > 1) throw new Error("Dilation > 1 not supported in BasicBlock");
+    this.conv1 = conv3x3(inplanes, planes, stride);
+    this.bn1 = new nn.BatchNorm2d(planes);
+    this.relu = new nn.ReLU({ inplace: true });
+    this.conv2 = conv3x3(planes, planes);
+    this.bn2 = new nn.BatchNorm2d(planes);
+    this.downsample = downsample;
+    this.stride = stride;
+  }
+  forward(x: Tensor): Tensor {
+    const identity = this.downsample === null ? x : this.downsample(x);
+    let out = this.relu(this.bn1(this.conv1(x)));
+    out = this.bn2(this.conv2(out));
+    return this.relu(out.add(identity));
+  }
+}
+
+/** ResNet v1.5's bottleneck: the stride on the 3×3 convolution, as torchvision's. */
+export class Bottleneck extends nn.Module {
+  static expansion = 4;
+  conv1: nn.Conv2d;
+  bn1: nn.BatchNorm2d;
+  conv2: nn.Conv2d;
+  bn2: nn.BatchNorm2d;
+  conv3: nn.Conv2d;
+  bn3: nn.BatchNorm2d;
+  relu: nn.ReLU;
+  downsample: nn.Module | null;
+  stride: number;
+  constructor(inplanes: number, planes: number, stride = 1, downsample: nn.Module | null = null, groups = 1, baseWidth = 64, dilation = 1) {
+    super();
+    const width = Math.floor(planes * (baseWidth / 64)) * groups;
+    this.conv1 = conv1x1(inplanes, width);
+    this.bn1 = new nn.BatchNorm2d(width);
+    this.conv2 = conv3x3(width, width, stride, groups, dilation);
+    this.bn2 = new nn.BatchNorm2d(width);
+    this.conv3 = conv1x1(width, planes * Bottleneck.expansion);
+    this.bn3 = new nn.BatchNorm2d(planes * Bottleneck.expansion);
+    this.relu = new nn.ReLU({ inplace: true });
+    this.downsample = downsample;
+    this.stride = stride;
+  }
+  forward(x: Tensor): Tensor {
+    const identity = this.downsample === null ? x : this.downsample(x);
+    let out = this.relu(this.bn1(this.conv1(x)));
+    out = this.relu(this.bn2(this.conv2(out)));
+    out = this.bn3(this.conv3(out));
+    return this.relu(out.add(identity));
+  }
+}
+
+type Block = typeof BasicBlock | typeof Bottleneck;
+
+export class ResNet extends nn.Module {
+  inplanes: number;
+  dilation: number;
+  groups: number;
+  baseWidth: number;
+  conv1: nn.Conv2d;
+  bn1: nn.BatchNorm2d;
+  relu: nn.ReLU;
+  maxpool: nn.MaxPool2d;
+  layer1: nn.Sequential;
+  layer2: nn.Sequential;
+  layer3: nn.Sequential;
+  layer4: nn.Sequential;
+  avgpool: nn.AdaptiveAvgPool2d;
+  fc: nn.Module;
+  constructor(block: Block, layers: number[], numClasses = 1000, zeroInitResidual = false, groups = 1, widthPerGroup = 64, replaceStrideWithDilation: [boolean, boolean, boolean] = [false, false, false]) {
+    super();
+    this.inplanes = 64;
+    this.dilation = 1;
+    this.groups = groups;
+    this.baseWidth = widthPerGroup;
+    this.conv1 = new nn.Conv2d(3, this.inplanes, 7, { stride: 2, padding: 3, bias: false });
+    this.bn1 = new nn.BatchNorm2d(this.inplanes);
+    this.relu = new nn.ReLU({ inplace: true });
+    this.maxpool = new nn.MaxPool2d({ kernelSize: 3, stride: 2, padding: 1 });
+    this.layer1 = this.makeLayer(block, 64, layers[0]);
+    this.layer2 = this.makeLayer(block, 128, layers[1], 2, replaceStrideWithDilation[0]);
+    this.layer3 = this.makeLayer(block, 256, layers[2], 2, replaceStrideWithDilation[1]);
+    this.layer4 = this.makeLayer(block, 512, layers[3], 2, replaceStrideWithDilation[2]);
+    this.avgpool = new nn.AdaptiveAvgPool2d([1, 1]);
+    this.fc = new nn.Linear(512 * block.expansion, numClasses);
+    for (const m of this.modules()) {
+      if (m instanceof nn.Conv2d) nn.init.kaiming_normal_(m.weight, { mode: "fan_out", nonlinearity: "relu" });
+      else if (m instanceof nn.BatchNorm2d) {
+        nn.init.constant_(m.weight, 1);
+        nn.init.constant_(m.bias, 0);
+      }
+    }
+    // each residual branch starts as zero, so each block starts as the identity (Goyal et al.)
+    if (zeroInitResidual)
+      for (const m of this.modules()) {
+        if (m instanceof Bottleneck) nn.init.constant_(m.bn3.weight, 0);
+        else if (m instanceof BasicBlock) nn.init.constant_(m.bn2.weight, 0);
+      }
+  }
+  makeLayer(block: Block, planes: number, blocks: number, stride = 1, dilate = false): nn.Sequential {
+    let downsample: nn.Module | null = null;
+    const previousDilation = this.dilation;
+    if (dilate) {
+      this.dilation *= stride;
+      stride = 1;
+    }
+    if (stride !== 1 || this.inplanes !== planes * block.expansion)
+      downsample = new nn.Sequential(conv1x1(this.inplanes, planes * block.expansion, stride), new nn.BatchNorm2d(planes * block.expansion));
+    const layers: nn.Module[] = [new block(this.inplanes, planes, stride, downsample, this.groups, this.baseWidth, previousDilation)];
+    this.inplanes = planes * block.expansion;
+    for (let i = 1; i < blocks; i++) layers.push(new block(this.inplanes, planes, 1, null, this.groups, this.baseWidth, this.dilation));
+    return new nn.Sequential(...layers);
+  }
+  forward(x: Tensor): Tensor {
+    x = this.maxpool(this.relu(this.bn1(this.conv1(x))));
+    x = this.layer4(this.layer3(this.layer2(this.layer1(x))));
+    x = F.flatten(this.avgpool(x), 1);
+    return this.fc(x);
+  }
+}
+
+function resnet(block: Block, layers: number[], o: ModelOptions, groups = 1, widthPerGroup = 64): ResNet {
+  return new ResNet(block, layers, numClassesOf(o), o.zeroInitResidual ?? o.zero_init_residual ?? false, groups, widthPerGroup, o.replaceStrideWithDilation ?? o.replace_stride_with_dilation ?? [false, false, false]);
+}
+
+export function resnet18(o: ModelOptions = {}): ResNet {
+  return resnet(BasicBlock, [2, 2, 2, 2], o);
+}
+export function resnet34(o: ModelOptions = {}): ResNet {
+  return resnet(BasicBlock, [3, 4, 6, 3], o);
+}
+export function resnet50(o: ModelOptions = {}): ResNet {
+  return resnet(Bottleneck, [3, 4, 6, 3], o);
+}
+export function resnet101(o: ModelOptions = {}): ResNet {
+  return resnet(Bottleneck, [3, 4, 23, 3], o);
+}
+export function resnet152(o: ModelOptions = {}): ResNet {
+  return resnet(Bottleneck, [3, 8, 36, 3], o);
+}
+export function resnext50_32x4d(o: ModelOptions = {}): ResNet {
+  return resnet(Bottleneck, [3, 4, 6, 3], o, 32, 4);
+}
+export function resnext101_32x8d(o: ModelOptions = {}): ResNet {
+  return resnet(Bottleneck, [3, 4, 23, 3], o, 32, 8);
+}
+/** Wide ResNet-50-2: the bottleneck's inner width doubled. */
+export function wide_resnet50_2(o: ModelOptions = {}): ResNet {
+  return resnet(Bottleneck, [3, 4, 6, 3], o, 1, 128);
+}
+export function wide_resnet101_2(o: ModelOptions = {}): ResNet {
+  return resnet(Bottleneck, [3, 4, 23, 3], o, 1, 128);
+}
+
+// VGG (torchvision/models/vgg.py): Simonyan and Zisserman, configurations A, B, D and E
+
+const VGG_CFGS: Record<string, (number | "M")[]> = {
+  A: [64, "M", 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+  B: [64, 64, "M", 128, 128, "M", 256, 256, "M", 512, 512, "M", 512, 512, "M"],
+  D: [64, 64, "M", 128, 128, "M", 256, 256, 256, "M", 512, 512, 512, "M", 512, 512, 512, "M"],
+  E: [64, 64, "M", 128, 128, "M", 256, 256, 256, 256, "M", 512, 512, 512, 512, "M", 512, 512, 512, 512, "M"],
+};
+
+/** VGG's convolutional part: 3×3 convolutions (each followed by a BatchNorm when batchNorm) and 2×2 max pools. */
+export function makeLayers(cfg: (number | "M")[], batchNorm = false): nn.Sequential {
+  const layers: nn.Module[] = [];
+  let inChannels = 3;
+  for (const v of cfg) {
+    if (v === "M") layers.push(new nn.MaxPool2d({ kernelSize: 2, stride: 2 }));
+    else {
+      const conv2d = new nn.Conv2d(inChannels, v, 3, { padding: 1 });
+      if (batchNorm) layers.push(conv2d, new nn.BatchNorm2d(v), new nn.ReLU({ inplace: true }));
+      else layers.push(conv2d, new nn.ReLU({ inplace: true }));
+      inChannels = v;
+    }
+  }
+  return new nn.Sequential(...layers);
+}
+
+export class VGG extends nn.Module {
+  features: nn.Sequential;
+  avgpool: nn.AdaptiveAvgPool2d;
+  classifier: nn.Sequential;
+  constructor(features: nn.Sequential, numClasses = 1000, initWeights = true, dropout = 0.5) {
+    super();
+    this.features = features;
+    this.avgpool = new nn.AdaptiveAvgPool2d([7, 7]);
+    this.classifier = new nn.Sequential(
+      new nn.Linear(512 * 7 * 7, 4096),
+      new nn.ReLU(true),
+      new nn.Dropout({ p: dropout }),
+      new nn.Linear(4096, 4096),
+      new nn.ReLU(true),
+      new nn.Dropout({ p: dropout }),
+      new nn.Linear(4096, numClasses),
+    );
+    if (initWeights)
+      for (const m of this.modules()) {
+        if (m instanceof nn.Conv2d) {
+          nn.init.kaiming_normal_(m.weight, { mode: "fan_out", nonlinearity: "relu" });
+          if (m.bias !== null) nn.init.constant_(m.bias, 0);
+        } else if (m instanceof nn.BatchNorm2d) {
+          nn.init.constant_(m.weight, 1);
+          nn.init.constant_(m.bias, 0);
+        } else if (m instanceof nn.Linear) {
+          nn.init.normal_(m.weight, 0, 0.01);
+          nn.init.constant_(m.bias, 0);
+        }
+      }
+  }
+  forward(x: Tensor): Tensor {
+    x = this.avgpool(this.features(x));
+    return this.classifier(F.flatten(x, 1));
+  }
+}
+
+function vgg(cfg: string, batchNorm: boolean, o: ModelOptions): VGG {
+  return new VGG(makeLayers(VGG_CFGS[cfg], batchNorm), numClassesOf(o), true, o.dropout ?? 0.5);
+}
+
+export function vgg11(o: ModelOptions = {}): VGG {
+  return vgg("A", false, o);
+}
+export function vgg11_bn(o: ModelOptions = {}): VGG {
+  return vgg("A", true, o);
+}
+export function vgg13(o: ModelOptions = {}): VGG {
+  return vgg("B", false, o);
+}
+export function vgg13_bn(o: ModelOptions = {}): VGG {
+  return vgg("B", true, o);
+}
+export function vgg16(o: ModelOptions = {}): VGG {
+  return vgg("D", false, o);
+}
+export function vgg16_bn(o: ModelOptions = {}): VGG {
+  return vgg("D", true, o);
+}
+export function vgg19(o: ModelOptions = {}): VGG {
+  return vgg("E", false, o);
+}
+export function vgg19_bn(o: ModelOptions = {}): VGG {
+  return vgg("E", true, o);
+}
+
+// AlexNet (torchvision/models/alexnet.py): Krizhevsky's one-GPU variant, PyTorch's default initialization
+
+export class AlexNet extends nn.Module {
+  features: nn.Sequential;
+  avgpool: nn.AdaptiveAvgPool2d;
+  classifier: nn.Sequential;
+  constructor(numClasses = 1000, dropout = 0.5) {
+    super();
+    this.features = new nn.Sequential(
+      new nn.Conv2d(3, 64, 11, { stride: 4, padding: 2 }),
+      new nn.ReLU({ inplace: true }),
+      new nn.MaxPool2d({ kernelSize: 3, stride: 2 }),
+      new nn.Conv2d(64, 192, 5, { padding: 2 }),
+      new nn.ReLU({ inplace: true }),
+      new nn.MaxPool2d({ kernelSize: 3, stride: 2 }),
+      new nn.Conv2d(192, 384, 3, { padding: 1 }),
+      new nn.ReLU({ inplace: true }),
+      new nn.Conv2d(384, 256, 3, { padding: 1 }),
+      new nn.ReLU({ inplace: true }),
+      new nn.Conv2d(256, 256, 3, { padding: 1 }),
+      new nn.ReLU({ inplace: true }),
+      new nn.MaxPool2d({ kernelSize: 3, stride: 2 }),
+    );
+    this.avgpool = new nn.AdaptiveAvgPool2d([6, 6]);
+    this.classifier = new nn.Sequential(
+      new nn.Dropout({ p: dropout }),
+      new nn.Linear(256 * 6 * 6, 4096),
+      new nn.ReLU({ inplace: true }),
+      new nn.Dropout({ p: dropout }),
+      new nn.Linear(4096, 4096),
+      new nn.ReLU({ inplace: true }),
+      new nn.Linear(4096, numClasses),
+    );
+  }
+  forward(x: Tensor): Tensor {
+    x = this.avgpool(this.features(x));
+    return this.classifier(F.flatten(x, 1));
+  }
+}
+
+export function alexnet(o: ModelOptions = {}): AlexNet {
+  return new AlexNet(numClassesOf(o), o.dropout ?? 0.5);
+}
+
+// MobileNetV2 (torchvision/models/mobilenetv2.py with ops/misc.py's Conv2dNormActivation): Sandler et al.
+
+/** The channel count rounded to a multiple of `divisor`, never more than 10% below v. */
+export function makeDivisible(v: number, divisor: number, minValue: number | null = null): number {
+  const min = minValue ?? divisor;
+  let newV = Math.max(min, Math.floor((v + divisor / 2) / divisor) * divisor);
+  if (newV < 0.9 * v) newV += divisor;
+  return newV;
+}
+
+/** torchvision.ops.Conv2dNormActivation with BatchNorm2d and ReLU6: children 0 (conv), 1 (norm), 2 (activation). */
+export class Conv2dNormActivation extends nn.Sequential {
+  outChannels: number;
+  constructor(inChannels: number, outChannels: number, kernelSize = 3, stride = 1, groups = 1, dilation = 1) {
+    const padding = Math.floor((kernelSize - 1) / 2) * dilation;
+    super(new nn.Conv2d(inChannels, outChannels, kernelSize, { stride, padding, dilation, groups, bias: false }), new nn.BatchNorm2d(outChannels), new nn.ReLU6({ inplace: true }));
+    this.outChannels = outChannels;
+  }
+}
+
+export class InvertedResidual extends nn.Module {
+  stride: number;
+  useResConnect: boolean;
+  conv: nn.Sequential;
+  outChannels: number;
+  constructor(inp: number, oup: number, stride: number, expandRatio: number) {
+    super();
+    this.stride = stride;
+    if (stride !== 1 && stride !== 2) throw new Error(`stride should be 1 or 2 instead of ${stride}`);
+    const hiddenDim = Math.round(inp * expandRatio);
+    this.useResConnect = this.stride === 1 && inp === oup;
+    const layers: nn.Module[] = [];
+    // the pointwise expansion, then the depthwise convolution and the linear pointwise projection
+    if (expandRatio !== 1) layers.push(new Conv2dNormActivation(inp, hiddenDim, 1));
+    layers.push(new Conv2dNormActivation(hiddenDim, hiddenDim, 3, stride, hiddenDim), new nn.Conv2d(hiddenDim, oup, 1, 1, 0, { bias: false }), new nn.BatchNorm2d(oup));
+    this.conv = new nn.Sequential(...layers);
+    this.outChannels = oup;
+  }
+  forward(x: Tensor): Tensor {
+    return this.useResConnect ? x.add(this.conv(x)) : this.conv(x);
+  }
+}
+
+export class MobileNetV2 extends nn.Module {
+  lastChannel: number;
+  features: nn.Sequential;
+  classifier: nn.Sequential;
+  constructor(numClasses = 1000, widthMult = 1.0, roundNearest = 8, dropout = 0.2) {
+    super();
+    let inputChannel = 32;
+    const lastChannel = 1280;
+    // t (expansion), c (channels), n (repeats), s (first stride)
+    const settings = [
+      [1, 16, 1, 1],
+      [6, 24, 2, 2],
+      [6, 32, 3, 2],
+      [6, 64, 4, 2],
+      [6, 96, 3, 1],
+      [6, 160, 3, 2],
+      [6, 320, 1, 1],
+    ];
+    inputChannel = makeDivisible(inputChannel * widthMult, roundNearest);
+    this.lastChannel = makeDivisible(lastChannel * Math.max(1.0, widthMult), roundNearest);
+    const features: nn.Module[] = [new Conv2dNormActivation(3, inputChannel, 3, 2)];
+    for (const [t, c, n, s] of settings) {
+      const outputChannel = makeDivisible(c * widthMult, roundNearest);
+      for (let i = 0; i < n; i++) {
+        features.push(new InvertedResidual(inputChannel, outputChannel, i === 0 ? s : 1, t));
+        inputChannel = outputChannel;
+      }
+    }
+    features.push(new Conv2dNormActivation(inputChannel, this.lastChannel, 1));
+    this.features = new nn.Sequential(...features);
+    this.classifier = new nn.Sequential(new nn.Dropout({ p: dropout }), new nn.Linear(this.lastChannel, numClasses));
+    for (const m of this.modules()) {
+      if (m instanceof nn.Conv2d) {
+        nn.init.kaiming_normal_(m.weight, { mode: "fan_out" });
+        if (m.bias !== null) nn.init.zeros_(m.bias);
+      } else if (m instanceof nn.BatchNorm2d) {
+        nn.init.ones_(m.weight);
+        nn.init.zeros_(m.bias);
+      } else if (m instanceof nn.Linear) {
+        nn.init.normal_(m.weight, 0, 0.01);
+        nn.init.zeros_(m.bias);
+      }
+    }
+  }
+  forward(x: Tensor): Tensor {
+    x = this.features(x);
+    x = F.adaptiveAvgPool2d(x, [1, 1]);
+    return this.classifier(F.flatten(x, 1));
+  }
+}
+
+export function mobilenet_v2(o: ModelOptions = {}): MobileNetV2 {
+  return new MobileNetV2(numClassesOf(o), o.widthMult ?? o.width_mult ?? 1.0, 8, o.dropout ?? 0.2);
+}
+
+/** torchvision.models as one namespace: `models.resnet18()`. */
+export const models = {
+  ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, wide_resnet50_2, wide_resnet101_2,
+  VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn,
+  AlexNet, alexnet,
+  MobileNetV2, mobilenet_v2,
+};
