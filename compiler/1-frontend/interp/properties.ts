@@ -877,6 +877,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (obj.plain) notePlainState(this.plainState, this.registeredState, obj, name, value, site.loc);
       if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
       if ((value instanceof LayerParamRef || value instanceof ParameterValue) && (obj.kind === "layer" || (obj.isLayer && obj.params.some((p) => p.local === name || p.local === snake(name))))) return tieParameter(obj, name, value, site);
+      // PyTorch's snake_case spelling names the setting it reads (m.track_running_stats), not a new attribute
+      if (obj.config && !Object.hasOwn(obj.config, name) && Object.hasOwn(obj.config, camel(name))) name = camel(name);
+      if (obj.config && Object.hasOwn(obj.config, name) && obj.rewriteSetting?.(obj, name, value, site)) return;
       if (obj.config && Object.hasOwn(obj.config, name))
         fail("unsupportedSyntax", `${obj.typeName}.${name} is a setting of the layer, fixed when it is constructed; pass it to the constructor`, site.loc);
       // YOLOv5's parse_model `m_.i, m_.f, m_.type, m_.np = i, f, t, np`: PyTorch's Module.__setattr__
