@@ -109,6 +109,34 @@ export class M extends nn.Module {
       }
   });
 
+  it("its own forward changes the layer's buffers (PyTorch's _BatchNorm.forward written out: F.batchNorm over this.runningMean), as nn.BatchNorm2d's", () => {
+    const sub = `class MyBN extends nn.BatchNorm2d {
+  forward(input: Tensor) {
+    const factor = this.momentum === null ? 0.0 : this.momentum;
+    const bnTraining = this.training ? true : this.runningMean === null && this.runningVar === null;
+    return F.batchNorm(input, !this.training || this.trackRunningStats ? this.runningMean : null, !this.training || this.trackRunningStats ? this.runningVar : null, this.weight, this.bias, bnTraining, factor, this.eps);
+  }
+}
+`;
+    const net = (layer: string) => `export class M extends nn.Module {\n  bn = new ${layer}(2, { momentum: 0.3 });\n  forward(x: Tensor<[Batch, 2, 3]>) { return this.bn(x.unsqueeze(3)).mul(x.unsqueeze(3)); }\n}`;
+    const x = grid([3, 2, 3]);
+    const [mine, held] = [run(sub + net("MyBN"), { x }, true), run(net("nn.BatchNorm2d"), { x }, true)];
+    // float64 both, through different ops: equal to 12 digits
+    const near = (got: ArrayLike<number>, want: ArrayLike<number>) => {
+      expect(got.length).toBe(want.length);
+      Array.from(want).forEach((w, i) => expect(got[i], `element ${i}`).toBeCloseTo(w, 12));
+    };
+    near(mine.out, held.out);
+    for (const name of ["bn.running_mean", "bn.running_var"]) {
+      near(mine.state.buffers.get(name)!.data, held.state.buffers.get(name)!.data);
+      expect(Array.from(mine.state.buffers.get(name)!.data)).not.toEqual(Array.from(initState(mine.graph, 7).buffers.get(name)!.data));
+    }
+    near(run(sub + net("MyBN"), { x }).out, run(net("nn.BatchNorm2d"), { x }).out);
+    // its int64 counter is the layer kernel's (timm's BatchNormAct2d counts it with num_batches_tracked.add_(1)): refused, naming what to write
+    const counting = sub.replace("const factor", "if (this.training) this.numBatchesTracked.add_(1);\n    const factor");
+    expect(first(header + counting + net("MyBN"))).toMatch(/^TSDP2018 4: add_ in forward would change the layer's int64 counter \(num_batches_tracked\).*call super\.forward\(x\)/);
+  });
+
   it("without a forward of its own it is the layer; instanceof sees the layer's class, so initialization loops reach it", () => {
     const src = `class ZeroLinear extends nn.Linear {
   constructor(i: number, o: number) { super(i, o, { bias: true }); nn.init.zeros_(this.bias); }

@@ -508,7 +508,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // a layer's parameter is state in forward, which forward may change (an EMA of weights into a frozen one, a
     // max-norm constraint on a trained one: state-updates.ts); its own buffers (BatchNorm's running statistics) are its kernel's
     const isParam = p !== undefined && m.params.some((d) => d.local === name || d.local === snake(name));
-    if (p) return isParam && this.phase === "forward" ? this.stateValue(p) : new TensorValue(p);
+    // a class extending the layer reads the layer's buffers as its own (PyTorch's _BatchNorm.forward written out in a
+    // subclass: self.num_batches_tracked.add_(1), F.batch_norm(…, self.running_mean, …)): state its forward may change
+    const ownLayerState = m.kind === "user" && m.layerType !== undefined;
+    if (p) return (isParam || ownLayerState) && this.phase === "forward" ? this.stateValue(p) : new TensorValue(p);
     if (m.absent.has(name)) return null;
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
     // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
