@@ -164,13 +164,15 @@ export interface Batch {
 
 /**
  * Batches of an epoch: the dataset in order, or the samples `order` lists (a permutation, or any
- * indices: a subset, or repeats, as a PyTorch sampler's), `size` at a time; the last may be smaller.
+ * indices: a subset, or repeats, as a PyTorch sampler's), `size` at a time; the last may be smaller,
+ * unless `dropLast` (DataLoader's drop_last=True) leaves out a last batch of fewer than `size`.
  */
-export function* batches(ds: Dataset, size: number, order?: Uint32Array): Generator<Batch> {
+export function* batches(ds: Dataset, size: number, order?: Uint32Array, options: { readonly dropLast?: boolean } = {}): Generator<Batch> {
   checkCount("batches", "size", size, 1);
   const per = checkDataset("batches", ds);
+  const dropLast = checkDropLast("batches", options);
   const length = order ? order.length : ds.count;
-  const total = Math.ceil(length / size);
+  const total = dropLast ? Math.floor(length / size) : Math.ceil(length / size);
   for (let b = 0; b < total; b++) {
     const start = b * size;
     const n = Math.min(size, length - start);
@@ -186,17 +188,28 @@ export function* batches(ds: Dataset, size: number, order?: Uint32Array): Genera
   }
 }
 
+/** The options object's dropLast: a boolean, false when not given. */
+function checkDropLast(where: string, options: unknown): boolean {
+  if (typeof options !== "object" || options === null) throw new TypeError(`${where}: options must be an object { dropLast? }, got ${describeValue(options)}`);
+  const { dropLast = false } = options as { dropLast?: unknown };
+  if (typeof dropLast !== "boolean") throw new TypeError(`${where}: dropLast must be true or false, got ${describeValue(dropLast)}`);
+  return dropLast;
+}
+
 /**
  * DistributedSampler's shard of an epoch (PyTorch's rule): the order is padded to a multiple of
  * `worldSize` by repeating its first indices, and rank r takes positions r, r + worldSize, …, so
  * every rank gets ⌈n / worldSize⌉ samples, the shards are disjoint apart from the padding, and
- * together they cover the epoch. Every rank must pass the same order (the same seed and epoch).
+ * together they cover the epoch. With `dropLast` (DistributedSampler's drop_last=True) the order's
+ * tail past the last multiple of `worldSize` is left out instead: ⌊n / worldSize⌋ samples each, no
+ * repeats. Every rank must pass the same order (the same seed and epoch).
  */
-export function distributedShard(order: Uint32Array, rank: number, worldSize: number): Uint32Array {
+export function distributedShard(order: Uint32Array, rank: number, worldSize: number, options: { readonly dropLast?: boolean } = {}): Uint32Array {
   if (!Number.isInteger(worldSize) || worldSize < 1) throw new RangeError(`distributedShard: worldSize must be a positive integer, got ${worldSize}`);
   if (!Number.isInteger(rank) || rank < 0 || rank >= worldSize) throw new RangeError(`distributedShard: rank must be an integer in [0, ${worldSize}), got ${rank}`);
+  const dropLast = checkDropLast("distributedShard", options);
   if (order.length === 0) return new Uint32Array(0);
-  const perRank = Math.ceil(order.length / worldSize);
+  const perRank = dropLast ? Math.floor(order.length / worldSize) : Math.ceil(order.length / worldSize);
   const shard = new Uint32Array(perRank);
   for (let i = 0; i < perRank; i++) shard[i] = order[(rank + i * worldSize) % order.length];
   return shard;

@@ -41,6 +41,18 @@ describe("Fashion-MNIST files", () => {
     expect(Array.from(epochOrder(50, 2 ** 32 + 1, 0))).not.toEqual(Array.from(epochOrder(50, 1, 0)));
   });
 
+  it("keeps a smaller last batch, as DataLoader's default, and leaves it out with dropLast (drop_last=True)", () => {
+    const ds = { images: Float32Array.from({ length: 5 * 4 }, (_, i) => i), labels: Int32Array.from([0, 1, 2, 3, 4]), count: 5, sample: [1, 2, 2] as const };
+    const labels = (bs: Iterable<{ y: { data: Int32Array } }>) => [...bs].map((b) => Array.from(b.y.data));
+    expect(labels(batches(ds, 2))).toEqual([[0, 1], [2, 3], [4]]);
+    expect(labels(batches(ds, 2, undefined, { dropLast: true }))).toEqual([[0, 1], [2, 3]]);
+    expect([...batches(ds, 2, undefined, { dropLast: true })].map((b) => b.count)).toEqual([2, 2]);
+    expect(labels(batches(ds, 5, undefined, { dropLast: true }))).toEqual([[0, 1, 2, 3, 4]]);
+    expect(labels(batches(ds, 6, Uint32Array.from([4, 1, 4]), { dropLast: true }))).toEqual([]);
+    expect(labels(batches(ds, 2, Uint32Array.from([4, 1, 4]), { dropLast: true }))).toEqual([[4, 1]]);
+    expect(() => [...batches(ds, 2, undefined, { dropLast: "yes" } as never)]).toThrow('batches: dropLast must be true or false, got the string "yes"');
+  });
+
   it("refuses counts, sizes and indices that are not a dataset's (types59: take(ds, -1) made count -1, batches(ds, 0) never ended)", () => {
     const ds = { images: Float32Array.from({ length: 5 * 4 }, (_, i) => i), labels: Int32Array.from([0, 1, 2, 3, 4]), count: 5, sample: [1, 2, 2] as const };
     for (const bad of [-1, 2.5, Number.NaN]) expect(() => take(ds, bad)).toThrow(new RangeError(`take: n must be an integer from 0 to 4294967295, got ${bad}`));

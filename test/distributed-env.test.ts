@@ -65,6 +65,15 @@ describe("distributedShard (PyTorch's DistributedSampler)", () => {
     expect(new Set(shards.flat())).toEqual(new Set(order));
   });
 
+  it("with dropLast (drop_last=True) leaves out the order's tail past a multiple of the world size instead of padding", () => {
+    const order = Uint32Array.from([4, 0, 3, 1, 2]);
+    // PyTorch: num_samples = ceil((5 − 3) / 3) = 1, indices[:3] = [4, 0, 3], rank r takes indices[r::3]
+    expect([0, 1, 2].map((r) => Array.from(distributedShard(order, r, 3, { dropLast: true })))).toEqual([[4], [0], [3]]);
+    expect([0, 1].map((r) => Array.from(distributedShard(order, r, 2, { dropLast: true })))).toEqual([[4, 3], [0, 1]]);
+    expect(Array.from(distributedShard(order, 5, 6, { dropLast: true }))).toEqual([]);
+    expect(() => distributedShard(order, 0, 2, { dropLast: 1 } as never)).toThrow("distributedShard: dropLast must be true or false, got number 1");
+  });
+
   it("refuses a rank outside the world", () => {
     expect(() => distributedShard(new Uint32Array(4), 2, 2)).toThrow(/rank must be an integer in \[0, 2\)/);
   });

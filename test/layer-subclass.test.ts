@@ -109,6 +109,34 @@ export class M extends nn.Module {
       }
   });
 
+  it("its own forward changes the layer's buffers (PyTorch's _BatchNorm.forward written out: F.batchNorm over this.runningMean), as nn.BatchNorm2d's", () => {
+    const sub = `class MyBN extends nn.BatchNorm2d {
+  forward(input: Tensor) {
+    const factor = this.momentum === null ? 0.0 : this.momentum;
+    const bnTraining = this.training ? true : this.runningMean === null && this.runningVar === null;
+    return F.batchNorm(input, !this.training || this.trackRunningStats ? this.runningMean : null, !this.training || this.trackRunningStats ? this.runningVar : null, this.weight, this.bias, bnTraining, factor, this.eps);
+  }
+}
+`;
+    const net = (layer: string) => `export class M extends nn.Module {\n  bn = new ${layer}(2, { momentum: 0.3 });\n  forward(x: Tensor<[Batch, 2, 3]>) { return this.bn(x.unsqueeze(3)).mul(x.unsqueeze(3)); }\n}`;
+    const x = grid([3, 2, 3]);
+    const [mine, held] = [run(sub + net("MyBN"), { x }, true), run(net("nn.BatchNorm2d"), { x }, true)];
+    // float64 both, through different ops: equal to 12 digits
+    const near = (got: ArrayLike<number>, want: ArrayLike<number>) => {
+      expect(got.length).toBe(want.length);
+      Array.from(want).forEach((w, i) => expect(got[i], `element ${i}`).toBeCloseTo(w, 12));
+    };
+    near(mine.out, held.out);
+    for (const name of ["bn.running_mean", "bn.running_var"]) {
+      near(mine.state.buffers.get(name)!.data, held.state.buffers.get(name)!.data);
+      expect(Array.from(mine.state.buffers.get(name)!.data)).not.toEqual(Array.from(initState(mine.graph, 7).buffers.get(name)!.data));
+    }
+    near(run(sub + net("MyBN"), { x }).out, run(net("nn.BatchNorm2d"), { x }).out);
+    // its int64 counter is the layer kernel's (timm's BatchNormAct2d counts it with num_batches_tracked.add_(1)): refused, naming what to write
+    const counting = sub.replace("const factor", "if (this.training) this.numBatchesTracked.add_(1);\n    const factor");
+    expect(first(header + counting + net("MyBN"))).toMatch(/^TSDP2018 4: add_ in forward would change the layer's int64 counter \(num_batches_tracked\).*call super\.forward\(x\)/);
+  });
+
   it("without a forward of its own it is the layer; instanceof sees the layer's class, so initialization loops reach it", () => {
     const src = `class ZeroLinear extends nn.Linear {
   constructor(i: number, o: number) { super(i, o, { bias: true }); nn.init.zeros_(this.bias); }
@@ -162,7 +190,39 @@ describe("a layer's settings as PyTorch's attributes", () => {
     expect(outFeatures("this.fc = new nn.Linear(2, this.p.stride[0] * 10 + this.p.kernelSize[0] + this.p.padding.length * 100);", "p = new nn.AvgPool1d(3, { padding: 1 });")).toBe(133);
   });
 
-  it("are fixed at construction", () => {
-    expect(first(`${header}export class M extends nn.Module {\n  c = new nn.Conv2d(1, 1, 3);\n  constructor() { super(); this.c.padding = [1, 1]; }\n  forward(x: Tensor<[Batch, 1, 5, 5]>) { return this.c(x); }\n}`)).toMatch(/^TSDP2001 4: nn.Conv2d.padding is a setting of the layer, fixed when it is constructed; pass it to the constructor/);
+  // PyTorch's forward reads a layer's attributes (BatchNorm's self.momentum and self.eps, a convolution's
+  // self.padding), so a write after construction computes as if the constructor had been given it
+  const bnNet = (fields: string, ctor: string, forward = "return this.c(this.bn(x)).flatten(1);") =>
+    `export class M extends nn.Module {\n  ${fields}\n  constructor() {\n    super();\n    ${ctor}\n  }\n  forward(x: Tensor<[Batch, 2, 4, 4]>) { ${forward} }\n}`;
+  const trained = (src: string) => {
+    const r = run(src, { x: grid([3, 2, 4, 4]) }, true);
+    return { out: r.out, buffers: Object.fromEntries([...r.state.buffers].map(([k, v]) => [k, Array.from(v.data)])) };
+  };
+
+  it("written after construction (YOLOv5's initialize_weights: m.eps = 1e-3, m.momentum = 0.03) compute as if given to the constructor", () => {
+    const written = trained(bnNet("bn = new nn.BatchNorm2d(2);\n  c = new nn.Conv2d(2, 1, 3);", "for (const m of this.modules()) if (m instanceof nn.BatchNorm2d) { m.eps = 1e-3; m.momentum = 0.03; }\n    this.c.padding = [1, 1];"));
+    const given = trained(bnNet("bn = new nn.BatchNorm2d(2, { eps: 1e-3, momentum: 0.03 });\n  c = new nn.Conv2d(2, 1, 3, { padding: 1 });", ""));
+    expect(written.out).toHaveLength(3 * 16);
+    expect(written).toEqual(given);
+    // momentum None (the cumulative average) and a Dropout's p, written the same way; the attribute reads back
+    const none = trained(bnNet("bn = new nn.BatchNorm2d(2);\n  c = new nn.Conv2d(2, 1, 3);", "this.bn.momentum = null;"));
+    expect(none).toEqual(trained(bnNet("bn = new nn.BatchNorm2d(2, { momentum: null });\n  c = new nn.Conv2d(2, 1, 3);", "")));
+    expect(none).not.toEqual(trained(bnNet("bn = new nn.BatchNorm2d(2);\n  c = new nn.Conv2d(2, 1, 3);", "")));
+    const { graph } = lowerSource(header + bnNet("d = new nn.Dropout(0.5);\n  fc = new nn.Linear(2, 2);", "this.d.p = 0.25;\n    this.fc = new nn.Linear(2, this.d.p * 12);", "return this.fc(this.d(x.mean([2, 3])));"));
+    expect(graph.nodes.find((n) => n.op === "dropout")?.attrs.p).toBe(0.25);
+    expect(graph.params.find((p) => p.attrs.name === "fc.weight")!.shape).toEqual([3, 2]);
+    // a class extending the layer writes its own setting after super(…)
+    const sub = `class BN extends nn.BatchNorm2d {\n  constructor(n: number) { super(n); this.momentum = 0.03; this.eps = 1e-3; }\n}\n`;
+    expect(trained(sub + bnNet("bn = new BN(2);\n  c = new nn.Conv2d(2, 1, 3, { padding: 1 });", ""))).toEqual(given);
+  });
+
+  it("that decide the layer's parameters or buffers are fixed at construction; a written value is checked as the constructor's", () => {
+    const net = (ctor: string) => `${header}${bnNet("bn = new nn.BatchNorm2d(2);\n  c = new nn.Conv2d(2, 1, 3);", ctor)}`;
+    expect(first(net("this.bn.affine = false;"))).toMatch(/^TSDP2001 7: nn.BatchNorm2d.affine is a setting of the layer, fixed when it is constructed; pass it to the constructor/);
+    expect(first(net("this.bn.track_running_stats = false;"))).toMatch(/^TSDP2001 7: nn.BatchNorm2d.trackRunningStats is a setting of the layer, fixed when it is constructed/);
+    expect(first(net("this.c.inChannels = 3;"))).toMatch(/^TSDP2001 7: nn.Conv2d.inChannels is a setting of the layer, fixed when it is constructed/);
+    expect(first(net("this.c.kernelSize = [1, 1];"))).toMatch(/^TSDP2001 7: nn.Conv2d.kernelSize is a setting of the layer/);
+    expect(first(net("this.bn.momentum = 2;"))).toMatch(/^TSDP\d+ 7: .*momentum/);
+    expect(first(net('this.c.padding = "same"; this.c.stride = [2, 2];'))).toMatch(/^TSDP\d+ 7: nn.Conv2d: padding "same" needs stride 1/);
   });
 });

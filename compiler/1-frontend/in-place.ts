@@ -153,6 +153,14 @@ function refuseState(x: TensorValue, name: string, em: GraphEmitter, phase: Phas
   if (source && (phase === "forward" || captured.get(source)!.unclaimed > 0))
     fail("inPlaceAlias", `${name}: this tensor already gave an nn.Parameter or buffer its initial value, which a later change would not reach; change it before, or change the parameter (p.data.${name}(…))`, site.loc);
   if (phase !== "forward") return;
+  // a BatchNorm's num_batches_tracked, read as its own by a class extending the layer (PyTorch's _BatchNorm.forward
+  // written out): int64 state the batch_norm kernel counts, which no other kernel writes yet
+  if (isState(x) && x.node.dtype === "i64")
+    fail(
+      "inPlaceAlias",
+      `${name} in forward would change the layer's int64 counter (num_batches_tracked), which only the layer's own batch_norm counts here: call super.forward(x) (PyTorch's _BatchNorm.forward, which counts it), or leave the count out (only momentum null reads it)`,
+      site.loc,
+    );
   // the tensor itself, or the one it is a view of (this.fc.weight.T.mul_(2) changes the weight)
   for (const t of new Set([x, storageOf(x)])) {
     // a buffer forward may change (state-updates.ts); a trained parameter, where autograd does not record the change

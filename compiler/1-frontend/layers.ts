@@ -426,11 +426,14 @@ function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClas
     let b = bindArgs(who, spec.args, spec.state ? withoutFactoryKwargs(who, args, site) : args, site);
     // validation turns padding "same" into numbers; the attribute stays the string, as PyTorch's
     const padding = b.padding;
+    const written = { ...b };
     validate(name, b, site);
     // a transformer layer's activation written in the model file (an arrow, a function, a module): called through the host
     const act: Value = b.activation;
     if (name.startsWith("Transformer") && callableActivation(act)) b = { ...b, activation: new BuiltinFunction("activation", (callArgs, s) => host.call(act, callArgs, s)) };
-    const m = makeLayer(who, spec, b, site, host);
+    const holder = { b };
+    const m = makeLayer(who, spec, b, site, host, holder);
+    m.rewriteSetting = settingWriter(name, spec, written, holder);
     // a module given as the activation is the layer's child "activation", as PyTorch's attribute makes it
     if (act instanceof ModuleValue && callableActivation(act)) m.fields.set("activation", act);
     if (typeof padding === "string" && m.config) m.config = { ...m.config, padding };
@@ -494,10 +497,12 @@ function fromPretrainedStatics(who: string, construct: (args: Value[], site: Cal
 }
 
 /** The module of a layer from its bound, checked arguments; its child layers made the same way. */
-function makeLayer(who: string, spec: LayerSpec, b: Bound, site: CallSite, host: LayerHost): ModuleValue {
+function makeLayer(who: string, spec: LayerSpec, b: Bound, site: CallSite, host: LayerHost, holder: { readonly b: Bound } = { b }): ModuleValue {
   const state = spec.state?.(b) ?? {};
   checkStateSize(who, state, site);
   const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite) => {
+    // the settings as they are when forward runs: a write in the constructor after the layer was made changes them
+    const b = holder.b;
     const call = bindArgs(who, spec.inputs ?? [], callArgs, callSite);
     const result = spec.forward(self, b, call, callSite, host.em, who);
     // nn.ReLU(inplace=True) and kin overwrite their input in PyTorch: it takes over the result (in-place.ts)
@@ -511,6 +516,42 @@ function makeLayer(who: string, spec: LayerSpec, b: Bound, site: CallSite, host:
   for (const local of spec.optional ?? []) if (!state.params?.some((p) => p.local === local)) m.absent.add(local);
   for (const child of spec.children?.(b) ?? []) m.fields.set(child.name, makeLayer(child.typeName, child.spec, child.args, site, host));
   return m;
+}
+
+/**
+ * A setting written after the layer was made (YOLOv5's initialize_weights: `m.eps = 1e-3;
+ * m.momentum = 0.03` for every BatchNorm2d; timm's `m.momentum = bn_momentum`; `m.p = 0.2`): PyTorch's
+ * forward reads the attribute, so the layer computes as if constructed with it. That holds where the
+ * setting only shapes the computation; one that decides the parameters, buffers or children
+ * (BatchNorm's affine and trackRunningStats, a Linear's inFeatures) PyTorch reads only in
+ * __init__, so a later write would leave the layer inconsistent: such writes return false (refused
+ * by the caller). The value is checked and validated as the constructor checks it.
+ */
+function settingWriter(name: string, spec: LayerSpec, written: Bound, holder: { b: Bound }): NonNullable<ModuleValue["rewriteSetting"]> {
+  const who = `nn.${name}`;
+  return (target, setting, value, site) => {
+    const argSpec = spec.args.find((a) => a.name === setting);
+    if (spec.children || !argSpec) return false;
+    const checked = bindArgs(who, [argSpec], [new ObjectValue(new Map([[setting, value]]))], site, true)[setting];
+    const nextWritten = { ...written, [setting]: checked };
+    const next = { ...nextWritten };
+    validate(name, next, site);
+    if (!sameState(spec.state?.(holder.b) ?? {}, spec.state?.(next) ?? {})) return false;
+    written = nextWritten;
+    holder.b = next;
+    const config = layerConfig(next, spec);
+    // the attribute reads back as written ("same", not the pair validation computes), as construct keeps it
+    if (typeof written.padding === "string") config.padding = written.padding;
+    target.config = config;
+    target.summary = spec.summary?.(next) ?? "";
+    return true;
+  };
+}
+
+/** Whether two derivations of a layer's state declare the same parameters and buffers (names, shapes, dtypes). */
+function sameState(a: { params?: ParamDecl[]; buffers?: ParamDecl[] }, b: { params?: ParamDecl[]; buffers?: ParamDecl[] }): boolean {
+  const key = (s: typeof a) => JSON.stringify([...(s.params ?? []), ...(s.buffers ?? [])].map((p) => [p.local, p.shape, p.dtype ?? "f32"]));
+  return key(a) === key(b);
 }
 
 /**

@@ -525,6 +525,12 @@ export class ModuleValue {
    * reset_parameters() puts back (layer-reset.ts).
    */
   defaults: { readonly params: readonly ParamDecl[]; readonly buffers: readonly ParamDecl[] } | undefined;
+  /**
+   * A built-in layer's setting written in a constructor after the layer was made (`m.momentum = 0.03`):
+   * the layer then computes with it, on `target` (the layer, or a class extending it); false where the
+   * setting decides the layer's state, which PyTorch fixes in __init__ (layers.ts settingWriter).
+   */
+  rewriteSetting: ((target: ModuleValue, setting: string, value: Value, site: CallSite) => boolean) | undefined;
   constructor(
     readonly kind: ModuleKind,
     /** "nn.Linear" for built-in layers; the class name for the user's modules. */
@@ -550,6 +556,7 @@ export class ModuleValue {
     this.summary = layer.summary;
     this.config = layer.config;
     this.defaults = layer.defaults;
+    this.rewriteSetting = layer.rewriteSetting;
     this.layerType = layer.typeName;
     this.statics = layer.statics;
     for (const local of layer.absent) this.absent.add(local);

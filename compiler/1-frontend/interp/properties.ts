@@ -557,7 +557,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // a layer's parameter is state in forward, which forward may change (an EMA of weights into a frozen one, a
     // max-norm constraint on a trained one: state-updates.ts); its own buffers (BatchNorm's running statistics) are its kernel's
     const isParam = p !== undefined && m.params.some((d) => d.local === name || d.local === snake(name));
-    if (p) return isParam && this.phase === "forward" ? this.stateValue(p) : new TensorValue(p);
+    // a class extending the layer reads the layer's buffers as its own (PyTorch's _BatchNorm.forward written out in a
+    // subclass: self.num_batches_tracked.add_(1), F.batch_norm(…, self.running_mean, …)): state its forward may change
+    const ownLayerState = m.kind === "user" && m.layerType !== undefined;
+    if (p) return (isParam || ownLayerState) && this.phase === "forward" ? this.stateValue(p) : new TensorValue(p);
     if (m.absent.has(name)) return null;
     const declared = [...m.params, ...m.buffers].some((d) => d.local === name || d.local === snake(name));
     // in a constructor, a layer's parameter is a handle for nn.init (nn.init.normal_(this.fc.weight, 0, 0.02))
@@ -932,6 +935,9 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (obj.plain) notePlainState(this.plainState, this.registeredState, obj, name, value, site.loc);
       if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
       if ((value instanceof LayerParamRef || value instanceof ParameterValue) && (obj.kind === "layer" || (obj.isLayer && obj.params.some((p) => p.local === name || p.local === snake(name))))) return tieParameter(obj, name, value, site);
+      // PyTorch's snake_case spelling names the setting it reads (m.track_running_stats), not a new attribute
+      if (obj.config && !Object.hasOwn(obj.config, name) && Object.hasOwn(obj.config, camel(name))) name = camel(name);
+      if (obj.config && Object.hasOwn(obj.config, name) && obj.rewriteSetting?.(obj, name, value, site)) return;
       if (obj.config && Object.hasOwn(obj.config, name))
         fail("unsupportedSyntax", `${obj.typeName}.${name} is a setting of the layer, fixed when it is constructed; pass it to the constructor`, site.loc);
       // YOLOv5's parse_model `m_.i, m_.f, m_.type, m_.np = i, f, t, np`: PyTorch's Module.__setattr__
