@@ -1168,26 +1168,29 @@ export namespace nn {
   interface LinearOptions extends FactoryKwargs { bias?: boolean }
   /**
    * A layer's settings, read as PyTorch's attributes (`m.outChannels`, `this.fc.inFeatures`,
-   * `conv.kernelSize[0]`): the constructor's arguments with their defaults, sizes as tuples
-   * (nn.Conv1d's kernelSize is [k], as PyTorch's (k,)). Fixed at construction.
+   * `conv.kernelSize[0]`, or as Python spells them: `model.fc.in_features`): the constructor's
+   * arguments with their defaults, sizes as tuples (nn.Conv1d's kernelSize is [k], as PyTorch's (k,)).
    */
-  interface LinearSettings { readonly inFeatures: number; readonly outFeatures: number }
+  interface LinearSettings { readonly inFeatures: number; readonly outFeatures: number; readonly in_features: number; readonly out_features: number }
   interface ConvSettings {
     readonly inChannels: number; readonly outChannels: number; readonly kernelSize: number[]; readonly stride: number[];
     readonly padding: number[] | "same" | "valid"; readonly dilation: number[]; readonly groups: number; readonly paddingMode: "zeros" | "reflect" | "replicate" | "circular";
+    readonly in_channels: number; readonly out_channels: number; readonly kernel_size: number[]; readonly padding_mode: "zeros" | "reflect" | "replicate" | "circular";
   }
   interface ConvTransposeSettings {
     readonly inChannels: number; readonly outChannels: number; readonly kernelSize: number[]; readonly stride: number[];
     readonly padding: number[]; readonly outputPadding: number[]; readonly dilation: number[]; readonly groups: number;
+    readonly in_channels: number; readonly out_channels: number; readonly kernel_size: number[]; readonly output_padding: number[];
   }
-  interface NormSettings { readonly numFeatures: number; readonly eps: number; readonly momentum: number | null; readonly affine: boolean; readonly trackRunningStats: boolean }
-  interface LayerNormSettings { readonly normalizedShape: number[]; readonly eps: number | null; readonly elementwiseAffine: boolean }
-  interface GroupNormSettings { readonly numGroups: number; readonly numChannels: number; readonly eps: number; readonly affine: boolean }
-  interface EmbeddingSettings { readonly numEmbeddings: number; readonly embeddingDim: number; readonly paddingIdx: number | null }
+  interface NormSettings { readonly numFeatures: number; readonly eps: number; readonly momentum: number | null; readonly affine: boolean; readonly trackRunningStats: boolean; readonly num_features: number; readonly track_running_stats: boolean }
+  interface LayerNormSettings { readonly normalizedShape: number[]; readonly eps: number | null; readonly elementwiseAffine: boolean; readonly normalized_shape: number[]; readonly elementwise_affine: boolean }
+  interface GroupNormSettings { readonly numGroups: number; readonly numChannels: number; readonly eps: number; readonly affine: boolean; readonly num_groups: number; readonly num_channels: number }
+  interface EmbeddingSettings { readonly numEmbeddings: number; readonly embeddingDim: number; readonly paddingIdx: number | null; readonly num_embeddings: number; readonly embedding_dim: number; readonly padding_idx: number | null }
   interface DropoutSettings { readonly p: number; readonly inplace: boolean }
-  interface MultiheadAttentionSettings { readonly embedDim: number; readonly numHeads: number; readonly dropout: number; readonly batchFirst: boolean; readonly kdim: number; readonly vdim: number; readonly headDim: number }
+  interface MultiheadAttentionSettings { readonly embedDim: number; readonly numHeads: number; readonly dropout: number; readonly batchFirst: boolean; readonly kdim: number; readonly vdim: number; readonly headDim: number; readonly embed_dim: number; readonly num_heads: number; readonly batch_first: boolean; readonly head_dim: number }
   interface RecurrentSettings {
     readonly inputSize: number; readonly hiddenSize: number; readonly numLayers: number; readonly bidirectional: boolean; readonly batchFirst: boolean; readonly dropout: number;
+    readonly input_size: number; readonly hidden_size: number; readonly num_layers: number; readonly batch_first: boolean;
     /** PyTorch's per-layer parameters: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, …_reverse (a constructor may set them, or parts of them). */
     readonly [parameter: `weight_${string}` | `bias_${string}`]: Tensor;
     /** RNNBase's parameter names per layer and direction ([["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"], …]: DeepAR's forget-gate init), all of them in order, and the parameters grouped alike */
@@ -1196,7 +1199,7 @@ export namespace nn {
     readonly all_weights: Tensor[][];
     readonly allWeights: Tensor[][];
   }
-  interface LeakyReLUSettings { readonly negativeSlope: number; readonly inplace: boolean }
+  interface LeakyReLUSettings { readonly negativeSlope: number; readonly inplace: boolean; readonly negative_slope: number }
 
   class Linear extends Module {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
