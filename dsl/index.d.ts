@@ -1185,9 +1185,13 @@ export namespace nn {
   interface GroupNormSettings { readonly numGroups: number; readonly numChannels: number; readonly eps: number; readonly affine: boolean }
   interface EmbeddingSettings { readonly numEmbeddings: number; readonly embeddingDim: number; readonly paddingIdx: number | null }
   interface DropoutSettings { readonly p: number; readonly inplace: boolean }
-  interface MultiheadAttentionSettings { readonly embedDim: number; readonly numHeads: number; readonly dropout: number; readonly batchFirst: boolean; readonly kdim: number; readonly vdim: number; readonly headDim: number }
+  interface MultiheadAttentionSettings { readonly embedDim: number; readonly numHeads: number; readonly dropout: number; readonly batchFirst: boolean; readonly kdim: number; readonly vdim: number; readonly headDim: number;
+    /** Whether the projections are one packed in_proj_weight (kdim and vdim equal embedDim), as PyTorch's attribute. */
+    readonly _qkv_same_embed_dim: boolean }
   interface RecurrentSettings {
     readonly inputSize: number; readonly hiddenSize: number; readonly numLayers: number; readonly bidirectional: boolean; readonly batchFirst: boolean; readonly dropout: number;
+    /** RNNBase's mode: "LSTM", "GRU", "RNN_TANH" or "RNN_RELU". */
+    readonly mode: "LSTM" | "GRU" | "RNN_TANH" | "RNN_RELU";
     /** PyTorch's per-layer parameters: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, …_reverse (a constructor may set them, or parts of them). */
     readonly [parameter: `weight_${string}` | `bias_${string}`]: Tensor;
     /** RNNBase's parameter names per layer and direction ([["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"], …]: DeepAR's forget-gate init), all of them in order, and the parameters grouped alike */
@@ -2124,6 +2128,10 @@ export namespace nn {
     constructor(encoderLayer: TransformerEncoderLayer, options: { numLayers: number; norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean });
     constructor(options: { encoderLayer: TransformerEncoderLayer; numLayers: number; norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean });
     readonly layers: ModuleList<TransformerEncoderLayer>;
+    /** PyTorch's attributes num_layers, enable_nested_tensor and mask_check. */
+    readonly numLayers: number;
+    readonly enableNestedTensor: boolean;
+    readonly maskCheck: boolean;
   }
   interface TransformerEncoder {
     (src: Tensor, mask?: Tensor | null, srcKeyPaddingMask?: Tensor | null, isCausal?: boolean): Tensor;
@@ -2167,6 +2175,7 @@ export namespace nn {
     constructor(decoderLayer: TransformerDecoderLayer, options: { numLayers: number; norm?: Module | null });
     constructor(options: { decoderLayer: TransformerDecoderLayer; numLayers: number; norm?: Module | null });
     readonly layers: ModuleList<TransformerDecoderLayer>;
+    readonly numLayers: number;
   }
   interface TransformerDecoder {
     (tgt: Tensor, memory: Tensor, tgtMask?: Tensor | null, memoryMask?: Tensor | null, tgtKeyPaddingMask?: Tensor | null, memoryKeyPaddingMask?: Tensor | null, tgtIsCausal?: boolean, memoryIsCausal?: boolean): Tensor;
@@ -2193,12 +2202,20 @@ export namespace nn {
     constructor(options: { dModel: number; nhead?: number; numEncoderLayers?: number; numDecoderLayers?: number; dimFeedforward?: number; dropout?: number } & TransformerOptions);
     readonly encoder: TransformerEncoder;
     readonly decoder: TransformerDecoder;
-    /** In forward: the float causal mask [sz, sz], 0 on and below the diagonal, −Infinity above. */
-    static generateSquareSubsequentMask(sz: number): Tensor;
-    static generate_square_subsequent_mask(sz: number): Tensor;
+    /** PyTorch's attributes d_model, nhead, batch_first. */
+    readonly dModel: number;
+    readonly nhead: number;
+    readonly batchFirst: boolean;
+    /** In forward: the float causal mask [sz, sz], 0 on and below the diagonal, −Infinity above (PyTorch's device and dtype: one device, float32). */
+    static generateSquareSubsequentMask(sz: number, device?: unknown, dtype?: "float32" | null): Tensor;
+    static generateSquareSubsequentMask(sz: number, options: { device?: unknown; dtype?: "float32" | null }): Tensor;
+    static generate_square_subsequent_mask(sz: number, device?: unknown, dtype?: "float32" | null): Tensor;
+    static generate_square_subsequent_mask(sz: number, options: { device?: unknown; dtype?: "float32" | null }): Tensor;
     /** The static method read through an instance, as Python allows: this.transformer.generateSquareSubsequentMask(T). */
-    generateSquareSubsequentMask(sz: number): Tensor;
-    generate_square_subsequent_mask(sz: number): Tensor;
+    generateSquareSubsequentMask(sz: number, device?: unknown, dtype?: "float32" | null): Tensor;
+    generateSquareSubsequentMask(sz: number, options: { device?: unknown; dtype?: "float32" | null }): Tensor;
+    generate_square_subsequent_mask(sz: number, device?: unknown, dtype?: "float32" | null): Tensor;
+    generate_square_subsequent_mask(sz: number, options: { device?: unknown; dtype?: "float32" | null }): Tensor;
   }
   interface Transformer {
     (src: Tensor, tgt: Tensor, options?: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; srcIsCausal?: boolean } & TransformerDecoderCallOptions): Tensor;

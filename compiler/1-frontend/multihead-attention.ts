@@ -168,8 +168,12 @@ export const multiheadAttentionLayer: LayerSpec = {
       ],
     };
   },
-  // PyTorch's attributes: kdim and vdim are embedDim when not given; headDim
-  attributes: (b) => ({ kdim: b.kdim ?? b.embedDim, vdim: b.vdim ?? b.embedDim, headDim: b.embedDim / b.numHeads }),
+  // PyTorch's attributes: kdim and vdim are embedDim when not given; headDim; _qkv_same_embed_dim,
+  // whether the projections are one packed in_proj_weight (code that reads the weights checks it)
+  attributes: (b) => {
+    const [kdim, vdim] = [b.kdim ?? b.embedDim, b.vdim ?? b.embedDim];
+    return { kdim, vdim, headDim: b.embedDim / b.numHeads, _qkv_same_embed_dim: kdim === b.embedDim && vdim === b.embedDim };
+  },
   children: (b) => [{ name: "out_proj", typeName: "nn.Linear", spec: outProjection, args: { features: b.embedDim, bias: b.bias } }],
   summary: (b) => `${b.embedDim}, heads=${b.numHeads}${b.kdim != null && b.kdim !== b.embedDim ? `, kdim=${b.kdim}` : ""}${b.vdim != null && b.vdim !== b.embedDim ? `, vdim=${b.vdim}` : ""}${b.dropout ? `, dropout=${b.dropout}` : ""}`,
   inputs: [

@@ -227,6 +227,8 @@ function recurrentLayer(cell: Cell): LayerSpec {
       ...(cell === "LSTM" ? [opt("projSize", "nonNegInt", 0)] : []),
     ],
     state: (b) => ({ params: recurrentParams(cell, b) }),
+    // RNNBase's mode attribute: "LSTM", "GRU", "RNN_TANH" or "RNN_RELU"
+    attributes: (b) => ({ mode: cell === "RNN" ? `RNN_${String(b.nonlinearity).toUpperCase()}` : cell }),
     summary: (b) =>
       `${b.inputSize} → ${b.hiddenSize}` +
       (b.numLayers !== 1 ? `, ${b.numLayers} layers` : "") +
