@@ -604,7 +604,8 @@ const functional: Record<Exclude<keyof typeof lowerings, "var" | "std">, Functio
       opt("attnMask", "tensor", null, { nullable: true }),
       opt("dropoutP", "prob", 0),
       opt("isCausal", "bool", false),
-      opt("scale", "posNumber", null, { nullable: true }),
+      // any number, as PyTorch's: 0 attends uniformly, a negative one prefers the farthest keys
+      opt("scale", "number", null, { nullable: true }),
       opt("enableGqa", "bool", false),
     ],
     lower: lowerings.scaledDotProductAttention,
