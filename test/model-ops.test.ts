@@ -402,6 +402,25 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     expect(gradCheck(`export class M extends nn.Module {\n  attn = new nn.MultiheadAttention(4, 2, { batchFirst: true, addBiasKv: true, addZeroAttn: true });\n  forward(q: Tensor<[Batch, 2, 4]>) {\n    const [a] = this.attn(q, q, q, { needWeights: false });\n    return a;\n  }\n}\n`).checked).toBeGreaterThan(20);
   });
 
+  it("unbatched query [L, E], key and value [S, E], keyPaddingMask [S], as PyTorch's (batchFirst does not apply): output [L, E], weights [L, S]", () => {
+    const unbatched = `export class M extends nn.Module {
+  attn = new nn.MultiheadAttention(${E}, ${H}, { batchFirst: true });
+  qq = new nn.Parameter(F.zeros(${L}, ${E}));
+  kk = new nn.Parameter(F.zeros(${S}, ${E}));
+  forward(x: Tensor<[Batch, 1]>) {
+    const [out, weights] = this.attn(this.qq, this.kk, this.kk, { keyPaddingMask: F.tensor([0, 1, 0, 0]).bool() });
+    return [x.mul(0).add(out.flatten()), x.mul(0).add(weights.flatten()), x.mul(out.size(0) * 10 + weights.size(1))];
+  }
+}`;
+    const r = run(unbatched, { x: [1, 1] }, { x: [N, 1] });
+    // every sample's row is the one unbatched call: PyTorch's formula on N copies of it
+    const copies = (t: number[]) => [...t, ...t];
+    const [out, weights] = mha(copies(r.param("qq")), copies(r.param("kk")), copies(r.param("kk")), r.param, (_row, c) => (c === 1 ? -Infinity : 0));
+    expectClose(r.outs[0], out, "output [L, E]");
+    expectClose(r.outs[1], weights, "weights [L, S]");
+    expect(r.outs[2]).toEqual([L * 10 + S, L * 10 + S]);
+  });
+
   it("refuses embedDim not divisible by numHeads and a wrong-width query", () => {
     const bad = (layer: string, input = "Tensor<[Batch, 3, 6]>") =>
       diagnosticsOf(`${header}export class M extends nn.Module {\n  n = ${layer};\n  forward(x: ${input}) {\n    return this.n(x, x, x)[0];\n  }\n}\n`).map((d) => `${d.code} ${d.message}`);

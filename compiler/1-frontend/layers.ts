@@ -434,7 +434,7 @@ function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClas
     // a module given as the activation is the layer's child "activation", as PyTorch's attribute makes it
     if (act instanceof ModuleValue && callableActivation(act)) m.fields.set("activation", act);
     // "relu" and "gelu" read back as the functions they name, as PyTorch's attribute holds F.relu
-    if (name.startsWith("Transformer") && (act === "relu" || act === "gelu")) m.config = { ...m.config, activation: namedActivation(act, host.em) };
+    if (name.startsWith("Transformer") && (act === "relu" || act === "gelu")) m.config = { ...m.config, activation: namedActivation(act as "relu" | "gelu", host.em) };
     if (typeof padding === "string" && m.config) m.config = { ...m.config, padding };
     if (inForward) statelessInForward(who, m, site);
     return m;

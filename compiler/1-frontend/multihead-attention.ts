@@ -33,6 +33,7 @@ const outProjection: LayerSpec = {
  * output the same; the weights are [N, L, S] in both, as PyTorch's.
  */
 function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  if ((call.query as TensorValue).node.shape.length === 2) return unbatchedAttention(self, b, call, site, em, who);
   const E: number = b.embedDim;
   const layout = b.batchFirst ? "[N, L" : "[L, N";
   const widths = { query: E, key: b.kdim ?? E, value: b.vdim ?? E };
@@ -41,9 +42,7 @@ function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: Call
     if (t.node.shape.length !== 3 || t.node.shape[2] !== widths[name])
       fail(
         "shapeMismatch",
-        `${who}: ${name} must be ${layout}, ${widths[name]}] (batchFirst: ${b.batchFirst}), got ${formatShape(t.node.shape)}${
-          t.node.shape.length === 2 ? ` — PyTorch's unbatched [L, E] form is not taken: ${name}.unsqueeze(${b.batchFirst ? 0 : 1}) is a batch of one` : ""
-        }`,
+        `${who}: ${name} must be ${layout}, ${widths[name]}] (batchFirst: ${b.batchFirst}), got ${formatShape(t.node.shape)}`,
         site.loc,
       );
   }
@@ -57,6 +56,31 @@ function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: Call
   const swap = (t: TensorValue) => swapped.get(t.node) ?? swapped.set(t.node, c.permute(t, [1, 0, 2])).get(t.node)!;
   const [out, weights] = batchFirstAttention(self, b, { ...call, query: swap(call.query), key: swap(call.key), value: swap(call.value) }, site, em, who) as [TensorValue, Value];
   return [c.permute(out, [1, 0, 2]), weights];
+}
+
+/**
+ * PyTorch's unbatched call (whatever batchFirst): query [L, E], key [S, kdim], value [S, vdim],
+ * keyPaddingMask [S], attnMask [L, S] or [numHeads, L, S] — a batch of one, the output [L, E] and
+ * the weights [L, S] ([numHeads, L, S] unaveraged) with that dim gone again.
+ */
+function unbatchedAttention(self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  const E: number = b.embedDim;
+  const widths = { query: E, key: b.kdim ?? E, value: b.vdim ?? E };
+  for (const name of ["query", "key", "value"] as const) {
+    const shape = (call[name] as TensorValue).node.shape;
+    if (shape.length !== 2 || shape[1] !== widths[name] || isBatch(shape[0]))
+      fail("shapeMismatch", `${who}: an unbatched ${name === "query" ? "query" : "call"} takes ${name} as [${name === "query" ? "L" : "S"}, ${widths[name]}] (PyTorch's 2-D form), got ${formatShape(shape)}`, site.loc);
+  }
+  const c = ops(em, who, site);
+  const one = (t: TensorValue) => c.reshape(t, [1, ...t.node.shape]);
+  // one reshape per distinct tensor, so self-attention keeps its one projection GEMM
+  const batched = new Map<unknown, TensorValue>();
+  const batch = (t: TensorValue) => batched.get(t.node) ?? batched.set(t.node, one(t)).get(t.node)!;
+  const padding = call.keyPaddingMask as TensorValue | null;
+  if (padding && padding.node.shape.length !== 1) fail("shapeMismatch", `${who}: an unbatched call takes keyPaddingMask as [S], got ${formatShape(padding.node.shape)}`, site.loc);
+  const [out, weights] = batchFirstAttention(self, b, { ...call, query: batch(call.query), key: batch(call.key), value: batch(call.value), keyPaddingMask: padding && one(padding) }, site, em, who) as [TensorValue, TensorValue | null];
+  const squeeze = (t: TensorValue) => c.reshape(t, t.node.shape.slice(1));
+  return [squeeze(out), weights && squeeze(weights)];
 }
 
 /**
