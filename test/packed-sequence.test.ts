@@ -61,6 +61,16 @@ describe("packed sequences: each sample over its own length", () => {
     }
   });
 
+  it("lengths.cpu() (PyTorch requires CPU lengths since 1.7), .to('cpu') and .cpu().long() as the lengths argument: the same as the lengths themselves", () => {
+    const fields = "rnn = new nn.GRU(3, 4, { batchFirst: true });";
+    const body = (lengths: string) => `const p = nn.utils.rnn.pack_padded_sequence(x, ${lengths});\n    const [o, hn] = this.rnn(p);\n    return [nn.utils.rnn.pad_packed_sequence(o, { batchFirst: true })[0].flatten(1), hn[0]];`;
+    const want = run(packedModel(fields, body("lens, { batchFirst: true, enforceSorted: false }")), { x, lens });
+    for (const form of ["lens.cpu(), { batchFirst: true, enforceSorted: false }", "lens.cpu().long(), true, false", "{ lengths: lens.to('cpu'), batchFirst: true, enforceSorted: false }"])
+      expect(run(packedModel(fields, body(form)), { x, lens }), form).toEqual(want);
+    // elsewhere in forward .cpu() is still refused (the values never become host numbers)
+    expect(diagnosticsOf(packedModel(fields, "const l = lens.cpu();\n    return x;")).map((d) => d.code)).toEqual(["TSDP3004"]);
+  });
+
   it("padPackedSequence of a packed input: the padding replaced; totalLength widens or cuts the steps", () => {
     const [wide, cut] = run(
       packedModel("", "const p = nn.utils.rnn.packPaddedSequence(x, lens, { batchFirst: true });\n    return [nn.utils.rnn.padPackedSequence(p, { batchFirst: true, totalLength: 6 })[0].flatten(1), nn.utils.rnn.padPackedSequence(p, { batchFirst: true, totalLength: 4, paddingValue: 7 })[0].flatten(1)];"),
