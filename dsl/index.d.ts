@@ -4243,6 +4243,37 @@ export namespace F {
   function scaledDotProductAttention(query: Tensor, key: Tensor, options: { value: Tensor } & AttentionOptions): Tensor;
   function scaledDotProductAttention(query: Tensor, options: { key: Tensor; value: Tensor } & AttentionOptions): Tensor;
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, scale?: number | null): Tensor;
+  interface MultiHeadAttentionForwardOptions {
+    embedDimToCheck: number;
+    numHeads: number;
+    inProjWeight: Tensor | null;
+    inProjBias: Tensor | null;
+    biasK: Tensor | null;
+    biasV: Tensor | null;
+    addZeroAttn: boolean;
+    dropoutP: number;
+    outProjWeight: Tensor;
+    outProjBias: Tensor | null;
+    /** Dropout applies when true (this.training: in train mode). */
+    training?: boolean;
+    keyPaddingMask?: Tensor | null;
+    needWeights?: boolean;
+    attnMask?: Tensor | null;
+    /** q/k/v_proj_weight instead of in_proj_weight (CLIP's AttentionPool2d). */
+    useSeparateProjWeight?: boolean;
+    qProjWeight?: Tensor | null;
+    kProjWeight?: Tensor | null;
+    vProjWeight?: Tensor | null;
+    /** Refused: precomputed per-head keys and values. */
+    staticK?: null;
+    staticV?: null;
+    averageAttnWeights?: boolean;
+    isCausal?: boolean;
+  }
+  /** torch.nn.functional.multi_head_attention_forward: nn.MultiheadAttention's computation with the weights given; query, key, value [L, N, E] (or unbatched [L, E]); returns [output, weights or null]. */
+  function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Tensor, options: MultiHeadAttentionForwardOptions): [Tensor, Tensor | null];
+  function multiHeadAttentionForward(query: Tensor, key: Tensor, options: { value: Tensor } & MultiHeadAttentionForwardOptions): [Tensor, Tensor | null];
+  function multiHeadAttentionForward(query: Tensor, options: { key: Tensor; value: Tensor } & MultiHeadAttentionForwardOptions): [Tensor, Tensor | null];
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, options?: { scale?: number | null }): Tensor;
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, options?: { isCausal?: boolean; scale?: number | null }): Tensor;
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, options?: { dropoutP?: number; isCausal?: boolean; scale?: number | null }): Tensor;

@@ -376,6 +376,30 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     expectClose(r.outs[2], r.ins.q.map((x) => x * (K * 10 + V)), "kdim and vdim as settings");
   });
 
+  it("F.multiHeadAttentionForward (CLIP's AttentionPool2d: useSeparateProjWeight, sequence first): PyTorch's formula, as the module with those weights", () => {
+    const [K, V] = [4, 5];
+    const functional = `export class M extends nn.Module {
+  attn = new nn.MultiheadAttention(${E}, ${H}, { kdim: ${K}, vdim: ${V} });
+  forward(q: Tensor<[Batch, ${L}, ${E}]>, k: Tensor<[Batch, ${S}, ${K}]>, v: Tensor<[Batch, ${S}, ${V}]>) {
+    const [qs, ks, vs] = [q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)];
+    const [out, weights] = F.multi_head_attention_forward(qs, ks, vs, {
+      embedDimToCheck: ${E}, numHeads: ${H}, inProjWeight: null, inProjBias: this.attn.in_proj_bias, biasK: null, biasV: null, addZeroAttn: false,
+      dropoutP: 0.5, outProjWeight: this.attn.out_proj.weight, outProjBias: this.attn.out_proj.bias, training: false,
+      useSeparateProjWeight: true, qProjWeight: this.attn.q_proj_weight, kProjWeight: this.attn.k_proj_weight, vProjWeight: this.attn.v_proj_weight,
+    });
+    const [modular] = this.attn(qs, ks, vs);
+    return [out.transpose(0, 1), weights, modular.transpose(0, 1)];
+  }
+}`;
+    const r = run(functional, {}, { q: [N, L, E], k: [N, S, K], v: [N, S, V] });
+    const [out, weights] = mha(r.ins.q, r.ins.k, r.ins.v, r.param, () => 0, L, S, { kdim: K, vdim: V });
+    expectClose(r.outs[0], out, "output");
+    expectClose(r.outs[1], weights, "weights averaged over heads");
+    expectClose(r.outs[2], r.outs[0], "the module's output");
+    const bad = diagnosticsOf(`${header}${functional.replace("useSeparateProjWeight: true", "useSeparateProjWeight: false")}`).map((d) => `${d.code} ${d.message}`);
+    expect(bad[0]).toMatch(/^TSDP3004 F\.multiHeadAttentionForward: inProjWeight is needed unless useSeparateProjWeight is true$/);
+  });
+
   it("addBiasKv and addZeroAttn: PyTorch's bias_k and bias_v, a learned and a zero key/value appended after the projections, the masks covering only the given keys", () => {
     const extra = `export class M extends nn.Module {
   attn = new nn.MultiheadAttention(${E}, ${H}, { batchFirst: true, addBiasKv: true, addZeroAttn: true });
