@@ -103,6 +103,9 @@ export class M extends nn.Module {
     const first = (body: string) => diagnosticsOf(packedModel("rnn = new nn.GRU(3, 4, { batchFirst: true });", body)).map((d) => `${d.code} ${d.message}`)[0];
     expect(first("return nn.utils.rnn.packPaddedSequence(x, F.tensor([5, 2], { dtype: 'int32' }), { batchFirst: true });")).toMatch(/^TSDP4001 nn\.utils\.rnn\.packPaddedSequence: lengths must be \[Batch\], one per sample of the input \[Batch, 5, 3\]/);
     expect(first("const p = nn.utils.rnn.packPaddedSequence(x, lens, { batchFirst: true }); return p.data;")).toMatch(/PackedSequence's data holds the valid steps of every sample/);
+    // the list forms (a collate function's): what to pass instead
+    for (const call of ["nn.utils.rnn.pad_sequence([x[0], x[1]], true)", "nn.utils.rnn.packSequence([x.select(1, 0)])"])
+      expect(first(`return ${call};`), call).toMatch(/^TSDP2011 nn\.utils\.rnn\.(pad_sequence|packSequence) is not supported: a list of sequences of their own lengths is the data pipeline's .* nn\.utils\.rnn\.packPaddedSequence\(x, lengths, \{ batchFirst: true, enforceSorted: false \}\)/);
     // ESIM's sort_by_seq_lens before packing: the message says that unsorted lengths do it
     expect(first("const [sorted, order] = lens.sort(0, true); return x.indexSelect(0, order);")).toMatch(/^TSDP\d+ sort: cannot sort along the batch dim of \[Batch\]; to sort the samples by length .* enforceSorted: false/);
   });
