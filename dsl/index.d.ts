@@ -1187,10 +1187,15 @@ export namespace nn {
   interface GroupNormSettings { readonly numGroups: number; readonly numChannels: number; readonly eps: number; readonly affine: boolean; readonly num_groups: number; readonly num_channels: number }
   interface EmbeddingSettings { readonly numEmbeddings: number; readonly embeddingDim: number; readonly paddingIdx: number | null; readonly num_embeddings: number; readonly embedding_dim: number; readonly padding_idx: number | null }
   interface DropoutSettings { readonly p: number; readonly inplace: boolean }
-  interface MultiheadAttentionSettings { readonly embedDim: number; readonly numHeads: number; readonly dropout: number; readonly batchFirst: boolean; readonly kdim: number; readonly vdim: number; readonly headDim: number; readonly embed_dim: number; readonly num_heads: number; readonly batch_first: boolean; readonly head_dim: number }
+  interface MultiheadAttentionSettings { readonly embedDim: number; readonly numHeads: number; readonly dropout: number; readonly batchFirst: boolean; readonly kdim: number; readonly vdim: number; readonly headDim: number;
+    readonly embed_dim: number; readonly num_heads: number; readonly batch_first: boolean; readonly head_dim: number;
+    /** Whether the projections are one packed in_proj_weight (kdim and vdim equal embedDim), as PyTorch's attribute. */
+    readonly _qkv_same_embed_dim: boolean }
   interface RecurrentSettings {
     readonly inputSize: number; readonly hiddenSize: number; readonly numLayers: number; readonly bidirectional: boolean; readonly batchFirst: boolean; readonly dropout: number;
     readonly input_size: number; readonly hidden_size: number; readonly num_layers: number; readonly batch_first: boolean;
+    /** RNNBase's mode: "LSTM", "GRU", "RNN_TANH" or "RNN_RELU". */
+    readonly mode: "LSTM" | "GRU" | "RNN_TANH" | "RNN_RELU";
     /** PyTorch's per-layer parameters: weight_ih_l0, weight_hh_l0, bias_ih_l0, bias_hh_l0, …_reverse (a constructor may set them, or parts of them). */
     readonly [parameter: `weight_${string}` | `bias_${string}`]: Tensor;
     /** RNNBase's parameter names per layer and direction ([["weight_ih_l0", "weight_hh_l0", "bias_ih_l0", "bias_hh_l0"], …]: DeepAR's forget-gate init), all of them in order, and the parameters grouped alike */
@@ -2127,6 +2132,10 @@ export namespace nn {
     constructor(encoderLayer: TransformerEncoderLayer, options: { numLayers: number; norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean });
     constructor(options: { encoderLayer: TransformerEncoderLayer; numLayers: number; norm?: Module | null; enableNestedTensor?: boolean; maskCheck?: boolean });
     readonly layers: ModuleList<TransformerEncoderLayer>;
+    /** PyTorch's attributes num_layers, enable_nested_tensor and mask_check. */
+    readonly numLayers: number;
+    readonly enableNestedTensor: boolean;
+    readonly maskCheck: boolean;
   }
   interface TransformerEncoder {
     (src: Tensor, mask?: Tensor | null, srcKeyPaddingMask?: Tensor | null, isCausal?: boolean): Tensor;
@@ -2170,6 +2179,7 @@ export namespace nn {
     constructor(decoderLayer: TransformerDecoderLayer, options: { numLayers: number; norm?: Module | null });
     constructor(options: { decoderLayer: TransformerDecoderLayer; numLayers: number; norm?: Module | null });
     readonly layers: ModuleList<TransformerDecoderLayer>;
+    readonly numLayers: number;
   }
   interface TransformerDecoder {
     (tgt: Tensor, memory: Tensor, tgtMask?: Tensor | null, memoryMask?: Tensor | null, tgtKeyPaddingMask?: Tensor | null, memoryKeyPaddingMask?: Tensor | null, tgtIsCausal?: boolean, memoryIsCausal?: boolean): Tensor;
@@ -2196,12 +2206,20 @@ export namespace nn {
     constructor(options: { dModel: number; nhead?: number; numEncoderLayers?: number; numDecoderLayers?: number; dimFeedforward?: number; dropout?: number } & TransformerOptions);
     readonly encoder: TransformerEncoder;
     readonly decoder: TransformerDecoder;
-    /** In forward: the float causal mask [sz, sz], 0 on and below the diagonal, −Infinity above. */
-    static generateSquareSubsequentMask(sz: number): Tensor;
-    static generate_square_subsequent_mask(sz: number): Tensor;
+    /** PyTorch's attributes d_model, nhead, batch_first. */
+    readonly dModel: number;
+    readonly nhead: number;
+    readonly batchFirst: boolean;
+    /** In forward: the float causal mask [sz, sz], 0 on and below the diagonal, −Infinity above (PyTorch's device and dtype: one device, float32). */
+    static generateSquareSubsequentMask(sz: number, device?: unknown, dtype?: "float32" | null): Tensor;
+    static generateSquareSubsequentMask(sz: number, options: { device?: unknown; dtype?: "float32" | null }): Tensor;
+    static generate_square_subsequent_mask(sz: number, device?: unknown, dtype?: "float32" | null): Tensor;
+    static generate_square_subsequent_mask(sz: number, options: { device?: unknown; dtype?: "float32" | null }): Tensor;
     /** The static method read through an instance, as Python allows: this.transformer.generateSquareSubsequentMask(T). */
-    generateSquareSubsequentMask(sz: number): Tensor;
-    generate_square_subsequent_mask(sz: number): Tensor;
+    generateSquareSubsequentMask(sz: number, device?: unknown, dtype?: "float32" | null): Tensor;
+    generateSquareSubsequentMask(sz: number, options: { device?: unknown; dtype?: "float32" | null }): Tensor;
+    generate_square_subsequent_mask(sz: number, device?: unknown, dtype?: "float32" | null): Tensor;
+    generate_square_subsequent_mask(sz: number, options: { device?: unknown; dtype?: "float32" | null }): Tensor;
   }
   interface Transformer {
     (src: Tensor, tgt: Tensor, options?: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; srcIsCausal?: boolean } & TransformerDecoderCallOptions): Tensor;
@@ -4326,6 +4344,37 @@ export namespace F {
   function scaledDotProductAttention(query: Tensor, key: Tensor, options: { value: Tensor } & AttentionOptions): Tensor;
   function scaledDotProductAttention(query: Tensor, options: { key: Tensor; value: Tensor } & AttentionOptions): Tensor;
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, scale?: number | null): Tensor;
+  interface MultiHeadAttentionForwardOptions {
+    embedDimToCheck: number;
+    numHeads: number;
+    inProjWeight: Tensor | null;
+    inProjBias: Tensor | null;
+    biasK: Tensor | null;
+    biasV: Tensor | null;
+    addZeroAttn: boolean;
+    dropoutP: number;
+    outProjWeight: Tensor;
+    outProjBias: Tensor | null;
+    /** Dropout applies when true (this.training: in train mode). */
+    training?: boolean;
+    keyPaddingMask?: Tensor | null;
+    needWeights?: boolean;
+    attnMask?: Tensor | null;
+    /** q/k/v_proj_weight instead of in_proj_weight (CLIP's AttentionPool2d). */
+    useSeparateProjWeight?: boolean;
+    qProjWeight?: Tensor | null;
+    kProjWeight?: Tensor | null;
+    vProjWeight?: Tensor | null;
+    /** Refused: precomputed per-head keys and values. */
+    staticK?: null;
+    staticV?: null;
+    averageAttnWeights?: boolean;
+    isCausal?: boolean;
+  }
+  /** torch.nn.functional.multi_head_attention_forward: nn.MultiheadAttention's computation with the weights given; query, key, value [L, N, E] (or unbatched [L, E]); returns [output, weights or null]. */
+  function multiHeadAttentionForward(query: Tensor, key: Tensor, value: Tensor, options: MultiHeadAttentionForwardOptions): [Tensor, Tensor | null];
+  function multiHeadAttentionForward(query: Tensor, key: Tensor, options: { value: Tensor } & MultiHeadAttentionForwardOptions): [Tensor, Tensor | null];
+  function multiHeadAttentionForward(query: Tensor, options: { key: Tensor; value: Tensor } & MultiHeadAttentionForwardOptions): [Tensor, Tensor | null];
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, isCausal?: boolean, options?: { scale?: number | null }): Tensor;
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, dropoutP?: number, options?: { isCausal?: boolean; scale?: number | null }): Tensor;
   function scaledDotProductAttention(query: Tensor, key: Tensor, value: Tensor, attnMask?: Tensor | null, options?: { dropoutP?: number; isCausal?: boolean; scale?: number | null }): Tensor;

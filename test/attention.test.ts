@@ -64,6 +64,12 @@ describe("F.scaledDotProductAttention has PyTorch's semantics", () => {
     const r = run("F.scaledDotProductAttention(q, k, v, { attnMask: F.where(F.ones([3, 4]).tril(1), 0, -Infinity).add(F.arange(4).mul(0.1)), scale: 0.7 })");
     expectClose(r.out, sdpa(r.q, r.k, r.v, { mask: (row, c) => (c - row <= 1 ? 0.1 * c : -Infinity), scale: 0.7 }));
   });
+  it("scale is any number, as PyTorch's: 0 attends uniformly, a negative one inverts the preference", () => {
+    for (const scale of [0, -0.6]) {
+      const r = run(`F.scaledDotProductAttention(q, k, v, { scale: ${scale}, isCausal: true })`);
+      expectClose(r.out, sdpa(r.q, r.k, r.v, { scale, causal: true }));
+    }
+  });
   it("the causal pattern written by hand (tril, maskedFill(−∞), softmax) gives the same", () => {
     const r = run("q.matmul(k.transpose(1, 2)).div(Math.sqrt(5)).maskedFill(F.ones([3, 4]).tril().eq(0), -Infinity).softmax(-1).matmul(v)");
     expectClose(r.out, sdpa(r.q, r.k, r.v, { causal: true }));

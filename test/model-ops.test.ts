@@ -376,6 +376,30 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     expectClose(r.outs[2], r.ins.q.map((x) => x * (K * 10 + V)), "kdim and vdim as settings");
   });
 
+  it("F.multiHeadAttentionForward (CLIP's AttentionPool2d: useSeparateProjWeight, sequence first): PyTorch's formula, as the module with those weights", () => {
+    const [K, V] = [4, 5];
+    const functional = `export class M extends nn.Module {
+  attn = new nn.MultiheadAttention(${E}, ${H}, { kdim: ${K}, vdim: ${V} });
+  forward(q: Tensor<[Batch, ${L}, ${E}]>, k: Tensor<[Batch, ${S}, ${K}]>, v: Tensor<[Batch, ${S}, ${V}]>) {
+    const [qs, ks, vs] = [q.transpose(0, 1), k.transpose(0, 1), v.transpose(0, 1)];
+    const [out, weights] = F.multi_head_attention_forward(qs, ks, vs, {
+      embedDimToCheck: ${E}, numHeads: ${H}, inProjWeight: null, inProjBias: this.attn.in_proj_bias, biasK: null, biasV: null, addZeroAttn: false,
+      dropoutP: 0.5, outProjWeight: this.attn.out_proj.weight, outProjBias: this.attn.out_proj.bias, training: false,
+      useSeparateProjWeight: true, qProjWeight: this.attn.q_proj_weight, kProjWeight: this.attn.k_proj_weight, vProjWeight: this.attn.v_proj_weight,
+    });
+    const [modular] = this.attn(qs, ks, vs);
+    return [out.transpose(0, 1), weights, modular.transpose(0, 1)];
+  }
+}`;
+    const r = run(functional, {}, { q: [N, L, E], k: [N, S, K], v: [N, S, V] });
+    const [out, weights] = mha(r.ins.q, r.ins.k, r.ins.v, r.param, () => 0, L, S, { kdim: K, vdim: V });
+    expectClose(r.outs[0], out, "output");
+    expectClose(r.outs[1], weights, "weights averaged over heads");
+    expectClose(r.outs[2], r.outs[0], "the module's output");
+    const bad = diagnosticsOf(`${header}${functional.replace("useSeparateProjWeight: true", "useSeparateProjWeight: false")}`).map((d) => `${d.code} ${d.message}`);
+    expect(bad[0]).toMatch(/^TSDP3004 F\.multiHeadAttentionForward: inProjWeight is needed unless useSeparateProjWeight is true$/);
+  });
+
   it("addBiasKv and addZeroAttn: PyTorch's bias_k and bias_v, a learned and a zero key/value appended after the projections, the masks covering only the given keys", () => {
     const extra = `export class M extends nn.Module {
   attn = new nn.MultiheadAttention(${E}, ${H}, { batchFirst: true, addBiasKv: true, addZeroAttn: true });
@@ -400,6 +424,25 @@ describe("nn.MultiheadAttention (batchFirst)", () => {
     const zp = (n: string) => r.param(n.replace("attn.", "zero."));
     expectClose(r.outs[2], mha(r.ins.q, r.ins.k, r.ins.v, zp, () => 0, L, S, undefined, [{ key: zeros, value: zeros }])[0], "addZeroAttn alone");
     expect(gradCheck(`export class M extends nn.Module {\n  attn = new nn.MultiheadAttention(4, 2, { batchFirst: true, addBiasKv: true, addZeroAttn: true });\n  forward(q: Tensor<[Batch, 2, 4]>) {\n    const [a] = this.attn(q, q, q, { needWeights: false });\n    return a;\n  }\n}\n`).checked).toBeGreaterThan(20);
+  });
+
+  it("unbatched query [L, E], key and value [S, E], keyPaddingMask [S], as PyTorch's (batchFirst does not apply): output [L, E], weights [L, S]", () => {
+    const unbatched = `export class M extends nn.Module {
+  attn = new nn.MultiheadAttention(${E}, ${H}, { batchFirst: true });
+  qq = new nn.Parameter(F.zeros(${L}, ${E}));
+  kk = new nn.Parameter(F.zeros(${S}, ${E}));
+  forward(x: Tensor<[Batch, 1]>) {
+    const [out, weights] = this.attn(this.qq, this.kk, this.kk, { keyPaddingMask: F.tensor([0, 1, 0, 0]).bool() });
+    return [x.mul(0).add(out.flatten()), x.mul(0).add(weights.flatten()), x.mul(out.size(0) * 10 + weights.size(1))];
+  }
+}`;
+    const r = run(unbatched, { x: [1, 1] }, { x: [N, 1] });
+    // every sample's row is the one unbatched call: PyTorch's formula on N copies of it
+    const copies = (t: number[]) => [...t, ...t];
+    const [out, weights] = mha(copies(r.param("qq")), copies(r.param("kk")), copies(r.param("kk")), r.param, (_row, c) => (c === 1 ? -Infinity : 0));
+    expectClose(r.outs[0], out, "output [L, E]");
+    expectClose(r.outs[1], weights, "weights [L, S]");
+    expect(r.outs[2]).toEqual([L * 10 + S, L * 10 + S]);
   });
 
   it("refuses embedDim not divisible by numHeads and a wrong-width query", () => {

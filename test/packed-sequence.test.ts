@@ -61,6 +61,16 @@ describe("packed sequences: each sample over its own length", () => {
     }
   });
 
+  it("lengths.cpu() (PyTorch requires CPU lengths since 1.7), .to('cpu') and .cpu().long() as the lengths argument: the same as the lengths themselves", () => {
+    const fields = "rnn = new nn.GRU(3, 4, { batchFirst: true });";
+    const body = (lengths: string) => `const p = nn.utils.rnn.pack_padded_sequence(x, ${lengths});\n    const [o, hn] = this.rnn(p);\n    return [nn.utils.rnn.pad_packed_sequence(o, { batchFirst: true })[0].flatten(1), hn[0]];`;
+    const want = run(packedModel(fields, body("lens, { batchFirst: true, enforceSorted: false }")), { x, lens });
+    for (const form of ["lens.cpu(), { batchFirst: true, enforceSorted: false }", "lens.cpu().long(), true, false", "{ lengths: lens.to('cpu'), batchFirst: true, enforceSorted: false }"])
+      expect(run(packedModel(fields, body(form)), { x, lens }), form).toEqual(want);
+    // elsewhere in forward .cpu() is still refused (the values never become host numbers)
+    expect(diagnosticsOf(packedModel(fields, "const l = lens.cpu();\n    return x;")).map((d) => d.code)).toEqual(["TSDP3004"]);
+  });
+
   it("padPackedSequence of a packed input: the padding replaced; totalLength widens or cuts the steps", () => {
     const [wide, cut] = run(
       packedModel("", "const p = nn.utils.rnn.packPaddedSequence(x, lens, { batchFirst: true });\n    return [nn.utils.rnn.padPackedSequence(p, { batchFirst: true, totalLength: 6 })[0].flatten(1), nn.utils.rnn.padPackedSequence(p, { batchFirst: true, totalLength: 4, paddingValue: 7 })[0].flatten(1)];"),
@@ -93,6 +103,9 @@ export class M extends nn.Module {
     const first = (body: string) => diagnosticsOf(packedModel("rnn = new nn.GRU(3, 4, { batchFirst: true });", body)).map((d) => `${d.code} ${d.message}`)[0];
     expect(first("return nn.utils.rnn.packPaddedSequence(x, F.tensor([5, 2], { dtype: 'int32' }), { batchFirst: true });")).toMatch(/^TSDP4001 nn\.utils\.rnn\.packPaddedSequence: lengths must be \[Batch\], one per sample of the input \[Batch, 5, 3\]/);
     expect(first("const p = nn.utils.rnn.packPaddedSequence(x, lens, { batchFirst: true }); return p.data;")).toMatch(/PackedSequence's data holds the valid steps of every sample/);
+    // the list forms (a collate function's): what to pass instead
+    for (const call of ["nn.utils.rnn.pad_sequence([x[0], x[1]], true)", "nn.utils.rnn.packSequence([x.select(1, 0)])"])
+      expect(first(`return ${call};`), call).toMatch(/^TSDP2011 nn\.utils\.rnn\.(pad_sequence|packSequence) is not supported: a list of sequences of their own lengths is the data pipeline's .* nn\.utils\.rnn\.packPaddedSequence\(x, lengths, \{ batchFirst: true, enforceSorted: false \}\)/);
     // ESIM's sort_by_seq_lens before packing: the message says that unsorted lengths do it
     expect(first("const [sorted, order] = lens.sort(0, true); return x.indexSelect(0, order);")).toMatch(/^TSDP\d+ sort: cannot sort along the batch dim of \[Batch\]; to sort the samples by length .* enforceSorted: false/);
   });

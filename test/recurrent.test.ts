@@ -242,6 +242,35 @@ describe("nn.RNN, nn.GRU, nn.LSTM", () => {
     }
   });
 
+  it("unbatched inputs, as PyTorch's: a sequence [L, features] (states [layers·directions, H]) gives [L, D·H] and h_n [layers·D, H]; a cell's [features] gives [H]", () => {
+    // the unbatched sequence is a parameter [5, 3] (no batch dim); its results are broadcast onto the model's batch
+    const text = `${header}export class M extends nn.Module {
+  seq = new nn.Parameter(F.randn(5, 3));
+  h0 = new nn.Parameter(F.randn(2, 4));
+  c0 = new nn.Parameter(F.randn(2, 4));
+  rnn = new nn.LSTM(3, 4, { bidirectional: true, batchFirst: true });
+  cell = new nn.GRUCell(3, 4);
+  forward(x: Tensor<[Batch, 5, 3]>) {
+    const [out, [hN, cN]] = this.rnn(this.seq, [this.h0, this.c0]);
+    const h = this.cell(this.seq[1], this.cell(this.seq[0]));
+    return x.mul(0).sum([1, 2]).unsqueeze(1).add(F.cat([out.flatten(), hN.flatten(), cN.flatten(), h]));
+  }
+}
+`;
+    const { graph } = lowerSource(text);
+    const state = initState(graph, 2);
+    const outs = runReference(graph, { x: input(1, 5, 3) }, state, { training: false }).outputs;
+    expect([...outs[0].shape]).toEqual([1, 5 * 8 + 2 * 4 + 2 * 4 + 4]);
+    const p = (prefix: string) => (name: string) => state.params.get(`${prefix}.${name}`);
+    const rows = (t: NDArray, n: number, w: number) => Array.from({ length: n }, (_, i) => Array.from(t.data.subarray(i * w, (i + 1) * w)));
+    const seq = rows(state.params.get("seq")!, 5, 3);
+    const [h0, c0] = [rows(state.params.get("h0")!, 2, 4), rows(state.params.get("c0")!, 2, 4)];
+    const runs = [0, 1].map((d) => layer("LSTM", seq, p("rnn"), `l0${d ? "_reverse" : ""}`, h0[d], c0[d], d === 1));
+    const cellStep = (x: number[], h: number[]) => layer("GRU", [x], (name) => p("cell")(name.replace(/_l0$/, "")), "l0", h, [0, 0, 0, 0], false).hs[0];
+    const h = cellStep(seq[1], cellStep(seq[0], [0, 0, 0, 0]));
+    close(Array.from(outs[0].data), [...seq.flatMap((_, t) => [...runs[0].hs[t], ...runs[1].hs[t]]), ...runs[0].hs[4], ...runs[1].hs[0], ...runs[0].c, ...runs[1].c, ...h]);
+  });
+
   it("refuses, at the place: initial states of another shape or kind, projections, another input width, a batch-sized sequence", () => {
     const first = (source: string) => diagnosticsOf(source).map((d) => `${d.code} ${d.message} line ${d.loc?.line}`)[0];
     expect(first(model("new nn.GRU(3, 4, { batchFirst: true })", "return this.rnn(x, x)[0];"))).toMatch(/nn\.GRU: h0 must be \[1, Batch, 4\] \(layers·directions, the input's batch, hidden\), got f32 \[Batch, 5, 3\] line 5$/);
@@ -251,9 +280,11 @@ describe("nn.RNN, nn.GRU, nn.LSTM", () => {
     expect(first(model("new nn.LSTM(3, 4, { batchFirst: true, projSize: 4 })", "return this.rnn(x)[0];"))).toMatch(/nn\.LSTM: projSize \(4\) must be smaller than hiddenSize \(4\), as PyTorch requires line 3$/);
     expect(first(model("new nn.LSTM(3, 4, { batchFirst: true, projSize: 2 })", "return this.rnn(x, [F.zeros(1, x.size(0), 4), F.zeros(1, x.size(0), 4)])[0];"))).toMatch(/nn\.LSTM: h0 must be \[1, Batch, 2\] \(layers·directions, the input's batch, projSize\), got f32 \[1, Batch, 4\] line 5$/);
     expect(first(model("new nn.RNN(5, 4, { batchFirst: true })", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN expects \[N, L, 5\] \(batchFirst: true\), got \[Batch, 5, 3\] line 5$/);
-    // PyTorch's unbatched [L, H_in] (here a sample's [5, 3]) and a cell's [H_in]: the unsqueeze that fixes it
-    expect(first(model("new nn.GRU(3, 4)", "return x.add(this.rnn(F.ones([5, 3]))[0].sum());"))).toMatch(/nn\.GRU expects \[L, N, 3\] \(batchFirst: false\), got \[5, 3\]; an unbatched sequence \[L, 3\] is not taken: give it a batch of one, x\.unsqueeze\(1\) \(and hx\.unsqueeze\(1\)\), and squeeze the results line 5$/);
-    expect(first(model("new nn.LSTMCell(3, 4)", "return x.add(this.rnn(F.ones([3]))[0].sum());"))).toMatch(/nn\.LSTMCell expects \[N, 3\], got \[3\]; an unbatched input \[3\] is not taken: give it a batch of one, x\.unsqueeze\(0\) \(and hx\.unsqueeze\(0\)\), and squeeze the result line 5$/);
+    // a 2-D input whose first dim is the batch: PyTorch's unbatched form would step across the samples
+    expect(first(model("new nn.GRU(3, 4)", "return this.rnn(x.select(1, 0))[0];"))).toMatch(/nn\.GRU expects \[L, N, 3\] \(batchFirst: false\), got \[Batch, 3\]; a 2-D input is PyTorch's unbatched sequence \[L, 3\], and here L would be the batch: give the sequence its own dim, x\.unsqueeze\(0\) for one step per sample line 5$/);
+    // unbatched inputs take states without the batch dim, as PyTorch requires
+    expect(first(model("new nn.GRU(3, 4)", "return x.add(this.rnn(F.ones([5, 3]), F.zeros(1, 1, 4))[0].sum());"))).toMatch(/nn\.GRU: for an unbatched input \[L, 3\] the states are 2-D \[layers·directions, hidden\], as PyTorch requires, got \[1, 1, 4\] line 5$/);
+    expect(first(model("new nn.LSTMCell(3, 4)", "return x.add(this.rnn(F.ones([3]), [F.zeros(1, 4), F.zeros(1, 4)])[0].sum());"))).toMatch(/nn\.LSTMCell: for an unbatched input \[3\] the state is 1-D \[hidden\], as PyTorch requires, got \[1, 4\] line 5$/);
     // sequence first, the model's [Batch, 5, 3] given as is: the sequence would be the batch
     expect(first(model("new nn.RNN(3, 4)", "return this.rnn(x)[0];"))).toMatch(/nn\.RNN \(batchFirst: false, PyTorch's default\) reads \[L, N, 3\], got \[Batch, 5, 3\] with the batch first: construct it with \{ batchFirst: true \}, or give x\.transpose\(0, 1\) line 5$/);
   });

@@ -164,6 +164,21 @@ describe("nn.TransformerEncoderLayer, nn.TransformerEncoder", () => {
     expectClose(r.outs[0], layerNorm(out, r.param("t.decoder")("norm.weight"), r.param("t.decoder")("norm.bias")), "nn.Transformer with an arrow");
   });
 
+  it("PyTorch's attributes: a stack's copies keep their settings, num_layers, nn.Transformer's d_model, a string activation read as its function", () => {
+    // a subclass-style forward written from the attributes (PyTorch's self.activation is F.gelu for "gelu")
+    const custom = `const l = this.enc.layers[1];
+    const scale = this.enc.num_layers * (l.self_attn.batch_first ? 1 : 0) * (l.linear1.in_features === ${E} ? 1 : 0) * (l.norm_first ? 0 : 1) * (this.t.d_model === ${E} && this.t.nhead === ${H} && this.t.batch_first ? 1 : 0);
+    const h = l.norm1(x.add(l.self_attn(x, x, x, { needWeights: false })[0]));
+    return l.norm2(h.add(l.linear2(l.activation(l.linear1(h))))).mul(scale / 2);`;
+    const fields = `enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(${E}, ${H}, { dimFeedforward: ${FF}, activation: "gelu", batchFirst: true }), 2);
+  t = new nn.Transformer({ dModel: ${E}, nhead: ${H}, numEncoderLayers: 1, numDecoderLayers: 1, dimFeedforward: ${FF}, batchFirst: true });`;
+    const r = run(model(fields, custom));
+    expectClose(r.outs[0], encoderLayer(r.x, r.param("enc.layers.1"), { normFirst: false, act: "gelu" }), "a layer's forward from its attributes");
+    // PyTorch's RNNBase mode, nn.MultiheadAttention's _qkv_same_embed_dim
+    const attrs = run(model(`g = new nn.GRU(${E}, 3); r = new nn.RNN(${E}, 3, { nonlinearity: "relu" }); a = new nn.MultiheadAttention(${E}, ${H}, { kdim: 3 }); b = new nn.MultiheadAttention(${E}, ${H});`, `return x.mul((this.g.mode === "GRU" && this.r.mode === "RNN_RELU" && !this.a._qkv_same_embed_dim && this.b._qkv_same_embed_dim) ? 1 : 0);`));
+    expectClose(attrs.outs[0], attrs.x, "mode and _qkv_same_embed_dim");
+  });
+
   it("norm-first with F.gelu, batch first, a float mask, two layers and a final norm", () => {
     const fields = `enc = new nn.TransformerEncoder(new nn.TransformerEncoderLayer(${E}, ${H}, { dimFeedforward: ${FF}, activation: F.gelu, batchFirst: true, normFirst: true }), 2, { norm: new nn.LayerNorm(${E}) });`;
     const r = run(model(fields, `return this.enc(x, F.zeros(${L}, ${L}).maskedFill(F.ones(${L}, ${L}).triu(1), -Infinity));`));
@@ -250,6 +265,11 @@ describe("nn.TransformerEncoderLayer, nn.TransformerEncoder", () => {
     // made in the constructor, a plain field: forward computes the same constant
     const field = run(model("m = nn.Transformer.generateSquareSubsequentMask(4);", "return x.mul(0).sum([1, 2]).view(-1, 1).add(this.m.view(1, 16));"));
     expect(field.outs[0].map((v) => v + 0)).toEqual([...want, ...want]);
+    // PyTorch's (sz, device, dtype), by position or by name
+    for (const call of ["generate_square_subsequent_mask(4, x.device, F.float32)", "generateSquareSubsequentMask(4, { device: x.device, dtype: x.dtype })"]) {
+      const r2 = run(model("", `return x.mul(0).sum([1, 2]).view(-1, 1).add(nn.Transformer.${call}.view(1, 16));`));
+      expect(r2.outs[0].map((v) => v + 0), call).toEqual([...want, ...want]);
+    }
   });
 
   it("gradients (finite differences)", () => {

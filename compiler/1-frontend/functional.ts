@@ -38,6 +38,7 @@ import { checkpointFunction, checkpointSequentialFunction, noGradFunction } from
 import { autocastFunction } from "./autocast.ts";
 import { inPlaceResult } from "./in-place.ts";
 import { ops, safeSoftmax, softmaxDim } from "./composite-ops.ts";
+import { multiHeadAttentionForward, multiHeadAttentionForwardArgs } from "./multihead-attention.ts";
 import { clampArgs, extremumArgs, logsumexpArgs, pointwiseComposites, renormArgs } from "./pointwise-composites.ts";
 import { cumsumOf, flatten, roundedQuotient, softmaxDtype, softmaxInput, tensorMethods } from "./tensor-methods.ts";
 import { BuiltinFunction, describe, ModeFlag, NamespaceValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -604,7 +605,8 @@ const functional: Record<Exclude<keyof typeof lowerings, "var" | "std">, Functio
       opt("attnMask", "tensor", null, { nullable: true }),
       opt("dropoutP", "prob", 0),
       opt("isCausal", "bool", false),
-      opt("scale", "posNumber", null, { nullable: true }),
+      // any number, as PyTorch's: 0 attends uniformly, a negative one prefers the farthest keys
+      opt("scale", "number", null, { nullable: true }),
       opt("enableGqa", "bool", false),
     ],
     lower: lowerings.scaledDotProductAttention,
@@ -671,6 +673,11 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   );
   for (const [name, f] of joinMembers(em)) members.set(name, f);
   members.set("einsum", einsumFunction(em));
+  // F.multi_head_attention_forward: nn.MultiheadAttention's computation with weights of the caller's own (CLIP's AttentionPool2d)
+  members.set(
+    "multiHeadAttentionForward",
+    new BuiltinFunction("F.multiHeadAttentionForward", (args, site) => multiHeadAttentionForward(bindArgs("F.multiHeadAttentionForward", multiHeadAttentionForwardArgs, args, site), site, em, "F.multiHeadAttentionForward")),
+  );
   for (const name of mathFunctionNames) members.set(name, new BuiltinFunction(`F.${name}`, mathFunction(name, em)));
   for (const [name, f] of spellingFunctions(em)) members.set(name, new BuiltinFunction(`F.${name}`, f));
   for (const [name, f] of queryFunctions(em)) members.set(name, f);

@@ -13,7 +13,7 @@ import { adaptiveMaxPool } from "./port-layers.ts";
 import { pairwiseLossLayers, tripletMarginWithDistance, tripletWithDistanceOptions } from "./pairwise-losses.ts";
 import { ctcLossLayer } from "./ctc-loss.ts";
 import { klDiv, klDivArgs } from "./functional-compositions.ts";
-import { callableActivation, checkTransformerArgs, transformerClasses, transformerLayers } from "./transformer.ts";
+import { callableActivation, checkTransformerArgs, namedActivation, transformerClasses, transformerLayers } from "./transformer.ts";
 import { hardtanhRangeProblem } from "./pointwise-composites.ts";
 import { fanInUniform, ones, param, param_, x, zeros, type LayerSpec } from "./layer-spec.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
@@ -436,6 +436,8 @@ function layerClass(name: string, spec: LayerSpec, host: LayerHost): BuiltinClas
     m.rewriteSetting = settingWriter(name, spec, written, holder);
     // a module given as the activation is the layer's child "activation", as PyTorch's attribute makes it
     if (act instanceof ModuleValue && callableActivation(act)) m.fields.set("activation", act);
+    // "relu" and "gelu" read back as the functions they name, as PyTorch's attribute holds F.relu
+    if (name.startsWith("Transformer") && (act === "relu" || act === "gelu")) m.config = { ...m.config, activation: namedActivation(act as "relu" | "gelu", host.em) };
     if (typeof padding === "string" && m.config) m.config = { ...m.config, padding };
     if (inForward) statelessInForward(who, m, site);
     return m;

@@ -1,13 +1,13 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { modeOf } from "./module-modes.ts";
 import { batchTimes, dimEq, formatShape, isBatch } from "../ir/shape.ts";
-import { arg, opt, type Bound } from "./args.ts";
+import { arg, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { fixedDim, ops, safeSoftmax } from "./composite-ops.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, xavierUniform, zeros, type LayerSpec } from "./layer-spec.ts";
 import { normalInit } from "./initial-values.ts";
-import { ModuleValue, TensorValue, type CallSite, type Value } from "./values.ts";
+import { ModeFlag, ModuleValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // nn.MultiheadAttention as a composition of linear projections and attention, with PyTorch's
 // parameters: in_proj_weight, in_proj_bias, out_proj.weight, out_proj.bias — or, where the keys or
@@ -29,10 +29,61 @@ const outProjection: LayerSpec = {
 };
 
 /**
+ * What one attention computes with: the input projections (one packed [3E, E] weight, or three of
+ * their own widths), their bias [3E], the appended key and value (addBiasKv), addZeroAttn, the
+ * dropout on the weights and when it applies, and the output projection — the module's
+ * parameters, or F.multiHeadAttentionForward's arguments.
+ */
+export interface AttentionWeights {
+  readonly inProj: TensorValue | null;
+  readonly separate: readonly [TensorValue, TensorValue, TensorValue] | null;
+  readonly inBias: TensorValue | null;
+  readonly biasK: TensorValue | null;
+  readonly biasV: TensorValue | null;
+  readonly addZeroAttn: boolean;
+  readonly dropout: number;
+  readonly mode: boolean | ModeFlag;
+  readonly outWeight: TensorValue;
+  readonly outBias: TensorValue | null;
+}
+
+/** The layout settings: embedDim, numHeads, batchFirst, kdim and vdim (null: embedDim). */
+interface AttentionLayout {
+  readonly embedDim: number;
+  readonly numHeads: number;
+  readonly batchFirst: boolean;
+  readonly kdim: number | null;
+  readonly vdim: number | null;
+}
+
+/** nn.MultiheadAttention's parameters and settings as AttentionWeights. */
+function moduleWeights(self: ModuleValue, b: Bound): AttentionWeights {
+  const own = ["q_proj_weight", "k_proj_weight", "v_proj_weight"].map((n) => param_(self, n));
+  const outProj = self.fields.get("out_proj") as ModuleValue;
+  return {
+    inProj: param_(self, "in_proj_weight"),
+    separate: own[0] ? (own as [TensorValue, TensorValue, TensorValue]) : null,
+    inBias: param_(self, "in_proj_bias"),
+    biasK: b.addBiasKv ? param_(self, "bias_k") : null,
+    biasV: b.addBiasKv ? param_(self, "bias_v") : null,
+    addZeroAttn: b.addZeroAttn,
+    dropout: b.dropout,
+    mode: modeOf(self),
+    outWeight: param_(outProj, "weight")!,
+    outBias: param_(outProj, "bias"),
+  };
+}
+
+function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  return attention(moduleWeights(self, b), b as unknown as AttentionLayout, call, site, em, who);
+}
+
+/**
  * nn.MultiheadAttention's forward: query, key and value [N, L, E] (batchFirst) or [L, N, E], the
  * output the same; the weights are [N, L, S] in both, as PyTorch's.
  */
-function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+function attention(w: AttentionWeights, b: AttentionLayout, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  if ((call.query as TensorValue).node.shape.length === 2) return unbatchedAttention(w, b, call, site, em, who);
   const E: number = b.embedDim;
   const layout = b.batchFirst ? "[N, L" : "[L, N";
   const widths = { query: E, key: b.kdim ?? E, value: b.vdim ?? E };
@@ -41,13 +92,11 @@ function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: Call
     if (t.node.shape.length !== 3 || t.node.shape[2] !== widths[name])
       fail(
         "shapeMismatch",
-        `${who}: ${name} must be ${layout}, ${widths[name]}] (batchFirst: ${b.batchFirst}), got ${formatShape(t.node.shape)}${
-          t.node.shape.length === 2 ? ` — PyTorch's unbatched [L, E] form is not taken: ${name}.unsqueeze(${b.batchFirst ? 0 : 1}) is a batch of one` : ""
-        }`,
+        `${who}: ${name} must be ${layout}, ${widths[name]}] (batchFirst: ${b.batchFirst}), got ${formatShape(t.node.shape)}`,
         site.loc,
       );
   }
-  if (b.batchFirst) return batchFirstAttention(self, b, call, site, em, who);
+  if (b.batchFirst) return batchFirstAttention(w, b, call, site, em, who);
   for (const name of ["query", "key", "value"] as const)
     if (isBatch((call[name] as TensorValue).node.shape[0]))
       fail("shapeMismatch", `${who} (batchFirst: false, PyTorch's default) reads ${name} as [L, N, ${widths[name]}], got ${formatShape((call[name] as TensorValue).node.shape)} with the batch first: construct it with { batchFirst: true }, or give x.transpose(0, 1)`, site.loc);
@@ -55,8 +104,33 @@ function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: Call
   const c = ops(em, who, site);
   const swapped = new Map<unknown, TensorValue>();
   const swap = (t: TensorValue) => swapped.get(t.node) ?? swapped.set(t.node, c.permute(t, [1, 0, 2])).get(t.node)!;
-  const [out, weights] = batchFirstAttention(self, b, { ...call, query: swap(call.query), key: swap(call.key), value: swap(call.value) }, site, em, who) as [TensorValue, Value];
+  const [out, weights] = batchFirstAttention(w, b, { ...call, query: swap(call.query), key: swap(call.key), value: swap(call.value) }, site, em, who) as [TensorValue, Value];
   return [c.permute(out, [1, 0, 2]), weights];
+}
+
+/**
+ * PyTorch's unbatched call (whatever batchFirst): query [L, E], key [S, kdim], value [S, vdim],
+ * keyPaddingMask [S], attnMask [L, S] or [numHeads, L, S] — a batch of one, the output [L, E] and
+ * the weights [L, S] ([numHeads, L, S] unaveraged) with that dim gone again.
+ */
+function unbatchedAttention(w: AttentionWeights, b: AttentionLayout, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  const E: number = b.embedDim;
+  const widths = { query: E, key: b.kdim ?? E, value: b.vdim ?? E };
+  for (const name of ["query", "key", "value"] as const) {
+    const shape = (call[name] as TensorValue).node.shape;
+    if (shape.length !== 2 || shape[1] !== widths[name] || isBatch(shape[0]))
+      fail("shapeMismatch", `${who}: an unbatched ${name === "query" ? "query" : "call"} takes ${name} as [${name === "query" ? "L" : "S"}, ${widths[name]}] (PyTorch's 2-D form), got ${formatShape(shape)}`, site.loc);
+  }
+  const c = ops(em, who, site);
+  const one = (t: TensorValue) => c.reshape(t, [1, ...t.node.shape]);
+  // one reshape per distinct tensor, so self-attention keeps its one projection GEMM
+  const batched = new Map<unknown, TensorValue>();
+  const batch = (t: TensorValue) => batched.get(t.node) ?? batched.set(t.node, one(t)).get(t.node)!;
+  const padding = call.keyPaddingMask as TensorValue | null;
+  if (padding && padding.node.shape.length !== 1) fail("shapeMismatch", `${who}: an unbatched call takes keyPaddingMask as [S], got ${formatShape(padding.node.shape)}`, site.loc);
+  const [out, weights] = batchFirstAttention(w, b, { ...call, query: batch(call.query), key: batch(call.key), value: batch(call.value), keyPaddingMask: padding && one(padding) }, site, em, who) as [TensorValue, TensorValue | null];
+  const squeeze = (t: TensorValue) => c.reshape(t, t.node.shape.slice(1));
+  return [squeeze(out), weights && squeeze(weights)];
 }
 
 /**
@@ -65,19 +139,18 @@ function multiheadAttention(self: ModuleValue, b: Bound, call: Bound, site: Call
  * softmax(q·kᵀ/√D + mask)·v, the heads joined and out_proj. Returns [output, weights] as PyTorch's
  * tuple: weights [N, L, S] averaged over the heads (or [N, H, L, S]), null when needWeights is false.
  */
-function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+function batchFirstAttention(w: AttentionWeights, b: AttentionLayout, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
   const E: number = b.embedDim;
   const H: number = b.numHeads;
   const D = E / H;
   const [q, k, v] = [call.query, call.key, call.value] as TensorValue[];
   if (!dimEq(k.node.shape[1], v.node.shape[1])) fail("shapeMismatch", `${who}: key and value must have the same length, got ${formatShape(k.node.shape)} and ${formatShape(v.node.shape)}`, site.loc);
   const c = ops(em, who, site);
-  const weight = param_(self, "in_proj_weight");
-  const bias = param_(self, "in_proj_bias");
+  const weight = w.inProj;
+  const bias = w.inBias;
   // the i-th projection's weight: a third of in_proj_weight, or its own (kdim, vdim)
-  const own = ["q_proj_weight", "k_proj_weight", "v_proj_weight"];
   const project = (t: TensorValue, i: number) =>
-    c.op("linear", [t, weight ? c.narrow(weight, 0, i * E, E) : param_(self, own[i])!, ...(bias ? [c.narrow(bias, 0, i * E, E)] : [])]);
+    c.op("linear", [t, weight ? c.narrow(weight, 0, i * E, E) : w.separate![i], ...(bias ? [c.narrow(bias, 0, i * E, E)] : [])]);
   let qp: TensorValue, kp: TensorValue, vp: TensorValue;
   if (weight && q.node === k.node && k.node === v.node) {
     const packed = c.op("linear", [q, weight, ...(bias ? [bias] : [])]);
@@ -116,8 +189,8 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
   const extra: [TensorValue, TensorValue][] = [];
   const N = q.node.shape[0];
   const perSample = (t: TensorValue) => c.op("expand", [c.reshape(t, [1, 1, E])], { shape: [N, 1, E] });
-  if (b.addBiasKv) extra.push([perSample(param_(self, "bias_k")!), perSample(param_(self, "bias_v")!)]);
-  if (b.addZeroAttn) {
+  if (w.biasK && w.biasV) extra.push([perSample(w.biasK), perSample(w.biasV)]);
+  if (w.addZeroAttn) {
     const zero = perSample(c.op("full", [], { shape: [1, 1, E], value: 0 }));
     extra.push([zero, zero]);
   }
@@ -131,10 +204,9 @@ function batchFirstAttention(self: ModuleValue, b: Bound, call: Bound, site: Cal
   // needWeights false is PyTorch's scaled_dot_product_attention path, whose rows with every key
   // masked give 0 (since 2.5); with the weights asked for, the plain softmax's NaN, as PyTorch's
   let weights = call.needWeights ? c.op("softmax", [scores], { dim: 3 }) : safeSoftmax(c, scores, 3);
-  if (b.dropout > 0 && modeOf(self) !== false) weights = c.op("dropout", [weights], { p: b.dropout, mode: modeOf(self) === true ? "always" : "train" });
+  if (w.dropout > 0 && w.mode !== false) weights = c.op("dropout", [weights], { p: w.dropout, mode: w.mode === true ? "always" : "train" });
   const joined = c.reshape(c.permute(c.op("matmul", [weights, heads(vp)]), [0, 2, 1, 3]), [q.node.shape[0], L, E]);
-  const outProj = self.fields.get("out_proj") as ModuleValue;
-  const out = em.tensor("linear", [joined, param_(outProj, "weight")!, param_(outProj, "bias")].filter((t) => t !== null), {}, who, site);
+  const out = em.tensor("linear", [joined, w.outWeight, ...(w.outBias ? [w.outBias] : [])], {}, who, site);
   if (!call.needWeights) return [out, null];
   return [out, call.averageAttnWeights ? c.op("mean", [weights], { dims: [1], keepdim: false }) : weights];
 }
@@ -168,8 +240,12 @@ export const multiheadAttentionLayer: LayerSpec = {
       ],
     };
   },
-  // PyTorch's attributes: kdim and vdim are embedDim when not given; headDim
-  attributes: (b) => ({ kdim: b.kdim ?? b.embedDim, vdim: b.vdim ?? b.embedDim, headDim: b.embedDim / b.numHeads }),
+  // PyTorch's attributes: kdim and vdim are embedDim when not given; headDim; _qkv_same_embed_dim,
+  // whether the projections are one packed in_proj_weight (code that reads the weights checks it)
+  attributes: (b) => {
+    const [kdim, vdim] = [b.kdim ?? b.embedDim, b.vdim ?? b.embedDim];
+    return { kdim, vdim, headDim: b.embedDim / b.numHeads, _qkv_same_embed_dim: kdim === b.embedDim && vdim === b.embedDim };
+  },
   children: (b) => [{ name: "out_proj", typeName: "nn.Linear", spec: outProjection, args: { features: b.embedDim, bias: b.bias } }],
   summary: (b) => `${b.embedDim}, heads=${b.numHeads}${b.kdim != null && b.kdim !== b.embedDim ? `, kdim=${b.kdim}` : ""}${b.vdim != null && b.vdim !== b.embedDim ? `, vdim=${b.vdim}` : ""}${b.dropout ? `, dropout=${b.dropout}` : ""}`,
   inputs: [
@@ -184,3 +260,68 @@ export const multiheadAttentionLayer: LayerSpec = {
   ],
   forward: multiheadAttention,
 };
+
+/**
+ * F.multi_head_attention_forward's arguments, PyTorch's order (OpenAI CLIP's AttentionPool2d calls
+ * it with use_separate_proj_weight and its own q_proj, k_proj, v_proj and c_proj weights).
+ */
+export const multiHeadAttentionForwardArgs: ArgSpec[] = [
+  arg("query", "tensor"),
+  arg("key", "tensor"),
+  arg("value", "tensor"),
+  arg("embedDimToCheck", "posInt"),
+  arg("numHeads", "posInt"),
+  arg("inProjWeight", "tensor", { nullable: true }),
+  arg("inProjBias", "tensor", { nullable: true }),
+  arg("biasK", "tensor", { nullable: true }),
+  arg("biasV", "tensor", { nullable: true }),
+  arg("addZeroAttn", "bool"),
+  arg("dropoutP", "prob"),
+  arg("outProjWeight", "tensor"),
+  arg("outProjBias", "tensor", { nullable: true }),
+  opt("training", "trainingFlag", true),
+  opt("keyPaddingMask", "tensor", null, { nullable: true }),
+  opt("needWeights", "bool", true),
+  opt("attnMask", "tensor", null, { nullable: true }),
+  opt("useSeparateProjWeight", "bool", false),
+  opt("qProjWeight", "tensor", null, { nullable: true }),
+  opt("kProjWeight", "tensor", null, { nullable: true }),
+  opt("vProjWeight", "tensor", null, { nullable: true }),
+  opt("staticK", "tensor", null, { nullable: true }),
+  opt("staticV", "tensor", null, { nullable: true }),
+  opt("averageAttnWeights", "bool", true),
+  opt("isCausal", "bool", false),
+];
+
+/**
+ * F.multi_head_attention_forward: nn.MultiheadAttention's computation with the weights given —
+ * query, key and value sequence first [L, N, E] (or unbatched [L, E]), returning [output,
+ * weights] as the module does. staticK / staticV (precomputed per-head keys) are refused.
+ */
+export function multiHeadAttentionForward(b: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  const query: TensorValue = b.query;
+  const E = query.node.shape.at(-1);
+  if (E !== b.embedDimToCheck) fail("shapeMismatch", `${who}: was expecting embedding dimension of ${b.embedDimToCheck}, but got ${formatShape(query.node.shape)}`, locOfArg(b, "query", site));
+  if (b.embedDimToCheck % b.numHeads !== 0) fail("invalidArgument", `${who}: embedDimToCheck (${b.embedDimToCheck}) must be divisible by numHeads (${b.numHeads})`, locOfArg(b, "numHeads", site));
+  if (b.staticK !== null || b.staticV !== null) fail("invalidArgument", `${who}: staticK and staticV (precomputed per-head keys and values) are not supported; pass the keys and values as key and value`, locOfArg(b, b.staticK !== null ? "staticK" : "staticV", site));
+  if ((b.biasK === null) !== (b.biasV === null)) fail("invalidArgument", `${who}: biasK and biasV are given together or not at all, as PyTorch requires`, locOfArg(b, b.biasK === null ? "biasV" : "biasK", site));
+  const separate = b.useSeparateProjWeight ? (["qProjWeight", "kProjWeight", "vProjWeight"] as const).map((n) => b[n] as TensorValue | null) : null;
+  if (separate ? separate.some((t) => t === null) : b.inProjWeight === null)
+    fail("invalidArgument", separate ? `${who}: useSeparateProjWeight needs qProjWeight, kProjWeight and vProjWeight` : `${who}: inProjWeight is needed unless useSeparateProjWeight is true`, site.loc);
+  const weights: AttentionWeights = {
+    inProj: separate ? null : b.inProjWeight,
+    separate: separate as [TensorValue, TensorValue, TensorValue] | null,
+    inBias: b.inProjBias,
+    biasK: b.biasK,
+    biasV: b.biasV,
+    addZeroAttn: b.addZeroAttn,
+    dropout: b.dropoutP,
+    mode: b.training instanceof ModeFlag ? b.training : b.training === true,
+    outWeight: b.outProjWeight,
+    outBias: b.outProjBias,
+  };
+  // the widths of key and value: their projections' columns
+  const width = (t: TensorValue | null | undefined) => (t ? (t.node.shape[1] as number) : (E as number));
+  const layout: AttentionLayout = { embedDim: b.embedDimToCheck, numHeads: b.numHeads, batchFirst: false, kdim: width(separate?.[1]), vdim: width(separate?.[2]) };
+  return attention(weights, layout, b, site, em, who);
+}

@@ -1,3 +1,4 @@
+import { Node as TsNode } from "ts-morph";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
 import { arg, bindArgs, locOfArg, opt } from "./args.ts";
@@ -15,6 +16,28 @@ import { BuiltinFunction, describe, NamespaceValue, PackedSequenceValue, TensorV
 // padded output is PyTorch's — what pack, RNN, pad compute, without a data-dependent shape.
 // One difference: pad_packed_sequence's output has max(lengths) steps in PyTorch, here the input's
 // L (PyTorch's total_length = L); the steps past every length are padding either way.
+
+/**
+ * Whether `call` — x.cpu() or x.to("cpu") in forward — is packPaddedSequence's lengths argument,
+ * directly or through an integer conversion after it (lengths.cpu().long()). PyTorch requires the
+ * lengths on the CPU (since 1.7), so ports write `pack_padded_sequence(emb, lengths.cpu(), …)`;
+ * here they stay a tensor of the graph, where the step masks read them, so the move is nothing.
+ */
+export function isPackedLengthsArgument(call: TsNode): boolean {
+  let node: TsNode = call;
+  for (;;) {
+    const access = node.getParent();
+    const outer = access?.getParent();
+    if (!TsNode.isPropertyAccessExpression(access) || !TsNode.isCallExpression(outer) || outer.getExpression() !== access || !/^(int|long)$/.test(access.getName())) break;
+    node = outer;
+  }
+  const parent = node.getParent();
+  const asProperty = TsNode.isPropertyAssignment(parent) && parent.getName() === "lengths" ? parent.getParent()?.getParent() : undefined;
+  const packCall = asProperty ?? parent;
+  if (!TsNode.isCallExpression(packCall)) return false;
+  if (!asProperty && packCall.getArguments()[1] !== node) return false;
+  return /\b(packPaddedSequence|pack_padded_sequence)$/.test(packCall.getExpression().getText());
+}
 
 /** The per-sample lengths as a [N] tensor matching the batch dim of `input`, else a located error. */
 function lengthsOf(v: Value, input: TensorValue, batchDim: number, who: string, at: CallSite["loc"]): TensorValue {

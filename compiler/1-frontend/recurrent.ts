@@ -167,7 +167,30 @@ function isZeros(n: Node): boolean {
   return source.op === "full" && source.attrs.value === 0;
 }
 
+/**
+ * PyTorch's unbatched call: x [L, inputSize] (hx [layers·directions, H]) is a batch of one —
+ * x.unsqueeze(batchFirst ? 0 : 1), hx.unsqueeze(1) — and the results lose that dim again: the
+ * output [L, D·H], h_n (c_n) [layers·directions, H]. hx must then be 2-D, as PyTorch requires.
+ */
+function unbatchedRecurrent(cell: Cell, self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  const c = ops(em, who, site);
+  const x: TensorValue = call.x;
+  const batchDim = b.batchFirst ? 0 : 1;
+  const unsqueeze = (t: TensorValue, dim: number) => c.reshape(t, [...t.node.shape.slice(0, dim), 1, ...t.node.shape.slice(dim)]);
+  const squeeze = (t: TensorValue, dim: number) => c.reshape(t, t.node.shape.filter((_, i) => i !== dim));
+  const states = (call.hx === null || call.hx === undefined ? [] : cell === "LSTM" && Array.isArray(call.hx) ? call.hx : [call.hx]) as Value[];
+  for (const t of states)
+    if (t instanceof TensorValue && t.node.shape.length !== 2)
+      fail("shapeMismatch", `${who}: for an unbatched input [L, ${b.inputSize}] the states are 2-D [layers·directions, hidden], as PyTorch requires, got ${formatShape(t.node.shape)}`, locOfArg(call, "hx", site));
+  const hx = states.length === 0 ? call.hx : states.map((t) => (t instanceof TensorValue ? unsqueeze(t, 1) : t));
+  const result = recurrentForward(cell, self, b, { ...call, x: unsqueeze(x, batchDim), hx: cell === "LSTM" || states.length === 0 ? hx : (hx as Value[])[0] }, site, em, who) as [TensorValue, TensorValue | TensorValue[]];
+  const [output, hidden] = result;
+  return [squeeze(output, batchDim), Array.isArray(hidden) ? hidden.map((t) => squeeze(t, 1)) : squeeze(hidden, 1)];
+}
+
 function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  // PyTorch's unbatched sequence [L, inputSize] (its L a fixed size: a batch-sized dim would step across samples)
+  if (call.x instanceof TensorValue && call.x.node.shape.length === 2 && call.x.node.shape[1] === b.inputSize && !isBatch(call.x.node.shape[0])) return unbatchedRecurrent(cell, self, b, call, site, em, who);
   // a PackedSequence (nn.utils.rnn.packPaddedSequence): its own layout, each sample over its length
   const packed = call.x instanceof PackedSequenceValue ? call.x : undefined;
   if (!packed && !(call.x instanceof TensorValue)) return fail("wrongArgumentType", `${who}: the input is a tensor or a PackedSequence, got ${describe(call.x)}`, site.loc);
@@ -175,8 +198,8 @@ function recurrentForward(cell: Cell, self: ModuleValue, b: Bound, call: Bound, 
   const batchFirst = packed ? packed.batchFirst : b.batchFirst;
   const shape = input.node.shape;
   const layout: Layout = batchFirst ? { batchDim: 0, seqDim: 1 } : { batchDim: 1, seqDim: 0 };
-  // PyTorch's unbatched [L, H_in] (and its [layers·D, H] state) is not taken: the fix is one unsqueeze
-  const unbatched = shape.length === 2 && shape[1] === b.inputSize ? `; an unbatched sequence [L, ${b.inputSize}] is not taken: give it a batch of one, x.unsqueeze(${batchFirst ? 0 : 1}) (and hx.unsqueeze(1)), and squeeze the results` : "";
+  // a 2-D input whose first dim is the batch: PyTorch would step along it as an unbatched sequence, across samples
+  const unbatched = shape.length === 2 && shape[1] === b.inputSize ? `; a 2-D input is PyTorch's unbatched sequence [L, ${b.inputSize}], and here L would be the batch: give the sequence its own dim, x.unsqueeze(${batchFirst ? 1 : 0}) for one step per sample` : "";
   if (shape.length !== 3 || shape[2] !== b.inputSize)
     fail("shapeMismatch", `${who} expects ${batchFirst ? "[N, L" : "[L, N"}, ${b.inputSize}] (batchFirst: ${batchFirst}${packed ? ", the PackedSequence's" : ""}), got ${formatShape(shape)}${unbatched}`, site.loc);
   if (!batchFirst && isBatch(shape[0]))
@@ -227,6 +250,8 @@ function recurrentLayer(cell: Cell): LayerSpec {
       ...(cell === "LSTM" ? [opt("projSize", "nonNegInt", 0)] : []),
     ],
     state: (b) => ({ params: recurrentParams(cell, b) }),
+    // RNNBase's mode attribute: "LSTM", "GRU", "RNN_TANH" or "RNN_RELU"
+    attributes: (b) => ({ mode: cell === "RNN" ? `RNN_${String(b.nonlinearity).toUpperCase()}` : cell }),
     summary: (b) =>
       `${b.inputSize} → ${b.hiddenSize}` +
       (b.numLayers !== 1 ? `, ${b.numLayers} layers` : "") +
@@ -255,10 +280,12 @@ function cellLayer(cell: Cell): LayerSpec {
     summary: (b) => `${b.inputSize} → ${b.hiddenSize}${cell === "RNN" && b.nonlinearity === "relu" ? ", relu" : ""}${b.bias ? "" : ", no bias"}`,
     inputs: [x, opt("hx", "any", null, { nullable: true })],
     forward: (self, b, call, site, em, who) => {
+      // PyTorch's unbatched step: x [inputSize] (and hx [H]) is a batch of one, and the result [H]
+      if (call.x instanceof TensorValue && call.x.node.shape.length === 1 && call.x.node.shape[0] === b.inputSize) return unbatchedCell(cell, self, call, site, em, who);
       const input: TensorValue = call.x;
       const shape = input.node.shape;
       if (shape.length !== 2 || shape[1] !== b.inputSize)
-        fail("shapeMismatch", `${who} expects [N, ${b.inputSize}], got ${formatShape(shape)}${shape.length === 1 && shape[0] === b.inputSize ? `; an unbatched input [${b.inputSize}] is not taken: give it a batch of one, x.unsqueeze(0) (and hx.unsqueeze(0)), and squeeze the result` : ""}`, site.loc);
+        fail("shapeMismatch", `${who} expects [N, ${b.inputSize}], got ${formatShape(shape)}`, site.loc);
       const loc = locOfArg(call, "hx", site);
       const hx: Value = call.hx;
       if (cell === "LSTM" && hx !== null && hx !== undefined && !(Array.isArray(hx) && hx.length === 2))
@@ -272,6 +299,21 @@ function cellLayer(cell: Cell): LayerSpec {
       return cell === "LSTM" ? [next.h, next.c!] : next.h;
     },
   };
+}
+
+/** A cell's unbatched call: x [in] and each state [H] unsqueezed to a batch of one, the results squeezed back, as PyTorch's. */
+function unbatchedCell(cell: Cell, self: ModuleValue, call: Bound, site: CallSite, em: GraphEmitter, who: string): Value {
+  const c = ops(em, who, site);
+  const one = (t: Value) => (t instanceof TensorValue ? c.reshape(t, [1, ...t.node.shape]) : t);
+  const hx: Value = call.hx;
+  const states = hx === null || hx === undefined ? [] : cell === "LSTM" && Array.isArray(hx) ? hx : [hx];
+  for (const t of states)
+    if (t instanceof TensorValue && t.node.shape.length !== 1)
+      fail("shapeMismatch", `${who}: for an unbatched input [${(call.x as TensorValue).node.shape[0]}] the state is 1-D [hidden], as PyTorch requires, got ${formatShape(t.node.shape)}`, locOfArg(call, "hx", site));
+  const batched = hx === null || hx === undefined ? hx : cell === "LSTM" && Array.isArray(hx) ? hx.map(one) : one(hx);
+  const result = self.forward!(self, [one(call.x), ...(batched === undefined || batched === null ? [] : [batched])], site);
+  const squeeze = (t: Value) => (t instanceof TensorValue ? c.reshape(t, t.node.shape.slice(1)) : t);
+  return Array.isArray(result) ? result.map(squeeze) : squeeze(result);
 }
 
 export const recurrentLayers: Record<string, LayerSpec> = {

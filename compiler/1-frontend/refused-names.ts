@@ -40,7 +40,12 @@ const RNNT_LOSS =
 /** torch.where(condition) with the condition alone: nonzero(condition, as_tuple=True). */
 export const WHERE_OF_CONDITION = dataShaped("where(condition)");
 
+/** torch.nn.utils.rnn's list forms: sequences of their own lengths, each a tensor, which a batch does not hold. */
+const SEQUENCE_LIST =
+  "a list of sequences of their own lengths is the data pipeline's (a collate function's), and a model's input is one batch tensor padded to a fixed length: pad on the host, pass each sample's length as an int32 input [Batch], and give the layer nn.utils.rnn.packPaddedSequence(x, lengths, { batchFirst: true, enforceSorted: false }) (padPackedSequence pads its output back); sequences of one length join with F.stack(list, dim)";
+
 export const REFUSED_NAMES: Readonly<Record<string, string>> = {
+  ...Object.fromEntries(["padSequence", "packSequence", "unpadSequence", "unpackSequence", "PackedSequence"].map((name) => [`nn.utils.rnn.${name}`, SEQUENCE_LIST])),
   "optim.LBFGS": notAnOptimizer(
     "L-BFGS re-evaluates the loss several times per step through a closure (its line search) and keeps a history of past steps, where tsdp's step is one forward and one backward (for a small full-batch fit, as the sine-wave tutorial's, Adam with a larger lr)",
   ),

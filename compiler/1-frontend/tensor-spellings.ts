@@ -6,6 +6,7 @@ import { unflatten } from "./composite-layers.ts";
 import { ops, rankedMatmul } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { pointwiseComposites } from "./pointwise-composites.ts";
+import { isPackedLengthsArgument } from "./packed-sequence.ts";
 import { factoryMembers, truth } from "./factories.ts";
 import { asBoolean, isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { BuiltinFunction, describe, EmptyTensor, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
@@ -176,8 +177,8 @@ export const spellingMethods: Record<string, Method> = {
   // PyTorch's keywords x.to(device=q.device) (nGPT) and the pair x.to(device, dtype)
   to: (x, args, site, em) => {
     const b = bindArgs("to", [opt("target", "any", null, { nullable: true }), opt("dtype", "any", null, { nullable: true }), opt("device", "any", null, { nullable: true }), opt("nonBlocking", "bool", false)], args, site);
-    const onDevice = (d: unknown) => d === DEVICE || d === "cuda" || (typeof d === "string" && d.startsWith("cuda:"));
-    if (b.target === "cpu" || b.device === "cpu")
+    const onDevice = (d: unknown) => d === "cpu" || d === DEVICE || d === "cuda" || (typeof d === "string" && d.startsWith("cuda:"));
+    if ((b.target === "cpu" || b.device === "cpu") && !isPackedLengthsArgument(site.node))
       fail("invalidArgument", `to: a model's tensors stay on its GPU; move results to the host by returning them from forward`, locOfArg(b, b.device === "cpu" ? "device" : "target", site));
     if (b.device !== null && !onDevice(b.device)) fail("wrongArgumentType", `to: device must be x.device or "cuda", got ${describe(b.device)}`, locOfArg(b, "device", site));
     // a device first and a dtype after it: the dtype is the conversion
@@ -202,6 +203,8 @@ export const spellingMethods: Record<string, Method> = {
   cpu: (x, args, site, em) => {
     bindArgs("cpu", [], args, site);
     if (em.constants.owns(x.node)) return x;
+    // pack_padded_sequence(emb, lengths.cpu(), …): PyTorch's required move of the lengths, nothing here (packed-sequence.ts)
+    if (isPackedLengthsArgument(site.node)) return x;
     // TimesNet's top_list.detach().cpu().numpy(): the values are wanted as host numbers in forward, which they cannot be
     return fail("invalidArgument", `cpu: a model's tensors stay on its GPU; move results to the host by returning them from forward (drop .cpu()). A value forward computes does not become host numbers during forward (TimesNet's top_list.detach().cpu().numpy() periods): it exists only when the model runs, so no size, count or branch can depend on it; keep it a tensor, and take sizes from constants or x.size()`, site.loc);
   },

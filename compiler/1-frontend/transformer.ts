@@ -62,6 +62,19 @@ function activationOf(value: Value): "relu" | "gelu" | BuiltinFunction | undefin
   return undefined;
 }
 
+/**
+ * The function a string activation names, as PyTorch's layer keeps it (`self.activation = F.relu`
+ * for "relu"): what a subclass's own forward calls, `this.activation(this.linear1(x))`.
+ */
+export function namedActivation(name: "relu" | "gelu", em: GraphEmitter): BuiltinFunction {
+  const who = `F.${name}`;
+  return new BuiltinFunction(who, (args, site) => {
+    const t = args[0];
+    if (args.length !== 1 || !(t instanceof TensorValue)) return fail("wrongArgumentType", `${who} (the layer's activation) takes one tensor, got ${args.map(describe).join(", ") || "nothing"}`, site.loc);
+    return lowerings[name]({ x: t, approximate: "none", inplace: false }, site, em, who);
+  });
+}
+
 /** A transformer layer's activation argument that is a model file's function or module: callable through `call`. */
 export function callableActivation(value: Value): value is FunctionValue | ModuleValue {
   return value instanceof FunctionValue || value instanceof ModuleValue;
@@ -158,9 +171,17 @@ function layerSpec(parts: TransformerParts, decoder: boolean): LayerSpec {
   };
 }
 
-/** A built-in layer and its children again, with the same settings and initializers (PyTorch deep-copies). */
+/**
+ * A built-in layer and its children again, with the same settings and initializers (PyTorch
+ * deep-copies): its settings too, which PyTorch's copies keep as attributes
+ * (`enc.layers[0].self_attn.batch_first`, `layers[i].linear1.in_features`), and the defaults its
+ * reset_parameters() puts back.
+ */
 function copyLayer(m: ModuleValue): ModuleValue {
   const copy = new ModuleValue("layer", m.typeName, m.createdAt, undefined, [...m.params], [...m.buffers], m.forward, m.summary);
+  copy.config = m.config;
+  copy.defaults = m.defaults;
+  copy.statics = m.statics;
   for (const local of m.frozen) copy.frozen.add(local);
   for (const local of m.absent) copy.absent.add(local);
   for (const [name, v] of m.fields) copy.fields.set(name, v instanceof ModuleValue ? copyLayer(v) : v);
@@ -168,7 +189,7 @@ function copyLayer(m: ModuleValue): ModuleValue {
 }
 
 /** nn.TransformerEncoder / nn.TransformerDecoder: `layers` (numLayers copies of the layer), then the optional `norm`. */
-function makeStack(kind: StackKind, layer: ModuleValue, numLayers: number, norm: ModuleValue | null, site: CallSite, em: () => GraphEmitter): ModuleValue {
+function makeStack(kind: StackKind, layer: ModuleValue, numLayers: number, norm: ModuleValue | null, site: CallSite, em: () => GraphEmitter, settings: Record<string, Value> = {}): ModuleValue {
   const who = `nn.Transformer${kind}`;
   const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite): Value => {
     const c = bindArgs(who, stackInputs[kind], callArgs, callSite);
@@ -185,6 +206,8 @@ function makeStack(kind: StackKind, layer: ModuleValue, numLayers: number, norm:
   for (let i = 0; i < numLayers; i++) layers.fields.set(String(i), copyLayer(layer));
   stack.fields.set("layers", layers);
   if (norm) stack.fields.set("norm", norm);
+  // PyTorch's attributes: num_layers (the encoder's enable_nested_tensor and mask_check too)
+  stack.config = { numLayers, ...(kind === "Encoder" ? { enableNestedTensor: true, maskCheck: true } : {}), ...settings };
   return stack;
 }
 
@@ -198,7 +221,7 @@ function stackClass(kind: StackKind, host: TransformerHost): BuiltinClass {
     const layer = b[layerName];
     if (!(layer instanceof ModuleValue) || layer.kind !== "layer")
       fail("wrongArgumentType", `${who}: ${layerName} must be a built-in layer such as nn.Transformer${kind}Layer, got ${describe(layer)}; for layers of your own, write an nn.ModuleList of them`, locOfArg(b, layerName, site));
-    return makeStack(kind, layer, b.numLayers, b.norm, site, host.em);
+    return makeStack(kind, layer, b.numLayers, b.norm, site, host.em, kind === "Encoder" ? { enableNestedTensor: b.enableNestedTensor, maskCheck: b.maskCheck } : {});
   });
 }
 
@@ -245,6 +268,8 @@ function transformerClass(host: TransformerHost): BuiltinClass {
       return callChild(self, "decoder", [c.tgt, memory, decoderOptions(c)], callSite, host.em());
     };
     const model = new ModuleValue("layer", who, site.loc, undefined, [], [], forward, `${b.dModel}, heads=${b.nhead}, ${b.numEncoderLayers} + ${b.numDecoderLayers} layers`);
+    // PyTorch's attributes d_model, nhead, batch_first
+    model.config = { dModel: b.dModel, nhead: b.nhead, batchFirst: b.batchFirst };
     model.fields.set("encoder", stack("Encoder", b.numEncoderLayers));
     model.fields.set("decoder", stack("Decoder", b.numDecoderLayers));
     xavierAll(model);
@@ -253,13 +278,14 @@ function transformerClass(host: TransformerHost): BuiltinClass {
 }
 
 /**
- * nn.Transformer.generateSquareSubsequentMask(sz), in forward: the float causal mask [sz, sz],
+ * nn.Transformer.generateSquareSubsequentMask(sz, device?, dtype?), in forward: the float causal mask [sz, sz],
  * 0 on and below the diagonal, −∞ above it (PyTorch's generate_square_subsequent_mask).
  */
 function squareSubsequentMask(host: TransformerHost): BuiltinFunction {
   const who = "nn.Transformer.generateSquareSubsequentMask";
   return new BuiltinFunction(who, (args, site) => {
-    const { sz } = bindArgs(who, [arg("sz", "posInt")], args, site);
+    // PyTorch's (sz, device=None, dtype=None): one device here; the mask is float32, PyTorch's default dtype
+    const { sz } = bindArgs(who, [arg("sz", "posInt"), opt("device", "any", null, { nullable: true }), opt("dtype", "string", null, { nullable: true, choices: ["float32"] })], args, site);
     const em = host.em();
     const full = (value: number) => em.tensor("full", [], { shape: [sz, sz], value }, who, site);
     const above = em.tensor("triangle", [full(1)], { diagonal: 1, upper: true }, who, site);
