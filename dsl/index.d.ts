@@ -3606,10 +3606,11 @@ export namespace F {
       constructor(options: { batchShape?: readonly number[]; eventShape?: readonly number[]; validateArgs?: boolean | null });
       /** The class's rsample without its gradient (PyTorch's base: rsample under torch.no_grad) */
       sample(sampleShape?: SampleShape): Tensor;
+      // optional: the built-in distributions implement Distribution without them
       /** The square root of the class's variance */
-      get stddev(): Tensor;
+      readonly stddev?: Tensor;
       /** exp of the class's entropy */
-      perplexity(): Tensor;
+      perplexity?(): Tensor;
     }
     /** A distribution with a reparameterized draw: rsample's gradient reaches the parameters. */
     interface Reparameterized extends Distribution {
