@@ -137,6 +137,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   contiguous(options?: { memoryFormat?: unknown }): Tensor;
   /** The same values, cut from the gradient: nothing flows back through it (PyTorch's detach). */
   detach(): Tensor;
+  /**
+   * PyTorch's retain_grad(): keeps .grad for reading after backward, which changes no value or
+   * gradient, so it does nothing here (an error on a tensor that does not require grad, as PyTorch's).
+   */
+  retainGrad(): void;
   /** In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. */
   requiresGrad_(requiresGrad?: boolean): this;
   /** PyTorch's .data: in a constructor the parameter itself (`this.fc.weight.data.normal_(0, 0.02)`), in forward the values without their gradient. */

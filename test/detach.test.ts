@@ -124,3 +124,40 @@ describe("a change autograd does not record (.data, .detach(), F.noGrad): new va
     expect(where("return this.a(x).add(F.zeros(2).requiresGrad_(true));")).toMatch(/^TSDP2011 6:26 tensors have no requiresGrad_ in tsdp: only parameters have gradients/);
   });
 });
+
+// Forms that act on a gradient in PyTorch's backward (gradient-hooks.ts): retain_grad only keeps .grad
+// to read, so it changes nothing; a hook's function would have to run inside the generated backward,
+// so it is refused, naming the detach form that scales a gradient (checked here to do so).
+describe("gradient hooks: retainGrad changes nothing, registerHook is refused with what computes the same", () => {
+  it("y.retainGrad() (and retain_grad) leaves the values and every gradient as they are", () => {
+    const plain = run("const y = this.a(x);\n    return y.add(this.b(x));");
+    for (const spelling of ["retainGrad", "retain_grad"]) {
+      const kept = run(`const y = this.a(x);\n    y.${spelling}();\n    return y.add(this.b(x));`);
+      close(kept.output, plain.output);
+      close(kept.grad("a.weight"), plain.grad("a.weight"));
+      close(kept.grad("b.bias"), plain.grad("b.bias"));
+    }
+  });
+  it("retainGrad on a tensor that does not require grad is PyTorch's error", () => {
+    const where = (src: string) => diagnosticsOf(model(src)).map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col} ${d.message}`)[0];
+    expect(where("const y = this.a(x).detach();\n    y.retainGrad();\n    return y;")).toMatch(/^TSDP3004 7:5 retainGrad: the tensor does not require grad .*can't retain_grad on Tensor that has requires_grad=False/);
+    expect(where("const y = F.noGrad(() => { const t = this.a(x); t.retainGrad(); return t; });\n    return y;")).toMatch(/^TSDP3004 6:53 retainGrad/);
+  });
+  it("the scaling form the refusal names, y.mul(s).add(y.mul(1 - s).detach()), has y's value and s times its gradient", () => {
+    const plain = run("return this.a(x);");
+    const scaled = run("const y = this.a(x);\n    return y.mul(-0.5).add(y.mul(1.5).detach());");
+    close(scaled.output, plain.output);
+    close(scaled.grad("a.weight"), plain.grad("a.weight").map((g) => -0.5 * g));
+  });
+  it("y.registerHook(fn) in forward and p.register_hook(fn) in a constructor are refused, saying what to write", () => {
+    const tensorHook = diagnosticsOf(model("const y = this.a(x);\n    y.registerHook((g: Tensor) => g.mul(0.5));\n    return y;"))[0];
+    expect(`${tensorHook.code} ${tensorHook.loc?.line}:${tensorHook.loc?.col}`).toBe("TSDP2011 7:5");
+    expect(tensorHook.message).toMatch(/registerHook in tsdp: a hook on a gradient is not run.*x\.mul\(s\)\.add\(x\.mul\(1 - s\)\.detach\(\)\).*clipGradValue/);
+    const src =
+      `${header}export class M extends nn.Module {\n  a = new nn.Linear(3, 2);\n  constructor() {\n    super();\n    for (const p of this.parameters()) p.register_hook((g: Tensor) => g.clamp(-1, 1));\n  }\n` +
+      `  forward(x: Tensor<[Batch, 3]>) {\n    return this.a(x);\n  }\n}\nexport const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+    const paramHook = diagnosticsOf(src)[0];
+    expect(`${paramHook.code} ${paramHook.loc?.line}:${paramHook.loc?.col}`).toBe("TSDP2011 6:40");
+    expect(paramHook.message).toMatch(/has no register_hook in tsdp: a hook on a gradient is not run.*clipGradValue/);
+  });
+});
