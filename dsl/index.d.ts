@@ -142,6 +142,13 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * gradient, so it does nothing here (an error on a tensor that does not require grad, as PyTorch's).
    */
   retainGrad(): void;
+  /**
+   * PyTorch's register_hook(fn) on a tensor in forward: the gradient reaching it is replaced by
+   * fn(grad) (a tensor of its shape; nothing returned leaves it), hooks in the order registered.
+   * fn runs once when compiling, on a stand-in, and its ops are replayed in the backward. Not on a
+   * parameter (use clipGradValue or clipGradNorm for clipping).
+   */
+  registerHook(hook: (grad: Tensor) => Tensor | void): { remove(): void };
   /** In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. */
   requiresGrad_(requiresGrad?: boolean): this;
   /** PyTorch's .data: in a constructor the parameter itself (`this.fc.weight.data.normal_(0, 0.02)`), in forward the values without their gradient. */

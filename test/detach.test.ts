@@ -126,9 +126,10 @@ describe("a change autograd does not record (.data, .detach(), F.noGrad): new va
 });
 
 // Forms that act on a gradient in PyTorch's backward (gradient-hooks.ts): retain_grad only keeps .grad
-// to read, so it changes nothing; a hook's function would have to run inside the generated backward,
-// so it is refused, naming the detach form that scales a gradient (checked here to do so).
-describe("gradient hooks: retainGrad changes nothing, registerHook is refused with what computes the same", () => {
+// to read, so it changes nothing; x.register_hook(fn) replaces the gradient reaching x by fn of it.
+// Expectations by hand: with y = a(x), the sum-of-squares loss against 0 reaches y as 2y, so a hook h
+// gives a.weight the gradient Σ_b h(2y_b) ⊗ x_b and a.bias Σ_b h(2y_b).
+describe("gradient hooks: retainGrad changes nothing, registerHook replaces the gradient", () => {
   it("y.retainGrad() (and retain_grad) leaves the values and every gradient as they are", () => {
     const plain = run("const y = this.a(x);\n    return y.add(this.b(x));");
     for (const spelling of ["retainGrad", "retain_grad"]) {
@@ -143,21 +144,51 @@ describe("gradient hooks: retainGrad changes nothing, registerHook is refused wi
     expect(where("const y = this.a(x).detach();\n    y.retainGrad();\n    return y;")).toMatch(/^TSDP3004 7:5 retainGrad: the tensor does not require grad .*can't retain_grad on Tensor that has requires_grad=False/);
     expect(where("const y = F.noGrad(() => { const t = this.a(x); t.retainGrad(); return t; });\n    return y;")).toMatch(/^TSDP3004 6:53 retainGrad/);
   });
-  it("the scaling form the refusal names, y.mul(s).add(y.mul(1 - s).detach()), has y's value and s times its gradient", () => {
-    const plain = run("return this.a(x);");
-    const scaled = run("const y = this.a(x);\n    return y.mul(-0.5).add(y.mul(1.5).detach());");
-    close(scaled.output, plain.output);
-    close(scaled.grad("a.weight"), plain.grad("a.weight").map((g) => -0.5 * g));
+  const x = nd([4, 3], normals(12, 5, 1));
+  /** a.weight's and a.bias's gradients when the gradient reaching y = a(x) is hook(2y), from y's values. */
+  const byHand = (y: number[], hook: (g: number) => number) => {
+    const g = y.map((v) => hook(2 * v));
+    const weight = [0, 1].flatMap((o) => [0, 1, 2].map((i) => [0, 1, 2, 3].reduce((sum, b) => sum + g[b * 2 + o] * x.data[b * 3 + i], 0)));
+    const bias = [0, 1].map((o) => [0, 1, 2, 3].reduce((sum, b) => sum + g[b * 2 + o], 0));
+    return { weight, bias };
+  };
+  const hooked = (hooks: string) => run(`const y = this.a(x);\n    ${hooks}\n    return y;`);
+  it("a hook's result is the gradient that flows on: g.clamp(-c, c), g.mul(s), and a hook reading a forward tensor", () => {
+    const y = run("return this.a(x);").output;
+    for (const [hook, f] of [
+      ["y.registerHook((g: Tensor) => g.clamp(-0.3, 0.3));", (g: number) => Math.min(0.3, Math.max(-0.3, g))],
+      ["y.register_hook((g: Tensor) => g.neg().mul(0.7));", (g: number) => -0.7 * g],
+    ] as const) {
+      const got = hooked(hook);
+      close(got.output, y);
+      const want = byHand(y, f);
+      close(got.grad("a.weight"), want.weight);
+      close(got.grad("a.bias"), want.bias);
+    }
+    const masked = hooked("const m = y.gt(0).float();\n    y.registerHook((g: Tensor) => g.mul(m));");
+    close(masked.grad("a.bias"), byHand(y, (g) => (g > 0 ? g : 0)).bias);
   });
-  it("y.registerHook(fn) in forward and p.register_hook(fn) in a constructor are refused, saying what to write", () => {
-    const tensorHook = diagnosticsOf(model("const y = this.a(x);\n    y.registerHook((g: Tensor) => g.mul(0.5));\n    return y;"))[0];
-    expect(`${tensorHook.code} ${tensorHook.loc?.line}:${tensorHook.loc?.col}`).toBe("TSDP2011 7:5");
-    expect(tensorHook.message).toMatch(/registerHook in tsdp: a hook on a gradient is not run.*x\.mul\(s\)\.add\(x\.mul\(1 - s\)\.detach\(\)\).*clipGradValue/);
+  it("hooks run in the order registered, each on the previous one's result; one returning nothing changes nothing; remove() takes one off", () => {
+    const y = run("return this.a(x);").output;
+    const clampThenTriple = hooked("y.registerHook((g: Tensor) => g.clamp(-0.3, 0.3));\n    y.registerHook((g: Tensor) => g.mul(3));\n    y.registerHook((g: Tensor) => { g.sum(); });");
+    close(clampThenTriple.grad("a.weight"), byHand(y, (g) => 3 * Math.min(0.3, Math.max(-0.3, g))).weight);
+    const removed = hooked("const h = y.registerHook((g: Tensor) => g.mul(3));\n    y.registerHook((g: Tensor) => g.mul(0.5));\n    h.remove();");
+    close(removed.grad("a.weight"), byHand(y, (g) => 0.5 * g).weight);
+  });
+  it("a gradient reversal hook equals the detach form y.mul(-s).add(y.mul(1 + s).detach())", () => {
+    const form = run("const y = this.a(x);\n    return y.mul(-0.7).add(y.mul(1.7).detach());");
+    close(hooked("y.registerHook((g: Tensor) => g.mul(-0.7));").grad("a.weight"), form.grad("a.weight"));
+  });
+  it("refuses a hook on a tensor that does not require grad, one returning another shape, and a parameter's hook", () => {
+    const where = (src: string) => diagnosticsOf(model(src)).map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col} ${d.message}`)[0];
+    expect(where("const y = this.a(x).detach();\n    y.registerHook((g: Tensor) => g);\n    return y;")).toMatch(/^TSDP3004 7:5 registerHook: the tensor does not require grad .*cannot register a hook on a tensor that doesn't require gradient/);
+    expect(where("const y = this.a(x);\n    y.registerHook((g: Tensor) => g.sum(1));\n    return y;")).toMatch(/^TSDP4001 7:5 registerHook: the hook returns a \[Batch\] tensor for the gradient of a float32 \[Batch, 2\] one/);
+    expect(where("const w = this.a.weight;\n    w.registerHook((g: Tensor) => g.clamp(-1, 1));\n    return F.linear(x, w);")).toMatch(/^TSDP2011 7:5 registerHook on a parameter: a hook on a parameter's gradient is not run.*clipGradValue/);
     const src =
       `${header}export class M extends nn.Module {\n  a = new nn.Linear(3, 2);\n  constructor() {\n    super();\n    for (const p of this.parameters()) p.register_hook((g: Tensor) => g.clamp(-1, 1));\n  }\n` +
       `  forward(x: Tensor<[Batch, 3]>) {\n    return this.a(x);\n  }\n}\nexport const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
     const paramHook = diagnosticsOf(src)[0];
     expect(`${paramHook.code} ${paramHook.loc?.line}:${paramHook.loc?.col}`).toBe("TSDP2011 6:40");
-    expect(paramHook.message).toMatch(/has no register_hook in tsdp: a hook on a gradient is not run.*clipGradValue/);
+    expect(paramHook.message).toMatch(/has no register_hook in tsdp: a hook on a parameter's gradient is not run.*clipGradValue/);
   });
 });

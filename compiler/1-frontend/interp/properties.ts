@@ -31,7 +31,7 @@ import { carriesGradient, detachedView, VIEW_METHODS, viewOrCopy, withViews } fr
 import { insideNoGrad } from "../no-grad.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES, REFUSED_TENSOR_METHODS } from "../refused-names.ts";
-import { GRADIENT_HOOK_REFUSALS, retainGradMethod } from "../gradient-hooks.ts";
+import { GRADIENT_HOOK_REFUSALS, registerHookMethod, retainGradMethod } from "../gradient-hooks.ts";
 import { EXTRA_IN_PLACE, EXTRA_METHODS } from "../torch-extras.ts";
 import { parameterInitProperty, refuseRecomputed, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
@@ -109,6 +109,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const camelCase = camelOfSnake(name);
       // x.retain_grad(), x.register_hook(fn): gradient-hooks.ts
       if (camelCase === "retainGrad") return retainGradMethod(() => tensorProperty(obj, "requiresGrad", this.em, site) === true);
+      if (camelCase === "registerHook") return registerHookMethod(obj, name, this.em, (f, a, s) => this.callValue(f, a, s));
       const hook = own(GRADIENT_HOOK_REFUSALS, camelCase);
       if (hook) fail("unknownProperty", `tensors have no ${name} in tsdp: ${hook}`, site.loc);
       for (const spelling of new Set([name, camelCase])) {
