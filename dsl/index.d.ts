@@ -4586,3 +4586,33 @@ export namespace nn {
 export namespace F {
   export import nn = nnNamespace;
 }
+export namespace F {
+  /**
+   * torch.autograd: the base class of a custom Function. `class GradReverse extends
+   * F.autograd.Function { static forward(ctx, x, alpha) { … } static backward(ctx, grad) { … } }`,
+   * called as GradReverse.apply(x, alpha): forward runs on the inputs cut from autograd, under
+   * no_grad; backward runs once when compiling, on a stand-in for the output's gradient, and its ops
+   * are replayed in the backward for each tensor argument that requires grad (one gradient per
+   * argument, null for a non-tensor). ctx: saveForBackward / save_for_backward, savedTensors /
+   * saved_tensors, needsInputGrad / needs_input_grad, markNonDifferentiable, attributes of your
+   * own. forward returns one tensor. torch.autograd.grad is refused.
+   */
+  namespace autograd {
+    interface FunctionCtx {
+      saveForBackward(...tensors: (Tensor | null)[]): void;
+      save_for_backward(...tensors: (Tensor | null)[]): void;
+      readonly savedTensors: Tensor[];
+      readonly saved_tensors: Tensor[];
+      readonly needsInputGrad: boolean[];
+      readonly needs_input_grad: boolean[];
+      markNonDifferentiable(...tensors: Tensor[]): void;
+      mark_non_differentiable(...tensors: Tensor[]): void;
+      setMaterializeGrads(value: boolean): void;
+      set_materialize_grads(value: boolean): void;
+      [attribute: string]: any;
+    }
+    class Function {
+      static apply(...args: any[]): any;
+    }
+  }
+}

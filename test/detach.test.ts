@@ -192,3 +192,89 @@ describe("gradient hooks: retainGrad changes nothing, registerHook replaces the 
     expect(paramHook.message).toMatch(/has no register_hook in tsdp: a hook on a parameter's gradient is not run.*clipGradValue/);
   });
 });
+
+// A custom torch.autograd.Function (autograd-function.ts): forward's value, backward's gradient for
+// each tensor argument that requires grad. Expectations by hand as above: the loss reaches the
+// output o as 2o, and backward maps that to the argument's gradient.
+describe("custom autograd.Function: forward's value, backward's gradient", () => {
+  const functions = `type Ctx = F.autograd.FunctionCtx;
+class ReverseLayerF extends F.autograd.Function {
+  static forward(ctx: Ctx, x: Tensor, alpha: number) { ctx.alpha = alpha; return x.viewAs(x); }
+  static backward(ctx: Ctx, g: Tensor) { return [g.neg().mul(ctx.alpha), null]; }
+}
+class RoundSTE extends F.autograd.Function {
+  static forward(ctx: Ctx, x: Tensor) { return x.mul(4).round().div(4); }
+  static backward(ctx: Ctx, g: Tensor) { return g; }
+}
+class Product extends F.autograd.Function {
+  static forward(ctx: Ctx, a: Tensor, b: Tensor) { ctx.save_for_backward(a, b); return a.mul(b); }
+  static backward(ctx: Ctx, g: Tensor) {
+    const [a, b] = ctx.saved_tensors;
+    return [ctx.needs_input_grad[0] ? g.mul(b) : null, ctx.needs_input_grad[1] ? g.mul(a).mul(0.5) : null];
+  }
+}
+class Scale extends F.autograd.Function {
+  static forward(x: Tensor, s: number) { return x.mul(s); }
+  static setup_context(ctx: Ctx, inputs: [Tensor, number], output: Tensor) { ctx.s = inputs[1]; }
+  static backward(ctx: Ctx, g: Tensor) { return [g.mul(ctx.s).mul(3), null]; }
+}
+class Frozen extends F.autograd.Function {
+  static forward(ctx: Ctx, x: Tensor) { const y = x.mul(2); ctx.markNonDifferentiable(y); return y; }
+  static backward(ctx: Ctx, g: Tensor) { return g; }
+}
+`;
+  const withFunctions = (forward: string) => model(forward).replace("export class M", `${functions}export class M`);
+  const runFn = (forward: string) => {
+    const { graph } = lowerSource(withFunctions(forward));
+    const { graph: step, gradients } = differentiate(graph);
+    const target = nd([4, 2], new Float64Array(8));
+    const values = runReference(step, { x, target }, initState(graph, 0), { training: true }).values;
+    return { output: Array.from(values.get(step.outputs[0])!.data), grad: (name: string) => Array.from(values.get(gradients.get(name)!)!.data) };
+  };
+  const x = nd([4, 3], normals(12, 5, 1));
+  const byHand = (o: number[], hook: (g: number) => number) => {
+    const g = o.map((v) => hook(2 * v));
+    return [0, 1].flatMap((r) => [0, 1, 2].map((i) => [0, 1, 2, 3].reduce((sum, b) => sum + g[b * 2 + r] * x.data[b * 3 + i], 0)));
+  };
+  const y = () => runFn("return this.a(x);").output;
+  it("DANN's ReverseLayerF: the value, and −alpha times the gradient; alpha's null is fine", () => {
+    const got = runFn("return ReverseLayerF.apply(this.a(x), 0.7);");
+    close(got.output, y());
+    close(got.grad("a.weight"), byHand(y(), (g) => -0.7 * g));
+  });
+  it("a straight-through round: the rounded value, the gradient passed as it is", () => {
+    const got = runFn("return RoundSTE.apply(this.a(x));");
+    close(got.output, y().map((v) => Math.round(4 * v) / 4));
+    close(got.grad("a.weight"), byHand(got.output, (g) => g));
+  });
+  it("saved tensors and needs_input_grad: each argument takes its own gradient, none for one that does not require grad", () => {
+    const plain = runFn("return this.a(x).mul(this.b(x));");
+    const got = runFn("return Product.apply(this.a(x), this.b(x));");
+    close(got.output, plain.output);
+    close(got.grad("a.weight"), plain.grad("a.weight"));
+    close(got.grad("b.weight"), plain.grad("b.weight").map((g) => 0.5 * g));
+    const oneSide = runFn("return Product.apply(this.a(x), this.b(x).detach());");
+    close(oneSide.grad("a.weight"), plain.grad("a.weight"));
+    expect(oneSide.grad("b.weight").every((g) => g === 0)).toBe(true);
+  });
+  it("the setup_context form, and mark_non_differentiable's output without gradient", () => {
+    close(runFn("return Scale.apply(this.a(x), 2);").grad("a.weight"), byHand(y(), (g) => 2 * 2 * 3 * g));
+    const frozen = runFn("return Frozen.apply(this.a(x)).add(this.b(x));");
+    expect(frozen.grad("a.weight").every((g) => g === 0)).toBe(true);
+  });
+  it("refuses what PyTorch refuses, and what tsdp does not take, naming what to write", () => {
+    const where = (forward: string, extra = "") => diagnosticsOf(withFunctions(forward).replace("export class M", `${extra}export class M`)).map((d) => `${d.code} ${d.message}`)[0];
+    expect(where("return ReverseLayerF.apply(this.a(x), 0.7, 1);")).toMatch(/^TSDP3004|^TSDP300[23]/);
+    expect(where("return Bad.apply(this.a(x), 2);", "class Bad extends F.autograd.Function {\n  static forward(ctx: Ctx, x: Tensor, s: number) { return x.mul(s); }\n  static backward(ctx: Ctx, g: Tensor) { return [g]; }\n}\n")).toMatch(
+      /^TSDP3002 Bad\.backward returns 1 gradients for 2 arguments of forward .*incorrect number of gradients/,
+    );
+    expect(where("return Bad.apply(this.a(x), 2);", "class Bad extends F.autograd.Function {\n  static forward(ctx: Ctx, x: Tensor, s: number) { return x.mul(s); }\n  static backward(ctx: Ctx, g: Tensor) { return [g, g]; }\n}\n")).toMatch(
+      /^TSDP3003 Bad\.backward returns a gradient for argument 2, the number 2, which is not a tensor|^TSDP3003 Bad\.backward returns a gradient for argument 2/,
+    );
+    expect(where("return Bad.apply(this.a(x));", "class Bad extends F.autograd.Function {\n  static forward(ctx: Ctx, x: Tensor) { return x; }\n  static backward(ctx: Ctx, g: Tensor) { return g.sum(1); }\n}\n")).toMatch(
+      /^TSDP4001 Bad\.backward's gradient 1 is a \[Batch\] tensor, for argument 1 of shape \[Batch, 2\]/,
+    );
+    expect(where("return Bad.apply(this.a(x))[0];", "class Bad extends F.autograd.Function {\n  static forward(ctx: Ctx, x: Tensor) { return [x, x]; }\n  static backward(ctx: Ctx, g: Tensor) { return g; }\n}\n")).toMatch(/^TSDP2001 Bad\.apply: forward returns several values/);
+    expect(where("const g = F.autograd.grad(this.a(x), x);\n    return this.a(x);")).toMatch(/^TSDP3001 F\.autograd\.grad is not supported: gradients inside forward/);
+  });
+});

@@ -478,7 +478,7 @@ describe("losses", () => {
     expectClose(run("unrecorded", [nd([2], [1.5, -2]), nd([2], [7, 8])]), [2], [1.5, -2]);
   });
   it("custom_gradient and gradient_stand_in are their first input's values (a hook's gradient is test/detach.test.ts's)", () => {
-    expectClose(run("custom_gradient", [nd([2], [1.5, -2]), nd([2], [1.5, -2])], { recipe: { steps: [], result: { dy: true } } }), [2], [1.5, -2]);
+    expectClose(run("custom_gradient", [nd([2], [1.5, -2]), nd([2], [1.5, -2])], { recipe: { steps: [], results: [{ dy: true }] } }), [2], [1.5, -2]);
     expectClose(run("gradient_stand_in", [nd([2], [1.5, -2])]), [2], [1.5, -2]);
   });
   it("l1, smooth L1 and Huber losses follow PyTorch's pieces", () => {

@@ -76,7 +76,7 @@ export function registerHookMethod(x: TensorValue, name: string, em: GraphEmitte
 }
 
 /** Whether a trained parameter's gradient can reach `n` (not through detach, a comparison or an integer). */
-function carriesAGradient(n: Node): boolean {
+export function carriesAGradient(n: Node): boolean {
   const seen = new Set<Node>();
   const stack = [n];
   while (stack.length) {
@@ -105,17 +105,18 @@ function hookedValue(base: Node, fns: readonly { readonly fn: Value; readonly si
     g = result.node;
   }
   if (g === standIn) return base;
-  const { recipe, reads } = recordRecipe(standIn, em.builder.allNodes.slice(mark), g);
+  const { recipe, reads } = recordRecipe(standIn, em.builder.allNodes.slice(mark), [g], 2);
   if (reads.length + 2 > MAX_CUSTOM_GRADIENT_INPUTS)
     fail("invalidArgument", `registerHook: the hook reads ${reads.length} tensors computed in forward; at most ${MAX_CUSTOM_GRADIENT_INPUTS - 2}`, site.loc);
   return em.node("custom_gradient", [base, base, ...reads], { recipe }, "registerHook", site);
 }
 
 /**
- * The ops between the stand-in and `result` as a recipe: each node added since the mark that reads
- * the stand-in (directly or not) is a step; any other node a step reads is one of the node's reads.
+ * The ops between the stand-in and the results as a recipe: each node added since the mark that
+ * reads the stand-in (directly or not) is a step; any other node a step or result reads is one of
+ * the node's reads, its inputs from `firstRead` on (after the value and the sources).
  */
-function recordRecipe(standIn: Node, added: readonly Node[], result: Node): { recipe: GradientRecipe; reads: Node[] } {
+export function recordRecipe(standIn: Node, added: readonly Node[], results: readonly (Node | null)[], firstRead: number): { recipe: GradientRecipe; reads: Node[] } {
   const stepOf = new Map<Node, number>();
   const steps: RecipeStep[] = [];
   const reads: Node[] = [];
@@ -125,12 +126,12 @@ function recordRecipe(standIn: Node, added: readonly Node[], result: Node): { re
     if (step !== undefined) return { step };
     let at = reads.indexOf(n);
     if (at < 0) at = reads.push(n) - 1;
-    return { input: at + 2 };
+    return { input: at + firstRead };
   };
   for (const n of added) {
     if (!n.inputs.some((i) => i === standIn || stepOf.has(i))) continue;
     stepOf.set(n, steps.length);
     steps.push({ op: n.op, inputs: n.inputs.map(ref), attrs: n.attrs });
   }
-  return { recipe: { steps, result: ref(result) }, reads };
+  return { recipe: { steps, results: results.map((r) => (r ? ref(r) : null)) }, reads };
 }
