@@ -175,6 +175,11 @@ describe("gradient hooks: retainGrad changes nothing, registerHook replaces the 
     const removed = hooked("const h = y.registerHook((g: Tensor) => g.mul(3));\n    y.registerHook((g: Tensor) => g.mul(0.5));\n    h.remove();");
     close(removed.grad("a.weight"), byHand(y, (g) => 0.5 * g).weight);
   });
+  it("a hook in a forward that tests this.training (evaluated once per mode) keeps its gradient", () => {
+    const y = run("return this.a(x);").output;
+    const hook = run("const y = this.a(x);\n    y.registerHook((g: Tensor) => g.mul(-0.7));\n    if (!this.training) return y.mul(2);\n    return y;");
+    close(hook.grad("a.weight"), byHand(y, (g) => -0.7 * g).weight);
+  });
   it("a gradient reversal hook equals the detach form y.mul(-s).add(y.mul(1 + s).detach())", () => {
     const form = run("const y = this.a(x);\n    return y.mul(-0.7).add(y.mul(1.7).detach());");
     close(hooked("y.registerHook((g: Tensor) => g.mul(-0.7));").grad("a.weight"), form.grad("a.weight"));
@@ -240,6 +245,10 @@ class Frozen extends F.autograd.Function {
   it("DANN's ReverseLayerF: the value, and −alpha times the gradient; alpha's null is fine", () => {
     const got = runFn("return ReverseLayerF.apply(this.a(x), 0.7);");
     close(got.output, y());
+    close(got.grad("a.weight"), byHand(y(), (g) => -0.7 * g));
+  });
+  it("a Function in a forward that tests this.training (evaluated once per mode) keeps its gradient", () => {
+    const got = runFn("const r = ReverseLayerF.apply(this.a(x), 0.7);\n    if (!this.training) return r.mul(2);\n    return r;");
     close(got.grad("a.weight"), byHand(y(), (g) => -0.7 * g));
   });
   it("a straight-through round: the rounded value, the gradient passed as it is", () => {

@@ -61,7 +61,6 @@ export function autogradApply(cls: FunctionClass, em: GraphEmitter, call: Call):
     if (!sources.length || (returned instanceof TensorValue && ctx.nonDifferentiable.has(returned.node))) return output;
     if (!backward) return fail("unknownProperty", `${cls.name} defines no static backward, and ${who} is called on a tensor that requires grad`, site.loc);
     const standIn = em.node("gradient_stand_in", [output.node], {}, who, site);
-    const mark = em.builder.size;
     const gradients = call(backward, [ctx.value, new TensorValue(standIn)], site);
     const grads = Array.isArray(gradients) ? gradients : [gradients];
     // PyTorch's rule: one gradient per forward argument (trailing extra Nones are ignored)
@@ -83,7 +82,7 @@ export function autogradApply(cls: FunctionClass, em: GraphEmitter, call: Call):
         fail("wrongArgumentType", `${cls.name}.backward returns a gradient for argument ${i + 1}, ${describe(args[i])}, which is not a tensor (PyTorch's "returned a gradient different than None"); return null there`, site.loc);
     });
     if (results.every((r) => r === null)) return output;
-    const { recipe, reads } = recordRecipe(standIn, em.builder.allNodes.slice(mark), results, 1 + sources.length);
+    const { recipe, reads } = recordRecipe(standIn, results, 1 + sources.length);
     if (1 + sources.length + reads.length > MAX_CUSTOM_GRADIENT_INPUTS)
       fail("invalidArgument", `${cls.name}.backward reads ${reads.length} tensors computed in forward; at most ${MAX_CUSTOM_GRADIENT_INPUTS - 1 - sources.length}`, site.loc);
     return em.tensor("custom_gradient", [output.node, ...sources.map((s) => s.node), ...reads], { recipe }, who, site);

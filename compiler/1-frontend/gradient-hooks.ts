@@ -93,7 +93,6 @@ export function carriesAGradient(n: Node): boolean {
 function hookedValue(base: Node, fns: readonly { readonly fn: Value; readonly site: CallSite }[], em: GraphEmitter, call: (f: Value, args: Value[], site: CallSite) => Value, site: CallSite): Node {
   if (!fns.length) return base;
   const standIn = em.node("gradient_stand_in", [base], {}, "registerHook", site);
-  const mark = em.builder.size;
   let g: Node = standIn;
   for (const { fn, site: at } of fns) {
     const result = call(fn, [new TensorValue(g)], at);
@@ -105,20 +104,39 @@ function hookedValue(base: Node, fns: readonly { readonly fn: Value; readonly si
     g = result.node;
   }
   if (g === standIn) return base;
-  const { recipe, reads } = recordRecipe(standIn, em.builder.allNodes.slice(mark), [g], 2);
+  const { recipe, reads } = recordRecipe(standIn, [g], 2);
   if (reads.length + 2 > MAX_CUSTOM_GRADIENT_INPUTS)
     fail("invalidArgument", `registerHook: the hook reads ${reads.length} tensors computed in forward; at most ${MAX_CUSTOM_GRADIENT_INPUTS - 2}`, site.loc);
   return em.node("custom_gradient", [base, base, ...reads], { recipe }, "registerHook", site);
 }
 
 /**
- * The ops between the stand-in and the results as a recipe: each node added since the mark that
- * reads the stand-in (directly or not) is a step; any other node a step or result reads is one of
- * the node's reads, its inputs from `firstRead` on (after the value and the sources).
+ * The ops between the stand-in and the results as a recipe: each node a result reads (directly or
+ * not) that reads the stand-in is a step, in graph order; any other node a step or result reads is
+ * one of the node's reads, its inputs from `firstRead` on (after the value and the sources). Found
+ * from the results rather than from the nodes added since the stand-in, because code evaluated again
+ * for the other mode (a forward that tests this.training) reuses the nodes it added the first time.
  */
-export function recordRecipe(standIn: Node, added: readonly Node[], results: readonly (Node | null)[], firstRead: number): { recipe: GradientRecipe; reads: Node[] } {
-  const stepOf = new Map<Node, number>();
-  const steps: RecipeStep[] = [];
+export function recordRecipe(standIn: Node, results: readonly (Node | null)[], firstRead: number): { recipe: GradientRecipe; reads: Node[] } {
+  // a node added before the stand-in cannot read it (a graph's nodes are in topological order, ids their places)
+  const reachesStandIn = new Map<Node, boolean>();
+  const stack = results.filter((r): r is Node => r !== null && r.id > standIn.id);
+  while (stack.length) {
+    const n = stack[stack.length - 1];
+    if (reachesStandIn.has(n)) {
+      stack.pop();
+      continue;
+    }
+    const pending = n.inputs.filter((i) => i !== standIn && i.id > standIn.id && !reachesStandIn.has(i));
+    if (pending.length) {
+      stack.push(...pending);
+      continue;
+    }
+    stack.pop();
+    reachesStandIn.set(n, n.inputs.some((i) => i === standIn || reachesStandIn.get(i) === true));
+  }
+  const stepNodes = [...reachesStandIn].filter(([, reaches]) => reaches).map(([n]) => n).sort((a, b) => a.id - b.id);
+  const stepOf = new Map<Node, number>(stepNodes.map((n, k) => [n, k]));
   const reads: Node[] = [];
   const ref = (n: Node): RecipeRef => {
     if (n === standIn) return { dy: true };
@@ -128,10 +146,6 @@ export function recordRecipe(standIn: Node, added: readonly Node[], results: rea
     if (at < 0) at = reads.push(n) - 1;
     return { input: at + firstRead };
   };
-  for (const n of added) {
-    if (!n.inputs.some((i) => i === standIn || stepOf.has(i))) continue;
-    stepOf.set(n, steps.length);
-    steps.push({ op: n.op, inputs: n.inputs.map(ref), attrs: n.attrs });
-  }
+  const steps: RecipeStep[] = stepNodes.map((n) => ({ op: n.op, inputs: n.inputs.map(ref), attrs: n.attrs }));
   return { recipe: { steps, results: results.map((r) => (r ? ref(r) : null)) }, reads };
 }
