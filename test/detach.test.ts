@@ -188,6 +188,8 @@ describe("gradient hooks: retainGrad changes nothing, registerHook replaces the 
     const where = (src: string) => diagnosticsOf(model(src)).map((d) => `${d.code} ${d.loc?.line}:${d.loc?.col} ${d.message}`)[0];
     expect(where("const y = this.a(x).detach();\n    y.registerHook((g: Tensor) => g);\n    return y;")).toMatch(/^TSDP3004 7:5 registerHook: the tensor does not require grad .*cannot register a hook on a tensor that doesn't require gradient/);
     expect(where("const y = this.a(x);\n    y.registerHook((g: Tensor) => g.sum(1));\n    return y;")).toMatch(/^TSDP4001 7:5 registerHook: the hook returns a \[Batch\] tensor for the gradient of a float32 \[Batch, 2\] one/);
+    // PyTorch's hook would change the gradient through a use made before it too; tsdp's is on the uses after
+    expect(where("const y = this.a(x);\n    const z = y.mul(2);\n    y.registerHook((g: Tensor) => g.mul(0.5));\n    return y.add(z);")).toMatch(/^TSDP2001 8:5 registerHook: the tensor is already used before the hook is registered \(by mul, line 7\).*register the hook right after the tensor is computed/);
     expect(where("const w = this.a.weight;\n    w.registerHook((g: Tensor) => g.clamp(-1, 1));\n    return F.linear(x, w);")).toMatch(/^TSDP2011 7:5 registerHook on a parameter: a hook on a parameter's gradient is not run.*clipGradValue/);
     const src =
       `${header}export class M extends nn.Module {\n  a = new nn.Linear(3, 2);\n  constructor() {\n    super();\n    for (const p of this.parameters()) p.register_hook((g: Tensor) => g.clamp(-1, 1));\n  }\n` +

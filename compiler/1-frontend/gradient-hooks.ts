@@ -59,6 +59,7 @@ export function registerHookMethod(x: TensorValue, name: string, em: GraphEmitte
       fail("unknownProperty", `${name} on a parameter: ${GRADIENT_HOOK_REFUSALS.registerHook}`, site.loc);
     if (x.node.dtype !== "f32" || insideNoGrad() || !carriesAGradient(x.node))
       fail("invalidArgument", `${name}: the tensor does not require grad (no trained parameter's gradient reaches it: detached, a constant or input, an integer, or computed under F.noGrad), and PyTorch raises "cannot register a hook on a tensor that doesn't require gradient" here; remove the call`, site.loc);
+    if (!hooked.has(x)) refuseEarlierUses(x.node, em, name, site);
     const entry = hooked.get(x) ?? { base: x.node, fns: [] };
     hooked.set(x, entry);
     const hook = { fn: b.hook, site };
@@ -73,6 +74,25 @@ export function registerHookMethod(x: TensorValue, name: string, em: GraphEmitte
     });
     return new ObjectValue(new Map<string, Value>([["remove", remove]]));
   });
+}
+
+/** Reads of a tensor that pass no gradient back to it: a comparison's mask, detach, an integer result. */
+const GRADIENTLESS_READS = new Set(["detach", "eq", "ne", "gt", "ge", "lt", "le", "gradient_stand_in", "custom_gradient"]);
+
+/**
+ * PyTorch's hook sees every gradient reaching the tensor, also through uses made before it was
+ * registered; tsdp's hook is on the uses after it. A use before, which would pass its gradient
+ * around the hook, is refused rather than computed differently.
+ */
+function refuseEarlierUses(n: Node, em: GraphEmitter, name: string, site: CallSite): void {
+  const nodes = em.builder.allNodes;
+  const used = nodes.slice(n.id + 1).find((m) => m.inputs.includes(n) && m.dtype === "f32" && !GRADIENTLESS_READS.has(m.op));
+  if (used)
+    fail(
+      "unsupportedSyntax",
+      `${name}: the tensor is already used before the hook is registered (by ${used.op}, line ${used.loc.line}), and PyTorch's hook would change the gradient through that use too; register the hook right after the tensor is computed, before its first use`,
+      site.loc,
+    );
 }
 
 /** Whether a trained parameter's gradient can reach `n` (not through detach, a comparison or an integer). */

@@ -93,5 +93,4 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
     "torch.func's transforms are not compiled: a module runs with its registered parameters, and the step differentiates the loss once, after forward. For weights computed in forward, call the functional forms with them (F.linear(x, w, b), F.conv2d(x, w, b, …), as a hypernetwork does); MAML's fast weights also need the gradient inside forward (torch.autograd.grad with create_graph), which tsdp does not compute (F.autograd), so its inner loop is not expressible; first-order variants that update weights between steps (Reptile) belong in the host training loop",
   // torch.autograd.grad and torch.autograd.functional (jacobian, hessian, vjp): F.autograd's members other than Function
   ...Object.fromEntries(["F.autograd.grad", "F.autograd.functional", "F.autograd.backward"].map((name) => [name, AUTOGRAD_GRAD])),
-  "F.autograd": AUTOGRAD_GRAD,
 };
