@@ -137,6 +137,18 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   contiguous(options?: { memoryFormat?: unknown }): Tensor;
   /** The same values, cut from the gradient: nothing flows back through it (PyTorch's detach). */
   detach(): Tensor;
+  /**
+   * PyTorch's retain_grad(): keeps .grad for reading after backward, which changes no value or
+   * gradient, so it does nothing here (an error on a tensor that does not require grad, as PyTorch's).
+   */
+  retainGrad(): void;
+  /**
+   * PyTorch's register_hook(fn) on a tensor in forward: the gradient reaching it is replaced by
+   * fn(grad) (a tensor of its shape; nothing returned leaves it), hooks in the order registered.
+   * fn runs once when compiling, on a stand-in, and its ops are replayed in the backward. Not on a
+   * parameter (use clipGradValue or clipGradNorm for clipping).
+   */
+  registerHook(hook: (grad: Tensor) => Tensor | void): { remove(): void };
   /** In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. */
   requiresGrad_(requiresGrad?: boolean): this;
   /** PyTorch's .data: in a constructor the parameter itself (`this.fc.weight.data.normal_(0, 0.02)`), in forward the values without their gradient. */
@@ -4723,4 +4735,34 @@ export namespace nn {
 }
 export namespace F {
   export import nn = nnNamespace;
+}
+export namespace F {
+  /**
+   * torch.autograd: the base class of a custom Function. `class GradReverse extends
+   * F.autograd.Function { static forward(ctx, x, alpha) { … } static backward(ctx, grad) { … } }`,
+   * called as GradReverse.apply(x, alpha): forward runs on the inputs cut from autograd, under
+   * no_grad; backward runs once when compiling, on a stand-in for the output's gradient, and its ops
+   * are replayed in the backward for each tensor argument that requires grad (one gradient per
+   * argument, null for a non-tensor). ctx: saveForBackward / save_for_backward, savedTensors /
+   * saved_tensors, needsInputGrad / needs_input_grad, markNonDifferentiable, attributes of your
+   * own. forward returns one tensor. torch.autograd.grad is refused.
+   */
+  namespace autograd {
+    interface FunctionCtx {
+      saveForBackward(...tensors: (Tensor | null)[]): void;
+      save_for_backward(...tensors: (Tensor | null)[]): void;
+      readonly savedTensors: Tensor[];
+      readonly saved_tensors: Tensor[];
+      readonly needsInputGrad: boolean[];
+      readonly needs_input_grad: boolean[];
+      markNonDifferentiable(...tensors: Tensor[]): void;
+      mark_non_differentiable(...tensors: Tensor[]): void;
+      setMaterializeGrads(value: boolean): void;
+      set_materialize_grads(value: boolean): void;
+      [attribute: string]: any;
+    }
+    class Function {
+      static apply(...args: any[]): any;
+    }
+  }
 }

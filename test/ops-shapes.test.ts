@@ -242,6 +242,12 @@ describe("dropout, embedding, losses", () => {
     rejects("unrecorded", [t([Batch, 3]), t([Batch, 4])], {}, /must have the old one's type/);
     rejects("unrecorded", [t([Batch, 3], "i32"), t([Batch, 3])], {}, /must have the old one's type/);
   });
+  it("custom_gradient is its value's type (the source and the recipe's reads only take part in the gradient); gradient_stand_in its input's", () => {
+    const recipe = { steps: [], results: [{ dy: true }] };
+    expect(infer("custom_gradient", [t([Batch, 3]), t([Batch, 3]), t([1])], { recipe })).toBe("f32[Batch, 3]");
+    rejects("custom_gradient", [t([Batch, 3])], { recipe }, /needs the tensor it is the gradient of/);
+    expect(infer("gradient_stand_in", [t([Batch, 3])])).toBe("f32[Batch, 3]");
+  });
 });
 
 describe("gradient ops of the pointwise, reduce and movement families", () => {

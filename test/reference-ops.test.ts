@@ -477,6 +477,10 @@ describe("losses", () => {
   it("unrecorded is its new value (the old one only takes the gradient)", () => {
     expectClose(run("unrecorded", [nd([2], [1.5, -2]), nd([2], [7, 8])]), [2], [1.5, -2]);
   });
+  it("custom_gradient and gradient_stand_in are their first input's values (a hook's gradient is test/detach.test.ts's)", () => {
+    expectClose(run("custom_gradient", [nd([2], [1.5, -2]), nd([2], [1.5, -2])], { recipe: { steps: [], results: [{ dy: true }] } }), [2], [1.5, -2]);
+    expectClose(run("gradient_stand_in", [nd([2], [1.5, -2])]), [2], [1.5, -2]);
+  });
   it("l1, smooth L1 and Huber losses follow PyTorch's pieces", () => {
     const x = nd([3], [1, 2, 0.25]);
     const t = nd([3], [3, 2, 0]); // d = −2, 0, 0.25

@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
 import { einsumFunction } from "./einsum.ts";
+import { AUTOGRAD_FUNCTION } from "./autograd-function.ts";
 import type { Node } from "../ir/node.ts";
 import { batchTimes, formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
 import { broadcastShapes } from "../ops/elementwise.ts";
@@ -643,6 +644,9 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   members.set("autocast", autocastFunction(call));
   members.set("checkpoint", checkpointFunction(call));
   members.set("checkpointSequential", checkpointSequentialFunction(call));
+  // torch.autograd: the Function base class a custom Function extends (autograd-function.ts); its
+  // other members (grad, functional) are refused with why (refused-names.ts)
+  members.set("autograd", new NamespaceValue("F.autograd", new Map([["Function", AUTOGRAD_FUNCTION]])));
   // torch.manual_seed(seed) in a constructor (RL ports' self.seed = torch.manual_seed(seed)): the
   // model's draws come from the seed given to load() (tsdp's generator, PyTorch's laws), so seeding
   // here changes nothing; in forward it would replay the same draws on every call, which is refused

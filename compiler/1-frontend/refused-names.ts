@@ -44,6 +44,10 @@ export const WHERE_OF_CONDITION = dataShaped("where(condition)");
 const SEQUENCE_LIST =
   "a list of sequences of their own lengths is the data pipeline's (a collate function's), and a model's input is one batch tensor padded to a fixed length: pad on the host, pass each sample's length as an int32 input [Batch], and give the layer nn.utils.rnn.packPaddedSequence(x, lengths, { batchFirst: true, enforceSorted: false }) (padPackedSequence pads its output back); sequences of one length join with F.stack(list, dim)";
 
+/** torch.autograd.grad (a gradient penalty, a PINN's derivatives): a gradient inside forward. */
+const AUTOGRAD_GRAD =
+  "gradients inside forward (a WGAN-GP gradient penalty, a Jacobian regularizer, a PINN's u_x) are not computed: tsdp differentiates the loss once per step, in the generated backward pass, and a gradient of a gradient (create_graph) would need a second one; for a critic kept Lipschitz without it, wrap its layers in nn.utils.spectralNorm (SN-GAN's critic); a derivative with respect to an input can be carried through the layers by the chain rule in forward (after a Linear, dz = F.linear(dh, layer.weight); after tanh, dh = (1 − h²)·dz), or taken by central differences, (u(x + ε) − u(x − ε)) / 2ε";
+
 export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   ...Object.fromEntries(["padSequence", "packSequence", "unpadSequence", "unpackSequence", "PackedSequence"].map((name) => [`nn.utils.rnn.${name}`, SEQUENCE_LIST])),
   "optim.LBFGS": notAnOptimizer(
@@ -89,12 +93,9 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "F.unique": dataShaped("unique"),
   "F.uniqueConsecutive": dataShaped("uniqueConsecutive"),
   "F.bincount": dataShaped("bincount"),
-  // a custom autograd.Function (NODE's Entmax15Function, DANN's gradient reversal): its backward is not run
-  "F.autograd.Function":
-    "tsdp derives every gradient from forward's tensor ops, so a custom Function's backward would not be used. Write its forward as a function of tensor ops (entmax15 and sparsemax by sort, cumsum and gather: the gradient follows from them); where backward differs from forward's derivative on purpose, build that gradient with detach: a gradient reversal x.mul(-alpha).add(x.mul(1 + alpha).detach()) (value x, gradient −alpha·g), a straight-through estimator x.add(f(x).sub(x).detach()) (value f(x), gradient g)",
   // torch.func (functorch): MAML's functional_call with fast weights, vmap, grad, jacrev
   "F.func":
     "torch.func's transforms are not compiled: a module runs with its registered parameters, and the step differentiates the loss once, after forward. For weights computed in forward, call the functional forms with them (F.linear(x, w, b), F.conv2d(x, w, b, …), as a hypernetwork does); MAML's fast weights also need the gradient inside forward (torch.autograd.grad with create_graph), which tsdp does not compute (F.autograd), so its inner loop is not expressible; first-order variants that update weights between steps (Reptile) belong in the host training loop",
-  "F.autograd":
-    "gradients inside forward (a WGAN-GP gradient penalty, a Jacobian regularizer, a PINN's u_x) are not computed: tsdp differentiates the loss once per step, in the generated backward pass, and a gradient of a gradient (create_graph) would need a second one; for a critic kept Lipschitz without it, wrap its layers in nn.utils.spectralNorm (SN-GAN's critic); a derivative with respect to an input can be carried through the layers by the chain rule in forward (after a Linear, dz = F.linear(dh, layer.weight); after tanh, dh = (1 − h²)·dz), or taken by central differences, (u(x + ε) − u(x − ε)) / 2ε",
+  // torch.autograd.grad and torch.autograd.functional (jacobian, hessian, vjp): F.autograd's members other than Function
+  ...Object.fromEntries(["F.autograd.grad", "F.autograd.functional", "F.autograd.backward"].map((name) => [name, AUTOGRAD_GRAD])),
 };

@@ -1,6 +1,7 @@
 // The op registry: every op of the IR, by family. An op is defined once, in its family's file.
 import * as contraction from "./contraction.ts";
 import * as conv from "./conv.ts";
+import * as customGradient from "./custom-gradient.ts";
 import * as convTranspose from "./conv-transpose.ts";
 import * as pool from "./pool.ts";
 import * as elementwise from "./elementwise.ts";
@@ -37,6 +38,7 @@ function collect(...families: object[]): Map<string, OpDef> {
 export const ops: ReadonlyMap<string, OpDef> = collect(
   source,
   elementwise,
+  customGradient,
   elementwiseMath,
   factory,
   resample,

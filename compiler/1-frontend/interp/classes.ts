@@ -1,3 +1,4 @@
+import { AUTOGRAD_FUNCTION, autogradApply } from "../autograd-function.ts";
 import {
   Node as TsNode,
   SyntaxKind,
@@ -653,7 +654,15 @@ export class Interpreter extends PropertyEvaluator {
       if (method && method.getBody()) return new FunctionValue(method, c.scope, `${c.name}.${name}`, cls);
     }
     if (name === "name") return cls.name;
+    // MyFunction.apply(x, …) of a class extending F.autograd.Function (autograd-function.ts)
+    if (name === "apply" && this.rootBase(cls) === AUTOGRAD_FUNCTION)
+      return autogradApply({ name: cls.name, member: (m) => (this.hasStaticMethod(cls, m) ? this.staticMember(cls, m, site) : undefined) }, this.em, (f, a, s) => this.callValue(f, a, s));
     return fail("unknownProperty", `${cls.name} has no static member '${name}'`, site.loc);
+  }
+
+  /** Whether `cls` or a class it extends declares the static method `name` with a body. */
+  private hasStaticMethod(cls: ClassValue, name: string): boolean {
+    return this.classChain(cls).some((c) => c.decl.getStaticMethod(name)?.getBody() !== undefined);
   }
 
   /** The classes whose static blocks have run (or are running). */
@@ -1035,7 +1044,7 @@ const isDistributionClass = (c: BuiltinClass) => c.name.startsWith("F.distributi
 /** torch.distributions.transforms' classes, which a plain class may extend too (pytorch_sac's TanhTransform). */
 const isTransformClass = (c: BuiltinClass) => c.name.startsWith("F.distributions.transforms.");
 /** A class a plain class extends: its instance holds what the base's constructor made. */
-const isValueClass = (c: BuiltinClass) => isDistributionClass(c) || isTransformClass(c);
+const isValueClass = (c: BuiltinClass) => isDistributionClass(c) || isTransformClass(c) || c === AUTOGRAD_FUNCTION;
 
 /** The nesting-budget errors already reported as a function's recursion (runawayRecursion), which the calls around it pass on as they are. */
 const namedRecursions = new WeakSet<LimitError>();

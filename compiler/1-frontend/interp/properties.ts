@@ -33,6 +33,7 @@ import { carriesGradient, detachedView, VIEW_METHODS, viewOrCopy, withViews } fr
 import { insideNoGrad } from "../no-grad.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES, REFUSED_TENSOR_METHODS } from "../refused-names.ts";
+import { GRADIENT_HOOK_REFUSALS, registerHookMethod, retainGradMethod } from "../gradient-hooks.ts";
 import { EXTRA_IN_PLACE, EXTRA_METHODS } from "../torch-extras.ts";
 import { parameterInitProperty, refuseRecomputed, setParameterRequiresGrad } from "../parameter-init.ts";
 import { tensorMethods, tensorProperty } from "../tensor-methods.ts";
@@ -108,6 +109,11 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     if (obj instanceof TensorValue) {
       // PyTorch's snake_case spelling (x.masked_fill_, x.index_put_, x.new_zeros) is the camelCase method's
       const camelCase = camelOfSnake(name);
+      // x.retain_grad(), x.register_hook(fn): gradient-hooks.ts
+      if (camelCase === "retainGrad") return retainGradMethod(() => tensorProperty(obj, "requiresGrad", this.em, site) === true);
+      if (camelCase === "registerHook") return registerHookMethod(obj, name, this.em, (f, a, s) => this.callValue(f, a, s));
+      const hook = own(GRADIENT_HOOK_REFUSALS, camelCase);
+      if (hook) fail("unknownProperty", `tensors have no ${name} in tsdp: ${hook}`, site.loc);
       for (const spelling of new Set([name, camelCase])) {
         const v = tensorProperty(obj, spelling, this.em, site);
         // a view (x.view, x.T, x.chunk, …) shares x's storage: in-place.ts follows in-place changes through it
@@ -153,7 +159,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const memberWhy = member === undefined ? undefined : own(REFUSED_NAMES, `${obj.name}.${member}`);
         const why = memberWhy ?? own(REFUSED_NAMES, `${obj.name}.${name}`) ?? own(REFUSED_NAMES, `${obj.name}.${camelOfSnake(name)}`);
         fail(
-          obj.name === "nn" || obj.name === "F" || obj.name === "optim" ? "unknownLayer" : "unknownProperty",
+          obj.name === "nn" || obj.name === "F" || obj.name === "optim" || obj.name === "F.autograd" ? "unknownLayer" : "unknownProperty",
           why ? `${obj.name}.${memberWhy ? member : name} is not supported: ${why}` : `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
           site.loc,
         );
@@ -215,6 +221,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         setParameterRequiresGrad(obj, b.requiresGrad, s.loc);
         return obj;
       });
+    // a parameter's p.retain_grad() (a leaf's, which PyTorch ignores) and p.register_hook(fn) (a
+    // gradient-clipping hook set in __init__), in a constructor: gradient-hooks.ts
+    if (obj instanceof LayerParamRef || obj instanceof ParameterValue) {
+      if (camelOfSnake(name) === "retainGrad") return retainGradMethod(() => true);
+      const hook = own(GRADIENT_HOOK_REFUSALS, camelOfSnake(name));
+      if (hook) fail("unknownProperty", `${describe(obj)} has no ${name} in tsdp: ${hook}`, site.loc);
+    }
     if ((obj instanceof FunctionValue || obj instanceof BuiltinFunction) && (name === "bind" || name === "call" || name === "apply")) return this.functionMethod(obj, name);
     // f.length, JavaScript's count of declared parameters (Python's len(inspect.signature(f).parameters),
     // Hugging Face's apply_chunking_to_forward check); a bound function's less the arguments it binds
