@@ -421,3 +421,26 @@ describe("nn classes tsdp does not compute (port90)", () => {
     expect(refusal("p = new nn.CrossMapLRN2d(3);")).toMatch(/^TSDP3001 3: .*nn.LocalResponseNorm/);
   });
 });
+
+describe("1-D layers' sizes as one-element tuples (port100)", () => {
+  it("take kernel_size=(3,), stride=(2,), padding=(1,), dilation=(2,) as PyTorch's _single does: the same values as the integers", () => {
+    const x = nd([2, 2, 9], Array.from({ length: 36 }, (_, i) => Math.sin(i * 1.3)));
+    const input = "x: Tensor<[Batch, 2, 9]>";
+    const pairs: [string, string][] = [
+      ["c = new nn.Conv1d(2, 3, [3], [2], [1], [2]);", "return this.c(x);"],
+      ["c = new nn.ConvTranspose1d(2, 3, [3], { stride: [2], padding: [1], outputPadding: [1], dilation: [1] });", "return this.c(x);"],
+      ["p = new nn.MaxPool1d([3], [2], [1], [2]); q = new nn.AvgPool1d([3], [2], [1]); r = new nn.LPPool1d(2, [3], [2]);", "return [this.p(x), this.q(x), this.r(x.abs())];"],
+      ["a = new nn.AdaptiveAvgPool1d([4]); m = new nn.AdaptiveMaxPool1d([4]);", "return [this.a(x), this.m(x)];"],
+      ["w = new nn.Parameter(F.randn(4, 1, 3));", "const [y, i] = F.maxPool1d(x, [2], { returnIndices: true }); return [F.conv1d(x, this.w, null, [2], [1], [2], 2), F.avgPool1d(x, [3], [2], [1]), F.maxUnpool1d(y, i, [2], [2], [0]), F.adaptiveAvgPool1d(x, [4])];"],
+    ];
+    for (const [fields, body] of pairs) {
+      const ints = (s: string) => s.replace(/\[(\d)\]/g, "$1");
+      expect(outputs(body, input, { x }, fields), fields).toEqual(outputs(ints(body), input, { x }, ints(fields)));
+    }
+    // the layer keeps PyTorch's tuples
+    expect(outputs("return x.mul(this.c.kernel_size[0]).add(this.c.padding[0]);", input, { x }, "c = new nn.Conv1d(2, 3, [3], { padding: [1] });")[0][1]).toBeCloseTo(Math.sin(1.3) * 3 + 1, 12);
+    // a 2-tuple is not a 1-D size (PyTorch's _single keeps it, and the convolution fails)
+    expect(first(model("return this.c(x);", input, "c = new nn.Conv1d(2, 3, [3, 3]);"))).toMatch(/^TSDP3003 3: nn\.Conv1d: kernelSize must be a positive integer or a one-element list of one, got \[3, 3\]/);
+    expect(first(model("return F.maxUnpool1d(x, x.int(), [0]);", input))).toMatch(/F\.maxUnpool1d: kernelSize must be a positive integer \(or a one-element list of one\), got \[0\]/);
+  });
+});

@@ -310,7 +310,7 @@ const layers: Record<string, LayerSpec> = {
   Identity: { args: ["a", "b", "c", "d"].map((n) => opt(n, "any", null, { nullable: true })), inputs: [x], forward: (_self, _b, call) => call.x },
   MaxPool1d: pool1d("maxPool1d"),
   AvgPool1d: pool1d("avgPool1d"),
-  AdaptiveAvgPool1d: { args: [arg("outputSize", "posInt")], summary: (b) => `${b.outputSize}`, inputs: [x], forward: (_self, b, call, site, em, who) => lowerings.adaptiveAvgPool1d({ ...b, ...call }, site, em, who) },
+  AdaptiveAvgPool1d: { args: [arg("outputSize", "size1")], summary: (b) => `${b.outputSize}`, inputs: [x], forward: (_self, b, call, site, em, who) => lowerings.adaptiveAvgPool1d({ ...b, ...call }, site, em, who) },
   // PyTorch's order: the class weight first (nn.CrossEntropyLoss(class_weights))
   CrossEntropyLoss: lossLayer("crossEntropy", [], classificationArgs(true)),
   NLLLoss: lossLayer("nllLoss", [], classificationArgs(false)),
