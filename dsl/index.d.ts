@@ -3345,6 +3345,15 @@ export namespace F {
   function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
   function convTranspose2d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
   function convTranspose2d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
+  /** [N, C, D, H, W] with a weight [in, out/groups, kD, kH, kW]: nn.ConvTranspose3d's composition of any weight. */
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3, outputPadding?: nn.Size3, groups?: number, dilation?: nn.Size3): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3, outputPadding?: nn.Size3, groups?: number, options?: { dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3, outputPadding?: nn.Size3, options?: { groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3, options?: { outputPadding?: nn.Size3; groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, options?: { padding?: nn.Size3; outputPadding?: nn.Size3; groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: nn.Size3; padding?: nn.Size3; outputPadding?: nn.Size3; groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3; outputPadding?: nn.Size3; groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3; outputPadding?: nn.Size3; groups?: number; dilation?: nn.Size3 }): Tensor;
   function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, padding?: Size1, outputPadding?: Size1, groups?: number, dilation?: Size1): Tensor;
   function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, padding?: Size1, outputPadding?: Size1, groups?: number, options?: { dilation?: Size1 }): Tensor;
   function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, padding?: Size1, outputPadding?: Size1, options?: { groups?: number; dilation?: Size1 }): Tensor;

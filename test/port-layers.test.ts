@@ -444,3 +444,16 @@ describe("1-D layers' sizes as one-element tuples (port100)", () => {
     expect(first(model("return F.maxUnpool1d(x, x.int(), [0]);", input))).toMatch(/F\.maxUnpool1d: kernelSize must be a positive integer \(or a one-element list of one\), got \[0\]/);
   });
 });
+
+describe("F.conv_transpose3d (port100)", () => {
+  it("is nn.ConvTranspose3d's composition of the weight given, positional or by keyword", () => {
+    const x = nd([1, 4, 2, 3, 2], Array.from({ length: 48 }, (_, i) => Math.cos(i * 0.7)));
+    const input = "x: Tensor<[Batch, 4, 2, 3, 2]>";
+    const fields = "c = new nn.ConvTranspose3d(4, 6, [2, 3, 2], { stride: [2, 1, 2], padding: [0, 1, 1], outputPadding: [1, 0, 1], groups: 2, dilation: [1, 2, 1] });";
+    const got = outputs("return [this.c(x), F.convTranspose3d(x, this.c.weight, this.c.bias, [2, 1, 2], [0, 1, 1], [1, 0, 1], 2, [1, 2, 1]), F.convTranspose3d(x, this.c.weight, { bias: this.c.bias, stride: [2, 1, 2], padding: [0, 1, 1], outputPadding: [1, 0, 1], groups: 2, dilation: [1, 2, 1] })];", input, { x }, fields);
+    expect(got[0].length).toBe(6 * 5 * 5 * 3);
+    expect(got[1]).toEqual(got[0]);
+    expect(got[2]).toEqual(got[0]);
+    expect(gradCheck(model("return F.convTranspose3d(x, this.w, null, 2, 0, 1);", "x: Tensor<[Batch, 2, 2, 2, 2]>", "w = new nn.Parameter(F.randn(2, 3, 2, 1, 2));"), { samples: 8 }).checked).toBeGreaterThan(0);
+  });
+});

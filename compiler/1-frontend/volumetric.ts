@@ -285,6 +285,11 @@ export function volumetricFunctions(adaptiveMax: AdaptiveMax): Record<string, { 
       args: [arg("input", "tensor"), arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true }), ...conv3dArgs],
       lower: (b, site, em, who) => conv3d(b.input, b.weight, b.bias, b, site, em, who),
     },
+    // F.conv_transpose3d(input, weight [in, out/groups, kD, kH, kW], bias, stride, padding, output_padding, groups, dilation): the layer's composition of any weight
+    convTranspose3d: {
+      args: [arg("input", "tensor"), arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true }), opt("stride", "any", 1), opt("padding", "any", 0), opt("outputPadding", "any", 0), opt("groups", "posInt", 1), opt("dilation", "any", 1)],
+      lower: (b, site, em, who) => convTranspose3d(b.input, b.weight, b.bias, b, site, em, who),
+    },
     maxPool3d: { args: [x, ...pool3dArgs(false)], lower: (b, site, em, who) => (checkPoolOptions(b, who, site), pool3d("max_pool2d", b.x, b, site, em, who)) },
     avgPool3d: { args: [x, ...pool3dArgs(true)], lower: (b, site, em, who) => (checkPoolOptions(b, who, site), pool3d("avg_pool2d", b.x, b, site, em, who)) },
     adaptiveAvgPool3d: { args: [x, arg("outputSize", "any")], lower: (b, site, em, who) => adaptivePool3d("avg", b.x, b.outputSize, site, em, who, adaptiveMax) },
