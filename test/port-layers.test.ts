@@ -457,3 +457,16 @@ describe("F.conv_transpose3d (port100)", () => {
     expect(gradCheck(model("return F.convTranspose3d(x, this.w, null, 2, 0, 1);", "x: Tensor<[Batch, 2, 2, 2, 2]>", "w = new nn.Parameter(F.randn(2, 3, 2, 1, 2));"), { samples: 8 }).checked).toBeGreaterThan(0);
   });
 });
+
+describe("ConvTranspose with stride ≤ output_padding < dilation (port100)", () => {
+  it("computes PyTorch's values and gradients (it was refused: the gradient's conv2d is longer than the input)", () => {
+    // 1-D, x = [1, 2], kernel [1, 10, 100], stride 1, dilation 2, output_padding 1, padding 1: the taps
+    // of x[i] land at i − 1 + 2k, output length (2 − 1) − 2 + 2·2 + 1 + 1 = 5: positions −1…4 kept in 0…4
+    const got = outputs("return F.convTranspose1d(x, this.w, null, 1, 1, 1, 1, 2);", "x: Tensor<[Batch, 1, 2]>", { x: nd([1, 1, 2], [1, 2]) }, "w = new nn.Parameter(F.tensor([[[1.0, 10, 100]]]));");
+    const want = [0, 0, 0, 0, 0];
+    [1, 2].forEach((v, i) => [1, 10, 100].forEach((w, k) => { const o = i - 1 + 2 * k; if (o >= 0 && o < 5) want[o] += v * w; }));
+    expect(got[0]).toEqual(want);
+    expect(gradCheck(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 4]>", "c = new nn.ConvTranspose2d(2, 4, [3, 2], { stride: [1, 2], dilation: [3, 2], outputPadding: [2, 1], padding: 1, groups: 2 });"), { samples: 10 }).checked).toBeGreaterThan(0);
+    expect(first(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 4]>", "c = new nn.ConvTranspose2d(2, 2, 3, { stride: 2, dilation: 2, outputPadding: 2 });"))).toMatch(/output_padding \(2\) must be smaller than either stride \(2\) or dilation \(2\)/);
+  });
+});
