@@ -1177,6 +1177,8 @@ export namespace nn {
   interface ConvSettings {
     readonly inChannels: number; readonly outChannels: number; readonly kernelSize: number[]; readonly stride: number[];
     readonly padding: number[] | "same" | "valid"; readonly dilation: number[]; readonly groups: number; readonly paddingMode: "zeros" | "reflect" | "replicate" | "circular";
+    /** F.pad's amounts for the padding, last dim first (before, after; "same" puts an even kernel's odd one after): PyTorch's private attribute, which ports copying its _conv_forward read */
+    readonly _reversed_padding_repeated_twice: number[];
   }
   interface ConvTransposeSettings {
     readonly inChannels: number; readonly outChannels: number; readonly kernelSize: number[]; readonly stride: number[];

@@ -470,3 +470,19 @@ describe("ConvTranspose with stride ≤ output_padding < dilation (port100)", ()
     expect(first(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 4]>", "c = new nn.ConvTranspose2d(2, 2, 3, { stride: 2, dilation: 2, outputPadding: 2 });"))).toMatch(/output_padding \(2\) must be smaller than either stride \(2\) or dilation \(2\)/);
   });
 });
+
+describe("a convolution's _reversed_padding_repeated_twice (port100)", () => {
+  it("is PyTorch's F.pad amounts, last dim first, and a _conv_forward copied from PyTorch computes the layer", () => {
+    const x = nd([1, 2, 5, 6], Array.from({ length: 60 }, (_, i) => Math.sin(i * 0.9)));
+    const input = "x: Tensor<[Batch, 2, 5, 6]>";
+    // read through a tensor of the list: "same" with a 2×4 kernel pads H (0, 1) and W (1, 2); padding (1, 2) is W (2, 2), H (1, 1)
+    const list = (layer: string) => outputs("return F.tensor(this.c._reversed_padding_repeated_twice).float().unsqueeze(0).expand(x.size(0), -1);", input, { x }, `c = ${layer};`)[0];
+    expect(list("new nn.Conv2d(2, 2, [2, 4], { padding: 'same' })")).toEqual([1, 2, 0, 1]);
+    expect(list("new nn.Conv2d(2, 2, 3, { padding: [1, 2] })")).toEqual([2, 2, 1, 1]);
+    expect(list("new nn.Conv1d(2, 2, 4, { padding: 'same', dilation: 3 })")).toEqual([4, 5]);
+    expect(list("new nn.Conv3d(2, 2, [2, 3, 4], { padding: 'same' })")).toEqual([1, 2, 1, 1, 0, 1]);
+    const fields = "c = new nn.Conv2d(2, 3, [2, 3], { padding: [1, 2], paddingMode: 'circular' });";
+    const copied = outputs("return F.conv2d(F.pad(x, this.c._reversed_padding_repeated_twice, this.c.padding_mode), this.c.weight, this.c.bias, this.c.stride, 0, this.c.dilation, this.c.groups);", input, { x }, fields);
+    expect(copied).toEqual(outputs("return this.c(x);", input, { x }, fields));
+  });
+});

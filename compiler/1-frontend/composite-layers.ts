@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { modeOf } from "./module-modes.ts";
-import { convSummary } from "./layer-settings.ts";
+import { convSummary, reversedPaddingTwice } from "./layer-settings.ts";
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { asBoolean, isBooleanMask } from "./boolean-masks.ts";
 import { formatShape, type Dim } from "../ir/shape.ts";
@@ -337,6 +337,7 @@ export const compositeLayers: Record<string, LayerSpec> = {
 export function conv1dAttributes(b: Bound): Record<string, Value> {
   const tuples: Record<string, Value> = {};
   for (const name of ["kernelSize", "stride", "padding", "dilation", "outputPadding"]) if (typeof b[name] === "number") tuples[name] = [b[name]];
+  if (typeof b.padding === "number" && b.outputPadding === undefined) tuples._reversed_padding_repeated_twice = reversedPaddingTwice(b.padding, b.sameExtra);
   return tuples;
 }
 

@@ -1,4 +1,4 @@
-import { convSummary } from "./layer-settings.ts";
+import { convSummary, reversedPaddingTwice } from "./layer-settings.ts";
 import { modeOf } from "./module-modes.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
@@ -192,6 +192,7 @@ const layers: Record<string, LayerSpec> = {
       };
     },
     summary: (b) => convSummary(b),
+    attributes: (b) => ({ _reversed_padding_repeated_twice: reversedPaddingTwice(b.padding, b.sameExtra) }),
     inputs: [x],
     forward: (self, b, call, site, em, who) => {
       const { input, padding } = convInput(call.x, b.padding, b.sameExtra ?? [0, 0], b.paddingMode, site, em, who);
