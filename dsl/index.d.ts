@@ -1727,13 +1727,13 @@ export namespace nn {
     reset_parameters(): void;
     /** PyTorch's _conv_forward(input, weight, bias): this layer's convolution (stride, padding, dilation, groups) with the weight and bias given — what subclasses that quantize or standardize the weight call. */
     _conv_forward(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
-    constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
-    constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" } & { kernelSize: Size3 });
-    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" } & { kernelSize: Size3 });
-    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" } & { kernelSize: Size3 });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode } & { kernelSize: Size3 });
+    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode } & { kernelSize: Size3 });
+    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode } & { kernelSize: Size3 });
     readonly weight: Tensor; readonly bias: Tensor;
   }
   interface Conv3d extends ConvSettings { (x: Tensor): Tensor }
@@ -3900,11 +3900,11 @@ export namespace F {
   function iinfo(options: { type: "int32" | "int" | "int64" | "long" | "int16" | "short" | "int8" | "uint8" | DType }): { readonly bits: number; readonly min: number; readonly max: number; readonly dtype: string };
   function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, padding: Size1, dilation: Size1, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, padding: Size1, dilation: Size1, ceilMode: boolean, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, padding: Size1, dilation: Size1, options: { ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, padding: Size1, options: { dilation: Size1; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, options: { padding: Size1; dilation: Size1; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, kernelSize: Size1, options: { stride: Size1 | null; padding: Size1; dilation: Size1; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, options: { kernelSize: Size1; stride: Size1 | null; padding: Size1; dilation: Size1; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, padding: Size1, dilation: Size1, options: { ceilMode?: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, padding: Size1, options: { dilation?: Size1; ceilMode?: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, options: { padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: Size1, options: { stride?: Size1 | null; padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, options: { kernelSize: Size1; stride?: Size1 | null; padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
   function maxPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, dilation?: Size1, ceilMode?: boolean, returnIndices?: false): Tensor;
   function maxPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, dilation?: Size1, ceilMode?: boolean, options?: { returnIndices?: false }): Tensor;
   function maxPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, dilation?: Size1, options?: { ceilMode?: boolean; returnIndices?: false }): Tensor;
