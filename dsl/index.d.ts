@@ -57,6 +57,8 @@ export interface ComplexTensor {
 }
 /** A size that PyTorch accepts as an int or a pair: kernel sizes, strides, paddings. */
 export type Size2 = number | readonly [number, number] | readonly number[];
+/** A 1-D layer's kernel, stride, padding or dilation: an integer or a one-element list (PyTorch's _single takes (3,) as 3). */
+export type Size1 = number | readonly [number];
 
 /**
  * A tensor. `S` (shape) and `D` (dtype) are documentation for the reader and the compiler;
@@ -1188,6 +1190,8 @@ export namespace nn {
     readonly inChannels: number; readonly outChannels: number; readonly kernelSize: number[]; readonly stride: number[];
     readonly padding: number[] | "same" | "valid"; readonly dilation: number[]; readonly groups: number; readonly paddingMode: "zeros" | "reflect" | "replicate" | "circular";
     readonly in_channels: number; readonly out_channels: number; readonly kernel_size: number[]; readonly padding_mode: "zeros" | "reflect" | "replicate" | "circular";
+    /** F.pad's amounts for the padding, last dim first (before, after; "same" puts an even kernel's odd one after): PyTorch's private attribute, which ports copying its _conv_forward read */
+    readonly _reversed_padding_repeated_twice: number[];
   }
   interface ConvTransposeSettings {
     readonly inChannels: number; readonly outChannels: number; readonly kernelSize: number[]; readonly stride: number[];
@@ -1361,10 +1365,10 @@ export namespace nn {
   }
   interface MaxUnpool2d { (x: Tensor, indices: Tensor<Shape, "int32">, outputSize?: readonly number[] | null): Tensor }
   class MaxUnpool1d extends Module {
-    constructor(kernelSize: number, stride?: number | null, padding?: number);
-    constructor(kernelSize: number, stride?: number | null, options?: { padding?: number });
-    constructor(options: { kernelSize: number; stride?: number | null; padding?: number });
-    constructor(kernelSize: number, options: { stride?: number | null; padding?: number });
+    constructor(kernelSize: Size1, stride?: Size1 | null, padding?: Size1);
+    constructor(kernelSize: Size1, stride?: Size1 | null, options?: { padding?: Size1 });
+    constructor(options: { kernelSize: Size1; stride?: Size1 | null; padding?: Size1 });
+    constructor(kernelSize: Size1, options: { stride?: Size1 | null; padding?: Size1 });
   }
   interface MaxUnpool1d { (x: Tensor, indices: Tensor<Shape, "int32">, outputSize?: readonly number[] | null): Tensor }
   class AvgPool2d extends Module {
@@ -1388,31 +1392,31 @@ export namespace nn {
   interface AdaptiveAvgPool2d { (x: Tensor): Tensor }
   /** Over [N, C, L]: windows of kernelSize along L (stride defaults to kernelSize), as torch.nn.MaxPool1d / AvgPool1d. */
   class MaxPool1d<R extends boolean = false> extends Module {
-    constructor(kernelSize: number, stride?: number | null, padding?: number, dilation?: number, returnIndices?: R, ceilMode?: boolean);
-    constructor(kernelSize: number, stride?: number | null, padding?: number, dilation?: number, returnIndices?: R, options?: { ceilMode?: boolean });
-    constructor(kernelSize: number, stride?: number | null, padding?: number, dilation?: number, options?: { returnIndices?: R; ceilMode?: boolean });
-    constructor(kernelSize: number, stride?: number | null, padding?: number, options?: { dilation?: number; returnIndices?: R; ceilMode?: boolean });
-    constructor(kernelSize: number, stride?: number | null, options?: { padding?: number; dilation?: number; returnIndices?: R; ceilMode?: boolean });
-    constructor(kernelSize: number, options?: { stride?: number | null; padding?: number; dilation?: number; returnIndices?: R; ceilMode?: boolean });
-    constructor(options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; returnIndices?: R; ceilMode?: boolean });
-    constructor(kernelSize: number, options: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: R });
-    constructor(options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: R });
+    constructor(kernelSize: Size1, stride?: Size1 | null, padding?: Size1, dilation?: Size1, returnIndices?: R, ceilMode?: boolean);
+    constructor(kernelSize: Size1, stride?: Size1 | null, padding?: Size1, dilation?: Size1, returnIndices?: R, options?: { ceilMode?: boolean });
+    constructor(kernelSize: Size1, stride?: Size1 | null, padding?: Size1, dilation?: Size1, options?: { returnIndices?: R; ceilMode?: boolean });
+    constructor(kernelSize: Size1, stride?: Size1 | null, padding?: Size1, options?: { dilation?: Size1; returnIndices?: R; ceilMode?: boolean });
+    constructor(kernelSize: Size1, stride?: Size1 | null, options?: { padding?: Size1; dilation?: Size1; returnIndices?: R; ceilMode?: boolean });
+    constructor(kernelSize: Size1, options?: { stride?: Size1 | null; padding?: Size1; dilation?: Size1; returnIndices?: R; ceilMode?: boolean });
+    constructor(options: { kernelSize: Size1; stride?: Size1 | null; padding?: Size1; dilation?: Size1; returnIndices?: R; ceilMode?: boolean });
+    constructor(kernelSize: Size1, options: { stride?: Size1 | null; padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices?: R });
+    constructor(options: { kernelSize: Size1; stride?: Size1 | null; padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices?: R });
   }
   interface MaxPool1d<R extends boolean = false> extends PoolSettings<number> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   class AvgPool1d extends Module {
-    constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
-    constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, options?: { divisorOverride?: number | null });
-    constructor(kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, options?: { countIncludePad?: boolean; divisorOverride?: number | null });
-    constructor(kernelSize: number, stride?: number | null, padding?: number, options?: { ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
-    constructor(kernelSize: number, stride?: number | null, options?: { padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
-    constructor(options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
-    constructor(kernelSize: number, options: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
-    constructor(options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean });
+    constructor(kernelSize: Size1, stride?: Size1 | null, padding?: Size1, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null);
+    constructor(kernelSize: Size1, stride?: Size1 | null, padding?: Size1, ceilMode?: boolean, countIncludePad?: boolean, options?: { divisorOverride?: number | null });
+    constructor(kernelSize: Size1, stride?: Size1 | null, padding?: Size1, ceilMode?: boolean, options?: { countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(kernelSize: Size1, stride?: Size1 | null, padding?: Size1, options?: { ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(kernelSize: Size1, stride?: Size1 | null, options?: { padding?: Size1; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(options: { kernelSize: Size1; stride?: Size1 | null; padding?: Size1; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(kernelSize: Size1, options: { stride?: Size1 | null; padding?: Size1; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null });
+    constructor(options: { kernelSize: Size1; stride?: Size1 | null; padding?: Size1; ceilMode?: boolean; countIncludePad?: boolean });
   }
   interface AvgPool1d extends PoolSettings<number[]> { readonly countIncludePad: boolean; (x: Tensor): Tensor }
   class AdaptiveAvgPool1d extends Module {
-    constructor(outputSize: number);
-    constructor(options: { outputSize: number });
+    constructor(outputSize: Size1);
+    constructor(options: { outputSize: Size1 });
   }
   interface AdaptiveAvgPool1d { (x: Tensor): Tensor }
 
@@ -1473,11 +1477,11 @@ export namespace nn {
   }
   interface LPPool2d { (x: Tensor): Tensor }
   class LPPool1d extends Module {
-    constructor(normType: number, kernelSize: number, stride?: number | null, ceilMode?: boolean);
-    constructor(normType: number, kernelSize: number, stride?: number | null, options?: { ceilMode?: boolean });
-    constructor(normType: number, options: { kernelSize: number; stride?: number | null; ceilMode?: boolean });
-    constructor(options: { normType: number; kernelSize: number; stride?: number | null; ceilMode?: boolean });
-    constructor(normType: number, kernelSize: number, options: { stride?: number | null; ceilMode?: boolean });
+    constructor(normType: number, kernelSize: Size1, stride?: Size1 | null, ceilMode?: boolean);
+    constructor(normType: number, kernelSize: Size1, stride?: Size1 | null, options?: { ceilMode?: boolean });
+    constructor(normType: number, options: { kernelSize: Size1; stride?: Size1 | null; ceilMode?: boolean });
+    constructor(options: { normType: number; kernelSize: Size1; stride?: Size1 | null; ceilMode?: boolean });
+    constructor(normType: number, kernelSize: Size1, options: { stride?: Size1 | null; ceilMode?: boolean });
   }
   interface LPPool1d { (x: Tensor): Tensor }
   /** y_o = x1ᵀ·A_o·x2 + b_o: weight [out, in1, in2], bias [out], as torch.nn.Bilinear. */
@@ -1743,13 +1747,13 @@ export namespace nn {
     reset_parameters(): void;
     /** PyTorch's _conv_forward(input, weight, bias): this layer's convolution (stride, padding, dilation, groups) with the weight and bias given — what subclasses that quantize or standardize the weight call. */
     _conv_forward(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
-    constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" });
-    constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" } & { kernelSize: Size3 });
-    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" } & { kernelSize: Size3 });
-    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: "zeros" } & { kernelSize: Size3 });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size3, options?: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size3; stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, options: { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode } & { kernelSize: Size3 });
+    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode } & { kernelSize: Size3 });
+    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size3; padding?: Size3 | "same" | "valid"; dilation?: Size3; groups?: number; bias?: boolean; paddingMode?: PaddingMode } & { kernelSize: Size3 });
     readonly weight: Tensor; readonly bias: Tensor;
   }
   interface Conv3d extends ConvSettings { (x: Tensor): Tensor }
@@ -1848,10 +1852,10 @@ export namespace nn {
   interface Unflatten { (x: Tensor): Tensor }
 
   interface Conv1dOptions {
-    stride?: number;
+    stride?: Size1;
     /** "same" keeps the length (stride 1, odd effective kernel); "valid" is no padding. */
-    padding?: number | "same" | "valid";
-    dilation?: number;
+    padding?: Size1 | "same" | "valid";
+    dilation?: Size1;
     groups?: number;
     bias?: boolean;
     paddingMode?: PaddingMode;
@@ -1865,16 +1869,16 @@ export namespace nn {
     _conv_forward(input: Tensor, weight: Tensor, bias: Tensor | null): Tensor;
     // the splits of PyTorch's arguments in as few signatures as cover them (see Conv2d)
     /** kernel_size (and in/out_channels) as keywords too, PyTorch's nn.Conv1d(3, 8, kernel_size=3) */
-    constructor(inChannels: number, outChannels: number, kernelSize: number, options?: Conv1dOptions);
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: number } & Conv1dOptions);
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: number } & Conv1dOptions);
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: number } & Conv1dOptions);
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, options: Omit<Conv1dOptions, "stride">);
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, padding: number | "same" | "valid", options: Omit<Conv1dOptions, "stride" | "padding">);
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, padding: number | "same" | "valid", dilation: number, options: { groups?: number; bias?: boolean; paddingMode?: PaddingMode });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride: number, padding: number | "same" | "valid", dilation: number, groups: number, options: { bias?: boolean; paddingMode?: PaddingMode });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number | "same" | "valid",
-      dilation?: number, groups?: number, bias?: boolean, paddingMode?: PaddingMode);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, options?: Conv1dOptions);
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size1 } & Conv1dOptions);
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size1 } & Conv1dOptions);
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size1 } & Conv1dOptions);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride: Size1, options: Omit<Conv1dOptions, "stride">);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride: Size1, padding: Size1 | "same" | "valid", options: Omit<Conv1dOptions, "stride" | "padding">);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride: Size1, padding: Size1 | "same" | "valid", dilation: Size1, options: { groups?: number; bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride: Size1, padding: Size1 | "same" | "valid", dilation: Size1, groups: number, options: { bias?: boolean; paddingMode?: PaddingMode });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride?: Size1, padding?: Size1 | "same" | "valid",
+      dilation?: Size1, groups?: number, bias?: boolean, paddingMode?: PaddingMode);
     /** [outChannels, inChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -1989,9 +1993,9 @@ export namespace nn {
   interface CircularPad3d { (x: Tensor): Tensor }
   /** Max over equal windows: each output size must divide the input's (null keeps a dim) */
   /** With returnIndices true (output sizes that divide the input's) it gives [values, int32 indices], as MaxPool2d's. */
-  class AdaptiveMaxPool1d<R extends boolean = false> extends Module { constructor(outputSize: number, returnIndices?: R);
-      constructor(outputSize: number, options: { returnIndices?: R });
-      constructor(options: { outputSize: number; returnIndices?: R }); }
+  class AdaptiveMaxPool1d<R extends boolean = false> extends Module { constructor(outputSize: Size1, returnIndices?: R);
+      constructor(outputSize: Size1, options: { returnIndices?: R });
+      constructor(options: { outputSize: Size1; returnIndices?: R }); }
   interface AdaptiveMaxPool1d<R extends boolean = false> { (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
   class AdaptiveMaxPool2d<R extends boolean = false> extends Module { constructor(outputSize: number | readonly (number | null)[], returnIndices?: R);
       constructor(outputSize: number | readonly (number | null)[], options: { returnIndices?: R });
@@ -2002,21 +2006,21 @@ export namespace nn {
     /** PyTorch's reset_parameters(): the default initialization again (and a norm layer's running statistics), in a constructor. */
     resetParameters(): void;
     reset_parameters(): void;
-    constructor(inChannels: number, outChannels: number, kernelSize: number,
-      options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
-    constructor(inChannels: number, outChannels: number, options: { kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
-    constructor(inChannels: number, options: { outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
-    constructor(options: { inChannels: number; outChannels: number; kernelSize: number; stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
-    constructor(inChannels: number, outChannels: number, options: { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" } & { kernelSize: number });
-    constructor(inChannels: number, options: { outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" } & { kernelSize: number });
-    constructor(options: { inChannels: number; outChannels: number } & { stride?: number; padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" } & { kernelSize: number });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number,
-      outputPadding?: number, groups?: number, bias?: boolean, dilation?: number);
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, bias?: boolean, options?: { dilation?: number; paddingMode?: "zeros" });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, groups?: number, options?: { bias?: boolean; dilation?: number; paddingMode?: "zeros" });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, outputPadding?: number, options?: { groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, padding?: number, options?: { outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
-    constructor(inChannels: number, outChannels: number, kernelSize: number, stride?: number, options?: { padding?: number; outputPadding?: number; groups?: number; bias?: boolean; dilation?: number; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1,
+      options?: { stride?: Size1; padding?: Size1; outputPadding?: Size1; groups?: number; bias?: boolean; dilation?: Size1; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { kernelSize: Size1; stride?: Size1; padding?: Size1; outputPadding?: Size1; groups?: number; bias?: boolean; dilation?: Size1; paddingMode?: "zeros" });
+    constructor(inChannels: number, options: { outChannels: number; kernelSize: Size1; stride?: Size1; padding?: Size1; outputPadding?: Size1; groups?: number; bias?: boolean; dilation?: Size1; paddingMode?: "zeros" });
+    constructor(options: { inChannels: number; outChannels: number; kernelSize: Size1; stride?: Size1; padding?: Size1; outputPadding?: Size1; groups?: number; bias?: boolean; dilation?: Size1; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, options: { stride?: Size1; padding?: Size1; outputPadding?: Size1; groups?: number; bias?: boolean; dilation?: Size1; paddingMode?: "zeros" } & { kernelSize: Size1 });
+    constructor(inChannels: number, options: { outChannels: number } & { stride?: Size1; padding?: Size1; outputPadding?: Size1; groups?: number; bias?: boolean; dilation?: Size1; paddingMode?: "zeros" } & { kernelSize: Size1 });
+    constructor(options: { inChannels: number; outChannels: number } & { stride?: Size1; padding?: Size1; outputPadding?: Size1; groups?: number; bias?: boolean; dilation?: Size1; paddingMode?: "zeros" } & { kernelSize: Size1 });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride?: Size1, padding?: Size1,
+      outputPadding?: Size1, groups?: number, bias?: boolean, dilation?: Size1);
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride?: Size1, padding?: Size1, outputPadding?: Size1, groups?: number, bias?: boolean, options?: { dilation?: Size1; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride?: Size1, padding?: Size1, outputPadding?: Size1, groups?: number, options?: { bias?: boolean; dilation?: Size1; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride?: Size1, padding?: Size1, outputPadding?: Size1, options?: { groups?: number; bias?: boolean; dilation?: Size1; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride?: Size1, padding?: Size1, options?: { outputPadding?: Size1; groups?: number; bias?: boolean; dilation?: Size1; paddingMode?: "zeros" });
+    constructor(inChannels: number, outChannels: number, kernelSize: Size1, stride?: Size1, options?: { padding?: Size1; outputPadding?: Size1; groups?: number; bias?: boolean; dilation?: Size1; paddingMode?: "zeros" });
     /** [inChannels, outChannels / groups, kernelSize] */ readonly weight: Tensor;
     /** [outChannels] */ readonly bias: Tensor;
   }
@@ -3379,14 +3383,23 @@ export namespace F {
   function convTranspose2d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
   function convTranspose2d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
   function convTranspose2d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: Size2; padding?: Size2; outputPadding?: Size2; groups?: number; dilation?: Size2 }): Tensor;
-  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number, outputPadding?: number, groups?: number, dilation?: number): Tensor;
-  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number, outputPadding?: number, groups?: number, options?: { dilation?: number }): Tensor;
-  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number, outputPadding?: number, options?: { groups?: number; dilation?: number }): Tensor;
-  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number, options?: { outputPadding?: number; groups?: number; dilation?: number }): Tensor;
-  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, options?: { padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
-  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: number; padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
-  function convTranspose1d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: number; padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
-  function convTranspose1d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: number; padding?: number; outputPadding?: number; groups?: number; dilation?: number }): Tensor;
+  /** [N, C, D, H, W] with a weight [in, out/groups, kD, kH, kW]: nn.ConvTranspose3d's composition of any weight. */
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3, outputPadding?: nn.Size3, groups?: number, dilation?: nn.Size3): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3, outputPadding?: nn.Size3, groups?: number, options?: { dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3, outputPadding?: nn.Size3, options?: { groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3, options?: { outputPadding?: nn.Size3; groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, options?: { padding?: nn.Size3; outputPadding?: nn.Size3; groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: nn.Size3; padding?: nn.Size3; outputPadding?: nn.Size3; groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3; outputPadding?: nn.Size3; groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose3d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3; outputPadding?: nn.Size3; groups?: number; dilation?: nn.Size3 }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, padding?: Size1, outputPadding?: Size1, groups?: number, dilation?: Size1): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, padding?: Size1, outputPadding?: Size1, groups?: number, options?: { dilation?: Size1 }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, padding?: Size1, outputPadding?: Size1, options?: { groups?: number; dilation?: Size1 }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, padding?: Size1, options?: { outputPadding?: Size1; groups?: number; dilation?: Size1 }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, options?: { padding?: Size1; outputPadding?: Size1; groups?: number; dilation?: Size1 }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: Size1; padding?: Size1; outputPadding?: Size1; groups?: number; dilation?: Size1 }): Tensor;
+  function convTranspose1d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: Size1; padding?: Size1; outputPadding?: Size1; groups?: number; dilation?: Size1 }): Tensor;
+  function convTranspose1d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: Size1; padding?: Size1; outputPadding?: Size1; groups?: number; dilation?: Size1 }): Tensor;
   /** Each sample's channel normalized over its positions (no running statistics). */
   function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, weight?: Tensor | null, bias?: Tensor | null, useInputStats?: true, momentum?: number, eps?: number): Tensor;
   function instanceNorm(input: Tensor, runningMean?: null, runningVar?: null, weight?: Tensor | null, bias?: Tensor | null, useInputStats?: true, momentum?: number, options?: { eps?: number }): Tensor;
@@ -3445,11 +3458,11 @@ export namespace F {
   function lpPool2d(x: Tensor, normType: number, options: { kernelSize: Size2; stride?: Size2 | null; ceilMode?: boolean }): Tensor;
   function lpPool2d(x: Tensor, options: { normType: number; kernelSize: Size2; stride?: Size2 | null; ceilMode?: boolean }): Tensor;
   function lpPool2d(x: Tensor, normType: number, kernelSize: Size2, options: { stride?: Size2 | null; ceilMode?: boolean }): Tensor;
-  function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null, ceilMode?: boolean): Tensor;
-  function lpPool1d(x: Tensor, normType: number, kernelSize: number, stride?: number | null, options?: { ceilMode?: boolean }): Tensor;
-  function lpPool1d(x: Tensor, normType: number, options: { kernelSize: number; stride?: number | null; ceilMode?: boolean }): Tensor;
-  function lpPool1d(x: Tensor, options: { normType: number; kernelSize: number; stride?: number | null; ceilMode?: boolean }): Tensor;
-  function lpPool1d(x: Tensor, normType: number, kernelSize: number, options: { stride?: number | null; ceilMode?: boolean }): Tensor;
+  function lpPool1d(x: Tensor, normType: number, kernelSize: Size1, stride?: Size1 | null, ceilMode?: boolean): Tensor;
+  function lpPool1d(x: Tensor, normType: number, kernelSize: Size1, stride?: Size1 | null, options?: { ceilMode?: boolean }): Tensor;
+  function lpPool1d(x: Tensor, normType: number, options: { kernelSize: Size1; stride?: Size1 | null; ceilMode?: boolean }): Tensor;
+  function lpPool1d(x: Tensor, options: { normType: number; kernelSize: Size1; stride?: Size1 | null; ceilMode?: boolean }): Tensor;
+  function lpPool1d(x: Tensor, normType: number, kernelSize: Size1, options: { stride?: Size1 | null; ceilMode?: boolean }): Tensor;
   /** torch.floor_divide (Python's //): int32 operands give int32. */
   function floorDivide(input: Tensor, other: Tensor | number): Tensor;
   function floorDivide(input: Tensor, options: { other: Tensor | number }): Tensor;
@@ -3512,12 +3525,12 @@ export namespace F {
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, options: { kernelSize: Size2; stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool2d(input: Tensor, options: { indices: Tensor<Shape, "int32">; kernelSize: Size2; stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, options: { stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
-  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, stride?: number | null, padding?: number, outputSize?: readonly number[] | null): Tensor;
-  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, stride?: number | null, padding?: number, options?: { outputSize?: readonly number[] | null }): Tensor;
-  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, stride?: number | null, options?: { padding?: number; outputSize?: readonly number[] | null }): Tensor;
-  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: number, options?: { stride?: number | null; padding?: number; outputSize?: readonly number[] | null }): Tensor;
-  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, options: { kernelSize: number; stride?: number | null; padding?: number; outputSize?: readonly number[] | null }): Tensor;
-  function maxUnpool1d(input: Tensor, options: { indices: Tensor<Shape, "int32">; kernelSize: number; stride?: number | null; padding?: number; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, outputSize?: readonly number[] | null): Tensor;
+  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, options?: { outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size1, stride?: Size1 | null, options?: { padding?: Size1; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size1, options?: { stride?: Size1 | null; padding?: Size1; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, options: { kernelSize: Size1; stride?: Size1 | null; padding?: Size1; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool1d(input: Tensor, options: { indices: Tensor<Shape, "int32">; kernelSize: Size1; stride?: Size1 | null; padding?: Size1; outputSize?: readonly number[] | null }): Tensor;
   function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", dilation?: nn.Size3, groups?: number): Tensor;
   function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", dilation?: nn.Size3, options?: { groups?: number }): Tensor;
   function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: nn.Size3, padding?: nn.Size3 | "same" | "valid", options?: { dilation?: nn.Size3; groups?: number }): Tensor;
@@ -4016,29 +4029,29 @@ export namespace F {
   /** torch.iinfo(dtype): bits, min and max of an integer type (iinfo(torch.long).max as a sentinel or a fill value); F.uint8, F.int8, F.int16 by the name written; a tensor's dtype is refused (tsdp holds int64 as int32, so it cannot tell which PyTorch's was): name the type. */
   function iinfo(type: "int32" | "int" | "int64" | "long" | "int16" | "short" | "int8" | "uint8" | DType): { readonly bits: number; readonly min: number; readonly max: number; readonly dtype: string };
   function iinfo(options: { type: "int32" | "int" | "int64" | "long" | "int16" | "short" | "int8" | "uint8" | DType }): { readonly bits: number; readonly min: number; readonly max: number; readonly dtype: string };
-  function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, ceilMode: boolean, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, dilation: number, options: { ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, padding: number, options: { dilation: number; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, kernelSize: number, stride: number | null, options: { padding: number; dilation: number; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, kernelSize: number, options: { stride: number | null; padding: number; dilation: number; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, options: { kernelSize: number; stride: number | null; padding: number; dilation: number; ceilMode: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, ceilMode?: boolean, returnIndices?: false): Tensor;
-  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, ceilMode?: boolean, options?: { returnIndices?: false }): Tensor;
-  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, dilation?: number, options?: { ceilMode?: boolean; returnIndices?: false }): Tensor;
-  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, options?: { dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
-  function maxPool1d(x: Tensor, kernelSize: number, stride?: number | null, options?: { padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
-  function maxPool1d(x: Tensor, kernelSize: number, options?: { stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
-  function maxPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; dilation?: number; ceilMode?: boolean; returnIndices?: false }): Tensor;
-  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
-  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, countIncludePad?: boolean, options?: { divisorOverride?: number | null }): Tensor;
-  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, ceilMode?: boolean, options?: { countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
-  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, padding?: number, options?: { ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
-  function avgPool1d(x: Tensor, kernelSize: number, stride?: number | null, options?: { padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
-  function avgPool1d(x: Tensor, kernelSize: number, options?: { stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
-  function avgPool1d(x: Tensor, options: { kernelSize: number; stride?: number | null; padding?: number; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
-  function adaptiveAvgPool1d(x: Tensor, outputSize: number): Tensor;
-  function adaptiveAvgPool1d(x: Tensor, options: { outputSize: number }): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, padding: Size1, dilation: Size1, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, padding: Size1, dilation: Size1, ceilMode: boolean, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, padding: Size1, dilation: Size1, options: { ceilMode?: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, padding: Size1, options: { dilation?: Size1; ceilMode?: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride: Size1 | null, options: { padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: Size1, options: { stride?: Size1 | null; padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, options: { kernelSize: Size1; stride?: Size1 | null; padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, dilation?: Size1, ceilMode?: boolean, returnIndices?: false): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, dilation?: Size1, ceilMode?: boolean, options?: { returnIndices?: false }): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, dilation?: Size1, options?: { ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, options?: { dilation?: Size1; ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, options?: { padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool1d(x: Tensor, kernelSize: Size1, options?: { stride?: Size1 | null; padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function maxPool1d(x: Tensor, options: { kernelSize: Size1; stride?: Size1 | null; padding?: Size1; dilation?: Size1; ceilMode?: boolean; returnIndices?: false }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, ceilMode?: boolean, countIncludePad?: boolean, divisorOverride?: number | null): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, ceilMode?: boolean, countIncludePad?: boolean, options?: { divisorOverride?: number | null }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, ceilMode?: boolean, options?: { countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, options?: { ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: Size1, stride?: Size1 | null, options?: { padding?: Size1; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool1d(x: Tensor, kernelSize: Size1, options?: { stride?: Size1 | null; padding?: Size1; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function avgPool1d(x: Tensor, options: { kernelSize: Size1; stride?: Size1 | null; padding?: Size1; ceilMode?: boolean; countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
+  function adaptiveAvgPool1d(x: Tensor, outputSize: Size1): Tensor;
+  function adaptiveAvgPool1d(x: Tensor, options: { outputSize: Size1 }): Tensor;
   function flatten(x: Tensor, startDim?: number, endDim?: number): Tensor;
   function ravel(input: Tensor): Tensor;
   function msort(input: Tensor): Tensor;
@@ -4057,14 +4070,14 @@ export namespace F {
   function conv2d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
   /** F.conv2d(x, w, b, padding=1): the bias by position, the rest as keywords (also conv1d, conv3d, convTranspose1d/2d) */
   function conv2d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: Size2; padding?: Size2 | "same" | "valid"; dilation?: Size2; groups?: number }): Tensor;
-  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", dilation?: number, groups?: number): Tensor;
-  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", dilation?: number, options?: { groups?: number }): Tensor;
-  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, padding?: number | "same" | "valid", options?: { dilation?: number; groups?: number }): Tensor;
-  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: number, options?: { padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
-  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
-  function conv1d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
-  function conv1d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
-  function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: number; padding?: number | "same" | "valid"; dilation?: number; groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, padding?: Size1 | "same" | "valid", dilation?: Size1, groups?: number): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, padding?: Size1 | "same" | "valid", dilation?: Size1, options?: { groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, padding?: Size1 | "same" | "valid", options?: { dilation?: Size1; groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, stride?: Size1, options?: { padding?: Size1 | "same" | "valid"; dilation?: Size1; groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: Size1; padding?: Size1 | "same" | "valid"; dilation?: Size1; groups?: number }): Tensor;
+  function conv1d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: Size1; padding?: Size1 | "same" | "valid"; dilation?: Size1; groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, options: { bias?: Tensor | null; stride?: Size1; padding?: Size1 | "same" | "valid"; dilation?: Size1; groups?: number }): Tensor;
+  function conv1d(input: Tensor, weight: Tensor, bias: Tensor | null | undefined, options: { stride?: Size1; padding?: Size1 | "same" | "valid"; dilation?: Size1; groups?: number }): Tensor;
   /** target: int32 class indices [N] (or [N, d…] for [N, C, d…] scores), or float32 class probabilities of the input's shape */
   function crossEntropy(input: Tensor, target: Tensor, options?: nn.CrossEntropyOptions): Tensor;
   function crossEntropy(input: Tensor, options: { target: Tensor } & nn.CrossEntropyOptions): Tensor;
@@ -4150,12 +4163,12 @@ export namespace F {
   function pairwiseDistance(x1: Tensor, x2: Tensor, p?: number, options?: { eps?: number; keepdim?: boolean }): Tensor;
   function pairwiseDistance(x1: Tensor, options: { x2: Tensor; p?: number; eps?: number; keepdim?: boolean }): Tensor;
   function pairwiseDistance(x1: Tensor, x2: Tensor, options: { p?: number; eps?: number; keepdim?: boolean }): Tensor;
-  function adaptiveMaxPool1d(x: Tensor, outputSize: number, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
-  function adaptiveMaxPool1d(x: Tensor, outputSize: number, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: number; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
-  function adaptiveMaxPool1d(x: Tensor, outputSize: number, returnIndices?: false): Tensor;
-  function adaptiveMaxPool1d(x: Tensor, outputSize: number, options: { returnIndices?: false }): Tensor;
-  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: number; returnIndices?: false }): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, outputSize: Size1, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool1d(x: Tensor, outputSize: Size1, options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: Size1; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function adaptiveMaxPool1d(x: Tensor, outputSize: Size1, returnIndices?: false): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, outputSize: Size1, options: { returnIndices?: false }): Tensor;
+  function adaptiveMaxPool1d(x: Tensor, options: { outputSize: Size1; returnIndices?: false }): Tensor;
   function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[], returnIndices: true): [Tensor, Tensor<Shape, "int32">];
   function adaptiveMaxPool2d(x: Tensor, outputSize: number | readonly (number | null)[], options: { returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
   function adaptiveMaxPool2d(x: Tensor, options: { outputSize: number | readonly (number | null)[]; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];

@@ -180,7 +180,7 @@ function sampleOf(spec: ArgSpec, x: TensorValue): Value | undefined {
   if (spec.choices) return spec.choices[0];
   const samples: Partial<Record<ArgSpec["kind"], Value>> = {
     posInt: 2, nonNegInt: 1, int: 1, number: 0.5, posNumber: 0.5, nonNegNumber: 0.5, prob: 0.5, bool: false, flag: false,
-    size2: 1, padding2: 0, dims: 1, ints: [1], sizes: [2, 3, 4, 5], tensor: x, numberOrTensor: 0.5, boundOrTensor: 0.5,
+    size1: 1, padding1: 0, size2: 1, padding2: 0, dims: 1, ints: [1], sizes: [2, 3, 4, 5], tensor: x, numberOrTensor: 0.5, boundOrTensor: 0.5,
   };
   return samples[spec.kind];
 }

@@ -421,3 +421,68 @@ describe("nn classes tsdp does not compute (port90)", () => {
     expect(refusal("p = new nn.CrossMapLRN2d(3);")).toMatch(/^TSDP3001 3: .*nn.LocalResponseNorm/);
   });
 });
+
+describe("1-D layers' sizes as one-element tuples (port100)", () => {
+  it("take kernel_size=(3,), stride=(2,), padding=(1,), dilation=(2,) as PyTorch's _single does: the same values as the integers", () => {
+    const x = nd([2, 2, 9], Array.from({ length: 36 }, (_, i) => Math.sin(i * 1.3)));
+    const input = "x: Tensor<[Batch, 2, 9]>";
+    const pairs: [string, string][] = [
+      ["c = new nn.Conv1d(2, 3, [3], [2], [1], [2]);", "return this.c(x);"],
+      ["c = new nn.ConvTranspose1d(2, 3, [3], { stride: [2], padding: [1], outputPadding: [1], dilation: [1] });", "return this.c(x);"],
+      ["p = new nn.MaxPool1d([3], [2], [1], [2]); q = new nn.AvgPool1d([3], [2], [1]); r = new nn.LPPool1d(2, [3], [2]);", "return [this.p(x), this.q(x), this.r(x.abs())];"],
+      ["a = new nn.AdaptiveAvgPool1d([4]); m = new nn.AdaptiveMaxPool1d([4]);", "return [this.a(x), this.m(x)];"],
+      ["w = new nn.Parameter(F.randn(4, 1, 3));", "const [y, i] = F.maxPool1d(x, [2], { returnIndices: true }); return [F.conv1d(x, this.w, null, [2], [1], [2], 2), F.avgPool1d(x, [3], [2], [1]), F.maxUnpool1d(y, i, [2], [2], [0]), F.adaptiveAvgPool1d(x, [4])];"],
+    ];
+    for (const [fields, body] of pairs) {
+      const ints = (s: string) => s.replace(/\[(\d)\]/g, "$1");
+      expect(outputs(body, input, { x }, fields), fields).toEqual(outputs(ints(body), input, { x }, ints(fields)));
+    }
+    // the layer keeps PyTorch's tuples
+    expect(outputs("return x.mul(this.c.kernel_size[0]).add(this.c.padding[0]);", input, { x }, "c = new nn.Conv1d(2, 3, [3], { padding: [1] });")[0][1]).toBeCloseTo(Math.sin(1.3) * 3 + 1, 12);
+    // a 2-tuple is not a 1-D size (PyTorch's _single keeps it, and the convolution fails)
+    expect(first(model("return this.c(x);", input, "c = new nn.Conv1d(2, 3, [3, 3]);"))).toMatch(/^TSDP3003 3: nn\.Conv1d: kernelSize must be a positive integer or a one-element list of one, got \[3, 3\]/);
+    expect(first(model("return F.maxUnpool1d(x, x.int(), [0]);", input))).toMatch(/F\.maxUnpool1d: kernelSize must be a positive integer \(or a one-element list of one\), got \[0\]/);
+  });
+});
+
+describe("F.conv_transpose3d (port100)", () => {
+  it("is nn.ConvTranspose3d's composition of the weight given, positional or by keyword", () => {
+    const x = nd([1, 4, 2, 3, 2], Array.from({ length: 48 }, (_, i) => Math.cos(i * 0.7)));
+    const input = "x: Tensor<[Batch, 4, 2, 3, 2]>";
+    const fields = "c = new nn.ConvTranspose3d(4, 6, [2, 3, 2], { stride: [2, 1, 2], padding: [0, 1, 1], outputPadding: [1, 0, 1], groups: 2, dilation: [1, 2, 1] });";
+    const got = outputs("return [this.c(x), F.convTranspose3d(x, this.c.weight, this.c.bias, [2, 1, 2], [0, 1, 1], [1, 0, 1], 2, [1, 2, 1]), F.convTranspose3d(x, this.c.weight, { bias: this.c.bias, stride: [2, 1, 2], padding: [0, 1, 1], outputPadding: [1, 0, 1], groups: 2, dilation: [1, 2, 1] })];", input, { x }, fields);
+    expect(got[0].length).toBe(6 * 5 * 5 * 3);
+    expect(got[1]).toEqual(got[0]);
+    expect(got[2]).toEqual(got[0]);
+    expect(gradCheck(model("return F.convTranspose3d(x, this.w, null, 2, 0, 1);", "x: Tensor<[Batch, 2, 2, 2, 2]>", "w = new nn.Parameter(F.randn(2, 3, 2, 1, 2));"), { samples: 8 }).checked).toBeGreaterThan(0);
+  });
+});
+
+describe("ConvTranspose with stride ≤ output_padding < dilation (port100)", () => {
+  it("computes PyTorch's values and gradients (it was refused: the gradient's conv2d is longer than the input)", () => {
+    // 1-D, x = [1, 2], kernel [1, 10, 100], stride 1, dilation 2, output_padding 1, padding 1: the taps
+    // of x[i] land at i − 1 + 2k, output length (2 − 1) − 2 + 2·2 + 1 + 1 = 5: positions −1…4 kept in 0…4
+    const got = outputs("return F.convTranspose1d(x, this.w, null, 1, 1, 1, 1, 2);", "x: Tensor<[Batch, 1, 2]>", { x: nd([1, 1, 2], [1, 2]) }, "w = new nn.Parameter(F.tensor([[[1.0, 10, 100]]]));");
+    const want = [0, 0, 0, 0, 0];
+    [1, 2].forEach((v, i) => [1, 10, 100].forEach((w, k) => { const o = i - 1 + 2 * k; if (o >= 0 && o < 5) want[o] += v * w; }));
+    expect(got[0]).toEqual(want);
+    expect(gradCheck(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 4]>", "c = new nn.ConvTranspose2d(2, 4, [3, 2], { stride: [1, 2], dilation: [3, 2], outputPadding: [2, 1], padding: 1, groups: 2 });"), { samples: 10 }).checked).toBeGreaterThan(0);
+    expect(first(model("return this.c(x);", "x: Tensor<[Batch, 2, 3, 4]>", "c = new nn.ConvTranspose2d(2, 2, 3, { stride: 2, dilation: 2, outputPadding: 2 });"))).toMatch(/output_padding \(2\) must be smaller than either stride \(2\) or dilation \(2\)/);
+  });
+});
+
+describe("a convolution's _reversed_padding_repeated_twice (port100)", () => {
+  it("is PyTorch's F.pad amounts, last dim first, and a _conv_forward copied from PyTorch computes the layer", () => {
+    const x = nd([1, 2, 5, 6], Array.from({ length: 60 }, (_, i) => Math.sin(i * 0.9)));
+    const input = "x: Tensor<[Batch, 2, 5, 6]>";
+    // read through a tensor of the list: "same" with a 2×4 kernel pads H (0, 1) and W (1, 2); padding (1, 2) is W (2, 2), H (1, 1)
+    const list = (layer: string) => outputs("return F.tensor(this.c._reversed_padding_repeated_twice).float().unsqueeze(0).expand(x.size(0), -1);", input, { x }, `c = ${layer};`)[0];
+    expect(list("new nn.Conv2d(2, 2, [2, 4], { padding: 'same' })")).toEqual([1, 2, 0, 1]);
+    expect(list("new nn.Conv2d(2, 2, 3, { padding: [1, 2] })")).toEqual([2, 2, 1, 1]);
+    expect(list("new nn.Conv1d(2, 2, 4, { padding: 'same', dilation: 3 })")).toEqual([4, 5]);
+    expect(list("new nn.Conv3d(2, 2, [2, 3, 4], { padding: 'same' })")).toEqual([1, 2, 1, 1, 0, 1]);
+    const fields = "c = new nn.Conv2d(2, 3, [2, 3], { padding: [1, 2], paddingMode: 'circular' });";
+    const copied = outputs("return F.conv2d(F.pad(x, this.c._reversed_padding_repeated_twice, this.c.padding_mode), this.c.weight, this.c.bias, this.c.stride, 0, this.c.dilation, this.c.groups);", input, { x }, fields);
+    expect(copied).toEqual(outputs("return this.c(x);", input, { x }, fields));
+  });
+});

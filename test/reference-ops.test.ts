@@ -273,8 +273,8 @@ describe("conv and pooling", () => {
     expect(shape([1, 6, 4, 4], [6, 2, 1, 1], { groups: 3 })).toEqual([1, 6, 4, 4]);
     // PyTorch refuses output_padding ≥ both stride and dilation
     expect(() => shape([1, 1, 4, 4], [1, 1, 3, 3], { stride: [2, 2], outputPadding: [2, 0] })).toThrow(/output_padding \(2\) must be smaller than either stride \(2\) or dilation \(1\)/);
-    // PyTorch allows stride ≤ output_padding < dilation; tsdp says it does not, instead of computing a wrong gradient
-    expect(() => shape([1, 1, 4, 4], [1, 1, 3, 3], { dilation: [3, 3], outputPadding: [1, 1] })).toThrow(/must be smaller than stride \(1\) in tsdp/);
+    // PyTorch also allows stride ≤ output_padding < dilation: (4 − 1)·1 + 3·2 + 1 + 1 = 11
+    expect(shape([1, 1, 4, 4], [1, 1, 3, 3], { dilation: [3, 3], outputPadding: [1, 1] })).toEqual([1, 1, 11, 11]);
     // the input channels must match the weight's dim 0, and groups divide them
     expect(() => shape([1, 3, 4, 4], [4, 1, 3, 3], {})).toThrow(/expects 4 input channels, got 3/);
     expect(() => shape([1, 4, 4, 4], [4, 1, 3, 3], { groups: 3 })).toThrow(/groups \(3\) must be a positive integer dividing the 4 input channels/);

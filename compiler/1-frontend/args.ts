@@ -24,6 +24,8 @@ export type ArgKind =
   | "prob" // number in [0, 1]
   | "betas" // two numbers in [0, 1) (Adam's moving-average factors)
   | "bool"
+  | "size1" // integer ≥ 1 or a one-element array of one → int (a 1-D layer's kernel, stride, dilation: PyTorch's _single)
+  | "padding1" // integer ≥ 0 or a one-element array of one → int (a 1-D layer's padding)
   | "size2" // integer ≥ 1 or a pair of them → [int, int] (kernels, strides, dilations)
   | "outputSize2" // integer ≥ 1 or a pair of them, each possibly null (keep the input's size) → [int | null, int | null]
   | "padding2" // integer ≥ 0 or a pair of them → [int, int]
@@ -307,7 +309,7 @@ export function refuseRunTimeNumber(who: string, name: string, v: Value, loc: So
 }
 
 /** The kinds whose value is a number (or numbers) the compiler must know: a tensor there is refused as such. */
-const NUMBER_KINDS: ReadonlySet<ArgKind> = new Set(["posInt", "nonNegInt", "int", "number", "posNumber", "nonZeroNumber", "nonNegNumber", "prob", "size2"]);
+const NUMBER_KINDS: ReadonlySet<ArgKind> = new Set(["posInt", "nonNegInt", "int", "number", "posNumber", "nonZeroNumber", "nonNegNumber", "prob", "size1", "padding1", "size2"]);
 
 /** A value as a message shows it: short arrays of numbers literally ([2, 3]), the rest described. */
 function shown(v: Value): string {
@@ -393,6 +395,12 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     if (x > MAX_SIZE) fail("tensorTooLarge", `${who}: ${spec.name} is ${got}, past the largest size tsdp indexes (${MAX_SIZE})`, loc);
     return x;
   };
+  // PyTorch's _single: a 1-D layer takes kernel_size=3 and kernel_size=(3,) alike
+  const singleOf = (min: number, expected: string): number => {
+    if (Array.isArray(v) && v.length === 1 && isNumber(v[0])) return intAtLeast(v[0], min, `${expected} or a one-element list of one`);
+    if (Array.isArray(v)) return badType(`${expected} or a one-element list of one`);
+    return intAtLeast(v, min, expected);
+  };
   const pairOf = (min: number, expected: string): [number, number] => {
     if (isNumber(v)) {
       const n = intAtLeast(v, min, expected);
@@ -437,6 +445,10 @@ function check(who: string, spec: ArgSpec, v: Value, loc: SourceLoc): Value {
     }
     case "bool":
       return typeof v === "boolean" ? v : badType("true or false");
+    case "size1":
+      return singleOf(1, "a positive integer");
+    case "padding1":
+      return singleOf(0, "a non-negative integer");
     case "size2":
       return pairOf(1, "a positive integer");
     case "outputSize2": {

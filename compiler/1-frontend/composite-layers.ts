@@ -1,6 +1,6 @@
 import { basename } from "node:path";
 import { modeOf } from "./module-modes.ts";
-import { convSummary } from "./layer-settings.ts";
+import { convSummary, reversedPaddingTwice } from "./layer-settings.ts";
 import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { asBoolean, isBooleanMask } from "./boolean-masks.ts";
 import { formatShape, type Dim } from "../ir/shape.ts";
@@ -279,10 +279,10 @@ export const compositeLayers: Record<string, LayerSpec> = {
     args: [
       arg("inChannels", "posInt"),
       arg("outChannels", "posInt"),
-      arg("kernelSize", "posInt"),
-      opt("stride", "posInt", 1),
+      arg("kernelSize", "size1"),
+      opt("stride", "size1", 1),
       opt("padding", "any", 0),
-      opt("dilation", "posInt", 1),
+      opt("dilation", "size1", 1),
       opt("groups", "posInt", 1),
       opt("bias", "bool", true),
       paddingModeArg,
@@ -337,6 +337,7 @@ export const compositeLayers: Record<string, LayerSpec> = {
 export function conv1dAttributes(b: Bound): Record<string, Value> {
   const tuples: Record<string, Value> = {};
   for (const name of ["kernelSize", "stride", "padding", "dilation", "outputPadding"]) if (typeof b[name] === "number") tuples[name] = [b[name]];
+  if (typeof b.padding === "number" && b.outputPadding === undefined) tuples._reversed_padding_repeated_twice = reversedPaddingTwice(b.padding, b.sameExtra);
   return tuples;
 }
 
@@ -495,6 +496,8 @@ export function validateComposite(name: string, b: Bound, site: CallSite): void 
     const at = locOfArg(b, "groups", site);
     if (b.inChannels % b.groups !== 0) problems.add("invalidArgument", `nn.Conv1d: inChannels (${b.inChannels}) must be divisible by groups (${b.groups})`, at);
     if (b.outChannels % b.groups !== 0) problems.add("invalidArgument", `nn.Conv1d: outChannels (${b.outChannels}) must be divisible by groups (${b.groups})`, at);
+    // padding=(1,) is PyTorch's _single of 1
+    if (Array.isArray(b.padding) && b.padding.length === 1) b.padding = b.padding[0];
     const p = b.padding;
     if (!(p === "valid" || p === "same" || (typeof p === "number" && Number.isInteger(p) && p >= 0)))
       problems.add("invalidArgument", `nn.Conv1d: padding must be a non-negative integer, "valid" or "same", got ${JSON.stringify(p)}`, locOfArg(b, "padding", site));

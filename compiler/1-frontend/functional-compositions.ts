@@ -101,9 +101,9 @@ const convArgs = (rank: 1 | 2): ArgSpec[] => [
   arg("input", "tensor"),
   arg("weight", "tensor"),
   opt("bias", "tensor", null, { nullable: true }),
-  opt("stride", rank === 2 ? "size2" : "posInt", rank === 2 ? [1, 1] : 1),
+  opt("stride", rank === 2 ? "size2" : "size1", rank === 2 ? [1, 1] : 1),
   opt("padding", "any", 0),
-  opt("dilation", rank === 2 ? "size2" : "posInt", rank === 2 ? [1, 1] : 1),
+  opt("dilation", rank === 2 ? "size2" : "size1", rank === 2 ? [1, 1] : 1),
   opt("groups", "posInt", 1),
 ];
 

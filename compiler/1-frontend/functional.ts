@@ -55,7 +55,7 @@ interface FunctionalSpec {
   readonly lower: Lowering;
 }
 
-export const pool1dArgs = [x, arg("kernelSize", "posInt"), opt("stride", "posInt", null, { nullable: true }), opt("padding", "nonNegInt", 0)];
+export const pool1dArgs = [x, arg("kernelSize", "size1"), opt("stride", "size1", null, { nullable: true }), opt("padding", "padding1", 0)];
 export const pool2dArgs = [x, arg("kernelSize", "size2"), opt("stride", "size2", null, { nullable: true }), opt("padding", "padding2", [0, 0])];
 const reductionArg = opt("reduction", "string", "mean", { choices: ["mean", "sum", "none"] });
 
@@ -525,10 +525,12 @@ function pool1d(op: "max_pool2d" | "avg_pool2d" | "adaptive_avg_pool2d", b: Boun
   if (op !== "adaptive_avg_pool2d" && b.padding * 2 > b.kernelSize)
     fail("invalidArgument", `${who}: pad should be at most half of effective kernel size, but got pad=${b.padding}, kernel_size=${b.kernelSize}`, site.loc);
   const rows = em.tensor("reshape", [input], { shape: [shape[0], shape[1], 1, shape[2]] }, who, site);
+  // a max pool's dilation=(2,) is PyTorch's _single of 2
+  const dilation = Array.isArray(b.dilation) && b.dilation.length === 1 ? b.dilation[0] : (b.dilation ?? 1);
   const y =
     op === "adaptive_avg_pool2d"
       ? em.tensor(op, [rows], { outputSize: [1, b.outputSize] }, who, site)
-      : pool2d(op, rows, [1, b.kernelSize], [1, b.stride ?? b.kernelSize], [0, b.padding], b, site, em, who, op === "max_pool2d" ? [1, b.dilation ?? 1] : [1, 1]);
+      : pool2d(op, rows, [1, b.kernelSize], [1, b.stride ?? b.kernelSize], [0, b.padding], b, site, em, who, op === "max_pool2d" ? [1, dilation] : [1, 1]);
   // (a 1-D pool's indices are positions along L: the [1, L] plane's flat positions)
   const back = (t: TensorValue) => em.tensor("reshape", [t], { shape: [t.node.shape[0], t.node.shape[1], t.node.shape[3]] }, who, site);
   return Array.isArray(y) ? [back(y[0]), back(y[1])] : back(y);
@@ -559,7 +561,7 @@ const functional: Record<Exclude<keyof typeof lowerings, "var" | "std">, Functio
   adaptiveAvgPool2d: { args: [x, arg("outputSize", "outputSize2")], lower: lowerings.adaptiveAvgPool2d },
   maxPool1d: { args: [...pool1dArgs, ...poolOptions.maxFunction], lower: lowerings.maxPool1d },
   avgPool1d: { args: [...pool1dArgs, ...poolOptions.avgFunction], lower: lowerings.avgPool1d },
-  adaptiveAvgPool1d: { args: [x, arg("outputSize", "posInt")], lower: lowerings.adaptiveAvgPool1d },
+  adaptiveAvgPool1d: { args: [x, arg("outputSize", "size1")], lower: lowerings.adaptiveAvgPool1d },
   // torch.flatten flattens everything by default (startDim 0); nn.Flatten starts at 1.
   flatten: { args: [x, opt("startDim", "int", 0), opt("endDim", "int", -1)], lower: lowerings.flatten },
   linear: { args: [x, arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true })], lower: lowerings.linear },

@@ -37,3 +37,13 @@ export function convSummary(bound: object): string {
   if (b.bias === false) parts.push("no bias");
   return parts.join(", ");
 }
+
+/**
+ * PyTorch's conv._reversed_padding_repeated_twice, F.pad's amounts for the layer's padding (last
+ * dim first, before and after; "same" puts an even kernel's odd one after), which its
+ * _conv_forward pads by in a paddingMode other than zeros and ports copying it read.
+ */
+export function reversedPaddingTwice(padding: readonly number[] | number, sameExtra: readonly number[] | undefined): number[] {
+  const per = [padding].flat();
+  return per.map((p, i) => [p, p + (sameExtra?.[i] ?? 0)]).reverse().flat();
+}

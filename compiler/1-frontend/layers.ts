@@ -1,4 +1,4 @@
-import { convSummary } from "./layer-settings.ts";
+import { convSummary, reversedPaddingTwice } from "./layer-settings.ts";
 import { modeOf } from "./module-modes.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { formatShape } from "../ir/shape.ts";
@@ -192,6 +192,7 @@ const layers: Record<string, LayerSpec> = {
       };
     },
     summary: (b) => convSummary(b),
+    attributes: (b) => ({ _reversed_padding_repeated_twice: reversedPaddingTwice(b.padding, b.sameExtra) }),
     inputs: [x],
     forward: (self, b, call, site, em, who) => {
       const { input, padding } = convInput(call.x, b.padding, b.sameExtra ?? [0, 0], b.paddingMode, site, em, who);
@@ -310,7 +311,7 @@ const layers: Record<string, LayerSpec> = {
   Identity: { args: ["a", "b", "c", "d"].map((n) => opt(n, "any", null, { nullable: true })), inputs: [x], forward: (_self, _b, call) => call.x },
   MaxPool1d: pool1d("maxPool1d"),
   AvgPool1d: pool1d("avgPool1d"),
-  AdaptiveAvgPool1d: { args: [arg("outputSize", "posInt")], summary: (b) => `${b.outputSize}`, inputs: [x], forward: (_self, b, call, site, em, who) => lowerings.adaptiveAvgPool1d({ ...b, ...call }, site, em, who) },
+  AdaptiveAvgPool1d: { args: [arg("outputSize", "size1")], summary: (b) => `${b.outputSize}`, inputs: [x], forward: (_self, b, call, site, em, who) => lowerings.adaptiveAvgPool1d({ ...b, ...call }, site, em, who) },
   // PyTorch's order: the class weight first (nn.CrossEntropyLoss(class_weights))
   CrossEntropyLoss: lossLayer("crossEntropy", [], classificationArgs(true)),
   NLLLoss: lossLayer("nllLoss", [], classificationArgs(false)),

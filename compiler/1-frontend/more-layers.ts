@@ -327,7 +327,7 @@ function lpPool(input: TensorValue, p: number, kernel: readonly number[], stride
   return spatial === 1 ? c.reshape(y, [shape[0], shape[1], y.node.shape[3]]) : y;
 }
 function lpPoolLayer(spatial: 1 | 2): LayerSpec {
-  const size = spatial === 1 ? "posInt" : "size2";
+  const size = spatial === 1 ? "size1" : "size2";
   return {
     args: [arg("normType", "posNumber"), arg("kernelSize", size), opt("stride", size, null, { nullable: true }), opt("ceilMode", "bool", false)],
     summary: (b) => `p=${b.normType}`,
@@ -374,7 +374,7 @@ export const moreFunctions = {
   unfold: { args: [x, ...windowArgs], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => unfold(b.x, windowsOf(b), site, em, who) },
   fold: { args: [x, arg("outputSize", "size2"), ...windowArgs], lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => fold(b.x, b.outputSize, windowsOf(b), site, em, who) },
   lpPool1d: {
-    args: [x, arg("normType", "posNumber"), arg("kernelSize", "posInt"), opt("stride", "posInt", null, { nullable: true }), opt("ceilMode", "bool", false)],
+    args: [x, arg("normType", "posNumber"), arg("kernelSize", "size1"), opt("stride", "size1", null, { nullable: true }), opt("ceilMode", "bool", false)],
     lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => lpPool(b.x, b.normType, [b.kernelSize], [b.stride ?? b.kernelSize], 1, b.ceilMode, site, em, who),
   },
   lpPool2d: {

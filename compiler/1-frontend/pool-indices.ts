@@ -115,6 +115,13 @@ function pairOf(v: unknown, what: string, fill: number, who: string, site: CallS
   return pair as number[];
 }
 
+/** A 1-D unpool's size as PyTorch's _single takes it: an integer or a one-element list of one. */
+function singleOf(v: unknown, what: string, min: number, who: string, site: CallSite): number {
+  const one = Array.isArray(v) && v.length === 1 ? v[0] : v;
+  if (!(Number.isInteger(one) && (one as number) >= min)) fail("invalidArgument", `${who}: ${what} must be ${min === 0 ? "a non-negative" : "a positive"} integer (or a one-element list of one), got ${Array.isArray(v) ? JSON.stringify(v) : describe(v as Value)}`, site.loc);
+  return one as number;
+}
+
 /**
  * max_unpool2d's (and, as [N, C, 1, L], max_unpool1d's) output plane: outputSize's last two (or
  * one) sizes, else (in − 1)·stride − 2·padding + kernel per dim, PyTorch's default.
@@ -122,9 +129,9 @@ function pairOf(v: unknown, what: string, fill: number, who: string, site: CallS
 function unpooled(input: TensorValue, indices: TensorValue, b: Bound, dims: 1 | 2, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const shape = input.node.shape;
   if (shape.length !== dims + 2) fail("shapeMismatch", `${who} expects a ${dims + 2}-D input, got ${formatShape(shape)}`, site.loc);
-  const kernel = dims === 2 ? pairOf(b.kernelSize, "kernelSize", 1, who, site) : [1, b.kernelSize as number];
-  const stride = dims === 2 ? (b.stride === null ? kernel : pairOf(b.stride, "stride", 1, who, site)) : [1, (b.stride ?? b.kernelSize) as number];
-  const padding = dims === 2 ? pairOf(b.padding, "padding", 0, who, site) : [0, b.padding as number];
+  const kernel = dims === 2 ? pairOf(b.kernelSize, "kernelSize", 1, who, site) : [1, singleOf(b.kernelSize, "kernelSize", 1, who, site)];
+  const stride = dims === 2 ? (b.stride === null ? kernel : pairOf(b.stride, "stride", 1, who, site)) : [1, b.stride === null ? kernel[1] : singleOf(b.stride, "stride", 1, who, site)];
+  const padding = dims === 2 ? pairOf(b.padding, "padding", 0, who, site) : [0, singleOf(b.padding, "padding", 0, who, site)];
   const spatial = dims === 2 ? shape.slice(2) : [1, shape[2]];
   const fallback = spatial.map((d, i) => ((typeof d === "number" ? d : 0) - 1) * stride[i] - 2 * padding[i] + kernel[i]);
   let size = fallback;

@@ -1,4 +1,4 @@
-import { convSummary } from "./layer-settings.ts";
+import { convSummary, reversedPaddingTwice } from "./layer-settings.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, type Dim } from "../ir/shape.ts";
 import { arg, locOfArg, opt, transposedPaddingModeArg, type Bound } from "./args.ts";
@@ -235,6 +235,12 @@ export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpe
         return { params: [param("weight", [b.outChannels, b.inChannels / b.groups, ...k], fanInUniform(fanIn)), ...(b.bias ? [param("bias", [b.outChannels], fanInUniform(fanIn))] : [])] };
       },
       summary: (b) => convSummary(b),
+      attributes: (b) => {
+        const three = (v: unknown, fill: number) => (Array.isArray(v) ? (v as number[]) : [0, 1, 2].map(() => (v ?? fill) as number));
+        const total = kernelOf(b.kernelSize).map((k, i) => three(b.dilation, 1)[i] * (k - 1));
+        const sym = b.padding === "valid" ? [0, 0, 0] : b.padding === "same" ? total.map((t) => Math.floor(t / 2)) : three(b.padding, 0);
+        return { _reversed_padding_repeated_twice: reversedPaddingTwice(sym, b.padding === "same" ? total.map((t) => t % 2) : undefined) };
+      },
       inputs: [x],
       forward: (self, b, call, site, em, who) =>
         b.paddingMode === "zeros" ? conv3d(call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who) : conv3dPaddedBy(b.paddingMode, call.x, param_(self, "weight")!, param_(self, "bias"), b, site, em, who),
@@ -284,6 +290,11 @@ export function volumetricFunctions(adaptiveMax: AdaptiveMax): Record<string, { 
     conv3d: {
       args: [arg("input", "tensor"), arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true }), ...conv3dArgs],
       lower: (b, site, em, who) => conv3d(b.input, b.weight, b.bias, b, site, em, who),
+    },
+    // F.conv_transpose3d(input, weight [in, out/groups, kD, kH, kW], bias, stride, padding, output_padding, groups, dilation): the layer's composition of any weight
+    convTranspose3d: {
+      args: [arg("input", "tensor"), arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true }), opt("stride", "any", 1), opt("padding", "any", 0), opt("outputPadding", "any", 0), opt("groups", "posInt", 1), opt("dilation", "any", 1)],
+      lower: (b, site, em, who) => convTranspose3d(b.input, b.weight, b.bias, b, site, em, who),
     },
     maxPool3d: { args: [x, ...pool3dArgs(false)], lower: (b, site, em, who) => (checkPoolOptions(b, who, site), pool3d("max_pool2d", b.x, b, site, em, who)) },
     avgPool3d: { args: [x, ...pool3dArgs(true)], lower: (b, site, em, who) => (checkPoolOptions(b, who, site), pool3d("avg_pool2d", b.x, b, site, em, who)) },

@@ -6,7 +6,8 @@ import { defineOp, requireFloat, ShapeError, type OpDef } from "./op.ts";
 // weight [Cin, Cout/groups, kh, kw], bias [Cout]. Each input pixel scatters its kernel-weighted
 // values to output pixel (iy·stride − padding + ky·dilation, ...). Output size per spatial dim:
 //   H_out = (H − 1)·stride − 2·padding + dilation·(k − 1) + output_padding + 1.
-// output_padding only adds rows and columns at the end that no input reaches (they hold the bias).
+// output_padding adds rows and columns at the end (reached by the taps the padding would crop, else
+// holding the bias alone).
 //
 // It is conv2d's input gradient with x as dy, so the GEMM index maps are conv2d_grad_input's, and
 // its own gradients are conv2d ops: dx = conv2d(dy, W), dW = conv2d_grad_weight(x, dy).
@@ -31,10 +32,6 @@ function checkAttrs(a: ConvTransposeAttrs, who: string): void {
     // PyTorch's rule: output padding must be smaller than either stride or dilation
     if (op >= s && op >= dil)
       throw new ShapeError(`${who}: output_padding (${op}) must be smaller than either stride (${s}) or dilation (${dil})`, "invalidArgument");
-    // PyTorch also takes stride ≤ output_padding < dilation; the gradient below (a conv2d whose
-    // output must be x's size) does not cover that case yet
-    if (op >= s)
-      throw new ShapeError(`${who}: output_padding (${op}) must be smaller than stride (${s}) in tsdp (PyTorch also allows it below dilation)`, "invalidArgument");
   }
 }
 
@@ -102,13 +99,25 @@ export const convTranspose2d: OpDef<ConvTransposeAttrs> = defineOp<ConvTranspose
     return { shape: [n, cout, oh, ow], data: out };
   },
   // y = convᵀ(x, W) is linear in x with adjoint conv2d(·, W), and its weight gradient is the
-  // conv2d weight gradient with the roles of x and dy swapped; output_padding < stride makes
-  // conv2d of the H_out-sized dy exactly H wide again.
+  // conv2d weight gradient with the roles of x and dy swapped. conv2d of the H_out-sized dy is
+  // H + ⌊output_padding / stride⌋ wide: exactly H when output_padding < stride; where PyTorch's
+  // stride ≤ output_padding < dilation makes it longer, the positions past H are no input's, so dx
+  // drops them and the weight gradient sees x padded with zeros there.
   grad: ({ node, dy, emit }) => {
     const [x, wt, b] = node.inputs;
-    const conv = convAttrs(convTranspose2d.attrsOf(node));
-    const dx = emit("conv2d", [dy, wt], { ...conv });
-    const dw = emit("conv2d_grad_weight", [x, dy], { ...conv, weightShape: wt.shape });
+    const a = convTranspose2d.attrsOf(node);
+    const conv = convAttrs(a);
+    let dx = emit("conv2d", [dy, wt], { ...conv });
+    let xw = x;
+    for (const d of [0, 1]) {
+      const extra = Math.floor(a.outputPadding[d] / a.stride[d]);
+      if (extra === 0) continue;
+      const dim = 2 + d;
+      const length = x.shape[dim] as number;
+      dx = emit("narrow", [dx], { dim, start: 0, length });
+      xw = emit("pad_dim", [xw], { dim, start: 0, length, size: length + extra });
+    }
+    const dw = emit("conv2d_grad_weight", [xw, dy], { ...conv, weightShape: wt.shape });
     return b ? [dx, dw, emit("sum", [dy], { dims: [0, 2, 3], keepdim: false })] : [dx, dw];
   },
 });
