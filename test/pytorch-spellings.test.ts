@@ -1118,6 +1118,9 @@ describe("median, logit, norms of any p ≥ 1 and matrix norms of ord ±1 and ±
     [Math.log(3), -Math.log(3), Math.log(3), 0].forEach((v, i) => expect(clamped[i]).toBeCloseTo(v, 12));
     expect(p3[0]).toBeCloseTo(Math.cbrt(0.125 + 8 + 27), 12);
     expect(p0).toEqual([3]);
+    // a float count, as PyTorch's norm of a float tensor, not the int32 of a bool mask's sum
+    const counts = lowerSource(model("return [x.norm(0, 1, true), F.linalg.vectorNorm(x, 0, 1, true).sqrt().add(x)];", "x: Tensor<[Batch, 4]>")).graph.outputs;
+    expect(counts.map((o) => o.dtype)).toEqual(["f32", "f32"]);
     // A = [[0.5, −2], [3, 0]]: column sums 3.5, 2; row sums 2.5, 3
     expect(m1).toEqual([3.5]);
     expect(mInf).toEqual([3]);
