@@ -51,6 +51,18 @@ export const [i1eOp, i1eGrad] = unary(
   (x) => (x === 0 ? 0.5 : i0eOf(x) - i1eOf(x) * (sgn(x) + 1 / x)),
   (x) => `(${x} == 0.0f ? 0.5f : tsdp_i0e(${x}) - tsdp_i1e(${x}) * (${cSgn(x)} + 1.0f / ${x}))`,
 );
+// torch.special.entr: −x·ln x for x > 0, 0 at 0, −∞ below, NaN kept. Its own op because PyTorch's
+// derivative is −(1 + ln x) everywhere (derivatives.yaml): ∞ at 0, NaN below 0, −∞ at ∞ — a
+// composition that selects 0 at x ≤ 0 would give 0 there, and a step past an entropy whose
+// probabilities underflowed to 0 would go on where PyTorch's does not.
+const entropyTerm = (x: number) => (x > 0 ? -x * Math.log(x) : x === 0 ? 0 : x < 0 ? -Infinity : x);
+export const [entr, entrGrad] = unary(
+  "entr",
+  entropyTerm,
+  (x) => `(${x} > 0.0f ? -${x} * logf(${x}) : (${x} == 0.0f ? 0.0f : (${x} < 0.0f ? -INFINITY : ${x})))`,
+  (x) => -(1 + Math.log(x)),
+  (x) => `(-(1.0f + logf(${x})))`,
+);
 export const [exp2, exp2Grad] = unary("exp2", (x) => Math.pow(2, x), (x) => `exp2f(${x})`, (x) => LN2 * Math.pow(2, x), (x) => `(0.6931471805599453f * exp2f(${x}))`);
 export const [log2, log2Grad] = unary("log2", Math.log2, (x) => `log2f(${x})`, (x) => 1 / (x * LN2), (x) => `(1.0f / (${x} * 0.6931471805599453f))`);
 export const [log10, log10Grad] = unary("log10", Math.log10, (x) => `log10f(${x})`, (x) => 1 / (x * LN10), (x) => `(1.0f / (${x} * 2.302585092994046f))`);
