@@ -8,7 +8,7 @@ import { formatShape } from "../ir/shape.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import { floatKernelRefusal } from "./int-arithmetic.ts";
-import { pointwiseComposites, refuseNumberOperand } from "./pointwise-composites.ts";
+import { refuseNumberOperand } from "./pointwise-composites.ts";
 
 // PyTorch's pointwise math, written either way a port has it: x.rsqrt() and torch.rsqrt(x) (F.rsqrt
 // here, as tsdp's F holds torch's functions too). One table, so the method and the function agree.
