@@ -74,6 +74,8 @@ cases.rsqrt = { body: model("return x.mul(x).add(0.5).rsqrt().add(F.rsqrt(x.abs(
 cases.reciprocal = { body: model("return x.abs().add(0.5).reciprocal();") };
 cases.erf = { body: model("return x.mul(2).erf();") };
 cases.erfinv = { body: model("return x.tanh().mul(0.9).erfinv();") };
+cases.entr = { body: model("return F.special.entr(x.abs().add(0.1));") };
+cases.logit = { body: model("return [x.sigmoid().logit(), x.sigmoid().logit(0.2)];") };
 // the modified Bessel functions, both sides of the series' range (|x| = 20) and through 0
 // (unscaled near 20 only: past it ½·out² of e^|x| would swamp the central differences' digits)
 cases.i0 = { body: model("return [x.i0(), F.i0(x.mul(0.5).add(20))];") };

@@ -40,7 +40,7 @@ describe("source ops", () => {
 });
 
 // ops/elementwise-math.ts: the rest of torch's pointwise math, and the rounding ops (no gradient op)
-const MATH_OPS = ["rsqrt", "reciprocal", "erf", "erfc", "erfinv", "i0", "i0e", "i1", "i1e", "lgamma", "digamma", "polygamma", "exp2", "log2", "log10", "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh"];
+const MATH_OPS = ["rsqrt", "reciprocal", "erf", "erfc", "erfinv", "entr", "logit", "i0", "i0e", "i1", "i1e", "lgamma", "digamma", "polygamma", "exp2", "log2", "log10", "tan", "sinh", "cosh", "asin", "acos", "atan", "asinh", "acosh", "atanh"];
 const ROUNDING_OPS = ["floor", "ceil", "round", "trunc", "sign"];
 
 describe("elementwise", () => {

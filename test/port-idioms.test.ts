@@ -1190,6 +1190,13 @@ describe("torch.linalg's norms, cross, isclose, diagonal, randint, randperm", ()
     const [close] = run("return [F.isclose(x, x.add(1e-7)).flatten(1).add(x.isclose(x.add(1), { atol: 0.5 }).flatten(1))];");
     // within rtol·|b| + atol of 1e-7 only where |x| is large enough: 1e-7 ≤ 1e-8 + 1e-5·|x + 1e-7|
     expect(close).toEqual(Array.from(x.data, (v) => (1e-7 <= 1e-8 + 1e-5 * Math.abs(v + 1e-7) + 1e-15 || v === v + 1e-7 ? 1 : 0)));
+    // against infinities: equal ones are close; a finite value (or −∞) is not close to ∞, though ∞'s
+    // allowed error rtol·|∞| is ∞ — PyTorch counts an infinite |a − b| as never within it
+    const a = nd([1, 6], [1, Infinity, -Infinity, Infinity, NaN, 2]);
+    const b = nd([1, 6], [Infinity, Infinity, Infinity, -Infinity, Infinity, -Infinity]);
+    const [toInf, toInfNan] = outputs(model("return [a.isclose(b).float(), F.isclose(a, b, { equalNan: true, atol: 1e30 }).float()];", "a: Tensor<[Batch, 6]>, b: Tensor<[Batch, 6]>"), { a, b });
+    expect(toInf).toEqual([0, 1, 0, 0, 0, 0]);
+    expect(toInfNan).toEqual([0, 1, 0, 0, 0, 0]);
   });
   it("x.diagonal(offset, dim1, dim2) is the (i, i + offset) elements, a view a change goes through", () => {
     const m3 = nd([1, 3, 3], [1, 2, 3, 4, 5, 6, 7, 8, 9]);

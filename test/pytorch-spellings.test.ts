@@ -425,6 +425,27 @@ describe("F's functional forms: layerNorm, embedding, oneHot, cosineSimilarity, 
     close(along1, [13 / (Math.sqrt(10) * Math.sqrt(18)), -12 / (4 * Math.sqrt(14))]);
     expect(gradCheck(model("return F.cosineSimilarity(a, b.mul(2).add(a), -1);", "a: Tensor<[Batch, 3, 2]>, b: Tensor<[Batch, 3, 2]>")).checked).toBeGreaterThan(0);
   });
+  it("F.cosineSimilarity below eps: the value divides by eps, the gradient still flows through ‖x‖ (PyTorch clamps each norm in place under no_grad)", () => {
+    // x1 = x, x2 = x.flip(-1)·0.001, eps 0.1: ‖x2‖ = 0.003 is clamped to 0.1 in the value only; PyTorch's
+    // gradient of out = Σ (x1/n1)(x2/n2) is ∂/∂x1 = x2/(n1 n2) − out/n1 · x1/‖x1‖ (and alike for x2),
+    // ‖x‖ unclamped in x/‖x‖ — F.normalize's clamp_min would drop the second term where ‖x‖ < eps
+    const x = [1, 2, 2, 3, 0, 4];
+    const body = "return F.cosineSimilarity(x, x.flip(-1).mul(0.001), { dim: -1, eps: 0.1 }).unsqueeze(1);";
+    const norm = (v: number[]) => Math.hypot(...v);
+    const want: number[] = [];
+    const sims: number[] = [];
+    for (const row of [x.slice(0, 3), x.slice(3)]) {
+      const [x1, x2] = [row, row.slice().reverse().map((v) => v * 0.001)];
+      const [n1, n2] = [Math.max(norm(x1), 0.1), Math.max(norm(x2), 0.1)];
+      const out = x1.reduce((a, v, i) => a + v * x2[i], 0) / (n1 * n2);
+      const g1 = x1.map((v, i) => x2[i] / (n1 * n2) - ((out / n1) * v) / norm(x1));
+      const g2 = x2.map((v, i) => x1[i] / (n1 * n2) - ((out / n2) * v) / norm(x2));
+      sims.push(out);
+      want.push(...g1.map((g, i) => g + 0.001 * g2[2 - i]));
+    }
+    close(outputs(body, "x: Tensor<[Batch, 3]>", { x: nd([2, 3], x) })[0], sims);
+    close(gradientOf(body, "x: Tensor<[Batch, 3]>", { x: nd([2, 3], x) }), want);
+  });
   it("F.cosineSimilarity broadcasts x1 and x2 first, along dim too (a size-1 x2 repeated before its norm), dim being the common shape's", () => {
     const a = nd([1, 3, 2], [1, 0, 3, 4, 0, 0]);
     const b = nd([1, 3, 1], [2, -1, 5]);
@@ -1118,6 +1139,9 @@ describe("median, logit, norms of any p ≥ 1 and matrix norms of ord ±1 and ±
     [Math.log(3), -Math.log(3), Math.log(3), 0].forEach((v, i) => expect(clamped[i]).toBeCloseTo(v, 12));
     expect(p3[0]).toBeCloseTo(Math.cbrt(0.125 + 8 + 27), 12);
     expect(p0).toEqual([3]);
+    // a float count, as PyTorch's norm of a float tensor, not the int32 of a bool mask's sum
+    const counts = lowerSource(model("return [x.norm(0, 1, true), F.linalg.vectorNorm(x, 0, 1, true).sqrt().add(x)];", "x: Tensor<[Batch, 4]>")).graph.outputs;
+    expect(counts.map((o) => o.dtype)).toEqual(["f32", "f32"]);
     // A = [[0.5, −2], [3, 0]]: column sums 3.5, 2; row sums 2.5, 3
     expect(m1).toEqual([3.5]);
     expect(mInf).toEqual([3]);

@@ -87,6 +87,17 @@ describe("elementwise", () => {
     // erf⁻¹ inverts those; ±∞ at ±1, NaN outside
     expectClose(run("erfinv", [nd([4], [0, 0.5204998778130465, 0.8427007929497149, -0.8427007929497149])]), [4], [0, 0.5, 1, -1]);
     expect(Array.from(run("erfinv", [nd([3], [1, -1, 1.5])]).data)).toEqual([Infinity, -Infinity, NaN]);
+    // entr = −x·ln x, 0 at 0, −∞ below 0, NaN and ∞ as −x·ln x keeps them (torch.special.entr)
+    expectClose(run("entr", [nd([3], [0.5, 0, 2])]), [3], [0.5 * Math.LN2, 0, -2 * Math.LN2]);
+    expect(Array.from(run("entr", [nd([4], [-0.5, NaN, Infinity, -Infinity])]).data)).toEqual([-Infinity, NaN, -Infinity, -Infinity]);
+    // logit = ln(z/(1 − z)), z clamped to [eps, 1 − eps] (eps −1: none); its gradient is PyTorch's
+    // logit_backward: without eps dy·∞ at 0 and 1, NaN outside [0, 1]; with eps 0 outside the clamp
+    // (even for a NaN dy), 1/(x(1 − x)) at its bounds
+    expectClose(run("logit", [nd([2], [0.25, 0.5])], { eps: -1 }), [2], [-Math.log(3), 0]);
+    expect(Array.from(run("logit", [nd([5], [0, 1, 2, -1, NaN])], { eps: -1 }).data)).toEqual([-Infinity, Infinity, NaN, NaN, NaN]);
+    expectClose(run("logit", [nd([3], [0, 0.1, 1])], { eps: 0.25 }), [3], [-Math.log(3), -Math.log(3), Math.log(3)]);
+    expect(Array.from(run("logit_grad", [nd([5], [1, 1, 1, 1, 1]), nd([5], [0, 1, 2, -1, 0.5])], { eps: -1 }).data)).toEqual([Infinity, Infinity, NaN, NaN, 4]);
+    expect(Array.from(run("logit_grad", [nd([4], [NaN, 1, 1, 1]), nd([4], [0.1, 0.25, 0.75, 0.9])], { eps: 0.25 }).data)).toEqual([0, 16 / 3, 16 / 3, 0]);
     // the modified Bessel functions (compiler/reference/bessel.ts) at 1 and 30, the series and the
     // expansion (values of the integrals; 1e-13 relative against them from 0 to 700:
     // test/torch-extras-more.test.ts); I₁ odd; ±∞ and NaN
@@ -549,7 +560,7 @@ describe("gradient ops of the pointwise, reduce and movement families", () => {
       }
     }
     // on their domains: at 0.7 (> 0, < 1), acosh at 1.7 (> 1)
-    const within = [["log", {}, 0.7], ["erfinv", {}, 0.7], ["sqrt", {}, 0.7], ["pow", { exponent: 3 }, 0.7], ["log1p", {}, 0.7], ["rsqrt", {}, 0.7], ["reciprocal", {}, 0.7], ["log2", {}, 0.7], ["log10", {}, 0.7], ["asin", {}, 0.7], ["acos", {}, 0.7], ["atanh", {}, 0.7], ["acosh", {}, 1.7], ["lgamma", {}, 0.7], ["lgamma", {}, -0.7], ["digamma", {}, 0.7], ["digamma", {}, -2.3], ["polygamma", { n: 1 }, 0.7], ["polygamma", { n: 2 }, -1.3], ["i0", {}, -0.7], ["i0", {}, 2.5], ["i0e", {}, -0.7], ["i0e", {}, 25], ["i1", {}, -0.7], ["i1", {}, 2.5], ["i1e", {}, -0.7], ["i1e", {}, 25]] as const;
+    const within = [["log", {}, 0.7], ["erfinv", {}, 0.7], ["entr", {}, 0.7], ["logit", { eps: -1 }, 0.7], ["logit", { eps: 0.1 }, 0.3], ["sqrt", {}, 0.7], ["pow", { exponent: 3 }, 0.7], ["log1p", {}, 0.7], ["rsqrt", {}, 0.7], ["reciprocal", {}, 0.7], ["log2", {}, 0.7], ["log10", {}, 0.7], ["asin", {}, 0.7], ["acos", {}, 0.7], ["atanh", {}, 0.7], ["acosh", {}, 1.7], ["lgamma", {}, 0.7], ["lgamma", {}, -0.7], ["digamma", {}, 0.7], ["digamma", {}, -2.3], ["polygamma", { n: 1 }, 0.7], ["polygamma", { n: 2 }, -1.3], ["i0", {}, -0.7], ["i0", {}, 2.5], ["i0e", {}, -0.7], ["i0e", {}, 25], ["i1", {}, -0.7], ["i1", {}, 2.5], ["i1e", {}, -0.7], ["i1e", {}, 25]] as const;
     for (const [op, attrs, at] of within) {
       const f = (v: number) => run(op, [nd([1], [v])], attrs).data[0];
       const got = run(`${op}_grad`, [nd([1], [1]), nd([1], [at])], attrs).data[0];

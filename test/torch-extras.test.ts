@@ -157,6 +157,23 @@ describe("torch functions of a few ops", () => {
     close(erf, xs.map(erfOf));
   });
 
+  it("torch.special.entr's gradient is PyTorch's −(1 + ln x) everywhere: ∞ at 0, NaN below 0 (not a select's 0)", () => {
+    const src = `${header}export class M extends nn.Module {
+  t = new nn.Parameter(F.tensor([0.5, -1.5, 2, 0, 3, -0.25, Infinity]));
+  forward(x: Tensor<[Batch, 1]>) {
+    return F.special.entr(this.t).mul(x);
+  }
+}
+export const training = new Training(M, { loss: (o: Tensor, y: Tensor<[Batch, 7]>) => o.mul(y).sum(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+    const { graph } = lowerSource(src);
+    const { graph: step, gradients } = differentiate(graph);
+    const r = runReference(step, { x: nd([1, 1], [1]), target: nd([1, 7], [1, 1, 1, 1, 1, 1, 1]) }, initState(graph, 0), { training: true, step: 0 });
+    const want = [0.5, -1.5, 2, 0, 3, -0.25, Infinity].map((v) => -(1 + Math.log(v)));
+    expect([want[1], want[3], want[5], want[6]]).toEqual([NaN, Infinity, NaN, -Infinity]);
+    Array.from(r.values.get(gradients.get("t")!)!.data).forEach((g, i) => (Number.isFinite(want[i]) ? expect(g).toBeCloseTo(want[i], 12) : expect(g).toBe(want[i])));
+  });
+
   it("kthvalue, quantile (each interpolation, NaN rows), aminmax, fliplr/flipud, hsplit/vsplit/dsplit, and x.std(false) (the legacy unbiased overload)", () => {
     // xs = [0.5, −1.5, 2, 0, 3, −0.25]: sorted −1.5, −0.25, 0, 0.5, 2, 3
     const [kth, kthAt, q, qs, lower, higher, nearest, midpoint, min, max, lr, h0, std, nan] = outputs(

@@ -5,7 +5,7 @@ import { arg, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import { ops } from "./composite-ops.ts";
 import { convInput, pixelShuffle } from "./composite-layers.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { pointwiseComposites } from "./pointwise-composites.ts";
+import { vectorNorm } from "./vector-norm.ts";
 import { broadcastShapes } from "../ops/elementwise.ts";
 import { checkKnownIndex } from "./constant-indexes.ts";
 import type { CallSite, TensorValue, Value } from "./values.ts";
@@ -177,7 +177,10 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
       return c.op("to_int", [c.op("eq", [c.reshape(checked, [...x.node.shape, 1]), classes])]);
     },
   },
-  // F.cosine_similarity(x1, x2, dim=1, eps=1e-8): Σ x1/max(‖x1‖, ε) · x2/max(‖x2‖, ε) along dim
+  // F.cosine_similarity(x1, x2, dim=1, eps=1e-8): Σ x1/max(‖x1‖, ε) · x2/max(‖x2‖, ε) along dim.
+  // PyTorch clamps each norm in place under no_grad, so the gradient flows through ‖x‖ even where
+  // ε replaced it (F.normalize's clamp_min stops it there): the divisor's value is max(‖x‖, ε), its
+  // derivative in ‖x‖ is 1 — where ‖x‖ < ε it is ‖x‖ − detach(‖x‖) + ε.
   cosineSimilarity: {
     args: [arg("x1", "tensor"), arg("x2", "tensor"), opt("dim", "int", 1), opt("eps", "posNumber", 1e-8)],
     lower: (b, site, em, who) => {
@@ -189,7 +192,11 @@ export const compositionFunctions: Record<string, { args: readonly ArgSpec[]; lo
       const grown = (x: TensorValue) => (shapeEq(x.node.shape, common) ? x : c.op("expand", [x], { shape: common }));
       const [x1, x2] = [grown(b.x1), grown(b.x2)];
       dimOf(x1, b.dim, who, site, b);
-      const unit = (x: TensorValue) => pointwiseComposites.normalize({ x, p: 2, dim: b.dim, eps: b.eps }, site, em, who);
+      const unit = (x: TensorValue) => {
+        const norm = vectorNorm(x, 2, [dimOf(x, b.dim, who, site, b)], true, site, em, who);
+        const clamped = c.op("add", [c.op("sub", [norm, c.op("detach", [norm])]), b.eps]);
+        return c.op("div", [x, c.op("where", [c.op("lt", [norm, b.eps]), clamped, norm])]);
+      };
       return c.op("sum", [c.op("mul", [unit(x1), unit(x2)])], { dims: [b.dim], keepdim: false });
     },
   },

@@ -90,10 +90,16 @@ export function cross(a: TensorValue, b: TensorValue, dimArg: number | null, sit
   return c.op("concat", [term(1, 2), term(2, 0), term(0, 1)], { dim });
 }
 
-/** torch.isclose(a, b, rtol, atol, equal_nan): |a − b| ≤ atol + rtol·|b| (equal infinities too), as a 0/1 mask. */
+/**
+ * torch.isclose(a, b, rtol, atol, equal_nan): a = b (equal infinities too), or |a − b| finite and
+ * ≤ atol + rtol·|b|, as a 0/1 mask. The error must be finite, as PyTorch's: where b is ±∞ the
+ * allowed error is ∞ too, and 1 would be "close" to ∞ (and −∞ to ∞).
+ */
 export function isclose(a: TensorValue, b: TensorValue, rtol: number, atol: number, equalNan: boolean, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const c = ops(em, who, site);
-  const near = c.op("le", [c.op("abs", [c.op("sub", [a, b])]), c.op("add", [c.op("mul", [c.op("abs", [b]), rtol]), atol])]);
+  const error = () => c.op("abs", [c.op("sub", [a, b])]);
+  const within = c.op("le", [error(), c.op("add", [c.op("mul", [c.op("abs", [b]), rtol]), atol])]);
+  const near = c.op("mul", [within, c.op("lt", [error(), Infinity])]);
   // masks are 0/1 floats: "or" is a select, "and" a product
   const or = (p: TensorValue, q: TensorValue) => c.op("where", [p, 1, q]);
   const close = or(c.op("eq", [a, b]), near);

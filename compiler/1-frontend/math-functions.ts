@@ -8,7 +8,7 @@ import { formatShape } from "../ir/shape.ts";
 import { writtenAsFloat } from "./float-literals.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import { floatKernelRefusal } from "./int-arithmetic.ts";
-import { pointwiseComposites, refuseNumberOperand } from "./pointwise-composites.ts";
+import { refuseNumberOperand } from "./pointwise-composites.ts";
 
 // PyTorch's pointwise math, written either way a port has it: x.rsqrt() and torch.rsqrt(x) (F.rsqrt
 // here, as tsdp's F holds torch's functions too). One table, so the method and the function agree.
@@ -244,15 +244,13 @@ Object.assign(mathFunctions, {
       return c.op("add", [c.op("mul", [x, c.op("log", [c.op("where", [masked, 1, y])])]), 0]);
     },
   },
-  // torch.logit(x, eps): log(z / (1 − z)) with z = x clamped to [eps, 1 − eps] when eps is given
-  // (the clamp passes the gradient at its bounds, as PyTorch's logit_backward)
+  // torch.logit(x, eps): log(z / (1 − z)) with z = x clamped to [eps, 1 − eps] when eps is given;
+  // its op (ops/elementwise-math.ts) has PyTorch's logit_backward (eps −1 for none, as ATen's)
   logit: {
     args: [opt("eps", "number", null, { nullable: true })],
     lower: (x, b, site, em, who) => {
-      const c = ops(em, who, site);
       if (b.eps !== null && !(b.eps >= 0 && b.eps <= 0.5)) fail("invalidArgument", `${who}: eps must be in [0, 0.5], got ${b.eps}`, site.loc);
-      const z = b.eps === null ? x : pointwiseComposites.clamp({ x, min: b.eps, max: 1 - b.eps }, site, em, who);
-      return c.op("log", [c.op("div", [z, c.op("sub", [1, z])])]);
+      return ops(em, who, site).op("logit", [x], { eps: b.eps ?? -1 });
     },
   },
   // torch.lerp(start, end, weight) = start + weight·(end − start)

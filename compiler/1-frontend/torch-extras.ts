@@ -406,14 +406,11 @@ export function specialNamespace(em: GraphEmitter, lookup: (name: string) => Val
     const c = ops(em, who, site);
     return c.op("mul", [c.op("add", [c.op("erf", [c.op("mul", [x, Math.SQRT1_2])]), 1]), 0.5]);
   }));
-  // −x·ln x, 0 at 0, −∞ below 0 (torch.special.entr)
+  // −x·ln x, 0 at 0, −∞ below 0 (torch.special.entr; its op keeps PyTorch's derivative at x ≤ 0)
   members.set("entr", new BuiltinFunction("F.special.entr", (args, site) => {
     const who = "F.special.entr";
     const x = tensorArg(bindArgs(who, [arg("input", "any")], args, site).input, who, "input", site);
-    const c = ops(em, who, site);
-    const positive = () => c.op("gt", [x, 0]);
-    const value = c.op("neg", [c.op("mul", [x, c.op("log", [c.op("where", [positive(), x, 1])])])]);
-    return c.op("masked_fill", [value, c.op("lt", [x, 0])], { value: -Infinity });
+    return ops(em, who, site).op("entr", [x]);
   }));
   // Φ⁻¹(p) = √2·erf⁻¹(2p − 1) (torch.special.ndtri): −∞ at 0, ∞ at 1, NaN outside [0, 1]. In
   // float32, 2p − 1 keeps fewer of a small p's digits (PyTorch's Cephes ndtri keeps the tail's):

@@ -24,8 +24,9 @@ export function vectorNorm(x: TensorValue, p: Value, dims: number[] | null, keep
   if (p === 1) return reduce("sum", c.op("abs", [x]));
   if (p === Infinity) return reduce("amax", c.op("abs", [x]));
   if (p === -Infinity) return c.op("neg", [reduce("amax", c.op("neg", [c.op("abs", [x])]))]);
-  // p = 0: the count of nonzero elements (no gradient)
-  if (p === 0) return reduce("sum", c.op("ne", [x, 0]));
+  // p = 0: the count of nonzero elements (no gradient), a float as the input: a sum of the bool
+  // mask x != 0 would be an integer count (PyTorch's mask.sum()), so each element is 1.0 or 0.0
+  if (p === 0) return reduce("sum", c.op("where", [c.op("ne", [x, 0]), 1, 0]));
   // any other p > 0: (Σ|x|ᵖ)^(1/p), 0 with a 0 gradient at a zero vector, as p = 2; below 1 a zero
   // element's |x|ᵖ is selected (0, gradient 0, as PyTorch's vector_norm backward masks x = 0) where
   // pᵢ·|x|ᵖ⁻¹ would be ∞

@@ -3,7 +3,7 @@ import { besselI } from "../reference/bessel.ts";
 import { digamma, lgamma, polygamma } from "../reference/gamma.ts";
 import { erf, erfc, erfinv, map, zipBroadcast } from "../reference/ndarray.ts";
 import { defineOp, requireFloat, type GradContext, type OpDef } from "./op.ts";
-import { broadcastFloats, unary } from "./elementwise.ts";
+import { broadcastFloats, cFloat, unary } from "./elementwise.ts";
 
 // The rest of PyTorch's pointwise math (torch.rsqrt, torch.erf, torch.tan, …, torch.floor): each a
 // float64 reference, the same function in C, and its derivative, as elementwise.ts defines the
@@ -50,6 +50,38 @@ export const [i1eOp, i1eGrad] = unary(
   (x) => `tsdp_i1e(${x})`,
   (x) => (x === 0 ? 0.5 : i0eOf(x) - i1eOf(x) * (sgn(x) + 1 / x)),
   (x) => `(${x} == 0.0f ? 0.5f : tsdp_i0e(${x}) - tsdp_i1e(${x}) * (${cSgn(x)} + 1.0f / ${x}))`,
+);
+// torch.special.entr: −x·ln x for x > 0, 0 at 0, −∞ below, NaN kept. Its own op because PyTorch's
+// derivative is −(1 + ln x) everywhere (derivatives.yaml): ∞ at 0, NaN below 0, −∞ at ∞ — a
+// composition that selects 0 at x ≤ 0 would give 0 there, and a step past an entropy whose
+// probabilities underflowed to 0 would go on where PyTorch's does not.
+const entropyTerm = (x: number) => (x > 0 ? -x * Math.log(x) : x === 0 ? 0 : x < 0 ? -Infinity : x);
+export const [entr, entrGrad] = unary(
+  "entr",
+  entropyTerm,
+  (x) => `(${x} > 0.0f ? -${x} * logf(${x}) : (${x} == 0.0f ? 0.0f : (${x} < 0.0f ? -INFINITY : ${x})))`,
+  (x) => -(1 + Math.log(x)),
+  (x) => `(-(1.0f + logf(${x})))`,
+);
+// torch.logit(x, eps): ln(z/(1 − z)), z = x clamped to [eps, 1 − eps] when eps is given (eps < 0:
+// none, as ATen's −1 for None; NaN stays NaN). Its own op for PyTorch's logit_backward: without
+// eps dy·∞ at 0 and 1 and NaN outside [0, 1] (a composition's log of a quotient gives NaN at 0
+// and 1, and a finite slope outside), with eps 0 outside [eps, 1 − eps] whatever dy is.
+const logitClamp = (x: number, eps: number) => (eps < 0 ? x : x < eps ? eps : x > 1 - eps ? 1 - eps : x);
+const cLogitClamp = (x: string, eps: number) => (eps < 0 ? x : `(${x} < ${cFloat(eps)} ? ${cFloat(eps)} : (${x} > ${cFloat(1 - eps)} ? ${cFloat(1 - eps)} : ${x}))`);
+export const [logitOp, logitGrad] = unary<{ eps: number }>(
+  "logit",
+  (x, a) => Math.log(logitClamp(x, a.eps) / (1 - logitClamp(x, a.eps))),
+  (x, a) => `logf(${cLogitClamp(x, a.eps)} / (1.0f - ${cLogitClamp(x, a.eps)}))`,
+  (x, a) => (a.eps < 0 && (x < 0 || x > 1) ? NaN : a.eps < 0 && (x === 0 || x === 1) ? Infinity : 1 / (x * (1 - x))),
+  (x, a) =>
+    a.eps < 0
+      ? `((${x} < 0.0f || ${x} > 1.0f) ? __int_as_float(0x7fc00000) : ((${x} == 0.0f || ${x} == 1.0f) ? __int_as_float(0x7f800000) : 1.0f / (${x} * (1.0f - ${x}))))`
+      : `(1.0f / (${x} * (1.0f - ${x})))`,
+  {},
+  false,
+  false,
+  { reference: (x, a) => a.eps >= 0 && (x < a.eps || x > 1 - a.eps), cuda: (x, a) => (a.eps >= 0 ? `(${x} < ${cFloat(a.eps)} || ${x} > ${cFloat(1 - a.eps)})` : "false") },
 );
 export const [exp2, exp2Grad] = unary("exp2", (x) => Math.pow(2, x), (x) => `exp2f(${x})`, (x) => LN2 * Math.pow(2, x), (x) => `(0.6931471805599453f * exp2f(${x}))`);
 export const [log2, log2Grad] = unary("log2", Math.log2, (x) => `log2f(${x})`, (x) => 1 / (x * LN2), (x) => `(1.0f / (${x} * 0.6931471805599453f))`);
