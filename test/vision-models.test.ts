@@ -38,10 +38,20 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["vgg19_bn", 143_678_248],
     ["alexnet", 61_100_840],
     ["mobilenet_v2", 3_504_872],
+    ["densenet121", 7_978_856],
+    ["densenet161", 28_681_000],
+    ["densenet169", 14_149_480],
+    ["densenet201", 20_013_928],
+    ["squeezenet1_0", 1_248_424],
+    ["squeezenet1_1", 1_235_496],
+    ["shufflenet_v2_x0_5", 1_366_792],
+    ["shufflenet_v2_x1_0", 2_278_604],
+    ["shufflenet_v2_x1_5", 3_503_624],
+    ["shufflenet_v2_x2_0", 7_393_996],
   ];
   it.each(published)("%s has torchvision's %d parameters", (name, n) => {
-    // AlexNet's stem needs a larger input (an 11×11 stride-4 convolution, then three pools)
-    expect(count(backbone(`models.${name}()`, name === "alexnet" ? 64 : 32))).toBe(n);
+    // AlexNet's and SqueezeNet's stems need a larger input (an 11×11 or 7×7 strided convolution, then three pools)
+    expect(count(backbone(`models.${name}()`, name === "alexnet" || name.startsWith("squeezenet") ? 64 : 32))).toBe(n);
   });
 
   it("resnet18's state_dict: torchvision's keys in its order (BatchNorm buffers after each norm's parameters), its 122 entries", () => {
@@ -60,6 +70,18 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     for (const key of ["net.features.0.0.weight", "net.features.0.1.running_mean", "net.features.1.conv.0.0.weight", "net.features.1.conv.1.weight", "net.features.1.conv.2.weight", "net.features.2.conv.0.0.weight", "net.features.2.conv.3.bias", "net.features.18.0.weight", "net.classifier.1.weight"])
       expect(keys).toContain(key);
     expect(keys.filter((k) => k.startsWith("net.features.")).map((k) => Number(k.split(".")[2])).reduce((a, b) => Math.max(a, b), 0)).toBe(18);
+  });
+
+  it("densenet121's keys: denseblocks and transitions added to features by name, each dense layer's norm1/conv1/norm2/conv2; ShuffleNetV2's channel shuffle interleaves the two halves", () => {
+    const keys = lowerSource(backbone("models.densenet121()")).graph.stateDict!.map((k) => k.key);
+    for (const key of ["net.features.conv0.weight", "net.features.norm0.running_var", "net.features.denseblock1.denselayer1.norm1.weight", "net.features.denseblock1.denselayer6.conv2.weight", "net.features.transition1.conv.weight", "net.features.denseblock4.denselayer16.conv2.weight", "net.features.norm5.bias", "net.classifier.weight"])
+      expect(keys).toContain(key);
+    expect(keys.indexOf("net.features.transition1.norm.weight")).toBeGreaterThan(keys.indexOf("net.features.denseblock1.denselayer6.conv2.weight"));
+    const src = `${header}import { channelShuffle } from "tsdp/vision";\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 6, 1, 1]>) {\n    return channelShuffle(x, 2);\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    const [out] = runReference(graph, { x: nd([1, 6, 1, 1], [0, 1, 2, 3, 4, 5]) }, initState(graph, 0)).outputs;
+    // two groups of three channels, transposed: 0 3 1 4 2 5
+    expect(Array.from(out.data)).toEqual([0, 3, 1, 4, 2, 5]);
   });
 
   it("initializes as torchvision: kaiming_normal_ fan_out convolutions, BatchNorm 1 and 0, zero_init_residual's last norm, VGG's N(0, 0.01) classifier, AlexNet's PyTorch defaults", () => {

@@ -7,6 +7,9 @@ function notExecutable() {
 }
 const trap = new Proxy(notExecutable, { get: notExecutable, apply: notExecutable, construct: notExecutable });
 export const models = trap;
+export const DenseNet = trap, DenseLayer = trap, DenseBlock = trap, Transition = trap, densenet121 = trap, densenet161 = trap, densenet169 = trap, densenet201 = trap;
+export const SqueezeNet = trap, Fire = trap, squeezenet1_0 = trap, squeezenet1_1 = trap;
+export const ShuffleNetV2 = trap, ShuffleInvertedResidual = trap, channelShuffle = trap, shufflenet_v2_x0_5 = trap, shufflenet_v2_x1_0 = trap, shufflenet_v2_x1_5 = trap, shufflenet_v2_x2_0 = trap;
 export const ResNet = trap, BasicBlock = trap, Bottleneck = trap, resnet18 = trap, resnet34 = trap, resnet50 = trap, resnet101 = trap, resnet152 = trap;
 export const resnext50_32x4d = trap, resnext101_32x8d = trap, wide_resnet50_2 = trap, wide_resnet101_2 = trap;
 export const VGG = trap, makeLayers = trap, vgg11 = trap, vgg11_bn = trap, vgg13 = trap, vgg13_bn = trap, vgg16 = trap, vgg16_bn = trap, vgg19 = trap, vgg19_bn = trap;

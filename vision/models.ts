@@ -442,10 +442,301 @@ export function mobilenet_v2(o: ModelOptions = {}): MobileNetV2 {
   return new MobileNetV2(numClassesOf(o), o.widthMult ?? o.width_mult ?? 1.0, 8, o.dropout ?? 0.2);
 }
 
+// DenseNet (torchvision/models/densenet.py): Huang et al., each layer fed every earlier layer's features
+
+export class DenseLayer extends nn.Module {
+  norm1: nn.BatchNorm2d;
+  relu1: nn.ReLU;
+  conv1: nn.Conv2d;
+  norm2: nn.BatchNorm2d;
+  relu2: nn.ReLU;
+  conv2: nn.Conv2d;
+  dropRate: number;
+  constructor(numInputFeatures: number, growthRate: number, bnSize: number, dropRate: number) {
+    super();
+    this.norm1 = new nn.BatchNorm2d(numInputFeatures);
+    this.relu1 = new nn.ReLU({ inplace: true });
+    this.conv1 = new nn.Conv2d(numInputFeatures, bnSize * growthRate, 1, { stride: 1, bias: false });
+    this.norm2 = new nn.BatchNorm2d(bnSize * growthRate);
+    this.relu2 = new nn.ReLU({ inplace: true });
+    this.conv2 = new nn.Conv2d(bnSize * growthRate, growthRate, 3, { stride: 1, padding: 1, bias: false });
+    this.dropRate = dropRate;
+  }
+  /** The earlier features (one tensor, or the list of them) joined along the channels, then BN-ReLU-1×1 and BN-ReLU-3×3. */
+  forward(input: Tensor | Tensor[]): Tensor {
+    const prevFeatures = Array.isArray(input) ? input : [input];
+    const concated = F.cat(prevFeatures, 1);
+    const bottleneckOutput = this.conv1(this.relu1(this.norm1(concated)));
+    let newFeatures = this.conv2(this.relu2(this.norm2(bottleneckOutput)));
+    if (this.dropRate > 0) newFeatures = F.dropout(newFeatures, { p: this.dropRate, training: this.training });
+    return newFeatures;
+  }
+}
+
+export class DenseBlock extends nn.ModuleDict {
+  constructor(numLayers: number, numInputFeatures: number, bnSize: number, growthRate: number, dropRate: number) {
+    super();
+    for (let i = 0; i < numLayers; i++) this.addModule(`denselayer${i + 1}`, new DenseLayer(numInputFeatures + i * growthRate, growthRate, bnSize, dropRate));
+  }
+  forward(initFeatures: Tensor): Tensor {
+    const features = [initFeatures];
+    for (const [, layer] of this.items()) features.push((layer as DenseLayer)(features));
+    return F.cat(features, 1);
+  }
+}
+
+/** Between dense blocks: BN-ReLU-1×1 convolution halving the channels, then a 2×2 average pool. */
+export class Transition extends nn.Module {
+  norm: nn.BatchNorm2d;
+  relu: nn.ReLU;
+  conv: nn.Conv2d;
+  pool: nn.AvgPool2d;
+  constructor(numInputFeatures: number, numOutputFeatures: number) {
+    super();
+    this.norm = new nn.BatchNorm2d(numInputFeatures);
+    this.relu = new nn.ReLU({ inplace: true });
+    this.conv = new nn.Conv2d(numInputFeatures, numOutputFeatures, 1, { stride: 1, bias: false });
+    this.pool = new nn.AvgPool2d({ kernelSize: 2, stride: 2 });
+  }
+  forward(x: Tensor): Tensor {
+    return this.pool(this.conv(this.relu(this.norm(x))));
+  }
+}
+
+export class DenseNet extends nn.Module {
+  features: nn.Sequential;
+  classifier: nn.Linear;
+  constructor(growthRate = 32, blockConfig: number[] = [6, 12, 24, 16], numInitFeatures = 64, bnSize = 4, dropRate = 0, numClasses = 1000) {
+    super();
+    this.features = new nn.Sequential({
+      conv0: new nn.Conv2d(3, numInitFeatures, 7, { stride: 2, padding: 3, bias: false }),
+      norm0: new nn.BatchNorm2d(numInitFeatures),
+      relu0: new nn.ReLU({ inplace: true }),
+      pool0: new nn.MaxPool2d({ kernelSize: 3, stride: 2, padding: 1 }),
+    });
+    let numFeatures = numInitFeatures;
+    blockConfig.forEach((numLayers, i) => {
+      this.features.addModule(`denseblock${i + 1}`, new DenseBlock(numLayers, numFeatures, bnSize, growthRate, dropRate));
+      numFeatures = numFeatures + numLayers * growthRate;
+      if (i !== blockConfig.length - 1) {
+        this.features.addModule(`transition${i + 1}`, new Transition(numFeatures, Math.floor(numFeatures / 2)));
+        numFeatures = Math.floor(numFeatures / 2);
+      }
+    });
+    this.features.addModule("norm5", new nn.BatchNorm2d(numFeatures));
+    this.classifier = new nn.Linear(numFeatures, numClasses);
+    for (const m of this.modules()) {
+      if (m instanceof nn.Conv2d) nn.init.kaiming_normal_(m.weight);
+      else if (m instanceof nn.BatchNorm2d) {
+        nn.init.constant_(m.weight, 1);
+        nn.init.constant_(m.bias, 0);
+      } else if (m instanceof nn.Linear) nn.init.constant_(m.bias, 0);
+    }
+  }
+  forward(x: Tensor): Tensor {
+    const features = this.features(x);
+    let out = F.relu(features, { inplace: true });
+    out = F.adaptiveAvgPool2d(out, [1, 1]);
+    return this.classifier(F.flatten(out, 1));
+  }
+}
+
+function densenet(growthRate: number, blockConfig: number[], numInitFeatures: number, o: ModelOptions): DenseNet {
+  return new DenseNet(growthRate, blockConfig, numInitFeatures, 4, 0, numClassesOf(o));
+}
+
+export function densenet121(o: ModelOptions = {}): DenseNet {
+  return densenet(32, [6, 12, 24, 16], 64, o);
+}
+export function densenet161(o: ModelOptions = {}): DenseNet {
+  return densenet(48, [6, 12, 36, 24], 96, o);
+}
+export function densenet169(o: ModelOptions = {}): DenseNet {
+  return densenet(32, [6, 12, 32, 32], 64, o);
+}
+export function densenet201(o: ModelOptions = {}): DenseNet {
+  return densenet(32, [6, 12, 48, 32], 64, o);
+}
+
+// SqueezeNet (torchvision/models/squeezenet.py): Iandola et al., fire modules
+
+export class Fire extends nn.Module {
+  inplanes: number;
+  squeeze: nn.Conv2d;
+  squeeze_activation: nn.ReLU;
+  expand1x1: nn.Conv2d;
+  expand1x1_activation: nn.ReLU;
+  expand3x3: nn.Conv2d;
+  expand3x3_activation: nn.ReLU;
+  constructor(inplanes: number, squeezePlanes: number, expand1x1Planes: number, expand3x3Planes: number) {
+    super();
+    this.inplanes = inplanes;
+    this.squeeze = new nn.Conv2d(inplanes, squeezePlanes, 1);
+    this.squeeze_activation = new nn.ReLU({ inplace: true });
+    this.expand1x1 = new nn.Conv2d(squeezePlanes, expand1x1Planes, 1);
+    this.expand1x1_activation = new nn.ReLU({ inplace: true });
+    this.expand3x3 = new nn.Conv2d(squeezePlanes, expand3x3Planes, 3, { padding: 1 });
+    this.expand3x3_activation = new nn.ReLU({ inplace: true });
+  }
+  forward(x: Tensor): Tensor {
+    x = this.squeeze_activation(this.squeeze(x));
+    return F.cat([this.expand1x1_activation(this.expand1x1(x)), this.expand3x3_activation(this.expand3x3(x))], 1);
+  }
+}
+
+export class SqueezeNet extends nn.Module {
+  numClasses: number;
+  features: nn.Sequential;
+  classifier: nn.Sequential;
+  constructor(version: "1_0" | "1_1" = "1_0", numClasses = 1000, dropout = 0.5) {
+    super();
+    this.numClasses = numClasses;
+    const pool = () => new nn.MaxPool2d({ kernelSize: 3, stride: 2, ceilMode: true });
+    if (version === "1_0")
+      this.features = new nn.Sequential(
+        new nn.Conv2d(3, 96, 7, { stride: 2 }), new nn.ReLU({ inplace: true }), pool(),
+        new Fire(96, 16, 64, 64), new Fire(128, 16, 64, 64), new Fire(128, 32, 128, 128), pool(),
+        new Fire(256, 32, 128, 128), new Fire(256, 48, 192, 192), new Fire(384, 48, 192, 192), new Fire(384, 64, 256, 256), pool(),
+        new Fire(512, 64, 256, 256),
+      );
+    else if (version === "1_1")
+      this.features = new nn.Sequential(
+        new nn.Conv2d(3, 64, 3, { stride: 2 }), new nn.ReLU({ inplace: true }), pool(),
+        new Fire(64, 16, 64, 64), new Fire(128, 16, 64, 64), pool(),
+        new Fire(128, 32, 128, 128), new Fire(256, 32, 128, 128), pool(),
+        new Fire(256, 48, 192, 192), new Fire(384, 48, 192, 192), new Fire(384, 64, 256, 256), new Fire(512, 64, 256, 256),
+      );
+    else throw new Error(`Unsupported SqueezeNet version ${version}: 1_0 or 1_1 expected`);
+    // the final convolution is the classifier, its output averaged over the positions
+    const finalConv = new nn.Conv2d(512, this.numClasses, 1);
+    this.classifier = new nn.Sequential(new nn.Dropout({ p: dropout }), finalConv, new nn.ReLU({ inplace: true }), new nn.AdaptiveAvgPool2d([1, 1]));
+    for (const m of this.modules()) {
+      if (m instanceof nn.Conv2d) {
+        if (m === finalConv) nn.init.normal_(m.weight, 0.0, 0.01);
+        else nn.init.kaiming_uniform_(m.weight);
+        if (m.bias !== null) nn.init.constant_(m.bias, 0);
+      }
+    }
+  }
+  forward(x: Tensor): Tensor {
+    return F.flatten(this.classifier(this.features(x)), 1);
+  }
+}
+
+export function squeezenet1_0(o: ModelOptions = {}): SqueezeNet {
+  return new SqueezeNet("1_0", numClassesOf(o), o.dropout ?? 0.5);
+}
+export function squeezenet1_1(o: ModelOptions = {}): SqueezeNet {
+  return new SqueezeNet("1_1", numClassesOf(o), o.dropout ?? 0.5);
+}
+
+// ShuffleNetV2 (torchvision/models/shufflenetv2.py): Ma et al., channel split and shuffle; PyTorch's default initialization
+
+/** The channels regrouped so that each group's next block sees every group's features. */
+export function channelShuffle(x: Tensor, groups: number): Tensor {
+  const [batchsize, numChannels, height, width] = x.size();
+  const channelsPerGroup = Math.floor(numChannels / groups);
+  x = x.view(batchsize, groups, channelsPerGroup, height, width);
+  x = F.transpose(x, 1, 2).contiguous();
+  return x.view(batchsize, -1, height, width);
+}
+
+export class ShuffleInvertedResidual extends nn.Module {
+  stride: number;
+  branch1: nn.Sequential;
+  branch2: nn.Sequential;
+  constructor(inp: number, oup: number, stride: number) {
+    super();
+    if (stride < 1 || stride > 3) throw new Error("illegal stride value");
+    this.stride = stride;
+    const branchFeatures = Math.floor(oup / 2);
+    if (this.stride === 1 && inp !== branchFeatures << 1) throw new Error(`Invalid combination of stride ${stride}, inp ${inp} and oup ${oup} values. If stride == 1 then inp should be equal to oup // 2 << 1.`);
+    const depthwise = (i: number, o: number, stride: number) => new nn.Conv2d(i, o, 3, { stride, padding: 1, bias: false, groups: i });
+    this.branch1 =
+      this.stride > 1
+        ? new nn.Sequential(depthwise(inp, inp, this.stride), new nn.BatchNorm2d(inp), new nn.Conv2d(inp, branchFeatures, 1, { stride: 1, padding: 0, bias: false }), new nn.BatchNorm2d(branchFeatures), new nn.ReLU({ inplace: true }))
+        : new nn.Sequential();
+    this.branch2 = new nn.Sequential(
+      new nn.Conv2d(this.stride > 1 ? inp : branchFeatures, branchFeatures, 1, { stride: 1, padding: 0, bias: false }),
+      new nn.BatchNorm2d(branchFeatures),
+      new nn.ReLU({ inplace: true }),
+      depthwise(branchFeatures, branchFeatures, this.stride),
+      new nn.BatchNorm2d(branchFeatures),
+      new nn.Conv2d(branchFeatures, branchFeatures, 1, { stride: 1, padding: 0, bias: false }),
+      new nn.BatchNorm2d(branchFeatures),
+      new nn.ReLU({ inplace: true }),
+    );
+  }
+  forward(x: Tensor): Tensor {
+    let out: Tensor;
+    if (this.stride === 1) {
+      const [x1, x2] = x.chunk(2, 1);
+      out = F.cat([x1, this.branch2(x2)], 1);
+    } else out = F.cat([this.branch1(x), this.branch2(x)], 1);
+    return channelShuffle(out, 2);
+  }
+}
+
+export class ShuffleNetV2 extends nn.Module {
+  stageOutChannels: number[];
+  conv1: nn.Sequential;
+  maxpool: nn.MaxPool2d;
+  stage2!: nn.Sequential;
+  stage3!: nn.Sequential;
+  stage4!: nn.Sequential;
+  conv5: nn.Sequential;
+  fc: nn.Linear;
+  constructor(stagesRepeats: number[], stagesOutChannels: number[], numClasses = 1000) {
+    super();
+    if (stagesRepeats.length !== 3) throw new Error("expected stages_repeats as list of 3 positive ints");
+    if (stagesOutChannels.length !== 5) throw new Error("expected stages_out_channels as list of 5 positive ints");
+    this.stageOutChannels = stagesOutChannels;
+    let inputChannels = 3;
+    let outputChannels = this.stageOutChannels[0];
+    this.conv1 = new nn.Sequential(new nn.Conv2d(inputChannels, outputChannels, 3, 2, 1, { bias: false }), new nn.BatchNorm2d(outputChannels), new nn.ReLU({ inplace: true }));
+    inputChannels = outputChannels;
+    this.maxpool = new nn.MaxPool2d({ kernelSize: 3, stride: 2, padding: 1 });
+    const stages = ["stage2", "stage3", "stage4"] as const;
+    stages.forEach((name, k) => {
+      const repeats = stagesRepeats[k];
+      outputChannels = this.stageOutChannels[k + 1];
+      const seq: nn.Module[] = [new ShuffleInvertedResidual(inputChannels, outputChannels, 2)];
+      for (let i = 0; i < repeats - 1; i++) seq.push(new ShuffleInvertedResidual(outputChannels, outputChannels, 1));
+      this[name] = new nn.Sequential(...seq);
+      inputChannels = outputChannels;
+    });
+    outputChannels = this.stageOutChannels[this.stageOutChannels.length - 1];
+    this.conv5 = new nn.Sequential(new nn.Conv2d(inputChannels, outputChannels, 1, 1, 0, { bias: false }), new nn.BatchNorm2d(outputChannels), new nn.ReLU({ inplace: true }));
+    this.fc = new nn.Linear(outputChannels, numClasses);
+  }
+  forward(x: Tensor): Tensor {
+    x = this.maxpool(this.conv1(x));
+    x = this.conv5(this.stage4(this.stage3(this.stage2(x))));
+    // the global pool
+    return this.fc(x.mean([2, 3]));
+  }
+}
+
+export function shufflenet_v2_x0_5(o: ModelOptions = {}): ShuffleNetV2 {
+  return new ShuffleNetV2([4, 8, 4], [24, 48, 96, 192, 1024], numClassesOf(o));
+}
+export function shufflenet_v2_x1_0(o: ModelOptions = {}): ShuffleNetV2 {
+  return new ShuffleNetV2([4, 8, 4], [24, 116, 232, 464, 1024], numClassesOf(o));
+}
+export function shufflenet_v2_x1_5(o: ModelOptions = {}): ShuffleNetV2 {
+  return new ShuffleNetV2([4, 8, 4], [24, 176, 352, 704, 1024], numClassesOf(o));
+}
+export function shufflenet_v2_x2_0(o: ModelOptions = {}): ShuffleNetV2 {
+  return new ShuffleNetV2([4, 8, 4], [24, 244, 488, 976, 2048], numClassesOf(o));
+}
+
 /** torchvision.models as one namespace: `models.resnet18()`. */
 export const models = {
   ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, wide_resnet50_2, wide_resnet101_2,
   VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn,
   AlexNet, alexnet,
   MobileNetV2, mobilenet_v2,
+  DenseNet, densenet121, densenet161, densenet169, densenet201,
+  SqueezeNet, squeezenet1_0, squeezenet1_1,
+  ShuffleNetV2, shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0,
 };
