@@ -38,6 +38,8 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["vgg19_bn", 143_678_248],
     ["alexnet", 61_100_840],
     ["mobilenet_v2", 3_504_872],
+    ["mobilenet_v3_large", 5_483_032],
+    ["mobilenet_v3_small", 2_542_856],
     ["densenet121", 7_978_856],
     ["densenet161", 28_681_000],
     ["densenet169", 14_149_480],

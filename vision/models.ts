@@ -354,12 +354,22 @@ export function makeDivisible(v: number, divisor: number, minValue: number | nul
   return newV;
 }
 
-/** torchvision.ops.Conv2dNormActivation with BatchNorm2d and ReLU6: children 0 (conv), 1 (norm), 2 (activation). */
+/** The activations torchvision's mobile networks pass as activation_layer (built with inplace=True). */
+type Activation = "relu" | "relu6" | "hardswish" | null;
+const ACTIVATIONS = { relu: () => new nn.ReLU({ inplace: true }), relu6: () => new nn.ReLU6({ inplace: true }), hardswish: () => new nn.Hardswish({ inplace: true }) };
+
+/**
+ * torchvision.ops.Conv2dNormActivation with BatchNorm2d: children 0 (conv, no bias), 1 (norm) and,
+ * unless activation is null, 2 (activation; MobileNetV2's ReLU6 by default). bnEps and bnMomentum
+ * are the norm's (MobileNetV3's 0.001 and 0.01).
+ */
 export class Conv2dNormActivation extends nn.Sequential {
   outChannels: number;
-  constructor(inChannels: number, outChannels: number, kernelSize = 3, stride = 1, groups = 1, dilation = 1) {
+  constructor(inChannels: number, outChannels: number, kernelSize = 3, stride = 1, groups = 1, dilation = 1, activation: Activation = "relu6", bnEps = 1e-5, bnMomentum = 0.1) {
     const padding = Math.floor((kernelSize - 1) / 2) * dilation;
-    super(new nn.Conv2d(inChannels, outChannels, kernelSize, { stride, padding, dilation, groups, bias: false }), new nn.BatchNorm2d(outChannels), new nn.ReLU6({ inplace: true }));
+    const layers: nn.Module[] = [new nn.Conv2d(inChannels, outChannels, kernelSize, { stride, padding, dilation, groups, bias: false }), new nn.BatchNorm2d(outChannels, { eps: bnEps, momentum: bnMomentum })];
+    if (activation !== null) layers.push(ACTIVATIONS[activation]());
+    super(...layers);
     this.outChannels = outChannels;
   }
 }
@@ -440,6 +450,143 @@ export class MobileNetV2 extends nn.Module {
 
 export function mobilenet_v2(o: ModelOptions = {}): MobileNetV2 {
   return new MobileNetV2(numClassesOf(o), o.widthMult ?? o.width_mult ?? 1.0, 8, o.dropout ?? 0.2);
+}
+
+// MobileNetV3 (torchvision/models/mobilenetv3.py with ops/misc.py's SqueezeExcitation): Howard et al.
+
+/** torchvision.ops.SqueezeExcitation: the input scaled per channel by a gate computed from its average. */
+export class SqueezeExcitation extends nn.Module {
+  avgpool: nn.AdaptiveAvgPool2d;
+  fc1: nn.Conv2d;
+  fc2: nn.Conv2d;
+  activation: nn.ReLU;
+  scale_activation: nn.Hardsigmoid;
+  constructor(inputChannels: number, squeezeChannels: number) {
+    super();
+    this.avgpool = new nn.AdaptiveAvgPool2d(1);
+    this.fc1 = new nn.Conv2d(inputChannels, squeezeChannels, 1);
+    this.fc2 = new nn.Conv2d(squeezeChannels, inputChannels, 1);
+    this.activation = new nn.ReLU();
+    this.scale_activation = new nn.Hardsigmoid();
+  }
+  forward(input: Tensor): Tensor {
+    const scale = this.scale_activation(this.fc2(this.activation(this.fc1(this.avgpool(input)))));
+    return scale.mul(input);
+  }
+}
+
+/** One bottleneck's settings, its channel counts scaled by the width multiplier and rounded to multiples of 8. */
+export class InvertedResidualConfig {
+  inputChannels: number;
+  kernel: number;
+  expandedChannels: number;
+  outChannels: number;
+  useSe: boolean;
+  useHs: boolean;
+  stride: number;
+  dilation: number;
+  constructor(inputChannels: number, kernel: number, expandedChannels: number, outChannels: number, useSe: boolean, activation: "RE" | "HS", stride: number, dilation: number, widthMult: number) {
+    this.inputChannels = makeDivisible(inputChannels * widthMult, 8);
+    this.kernel = kernel;
+    this.expandedChannels = makeDivisible(expandedChannels * widthMult, 8);
+    this.outChannels = makeDivisible(outChannels * widthMult, 8);
+    this.useSe = useSe;
+    this.useHs = activation === "HS";
+    this.stride = stride;
+    this.dilation = dilation;
+  }
+}
+
+/** MobileNetV3's bottleneck: expand, depthwise, squeeze-and-excite, project; children of `block`. */
+export class InvertedResidualV3 extends nn.Module {
+  useResConnect: boolean;
+  block: nn.Sequential;
+  outChannels: number;
+  constructor(cnf: InvertedResidualConfig) {
+    super();
+    if (cnf.stride < 1 || cnf.stride > 2) throw new Error("illegal stride value");
+    this.useResConnect = cnf.stride === 1 && cnf.inputChannels === cnf.outChannels;
+    const activation: Activation = cnf.useHs ? "hardswish" : "relu";
+    const layers: nn.Module[] = [];
+    if (cnf.expandedChannels !== cnf.inputChannels) layers.push(new Conv2dNormActivation(cnf.inputChannels, cnf.expandedChannels, 1, 1, 1, 1, activation, 0.001, 0.01));
+    const stride = cnf.dilation > 1 ? 1 : cnf.stride;
+    layers.push(new Conv2dNormActivation(cnf.expandedChannels, cnf.expandedChannels, cnf.kernel, stride, cnf.expandedChannels, cnf.dilation, activation, 0.001, 0.01));
+    if (cnf.useSe) layers.push(new SqueezeExcitation(cnf.expandedChannels, makeDivisible(Math.floor(cnf.expandedChannels / 4), 8)));
+    layers.push(new Conv2dNormActivation(cnf.expandedChannels, cnf.outChannels, 1, 1, 1, 1, null, 0.001, 0.01));
+    this.block = new nn.Sequential(...layers);
+    this.outChannels = cnf.outChannels;
+  }
+  forward(input: Tensor): Tensor {
+    const result = this.block(input);
+    return this.useResConnect ? result.add(input) : result;
+  }
+}
+
+export class MobileNetV3 extends nn.Module {
+  features: nn.Sequential;
+  avgpool: nn.AdaptiveAvgPool2d;
+  classifier: nn.Sequential;
+  constructor(settings: InvertedResidualConfig[], lastChannel: number, numClasses = 1000, dropout = 0.2) {
+    super();
+    const layers: nn.Module[] = [new Conv2dNormActivation(3, settings[0].inputChannels, 3, 2, 1, 1, "hardswish", 0.001, 0.01)];
+    for (const cnf of settings) layers.push(new InvertedResidualV3(cnf));
+    const lastconvInput = settings[settings.length - 1].outChannels;
+    const lastconvOutput = 6 * lastconvInput;
+    layers.push(new Conv2dNormActivation(lastconvInput, lastconvOutput, 1, 1, 1, 1, "hardswish", 0.001, 0.01));
+    this.features = new nn.Sequential(...layers);
+    this.avgpool = new nn.AdaptiveAvgPool2d(1);
+    this.classifier = new nn.Sequential(new nn.Linear(lastconvOutput, lastChannel), new nn.Hardswish({ inplace: true }), new nn.Dropout({ p: dropout, inplace: true }), new nn.Linear(lastChannel, numClasses));
+    for (const m of this.modules()) {
+      if (m instanceof nn.Conv2d) {
+        nn.init.kaiming_normal_(m.weight, { mode: "fan_out" });
+        if (m.bias !== null) nn.init.zeros_(m.bias);
+      } else if (m instanceof nn.BatchNorm2d) {
+        nn.init.ones_(m.weight);
+        nn.init.zeros_(m.bias);
+      } else if (m instanceof nn.Linear) {
+        nn.init.normal_(m.weight, 0, 0.01);
+        nn.init.zeros_(m.bias);
+      }
+    }
+  }
+  forward(x: Tensor): Tensor {
+    x = this.avgpool(this.features(x));
+    return this.classifier(F.flatten(x, 1));
+  }
+}
+
+/** MobileNetV3's bottleneck table (input, kernel, expanded, output, SE, activation, stride, dilation) and last channel count. */
+function mobilenetV3Settings(arch: "large" | "small", widthMult: number): [InvertedResidualConfig[], number] {
+  const c = (i: number, k: number, e: number, o: number, se: boolean, act: "RE" | "HS", s: number) => new InvertedResidualConfig(i, k, e, o, se, act, s, 1, widthMult);
+  if (arch === "large")
+    return [
+      [
+        c(16, 3, 16, 16, false, "RE", 1), c(16, 3, 64, 24, false, "RE", 2), c(24, 3, 72, 24, false, "RE", 1),
+        c(24, 5, 72, 40, true, "RE", 2), c(40, 5, 120, 40, true, "RE", 1), c(40, 5, 120, 40, true, "RE", 1),
+        c(40, 3, 240, 80, false, "HS", 2), c(80, 3, 200, 80, false, "HS", 1), c(80, 3, 184, 80, false, "HS", 1), c(80, 3, 184, 80, false, "HS", 1),
+        c(80, 3, 480, 112, true, "HS", 1), c(112, 3, 672, 112, true, "HS", 1),
+        c(112, 5, 672, 160, true, "HS", 2), c(160, 5, 960, 160, true, "HS", 1), c(160, 5, 960, 160, true, "HS", 1),
+      ],
+      makeDivisible(1280 * widthMult, 8),
+    ];
+  return [
+    [
+      c(16, 3, 16, 16, true, "RE", 2), c(16, 3, 72, 24, false, "RE", 2), c(24, 3, 88, 24, false, "RE", 1),
+      c(24, 5, 96, 40, true, "HS", 2), c(40, 5, 240, 40, true, "HS", 1), c(40, 5, 240, 40, true, "HS", 1),
+      c(40, 5, 120, 48, true, "HS", 1), c(48, 5, 144, 48, true, "HS", 1),
+      c(48, 5, 288, 96, true, "HS", 2), c(96, 5, 576, 96, true, "HS", 1), c(96, 5, 576, 96, true, "HS", 1),
+    ],
+    makeDivisible(1024 * widthMult, 8),
+  ];
+}
+
+export function mobilenet_v3_large(o: ModelOptions = {}): MobileNetV3 {
+  const [settings, last] = mobilenetV3Settings("large", o.widthMult ?? o.width_mult ?? 1.0);
+  return new MobileNetV3(settings, last, numClassesOf(o), o.dropout ?? 0.2);
+}
+export function mobilenet_v3_small(o: ModelOptions = {}): MobileNetV3 {
+  const [settings, last] = mobilenetV3Settings("small", o.widthMult ?? o.width_mult ?? 1.0);
+  return new MobileNetV3(settings, last, numClassesOf(o), o.dropout ?? 0.2);
 }
 
 // DenseNet (torchvision/models/densenet.py): Huang et al., each layer fed every earlier layer's features
@@ -736,6 +883,7 @@ export const models = {
   VGG, vgg11, vgg11_bn, vgg13, vgg13_bn, vgg16, vgg16_bn, vgg19, vgg19_bn,
   AlexNet, alexnet,
   MobileNetV2, mobilenet_v2,
+  MobileNetV3, mobilenet_v3_large, mobilenet_v3_small,
   DenseNet, densenet121, densenet161, densenet169, densenet201,
   SqueezeNet, squeezenet1_0, squeezenet1_1,
   ShuffleNetV2, shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0,
