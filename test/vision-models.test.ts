@@ -40,6 +40,10 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["mobilenet_v2", 3_504_872],
     ["mobilenet_v3_large", 5_483_032],
     ["mobilenet_v3_small", 2_542_856],
+    ["vit_b_16", 86_567_656],
+    ["vit_b_32", 88_224_232],
+    ["vit_l_16", 304_326_632],
+    ["vit_l_32", 306_535_400],
     ["densenet121", 7_978_856],
     ["densenet161", 28_681_000],
     ["densenet169", 14_149_480],
@@ -53,7 +57,8 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
   ];
   it.each(published)("%s has torchvision's %d parameters", (name, n) => {
     // AlexNet's and SqueezeNet's stems need a larger input (an 11×11 or 7×7 strided convolution, then three pools)
-    expect(count(backbone(`models.${name}()`, name === "alexnet" || name.startsWith("squeezenet") ? 64 : 32))).toBe(n);
+    // a ViT's position table is as long as its 224×224 input's patches
+    expect(count(backbone(`models.${name}()`, name.startsWith("vit") ? 224 : name === "alexnet" || name.startsWith("squeezenet") ? 64 : 32))).toBe(n);
   });
 
   it("resnet18's state_dict: torchvision's keys in its order (BatchNorm buffers after each norm's parameters), its 122 entries", () => {
@@ -84,6 +89,21 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     const [out] = runReference(graph, { x: nd([1, 6, 1, 1], [0, 1, 2, 3, 4, 5]) }, initState(graph, 0)).outputs;
     // two groups of three channels, transposed: 0 3 1 4 2 5
     expect(Array.from(out.data)).toEqual([0, 3, 1, 4, 2, 5]);
+  });
+
+  it("vit_b_16's keys in torchvision's order (a module's own parameters before its children's: class_token first); a tiny ViT's zero-initialized head outputs zeros", () => {
+    const keys = lowerSource(backbone("models.vit_b_16()", 224)).graph.stateDict!.map((k) => k.key);
+    expect(keys.slice(0, 4)).toEqual(["net.class_token", "net.conv_proj.weight", "net.conv_proj.bias", "net.encoder.pos_embedding"]);
+    for (const key of ["net.encoder.layers.encoder_layer_0.ln_1.weight", "net.encoder.layers.encoder_layer_0.self_attention.in_proj_weight", "net.encoder.layers.encoder_layer_0.self_attention.out_proj.bias", "net.encoder.layers.encoder_layer_0.mlp.0.weight", "net.encoder.layers.encoder_layer_11.mlp.3.bias", "net.encoder.ln.weight"])
+      expect(keys).toContain(key);
+    expect(keys.slice(-2)).toEqual(["net.heads.head.weight", "net.heads.head.bias"]);
+    const src = `${header}import { VisionTransformer } from "tsdp/vision";\nexport class M extends nn.Module {\n  net = new VisionTransformer(32, 16, 2, 2, 8, 16, 0, 0, 10);\n  forward(x: Tensor<[Batch, 3, 32, 32]>) {\n    return this.net(x);\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    const x = nd([2, 3, 32, 32], Array.from({ length: 2 * 3 * 32 * 32 }, (_, i) => Math.cos(i)));
+    const [out] = runReference(graph, { x }, initState(graph, 0)).outputs;
+    expect(out.shape).toEqual([2, 10]);
+    expect(Array.from(out.data).every((v) => v === 0)).toBe(true);
+    expect(diagnosticsOf(backbone("models.vit_b_16()", 32)).map((d) => d.message)).toContainEqual(expect.stringMatching(/Wrong image height! Expected 224 but got 32!/));
   });
 
   it("initializes as torchvision: kaiming_normal_ fan_out convolutions, BatchNorm 1 and 0, zero_init_residual's last norm, VGG's N(0, 0.01) classifier, AlexNet's PyTorch defaults", () => {

@@ -25,6 +25,9 @@ export interface ModelOptions {
   dropout?: number;
   widthMult?: number;
   width_mult?: number;
+  /** ViT's input side (224 by default): the position table's length follows it. */
+  imageSize?: number;
+  image_size?: number;
 }
 
 function numClassesOf(o: ModelOptions): number {
@@ -877,6 +880,142 @@ export function shufflenet_v2_x2_0(o: ModelOptions = {}): ShuffleNetV2 {
   return new ShuffleNetV2([4, 8, 4], [24, 244, 488, 976, 2048], numClassesOf(o));
 }
 
+// Vision Transformer (torchvision/models/vision_transformer.py): Dosovitskiy et al.
+
+/** torchvision.ops.MLP as ViT's MLPBlock builds it: children 0 Linear, 1 GELU, 2 Dropout, 3 Linear, 4 Dropout. */
+export class MLPBlock extends nn.Sequential {
+  constructor(inDim: number, mlpDim: number, dropout: number) {
+    super(new nn.Linear(inDim, mlpDim), new nn.GELU(), new nn.Dropout(dropout), new nn.Linear(mlpDim, inDim), new nn.Dropout(dropout));
+    for (const m of this.modules()) {
+      if (m instanceof nn.Linear) {
+        nn.init.xavier_uniform_(m.weight);
+        if (m.bias !== null) nn.init.normal_(m.bias, { std: 1e-6 });
+      }
+    }
+  }
+}
+
+/** A pre-norm transformer layer: self-attention and the MLP, each added to its input. */
+export class EncoderBlock extends nn.Module {
+  num_heads: number;
+  ln_1: nn.LayerNorm;
+  self_attention: nn.MultiheadAttention;
+  dropout: nn.Dropout;
+  ln_2: nn.LayerNorm;
+  mlp: MLPBlock;
+  constructor(numHeads: number, hiddenDim: number, mlpDim: number, dropout: number, attentionDropout: number) {
+    super();
+    this.num_heads = numHeads;
+    this.ln_1 = new nn.LayerNorm(hiddenDim, { eps: 1e-6 });
+    this.self_attention = new nn.MultiheadAttention(hiddenDim, numHeads, { dropout: attentionDropout, batchFirst: true });
+    this.dropout = new nn.Dropout(dropout);
+    this.ln_2 = new nn.LayerNorm(hiddenDim, { eps: 1e-6 });
+    this.mlp = new MLPBlock(hiddenDim, mlpDim, dropout);
+  }
+  forward(input: Tensor): Tensor {
+    let x = this.ln_1(input);
+    [x] = this.self_attention(x, x, x, { needWeights: false });
+    x = this.dropout(x).add(input);
+    const y = this.mlp(this.ln_2(x));
+    return x.add(y);
+  }
+}
+
+export class Encoder extends nn.Module {
+  pos_embedding: nn.Parameter;
+  dropout: nn.Dropout;
+  layers: nn.Sequential;
+  ln: nn.LayerNorm;
+  constructor(seqLength: number, numLayers: number, numHeads: number, hiddenDim: number, mlpDim: number, dropout: number, attentionDropout: number) {
+    super();
+    // BERT's initialization of the position table
+    this.pos_embedding = new nn.Parameter(F.empty(1, seqLength, hiddenDim).normal_({ std: 0.02 }));
+    this.dropout = new nn.Dropout(dropout);
+    const layers: Record<string, nn.Module> = {};
+    for (let i = 0; i < numLayers; i++) layers[`encoder_layer_${i}`] = new EncoderBlock(numHeads, hiddenDim, mlpDim, dropout, attentionDropout);
+    this.layers = new nn.Sequential(layers);
+    this.ln = new nn.LayerNorm(hiddenDim, { eps: 1e-6 });
+  }
+  forward(input: Tensor): Tensor {
+    input = input.add(this.pos_embedding);
+    return this.ln(this.layers(this.dropout(input)));
+  }
+}
+
+export class VisionTransformer extends nn.Module {
+  image_size: number;
+  patch_size: number;
+  hidden_dim: number;
+  mlp_dim: number;
+  num_classes: number;
+  conv_proj: nn.Conv2d;
+  class_token: nn.Parameter;
+  encoder: Encoder;
+  seq_length: number;
+  heads: nn.Sequential;
+  constructor(imageSize: number, patchSize: number, numLayers: number, numHeads: number, hiddenDim: number, mlpDim: number, dropout = 0.0, attentionDropout = 0.0, numClasses = 1000) {
+    super();
+    if (imageSize % patchSize !== 0) throw new Error("Input shape indivisible by patch size!");
+    this.image_size = imageSize;
+    this.patch_size = patchSize;
+    this.hidden_dim = hiddenDim;
+    this.mlp_dim = mlpDim;
+    this.num_classes = numClasses;
+    this.conv_proj = new nn.Conv2d(3, hiddenDim, patchSize, { stride: patchSize });
+    let seqLength = Math.floor(imageSize / patchSize) ** 2;
+    // the class token comes first in the sequence
+    this.class_token = new nn.Parameter(F.zeros(1, 1, hiddenDim));
+    seqLength += 1;
+    this.encoder = new Encoder(seqLength, numLayers, numHeads, hiddenDim, mlpDim, dropout, attentionDropout);
+    this.seq_length = seqLength;
+    this.heads = new nn.Sequential({ head: new nn.Linear(hiddenDim, numClasses) });
+    const fanIn = this.conv_proj.inChannels * this.conv_proj.kernelSize[0] * this.conv_proj.kernelSize[1];
+    nn.init.trunc_normal_(this.conv_proj.weight, { std: Math.sqrt(1 / fanIn) });
+    nn.init.zeros_(this.conv_proj.bias!);
+    nn.init.zeros_((this.heads.head as nn.Linear).weight);
+    nn.init.zeros_((this.heads.head as nn.Linear).bias!);
+  }
+  /** The image as a sequence of patch embeddings, [N, (H/p)·(W/p), hidden]. */
+  processInput(x: Tensor): Tensor {
+    const [n, , h, w] = x.shape;
+    const p = this.patch_size;
+    if (h !== this.image_size) throw new Error(`Wrong image height! Expected ${this.image_size} but got ${h}!`);
+    if (w !== this.image_size) throw new Error(`Wrong image width! Expected ${this.image_size} but got ${w}!`);
+    const nH = Math.floor(h / p);
+    const nW = Math.floor(w / p);
+    x = this.conv_proj(x);
+    x = x.reshape(n, this.hidden_dim, nH * nW);
+    return x.permute(0, 2, 1);
+  }
+  forward(x: Tensor): Tensor {
+    x = this.processInput(x);
+    const n = x.shape[0];
+    const batchClassToken = this.class_token.expand(n, -1, -1);
+    x = F.cat([batchClassToken, x], 1);
+    x = this.encoder(x);
+    // the class token's output
+    x = x.select(1, 0);
+    return this.heads(x);
+  }
+}
+
+function vit(patchSize: number, numLayers: number, numHeads: number, hiddenDim: number, mlpDim: number, o: ModelOptions): VisionTransformer {
+  return new VisionTransformer(o.imageSize ?? o.image_size ?? 224, patchSize, numLayers, numHeads, hiddenDim, mlpDim, o.dropout ?? 0.0, 0.0, numClassesOf(o));
+}
+
+export function vit_b_16(o: ModelOptions = {}): VisionTransformer {
+  return vit(16, 12, 12, 768, 3072, o);
+}
+export function vit_b_32(o: ModelOptions = {}): VisionTransformer {
+  return vit(32, 12, 12, 768, 3072, o);
+}
+export function vit_l_16(o: ModelOptions = {}): VisionTransformer {
+  return vit(16, 24, 16, 1024, 4096, o);
+}
+export function vit_l_32(o: ModelOptions = {}): VisionTransformer {
+  return vit(32, 24, 16, 1024, 4096, o);
+}
+
 /** torchvision.models as one namespace: `models.resnet18()`. */
 export const models = {
   ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, wide_resnet50_2, wide_resnet101_2,
@@ -884,6 +1023,7 @@ export const models = {
   AlexNet, alexnet,
   MobileNetV2, mobilenet_v2,
   MobileNetV3, mobilenet_v3_large, mobilenet_v3_small,
+  VisionTransformer, vit_b_16, vit_b_32, vit_l_16, vit_l_32,
   DenseNet, densenet121, densenet161, densenet169, densenet201,
   SqueezeNet, squeezenet1_0, squeezenet1_1,
   ShuffleNetV2, shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0,
