@@ -358,8 +358,8 @@ export function makeDivisible(v: number, divisor: number, minValue: number | nul
 }
 
 /** The activations torchvision's mobile networks pass as activation_layer (built with inplace=True). */
-type Activation = "relu" | "relu6" | "hardswish" | null;
-const ACTIVATIONS = { relu: () => new nn.ReLU({ inplace: true }), relu6: () => new nn.ReLU6({ inplace: true }), hardswish: () => new nn.Hardswish({ inplace: true }) };
+type Activation = "relu" | "relu6" | "hardswish" | "silu" | null;
+const ACTIVATIONS = { relu: () => new nn.ReLU({ inplace: true }), relu6: () => new nn.ReLU6({ inplace: true }), hardswish: () => new nn.Hardswish({ inplace: true }), silu: () => new nn.SiLU({ inplace: true }) };
 
 /**
  * torchvision.ops.Conv2dNormActivation with BatchNorm2d: children 0 (conv, no bias), 1 (norm) and,
@@ -457,20 +457,23 @@ export function mobilenet_v2(o: ModelOptions = {}): MobileNetV2 {
 
 // MobileNetV3 (torchvision/models/mobilenetv3.py with ops/misc.py's SqueezeExcitation): Howard et al.
 
-/** torchvision.ops.SqueezeExcitation: the input scaled per channel by a gate computed from its average. */
+/**
+ * torchvision.ops.SqueezeExcitation: the input scaled per channel by a gate computed from its
+ * average (ReLU and sigmoid by default; MobileNetV3's gate a hard sigmoid, EfficientNet's squeeze a SiLU).
+ */
 export class SqueezeExcitation extends nn.Module {
   avgpool: nn.AdaptiveAvgPool2d;
   fc1: nn.Conv2d;
   fc2: nn.Conv2d;
-  activation: nn.ReLU;
-  scale_activation: nn.Hardsigmoid;
-  constructor(inputChannels: number, squeezeChannels: number) {
+  activation: nn.Module;
+  scale_activation: nn.Module;
+  constructor(inputChannels: number, squeezeChannels: number, activation: "relu" | "silu" = "relu", scaleActivation: "sigmoid" | "hardsigmoid" = "sigmoid") {
     super();
     this.avgpool = new nn.AdaptiveAvgPool2d(1);
     this.fc1 = new nn.Conv2d(inputChannels, squeezeChannels, 1);
     this.fc2 = new nn.Conv2d(squeezeChannels, inputChannels, 1);
-    this.activation = new nn.ReLU();
-    this.scale_activation = new nn.Hardsigmoid();
+    this.activation = activation === "silu" ? new nn.SiLU({ inplace: true }) : new nn.ReLU();
+    this.scale_activation = scaleActivation === "hardsigmoid" ? new nn.Hardsigmoid() : new nn.Sigmoid();
   }
   forward(input: Tensor): Tensor {
     const scale = this.scale_activation(this.fc2(this.activation(this.fc1(this.avgpool(input)))));
@@ -514,7 +517,7 @@ export class InvertedResidualV3 extends nn.Module {
     if (cnf.expandedChannels !== cnf.inputChannels) layers.push(new Conv2dNormActivation(cnf.inputChannels, cnf.expandedChannels, 1, 1, 1, 1, activation, 0.001, 0.01));
     const stride = cnf.dilation > 1 ? 1 : cnf.stride;
     layers.push(new Conv2dNormActivation(cnf.expandedChannels, cnf.expandedChannels, cnf.kernel, stride, cnf.expandedChannels, cnf.dilation, activation, 0.001, 0.01));
-    if (cnf.useSe) layers.push(new SqueezeExcitation(cnf.expandedChannels, makeDivisible(Math.floor(cnf.expandedChannels / 4), 8)));
+    if (cnf.useSe) layers.push(new SqueezeExcitation(cnf.expandedChannels, makeDivisible(Math.floor(cnf.expandedChannels / 4), 8), "relu", "hardsigmoid"));
     layers.push(new Conv2dNormActivation(cnf.expandedChannels, cnf.outChannels, 1, 1, 1, 1, null, 0.001, 0.01));
     this.block = new nn.Sequential(...layers);
     this.outChannels = cnf.outChannels;
@@ -590,6 +593,146 @@ export function mobilenet_v3_large(o: ModelOptions = {}): MobileNetV3 {
 export function mobilenet_v3_small(o: ModelOptions = {}): MobileNetV3 {
   const [settings, last] = mobilenetV3Settings("small", o.widthMult ?? o.width_mult ?? 1.0);
   return new MobileNetV3(settings, last, numClassesOf(o), o.dropout ?? 0.2);
+}
+
+// EfficientNet (torchvision/models/efficientnet.py): Tan and Le, compound-scaled MBConv stages
+
+/**
+ * torchvision.ops.StochasticDepth in "row" mode: in training each sample's residual branch is kept
+ * with probability 1 − p and scaled by 1/(1 − p), else dropped; in eval it is the identity.
+ */
+export class StochasticDepth extends nn.Module {
+  p: number;
+  mode: "row" | "batch";
+  constructor(p: number, mode: "row" | "batch") {
+    super();
+    this.p = p;
+    this.mode = mode;
+  }
+  forward(input: Tensor): Tensor {
+    if (!this.training || this.p === 0) return input;
+    const survivalRate = 1 - this.p;
+    const size = this.mode === "row" ? [input.shape[0], ...input.shape.slice(1).map(() => 1)] : input.shape.map(() => 1);
+    let noise = F.empty(size).bernoulli_(survivalRate);
+    if (survivalRate > 0) noise = noise.div_(survivalRate);
+    return input.mul(noise);
+  }
+}
+
+/** One MBConv stage's settings, its channels scaled by the width multiplier and its depth by the depth multiplier. */
+export class MBConvConfig {
+  expandRatio: number;
+  kernel: number;
+  stride: number;
+  inputChannels: number;
+  outChannels: number;
+  numLayers: number;
+  constructor(expandRatio: number, kernel: number, stride: number, inputChannels: number, outChannels: number, numLayers: number, widthMult: number, depthMult: number) {
+    this.expandRatio = expandRatio;
+    this.kernel = kernel;
+    this.stride = stride;
+    this.inputChannels = makeDivisible(inputChannels * widthMult, 8);
+    this.outChannels = makeDivisible(outChannels * widthMult, 8);
+    this.numLayers = Math.ceil(numLayers * depthMult);
+  }
+}
+
+export class MBConv extends nn.Module {
+  useResConnect: boolean;
+  block: nn.Sequential;
+  stochastic_depth: StochasticDepth;
+  outChannels: number;
+  constructor(cnf: MBConvConfig, stochasticDepthProb: number) {
+    super();
+    if (cnf.stride < 1 || cnf.stride > 2) throw new Error("illegal stride value");
+    this.useResConnect = cnf.stride === 1 && cnf.inputChannels === cnf.outChannels;
+    const layers: nn.Module[] = [];
+    const expandedChannels = makeDivisible(cnf.inputChannels * cnf.expandRatio, 8);
+    if (expandedChannels !== cnf.inputChannels) layers.push(new Conv2dNormActivation(cnf.inputChannels, expandedChannels, 1, 1, 1, 1, "silu"));
+    layers.push(new Conv2dNormActivation(expandedChannels, expandedChannels, cnf.kernel, cnf.stride, expandedChannels, 1, "silu"));
+    layers.push(new SqueezeExcitation(expandedChannels, Math.max(1, Math.floor(cnf.inputChannels / 4)), "silu"));
+    layers.push(new Conv2dNormActivation(expandedChannels, cnf.outChannels, 1, 1, 1, 1, null));
+    this.block = new nn.Sequential(...layers);
+    this.stochastic_depth = new StochasticDepth(stochasticDepthProb, "row");
+    this.outChannels = cnf.outChannels;
+  }
+  forward(input: Tensor): Tensor {
+    let result = this.block(input);
+    if (this.useResConnect) result = this.stochastic_depth(result).add(input);
+    return result;
+  }
+}
+
+export class EfficientNet extends nn.Module {
+  features: nn.Sequential;
+  avgpool: nn.AdaptiveAvgPool2d;
+  classifier: nn.Sequential;
+  constructor(settings: MBConvConfig[], dropout: number, stochasticDepthProb = 0.2, numClasses = 1000) {
+    super();
+    const layers: nn.Module[] = [new Conv2dNormActivation(3, settings[0].inputChannels, 3, 2, 1, 1, "silu")];
+    const totalStageBlocks = settings.reduce((n, cnf) => n + cnf.numLayers, 0);
+    let stageBlockId = 0;
+    for (const cnf of settings) {
+      const stage: nn.Module[] = [];
+      for (let i = 0; i < cnf.numLayers; i++) {
+        // a copy (torchvision's copy.copy(cnf)); after a stage's first block: its own output width in, stride 1
+        const blockCnf: MBConvConfig = { ...cnf };
+        if (stage.length > 0) {
+          blockCnf.inputChannels = blockCnf.outChannels;
+          blockCnf.stride = 1;
+        }
+        // the drop probability grows linearly with the block's depth
+        stage.push(new MBConv(blockCnf, (stochasticDepthProb * stageBlockId) / totalStageBlocks));
+        stageBlockId += 1;
+      }
+      layers.push(new nn.Sequential(...stage));
+    }
+    const lastconvInput = settings[settings.length - 1].outChannels;
+    const lastconvOutput = 4 * lastconvInput;
+    layers.push(new Conv2dNormActivation(lastconvInput, lastconvOutput, 1, 1, 1, 1, "silu"));
+    this.features = new nn.Sequential(...layers);
+    this.avgpool = new nn.AdaptiveAvgPool2d(1);
+    this.classifier = new nn.Sequential(new nn.Dropout({ p: dropout, inplace: true }), new nn.Linear(lastconvOutput, numClasses));
+    for (const m of this.modules()) {
+      if (m instanceof nn.Conv2d) {
+        nn.init.kaiming_normal_(m.weight, { mode: "fan_out" });
+        if (m.bias !== null) nn.init.zeros_(m.bias);
+      } else if (m instanceof nn.BatchNorm2d) {
+        nn.init.ones_(m.weight);
+        nn.init.zeros_(m.bias);
+      } else if (m instanceof nn.Linear) {
+        const initRange = 1.0 / Math.sqrt(m.outFeatures);
+        nn.init.uniform_(m.weight, -initRange, initRange);
+        nn.init.zeros_(m.bias);
+      }
+    }
+  }
+  forward(x: Tensor): Tensor {
+    x = this.avgpool(this.features(x));
+    return this.classifier(F.flatten(x, 1));
+  }
+}
+
+function efficientnet(widthMult: number, depthMult: number, dropout: number, o: ModelOptions): EfficientNet {
+  const c = (e: number, k: number, s: number, i: number, out: number, n: number) => new MBConvConfig(e, k, s, i, out, n, widthMult, depthMult);
+  const settings = [c(1, 3, 1, 32, 16, 1), c(6, 3, 2, 16, 24, 2), c(6, 5, 2, 24, 40, 2), c(6, 3, 2, 40, 80, 3), c(6, 5, 1, 80, 112, 3), c(6, 5, 2, 112, 192, 4), c(6, 3, 1, 192, 320, 1)];
+  return new EfficientNet(settings, o.dropout ?? dropout, 0.2, numClassesOf(o));
+}
+
+export function efficientnet_b0(o: ModelOptions = {}): EfficientNet {
+  return efficientnet(1.0, 1.0, 0.2, o);
+}
+export function efficientnet_b1(o: ModelOptions = {}): EfficientNet {
+  return efficientnet(1.0, 1.1, 0.2, o);
+}
+export function efficientnet_b2(o: ModelOptions = {}): EfficientNet {
+  return efficientnet(1.1, 1.2, 0.3, o);
+}
+export function efficientnet_b3(o: ModelOptions = {}): EfficientNet {
+  return efficientnet(1.2, 1.4, 0.3, o);
+}
+export function efficientnet_b4(o: ModelOptions = {}): EfficientNet {
+  return efficientnet(1.4, 1.8, 0.4, o);
 }
 
 // DenseNet (torchvision/models/densenet.py): Huang et al., each layer fed every earlier layer's features
@@ -1023,6 +1166,7 @@ export const models = {
   AlexNet, alexnet,
   MobileNetV2, mobilenet_v2,
   MobileNetV3, mobilenet_v3_large, mobilenet_v3_small,
+  EfficientNet, efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4,
   VisionTransformer, vit_b_16, vit_b_32, vit_l_16, vit_l_32,
   DenseNet, densenet121, densenet161, densenet169, densenet201,
   SqueezeNet, squeezenet1_0, squeezenet1_1,
