@@ -45,6 +45,10 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["efficientnet_b2", 9_109_994],
     ["efficientnet_b3", 12_233_232],
     ["efficientnet_b4", 19_341_616],
+    ["convnext_tiny", 28_589_128],
+    ["convnext_small", 50_223_688],
+    ["convnext_base", 88_591_464],
+    ["convnext_large", 197_767_336],
     ["vit_b_16", 86_567_656],
     ["vit_b_32", 88_224_232],
     ["vit_l_16", 304_326_632],
@@ -109,6 +113,21 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     expect(out.shape).toEqual([2, 10]);
     expect(Array.from(out.data).every((v) => v === 0)).toBe(true);
     expect(diagnosticsOf(backbone("models.vit_b_16()", 32)).map((d) => d.message)).toContainEqual(expect.stringMatching(/Wrong image height! Expected 224 but got 32!/));
+  });
+
+  it("ConvNeXt's LayerNorm2d normalizes each position over its channels (a LayerNorm subclass with its own forward)", () => {
+    const src = `${header}import { LayerNorm2d } from "tsdp/vision";\nexport class M extends nn.Module {\n  norm = new LayerNorm2d(2, { eps: 1e-6 });\n  forward(x: Tensor<[Batch, 2, 1, 2]>) {\n    return this.norm(x);\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    const x = [1, 5, 3, -1]; // channel 0 at the two positions, then channel 1
+    const [out] = runReference(graph, { x: nd([1, 2, 1, 2], x) }, initState(graph, 0)).outputs;
+    const want = [0, 1].flatMap((c) =>
+      [0, 1].map((w) => {
+        const [a, b] = [x[w], x[2 + w]];
+        const mean = (a + b) / 2;
+        return (x[c * 2 + w] - mean) / Math.sqrt(((a - b) / 2) ** 2 + 1e-6);
+      }),
+    );
+    Array.from(out.data).forEach((v, i) => expect(v).toBeCloseTo(want[i], 12));
   });
 
   it("initializes as torchvision: kaiming_normal_ fan_out convolutions, BatchNorm 1 and 0, zero_init_residual's last norm, VGG's N(0, 0.01) classifier, AlexNet's PyTorch defaults", () => {

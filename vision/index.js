@@ -15,6 +15,7 @@ export const resnext50_32x4d = trap, resnext101_32x8d = trap, wide_resnet50_2 = 
 export const VGG = trap, makeLayers = trap, vgg11 = trap, vgg11_bn = trap, vgg13 = trap, vgg13_bn = trap, vgg16 = trap, vgg16_bn = trap, vgg19 = trap, vgg19_bn = trap;
 export const AlexNet = trap, alexnet = trap;
 export const EfficientNet = trap, MBConv = trap, MBConvConfig = trap, StochasticDepth = trap, efficientnet_b0 = trap, efficientnet_b1 = trap, efficientnet_b2 = trap, efficientnet_b3 = trap, efficientnet_b4 = trap;
+export const ConvNeXt = trap, CNBlock = trap, LayerNorm2d = trap, Permute = trap, convnext_tiny = trap, convnext_small = trap, convnext_base = trap, convnext_large = trap;
 export const VisionTransformer = trap, Encoder = trap, EncoderBlock = trap, MLPBlock = trap, vit_b_16 = trap, vit_b_32 = trap, vit_l_16 = trap, vit_l_32 = trap;
 export const MobileNetV3 = trap, SqueezeExcitation = trap, InvertedResidualConfig = trap, InvertedResidualV3 = trap, mobilenet_v3_large = trap, mobilenet_v3_small = trap;
 export const MobileNetV2 = trap, InvertedResidual = trap, Conv2dNormActivation = trap, makeDivisible = trap, mobilenet_v2 = trap;

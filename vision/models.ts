@@ -735,6 +735,105 @@ export function efficientnet_b4(o: ModelOptions = {}): EfficientNet {
   return efficientnet(1.4, 1.8, 0.4, o);
 }
 
+// ConvNeXt (torchvision/models/convnext.py): Liu et al., a ResNet modernized toward a transformer's design
+
+/** A LayerNorm over the channels of an [N, C, H, W] tensor (channels moved last and back). */
+export class LayerNorm2d extends nn.LayerNorm {
+  forward(x: Tensor): Tensor {
+    x = x.permute(0, 2, 3, 1);
+    x = F.layerNorm(x, this.normalizedShape, this.weight, this.bias, this.eps!);
+    return x.permute(0, 3, 1, 2);
+  }
+}
+
+/** torchvision.ops.Permute: the dims reordered, as a module of a Sequential. */
+export class Permute extends nn.Module {
+  dims: number[];
+  constructor(dims: number[]) {
+    super();
+    this.dims = dims;
+  }
+  forward(x: Tensor): Tensor {
+    return F.permute(x, this.dims);
+  }
+}
+
+export class CNBlock extends nn.Module {
+  block: nn.Sequential;
+  layer_scale: nn.Parameter;
+  stochastic_depth: StochasticDepth;
+  constructor(dim: number, layerScale: number, stochasticDepthProb: number) {
+    super();
+    this.block = new nn.Sequential(
+      new nn.Conv2d(dim, dim, 7, { padding: 3, groups: dim, bias: true }),
+      new Permute([0, 2, 3, 1]),
+      new nn.LayerNorm(dim, { eps: 1e-6 }),
+      new nn.Linear(dim, 4 * dim, true),
+      new nn.GELU(),
+      new nn.Linear(4 * dim, dim, true),
+      new Permute([0, 3, 1, 2]),
+    );
+    this.layer_scale = new nn.Parameter(F.ones(dim, 1, 1).mul(layerScale));
+    this.stochastic_depth = new StochasticDepth(stochasticDepthProb, "row");
+  }
+  forward(input: Tensor): Tensor {
+    const result = this.layer_scale.mul(this.block(input));
+    return this.stochastic_depth(result).add(input);
+  }
+}
+
+export class ConvNeXt extends nn.Module {
+  features: nn.Sequential;
+  avgpool: nn.AdaptiveAvgPool2d;
+  classifier: nn.Sequential;
+  /** blockSetting: each stage's [input channels, output channels (null for the last), blocks]. */
+  constructor(blockSetting: [number, number | null, number][], stochasticDepthProb = 0.0, layerScale = 1e-6, numClasses = 1000) {
+    super();
+    // the stem: a 4×4 patchifying convolution (with bias) and a channel LayerNorm
+    const layers: nn.Module[] = [new nn.Sequential(new nn.Conv2d(3, blockSetting[0][0], 4, { stride: 4, padding: 0, bias: true }), new LayerNorm2d(blockSetting[0][0], { eps: 1e-6 }))];
+    const totalStageBlocks = blockSetting.reduce((n, [, , blocks]) => n + blocks, 0);
+    let stageBlockId = 0;
+    for (const [inputChannels, outChannels, numLayers] of blockSetting) {
+      const stage: nn.Module[] = [];
+      for (let i = 0; i < numLayers; i++) {
+        stage.push(new CNBlock(inputChannels, layerScale, (stochasticDepthProb * stageBlockId) / (totalStageBlocks - 1.0)));
+        stageBlockId += 1;
+      }
+      layers.push(new nn.Sequential(...stage));
+      // downsampling between stages
+      if (outChannels !== null) layers.push(new nn.Sequential(new LayerNorm2d(inputChannels, { eps: 1e-6 }), new nn.Conv2d(inputChannels, outChannels, 2, { stride: 2 })));
+    }
+    this.features = new nn.Sequential(...layers);
+    this.avgpool = new nn.AdaptiveAvgPool2d(1);
+    const last = blockSetting[blockSetting.length - 1];
+    const lastChannels = last[1] ?? last[0];
+    this.classifier = new nn.Sequential(new LayerNorm2d(lastChannels, { eps: 1e-6 }), new nn.Flatten(1), new nn.Linear(lastChannels, numClasses));
+    for (const m of this.modules()) {
+      if (m instanceof nn.Conv2d || m instanceof nn.Linear) {
+        nn.init.trunc_normal_(m.weight, { std: 0.02 });
+        if (m.bias !== null) nn.init.zeros_(m.bias);
+      }
+    }
+  }
+  forward(x: Tensor): Tensor {
+    x = this.avgpool(this.features(x));
+    return this.classifier(x);
+  }
+}
+
+export function convnext_tiny(o: ModelOptions = {}): ConvNeXt {
+  return new ConvNeXt([[96, 192, 3], [192, 384, 3], [384, 768, 9], [768, null, 3]], 0.1, 1e-6, numClassesOf(o));
+}
+export function convnext_small(o: ModelOptions = {}): ConvNeXt {
+  return new ConvNeXt([[96, 192, 3], [192, 384, 3], [384, 768, 27], [768, null, 3]], 0.4, 1e-6, numClassesOf(o));
+}
+export function convnext_base(o: ModelOptions = {}): ConvNeXt {
+  return new ConvNeXt([[128, 256, 3], [256, 512, 3], [512, 1024, 27], [1024, null, 3]], 0.5, 1e-6, numClassesOf(o));
+}
+export function convnext_large(o: ModelOptions = {}): ConvNeXt {
+  return new ConvNeXt([[192, 384, 3], [384, 768, 3], [768, 1536, 27], [1536, null, 3]], 0.5, 1e-6, numClassesOf(o));
+}
+
 // DenseNet (torchvision/models/densenet.py): Huang et al., each layer fed every earlier layer's features
 
 export class DenseLayer extends nn.Module {
@@ -1167,6 +1266,7 @@ export const models = {
   MobileNetV2, mobilenet_v2,
   MobileNetV3, mobilenet_v3_large, mobilenet_v3_small,
   EfficientNet, efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4,
+  ConvNeXt, convnext_tiny, convnext_small, convnext_base, convnext_large,
   VisionTransformer, vit_b_16, vit_b_32, vit_l_16, vit_l_32,
   DenseNet, densenet121, densenet161, densenet169, densenet201,
   SqueezeNet, squeezenet1_0, squeezenet1_1,
