@@ -147,6 +147,14 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     const vgg = inits(backbone("models.vgg11_bn()"));
     expect(vgg.get("net.classifier.0.weight")).toEqual({ kind: "normal", std: 0.01 });
     expect(vgg.get("net.features.0.bias")).toEqual({ kind: "constant", value: 0 });
+    // the mobile networks' loop: fan-out convolutions, N(0, 0.01) Linear (MobileNet), U(±1/√out) Linear (EfficientNet)
+    const mobile = inits(backbone("models.mobilenet_v3_small()"));
+    expect((mobile.get("net.features.0.0.weight") as Extract<Init, { kind: "normal" }>).std).toBeCloseTo(Math.sqrt(2 / (16 * 9)), 12);
+    expect(mobile.get("net.classifier.3.weight")).toEqual({ kind: "normal", std: 0.01 });
+    expect(mobile.get("net.features.1.block.1.fc1.bias")).toEqual({ kind: "constant", value: 0 });
+    const eff = inits(backbone("models.efficientnet_b0()")).get("net.classifier.1.weight") as Extract<Init, { kind: "uniform" }>;
+    expect(eff.kind).toBe("uniform");
+    expect(eff.bound).toBeCloseTo(1 / Math.sqrt(1000), 12);
     // PyTorch's Conv2d default: kaiming_uniform_(a = √5), a bound of 1/√fan_in
     const alex = inits(backbone("models.alexnet()", 64));
     const w = alex.get("net.features.0.weight") as Extract<Init, { kind: "uniform" }>;

@@ -183,34 +183,16 @@ function resnet(block: Block, layers: number[], o: ModelOptions, groups = 1, wid
   return new ResNet(block, layers, numClassesOf(o), o.zeroInitResidual ?? o.zero_init_residual ?? false, groups, widthPerGroup, o.replaceStrideWithDilation ?? o.replace_stride_with_dilation ?? [false, false, false]);
 }
 
-export function resnet18(o: ModelOptions = {}): ResNet {
-  return resnet(BasicBlock, [2, 2, 2, 2], o);
-}
-export function resnet34(o: ModelOptions = {}): ResNet {
-  return resnet(BasicBlock, [3, 4, 6, 3], o);
-}
-export function resnet50(o: ModelOptions = {}): ResNet {
-  return resnet(Bottleneck, [3, 4, 6, 3], o);
-}
-export function resnet101(o: ModelOptions = {}): ResNet {
-  return resnet(Bottleneck, [3, 4, 23, 3], o);
-}
-export function resnet152(o: ModelOptions = {}): ResNet {
-  return resnet(Bottleneck, [3, 8, 36, 3], o);
-}
-export function resnext50_32x4d(o: ModelOptions = {}): ResNet {
-  return resnet(Bottleneck, [3, 4, 6, 3], o, 32, 4);
-}
-export function resnext101_32x8d(o: ModelOptions = {}): ResNet {
-  return resnet(Bottleneck, [3, 4, 23, 3], o, 32, 8);
-}
+export const resnet18 = (o: ModelOptions = {}): ResNet => resnet(BasicBlock, [2, 2, 2, 2], o);
+export const resnet34 = (o: ModelOptions = {}): ResNet => resnet(BasicBlock, [3, 4, 6, 3], o);
+export const resnet50 = (o: ModelOptions = {}): ResNet => resnet(Bottleneck, [3, 4, 6, 3], o);
+export const resnet101 = (o: ModelOptions = {}): ResNet => resnet(Bottleneck, [3, 4, 23, 3], o);
+export const resnet152 = (o: ModelOptions = {}): ResNet => resnet(Bottleneck, [3, 8, 36, 3], o);
+export const resnext50_32x4d = (o: ModelOptions = {}): ResNet => resnet(Bottleneck, [3, 4, 6, 3], o, 32, 4);
+export const resnext101_32x8d = (o: ModelOptions = {}): ResNet => resnet(Bottleneck, [3, 4, 23, 3], o, 32, 8);
 /** Wide ResNet-50-2: the bottleneck's inner width doubled. */
-export function wide_resnet50_2(o: ModelOptions = {}): ResNet {
-  return resnet(Bottleneck, [3, 4, 6, 3], o, 1, 128);
-}
-export function wide_resnet101_2(o: ModelOptions = {}): ResNet {
-  return resnet(Bottleneck, [3, 4, 23, 3], o, 1, 128);
-}
+export const wide_resnet50_2 = (o: ModelOptions = {}): ResNet => resnet(Bottleneck, [3, 4, 6, 3], o, 1, 128);
+export const wide_resnet101_2 = (o: ModelOptions = {}): ResNet => resnet(Bottleneck, [3, 4, 23, 3], o, 1, 128);
 
 // VGG (torchvision/models/vgg.py): Simonyan and Zisserman, configurations A, B, D and E
 
@@ -278,30 +260,14 @@ function vgg(cfg: string, batchNorm: boolean, o: ModelOptions): VGG {
   return new VGG(makeLayers(VGG_CFGS[cfg], batchNorm), numClassesOf(o), true, o.dropout ?? 0.5);
 }
 
-export function vgg11(o: ModelOptions = {}): VGG {
-  return vgg("A", false, o);
-}
-export function vgg11_bn(o: ModelOptions = {}): VGG {
-  return vgg("A", true, o);
-}
-export function vgg13(o: ModelOptions = {}): VGG {
-  return vgg("B", false, o);
-}
-export function vgg13_bn(o: ModelOptions = {}): VGG {
-  return vgg("B", true, o);
-}
-export function vgg16(o: ModelOptions = {}): VGG {
-  return vgg("D", false, o);
-}
-export function vgg16_bn(o: ModelOptions = {}): VGG {
-  return vgg("D", true, o);
-}
-export function vgg19(o: ModelOptions = {}): VGG {
-  return vgg("E", false, o);
-}
-export function vgg19_bn(o: ModelOptions = {}): VGG {
-  return vgg("E", true, o);
-}
+export const vgg11 = (o: ModelOptions = {}): VGG => vgg("A", false, o);
+export const vgg11_bn = (o: ModelOptions = {}): VGG => vgg("A", true, o);
+export const vgg13 = (o: ModelOptions = {}): VGG => vgg("B", false, o);
+export const vgg13_bn = (o: ModelOptions = {}): VGG => vgg("B", true, o);
+export const vgg16 = (o: ModelOptions = {}): VGG => vgg("D", false, o);
+export const vgg16_bn = (o: ModelOptions = {}): VGG => vgg("D", true, o);
+export const vgg19 = (o: ModelOptions = {}): VGG => vgg("E", false, o);
+export const vgg19_bn = (o: ModelOptions = {}): VGG => vgg("E", true, o);
 
 // AlexNet (torchvision/models/alexnet.py): Krizhevsky's one-GPU variant, PyTorch's default initialization
 
@@ -343,9 +309,7 @@ export class AlexNet extends nn.Module {
   }
 }
 
-export function alexnet(o: ModelOptions = {}): AlexNet {
-  return new AlexNet(numClassesOf(o), o.dropout ?? 0.5);
-}
+export const alexnet = (o: ModelOptions = {}): AlexNet => new AlexNet(numClassesOf(o), o.dropout ?? 0.5);
 
 // MobileNetV2 (torchvision/models/mobilenetv2.py with ops/misc.py's Conv2dNormActivation): Sandler et al.
 
@@ -360,6 +324,26 @@ export function makeDivisible(v: number, divisor: number, minValue: number | nul
 /** The activations torchvision's mobile networks pass as activation_layer (built with inplace=True). */
 type Activation = "relu" | "relu6" | "hardswish" | "silu" | null;
 const ACTIVATIONS = { relu: () => new nn.ReLU({ inplace: true }), relu6: () => new nn.ReLU6({ inplace: true }), hardswish: () => new nn.Hardswish({ inplace: true }), silu: () => new nn.SiLU({ inplace: true }) };
+
+/**
+ * MobileNetV2's, MobileNetV3's and EfficientNet's initialization: convolutions kaiming-normal by
+ * fan-out with zero bias, BatchNorm weight 1 and bias 0, and each Linear's weight by `linear`
+ * (its bias 0).
+ */
+function initMobile(net: nn.Module, linear: (m: nn.Linear) => void): void {
+  for (const m of net.modules()) {
+    if (m instanceof nn.Conv2d) {
+      nn.init.kaiming_normal_(m.weight, { mode: "fan_out" });
+      if (m.bias !== null) nn.init.zeros_(m.bias);
+    } else if (m instanceof nn.BatchNorm2d) {
+      nn.init.ones_(m.weight);
+      nn.init.zeros_(m.bias);
+    } else if (m instanceof nn.Linear) {
+      linear(m);
+      nn.init.zeros_(m.bias!);
+    }
+  }
+}
 
 /**
  * torchvision.ops.Conv2dNormActivation with BatchNorm2d: children 0 (conv, no bias), 1 (norm) and,
@@ -431,18 +415,7 @@ export class MobileNetV2 extends nn.Module {
     features.push(new Conv2dNormActivation(inputChannel, this.lastChannel, 1));
     this.features = new nn.Sequential(...features);
     this.classifier = new nn.Sequential(new nn.Dropout({ p: dropout }), new nn.Linear(this.lastChannel, numClasses));
-    for (const m of this.modules()) {
-      if (m instanceof nn.Conv2d) {
-        nn.init.kaiming_normal_(m.weight, { mode: "fan_out" });
-        if (m.bias !== null) nn.init.zeros_(m.bias);
-      } else if (m instanceof nn.BatchNorm2d) {
-        nn.init.ones_(m.weight);
-        nn.init.zeros_(m.bias);
-      } else if (m instanceof nn.Linear) {
-        nn.init.normal_(m.weight, 0, 0.01);
-        nn.init.zeros_(m.bias);
-      }
-    }
+    initMobile(this, (m) => nn.init.normal_(m.weight, 0, 0.01));
   }
   forward(x: Tensor): Tensor {
     x = this.features(x);
@@ -451,9 +424,7 @@ export class MobileNetV2 extends nn.Module {
   }
 }
 
-export function mobilenet_v2(o: ModelOptions = {}): MobileNetV2 {
-  return new MobileNetV2(numClassesOf(o), o.widthMult ?? o.width_mult ?? 1.0, 8, o.dropout ?? 0.2);
-}
+export const mobilenet_v2 = (o: ModelOptions = {}): MobileNetV2 => new MobileNetV2(numClassesOf(o), o.widthMult ?? o.width_mult ?? 1.0, 8, o.dropout ?? 0.2);
 
 // MobileNetV3 (torchvision/models/mobilenetv3.py with ops/misc.py's SqueezeExcitation): Howard et al.
 
@@ -542,18 +513,7 @@ export class MobileNetV3 extends nn.Module {
     this.features = new nn.Sequential(...layers);
     this.avgpool = new nn.AdaptiveAvgPool2d(1);
     this.classifier = new nn.Sequential(new nn.Linear(lastconvOutput, lastChannel), new nn.Hardswish({ inplace: true }), new nn.Dropout({ p: dropout, inplace: true }), new nn.Linear(lastChannel, numClasses));
-    for (const m of this.modules()) {
-      if (m instanceof nn.Conv2d) {
-        nn.init.kaiming_normal_(m.weight, { mode: "fan_out" });
-        if (m.bias !== null) nn.init.zeros_(m.bias);
-      } else if (m instanceof nn.BatchNorm2d) {
-        nn.init.ones_(m.weight);
-        nn.init.zeros_(m.bias);
-      } else if (m instanceof nn.Linear) {
-        nn.init.normal_(m.weight, 0, 0.01);
-        nn.init.zeros_(m.bias);
-      }
-    }
+    initMobile(this, (m) => nn.init.normal_(m.weight, 0, 0.01));
   }
   forward(x: Tensor): Tensor {
     x = this.avgpool(this.features(x));
@@ -693,19 +653,7 @@ export class EfficientNet extends nn.Module {
     this.features = new nn.Sequential(...layers);
     this.avgpool = new nn.AdaptiveAvgPool2d(1);
     this.classifier = new nn.Sequential(new nn.Dropout({ p: dropout, inplace: true }), new nn.Linear(lastconvOutput, numClasses));
-    for (const m of this.modules()) {
-      if (m instanceof nn.Conv2d) {
-        nn.init.kaiming_normal_(m.weight, { mode: "fan_out" });
-        if (m.bias !== null) nn.init.zeros_(m.bias);
-      } else if (m instanceof nn.BatchNorm2d) {
-        nn.init.ones_(m.weight);
-        nn.init.zeros_(m.bias);
-      } else if (m instanceof nn.Linear) {
-        const initRange = 1.0 / Math.sqrt(m.outFeatures);
-        nn.init.uniform_(m.weight, -initRange, initRange);
-        nn.init.zeros_(m.bias);
-      }
-    }
+    initMobile(this, (m) => nn.init.uniform_(m.weight, -1.0 / Math.sqrt(m.outFeatures), 1.0 / Math.sqrt(m.outFeatures)));
   }
   forward(x: Tensor): Tensor {
     x = this.avgpool(this.features(x));
@@ -719,21 +667,11 @@ function efficientnet(widthMult: number, depthMult: number, dropout: number, o: 
   return new EfficientNet(settings, o.dropout ?? dropout, 0.2, numClassesOf(o));
 }
 
-export function efficientnet_b0(o: ModelOptions = {}): EfficientNet {
-  return efficientnet(1.0, 1.0, 0.2, o);
-}
-export function efficientnet_b1(o: ModelOptions = {}): EfficientNet {
-  return efficientnet(1.0, 1.1, 0.2, o);
-}
-export function efficientnet_b2(o: ModelOptions = {}): EfficientNet {
-  return efficientnet(1.1, 1.2, 0.3, o);
-}
-export function efficientnet_b3(o: ModelOptions = {}): EfficientNet {
-  return efficientnet(1.2, 1.4, 0.3, o);
-}
-export function efficientnet_b4(o: ModelOptions = {}): EfficientNet {
-  return efficientnet(1.4, 1.8, 0.4, o);
-}
+export const efficientnet_b0 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.0, 1.0, 0.2, o);
+export const efficientnet_b1 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.0, 1.1, 0.2, o);
+export const efficientnet_b2 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.1, 1.2, 0.3, o);
+export const efficientnet_b3 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.2, 1.4, 0.3, o);
+export const efficientnet_b4 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.4, 1.8, 0.4, o);
 
 // ConvNeXt (torchvision/models/convnext.py): Liu et al., a ResNet modernized toward a transformer's design
 
@@ -821,18 +759,10 @@ export class ConvNeXt extends nn.Module {
   }
 }
 
-export function convnext_tiny(o: ModelOptions = {}): ConvNeXt {
-  return new ConvNeXt([[96, 192, 3], [192, 384, 3], [384, 768, 9], [768, null, 3]], 0.1, 1e-6, numClassesOf(o));
-}
-export function convnext_small(o: ModelOptions = {}): ConvNeXt {
-  return new ConvNeXt([[96, 192, 3], [192, 384, 3], [384, 768, 27], [768, null, 3]], 0.4, 1e-6, numClassesOf(o));
-}
-export function convnext_base(o: ModelOptions = {}): ConvNeXt {
-  return new ConvNeXt([[128, 256, 3], [256, 512, 3], [512, 1024, 27], [1024, null, 3]], 0.5, 1e-6, numClassesOf(o));
-}
-export function convnext_large(o: ModelOptions = {}): ConvNeXt {
-  return new ConvNeXt([[192, 384, 3], [384, 768, 3], [768, 1536, 27], [1536, null, 3]], 0.5, 1e-6, numClassesOf(o));
-}
+export const convnext_tiny = (o: ModelOptions = {}): ConvNeXt => new ConvNeXt([[96, 192, 3], [192, 384, 3], [384, 768, 9], [768, null, 3]], 0.1, 1e-6, numClassesOf(o));
+export const convnext_small = (o: ModelOptions = {}): ConvNeXt => new ConvNeXt([[96, 192, 3], [192, 384, 3], [384, 768, 27], [768, null, 3]], 0.4, 1e-6, numClassesOf(o));
+export const convnext_base = (o: ModelOptions = {}): ConvNeXt => new ConvNeXt([[128, 256, 3], [256, 512, 3], [512, 1024, 27], [1024, null, 3]], 0.5, 1e-6, numClassesOf(o));
+export const convnext_large = (o: ModelOptions = {}): ConvNeXt => new ConvNeXt([[192, 384, 3], [384, 768, 3], [768, 1536, 27], [1536, null, 3]], 0.5, 1e-6, numClassesOf(o));
 
 // DenseNet (torchvision/models/densenet.py): Huang et al., each layer fed every earlier layer's features
 
@@ -937,18 +867,10 @@ function densenet(growthRate: number, blockConfig: number[], numInitFeatures: nu
   return new DenseNet(growthRate, blockConfig, numInitFeatures, 4, 0, numClassesOf(o));
 }
 
-export function densenet121(o: ModelOptions = {}): DenseNet {
-  return densenet(32, [6, 12, 24, 16], 64, o);
-}
-export function densenet161(o: ModelOptions = {}): DenseNet {
-  return densenet(48, [6, 12, 36, 24], 96, o);
-}
-export function densenet169(o: ModelOptions = {}): DenseNet {
-  return densenet(32, [6, 12, 32, 32], 64, o);
-}
-export function densenet201(o: ModelOptions = {}): DenseNet {
-  return densenet(32, [6, 12, 48, 32], 64, o);
-}
+export const densenet121 = (o: ModelOptions = {}): DenseNet => densenet(32, [6, 12, 24, 16], 64, o);
+export const densenet161 = (o: ModelOptions = {}): DenseNet => densenet(48, [6, 12, 36, 24], 96, o);
+export const densenet169 = (o: ModelOptions = {}): DenseNet => densenet(32, [6, 12, 32, 32], 64, o);
+export const densenet201 = (o: ModelOptions = {}): DenseNet => densenet(32, [6, 12, 48, 32], 64, o);
 
 // SqueezeNet (torchvision/models/squeezenet.py): Iandola et al., fire modules
 
@@ -1015,12 +937,8 @@ export class SqueezeNet extends nn.Module {
   }
 }
 
-export function squeezenet1_0(o: ModelOptions = {}): SqueezeNet {
-  return new SqueezeNet("1_0", numClassesOf(o), o.dropout ?? 0.5);
-}
-export function squeezenet1_1(o: ModelOptions = {}): SqueezeNet {
-  return new SqueezeNet("1_1", numClassesOf(o), o.dropout ?? 0.5);
-}
+export const squeezenet1_0 = (o: ModelOptions = {}): SqueezeNet => new SqueezeNet("1_0", numClassesOf(o), o.dropout ?? 0.5);
+export const squeezenet1_1 = (o: ModelOptions = {}): SqueezeNet => new SqueezeNet("1_1", numClassesOf(o), o.dropout ?? 0.5);
 
 // ShuffleNetV2 (torchvision/models/shufflenetv2.py): Ma et al., channel split and shuffle; PyTorch's default initialization
 
@@ -1109,18 +1027,10 @@ export class ShuffleNetV2 extends nn.Module {
   }
 }
 
-export function shufflenet_v2_x0_5(o: ModelOptions = {}): ShuffleNetV2 {
-  return new ShuffleNetV2([4, 8, 4], [24, 48, 96, 192, 1024], numClassesOf(o));
-}
-export function shufflenet_v2_x1_0(o: ModelOptions = {}): ShuffleNetV2 {
-  return new ShuffleNetV2([4, 8, 4], [24, 116, 232, 464, 1024], numClassesOf(o));
-}
-export function shufflenet_v2_x1_5(o: ModelOptions = {}): ShuffleNetV2 {
-  return new ShuffleNetV2([4, 8, 4], [24, 176, 352, 704, 1024], numClassesOf(o));
-}
-export function shufflenet_v2_x2_0(o: ModelOptions = {}): ShuffleNetV2 {
-  return new ShuffleNetV2([4, 8, 4], [24, 244, 488, 976, 2048], numClassesOf(o));
-}
+export const shufflenet_v2_x0_5 = (o: ModelOptions = {}): ShuffleNetV2 => new ShuffleNetV2([4, 8, 4], [24, 48, 96, 192, 1024], numClassesOf(o));
+export const shufflenet_v2_x1_0 = (o: ModelOptions = {}): ShuffleNetV2 => new ShuffleNetV2([4, 8, 4], [24, 116, 232, 464, 1024], numClassesOf(o));
+export const shufflenet_v2_x1_5 = (o: ModelOptions = {}): ShuffleNetV2 => new ShuffleNetV2([4, 8, 4], [24, 176, 352, 704, 1024], numClassesOf(o));
+export const shufflenet_v2_x2_0 = (o: ModelOptions = {}): ShuffleNetV2 => new ShuffleNetV2([4, 8, 4], [24, 244, 488, 976, 2048], numClassesOf(o));
 
 // Vision Transformer (torchvision/models/vision_transformer.py): Dosovitskiy et al.
 
@@ -1245,18 +1155,10 @@ function vit(patchSize: number, numLayers: number, numHeads: number, hiddenDim: 
   return new VisionTransformer(o.imageSize ?? o.image_size ?? 224, patchSize, numLayers, numHeads, hiddenDim, mlpDim, o.dropout ?? 0.0, 0.0, numClassesOf(o));
 }
 
-export function vit_b_16(o: ModelOptions = {}): VisionTransformer {
-  return vit(16, 12, 12, 768, 3072, o);
-}
-export function vit_b_32(o: ModelOptions = {}): VisionTransformer {
-  return vit(32, 12, 12, 768, 3072, o);
-}
-export function vit_l_16(o: ModelOptions = {}): VisionTransformer {
-  return vit(16, 24, 16, 1024, 4096, o);
-}
-export function vit_l_32(o: ModelOptions = {}): VisionTransformer {
-  return vit(32, 24, 16, 1024, 4096, o);
-}
+export const vit_b_16 = (o: ModelOptions = {}): VisionTransformer => vit(16, 12, 12, 768, 3072, o);
+export const vit_b_32 = (o: ModelOptions = {}): VisionTransformer => vit(32, 12, 12, 768, 3072, o);
+export const vit_l_16 = (o: ModelOptions = {}): VisionTransformer => vit(16, 24, 16, 1024, 4096, o);
+export const vit_l_32 = (o: ModelOptions = {}): VisionTransformer => vit(32, 24, 16, 1024, 4096, o);
 
 /** torchvision.models as one namespace: `models.resnet18()`. */
 export const models = {
