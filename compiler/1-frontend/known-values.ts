@@ -1,5 +1,6 @@
 import type { Node } from "../ir/node.ts";
 import { opDef } from "../ops/index.ts";
+import { reachable } from "../ir/reachable.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 
 // What the compiler knows of a tensor's values before any kernel runs: class weights, counts of
@@ -58,15 +59,11 @@ function readsState(n: Node, seen = new Set<Node>()): boolean {
 }
 
 /**
- * Whether n is computed from constants alone: no model input, parameter, buffer or batch size, and
- * no random draw — the same values on every call (a causal mask from sizes).
+ * Whether n is computed from constants alone: no model input, parameter, buffer or batch size
+ * (readsState), and no random draw — the same values on every call (a causal mask from sizes).
  */
-export function fromConstantsOnly(n: Node, seen = new Set<Node>()): boolean {
-  if (seen.has(n)) return true;
-  seen.add(n);
-  if (opDef(n.op).family === "random") return false;
-  if (n.inputs.length === 0) return !(n.op === "input" || n.op === "param" || n.op === "buffer" || n.op === "loss_scale" || n.op === "batch_size");
-  return n.inputs.every((i) => fromConstantsOnly(i, seen));
+export function fromConstantsOnly(n: Node): boolean {
+  return !readsState(n) && ![...reachable([n])].some((m) => opDef(m.op).family === "random");
 }
 
 /** n's values by the ops' reference semantics, when every op on the way is a pure function of constants. */
