@@ -26,7 +26,7 @@ function sh(command: string, cwd: string): Promise<{ code: number | null; out: s
   });
 }
 
-/** .ts files in a directory tree that are not declarations: an installed package should have none. */
+/** .ts files in a directory tree that are not declarations: an installed package has only tsdp/vision's model source. */
 function sourcesIn(dir: string): string[] {
   return readdirSync(dir, { recursive: true, encoding: "utf8" }).filter((f) => /\.(ts|mts|cts)$/.test(f) && !/\.d\.(ts|mts|cts)$/.test(f));
 }
@@ -96,7 +96,17 @@ describe("README: use it in your own project", () => {
     expect(existsSync(join(installedTsdp, "dist", "runtime", "index.d.ts"))).toBe(true);
     expect(existsSync(join(installedTsdp, "compiler"))).toBe(false);
     expect(existsSync(join(project, "node_modules", "tsx"))).toBe(false);
-    expect(sourcesIn(installedTsdp)).toEqual([]);
+    // tsdp/vision's models.ts is model-language source, read by the compiler as a model file is
+    // (never loaded by Node), so it ships as TypeScript; nothing else does
+    expect(sourcesIn(installedTsdp)).toEqual([join("vision", "models.ts")]);
+    // and the installed compiler finds it: a torchvision backbone's model file lowers (inspect builds nothing)
+    writeFileSync(
+      join(project, "backbone.ts"),
+      `import { nn, type Tensor, type Batch } from "tsdp/dsl";\nimport { models } from "tsdp/vision";\nexport class Net extends nn.Module {\n  body = models.resnet18({ numClasses: 3 });\n  forward(x: Tensor<[Batch, 3, 32, 32]>) {\n    return this.body(x);\n  }\n}\n`,
+    );
+    const inspected = await sh("npx tsdp inspect backbone.ts", project);
+    expect(inspected.code, inspected.out).toBe(0);
+    expect(inspected.out).toMatch(/total\s+11,178,051/);
 
     // A TypeScript file imports the compiled model's typed module and "tsdp": strict tsc without
     // @types/node type-checks it (a wrong input shape must be an error), and its output runs.
