@@ -59,6 +59,8 @@ const sumLast = (f: Formulas, x: TensorValue, keepdim = false) => f.method(x, "s
 /** Euler–Mascheroni γ (Gumbel's mean and entropy). */
 const EULER = 0.5772156649015329;
 const REJECTION = "draws come from a rejection sampler in PyTorch";
+/** Geometric's entropy, BCE-with-logits(logits, probs)/probs = (softplus(l) − p·l)/p (its KL's first term too). */
+const geometricEntropy = (p: P, f: Formulas) => div(f, sub(f, softplus(f.c, p.logits), mul(f, p.probs, p.logits)), p.probs);
 /** torch.xlogy(x, y): x·log y, 0 where x = 0. */
 const xlogy = (f: Formulas, x: TensorValue, y: TensorValue) => f.method(x, "xlogy", y) as TensorValue;
 
@@ -317,8 +319,7 @@ export const FAMILIES: Readonly<Record<string, Family>> = {
       const probs = f.op("where", [certain, 0, p.probs]);
       return add(f, mul(f, v, f.op("log1p", [neg(f, probs)])), log(f, p.probs));
     },
-    // BCE-with-logits(logits, probs)/probs = (softplus(l) − p·l)/p
-    entropy: (p, f) => div(f, sub(f, softplus(f.c, p.logits), mul(f, p.probs, p.logits)), p.probs),
+    entropy: (p, f) => geometricEntropy(p, f),
     moment: (p, name, f) => (name === "mean" ? sub(f, div(f, 1, p.probs), 1) : name === "mode" ? mul(f, p.probs, 0) : name === "variance" ? div(f, sub(f, div(f, 1, p.probs), 1), p.probs) : undefined),
     // ⌊log u / log1p(−p)⌋, u in [tiny, 1): sample only (no gradient), as PyTorch's
     draw: (p, shape, f) => {
@@ -327,8 +328,7 @@ export const FAMILIES: Readonly<Record<string, Family>> = {
     },
     // −H(p) − log1p(−q)/p − logit(q)
     kl: (a, b, f) => {
-      const entropy = div(f, sub(f, softplus(f.c, a.logits), mul(f, a.probs, a.logits)), a.probs);
-      return sub(f, sub(f, neg(f, entropy), div(f, f.op("log1p", [neg(f, b.probs)]), a.probs)), b.logits);
+      return sub(f, sub(f, neg(f, geometricEntropy(a, f)), div(f, f.op("log1p", [neg(f, b.probs)]), a.probs)), b.logits);
     },
   },
   // lgamma(n + 1) − lgamma(k + 1) − lgamma(n − k + 1) + k·l − n·(max(l, 0) + log1p(e^(−|l|))): PyTorch's stable form

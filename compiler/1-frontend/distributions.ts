@@ -122,6 +122,12 @@ function oneHotRows(f: Formulas, indices: TensorValue, categories: number): Tens
   return f.method(f.op("eq", [f.method(indices, "unsqueeze", -1) as TensorValue, classes]), "float") as TensorValue;
 }
 
+/** PyTorch's probs_to_logits(is_binary): log p − log(1 − p) of p clamped into [ε, 1 − ε]. */
+function binaryLogits(f: Formulas, probs: TensorValue): TensorValue {
+  const clamped = f.method(probs, "clamp", EPS, 1 - EPS) as TensorValue;
+  return f.op("sub", [f.op("log", [clamped]), f.op("log1p", [f.op("neg", [clamped])])]);
+}
+
 /** Categorical's and Bernoulli's `probs` or `logits`: exactly one. */
 function probsOrLogits(b: Record<string, Value>, who: string, site: CallSite): ["probs" | "logits", Value] {
   const given = (["probs", "logits"] as const).filter((k) => b[k] !== null && b[k] !== undefined);
@@ -157,10 +163,8 @@ function construct(kind: DistributionKind, args: Value[], site: CallSite, em: Gr
     const [given, value] = probsOrLogits(b, who, site);
     const t = parameter(value, given, who, { ...site, loc: locOfArg(b, given, site) }, f);
     if (kind === "Bernoulli") {
-      // probs_to_logits(is_binary): log p − log(1 − p) of p clamped into [ε, 1 − ε]
       if (given === "logits") return new DistributionValue(kind, { logits: t, probs: f.op("sigmoid", [t]) }, [...t.node.shape], []);
-      const clamped = f.method(t, "clamp", EPS, 1 - EPS) as TensorValue;
-      return new DistributionValue(kind, { probs: t, logits: f.op("sub", [f.op("log", [clamped]), f.op("log1p", [f.op("neg", [clamped])])]) }, [...t.node.shape], []);
+      return new DistributionValue(kind, { probs: t, logits: binaryLogits(f, t) }, [...t.node.shape], []);
     }
     const shape = t.node.shape;
     if (shape.length === 0) fail("shapeMismatch", `${who}: ${given} needs a last dim of categories, got a 0-dim tensor`, site.loc);
@@ -537,11 +541,7 @@ function familyMember(kind: FamilyKind, args: Value[], site: CallSite, em: Graph
   }
   const params: Record<string, TensorValue> = Object.fromEntries(bound.map((n, i) => [n, f.expand(values[i], shape)]));
   if (given === "logits") params.probs = f.op("sigmoid", [params.logits]);
-  if (given === "probs") {
-    // probs_to_logits(is_binary): log p − log(1 − p) of p clamped into [ε, 1 − ε]
-    const clamped = f.method(params.probs, "clamp", EPS, 1 - EPS) as TensorValue;
-    params.logits = f.op("sub", [f.op("log", [clamped]), f.op("log1p", [f.op("neg", [clamped])])]);
-  }
+  if (given === "probs") params.logits = binaryLogits(f, params.probs);
   return new DistributionValue(kind, params, shape, []);
 }
 
