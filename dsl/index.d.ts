@@ -101,9 +101,10 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   /** Where the model runs: "cuda" (the CPU target stands in for it), so mask.to(x.device) is the mask. */
   readonly device: "cuda";
   /**
-   * Whether autograd tracks it: a trained parameter, or computed from one other than through detach
-   * or a comparison. In a constructor, `p.requiresGrad = false` freezes a parameter, as
-   * requiresGrad_(false).
+   * Whether autograd tracks it: a trained parameter, a tensor marked with requiresGrad_(), or
+   * computed from one other than through detach or a comparison. In a constructor,
+   * `p.requiresGrad = false` freezes a parameter, as requiresGrad_(false); in forward,
+   * `x.requiresGrad = true` on a tensor no parameter reaches marks it as requiresGrad_() does.
    */
   requiresGrad: boolean;
   /** All dims reversed (for a matrix, its transpose), as PyTorch's x.T. */
@@ -151,7 +152,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * parameter (use clipGradValue or clipGradNorm for clipping).
    */
   registerHook(hook: (grad: Tensor) => Tensor | void): { remove(): void };
-  /** In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. */
+  /**
+   * In a constructor, on a parameter (this.fc.weight, an nn.Parameter field): false freezes it. In
+   * forward, on a float tensor no parameter reaches (a PINN's points, WGAN-GP's interpolates): marks
+   * it as a leaf that F.autograd.grad can differentiate with respect to.
+   */
   requiresGrad_(requiresGrad?: boolean): this;
   /** PyTorch's .data: in a constructor the parameter itself (`this.fc.weight.data.normal_(0, 0.02)`), in forward the values without their gradient. */
   get data(): this;
@@ -4758,9 +4763,33 @@ export namespace F {
    * are replayed in the backward for each tensor argument that requires grad (one gradient per
    * argument, null for a non-tensor). ctx: saveForBackward / save_for_backward, savedTensors /
    * saved_tensors, needsInputGrad / needs_input_grad, markNonDifferentiable, attributes of your
-   * own. forward returns one tensor. torch.autograd.grad is refused.
+   * own. forward returns one tensor. `grad` is torch.autograd.grad inside forward.
    */
   namespace autograd {
+    /** torch.autograd.grad's options (PyTorch's grad_outputs, create_graph, …). */
+    interface GradOptions {
+      /** ⟨output, gradOutputs⟩ is differentiated; required for an output of more than one element (F.onesLike(y) for its sum). */
+      gradOutputs?: Tensor | (Tensor | null)[] | null;
+      /** Keep the result differentiable, so the loss can depend on it (a gradient penalty, a PINN's residual): its second derivatives are taken by the step's backward. */
+      createGraph?: boolean;
+      /** Accepted and ignored: tsdp keeps what its backward reads. */
+      retainGraph?: boolean | null;
+      onlyInputs?: boolean;
+      /** null (instead of an error) for an input the outputs do not depend on. */
+      allowUnused?: boolean | null;
+      /** Zeros (instead of null) for an input the outputs do not depend on. */
+      materializeGrads?: boolean;
+      /** Refused: call grad once per gradOutputs. */
+      isGradsBatched?: boolean;
+    }
+    /**
+     * torch.autograd.grad inside forward: the gradients of Σ ⟨outputᵢ, gradOutputsᵢ⟩ with respect to
+     * each input (a parameter, a tensor computed from one, or one marked with requiresGrad_()), in
+     * the inputs' order. Without createGraph the results are detached. A WGAN-GP penalty:
+     * `const [g] = F.autograd.grad(d, xi, { gradOutputs: F.onesLike(d), createGraph: true })`.
+     */
+    function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], options?: GradOptions): Tensor[];
+    function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], gradOutputs?: Tensor | (Tensor | null)[] | null, retainGraph?: boolean | null, createGraph?: boolean, onlyInputs?: boolean, allowUnused?: boolean | null, isGradsBatched?: boolean, materializeGrads?: boolean): Tensor[];
     interface FunctionCtx {
       saveForBackward(...tensors: (Tensor | null)[]): void;
       save_for_backward(...tensors: (Tensor | null)[]): void;

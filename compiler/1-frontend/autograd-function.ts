@@ -2,9 +2,10 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
 import { MAX_CUSTOM_GRADIENT_INPUTS } from "../ops/custom-gradient.ts";
-import { carriesAGradient, recordRecipe } from "./gradient-hooks.ts";
+import { recordRecipe } from "./gradient-hooks.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { insideNoGrad, underNoGrad } from "./no-grad.ts";
+import { requiresGradient } from "./requires-grad.ts";
 import { BuiltinClass, BuiltinFunction, describe, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // A custom torch.autograd.Function (DANN's GradReverse, a straight-through quantizer, a clamp with
@@ -38,7 +39,7 @@ export function autogradApply(cls: FunctionClass, em: GraphEmitter, call: Call):
     const setupContext = cls.member("setupContext") ?? cls.member("setup_context");
     if (!forward) fail("unknownProperty", `${cls.name} defines no static forward (a Function subclass defines static forward(ctx, …) and static backward(ctx, grad))`, site.loc);
     const isTensor = (v: Value): v is TensorValue => v instanceof TensorValue;
-    const needs = args.map((a) => isTensor(a) && a.node.dtype === "f32" && !insideNoGrad() && carriesAGradient(a.node));
+    const needs = args.map((a) => isTensor(a) && a.node.dtype === "f32" && !insideNoGrad() && requiresGradient(a.node));
     const ctx = functionContext(needs, site);
     // PyTorch runs forward with grad disabled, on the inputs themselves: what it computes carries no gradient
     const inputs = args.map((a) => (isTensor(a) ? em.tensor("detach", [a], {}, "detach", site) : a));

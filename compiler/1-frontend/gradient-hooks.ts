@@ -5,6 +5,7 @@ import { MAX_CUSTOM_GRADIENT_INPUTS, type GradientRecipe, type RecipeRef, type R
 import { arg, bindArgs } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { insideNoGrad } from "./no-grad.ts";
+import { requiresGradient } from "./requires-grad.ts";
 import { BuiltinFunction, describe, FunctionValue, ObjectValue, TensorValue, type CallSite, type Value } from "./values.ts";
 
 // Tensor methods that act on a gradient during PyTorch's backward rather than on values in forward.
@@ -57,7 +58,7 @@ export function registerHookMethod(x: TensorValue, name: string, em: GraphEmitte
       fail("wrongArgumentType", `${name} takes the function to apply to the tensor's gradient (x.register_hook(lambda g: g * 0.5) is x.registerHook((g) => g.mul(0.5))), got ${describe(b.hook)}`, site.loc);
     if (x.node.op === "param")
       fail("unknownProperty", `${name} on a parameter: ${GRADIENT_HOOK_REFUSALS.registerHook}`, site.loc);
-    if (x.node.dtype !== "f32" || insideNoGrad() || !carriesAGradient(x.node))
+    if (x.node.dtype !== "f32" || insideNoGrad() || !requiresGradient(x.node))
       fail("invalidArgument", `${name}: the tensor does not require grad (no trained parameter's gradient reaches it: detached, a constant or input, an integer, or computed under F.noGrad), and PyTorch raises "cannot register a hook on a tensor that doesn't require gradient" here; remove the call`, site.loc);
     if (!hooked.has(x)) refuseEarlierUses(x.node, em, name, site);
     const entry = hooked.get(x) ?? { base: x.node, fns: [] };
@@ -93,20 +94,6 @@ function refuseEarlierUses(n: Node, em: GraphEmitter, name: string, site: CallSi
       `${name}: the tensor is already used before the hook is registered (by ${used.op}, line ${used.loc.line}), and PyTorch's hook would change the gradient through that use too; register the hook right after the tensor is computed, before its first use`,
       site.loc,
     );
-}
-
-/** Whether a trained parameter's gradient can reach `n` (not through detach, a comparison or an integer). */
-export function carriesAGradient(n: Node): boolean {
-  const seen = new Set<Node>();
-  const stack = [n];
-  while (stack.length) {
-    const m = stack.pop()!;
-    if (seen.has(m) || m.op === "detach" || m.dtype !== "f32") continue;
-    if (m.op === "param") return true;
-    seen.add(m);
-    stack.push(...m.inputs);
-  }
-  return false;
 }
 
 /** `base` with the hooks' composed gradient, or `base` itself when none is left (or none changes the gradient). */

@@ -19,9 +19,6 @@ export const REFUSED_TENSOR_METHODS: Readonly<Record<string, string>> = {
   bincount: dataShaped("bincount"),
   numpy:
     "a tensor in model code is part of the compiled graph, not a host array: keep it a tensor in forward (x.tolist() reads a constant made in the constructor), and read the model's outputs in Node, where forward resolves with their Float32Array data",
-  // WGAN-GP's interpolates.requires_grad_(True), made for autograd.grad (refused too, F.autograd)
-  requiresGrad_:
-    "only parameters have gradients, which reach them through the loss; one with respect to another tensor (autograd.grad's gradient penalty or saliency map) is not computed, so there is nothing to mark. x.detach() stops a gradient; p.requiresGrad_(false) in a constructor freezes a parameter (this.fc.weight)",
   maskedScatter:
     "masked_scatter takes the source's elements in order over the whole batch wherever the mask is set, so where each lands depends on the masks of the samples before it (and on another device under data parallelism); place the source per sample instead: F.where(mask, placed, x) with placed gathered from the source at mask.cumsum(dim) − 1 along the sample's own dim",
 };
@@ -44,9 +41,9 @@ export const WHERE_OF_CONDITION = dataShaped("where(condition)");
 const SEQUENCE_LIST =
   "a list of sequences of their own lengths is the data pipeline's (a collate function's), and a model's input is one batch tensor padded to a fixed length: pad on the host, pass each sample's length as an int32 input [Batch], and give the layer nn.utils.rnn.packPaddedSequence(x, lengths, { batchFirst: true, enforceSorted: false }) (padPackedSequence pads its output back); sequences of one length join with F.stack(list, dim)";
 
-/** torch.autograd.grad (a gradient penalty, a PINN's derivatives): a gradient inside forward. */
-const AUTOGRAD_GRAD =
-  "gradients inside forward (a WGAN-GP gradient penalty, a Jacobian regularizer, a PINN's u_x) are not computed: tsdp differentiates the loss once per step, in the generated backward pass, and a gradient of a gradient (create_graph) would need a second one; for a critic kept Lipschitz without it, wrap its layers in nn.utils.spectralNorm (SN-GAN's critic); a derivative with respect to an input can be carried through the layers by the chain rule in forward (after a Linear, dz = F.linear(dh, layer.weight); after tanh, dh = (1 − h²)·dz), or taken by central differences, (u(x + ε) − u(x − ε)) / 2ε";
+/** torch.autograd.functional's transforms and torch.autograd.backward: F.autograd.grad writes each. */
+const AUTOGRAD_FUNCTIONAL =
+  "is not compiled; F.autograd.grad (autograd-grad.ts) computes what it does inside forward: a vector-Jacobian product is F.autograd.grad(y, x, { gradOutputs: v, createGraph }), a Jacobian one row per output element (a one-hot gradOutputs each), a Hessian-vector product the gradient of ⟨∇f, v⟩; the step's backward is the training declaration's, after forward";
 
 export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   ...Object.fromEntries(["padSequence", "packSequence", "unpadSequence", "unpackSequence", "PackedSequence"].map((name) => [`nn.utils.rnn.${name}`, SEQUENCE_LIST])),
@@ -95,7 +92,7 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "F.bincount": dataShaped("bincount"),
   // torch.func (functorch): MAML's functional_call with fast weights, vmap, grad, jacrev
   "F.func":
-    "torch.func's transforms are not compiled: a module runs with its registered parameters, and the step differentiates the loss once, after forward. For weights computed in forward, call the functional forms with them (F.linear(x, w, b), F.conv2d(x, w, b, …), as a hypernetwork does); MAML's fast weights also need the gradient inside forward (torch.autograd.grad with create_graph), which tsdp does not compute (F.autograd), so its inner loop is not expressible; first-order variants that update weights between steps (Reptile) belong in the host training loop",
-  // torch.autograd.grad and torch.autograd.functional (jacobian, hessian, vjp): F.autograd's members other than Function
-  ...Object.fromEntries(["F.autograd.grad", "F.autograd.functional", "F.autograd.backward"].map((name) => [name, AUTOGRAD_GRAD])),
+    "torch.func's transforms are not compiled: a module runs with its registered parameters, and the step differentiates the loss once, after forward. For weights computed in forward, call the functional forms with them (F.linear(x, w, b), F.conv2d(x, w, b, …), as a hypernetwork does); MAML's fast weights are the parameters less the inner step's gradient, F.autograd.grad(innerLoss, [w, b], { createGraph: true }), passed to F.linear; first-order variants that update weights between steps (Reptile) belong in the host training loop",
+  // torch.autograd.functional (jacobian, hessian, vjp) and torch.autograd.backward: F.autograd's members other than Function and grad
+  ...Object.fromEntries(["F.autograd.functional", "F.autograd.backward"].map((name) => [name, AUTOGRAD_FUNCTIONAL])),
 };

@@ -1,9 +1,9 @@
 import { isDeferredSelection, mapSelection } from "./masked-selections.ts";
+import { requiresGradient } from "./requires-grad.ts";
 import { defaultLimits } from "../limits.ts";
 import { own } from "./names.ts";
 import { indexingMethods } from "./indexing.ts";
 import type { Node } from "../ir/node.ts";
-import { decide } from "../ir/decide.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import { isBooleanMask, markBoolean } from "./boolean-masks.ts";
 import { floatOnlyRefusal } from "./int-arithmetic.ts";
@@ -671,7 +671,7 @@ export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter, s
   }
 
   // x.requiresGrad: whether autograd tracks x — a trained parameter, or computed from one other than through detach
-  if (name === "requiresGrad") return requiresGrad(x.node);
+  if (name === "requiresGrad") return requiresGradient(x.node);
   const property = spellingProperty(x, name, site, em);
   if (property !== undefined) return property;
   const method = own(tensorMethods, name);
@@ -679,12 +679,3 @@ export function tensorProperty(x: TensorValue, name: string, em: GraphEmitter, s
   return new BuiltinFunction(name, (args, site) => method(x, args, site, em));
 }
 
-const NO_GRADIENT = new Set(["eq", "ne", "gt", "ge", "lt", "le"]);
-
-/** Whether a value depends on a trained parameter along a path that does not pass through detach (or a comparison). */
-function requiresGrad(n: Node): boolean {
-  return decide(n, new Map(), (top) =>
-    // a comparison's mask and an integer are booleans and integers in PyTorch: no gradient
-    top.op === "param" || top.op === "detach" || top.inputs.length === 0 || top.dtype !== "f32" || NO_GRADIENT.has(top.op) ? top.op === "param" : { needs: "any", operands: top.inputs },
-  );
-}

@@ -1,4 +1,5 @@
 import { sumTo } from "../2-autodiff/backward.ts";
+import { requiresGradient } from "./requires-grad.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
 import { concrete, formatShape, numel, shapeEq, type Shape } from "../ir/shape.ts";
@@ -259,7 +260,7 @@ function writeInto(x: TensorValue, value: Node, who: string, site: CallSite, em:
   // the new values carry no gradient of their own; the gradient reaching the tensor goes to what it
   // held before, if that had one (a detached copy or a buffer has none: plain detach)
   if (old && old.dtype === "f32" && !em.constants.owns(old))
-    change(storage, carriesGradient(old) ? em.node("unrecorded", [storage.node, old], {}, who, site) : em.node("detach", [storage.node], {}, who, site), undefined);
+    change(storage, requiresGradient(old) ? em.node("unrecorded", [storage.node, old], {}, who, site) : em.node("detach", [storage.node], {}, who, site), undefined);
   refreshViews(storage, who, site, em);
 }
 
@@ -272,18 +273,6 @@ function writeInto(x: TensorValue, value: Node, who: string, site: CallSite, em:
 export function unrecordedChange(x: TensorValue): boolean {
   if (insideNoGrad()) return true;
   return rootOf.has(x) && (derivationOf.get(x)?.path.some((n) => n.op === "detach") ?? false);
-}
-
-/** Whether a gradient can reach n: some parameter lies behind it other than through a detach. */
-export function carriesGradient(n: Node): boolean {
-  const seen = new Set<Node>();
-  const reaches = (m: Node): boolean => {
-    if (m.op === "param") return true;
-    if (m.op === "detach" || seen.has(m)) return false;
-    seen.add(m);
-    return m.inputs.some(reaches);
-  };
-  return reaches(n);
 }
 
 /** x's storage takes value (through x's view's transpose, for a view); its views are refreshed by the caller. */

@@ -42,17 +42,65 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
   if (!loss) fail("autodiffNoLoss", `differentiate: ${graph.name} has no loss (the frontend lets only models with a training declaration through)`);
   if (loss.shape.length !== 0) fail("autodiffNoLoss", `differentiate: the loss must be a scalar, got ${formatShape(loss.shape)}`, loss.loc);
   const b = options.builder ?? GraphBuilder.extending(graph);
-  const nodes = b.allNodes;
+  const emitAt = gradientEmitter(b);
+  const seed = options.seed === "loss_scale" ? emitAt(loss)("loss_scale", [], {}) : emitAt(loss)("const", [], { value: 1 });
+  const reached = backpropagate(b, [[loss, seed]], wrt);
 
-  // Only nodes on a path from a parameter to the loss need a gradient.
+  const gradients = new Map<string, Node>();
+  const unreached = new Set<string>();
+  for (const p of wrt) {
+    const g = reached.get(p);
+    // a parameter the loss does not depend on has gradient zero (the step's buffers hold one for
+    // every parameter); the optimizer leaves it as it is (pipeline.ts skipUnreached)
+    if (!g) unreached.add(p.attrs.name as string);
+    gradients.set(p.attrs.name as string, g ?? emitAt(p)("expand", [emitAt(p)("const", [], { value: 0 })], { shape: p.shape }));
+  }
+  const extended = b.finish(graph.name, graph.outputs, { loss: graph.loss, optimizer: graph.optimizer, stateUpdates: graph.stateUpdates, trainingRefusals: graph.trainingRefusals, perSampleBatchStatistics: graph.perSampleBatchStatistics });
+  return { graph: extended, gradients, unreached, lossScale: options.seed === "loss_scale" ? seed : undefined };
+}
+
+type Emit = (op: string, inputs: readonly Node[], attrs?: Record<string, unknown>) => Node;
+
+/**
+ * What each gradient node is a derivative of — the forward op and the order, 1 for the gradient of a
+ * forward node, 2 for the gradient of that gradient — for the message when the loss needs a
+ * derivative no rule gives.
+ */
+const derivativeOf = new WeakMap<Node, { readonly op: string; readonly order: number }>();
+
+/** Adds gradient nodes to `b`, each placed at the forward node it is the gradient of (its line and scope). */
+export function gradientEmitter(b: GraphBuilder): (at: Node) => Emit {
+  return (at) => (op, inputs, attrs = {}) => {
+    try {
+      const n = b.add(op, inputs, attrs, at.loc, at.scope, `${op} (gradient of ${at.op})`);
+      const of = derivativeOf.get(at);
+      if (!derivativeOf.has(n)) derivativeOf.set(n, { op: of?.op ?? at.op, order: (of?.order ?? 0) + 1 });
+      return n;
+    } catch (e) {
+      if (e instanceof ShapeError) fail("autodiffWrongRule", `the gradient rule of ${at.op} (%${at.id}) is wrong: ${e.message}`, at.loc);
+      throw e;
+    }
+  };
+}
+
+/**
+ * The reverse sweep: adds to `b` the gradient of Σₖ ⟨outputₖ, seedₖ⟩ with respect to each of `wrt`,
+ * each seed a node of its output's shape (∂L/∂loss = 1 for the training step; autograd.grad's
+ * grad_outputs inside forward, autograd-grad.ts). Returns each wrt node's gradient, or undefined for
+ * one no output depends on. Nodes are the builder's so far, in topological order.
+ */
+export function backpropagate(b: GraphBuilder, seeded: readonly (readonly [Node, Node])[], wrt: readonly Node[]): Map<Node, Node | undefined> {
+  const nodes = b.allNodes;
+  const emitAt = gradientEmitter(b);
+  // Only nodes on a path from a wrt node to an output need a gradient.
   const dependsOnWrt = new Set<Node>(wrt);
   for (const n of nodes) if (n.inputs.some((i) => dependsOnWrt.has(i))) dependsOnWrt.add(n);
-  const feedsLoss = new Set<Node>([loss]);
+  const feedsOutput = new Set<Node>(seeded.map(([output]) => output));
   for (let i = nodes.length - 1; i >= 0; i--) {
     const n = nodes[i];
-    if (feedsLoss.has(n)) for (const input of n.inputs) feedsLoss.add(input);
+    if (feedsOutput.has(n)) for (const input of n.inputs) feedsOutput.add(input);
   }
-  const needed = (n: Node) => dependsOnWrt.has(n) && feedsLoss.has(n);
+  const needed = (n: Node) => dependsOnWrt.has(n) && feedsOutput.has(n);
 
   const contributions = new Map<Node, Node[]>();
   const add = (n: Node, g: Node) => {
@@ -60,16 +108,7 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
     if (list) list.push(g);
     else contributions.set(n, [g]);
   };
-  const emitAt = (at: Node) => (op: string, inputs: readonly Node[], attrs: Record<string, unknown> = {}) => {
-    try {
-      return b.add(op, inputs, attrs, at.loc, at.scope, `${op} (gradient of ${at.op})`);
-    } catch (e) {
-      if (e instanceof ShapeError) fail("autodiffWrongRule", `the gradient rule of ${at.op} (%${at.id}) is wrong: ${e.message}`, at.loc);
-      throw e;
-    }
-  };
-  const seed = options.seed === "loss_scale" ? emitAt(loss)("loss_scale", [], {}) : emitAt(loss)("const", [], { value: 1 });
-  add(loss, seed);
+  for (const [output, seed] of seeded) add(output, seed);
 
   for (let i = nodes.length - 1; i >= 0; i--) {
     const node = nodes[i];
@@ -80,7 +119,7 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
     contributions.set(node, [dy]);
     if (node.inputs.length === 0) continue;
     const rule = opDef(node.op).grad;
-    if (!rule) fail("autodiffNoGradient", `${node.op} has no gradient rule, but the loss depends on it through %${node.id}`, node.loc);
+    if (!rule) fail("autodiffNoGradient", noGradientRule(node), node.loc);
     const ctx: GradContext = {
       node,
       dy: shapeEq(dy.shape, node.shape) ? dy : emit("expand", [dy], { shape: node.shape }),
@@ -98,18 +137,21 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
       add(input, g);
     });
   }
+  return new Map(wrt.map((n) => [n, contributions.get(n)?.[0]]));
+}
 
-  const gradients = new Map<string, Node>();
-  const unreached = new Set<string>();
-  for (const p of wrt) {
-    const g = contributions.get(p)?.[0];
-    // a parameter the loss does not depend on has gradient zero (the step's buffers hold one for
-    // every parameter); the optimizer leaves it as it is (pipeline.ts skipUnreached)
-    if (!g) unreached.add(p.attrs.name as string);
-    gradients.set(p.attrs.name as string, g ?? emitAt(p)("expand", [emitAt(p)("const", [], { value: 0 })], { shape: p.shape }));
+/**
+ * Why a node has no gradient: an op whose gradient is not defined, or — for a node that is itself a
+ * derivative, which a gradient taken inside forward with createGraph puts on the loss's path — a
+ * higher derivative tsdp does not have.
+ */
+function noGradientRule(node: Node): string {
+  const of = derivativeOf.get(node);
+  if (of !== undefined) {
+    const nth = (k: number) => ["second", "third", "fourth", "fifth"][k - 2] ?? `${k}th`;
+    return `the loss depends on %${node.id} (${node.op}), a derivative of ${of.op} taken in forward by F.autograd.grad with createGraph: true, and the ${nth(of.order + 1)} derivative of ${of.op} that its gradient needs is not implemented; take that gradient with createGraph: false (a detached value), or write the derivative with ops in forward`;
   }
-  const extended = b.finish(graph.name, graph.outputs, { loss: graph.loss, optimizer: graph.optimizer, stateUpdates: graph.stateUpdates, trainingRefusals: graph.trainingRefusals, perSampleBatchStatistics: graph.perSampleBatchStatistics });
-  return { graph: extended, gradients, unreached, lossScale: options.seed === "loss_scale" ? seed : undefined };
+  return `${node.op} has no gradient rule, but the loss depends on it through %${node.id}`;
 }
 
 /** Sums g over the dims along which a value of `shape` was broadcast to g's shape. */

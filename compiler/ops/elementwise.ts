@@ -54,6 +54,45 @@ export function unary<A extends Record<string, number | string>>(
   return [forward, gradient];
 }
 
+/**
+ * A unary op's pair made differentiable again, for gradients taken inside forward with createGraph
+ * (compiler/1-frontend/autograd-grad.ts: a PINN's u_x and u_xx, a gradient penalty), which the step's
+ * backward then differentiates. The gradient op z = dy·f′(x) gets its own rule: ∂z/∂dy = f′(x), the
+ * gradient op again, and ∂z/∂x = dy·f″(x), an op `<name>_grad2(h, x) = h·f″(x)` with h the product of
+ * the two upstream gradients; likewise `<name>_grad3`, … for each further derivative given. The last
+ * has no rule: a derivative past it is refused (compiler/2-autodiff/backward.ts).
+ */
+export function withHigherDerivatives<A extends Record<string, number | string>>(
+  [forward, gradient]: [OpDef<A>, OpDef<A>],
+  d2f: (x: number, a: A) => number,
+  d2cuda: (x: string, a: A) => string,
+  ...higher: readonly (readonly [(x: number, a: A) => number, (x: string, a: A) => string])[]
+): [OpDef<A>, OpDef<A>, ...OpDef<A>[]] {
+  const derivatives = [[d2f, d2cuda] as const, ...higher].map(([f, cuda], k) =>
+    defineOp<A>({
+      name: `${forward.name}_grad${k + 2}`,
+      family: "elementwise",
+      inputs: ["h", "x"],
+      infer: ([h]) => h,
+      reference: ([h, x], a) => zipBroadcast(h, x, (g, v) => g * f(v, a)),
+      codegen: { kind: "pointwise", expr: ([h, x], a) => `(${h} * ${cuda(x, a)})` },
+    }),
+  );
+  const chain = [gradient, ...derivatives];
+  const differentiable = chain.map((op, k): OpDef<A> => {
+    const next = chain[k + 1];
+    if (!next) return op;
+    return {
+      ...op,
+      grad: ({ node, dy, emit }) => {
+        const [upstream, x] = node.inputs;
+        return [emit(op.name, [dy, x], node.attrs), emit(next.name, [emit("mul", [dy, upstream]), x], node.attrs)];
+      },
+    };
+  });
+  return [forward, differentiable[0], ...differentiable.slice(1)];
+}
+
 /** A float literal for generated C: 0.1 → 0.1f, 2 → 2.0f. */
 export function cFloat(v: number): string {
   if (Number.isNaN(v)) return "__int_as_float(0x7fc00000)";
@@ -85,6 +124,7 @@ export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
   (x, a) => `(${x} > 0.0f ? 1.0f : ${cFloat(a.slope)})`,
   // a negative slope makes it decrease for x < 0, so max no longer commutes with it
   { activation: true, monotone: (a) => a.slope >= 0 },
+  true,
 );
 // hardswish as PyTorch's kernel computes it, x·min(max(x + 3, 0), 6)/6: −0 below −3, NaN at −∞ and
 // NaN, (x·6)/6 above 3 (not always x; ∞ past FLT_MAX/6). Its gradient is hardswish_backward's
@@ -103,23 +143,30 @@ export const [hardswish, hardswishGrad] = unary(
   false,
   { reference: (x) => x < -3, cuda: (x) => `${x} < -3.0f` },
 );
-export const [tanh, tanhGrad] = unary("tanh", Math.tanh, (x) => `tanhf(${x})`, (x) => 1 - Math.tanh(x) ** 2, (x) => `(1.0f - tanhf(${x}) * tanhf(${x}))`, monotoneActivation);
-export const [sigmoid, sigmoidGrad] = unary(
-  "sigmoid",
-  sigmoidOf,
-  (x) => `(1.0f / (1.0f + expf(-${x})))`,
-  (x) => sigmoidOf(x) * (1 - sigmoidOf(x)),
-  (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))))`,
-  monotoneActivation,
-);
+export const [tanh, tanhGrad, tanhGrad2, tanhGrad3, tanhGrad4] = withHigherDerivatives(unary("tanh", Math.tanh, (x) => `tanhf(${x})`, (x) => 1 - Math.tanh(x) ** 2, (x) => `(1.0f - tanhf(${x}) * tanhf(${x}))`, monotoneActivation), (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2), (x) => `(-2.0f * tanhf(${x}) * (1.0f - tanhf(${x}) * tanhf(${x})))`, [(x) => (1 - Math.tanh(x) ** 2) * (6 * Math.tanh(x) ** 2 - 2), (x) => `((1.0f - tanhf(${x}) * tanhf(${x})) * (6.0f * tanhf(${x}) * tanhf(${x}) - 2.0f))`], [(x) => 8 * Math.tanh(x) * (1 - Math.tanh(x) ** 2) * (2 - 3 * Math.tanh(x) ** 2), (x) => `(8.0f * tanhf(${x}) * (1.0f - tanhf(${x}) * tanhf(${x})) * (2.0f - 3.0f * tanhf(${x}) * tanhf(${x})))`]);
+export const [sigmoid, sigmoidGrad, sigmoidGrad2, sigmoidGrad3] = withHigherDerivatives(
+  unary(
+    "sigmoid",
+    sigmoidOf,
+    (x) => `(1.0f / (1.0f + expf(-${x})))`,
+    (x) => sigmoidOf(x) * (1 - sigmoidOf(x)),
+    (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))))`,
+    monotoneActivation,
+  ),
+  (x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (1 - 2 * sigmoidOf(x)),
+  (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (1.0f - 2.0f / (1.0f + expf(-${x}))))`, [(x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (1 - 6 * sigmoidOf(x) + 6 * sigmoidOf(x) ** 2), (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (1.0f - 6.0f / (1.0f + expf(-${x})) + 6.0f / ((1.0f + expf(-${x})) * (1.0f + expf(-${x})))))`]);
 // silu′(x) = σ(x)·(1 + x·(1 − σ(x)))
-export const [silu, siluGrad] = unary(
-  "silu",
-  (x) => x * sigmoidOf(x),
-  (x) => `(${x} / (1.0f + expf(-${x})))`,
-  (x) => sigmoidOf(x) * (1 + x * (1 - sigmoidOf(x))),
-  (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f + ${x} * (1.0f - 1.0f / (1.0f + expf(-${x})))))`,
-  activation,
+export const [silu, siluGrad, siluGrad2] = withHigherDerivatives(
+  unary(
+    "silu",
+    (x) => x * sigmoidOf(x),
+    (x) => `(${x} / (1.0f + expf(-${x})))`,
+    (x) => sigmoidOf(x) * (1 + x * (1 - sigmoidOf(x))),
+    (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f + ${x} * (1.0f - 1.0f / (1.0f + expf(-${x})))))`,
+    activation,
+  ),
+  (x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (2 + x * (1 - 2 * sigmoidOf(x))),
+  (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (2.0f + ${x} * (1.0f - 2.0f / (1.0f + expf(-${x})))))`,
 );
 /** approximate "none" is x·Φ(x) with the exact erf; "tanh" is PyTorch's tanh approximation. */
 /** gelu′ = Φ(x) + x·φ(x) (exact); the tanh form differentiates its own formula. */
@@ -132,22 +179,40 @@ function geluGradOf(x: number, approximate: string): number {
   return 0.5 * (1 + erf(x / Math.SQRT2)) + (x * Math.exp(-0.5 * x * x)) / Math.sqrt(2 * Math.PI);
 }
 
-export const [gelu, geluGrad] = unary<{ approximate: "none" | "tanh" }>(
-  "gelu",
-  (x, a) =>
-    a.approximate === "tanh"
-      ? 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
-      : 0.5 * x * (1 + erf(x / Math.SQRT2)),
-  (x, a) =>
-    a.approximate === "tanh"
-      ? `(0.5f * ${x} * (1.0f + tanhf(0.7978845608028654f * (${x} + 0.044715f * ${x} * ${x} * ${x}))))`
-      : `(0.5f * ${x} * (1.0f + erff(${x} * 0.7071067811865476f)))`,
-  (x, a) => geluGradOf(x, a.approximate),
-  (x, a) =>
-    a.approximate === "tanh"
-      ? `tsdp_gelu_tanh_grad(${x})`
-      : `(0.5f * (1.0f + erff(${x} * 0.7071067811865476f)) + ${x} * expf(-0.5f * ${x} * ${x}) * 0.3989422804014327f)`,
-  { ...activation, blasEpilogue: (a) => (a.approximate === "tanh" ? "gelu" : undefined) },
+/**
+ * gelu″: φ(x)·(2 − x²) exact; for the tanh form, with t = tanh(u), u = k(x + c·x³):
+ * (1 − t²)·(u′ + ½x·(u″ − 2t·u′²)), u′ = k(1 + 3c·x²), u″ = 6kc·x.
+ */
+function geluSecondOf(x: number, approximate: string): number {
+  if (approximate === "tanh") {
+    const t = Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x ** 3));
+    const du = SQRT_2_OVER_PI * (1 + 3 * 0.044715 * x * x);
+    const d2u = 6 * SQRT_2_OVER_PI * 0.044715 * x;
+    return (1 - t * t) * (du + 0.5 * x * (d2u - 2 * t * du * du));
+  }
+  return (Math.exp(-0.5 * x * x) / Math.sqrt(2 * Math.PI)) * (2 - x * x);
+}
+
+export const [gelu, geluGrad, geluGrad2] = withHigherDerivatives(
+  unary<{ approximate: "none" | "tanh" }>(
+    "gelu",
+    (x, a) =>
+      a.approximate === "tanh"
+        ? 0.5 * x * (1 + Math.tanh(SQRT_2_OVER_PI * (x + 0.044715 * x * x * x)))
+        : 0.5 * x * (1 + erf(x / Math.SQRT2)),
+    (x, a) =>
+      a.approximate === "tanh"
+        ? `(0.5f * ${x} * (1.0f + tanhf(0.7978845608028654f * (${x} + 0.044715f * ${x} * ${x} * ${x}))))`
+        : `(0.5f * ${x} * (1.0f + erff(${x} * 0.7071067811865476f)))`,
+    (x, a) => geluGradOf(x, a.approximate),
+    (x, a) =>
+      a.approximate === "tanh"
+        ? `tsdp_gelu_tanh_grad(${x})`
+        : `(0.5f * (1.0f + erff(${x} * 0.7071067811865476f)) + ${x} * expf(-0.5f * ${x} * ${x}) * 0.3989422804014327f)`,
+    { ...activation, blasEpilogue: (a) => (a.approximate === "tanh" ? "gelu" : undefined) },
+  ),
+  (x, a) => geluSecondOf(x, a.approximate),
+  (x, a) => (a.approximate === "tanh" ? `tsdp_gelu_tanh_grad2(${x})` : `(expf(-0.5f * ${x} * ${x}) * 0.3989422804014327f * (2.0f - ${x} * ${x}))`),
 );
 /**
  * A dtype conversion: `from` → `to` elementwise, with no gradient (an integer tensor has none, and
@@ -182,18 +247,19 @@ export const toFloat = conversion("to_float", "i32", "f32", (v) => Math.fround(v
  * reference: an integer has no −0.)
  */
 export const toInt = conversion("to_int", "f32", "i32", (v) => (Number.isNaN(v) ? 0 : Math.min(Math.max(Math.trunc(Math.fround(v)), -(2 ** 31)), 2 ** 31 - 1) + 0), (x) => `tsdp_to_int(${x})`);
-export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)");
-export const [exp, expGrad] = unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`);
-export const [log, logGrad] = unary("log", Math.log, (x) => `logf(${x})`, (x) => 1 / x, (x) => `(1.0f / ${x})`);
+// linear, so its gradient op is differentiable in turn (a gradient taken in forward with createGraph)
+export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)", {}, true);
+export const [exp, expGrad, expGrad2, expGrad3, expGrad4] = withHigherDerivatives(unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`), Math.exp, (x) => `expf(${x})`, [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`]);
+export const [log, logGrad, logGrad2] = withHigherDerivatives(unary("log", Math.log, (x) => `logf(${x})`, (x) => 1 / x, (x) => `(1.0f / ${x})`), (x) => -1 / (x * x), (x) => `(-1.0f / (${x} * ${x}))`);
 // eˣ − 1 and log(1 + x) without the cancellation near 0 (the exponential units, logsigmoid)
-export const [expm1, expm1Grad] = unary("expm1", Math.expm1, (x) => `expm1f(${x})`, Math.exp, (x) => `expf(${x})`);
-export const [log1p, log1pGrad] = unary("log1p", Math.log1p, (x) => `log1pf(${x})`, (x) => 1 / (1 + x), (x) => `(1.0f / (1.0f + ${x}))`);
+export const [expm1, expm1Grad, expm1Grad2, expm1Grad3, expm1Grad4] = withHigherDerivatives(unary("expm1", Math.expm1, (x) => `expm1f(${x})`, Math.exp, (x) => `expf(${x})`), Math.exp, (x) => `expf(${x})`, [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`]);
+export const [log1p, log1pGrad, log1pGrad2] = withHigherDerivatives(unary("log1p", Math.log1p, (x) => `log1pf(${x})`, (x) => 1 / (1 + x), (x) => `(1.0f / (1.0f + ${x}))`), (x) => -1 / ((1 + x) * (1 + x)), (x) => `(-1.0f / ((1.0f + ${x}) * (1.0f + ${x})))`);
 // sin and cos: positional encodings (PyTorch's sin(pos·ω), cos(pos·ω)) computed in forward
-export const [sin, sinGrad] = unary("sin", Math.sin, (x) => `sinf(${x})`, Math.cos, (x) => `cosf(${x})`);
-export const [cos, cosGrad] = unary("cos", Math.cos, (x) => `cosf(${x})`, (x) => -Math.sin(x), (x) => `(-sinf(${x}))`);
-export const [sqrt, sqrtGrad] = unary("sqrt", Math.sqrt, (x) => `sqrtf(${x})`, (x) => 0.5 / Math.sqrt(x), (x) => `(0.5f / sqrtf(${x}))`);
+export const [sin, sinGrad, sinGrad2, sinGrad3, sinGrad4] = withHigherDerivatives(unary("sin", Math.sin, (x) => `sinf(${x})`, Math.cos, (x) => `cosf(${x})`), (x) => -Math.sin(x), (x) => `(-sinf(${x}))`, [(x) => -Math.cos(x), (x) => `(-cosf(${x}))`], [Math.sin, (x) => `sinf(${x})`]);
+export const [cos, cosGrad, cosGrad2, cosGrad3, cosGrad4] = withHigherDerivatives(unary("cos", Math.cos, (x) => `cosf(${x})`, (x) => -Math.sin(x), (x) => `(-sinf(${x}))`), (x) => -Math.cos(x), (x) => `(-cosf(${x}))`, [Math.sin, (x) => `sinf(${x})`], [Math.cos, (x) => `cosf(${x})`]);
+export const [sqrt, sqrtGrad, sqrtGrad2] = withHigherDerivatives(unary("sqrt", Math.sqrt, (x) => `sqrtf(${x})`, (x) => 0.5 / Math.sqrt(x), (x) => `(0.5f / sqrtf(${x}))`), (x) => -0.25 / (x * Math.sqrt(x)), (x) => `(-0.25f / (${x} * sqrtf(${x})))`);
 // abs′ is sign(x), 0 at 0 and at NaN as in PyTorch ((0 < x) − (x < 0)), in the reference as in the kernel
-export const [abs, absGrad] = unary("abs", Math.abs, (x) => `fabsf(${x})`, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`);
+export const [abs, absGrad] = unary("abs", Math.abs, (x) => `fabsf(${x})`, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`, {}, true);
 /**
  * x^e as PyTorch's pow(Tensor, Scalar) computes it: its kernel sends e = ½, −½, −1, 2, 3 and −2 to
  * sqrt, rsqrt, reciprocal and products, which differ from powf at the signed zeros and infinities
@@ -210,15 +276,27 @@ const POW_SPECIAL: Readonly<Record<number, { readonly value: (x: number) => numb
 };
 const powValue = (x: number, e: number): number => (POW_SPECIAL[e] ? POW_SPECIAL[e].value(x) : Math.pow(x, e));
 const powExpression = (x: string, e: number): string => (POW_SPECIAL[e] ? POW_SPECIAL[e].c(x) : `powf(${x}, ${cFloat(e)})`);
-export const [pow, powGrad] = unary<{ exponent: number }>(
-  "pow",
-  (x, a) => powValue(x, a.exponent),
-  (x, a) => powExpression(x, a.exponent),
-  // e·x^(e−1), the power taken as pow takes it (PyTorch's pow_backward calls pow); x⁰'s derivative
-  // is 0 everywhere (0·x⁻¹ would be NaN at 0)
-  (x, a) => (a.exponent === 0 ? 0 : a.exponent * powValue(x, a.exponent - 1)),
-  (x, a) => (a.exponent === 0 ? "0.0f" : a.exponent === 2 ? `(2.0f * ${x})` : `(${cFloat(a.exponent)} * ${powExpression(x, a.exponent - 1)})`),
+/** The k-th derivative of x^e: e(e − 1)…(e − k + 1)·x^(e − k), 0 once a factor is (x² has no third). */
+const fallingFactorial = (e: number, k: number) => Array.from({ length: k }, (_, i) => e - i).reduce((p, f) => p * f, 1);
+const powDerivative = (k: number): readonly [(x: number, a: { exponent: number }) => number, (x: string, a: { exponent: number }) => string] => [
+  (x, a) => (fallingFactorial(a.exponent, k) === 0 ? 0 : fallingFactorial(a.exponent, k) * powValue(x, a.exponent - k)),
+  (x, a) => (fallingFactorial(a.exponent, k) === 0 ? "0.0f" : `(${cFloat(fallingFactorial(a.exponent, k))} * ${powExpression(x, a.exponent - k)})`),
+];
+export const [pow, powGrad, powGrad2, powGrad3, powGrad4] = withHigherDerivatives(
+  unary<{ exponent: number }>(
+    "pow",
+    (x, a) => powValue(x, a.exponent),
+    (x, a) => powExpression(x, a.exponent),
+    // e·x^(e−1), the power taken as pow takes it (PyTorch's pow_backward calls pow); x⁰'s derivative
+    // is 0 everywhere (0·x⁻¹ would be NaN at 0)
+    (x, a) => (a.exponent === 0 ? 0 : a.exponent * powValue(x, a.exponent - 1)),
+    (x, a) => (a.exponent === 0 ? "0.0f" : a.exponent === 2 ? `(2.0f * ${x})` : `(${cFloat(a.exponent)} * ${powExpression(x, a.exponent - 1)})`),
+  ),
+  ...powDerivative(2),
+  powDerivative(3),
+  powDerivative(4),
 );
+
 
 /** Broadcasts symbolic shapes; undefined when they do not broadcast. */
 export function broadcastShapes(a: Shape, b: Shape): Dim[] | undefined {

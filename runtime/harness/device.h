@@ -25,6 +25,14 @@ __device__ __forceinline__ float tsdp_gelu_tanh_grad(float x) {
     return 0.5f * (1.0f + t) + 0.5f * x * (1.0f - t * t) * k * (1.0f + 3.0f * 0.044715f * x * x);
 }
 
+// Its second derivative (a gradient taken in forward with createGraph, then differentiated by the
+// step): (1 − t²)·(u′ + ½x·(u″ − 2t·u′²)), u = k(x + c·x³).
+__device__ __forceinline__ float tsdp_gelu_tanh_grad2(float x) {
+    const float k = 0.7978845608028654f, c = 0.044715f, t = tanhf(k * (x + c * x * x * x));
+    const float du = k * (1.0f + 3.0f * c * x * x), d2u = 6.0f * k * c * x;
+    return (1.0f - t * t) * (du + 0.5f * x * (d2u - 2.0f * t * du * du));
+}
+
 // The larger of a and b, NaN if either is (PyTorch's maximum, max pool and amax keep a NaN; fmaxf
 // returns the other operand, so a NaN weight could vanish behind a relu or a pool).
 __device__ __forceinline__ float tsdp_max(float a, float b) { return (b > a || b != b) ? b : a; }

@@ -1,4 +1,5 @@
 import { initFromParameter } from "../parameter-init.ts";
+import { markRequiresGrad, requiresGradient } from "../requires-grad.ts";
 import { checkRemovedParameterSet, removeParameter } from "../removed-parameters.ts";
 import { convForwardMethod } from "../conv-forward.ts";
 import { recurrentLayerMethod } from "../recurrent-methods.ts";
@@ -29,7 +30,7 @@ import { distributionProperty } from "../distributions.ts";
 import { transformProperty } from "../distribution-transforms.ts";
 import { fromConstantsOnly } from "../known-values.ts";
 import { reachable } from "../../ir/reachable.ts";
-import { carriesGradient, detachedView, VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
+import { detachedView, VIEW_METHODS, viewOrCopy, withViews } from "../views.ts";
 import { insideNoGrad } from "../no-grad.ts";
 import { collectionProperty } from "../collections.ts";
 import { REFUSED_NAMES, REFUSED_TENSOR_METHODS } from "../refused-names.ts";
@@ -981,12 +982,13 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     }
     if (obj instanceof ClassValue) return this.setStatic(obj, name, value, site);
     // HF's `hidden_states = input_values[:, None]; hidden_states.requires_grad = True` (for gradient
-    // checkpointing): a tensor no parameter reaches is a leaf, and the gradient it would then get is
-    // one the compiled model never returns, so it changes nothing. PyTorch refuses it on any other tensor.
+    // checkpointing): a tensor no parameter reaches is a leaf, which true marks for F.autograd.grad
+    // (requires-grad.ts) and changes nothing else: the step returns no gradient for it. PyTorch refuses
+    // it on any other tensor.
     // PyTorch's spelling of the attribute (p.requires_grad = False in a port)
     if (name === "requires_grad") name = "requiresGrad";
     if (obj instanceof TensorValue && name === "requiresGrad" && typeof value === "boolean") {
-      if (tensorProperty(obj, "requiresGrad", this.em, site) === false) return;
+      if (tensorProperty(obj, "requiresGrad", this.em, site) === false) return void (value && obj.node.dtype === "f32" && markRequiresGrad(obj.node));
       fail("unsupportedSyntax", "requiresGrad can only be set on a tensor no trained parameter reaches (PyTorch's leaf); to stop the gradient use x.detach()", site.loc);
     }
     // p.requiresGrad = false (freezing in a loop over parameters()), p.data = tensor (p.data.copy_)
@@ -1255,8 +1257,16 @@ function sameValues(field: Value, value: Value): boolean {
  * `requiresGrad_(true)` marks a tensor for autograd.grad, which tsdp does not compute: refused.
  */
 function unmarkGradient(x: TensorValue, requiresGrad: boolean, site: CallSite): TensorValue {
-  if (requiresGrad) fail("unknownProperty", `tensors have no requiresGrad_ in tsdp: ${REFUSED_TENSOR_METHODS.requiresGrad_}`, site.loc);
-  if (!insideNoGrad() && carriesGradient(x.node))
+  const tracked = !insideNoGrad() && requiresGradient(x.node);
+  // x.requires_grad_() on a leaf: the tensor F.autograd.grad differentiates with respect to (a PINN's
+  // collocation points, WGAN-GP's interpolates); on one computed from a parameter it already does
+  if (requiresGrad) {
+    if (x.node.dtype !== "f32")
+      fail("dtypeMismatch", "requiresGrad_: only a float tensor can require grad (PyTorch's \"only Tensors of floating point dtype can require gradients\"); make it one first (x.float())", site.loc);
+    if (!tracked) markRequiresGrad(x.node);
+    return x;
+  }
+  if (tracked)
     fail(
       "invalidArgument",
       "requiresGrad_(false): this tensor is computed from parameters, and PyTorch changes the flag of a leaf only (\"you can only change requires_grad flags of leaf variables\"); x.detach() stops its gradient",

@@ -1,0 +1,252 @@
+// F.autograd.grad inside forward (compiler/1-frontend/autograd-grad.ts) and the second derivatives
+// the step's backward takes through it (twiceDifferentiable, compiler/ops/elementwise.ts). Checked on
+// the float64 reference: values against derivatives worked out by hand (tolerance 1e-10 relative),
+// parameter gradients against central differences of the reference's own loss (step 1e-5,
+// tolerance 1e-6 relative to the largest gradient) — not against autodiff's rules themselves.
+import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import type { Graph, Node } from "../compiler/ir/node.ts";
+import { initState, type ModelState } from "../compiler/reference/init.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd, type NDArray } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
+import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
+
+const model = (fields: string, forward: string, inDim = 1) =>
+  `${header}export class M extends nn.Module {\n  ${fields}\n  forward(x: Tensor<[Batch, ${inDim}]>) {\n    ${forward}\n  }\n}\n` +
+  `export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum" }), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+
+const BATCH = 3;
+
+interface Run {
+  readonly graph: Graph;
+  readonly state: ModelState;
+  readonly output: number[];
+  readonly loss: number;
+  grad(name: string): number[];
+}
+
+/** Each source lowered and differentiated once: central differences rerun the reference only. */
+const lowered = new Map<string, { graph: Graph; step: Graph; gradients: ReadonlyMap<string, Node> }>();
+
+function run(source: string, x: NDArray, target: NDArray, state?: ModelState): Run {
+  let compiled = lowered.get(source);
+  if (!compiled) {
+    const { graph } = lowerSource(source);
+    const { graph: step, gradients } = differentiate(graph);
+    lowered.set(source, (compiled = { graph, step, gradients }));
+  }
+  const { graph, step, gradients } = compiled;
+  const s = state ?? initState(graph, 0);
+  const values = runReference(step, { x, target }, s, { training: true }).values;
+  return {
+    graph,
+    state: s,
+    output: Array.from(values.get(step.outputs[0])!.data),
+    loss: values.get(step.loss!.value)!.data[0],
+    grad: (name) => Array.from(values.get(gradients.get(name)!)!.data),
+  };
+}
+
+/** ∂loss/∂p by central differences of the reference's loss, element by element. */
+function numericGradient(source: string, x: NDArray, target: NDArray, base: ModelState, name: string): number[] {
+  const p = base.params.get(name)!;
+  const h = 1e-5;
+  return Array.from(p.data, (_, i) => {
+    const at = (delta: number) => {
+      const data = Float64Array.from(p.data);
+      data[i] += delta;
+      const params = new Map(base.params);
+      params.set(name, nd(p.shape, data));
+      return run(source, x, target, { params, buffers: base.buffers }).loss;
+    };
+    return (at(h) - at(-h)) / (2 * h);
+  });
+}
+
+function expectGradientsMatch(source: string, x: NDArray, target: NDArray, names: readonly string[]) {
+  const got = run(source, x, target);
+  for (const name of names) {
+    const want = numericGradient(source, x, target, got.state, name);
+    const scale = Math.max(1e-3, ...want.map(Math.abs));
+    const analytic = got.grad(name);
+    expect(analytic).toHaveLength(want.length);
+    analytic.forEach((g, i) => expect(Math.abs(g - want[i]), `${name}[${i}]: ${g} vs ${want[i]}`).toBeLessThanOrEqual(1e-6 * scale));
+  }
+  return got;
+}
+
+const closeTo = (got: number[], want: number[], rel = 1e-10) => {
+  expect(got).toHaveLength(want.length);
+  got.forEach((v, i) => expect(Math.abs(v - want[i]), `${i}: ${v} vs ${want[i]}`).toBeLessThanOrEqual(rel * Math.max(1, Math.abs(want[i]))));
+};
+
+const x1 = nd([BATCH, 1], normals(BATCH, 11, 1));
+const zeros1 = nd([BATCH, 1], new Float64Array(BATCH));
+
+describe("F.autograd.grad in forward: a PINN's derivatives", () => {
+  const pinn = model(
+    "a = new nn.Linear(1, 4);\n  b = new nn.Linear(4, 1);",
+    `x = x.clone().requiresGrad_();
+    const u = this.b(F.tanh(this.a(x)));
+    const [ux] = F.autograd.grad(u, x, { gradOutputs: F.onesLike(u), createGraph: true });
+    const [uxx] = F.autograd.grad(ux, x, { gradOutputs: F.onesLike(ux), createGraph: true });
+    return uxx.add(u.mul(0.5)).add(ux.mul(0.25));`,
+  );
+  it("u_x and u_xx are the derivatives worked out by hand", () => {
+    const got = run(pinn, x1, zeros1);
+    const w1 = got.state.params.get("a.weight")!.data, b1 = got.state.params.get("a.bias")!.data;
+    const w2 = got.state.params.get("b.weight")!.data, b2 = got.state.params.get("b.bias")!.data[0];
+    const want = Array.from(x1.data, (x) => {
+      let u = b2, ux = 0, uxx = 0;
+      for (let j = 0; j < 4; j++) {
+        const t = Math.tanh(w1[j] * x + b1[j]);
+        u += w2[j] * t;
+        ux += w2[j] * w1[j] * (1 - t * t);
+        uxx += w2[j] * w1[j] * w1[j] * -2 * t * (1 - t * t);
+      }
+      return uxx + 0.5 * u + 0.25 * ux;
+    });
+    closeTo(got.output, want);
+  });
+  it("the step's gradients through u_x and u_xx (second and third derivatives of tanh's sweep) match central differences", () => {
+    expectGradientsMatch(pinn, x1, nd([BATCH, 1], normals(BATCH, 12, 1)), ["a.weight", "a.bias", "b.weight", "b.bias"]);
+  });
+});
+
+describe("F.autograd.grad in forward: a gradient penalty", () => {
+  // WGAN-GP's critic: the penalty (‖∇ₓ D(x̂)‖ − 1)² on interpolates; here x̂ is the input itself
+  const critic = (act: string) =>
+    model(
+      "a = new nn.Linear(2, 5);\n  b = new nn.Linear(5, 1);",
+      `const xi = x.mul(1).requiresGrad_();
+    const d = this.b(${act});
+    const [g] = F.autograd.grad(d, xi, { gradOutputs: F.onesLike(d), createGraph: true, retainGraph: true });
+    const gp = g.norm(2, 1, true).sub(1).pow(2);
+    return d.add(gp.mul(10));`,
+      2,
+    );
+  const x2 = nd([BATCH, 2], normals(2 * BATCH, 13, 1));
+  const t = nd([BATCH, 1], normals(BATCH, 14, 1));
+  for (const act of ["F.leakyRelu(this.a(xi), 0.2)", "F.silu(this.a(xi))", "F.gelu(this.a(xi), { approximate: \"tanh\" })", "F.sigmoid(this.a(xi))", "F.gelu(this.a(xi))"])
+    it(`through ${act}: the critic's parameter gradients match central differences`, () => {
+      expectGradientsMatch(critic(act), x2, t, ["a.weight", "a.bias", "b.weight"]);
+    });
+  it("without createGraph the gradient is a value: the penalty passes no gradient to the parameters", () => {
+    const src = critic("F.tanh(this.a(xi))");
+    const detached = run(src.replace("createGraph: true", "createGraph: false"), x2, t);
+    const plain = run(src.replace("return d.add(gp.mul(10));", "return d.add(gp.mul(10).detach());"), x2, t);
+    closeTo(detached.output, plain.output);
+    closeTo(detached.grad("a.weight"), plain.grad("a.weight"));
+  });
+});
+
+describe("second derivatives of the pointwise ops", () => {
+  // y = f(pre(a·x)); the loss reads ∂y/∂x, so the step needs f″ (and pre's): checked by central differences
+  const cases: Record<string, string> = {
+    tanh: "h.tanh()",
+    sigmoid: "h.sigmoid()",
+    exp: "h.exp()",
+    expm1: "h.expm1()",
+    log: "p.log()",
+    log1p: "p.log1p()",
+    sin: "h.sin()",
+    cos: "h.cos()",
+    sqrt: "p.sqrt()",
+    rsqrt: "p.rsqrt()",
+    reciprocal: "p.reciprocal()",
+    erf: "h.erf()",
+    erfc: "h.erfc()",
+    erfinv: "p.erfinv()",
+    lgamma: "p.lgamma()",
+    digamma: "p.digamma()",
+    polygamma: "F.polygamma(1, p)",
+    exp2: "h.exp2()",
+    log2: "p.log2()",
+    log10: "p.log10()",
+    tan: "p.tan()",
+    sinh: "h.sinh()",
+    cosh: "h.cosh()",
+    asin: "p.asin()",
+    acos: "p.acos()",
+    atan: "h.atan()",
+    asinh: "h.asinh()",
+    acosh: "p.add(1.5).acosh()",
+    atanh: "p.atanh()",
+    neg: "h.neg().mul(h)",
+    abs: "h.abs().mul(h)",
+  };
+  for (const [name, expr] of Object.entries(cases))
+    it(name, () => {
+      const src = model(
+        "a = new nn.Linear(1, 3);",
+        `x = x.clone().requiresGrad_();
+    const h = this.a(x);
+    const p = h.sigmoid().mul(0.8).add(0.1);
+    const y = ${expr};
+    const [dy] = F.autograd.grad(y.sum(), x, { createGraph: true });
+    return dy.add(y.sum(1, true));`,
+      );
+      expectGradientsMatch(src, x1, nd([BATCH, 1], normals(BATCH, 15, 1)), ["a.weight", "a.bias"]);
+    });
+});
+
+describe("F.autograd.grad's arguments and PyTorch's errors", () => {
+  const fields = "a = new nn.Linear(1, 2);\n  b = new nn.Linear(1, 2);";
+  const errorOf = (forward: string) => diagnosticsOf(model(fields, forward)).map((d) => `${d.code} ${d.message}`)[0];
+  it("gradients with respect to parameters (MAML's inner step), in the inputs' order, null for an unused one with allowUnused", () => {
+    const src = model(
+      fields,
+      `const inner = this.a(x).pow(2).sum();
+    const [gw, gb, unused] = F.autograd.grad(inner, [this.a.weight, this.a.bias, this.b.weight], { createGraph: true, allowUnused: true });
+    if (unused !== null) throw new Error("expected null");
+    const fast = F.linear(x, this.a.weight.sub(gw.mul(0.1)), this.a.bias.sub(gb.mul(0.1)));
+    return fast.sum(1, true);`,
+    );
+    const got = expectGradientsMatch(src, x1, nd([BATCH, 1], normals(BATCH, 16, 1)), ["a.weight", "a.bias"]);
+    // the inner gradient by hand: ∂/∂W Σ (Wx + b)² = 2 Σ_b (Wx + b) xᵀ
+    const w = got.state.params.get("a.weight")!.data, bias = got.state.params.get("a.bias")!.data;
+    const gw = [0, 1].map((j) => Array.from(x1.data).reduce((s, x) => s + 2 * (w[j] * x + bias[j]) * x, 0));
+    const gb = [0, 1].map((j) => Array.from(x1.data).reduce((s, x) => s + 2 * (w[j] * x + bias[j]), 0));
+    const want = Array.from(x1.data, (x) => [0, 1].reduce((s, j) => s + (w[j] - 0.1 * gw[j]) * x + bias[j] - 0.1 * gb[j], 0));
+    closeTo(got.output, want);
+  });
+  it("materializeGrads gives zeros for an unused input", () => {
+    const src = model(fields, `const [g] = F.autograd.grad(this.a(x).sum(), this.b.weight, { materializeGrads: true });\n    return this.a(x).sum(1, true).add(g.sum());`);
+    const got = run(src, x1, zeros1);
+    const plain = run(model(fields, "return this.a(x).sum(1, true);"), x1, zeros1);
+    closeTo(got.output, plain.output);
+  });
+  it("refuses what PyTorch refuses, naming what to write", () => {
+    expect(errorOf("const [g] = F.autograd.grad(this.a(x).sum(), x);\n    return g;")).toMatch(/^TSDP\d+ F\.autograd\.grad: input 0 does not require grad.*requiresGrad_\(\)/);
+    expect(errorOf("const y = x.mul(2);\n    const [g] = F.autograd.grad(y.sum(), this.a.weight);\n    return g;")).toMatch(/output 0 does not require grad/);
+    expect(errorOf("const [g] = F.autograd.grad(this.a(x).sum(), this.b.weight);\n    return g;")).toMatch(/input 0 is not used to compute the outputs.*allowUnused: true/);
+    expect(errorOf("const [g] = F.autograd.grad(this.a(x), this.a.weight);\n    return g;")).toMatch(/output 0 is \[Batch, 2\], and a gradient is created implicitly only for an output of one element.*gradOutputs: F\.onesLike/);
+    expect(errorOf("const y = this.a(x);\n    const [g] = F.autograd.grad(y, this.a.weight, { gradOutputs: F.onesLike(x) });\n    return g;")).toMatch(/gradOutputs 0 is \[Batch, 1\] and output 0 is \[Batch, 2\].*Mismatch in shape/);
+    expect(errorOf("const [g] = F.autograd.grad(this.a(x).sum(), this.a.weight, { isGradsBatched: true });\n    return g;")).toMatch(/isGradsBatched/);
+    expect(errorOf("const [g] = F.autograd.functional.jacobian(this.a(x).sum(), this.a.weight);\n    return g;")).toMatch(/vector-Jacobian product is F\.autograd\.grad/);
+  });
+  it("a derivative past the ones an op defines is refused at the line that needs it, naming the op and the order", () => {
+    const forward = `x = x.clone().requiresGrad_();
+    const u = this.a(x).tanh().sum(1, true);
+    const [ux] = F.autograd.grad(u.sum(), x, { createGraph: true });
+    const [uxx] = F.autograd.grad(ux.sum(), x, { createGraph: true });
+    const [uxxx] = F.autograd.grad(uxx.sum(), x, { createGraph: true });
+    const [uxxxx] = F.autograd.grad(uxxx.sum(), x, { createGraph: true });
+    return uxxxx;`;
+    // the frontend takes the four gradients; the step's backward then needs a fifth derivative of tanh
+    const { graph } = lowerSource(model(fields, forward));
+    let message = "";
+    try {
+      differentiate(graph);
+    } catch (e) {
+      message = String(e);
+    }
+    expect(message).toMatch(/TSDP9003: .*\(tanh_grad4\), a derivative of tanh taken in forward by F\.autograd\.grad with createGraph: true, and the fifth derivative of tanh that its gradient needs is not implemented/);
+  });
+  it("requiresGrad_(true) on an integer tensor is PyTorch's error; requiresGrad reads true after it", () => {
+    expect(errorOf("const i = x.long().requiresGrad_();\n    return this.a(x);")).toMatch(/only a float tensor can require grad/);
+    const src = model(fields, "const y = x.mul(1);\n    const before = y.requiresGrad;\n    y.requiresGrad_();\n    if (before || !y.requiresGrad) throw new Error(\"flag\");\n    return this.a(x);");
+    expect(run(src, x1, nd([BATCH, 2], new Float64Array(2 * BATCH))).output).toHaveLength(2 * BATCH);
+  });
+});
