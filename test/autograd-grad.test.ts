@@ -141,6 +141,29 @@ describe("F.autograd.grad in forward: a gradient penalty", () => {
   });
 });
 
+describe("second derivatives of a convolution", () => {
+  // a convolutional critic's penalty (the input gradient through conv2d_grad_input, differentiated
+  // again) and MAML's inner step over a convolution (conv2d_grad_weight, differentiated again)
+  const conv = (forward: string) =>
+    `${header}export class M extends nn.Module {\n  c = new nn.Conv2d(1, 2, 3, { stride: 2, padding: 1 });\n  forward(x: Tensor<[Batch, 1, 5, 5]>) {\n    ${forward}\n  }\n}\n` +
+    `export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum" }), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+  const x = nd([2, 1, 5, 5], normals(50, 17, 1));
+  it("a gradient penalty through a strided, padded convolution and leaky relu", () => {
+    const src = conv(`const xi = x.mul(1).requiresGrad_();
+    const d = F.leakyRelu(this.c(xi), 0.2).pow(2).sum([1, 2, 3]).unsqueeze(1);
+    const [g] = F.autograd.grad(d, xi, { gradOutputs: F.onesLike(d), createGraph: true });
+    return d.add(g.flatten(1).norm(2, 1, true).sub(1).pow(2));`);
+    expectGradientsMatch(src, x, nd([2, 1], normals(2, 18, 1)), ["c.weight", "c.bias"]);
+  });
+  it("fast weights from the inner gradient of a convolution's weight", () => {
+    const src = conv(`const inner = this.c(x).pow(2).sum();
+    const [gw] = F.autograd.grad(inner, this.c.weight, { createGraph: true });
+    const fast = F.conv2d(x, this.c.weight.sub(gw.mul(0.01)), this.c.bias, { stride: 2, padding: 1 });
+    return fast.flatten(1).sum(1, true);`);
+    expectGradientsMatch(src, x, nd([2, 1], normals(2, 19, 1)), ["c.weight", "c.bias"]);
+  });
+});
+
 describe("second derivatives of the pointwise ops", () => {
   // y = f(pre(a·x)); the loss reads ∂y/∂x, so the step needs f″ (and pre's): checked by central differences
   const cases: Record<string, string> = {
@@ -242,7 +265,7 @@ describe("F.autograd.grad's arguments and PyTorch's errors", () => {
     } catch (e) {
       message = String(e);
     }
-    expect(message).toMatch(/TSDP9003: .*\(tanh_grad4\), a derivative of tanh taken in forward by F\.autograd\.grad with createGraph: true, and the fifth derivative of tanh that its gradient needs is not implemented/);
+    expect(message).toMatch(/TSDP2025: .*\(tanh_grad4\), a derivative of tanh taken in forward by F\.autograd\.grad with createGraph: true, and the fifth derivative of tanh that its gradient needs is not implemented/);
   });
   it("requiresGrad_(true) on an integer tensor is PyTorch's error; requiresGrad reads true after it", () => {
     expect(errorOf("const i = x.long().requiresGrad_();\n    return this.a(x);")).toMatch(/only a float tensor can require grad/);

@@ -119,7 +119,7 @@ export function backpropagate(b: GraphBuilder, seeded: readonly (readonly [Node,
     contributions.set(node, [dy]);
     if (node.inputs.length === 0) continue;
     const rule = opDef(node.op).grad;
-    if (!rule) fail("autodiffNoGradient", noGradientRule(node), node.loc);
+    if (!rule) fail(derivativeOf.has(node) ? "higherDerivative" : "autodiffNoGradient", noGradientRule(node), node.loc);
     const ctx: GradContext = {
       node,
       dy: shapeEq(dy.shape, node.shape) ? dy : emit("expand", [dy], { shape: node.shape }),
@@ -149,7 +149,7 @@ function noGradientRule(node: Node): string {
   const of = derivativeOf.get(node);
   if (of !== undefined) {
     const nth = (k: number) => ["second", "third", "fourth", "fifth"][k - 2] ?? `${k}th`;
-    return `the loss depends on %${node.id} (${node.op}), a derivative of ${of.op} taken in forward by F.autograd.grad with createGraph: true, and the ${nth(of.order + 1)} derivative of ${of.op} that its gradient needs is not implemented; take that gradient with createGraph: false (a detached value), or write the derivative with ops in forward`;
+    return `the loss depends on %${node.id} (${node.op}), a derivative of ${of.op} taken in forward by F.autograd.grad with createGraph: true, and the ${nth(of.order + 1)} derivative of ${of.op} that its gradient needs is not implemented`;
   }
   return `${node.op} has no gradient rule, but the loss depends on it through %${node.id}`;
 }

@@ -86,6 +86,11 @@ export const catalog = {
     "in-place change tsdp's tensors cannot follow",
     "tsdp's tensors are values: an in-place method (x.add_(y)) rebinds the tensor it is called on, and cannot reach model state or other tensors over the same memory; write the out-of-place form and use its result",
   ),
+  higherDerivative: entry(
+    "TSDP2025",
+    "a derivative of a gradient taken in forward is not implemented",
+    "F.autograd.grad with createGraph: true puts a gradient on the loss's path, and the step's backward differentiates it again, which needs the next derivative of each op on the way; take that gradient with createGraph: false (a value), or write the derivative with ops in forward",
+  ),
   modelThrew: entry(
     "TSDP2017",
     "the model's code threw an error",

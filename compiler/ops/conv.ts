@@ -199,6 +199,14 @@ export const conv2dGradInput = defineOp<ConvAttrs & { readonly inputShape: reado
     convTaps(shape, wt.shape, a, (xi, wi, yi) => (dx[xi] += dy.data[yi] * wt.data[wi]));
     return { shape, data: dx };
   },
+  // Bilinear in dy and w: ⟨g, dx⟩ = Σ g[xi]·dy[yi]·w[wi] over the taps, so ∂/∂dy is the convolution of g
+  // and ∂/∂w the weight gradient of g — the second derivatives a gradient penalty on a convolutional
+  // critic needs (an input gradient taken in forward with createGraph, compiler/1-frontend/autograd-grad.ts)
+  grad: ({ node, dy: g, emit }) => {
+    const [dy, wt] = node.inputs;
+    const conv: Record<string, unknown> = { ...convAttrs(node.attrs as unknown as ConvAttrs) };
+    return [emit("conv2d", [g, wt], conv), emit("conv2d_grad_weight", [dy, g], { ...conv, weightShape: wt.shape })];
+  },
 });
 
 /** ∂L/∂weight of conv2d: dy [N, O, oh, ow] and x [N, C, H, W] → weightShape [O, C/g, kh, kw]. */
@@ -225,6 +233,13 @@ export const conv2dGradWeight = defineOp<ConvAttrs & { readonly weightShape: rea
     const dw = new Float64Array(a.weightShape.reduce((p, q) => p * q, 1));
     convTaps(x.shape, a.weightShape, a, (xi, wi, yi) => (dw[wi] += dy.data[yi] * x.data[xi]));
     return { shape: [...a.weightShape], data: dw };
+  },
+  // Bilinear in dy and x: ⟨G, dw⟩ = Σ G[wi]·dy[yi]·x[xi], so ∂/∂dy is the convolution of x by G and
+  // ∂/∂x the input gradient of dy through G (MAML's inner step over a convolution)
+  grad: ({ node, dy: g, emit }) => {
+    const [dy, x] = node.inputs;
+    const conv: Record<string, unknown> = { ...convAttrs(node.attrs as unknown as ConvAttrs) };
+    return [emit("conv2d", [x, g], conv), emit("conv2d_grad_input", [dy, g], { ...conv, inputShape: x.shape.slice(1) })];
   },
 });
 
