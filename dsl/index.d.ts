@@ -3884,6 +3884,24 @@ export namespace F {
       readonly loc: Tensor; readonly scale: Tensor; readonly mode: Tensor;
     }
     interface Gumbel extends Reparameterized {}
+    /** The Concrete / Gumbel-softmax relaxation of a Bernoulli (temperature, probs or logits): rsample, sample, logProb, as PyTorch's (LogitRelaxedBernoulli through a sigmoid) */
+    class RelaxedBernoulli {
+      constructor(temperature: Tensor | number, probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);
+      constructor(temperature: Tensor | number, options: { probs?: Tensor | number | null; logits?: Tensor | number | null; validateArgs?: boolean | null });
+      constructor(options: { temperature: Tensor | number; probs?: Tensor | number | null; logits?: Tensor | number | null; validateArgs?: boolean | null });
+      readonly temperature: Tensor; readonly probs: Tensor; readonly logits: Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+    }
+    interface RelaxedBernoulli extends Distribution {}
+    /** The Gumbel-softmax relaxation of a one-hot categorical (temperature, probs or logits over the last dim): rsample, sample, logProb, as PyTorch's (ExpRelaxedCategorical through exp) */
+    class RelaxedOneHotCategorical {
+      constructor(temperature: Tensor | number, probs?: Tensor | null, logits?: Tensor | null, validateArgs?: boolean | null);
+      constructor(temperature: Tensor | number, options: { probs?: Tensor | null; logits?: Tensor | null; validateArgs?: boolean | null });
+      constructor(options: { temperature: Tensor | number; probs?: Tensor | null; logits?: Tensor | null; validateArgs?: boolean | null });
+      readonly temperature: Tensor; readonly probs: Tensor; readonly logits: Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+    }
+    interface RelaxedOneHotCategorical extends Distribution {}
     /** Failures before the first success, P(k) = (1 − p)ᵏp: logProb, entropy, mean, mode, variance, sample (no rsample), KL */
     class Geometric {
       constructor(probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);
