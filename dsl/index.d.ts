@@ -3551,6 +3551,8 @@ export namespace F {
   function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
   function conv3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
   function conv3d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
+  function maxPool3d(x: Tensor, kernelSize: nn.Size3, stride: nn.Size3 | null, padding: nn.Size3, dilation: nn.Size3, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function maxPool3d(x: Tensor, kernelSize: nn.Size3, stride?: nn.Size3 | null, padding?: nn.Size3, dilation?: nn.Size3, ceilMode?: boolean, returnIndices?: false): Tensor;
   function maxPool3d(x: Tensor, kernelSize: nn.Size3, options: nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
   function maxPool3d(x: Tensor, options: { kernelSize: nn.Size3 } & (nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices: true })): [Tensor, Tensor<Shape, "int32">];
   function maxPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices?: false }): Tensor;

@@ -208,6 +208,10 @@ describe("3-D: MaxPool3d with indices and MaxUnpool3d (a volumetric SegNet)", ()
     }
     const f = run3("const [v, i] = F.maxPool3d(x, 2, { stride: 1, returnIndices: true }); return [v, i];");
     expect(f.outs[1]).toEqual(direct3([2, 2, 2], [1, 1, 1], [0, 0, 0], [1, 1, 1], false).indices);
+    // F.max_pool3d's positional order is (…, dilation, ceil_mode, return_indices), the layer's (…, return_indices, ceil_mode)
+    const positional = run3("const [v, i] = F.maxPool3d(x, 3, 2, 1, 1, false, true); return [v, i, F.maxPool3d(x, [3, 2, 3], 2, 0, 1, true)];");
+    expect(positional.outs[1]).toEqual(direct3([3, 3, 3], [2, 2, 2], [1, 1, 1], [1, 1, 1], false).indices);
+    expect(positional.outs[2]).toEqual(direct3([3, 2, 3], [2, 2, 2], [0, 0, 0], [1, 1, 1], true).values);
   });
 
   it("unpooling puts each maximum back at its place in the volume; the gradient reaches the chosen element", () => {

@@ -205,11 +205,20 @@ const conv3dArgs = [opt("stride", "any", 1), opt("padding", "any", 0), opt("dila
  */
 export const poolAttributes = (b: Bound): Record<string, Value> => ({ stride: b.stride ?? b.kernelSize });
 
-const pool3dArgs = (avg: boolean) => [
+/**
+ * A 3-D pool's arguments after the input. The max pool's last two differ between the layer and the
+ * function, as PyTorch's: nn.MaxPool3d(…, dilation, return_indices, ceil_mode), F.max_pool3d(…,
+ * dilation, ceil_mode, return_indices).
+ */
+const pool3dArgs = (avg: boolean, functional = false) => [
   arg("kernelSize", "any"),
   opt("stride", "any", null, { nullable: true }),
   opt("padding", "any", 0),
-  ...(avg ? [opt("ceilMode", "bool", false), opt("countIncludePad", "bool", true), opt("divisorOverride", "any", null, { nullable: true })] : [opt("dilation", "any", 1), opt("returnIndices", "bool", false), opt("ceilMode", "bool", false)]),
+  ...(avg
+    ? [opt("ceilMode", "bool", false), opt("countIncludePad", "bool", true), opt("divisorOverride", "any", null, { nullable: true })]
+    : functional
+      ? [opt("dilation", "any", 1), opt("ceilMode", "bool", false), opt("returnIndices", "bool", false)]
+      : [opt("dilation", "any", 1), opt("returnIndices", "bool", false), opt("ceilMode", "bool", false)]),
 ];
 
 export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpec, instanceNorm: LayerSpec): Record<string, LayerSpec> {
@@ -295,7 +304,7 @@ export function volumetricFunctions(adaptiveMax: AdaptiveMax): Record<string, { 
       args: [arg("input", "tensor"), arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true }), opt("stride", "any", 1), opt("padding", "any", 0), opt("outputPadding", "any", 0), opt("groups", "posInt", 1), opt("dilation", "any", 1)],
       lower: (b, site, em, who) => convTranspose3d(b.input, b.weight, b.bias, b, site, em, who),
     },
-    maxPool3d: { args: [x, ...pool3dArgs(false)], lower: (b, site, em, who) => pool3d("max_pool2d", b.x, b, site, em, who) },
+    maxPool3d: { args: [x, ...pool3dArgs(false, true)], lower: (b, site, em, who) => pool3d("max_pool2d", b.x, b, site, em, who) },
     avgPool3d: { args: [x, ...pool3dArgs(true)], lower: (b, site, em, who) => pool3d("avg_pool2d", b.x, b, site, em, who) },
     adaptiveAvgPool3d: { args: [x, arg("outputSize", "any")], lower: (b, site, em, who) => adaptivePool3d("avg", b.x, b.outputSize, site, em, who, adaptiveMax) },
     adaptiveMaxPool3d: { args: [x, arg("outputSize", "any")], lower: (b, site, em, who) => adaptivePool3d("max", b.x, b.outputSize, site, em, who, adaptiveMax) },
