@@ -17,9 +17,14 @@ export interface ModelReport {
   readonly inputs: { name: string; dtype: string; shape: string }[];
   readonly outputs: { dtype: string; shape: string }[];
   readonly layers: { path: string; type: string; summary: string; params: number }[];
-  readonly parameters: { name: string; shape: number[]; count: number }[];
+  /** PyTorch's named_parameters(), in state_dict order: the trained ones and the frozen (requires_grad false, `frozen: true`). */
+  readonly parameters: { name: string; shape: number[]; count: number; frozen?: true }[];
+  /** The buffers proper (registered buffers, BatchNorm's statistics); a frozen parameter is listed under parameters. */
   readonly buffers: { name: string; shape: number[]; dtype: string }[];
+  /** The trained parameters' elements (what the optimizer updates and the gradients hold). */
   readonly totalParameters: number;
+  /** The frozen parameters' elements: PyTorch's parameters().numel() sum is the two together. */
+  readonly frozenParameters: number;
   readonly training?: {
     loss: string;
     optimizer: OptimizerManifest;
@@ -79,17 +84,27 @@ export function modelReport(compiled: Pick<Compiled, "model" | "generated">, bat
   };
   perDevice.peak = perDevice.parameters + perDevice.buffers + perDevice.gradients + perDevice.optimizerState + perDevice.activations;
   const shapeText = (shape: readonly (number | string)[]) => `[${shape.join(", ")}]`;
+  // a frozen parameter (requires_grad false) is held as a buffer — state the optimizer never sees —
+  // but PyTorch's named_parameters() lists it, among the trained ones in state_dict order
+  const frozen = new Set(m.graph.nodes.filter((n) => n.op === "buffer" && n.attrs.frozen === true).map((n) => n.attrs.name as string));
+  const rows = new Map([...manifest.params.map((p) => [p.name, p] as const), ...manifest.buffers.filter((b) => frozen.has(b.name)).map((b) => [b.name, b] as const)]);
+  const order = manifest.stateDict?.filter((k) => rows.has(k)) ?? [...rows.keys()];
+  const named = order.map((name) => {
+    const p = rows.get(name)!;
+    return { name, shape: [...p.shape], count: elements(p.shape), ...(frozen.has(name) ? { frozen: true as const } : {}) };
+  });
   return {
     model: manifest.model,
     file: relative(cwd, m.file) || m.file,
     inputs: manifest.inputs.map((i) => ({ name: i.name, dtype: i.dtype, shape: shapeText(i.shape) })),
     outputs: manifest.outputs.map((o) => ({ dtype: o.dtype, shape: shapeText(o.shape) })),
-    // a layer's count is of its trained parameters, as the Parameters table's: a registered buffer or a
-    // frozen parameter (state the optimizer never sees) is listed under Buffers, not counted here
+    // a layer's count is of its trained parameters, as the Parameters table's total: a registered
+    // buffer is not counted, nor a frozen parameter (state the optimizer never sees, listed as frozen)
     layers: m.layers.map((l) => ({ path: l.path, type: l.type, summary: l.held ? `${l.summary}${l.summary ? ", " : ""}${l.held} mode always` : l.summary, params: l.params.filter((p) => p.op === "param").reduce((s, p) => s + numel(p.shape).c, 0) })),
-    parameters: manifest.params.map((p) => ({ name: p.name, shape: [...p.shape], count: elements(p.shape) })),
-    buffers: manifest.buffers.map((b) => ({ name: b.name, shape: [...b.shape], dtype: b.dtype })),
+    parameters: named,
+    buffers: manifest.buffers.filter((b) => !frozen.has(b.name)).map((b) => ({ name: b.name, shape: [...b.shape], dtype: b.dtype })),
     totalParameters: manifest.params.reduce((s, p) => s + elements(p.shape), 0),
+    frozenParameters: named.filter((p) => p.frozen).reduce((s, p) => s + p.count, 0),
     training: training && { loss: training.loss, optimizer: training.optimizer, stepKernels: training.stepKernels, buckets: training.buckets },
     trainingUnavailable: manifest.trainingUnavailable,
     refusedInTraining: manifest.refusedInTraining,
@@ -132,8 +147,9 @@ export function formatReport(r: ModelReport): string {
     .map((l) => ["  ".repeat(l.path.split(".").length - 1) + l.path, l.type, l.summary, l.params ? thousands(l.params) : ""]);
   if (layerRows.length) out.push(...table([["name", "type", "settings", "params"], ...layerRows], [3]));
   out.push("", "Parameters");
-  const paramRows = r.parameters.map((p) => [p.name, formatShape(p.shape), thousands(p.count)]);
-  out.push(...table([["name", "shape", "count"], ...paramRows, ["total", "", thousands(r.totalParameters)]], [2]));
+  const paramRows = r.parameters.map((p) => [p.name, formatShape(p.shape), thousands(p.count), p.frozen ? "frozen (requires_grad false)" : ""]);
+  const frozenRow = r.frozenParameters ? [["frozen", "", thousands(r.frozenParameters), ""]] : [];
+  out.push(...table([["name", "shape", "count", ""], ...paramRows, ["total", "", thousands(r.totalParameters), frozenRow.length ? "trained" : ""], ...frozenRow], [2]));
   if (r.buffers.length) {
     out.push("", "Buffers");
     out.push(...table([["name", "shape", "dtype"], ...r.buffers.map((b) => [b.name, formatShape(b.shape), b.dtype])]));

@@ -1778,12 +1778,22 @@ export namespace nn {
   /** outputSize: the output's [D, H, W] (or [N, C, D, H, W]), which picks the output padding as PyTorch's output_size. */
   interface ConvTranspose3d extends ConvTransposeSettings { (x: Tensor, outputSize?: readonly number[] | null): Tensor }
   interface Pool3dOptions { stride?: Size3 | null; padding?: Size3; ceilMode?: boolean }
-  class MaxPool3d extends Module {
-    constructor(kernelSize: Size3, options?: Pool3dOptions & { dilation?: Size3; returnIndices?: false });
-    constructor(options: { kernelSize: Size3 } & (Pool3dOptions & { dilation?: Size3; returnIndices?: false }));
-    constructor(options: Pool3dOptions & { dilation?: Size3; returnIndices?: false; kernelSize: Size3 });
+  /** With returnIndices: [values, int32 indices into each D×H×W volume], as PyTorch's, for nn.MaxUnpool3d. */
+  class MaxPool3d<R extends boolean = false> extends Module {
+    constructor(kernelSize: Size3, options?: Pool3dOptions & { dilation?: Size3; returnIndices?: R });
+    constructor(options: { kernelSize: Size3 } & (Pool3dOptions & { dilation?: Size3; returnIndices?: R }));
+    constructor(options: Pool3dOptions & { dilation?: Size3; returnIndices?: R; kernelSize: Size3 });
+    constructor(kernelSize: Size3, stride?: Size3 | null, padding?: Size3, dilation?: Size3, returnIndices?: R, ceilMode?: boolean);
   }
-  interface MaxPool3d extends PoolSettings<Size3> { readonly dilation: Size3; (x: Tensor): Tensor }
+  interface MaxPool3d<R extends boolean = false> extends PoolSettings<Size3> { readonly dilation: Size3; (x: Tensor): R extends true ? [Tensor, Tensor<Shape, "int32">] : Tensor }
+  /** max_unpool3d: x written at a MaxPool3d's indices into zeros of outputSize ([D, H, W] or [N, C, D, H, W]; default (in − 1)·stride − 2·padding + kernel). */
+  class MaxUnpool3d extends Module {
+    constructor(kernelSize: Size3, stride?: Size3 | null, padding?: Size3);
+    constructor(kernelSize: Size3, stride?: Size3 | null, options?: { padding?: Size3 });
+    constructor(options: { kernelSize: Size3; stride?: Size3 | null; padding?: Size3 });
+    constructor(kernelSize: Size3, options: { stride?: Size3 | null; padding?: Size3 });
+  }
+  interface MaxUnpool3d { (x: Tensor, indices: Tensor<Shape, "int32">, outputSize?: readonly number[] | null): Tensor }
   class AvgPool3d extends Module {
     constructor(kernelSize: Size3, options?: Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null });
     constructor(options: { kernelSize: Size3 } & (Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }));
@@ -3530,6 +3540,9 @@ export namespace F {
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, options: { kernelSize: Size2; stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool2d(input: Tensor, options: { indices: Tensor<Shape, "int32">; kernelSize: Size2; stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool2d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size2, options: { stride?: Size2 | null; padding?: Size2; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool3d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: nn.Size3, stride?: nn.Size3 | null, padding?: nn.Size3, outputSize?: readonly number[] | null): Tensor;
+  function maxUnpool3d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: nn.Size3, options?: { stride?: nn.Size3 | null; padding?: nn.Size3; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool3d(input: Tensor, indices: Tensor<Shape, "int32">, options: { kernelSize: nn.Size3; stride?: nn.Size3 | null; padding?: nn.Size3; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, outputSize?: readonly number[] | null): Tensor;
   function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, options?: { outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size1, stride?: Size1 | null, options?: { padding?: Size1; outputSize?: readonly number[] | null }): Tensor;
@@ -3543,6 +3556,10 @@ export namespace F {
   function conv3d(input: Tensor, weight: Tensor, bias?: Tensor | null, options?: { stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
   function conv3d(input: Tensor, weight: Tensor, options?: { bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
   function conv3d(input: Tensor, options: { weight: Tensor; bias?: Tensor | null; stride?: nn.Size3; padding?: nn.Size3 | "same" | "valid"; dilation?: nn.Size3; groups?: number }): Tensor;
+  function maxPool3d(x: Tensor, kernelSize: nn.Size3, stride: nn.Size3 | null, padding: nn.Size3, dilation: nn.Size3, ceilMode: boolean, returnIndices: true): [Tensor, Tensor<Shape, "int32">];
+  function maxPool3d(x: Tensor, kernelSize: nn.Size3, stride?: nn.Size3 | null, padding?: nn.Size3, dilation?: nn.Size3, ceilMode?: boolean, returnIndices?: false): Tensor;
+  function maxPool3d(x: Tensor, kernelSize: nn.Size3, options: nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices: true }): [Tensor, Tensor<Shape, "int32">];
+  function maxPool3d(x: Tensor, options: { kernelSize: nn.Size3 } & (nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices: true })): [Tensor, Tensor<Shape, "int32">];
   function maxPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices?: false }): Tensor;
   function maxPool3d(x: Tensor, options: { kernelSize: nn.Size3 } & (nn.Pool3dOptions & { dilation?: nn.Size3; returnIndices?: false })): Tensor;
   function avgPool3d(x: Tensor, kernelSize: nn.Size3, options?: nn.Pool3dOptions & { countIncludePad?: boolean; divisorOverride?: number | null }): Tensor;
@@ -3874,6 +3891,24 @@ export namespace F {
       readonly loc: Tensor; readonly scale: Tensor; readonly mode: Tensor;
     }
     interface Gumbel extends Reparameterized {}
+    /** The Concrete / Gumbel-softmax relaxation of a Bernoulli (temperature, probs or logits): rsample, sample, logProb, as PyTorch's (LogitRelaxedBernoulli through a sigmoid) */
+    class RelaxedBernoulli {
+      constructor(temperature: Tensor | number, probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);
+      constructor(temperature: Tensor | number, options: { probs?: Tensor | number | null; logits?: Tensor | number | null; validateArgs?: boolean | null });
+      constructor(options: { temperature: Tensor | number; probs?: Tensor | number | null; logits?: Tensor | number | null; validateArgs?: boolean | null });
+      readonly temperature: Tensor; readonly probs: Tensor; readonly logits: Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+    }
+    interface RelaxedBernoulli extends Distribution {}
+    /** The Gumbel-softmax relaxation of a one-hot categorical (temperature, probs or logits over the last dim): rsample, sample, logProb, as PyTorch's (ExpRelaxedCategorical through exp) */
+    class RelaxedOneHotCategorical {
+      constructor(temperature: Tensor | number, probs?: Tensor | null, logits?: Tensor | null, validateArgs?: boolean | null);
+      constructor(temperature: Tensor | number, options: { probs?: Tensor | null; logits?: Tensor | null; validateArgs?: boolean | null });
+      constructor(options: { temperature: Tensor | number; probs?: Tensor | null; logits?: Tensor | null; validateArgs?: boolean | null });
+      readonly temperature: Tensor; readonly probs: Tensor; readonly logits: Tensor;
+      rsample(sampleShape?: SampleShape): Tensor;
+    }
+    interface RelaxedOneHotCategorical extends Distribution {}
     /** Failures before the first success, P(k) = (1 − p)ᵏp: logProb, entropy, mean, mode, variance, sample (no rsample), KL */
     class Geometric {
       constructor(probs?: Tensor | number | null, logits?: Tensor | number | null, validateArgs?: boolean | null);

@@ -1056,3 +1056,92 @@ describe("StudentT, Cauchy, HalfNormal, Gumbel, Geometric, Binomial, NegativeBin
     expect(first(model(x, "return new F.distributions.Dirichlet(x.sum()).mean;"))).toMatch(/^TSDP\d+ 4: F.distributions.Dirichlet: concentration needs a last dim of categories/);
   });
 });
+
+describe("RelaxedBernoulli and RelaxedOneHotCategorical (the Concrete / Gumbel-softmax relaxations)", () => {
+  const softplus = (z: number) => Math.log1p(Math.exp(z));
+  const lse = (r: number[]) => Math.log(r.reduce((s, z) => s + Math.exp(z), 0));
+  /** PyTorch's RelaxedBernoulli.log_prob written out: LogitRelaxedBernoulli's at logit(y), less the sigmoid's log|det J|. */
+  const bernoulliLogProb = (y: number, t: number, l: number) => {
+    const x = Math.log(y) - Math.log1p(-y);
+    const d = l - x * t;
+    return Math.log(t) + d - 2 * Math.log1p(Math.exp(d)) + softplus(-x) + softplus(x);
+  };
+  /** PyTorch's RelaxedOneHotCategorical.log_prob written out: ExpRelaxedCategorical's at log y, less Σ log y. */
+  const categoricalLogProb = (y: number[], t: number, logits: number[]) => {
+    const k = y.length;
+    const ln = logits.map((z) => z - lse(logits));
+    const x = y.map(Math.log);
+    const score = ln.map((z, j) => z - x[j] * t);
+    const lgammaK = Array.from({ length: k - 1 }, (_, i) => Math.log(i + 1)).reduce((s, z) => s + z, 0);
+    return score.reduce((s, z) => s + z - lse(score), 0) + lgammaK + (k - 1) * Math.log(t) - x.reduce((s, z) => s + z, 0);
+  };
+
+  it("logProb is PyTorch's formula, for logits and for probs, and each density integrates to 1", () => {
+    const out = run(
+      model(
+        "t: Tensor<[Batch, 2]>, l: Tensor<[Batch, 2]>, y: Tensor<[Batch, 2]>, g: Tensor<[Batch, 2000]>",
+        `const D = F.distributions;
+    const b = new D.RelaxedBernoulli(t, { logits: l }), bp = new D.RelaxedBernoulli(t, l.sigmoid());
+    // (a scalar temperature: PyTorch adds log_scale, of the temperature's shape, to the batch-shaped score)
+    const c = new D.RelaxedOneHotCategorical(F.tensor(0.5), { logits: l.mul(2) });
+    const cp = new D.RelaxedOneHotCategorical(1.5, l.softmax(-1));
+    const grid = new D.RelaxedBernoulli(t.narrow(1, 0, 1).add(1.2), { logits: l.narrow(1, 0, 1) }).logProb(g);
+    const simplex = new D.RelaxedOneHotCategorical(1.7, { logits: l.unsqueeze(1) }).logProb(F.stack([g, g.neg().add(1)], -1));
+    return [b.logProb(y), bp.logProb(y), c.logProb(y.softmax(-1)), cp.logProb(y.softmax(-1)), grid.exp().mean(1), simplex.exp().mean(1)];`,
+      ),
+      {
+        t: { shape: [2, 2], data: [0.5, 1.5, 2, 0.3] },
+        l: { shape: [2, 2], data: [0.4, -1.2, 2, 0.7] },
+        y: { shape: [2, 2], data: [0.2, 0.7, 0.9, 0.4] },
+        g: { shape: [2, 2000], data: [0, 1].flatMap(() => Array.from({ length: 2000 }, (_, i) => (i + 0.5) / 2000)) },
+      },
+    );
+    const [t, l, y] = [[0.5, 1.5, 2, 0.3], [0.4, -1.2, 2, 0.7], [0.2, 0.7, 0.9, 0.4]];
+    const want = y.map((v, i) => bernoulliLogProb(v, t[i], l[i]));
+    close(out[0], want);
+    close(out[1], want, 9);
+    const soft = (r: number[]) => r.map((z) => Math.exp(z - lse(r)));
+    const rows = [0, 1].map((n) => ({ logits: l.slice(2 * n, 2 * n + 2), y: soft(y.slice(2 * n, 2 * n + 2)) }));
+    close(out[2], rows.map((r) => categoricalLogProb(r.y, 0.5, r.logits.map((z) => 2 * z))));
+    close(out[3], rows.map((r) => categoricalLogProb(r.y, 1.5, r.logits)), 9);
+    // ∫₀¹ p(y) dy by the midpoint rule on 2000 points (temperatures above 1: the density vanishes at 0 and 1)
+    close(out[4], [1, 1], 2);
+    close(out[5], [1, 1], 2);
+  });
+
+  it("rsample follows PyTorch's laws: P(y > ½) = p (logistic noise), argmax y a Categorical draw (Gumbel-max); rows sum to 1", () => {
+    const n = 4000;
+    const out = run(
+      model(
+        "x: Tensor<[Batch, 1]>",
+        `const D = F.distributions, z = x.mul(0);
+    const b = new D.RelaxedBernoulli(F.tensor(0.7), F.tensor([0.3]));
+    const c = new D.RelaxedOneHotCategorical(F.tensor(0.5), F.tensor([0.2, 0.5, 0.3]));
+    const y = c.rsample([${n}]);
+    return [b.rsample([${n}]).flatten().unsqueeze(0).add(z), y.argmax(-1).float().unsqueeze(0).add(z), y.sum(-1).unsqueeze(0).add(z), c.sample([2]).flatten().unsqueeze(0).add(z)];`,
+      ),
+      { x: { shape: [1, 1], data: [0] } },
+    );
+    const mean = (xs: number[]) => xs.reduce((s, v) => s + v, 0) / xs.length;
+    expect(out[0].every((v) => v > 0 && v < 1)).toBe(true);
+    expect(Math.abs(mean(out[0].map((v) => (v > 0.5 ? 1 : 0))) - 0.3)).toBeLessThan(5 * Math.sqrt(0.21 / n));
+    [0.2, 0.5, 0.3].forEach((p, k) => expect(Math.abs(mean(out[1].map((v) => (v === k ? 1 : 0))) - p), `category ${k}`).toBeLessThan(5 * Math.sqrt((p * (1 - p)) / n)));
+    out[2].forEach((s) => expect(s).toBeCloseTo(1, 12));
+    expect(out[3].every((v) => v > 0 && v < 1)).toBe(true);
+  });
+
+  it("rsample carries the gradient to the logits and the temperature", () => {
+    const { checked } = gradCheck(`
+export class M extends nn.Module {
+  fc = new nn.Linear(3, 4);
+  t = new nn.Parameter(F.tensor(0.8));
+  forward(x: Tensor<[Batch, 3]>) {
+    const logits = this.fc(x);
+    const y = new F.distributions.RelaxedOneHotCategorical(this.t, { logits }).rsample();
+    const z = new F.distributions.RelaxedBernoulli(this.t, { logits }).rsample();
+    return y.add(z);
+  }
+}`);
+    expect(checked).toBeGreaterThan(0);
+  });
+});

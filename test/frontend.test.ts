@@ -3,7 +3,7 @@ import { existsSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { lowerModel } from "../compiler/1-frontend/lower.ts";
-import { modelReport } from "../compiler/inspect.ts";
+import { formatReport, modelReport } from "../compiler/inspect.ts";
 import { generate } from "../compiler/pipeline.ts";
 import { formatShape } from "../compiler/ir/shape.ts";
 import { CompileError } from "../compiler/diagnostics/diagnostic.ts";
@@ -226,16 +226,41 @@ describe("tsdp inspect's layer settings", () => {
 });
 
 describe("tsdp inspect's layer parameter counts", () => {
-  it("count trained parameters only, as the Parameters table's total does: a registered buffer and a frozen parameter are not parameters", () => {
+  it("count trained parameters only, as the Parameters table's total does: a registered buffer and a frozen parameter are not counted", () => {
     const dir = writeFiles({
       "model.ts": `${header}class Pos extends nn.Module {\n  declare pe: Tensor;\n  scale = new nn.Parameter(F.ones(4), { requiresGrad: false });\n  constructor() {\n    super();\n    this.registerBuffer("pe", F.zeros(6, 4));\n  }\n  forward(x: Tensor) { return x.add(this.pe.sum(0)).mul(this.scale); }\n}\nexport class M extends nn.Module {\n  pos = new Pos();\n  fc = new nn.Linear(4, 3);\n  bn = new nn.BatchNorm1d(3);\n  forward(x: Tensor<[Batch, 4]>) { return this.bn(this.fc(this.pos(x))); }\n}\n`,
     });
     const report = modelReport(generate(join(dir, "model.ts"), { target: "cpu" }));
     const counts = Object.fromEntries(report.layers.filter((l) => l.path !== "").map((l) => [l.path, l.params]));
-    // pe's 24 values and scale's 4 are state, listed under Buffers; BatchNorm's running stats too
+    // pe's 24 values are state, listed under Buffers; BatchNorm's running stats too. scale is a frozen
+    // parameter: PyTorch's named_parameters() lists it, so the Parameters table does, marked frozen
     expect(counts).toEqual({ pos: 0, fc: 15, bn: 6 });
     expect(report.totalParameters).toBe(21);
-    expect(report.buffers.map((b) => b.name).sort()).toEqual(["bn.num_batches_tracked", "bn.running_mean", "bn.running_var", "pos.pe", "pos.scale"].sort());
+    expect(report.frozenParameters).toBe(4);
+    expect(report.buffers.map((b) => b.name).sort()).toEqual(["bn.num_batches_tracked", "bn.running_mean", "bn.running_var", "pos.pe"].sort());
+    expect(report.parameters.filter((p) => p.frozen).map((p) => p.name)).toEqual(["pos.scale"]);
+  });
+  it("list a frozen parameter (requires_grad false) as a parameter, in PyTorch's named_parameters() order, not as a buffer", () => {
+    const dir = writeFiles({
+      "model.ts": `${header}export class M extends nn.Module {
+  a = new nn.Linear(3, 4);
+  bn = new nn.BatchNorm1d(4);
+  b = new nn.Linear(4, 2);
+  constructor() {
+    super();
+    this.a.weight.requiresGrad = false;
+    for (const p of this.bn.parameters()) p.requires_grad = false;
+  }
+  forward(x: Tensor<[Batch, 3]>) { return this.b(this.bn(this.a(x))); }
+}
+`,
+    });
+    const report = modelReport(generate(join(dir, "model.ts"), { target: "cpu" }));
+    // model.named_parameters(): a.weight, a.bias, bn.weight, bn.bias, b.weight, b.bias
+    expect(report.parameters.map((p) => `${p.name}${p.frozen ? " frozen" : ""}`)).toEqual(["a.weight frozen", "a.bias", "bn.weight frozen", "bn.bias frozen", "b.weight", "b.bias"]);
+    expect(report.buffers.map((b) => b.name)).toEqual(["bn.running_mean", "bn.running_var", "bn.num_batches_tracked"]);
+    expect([report.totalParameters, report.frozenParameters]).toEqual([14, 20]);
+    expect(formatReport(report)).toMatch(/\n  a\.weight +\[4, 3\] +12  frozen \(requires_grad false\)\n  a\.bias +\[4\] +4\n/);
   });
 });
 

@@ -142,6 +142,18 @@ describe("logsumexp, var, std, normalize", () => {
     // one element, unbiased: 0/0, as PyTorch's
     check("x.view(-1, 2, 1).var(2)", [1, 2], [NaN, NaN]);
   });
+  it("var and std with correction ≥ N: PyTorch's value (Σ(x − mean)²/0) and var_backward's 2(x − mean)/(N − correction)·g", () => {
+    // N = correction: ∞, and ±∞ by the sign of x − mean (not NaN everywhere); NaN where x = mean
+    check("x.var(1, { correction: 2 })", [1, 3], [Infinity], [-Infinity, Infinity]);
+    check("x.var(1, { correction: 3 })", [1, 2, 3], [Infinity], [-Infinity, NaN, Infinity]);
+    check("x.var(1, { correction: 2 })", [2, 2], [NaN], [NaN, NaN]);
+    // correction > N: the value ∞ (the divisor clamped to 0), the gradient 2(x − mean)/(N − correction), finite
+    check("x.var(1, { correction: 3 })", [1, 3], [Infinity], [2, -2]);
+    check("x.var(1, { correction: 4 })", [1, 3], [Infinity], [1, -1]);
+    // std_backward: var_backward of g/(2·std) = 0 — times 2/0, NaN; times 2/(N − correction), 0
+    check("x.std(1, { correction: 2 })", [1, 3], [Infinity], [NaN, NaN]);
+    check("x.std(1, { correction: 3 })", [1, 3], [Infinity], [0, 0]);
+  });
   it("over the batch dim (each replica's share of the batch, as PyTorch's DataParallel replicas): the count is the batch's at run time", () => {
     // the columns [1, 2, 4] and [3, 3, 3] over a batch of 3: mean 7/3 and 3
     const rows = [[1, 3], [2, 3], [4, 3]];

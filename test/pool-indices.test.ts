@@ -151,3 +151,95 @@ export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum
     expect(first("const [v, i] = F.maxPool2d(x, 2, 2, 2, 1, false, true); return v;")).toMatch(/^TSDP3004: F.maxPool2d: pad should be at most half of effective kernel size/);
   });
 });
+
+describe("3-D: MaxPool3d with indices and MaxUnpool3d (a volumetric SegNet)", () => {
+  const [D3, H3, W3] = [4, 5, 4];
+  const volume = Array.from({ length: N * C * D3 * H3 * W3 }, (_, i) => Math.round(Math.sin(i * 0.7) * 3) / 2);
+  const input3 = `x: Tensor<[Batch, ${C}, ${D3}, ${H3}, ${W3}]>`;
+  const run3 = (body: string, fields = "") => {
+    const { graph } = lowerSource(model(body, fields, input3));
+    return { outs: runReference(graph, { x: nd([N, C, D3, H3, W3], volume) }, initState(graph, 0)).outputs.map((o) => Array.from(o.data)), graph };
+  };
+  /** PyTorch's max_pool3d with indices, written out: the first maximum in (d, h, w) order, the index into D×H×W. */
+  function direct3(k: number[], s: number[], p: number[], d: number[], ceil: boolean) {
+    const size = (n: number, i: number) => {
+      const span = n + 2 * p[i] - d[i] * (k[i] - 1) - 1;
+      let out = Math.floor((ceil ? span + s[i] - 1 : span) / s[i]) + 1;
+      if (ceil && (out - 1) * s[i] >= n + p[i]) out -= 1;
+      return out;
+    };
+    const dims = [D3, H3, W3];
+    const [od, oh, ow] = dims.map(size);
+    const values: number[] = [];
+    const indices: number[] = [];
+    for (let nc = 0; nc < N * C; nc++)
+      for (let z = 0; z < od; z++)
+        for (let y = 0; y < oh; y++)
+          for (let x = 0; x < ow; x++) {
+            let [best, at] = [-Infinity, -1];
+            for (let a = 0; a < k[0]; a++)
+              for (let i = 0; i < k[1]; i++)
+                for (let j = 0; j < k[2]; j++) {
+                  const [t, r, c] = [z * s[0] - p[0] + a * d[0], y * s[1] - p[1] + i * d[1], x * s[2] - p[2] + j * d[2]];
+                  if (t < 0 || t >= D3 || r < 0 || r >= H3 || c < 0 || c >= W3) continue;
+                  const v = volume[((nc * D3 + t) * H3 + r) * W3 + c];
+                  if (v > best || at < 0) [best, at] = [v, (t * H3 + r) * W3 + c];
+                }
+            values.push(best);
+            indices.push(at);
+          }
+    return { values, indices, shape: [N, C, od, oh, ow] };
+  }
+
+  it("values and int32 indices into each D×H×W volume are PyTorch's: the first maximum in (d, h, w) order, padding, dilation, ceil mode", () => {
+    const cases: [string, number[], number[], number[], number[], boolean][] = [
+      ["new nn.MaxPool3d(2, 2, 0, 1, true)", [2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], false],
+      ["new nn.MaxPool3d(3, { stride: [2, 1, 2], padding: 1, returnIndices: true })", [3, 3, 3], [2, 1, 2], [1, 1, 1], [1, 1, 1], false],
+      ["new nn.MaxPool3d([2, 2, 1], { stride: 1, dilation: [2, 1, 1], returnIndices: true })", [2, 2, 1], [1, 1, 1], [0, 0, 0], [2, 1, 1], false],
+      ["new nn.MaxPool3d([3, 2, 3], { stride: 2, ceilMode: true, returnIndices: true })", [3, 2, 3], [2, 2, 2], [0, 0, 0], [1, 1, 1], true],
+    ];
+    for (const [layer, k, s, p, d, ceil] of cases) {
+      const { outs, graph } = run3("const [v, i] = this.pool(x); return [v, i];", `pool = ${layer};`);
+      const want = direct3(k, s, p, d, ceil);
+      expect(graph.outputs.map((o) => o.dtype), layer).toEqual(["f32", "i32"]);
+      expect(graph.outputs[1].shape.slice(1), layer).toEqual(want.shape.slice(1));
+      expect(outs[0], layer).toEqual(want.values);
+      expect(outs[1], layer).toEqual(want.indices);
+    }
+    const f = run3("const [v, i] = F.maxPool3d(x, 2, { stride: 1, returnIndices: true }); return [v, i];");
+    expect(f.outs[1]).toEqual(direct3([2, 2, 2], [1, 1, 1], [0, 0, 0], [1, 1, 1], false).indices);
+    // F.max_pool3d's positional order is (…, dilation, ceil_mode, return_indices), the layer's (…, return_indices, ceil_mode)
+    const positional = run3("const [v, i] = F.maxPool3d(x, 3, 2, 1, 1, false, true); return [v, i, F.maxPool3d(x, [3, 2, 3], 2, 0, 1, true)];");
+    expect(positional.outs[1]).toEqual(direct3([3, 3, 3], [2, 2, 2], [1, 1, 1], [1, 1, 1], false).indices);
+    expect(positional.outs[2]).toEqual(direct3([3, 2, 3], [2, 2, 2], [0, 0, 0], [1, 1, 1], true).values);
+  });
+
+  it("unpooling puts each maximum back at its place in the volume; the gradient reaches the chosen element", () => {
+    const { outs } = run3("const [v, i] = this.pool(x); return this.unpool(v, i, x.size());", "pool = new nn.MaxPool3d(2, { stride: 2, returnIndices: true });\n  unpool = new nn.MaxUnpool3d(2, { stride: 2 });");
+    const { indices, values } = direct3([2, 2, 2], [2, 2, 2], [0, 0, 0], [1, 1, 1], false);
+    const want = new Array(volume.length).fill(0);
+    const per = indices.length / (N * C);
+    indices.forEach((at, q) => (want[Math.floor(q / per) * D3 * H3 * W3 + at] = values[q]));
+    expect(outs[0].map((v) => v + 0)).toEqual(want.map((v) => v + 0));
+    // the default size (in − 1)·stride − 2·padding + kernel: 4×4×4 (the pool dropped row 5)
+    const { graph } = lowerSource(model("const [v, i] = F.maxPool3d(x, 2, { returnIndices: true }); return F.maxUnpool3d(v, i, 2);", "", input3));
+    expect(graph.outputs[0].shape.slice(1)).toEqual([C, 4, 4, 4]);
+    const { checked } = gradCheck(`
+export class M extends nn.Module {
+  conv = new nn.Conv3d(1, 2, 2, { padding: 1 });
+  pool = new nn.MaxPool3d(2, { stride: 2, returnIndices: true });
+  unpool = new nn.MaxUnpool3d(2, { stride: 2 });
+  forward(x: Tensor<[Batch, 1, 3, 2, 3]>) {
+    const [v, i] = this.pool(this.conv(x));
+    return this.unpool(v.mul(2), i, [4, 3, 4]).flatten(1);
+  }
+}`);
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it("refuses indices that are not a pool's and an outputSize out of PyTorch's range", () => {
+    const first = (body: string) => diagnosticsOf(model(body, "", input3)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return F.maxUnpool3d(x, x, 2);")).toMatch(/^TSDP4001: F.maxUnpool3d: indices must be the int32 indices of the pool that made the input/);
+    expect(first("const [v, i] = F.maxPool3d(x, 2, { returnIndices: true }); return F.maxUnpool3d(v, i, 2, { outputSize: [4, 8, 4] });")).toMatch(/^TSDP3004: F.maxUnpool3d: invalid outputSize \[4, 8, 4\]: dim 1 must be between 3 and 5/);
+  });
+});

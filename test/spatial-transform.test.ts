@@ -117,3 +117,82 @@ export class M extends nn.Module {
     expect(first("return F.gridSample(x, x);")).toMatch(/^TSDP4001: F.gridSample expects a grid \[N, Ho, Wo, 2\]/);
   });
 });
+
+describe("5-D: F.affineGrid(θ [N, 3, 4], [N, C, D, H, W]) + F.gridSample of a volume (trilinear)", () => {
+  const [D3, H3, W3] = [3, 2, 4];
+  const volume = Array.from({ length: N * C * D3 * H3 * W3 }, (_, i) => Math.cos(i * 0.7) + 0.05 * i);
+  // a rotation about an oblique axis with a scale and a shift, partly outside the volume, per sample
+  const THETA3 = [0.9, -0.3, 0.1, 0.05, 0.25, 0.8, -0.2, -0.1, -0.15, 0.2, 1.1, 0.3, 1.2, 0.1, 0, -0.3, 0, 0.7, 0.4, 0.2, 0.3, -0.2, 0.9, -0.45];
+  /** PyTorch's grid_sampler_3d, written out: affine_grid's (x, y, z) from θ, then trilinear or nearest. */
+  function direct3(outD: number, outH: number, outW: number, mode: "bilinear" | "nearest", padding: "zeros" | "border" | "reflection", align: boolean): number[] {
+    const coord = (j: number, size: number) => (size === 1 ? 0 : align ? -1 + (2 * j) / (size - 1) : (2 * j + 1) / size - 1);
+    const unnormalize = (v: number, size: number) => (align ? ((v + 1) / 2) * (size - 1) : ((v + 1) * size - 1) / 2);
+    const pad = (v: number, size: number) => {
+      if (padding === "reflection") v = align ? reflectCoordinate(v, 0, 2 * (size - 1)) : reflectCoordinate(v, -1, 2 * size - 1);
+      return padding === "zeros" ? v : Math.min(Math.max(v, 0), size - 1);
+    };
+    const out: number[] = [];
+    for (let n = 0; n < N; n++) {
+      const t = THETA3.slice(n * 12, n * 12 + 12);
+      for (let c = 0; c < C; c++)
+        for (let d = 0; d < outD; d++)
+          for (let h = 0; h < outH; h++)
+            for (let w = 0; w < outW; w++) {
+              const [gx, gy, gz] = [coord(w, outW), coord(h, outH), coord(d, outD)];
+              const ix = pad(unnormalize(t[0] * gx + t[1] * gy + t[2] * gz + t[3], W3), W3);
+              const iy = pad(unnormalize(t[4] * gx + t[5] * gy + t[6] * gz + t[7], H3), H3);
+              const iz = pad(unnormalize(t[8] * gx + t[9] * gy + t[10] * gz + t[11], D3), D3);
+              const at = (z: number, y: number, x: number) => (x >= 0 && x < W3 && y >= 0 && y < H3 && z >= 0 && z < D3 ? volume[(((n * C + c) * D3 + z) * H3 + y) * W3 + x] : 0);
+              if (mode === "nearest") {
+                const even = (v: number) => (Math.abs(v % 1) === 0.5 ? 2 * Math.round(v / 2) : Math.round(v));
+                out.push(at(even(iz), even(iy), even(ix)));
+                continue;
+              }
+              const [x0, y0, z0] = [Math.floor(ix), Math.floor(iy), Math.floor(iz)];
+              let sum = 0;
+              for (const [z, wz] of [[z0, z0 + 1 - iz], [z0 + 1, iz - z0]])
+                for (const [y, wy] of [[y0, y0 + 1 - iy], [y0 + 1, iy - y0]])
+                  for (const [x, wx] of [[x0, x0 + 1 - ix], [x0 + 1, ix - x0]]) sum += at(z, y, x) * wz * wy * wx;
+              out.push(sum);
+            }
+    }
+    return out;
+  }
+  const inputs = `x: Tensor<[Batch, ${C}, ${D3}, ${H3}, ${W3}]>, theta: Tensor<[Batch, 3, 4]>`;
+  const run3 = (body: string) => {
+    const { graph } = lowerSource(model(body, inputs));
+    return { graph, out: Array.from(runReference(graph, { x: nd([N, C, D3, H3, W3], volume), theta: nd([N, 3, 4], THETA3) }, initState(graph, 0)).outputs[0].data) };
+  };
+
+  it("equal PyTorch's 3-D sampler written out, for each mode, padding and alignCorners; the grid is [N, Do, Ho, Wo, 3]", () => {
+    for (const mode of ["bilinear", "nearest"] as const)
+      for (const padding of ["zeros", "border", "reflection"] as const)
+        for (const align of [false, true]) {
+          const { graph, out } = run3(`const grid = F.affineGrid(theta, [x.size(0), ${C}, 2, 3, 5], { alignCorners: ${align} }); return F.gridSample(x, grid, { mode: "${mode}", paddingMode: "${padding}", alignCorners: ${align} });`);
+          expect(graph.outputs[0].shape.slice(1)).toEqual([C, 2, 3, 5]);
+          const want = direct3(2, 3, 5, mode, padding, align);
+          expect(out.length).toBe(want.length);
+          out.forEach((v, i) => expect(v, `${mode} ${padding} align ${align} [${i}]`).toBeCloseTo(want[i], 12));
+        }
+    const { graph } = run3("return F.affineGrid(theta, x.size());");
+    expect(graph.outputs[0].shape.slice(1)).toEqual([D3, H3, W3, 3]);
+  });
+
+  it("gradients of the volume and of θ (through the grid) are the formula's", () => {
+    const { checked } = gradCheck(`
+export class M extends nn.Module {
+  loc = new nn.Linear(12, 12);
+  forward(x: Tensor<[Batch, 1, 2, 2, 3]>) {
+    const theta = this.loc(x.flatten(1)).mul(0.3).add(F.tensor([1, 0, 0, 0, 0, 1, 0, 0, 0, 0, 1, 0])).view(-1, 3, 4);
+    return F.gridSample(x.mul(2), F.affineGrid(theta, x.size()), { paddingMode: "border" }).flatten(1);
+  }
+}`);
+    expect(checked).toBeGreaterThan(0);
+  });
+
+  it("refuses a θ or grid of the other form, with where and why", () => {
+    const first = (body: string) => diagnosticsOf(model(body, inputs)).map((d) => `${d.code}: ${d.message}`)[0];
+    expect(first("return F.affineGrid(theta.view(-1, 2, 6).narrow(2, 0, 3), x.size());")).toMatch(/^TSDP4001: F.affineGrid expects theta \[N, 3, 4\] \(a 3-D affine transform per sample, for a 5-D size\)/);
+    expect(first("return F.gridSample(x, theta.view(-1, 1, 1, 4, 3).narrow(4, 0, 2));")).toMatch(/^TSDP4001: F.gridSample expects a grid \[N, Do, Ho, Wo, 3\]/);
+  });
+});

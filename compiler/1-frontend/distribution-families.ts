@@ -25,6 +25,12 @@ export interface Family {
   readonly binary?: true;
   /** The first parameter's last dim is the event (Dirichlet's categories), not a batch dim. */
   readonly event?: true;
+  /**
+   * Parametrized after `params` by probs or logits over the last dim, the event (the categories),
+   * exactly one, normalized as Categorical's: logits − logsumexp(logits), probs / Σ probs (and
+   * log of the probs clamped into [ε, 1 − ε]). The other parameters are kept as given.
+   */
+  readonly categorical?: true;
   /** Why sample and rsample are refused, where the family has no draw here. */
   readonly noDraw?: string;
   /** What `dist.<name>` may be, besides batchShape and eventShape. */
@@ -43,6 +49,14 @@ export interface Family {
 
 /** f32's eps (torch.finfo(float32).eps): Laplace's draw keeps u above −1. */
 const EPS = 1.1920928955078125e-7;
+/** f32's smallest normal (torch.finfo(float32).tiny): SigmoidTransform clamps into [tiny, 1 − eps]. */
+const TINY = 1.1754943508222875e-38;
+/** PyTorch's clamp_probs: into [eps, 1 − eps]. */
+const clampProbs = (f: Formulas, x: TensorValue) => f.method(x, "clamp", EPS, 1 - EPS) as TensorValue;
+/** log x − log(1 − x). */
+const logit = (f: Formulas, x: TensorValue) => sub(f, f.op("log", [x]), f.op("log1p", [f.op("neg", [x])]));
+/** log Γ(k) of a whole k ≥ 1: log (k − 1)!. */
+const logFactorialBelow = (k: number) => Array.from({ length: Math.max(0, k - 1) }, (_, i) => Math.log(i + 1)).reduce((a, b) => a + b, 0);
 
 const sub = (f: Formulas, a: TensorValue | number, b: TensorValue | number) => f.op("sub", [a, b]);
 const mul = (f: Formulas, a: TensorValue | number, b: TensorValue | number) => f.op("mul", [a, b]);
@@ -412,6 +426,50 @@ export const FAMILIES: Readonly<Record<string, Family>> = {
       const t1 = sub(f, lgamma(f, sumLast(f, p)), lgamma(f, sumLast(f, q)));
       const t2 = sumLast(f, sub(f, lgamma(f, p), lgamma(f, q)));
       return add(f, sub(f, t1, t2), sumLast(f, mul(f, sub(f, p, q), sub(f, digamma(f, p), digamma(f, sp)))));
+    },
+  },
+  // PyTorch's RelaxedBernoulli: LogitRelaxedBernoulli(T, probs | logits) through SigmoidTransform.
+  // rsample: x = (logit u + logit p)/T, u and p clamped into [ε, 1 − ε]; y = σ(x) clamped into [tiny, 1 − ε].
+  // logProb(y): x = logit(y clamped), the base's log T + d − 2·log1p(eᵈ) with d = logits − x·T,
+  // minus the sigmoid's log|det J| −softplus(−x) − softplus(x).
+  RelaxedBernoulli: {
+    params: ["temperature"],
+    binary: true,
+    members: ["temperature", "probs", "logits", "sample", "rsample", "logProb"],
+    logProb: (p, v, f) => {
+      const x = logit(f, f.method(v, "clamp", TINY, 1 - EPS) as TensorValue);
+      const d = sub(f, p.logits, mul(f, x, p.temperature));
+      const base = sub(f, add(f, log(f, p.temperature), d), mul(f, f.op("log1p", [f.op("exp", [d])]), 2));
+      return add(f, base, add(f, softplus(f.c, neg(f, x)), softplus(f.c, x)));
+    },
+    moment: () => undefined,
+    draw: (p, shape, f) => {
+      const u = clampProbs(f, f.draw(shape, "uniform"));
+      const x = div(f, add(f, logit(f, u), logit(f, clampProbs(f, f.expand(p.probs, shape)))), p.temperature);
+      return f.method(f.op("sigmoid", [x]), "clamp", TINY, 1 - EPS) as TensorValue;
+    },
+  },
+  // PyTorch's RelaxedOneHotCategorical: ExpRelaxedCategorical(T, probs | logits) through ExpTransform.
+  // rsample: s = (logits + G)/T with Gumbel G = −log(−log u), u clamped into [ε, 1 − ε]; y = exp(s − logsumexp s).
+  // logProb(y): x = log y; the base's Σ log_softmax(logits − x·T) + lgamma(K) + (K − 1)·log T, minus
+  // the exp's log|det J|, Σ x over the categories.
+  RelaxedOneHotCategorical: {
+    params: ["temperature"],
+    categorical: true,
+    members: ["temperature", "probs", "logits", "sample", "rsample", "logProb"],
+    logProb: (p, v, f) => {
+      const k = p.logits.node.shape[p.logits.node.shape.length - 1] as number;
+      const x = log(f, v);
+      const score = sub(f, p.logits, mul(f, x, p.temperature));
+      const normalized = sumLast(f, sub(f, score, f.method(score, "logsumexp", -1, true) as TensorValue));
+      const logScale = add(f, mul(f, log(f, p.temperature), k - 1), logFactorialBelow(k));
+      return sub(f, add(f, normalized, logScale), sumLast(f, x));
+    },
+    moment: () => undefined,
+    draw: (p, shape, f) => {
+      const u = clampProbs(f, f.draw(shape, "uniform"));
+      const scores = div(f, add(f, p.logits, neg(f, log(f, neg(f, log(f, u))))), p.temperature);
+      return f.op("exp", [sub(f, scores, f.method(scores, "logsumexp", -1, true) as TensorValue)]);
     },
   },
 };

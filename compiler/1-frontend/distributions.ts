@@ -507,7 +507,7 @@ export function requireFormulas(base: DistributionValue, who: string, site: Call
     fail("unsupportedSyntax", `${who}: the base is a distribution the model defines (a class extending F.distributions.Distribution), whose methods tsdp's ${who} would not call; wrap one of F.distributions' own, or write the combination in the class`, site.loc);
 }
 
-type FamilyKind = "Laplace" | "Exponential" | "Gamma" | "Beta" | "LogNormal" | "Poisson" | "StudentT" | "Cauchy" | "HalfNormal" | "Gumbel" | "Geometric" | "Binomial" | "NegativeBinomial" | "Dirichlet";
+type FamilyKind = "Laplace" | "Exponential" | "Gamma" | "Beta" | "LogNormal" | "Poisson" | "StudentT" | "Cauchy" | "HalfNormal" | "Gumbel" | "Geometric" | "Binomial" | "NegativeBinomial" | "Dirichlet" | "RelaxedBernoulli" | "RelaxedOneHotCategorical";
 const isFamily = (kind: DistributionKind): kind is FamilyKind => Object.hasOwn(FAMILIES, kind);
 
 /**
@@ -521,11 +521,26 @@ function familyMember(kind: FamilyKind, args: Value[], site: CallSite, em: Graph
   const family = FAMILIES[kind];
   const names = family.params;
   const specs = names.map((n) => (family.defaults && n in family.defaults ? opt(n, "any", family.defaults[n]) : arg(n, "any")));
-  const binary = family.binary ? [opt("probs", "any", null, { nullable: true }), opt("logits", "any", null, { nullable: true })] : [];
+  const binary = family.binary || family.categorical ? [opt("probs", "any", null, { nullable: true }), opt("logits", "any", null, { nullable: true })] : [];
   const b = bindArgs(who, [...specs, ...binary, opt("validateArgs", "any", null, { nullable: true })], args, site);
-  const given = family.binary ? probsOrLogits(b, who, site)[0] : undefined;
+  const given = family.binary || family.categorical ? probsOrLogits(b, who, site)[0] : undefined;
   const bound = given ? [...names, given] : [...names];
   const values = bound.map((n) => parameter(b[n], n, who, { ...site, loc: locOfArg(b, n, site) }, f));
+  if (family.categorical) {
+    // the categories are the probs' or logits' last dim (the event), normalized as Categorical's
+    const t = values[values.length - 1];
+    const shape = t.node.shape;
+    if (shape.length === 0) fail("shapeMismatch", `${who}: ${given} needs a last dim of categories, got a 0-dim tensor`, site.loc);
+    if (isBatch(shape[shape.length - 1])) fail("shapeMismatch", `${who}: the categories are ${given}'s last dim, which cannot be the batch (${formatShape(shape)})`, site.loc);
+    const categorical =
+      given === "logits"
+        ? { logits: f.op("sub", [t, f.method(t, "logsumexp", -1, true) as TensorValue]), probs: f.op("softmax", [t], { dim: shape.length - 1 }) }
+        : (() => {
+            const probs = f.op("div", [t, f.method(t, "sum", -1, true) as TensorValue]);
+            return { probs, logits: f.op("log", [f.method(probs, "clamp", EPS, 1 - EPS) as TensorValue]) };
+          })();
+    return new DistributionValue(kind, { ...Object.fromEntries(names.map((n, i) => [n, values[i]])), ...categorical }, shape.slice(0, -1), [shape[shape.length - 1]]);
+  }
   if (family.event) {
     const c = values[0];
     const shape = c.node.shape;
@@ -622,7 +637,7 @@ function multinomial(args: Value[], site: CallSite, em: GraphEmitter): Value {
 
 /** F.distributions (torch.distributions) and F.multinomial. */
 export function distributionsNamespace(em: GraphEmitter): NamespaceValue {
-  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily", "Laplace", "Exponential", "Gamma", "Beta", "LogNormal", "Poisson", "StudentT", "Cauchy", "HalfNormal", "Gumbel", "Geometric", "Binomial", "NegativeBinomial", "Dirichlet", "Distribution"];
+  const kinds: DistributionKind[] = ["Normal", "Categorical", "Bernoulli", "Uniform", "Independent", "MultivariateNormal", "OneHotCategorical", "OneHotCategoricalStraightThrough", "TransformedDistribution", "MixtureSameFamily", "Laplace", "Exponential", "Gamma", "Beta", "LogNormal", "Poisson", "StudentT", "Cauchy", "HalfNormal", "Gumbel", "Geometric", "Binomial", "NegativeBinomial", "Dirichlet", "RelaxedBernoulli", "RelaxedOneHotCategorical", "Distribution"];
   const members = new Map<string, Value>(kinds.map((k) => [k, new BuiltinClass(`F.distributions.${k}`, (args, site) => construct(k, args, site, em))]));
   const kl = new BuiltinFunction("F.distributions.klDivergence", (args, site) => {
     const who = "F.distributions.klDivergence";

@@ -442,7 +442,9 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
     // holds the other tensor, whose own flag counts (PyTorch's `emb.weight = nn.Parameter(t,
     // requires_grad=False)`, RoFormer's sinusoidal table, is frozen; a slot tied to a trained weight trains)
     const kind = isFrozen(identity) ? "buffer" : "param";
-    const node = it.builder.add(kind, [], { name: prefix + p.local, shape: p.shape as any, dtype: p.dtype ?? "f32", init: init as any }, m.createdAt, path, kind);
+    // still a parameter to PyTorch (named_parameters, parameters()): `tsdp inspect` lists it as one
+    const frozen = kind === "buffer" && !(identity instanceof ParameterValue && identity.buffer) ? { frozen: true } : {};
+    const node = it.builder.add(kind, [], { name: prefix + p.local, shape: p.shape as any, dtype: p.dtype ?? "f32", init: init as any, ...frozen }, m.createdAt, path, kind);
     shared.set(identity, node);
     m.paramNodes.set(p.local, node);
     nodes.push(node);
@@ -457,7 +459,8 @@ function registerModule(it: Interpreter, m: ModuleValue, path: string, depth: nu
       continue;
     }
     const kind = v.frozen ? "buffer" : "param";
-    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: v.dtype, init: shared.copiedInit(v, shared.initOf(v, prefix + key), prefix + key) as any, ...(v.persistent ? {} : { persistent: false }) }, v.createdAt, path, kind);
+    const frozen = v.frozen && !v.buffer ? { frozen: true } : {};
+    const node = it.builder.add(kind, [], { name: prefix + key, shape: v.shape as any, dtype: v.dtype, init: shared.copiedInit(v, shared.initOf(v, prefix + key), prefix + key) as any, ...(v.persistent ? {} : { persistent: false }), ...frozen }, v.createdAt, path, kind);
     // a buffer of PyTorch's dtype bool (registerBuffer("mask", F.ones(…, { dtype: F.bool }).tril())) stays a
     // bool mask where forward reads it: an attention mask masks with it, not adds it (boolean-masks.ts)
     // (a buffer nn.init drew into, NTM's uniform_(this.mem_bias), is a float draw: its tensor is not read)

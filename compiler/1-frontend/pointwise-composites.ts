@@ -309,11 +309,19 @@ function variance(b: Bound, site: CallSite, em: GraphEmitter, who: string): Tens
   const { dims, count } = reducedDims(x, b.dim ?? x.node.shape.map((_, i) => i), who, site);
   const correction = b.correction ?? (b.unbiased ? 1 : 0);
   const c = ops(em, who, site);
-  const centered = c.op("sub", [x, c.op("mean", [x], { dims, keepdim: true })]);
+  // the mean without gradient: its share of ∂Σ(x − mean)² is −2/N·Σ(x − mean) = 0, and PyTorch's
+  // var_backward is the closed form 2(x − mean)/(N − correction)·g. Through the mean, N − correction = 0
+  // would give ∞ − ∞ = NaN for every element where PyTorch's is ±∞ (NaN only where x = mean)
+  const centered = c.op("sub", [x, c.op("detach", [c.op("mean", [x], { dims, keepdim: true })])]);
   const squares = c.op("sum", [c.op("pow", [centered], { exponent: 2 })], { dims, keepdim: b.keepdim });
   // N − correction: a number, or (over the batch) the replica's count at run time
-  if (count.p === 0) return c.op("div", [squares, Math.max(0, count.c - correction)]);
-  return c.op("div_count", [squares], correction ? { ...count, less: correction } : { ...count });
+  if (count.p !== 0) return c.op("div_count", [squares], correction ? { ...count, less: correction } : { ...count });
+  const dof = count.c - correction;
+  if (dof >= 0) return c.op("div", [squares, dof]);
+  // correction > N: PyTorch's value divides by max(0, N − correction) = 0 (∞, or NaN for a constant
+  // slice) but its gradient by N − correction itself, a finite negative slope
+  const slope = c.op("div", [squares, dof]);
+  return c.op("add", [c.op("detach", [c.op("sub", [c.op("div", [squares, 0]), slope])]), slope]);
 }
 
 /**

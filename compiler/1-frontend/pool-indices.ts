@@ -76,6 +76,41 @@ export function maxPoolWithIndices(
   return [values, c.reshape(flatIndex(c, a, kernel, stride, padding, dilation, oh, ow, w), [n, ch, oh, ow])];
 }
 
+/**
+ * max_pool3d's values and int32 indices of x [N, C, D, H, W] (PyTorch's return_indices=True), from
+ * two pools with indices: over H×W of [N, C·D, H, W] (the plane index h·W + w at each depth), then
+ * along D of [N, C, D, H'·W'] (depth·H'·W' + l). A box's maximum is the maximum along D of the planes'
+ * maxima, and the first in (d, h, w) order is the first depth's first in (h, w) order, as PyTorch's
+ * kernel scans; the index is depth·H·W + the chosen depth's plane index, into each D×H×W volume.
+ */
+export function maxPool3dWithIndices(
+  x: TensorValue,
+  kernel: readonly number[],
+  stride: readonly number[],
+  padding: readonly number[],
+  dilation: readonly number[],
+  ceilMode: boolean,
+  site: CallSite,
+  em: GraphEmitter,
+  who: string,
+): [TensorValue, TensorValue] {
+  const shape = x.node.shape;
+  if (shape.length !== 5) fail("shapeMismatch", `${who} expects a 5-D input [N, C, D, H, W], got ${formatShape(shape)}`, site.loc);
+  const [n, ch] = shape;
+  const [channels, d, h, w] = [1, 2, 3, 4].map((i) => fixedDim(shape, i, ["the channel dim", "the depth", "the height", "the width"][i - 1], who, site));
+  const c = ops(em, who, site);
+  const [planes, planeAt] = maxPoolWithIndices(c.reshape(x, [n, channels * d, h, w]), kernel.slice(1), stride.slice(1), padding.slice(1), dilation.slice(1), ceilMode, site, em, who);
+  const [oh, ow] = planes.node.shape.slice(2) as number[];
+  const L = oh * ow;
+  const [values, depthAt] = maxPoolWithIndices(c.reshape(planes, [n, ch, d, L]), [kernel[0], 1], [stride[0], 1], [padding[0], 0], [dilation[0], 1], ceilMode, site, em, who);
+  const od = values.node.shape[2] as number;
+  // in float32, exact: the indices stay below the volume's size (D·H·W < 2²⁴ in practice)
+  const depth = c.op("floor", [c.op("div", [c.op("to_float", [depthAt]), L])]); //                 [N, C, D', L]
+  const plane = c.op("take", [c.op("to_float", [c.reshape(planeAt, [n, ch, d, L])]), c.op("to_int", [depth])], { dim: 2, mode: "elementwise" });
+  const index = c.op("to_int", [c.op("add", [c.op("mul", [depth, h * w]), plane])]);
+  return [c.reshape(values, [n, ch, od, oh, ow]), c.reshape(index, [n, ch, od, oh, ow])];
+}
+
 /** (oh·s_h − p_h + i·d_h)·W + (ow·s_w − p_w + j·d_w) for tap a = i·kw + j of output l = oh·OW + ow, int32. */
 function flatIndex(c: Ops, a: TensorValue, kernel: readonly number[], stride: readonly number[], padding: readonly number[], dilation: readonly number[], oh: number, ow: number, width: number): TensorValue {
   // in float32, exact: every value here is below the plane's size, which int32 indices bound far below 2²⁴ in practice
@@ -113,6 +148,47 @@ function pairOf(v: unknown, what: string, fill: number, who: string, site: CallS
   const pair = v === null || v === undefined ? [fill, fill] : Array.isArray(v) ? v : [v, v];
   if (pair.length !== 2 || !pair.every((d) => Number.isInteger(d) && (d as number) >= 0)) fail("invalidArgument", `${who}: ${what} must be an integer or a pair of them, got ${describe(v as Value)}`, site.loc);
   return pair as number[];
+}
+
+/** A size or an [a, b, c] triple, each positive: PyTorch's _triple arguments of max_unpool3d. */
+function tripleOf(v: unknown, what: string, fill: number, who: string, site: CallSite): number[] {
+  const list = v === null || v === undefined ? [fill, fill, fill] : Array.isArray(v) ? v : [v, v, v];
+  if (list.length !== 3 || !list.every((d) => Number.isInteger(d) && (d as number) >= 0)) fail("invalidArgument", `${who}: ${what} must be an integer or 3 of them, got ${describe(v as Value)}`, site.loc);
+  return list as number[];
+}
+
+/**
+ * max_unpool3d: x [N, C, d, h, w] written at MaxPool3d's indices (into each D×H×W volume) of zeros
+ * [N, C, D, H, W] — maxUnpool over the flattened volume. D, H, W: outputSize's last three, else
+ * (in − 1)·stride − 2·padding + kernel per dim, each given size within a stride of that, as PyTorch's.
+ */
+function unpooled3d(input: TensorValue, indices: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const shape = input.node.shape;
+  if (shape.length !== 5) fail("shapeMismatch", `${who} expects a 5-D input [N, C, D, H, W], got ${formatShape(shape)}`, site.loc);
+  const kernel = tripleOf(b.kernelSize, "kernelSize", 1, who, site);
+  const stride = b.stride === null ? kernel : tripleOf(b.stride, "stride", 1, who, site);
+  const padding = tripleOf(b.padding, "padding", 0, who, site);
+  const spatial = [2, 3, 4].map((i) => fixedDim(shape, i, ["the depth", "the height", "the width"][i - 2], who, site));
+  const fallback = spatial.map((d, i) => (d - 1) * stride[i] - 2 * padding[i] + kernel[i]);
+  let size = fallback;
+  if (b.outputSize !== null) {
+    const given = Array.isArray(b.outputSize) ? b.outputSize.slice(-3) : null;
+    if (!given || given.length !== 3 || !given.every((d) => Number.isInteger(d) && (d as number) >= 1))
+      fail("invalidArgument", `${who}: outputSize is the output's [D, H, W] (or [N, C, D, H, W]), got ${describe(b.outputSize)}`, site.loc);
+    size = given as number[];
+    size.forEach((d, i) => {
+      const [lo, hi] = [fallback[i] - stride[i], fallback[i] + stride[i]];
+      if (!(d > lo && d < hi))
+        fail("invalidArgument", `${who}: invalid outputSize [${(b.outputSize as number[]).join(", ")}]: dim ${i} must be between ${lo + 1} and ${hi - 1} (the default ${fallback[i]} within the stride ${stride[i]}), as PyTorch's`, site.loc);
+    });
+  }
+  if (indices.node.dtype !== "i32" || formatShape(indices.node.shape) !== formatShape(shape))
+    fail("shapeMismatch", `${who}: indices must be the int32 indices of the pool that made the input (its shape, ${formatShape(shape)}), got ${indices.node.dtype === "i32" ? "int32" : "float32"} ${formatShape(indices.node.shape)}`, site.loc);
+  const c = ops(em, who, site);
+  const [n, ch] = shape;
+  const flat = (t: TensorValue) => c.reshape(t, [n, ch, spatial[0], spatial[1] * spatial[2]]);
+  const out = maxUnpool(flat(input), flat(indices), [size[0], size[1] * size[2]], site, em, who);
+  return c.reshape(out, [n, ch, size[0], size[1], size[2]]);
 }
 
 /** A 1-D unpool's size as PyTorch's _single takes it: an integer or a one-element list of one. */
@@ -157,12 +233,17 @@ function unpooled(input: TensorValue, indices: TensorValue, b: Bound, dims: 1 | 
 
 const unpoolArgs = [arg("kernelSize", "any"), opt("stride", "any", null, { nullable: true }), opt("padding", "any", 0)];
 
-/** nn.MaxUnpool1d/2d(kernelSize, stride = kernelSize, padding = 0), called (input, indices, outputSize?). */
+/** nn.MaxUnpool1d/2d/3d(kernelSize, stride = kernelSize, padding = 0), called (input, indices, outputSize?). */
 export const unpoolLayers: Record<string, LayerSpec> = {
   MaxUnpool2d: {
     args: unpoolArgs,
     inputs: [arg("x", "tensor"), arg("indices", "tensor"), opt("outputSize", "any", null, { nullable: true })],
     forward: (_self, b, call, site, em, who) => unpooled(call.x, call.indices, { ...b, outputSize: call.outputSize }, 2, site, em, who),
+  },
+  MaxUnpool3d: {
+    args: unpoolArgs,
+    inputs: [arg("x", "tensor"), arg("indices", "tensor"), opt("outputSize", "any", null, { nullable: true })],
+    forward: (_self, b, call, site, em, who) => unpooled3d(call.x, call.indices, { ...b, outputSize: call.outputSize }, site, em, who),
   },
   MaxUnpool1d: {
     args: unpoolArgs,
@@ -171,11 +252,15 @@ export const unpoolLayers: Record<string, LayerSpec> = {
   },
 };
 
-/** F.max_unpool1d/2d(input, indices, kernel_size, stride=None, padding=0, output_size=None). */
+/** F.max_unpool1d/2d/3d(input, indices, kernel_size, stride=None, padding=0, output_size=None). */
 export const unpoolFunctions = {
   maxUnpool2d: {
     args: [arg("input", "tensor"), arg("indices", "tensor"), ...unpoolArgs, opt("outputSize", "any", null, { nullable: true })],
     lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => unpooled(b.input, b.indices, b, 2, site, em, who),
+  },
+  maxUnpool3d: {
+    args: [arg("input", "tensor"), arg("indices", "tensor"), ...unpoolArgs, opt("outputSize", "any", null, { nullable: true })],
+    lower: (b: Bound, site: CallSite, em: GraphEmitter, who: string) => unpooled3d(b.input, b.indices, b, site, em, who),
   },
   maxUnpool1d: {
     args: [arg("input", "tensor"), arg("indices", "tensor"), ...unpoolArgs, opt("outputSize", "any", null, { nullable: true })],

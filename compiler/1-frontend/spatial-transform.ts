@@ -6,7 +6,7 @@ import type { GraphEmitter } from "./graph-emitter.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
 
 // F.affine_grid and F.grid_sample: a spatial transformer network's sampling (PyTorch's STN
-// tutorial), as compositions of existing ops, 4-D (images) only.
+// tutorial), as compositions of existing ops: images (4-D) and volumes (5-D, grid (x, y, z), trilinear).
 //
 //   affineGrid(θ [N, 2, 3], [N, C, H, W]) = base · θᵀ viewed [N, H, W, 2], base's rows (x_j, y_i, 1)
 //     with x_j = (2j + 1)/W − 1 (alignCorners false: pixel centres) or −1 + 2j/(W − 1) (true).
@@ -31,19 +31,22 @@ function normalizedCoordinates(c: Ops, size: number, alignCorners: boolean, em: 
 
 function affineGrid(theta: TensorValue, size: Value, alignCorners: boolean, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const t = theta.node.shape;
-  if (t.length !== 3 || t[1] !== 2 || t[2] !== 3)
-    fail("shapeMismatch", `${who} expects theta [N, 2, 3] (a 2-D affine transform per sample; the 3-D form [N, 3, 4] is not supported), got ${formatShape(t)}`, site.loc);
-  if (!Array.isArray(size) || size.length !== 4 || typeof size[2] !== "number" || typeof size[3] !== "number")
-    return fail("invalidArgument", `${who}: size is the output's [N, C, H, W] (x.size() or a list; 5-D sizes are not supported)`, site.loc);
-  const [H, W] = [size[2] as number, size[3] as number];
+  // the size picks the form, as PyTorch's: [N, C, H, W] takes θ [N, 2, 3], [N, C, D, H, W] θ [N, 3, 4]
+  const dims = Array.isArray(size) && size.length === 5 ? 3 : 2;
+  if (t.length !== 3 || t[1] !== dims || t[2] !== dims + 1)
+    fail("shapeMismatch", `${who} expects theta [N, ${dims}, ${dims + 1}] (a ${dims}-D affine transform per sample, for a ${dims + 2}-D size), got ${formatShape(t)}`, site.loc);
+  if (!Array.isArray(size) || size.length !== dims + 2 || !size.slice(2).every((d) => typeof d === "number"))
+    return fail("invalidArgument", `${who}: size is the output's [N, C, H, W] or [N, C, D, H, W] (x.size() or a list)`, site.loc);
+  const spatial = size.slice(2) as number[]; //                                                   [H, W] or [D, H, W]
+  const points = spatial.reduce((a, b) => a * b, 1);
   const c = ops(em, who, site);
-  const column = (v: TensorValue, shape: Dim[]) => c.op("expand", [c.reshape(v, shape)], { shape: [H, W, 1] });
-  const xs = column(normalizedCoordinates(c, W, alignCorners, em, who, site), [1, W, 1]);
-  const ys = column(normalizedCoordinates(c, H, alignCorners, em, who, site), [H, 1, 1]);
-  const ones = c.op("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: [H, W, 1] });
-  const base = c.reshape(c.op("concat", [xs, ys, ones], { dim: 2 }), [H * W, 3]); //            [H·W, 3]
-  const grid = c.op("matmul", [base, c.permute(theta, [0, 2, 1])]); //                         [N, H·W, 2]
-  return c.reshape(grid, [t[0], H, W, 2]);
+  const along = (i: number) => c.op("expand", [c.reshape(normalizedCoordinates(c, spatial[i], alignCorners, em, who, site), [...spatial.map((d, j) => (j === i ? d : 1)), 1])], { shape: [...spatial, 1] });
+  const ones = c.op("expand", [em.node("full", [], { shape: [], value: 1 }, who, site)], { shape: [...spatial, 1] });
+  // each point's row (x, y[, z], 1): x runs along the last dim (W), y along H, z along D
+  const columns = spatial.map((_, k) => along(dims - 1 - k));
+  const base = c.reshape(c.op("concat", [...columns, ones], { dim: dims }), [points, dims + 1]); // [points, dims + 1]
+  const grid = c.op("matmul", [base, c.permute(theta, [0, 2, 1])]); //                              [N, points, dims]
+  return c.reshape(grid, [t[0], ...spatial, dims]);
 }
 
 /**
@@ -63,47 +66,61 @@ function reflect(c: Ops, x: TensorValue, twiceLo: number, twiceHi: number): Tens
 
 function gridSample(input: TensorValue, grid: TensorValue, mode: string, paddingMode: string, alignCorners: boolean, site: CallSite, em: GraphEmitter, who: string): TensorValue {
   const [s, g] = [input.node.shape, grid.node.shape];
-  if (s.length !== 4) fail("shapeMismatch", `${who} expects an input [N, C, H, W] (5-D volumes are not supported), got ${formatShape(s)}`, site.loc);
-  if (g.length !== 4 || g[3] !== 2 || formatShape([g[0]]) !== formatShape([s[0]]))
-    fail("shapeMismatch", `${who} expects a grid [N, Ho, Wo, 2] with the input's N, got ${formatShape(g)} for an input ${formatShape(s)}`, site.loc);
-  const [N, C, H, W] = s;
-  if (typeof C !== "number" || typeof H !== "number" || typeof W !== "number") return fail("shapeMismatch", `${who}: the input's C, H and W must be fixed, got ${formatShape(s)}`, site.loc);
-  if (typeof g[1] !== "number" || typeof g[2] !== "number") return fail("shapeMismatch", `${who}: the grid's Ho and Wo must be fixed, got ${formatShape(g)}`, site.loc);
-  const L = g[1] * g[2];
+  if (s.length !== 4 && s.length !== 5) fail("shapeMismatch", `${who} expects an input [N, C, H, W] or a volume [N, C, D, H, W], got ${formatShape(s)}`, site.loc);
+  const dims = s.length - 2;
+  const gridForm = dims === 2 ? "[N, Ho, Wo, 2]" : "[N, Do, Ho, Wo, 3]";
+  if (g.length !== s.length || g[dims + 1] !== dims || formatShape([g[0]]) !== formatShape([s[0]]))
+    fail("shapeMismatch", `${who} expects a grid ${gridForm} with the input's N, got ${formatShape(g)} for an input ${formatShape(s)}`, site.loc);
+  const [N, C] = s;
+  const spatial = s.slice(2);
+  const outSpatial = g.slice(1, dims + 1);
+  if (typeof C !== "number" || !spatial.every((d) => typeof d === "number")) return fail("shapeMismatch", `${who}: the input's C, ${dims === 2 ? "H and W" : "D, H and W"} must be fixed, got ${formatShape(s)}`, site.loc);
+  if (!outSpatial.every((d) => typeof d === "number")) return fail("shapeMismatch", `${who}: the grid's ${dims === 2 ? "Ho and Wo" : "Do, Ho and Wo"} must be fixed, got ${formatShape(g)}`, site.loc);
+  const sizes = spatial as number[];
+  const L = (outSpatial as number[]).reduce((a, b) => a * b, 1);
   const c = ops(em, who, site);
-  const pixels = c.reshape(input, [N, C, H * W]);
-  /** The grid's coordinate k (0: x, 1: y) in pixels, flattened to [N, Ho·Wo]. */
-  const pixel = (k: number, size: number) => {
-    const v = c.reshape(c.op("narrow", [grid], { dim: 3, start: k, length: 1 }), [N, L]);
+  const pixels = c.reshape(input, [N, C, sizes.reduce((a, b) => a * b, 1)]);
+  /** The grid's coordinate k (0: x, along W; 1: y, along H; 2: z, along D) in pixels, flattened to [N, L]. */
+  const pixel = (k: number) => {
+    const size = sizes[dims - 1 - k];
+    const v = c.reshape(c.op("narrow", [grid], { dim: dims + 1, start: k, length: 1 }), [N, L]);
     const ix = alignCorners ? c.op("mul", [c.op("add", [v, 1]), (size - 1) / 2]) : c.op("div", [c.op("sub", [c.op("mul", [c.op("add", [v, 1]), size]), 1]), 2]);
     if (paddingMode === "reflection") return clampBetween(c, reflect(c, ix, alignCorners ? 0 : -1, alignCorners ? 2 * (size - 1) : 2 * size - 1), 0, size - 1);
     return paddingMode === "border" ? clampBetween(c, ix, 0, size - 1) : ix;
   };
-  const [ix, iy] = [pixel(0, W), pixel(1, H)];
-  /** input at pixel (ya, xa), [N, C, Ho·Wo], times weight [N, Ho·Wo]; 0 where (ya, xa) is outside the image. */
-  const corner = (ya: TensorValue, xa: TensorValue, weight: TensorValue | null) => {
-    const inside = c.op("mul", [c.op("mul", [c.op("ge", [xa, 0]), c.op("le", [xa, W - 1])]), c.op("mul", [c.op("ge", [ya, 0]), c.op("le", [ya, H - 1])])]);
+  const coordinates = sizes.map((_, k) => pixel(k));
+  /** input at the pixel whose coordinate k is at[k], [N, C, L], times weight [N, L]; 0 where it is outside the input. */
+  const corner = (at: readonly TensorValue[], weight: TensorValue | null) => {
+    const insides = at.map((p, k) => c.op("mul", [c.op("ge", [p, 0]), c.op("le", [p, sizes[dims - 1 - k] - 1])]));
+    const inside = insides.slice(1).reduce((a, b) => c.op("mul", [a, b]), insides[0]);
+    // Horner from the highest coordinate: ((z·H) + y)·W + x
+    const clamped = at.map((p, k) => clampBetween(c, p, 0, sizes[dims - 1 - k] - 1));
+    const flat = clamped.slice(0, -1).reduceRight((sum, p, k) => c.op("add", [c.op("mul", [sum, sizes[dims - 1 - k]]), p]), clamped[dims - 1]);
     // a position that is NaN (a NaN grid) reads pixel 0 and is masked by `inside`, as PyTorch's reads nothing
-    const flat = c.op("add", [c.op("mul", [clampBetween(c, ya, 0, H - 1), W]), clampBetween(c, xa, 0, W - 1)]);
     const position = c.op("to_int", [c.op("where", [c.op("ne", [flat, flat]), 0, flat])]);
     const taken = c.op("take", [pixels, c.op("expand", [c.reshape(position, [N, 1, L])], { shape: [N, C, L] })], { dim: 2, mode: "elementwise" });
     const w = weight ? c.op("mul", [weight, inside]) : inside;
     return c.op("mul", [taken, c.reshape(w, [N, 1, L])]);
   };
   let out: TensorValue;
-  if (mode === "nearest") out = corner(c.op("round", [iy]), c.op("round", [ix]), null);
+  if (mode === "nearest") out = corner(coordinates.map((p) => c.op("round", [p])), null);
   else {
-    const [x0, y0] = [c.op("floor", [ix]), c.op("floor", [iy])];
-    const [x1, y1] = [c.op("add", [x0, 1]), c.op("add", [y0, 1])];
-    // the weights through ix − ⌊ix⌋, so the grid's gradient is the formula's
-    const [wx1, wy1] = [c.op("sub", [ix, x0]), c.op("sub", [iy, y0])];
-    const [wx0, wy0] = [c.op("sub", [x1, ix]), c.op("sub", [y1, iy])];
-    out = c.op("add", [
-      c.op("add", [corner(y0, x0, c.op("mul", [wy0, wx0])), corner(y0, x1, c.op("mul", [wy0, wx1]))]),
-      c.op("add", [corner(y1, x0, c.op("mul", [wy1, wx0])), corner(y1, x1, c.op("mul", [wy1, wx1]))]),
-    ]);
+    // (tri)linear: 2^dims neighbours, the weights through ix − ⌊ix⌋, so the grid's gradient is the formula's
+    const low = coordinates.map((p) => c.op("floor", [p]));
+    const high = low.map((p) => c.op("add", [p, 1]));
+    const [wHigh, wLow] = [coordinates.map((p, k) => c.op("sub", [p, low[k]])), coordinates.map((p, k) => c.op("sub", [high[k], p]))];
+    const corners: TensorValue[] = [];
+    // in (z,) y, x order, x fastest: bit k of the corner's number picks coordinate k's high side
+    for (let n = 0; n < 1 << dims; n++) {
+      const side = (k: number) => ((n >> k) & 1) === 1;
+      const at = coordinates.map((_, k) => (side(k) ? high[k] : low[k]));
+      const weights = coordinates.map((_, k) => (side(k) ? wHigh[k] : wLow[k])).reverse(); //  (wz,) wy, wx
+      corners.push(corner(at, weights.slice(1).reduce((a, b) => c.op("mul", [a, b]), weights[0])));
+    }
+    const pairwise = (list: TensorValue[]): TensorValue => (list.length === 1 ? list[0] : c.op("add", [pairwise(list.slice(0, list.length / 2)), pairwise(list.slice(list.length / 2))]));
+    out = pairwise(corners);
   }
-  return c.reshape(out, [N, C, g[1], g[2]]);
+  return c.reshape(out, [N, C, ...outSpatial]);
 }
 
 export const spatialTransformFunctions = {

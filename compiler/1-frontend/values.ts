@@ -97,7 +97,7 @@ export class ComplexValue {
 }
 
 /** The torch.distributions a model file may make (distributions.ts). */
-export type DistributionKind = "Normal" | "Categorical" | "Bernoulli" | "Uniform" | "Independent" | "MultivariateNormal" | "OneHotCategorical" | "OneHotCategoricalStraightThrough" | "TransformedDistribution" | "MixtureSameFamily" | "Laplace" | "Exponential" | "Gamma" | "Beta" | "LogNormal" | "Poisson" | "StudentT" | "Cauchy" | "HalfNormal" | "Gumbel" | "Geometric" | "Binomial" | "NegativeBinomial" | "Dirichlet" | "Distribution";
+export type DistributionKind = "Normal" | "Categorical" | "Bernoulli" | "Uniform" | "Independent" | "MultivariateNormal" | "OneHotCategorical" | "OneHotCategoricalStraightThrough" | "TransformedDistribution" | "MixtureSameFamily" | "Laplace" | "Exponential" | "Gamma" | "Beta" | "LogNormal" | "Poisson" | "StudentT" | "Cauchy" | "HalfNormal" | "Gumbel" | "Geometric" | "Binomial" | "NegativeBinomial" | "Dirichlet" | "RelaxedBernoulli" | "RelaxedOneHotCategorical" | "Distribution";
 
 /**
  * A torch.distributions object (F.distributions.Normal(mu, std), Categorical({ logits }), …): its

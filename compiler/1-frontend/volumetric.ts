@@ -6,6 +6,7 @@ import { pad } from "./composite-layers.ts";
 import { fixedDim, ops } from "./composite-ops.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { fanInUniform, param, param_, x, type LayerSpec } from "./layer-spec.ts";
+import { maxPool3dWithIndices } from "./pool-indices.ts";
 import { pool2d } from "./pool-options.ts";
 import { outputPaddingFor } from "./transposed-output-size.ts";
 import { TensorValue, type CallSite, type Value } from "./values.ts";
@@ -157,18 +158,20 @@ function convTranspose3d(input: TensorValue, weight: TensorValue, bias: TensorVa
  * max_pool3d / avg_pool3d: a 2-D pool over H×W of [N, C·D, H, W], then one along D of
  * [N, C, D, H'·W'] (kernel [kd, 1]); pool-options.ts's pool2d gives ceil mode and the divisor.
  */
-function pool3d(op: "max_pool2d" | "avg_pool2d", input: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+function pool3d(op: "max_pool2d" | "avg_pool2d", input: TensorValue, b: Bound, site: CallSite, em: GraphEmitter, who: string): TensorValue | [TensorValue, TensorValue] {
   const [n, ch, d, h, w] = volume(input, who, site);
   const kernel = triple(b.kernelSize, "kernelSize", 1, who, site, locOfArg(b, "kernelSize", site));
   const stride = b.stride === null || (Array.isArray(b.stride) && b.stride.length === 0) ? kernel : triple(b.stride, "stride", 1, who, site);
   const padding = triple(b.padding, "padding", 0, who, site);
-  // a max pool's dilation spreads its window (checkPoolOptions refused one for an average)
+  // a max pool's dilation spreads its window (an average pool has none)
   const dilation = op === "max_pool2d" && b.dilation !== undefined ? triple(b.dilation, "dilation", 1, who, site) : ([1, 1, 1] as Triple);
   const span = kernel.map((k, i) => dilation[i] * (k - 1) + 1);
   if (padding.some((p, i) => 2 * p > span[i])) fail("invalidArgument", `${who}: padding ${padding.join("×")} must be at most half the kernel ${span.join("×")}`, site.loc);
+  // with returnIndices, the values and the int32 indices into each D×H×W volume (MaxUnpool3d's)
+  if (op === "max_pool2d" && b.returnIndices) return maxPool3dWithIndices(input, kernel, stride, padding, dilation, b.ceilMode, site, em, who);
   const c = ops(em, who, site);
   const channels = fixedDim(input.node.shape, 1, "the channel dim", who, site);
-  // (checkPoolOptions refused returnIndices: values only.) The box's max or sum is H×W's, then D's;
+  // The box's max or sum is H×W's, then D's;
   // with divisorOverride, H×W's pool sums (divisor 1) and D's divides the box's sum by it
   const divided = b.divisorOverride !== null && b.divisorOverride !== undefined;
   const planes = pool2d(op, c.reshape(input, [n, channels * d, h, w]), [kernel[1], kernel[2]], [stride[1], stride[2]], [padding[1], padding[2]], divided ? { ...b, divisorOverride: 1 } : b, site, em, who, [dilation[1], dilation[2]]) as TensorValue;
@@ -202,16 +205,21 @@ const conv3dArgs = [opt("stride", "any", 1), opt("padding", "any", 0), opt("dila
  */
 export const poolAttributes = (b: Bound): Record<string, Value> => ({ stride: b.stride ?? b.kernelSize });
 
-const pool3dArgs = (avg: boolean) => [
+/**
+ * A 3-D pool's arguments after the input. The max pool's last two differ between the layer and the
+ * function, as PyTorch's: nn.MaxPool3d(…, dilation, return_indices, ceil_mode), F.max_pool3d(…,
+ * dilation, ceil_mode, return_indices).
+ */
+const pool3dArgs = (avg: boolean, functional = false) => [
   arg("kernelSize", "any"),
   opt("stride", "any", null, { nullable: true }),
   opt("padding", "any", 0),
-  ...(avg ? [opt("ceilMode", "bool", false), opt("countIncludePad", "bool", true), opt("divisorOverride", "any", null, { nullable: true })] : [opt("dilation", "any", 1), opt("returnIndices", "bool", false), opt("ceilMode", "bool", false)]),
+  ...(avg
+    ? [opt("ceilMode", "bool", false), opt("countIncludePad", "bool", true), opt("divisorOverride", "any", null, { nullable: true })]
+    : functional
+      ? [opt("dilation", "any", 1), opt("ceilMode", "bool", false), opt("returnIndices", "bool", false)]
+      : [opt("dilation", "any", 1), opt("returnIndices", "bool", false), opt("ceilMode", "bool", false)]),
 ];
-
-function checkPoolOptions(b: Bound, who: string, site: CallSite): void {
-  if (b.returnIndices) fail("invalidArgument", `${who}: returnIndices: true is not supported (the indices of the maxima are not computed)`, locOfArg(b, "returnIndices", site));
-}
 
 export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpec, instanceNorm: LayerSpec): Record<string, LayerSpec> {
   const flattened = (spec: LayerSpec, name: string): LayerSpec => ({
@@ -276,8 +284,8 @@ export function volumetricLayers(adaptiveMax: AdaptiveMax, batchNorm2d: LayerSpe
         return convTranspose3d(call.x, weight, param_(self, "bias"), { ...b, outputPadding: outputPaddingFor(call.outputSize, call.x, conv, site, who) }, site, em, who);
       },
     },
-    MaxPool3d: { args: pool3dArgs(false), attributes: poolAttributes, inputs: [x], forward: (_self, b, call, site, em, who) => (checkPoolOptions(b, who, site), pool3d("max_pool2d", call.x, b, site, em, who)) },
-    AvgPool3d: { args: pool3dArgs(true), attributes: poolAttributes, inputs: [x], forward: (_self, b, call, site, em, who) => (checkPoolOptions(b, who, site), pool3d("avg_pool2d", call.x, b, site, em, who)) },
+    MaxPool3d: { args: pool3dArgs(false), attributes: poolAttributes, inputs: [x], forward: (_self, b, call, site, em, who) => pool3d("max_pool2d", call.x, b, site, em, who) },
+    AvgPool3d: { args: pool3dArgs(true), attributes: poolAttributes, inputs: [x], forward: (_self, b, call, site, em, who) => pool3d("avg_pool2d", call.x, b, site, em, who) },
     AdaptiveAvgPool3d: { args: [arg("outputSize", "any")], inputs: [x], forward: (_self, b, call, site, em, who) => adaptivePool3d("avg", call.x, b.outputSize, site, em, who, adaptiveMax) },
     AdaptiveMaxPool3d: { args: [arg("outputSize", "any")], inputs: [x], forward: (_self, b, call, site, em, who) => adaptivePool3d("max", call.x, b.outputSize, site, em, who, adaptiveMax) },
     BatchNorm3d: flattened(batchNorm2d, "BatchNorm3d"),
@@ -296,8 +304,8 @@ export function volumetricFunctions(adaptiveMax: AdaptiveMax): Record<string, { 
       args: [arg("input", "tensor"), arg("weight", "tensor"), opt("bias", "tensor", null, { nullable: true }), opt("stride", "any", 1), opt("padding", "any", 0), opt("outputPadding", "any", 0), opt("groups", "posInt", 1), opt("dilation", "any", 1)],
       lower: (b, site, em, who) => convTranspose3d(b.input, b.weight, b.bias, b, site, em, who),
     },
-    maxPool3d: { args: [x, ...pool3dArgs(false)], lower: (b, site, em, who) => (checkPoolOptions(b, who, site), pool3d("max_pool2d", b.x, b, site, em, who)) },
-    avgPool3d: { args: [x, ...pool3dArgs(true)], lower: (b, site, em, who) => (checkPoolOptions(b, who, site), pool3d("avg_pool2d", b.x, b, site, em, who)) },
+    maxPool3d: { args: [x, ...pool3dArgs(false, true)], lower: (b, site, em, who) => pool3d("max_pool2d", b.x, b, site, em, who) },
+    avgPool3d: { args: [x, ...pool3dArgs(true)], lower: (b, site, em, who) => pool3d("avg_pool2d", b.x, b, site, em, who) },
     adaptiveAvgPool3d: { args: [x, arg("outputSize", "any")], lower: (b, site, em, who) => adaptivePool3d("avg", b.x, b.outputSize, site, em, who, adaptiveMax) },
     adaptiveMaxPool3d: { args: [x, arg("outputSize", "any")], lower: (b, site, em, who) => adaptivePool3d("max", b.x, b.outputSize, site, em, who, adaptiveMax) },
   };
