@@ -70,6 +70,53 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     expect(count(backbone(`models.${name}()`, name.startsWith("vit") ? 224 : name === "alexnet" || name.startsWith("squeezenet") ? 64 : 32))).toBe(n);
   });
 
+  // GoogLeNet and Inception v3 give { logits, aux… } in train mode with aux_logits and the logits in eval, as
+  // torchvision's; a model holding one splits its forward on this.training, as a training script does
+  const withAux = (make: string, size: number, aux: string[]) =>
+    `${header}import { models, type GoogLeNetOutputs, type InceptionOutputs } from "tsdp/vision";\nexport class M extends nn.Module {\n  net = ${make};\n  forward(x: Tensor<[Batch, 3, ${size}, ${size}]>): Tensor[] {\n    if (this.training) {\n      const o = this.net(x) as GoogLeNetOutputs & InceptionOutputs;\n      return [o.logits, ${aux.map((a) => `o.${a}!`).join(", ")}];\n    }\n    const logits = this.net(x) as Tensor;\n    return [logits, ${aux.map(() => "logits").join(", ")}];\n  }\n}\n`;
+  it("googlenet and inception_v3: torchvision's counts with and without the auxiliary heads, init_weights' N(0, σ) truncated at ±2 (Inception's stddev attributes)", () => {
+    // the published count is the pretrained model's, whose auxiliary heads torchvision drops
+    expect(count(backbone("models.googlenet({ aux_logits: false })", 32))).toBe(6_624_904);
+    // each aux head: 1×1 conv to 128 (and its BatchNorm), fc1 2048→1024, fc2 1024→1000
+    const auxHead = (c: number) => c * 128 + 2 * 128 + 2048 * 1024 + 1024 + 1024 * 1000 + 1000;
+    const google = lowerSource(withAux("models.googlenet()", 32, ["aux_logits2", "aux_logits1"])).graph;
+    expect(google.params.reduce((n, p) => n + numel(p), 0)).toBe(6_624_904 + auxHead(512) + auxHead(528));
+    expect(google.stateDict!.map((k) => k.key)).toContain("net.aux2.fc2.bias");
+    expect(count(withAux("models.inception_v3()", 299, ["aux_logits"]))).toBe(27_161_264);
+    const inception = lowerSource(withAux("models.inception_v3({ numClasses: 10 })", 299, ["aux_logits"])).graph;
+    expect(inception.outputs.map((o) => o.shape)).toEqual([["Batch", 10], ["Batch", 10]].map(([, c]) => [expect.anything(), c]));
+    const inits = new Map(inception.params.map((p) => [p.attrs.name as string, p.attrs.init as Init]));
+    // the stddev torchvision sets on AuxLogits.conv1 (a BasicConv2d, not its Conv2d) is not read: 0.1 as the rest
+    expect(inits.get("net.AuxLogits.conv1.conv.weight")).toEqual({ kind: "normal", std: 0.1 });
+    expect(inits.get("net.AuxLogits.fc.weight")).toEqual({ kind: "normal", std: 0.001 });
+    expect(inits.get("net.Mixed_7c.branch_pool.bn.weight")).toEqual({ kind: "constant", value: 1 });
+    expect(inits.get("net.fc.weight")).toEqual({ kind: "normal", std: 0.1 });
+    expect(google.params.find((p) => p.attrs.name === "net.inception5b.branch4.1.conv.weight")!.attrs.init).toEqual({ kind: "normal", std: 0.01 });
+    // the output differing in kind between the modes, returned as is, is refused (TSDP2007)
+    expect(diagnosticsOf(backbone("models.googlenet()", 32)).map((d) => d.code)).toEqual(["TSDP2007"]);
+  });
+
+  it("googlenet: the auxiliary heads run in train mode only; transform_input rescales each channel as torchvision's", () => {
+    const { graph } = lowerSource(withAux("models.googlenet({ num_classes: 4, dropout: 0, dropout_aux: 0 })", 32, ["aux_logits2", "aux_logits1"]));
+    const x = nd([1, 3, 32, 32], Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.sin(i / 7)));
+    const state = initState(graph, 0);
+    const train = runReference(graph, { x }, state, { training: true }).outputs;
+    expect(train.map((o) => o.shape)).toEqual([[1, 4], [1, 4], [1, 4]]);
+    // three heads, three different outputs
+    expect(Array.from(train[1].data)).not.toEqual(Array.from(train[0].data));
+    expect(Array.from(train[2].data)).not.toEqual(Array.from(train[1].data));
+    const evalOut = runReference(graph, { x }, initState(graph, 0), { training: false }).outputs;
+    expect(Array.from(evalOut[1].data)).toEqual(Array.from(evalOut[0].data));
+    // transform_input: channel c becomes x·(std_c/0.5) + (mean_c − 0.5)/0.5, so the model with it on x equals the one without on that
+    const plain = lowerSource(backbone("models.googlenet({ aux_logits: false })", 32)).graph;
+    const transformed = lowerSource(backbone("models.googlenet({ aux_logits: false, transform_input: true })", 32)).graph;
+    const [std, mean] = [[0.229, 0.224, 0.225], [0.485, 0.456, 0.406]];
+    const x2 = nd([1, 3, 32, 32], Array.from(x.data, (v, i) => { const c = Math.floor(i / 1024) % 3; return v * (std[c] / 0.5) + (mean[c] - 0.5) / 0.5; }));
+    const [want] = runReference(plain, { x: x2 }, initState(plain, 0)).outputs;
+    const [got] = runReference(transformed, { x }, initState(transformed, 0)).outputs;
+    Array.from(got.data).forEach((v, i) => expect(v).toBeCloseTo(want.data[i], 10));
+  });
+
   it("resnet18's state_dict: torchvision's keys in its order (BatchNorm buffers after each norm's parameters), its 122 entries", () => {
     const { graph } = lowerSource(backbone("models.resnet18({ numClasses: 10 })"));
     const keys = graph.stateDict!.map((k) => k.key);

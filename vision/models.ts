@@ -28,6 +28,15 @@ export interface ModelOptions {
   /** ViT's input side (224 by default): the position table's length follows it. */
   imageSize?: number;
   image_size?: number;
+  /** GoogLeNet's and Inception v3's auxiliary classifiers (train mode only). */
+  auxLogits?: boolean;
+  aux_logits?: boolean;
+  transformInput?: boolean;
+  transform_input?: boolean;
+  initWeights?: boolean | null;
+  init_weights?: boolean | null;
+  dropoutAux?: number;
+  dropout_aux?: number;
 }
 
 function numClassesOf(o: ModelOptions): number {
@@ -1160,6 +1169,444 @@ export const vit_b_32 = (o: ModelOptions = {}): VisionTransformer => vit(32, 12,
 export const vit_l_16 = (o: ModelOptions = {}): VisionTransformer => vit(16, 24, 16, 1024, 4096, o);
 export const vit_l_32 = (o: ModelOptions = {}): VisionTransformer => vit(32, 24, 16, 1024, 4096, o);
 
+// GoogLeNet (torchvision/models/googlenet.py): Szegedy et al., "Going Deeper with Convolutions"
+
+/** Inception's convolution: no bias, a BatchNorm with eps 0.001, then ReLU. */
+export class BasicConv2d extends nn.Module {
+  conv: nn.Conv2d;
+  bn: nn.BatchNorm2d;
+  constructor(inChannels: number, outChannels: number, kwargs: { kernelSize: number | [number, number]; stride?: number; padding?: number | [number, number] }) {
+    super();
+    this.conv = new nn.Conv2d(inChannels, outChannels, kwargs.kernelSize, { stride: kwargs.stride ?? 1, padding: kwargs.padding ?? 0, bias: false });
+    this.bn = new nn.BatchNorm2d(outChannels, { eps: 0.001 });
+  }
+  forward(x: Tensor): Tensor {
+    x = this.conv(x);
+    x = this.bn(x);
+    return F.relu(x, { inplace: true });
+  }
+}
+
+/** GoogLeNet's Inception block: 1×1, 1×1→3×3, 1×1→3×3 (torchvision keeps the 3×3 where the paper has 5×5) and pool→1×1, joined along the channels. */
+export class Inception extends nn.Module {
+  branch1: BasicConv2d;
+  branch2: nn.Sequential;
+  branch3: nn.Sequential;
+  branch4: nn.Sequential;
+  constructor(inChannels: number, ch1x1: number, ch3x3red: number, ch3x3: number, ch5x5red: number, ch5x5: number, poolProj: number) {
+    super();
+    this.branch1 = new BasicConv2d(inChannels, ch1x1, { kernelSize: 1 });
+    this.branch2 = new nn.Sequential(new BasicConv2d(inChannels, ch3x3red, { kernelSize: 1 }), new BasicConv2d(ch3x3red, ch3x3, { kernelSize: 3, padding: 1 }));
+    this.branch3 = new nn.Sequential(new BasicConv2d(inChannels, ch5x5red, { kernelSize: 1 }), new BasicConv2d(ch5x5red, ch5x5, { kernelSize: 3, padding: 1 }));
+    this.branch4 = new nn.Sequential(new nn.MaxPool2d({ kernelSize: 3, stride: 1, padding: 1, ceilMode: true }), new BasicConv2d(inChannels, poolProj, { kernelSize: 1 }));
+  }
+  forward(x: Tensor): Tensor {
+    const outputs = [this.branch1(x), this.branch2(x), this.branch3(x), this.branch4(x)];
+    return F.cat(outputs, 1);
+  }
+}
+
+/** GoogLeNet's auxiliary classifier on an intermediate feature map (used in training only). */
+export class InceptionAux extends nn.Module {
+  conv: BasicConv2d;
+  fc1: nn.Linear;
+  fc2: nn.Linear;
+  dropout: nn.Dropout;
+  constructor(inChannels: number, numClasses: number, dropout = 0.7) {
+    super();
+    this.conv = new BasicConv2d(inChannels, 128, { kernelSize: 1 });
+    this.fc1 = new nn.Linear(2048, 1024);
+    this.fc2 = new nn.Linear(1024, numClasses);
+    this.dropout = new nn.Dropout({ p: dropout });
+  }
+  forward(x: Tensor): Tensor {
+    x = F.adaptiveAvgPool2d(x, [4, 4]);
+    x = this.conv(x);
+    x = F.flatten(x, 1);
+    x = F.relu(this.fc1(x), { inplace: true });
+    x = this.dropout(x);
+    return this.fc2(x);
+  }
+}
+
+/** ImageNet-normalized input mapped to the [-1, 1] scaling the TensorFlow-trained weights expect. */
+function transformInput(x: Tensor): Tensor {
+  const xCh0 = F.unsqueeze(x.select(1, 0), 1).mul(0.229 / 0.5).add((0.485 - 0.5) / 0.5);
+  const xCh1 = F.unsqueeze(x.select(1, 1), 1).mul(0.224 / 0.5).add((0.456 - 0.5) / 0.5);
+  const xCh2 = F.unsqueeze(x.select(1, 2), 1).mul(0.225 / 0.5).add((0.406 - 0.5) / 0.5);
+  return F.cat([xCh0, xCh1, xCh2], 1);
+}
+
+/** GoogLeNet's train-mode output with its auxiliary heads (torchvision's GoogLeNetOutputs). */
+export interface GoogLeNetOutputs {
+  logits: Tensor;
+  aux_logits2: Tensor | null;
+  aux_logits1: Tensor | null;
+}
+
+export class GoogLeNet extends nn.Module {
+  aux_logits: boolean;
+  transform_input: boolean;
+  conv1: BasicConv2d;
+  maxpool1: nn.MaxPool2d;
+  conv2: BasicConv2d;
+  conv3: BasicConv2d;
+  maxpool2: nn.MaxPool2d;
+  inception3a: Inception;
+  inception3b: Inception;
+  maxpool3: nn.MaxPool2d;
+  inception4a: Inception;
+  inception4b: Inception;
+  inception4c: Inception;
+  inception4d: Inception;
+  inception4e: Inception;
+  maxpool4: nn.MaxPool2d;
+  inception5a: Inception;
+  inception5b: Inception;
+  aux1: InceptionAux | null;
+  aux2: InceptionAux | null;
+  avgpool: nn.AdaptiveAvgPool2d;
+  dropout: nn.Dropout;
+  fc: nn.Linear;
+  constructor(numClasses = 1000, auxLogits = true, transformInput = false, initWeights = true, dropout = 0.2, dropoutAux = 0.7) {
+    super();
+    this.aux_logits = auxLogits;
+    this.transform_input = transformInput;
+    this.conv1 = new BasicConv2d(3, 64, { kernelSize: 7, stride: 2, padding: 3 });
+    this.maxpool1 = new nn.MaxPool2d(3, { stride: 2, ceilMode: true });
+    this.conv2 = new BasicConv2d(64, 64, { kernelSize: 1 });
+    this.conv3 = new BasicConv2d(64, 192, { kernelSize: 3, padding: 1 });
+    this.maxpool2 = new nn.MaxPool2d(3, { stride: 2, ceilMode: true });
+    this.inception3a = new Inception(192, 64, 96, 128, 16, 32, 32);
+    this.inception3b = new Inception(256, 128, 128, 192, 32, 96, 64);
+    this.maxpool3 = new nn.MaxPool2d(3, { stride: 2, ceilMode: true });
+    this.inception4a = new Inception(480, 192, 96, 208, 16, 48, 64);
+    this.inception4b = new Inception(512, 160, 112, 224, 24, 64, 64);
+    this.inception4c = new Inception(512, 128, 128, 256, 24, 64, 64);
+    this.inception4d = new Inception(512, 112, 144, 288, 32, 64, 64);
+    this.inception4e = new Inception(528, 256, 160, 320, 32, 128, 128);
+    this.maxpool4 = new nn.MaxPool2d(2, { stride: 2, ceilMode: true });
+    this.inception5a = new Inception(832, 256, 160, 320, 32, 128, 128);
+    this.inception5b = new Inception(832, 384, 192, 384, 48, 128, 128);
+    if (auxLogits) {
+      this.aux1 = new InceptionAux(512, numClasses, dropoutAux);
+      this.aux2 = new InceptionAux(528, numClasses, dropoutAux);
+    } else {
+      this.aux1 = null;
+      this.aux2 = null;
+    }
+    this.avgpool = new nn.AdaptiveAvgPool2d([1, 1]);
+    this.dropout = new nn.Dropout({ p: dropout });
+    this.fc = new nn.Linear(1024, numClasses);
+    if (initWeights)
+      for (const m of this.modules()) {
+        // N(0, 0.01) truncated at ±2 (absolute bounds, so no truncation in effect), biases left at PyTorch's default
+        if (m instanceof nn.Conv2d || m instanceof nn.Linear) nn.init.trunc_normal_(m.weight, { mean: 0.0, std: 0.01, a: -2, b: 2 });
+        else if (m instanceof nn.BatchNorm2d) {
+          nn.init.constant_(m.weight, 1);
+          nn.init.constant_(m.bias, 0);
+        }
+      }
+  }
+  /** The logits and, in training with aux_logits, the two auxiliary heads' (aux2's first, as torchvision returns them). */
+  forwardFeatures(x: Tensor): [Tensor, Tensor | null, Tensor | null] {
+    x = this.maxpool1(this.conv1(x));
+    x = this.maxpool2(this.conv3(this.conv2(x)));
+    x = this.maxpool3(this.inception3b(this.inception3a(x)));
+    x = this.inception4a(x);
+    let aux1: Tensor | null = null;
+    if (this.aux1 !== null && this.training) aux1 = this.aux1(x);
+    x = this.inception4d(this.inception4c(this.inception4b(x)));
+    let aux2: Tensor | null = null;
+    if (this.aux2 !== null && this.training) aux2 = this.aux2(x);
+    x = this.maxpool4(this.inception4e(x));
+    x = this.inception5b(this.inception5a(x));
+    x = F.flatten(this.avgpool(x), 1);
+    x = this.fc(this.dropout(x));
+    return [x, aux2, aux1];
+  }
+  /** In training with aux_logits, { logits, aux_logits2, aux_logits1 }; otherwise the logits. */
+  forward(x: Tensor): GoogLeNetOutputs | Tensor {
+    if (this.transform_input) x = transformInput(x);
+    const [logits, aux2, aux1] = this.forwardFeatures(x);
+    if (this.training && this.aux_logits) return { logits, aux_logits2: aux2, aux_logits1: aux1 };
+    return logits;
+  }
+}
+
+export function googlenet(o: ModelOptions = {}): GoogLeNet {
+  return new GoogLeNet(numClassesOf(o), o.auxLogits ?? o.aux_logits ?? true, o.transformInput ?? o.transform_input ?? false, o.initWeights ?? o.init_weights ?? true, o.dropout ?? 0.2, o.dropoutAux ?? o.dropout_aux ?? 0.7);
+}
+
+// Inception v3 (torchvision/models/inception.py): Szegedy et al., "Rethinking the Inception Architecture"
+
+type ConvArgs = { kernelSize: number | [number, number]; stride?: number; padding?: number | [number, number] };
+const conv = (i: number, o: number, kernelSize: number | [number, number], padding: number | [number, number] = 0, stride = 1) => new BasicConv2d(i, o, { kernelSize, padding, stride } as ConvArgs);
+
+export class InceptionA extends nn.Module {
+  branch1x1: BasicConv2d;
+  branch5x5_1: BasicConv2d;
+  branch5x5_2: BasicConv2d;
+  branch3x3dbl_1: BasicConv2d;
+  branch3x3dbl_2: BasicConv2d;
+  branch3x3dbl_3: BasicConv2d;
+  branch_pool: BasicConv2d;
+  constructor(inChannels: number, poolFeatures: number) {
+    super();
+    this.branch1x1 = conv(inChannels, 64, 1);
+    this.branch5x5_1 = conv(inChannels, 48, 1);
+    this.branch5x5_2 = conv(48, 64, 5, 2);
+    this.branch3x3dbl_1 = conv(inChannels, 64, 1);
+    this.branch3x3dbl_2 = conv(64, 96, 3, 1);
+    this.branch3x3dbl_3 = conv(96, 96, 3, 1);
+    this.branch_pool = conv(inChannels, poolFeatures, 1);
+  }
+  forward(x: Tensor): Tensor {
+    const branch1x1 = this.branch1x1(x);
+    const branch5x5 = this.branch5x5_2(this.branch5x5_1(x));
+    const branch3x3dbl = this.branch3x3dbl_3(this.branch3x3dbl_2(this.branch3x3dbl_1(x)));
+    const branchPool = this.branch_pool(F.avgPool2d(x, { kernelSize: 3, stride: 1, padding: 1 }));
+    return F.cat([branch1x1, branch5x5, branch3x3dbl, branchPool], 1);
+  }
+}
+
+/** The 35×35 → 17×17 reduction: strided 3×3, strided double 3×3 and a max pool side by side. */
+export class InceptionB extends nn.Module {
+  branch3x3: BasicConv2d;
+  branch3x3dbl_1: BasicConv2d;
+  branch3x3dbl_2: BasicConv2d;
+  branch3x3dbl_3: BasicConv2d;
+  constructor(inChannels: number) {
+    super();
+    this.branch3x3 = conv(inChannels, 384, 3, 0, 2);
+    this.branch3x3dbl_1 = conv(inChannels, 64, 1);
+    this.branch3x3dbl_2 = conv(64, 96, 3, 1);
+    this.branch3x3dbl_3 = conv(96, 96, 3, 0, 2);
+  }
+  forward(x: Tensor): Tensor {
+    const branch3x3 = this.branch3x3(x);
+    const branch3x3dbl = this.branch3x3dbl_3(this.branch3x3dbl_2(this.branch3x3dbl_1(x)));
+    const branchPool = F.maxPool2d(x, { kernelSize: 3, stride: 2 });
+    return F.cat([branch3x3, branch3x3dbl, branchPool], 1);
+  }
+}
+
+/** The 17×17 block: 7×7 convolutions factored into 1×7 and 7×1. */
+export class InceptionC extends nn.Module {
+  branch1x1: BasicConv2d;
+  branch7x7_1: BasicConv2d;
+  branch7x7_2: BasicConv2d;
+  branch7x7_3: BasicConv2d;
+  branch7x7dbl_1: BasicConv2d;
+  branch7x7dbl_2: BasicConv2d;
+  branch7x7dbl_3: BasicConv2d;
+  branch7x7dbl_4: BasicConv2d;
+  branch7x7dbl_5: BasicConv2d;
+  branch_pool: BasicConv2d;
+  constructor(inChannels: number, channels7x7: number) {
+    super();
+    const c7 = channels7x7;
+    this.branch1x1 = conv(inChannels, 192, 1);
+    this.branch7x7_1 = conv(inChannels, c7, 1);
+    this.branch7x7_2 = conv(c7, c7, [1, 7], [0, 3]);
+    this.branch7x7_3 = conv(c7, 192, [7, 1], [3, 0]);
+    this.branch7x7dbl_1 = conv(inChannels, c7, 1);
+    this.branch7x7dbl_2 = conv(c7, c7, [7, 1], [3, 0]);
+    this.branch7x7dbl_3 = conv(c7, c7, [1, 7], [0, 3]);
+    this.branch7x7dbl_4 = conv(c7, c7, [7, 1], [3, 0]);
+    this.branch7x7dbl_5 = conv(c7, 192, [1, 7], [0, 3]);
+    this.branch_pool = conv(inChannels, 192, 1);
+  }
+  forward(x: Tensor): Tensor {
+    const branch1x1 = this.branch1x1(x);
+    const branch7x7 = this.branch7x7_3(this.branch7x7_2(this.branch7x7_1(x)));
+    let branch7x7dbl = this.branch7x7dbl_2(this.branch7x7dbl_1(x));
+    branch7x7dbl = this.branch7x7dbl_5(this.branch7x7dbl_4(this.branch7x7dbl_3(branch7x7dbl)));
+    const branchPool = this.branch_pool(F.avgPool2d(x, { kernelSize: 3, stride: 1, padding: 1 }));
+    return F.cat([branch1x1, branch7x7, branch7x7dbl, branchPool], 1);
+  }
+}
+
+/** The 17×17 → 8×8 reduction. */
+export class InceptionD extends nn.Module {
+  branch3x3_1: BasicConv2d;
+  branch3x3_2: BasicConv2d;
+  branch7x7x3_1: BasicConv2d;
+  branch7x7x3_2: BasicConv2d;
+  branch7x7x3_3: BasicConv2d;
+  branch7x7x3_4: BasicConv2d;
+  constructor(inChannels: number) {
+    super();
+    this.branch3x3_1 = conv(inChannels, 192, 1);
+    this.branch3x3_2 = conv(192, 320, 3, 0, 2);
+    this.branch7x7x3_1 = conv(inChannels, 192, 1);
+    this.branch7x7x3_2 = conv(192, 192, [1, 7], [0, 3]);
+    this.branch7x7x3_3 = conv(192, 192, [7, 1], [3, 0]);
+    this.branch7x7x3_4 = conv(192, 192, 3, 0, 2);
+  }
+  forward(x: Tensor): Tensor {
+    const branch3x3 = this.branch3x3_2(this.branch3x3_1(x));
+    const branch7x7x3 = this.branch7x7x3_4(this.branch7x7x3_3(this.branch7x7x3_2(this.branch7x7x3_1(x))));
+    const branchPool = F.maxPool2d(x, { kernelSize: 3, stride: 2 });
+    return F.cat([branch3x3, branch7x7x3, branchPool], 1);
+  }
+}
+
+/** The 8×8 block: 3×3 convolutions split into parallel 1×3 and 3×1 outputs. */
+export class InceptionE extends nn.Module {
+  branch1x1: BasicConv2d;
+  branch3x3_1: BasicConv2d;
+  branch3x3_2a: BasicConv2d;
+  branch3x3_2b: BasicConv2d;
+  branch3x3dbl_1: BasicConv2d;
+  branch3x3dbl_2: BasicConv2d;
+  branch3x3dbl_3a: BasicConv2d;
+  branch3x3dbl_3b: BasicConv2d;
+  branch_pool: BasicConv2d;
+  constructor(inChannels: number) {
+    super();
+    this.branch1x1 = conv(inChannels, 320, 1);
+    this.branch3x3_1 = conv(inChannels, 384, 1);
+    this.branch3x3_2a = conv(384, 384, [1, 3], [0, 1]);
+    this.branch3x3_2b = conv(384, 384, [3, 1], [1, 0]);
+    this.branch3x3dbl_1 = conv(inChannels, 448, 1);
+    this.branch3x3dbl_2 = conv(448, 384, 3, 1);
+    this.branch3x3dbl_3a = conv(384, 384, [1, 3], [0, 1]);
+    this.branch3x3dbl_3b = conv(384, 384, [3, 1], [1, 0]);
+    this.branch_pool = conv(inChannels, 192, 1);
+  }
+  forward(x: Tensor): Tensor {
+    const branch1x1 = this.branch1x1(x);
+    let branch3x3 = this.branch3x3_1(x);
+    branch3x3 = F.cat([this.branch3x3_2a(branch3x3), this.branch3x3_2b(branch3x3)], 1);
+    let branch3x3dbl = this.branch3x3dbl_2(this.branch3x3dbl_1(x));
+    branch3x3dbl = F.cat([this.branch3x3dbl_3a(branch3x3dbl), this.branch3x3dbl_3b(branch3x3dbl)], 1);
+    const branchPool = this.branch_pool(F.avgPool2d(x, { kernelSize: 3, stride: 1, padding: 1 }));
+    return F.cat([branch1x1, branch3x3, branch3x3dbl, branchPool], 1);
+  }
+}
+
+/** A module with torchvision's `stddev` attribute, read by Inception3's initialization. */
+type WithStddev = nn.Module & { stddev?: number };
+
+/** Inception v3's auxiliary classifier on the 17×17 features (train mode only). */
+export class InceptionV3Aux extends nn.Module {
+  conv0: BasicConv2d;
+  conv1: BasicConv2d;
+  fc: nn.Linear;
+  constructor(inChannels: number, numClasses: number) {
+    super();
+    this.conv0 = conv(inChannels, 128, 1);
+    this.conv1 = conv(128, 768, 5);
+    // as torchvision: set on the BasicConv2d, not its Conv2d, so the initialization (which looks at
+    // Conv2d and Linear modules) keeps 0.1 for that convolution; fc's 0.001 does apply
+    (this.conv1 as WithStddev).stddev = 0.01;
+    this.fc = new nn.Linear(768, numClasses);
+    (this.fc as WithStddev).stddev = 0.001;
+  }
+  forward(x: Tensor): Tensor {
+    x = F.avgPool2d(x, { kernelSize: 5, stride: 3 });
+    x = this.conv1(this.conv0(x));
+    x = F.adaptiveAvgPool2d(x, [1, 1]);
+    return this.fc(F.flatten(x, 1));
+  }
+}
+
+/** Inception v3's train-mode output with its auxiliary head (torchvision's InceptionOutputs). */
+export interface InceptionOutputs {
+  logits: Tensor;
+  aux_logits: Tensor | null;
+}
+
+export class Inception3 extends nn.Module {
+  aux_logits: boolean;
+  transform_input: boolean;
+  Conv2d_1a_3x3: BasicConv2d;
+  Conv2d_2a_3x3: BasicConv2d;
+  Conv2d_2b_3x3: BasicConv2d;
+  maxpool1: nn.MaxPool2d;
+  Conv2d_3b_1x1: BasicConv2d;
+  Conv2d_4a_3x3: BasicConv2d;
+  maxpool2: nn.MaxPool2d;
+  Mixed_5b: InceptionA;
+  Mixed_5c: InceptionA;
+  Mixed_5d: InceptionA;
+  Mixed_6a: InceptionB;
+  Mixed_6b: InceptionC;
+  Mixed_6c: InceptionC;
+  Mixed_6d: InceptionC;
+  Mixed_6e: InceptionC;
+  AuxLogits: InceptionV3Aux | null;
+  Mixed_7a: InceptionD;
+  Mixed_7b: InceptionE;
+  Mixed_7c: InceptionE;
+  avgpool: nn.AdaptiveAvgPool2d;
+  dropout: nn.Dropout;
+  fc: nn.Linear;
+  constructor(numClasses = 1000, auxLogits = true, transformInput = false, initWeights = true, dropout = 0.5) {
+    super();
+    this.aux_logits = auxLogits;
+    this.transform_input = transformInput;
+    this.Conv2d_1a_3x3 = conv(3, 32, 3, 0, 2);
+    this.Conv2d_2a_3x3 = conv(32, 32, 3);
+    this.Conv2d_2b_3x3 = conv(32, 64, 3, 1);
+    this.maxpool1 = new nn.MaxPool2d({ kernelSize: 3, stride: 2 });
+    this.Conv2d_3b_1x1 = conv(64, 80, 1);
+    this.Conv2d_4a_3x3 = conv(80, 192, 3);
+    this.maxpool2 = new nn.MaxPool2d({ kernelSize: 3, stride: 2 });
+    this.Mixed_5b = new InceptionA(192, 32);
+    this.Mixed_5c = new InceptionA(256, 64);
+    this.Mixed_5d = new InceptionA(288, 64);
+    this.Mixed_6a = new InceptionB(288);
+    this.Mixed_6b = new InceptionC(768, 128);
+    this.Mixed_6c = new InceptionC(768, 160);
+    this.Mixed_6d = new InceptionC(768, 160);
+    this.Mixed_6e = new InceptionC(768, 192);
+    this.AuxLogits = null;
+    if (auxLogits) this.AuxLogits = new InceptionV3Aux(768, numClasses);
+    this.Mixed_7a = new InceptionD(768);
+    this.Mixed_7b = new InceptionE(1280);
+    this.Mixed_7c = new InceptionE(2048);
+    this.avgpool = new nn.AdaptiveAvgPool2d([1, 1]);
+    this.dropout = new nn.Dropout({ p: dropout });
+    this.fc = new nn.Linear(2048, numClasses);
+    if (initWeights)
+      for (const m of this.modules()) {
+        if (m instanceof nn.Conv2d || m instanceof nn.Linear) {
+          const stddev = (m as WithStddev).stddev ?? 0.1;
+          nn.init.trunc_normal_(m.weight, { mean: 0.0, std: stddev, a: -2, b: 2 });
+        } else if (m instanceof nn.BatchNorm2d) {
+          nn.init.constant_(m.weight, 1);
+          nn.init.constant_(m.bias, 0);
+        }
+      }
+  }
+  /** The logits and, in training with aux_logits, the auxiliary head's. */
+  forwardFeatures(x: Tensor): [Tensor, Tensor | null] {
+    x = this.maxpool1(this.Conv2d_2b_3x3(this.Conv2d_2a_3x3(this.Conv2d_1a_3x3(x))));
+    x = this.maxpool2(this.Conv2d_4a_3x3(this.Conv2d_3b_1x1(x)));
+    x = this.Mixed_5d(this.Mixed_5c(this.Mixed_5b(x)));
+    x = this.Mixed_6e(this.Mixed_6d(this.Mixed_6c(this.Mixed_6b(this.Mixed_6a(x)))));
+    let aux: Tensor | null = null;
+    if (this.AuxLogits !== null && this.training) aux = this.AuxLogits(x);
+    x = this.Mixed_7c(this.Mixed_7b(this.Mixed_7a(x)));
+    x = this.dropout(this.avgpool(x));
+    x = this.fc(F.flatten(x, 1));
+    return [x, aux];
+  }
+  /** In training with aux_logits, { logits, aux_logits }; otherwise the logits. */
+  forward(x: Tensor): InceptionOutputs | Tensor {
+    if (this.transform_input) x = transformInput(x);
+    const [logits, aux] = this.forwardFeatures(x);
+    if (this.training && this.aux_logits) return { logits, aux_logits: aux };
+    return logits;
+  }
+}
+
+export function inception_v3(o: ModelOptions = {}): Inception3 {
+  return new Inception3(numClassesOf(o), o.auxLogits ?? o.aux_logits ?? true, o.transformInput ?? o.transform_input ?? false, o.initWeights ?? o.init_weights ?? true, o.dropout ?? 0.5);
+}
+
 /** torchvision.models as one namespace: `models.resnet18()`. */
 export const models = {
   ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, wide_resnet50_2, wide_resnet101_2,
@@ -1173,4 +1620,6 @@ export const models = {
   DenseNet, densenet121, densenet161, densenet169, densenet201,
   SqueezeNet, squeezenet1_0, squeezenet1_1,
   ShuffleNetV2, shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0,
+  GoogLeNet, googlenet,
+  Inception3, inception_v3,
 };
