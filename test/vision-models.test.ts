@@ -63,6 +63,10 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["shufflenet_v2_x1_0", 2_278_604],
     ["shufflenet_v2_x1_5", 3_503_624],
     ["shufflenet_v2_x2_0", 7_393_996],
+    ["mnasnet0_5", 2_218_512],
+    ["mnasnet0_75", 3_170_208],
+    ["mnasnet1_0", 4_383_312],
+    ["mnasnet1_3", 6_282_256],
   ];
   it.each(published)("%s has torchvision's %d parameters", (name, n) => {
     // AlexNet's and SqueezeNet's stems need a larger input (an 11×11 or 7×7 strided convolution, then three pools)

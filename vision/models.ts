@@ -1607,6 +1607,114 @@ export function inception_v3(o: ModelOptions = {}): Inception3 {
   return new Inception3(numClassesOf(o), o.auxLogits ?? o.aux_logits ?? true, o.transformInput ?? o.transform_input ?? false, o.initWeights ?? o.init_weights ?? true, o.dropout ?? 0.5);
 }
 
+// MNASNet (torchvision/models/mnasnet.py, version 2: the stem scaled too): Tan et al., the B1 variant
+
+/** TensorFlow's BatchNorm decay 0.9997 as PyTorch's momentum. */
+const MNASNET_BN_MOMENTUM = 1 - 0.9997;
+
+export class MNASNetInvertedResidual extends nn.Module {
+  apply_residual: boolean;
+  layers: nn.Sequential;
+  constructor(inCh: number, outCh: number, kernelSize: number, stride: number, expansionFactor: number, bnMomentum = 0.1) {
+    super();
+    if (stride !== 1 && stride !== 2) throw new Error(`stride should be 1 or 2 instead of ${stride}`);
+    if (kernelSize !== 3 && kernelSize !== 5) throw new Error(`kernel_size should be 3 or 5 instead of ${kernelSize}`);
+    const midCh = inCh * expansionFactor;
+    this.apply_residual = inCh === outCh && stride === 1;
+    this.layers = new nn.Sequential(
+      // pointwise, depthwise, then the linear pointwise projection (no activation)
+      new nn.Conv2d(inCh, midCh, 1, { bias: false }),
+      new nn.BatchNorm2d(midCh, { momentum: bnMomentum }),
+      new nn.ReLU({ inplace: true }),
+      new nn.Conv2d(midCh, midCh, kernelSize, { padding: Math.floor(kernelSize / 2), stride, groups: midCh, bias: false }),
+      new nn.BatchNorm2d(midCh, { momentum: bnMomentum }),
+      new nn.ReLU({ inplace: true }),
+      new nn.Conv2d(midCh, outCh, 1, { bias: false }),
+      new nn.BatchNorm2d(outCh, { momentum: bnMomentum }),
+    );
+  }
+  forward(input: Tensor): Tensor {
+    return this.apply_residual ? this.layers(input).add(input) : this.layers(input);
+  }
+}
+
+/** A stack of inverted residuals; the first changes the size, so it has no skip. */
+function mnasnetStack(inCh: number, outCh: number, kernelSize: number, stride: number, expFactor: number, repeats: number, bnMomentum: number): nn.Sequential {
+  if (repeats < 1) throw new Error(`repeats should be >= 1, instead got ${repeats}`);
+  const first = new MNASNetInvertedResidual(inCh, outCh, kernelSize, stride, expFactor, bnMomentum);
+  const remaining: nn.Module[] = [];
+  for (let i = 1; i < repeats; i++) remaining.push(new MNASNetInvertedResidual(outCh, outCh, kernelSize, 1, expFactor, bnMomentum));
+  return new nn.Sequential(first, ...remaining);
+}
+
+/** val rounded to a multiple of divisor, up unless that is more than 10% above it: (83, 8) → 80, (84, 8) → 88. */
+function roundToMultipleOf(val: number, divisor: number, roundUpBias = 0.9): number {
+  if (!(roundUpBias > 0 && roundUpBias < 1)) throw new Error(`round_up_bias should be greater than 0.0 and smaller than 1.0 instead of ${roundUpBias}`);
+  const newVal = Math.max(divisor, Math.floor(Math.trunc(val + divisor / 2) / divisor) * divisor);
+  return newVal >= roundUpBias * val ? newVal : newVal + divisor;
+}
+
+export class MNASNet extends nn.Module {
+  alpha: number;
+  num_classes: number;
+  dropout: number;
+  layers: nn.Sequential;
+  classifier: nn.Sequential;
+  constructor(alpha: number, numClasses = 1000, dropout = 0.2) {
+    super();
+    if (alpha <= 0) throw new Error(`alpha should be greater than 0.0 instead of ${alpha}`);
+    this.alpha = alpha;
+    this.num_classes = numClasses;
+    this.dropout = dropout;
+    const depths = [32, 16, 24, 40, 80, 96, 192, 320].map((d) => roundToMultipleOf(d * alpha, 8));
+    this.layers = new nn.Sequential(
+      // the stem: a regular convolution, then a depthwise separable one without skip
+      new nn.Conv2d(3, depths[0], 3, { padding: 1, stride: 2, bias: false }),
+      new nn.BatchNorm2d(depths[0], { momentum: MNASNET_BN_MOMENTUM }),
+      new nn.ReLU({ inplace: true }),
+      new nn.Conv2d(depths[0], depths[0], 3, { padding: 1, stride: 1, groups: depths[0], bias: false }),
+      new nn.BatchNorm2d(depths[0], { momentum: MNASNET_BN_MOMENTUM }),
+      new nn.ReLU({ inplace: true }),
+      new nn.Conv2d(depths[0], depths[1], 1, { padding: 0, stride: 1, bias: false }),
+      new nn.BatchNorm2d(depths[1], { momentum: MNASNET_BN_MOMENTUM }),
+      mnasnetStack(depths[1], depths[2], 3, 2, 3, 3, MNASNET_BN_MOMENTUM),
+      mnasnetStack(depths[2], depths[3], 5, 2, 3, 3, MNASNET_BN_MOMENTUM),
+      mnasnetStack(depths[3], depths[4], 5, 2, 6, 3, MNASNET_BN_MOMENTUM),
+      mnasnetStack(depths[4], depths[5], 3, 1, 6, 2, MNASNET_BN_MOMENTUM),
+      mnasnetStack(depths[5], depths[6], 5, 2, 6, 4, MNASNET_BN_MOMENTUM),
+      mnasnetStack(depths[6], depths[7], 3, 1, 6, 1, MNASNET_BN_MOMENTUM),
+      // the mapping to the classifier's input
+      new nn.Conv2d(depths[7], 1280, 1, { padding: 0, stride: 1, bias: false }),
+      new nn.BatchNorm2d(1280, { momentum: MNASNET_BN_MOMENTUM }),
+      new nn.ReLU({ inplace: true }),
+    );
+    this.classifier = new nn.Sequential(new nn.Dropout({ p: dropout, inplace: true }), new nn.Linear(1280, numClasses));
+    for (const m of this.modules()) {
+      if (m instanceof nn.Conv2d) {
+        nn.init.kaiming_normal_(m.weight, { mode: "fan_out", nonlinearity: "relu" });
+        if (m.bias !== null) nn.init.zeros_(m.bias);
+      } else if (m instanceof nn.BatchNorm2d) {
+        nn.init.ones_(m.weight);
+        nn.init.zeros_(m.bias);
+      } else if (m instanceof nn.Linear) {
+        nn.init.kaiming_uniform_(m.weight, { mode: "fan_out", nonlinearity: "sigmoid" });
+        nn.init.zeros_(m.bias!);
+      }
+    }
+  }
+  forward(x: Tensor): Tensor {
+    x = this.layers(x);
+    // the global average pool, H and W removed
+    x = x.mean([2, 3]);
+    return this.classifier(x);
+  }
+}
+
+export const mnasnet0_5 = (o: ModelOptions = {}): MNASNet => new MNASNet(0.5, numClassesOf(o), o.dropout ?? 0.2);
+export const mnasnet0_75 = (o: ModelOptions = {}): MNASNet => new MNASNet(0.75, numClassesOf(o), o.dropout ?? 0.2);
+export const mnasnet1_0 = (o: ModelOptions = {}): MNASNet => new MNASNet(1.0, numClassesOf(o), o.dropout ?? 0.2);
+export const mnasnet1_3 = (o: ModelOptions = {}): MNASNet => new MNASNet(1.3, numClassesOf(o), o.dropout ?? 0.2);
+
 /** torchvision.models as one namespace: `models.resnet18()`. */
 export const models = {
   ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, wide_resnet50_2, wide_resnet101_2,
@@ -1622,4 +1730,5 @@ export const models = {
   ShuffleNetV2, shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0,
   GoogLeNet, googlenet,
   Inception3, inception_v3,
+  MNASNet, mnasnet0_5, mnasnet0_75, mnasnet1_0, mnasnet1_3,
 };
