@@ -67,6 +67,21 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["mnasnet0_75", 3_170_208],
     ["mnasnet1_0", 4_383_312],
     ["mnasnet1_3", 6_282_256],
+    ["regnet_y_400mf", 4_344_144],
+    ["regnet_y_800mf", 6_432_512],
+    ["regnet_y_1_6gf", 11_202_430],
+    ["regnet_y_3_2gf", 19_436_338],
+    ["regnet_y_8gf", 39_381_472],
+    ["regnet_y_16gf", 83_590_140],
+    ["regnet_y_32gf", 145_046_770],
+    ["regnet_y_128gf", 644_812_894],
+    ["regnet_x_400mf", 5_495_976],
+    ["regnet_x_800mf", 7_259_656],
+    ["regnet_x_1_6gf", 9_190_136],
+    ["regnet_x_3_2gf", 15_296_552],
+    ["regnet_x_8gf", 39_572_648],
+    ["regnet_x_16gf", 54_278_536],
+    ["regnet_x_32gf", 107_811_560],
   ];
   it.each(published)("%s has torchvision's %d parameters", (name, n) => {
     // AlexNet's and SqueezeNet's stems need a larger input (an 11×11 or 7×7 strided convolution, then three pools)
@@ -119,6 +134,25 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     const [want] = runReference(plain, { x: x2 }, initState(plain, 0)).outputs;
     const [got] = runReference(transformed, { x }, initState(transformed, 0)).outputs;
     Array.from(got.data).forEach((v, i) => expect(v).toBeCloseTo(want.data[i], 10));
+  });
+
+  it("regnet_y_400mf: the stages generated from RegNet's parameters (widths 48, 104, 208, 440; depths 1, 3, 6, 6; group width 8), torchvision's block names; a forward on the reference", () => {
+    const { graph } = lowerSource(backbone("models.regnet_y_400mf({ num_classes: 10 })"));
+    const keys = graph.stateDict!.map((k) => k.key);
+    const depths = [1, 2, 3, 4].map((s) => keys.filter((k) => k.startsWith(`net.trunk_output.block${s}.`) && k.endsWith(".f.c.0.weight")).length);
+    expect(depths).toEqual([1, 3, 6, 6]);
+    // the grouped 3×3's weight: [width, group width, 3, 3]
+    const shapeOf = (name: string) => graph.params.find((p) => p.attrs.name === name)!.shape;
+    expect([1, 2, 3, 4].map((s) => shapeOf(`net.trunk_output.block${s}.block${s}-0.f.b.0.weight`))).toEqual([48, 104, 208, 440].map((w) => [w, 8, 3, 3]));
+    // the squeeze width is a quarter of the block's input width: 32·0.25 in the first block
+    expect(shapeOf("net.trunk_output.block1.block1-0.f.se.fc1.weight")).toEqual([8, 48, 1, 1]);
+    expect(keys.slice(0, 2)).toEqual(["net.stem.0.weight", "net.stem.1.weight"]);
+    // the projection is registered before the transform, as torchvision's __init__ assigns them
+    expect(keys.indexOf("net.trunk_output.block2.block2-0.proj.0.weight")).toBeLessThan(keys.indexOf("net.trunk_output.block2.block2-0.f.a.0.weight"));
+    const x = nd([1, 3, 32, 32], Array.from({ length: 3 * 32 * 32 }, (_, i) => Math.cos(i / 5)));
+    const [out] = runReference(graph, { x }, initState(graph, 0)).outputs;
+    expect(out.shape).toEqual([1, 10]);
+    expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
   });
 
   it("resnet18's state_dict: torchvision's keys in its order (BatchNorm buffers after each norm's parameters), its 122 entries", () => {

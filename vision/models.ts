@@ -1715,6 +1715,184 @@ export const mnasnet0_75 = (o: ModelOptions = {}): MNASNet => new MNASNet(0.75, 
 export const mnasnet1_0 = (o: ModelOptions = {}): MNASNet => new MNASNet(1.0, numClassesOf(o), o.dropout ?? 0.2);
 export const mnasnet1_3 = (o: ModelOptions = {}): MNASNet => new MNASNet(1.3, numClassesOf(o), o.dropout ?? 0.2);
 
+// RegNet (torchvision/models/regnet.py): Radosavovic et al., "Designing Network Design Spaces"
+
+/** RegNet's stem: a strided 3×3 convolution, BatchNorm and ReLU. */
+export class SimpleStemIN extends Conv2dNormActivation {
+  constructor(widthIn: number, widthOut: number) {
+    super(widthIn, widthOut, 3, 2, 1, 1, "relu");
+  }
+}
+
+/** 1×1, grouped 3×3 (and a squeeze-and-excitation in RegNetY), 1×1: children a, b, se, c. */
+export class BottleneckTransform extends nn.Sequential {
+  constructor(widthIn: number, widthOut: number, stride: number, groupWidth: number, bottleneckMultiplier: number, seRatio: number | null) {
+    const wB = pyRound(widthOut * bottleneckMultiplier);
+    const g = Math.floor(wB / groupWidth);
+    const layers: Record<string, nn.Module> = {};
+    layers.a = new Conv2dNormActivation(widthIn, wB, 1, 1, 1, 1, "relu");
+    layers.b = new Conv2dNormActivation(wB, wB, 3, stride, g, 1, "relu");
+    // the squeeze width is relative to the block's input width
+    if (seRatio) layers.se = new SqueezeExcitation(wB, pyRound(seRatio * widthIn), "relu");
+    layers.c = new Conv2dNormActivation(wB, widthOut, 1, 1, 1, 1, null);
+    super(layers);
+  }
+}
+
+/** x + F(x), with a strided 1×1 projection of x where the shape changes. */
+export class ResBottleneckBlock extends nn.Module {
+  proj: Conv2dNormActivation | null;
+  f: BottleneckTransform;
+  activation: nn.ReLU;
+  constructor(widthIn: number, widthOut: number, stride: number, groupWidth = 1, bottleneckMultiplier = 1.0, seRatio: number | null = null) {
+    super();
+    this.proj = null;
+    const shouldProj = widthIn !== widthOut || stride !== 1;
+    if (shouldProj) this.proj = new Conv2dNormActivation(widthIn, widthOut, 1, stride, 1, 1, null);
+    this.f = new BottleneckTransform(widthIn, widthOut, stride, groupWidth, bottleneckMultiplier, seRatio);
+    this.activation = new nn.ReLU({ inplace: true });
+  }
+  forward(x: Tensor): Tensor {
+    if (this.proj !== null) x = this.proj(x).add(this.f(x));
+    else x = x.add(this.f(x));
+    return this.activation(x);
+  }
+}
+
+/** A stage of blocks with one output width, named block{stage}-{i}. */
+export class AnyStage extends nn.Sequential {
+  constructor(widthIn: number, widthOut: number, stride: number, depth: number, groupWidth: number, bottleneckMultiplier: number, seRatio: number | null = null, stageIndex = 0) {
+    super();
+    for (let i = 0; i < depth; i++)
+      this.addModule(`block${stageIndex}-${i}`, new ResBottleneckBlock(i === 0 ? widthIn : widthOut, widthOut, i === 0 ? stride : 1, groupWidth, bottleneckMultiplier, seRatio));
+  }
+}
+
+/** Python's round (and torch.round): halves to the even neighbour. */
+function pyRound(v: number): number {
+  const r = Math.round(v);
+  return Math.abs(v % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+}
+
+/** Each stage's depth, width, group width, bottleneck multiplier and stride. */
+export class BlockParams {
+  depths: number[];
+  widths: number[];
+  group_widths: number[];
+  bottleneck_multipliers: number[];
+  strides: number[];
+  se_ratio: number | null;
+  constructor(depths: number[], widths: number[], groupWidths: number[], bottleneckMultipliers: number[], strides: number[], seRatio: number | null = null) {
+    this.depths = depths;
+    this.widths = widths;
+    this.group_widths = groupWidths;
+    this.bottleneck_multipliers = bottleneckMultipliers;
+    this.strides = strides;
+    this.se_ratio = seRatio;
+  }
+  /**
+   * The per-stage settings from RegNet's parameters: block j's width w_0 + j·w_a, quantized in log
+   * space with step w_m to w_0·w_m^round(log(w/w_0)/log(w_m)), then to a multiple of 8; a stage is a
+   * run of equal widths. Computed in float32, as torchvision's tensors compute it.
+   */
+  static fromInitParams(depth: number, w0: number, wA: number, wM: number, groupWidth: number, bottleneckMultiplier = 1.0, seRatio: number | null = null): BlockParams {
+    const QUANT = 8;
+    const STRIDE = 2;
+    if (wA < 0 || w0 <= 0 || wM <= 1 || w0 % 8 !== 0) throw new Error("Invalid RegNet settings");
+    const f = Math.fround;
+    const blockWidths: number[] = [];
+    for (let j = 0; j < depth; j++) {
+      const widthCont = f(f(j * f(wA)) + w0);
+      const blockCapacity = pyRound(f(f(Math.log(f(widthCont / w0))) / f(Math.log(wM))));
+      blockWidths.push(pyRound(f(f(w0 * f(Math.pow(f(wM), blockCapacity))) / QUANT)) * QUANT);
+    }
+    // a new stage where the width changes
+    const stageWidths: number[] = [];
+    const stageStarts: number[] = [];
+    blockWidths.forEach((w, j) => {
+      if (j === 0 || w !== blockWidths[j - 1]) {
+        stageWidths.push(w);
+        stageStarts.push(j);
+      }
+    });
+    const stageDepths = stageStarts.map((s, k) => (k + 1 < stageStarts.length ? stageStarts[k + 1] : depth) - s);
+    const numStages = stageWidths.length;
+    const strides = new Array<number>(numStages).fill(STRIDE);
+    const bottleneckMultipliers = new Array<number>(numStages).fill(bottleneckMultiplier);
+    const groupWidths = new Array<number>(numStages).fill(groupWidth);
+    const [widths, groups] = BlockParams.adjustWidthsGroupsCompatibility(stageWidths, bottleneckMultipliers, groupWidths);
+    return new BlockParams(stageDepths, widths, groups, bottleneckMultipliers, strides, seRatio);
+  }
+  /** Stage widths whose bottleneck width is a multiple of the group width (that no more than the bottleneck width). */
+  static adjustWidthsGroupsCompatibility(stageWidths: number[], bottleneckRatios: number[], groupWidths: number[]): [number[], number[]] {
+    const widths = stageWidths.map((w, i) => Math.trunc(w * bottleneckRatios[i]));
+    const groupWidthsMin = groupWidths.map((g, i) => Math.min(g, widths[i]));
+    const wsBot = widths.map((wBot, i) => makeDivisible(wBot, groupWidthsMin[i]));
+    return [wsBot.map((wBot, i) => Math.trunc(wBot / bottleneckRatios[i])), groupWidthsMin];
+  }
+}
+
+export class RegNet extends nn.Module {
+  stem: SimpleStemIN;
+  trunk_output: nn.Sequential;
+  avgpool: nn.AdaptiveAvgPool2d;
+  fc: nn.Linear;
+  constructor(blockParams: BlockParams, numClasses = 1000, stemWidth = 32) {
+    super();
+    this.stem = new SimpleStemIN(3, stemWidth);
+    let currentWidth = stemWidth;
+    const blocks: Record<string, nn.Module> = {};
+    for (let i = 0; i < blockParams.widths.length; i++) {
+      const widthOut = blockParams.widths[i];
+      blocks[`block${i + 1}`] = new AnyStage(currentWidth, widthOut, blockParams.strides[i], blockParams.depths[i], blockParams.group_widths[i], blockParams.bottleneck_multipliers[i], blockParams.se_ratio, i + 1);
+      currentWidth = widthOut;
+    }
+    this.trunk_output = new nn.Sequential(blocks);
+    this.avgpool = new nn.AdaptiveAvgPool2d([1, 1]);
+    this.fc = new nn.Linear(currentWidth, numClasses);
+    // ResNet's initialization (the convolutions have no bias: each is followed by a BatchNorm)
+    for (const m of this.modules()) {
+      if (m instanceof nn.Conv2d) {
+        const fanOut = m.kernelSize[0] * m.kernelSize[1] * m.outChannels;
+        nn.init.normal_(m.weight, { mean: 0.0, std: Math.sqrt(2.0 / fanOut) });
+      } else if (m instanceof nn.BatchNorm2d) {
+        nn.init.ones_(m.weight);
+        nn.init.zeros_(m.bias);
+      } else if (m instanceof nn.Linear) {
+        nn.init.normal_(m.weight, { mean: 0.0, std: 0.01 });
+        nn.init.zeros_(m.bias!);
+      }
+    }
+  }
+  forward(x: Tensor): Tensor {
+    x = this.stem(x);
+    x = this.trunk_output(x);
+    x = this.avgpool(x);
+    x = x.flatten(1);
+    return this.fc(x);
+  }
+}
+
+function regnet(depth: number, w0: number, wA: number, wM: number, groupWidth: number, seRatio: number | null, o: ModelOptions): RegNet {
+  return new RegNet(BlockParams.fromInitParams(depth, w0, wA, wM, groupWidth, 1.0, seRatio), numClassesOf(o));
+}
+
+export const regnet_y_400mf = (o: ModelOptions = {}): RegNet => regnet(16, 48, 27.89, 2.09, 8, 0.25, o);
+export const regnet_y_800mf = (o: ModelOptions = {}): RegNet => regnet(14, 56, 38.84, 2.4, 16, 0.25, o);
+export const regnet_y_1_6gf = (o: ModelOptions = {}): RegNet => regnet(27, 48, 20.71, 2.65, 24, 0.25, o);
+export const regnet_y_3_2gf = (o: ModelOptions = {}): RegNet => regnet(21, 80, 42.63, 2.66, 24, 0.25, o);
+export const regnet_y_8gf = (o: ModelOptions = {}): RegNet => regnet(17, 192, 76.82, 2.19, 56, 0.25, o);
+export const regnet_y_16gf = (o: ModelOptions = {}): RegNet => regnet(18, 200, 106.23, 2.48, 112, 0.25, o);
+export const regnet_y_32gf = (o: ModelOptions = {}): RegNet => regnet(20, 232, 115.89, 2.53, 232, 0.25, o);
+export const regnet_y_128gf = (o: ModelOptions = {}): RegNet => regnet(27, 456, 160.83, 2.52, 264, 0.25, o);
+export const regnet_x_400mf = (o: ModelOptions = {}): RegNet => regnet(22, 24, 24.48, 2.54, 16, null, o);
+export const regnet_x_800mf = (o: ModelOptions = {}): RegNet => regnet(16, 56, 35.73, 2.28, 16, null, o);
+export const regnet_x_1_6gf = (o: ModelOptions = {}): RegNet => regnet(18, 80, 34.01, 2.25, 24, null, o);
+export const regnet_x_3_2gf = (o: ModelOptions = {}): RegNet => regnet(25, 88, 26.31, 2.25, 48, null, o);
+export const regnet_x_8gf = (o: ModelOptions = {}): RegNet => regnet(23, 80, 49.56, 2.88, 120, null, o);
+export const regnet_x_16gf = (o: ModelOptions = {}): RegNet => regnet(22, 216, 55.59, 2.1, 128, null, o);
+export const regnet_x_32gf = (o: ModelOptions = {}): RegNet => regnet(23, 320, 69.86, 2.0, 168, null, o);
+
 /** torchvision.models as one namespace: `models.resnet18()`. */
 export const models = {
   ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, wide_resnet50_2, wide_resnet101_2,
@@ -1731,4 +1909,6 @@ export const models = {
   GoogLeNet, googlenet,
   Inception3, inception_v3,
   MNASNet, mnasnet0_5, mnasnet0_75, mnasnet1_0, mnasnet1_3,
+  RegNet, regnet_y_400mf, regnet_y_800mf, regnet_y_1_6gf, regnet_y_3_2gf, regnet_y_8gf, regnet_y_16gf, regnet_y_32gf, regnet_y_128gf,
+  regnet_x_400mf, regnet_x_800mf, regnet_x_1_6gf, regnet_x_3_2gf, regnet_x_8gf, regnet_x_16gf, regnet_x_32gf,
 };
