@@ -45,6 +45,12 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["efficientnet_b2", 9_109_994],
     ["efficientnet_b3", 12_233_232],
     ["efficientnet_b4", 19_341_616],
+    ["efficientnet_b5", 30_389_784],
+    ["efficientnet_b6", 43_040_704],
+    ["efficientnet_b7", 66_347_960],
+    ["efficientnet_v2_s", 21_458_488],
+    ["efficientnet_v2_m", 54_139_356],
+    ["efficientnet_v2_l", 118_515_272],
     ["convnext_tiny", 28_589_128],
     ["convnext_small", 50_223_688],
     ["convnext_base", 88_591_464],
@@ -153,6 +159,23 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     const [out] = runReference(graph, { x }, initState(graph, 0)).outputs;
     expect(out.shape).toEqual([1, 10]);
     expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
+  });
+
+  it("EfficientNet B5–B7 take norm_layer's eps 0.001 and momentum 0.01, V2 eps 0.001; V2's fused stages are one k×k convolution (and a projection where it expands)", () => {
+    const norms = (name: string) => new Set(lowerSource(backbone(`models.${name}()`)).graph.nodes.filter((n) => n.op === "batch_norm").map((n) => `${n.attrs.eps} ${n.attrs.momentum}`));
+    expect(norms("efficientnet_b5")).toEqual(new Set(["0.001 0.01"]));
+    expect(norms("efficientnet_b0")).toEqual(new Set([`${1e-5} 0.1`]));
+    const { graph } = lowerSource(backbone("models.efficientnet_v2_s()"));
+    expect(norms("efficientnet_v2_s")).toEqual(new Set(["0.001 0.1"]));
+    const shapeOf = (name: string) => graph.params.find((p) => p.attrs.name === name)?.shape;
+    // stage 1 (expand 1): a 3×3 24→24; stage 2 (expand 4): a strided 3×3 24→96, then 1×1 96→48
+    expect(shapeOf("net.features.1.0.block.0.0.weight")).toEqual([24, 24, 3, 3]);
+    expect(shapeOf("net.features.1.0.block.1.0.weight")).toBeUndefined();
+    expect(shapeOf("net.features.2.0.block.0.0.weight")).toEqual([96, 24, 3, 3]);
+    expect(shapeOf("net.features.2.0.block.1.0.weight")).toEqual([48, 96, 1, 1]);
+    // an MBConv stage after them, with its squeeze-and-excitation; the 1280-channel head
+    expect(shapeOf("net.features.4.0.block.2.fc1.weight")).toEqual([16, 256, 1, 1]);
+    expect(shapeOf("net.features.7.0.weight")).toEqual([1280, 256, 1, 1]);
   });
 
   it("resnet18's state_dict: torchvision's keys in its order (BatchNorm buffers after each norm's parameters), its 122 entries", () => {

@@ -588,6 +588,12 @@ export class StochasticDepth extends nn.Module {
   }
 }
 
+/** The BatchNorm2d settings a model passes as norm_layer (B5–B7's eps 0.001 and momentum 0.01, V2's eps 0.001). */
+export interface NormSettings {
+  eps?: number;
+  momentum?: number;
+}
+
 /** One MBConv stage's settings, its channels scaled by the width multiplier and its depth by the depth multiplier. */
 export class MBConvConfig {
   expandRatio: number;
@@ -596,13 +602,23 @@ export class MBConvConfig {
   inputChannels: number;
   outChannels: number;
   numLayers: number;
-  constructor(expandRatio: number, kernel: number, stride: number, inputChannels: number, outChannels: number, numLayers: number, widthMult: number, depthMult: number) {
+  block: typeof MBConv | typeof FusedMBConv;
+  constructor(expandRatio: number, kernel: number, stride: number, inputChannels: number, outChannels: number, numLayers: number, widthMult = 1.0, depthMult = 1.0) {
     this.expandRatio = expandRatio;
     this.kernel = kernel;
     this.stride = stride;
     this.inputChannels = makeDivisible(inputChannels * widthMult, 8);
     this.outChannels = makeDivisible(outChannels * widthMult, 8);
     this.numLayers = Math.ceil(numLayers * depthMult);
+    this.block = MBConv;
+  }
+}
+
+/** EfficientNetV2's fused stage settings: the channels and depth as given. */
+export class FusedMBConvConfig extends MBConvConfig {
+  constructor(expandRatio: number, kernel: number, stride: number, inputChannels: number, outChannels: number, numLayers: number) {
+    super(expandRatio, kernel, stride, inputChannels, outChannels, numLayers);
+    this.block = FusedMBConv;
   }
 }
 
@@ -611,16 +627,45 @@ export class MBConv extends nn.Module {
   block: nn.Sequential;
   stochastic_depth: StochasticDepth;
   outChannels: number;
-  constructor(cnf: MBConvConfig, stochasticDepthProb: number) {
+  constructor(cnf: MBConvConfig, stochasticDepthProb: number, norm: NormSettings = {}) {
     super();
     if (cnf.stride < 1 || cnf.stride > 2) throw new Error("illegal stride value");
     this.useResConnect = cnf.stride === 1 && cnf.inputChannels === cnf.outChannels;
+    const [eps, momentum] = [norm.eps ?? 1e-5, norm.momentum ?? 0.1];
     const layers: nn.Module[] = [];
     const expandedChannels = makeDivisible(cnf.inputChannels * cnf.expandRatio, 8);
-    if (expandedChannels !== cnf.inputChannels) layers.push(new Conv2dNormActivation(cnf.inputChannels, expandedChannels, 1, 1, 1, 1, "silu"));
-    layers.push(new Conv2dNormActivation(expandedChannels, expandedChannels, cnf.kernel, cnf.stride, expandedChannels, 1, "silu"));
+    if (expandedChannels !== cnf.inputChannels) layers.push(new Conv2dNormActivation(cnf.inputChannels, expandedChannels, 1, 1, 1, 1, "silu", eps, momentum));
+    layers.push(new Conv2dNormActivation(expandedChannels, expandedChannels, cnf.kernel, cnf.stride, expandedChannels, 1, "silu", eps, momentum));
     layers.push(new SqueezeExcitation(expandedChannels, Math.max(1, Math.floor(cnf.inputChannels / 4)), "silu"));
-    layers.push(new Conv2dNormActivation(expandedChannels, cnf.outChannels, 1, 1, 1, 1, null));
+    layers.push(new Conv2dNormActivation(expandedChannels, cnf.outChannels, 1, 1, 1, 1, null, eps, momentum));
+    this.block = new nn.Sequential(...layers);
+    this.stochastic_depth = new StochasticDepth(stochasticDepthProb, "row");
+    this.outChannels = cnf.outChannels;
+  }
+  forward(input: Tensor): Tensor {
+    let result = this.block(input);
+    if (this.useResConnect) result = this.stochastic_depth(result).add(input);
+    return result;
+  }
+}
+
+/** EfficientNetV2's fused block: the expansion and the depthwise convolution as one full k×k convolution, then the projection. */
+export class FusedMBConv extends nn.Module {
+  useResConnect: boolean;
+  block: nn.Sequential;
+  stochastic_depth: StochasticDepth;
+  outChannels: number;
+  constructor(cnf: MBConvConfig, stochasticDepthProb: number, norm: NormSettings = {}) {
+    super();
+    if (cnf.stride < 1 || cnf.stride > 2) throw new Error("illegal stride value");
+    this.useResConnect = cnf.stride === 1 && cnf.inputChannels === cnf.outChannels;
+    const [eps, momentum] = [norm.eps ?? 1e-5, norm.momentum ?? 0.1];
+    const layers: nn.Module[] = [];
+    const expandedChannels = makeDivisible(cnf.inputChannels * cnf.expandRatio, 8);
+    if (expandedChannels !== cnf.inputChannels) {
+      layers.push(new Conv2dNormActivation(cnf.inputChannels, expandedChannels, cnf.kernel, cnf.stride, 1, 1, "silu", eps, momentum));
+      layers.push(new Conv2dNormActivation(expandedChannels, cnf.outChannels, 1, 1, 1, 1, null, eps, momentum));
+    } else layers.push(new Conv2dNormActivation(cnf.inputChannels, cnf.outChannels, cnf.kernel, cnf.stride, 1, 1, "silu", eps, momentum));
     this.block = new nn.Sequential(...layers);
     this.stochastic_depth = new StochasticDepth(stochasticDepthProb, "row");
     this.outChannels = cnf.outChannels;
@@ -636,9 +681,10 @@ export class EfficientNet extends nn.Module {
   features: nn.Sequential;
   avgpool: nn.AdaptiveAvgPool2d;
   classifier: nn.Sequential;
-  constructor(settings: MBConvConfig[], dropout: number, stochasticDepthProb = 0.2, numClasses = 1000) {
+  constructor(settings: MBConvConfig[], dropout: number, stochasticDepthProb = 0.2, numClasses = 1000, norm: NormSettings = {}, lastChannel: number | null = null) {
     super();
-    const layers: nn.Module[] = [new Conv2dNormActivation(3, settings[0].inputChannels, 3, 2, 1, 1, "silu")];
+    const [eps, momentum] = [norm.eps ?? 1e-5, norm.momentum ?? 0.1];
+    const layers: nn.Module[] = [new Conv2dNormActivation(3, settings[0].inputChannels, 3, 2, 1, 1, "silu", eps, momentum)];
     const totalStageBlocks = settings.reduce((n, cnf) => n + cnf.numLayers, 0);
     let stageBlockId = 0;
     for (const cnf of settings) {
@@ -651,14 +697,14 @@ export class EfficientNet extends nn.Module {
           blockCnf.stride = 1;
         }
         // the drop probability grows linearly with the block's depth
-        stage.push(new MBConv(blockCnf, (stochasticDepthProb * stageBlockId) / totalStageBlocks));
+        stage.push(new blockCnf.block(blockCnf, (stochasticDepthProb * stageBlockId) / totalStageBlocks, norm));
         stageBlockId += 1;
       }
       layers.push(new nn.Sequential(...stage));
     }
     const lastconvInput = settings[settings.length - 1].outChannels;
-    const lastconvOutput = 4 * lastconvInput;
-    layers.push(new Conv2dNormActivation(lastconvInput, lastconvOutput, 1, 1, 1, 1, "silu"));
+    const lastconvOutput = lastChannel ?? 4 * lastconvInput;
+    layers.push(new Conv2dNormActivation(lastconvInput, lastconvOutput, 1, 1, 1, 1, "silu", eps, momentum));
     this.features = new nn.Sequential(...layers);
     this.avgpool = new nn.AdaptiveAvgPool2d(1);
     this.classifier = new nn.Sequential(new nn.Dropout({ p: dropout, inplace: true }), new nn.Linear(lastconvOutput, numClasses));
@@ -670,10 +716,10 @@ export class EfficientNet extends nn.Module {
   }
 }
 
-function efficientnet(widthMult: number, depthMult: number, dropout: number, o: ModelOptions): EfficientNet {
+function efficientnet(widthMult: number, depthMult: number, dropout: number, o: ModelOptions, norm: NormSettings = {}): EfficientNet {
   const c = (e: number, k: number, s: number, i: number, out: number, n: number) => new MBConvConfig(e, k, s, i, out, n, widthMult, depthMult);
   const settings = [c(1, 3, 1, 32, 16, 1), c(6, 3, 2, 16, 24, 2), c(6, 5, 2, 24, 40, 2), c(6, 3, 2, 40, 80, 3), c(6, 5, 1, 80, 112, 3), c(6, 5, 2, 112, 192, 4), c(6, 3, 1, 192, 320, 1)];
-  return new EfficientNet(settings, o.dropout ?? dropout, 0.2, numClassesOf(o));
+  return new EfficientNet(settings, o.dropout ?? dropout, 0.2, numClassesOf(o), norm);
 }
 
 export const efficientnet_b0 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.0, 1.0, 0.2, o);
@@ -681,6 +727,28 @@ export const efficientnet_b1 = (o: ModelOptions = {}): EfficientNet => efficient
 export const efficientnet_b2 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.1, 1.2, 0.3, o);
 export const efficientnet_b3 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.2, 1.4, 0.3, o);
 export const efficientnet_b4 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.4, 1.8, 0.4, o);
+// B5–B7 take TensorFlow's BatchNorm settings (their weights were ported from it)
+export const efficientnet_b5 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.6, 2.2, 0.4, o, { eps: 0.001, momentum: 0.01 });
+export const efficientnet_b6 = (o: ModelOptions = {}): EfficientNet => efficientnet(1.8, 2.6, 0.5, o, { eps: 0.001, momentum: 0.01 });
+export const efficientnet_b7 = (o: ModelOptions = {}): EfficientNet => efficientnet(2.0, 3.1, 0.5, o, { eps: 0.001, momentum: 0.01 });
+
+// EfficientNetV2 (the same file): Tan and Le, fused MBConv stages first, a fixed 1280-channel head
+
+function efficientnetV2(arch: "s" | "m" | "l", dropout: number, o: ModelOptions): EfficientNet {
+  const fused = (e: number, k: number, s: number, i: number, out: number, n: number) => new FusedMBConvConfig(e, k, s, i, out, n);
+  const mb = (e: number, k: number, s: number, i: number, out: number, n: number) => new MBConvConfig(e, k, s, i, out, n);
+  const settings =
+    arch === "s"
+      ? [fused(1, 3, 1, 24, 24, 2), fused(4, 3, 2, 24, 48, 4), fused(4, 3, 2, 48, 64, 4), mb(4, 3, 2, 64, 128, 6), mb(6, 3, 1, 128, 160, 9), mb(6, 3, 2, 160, 256, 15)]
+      : arch === "m"
+        ? [fused(1, 3, 1, 24, 24, 3), fused(4, 3, 2, 24, 48, 5), fused(4, 3, 2, 48, 80, 5), mb(4, 3, 2, 80, 160, 7), mb(6, 3, 1, 160, 176, 14), mb(6, 3, 2, 176, 304, 18), mb(6, 3, 1, 304, 512, 5)]
+        : [fused(1, 3, 1, 32, 32, 4), fused(4, 3, 2, 32, 64, 7), fused(4, 3, 2, 64, 96, 7), mb(4, 3, 2, 96, 192, 10), mb(6, 3, 1, 192, 224, 19), mb(6, 3, 2, 224, 384, 25), mb(6, 3, 1, 384, 640, 7)];
+  return new EfficientNet(settings, o.dropout ?? dropout, 0.2, numClassesOf(o), { eps: 1e-3 }, 1280);
+}
+
+export const efficientnet_v2_s = (o: ModelOptions = {}): EfficientNet => efficientnetV2("s", 0.2, o);
+export const efficientnet_v2_m = (o: ModelOptions = {}): EfficientNet => efficientnetV2("m", 0.3, o);
+export const efficientnet_v2_l = (o: ModelOptions = {}): EfficientNet => efficientnetV2("l", 0.4, o);
 
 // ConvNeXt (torchvision/models/convnext.py): Liu et al., a ResNet modernized toward a transformer's design
 
@@ -1900,7 +1968,8 @@ export const models = {
   AlexNet, alexnet,
   MobileNetV2, mobilenet_v2,
   MobileNetV3, mobilenet_v3_large, mobilenet_v3_small,
-  EfficientNet, efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4,
+  EfficientNet, efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4, efficientnet_b5, efficientnet_b6, efficientnet_b7,
+  efficientnet_v2_s, efficientnet_v2_m, efficientnet_v2_l,
   ConvNeXt, convnext_tiny, convnext_small, convnext_base, convnext_large,
   VisionTransformer, vit_b_16, vit_b_32, vit_l_16, vit_l_32,
   DenseNet, densenet121, densenet161, densenet169, densenet201,
