@@ -88,6 +88,9 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["regnet_x_8gf", 39_572_648],
     ["regnet_x_16gf", 54_278_536],
     ["regnet_x_32gf", 107_811_560],
+    ["swin_t", 28_288_354],
+    ["swin_s", 49_606_258],
+    ["swin_b", 87_768_224],
   ];
   it.each(published)("%s has torchvision's %d parameters", (name, n) => {
     // AlexNet's and SqueezeNet's stems need a larger input (an 11×11 or 7×7 strided convolution, then three pools)
@@ -176,6 +179,62 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     // an MBConv stage after them, with its squeeze-and-excitation; the 1280-channel head
     expect(shapeOf("net.features.4.0.block.2.fc1.weight")).toEqual([16, 256, 1, 1]);
     expect(shapeOf("net.features.7.0.weight")).toEqual([1280, 256, 1, 1]);
+  });
+
+  it("Swin's shifted-window attention on the reference equals a direct reading of torchvision's: padded to whole windows, rolled by −shift, the relative position bias, −100 between regions, rolled back, cropped", () => {
+    // a 5×5 map of 4 channels, 3×3 windows shifted by 1, two heads: the map is padded to 6×6 (2×2 windows)
+    const [S, C, ws, shift, heads] = [5, 4, 3, 1, 2];
+    const src = `${header}import { ShiftedWindowAttention } from "tsdp/vision";\nexport class M extends nn.Module {\n  attn = new ShiftedWindowAttention(${C}, [${ws}, ${ws}], [${shift}, ${shift}], ${heads});\n  forward(x: Tensor<[Batch, ${S}, ${S}, ${C}]>) {\n    return this.attn(x);\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 0);
+    const xs = Array.from({ length: S * S * C }, (_, i) => Math.sin(1.3 * i));
+    const [out] = runReference(graph, { x: nd([1, S, S, C], xs) }, state).outputs;
+    const p = (n: string) => Array.from(state.params.get(`attn.${n}`)!.data);
+    const [wQkv, bQkv, wProj, bProj, table] = [p("qkv.weight"), p("qkv.bias"), p("proj.weight"), p("proj.bias"), p("relative_position_bias_table")];
+    const P = 6; // padded side
+    const at = (i: number, j: number) => (i < S && j < S ? xs.slice((i * S + j) * C, (i * S + j + 1) * C) : new Array(C).fill(0));
+    // position (i, j) of the rolled map holds the padded map's ((i + shift) mod P, (j + shift) mod P)
+    const rolled = (i: number, j: number) => at((i + shift) % P, (j + shift) % P);
+    // torchvision's region labels of the rolled, padded map: slices [0, P − ws), [P − ws, P − shift), [P − shift, P)
+    const region = (i: number) => (i < P - ws ? 0 : i < P - shift ? 1 : 2);
+    const linear = (w: number[], b: number[], x: number[], n: number) => Array.from({ length: n }, (_, o) => b[o] + x.reduce((s, v, k) => s + w[o * x.length + k] * v, 0));
+    const want = new Map<string, number[]>();
+    const d = C / heads;
+    for (const [wi, wj] of [[0, 0], [0, 1], [1, 0], [1, 1]]) {
+      const pos = Array.from({ length: ws * ws }, (_, t) => [wi * ws + Math.floor(t / ws), wj * ws + (t % ws)]);
+      const qkv = pos.map(([i, j]) => linear(wQkv, bQkv, rolled(i, j), 3 * C));
+      const outs = pos.map(() => new Array(C).fill(0));
+      for (let h = 0; h < heads; h++)
+        pos.forEach(([i, j], a) => {
+          const logits = pos.map(([k, l], b) => {
+            let s = 0;
+            for (let e = 0; e < d; e++) s += qkv[a][h * d + e] * d ** -0.5 * qkv[b][C + h * d + e];
+            const rel = (i - k + ws - 1) * (2 * ws - 1) + (j - l + ws - 1);
+            const masked = region(i) * 3 + region(j) !== region(k) * 3 + region(l);
+            return s + table[rel * heads + h] + (masked ? -100 : 0);
+          });
+          const m = Math.max(...logits);
+          const e = logits.map((v) => Math.exp(v - m));
+          const z = e.reduce((u, v) => u + v, 0);
+          for (let c = 0; c < d; c++) outs[a][h * d + c] = pos.reduce((u, _, b) => u + (e[b] / z) * qkv[b][2 * C + h * d + c], 0);
+        });
+      // rolled back by +shift: the rolled map's (i, j) is the output's ((i + shift) mod P, (j + shift) mod P)
+      pos.forEach(([i, j], a) => want.set(`${(i + shift) % P},${(j + shift) % P}`, linear(wProj, bProj, outs[a], C)));
+    }
+    expect(out.shape).toEqual([1, S, S, C]);
+    for (let i = 0; i < S; i++) for (let j = 0; j < S; j++) want.get(`${i},${j}`)!.forEach((v, c) => expect(out.data[(i * S + j) * C + c]).toBeCloseTo(v, 10));
+  });
+
+  it("swin_t: torchvision's keys (the relative position index a buffer), each block's bias table [(2·7 − 1)², heads]", () => {
+    const { graph } = lowerSource(backbone("models.swin_t()"));
+    const keys = graph.stateDict!.map((k) => k.key);
+    expect(keys.slice(0, 4)).toEqual(["net.features.0.0.weight", "net.features.0.0.bias", "net.features.0.2.weight", "net.features.0.2.bias"]);
+    for (const key of ["net.features.1.0.attn.relative_position_bias_table", "net.features.1.1.attn.qkv.weight", "net.features.1.1.mlp.3.bias", "net.features.2.reduction.weight", "net.features.2.norm.weight", "net.features.7.1.attn.proj.bias", "net.norm.weight"])
+      expect(keys).toContain(key);
+    expect(keys.slice(-2)).toEqual(["net.head.weight", "net.head.bias"]);
+    expect(graph.stateDict!.find((k) => k.key === "net.features.1.0.attn.relative_position_index")).toBeTruthy();
+    expect(graph.params.find((p) => p.attrs.name === "net.features.5.17.attn.relative_position_bias_table")).toBeUndefined();
+    expect(graph.params.find((p) => p.attrs.name === "net.features.5.5.attn.relative_position_bias_table")!.shape).toEqual([169, 12]);
   });
 
   it("resnet18's state_dict: torchvision's keys in its order (BatchNorm buffers after each norm's parameters), its 122 entries", () => {

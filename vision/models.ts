@@ -1961,6 +1961,233 @@ export const regnet_x_8gf = (o: ModelOptions = {}): RegNet => regnet(23, 80, 49.
 export const regnet_x_16gf = (o: ModelOptions = {}): RegNet => regnet(22, 216, 55.59, 2.1, 128, null, o);
 export const regnet_x_32gf = (o: ModelOptions = {}): RegNet => regnet(23, 320, 69.86, 2.0, 168, null, o);
 
+// Swin Transformer (torchvision/models/swin_transformer.py, v1): Liu et al., shifted windows
+
+/** Each 2×2 neighbourhood's channels side by side (the map padded to even sides): [.., H/2, W/2, 4C]. */
+function patchMergingPad(x: Tensor): Tensor {
+  const [H, W] = x.shape.slice(-3, -1);
+  x = F.pad(x, [0, 0, 0, W % 2, 0, H % 2]);
+  const x0 = x.index("...", "0::2", "0::2", ":");
+  const x1 = x.index("...", "1::2", "0::2", ":");
+  const x2 = x.index("...", "0::2", "1::2", ":");
+  const x3 = x.index("...", "1::2", "1::2", ":");
+  return F.cat([x0, x1, x2, x3], -1);
+}
+
+/** Halves the resolution and doubles the channels of a channels-last map. */
+export class PatchMerging extends nn.Module {
+  dim: number;
+  reduction: nn.Linear;
+  norm: nn.LayerNorm;
+  constructor(dim: number) {
+    super();
+    this.dim = dim;
+    this.reduction = new nn.Linear(4 * dim, 2 * dim, { bias: false });
+    this.norm = new nn.LayerNorm(4 * dim);
+  }
+  forward(x: Tensor): Tensor {
+    x = patchMergingPad(x);
+    x = this.norm(x);
+    return this.reduction(x);
+  }
+}
+
+/** The table's rows for each pair of window positions, as [1, heads, N, N]. */
+function getRelativePositionBias(table: Tensor, index: Tensor, windowSize: number[]): Tensor {
+  const N = windowSize[0] * windowSize[1];
+  let bias = table.index(index);
+  bias = bias.view(N, N, -1);
+  return bias.permute(2, 0, 1).contiguous().unsqueeze(0);
+}
+
+/** Python's slice(start, stop) as an index string ("0:-7", "-3:"). */
+const slice = (start: number, stop: number | null) => `${start}:${stop === null ? "" : stop}`;
+
+/**
+ * Window attention over a channels-last map [B, H, W, C]: padded to whole windows, cyclically
+ * shifted by shiftSize (torch.roll) so that windows straddle the previous layer's, attention within
+ * each window with the relative position bias, and positions that the shift brought together from
+ * different regions masked out (−100), then shifted back and unpadded.
+ */
+export function shiftedWindowAttention(input: Tensor, qkvWeight: Tensor, projWeight: Tensor, relativePositionBias: Tensor, windowSize: number[], numHeads: number, shiftSize: number[], attentionDropout = 0.0, dropout = 0.0, qkvBias: Tensor | null = null, projBias: Tensor | null = null, training = true): Tensor {
+  const [B, H, W, C] = input.shape;
+  const padR = (windowSize[1] - (W % windowSize[1])) % windowSize[1];
+  const padB = (windowSize[0] - (H % windowSize[0])) % windowSize[0];
+  let x = F.pad(input, [0, 0, 0, padR, 0, padB]);
+  const [, padH, padW] = x.shape;
+  shiftSize = [...shiftSize];
+  // a window as large as the map: nothing to shift
+  if (windowSize[0] >= padH) shiftSize[0] = 0;
+  if (windowSize[1] >= padW) shiftSize[1] = 0;
+  const shifted = shiftSize[0] + shiftSize[1] > 0;
+  if (shifted) x = F.roll(x, [-shiftSize[0], -shiftSize[1]], [1, 2]);
+  // the windows, [B·nW, Ws·Ws, C]
+  const numWindows = Math.floor(padH / windowSize[0]) * Math.floor(padW / windowSize[1]);
+  x = x.view(B, Math.floor(padH / windowSize[0]), windowSize[0], Math.floor(padW / windowSize[1]), windowSize[1], C);
+  x = x.permute(0, 1, 3, 2, 4, 5).reshape(B * numWindows, windowSize[0] * windowSize[1], C);
+  const qkv = F.linear(x, qkvWeight, qkvBias).reshape(x.size(0), x.size(1), 3, numHeads, Math.floor(C / numHeads)).permute(2, 0, 3, 1, 4);
+  let [q, k, v] = [qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2)];
+  q = q.mul(Math.floor(C / numHeads) ** -0.5);
+  let attn = q.matmul(k.transpose(-2, -1));
+  attn = attn.add(relativePositionBias);
+  if (shifted) {
+    // each position labelled by the region of the padded map it came from; pairs of different labels masked
+    let attnMask = x.newZeros([padH, padW]);
+    const hSlices: [number, number | null][] = [[0, -windowSize[0]], [-windowSize[0], -shiftSize[0]], [-shiftSize[0], null]];
+    const wSlices: [number, number | null][] = [[0, -windowSize[1]], [-windowSize[1], -shiftSize[1]], [-shiftSize[1], null]];
+    let count = 0;
+    for (const h of hSlices)
+      for (const w of wSlices) {
+        attnMask.index(slice(h[0], h[1]), slice(w[0], w[1])).fill_(count);
+        count += 1;
+      }
+    attnMask = attnMask.view(Math.floor(padH / windowSize[0]), windowSize[0], Math.floor(padW / windowSize[1]), windowSize[1]);
+    attnMask = attnMask.permute(0, 2, 1, 3).reshape(numWindows, windowSize[0] * windowSize[1]);
+    attnMask = attnMask.unsqueeze(1).sub(attnMask.unsqueeze(2));
+    attnMask = attnMask.maskedFill(attnMask.ne(0), -100.0).maskedFill(attnMask.eq(0), 0.0);
+    attn = attn.view(Math.floor(x.size(0) / numWindows), numWindows, numHeads, x.size(1), x.size(1));
+    attn = attn.add(attnMask.unsqueeze(1).unsqueeze(0));
+    attn = attn.view(-1, numHeads, x.size(1), x.size(1));
+  }
+  attn = F.softmax(attn, -1);
+  attn = F.dropout(attn, { p: attentionDropout, training });
+  x = attn.matmul(v).transpose(1, 2).reshape(x.size(0), x.size(1), C);
+  x = F.linear(x, projWeight, projBias);
+  x = F.dropout(x, { p: dropout, training });
+  // the windows back into the map, the shift undone, the padding dropped
+  x = x.view(B, Math.floor(padH / windowSize[0]), Math.floor(padW / windowSize[1]), windowSize[0], windowSize[1], C);
+  x = x.permute(0, 1, 3, 2, 4, 5).reshape(B, padH, padW, C);
+  if (shifted) x = F.roll(x, [shiftSize[0], shiftSize[1]], [1, 2]);
+  return x.index(":", `:${H}`, `:${W}`, ":").contiguous();
+}
+
+export class ShiftedWindowAttention extends nn.Module {
+  window_size: number[];
+  shift_size: number[];
+  num_heads: number;
+  attention_dropout: number;
+  dropout: number;
+  qkv: nn.Linear;
+  proj: nn.Linear;
+  relative_position_bias_table!: nn.Parameter;
+  declare relative_position_index: Tensor;
+  constructor(dim: number, windowSize: number[], shiftSize: number[], numHeads: number, qkvBias = true, projBias = true, attentionDropout = 0.0, dropout = 0.0) {
+    super();
+    if (windowSize.length !== 2 || shiftSize.length !== 2) throw new Error("window_size and shift_size must be of length 2");
+    this.window_size = windowSize;
+    this.shift_size = shiftSize;
+    this.num_heads = numHeads;
+    this.attention_dropout = attentionDropout;
+    this.dropout = dropout;
+    this.qkv = new nn.Linear(dim, dim * 3, { bias: qkvBias });
+    this.proj = new nn.Linear(dim, dim, { bias: projBias });
+    this.defineRelativePositionBiasTable();
+    this.defineRelativePositionIndex();
+  }
+  defineRelativePositionBiasTable(): void {
+    // a bias per head for each of the (2·Wh − 1)(2·Ww − 1) relative offsets
+    this.relative_position_bias_table = new nn.Parameter(F.zeros((2 * this.window_size[0] - 1) * (2 * this.window_size[1] - 1), this.num_heads));
+    nn.init.trunc_normal_(this.relative_position_bias_table, { std: 0.02 });
+  }
+  defineRelativePositionIndex(): void {
+    const coordsH = F.arange(this.window_size[0]);
+    const coordsW = F.arange(this.window_size[1]);
+    const coords = F.stack(F.meshgrid([coordsH, coordsW], { indexing: "ij" })); // 2, Wh, Ww
+    const coordsFlatten = F.flatten(coords, 1); // 2, Wh·Ww
+    let relativeCoords = coordsFlatten.index(":", ":", null).sub(coordsFlatten.index(":", null, ":")); // 2, Wh·Ww, Wh·Ww
+    relativeCoords = relativeCoords.permute(1, 2, 0).contiguous(); // Wh·Ww, Wh·Ww, 2
+    // offsets shifted to start at 0, then row-major over the (2·Ww − 1)-wide table
+    relativeCoords.index(":", ":", 0).add_(this.window_size[0] - 1);
+    relativeCoords.index(":", ":", 1).add_(this.window_size[1] - 1);
+    relativeCoords.index(":", ":", 0).mul_(2 * this.window_size[1] - 1);
+    const relativePositionIndex = relativeCoords.sum(-1).flatten(); // Wh·Ww·Wh·Ww
+    this.registerBuffer("relative_position_index", relativePositionIndex);
+  }
+  getRelativePositionBias(): Tensor {
+    return getRelativePositionBias(this.relative_position_bias_table, this.relative_position_index, this.window_size);
+  }
+  forward(x: Tensor): Tensor {
+    const relativePositionBias = this.getRelativePositionBias();
+    return shiftedWindowAttention(x, this.qkv.weight, this.proj.weight, relativePositionBias, this.window_size, this.num_heads, this.shift_size, this.attention_dropout, this.dropout, this.qkv.bias, this.proj.bias, this.training);
+  }
+}
+
+export class SwinTransformerBlock extends nn.Module {
+  norm1: nn.LayerNorm;
+  attn: ShiftedWindowAttention;
+  stochastic_depth: StochasticDepth;
+  norm2: nn.LayerNorm;
+  mlp: MLPBlock;
+  constructor(dim: number, numHeads: number, windowSize: number[], shiftSize: number[], mlpRatio = 4.0, dropout = 0.0, attentionDropout = 0.0, stochasticDepthProb = 0.0) {
+    super();
+    this.norm1 = new nn.LayerNorm(dim, { eps: 1e-5 });
+    this.attn = new ShiftedWindowAttention(dim, windowSize, shiftSize, numHeads, true, true, attentionDropout, dropout);
+    this.stochastic_depth = new StochasticDepth(stochasticDepthProb, "row");
+    this.norm2 = new nn.LayerNorm(dim, { eps: 1e-5 });
+    // torchvision.ops.MLP [dim → mlp_ratio·dim → dim] with GELU, xavier-uniform weights and N(0, 1e-6) biases: ViT's MLPBlock
+    this.mlp = new MLPBlock(dim, Math.trunc(dim * mlpRatio), dropout);
+  }
+  forward(x: Tensor): Tensor {
+    x = x.add(this.stochastic_depth(this.attn(this.norm1(x))));
+    return x.add(this.stochastic_depth(this.mlp(this.norm2(x))));
+  }
+}
+
+export class SwinTransformer extends nn.Module {
+  features: nn.Sequential;
+  norm: nn.LayerNorm;
+  permute: Permute;
+  avgpool: nn.AdaptiveAvgPool2d;
+  flatten: nn.Flatten;
+  head: nn.Linear;
+  constructor(patchSize: number[], embedDim: number, depths: number[], numHeads: number[], windowSize: number[], mlpRatio = 4.0, dropout = 0.0, attentionDropout = 0.0, stochasticDepthProb = 0.1, numClasses = 1000) {
+    super();
+    const layers: nn.Module[] = [];
+    // non-overlapping patches embedded, channels last
+    layers.push(new nn.Sequential(new nn.Conv2d(3, embedDim, [patchSize[0], patchSize[1]], { stride: [patchSize[0], patchSize[1]] }), new Permute([0, 2, 3, 1]), new nn.LayerNorm(embedDim, { eps: 1e-5 })));
+    const totalStageBlocks = depths.reduce((a, b) => a + b, 0);
+    let stageBlockId = 0;
+    for (let iStage = 0; iStage < depths.length; iStage++) {
+      const stage: nn.Module[] = [];
+      const dim = embedDim * 2 ** iStage;
+      for (let iLayer = 0; iLayer < depths[iStage]; iLayer++) {
+        // the drop probability grows linearly with the block's depth
+        const sdProb = (stochasticDepthProb * stageBlockId) / (totalStageBlocks - 1);
+        // every second block shifts its windows by half a window
+        stage.push(new SwinTransformerBlock(dim, numHeads[iStage], windowSize, windowSize.map((w) => (iLayer % 2 === 0 ? 0 : Math.floor(w / 2))), mlpRatio, dropout, attentionDropout, sdProb));
+        stageBlockId += 1;
+      }
+      layers.push(new nn.Sequential(...stage));
+      if (iStage < depths.length - 1) layers.push(new PatchMerging(dim));
+    }
+    this.features = new nn.Sequential(...layers);
+    const numFeatures = embedDim * 2 ** (depths.length - 1);
+    this.norm = new nn.LayerNorm(numFeatures, { eps: 1e-5 });
+    this.permute = new Permute([0, 3, 1, 2]);
+    this.avgpool = new nn.AdaptiveAvgPool2d(1);
+    this.flatten = new nn.Flatten(1);
+    this.head = new nn.Linear(numFeatures, numClasses);
+    for (const m of this.modules()) {
+      if (m instanceof nn.Linear) {
+        nn.init.trunc_normal_(m.weight, { std: 0.02 });
+        if (m.bias !== null) nn.init.zeros_(m.bias);
+      }
+    }
+  }
+  forward(x: Tensor): Tensor {
+    x = this.features(x);
+    x = this.norm(x);
+    x = this.permute(x);
+    x = this.avgpool(x);
+    x = this.flatten(x);
+    return this.head(x);
+  }
+}
+
+export const swin_t = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 96, [2, 2, 6, 2], [3, 6, 12, 24], [7, 7], 4.0, 0.0, 0.0, 0.2, numClassesOf(o));
+export const swin_s = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 96, [2, 2, 18, 2], [3, 6, 12, 24], [7, 7], 4.0, 0.0, 0.0, 0.3, numClassesOf(o));
+export const swin_b = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 128, [2, 2, 18, 2], [4, 8, 16, 32], [7, 7], 4.0, 0.0, 0.0, 0.5, numClassesOf(o));
+
 /** torchvision.models as one namespace: `models.resnet18()`. */
 export const models = {
   ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, wide_resnet50_2, wide_resnet101_2,
@@ -1978,6 +2205,7 @@ export const models = {
   GoogLeNet, googlenet,
   Inception3, inception_v3,
   MNASNet, mnasnet0_5, mnasnet0_75, mnasnet1_0, mnasnet1_3,
+  SwinTransformer, swin_t, swin_s, swin_b,
   RegNet, regnet_y_400mf, regnet_y_800mf, regnet_y_1_6gf, regnet_y_3_2gf, regnet_y_8gf, regnet_y_16gf, regnet_y_32gf, regnet_y_128gf,
   regnet_x_400mf, regnet_x_800mf, regnet_x_1_6gf, regnet_x_3_2gf, regnet_x_8gf, regnet_x_16gf, regnet_x_32gf,
 };
