@@ -59,6 +59,8 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["vit_b_32", 88_224_232],
     ["vit_l_16", 304_326_632],
     ["vit_l_32", 306_535_400],
+    // at 224×224 (without weights torchvision builds it for 224; the SWAG weights' 518×518 table is longer: imageSize 518)
+    ["vit_h_14", 632_045_800],
     ["densenet121", 7_978_856],
     ["densenet161", 28_681_000],
     ["densenet169", 14_149_480],

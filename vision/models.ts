@@ -1236,6 +1236,7 @@ export const vit_b_16 = (o: ModelOptions = {}): VisionTransformer => vit(16, 12,
 export const vit_b_32 = (o: ModelOptions = {}): VisionTransformer => vit(32, 12, 12, 768, 3072, o);
 export const vit_l_16 = (o: ModelOptions = {}): VisionTransformer => vit(16, 24, 16, 1024, 4096, o);
 export const vit_l_32 = (o: ModelOptions = {}): VisionTransformer => vit(32, 24, 16, 1024, 4096, o);
+export const vit_h_14 = (o: ModelOptions = {}): VisionTransformer => vit(14, 32, 16, 1280, 5120, o);
 
 // GoogLeNet (torchvision/models/googlenet.py): Szegedy et al., "Going Deeper with Convolutions"
 
@@ -2198,7 +2199,7 @@ export const models = {
   EfficientNet, efficientnet_b0, efficientnet_b1, efficientnet_b2, efficientnet_b3, efficientnet_b4, efficientnet_b5, efficientnet_b6, efficientnet_b7,
   efficientnet_v2_s, efficientnet_v2_m, efficientnet_v2_l,
   ConvNeXt, convnext_tiny, convnext_small, convnext_base, convnext_large,
-  VisionTransformer, vit_b_16, vit_b_32, vit_l_16, vit_l_32,
+  VisionTransformer, vit_b_16, vit_b_32, vit_l_16, vit_l_32, vit_h_14,
   DenseNet, densenet121, densenet161, densenet169, densenet201,
   SqueezeNet, squeezenet1_0, squeezenet1_1,
   ShuffleNetV2, shufflenet_v2_x0_5, shufflenet_v2_x1_0, shufflenet_v2_x1_5, shufflenet_v2_x2_0,
