@@ -3,6 +3,7 @@
 // and its initialization is torchvision's (checked on the initializers the compiler records); a
 // forward runs on the float64 reference. Only lowering and the reference here: no native build.
 import { describe, expect, it } from "vitest";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
 import type { Init, Node } from "../compiler/ir/node.ts";
 import { initState } from "../compiler/reference/init.ts";
 import { runReference } from "../compiler/reference/interpret.ts";
@@ -93,6 +94,9 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["swin_t", 28_288_354],
     ["swin_s", 49_606_258],
     ["swin_b", 87_768_224],
+    ["swin_v2_t", 28_351_570],
+    ["swin_v2_s", 49_737_442],
+    ["swin_v2_b", 87_930_848],
   ];
   it.each(published)("%s has torchvision's %d parameters", (name, n) => {
     // AlexNet's and SqueezeNet's stems need a larger input (an 11×11 or 7×7 strided convolution, then three pools)
@@ -237,6 +241,34 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     expect(graph.stateDict!.find((k) => k.key === "net.features.1.0.attn.relative_position_index")).toBeTruthy();
     expect(graph.params.find((p) => p.attrs.name === "net.features.5.17.attn.relative_position_bias_table")).toBeUndefined();
     expect(graph.params.find((p) => p.attrs.name === "net.features.5.5.attn.relative_position_bias_table")!.shape).toEqual([169, 12]);
+  });
+
+  it("Swin V2's attention: logit_scale before the buffers and children, the log-spaced relative coordinates table, the key bias left out of the attention (its gradient zero)", () => {
+    const tiny = `${header}import { SwinTransformer, SwinTransformerBlockV2, PatchMergingV2 } from "tsdp/vision";\nexport class M extends nn.Module {\n  net = new SwinTransformer([2, 2], 8, [2, 2], [2, 4], [3, 3], 4.0, 0.0, 0.0, 0.2, 5, SwinTransformerBlockV2, PatchMergingV2);\n  forward(x: Tensor<[Batch, 3, 10, 10]>) {\n    return this.net(x);\n  }\n}\n`;
+    const keys = lowerSource(tiny).graph.stateDict!.map((k) => k.key);
+    const attn = keys.filter((k) => k.startsWith("net.features.1.0.attn.")).map((k) => k.slice("net.features.1.0.attn.".length));
+    expect(attn).toEqual(["logit_scale", "relative_coords_table", "relative_position_index", "qkv.weight", "qkv.bias", "proj.weight", "proj.bias", "cpb_mlp.0.weight", "cpb_mlp.0.bias", "cpb_mlp.2.weight"]);
+    expect(keys).toContain("net.features.2.norm.weight");
+    // a 3×3 window: offsets −2…2 per axis, divided by 2, times 8, then sign·log2(|t| + 1)/3
+    const src = `${header}import { ShiftedWindowAttentionV2 } from "tsdp/vision";\nexport class M extends nn.Module {\n  attn = new ShiftedWindowAttentionV2(4, [3, 3], [1, 1], 2);\n  forward(x: Tensor<[Batch, 5, 5, 4]>) {\n    return this.attn(x);\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 0);
+    const table = state.buffers.get("attn.relative_coords_table")!;
+    expect(table.shape).toEqual([1, 5, 5, 2]);
+    const f = (o: number) => (Math.sign(o) * Math.log2(Math.abs((o / 2) * 8) + 1)) / 3;
+    for (let i = 0; i < 5; i++) for (let j = 0; j < 5; j++) {
+      expect(table.data[(i * 5 + j) * 2]).toBeCloseTo(f(i - 2), 6);
+      expect(table.data[(i * 5 + j) * 2 + 1]).toBeCloseTo(f(j - 2), 6);
+    }
+    expect(Array.from(state.params.get("attn.logit_scale")!.data)).toEqual([Math.log(10), Math.log(10)].map(Math.fround).map((v) => expect.closeTo(v, 6)));
+    // one step's gradients: the key third of qkv.bias takes none, the query and value thirds do
+    const trained = lowerSource(`${src}export const training = new Training(M, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });\n`).graph;
+    const { graph: step, gradients } = differentiate(trained);
+    const x = nd([1, 5, 5, 4], Array.from({ length: 100 }, (_, i) => Math.sin(i)));
+    const got = runReference(step, { x, target: nd([1, 5, 5, 4], Array.from({ length: 100 }, (_, i) => Math.cos(i))) }, initState(trained, 0), { training: true });
+    const g = Array.from(got.values.get(gradients.get("attn.qkv.bias")!)!.data);
+    expect(g.slice(4, 8)).toEqual([0, 0, 0, 0]);
+    expect(g.slice(0, 4).some((v) => v !== 0) && g.slice(8).some((v) => v !== 0)).toBe(true);
   });
 
   it("resnet18's state_dict: torchvision's keys in its order (BatchNorm buffers after each norm's parameters), its 122 entries", () => {

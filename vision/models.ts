@@ -1993,6 +1993,24 @@ export class PatchMerging extends nn.Module {
   }
 }
 
+/** Swin V2's patch merging: the reduction first, then the norm over its 2C channels. */
+export class PatchMergingV2 extends nn.Module {
+  dim: number;
+  reduction: nn.Linear;
+  norm: nn.LayerNorm;
+  constructor(dim: number) {
+    super();
+    this.dim = dim;
+    this.reduction = new nn.Linear(4 * dim, 2 * dim, { bias: false });
+    this.norm = new nn.LayerNorm(2 * dim);
+  }
+  forward(x: Tensor): Tensor {
+    x = patchMergingPad(x);
+    x = this.reduction(x);
+    return this.norm(x);
+  }
+}
+
 /** The table's rows for each pair of window positions, as [1, heads, N, N]. */
 function getRelativePositionBias(table: Tensor, index: Tensor, windowSize: number[]): Tensor {
   const N = windowSize[0] * windowSize[1];
@@ -2010,7 +2028,7 @@ const slice = (start: number, stop: number | null) => `${start}:${stop === null 
  * each window with the relative position bias, and positions that the shift brought together from
  * different regions masked out (−100), then shifted back and unpadded.
  */
-export function shiftedWindowAttention(input: Tensor, qkvWeight: Tensor, projWeight: Tensor, relativePositionBias: Tensor, windowSize: number[], numHeads: number, shiftSize: number[], attentionDropout = 0.0, dropout = 0.0, qkvBias: Tensor | null = null, projBias: Tensor | null = null, training = true): Tensor {
+export function shiftedWindowAttention(input: Tensor, qkvWeight: Tensor, projWeight: Tensor, relativePositionBias: Tensor, windowSize: number[], numHeads: number, shiftSize: number[], attentionDropout = 0.0, dropout = 0.0, qkvBias: Tensor | null = null, projBias: Tensor | null = null, logitScale: Tensor | null = null, training = true): Tensor {
   const [B, H, W, C] = input.shape;
   const padR = (windowSize[1] - (W % windowSize[1])) % windowSize[1];
   const padB = (windowSize[0] - (H % windowSize[0])) % windowSize[0];
@@ -2026,10 +2044,24 @@ export function shiftedWindowAttention(input: Tensor, qkvWeight: Tensor, projWei
   const numWindows = Math.floor(padH / windowSize[0]) * Math.floor(padW / windowSize[1]);
   x = x.view(B, Math.floor(padH / windowSize[0]), windowSize[0], Math.floor(padW / windowSize[1]), windowSize[1], C);
   x = x.permute(0, 1, 3, 2, 4, 5).reshape(B * numWindows, windowSize[0] * windowSize[1], C);
+  // Swin V2 has no key bias (a copy with that third zeroed, so the parameter's gradient there is zero)
+  if (logitScale !== null && qkvBias !== null) {
+    qkvBias = qkvBias.clone();
+    const length = Math.floor(qkvBias.numel() / 3);
+    qkvBias.index(`${length}:${2 * length}`).zero_();
+  }
   const qkv = F.linear(x, qkvWeight, qkvBias).reshape(x.size(0), x.size(1), 3, numHeads, Math.floor(C / numHeads)).permute(2, 0, 3, 1, 4);
   let [q, k, v] = [qkv.select(0, 0), qkv.select(0, 1), qkv.select(0, 2)];
-  q = q.mul(Math.floor(C / numHeads) ** -0.5);
-  let attn = q.matmul(k.transpose(-2, -1));
+  let attn: Tensor;
+  if (logitScale !== null) {
+    // V2's scaled cosine attention: the logit scale learned per head, at most 100
+    attn = F.normalize(q, { dim: -1 }).matmul(F.normalize(k, { dim: -1 }).transpose(-2, -1));
+    logitScale = F.clamp(logitScale, { max: Math.log(100.0) }).exp();
+    attn = attn.mul(logitScale);
+  } else {
+    q = q.mul(Math.floor(C / numHeads) ** -0.5);
+    attn = q.matmul(k.transpose(-2, -1));
+  }
   attn = attn.add(relativePositionBias);
   if (shifted) {
     // each position labelled by the region of the padded map it came from; pairs of different labels masked
@@ -2109,7 +2141,43 @@ export class ShiftedWindowAttention extends nn.Module {
   }
   forward(x: Tensor): Tensor {
     const relativePositionBias = this.getRelativePositionBias();
-    return shiftedWindowAttention(x, this.qkv.weight, this.proj.weight, relativePositionBias, this.window_size, this.num_heads, this.shift_size, this.attention_dropout, this.dropout, this.qkv.bias, this.proj.bias, this.training);
+    return shiftedWindowAttention(x, this.qkv.weight, this.proj.weight, relativePositionBias, this.window_size, this.num_heads, this.shift_size, this.attention_dropout, this.dropout, this.qkv.bias, this.proj.bias, null, this.training);
+  }
+}
+
+/** Swin V2's attention: cosine similarity with a learned scale, the position bias from a small MLP over log-spaced relative coordinates. */
+export class ShiftedWindowAttentionV2 extends ShiftedWindowAttention {
+  logit_scale: nn.Parameter;
+  cpb_mlp: nn.Sequential;
+  declare relative_coords_table: Tensor;
+  constructor(dim: number, windowSize: number[], shiftSize: number[], numHeads: number, qkvBias = true, projBias = true, attentionDropout = 0.0, dropout = 0.0) {
+    super(dim, windowSize, shiftSize, numHeads, qkvBias, projBias, attentionDropout, dropout);
+    this.logit_scale = new nn.Parameter(F.log(F.ones([numHeads, 1, 1]).mul(10)));
+    // the continuous position bias: relative coordinates → 512 → a bias per head
+    this.cpb_mlp = new nn.Sequential(new nn.Linear(2, 512, { bias: true }), new nn.ReLU({ inplace: true }), new nn.Linear(512, numHeads, { bias: false }));
+    if (qkvBias) {
+      const length = Math.floor(this.qkv.bias!.numel() / 3);
+      this.qkv.bias!.data.index(`${length}:${2 * length}`).zero_();
+    }
+  }
+  defineRelativePositionBiasTable(): void {
+    const relativeCoordsH = F.arange(-(this.window_size[0] - 1), this.window_size[0], { dtype: "float32" });
+    const relativeCoordsW = F.arange(-(this.window_size[1] - 1), this.window_size[1], { dtype: "float32" });
+    let relativeCoordsTable = F.stack(F.meshgrid([relativeCoordsH, relativeCoordsW], { indexing: "ij" }));
+    relativeCoordsTable = relativeCoordsTable.permute(1, 2, 0).contiguous().unsqueeze(0); // 1, 2·Wh − 1, 2·Ww − 1, 2
+    relativeCoordsTable.index(":", ":", ":", 0).div_(this.window_size[0] - 1);
+    relativeCoordsTable.index(":", ":", ":", 1).div_(this.window_size[1] - 1);
+    // to [−8, 8], then log-spaced
+    relativeCoordsTable = relativeCoordsTable.mul(8);
+    relativeCoordsTable = F.sign(relativeCoordsTable).mul(F.log2(F.abs(relativeCoordsTable).add(1.0))).div(3.0);
+    this.registerBuffer("relative_coords_table", relativeCoordsTable);
+  }
+  getRelativePositionBias(): Tensor {
+    const bias = getRelativePositionBias(this.cpb_mlp(this.relative_coords_table).view(-1, this.num_heads), this.relative_position_index, this.window_size);
+    return F.sigmoid(bias).mul(16);
+  }
+  forward(x: Tensor): Tensor {
+    return shiftedWindowAttention(x, this.qkv.weight, this.proj.weight, this.getRelativePositionBias(), this.window_size, this.num_heads, this.shift_size, this.attention_dropout, this.dropout, this.qkv.bias, this.proj.bias, this.logit_scale, this.training);
   }
 }
 
@@ -2119,10 +2187,10 @@ export class SwinTransformerBlock extends nn.Module {
   stochastic_depth: StochasticDepth;
   norm2: nn.LayerNorm;
   mlp: MLPBlock;
-  constructor(dim: number, numHeads: number, windowSize: number[], shiftSize: number[], mlpRatio = 4.0, dropout = 0.0, attentionDropout = 0.0, stochasticDepthProb = 0.0) {
+  constructor(dim: number, numHeads: number, windowSize: number[], shiftSize: number[], mlpRatio = 4.0, dropout = 0.0, attentionDropout = 0.0, stochasticDepthProb = 0.0, attnLayer: typeof ShiftedWindowAttention = ShiftedWindowAttention) {
     super();
     this.norm1 = new nn.LayerNorm(dim, { eps: 1e-5 });
-    this.attn = new ShiftedWindowAttention(dim, windowSize, shiftSize, numHeads, true, true, attentionDropout, dropout);
+    this.attn = new attnLayer(dim, windowSize, shiftSize, numHeads, true, true, attentionDropout, dropout);
     this.stochastic_depth = new StochasticDepth(stochasticDepthProb, "row");
     this.norm2 = new nn.LayerNorm(dim, { eps: 1e-5 });
     // torchvision.ops.MLP [dim → mlp_ratio·dim → dim] with GELU, xavier-uniform weights and N(0, 1e-6) biases: ViT's MLPBlock
@@ -2134,6 +2202,17 @@ export class SwinTransformerBlock extends nn.Module {
   }
 }
 
+/** Swin V2's block: the norms after the attention and the MLP (residual post-norm). */
+export class SwinTransformerBlockV2 extends SwinTransformerBlock {
+  constructor(dim: number, numHeads: number, windowSize: number[], shiftSize: number[], mlpRatio = 4.0, dropout = 0.0, attentionDropout = 0.0, stochasticDepthProb = 0.0, attnLayer: typeof ShiftedWindowAttention = ShiftedWindowAttentionV2) {
+    super(dim, numHeads, windowSize, shiftSize, mlpRatio, dropout, attentionDropout, stochasticDepthProb, attnLayer);
+  }
+  forward(x: Tensor): Tensor {
+    x = x.add(this.stochastic_depth(this.norm1(this.attn(x))));
+    return x.add(this.stochastic_depth(this.norm2(this.mlp(x))));
+  }
+}
+
 export class SwinTransformer extends nn.Module {
   features: nn.Sequential;
   norm: nn.LayerNorm;
@@ -2141,7 +2220,7 @@ export class SwinTransformer extends nn.Module {
   avgpool: nn.AdaptiveAvgPool2d;
   flatten: nn.Flatten;
   head: nn.Linear;
-  constructor(patchSize: number[], embedDim: number, depths: number[], numHeads: number[], windowSize: number[], mlpRatio = 4.0, dropout = 0.0, attentionDropout = 0.0, stochasticDepthProb = 0.1, numClasses = 1000) {
+  constructor(patchSize: number[], embedDim: number, depths: number[], numHeads: number[], windowSize: number[], mlpRatio = 4.0, dropout = 0.0, attentionDropout = 0.0, stochasticDepthProb = 0.1, numClasses = 1000, block: typeof SwinTransformerBlock = SwinTransformerBlock, downsampleLayer: typeof PatchMerging = PatchMerging) {
     super();
     const layers: nn.Module[] = [];
     // non-overlapping patches embedded, channels last
@@ -2155,11 +2234,11 @@ export class SwinTransformer extends nn.Module {
         // the drop probability grows linearly with the block's depth
         const sdProb = (stochasticDepthProb * stageBlockId) / (totalStageBlocks - 1);
         // every second block shifts its windows by half a window
-        stage.push(new SwinTransformerBlock(dim, numHeads[iStage], windowSize, windowSize.map((w) => (iLayer % 2 === 0 ? 0 : Math.floor(w / 2))), mlpRatio, dropout, attentionDropout, sdProb));
+        stage.push(new block(dim, numHeads[iStage], windowSize, windowSize.map((w) => (iLayer % 2 === 0 ? 0 : Math.floor(w / 2))), mlpRatio, dropout, attentionDropout, sdProb));
         stageBlockId += 1;
       }
       layers.push(new nn.Sequential(...stage));
-      if (iStage < depths.length - 1) layers.push(new PatchMerging(dim));
+      if (iStage < depths.length - 1) layers.push(new downsampleLayer(dim));
     }
     this.features = new nn.Sequential(...layers);
     const numFeatures = embedDim * 2 ** (depths.length - 1);
@@ -2188,6 +2267,9 @@ export class SwinTransformer extends nn.Module {
 export const swin_t = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 96, [2, 2, 6, 2], [3, 6, 12, 24], [7, 7], 4.0, 0.0, 0.0, 0.2, numClassesOf(o));
 export const swin_s = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 96, [2, 2, 18, 2], [3, 6, 12, 24], [7, 7], 4.0, 0.0, 0.0, 0.3, numClassesOf(o));
 export const swin_b = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 128, [2, 2, 18, 2], [4, 8, 16, 32], [7, 7], 4.0, 0.0, 0.0, 0.5, numClassesOf(o));
+export const swin_v2_t = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 96, [2, 2, 6, 2], [3, 6, 12, 24], [8, 8], 4.0, 0.0, 0.0, 0.2, numClassesOf(o), SwinTransformerBlockV2, PatchMergingV2);
+export const swin_v2_s = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 96, [2, 2, 18, 2], [3, 6, 12, 24], [8, 8], 4.0, 0.0, 0.0, 0.3, numClassesOf(o), SwinTransformerBlockV2, PatchMergingV2);
+export const swin_v2_b = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 128, [2, 2, 18, 2], [4, 8, 16, 32], [8, 8], 4.0, 0.0, 0.0, 0.5, numClassesOf(o), SwinTransformerBlockV2, PatchMergingV2);
 
 /** torchvision.models as one namespace: `models.resnet18()`. */
 export const models = {
@@ -2206,7 +2288,7 @@ export const models = {
   GoogLeNet, googlenet,
   Inception3, inception_v3,
   MNASNet, mnasnet0_5, mnasnet0_75, mnasnet1_0, mnasnet1_3,
-  SwinTransformer, swin_t, swin_s, swin_b,
+  SwinTransformer, swin_t, swin_s, swin_b, swin_v2_t, swin_v2_s, swin_v2_b,
   RegNet, regnet_y_400mf, regnet_y_800mf, regnet_y_1_6gf, regnet_y_3_2gf, regnet_y_8gf, regnet_y_16gf, regnet_y_32gf, regnet_y_128gf,
   regnet_x_400mf, regnet_x_800mf, regnet_x_1_6gf, regnet_x_3_2gf, regnet_x_8gf, regnet_x_16gf, regnet_x_32gf,
 };
