@@ -97,11 +97,13 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     ["swin_v2_t", 28_351_570],
     ["swin_v2_s", 49_737_442],
     ["swin_v2_b", 87_930_848],
+    ["maxvit_t", 30_919_624],
   ];
   it.each(published)("%s has torchvision's %d parameters", (name, n) => {
     // AlexNet's and SqueezeNet's stems need a larger input (an 11×11 or 7×7 strided convolution, then three pools)
     // a ViT's position table is as long as its 224×224 input's patches
-    expect(count(backbone(`models.${name}()`, name.startsWith("vit") ? 224 : name === "alexnet" || name.startsWith("squeezenet") ? 64 : 32))).toBe(n);
+    // MaxViT's partitions (7×7) must divide every block's input: 224 is its smallest such input of torchvision's stride-32 sizes
+    expect(count(backbone(`models.${name}()`, name.startsWith("vit") || name.startsWith("maxvit") ? 224 : name === "alexnet" || name.startsWith("squeezenet") ? 64 : 32))).toBe(n);
   });
 
   // GoogLeNet and Inception v3 give { logits, aux… } in train mode with aux_logits and the logits in eval, as
@@ -269,6 +271,25 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     const g = Array.from(got.values.get(gradients.get("attn.qkv.bias")!)!.data);
     expect(g.slice(4, 8)).toEqual([0, 0, 0, 0]);
     expect(g.slice(0, 4).some((v) => v !== 0) && g.slice(8).some((v) => v !== 0)).toBe(true);
+  });
+
+  it("MaxViT: grid attention groups positions p apart (the window partition with its axes swapped); a tiny MaxVit runs on the reference", () => {
+    // a 4×4 map, partition 2, grid: p = 4 / 2 = 2 windows, swapped, so group (r, c) holds positions (2i + r, 2j + c)
+    const src = `${header}import { WindowPartition, SwapAxes } from "tsdp/vision";\nexport class M extends nn.Module {\n  part = new WindowPartition();\n  swap = new SwapAxes(-2, -3);\n  forward(x: Tensor<[Batch, 1, 4, 4]>) {\n    return this.swap(this.part(x, 2));\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    const [groups] = runReference(graph, { x: nd([1, 1, 4, 4], Array.from({ length: 16 }, (_, i) => i)) }, initState(graph, 0)).outputs;
+    expect(groups.shape).toEqual([1, 4, 4, 1]);
+    const want = [0, 1, 2, 3].flatMap((g) => [0, 1, 2, 3].map((m) => { const [r, c, i, j] = [g >> 1, g & 1, m >> 1, m & 1]; return (2 * i + r) * 4 + (2 * j + c); }));
+    expect(Array.from(groups.data)).toEqual(want);
+    const tiny = `${header}import { MaxVit } from "tsdp/vision";\nexport class M extends nn.Module {\n  net = new MaxVit([16, 16], 8, 2, [8, 16], [1, 1], 4, 0.2, 0.25, 4, 4, 0.0, 0.0, 5);\n  forward(x: Tensor<[Batch, 3, 16, 16]>) {\n    return this.net(x);\n  }\n}\n`;
+    const net = lowerSource(tiny).graph;
+    const keys = net.stateDict!.map((k) => k.key);
+    for (const key of ["net.stem.0.0.weight", "net.stem.1.0.bias", "net.blocks.0.layers.0.layers.MBconv.proj.1.weight", "net.blocks.0.layers.0.layers.MBconv.layers.pre_norm.running_var", "net.blocks.0.layers.0.layers.MBconv.layers.squeeze_excitation.fc1.weight", "net.blocks.1.layers.0.layers.grid_attention.attn_layer.1.relative_position_bias_table", "net.blocks.1.layers.0.layers.window_attention.mlp_layer.3.bias", "net.classifier.5.weight"])
+      expect(keys).toContain(key);
+    const x = nd([2, 3, 16, 16], Array.from({ length: 2 * 3 * 256 }, (_, i) => Math.sin(i / 3)));
+    const [out] = runReference(net, { x }, initState(net, 0)).outputs;
+    expect(out.shape).toEqual([2, 5]);
+    expect(Array.from(out.data).every(Number.isFinite)).toBe(true);
   });
 
   it("resnet18's state_dict: torchvision's keys in its order (BatchNorm buffers after each norm's parameters), its 122 entries", () => {

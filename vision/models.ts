@@ -331,8 +331,8 @@ export function makeDivisible(v: number, divisor: number, minValue: number | nul
 }
 
 /** The activations torchvision's mobile networks pass as activation_layer (built with inplace=True). */
-type Activation = "relu" | "relu6" | "hardswish" | "silu" | null;
-const ACTIVATIONS = { relu: () => new nn.ReLU({ inplace: true }), relu6: () => new nn.ReLU6({ inplace: true }), hardswish: () => new nn.Hardswish({ inplace: true }), silu: () => new nn.SiLU({ inplace: true }) };
+type Activation = "relu" | "relu6" | "hardswish" | "silu" | "gelu" | null;
+const ACTIVATIONS = { relu: () => new nn.ReLU({ inplace: true }), relu6: () => new nn.ReLU6({ inplace: true }), hardswish: () => new nn.Hardswish({ inplace: true }), silu: () => new nn.SiLU({ inplace: true }), gelu: () => new nn.GELU() };
 
 /**
  * MobileNetV2's, MobileNetV3's and EfficientNet's initialization: convolutions kaiming-normal by
@@ -2271,6 +2271,282 @@ export const swin_v2_t = (o: ModelOptions = {}): SwinTransformer => new SwinTran
 export const swin_v2_s = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 96, [2, 2, 18, 2], [3, 6, 12, 24], [8, 8], 4.0, 0.0, 0.0, 0.3, numClassesOf(o), SwinTransformerBlockV2, PatchMergingV2);
 export const swin_v2_b = (o: ModelOptions = {}): SwinTransformer => new SwinTransformer([4, 4], 128, [2, 2, 18, 2], [4, 8, 16, 32], [8, 8], 4.0, 0.0, 0.0, 0.5, numClassesOf(o), SwinTransformerBlockV2, PatchMergingV2);
 
+// MaxViT (torchvision/models/maxvit.py): Tu et al., "MaxViT: Multi-Axis Vision Transformer"
+
+/** A 3×3 convolution's output size for padding p and stride s. */
+function convOutputShape(inputSize: [number, number], kernelSize: number, stride: number, padding: number): [number, number] {
+  return [Math.floor((inputSize[0] - kernelSize + 2 * padding) / stride) + 1, Math.floor((inputSize[1] - kernelSize + 2 * padding) / stride) + 1];
+}
+
+/** For an [N, N]-position window, each pair's row in the (2N − 1)² relative position table. */
+function relativePositionIndex(height: number, width: number): Tensor {
+  const coords = F.stack(F.meshgrid([F.arange(height), F.arange(width)], { indexing: "ij" }));
+  const coordsFlat = F.flatten(coords, 1);
+  let relativeCoords = coordsFlat.index(":", ":", null).sub(coordsFlat.index(":", null, ":"));
+  relativeCoords = relativeCoords.permute(1, 2, 0).contiguous();
+  relativeCoords.index(":", ":", 0).add_(height - 1);
+  relativeCoords.index(":", ":", 1).add_(width - 1);
+  relativeCoords.index(":", ":", 0).mul_(2 * width - 1);
+  return relativeCoords.sum(-1);
+}
+
+/** MaxViT's MBConv: pre-norm, expand, depthwise (strided in a block's first layer), squeeze-excite, project; a pooled projection of the input added. */
+export class MaxVitMBConv extends nn.Module {
+  proj: nn.Module;
+  stochastic_depth: nn.Module;
+  layers: nn.Sequential;
+  constructor(inChannels: number, outChannels: number, expansionRatio: number, squeezeRatio: number, stride: number, pStochasticDropout = 0.0) {
+    super();
+    const shouldProj = stride !== 1 || inChannels !== outChannels;
+    if (shouldProj) {
+      let proj: nn.Module[] = [new nn.Conv2d(inChannels, outChannels, 1, { stride: 1, bias: true })];
+      if (stride === 2) proj = [new nn.AvgPool2d({ kernelSize: 3, stride, padding: 1 }), ...proj];
+      this.proj = new nn.Sequential(...proj);
+    } else this.proj = new nn.Identity();
+    const midChannels = Math.trunc(outChannels * expansionRatio);
+    const sqzChannels = Math.trunc(outChannels * squeezeRatio);
+    this.stochastic_depth = pStochasticDropout ? new StochasticDepth(pStochasticDropout, "row") : new nn.Identity();
+    this.layers = new nn.Sequential({
+      pre_norm: new nn.BatchNorm2d(inChannels, { eps: 1e-3, momentum: 0.01 }),
+      conv_a: new Conv2dNormActivation(inChannels, midChannels, 1, 1, 1, 1, "gelu", 1e-3, 0.01),
+      conv_b: new Conv2dNormActivation(midChannels, midChannels, 3, stride, midChannels, 1, "gelu", 1e-3, 0.01),
+      squeeze_excitation: new SqueezeExcitation(midChannels, sqzChannels, "silu"),
+      conv_c: new nn.Conv2d(midChannels, outChannels, 1, { bias: true }),
+    });
+  }
+  forward(x: Tensor): Tensor {
+    const res = this.proj(x);
+    x = this.stochastic_depth(this.layers(x));
+    return res.add(x);
+  }
+}
+
+/** Multi-head attention within each partition [B, G, P, D], with a learned bias per relative position. */
+export class RelativePositionalMultiHeadAttention extends nn.Module {
+  n_heads: number;
+  head_dim: number;
+  size: number;
+  max_seq_len: number;
+  to_qkv: nn.Linear;
+  scale_factor: number;
+  merge: nn.Linear;
+  relative_position_bias_table: nn.Parameter;
+  declare relative_position_index: Tensor;
+  constructor(featDim: number, headDim: number, maxSeqLen: number) {
+    super();
+    if (featDim % headDim !== 0) throw new Error(`feat_dim: ${featDim} must be divisible by head_dim: ${headDim}`);
+    this.n_heads = Math.floor(featDim / headDim);
+    this.head_dim = headDim;
+    this.size = Math.trunc(Math.sqrt(maxSeqLen));
+    this.max_seq_len = maxSeqLen;
+    this.to_qkv = new nn.Linear(featDim, this.n_heads * this.head_dim * 3);
+    this.scale_factor = featDim ** -0.5;
+    this.merge = new nn.Linear(this.head_dim * this.n_heads, featDim);
+    this.relative_position_bias_table = new nn.Parameter(F.empty((2 * this.size - 1) * (2 * this.size - 1), this.n_heads));
+    this.registerBuffer("relative_position_index", relativePositionIndex(this.size, this.size));
+    nn.init.trunc_normal_(this.relative_position_bias_table, { std: 0.02 });
+  }
+  getRelativePositionalBias(): Tensor {
+    const biasIndex = this.relative_position_index.view(-1);
+    const relativeBias = this.relative_position_bias_table.index(biasIndex).view(this.max_seq_len, this.max_seq_len, -1);
+    return relativeBias.permute(2, 0, 1).contiguous().unsqueeze(0);
+  }
+  forward(x: Tensor): Tensor {
+    const [B, G, P, D] = x.shape;
+    const [H, DH] = [this.n_heads, this.head_dim];
+    const qkv = this.to_qkv(x);
+    let [q, k, v] = F.chunk(qkv, 3, -1);
+    q = q.reshape(B, G, P, H, DH).permute(0, 1, 3, 2, 4);
+    k = k.reshape(B, G, P, H, DH).permute(0, 1, 3, 2, 4);
+    v = v.reshape(B, G, P, H, DH).permute(0, 1, 3, 2, 4);
+    // torchvision scales the keys by the feature width's (not a head's) inverse square root
+    k = k.mul(this.scale_factor);
+    let dotProd = F.einsum("B G H I D, B G H J D -> B G H I J", q, k);
+    const posBias = this.getRelativePositionalBias();
+    dotProd = F.softmax(dotProd.add(posBias), -1);
+    let out = F.einsum("B G H I J, B G H J D -> B G H I D", dotProd, v);
+    out = out.permute(0, 1, 3, 2, 4).reshape(B, G, P, D);
+    return this.merge(out);
+  }
+}
+
+/** torch.swapaxes as a module. */
+export class SwapAxes extends nn.Module {
+  a: number;
+  b: number;
+  constructor(a: number, b: number) {
+    super();
+    this.a = a;
+    this.b = b;
+  }
+  forward(x: Tensor): Tensor {
+    return x.swapaxes(this.a, this.b);
+  }
+}
+
+/** [B, C, H, W] → [B, (H/p)·(W/p), p·p, C]: the p×p windows as groups of positions. */
+export class WindowPartition extends nn.Module {
+  forward(x: Tensor, p: number): Tensor {
+    const [B, C, H, W] = x.shape;
+    const P = p;
+    x = x.reshape(B, C, Math.floor(H / P), P, Math.floor(W / P), P);
+    x = x.permute(0, 2, 4, 3, 5, 1);
+    return x.reshape(B, Math.floor(H / P) * Math.floor(W / P), P * P, C);
+  }
+}
+
+/** WindowPartition undone. */
+export class WindowDepartition extends nn.Module {
+  forward(x: Tensor, p: number, hPartitions: number, wPartitions: number): Tensor {
+    const [B, , , C] = x.shape;
+    const P = p;
+    const [HP, WP] = [hPartitions, wPartitions];
+    x = x.reshape(B, HP, WP, P, P, C);
+    x = x.permute(0, 5, 1, 3, 2, 4);
+    return x.reshape(B, C, HP * P, WP * P);
+  }
+}
+
+/** Attention and an MLP within windows (block attention) or across a strided grid (grid attention: the partition axes swapped). */
+export class PartitionAttentionLayer extends nn.Module {
+  n_heads: number;
+  head_dim: number;
+  n_partitions: number;
+  partition_type: "grid" | "window";
+  grid_size: [number, number];
+  p: number;
+  g: number;
+  partition_op: WindowPartition;
+  departition_op: WindowDepartition;
+  partition_swap: nn.Module;
+  departition_swap: nn.Module;
+  attn_layer: nn.Sequential;
+  mlp_layer: nn.Sequential;
+  stochastic_dropout: StochasticDepth;
+  constructor(inChannels: number, headDim: number, partitionSize: number, partitionType: "grid" | "window", gridSize: [number, number], mlpRatio: number, attentionDropout: number, mlpDropout: number, pStochasticDropout: number) {
+    super();
+    this.n_heads = Math.floor(inChannels / headDim);
+    this.head_dim = headDim;
+    this.n_partitions = Math.floor(gridSize[0] / partitionSize);
+    this.partition_type = partitionType;
+    this.grid_size = gridSize;
+    if (partitionType !== "grid" && partitionType !== "window") throw new Error("partition_type must be either 'grid' or 'window'");
+    if (partitionType === "window") [this.p, this.g] = [partitionSize, this.n_partitions];
+    else [this.p, this.g] = [this.n_partitions, partitionSize];
+    this.partition_op = new WindowPartition();
+    this.departition_op = new WindowDepartition();
+    this.partition_swap = partitionType === "grid" ? new SwapAxes(-2, -3) : new nn.Identity();
+    this.departition_swap = partitionType === "grid" ? new SwapAxes(-2, -3) : new nn.Identity();
+    // partition_size² positions either way: the grid's axes are swapped into place
+    this.attn_layer = new nn.Sequential(new nn.LayerNorm(inChannels), new RelativePositionalMultiHeadAttention(inChannels, headDim, partitionSize ** 2), new nn.Dropout(attentionDropout));
+    this.mlp_layer = new nn.Sequential(new nn.LayerNorm(inChannels), new nn.Linear(inChannels, inChannels * mlpRatio), new nn.GELU(), new nn.Linear(inChannels * mlpRatio, inChannels), new nn.Dropout(mlpDropout));
+    this.stochastic_dropout = new StochasticDepth(pStochasticDropout, "row");
+  }
+  forward(x: Tensor): Tensor {
+    const [gh, gw] = [Math.floor(this.grid_size[0] / this.p), Math.floor(this.grid_size[1] / this.p)];
+    if (this.grid_size[0] % this.p !== 0 || this.grid_size[1] % this.p !== 0) throw new Error(`Grid size must be divisible by partition size. Got grid size of ${this.grid_size} and partition size of ${this.p}`);
+    x = this.partition_op(x, this.p);
+    x = this.partition_swap(x);
+    x = x.add(this.stochastic_dropout(this.attn_layer(x)));
+    x = x.add(this.stochastic_dropout(this.mlp_layer(x)));
+    x = this.departition_swap(x);
+    return this.departition_op(x, this.p, gh, gw);
+  }
+}
+
+/** MBConv, then window attention, then grid attention. */
+export class MaxVitLayer extends nn.Module {
+  layers: nn.Sequential;
+  constructor(inChannels: number, outChannels: number, squeezeRatio: number, expansionRatio: number, stride: number, headDim: number, mlpRatio: number, mlpDropout: number, attentionDropout: number, pStochasticDropout: number, partitionSize: number, gridSize: [number, number]) {
+    super();
+    this.layers = new nn.Sequential({
+      MBconv: new MaxVitMBConv(inChannels, outChannels, expansionRatio, squeezeRatio, stride, pStochasticDropout),
+      window_attention: new PartitionAttentionLayer(outChannels, headDim, partitionSize, "window", gridSize, mlpRatio, attentionDropout, mlpDropout, pStochasticDropout),
+      grid_attention: new PartitionAttentionLayer(outChannels, headDim, partitionSize, "grid", gridSize, mlpRatio, attentionDropout, mlpDropout, pStochasticDropout),
+    });
+  }
+  forward(x: Tensor): Tensor {
+    return this.layers(x);
+  }
+}
+
+export class MaxVitBlock extends nn.Module {
+  layers: nn.ModuleList;
+  grid_size: [number, number];
+  constructor(inChannels: number, outChannels: number, squeezeRatio: number, expansionRatio: number, headDim: number, mlpRatio: number, mlpDropout: number, attentionDropout: number, partitionSize: number, inputGridSize: [number, number], nLayers: number, pStochastic: number[]) {
+    super();
+    this.layers = new nn.ModuleList();
+    // the first layer's stride 2
+    this.grid_size = convOutputShape(inputGridSize, 3, 2, 1);
+    pStochastic.forEach((p, idx) => {
+      const stride = idx === 0 ? 2 : 1;
+      this.layers.append(new MaxVitLayer(idx === 0 ? inChannels : outChannels, outChannels, squeezeRatio, expansionRatio, stride, headDim, mlpRatio, mlpDropout, attentionDropout, p, partitionSize, this.grid_size));
+    });
+  }
+  forward(x: Tensor): Tensor {
+    for (const layer of this.layers) x = layer(x);
+    return x;
+  }
+}
+
+export class MaxVit extends nn.Module {
+  stem: nn.Sequential;
+  partition_size: number;
+  blocks: nn.ModuleList;
+  classifier: nn.Sequential;
+  constructor(inputSize: [number, number], stemChannels: number, partitionSize: number, blockChannels: number[], blockLayers: number[], headDim: number, stochasticDepthProb: number, squeezeRatio = 0.25, expansionRatio = 4, mlpRatio = 4, mlpDropout = 0.0, attentionDropout = 0.0, numClasses = 1000) {
+    super();
+    // every block's input must split into whole partitions
+    let shape = convOutputShape(inputSize, 3, 2, 1);
+    for (let i = 0; i < blockChannels.length; i++) {
+      shape = convOutputShape(shape, 3, 2, 1);
+      if (shape[0] % partitionSize !== 0 || shape[1] % partitionSize !== 0)
+        throw new Error(`Input size ${inputSize} is not divisible by partition size ${partitionSize} at block ${i}. Consider changing the partition size or the input size.\nCurrent configuration yields the following block input sizes: ${shape}.`);
+    }
+    this.stem = new nn.Sequential(
+      new Conv2dNormActivation(3, stemChannels, 3, 2, 1, 1, "gelu", 1e-3, 0.01),
+      // no norm, no activation: the convolution alone, with its bias
+      new nn.Sequential(new nn.Conv2d(stemChannels, stemChannels, 3, { stride: 1, padding: 1, bias: true })),
+    );
+    inputSize = convOutputShape(inputSize, 3, 2, 1);
+    this.partition_size = partitionSize;
+    this.blocks = new nn.ModuleList();
+    const inChannels = [stemChannels, ...blockChannels.slice(0, -1)];
+    // np.linspace(0, p, n): stochastic depth from 0 to p over the layers
+    const total = blockLayers.reduce((a, b) => a + b, 0);
+    const pStochastic = Array.from({ length: total }, (_, i) => (total === 1 ? 0 : (stochasticDepthProb * i) / (total - 1)));
+    let pIdx = 0;
+    blockChannels.forEach((outChannel, i) => {
+      const block = new MaxVitBlock(inChannels[i], outChannel, squeezeRatio, expansionRatio, headDim, mlpRatio, mlpDropout, attentionDropout, partitionSize, inputSize, blockLayers[i], pStochastic.slice(pIdx, pIdx + blockLayers[i]));
+      this.blocks.append(block);
+      inputSize = block.grid_size;
+      pIdx += blockLayers[i];
+    });
+    const last = blockChannels[blockChannels.length - 1];
+    // Linear → Tanh → Linear, as the reference implementation's head
+    this.classifier = new nn.Sequential(new nn.AdaptiveAvgPool2d(1), new nn.Flatten(), new nn.LayerNorm(last), new nn.Linear(last, last), new nn.Tanh(), new nn.Linear(last, numClasses, { bias: false }));
+    for (const m of this.modules()) {
+      if (m instanceof nn.Conv2d) {
+        nn.init.normal_(m.weight, { std: 0.02 });
+        if (m.bias !== null) nn.init.zeros_(m.bias);
+      } else if (m instanceof nn.BatchNorm2d) {
+        nn.init.constant_(m.weight, 1);
+        nn.init.constant_(m.bias, 0);
+      } else if (m instanceof nn.Linear) {
+        nn.init.normal_(m.weight, { std: 0.02 });
+        if (m.bias !== null) nn.init.zeros_(m.bias);
+      }
+    }
+  }
+  forward(x: Tensor): Tensor {
+    x = this.stem(x);
+    for (const block of this.blocks) x = block(x);
+    return this.classifier(x);
+  }
+}
+
+export const maxvit_t = (o: ModelOptions = {}): MaxVit => new MaxVit([o.imageSize ?? o.image_size ?? 224, o.imageSize ?? o.image_size ?? 224], 64, 7, [64, 128, 256, 512], [2, 2, 5, 2], 32, 0.2, 0.25, 4, 4, 0.0, 0.0, numClassesOf(o));
+
 /** torchvision.models as one namespace: `models.resnet18()`. */
 export const models = {
   ResNet, BasicBlock, Bottleneck, resnet18, resnet34, resnet50, resnet101, resnet152, resnext50_32x4d, resnext101_32x8d, wide_resnet50_2, wide_resnet101_2,
@@ -2288,6 +2564,7 @@ export const models = {
   GoogLeNet, googlenet,
   Inception3, inception_v3,
   MNASNet, mnasnet0_5, mnasnet0_75, mnasnet1_0, mnasnet1_3,
+  MaxVit, maxvit_t,
   SwinTransformer, swin_t, swin_s, swin_b, swin_v2_t, swin_v2_s, swin_v2_b,
   RegNet, regnet_y_400mf, regnet_y_800mf, regnet_y_1_6gf, regnet_y_3_2gf, regnet_y_8gf, regnet_y_16gf, regnet_y_32gf, regnet_y_128gf,
   regnet_x_400mf, regnet_x_800mf, regnet_x_1_6gf, regnet_x_3_2gf, regnet_x_8gf, regnet_x_16gf, regnet_x_32gf,
