@@ -143,13 +143,14 @@ describe("tsdp/vision: torchvision.models with torchvision's sizes, names and in
     expect(Array.from(train[2].data)).not.toEqual(Array.from(train[1].data));
     const evalOut = runReference(graph, { x }, initState(graph, 0), { training: false }).outputs;
     expect(Array.from(evalOut[1].data)).toEqual(Array.from(evalOut[0].data));
-    // transform_input: channel c becomes x·(std_c/0.5) + (mean_c − 0.5)/0.5, so the model with it on x equals the one without on that
-    const plain = lowerSource(backbone("models.googlenet({ aux_logits: false })", 32)).graph;
-    const transformed = lowerSource(backbone("models.googlenet({ aux_logits: false, transform_input: true })", 32)).graph;
+    // transform_input: channel c becomes x·(std_c/0.5) + (mean_c − 0.5)/0.5, so the model with it on x equals the one
+    // without on that (the eval-mode logits above; a parameter's initial values are keyed by its name, so both draw alike)
+    const transformed = lowerSource(backbone("models.googlenet({ num_classes: 4, aux_logits: false, transform_input: true })", 32)).graph;
     const [std, mean] = [[0.229, 0.224, 0.225], [0.485, 0.456, 0.406]];
     const x2 = nd([1, 3, 32, 32], Array.from(x.data, (v, i) => { const c = Math.floor(i / 1024) % 3; return v * (std[c] / 0.5) + (mean[c] - 0.5) / 0.5; }));
-    const [want] = runReference(plain, { x: x2 }, initState(plain, 0)).outputs;
+    const [want] = runReference(graph, { x: x2 }, initState(graph, 0), { training: false }).outputs;
     const [got] = runReference(transformed, { x }, initState(transformed, 0)).outputs;
+    expect(Array.from(got.data)).not.toEqual(Array.from(evalOut[0].data));
     Array.from(got.data).forEach((v, i) => expect(v).toBeCloseTo(want.data[i], 10));
   });
 
