@@ -214,6 +214,15 @@ describe("messages for a misspelled field and an unexported model", () => {
     ])
       expect(() => lowerSource(model(fields, body))).not.toThrow();
   });
+  it("a built-in layer's attribute read through a cast is getattr with a default, as a model's own module's (Inception v3's stddev over every Conv2d and Linear)", () => {
+    // torchvision's Inception3: `stddev = float(m.stddev) if hasattr(m, "stddev") else 0.1` where only the aux fc has one
+    const src = `${header}export class M extends nn.Module {\n  conv = new nn.Conv2d(3, 4, 1);\n  fc = new nn.Linear(4, 2);\n  constructor() {\n    super();\n    (this.fc as any).stddev = 0.001;\n    for (const m of this.modules())\n      if (m instanceof nn.Conv2d || m instanceof nn.Linear) nn.init.normal_(m.weight, 0, (m as nn.Module & { stddev?: number }).stddev ?? 0.1);\n  }\n  forward(x: Tensor<[Batch, 3, 2, 2]>) { return this.fc(this.conv(x).mean([2, 3])); }\n}\n`;
+    const inits = new Map(lowerSource(src).graph.params.map((p) => [p.attrs.name as string, p.attrs.init]));
+    expect(inits.get("conv.weight")).toEqual({ kind: "normal", std: 0.1 });
+    expect(inits.get("fc.weight")).toEqual({ kind: "normal", std: 0.001 });
+    // read by its declared type, a name the layer does not have is still refused
+    expect(first(src.replace("(m as nn.Module & { stddev?: number }).stddev ?? 0.1", "this.conv.stdev"))).toMatch(/^TSDP2011 .*nn\.Conv2d has no property 'stdev'/);
+  });
   it("a class that extends nn.Module but is not exported: pointed at, and told to export it", () => {
     const src = `${header}class Net extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }\n}\n`;
     expect(first(src)).toBe("TSDP5001 2:7: model.ts exports no class that extends nn.Module: Net extends nn.Module but is not exported; write export class Net");

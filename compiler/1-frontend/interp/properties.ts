@@ -651,6 +651,10 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       const at = TsNode.isPropertyAccessExpression(site.node) ? locOf(site.node.getNameNode()) : site.loc;
       return fail("unknownProperty", `${m.typeName} has no attribute '${name}': its class neither declares nor assigns it (PyTorch's AttributeError, tsc's "property does not exist")${didYouMean(name, known, "")}`, at);
     }
+    // a built-in layer's attribute read through a cast or a computed name, as a model's own module reads it: undefined
+    // (Inception v3's initialization over every Conv2d and Linear, `(m as any).stddev ?? 0.1` for Python's
+    // `m.stddev if hasattr(m, "stddev") else 0.1`, where only some layers were given one)
+    if (m.kind === "layer" && isLayerName(name) && !readThroughItsType(site, name)) return undefined;
     if (m.kind === "dict") return fail("unknownProperty", `nn.ModuleDict has no module '${name}'; its keys are ${[...m.fields.keys()].map((k) => `'${k}'`).join(", ") || "none"}`, site.loc);
     return fail("unknownProperty", `${m.typeName} has no property '${name}'`, site.loc);
   }
