@@ -468,6 +468,9 @@ export const training = new Training(M, { loss: (h: Tensor) => h.max(0).values.s
     near(r.loss!, picked.reduce((s, i, c) => s + h[i][c], 0), "max(0)'s values");
     const gw = r.values.get(gradients.get("fc.weight") as Node)!;
     picked.forEach((i, c) => xs[i].forEach((v, k) => near(gw.data[c * 3 + k], v, `fc.weight.grad[${c}, ${k}]: row ${i}'s input alone`)));
+    // a maximum over each device's share is no sum over samples: weighted as a mean and warned, as x.amax(0)'s
+    const dir = writeFiles({ "max0.ts": maxSrc, "amax0.ts": maxSrc.replace("h.max(0).values.sum()", "h.amax(0).sum()") });
+    for (const file of ["max0.ts", "amax0.ts"]) expect(generate(join(dir, file), { target: "cpu" }).warnings.map((d) => d.code), file).toEqual(["TSDP5006"]);
   });
 
   it("SupCon's logits_mask, scatter(ones_like(mask), 1, arange(b·n).view(-1, 1), 0), is 1 − eye over [2·Batch, 2·Batch]; other scatters along the batch stay refused", () => {

@@ -17,12 +17,14 @@ function positionsAlong(shape: readonly Node["shape"][number][], dim: number, wh
 
 /**
  * The element at `at` (keepdim, argmax's) along a batch dim: batch-hard mining's dist.max(1) of a
- * [Batch, Batch] pair matrix, x.max(0) of [Batch, C]. where(positions == at, x, 0) summed along the
- * dim is that element's value, and its gradient reaches that element alone, as take's does.
+ * [Batch, Batch] pair matrix, x.max(0) of [Batch, C]. where(positions == at, x, −∞) has that element
+ * alone above −∞, so its amax along the dim is its value and its gradient reaches it alone, as take's
+ * does. An amax, not a sum of where(…, x, 0): a loss that reduces the batch this way is a maximum over
+ * each device's share, which the loss's combination must not read as a sum over samples.
  */
 export function selectedAlongBatch(x: TensorValue, at: TensorValue, dim: number, who: string, site: CallSite, em: GraphEmitter): TensorValue {
-  const picked = em.tensor("where", [em.tensor("eq", [positionsAlong(x.node.shape, dim, who, site, em), at], {}, who, site), x, em.constant(0, site)], {}, who, site);
-  return em.tensor("sum", [picked], { dims: [dim], keepdim: true }, who, site);
+  const picked = em.tensor("where", [em.tensor("eq", [positionsAlong(x.node.shape, dim, who, site, em), at], {}, who, site), x, em.constant(-Infinity, site)], {}, who, site);
+  return em.tensor("amax", [picked], { dims: [dim], keepdim: true }, who, site);
 }
 
 /** Whether `n` is F.arange of the batch size behind views (SupCon's arange(batch_size * anchor_count).view(-1, 1)). */
