@@ -1,5 +1,5 @@
 import { lowerModel, type LoweredModel, type LowerOptions } from "./1-frontend/lower.ts";
-import { lossKind } from "./ir/loss-combination.ts";
+import { analyzeLoss, lossKind } from "./ir/loss-combination.ts";
 import { planKernels, type KernelPlan, type PlanOptions } from "./3-fusion/plan.ts";
 import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
 import { planBuckets } from "./4-memory/buckets.ts";
@@ -15,7 +15,7 @@ import { cacheLimitBytes } from "./6-build/cache-trim.ts";
 import { buildRecord } from "./6-build/freshness.ts";
 import { findOverrides, kernelsDirectory, overridesRecord } from "./6-build/overrides.ts";
 import { applyOverrides, buildVerified } from "./6-build/overridden-build.ts";
-import { dirname, resolve } from "node:path";
+import { basename, dirname, resolve } from "node:path";
 import { cpuOptLevel, defaultOutDir, memcheckFromEnv, recordedOptions } from "./build-paths.ts";
 import { checkPrecisionArchs, defaultArchs, defaultTarget, type Target } from "./6-build/toolchain.ts";
 import { checkTuning, defaultTuningPath, readTuningFile, tuningOf, tuningPathFor, type TuningFile, type Tuning } from "./tuning/tuning-file.ts";
@@ -154,7 +154,14 @@ export function sizeWarnings(cu: string, plans: readonly KernelPlan[]): Diagnost
 function lossWarnings(graph: Graph): Diagnostic[] {
   const loss = graph.loss;
   // a mean over targets with ignoreIndex or class weights is weighted by each replica's count or weight sum: exact
-  if (!loss || !graph.optimizer || loss.ignoreIndex !== undefined || loss.classWeights !== undefined || lossKind(loss.value) !== undefined) return [];
+  if (!loss || !graph.optimizer || loss.ignoreIndex !== undefined || loss.classWeights !== undefined) return [];
+  const { kind, coupledAt } = analyzeLoss(loss.value);
+  if (kind !== undefined) return [];
+  if (coupledAt) {
+    const at = `${basename(coupledAt.loc.file)}:${coupledAt.loc.line}`;
+    const why = `the loss's per-sample terms read a reduction over the batch (${coupledAt.op} at ${at}), which each device takes over its own share, as DDP without all_reduce or all_gather; so the loss is neither a mean nor a sum of per-sample terms`;
+    return [{ ...diagnostic("lossOfNoKind", why, loss.value.loc), severity: "warning" }];
+  }
   return [{ ...diagnostic("lossOfNoKind", "the loss is neither a mean nor a sum over the batch (a square root of a mean, a mean plus a sum, …)", loss.value.loc), severity: "warning" }];
 }
 

@@ -405,3 +405,113 @@ export const training = new Training(Clip, {
     }
   }, 300_000);
 });
+
+// Losses that mine or mask in-batch pairs along the pair matrix's batch dims (reference only; the
+// CPU target ran these ports in port106's sweep): torch.max(dim)/min(dim) along a batch dim, F.eye
+// of the batch size, and scatter of a number at each row's own position — each device's share's, as
+// a DDP replica computes them. Tolerance: float64 against float64 loops, 1e-12 relative.
+describe("in-batch mining and masks along the batch dims", () => {
+  const rowsOf = (a: NDArray) => Array.from({ length: a.shape[0] }, (_, i) => Array.from(a.data.slice(i * a.shape[1], (i + 1) * a.shape[1])));
+  const dot = (u: number[], v: number[]) => u.reduce((s, x, i) => s + x * v[i], 0);
+  const near = (got: number, want: number, what: string) => expect(Math.abs(got - want), `${what}: ${got} vs ${want}`).toBeLessThanOrEqual(1e-12 * Math.max(1, Math.abs(want)));
+  const x = nd([5, 3], Float64Array.from({ length: 15 }, (_, i) => Math.sin(1.7 * i + 0.3)));
+  const labels = nd([5], Int32Array.from([0, 1, 0, 2, 1]));
+
+  it("batch-hard triplet mining (omoindrot's, F.eye(b) and dist.max(1)/min(1) of [Batch, Batch]) is PyTorch's formula; max(0) of [Batch, C] sends its gradient to the one row it picks", () => {
+    // before: F.eye(labels.size(0)) was TSDP2003 and max(1) of the pair matrix TSDP4001 ("cannot index along dim 1")
+    const src = `${header}export class M extends nn.Module {
+  fc = new nn.Linear(3, 4);
+  forward(x: Tensor<[Batch, 3]>) { return this.fc(x); }
+}
+function tripletLoss(e: Tensor, labels: Tensor<[Batch], "int32">) {
+  const dot = e.matmul(e.t());
+  const sq = F.diag(dot);
+  const dist = sq.unsqueeze(0).sub(dot.mul(2)).add(sq.unsqueeze(1)).clamp({ min: 0 });
+  const notSelf = F.eye(labels.size(0)).bool().logicalNot();
+  const same = labels.unsqueeze(0).eq(labels.unsqueeze(1));
+  const [hardestPositive] = same.logicalAnd(notSelf).float().mul(dist).max(1, true);
+  const [farthest] = dist.max(1, true);
+  const [hardestNegative] = dist.add(farthest.mul(same.float())).min(1, true);
+  const ones = F.eye(e.size(0)).sum();
+  return F.relu(hardestPositive.sub(hardestNegative).add(0.5)).mean().add(ones.mul(0));
+}
+export const training = new Training(M, { loss: tripletLoss, optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 0);
+    const run = runReference(differentiate(graph).graph, { x, target: labels }, state, { training: true });
+    const e = rowsOf(runReference(graph, { x }, state).outputs[0]);
+    const y = Array.from(labels.data);
+    const d = e.map((a) => e.map((b) => Math.max(dot(a, a) - 2 * dot(a, b) + dot(b, b), 0)));
+    let want = 0;
+    d.forEach((row, i) => {
+      const pos = Math.max(...row.map((v, j) => (j !== i && y[i] === y[j] ? v : 0)));
+      const neg = Math.min(...row.map((v, j) => v + (y[i] === y[j] ? Math.max(...row) : 0)));
+      want += Math.max(pos - neg + 0.5, 0) / 5;
+    });
+    near(run.loss!, want, "triplet loss");
+
+    // max(0) of [Batch, C]: values and indices of the share, the gradient on the picked row alone
+    const maxSrc = `${header}export class M extends nn.Module {
+  fc = new nn.Linear(3, 4);
+  forward(x: Tensor<[Batch, 3]>) { return this.fc(x); }
+}
+export const training = new Training(M, { loss: (h: Tensor) => h.max(0).values.sum(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+    const m = lowerSource(maxSrc).graph;
+    const { graph: step, gradients } = differentiate(m);
+    const ms = initState(m, 0);
+    const r = runReference(step, { x }, ms, { training: true });
+    const h = rowsOf(runReference(m, { x }, ms).outputs[0]);
+    const xs = rowsOf(x);
+    const picked = [0, 1, 2, 3].map((c) => h.reduce((best, row, i) => (row[c] > h[best][c] ? i : best), 0));
+    near(r.loss!, picked.reduce((s, i, c) => s + h[i][c], 0), "max(0)'s values");
+    const gw = r.values.get(gradients.get("fc.weight") as Node)!;
+    picked.forEach((i, c) => xs[i].forEach((v, k) => near(gw.data[c * 3 + k], v, `fc.weight.grad[${c}, ${k}]: row ${i}'s input alone`)));
+    // a maximum over each device's share is no sum over samples: weighted as a mean and warned, as x.amax(0)'s
+    const dir = writeFiles({ "max0.ts": maxSrc, "amax0.ts": maxSrc.replace("h.max(0).values.sum()", "h.amax(0).sum()") });
+    for (const file of ["max0.ts", "amax0.ts"]) expect(generate(join(dir, file), { target: "cpu" }).warnings.map((d) => d.code), file).toEqual(["TSDP5006"]);
+  });
+
+  it("SupCon's logits_mask, scatter(ones_like(mask), 1, arange(b·n).view(-1, 1), 0), is 1 − eye over [2·Batch, 2·Batch]; other scatters along the batch stay refused", () => {
+    // before: TSDP4001 "F.scatter: dim 1 of [2*Batch, 2*Batch] is the batch"
+    const src = `${header}export class M extends nn.Module {
+  fc = new nn.Linear(3, 4);
+  forward(x: Tensor<[Batch, 3]>) { return F.normalize(this.fc(x), { dim: 1 }); }
+}
+function supCon(f: Tensor, labels: Tensor<[Batch], "int32">) {
+  const b = f.shape[0];
+  const l = labels.contiguous().view(-1, 1);
+  let mask = F.eq(l, l.T).float().repeat(2, 2);
+  const c = F.cat([f, f.mul(2)], { dim: 0 });
+  const logits = F.div(F.matmul(c, c.T), 0.5);
+  const logitsMask = F.scatter(F.onesLike(mask), 1, F.arange(b * 2).view(-1, 1), 0);
+  mask = mask.mul(logitsMask);
+  const logProb = logits.sub(F.log(F.exp(logits).mul(logitsMask).sum(1, { keepdim: true })));
+  return mask.mul(logProb).sum(1).div(mask.sum(1)).neg().view(2, b).mean();
+}
+export const training = new Training(M, { loss: supCon, optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+    const { graph } = lowerSource(src);
+    const state = initState(graph, 0);
+    const loss = runReference(differentiate(graph).graph, { x, target: labels }, state, { training: true }).loss!;
+    const f = rowsOf(runReference(graph, { x }, state).outputs[0]);
+    const c = [...f, ...f.map((r) => r.map((v) => 2 * v))];
+    const y = Array.from(labels.data);
+    let want = 0;
+    c.forEach((ci, i) => {
+      const lg = c.map((cj) => dot(ci, cj) / 0.5);
+      const den = Math.log(lg.reduce((s, v, j) => s + (j === i ? 0 : Math.exp(v)), 0));
+      const pos = lg.map((_, j) => j).filter((j) => j !== i && y[i % 5] === y[j % 5]);
+      want += -pos.reduce((s, j) => s + lg[j] - den, 0) / pos.length / c.length;
+    });
+    near(loss, want, "SupCon loss");
+
+    const fwd = (body: string) => `${header}export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 3]>) {\n    ${body}\n  }\n}\n`;
+    const first = (body: string) => diagnosticsOf(fwd(body)).map((d) => `${d.code} ${d.loc?.line}: ${d.message}`)[0];
+    // an index that is not each row's own position could name another device's sample: refused as before
+    expect(first("const m = x.matmul(x.t()); return F.scatter(m, 1, F.arange(x.size(0)).add(1).view(-1, 1), 0);")).toMatch(/^TSDP4001 4: F\.scatter: dim 1 of \[Batch, Batch\] is the batch/);
+    expect(first("return x.matmul(x.t()).scatter(1, F.arange(x.size(0)).view(-1, 1), x.matmul(x.t()));")).toMatch(/^TSDP4001 4: scatter: dim 1 of \[Batch, Batch\] is the batch/);
+    expect(first("return F.eye(x.size(0), 3);")).toMatch(/^TSDP2003 4: F\.eye with the batch size is the identity of an in-batch pair matrix/);
+  });
+});

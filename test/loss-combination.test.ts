@@ -160,4 +160,24 @@ describe("a loss of no kind is said at compile time", () => {
     expect(labels("(o: Tensor, t: TARGET) => F.crossEntropy(o, t, { ignoreIndex: -1, labelSmoothing: 0.1 })")).toEqual([]);
     expect(warnings("(o: Tensor, t: TARGET) => o.sub(t).abs().sum()".replace("TARGET", "Tensor<[Batch, 3]>"))).toEqual([]);
   });
+
+  it("per-sample terms that read a reduction over the batch (VICReg's x − x.mean(0), a softmax along the batch) are of no kind: warned, naming the reduction's line; pairs and the batch size in arithmetic are not", () => {
+    // before: x.sub(x.mean(0)) was per-sample rows, so its mean was "mean" and its sum "sum" (each replica's whole,
+    // silently not the whole batch's), with no warning
+    const fn = (body: string) => kind(`(o: Tensor<[Batch, 3]>, t: Tensor<[Batch, 3]>) => ${body}`);
+    expect(fn("o.sub(o.mean(0)).pow(2).mean()")).toBeUndefined();
+    expect(fn("o.sub(o.mean(0)).pow(2).sum()")).toBeUndefined();
+    expect(fn("F.mseLoss(o.softmax(0), t)")).toBeUndefined();
+    expect(fn("F.mseLoss(o.div(o.std(0)), t)")).toBeUndefined();
+    // each sample's own terms: the batch size in arithmetic, an in-batch pair matrix reduced along its pairs, F.eye(b)
+    expect(fn("o.div(o.size(0)).sub(t).pow(2).sum()")).toBe("sum");
+    expect(fn("F.crossEntropy(o.matmul(t.t()), F.arange(o.size(0)))")).toBe("mean");
+    expect(fn("o.matmul(t.t()).mul(F.eye(o.size(0))).sum(1).mean()")).toBe("mean");
+    const dir = writeFiles({ "model.ts": trained("(o: Tensor, t: Tensor<[Batch, 3]>) => {\n  const centered = o.sub(o.mean({ dim: 0 }));\n  return F.mseLoss(centered, t);\n}") });
+    const [w, ...more] = generate(join(dir, "model.ts"), { target: "cpu" }).warnings;
+    expect(more).toEqual([]);
+    expect(`${w.code} ${w.severity} ${w.loc?.line}: ${w.message}`).toBe(
+      "TSDP5006 warning 10: the loss's per-sample terms read a reduction over the batch (mean at model.ts:9), which each device takes over its own share, as DDP without all_reduce or all_gather; so the loss is neither a mean nor a sum of per-sample terms",
+    );
+  });
 });

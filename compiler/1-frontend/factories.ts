@@ -189,6 +189,23 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
   };
   const x = arg("input", "tensor");
   /**
+   * torch.eye(x.size(0)) (triplet mining's indices_equal, SupCon's and SimCLR's self-mask): the
+   * [Batch, Batch] pair matrix's main diagonal, each device's own share's identity, as a DataParallel
+   * or DDP replica's torch.eye of its x.size(0) — arange(b) compared with itself across the pair.
+   */
+  const batchEye = (args: Value[], site: CallSite): Value => {
+    const b = bindArgs("F.eye", [arg("n", "any"), opt("m", "any", null, { nullable: true }), opt("dtype", "string", "float32", { choices: ["float32", "bool"] }), ...placement], args, site);
+    const m = b.m ?? b.n;
+    if (!(b.n instanceof SymInt) || !(m instanceof SymInt) || m.coef !== b.n.coef)
+      fail("nonConstant", "F.eye with the batch size is the identity of an in-batch pair matrix, F.eye(b) with b = x.size(0) (or a multiple of it) for both sides; other sizes from the batch size are not compile-time constants", site.loc);
+    const length = batchTimes(b.n.coef);
+    const positions = em.tensor("arange_int", [], { start: 0, step: 1, length }, "F.eye", site);
+    const rows = em.tensor("reshape", [positions], { shape: [length, 1] }, "F.eye", site);
+    const cols = em.tensor("reshape", [positions], { shape: [1, length] }, "F.eye", site);
+    const same = em.tensor("eq", [rows, cols], {}, "F.eye", site);
+    return b.dtype === "bool" ? same : new TensorValue(em.floatOfMask(same.node, "F.eye", site));
+  };
+  /**
    * torch.arange(x.size(0)) (or (0, B), (0, B, 1)): the batch's positions, int32 as PyTorch's
    * integers are (each replica's own, as DataParallel's x.size(0) is its slice's), for indexing
    * `h[arange(B), idx]` and offsets `arange(B).view(-1, 1, 1) * N`.
@@ -512,6 +529,7 @@ export function factoryMembers(em: GraphEmitter, phase: PhaseOf): Map<string, Va
     [
       "eye",
       new BuiltinFunction("F.eye", (args, site) => {
+        if (args.some(isOrHoldsBatchSize)) return batchEye(args, site);
         const b = bindArgs("F.eye", [arg("n", "nonNegInt"), opt("m", "nonNegInt", null, { nullable: true }), opt("dtype", "string", "float32", { choices: ["float32", "bool"] }), ...placement], args, site);
         const eye = em.tensor("eye", [], { n: b.n, m: b.m ?? b.n }, "F.eye", site);
         // dtype bool: tsdp's 0/1 mask, a comparison's result (boolean-masks.ts)

@@ -8,6 +8,7 @@ import { BuiltinFunction, describe, EmptyTensor, isBatchValue, StaticTensor, Sym
 import { countedFromEnd } from "./constant-indexes.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
 import { foldedRowsPerSample, sampleLocalRows } from "./folded-batch.ts";
+import { scatterValueAlongBatch } from "./along-batch.ts";
 
 // Joins (torch.cat, stack) and slices (split, chunk, narrow).
 
@@ -263,6 +264,11 @@ function scatterBound(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" 
   // sample's own rows (folded-batch.ts): along dim 1 of x viewed [Batch, c, …]
   const folded = dim === 0 && !vector ? foldedRowsPerSample(x.node.shape[0]) : undefined;
   if (folded !== undefined && isBatch(b.index.node.shape[0])) return foldedScatter(name, who, x, b, srcName, folded, site, em);
+  // a number written at each row's own position along a batch dim (SupCon's 1 − eye by scatter)
+  if (name === "scatter" && b.reduce === null && typeof b.src === "number" && b.index instanceof TensorValue) {
+    const written = scatterValueAlongBatch(x, dim, b.index, em.constant(b.src, site), who, site, em);
+    if (written) return written;
+  }
   const size = fixedDim(who, x, dim, site);
   const mode = vector ? "vector" : "elementwise";
   const attrs = { dim, mode, size };

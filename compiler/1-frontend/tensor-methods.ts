@@ -21,6 +21,7 @@ import { queryMethod, queryNames } from "./tensor-queries.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { asShape, batchAffine, BuiltinFunction, ComplexValue, describe, isBatchValue, ObjectValue, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { complexArithmetic } from "./complex.ts";
+import { selectedAlongBatch } from "./along-batch.ts";
 
 // Tensor methods (x.view(...), x.add(y), ...), each lowered to IR ops. Every method here is
 // declared in dsl/index.d.ts; a name missing here is reported as an unknown property.
@@ -288,7 +289,7 @@ function selectedExtreme(x: TensorValue, at: TensorValue, dimArg: number, keepdi
   const shape = x.node.shape;
   const dim = dimArg < 0 ? dimArg + shape.length : dimArg;
   const dropped = shape.filter((_, i) => i !== dim);
-  const kept = em.tensor("take", [x, at], { dim, mode: "elementwise" }, who, site);
+  const kept = isBatch(shape[dim]) ? selectedAlongBatch(x, at, dim, who, site, em) : em.tensor("take", [x, at], { dim, mode: "elementwise" }, who, site);
   const [values, indices] = keepdim ? [kept, at] : [em.tensor("reshape", [kept], { shape: dropped }, who, site), em.tensor("reshape", [at], { shape: dropped }, who, site)];
   return new ObjectValue(new Map<string, Value>([["values", values], ["indices", indices], ["0", values], ["1", indices]]));
 }

@@ -13,6 +13,10 @@ import type { Node } from "./node.ts";
 // the shares add up to 1) but not a sum (it would count once per replica). A loss of no kind — a
 // square root of a mean (an RMSE), a sum plus a penalty — is weighted as a mean, which is what
 // PyTorch's DistributedDataParallel does with any loss (it averages the replicas' gradients).
+// Per-sample terms that read a reduction over the batch (VICReg's x − x.mean(0), a softmax along the
+// batch, an h.max(0)) couple the samples: each device reduces its own share, so the terms are not
+// the whole batch's and their mean or sum is of no kind either. (A [Batch, Batch] pair matrix reduced
+// along its pairs stays per-sample rows: each sample's term against its share, README "In-batch pairs".)
 
 export type Combination = "mean" | "sum";
 
@@ -20,6 +24,7 @@ export type Combination = "mean" | "sum";
 type Kind =
   | "free" // does not depend on the batch (parameters, constants)
   | "rows" // has the batch dim: one value per sample
+  | "coupled" // has the batch dim, computed from a reduction over the batch: no sample's own value
   | "sum" // batch-free in shape, a sum over the batch's samples
   | "mean" // batch-free in shape, a mean over them
   | "other";
@@ -51,7 +56,26 @@ function timesBatchSize(n: Node, a: Kind, b: Kind): boolean {
 
 /** The combination of a scalar training loss; undefined when the loss is of no kind (weighted as a mean). */
 export function lossKind(loss: Node): Combination | undefined {
+  return analyzeLoss(loss).kind;
+}
+
+/**
+ * The loss's combination, and where its per-sample terms read a reduction over the batch (the
+ * reduction's node, for the warning's line), when they do.
+ */
+export function analyzeLoss(loss: Node): { kind?: Combination; coupledAt?: Node } {
   const kinds = new Map<Node, Kind>();
+  let coupledAt: Node | undefined;
+  const readsSamples = new Map<Node, boolean>();
+  // a value computed from the samples' data (not from the batch size alone, x.size(0) in arithmetic)
+  const fromSamples = (n: Node): boolean => {
+    let v = readsSamples.get(n);
+    if (v === undefined) {
+      v = n.op === "input" || (hasBatch(n.shape) && n.op !== "arange_int") || n.inputs.some(fromSamples);
+      readsSamples.set(n, v);
+    }
+    return v;
+  };
   const dependsOnBatch = new Map<Node, boolean>();
   const batchDependent = (n: Node): boolean => {
     let v = dependsOnBatch.get(n);
@@ -72,9 +96,14 @@ export function lossKind(loss: Node): Combination | undefined {
   };
   const classify = (n: Node): Kind => {
     if (!batchDependent(n)) return "free";
-    if (hasBatch(n.shape)) return "rows";
+    if (hasBatch(n.shape)) {
+      const reduced = n.inputs.find((i) => !hasBatch(i.shape) && fromSamples(i));
+      // the first such reduction in the source, for the warning
+      if (reduced && (!coupledAt || reduced.loc.line < coupledAt.loc.line || (reduced.loc.line === coupledAt.loc.line && reduced.loc.col < coupledAt.loc.col))) coupledAt = reduced;
+      return reduced || n.inputs.some((i) => kindOf(i) === "coupled") ? "coupled" : "rows";
+    }
     const reduction = n.attrs.reduction;
-    if (reduction === "sum" || reduction === "mean") return n.inputs.some((i) => kindOf(i) === "rows") ? reduction : "other";
+    if (reduction === "sum" || reduction === "mean") return n.inputs.some((i) => kindOf(i) === "coupled") ? "other" : n.inputs.some((i) => kindOf(i) === "rows") ? reduction : "other";
     const [a, b] = n.inputs.map(kindOf);
     switch (n.op) {
       case "sum":
@@ -106,5 +135,5 @@ export function lossKind(loss: Node): Combination | undefined {
     }
   };
   const k = kindOf(loss);
-  return k === "sum" || k === "mean" ? k : undefined;
+  return k === "sum" || k === "mean" ? { kind: k } : coupledAt ? { coupledAt } : {};
 }
