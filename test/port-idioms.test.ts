@@ -2050,6 +2050,8 @@ describe("graph batches folded into dim 0 (PyG's Batch): index_select, gather, i
     const loops = "const loop = F.arange(0, B * 4).unsqueeze(0).repeat(2, 1); const both = F.cat([ei, loop], 1);";
     expect(first(gnn(`${loops} return F.zerosLike(h).index_add_(0, both[1], h[both[0]]).view(B, 4, 3);`))).toMatch(/^TSDP\d+ \d+: x\[index\]: the index's elements come from a torch\.cat along the batch \(model\.ts:\d+\).*F\.cat\(\[edgeIndex, loops\], 2\)/);
     expect(first(gnn(`const m = F.cat([h[row], h[row]]); return F.zerosLike(h).index_add_(0, F.cat([col, col]), m).view(B, 4, 3);`))).toMatch(/indexAdd: the index's elements come from a torch\.cat along the batch/);
+    // a sparse matrix of the edge list (PyG's SparseTensor / torch.sparse.mm of edge_index) says what to write instead
+    expect(first(gnn("return F.sparse.mm(F.sparse_coo_tensor(ei, F.ones(ei.size(1)), [B * 4, B * 4]), h).view(B, 4, 3);"))).toMatch(/^TSDP\d+ \d+: F\.sparseCooTensor is not supported: .*edge list .*index_add_\(0, row, x\[col\]\.mul\(w\.unsqueeze\(-1\)\)\)/);
   });
 });
 
