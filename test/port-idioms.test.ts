@@ -2046,10 +2046,22 @@ describe("graph batches folded into dim 0 (PyG's Batch): index_select, gather, i
     const body = (b: string) => `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4, 3]>, e: Tensor<[Batch, 2, 5], "int32">) {\n    ${fold}\n    ${b}\n  }\n}\n`;
     expect(gradCheck(body("const m = h.index_select(0, row).tanh(); return F.zerosLike(h).index_add_(0, col, m).add(F.zerosLike(h).scatter_reduce(0, col.unsqueeze(-1).expand_as(m), m.mul(h.gather(0, row.view(-1, 1).expand(-1, 3))), \"amax\", { includeSelf: false })).view(B, 4, 3);"), { intLimit: 3 }).checked).toBeGreaterThan(0);
   });
-  it("refuses an index in torch.cat's order along the folded batch (add_self_loops on the batched edge_index), saying to join per graph first", () => {
-    const loops = "const loop = F.arange(0, B * 4).unsqueeze(0).repeat(2, 1); const both = F.cat([ei, loop], 1);";
-    expect(first(gnn(`${loops} return F.zerosLike(h).index_add_(0, both[1], h[both[0]]).view(B, 4, 3);`))).toMatch(/^TSDP\d+ \d+: x\[index\]: the index's elements come from a torch\.cat along the batch \(model\.ts:\d+\).*F\.cat\(\[edgeIndex, loops\], 2\)/);
-    expect(first(gnn(`const m = F.cat([h[row], h[row]]); return F.zerosLike(h).index_add_(0, F.cat([col, col]), m).view(B, 4, 3);`))).toMatch(/indexAdd: the index's elements come from a torch\.cat along the batch/);
+  it("an index in torch.cat's order along the folded batch (PyG's add_self_loops on the batched edge_index: every graph's edges, then every graph's loops) pairs as PyTorch's", () => {
+    // before: each sample read m consecutive elements, so graph 0 got graph 1's edges and the call failed ("index 8 is out of range")
+    const loops = "const loop = F.arange(0, B * 4).unsqueeze(0).repeat(2, 1); const both = F.cat([ei, loop], 1); const r = both[0], c = both[1];";
+    const withLoops = perNode((b, n, js) => sum(b, [...js, n]));
+    const [added, taken, put, amax] = run(`${loops} const m = h[r]; return [F.zerosLike(h).index_add_(0, c, m).view(B, 4, 3), h.index_select(0, r).view(B, 9, 3), F.zerosLike(h).index_put_([c], m, true).view(B, 4, 3), F.zerosLike(h).scatter_reduce(0, c.unsqueeze(-1).expand_as(m), m, "amax", { includeSelf: false }).view(B, 4, 3)];`);
+    expect(added.every((v, i) => Math.abs(v - withLoops[i]) < 1e-12)).toBe(true);
+    expect(put.every((v, i) => Math.abs(v - withLoops[i]) < 1e-12)).toBe(true);
+    // index_select keeps cat's order: graph 0's edges, graph 1's, then graph 0's loops, graph 1's (viewed [2, 9, 3] as PyTorch's would be)
+    const catOrder = [...[0, 1].flatMap((b) => edges(b).flatMap(([j]) => feat(b, j))), ...[0, 1].flatMap((b) => [0, 1, 2, 3].flatMap((n) => feat(b, n)))];
+    expect(taken).toEqual(catOrder);
+    expect(amax).toEqual(perNode((b, n, js) => [0, 1, 2].map((k) => Math.max(...[...js, n].map((j) => feat(b, j)[k])))));
+    // src paired with a cat-ordered index position by position, also when the src itself is not a cat (the GCN norm's messages)
+    const norm = run(`${loops} const deg = F.zeros(B * 4).scatter_add_(0, c, F.onesLike(c, { dtype: F.float })); const d = deg.pow(-0.5); return F.zerosLike(h).index_add_(0, c, d[r].mul(d[c]).view(-1, 1).mul(h[r])).view(B, 4, 3);`)[0];
+    const gcn = perNode((b, n, js) => { const deg = (k: number) => 1 + edges(b).filter(([, t]) => t === k).length; return [0, 1, 2].map((k) => [...js, n].reduce((t, j) => t + feat(b, j)[k] / Math.sqrt(deg(j) * deg(n)), 0)); });
+    expect(norm.every((v, i) => Math.abs(v - gcn[i]) < 1e-12)).toBe(true);
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4, 3]>, e: Tensor<[Batch, 2, 5], "int32">) {\n    ${fold}\n    ${loops}\n    return F.zerosLike(h).index_add_(0, c, h[r].tanh()).view(B, 4, 3);\n  }\n}\n`, { intLimit: 3 }).checked).toBeGreaterThan(0);
     // a sparse matrix of the edge list (PyG's SparseTensor / torch.sparse.mm of edge_index) says what to write instead
     expect(first(gnn("return F.sparse.mm(F.sparse_coo_tensor(ei, F.ones(ei.size(1)), [B * 4, B * 4]), h).view(B, 4, 3);"))).toMatch(/^TSDP\d+ \d+: F\.sparseCooTensor is not supported: .*edge list .*index_add_\(0, row, x\[col\]\.mul\(w\.unsqueeze\(-1\)\)\)/);
   });

@@ -33,7 +33,6 @@ export function sampleLocalRows(index: TensorValue, c: number, who: string, site
   const a = S[0];
   if (!isBatch(a) || S.slice(1).some(isBatch))
     fail("shapeMismatch", `${who}: an index into the batch folded with ${c} rows per sample must have the batch in its first dim only, as idx + arange(B).view(-1, 1, …)·${c} has, got ${formatShape(S)}`, site.loc);
-  requireSampleOrder(index, "index", who, site);
   const rest = S.slice(1);
   const positions = em.tensor("arange_int", [], { start: 0, step: 1, length: batchTimes(1) }, who, site);
   const bases = em.tensor("mul", [em.tensor("reshape", [positions], { shape: [batchTimes(1), 1, ...rest.map(() => 1)] }, who, site), em.constant(c, site)], {}, who, site);
@@ -52,19 +51,20 @@ export function foldedTake(x: TensorValue, index: TensorValue, c: number, mode: 
   const S = index.node.shape;
   if (mode === "elementwise" && (S.length !== x.node.shape.length || S.slice(1).some((d, i) => typeof d !== "number" || typeof rest[i] !== "number" || d > (rest[i] as number))))
     fail("shapeMismatch", `${who}: the index ${formatShape(S)} must have the input's ${x.node.shape.length} dims and be no larger than the input ${formatShape(x.node.shape)} besides dim 0`, site.loc);
-  const local = sampleLocalRows(index, c, who, site, em);
+  const order = sampleOrder(index, who, site, em);
+  const local = sampleLocalRows(order.toSamples(index), c, who, site, em);
   const viewed = em.tensor("reshape", [x], { shape: [batchTimes(1), c, ...rest] }, who, site);
   if (mode === "elementwise") {
     // gather's index may be smaller than x besides dim 0: the leading part of x there
     const part = rest.reduce((v: TensorValue, d, i) => (S[i + 1] !== d ? em.tensor("narrow", [v], { dim: i + 2, start: 0, length: S[i + 1] as number }, who, site) : v), viewed);
     const taken = em.tensor("take", [part, local], { dim: 1, mode: "elementwise", reported: true }, who, site);
-    return em.tensor("reshape", [taken], { shape: [...S] }, who, site);
+    return order.fromSamples(em.tensor("reshape", [taken], { shape: [...S] }, who, site));
   }
   const m = (local.node.shape.slice(1) as number[]).reduce((p, q) => p * q, 1);
   const column = em.tensor("reshape", [local], { shape: [batchTimes(1), m, ...rest.map(() => 1)] }, who, site);
   const spread = rest.length ? em.tensor("expand", [column], { shape: [batchTimes(1), m, ...rest] }, who, site) : column;
   const taken = em.tensor("take", [viewed, spread], { dim: 1, mode: "elementwise", reported: true }, who, site);
-  return em.tensor("reshape", [taken], { shape: [...S, ...rest] }, who, site);
+  return order.fromSamples(em.tensor("reshape", [taken], { shape: [...S, ...rest] }, who, site));
 }
 
 /**
@@ -77,20 +77,41 @@ export function rowsAsElements(index: TensorValue, rest: readonly Dim[], who: st
 }
 
 /**
- * Refuses an index (or the values sent with it) whose elements follow a torch.cat along the batch —
- * PyG's add_self_loops, cat([edge_index, arange(B·N) loops], 1) of every graph's edges: all of the
- * first part's samples, then all of the second's. The folded forms above take each sample's elements
- * as consecutive (what a [Batch, m] view folded by view(-1) holds), so such an index would pair one
- * sample's elements with another's rows; joining each graph's parts before folding keeps them so.
+ * The positions of an index [M·Batch, …] regrouped sample by sample, and back. An index built by a
+ * torch.cat along the folded batch — PyG's add_self_loops on the batched edge_index,
+ * cat([edge_index, loops], 1): every graph's edges, then every graph's loops — holds its parts one
+ * after the other, each part graph by graph; the folded forms read m consecutive elements per sample.
+ * toSamples takes each part's share of every sample together ([Batch, M]: sample b's edges, then its
+ * loops); fromSamples puts a result back in the index's own order. The same regrouping applies to
+ * whatever is paired with the index position by position (scatter's src, index_put's values), so the
+ * pairs stay PyTorch's; each element's row is still checked to be its sample's when the kernel runs.
  */
-export function requireSampleOrder(t: TensorValue, what: string, who: string, site: CallSite): void {
-  const join = batchJoinBehind(t.node);
-  if (join)
-    fail(
-      "unsupportedSyntax",
-      `${who}: the ${what}'s elements come from a torch.cat along the batch (${join.loc.file.split("/").pop()}:${join.loc.line}), in cat's order — every sample's elements of the first part, then of the next — but along the batch folded into dim 0 tsdp takes each sample's elements as consecutive; join the parts per sample before folding (add_self_loops per graph: F.cat([edgeIndex, loops], 2) of [Batch, 2, E] and [Batch, 2, N], then the offsets arange(B)·N and the fold)`,
-      site.loc,
-    );
+export function sampleOrder(index: TensorValue, who: string, site: CallSite, em: GraphEmitter): { toSamples: (t: TensorValue) => TensorValue; fromSamples: (t: TensorValue) => TensorValue } {
+  const same = { toSamples: (t: TensorValue) => t, fromSamples: (t: TensorValue) => t };
+  const M = index.node.shape[0];
+  const join = batchJoinBehind(index.node);
+  if (!join || !isBatch(M)) return same;
+  const dim = join.attrs.dim as number;
+  const parts = join.inputs.map((i) => i.shape[dim] as number);
+  if (parts.length < 2 || parts.reduce((a, b) => a + b, 0) !== M.batch) return same;
+  const starts = parts.map((_, k) => parts.slice(0, k).reduce((a, b) => a + b, 0));
+  const op = (name: string, inputs: TensorValue[], attrs: Record<string, unknown>) => em.tensor(name, inputs, attrs, who, site);
+  return {
+    // [M·Batch, …R] in cat's order → [Batch, M, …R] sample by sample → [M·Batch, …R]
+    toSamples: (t) => {
+      const R = t.node.shape.slice(1);
+      const byPart = op("reshape", [t], { shape: [M.batch, batchTimes(1), ...R] });
+      const pieces = parts.map((m, k) => op("reshape", [op("narrow", [byPart], { dim: 0, start: starts[k], length: m })], { shape: [batchTimes(1), m, ...R] }));
+      return op("reshape", [op("concat", pieces, { dim: 1 })], { shape: [M, ...R] });
+    },
+    // the inverse: [Batch, M, …R] split into each part's [Batch, m, …R], each laid out graph by graph, joined part after part
+    fromSamples: (t) => {
+      const R = t.node.shape.slice(1);
+      const bySample = op("reshape", [t], { shape: [batchTimes(1), M.batch, ...R] });
+      const pieces = parts.map((m, k) => op("reshape", [op("narrow", [bySample], { dim: 1, start: starts[k], length: m })], { shape: [m, batchTimes(1), ...R] }));
+      return op("reshape", [op("concat", pieces, { dim: 0 })], { shape: [M, ...R] });
+    },
+  };
 }
 
 /** Ops whose output keeps its inputs' element order along a batch-carrying dim (elementwise math, views, casts, checks). */

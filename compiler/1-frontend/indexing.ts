@@ -10,7 +10,7 @@ import { narrowAlongBatch } from "./joins.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
 import { deferredSelection, maskedCopy, maskedFillRows } from "./masked-selections.ts";
 import { whereIndexMask } from "./where-coordinates.ts";
-import { foldedRowsPerSample, foldedTake, requireSampleOrder, sampleLocalRows } from "./folded-batch.ts";
+import { foldedRowsPerSample, foldedTake, sampleLocalRows, sampleOrder } from "./folded-batch.ts";
 import { copyOf } from "./views.ts";
 
 // PyTorch's basic indexing, which TypeScript has no syntax for: x[..., ::2] (rotary embeddings'
@@ -376,19 +376,19 @@ function foldedIndexPut(x: TensorValue, index: TensorValue, values: Value, accum
   const who = "indexPut";
   const shape = x.node.shape;
   const after = shape.slice(1);
-  const local = sampleLocalRows(index, c, who, site, em);
+  const order = sampleOrder(index, who, site, em);
+  const local = sampleLocalRows(order.toSamples(index), c, who, site, em);
   const viewed = em.tensor("reshape", [x], { shape: [batchTimes(1), c, ...after] }, who, site);
   const positions = em.tensor("reshape", [em.tensor("arange_int", [], { start: 0, step: 1, length: batchTimes(1) }, who, site)], { shape: [batchTimes(1), ...local.node.shape.slice(1).map(() => 1)] }, who, site);
   let laid: Value = values;
   if (values instanceof TensorValue) {
-    requireSampleOrder(values, "values", who, site);
     const target = [...index.node.shape, ...after];
     const joint = broadcastShapes(values.node.shape, target);
     if (!joint || !shapeEq(joint, target)) fail("shapeMismatch", `${who}: values ${formatShape(values.node.shape)} must broadcast to the indexed shape ${formatShape(target)}`, site.loc);
     let v = values;
     if (v.node.shape.length < target.length) v = em.tensor("reshape", [v], { shape: [...target.slice(0, target.length - v.node.shape.length).map(() => 1), ...v.node.shape] }, who, site);
     if (!shapeEq(v.node.shape, target)) v = em.tensor("expand", [v], { shape: target }, who, site);
-    laid = em.tensor("reshape", [v], { shape: [...local.node.shape, ...after] }, who, site);
+    laid = em.tensor("reshape", [order.toSamples(v)], { shape: [...local.node.shape, ...after] }, who, site);
   }
   const written = indexPut(viewed, [[positions, local], laid, accumulate], site, em);
   return em.tensor("reshape", [written], { shape: [...shape] }, who, site);

@@ -7,7 +7,7 @@ import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { BuiltinFunction, describe, EmptyTensor, isBatchValue, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
-import { foldedRowsPerSample, foldedTake, requireSampleOrder, rowsAsElements, sampleLocalRows } from "./folded-batch.ts";
+import { foldedRowsPerSample, foldedTake, rowsAsElements, sampleLocalRows, sampleOrder } from "./folded-batch.ts";
 
 // Joins (torch.cat, stack) and slices (split, chunk, narrow).
 
@@ -326,9 +326,10 @@ function foldedScatter(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy"
   const index = b.index as TensorValue;
   if (index.node.shape.length !== shape.length || index.node.shape.slice(1).some((d, i) => !dimEq(d, shape[i + 1])))
     fail("shapeMismatch", `${who}: along the batch folded into dim 0 of ${formatShape(shape)}, the index ${formatShape(index.node.shape)} must have the input's other dims`, site.loc);
-  const local = sampleLocalRows(index, c, who, site, em);
-  if (b[srcName] instanceof TensorValue) requireSampleOrder(b[srcName], srcName, who, site);
-  const perSample = (t: TensorValue) => em.tensor("reshape", [narrowTo(t, index.node.shape, em, who, site)], { shape: [...local.node.shape] }, who, site);
+  // an index in torch.cat's order (add_self_loops on the batched edge_index) and its src regrouped by sample alike
+  const order = sampleOrder(index, who, site, em);
+  const local = sampleLocalRows(order.toSamples(index), c, who, site, em);
+  const perSample = (t: TensorValue) => em.tensor("reshape", [order.toSamples(narrowTo(t, index.node.shape, em, who, site))], { shape: [...local.node.shape] }, who, site);
   const src = b[srcName];
   const viewed = em.tensor("reshape", [x], { shape: [batchTimes(1), c, ...shape.slice(1)] }, who, site);
   const result = scatterBound(name, who, viewed, { ...b, dim: 1, index: local, [srcName]: src instanceof TensorValue ? perSample(src) : src }, srcName, site, em);
@@ -378,10 +379,10 @@ function scatterReduceBound(who: string, x: TensorValue, b: Bound, site: CallSit
     const index: TensorValue = b.index;
     if (index.node.shape.length !== rank || index.node.shape.slice(1).some((d, i) => !dimEq(d, shape[i + 1])) || formatShape(b.src.node.shape) !== formatShape(index.node.shape))
       fail("shapeMismatch", `${who}: along the batch folded into dim 0 of ${formatShape(shape)}, index ${formatShape(index.node.shape)} and src ${formatShape(b.src.node.shape)} must have one shape, the input's other dims`, site.loc);
-    const local = sampleLocalRows(index, folded, who, site, em);
-    requireSampleOrder(b.src, "src", who, site);
+    const order = sampleOrder(index, who, site, em);
+    const local = sampleLocalRows(order.toSamples(index), folded, who, site, em);
     const viewed = em.tensor("reshape", [x], { shape: [batchTimes(1), folded, ...shape.slice(1)] }, who, site);
-    const src = em.tensor("reshape", [b.src], { shape: [...local.node.shape] }, who, site);
+    const src = em.tensor("reshape", [order.toSamples(b.src)], { shape: [...local.node.shape] }, who, site);
     return em.tensor("reshape", [scatterReduceBound(who, viewed, { ...b, dim: 1, index: local, src }, site, em)], { shape: [...shape] }, who, site);
   }
   const size = fixedDim(who, x, dim, site);
