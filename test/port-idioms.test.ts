@@ -2005,6 +2005,68 @@ describe("GCN ports' sparse products (sparse.ts)", () => {
   });
 });
 
+describe("graph batches folded into dim 0 (PyG's Batch): index_select, gather, index_add_, index_copy, index_fill, scatter_reduce, index_put_ (folded-batch.ts)", () => {
+  // 2 graphs of 4 nodes with 3 features ([Batch, 4, 3] → [4·Batch, 3]) and 5 edges j → i each, offset by b·4
+  const fold = "const B = x.size(0); const h = x.reshape(B * 4, 3); const ei = e.add(F.arange(B).view(-1, 1, 1).mul(4)).permute(1, 0, 2).reshape(2, -1); const row = ei[0], col = ei[1];";
+  const gnn = (body: string) => model(`${fold}\n    ${body}`, "x: Tensor<[Batch, 4, 3]>, e: Tensor<[Batch, 2, 5], \"int32\">");
+  const x = Array.from({ length: 24 }, (_, i) => ((i * 7) % 11) - 5 + i / 10);
+  // graph 0: 0→1, 2→1, 3→1, 1→0, 1→1 (node 2 and 3 have no in-edges); graph 1: 3→0, 3→0, 0→2, 2→2, 1→3
+  const e = [0, 2, 3, 1, 1, 1, 1, 1, 0, 1, 3, 3, 0, 2, 1, 0, 0, 2, 2, 3];
+  const run = (body: string) => outputs(gnn(body), { x: nd([2, 4, 3], x), e: nd([2, 2, 5], Int32Array.from(e)) });
+  // the same per graph, as plain loops: node n's features, and the edges of graph b
+  const feat = (b: number, n: number) => x.slice((b * 4 + n) * 3, (b * 4 + n + 1) * 3);
+  const edges = (b: number) => [0, 1, 2, 3, 4].map((k) => [e[b * 10 + k], e[b * 10 + 5 + k]]);
+  const perNode = (f: (b: number, n: number, incoming: number[]) => number[]) => [0, 1].flatMap((b) => [0, 1, 2, 3].flatMap((n) => f(b, n, edges(b).filter(([, i]) => i === n).map(([j]) => j))));
+  const sum = (b: number, js: number[]) => [0, 1, 2].map((c) => js.reduce((t, j) => t + feat(b, j)[c], 0));
+  it("gather forms take each graph's own rows, and the scatter forms write them, as PyTorch's on the whole batch", () => {
+    const sources = [0, 1].flatMap((b) => edges(b).flatMap(([j]) => feat(b, j)));
+    expect(run("return [h.index_select(0, row).view(B, 5, 3), h.gather(0, row.unsqueeze(-1).expand(-1, 3)).view(B, 5, 3), h.gather(0, row.view(-1, 1)).view(B, 5, 1)];")).toEqual([sources, sources, sources.filter((_, i) => i % 3 === 0)]);
+    // index_add_ (alpha 2) and index_put_ with accumulate: Σ over in-edges; a node without any keeps x's 0
+    const added = perNode((b, n, js) => sum(b, js).map((v) => 2 * v));
+    const [viaIndexAdd, viaIndexPut] = run("return [F.zerosLike(h).index_add_(0, col, h[row], { alpha: 2 }).view(B, 4, 3), F.zerosLike(h).index_put_([col], h[row].mul(2), true).view(B, 4, 3)];");
+    expect(viaIndexAdd.map((v, i) => v - added[i]).every((d) => Math.abs(d) < 1e-12)).toBe(true);
+    expect(viaIndexPut.map((v, i) => v - added[i]).every((d) => Math.abs(d) < 1e-12)).toBe(true);
+    // index_fill: rows named by col set to -1, the rest x's; index_copy of a full permutation (each graph's nodes reversed)
+    const [filled, copied] = run("return [h.index_fill(0, col, -1).view(B, 4, 3), F.zerosLike(h).index_copy(0, F.arange(B * 4).view(B, 4).flip(1).reshape(-1), h).view(B, 4, 3)];");
+    expect(filled).toEqual(perNode((b, n, js) => (js.length ? [-1, -1, -1] : feat(b, n))));
+    expect(copied).toEqual([0, 1].flatMap((b) => [3, 2, 1, 0].flatMap((n) => feat(b, n))));
+  });
+  it("scatter_reduce amax and mean with include_self=False (GAT's segment max, SAGE's mean) and global_add_pool by the batch vector", () => {
+    const [amax, mean] = run("const msg = h[row]; const idx = col.unsqueeze(-1).expand_as(msg); return [F.zerosLike(h).scatter_reduce(0, idx, msg, \"amax\", { includeSelf: false }).view(B, 4, 3), F.zerosLike(h).scatter_reduce(0, idx, msg, \"mean\", { includeSelf: false }).view(B, 4, 3)];");
+    expect(amax).toEqual(perNode((b, _, js) => (js.length ? [0, 1, 2].map((c) => Math.max(...js.map((j) => feat(b, j)[c]))) : [0, 0, 0])));
+    const means = perNode((b, _, js) => sum(b, js).map((v) => (js.length ? v / js.length : 0)));
+    expect(mean.every((v, i) => Math.abs(v - means[i]) < 1e-12)).toBe(true);
+    // one row per graph, indexed by each node's graph id: zeros(B, F).index_add_(0, batch, x), and u[batch] back on the nodes
+    const [pooled, back] = run("const batch = F.arange(B).repeat_interleave(4); const u = F.zeros(B, 3).index_add_(0, batch, h); return [u, u[batch].view(B, 4, 3)];");
+    const graphSums = [0, 1].flatMap((b) => sum(b, [0, 1, 2, 3]));
+    expect(pooled.every((v, i) => Math.abs(v - graphSums[i]) < 1e-12)).toBe(true);
+    expect(back.every((v, i) => Math.abs(v - graphSums[Math.floor(i / 12) * 3 + (i % 3)]) < 1e-12)).toBe(true);
+  });
+  it("gradients: the gathers' scatter back (repeated rows summed), the scatters' gather, amax's to its arguments", () => {
+    const body = (b: string) => `export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4, 3]>, e: Tensor<[Batch, 2, 5], "int32">) {\n    ${fold}\n    ${b}\n  }\n}\n`;
+    expect(gradCheck(body("const m = h.index_select(0, row).tanh(); return F.zerosLike(h).index_add_(0, col, m).add(F.zerosLike(h).scatter_reduce(0, col.unsqueeze(-1).expand_as(m), m.mul(h.gather(0, row.view(-1, 1).expand(-1, 3))), \"amax\", { includeSelf: false })).view(B, 4, 3);"), { intLimit: 3 }).checked).toBeGreaterThan(0);
+  });
+  it("an index in torch.cat's order along the folded batch (PyG's add_self_loops on the batched edge_index: every graph's edges, then every graph's loops) pairs as PyTorch's", () => {
+    // before: each sample read m consecutive elements, so graph 0 got graph 1's edges and the call failed ("index 8 is out of range")
+    const loops = "const loop = F.arange(0, B * 4).unsqueeze(0).repeat(2, 1); const both = F.cat([ei, loop], 1); const r = both[0], c = both[1];";
+    const withLoops = perNode((b, n, js) => sum(b, [...js, n]));
+    const [added, taken, put, amax] = run(`${loops} const m = h[r]; return [F.zerosLike(h).index_add_(0, c, m).view(B, 4, 3), h.index_select(0, r).view(B, 9, 3), F.zerosLike(h).index_put_([c], m, true).view(B, 4, 3), F.zerosLike(h).scatter_reduce(0, c.unsqueeze(-1).expand_as(m), m, "amax", { includeSelf: false }).view(B, 4, 3)];`);
+    expect(added.every((v, i) => Math.abs(v - withLoops[i]) < 1e-12)).toBe(true);
+    expect(put.every((v, i) => Math.abs(v - withLoops[i]) < 1e-12)).toBe(true);
+    // index_select keeps cat's order: graph 0's edges, graph 1's, then graph 0's loops, graph 1's (viewed [2, 9, 3] as PyTorch's would be)
+    const catOrder = [...[0, 1].flatMap((b) => edges(b).flatMap(([j]) => feat(b, j))), ...[0, 1].flatMap((b) => [0, 1, 2, 3].flatMap((n) => feat(b, n)))];
+    expect(taken).toEqual(catOrder);
+    expect(amax).toEqual(perNode((b, n, js) => [0, 1, 2].map((k) => Math.max(...[...js, n].map((j) => feat(b, j)[k])))));
+    // src paired with a cat-ordered index position by position, also when the src itself is not a cat (the GCN norm's messages)
+    const norm = run(`${loops} const deg = F.zeros(B * 4).scatter_add_(0, c, F.onesLike(c, { dtype: F.float })); const d = deg.pow(-0.5); return F.zerosLike(h).index_add_(0, c, d[r].mul(d[c]).view(-1, 1).mul(h[r])).view(B, 4, 3);`)[0];
+    const gcn = perNode((b, n, js) => { const deg = (k: number) => 1 + edges(b).filter(([, t]) => t === k).length; return [0, 1, 2].map((k) => [...js, n].reduce((t, j) => t + feat(b, j)[k] / Math.sqrt(deg(j) * deg(n)), 0)); });
+    expect(norm.every((v, i) => Math.abs(v - gcn[i]) < 1e-12)).toBe(true);
+    expect(gradCheck(`export class M extends nn.Module {\n  forward(x: Tensor<[Batch, 4, 3]>, e: Tensor<[Batch, 2, 5], "int32">) {\n    ${fold}\n    ${loops}\n    return F.zerosLike(h).index_add_(0, c, h[r].tanh()).view(B, 4, 3);\n  }\n}\n`, { intLimit: 3 }).checked).toBeGreaterThan(0);
+    // a sparse matrix of the edge list (PyG's SparseTensor / torch.sparse.mm of edge_index) says what to write instead
+    expect(first(gnn("return F.sparse.mm(F.sparse_coo_tensor(ei, F.ones(ei.size(1)), [B * 4, B * 4]), h).view(B, 4, 3);"))).toMatch(/^TSDP\d+ \d+: F\.sparseCooTensor is not supported: .*edge list .*index_add_\(0, row, x\[col\]\.mul\(w\.unsqueeze\(-1\)\)\)/);
+  });
+});
+
 describe("GRU4Rec's reset_parameters: nn.init's private _no_grad_* helpers and p.set_(…) of the initialized parameter", () => {
   const src = (body: string) =>
     model("const [e, o] = F.cat([x, x.mul(2)]).split(x.shape[0], 0);\n    return this.g(e, o).add(this.emb(x.long().clamp(0, 3)).sum(1));", "x: Tensor<[Batch, 2]>", `g = new nn.GRUCell(2, 2);\n  emb = new nn.Embedding(4, 1);\n  constructor() {\n    super();\n    ${body}\n  }`, `function initParameterMatrix(t: Tensor, s0 = 1, s1 = 1) {\n  const sigma = Math.sqrt(6.0 / (t.size(0) / s0 + t.size(1) / s1));\n  return nn.init._no_grad_uniform_(t, -sigma, sigma);\n}\n`);

@@ -10,7 +10,7 @@ import { narrowAlongBatch } from "./joins.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
 import { deferredSelection, maskedCopy, maskedFillRows } from "./masked-selections.ts";
 import { whereIndexMask } from "./where-coordinates.ts";
-import { foldedRowsPerSample, sampleLocalRows } from "./folded-batch.ts";
+import { foldedRowsPerSample, foldedTake, sampleLocalRows, sampleOrder } from "./folded-batch.ts";
 import { copyOf } from "./views.ts";
 
 // PyTorch's basic indexing, which TypeScript has no syntax for: x[..., ::2] (rotary embeddings'
@@ -215,7 +215,7 @@ function basicIndexing(x: TensorValue, expanded: readonly Index[], who: string, 
 function advancedRows(t: TensorValue, dim: number, indices: TensorValue[], who: string, site: CallSite, em: GraphEmitter): { result: TensorValue; rank: number } {
   const shape = t.node.shape;
   if (dim === 0 && isBatchPositions(indices[0], shape[0])) return perSample(t, indices, who, site, em);
-  if (dim === 0 && indices.length === 1 && foldedRowsPerSample(shape[0]) !== undefined && indices[0].node.shape.some(isBatch)) return foldedRows(t, indices[0], who, site, em);
+  if (dim === 0 && indices.length === 1 && foldedRowsPerSample(shape[0], indices[0].node.shape[0]) !== undefined && indices[0].node.shape.some(isBatch)) return foldedRows(t, indices[0], who, site, em);
   const sizes = shape.slice(dim, dim + indices.length);
   if (sizes.some(isBatch))
     fail("shapeMismatch", `${who}: ${indices.length === 1 ? "a tensor index takes rows of" : "tensor indices into"} dim${indices.length === 1 ? ` ${dim}` : `s ${dim}–${dim + indices.length - 1}`} of ${formatShape(shape)}, ${indices.length === 1 ? "" : "one of them "}the batch, which is split across devices; index a fixed-size dim (or pick each sample's rows with F.arange(batch) first)`, site.loc);
@@ -236,17 +236,8 @@ function advancedRows(t: TensorValue, dim: number, indices: TensorValue[], who: 
  * each sample's own rows (folded-batch.ts), a gather along dim 1 of x viewed [Batch, c, …].
  */
 function foldedRows(t: TensorValue, index: TensorValue, who: string, site: CallSite, em: GraphEmitter): { result: TensorValue; rank: number } {
-  const shape = t.node.shape;
-  const c = (shape[0] as { batch: number }).batch;
-  const S = index.node.shape;
-  const local = sampleLocalRows(index, c, who, site, em);
-  const m = (local.node.shape.slice(1) as number[]).reduce((p, q) => p * q, 1);
-  const rest = shape.slice(1);
-  const viewed = em.tensor("reshape", [t], { shape: [batchTimes(1), c, ...rest] }, who, site);
-  const column = em.tensor("reshape", [local], { shape: [batchTimes(1), m, ...rest.map(() => 1)] }, who, site);
-  const spread = rest.length ? em.tensor("expand", [column], { shape: [batchTimes(1), m, ...rest] }, who, site) : column;
-  const taken = em.tensor("take", [viewed, spread], { dim: 1, mode: "elementwise", reported: true }, who, site);
-  return { result: em.tensor("reshape", [taken], { shape: [...S, ...rest] }, who, site), rank: S.length };
+  const c = (t.node.shape[0] as { batch: number }).batch;
+  return { result: foldedTake(t, index, c, "vector", who, site, em), rank: index.node.shape.length };
 }
 
 /** Index tensors expanded to their broadcast shape (PyTorch's rule for indices used together). */
@@ -377,6 +368,33 @@ function perSample(t: TensorValue, indices: TensorValue[], who: string, site: Ca
 }
 
 /**
+ * x.index_put_((idx,), v, accumulate) into x [c·Batch, …] (PyG's nodes of every graph) by an index
+ * whose dim 0 carries the batch: each sample writes its own rows, x viewed [Batch, c, …] indexed by
+ * (arange(B), the sample-local rows) — the per-sample form below, with values laid out to match.
+ */
+function foldedIndexPut(x: TensorValue, index: TensorValue, values: Value, accumulate: boolean, c: number, site: CallSite, em: GraphEmitter): TensorValue {
+  const who = "indexPut";
+  const shape = x.node.shape;
+  const after = shape.slice(1);
+  const order = sampleOrder(index, who, site, em);
+  const local = sampleLocalRows(order.toSamples(index), c, who, site, em);
+  const viewed = em.tensor("reshape", [x], { shape: [batchTimes(1), c, ...after] }, who, site);
+  const positions = em.tensor("reshape", [em.tensor("arange_int", [], { start: 0, step: 1, length: batchTimes(1) }, who, site)], { shape: [batchTimes(1), ...local.node.shape.slice(1).map(() => 1)] }, who, site);
+  let laid: Value = values;
+  if (values instanceof TensorValue) {
+    const target = [...index.node.shape, ...after];
+    const joint = broadcastShapes(values.node.shape, target);
+    if (!joint || !shapeEq(joint, target)) fail("shapeMismatch", `${who}: values ${formatShape(values.node.shape)} must broadcast to the indexed shape ${formatShape(target)}`, site.loc);
+    let v = values;
+    if (v.node.shape.length < target.length) v = em.tensor("reshape", [v], { shape: [...target.slice(0, target.length - v.node.shape.length).map(() => 1), ...v.node.shape] }, who, site);
+    if (!shapeEq(v.node.shape, target)) v = em.tensor("expand", [v], { shape: target }, who, site);
+    laid = em.tensor("reshape", [order.toSamples(v)], { shape: [...local.node.shape, ...after] }, who, site);
+  }
+  const written = indexPut(viewed, [[positions, local], laid, accumulate], site, em);
+  return em.tensor("reshape", [written], { shape: [...shape] }, who, site);
+}
+
+/**
  * x.indexPut(indices, values, accumulate = false): PyTorch's index_put (x[i0, i1, …] = values, and
  * with accumulate the sums at repeated positions: a point cloud's scatter into voxels,
  * `out.index_put_((batchIdx, voxel), feats, accumulate=True)`) — the inverse of advancedRows: the
@@ -410,6 +428,8 @@ function indexPut(x: TensorValue, args: Value[], site: CallSite, em: GraphEmitte
   const lead = batched ? [shape[0]] : [];
   const written = batched ? indices.slice(1) : indices;
   const sizes = shape.slice(lead.length, lead.length + written.length);
+  const folded = !batched && indices.length === 1 && isBatch(indices[0].node.shape[0]) ? foldedRowsPerSample(shape[0], indices[0].node.shape[0]) : undefined;
+  if (folded !== undefined) return foldedIndexPut(x, indices[0], b.values, b.accumulate, folded, site, em);
   if (sizes.some(isBatch)) fail("shapeMismatch", `${who}: the indices write into dim ${shape.findIndex(isBatch)} of ${formatShape(shape)}, the batch, which is split across devices; index a fixed-size dim (or pick each sample's rows with F.arange(batch) first)`, site.loc);
   const together = broadcastIndices(batched ? indices : written, who, site, em);
   const S = together[0].node.shape;

@@ -7,7 +7,7 @@ import { MAX_CAT_INPUTS } from "../ops/join.ts";
 import { BuiltinFunction, describe, EmptyTensor, isBatchValue, StaticTensor, SymInt, TensorValue, type CallSite, type Value } from "./values.ts";
 import { countedFromEnd } from "./constant-indexes.ts";
 import { isBooleanMask } from "./boolean-masks.ts";
-import { foldedRowsPerSample, sampleLocalRows } from "./folded-batch.ts";
+import { foldedRowsPerSample, foldedTake, rowsAsElements, sampleLocalRows, sampleOrder } from "./folded-batch.ts";
 import { scatterValueAlongBatch } from "./along-batch.ts";
 
 // Joins (torch.cat, stack) and slices (split, chunk, narrow).
@@ -262,8 +262,20 @@ function scatterBound(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy" 
   const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
   // EGNN's unsorted_segment_sum: result [c·Batch, F].scatter_add_(0, row + arange(B)·c, data), each
   // sample's own rows (folded-batch.ts): along dim 1 of x viewed [Batch, c, …]
-  const folded = dim === 0 && !vector ? foldedRowsPerSample(x.node.shape[0]) : undefined;
-  if (folded !== undefined && isBatch(b.index.node.shape[0])) return foldedScatter(name, who, x, b, srcName, folded, site, em);
+  // index_add_(0, col, msg) into PyG's nodes of every graph, and zeros(B, F).index_add_(0, batch, x)
+  // (global_add_pool): each index element spread along x's other dims, then the same folded scatter
+  const folded = dim === 0 ? foldedRowsPerSample(x.node.shape[0], b.index.node.shape[0]) : undefined;
+  if (folded !== undefined && isBatch(b.index.node.shape[0])) {
+    if (!vector) return foldedScatter(name, who, x, b, srcName, folded, site, em);
+    const rest = x.node.shape.slice(1);
+    const want = [b.index.node.shape[0], ...rest];
+    const src = b[srcName];
+    if (b.index.node.shape.length !== 1 || (src instanceof TensorValue && formatShape(src.node.shape) !== formatShape(want)))
+      fail("shapeMismatch", `${who}: source ${src instanceof TensorValue ? formatShape(src.node.shape) : ""} must be the input ${formatShape(x.node.shape)} with the index's length along dim 0, the index 1-D`, site.loc);
+    const alpha = name === "indexAdd" ? (isBatchValue(b.alpha) ? em.batchSize(b.alpha, who, site) : b.alpha !== 1 ? em.constant(b.alpha, site) : undefined) : undefined;
+    const elements = { dim: 0, index: rowsAsElements(b.index, rest, who, site, em), src: alpha !== undefined ? em.tensor("mul", [src, alpha], {}, who, site) : src, reduce: null };
+    return foldedScatter(name === "indexAdd" ? "scatterAdd" : "scatter", who, x, elements as unknown as Bound, "src", folded, site, em);
+  }
   // a number written at each row's own position along a batch dim (SupCon's 1 − eye by scatter)
   if (name === "scatter" && b.reduce === null && typeof b.src === "number" && b.index instanceof TensorValue) {
     const written = scatterValueAlongBatch(x, dim, b.index, em.constant(b.src, site), who, site, em);
@@ -320,8 +332,10 @@ function foldedScatter(name: "scatter" | "scatterAdd" | "indexAdd" | "indexCopy"
   const index = b.index as TensorValue;
   if (index.node.shape.length !== shape.length || index.node.shape.slice(1).some((d, i) => !dimEq(d, shape[i + 1])))
     fail("shapeMismatch", `${who}: along the batch folded into dim 0 of ${formatShape(shape)}, the index ${formatShape(index.node.shape)} must have the input's other dims`, site.loc);
-  const local = sampleLocalRows(index, c, who, site, em);
-  const perSample = (t: TensorValue) => em.tensor("reshape", [narrowTo(t, index.node.shape, em, who, site)], { shape: [...local.node.shape] }, who, site);
+  // an index in torch.cat's order (add_self_loops on the batched edge_index) and its src regrouped by sample alike
+  const order = sampleOrder(index, who, site, em);
+  const local = sampleLocalRows(order.toSamples(index), c, who, site, em);
+  const perSample = (t: TensorValue) => em.tensor("reshape", [order.toSamples(narrowTo(t, index.node.shape, em, who, site))], { shape: [...local.node.shape] }, who, site);
   const src = b[srcName];
   const viewed = em.tensor("reshape", [x], { shape: [batchTimes(1), c, ...shape.slice(1)] }, who, site);
   const result = scatterBound(name, who, viewed, { ...b, dim: 1, index: local, [srcName]: src instanceof TensorValue ? perSample(src) : src }, srcName, site, em);
@@ -364,6 +378,19 @@ function scatterReduce(who: string, x: TensorValue, args: Value[], site: CallSit
 function scatterReduceBound(who: string, x: TensorValue, b: Bound, site: CallSite, em: GraphEmitter): TensorValue {
   const rank = x.node.shape.length;
   const dim = dimOf(b.dim, rank, who, site, b);
+  // PyG's scatter(src, col, reduce="max") into every graph's nodes: each sample's own rows, along dim 1 of x viewed [Batch, c, …]
+  const folded = dim === 0 ? foldedRowsPerSample(x.node.shape[0], b.index.node.shape[0]) : undefined;
+  if (folded !== undefined && isBatch(b.index.node.shape[0])) {
+    const shape = x.node.shape;
+    const index: TensorValue = b.index;
+    if (index.node.shape.length !== rank || index.node.shape.slice(1).some((d, i) => !dimEq(d, shape[i + 1])) || formatShape(b.src.node.shape) !== formatShape(index.node.shape))
+      fail("shapeMismatch", `${who}: along the batch folded into dim 0 of ${formatShape(shape)}, index ${formatShape(index.node.shape)} and src ${formatShape(b.src.node.shape)} must have one shape, the input's other dims`, site.loc);
+    const order = sampleOrder(index, who, site, em);
+    const local = sampleLocalRows(order.toSamples(index), folded, who, site, em);
+    const viewed = em.tensor("reshape", [x], { shape: [batchTimes(1), folded, ...shape.slice(1)] }, who, site);
+    const src = em.tensor("reshape", [order.toSamples(b.src)], { shape: [...local.node.shape] }, who, site);
+    return em.tensor("reshape", [scatterReduceBound(who, viewed, { ...b, dim: 1, index: local, src }, site, em)], { shape: [...shape] }, who, site);
+  }
   const size = fixedDim(who, x, dim, site);
   const index: TensorValue = b.index;
   const src: TensorValue = b.src;
@@ -414,6 +441,12 @@ function tensorArg(who: string, args: Value[], site: CallSite): TensorValue {
 function takeAlong(mode: "vector" | "elementwise", who: string, x: TensorValue, args: Value[], site: CallSite, em: GraphEmitter): Value {
   const b = bindArgs(who, [arg("dim", "int"), arg("index", "tensor")], args, site);
   const dim = dimOf(b.dim, x.node.shape.length, who, site, b);
+  // x [c·Batch, …] (PyG's nodes of every graph): index_select(0, row) and gather(0, idx) take each sample's own rows
+  const folded = dim === 0 ? foldedRowsPerSample(x.node.shape[0], b.index.node.shape[0]) : undefined;
+  if (folded !== undefined && isBatch(b.index.node.shape[0])) {
+    if (mode === "vector" && b.index.node.shape.length !== 1) fail("shapeMismatch", `${who}: index_select's index must be 1-D, got ${formatShape(b.index.node.shape)}`, site.loc);
+    return foldedTake(x, b.index, folded, mode, who, site, em);
+  }
   return em.tensor("take", [mode === "elementwise" ? gatheredPart(x, b.index, dim, em, who, site) : x, b.index], { dim, mode }, who, site);
 }
 

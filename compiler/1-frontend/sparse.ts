@@ -12,7 +12,7 @@ import { BuiltinFunction, NamespaceValue, type Value } from "./values.ts";
 // layout (x.to_dense(), x.coalesce()) are the tensor itself (tensor-spellings.ts).
 
 const SPARSE_HINT =
-  "tsdp's tensors are dense: build the matrix densely in the constructor (F.zeros([n, n]) then adj.indexPut_([rows, cols], values, true), which sums repeated indices as coalesce() does) and register it as a buffer; F.sparse.mm and F.spmm multiply it as torch.sparse.mm multiplies the sparse one";
+  "tsdp's tensors are dense: build the matrix densely in the constructor (F.zeros([n, n]) then adj.indexPut_([rows, cols], values, true), which sums repeated indices as coalesce() does) and register it as a buffer; F.sparse.mm and F.spmm multiply it as torch.sparse.mm multiplies the sparse one; an edge list that forward takes or computes (PyG's edge_index) needs no matrix: sparse_coo_tensor(edge_index, w, (n, n)) @ x is F.zeros(n, x.size(1)).index_add_(0, row, x[col].mul(w.unsqueeze(-1))) with [row, col] = edge_index";
 
 export function sparseFunctions(em: GraphEmitter): [string, Value][] {
   const mm = (who: string) =>
