@@ -3543,6 +3543,7 @@ export namespace F {
   function maxUnpool3d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: nn.Size3, stride?: nn.Size3 | null, padding?: nn.Size3, outputSize?: readonly number[] | null): Tensor;
   function maxUnpool3d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: nn.Size3, options?: { stride?: nn.Size3 | null; padding?: nn.Size3; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool3d(input: Tensor, indices: Tensor<Shape, "int32">, options: { kernelSize: nn.Size3; stride?: nn.Size3 | null; padding?: nn.Size3; outputSize?: readonly number[] | null }): Tensor;
+  function maxUnpool3d(input: Tensor, options: { indices: Tensor<Shape, "int32">; kernelSize: nn.Size3; stride?: nn.Size3 | null; padding?: nn.Size3; outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, outputSize?: readonly number[] | null): Tensor;
   function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size1, stride?: Size1 | null, padding?: Size1, options?: { outputSize?: readonly number[] | null }): Tensor;
   function maxUnpool1d(input: Tensor, indices: Tensor<Shape, "int32">, kernelSize: Size1, stride?: Size1 | null, options?: { padding?: Size1; outputSize?: readonly number[] | null }): Tensor;
@@ -4824,6 +4825,8 @@ export namespace F {
      * `const [g] = F.autograd.grad(d, xi, { gradOutputs: F.onesLike(d), createGraph: true })`.
      */
     function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], options?: GradOptions): Tensor[];
+    /** PyTorch's keywords alone: F.autograd.grad({ outputs: d, inputs: xi, gradOutputs, createGraph: true }). */
+    function grad(options: GradOptions & { outputs: Tensor | Tensor[]; inputs: Tensor | Tensor[] }): Tensor[];
     function grad(outputs: Tensor | Tensor[], inputs: Tensor | Tensor[], gradOutputs?: Tensor | (Tensor | null)[] | null, retainGraph?: boolean | null, createGraph?: boolean, onlyInputs?: boolean, allowUnused?: boolean | null, isGradsBatched?: boolean, materializeGrads?: boolean): Tensor[];
     interface FunctionCtx {
       saveForBackward(...tensors: (Tensor | null)[]): void;

@@ -255,6 +255,11 @@ describe("gradient ops of the pointwise, reduce and movement families", () => {
     for (const op of ["relu", "leaky_relu", "hardswish", "tanh", "sigmoid", "silu", "gelu", "neg", "exp", "log", "sqrt", "abs", "pow", "expm1", "log1p", "sin", "cos", ...MATH_OPS])
       expect(infer(`${op}_grad`, [t([Batch, 3]), t([Batch, 3])], { slope: 0.1, approximate: "none", exponent: 2 })).toBe("f32[Batch, 3]");
   });
+  it("each higher derivative op _gradK(h, x) (withHigherDerivatives) has h's shape", () => {
+    const higher = [...ops.keys()].filter((n) => /_grad\d$/.test(n));
+    expect(higher.length).toBeGreaterThan(30);
+    for (const op of higher) expect(infer(op, [t([Batch, 3]), t([Batch, 3])], { approximate: "none", exponent: 2, n: 1 })).toBe("f32[Batch, 3]");
+  });
   it("loss_scale is a float scalar set at run time", () => {
     expect(infer("loss_scale", [])).toBe("f32[]");
   });

@@ -826,6 +826,30 @@ describe("square matrices (ops/linalg.ts; more in test/matrix-functions.test.ts)
   });
 });
 
+// withHigherDerivatives (compiler/ops/elementwise.ts): <op>_gradK(h, x) is h times the derivative of
+// <op>_grad(K−1)(1, x), checked against central differences of that op's own reference (step 1e-5,
+// tolerance 1e-6 relative), at points inside every op's domain
+describe("higher derivatives of the pointwise ops", () => {
+  const higher = [...ops.keys()].filter((n) => /_grad\d$/.test(n));
+  for (const op of higher)
+    for (const approximate of op.startsWith("gelu") ? ["none", "tanh"] : ["none"])
+      it(`${op}${approximate === "tanh" ? " (tanh)" : ""}`, () => {
+        const k = Number(op.slice(-1));
+        const base = op.slice(0, -"_gradK".length);
+        const before = k === 2 ? `${base}_grad` : `${base}_grad${k - 1}`;
+        const attrs = { approximate, exponent: 3.5, n: 1 };
+        const xs = base === "acosh" ? [1.3, 1.55, 1.8] : [0.2, 0.45, 0.7];
+        const got = run(op, [nd([3], [2, 2, 2]), nd([3], xs)], attrs).data;
+        const h = 1e-5;
+        const at = (d: number) => run(before, [nd([3], [1, 1, 1]), nd([3], xs.map((x) => x + d))], attrs).data;
+        const [up, down] = [at(h), at(-h)];
+        xs.forEach((_, i) => {
+          const want = (2 * (up[i] - down[i])) / (2 * h);
+          expect(Math.abs(got[i] - want), `${op} at ${xs[i]}: ${got[i]} vs ${want}`).toBeLessThanOrEqual(1e-6 * Math.max(1, Math.abs(want)));
+        });
+      });
+});
+
 describe("coverage", () => {
   it("every op's reference semantics is tested above", () => {
     expect([...ops.keys()].filter((n) => !covered.has(n))).toEqual([]);

@@ -66,34 +66,13 @@ export function lossKind(loss: Node): Combination | undefined {
 export function analyzeLoss(loss: Node): { kind?: Combination; coupledAt?: Node } {
   const kinds = new Map<Node, Kind>();
   let coupledAt: Node | undefined;
+  // each node's answers from its operands' (computed first, in post-order: graphs can be 100,000 ops deep)
   const readsSamples = new Map<Node, boolean>();
-  // a value computed from the samples' data (not from the batch size alone, x.size(0) in arithmetic)
-  const fromSamples = (n: Node): boolean => {
-    let v = readsSamples.get(n);
-    if (v === undefined) {
-      v = n.op === "input" || (hasBatch(n.shape) && n.op !== "arange_int") || n.inputs.some(fromSamples);
-      readsSamples.set(n, v);
-    }
-    return v;
-  };
   const dependsOnBatch = new Map<Node, boolean>();
-  const batchDependent = (n: Node): boolean => {
-    let v = dependsOnBatch.get(n);
-    if (v === undefined) {
-      // the batch size (x.size(0) in arithmetic) is each replica's own share's
-      v = n.op === "input" || n.op === "batch_size" || hasBatch(n.shape) || n.inputs.some(batchDependent);
-      dependsOnBatch.set(n, v);
-    }
-    return v;
-  };
-  const kindOf = (n: Node): Kind => {
-    let k = kinds.get(n);
-    if (k === undefined) {
-      k = classify(n);
-      kinds.set(n, k);
-    }
-    return k;
-  };
+  // a value computed from the samples' data (not from the batch size alone, x.size(0) in arithmetic)
+  const fromSamples = (n: Node): boolean => readsSamples.get(n)!;
+  const batchDependent = (n: Node): boolean => dependsOnBatch.get(n)!;
+  const kindOf = (n: Node): Kind => kinds.get(n)!;
   const classify = (n: Node): Kind => {
     if (!batchDependent(n)) return "free";
     if (hasBatch(n.shape)) {
@@ -134,6 +113,31 @@ export function analyzeLoss(loss: Node): { kind?: Combination; coupledAt?: Node 
         return "other";
     }
   };
+  for (const n of postOrder(loss)) {
+    readsSamples.set(n, n.op === "input" || (hasBatch(n.shape) && n.op !== "arange_int") || n.inputs.some(fromSamples));
+    // the batch size (x.size(0) in arithmetic) is each replica's own share's
+    dependsOnBatch.set(n, n.op === "input" || n.op === "batch_size" || hasBatch(n.shape) || n.inputs.some(batchDependent));
+    kinds.set(n, classify(n));
+  }
   const k = kindOf(loss);
   return k === "sum" || k === "mean" ? { kind: k } : coupledAt ? { coupledAt } : {};
+}
+
+/** `root` and the nodes it reads, each after its operands, without recursion. */
+function postOrder(root: Node): Node[] {
+  const order: Node[] = [];
+  const seen = new Set<Node>([root]);
+  const stack: { node: Node; next: number }[] = [{ node: root, next: 0 }];
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const operand = top.node.inputs[top.next++];
+    if (operand === undefined) {
+      order.push(top.node);
+      stack.pop();
+    } else if (!seen.has(operand)) {
+      seen.add(operand);
+      stack.push({ node: operand, next: 0 });
+    }
+  }
+  return order;
 }

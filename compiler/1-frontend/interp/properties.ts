@@ -654,7 +654,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
     // a built-in layer's attribute read through a cast or a computed name, as a model's own module reads it: undefined
     // (Inception v3's initialization over every Conv2d and Linear, `(m as any).stddev ?? 0.1` for Python's
     // `m.stddev if hasattr(m, "stddev") else 0.1`, where only some layers were given one)
-    if (m.kind === "layer" && isLayerName(name) && !readThroughItsType(site, name)) return undefined;
+    // — but a call of one (this.cell.flatten_parameters() on a cell) names the layer's missing method
+    if (m.kind === "layer" && isLayerName(name) && !readThroughItsType(site, name) && !calledAt(site)) return undefined;
     if (m.kind === "dict") return fail("unknownProperty", `nn.ModuleDict has no module '${name}'; its keys are ${[...m.fields.keys()].map((k) => `'${k}'`).join(", ") || "none"}`, site.loc);
     return fail("unknownProperty", `${m.typeName} has no property '${name}'`, site.loc);
   }
@@ -1180,6 +1181,12 @@ const poisonsField = (m: ModuleValue) => (args: Value[]): void => {
  * not `(obj as any).name` (PyTorch's getattr with a default), `obj["name"]` or a name computed at
  * run time; and as a value, not as the function a call calls.
  */
+/** Whether the property read is the callee of a call (obj.name(…)). */
+function calledAt(site: CallSite): boolean {
+  const parent = site.node?.getParent();
+  return !!parent && TsNode.isCallExpression(parent) && parent.getExpression() === site.node;
+}
+
 function readThroughItsType(site: CallSite, name: string): boolean {
   if (!site.node || !TsNode.isPropertyAccessExpression(site.node)) return false;
   // this.fc_1(x): the call reports its callee, with its did-you-mean (TSDP2010)

@@ -1,0 +1,74 @@
+// Higher derivatives on the CPU target: each pointwise op's derivative kernels (<op>_grad, _grad2, …:
+// withHigherDerivatives in compiler/ops/elementwise.ts, their C expressions and
+// runtime/harness/device.h's tsdp_gelu_tanh_grad2) compiled and run, in forward (gradients taken by
+// F.autograd.grad) and in the step's backward (their derivatives), against the float64 reference:
+// forward rtol 1e-4 and atol 1e-5 (expectClose), the parameter's gradient rtol 1e-3 and
+// atol 1e-4·max|g| (expectGradientClose). The reference's own derivatives are checked against
+// central differences in test/autograd-grad.test.ts.
+import { join } from "node:path";
+import { describe, it } from "vitest";
+import { compile } from "../compiler/pipeline.ts";
+import { differentiate } from "../compiler/2-autodiff/backward.ts";
+import { runReference } from "../compiler/reference/interpret.ts";
+import { nd } from "../compiler/reference/ndarray.ts";
+import { load, tensor } from "../runtime/index.ts";
+import { expectClose, expectGradientClose, referenceState } from "./target-helpers.ts";
+import { header, writeFiles } from "./helpers.ts";
+
+// y = f(p) with p = 0.5 + 0.3·tanh(x·w) in (0.2, 0.8), every op's domain; the output holds ∂y/∂x (its
+// _grad kernel in forward, _grad2 in the step) and, for the ops with more, ∂²y/∂x² and ∂³y/∂x³ (their
+// _grad3 and _grad4 in the step)
+const ONCE = [
+  "p.log()", "p.log1p()", "p.sqrt()", "p.rsqrt()", "p.reciprocal()", "p.erf()", "p.erfc()", "p.erfinv()",
+  "p.lgamma()", "p.digamma()", "F.polygamma(1, p)", "p.exp2()", "p.log2()", "p.log10()", "p.tan()", "p.sinh()",
+  "p.cosh()", "p.asin()", "p.acos()", "p.atan()", "p.asinh()", "p.add(1.5).acosh()", "p.atanh()", "p.expm1()",
+  "F.silu(p)", "F.gelu(p)", "F.gelu(p, { approximate: \"tanh\" })",
+];
+const THRICE = ["p.tanh()", "p.sin()", "p.cos()", "p.exp()", "p.pow(3.5)"];
+const MODEL = `${header}export class Derivatives extends nn.Module {
+  w = new nn.Parameter(F.linspace(-1.5, 1.5, 8));
+  forward(x: Tensor<[Batch, 1]>) {
+    x = x.clone().requiresGrad_();
+    const p = F.tanh(x.mul(this.w)).mul(0.3).add(0.5);
+    const d = (y: Tensor) => F.autograd.grad(y.sum(), x, { createGraph: true })[0];
+    const outs: Tensor[] = [];
+    for (const y of [${ONCE.join(", ")}]) outs.push(d(y));
+    for (const y of [${THRICE.join(", ")}]) {
+      const dy = d(y);
+      const d2y = d(dy);
+      outs.push(dy, d2y, d(d2y));
+    }
+    // sigmoid's derivatives go to the third: two in forward, the third in the step
+    const s = p.sigmoid();
+    const ds = d(s);
+    outs.push(ds, d(ds));
+    return F.cat(outs, 1);
+  }
+}
+export const training = new Training(Derivatives, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+
+describe("higher derivatives on the CPU target", () => {
+  it("forward's gradients and the step's gradient through them equal the reference", async () => {
+    const dir = writeFiles({ "model.ts": MODEL });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const graph = model.graph;
+    const m = await load(build.outDir);
+    try {
+      const input = Float32Array.from([-0.7, 0.4, 1.3]);
+      const x = nd([3, 1], Array.from(input));
+      const width = graph.outputs[0].shape[1] as number;
+      m.train(false);
+      const got = m.forwardAllSync(tensor(input, [3, 1]))[0].data as Float32Array;
+      expectClose(got, runReference(graph, { x }, referenceState(graph)).outputs[0].data, "forward's derivatives");
+      m.train(true);
+      const target = Float32Array.from({ length: 3 * width }, (_, i) => Math.sin(i));
+      m.trainStepSync(tensor(input, [3, 1]), tensor(target, [3, width]), { lr: 0 });
+      const { graph: stepGraph, gradients } = differentiate(graph);
+      const step = runReference(stepGraph, { x, target: nd([3, width], Array.from(target)) }, referenceState(graph), { training: true, seed: 0, step: 0 });
+      expectGradientClose(m.getParameter("w.grad").data as Float32Array, step.values.get(gradients.get("w")!)!.data, "∂L/∂w");
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+});
