@@ -11,7 +11,7 @@ import { normals } from "../compiler/reference/rng.ts";
 import { gradCheck } from "./gradcheck.ts";
 import { diagnosticsOf, header, lowerSource } from "./helpers.ts";
 
-const imports = `import { rearrange, repeat, reduce, einsum, pack, unpack, parseShape, Rearrange, Reduce } from "tsdp/einops";\n`;
+const imports = `import { rearrange, repeat, reduce, einsum, pack, unpack, parseShape, parse_shape, Rearrange, Reduce } from "tsdp/einops";\n`;
 const model = (input: string, body: string, fields = "") => `${header}${imports}export class M extends nn.Module {\n  ${fields}\n  forward(${input}) {\n    ${body}\n  }\n}\n`;
 
 /** A tensor of `shape` with distinct values, and its element at an index. */
@@ -143,10 +143,24 @@ describe("einsum, pack, unpack, parseShape", () => {
     expectValues(cls, [2, 1, 4], new Array(8).fill(1));
     expectValues(back, [2, 2, 3, 4], Array.from(x.data));
   });
-  it("parseShape (parse_shape) gives each named axis's size, the batch symbolic; '_' skips a dim", () => {
+  it("pack with the batch among the dims at '*' (flattening the leading dims, '* d'), and unpack of it, one -1 inferred", () => {
     const x = input([2, 3, 4]);
-    const [out] = run(model("x: Tensor<[Batch, 3, 4]>", `const s = parseShape(x, "b _ d");\n    return x.view(s.b, s.d * 3);`), { x });
+    const src = model(
+      "x: Tensor<[Batch, 3, 4]>",
+      `const [p, ps] = pack([x, x.mul(2)], "* d");\n    const [a, b2] = unpack(p.add(1), ps, "* d");\n    const [c, d] = unpack(x, [[1], [-1]], "b * d");\n    return [a, b2, c, d];`,
+    );
+    const [a, doubled, head, tail] = run(src, { x });
+    expectValues(a, [2, 3, 4], Array.from(x.data, (v) => v + 1));
+    expectValues(doubled, [2, 3, 4], Array.from(x.data, (v) => 2 * v + 1));
+    expectValues(head, [2, 1, 4], expected([2, 1, 4], (b, _n, d) => x.at(b, 0, d)));
+    expectValues(tail, [2, 2, 4], expected([2, 2, 4], (b, n, d) => x.at(b, n + 1, d)));
+  });
+  it("parseShape (parse_shape) gives each named axis's size, the batch symbolic; '_' skips a dim, as often as written", () => {
+    const x = input([2, 3, 4]);
+    const y = input([2, 12], 2);
+    const [out, spread] = run(model("x: Tensor<[Batch, 3, 4]>, y: Tensor<[Batch, 12]>", `const s = parseShape(x, "b _ d");\n    return [x.view(s.b, s.d * 3), rearrange(y, "b (n d) -> b n d", { ...parse_shape(x, "_ _ d") })];`), { x, y });
     expectValues(out, [2, 12], Array.from(x.data));
+    expectValues(spread, [2, 3, 4], Array.from(y.data));
   });
 });
 
@@ -168,6 +182,7 @@ describe("errors: einops' messages at the call", () => {
     expect(call(`return reduce(x, "b n d -> b n e", "sum");`)).toMatch(/Unexpected identifiers on the right side of reduce: \{e\}/);
     expect(call(`return rearrange(x, "b n (h d) -> b h n d", { h: 2, q: 3 });`)).toMatch(/Axis q is not used in transform/);
     expect(call(`return rearrange(x, "b n n -> b n n");`)).toMatch(/duplicate dimension "n"/);
+    expect(call(`return rearrange(x, "b 1 n -> b n");`)).toMatch(/Shape mismatch, 3 != 1 for "1" at dim 1/);
   });
   it("the batch: a fixed size given for it, and a fraction of it", () => {
     expect(call(`return rearrange(x, "b n d -> b n d", { b: 4 });`)).toMatch(/Shape mismatch, Batch != 4 .*the batch, whose size is known only at run time/);

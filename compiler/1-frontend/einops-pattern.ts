@@ -77,7 +77,8 @@ export function parseSide(text: string, options: { allowEllipsisInParens: boolea
       return;
     }
     checkName(token, options.allowUnderscore ?? false);
-    if (identifiers.has(token)) throw new EinopsError(`Indexing expression contains duplicate dimension "${token}"`);
+    // parse_shape's "_" skips a dim, as often as it is written
+    if (identifiers.has(token) && token !== "_") throw new EinopsError(`Indexing expression contains duplicate dimension "${token}"`);
     identifiers.add(token);
     if (open === undefined) groups.push([{ key: token }]);
     else open.push({ key: token });
@@ -122,7 +123,7 @@ export function productOf(dims: readonly Dim[]): Dim | undefined {
 }
 
 /** d / known, or undefined where it does not divide (a fraction of the batch is no size either). */
-function divide(d: Dim, known: readonly Dim[]): Dim | undefined {
+export function divide(d: Dim, known: readonly Dim[]): Dim | undefined {
   const k = numel(known);
   const dc = typeof d === "number" ? { c: d, p: 0 } : { c: d.batch, p: 1 };
   const p = dc.p - k.p;
@@ -152,17 +153,22 @@ export function sizesFromShape(groups: readonly Group[], shape: readonly Dim[], 
       const product = productOf(known);
       if (product === undefined || !dimEq(product, length)) {
         const batchHint = typeof length !== "number" && known.every((k) => typeof k === "number") ? ` (dim ${i} is the batch, whose size is known only at run time: leave its size out, or give it as x.shape[0])` : "";
-        throw new EinopsError(`Shape mismatch, ${show(length)} != ${product === undefined ? known.map(show).join("·") : show(product)} for "${group.map(name).join(" ")}" at dim ${i}${batchHint}`, "shape");
+        throw new EinopsError(`Shape mismatch, ${show(length)} != ${product === undefined ? known.map(show).join("·") : show(product)} for "${written(group)}" at dim ${i}${batchHint}`, "shape");
       }
       return;
     }
     const inferred = divide(length, known);
     if (inferred === undefined) {
       const batchHint = typeof length !== "number" ? " (a fraction of the batch, which is split across devices, has no size)" : "";
-      throw new EinopsError(`Shape mismatch, can't divide axis of length ${show(length)} in chunks of ${show(productOf(known) ?? 0)} for "${group.map(name).join(" ")}" at dim ${i}${batchHint}`, "shape");
+      throw new EinopsError(`Shape mismatch, can't divide axis of length ${show(length)} in chunks of ${show(productOf(known) ?? 0)} for "${written(group)}" at dim ${i}${batchHint}`, "shape");
     }
     sizes.set(unknown[0].key, inferred);
   });
+}
+
+/** A dim as the pattern writes it: "1" for one of no axes, "(h d)" for a composition. */
+function written(group: Group): string {
+  return group.length === 0 ? "1" : group.length === 1 ? name(group[0]) : `(${group.map(name).join(" ")})`;
 }
 
 /** An axis as the pattern writes it. */

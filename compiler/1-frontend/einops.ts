@@ -2,9 +2,9 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { batchTimes, formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
 import { ops } from "./composite-ops.ts";
 import { einsum } from "./einsum.ts";
-import { EinopsError, parseSide, plan, productOf, type Operation } from "./einops-pattern.ts";
+import { divide, EinopsError, parseSide, plan, productOf, type Operation } from "./einops-pattern.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
-import { cat } from "./joins.ts";
+import { cat, narrowAlongBatch } from "./joins.ts";
 import type { LayerHost } from "./layers.ts";
 import { queryMethod } from "./tensor-queries.ts";
 import { sizeOf, tensorMethods } from "./tensor-methods.ts";
@@ -231,29 +231,34 @@ function unpackFunction(em: GraphEmitter): BuiltinFunction {
     if (shape.length !== names.length) fail("shapeMismatch", `${who}: the packed tensor ${formatShape(shape)} must have the ${names.length} dims of "${pattern}"`, site.loc);
     const shapes = ps.map((s, k) => packedShape(s, k, who, site));
     const total = shape[star];
+    // the packed dim is fixed, or a multiple of the batch (pack([x], "* d") of x [Batch, n, d]):
+    // then every piece is a multiple of it too, sliced in whole multiples (joins.ts narrowAlongBatch)
+    const batchy = isBatch(total);
+    const coef = (d: Dim) => (typeof d === "number" ? d : d.batch);
     const holes = shapes.filter((s) => s.includes(-1)).length;
     if (shapes.some((s) => s.filter((d) => d === -1).length > 1) || holes > 1)
       fail("invalidArgument", `${who}: at most one packed shape may hold -1 (inferred), once`, site.loc);
     const lengths = shapes.map((s) => (s.includes(-1) ? undefined : productOf(s as Dim[])));
     if (holes === 1) {
       const k = lengths.indexOf(undefined);
-      const rest = productOf(lengths.filter((l): l is Dim => l !== undefined));
-      const fixed = typeof total === "number" && typeof rest === "number" ? total - rest : undefined;
-      const others = productOf(shapes[k].filter((d) => d !== -1) as Dim[]);
-      if (fixed === undefined || typeof others !== "number" || others === 0 || fixed % others !== 0 || fixed < 0)
-        fail("shapeMismatch", `${who}: cannot infer the -1 of packed shape ${k} from dim ${star} of ${formatShape(shape)}`, site.loc);
-      shapes[k] = shapes[k].map((d) => (d === -1 ? fixed / others : d));
-      lengths[k] = fixed;
+      const known = lengths.filter((l): l is Dim => l !== undefined);
+      const left = coef(total) - known.reduce<number>((a, l) => a + coef(l), 0);
+      const hole = left >= 0 && known.every((l) => isBatch(l) === batchy) ? divide(batchy ? batchTimes(left) : left, shapes[k].filter((d) => d !== -1) as Dim[]) : undefined;
+      if (hole === undefined || (batchy && left === 0)) return fail("shapeMismatch", `${who}: cannot infer the -1 of packed shape ${k} from dim ${star} of ${formatShape(shape)}`, site.loc);
+      shapes[k] = shapes[k].map((d) => (d === -1 ? hole : d));
+      lengths[k] = productOf(shapes[k] as Dim[]);
     }
+    const sizes = lengths as (Dim | undefined)[];
+    if (sizes.some((l) => l === undefined || isBatch(l) !== batchy))
+      fail("shapeMismatch", `${who}: the packed shapes [${shapes.map((s) => formatShape(s as Dim[])).join(", ")}] do not split dim ${star} of ${formatShape(shape)}: ${batchy ? "it is a multiple of the batch, so each piece must be one" : "each piece must have a fixed size"}`, site.loc);
+    const sum = (sizes as Dim[]).reduce<number>((a, l) => a + coef(l), 0);
+    if (sum !== coef(total)) fail("shapeMismatch", `${who}: the packed shapes hold ${sum}${batchy ? "·Batch" : ""} along dim ${star}, the tensor ${formatShape(shape)} has ${formatShape([total]).slice(1, -1)}`, site.loc);
     const c = ops(em, who, site);
-    if (lengths.some((l) => typeof l !== "number") || isBatch(total))
-      fail("shapeMismatch", `${who}: the packed dim ${star} of ${formatShape(shape)} is (a multiple of) the batch; tsdp splits only fixed-size dims (the batch is split across devices)`, site.loc);
-    const sum = (lengths as number[]).reduce((a, b) => a + b, 0);
-    if (sum !== total) fail("shapeMismatch", `${who}: the packed shapes hold ${sum} along dim ${star}, the tensor ${formatShape(shape)} has ${total}`, site.loc);
     let start = 0;
     return shapes.map((s, k) => {
-      const piece = c.narrow(packed, star, start, lengths[k] as number);
-      start += lengths[k] as number;
+      const length = coef(sizes[k]!);
+      const piece = batchy ? narrowAlongBatch(who, packed, star, start, length, site, em) : c.narrow(packed, star, start, length);
+      start += length;
       const viewed = [...shape.slice(0, star), ...(s as Dim[]), ...shape.slice(star + 1)];
       return shapeEq(viewed, piece.node.shape) ? piece : c.reshape(piece, viewed);
     });
