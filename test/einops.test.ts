@@ -191,6 +191,7 @@ describe("errors: einops' messages at the call", () => {
   it("a function as the reduction, einsum's pattern first, and an import from 'einops' are refused saying what to write", () => {
     expect(call(`return reduce(x, "b n d -> b n", (t: Tensor) => t);`)).toMatch(/TSDP3004 .*a function as the reduction is not supported.*"mean", "sum", "max", "min", "prod"/);
     expect(call(`return einsum("b i d, b j d -> b i j", x, x);`)).toMatch(/TSDP3003 .*tensors first and the pattern last/);
+    expect(first(`${header}import { EinMix } from "tsdp/einops";\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2]>) {\n    return x;\n  }\n}\n`)).toMatch(/TSDP1003 2: einops' EinMix .* rearrange the mixed axes last, apply an nn.Linear/);
     expect(first(`${header}import { rearrange } from "einops";\nexport class M extends nn.Module {\n  forward(x: Tensor<[Batch, 2]>) {\n    return rearrange(x, "b n -> n b");\n  }\n}\n`)).toMatch(/TSDP1003 2: .*import \{ rearrange, repeat, reduce, Rearrange, Reduce \} from "tsdp\/einops"/);
   });
 });

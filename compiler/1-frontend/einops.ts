@@ -22,6 +22,11 @@ import { BuiltinClass, BuiltinFunction, describe, FunctionValue, ModuleValue, Na
 
 /** The names tsdp/einops exports; the typings (dsl/einops.d.ts) declare the same. */
 export const EINOPS_MODULE = "tsdp/einops";
+/** einops' names tsdp does not provide, each with what to write instead. */
+export const EINOPS_REFUSED: ReadonlyMap<string, string> = new Map([
+  ["EinMix", "einops' EinMix (a layer whose weight's shape its pattern decides) is not supported: rearrange the mixed axes last, apply an nn.Linear, and rearrange back (the same parameters, named weight and bias, in nn.Linear's [out, in] layout)"],
+  ["asnumpy", "asnumpy copies to the host, which a compiled forward does not do: return the tensor and read it from the compiled model"],
+]);
 /** The types the typings export beside the values (no value to bind). */
 export const EINOPS_TYPES: ReadonlySet<string> = new Set(["Reduction", "AxesLengths"]);
 

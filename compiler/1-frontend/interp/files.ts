@@ -8,7 +8,7 @@ import { CALL_LEVELS, InterpreterCore, poison } from "./core.ts";
 import { boundNames, declaredNames } from "./syntax.ts";
 import { join } from "node:path";
 import { packageRoot } from "../../package-root.mjs";
-import { EINOPS_MODULE, EINOPS_TYPES } from "../einops.ts";
+import { EINOPS_MODULE, EINOPS_REFUSED, EINOPS_TYPES } from "../einops.ts";
 
 /** The import of tsdp's torchvision.models (vision/models.ts), and where that file is. */
 const VISION = "tsdp/vision";
@@ -186,6 +186,8 @@ export abstract class FileEvaluator extends InterpreterCore {
         const name = named.getName();
         const local = named.getAliasNode()?.getText() ?? name;
         const value = members.get(name);
+        const refused = spec === EINOPS_MODULE ? EINOPS_REFUSED.get(name) : undefined;
+        if (refused) fail("importNotSupported", refused, locOf(named));
         if (value === undefined && spec === EINOPS_MODULE && !EINOPS_TYPES.has(name)) fail("importNotFound", `'${name}' is not exported by ${EINOPS_MODULE} (it has ${[...members.keys()].join(", ")})`, locOf(named));
         // Types (Tensor, Batch, Shape, ...) have no value; the evaluator never needs them.
         if (value !== undefined) scope.declare(local, value, false);
