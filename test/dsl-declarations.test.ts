@@ -16,7 +16,8 @@ describe("dsl/index.d.ts", () => {
   it("type-checks strict without skipLibCheck, imported by a model file as tsdp/dsl", async () => {
     const dir = scratchDir();
     // F.var: `var` is a reserved word, declared through an export alias (was missing: TS2339)
-    writeFileSync(join(dir, "model.ts"), 'import { nn, F, type Tensor, type Batch } from "tsdp/dsl";\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x).add(F.var(x, 1, { keepdim: true })); }\n}\n');
+    // tsdp/einops (dsl/einops.d.ts) beside it: its functions, layers and pack's pair, as a port uses them
+    writeFileSync(join(dir, "model.ts"), 'import { nn, F, type Tensor, type Batch } from "tsdp/dsl";\nimport { rearrange, repeat, reduce, einsum, pack, unpack, parse_shape, Rearrange, Reduce } from "tsdp/einops";\nexport class M extends nn.Module {\n  fc = new nn.Linear(4, 2);\n  patches = new nn.Sequential(new Rearrange("b (n d) -> b n d", { d: 2 }), new Reduce("b n d -> b d", "mean"));\n  forward(x: Tensor<[Batch, 4]>) {\n    const [p, ps] = pack([repeat(rearrange(x, "b d -> b 1 d"), "b 1 d -> b k d", { k: 2 }), x.unsqueeze(1)], "b * d");\n    const [a] = unpack(einsum(p, p, "b i d, b j d -> b i j"), [[2], [1]], "b * j");\n    return this.fc(x).add(F.var(x, 1, { keepdim: true })).add(reduce(a, "b i j -> b i", "max")).add(this.patches(x).sum(-1, { keepdim: true }).mul(parse_shape(x, "b d").d + ps.length));\n  }\n}\n');
     const config = {
       compilerOptions: {
         target: "ES2022",
@@ -27,7 +28,7 @@ describe("dsl/index.d.ts", () => {
         skipLibCheck: false,
         types: [],
         lib: ["ES2023"],
-        paths: { "tsdp/dsl": [join(root, "dsl", "index.d.ts")] },
+        paths: { "tsdp/dsl": [join(root, "dsl", "index.d.ts")], "tsdp/einops": [join(root, "dsl", "einops.d.ts")] },
       },
       files: ["model.ts"],
     };

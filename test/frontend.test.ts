@@ -544,6 +544,10 @@ describe("the batch size (x.size(0)) as a number in tensor arithmetic", () => {
     // b / 2 is a float in PyTorch, b * b no c·b + d: the message says how to write them
     expect(first("return x.mul(b / 2);")).toBe("TSDP2003 '/' with the batch size b: tensor arithmetic takes c·b + d of whole c and d (b - 1, 2 * b + 1), and a size only k·b; for b / 2 or b % 2 give b itself to tensor arithmetic (x.mul(b).div(2) for x · (b / 2), F.full([], b).floorDivide(2) for b // 2)");
     expect(first("return x.mul(b * b);")).toMatch(/^TSDP2003 '\*' with the batch size b: tensor arithmetic takes c·b \+ d/);
+    // where the batch cancels the quotient is a number at every batch size: (6·b) / (2·b) = 3 (TimeSformer's copies per sample)
+    const { graph } = lowerSource(net("const r = Math.floor(x.repeat(6, 1).size(0) / x.repeat(2, 1).size(0));\n    return x.mul(r).add((b + 1) / (2 * b + 2));"));
+    expect(Array.from(runReference(graph, { x: nd([2, 3], [1, 1, 1, 1, 1, 1]) }, { params: new Map(), buffers: new Map() }).outputs[0].data)).toEqual([3.5, 3.5, 3.5, 3.5, 3.5, 3.5]);
+    expect(first("return x.mul(b / (b + 1));")).toMatch(/^TSDP2003 '\/' with the batch size b/);
     expect(first("return F.arange(1, b).float();")).toMatch(/^TSDP2003 F\.arange over the batch size runs from 0 to it in steps of 1/);
     // not folded as a constant (it was, at batch 1: a mask of [1, 0, 0] selected one column at every batch size)
     expect(first("return x.index(':', F.arange(3).lt(b));")).toMatch(/^TSDP3003 index: a tensor index must be an int32 tensor .*a mask of 0\/1 floats selects a data-dependent count/);

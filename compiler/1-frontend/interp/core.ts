@@ -20,6 +20,7 @@ import { insideNoGrad } from "../no-grad.ts";
 import { detachedView } from "../views.ts";
 import type { Node } from "../../ir/node.ts";
 import type { PlainState } from "../module-tree.ts";
+import { einopsMembers } from "../einops.ts";
 
 // The static evaluator: it walks the TypeScript syntax of a model file and computes what the
 // code would compute, except that tensors are graph nodes. It never runs the user's code.
@@ -100,6 +101,8 @@ export abstract class InterpreterCore {
   /** f.bind(thisArg, ...args) with arguments: the function and the arguments it is called with first. */
   protected readonly boundFunctions = new WeakMap<BuiltinFunction, { readonly target: Value; readonly args: readonly Value[] }>();
   protected readonly dsl: Map<string, Value>;
+  /** What `import { rearrange, … } from "tsdp/einops"` binds (einops.ts). */
+  protected readonly einops: Map<string, Value>;
   protected readonly globals: Scope;
 
   constructor(limits: Limits = resolveLimits()) {
@@ -138,6 +141,7 @@ export abstract class InterpreterCore {
       ["optim", optimNamespace],
       ["Training", trainingClass],
     ]);
+    this.einops = einopsMembers(host);
     this.globals = new Scope();
     for (const [name, value] of builtinGlobals) this.globals.declare(name, value, false);
     this.globals.declare("Math", mathNamespace(new BuiltinFunction("Math.random", (args, site) => this.mathRandom(args, site))), false);

@@ -489,6 +489,8 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
   protected symArith(op: SyntaxKind, l: Value, r: Value, e: TsNode, symbol: string): Value {
     const result = affineResult(op, affineOf(l), affineOf(r));
     if (result) return batchAffine(...result);
+    const ratio = batchRatio(op, affineOf(l), affineOf(r));
+    if (ratio !== undefined) return ratio;
     if (bitOps.has(op))
       return fail("nonConstant", `'${symbol}' on the batch size: the batch size is known only at run time, and a bit operation on it (B >> 1, B | 0) is no multiple of it, which is all a size may be (only k·Batch × n and k·Batch / n stay symbolic)`, locOf(e));
     if ((op === SyntaxKind.LessThanToken || op === SyntaxKind.GreaterThanToken || op === SyntaxKind.LessThanEqualsToken || op === SyntaxKind.GreaterThanEqualsToken)) {
@@ -649,6 +651,16 @@ function batchComparison(op: SyntaxKind, a: [number, number] | undefined, b: [nu
     op === SyntaxKind.LessThanToken ? d < 0 : op === SyntaxKind.GreaterThanToken ? d > 0 : op === SyntaxKind.LessThanEqualsToken ? d <= 0 : d >= 0;
   const [first, last] = [holds(at1), holds(slope === 0 ? at1 : slope * Infinity)];
   return first === last ? first : undefined;
+}
+
+/**
+ * a / b where the batch cancels, (k₁·B + d₁) / (k₂·B + d₂) with k₁·d₂ = k₂·d₁: a number at every
+ * batch size (TimeSformer's `q.shape[0] // cls_k.shape[0]`, the copies per sample of the heads and
+ * frames folded into the batch, (n·h·B) / (h·B) = n), as PyTorch computes it.
+ */
+function batchRatio(op: SyntaxKind, a: [number, number] | undefined, b: [number, number] | undefined): number | undefined {
+  if (op !== SyntaxKind.SlashToken || !a || !b || b[0] === 0 || a[0] * b[1] !== a[1] * b[0]) return undefined;
+  return a[0] / b[0];
 }
 
 /** a ∘ b for c·B + d operands, when it is one again with whole c and d (b · b and b / 2 are not). */

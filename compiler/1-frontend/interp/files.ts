@@ -8,6 +8,7 @@ import { CALL_LEVELS, InterpreterCore, poison } from "./core.ts";
 import { boundNames, declaredNames } from "./syntax.ts";
 import { join } from "node:path";
 import { packageRoot } from "../../package-root.mjs";
+import { EINOPS_MODULE, EINOPS_REFUSED, EINOPS_TYPES } from "../einops.ts";
 
 /** The import of tsdp's torchvision.models (vision/models.ts), and where that file is. */
 const VISION = "tsdp/vision";
@@ -169,18 +170,25 @@ export abstract class FileEvaluator extends InterpreterCore {
     const site = this.site(stmt.getModuleSpecifier());
     if (stmt.isTypeOnly()) return;
     // a package (import fs from "fs", import _ from "lodash") is refused for what it is, not for the default import's form
-    const external = spec !== "tsdp/dsl" && spec !== VISION && !spec.startsWith(".");
+    const external = spec !== "tsdp/dsl" && spec !== VISION && spec !== EINOPS_MODULE && !spec.startsWith(".");
+    // Python's `from einops import rearrange` / `from einops.layers.torch import Rearrange`: tsdp's own module
+    if (external && (spec === "einops" || spec.startsWith("einops/")))
+      fail("importNotSupported", `cannot import '${spec}' into a model file; einops is built in: import { rearrange, repeat, reduce, Rearrange, Reduce } from "${EINOPS_MODULE}"`, site.loc);
     if (external) fail("importNotSupported", `cannot import '${spec}' into a model file`, site.loc);
     const def = stmt.getDefaultImport();
     if (def) fail("importNotSupported", `default imports are not supported ('${def.getText()}'); use named imports${spec === "tsdp/dsl" ? "" : ` (export it by name and import { ${def.getText()} } from "${spec}")`}`, locOf(def));
-    if (spec === "tsdp/dsl") {
+    if (spec === "tsdp/dsl" || spec === EINOPS_MODULE) {
+      const members = spec === EINOPS_MODULE ? this.einops : this.dsl;
       const ns = stmt.getNamespaceImport();
-      if (ns) scope.declare(ns.getText(), new NamespaceValue(ns.getText(), this.dsl), false);
+      if (ns) scope.declare(ns.getText(), new NamespaceValue(ns.getText(), members), false);
       for (const named of stmt.getNamedImports()) {
         if (named.isTypeOnly()) continue;
         const name = named.getName();
         const local = named.getAliasNode()?.getText() ?? name;
-        const value = this.dsl.get(name);
+        const value = members.get(name);
+        const refused = spec === EINOPS_MODULE ? EINOPS_REFUSED.get(name) : undefined;
+        if (refused) fail("importNotSupported", refused, locOf(named));
+        if (value === undefined && spec === EINOPS_MODULE && !EINOPS_TYPES.has(name)) fail("importNotFound", `'${name}' is not exported by ${EINOPS_MODULE} (it has ${[...members.keys()].join(", ")})`, locOf(named));
         // Types (Tensor, Batch, Shape, ...) have no value; the evaluator never needs them.
         if (value !== undefined) scope.declare(local, value, false);
       }
