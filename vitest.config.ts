@@ -49,6 +49,7 @@ export const NATIVE = [
   "test/softmax-extremes.test.ts",
   "test/special-values-target.test.ts",
   "test/gamma-target.test.ts",
+  "test/autograd-grad-target.test.ts",
   "test/bessel-target.test.ts",
   "test/matrix-target.test.ts",
   "test/index-ranges.test.ts",

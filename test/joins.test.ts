@@ -70,7 +70,7 @@ describe("joins and slices in the frontend", () => {
     expect(first("return x.split([2, 3], 1);")).toMatch(/^TSDP3004 4: split: split sizes \[2, 3\] add up to 5, but dim 1 has size 13/);
     expect(first("return x.chunk(2, 0);")).toMatch(/^TSDP4001 4: chunk: dim 0 of \[Batch, \d+\] is the batch, which is split across devices: 2 chunks of it have sizes that depend on the batch size/);
     // joined along the batch (2 × each device's share), but not a forward's output: that is per sample
-    expect(first("return F.cat([x, x], 0);")).toMatch(/^TSDP4005 4: forward must return tensors whose first dim is Batch, got a tensor of shape \[2\*Batch, 13\] \(its dim 0 is the batch times 2, folded .*return it unfolded, \[Batch, 2, …\]/);
+    expect(first("return F.cat([x, x], 0);")).toMatch(/^TSDP4005 4: forward must return tensors whose first dim is Batch, got a tensor of shape \[2\*Batch, 13\] \(its dim 0 is the batch times 2, folded .*return it unfolded, \[Batch, 2, …\].*x\.view\(2, -1, …\)\.transpose\(0, 1\) where 2 parts of \[Batch, …\] were joined along the batch/);
     // Mixtral's router logits of hidden_states.view(-1, hidden), stacked over layers: the folded batch in dim 1
     expect(first("return F.stack([x.view(-1, 1), x.view(-1, 1)]);")).toMatch(/got a tensor of shape \[2, 13\*Batch, 1\] \(its dim 1 is the batch times 13/);
     expect(first("return F.stack([x, x.narrow(1, 0, 3)], 1);")).toMatch(/^TSDP4001 4: F.stack: stack expects each tensor to be equal size/);

@@ -39,7 +39,9 @@ function batchAt(shape: Shape): string {
   if (folded < 0) return "";
   const k = (shape[folded] as { batch: number }).batch;
   const where = folded === 0 ? "dim 0" : `dim ${folded}`;
-  return ` (its ${where} is the batch times ${k}, folded with other dims by a view(-1, …) or a cat along the batch: return it unfolded, [Batch, ${k}, …] (x.view(-1, ${k}, …)), with the batch first)`;
+  // the two foldings order rows differently: a view(-1, …) keeps each sample's k rows together, a cat
+  // of k [Batch, …] parts (DINO's multi-crop, SimCLR's two views) puts the parts one after the other
+  return ` (its ${where} is the batch times ${k}, folded with other dims: return it unfolded, [Batch, ${k}, …], with the batch first — x.view(-1, ${k}, …) where each sample's ${k} rows are together (a view(-1, …) of [Batch, ${k}, …]), x.view(${k}, -1, …).transpose(0, 1) where ${k} parts of [Batch, …] were joined along the batch (F.cat of crops or views))`;
 }
 
 /**
