@@ -700,7 +700,7 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
   nonzero(options: { asTuple: true }): Tensor<Shape, "int32">[];
   typeAs(options: { other: Tensor }): Tensor;
   /** Itself: every tensor is on the model's GPU. */
-  /** The sparse layout's conversions (x.to_dense(), x.coalesce()): tsdp's tensors are dense, so each is x itself; x.is_sparse is false */
+  /** The sparse layout's conversions (x.to_dense(), x.coalesce()): tsdp's tensors are dense, so each is x itself; x.is_sparse is false (x.to_sparse() is refused: keep x dense) */
   toDense(): Tensor;
   coalesce(): Tensor;
   readonly isSparse: false;
@@ -981,6 +981,11 @@ export interface Tensor<S extends Shape = Shape, D extends DType = DType> {
    * x[i].copy_(t) does: a view's change shows in its base, and the base's in its views.
    */
   [index: number]: Tensor;
+  /**
+   * Python's iteration over a tensor: its slices along dim 0, as unbind(0) gives them (`const [q, k, v] = qkv`
+   * for qkv [3, …], `for (const row of t)`, `[...t]`); dim 0 must have a size known when compiling (not Batch).
+   */
+  [Symbol.iterator](): Iterator<Tensor>;
   /** Every slice along dim, dim removed (torch.unbind; q, k, v = qkv.unbind(0)). */
   unbind(dim?: number): Tensor[];
   unbind(options: { dim?: number }): Tensor[];
@@ -2475,7 +2480,12 @@ export namespace nn {
     indexOf(module: M): number;
   }
   /** null entries keep their places (PyTorch's None: HRNet's fuse layers), counted by length and indices; declare `nn.ModuleList<M | null>` to index them as such. */
-  class ModuleList<M extends Module | null = Module> extends Module {
+  /**
+   * Undeclared (`layers = new nn.ModuleList([])`, `layers: nn.ModuleList`), its children are any module, untyped as
+   * Python's list: lucidrains' `for (const [attn, ff] of this.layers)` over appended nn.ModuleLists destructures and
+   * calls them. Declare `nn.ModuleList<Block>` (or construct it from Blocks) for typed children.
+   */
+  class ModuleList<M extends Module | null = any> extends Module {
     /** PyTorch's nn.ModuleList([]) filled by append: a list of any modules (inferred from `[]` alone, its type would be never) */
     constructor(modules: readonly []);
     constructor(modules?: readonly M[]);
@@ -2484,7 +2494,7 @@ export namespace nn {
     /** Python's list.insert: before index (negative from the end), the children renumbered. */
     insert(index: number, module: M): void;
   }
-  interface ModuleList<M extends Module | null = Module> extends Omit<ModuleSequence<M>, "slice"> {
+  interface ModuleList<M extends Module | null = any> extends Omit<ModuleSequence<M>, "slice"> {
     /** PyTorch's self.layers[1:]: an nn.ModuleList of those children, numbered from 0 (as a field, its keys name the same tensors) */
     slice(start?: number, end?: number): ModuleList<M>;
   }

@@ -2320,3 +2320,33 @@ describe("a constructor draw kept beside the buffer made from it (pytorch-ntm's 
     expect(first(src.replace("this.init_r.push(initRBias)", "this.init_r.push(initRBias.mul(2))"))).toMatch(/^TSDP2001 \d+: a random draw .* not \.repeat/);
   });
 });
+
+describe("Python's calls and iteration written the way they read (einops sweep)", () => {
+  const block = `class FF extends nn.Module {\n  fc = new nn.Linear(2, 2);\n  forward(x: Tensor) { return this.fc(x); }\n}\nclass PreNorm extends nn.Module {\n  fn = new FF();\n  forward(x: Tensor, kwargs = {}) { return this.fn(x, kwargs); }\n}\n`;
+  it("self.fn(x, **kwargs) with kwargs empty: this.fn(x, kwargs), this.fn(x, {}) and new FF({}) drop the empty extra as Python's call does", () => {
+    const x = nd([2, 2], [1, -2, 3, 0.5]);
+    const plain = outputs(model("return this.p.fn(x);", "x: Tensor<[Batch, 2]>", "p = new PreNorm();", block), { x });
+    expect(outputs(model("return this.p(x);", "x: Tensor<[Batch, 2]>", "p = new PreNorm();", block), { x })).toEqual(plain);
+    expect(outputs(model("return this.p.fn(x, {}, undefined, []);", "x: Tensor<[Batch, 2]>", "p = new PreNorm();", block), { x })).toEqual(plain);
+    expect(() => lowerSource(model("return this.f(x);", "x: Tensor<[Batch, 2]>", "f = new FF({});", block))).not.toThrow();
+  });
+  it("an extra argument that carries a value stays refused (Python's TypeError), with why", () => {
+    const msg = first(model("return this.p.fn(x, x);", "x: Tensor<[Batch, 2]>", "p = new PreNorm();", block));
+    expect(msg).toMatch(/^TSDP3002 \d+: FF\.forward expects 1 argument, got 2: JavaScript would drop the extra ones, but Python raises a TypeError/);
+    expect(first(model("return this.p.fn(x, { mask: x });", "x: Tensor<[Batch, 2]>", "p = new PreNorm();", block))).toMatch(/^TSDP3002 .*got 2: /);
+  });
+  it("a tensor iterates over dim 0: destructuring, for-of and Array.from give unbind(0)'s slices; the batch dim is refused with what to write", () => {
+    const x = nd([2, 3, 2], [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
+    // x.transpose(0, 1) is [3, Batch, 2]: slices x[:, 0], x[:, 1], x[:, 2]; q + 10·k + 100·v
+    const unbound = outputs(model("const [q, k, v] = x.transpose(0, 1).unbind(0); return q.add(k.mul(10)).add(v.mul(100));", "x: Tensor<[Batch, 3, 2]>"), { x });
+    expect(unbound[0]).toEqual([420, 531, 1086, 1197]);
+    for (const form of ["const [q, k, v] = x.transpose(0, 1);", "const [q, k, v] = Array.from(x.transpose(0, 1));", "const [q, k, v] = [...x.transpose(0, 1)];"])
+      expect(outputs(model(`${form} return q.add(k.mul(10)).add(v.mul(100));`, "x: Tensor<[Batch, 3, 2]>"), { x })).toEqual(unbound);
+    expect(first(model("const [a, b] = x; return a.add(b);", "x: Tensor<[Batch, 3, 2]>"))).toMatch(/^TSDP2007 \d+: iterating over a tensor of shape \[Batch, 3, 2\]: dim 0 is the batch.*x\.unbind\(1\)/);
+  });
+  it("x.to_sparse() and its layouts refuse with the dense form to write (to_dense() is x itself)", () => {
+    for (const name of ["to_sparse", "toSparse", "to_sparse_csr"])
+      expect(first(model(`return (x as any).${name}();`, "x: Tensor<[Batch, 2]>"))).toMatch(/^TSDP2011 \d+: tensors have no \w+ in tsdp: to_sparse\w* converts to a sparse layout, which tsdp does not have: drop the call and keep x dense/);
+    expect(() => lowerSource(model("return x.toDense().coalesce();", "x: Tensor<[Batch, 2]>"))).not.toThrow();
+  });
+});

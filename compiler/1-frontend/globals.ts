@@ -116,8 +116,8 @@ export interface ArrayHooks {
   charge(elements: number, site: CallSite): void;
   /** Refuses an array or string of `size` elements or characters past the --max-array budget. */
   size(size: number, what: "array" | "string", site: CallSite): void;
-  /** The items of an iterable that is no array (a ModuleList, a Map), for Array.from; undefined if it is none. */
-  items(v: Value): Value[] | undefined;
+  /** The items of an iterable that is no array (a ModuleList, a Map, a tensor's slices along dim 0), for Array.from; undefined if it is none. */
+  items(v: Value, site: CallSite): Value[] | undefined;
   /**
    * A value an assignment, an array or a Map stores: a tensor computed under F.noGrad in forward
    * leaves the block without its gradient that way, as one the block returns (no-grad.ts).
@@ -288,7 +288,7 @@ export function arrayFrom(hooks: ArrayHooks): BuiltinFunction {
       if (!Number.isInteger(n) || n < 0) fail("invalidArgument", `Array.from: invalid length ${n}`, site.loc);
       hooks.size(n, "array", site);
       items = new Array<Value>(n).fill(undefined);
-    } else items = hooks.items(src) ?? fail("wrongArgumentType", `Array.from takes an array, { length: n }, a ModuleList, a Map or a Set, got ${describe(src)}`, site.loc);
+    } else items = hooks.items(src, site) ?? fail("wrongArgumentType", `Array.from takes an array, { length: n }, a ModuleList, a Map, a Set or a tensor, got ${describe(src)}`, site.loc);
     hooks.charge(items.length, site);
     return fn === undefined ? items : items.map((v, i) => hooks.call(fn, [v], site, [i]));
   });

@@ -8,8 +8,22 @@ const lazy = (eager: string) =>
 const dataShaped = (name: string) =>
   `${name}'s result has as many elements as the data selects, a size known only at run time, and tsdp's shapes are fixed at compile time; keep the full shape and mask instead (F.where(mask, x, 0), x.maskedFill(mask.logicalNot(), 0), a dense dispatch by a one-hot matrix, or a sum of x times the mask)`;
 
+/** What a port builds instead of a sparse tensor (sparse.ts takes torch.sparse.mm of a dense one). */
+export const SPARSE_HINT =
+  "tsdp's tensors are dense: build the matrix densely in the constructor (F.zeros([n, n]) then adj.indexPut_([rows, cols], values, true), which sums repeated indices as coalesce() does) and register it as a buffer; F.sparse.mm and F.spmm multiply it as torch.sparse.mm multiplies the sparse one; an edge list that forward takes or computes (PyG's edge_index) needs no matrix: sparse_coo_tensor(edge_index, w, (n, n)) @ x is F.zeros(n, x.size(1)).index_add_(0, row, x[col].mul(w.unsqueeze(-1))) with [row, col] = edge_index";
+
+/** x.to_sparse() and its layouts: the conversion into a layout tsdp's dense tensors do not have (to_dense() is x itself). */
+const toSparse = (name: string) =>
+  `${name} converts to a sparse layout, which tsdp does not have: drop the call and keep x dense (F.sparse.mm(x, y) and F.spmm(x, y) multiply it as torch.sparse.mm multiplies its sparse form); for a sparse matrix built from indices, ${SPARSE_HINT}`;
+
 /** The same names as tensor methods (x.nonzero(), x.masked_select(mask)). */
 export const REFUSED_TENSOR_METHODS: Readonly<Record<string, string>> = {
+  toSparse: toSparse("to_sparse"),
+  toSparseCoo: toSparse("to_sparse_coo"),
+  toSparseCsr: toSparse("to_sparse_csr"),
+  toSparseCsc: toSparse("to_sparse_csc"),
+  toSparseBsr: toSparse("to_sparse_bsr"),
+  toSparseBsc: toSparse("to_sparse_bsc"),
   nonzero: dataShaped("nonzero"),
   argwhere: dataShaped("argwhere"),
   maskedSelect: dataShaped("maskedSelect"),

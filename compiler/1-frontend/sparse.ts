@@ -3,16 +3,14 @@ import { arg, bindArgs } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { rankedMatmul } from "./composite-ops.ts";
 import { BuiltinFunction, NamespaceValue, type Value } from "./values.ts";
+import { SPARSE_HINT } from "./refused-names.ts";
 
 // torch.sparse.mm and torch.spmm, which GCN-family ports multiply their normalized adjacency with
 // (pygcn's torch.spmm(adj, support), LightGCN's torch.sparse.mm(self.Graph, all_emb)). tsdp's
 // tensors are dense: the port builds the adjacency as a dense buffer, and the product is mm of the
 // same values, as PyTorch's torch.sparse.mm is for a strided first operand. A sparse layout's own
-// constructors (sparse_coo_tensor, to_sparse) are not taken: tensor methods that only change the
+// constructors (sparse_coo_tensor, x.to_sparse(): refused-names.ts) are not taken: tensor methods that only change the
 // layout (x.to_dense(), x.coalesce()) are the tensor itself (tensor-spellings.ts).
-
-const SPARSE_HINT =
-  "tsdp's tensors are dense: build the matrix densely in the constructor (F.zeros([n, n]) then adj.indexPut_([rows, cols], values, true), which sums repeated indices as coalesce() does) and register it as a buffer; F.sparse.mm and F.spmm multiply it as torch.sparse.mm multiplies the sparse one; an edge list that forward takes or computes (PyG's edge_index) needs no matrix: sparse_coo_tensor(edge_index, w, (n, n)) @ x is F.zeros(n, x.size(1)).index_add_(0, row, x[col].mul(w.unsqueeze(-1))) with [row, col] = edge_index";
 
 export function sparseFunctions(em: GraphEmitter): [string, Value][] {
   const mm = (who: string) =>

@@ -356,8 +356,18 @@ export class Interpreter extends PropertyEvaluator {
   protected bindParameters(params: readonly ParameterDeclaration[], args: Value[], scope: Scope, who: string, site: CallSite): void {
     const required = params.filter((p) => !p.hasInitializer() && !p.isOptional() && !p.isRestParameter()).length;
     const hasRest = params.some((p) => p.isRestParameter());
+    // Python's `self.fn(x, **kwargs)` with kwargs empty, ported `this.fn(x, kwargs)` or `this.fn(x, {})`: the
+    // extra arguments carry nothing, so JavaScript's dropping them is PyTorch's call too
+    if (!hasRest && args.length > params.length && args.slice(params.length).every(carriesNothing)) args = args.slice(0, params.length);
     if (args.length < required || (!hasRest && args.length > params.length))
-      fail("wrongArgumentCount", `${who} expects ${required === params.length ? required : `${required} to ${params.length}`} argument${params.length === 1 ? "" : "s"}, got ${args.length}`, site.loc);
+      fail(
+        "wrongArgumentCount",
+        `${who} expects ${required === params.length ? required : `${required} to ${params.length}`} argument${params.length === 1 ? "" : "s"}, got ${args.length}` +
+          (args.length > params.length
+            ? ": JavaScript would drop the extra ones, but Python raises a TypeError for an argument a method does not take, and dropping one silently would hide what the port meant it for; remove it or declare the parameter (an empty options object, Python's empty **kwargs, is dropped)"
+            : ""),
+        site.loc,
+      );
     const written = argumentsBoundAt(site, params[0]?.getParent());
     // a callback's arguments from an array's walk (scales.map((s) => …)): their floats, offered by the walk
     const offered = takeArgumentFloats();
@@ -926,7 +936,7 @@ export class Interpreter extends PropertyEvaluator {
       } else if (base === "sequential") this.sequentialSuper(self, args, site);
       else if (base === "dict") this.dictSuper(self, args, site);
       else if (base instanceof BuiltinClass) this.layerSuper(base, self, args, site);
-      else if (args.length > 0) fail("wrongArgumentCount", `${cls.name} has no constructor but got ${args.length} argument${args.length === 1 ? "" : "s"}`, site.loc);
+      else if (!args.every(carriesNothing)) fail("wrongArgumentCount", `${cls.name} has no constructor but got ${args.length} argument${args.length === 1 ? "" : "s"}`, site.loc);
       this.initFields(cls, self);
       return;
     }
@@ -1086,4 +1096,9 @@ function sameArguments(a: readonly Value[], b: readonly Value[]): boolean {
 /** A built-in layer without parameters, buffers or children whose forward does not depend on train/eval mode. */
 function statelessLayer(m: ModuleValue): boolean {
   return m.kind === "layer" && !m.cls && m.params.length === 0 && m.buffers.length === 0 && m.items.length === 0 && !/Dropout|RReLU/.test(m.typeName);
+}
+
+/** An argument with nothing in it (undefined, {}, []): Python's empty **kwargs or *args, which a call may pass on beyond the parameters. */
+function carriesNothing(v: Value): boolean {
+  return v === undefined || (Array.isArray(v) && v.length === 0) || (v instanceof ObjectValue && v.props.size === 0 && v.dictMethods === undefined);
 }

@@ -164,8 +164,10 @@ export abstract class InterpreterCore {
     call: (f: Value, args: Value[], site: CallSite, extra: Value[] = []) => this.callArrayCallback(f, args, site, extra),
     charge: (elements: number, site: CallSite) => this.charge(elements, site.loc),
     size: (size: number, what: "array" | "string", site: CallSite) => this.budget.size(size, what, site.loc),
-    // Array.from(this.stages, …): a ModuleList or Sequential's modules, a Map's or Set's entries
-    items: (v: Value): Value[] | undefined => (v instanceof ModuleValue && v.isSequence ? [...v.elements] : v instanceof CollectionValue ? collectionItems(v) : undefined),
+    // Array.from(this.stages, …): a ModuleList or Sequential's modules, a Map's or Set's entries; a
+    // tensor's slices along dim 0 as a for-of walks them (Python's list(t)), since the typings make it iterable
+    items: (v: Value, site: CallSite): Value[] | undefined =>
+      v instanceof ModuleValue && v.isSequence ? [...v.elements] : v instanceof CollectionValue ? collectionItems(v) : v instanceof TensorValue ? this.iterate(v, site.node) : undefined,
     stored: (v: Value, site: CallSite): Value => (this.phase === "forward" && insideNoGrad() && v instanceof TensorValue ? detachedView(v, this.em, site) : v),
   };
 
@@ -213,6 +215,8 @@ export abstract class InterpreterCore {
   // Implemented by the later layers (expressions.ts, properties.ts, classes.ts); declared here so
   // that each layer can call the others, as the methods of one class did.
   abstract evalExpr(e: Expression | TsNode, scope: Scope): Value;
+  /** The values a for-of walks (statements.ts): an array's, a module list's, a tensor's slices along dim 0. */
+  abstract iterate(v: Value, at: TsNode): Value[];
   abstract getProperty(obj: Value, name: string, site: CallSite): Value;
   abstract getElement(obj: Value, key: Value, site: CallSite): Value;
   abstract setElement(obj: TensorValue, key: Value, value: Value, site: CallSite): void;

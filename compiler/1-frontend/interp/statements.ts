@@ -497,7 +497,7 @@ export abstract class StatementEvaluator extends FileEvaluator {
     if (v instanceof TensorValue) {
       const n = v.node.shape[0];
       if (v.node.shape.length === 0) return fail("wrongArgumentType", "iterating over a 0-dim tensor (PyTorch refuses it too)", locOf(at));
-      if (typeof n !== "number") return fail("dataDependentControlFlow", `iterating over a tensor of shape ${formatShape(v.node.shape)}: dim 0 is the batch, whose size is known only at run time`, locOf(at));
+      if (typeof n !== "number") return fail("dataDependentControlFlow", `iterating over a tensor of shape ${formatShape(v.node.shape)}: dim 0 is the batch, whose size is known only at run time; iterate over a dim of fixed size instead (x.unbind(1), or permute it first: a packed q, k, v = qkv needs the 3 in dim 0)`, locOf(at));
       this.arrayHooks.charge(n, this.site(at));
       return Array.from({ length: n }, (_, i) => this.getElement(v, i, this.site(at)));
     }
