@@ -59,7 +59,8 @@ export function differentiate(graph: Graph, options: DifferentiateOptions = {}):
   return { graph: extended, gradients, unreached, lossScale: options.seed === "loss_scale" ? seed : undefined };
 }
 
-type Emit = (op: string, inputs: readonly Node[], attrs?: Record<string, unknown>) => Node;
+/** Adds one gradient node (GradContext.emit). */
+type Emit = GradContext["emit"];
 
 /**
  * What each gradient node is a derivative of — the forward op and the order, 1 for the gradient of a
@@ -155,7 +156,7 @@ function noGradientRule(node: Node): string {
 }
 
 /** Sums g over the dims along which a value of `shape` was broadcast to g's shape. */
-export function sumTo(emit: (op: string, inputs: readonly Node[], attrs?: Record<string, unknown>) => Node, g: Node, shape: Shape): Node {
+export function sumTo(emit: Emit, g: Node, shape: Shape): Node {
   if (shapeEq(g.shape, shape)) return g;
   const lead = g.shape.length - shape.length;
   const dims: number[] = [];
