@@ -141,6 +141,49 @@ describe("F.autograd.grad in forward: a gradient penalty", () => {
   });
 });
 
+describe("second derivatives of the fused gradients: layer norm, cross-entropy, NLL", () => {
+  // their gradient ops' own gradients go through the same value composed of differentiable ops (GradContext.vjp)
+  const x2 = nd([4, 2], normals(8, 20, 1));
+  it("a critic with nn.LayerNorm (weight and bias): the penalty's parameter gradients match central differences", () => {
+    const src = model(
+      "a = new nn.Linear(2, 5);\n  ln = new nn.LayerNorm(5);\n  b = new nn.Linear(5, 1);",
+      `const xi = x.mul(1).requiresGrad_();
+    const d = this.b(F.leakyRelu(this.ln(this.a(xi)), 0.2));
+    const [g] = F.autograd.grad(d, xi, { gradOutputs: F.onesLike(d), createGraph: true });
+    return d.add(g.norm(2, 1, true).sub(1).pow(2));`,
+      2,
+    );
+    expectGradientsMatch(src, x2, nd([4, 1], normals(4, 21, 1)), ["a.weight", "ln.weight", "ln.bias", "b.weight"]);
+  });
+  for (const [name, options] of [["mean", ""], ["sum", ", { reduction: \"sum\" }"], ["label smoothing", ", { labelSmoothing: 0.2 }"], ["none", ", { reduction: \"none\" }"], ["ignoreIndex", ", { ignoreIndex: 1, reduction: \"sum\" }"]] as const)
+    it(`double backprop of F.crossEntropy (${name}): ‖∂L/∂x‖² in the loss matches central differences`, () => {
+      const reduce = name === "none" ? ".sum()" : "";
+      const src = model(
+        "a = new nn.Linear(2, 3);",
+        `const xi = x.mul(1).requiresGrad_();
+    const logits = this.a(xi).tanh().mul(2);
+    const labels = x.select(1, 0).gt(0).long().add(x.select(1, 1).gt(0.5).long());
+    const inner = F.crossEntropy(logits, labels${options})${reduce};
+    const [g] = F.autograd.grad(inner, xi, { createGraph: true });
+    return logits.add(g.pow(2).sum(1, true));`,
+        2,
+      );
+      expectGradientsMatch(src, x2, nd([4, 3], normals(12, 22, 1)), ["a.weight", "a.bias"]);
+    });
+  it("double backprop of F.nllLoss of logSoftmax: matches central differences", () => {
+    const src = model(
+      "a = new nn.Linear(2, 3);",
+      `const xi = x.mul(1).requiresGrad_();
+    const logits = this.a(xi).tanh().mul(2);
+    const labels = x.select(1, 0).gt(0).long();
+    const [g] = F.autograd.grad(F.nllLoss(F.logSoftmax(logits, 1), labels), xi, { createGraph: true });
+    return logits.add(g.pow(2).sum(1, true));`,
+      2,
+    );
+    expectGradientsMatch(src, x2, nd([4, 3], normals(12, 23, 1)), ["a.weight", "a.bias"]);
+  });
+});
+
 describe("second derivatives of a convolution", () => {
   // a convolutional critic's penalty (the input gradient through conv2d_grad_input, differentiated
   // again) and MAML's inner step over a convolution (conv2d_grad_weight, differentiated again)
@@ -198,6 +241,25 @@ describe("second derivatives of the pointwise ops", () => {
     atanh: "p.atanh()",
     neg: "h.neg().mul(h)",
     abs: "h.abs().mul(h)",
+    // the activations composed of them (an energy model's shifted softplus, SchNet's; ELU-family critics)
+    softplus: "F.softplus(h)",
+    softplusBeta: "F.softplus(h, 2, 1)",
+    elu: "F.elu(h)",
+    selu: "F.selu(h)",
+    celu: "F.celu(h, 0.5)",
+    mish: "F.mish(h)",
+    logsigmoid: "F.logsigmoid(h)",
+    softsign: "F.softsign(h)",
+    tanhshrink: "F.tanhshrink(h)",
+    relu: "F.relu(h).mul(h)",
+    hardtanh: "F.hardtanh(h, -0.5, 0.5).mul(h)",
+    relu6: "F.relu6(h.mul(4)).mul(h)",
+    hardsigmoid: "F.hardsigmoid(h.mul(4)).mul(h)",
+    clamp: "h.clamp(-0.3, 0.3).mul(h)",
+    softmax: "F.softmax(h, 1)",
+    logSoftmax: "F.logSoftmax(h, 1)",
+    layerNorm: "F.layerNorm(h, [3])",
+    normalize: "F.normalize(h, 2, 1)",
   };
   for (const [name, expr] of Object.entries(cases))
     it(name, () => {

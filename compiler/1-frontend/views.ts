@@ -1,4 +1,4 @@
-import { sumTo } from "../2-autodiff/backward.ts";
+import { backpropagate, sumTo } from "../2-autodiff/backward.ts";
 import { requiresGradient } from "./requires-grad.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
@@ -379,6 +379,11 @@ function transpose(d: Derivation, v: Node, who: string, site: CallSite, em: Grap
       constant: (value) => emit("const", [], { value }),
       sumTo: (g, shape: Shape) => sumTo(emit, g, shape),
       expand: (g, shape: Shape) => (shapeEq(g.shape, shape) ? g : emit("expand", [g], { shape })),
+      // a view's ops have rules of their own; a composed one would take its gradient by the sweep
+      vjp: (output, seed, of) => {
+        const reached = backpropagate(em.builder, [[output, seed]], of);
+        return of.map((n) => reached.get(n) ?? null);
+      },
     };
     // detach's gradient is none; its values are its input's, so the write passes through it
     const grads = node.op === "detach" ? [dy] : opDef(node.op).grad!(ctx);

@@ -128,6 +128,10 @@ export function backpropagate(b: GraphBuilder, seeded: readonly (readonly [Node,
       constant: (value) => emit("const", [], { value }),
       sumTo: (g, shape) => sumTo(emit, g, shape),
       expand: (g, shape) => (shapeEq(g.shape, shape) ? g : emit("expand", [g], { shape })),
+      vjp: (output, seed, of) => {
+        const reached = backpropagate(b, [[output, seed]], of);
+        return of.map((n) => reached.get(n) ?? null);
+      },
     };
     const grads = rule(ctx);
     node.inputs.forEach((input, k) => {

@@ -3,7 +3,7 @@ import { dimEq, formatShape, numel, shapeEq } from "../ir/shape.ts";
 import type { NDArray } from "../reference/ndarray.ts";
 import { broadcastShapes, cFloat } from "./elementwise.ts";
 import { shiftedSum } from "./norm.ts";
-import { defineOp, requireFloat, ShapeError, type Classes, type IndexRange, type TensorType } from "./op.ts";
+import { defineOp, requireFloat, ShapeError, type Classes, type GradContext, type IndexRange, type OpDef, type TensorType } from "./op.ts";
 
 // Losses, PyTorch's definitions. reduction: "mean" (default) | "sum" | "none".
 
@@ -57,6 +57,7 @@ function rowScale(dy: NDArray, r: Reduction, n: number): (i: number) => number {
  * count of the others (functional.ts), so the ops here see "sum" or "none".
  */
 type IgnoreAttrs = { readonly ignoreIndex?: number };
+type CrossEntropyAttrs = { readonly reduction: Reduction; readonly labelSmoothing: number } & IgnoreAttrs;
 const ignored = (a: IgnoreAttrs, t: number) => a.ignoreIndex !== undefined && t === a.ignoreIndex;
 /** C: the loss or gradient expression, 0 where the row's target is ignored. */
 const unlessIgnored = (a: IgnoreAttrs, expr: string) => (a.ignoreIndex === undefined ? expr : `(y == ${a.ignoreIndex} ? 0.0f : ${expr})`);
@@ -150,7 +151,7 @@ export const crossEntropy = defineOp<{ readonly reduction: Reduction; readonly l
  * ∂loss/∂input of cross_entropy, given dy: row i is (softmax(input[i]) − q_i)·dy_i with
  * q_i = (1−ε)·onehot(y_i) + ε/C, dy_i as rowScale (÷N for "mean", N the run's batch rows).
  */
-export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readonly labelSmoothing: number } & IgnoreAttrs>({
+export const crossEntropyGrad: OpDef<CrossEntropyAttrs> = defineOp<CrossEntropyAttrs>({
   name: "cross_entropy_grad",
   codegen: {
     kind: "kernel",
@@ -188,6 +189,13 @@ export const crossEntropyGrad = defineOp<{ readonly reduction: Reduction; readon
     }
     return { shape: input.shape, data: out };
   },
+  // Its own gradient (double backprop of a classification loss, MAML's inner step on a classifier):
+  // (softmax(x) − q)·s, q = (1−ε)·onehot(y) + ε/C, composed (composedRowGradient)
+  grad: (ctx): (Node | null)[] => {
+    const a = crossEntropyGrad.attrsOf(ctx.node);
+    const smoothed = (onehot: Node) => ctx.emit("add", [ctx.emit("mul", [onehot, ctx.constant(1 - a.labelSmoothing)]), ctx.constant(a.labelSmoothing / (ctx.node.inputs[1].shape[1] as number))]);
+    return composedRowGradient(ctx, a, (onehot) => ctx.emit("sub", [ctx.emit("softmax", [ctx.node.inputs[1]], { dim: 1 }), smoothed(onehot)]));
+  },
 });
 
 /** loss_i = −input[i, y_i]; input is expected to hold log-probabilities. */
@@ -209,7 +217,7 @@ export const nllLoss = defineOp<{ readonly reduction: Reduction } & IgnoreAttrs>
 });
 
 /** ∂loss/∂input of nll_loss, given dy: −dy_i at [i, y_i] (dy_i as rowScale), 0 elsewhere. */
-export const nllLossGrad = defineOp<{ readonly reduction: Reduction } & IgnoreAttrs>({
+export const nllLossGrad: OpDef<{ readonly reduction: Reduction } & IgnoreAttrs> = defineOp<{ readonly reduction: Reduction } & IgnoreAttrs>({
   name: "nll_loss_grad",
   codegen: { kind: "kernel", builder: "classification_grad", grad: (a) => ({ row: [], element: unlessIgnored(a, "(c == y ? -s : 0.0f)") }) },
   family: "loss",
@@ -222,7 +230,29 @@ export const nllLossGrad = defineOp<{ readonly reduction: Reduction } & IgnoreAt
     for (let i = 0; i < n; i++) if (!ignored(a, target.data[i])) out[i * c + classIndex(target.data[i], c, "nll_loss", a)] = -scale(i);
     return { shape: input.shape, data: out };
   },
+  // −onehot(y)·s, composed (composedRowGradient): linear in dy, and no function of the input
+  grad: (ctx): (Node | null)[] => composedRowGradient(ctx, nllLossGrad.attrsOf(ctx.node), (onehot) => ctx.emit("neg", [onehot])),
 });
+
+/**
+ * The own gradient of a classification gradient op (dy, input, target) → [N, C], for a gradient
+ * taken in forward with createGraph and differentiated by the step (double backprop of a
+ * classifier's loss, MAML's inner step): its value composed of differentiable ops — `row(onehot)`
+ * times each row's scale (dy, ÷N for "mean", per row for "none"), 0 on an ignored row, as the
+ * reference computes it — and the sweep's vector-Jacobian product through that.
+ */
+function composedRowGradient(ctx: GradContext, a: { readonly reduction: Reduction } & IgnoreAttrs, row: (onehot: Node) => Node): (Node | null)[] {
+  const { emit } = ctx;
+  const [dy, x, target] = ctx.node.inputs;
+  const [n, c] = x.shape;
+  const rows = emit("reshape", [target], { shape: [n, 1] });
+  const onehot = emit("eq", [rows, emit("arange_int", [], { start: 0, step: 1, length: c })]);
+  const perRow = a.reduction === "none" ? emit("reshape", [dy], { shape: [n, 1] }) : dy;
+  const scale = a.reduction === "mean" ? emit("div_count", [ctx.expand(perRow, [n, 1])], { ...numel([n]) }) : perRow;
+  let dx = emit("mul", [row(onehot), scale]);
+  if (a.ignoreIndex !== undefined) dx = emit("mul", [dx, emit("ne", [rows, emit("arange_int", [], { start: a.ignoreIndex, step: 1, length: 1 })])]);
+  return [...ctx.vjp(dx, ctx.dy, [dy, x]), null];
+}
 
 /** loss = (input − target)², same shapes (the frontend expands shapes that broadcast first, as PyTorch; functional.ts loss). */
 export const mseLoss = defineOp<{ readonly reduction: Reduction }>({

@@ -368,6 +368,23 @@ export const layerNormGradInput = defineOp<LayerNormAttrs>({
     }
     return { shape: x.shape, data: out };
   },
+  // Its own gradient (a penalty on the input gradient of a critic with LayerNorm, taken in forward
+  // with createGraph): the same dx composed of differentiable ops, mean and rsqrt over the normalized
+  // dims, and the sweep's vector-Jacobian product through it.
+  grad: (ctx) => {
+    const a = layerNormGradInput.attrsOf(ctx.node);
+    const { emit } = ctx;
+    const [dy, x, weight] = ctx.node.inputs;
+    const k = a.normalizedShape.length;
+    const dims = [...Array(k).keys()].map((i) => x.shape.length - k + i);
+    const mean = (t: Node) => emit("mean", [t], { dims, keepdim: true });
+    const centered = emit("sub", [x, mean(x)]);
+    const rstd = emit("rsqrt", [emit("add", [mean(emit("mul", [centered, centered])), ctx.constant(a.eps)])]);
+    const xhat = emit("mul", [centered, rstd]);
+    const g = a.hasWeight ? emit("mul", [dy, weight]) : dy;
+    const dx = emit("mul", [rstd, emit("sub", [emit("sub", [g, mean(g)]), emit("mul", [xhat, mean(emit("mul", [g, xhat]))])])]);
+    return ctx.vjp(dx, ctx.dy, ctx.node.inputs);
+  },
 });
 
 /** Applies `f` to every 1-D slice along `dim` (given as outer × n × inner). */

@@ -68,6 +68,13 @@ export interface GradContext {
   sumTo(g: Node, shape: Shape): Node;
   /** Broadcasts `g` to `shape` (the gradient of a reduction). */
   expand(g: Node, shape: Shape): Node;
+  /**
+   * The vector-Jacobian product ⟨seed, ∂output/∂wrt⟩ for each of `wrt` (null where output does not
+   * depend on it), by the same reverse sweep over nodes the rule has just emitted: a fused gradient
+   * op's own gradient, taken through the same value composed of differentiable ops (a gradient
+   * taken in forward with createGraph, then differentiated by the step).
+   */
+  vjp(output: Node, seed: Node, wrt: readonly Node[]): (Node | null)[];
 }
 
 /**
