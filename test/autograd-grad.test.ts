@@ -198,6 +198,15 @@ describe("second derivatives of a convolution", () => {
     return d.add(g.flatten(1).norm(2, 1, true).sub(1).pow(2));`);
     expectGradientsMatch(src, x, nd([2, 1], normals(2, 18, 1)), ["c.weight", "c.bias"]);
   });
+  for (const pool of ["F.avgPool2d(h, 2)", "F.avgPool2d(h, 3, { stride: 2, padding: 1 })", "F.adaptiveAvgPool2d(h, 2)", "F.adaptiveAvgPool2d(h, [2, 1])"])
+    it(`a gradient penalty through ${pool} (the pool's gradient is linear: its own gradient is the pool)`, () => {
+      const src = conv(`const xi = x.mul(1).requiresGrad_();
+    const h = this.c(xi).tanh();
+    const d = ${pool}.pow(2).sum([1, 2, 3]).unsqueeze(1);
+    const [g] = F.autograd.grad(d, xi, { gradOutputs: F.onesLike(d), createGraph: true });
+    return d.add(g.flatten(1).pow(2).sum(1, true));`);
+      expectGradientsMatch(src, x, nd([2, 1], normals(2, 24, 1)), ["c.weight", "c.bias"]);
+    });
   it("fast weights from the inner gradient of a convolution's weight", () => {
     const src = conv(`const inner = this.c(x).pow(2).sum();
     const [gw] = F.autograd.grad(inner, this.c.weight, { createGraph: true });

@@ -136,7 +136,7 @@ export const avgPool2d: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
 });
 
 /** ∂L/∂x of avg_pool2d: each window's dy/(kh·kw) to every in-bounds element of the window. */
-export const avgPool2dGrad = defineOp<PoolAttrs & { readonly inputSize: Pair }>({
+export const avgPool2dGrad: OpDef<PoolAttrs & { readonly inputSize: Pair }> = defineOp<PoolAttrs & { readonly inputSize: Pair }>({
   name: "avg_pool2d_grad",
   codegen: { kind: "kernel", builder: "pool_grad" },
   traits: { perElement: true, poolGradient: { reduction: meanReduction, window: (a) => a, inputSize: (_, a) => a.inputSize } },
@@ -170,6 +170,9 @@ export const avgPool2dGrad = defineOp<PoolAttrs & { readonly inputSize: Pair }>(
         }
     return { shape: [n, c, h, w], data: dx };
   },
+  // linear in dy, the pool's transpose: its own gradient is the pool again (a gradient taken in
+  // forward with createGraph through an average pool, then differentiated by the step)
+  grad: ({ node, dy, emit }) => [emit("avg_pool2d", [dy], poolAttrsOf(avgPool2dGrad.attrsOf(node)))],
 });
 
 /** Window i along a dim of size `size` split into `out` parts: [⌊i·size/out⌋, ⌈(i+1)·size/out⌉). */
@@ -242,4 +245,6 @@ export const adaptiveAvgPool2dGrad = defineOp<{ readonly inputSize: Pair }>({
         }
     return { shape: [n, c, h, w], data: dx };
   },
+  // linear in dy, the pool's transpose: its own gradient is the pool to dy's size again
+  grad: ({ node, dy, emit }) => [emit("adaptive_avg_pool2d", [dy], { outputSize: node.inputs[0].shape.slice(2) })],
 });
