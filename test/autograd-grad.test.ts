@@ -141,23 +141,38 @@ describe("F.autograd.grad in forward: a gradient penalty", () => {
   });
 });
 
-describe("second derivatives of the fused gradients: layer norm, cross-entropy, NLL", () => {
+describe("second derivatives of the fused gradients: layer norm, batch norm, cross-entropy, NLL", () => {
   // their gradient ops' own gradients go through the same value composed of differentiable ops (GradContext.vjp)
   const x2 = nd([4, 2], normals(8, 20, 1));
-  it("a critic with nn.LayerNorm (weight and bias): the penalty's parameter gradients match central differences", () => {
+  for (const act of ["F.leakyRelu(h, 0.2)", "F.tanh(h)"])
+  it(`a critic with nn.LayerNorm (weight and bias) then ${act}: the penalty's parameter gradients match central differences`, () => {
     const src = model(
       "a = new nn.Linear(2, 5);\n  ln = new nn.LayerNorm(5);\n  b = new nn.Linear(5, 1);",
       `const xi = x.mul(1).requiresGrad_();
-    const d = this.b(F.leakyRelu(this.ln(this.a(xi)), 0.2));
+    const h = this.ln(this.a(xi));
+    const d = this.b(${act});
     const [g] = F.autograd.grad(d, xi, { gradOutputs: F.onesLike(d), createGraph: true });
     return d.add(g.norm(2, 1, true).sub(1).pow(2));`,
       2,
     );
     expectGradientsMatch(src, x2, nd([4, 1], normals(4, 21, 1)), ["a.weight", "ln.weight", "ln.bias", "b.weight"]);
   });
-  for (const [name, options] of [["mean", ""], ["sum", ", { reduction: \"sum\" }"], ["label smoothing", ", { labelSmoothing: 0.2 }"], ["none", ", { reduction: \"none\" }"], ["ignoreIndex", ", { ignoreIndex: 1, reduction: \"sum\" }"]] as const)
+  for (const [norm, layer] of [["BatchNorm1d", "new nn.BatchNorm1d(5)"], ["BatchNorm1d without affine or running statistics", "new nn.BatchNorm1d(5, { affine: false, trackRunningStats: false })"]] as const)
+    it(`a critic with ${norm} in train mode: the penalty's parameter gradients match central differences`, () => {
+      const src = model(
+        `a = new nn.Linear(2, 5);\n  bn = ${layer};\n  b = new nn.Linear(5, 1);`,
+        `const xi = x.mul(1).requiresGrad_();
+    const d = this.b(F.tanh(this.bn(this.a(xi))));
+    const [g] = F.autograd.grad(d, xi, { gradOutputs: F.onesLike(d), createGraph: true });
+    return d.add(g.norm(2, 1, true).sub(1).pow(2));`,
+        2,
+      );
+      expectGradientsMatch(src, x2, nd([4, 1], normals(4, 25, 1)), norm === "BatchNorm1d" ? ["a.weight", "bn.weight", "bn.bias", "b.weight"] : ["a.weight", "b.weight"]);
+    });
+  for (const [name, options] of [["mean", ""], ["sum", ", { reduction: \"sum\" }"], ["label smoothing", ", { labelSmoothing: 0.2 }"], ["none", ", { reduction: \"none\" }"], ["ignoreIndex", ", { ignoreIndex: 1, reduction: \"sum\" }"], ["none, weighted by a function of x", ", { reduction: \"none\" }"]] as const)
     it(`double backprop of F.crossEntropy (${name}): ‖∂L/∂x‖² in the loss matches central differences`, () => {
-      const reduce = name === "none" ? ".sum()" : "";
+      // the last: each row's dy is itself computed from x (a partial derivative, not a total one, is the op's)
+      const reduce = name === "none" ? ".sum()" : name.startsWith("none,") ? ".mul(logits.select(1, 0).tanh()).sum()" : "";
       const src = model(
         "a = new nn.Linear(2, 3);",
         `const xi = x.mul(1).requiresGrad_();

@@ -381,7 +381,7 @@ function transpose(d: Derivation, v: Node, who: string, site: CallSite, em: Grap
       expand: (g, shape: Shape) => (shapeEq(g.shape, shape) ? g : emit("expand", [g], { shape })),
       // a view's ops have rules of their own; a composed one would take its gradient by the sweep
       vjp: (output, seed, of) => {
-        const reached = backpropagate(em.builder, [[output, seed]], of);
+        const reached = backpropagate(em.builder, [[output, seed]], of, true);
         return of.map((n) => reached.get(n) ?? null);
       },
     };

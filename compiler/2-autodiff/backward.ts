@@ -88,12 +88,14 @@ export function gradientEmitter(b: GraphBuilder): (at: Node) => Emit {
  * The reverse sweep: adds to `b` the gradient of Σₖ ⟨outputₖ, seedₖ⟩ with respect to each of `wrt`,
  * each seed a node of its output's shape (∂L/∂loss = 1 for the training step; autograd.grad's
  * grad_outputs inside forward, autograd-grad.ts). Returns each wrt node's gradient, or undefined for
- * one no output depends on. Nodes are the builder's so far, in topological order.
+ * one no output depends on. Nodes are the builder's so far, in topological order. `partial`: the
+ * partial derivatives, each wrt node taken as an independent argument (a composed op's arguments).
  */
-export function backpropagate(b: GraphBuilder, seeded: readonly (readonly [Node, Node])[], wrt: readonly Node[]): Map<Node, Node | undefined> {
+export function backpropagate(b: GraphBuilder, seeded: readonly (readonly [Node, Node])[], wrt: readonly Node[], partial = false): Map<Node, Node | undefined> {
   const nodes = b.allNodes;
   const emitAt = gradientEmitter(b);
   // Only nodes on a path from a wrt node to an output need a gradient.
+  const wrtSet = new Set<Node>(wrt);
   const dependsOnWrt = new Set<Node>(wrt);
   for (const n of nodes) if (n.inputs.some((i) => dependsOnWrt.has(i))) dependsOnWrt.add(n);
   const feedsOutput = new Set<Node>(seeded.map(([output]) => output));
@@ -118,7 +120,9 @@ export function backpropagate(b: GraphBuilder, seeded: readonly (readonly [Node,
     const emit = emitAt(node);
     const dy = parts.reduce((sum, g) => emit("add", [sum, g]));
     contributions.set(node, [dy]);
-    if (node.inputs.length === 0) continue;
+    // partial derivatives (a composed op's, GradContext.vjp): each wrt node an independent argument,
+    // so no gradient goes on through it to another (autograd.grad's are total, as PyTorch's)
+    if (node.inputs.length === 0 || (partial && wrtSet.has(node))) continue;
     const rule = opDef(node.op).grad;
     if (!rule) fail(derivativeOf.has(node) ? "higherDerivative" : "autodiffNoGradient", noGradientRule(node), node.loc);
     const ctx: GradContext = {
@@ -129,7 +133,7 @@ export function backpropagate(b: GraphBuilder, seeded: readonly (readonly [Node,
       sumTo: (g, shape) => sumTo(emit, g, shape),
       expand: (g, shape) => (shapeEq(g.shape, shape) ? g : emit("expand", [g], { shape })),
       vjp: (output, seed, of) => {
-        const reached = backpropagate(b, [[output, seed]], of);
+        const reached = backpropagate(b, [[output, seed]], of, true);
         return of.map((n) => reached.get(n) ?? null);
       },
     };

@@ -175,7 +175,7 @@ function batchNormStats(x: NDArray, running: readonly NDArray[], a: BatchNormAtt
  * dx = g·rstd. Inputs (dy, x, weight?, running_mean?, running_var?) by `affine` and `track`.
  * Never writes the running statistics.
  */
-export const batchNormGradInput = defineOp<BatchNormAttrs>({
+export const batchNormGradInput: OpDef<BatchNormAttrs> = defineOp<BatchNormAttrs>({
   name: "batch_norm_grad_input",
   codegen: { kind: "kernel", builder: "batch_norm_grad", xhatOnly: false },
   family: "norm",
@@ -211,6 +211,30 @@ export const batchNormGradInput = defineOp<BatchNormAttrs>({
         }
     }
     return { shape: x.shape, data: out };
+  },
+  // Its own gradient (a gradient taken in forward with createGraph through BatchNorm, then
+  // differentiated by the step: MAML's inner step over a BatchNorm network): the same dx composed of
+  // differentiable ops — per channel over every other dim with the batch's statistics, g·rsqrt(var + eps)
+  // with the running ones, chosen by the mode as the op chooses — and the sweep's vector-Jacobian
+  // product through it. The running statistics get none, as in the forward's gradient.
+  grad: (ctx) => {
+    const a = batchNormGradInput.attrsOf(ctx.node);
+    const { emit } = ctx;
+    const [dy, x, ...rest] = ctx.node.inputs;
+    const weight = a.affine ? rest[0] : undefined;
+    const running = a.track ? rest.slice(a.affine ? 1 : 0) : [];
+    const dims = x.shape.map((_, i) => i).filter((i) => i !== 1);
+    const perChannel = (v: Node) => emit("reshape", [v], { shape: x.shape.map((d, i) => (i === 1 ? d : 1)) });
+    const mean = (t: Node) => emit("mean", [t], { dims, keepdim: true });
+    const g = weight ? emit("mul", [dy, perChannel(weight)]) : dy;
+    const centered = emit("sub", [x, mean(x)]);
+    const rstd = emit("rsqrt", [emit("add", [mean(emit("mul", [centered, centered])), ctx.constant(a.eps)])]);
+    const xhat = emit("mul", [centered, rstd]);
+    const byBatch = emit("mul", [rstd, emit("sub", [emit("sub", [g, mean(g)]), emit("mul", [xhat, mean(emit("mul", [g, xhat]))])])]);
+    const byRunning = running.length ? emit("mul", [g, perChannel(emit("rsqrt", [emit("add", [running[1], ctx.constant(a.eps)])]))]) : undefined;
+    const dx = byRunning && a.heldTrain !== true ? emit("mode_select", [byBatch, byRunning]) : byBatch;
+    const wrt = [dy, x, ...(weight ? [weight] : [])];
+    return [...ctx.vjp(dx, ctx.dy, wrt), ...running.map(() => null)];
   },
 });
 

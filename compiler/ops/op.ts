@@ -70,7 +70,8 @@ export interface GradContext {
   expand(g: Node, shape: Shape): Node;
   /**
    * The vector-Jacobian product ⟨seed, ∂output/∂wrt⟩ for each of `wrt` (null where output does not
-   * depend on it), by the same reverse sweep over nodes the rule has just emitted: a fused gradient
+   * depend on it), each wrt node an independent argument (partial derivatives: a gradient op's dy
+   * may itself be computed from its x), by the same reverse sweep over nodes the rule has just emitted: a fused gradient
    * op's own gradient, taken through the same value composed of differentiable ops (a gradient
    * taken in forward with createGraph, then differentiated by the step).
    */
