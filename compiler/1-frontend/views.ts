@@ -1,4 +1,4 @@
-import { backpropagate, sumTo } from "../2-autodiff/backward.ts";
+import { sumTo, vectorJacobian } from "../2-autodiff/backward.ts";
 import { requiresGradient } from "./requires-grad.ts";
 import { fail } from "../diagnostics/diagnostic.ts";
 import type { Node } from "../ir/node.ts";
@@ -380,10 +380,7 @@ function transpose(d: Derivation, v: Node, who: string, site: CallSite, em: Grap
       sumTo: (g, shape: Shape) => sumTo(emit, g, shape),
       expand: (g, shape: Shape) => (shapeEq(g.shape, shape) ? g : emit("expand", [g], { shape })),
       // a view's ops have rules of their own; a composed one would take its gradient by the sweep
-      vjp: (output, seed, of) => {
-        const reached = backpropagate(em.builder, [[output, seed]], of, true);
-        return of.map((n) => reached.get(n) ?? null);
-      },
+      vjp: vectorJacobian(em.builder),
     };
     // detach's gradient is none; its values are its input's, so the write passes through it
     const grads = node.op === "detach" ? [dy] : opDef(node.op).grad!(ctx);

@@ -132,10 +132,7 @@ export function backpropagate(b: GraphBuilder, seeded: readonly (readonly [Node,
       constant: (value) => emit("const", [], { value }),
       sumTo: (g, shape) => sumTo(emit, g, shape),
       expand: (g, shape) => (shapeEq(g.shape, shape) ? g : emit("expand", [g], { shape })),
-      vjp: (output, seed, of) => {
-        const reached = backpropagate(b, [[output, seed]], of, true);
-        return of.map((n) => reached.get(n) ?? null);
-      },
+      vjp: vectorJacobian(b),
     };
     const grads = rule(ctx);
     node.inputs.forEach((input, k) => {
@@ -161,6 +158,14 @@ function noGradientRule(node: Node): string {
     return `the loss depends on %${node.id} (${node.op}), a derivative of ${of.op} taken in forward by F.autograd.grad with createGraph: true, and the ${nth(of.order + 1)} derivative of ${of.op} that its gradient needs is not implemented`;
   }
   return `${node.op} has no gradient rule, but the loss depends on it through %${node.id}`;
+}
+
+/** GradContext.vjp over `b`: the partial derivatives of a composed value, by the sweep. */
+export function vectorJacobian(b: GraphBuilder): GradContext["vjp"] {
+  return (output, seed, of) => {
+    const reached = backpropagate(b, [[output, seed]], of, true);
+    return of.map((n) => reached.get(n) ?? null);
+  };
 }
 
 /** Sums g over the dims along which a value of `shape` was broadcast to g's shape. */
