@@ -48,6 +48,38 @@ const MODEL = `${header}export class Derivatives extends nn.Module {
 export const training = new Training(Derivatives, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
 `;
 
+// The gradient ops' own gradients beyond the pointwise family: max_pool2d_grad's (max_pool2d_pick, a
+// kernel of its own), embedding_grad's, the element losses' second partials (<loss>_dxx, _dxt, _dtt),
+// and the selects of hardswish's and logit's second derivatives
+const SECOND = `${header}export class Second extends nn.Module {
+  c = new nn.Conv2d(1, 2, 3, { padding: 1 });
+  e = new nn.Embedding(4, 2, { paddingIdx: 0 });
+  forward(x: Tensor<[Batch, 1, 4, 4]>) {
+    x = x.clone().requiresGrad_();
+    const h = this.c(x);
+    const p = h.sigmoid().mul(0.8).add(0.1);
+    const q = h.tanh().mul(0.5).add(0.5);
+    const terms = [
+      F.maxPool2d(F.hardswish(h.mul(3)), 2).sum(),
+      F.maxPool2d(h, 3, { stride: 2, padding: 1 }).pow(2).sum(),
+      p.logit().sum(),
+      F.l1Loss(h.tanh(), h.mul(0.3)),
+      F.smoothL1Loss(h.tanh(), h.mul(0.3), { beta: 0.5 }),
+      F.huberLoss(h.tanh(), h.mul(0.3), { delta: 0.5, reduction: "sum" }),
+      F.binaryCrossEntropy(p, q),
+      F.binaryCrossEntropyWithLogits(h, q, { reduction: "sum" }),
+    ];
+    const outs = terms.map((t) => F.autograd.grad(t, x, { createGraph: true })[0].flatten(1));
+    const v = x.flatten(1);
+    const idx = v.gt(-0.5).long().add(v.gt(0).long()).add(v.gt(0.8).long());
+    const [gw] = F.autograd.grad(this.e(idx).tanh().sum(), this.e.weight, { createGraph: true });
+    outs.push(F.embedding(idx, this.e.weight.sub(gw.mul(0.5))).flatten(1));
+    return F.cat(outs, 1);
+  }
+}
+export const training = new Training(Second, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
+`;
+
 describe("higher derivatives on the CPU target", () => {
   it("forward's gradients and the step's gradient through them equal the reference", async () => {
     const dir = writeFiles({ "model.ts": MODEL });
@@ -67,6 +99,30 @@ describe("higher derivatives on the CPU target", () => {
       const { graph: stepGraph, gradients } = differentiate(graph);
       const step = runReference(stepGraph, { x, target: nd([3, width], Array.from(target)) }, referenceState(graph), { training: true, seed: 0, step: 0 });
       expectGradientClose(m.getParameter("w.grad").data as Float32Array, step.values.get(gradients.get("w")!)!.data, "∂L/∂w");
+    } finally {
+      m.dispose();
+    }
+  }, 300_000);
+
+  it("max pools', embeddings' and the element losses' second derivatives equal the reference", async () => {
+    const dir = writeFiles({ "model.ts": SECOND });
+    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+    const graph = model.graph;
+    const m = await load(build.outDir);
+    try {
+      const input = Float32Array.from({ length: 3 * 16 }, (_, i) => Math.sin(1.7 * i + 0.3));
+      const x = nd([3, 1, 4, 4], Array.from(input));
+      const width = graph.outputs[0].shape[1] as number;
+      m.train(false);
+      const got = m.forwardAllSync(tensor(input, [3, 1, 4, 4]))[0].data as Float32Array;
+      expectClose(got, runReference(graph, { x }, referenceState(graph)).outputs[0].data, "forward's derivatives");
+      m.train(true);
+      const target = Float32Array.from({ length: 3 * width }, (_, i) => Math.cos(i));
+      m.trainStepSync(tensor(input, [3, 1, 4, 4]), tensor(target, [3, width]), { lr: 0 });
+      const { graph: stepGraph, gradients } = differentiate(graph);
+      const step = runReference(stepGraph, { x, target: nd([3, width], Array.from(target)) }, referenceState(graph), { training: true, seed: 0, step: 0 });
+      for (const name of ["c.weight", "c.bias", "e.weight"])
+        expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, step.values.get(gradients.get(name)!)!.data, `∂L/∂${name}`);
     } finally {
       m.dispose();
     }

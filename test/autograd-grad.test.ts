@@ -213,8 +213,8 @@ describe("second derivatives of a convolution", () => {
     return d.add(g.flatten(1).norm(2, 1, true).sub(1).pow(2));`);
     expectGradientsMatch(src, x, nd([2, 1], normals(2, 18, 1)), ["c.weight", "c.bias"]);
   });
-  for (const pool of ["F.avgPool2d(h, 2)", "F.avgPool2d(h, 3, { stride: 2, padding: 1 })", "F.adaptiveAvgPool2d(h, 2)", "F.adaptiveAvgPool2d(h, [2, 1])"])
-    it(`a gradient penalty through ${pool} (the pool's gradient is linear: its own gradient is the pool)`, () => {
+  for (const pool of ["F.avgPool2d(h, 2)", "F.avgPool2d(h, 3, { stride: 2, padding: 1 })", "F.adaptiveAvgPool2d(h, 2)", "F.adaptiveAvgPool2d(h, [2, 1])", "F.maxPool2d(h, 2)", "F.maxPool2d(h, 3, { stride: 2, padding: 1 })", "F.adaptiveMaxPool2d(h, 2)", "F.maxPool2d(F.relu(h), 2, { stride: 1 })"])
+    it(`a gradient penalty through ${pool} (the pool's gradient is linear in dy: its own gradient is its transpose)`, () => {
       const src = conv(`const xi = x.mul(1).requiresGrad_();
     const h = this.c(xi).tanh();
     const d = ${pool}.pow(2).sum([1, 2, 3]).unsqueeze(1);
@@ -222,6 +222,14 @@ describe("second derivatives of a convolution", () => {
     return d.add(g.flatten(1).pow(2).sum(1, true));`);
       expectGradientsMatch(src, x, nd([2, 1], normals(2, 24, 1)), ["c.weight", "c.bias"]);
     });
+  it("MAML's conv block (conv, BatchNorm, relu, max pool): fast weights from the inner gradient", () => {
+    const src =
+      `${header}export class M extends nn.Module {\n  c = new nn.Conv2d(1, 2, 3, { padding: 1 });\n  bn = new nn.BatchNorm2d(2);\n  b = new nn.Linear(8, 1);\n` +
+      `  forward(x: Tensor<[Batch, 1, 5, 5]>) {\n    const f = (w: Tensor) => this.b(F.maxPool2d(F.relu(this.bn(F.conv2d(x, w, this.c.bias, { padding: 1 }))), 2).flatten(1));\n` +
+      `    const [gw] = F.autograd.grad(f(this.c.weight).pow(2).sum(), this.c.weight, { createGraph: true });\n    return f(this.c.weight.sub(gw.mul(0.1)));\n  }\n}\n` +
+      `export const training = new Training(M, { loss: new nn.MSELoss({ reduction: "sum" }), optimizer: new optim.SGD({ lr: 0.1 }) });\n`;
+    expectGradientsMatch(src, x, nd([2, 1], normals(2, 26, 1)), ["c.weight", "c.bias", "bn.weight", "bn.bias", "b.weight"]);
+  });
   it("fast weights from the inner gradient of a convolution's weight", () => {
     const src = conv(`const inner = this.c(x).pow(2).sum();
     const [gw] = F.autograd.grad(inner, this.c.weight, { createGraph: true });
@@ -275,6 +283,9 @@ describe("second derivatives of the pointwise ops", () => {
     logsigmoid: "F.logsigmoid(h)",
     softsign: "F.softsign(h)",
     tanhshrink: "F.tanhshrink(h)",
+    hardswish: "F.hardswish(h.mul(3))",
+    logit: "p.logit()",
+    logitEps: "p.logit(0.2)",
     relu: "F.relu(h).mul(h)",
     hardtanh: "F.hardtanh(h, -0.5, 0.5).mul(h)",
     relu6: "F.relu6(h.mul(4)).mul(h)",
@@ -297,6 +308,51 @@ describe("second derivatives of the pointwise ops", () => {
     return dy.add(y.sum(1, true));`,
       );
       expectGradientsMatch(src, x1, nd([BATCH, 1], normals(BATCH, 15, 1)), ["a.weight", "a.bias"]);
+    });
+});
+
+describe("second derivatives of the element losses and of an embedding", () => {
+  // the losses' derivative ops differentiated again (their second partials ℓ_xx, ℓ_xt, ℓ_tt), input and target both depending on x
+  const x2 = nd([4, 2], normals(8, 30, 1));
+  for (const loss of [
+    "F.l1Loss(h.tanh(), h.mul(0.3))",
+    "F.smoothL1Loss(h.tanh(), h.mul(0.3), { beta: 0.5 })",
+    "F.smoothL1Loss(h.tanh(), h.mul(0.3), { beta: 0 })",
+    "F.huberLoss(h.tanh(), h.mul(0.3), { delta: 0.5, reduction: \"sum\" })",
+    "F.binaryCrossEntropy(h.sigmoid(), h.tanh().mul(0.5).add(0.5))",
+    "F.binaryCrossEntropyWithLogits(h, h.tanh().mul(0.5).add(0.5), { reduction: \"none\" }).sum()",
+  ])
+    it(`‖∂/∂x ${loss}‖² in the loss matches central differences`, () => {
+      const src = model(
+        "a = new nn.Linear(2, 3);",
+        `const xi = x.mul(1).requiresGrad_();
+    const h = this.a(xi);
+    const [g] = F.autograd.grad(${loss}, xi, { createGraph: true });
+    return h.add(g.pow(2).sum(1, true));`,
+        2,
+      );
+      expectGradientsMatch(src, x2, nd([4, 3], normals(12, 31, 1)), ["a.weight", "a.bias"]);
+    });
+  for (const padding of ["", ", { paddingIdx: 1 }"])
+    it(`MAML over an nn.Embedding${padding}: fast weights from the inner gradient of its weight`, () => {
+      const src = model(
+        `e = new nn.Embedding(4, 3${padding});\n  b = new nn.Linear(3, 1);`,
+        `const idx = x.gt(0).long().add(x.gt(0.7).long()).add(x.gt(-0.7).long());
+    const [gw] = F.autograd.grad(this.b(this.e(idx).sum(1)).pow(2).sum(), this.e.weight, { createGraph: true });
+    return this.b(F.embedding(idx, this.e.weight.sub(gw.mul(0.1))).sum(1));`,
+        4,
+      );
+      const x4 = nd([BATCH, 4], normals(4 * BATCH, 32, 1));
+      const t = nd([BATCH, 1], normals(BATCH, 33, 1));
+      if (!padding) return void expectGradientsMatch(src, x4, t, ["e.weight", "b.weight", "b.bias"]);
+      // forward reads the padding row and its gradient is 0 all the same (PyTorch's padding_idx), so central
+      // differences of the loss are its gradient on the other rows only
+      const got = expectGradientsMatch(src, x4, t, ["b.weight", "b.bias"]);
+      const want = numericGradient(src, x4, t, got.state, "e.weight");
+      const scale = Math.max(...want.map(Math.abs));
+      got.grad("e.weight").forEach((g, i) => {
+        if (Math.floor(i / 3) !== 1) expect(Math.abs(g - want[i]), `e.weight[${i}]`).toBeLessThanOrEqual(1e-6 * scale);
+      });
     });
 });
 

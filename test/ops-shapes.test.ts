@@ -231,6 +231,17 @@ describe("dropout, embedding, losses", () => {
         rejects(`${op}_${d}`, [t([2, 3]), t([3, 2])], attrs, /same shape/);
       }
     }
+    // the second partials h·ℓ_ab(x, t) (l1's are all 0: it has none)
+    const seconds = [...ops.keys()].filter((n) => /_d(xx|xt|tt)$/.test(n));
+    expect(seconds.sort()).toEqual(
+      ["binary_cross_entropy_dxt", "binary_cross_entropy_dxx", "binary_cross_entropy_with_logits_dxt", "binary_cross_entropy_with_logits_dxx"]
+        .concat(["huber_loss", "smooth_l1_loss"].flatMap((l) => ["dtt", "dxt", "dxx"].map((ab) => `${l}_${ab}`)))
+        .sort(),
+    );
+    for (const op of seconds) {
+      expect(infer(op, [t([Batch, 3]), t([Batch, 3]), t([Batch, 3])], { reduction: "mean", beta: 1, delta: 1 })).toBe("f32[Batch, 3]");
+      rejects(op, [t([Batch, 2]), t([Batch, 3]), t([Batch, 3])], { reduction: "mean", beta: 1, delta: 1 }, /same shape/);
+    }
     rejects("smooth_l1_loss", [t([Batch, 3]), t([Batch, 3])], { reduction: "mean", beta: -1 }, /beta must be non-negative/);
     rejects("huber_loss", [t([Batch, 3]), t([Batch, 3])], { reduction: "mean", delta: 0 }, /delta must be positive/);
   });
@@ -290,6 +301,9 @@ describe("gradient ops of the conv family", () => {
     const pool = { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };
     expect(infer("max_pool2d_grad", [t([Batch, 20, 12, 12]), t([Batch, 20, 24, 24])], pool)).toBe("f32[Batch, 20, 24, 24]");
     rejects("max_pool2d_grad", [t([Batch, 20, 11, 12]), t([Batch, 20, 24, 24])], pool, /should be \[Batch, 20, 12, 12\]/);
+    // its transpose reads the gradient at the pooled input's maxima: the pooled shape
+    expect(infer("max_pool2d_pick", [t([Batch, 20, 24, 24]), t([Batch, 20, 24, 24])], pool)).toBe("f32[Batch, 20, 12, 12]");
+    rejects("max_pool2d_pick", [t([Batch, 20, 12, 12]), t([Batch, 20, 24, 24])], pool, /should have the pooled input's shape \[Batch, 20, 24, 24\]/);
     expect(infer("avg_pool2d_grad", [t([Batch, 20, 12, 12])], { ...pool, inputSize: [25, 25] })).toBe("f32[Batch, 20, 25, 25]");
     rejects("avg_pool2d_grad", [t([Batch, 20, 12, 12])], { ...pool, inputSize: [26, 22] }, /should be \[Batch, 20, 13, 11\]/);
     expect(infer("adaptive_avg_pool2d_grad", [t([Batch, 64, 1, 1])], { inputSize: [7, 5] })).toBe("f32[Batch, 64, 7, 5]");

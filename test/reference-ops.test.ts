@@ -5,7 +5,7 @@ import type { Node } from "../compiler/ir/node.ts";
 import { Batch } from "../compiler/ir/shape.ts";
 import { opDef, ops, type RefContext } from "../compiler/ops/index.ts";
 import { erf, nd, type NDArray } from "../compiler/reference/ndarray.ts";
-import { philox4x32 } from "../compiler/reference/rng.ts";
+import { normals, philox4x32 } from "../compiler/reference/rng.ts";
 
 const covered = new Set<string>();
 const TOL = 1e-12;
@@ -509,6 +509,25 @@ describe("losses", () => {
     expectClose(run("huber_loss_dtarget", [x, t], { reduction: "mean", delta: 0.5 }), [3], [0.5, 0, -0.25]);
     expectClose(run("l1_loss_dtarget", [x, t], { reduction: "mean" }), [3], [1, 0, -1]);
     expectClose(run("smooth_l1_loss_dtarget", [x, t], { reduction: "mean", beta: 1 }), [3], [1, 0, -0.25]);
+    // their second partials times h = [1, 2, 3]: inside the band (|d| < β or δ) ±1/β or ±1, outside 0
+    const h = nd([3], [1, 2, 3]);
+    expectClose(run("smooth_l1_loss_dxx", [h, x, t], { reduction: "mean", beta: 1 }), [3], [0, 2, 3]);
+    expectClose(run("smooth_l1_loss_dxx", [h, x, t], { reduction: "mean", beta: 0.5 }), [3], [0, 4, 6]);
+    expectClose(run("smooth_l1_loss_dxt", [h, x, t], { reduction: "mean", beta: 0.5 }), [3], [0, -4, -6]);
+    expectClose(run("smooth_l1_loss_dtt", [h, x, t], { reduction: "mean", beta: 0 }), [3], [0, 0, 0]);
+    expectClose(run("huber_loss_dxx", [h, x, t], { reduction: "mean", delta: 0.25 }), [3], [0, 2, 0]);
+    expectClose(run("huber_loss_dxt", [h, x, t], { reduction: "mean", delta: 0.5 }), [3], [0, -2, -3]);
+    expectClose(run("huber_loss_dtt", [h, x, t], { reduction: "mean", delta: 0.5 }), [3], [0, 2, 3]);
+  });
+  it("the binary cross entropies' second partials", () => {
+    // x = 0.25, t = 1: ℓ_xx = (x² − 2xt + t)/(x(1 − x))² = 0.5625/0.03515625 = 16, ℓ_xt = −1/0.1875
+    const p = nd([1], [0.25]), one = nd([1], [1]), h = nd([1], [2]);
+    expectClose(run("binary_cross_entropy_dxx", [h, p, one], { reduction: "mean" }), [1], [32]);
+    expectClose(run("binary_cross_entropy_dxt", [h, p, one], { reduction: "mean" }), [1], [-2 / 0.1875]);
+    // logits x = 0: ℓ_xx = σ(0)(1 − σ(0)) = ¼ whatever t is, ℓ_xt = −1
+    const z = nd([1], [0]);
+    expectClose(run("binary_cross_entropy_with_logits_dxx", [h, z, one], { reduction: "mean" }), [1], [0.5]);
+    expectClose(run("binary_cross_entropy_with_logits_dxt", [h, z, nd([1], [0.3])], { reduction: "mean" }), [1], [-2]);
   });
   it("binary cross entropy clamps each log at −100 and is NaN outside [0, 1]", () => {
     // x = 0.25, t = 1: −log 0.25; x = 0, t = 1: −max(log 0, −100) = 100; x = 1, t = 0.5: ½·100 = 50
@@ -619,6 +638,24 @@ describe("gradient ops of the conv family", () => {
     // padding 1: each window holds one real (negative) value, which beats the padding
     const pad = { kernel: [2, 2], stride: [2, 2], padding: [1, 1] };
     expectClose(run("max_pool2d_grad", [nd([1, 1, 2, 2], [1, 2, 3, 4]), nd([1, 1, 2, 2], [-1, -2, -3, -4])], pad), [1, 1, 2, 2], [1, 2, 3, 4]);
+  });
+  it("max_pool2d_pick reads g at each window's first maximum: max_pool2d_grad's transpose", () => {
+    const row = { kernel: [1, 2], stride: [1, 1], padding: [0, 0] };
+    const g = nd([1, 1, 1, 3], [10, 20, 30]);
+    // tie in window {0,1} → index 0; window {1,2} → index 1
+    expectClose(run("max_pool2d_pick", [g, nd([1, 1, 1, 3], [5, 5, 1])], row), [1, 1, 1, 2], [10, 20]);
+    // a NaN wins its windows
+    expectClose(run("max_pool2d_pick", [g, nd([1, 1, 1, 3], [1, NaN, 9])], row), [1, 1, 1, 2], [20, 20]);
+    // padding 1: each window holds one real (negative) value, which beats the padding
+    const pad = { kernel: [2, 2], stride: [2, 2], padding: [1, 1] };
+    expectClose(run("max_pool2d_pick", [nd([1, 1, 2, 2], [1, 2, 3, 4]), nd([1, 1, 2, 2], [-1, -2, -3, -4])], pad), [1, 1, 2, 2], [1, 2, 3, 4]);
+    // ⟨pick(g, x), dy⟩ = ⟨g, max_pool2d_grad(dy, x)⟩ with overlapping windows
+    const over = { kernel: [3, 3], stride: [2, 2], padding: [1, 1] };
+    const x = nd([1, 1, 4, 4], normals(16, 3, 1));
+    const gg = nd([1, 1, 4, 4], normals(16, 4, 1));
+    const dy = nd([1, 1, 2, 2], normals(4, 5, 1));
+    const dot = (a: ArrayLike<number>, b: ArrayLike<number>) => Array.from(a).reduce((s, v, i) => s + v * b[i], 0);
+    expect(dot(run("max_pool2d_pick", [gg, x], over).data, dy.data)).toBeCloseTo(dot(gg.data, run("max_pool2d_grad", [dy, x], over).data), 12);
   });
   it("avg_pool2d_grad spreads dy/(kh·kw) over each window, padding included in the divisor", () => {
     const k2 = { kernel: [2, 2], stride: [2, 2], padding: [0, 0] };

@@ -21,7 +21,7 @@ import { fusedPointwiseKernel } from "./kernels/fused-pointwise.ts";
 import { gemmKernel } from "./kernels/gemm.ts";
 import { blasSites, withBlas, type GemmChoice, type GemmMode } from "./kernels/cublaslt.ts";
 import { rowwiseKernel } from "./kernels/rowwise.ts";
-import { embeddingKernel, pairDotKernel, permuteKernel, poolKernel } from "./kernels/simple.ts";
+import { embeddingKernel, pairDotKernel, permuteKernel, poolKernel, poolPickKernel } from "./kernels/simple.ts";
 import { batchNormKernel, lossKernel, reduceKernel } from "./kernels/blockwise.ts";
 import { batchNormGradKernel, classificationGradKernel, embeddingGradKernel, layerNormGradKernel, poolGradKernel } from "./kernels/backward.ts";
 import { opDef } from "../ops/index.ts";
@@ -61,6 +61,7 @@ const builders: Record<KernelBuilder, Builder> = {
   reduce: reduceKernel,
   loss: lossKernel,
   pool_grad: poolGradKernel,
+  pool_pick: poolPickKernel,
   classification_grad: classificationGradKernel,
   embedding_grad: embeddingGradKernel,
   batch_norm_grad: batchNormGradKernel,

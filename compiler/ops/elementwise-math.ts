@@ -14,20 +14,20 @@ const LN2 = Math.LN2;
 const LN10 = Math.LN10;
 
 // rsqrt: RMSNorm's x·rsqrt(mean(x²) + ε) (LLaMA, T5). d/dx x^−½ = −½·x^−³ᐟ² = −½·rsqrt(x)/x.
-export const [rsqrt, rsqrtGrad, rsqrtGrad2] = withHigherDerivatives(unary("rsqrt", (x) => 1 / Math.sqrt(x), (x) => `rsqrtf(${x})`, (x) => -0.5 / (x * Math.sqrt(x)), (x) => `(-0.5f * rsqrtf(${x}) / ${x})`), (x) => 0.75 / (x * x * Math.sqrt(x)), (x) => `(0.75f * rsqrtf(${x}) / (${x} * ${x}))`);
+export const [rsqrt, rsqrtGrad, rsqrtGrad2] = withHigherDerivatives(unary("rsqrt", (x) => 1 / Math.sqrt(x), (x) => `rsqrtf(${x})`, (x) => -0.5 / (x * Math.sqrt(x)), (x) => `(-0.5f * rsqrtf(${x}) / ${x})`), [(x) => 0.75 / (x * x * Math.sqrt(x)), (x) => `(0.75f * rsqrtf(${x}) / (${x} * ${x}))`]);
 // 1/x; its derivative −(1/x)², as PyTorch's backward (−grad·y²) forms it
-export const [reciprocal, reciprocalGrad, reciprocalGrad2] = withHigherDerivatives(unary("reciprocal", (x) => 1 / x, (x) => `(1.0f / ${x})`, (x) => -(1 / x) * (1 / x), (x) => `(-(1.0f / ${x}) * (1.0f / ${x}))`), (x) => 2 / (x * x * x), (x) => `(2.0f / (${x} * ${x} * ${x}))`);
+export const [reciprocal, reciprocalGrad, reciprocalGrad2] = withHigherDerivatives(unary("reciprocal", (x) => 1 / x, (x) => `(1.0f / ${x})`, (x) => -(1 / x) * (1 / x), (x) => `(-(1.0f / ${x}) * (1.0f / ${x}))`), [(x) => 2 / (x * x * x), (x) => `(2.0f / (${x} * ${x} * ${x}))`]);
 // erf: BERT-era GELU written out, 0.5·x·(1 + erf(x/√2)); erf′ = 2/√π·e^(−x²)
-export const [erfOp, erfGrad, erfGrad2] = withHigherDerivatives(unary("erf", erf, (x) => `erff(${x})`, (x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), (x) => `(1.1283791670955126f * expf(-${x} * ${x}))`), (x) => (-4 / Math.sqrt(Math.PI)) * x * Math.exp(-x * x), (x) => `(-2.2567583341910252f * ${x} * expf(-${x} * ${x}))`);
+export const [erfOp, erfGrad, erfGrad2] = withHigherDerivatives(unary("erf", erf, (x) => `erff(${x})`, (x) => (2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), (x) => `(1.1283791670955126f * expf(-${x} * ${x}))`), [(x) => (-4 / Math.sqrt(Math.PI)) * x * Math.exp(-x * x), (x) => `(-2.2567583341910252f * ${x} * expf(-${x} * ${x}))`]);
 // erfc = 1 − erf without its cancellation in the tail (normal tail probabilities, Φ(−x) = ½·erfc(x/√2));
 // erfc′ = −2/√π·e^(−x²)
-export const [erfcOp, erfcGrad, erfcGrad2] = withHigherDerivatives(unary("erfc", erfc, (x) => `erfcf(${x})`, (x) => (-2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), (x) => `(-1.1283791670955126f * expf(-${x} * ${x}))`), (x) => (4 / Math.sqrt(Math.PI)) * x * Math.exp(-x * x), (x) => `(2.2567583341910252f * ${x} * expf(-${x} * ${x}))`);
+export const [erfcOp, erfcGrad, erfcGrad2] = withHigherDerivatives(unary("erfc", erfc, (x) => `erfcf(${x})`, (x) => (-2 / Math.sqrt(Math.PI)) * Math.exp(-x * x), (x) => `(-1.1283791670955126f * expf(-${x} * ${x}))`), [(x) => (4 / Math.sqrt(Math.PI)) * x * Math.exp(-x * x), (x) => `(2.2567583341910252f * ${x} * expf(-${x} * ${x}))`]);
 // erfinv: a uniform made normal (√2·erf⁻¹(2u − 1)); d/dx erf⁻¹ = √π/2·e^(erf⁻¹(x)²)
-export const [erfinvOp, erfinvGrad, erfinvGrad2] = withHigherDerivatives(unary("erfinv", erfinv, (x) => `erfinvf(${x})`, (x) => (Math.sqrt(Math.PI) / 2) * Math.exp(erfinv(x) ** 2), (x) => `(0.886226925452758f * expf(erfinvf(${x}) * erfinvf(${x})))`), (x) => (Math.PI / 2) * erfinv(x) * Math.exp(2 * erfinv(x) ** 2), (x) => `(1.5707963267948966f * erfinvf(${x}) * expf(2.0f * erfinvf(${x}) * erfinvf(${x})))`);
+export const [erfinvOp, erfinvGrad, erfinvGrad2] = withHigherDerivatives(unary("erfinv", erfinv, (x) => `erfinvf(${x})`, (x) => (Math.sqrt(Math.PI) / 2) * Math.exp(erfinv(x) ** 2), (x) => `(0.886226925452758f * expf(erfinvf(${x}) * erfinvf(${x})))`), [(x) => (Math.PI / 2) * erfinv(x) * Math.exp(2 * erfinv(x) ** 2), (x) => `(1.5707963267948966f * erfinvf(${x}) * expf(2.0f * erfinvf(${x}) * erfinvf(${x})))`]);
 // The gamma family (negative binomial and Dirichlet likelihoods, torch.special.gammaln/psi): ln|Γ|′ = ψ,
 // ψ′ = ψ⁽¹⁾, ψ⁽ⁿ⁾′ = ψ⁽ⁿ⁺¹⁾, as PyTorch's derivatives; the C side is runtime/harness/gamma.h
-export const [lgammaOp, lgammaGrad, lgammaGrad2] = withHigherDerivatives(unary("lgamma", lgamma, (x) => `tsdp_lgamma(${x})`, digamma, (x) => `tsdp_digamma(${x})`), (x) => polygamma(1, x), (x) => `tsdp_polygamma(1, ${x})`);
-export const [digammaOp, digammaGrad, digammaGrad2] = withHigherDerivatives(unary("digamma", digamma, (x) => `tsdp_digamma(${x})`, (x) => polygamma(1, x), (x) => `tsdp_polygamma(1, ${x})`), (x) => polygamma(2, x), (x) => `tsdp_polygamma(2, ${x})`);
+export const [lgammaOp, lgammaGrad, lgammaGrad2] = withHigherDerivatives(unary("lgamma", lgamma, (x) => `tsdp_lgamma(${x})`, digamma, (x) => `tsdp_digamma(${x})`), [(x) => polygamma(1, x), (x) => `tsdp_polygamma(1, ${x})`]);
+export const [digammaOp, digammaGrad, digammaGrad2] = withHigherDerivatives(unary("digamma", digamma, (x) => `tsdp_digamma(${x})`, (x) => polygamma(1, x), (x) => `tsdp_polygamma(1, ${x})`), [(x) => polygamma(2, x), (x) => `tsdp_polygamma(2, ${x})`]);
 export const [polygammaOp, polygammaGrad, polygammaGrad2] = withHigherDerivatives(
   unary<{ n: number }>(
     "polygamma",
@@ -36,8 +36,7 @@ export const [polygammaOp, polygammaGrad, polygammaGrad2] = withHigherDerivative
     (x, a) => polygamma(a.n + 1, x),
     (x, a) => `tsdp_polygamma(${a.n + 1}, ${x})`,
   ),
-  (x, a) => polygamma(a.n + 2, x),
-  (x, a) => `tsdp_polygamma(${a.n + 2}, ${x})`,
+  [(x, a) => polygamma(a.n + 2, x), (x, a) => `tsdp_polygamma(${a.n + 2}, ${x})`],
 );
 
 // The modified Bessel functions (torch.i0, torch.special.i0e, i1, i1e), with PyTorch's derivatives:
@@ -74,7 +73,9 @@ export const [entr, entrGrad] = unary(
 // and 1, and a finite slope outside), with eps 0 outside [eps, 1 − eps] whatever dy is.
 const logitClamp = (x: number, eps: number) => (eps < 0 ? x : x < eps ? eps : x > 1 - eps ? 1 - eps : x);
 const cLogitClamp = (x: string, eps: number) => (eps < 0 ? x : `(${x} < ${cFloat(eps)} ? ${cFloat(eps)} : (${x} > ${cFloat(1 - eps)} ? ${cFloat(1 - eps)} : ${x}))`);
-export const [logitOp, logitGrad] = unary<{ eps: number }>(
+// With createGraph its gradient is PyTorch's infinitely_differentiable_logit_backward, a select of
+// dy/(x(1 − x)): the second derivative dy·(2x − 1)/(x(1 − x))² inside [eps, 1 − eps] (or [0, 1]), 0 outside.
+export const [logitOp, logitGrad, logitGrad2] = withHigherDerivatives(unary<{ eps: number }>(
   "logit",
   (x, a) => Math.log(logitClamp(x, a.eps) / (1 - logitClamp(x, a.eps))),
   (x, a) => `logf(${cLogitClamp(x, a.eps)} / (1.0f - ${cLogitClamp(x, a.eps)}))`,
@@ -87,20 +88,27 @@ export const [logitOp, logitGrad] = unary<{ eps: number }>(
   false,
   false,
   { reference: (x, a) => a.eps >= 0 && (x < a.eps || x > 1 - a.eps), cuda: (x, a) => (a.eps >= 0 ? `(${x} < ${cFloat(a.eps)} || ${x} > ${cFloat(1 - a.eps)})` : "false") },
-);
-export const [exp2, exp2Grad, exp2Grad2] = withHigherDerivatives(unary("exp2", (x) => Math.pow(2, x), (x) => `exp2f(${x})`, (x) => LN2 * Math.pow(2, x), (x) => `(0.6931471805599453f * exp2f(${x}))`), (x) => LN2 * LN2 * Math.pow(2, x), (x) => `(0.4804530139182014f * exp2f(${x}))`);
-export const [log2, log2Grad, log2Grad2] = withHigherDerivatives(unary("log2", Math.log2, (x) => `log2f(${x})`, (x) => 1 / (x * LN2), (x) => `(1.0f / (${x} * 0.6931471805599453f))`), (x) => -1 / (x * x * LN2), (x) => `(-1.0f / (${x} * ${x} * 0.6931471805599453f))`);
-export const [log10, log10Grad, log10Grad2] = withHigherDerivatives(unary("log10", Math.log10, (x) => `log10f(${x})`, (x) => 1 / (x * LN10), (x) => `(1.0f / (${x} * 2.302585092994046f))`), (x) => -1 / (x * x * LN10), (x) => `(-1.0f / (${x} * ${x} * 2.302585092994046f))`);
-export const [tan, tanGrad, tanGrad2] = withHigherDerivatives(unary("tan", Math.tan, (x) => `tanf(${x})`, (x) => 1 + Math.tan(x) ** 2, (x) => `(1.0f + tanf(${x}) * tanf(${x}))`), (x) => 2 * Math.tan(x) * (1 + Math.tan(x) ** 2), (x) => `(2.0f * tanf(${x}) * (1.0f + tanf(${x}) * tanf(${x})))`);
-export const [sinh, sinhGrad, sinhGrad2] = withHigherDerivatives(unary("sinh", Math.sinh, (x) => `sinhf(${x})`, Math.cosh, (x) => `coshf(${x})`), Math.sinh, (x) => `sinhf(${x})`);
-export const [cosh, coshGrad, coshGrad2] = withHigherDerivatives(unary("cosh", Math.cosh, (x) => `coshf(${x})`, Math.sinh, (x) => `sinhf(${x})`), Math.cosh, (x) => `coshf(${x})`);
+), [
+  (x) => (2 * x - 1) / (x * (1 - x)) ** 2,
+  (x) => `((2.0f * ${x} - 1.0f) / ((${x} * (1.0f - ${x})) * (${x} * (1.0f - ${x}))))`,
+  {
+    reference: (x, a) => (a.eps >= 0 ? x < a.eps || x > 1 - a.eps : !(x >= 0 && x <= 1)),
+    cuda: (x, a) => (a.eps >= 0 ? `(${x} < ${cFloat(a.eps)} || ${x} > ${cFloat(1 - a.eps)})` : `!(${x} >= 0.0f && ${x} <= 1.0f)`),
+  },
+]);
+export const [exp2, exp2Grad, exp2Grad2] = withHigherDerivatives(unary("exp2", (x) => Math.pow(2, x), (x) => `exp2f(${x})`, (x) => LN2 * Math.pow(2, x), (x) => `(0.6931471805599453f * exp2f(${x}))`), [(x) => LN2 * LN2 * Math.pow(2, x), (x) => `(0.4804530139182014f * exp2f(${x}))`]);
+export const [log2, log2Grad, log2Grad2] = withHigherDerivatives(unary("log2", Math.log2, (x) => `log2f(${x})`, (x) => 1 / (x * LN2), (x) => `(1.0f / (${x} * 0.6931471805599453f))`), [(x) => -1 / (x * x * LN2), (x) => `(-1.0f / (${x} * ${x} * 0.6931471805599453f))`]);
+export const [log10, log10Grad, log10Grad2] = withHigherDerivatives(unary("log10", Math.log10, (x) => `log10f(${x})`, (x) => 1 / (x * LN10), (x) => `(1.0f / (${x} * 2.302585092994046f))`), [(x) => -1 / (x * x * LN10), (x) => `(-1.0f / (${x} * ${x} * 2.302585092994046f))`]);
+export const [tan, tanGrad, tanGrad2] = withHigherDerivatives(unary("tan", Math.tan, (x) => `tanf(${x})`, (x) => 1 + Math.tan(x) ** 2, (x) => `(1.0f + tanf(${x}) * tanf(${x}))`), [(x) => 2 * Math.tan(x) * (1 + Math.tan(x) ** 2), (x) => `(2.0f * tanf(${x}) * (1.0f + tanf(${x}) * tanf(${x})))`]);
+export const [sinh, sinhGrad, sinhGrad2] = withHigherDerivatives(unary("sinh", Math.sinh, (x) => `sinhf(${x})`, Math.cosh, (x) => `coshf(${x})`), [Math.sinh, (x) => `sinhf(${x})`]);
+export const [cosh, coshGrad, coshGrad2] = withHigherDerivatives(unary("cosh", Math.cosh, (x) => `coshf(${x})`, Math.sinh, (x) => `sinhf(${x})`), [Math.cosh, (x) => `coshf(${x})`]);
 // the inverse functions: NaN outside their domains, as PyTorch's (asin(2) is NaN)
-export const [asin, asinGrad, asinGrad2] = withHigherDerivatives(unary("asin", Math.asin, (x) => `asinf(${x})`, (x) => 1 / Math.sqrt(1 - x * x), (x) => `rsqrtf(1.0f - ${x} * ${x})`), (x) => x / (1 - x * x) ** 1.5, (x) => `(${x} * rsqrtf(1.0f - ${x} * ${x}) / (1.0f - ${x} * ${x}))`);
-export const [acos, acosGrad, acosGrad2] = withHigherDerivatives(unary("acos", Math.acos, (x) => `acosf(${x})`, (x) => -1 / Math.sqrt(1 - x * x), (x) => `(-rsqrtf(1.0f - ${x} * ${x}))`), (x) => -x / (1 - x * x) ** 1.5, (x) => `(-${x} * rsqrtf(1.0f - ${x} * ${x}) / (1.0f - ${x} * ${x}))`);
-export const [atan, atanGrad, atanGrad2] = withHigherDerivatives(unary("atan", Math.atan, (x) => `atanf(${x})`, (x) => 1 / (1 + x * x), (x) => `(1.0f / (1.0f + ${x} * ${x}))`), (x) => (-2 * x) / (1 + x * x) ** 2, (x) => `(-2.0f * ${x} / ((1.0f + ${x} * ${x}) * (1.0f + ${x} * ${x})))`);
-export const [asinh, asinhGrad, asinhGrad2] = withHigherDerivatives(unary("asinh", Math.asinh, (x) => `asinhf(${x})`, (x) => 1 / Math.sqrt(x * x + 1), (x) => `rsqrtf(${x} * ${x} + 1.0f)`), (x) => -x / (x * x + 1) ** 1.5, (x) => `(-${x} * rsqrtf(${x} * ${x} + 1.0f) / (${x} * ${x} + 1.0f))`);
-export const [acosh, acoshGrad, acoshGrad2] = withHigherDerivatives(unary("acosh", Math.acosh, (x) => `acoshf(${x})`, (x) => 1 / Math.sqrt(x * x - 1), (x) => `rsqrtf(${x} * ${x} - 1.0f)`), (x) => -x / (x * x - 1) ** 1.5, (x) => `(-${x} * rsqrtf(${x} * ${x} - 1.0f) / (${x} * ${x} - 1.0f))`);
-export const [atanh, atanhGrad, atanhGrad2] = withHigherDerivatives(unary("atanh", Math.atanh, (x) => `atanhf(${x})`, (x) => 1 / (1 - x * x), (x) => `(1.0f / (1.0f - ${x} * ${x}))`), (x) => (2 * x) / (1 - x * x) ** 2, (x) => `(2.0f * ${x} / ((1.0f - ${x} * ${x}) * (1.0f - ${x} * ${x})))`);
+export const [asin, asinGrad, asinGrad2] = withHigherDerivatives(unary("asin", Math.asin, (x) => `asinf(${x})`, (x) => 1 / Math.sqrt(1 - x * x), (x) => `rsqrtf(1.0f - ${x} * ${x})`), [(x) => x / (1 - x * x) ** 1.5, (x) => `(${x} * rsqrtf(1.0f - ${x} * ${x}) / (1.0f - ${x} * ${x}))`]);
+export const [acos, acosGrad, acosGrad2] = withHigherDerivatives(unary("acos", Math.acos, (x) => `acosf(${x})`, (x) => -1 / Math.sqrt(1 - x * x), (x) => `(-rsqrtf(1.0f - ${x} * ${x}))`), [(x) => -x / (1 - x * x) ** 1.5, (x) => `(-${x} * rsqrtf(1.0f - ${x} * ${x}) / (1.0f - ${x} * ${x}))`]);
+export const [atan, atanGrad, atanGrad2] = withHigherDerivatives(unary("atan", Math.atan, (x) => `atanf(${x})`, (x) => 1 / (1 + x * x), (x) => `(1.0f / (1.0f + ${x} * ${x}))`), [(x) => (-2 * x) / (1 + x * x) ** 2, (x) => `(-2.0f * ${x} / ((1.0f + ${x} * ${x}) * (1.0f + ${x} * ${x})))`]);
+export const [asinh, asinhGrad, asinhGrad2] = withHigherDerivatives(unary("asinh", Math.asinh, (x) => `asinhf(${x})`, (x) => 1 / Math.sqrt(x * x + 1), (x) => `rsqrtf(${x} * ${x} + 1.0f)`), [(x) => -x / (x * x + 1) ** 1.5, (x) => `(-${x} * rsqrtf(${x} * ${x} + 1.0f) / (${x} * ${x} + 1.0f))`]);
+export const [acosh, acoshGrad, acoshGrad2] = withHigherDerivatives(unary("acosh", Math.acosh, (x) => `acoshf(${x})`, (x) => 1 / Math.sqrt(x * x - 1), (x) => `rsqrtf(${x} * ${x} - 1.0f)`), [(x) => -x / (x * x - 1) ** 1.5, (x) => `(-${x} * rsqrtf(${x} * ${x} - 1.0f) / (${x} * ${x} - 1.0f))`]);
+export const [atanh, atanhGrad, atanhGrad2] = withHigherDerivatives(unary("atanh", Math.atanh, (x) => `atanhf(${x})`, (x) => 1 / (1 - x * x), (x) => `(1.0f / (1.0f - ${x} * ${x}))`), [(x) => (2 * x) / (1 - x * x) ** 2, (x) => `(2.0f * ${x} / ((1.0f - ${x} * ${x}) * (1.0f - ${x} * ${x})))`]);
 
 /**
  * A piecewise-constant op of a float: its gradient is 0 wherever it is defined, and PyTorch's

@@ -55,6 +55,13 @@ export function unary<A extends Record<string, number | string>>(
 }
 
 /**
+ * One further derivative f⁽ᵏ⁾ in float64 and as C, and where PyTorch's double backward selects 0
+ * (`at::where`, not a product: 0 there whatever the upstream gradient is, NaN included).
+ */
+type HigherDerivative<A> = readonly [(x: number, a: A) => number, (x: string, a: A) => string, ZeroWhere<A>?];
+type ZeroWhere<A> = { readonly reference: (x: number, a: A) => boolean; readonly cuda: (x: string, a: A) => string };
+
+/**
  * A unary op's pair made differentiable again, for gradients taken inside forward with createGraph
  * (compiler/1-frontend/autograd-grad.ts: a PINN's u_x and u_xx, a gradient penalty), which the step's
  * backward then differentiates. The gradient op z = dy·f′(x) gets its own rule: ∂z/∂dy = f′(x), the
@@ -64,18 +71,17 @@ export function unary<A extends Record<string, number | string>>(
  */
 export function withHigherDerivatives<A extends Record<string, number | string>>(
   [forward, gradient]: [OpDef<A>, OpDef<A>],
-  d2f: (x: number, a: A) => number,
-  d2cuda: (x: string, a: A) => string,
-  ...higher: readonly (readonly [(x: number, a: A) => number, (x: string, a: A) => string])[]
+  second: HigherDerivative<A>,
+  ...higher: readonly HigherDerivative<A>[]
 ): [OpDef<A>, OpDef<A>, ...OpDef<A>[]] {
-  const derivatives = [[d2f, d2cuda] as const, ...higher].map(([f, cuda], k) =>
+  const derivatives = [second, ...higher].map(([f, cuda, zeroWhere], k) =>
     defineOp<A>({
       name: `${forward.name}_grad${k + 2}`,
       family: "elementwise",
       inputs: ["h", "x"],
       infer: ([h]) => h,
-      reference: ([h, x], a) => zipBroadcast(h, x, (g, v) => g * f(v, a)),
-      codegen: { kind: "pointwise", expr: ([h, x], a) => `(${h} * ${cuda(x, a)})` },
+      reference: ([h, x], a) => zipBroadcast(h, x, (g, v) => (zeroWhere?.reference(v, a) ? 0 : g * f(v, a))),
+      codegen: { kind: "pointwise", expr: ([h, x], a) => (zeroWhere ? `(${zeroWhere.cuda(x, a)} ? 0.0f : ${h} * ${cuda(x, a)})` : `(${h} * ${cuda(x, a)})`) },
     }),
   );
   const chain = [gradient, ...derivatives];
@@ -132,18 +138,22 @@ export const [leakyRelu, leakyReluGrad] = unary<{ slope: number }>(
 // NaN. One op, not a composition: the selects a composition needs for these values and gradients
 // took a Linear → hardswish → Linear training step from 9 kernels to 22 and rounded its gradient
 // (g/6)·6.
-export const [hardswish, hardswishGrad] = unary(
-  "hardswish",
-  (x) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6,
-  (x) => `(${x} * fminf(fmaxf(${x} + 3.0f, 0.0f), 6.0f) / 6.0f)`,
-  (x) => (x <= 3 ? x / 3 + 0.5 : 1),
-  (x) => `(${x} <= 3.0f ? ${x} / 3.0f + 0.5f : 1.0f)`,
-  { activation: true },
-  false,
-  false,
-  { reference: (x) => x < -3, cuda: (x) => `${x} < -3.0f` },
+// Its second derivative is PyTorch's hardswish_backward double backward, where(−3 < x < 3, h/3, 0).
+export const [hardswish, hardswishGrad, hardswishGrad2] = withHigherDerivatives(
+  unary(
+    "hardswish",
+    (x) => (x * Math.min(Math.max(x + 3, 0), 6)) / 6,
+    (x) => `(${x} * fminf(fmaxf(${x} + 3.0f, 0.0f), 6.0f) / 6.0f)`,
+    (x) => (x <= 3 ? x / 3 + 0.5 : 1),
+    (x) => `(${x} <= 3.0f ? ${x} / 3.0f + 0.5f : 1.0f)`,
+    { activation: true },
+    false,
+    false,
+    { reference: (x) => x < -3, cuda: (x) => `${x} < -3.0f` },
+  ),
+  [() => 1 / 3, () => "(1.0f / 3.0f)", { reference: (x) => !(x > -3 && x < 3), cuda: (x) => `!(${x} > -3.0f && ${x} < 3.0f)` }],
 );
-export const [tanh, tanhGrad, tanhGrad2, tanhGrad3, tanhGrad4] = withHigherDerivatives(unary("tanh", Math.tanh, (x) => `tanhf(${x})`, (x) => 1 - Math.tanh(x) ** 2, (x) => `(1.0f - tanhf(${x}) * tanhf(${x}))`, monotoneActivation), (x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2), (x) => `(-2.0f * tanhf(${x}) * (1.0f - tanhf(${x}) * tanhf(${x})))`, [(x) => (1 - Math.tanh(x) ** 2) * (6 * Math.tanh(x) ** 2 - 2), (x) => `((1.0f - tanhf(${x}) * tanhf(${x})) * (6.0f * tanhf(${x}) * tanhf(${x}) - 2.0f))`], [(x) => 8 * Math.tanh(x) * (1 - Math.tanh(x) ** 2) * (2 - 3 * Math.tanh(x) ** 2), (x) => `(8.0f * tanhf(${x}) * (1.0f - tanhf(${x}) * tanhf(${x})) * (2.0f - 3.0f * tanhf(${x}) * tanhf(${x})))`]);
+export const [tanh, tanhGrad, tanhGrad2, tanhGrad3, tanhGrad4] = withHigherDerivatives(unary("tanh", Math.tanh, (x) => `tanhf(${x})`, (x) => 1 - Math.tanh(x) ** 2, (x) => `(1.0f - tanhf(${x}) * tanhf(${x}))`, monotoneActivation), [(x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2), (x) => `(-2.0f * tanhf(${x}) * (1.0f - tanhf(${x}) * tanhf(${x})))`], [(x) => (1 - Math.tanh(x) ** 2) * (6 * Math.tanh(x) ** 2 - 2), (x) => `((1.0f - tanhf(${x}) * tanhf(${x})) * (6.0f * tanhf(${x}) * tanhf(${x}) - 2.0f))`], [(x) => 8 * Math.tanh(x) * (1 - Math.tanh(x) ** 2) * (2 - 3 * Math.tanh(x) ** 2), (x) => `(8.0f * tanhf(${x}) * (1.0f - tanhf(${x}) * tanhf(${x})) * (2.0f - 3.0f * tanhf(${x}) * tanhf(${x})))`]);
 export const [sigmoid, sigmoidGrad, sigmoidGrad2, sigmoidGrad3] = withHigherDerivatives(
   unary(
     "sigmoid",
@@ -153,8 +163,7 @@ export const [sigmoid, sigmoidGrad, sigmoidGrad2, sigmoidGrad3] = withHigherDeri
     (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))))`,
     monotoneActivation,
   ),
-  (x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (1 - 2 * sigmoidOf(x)),
-  (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (1.0f - 2.0f / (1.0f + expf(-${x}))))`, [(x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (1 - 6 * sigmoidOf(x) + 6 * sigmoidOf(x) ** 2), (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (1.0f - 6.0f / (1.0f + expf(-${x})) + 6.0f / ((1.0f + expf(-${x})) * (1.0f + expf(-${x})))))`]);
+  [(x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (1 - 2 * sigmoidOf(x)), (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (1.0f - 2.0f / (1.0f + expf(-${x}))))`], [(x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (1 - 6 * sigmoidOf(x) + 6 * sigmoidOf(x) ** 2), (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (1.0f - 6.0f / (1.0f + expf(-${x})) + 6.0f / ((1.0f + expf(-${x})) * (1.0f + expf(-${x})))))`]);
 // silu′(x) = σ(x)·(1 + x·(1 − σ(x)))
 export const [silu, siluGrad, siluGrad2] = withHigherDerivatives(
   unary(
@@ -165,8 +174,7 @@ export const [silu, siluGrad, siluGrad2] = withHigherDerivatives(
     (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f + ${x} * (1.0f - 1.0f / (1.0f + expf(-${x})))))`,
     activation,
   ),
-  (x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (2 + x * (1 - 2 * sigmoidOf(x))),
-  (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (2.0f + ${x} * (1.0f - 2.0f / (1.0f + expf(-${x})))))`,
+  [(x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (2 + x * (1 - 2 * sigmoidOf(x))), (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (2.0f + ${x} * (1.0f - 2.0f / (1.0f + expf(-${x})))))`],
 );
 /** approximate "none" is x·Φ(x) with the exact erf; "tanh" is PyTorch's tanh approximation. */
 /** gelu′ = Φ(x) + x·φ(x) (exact); the tanh form differentiates its own formula. */
@@ -211,8 +219,7 @@ export const [gelu, geluGrad, geluGrad2] = withHigherDerivatives(
         : `(0.5f * (1.0f + erff(${x} * 0.7071067811865476f)) + ${x} * expf(-0.5f * ${x} * ${x}) * 0.3989422804014327f)`,
     { ...activation, blasEpilogue: (a) => (a.approximate === "tanh" ? "gelu" : undefined) },
   ),
-  (x, a) => geluSecondOf(x, a.approximate),
-  (x, a) => (a.approximate === "tanh" ? `tsdp_gelu_tanh_grad2(${x})` : `(expf(-0.5f * ${x} * ${x}) * 0.3989422804014327f * (2.0f - ${x} * ${x}))`),
+  [(x, a) => geluSecondOf(x, a.approximate), (x, a) => (a.approximate === "tanh" ? `tsdp_gelu_tanh_grad2(${x})` : `(expf(-0.5f * ${x} * ${x}) * 0.3989422804014327f * (2.0f - ${x} * ${x}))`)],
 );
 /**
  * A dtype conversion: `from` → `to` elementwise, with no gradient (an integer tensor has none, and
@@ -249,15 +256,15 @@ export const toFloat = conversion("to_float", "i32", "f32", (v) => Math.fround(v
 export const toInt = conversion("to_int", "f32", "i32", (v) => (Number.isNaN(v) ? 0 : Math.min(Math.max(Math.trunc(Math.fround(v)), -(2 ** 31)), 2 ** 31 - 1) + 0), (x) => `tsdp_to_int(${x})`);
 // linear, so its gradient op is differentiable in turn (a gradient taken in forward with createGraph)
 export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)", {}, true);
-export const [exp, expGrad, expGrad2, expGrad3, expGrad4] = withHigherDerivatives(unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`), Math.exp, (x) => `expf(${x})`, [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`]);
-export const [log, logGrad, logGrad2] = withHigherDerivatives(unary("log", Math.log, (x) => `logf(${x})`, (x) => 1 / x, (x) => `(1.0f / ${x})`), (x) => -1 / (x * x), (x) => `(-1.0f / (${x} * ${x}))`);
+export const [exp, expGrad, expGrad2, expGrad3, expGrad4] = withHigherDerivatives(unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`), [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`]);
+export const [log, logGrad, logGrad2] = withHigherDerivatives(unary("log", Math.log, (x) => `logf(${x})`, (x) => 1 / x, (x) => `(1.0f / ${x})`), [(x) => -1 / (x * x), (x) => `(-1.0f / (${x} * ${x}))`]);
 // eˣ − 1 and log(1 + x) without the cancellation near 0 (the exponential units, logsigmoid)
-export const [expm1, expm1Grad, expm1Grad2, expm1Grad3, expm1Grad4] = withHigherDerivatives(unary("expm1", Math.expm1, (x) => `expm1f(${x})`, Math.exp, (x) => `expf(${x})`), Math.exp, (x) => `expf(${x})`, [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`]);
-export const [log1p, log1pGrad, log1pGrad2] = withHigherDerivatives(unary("log1p", Math.log1p, (x) => `log1pf(${x})`, (x) => 1 / (1 + x), (x) => `(1.0f / (1.0f + ${x}))`), (x) => -1 / ((1 + x) * (1 + x)), (x) => `(-1.0f / ((1.0f + ${x}) * (1.0f + ${x})))`);
+export const [expm1, expm1Grad, expm1Grad2, expm1Grad3, expm1Grad4] = withHigherDerivatives(unary("expm1", Math.expm1, (x) => `expm1f(${x})`, Math.exp, (x) => `expf(${x})`), [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`]);
+export const [log1p, log1pGrad, log1pGrad2] = withHigherDerivatives(unary("log1p", Math.log1p, (x) => `log1pf(${x})`, (x) => 1 / (1 + x), (x) => `(1.0f / (1.0f + ${x}))`), [(x) => -1 / ((1 + x) * (1 + x)), (x) => `(-1.0f / ((1.0f + ${x}) * (1.0f + ${x})))`]);
 // sin and cos: positional encodings (PyTorch's sin(pos·ω), cos(pos·ω)) computed in forward
-export const [sin, sinGrad, sinGrad2, sinGrad3, sinGrad4] = withHigherDerivatives(unary("sin", Math.sin, (x) => `sinf(${x})`, Math.cos, (x) => `cosf(${x})`), (x) => -Math.sin(x), (x) => `(-sinf(${x}))`, [(x) => -Math.cos(x), (x) => `(-cosf(${x}))`], [Math.sin, (x) => `sinf(${x})`]);
-export const [cos, cosGrad, cosGrad2, cosGrad3, cosGrad4] = withHigherDerivatives(unary("cos", Math.cos, (x) => `cosf(${x})`, (x) => -Math.sin(x), (x) => `(-sinf(${x}))`), (x) => -Math.cos(x), (x) => `(-cosf(${x}))`, [Math.sin, (x) => `sinf(${x})`], [Math.cos, (x) => `cosf(${x})`]);
-export const [sqrt, sqrtGrad, sqrtGrad2] = withHigherDerivatives(unary("sqrt", Math.sqrt, (x) => `sqrtf(${x})`, (x) => 0.5 / Math.sqrt(x), (x) => `(0.5f / sqrtf(${x}))`), (x) => -0.25 / (x * Math.sqrt(x)), (x) => `(-0.25f / (${x} * sqrtf(${x})))`);
+export const [sin, sinGrad, sinGrad2, sinGrad3, sinGrad4] = withHigherDerivatives(unary("sin", Math.sin, (x) => `sinf(${x})`, Math.cos, (x) => `cosf(${x})`), [(x) => -Math.sin(x), (x) => `(-sinf(${x}))`], [(x) => -Math.cos(x), (x) => `(-cosf(${x}))`], [Math.sin, (x) => `sinf(${x})`]);
+export const [cos, cosGrad, cosGrad2, cosGrad3, cosGrad4] = withHigherDerivatives(unary("cos", Math.cos, (x) => `cosf(${x})`, (x) => -Math.sin(x), (x) => `(-sinf(${x}))`), [(x) => -Math.cos(x), (x) => `(-cosf(${x}))`], [Math.sin, (x) => `sinf(${x})`], [Math.cos, (x) => `cosf(${x})`]);
+export const [sqrt, sqrtGrad, sqrtGrad2] = withHigherDerivatives(unary("sqrt", Math.sqrt, (x) => `sqrtf(${x})`, (x) => 0.5 / Math.sqrt(x), (x) => `(0.5f / sqrtf(${x}))`), [(x) => -0.25 / (x * Math.sqrt(x)), (x) => `(-0.25f / (${x} * sqrtf(${x})))`]);
 // abs′ is sign(x), 0 at 0 and at NaN as in PyTorch ((0 < x) − (x < 0)), in the reference as in the kernel
 export const [abs, absGrad] = unary("abs", Math.abs, (x) => `fabsf(${x})`, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`, {}, true);
 /**
@@ -292,11 +299,10 @@ export const [pow, powGrad, powGrad2, powGrad3, powGrad4] = withHigherDerivative
     (x, a) => (a.exponent === 0 ? 0 : a.exponent * powValue(x, a.exponent - 1)),
     (x, a) => (a.exponent === 0 ? "0.0f" : a.exponent === 2 ? `(2.0f * ${x})` : `(${cFloat(a.exponent)} * ${powExpression(x, a.exponent - 1)})`),
   ),
-  ...powDerivative(2),
+  powDerivative(2),
   powDerivative(3),
   powDerivative(4),
 );
-
 
 /** Broadcasts symbolic shapes; undefined when they do not broadcast. */
 export function broadcastShapes(a: Shape, b: Shape): Dim[] | undefined {

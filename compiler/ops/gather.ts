@@ -1,5 +1,5 @@
 import { dimEq, formatShape } from "../ir/shape.ts";
-import { defineOp, requireFloat, requireIndices, ShapeError } from "./op.ts";
+import { defineOp, requireFloat, requireIndices, ShapeError, type OpDef } from "./op.ts";
 
 /** paddingIdx as a row number (nn.Embedding accepts a negative one, counted from the end). */
 function paddingRow(paddingIdx: number | null, num: number): number | null {
@@ -37,7 +37,7 @@ export const embedding = defineOp<{ readonly paddingIdx: number | null }>({
  * ∂loss/∂weight of embedding: dweight[k] = Σ dy[i] over the positions i with indices[i] = k,
  * as PyTorch's embedding_backward; the padding row gets no gradient. Result [numEmbeddings, dim].
  */
-export const embeddingGrad = defineOp<{ readonly numEmbeddings: number; readonly paddingIdx: number | null }>({
+export const embeddingGrad: OpDef<{ readonly numEmbeddings: number; readonly paddingIdx: number | null }> = defineOp<{ readonly numEmbeddings: number; readonly paddingIdx: number | null }>({
   name: "embedding_grad",
   codegen: { kind: "kernel", builder: "embedding_grad" },
   family: "gather",
@@ -62,5 +62,16 @@ export const embeddingGrad = defineOp<{ readonly numEmbeddings: number; readonly
       for (let j = 0; j < dim; j++) out[k * dim + j] += dy.data[i * dim + j];
     });
     return { shape: [num, dim], data: out };
+  },
+  // linear in dy: its transpose reads each position's row of the upstream gradient back (embedding
+  // again), 0 at the padding row's positions, which got nothing; the indices have no gradient
+  grad: ({ node, dy, emit }) => {
+    const [, indices] = node.inputs;
+    const { numEmbeddings, paddingIdx } = embeddingGrad.attrsOf(node);
+    const rows = emit("embedding", [indices, dy], { paddingIdx: null });
+    const pad = paddingRow(paddingIdx, numEmbeddings);
+    if (pad === null) return [rows, null];
+    const kept = emit("ne", [emit("reshape", [indices], { shape: [...indices.shape, 1] }), emit("arange_int", [], { start: pad, step: 1, length: 1 })]);
+    return [emit("mul", [rows, kept]), null];
   },
 });

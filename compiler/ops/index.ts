@@ -26,7 +26,8 @@ import * as source from "./source.ts";
 function collect(...families: object[]): Map<string, OpDef> {
   const ops = new Map<string, OpDef>();
   for (const family of families)
-    for (const value of Object.values(family))
+    // an export may be a list of ops made together (a loss's second partial derivatives)
+    for (const value of Object.values(family).flat())
       if (value && typeof value === "object" && "infer" in value && "reference" in value) {
         const op = value as OpDef;
         if (ops.has(op.name)) throw new Error(`op ${op.name} is defined twice`);

@@ -256,6 +256,7 @@ export type KernelBuilder =
   | "reduce"
   | "loss"
   | "pool_grad"
+  | "pool_pick"
   | "classification_grad"
   | "embedding_grad"
   | "batch_norm_grad"

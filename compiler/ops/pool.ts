@@ -79,7 +79,7 @@ function checkPoolGrad(dy: TensorType, want: readonly Dim[], who: string): void 
  * ∂L/∂x of max_pool2d: each window's dy goes to the window's maximum — the one the forward
  * picked, the first in scan order (rows, then columns); overlapping windows add up.
  */
-export const maxPool2dGrad = defineOp<PoolAttrs>({
+export const maxPool2dGrad: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
   name: "max_pool2d_grad",
   codegen: { kind: "kernel", builder: "pool_grad" },
   traits: { perElement: true, poolGradient: { reduction: maxReduction, window: (a) => a, inputSize: (node) => node.inputs[1].shape.slice(2) as [number, number] } },
@@ -90,34 +90,71 @@ export const maxPool2dGrad = defineOp<PoolAttrs>({
     return { shape: x.shape, dtype: "f32" };
   },
   reference: ([dy, x], a) => {
-    const [n, c, h, w] = x.shape;
-    const oh = convOutSize(h, a.kernel[0], a.stride[0], a.padding[0]);
-    const ow = convOutSize(w, a.kernel[1], a.stride[1], a.padding[1]);
-    const dx = new Float64Array(n * c * h * w);
-    for (let p = 0; p < n * c; p++)
-      for (let y = 0; y < oh; y++)
-        for (let xw = 0; xw < ow; xw++) {
-          // the same scan and comparison as the forward; -1 until an in-bounds value is seen
-          let best = -1;
-          let max = -Infinity;
-          for (let ky = 0; ky < a.kernel[0]; ky++) {
-            const iy = y * a.stride[0] - a.padding[0] + ky;
-            if (iy < 0 || iy >= h) continue;
-            for (let kx = 0; kx < a.kernel[1]; kx++) {
-              const ix = xw * a.stride[1] - a.padding[1] + kx;
-              if (ix < 0 || ix >= w) continue;
-              const i = (p * h + iy) * w + ix;
-              const v = x.data[i];
-              if (best < 0 || v > max || Number.isNaN(v)) {
-                best = i;
-                max = v;
-              }
-            }
-          }
-          dx[best] += dy.data[(p * oh + y) * ow + xw];
-        }
+    const dx = new Float64Array(x.data.length);
+    windowMaxima(x, a).forEach((best, o) => (dx[best] += dy.data[o]));
     return { shape: x.shape, data: dx };
   },
+  // linear in dy, and piecewise constant in x (the chosen element moves only where two are equal)
+  grad: ({ node, dy, emit }) => [emit("max_pool2d_pick", [dy, node.inputs[1]], poolAttrsOf(maxPool2dGrad.attrsOf(node))), null],
+});
+
+/**
+ * For each window of max_pool2d over x (output order), the flat index of the element the forward
+ * picked: the first maximum in scan order (rows, then columns), a NaN winning.
+ */
+function windowMaxima(x: NDArray, a: PoolAttrs): Int32Array {
+  const [n, c, h, w] = x.shape;
+  const oh = convOutSize(h, a.kernel[0], a.stride[0], a.padding[0]);
+  const ow = convOutSize(w, a.kernel[1], a.stride[1], a.padding[1]);
+  const picked = new Int32Array(n * c * oh * ow);
+  for (let p = 0; p < n * c; p++)
+    for (let y = 0; y < oh; y++)
+      for (let xw = 0; xw < ow; xw++) {
+        // the same scan and comparison as the forward; -1 until an in-bounds value is seen
+        let best = -1;
+        let max = -Infinity;
+        for (let ky = 0; ky < a.kernel[0]; ky++) {
+          const iy = y * a.stride[0] - a.padding[0] + ky;
+          if (iy < 0 || iy >= h) continue;
+          for (let kx = 0; kx < a.kernel[1]; kx++) {
+            const ix = xw * a.stride[1] - a.padding[1] + kx;
+            if (ix < 0 || ix >= w) continue;
+            const i = (p * h + iy) * w + ix;
+            const v = x.data[i];
+            if (best < 0 || v > max || Number.isNaN(v)) {
+              best = i;
+              max = v;
+            }
+          }
+        }
+        picked[(p * oh + y) * ow + xw] = best;
+      }
+  return picked;
+}
+
+/**
+ * max_pool2d_grad's transpose, for its own gradient (a gradient penalty, or MAML's inner step,
+ * through a max pool, differentiated again): each window's value of g at the element the forward
+ * picked from x. Linear in g, its gradient is max_pool2d_grad again, so every order has a rule.
+ */
+export const maxPool2dPick: OpDef<PoolAttrs> = defineOp<PoolAttrs>({
+  name: "max_pool2d_pick",
+  codegen: { kind: "kernel", builder: "pool_pick" },
+  // no pool trait: it reads g at x's maxima, not a pool of its first input (fusion's conv-pool rules ask for one)
+  family: "conv",
+  inputs: ["g", "x"],
+  infer: ([g, x], a, who) => {
+    requireFloat(g, who, "gradient");
+    if (g.shape.length !== x.shape.length || !g.shape.every((d, k) => dimEq(d, x.shape[k])))
+      throw new ShapeError(`${who}: the gradient ${formatShape(g.shape)} should have the pooled input's shape ${formatShape(x.shape)}`);
+    return poolInfer(x, a, who);
+  },
+  reference: ([g, x], a) => {
+    const picked = windowMaxima(x, a);
+    const out = Float64Array.from(picked, (best) => g.data[best]);
+    return { shape: poolInfer({ shape: x.shape, dtype: "f32" }, a, "max_pool2d_pick").shape as number[], data: out };
+  },
+  grad: ({ node, dy, emit }) => [emit("max_pool2d_grad", [dy, node.inputs[1]], poolAttrsOf(maxPool2dPick.attrsOf(node))), null],
 });
 
 /** count_include_pad = true (PyTorch's default): the divisor is always kh·kw. */

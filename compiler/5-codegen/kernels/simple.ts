@@ -3,6 +3,7 @@ import type { Kernel } from "../../3-fusion/plan.ts";
 import type { Node } from "../../ir/node.ts";
 import type { Dim } from "../../ir/shape.ts";
 import { opDef } from "../../ops/index.ts";
+import { maxPool2dPick } from "../../ops/pool.ts";
 import { cCount, cDim, cType, shapeComment, type CodegenContext } from "../context.ts";
 import type { ArgView, LaunchView, PerElementView } from "../view.ts";
 import { reduceOver } from "./blockwise.ts";
@@ -101,6 +102,36 @@ export function poolKernel(ctx: CodegenContext, k: Kernel) {
     );
   }
   return pointwiseView(ctx, k, [arg(ctx, x, "x")], body, `${n.op}: ${shapeComment(x)} → ${shapeComment(n)}`);
+}
+
+/**
+ * max_pool2d_pick: thread i is output element (plane, oh, ow); it scans the window of x as the
+ * forward pool does (the first maximum in scan order, a NaN winning) and reads g where it stopped.
+ */
+export function poolPickKernel(ctx: CodegenContext, k: Kernel) {
+  const n = k.anchor;
+  const [g, x] = n.inputs;
+  const [, , H, W] = x.shape as [Dim, number, number, number];
+  const [, , OH, OW] = n.shape as [Dim, number, number, number];
+  const a = maxPool2dPick.attrsOf(n);
+  const body = [
+    `const int ow = i % ${OW}, oh = (i / ${OW}) % ${OH}; const size_t plane = i / ${OH * OW};`,
+    `const float* in = x + plane * ${H * W};`,
+    `int best = -1; float m = 0.0f;`,
+    `for (int kh = 0; kh < ${a.kernel[0]}; ++kh) {`,
+    `    const int h = oh * ${a.stride[0]} - ${a.padding[0]} + kh;`,
+    `    if (h < 0 || h >= ${H}) continue;`,
+    `    for (int kw = 0; kw < ${a.kernel[1]}; ++kw) {`,
+    `        const int w = ow * ${a.stride[1]} - ${a.padding[1]} + kw;`,
+    `        if (w < 0 || w >= ${W}) continue;`,
+    `        const float v = in[h * ${W} + w];`,
+    `        if (best < 0 || v > m || v != v) { best = h * ${W} + w; m = v; }`,
+    `    }`,
+    `}`,
+    // padding is at most half the kernel (poolInfer), so every window holds an element of x
+    `out[i] = g[plane * ${H * W} + best];`,
+  ];
+  return pointwiseView(ctx, k, [arg(ctx, g, "g"), arg(ctx, x, "x")], body, `${n.op}: g ${shapeComment(g)} at the maxima of x ${shapeComment(x)} → ${shapeComment(n)}`);
 }
 
 export function embeddingKernel(ctx: CodegenContext, k: Kernel) {
