@@ -295,6 +295,11 @@ describe("second derivatives of the pointwise ops", () => {
     logSoftmax: "F.logSoftmax(h, 1)",
     layerNorm: "F.layerNorm(h, [3])",
     normalize: "F.normalize(h, 2, 1)",
+    // var_backward's mean is differentiable: its double backward has the mean's −1/N term
+    var: "h.var(1, { keepdim: true }).mul(h)",
+    varBiased: "h.var(1, { keepdim: true, unbiased: false }).mul(h)",
+    std: "h.std(1, { keepdim: true }).mul(h)",
+    varMean: "F.varMean(h, 1, { keepdim: true })[0].mul(h)",
   };
   for (const [name, expr] of Object.entries(cases))
     it(name, () => {

@@ -309,10 +309,15 @@ function variance(b: Bound, site: CallSite, em: GraphEmitter, who: string): Tens
   const { dims, count } = reducedDims(x, b.dim ?? x.node.shape.map((_, i) => i), who, site);
   const correction = b.correction ?? (b.unbiased ? 1 : 0);
   const c = ops(em, who, site);
-  // the mean without gradient: its share of ∂Σ(x − mean)² is −2/N·Σ(x − mean) = 0, and PyTorch's
-  // var_backward is the closed form 2(x − mean)/(N − correction)·g. Through the mean, N − correction = 0
-  // would give ∞ − ∞ = NaN for every element where PyTorch's is ±∞ (NaN only where x = mean)
-  const centered = c.op("sub", [x, c.op("detach", [c.op("mean", [x], { dims, keepdim: true })])]);
+  // PyTorch's var_backward is the closed form 2(x − mean)/(N − correction)·g, the mean differentiable
+  // (its double backward, a gradient taken in forward with createGraph, has the mean's −1/N term).
+  // The mean's share of the first derivative is −2/N·Σ(x − mean)·g/(N − correction) = 0, but where
+  // N − correction can be 0 (a fixed count, or correction ≥ 2 over the batch's run-time count) it is
+  // 0/0, NaN for every element where PyTorch's is ±∞ (NaN only where x = mean): there the mean is
+  // taken without gradient, which keeps the first derivative and gives up the second's term
+  const degenerate = count.p !== 0 ? correction >= 2 : count.c - correction <= 0;
+  const mean = c.op("mean", [x], { dims, keepdim: true });
+  const centered = c.op("sub", [x, degenerate ? c.op("detach", [mean]) : mean]);
   const squares = c.op("sum", [c.op("pow", [centered], { exponent: 2 })], { dims, keepdim: b.keepdim });
   // N − correction: a number, or (over the batch) the replica's count at run time
   if (count.p !== 0) return c.op("div_count", [squares], correction ? { ...count, less: correction } : { ...count });
