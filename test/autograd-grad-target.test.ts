@@ -17,14 +17,14 @@ import { header, writeFiles } from "./helpers.ts";
 
 // y = f(p) with p = 0.5 + 0.3·tanh(x·w) in (0.2, 0.8), every op's domain; the output holds ∂y/∂x (its
 // _grad kernel in forward, _grad2 in the step) and, for the ops with more, ∂²y/∂x² and ∂³y/∂x³ (their
-// _grad3 and _grad4 in the step)
+// _grad3 and _grad4 in the step), and for four of them ∂⁴y/∂x⁴ (_grad5)
 const ONCE = [
   "p.log()", "p.log1p()", "p.sqrt()", "p.rsqrt()", "p.reciprocal()", "p.erf()", "p.erfc()", "p.erfinv()",
   "p.lgamma()", "p.digamma()", "F.polygamma(1, p)", "p.exp2()", "p.log2()", "p.log10()", "p.tan()", "p.sinh()",
   "p.cosh()", "p.asin()", "p.acos()", "p.atan()", "p.asinh()", "p.add(1.5).acosh()", "p.atanh()", "p.expm1()",
   "F.silu(p)", "F.gelu(p)", "F.gelu(p, { approximate: \"tanh\" })",
 ];
-const THRICE = ["p.tanh()", "p.sin()", "p.cos()", "p.exp()", "p.pow(3.5)"];
+const THRICE = ["p.cos()", "p.pow(3.5)"];
 const MODEL = `${header}export class Derivatives extends nn.Module {
   w = new nn.Parameter(F.linspace(-1.5, 1.5, 8));
   forward(x: Tensor<[Batch, 1]>) {
@@ -38,10 +38,15 @@ const MODEL = `${header}export class Derivatives extends nn.Module {
       const d2y = d(dy);
       outs.push(dy, d2y, d(d2y));
     }
-    // sigmoid's derivatives go to the third: two in forward, the third in the step
-    const s = p.sigmoid();
-    const ds = d(s);
-    outs.push(ds, d(ds));
+    // the polynomial derivatives' Horner forms (tanh, sigmoid: one generator for every order) and the
+    // cycles (sin, exp) further out: four in forward, the fifth in the step (each nested gradient
+    // about doubles the graph: seven of tanh alone are 330 kernels and three minutes of g++)
+    for (const y of [p.tanh(), p.sigmoid(), p.sin(), p.exp()]) {
+      const dy = d(y);
+      const d2y = d(dy);
+      const d3y = d(d2y);
+      outs.push(dy, d2y, d3y, d(d3y));
+    }
     return F.cat(outs, 1);
   }
 }

@@ -114,6 +114,21 @@ describe("F.autograd.grad in forward: a PINN's derivatives", () => {
   });
 });
 
+describe("F.autograd.grad in forward: a beam's fourth-order residual", () => {
+  // Euler–Bernoulli's EI·u_xxxx = q: four derivatives in forward, the step's gradient a fifth (tanh's and sigmoid's polynomials, sin's cycle)
+  for (const act of ["F.tanh", "F.sigmoid", "F.sin"])
+    it(`u_xxxx through ${act}: the step's gradients match central differences`, () => {
+      const beam = model(
+        "a = new nn.Linear(1, 3);\n  b = new nn.Linear(3, 1);",
+        `x = x.clone().requiresGrad_();
+    const u = this.b(${act}(this.a(x)));
+    const d = (y: Tensor) => F.autograd.grad(y, x, { gradOutputs: F.onesLike(y), createGraph: true })[0];
+    return d(d(d(d(u)))).add(u);`,
+      );
+      expectGradientsMatch(beam, x1, nd([BATCH, 1], normals(BATCH, 13, 1)), ["a.weight", "a.bias", "b.weight"]);
+    });
+});
+
 describe("F.autograd.grad in forward: a gradient penalty", () => {
   // WGAN-GP's critic: the penalty (‖∇ₓ D(x̂)‖ − 1)² on interpolates; here x̂ is the input itself
   const critic = (act: string) =>
@@ -402,9 +417,13 @@ describe("F.autograd.grad's arguments and PyTorch's errors", () => {
     const [ux] = F.autograd.grad(u.sum(), x, { createGraph: true });
     const [uxx] = F.autograd.grad(ux.sum(), x, { createGraph: true });
     const [uxxx] = F.autograd.grad(uxx.sum(), x, { createGraph: true });
-    const [uxxxx] = F.autograd.grad(uxxx.sum(), x, { createGraph: true });
-    return uxxxx;`;
-    // the frontend takes the four gradients; the step's backward then needs a fifth derivative of tanh
+    const [u4] = F.autograd.grad(uxxx.sum(), x, { createGraph: true });
+    const [u5] = F.autograd.grad(u4.sum(), x, { createGraph: true });
+    const [u6] = F.autograd.grad(u5.sum(), x, { createGraph: true });
+    const [u7] = F.autograd.grad(u6.sum(), x, { createGraph: true });
+    const [u8] = F.autograd.grad(u7.sum(), x, { createGraph: true });
+    return u8;`;
+    // the frontend takes the eight gradients; the step's backward then needs a ninth derivative of tanh
     const { graph } = lowerSource(model(fields, forward));
     let message = "";
     try {
@@ -412,7 +431,7 @@ describe("F.autograd.grad's arguments and PyTorch's errors", () => {
     } catch (e) {
       message = String(e);
     }
-    expect(message).toMatch(/TSDP2025: .*\(tanh_grad4\), a derivative of tanh taken in forward by F\.autograd\.grad with createGraph: true, and the fifth derivative of tanh that its gradient needs is not implemented/);
+    expect(message).toMatch(/TSDP2025: .*\(tanh_grad8\), a derivative of tanh taken in forward by F\.autograd\.grad with createGraph: true, and the ninth derivative of tanh that its gradient needs is not implemented/);
   });
   it("requiresGrad_(true) on an integer tensor is PyTorch's error; requiresGrad reads true after it", () => {
     expect(errorOf("const i = x.long().requiresGrad_();\n    return this.a(x);")).toMatch(/only a float tensor can require grad/);

@@ -154,7 +154,7 @@ export function backpropagate(b: GraphBuilder, seeded: readonly (readonly [Node,
 function noGradientRule(node: Node): string {
   const of = derivativeOf.get(node);
   if (of !== undefined) {
-    const nth = (k: number) => ["second", "third", "fourth", "fifth"][k - 2] ?? `${k}th`;
+    const nth = (k: number) => ["second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth"][k - 2] ?? `${k}th`;
     return `the loss depends on %${node.id} (${node.op}), a derivative of ${of.op} taken in forward by F.autograd.grad with createGraph: true, and the ${nth(of.order + 1)} derivative of ${of.op} that its gradient needs is not implemented`;
   }
   return `${node.op} has no gradient rule, but the loss depends on it through %${node.id}`;

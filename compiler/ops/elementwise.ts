@@ -153,8 +153,39 @@ export const [hardswish, hardswishGrad, hardswishGrad2] = withHigherDerivatives(
   ),
   [() => 1 / 3, () => "(1.0f / 3.0f)", { reference: (x) => !(x > -3 && x < 3), cuda: (x) => `!(${x} > -3.0f && ${x} < 3.0f)` }],
 );
-export const [tanh, tanhGrad, tanhGrad2, tanhGrad3, tanhGrad4] = withHigherDerivatives(unary("tanh", Math.tanh, (x) => `tanhf(${x})`, (x) => 1 - Math.tanh(x) ** 2, (x) => `(1.0f - tanhf(${x}) * tanhf(${x}))`, monotoneActivation), [(x) => -2 * Math.tanh(x) * (1 - Math.tanh(x) ** 2), (x) => `(-2.0f * tanhf(${x}) * (1.0f - tanhf(${x}) * tanhf(${x})))`], [(x) => (1 - Math.tanh(x) ** 2) * (6 * Math.tanh(x) ** 2 - 2), (x) => `((1.0f - tanhf(${x}) * tanhf(${x})) * (6.0f * tanhf(${x}) * tanhf(${x}) - 2.0f))`], [(x) => 8 * Math.tanh(x) * (1 - Math.tanh(x) ** 2) * (2 - 3 * Math.tanh(x) ** 2), (x) => `(8.0f * tanhf(${x}) * (1.0f - tanhf(${x}) * tanhf(${x})) * (2.0f - 3.0f * tanhf(${x}) * tanhf(${x})))`]);
-export const [sigmoid, sigmoidGrad, sigmoidGrad2, sigmoidGrad3] = withHigherDerivatives(
+/**
+ * Derivatives that are polynomials in the function's own value v: tanh′ = 1 − t², and each next one
+ * is (1 − t²)·P′(t); σ′ = s − s², and each next one (s − s²)·Q′(s). The chain from the first
+ * derivative's coefficients (lowest power first), up to the `last` derivative, each with its value in
+ * float64 and its C expression (Horner's rule in v): a PINN's fourth-order operator (a beam's u_xxxx)
+ * takes four derivatives in forward and the step a fifth.
+ */
+function polynomialDerivatives<A>(first: readonly number[], chain: readonly number[], value: (x: number) => number, valueC: (x: string) => string, last: number): HigherDerivative<A>[] {
+  const times = (p: readonly number[], q: readonly number[]) => p.flatMap((a, i) => q.map((b, j) => [i + j, a * b] as const)).reduce((out, [k, v]) => ((out[k] = (out[k] ?? 0) + v), out), [] as number[]);
+  const derivative = (p: readonly number[]) => times(p.slice(1).map((a, i) => a * (i + 1)), chain);
+  const horner = (p: readonly number[], v: number) => p.reduceRight((acc, c) => acc * v + c, 0);
+  const hornerC = (p: readonly number[], v: string) => p.reduceRight((acc, c, i) => (i === p.length - 1 ? cFloat(c) : `(${cFloat(c)} + ${v} * ${acc})`), "");
+  const out: HigherDerivative<A>[] = [];
+  for (let p = derivative(first), k = 2; k <= last; p = derivative(p), k++) {
+    const coefficients = p;
+    out.push([(x) => horner(coefficients, value(x)), (x) => hornerC(coefficients, valueC(x))]);
+  }
+  return out;
+}
+
+/** How far the ops whose every derivative has a closed form go: a fifth-order PDE's residual in forward, its gradient in the step. */
+const LAST_DERIVATIVE = 8;
+/** A cycle of derivatives (sin, cos) or one repeated (exp), from the second to LAST_DERIVATIVE. */
+function repeating<A>(cycle: readonly HigherDerivative<A>[], offset: number): HigherDerivative<A>[] {
+  return Array.from({ length: LAST_DERIVATIVE - 1 }, (_, k) => cycle[(k + offset) % cycle.length]);
+}
+type Derivatives<A> = [HigherDerivative<A>, ...HigherDerivative<A>[]];
+
+export const [tanh, tanhGrad, ...tanhHigher] = withHigherDerivatives(
+  unary("tanh", Math.tanh, (x) => `tanhf(${x})`, (x) => 1 - Math.tanh(x) ** 2, (x) => `(1.0f - tanhf(${x}) * tanhf(${x}))`, monotoneActivation),
+  ...(polynomialDerivatives([1, 0, -1], [1, 0, -1], Math.tanh, (x) => `tanhf(${x})`, LAST_DERIVATIVE) as Derivatives<{}>),
+);
+export const [sigmoid, sigmoidGrad, ...sigmoidHigher] = withHigherDerivatives(
   unary(
     "sigmoid",
     sigmoidOf,
@@ -163,7 +194,8 @@ export const [sigmoid, sigmoidGrad, sigmoidGrad2, sigmoidGrad3] = withHigherDeri
     (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))))`,
     monotoneActivation,
   ),
-  [(x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (1 - 2 * sigmoidOf(x)), (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (1.0f - 2.0f / (1.0f + expf(-${x}))))`], [(x) => sigmoidOf(x) * (1 - sigmoidOf(x)) * (1 - 6 * sigmoidOf(x) + 6 * sigmoidOf(x) ** 2), (x) => `(1.0f / (1.0f + expf(-${x})) * (1.0f - 1.0f / (1.0f + expf(-${x}))) * (1.0f - 6.0f / (1.0f + expf(-${x})) + 6.0f / ((1.0f + expf(-${x})) * (1.0f + expf(-${x})))))`]);
+  ...(polynomialDerivatives([0, 1, -1], [0, 1, -1], sigmoidOf, (x) => `(1.0f / (1.0f + expf(-${x})))`, LAST_DERIVATIVE) as Derivatives<{}>),
+);
 // silu′(x) = σ(x)·(1 + x·(1 − σ(x)))
 export const [silu, siluGrad, siluGrad2] = withHigherDerivatives(
   unary(
@@ -256,14 +288,21 @@ export const toFloat = conversion("to_float", "i32", "f32", (v) => Math.fround(v
 export const toInt = conversion("to_int", "f32", "i32", (v) => (Number.isNaN(v) ? 0 : Math.min(Math.max(Math.trunc(Math.fround(v)), -(2 ** 31)), 2 ** 31 - 1) + 0), (x) => `tsdp_to_int(${x})`);
 // linear, so its gradient op is differentiable in turn (a gradient taken in forward with createGraph)
 export const [neg, negGrad] = unary("neg", (x) => -x, (x) => `(-${x})`, () => -1, () => "(-1.0f)", {}, true);
-export const [exp, expGrad, expGrad2, expGrad3, expGrad4] = withHigherDerivatives(unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`), [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`]);
+export const [exp, expGrad, ...expHigher] = withHigherDerivatives(unary("exp", Math.exp, (x) => `expf(${x})`, Math.exp, (x) => `expf(${x})`), ...(repeating<{}>([[Math.exp, (x) => `expf(${x})`]], 0) as Derivatives<{}>));
 export const [log, logGrad, logGrad2] = withHigherDerivatives(unary("log", Math.log, (x) => `logf(${x})`, (x) => 1 / x, (x) => `(1.0f / ${x})`), [(x) => -1 / (x * x), (x) => `(-1.0f / (${x} * ${x}))`]);
 // eˣ − 1 and log(1 + x) without the cancellation near 0 (the exponential units, logsigmoid)
-export const [expm1, expm1Grad, expm1Grad2, expm1Grad3, expm1Grad4] = withHigherDerivatives(unary("expm1", Math.expm1, (x) => `expm1f(${x})`, Math.exp, (x) => `expf(${x})`), [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`], [Math.exp, (x) => `expf(${x})`]);
+export const [expm1, expm1Grad, ...expm1Higher] = withHigherDerivatives(unary("expm1", Math.expm1, (x) => `expm1f(${x})`, Math.exp, (x) => `expf(${x})`), ...(repeating<{}>([[Math.exp, (x) => `expf(${x})`]], 0) as Derivatives<{}>));
 export const [log1p, log1pGrad, log1pGrad2] = withHigherDerivatives(unary("log1p", Math.log1p, (x) => `log1pf(${x})`, (x) => 1 / (1 + x), (x) => `(1.0f / (1.0f + ${x}))`), [(x) => -1 / ((1 + x) * (1 + x)), (x) => `(-1.0f / ((1.0f + ${x}) * (1.0f + ${x})))`]);
 // sin and cos: positional encodings (PyTorch's sin(pos·ω), cos(pos·ω)) computed in forward
-export const [sin, sinGrad, sinGrad2, sinGrad3, sinGrad4] = withHigherDerivatives(unary("sin", Math.sin, (x) => `sinf(${x})`, Math.cos, (x) => `cosf(${x})`), [(x) => -Math.sin(x), (x) => `(-sinf(${x}))`], [(x) => -Math.cos(x), (x) => `(-cosf(${x}))`], [Math.sin, (x) => `sinf(${x})`]);
-export const [cos, cosGrad, cosGrad2, cosGrad3, cosGrad4] = withHigherDerivatives(unary("cos", Math.cos, (x) => `cosf(${x})`, (x) => -Math.sin(x), (x) => `(-sinf(${x}))`), [(x) => -Math.cos(x), (x) => `(-cosf(${x}))`], [Math.sin, (x) => `sinf(${x})`], [Math.cos, (x) => `cosf(${x})`]);
+const SIN_CYCLE: HigherDerivative<{}>[] = [
+  [Math.sin, (x) => `sinf(${x})`],
+  [Math.cos, (x) => `cosf(${x})`],
+  [(x) => -Math.sin(x), (x) => `(-sinf(${x}))`],
+  [(x) => -Math.cos(x), (x) => `(-cosf(${x}))`],
+];
+// sin⁽ᵏ⁾ = SIN_CYCLE[k mod 4], cos⁽ᵏ⁾ = SIN_CYCLE[(k + 1) mod 4]
+export const [sin, sinGrad, ...sinHigher] = withHigherDerivatives(unary("sin", Math.sin, (x) => `sinf(${x})`, Math.cos, (x) => `cosf(${x})`), ...(repeating(SIN_CYCLE, 2) as Derivatives<{}>));
+export const [cos, cosGrad, ...cosHigher] = withHigherDerivatives(unary("cos", Math.cos, (x) => `cosf(${x})`, (x) => -Math.sin(x), (x) => `(-sinf(${x}))`), ...(repeating(SIN_CYCLE, 3) as Derivatives<{}>));
 export const [sqrt, sqrtGrad, sqrtGrad2] = withHigherDerivatives(unary("sqrt", Math.sqrt, (x) => `sqrtf(${x})`, (x) => 0.5 / Math.sqrt(x), (x) => `(0.5f / sqrtf(${x}))`), [(x) => -0.25 / (x * Math.sqrt(x)), (x) => `(-0.25f / (${x} * sqrtf(${x})))`]);
 // abs′ is sign(x), 0 at 0 and at NaN as in PyTorch ((0 < x) − (x < 0)), in the reference as in the kernel
 export const [abs, absGrad] = unary("abs", Math.abs, (x) => `fabsf(${x})`, (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), (x) => `(${x} > 0.0f ? 1.0f : (${x} < 0.0f ? -1.0f : 0.0f))`, {}, true);
@@ -285,11 +324,11 @@ const powValue = (x: number, e: number): number => (POW_SPECIAL[e] ? POW_SPECIAL
 const powExpression = (x: string, e: number): string => (POW_SPECIAL[e] ? POW_SPECIAL[e].c(x) : `powf(${x}, ${cFloat(e)})`);
 /** The k-th derivative of x^e: e(e − 1)…(e − k + 1)·x^(e − k), 0 once a factor is (x² has no third). */
 const fallingFactorial = (e: number, k: number) => Array.from({ length: k }, (_, i) => e - i).reduce((p, f) => p * f, 1);
-const powDerivative = (k: number): readonly [(x: number, a: { exponent: number }) => number, (x: string, a: { exponent: number }) => string] => [
+const powDerivative = (k: number): HigherDerivative<{ exponent: number }> => [
   (x, a) => (fallingFactorial(a.exponent, k) === 0 ? 0 : fallingFactorial(a.exponent, k) * powValue(x, a.exponent - k)),
   (x, a) => (fallingFactorial(a.exponent, k) === 0 ? "0.0f" : `(${cFloat(fallingFactorial(a.exponent, k))} * ${powExpression(x, a.exponent - k)})`),
 ];
-export const [pow, powGrad, powGrad2, powGrad3, powGrad4] = withHigherDerivatives(
+export const [pow, powGrad, ...powHigher] = withHigherDerivatives(
   unary<{ exponent: number }>(
     "pow",
     (x, a) => powValue(x, a.exponent),
@@ -299,9 +338,7 @@ export const [pow, powGrad, powGrad2, powGrad3, powGrad4] = withHigherDerivative
     (x, a) => (a.exponent === 0 ? 0 : a.exponent * powValue(x, a.exponent - 1)),
     (x, a) => (a.exponent === 0 ? "0.0f" : a.exponent === 2 ? `(2.0f * ${x})` : `(${cFloat(a.exponent)} * ${powExpression(x, a.exponent - 1)})`),
   ),
-  powDerivative(2),
-  powDerivative(3),
-  powDerivative(4),
+  ...(Array.from({ length: LAST_DERIVATIVE - 1 }, (_, k) => powDerivative(k + 2)) as Derivatives<{ exponent: number }>),
 );
 
 /** Broadcasts symbolic shapes; undefined when they do not broadcast. */
