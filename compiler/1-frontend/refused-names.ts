@@ -106,7 +106,7 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "F.bincount": dataShaped("bincount"),
   // torch.func (functorch): MAML's functional_call with fast weights, vmap, grad, jacrev
   "F.func":
-    "torch.func's transforms are not compiled: a module runs with its registered parameters, and the step differentiates the loss once, after forward. For weights computed in forward, call the functional forms with them (F.linear(x, w, b), F.conv2d(x, w, b, …), as a hypernetwork does); MAML's fast weights are the parameters less the inner step's gradient, F.autograd.grad(innerLoss, [w, b], { createGraph: true }), passed to F.linear; first-order variants that update weights between steps (Reptile) belong in the host training loop",
+    "torch.func's transforms are not compiled: a module runs with its registered parameters (no functional_call), and no function is vmapped. grad(f)(x) is F.autograd.grad(f(x), x, { createGraph: true })[0] with x marked x.requiresGrad_() (grad_and_value keeps f(x) too; vjp is F.autograd.grad with gradOutputs); for weights computed in forward, call the functional forms with them (F.linear(x, w, b), F.conv2d(x, w, b, …), as a hypernetwork does): MAML's fast weights are the parameters less the inner step's gradient, F.autograd.grad(innerLoss, [w, b], { createGraph: true }), passed to F.linear; first-order variants that update weights between steps (Reptile) belong in the host training loop",
   // torch.autograd.functional (jacobian, hessian, vjp) and torch.autograd.backward: F.autograd's members other than Function and grad
   ...Object.fromEntries(["F.autograd.functional", "F.autograd.backward"].map((name) => [name, AUTOGRAD_FUNCTIONAL])),
 };
