@@ -4855,4 +4855,24 @@ export namespace F {
       static apply(...args: any[]): any;
     }
   }
+  /**
+   * torch.func's gradient transforms in forward, on F.autograd.grad: `F.func.grad(f)(x)` is the
+   * gradient of f(x), a tensor of one element, with respect to x (argnums: which arguments; a list
+   * gives a list), differentiable as functorch's (the step differentiates through it). vmap,
+   * functional_call, jacrev/jacfwd, hessian, jvp and vjp are refused, with how to write them.
+   */
+  namespace func {
+    interface GradTransformOptions {
+      /** The positional arguments differentiated: an index, or a list of them (default 0). */
+      argnums?: number | number[];
+      /** f returns [output, aux]: aux comes back beside the gradient, not differentiated. */
+      hasAux?: boolean;
+    }
+    /** torch.func.grad: a function returning the gradients of f's scalar output ([gradients, aux] with hasAux). */
+    function grad(func: (...args: any[]) => any, options?: GradTransformOptions): (...args: any[]) => any;
+    /** torch.func.grad_and_value: [gradients, value] ([gradients, [value, aux]] with hasAux). */
+    function gradAndValue(func: (...args: any[]) => any, options?: GradTransformOptions): (...args: any[]) => any;
+    /** PyTorch's spelling of gradAndValue. */
+    function grad_and_value(func: (...args: any[]) => any, options?: GradTransformOptions): (...args: any[]) => any;
+  }
 }

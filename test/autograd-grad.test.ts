@@ -376,6 +376,46 @@ describe("second derivatives of the element losses and of an embedding", () => {
     });
 });
 
+describe("torch.func's grad and grad_and_value (F.func, on F.autograd.grad)", () => {
+  const fields = "a = new nn.Linear(1, 3);\n  b = new nn.Linear(3, 1);";
+  const target = nd([BATCH, 1], normals(BATCH, 40, 1));
+  it("grad(f)(x) is F.autograd.grad of f(x) with createGraph, and the step differentiates through it", () => {
+    const viaFunc = model(fields, `const f = (z: Tensor) => this.b(this.a(z).tanh()).pow(2).sum();
+    const g = F.func.grad(f)(x);
+    return g.add(this.b(this.a(x).sin()));`);
+    const viaGrad = model(fields, `const xi = x.mul(1).requiresGrad_();
+    const [g] = F.autograd.grad(this.b(this.a(xi).tanh()).pow(2).sum(), xi, { createGraph: true });
+    return g.add(this.b(this.a(x).sin()));`);
+    const got = expectGradientsMatch(viaFunc, x1, target, ["a.weight", "a.bias", "b.weight"]);
+    closeTo(got.output, run(viaGrad, x1, target).output);
+  });
+  it("argnums as a list gives a list; hasAux returns aux beside; gradAndValue the value too", () => {
+    const src = model(fields, `const f = (w: Tensor, z: Tensor, scale: number) => {
+      const y = F.linear(z, w, this.a.bias).tanh();
+      return [y.sum().mul(scale), y];
+    };
+    const [[gw, gz], y] = F.func.grad(f, { argnums: [0, 1], hasAux: true })(this.a.weight, x, 2);
+    const [gv, [value, aux]] = F.func.gradAndValue(f, { argnums: -2, hasAux: true })(this.a.weight, x, 2);
+    const fast = F.linear(x, this.a.weight.sub(gw.mul(0.1)), this.a.bias);
+    return this.b(fast.tanh()).add(gz).add(gv.sub(gz)).add(aux.sum(1, true).mul(0)).add(value).sub(y.sum());`);
+    expectGradientsMatch(src, x1, target, ["a.weight", "a.bias", "b.weight"]);
+  });
+  it("an argument f does not use gets zeros; the caller's tensor is not marked", () => {
+    const src = model(fields, `const g = F.func.grad((z: Tensor, unused: Tensor) => this.a(z).sum(), { argnums: 1 })(x, x.mul(2));
+    if (x.requiresGrad) throw new Error("marked");
+    return this.b(this.a(x)).add(g);`);
+    const got = run(src, x1, target);
+    closeTo(got.output, run(model(fields, "return this.b(this.a(x));"), x1, target).output);
+  });
+  const errorOf = (forward: string) => diagnosticsOf(model(fields, forward)).map((d) => `${d.code} ${d.message}`)[0];
+  it("functorch's errors: an output of more than one element, argnums out of range; the other transforms refused with how to write them", () => {
+    expect(errorOf("return F.func.grad((z: Tensor) => this.a(z))(x);")).toMatch(/TSDP3004 F\.func\.grad\(f\)\(…\): f must return a tensor of one element .* got a tensor of shape \[Batch, 3\]/);
+    expect(errorOf("return F.func.grad((z: Tensor) => this.a(z).sum(), { argnums: 1 })(x);")).toMatch(/argnums 1 is out of range for a call with 1 positional argument/);
+    expect(errorOf("return F.func.vmap((z: Tensor) => this.a(z))(x);")).toMatch(/F\.func\.vmap is not supported: .*F\.func\.grad/);
+    expect(errorOf("return F.func.functional_call(this.a, {}, [x]);")).toMatch(/F\.func\.functional_call is not supported: .*no functional_call/);
+  });
+});
+
 describe("F.autograd.grad's arguments and PyTorch's errors", () => {
   const fields = "a = new nn.Linear(1, 2);\n  b = new nn.Linear(1, 2);";
   const errorOf = (forward: string) => diagnosticsOf(model(fields, forward)).map((d) => `${d.code} ${d.message}`)[0];

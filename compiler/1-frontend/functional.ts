@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { einsumFunction } from "./einsum.ts";
 import { AUTOGRAD_FUNCTION } from "./autograd-function.ts";
 import { autogradGradFunction } from "./autograd-grad.ts";
+import { funcNamespace } from "./func-transforms.ts";
 import type { Node } from "../ir/node.ts";
 import { batchTimes, formatShape, isBatch, shapeEq, type Dim } from "../ir/shape.ts";
 import { broadcastShapes } from "../ops/elementwise.ts";
@@ -650,7 +651,10 @@ export function functionalNamespace(em: GraphEmitter, phase: PhaseOf, call: (f: 
   // torch.autograd: the Function base class a custom Function extends (autograd-function.ts) and
   // grad, a gradient inside forward (autograd-grad.ts); functional and backward are refused with why
   // (refused-names.ts)
-  members.set("autograd", new NamespaceValue("F.autograd", new Map<string, Value>([["Function", AUTOGRAD_FUNCTION], ["grad", autogradGradFunction(em, () => phase() === "forward")]])));
+  const autogradGrad = autogradGradFunction(em, () => phase() === "forward");
+  members.set("autograd", new NamespaceValue("F.autograd", new Map<string, Value>([["Function", AUTOGRAD_FUNCTION], ["grad", autogradGrad]])));
+  // torch.func's grad and grad_and_value, on F.autograd.grad (func-transforms.ts); its other transforms are refused (refused-names.ts)
+  members.set("func", funcNamespace(em, autogradGrad, call, () => phase() === "forward"));
   // torch.manual_seed(seed) in a constructor (RL ports' self.seed = torch.manual_seed(seed)): the
   // model's draws come from the seed given to load() (tsdp's generator, PyTorch's laws), so seeding
   // here changes nothing; in forward it would replay the same draws on every call, which is refused

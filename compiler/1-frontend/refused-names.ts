@@ -56,6 +56,9 @@ const SEQUENCE_LIST =
   "a list of sequences of their own lengths is the data pipeline's (a collate function's), and a model's input is one batch tensor padded to a fixed length: pad on the host, pass each sample's length as an int32 input [Batch], and give the layer nn.utils.rnn.packPaddedSequence(x, lengths, { batchFirst: true, enforceSorted: false }) (padPackedSequence pads its output back); sequences of one length join with F.stack(list, dim)";
 
 /** torch.autograd.functional's transforms and torch.autograd.backward: F.autograd.grad writes each. */
+/** torch.func's transforms other than grad and grad_and_value, and torch.vmap. */
+const FUNC_TRANSFORM =
+  "not compiled: a module runs with its registered parameters (no functional_call), and no function is vmapped (write the batch dim into the tensors: tsdp's batch is already every sample's). grad(f)(x) and grad_and_value are F.func.grad and F.func.gradAndValue; vjp is F.autograd.grad(f(x), x, { gradOutputs: v, createGraph: true }), a Jacobian one such call per output element; for weights computed in forward, call the functional forms with them (F.linear(x, w, b), F.conv2d(x, w, b, …), as a hypernetwork does): MAML's fast weights are the parameters less the inner step's gradient, F.autograd.grad(innerLoss, [w, b], { createGraph: true }), passed to F.linear; first-order variants that update weights between steps (Reptile) belong in the host training loop";
 const AUTOGRAD_FUNCTIONAL =
   "is not compiled; F.autograd.grad (autograd-grad.ts) computes what it does inside forward: a vector-Jacobian product is F.autograd.grad(y, x, { gradOutputs: v, createGraph }), a Jacobian one row per output element (a one-hot gradOutputs each), a Hessian-vector product the gradient of ⟨∇f, v⟩; the step's backward is the training declaration's, after forward";
 
@@ -104,9 +107,7 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
   "F.unique": dataShaped("unique"),
   "F.uniqueConsecutive": dataShaped("uniqueConsecutive"),
   "F.bincount": dataShaped("bincount"),
-  // torch.func (functorch): MAML's functional_call with fast weights, vmap, grad, jacrev
-  "F.func":
-    "torch.func's transforms are not compiled: a module runs with its registered parameters (no functional_call), and no function is vmapped. grad(f)(x) is F.autograd.grad(f(x), x, { createGraph: true })[0] with x marked x.requiresGrad_() (grad_and_value keeps f(x) too; vjp is F.autograd.grad with gradOutputs); for weights computed in forward, call the functional forms with them (F.linear(x, w, b), F.conv2d(x, w, b, …), as a hypernetwork does): MAML's fast weights are the parameters less the inner step's gradient, F.autograd.grad(innerLoss, [w, b], { createGraph: true }), passed to F.linear; first-order variants that update weights between steps (Reptile) belong in the host training loop",
-  // torch.autograd.functional (jacobian, hessian, vjp) and torch.autograd.backward: F.autograd's members other than Function and grad
+  // torch.func (functorch) beyond grad and grad_and_value (func-transforms.ts): MAML's functional_call with fast weights, vmap, jacrev
+  ...Object.fromEntries(["F.func.vmap", "F.func.functionalCall", "F.func.jacrev", "F.func.jacfwd", "F.func.hessian", "F.func.jvp", "F.func.vjp", "F.func.stackModuleState", "F.vmap"].map((name) => [name, FUNC_TRANSFORM])),
   ...Object.fromEntries(["F.autograd.functional", "F.autograd.backward"].map((name) => [name, AUTOGRAD_FUNCTIONAL])),
 };

@@ -160,7 +160,7 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
         const memberWhy = member === undefined ? undefined : own(REFUSED_NAMES, `${obj.name}.${member}`);
         const why = memberWhy ?? own(REFUSED_NAMES, `${obj.name}.${name}`) ?? own(REFUSED_NAMES, `${obj.name}.${camelOfSnake(name)}`);
         fail(
-          obj.name === "nn" || obj.name === "F" || obj.name === "optim" || obj.name === "F.autograd" ? "unknownLayer" : "unknownProperty",
+          obj.name === "nn" || obj.name === "F" || obj.name === "optim" || obj.name === "F.autograd" || obj.name === "F.func" ? "unknownLayer" : "unknownProperty",
           why ? `${obj.name}.${memberWhy ? member : name} is not supported: ${why}` : `${obj.name}.${name} is not part of tsdp's model language${didYouMean(name, [...obj.members.keys()], obj.name)}`,
           site.loc,
         );
