@@ -72,6 +72,9 @@ export class GraphEmitter {
     if (inTraining || evalToo) this.perSampleBatchStatistics.push({ inTraining, inEval: evalToo });
   }
 
+  /** Batch statistics a composition takes by design, each device's share's (Graph.perReplicaStatistics). */
+  readonly perReplicaStatistics: Node[] = [];
+
   /** The integer buffers held as state because forward advances them, and those found so (counter-buffers.ts). */
   counters = new CounterBuffers();
 
