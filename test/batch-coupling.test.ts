@@ -43,6 +43,8 @@ describe("forward values that depend on other samples of the batch", () => {
     expect(couplings("return h.relu().sub(h.mean(1, true)).add(h.softmax(-1)).add(h.logsumexp(1, true)).div(h.size(0));")).toEqual([]);
     expect(couplings("return this.ln(this.bn(h));")).toEqual([]);
     expect(couplings("return F.batchNorm(h, this.rm, this.rv, { training: this.training }).add(F.batchNorm(h, null, null, { training: true }));")).toEqual([]);
+    // an InstanceNorm's running statistics: the batch's average instance statistics, each device's share's as BatchNorm's
+    expect(couplings("return this.inorm(h.view(-1, 4, 1, 1).expand(-1, 4, 2, 2)).flatten(1);", `${buffers}\n  inorm = new nn.InstanceNorm2d(4, { trackRunningStats: true });`)).toEqual([]);
     // an in-batch pair matrix reduced along its pairs: each sample against its share (README: In-batch pairs)
     expect(couplings("return h.matmul(x.t()).logsumexp(1, true).mul(h);")).toEqual([]);
     // a parameter-only buffer update (MoCo's momentum encoder, an EMA of weights) reads no sample
