@@ -84,6 +84,25 @@ describe("forward values that depend on other samples of the batch", () => {
     expect(warnings("return this.bn(h).add(F.batchNorm(h, this.rm, this.rv, { training: this.training }));")).toEqual([]);
   });
 
+  it("MoCo's queue written with the pointer as a tensor (README): on one device PyTorch's slice assignment queue[:, ptr:ptr + b] = keys.T, wrapping at K", () => {
+    const K = 5;
+    const src = `${header}export class Q extends nn.Module {\n  K = ${K};\n  constructor() {\n    super();\n    this.registerBuffer("queue", F.zeros([2, ${K}]));\n    this.registerBuffer("queue_ptr", F.zeros([1], { dtype: "int64" }));\n  }\n  @F.noGrad()\n  enqueue(keys: Tensor) {\n    const slots = F.arange(keys.size(0)).add(this.queue_ptr).remainder(this.K);\n    const onehot = F.oneHot(slots, this.K).float();\n    this.queue = this.queue.mul(onehot.sum(0).neg().add(1)).add(keys.T.matmul(onehot));\n    this.queue_ptr = this.queue_ptr.add(keys.size(0)).remainder(this.K);\n  }\n  forward(x: Tensor<[Batch, 2]>) {\n    this.enqueue(x);\n    return x.mul(2);\n  }\n}\n`;
+    const { graph } = lowerSource(src);
+    expect(batchCouplings(graph).map((c) => c.kept?.buffer.attrs.name)).toEqual(["queue"]);
+    const state = initState(graph, 0);
+    const want = new Array(2 * K).fill(0);
+    let ptr = 0;
+    let next = 1;
+    for (const b of [2, 3, 2]) {
+      const keys = Array.from({ length: 2 * b }, () => next++);
+      runReference(graph, { x: nd([b, 2], keys) }, state);
+      for (let i = 0; i < b; i++) for (let d = 0; d < 2; d++) want[d * K + ((ptr + i) % K)] = keys[2 * i + d];
+      ptr = (ptr + b) % K;
+      expect(Array.from(state.buffers.get("queue")!.data)).toEqual(want);
+      expect(Array.from(state.buffers.get("queue_ptr")!.data)).toEqual([ptr]);
+    }
+  });
+
   it("F.batchNorm's statistics are per device by design in the loss's combination too, as nn.BatchNorm's: a sum stays a sum", () => {
     const kind = (body: string) => {
       const { graph } = lowerSource(model(body, buffers, '(o: Tensor, t: Tensor<[Batch, 4]>) => o.sub(t).pow(2).sum()'));
