@@ -173,16 +173,20 @@ function lossWarnings(graph: Graph): Diagnostic[] {
  * on several devices, as DDP's, and the whole batch's on one: said where the reduction is written.
  */
 function couplingWarnings(graph: Graph): Diagnostic[] {
-  return batchCouplings(graph).map(({ reduction, readBy, kept }) => {
+  return batchCouplings(graph).map(({ reduction, readBy, kept, gradientAt }) => {
+    const loc = gradientAt ?? reduction.loc;
     const here = (n: Node) => `${basename(n.loc.file)}:${n.loc.line}`;
-    const at = (n: Node) => (n.loc.line === reduction.loc.line && n.loc.file === reduction.loc.file ? "" : ` (at ${here(n)})`);
+    const at = (n: Node) => (n.loc.line === loc.line && n.loc.file === loc.file ? "" : ` (at ${here(n)})`);
     const uses = [
       ...(readBy ? [`uses the result in every sample's values${at(readBy)}`] : []),
       ...(kept ? [`keeps it in buffer \`${kept.buffer.attrs.name}\`${at(kept.value)}, where replica 0's value is kept`] : []),
     ];
     const where = `${uses.join(" and ")}: on several devices each replica computes it from its own share of the batch`;
-    const why = `forward reduces over the batch here (${reduction.op} of ${formatShape(reduction.inputs.find((i) => i.shape.some(isBatch))!.shape)}) and ${where}, as DistributedDataParallel does without an all_reduce or all_gather; on one device it is the whole batch's, as PyTorch's on one GPU`;
-    return { ...diagnostic("batchCoupledForward", why, reduction.loc), severity: "warning" as const };
+    const what = gradientAt
+      ? `forward takes a gradient here that sums over the batch's samples (of ${formatShape(reduction.shape)}, as a parameter's: MAML's inner step)`
+      : `forward reduces over the batch here (${reduction.op} of ${formatShape(reduction.inputs.find((i) => i.shape.some(isBatch))!.shape)})`;
+    const why = `${what} and ${where}, as DistributedDataParallel does without an all_reduce or all_gather; on one device it is the whole batch's, as PyTorch's on one GPU`;
+    return { ...diagnostic("batchCoupledForward", why, loc), severity: "warning" as const };
   });
 }
 

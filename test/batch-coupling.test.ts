@@ -79,6 +79,11 @@ describe("forward values that depend on other samples of the batch", () => {
     expect(w.help).toContain("no all_reduce or all_gather");
     const [kept] = warnings("F.noGrad(() => this.center.mul_(0.9).add_(h.mean(0, true).mul(0.1)));\n    return h;");
     expect(kept.message).toContain("keeps it in buffer `center`, where replica 0's value is kept");
+    // a gradient in forward (MAML's inner step: a parameter's gradient sums over the samples) is named at the F.autograd.grad call,
+    // not at the layer whose ops its nodes differentiate (before: the warning pointed at this.fc(x))
+    const [maml] = warnings("const [gw] = F.autograd.grad(F.mseLoss(h, x), [this.fc.weight], { createGraph: true });\n    return F.linear(x, this.fc.weight.sub(gw.mul(0.1)), this.fc.bias);");
+    expect(`${maml.loc?.line}:${maml.loc?.col}`).toBe(`${BODY_LINE}:18`);
+    expect(maml.message).toMatch(/^forward takes a gradient here that sums over the batch's samples \(of \[4, 4\], as a parameter's: MAML's inner step\) and uses the result in every sample's values \(at model\.ts:\d+\)/);
     // a coupling in the training declaration's loss function is TSDP5006's alone
     expect(warnings("return h;", buffers, "(o: Tensor, t: Tensor<[Batch, 4]>) => F.mseLoss(o.sub(o.mean(0)), t)")).toEqual([]);
     expect(warnings("return this.bn(h).add(F.batchNorm(h, this.rm, this.rv, { training: this.training }));")).toEqual([]);

@@ -1,5 +1,6 @@
 import { isBatch, type Shape } from "./shape.ts";
 import type { Graph, Node, StateUpdate } from "./node.ts";
+import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 
 // Forward values that depend on other samples of the batch. Data parallelism runs forward on each
 // device's share of the batch, as DistributedDataParallel does, so a value that reduces over the
@@ -24,6 +25,8 @@ export interface BatchCoupling {
   readonly readBy?: Node;
   /** The buffer update that keeps it, where forward writes it into state. */
   readonly kept?: StateUpdate;
+  /** Where F.autograd.grad took it, when the reduction is a gradient's sum over the samples (MAML's inner step). */
+  readonly gradientAt?: SourceLoc;
 }
 
 /**
@@ -32,33 +35,37 @@ export interface BatchCoupling {
  */
 export function batchCouplings(graph: Graph): BatchCoupling[] {
   const documented = new Set(graph.perReplicaStatistics ?? []);
+  // a gradient's nodes are placed at the ops they differentiate (a layer's line): the call names it
+  const gradientAt = new Map((graph.gradientsInForward ?? []).map((g) => [g.gradient, g.at]));
   const updates = graph.stateUpdates ?? [];
   const fromSamples = new Map<Node, boolean>();
   // for a batch-free value from the samples: the reduction behind it
   const origin = new Map<Node, Node>();
   const found = new Map<Node, BatchCoupling>();
+  const at = (reduction: Node) => (gradientAt.has(reduction) ? { gradientAt: gradientAt.get(reduction)! } : {});
   for (const n of postOrder([...graph.outputs, ...updates.map((u) => u.value)])) {
     fromSamples.set(n, !documented.has(n) && (n.op === "input" || n.inputs.some((i) => fromSamples.get(i))));
     if (!fromSamples.get(n)) continue;
     if (!hasBatch(n.shape)) {
       const batched = n.inputs.some((i) => hasBatch(i.shape) && fromSamples.get(i));
-      origin.set(n, batched ? n : origin.get(n.inputs.find((i) => origin.has(i))!)!);
+      origin.set(n, batched || gradientAt.has(n) ? n : origin.get(n.inputs.find((i) => origin.has(i))!)!);
       continue;
     }
     for (const i of n.inputs) {
       const reduction = origin.get(i);
-      if (reduction && !found.has(reduction)) found.set(reduction, { reduction, readBy: n });
+      if (reduction && !found.has(reduction)) found.set(reduction, { reduction, readBy: n, ...at(reduction) });
     }
   }
   for (const u of updates) {
     const reduction = origin.get(u.value);
-    if (reduction && !found.get(reduction)?.kept) found.set(reduction, { ...found.get(reduction), reduction, kept: u });
+    if (reduction && !found.get(reduction)?.kept) found.set(reduction, { ...found.get(reduction), reduction, kept: u, ...at(reduction) });
   }
   // one per source line: x.std(0) composes two reductions (a mean, then a sum of squares)
   const byLine = new Map<string, BatchCoupling>();
-  const sorted = [...found.values()].sort((a, b) => a.reduction.loc.file.localeCompare(b.reduction.loc.file) || a.reduction.loc.line - b.reduction.loc.line || a.reduction.loc.col - b.reduction.loc.col);
+  const where = (c: BatchCoupling) => c.gradientAt ?? c.reduction.loc;
+  const sorted = [...found.values()].sort((a, b) => where(a).file.localeCompare(where(b).file) || where(a).line - where(b).line || where(a).col - where(b).col);
   for (const c of sorted) {
-    const key = `${c.reduction.loc.file}:${c.reduction.loc.line}`;
+    const key = `${where(c).file}:${where(c).line}`;
     if (!byLine.has(key)) byLine.set(key, c);
   }
   return [...byLine.values()];

@@ -154,6 +154,11 @@ export interface Graph {
    */
   readonly perReplicaStatistics?: readonly Node[];
   /**
+   * Gradients F.autograd.grad takes in forward, and where it is called: their nodes carry the
+   * source lines of the ops they differentiate, so a warning about one names the call instead.
+   */
+  readonly gradientsInForward?: readonly { readonly gradient: Node; readonly at: SourceLoc }[];
+  /**
    * PyTorch's state_dict() keys in its order (1-frontend/module-tree.ts stateDictKeys): every
    * param and buffer under its own name, and again under each other path that reaches it (a tied
    * weight, a module held in two fields). Absent: params, then buffers, each under its own name.
