@@ -1,12 +1,14 @@
 import { lowerModel, type LoweredModel, type LowerOptions } from "./1-frontend/lower.ts";
 import { analyzeLoss, lossKind } from "./ir/loss-combination.ts";
+import { batchCouplings } from "./ir/batch-coupling.ts";
 import { planKernels, type KernelPlan, type PlanOptions } from "./3-fusion/plan.ts";
 import { planMemory, type MemoryPlan } from "./4-memory/plan.ts";
 import { planBuckets } from "./4-memory/buckets.ts";
 import { generateCuda, withManifestChanges, type CodegenInput, type GeneratedModel, type TrainingCodegen } from "./5-codegen/emit.ts";
 import { differentiate } from "./2-autodiff/backward.ts";
 import { CompileError, diagnostic } from "./diagnostics/diagnostic.ts";
-import type { Graph, OptimizerSpec, ParamGroup } from "./ir/node.ts";
+import type { Graph, Node, OptimizerSpec, ParamGroup } from "./ir/node.ts";
+import { formatShape, isBatch } from "./ir/shape.ts";
 import { defaultShapeFor, type Precision, type ShapeFor } from "./5-codegen/context.ts";
 import { gemmWorkspaces } from "./5-codegen/kernels/gemm-shape.ts";
 import type { GemmMode } from "./5-codegen/kernels/cublaslt.ts";
@@ -117,7 +119,7 @@ export function generate(file: string, options: GenerateOptions = {}): Compiled 
   let generated = generateWithTraining({ forward, target, precision: options.precision, shapeFor, gemm: options.gemm, training, tuning, shareKernels: options.shareKernels }); // 5. CUDA
   if (tuning) generated = withManifestChanges(generated, { tuning: tuningReport(tuning, checked!.stale) });
   const plans = [plan, ...(training ? [training.evaluate.plan, training.step.plan] : [])];
-  const warnings = [...(checked?.warnings ?? []), ...lossWarnings(model.graph), ...sizeWarnings(generated.cu, plans)];
+  const warnings = [...(checked?.warnings ?? []), ...couplingWarnings(model.graph), ...lossWarnings(model.graph), ...sizeWarnings(generated.cu, plans)];
   return { model, plan, memory, training, generated, ...(tuning ? { tuning } : {}), warnings };
 }
 
@@ -155,7 +157,7 @@ function lossWarnings(graph: Graph): Diagnostic[] {
   const loss = graph.loss;
   // a mean over targets with ignoreIndex or class weights is weighted by each replica's count or weight sum: exact
   if (!loss || !graph.optimizer || loss.ignoreIndex !== undefined || loss.classWeights !== undefined) return [];
-  const { kind, coupledAt } = analyzeLoss(loss.value);
+  const { kind, coupledAt } = analyzeLoss(loss.value, graph.perReplicaStatistics);
   if (kind !== undefined) return [];
   if (coupledAt) {
     const at = `${basename(coupledAt.loc.file)}:${coupledAt.loc.line}`;
@@ -163,6 +165,29 @@ function lossWarnings(graph: Graph): Diagnostic[] {
     return [{ ...diagnostic("lossOfNoKind", why, loss.value.loc), severity: "warning" }];
   }
   return [{ ...diagnostic("lossOfNoKind", "the loss is neither a mean nor a sum over the batch (a square root of a mean, a mean plus a sum, …)", loss.value.loc), severity: "warning" }];
+}
+
+/**
+ * A forward value that depends on other samples of the batch (ir/batch-coupling.ts: a reduction
+ * over the batch mixed back into per-sample values, or kept in a buffer) is each device's share's
+ * on several devices, as DDP's, and the whole batch's on one: said where the reduction is written.
+ */
+function couplingWarnings(graph: Graph): Diagnostic[] {
+  return batchCouplings(graph).map(({ reduction, readBy, kept, gradientAt }) => {
+    const loc = gradientAt ?? reduction.loc;
+    const here = (n: Node) => `${basename(n.loc.file)}:${n.loc.line}`;
+    const at = (n: Node) => (n.loc.line === loc.line && n.loc.file === loc.file ? "" : ` (at ${here(n)})`);
+    const uses = [
+      ...(readBy ? [`uses the result in every sample's values${at(readBy)}`] : []),
+      ...(kept ? [`keeps it in buffer \`${kept.buffer.attrs.name}\`${at(kept.value)}, where replica 0's value is kept`] : []),
+    ];
+    const where = `${uses.join(" and ")}: on several devices each replica computes it from its own share of the batch`;
+    const what = gradientAt
+      ? `forward takes a gradient here that sums over the batch's samples (of ${formatShape(reduction.shape)}, as a parameter's: MAML's inner step)`
+      : `forward reduces over the batch here (${reduction.op} of ${formatShape(reduction.inputs.find((i) => i.shape.some(isBatch))!.shape)})`;
+    const why = `${what} and ${where}, as DistributedDataParallel does without an all_reduce or all_gather; on one device it is the whole batch's, as PyTorch's on one GPU`;
+    return { ...diagnostic("batchCoupledForward", why, loc), severity: "warning" as const };
+  });
 }
 
 /** Split-K workspaces for the memory planner, with the tuning file's split counts. */
@@ -209,7 +234,7 @@ export function trainingPrograms(graph: Graph, bucketCapMb?: number, shapeFor: S
     lossScale: lossScale!,
     optimizer: skipUnreached(graph.optimizer, graph.params.map((p) => p.attrs.name as string), unreached),
     // a loss that sums over the batch combines the replicas' by summing; any other by their shares (ir/loss-combination.ts)
-    reduction: graph.loss.ignoreIndex === undefined && graph.loss.classWeights === undefined && lossKind(loss) === "sum" ? "sum" : "mean",
+    reduction: graph.loss.ignoreIndex === undefined && graph.loss.classWeights === undefined && lossKind(loss, graph.perReplicaStatistics) === "sum" ? "sum" : "mean",
     buckets,
   };
 }

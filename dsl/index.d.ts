@@ -2459,6 +2459,19 @@ export namespace nn {
   }
   interface DataParallel<M extends Module = Module> { (...args: any[]): any }
 
+  /** torch.nn.parallel's wrappers inside a model: as nn.DataParallel, the child `module`, called as it is (tsdp's harness replicates the model and all-reduces the gradients itself). */
+  namespace parallel {
+    class DataParallel<M extends Module = Module> extends nn.DataParallel<M> {}
+    interface DataParallel<M extends Module = Module> { (...args: any[]): any }
+    /** DDP's options are taken; its buckets and process group are the harness's (tsdp compile --bucket-cap-mb); broadcastBuffers false is refused (replica 0's buffers are kept, DDP's default). */
+    class DistributedDataParallel<M extends Module = Module> extends Module {
+      constructor(module: M, deviceIds?: readonly number[] | null, outputDevice?: number | string | null, dim?: number, broadcastBuffers?: boolean);
+      constructor(module: M, options: { deviceIds?: readonly number[] | null; outputDevice?: number | string | null; dim?: number; broadcastBuffers?: boolean; processGroup?: unknown; bucketCapMb?: number | null; findUnusedParameters?: boolean; checkReduction?: boolean; gradientAsBucketView?: boolean; staticGraph?: boolean; initSync?: boolean; mixedPrecision?: unknown; deviceMesh?: unknown });
+      readonly module: M;
+    }
+    interface DistributedDataParallel<M extends Module = Module> { (...args: any[]): any }
+  }
+
   /** A list of modules; children are named "0", "1", ... as in PyTorch. */
   /** The read-only array methods of nn.ModuleList and nn.Sequential, over their children. */
   interface ModuleSequence<M extends Module | null> {

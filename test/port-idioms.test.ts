@@ -2202,6 +2202,25 @@ describe("nn.DataParallel inside a model (muzero-general wraps each network)", (
       }
     expect(first(model("return this.net(x);", "x: Tensor<[Batch, 3]>", "net = new nn.DataParallel(3);"))).toMatch(/^TSDP3003 \d+: nn.DataParallel wraps a module, got/);
   });
+  it("nn.parallel.DistributedDataParallel and nn.parallel.DataParallel wrap the same way, DDP's options taken (was 'nn.parallel is not part of tsdp's model language')", () => {
+    const src = model(
+      "return this.net(x).add(this.dp(x));",
+      "x: Tensor<[Batch, 3]>",
+      `net = new nn.parallel.DistributedDataParallel(new nn.Linear(3, 3), { deviceIds: [0], findUnusedParameters: true, bucketCapMb: 25 });
+  dp = new nn.parallel.DataParallel(new nn.Linear(3, 3));`,
+    );
+    const { params, graph } = declared(src);
+    expect(params).toEqual(["net.module.weight", "net.module.bias", "dp.module.weight", "dp.module.bias"]);
+    const state = initState(graph, 0);
+    const x = nd([1, 3], [0.5, -1, 2]);
+    const got = runReference(graph, { x }, state).outputs[0].data;
+    const [w1, b1, w2, b2] = params.map((p) => state.params.get(p)!.data);
+    for (let o = 0; o < 3; o++) expect(got[o]).toBeCloseTo([w1, w2].reduce((s, w, k) => s + [b1, b2][k][o] + [0, 1, 2].reduce((t, i) => t + w[o * 3 + i] * x.data[i], 0), 0), 12);
+    // each rank's own buffers has no counterpart: replica 0's are kept, as DDP's default
+    expect(first(model("return this.net(x);", "x: Tensor<[Batch, 3]>", "net = new nn.parallel.DistributedDataParallel(new nn.Linear(3, 3), { broadcastBuffers: false });"))).toMatch(
+      /^TSDP3004 \d+: nn\.parallel\.DistributedDataParallel: broadcastBuffers false keeps each rank's own buffers; tsdp keeps replica 0's/,
+    );
+  });
 });
 
 describe("a parameter deleted in the constructor and set in forward (AWD-LSTM's WeightDrop, salesforce/awd-lstm-lm weight_drop.py)", () => {

@@ -171,6 +171,10 @@ describe("more Python carried over, each refused at its line with the TypeScript
     const maml = "const params = Object.fromEntries(this.net.namedParameters());\n    return F.func.functionalCall(this.net, params, [x]);";
     expect(all(model(maml, "net = new nn.Linear(4, 1);"))[0]).toMatch(/^TSDP3001 6: F\.func\.functionalCall is not supported: not compiled: a module runs with its registered parameters \(no functional_call\).*F\.linear\(x, w, b\).*MAML's fast weights are the parameters less the inner step's gradient, F\.autograd\.grad\(innerLoss, \[w, b\], \{ createGraph: true \}\)/);
   });
+  it("torch.distributed in a model (all_reduce, all_gather, get_world_size) says what data parallelism does instead (was the generic 'F.distributed is not part of tsdp's model language')", () => {
+    for (const call of ["F.distributed.allReduce(x)", "F.distributed.all_gather([x], x)", "F.distributed.getWorldSize()"])
+      expect(all(model(`${call};\n    return x;`))[0]).toMatch(/^TSDP3001 5: F\.distributed is not supported: torch\.distributed's collectives are not written in a model: each device runs forward on its share of the batch.*TSDP5007.*no get_world_size\(\) factor/);
+  });
   // a custom autograd.Function was refused here; it is now compiled (test/detach.test.ts checks its values and gradients)
   it("an element loss of [Batch, 1] against [Batch] (PyTorch's broadcasting warning) names both shapes and the squeeze", () => {
     expect(all(model("return F.mseLoss(x.narrow(1, 0, 1), x.select(1, 1), { reduction: 'none' });"))).toEqual([

@@ -109,6 +109,7 @@ export function autogradGradFunction(em: GraphEmitter, inForward: () => boolean)
           locOfArg(b, "inputs", site),
         );
       }
+      em.gradientsInForward.push({ gradient: g, at: site.loc });
       return createGraph ? new TensorValue(g) : em.tensor("detach", [g], {}, WHO, site);
     });
   });

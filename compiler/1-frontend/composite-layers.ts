@@ -430,6 +430,8 @@ function instanceNorm(rank: number): LayerSpec {
       const variance = c.op("div", [c.op("sum", [c.op("mul", [centered, centered])], { dims: positions, keepdim: false }), Math.max(count - 1, 1)]);
       const batchMean = c.op("mean", [c.reshape(mean, [shape[0], b.numFeatures])], { dims: [0], keepdim: false });
       const batchVar = c.op("mean", [variance], { dims: [0], keepdim: false });
+      // each device's share's, as nn.BatchNorm's running statistics: documented, not a coupling to warn of
+      em.perReplicaStatistics.push(batchMean.node, batchVar.node);
       const momentum = b.momentum ?? 0;
       change(meanState, inMode(runningBlend(c, meanState, batchMean, momentum), meanState).node, undefined);
       change(varState, inMode(runningBlend(c, varState, batchVar, momentum), varState).node, undefined);

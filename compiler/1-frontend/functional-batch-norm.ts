@@ -87,12 +87,15 @@ export const functionalBatchNorm = {
     const mean = c.op("mean", [x], { dims, keepdim: false });
     const centered = c.op("sub", [x, perChannel(mean)]);
     const variance = c.op("mean", [c.op("mul", [centered, centered])], { dims, keepdim: false });
+    // each device's share's statistics, as nn.BatchNorm's: documented, not a coupling to warn of
+    em.perReplicaStatistics.push(mean.node, variance.node);
     const batchOut = normalized(mean, variance);
     if (!runningMean || !runningVar) return batchOut;
     const evalOut = normalized(runningMean, runningVar);
     if (training === false) return evalOut;
     // the running statistics' update (the elements per channel counted per replica: n/(n − 1) for the unbiased variance)
     const count = c.op("sum", [c.op("add", [c.op("mul", [x, 0]), 1])], { dims, keepdim: false });
+    em.perReplicaStatistics.push(count.node);
     const unbiased = c.op("div", [c.op("mul", [variance, count]), c.op("sub", [count, 1])]);
     const both = (train: TensorValue, evaluation: TensorValue) => (training === true ? train : c.op("mode_select", [train, evaluation]));
     const [newMean, newVar] = [both(runningBlend(c, runningMean, mean, b.momentum), runningMean), both(runningBlend(c, runningVar, unbiased, b.momentum), runningVar)];

@@ -1,4 +1,4 @@
-import { fail } from "../diagnostics/diagnostic.ts";
+import { fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { GraphBuilder } from "../ir/builder.ts";
 import type { Attrs, Init, Node } from "../ir/node.ts";
 import { formatShape, isBatch, MAX_BATCH_DIMS } from "../ir/shape.ts";
@@ -71,6 +71,11 @@ export class GraphEmitter {
     const [inTraining, evalToo] = [mode !== false, inEval && mode !== true];
     if (inTraining || evalToo) this.perSampleBatchStatistics.push({ inTraining, inEval: evalToo });
   }
+
+  /** Batch statistics a composition takes by design, each device's share's (Graph.perReplicaStatistics). */
+  readonly perReplicaStatistics: Node[] = [];
+  /** Gradients F.autograd.grad takes in forward, and where it is called (Graph.gradientsInForward). */
+  readonly gradientsInForward: { readonly gradient: Node; readonly at: SourceLoc }[] = [];
 
   /** The integer buffers held as state because forward advances them, and those found so (counter-buffers.ts). */
   counters = new CounterBuffers();

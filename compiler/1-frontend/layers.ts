@@ -630,13 +630,22 @@ function sequentialClass(host: LayerHost): BuiltinClass {
  * nn.DataParallel(module, device_ids, output_device, dim) inside a model (muzero-general wraps each of
  * its networks): the wrapped module as the child "module" (its state under "<name>.module.…", as
  * PyTorch's), called as it is. The whole model is already replicated over the devices, so the wrapper
- * splits nothing itself; its device arguments are taken and have no effect.
+ * splits nothing itself; its device arguments are taken and have no effect. nn.parallel.DataParallel
+ * is the same, and nn.parallel.DistributedDataParallel too (its state also "<name>.module.…"; its
+ * bucket and process-group options are the harness's, which all-reduces the gradients itself).
  */
-function dataParallelClass(host: LayerHost): BuiltinClass {
-  const who = "nn.DataParallel";
+function dataParallelClass(host: LayerHost, who = "nn.DataParallel"): BuiltinClass {
+  const distributed = who.endsWith("DistributedDataParallel");
+  // DDP's further options: its buckets, graph and process group are the harness's (tsdp compile --bucket-cap-mb)
+  const ddpOptions = distributed
+    ? [opt("broadcastBuffers", "bool", true), ...["processGroup", "bucketCapMb", "findUnusedParameters", "checkReduction", "gradientAsBucketView", "staticGraph", "initSync", "mixedPrecision", "deviceMesh"].map((n) => opt(n, "any", null, { nullable: true }))]
+    : [];
   return new BuiltinClass(who, (args, site) => {
     host.requireConstruct(who, site);
-    const b = bindArgs(who, [arg("module", "any"), opt("deviceIds", "any", null, { nullable: true }), opt("outputDevice", "any", null, { nullable: true }), opt("dim", "int", 0)], args, site);
+    const b = bindArgs(who, [arg("module", "any"), opt("deviceIds", "any", null, { nullable: true }), opt("outputDevice", "any", null, { nullable: true }), opt("dim", "int", 0), ...ddpOptions], args, site);
+    // each rank keeping its own buffers has no counterpart: the harness keeps replica 0's (DDP's default)
+    if (distributed && b.broadcastBuffers === false)
+      fail("invalidArgument", `${who}: broadcastBuffers false keeps each rank's own buffers; tsdp keeps replica 0's on every device and process, as DDP's default broadcastBuffers true does`, locOfArg(b, "broadcastBuffers", site));
     const inner = b.module;
     if (!(inner instanceof ModuleValue)) return fail("wrongArgumentType", `${who} wraps a module, got ${describe(inner)}`, locOfArg(b, "module", site));
     const m = new ModuleValue("layer", who, site.loc, undefined, [], [], (_self, callArgs, callSite) => host.callModule(inner, callArgs, callSite));
@@ -774,6 +783,8 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
     ["Sequential", sequentialClass(host)],
     ["ModuleList", moduleListClass(host)],
     ["DataParallel", dataParallelClass(host)],
+    // torch.nn.parallel's wrappers in a model: the same child "module", the model already replicated
+    ["parallel", new NamespaceValue("nn.parallel", new Map<string, Value>([["DataParallel", dataParallelClass(host, "nn.parallel.DataParallel")], ["DistributedDataParallel", dataParallelClass(host, "nn.parallel.DistributedDataParallel")]]))],
     ["ParameterList", parameterContainerClass(host, "List")],
     ["ParameterDict", parameterContainerClass(host, "Dict")],
     ["ModuleDict", moduleDictClass(host)],

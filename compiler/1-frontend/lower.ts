@@ -183,7 +183,7 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   const optimizer = training && it.diags.recover(() => withGroups(it, training.optimizer, it.builder.params), undefined);
   it.diags.throwIfAny();
   const stateDict = stateDictKeys(root!, (n) => n.attrs.name as string);
-  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer, stateUpdates: stateUpdates(it.em.stateValues), trainingRefusals: it.em.trainingRefusals, heldModes: heldModes(root!), perSampleBatchStatistics: it.em.perSampleBatchStatistics }, outputNames, stateDict);
+  const graph = it.builder.finish(rootClass!.name, outputs!, { loss, optimizer, stateUpdates: stateUpdates(it.em.stateValues), trainingRefusals: it.em.trainingRefusals, heldModes: heldModes(root!), perSampleBatchStatistics: it.em.perSampleBatchStatistics, perReplicaStatistics: it.em.perReplicaStatistics, gradientsInForward: it.em.gradientsInForward }, outputNames, stateDict);
   const problems = verifyGraph(graph);
   if (problems.length > 0)
     throw new CompileError([diagnostic("internal", `the IR of ${graph.name} failed verification:\n  ${problems.join("\n  ")}`)]);

@@ -88,6 +88,9 @@ export const REFUSED_NAMES: Readonly<Record<string, string>> = {
     "the 3-d power-average pool is not implemented; it is (Σ_window x^p)^(1/p): F.avgPool3d(x.pow(p), k, { stride }).mul(k·k·k).pow(1 / p) (nn.LPPool1d and nn.LPPool2d are supported)",
   "nn.CrossMapLRN2d":
     "the legacy Lua-Torch layer is not implemented; nn.LocalResponseNorm(size, alpha, beta, k) computes the same normalization across channels of a 4-D input",
+  // torch.distributed in a model (SimCLR's GatherLayer, MoCo's concat_all_gather, DINO's all_reduce of its center)
+  "F.distributed":
+    "torch.distributed's collectives are not written in a model: each device runs forward on its share of the batch, as a DDP replica does, and the training step sums the gradients over devices and processes itself (README: Data parallelism). A value of the whole batch that a DDP script gathers or reduces (all_gather of embeddings, SimCLR's GatherLayer, MoCo's concat_all_gather, DINO's all_reduce of its center) is each device's own share's here and the whole batch's on one device (compile warns TSDP5007 in forward, TSDP5006 in the loss); a loss needs no get_world_size() factor (the step weights each replica's loss by its share of the batch); the host script reads rank() and worldSize() from tsdp's runtime",
   "nn.SyncBatchNorm": "statistics across the replicas in the middle of forward are not computed; nn.BatchNorm2d normalizes each replica's share of the batch, as DistributedDataParallel does without SyncBatchNorm",
   "nn.LazyLinear": lazy("Linear"),
   "nn.LazyConv1d": lazy("Conv1d"),

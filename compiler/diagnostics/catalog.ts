@@ -144,6 +144,11 @@ export const catalog = {
     "a loss that is neither a mean nor a sum over the batch",
     "on several devices each replica's loss and gradient are weighted by its share of the batch, as DistributedDataParallel averages them, which is not the whole batch's loss (one device is exact); a mean of per-sample terms, or a sum, trains alike on any number of devices",
   ),
+  batchCoupledForward: entry(
+    "TSDP5007",
+    "a forward value that depends on other samples of the batch",
+    "the model language has no all_reduce or all_gather (torch.distributed, SyncBatchNorm's statistics), so the whole batch's value takes one device (load without devices); a value meant per sample reduces over the sample's own dims and keeps dim 0 (x.mean([1, 2], true), not x.mean()); nn.BatchNorm's batch statistics and in-batch pair matrices are per device by design (README: Data parallelism)",
+  ),
 
   noKernel: entry("TSDP6001", "no kernel for this op yet", "the reference interpreter runs it; code generation for it is not written yet"),
   toolMissing: entry("TSDP6002", "compiler toolchain not found"),

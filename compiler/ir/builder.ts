@@ -88,7 +88,7 @@ export class GraphBuilder {
   finish(
     name: string,
     outputs: readonly Node[],
-    training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[]; trainingRefusals?: readonly string[]; heldModes?: Readonly<Record<string, "eval" | "train">>; perSampleBatchStatistics?: readonly { readonly inTraining: boolean; readonly inEval: boolean }[] },
+    training?: { loss?: Loss; optimizer?: OptimizerSpec; stateUpdates?: readonly StateUpdate[]; trainingRefusals?: readonly string[]; heldModes?: Readonly<Record<string, "eval" | "train">>; perSampleBatchStatistics?: readonly { readonly inTraining: boolean; readonly inEval: boolean }[]; perReplicaStatistics?: readonly Node[]; gradientsInForward?: readonly { readonly gradient: Node; readonly at: SourceLoc }[] },
     outputNames?: readonly string[],
     stateDict?: readonly StateDictKey[],
   ): Graph {
@@ -107,6 +107,8 @@ export class GraphBuilder {
       ...(training?.trainingRefusals?.length ? { trainingRefusals: Object.freeze([...training.trainingRefusals]) } : {}),
       ...(training?.heldModes && Object.keys(training.heldModes).length ? { heldModes: Object.freeze({ ...training.heldModes }) } : {}),
       ...(training?.perSampleBatchStatistics?.length ? { perSampleBatchStatistics: Object.freeze([...training.perSampleBatchStatistics]) } : {}),
+      ...(training?.perReplicaStatistics?.length ? { perReplicaStatistics: Object.freeze([...training.perReplicaStatistics]) } : {}),
+      ...(training?.gradientsInForward?.length ? { gradientsInForward: Object.freeze([...training.gradientsInForward]) } : {}),
       ...(stateDict ? { stateDict: Object.freeze([...stateDict]) } : {}),
     });
   }

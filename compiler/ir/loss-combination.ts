@@ -54,16 +54,21 @@ function timesBatchSize(n: Node, a: Kind, b: Kind): boolean {
   return (a === "mean" && isBatchMultiple(y)) || (b === "mean" && isBatchMultiple(x));
 }
 
-/** The combination of a scalar training loss; undefined when the loss is of no kind (weighted as a mean). */
-export function lossKind(loss: Node): Combination | undefined {
-  return analyzeLoss(loss).kind;
+/**
+ * The combination of a scalar training loss; undefined when the loss is of no kind (weighted as a
+ * mean). `perReplica`: batch statistics taken by design (Graph.perReplicaStatistics, F.batchNorm's),
+ * read as nn.BatchNorm's op is: no coupling of the samples.
+ */
+export function lossKind(loss: Node, perReplica: readonly Node[] = []): Combination | undefined {
+  return analyzeLoss(loss, perReplica).kind;
 }
 
 /**
  * The loss's combination, and where its per-sample terms read a reduction over the batch (the
  * reduction's node, for the warning's line), when they do.
  */
-export function analyzeLoss(loss: Node): { kind?: Combination; coupledAt?: Node } {
+export function analyzeLoss(loss: Node, perReplica: readonly Node[] = []): { kind?: Combination; coupledAt?: Node } {
+  const documented = new Set(perReplica);
   const kinds = new Map<Node, Kind>();
   let coupledAt: Node | undefined;
   // each node's answers from its operands' (computed first, in post-order: graphs can be 100,000 ops deep)
@@ -114,7 +119,7 @@ export function analyzeLoss(loss: Node): { kind?: Combination; coupledAt?: Node 
     }
   };
   for (const n of postOrder(loss)) {
-    readsSamples.set(n, n.op === "input" || (hasBatch(n.shape) && n.op !== "arange_int") || n.inputs.some(fromSamples));
+    readsSamples.set(n, !documented.has(n) && (n.op === "input" || (hasBatch(n.shape) && n.op !== "arange_int") || n.inputs.some(fromSamples)));
     // the batch size (x.size(0) in arithmetic) is each replica's own share's
     dependsOnBatch.set(n, n.op === "input" || n.op === "batch_size" || hasBatch(n.shape) || n.inputs.some(batchDependent));
     kinds.set(n, classify(n));

@@ -149,6 +149,16 @@ export interface Graph {
    */
   readonly perSampleBatchStatistics?: readonly { readonly inTraining: boolean; readonly inEval: boolean }[];
   /**
+   * Batch statistics a composition takes by design (F.batchNorm's batch mean and variance): each
+   * device's share's, as nn.BatchNorm's inside its op, so not a coupling to warn of (ir/batch-coupling.ts).
+   */
+  readonly perReplicaStatistics?: readonly Node[];
+  /**
+   * Gradients F.autograd.grad takes in forward, and where it is called: their nodes carry the
+   * source lines of the ops they differentiate, so a warning about one names the call instead.
+   */
+  readonly gradientsInForward?: readonly { readonly gradient: Node; readonly at: SourceLoc }[];
+  /**
    * PyTorch's state_dict() keys in its order (1-frontend/module-tree.ts stateDictKeys): every
    * param and buffer under its own name, and again under each other path that reaches it (a tied
    * weight, a module held in two fields). Absent: params, then buffers, each under its own name.
