@@ -517,6 +517,7 @@ function makeLayer(who: string, spec: LayerSpec, b: Bound, site: CallSite, host:
   // copies: nn.init replaces the module's declarations in place (LayerParamRef)
   if (spec.state) m.defaults = { params: [...(state.params ?? [])], buffers: [...(state.buffers ?? [])] };
   for (const local of spec.optional ?? []) if (!state.params?.some((p) => p.local === local)) m.absent.add(local);
+  m.optional = new Set(spec.optional ?? []);
   for (const child of spec.children?.(b) ?? []) m.fields.set(child.name, makeLayer(child.typeName, child.spec, child.args, site, host));
   return m;
 }
