@@ -185,6 +185,15 @@ export class M extends nn.Module {
     const gn = ln.map((t) => t / Math.sqrt(v2 + 1e-5));
     const sum = 0.5 * gn.reduce((a, b) => a + b, 0);
     out.forEach((o) => expect(o).toBeCloseTo(sum, 9));
+    // a BatchNorm left with its weight alone: the batch statistics, then the weight, as F.batchNorm with bias null
+    const bn = `export class M extends nn.Module {
+  bn = new nn.BatchNorm2d(2);
+  constructor() { super(); this.bn.bias = null; nn.init.constant_(this.bn.weight, 3); }
+  forward(x: Tensor<[Batch, 2, 2, 2]>) { return F.cat([this.bn(x).flatten(1), F.batchNorm(x, null, null, this.bn.weight, null, true).flatten(1)], 1); }
+}`;
+    const y = run(bn, { x: grid([2, 2, 2, 2]) }, true);
+    expect(y.graph.params.map((p) => p.attrs.name)).toEqual(["bn.weight"]);
+    for (let r = 0; r < 2; r++) for (let i = 0; i < 8; i++) expect(y.out[r * 16 + i]).toBeCloseTo(y.out[r * 16 + 8 + i], 12);
     // forward cannot compute without a Linear's weight (PyTorch's fails on None): refused at the write
     expect(first(`${header}export class M extends nn.Module {\n  lin = new nn.Linear(4, 3);\n  constructor() { super(); this.lin.weight = null; }\n  forward(x: Tensor<[Batch, 4]>) { return this.lin(x); }\n}`)).toMatch(/^TSDP2001 4: nn.Linear.weight = null: the layer's forward cannot compute without its weight/);
   });
