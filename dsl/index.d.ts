@@ -1913,8 +1913,8 @@ export namespace nn {
     mode?: "nearest" | "nearest-exact" | "linear" | "bilinear" | "bicubic" | "trilinear" | "area";
     /** Linear, bilinear, bicubic and trilinear only: corners of input and output aligned (scale (in − 1)/(out − 1)). */
     alignCorners?: boolean | null;
-    /** PyTorch's low-pass filter before downsampling: false only. */
-    antialias?: false;
+    /** PyTorch's antialias, "bilinear" and "bicubic" on a 4-D input only: the filter is stretched by the scale when downsampling, and bicubic uses A = −0.5 (PIL's). */
+    antialias?: boolean;
     /** true: the coordinates use in/out, not the given scaleFactor. */
     recomputeScaleFactor?: boolean | null;
   }

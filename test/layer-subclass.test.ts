@@ -154,6 +154,50 @@ export class M extends nn.Module {
     expect(out).toEqual([3, 3]);
   });
 
+  it("`this.bias = null` after super() removes the parameter, as PyTorch's __setattr__ (timm's LayerNormNoBias, GroupNorm1NoBias); so does `conv.bias = null`", () => {
+    const src = `class LayerNormNoBias extends nn.LayerNorm {
+  constructor(c: number) { super(c); this.eps = 1e-6; this.bias = null; }
+}
+class GroupNorm1NoBias extends nn.GroupNorm {
+  constructor(c: number) { super(1, c); this.bias = null; }
+  forward(x: Tensor) { return F.groupNorm(x, this.numGroups, this.weight, this.bias, this.eps); }
+}
+export class M extends nn.Module {
+  ln = new LayerNormNoBias(4);
+  gn = new GroupNorm1NoBias(4);
+  lin = new nn.Linear(4, 3);
+  constructor() {
+    super();
+    this.lin.bias = null;
+    nn.init.constant_(this.lin.weight, 0.5);
+    if (this.ln.bias === null && this.gn.bias === null) nn.init.constant_(this.ln.weight, 2);
+  }
+  forward(x: Tensor<[Batch, 4]>) { return this.lin(this.gn(this.ln(x).view(-1, 4, 1)).view(-1, 4)); }
+}`;
+    // PyTorch's state_dict: ln.weight, gn.weight, lin.weight (each bias set to None leaves it)
+    const x = nd([1, 4], [1, 2, 3, 5]);
+    const { out, graph } = run(src, { x });
+    expect(graph.params.map((p) => p.attrs.name)).toEqual(["ln.weight", "gn.weight", "lin.weight"]);
+    // by hand: layer norm (eps 1e-6) of x times 2, then group norm of that (mean 0, so it normalizes again) times 1, summed · 0.5
+    const mean = 11 / 4, v = [1, 2, 3, 5].reduce((a, b) => a + (b - mean) ** 2, 0) / 4;
+    const ln = [1, 2, 3, 5].map((t) => (2 * (t - mean)) / Math.sqrt(v + 1e-6));
+    const v2 = ln.reduce((a, b) => a + b * b, 0) / 4;
+    const gn = ln.map((t) => t / Math.sqrt(v2 + 1e-5));
+    const sum = 0.5 * gn.reduce((a, b) => a + b, 0);
+    out.forEach((o) => expect(o).toBeCloseTo(sum, 9));
+    // a BatchNorm left with its weight alone: the batch statistics, then the weight, as F.batchNorm with bias null
+    const bn = `export class M extends nn.Module {
+  bn = new nn.BatchNorm2d(2);
+  constructor() { super(); this.bn.bias = null; nn.init.constant_(this.bn.weight, 3); }
+  forward(x: Tensor<[Batch, 2, 2, 2]>) { return F.cat([this.bn(x).flatten(1), F.batchNorm(x, null, null, this.bn.weight, null, true).flatten(1)], 1); }
+}`;
+    const y = run(bn, { x: grid([2, 2, 2, 2]) }, true);
+    expect(y.graph.params.map((p) => p.attrs.name)).toEqual(["bn.weight"]);
+    for (let r = 0; r < 2; r++) for (let i = 0; i < 8; i++) expect(y.out[r * 16 + i]).toBeCloseTo(y.out[r * 16 + 8 + i], 12);
+    // forward cannot compute without a Linear's weight (PyTorch's fails on None): refused at the write
+    expect(first(`${header}export class M extends nn.Module {\n  lin = new nn.Linear(4, 3);\n  constructor() { super(); this.lin.weight = null; }\n  forward(x: Tensor<[Batch, 4]>) { return this.lin(x); }\n}`)).toMatch(/^TSDP2001 4: nn.Linear.weight = null: the layer's forward cannot compute without its weight/);
+  });
+
   it("weight norm and spectral norm take such a layer; a container is not a layer to extend", () => {
     const src = `class MyConv extends nn.Conv1d {}
 export class M extends nn.Module {

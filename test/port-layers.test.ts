@@ -326,6 +326,21 @@ describe("F.interpolate's area mode", () => {
   });
 });
 
+describe("F.interpolate's antialias (timm's resample_abs_pos_embed: bicubic, antialias=True)", () => {
+  it("is PyTorch's filter in both directions, per spatial dim", () => {
+    // [1, 0] along W, bicubic 2 → 4 with A = −0.5: destination 0 has centre ¼, taps 0 and 1 at distances ¼ and 1¼
+    // (0.8671875 and −0.0703125 over their sum), destination 1 centre ¾ (0.8671875 and 0.2265625 over theirs)
+    const [up, down] = outputs(
+      "return [F.interpolate(x.index(':', ':', ':1', ':2'), { size: [1, 4], mode: 'bicubic', antialias: true }).flatten(1), F.interpolate(x, { size: [2, 2], mode: 'bilinear', antialias: true }).flatten(1)];",
+      "x: Tensor<[Batch, 1, 4, 4]>",
+      { x: nd([1, 1, 4, 4], [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]) },
+    );
+    [0.8671875 / 0.796875, 0.8671875 / 1.09375, 0.2265625 / 1.09375, -0.0703125 / 0.796875].forEach((w, i) => expect(up[i]).toBeCloseTo(w, 6));
+    // bilinear 4 → 2 per dim: source 0 weighs 3/7 in destination 0 and nothing in 1, so (3/7)² at [0, 0]
+    [9 / 49, 0, 0, 0].forEach((w, i) => expect(down[i]).toBeCloseTo(w, 6));
+  });
+});
+
 describe("an RNN layer's flatten_parameters()", () => {
   it("changes nothing, in forward (Tacotron 2's encoder) and in a constructor; a cell has none", () => {
     const fields = "lstm = new nn.LSTM(2, 3, { batchFirst: true, bidirectional: true }); gru = new nn.GRU(2, 3, { batchFirst: true }); constructor() { super(); this.gru.flattenParameters(); }";

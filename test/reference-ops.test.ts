@@ -774,6 +774,20 @@ describe("factories and selection", () => {
     // scaleFactor 3 over 1 → 3: the coordinates use 1/3, and every destination reads the one source
     expectClose(w({ inSize: 1, outSize: 3, mode: "bilinear", scaleFactor: 3 }), [1, 3], [1, 1, 1]);
   });
+  it("resample_weights with antialias: PyTorch's (and PIL's) filter, stretched when downsampling, taps renormalized", () => {
+    const w = (a: object) => run("resample_weights", [], { alignCorners: false, scaleFactor: null, antialias: true, ...a });
+    // the weights are float32, as PyTorch's for a float input (each below is one rounded quotient of exact values)
+    const f = (v: number[]) => v.map(Math.fround);
+    // bilinear 4 → 2 (scale 2): the triangle stretched to support 2; destination 0 has centre 1 and taps 0, 1, 2 at
+    // distances −¼, ¼, ¾ (in stretched units) → 0.75, 0.75, 0.25 over their sum 1.75; destination 1 (centre 3) mirrors it
+    expectClose(w({ inSize: 4, outSize: 2, mode: "bilinear" }), [4, 2], f([3 / 7, 0, 3 / 7, 1 / 7, 1 / 7, 3 / 7, 0, 3 / 7]));
+    // bicubic 2 → 4 (upsampling, support 2, A = −0.5): destination 0 has centre ¼, taps 0 and 1 at distances ¼ and 1¼:
+    // c₁(¼) = 0.8671875, c₂(1¼) = −0.0703125, sum 0.796875; destination 1 (centre ¾): c₁(¼), c₁(¾) = 0.2265625, sum 1.09375
+    const [a, b, c, d] = [0.8671875 / 0.796875, -0.0703125 / 0.796875, 0.8671875 / 1.09375, 0.2265625 / 1.09375];
+    expectClose(w({ inSize: 2, outSize: 4, mode: "bicubic" }), [2, 4], f([a, c, d, b, b, d, c, a]));
+    // the same size is every position to itself (the cubic is 1 at 0 and 0 at ±1, ±2)
+    expectClose(w({ inSize: 3, outSize: 3, mode: "bicubic" }), [3, 3], [1, 0, 0, 0, 1, 0, 0, 0, 1]);
+  });
   it("linspace runs the first half from start and the second back from end, as PyTorch", () => {
     // torch.linspace(-1, 1, 5) = [-1, -0.5, 0, 0.5, 1]; the last value is exactly `end`
     expectClose(run("linspace", [], { start: -1, end: 1, steps: 5 }), [5], [-1, -0.5, 0, 0.5, 1]);

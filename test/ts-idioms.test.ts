@@ -223,6 +223,14 @@ describe("messages for a misspelled field and an unexported model", () => {
     // read by its declared type, a name the layer does not have is still refused
     expect(first(src.replace("(m as nn.Module & { stddev?: number }).stddev ?? 0.1", "this.conv.stdev"))).toMatch(/^TSDP2011 .*nn\.Conv2d has no property 'stdev'/);
   });
+  it("`A.prototype instanceof B` is issubclass, strictly, as JavaScript's prototype chain (timm's MetaFormerStage: issubclass(token_mixer, Attention))", () => {
+    // run as JavaScript: class Attn {}; class Sub extends Attn {}; class Pool {} — Sub.prototype instanceof Attn is true,
+    // Attn.prototype instanceof Attn false, Pool.prototype instanceof Attn false
+    const before = `class Attn extends nn.Module {}\nclass Sub extends Attn {}\nclass Pool extends nn.Module {}\nclass GN1 extends nn.GroupNorm {}`;
+    const flags = "[Sub.prototype instanceof Attn, Attn.prototype instanceof Attn, Pool.prototype instanceof Attn, Pool.prototype instanceof nn.Module, GN1.prototype instanceof nn.GroupNorm, GN1.prototype instanceof nn.LayerNorm]";
+    const k = [true, false, false, true, true, false].reduce((acc, b, i) => acc + (b ? 2 ** i : 0), 0);
+    expect(output(model("", `const f = ${flags}; return x.mul(f.reduce((a: number, b: boolean, i: number) => a + (b ? 2 ** i : 0), 0));`, undefined, before))).toEqual(times(k));
+  });
   it("a class that extends nn.Module but is not exported: pointed at, and told to export it", () => {
     const src = `${header}class Net extends nn.Module {\n  fc = new nn.Linear(4, 3);\n  forward(x: Tensor<[Batch, 4]>) { return this.fc(x); }\n}\n`;
     expect(first(src)).toBe("TSDP5001 2:7: model.ts exports no class that extends nn.Module: Net extends nn.Module but is not exported; write export class Net");

@@ -63,7 +63,9 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
     problems.add("invalidArgument", `${who}: ${b.size === null ? "give either size or scaleFactor" : "give only one of size and scaleFactor"} (PyTorch requires exactly one)`, site.loc);
   if (b.alignCorners !== null && (b.mode === "nearest" || b.mode === "nearest-exact" || b.mode === "area"))
     problems.add("invalidArgument", `${who}: alignCorners can only be set with modes "linear", "bilinear", "bicubic" and "trilinear" (PyTorch refuses it for "${b.mode}" too)`, locOfArg(b, "alignCorners", site));
-  if (b.antialias) problems.add("invalidArgument", `${who}: antialias: true is not supported (PyTorch's low-pass filter before downsampling); leave it false, PyTorch's default`, locOfArg(b, "antialias", site));
+  // PyTorch: "Anti-alias option is restricted to bilinear and bicubic modes and requires a 4-D tensor as input"
+  if (b.antialias && !((b.mode === "bilinear" || b.mode === "bicubic") && shape.length === 4))
+    problems.add("invalidArgument", `${who}: antialias: true needs mode "bilinear" or "bicubic" and a 4-D input [N, C, H, W] (PyTorch refuses it otherwise too), got mode "${b.mode}" and ${formatShape(shape)}`, locOfArg(b, "antialias", site));
   problems.throwIfAny();
   const dims = shape.length - 2;
   const given: number[] = b.size ?? b.scaleFactor;
@@ -81,7 +83,7 @@ export function interpolate(b: Bound, site: CallSite, em: GraphEmitter, who: str
     if (outSize < 1) fail("invalidArgument", `${who}: scaleFactor ${per(i)} makes dim ${dim} (${inSize}) empty`, locOfArg(b, "scaleFactor", site));
     const scaleFactor = b.size || b.recomputeScaleFactor ? null : per(i);
     // linear, bilinear and trilinear are the same rule per dim; bicubic its own, per dim as well
-    const attrs: ResampleAttrs = { inSize, outSize, mode: b.mode === "nearest" || b.mode === "nearest-exact" || b.mode === "area" || b.mode === "bicubic" ? b.mode : "bilinear", alignCorners: b.alignCorners ?? false, scaleFactor };
+    const attrs: ResampleAttrs = { inSize, outSize, mode: b.mode === "nearest" || b.mode === "nearest-exact" || b.mode === "area" || b.mode === "bicubic" ? b.mode : "bilinear", alignCorners: b.alignCorners ?? false, scaleFactor, ...(b.antialias ? { antialias: true } : {}) };
     // the same size at scale 1 maps every position to itself, in both modes
     if (inSize === outSize && (scaleFactor === null || scaleFactor === 1)) continue;
     const weights = c.op("resample_weights", [], attrs as unknown as Record<string, unknown>);
@@ -237,7 +239,7 @@ export const interpolateArgs = [
   opt("mode", "string", "nearest", { choices: ["nearest", "nearest-exact", "linear", "bilinear", "bicubic", "trilinear", "area"] }),
   opt("alignCorners", "bool", null, { nullable: true }),
   opt("recomputeScaleFactor", "bool", null, { nullable: true }),
-  // PyTorch's antialias (a low-pass filter when downsampling with bilinear or bicubic): false only
+  // PyTorch's antialias (bilinear and bicubic on 4-D: a filter stretched by the scale when downsampling)
   opt("antialias", "bool", false),
 ];
 

@@ -91,15 +91,24 @@ function batchNorm(ranks: readonly number[]): LayerSpec {
         fail("shapeMismatch", `${who} expects a ${ranks.join("-D or ")}-D input, got ${formatShape(input.node.shape)}`, site.loc);
       if (b.trackRunningStats && modeOf(self) !== ModeFlag.value) return heldBatchNorm(self, b, input, site, em, who);
       requireValuesPerChannel(input.node.shape, b.trackRunningStats ? "training" : "always", who, site, em);
-      return em.tensor("batch_norm", batchNormInputs(self, input), { eps: b.eps, momentum: b.momentum, affine: b.affine, track: b.trackRunningStats }, who, site);
+      return batchNormOp(self, input, { eps: b.eps, momentum: b.momentum, track: b.trackRunningStats }, site, em, who);
     },
   };
 }
 
-/** batch_norm's inputs: x, then the layer's weight, bias and running statistics it has. */
-function batchNormInputs(self: ModuleValue, input: TensorValue): TensorValue[] {
-  const names = ["weight", "bias", "running_mean", "running_var", "num_batches_tracked"];
-  return [input, ...names.map((n) => param_(self, n)).filter((t): t is TensorValue => t !== null)];
+/**
+ * The batch_norm op over the layer's state. Its affine form takes weight and bias together; a layer
+ * left with one of them (`bn.bias = null` in a constructor, PyTorch's F.batch_norm with bias=None)
+ * normalizes without them and applies the one it has per channel after, the same computation.
+ */
+function batchNormOp(self: ModuleValue, input: TensorValue, attrs: Record<string, unknown>, site: CallSite, em: GraphEmitter, who: string): TensorValue {
+  const [weight, bias] = [param_(self, "weight"), param_(self, "bias")];
+  const stats = ["running_mean", "running_var", "num_batches_tracked"].map((n) => param_(self, n)).filter((t): t is TensorValue => t !== null);
+  if ((weight === null) === (bias === null)) return em.tensor("batch_norm", [input, ...(weight ? [weight, bias!] : []), ...stats], { ...attrs, affine: weight !== null }, who, site);
+  const c = ops(em, who, site);
+  const perChannel = (t: TensorValue) => c.reshape(t, input.node.shape.map((d, i) => (i === 1 ? d : 1)));
+  const normed = em.tensor("batch_norm", [input, ...stats], { ...attrs, affine: false }, who, site);
+  return weight ? c.op("mul", [normed, perChannel(weight)]) : c.op("add", [normed, perChannel(bias!)]);
 }
 
 /**
@@ -113,7 +122,7 @@ function heldBatchNorm(self: ModuleValue, b: Bound, input: TensorValue, site: Ca
   // and the running ones updated in eval forwards too (the kernel's update, as in a training step)
   if (modeOf(self) === true) {
     requireValuesPerChannel(input.node.shape, "always", who, site, em);
-    return em.tensor("batch_norm", batchNormInputs(self, input), { eps: b.eps, momentum: b.momentum, affine: b.affine, track: true, heldTrain: true }, who, site);
+    return batchNormOp(self, input, { eps: b.eps, momentum: b.momentum, track: true, heldTrain: true }, site, em, who);
   }
   const [mean, variance] = ["running_mean", "running_var"].map((n) => em.stateValue(self.paramNodes.get(n)!));
   return normalizeByStatistics(ops(em, who, site), input, mean, variance, param_(self, "weight"), param_(self, "bias"), b.eps);
@@ -517,6 +526,7 @@ function makeLayer(who: string, spec: LayerSpec, b: Bound, site: CallSite, host:
   // copies: nn.init replaces the module's declarations in place (LayerParamRef)
   if (spec.state) m.defaults = { params: [...(state.params ?? [])], buffers: [...(state.buffers ?? [])] };
   for (const local of spec.optional ?? []) if (!state.params?.some((p) => p.local === local)) m.absent.add(local);
+  m.optional = new Set(spec.optional ?? []);
   for (const child of spec.children?.(b) ?? []) m.fields.set(child.name, makeLayer(child.typeName, child.spec, child.args, site, host));
   return m;
 }

@@ -1,7 +1,7 @@
 import { CompileError, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import { formatShape, shapeEq } from "../ir/shape.ts";
 import { splitParameter } from "./parameter-parts.ts";
-import { describe, ModuleValue, Poison, TensorValue, type CallSite, type Value } from "./values.ts";
+import { describe, ModuleValue, Poison, TensorValue, type CallSite, type ParamDecl, type Value } from "./values.ts";
 
 // A parameter deleted in the constructor and set as a plain tensor in forward: AWD-LSTM's WeightDrop
 // (salesforce/awd-lstm-lm) takes weight_hh_l0 out of an nn.LSTM (`del module._parameters[name]`),
@@ -12,6 +12,28 @@ import { describe, ModuleValue, Poison, TensorValue, type CallSite, type Value }
 // Here the name becomes a computed parameter of the module (ModuleValue.computed) that reads the
 // value forward last set on it in this call; a read before any set is refused, as PyTorch's layer
 // would find no such attribute.
+
+/**
+ * `m.bias = null` in a constructor on a built-in layer or a class extending one (timm's
+ * LayerNormNoBias, LayerNorm2dNoBias and GroupNorm1NoBias: `self.bias = None` after
+ * super().__init__; `conv.bias = None`): PyTorch's Module.__setattr__ sets the registered parameter
+ * to None, so it leaves parameters() and the state_dict and forward computes without it, as if built
+ * with bias=False. False when `name` is none of the layer's parameters (the caller goes on); a
+ * parameter forward cannot do without (a Linear's weight, whose None PyTorch's forward fails on) is refused.
+ */
+export function nullLayerParameter(m: ModuleValue, name: string, snakeName: string, loc: SourceLoc): boolean {
+  const decl = m.params.find((p) => p.local === name || p.local === snakeName);
+  if (!decl) return false;
+  if (!m.optional.has(decl.local))
+    fail("unsupportedSyntax", `${m.typeName}.${decl.local} = null: the layer's forward cannot compute without its ${decl.local} (PyTorch's fails on None there); remove it by building another layer, or keep it and zero it with nn.init.zeros_`, loc);
+  if (m.tied.has(decl.local) || m.computed.has(decl.local))
+    fail("unsupportedSyntax", `${m.typeName}.${decl.local} = null: it is tied to another parameter or computed (weight norm, a parametrization); set it to null before tying it`, loc);
+  const params = m.params as ParamDecl[];
+  params.splice(params.indexOf(decl), 1);
+  m.frozen.delete(decl.local);
+  m.absent.add(decl.local);
+  return true;
+}
 
 /** `delete m._parameters[name]` or `delete m[name]` (delattr) in a constructor: `name` leaves m's parameters. */
 export function removeParameter(m: ModuleValue, name: string, set: (m: ModuleValue, name: string) => Value, loc: SourceLoc): void {

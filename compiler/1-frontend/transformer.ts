@@ -184,6 +184,7 @@ function copyLayer(m: ModuleValue): ModuleValue {
   copy.statics = m.statics;
   for (const local of m.frozen) copy.frozen.add(local);
   for (const local of m.absent) copy.absent.add(local);
+  copy.optional = m.optional;
   for (const [name, v] of m.fields) copy.fields.set(name, v instanceof ModuleValue ? copyLayer(v) : v);
   return copy;
 }

@@ -462,6 +462,11 @@ export class ModuleValue {
    */
   readonly absent = new Set<string>();
   /**
+   * A layer's parameters its forward can do without (the spec's optional ones: a bias, a norm's
+   * affine pair), which `m.bias = null` in a constructor may therefore remove (removed-parameters.ts).
+   */
+  optional: ReadonlySet<string> = new Set();
+  /**
    * The static methods of the built-in class that made this module (nn.Transformer's
    * generateSquareSubsequentMask): Python finds a class's staticmethod through its instances too,
    * as ports call it (`self.transformer.generate_square_subsequent_mask(T)`).
@@ -560,6 +565,7 @@ export class ModuleValue {
     this.layerType = layer.typeName;
     this.statics = layer.statics;
     for (const local of layer.absent) this.absent.add(local);
+    this.optional = layer.optional;
     for (const [name, child] of layer.fields) this.fields.set(name, child);
   }
   /** Children of list-like modules, in order (a Sequential subclass's plain fields are not children). */

@@ -19,6 +19,12 @@ import { defineOp, ShapeError } from "./op.ts";
 //             Keys' cubic (A = −0.75) weights c₂(t + 1), c₁(t), c₁(1 − t), c₂(2 − t) at x − 1 … x + 2,
 //             each index clamped into [0, in − 1] (so border weights add up there), where
 //             c₁(d) = ((A + 2)d − (A + 3))d² + 1 and c₂(d) = ((Ad − 5A)d + 8A)d − 4A
+//   antialias (bilinear and bicubic; PyTorch's separable filter, which PIL's resize also uses):
+//             the filter is the triangle (bilinear) or Keys' cubic with A = −0.5 (bicubic), stretched
+//             by the scale when downsampling: support = r·max(scale, 1) with r = 1 or 2, centre
+//             c = (i + ½)·scale, taps j from max(trunc(c − support + ½), 0) to
+//             min(trunc(c + support + ½), in) − 1, weight filter((j − c + ½)/max(scale, 1)),
+//             divided by the taps' sum (so the border weights are renormalized, not clamped)
 // The cost is in·out multiply-adds per row instead of 1 or 2: right for the small feature maps of
 // a decoder or a U-Net; a gather kernel would be the answer for large images.
 
@@ -29,6 +35,8 @@ export interface ResampleAttrs {
   readonly alignCorners: boolean;
   /** The scaleFactor the user gave for this dim (PyTorch uses it, not in/out, when given). */
   readonly scaleFactor: number | null;
+  /** PyTorch's antialias: bilinear and bicubic only (the frontend refuses it elsewhere, as PyTorch does). */
+  readonly antialias?: boolean;
 }
 
 const f32 = Math.fround;
@@ -47,6 +55,7 @@ export function resampleWeight(a: ResampleAttrs, j: number, i: number): number {
     return j >= start && j < end ? f32(1 / (end - start)) : 0;
   }
   const scale = resampleScale(a);
+  if (a.antialias) return antialiasWeight(a, scale, j, i);
   if (a.mode === "nearest") return Math.min(Math.floor(f32(f32(i) * scale)), a.inSize - 1) === j ? 1 : 0;
   if (a.mode === "nearest-exact") return Math.min(Math.floor(f32(f32(i + 0.5) * scale)), a.inSize - 1) === j ? 1 : 0;
   if (a.mode === "bicubic") {
@@ -68,6 +77,59 @@ function cubicWeights(t: number): number[] {
   const c1 = (d: number) => f32(f32(f32(f32(f32(A + 2) * d) - (A + 3)) * d) * d + 1);
   const c2 = (d: number) => f32(f32(f32(f32(f32(A * d) - 5 * A) * d) + 8 * A) * d - 4 * A);
   return [c2(f32(t + 1)), c1(t), c1(f32(1 - t)), c2(f32(f32(1 - t) + 1))];
+}
+
+/** The antialias filter's half-width in source positions, its taps' bound and the 1/stretch, as PyTorch's. */
+function antialiasSpan(a: ResampleAttrs, scale: number) {
+  const radius = a.mode === "bicubic" ? 2 : 1;
+  const support = scale >= 1 ? f32(radius * scale) : radius;
+  return { support, maxTaps: Math.ceil(support) * 2 + 1, invScale: scale >= 1 ? f32(1 / scale) : 1 };
+}
+
+/** The antialias filter at distance d (in the stretched coordinates): triangle, or Keys' cubic with A = −0.5. */
+function antialiasFilter(mode: ResampleAttrs["mode"], d: number): number {
+  const x = Math.abs(d);
+  if (mode !== "bicubic") return x < 1 ? f32(1 - x) : 0;
+  if (x < 1) return f32(f32(f32(1.5 * x) - 2.5) * x * x + 1);
+  if (x < 2) return f32(f32(f32(f32(-0.5 * x) + 2.5) * x) - 4) * x + 2;
+  return 0;
+}
+
+/** Weight of source j in destination i with antialias: the filter's taps around the centre, normalized to sum 1. */
+function antialiasWeight(a: ResampleAttrs, scale: number, j: number, i: number): number {
+  const { support, maxTaps, invScale } = antialiasSpan(a, scale);
+  const center = f32(scale * f32(i + 0.5));
+  const first = Math.max(Math.trunc(f32(f32(center - support) + 0.5)), 0);
+  const taps = Math.min(Math.max(Math.min(Math.trunc(f32(f32(center + support) + 0.5)), a.inSize) - first, 0), maxTaps);
+  let total = 0;
+  let mine = 0;
+  for (let k = 0; k < taps; k++) {
+    const w = antialiasFilter(a.mode, f32((k + first - center + 0.5) * invScale));
+    total = f32(total + w);
+    if (k + first === j) mine = w;
+  }
+  return total !== 0 ? f32(mine / total) : mine;
+}
+
+/** The antialias weight as a C expression: a loop over the taps (their number depends on the scale). */
+function antialiasExpr(a: ResampleAttrs, scale: number, i: string, j: string): string {
+  const { support, maxTaps, invScale } = antialiasSpan(a, scale);
+  const filter = a.mode === "bicubic"
+    ? "x < 1.0f ? (1.5f * x - 2.5f) * x * x + 1.0f : x < 2.0f ? ((-0.5f * x + 2.5f) * x - 4.0f) * x + 2.0f : 0.0f"
+    : "x < 1.0f ? 1.0f - x : 0.0f";
+  return `([&]() -> float {
+    const float center = ${cFloat(scale)} * (${i} + 0.5f);
+    const int first = max((int)(center - ${cFloat(support)} + 0.5f), 0);
+    const int taps = min(max(min((int)(center + ${cFloat(support)} + 0.5f), ${a.inSize}) - first, 0), ${maxTaps});
+    float total = 0.0f, mine = 0.0f;
+    for (int k = 0; k < taps; k++) {
+      const float x = fabsf(((float)(k + first) - center + 0.5f) * ${cFloat(invScale)});
+      const float w = ${filter};
+      total += w;
+      if (k + first == ${j}) mine = w;
+    }
+    return total != 0.0f ? mine / total : mine;
+  }())`;
 }
 
 export const resampleWeights = defineOp<ResampleAttrs>({
@@ -96,6 +158,7 @@ export const resampleWeights = defineOp<ResampleAttrs>({
         return `((${j} >= ${start} && ${j} < ${end}) ? 1.0f / (float)(${end} - ${start}) : 0.0f)`;
       }
       const i = `((float)((${ctx.index}) % ${a.outSize}))`;
+      if (a.antialias) return antialiasExpr(a, resampleScale(a), i, j);
       const scale = cFloat(resampleScale(a));
       if (a.mode === "nearest" || a.mode === "nearest-exact") {
         const src = a.mode === "nearest" ? `(int)floorf(${i} * ${scale})` : `(int)floorf((${i} + 0.5f) * ${scale})`;

@@ -517,6 +517,25 @@ export class Interpreter extends PropertyEvaluator {
     return fail("wrongArgumentType", `the right side of instanceof must be a class, got ${describe(cls)}`, locOf(e));
   }
 
+  /**
+   * `cls.prototype instanceof base`: whether the user class `cls` extends `base` (a class of the file,
+   * nn.Module, or the built-in layer or container at the root of its chain), strictly, as JavaScript's
+   * prototype chain says.
+   */
+  protected isSubclass(cls: ClassValue, base: Value, e: TsNode): Value {
+    if (isPoison(base)) return poison;
+    const above = this.classChain(cls).slice(1);
+    if (base instanceof ClassValue) return above.some((c) => c.decl === base.decl);
+    const root = this.rootBase(cls);
+    if (base === moduleBase) return this.isModuleClass(cls);
+    if (base instanceof BuiltinClass) {
+      if (base.name === "nn.Sequential") return root === "sequential";
+      if (base.name === "nn.ModuleDict") return root === "dict";
+      return root === base;
+    }
+    return fail("wrongArgumentType", `the right side of instanceof must be a class, got ${describe(base)}`, locOf(e));
+  }
+
   // Classes
 
   construct(callee: Value, args: Value[], site: CallSite): Value {

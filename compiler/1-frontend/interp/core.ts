@@ -246,5 +246,6 @@ export abstract class InterpreterCore {
   protected abstract superCall(e: CallExpression, scope: Scope): void;
   protected abstract superMember(e: PropertyAccessExpression, scope: Scope): Value;
   protected abstract instanceOf(v: Value, cls: Value, e: TsNode): Value;
+  protected abstract isSubclass(cls: ClassValue, base: Value, e: TsNode): Value;
   protected abstract joinModes(train: Value, evaluation: Value, who: string, site: CallSite): Value;
 }

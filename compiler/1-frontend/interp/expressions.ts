@@ -397,7 +397,15 @@ export abstract class ExpressionEvaluator extends StatementEvaluator {
       this.evalExpr(left, scope);
       return this.evalExpr(e.getRight(), scope);
     }
-    if (op === SyntaxKind.InstanceOfKeyword) return this.instanceOf(this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
+    if (op === SyntaxKind.InstanceOfKeyword) {
+      // `Mixer.prototype instanceof Attention`: TypeScript's issubclass (timm's MetaFormerStage tests
+      // issubclass(token_mixer, Attention)); JavaScript's rule, a strict subclass, as `A === B ||` then adds
+      if (TsNode.isPropertyAccessExpression(left) && left.getName() === "prototype") {
+        const cls = this.evalExpr(left.getExpression(), scope);
+        if (cls instanceof ClassValue) return this.isSubclass(cls, this.evalExpr(e.getRight(), scope), e);
+      }
+      return this.instanceOf(this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
+    }
     if (op === SyntaxKind.InKeyword) return this.hasKey(this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
     return this.arith(op, this.evalExpr(left, scope), this.evalExpr(e.getRight(), scope), e);
   }

@@ -1,6 +1,6 @@
 import { initFromParameter } from "../parameter-init.ts";
 import { markRequiresGrad, requiresGradient } from "../requires-grad.ts";
-import { checkRemovedParameterSet, removeParameter } from "../removed-parameters.ts";
+import { checkRemovedParameterSet, nullLayerParameter, removeParameter } from "../removed-parameters.ts";
 import { convForwardMethod } from "../conv-forward.ts";
 import { recurrentLayerMethod } from "../recurrent-methods.ts";
 import { Node as TsNode } from "ts-morph";
@@ -954,6 +954,8 @@ export abstract class PropertyEvaluator extends ExpressionEvaluator {
       if (obj.plain) notePlainState(this.plainState, this.registeredState, obj, name, value, site.loc);
       if (obj.kind === "dict") return setDictEntry(obj, name, value, site);
       if ((value instanceof LayerParamRef || value instanceof ParameterValue) && (obj.kind === "layer" || (obj.isLayer && obj.params.some((p) => p.local === name || p.local === snake(name))))) return tieParameter(obj, name, value, site);
+      // timm's LayerNormNoBias `self.bias = None`, `conv.bias = None`: the parameter removed, as PyTorch's __setattr__ sets it to None
+      if (value === null && obj.isLayer && nullLayerParameter(obj, name, snake(name), site.loc)) return;
       // PyTorch's snake_case spelling names the setting it reads (m.track_running_stats), not a new attribute
       if (obj.config && !Object.hasOwn(obj.config, name) && Object.hasOwn(obj.config, camel(name))) name = camel(name);
       if (obj.config && Object.hasOwn(obj.config, name) && obj.rewriteSetting?.(obj, name, value, site)) return;
