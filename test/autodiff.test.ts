@@ -45,12 +45,12 @@ describe("autodiff's internal errors are catalog diagnostics", () => {
   });
 
   it("an op without a gradient rule on the way to the loss: TSDP9003 at that op", () => {
-    // tanh_grad4 is tanh's fourth derivative times h; no fifth is defined (a graph built by hand, not
+    // tanh_grad8 is tanh's eighth derivative times h; no ninth is defined (a graph built by hand, not
     // by a gradient taken in forward, which is the model's limit TSDP2025: autograd-grad.test.ts)
-    const { graph, loss } = through("tanh_grad4");
+    const { graph, loss } = through("tanh_grad8");
     const d = diagnosticOf(() => differentiate(graph, { loss }));
     expect(d).toMatchObject({ code: catalog.autodiffNoGradient.code, loc: { line: 2, col: 3 } });
-    expect(d.message).toMatch(/^tanh_grad4 has no gradient rule, but the loss depends on it through %1$/);
+    expect(d.message).toMatch(/^tanh_grad8 has no gradient rule, but the loss depends on it through %1$/);
     expect(d.help).toMatch(/bug in tsdp/);
   });
 
