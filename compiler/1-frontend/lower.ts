@@ -671,7 +671,7 @@ function withGroups(it: Interpreter, optimizer: OptimizerValue, params: readonly
   return {
     ...optimizer.spec,
     groups: [
-      ...optimizer.groups.map((g, i) => ({ params: members[i], ...(g.weightDecay === undefined ? {} : { weightDecay: g.weightDecay }), ...(g.lr === undefined ? {} : { lr: g.lr }) })),
+      ...optimizer.groups.map((g, i) => ({ params: members[i], ...(g.weightDecay === undefined ? {} : { weightDecay: g.weightDecay }), ...(g.lr === undefined ? {} : { lr: g.lr }), ...g.own })),
       ...(ungrouped.length > 0 ? [{ params: ungrouped, lr: 0, weightDecay: 0, internal: true as const, skipped: true as const }] : []),
     ],
   };
