@@ -458,7 +458,8 @@ export function validateManifest(json: unknown, file: string): Manifest {
           bad(`${at}.shape[${j}] must be a positive integer${key === "params" || key === "buffers" ? "" : ` or "${BATCH}"`}, got ${describe(d)}`);
       });
       if (spec.persistent !== undefined && (key !== "buffers" || spec.persistent !== false)) bad(`${at}.persistent may only be false, on a buffer; got ${describe(spec.persistent)}`);
-      if ((key === "inputs" || key === "outputs") && spec.shape[0] !== BATCH)
+      // an output may have no batch dim (a value of the parameters, the same on every replica); one with the batch has it first
+      if ((key === "inputs" || (key === "outputs" && spec.shape.includes(BATCH))) && spec.shape[0] !== BATCH)
         bad(`${at}.shape must start with "${BATCH}", got [${spec.shape.map((d) => describe(d)).join(", ")}]`);
     });
   };
