@@ -4731,32 +4731,43 @@ export namespace optim {
    * A parameter in two groups is refused; one in none is not updated (PyTorch's optimizer over some
    * of the parameters). Pass the groups before the options:
    * `new optim.AdamW([{ params: (n, p) => p.dim() >= 2, weightDecay: 0.1 }, { params: (n, p) => p.dim() < 2, weightDecay: 0 }], { lr })`.
+   * A group may also set its optimizer's other per-group settings (SGDGroup, AdamGroup, …); the
+   * switches that shape the update (amsgrad, centered, maximize, …) are the optimizer's alone.
    */
   interface ParamGroup { params: (name: string, p: Tensor) => boolean; weightDecay?: number; lr?: number }
+  /** SGD's group: its own momentum, dampening and nesterov. */
+  interface SGDGroup extends ParamGroup { momentum?: number; dampening?: number; nesterov?: boolean }
+  /** Adam's, AdamW's, Adamax's and RAdam's group: its own betas and eps. */
+  interface AdamGroup extends ParamGroup { betas?: readonly [number, number]; eps?: number }
+  /** NAdam's group: its own eps (its betas and momentumDecay are the optimizer's: its μ product is kept once). */
+  interface NAdamGroup extends ParamGroup { eps?: number }
+  interface RMSpropGroup extends ParamGroup { alpha?: number; eps?: number; momentum?: number }
+  interface AdagradGroup extends ParamGroup { eps?: number }
+  interface AdadeltaGroup extends ParamGroup { rho?: number; eps?: number }
   interface SGDOptions extends ImplementationFlags { lr?: number; momentum?: number; dampening?: number; weightDecay?: number; nesterov?: boolean }
-  class SGD { constructor(options?: SGDOptions); constructor(groups: readonly ParamGroup[], options?: SGDOptions); readonly __tsdpOptimizer: "SGD" }
+  class SGD { constructor(options?: SGDOptions); constructor(groups: readonly SGDGroup[], options?: SGDOptions); readonly __tsdpOptimizer: "SGD" }
   /** amsgrad: the largest second moment so far in the denominator (state max_exp_avg_sq), as PyTorch's */
   interface AdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; amsgrad?: boolean }
-  class Adam { constructor(options?: AdamOptions); constructor(groups: readonly ParamGroup[], options?: AdamOptions); readonly __tsdpOptimizer: "Adam" }
-  class AdamW { constructor(options?: AdamOptions); constructor(groups: readonly ParamGroup[], options?: AdamOptions); readonly __tsdpOptimizer: "AdamW" }
+  class Adam { constructor(options?: AdamOptions); constructor(groups: readonly AdamGroup[], options?: AdamOptions); readonly __tsdpOptimizer: "Adam" }
+  class AdamW { constructor(options?: AdamOptions); constructor(groups: readonly AdamGroup[], options?: AdamOptions); readonly __tsdpOptimizer: "AdamW" }
   /** torch.optim.RMSprop (lr 1e-2, alpha 0.99, eps 1e-8); centered: divides by √(v − ḡ²) + ε, ḡ the gradients' average (state grad_avg). */
   interface RMSpropOptions extends ImplementationFlags { lr?: number; alpha?: number; eps?: number; weightDecay?: number; momentum?: number; centered?: boolean }
-  class RMSprop { constructor(options?: RMSpropOptions); constructor(groups: readonly ParamGroup[], options?: RMSpropOptions); readonly __tsdpOptimizer: "RMSprop" }
+  class RMSprop { constructor(options?: RMSpropOptions); constructor(groups: readonly RMSpropGroup[], options?: RMSpropOptions); readonly __tsdpOptimizer: "RMSprop" }
   /** torch.optim.Adamax (lr 2e-3): Adam with the infinity norm of the gradients, max(β₂u, |g| + ε), for the second moment */
   interface AdamaxOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number }
-  class Adamax { constructor(options?: AdamaxOptions); constructor(groups: readonly ParamGroup[], options?: AdamaxOptions); readonly __tsdpOptimizer: "Adamax" }
+  class Adamax { constructor(options?: AdamaxOptions); constructor(groups: readonly AdamGroup[], options?: AdamaxOptions); readonly __tsdpOptimizer: "Adamax" }
   /** torch.optim.NAdam (lr 2e-3, momentum_decay 4e-3): Adam with Nesterov momentum on the schedule μ_t = β₁(1 − ½·0.96^(t·ψ)); state exp_avg, exp_avg_sq */
   interface NAdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; momentumDecay?: number; decoupledWeightDecay?: boolean }
-  class NAdam { constructor(options?: NAdamOptions); constructor(groups: readonly ParamGroup[], options?: NAdamOptions); readonly __tsdpOptimizer: "NAdam" }
+  class NAdam { constructor(options?: NAdamOptions); constructor(groups: readonly NAdamGroup[], options?: NAdamOptions); readonly __tsdpOptimizer: "NAdam" }
   /** torch.optim.RAdam (lr 1e-3): Adam's moments with the variance rectification r_t once ρ_t > 5, plain momentum before; state exp_avg, exp_avg_sq */
   interface RAdamOptions extends ImplementationFlags { lr?: number; betas?: readonly [number, number]; eps?: number; weightDecay?: number; decoupledWeightDecay?: boolean }
-  class RAdam { constructor(options?: RAdamOptions); constructor(groups: readonly ParamGroup[], options?: RAdamOptions); readonly __tsdpOptimizer: "RAdam" }
+  class RAdam { constructor(options?: RAdamOptions); constructor(groups: readonly AdamGroup[], options?: RAdamOptions); readonly __tsdpOptimizer: "RAdam" }
   /** torch.optim.Adagrad (lr 1e-2, eps 1e-10): the sum of squared gradients (from initialAccumulatorValue), each step's lr / (1 + (t − 1)·lrDecay) */
   interface AdagradOptions extends ImplementationFlags { lr?: number; lrDecay?: number; weightDecay?: number; initialAccumulatorValue?: number; eps?: number }
-  class Adagrad { constructor(options?: AdagradOptions); constructor(groups: readonly ParamGroup[], options?: AdagradOptions); readonly __tsdpOptimizer: "Adagrad" }
+  class Adagrad { constructor(options?: AdagradOptions); constructor(groups: readonly AdagradGroup[], options?: AdagradOptions); readonly __tsdpOptimizer: "Adagrad" }
   /** torch.optim.Adadelta (lr 1.0, rho 0.9, eps 1e-6): PyTorch's MNIST example's optimizer; state square_avg, acc_delta */
   interface AdadeltaOptions extends ImplementationFlags { lr?: number; rho?: number; eps?: number; weightDecay?: number }
-  class Adadelta { constructor(options?: AdadeltaOptions); constructor(groups: readonly ParamGroup[], options?: AdadeltaOptions); readonly __tsdpOptimizer: "Adadelta" }
+  class Adadelta { constructor(options?: AdadeltaOptions); constructor(groups: readonly AdadeltaGroup[], options?: AdadeltaOptions); readonly __tsdpOptimizer: "Adadelta" }
 }
 
 export type Optimizer = optim.SGD | optim.Adam | optim.AdamW | optim.RMSprop | optim.Adamax | optim.NAdam | optim.RAdam | optim.Adagrad | optim.Adadelta;

@@ -16,8 +16,9 @@ const MAX_MANIFEST_BYTES = 64 << 20;
  * 4: tsdp_hparams ends with RMSprop's alpha. 5: … then the gradient clipping's max_grad_norm.
  * 6: … then each param group's own lr (group_lrs, group_lr[9]). 7: … then `accumulate` (gradient accumulation).
  * 8: tsdp_train_step takes the forward's outputs before the loss (NULL: none; trainStep's `outputs`).
+ * 9: tsdp_hparams ends with momentum_given (a step's momentum or β₁ set every param group's).
  */
-export const ABI_VERSION = 8;
+export const ABI_VERSION = 9;
 /** The value of manifest.json's `format` field. */
 export const MANIFEST_FORMAT = "tsdp-model";
 /** The symbolic batch dimension in shapes; always dim 0 of the inputs and outputs. */
@@ -177,7 +178,19 @@ export interface TrainingManifest {
   /** The optimizer's defaults, which `trainStep` options may override. */
   readonly optimizer: OptimizerManifest;
   /** PyTorch's param groups when declared: each group's parameters and its own weight decay (absent: the step's). */
-  readonly paramGroups?: readonly { readonly params: readonly string[]; readonly weightDecay?: number; readonly lr?: number }[];
+  readonly paramGroups?: readonly {
+    readonly params: readonly string[];
+    readonly weightDecay?: number;
+    readonly lr?: number;
+    /** The group's own settings of the optimizer's other hyperparameters (Adadelta's rho as alpha), where it has them. */
+    readonly momentum?: number;
+    readonly dampening?: number;
+    readonly nesterov?: boolean;
+    readonly beta1?: number;
+    readonly beta2?: number;
+    readonly eps?: number;
+    readonly alpha?: number;
+  }[];
   /** The step's kernels before the optimizer update (and gradient clipping's): the plan's, and the index-fault flag where the build has index-read sites. */
   readonly stepKernels: number;
   /** Informational: gradient buckets in the order the backward completes them. */
@@ -445,7 +458,8 @@ export function validateManifest(json: unknown, file: string): Manifest {
           bad(`${at}.shape[${j}] must be a positive integer${key === "params" || key === "buffers" ? "" : ` or "${BATCH}"`}, got ${describe(d)}`);
       });
       if (spec.persistent !== undefined && (key !== "buffers" || spec.persistent !== false)) bad(`${at}.persistent may only be false, on a buffer; got ${describe(spec.persistent)}`);
-      if ((key === "inputs" || key === "outputs") && spec.shape[0] !== BATCH)
+      // an output may have no batch dim (a value of the parameters, the same on every replica); one with the batch has it first
+      if ((key === "inputs" || (key === "outputs" && spec.shape.includes(BATCH))) && spec.shape[0] !== BATCH)
         bad(`${at}.shape must start with "${BATCH}", got [${spec.shape.map((d) => describe(d)).join(", ")}]`);
     });
   };

@@ -281,6 +281,7 @@ function hyperparameters(declared: Record<string, unknown>, groups: number, o: T
     ...groupLrs(o.groupLrs, groups, num, where),
     accumulate: o.accumulate === true ? 1 : 0,
     loss_scale: o.lossScale ?? 1,
+    momentum_given: o.momentum !== undefined || o.betas !== undefined ? 1 : 0,
   };
   // torch.optim.SGD's rule, at every step since both may change
   if (nesterov && declared.kind === "SGD" && (hp.momentum <= 0 || hp.dampening !== 0))

@@ -48,6 +48,7 @@ const Hparams = koffi.struct({
   group_lr: koffi.array("double", MAX_HARNESS_GROUPS),
   accumulate: "int",
   loss_scale: "double",
+  momentum_given: "int",
 });
 
 export interface Hyperparameters {
@@ -71,6 +72,8 @@ export interface Hyperparameters {
   accumulate: number;
   /** The gradients of the loss times this (PyTorch's (loss * s).backward()) */
   loss_scale: number;
+  /** 1: the step gave momentum or betas, which set every param group's momentum or β₁ (a scheduler's cycle, as PyTorch's writes every param_group's) */
+  momentum_given: number;
 }
 
 const Config = koffi.struct({

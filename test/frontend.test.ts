@@ -317,9 +317,27 @@ export const training = new Training(Net, { loss: new nn.MSELoss(), optimizer: $
     ]);
     expect(first("{ params: (n: string) => n.startsWith(\"head\") }")).toMatch(/^TSDP5004 no trained parameter is in any param group, so AdamW would update nothing .*'fc\.weight', 'fc\.bias'$/);
     expect(first("{ params: (n: string) => 1 }")).toMatch(/^TSDP5004 param group 0's params function must return true or false, got the number 1/);
-    expect(first("{ params: (n: string) => true, betas: [0.9, 0.9] }")).toMatch(/^TSDP3004 optim\.AdamW: param group 0 sets betas; a group may set params, lr and weightDecay/);
+    // a group's own betas and eps (PyTorch's param_groups keys); a switch that shapes every parameter's update is the optimizer's
+    expect(lowerSource(groups("{ params: (n: string) => n === \"fc.weight\", betas: [0.5, 0.9], eps: 1e-3 }, { params: (n: string) => n === \"fc.bias\" }")).graph.optimizer!.groups).toEqual([
+      { params: ["fc.weight"], beta1: 0.5, beta2: 0.9, eps: 1e-3 },
+      { params: ["fc.bias"] },
+    ]);
+    expect(first("{ params: (n: string) => true, amsgrad: true }")).toMatch(/^TSDP3004 optim\.AdamW: param group 0 sets amsgrad, which tsdp compiles into the update of every parameter .*set it in the optimizer's options instead/);
+    expect(first("{ params: (n: string) => true, momentum: 0.9 }")).toMatch(/^TSDP3004 optim\.AdamW: param group 0 sets momentum; a group of optim\.AdamW may set params, lr, weightDecay, betas, eps$/);
+    expect(first("{ params: (n: string) => true, betas: [0.9, 1] }")).toMatch(/^TSDP3004 optim\.AdamW: param group 0's betas must be two numbers in \[0, 1\), got /);
     expect(lowerSource(groups("{ params: (n: string) => true, lr: 0.5 }")).graph.optimizer!.groups).toEqual([{ params: ["fc.weight", "fc.bias"], lr: 0.5 }]);
     expect(diagnosticsOf(net("new optim.SGD([{ params: (n: string) => true, lr: 0.5 }], { lr: 0 })")).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP5004 a param group sets its own lr.*the optimizer's lr must then be > 0, got 0/);
+    // each optimizer's own per-group keys: SGD's momentum, dampening, nesterov (torch.optim.SGD's nesterov rule per group,
+    // with the optimizer's where the group has none), RMSprop's alpha, eps, momentum, Adadelta's rho (held as alpha)
+    const sgd = (g: string, o = "{ lr: 0.1, momentum: 0.9 }") => net(`new optim.SGD([${g}], ${o})`);
+    expect(lowerSource(sgd("{ params: (n: string) => n === \"fc.weight\", momentum: 0.5, dampening: 0.1 }, { params: (n: string) => n === \"fc.bias\", nesterov: true }")).graph.optimizer!.groups).toEqual([
+      { params: ["fc.weight"], momentum: 0.5, dampening: 0.1 },
+      { params: ["fc.bias"], nesterov: true },
+    ]);
+    expect(diagnosticsOf(sgd("{ params: (n: string) => true, nesterov: true }", "{ lr: 0.1 }")).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP3004 optim\.SGD: param group 0: nesterov momentum requires a momentum > 0 and zero dampening, got momentum 0 and dampening 0$/);
+    expect(lowerSource(net("new optim.RMSprop([{ params: (n: string) => true, alpha: 0.5, eps: 0.1, momentum: 0.2 }])")).graph.optimizer!.groups).toEqual([{ params: ["fc.weight", "fc.bias"], alpha: 0.5, eps: 0.1, momentum: 0.2 }]);
+    expect(lowerSource(net("new optim.Adadelta([{ params: (n: string) => true, rho: 0.5 }])")).graph.optimizer!.groups).toEqual([{ params: ["fc.weight", "fc.bias"], alpha: 0.5 }]);
+    expect(diagnosticsOf(net("new optim.NAdam([{ params: (n: string) => true, betas: [0.5, 0.9] }])")).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP3004 optim\.NAdam: param group 0 sets betas; a group of optim\.NAdam may set params, lr, weightDecay, eps \(NAdam's μ product is kept once/);
     expect(first("{ params: [\"fc.weight\"] }")).toMatch(/^TSDP3003 optim\.AdamW: param group 0's params must be a function/);
     expect(first(Array(9).fill("{ params: (n: string) => true }").join(", "))).toMatch(/^TSDP3004 optim\.AdamW: param groups must be 1 to 8 objects/);
   });

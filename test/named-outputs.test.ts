@@ -17,6 +17,7 @@ import { newOptimizerState, optimizerStep } from "../compiler/reference/optim.ts
 import { diagnosticsOf, header, lowerSource, scratchDir, writeFiles } from "./helpers.ts";
 import { expectClose, makeInputs, referenceState } from "./target-helpers.ts";
 import { nd } from "../compiler/reference/ndarray.ts";
+import { normals } from "../compiler/reference/rng.ts";
 
 const model = (ret: string, training = "") =>
   `${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 2);\n  emb = new nn.Linear(3, 4);\n  forward(x: Tensor<[Batch, 3]>) {\n    const logits = this.fc(x);\n    return ${ret};\n  }\n}\n${training}`;
@@ -36,6 +37,23 @@ describe("forward returning an object of tensors", () => {
     expect(first(model("{ then: logits }"))).toMatch(/^TSDP3008 7: forward returns an object whose key "then" cannot name an output: .* other than __proto__, then, constructor/);
     expect(first(model("{}"))).toMatch(/^TSDP4005 7: forward returns an empty object/);
     expect(first(model("{ total: logits.sum() }"))).toMatch(/^TSDP4005 7: forward must return tensors whose first dim is Batch/);
+  });
+
+  it("an output the batch does not reach (open_clip's logit_scale.exp(), a parameter) has any shape: the same on every replica, the runtime returns one; one the batch reaches is refused", () => {
+    const src = (ret: string) => `${header}export class M extends nn.Module {\n  fc = new nn.Linear(3, 2);\n  logitScale = new nn.Parameter(F.ones([]).mul(2.5));\n  forward(x: Tensor<[Batch, 3]>) {\n    return ${ret};\n  }\n}\n`;
+    const { graph } = lowerSource(src("{ logits: this.fc(x), logitScale: this.logitScale.exp(), bias: this.fc.bias.mul(2), w: this.fc.weight }"));
+    expect(graph.outputs.map((o) => o.shape)).toEqual([[{ batch: 1 }], [], [2], [2, 3]].map((s, i) => (i === 0 ? graph.outputs[0].shape : s)));
+    // the batch reaches it: a value of each replica's share, refused as before (and the batch's size, which differs per replica)
+    expect(first(src("{ logits: this.fc(x), scale: this.logitScale.mul(x.mean()) }"))).toMatch(/^TSDP4005 6: forward must return tensors whose first dim is Batch, got a tensor of shape \[\] \(a reduction over the batch\)/);
+    expect(first(src("[this.fc(x), this.logitScale.mul(x.size(0))]"))).toMatch(/^TSDP4005 6: forward must return tensors whose first dim is Batch/);
+    // the manifest: an output with no batch dim is valid; one with the batch elsewhere than dim 0 is not
+    const manifest = (shape: unknown[]) => ({
+      format: MANIFEST_FORMAT, abiVersion: ABI_VERSION, model: "M", library: "libmodel.so", sourceHash: "0".repeat(64), librarySha256: "0".repeat(64), libraryBytes: 1, target: "cpu",
+      inputs: [{ name: "x", dtype: "float32", shape: ["Batch", 3] }], outputs: [{ name: "s", dtype: "float32", shape }], params: [], buffers: [],
+    });
+    expect(() => validateManifest(manifest([]), "manifest.json")).not.toThrow();
+    expect(() => validateManifest(manifest([4]), "manifest.json")).not.toThrow();
+    expect(() => validateManifest(manifest([4, "Batch"]), "manifest.json")).toThrow(/outputs\[0\]\.shape\[1\] is "Batch": the batch dimension must be dim 0/);
   });
 
   it("a value that failed is reported once, where it failed, not again as a value that is not a tensor", () => {
@@ -92,17 +110,32 @@ describe("forward returning an object of tensors", () => {
     );
   });
 
-  it("on the CPU target: forward gives the object (forwardAll the array in key order); a loss function reads it by key", async () => {
+  it("on the CPU target: forward gives the object (forwardAll the array in key order); a loss function reads it by key; an output the batch does not reach is returned once", async () => {
     const lossFunction = "(out: { logits: Tensor; hidden: Tensor }, target: Tensor<[Batch, 2]>) => F.mseLoss(out.logits, target)";
-    const dir = writeFiles({ "model.ts": model("{ logits, hidden: this.emb(x).relu() }", `export const training = new Training(M, { loss: ${lossFunction}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`) });
+    const dir = writeFiles({ "model.ts": model("{ logits, hidden: this.emb(x).relu(), scale: this.fc.bias.mul(2) }", `export const training = new Training(M, { loss: ${lossFunction}, optimizer: new optim.SGD({ lr: 0.1 }) });\n`) });
     const { build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(scratchDir("named-outputs-"), "build") });
+    // the bias's double, [2] with no batch dim: every replica's is the same, and forward returns replica 0's whatever the devices
+    for (const devices of [2, 1]) {
+      const two = await load(build.outDir, { seed: 1, devices });
+      try {
+        const want = Array.from(two.getParameter("fc.bias").data as Float32Array, (v) => 2 * v);
+        const x = tensor(Float32Array.from(normals(15, 4, 1)), [5, 3]);
+        const out = two.forwardSync(x) as unknown as Record<string, Tensor>;
+        expect(out.scale.shape).toEqual([2]);
+        expect(Array.from(out.scale.data)).toEqual(want);
+        const step = two.trainStepSync(x, tensor(new Float32Array(10), [5, 2]), { lr: 0, outputs: true });
+        expect(Array.from(step.outputs[2].data)).toEqual(want);
+      } finally {
+        two.dispose();
+      }
+    }
     const m = await load(build.outDir, { seed: 1 });
-    expect(m.manifest.outputs.map((o) => o.name)).toEqual(["logits", "hidden"]);
+    expect(m.manifest.outputs.map((o) => o.name)).toEqual(["logits", "hidden", "scale"]);
     expect(m.manifest.outputsByName).toBe(true);
     try {
       const x = tensor(Float32Array.from([1, -2, 0.5, 3, 0, -1]), [2, 3]);
       const out = m.forwardSync(x) as unknown as Record<string, Tensor>;
-      expect(Object.keys(out)).toEqual(["logits", "hidden"]);
+      expect(Object.keys(out)).toEqual(["logits", "hidden", "scale"]);
       const [logits, hidden] = m.forwardAllSync(x);
       expect(Array.from(out.logits.data)).toEqual(Array.from(logits.data));
       expect(Array.from(out.hidden.data)).toEqual(Array.from(hidden.data));

@@ -147,6 +147,48 @@ describe("param groups", () => {
   });
 });
 
+describe("param groups with their own momentum, betas, eps, alpha (PyTorch's param_groups keys)", () => {
+  // PyTorch's optimizer over groups is, parameter by parameter, the optimizer made with that
+  // parameter's group's settings: each group here against a run of its parameter alone
+  const grads = [[0.5, -1], [2, 0.25], [-0.75, 1.5]];
+  const together = (spec: OptimizerSpec, overrides: object[] = []) => {
+    const params = new Map([["w", nd([1], [1])], ["b", nd([1], [-2])]]);
+    const state = newOptimizerState();
+    grads.forEach(([gw, gb], t) => optimizerStep(spec, state, params, new Map([["w", nd([1], [gw])], ["b", nd([1], [gb])]]), overrides[t]));
+    return [params.get("w")!.data[0], params.get("b")!.data[0]];
+  };
+  const alone = (spec: OptimizerSpec, which: 0 | 1, p0: number, overrides: object[] = []) => run(spec, grads.map((g) => g[which]), p0, overrides).at(-1)!;
+  const cases: [string, OptimizerSpec, object, object][] = [
+    ["SGD: momentum, dampening; nesterov", sgd({ momentum: 0.9, weightDecay: 0.1 }), { momentum: 0.5, dampening: 0.3 }, { nesterov: true }],
+    ["Adam: betas, eps", adam("Adam", { weightDecay: 0.1 }), { beta1: 0.5, beta2: 0.9, eps: 0.1 }, { eps: 1e-3 }],
+    ["AdamW: betas", adam("AdamW", { weightDecay: 0.1 }), { beta1: 0.5, beta2: 0.9 }, {}],
+    // unrectified over these 3 steps (ρ_t ≤ 5): m̂ with each group's β₁
+    ["RAdam: betas", { kind: "RAdam", lr: 0.1, beta1: 0.9, beta2: 0.999, eps: 1e-8, weightDecay: 0 }, { beta1: 0.5, beta2: 0.9 }, {}],
+    ["RMSprop: alpha, eps, momentum", { kind: "RMSprop", lr: 0.1, alpha: 0.99, eps: 1e-8, weightDecay: 0, momentum: 0 }, { alpha: 0.5, eps: 0.1, momentum: 0.3 }, {}],
+    ["Adadelta: rho (alpha)", { kind: "Adadelta", lr: 1, alpha: 0.9, eps: 1e-6, weightDecay: 0 }, { alpha: 0.5 }, { eps: 1e-3 }],
+  ];
+  for (const [label, spec, ownW, ownB] of cases)
+    it(label, () => {
+      const grouped = { ...spec, groups: [{ params: ["w"], ...ownW }, { params: ["b"], ...ownB }] } as OptimizerSpec;
+      const [w, b] = together(grouped);
+      expect(w).toBeCloseTo(alone({ ...spec, ...ownW } as OptimizerSpec, 0, 1), 13);
+      expect(b).toBeCloseTo(alone({ ...spec, ...ownB } as OptimizerSpec, 1, -2), 13);
+      // and not what the optimizer's own settings give (the groups' settings change the result)
+      if (Object.keys(ownW).length) expect(Math.abs(w - alone(spec, 0, 1))).toBeGreaterThan(1e-6);
+    });
+  it("a step's momentum or β₁ (a OneCycleLR's cycle) is every group's, its own too; a step's eps only the groups' without their own", () => {
+    const spec = { ...adam("Adam"), groups: [{ params: ["w"], beta1: 0.5, beta2: 0.9, eps: 0.1 }, { params: ["b"] }] } as OptimizerSpec;
+    const steps = [{ beta1: 0.8, beta2: 0.999, eps: 1e-3 }, { beta1: 0.7, beta2: 0.999, eps: 1e-3 }, { beta1: 0.6, beta2: 0.999, eps: 1e-3 }];
+    const [w, b] = together(spec, steps);
+    // w: the step's β₁, its own β₂ and eps
+    expect(w).toBeCloseTo(alone(adam("Adam", { beta2: 0.9, eps: 0.1 }), 0, 1, steps.map((o) => ({ beta1: o.beta1 }))), 13);
+    expect(b).toBeCloseTo(alone(adam("Adam"), 1, -2, steps), 13);
+    const sgdSpec = { ...sgd({ momentum: 0.9 }), groups: [{ params: ["w"], momentum: 0.2, dampening: 0.5 }, { params: ["b"] }] } as OptimizerSpec;
+    const [sw] = together(sgdSpec, grads.map(() => ({ momentum: 0.6 })));
+    expect(sw).toBeCloseTo(alone(sgd({ momentum: 0.6, dampening: 0.5 }), 0, 1), 13);
+  });
+});
+
 describe("clip_grad_norm_ before the step (clipGradNorm)", () => {
   const twoParams = (spec: OptimizerSpec, g: [number[], number[]], overrides?: object) => {
     const params = new Map([

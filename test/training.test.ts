@@ -335,8 +335,10 @@ type SgdOverrides = { momentum?: number; dampening?: number; nesterov?: boolean;
 /** A step's options as the reference's spec holds them: NAdam's ψ is its momentum, Adadelta's rho its alpha. */
 const asSpec = ({ momentumDecay, rho, ...o }: SgdOverrides & { lr?: number }): StepOverrides => ({ ...o, ...(momentumDecay !== undefined ? { momentum: momentumDecay } : {}), ...(rho !== undefined ? { alpha: rho } : {}) });
 const SGD_NESTEROV = "new optim.SGD({ lr: 0.1, momentum: 0.9, nesterov: true, weightDecay: 0.01 })";
-/** Fine-tuning's differential lr: the head (fc2) a group of 10× the optimizer's lr. */
-const ADAM_HEAD_GROUP = "new optim.Adam([{ params: (name: string) => name.startsWith(\"fc2\"), lr: 0.05 }, { params: (name: string) => !name.startsWith(\"fc2\") }], { lr: 0.005 })";
+/** Fine-tuning's differential lr: the head (fc2) a group of 10× the optimizer's lr, with betas and eps of its own. */
+const ADAM_HEAD_GROUP = "new optim.Adam([{ params: (name: string) => name.startsWith(\"fc2\"), lr: 0.05, betas: [0.5, 0.9], eps: 1e-3 }, { params: (name: string) => !name.startsWith(\"fc2\") }], { lr: 0.005 })";
+/** SGD's groups: the biases with a momentum and dampening of their own, the matrices a weight decay. */
+const SGD_GROUPS = "new optim.SGD([{ params: (name: string) => name.endsWith(\"bias\"), momentum: 0.5, dampening: 0.3 }, { params: (name: string) => !name.endsWith(\"bias\"), weightDecay: 0.3, nesterov: true }], { lr: 0.1, momentum: 0.9 })";
 
 describe("optimizer trajectories over 10 steps equal the float64 reference of PyTorch's rules", () => {
   // the declaration, and the hyperparameters given to every step on top of it
@@ -385,10 +387,10 @@ describe("optimizer trajectories over 10 steps equal the float64 reference of Py
     // each group's own lr given per step (what a scheduler with a floor gives: etaMin applies per
     // group, not as one factor): the step's lr, which changes every step, then moves neither group
     "Adam with param groups, each group's lr given per step": [ADAM_HEAD_GROUP, { groupLrs: [0.002, 0.03] }],
-    "SGD with param groups, one taking the step's weight decay": [
-      "new optim.SGD([{ params: (name: string) => name.endsWith(\"bias\") }, { params: (name: string) => !name.endsWith(\"bias\"), weightDecay: 0.3 }], { lr: 0.1, momentum: 0.9 })",
-      { weightDecay: 0.05 },
-    ],
+    // a group's own momentum, dampening and nesterov (PyTorch's param_groups keys; the head's betas and eps above)
+    "SGD with param groups of their own momentum, dampening, nesterov, one taking the step's weight decay": [SGD_GROUPS, { weightDecay: 0.05 }],
+    // a step's momentum (a OneCycleLR's cycle) is every group's, the one with its own too; its dampening stays
+    "SGD with param groups, a step's momentum set for every group": [SGD_GROUPS, { momentum: 0.6 }],
   };
   for (const [label, [optimizer, given]] of Object.entries(cases))
     it(label, async () => {

@@ -137,14 +137,68 @@ describe("nn.TransformerEncoderLayer, nn.TransformerEncoder", () => {
         "norm2.bias [6]",
       ].map((s) => `enc.layers.${i}.${s}`);
     expect(graph.params.map((p) => `${p.attrs.name} [${p.shape.join(", ")}]`)).toEqual([...layer(0), ...layer(1), "enc.norm.weight [6]", "enc.norm.bias [6]"]);
-    // each sublayer's own initialization: xavier on in_proj, zeros on its biases, U(±1/√fan_in) on the linears, LayerNorm 1 and 0
+    // each sublayer's own initialization: xavier on in_proj, zeros on its biases, U(±1/√fan_in) on the linears, LayerNorm 1 and 0;
+    // a copy after the first draws the first's numbers (PyTorch's copy.deepcopy of the one layer given)
     const init = (name: string) => graph.params.find((p) => p.attrs.name === `enc.layers.1.${name}`)!.attrs.init;
     expect([init("self_attn.in_proj_weight"), init("self_attn.in_proj_bias"), init("linear2.weight"), init("norm2.weight")]).toEqual([
-      { kind: "uniform", bound: Math.sqrt(6 / (E + 3 * E)) },
+      { kind: "uniform", bound: Math.sqrt(6 / (E + 3 * E)), stream: "enc.layers.0.self_attn.in_proj_weight" },
       { kind: "constant", value: 0 },
-      { kind: "uniform", bound: 1 / Math.sqrt(FF) },
+      { kind: "uniform", bound: 1 / Math.sqrt(FF), stream: "enc.layers.0.linear2.weight" },
       { kind: "constant", value: 1 },
     ]);
+    const values = initState(graph, 3).params;
+    for (const name of ["self_attn.in_proj_weight", "self_attn.out_proj.weight", "linear1.weight", "linear1.bias", "linear2.weight"])
+      expect(values.get(`enc.layers.1.${name}`)!.data, name).toEqual(values.get(`enc.layers.0.${name}`)!.data);
+  });
+
+  it("a stack over a layer of the user's class (PyTorch's _get_clones: copy.deepcopy): layers.k names, every copy starting from the same values, called as PyTorch's stack calls mod(x, src_mask=…)", () => {
+    const myLayer = `class MyLayer extends nn.Module {
+  attn: nn.MultiheadAttention;
+  ff: nn.Linear;
+  scale: nn.Parameter;
+  norm: nn.LayerNorm;
+  constructor(d: number) {
+    super();
+    this.attn = new nn.MultiheadAttention(d, ${H}, { batchFirst: true });
+    this.ff = new nn.Linear(d, d);
+    this.scale = new nn.Parameter(F.randn(d).mul(0.1));
+    this.norm = new nn.LayerNorm(d);
+    nn.init.trunc_normal_(this.ff.weight, { std: 0.02 });
+  }
+  forward(src: Tensor, opts: { srcMask?: Tensor | null; srcKeyPaddingMask?: Tensor | null; isCausal?: boolean } = {}) {
+    const [a] = this.attn(src, src, src, { attnMask: opts.srcMask ?? null, needWeights: false });
+    return this.norm(src.add(a).add(this.ff(src).mul(this.scale)));
+  }
+}
+`;
+    const mask = "F.zeros(4, 4).maskedFill(F.ones(4, 4).triu(1), -Infinity)";
+    const source = (forward: string) => `${header}${myLayer}${model(`enc = new nn.TransformerEncoder(new MyLayer(${E}), 3, { norm: new nn.LayerNorm(${E}) });`, forward)}`;
+    const { graph } = lowerSource(source(`return this.enc(x, { mask: ${mask} });`));
+    const layer = (i: number) => ["scale [6]", "attn.in_proj_weight [18, 6]", "attn.in_proj_bias [18]", "attn.out_proj.weight [6, 6]", "attn.out_proj.bias [6]", "ff.weight [6, 6]", "ff.bias [6]", "norm.weight [6]", "norm.bias [6]"].map((s) => `enc.layers.${i}.${s}`);
+    expect(graph.params.map((p) => `${p.attrs.name} [${p.shape.join(", ")}]`)).toEqual([...layer(0), ...layer(1), ...layer(2), "enc.norm.weight [6]", "enc.norm.bias [6]"]);
+    const values = initState(graph, 5).params;
+    for (const name of ["scale", "attn.in_proj_weight", "attn.out_proj.weight", "ff.weight", "ff.bias"])
+      for (const k of [1, 2]) expect(values.get(`enc.layers.${k}.${name}`)!.data, `${k}: ${name}`).toEqual(values.get(`enc.layers.0.${name}`)!.data);
+    // the trunc_normal_ given to the layer is every copy's
+    expect(graph.params.find((p) => p.attrs.name === "enc.layers.2.ff.weight")!.attrs.init).toMatchObject({ kind: "normal", std: 0.02, stream: "enc.layers.0.ff.weight" });
+    // the stack's forward is its layers called in turn with the mask, then the norm: the same as calling them by hand
+    const byHand = `let h = x;
+    for (const l of this.enc.layers) h = l(h, { srcMask: ${mask}, isCausal: false });
+    return this.enc.norm(h);`;
+    const xs = nd([N, L, E], normals(N * L * E, 9, 1));
+    const out = (src: string) => { const g = lowerSource(src).graph; return runReference(g, { x: xs }, initState(g, 5)).outputs[0].data; };
+    expect(out(source(`return this.enc(x, { mask: ${mask} });`))).toEqual(out(source(byHand)));
+    // a draw tsdp cannot repeat into the copies is refused at the stack, not drawn apart
+    const orthogonal = `${header}class L extends nn.Module {\n  fc = new nn.Linear(${E}, ${E});\n  constructor() { super(); nn.init.orthogonal_(this.fc.weight); }\n  forward(x: Tensor, o: object = {}) { return this.fc(x); }\n}\n${model("e = new nn.TransformerEncoder(new L(), 2);", "return this.e(x);")}`;
+    expect(diagnosticsOf(orthogonal).map((d) => `${d.code} ${d.message}`)[0]).toMatch(/^TSDP2001 nn\.TransformerEncoder: the layer holds a parameter whose initial values \(nn\.init\.orthogonal_\) tsdp does not repeat into the layer's copies/);
+  });
+
+  it("PyTorch's nn.Transformer: its xavier_uniform_ after the copies draws each layer's matrices anew; the copies' other draws stay the first's", () => {
+    const { graph } = lowerSource(`${header}${model(`t = new nn.Transformer({ dModel: ${E}, nhead: ${H}, numEncoderLayers: 2, numDecoderLayers: 1, dimFeedforward: ${FF}, batchFirst: true });`, "return this.t(x, x);")}`);
+    const values = initState(graph, 1).params;
+    const [a, b] = [0, 1].map((k) => values.get(`t.encoder.layers.${k}.linear1.weight`)!.data);
+    expect(a).not.toEqual(b);
+    expect(graph.params.find((p) => p.attrs.name === "t.encoder.layers.1.linear1.bias")!.attrs.init).toMatchObject({ stream: "t.encoder.layers.0.linear1.bias" });
   });
 
   it("post-norm with relu (PyTorch's defaults), sequence first: equals the layer written out", () => {
@@ -287,6 +341,6 @@ describe("nn.TransformerEncoderLayer, nn.TransformerEncoder", () => {
     const first = (fields: string) => diagnosticsOf(`${header}${model(fields, "return x;")}`).map((d) => `${d.code} ${d.message}`)[0];
     expect(first(`l = new nn.TransformerEncoderLayer(${E}, 4);`)).toMatch(/^TSDP3004 nn\.TransformerEncoderLayer: embed_dim must be divisible by num_heads: dModel 6, nhead 4$/);
     expect(first(`l = new nn.TransformerEncoderLayer(${E}, 2, { activation: "tanh" });`)).toMatch(/^TSDP3004 nn\.TransformerEncoderLayer: activation must be "relu", "gelu" or a function of a tensor \(F\.silu, an arrow, a module\), got the string "tanh"$/);
-    expect(first("e = new nn.TransformerEncoder(new nn.Sequential(new nn.Linear(6, 6)), 2);")).toMatch(/^TSDP3003 nn\.TransformerEncoder: encoderLayer must be a built-in layer/);
+    expect(first("e = new nn.TransformerEncoder(F.ones(6), 2);")).toMatch(/^TSDP3003 nn\.TransformerEncoder: encoderLayer must be a module, got a tensor$/);
   });
 });

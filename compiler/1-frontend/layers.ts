@@ -807,6 +807,6 @@ export function nnNamespace(host: LayerHost): NamespaceValue {
   // PyTorch's deprecated NLLLoss2d (older segmentation ports): NLLLoss itself, whose [N, C, H, W] form it was
   members.set("NLLLoss2d", members.get("NLLLoss")!);
   const build = (name: string, args: Value[], site: CallSite) => layerClass(name, layers[name], host).construct(args, site) as ModuleValue;
-  for (const [name, cls] of transformerClasses({ requireConstruct: host.requireConstruct, em: () => host.em, build })) members.set(name, cls);
+  for (const [name, cls] of transformerClasses({ requireConstruct: host.requireConstruct, em: () => host.em, build, callModule: (m, a, s) => host.callModule(m, a, s) })) members.set(name, cls);
   return new NamespaceValue("nn", members);
 }

@@ -522,8 +522,27 @@ function outputNodes(result: Value, at: TsNode): Node[] {
   // what the runtime's manifest check would refuse (no Batch in dim 0, int64), refused here,
   // at the element of a returned array or object literal when there is one
   const elements = TsNode.isArrayLiteralExpression(at) && at.getElements().length === nodes.length ? at.getElements() : TsNode.isObjectLiteralExpression(at) && at.getProperties().length === nodes.length ? at.getProperties() : undefined;
-  nodes.forEach((n, i) => checkOutput(n.shape, n.dtype, locOf(elements?.[i] ?? at)));
+  nodes.forEach((n, i) => checkOutput(n.shape, n.dtype, locOf(elements?.[i] ?? at), reachedByBatch(n)));
   return nodes;
+}
+
+/** The run-time sources that differ between replicas: their inputs' shares of the batch, and its size. */
+const BATCH_SOURCES: ReadonlySet<string> = new Set(["input", "batch_size", "loss_scale"]);
+
+/** Whether `n` depends on the batch (an input, or the batch's size): else every replica computes the same value. */
+function reachedByBatch(n: Node): boolean {
+  const seen = new Set<Node>([n]);
+  const todo = [n];
+  while (todo.length > 0) {
+    const m = todo.pop()!;
+    if (BATCH_SOURCES.has(m.op)) return true;
+    for (const i of m.inputs)
+      if (!seen.has(i)) {
+        seen.add(i);
+        todo.push(i);
+      }
+  }
+  return false;
 }
 
 /** Loss modules whose target is one int32 class index per row; the others take a float target shaped like the output. */
@@ -671,7 +690,7 @@ function withGroups(it: Interpreter, optimizer: OptimizerValue, params: readonly
   return {
     ...optimizer.spec,
     groups: [
-      ...optimizer.groups.map((g, i) => ({ params: members[i], ...(g.weightDecay === undefined ? {} : { weightDecay: g.weightDecay }), ...(g.lr === undefined ? {} : { lr: g.lr }) })),
+      ...optimizer.groups.map((g, i) => ({ params: members[i], ...(g.weightDecay === undefined ? {} : { weightDecay: g.weightDecay }), ...(g.lr === undefined ? {} : { lr: g.lr }), ...g.own })),
       ...(ungrouped.length > 0 ? [{ params: ungrouped, lr: 0, weightDecay: 0, internal: true as const, skipped: true as const }] : []),
     ],
   };

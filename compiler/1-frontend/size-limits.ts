@@ -46,10 +46,15 @@ function batchAt(shape: Shape): string {
 
 /**
  * A model output must be [Batch, ...], float32 or int32: the runtime splits and gathers outputs
- * along dim 0, and its manifest check refuses other dtypes (int64 is only for buffers).
+ * along dim 0, and its manifest check refuses other dtypes (int64 is only for buffers). One
+ * without a batch dim that the batch does not reach (`batchDependent` false: open_clip's
+ * `logit_scale.exp()`, a function of parameters and constants) is the same on every replica, and
+ * the runtime returns replica 0's, as the one device computes it (DDP returns each rank's own,
+ * equal ones; DataParallel stacks one per replica).
  */
-export function checkOutput(shape: Shape, dtype: DType, loc: SourceLoc): void {
+export function checkOutput(shape: Shape, dtype: DType, loc: SourceLoc, batchDependent = true): void {
   if (dtype !== "f32" && dtype !== "i32") fail("badOutput", `forward must return float32 or int32 tensors, got ${dtype} ${formatShape(shape)}`, loc);
+  if (!batchDependent && !shape.some(isBatch)) return;
   const first = shape[0];
   if (first === undefined || !isBatch(first) || first.batch !== 1)
     fail(
@@ -57,7 +62,7 @@ export function checkOutput(shape: Shape, dtype: DType, loc: SourceLoc): void {
       `forward must return tensors whose first dim is Batch, got a tensor of shape ${formatShape(shape)}` +
         (shape.some(isBatch)
           ? batchAt(shape)
-          : " (it does not depend on the batch: a parameter, a constant, or a reduction over the batch). Each device computes forward on its share of the batch, so a value of the whole batch (a loss, a KL term) is not an output: return it per sample (kld.sum(1) rather than kld.sum(), [Batch]) and reduce it after forward (or in the Training declaration's loss function)"),
+          : " (a reduction over the batch). Each device computes forward on its share of the batch, so a value of the whole batch (a loss, a KL term) is not an output: return it per sample (kld.sum(1) rather than kld.sum(), [Batch]) and reduce it after forward (or in the Training declaration's loss function); an output the batch does not reach (a function of parameters, logit_scale.exp()) may have any shape"),
       loc,
     );
   const extra = shape.findIndex((d, i) => i > 0 && isBatch(d));

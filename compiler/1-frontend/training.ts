@@ -1,5 +1,6 @@
 import { fail } from "../diagnostics/diagnostic.ts";
-import type { GradientClipping, Node, OptimizerSpec, OptimizerVariant } from "../ir/node.ts";
+import type { GradientClipping, GroupHyperparameter, Node, OptimizerSpec, OptimizerVariant, ParamGroup } from "../ir/node.ts";
+import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 import { opDef } from "../ops/index.ts";
 import { arg, argLoc, bindArgs, bindOptions, type Bound, CallProblems, keyLoc, locOfArg, opt } from "./args.ts";
 import {
@@ -36,23 +37,67 @@ function optionsOf(who: string, args: Value[], site: CallSite): ObjectValue {
 export const MAX_PARAM_GROUPS = 8;
 
 /**
- * PyTorch's param groups, each `{ params: (name, p) => boolean, weightDecay? }`: nanoGPT's and
- * Hugging Face's decay/no-decay split (`p.dim() >= 2` decays). tsdp's optimizer is declared beside
- * the model, not over its parameters, so a group names its parameters by a function that
- * lower.ts calls for each trained one; a group may set its own weightDecay and nothing else.
+ * The keys of each optimizer's defaults that a param group may set for itself beside params, lr
+ * and weightDecay (PyTorch lets a group set any of its optimizer's defaults), as the TypeScript
+ * name, the value's kind and the ParamGroup field it sets. NAdam's betas and momentumDecay are not
+ * among them: its μ product is kept once per optimizer here (PyTorch keeps one per parameter).
  */
-function groupsOf(who: string, args: Value[], site: CallSite): ParamGroupDecl[] {
+type GroupKey = { readonly key: string; readonly kind: "nonNegNumber" | "prob" | "betas" | "bool"; readonly field: GroupHyperparameter };
+const ADAM_GROUP_KEYS: readonly GroupKey[] = [{ key: "betas", kind: "betas", field: "beta1" }, { key: "eps", kind: "nonNegNumber", field: "eps" }];
+const GROUP_KEYS: Record<OptimizerSpec["kind"], readonly GroupKey[]> = {
+  SGD: [{ key: "momentum", kind: "nonNegNumber", field: "momentum" }, { key: "dampening", kind: "nonNegNumber", field: "dampening" }, { key: "nesterov", kind: "bool", field: "nesterov" }],
+  Adam: ADAM_GROUP_KEYS,
+  AdamW: ADAM_GROUP_KEYS,
+  Adamax: ADAM_GROUP_KEYS,
+  RAdam: ADAM_GROUP_KEYS,
+  NAdam: [{ key: "eps", kind: "nonNegNumber", field: "eps" }],
+  RMSprop: [{ key: "alpha", kind: "nonNegNumber", field: "alpha" }, { key: "eps", kind: "nonNegNumber", field: "eps" }, { key: "momentum", kind: "nonNegNumber", field: "momentum" }],
+  Adagrad: [{ key: "eps", kind: "nonNegNumber", field: "eps" }],
+  Adadelta: [{ key: "rho", kind: "prob", field: "alpha" }, { key: "eps", kind: "nonNegNumber", field: "eps" }],
+};
+/** Keys a group may not set, with the reason: they shape the update's kernel and state for every parameter. */
+const BUILD_WIDE = ["amsgrad", "maximize", "centered", "decoupledWeightDecay", "lrDecay", "initialAccumulatorValue", "foreach", "fused", "capturable", "differentiable"];
+
+/** A group's own value of `k`, checked as the optimizer's own option is. */
+function groupValue(who: string, i: number, k: GroupKey, v: Value, at: SourceLoc): Partial<Pick<ParamGroup, GroupHyperparameter>> {
+  const bad = (want: string) => fail("invalidArgument", `${who}: param group ${i}'s ${k.key} must be ${want}, got ${describe(v)}`, at);
+  if (k.kind === "bool") return typeof v === "boolean" ? { [k.field]: v } : bad("true or false");
+  if (k.kind === "betas") {
+    const ok = Array.isArray(v) && v.length === 2 && v.every((b) => typeof b === "number" && b >= 0 && b < 1);
+    if (!ok) bad("two numbers in [0, 1)");
+    const [b1, b2] = v as number[];
+    return { beta1: b1, beta2: b2 };
+  }
+  if (!(typeof v === "number" && Number.isFinite(v) && v >= 0 && (k.kind !== "prob" || v <= 1))) bad(k.kind === "prob" ? "a number in [0, 1]" : "a finite number ≥ 0");
+  return { [k.field]: v as number };
+}
+
+/**
+ * PyTorch's param groups, each `{ params: (name, p) => boolean, lr?, weightDecay?, … }`: nanoGPT's and
+ * Hugging Face's decay/no-decay split (`p.dim() >= 2` decays), a head with its own betas. tsdp's
+ * optimizer is declared beside the model, not over its parameters, so a group names its parameters
+ * by a function that lower.ts calls for each trained one; a group may set its own lr, weightDecay
+ * and the optimizer's keys in GROUP_KEYS.
+ */
+function groupsOf(who: string, kind: OptimizerSpec["kind"], args: Value[], site: CallSite, declared?: { momentum: number; dampening: number; nesterov: boolean }): ParamGroupDecl[] {
   if (!Array.isArray(args[0])) return [];
   const at = argLoc(site, 0, args.length);
   const list = args[0];
+  const keys = GROUP_KEYS[kind];
+  const shape = `{ params: (name, p) => boolean, lr?, weightDecay?${keys.map((k) => `, ${k.key}?`).join("")} }`;
   if (list.length === 0 || list.length > MAX_PARAM_GROUPS)
-    fail("invalidArgument", `${who}: param groups must be 1 to ${MAX_PARAM_GROUPS} objects { params: (name, p) => boolean, weightDecay? }, got ${list.length}`, at);
+    fail("invalidArgument", `${who}: param groups must be 1 to ${MAX_PARAM_GROUPS} objects ${shape}, got ${list.length}`, at);
   return list.map((g, i) => {
     if (!(g instanceof ObjectValue))
-      fail("wrongArgumentType", `${who}: param group ${i} must be an object { params: (name, p) => boolean, weightDecay? }, got ${describe(g)}`, at);
-    const extra = [...g.props.keys()].filter((k) => k !== "params" && k !== "weightDecay" && k !== "lr");
-    if (extra.length > 0)
-      fail("invalidArgument", `${who}: param group ${i} sets ${extra.join(", ")}; a group may set params, lr and weightDecay (its own betas, momentum, … are not supported: those are the optimizer's)`, at);
+      fail("wrongArgumentType", `${who}: param group ${i} must be an object ${shape}, got ${describe(g)}`, at);
+    const wide = [...g.props.keys()].filter((k) => BUILD_WIDE.includes(k));
+    if (wide.length > 0)
+      fail("invalidArgument", `${who}: param group ${i} sets ${wide.join(", ")}, which tsdp compiles into the update of every parameter (its kernel and state); set it in the optimizer's options instead, for all groups`, at);
+    const extra = [...g.props.keys()].filter((k) => k !== "params" && k !== "weightDecay" && k !== "lr" && !keys.some((o) => o.key === k));
+    if (extra.length > 0) {
+      const nadam = kind === "NAdam" && extra.some((k) => k === "betas" || k === "momentumDecay") ? " (NAdam's μ product is kept once for the optimizer, so its betas and momentumDecay are the optimizer's)" : "";
+      fail("invalidArgument", `${who}: param group ${i} sets ${extra.join(", ")}; a group of ${who} may set params, lr, weightDecay${keys.map((k) => `, ${k.key}`).join("")}${nadam}`, at);
+    }
     const select = g.props.get("params");
     if (!(select instanceof FunctionValue))
       fail("wrongArgumentType", `${who}: param group ${i}'s params must be a function (name: string, p: Tensor) => boolean, such as (name, p) => p.dim() >= 2, got ${describe(select)}`, at);
@@ -62,7 +107,14 @@ function groupsOf(who: string, args: Value[], site: CallSite): ParamGroupDecl[] 
     const lr = g.props.get("lr");
     if (lr !== undefined && !(typeof lr === "number" && Number.isFinite(lr) && lr >= 0))
       fail("invalidArgument", `${who}: param group ${i}'s lr must be a finite number ≥ 0, got ${describe(lr)}`, at);
-    return { select, weightDecay: weightDecay as number | undefined, lr: lr as number | undefined, at };
+    const own = Object.assign({}, ...keys.flatMap((k) => (g.props.has(k.key) ? [groupValue(who, i, k, g.props.get(k.key)!, at)] : []))) as ParamGroupDecl["own"];
+    // torch.optim.SGD's rule, for the group's settings with the optimizer's where it has none
+    if (declared) {
+      const momentum = own.momentum ?? declared.momentum, dampening = own.dampening ?? declared.dampening;
+      if ((own.nesterov ?? declared.nesterov) && (momentum <= 0 || dampening !== 0))
+        fail("invalidArgument", `${who}: param group ${i}: nesterov momentum requires a momentum > 0 and zero dampening, got momentum ${momentum} and dampening ${dampening}`, at);
+    }
+    return { select, weightDecay: weightDecay as number | undefined, lr: lr as number | undefined, own, at };
   });
 }
 
@@ -96,7 +148,7 @@ function sgd(args: Value[], site: CallSite): OptimizerValue {
       `${who}: nesterov momentum requires a momentum > 0 and zero dampening, got momentum ${o.momentum} and dampening ${o.dampening}`,
       locOfArg(o, "nesterov", site),
     );
-  return new OptimizerValue({ kind: "SGD", lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov, ...variantOf(o, MAXIMIZE) }, groupsOf(who, args, site));
+  return new OptimizerValue({ kind: "SGD", lr: o.lr, momentum: o.momentum, dampening: o.dampening, weightDecay: o.weightDecay, nesterov: o.nesterov, ...variantOf(o, MAXIMIZE) }, groupsOf(who, "SGD", args, site, { momentum: o.momentum, dampening: o.dampening, nesterov: o.nesterov }));
 }
 
 function adam(kind: "Adam" | "AdamW" | "Adamax" | "RAdam" | "NAdam", args: Value[], site: CallSite): OptimizerValue {
@@ -110,7 +162,7 @@ function adam(kind: "Adam" | "AdamW" | "Adamax" | "RAdam" | "NAdam", args: Value
   ], optionsOf(who, args, site), site);
   const common = { lr: o.lr, beta1: o.betas[0], beta2: o.betas[1], eps: o.eps, weightDecay: o.weightDecay, ...variantOf(o, variants) };
   const spec: OptimizerSpec = kind === "NAdam" ? { kind, ...common, momentum: o.momentumDecay } : { kind, ...common };
-  return new OptimizerValue(spec, groupsOf(who, args, site));
+  return new OptimizerValue(spec, groupsOf(who, kind, args, site));
 }
 
 /** torch.optim.Adagrad (lr 1e-2, eps 1e-10): lr_decay (η/(1 + (t − 1)·d)) and initial_accumulator_value (the sums' start). */
@@ -121,7 +173,7 @@ function adagrad(args: Value[], site: CallSite): OptimizerValue {
     opt("initialAccumulatorValue", "nonNegNumber", 0), opt("eps", "nonNegNumber", 1e-10), ...flagSpecs(MAXIMIZE),
   ], optionsOf(who, args, site), site);
   const schedule = { ...(o.lrDecay !== 0 ? { lrDecay: o.lrDecay } : {}), ...(o.initialAccumulatorValue !== 0 ? { initialAccumulatorValue: o.initialAccumulatorValue } : {}) };
-  return new OptimizerValue({ kind: "Adagrad", lr: o.lr, eps: o.eps, weightDecay: o.weightDecay, ...schedule, ...variantOf(o, MAXIMIZE) }, groupsOf(who, args, site));
+  return new OptimizerValue({ kind: "Adagrad", lr: o.lr, eps: o.eps, weightDecay: o.weightDecay, ...schedule, ...variantOf(o, MAXIMIZE) }, groupsOf(who, "Adagrad", args, site));
 }
 
 /** torch.optim.Adadelta (lr 1.0, rho 0.9, eps 1e-6): PyTorch's MNIST example's optimizer. */
@@ -130,7 +182,7 @@ function adadelta(args: Value[], site: CallSite): OptimizerValue {
   const o = bindOptions(who, [
     opt("lr", "nonNegNumber", 1.0), opt("rho", "prob", 0.9), opt("eps", "nonNegNumber", 1e-6), opt("weightDecay", "nonNegNumber", 0), ...flagSpecs(MAXIMIZE),
   ], optionsOf(who, args, site), site);
-  return new OptimizerValue({ kind: "Adadelta", lr: o.lr, alpha: o.rho, eps: o.eps, weightDecay: o.weightDecay, ...variantOf(o, MAXIMIZE) }, groupsOf(who, args, site));
+  return new OptimizerValue({ kind: "Adadelta", lr: o.lr, alpha: o.rho, eps: o.eps, weightDecay: o.weightDecay, ...variantOf(o, MAXIMIZE) }, groupsOf(who, "Adadelta", args, site));
 }
 
 function rmsprop(args: Value[], site: CallSite): OptimizerValue {
@@ -139,7 +191,7 @@ function rmsprop(args: Value[], site: CallSite): OptimizerValue {
     opt("lr", "nonNegNumber", 1e-2), opt("alpha", "nonNegNumber", 0.99), opt("eps", "nonNegNumber", 1e-8),
     opt("weightDecay", "nonNegNumber", 0), opt("momentum", "nonNegNumber", 0), ...flagSpecs(["centered", ...MAXIMIZE]),
   ], optionsOf(who, args, site), site);
-  return new OptimizerValue({ kind: "RMSprop", lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, ...variantOf(o, ["centered", ...MAXIMIZE]) }, groupsOf(who, args, site));
+  return new OptimizerValue({ kind: "RMSprop", lr: o.lr, alpha: o.alpha, eps: o.eps, weightDecay: o.weightDecay, momentum: o.momentum, ...variantOf(o, ["centered", ...MAXIMIZE]) }, groupsOf(who, "RMSprop", args, site));
 }
 
 export const optimNamespace = new NamespaceValue(

@@ -2,6 +2,7 @@ import { fail } from "../diagnostics/diagnostic.ts";
 import { arg, bindArgs, CallProblems, locOfArg, opt, type ArgSpec, type Bound } from "./args.ts";
 import type { GraphEmitter } from "./graph-emitter.ts";
 import { lowerings } from "./functional.ts";
+import { deepCopies } from "./module-clone.ts";
 import { multiheadAttentionLayer } from "./multihead-attention.ts";
 import { x, xavierUniform, type LayerSpec } from "./layer-spec.ts";
 import { BuiltinClass, BuiltinFunction, describe, FunctionValue, ModuleValue, ObjectValue, TensorValue, type CallSite, type ParamDecl, type Value } from "./values.ts";
@@ -17,9 +18,10 @@ import { BuiltinClass, BuiltinFunction, describe, FunctionValue, ModuleValue, Ob
 // decoder stack, each ending in a LayerNorm, with xavier_uniform_ on every parameter of 2 or
 // more dims (its _reset_parameters).
 //
-// One difference from PyTorch: its copies are copy.deepcopy of the given layer, so every layer
-// starts from the same values; here each copy keeps the layer's settings and initializers (an
-// nn.init applied to the given layer included) but draws its own values.
+// Its copies are copy.deepcopy of the given layer, as PyTorch's _get_clones: every layer starts from
+// the same values (module-clone.ts), the given layer's settings and initializers (an nn.init applied
+// to it included); nn.Transformer's xavier_uniform_ then draws each matrix anew, as PyTorch's
+// _reset_parameters does after the copies.
 
 /** The built-in layers a transformer layer is made of, from layers.ts (which imports this file). */
 export interface TransformerParts {
@@ -34,6 +36,8 @@ export interface TransformerHost {
   em(): GraphEmitter;
   /** A built-in layer (nn.<name>) from its constructor arguments, checked as `new nn.<name>(...)` would be. */
   build(name: string, args: Value[], site: CallSite): ModuleValue;
+  /** Calls a module as model code does (its hooks, a user class's forward): how a stack calls its layers, as PyTorch's calls mod(…). */
+  callModule(m: ModuleValue, args: Value[], site: CallSite): Value;
 }
 
 /** A call's options object ({ attnMask, … }) as model code would write it, the null ones left out. */
@@ -171,26 +175,9 @@ function layerSpec(parts: TransformerParts, decoder: boolean): LayerSpec {
   };
 }
 
-/**
- * A built-in layer and its children again, with the same settings and initializers (PyTorch
- * deep-copies): its settings too, which PyTorch's copies keep as attributes
- * (`enc.layers[0].self_attn.batch_first`, `layers[i].linear1.in_features`), and the defaults its
- * reset_parameters() puts back.
- */
-function copyLayer(m: ModuleValue): ModuleValue {
-  const copy = new ModuleValue("layer", m.typeName, m.createdAt, undefined, [...m.params], [...m.buffers], m.forward, m.summary);
-  copy.config = m.config;
-  copy.defaults = m.defaults;
-  copy.statics = m.statics;
-  for (const local of m.frozen) copy.frozen.add(local);
-  for (const local of m.absent) copy.absent.add(local);
-  copy.optional = m.optional;
-  for (const [name, v] of m.fields) copy.fields.set(name, v instanceof ModuleValue ? copyLayer(v) : v);
-  return copy;
-}
-
 /** nn.TransformerEncoder / nn.TransformerDecoder: `layers` (numLayers copies of the layer), then the optional `norm`. */
-function makeStack(kind: StackKind, layer: ModuleValue, numLayers: number, norm: ModuleValue | null, site: CallSite, em: () => GraphEmitter, settings: Record<string, Value> = {}): ModuleValue {
+function makeStack(kind: StackKind, layer: ModuleValue, numLayers: number, norm: ModuleValue | null, site: CallSite, host: TransformerHost, settings: Record<string, Value> = {}): ModuleValue {
+  const em = host.em;
   const who = `nn.Transformer${kind}`;
   const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite): Value => {
     const c = bindArgs(who, stackInputs[kind], callArgs, callSite);
@@ -199,12 +186,12 @@ function makeStack(kind: StackKind, layer: ModuleValue, numLayers: number, norm:
         ? callOptions({ srcMask: c.mask, srcKeyPaddingMask: c.srcKeyPaddingMask, isCausal: c.isCausal })
         : decoderOptions(c);
     let h: Value = c.x;
-    for (const each of (self.fields.get("layers") as ModuleValue).items) h = callModule(each, kind === "Encoder" ? [h, options] : [h, c.memory, options], callSite, em());
+    for (const each of (self.fields.get("layers") as ModuleValue).items) h = host.callModule(each, kind === "Encoder" ? [h, options] : [h, c.memory, options], callSite);
     return self.fields.get("norm") instanceof ModuleValue ? callChild(self, "norm", [h], callSite, em()) : h;
   };
   const stack = new ModuleValue("layer", who, site.loc, undefined, [], [], forward, `${numLayers} × ${layer.typeName}`);
   const layers = new ModuleValue("list", "nn.ModuleList", site.loc);
-  for (let i = 0; i < numLayers; i++) layers.fields.set(String(i), copyLayer(layer));
+  deepCopies(layer, numLayers, em(), who, site.loc).forEach((copy, i) => layers.fields.set(String(i), copy));
   stack.fields.set("layers", layers);
   if (norm) stack.fields.set("norm", norm);
   // PyTorch's attributes: num_layers (the encoder's enable_nested_tensor and mask_check too)
@@ -219,10 +206,12 @@ function stackClass(kind: StackKind, host: TransformerHost): BuiltinClass {
     host.requireConstruct(who, site);
     const specs = [arg(layerName, "module"), arg("numLayers", "posInt"), opt("norm", "module", null, { nullable: true })];
     const b = bindArgs(who, kind === "Encoder" ? [...specs, opt("enableNestedTensor", "bool", true), opt("maskCheck", "bool", true)] : specs, args, site);
+    // any module, as PyTorch's: nn.Transformer${kind}Layer, or a layer of the user's class (called as
+    // PyTorch's stack calls it: (x, { srcMask, srcKeyPaddingMask, isCausal }), the decoder's (x, memory, { tgtMask, … }))
     const layer = b[layerName];
-    if (!(layer instanceof ModuleValue) || layer.kind !== "layer")
-      fail("wrongArgumentType", `${who}: ${layerName} must be a built-in layer such as nn.Transformer${kind}Layer, got ${describe(layer)}; for layers of your own, write an nn.ModuleList of them`, locOfArg(b, layerName, site));
-    return makeStack(kind, layer, b.numLayers, b.norm, site, host.em, kind === "Encoder" ? { enableNestedTensor: b.enableNestedTensor, maskCheck: b.maskCheck } : {});
+    if (!(layer instanceof ModuleValue) || layer.plain)
+      fail("wrongArgumentType", `${who}: ${layerName} must be a module (nn.Transformer${kind}Layer or one of your own), got ${describe(layer)}`, locOfArg(b, layerName, site));
+    return makeStack(kind, layer, b.numLayers, b.norm, site, host, kind === "Encoder" ? { enableNestedTensor: b.enableNestedTensor, maskCheck: b.maskCheck } : {});
   });
 }
 
@@ -261,7 +250,7 @@ function transformerClass(host: TransformerHost): BuiltinClass {
     problems.throwIfAny();
     const settings = new ObjectValue(new Map(layerOptions.map((s) => [s.name, b[s.name]])));
     const norm = () => host.build("LayerNorm", [b.dModel, new ObjectValue(new Map<string, Value>([["eps", b.layerNormEps], ["bias", b.bias]]))], site);
-    const stack = (kind: StackKind, count: number) => makeStack(kind, host.build(`Transformer${kind}Layer`, [b.dModel, b.nhead, settings], site), count, norm(), site, host.em);
+    const stack = (kind: StackKind, count: number) => makeStack(kind, host.build(`Transformer${kind}Layer`, [b.dModel, b.nhead, settings], site), count, norm(), site, host);
     const forward = (self: ModuleValue, callArgs: Value[], callSite: CallSite): Value => {
       const masks = ["srcMask", "tgtMask", "memoryMask", "srcKeyPaddingMask", "tgtKeyPaddingMask", "memoryKeyPaddingMask"];
       const c = bindArgs(who, [arg("src", "tensor"), arg("tgt", "tensor"), ...masks.map((n) => opt(n, "tensor", null, { nullable: true })), ...["srcIsCausal", "tgtIsCausal", "memoryIsCausal"].map((n) => opt(n, "bool", false))], callArgs, callSite);

@@ -1,6 +1,6 @@
 import type { ClassDeclaration, ClassExpression, Node as TsNode } from "ts-morph";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
-import type { Init, InitBox, Node, OptimizerSpec } from "../ir/node.ts";
+import type { GroupHyperparameter, Init, InitBox, Node, OptimizerSpec, ParamGroup } from "../ir/node.ts";
 import { formatDim, type Dim, type Shape } from "../ir/shape.ts";
 import type { Scope } from "./scope.ts";
 
@@ -592,6 +592,8 @@ export interface ParamGroupDecl {
   readonly select: FunctionValue;
   readonly weightDecay?: number;
   readonly lr?: number;
+  /** Its own momentum, betas, eps, … (the optimizer's keys PyTorch lets a param group set; ir/node.ts ParamGroup). */
+  readonly own: Partial<Pick<ParamGroup, GroupHyperparameter>>;
   readonly at: SourceLoc;
 }
 

@@ -10,7 +10,7 @@ import Handlebars from "handlebars";
 import type { Kernel, KernelPlan } from "../3-fusion/plan.ts";
 import type { MemoryPlan } from "../4-memory/plan.ts";
 import { CompileError, diagnostic } from "../diagnostics/diagnostic.ts";
-import { dtypeNames, groupLrScale, stateValues, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
+import { dtypeNames, GROUP_HYPERPARAMETERS, groupLrScale, stateValues, type Graph, type Init, type Node, type OptimizerSpec } from "../ir/node.ts";
 import { formatShape, isBatch, numel, type Dim } from "../ir/shape.ts";
 import { hash32 } from "../reference/rng.ts";
 import { patchStream, siblingName } from "../reference/init.ts";
@@ -767,9 +767,10 @@ function stateDictView(graph: Graph): { stateDict: string[]; stateDictAliases?: 
 }
 
 /** The param groups' table for the update kernel: every trained parameter's floats and group. */
-function paramGroupsView(optimizer: OptimizerSpec, params: readonly Node[], memory: MemoryPlan): Pick<TrainingView, "paramGroups" | "groupWeightDecay" | "groupLrScale" | "groupCount"> {
+function paramGroupsView(optimizer: OptimizerSpec, params: readonly Node[], memory: MemoryPlan): Pick<TrainingView, "paramGroups" | "groupWeightDecay" | "groupLrScale" | "groupHparams" | "groupCount"> {
   const groups = optimizer.groups;
-  if (!groups) return { groupWeightDecay: "", groupLrScale: "", groupCount: 0 };
+  if (!groups) return { groupWeightDecay: "", groupLrScale: "", groupHparams: "", groupCount: 0 };
+  const own = (v: number | boolean | undefined) => (v === undefined ? "NAN" : cDouble(v === true ? 1 : v === false ? 0 : v));
   return {
     paramGroups: params.map((p) => {
       const slot = memory.slots.get(p)!;
@@ -779,6 +780,7 @@ function paramGroupsView(optimizer: OptimizerSpec, params: readonly Node[], memo
     groupWeightDecay: groups.map((g) => (g.weightDecay === undefined ? "NAN" : cDouble(g.weightDecay))).join(", "),
     // NaN: the parameters the loss does not reach (pipeline.ts skipUnreached), which the update skips
     groupLrScale: groups.map((g) => (g.skipped ? "NAN" : cDouble(groupLrScale(optimizer, g)))).join(", "),
+    groupHparams: groups.map((g) => GROUP_HYPERPARAMETERS.map((k) => own(g[k])).join(", ")).join(",  "),
     groupCount: groups.length,
   };
 }

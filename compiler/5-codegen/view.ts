@@ -900,6 +900,8 @@ export interface TrainingView {
   readonly groupWeightDecay: string;
   /** Each group's lr over the optimizer's declared lr (C doubles; 1 for a group without its own). */
   readonly groupLrScale: string;
+  /** Each group's own momentum, dampening, β₁, β₂, eps, alpha and nesterov, GROUP_HYPERPARAMETERS' order (C doubles; NAN: the step's). */
+  readonly groupHparams: string;
   readonly groupCount: number;
   /** A tsdp_optimizer_kind enumerator. */
   readonly optimizerKind: "TSDP_SGD" | "TSDP_ADAM" | "TSDP_ADAMW" | "TSDP_RMSPROP" | "TSDP_ADAGRAD" | "TSDP_ADAMAX" | "TSDP_ADADELTA" | "TSDP_NADAM" | "TSDP_RADAM";

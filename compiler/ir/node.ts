@@ -212,6 +212,21 @@ export interface ParamGroup {
   /** Its own learning rate: a step's lr scales it by step lr / the optimizer's declared lr, as a PyTorch schedule scales every group's. */
   readonly lr?: number;
   /**
+   * Its own settings of the optimizer's other per-group hyperparameters (PyTorch's param_groups
+   * keys: SGD's momentum, dampening, nesterov; Adam's family's betas and eps; RMSprop's alpha, eps,
+   * momentum; Adagrad's eps; Adadelta's rho, held as alpha), absent: the optimizer's. A step's
+   * option sets them for the groups without their own, as weightDecay; momentum and β₁ excepted,
+   * which a step that gives them sets for every group, as a OneCycleLR or CyclicLR writes every
+   * param_group's (groupHyperparameters).
+   */
+  readonly momentum?: number;
+  readonly dampening?: number;
+  readonly nesterov?: boolean;
+  readonly beta1?: number;
+  readonly beta2?: number;
+  readonly eps?: number;
+  readonly alpha?: number;
+  /**
    * A group tsdp made, not the model's (listed in no manifest): the parameters the loss does not
    * reach, which the update leaves as they are (lr and weight decay 0), as PyTorch's optimizers
    * skip a parameter whose .grad is None; and, beside it, the rest when the model declared no groups.
@@ -220,6 +235,10 @@ export interface ParamGroup {
   /** The internal group of parameters the loss does not reach, and of those in no declared group (PyTorch's optimizer does not hold them): the update skips them, their state too. */
   readonly skipped?: true;
 }
+
+/** The hyperparameters a param group may set for itself, besides lr and weightDecay: the harness's per-group table holds them in this order. */
+export const GROUP_HYPERPARAMETERS = ["momentum", "dampening", "beta1", "beta2", "eps", "alpha", "nesterov"] as const;
+export type GroupHyperparameter = (typeof GROUP_HYPERPARAMETERS)[number];
 
 /** A group's lr over the optimizer's declared one (1 without its own): what the step's lr is multiplied by for its parameters. */
 export const groupLrScale = (spec: { readonly lr: number }, group: ParamGroup): number => (group.lr === undefined ? 1 : group.lr === 0 ? 0 : group.lr / spec.lr);

@@ -1,4 +1,4 @@
-import { groupLrScale, type OptimizerSpec } from "../ir/node.ts";
+import { groupLrScale, type GroupHyperparameter, type OptimizerSpec } from "../ir/node.ts";
 import type { NDArray } from "./ndarray.ts";
 
 // PyTorch's optimizer update rules in float64, one parameter at a time (torch.optim.SGD, Adam,
@@ -24,7 +24,9 @@ import type { NDArray } from "./ndarray.ts";
 //          p ← p − η·m̂·r_t·√(1 − β₂ᵗ)/(√v + ε) with r_t = √((ρ_t − 4)(ρ_t − 2)ρ_∞ / ((ρ_∞ − 4)(ρ_∞ − 2)ρ_t)) when ρ_t > 5, else p − η·m̂
 // Param groups (groups): a parameter's weight decay λ is its group's when the group sets one; its
 // lr η is the step's times (group lr / declared lr) when the group sets one, as a PyTorch schedule
-// scales every group's lr by the same factor.
+// scales every group's lr by the same factor; its momentum, dampening, nesterov, betas, eps and
+// alpha are its group's where set, else the step's — momentum and β₁ the step's when it gives
+// them (a OneCycleLR's cycle writes every param_group's).
 // Clipping first when clipGradNorm > 0 (torch.nn.utils.clip_grad_norm_(params, max_norm, norm_type),
 // called between backward and step): every gradient ← ∇·min(1, max_norm / (‖∇‖ₚ + 1e-6)), in place,
 // ‖∇‖ₚ over all the trained parameters' gradients together (p 2 unless clipGradNormType says; "inf":
@@ -92,6 +94,14 @@ export function optimizerStep(
     const own = group && overrides.groupLrs ? overrides.groupLrs[h.groups!.indexOf(group)] : undefined;
     const groupLr = own ?? h.lr * (group ? groupLrScale(spec, group) : 1);
     const lr = h.kind === "Adagrad" && spec.lrDecay ? groupLr / (1 + (state.step - 1) * spec.lrDecay) : groupLr;
+    // the group's own momentum, betas, eps, …, else the step's; a step that gives momentum or betas sets every group's momentum and β₁ (a scheduler's cycle)
+    const stepValues = h as Partial<Record<GroupHyperparameter, number | boolean>>;
+    const setting = (k: GroupHyperparameter, stepWins = false) => (stepWins ? undefined : group?.[k]) ?? stepValues[k];
+    const given = overrides as Partial<Record<GroupHyperparameter, unknown>>;
+    const momentumGiven = given.momentum !== undefined || given.beta1 !== undefined;
+    const momentum = setting("momentum", momentumGiven) as number, beta1 = setting("beta1", momentumGiven) as number;
+    const dampening = setting("dampening") as number, nesterov = setting("nesterov") as boolean, beta2 = setting("beta2") as number;
+    const eps = setting("eps") as number, alpha = setting("alpha") as number;
     let s = state.perParam.get(name);
     if (!s) state.perParam.set(name, (s = {}));
     const w = p.data;
@@ -100,29 +110,29 @@ export function optimizerStep(
     const grad = { data: Float64Array.from(rawGrad.data, (v) => sign * v) };
     if (h.kind === "SGD") {
       // PyTorch creates the buffer at the first step with momentum (whichever step), as that step's gradient
-      const fresh = h.momentum !== 0 && !s.momentum_buffer;
+      const fresh = momentum !== 0 && !s.momentum_buffer;
       if (fresh) s.momentum_buffer = new Float64Array(w.length);
       for (let i = 0; i < w.length; i++) {
         let g = f(grad.data[i] + f(f(weightDecay) * w[i]));
-        if (h.momentum !== 0) {
-          const b = fresh ? g : f(f(f(h.momentum) * s.momentum_buffer![i]) + f(f(1 - h.dampening) * g));
+        if (momentum !== 0) {
+          const b = fresh ? g : f(f(f(momentum) * s.momentum_buffer![i]) + f(f(1 - dampening) * g));
           s.momentum_buffer![i] = b;
-          g = h.nesterov ? f(g + f(f(h.momentum) * b)) : b;
+          g = nesterov ? f(g + f(f(momentum) * b)) : b;
         }
         w[i] = f(w[i] - f(f(lr) * g));
       }
     } else if (h.kind === "RMSprop") {
       if (!s.square_avg) s.square_avg = new Float64Array(w.length);
-      if (h.momentum !== 0 && !s.momentum_buffer) s.momentum_buffer = new Float64Array(w.length);
+      if (momentum !== 0 && !s.momentum_buffer) s.momentum_buffer = new Float64Array(w.length);
       if (spec.centered && !s.grad_avg) s.grad_avg = new Float64Array(w.length);
       for (let i = 0; i < w.length; i++) {
         const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
-        const v = (s.square_avg[i] = f(f(f(h.alpha) * s.square_avg[i]) + f(f(f(1 - h.alpha) * g) * g)));
+        const v = (s.square_avg[i] = f(f(f(alpha) * s.square_avg[i]) + f(f(f(1 - alpha) * g) * g)));
         // centered: the variance, v − ḡ², with ḡ the gradients' running average
-        const centeredAvg = spec.centered ? (s.grad_avg![i] = f(f(f(h.alpha) * s.grad_avg![i]) + f(f(1 - h.alpha) * g))) : 0;
+        const centeredAvg = spec.centered ? (s.grad_avg![i] = f(f(f(alpha) * s.grad_avg![i]) + f(f(1 - alpha) * g))) : 0;
         const spread = spec.centered ? f(v - f(centeredAvg * centeredAvg)) : v;
-        const d = f(g / f(f(Math.sqrt(spread)) + f(h.eps)));
-        if (h.momentum !== 0) w[i] = f(w[i] - f(f(lr) * (s.momentum_buffer![i] = f(f(f(h.momentum) * s.momentum_buffer![i]) + d))));
+        const d = f(g / f(f(Math.sqrt(spread)) + f(eps)));
+        if (momentum !== 0) w[i] = f(w[i] - f(f(lr) * (s.momentum_buffer![i] = f(f(f(momentum) * s.momentum_buffer![i]) + d))));
         else w[i] = f(w[i] - f(f(lr) * d));
       }
     } else if (h.kind === "Adagrad") {
@@ -130,28 +140,28 @@ export function optimizerStep(
       for (let i = 0; i < w.length; i++) {
         const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
         const sum = (s.sum[i] = f(s.sum[i] + f(g * g)));
-        w[i] = f(w[i] - f(f(lr) * f(g / f(f(Math.sqrt(sum)) + f(h.eps)))));
+        w[i] = f(w[i] - f(f(lr) * f(g / f(f(Math.sqrt(sum)) + f(eps)))));
       }
     } else if (h.kind === "Adadelta") {
       if (!s.square_avg) s.square_avg = new Float64Array(w.length);
       if (!s.acc_delta) s.acc_delta = new Float64Array(w.length);
-      const rho = f(h.alpha);
+      const rho = f(alpha);
       for (let i = 0; i < w.length; i++) {
         const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
         const v = (s.square_avg[i] = f(f(rho * s.square_avg[i]) + f(f(f(1 - rho) * g) * g)));
-        const d = f(f(f(Math.sqrt(f(s.acc_delta[i] + f(h.eps)))) / f(Math.sqrt(f(v + f(h.eps))))) * g);
+        const d = f(f(f(Math.sqrt(f(s.acc_delta[i] + f(eps)))) / f(Math.sqrt(f(v + f(eps))))) * g);
         s.acc_delta[i] = f(f(rho * s.acc_delta[i]) + f(f(f(1 - rho) * d) * d));
         w[i] = f(w[i] - f(f(lr) * d));
       }
     } else if (h.kind === "Adamax") {
       if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);
       if (!s.exp_inf) s.exp_inf = new Float64Array(w.length);
-      const c1 = 1 - Math.pow(h.beta1, state.step);
+      const c1 = 1 - Math.pow(beta1, state.step);
       for (let i = 0; i < w.length; i++) {
         const g = f(grad.data[i] + f(f(weightDecay) * w[i]));
-        const m = (s.exp_avg[i] = f(f(f(h.beta1) * s.exp_avg[i]) + f(f(1 - h.beta1) * g)));
-        const decayed = f(f(h.beta2) * s.exp_inf[i]);
-        const current = f(Math.abs(g) + f(h.eps));
+        const m = (s.exp_avg[i] = f(f(f(beta1) * s.exp_avg[i]) + f(f(1 - beta1) * g)));
+        const decayed = f(f(beta2) * s.exp_inf[i]);
+        const current = f(Math.abs(g) + f(eps));
         // torch.amax keeps a NaN
         const u = (s.exp_inf[i] = current > decayed || Number.isNaN(current) ? current : decayed);
         w[i] = f(w[i] - f(f(f(lr) / f(c1)) * f(m / u)));
@@ -160,24 +170,24 @@ export function optimizerStep(
       if (!s.exp_avg) s.exp_avg = new Float64Array(w.length);
       if (!s.exp_avg_sq) s.exp_avg_sq = new Float64Array(w.length);
       const t = state.step;
-      const c1 = 1 - Math.pow(h.beta1, t);
-      const c2 = 1 - Math.pow(h.beta2, t);
+      const c1 = 1 - Math.pow(beta1, t);
+      const c2 = 1 - Math.pow(beta2, t);
       const product = state.muProduct ?? 1;
       const next = mu(t + 1);
       const [gWeight, mWeight] = [(1 - mu(t)) / (1 - product), next / (1 - product * next)];
-      const inf = 2 / (1 - h.beta2) - 1;
-      const rho = inf - (2 * t * Math.pow(h.beta2, t)) / c2;
+      const inf = 2 / (1 - beta2) - 1;
+      const rho = inf - (2 * t * Math.pow(beta2, t)) / c2;
       const rect = rho > 5 ? Math.sqrt(((rho - 4) * (rho - 2) * inf) / ((inf - 4) * (inf - 2) * rho)) : 0;
       for (let i = 0; i < w.length; i++) {
         // decoupledWeightDecay: AdamW's decay of the parameter, not of the gradient
         if (spec.decoupledWeightDecay) w[i] = f(w[i] * f(1 - lr * weightDecay));
         const g = spec.decoupledWeightDecay ? grad.data[i] : f(grad.data[i] + f(f(weightDecay) * w[i]));
-        const m = (s.exp_avg[i] = f(f(f(h.beta1) * s.exp_avg[i]) + f(f(1 - h.beta1) * g)));
-        const v = (s.exp_avg_sq[i] = f(f(f(h.beta2) * s.exp_avg_sq[i]) + f(f(f(1 - h.beta2) * g) * g)));
+        const m = (s.exp_avg[i] = f(f(f(beta1) * s.exp_avg[i]) + f(f(1 - beta1) * g)));
+        const v = (s.exp_avg_sq[i] = f(f(f(beta2) * s.exp_avg_sq[i]) + f(f(f(1 - beta2) * g) * g)));
         if (h.kind === "NAdam") {
-          const d = f(f(f(Math.sqrt(v)) / f(Math.sqrt(c2))) + f(h.eps));
+          const d = f(f(f(Math.sqrt(v)) / f(Math.sqrt(c2))) + f(eps));
           w[i] = f(f(w[i] - f(f(f(lr) * f(gWeight)) * f(g / d))) - f(f(f(lr) * f(mWeight)) * f(m / d)));
-        } else if (rect > 0) w[i] = f(w[i] - f(f(f(f(lr) / f(c1)) * m) * f(f(rect) * f(f(Math.sqrt(c2)) / f(f(Math.sqrt(v)) + f(h.eps))))));
+        } else if (rect > 0) w[i] = f(w[i] - f(f(f(f(lr) / f(c1)) * m) * f(f(rect) * f(f(Math.sqrt(c2)) / f(f(Math.sqrt(v)) + f(eps))))));
         else w[i] = f(w[i] - f(f(f(lr) / f(c1)) * m));
       }
     } else {
@@ -185,17 +195,17 @@ export function optimizerStep(
       if (!s.exp_avg_sq) s.exp_avg_sq = new Float64Array(w.length);
       if (spec.amsgrad && !s.max_exp_avg_sq) s.max_exp_avg_sq = new Float64Array(w.length);
       const t = state.step;
-      const c1 = 1 - Math.pow(h.beta1, t);
-      const c2 = 1 - Math.pow(h.beta2, t);
+      const c1 = 1 - Math.pow(beta1, t);
+      const c2 = 1 - Math.pow(beta2, t);
       for (let i = 0; i < w.length; i++) {
         let g = grad.data[i];
         if (h.kind === "AdamW") w[i] = f(w[i] * f(1 - lr * weightDecay));
         else g = f(g + f(f(weightDecay) * w[i]));
-        const m = (s.exp_avg[i] = f(f(f(h.beta1) * s.exp_avg[i]) + f(f(1 - h.beta1) * g)));
-        const v = (s.exp_avg_sq[i] = f(f(f(h.beta2) * s.exp_avg_sq[i]) + f(f(f(1 - h.beta2) * g) * g)));
+        const m = (s.exp_avg[i] = f(f(f(beta1) * s.exp_avg[i]) + f(f(1 - beta1) * g)));
+        const v = (s.exp_avg_sq[i] = f(f(f(beta2) * s.exp_avg_sq[i]) + f(f(f(1 - beta2) * g) * g)));
         // amsgrad: the largest second moment so far (torch.maximum keeps a NaN)
         const second = spec.amsgrad ? (s.max_exp_avg_sq![i] = Math.max(s.max_exp_avg_sq![i], v)) : v;
-        w[i] = f(w[i] - f(f(f(lr) / f(c1)) * f(m / f(f(f(Math.sqrt(second)) / f(Math.sqrt(c2))) + f(h.eps)))));
+        w[i] = f(w[i] - f(f(f(lr) / f(c1)) * f(m / f(f(f(Math.sqrt(second)) / f(Math.sqrt(c2))) + f(eps)))));
       }
     }
   }

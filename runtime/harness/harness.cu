@@ -367,8 +367,11 @@ void unstage_outputs(tsdp_model* m, const tsdp_program_desc& p, const std::vecto
             // (a training step copies its batched outputs back only when asked: outputs NULL)
             if (p.outs[j].batched) {
                 if (outputs) std::memcpy((char*)outputs[j] + p.outs[j].bytes * start, from, p.outs[j].bytes * len);
-            } else {
-                std::memcpy(&(*per_replica)[i], from, sizeof(float));
+            } else if (per_replica && j == p.n_out - 1) {
+                std::memcpy(&(*per_replica)[i], from, sizeof(float));  // the loss (the step's and evaluate's last output), per replica
+            } else if (i == 0 && outputs && outputs[j]) {
+                // an output the batch does not reach (compiler: checkOutput), the same on every replica: replica 0's
+                std::memcpy(outputs[j], from, p.outs[j].bytes);
             }
         }
     }

@@ -52,6 +52,10 @@ struct tsdp_hparams {
     // the gradients of the loss times this (PyTorch's (loss * s).backward(): nanoGPT's 1/accumulation
     // steps); 0 is 1, so that a zero-initialized struct scales nothing (the runtime refuses a scale of 0)
     double loss_scale;
+    // 1: this step's momentum (SGD's, RMSprop's) and β₁ are every param group's, its own too: a
+    // scheduler's cycled momentum, as PyTorch's OneCycleLR and CyclicLR write every param_group's;
+    // 0: a group with its own keeps it (its other settings always do, as its weight decay)
+    int momentum_given;
 };
 
 /** Which update optimizer_update_kernel applies (the model's optimizer, a field of its descriptor). */
@@ -63,6 +67,17 @@ enum tsdp_optimizer_kind { TSDP_SGD = 0, TSDP_ADAM = 1, TSDP_ADAMW = 2, TSDP_RMS
  * (RMSprop), decoupled weight decay (NAdam, RAdam). amsgrad and centered keep a third state, opt3.
  */
 enum tsdp_optimizer_flag { TSDP_MAXIMIZE = 1, TSDP_AMSGRAD = 2, TSDP_CENTERED = 4, TSDP_DECOUPLED = 8 };
+
+/** A param group's hyperparameters this step (its own, or the step's) and the factors its betas give. */
+struct tsdp_group_update {
+    double momentum, dampening, beta1, beta2, eps, alpha;
+    int nesterov;
+    float c1, c2;  // 1 − β₁ᵗ, 1 − β₂ᵗ with the group's betas
+    float c4;      // RAdam's rectification with the group's β₂ (0 while ρ_t ≤ 5)
+};
+
+/** The per-group table's columns (tsdp_training_desc::group_hparams, compiler/ir/node.ts GROUP_HYPERPARAMETERS). */
+enum { TSDP_GROUP_MOMENTUM, TSDP_GROUP_DAMPENING, TSDP_GROUP_BETA1, TSDP_GROUP_BETA2, TSDP_GROUP_EPS, TSDP_GROUP_ALPHA, TSDP_GROUP_NESTEROV, TSDP_GROUP_COLUMNS };
 
 // One step's update arguments. The kernel reads them from device memory (not as launch
 // arguments) so that the captured training step replays with each step's values.
@@ -80,6 +95,7 @@ struct tsdp_update {
     int holding;
     double group_weight_decay[kMaxParamGroups];  // param groups: each group's weight decay this step
     double group_lr[kMaxParamGroups];            // … and learning rate: its own (h.group_lr), or the step's times the group's scale
+    tsdp_group_update group[kMaxParamGroups];    // … and its other hyperparameters, with the bias corrections of its betas
 };
 
 // What kernels read each run from device memory rather than as launch arguments, so that a
@@ -249,6 +265,7 @@ struct tsdp_training_desc {
     const double* group_weight_decay;
     const double* group_lr_scale;  // a group's lr over the optimizer's declared one (1: the optimizer's), so a schedule scales every group alike;
                                    // NaN for the parameters the loss does not reach, which the update skips (PyTorch skips a .grad of None)
+    const double* group_hparams;   // [group_count][TSDP_GROUP_COLUMNS]: each group's own momentum, dampening, betas, eps, alpha, nesterov; NAN: the step's
     int group_count;
     int optimizer;       // tsdp_optimizer_kind
     int optimizer_flags; // tsdp_optimizer_flag bits

@@ -31,7 +31,8 @@ namespace tsdp_harness {
 //   RAdam:   g ← ∇ + λp;  m, v as Adam;  p ← p − (η / c₁)·m · r·√c₂/(√v + ε) while r = c₄ > 0, else p − (η / c₁)·m
 //   clipping (clip_grad_norm_, before the rule): g ← ∇·f, f = min(1, max_norm / (‖∇‖ₚ + 1e-6)), written back to grad;
 //   clip_grad_value_: g ← clamp(∇, −v, v), written back to grad
-//   param groups: λ and η are the element's group's (group[i]): η the step's times the group's scale
+//   param groups: λ, η and the rest (μ, τ, nesterov, β₁, β₂, ε, α and c₁, c₂, RAdam's r) are the element's
+//     group's (group[i]): η the step's times the group's scale
 //   flags (tsdp_optimizer_flag): maximize: g ← −g before the rule;  amsgrad (Adam, AdamW): v̂ ← max(v̂, v) in s3,
 //     the denominator √v̂ / √c₂ + ε;  centered (RMSprop): ḡ ← αḡ + (1 − α)g in s3, d ← g / (√(v − ḡ²) + ε);
 //     decoupled (NAdam, RAdam): p ← p(1 − ηλ) instead of g + λp;  Adagrad's lr decay: η arrives decayed
@@ -60,31 +61,36 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
         // indexed in device memory, not in the local copy `a` (a dynamic index would put that copy on the stack)
         const double weight_decay = group ? u->group_weight_decay[group[i]] : h.weight_decay;
         const double lr = group ? u->group_lr[group[i]] : h.lr;
+        const tsdp_group_update* own = group ? &u->group[group[i]] : nullptr;
+        const double momentum = own ? own->momentum : h.momentum, dampening = own ? own->dampening : h.dampening;
+        const double beta1 = own ? own->beta1 : h.beta1, beta2 = own ? own->beta2 : h.beta2, eps = own ? own->eps : h.eps, alpha = own ? own->alpha : h.alpha;
+        const int nesterov = own ? own->nesterov : h.nesterov;
+        const float c1 = own ? own->c1 : a.c1, c2 = own ? own->c2 : a.c2;
         // a parameter the loss does not reach (its group's lr is NaN): left as it is, state too, as
         // PyTorch's optimizers skip a .grad of None — an update from its zero gradient is not
         // always a no-op (eps 0: 0/0)
         if (lr != lr) continue;
         if (kind == TSDP_SGD) {
             g += (float)weight_decay * w;
-            if (h.momentum != 0.0) {
-                const float b = a.first ? g : (float)h.momentum * s1[i] + (float)(1.0 - h.dampening) * g;
+            if (momentum != 0.0) {
+                const float b = a.first ? g : (float)momentum * s1[i] + (float)(1.0 - dampening) * g;
                 s1[i] = b;
-                g = h.nesterov ? g + (float)h.momentum * b : b;
+                g = nesterov ? g + (float)momentum * b : b;
             }
             p[i] = w - (float)lr * g;
         } else if (kind == TSDP_RMSPROP) {
             g += (float)weight_decay * w;
-            const float v = (float)h.alpha * s2[i] + (float)(1.0 - h.alpha) * g * g;
+            const float v = (float)alpha * s2[i] + (float)(1.0 - alpha) * g * g;
             s2[i] = v;
             float spread = v;
             if (flags & TSDP_CENTERED) {
-                const float mean = (float)h.alpha * s3[i] + (float)(1.0 - h.alpha) * g;
+                const float mean = (float)alpha * s3[i] + (float)(1.0 - alpha) * g;
                 s3[i] = mean;
                 spread = v - mean * mean;
             }
-            const float d = g / (sqrtf(spread) + (float)h.eps);
-            if (h.momentum != 0.0) {
-                const float b = (float)h.momentum * s1[i] + d;
+            const float d = g / (sqrtf(spread) + (float)eps);
+            if (momentum != 0.0) {
+                const float b = (float)momentum * s1[i] + d;
                 s1[i] = b;
                 p[i] = w - (float)lr * b;
             } else
@@ -93,42 +99,42 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
             g += (float)weight_decay * w;
             const float s = s2[i] + g * g;
             s2[i] = s;
-            p[i] = w - (float)lr * (g / (sqrtf(s) + (float)h.eps));
+            p[i] = w - (float)lr * (g / (sqrtf(s) + (float)eps));
         } else if (kind == TSDP_ADADELTA) {
             g += (float)weight_decay * w;
-            const float rho = (float)h.alpha;
+            const float rho = (float)alpha;
             const float v = rho * s2[i] + (1.0f - rho) * g * g;
-            const float d = sqrtf(s1[i] + (float)h.eps) / sqrtf(v + (float)h.eps) * g;
+            const float d = sqrtf(s1[i] + (float)eps) / sqrtf(v + (float)eps) * g;
             s2[i] = v;
             s1[i] = rho * s1[i] + (1.0f - rho) * d * d;
             p[i] = w - (float)lr * d;
         } else if (kind == TSDP_ADAMAX) {
             g += (float)weight_decay * w;
-            const float m = (float)h.beta1 * s1[i] + (float)(1.0 - h.beta1) * g;
-            const float decayed = (float)h.beta2 * s2[i], current = fabsf(g) + (float)h.eps;
+            const float m = (float)beta1 * s1[i] + (float)(1.0 - beta1) * g;
+            const float decayed = (float)beta2 * s2[i], current = fabsf(g) + (float)eps;
             const float u = (current > decayed || current != current) ? current : decayed;  // torch.amax keeps a NaN
             s1[i] = m;
             s2[i] = u;
-            p[i] = w - ((float)lr / a.c1) * (m / u);
+            p[i] = w - ((float)lr / c1) * (m / u);
         } else if (kind == TSDP_NADAM || kind == TSDP_RADAM) {
             if (flags & TSDP_DECOUPLED) w *= (float)(1.0 - lr * weight_decay);
             else g += (float)weight_decay * w;
-            const float m = (float)h.beta1 * s1[i] + (float)(1.0 - h.beta1) * g;
-            const float v = (float)h.beta2 * s2[i] + (float)(1.0 - h.beta2) * g * g;
+            const float m = (float)beta1 * s1[i] + (float)(1.0 - beta1) * g;
+            const float v = (float)beta2 * s2[i] + (float)(1.0 - beta2) * g * g;
             s1[i] = m;
             s2[i] = v;
             if (kind == TSDP_NADAM) {
-                const float d = sqrtf(v) / sqrtf(a.c2) + (float)h.eps;
+                const float d = sqrtf(v) / sqrtf(c2) + (float)eps;
                 p[i] = w - (float)lr * a.c3 * (g / d) - (float)lr * a.c4 * (m / d);
-            } else if (a.c4 > 0.0f)
-                p[i] = w - ((float)lr / a.c1) * m * (a.c4 * (sqrtf(a.c2) / (sqrtf(v) + (float)h.eps)));
+            } else if ((own ? own->c4 : a.c4) > 0.0f)
+                p[i] = w - ((float)lr / c1) * m * ((own ? own->c4 : a.c4) * (sqrtf(c2) / (sqrtf(v) + (float)eps)));
             else
-                p[i] = w - ((float)lr / a.c1) * m;
+                p[i] = w - ((float)lr / c1) * m;
         } else {
             if (kind == TSDP_ADAMW) w *= (float)(1.0 - lr * weight_decay);
             else g += (float)weight_decay * w;
-            const float m = (float)h.beta1 * s1[i] + (float)(1.0 - h.beta1) * g;
-            const float v = (float)h.beta2 * s2[i] + (float)(1.0 - h.beta2) * g * g;
+            const float m = (float)beta1 * s1[i] + (float)(1.0 - beta1) * g;
+            const float v = (float)beta2 * s2[i] + (float)(1.0 - beta2) * g * g;
             s1[i] = m;
             s2[i] = v;
             float second = v;
@@ -137,7 +143,7 @@ __global__ void optimizer_update_kernel(float* __restrict__ p, float* __restrict
                 second = (v > seen || v != v || seen != seen) ? (seen != seen ? seen : v) : seen;  // torch.maximum keeps a NaN
                 s3[i] = second;
             }
-            p[i] = w - ((float)lr / a.c1) * (m / (sqrtf(second) / sqrtf(a.c2) + (float)h.eps));
+            p[i] = w - ((float)lr / c1) * (m / (sqrtf(second) / sqrtf(c2) + (float)eps));
         }
     }
 }
@@ -862,6 +868,35 @@ int settle_pending(tsdp_model* m) {
     return e;
 }
 
+/** RAdam's rectification r_t for β₂ at step t: ρ_∞ = 2/(1 − β₂) − 1, ρ_t = ρ_∞ − 2tβ₂ᵗ/(1 − β₂ᵗ); rectified once ρ_t > 5, else 0. */
+static float radam_rectification(double beta2, unsigned long long step) {
+    const double c2 = 1.0 - std::pow(beta2, (double)step);
+    const double inf = 2.0 / (1.0 - beta2) - 1.0, rho = inf - 2.0 * (double)step * std::pow(beta2, (double)step) / c2;
+    return rho > 5.0 ? (float)std::sqrt((rho - 4.0) * (rho - 2.0) * inf / ((inf - 4.0) * (inf - 2.0) * rho)) : 0.0f;
+}
+
+/**
+ * Param group g's hyperparameters at this step: its own where it has one (the descriptor's table,
+ * NAN: none), else the step's; the step's momentum and β₁ when the step gave them (momentum_given: a
+ * scheduler's cycle writes every param_group's in PyTorch), and the bias corrections of its betas.
+ */
+static tsdp_group_update group_update(const tsdp_training_desc& t, int g, const tsdp_hparams& h, unsigned long long step) {
+    const double* own = t.group_hparams ? t.group_hparams + (size_t)g * TSDP_GROUP_COLUMNS : nullptr;
+    const auto pick = [&](int column, double step_value, bool step_wins = false) { return own && !step_wins && !std::isnan(own[column]) ? own[column] : step_value; };
+    tsdp_group_update u{};
+    u.momentum = pick(TSDP_GROUP_MOMENTUM, h.momentum, h.momentum_given != 0);
+    u.dampening = pick(TSDP_GROUP_DAMPENING, h.dampening);
+    u.beta1 = pick(TSDP_GROUP_BETA1, h.beta1, h.momentum_given != 0);
+    u.beta2 = pick(TSDP_GROUP_BETA2, h.beta2);
+    u.eps = pick(TSDP_GROUP_EPS, h.eps);
+    u.alpha = pick(TSDP_GROUP_ALPHA, h.alpha);
+    u.nesterov = pick(TSDP_GROUP_NESTEROV, (double)h.nesterov) != 0.0 ? 1 : 0;
+    u.c1 = (float)(1.0 - std::pow(u.beta1, (double)step));
+    u.c2 = (float)(1.0 - std::pow(u.beta2, (double)step));
+    u.c4 = t.optimizer == TSDP_RADAM ? radam_rectification(u.beta2, step) : 0.0f;
+    return u;
+}
+
 int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* target, const tsdp_hparams* h, void* const* outputs, float* loss) {
     if (!m) return -1;
     if (batch < 1) return fail(m, -1, "tsdp_train_step: batch must be at least 1, got " + std::to_string(batch));
@@ -895,7 +930,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
         if (int e = stage_inputs(m, t.step, parts, ins.data(), &scale)) return e;
         const unsigned long long step = m->steps + 1;
         const double c2 = 1.0 - std::pow(h->beta2, (double)step);
-        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, (float)t.clip_value, 0, 0, {}, {}};
+        tsdp_update update{*h, (float)(1.0 - std::pow(h->beta1, (double)step)), (float)c2, 0.0f, 0.0f, m->momentum_started ? 0 : 1, (float)t.clip_value, 0, 0, {}, {}, {}};
         // gradient accumulation: this step holds its gradients, or updates with the ones held added
         const int accumulation = h->accumulate ? 1 : m->holding ? 2 : 0;
         update.accumulation = accumulation;
@@ -930,15 +965,18 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
             update.c4 = (float)(next / (1.0 - product * next));
         } else if (t.optimizer == TSDP_RADAM) {
             // ρ_∞ = 2/(1 − β₂) − 1, ρ_t = ρ_∞ − 2tβ₂ᵗ/(1 − β₂ᵗ); rectified once ρ_t > 5
-            const double inf = 2.0 / (1.0 - h->beta2) - 1.0, rho = inf - 2.0 * (double)step * std::pow(h->beta2, (double)step) / c2;
-            update.c4 = rho > 5.0 ? (float)std::sqrt((rho - 4.0) * (rho - 2.0) * inf / ((inf - 4.0) * (inf - 2.0) * rho)) : 0.0f;
+            update.c4 = radam_rectification(h->beta2, step);
         }
         // Adagrad's lr_decay: this step's lr is lr / (1 + (t − 1)·lr_decay), every group's alike
         const double decay = t.optimizer == TSDP_ADAGRAD && t.lr_decay > 0.0 ? 1.0 / (1.0 + (double)(step - 1) * t.lr_decay) : 1.0;
         update.h.lr = h->lr * decay;
+        // SGD's momentum buffers start at the first step where any group has a momentum
+        bool any_momentum = h->momentum != 0.0;
         for (int g = 0; g < t.group_count; ++g) {
             update.group_weight_decay[g] = std::isnan(t.group_weight_decay[g]) ? h->weight_decay : t.group_weight_decay[g];
             update.group_lr[g] = (g < h->group_lrs ? h->group_lr[g] : h->lr * t.group_lr_scale[g]) * decay;
+            update.group[g] = group_update(t, g, *h, step);
+            any_momentum = any_momentum || update.group[g].momentum != 0.0;
         }
         for (auto& r : m->replicas) r.consts_host->update = update;
         m->clipping = accumulation != 1 && h->max_grad_norm > 0.0;
@@ -989,7 +1027,7 @@ int train_step(tsdp_model* m, int batch, const void* const* inputs, const void* 
             m->holding = false;
             m->steps = step;
             m->draws = 0;  // the next step's masks are (step + 1, 0), (step + 1, 1), …: independent of earlier calls
-            if (h->momentum != 0.0) m->momentum_started = true;
+            if (any_momentum) m->momentum_started = true;
         };
         if (!loss) {
             // Issued: the host goes on (the caller prepares the next batch) while the replicas run
