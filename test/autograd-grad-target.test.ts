@@ -85,51 +85,39 @@ const SECOND = `${header}export class Second extends nn.Module {
 export const training = new Training(Second, { loss: new nn.MSELoss(), optimizer: new optim.SGD({ lr: 0.1 }) });
 `;
 
+/**
+ * Compiles `source` for the CPU target; checks forward (eval) on `input` of `shape` against the
+ * reference, then one training step's gradients of `params` (lr 0) against the reference's.
+ */
+async function expectMatchesReference(source: string, shape: number[], input: Float32Array, params: readonly string[]) {
+  const dir = writeFiles({ "model.ts": source });
+  const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
+  const graph = model.graph;
+  const m = await load(build.outDir);
+  try {
+    const x = nd(shape, Array.from(input));
+    const [n, width] = [shape[0], graph.outputs[0].shape[1] as number];
+    m.train(false);
+    const got = m.forwardAllSync(tensor(input, shape))[0].data as Float32Array;
+    expectClose(got, runReference(graph, { x }, referenceState(graph)).outputs[0].data, "forward's derivatives");
+    m.train(true);
+    const target = Float32Array.from({ length: n * width }, (_, i) => Math.sin(i));
+    m.trainStepSync(tensor(input, shape), tensor(target, [n, width]), { lr: 0 });
+    const { graph: stepGraph, gradients } = differentiate(graph);
+    const step = runReference(stepGraph, { x, target: nd([n, width], Array.from(target)) }, referenceState(graph), { training: true, seed: 0, step: 0 });
+    for (const name of params) expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, step.values.get(gradients.get(name)!)!.data, `∂L/∂${name}`);
+  } finally {
+    m.dispose();
+  }
+}
+
 describe("higher derivatives on the CPU target", () => {
   it("forward's gradients and the step's gradient through them equal the reference", async () => {
-    const dir = writeFiles({ "model.ts": MODEL });
-    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
-    const graph = model.graph;
-    const m = await load(build.outDir);
-    try {
-      const input = Float32Array.from([-0.7, 0.4, 1.3]);
-      const x = nd([3, 1], Array.from(input));
-      const width = graph.outputs[0].shape[1] as number;
-      m.train(false);
-      const got = m.forwardAllSync(tensor(input, [3, 1]))[0].data as Float32Array;
-      expectClose(got, runReference(graph, { x }, referenceState(graph)).outputs[0].data, "forward's derivatives");
-      m.train(true);
-      const target = Float32Array.from({ length: 3 * width }, (_, i) => Math.sin(i));
-      m.trainStepSync(tensor(input, [3, 1]), tensor(target, [3, width]), { lr: 0 });
-      const { graph: stepGraph, gradients } = differentiate(graph);
-      const step = runReference(stepGraph, { x, target: nd([3, width], Array.from(target)) }, referenceState(graph), { training: true, seed: 0, step: 0 });
-      expectGradientClose(m.getParameter("w.grad").data as Float32Array, step.values.get(gradients.get("w")!)!.data, "∂L/∂w");
-    } finally {
-      m.dispose();
-    }
+    await expectMatchesReference(MODEL, [3, 1], Float32Array.from([-0.7, 0.4, 1.3]), ["w"]);
   }, 300_000);
 
   it("max pools', embeddings' and the element losses' second derivatives equal the reference", async () => {
-    const dir = writeFiles({ "model.ts": SECOND });
-    const { model, build } = await compile(join(dir, "model.ts"), { target: "cpu", outDir: join(dir, "build") });
-    const graph = model.graph;
-    const m = await load(build.outDir);
-    try {
-      const input = Float32Array.from({ length: 3 * 16 }, (_, i) => Math.sin(1.7 * i + 0.3));
-      const x = nd([3, 1, 4, 4], Array.from(input));
-      const width = graph.outputs[0].shape[1] as number;
-      m.train(false);
-      const got = m.forwardAllSync(tensor(input, [3, 1, 4, 4]))[0].data as Float32Array;
-      expectClose(got, runReference(graph, { x }, referenceState(graph)).outputs[0].data, "forward's derivatives");
-      m.train(true);
-      const target = Float32Array.from({ length: 3 * width }, (_, i) => Math.cos(i));
-      m.trainStepSync(tensor(input, [3, 1, 4, 4]), tensor(target, [3, width]), { lr: 0 });
-      const { graph: stepGraph, gradients } = differentiate(graph);
-      const step = runReference(stepGraph, { x, target: nd([3, width], Array.from(target)) }, referenceState(graph), { training: true, seed: 0, step: 0 });
-      for (const name of ["c.weight", "c.bias", "e.weight"])
-        expectGradientClose(m.getParameter(`${name}.grad`).data as Float32Array, step.values.get(gradients.get(name)!)!.data, `∂L/∂${name}`);
-    } finally {
-      m.dispose();
-    }
+    const input = Float32Array.from({ length: 3 * 16 }, (_, i) => Math.sin(1.7 * i + 0.3));
+    await expectMatchesReference(SECOND, [3, 1, 4, 4], input, ["c.weight", "c.bias", "e.weight"]);
   }, 300_000);
 });

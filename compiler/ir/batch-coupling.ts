@@ -1,5 +1,6 @@
 import { isBatch, type Shape } from "./shape.ts";
 import type { Graph, Node, StateUpdate } from "./node.ts";
+import { postOrder } from "./reachable.ts";
 import type { SourceLoc } from "../diagnostics/diagnostic.ts";
 
 // Forward values that depend on other samples of the batch. Data parallelism runs forward on each
@@ -71,25 +72,3 @@ export function batchCouplings(graph: Graph): BatchCoupling[] {
   return [...byLine.values()];
 }
 
-/** The nodes `roots` read, each after its operands, without recursion (graphs can be 100,000 ops deep). */
-function postOrder(roots: readonly Node[]): Node[] {
-  const order: Node[] = [];
-  const seen = new Set<Node>();
-  for (const root of roots) {
-    if (seen.has(root)) continue;
-    seen.add(root);
-    const stack: { node: Node; next: number }[] = [{ node: root, next: 0 }];
-    while (stack.length) {
-      const top = stack[stack.length - 1];
-      const operand = top.node.inputs[top.next++];
-      if (operand === undefined) {
-        order.push(top.node);
-        stack.pop();
-      } else if (!seen.has(operand)) {
-        seen.add(operand);
-        stack.push({ node: operand, next: 0 });
-      }
-    }
-  }
-  return order;
-}

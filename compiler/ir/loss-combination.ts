@@ -1,5 +1,6 @@
 import { isBatch, type Shape } from "./shape.ts";
 import type { Node } from "./node.ts";
+import { postOrder } from "./reachable.ts";
 
 // How the replicas' losses make the whole batch's, read from the loss's graph. Data parallelism
 // splits the batch; N devices train like one on the whole batch when each replica's loss (and its
@@ -118,7 +119,7 @@ export function analyzeLoss(loss: Node, perReplica: readonly Node[] = []): { kin
         return "other";
     }
   };
-  for (const n of postOrder(loss)) {
+  for (const n of postOrder([loss])) {
     readsSamples.set(n, !documented.has(n) && (n.op === "input" || (hasBatch(n.shape) && n.op !== "arange_int") || n.inputs.some(fromSamples)));
     // the batch size (x.size(0) in arithmetic) is each replica's own share's
     dependsOnBatch.set(n, n.op === "input" || n.op === "batch_size" || hasBatch(n.shape) || n.inputs.some(batchDependent));
@@ -128,21 +129,3 @@ export function analyzeLoss(loss: Node, perReplica: readonly Node[] = []): { kin
   return k === "sum" || k === "mean" ? { kind: k } : coupledAt ? { coupledAt } : {};
 }
 
-/** `root` and the nodes it reads, each after its operands, without recursion. */
-function postOrder(root: Node): Node[] {
-  const order: Node[] = [];
-  const seen = new Set<Node>([root]);
-  const stack: { node: Node; next: number }[] = [{ node: root, next: 0 }];
-  while (stack.length) {
-    const top = stack[stack.length - 1];
-    const operand = top.node.inputs[top.next++];
-    if (operand === undefined) {
-      order.push(top.node);
-      stack.pop();
-    } else if (!seen.has(operand)) {
-      seen.add(operand);
-      stack.push({ node: operand, next: 0 });
-    }
-  }
-  return order;
-}
