@@ -203,6 +203,13 @@ describe("class 5: what load would refuse, the compiler refuses first", () => {
     const d = expectOne(model(fields, body), "TSDP4005", at);
     expect(d.message).toMatch(/first dim is Batch|batch in dim 0/);
   });
+  it("an output the batch does not reach is refused where a loss module compares it with each sample's target, and a loss no sample reaches is refused", () => {
+    const d = expectOne(model("fc = new nn.Linear(8, 3);", "return this.fc.weight;", undefined, training("new optim.SGD({ lr: 0.1 })", "new nn.MSELoss()")), "TSDP4005", "this.fc.weight");
+    expect(d.message).toMatch(/does not depend on the batch\), and the Training declaration's loss module compares it with each sample's target/);
+    const lossFn = "(out: Tensor[]) => out[1].pow(2).sum()";
+    const e = expectOne(model("fc = new nn.Linear(8, 3);", "return [this.fc(x), this.fc.weight];", undefined, training("new optim.SGD({ lr: 0.1 })", lossFn)), "TSDP5004", lossFn);
+    expect(e.message).toMatch(/the loss depends on no sample of the batch/);
+  });
 
   it.each([
     ["a layer size past int32", "fc = new nn.Linear(2 ** 31, 3);", "return x;", "x: Tensor<[Batch, 8]>", "2 ** 31"],

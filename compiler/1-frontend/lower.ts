@@ -168,9 +168,11 @@ function lowerWith(it: Interpreter, file: string, options: LowerOptions): Lowere
   const returns = forward.getDescendantsOfKind(SyntaxKind.ReturnStatement).filter((r) => r.getFirstAncestor((a) => TsNode.isFunctionLikeDeclaration(a) || TsNode.isArrowFunction(a)) === forward);
   const resultAt = (returns.length === 1 && returns[0].getExpression()) || forward.getNameNode();
   // undefined after an error is most likely a return that failed, not forward's fault
-  const outputs = poisoned || (result === undefined && it.diags.hasErrors) ? undefined : it.diags.recover(() => outputNodes(result, resultAt), undefined);
-
   const training = trainings.find((t) => t.model.decl === rootClass!.decl);
+  // a loss module compares forward's output with a per-sample target: that output holds the batch
+  const lossReadsFirst = training?.loss instanceof ModuleValue;
+  const outputs = poisoned || (result === undefined && it.diags.hasErrors) ? undefined : it.diags.recover(() => outputNodes(result, resultAt, lossReadsFirst), undefined);
+
   let loss: { target?: Node; value: Node; ignoreIndex?: number } | undefined;
   const outputNames = result instanceof ObjectValue ? [...result.props.keys()] : undefined;
   // an array of arrays of outputs reaches the loss nested as forward returned it
@@ -510,7 +512,7 @@ function arrayLeaves(v: Value): TensorValue[] | undefined {
   return leaves;
 }
 
-function outputNodes(result: Value, at: TsNode): Node[] {
+function outputNodes(result: Value, at: TsNode, lossReadsFirst = false): Node[] {
   let nodes: Node[];
   const leaves = Array.isArray(result) ? arrayLeaves(result) : undefined;
   if (result instanceof TensorValue) nodes = [result.node];
@@ -522,8 +524,13 @@ function outputNodes(result: Value, at: TsNode): Node[] {
   // what the runtime's manifest check would refuse (no Batch in dim 0, int64), refused here,
   // at the element of a returned array or object literal when there is one
   const elements = TsNode.isArrayLiteralExpression(at) && at.getElements().length === nodes.length ? at.getElements() : TsNode.isObjectLiteralExpression(at) && at.getProperties().length === nodes.length ? at.getProperties() : undefined;
-  nodes.forEach((n, i) => checkOutput(n.shape, n.dtype, locOf(elements?.[i] ?? at), reachedByBatch(n)));
+  nodes.forEach((n, i) => checkOutput(n.shape, n.dtype, locOf(elements?.[i] ?? at), reachedByBatch(n) || (i === 0 && lossReadsFirst ? "loss" : false)));
   return nodes;
+}
+
+/** Whether `source` is among the nodes `n` reads, directly or not. */
+function reaches(n: Node, source: Node): boolean {
+  return reachable([n]).has(source);
 }
 
 /** The run-time sources that differ between replicas: their inputs' shares of the batch, and its size. */
@@ -619,6 +626,10 @@ function lowerLoss(it: Interpreter, t: TrainingValue, outputs: Node[], names?: r
   const oneElement = value instanceof TensorValue && value.node.shape.every((d) => d === 1);
   if (!(value instanceof TensorValue) || !oneElement)
     fail("badTraining", `the loss must be a tensor of one element, as PyTorch's backward() needs, got ${value instanceof TensorValue ? `a tensor of shape ${formatShape(value.node.shape)}` : describe(value)}; reduce it (.mean(), .sum(), or a loss's reduction "mean" or "sum")`, t.lossLoc);
+  // the step splits the batch and weights each replica's loss by its share: a loss no sample and no
+  // target reaches (of parameters alone: a batch-free output's) has no share to weight
+  if (!reachedByBatch(value.node) && !(target && reaches(value.node, target)))
+    fail("badTraining", "the loss depends on no sample of the batch (neither forward's inputs nor the target reach it): a term of the parameters alone (a regularizer) is added to a loss of the samples, not trained by itself", t.lossLoc);
   const loss = value.node.shape.length === 0 ? value.node : it.em.tensor("reshape", [value], { shape: [] }, "the loss", site).node;
   const mean = targetMeans.get(loss);
   if (mean && !target)

@@ -52,7 +52,7 @@ function batchAt(shape: Shape): string {
  * the runtime returns replica 0's, as the one device computes it (DDP returns each rank's own,
  * equal ones; DataParallel stacks one per replica).
  */
-export function checkOutput(shape: Shape, dtype: DType, loc: SourceLoc, batchDependent = true): void {
+export function checkOutput(shape: Shape, dtype: DType, loc: SourceLoc, batchDependent: boolean | "loss" = true): void {
   if (dtype !== "f32" && dtype !== "i32") fail("badOutput", `forward must return float32 or int32 tensors, got ${dtype} ${formatShape(shape)}`, loc);
   if (!batchDependent && !shape.some(isBatch)) return;
   const first = shape[0];
@@ -62,7 +62,9 @@ export function checkOutput(shape: Shape, dtype: DType, loc: SourceLoc, batchDep
       `forward must return tensors whose first dim is Batch, got a tensor of shape ${formatShape(shape)}` +
         (shape.some(isBatch)
           ? batchAt(shape)
-          : " (a reduction over the batch). Each device computes forward on its share of the batch, so a value of the whole batch (a loss, a KL term) is not an output: return it per sample (kld.sum(1) rather than kld.sum(), [Batch]) and reduce it after forward (or in the Training declaration's loss function); an output the batch does not reach (a function of parameters, logit_scale.exp()) may have any shape"),
+          : batchDependent === "loss"
+            ? " (it does not depend on the batch), and the Training declaration's loss module compares it with each sample's target: return the per-sample output first, or write the loss as a function of the outputs"
+            : " (a reduction over the batch). Each device computes forward on its share of the batch, so a value of the whole batch (a loss, a KL term) is not an output: return it per sample (kld.sum(1) rather than kld.sum(), [Batch]) and reduce it after forward (or in the Training declaration's loss function); an output the batch does not reach (a function of parameters, logit_scale.exp()) may have any shape"),
       loc,
     );
   const extra = shape.findIndex((d, i) => i > 0 && isBatch(d));

@@ -1,5 +1,5 @@
-// forward returning [output, weight]: the second has no Batch dim
-// expect: TSDP4005 8:25
+// forward returning [output, weight]: the second has no Batch dim and the batch does not reach it, returned once
+// expect: ok
 import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Net extends nn.Module {

@@ -1,5 +1,5 @@
-// forward returning a parameter (no Batch dim)
-// expect: TSDP4005 8:12
+// forward returning a parameter (no Batch dim): the batch does not reach it, so every replica has the same value and it is returned once (open_clip's logit_scale.exp())
+// expect: ok
 import { nn, F, optim, Training, type Tensor, type Batch } from "tsdp/dsl";
 
 export class Net extends nn.Module {
