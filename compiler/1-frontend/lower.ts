@@ -2,7 +2,7 @@ import { basename, resolve } from "node:path";
 import { Node as TsNode, SyntaxKind, type SourceFile } from "ts-morph";
 import { CompileError, diagnostic, fail, type SourceLoc } from "../diagnostics/diagnostic.ts";
 import type { Graph, Init, Node, OptimizerSpec } from "../ir/node.ts";
-import { formatShape } from "../ir/shape.ts";
+import { formatShape, isBatch } from "../ir/shape.ts";
 import { reachable } from "../ir/reachable.ts";
 import { verifyGraph } from "../ir/verify.ts";
 import { resolveLimits, type Limits } from "../limits.ts";
@@ -536,19 +536,12 @@ function reaches(n: Node, source: Node): boolean {
 /** The run-time sources that differ between replicas: their inputs' shares of the batch, and its size. */
 const BATCH_SOURCES: ReadonlySet<string> = new Set(["input", "batch_size", "loss_scale"]);
 
-/** Whether `n` depends on the batch (an input, or the batch's size): else every replica computes the same value. */
+/**
+ * Whether `n` depends on the batch — an input, the batch's size, or a value shaped by it (a draw of
+ * F.randn([x.size(0), z]), a GAN generator's noise): else every replica computes the same value.
+ */
 function reachedByBatch(n: Node): boolean {
-  const seen = new Set<Node>([n]);
-  const todo = [n];
-  while (todo.length > 0) {
-    const m = todo.pop()!;
-    if (BATCH_SOURCES.has(m.op)) return true;
-    for (const i of m.inputs)
-      if (!seen.has(i)) {
-        seen.add(i);
-        todo.push(i);
-      }
-  }
+  for (const m of reachable([n])) if (BATCH_SOURCES.has(m.op) || m.shape.some(isBatch)) return true;
   return false;
 }
 
