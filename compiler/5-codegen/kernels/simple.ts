@@ -63,6 +63,24 @@ export function gridStrideLaunch(k: Kernel, kernel: { readonly summary: string; 
   };
 }
 
+/**
+ * The loops over output (oh, ow)'s window of an H×W plane: `visit` runs at each in-bounds (h, w), the
+ * padding skipped (a pool's scan, the first maximum's search).
+ */
+function windowScan(a: { readonly kernel: readonly number[]; readonly stride: readonly number[]; readonly padding: readonly number[] }, H: number, W: number, visit: readonly string[]): string[] {
+  return [
+    `for (int kh = 0; kh < ${a.kernel[0]}; ++kh) {`,
+    `    const int h = oh * ${a.stride[0]} - ${a.padding[0]} + kh;`,
+    `    if (h < 0 || h >= ${H}) continue;`,
+    `    for (int kw = 0; kw < ${a.kernel[1]}; ++kw) {`,
+    `        const int w = ow * ${a.stride[1]} - ${a.padding[1]} + kw;`,
+    `        if (w < 0 || w >= ${W}) continue;`,
+    ...visit.map((line) => `        ${line}`),
+    `    }`,
+    `}`,
+  ];
+}
+
 export function poolKernel(ctx: CodegenContext, k: Kernel) {
   const n = k.anchor;
   const x = n.inputs[0];
@@ -88,15 +106,7 @@ export function poolKernel(ctx: CodegenContext, k: Kernel) {
     const r = pool.reduction.c;
     body.push(
       `float acc = ${r.identity};`,
-      `for (int kh = 0; kh < ${a.kernel[0]}; ++kh) {`,
-      `    const int h = oh * ${a.stride[0]} - ${a.padding[0]} + kh;`,
-      `    if (h < 0 || h >= ${H}) continue;`,
-      `    for (int kw = 0; kw < ${a.kernel[1]}; ++kw) {`,
-      `        const int w = ow * ${a.stride[1]} - ${a.padding[1]} + kw;`,
-      `        if (w < 0 || w >= ${W}) continue;`,
-      `        const float v = in[h * ${W} + w]; ${r.combine("acc", "v")}`,
-      `    }`,
-      `}`,
+      ...windowScan(a, H, W, [`const float v = in[h * ${W} + w]; ${r.combine("acc", "v")}`]),
       // count_include_pad = true: the divisor is the full window
       `out[i] = ${r.finish ? r.finish("acc", `${a.kernel[0] * a.kernel[1]}.0f`) : "acc"};`,
     );
@@ -118,16 +128,7 @@ export function poolPickKernel(ctx: CodegenContext, k: Kernel) {
     `const int ow = i % ${OW}, oh = (i / ${OW}) % ${OH}; const size_t plane = i / ${OH * OW};`,
     `const float* in = x + plane * ${H * W};`,
     `int best = -1; float m = 0.0f;`,
-    `for (int kh = 0; kh < ${a.kernel[0]}; ++kh) {`,
-    `    const int h = oh * ${a.stride[0]} - ${a.padding[0]} + kh;`,
-    `    if (h < 0 || h >= ${H}) continue;`,
-    `    for (int kw = 0; kw < ${a.kernel[1]}; ++kw) {`,
-    `        const int w = ow * ${a.stride[1]} - ${a.padding[1]} + kw;`,
-    `        if (w < 0 || w >= ${W}) continue;`,
-    `        const float v = in[h * ${W} + w];`,
-    `        if (best < 0 || v > m || v != v) { best = h * ${W} + w; m = v; }`,
-    `    }`,
-    `}`,
+    ...windowScan(a, H, W, [`const float v = in[h * ${W} + w];`, `if (best < 0 || v > m || v != v) { best = h * ${W} + w; m = v; }`]),
     // padding is at most half the kernel (poolInfer), so every window holds an element of x
     `out[i] = g[plane * ${H * W} + best];`,
   ];
